@@ -47,6 +47,7 @@ export const FIELDS: readonly FieldInfo[] = Object.freeze([
   f('ip6Src3', 32, 'IPv6 source, bits 96-127'),
   f('ethDst', 48, 'Ethernet destination MAC as a 48-bit number'),
   f('ethSrc', 48, 'Ethernet source MAC as a 48-bit number'),
+  f('ethMulticast', 1, '1 when the Ethernet destination has the group bit set (multicast, broadcast included)'),
   f('vlanCount', 4, 'number of 802.1Q/802.1ad tags'),
   f('vlan0', 12, 'outermost VLAN id'),
   f('vlan1', 12, 'second VLAN id (QinQ inner tag)'),

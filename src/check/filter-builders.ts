@@ -1,0 +1,60 @@
+import type { PFilter, Ranges } from '../policy/policy.js';
+
+/** Small constructors for lowered filters, with the trivial simplifications done at once. */
+export const TRUE: PFilter = { t: 'const', value: true };
+export const FALSE: PFilter = { t: 'const', value: false };
+
+export function test(field: string, ranges: Ranges): PFilter {
+  return ranges.length === 0 ? FALSE : { t: 'test', field, ranges: normalizeRanges(ranges) };
+}
+export function eq(field: string, v: number): PFilter {
+  return test(field, [[v, v]]);
+}
+export function and(...args: PFilter[]): PFilter {
+  const flat: PFilter[] = [];
+  for (const a of args) {
+    if (a.t === 'const') {
+      if (!a.value) return FALSE;
+      continue;
+    }
+    if (a.t === 'and') flat.push(...a.args);
+    else flat.push(a);
+  }
+  return flat.length === 0 ? TRUE : flat.length === 1 ? flat[0] : { t: 'and', args: flat };
+}
+export function or(...args: PFilter[]): PFilter {
+  const flat: PFilter[] = [];
+  for (const a of args) {
+    if (a.t === 'const') {
+      if (a.value) return TRUE;
+      continue;
+    }
+    if (a.t === 'or') flat.push(...a.args);
+    else flat.push(a);
+  }
+  return flat.length === 0 ? FALSE : flat.length === 1 ? flat[0] : { t: 'or', args: flat };
+}
+export function not(arg: PFilter): PFilter {
+  if (arg.t === 'const') return { t: 'const', value: !arg.value };
+  if (arg.t === 'not') return arg.arg;
+  return { t: 'not', arg };
+}
+
+/** Sorts and merges inclusive intervals (touching ones too). */
+export function normalizeRanges(r: Ranges): Ranges {
+  const s = r.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
+  const out: Ranges = [];
+  for (const [a, b] of s) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+/** The values v in [0, 255] with (v & mask) === want, as ranges. */
+export function maskedByteRanges(mask: number, want: number): Ranges {
+  const r: Ranges = [];
+  for (let v = 0; v < 256; v++) if ((v & mask) === want) r.push([v, v]);
+  return normalizeRanges(r);
+}

@@ -1,0 +1,632 @@
+import type { DiagnosticBag } from '../diagnostics/bag.js';
+import type { Span } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/suggest.js';
+import { ABSENT, TUNNEL, fieldInfo } from '../fields/fields.js';
+import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
+import type * as A from '../syntax/ast.js';
+import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
+import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
+import { ETHER_TYPES, ICMP6_TYPES, ICMP_TYPES, IP_PROTOCOLS, PCAP_CONSTANTS, RELATION_FIELDS, SERVICES, TCP_FLAGS, TUNNEL_LABELS } from './names.js';
+import { checkPattern } from './patterns.js';
+import type { Symbols } from './symbols.js';
+
+void ABSENT;
+
+type Family = 4 | 6;
+interface NetEntry { family: Family; v4?: [number, number]; v6?: { words: number[]; len: number } }
+
+const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmp6: 58 };
+const ETHER_OF: Record<string, number> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, rarp: 0x8035 };
+const FULL32: [number, number] = [0, 0xffffffff];
+
+/**
+ * Lowers filter syntax to tests over packet fields with pcap-filter(7)'s
+ * meanings, reporting every bad value, unknown name and misplaced qualifier.
+ * A primitive that cannot be lowered becomes FALSE after its diagnostic, so
+ * one bad primitive does not hide the rest.
+ */
+export class FilterLowering {
+  private scope: Scope = 'outer';
+  /** pcap-filter's qualifier inheritance: `host a or b` repeats `host` for b. */
+  private last: A.QualifiedFilter | undefined;
+  private readonly expanding = new Set<string>();
+
+  constructor(
+    private readonly bag: DiagnosticBag,
+    private readonly sym: Symbols,
+  ) {}
+
+  lower(f: A.Filter): PFilter {
+    this.last = undefined;
+    this.scope = 'outer';
+    return this.filter(f);
+  }
+
+  private field(name: string): string {
+    return this.scope === 'inner' ? `inner.${name}` : name;
+  }
+  private t(name: string, ranges: Ranges): PFilter {
+    return test(this.field(name), ranges);
+  }
+  private eq(name: string, v: number): PFilter {
+    return eq(this.field(name), v);
+  }
+
+  private filter(f: A.Filter): PFilter {
+    switch (f.kind) {
+      case 'And':
+        return and(this.filter(f.left), this.filter(f.right));
+      case 'Or':
+        return or(this.filter(f.left), this.filter(f.right));
+      case 'Not':
+        return not(this.filter(f.operand));
+      case 'Paren':
+        return this.filter(f.inner);
+      case 'AnyFilter':
+        return TRUE;
+      case 'Fragment':
+        return this.t('fragment', [[1, 2]]);
+      case 'Proto':
+        return this.proto(f.proto);
+      case 'Qualified':
+        this.last = f;
+        return this.qualified(f, f.value);
+      case 'Bare':
+        return this.bare(f);
+      case 'Cast':
+        return this.cast(f);
+      case 'TcpFlags':
+        return this.tcpFlags(f);
+      case 'Icmp':
+        return this.icmp(f);
+      case 'Tunnel':
+        return this.tunnel(f);
+      case 'Vlan': {
+        if (f.label && !['id', 'priority', 'pri'].includes(f.label.name)) return this.badWord(f.label.span, f.label.name, 'vlan test', ['id', 'priority']);
+        const isPri = f.label && f.label.name !== 'id';
+        if (!f.value) return isPri ? this.missing(f.span, 'vlan priority needs a number') : this.t('vlanCount', [[1, 15]]);
+        const r = this.numberRanges(f.value, isPri ? 7 : 4095, 'TMES0301', isPri ? 'VLAN priority' : 'VLAN id');
+        return r ? this.t(isPri ? 'vlanPri0' : 'vlan0', r) : FALSE;
+      }
+      case 'Mpls': {
+        if (!f.value) return this.t('mplsCount', [[1, 15]]);
+        const r = this.numberRanges(f.value, 0xfffff, 'TMES0302', 'MPLS label');
+        return r ? this.t('mpls0', r) : FALSE;
+      }
+      case 'Pppoe': {
+        if (f.discovery) return this.eq('etherType', 0x8863);
+        if (!f.value) return this.t('pppoeSession', [[0, 0xffff]]);
+        const r = this.numberRanges(f.value, 0xffff, 'TMES0307', 'PPPoE session id');
+        return r ? this.t('pppoeSession', r) : FALSE;
+      }
+      case 'Length':
+        return f.op === 'less' ? this.t('wireLen', [[0, f.value.value]]) : this.t('wireLen', [[f.value.value, fieldInfo('wireLen').max]]);
+      case 'Inner': {
+        if (this.scope === 'inner') return this.filter(f.filter);
+        this.scope = 'inner';
+        const saved = this.last;
+        this.last = undefined;
+        try {
+          return this.filter(f.filter);
+        } finally {
+          this.scope = 'outer';
+          this.last = saved;
+        }
+      }
+      case 'Payload':
+        return this.payload(f);
+      case 'Relation':
+        return this.relation(f);
+    }
+  }
+
+  // ---- diagnostics helpers
+  private missing(span: Span, message: string): PFilter {
+    this.bag.add('TMES0010', span, message);
+    return FALSE;
+  }
+  private badWord(span: Span, word: string, what: string, accepted: string[]): PFilter {
+    const guess = didYouMean(word, accepted);
+    this.bag.add('TMES0308', span, `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`, guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined);
+    return FALSE;
+  }
+  private qualifierError(span: Span, message: string): PFilter {
+    this.bag.add('TMES0309', span, message);
+    return FALSE;
+  }
+
+  // ---- numbers
+  /** A number or a-b range checked against [0, max]; undefined after a diagnostic. */
+  private numberRanges(v: A.Value, max: number, code: string, what: string): Ranges | undefined {
+    if (v.kind === 'Number') {
+      if (!Number.isInteger(v.value) || v.value < 0 || v.value > max) {
+        this.bag.add(code, v.span, `${what} ${v.text} is out of range (0 to ${max})`);
+        return undefined;
+      }
+      return [[v.value, v.value]];
+    }
+    if (v.kind === 'Range') {
+      const lo = this.numberRanges(v.lo, max, code, what);
+      const hi = this.numberRanges(v.hi, max, code, what);
+      if (!lo || !hi) return undefined;
+      if (v.lo.value > v.hi.value) {
+        this.bag.add(code, v.span, `${what} range ${v.lo.text}-${v.hi.text} is reversed; write ${v.hi.text}-${v.lo.text}`);
+        return undefined;
+      }
+      return [[v.lo.value, v.hi.value]];
+    }
+    this.bag.add('TMES0307', v.span, `${what} must be a number`);
+    return undefined;
+  }
+
+  // ---- protocols
+  private proto(w: A.Word): PFilter {
+    const p = w.word;
+    if (p in ETHER_OF) return this.eq('etherType', ETHER_OF[p]);
+    if (p in PROTO_NUM) return this.eq('ipProto', PROTO_NUM[p]);
+    if (p === 'ether') return this.t('ethDst', [[0, fieldInfo('ethDst').max]]);
+    return this.qualifierError(w.span, `'${p}' needs a test after it`);
+  }
+
+  private ipFamilyGuard(proto: string | undefined): PFilter {
+    return proto && proto in ETHER_OF ? this.eq('etherType', ETHER_OF[proto]) : TRUE;
+  }
+
+  // ---- [proto] [dir] [type] value
+  private bare(f: A.BareFilter): PFilter {
+    const v = f.value;
+    if (v.kind === 'Ident') {
+      const s = this.sym.defines.get(v.name);
+      if (s?.kind === 'filter') return this.filterRef(v);
+    }
+    if (this.last) return this.qualified(this.last, v);
+    return this.qualified({ kind: 'Qualified', value: v, span: f.span }, v);
+  }
+
+  private filterRef(v: A.Ident): PFilter {
+    const s = this.sym.define(v)!;
+    if (this.expanding.has(v.name)) {
+      this.bag.add('TMES0202', v.span, `filter '${v.name}' refers to itself`);
+      return FALSE;
+    }
+    this.expanding.add(v.name);
+    const saved = this.last;
+    this.last = undefined;
+    try {
+      return s.decl.filter ? this.filter(s.decl.filter) : FALSE;
+    } finally {
+      this.expanding.delete(v.name);
+      this.last = saved;
+    }
+  }
+
+  private qualified(q: A.QualifiedFilter, v: A.Value): PFilter {
+    const proto = q.proto?.word;
+    let type = q.type;
+    if (!type) {
+      if (v.kind === 'Ident') {
+        const s = this.sym.defines.get(v.name);
+        if (s?.kind === 'filter') return this.qualifierError(v.span, `'${v.name}' is a filter; it cannot take qualifiers`);
+        type = s ? ({ net: 'net', ports: 'port', hosts: 'host', macs: 'host' } as const)[s.kind as 'net'] : SERVICES[v.name] !== undefined ? 'port' : 'host';
+        if (s && !type) {
+          this.sym.wrongKind(v.span, v.name, s.kind, 'an address or port');
+          return FALSE;
+        }
+      } else if (v.kind === 'Number' || v.kind === 'Range') {
+        this.bag.add('TMES0309', v.span, `a bare number needs a qualifier: port ${v.kind === 'Number' ? v.text : ''}, proto, vlan, ...`.replace('  ', ' '));
+        return FALSE;
+      } else type = (v.kind === 'Ipv4' || v.kind === 'Ipv6') && v.text.includes('/') ? 'net' : 'host';
+    }
+    switch (type) {
+      case 'host':
+      case 'net':
+        if (proto === 'ether' || v.kind === 'Mac' || (v.kind === 'Ident' && this.sym.defines.get(v.name)?.kind === 'macs')) return this.etherHost(q, v, type);
+        if (proto && !(proto in ETHER_OF)) return this.qualifierError(q.proto!.span, `'${proto}' does not go with '${type}'; use ip, ip6, arp or rarp`);
+        return this.address(q, v, type);
+      case 'port':
+      case 'portrange': {
+        if (proto && !['tcp', 'udp', 'sctp'].includes(proto)) return this.qualifierError(q.proto!.span, `'${proto}' does not go with '${type}'; ports belong to tcp, udp and sctp`);
+        if (q.netmask) return this.qualifierError(q.netmask.span, `'mask' goes with net only`);
+        const r = this.ports(v, type);
+        if (!r) return FALSE;
+        return and(proto ? this.eq('ipProto', PROTO_NUM[proto]) : TRUE, this.direct(q, 'srcPort', 'dstPort', r));
+      }
+      case 'proto':
+        return this.protoValue(q, v);
+    }
+  }
+
+  private direct(q: A.QualifiedFilter, srcField: string, dstField: string, r: Ranges): PFilter {
+    const src = this.t(srcField, r);
+    const dst = this.t(dstField, r);
+    switch (q.dir) {
+      case 'src':
+        return src;
+      case 'dst':
+        return dst;
+      case 'src and dst':
+        return and(src, dst);
+      default:
+        return or(src, dst);
+    }
+  }
+
+  private ports(v: A.Value, type: 'port' | 'portrange'): Ranges | undefined {
+    if (v.kind === 'Number' || v.kind === 'Range') return this.numberRanges(v, 65535, 'TMES0300', 'port');
+    if (v.kind === 'Ident') {
+      const s = this.sym.define(v);
+      if (s) {
+        if (s.kind !== 'ports') {
+          this.sym.wrongKind(v.span, v.name, s.kind, 'a port list');
+          return undefined;
+        }
+        return this.portList(s.decl);
+      }
+      if (SERVICES[v.name] !== undefined) return [[SERVICES[v.name], SERVICES[v.name]]];
+      this.sym.unknown('port name', v, [...this.sym.defines.keys(), ...Object.keys(SERVICES)]);
+      return undefined;
+    }
+    this.bag.add('TMES0300', v.span, `${type} needs a port number, a range a-b or a port name`);
+    return undefined;
+  }
+
+  /** The ports of a `define ports`, expanding names it uses. */
+  portList(d: A.DefineDecl): Ranges | undefined {
+    const out: Ranges = [];
+    let ok = true;
+    if (this.expanding.has(d.name.name)) {
+      this.bag.add('TMES0202', d.name.span, `'${d.name.name}' refers to itself`);
+      return undefined;
+    }
+    this.expanding.add(d.name.name);
+    for (const v of d.values ?? []) {
+      const r = this.ports(v, 'port');
+      if (r) out.push(...r);
+      else ok = false;
+    }
+    this.expanding.delete(d.name.name);
+    return ok ? out : undefined;
+  }
+
+  /** The networks of a value: a literal, or a net/hosts definition. */
+  netEntries(v: A.Value, type: 'host' | 'net'): NetEntry[] | undefined {
+    if (v.kind === 'Ipv4') {
+      const p = parseIpv4(v.text);
+      if (!p) return this.invalid(v, 'IPv4 address');
+      if (type === 'host' && v.text.includes('/')) return this.qualifierError(v.span, `host takes a single address; use net for ${v.text}`) && undefined;
+      if (p.hostBits) {
+        const fixed = `${formatIpv4(ipv4Network(p))}/${p.len}`;
+        this.bag.add('TMES0305', v.span, `${v.text} has host bits set; the network is ${fixed}`, { fix: { message: `replace with ${fixed}`, span: v.span, text: fixed } });
+        return undefined;
+      }
+      const size = 2 ** (32 - p.len);
+      return [{ family: 4, v4: [p.addr, p.addr + size - 1] }];
+    }
+    if (v.kind === 'Ipv6') {
+      const p = parseIpv6(v.text);
+      if (!p) return this.invalid(v, 'IPv6 address');
+      if (type === 'host' && v.text.includes('/')) return this.qualifierError(v.span, `host takes a single address; use net for ${v.text}`) && undefined;
+      if (p.hostBits) {
+        this.bag.add('TMES0305', v.span, `${v.text} has host bits set beyond /${p.len}`);
+        return undefined;
+      }
+      return [{ family: 6, v6: { words: p.words, len: p.len } }];
+    }
+    if (v.kind === 'Ident') {
+      const s = this.sym.define(v);
+      if (!s) {
+        this.sym.unknown('name', v, this.sym.defines.keys());
+        return undefined;
+      }
+      if (s.kind !== 'net' && s.kind !== 'hosts') {
+        this.sym.wrongKind(v.span, v.name, s.kind, 'a network or host list');
+        return undefined;
+      }
+      if (this.expanding.has(v.name)) {
+        this.bag.add('TMES0202', v.span, `'${v.name}' refers to itself`);
+        return undefined;
+      }
+      this.expanding.add(v.name);
+      const out: NetEntry[] = [];
+      let ok = true;
+      for (const x of s.decl.values ?? []) {
+        const e = this.netEntries(x, s.kind === 'hosts' ? 'host' : 'net');
+        if (e) out.push(...e);
+        else ok = false;
+      }
+      this.expanding.delete(v.name);
+      return ok ? out : undefined;
+    }
+    this.bag.add('TMES0307', v.span, `expected an address or network`);
+    return undefined;
+  }
+
+  private invalid(v: A.Value, what: string): undefined {
+    this.bag.add('TMES0011', v.span, `'${'text' in v ? v.text : ''}' is not a valid ${what}`);
+    return undefined;
+  }
+
+  private address(q: A.QualifiedFilter, v: A.Value, type: 'host' | 'net'): PFilter {
+    let entries = this.netEntries(v, type);
+    if (!entries) return FALSE;
+    if (q.netmask) {
+      const m = parseIpv4(q.netmask.text, false);
+      const bits = m ? 32 - Math.log2(2 ** 32 - m.addr) : NaN;
+      if (!m || !Number.isInteger(bits) || entries.length !== 1 || entries[0].family !== 4) {
+        this.bag.add('TMES0011', q.netmask.span, `'${q.netmask.text}' is not a contiguous IPv4 netmask for this network`);
+        return FALSE;
+      }
+      const base = entries[0].v4![0];
+      const net = (base & m.addr) >>> 0;
+      if (net !== base) {
+        this.bag.add('TMES0305', v.span, `${formatIpv4(base)} has host bits set under mask ${q.netmask.text}; the network is ${formatIpv4(net)}`);
+        return FALSE;
+      }
+      entries = [{ family: 4, v4: [net, net + 2 ** (32 - bits) - 1] }];
+    }
+    const proto = q.proto?.word;
+    const want: Family | undefined = proto === 'ip6' ? 6 : proto === 'ip' || proto === 'arp' || proto === 'rarp' ? 4 : undefined;
+    if (want) {
+      const wrong = entries.filter((e) => e.family !== want);
+      if (wrong.length === entries.length || v.kind !== 'Ident' ? wrong.length > 0 : false) {
+        this.bag.add('TMES0306', v.span, `${want === 6 ? 'IPv4' : 'IPv6'} ${type} in an ${proto} test can never match; use an IPv${want} ${type === 'host' ? 'address' : 'network'} or drop '${proto}'`);
+        return FALSE;
+      }
+      entries = entries.filter((e) => e.family === want);
+    }
+    const v4 = entries.filter((e) => e.family === 4).map((e) => e.v4!);
+    const parts: PFilter[] = [];
+    if (v4.length) parts.push(this.direct(q, 'ip4Src', 'ip4Dst', v4));
+    for (const e of entries) if (e.family === 6) parts.push(this.ip6Test(q, e.v6!));
+    return and(this.ipFamilyGuard(proto), or(...parts));
+  }
+
+  /** An IPv6 prefix is a conjunction of per-word intervals: exact words, one partial word, then anything. */
+  private ip6Prefix(prefix: 'ip6Src' | 'ip6Dst', p: { words: number[]; len: number }): PFilter {
+    const tests: PFilter[] = [];
+    for (let i = 0; i < 4; i++) {
+      const bits = Math.max(0, Math.min(32, p.len - 32 * i));
+      if (bits === 0) {
+        if (i === 0) tests.push(this.t(`${prefix}0`, [FULL32]));
+        break;
+      }
+      const span = 2 ** (32 - bits);
+      tests.push(this.t(`${prefix}${i}`, [[p.words[i], p.words[i] + span - 1]]));
+    }
+    return and(...tests);
+  }
+
+  private ip6Test(q: A.QualifiedFilter, p: { words: number[]; len: number }): PFilter {
+    const src = this.ip6Prefix('ip6Src', p);
+    const dst = this.ip6Prefix('ip6Dst', p);
+    switch (q.dir) {
+      case 'src':
+        return src;
+      case 'dst':
+        return dst;
+      case 'src and dst':
+        return and(src, dst);
+      default:
+        return or(src, dst);
+    }
+  }
+
+  private etherHost(q: A.QualifiedFilter, v: A.Value, type: 'host' | 'net'): PFilter {
+    if (type === 'net') return this.qualifierError(q.typeSpan ?? v.span, `'ether net' does not exist; use ether host`);
+    const macs: number[] = [];
+    if (v.kind === 'Mac') {
+      const m = parseMac(v.text);
+      if (m === undefined) return this.invalid(v, 'MAC address') ?? FALSE;
+      macs.push(m);
+    } else if (v.kind === 'Ident') {
+      const s = this.sym.define(v);
+      if (!s) {
+        this.sym.unknown('name', v, this.sym.defines.keys());
+        return FALSE;
+      }
+      if (s.kind !== 'macs') {
+        this.sym.wrongKind(v.span, v.name, s.kind, 'a MAC address list');
+        return FALSE;
+      }
+      for (const x of s.decl.values ?? []) {
+        const m = x.kind === 'Mac' ? parseMac(x.text) : undefined;
+        if (m === undefined) {
+          this.bag.add('TMES0011', x.span, `expected a MAC address`);
+          return FALSE;
+        }
+        macs.push(m);
+      }
+    } else {
+      this.bag.add('TMES0011', v.span, `ether host needs a MAC address (aa:bb:cc:dd:ee:ff)`);
+      return FALSE;
+    }
+    return this.direct(q, 'ethSrc', 'ethDst', macs.map((m) => [m, m]));
+  }
+
+  private protoValue(q: A.QualifiedFilter, v: A.Value): PFilter {
+    const proto = q.proto?.word;
+    if (q.dir) return this.qualifierError(q.dirSpan!, `'${q.dir}' does not go with proto`);
+    const isEther = proto === 'ether';
+    const table = isEther ? ETHER_TYPES : IP_PROTOCOLS;
+    let n: number | undefined;
+    if (v.kind === 'Number') n = v.value;
+    else if (v.kind === 'Word' || v.kind === 'Ident') {
+      const name = v.kind === 'Word' ? v.word : v.name;
+      n = table[name];
+      if (n === undefined) return this.badWord(v.span, name, isEther ? 'ethertype' : 'IP protocol', Object.keys(table));
+    } else return this.qualifierError(v.span, `proto takes a number or a protocol name`);
+    const max = isEther ? 0xffff : 255;
+    if (!Number.isInteger(n) || n < 0 || n > max) {
+      this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to ${max})`);
+      return FALSE;
+    }
+    if (isEther) return this.eq('etherType', n);
+    if (proto && proto !== 'ip' && proto !== 'ip6') return this.qualifierError(q.proto!.span, `'${proto} proto' does not exist; use ip proto, ip6 proto or ether proto`);
+    return and(this.ipFamilyGuard(proto), this.eq('ipProto', n));
+  }
+
+  private cast(f: A.CastFilter): PFilter {
+    const p = f.proto?.word;
+    if (!p || p === 'ether') return f.cast === 'broadcast' ? this.eq('ethDst', 0xffffffffffff) : this.eq('ethMulticast', 1);
+    if (p === 'ip') return f.cast === 'broadcast' ? and(this.eq('etherType', 0x800), this.eq('ip4Dst', 0xffffffff)) : and(this.eq('etherType', 0x800), this.t('ip4Dst', [[0xe0000000, 0xefffffff]]));
+    if (p === 'ip6' && f.cast === 'multicast') return and(this.eq('etherType', 0x86dd), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
+    return this.qualifierError(f.span, `'${p} ${f.cast}' does not exist; use ether, ip${f.cast === 'multicast' ? ' or ip6' : ''}`);
+  }
+
+  private tcpFlags(f: A.TcpFlagsFilter): PFilter {
+    if (f.proto.word !== 'tcp') return this.qualifierError(f.proto.span, `flags belong to tcp, not ${f.proto.word}`);
+    let mask = 0;
+    for (const fl of f.flags) {
+      const bit = TCP_FLAGS[fl.name.toLowerCase()];
+      if (bit === undefined) return this.badWord(fl.span, fl.name, 'TCP flag', Object.keys(TCP_FLAGS));
+      mask |= bit;
+    }
+    return and(this.eq('ipProto', 6), this.t('tcpFlags', maskedByteRanges(mask, mask)));
+  }
+
+  private icmp(f: A.IcmpFilter): PFilter {
+    const p = f.proto.word;
+    if (p !== 'icmp' && p !== 'icmp6') return this.qualifierError(f.proto.span, `'${f.field}' belongs to icmp and icmp6, not ${p}`);
+    const names = p === 'icmp' ? ICMP_TYPES : ICMP6_TYPES;
+    let r: Ranges | undefined;
+    if (f.value.kind === 'Ident') {
+      const n = f.field === 'type' ? names[f.value.name] : undefined;
+      if (n === undefined) return this.badWord(f.value.span, f.value.name, `${p} ${f.field}`, f.field === 'type' ? Object.keys(names) : []);
+      r = [[n, n]];
+    } else r = this.numberRanges(f.value, 255, 'TMES0307', `${p} ${f.field}`);
+    if (!r) return FALSE;
+    return and(this.eq('ipProto', PROTO_NUM[p]), this.t(f.field === 'type' ? 'icmpType' : 'icmpCode', r));
+  }
+
+  private tunnel(f: A.TunnelFilter): PFilter {
+    const kind = f.tunnel.word;
+    const info = TUNNEL_LABELS[kind];
+    if (f.label && !info.label.includes(f.label.name)) {
+      return info.label.length ? this.badWord(f.label.span, f.label.name, `${kind} label`, info.label) : this.qualifierError(f.label.span, `${kind} takes no identifier`);
+    }
+    let kinds: number[];
+    if (kind === 'tunnel') kinds = Object.values(TUNNEL).filter((x) => x !== 0);
+    else if (kind === '6in4') kinds = [TUNNEL['6in4'], TUNNEL['6to4']];
+    else if (kind === 'ipip') kinds = [TUNNEL.ipip, TUNNEL['6in4'], TUNNEL['6to4']];
+    else kinds = [TUNNEL[kind as keyof typeof TUNNEL]];
+    const kt = this.t('tunnel', kinds.map((k) => [k, k]));
+    if (!f.value) return kt;
+    if (info.bits === 0) return this.qualifierError(f.value.span, `${kind} has no identifier to test`);
+    const r = this.numberRanges(f.value, 2 ** info.bits - 1, 'TMES0307', `${kind} ${info.label[0] ?? 'id'}`);
+    return r ? and(kt, this.t('tunnelId', r)) : FALSE;
+  }
+
+  private payload(f: A.PayloadFilter): PFilter {
+    if (f.op === 'contains') {
+      const s = f.value as A.StringLit;
+      if (s.value.length === 0) {
+        this.bag.add('TMES0602', s.span, 'payload contains "" matches every packet; give the text to look for');
+        return FALSE;
+      }
+      return { t: 'pred', pred: { kind: 'contains', scope: this.scope, bytes: [...Buffer.from(s.value, 'utf8')] } };
+    }
+    let source: string;
+    let flags: string;
+    let span: Span;
+    if (f.value.kind === 'Regex') {
+      source = f.value.source;
+      flags = f.value.flags;
+      span = f.value.span;
+    } else if (f.value.kind === 'Ident') {
+      const s = this.sym.define(f.value);
+      if (!s) {
+        this.sym.unknown('pattern', f.value, this.sym.defines.keys());
+        return FALSE;
+      }
+      const re = s.decl.values?.[0];
+      if (s.kind !== 'pattern' || !re || re.kind !== 'Regex') {
+        this.sym.wrongKind(f.value.span, f.value.name, s.kind, 'a pattern');
+        return FALSE;
+      }
+      return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source: re.source, flags: re.flags } };
+    } else return FALSE;
+    const problem = checkPattern(source, flags);
+    if (problem) {
+      this.bag.add(problem.code, span, problem.message);
+      return FALSE;
+    }
+    return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source, flags } };
+  }
+
+  // ---- relations
+  private relation(f: A.RelationFilter): PFilter {
+    const l = this.arith(f.left);
+    const r = this.arith(f.right);
+    if (!l || !r) return FALSE;
+    // A field against a constant is an interval test the graph can reason about.
+    const simple = this.relationAsTest(l, f.op, r) ?? this.relationAsTest(r, flip(f.op), l);
+    if (simple) return simple;
+    return { t: 'pred', pred: { kind: 'relation', scope: this.scope, op: f.op, left: l, right: r } };
+  }
+
+  private relationAsTest(a: PArith, op: A.RelOp, b: PArith): PFilter | undefined {
+    if (b.k !== 'num') return undefined;
+    const field = a.k === 'len' ? 'wireLen' : a.k === 'field' ? a.field : undefined;
+    if (!field) return undefined;
+    const max = fieldInfo(field).max;
+    const n = b.v;
+    const clamp = (lo: number, hi: number): Ranges => (lo > hi || hi < 0 || lo > max ? [] : [[Math.max(0, lo), Math.min(max, hi)]]);
+    const ranges: Ranges =
+      op === '==' ? clamp(n, n) : op === '!=' ? [...clamp(0, n - 1), ...clamp(n + 1, max)] : op === '<' ? clamp(0, Math.ceil(n) - 1) : op === '<=' ? clamp(0, Math.floor(n)) : op === '>' ? clamp(Math.floor(n) + 1, max) : clamp(Math.ceil(n), max);
+    return this.t(field, ranges);
+  }
+
+  private arith(a: A.Arith): PArith | undefined {
+    switch (a.kind) {
+      case 'Num':
+        return { k: 'num', v: a.value.value };
+      case 'Len':
+        return { k: 'len' };
+      case 'Name': {
+        const n = a.name.name;
+        if (PCAP_CONSTANTS[n] !== undefined) return { k: 'num', v: PCAP_CONSTANTS[n] };
+        if (RELATION_FIELDS[n]) return { k: 'field', field: RELATION_FIELDS[n] };
+        this.sym.unknown('field or constant', a.name, [...Object.keys(PCAP_CONSTANTS), ...Object.keys(RELATION_FIELDS)]);
+        return undefined;
+      }
+      case 'Access': {
+        const layer = a.proto.word;
+        const layers = ['ether', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'sctp'];
+        if (!layers.includes(layer)) {
+          this.qualifierError(a.proto.span, `${layer}[...] is not supported; use one of ${layers.join(', ')}`);
+          return undefined;
+        }
+        const size = a.size ? a.size.value : 1;
+        if (size !== 1 && size !== 2 && size !== 4) {
+          this.bag.add('TMES0312', a.size!.span, `access size must be 1, 2 or 4, not ${a.size!.text}`);
+          return undefined;
+        }
+        const offset = this.arith(a.offset);
+        if (!offset) return undefined;
+        if (offset.k === 'num' && offset.v < 0) {
+          this.bag.add('TMES0312', a.offset.span, `offset must not be negative`);
+          return undefined;
+        }
+        return { k: 'load', layer: layer as 'ether', offset, size };
+      }
+      case 'ArithBinary': {
+        const l = this.arith(a.left);
+        const r = this.arith(a.right);
+        if (!l || !r) return undefined;
+        if ((a.op === '/' || a.op === '%') && r.k === 'num' && r.v === 0) {
+          this.bag.add('TMES0312', a.right.span, `division by zero`);
+          return undefined;
+        }
+        return { k: 'bin', op: a.op, l, r };
+      }
+      case 'Neg': {
+        const x = this.arith(a.operand);
+        return x && { k: 'neg', a: x };
+      }
+    }
+  }
+}
+
+function flip(op: A.RelOp): A.RelOp {
+  return ({ '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' } as const)[op];
+}

@@ -1,0 +1,86 @@
+import type { Severity } from './diagnostic.js';
+
+/**
+ * The catalogue of diagnostic codes. Codes are stable: a code is never reused
+ * for another meaning, and CI configurations key on them. docs/diagnostics.md
+ * has one entry per code (a test keeps the two in step).
+ */
+export interface CodeInfo {
+  readonly code: string;
+  /** Short kebab-case id, used as SARIF rule name and in suppressions. */
+  readonly name: string;
+  readonly title: string;
+  readonly severity: Severity;
+  /** One paragraph: why it matters and how to fix it. */
+  readonly help: string;
+}
+
+function c(code: string, name: string, severity: Severity, title: string, help: string): CodeInfo {
+  return Object.freeze({ code, name, severity, title, help });
+}
+
+const LIST: readonly CodeInfo[] = [
+  // ---- syntax (0xxx)
+  c('TMES0001', 'unexpected-character', 'error', 'Unexpected character', 'The lexer met a character that starts no token of the language. Remove it, or quote it inside a string.'),
+  c('TMES0002', 'unterminated-string', 'error', 'Unterminated string', 'A string opened with " has no closing quote on the same line. Close it; write \\" for a quote inside a string.'),
+  c('TMES0003', 'unterminated-regex', 'error', 'Unterminated pattern', 'A /pattern/ has no closing slash on the same line. Close it; write \\/ for a slash inside a pattern.'),
+  c('TMES0004', 'invalid-escape', 'error', 'Invalid escape in a string', 'Strings know \\\\, \\", \\n, \\r, \\t and \\xHH. Write the character itself or one of these escapes.'),
+  c('TMES0010', 'syntax-error', 'error', 'Syntax error', 'The statement does not follow the grammar. The message says what was expected at that point; docs/language.md has the grammar of every statement.'),
+  c('TMES0011', 'invalid-literal', 'error', 'Invalid literal', 'An address, MAC address, prefix or number is not well formed (an IPv4 octet above 255, a prefix length above 32 or 128, a MAC without six octets). Correct the literal.'),
+  // ---- files and includes (01xx)
+  c('TMES0100', 'include-not-found', 'error', 'Included file not found', 'An include names a file that cannot be read. Include paths are relative to the including file; check the spelling and that the file exists.'),
+  c('TMES0101', 'include-cycle', 'error', 'Include cycle', 'Files include each other in a cycle. Move the shared definitions into a file that both include, and include nothing back from it.'),
+  c('TMES0102', 'policy-header', 'warning', 'Missing or repeated policy header', 'Each top-level policy file starts with policy "name" exactly once (included library files have none). The name appears in outputs and statistics.'),
+  // ---- names (02xx)
+  c('TMES0200', 'unknown-name', 'error', 'Unknown name', 'A name is used that no definition, tap, group or tool declares. Check the spelling (the message suggests the closest name) or add the definition.'),
+  c('TMES0201', 'duplicate-name', 'error', 'Name defined twice', 'Two declarations of the same kind share a name, so references to it would be ambiguous. Rename one of them.'),
+  c('TMES0202', 'wrong-kind', 'error', 'Name of the wrong kind', 'A name is used where a value of another kind is needed, e.g. a port list where a network is expected. Use a name of the right kind.'),
+  // ---- values (03xx)
+  c('TMES0300', 'port-range', 'error', 'Port out of range', 'Ports are 0 to 65535, and a range a-b needs a <= b.'),
+  c('TMES0301', 'vlan-range', 'error', 'VLAN id or priority out of range', 'VLAN ids are 0 to 4095 (4095 is reserved) and priorities 0 to 7.'),
+  c('TMES0302', 'mpls-range', 'error', 'MPLS label out of range', 'MPLS labels are 20 bits: 0 to 1048575.'),
+  c('TMES0303', 'rate-range', 'error', 'Invalid rate', 'A rate is a positive number with a unit: bps, Kbps, Mbps, Gbps or Tbps (decimal multiples), e.g. rate 10 Gbps.'),
+  c('TMES0304', 'size-range', 'error', 'Invalid size or duration', 'Sizes take B, KB, MB, GB (decimal) or KiB, MiB, GiB (binary); durations take us, ms, s. The value must be within the range the setting allows.'),
+  c('TMES0305', 'cidr-host-bits', 'error', 'Network prefix has host bits set', 'In a/n, the bits of a after the first n must be zero, or the prefix does not mean what it says (10.1.2.3/8 is 10.0.0.0/8). Write the network address, or use host for a single address.'),
+  c('TMES0306', 'address-family', 'error', 'IPv4 and IPv6 mixed up', 'An IPv4 address or network is used in an IPv6-only test (or the reverse), so the test can never be true. Use an address of the family the test is about, or drop the ip/ip6 qualifier.'),
+  c('TMES0307', 'value-range', 'error', 'Number out of range', 'A number is outside what the field can hold (TTL 0-255, DSCP 0-63, ICMP type 0-255, VXLAN/Geneve VNI 24 bits, GRE key and GTP TEID 32 bits, IP protocol 0-255, ...).'),
+  c('TMES0308', 'unknown-keyword', 'error', 'Unknown option or keyword', 'A word is not one this setting knows (a unit, a strip target, a built-in pattern, a TCP flag, an ICMP type name, a balance mode). The message lists what is accepted and suggests the closest.'),
+  c('TMES0309', 'invalid-qualifier', 'error', 'Qualifier does not apply', 'A filter qualifier does not fit the primitive, e.g. udp with tcp flags, or src with broadcast. Remove the qualifier; docs/language.md lists which qualifiers each primitive takes.'),
+  c('TMES0310', 'mixed-and-or', 'warning', 'and/or mixed without parentheses', 'As in pcap-filter(7), and and or have equal precedence and group from left to right: a or b and c means (a or b) and c. Add parentheses to say which you mean.'),
+  c('TMES0311', 'invalid-fill', 'error', 'Invalid mask fill', 'A mask fill is exactly one character, because masking keeps the length of the packet.'),
+  c('TMES0312', 'invalid-offset', 'error', 'Invalid packet offset', 'A proto[offset:size] access needs size 1, 2 or 4 and a non-negative offset; division by zero is not allowed.'),
+  // ---- structure (04xx)
+  c('TMES0400', 'empty-group', 'error', 'Group with no tool', 'A group must hold at least one tool; traffic sent to an empty group could go nowhere.'),
+  c('TMES0401', 'tool-without-output', 'error', 'Tool with no output', 'Every tool needs one output: interface "name", pcap "file" or pcapng "file".'),
+  c('TMES0402', 'shared-output', 'error', 'Two tools write one output', 'Two tools name the same output file or interface; their packets would interleave. Give each tool its own output.'),
+  c('TMES0403', 'inline-same-port', 'error', 'Inline tap bridges a port to itself', 'An inline tap bridges two different interfaces; with the same name on both sides it would loop traffic back.'),
+  c('TMES0404', 'tap-without-source', 'error', 'Tap with no source', 'A tap needs a source (interface or capture files) or an inline pair.'),
+  c('TMES0405', 'duplicate-setting', 'error', 'Setting given twice', 'A block sets the same thing twice (two outputs for a tool, two balance lines); only one can apply. Keep one.'),
+  c('TMES0406', 'output-is-input', 'error', 'Output is also a tap input', 'A tool writes to a file or interface that a tap reads; traffic would feed back into the switch.'),
+  c('TMES0407', 'interface-reused', 'error', 'Interface used twice', 'One interface is used by two taps, or as both a tap and a tool output. Each physical port has one role.'),
+  c('TMES0408', 'partial-rates', 'warning', 'Some tools of a group have no rate', 'Balancing is weighted by rate; tools without a rate get the group\'s average weight and shaping cannot apply to them. Give every tool a rate.'),
+  c('TMES0409', 'shape-without-rate', 'error', 'Shaping without a rate', 'shape conditions bursts down to each tool\'s rate, so every tool of a shaped group needs a rate.'),
+  c('TMES0410', 'send-and-drop', 'warning', 'Rule sends to and drops the same group', 'A rule cannot both send traffic to a group and exclude it; the drop wins. Split it into two rules.'),
+  c('TMES0411', 'conflicting-actions', 'error', 'Conflicting group actions', 'Two actions of a group contradict each other (for example two truncate lines with different lengths). Keep one.'),
+  // ---- unused (05xx)
+  c('TMES0500', 'unused-definition', 'warning', 'Definition never used', 'A define is not referenced anywhere. Remove it, or use it; library files of definitions (files without a policy header) are exempt.'),
+  c('TMES0501', 'unused-tap', 'warning', 'Tap no rule uses', 'No rule takes traffic from this tap (no from names it and no rule says from any), so its traffic goes nowhere.'),
+  c('TMES0502', 'unused-group', 'warning', 'Group no rule sends to', 'No rule sends traffic to this group, so its tools receive nothing.'),
+  // ---- patterns (06xx)
+  c('TMES0600', 'invalid-pattern', 'error', 'Invalid pattern', 'The regular expression does not compile. The message gives the engine\'s reason.'),
+  c('TMES0601', 'super-linear-pattern', 'error', 'Pattern may take super-linear time', 'Backreferences, lookaround and nested or overlapping quantifiers can make matching time explode on crafted payloads (ReDoS), and patterns run on every packet. Rewrite the pattern without them: tmesc accepts only patterns that a linear-time engine can run.'),
+  c('TMES0602', 'empty-match-pattern', 'error', 'Pattern matches the empty string', 'A mask or replace pattern that can match nothing at all would fire at every position. Make it match at least one character.'),
+  // ---- match graph analysis (07xx)
+  c('TMES0700', 'rule-never-matches', 'warning', 'Rule can never match', 'No packet can satisfy this rule\'s filter on its taps (e.g. tcp and udp, or a port on ARP). It sends nothing; fix the filter or remove the rule.'),
+  c('TMES0701', 'redundant-rule', 'warning', 'Rule adds nothing', 'Every packet this rule sends to its groups already goes there through other rules (the message names the smallest set found). Remove it, or change it if it was meant to do more.'),
+  c('TMES0702', 'drop-excludes-nothing', 'warning', 'Drop rule excludes nothing', 'No packet that this drop rule matches would otherwise reach the groups it drops from. Remove it, or widen the rules it was meant to restrict.'),
+  c('TMES0703', 'optimizer-cap', 'info', 'Optimizer stopped at its iteration cap', 'The match graph is correct but may not be minimal. Report the policy if this happens on a real policy.'),
+];
+
+export const CODES: ReadonlyMap<string, CodeInfo> = new Map(LIST.map((x) => [x.code, x]));
+
+export function codeInfo(code: string): CodeInfo {
+  const info = CODES.get(code);
+  if (!info) throw new Error(`unregistered diagnostic code ${code}`);
+  return info;
+}

@@ -1,0 +1,116 @@
+import type { Span } from '../diagnostics/diagnostic.js';
+
+/**
+ * The checked policy: names resolved, literals parsed, filters lowered to
+ * tests over packet fields. It is the only input of the compiler (ir/).
+ */
+export interface Policy {
+  name: string;
+  /** Root file and every included file, root first. */
+  files: string[];
+  /** sha256 of the files' texts, in order: identifies what an artifact was built from. */
+  sourceHash: string;
+  taps: Tap[];
+  groups: Group[];
+  rules: Rule[];
+}
+
+export type TapSource =
+  | { kind: 'interface'; name: string }
+  | { kind: 'files'; format: 'pcap' | 'pcapng' | 'auto'; paths: string[] }
+  | { kind: 'inline'; left: string; right: string };
+
+export type TapMark = { kind: 'vlan'; id: number; priority: number } | { kind: 'comment' };
+
+export interface Tap {
+  name: string;
+  index: number;
+  source: TapSource;
+  marks: TapMark[];
+  span: Span;
+}
+
+export interface Tool {
+  name: string;
+  index: number;
+  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string };
+  /** Capacity in bits per second; undefined when not given. */
+  rateBps?: number;
+  span: Span;
+}
+
+export interface MaskSpec {
+  /** 'card-number' and 'credentials' are built in; 'regex' carries a user pattern. */
+  kind: 'card-number' | 'credentials' | 'regex';
+  source?: string;
+  flags?: string;
+  fill: string;
+}
+
+export interface GroupActions {
+  strip: string[];
+  masks: MaskSpec[];
+  replaces: { source: string; flags: string; text: string }[];
+  truncate?: { what: 'payload' | 'frame'; bytes: number };
+  timestamp?: { ipv4: 'ip-option'; ipv6: 'skip' | 'destination-option' | 'hop-by-hop' };
+  shape?: { burstBytes: number };
+  dedup?: { windowNs: number };
+}
+
+export interface Group {
+  name: string;
+  index: number;
+  tools: Tool[];
+  balance: { symmetric: boolean; inner: boolean };
+  actions: GroupActions;
+  span: Span;
+}
+
+export interface Rule {
+  name: string;
+  index: number;
+  /** Tap indices, or 'any'. */
+  taps: number[] | 'any';
+  filter: PFilter;
+  action: 'to' | 'drop';
+  groups: number[];
+  span: Span;
+  /** Span of the filter, for findings about it. */
+  filterSpan: Span;
+}
+
+/** Inclusive [lo, hi] integer intervals, sorted and disjoint. */
+export type Ranges = [number, number][];
+
+/**
+ * A filter over packet fields. `test` is the workhorse: the field's value lies
+ * in one of the ranges (ABSENT never does). `pred` is a test the compiler
+ * cannot see into (payload content, byte-offset arithmetic); it treats each
+ * distinct one as an independent condition.
+ */
+export type PFilter =
+  | { t: 'const'; value: boolean }
+  | { t: 'and'; args: PFilter[] }
+  | { t: 'or'; args: PFilter[] }
+  | { t: 'not'; arg: PFilter }
+  | { t: 'test'; field: string; ranges: Ranges }
+  | { t: 'pred'; pred: Predicate };
+
+export type Scope = 'outer' | 'inner';
+
+export type Predicate =
+  | { kind: 'contains'; scope: Scope; bytes: number[] }
+  | { kind: 'regex'; scope: Scope; source: string; flags: string }
+  | { kind: 'relation'; scope: Scope; op: '==' | '!=' | '<' | '<=' | '>' | '>='; left: PArith; right: PArith };
+
+export type PArith =
+  | { k: 'num'; v: number }
+  | { k: 'len' }
+  | { k: 'field'; field: string }
+  | { k: 'load'; layer: 'link' | 'ether' | 'ip' | 'ip6' | 'arp' | 'tcp' | 'udp' | 'icmp' | 'icmp6' | 'sctp'; offset: PArith; size: 1 | 2 | 4 }
+  | { k: 'bin'; op: '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>'; l: PArith; r: PArith }
+  | { k: 'neg'; a: PArith };
+
+export function predicateKey(p: Predicate): string {
+  return JSON.stringify(p);
+}

@@ -1,0 +1,558 @@
+import { CstParser, EOF, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { errorMessages } from './messages.js';
+import * as T from './tokens.js';
+
+/**
+ * The grammar of .tmes (docs/language.md is its reference, grammar/ its
+ * diagrams). Recovery is on: a broken statement is skipped up to the next
+ * statement keyword and parsing goes on, so one run reports every error.
+ *
+ * Filters follow pcap-filter(7): `not` binds tightest; `and` and `or` have
+ * equal precedence and group left to right (a checker warns when they mix
+ * without parentheses).
+ */
+export class TmesParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages });
+    this.performSelfAnalysis();
+  }
+
+  file = this.RULE('file', () => {
+    this.MANY(() => this.SUBRULE(this.statement));
+  });
+
+  statement = this.RULE('statement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.policyDecl) },
+      { ALT: () => this.SUBRULE(this.includeDecl) },
+      { ALT: () => this.SUBRULE(this.defineDecl) },
+      { ALT: () => this.SUBRULE(this.tapDecl) },
+      { ALT: () => this.SUBRULE(this.groupDecl) },
+      { ALT: () => this.SUBRULE(this.ruleDecl) },
+      { ALT: () => this.CONSUME(T.Semi) },
+    ]);
+  });
+
+  policyDecl = this.RULE('policyDecl', () => {
+    this.CONSUME(T.Policy);
+    this.CONSUME(T.StringLit);
+  });
+
+  includeDecl = this.RULE('includeDecl', () => {
+    this.CONSUME(T.Include);
+    this.CONSUME(T.StringLit);
+  });
+
+  defineDecl = this.RULE('defineDecl', () => {
+    this.CONSUME(T.Define);
+    const kind = this.CONSUME(T.Word);
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.Equals);
+    this.OR([
+      { GATE: () => kind.image === 'filter', ALT: () => this.SUBRULE(this.filterExpr) },
+      { GATE: () => kind.image !== 'filter', ALT: () => this.SUBRULE(this.valueList) },
+    ]);
+  });
+
+  valueList = this.RULE('valueList', () => {
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.listValue) });
+  });
+
+  listValue = this.RULE('listValue', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.RegexLit) },
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.SUBRULE(this.value) },
+    ]);
+  });
+
+  // ---- taps
+  tapDecl = this.RULE('tapDecl', () => {
+    this.CONSUME(T.Tap);
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.tapItem));
+    this.CONSUME(T.RBrace);
+  });
+
+  tapItem = this.RULE('tapItem', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.sourceItem) },
+      { ALT: () => this.SUBRULE(this.inlineItem) },
+      { ALT: () => this.SUBRULE(this.markItem) },
+      { ALT: () => this.CONSUME(T.Semi) },
+    ]);
+  });
+
+  sourceItem = this.RULE('sourceItem', () => {
+    this.CONSUME(T.Source);
+    this.CONSUME(T.Word, { LABEL: 'type' });
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.StringLit) });
+  });
+
+  inlineItem = this.RULE('inlineItem', () => {
+    this.CONSUME(T.Inline);
+    this.CONSUME(T.StringLit, { LABEL: 'left' });
+    this.CONSUME(T.Arrow);
+    this.CONSUME2(T.StringLit, { LABEL: 'right' });
+  });
+
+  markItem = this.RULE('markItem', () => {
+    this.CONSUME(T.Mark);
+    this.CONSUME(T.Word, { LABEL: 'what' });
+    this.OPTION(() => this.CONSUME(T.NumberLit));
+    this.MANY(() => {
+      this.CONSUME2(T.Word, { LABEL: 'option' });
+      this.CONSUME2(T.NumberLit, { LABEL: 'optionValue' });
+    });
+  });
+
+  // ---- groups and tools
+  groupDecl = this.RULE('groupDecl', () => {
+    this.CONSUME(T.Group);
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.LBrace);
+    this.MANY(() => this.SUBRULE(this.groupItem));
+    this.CONSUME(T.RBrace);
+  });
+
+  groupItem = this.RULE('groupItem', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.toolDecl) },
+      { ALT: () => this.SUBRULE(this.balanceItem) },
+      { ALT: () => this.SUBRULE(this.shapeItem) },
+      { ALT: () => this.SUBRULE(this.stripItem) },
+      { ALT: () => this.SUBRULE(this.maskItem) },
+      { ALT: () => this.SUBRULE(this.replaceItem) },
+      { ALT: () => this.SUBRULE(this.truncateItem) },
+      { ALT: () => this.SUBRULE(this.timestampItem) },
+      { ALT: () => this.SUBRULE(this.dedupItem) },
+      { ALT: () => this.CONSUME(T.Semi) },
+    ]);
+  });
+
+  toolDecl = this.RULE('toolDecl', () => {
+    this.CONSUME(T.Tool);
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.CONSUME(T.LBrace);
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.outputItem) },
+        { ALT: () => this.SUBRULE(this.rateItem) },
+        { ALT: () => this.CONSUME(T.Semi) },
+      ]),
+    );
+    this.CONSUME(T.RBrace);
+  });
+
+  outputItem = this.RULE('outputItem', () => {
+    this.CONSUME(T.Output);
+    this.CONSUME(T.Word, { LABEL: 'type' });
+    this.CONSUME(T.StringLit);
+  });
+
+  rateItem = this.RULE('rateItem', () => {
+    this.CONSUME(T.Rate);
+    this.SUBRULE(this.quantity);
+  });
+
+  quantity = this.RULE('quantity', () => {
+    this.CONSUME(T.NumberLit);
+    this.OPTION(() => this.CONSUME(T.Word, { LABEL: 'unit' }));
+  });
+
+  balanceItem = this.RULE('balanceItem', () => {
+    this.CONSUME(T.Balance);
+    this.AT_LEAST_ONE(() => this.CONSUME(T.Word));
+  });
+
+  shapeItem = this.RULE('shapeItem', () => {
+    this.CONSUME(T.Shape);
+    this.CONSUME(T.Word, { LABEL: 'what' });
+    this.SUBRULE(this.quantity);
+  });
+
+  stripItem = this.RULE('stripItem', () => {
+    this.CONSUME(T.Strip);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Word) });
+  });
+
+  maskItem = this.RULE('maskItem', () => {
+    this.CONSUME(T.Mask);
+    this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.maskTarget) });
+  });
+
+  maskTarget = this.RULE('maskTarget', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.RegexLit) }, { ALT: () => this.CONSUME(T.Word) }]);
+    this.OPTION(() => {
+      this.CONSUME(T.With);
+      this.CONSUME(T.StringLit, { LABEL: 'fill' });
+    });
+  });
+
+  replaceItem = this.RULE('replaceItem', () => {
+    this.CONSUME(T.Replace);
+    this.OR([{ ALT: () => this.CONSUME(T.RegexLit) }, { ALT: () => this.CONSUME(T.Identifier) }]);
+    this.CONSUME(T.With);
+    this.CONSUME(T.StringLit);
+  });
+
+  truncateItem = this.RULE('truncateItem', () => {
+    this.CONSUME(T.Truncate);
+    this.CONSUME(T.Word, { LABEL: 'what' });
+    this.SUBRULE(this.quantity);
+  });
+
+  timestampItem = this.RULE('timestampItem', () => {
+    this.CONSUME(T.Timestamp);
+    this.AT_LEAST_ONE(() => this.CONSUME(T.Word));
+  });
+
+  dedupItem = this.RULE('dedupItem', () => {
+    this.CONSUME(T.Dedup);
+    this.OPTION(() => {
+      this.CONSUME(T.Word, { LABEL: 'what' });
+      this.SUBRULE(this.quantity);
+    });
+  });
+
+  // ---- rules
+  ruleDecl = this.RULE('ruleDecl', () => {
+    this.CONSUME(T.Rule);
+    this.CONSUME(T.Identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(T.From);
+      this.OR([
+        { ALT: () => this.CONSUME(T.Any) },
+        { ALT: () => this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME3(T.Identifier, { LABEL: 'tap' }) }) },
+      ]);
+    });
+    this.CONSUME(T.Match);
+    this.SUBRULE(this.filterExpr);
+    this.OR2([{ ALT: () => this.CONSUME(T.To) }, { ALT: () => this.CONSUME(T.Drop) }]);
+    this.AT_LEAST_ONE_SEP2({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier, { LABEL: 'group' }) });
+  });
+
+  // ---- filters
+  filterExpr = this.RULE('filterExpr', () => {
+    this.SUBRULE(this.filterUnary);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.And, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.AndAnd, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.Or, { LABEL: 'op' }) },
+        { ALT: () => this.CONSUME(T.OrOr, { LABEL: 'op' }) },
+      ]);
+      this.SUBRULE2(this.filterUnary);
+    });
+  });
+
+  filterUnary = this.RULE('filterUnary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.Not) }, { ALT: () => this.CONSUME(T.Bang) }]);
+          this.SUBRULE(this.filterUnary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.filterPrimary) },
+    ]);
+  });
+
+  filterPrimary = this.RULE('filterPrimary', () => {
+    this.OR([
+      // `(len - 14) > 100` starts like a parenthesized filter; only backtracking tells them apart
+      { GATE: this.BACKTRACK(this.relation), ALT: () => this.SUBRULE(this.relation) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.filterExpr);
+          this.CONSUME(T.RParen);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.primitive) },
+    ]);
+  });
+
+  relation = this.RULE('relation', () => {
+    this.SUBRULE(this.arith, { LABEL: 'left' });
+    this.OR([
+      { ALT: () => this.CONSUME(T.EqEq, { LABEL: 'relop' }) },
+      { ALT: () => this.CONSUME(T.Equals, { LABEL: 'relop' }) },
+      { ALT: () => this.CONSUME(T.NotEq, { LABEL: 'relop' }) },
+      { ALT: () => this.CONSUME(T.LtEq, { LABEL: 'relop' }) },
+      { ALT: () => this.CONSUME(T.GtEq, { LABEL: 'relop' }) },
+      { ALT: () => this.CONSUME(T.Lt, { LABEL: 'relop' }) },
+      { ALT: () => this.CONSUME(T.Gt, { LABEL: 'relop' }) },
+    ]);
+    this.SUBRULE2(this.arith, { LABEL: 'right' });
+  });
+
+  primitive = this.RULE('primitive', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.innerPrim) },
+      { ALT: () => this.SUBRULE(this.payloadPrim) },
+      { ALT: () => this.CONSUME(T.Any) },
+      { ALT: () => this.CONSUME(T.Fragment) },
+      { ALT: () => this.SUBRULE(this.tunnelPrim) },
+      { ALT: () => this.SUBRULE(this.vlanPrim) },
+      { ALT: () => this.SUBRULE(this.mplsPrim) },
+      { ALT: () => this.SUBRULE(this.pppoePrim) },
+      { ALT: () => this.SUBRULE(this.lengthPrim) },
+      { ALT: () => this.SUBRULE(this.qualified) },
+      { ALT: () => this.SUBRULE(this.value, { LABEL: 'bare' }) },
+    ]);
+  });
+
+  innerPrim = this.RULE('innerPrim', () => {
+    this.CONSUME(T.Inner);
+    this.CONSUME(T.LParen);
+    this.SUBRULE(this.filterExpr);
+    this.CONSUME(T.RParen);
+  });
+
+  payloadPrim = this.RULE('payloadPrim', () => {
+    this.CONSUME(T.Payload);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Contains, { LABEL: 'op' });
+          this.CONSUME(T.StringLit);
+        },
+      },
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.Matches, { LABEL: 'op' }) }, { ALT: () => this.CONSUME(T.Tilde, { LABEL: 'op' }) }]);
+          this.OR3([{ ALT: () => this.CONSUME(T.RegexLit) }, { ALT: () => this.CONSUME(T.Identifier) }]);
+        },
+      },
+    ]);
+  });
+
+  tunnelPrim = this.RULE('tunnelPrim', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.TunnelKw, { LABEL: 'kind' }) }, { ALT: () => this.CONSUME(T.Tunnel, { LABEL: 'kind' }) }]);
+    this.OPTION(() => this.CONSUME(T.Identifier, { LABEL: 'label' }));
+    this.OPTION2(() => this.SUBRULE(this.value));
+  });
+
+  vlanPrim = this.RULE('vlanPrim', () => {
+    this.CONSUME(T.Vlan);
+    this.OPTION(() => this.CONSUME(T.Identifier, { LABEL: 'label' }));
+    this.OPTION2(() => this.SUBRULE(this.value));
+  });
+
+  mplsPrim = this.RULE('mplsPrim', () => {
+    this.CONSUME(T.Mpls);
+    this.OPTION(() => this.SUBRULE(this.value));
+  });
+
+  pppoePrim = this.RULE('pppoePrim', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Pppoes);
+          this.OPTION(() => this.SUBRULE(this.value));
+        },
+      },
+      { ALT: () => this.CONSUME(T.Pppoed) },
+    ]);
+  });
+
+  lengthPrim = this.RULE('lengthPrim', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Less, { LABEL: 'op' }) }, { ALT: () => this.CONSUME(T.Greater, { LABEL: 'op' }) }]);
+    this.CONSUME(T.NumberLit);
+  });
+
+  /** pcap-filter's [proto] [dir] [type] id, and the protocol-specific tests. */
+  qualified = this.RULE('qualified', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.ProtoKw, { LABEL: 'proto' });
+          this.OPTION(() =>
+            this.OR2([
+              { ALT: () => this.SUBRULE(this.addressTest) },
+              { ALT: () => this.CONSUME(T.Broadcast, { LABEL: 'cast' }) },
+              { ALT: () => this.CONSUME(T.Multicast, { LABEL: 'cast' }) },
+              {
+                ALT: () => {
+                  this.CONSUME(T.Flags);
+                  this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier, { LABEL: 'flag' }) });
+                },
+              },
+              {
+                ALT: () => {
+                  this.OR3([{ ALT: () => this.CONSUME(T.Type, { LABEL: 'icmpField' }) }, { ALT: () => this.CONSUME(T.Code, { LABEL: 'icmpField' }) }]);
+                  this.SUBRULE(this.value, { LABEL: 'icmpValue' });
+                },
+              },
+            ]),
+          );
+        },
+      },
+      { ALT: () => this.SUBRULE2(this.addressTest) },
+      { ALT: () => this.CONSUME2(T.Broadcast, { LABEL: 'cast' }) },
+      { ALT: () => this.CONSUME2(T.Multicast, { LABEL: 'cast' }) },
+    ]);
+  });
+
+  /** [dir] [host|net|port|portrange|proto] value, at least one of the two qualifiers. */
+  addressTest = this.RULE('addressTest', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.SUBRULE(this.direction);
+          this.OPTION(() => this.SUBRULE(this.typeQual));
+          this.SUBRULE(this.qualValue);
+          this.OPTION2(() => this.SUBRULE(this.netmask));
+        },
+      },
+      {
+        ALT: () => {
+          this.SUBRULE2(this.typeQual);
+          this.SUBRULE2(this.qualValue);
+          this.OPTION3(() => this.SUBRULE2(this.netmask));
+        },
+      },
+    ]);
+  });
+
+  netmask = this.RULE('netmask', () => {
+    this.CONSUME(T.Mask);
+    this.CONSUME(T.Ipv4);
+  });
+
+  direction = this.RULE('direction', () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Src, { LABEL: 'first' }) }, { ALT: () => this.CONSUME(T.Dst, { LABEL: 'first' }) }]);
+    this.OPTION(() => {
+      this.OR2([{ ALT: () => this.CONSUME(T.Or, { LABEL: 'join' }) }, { ALT: () => this.CONSUME(T.And, { LABEL: 'join' }) }]);
+      this.OR3([{ ALT: () => this.CONSUME2(T.Src, { LABEL: 'second' }) }, { ALT: () => this.CONSUME2(T.Dst, { LABEL: 'second' }) }]);
+    });
+  });
+
+  typeQual = this.RULE('typeQual', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Host) },
+      { ALT: () => this.CONSUME(T.Net) },
+      { ALT: () => this.CONSUME(T.Port) },
+      { ALT: () => this.CONSUME(T.Portrange) },
+      { ALT: () => this.CONSUME(T.ProtoField) },
+    ]);
+  });
+
+  /** A value in a filter: numbers, ranges, addresses, names, and protocol names after `proto`. */
+  value = this.RULE('value', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.NumberLit, { LABEL: 'lo' });
+          this.OPTION(() => {
+            this.CONSUME(T.Minus);
+            this.CONSUME2(T.NumberLit, { LABEL: 'hi' });
+          });
+        },
+      },
+      { ALT: () => this.CONSUME(T.Ipv4) },
+      { ALT: () => this.CONSUME(T.Ipv6) },
+      { ALT: () => this.CONSUME(T.Mac) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+    ]);
+  });
+
+  /** After a qualifier a protocol keyword is a value too: `ip proto tcp`, `ether proto arp`. */
+  qualValue = this.RULE('qualValue', () => {
+    this.OR([{ ALT: () => this.SUBRULE(this.value) }, { ALT: () => this.CONSUME(T.ProtoKw) }]);
+  });
+
+  // ---- arithmetic, as pcap-filter(7): | < ^ < & < shifts < + - < * / % < unary minus
+  arith = this.RULE('arith', () => {
+    this.SUBRULE(this.arithOr);
+  });
+
+  private readonly levels: TokenType[][] = [[T.Pipe], [T.Caret], [T.Amp], [T.Shl, T.Shr], [T.Plus, T.Minus], [T.Star, T.Slash, T.Percent]];
+
+  arithOr = this.RULE('arithOr', () => this.binaryLevel(0));
+  arithXor = this.RULE('arithXor', () => this.binaryLevel(1));
+  arithAnd = this.RULE('arithAnd', () => this.binaryLevel(2));
+  arithShift = this.RULE('arithShift', () => this.binaryLevel(3));
+  arithAdd = this.RULE('arithAdd', () => this.binaryLevel(4));
+  arithMul = this.RULE('arithMul', () => this.binaryLevel(5));
+
+  private binaryLevel(level: number): void {
+    const next = () => {
+      switch (level) {
+        case 0: return this.SUBRULE(this.arithXor, { LABEL: 'operand' });
+        case 1: return this.SUBRULE(this.arithAnd, { LABEL: 'operand' });
+        case 2: return this.SUBRULE(this.arithShift, { LABEL: 'operand' });
+        case 3: return this.SUBRULE(this.arithAdd, { LABEL: 'operand' });
+        case 4: return this.SUBRULE(this.arithMul, { LABEL: 'operand' });
+        default: return this.SUBRULE(this.arithUnary, { LABEL: 'operand' });
+      }
+    };
+    const next2 = () => {
+      switch (level) {
+        case 0: return this.SUBRULE2(this.arithXor, { LABEL: 'operand' });
+        case 1: return this.SUBRULE2(this.arithAnd, { LABEL: 'operand' });
+        case 2: return this.SUBRULE2(this.arithShift, { LABEL: 'operand' });
+        case 3: return this.SUBRULE2(this.arithAdd, { LABEL: 'operand' });
+        case 4: return this.SUBRULE2(this.arithMul, { LABEL: 'operand' });
+        default: return this.SUBRULE2(this.arithUnary, { LABEL: 'operand' });
+      }
+    };
+    next();
+    this.MANY(() => {
+      this.OR(this.levels[level].map((tok) => ({ ALT: () => this.CONSUME(tok, { LABEL: 'op' }) })));
+      next2();
+    });
+  }
+
+  arithUnary = this.RULE('arithUnary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus);
+          this.SUBRULE(this.arithUnary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.arithAtom) },
+    ]);
+  });
+
+  arithAtom = this.RULE('arithAtom', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.Len) },
+      {
+        ALT: () => {
+          this.OR2([{ ALT: () => this.CONSUME(T.ProtoKw, { LABEL: 'proto' }) }, { ALT: () => this.CONSUME(T.TunnelKw, { LABEL: 'proto' }) }, { ALT: () => this.CONSUME(T.Vlan, { LABEL: 'proto' }) }]);
+          this.CONSUME(T.LBracket);
+          this.SUBRULE(this.arith, { LABEL: 'offset' });
+          this.OPTION(() => {
+            this.CONSUME(T.Colon);
+            this.CONSUME2(T.NumberLit, { LABEL: 'size' });
+          });
+          this.CONSUME(T.RBracket);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE2(this.arith, { LABEL: 'inner' });
+          this.CONSUME(T.RParen);
+        },
+      },
+    ]);
+  });
+}
+
+/** One parser instance: chevrotain parsers are reusable and costly to build. */
+export const parser = new TmesParser();
+
+export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: typeof parser.errors } {
+  parser.input = tokens;
+  const cst = parser.file();
+  return { cst, errors: parser.errors };
+}
+
+export { EOF };

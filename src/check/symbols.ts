@@ -28,7 +28,7 @@ export class Symbols {
     readonly brokenNames: Set<string>,
   ) {}
 
-  declare<T extends { name: A.Ident }>(table: Map<string, T>, what: string, entry: T, nameOf: (t: T) => A.Ident = (t) => t.name): void {
+  declare<T>(table: Map<string, T>, what: string, entry: T, nameOf: (t: T) => A.Ident): void {
     const name = nameOf(entry);
     const prev = table.get(name.name);
     if (prev) {

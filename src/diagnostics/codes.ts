@@ -60,7 +60,7 @@ const LIST: readonly CodeInfo[] = [
   c('TMES0407', 'interface-reused', 'error', 'Interface used twice', 'One interface is used by two taps, or as both a tap and a tool output. Each physical port has one role.'),
   c('TMES0408', 'partial-rates', 'warning', 'Some tools of a group have no rate', 'Balancing is weighted by rate; tools without a rate get the group\'s average weight and shaping cannot apply to them. Give every tool a rate.'),
   c('TMES0409', 'shape-without-rate', 'error', 'Shaping without a rate', 'shape conditions bursts down to each tool\'s rate, so every tool of a shaped group needs a rate.'),
-  c('TMES0410', 'send-and-drop', 'warning', 'Rule sends to and drops the same group', 'A rule cannot both send traffic to a group and exclude it; the drop wins. Split it into two rules.'),
+  c('TMES0410', 'repeated-target', 'warning', 'Name listed twice', 'A rule names the same tap or group twice in one list; the second mention changes nothing. Remove it.'),
   c('TMES0411', 'conflicting-actions', 'error', 'Conflicting group actions', 'Two actions of a group contradict each other (for example two truncate lines with different lengths). Keep one.'),
   // ---- unused (05xx)
   c('TMES0500', 'unused-definition', 'warning', 'Definition never used', 'A define is not referenced anywhere. Remove it, or use it; library files of definitions (files without a policy header) are exempt.'),

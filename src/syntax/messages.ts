@@ -42,6 +42,8 @@ function list(items: string[]): string {
   return shown.slice(0, -1).join(', ') + (more ? `, ${shown[shown.length - 1]}${more}` : ` or ${shown[shown.length - 1]}`);
 }
 
+const FILTER_RULES = new Set(['filterExpr', 'filterUnary', 'filterPrimary', 'primitive', 'qualified']);
+
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
     return `expected ${describeTokenType(expected)} in ${describeRule(ruleName)}, found ${describeActual(actual)}`;
@@ -50,6 +52,10 @@ export const errorMessages: IParserErrorMessageProvider = {
     return `unexpected ${describeActual(firstRedundant)}: a statement starts with policy, include, define, tap, group or rule`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+    if (FILTER_RULES.has(ruleName) || ruleName === 'defineDecl') {
+      const what = ruleName === 'defineDecl' ? 'a value or filter' : 'a filter';
+      return `unexpected ${describeActual(actual[0])}: expected ${what} (for example host 10.0.0.1, net 10.0.0.0/8, port 80, tcp, vlan 100, not ..., or a parenthesized filter)`;
+    }
     const firsts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => (path[0] ? describeTokenType(path[0]) : 'end')));
     return `unexpected ${describeActual(actual[0])} in ${describeRule(ruleName)}; expected ${list(firsts)}`;
   },

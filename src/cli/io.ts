@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, relative, sep } from 'node:path';
+
+/** Where a command writes; tests pass their own to capture output without touching process. */
+export interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  cwd: string;
+  isTTY: boolean;
+}
+
+export const processIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  cwd: process.cwd(),
+  isTTY: !!process.stdout.isTTY,
+});
+
+/** Paths in messages are relative to the working directory when they are under it, as compilers print them. */
+export function displayPath(cwd: string): (abs: string) => string {
+  return (abs) => {
+    const rel = relative(cwd, abs);
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : abs;
+  };
+}
+
+/** A usage or I/O problem: exit code 2, one line on stderr, no stack trace. */
+export class UsageError extends Error {}
+
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}

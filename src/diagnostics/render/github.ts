@@ -1,0 +1,54 @@
+import type { Diagnostic, Severity } from '../diagnostic.js';
+import { displayPath, sortDiagnostics, spanRange } from './util.js';
+
+export interface GithubRenderOptions {
+  /** File paths are made relative to this directory (the repository root, where Actions runs). */
+  readonly cwd?: string;
+}
+
+const COMMAND: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'notice' };
+
+/** Escapes the data part of a workflow command (after the second `::`). */
+export function escapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Escapes a property value of a workflow command (`file=`, `title=`, ...). */
+export function escapeProperty(s: string): string {
+  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/**
+ * GitHub Actions workflow commands, one per diagnostic, which Actions turns
+ * into annotations on the files:
+ *
+ * `::error file=rules/dc.tmes,line=12,col=35,endLine=12,endColumn=39,title=TMES0200::unknown group 'idss'`
+ *
+ * Related information and the fix follow the message on lines of their own
+ * (escaped, so the command stays on one line).
+ */
+export function renderGithub(diagnostics: readonly Diagnostic[], options: GithubRenderOptions = {}): string {
+  return sortDiagnostics(diagnostics)
+    .map((d) => renderOne(d, options.cwd) + '\n')
+    .join('');
+}
+
+function renderOne(d: Diagnostic, cwd: string | undefined): string {
+  const r = spanRange(d.span);
+  const props: [string, string | number][] = [
+    ['file', displayPath(r.file, cwd)],
+    ['line', r.line],
+    ['col', r.column],
+    ['endLine', r.endLine],
+    ['endColumn', r.endColumn],
+    ['title', d.code],
+  ];
+  const lines = [d.message];
+  for (const rel of d.related ?? []) {
+    const p = spanRange(rel.span);
+    lines.push(`${displayPath(p.file, cwd)}:${p.line}:${p.column}: note: ${rel.message}`);
+  }
+  if (d.fix) lines.push(`fix: ${d.fix.message}`);
+  const propText = props.map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(',');
+  return `::${COMMAND[d.severity]} ${propText}::${escapeData(lines.join('\n'))}`;
+}

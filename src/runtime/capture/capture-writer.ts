@@ -1,0 +1,140 @@
+import { CaptureError } from './errors.js';
+import { type Encoder, PcapEncoder, PcapngEncoder } from './encoders.js';
+import { FileSink } from './file-sink.js';
+import type { CaptureFormat, PacketRecord } from './record.js';
+
+export interface CaptureWriterOptions {
+  format: CaptureFormat;
+  /** Timestamp resolution; default 'us' for pcap (what every tool reads) and 'ns' for pcapng. */
+  resolution?: 'us' | 'ns';
+  /** Declares interface 0 up front; otherwise interfaces come from interfaceFor(). */
+  linkType?: number;
+  /** Snap length written in the headers (default 262144). */
+  snapLen?: number;
+  /** Write buffer size in bytes (default 4 MiB). */
+  bufferSize?: number;
+}
+
+const DEFAULT_SNAPLEN = 262144;
+
+/**
+ * Streams packets to a pcap or pcapng file through a large buffer, under a
+ * temporary name renamed to `path` by close(). pcapng gets one interface per
+ * distinct (link type, name); pcap holds a single link type.
+ */
+export class CaptureWriter {
+  readonly format: CaptureFormat;
+  readonly resolution: 'us' | 'ns';
+  readonly snapLen: number;
+  packetsWritten = 0;
+  private readonly sink: FileSink;
+  private readonly enc: Encoder;
+  private readonly ifaceKeys = new Map<string, number>();
+  private readonly ifaceLinkTypes: number[] = [];
+  private lastLinkType = -1;
+  private lastName: string | undefined;
+  private lastId = -1;
+  private open = true;
+
+  constructor(
+    readonly path: string,
+    options: CaptureWriterOptions,
+  ) {
+    this.format = options.format;
+    this.resolution = options.resolution ?? (options.format === 'pcapng' ? 'ns' : 'us');
+    this.snapLen = options.snapLen ?? DEFAULT_SNAPLEN;
+    this.sink = new FileSink(path, options.bufferSize);
+    const ns = this.resolution === 'ns';
+    this.enc = this.format === 'pcap' ? new PcapEncoder(this.sink, ns) : new PcapngEncoder(this.sink, ns);
+    if (options.linkType !== undefined) this.interfaceFor(options.linkType);
+  }
+
+  /** Bytes written so far, including what is still buffered. */
+  get bytesWritten(): number {
+    return this.sink.size;
+  }
+
+  /** The interface id to write packets of this link type (and pcapng name) under; declares it if new. */
+  interfaceFor(linkType: number, name?: string, description?: string): number {
+    if (linkType === this.lastLinkType && name === this.lastName) return this.lastId;
+    const id = this.format === 'pcap' ? this.pcapInterface(linkType) : this.pcapngInterface(linkType, name, description);
+    this.lastLinkType = linkType;
+    this.lastName = name;
+    this.lastId = id;
+    return id;
+  }
+
+  private pcapInterface(linkType: number): number {
+    if (this.ifaceLinkTypes.length === 0) this.declare(linkType, undefined, undefined);
+    else if (this.ifaceLinkTypes[0] !== linkType) {
+      throw new CaptureError(
+        'link-type-mismatch',
+        this.path,
+        `a pcap file holds one link type: ${this.ifaceLinkTypes[0]} was declared, packet has ${linkType}; write pcapng instead`,
+        { packetNumber: this.packetsWritten + 1 },
+      );
+    }
+    return 0;
+  }
+
+  private pcapngInterface(linkType: number, name: string | undefined, description: string | undefined): number {
+    const key = `${linkType}\u0000${name ?? ''}\u0000${name === undefined ? 0 : 1}`;
+    let id = this.ifaceKeys.get(key);
+    if (id === undefined) {
+      id = this.declare(linkType, name, description);
+      this.ifaceKeys.set(key, id);
+    }
+    return id;
+  }
+
+  private declare(linkType: number, name: string | undefined, description: string | undefined): number {
+    this.enc.interfaceAdded(linkType, this.snapLen, name, description);
+    this.ifaceLinkTypes.push(linkType);
+    return this.ifaceLinkTypes.length - 1;
+  }
+
+  /**
+   * Appends one packet. `data` is copied, so it may be a view into a reader's
+   * buffer. The comment is kept in pcapng only.
+   */
+  writePacket(
+    interfaceId: number,
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number = data.length,
+    comment?: string,
+  ): void {
+    if (interfaceId >= this.ifaceLinkTypes.length || interfaceId < 0 || !this.open) this.noInterface(interfaceId);
+    this.enc.packet(interfaceId, data, tsSec, tsNsec, wireLen, comment);
+    this.packetsWritten++;
+  }
+
+  /** Copies a record from a reader, keeping its lengths, timestamp, interface and comment. */
+  writeRecord(rec: PacketRecord): void {
+    const id = this.interfaceFor(rec.linkType, rec.interfaceName);
+    this.writePacket(id, rec.data, rec.tsSec, rec.tsNsec, rec.wireLen, rec.comment);
+  }
+
+  private noInterface(interfaceId: number): never {
+    if (!this.open) throw new CaptureError('closed', this.path, 'the capture writer is already closed');
+    throw new CaptureError('bad-interface', this.path, `interface ${interfaceId} was not declared (use interfaceFor)`, {
+      packetNumber: this.packetsWritten + 1,
+    });
+  }
+
+  /** Finishes the file and gives it its final name. */
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    // An empty pcap still needs its file header to be a capture at all.
+    if (this.format === 'pcap' && this.ifaceLinkTypes.length === 0) this.declare(1, undefined, undefined);
+    this.sink.commit();
+  }
+
+  /** Removes the temporary file; `path` is untouched. */
+  abort(): void {
+    this.open = false;
+    this.sink.discard();
+  }
+}

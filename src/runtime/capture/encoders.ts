@@ -1,0 +1,165 @@
+import type { FileSink } from './file-sink.js';
+import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_SHB } from './magic.js';
+import { splitTimestamp } from './pcapng-timestamp.js';
+
+/** Both formats are written little-endian, whatever the input was. */
+export interface Encoder {
+  interfaceAdded(linkType: number, snapLen: number, name: string | undefined, description: string | undefined): void;
+  packet(ifid: number, data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, comment: string | undefined): void;
+}
+
+export class PcapEncoder implements Encoder {
+  constructor(
+    private readonly sink: FileSink,
+    private readonly nanosecond: boolean,
+  ) {}
+
+  interfaceAdded(linkType: number, snapLen: number): void {
+    const s = this.sink;
+    s.reserve(24);
+    const dv = s.view;
+    const p = s.pos;
+    dv.setUint32(p, this.nanosecond ? PCAP_MAGIC_NS : PCAP_MAGIC_US, true);
+    dv.setUint16(p + 4, 2, true);
+    dv.setUint16(p + 6, 4, true);
+    dv.setInt32(p + 8, 0, true);
+    dv.setUint32(p + 12, 0, true);
+    dv.setUint32(p + 16, snapLen, true);
+    dv.setUint32(p + 20, linkType, true);
+    s.pos = p + 24;
+  }
+
+  packet(_ifid: number, data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number): void {
+    const s = this.sink;
+    const capLen = data.length;
+    s.reserve(16 + capLen);
+    const dv = s.view;
+    const p = s.pos;
+    dv.setUint32(p, tsSec, true);
+    dv.setUint32(p + 4, this.nanosecond ? tsNsec : Math.floor(tsNsec / 1000), true);
+    dv.setUint32(p + 8, capLen, true);
+    dv.setUint32(p + 12, wireLen, true);
+    s.bytes.set(data, p + 16);
+    s.pos = p + 16 + capLen;
+  }
+}
+
+const encoder = new TextEncoder();
+const USER_APPL = encoder.encode('tmesc');
+
+function pad4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+export class PcapngEncoder implements Encoder {
+  private readonly split = { hi: 0, lo: 0 };
+  private readonly unitsPerSec: number;
+
+  constructor(
+    private readonly sink: FileSink,
+    private readonly nanosecond: boolean,
+  ) {
+    this.unitsPerSec = nanosecond ? 1e9 : 1e6;
+    this.sectionHeader();
+  }
+
+  private sectionHeader(): void {
+    const s = this.sink;
+    const len = 28 + 4 + pad4(USER_APPL.length) + 4;
+    s.reserve(len);
+    const dv = s.view;
+    const p = s.pos;
+    dv.setUint32(p, PCAPNG_SHB, true);
+    dv.setUint32(p + 4, len, true);
+    dv.setUint32(p + 8, PCAPNG_BYTE_ORDER_MAGIC, true);
+    dv.setUint16(p + 12, 1, true);
+    dv.setUint16(p + 14, 0, true);
+    // Section length -1: unknown, we stream.
+    dv.setInt32(p + 16, -1, true);
+    dv.setInt32(p + 20, -1, true);
+    let o = p + 24;
+    o = this.option(o, 4, USER_APPL);
+    o = this.endOfOptions(o);
+    dv.setUint32(o, len, true);
+    s.pos = p + len;
+  }
+
+  interfaceAdded(linkType: number, snapLen: number, name: string | undefined, description: string | undefined): void {
+    const nameBytes = name === undefined ? undefined : encoder.encode(name);
+    const descBytes = description === undefined ? undefined : encoder.encode(description);
+    let len = 20 + 4;
+    if (nameBytes) len += 4 + pad4(nameBytes.length);
+    if (descBytes) len += 4 + pad4(descBytes.length);
+    if (this.nanosecond) len += 8;
+    const s = this.sink;
+    s.reserve(len);
+    const dv = s.view;
+    const p = s.pos;
+    dv.setUint32(p, 1, true);
+    dv.setUint32(p + 4, len, true);
+    dv.setUint16(p + 8, linkType, true);
+    dv.setUint16(p + 10, 0, true);
+    dv.setUint32(p + 12, snapLen, true);
+    let o = p + 16;
+    if (nameBytes) o = this.option(o, 2, nameBytes);
+    if (descBytes) o = this.option(o, 3, descBytes);
+    if (this.nanosecond) o = this.option(o, 9, TSRESOL_NS);
+    o = this.endOfOptions(o);
+    dv.setUint32(o, len, true);
+    s.pos = p + len;
+  }
+
+  packet(ifid: number, data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, comment: string | undefined): void {
+    const s = this.sink;
+    const capLen = data.length;
+    const padded = pad4(capLen);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; an option holds at most 65535.
+    const commentMax = comment === undefined ? 0 : Math.min(comment.length * 3, 65532);
+    const commentRoom = comment === undefined ? 0 : 8 + pad4(commentMax);
+    s.reserve(32 + padded + commentRoom);
+    const dv = s.view;
+    const bytes = s.bytes;
+    const p = s.pos;
+    const split = this.split;
+    if (this.nanosecond) splitTimestamp(tsSec, tsNsec, 1e9, split);
+    else splitTimestamp(tsSec, Math.floor(tsNsec / 1000), 1e6, split);
+    dv.setUint32(p, 6, true);
+    dv.setUint32(p + 8, ifid, true);
+    dv.setUint32(p + 12, split.hi, true);
+    dv.setUint32(p + 16, split.lo, true);
+    dv.setUint32(p + 20, capLen, true);
+    dv.setUint32(p + 24, wireLen, true);
+    bytes.set(data, p + 28);
+    let o = p + 28 + capLen;
+    for (; o < p + 28 + padded; o++) bytes[o] = 0;
+    if (comment !== undefined) {
+      const written = encoder.encodeInto(comment, bytes.subarray(o + 4, o + 4 + commentMax)).written;
+      dv.setUint16(o, 1, true);
+      dv.setUint16(o + 2, written, true);
+      o += 4 + written;
+      for (; (o & 3) !== 0; o++) bytes[o] = 0;
+      o = this.endOfOptions(o);
+    }
+    const len = o + 4 - p;
+    dv.setUint32(p + 4, len, true);
+    dv.setUint32(o, len, true);
+    s.pos = p + len;
+  }
+
+  private option(o: number, code: number, value: Uint8Array): number {
+    const dv = this.sink.view;
+    dv.setUint16(o, code, true);
+    dv.setUint16(o + 2, value.length, true);
+    this.sink.bytes.set(value, o + 4);
+    const end = o + 4 + pad4(value.length);
+    for (let i = o + 4 + value.length; i < end; i++) this.sink.bytes[i] = 0;
+    return end;
+  }
+
+  private endOfOptions(o: number): number {
+    this.sink.view.setUint32(o, 0, true);
+    return o + 4;
+  }
+}
+
+const TSRESOL_NS = Uint8Array.of(9);

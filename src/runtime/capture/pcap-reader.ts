@@ -1,0 +1,93 @@
+import { CaptureError } from './errors.js';
+import type { FileWindow } from './file-window.js';
+import { pcapMagic } from './magic.js';
+import type { InterfaceInfo } from './record.js';
+import { ReaderBase, type ReaderOptions } from './source.js';
+
+const FILE_HEADER_LEN = 24;
+
+/** Classic libpcap files: one link type, 16-byte record headers (24 for Kuznetzov's). */
+export class PcapReader extends ReaderBase {
+  readonly format = 'pcap' as const;
+  readonly interfaces: readonly InterfaceInfo[];
+  readonly littleEndian: boolean;
+  readonly nanosecond: boolean;
+  readonly snapLen: number;
+  readonly linkType: number;
+  readonly versionMajor: number;
+  readonly versionMinor: number;
+  private readonly hdrLen: number;
+  private readonly fracToNs: number;
+
+  constructor(path: string, win: FileWindow, options: ReaderOptions = {}) {
+    super(path, win, options);
+    if (!win.ensure(4)) throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file (shorter than a magic number)', { byteOffset: 0 });
+    const magic = pcapMagic(win.view.getUint32(win.start, true));
+    if (!magic) throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file', { byteOffset: 0 });
+    if (!win.ensure(FILE_HEADER_LEN)) throw new CaptureError('bad-header', path, 'truncated pcap file header', { byteOffset: 0 });
+    const dv = win.view;
+    const p = win.start;
+    const le = magic.littleEndian;
+    this.littleEndian = le;
+    this.nanosecond = magic.nanosecond;
+    this.hdrLen = magic.recordHeaderLen;
+    this.fracToNs = magic.nanosecond ? 1 : 1000;
+    this.versionMajor = dv.getUint16(p + 4, le);
+    this.versionMinor = dv.getUint16(p + 6, le);
+    this.snapLen = dv.getUint32(p + 16, le);
+    // The upper bits of the link-type word carry FCS information, not the type.
+    this.linkType = dv.getUint32(p + 20, le) & 0xffff;
+    win.start += FILE_HEADER_LEN;
+    this.rec.linkType = this.linkType;
+    this.interfaces = Object.freeze([
+      Object.freeze({
+        id: 0,
+        section: 0,
+        linkType: this.linkType,
+        snapLen: this.snapLen,
+        name: undefined,
+        description: undefined,
+        tsResolExp: magic.nanosecond ? 9 : 6,
+        tsResolBase: 10 as const,
+        tsOffset: 0,
+      }),
+    ]);
+  }
+
+  protected advance(): boolean {
+    const win = this.win;
+    const hdrLen = this.hdrLen;
+    if (!win.ensure(hdrLen)) return win.available > 0 ? this.truncated('record header') : false;
+    const le = this.littleEndian;
+    let p = win.start;
+    let dv = win.view;
+    const capLen = dv.getUint32(p + 8, le);
+    if (capLen > this.maxCapLen) {
+      this.fail('bad-record', `record caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, win.offset);
+    }
+    if (!win.ensure(hdrLen + capLen)) return this.truncated('record');
+    // ensure() may have slid or regrown the buffer.
+    p = win.start;
+    dv = win.view;
+    const rec = this.rec;
+    if (capLen > this.snapLen && this.snapLen > 0) {
+      this.warn('caplen-over-snaplen', `caplen ${capLen} exceeds the file's snaplen ${this.snapLen}`, win.offset);
+    }
+    let sec = dv.getUint32(p, le);
+    let ns = dv.getUint32(p + 4, le) * this.fracToNs;
+    if (ns >= 1e9) {
+      const carry = Math.floor(ns / 1e9);
+      sec += carry;
+      ns -= carry * 1e9;
+    }
+    rec.byteOffset = win.offset;
+    rec.tsSec = sec;
+    rec.tsNsec = ns;
+    rec.capLen = capLen;
+    rec.wireLen = dv.getUint32(p + 12, le);
+    rec.data = win.bytes.subarray(p + hdrLen, p + hdrLen + capLen);
+    rec.packetNumber = ++this.packetsRead;
+    win.start = p + hdrLen + capLen;
+    return true;
+  }
+}

@@ -1,0 +1,27 @@
+import { mac48, be16 } from './bytes.js';
+import { decodeEtherPayload } from './ethertype.js';
+import { mark, reasonCode } from './malformed.js';
+import type { PacketView } from './view.js';
+
+const TRUNCATED = reasonCode('truncated-ethernet');
+
+/** Ethernet II / 802.3 header; what follows is dispatched on the type (or length) field. */
+export function decodeEthernet(v: PacketView, d: Uint8Array, off: number, end: number): void {
+  const n = end - off;
+  if (n <= 0) {
+    mark(v, TRUNCATED);
+    return;
+  }
+  v.l2Offset = off;
+  if (n < 14) {
+    if (n >= 6) v.ethDst = mac48(d, off);
+    if (n >= 12) v.ethSrc = mac48(d, off + 6);
+    mark(v, TRUNCATED);
+    return;
+  }
+  v.ethDst = mac48(d, off);
+  v.ethSrc = mac48(d, off + 6);
+  const type = be16(d, off + 12);
+  v.outerEtherType = type;
+  decodeEtherPayload(v, d, off + 14, end, type);
+}

@@ -1,0 +1,48 @@
+import { decodeArp } from './arp.js';
+import { be16 } from './bytes.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import { decodeMpls } from './mpls.js';
+import { decodePppoeSession } from './pppoe.js';
+import type { PacketView } from './view.js';
+import { decodeVlanStack, isVlanTpid } from './vlan.js';
+
+/** What follows an Ethernet-style type field: VLAN tags first, then the network layer. */
+export function decodeEtherPayload(v: PacketView, d: Uint8Array, off: number, end: number, type: number): void {
+  if (isVlanTpid(type)) {
+    off = decodeVlanStack(v, d, off, end);
+    if (off < 0) return;
+    type = be16(d, off - 2);
+  }
+  decodeNetwork(v, d, off, end, type);
+}
+
+/**
+ * Dispatch on an ethertype. Values up to 1500 are 802.3 lengths; they are
+ * kept in etherType as they are so "llc" stays expressible (etherType <= 1500).
+ */
+export function decodeNetwork(v: PacketView, d: Uint8Array, off: number, end: number, type: number): void {
+  v.etherType = type;
+  switch (type) {
+    case 0x0800:
+      decodeIpv4(v, d, off, end);
+      return;
+    case 0x86dd:
+      decodeIpv6(v, d, off, end);
+      return;
+    case 0x0806:
+    case 0x8035:
+      decodeArp(v, d, off, end);
+      return;
+    case 0x8847:
+    case 0x8848:
+      decodeMpls(v, d, off, end);
+      return;
+    case 0x8864:
+      decodePppoeSession(v, d, off, end);
+      return;
+    default:
+      // PPPoE discovery (0x8863) and everything else: the type says it all.
+      if (off < end) v.l3Offset = off;
+  }
+}

@@ -1,0 +1,47 @@
+import { be16, mac48 } from './bytes.js';
+import { decodeEtherPayload } from './ethertype.js';
+import { mark, reasonCode } from './malformed.js';
+import type { PacketView } from './view.js';
+
+const TRUNCATED = reasonCode('truncated-sll');
+
+const ARPHRD_ETHER = 1;
+
+/**
+ * Linux cooked capture v1 (16 bytes; protocol last). The protocol field is
+ * the ethertype, so it is both outerEtherType and, after any VLAN tags,
+ * etherType. The link-layer address is the sender's, so for Ethernet devices
+ * it is ethSrc; there is no destination.
+ */
+export function decodeSll(v: PacketView, d: Uint8Array, off: number, end: number): void {
+  if (off >= end) {
+    mark(v, TRUNCATED);
+    return;
+  }
+  v.l2Offset = off;
+  if (end - off < 16) {
+    mark(v, TRUNCATED);
+    return;
+  }
+  if (be16(d, off + 2) === ARPHRD_ETHER && be16(d, off + 4) === 6) v.ethSrc = mac48(d, off + 6);
+  const proto = be16(d, off + 14);
+  v.outerEtherType = proto;
+  decodeEtherPayload(v, d, off + 16, end, proto);
+}
+
+/** Linux cooked capture v2 (20 bytes; protocol first, then interface index, ARPHRD type, address). */
+export function decodeSll2(v: PacketView, d: Uint8Array, off: number, end: number): void {
+  if (off >= end) {
+    mark(v, TRUNCATED);
+    return;
+  }
+  v.l2Offset = off;
+  if (end - off < 20) {
+    mark(v, TRUNCATED);
+    return;
+  }
+  if (be16(d, off + 8) === ARPHRD_ETHER && d[off + 11] === 6) v.ethSrc = mac48(d, off + 12);
+  const proto = be16(d, off);
+  v.outerEtherType = proto;
+  decodeEtherPayload(v, d, off + 20, end, proto);
+}

@@ -358,7 +358,7 @@ export class PolicyBuilder {
         }
       }
     }
-    if (d.tools.length === 0) this.bag.add('TMES0400', d.name.span, `group '${d.name.name}' has no tool; add tool NAME { output ... }`);
+    if (d.tools.length === 0 && !d.incomplete) this.bag.add('TMES0400', d.name.span, `group '${d.name.name}' has no tool; add tool NAME { output ... }`);
     return { name: d.name.name, index, tools, balance, actions, span: d.name.span };
   }
 

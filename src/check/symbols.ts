@@ -44,6 +44,9 @@ export class Symbols {
   unknown(what: string, name: A.Ident, candidates: Iterable<string>, extra = ''): void {
     if (this.brokenNames.has(name.name)) return;
     const guess = didYouMean(name.name, candidates);
+    // the definition the user meant is not unused; saying so would only add noise
+    const meant = guess !== undefined ? this.defines.get(guess) : undefined;
+    if (meant) this.used.add(meant.decl);
     this.bag.add('TMES0200', name.span, `unknown ${what} '${name.name}'${guess ? `; did you mean '${guess}'?` : ''}${extra}`, guess ? { fix: { message: `replace with '${guess}'`, span: name.span, text: guess } } : undefined);
   }
 

@@ -1,10 +1,12 @@
 import { FLOW_KINDS, startFlow } from './flows/start.js';
 import type { Flow, FlowContext, FlowKind } from './flows/flow.js';
 import { Frame } from './frame.js';
+import { textPool } from './payload/body.js';
 import { type GenerateOptions, resolveOptions, type ResolvedOptions } from './options.js';
 import { Prng } from './prng.js';
 
 const POOL_SIZE = 1 << 20;
+const TEXT_POOL_SIZE = 1 << 16;
 
 /** The generator's one reused output record; `data` is valid until the next call. */
 export interface GeneratedPacket {
@@ -25,6 +27,8 @@ export class PacketGenerator implements FlowContext {
   readonly rng: Prng;
   readonly frame = new Frame();
   readonly pool = new Uint8Array(POOL_SIZE);
+  readonly textPool: Uint8Array;
+  readonly wordPool: Uint8Array;
   /** Flows started so far, by kind. */
   readonly flowsStarted: FlowCounts = { tcp: 0, dns: 0, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 };
   produced = 0;
@@ -38,6 +42,8 @@ export class PacketGenerator implements FlowContext {
     this.options = resolveOptions(options);
     this.rng = new Prng(this.options.seed);
     this.rng.fill(this.pool);
+    this.textPool = textPool(this.rng, TEXT_POOL_SIZE, true);
+    this.wordPool = textPool(this.rng, TEXT_POOL_SIZE, false);
     this.sec = this.options.startTime;
     let total = 0;
     const mix = this.options.mix;

@@ -47,7 +47,14 @@ export interface SourceItem extends Node { kind: 'Source'; type: Word; paths: St
 export interface InlineItem extends Node { kind: 'Inline'; left: StringLit; right: StringLit }
 export interface MarkItem extends Node { kind: 'Mark'; what: Word; value?: NumberLit; options: { name: Word; value: NumberLit }[] }
 
-export interface GroupDecl extends Node { kind: 'Group'; name: Ident; tools: ToolDecl[]; actions: GroupAction[] }
+export interface GroupDecl extends Node {
+  kind: 'Group';
+  name: Ident;
+  tools: ToolDecl[];
+  actions: GroupAction[];
+  /** Some item failed to parse (already reported), so emptiness checks would only cascade. */
+  incomplete?: boolean;
+}
 export interface ToolDecl extends Node { kind: 'Tool'; name: Ident; items: ToolItem[] }
 export type ToolItem = OutputItem | RateItem;
 export interface OutputItem extends Node { kind: 'Output'; type: Word; target: StringLit }

@@ -155,6 +155,7 @@ export class AstBuilder {
       case 'groupDecl': {
         const tools: A.ToolDecl[] = [];
         const actions: A.GroupAction[] = [];
+        let incomplete = false;
         for (const gi of this.nodes(c, 'groupItem')) {
           const inner = this.firstChildNode(gi);
           if (!inner) continue;
@@ -163,11 +164,12 @@ export class AstBuilder {
             else actions.push(this.groupAction(inner));
           } catch (e) {
             if (!(e instanceof Incomplete)) throw e;
+            incomplete = true;
             const tn = this.token(this.ctx(inner), 'name');
             if (tn) this.brokenNames.add(tn.image);
           }
         }
-        return { kind: 'Group', name: this.ident(this.need(c, 'name')), tools, actions, span };
+        return { kind: 'Group', name: this.ident(this.need(c, 'name')), tools, actions, incomplete, span };
       }
       case 'ruleDecl': {
         const fromAny = this.token(c, 'Kw_any');

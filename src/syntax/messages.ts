@@ -46,6 +46,7 @@ const FILTER_RULES = new Set(['filterExpr', 'filterUnary', 'filterPrimary', 'pri
 
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    if (expected.name === 'EOF') return `unexpected ${describeActual(actual)}: a statement starts with policy, include, define, tap, group or rule`;
     return `expected ${describeTokenType(expected)} in ${describeRule(ruleName)}, found ${describeActual(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {

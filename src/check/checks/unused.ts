@@ -3,7 +3,8 @@ import type { Check } from '../context.js';
 /** Definitions, taps and groups nobody uses are dead weight or, more often, a typo elsewhere. */
 export const unusedDefinition: Check = {
   codes: ['TMES0500'],
-  run({ symbols, bag }) {
+  run({ symbols, bag, rootIsLibrary }) {
+    if (rootIsLibrary) return;
     for (const d of symbols.defines.values()) {
       if (d.library || symbols.used.has(d.decl)) continue;
       bag.add('TMES0500', d.decl.name.span, `'${d.decl.name.name}' is defined but never used`);
@@ -14,7 +15,8 @@ export const unusedDefinition: Check = {
 export const unusedTap: Check = {
   codes: ['TMES0501'],
   run({ policy, bag, rootIsLibrary }) {
-    if (rootIsLibrary) return;
+    // a rule lost to a syntax error may be the one that used it
+    if (rootIsLibrary || bag.items.some((d) => d.code === 'TMES0010')) return;
     const used = new Set<number>();
     let any = false;
     for (const r of policy.rules) {
@@ -30,7 +32,8 @@ export const unusedTap: Check = {
 export const unusedGroup: Check = {
   codes: ['TMES0502'],
   run({ policy, bag, rootIsLibrary }) {
-    if (rootIsLibrary) return;
+    // a rule lost to a syntax error may be the one that used it
+    if (rootIsLibrary || bag.items.some((d) => d.code === 'TMES0010')) return;
     const used = new Set<number>();
     for (const r of policy.rules) if (r.action === 'to') for (const g of r.groups) used.add(g);
     for (const g of policy.groups) if (!used.has(g.index)) bag.add('TMES0502', g.span, `no rule sends traffic to group '${g.name}'`);

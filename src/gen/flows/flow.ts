@@ -9,6 +9,9 @@ export interface FlowContext {
   readonly options: ResolvedOptions;
   /** Seeded random bytes that bulk payloads are cut from (copying beats drawing each byte). */
   readonly pool: Uint8Array;
+  /** Seeded ASCII text in lines, and words without line breaks (for JSON strings). */
+  readonly textPool: Uint8Array;
+  readonly wordPool: Uint8Array;
   /** Time of the packet being built, for payloads that carry a clock (NTP). */
   readonly nowSec: number;
 }
@@ -23,18 +26,6 @@ export abstract class Flow {
 
   /** Builds exactly one packet into ctx.frame (already reset); sets `done` after the last. */
   abstract step(ctx: FlowContext): void;
-}
-
-/** Appends `len` pool bytes starting at `from`, wrapping around the pool's end. */
-export function appendFromPool(f: Frame, pool: Uint8Array, from: number, len: number): void {
-  let at = from % pool.length;
-  let left = len;
-  while (left > 0) {
-    const n = Math.min(left, pool.length - at);
-    f.append(pool, at, at + n);
-    left -= n;
-    at = 0;
-  }
 }
 
 /** Client ports from a range no Wireshark dissector claims, so tshark decodes by the server port. */

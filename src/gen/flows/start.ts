@@ -46,15 +46,15 @@ function tcpFlow(ctx: FlowContext): Flow {
   let serverPort: number;
   if (cred === 'ftp') {
     serverPort = 21;
-    for (const [fromClient, line] of ftpLogin(rng)) messages.push({ fromClient, head: text(line), bodyLen: 0 });
+    for (const [fromClient, line] of ftpLogin(rng)) messages.push({ fromClient, head: text(line), bodyLen: 0, body: 'text' });
   } else {
     serverPort = rng.chance(0.8) ? 80 : 8080;
     // Keep-alive: sometimes several exchanges on one connection.
     const exchanges = rng.chance(0.2) ? rng.range(2, 4) : 1;
     for (let i = 0; i < exchanges; i++) {
       const x = httpExchange(rng, i === 0 ? cred : 'none');
-      messages.push({ fromClient: true, head: text(x.request), bodyLen: 0 });
-      messages.push({ fromClient: false, head: text(x.responseHead), bodyLen: x.responseBodyLen });
+      messages.push({ fromClient: true, head: text(x.request), bodyLen: 0, body: 'text' });
+      messages.push({ fromClient: false, head: text(x.responseHead), bodyLen: x.responseBodyLen, body: x.responseBody });
     }
   }
   return new TcpSession(path, rng, clientPort(rng), serverPort, messages);

@@ -3,7 +3,8 @@ import type { Frame } from '../frame.js';
 import type { Path } from '../path.js';
 import type { Prng } from '../prng.js';
 import { wrapIp } from '../wrap.js';
-import { appendFromPool, Flow, type FlowContext } from './flow.js';
+import { appendBody, type BodyKind } from '../payload/body.js';
+import { Flow, type FlowContext } from './flow.js';
 
 const { FIN, SYN, RST, PSH, ACK } = TCP_FLAGS;
 
@@ -12,6 +13,7 @@ export interface TcpMessage {
   fromClient: boolean;
   head: Uint8Array;
   bodyLen: number;
+  body: BodyKind;
 }
 
 const enum Phase {
@@ -121,8 +123,11 @@ export class TcpSession extends Flow {
     const n = Math.min(this.mss, total - this.offset);
     const headEnd = Math.min(m.head.length, this.offset + n);
     if (this.offset < headEnd) f.append(m.head, this.offset, headEnd);
-    const bodyBytes = n - Math.max(0, headEnd - this.offset);
-    if (bodyBytes > 0) appendFromPool(f, ctx.pool, this.bodyStart + this.offset, bodyBytes);
+    const headBytes = Math.max(0, headEnd - this.offset);
+    if (n > headBytes) {
+      const bodyOffset = this.offset + headBytes - m.head.length;
+      appendBody(f, ctx, m.body, this.bodyStart, bodyOffset, n - headBytes, m.bodyLen);
+    }
     this.offset += n;
     const last = this.offset >= total;
     this.send(f, m.fromClient, last ? PSH | ACK : ACK, 0);

@@ -1,0 +1,89 @@
+/**
+ * The decoder against tshark on every capture of the shared corpus. Where we
+ * disagree on purpose, DELIBERATE says so per file and per field, with the
+ * reason; anything else is a bug. Entries that no longer match anything fail
+ * the test too, so the table cannot rot.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrame } from '../../../src/runtime/decode/decode.js';
+import { PacketView } from '../../../src/runtime/decode/view.js';
+import { compareFrame } from './compare.js';
+import type { Mismatch } from './compare.js';
+import { haveCorpus, haveTshark, loadCapture, readManifest } from './corpus.js';
+import { tsharkFrames } from './tshark.js';
+import type { TsharkFrame } from './tshark.js';
+
+interface Deliberate {
+  file: string;
+  /** Mismatch names this covers; '*' for all. */
+  what: string[];
+  why: string;
+}
+
+const DELIBERATE: Deliberate[] = [
+  {
+    file: 'kday1.pcap',
+    what: ['network'],
+    why: 'ethertype 0x0800 carrying an IPv6 header: we flag bad-ipv4-version and stop (as tcpdump: "IP6, wrong link-layer encapsulation"); tshark decodes the IPv6 anyway',
+  },
+  {
+    file: 'LINKTYPE_IPV4_invalid.pcap',
+    what: ['network'],
+    why: 'LINKTYPE_IPV4 carrying IPv6: the link type fixes the version (libpcap compiles "ip6" to false there), so we flag bad-ipv4-version; tshark re-dispatches on the nibble',
+  },
+];
+
+/** Captures compared; link types we do not decode (802.11, PPI, NFLOG) are covered by the never-throws test only. */
+const COMPARED_CATEGORIES = new Set([
+  'ethernet-ipv4', 'ethernet-ipv6', 'tcp-session', 'udp', 'icmp', 'arp', 'vlan', 'qinq', 'mpls', 'pppoe', 'gre', 'erspan',
+  'pptp-gre', 'vxlan', 'gtp', 'geneve', 'teredo', 'ip-in-ip', 'l2tp', 'ip-fragments', 'linktype-null', 'linktype-ppp',
+  'linktype-rawip', 'linktype-sll', 'malformed', 'truncated',
+]);
+const UNDECODED_LINKS = new Set(['ieee-802-11-radiotap', 'ppi', 'nflog']);
+
+const enabled = haveCorpus() && haveTshark();
+const entries = enabled
+  ? readManifest().filter((m) => m.packets > 0 && !UNDECODED_LINKS.has(m.linkType) && m.categories.some((x) => COMPARED_CATEGORIES.has(x)))
+  : [];
+
+describe.skipIf(!enabled)('decoder vs tshark on the corpus (skipped without tshark or the corpus)', () => {
+  const dissections = new Map<string, TsharkFrame[]>();
+  const used = new Set<Deliberate>();
+
+  beforeAll(async () => {
+    // tshark start-up dominates; run a few at a time.
+    const queue = [...entries];
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        for (let e = queue.shift(); e; e = queue.shift()) dissections.set(e.file, await tsharkFrames(e.file));
+      }),
+    );
+  });
+
+  it.each(entries.map((e) => [e.file]))('%s', (file) => {
+    const capture = loadCapture(file);
+    if (typeof capture === 'string') {
+      console.warn(`skipped ${file}: ${capture}`);
+      return;
+    }
+    const frames = dissections.get(file)!;
+    expect(frames.length).toBe(capture.frames.length);
+    const view = new PacketView();
+    const unexpected: (Mismatch & { frame: number })[] = [];
+    capture.frames.forEach((f, i) => {
+      decodeFrame(view, f.data, f.capLen, f.wireLen, capture.linkType);
+      for (const m of compareFrame(view, frames[i], f.capLen, f.wireLen)) {
+        const excuse = DELIBERATE.find((d) => d.file === file && (d.what.includes('*') || d.what.includes(m.what)));
+        if (excuse) used.add(excuse);
+        else unexpected.push({ frame: i + 1, ...m });
+      }
+    });
+    expect(unexpected.slice(0, 20)).toEqual([]);
+  });
+
+  it('every deliberate disagreement still happens', () => {
+    const compared = new Set(entries.map((e) => e.file));
+    const stale = DELIBERATE.filter((d) => compared.has(d.file) && !used.has(d));
+    expect(stale.map((d) => d.file)).toEqual([]);
+  });
+});

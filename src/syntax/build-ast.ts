@@ -32,7 +32,7 @@ export class AstBuilder {
     if (!e) throw new Incomplete();
     if (isToken(e)) {
       if (e.isInsertedInRecovery || Number.isNaN(e.startOffset)) throw new Incomplete();
-      return { file: this.file, start: e.startOffset, end: e.startOffset + e.image.length };
+      return { file: this.file, start: e.startOffset, end: (e.endOffset ?? e.startOffset) + 1 };
     }
     const loc = e.location;
     if (!loc || Number.isNaN(loc.startOffset) || loc.endOffset === undefined || Number.isNaN(loc.endOffset)) throw new Incomplete();
@@ -258,6 +258,13 @@ export class AstBuilder {
     return { kind: 'Tool', name: this.ident(this.need(c, 'name')), items, span: this.spanOf(n) };
   }
 
+  /** A list of words, at least one; recovery can leave it empty, which is incomplete. */
+  private words(c: Ctx): A.Word[] {
+    const ws = this.tokens(c, 'Word').map((t) => this.word(t));
+    if (ws.length === 0) throw new Incomplete();
+    return ws;
+  }
+
   private quantity(n: CstNode): A.Quantity {
     const c = this.ctx(n);
     const unit = this.token(c, 'unit');
@@ -269,11 +276,11 @@ export class AstBuilder {
     const span = this.spanOf(n);
     switch (n.name) {
       case 'balanceItem':
-        return { kind: 'Balance', words: this.tokens(c, 'Word').map((t) => this.word(t)), span };
+        return { kind: 'Balance', words: this.words(c), span };
       case 'shapeItem':
         return { kind: 'Shape', what: this.word(this.need(c, 'what')), amount: this.quantity(this.needNode(c, 'quantity')), span };
       case 'stripItem':
-        return { kind: 'Strip', targets: this.tokens(c, 'Word').map((t) => this.word(t)), span };
+        return { kind: 'Strip', targets: this.words(c), span };
       case 'maskItem':
         return {
           kind: 'Mask',
@@ -292,7 +299,7 @@ export class AstBuilder {
       case 'truncateItem':
         return { kind: 'Truncate', what: this.word(this.need(c, 'what')), amount: this.quantity(this.needNode(c, 'quantity')), span };
       case 'timestampItem':
-        return { kind: 'Timestamp', words: this.tokens(c, 'Word').map((t) => this.word(t)), span };
+        return { kind: 'Timestamp', words: this.words(c), span };
       case 'dedupItem': {
         const what = this.token(c, 'what');
         const q = this.node(c, 'quantity');

@@ -15,11 +15,12 @@ export interface ParseResult {
 function errorSpan(file: SourceFile, e: IRecognitionException, tokens: IToken[]) {
   const t = e.token;
   if (t && !Number.isNaN(t.startOffset) && t.tokenType.name !== 'EOF') {
-    return { file, start: t.startOffset, end: t.startOffset + Math.max(1, t.image.length) };
+    // endOffset, not the image: a repaired unterminated string's image is longer than its text
+    return { file, start: t.startOffset, end: (t.endOffset ?? t.startOffset) + 1 };
   }
   // At end of file: point just after the last real token, where the missing piece belongs.
   const last = tokens[tokens.length - 1];
-  const at = last ? last.startOffset + last.image.length : 0;
+  const at = last ? (last.endOffset ?? last.startOffset) + 1 : 0;
   return { file, start: at, end: at };
 }
 

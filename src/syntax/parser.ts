@@ -260,8 +260,13 @@ export class TmesParser extends CstParser {
   });
 
   filterPrimary = this.RULE('filterPrimary', () => {
-    this.OR([
-      // `(len - 14) > 100` starts like a parenthesized filter; only backtracking tells them apart
+    // `(len - 14) > 100` starts like a parenthesized filter and `tcp[13] > 1` like
+    // `tcp port 1`; only backtracking tells them apart. One token of lookahead
+    // and the gate keep errors inside parentheses reported where they are.
+    this.OR({
+      MAX_LOOKAHEAD: 1,
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
       { GATE: this.BACKTRACK(this.relation), ALT: () => this.SUBRULE(this.relation) },
       {
         ALT: () => {
@@ -271,7 +276,8 @@ export class TmesParser extends CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.primitive) },
-    ]);
+      ],
+    });
   });
 
   relation = this.RULE('relation', () => {

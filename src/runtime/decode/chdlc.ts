@@ -5,6 +5,8 @@ import type { PacketView } from './view.js';
 
 const TRUNCATED = reasonCode('truncated-chdlc');
 
+const SLARP = 0x8035;
+
 /** Cisco HDLC: address, control, then an ethertype. */
 export function decodeChdlc(v: PacketView, d: Uint8Array, off: number, end: number): void {
   if (off >= end) {
@@ -16,7 +18,14 @@ export function decodeChdlc(v: PacketView, d: Uint8Array, off: number, end: numb
     mark(v, TRUNCATED);
     return;
   }
-  decodeNetwork(v, d, off + 4, end, be16(d, off + 2));
+  const type = be16(d, off + 2);
+  if (type === SLARP) {
+    // Cisco reuses the RARP ethertype for SLARP, which is not ARP-shaped.
+    v.etherType = type;
+    if (off + 4 < end) v.l3Offset = off + 4;
+    return;
+  }
+  decodeNetwork(v, d, off + 4, end, type);
 }
 
 /** Cisco HDLC's address byte (unicast or broadcast), which also shows up on PPP_HDLC links. */

@@ -14,12 +14,17 @@ export function decodeEthernet(v: PacketView, d: Uint8Array, off: number, end: n
   }
   v.l2Offset = off;
   if (n < 14) {
-    if (n >= 6) v.ethDst = mac48(d, off);
+    if (n >= 6) {
+      v.ethDst = mac48(d, off);
+      v.ethMulticast = d[off] & 1;
+    }
     if (n >= 12) v.ethSrc = mac48(d, off + 6);
     mark(v, TRUNCATED);
     return;
   }
   v.ethDst = mac48(d, off);
+  // The I/G bit: first bit on the wire, lowest bit of the first byte.
+  v.ethMulticast = d[off] & 1;
   v.ethSrc = mac48(d, off + 6);
   const type = be16(d, off + 12);
   v.outerEtherType = type;

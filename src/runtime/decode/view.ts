@@ -37,6 +37,7 @@ export class PacketView {
   ip6Src3 = ABSENT;
   ethDst = ABSENT;
   ethSrc = ABSENT;
+  ethMulticast = ABSENT;
   vlanCount = ABSENT;
   vlan0 = ABSENT;
   vlan1 = ABSENT;
@@ -118,6 +119,7 @@ export class PacketView {
     this.ip6Src3 = ABSENT;
     this.ethDst = ABSENT;
     this.ethSrc = ABSENT;
+    this.ethMulticast = ABSENT;
     this.vlanCount = ABSENT;
     this.vlan0 = ABSENT;
     this.vlan1 = ABSENT;

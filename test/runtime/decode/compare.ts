@@ -94,7 +94,10 @@ export function compareFrame(v: PacketView, t: TsharkFrame, capLen: number, wire
   const tunnel = expectedTunnel(path, t, firstNet);
 
   // Link layer.
-  if (tokens[0] === 'eth') c.eq('ethSrc', macToString(v.ethSrc), t['eth.src'][0]);
+  if (tokens[0] === 'eth') {
+    c.eq('ethSrc', macToString(v.ethSrc), t['eth.src'][0]);
+    c.eq('ethMulticast', num(v.ethMulticast), t['eth.dst'][0] ? String(parseInt(t['eth.dst'][0].slice(0, 2), 16) & 1) : '');
+  }
   if (tokens[0] === 'eth' && v.outerEtherType > 1500) c.eq('outerEtherType', num(v.outerEtherType), normNum(t['eth.type'][0]));
   if (tokens[0] === 'sll') c.eq('outerEtherType', num(v.outerEtherType), normNum(t['sll.etype'][0]));
 

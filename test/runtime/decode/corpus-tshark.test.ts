@@ -31,6 +31,36 @@ const DELIBERATE: Deliberate[] = [
     what: ['network'],
     why: 'LINKTYPE_IPV4 carrying IPv6: the link type fixes the version (libpcap compiles "ip6" to false there), so we flag bad-ipv4-version; tshark re-dispatches on the nibble',
   },
+  {
+    file: 'HDLC.pcap',
+    what: ['network'],
+    why: 'Cisco HDLC reuses 0x8035 (RARP) for SLARP: etherType holds 0x8035 as the link says, so a "rarp" policy matches SLARP there; no ARP fields are decoded',
+  },
+  {
+    file: 'arp-oobr.pcap',
+    what: ['ip4Src', 'ip4Dst'],
+    why: 'ARP claiming Ethernet hardware with 14-byte addresses: we take addresses only from 6/4-byte Ethernet/IPv4 ARP, where libpcap\'s "arp src host" reads them; tshark reads them at whatever offset the lengths give',
+  },
+  {
+    file: 'AH-IPcomp-IPv6.pcap',
+    what: ['tunnel'],
+    why: 'the inner IPv6 is IPComp-compressed; tshark inflates it, a fast-path decoder does not (ipProto 108 is as far as we go)',
+  },
+  {
+    file: 'mpls-over-udp.pcap',
+    what: ['tunnel'],
+    why: 'MPLS in UDP (RFC 7510, port 6635) is not a tunnel kind in fields.ts TUNNEL',
+  },
+  {
+    file: 'nsh-over-vxlan-gpe.pcap',
+    what: ['tunnel'],
+    why: 'VXLAN-GPE (UDP 4790) carrying NSH is not decoded: no TUNNEL kind for it, and NSH would need its own decoder',
+  },
+  {
+    file: 'pdp_ctx_messages.pcapng',
+    what: ['tunnel'],
+    why: "GTP' (charging) on UDP 3386 is not GTP-U; only UDP 2152 with GTPv1 and protocol type 1 is a gtp tunnel",
+  },
 ];
 
 /** Captures compared; link types we do not decode (802.11, PPI, NFLOG) are covered by the never-throws test only. */

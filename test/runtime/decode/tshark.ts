@@ -10,6 +10,7 @@ export const TSHARK_FIELDS = [
   'frame.number',
   'frame.protocols',
   'eth.src',
+  'eth.dst',
   'eth.type',
   'sll.etype',
   'vlan.id',

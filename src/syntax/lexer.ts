@@ -3,7 +3,7 @@ import { DiagnosticBag } from '../diagnostics/bag.js';
 import type { SourceFile } from '../diagnostics/source.js';
 import { allTokens, BadRegex, BadString, RegexLit, StringLit } from './tokens.js';
 
-const lexer = new Lexer(allTokens, { ensureOptimizations: false, positionTracking: 'full' });
+const lexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: 'full' });
 
 /**
  * Tokenizes a file. Lexical errors become diagnostics and lexing goes on, so

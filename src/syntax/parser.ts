@@ -1,4 +1,4 @@
-import { CstParser, EOF, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
 import { errorMessages } from './messages.js';
 import * as T from './tokens.js';
 
@@ -11,6 +11,10 @@ import * as T from './tokens.js';
  * equal precedence and group left to right (a checker warns when they mix
  * without parentheses).
  */
+const RELOPS = new Set<TokenType>([T.EqEq, T.Equals, T.NotEq, T.Lt, T.LtEq, T.Gt, T.GtEq]);
+const ARITH_TOKENS = new Set<TokenType>([T.NumberLit, T.Len, T.Identifier, T.Vlan, T.Colon, T.Plus, T.Minus, T.Star, T.Slash, T.Percent, T.Amp, T.Pipe, T.Caret, T.Shl, T.Shr]);
+const ARITH_CATEGORIES = [T.ProtoKw, T.TunnelKw];
+
 export class TmesParser extends CstParser {
   constructor() {
     super(T.allTokens, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages });
@@ -261,13 +265,14 @@ export class TmesParser extends CstParser {
 
   filterPrimary = this.RULE('filterPrimary', () => {
     // `(len - 14) > 100` starts like a parenthesized filter and `tcp[13] > 1` like
-    // `tcp port 1`; only backtracking tells them apart. One token of lookahead
-    // and the gate keep errors inside parentheses reported where they are.
+    // `tcp port 1`. A linear scan for a comparison ahead tells them apart (far
+    // cheaper than backtracking, which throws an exception per primitive), and
+    // one token of lookahead keeps errors inside parentheses reported in place.
     this.OR({
       MAX_LOOKAHEAD: 1,
       IGNORE_AMBIGUITIES: true,
       DEF: [
-      { GATE: this.BACKTRACK(this.relation), ALT: () => this.SUBRULE(this.relation) },
+      { GATE: () => this.relationAhead(), ALT: () => this.SUBRULE(this.relation) },
       {
         ALT: () => {
           this.CONSUME(T.LParen);
@@ -279,6 +284,22 @@ export class TmesParser extends CstParser {
       ],
     });
   });
+
+  /** Is there a comparison operator ahead, at this nesting level, before the arithmetic ends? */
+  private relationAhead(): boolean {
+    let depth = 0;
+    for (let i = 1; ; i++) {
+      const t = this.LA(i).tokenType;
+      if (RELOPS.has(t)) {
+        if (depth === 0) return true;
+        continue;
+      }
+      if (t === T.LParen || t === T.LBracket) depth++;
+      else if (t === T.RParen || t === T.RBracket) {
+        if (--depth < 0) return false;
+      } else if (!ARITH_TOKENS.has(t) && !ARITH_CATEGORIES.some((c) => tokenMatcher(this.LA(i), c))) return false;
+    }
+  }
 
   relation = this.RULE('relation', () => {
     this.SUBRULE(this.arith, { LABEL: 'left' });

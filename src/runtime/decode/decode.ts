@@ -48,9 +48,9 @@ export function decodeFrame(
   const tunnels = inner !== view;
   if (tunnels) inner.reset();
 
-  let end = capLen < data.length ? capLen : data.length;
-  if (!(end > 0)) end = 0;
-  const wire = wireLen > 0 ? (wireLen > 0xffffffff ? 0xffffffff : wireLen) : 0;
+  // Written so that NaN, negative and fractional lengths cannot widen the read window.
+  const end = capLen >= 0 ? Math.min(Math.floor(capLen), data.length) : 0;
+  const wire = wireLen >= 0 ? Math.min(Math.floor(wireLen), 0xffffffff) : 0;
   const type = linkType & 0xffff;
   view.linkType = type;
   view.wireLen = wire;

@@ -15,6 +15,7 @@ const TRUNCATED = reasonCode('truncated-geneve');
 export function decodeGeneve(v: PacketView, d: Uint8Array, off: number, end: number): boolean {
   if (off < end && d[off] >> 6 !== 0) return false;
   v.tunnel = TUNNEL.geneve;
+  // Also when nothing was captured: the port says Geneve.
   if (end - off < 8) {
     mark(v, TRUNCATED);
     return true;

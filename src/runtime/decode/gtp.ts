@@ -19,7 +19,12 @@ const G_PDU = 255;
  * unstructured PDU sessions) is left undecoded.
  */
 export function decodeGtpU(v: PacketView, d: Uint8Array, off: number, end: number): boolean {
-  if (off >= end) return false;
+  if (off >= end) {
+    // The port says GTP-U but not one byte of its header was captured.
+    v.tunnel = TUNNEL.gtp;
+    mark(v, TRUNCATED);
+    return true;
+  }
   const flags = d[off];
   if (flags >> 5 !== 1 || !(flags & 0x10)) return false;
   v.tunnel = TUNNEL.gtp;
@@ -55,6 +60,7 @@ export function decodeGtpU(v: PacketView, d: Uint8Array, off: number, end: numbe
       p += len;
     }
   }
-  if (type === G_PDU && looksLikeIp(d, p, end)) setInner(v, p, end, INNER_KIND.ip);
+  // A G-PDU always carries a packet, so nothing captured after the header is a cut.
+  if (type === G_PDU && (p >= end || looksLikeIp(d, p, end))) setInner(v, p, end, INNER_KIND.ip);
   return true;
 }

@@ -19,7 +19,12 @@ const HAS_OFFSET = 0x02;
  * decodeL2tpv3Session for why its payload is not decoded.
  */
 export function decodeL2tpOverUdp(v: PacketView, d: Uint8Array, off: number, end: number): boolean {
-  if (end - off < 2) return false;
+  if (end - off < 2) {
+    // The port says L2TP but its header was not captured.
+    v.tunnel = TUNNEL.l2tp;
+    mark(v, TRUNCATED);
+    return true;
+  }
   const flags = d[off];
   const version = d[off + 1] & 0x0f;
   if (version === 3) {

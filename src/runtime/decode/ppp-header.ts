@@ -8,13 +8,15 @@ import { setInner } from './tunnel.js';
 const TRUNCATED = reasonCode('truncated-ppp');
 
 /**
- * Reads a PPP header at `off`: optional 0xff 0x03 address/control (absent
- * with ACFC), then a one-byte (PFC: odd first byte) or two-byte protocol.
+ * Reads a PPP header at `off`: optional address/control (absent with
+ * ACFC), then a one-byte (PFC: odd first byte) or two-byte protocol.
+ * A leading 0xff can only be the all-stations address, so it takes the next
+ * byte as control whatever its value, as tcpdump does.
  * Returns (header length << 16) | protocol, or -1 when cut short.
  */
 export function readPppHeader(d: Uint8Array, off: number, end: number): number {
   let p = off;
-  if (end - p >= 2 && d[p] === 0xff && d[p + 1] === 0x03) p += 2;
+  if (p < end && d[p] === 0xff) p += 2;
   if (p >= end) return -1;
   let protocol = d[p];
   if (protocol & 1) {

@@ -14,13 +14,28 @@ const TRUNCATED = reasonCode('truncated-teredo');
  */
 export function decodeTeredo(v: PacketView, d: Uint8Array, off: number, end: number): boolean {
   let p = off;
+  if (p >= end) {
+    // The port says Teredo but nothing was captured to check it by.
+    v.tunnel = TUNNEL.teredo;
+    mark(v, TRUNCATED);
+    return true;
+  }
+  if (end - p < 2 && d[p] === 0) {
+    // The start of an indicator, cut.
+    v.tunnel = TUNNEL.teredo;
+    mark(v, TRUNCATED);
+    return true;
+  }
   if (end - p >= 2 && d[p] === 0 && d[p + 1] === 1) {
-    if (end - p < 4) return false;
+    if (end - p < 4) {
+      v.tunnel = TUNNEL.teredo;
+      mark(v, TRUNCATED);
+      return true;
+    }
     p += 4 + d[p + 2] + d[p + 3] + 9;
   }
   if (end - p >= 2 && d[p] === 0 && d[p + 1] === 0) p += 8;
   if (p >= end) {
-    if (p === off) return false;
     v.tunnel = TUNNEL.teredo;
     mark(v, TRUNCATED);
     return true;

@@ -1,0 +1,17 @@
+import { benchValidate } from './validate.js';
+
+/** `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints figures. */
+const benches: Record<string, () => Promise<void>> = {
+  validate: () => benchValidate(),
+};
+
+const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+for (const name of wanted) {
+  const b = benches[name];
+  if (!b) {
+    console.error(`unknown benchmark '${name}'; known: ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  await b();
+  console.log('');
+}

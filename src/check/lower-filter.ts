@@ -253,6 +253,7 @@ export class FilterLowering {
 
   private ports(v: A.Value, type: 'port' | 'portrange'): Ranges | undefined {
     if (v.kind === 'Number' || v.kind === 'Range') return this.numberRanges(v, 65535, 'TMES0300', 'port');
+    if (v.kind === 'Word' && SERVICES[v.word] !== undefined) return [[SERVICES[v.word], SERVICES[v.word]]];
     if (v.kind === 'Ident') {
       const s = this.sym.define(v);
       if (s) {
@@ -460,7 +461,14 @@ export class FilterLowering {
       this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to ${max})`);
       return FALSE;
     }
-    if (isEther) return this.eq('etherType', n);
+    if (isEther) {
+      // tmesc decodes through tags and labels, so these types are never the network layer's:
+      // test what they stand for instead
+      if (n === 0x8100 || n === 0x88a8 || n === 0x9100) return this.t('vlanCount', [[1, 15]]);
+      if (n === 0x8847 || n === 0x8848) return this.t('mplsCount', [[1, 15]]);
+      if (n === 0x8864) return this.t('pppoeSession', [[0, 0xffff]]);
+      return this.eq('etherType', n);
+    }
     if (proto && proto !== 'ip' && proto !== 'ip6') return this.qualifierError(q.proto!.span, `'${proto} proto' does not exist; use ip proto, ip6 proto or ether proto`);
     return and(this.ipFamilyGuard(proto), this.eq('ipProto', n));
   }

@@ -408,8 +408,10 @@ export class AstBuilder {
 
   private qualValue(n: CstNode): A.Value {
     const c = this.ctx(n);
-    const kw = this.token(c, 'ProtoKw');
-    if (kw) return this.word(kw);
+    for (const k of ['ProtoKw', 'TunnelKw', 'Kw_vlan', 'Kw_mpls', 'Kw_pppoes', 'Kw_pppoed']) {
+      const kw = this.token(c, k);
+      if (kw) return this.word(kw);
+    }
     return this.value(this.needNode(c, 'value'));
   }
 

@@ -488,7 +488,16 @@ export class TmesParser extends CstParser {
 
   /** After a qualifier a protocol keyword is a value too: `ip proto tcp`, `ether proto arp`. */
   qualValue = this.RULE('qualValue', () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.value) }, { ALT: () => this.CONSUME(T.ProtoKw) }]);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.value) },
+      { ALT: () => this.CONSUME(T.ProtoKw) },
+      // protocol and service names that are also keywords: ip proto gre, port vxlan, ether proto mpls
+      { ALT: () => this.CONSUME(T.TunnelKw) },
+      { ALT: () => this.CONSUME(T.Vlan) },
+      { ALT: () => this.CONSUME(T.Mpls) },
+      { ALT: () => this.CONSUME(T.Pppoes) },
+      { ALT: () => this.CONSUME(T.Pppoed) },
+    ]);
   });
 
   // ---- arithmetic, as pcap-filter(7): | < ^ < & < shifts < + - < * / % < unary minus

@@ -1,4 +1,4 @@
-import { LINKTYPE } from '../../fields/fields.js';
+import { ABSENT, LINKTYPE } from '../../fields/fields.js';
 import { decodeChdlc, isChdlcAddress } from './chdlc.js';
 import { decodeEthernet } from './ethernet.js';
 import { mark } from './malformed.js';
@@ -46,7 +46,9 @@ export function decodeFrame(
   const inner = view.inner;
   // A view made without an inner one is its own inner: it decodes no tunnels.
   const tunnels = inner !== view;
-  if (tunnels) inner.reset();
+  // beginPacket sets vlanCount on every decoded view, so ABSENT there means
+  // the inner view is still clean and the 50-odd stores can be skipped.
+  if (tunnels && inner.vlanCount !== ABSENT) inner.reset();
 
   // Written so that NaN, negative and fractional lengths cannot widen the read window.
   const end = capLen >= 0 ? Math.min(Math.floor(capLen), data.length) : 0;

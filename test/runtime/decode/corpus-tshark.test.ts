@@ -32,6 +32,11 @@ const DELIBERATE: Deliberate[] = [
     why: 'LINKTYPE_IPV4 carrying IPv6: the link type fixes the version (libpcap compiles "ip6" to false there), so we flag bad-ipv4-version; tshark re-dispatches on the nibble',
   },
   {
+    file: 'l2tp-avp-overflow.pcap',
+    what: ['ethMulticast'],
+    why: '8-byte runts: we keep the destination MAC and its group bit, which were captured, and flag truncated-ethernet; tshark drops the whole Ethernet header',
+  },
+  {
     file: 'HDLC.pcap',
     what: ['network'],
     why: 'Cisco HDLC reuses 0x8035 (RARP) for SLARP: etherType holds 0x8035 as the link says, so a "rarp" policy matches SLARP there; no ARP fields are decoded',

@@ -20,6 +20,12 @@ export function fieldsOf(v: PacketView): Record<string, number> {
   return Object.fromEntries(FIELDS.map((f) => [f.name, rec[f.name]]));
 }
 
+/** Every property of the view and of its inner view, as JSON (the inner view refers to itself). */
+export function snapshot(v: PacketView): string {
+  const own = (x: PacketView) => Object.fromEntries(Object.entries(x).filter(([k]) => k !== 'inner'));
+  return JSON.stringify({ outer: own(v), inner: own(v.inner) });
+}
+
 const HEADER_OFFSETS = ['l2Offset', 'l3Offset', 'l4Offset', 'ipHdrOffset', 'innerOffset'] as const;
 
 /** Returns the broken invariants (empty when all hold) of a view decoded from capLen bytes. */

@@ -79,3 +79,10 @@ export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Lines of a tool's output without the final newline (trim() would also eat trailing tabs). */
+export function lines(out: string): string[] {
+  const l = out.split('\n');
+  if (l[l.length - 1] === '') l.pop();
+  return l;
+}

@@ -1,0 +1,73 @@
+import type { Policy } from '../policy/policy.js';
+import { buildRuleDiagram, FilterBuilder } from './build.js';
+import { FieldSpace } from './field-space.js';
+import type { GraphLeaf, MatchGraph } from './graph.js';
+import { Idd } from './idd.js';
+import { NaiveBuilder } from './naive.js';
+import { lower, optimize, prune, type PassReport } from './passes.js';
+
+export interface CompileOptions {
+  /** false is -O0: one naive graph per rule, no optimization. */
+  optimize?: boolean;
+}
+
+export interface Compiled {
+  graph: MatchGraph;
+  /** The diagram with rule-set leaves, kept for the analyses (only when optimized). */
+  analysis?: { idd: Idd; root: number; ruleRoots: number[]; FALSE: number; space: FieldSpace };
+  passes: PassReport;
+}
+
+function leafFor(policy: Policy, rules: number[]): GraphLeaf {
+  const to = new Set<number>();
+  const drop = new Set<number>();
+  for (const r of rules) for (const g of policy.rules[r].groups) (policy.rules[r].action === 'to' ? to : drop).add(g);
+  const sorted = (s: Set<number>) => [...s].sort((a, b) => a - b);
+  return { rules, to: sorted(to), drop: sorted(drop), groups: sorted(to).filter((g) => !drop.has(g)) };
+}
+
+/** Keeps only the fields the graph tests, renumbered in test order. */
+function compactFields(g: MatchGraph, space: FieldSpace): void {
+  const used = [...new Set(g.nodes.map((n) => n.field))].sort((a, b) => a - b);
+  const map = new Map(used.map((f, i) => [f, i]));
+  const preds: MatchGraph['preds'] = [];
+  g.fields = used.map((f) => {
+    if (!space.isPred(f)) return space.names[f];
+    preds.push(space.predOf(f));
+    return `pred:${preds.length - 1}`;
+  });
+  g.preds = preds;
+  for (const n of g.nodes) n.field = map.get(n.field)!;
+}
+
+/** Compiles a checked policy into its match graph. */
+export function compilePolicy(policy: Policy, options: CompileOptions = {}): Compiled {
+  const space = new FieldSpace();
+  for (const r of policy.rules) space.collect(r.filter);
+  if (options.optimize === false) {
+    const nb = new NaiveBuilder(space);
+    const leaves: GraphLeaf[] = [leafFor(policy, []), ...policy.rules.map((_, i) => leafFor(policy, [i]))];
+    const segments = policy.rules.map((_, i) => nb.rule(policy, i, -2 - i, -1));
+    const graph: MatchGraph = { fields: [], preds: [], nodes: nb.nodes.map((n) => ({ ...n, lookup: 'binary' as const })), leaves, segments, optimized: false };
+    prune(graph); // only renumbers parents-first; nothing is merged at -O0
+    for (const n of graph.nodes) n.lookup = 'binary';
+    compactFields(graph, space);
+    return { graph, passes: { iterations: 0, capped: false } };
+  }
+  const idd = new Idd(space.names.length);
+  const b = new FilterBuilder(idd, space);
+  const { root, ruleRoots } = buildRuleDiagram(policy, b);
+  const graph: MatchGraph = {
+    fields: [],
+    preds: [],
+    nodes: idd.nodes.map((n) => ({ field: n.field, cuts: [...n.cuts], kids: [...n.kids], lookup: 'binary' as const })),
+    leaves: idd.leaves.map((set) => leafFor(policy, set[0] === -1 ? [] : set)),
+    segments: [root],
+    optimized: true,
+  };
+  prune(graph);
+  const passes = optimize(graph);
+  lower(graph);
+  compactFields(graph, space);
+  return { graph, analysis: { idd, root, ruleRoots, FALSE: b.FALSE, space }, passes };
+}

@@ -1,4 +1,5 @@
 import { checkPolicyFile, type CheckOptions } from '../check/check.js';
+import { graphChecks } from '../ir/graph-check.js';
 import { PolicyReadError } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { isFormat, render, FORMATS } from '../diagnostics/render/index.js';
@@ -26,7 +27,7 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
   let unreadable = 0;
   for (const f of files) {
     try {
-      diagnostics.push(...checkPolicyFile(f, { displayPath: displayPath(io.cwd), ...checkOptions }).diagnostics);
+      diagnostics.push(...checkPolicyFile(f, { displayPath: displayPath(io.cwd), extraChecks: [graphChecks], ...checkOptions }).diagnostics);
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;
       io.err(`tmesc: ${e.message}\n`);

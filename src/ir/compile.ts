@@ -1,5 +1,6 @@
 import type { Policy } from '../policy/policy.js';
 import { buildRuleDiagram, FilterBuilder } from './build.js';
+import { FIELD_CONSISTENCY } from './consistency.js';
 import { FieldSpace } from './field-space.js';
 import type { GraphLeaf, MatchGraph } from './graph.js';
 import { Idd } from './idd.js';
@@ -14,7 +15,8 @@ export interface CompileOptions {
 export interface Compiled {
   graph: MatchGraph;
   /** The diagram with rule-set leaves, kept for the analyses (only when optimized). */
-  analysis?: { idd: Idd; root: number; ruleRoots: number[]; FALSE: number; space: FieldSpace };
+  /** The diagram with rule-set leaves, restricted to consistent packets, for the analyses. */
+  analysis?: { idd: Idd; root: number; FALSE: number; space: FieldSpace };
   passes: PassReport;
 }
 
@@ -56,7 +58,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   }
   const idd = new Idd(space.names.length);
   const b = new FilterBuilder(idd, space);
-  const { root, ruleRoots } = buildRuleDiagram(policy, b);
+  const { root } = buildRuleDiagram(policy, b);
   const graph: MatchGraph = {
     fields: [],
     preds: [],
@@ -69,5 +71,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   const passes = optimize(graph);
   lower(graph);
   compactFields(graph, space);
-  return { graph, analysis: { idd, root, ruleRoots, FALSE: b.FALSE, space }, passes };
+  const consistent = b.filter(FIELD_CONSISTENCY);
+  const analysisRoot = idd.apply('consistent', root, consistent, (rules, ok) => (ok.length ? rules : []));
+  return { graph, analysis: { idd, root: analysisRoot, FALSE: b.FALSE, space }, passes };
 }

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPolicyFile } from '../../src/check/check.js';
+import { graphChecks } from '../../src/ir/graph-check.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { locate } from '../../src/diagnostics/diagnostic.js';
 
@@ -22,7 +23,7 @@ describe('checker fixtures', () => {
   for (const f of fixtures) {
     it(f, () => {
       const path = join(dir, f);
-      const result = checkPolicyFile(path);
+      const result = checkPolicyFile(path, { extraChecks: [graphChecks] });
       const got = result.diagnostics.filter((d) => d.span.file.path === path).map((d) => {
         const l = locate(d);
         return `${d.code} ${l.line}:${l.column}`;
@@ -33,7 +34,7 @@ describe('checker fixtures', () => {
 
   it('has a fixture for every front-end code', () => {
     const covered = new Set(fixtures.map((f) => f.slice(0, 8)));
-    const frontEnd = [...CODES.keys()].filter((c) => c < 'TMES0700');
+    const frontEnd = [...CODES.keys()].filter((c) => c !== 'TMES0703');
     expect(frontEnd.filter((c) => !covered.has(c))).toEqual([]);
   });
 });

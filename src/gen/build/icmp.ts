@@ -20,5 +20,5 @@ export function prependIcmpEcho(f: Frame, type: number, id: number, seq: number,
   dv.setUint16(p + 4, id);
   dv.setUint16(p + 6, seq);
   const initial = pseudoSum6 < 0 ? 0 : pseudoSum6 + 58 + len;
-  dv.setUint16(p + 2, finishChecksum(sum16(f.buf, p, f.end, initial)));
+  dv.setUint16(p + 2, finishChecksum(sum16(f.dv, p, f.end, initial)));
 }

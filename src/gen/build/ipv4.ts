@@ -24,5 +24,5 @@ export function prependIpv4(f: Frame, h: Ipv4Fields): void {
   dv.setUint16(p + 10, 0);
   dv.setUint32(p + 12, h.src >>> 0);
   dv.setUint32(p + 16, h.dst >>> 0);
-  dv.setUint16(p + 10, finishChecksum(sum16(f.buf, p, p + 20)));
+  dv.setUint16(p + 10, finishChecksum(sum16(f.dv, p, p + 20)));
 }

@@ -8,7 +8,8 @@ import { clientPort, Flow, type FlowContext } from './flow.js';
 
 type UdpApp = 'ntp' | 'syslog' | 'bulk';
 
-const BULK_TEXT = 'tmesc generator bulk datagram; ';
+/** Readable filler, encoded once: appending it is then a single copy. */
+const BULK_TEXT = Buffer.from('tmesc generator bulk datagram; '.repeat(48), 'latin1');
 
 /** Non-DNS UDP: an NTP exchange, a burst of syslog lines, or a one-way bulk stream. */
 export class UdpFlow extends Flow {
@@ -40,8 +41,7 @@ export class UdpFlow extends Flow {
       f.appendText(syslogLine(ctx.rng, 'host-' + (this.path.client.ip4 & 0xffff).toString(16)));
     } else {
       f.u32(this.seq++);
-      while (f.length < this.size) f.appendText(BULK_TEXT);
-      f.end = f.start + this.size;
+      f.append(BULK_TEXT, 0, this.size - 4);
     }
     const sp = fromClient ? this.port : this.serverPort;
     const dp = fromClient ? this.serverPort : this.port;

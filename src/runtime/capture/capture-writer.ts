@@ -11,7 +11,7 @@ export interface CaptureWriterOptions {
   linkType?: number;
   /** Snap length written in the headers (default 262144). */
   snapLen?: number;
-  /** Write buffer size in bytes (default 4 MiB). */
+  /** Write buffer size in bytes (default 256 KiB). */
   bufferSize?: number;
 }
 

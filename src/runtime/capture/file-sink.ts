@@ -2,7 +2,8 @@ import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path';
 import { CaptureError, ioError } from './errors.js';
 
-export const DEFAULT_WRITE_BUFFER = 4 * 1024 * 1024;
+/** Cache-sized for the same reason as DEFAULT_READ_BUFFER. */
+export const DEFAULT_WRITE_BUFFER = 256 * 1024;
 
 /** `.<name>.tmp-<pid>` beside the target, so the final rename stays on one file system. */
 export function tempPathFor(path: string): string {

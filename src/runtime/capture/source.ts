@@ -40,7 +40,7 @@ export interface CaptureSource {
 }
 
 export interface ReaderOptions {
-  /** Initial read buffer size in bytes (default 4 MiB); grows for larger records. */
+  /** Initial read buffer size in bytes (default 256 KiB); grows for larger records. */
   bufferSize?: number;
   /** Largest captured length accepted before the file is deemed corrupt (default 262144). */
   maxCapLen?: number;

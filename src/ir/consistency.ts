@@ -1,0 +1,34 @@
+import type { PFilter } from '../policy/policy.js';
+
+/**
+ * What the decoder guarantees about fields together: ports exist only on TCP,
+ * UDP and SCTP; an IP protocol only under an IP ethertype; and so on. The
+ * diagram treats fields as independent, so without these facts `arp and
+ * port 80` would look satisfiable. The analyses intersect with them; the
+ * runtime graph does not need to (the decoder already honours them).
+ */
+const present = (field: string, max: number): PFilter => ({ t: 'test', field, ranges: [[0, max]] });
+const inSet = (field: string, values: number[]): PFilter => ({ t: 'or', args: values.map((v) => ({ t: 'test', field, ranges: [[v, v]] })) });
+const implies = (a: PFilter, b: PFilter): PFilter => ({ t: 'or', args: [{ t: 'not', arg: a }, b] });
+
+function layer(prefix: string): PFilter[] {
+  const f = (n: string) => prefix + n;
+  const ip = [0x0800, 0x86dd];
+  return [
+    implies(present(f('ipProto'), 255), inSet(f('etherType'), ip)),
+    implies(present(f('dstPort'), 65535), inSet(f('ipProto'), [6, 17, 132])),
+    implies(present(f('srcPort'), 65535), inSet(f('ipProto'), [6, 17, 132])),
+    implies(present(f('tcpFlags'), 255), inSet(f('ipProto'), [6])),
+    implies(present(f('icmpType'), 255), inSet(f('ipProto'), [1, 58])),
+    implies(present(f('ip4Src'), 0xffffffff), inSet(f('etherType'), [0x0800, 0x0806, 0x8035])),
+    implies(present(f('ip4Dst'), 0xffffffff), inSet(f('etherType'), [0x0800, 0x0806, 0x8035])),
+    implies(present(f('ip6Src0'), 0xffffffff), inSet(f('etherType'), [0x86dd])),
+    implies(present(f('ip6Dst0'), 0xffffffff), inSet(f('etherType'), [0x86dd])),
+    implies(present(f('ttl'), 255), inSet(f('etherType'), ip)),
+    implies(present(f('vlan0'), 4095), { t: 'test', field: f('vlanCount'), ranges: [[1, 15]] }),
+    implies(present(f('mpls0'), 0xfffff), { t: 'test', field: f('mplsCount'), ranges: [[1, 15]] }),
+    implies(present(f('tunnelId'), 0xffffffff), { t: 'test', field: f('tunnel'), ranges: [[1, 15]] }),
+  ];
+}
+
+export const FIELD_CONSISTENCY: PFilter = { t: 'and', args: [...layer(''), ...layer('inner.')] };

@@ -1,0 +1,19 @@
+import type { Check } from '../check/context.js';
+import { analyzeRules, reportRuleFindings } from './analysis.js';
+import { compilePolicy } from './compile.js';
+
+/**
+ * The checks that need the match graph: rules that never match, rules that
+ * add nothing, drop rules that exclude nothing. They run only on a policy
+ * without errors: a primitive that failed to check stands in as "false" and
+ * would make its rule look dead.
+ */
+export const graphChecks: Check = {
+  codes: ['TMES0700', 'TMES0701', 'TMES0702', 'TMES0703'],
+  run({ policy, bag, rootIsLibrary }) {
+    if (rootIsLibrary || bag.hasErrors) return;
+    const compiled = compilePolicy(policy);
+    reportRuleFindings(policy, analyzeRules(policy, compiled), bag);
+    if (compiled.passes.capped) bag.add('TMES0703', policy.rules[0]?.span ?? policy.taps[0]?.span, 'the optimizer stopped at its iteration cap; the graph is correct but may not be minimal');
+  },
+};

@@ -53,13 +53,11 @@ function pad4(n: number): number {
 
 export class PcapngEncoder implements Encoder {
   private readonly split = { hi: 0, lo: 0 };
-  private readonly unitsPerSec: number;
 
   constructor(
     private readonly sink: FileSink,
     private readonly nanosecond: boolean,
   ) {
-    this.unitsPerSec = nanosecond ? 1e9 : 1e6;
     this.sectionHeader();
   }
 

@@ -1,0 +1,29 @@
+import { generateClassifier } from '../codegen/classifier.js';
+import type { Compiled } from '../ir/compile.js';
+import type { Policy } from '../policy/policy.js';
+import { ARTIFACT_FORMAT_VERSION, type Artifact } from './types.js';
+import { validateArtifact } from './validate.js';
+
+/** Assembles (and validates) the artifact for a compiled policy. */
+export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersion: string): Artifact {
+  const gen = generateClassifier(compiled.graph);
+  const g = compiled.graph;
+  const artifact: Artifact = {
+    format: 'tmesc-artifact',
+    formatVersion: ARTIFACT_FORMAT_VERSION,
+    compiler: { name: 'tmesc', version: compilerVersion },
+    policy: { name: policy.name, files: policy.files, sourceHash: policy.sourceHash },
+    taps: policy.taps.map((t) => ({ name: t.name, source: t.source, marks: t.marks })),
+    groups: policy.groups.map((gr) => ({
+      name: gr.name,
+      tools: gr.tools.map((t) => ({ name: t.name, output: t.output, ...(t.rateBps !== undefined ? { rateBps: t.rateBps } : {}) })),
+      balance: gr.balance,
+      actions: gr.actions,
+    })),
+    rules: policy.rules.map((r) => ({ name: r.name, taps: r.taps, action: r.action, groups: r.groups })),
+    graph: { fields: g.fields, preds: g.preds, nodes: g.nodes, leaves: g.leaves, segments: g.segments, optimized: g.optimized },
+    ...(gen.generated ? { classifier: { js: gen.js } } : {}),
+  };
+  // round-trip through JSON so what is validated is exactly what gets written
+  return validateArtifact(JSON.parse(JSON.stringify(artifact)));
+}

@@ -1,0 +1,137 @@
+/** JSON Schema (draft-07) of the artifact; docs/artifact.schema.json is generated from it. */
+const uint = { type: 'integer', minimum: 0 } as const;
+const int = { type: 'integer' } as const;
+const str = { type: 'string' } as const;
+const uints = { type: 'array', items: uint } as const;
+
+const predicate = {
+  type: 'object',
+  required: ['kind', 'scope'],
+  properties: {
+    kind: { enum: ['contains', 'regex', 'relation'] },
+    scope: { enum: ['outer', 'inner'] },
+  },
+} as const;
+
+export const ARTIFACT_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://tmesc.dev/schemas/artifact-1.json',
+  title: 'tmesc compiled policy artifact',
+  type: 'object',
+  additionalProperties: false,
+  required: ['format', 'formatVersion', 'compiler', 'policy', 'taps', 'groups', 'rules', 'graph'],
+  properties: {
+    format: { const: 'tmesc-artifact' },
+    formatVersion: { const: 1 },
+    compiler: { type: 'object', additionalProperties: false, required: ['name', 'version'], properties: { name: { const: 'tmesc' }, version: str } },
+    policy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'files', 'sourceHash'],
+      properties: { name: str, files: { type: 'array', items: str }, sourceHash: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+    },
+    taps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'source', 'marks'],
+        properties: {
+          name: str,
+          source: {
+            oneOf: [
+              { type: 'object', additionalProperties: false, required: ['kind', 'name'], properties: { kind: { const: 'interface' }, name: str } },
+              { type: 'object', additionalProperties: false, required: ['kind', 'format', 'paths'], properties: { kind: { const: 'files' }, format: { enum: ['pcap', 'pcapng', 'auto'] }, paths: { type: 'array', items: str } } },
+              { type: 'object', additionalProperties: false, required: ['kind', 'left', 'right'], properties: { kind: { const: 'inline' }, left: str, right: str } },
+            ],
+          },
+          marks: {
+            type: 'array',
+            items: {
+              oneOf: [
+                { type: 'object', additionalProperties: false, required: ['kind', 'id', 'priority'], properties: { kind: { const: 'vlan' }, id: { type: 'integer', minimum: 1, maximum: 4094 }, priority: { type: 'integer', minimum: 0, maximum: 7 } } },
+                { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { const: 'comment' } } },
+              ],
+            },
+          },
+        },
+      },
+    },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'tools', 'balance', 'actions'],
+        properties: {
+          name: str,
+          tools: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name', 'output'],
+              properties: {
+                name: str,
+                output: { type: 'object', additionalProperties: false, required: ['kind', 'target'], properties: { kind: { enum: ['interface', 'pcap', 'pcapng'] }, target: str } },
+                rateBps: { type: 'number', exclusiveMinimum: 0 },
+              },
+            },
+          },
+          balance: { type: 'object', additionalProperties: false, required: ['symmetric', 'inner'], properties: { symmetric: { type: 'boolean' }, inner: { type: 'boolean' } } },
+          actions: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['strip', 'masks', 'replaces'],
+            properties: {
+              strip: { type: 'array', items: str },
+              masks: {
+                type: 'array',
+                items: { type: 'object', additionalProperties: false, required: ['kind', 'fill'], properties: { kind: { enum: ['card-number', 'credentials', 'regex'] }, source: str, flags: str, fill: { type: 'string', minLength: 1 } } },
+              },
+              replaces: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['source', 'flags', 'text'], properties: { source: str, flags: str, text: str } } },
+              truncate: { type: 'object', additionalProperties: false, required: ['what', 'bytes'], properties: { what: { enum: ['payload', 'frame'] }, bytes: uint } },
+              timestamp: { type: 'object', additionalProperties: false, required: ['ipv4', 'ipv6'], properties: { ipv4: { const: 'ip-option' }, ipv6: { enum: ['skip', 'destination-option', 'hop-by-hop'] } } },
+              shape: { type: 'object', additionalProperties: false, required: ['burstBytes'], properties: { burstBytes: uint } },
+              dedup: { type: 'object', additionalProperties: false, required: ['windowNs'], properties: { windowNs: uint } },
+            },
+          },
+        },
+      },
+    },
+    rules: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'taps', 'action', 'groups'],
+        properties: { name: str, taps: { oneOf: [{ const: 'any' }, uints] }, action: { enum: ['to', 'drop'] }, groups: uints },
+      },
+    },
+    graph: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['fields', 'preds', 'nodes', 'leaves', 'segments', 'optimized'],
+      properties: {
+        fields: { type: 'array', items: { type: 'string', pattern: '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$' } },
+        preds: { type: 'array', items: predicate },
+        nodes: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['field', 'cuts', 'kids', 'lookup'],
+            properties: { field: uint, cuts: { type: 'array', minItems: 2, items: int }, kids: { type: 'array', minItems: 2, items: int }, lookup: { enum: ['compare', 'binary', 'hash'] } },
+          },
+        },
+        leaves: {
+          type: 'array',
+          items: { type: 'object', additionalProperties: false, required: ['rules', 'to', 'drop', 'groups'], properties: { rules: uints, to: uints, drop: uints, groups: uints } },
+        },
+        segments: { type: 'array', items: int },
+        optimized: { type: 'boolean' },
+      },
+    },
+    classifier: { type: 'object', additionalProperties: false, required: ['js'], properties: { js: str } },
+  },
+} as const;

@@ -1,0 +1,44 @@
+import type { GroupActions, Predicate, TapMark, TapSource } from '../policy/policy.js';
+
+/**
+ * The compiled artifact: everything the runtime needs, as plain JSON, so a
+ * policy compiled once runs anywhere without the compiler. Described by
+ * ARTIFACT_SCHEMA and validated with ajv on write and on load.
+ */
+export const ARTIFACT_FORMAT_VERSION = 1;
+
+export interface ArtifactTool {
+  name: string;
+  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string };
+  rateBps?: number;
+}
+
+export interface ArtifactGroup {
+  name: string;
+  tools: ArtifactTool[];
+  balance: { symmetric: boolean; inner: boolean };
+  actions: GroupActions;
+}
+
+export interface ArtifactGraph {
+  fields: string[];
+  preds: Predicate[];
+  /** [field, cuts, kids, lookup] per node; a kid below zero is leaf -1-kid. */
+  nodes: { field: number; cuts: number[]; kids: number[]; lookup: 'compare' | 'binary' | 'hash' }[];
+  leaves: { rules: number[]; to: number[]; drop: number[]; groups: number[] }[];
+  segments: number[];
+  optimized: boolean;
+}
+
+export interface Artifact {
+  format: 'tmesc-artifact';
+  formatVersion: typeof ARTIFACT_FORMAT_VERSION;
+  compiler: { name: 'tmesc'; version: string };
+  policy: { name: string; files: string[]; sourceHash: string };
+  taps: { name: string; source: TapSource; marks: TapMark[] }[];
+  groups: ArtifactGroup[];
+  rules: { name: string; taps: number[] | 'any'; action: 'to' | 'drop'; groups: number[] }[];
+  graph: ArtifactGraph;
+  /** Generated classifier source; absent when the graph is interpreted from its tables. */
+  classifier?: { js: string };
+}

@@ -1,0 +1,150 @@
+import type { PArith, Predicate } from '../../policy/policy.js';
+import type { PacketView } from '../decode/view.js';
+
+/**
+ * Predicates are built from artifact data into closures at load time; nothing
+ * from the policy is ever evaluated as code. Each returns 1 or 0.
+ */
+export type PredicateFn = (p: PacketView, d: Uint8Array) => number;
+
+/** Start of a layer for pcap-style `proto[offset]` loads, or -1 when the packet has no such layer. */
+function layerBase(p: PacketView, layer: string): number {
+  switch (layer) {
+    case 'ether':
+      return p.l2Offset >= 0 ? p.l2Offset : 0;
+    case 'ip':
+      return p.ipVersion === 4 ? p.ipHdrOffset : -1;
+    case 'ip6':
+      return p.ipVersion === 6 ? p.ipHdrOffset : -1;
+    case 'arp':
+      return p.etherType === 0x0806 ? p.l3Offset : -1;
+    // as in pcap, a transport load implies that transport and a first (or no) fragment
+    case 'tcp':
+      return p.ipProto === 6 && p.fragment !== 2 ? p.l4Offset : -1;
+    case 'udp':
+      return p.ipProto === 17 && p.fragment !== 2 ? p.l4Offset : -1;
+    case 'sctp':
+      return p.ipProto === 132 && p.fragment !== 2 ? p.l4Offset : -1;
+    case 'icmp':
+      return p.ipProto === 1 && p.fragment !== 2 ? p.l4Offset : -1;
+    case 'icmp6':
+      return p.ipProto === 58 && p.fragment !== 2 ? p.l4Offset : -1;
+  }
+  return -1;
+}
+
+/** Out of bounds: the whole comparison is false, as a BPF load past the packet rejects it. */
+class OutOfBounds {}
+const OOB = new OutOfBounds();
+
+type ArithFn = (p: PacketView, d: Uint8Array) => number;
+
+function arith(a: PArith): ArithFn {
+  switch (a.k) {
+    case 'num': {
+      const v = a.v >>> 0;
+      return () => v;
+    }
+    case 'len':
+      return (p) => p.wireLen >>> 0;
+    case 'field': {
+      const f = a.field as keyof PacketView;
+      return (p) => {
+        const v = p[f] as number;
+        if (v < 0) throw OOB;
+        return v >>> 0;
+      };
+    }
+    case 'load': {
+      const off = arith(a.offset);
+      const size = a.size;
+      const layer = a.layer;
+      return (p, d) => {
+        const base = layerBase(p, layer);
+        if (base < 0) throw OOB;
+        const at = base + off(p, d);
+        if (at + size > d.length) throw OOB;
+        if (size === 1) return d[at];
+        if (size === 2) return (d[at] << 8) | d[at + 1];
+        return ((d[at] << 24) | (d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3]) >>> 0;
+      };
+    }
+    case 'neg': {
+      const x = arith(a.a);
+      return (p, d) => (-x(p, d)) >>> 0;
+    }
+    case 'bin': {
+      const l = arith(a.l);
+      const r = arith(a.r);
+      // unsigned 32-bit arithmetic, as BPF's
+      switch (a.op) {
+        case '+': return (p, d) => (l(p, d) + r(p, d)) >>> 0;
+        case '-': return (p, d) => (l(p, d) - r(p, d)) >>> 0;
+        case '*': return (p, d) => Math.imul(l(p, d), r(p, d)) >>> 0;
+        case '/': return (p, d) => { const y = r(p, d); if (y === 0) throw OOB; return Math.floor(l(p, d) / y) >>> 0; };
+        case '%': return (p, d) => { const y = r(p, d); if (y === 0) throw OOB; return (l(p, d) % y) >>> 0; };
+        case '&': return (p, d) => (l(p, d) & r(p, d)) >>> 0;
+        case '|': return (p, d) => (l(p, d) | r(p, d)) >>> 0;
+        case '^': return (p, d) => (l(p, d) ^ r(p, d)) >>> 0;
+        case '<<': return (p, d) => { const y = r(p, d); return y > 31 ? 0 : (l(p, d) << y) >>> 0; };
+        case '>>': return (p, d) => { const y = r(p, d); return y > 31 ? 0 : l(p, d) >>> y; };
+      }
+    }
+  }
+}
+
+function payloadOf(p: PacketView, d: Uint8Array): Uint8Array | undefined {
+  if (p.payloadOffset < 0 || p.payloadLength <= 0) return undefined;
+  return d.subarray(p.payloadOffset, Math.min(d.length, p.payloadOffset + p.payloadLength));
+}
+
+export function buildPredicate(pred: Predicate): PredicateFn {
+  const scoped = pred.scope === 'inner';
+  const view = (p: PacketView): PacketView | undefined => (scoped ? (p.inner !== p && p.inner.ipVersion !== 0 ? p.inner : p.inner === p ? undefined : p.inner.vlanCount === -1 ? undefined : p.inner) : p);
+  switch (pred.kind) {
+    case 'contains': {
+      const needle = Buffer.from(pred.bytes);
+      return (p, d) => {
+        const v = view(p);
+        const pl = v && payloadOf(v, d);
+        if (!pl || pl.length < needle.length) return 0;
+        return Buffer.from(pl.buffer, pl.byteOffset, pl.length).indexOf(needle) >= 0 ? 1 : 0;
+      };
+    }
+    case 'regex': {
+      const re = new RegExp(pred.source, pred.flags.replace(/[gy]/g, ''));
+      return (p, d) => {
+        const v = view(p);
+        const pl = v && payloadOf(v, d);
+        if (!pl) return 0;
+        return re.test(Buffer.from(pl.buffer, pl.byteOffset, pl.length).toString('latin1')) ? 1 : 0;
+      };
+    }
+    case 'relation': {
+      const l = arith(pred.left);
+      const r = arith(pred.right);
+      const op = pred.op;
+      return (p, d) => {
+        const v = view(p);
+        if (!v) return 0;
+        let a: number;
+        let b: number;
+        try {
+          a = l(v, d);
+          b = r(v, d);
+        } catch (e) {
+          if (e === OOB) return 0;
+          throw e;
+        }
+        switch (op) {
+          case '==': return a === b ? 1 : 0;
+          case '!=': return a !== b ? 1 : 0;
+          case '<': return a < b ? 1 : 0;
+          case '<=': return a <= b ? 1 : 0;
+          case '>': return a > b ? 1 : 0;
+          case '>=': return a >= b ? 1 : 0;
+        }
+      };
+    }
+  }
+}

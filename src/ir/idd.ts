@@ -72,7 +72,8 @@ export class Idd {
   }
 
   /** A diagram for "field in ranges": inRanges leads to `yes`, everything else to `no`. */
-  test(field: number, ranges: readonly (readonly [number, number])[], yes: number, no: number): number {
+  test(field: number, unsorted: readonly (readonly [number, number])[], yes: number, no: number): number {
+    const ranges = normalize(unsorted);
     const cuts = [ABSENT_CUT];
     const kids = [no];
     for (const [lo, hi] of ranges) {
@@ -197,4 +198,16 @@ export function union(a: number[], b: number[]): number[] {
 }
 export function intersect(a: number[], b: number[]): number[] {
   return a.filter((x) => b.includes(x));
+}
+
+/** Sorted, merged (touching ones too) copies of inclusive ranges. */
+export function normalize(r: readonly (readonly [number, number])[]): [number, number][] {
+  const s = r.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of s) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
 }

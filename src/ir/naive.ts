@@ -1,5 +1,6 @@
 import type { PFilter, Policy } from '../policy/policy.js';
 import type { FieldSpace } from './field-space.js';
+import { normalize } from './idd.js';
 
 export interface RawNode {
   field: number;
@@ -21,7 +22,7 @@ export class NaiveBuilder {
   private test(field: number, ranges: [number, number][], yes: number, no: number): number {
     const cuts = [-1];
     const kids = [no];
-    for (const [lo, hi] of ranges) {
+    for (const [lo, hi] of normalize(ranges)) {
       cuts.push(lo, hi + 1);
       kids.push(yes, no);
     }

@@ -100,7 +100,8 @@ function payloadOf(p: PacketView, d: Uint8Array): Uint8Array | undefined {
 
 export function buildPredicate(pred: Predicate): PredicateFn {
   const scoped = pred.scope === 'inner';
-  const view = (p: PacketView): PacketView | undefined => (scoped ? (p.inner !== p && p.inner.ipVersion !== 0 ? p.inner : p.inner === p ? undefined : p.inner.vlanCount === -1 ? undefined : p.inner) : p);
+  // a view without a tunnel has an inner view whose fields are all ABSENT, so its tests fail naturally
+  const view = (p: PacketView): PacketView | undefined => (scoped ? (p.inner === p ? undefined : p.inner) : p);
   switch (pred.kind) {
     case 'contains': {
       const needle = Buffer.from(pred.bytes);

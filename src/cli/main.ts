@@ -1,5 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, packageVersion, processIo, UsageError, type Io } from './io.js';
+import { compileCommand } from './compile.js';
+import { diffCommand } from './diff.js';
+import { explainCommand } from './explain.js';
+import { PolicyInvalid } from './load-policy.js';
 import { validate } from './validate.js';
 
 /**
@@ -27,18 +31,51 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
     });
 
+  program
+    .command('compile')
+    .description('compile a policy into its match graph: the artifact the runtime runs, or a listing (as tcpdump -d), dot or code')
+    .argument('<policy>', '.tmes policy file')
+    .option('-o, --output <file>', 'write here instead of standard output')
+    .addOption(new Option('--emit <what>', 'what to produce').choices(['artifact', 'js', 'listing', 'dot']).default('artifact'))
+    .addOption(new Option('-O, --optimize <level>', '1 optimizes; -O0 gives one naive graph per rule').choices(['0', '1']).default('1'))
+    .action((policy: string, opts: { output?: string; emit: string; optimize: string }) => {
+      setCode(compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io));
+    });
+
+  program
+    .command('explain')
+    .description('which rules match a packet, the groups and tools it reaches, and its path through the graph')
+    .argument('<policy>', '.tmes policy file')
+    .option('-p, --packet <description>', 'e.g. "tap core-a tcp 10.0.0.1:51000 > 192.0.2.80:443 vlan 101 flags syn"')
+    .action((policy: string, opts: { packet?: string }) => {
+      setCode(explainCommand(policy, opts.packet, io));
+    });
+
+  program
+    .command('diff')
+    .description('what changes in where traffic goes between two policies, with an example packet for each change')
+    .argument('<old>', 'the policy before')
+    .argument('<new>', 'the policy after')
+    .action((a: string, b: string) => {
+      setCode(diffCommand(a, b, io));
+    });
+
   return program;
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => (code = c));
   try {
+    const program = buildProgram(io, (c) => (code = c));
     await program.parseAsync(argv);
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+    }
+    if (e instanceof PolicyInvalid) {
+      io.err(`tmesc: ${e.message}\n`);
+      return EXIT.findings;
     }
     if (e instanceof UsageError) {
       io.err(`tmesc: ${e.message}\n`);

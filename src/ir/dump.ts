@@ -5,7 +5,8 @@ import type { MatchGraph } from './graph.js';
  * Human-readable dumps. The listing is to tmesc what `tcpdump -d` is to BPF:
  * one line per node, each interval with where it leads.
  */
-function fmtValue(field: string, v: number): string {
+export function fmtValue(field: string, v: number): string {
+  if (v < 0) return 'absent';
   if (/ip4(Src|Dst)$/.test(field) && v >= 0) return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
   if (/ip6(Src|Dst)\d$/.test(field) && v >= 0) return '0x' + v.toString(16).padStart(8, '0');
   if (/eth(Src|Dst)$/.test(field) && v >= 0) return v.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
@@ -13,7 +14,7 @@ function fmtValue(field: string, v: number): string {
   return String(v);
 }
 
-function fmtInterval(field: string, lo: number, hi: number): string {
+export function fmtInterval(field: string, lo: number, hi: number): string {
   if (lo === -1 && hi === -1) return 'absent';
   if (lo === hi) return fmtValue(field, lo);
   if (hi === Infinity) return `${lo === -1 ? 'absent,' : ''}>=${fmtValue(field, Math.max(lo, 0))}`;

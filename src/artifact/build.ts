@@ -21,7 +21,7 @@ export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersio
       actions: gr.actions,
     })),
     rules: policy.rules.map((r) => ({ name: r.name, taps: r.taps, action: r.action, groups: r.groups })),
-    graph: { fields: g.fields, preds: g.preds, nodes: g.nodes, leaves: g.leaves, segments: g.segments, optimized: g.optimized },
+    graph: { fields: g.fields, preds: g.preds, nodes: g.nodes, leaves: g.leaves, segments: g.segments, optimized: g.optimized, ruleLevel: g.ruleLevel },
     ...(gen.generated ? { classifier: { js: gen.js } } : {}),
   };
   // round-trip through JSON so what is validated is exactly what gets written

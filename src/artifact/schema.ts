@@ -111,7 +111,7 @@ export const ARTIFACT_SCHEMA = {
     graph: {
       type: 'object',
       additionalProperties: false,
-      required: ['fields', 'preds', 'nodes', 'leaves', 'segments', 'optimized'],
+      required: ['fields', 'preds', 'nodes', 'leaves', 'segments', 'optimized', 'ruleLevel'],
       properties: {
         fields: { type: 'array', items: { type: 'string', pattern: '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$' } },
         preds: { type: 'array', items: predicate },
@@ -130,6 +130,7 @@ export const ARTIFACT_SCHEMA = {
         },
         segments: { type: 'array', items: int },
         optimized: { type: 'boolean' },
+        ruleLevel: { type: 'boolean' },
       },
     },
     classifier: { type: 'object', additionalProperties: false, required: ['js'], properties: { js: str } },

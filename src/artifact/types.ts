@@ -28,6 +28,8 @@ export interface ArtifactGraph {
   leaves: { rules: number[]; to: number[]; drop: number[]; groups: number[] }[];
   segments: number[];
   optimized: boolean;
+  /** Whether leaves list the matching rules (exact per-rule counters). */
+  ruleLevel: boolean;
 }
 
 export interface Artifact {

@@ -20,8 +20,12 @@ export interface GeneratedClassifier {
   reason?: string;
 }
 
-/** Above this many intervals in total, code gets too big to be fast; tables are used instead. */
-export const MAX_INTERVALS_FOR_CODE = 200_000;
+/**
+ * Above this many intervals in total, tables are used instead: V8 does not
+ * optimize very large functions, and a 40,000-node switch ran 30x slower in the
+ * interpreter than the table walk (npm run bench -- compile).
+ */
+export const MAX_INTERVALS_FOR_CODE = 4_000;
 const UNROLL_LIMIT = 64;
 
 function fieldAccess(g: MatchGraph, field: number): Code {

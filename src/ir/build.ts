@@ -59,18 +59,23 @@ export class FilterBuilder {
 }
 
 /**
- * Builds the one diagram whose leaves are the exact sets of rules that match:
+ * Builds the one diagram whose leaves are the exact sets of rules that match
+ * (or, where that is too large, the groups they send to and drop from):
  * each rule's condition becomes a diagram with leaves {} and {rule}, and the
  * diagrams are united pairwise in a balanced tree, so each apply works on
  * diagrams of similar size instead of growing one accumulator rule by rule.
  */
-export function buildRuleDiagram(policy: Policy, b: FilterBuilder): { root: number; ruleRoots: number[] } {
+export function buildRuleDiagram(policy: Policy, b: FilterBuilder, leaves: 'rules' | 'groups' = 'rules'): { root: number; ruleRoots: number[] } {
   const ruleRoots: number[] = [];
   let layer: number[] = [];
+  const G = policy.groups.length;
   for (let i = 0; i < policy.rules.length; i++) {
     const cond = b.rule(policy, i);
     ruleRoots.push(cond);
-    layer.push(b.idd.mapLeaves(`rule${i}`, cond, (x) => (x.length ? [i] : [])));
+    const r = policy.rules[i];
+    // group leaves: to-groups as g, drop-groups as G + g, so one sorted set carries both
+    const hit = leaves === 'rules' ? [i] : r.groups.map((g) => (r.action === 'to' ? g : G + g)).sort((x, y) => x - y);
+    layer.push(b.idd.mapLeaves(`${leaves}${i}`, cond, (x) => (x.length ? hit : [])));
   }
   if (layer.length === 0) return { root: b.idd.leaf([]), ruleRoots };
   while (layer.length > 1) {

@@ -3,13 +3,24 @@ import { buildRuleDiagram, FilterBuilder } from './build.js';
 import { FIELD_CONSISTENCY } from './consistency.js';
 import { FieldSpace } from './field-space.js';
 import type { GraphLeaf, MatchGraph } from './graph.js';
-import { Idd } from './idd.js';
+import { BudgetExceeded, Idd } from './idd.js';
 import { NaiveBuilder } from './naive.js';
 import { lower, optimize, prune, type PassReport } from './passes.js';
 
 export interface CompileOptions {
   /** false is -O0: one naive graph per rule, no optimization. */
   optimize?: boolean;
+  /** Node budget for leaves that name rules (default RULE_LEVEL_BUDGET). */
+  ruleLevelBudget?: number;
+}
+
+/** Above this many nodes, the graph's leaves hold groups instead of rules. */
+export const RULE_LEVEL_BUDGET = 50_000;
+
+function groupLeaf(set: number[], G: number): GraphLeaf {
+  const to = set.filter((x) => x < G);
+  const drop = set.filter((x) => x >= G).map((x) => x - G);
+  return { rules: [], to, drop, groups: to.filter((g) => !drop.includes(g)) };
 }
 
 export interface Compiled {
@@ -50,27 +61,44 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     const nb = new NaiveBuilder(space);
     const leaves: GraphLeaf[] = [leafFor(policy, []), ...policy.rules.map((_, i) => leafFor(policy, [i]))];
     const segments = policy.rules.map((_, i) => nb.rule(policy, i, -2 - i, -1));
-    const graph: MatchGraph = { fields: [], preds: [], nodes: nb.nodes.map((n) => ({ ...n, lookup: 'binary' as const })), leaves, segments, optimized: false };
+    const graph: MatchGraph = { fields: [], preds: [], nodes: nb.nodes.map((n) => ({ ...n, lookup: 'binary' as const })), leaves, segments, optimized: false, ruleLevel: true };
     prune(graph); // only renumbers parents-first; nothing is merged at -O0
     for (const n of graph.nodes) n.lookup = 'binary';
     compactFields(graph, space);
     return { graph, passes: { iterations: 0, capped: false } };
   }
-  const idd = new Idd(space.names.length);
-  const b = new FilterBuilder(idd, space);
-  const { root } = buildRuleDiagram(policy, b);
+  // Leaves that name every matching rule give exact per-rule counters and the overlap
+  // analysis, but rules over independent fields multiply their combinations; past a
+  // budget the graph keeps only what the packet's destination needs: the groups.
+  let idd = new Idd(space.names.length, options.ruleLevelBudget ?? RULE_LEVEL_BUDGET);
+  let b = new FilterBuilder(idd, space);
+  let root: number;
+  let ruleLevel = true;
+  try {
+    root = buildRuleDiagram(policy, b, 'rules').root;
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+    ruleLevel = false;
+    idd = new Idd(space.names.length);
+    b = new FilterBuilder(idd, space);
+    root = buildRuleDiagram(policy, b, 'groups').root;
+  }
+  idd.limit = Infinity;
+  const G = policy.groups.length;
   const graph: MatchGraph = {
     fields: [],
     preds: [],
     nodes: idd.nodes.map((n) => ({ field: n.field, cuts: [...n.cuts], kids: [...n.kids], lookup: 'binary' as const })),
-    leaves: idd.leaves.map((set) => leafFor(policy, set[0] === -1 ? [] : set)),
+    leaves: idd.leaves.map((set) => (ruleLevel ? leafFor(policy, set[0] === -1 ? [] : set) : groupLeaf(set[0] === -1 ? [] : set, G))),
     segments: [root],
     optimized: true,
+    ruleLevel,
   };
   prune(graph);
   const passes = optimize(graph);
   lower(graph);
   compactFields(graph, space);
+  if (!ruleLevel) return { graph, passes };
   const consistent = b.filter(FIELD_CONSISTENCY);
   const analysisRoot = idd.apply('consistent', root, consistent, (rules, ok) => (ok.length ? rules : []));
   return { graph, analysis: { idd, root: analysisRoot, FALSE: b.FALSE, space }, passes };

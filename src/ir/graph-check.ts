@@ -9,10 +9,14 @@ import { compilePolicy } from './compile.js';
  * would make its rule look dead.
  */
 export const graphChecks: Check = {
-  codes: ['TMES0700', 'TMES0701', 'TMES0702', 'TMES0703'],
+  codes: ['TMES0700', 'TMES0701', 'TMES0702', 'TMES0703', 'TMES0704'],
   run({ policy, bag, rootIsLibrary }) {
     if (rootIsLibrary || bag.hasErrors) return;
     const compiled = compilePolicy(policy);
+    if (!compiled.analysis) {
+      bag.add('TMES0704', policy.rules[0]?.span ?? policy.taps[0]?.span, `overlap analysis skipped: the ${policy.rules.length} rules overlap in more ways than the exact analysis handles within its budget`);
+      return;
+    }
     reportRuleFindings(policy, analyzeRules(policy, compiled), bag);
     if (compiled.passes.capped) bag.add('TMES0703', policy.rules[0]?.span ?? policy.taps[0]?.span, 'the optimizer stopped at its iteration cap; the graph is correct but may not be minimal');
   },

@@ -39,6 +39,8 @@ export interface MatchGraph {
   leaves: GraphLeaf[];
   segments: number[];
   optimized: boolean;
+  /** Whether leaves list the matching rules (per-rule counters); false when too large, then `rules` is empty. */
+  ruleLevel: boolean;
 }
 
 export class GraphError extends Error {}

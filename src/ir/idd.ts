@@ -15,6 +15,12 @@
  */
 export const ABSENT_CUT = -1;
 
+export class BudgetExceeded extends Error {
+  constructor(readonly limit: number) {
+    super(`match graph exceeds ${limit} nodes`);
+  }
+}
+
 export interface IddNode {
   readonly field: number;
   readonly cuts: readonly number[];
@@ -27,17 +33,32 @@ export class Idd {
   private readonly leafKeys = new Map<string, number>();
   /** Leaf payloads, interned: sorted arrays of numbers (rule ids, or a marker for booleans). */
   readonly leaves: number[][] = [];
-  private readonly memo = new Map<string, number>();
+  /** Apply results per operation, keyed by the two operand ids packed into one number. */
+  private readonly memos = new Map<string, Map<number, number>>();
   /** Number of apply steps done: a cost measure for the benchmarks. */
   steps = 0;
 
-  constructor(readonly fieldCount: number) {}
+  /** `limit` caps the node count: past it, node() throws BudgetExceeded so callers can choose another plan. */
+  constructor(
+    readonly fieldCount: number,
+    public limit = Infinity,
+  ) {}
+
+  private memoFor(op: string): Map<number, number> {
+    let m = this.memos.get(op);
+    if (!m) {
+      m = new Map();
+      this.memos.set(op, m);
+    }
+    return m;
+  }
 
   leaf(set: readonly number[]): number {
     const key = set.join(',');
     let i = this.leafKeys.get(key);
     if (i === undefined) {
       i = this.leaves.length;
+      if (i >= 0x2000000) throw new BudgetExceeded(0x2000000);
       this.leaves.push([...set]);
       this.leafKeys.set(key, i);
     }
@@ -65,6 +86,7 @@ export class Idd {
     let id = this.unique.get(key);
     if (id === undefined) {
       id = this.nodes.length;
+      if (id >= this.limit || id >= 0x2000000) throw new BudgetExceeded(Math.min(this.limit, 0x2000000));
       this.nodes.push({ field, cuts: c, kids: k });
       this.unique.set(key, id);
     }
@@ -100,8 +122,10 @@ export class Idd {
    */
   apply(op: string, a: number, b: number, leafOp: (x: number[], y: number[]) => number[]): number {
     if (a < 0 && b < 0) return this.leaf(leafOp(this.leafSet(a), this.leafSet(b)));
-    const key = `${op}|${a}|${b}`;
-    const hit = this.memo.get(key);
+    // ids stay within ±2^25, so the packed key stays below 2^52: exact in a double
+    const memo = this.memoFor(op);
+    const key = (a + 0x2000000) * 0x4000000 + (b + 0x2000000);
+    const hit = memo.get(key);
     if (hit !== undefined) return hit;
     this.steps++;
     const fa = this.fieldOf(a);
@@ -135,19 +159,19 @@ export class Idd {
       }
       result = this.node(fa, cuts, kids);
     }
-    this.memo.set(key, result);
+    memo.set(key, result);
     return result;
   }
 
   /** Replaces every leaf by f(leaf set); memoized per tag. */
   mapLeaves(tag: string, id: number, f: (set: number[]) => number[]): number {
     if (id < 0) return this.leaf(f(this.leafSet(id)));
-    const key = `map:${tag}|${id}`;
-    const hit = this.memo.get(key);
+    const memo = this.memoFor(`map:${tag}`);
+    const hit = memo.get(id);
     if (hit !== undefined) return hit;
     const n = this.nodes[id];
     const r = this.node(n.field, n.cuts, n.kids.map((k) => this.mapLeaves(tag, k, f)));
-    this.memo.set(key, r);
+    memo.set(id, r);
     return r;
   }
 
@@ -173,8 +197,10 @@ export class Idd {
     return [...out];
   }
 
-  clearMemo(): void {
-    this.memo.clear();
+  /** Drops the memo of one operation (or all): results stay valid, only the cache goes. */
+  clearMemo(op?: string): void {
+    if (op === undefined) this.memos.clear();
+    else this.memos.delete(op);
   }
 }
 

@@ -6,7 +6,7 @@ import { compilePolicy } from '../../src/ir/compile.js';
 import { listing } from '../../src/ir/dump.js';
 import { FieldSpace } from '../../src/ir/field-space.js';
 import { Idd } from '../../src/ir/idd.js';
-import { checkAgreement } from './equivalence.test.js';
+import { checkAgreement } from './agreement.js';
 import { policyFor } from './helpers.js';
 
 /** In the manner of libpcap's TESTrun: aliases, rejects and golden listings, as tables. */

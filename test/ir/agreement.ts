@@ -1,0 +1,58 @@
+import { expect } from 'vitest';
+import { buildArtifact } from '../../src/artifact/build.js';
+import { compilePolicy } from '../../src/ir/compile.js';
+import { verifyGraph } from '../../src/ir/graph.js';
+import { evaluatePolicy } from '../../src/policy/evaluate.js';
+import type { Policy, Predicate } from '../../src/policy/policy.js';
+import { createClassifier } from '../../src/runtime/classify/classifier.js';
+import { PacketView } from '../../src/runtime/decode/view.js';
+import type { RandomPacket } from './random-policy.js';
+
+/**
+ * The optimized graph (as generated code and as tables), the -O0 graph and
+ * the reference interpreter must send every packet to the same groups and
+ * agree on which rules matched.
+ */
+function viewOf(pkt: RandomPacket): { view: PacketView; data: Uint8Array } {
+  const view = new PacketView();
+  for (const [k, v] of Object.entries(pkt.values)) {
+    if (k.startsWith('inner.')) (view.inner as unknown as Record<string, number>)[k.slice(6)] = v;
+    else (view as unknown as Record<string, number>)[k] = v;
+  }
+  view.payloadOffset = 0;
+  view.payloadLength = pkt.payload.length;
+  return { view, data: Uint8Array.from(pkt.payload) };
+}
+
+function reference(policy: Policy, pkt: RandomPacket) {
+  const contains = (p: Predicate) => {
+    if (p.kind !== 'contains') throw new Error('unexpected predicate');
+    return Buffer.from(pkt.payload).indexOf(Buffer.from(p.bytes)) >= 0;
+  };
+  return evaluatePolicy(policy, { field: (name) => pkt.values[name] ?? -1, pred: contains });
+}
+
+export function checkAgreement(policy: Policy, packets: RandomPacket[]): void {
+  const opt = compilePolicy(policy);
+  const naive = compilePolicy(policy, { optimize: false });
+  verifyGraph(opt.graph);
+  verifyGraph(naive.graph);
+  const art = buildArtifact(policy, opt, 'test');
+  const grouped = compilePolicy(policy, { ruleLevelBudget: 1 });
+  const artG = buildArtifact(policy, grouped, 'test');
+  const byGroups = createClassifier(artG.graph, artG.classifier);
+  const artO0 = buildArtifact(policy, naive, 'test');
+  const classifiers = [createClassifier(art.graph, art.classifier), createClassifier(art.graph, undefined, { forceTables: true }), createClassifier(artO0.graph)];
+  expect(classifiers.map((c) => c.kind)).toEqual([art.classifier ? 'generated' : 'table', 'table', policy.rules.length > 1 ? 'segments' : 'table']);
+  for (const pkt of packets) {
+    const want = reference(policy, pkt);
+    const { view, data } = viewOf(pkt);
+    expect([...byGroups.results[byGroups.classify(view, data)].groups]).toEqual(want.groups);
+    for (const c of classifiers) {
+      const got = c.results[c.classify(view, data)];
+      expect({ kind: c.kind, groups: [...got.groups] }).toEqual({ kind: c.kind, groups: want.groups });
+      expect({ kind: c.kind, rules: [...got.rules] }).toEqual({ kind: c.kind, rules: want.rules });
+    }
+  }
+}
+

@@ -3,6 +3,8 @@ import { EXIT, packageVersion, processIo, UsageError, type Io } from './io.js';
 import { compileCommand } from './compile.js';
 import { diffCommand } from './diff.js';
 import { explainCommand } from './explain.js';
+import { GEN_CLI_OPTIONS, genCommand } from './gen.js';
+import { runCommand } from './run.js';
 import { PolicyInvalid } from './load-policy.js';
 import { validate } from './validate.js';
 
@@ -59,6 +61,26 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action((a: string, b: string) => {
       setCode(diffCommand(a, b, io));
     });
+
+  program
+    .command('run')
+    .description("run a policy over its taps' capture files: decode, classify, replicate, balance, mark and write each tool's output")
+    .argument('[policy]', '.tmes policy file (or --artifact)')
+    .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy')
+    .option('-i, --input <tap=file>', 'read this capture for a tap (repeat for more files or taps)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--out-dir <dir>', 'write every output file here (and interface outputs as TOOL.pcapng)')
+    .addOption(new Option('--stats <format>', 'statistics on standard output').choices(['text', 'json']).default('text'))
+    .option('--progress', 'show progress on standard error (default: when it is a terminal)')
+    .option('--no-progress', 'never show progress')
+    .action((policy: string | undefined, opts: { artifact?: string; input: string[]; outDir?: string; stats: string; progress?: boolean }) => {
+      setCode(runCommand(policy, opts, io));
+    });
+
+  const gen = program.command('gen').description('generate a realistic capture (TCP sessions, DNS, VLAN, MPLS, GRE, VXLAN, GTP-U, IPv6, clear-text logins)');
+  for (const o of GEN_CLI_OPTIONS) gen.option(o.flags, o.description, o.defaultValue);
+  gen.action((opts: Record<string, string>) => {
+    setCode(genCommand(opts as never, io));
+  });
 
   return program;
 }

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { buildArtifact } from '../artifact/build.js';
+import { validateArtifact, ArtifactError } from '../artifact/validate.js';
+import type { Artifact } from '../artifact/types.js';
+import { compilePolicy } from '../ir/compile.js';
+import { CaptureError } from '../runtime/capture/index.js';
+import { RunError, runArtifact } from '../runtime/engine/run.js';
+import { renderStatsText } from '../runtime/stats/stats.js';
+import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { loadValidPolicy } from './load-policy.js';
+
+export interface RunCmdOptions {
+  artifact?: string;
+  input: string[];
+  outDir?: string;
+  stats: string;
+  progress?: boolean;
+}
+
+function parseInputs(list: string[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const item of list) {
+    const i = item.indexOf('=');
+    if (i <= 0 || i === item.length - 1) throw new UsageError(`--input takes TAP=FILE, not '${item}'`);
+    const tap = item.slice(0, i);
+    m.set(tap, [...(m.get(tap) ?? []), item.slice(i + 1)]);
+  }
+  return m;
+}
+
+/** tmesc run: reads the taps' captures and writes each tool's output; prints what went where. */
+export function runCommand(policyPath: string | undefined, opts: RunCmdOptions, io: Io): number {
+  if (!['text', 'json'].includes(opts.stats)) throw new UsageError(`--stats takes text or json, not '${opts.stats}'`);
+  let artifact: Artifact;
+  if (opts.artifact) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(opts.artifact, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`${opts.artifact}: ${(e as Error).message}`);
+    }
+    try {
+      artifact = validateArtifact(raw);
+    } catch (e) {
+      if (e instanceof ArtifactError) throw new UsageError(`${opts.artifact}: ${e.message}`);
+      throw e;
+    }
+  } else {
+    if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
+    const { policy } = loadValidPolicy(policyPath, io);
+    artifact = buildArtifact(policy, compilePolicy(policy), packageVersion());
+  }
+  let lastDraw = 0;
+  const progress = opts.progress ?? io.isTTY;
+  const started = performance.now();
+  try {
+    const stats = runArtifact(artifact, {
+      inputs: parseInputs(opts.input),
+      outDir: opts.outDir,
+      note: (m) => io.err(`tmesc: note: ${m}\n`),
+      onProgress: progress
+        ? (n) => {
+            const now = performance.now();
+            if (now - lastDraw < 200) return;
+            lastDraw = now;
+            const rate = Math.round(n / ((now - started) / 1000));
+            io.err(`\r  ${n.toLocaleString('en-US')} packets  ${rate.toLocaleString('en-US')}/s `);
+          }
+        : undefined,
+    });
+    if (progress) io.err('\r\x1b[K');
+    io.out(opts.stats === 'json' ? JSON.stringify(stats, null, 2) + '\n' : renderStatsText(stats));
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof RunError) throw new UsageError(e.message);
+    if (e instanceof CaptureError) throw new UsageError(e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,40 @@
+import type { PacketView } from '../decode/view.js';
+import { combine, mix32 } from './hash.js';
+
+/**
+ * The symmetric session hash: both directions of a connection give the same
+ * value, because each endpoint (address, port) is hashed alone and the two
+ * are combined in an order-free way (the smaller first). Per-session state
+ * (balancing, dedup windows) is keyed by it, so it can be sharded to workers.
+ */
+function endpoint(v: PacketView, src: boolean): number {
+  let h: number;
+  if (v.ipVersion === 4 || (v.ipVersion === 0 && v.ip4Src >= 0)) h = mix32(src ? v.ip4Src : v.ip4Dst);
+  else if (v.ipVersion === 6) {
+    h = src ? combine(combine(combine(mix32(v.ip6Src0), v.ip6Src1), v.ip6Src2), v.ip6Src3) : combine(combine(combine(mix32(v.ip6Dst0), v.ip6Dst1), v.ip6Dst2), v.ip6Dst3);
+  } else {
+    const mac = src ? v.ethSrc : v.ethDst;
+    h = mac >= 0 ? combine(mix32(mac % 0x100000000), Math.floor(mac / 0x100000000)) : 0;
+  }
+  const port = src ? v.srcPort : v.dstPort;
+  return port >= 0 ? combine(h, port) : h;
+}
+
+function flowHash(v: PacketView): number {
+  const a = endpoint(v, true);
+  const b = endpoint(v, false);
+  const lo = a < b ? a : b;
+  const hi = a < b ? b : a;
+  return combine(combine(mix32(lo), hi), v.ipProto);
+}
+
+/**
+ * Session hash of a packet. GTP-U carries a subscriber's sessions inside one
+ * tunnel, so its inner flow is used (as `inner` does for every tunnel);
+ * otherwise the outer flow.
+ */
+export function sessionHash(v: PacketView, useInner: boolean): number {
+  const inner = v.inner;
+  if (inner !== v && inner.ipVersion !== 0 && (useInner || v.tunnel === 4 /* gtp */)) return flowHash(inner);
+  return flowHash(v);
+}

@@ -1,0 +1,143 @@
+import type { Artifact } from '../../artifact/types.js';
+import { LINKTYPE } from '../../fields/fields.js';
+import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
+import { sessionHash } from '../balance/session-hash.js';
+import type { PacketRecord } from '../capture/index.js';
+import { createClassifier, type Classifier } from '../classify/classifier.js';
+import { Dedup } from '../dedup/dedup.js';
+import { decodeFrame } from '../decode/decode.js';
+import { PacketView } from '../decode/view.js';
+import { pushVlan } from '../mark/vlan-push.js';
+import type { ToolOutput } from '../output/tool-output.js';
+import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+
+/**
+ * What happens to one packet: decode into the reused view, classify once for
+ * all rules and groups, then for each group it goes to: de-duplicate, choose
+ * a tool by session, apply the tap's mark, write. Everything here is per
+ * worker: no global state, per-session state keyed by the session hash.
+ */
+export class Pipeline {
+  private readonly view = new PacketView();
+  private readonly classifier: Classifier;
+  private readonly groupsOf: Int32Array[];
+  private readonly rulesOf: Int32Array[] | undefined;
+  private readonly balancers: (Rendezvous | undefined)[];
+  private readonly dedups: (Dedup | undefined)[];
+  private readonly markBuf = new Uint8Array(262144 + 4);
+  private baseSec = -1;
+  readonly stats: RunStats;
+
+  constructor(
+    private readonly artifact: Artifact,
+    /** outputs[group][tool] */
+    private readonly outputs: ToolOutput[][],
+    tapFiles: string[][],
+  ) {
+    const g = artifact.graph;
+    this.classifier = createClassifier(g, artifact.classifier);
+    this.groupsOf = [];
+    this.rulesOf = g.ruleLevel ? [] : undefined;
+    this.balancers = artifact.groups.map((gr) => (gr.tools.length > 1 ? new Rendezvous(gr.tools.map((t, i) => ({ name: t.name, weight: weightsOf(gr.tools.map((x) => x.rateBps))[i] }))) : undefined));
+    this.dedups = artifact.groups.map((gr) => (gr.actions.dedup ? new Dedup(gr.actions.dedup.windowNs) : undefined));
+    this.stats = {
+      policy: artifact.policy.name,
+      seconds: 0,
+      packetsRead: 0,
+      unmatched: 0,
+      taps: artifact.taps.map((t, i): TapStats => ({ name: t.name, files: tapFiles[i] ?? [], packets: 0, bytes: 0, malformed: 0, truncatedRecords: 0, captureWarnings: 0 })),
+      rules: g.ruleLevel ? artifact.rules.map((r) => ({ name: r.name, matches: 0 })) : null,
+      groups: artifact.groups.map((gr, gi): GroupStats => ({
+        name: gr.name,
+        in: 0,
+        delivered: 0,
+        dropped: emptyDrops(),
+        tools: gr.tools.map((t, ti) => ({ name: t.name, output: outputs[gi][ti].path, packets: 0, bytes: 0 })),
+      })),
+      unmarked: 0,
+    };
+  }
+
+  /** Result index -> groups (and rules), cached as typed arrays the first time a result is seen. */
+  private groups(r: number): Int32Array {
+    let gs = this.groupsOf[r];
+    if (!gs) {
+      const res = this.classifier.results[r];
+      gs = this.groupsOf[r] = Int32Array.from(res.groups);
+      if (this.rulesOf) this.rulesOf[r] = Int32Array.from(res.rules);
+    }
+    return gs;
+  }
+
+  handle(rec: PacketRecord, tap: number): void {
+    const view = this.view;
+    const data = rec.data;
+    view.tap = tap;
+    decodeFrame(view, data, rec.capLen, rec.wireLen, rec.linkType);
+    const st = this.stats;
+    st.packetsRead++;
+    const ts = st.taps[tap];
+    ts.packets++;
+    ts.bytes += rec.capLen;
+    if (view.malformed) ts.malformed++;
+    const r = this.classifier.classify(view, data);
+    const groups = this.groups(r);
+    if (this.rulesOf) {
+      const rules = this.rulesOf[r];
+      for (let i = 0; i < rules.length; i++) st.rules![rules[i]].matches++;
+    }
+    if (groups.length === 0) {
+      st.unmatched++;
+      return;
+    }
+    if (this.baseSec < 0) this.baseSec = rec.tsSec;
+    const tsNs = (rec.tsSec - this.baseSec) * 1e9 + rec.tsNsec;
+    let outer = -1;
+    let inner = -1;
+    let frame: Uint8Array | undefined;
+    let wireLen = rec.wireLen;
+    let comment: string | undefined;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
+      const gs = st.groups[g];
+      gs.in++;
+      const dd = this.dedups[g];
+      if (dd && dd.isDuplicate(view, data, tsNs)) {
+        gs.dropped.duplicate++;
+        continue;
+      }
+      let tool = 0;
+      const bal = this.balancers[g];
+      if (bal) {
+        const useInner = this.artifact.groups[g].balance.inner;
+        let h: number;
+        if (useInner) h = inner >= 0 ? inner : (inner = sessionHash(view, true));
+        else h = outer >= 0 ? outer : (outer = sessionHash(view, false));
+        tool = bal.pick(h);
+      }
+      if (!frame) {
+        ({ frame, wireLen, comment } = this.mark(rec, tap));
+      }
+      if (this.outputs[g][tool].write(frame, rec.tsSec, rec.tsNsec, wireLen, rec.linkType, undefined, comment)) {
+        gs.delivered++;
+        gs.tools[tool].packets++;
+        gs.tools[tool].bytes += frame.length;
+      } else gs.dropped['link-type-mismatch']++;
+    }
+  }
+
+  /** The tap's marks, applied once per packet and shared by every group (writers copy the bytes). */
+  private mark(rec: PacketRecord, tap: number): { frame: Uint8Array; wireLen: number; comment: string | undefined } {
+    let frame = rec.data;
+    let wireLen = rec.wireLen;
+    let comment: string | undefined;
+    for (const m of this.artifact.taps[tap].marks) {
+      if (m.kind === 'comment') comment = `tap ${this.artifact.taps[tap].name}`;
+      else if (rec.linkType === LINKTYPE.ETHERNET && frame.length >= 14) {
+        frame = pushVlan(frame, this.markBuf, m.id, m.priority);
+        wireLen += 4;
+      } else this.stats.unmarked++;
+    }
+    return { frame, wireLen, comment };
+  }
+}

@@ -1,0 +1,49 @@
+import { CaptureError, CaptureWriter } from '../capture/index.js';
+import { LINKTYPE } from '../../fields/fields.js';
+
+/**
+ * One tool's output file. The pcap header's link type comes from the first
+ * packet (a pcap file holds one); pcapng takes any mix. A tool that receives
+ * nothing still gets a valid, empty capture.
+ */
+export class ToolOutput {
+  private writer: CaptureWriter | undefined;
+  packets = 0;
+  bytes = 0;
+
+  constructor(
+    readonly path: string,
+    readonly format: 'pcap' | 'pcapng',
+  ) {}
+
+  private open(): CaptureWriter {
+    this.writer ??= new CaptureWriter(this.path, { format: this.format, resolution: 'ns' });
+    return this.writer;
+  }
+
+  /** Writes a packet; returns false (and writes nothing) when a pcap file cannot hold its link type. */
+  write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, ifName: string | undefined, comment: string | undefined): boolean {
+    const w = this.open();
+    let id: number;
+    try {
+      id = w.interfaceFor(linkType, ifName);
+    } catch (e) {
+      if (e instanceof CaptureError && e.code === 'link-type-mismatch') return false;
+      throw e;
+    }
+    w.writePacket(id, data, tsSec, tsNsec, wireLen, comment);
+    this.packets++;
+    this.bytes += data.length;
+    return true;
+  }
+
+  close(): void {
+    const w = this.open();
+    if (this.packets === 0) w.interfaceFor(LINKTYPE.ETHERNET);
+    w.close();
+  }
+
+  abort(): void {
+    this.writer?.abort();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Run statistics. Every packet read is accounted for: each copy a group
+ * receives is either delivered to one of its tools or dropped with a reason,
+ * so for every group `in === delivered + sum(dropped)`; a packet no group
+ * receives is counted as unmatched.
+ */
+export type DropReason = 'duplicate' | 'link-type-mismatch';
+
+export interface TapStats {
+  name: string;
+  files: string[];
+  packets: number;
+  bytes: number;
+  malformed: number;
+  /** Records cut short at the end of a file (not delivered: nothing complete to deliver). */
+  truncatedRecords: number;
+  captureWarnings: number;
+}
+
+export interface ToolStats {
+  name: string;
+  output: string;
+  packets: number;
+  bytes: number;
+}
+
+export interface GroupStats {
+  name: string;
+  in: number;
+  delivered: number;
+  dropped: Record<DropReason, number>;
+  tools: ToolStats[];
+}
+
+export interface RunStats {
+  policy: string;
+  seconds: number;
+  packetsRead: number;
+  unmatched: number;
+  taps: TapStats[];
+  /** Per-rule match counts; null when the policy is compiled without rule-level leaves. */
+  rules: { name: string; matches: number }[] | null;
+  groups: GroupStats[];
+  /** Packets a tap mark could not be applied to (not Ethernet); delivered unmarked. */
+  unmarked: number;
+}
+
+export function emptyDrops(): Record<DropReason, number> {
+  return { duplicate: 0, 'link-type-mismatch': 0 };
+}
+
+export function renderStatsText(s: RunStats): string {
+  const out: string[] = [];
+  const rate = s.seconds > 0 ? ` (${Math.round(s.packetsRead / s.seconds).toLocaleString('en-US')} packets/s)` : '';
+  out.push(`policy ${s.policy}: ${s.packetsRead} packets read in ${s.seconds.toFixed(3)} s${rate}`);
+  for (const t of s.taps) {
+    const extra = [t.malformed ? `${t.malformed} malformed (classified on what decoded)` : '', t.truncatedRecords ? `${t.truncatedRecords} truncated record at end of file` : '', t.captureWarnings ? `${t.captureWarnings} capture warnings` : ''].filter(Boolean).join(', ');
+    out.push(`  tap ${t.name}: ${t.packets} packets, ${t.bytes} bytes${extra ? `; ${extra}` : ''}`);
+  }
+  out.push(`  unmatched (no group): ${s.unmatched}`);
+  for (const g of s.groups) {
+    const drops = Object.entries(g.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${r}`);
+    out.push(`  group ${g.name}: ${g.in} in, ${g.delivered} delivered, ${drops.length ? drops.join(', ') : '0'} dropped`);
+    for (const t of g.tools) out.push(`    tool ${t.name}: ${t.packets} packets, ${t.bytes} bytes -> ${t.output}`);
+  }
+  if (s.rules) for (const r of s.rules) out.push(`  rule ${r.name}: ${r.matches} matches`);
+  else out.push('  rules: per-rule counters are off for this policy (compiled with group-level leaves)');
+  if (s.unmarked) out.push(`  ${s.unmarked} packets could not carry their tap mark (not Ethernet) and went out unmarked`);
+  return out.join('\n') + '\n';
+}

@@ -476,7 +476,8 @@ export class FilterLowering {
   private cast(f: A.CastFilter): PFilter {
     const p = f.proto?.word;
     if (!p || p === 'ether') return f.cast === 'broadcast' ? this.eq('ethDst', 0xffffffffffff) : this.eq('ethMulticast', 1);
-    if (p === 'ip') return f.cast === 'broadcast' ? and(this.eq('etherType', 0x800), this.eq('ip4Dst', 0xffffffff)) : and(this.eq('etherType', 0x800), this.t('ip4Dst', [[0xe0000000, 0xefffffff]]));
+    // ip multicast is pcap's ip[16] >= 224: class D and everything above it
+    if (p === 'ip') return f.cast === 'broadcast' ? and(this.eq('etherType', 0x800), this.eq('ip4Dst', 0xffffffff)) : and(this.eq('etherType', 0x800), this.t('ip4Dst', [[0xe0000000, 0xffffffff]]));
     if (p === 'ip6' && f.cast === 'multicast') return and(this.eq('etherType', 0x86dd), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
     return this.qualifierError(f.span, `'${p} ${f.cast}' does not exist; use ether, ip${f.cast === 'multicast' ? ' or ip6' : ''}`);
   }

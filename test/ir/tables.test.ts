@@ -30,7 +30,7 @@ const ALIASES: [string, string][] = [
   ['ether proto ip6', 'ip6'],
   ['ip proto 6', 'ip and tcp'],
   ['ip6 multicast', 'ip6 and dst net ff00::/8'],
-  ['ip multicast', 'ip and dst net 224.0.0.0/4'],
+  ['ip multicast', 'ip and (dst net 224.0.0.0/4 or dst net 240.0.0.0/4)'],
   ['vlan 1 or vlan 2', 'vlan 1-2'],
   ['ttl < 5', 'ttl <= 4'],
   ['5 > ttl', 'ttl < 5'],

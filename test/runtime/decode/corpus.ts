@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const CORPUS_DIR = '/work/shared/corpus/pcap';
+export { CORPUS_DIR } from '../../support/corpus.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
 
 export interface Frame {
   data: Uint8Array;

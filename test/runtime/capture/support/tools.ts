@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-export const CORPUS_DIR = '/work/shared/corpus/pcap';
+export { CORPUS_DIR } from '../../../support/corpus.js';
+import { CORPUS_DIR } from '../../../support/corpus.js';
 
 const found = new Map<string, boolean>();
 

@@ -1,0 +1,114 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildArtifact } from '../../src/artifact/build.js';
+import { checkPolicyFile } from '../../src/check/check.js';
+import { compilePolicy } from '../../src/ir/compile.js';
+import { openCapture } from '../../src/runtime/capture/index.js';
+import { runArtifact } from '../../src/runtime/engine/run.js';
+import { CORPUS_DIR } from '../support/corpus.js';
+
+/** Packets of a capture as comparable keys: timestamp and bytes, in file order. */
+export function packetKeys(path: string): string[] {
+  const src = openCapture(path);
+  const out: string[] = [];
+  // microseconds: tcpdump -w writes microsecond pcap whatever the input had
+  for (let r; (r = src.next()); ) out.push(`${r.tsSec}.${Math.floor(r.tsNsec / 1000)}:${Buffer.from(r.data).toString("hex")}`);
+  src.close();
+  return out;
+}
+
+/** Keys of a capture's packets with their 1-based numbers, for reporting. */
+export function numbered(path: string): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  packetKeys(path).forEach((k, i) => m.set(k, [...(m.get(k) ?? []), i + 1]));
+  return m;
+}
+
+export function compileFilter(expr: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'tmesc-oracle-'));
+  const path = join(dir, 'p.tmes');
+  writeFileSync(path, `policy "oracle"\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "out.pcap" } }\nrule r match ${expr} to g\n`);
+  const r = checkPolicyFile(path);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(`${expr}: ${errors.map((d) => d.message).join('; ')}`);
+  rmSync(dir, { recursive: true });
+  return buildArtifact(r.policy, compilePolicy(r.policy), 'test');
+}
+
+export interface Comparison {
+  file: string;
+  expr: string;
+  tcpdumpFailed?: string;
+  onlyTmesc: number[];
+  onlyTcpdump: number[];
+  agreed: number;
+}
+
+/** Runs one filter over one capture through tmesc and through `tcpdump -r FILE -w - EXPR`, and compares what each kept. */
+export function compare(artifact: ReturnType<typeof compileFilter>, expr: string, file: string, work: string): Comparison {
+  const input = join(CORPUS_DIR, file);
+  const ours = join(work, 'tmesc.pcap');
+  const theirs = join(work, 'tcpdump.pcap');
+  const td = spawnSync('tcpdump', ['-r', input, '-w', theirs, expr], { encoding: 'utf8' });
+  if (td.status !== 0) return { file, expr, tcpdumpFailed: td.stderr.trim().split('\n').pop(), onlyTmesc: [], onlyTcpdump: [], agreed: 0 };
+  runArtifact(artifact, { inputs: new Map([['t', [input]]]), outDir: work });
+  const all = numbered(input);
+  const a = packetKeys(join(work, 'out.pcap'));
+  const b = packetKeys(theirs);
+  const count = (xs: string[]) => xs.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+  const ca = count(a);
+  const cb = count(b);
+  const onlyTmesc: number[] = [];
+  const onlyTcpdump: number[] = [];
+  let agreed = 0;
+  for (const [k, n] of ca) {
+    const m = cb.get(k) ?? 0;
+    agreed += Math.min(n, m);
+    if (n > m) onlyTmesc.push(...(all.get(k) ?? [-1]).slice(0, n - m));
+  }
+  for (const [k, m] of cb) if (m > (ca.get(k) ?? 0)) onlyTcpdump.push(...(all.get(k) ?? [-1]).slice(0, m - (ca.get(k) ?? 0)));
+  return { file, expr, onlyTmesc: onlyTmesc.sort((x, y) => x - y), onlyTcpdump: onlyTcpdump.sort((x, y) => x - y), agreed };
+}
+
+export function tcpdumpVersion(): string {
+  return execFileSync('tcpdump', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+}
+
+export function readManifest(): { file: string; linkType: string; categories: string[]; protocols: string }[] {
+  const lines = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1);
+  return lines.map((l) => {
+    const c = l.split('\t');
+    return { file: c[0], linkType: c[2], categories: c[4].split(',').filter(Boolean), protocols: c[5] ?? '' };
+  });
+}
+
+/**
+ * tcpdump does not look through VLAN tags, MPLS labels or PPPoE, tmesc does.
+ * To keep tcpdump the oracle on such captures, ask it the same question under
+ * each encapsulation (its `vlan`, `mpls`, `pppoes` keywords shift the offsets
+ * of what follows) and take the union of what it keeps.
+ */
+export const LOOK_THROUGH = ['', 'vlan and ', 'vlan and vlan and ', 'mpls and ', 'mpls and mpls and ', 'mpls and mpls and mpls and ', 'pppoes and ', 'vlan and pppoes and '];
+
+export function tcpdumpKeys(input: string, expr: string, variants: string[], work: string): { keys: string[] | undefined; error?: string } {
+  const seen = new Map<string, number>();
+  let anyOk = false;
+  let error: string | undefined;
+  for (const prefix of variants) {
+    const out = join(work, 'tcpdump.pcap');
+    const td = spawnSync('tcpdump', ['-r', input, '-w', out, `${prefix}(${expr})`], { encoding: 'utf8' });
+    if (td.status !== 0) {
+      error ??= td.stderr.trim().split('\n').pop();
+      continue;
+    }
+    anyOk = true;
+    // the same packet kept by two variants counts once: a packet carries one encapsulation
+    const counts = new Map<string, number>();
+    for (const k of packetKeys(out)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const [k, n] of counts) seen.set(k, Math.max(seen.get(k) ?? 0, n));
+  }
+  if (!anyOk) return { keys: undefined, error };
+  return { keys: [...seen].flatMap(([k, n]) => Array(n).fill(k) as string[]) };
+}

@@ -74,7 +74,7 @@ const LIST: readonly CodeInfo[] = [
   c('TMES0700', 'rule-never-matches', 'warning', 'Rule can never match', 'No packet can satisfy this rule\'s filter on its taps (e.g. tcp and udp, or a port on ARP). It sends nothing; fix the filter or remove the rule.'),
   c('TMES0701', 'redundant-rule', 'warning', 'Rule adds nothing', 'Every packet this rule sends to its groups already goes there through other rules (the message names the smallest set found). Remove it, or change it if it was meant to do more.'),
   c('TMES0702', 'drop-excludes-nothing', 'warning', 'Drop rule excludes nothing', 'No packet that this drop rule matches would otherwise reach the groups it drops from. Remove it, or widen the rules it was meant to restrict.'),
-  c('TMES0704', 'analysis-skipped', 'info', 'Overlap analysis skipped', 'The rules overlap in too many distinct ways for the exact analysis within its budget, so never-matching and redundant rules were not looked for. Validation of everything else is complete; the compiled graph is unaffected.'),
+  c('TMES0704', 'analysis-skipped', 'info', 'Overlap analysis skipped', 'The rules overlap in too many distinct ways for the exact cross-rule analysis within its budget, so redundant rules and drop rules that exclude nothing were not looked for. Rules that can never match are still reported, validation of everything else is complete, and the compiled graph is unaffected.'),
   c('TMES0703', 'optimizer-cap', 'info', 'Optimizer stopped at its iteration cap', 'The match graph is correct but may not be minimal. Report the policy if this happens on a real policy.'),
 ];
 

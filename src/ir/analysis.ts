@@ -1,6 +1,10 @@
 import type { DiagnosticBag } from '../diagnostics/bag.js';
 import type { Policy } from '../policy/policy.js';
+import { FilterBuilder } from './build.js';
 import type { Compiled } from './compile.js';
+import { FIELD_CONSISTENCY } from './consistency.js';
+import { FieldSpace } from './field-space.js';
+import { Idd } from './idd.js';
 
 /**
  * Exact overlap analysis on the rule diagram. Its leaves partition packet
@@ -83,4 +87,19 @@ export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag:
       });
     }
   }
+}
+
+/**
+ * Rules no packet can match, checked one rule at a time: each rule's own
+ * condition against what the decoder guarantees. Exact, and linear in the
+ * number of rules, so it runs on policies of any size.
+ */
+export function deadRules(policy: Policy): RuleFinding[] {
+  const space = new FieldSpace();
+  for (const r of policy.rules) space.collect(r.filter);
+  const b = new FilterBuilder(new Idd(space.names.length), space);
+  const consistent = b.filter(FIELD_CONSISTENCY);
+  const out: RuleFinding[] = [];
+  for (const r of policy.rules) if (b.and(b.rule(policy, r.index), consistent) === b.FALSE) out.push({ code: 'TMES0700', rule: r.index });
+  return out;
 }

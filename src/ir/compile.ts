@@ -12,6 +12,8 @@ export interface CompileOptions {
   optimize?: boolean;
   /** Node budget for leaves that name rules (default RULE_LEVEL_BUDGET). */
   ruleLevelBudget?: number;
+  /** Only the analyses are wanted: past the budget, return no graph rather than build the group-level one. */
+  analysisOnly?: boolean;
 }
 
 /** Above this many nodes, the graph's leaves hold groups instead of rules. */
@@ -78,6 +80,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     root = buildRuleDiagram(policy, b, 'rules').root;
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
+    if (options.analysisOnly) return { graph: { fields: [], preds: [], nodes: [], leaves: [], segments: [], optimized: true, ruleLevel: false }, passes: { iterations: 0, capped: false } };
     ruleLevel = false;
     idd = new Idd(space.names.length);
     b = new FilterBuilder(idd, space);

@@ -1,5 +1,5 @@
 import type { Check } from '../check/context.js';
-import { analyzeRules, reportRuleFindings } from './analysis.js';
+import { analyzeRules, deadRules, reportRuleFindings } from './analysis.js';
 import { compilePolicy } from './compile.js';
 
 /**
@@ -12,9 +12,10 @@ export const graphChecks: Check = {
   codes: ['TMES0700', 'TMES0701', 'TMES0702', 'TMES0703', 'TMES0704'],
   run({ policy, bag, rootIsLibrary }) {
     if (rootIsLibrary || bag.hasErrors) return;
-    const compiled = compilePolicy(policy);
+    const compiled = compilePolicy(policy, { analysisOnly: true });
     if (!compiled.analysis) {
-      bag.add('TMES0704', policy.rules[0]?.span ?? policy.taps[0]?.span, `overlap analysis skipped: the ${policy.rules.length} rules overlap in more ways than the exact analysis handles within its budget`);
+      reportRuleFindings(policy, deadRules(policy), bag);
+      bag.add('TMES0704', policy.rules[0]?.span ?? policy.taps[0]?.span, `redundant-rule and dead-drop analysis skipped: the ${policy.rules.length} rules overlap in more ways than the exact analysis handles within its budget (rules that can never match were still checked)`);
       return;
     }
     reportRuleFindings(policy, analyzeRules(policy, compiled), bag);

@@ -124,3 +124,11 @@ describe('regressions found by the property test', () => {
     checkAgreement(r.policy, [0, 1, 2].map((tap) => ({ values: { tap, etherType: 0x800 }, payload: [] })));
   });
 });
+
+describe('dead rules on policies too large for the cross-rule analysis', () => {
+  it('are still found, one rule at a time', async () => {
+    const { deadRules } = await import('../../src/ir/analysis.js');
+    const r = policyFor(['tcp port 80', 'arp and port 80', 'vlan 10 and vlan 20', 'icmp and tcp flags syn', 'ip6 and net 10.0.0.0/8']);
+    expect(deadRules(r.policy).map((f) => f.rule)).toEqual([1, 2, 3, 4]);
+  });
+});

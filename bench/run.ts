@@ -1,10 +1,12 @@
 import { benchCompile } from './compile.js';
+import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
 
 /** `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints figures. */
 const benches: Record<string, () => Promise<void>> = {
   validate: () => benchValidate(),
   compile: () => benchCompile(),
+  runtime: () => benchRuntime(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

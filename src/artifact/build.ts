@@ -4,8 +4,12 @@ import type { Policy } from '../policy/policy.js';
 import { ARTIFACT_FORMAT_VERSION, type Artifact } from './types.js';
 import { validateArtifact } from './validate.js';
 
-/** Assembles (and validates) the artifact for a compiled policy. */
-export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersion: string): Artifact {
+/**
+ * Assembles the artifact for a compiled policy. It is validated against the
+ * schema unless it goes straight to the runtime in the same process (it is
+ * validated again whenever it is written or loaded).
+ */
+export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersion: string, opts: { validate?: boolean } = {}): Artifact {
   const gen = generateClassifier(compiled.graph);
   const g = compiled.graph;
   const artifact: Artifact = {
@@ -24,6 +28,7 @@ export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersio
     graph: { fields: g.fields, preds: g.preds, nodes: g.nodes, leaves: g.leaves, segments: g.segments, optimized: g.optimized, ruleLevel: g.ruleLevel },
     ...(gen.generated ? { classifier: { js: gen.js } } : {}),
   };
+  if (opts.validate === false) return artifact;
   // round-trip through JSON so what is validated is exactly what gets written
   return validateArtifact(JSON.parse(JSON.stringify(artifact)));
 }

@@ -48,7 +48,7 @@ export function runCommand(policyPath: string | undefined, opts: RunCmdOptions, 
   } else {
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
     const { policy } = loadValidPolicy(policyPath, io);
-    artifact = buildArtifact(policy, compilePolicy(policy), packageVersion());
+    artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
   }
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;

@@ -1,4 +1,5 @@
-import { Lexer, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
+import { Lexer } from './chevrotain.js';
 import { DiagnosticBag } from '../diagnostics/bag.js';
 import type { SourceFile } from '../diagnostics/source.js';
 import { allTokens, BadRegex, BadString, RegexLit, StringLit } from './tokens.js';

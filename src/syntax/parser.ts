@@ -1,4 +1,5 @@
-import { CstParser, EOF, tokenMatcher, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import type { CstNode, IToken, TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher } from './chevrotain.js';
 import { errorMessages } from './messages.js';
 import * as T from './tokens.js';
 

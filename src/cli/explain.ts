@@ -4,6 +4,10 @@ import { walk } from '../ir/graph.js';
 import { evaluatePolicy } from '../policy/evaluate.js';
 import type { Predicate } from '../policy/policy.js';
 import { EXIT, UsageError, type Io } from './io.js';
+import { Rendezvous, weightsOf } from '../runtime/balance/rendezvous.js';
+import { sessionHash } from '../runtime/balance/session-hash.js';
+import { PacketView } from '../runtime/decode/view.js';
+import { FIELDS } from '../fields/fields.js';
 import { loadValidPolicy } from './load-policy.js';
 import { parsePacketSpec, specField } from './packet-spec.js';
 
@@ -44,10 +48,23 @@ export function explainCommand(path: string, packet: string | undefined, io: Io)
   out.push(`tap: ${policy.taps[tap]?.name ?? '(none)'}`);
   out.push(`matching rules: ${ref.rules.length ? ref.rules.map((r) => `${policy.rules[r].name} (${policy.rules[r].action} ${policy.rules[r].groups.map((x) => policy.groups[x].name).join(', ')})`).join('; ') : 'none'}`);
   if (ref.groups.length === 0) out.push('goes to: nothing (no group receives this packet)');
+  // the tool a balanced group would choose: the runtime's own session hash and rendezvous choice
+  const view = new PacketView();
+  for (const f of FIELDS) {
+    (view as unknown as Record<string, number>)[f.name] = field(f.name);
+    if (f.name !== 'tap') (view.inner as unknown as Record<string, number>)[f.name] = field(`inner.${f.name}`);
+  }
+  view.ipVersion = view.etherType === 0x800 ? 4 : view.etherType === 0x86dd ? 6 : 0;
+  view.inner.ipVersion = view.inner.etherType === 0x800 ? 4 : view.inner.etherType === 0x86dd ? 6 : 0;
   for (const gi of ref.groups) {
     const gr = policy.groups[gi];
-    const tools = gr.tools.map((t) => t.name).join(', ');
-    out.push(`goes to: group ${gr.name} -> ${gr.tools.length > 1 ? `one of ${tools} (balanced by session)` : tools}`);
+    if (gr.tools.length <= 1) {
+      out.push(`goes to: group ${gr.name} -> tool ${gr.tools[0]?.name ?? '(none)'}`);
+      continue;
+    }
+    const weights = weightsOf(gr.tools.map((t) => t.rateBps));
+    const pick = new Rendezvous(gr.tools.map((t, i) => ({ name: t.name, weight: weights[i] }))).pick(sessionHash(view, gr.balance.inner));
+    out.push(`goes to: group ${gr.name} -> tool ${gr.tools[pick].name} (balanced by session among ${gr.tools.map((t) => t.name).join(', ')}; both directions go there)`);
   }
   out.push(`path through the match graph (${g.nodes.length} nodes):`);
   out.push(...steps, `  leaf L${result.leaves[0]}: rules ${leaf.rules.map((r) => policy.rules[r].name).join(', ') || '-'} => ${leaf.groups.map((x) => policy.groups[x].name).join(', ') || 'nothing'}`);

@@ -64,10 +64,26 @@ describe('tmesc explain', () => {
     const r = await runCli(['explain', overlap, '--packet', 'tcp 10.0.0.1:1234 > 10.0.0.2:80 vlan 3']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('matching rules: vlan13 (to a); tcp-all (to b); vlan36 (to c); low-or-high (to a, c); lo (to a); hi (to c)');
-    expect(r.out).toContain('goes to: group a -> a');
+    expect(r.out).toContain('goes to: group a -> tool a');
     expect(r.out).toMatch(/n\d+: vlan0 = 3/);
     expect(r.out).not.toContain('disagree');
   });
+  it('names the tool a balanced group picks, the same for both directions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tmesc-explain-'));
+    const p = join(dir, 'lb.tmes');
+    writeFileSync(p, 'policy "lb"\ntap t { source pcap "a.pcap" }\ngroup ids { tool ids-1 { output pcap "1.pcap" } tool ids-2 { output pcap "2.pcap" } tool ids-3 { output pcap "3.pcap" } }\nrule web match tcp port 443 to ids\n');
+    const tool = (out: string) => /group ids -> tool (\S+)/.exec(out)?.[1];
+    const picks = new Set<string | undefined>();
+    for (let port = 50000; port < 50040; port++) {
+      const fwd = await runCli(['explain', p, '--packet', `tcp 198.51.100.7:${port} > 10.1.2.3:443`]);
+      const rev = await runCli(['explain', p, '--packet', `tcp 10.1.2.3:443 > 198.51.100.7:${port}`]);
+      expect(tool(fwd.out)).toMatch(/^ids-\d$/);
+      expect(tool(rev.out)).toBe(tool(fwd.out));
+      picks.add(tool(fwd.out));
+    }
+    expect(picks.size).toBe(3);
+  });
+
   it('rejects a description it cannot read', async () => {
     const r = await runCli(['explain', overlap, '--packet', 'tcp 10.0.0.1:99999 > 10.0.0.2:80']);
     expect(r.code).toBe(2);

@@ -1,13 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildArtifact } from '../src/artifact/build.js';
-import { checkPolicyFile } from '../src/check/check.js';
-import { compilePolicy } from '../src/ir/compile.js';
 import { PacketGenerator } from '../src/gen/index.js';
-import { createClassifier, type Classifier } from '../src/runtime/classify/classifier.js';
+import type { Classifier } from '../src/runtime/classify/classifier.js';
 import { decodeFrame } from '../src/runtime/decode/decode.js';
 import { PacketView } from '../src/runtime/decode/view.js';
+import { fromDist } from './dist.js';
 import { generatePolicy } from './policy-gen.js';
 import { median, table } from './report.js';
 
@@ -47,6 +45,10 @@ function gc(): void {
 
 /** Compile time, memory, graph size, and per-packet classification against the naive loop over rules. */
 export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void> {
+  const { buildArtifact } = await fromDist<typeof import('../src/artifact/build.js')>('artifact/build.ts');
+  const { checkPolicyFile } = await fromDist<typeof import('../src/check/check.js')>('check/check.ts');
+  const { compilePolicy } = await fromDist<typeof import('../src/ir/compile.js')>('ir/compile.ts');
+  const { createClassifier } = await fromDist<typeof import('../src/runtime/classify/classifier.js')>('runtime/classify/classifier.ts');
   const dir = mkdtempSync(join(tmpdir(), 'tmesc-bench-'));
   const { views, frames } = trafficMix(20000, 4);
   const rows: string[][] = [];

@@ -1,12 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkPolicyFile } from '../src/check/check.js';
+import { fromDist } from './dist.js';
 import { generatePolicy } from './policy-gen.js';
 import { median, table } from './report.js';
 
 /** Times `validate` (load, parse, check) on generated policies of 100, 1,000 and 10,000 rules. */
 export async function benchValidate(sizes = [100, 1000, 10000]): Promise<void> {
+  const { checkPolicyFile } = await fromDist<typeof import('../src/check/check.js')>('check/check.ts');
   const dir = mkdtempSync(join(tmpdir(), 'tmesc-bench-'));
   const rows: string[][] = [];
   // warm the parser and the JIT once, as a long-lived CI process would not; report both

@@ -44,10 +44,18 @@ export class AstBuilder {
   }
 
   private tokens(ctx: Ctx, key: string): IToken[] {
-    return (ctx[key] ?? []).filter(isToken).filter((t) => !t.isInsertedInRecovery);
+    const xs = ctx[key];
+    if (!xs) return [];
+    const out: IToken[] = [];
+    for (const e of xs) if (isToken(e) && !e.isInsertedInRecovery) out.push(e);
+    return out;
   }
+  /** The i-th real token under a key, without building the list (this runs for every token). */
   private token(ctx: Ctx, key: string, i = 0): IToken | undefined {
-    return this.tokens(ctx, key)[i];
+    const xs = ctx[key];
+    if (!xs) return undefined;
+    for (const e of xs) if (isToken(e) && !e.isInsertedInRecovery && i-- === 0) return e;
+    return undefined;
   }
   private need(ctx: Ctx, key: string, i = 0): IToken {
     const t = this.token(ctx, key, i);
@@ -55,10 +63,17 @@ export class AstBuilder {
     return t;
   }
   private nodes(ctx: Ctx, key: string): CstNode[] {
-    return (ctx[key] ?? []).filter((e): e is CstNode => !isToken(e));
+    const xs = ctx[key];
+    if (!xs) return [];
+    const out: CstNode[] = [];
+    for (const e of xs) if (!isToken(e)) out.push(e);
+    return out;
   }
   private node(ctx: Ctx, key: string): CstNode | undefined {
-    return this.nodes(ctx, key)[0];
+    const xs = ctx[key];
+    if (!xs) return undefined;
+    for (const e of xs) if (!isToken(e)) return e;
+    return undefined;
   }
   private needNode(ctx: Ctx, key: string): CstNode {
     const n = this.node(ctx, key);

@@ -39,6 +39,8 @@ class Tables {
   readonly count: Int32Array;
   readonly cuts: Float64Array;
   readonly kids: Int32Array;
+  /** For nodes the compiler lowered to a hash lookup: single value -> child. */
+  readonly maps: (Map<number, number> | undefined)[];
 
   constructor(g: ArtifactGraph) {
     const n = g.nodes.length;
@@ -57,14 +59,30 @@ class Tables {
       this.kids.set(node.kids, at);
       at += node.kids.length;
     });
+    this.maps = g.nodes.map((node) => {
+      if (node.lookup !== 'hash') return undefined;
+      const m = new Map<number, number>();
+      node.kids.forEach((k, j) => {
+        if (j + 1 < node.cuts.length && node.cuts[j + 1] - node.cuts[j] === 1) m.set(node.cuts[j], k);
+      });
+      return m;
+    });
   }
 
   /** Walks from a root to a leaf and returns the leaf index. */
   walk(root: number, read: Reader[], p: PacketView, d: Uint8Array): number {
     let id = root;
-    const { field, start, count, cuts, kids } = this;
+    const { field, start, count, cuts, kids, maps } = this;
     while (id >= 0) {
       const v = read[field[id]](p, d);
+      const m = maps[id];
+      if (m !== undefined) {
+        const k = m.get(v);
+        if (k !== undefined) {
+          id = k;
+          continue;
+        }
+      }
       let lo = start[id];
       let hi = lo + count[id] - 1;
       while (lo < hi) {

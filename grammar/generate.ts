@@ -13,6 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { IProduction, TokenType } from 'chevrotain';
 import {
   Alternation,
   Alternative,
@@ -26,9 +27,7 @@ import {
   Terminal,
   Lexer,
   createSyntaxDiagramsCode,
-  type IProduction,
-  type TokenType,
-} from 'chevrotain';
+} from '../src/syntax/chevrotain.js';
 import { DURATION_UNITS, RATE_UNITS, SIZE_UNITS } from '../src/check/units.js';
 import { parser } from '../src/syntax/parser.js';
 import { KEYWORDS, allTokens } from '../src/syntax/tokens.js';

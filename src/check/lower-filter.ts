@@ -237,18 +237,7 @@ export class FilterLowering {
   }
 
   private direct(q: A.QualifiedFilter, srcField: string, dstField: string, r: Ranges): PFilter {
-    const src = this.t(srcField, r);
-    const dst = this.t(dstField, r);
-    switch (q.dir) {
-      case 'src':
-        return src;
-      case 'dst':
-        return dst;
-      case 'src and dst':
-        return and(src, dst);
-      default:
-        return or(src, dst);
-    }
+    return byDirection(q.dir, this.t(srcField, r), this.t(dstField, r));
   }
 
   private ports(v: A.Value, type: 'port' | 'portrange'): Ranges | undefined {
@@ -398,18 +387,7 @@ export class FilterLowering {
   }
 
   private ip6Test(q: A.QualifiedFilter, p: { words: number[]; len: number }): PFilter {
-    const src = this.ip6Prefix('ip6Src', p);
-    const dst = this.ip6Prefix('ip6Dst', p);
-    switch (q.dir) {
-      case 'src':
-        return src;
-      case 'dst':
-        return dst;
-      case 'src and dst':
-        return and(src, dst);
-      default:
-        return or(src, dst);
-    }
+    return byDirection(q.dir, this.ip6Prefix('ip6Src', p), this.ip6Prefix('ip6Dst', p));
   }
 
   private etherHost(q: A.QualifiedFilter, v: A.Value, type: 'host' | 'net'): PFilter {
@@ -633,6 +611,20 @@ export class FilterLowering {
         return x && { k: 'neg', a: x };
       }
     }
+  }
+}
+
+/** pcap's direction qualifiers: no qualifier means either end. */
+function byDirection(dir: A.Direction | undefined, src: PFilter, dst: PFilter): PFilter {
+  switch (dir) {
+    case 'src':
+      return src;
+    case 'dst':
+      return dst;
+    case 'src and dst':
+      return and(src, dst);
+    default:
+      return or(src, dst);
   }
 }
 

@@ -1,36 +1,28 @@
-import { countBySeverity, locate, type Diagnostic, type Severity } from '../diagnostic.js';
+import { countBySeverity, locate, type Diagnostic, type LocatedDiagnostic } from '../diagnostic.js';
 import { sortDiagnostics, spanRange } from './util.js';
 
 /** Bumped only on an incompatible change of the shape below. */
 export const JSON_FORMAT_VERSION = 1;
 
-export interface JsonRelated {
-  message: string;
-  file: string;
+/** 1-based lines and columns, end column exclusive. */
+interface JsonRange {
   line: number;
   column: number;
   endLine: number;
   endColumn: number;
 }
 
-export interface JsonFix {
+export interface JsonRelated extends JsonRange {
+  message: string;
+  file: string;
+}
+
+export interface JsonFix extends JsonRange {
   message: string;
   text: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
 }
 
-export interface JsonDiagnostic {
-  code: string;
-  severity: Severity;
-  message: string;
-  file: string;
-  line: number;
-  column: number;
-  endLine: number;
-  endColumn: number;
+export interface JsonDiagnostic extends LocatedDiagnostic {
   related?: JsonRelated[];
   fix?: JsonFix;
 }

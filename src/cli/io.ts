@@ -27,6 +27,9 @@ export function displayPath(cwd: string): (abs: string) => string {
 /** A usage or I/O problem: exit code 2, one line on stderr, no stack trace. */
 export class UsageError extends Error {}
 
+/** A policy a command needs valid has errors (already printed): exit code 1. */
+export class PolicyInvalid extends Error {}
+
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 export function packageVersion(): string {

@@ -1,11 +1,11 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
 import { PolicyReadError } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
-import { displayPath, UsageError, type Io } from './io.js';
+import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
+
+export { PolicyInvalid };
 
 /** Checks a policy for a command that needs a valid one; errors are printed and end the command with 1. */
-export class PolicyInvalid extends Error {}
-
 export function loadValidPolicy(path: string, io: Io): CheckResult {
   let result: CheckResult;
   try {

@@ -1,12 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT, packageVersion, processIo, UsageError, type Io } from './io.js';
-import { compileCommand } from './compile.js';
-import { diffCommand } from './diff.js';
-import { explainCommand } from './explain.js';
-import { GEN_CLI_OPTIONS, genCommand } from './gen.js';
-import { runCommand } from './run.js';
-import { PolicyInvalid } from './load-policy.js';
-import { validate } from './validate.js';
+import { EXIT, packageVersion, PolicyInvalid, processIo, UsageError, type Io } from './io.js';
+import { GEN_CLI_OPTIONS } from '../gen/cli.js';
+
+// Each command loads its own modules when it runs, so `tmesc gen`, `--help`
+// and `run --artifact` do not pay for the parser and the compiler.
 
 /**
  * The command line. This is the only layer that touches argv, stdout and exit
@@ -29,7 +26,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--color', 'colour the text output (default: when stdout is a terminal)')
     .option('--no-color', 'never colour the output')
-    .action((files: string[], opts: { format: string; maxWarnings?: string; color?: boolean }) => {
+    .action(async (files: string[], opts: { format: string; maxWarnings?: string; color?: boolean }) => {
+      const { validate } = await import('./validate.js');
       setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
     });
 
@@ -40,7 +38,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('-o, --output <file>', 'write here instead of standard output')
     .addOption(new Option('--emit <what>', 'what to produce').choices(['artifact', 'js', 'listing', 'dot']).default('artifact'))
     .addOption(new Option('-O, --optimize <level>', '1 optimizes; -O0 gives one naive graph per rule').choices(['0', '1']).default('1'))
-    .action((policy: string, opts: { output?: string; emit: string; optimize: string }) => {
+    .action(async (policy: string, opts: { output?: string; emit: string; optimize: string }) => {
+      const { compileCommand } = await import('./compile.js');
       setCode(compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io));
     });
 
@@ -49,7 +48,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('which rules match a packet, the groups and tools it reaches, and its path through the graph')
     .argument('<policy>', '.tmes policy file')
     .option('-p, --packet <description>', 'e.g. "tap core-a tcp 10.0.0.1:51000 > 192.0.2.80:443 vlan 101 flags syn"')
-    .action((policy: string, opts: { packet?: string }) => {
+    .action(async (policy: string, opts: { packet?: string }) => {
+      const { explainCommand } = await import('./explain.js');
       setCode(explainCommand(policy, opts.packet, io));
     });
 
@@ -58,7 +58,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('what changes in where traffic goes between two policies, with an example packet for each change')
     .argument('<old>', 'the policy before')
     .argument('<new>', 'the policy after')
-    .action((a: string, b: string) => {
+    .action(async (a: string, b: string) => {
+      const { diffCommand } = await import('./diff.js');
       setCode(diffCommand(a, b, io));
     });
 
@@ -72,13 +73,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .addOption(new Option('--stats <format>', 'statistics on standard output').choices(['text', 'json']).default('text'))
     .option('--progress', 'show progress on standard error (default: when it is a terminal)')
     .option('--no-progress', 'never show progress')
-    .action((policy: string | undefined, opts: { artifact?: string; input: string[]; outDir?: string; stats: string; progress?: boolean }) => {
+    .action(async (policy: string | undefined, opts: { artifact?: string; input: string[]; outDir?: string; stats: string; progress?: boolean }) => {
+      const { runCommand } = await import('./run.js');
       setCode(runCommand(policy, opts, io));
     });
 
   const gen = program.command('gen').description('generate a realistic capture (TCP sessions, DNS, VLAN, MPLS, GRE, VXLAN, GTP-U, IPv6, clear-text logins)');
   for (const o of GEN_CLI_OPTIONS) gen.option(o.flags, o.description, o.defaultValue);
-  gen.action((opts: Record<string, string>) => {
+  gen.action(async (opts: Record<string, string>) => {
+    const { genCommand } = await import('./gen.js');
     setCode(genCommand(opts as never, io));
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import type { DiagnosticBag } from '../diagnostics/bag.js';
+import { DiagnosticBag } from '../diagnostics/bag.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type { Group, GroupActions, MaskSpec, Policy, Rule, Tap, TapMark, TapSource, Tool } from '../policy/policy.js';
@@ -123,7 +123,7 @@ export class PolicyBuilder {
         continue;
       }
       if (this.symbols.used.has(decl)) continue; // already checked where it was used
-      const scratch = new (this.bag.constructor as new () => DiagnosticBag)();
+      const scratch = new DiagnosticBag();
       const lowering = new FilterLowering(scratch, this.symbols);
       if (d.kind === 'ports') lowering.portList(decl);
       else if (d.kind === 'net' || d.kind === 'hosts') lowering.netEntries(decl.name, d.kind === 'hosts' ? 'host' : 'net');

@@ -41,7 +41,7 @@ export function not(arg: PFilter): PFilter {
 }
 
 /** Sorts and merges inclusive intervals (touching ones too). */
-export function normalizeRanges(r: Ranges): Ranges {
+export function normalizeRanges(r: readonly (readonly [number, number])[]): Ranges {
   const s = r.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
   const out: Ranges = [];
   for (const [a, b] of s) {

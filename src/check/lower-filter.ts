@@ -1,7 +1,7 @@
 import type { DiagnosticBag } from '../diagnostics/bag.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
-import { ABSENT, TUNNEL, fieldInfo } from '../fields/fields.js';
+import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
 import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
@@ -10,7 +10,6 @@ import { ETHER_TYPES, ICMP6_TYPES, ICMP_TYPES, IP_PROTOCOLS, PCAP_CONSTANTS, REL
 import { checkPattern } from './patterns.js';
 import type { Symbols } from './symbols.js';
 
-void ABSENT;
 
 type Family = 4 | 6;
 interface NetEntry { family: Family; v4?: [number, number]; v6?: { words: number[]; len: number } }

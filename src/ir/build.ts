@@ -65,23 +65,21 @@ export class FilterBuilder {
  * diagrams are united pairwise in a balanced tree, so each apply works on
  * diagrams of similar size instead of growing one accumulator rule by rule.
  */
-export function buildRuleDiagram(policy: Policy, b: FilterBuilder, leaves: 'rules' | 'groups' = 'rules'): { root: number; ruleRoots: number[] } {
-  const ruleRoots: number[] = [];
+export function buildRuleDiagram(policy: Policy, b: FilterBuilder, leaves: 'rules' | 'groups' = 'rules'): { root: number } {
   let layer: number[] = [];
   const G = policy.groups.length;
   for (let i = 0; i < policy.rules.length; i++) {
     const cond = b.rule(policy, i);
-    ruleRoots.push(cond);
     const r = policy.rules[i];
     // group leaves: to-groups as g, drop-groups as G + g, so one sorted set carries both
     const hit = leaves === 'rules' ? [i] : r.groups.map((g) => (r.action === 'to' ? g : G + g)).sort((x, y) => x - y);
     layer.push(b.idd.mapLeaves(`${leaves}${i}`, cond, (x) => (x.length ? hit : [])));
   }
-  if (layer.length === 0) return { root: b.idd.leaf([]), ruleRoots };
+  if (layer.length === 0) return { root: b.idd.leaf([]) };
   while (layer.length > 1) {
     const next: number[] = [];
     for (let i = 0; i < layer.length; i += 2) next.push(i + 1 < layer.length ? b.idd.apply('union', layer[i], layer[i + 1], union) : layer[i]);
     layer = next;
   }
-  return { root: layer[0], ruleRoots };
+  return { root: layer[0] };
 }

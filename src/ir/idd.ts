@@ -1,3 +1,5 @@
+import { normalizeRanges } from '../check/filter-builders.js';
+
 /**
  * An interval decision diagram: the match graph's core data structure.
  *
@@ -35,9 +37,6 @@ export class Idd {
   readonly leaves: number[][] = [];
   /** Apply results per operation, keyed by the two operand ids packed into one number. */
   private readonly memos = new Map<string, Map<number, number>>();
-  /** Number of apply steps done: a cost measure for the benchmarks. */
-  steps = 0;
-
   /** `limit` caps the node count: past it, node() throws BudgetExceeded so callers can choose another plan. */
   constructor(
     readonly fieldCount: number,
@@ -95,7 +94,7 @@ export class Idd {
 
   /** A diagram for "field in ranges": inRanges leads to `yes`, everything else to `no`. */
   test(field: number, unsorted: readonly (readonly [number, number])[], yes: number, no: number): number {
-    const ranges = normalize(unsorted);
+    const ranges = normalizeRanges(unsorted);
     const cuts = [ABSENT_CUT];
     const kids = [no];
     for (const [lo, hi] of ranges) {
@@ -127,7 +126,6 @@ export class Idd {
     const key = (a + 0x2000000) * 0x4000000 + (b + 0x2000000);
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
-    this.steps++;
     const fa = this.fieldOf(a);
     const fb = this.fieldOf(b);
     let result: number;
@@ -197,11 +195,6 @@ export class Idd {
     return [...out];
   }
 
-  /** Drops the memo of one operation (or all): results stay valid, only the cache goes. */
-  clearMemo(op?: string): void {
-    if (op === undefined) this.memos.clear();
-    else this.memos.delete(op);
-  }
 }
 
 // ---- leaf operations on sorted sets
@@ -219,21 +212,6 @@ export function union(a: number[], b: number[]): number[] {
       i++;
       j++;
     }
-  }
-  return out;
-}
-export function intersect(a: number[], b: number[]): number[] {
-  return a.filter((x) => b.includes(x));
-}
-
-/** Sorted, merged (touching ones too) copies of inclusive ranges. */
-export function normalize(r: readonly (readonly [number, number])[]): [number, number][] {
-  const s = r.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [a, b] of s) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { PFilter, Policy } from '../policy/policy.js';
 import type { FieldSpace } from './field-space.js';
-import { normalize } from './idd.js';
+import { normalizeRanges } from '../check/filter-builders.js';
 
 export interface RawNode {
   field: number;
@@ -22,7 +22,7 @@ export class NaiveBuilder {
   private test(field: number, ranges: [number, number][], yes: number, no: number): number {
     const cuts = [-1];
     const kids = [no];
-    for (const [lo, hi] of normalize(ranges)) {
+    for (const [lo, hi] of normalizeRanges(ranges)) {
       cuts.push(lo, hi + 1);
       kids.push(yes, no);
     }

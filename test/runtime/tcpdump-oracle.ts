@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,6 @@ import { buildArtifact } from '../../src/artifact/build.js';
 import { checkPolicyFile } from '../../src/check/check.js';
 import { compilePolicy } from '../../src/ir/compile.js';
 import { openCapture } from '../../src/runtime/capture/index.js';
-import { runArtifact } from '../../src/runtime/engine/run.js';
 import { CORPUS_DIR } from '../support/corpus.js';
 
 /** Packets of a capture as comparable keys: timestamp and bytes, in file order. */
@@ -35,45 +34,6 @@ export function compileFilter(expr: string) {
   if (errors.length) throw new Error(`${expr}: ${errors.map((d) => d.message).join('; ')}`);
   rmSync(dir, { recursive: true });
   return buildArtifact(r.policy, compilePolicy(r.policy), 'test');
-}
-
-export interface Comparison {
-  file: string;
-  expr: string;
-  tcpdumpFailed?: string;
-  onlyTmesc: number[];
-  onlyTcpdump: number[];
-  agreed: number;
-}
-
-/** Runs one filter over one capture through tmesc and through `tcpdump -r FILE -w - EXPR`, and compares what each kept. */
-export function compare(artifact: ReturnType<typeof compileFilter>, expr: string, file: string, work: string): Comparison {
-  const input = join(CORPUS_DIR, file);
-  const ours = join(work, 'tmesc.pcap');
-  const theirs = join(work, 'tcpdump.pcap');
-  const td = spawnSync('tcpdump', ['-r', input, '-w', theirs, expr], { encoding: 'utf8' });
-  if (td.status !== 0) return { file, expr, tcpdumpFailed: td.stderr.trim().split('\n').pop(), onlyTmesc: [], onlyTcpdump: [], agreed: 0 };
-  runArtifact(artifact, { inputs: new Map([['t', [input]]]), outDir: work });
-  const all = numbered(input);
-  const a = packetKeys(join(work, 'out.pcap'));
-  const b = packetKeys(theirs);
-  const count = (xs: string[]) => xs.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
-  const ca = count(a);
-  const cb = count(b);
-  const onlyTmesc: number[] = [];
-  const onlyTcpdump: number[] = [];
-  let agreed = 0;
-  for (const [k, n] of ca) {
-    const m = cb.get(k) ?? 0;
-    agreed += Math.min(n, m);
-    if (n > m) onlyTmesc.push(...(all.get(k) ?? [-1]).slice(0, n - m));
-  }
-  for (const [k, m] of cb) if (m > (ca.get(k) ?? 0)) onlyTcpdump.push(...(all.get(k) ?? [-1]).slice(0, m - (ca.get(k) ?? 0)));
-  return { file, expr, onlyTmesc: onlyTmesc.sort((x, y) => x - y), onlyTcpdump: onlyTcpdump.sort((x, y) => x - y), agreed };
-}
-
-export function tcpdumpVersion(): string {
-  return execFileSync('tcpdump', ['--version'], { encoding: 'utf8' }).split('\n')[0];
 }
 
 export function readManifest(): { file: string; linkType: string; categories: string[]; protocols: string }[] {

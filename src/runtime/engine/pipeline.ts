@@ -23,6 +23,7 @@ export class Pipeline {
   private readonly groupsOf: Int32Array[];
   private readonly rulesOf: Int32Array[] | undefined;
   private readonly balancers: (Rendezvous | undefined)[];
+  private readonly balanceInner: boolean[];
   private readonly dedups: (Dedup | undefined)[];
   private readonly markBuf = new Uint8Array(262144 + 4);
   private baseSec = -1;
@@ -38,7 +39,12 @@ export class Pipeline {
     this.classifier = createClassifier(g, artifact.classifier);
     this.groupsOf = [];
     this.rulesOf = g.ruleLevel ? [] : undefined;
-    this.balancers = artifact.groups.map((gr) => (gr.tools.length > 1 ? new Rendezvous(gr.tools.map((t, i) => ({ name: t.name, weight: weightsOf(gr.tools.map((x) => x.rateBps))[i] }))) : undefined));
+    this.balancers = artifact.groups.map((gr) => {
+      if (gr.tools.length <= 1) return undefined;
+      const weights = weightsOf(gr.tools.map((t) => t.rateBps));
+      return new Rendezvous(gr.tools.map((t, i) => ({ name: t.name, weight: weights[i] })));
+    });
+    this.balanceInner = artifact.groups.map((gr) => gr.balance.inner);
     this.dedups = artifact.groups.map((gr) => (gr.actions.dedup ? new Dedup(gr.actions.dedup.windowNs) : undefined));
     this.stats = {
       policy: artifact.policy.name,
@@ -109,9 +115,8 @@ export class Pipeline {
       let tool = 0;
       const bal = this.balancers[g];
       if (bal) {
-        const useInner = this.artifact.groups[g].balance.inner;
         let h: number;
-        if (useInner) h = inner >= 0 ? inner : (inner = sessionHash(view, true));
+        if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = sessionHash(view, true));
         else h = outer >= 0 ? outer : (outer = sessionHash(view, false));
         tool = bal.pick(h);
       }

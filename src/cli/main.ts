@@ -75,7 +75,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--no-progress', 'never show progress')
     .action(async (policy: string | undefined, opts: { artifact?: string; input: string[]; outDir?: string; stats: string; progress?: boolean }) => {
       const { runCommand } = await import('./run.js');
-      setCode(runCommand(policy, opts, io));
+      setCode(await runCommand(policy, opts, io));
     });
 
   const gen = program.command('gen').description('generate a realistic capture (TCP sessions, DNS, VLAN, MPLS, GRE, VXLAN, GTP-U, IPv6, clear-text logins)');

@@ -29,7 +29,7 @@ function parseInputs(list: string[]): Map<string, string[]> {
 }
 
 /** tmesc run: reads the taps' captures and writes each tool's output; prints what went where. */
-export function runCommand(policyPath: string | undefined, opts: RunCmdOptions, io: Io): number {
+export async function runCommand(policyPath: string | undefined, opts: RunCmdOptions, io: Io): Promise<number> {
   if (!['text', 'json'].includes(opts.stats)) throw new UsageError(`--stats takes text or json, not '${opts.stats}'`);
   let artifact: Artifact;
   if (opts.artifact) {
@@ -54,7 +54,7 @@ export function runCommand(policyPath: string | undefined, opts: RunCmdOptions, 
   const progress = opts.progress ?? io.isTTY;
   const started = performance.now();
   try {
-    const stats = runArtifact(artifact, {
+    const stats = await runArtifact(artifact, {
       inputs: parseInputs(opts.input),
       outDir: opts.outDir,
       note: (m) => io.err(`tmesc: note: ${m}\n`),

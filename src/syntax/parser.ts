@@ -17,8 +17,13 @@ const ARITH_TOKENS = new Set<TokenType>([T.NumberLit, T.Len, T.Identifier, T.Vla
 const ARITH_CATEGORIES = [T.ProtoKw, T.TunnelKw];
 
 export class TmesParser extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages });
+  /**
+   * `checkGrammar` runs chevrotain's grammar validations (ambiguities,
+   * left recursion): about 40 ms of every start-up, so they run in the
+   * grammar test rather than on each command.
+   */
+  constructor(opts: { checkGrammar?: boolean } = {}) {
+    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages, skipValidations: !opts.checkGrammar });
     this.performSelfAnalysis();
   }
 

@@ -57,7 +57,7 @@ describe.skipIf(tools.skip || !HAVE_CORPUS)(`tmesc against tcpdump on the corpus
   let comparedPairs = 0;
 
   for (const expr of EXPRESSIONS) {
-    it(expr, () => {
+    it(expr, async () => {
       const negated = expr.startsWith('not ');
       const positive = negated ? expr.slice(4) : expr;
       const artifact = compileFilter(expr);
@@ -79,7 +79,7 @@ describe.skipIf(tools.skip || !HAVE_CORPUS)(`tmesc against tcpdump on the corpus
             return n === 0;
           });
         }
-        runArtifact(artifact, { inputs: new Map([['t', [input]]]), outDir: work });
+        await runArtifact(artifact, { inputs: new Map([['t', [input]]]), outDir: work });
         const ours = packetKeys(join(work, 'out.pcap'));
         const count = (xs: string[]) => xs.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
         const a = count(ours);

@@ -13,6 +13,8 @@ export interface CaptureWriterOptions {
   snapLen?: number;
   /** Write buffer size in bytes (default 256 KiB). */
   bufferSize?: number;
+  /** Spare buffers for writes on libuv's thread pool (default 0: synchronous writes); see FileSink. */
+  writeBehind?: number;
 }
 
 const DEFAULT_SNAPLEN = 262144;
@@ -43,7 +45,7 @@ export class CaptureWriter {
     this.format = options.format;
     this.resolution = options.resolution ?? (options.format === 'pcapng' ? 'ns' : 'us');
     this.snapLen = options.snapLen ?? DEFAULT_SNAPLEN;
-    this.sink = new FileSink(path, options.bufferSize);
+    this.sink = new FileSink(path, options.bufferSize, options.writeBehind);
     const ns = this.resolution === 'ns';
     this.enc = this.format === 'pcap' ? new PcapEncoder(this.sink, ns) : new PcapngEncoder(this.sink, ns);
     if (options.linkType !== undefined) this.interfaceFor(options.linkType);
@@ -121,6 +123,11 @@ export class CaptureWriter {
     throw new CaptureError('bad-interface', this.path, `interface ${interfaceId} was not declared (use interfaceFor)`, {
       packetNumber: this.packetsWritten + 1,
     });
+  }
+
+  /** Resolves when no write-behind write is in flight; close() needs that. */
+  drained(): Promise<void> {
+    return this.sink.drained();
   }
 
   /** Finishes the file and gives it its final name. */

@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CaptureError, ioError } from './errors.js';
 
@@ -14,6 +14,13 @@ export function tempPathFor(path: string): string {
  * Buffered output to a temporary file that becomes `path` only on commit, so
  * a reader of `path` never sees half a capture. Encoders reserve room, write
  * straight into `bytes` through `view`, then advance `pos`.
+ *
+ * With `writeBehind`, a full buffer is written at its file offset on libuv's
+ * thread pool while encoding goes on in a spare one, so the kernel's copy runs
+ * on the other core. When no spare buffer is free (the disk is slower than
+ * the traffic) the write is done synchronously instead: backpressure, not
+ * unbounded memory. Completions are seen when the thread returns to the event
+ * loop; `drained()` waits for them all, and commit() needs them done.
  */
 export class FileSink {
   bytes: Uint8Array;
@@ -22,11 +29,19 @@ export class FileSink {
   readonly tempPath: string;
   private fd: number | undefined;
   private flushed = 0;
+  /** Write-behind: spare buffers, writes in flight, the first failure, who waits for the drain. */
+  private readonly spare: Uint8Array[] = [];
+  private inFlight = 0;
+  private failure: { error: unknown; offset: number } | undefined;
+  private drainWaiters: (() => void)[] = [];
+  private afterDrain: (() => void) | undefined;
 
   constructor(
     readonly path: string,
     bufferSize: number = DEFAULT_WRITE_BUFFER,
+    writeBehind = 0,
   ) {
+    for (let i = 0; i < writeBehind; i++) this.spare.push(new Uint8Array(Math.max(bufferSize, 64)));
     this.bytes = new Uint8Array(Math.max(bufferSize, 64));
     this.view = new DataView(this.bytes.buffer);
     this.tempPath = tempPathFor(path);
@@ -58,21 +73,67 @@ export class FileSink {
     }
   }
 
-  flush(): void {
+  flush(sync = false): void {
     const fd = this.requireOpen();
-    let off = 0;
-    try {
-      while (off < this.pos) off += writeSync(fd, this.bytes, off, this.pos - off);
-    } catch (e) {
-      throw ioError(this.path, 'write failed', e, this.flushed + off);
+    this.throwFailure();
+    if (this.pos === 0) return;
+    const spare = sync ? undefined : this.spare.pop();
+    if (spare && spare.length >= this.bytes.length) {
+      this.writeAsync(fd, this.bytes, 0, this.pos, this.flushed);
+      this.bytes = spare;
+      this.view = new DataView(spare.buffer);
+    } else {
+      if (spare) this.spare.push(spare);
+      let off = 0;
+      try {
+        // positional: writes still in flight may land before or after this one
+        while (off < this.pos) off += writeSync(fd, this.bytes, off, this.pos - off, this.flushed + off);
+      } catch (e) {
+        throw ioError(this.path, 'write failed', e, this.flushed + off);
+      }
     }
     this.flushed += this.pos;
     this.pos = 0;
   }
 
-  /** Flushes, closes and renames the temporary file to `path`. */
+  private writeAsync(fd: number, buf: Uint8Array, off: number, len: number, at: number): void {
+    this.inFlight++;
+    write(fd, buf, off, len, at, (err, n) => {
+      this.inFlight--;
+      if (err) this.failure ??= { error: err, offset: at };
+      else if (n < len) {
+        this.writeAsync(fd, buf, off + n, len - n, at + n);
+        return;
+      }
+      this.spare.push(buf);
+      if (this.inFlight === 0) this.drainedNow();
+    });
+  }
+
+  private drainedNow(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+    const after = this.afterDrain;
+    this.afterDrain = undefined;
+    after?.();
+  }
+
+  /** Resolves once every write in flight has finished (successfully or not: commit() reports failures). */
+  drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private throwFailure(): void {
+    if (this.failure) throw ioError(this.path, 'write failed', this.failure.error, this.failure.offset);
+  }
+
+  /** Flushes, closes and renames the temporary file to `path`. Writes in flight must be drained first. */
   commit(): void {
-    this.flush();
+    if (this.inFlight > 0) throw new CaptureError('closed', this.path, 'commit() while writes are in flight: await drained() first');
+    this.flush(true);
+    this.throwFailure();
     const fd = this.requireOpen();
     this.fd = undefined;
     try {
@@ -89,12 +150,17 @@ export class FileSink {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try {
-      closeSync(fd);
-    } catch {
-      // The temp file is removed below either way.
-    }
-    this.removeTemp();
+    const drop = () => {
+      try {
+        closeSync(fd);
+      } catch {
+        // The temp file is removed below either way.
+      }
+      this.removeTemp();
+    };
+    // a write in flight would land in whatever file reuses the fd next
+    if (this.inFlight > 0) this.afterDrain = drop;
+    else drop();
   }
 
   private removeTemp(): void {

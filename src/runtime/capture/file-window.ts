@@ -1,5 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CaptureError, ioError } from './errors.js';
+import { type Chunk, HEADROOM, ReadAhead } from './read-ahead.js';
 
 /**
  * Small enough that the read buffer, the write buffer and the kernel's copies
@@ -14,6 +15,10 @@ export const DEFAULT_READ_BUFFER = 256 * 1024;
  * tail to the front and refills, growing the buffer only for a record larger
  * than it, so memory stays bounded by the largest record, not the file size.
  * Reads use the fd's own position so pipes and FIFOs work too.
+ *
+ * With `readAhead` (regular files only), reads run ahead on libuv's thread
+ * pool and the window moves from chunk to chunk without copying them; ensure()
+ * then throws Starved when the data has not arrived yet (see read-ahead.ts).
  */
 export class FileWindow {
   bytes: Uint8Array;
@@ -24,17 +29,28 @@ export class FileWindow {
   private base = 0;
   private fd: number | undefined;
   private eof = false;
+  private ahead: ReadAhead | undefined;
+  /** The read-ahead chunk `bytes` belongs to (undefined: a buffer of our own). */
+  private chunk: Chunk | undefined;
 
   constructor(
     readonly path: string,
     bufferSize: number = DEFAULT_READ_BUFFER,
+    readAhead = false,
   ) {
     this.bytes = new Uint8Array(Math.max(bufferSize, 64));
     this.view = new DataView(this.bytes.buffer);
     try {
       this.fd = openSync(path, 'r');
+      readAhead &&= fstatSync(this.fd).isFile();
     } catch (e) {
+      if (this.fd !== undefined) closeSync(this.fd);
       throw ioError(path, 'cannot open', e);
+    }
+    if (readAhead) {
+      // the headers are read now, synchronously, so opening never starves
+      this.fill(this.bytes.length);
+      if (!this.eof) this.ahead = new ReadAhead(this.fd, this.end);
     }
   }
 
@@ -53,6 +69,7 @@ export class FileWindow {
   }
 
   private fill(n: number): boolean {
+    if (this.ahead) return this.fillAhead(n);
     if (this.start > 0) {
       this.bytes.copyWithin(0, this.start, this.end);
       this.base += this.start;
@@ -74,6 +91,59 @@ export class FileWindow {
     return this.end >= n;
   }
 
+  /**
+   * Read-ahead: the unread tail moves into the next chunk's headroom and the
+   * window continues there. A tail larger than the headroom (a record over
+   * 64 KiB cut by a chunk boundary) goes the slow way: into a buffer of its
+   * own, with whole chunks appended until the record fits.
+   */
+  private fillAhead(n: number): boolean {
+    const ahead = this.ahead!;
+    while (this.end - this.start < n && !this.eof) {
+      const next = ahead.take(); // throws Starved: nothing has moved yet
+      if (next.error) throw ioError(this.path, 'read failed', next.error, next.pos);
+      if (next.len === 0) {
+        this.eof = true;
+        ahead.recycle(next);
+        break;
+      }
+      const tail = this.end - this.start;
+      if (tail <= HEADROOM) {
+        next.buf.set(this.bytes.subarray(this.start, this.end), HEADROOM - tail);
+        this.release();
+        this.chunk = next;
+        this.bytes = next.buf;
+        this.view = next.view;
+        this.base = next.pos - HEADROOM;
+        this.start = HEADROOM - tail;
+        this.end = HEADROOM + next.len;
+      } else {
+        // append to a private buffer: compact first, grow when needed
+        if (this.chunk || this.start > 0) {
+          const keep = this.bytes.subarray(this.start, this.end);
+          const own = new Uint8Array(Math.max(2 * (keep.length + next.len), n));
+          own.set(keep);
+          this.base += this.start;
+          this.end = keep.length;
+          this.start = 0;
+          this.release();
+          this.bytes = own;
+          this.view = new DataView(own.buffer);
+        } else if (this.end + next.len > this.bytes.length) this.grow(this.end + next.len);
+        this.bytes.set(next.buf.subarray(HEADROOM, HEADROOM + next.len), this.end);
+        this.end += next.len;
+        ahead.recycle(next);
+      }
+    }
+    return this.end - this.start >= n;
+  }
+
+  /** Hands the current chunk back to the read-ahead. */
+  private release(): void {
+    if (this.chunk) this.ahead!.recycle(this.chunk);
+    this.chunk = undefined;
+  }
+
   private grow(n: number): void {
     let size = this.bytes.length * 2;
     while (size < n) size *= 2;
@@ -87,10 +157,15 @@ export class FileWindow {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    try {
-      closeSync(fd);
-    } catch {
-      // Nothing useful to do: the data was already read.
-    }
+    const closeFd = () => {
+      try {
+        closeSync(fd);
+      } catch {
+        // Nothing useful to do: the data was already read.
+      }
+    };
+    // reads still in flight would land in a reused fd if it were closed now
+    if (this.ahead) this.ahead.close(closeFd);
+    else closeFd();
   }
 }

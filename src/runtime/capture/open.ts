@@ -8,7 +8,7 @@ import type { CaptureSource, ReaderOptions } from './source.js';
 
 /** Opens a pcap or pcapng file, chosen by its magic number. Throws only CaptureError. */
 export function openCapture(path: string, options: ReaderOptions = {}): CaptureSource {
-  const win = new FileWindow(path, options.bufferSize);
+  const win = new FileWindow(path, options.bufferSize, options.readAhead);
   try {
     win.ensure(4);
     const format = detectCaptureFormat(win.bytes.subarray(win.start, win.end));

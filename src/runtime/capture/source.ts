@@ -1,5 +1,6 @@
 import { CaptureError, type CaptureWarning, type CaptureWarningKind, WarningLog } from './errors.js';
 import { FileWindow } from './file-window.js';
+import { Starved } from './read-ahead.js';
 import { type CaptureFormat, emptyRecord, type InterfaceInfo, type PacketRecord } from './record.js';
 
 /** Where a file ended in the middle of a record: the packets before it were delivered. */
@@ -33,6 +34,11 @@ export interface CaptureSource {
    * `quota` only at the end of the file, 0 once there is nothing left.
    */
   readBatch(quota: number, onPacket: (rec: PacketRecord) => void): number;
+  /**
+   * With read-ahead, set when the last readBatch stopped early because the
+   * next bytes are still being read (not at the end): await it, then go on.
+   */
+  readonly waiting: Promise<void> | undefined;
   /** The next packet as the reused record, valid until the next call; null at the end. */
   next(): PacketRecord | null;
   /** Releases the file; safe to call twice. Sources also close themselves at the end. */
@@ -44,6 +50,8 @@ export interface ReaderOptions {
   bufferSize?: number;
   /** Largest captured length accepted before the file is deemed corrupt (default 262144). */
   maxCapLen?: number;
+  /** Read ahead on libuv's thread pool (regular files); readBatch may then stop early, see `waiting`. */
+  readAhead?: boolean;
 }
 
 export const DEFAULT_MAX_CAPLEN = 262144;
@@ -78,17 +86,30 @@ export abstract class ReaderBase implements CaptureSource {
   /** Fills `this.rec` with the next packet; false at the end. */
   protected abstract advance(): boolean;
 
+  waiting: Promise<void> | undefined;
+
   readBatch(quota: number, onPacket: (rec: PacketRecord) => void): number {
     let n = 0;
-    while (n < quota && !this.done && this.advanceGuarded()) {
-      onPacket(this.rec);
-      n++;
+    this.waiting = undefined;
+    try {
+      while (n < quota && !this.done && this.advanceGuarded()) {
+        onPacket(this.rec);
+        n++;
+      }
+    } catch (e) {
+      if (!(e instanceof Starved)) throw e;
+      this.waiting = e.ready;
     }
     return n;
   }
 
   next(): PacketRecord | null {
-    return !this.done && this.advanceGuarded() ? this.rec : null;
+    try {
+      return !this.done && this.advanceGuarded() ? this.rec : null;
+    } catch (e) {
+      if (e instanceof Starved) throw new Error('next() cannot wait for read-ahead; use readBatch');
+      throw e;
+    }
   }
 
   close(): void {
@@ -101,6 +122,7 @@ export abstract class ReaderBase implements CaptureSource {
     try {
       ok = this.advance();
     } catch (e) {
+      if (e instanceof Starved) throw e;
       this.close();
       if (e instanceof CaptureError) throw e;
       // A parser bug must still reach the engine as a capture problem of this file.

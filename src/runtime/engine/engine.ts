@@ -13,6 +13,15 @@ export interface EngineOptions {
   onProgress?: (packets: number) => void;
 }
 
+/**
+ * How many packets between returns to the event loop, where read-ahead and
+ * write-behind completions are seen: about 1 MB of traffic, so buffers come
+ * back well before they run out, for a few microseconds per turn.
+ */
+const PACKETS_PER_TURN = 2048;
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class Engine {
   private readonly sources: PacketSource[] = [];
 
@@ -20,20 +29,32 @@ export class Engine {
     this.sources.push(s);
   }
 
-  run(handle: (rec: PacketRecord, tap: number) => void, opts: EngineOptions): number {
+  async run(handle: (rec: PacketRecord, tap: number) => void, opts: EngineOptions): Promise<number> {
     let total = 0;
+    let sinceTurn = 0;
     let active = [...this.sources];
     while (active.length) {
       const still: PacketSource[] = [];
+      let moved = 0;
       for (const s of active) {
         const tap = s.tap;
         const n = s.poll(opts.quota, (rec) => handle(rec, tap));
-        total += n;
-        if (n > 0) still.push(s);
-        else s.close();
+        moved += n;
+        if (s.finished) s.close();
+        else still.push(s);
       }
       active = still;
+      total += moved;
+      sinceTurn += moved;
       opts.onProgress?.(total);
+      if (moved === 0 && active.length) {
+        // every source waits for the disk
+        await Promise.race(active.map((s) => s.waiting ?? turn()));
+        sinceTurn = 0;
+      } else if (sinceTurn >= PACKETS_PER_TURN) {
+        await turn();
+        sinceTurn = 0;
+      }
     }
     return total;
   }

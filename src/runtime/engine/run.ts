@@ -33,8 +33,8 @@ export function unimplementedActions(a: Artifact): string[] {
   return problems;
 }
 
-/** Runs a compiled policy over capture files: the main job, on one thread. */
-export function runArtifact(a: Artifact, opts: RunOptions): RunStats {
+/** Runs a compiled policy over capture files: the main job, on one thread (I/O on libuv's pool). */
+export async function runArtifact(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const pending = unimplementedActions(a);
   if (pending.length) {
     throw new RunError(`${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`);
@@ -79,8 +79,8 @@ export function runArtifact(a: Artifact, opts: RunOptions): RunStats {
   for (const s of sources) engine.register(s);
   const t0 = performance.now();
   try {
-    engine.run((rec, tap) => pipeline.handle(rec, tap), { quota: opts.quota ?? 256, onProgress: opts.onProgress });
-    for (const g of outputs) for (const o of g) o.close();
+    await engine.run((rec, tap) => pipeline.handle(rec, tap), { quota: opts.quota ?? 256, onProgress: opts.onProgress });
+    for (const g of outputs) for (const o of g) await o.close();
   } catch (e) {
     engine.closeAll();
     for (const g of outputs) for (const o of g) o.abort();

@@ -7,8 +7,12 @@ import { openCapture, type CaptureSource, type PacketRecord } from '../capture/i
  */
 export interface PacketSource {
   readonly tap: number;
-  /** Hands out at most `quota` packets; returns how many (0: finished). */
+  /** Hands out at most `quota` packets; returns how many. */
   poll(quota: number, onPacket: (rec: PacketRecord) => void): number;
+  /** True once the source has nothing more to give. */
+  readonly finished: boolean;
+  /** Set when the last poll stopped early to wait for I/O: resolves when polling can go on. */
+  readonly waiting: Promise<void> | undefined;
   close(): void;
 }
 
@@ -22,19 +26,31 @@ export class FileTapSource implements PacketSource {
   private current: CaptureSource | undefined;
   private next = 0;
   readonly stats: FileStats = { truncatedRecords: 0, warnings: 0 };
+  finished = false;
+  waiting: Promise<void> | undefined;
 
   constructor(
     readonly tap: number,
     private readonly paths: readonly string[],
+    private readonly readAhead = true,
   ) {}
 
   poll(quota: number, onPacket: (rec: PacketRecord) => void): number {
+    this.waiting = undefined;
     for (;;) {
       if (!this.current) {
-        if (this.next >= this.paths.length) return 0;
-        this.current = openCapture(this.paths[this.next++]);
+        if (this.next >= this.paths.length) {
+          this.finished = true;
+          return 0;
+        }
+        this.current = openCapture(this.paths[this.next++], { readAhead: this.readAhead });
       }
-      const n = this.current.readBatch(quota, onPacket);
+      const c = this.current;
+      const n = c.readBatch(quota, onPacket);
+      if (c.waiting) {
+        this.waiting = c.waiting;
+        return n;
+      }
       if (n > 0) return n;
       this.finishFile();
     }

@@ -17,7 +17,8 @@ export class ToolOutput {
   ) {}
 
   private open(): CaptureWriter {
-    this.writer ??= new CaptureWriter(this.path, { format: this.format, resolution: 'ns' });
+    // 1 MiB buffers, three spare: the kernel's copy to disk runs on libuv's pool while packets go on
+    this.writer ??= new CaptureWriter(this.path, { format: this.format, resolution: 'ns', bufferSize: 1 << 20, writeBehind: 3 });
     return this.writer;
   }
 
@@ -37,9 +38,10 @@ export class ToolOutput {
     return true;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     const w = this.open();
     if (this.packets === 0) w.interfaceFor(LINKTYPE.ETHERNET);
+    await w.drained();
     w.close();
   }
 

@@ -46,8 +46,8 @@ rule ids from a match ip or ip6 to ids
 rule web from a match tcp port 80 to web
 rule no-dns from a match udp port 53 drop ids`;
 
-  it('accounts for every packet: per group, in = delivered + dropped; read = unmatched + matched', () => {
-    const stats = runArtifact(artifactFor(policy), { inputs: new Map() });
+  it('accounts for every packet: per group, in = delivered + dropped; read = unmatched + matched', async () => {
+    const stats = await runArtifact(artifactFor(policy), { inputs: new Map() });
     expect(stats.packetsRead).toBe(20000);
     expect(stats.taps[0].packets).toBe(20000);
     for (const g of stats.groups) {
@@ -94,9 +94,9 @@ rule no-dns from a match udp port 53 drop ids`;
     expect(owner.size).toBeGreaterThan(200);
   });
 
-  it('de-duplicates the same packet seen at two taps, whatever their VLAN marks', () => {
+  it('de-duplicates the same packet seen at two taps, whatever their VLAN marks', async () => {
     const n = read(capture).length;
-    const stats = runArtifact(
+    const stats = await runArtifact(
       artifactFor(`tap a { source pcap "${capture}"; mark vlan 10 }
 tap b { source pcap "${capture}"; mark vlan 20 }
 group rec { tool r { output pcap "${dir}/dedup.pcap" } dedup window 1 s }

@@ -1,4 +1,5 @@
-import { Ajv, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { ARTIFACT_SCHEMA } from './schema.js';
 import type { Artifact } from './types.js';
 
@@ -6,9 +7,18 @@ export class ArtifactError extends Error {}
 
 let validator: ValidateFunction | undefined;
 
+/**
+ * ajv is loaded on first use: importing it costs ~50 ms, which `tmesc run
+ * POLICY` (whose artifact never leaves the process) should not pay.
+ */
+function compileValidator(): ValidateFunction {
+  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
+  return new Ajv({ allErrors: true, strict: true }).compile(ARTIFACT_SCHEMA);
+}
+
 /** Validates against the JSON Schema, then the cross-references the schema cannot express. */
 export function validateArtifact(a: unknown): Artifact {
-  validator ??= new Ajv({ allErrors: true, strict: true }).compile(ARTIFACT_SCHEMA);
+  validator ??= compileValidator();
   if (!validator(a)) {
     const first = (validator.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ArtifactError(`not a valid tmesc artifact: ${first.join('; ')}`);

@@ -1,5 +1,5 @@
 import { TUNNEL } from '../../fields/fields.js';
-import { be16, be32 } from './bytes.js';
+import { be16 } from './bytes.js';
 import { decodeErspan2, decodeErspan3 } from './erspan.js';
 import { mark, reasonCode } from './malformed.js';
 import { setPayload } from './payload.js';
@@ -48,7 +48,7 @@ export function decodeGre(v: PacketView, d: Uint8Array, off: number, end: number
       mark(v, TRUNCATED);
       return;
     }
-    v.tunnelId = be32(d, p);
+    v.tunnelId = (((d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3]) >>> 0);
     p += 4;
   }
   if (flags & SEQUENCE) p += 4;

@@ -1,5 +1,5 @@
 import { TUNNEL } from '../../fields/fields.js';
-import { be16, be32 } from './bytes.js';
+import { be16 } from './bytes.js';
 import { mark, reasonCode } from './malformed.js';
 import { setPayload } from './payload.js';
 import { setInnerAfterPpp } from './ppp-header.js';
@@ -67,7 +67,7 @@ export function decodeL2tpv3OverIp(v: PacketView, d: Uint8Array, off: number, en
     mark(v, TRUNCATED);
     return;
   }
-  if (be32(d, off) !== 0) decodeL2tpv3Session(v, d, off, end);
+  if ((((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0) !== 0) decodeL2tpv3Session(v, d, off, end);
 }
 
 /**
@@ -81,5 +81,5 @@ function decodeL2tpv3Session(v: PacketView, d: Uint8Array, off: number, end: num
     mark(v, TRUNCATED);
     return;
   }
-  v.tunnelId = be32(d, off);
+  v.tunnelId = (((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0);
 }

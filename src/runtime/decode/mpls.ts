@@ -1,4 +1,3 @@
-import { be32 } from './bytes.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { mark, reasonCode } from './malformed.js';
@@ -23,7 +22,7 @@ export function decodeMpls(v: PacketView, d: Uint8Array, off: number, end: numbe
       mark(v, TRUNCATED);
       return;
     }
-    const entry = be32(d, off);
+    const entry = (((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0);
     const label = entry >>> 12;
     if (count === 0) v.mpls0 = label;
     else if (count === 1) v.mpls1 = label;

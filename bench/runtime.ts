@@ -100,8 +100,10 @@ export async function benchRuntime(): Promise<void> {
 
     const cap = join(dir, 'big.pcap');
     const capSmall = join(dir, 'small.pcap');
+    const capEmpty = join(dir, 'empty.pcap');
     const gBig = generate({ output: cap, packets, seed: 11, encap: ENCAP });
     const gSmall = generate({ output: capSmall, packets: small, seed: 11, encap: ENCAP });
+    generate({ output: capEmpty, packets: 0, seed: 11 });
     console.log(`runtime (temp dir ${dir} on ${base === '/dev/shm' ? 'tmpfs /dev/shm' : 'os.tmpdir()'}; capture ${gBig.packets} packets, ${(gBig.bytes / 1e6).toFixed(0)} MB, generated in ${gBig.seconds.toFixed(1)} s; encap ${JSON.stringify(ENCAP)}; median of ${RUNS} runs, alternating order)`);
 
     const one = join(dir, 'one.tmes');
@@ -110,6 +112,8 @@ export async function benchRuntime(): Promise<void> {
     writeFileSync(one, policyOneGroup(cap));
     writeFileSync(three, policyThreeGroups(cap));
     writeFileSync(oneSmall, policyOneGroup(capSmall));
+    const oneEmpty = join(dir, 'one-empty.tmes');
+    writeFileSync(oneEmpty, policyOneGroup(capEmpty));
     const out = (name: string) => {
       const d = join(dir, name);
       mkdirSync(d, { recursive: true });
@@ -119,6 +123,7 @@ export async function benchRuntime(): Promise<void> {
     const tOne = out('tmesc-one');
     const tThree = out('tmesc-three');
     const tSmall = out('tmesc-small');
+    const tEmpty = out('tmesc-empty');
 
     const tcpdump = (filter: string, name: string) => timed('tcpdump', ['-r', cap, '-w', join(tdOut, name), filter]);
 
@@ -165,12 +170,22 @@ export async function benchRuntime(): Promise<void> {
       lastSmall = s.stats;
     }
 
+    // fixed costs: the same commands on a capture with no packets
+    const startTd: number[] = [];
+    const startTm: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      startTd.push(timed('tcpdump', ['-r', capEmpty, '-w', join(tdOut, 'empty.pcap'), FILTERS.web]).ms);
+      startTm.push(tmescRun(oneEmpty, tEmpty).ms);
+    }
+
     const n = lastOne!.packetsRead;
     const rows: string[][] = [
       ['one filter', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmOneMs)), fmtRate(n / median(tmOneSec)), fmtMb(rssOne.length ? median(rssOne) : undefined), (median(tmOneMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
       ['three groups', `3 x tcpdump: ${fmtMs(median(tdThreeMs))}`, fmtMs(median(tmThreeMs)), fmtRate(lastThree!.packetsRead / median(tmThreeSec)), fmtMb(rssThree.length ? median(rssThree) : undefined), (median(tmThreeMs) / median(tdThreeMs)).toFixed(2), '<= 0.5'],
     ];
     console.log(table(['case', 'tcpdump (wall)', 'tmesc run (wall)', 'tmesc in-process', 'tmesc peak rss', 'tmesc/tcpdump', 'goal'], rows));
+    console.log('');
+    console.log(`start-up (empty capture, median of 5): tcpdump ${fmtMs(median(startTd))}, tmesc run ${fmtMs(median(startTm))} (process start, policy parse and compile, output files)`);
     console.log('');
     console.log('peak memory as the capture grows (tmesc run, one-group policy)');
     console.log(

@@ -1,24 +1,14 @@
-import { createRequire } from 'node:module';
-import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
-import { ARTIFACT_SCHEMA } from './schema.js';
+import type { ValidateFunction } from 'ajv';
+import { validate as generatedValidator } from './schema-validator.generated.js';
 import type { Artifact } from './types.js';
 
 export class ArtifactError extends Error {}
 
-let validator: ValidateFunction | undefined;
-
-/**
- * ajv is loaded on first use: importing it costs ~50 ms, which `tmesc run
- * POLICY` (whose artifact never leaves the process) should not pay.
- */
-function compileValidator(): ValidateFunction {
-  const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
-  return new Ajv({ allErrors: true, strict: true }).compile(ARTIFACT_SCHEMA);
-}
+/** ARTIFACT_SCHEMA compiled by ajv ahead of time (generate-validator.ts): no schema compile at start-up. */
+const validator = generatedValidator as ValidateFunction;
 
 /** Validates against the JSON Schema, then the cross-references the schema cannot express. */
 export function validateArtifact(a: unknown): Artifact {
-  validator ??= compileValidator();
   if (!validator(a)) {
     const first = (validator.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new ArtifactError(`not a valid tmesc artifact: ${first.join('; ')}`);

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { describe, expect, it } from 'vitest';
+import { VALIDATOR_PATH, validatorSource } from '../../src/artifact/generate-validator.js';
+import { ARTIFACT_SCHEMA } from '../../src/artifact/schema.js';
+import { validate as generated } from '../../src/artifact/schema-validator.generated.js';
+
+describe('the precompiled artifact validator', () => {
+  it('is up to date with schema.ts', () => {
+    const stale = readFileSync(VALIDATOR_PATH, 'utf8') !== validatorSource();
+    expect(stale, 'src/artifact/schema-validator.generated.ts is out of date: run `npx tsx src/artifact/generate-validator.ts` and commit the result').toBe(false);
+  });
+
+  it('accepts and rejects what ajv compiling the schema at run time does', () => {
+    const live = new Ajv({ allErrors: true, strict: true }).compile(ARTIFACT_SCHEMA);
+    const art = { format: 'tmesc-artifact', formatVersion: 1, compiler: { name: 'tmesc', version: 'x' } };
+    const cases: unknown[] = [{}, art, { ...art, format: 'other' }, { ...art, extra: 1 }, [], null, 'text'];
+    for (const c of cases) {
+      expect(generated(c), JSON.stringify(c)).toBe(live(c));
+      expect((generated as unknown as { errors: unknown[] | null }).errors?.length ?? 0).toBe(live.errors?.length ?? 0);
+    }
+  });
+});

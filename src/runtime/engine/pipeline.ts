@@ -45,6 +45,7 @@ export class Pipeline {
       return new Rendezvous(gr.tools.map((t, i) => ({ name: t.name, weight: weights[i] })));
     });
     this.balanceInner = artifact.groups.map((gr) => gr.balance.inner);
+    this.tapComments = artifact.taps.map((t) => `tap ${t.name}`);
     this.dedups = artifact.groups.map((gr) => (gr.actions.dedup ? new Dedup(gr.actions.dedup.windowNs) : undefined));
     this.stats = {
       policy: artifact.policy.name,
@@ -100,9 +101,7 @@ export class Pipeline {
     const tsNs = (rec.tsSec - this.baseSec) * 1e9 + rec.tsNsec;
     let outer = -1;
     let inner = -1;
-    let frame: Uint8Array | undefined;
-    let wireLen = rec.wireLen;
-    let comment: string | undefined;
+    let marked = false;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
       const gs = st.groups[g];
@@ -120,10 +119,12 @@ export class Pipeline {
         else h = outer >= 0 ? outer : (outer = sessionHash(view, false));
         tool = bal.pick(h);
       }
-      if (!frame) {
-        ({ frame, wireLen, comment } = this.mark(rec, tap));
+      if (!marked) {
+        this.mark(rec, tap);
+        marked = true;
       }
-      if (this.outputs[g][tool].write(frame, rec.tsSec, rec.tsNsec, wireLen, rec.linkType, undefined, comment)) {
+      const frame = this.markedFrame;
+      if (this.outputs[g][tool].write(frame, rec.tsSec, rec.tsNsec, this.markedWireLen, rec.linkType, undefined, this.markedComment)) {
         gs.delivered++;
         gs.tools[tool].packets++;
         gs.tools[tool].bytes += frame.length;
@@ -131,18 +132,28 @@ export class Pipeline {
     }
   }
 
+  /** The packet as marked, for every group it goes to; set by mark() (fields, not an object per packet). */
+  private markedFrame: Uint8Array = new Uint8Array(0);
+  private markedWireLen = 0;
+  private markedComment: string | undefined;
+  private readonly tapComments: string[];
+
   /** The tap's marks, applied once per packet and shared by every group (writers copy the bytes). */
-  private mark(rec: PacketRecord, tap: number): { frame: Uint8Array; wireLen: number; comment: string | undefined } {
+  private mark(rec: PacketRecord, tap: number): void {
     let frame = rec.data;
     let wireLen = rec.wireLen;
     let comment: string | undefined;
-    for (const m of this.artifact.taps[tap].marks) {
-      if (m.kind === 'comment') comment = `tap ${this.artifact.taps[tap].name}`;
+    const marks = this.artifact.taps[tap].marks;
+    for (let i = 0; i < marks.length; i++) {
+      const m = marks[i];
+      if (m.kind === 'comment') comment = this.tapComments[tap];
       else if (rec.linkType === LINKTYPE.ETHERNET && frame.length >= 14) {
         frame = pushVlan(frame, this.markBuf, m.id, m.priority);
         wireLen += 4;
       } else this.stats.unmarked++;
     }
-    return { frame, wireLen, comment };
+    this.markedFrame = frame;
+    this.markedWireLen = wireLen;
+    this.markedComment = comment;
   }
 }

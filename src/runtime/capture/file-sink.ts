@@ -31,6 +31,8 @@ export class FileSink {
   private flushed = 0;
   /** Write-behind: spare buffers, writes in flight, the first failure, who waits for the drain. */
   private readonly spare: Uint8Array[] = [];
+  /** Spare buffers not made yet: made on demand, so an output that writes little never holds them. */
+  private sparesToMake: number;
   private inFlight = 0;
   private failure: { error: unknown; offset: number } | undefined;
   private drainWaiters: (() => void)[] = [];
@@ -41,7 +43,7 @@ export class FileSink {
     bufferSize: number = DEFAULT_WRITE_BUFFER,
     writeBehind = 0,
   ) {
-    for (let i = 0; i < writeBehind; i++) this.spare.push(new Uint8Array(Math.max(bufferSize, 64)));
+    this.sparesToMake = writeBehind;
     this.bytes = new Uint8Array(Math.max(bufferSize, 64));
     this.view = new DataView(this.bytes.buffer);
     this.tempPath = tempPathFor(path);
@@ -77,6 +79,10 @@ export class FileSink {
     const fd = this.requireOpen();
     this.throwFailure();
     if (this.pos === 0) return;
+    if (!sync && this.spare.length === 0 && this.sparesToMake > 0) {
+      this.sparesToMake--;
+      this.spare.push(new Uint8Array(this.bytes.length));
+    }
     const spare = sync ? undefined : this.spare.pop();
     if (spare && spare.length >= this.bytes.length) {
       this.writeAsync(fd, this.bytes, 0, this.pos, this.flushed);

@@ -8,6 +8,7 @@ import { RunError, runArtifact } from '../runtime/engine/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { loadValidPolicy } from './load-policy.js';
+import { progressLine } from './progress.js';
 
 export interface RunCmdOptions {
   artifact?: string;
@@ -59,12 +60,11 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       outDir: opts.outDir,
       note: (m) => io.err(`tmesc: note: ${m}\n`),
       onProgress: progress
-        ? (n) => {
+        ? (n, bytes) => {
             const now = performance.now();
             if (now - lastDraw < 200) return;
             lastDraw = now;
-            const rate = Math.round(n / ((now - started) / 1000));
-            io.err(`\r  ${n.toLocaleString('en-US')} packets  ${rate.toLocaleString('en-US')}/s `);
+            io.err(`\r${progressLine(n, (now - started) / 1000, bytes)}\x1b[K`);
           }
         : undefined,
     });

@@ -39,6 +39,8 @@ export interface CaptureSource {
    * next bytes are still being read (not at the end): await it, then go on.
    */
   readonly waiting: Promise<void> | undefined;
+  /** File offset up to which packets have been handed out (for progress). */
+  readonly bytesConsumed: number;
   /** The next packet as the reused record, valid until the next call; null at the end. */
   next(): PacketRecord | null;
   /** Releases the file; safe to call twice. Sources also close themselves at the end. */
@@ -87,6 +89,10 @@ export abstract class ReaderBase implements CaptureSource {
   protected abstract advance(): boolean;
 
   waiting: Promise<void> | undefined;
+
+  get bytesConsumed(): number {
+    return this.win.offset;
+  }
 
   readBatch(quota: number, onPacket: (rec: PacketRecord) => void): number {
     let n = 0;

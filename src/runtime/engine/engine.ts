@@ -9,8 +9,8 @@ import type { PacketSource } from './sources.js';
  */
 export interface EngineOptions {
   quota: number;
-  /** Called between rounds with the packets handled so far. */
-  onProgress?: (packets: number) => void;
+  /** Called between rounds with the packets handled so far, and bytes read of all when every source knows its size. */
+  onProgress?: (packets: number, bytes: { done: number; total: number } | undefined) => void;
 }
 
 /**
@@ -46,7 +46,7 @@ export class Engine {
       active = still;
       total += moved;
       sinceTurn += moved;
-      opts.onProgress?.(total);
+      if (opts.onProgress) opts.onProgress(total, this.bytes());
       if (moved === 0 && active.length) {
         // every source waits for the disk
         await Promise.race(active.map((s) => s.waiting ?? turn()));
@@ -57,6 +57,18 @@ export class Engine {
       }
     }
     return total;
+  }
+
+  private bytes(): { done: number; total: number } | undefined {
+    let done = 0;
+    let total = 0;
+    for (const s of this.sources) {
+      const p = s.progress();
+      if (!p) return undefined;
+      done += p.done;
+      total += p.total;
+    }
+    return { done, total };
   }
 
   closeAll(): void {

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
 import { ToolOutput } from '../output/tool-output.js';
 import type { RunStats } from '../stats/stats.js';
-import { Engine } from './engine.js';
+import { Engine, type EngineOptions } from './engine.js';
 import { Pipeline } from './pipeline.js';
 import { FileTapSource } from './sources.js';
 
@@ -13,7 +13,7 @@ export interface RunOptions {
   /** Where outputs go instead of the paths the policy names (by file name), and where interface outputs are written. */
   outDir?: string;
   quota?: number;
-  onProgress?: (packets: number) => void;
+  onProgress?: EngineOptions['onProgress'];
   /** Notes for the user (taps skipped, interface outputs redirected). */
   note?: (message: string) => void;
 }

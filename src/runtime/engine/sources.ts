@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { openCapture, type CaptureSource, type PacketRecord } from '../capture/index.js';
 
 /**
@@ -13,6 +14,8 @@ export interface PacketSource {
   readonly finished: boolean;
   /** Set when the last poll stopped early to wait for I/O: resolves when polling can go on. */
   readonly waiting: Promise<void> | undefined;
+  /** Bytes handed out and bytes in all, when the source knows its size (files do; live capture does not). */
+  progress(): { done: number; total: number } | undefined;
   close(): void;
 }
 
@@ -29,11 +32,32 @@ export class FileTapSource implements PacketSource {
   finished = false;
   waiting: Promise<void> | undefined;
 
+  /** Sizes of the files, and the bytes of the files already finished. */
+  private readonly sizes: number[] | undefined;
+  private doneBytes = 0;
+
   constructor(
     readonly tap: number,
     private readonly paths: readonly string[],
     private readonly readAhead = true,
-  ) {}
+  ) {
+    try {
+      this.sizes = paths.map((p) => {
+        const st = statSync(p);
+        if (!st.isFile()) throw new Error('not a regular file');
+        return st.size;
+      });
+    } catch {
+      // pipes or files that cannot be read: no progress, and opening reports the problem
+      this.sizes = undefined;
+    }
+  }
+
+  progress(): { done: number; total: number } | undefined {
+    if (!this.sizes) return undefined;
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    return { done: this.finished ? total : this.doneBytes + (this.current?.bytesConsumed ?? 0), total };
+  }
 
   poll(quota: number, onPacket: (rec: PacketRecord) => void): number {
     this.waiting = undefined;
@@ -58,6 +82,7 @@ export class FileTapSource implements PacketSource {
 
   private finishFile(): void {
     const c = this.current!;
+    if (this.sizes) this.doneBytes += this.sizes[this.next - 1];
     if (c.truncatedAt) this.stats.truncatedRecords++;
     this.stats.warnings += c.warningCount;
     c.close();

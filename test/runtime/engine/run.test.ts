@@ -47,7 +47,12 @@ rule web from a match tcp port 80 to web
 rule no-dns from a match udp port 53 drop ids`;
 
   it('accounts for every packet: per group, in = delivered + dropped; read = unmatched + matched', async () => {
-    const stats = await runArtifact(artifactFor(policy), { inputs: new Map() });
+    const seen: { packets: number; done: number; total: number }[] = [];
+    const stats = await runArtifact(artifactFor(policy), { inputs: new Map(), onProgress: (packets, bytes) => seen.push({ packets, ...bytes! }) });
+    // progress by bytes grows to exactly the capture's size
+    const size = readFileSync(capture).length;
+    expect(seen.at(-1)).toEqual({ packets: 20000, done: size, total: size });
+    expect(seen.every((s, i) => i === 0 || (s.done >= seen[i - 1].done && s.packets >= seen[i - 1].packets))).toBe(true);
     expect(stats.packetsRead).toBe(20000);
     expect(stats.taps[0].packets).toBe(20000);
     for (const g of stats.groups) {

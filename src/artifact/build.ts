@@ -29,6 +29,9 @@ export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersio
     ...(gen.generated ? { classifier: { js: gen.js } } : {}),
   };
   if (opts.validate === false) return artifact;
-  // round-trip through JSON so what is validated is exactly what gets written
-  return validateArtifact(JSON.parse(JSON.stringify(artifact)));
+  // Validated as built, not after a JSON round trip (which cost more than compiling the
+  // graph of a large policy): every part is plain JSON data (the policy's, the graph's
+  // numbers, predicates that were JSON to begin with), so it is written as it is; what
+  // JSON would alter (NaN, Infinity, holes, undefined members) the schema rejects here.
+  return validateArtifact(artifact);
 }

@@ -2,10 +2,10 @@ import type { Policy } from '../policy/policy.js';
 import { buildRuleDiagram, FilterBuilder } from './build.js';
 import { FIELD_CONSISTENCY } from './consistency.js';
 import { FieldSpace } from './field-space.js';
-import type { GraphLeaf, MatchGraph } from './graph.js';
+import type { GraphLeaf, GraphNode, MatchGraph } from './graph.js';
 import { BudgetExceeded, Idd } from './idd.js';
 import { NaiveBuilder } from './naive.js';
-import { lower, optimize, prune, type PassReport } from './passes.js';
+import { optimize, prune, type PassReport } from './passes.js';
 
 export interface CompileOptions {
   /** false is -O0: one naive graph per rule, no optimization. */
@@ -55,6 +55,42 @@ function compactFields(g: MatchGraph, space: FieldSpace): void {
   for (const n of g.nodes) n.field = map.get(n.field)!;
 }
 
+/**
+ * The part of the diagram reachable from root, as a match graph (the Idd also
+ * holds what earlier attempts left), numbered as prune() numbers: nodes in
+ * reverse post-order, leaves in order of first use, so optimize() need not
+ * prune it again.
+ */
+function toGraph(idd: Idd, root: number, ruleLevel: boolean, leafOf: (set: number[]) => GraphLeaf): MatchGraph {
+  const order = idd.postOrder(root).reverse();
+  const index = new Int32Array(idd.size);
+  for (let i = 0; i < order.length; i++) index[order[i]] = i;
+  const leafIndex = new Map<number, number>();
+  const leaves: GraphLeaf[] = [];
+  const mapKid = (k: number): number => {
+    if (k >= 0) return index[k];
+    let l = leafIndex.get(k);
+    if (l === undefined) {
+      l = leaves.length;
+      leaves.push(leafOf(idd.leafSet(k)));
+      leafIndex.set(k, l);
+    }
+    return -1 - l;
+  };
+  const nodes: GraphNode[] = order.map((id) => {
+    const c = idd.cuts(id);
+    const k = idd.kids(id);
+    const cuts: number[] = [];
+    const kids: number[] = [];
+    for (let i = 0; i < k.length; i++) {
+      cuts.push(c[i]);
+      kids.push(mapKid(k[i]));
+    }
+    return { field: idd.field(id), cuts, kids, lookup: 'binary' };
+  });
+  return { fields: [], preds: [], nodes, leaves, segments: [mapKid(root)], optimized: true, ruleLevel };
+}
+
 /** Compiles a checked policy into its match graph. */
 export function compilePolicy(policy: Policy, options: CompileOptions = {}): Compiled {
   const space = new FieldSpace();
@@ -72,37 +108,32 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   // Leaves that name every matching rule give exact per-rule counters and the overlap
   // analysis, but rules over independent fields multiply their combinations; past a
   // budget the graph keeps only what the packet's destination needs: the groups.
-  let idd = new Idd(space.names.length, options.ruleLevelBudget ?? RULE_LEVEL_BUDGET);
-  let b = new FilterBuilder(idd, space);
+  // One Idd for both attempts: the rules' conditions and everything else below the
+  // budget are built once, and the nodes of a failed attempt are merely unreachable.
+  const idd = new Idd(space.names.length, options.ruleLevelBudget ?? RULE_LEVEL_BUDGET);
+  const b = new FilterBuilder(idd, space);
+  const conds: number[] = [];
   let root: number;
   let ruleLevel = true;
   try {
-    root = buildRuleDiagram(policy, b, 'rules').root;
+    // policy order: a budget that is going to be exceeded is exceeded soonest (buildRuleDiagram)
+    root = buildRuleDiagram(policy, b, 'rules', conds, 'policy').root;
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
     if (options.analysisOnly) return { graph: { fields: [], preds: [], nodes: [], leaves: [], segments: [], optimized: true, ruleLevel: false }, passes: { iterations: 0, capped: false } };
     ruleLevel = false;
-    idd = new Idd(space.names.length);
-    b = new FilterBuilder(idd, space);
-    root = buildRuleDiagram(policy, b, 'groups').root;
+    idd.limit = Infinity;
+    idd.forget('union');
+    root = buildRuleDiagram(policy, b, 'groups', conds).root;
   }
   idd.limit = Infinity;
   const G = policy.groups.length;
-  const graph: MatchGraph = {
-    fields: [],
-    preds: [],
-    nodes: idd.nodes.map((n) => ({ field: n.field, cuts: [...n.cuts], kids: [...n.kids], lookup: 'binary' as const })),
-    leaves: idd.leaves.map((set) => (ruleLevel ? leafFor(policy, set[0] === -1 ? [] : set) : groupLeaf(set[0] === -1 ? [] : set, G))),
-    segments: [root],
-    optimized: true,
-    ruleLevel,
-  };
-  prune(graph);
-  const passes = optimize(graph);
-  lower(graph);
+  const graph = toGraph(idd, root, ruleLevel, (set) => (ruleLevel ? leafFor(policy, set[0] === -1 ? [] : set) : groupLeaf(set[0] === -1 ? [] : set, G)));
+  const passes = optimize(graph, undefined, true);
   compactFields(graph, space);
   if (!ruleLevel) return { graph, passes };
   const consistent = b.filter(FIELD_CONSISTENCY);
-  const analysisRoot = idd.apply('consistent', root, consistent, (rules, ok) => (ok.length ? rules : []));
+  const EMPTY = b.FALSE;
+  const analysisRoot = idd.apply('consistent', root, consistent, (rules, ok) => (ok.length ? rules : []), (x, ok) => (ok === b.TRUE ? x : ok === b.FALSE || x === EMPTY ? EMPTY : undefined));
   return { graph, analysis: { idd, root: analysisRoot, FALSE: b.FALSE, space }, passes };
 }

@@ -11,47 +11,63 @@ import type { GraphLeaf, GraphNode, Lookup, MatchGraph } from './graph.js';
 /** Renumbers nodes parents-first from the segment roots, dropping what is unreachable. */
 export function prune(g: MatchGraph): boolean {
   const order: number[] = [];
-  const state = new Map<number, number>(); // 1 visiting, 2 done
+  const seen = new Uint8Array(g.nodes.length);
   // iterative DFS, post-order, then reversed: a topological order
+  const stack: number[] = []; // (node, next child) pairs
   for (const root of g.segments) {
-    if (root < 0 || state.has(root)) continue;
-    const stack: [number, number][] = [[root, 0]];
-    state.set(root, 1);
+    if (root < 0 || seen[root]) continue;
+    seen[root] = 1;
+    stack.push(root, 0);
     while (stack.length) {
-      const top = stack[stack.length - 1];
-      const n = g.nodes[top[0]];
-      if (top[1] < n.kids.length) {
-        const k = n.kids[top[1]++];
-        if (k >= 0 && !state.has(k)) {
-          state.set(k, 1);
-          stack.push([k, 0]);
+      const at = stack.length - 2;
+      const id = stack[at];
+      const kids = g.nodes[id].kids;
+      const i = stack[at + 1];
+      if (i < kids.length) {
+        stack[at + 1] = i + 1;
+        const k = kids[i];
+        if (k >= 0 && !seen[k]) {
+          seen[k] = 1;
+          stack.push(k, 0);
         }
       } else {
-        state.set(top[0], 2);
-        order.push(top[0]);
-        stack.pop();
+        order.push(id);
+        stack.length = at;
       }
     }
   }
   order.reverse();
-  const usedLeaves = new Map<number, number>();
+  // leaves are renumbered in order of first use
+  const leafNew = new Int32Array(g.leaves.length).fill(-1);
+  const leaves: GraphLeaf[] = [];
   const leafOf = (k: number) => {
-    let i = usedLeaves.get(k);
-    if (i === undefined) {
-      i = usedLeaves.size;
-      usedLeaves.set(k, i);
+    let i = leafNew[-1 - k];
+    if (i < 0) {
+      i = leafNew[-1 - k] = leaves.length;
+      leaves.push(g.leaves[-1 - k]);
     }
     return -1 - i;
   };
-  const newId = new Map<number, number>(order.map((old, i) => [old, i]));
-  const changed = order.length !== g.nodes.length || order.some((old, i) => old !== i);
+  const newId = new Int32Array(g.nodes.length);
+  let identity = order.length === g.nodes.length;
+  for (let i = 0; i < order.length; i++) {
+    newId[order[i]] = i;
+    if (order[i] !== i) identity = false;
+  }
+  const changed = !identity;
+  if (identity) {
+    // when the leaves keep their numbers too, nothing moves: spare the copy
+    for (const n of g.nodes) for (const k of n.kids) if (k < 0) leafOf(k);
+    for (const s of g.segments) if (s < 0) leafOf(s);
+    if (leaves.length === g.leaves.length && leaves.every((l, i) => l === g.leaves[i])) return false;
+    leaves.length = 0;
+    leafNew.fill(-1);
+  }
   const nodes = order.map((old) => {
     const n = g.nodes[old];
-    return { ...n, kids: n.kids.map((k) => (k >= 0 ? newId.get(k)! : leafOf(k))) };
+    return { ...n, kids: n.kids.map((k) => (k >= 0 ? newId[k] : leafOf(k))) };
   });
-  const segments = g.segments.map((s) => (s >= 0 ? newId.get(s)! : leafOf(s)));
-  const leaves: GraphLeaf[] = [];
-  for (const [old, i] of usedLeaves) leaves[i] = g.leaves[-1 - old];
+  const segments = g.segments.map((s) => (s >= 0 ? newId[s] : leafOf(s)));
   const leavesChanged = leaves.length !== g.leaves.length;
   g.nodes = nodes;
   g.segments = segments;
@@ -74,39 +90,77 @@ export function reduce(g: MatchGraph): boolean {
     changed = true;
     return j;
   });
-  const mapKid = (k: number, nodeMap: number[]) => (k >= 0 ? nodeMap[k] : -1 - leafMap[-1 - k]);
+  const leafOf = Int32Array.from(leafMap);
   // children come after parents, so resolve from the last node backwards
-  const nodeMap: number[] = new Array(g.nodes.length);
-  const unique = new Map<string, number>();
+  const nodeMap = new Int32Array(g.nodes.length);
+  // hash-consing over numbers (open addressing, node indices as entries): a string key per node cost more than the rest of the pass
+  const table = new Int32Array(tableSize(g.nodes.length)).fill(-1);
+  const mask = table.length - 1;
+  let width = 0;
+  for (const n of g.nodes) width = Math.max(width, n.kids.length);
+  const cuts = new Float64Array(width);
+  const kids = new Int32Array(width);
   for (let i = g.nodes.length - 1; i >= 0; i--) {
     const n = g.nodes[i];
-    const cuts: number[] = [];
-    const kids: number[] = [];
-    n.kids.forEach((k, j) => {
-      const m = mapKid(k, nodeMap);
-      if (kids.length && kids[kids.length - 1] === m) return;
-      cuts.push(n.cuts[j]);
-      kids.push(m);
-    });
-    if (kids.length === 1) {
+    let len = 0;
+    let same = true;
+    for (let j = 0; j < n.kids.length; j++) {
+      const k = n.kids[j];
+      const m = k >= 0 ? nodeMap[k] : -1 - leafOf[-1 - k];
+      if (m !== k) same = false;
+      if (len > 0 && kids[len - 1] === m) continue;
+      cuts[len] = n.cuts[j];
+      kids[len++] = m;
+    }
+    if (len === 1) {
       nodeMap[i] = kids[0];
       changed = true;
       continue;
     }
-    if (kids.length !== n.kids.length) changed = true;
-    const key = `${n.field}|${cuts.join(',')}|${kids.join(',')}`;
-    const same = unique.get(key);
-    if (same !== undefined) {
-      nodeMap[i] = same;
+    if (len !== n.kids.length) {
+      changed = true;
+      same = false;
+    }
+    let h = Math.imul(n.field + 1, 0x9e3779b1) ^ len;
+    for (let j = 0; j < len; j++) h = hashStep(hashStep(h, kids[j]), cuts[j] >>> 0);
+    let slot = h & mask;
+    let found = -1;
+    for (let c = table[slot]; c >= 0; slot = (slot + 1) & mask, c = table[slot]) {
+      const o = g.nodes[c];
+      if (o.field === n.field && o.kids.length === len && sameAs(o.kids, kids) && sameAs(o.cuts, cuts)) {
+        found = c;
+        break;
+      }
+    }
+    if (found >= 0) {
+      nodeMap[i] = found;
       changed = true;
       continue;
     }
-    unique.set(key, i);
+    table[slot] = i;
     nodeMap[i] = i;
-    g.nodes[i] = { ...n, cuts, kids };
+    if (!same) g.nodes[i] = { ...n, cuts: Array.from(cuts.subarray(0, len)), kids: Array.from(kids.subarray(0, len)) };
   }
-  g.segments = g.segments.map((s) => mapKid(s, nodeMap));
+  const mapKid = (k: number) => (k >= 0 ? nodeMap[k] : -1 - leafOf[-1 - k]);
+  g.segments = g.segments.map(mapKid);
   return changed;
+}
+
+function hashStep(h: number, x: number): number {
+  h = Math.imul(h ^ x, 0x85ebca77);
+  return h ^ (h >>> 15);
+}
+
+function tableSize(n: number): number {
+  let size = 16;
+  while (size < n * 2) size *= 2;
+  return size;
+}
+
+/** Whether `a` equals the first a.length entries of `b`. */
+function sameAs(a: readonly number[], b: Int32Array | Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -135,12 +189,19 @@ export interface PassReport {
   capped: boolean;
 }
 
-/** Runs reduce and prune until neither changes anything, at most `cap` rounds, then lowers. */
-export function optimize(g: MatchGraph, cap = 16): PassReport {
+/**
+ * Runs reduce and prune until neither changes anything, at most `cap` rounds,
+ * then lowers. `pruned` says g is already as prune() leaves it: prune is
+ * idempotent, so once reduce changes nothing the round ends without the
+ * prune that would find nothing to do.
+ */
+export function optimize(g: MatchGraph, cap = 16, pruned = false): PassReport {
   let iterations = 0;
   for (; iterations < cap; iterations++) {
     const a = reduce(g);
+    if (!a && pruned) break;
     const b = prune(g);
+    pruned = true;
     if (!a && !b) break;
   }
   lower(g);

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { buildArtifact } from '../../src/artifact/build.js';
+import { generateClassifier } from '../../src/codegen/classifier.js';
 import { compilePolicy } from '../../src/ir/compile.js';
 import { verifyGraph } from '../../src/ir/graph.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
@@ -12,7 +13,17 @@ import type { RandomPacket } from './random-policy.js';
  * The optimized graph (as generated code and as tables), the -O0 graph and
  * the reference interpreter must send every packet to the same groups and
  * agree on which rules matched.
+ *
+ * Random graphs are small, so besides the defaults each lookup is forced:
+ * code that covers only the first few nodes and hands the rest to the table
+ * walk, hash tables and binary searches on nodes of a few intervals, in the
+ * code and in the tables.
  */
+const FORCED = [
+  { budget: 24, unroll: 2, hashMin: 1, eqMax: 0 },
+  { budget: 40, unroll: 4, hashMin: 2, eqMax: 1 },
+];
+
 function viewOf(pkt: RandomPacket): { view: PacketView; data: Uint8Array } {
   const view = new PacketView();
   for (const [k, v] of Object.entries(pkt.values)) {
@@ -42,8 +53,16 @@ export function checkAgreement(policy: Policy, packets: RandomPacket[]): void {
   const artG = buildArtifact(policy, grouped, 'test');
   const byGroups = createClassifier(artG.graph, artG.classifier);
   const artO0 = buildArtifact(policy, naive, 'test');
-  const classifiers = [createClassifier(art.graph, art.classifier), createClassifier(art.graph, undefined, { forceTables: true }), createClassifier(artO0.graph)];
-  expect(classifiers.map((c) => c.kind)).toEqual([art.classifier ? 'generated' : 'table', 'table', policy.rules.length > 1 ? 'segments' : 'table']);
+  const classifiers = [
+    createClassifier(art.graph, art.classifier),
+    ...FORCED.map((o) => createClassifier(art.graph, generateClassifier(opt.graph, o), { hashMin: o.hashMin })),
+    createClassifier(art.graph, undefined, { forceTables: true }),
+    createClassifier(art.graph, undefined, { forceTables: true, hashMin: 1 }),
+    createClassifier(artO0.graph),
+    createClassifier(artO0.graph, undefined, { hashMin: 1 }),
+  ];
+  const o0 = policy.rules.length > 1 ? 'segments' : 'table';
+  expect(classifiers.map((c) => c.kind)).toEqual(['generated', 'generated', 'generated', 'table', 'table', o0, o0]);
   for (const pkt of packets) {
     const want = reference(policy, pkt);
     const { view, data } = viewOf(pkt);

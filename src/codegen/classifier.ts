@@ -1,5 +1,5 @@
 import type { GraphNode, MatchGraph } from '../ir/graph.js';
-import { HASH_MIN, HASH_MUL, splitSingles, worthHashing, type SplitNode } from '../runtime/classify/tables.js';
+import { HASH_MIN, HASH_MUL, splitSingles, worthHashing, type SplitNode } from './lookup.js';
 import { _, Code, numbers, path } from './code.js';
 
 /**

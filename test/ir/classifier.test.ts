@@ -5,7 +5,8 @@ import { FIELDS, TUNNEL } from '../../src/fields/fields.js';
 import { compilePolicy } from '../../src/ir/compile.js';
 import { walk } from '../../src/ir/graph.js';
 import { createClassifier } from '../../src/runtime/classify/classifier.js';
-import { fieldOf, splitSingles } from '../../src/runtime/classify/tables.js';
+import { splitSingles } from '../../src/codegen/lookup.js';
+import { fieldOf } from '../../src/runtime/classify/tables.js';
 import { PacketView } from '../../src/runtime/decode/view.js';
 import { policyFor } from './helpers.js';
 

@@ -561,8 +561,8 @@ export class Idd {
     return order;
   }
 
-  /** The number of nodes in a diagram; for small diagrams, like fieldsTested(). */
-  countNodes(root: number): number {
+  /** The nodes of a small diagram (reachable() sizes its marks for the whole Idd). */
+  private nodesOf(root: number): Set<number> {
     const seen = new Set<number>();
     const stack = [root];
     while (stack.length) {
@@ -571,21 +571,18 @@ export class Idd {
       seen.add(id);
       for (let i = this.start[id]; i < this.start[id + 1]; i++) stack.push(this.kidPool[i]);
     }
-    return seen.size;
+    return seen;
   }
 
-  /** The fields a diagram tests, ascending; for small diagrams (reachable() sizes its marks for the whole Idd). */
+  /** The number of nodes in a small diagram. */
+  countNodes(root: number): number {
+    return this.nodesOf(root).size;
+  }
+
+  /** The fields a small diagram tests, ascending. */
   fieldsTested(root: number): number[] {
-    const seen = new Set<number>();
     const fields = new Set<number>();
-    const stack = [root];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (id < 0 || seen.has(id)) continue;
-      seen.add(id);
-      fields.add(this.fieldOf[id]);
-      for (let i = this.start[id]; i < this.start[id + 1]; i++) stack.push(this.kidPool[i]);
-    }
+    for (const id of this.nodesOf(root)) fields.add(this.fieldOf[id]);
     return [...fields].sort((x, y) => x - y);
   }
 

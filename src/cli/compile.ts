@@ -30,7 +30,12 @@ export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): n
     case 'js': {
       const gen = generateClassifier(compiled.graph);
       if (!gen.generated) throw new UsageError(`no code for this graph: ${gen.reason}`);
-      text = `// tmesc classifier for policy ${JSON.stringify(policy.name)}: (preds) => classify(p, d) returning a leaf index\n${gen.js}\n`;
+      // JSON.stringify leaves U+2028 and U+2029 as they are, and either would end the comment
+      const name = JSON.stringify(policy.name).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+      text =
+        `// tmesc classifier for policy ${name}: the body of a function (preds, walk) => classify, classify(p, d) returning a leaf index;\n` +
+        `// preds: the policy's payload and byte-offset tests as functions, walk(node, p, d): the runtime's table walk, for the nodes not in this code\n` +
+        `${gen.js}\n`;
       break;
     }
     default:

@@ -10,7 +10,8 @@ import { build } from 'esbuild';
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: ['dist/cli/main.js'],
+  // the worker thread's script sits beside the chunks: they find it as new URL('./worker.js', import.meta.url)
+  entryPoints: { main: 'dist/cli/main.js', worker: 'dist/runtime/parallel/worker.js' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

@@ -16,6 +16,7 @@ export interface RunCmdOptions {
   outDir?: string;
   stats: string;
   progress?: boolean;
+  workers?: string;
 }
 
 function parseInputs(list: string[]): Map<string, string[]> {
@@ -32,6 +33,11 @@ function parseInputs(list: string[]): Map<string, string[]> {
 /** tmesc run: reads the taps' captures and writes each tool's output; prints what went where. */
 export async function runCommand(policyPath: string | undefined, opts: RunCmdOptions, io: Io): Promise<number> {
   if (!['text', 'json'].includes(opts.stats)) throw new UsageError(`--stats takes text or json, not '${opts.stats}'`);
+  let workers: number | undefined;
+  if (opts.workers !== undefined) {
+    workers = Number(opts.workers);
+    if (!/^\d+$/.test(opts.workers) || workers > 256) throw new UsageError(`--workers takes a number of threads from 0 to 256, not '${opts.workers}'`);
+  }
   let artifact: Artifact;
   if (opts.artifact) {
     let raw: unknown;
@@ -58,6 +64,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     const stats = await runArtifact(artifact, {
       inputs: parseInputs(opts.input),
       outDir: opts.outDir,
+      workers,
       note: (m) => io.err(`tmesc: note: ${m}\n`),
       onProgress: progress
         ? (n, bytes) => {

@@ -1,6 +1,16 @@
-import type { FileSink } from './file-sink.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_SHB } from './magic.js';
 import { splitTimestamp } from './pcapng-timestamp.js';
+
+/**
+ * Where encoders write: they reserve room, write into `bytes` through `view`,
+ * then advance `pos`. A FileSink (a file) or a GrowBuffer (memory).
+ */
+export interface EncodeTarget {
+  bytes: Uint8Array;
+  view: DataView;
+  pos: number;
+  reserve(n: number): void;
+}
 
 /** Both formats are written little-endian, whatever the input was. */
 export interface Encoder {
@@ -10,7 +20,7 @@ export interface Encoder {
 
 export class PcapEncoder implements Encoder {
   constructor(
-    private readonly sink: FileSink,
+    private readonly sink: EncodeTarget,
     private readonly nanosecond: boolean,
   ) {}
 
@@ -55,13 +65,16 @@ export class PcapngEncoder implements Encoder {
   private readonly split = { hi: 0, lo: 0 };
 
   constructor(
-    private readonly sink: FileSink,
+    private readonly sink: EncodeTarget,
     private readonly nanosecond: boolean,
+    /** False where blocks are encoded to be placed in a file later (worker threads), after a header written elsewhere. */
+    withSectionHeader = true,
   ) {
-    this.sectionHeader();
+    if (withSectionHeader) this.sectionHeader();
   }
 
-  private sectionHeader(): void {
+  /** The section header block that starts the file. */
+  sectionHeader(): void {
     const s = this.sink;
     const len = 28 + 4 + pad4(USER_APPL.length) + 4;
     s.reserve(len);

@@ -1,6 +1,12 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CaptureError, ioError } from './errors.js';
-import { type Chunk, HEADROOM, ReadAhead } from './read-ahead.js';
+import { type Chunk, HEADROOM, ReadAhead, type ReadAheadOptions } from './read-ahead.js';
+
+/** A hold on a shared read buffer; see FileWindow.lease. */
+export interface BufferLease {
+  readonly buffer: SharedArrayBuffer;
+  release(): void;
+}
 
 /**
  * Small enough that the read buffer, the write buffer and the kernel's copies
@@ -36,21 +42,21 @@ export class FileWindow {
   constructor(
     readonly path: string,
     bufferSize: number = DEFAULT_READ_BUFFER,
-    readAhead = false,
+    readAhead: boolean | ReadAheadOptions = false,
   ) {
     this.bytes = new Uint8Array(Math.max(bufferSize, 64));
     this.view = new DataView(this.bytes.buffer);
     try {
       this.fd = openSync(path, 'r');
-      readAhead &&= fstatSync(this.fd).isFile();
+      if (readAhead !== false && !fstatSync(this.fd).isFile()) readAhead = false;
     } catch (e) {
       if (this.fd !== undefined) closeSync(this.fd);
       throw ioError(path, 'cannot open', e);
     }
-    if (readAhead) {
+    if (readAhead !== false) {
       // the headers are read now, synchronously, so opening never starves
       this.fill(this.bytes.length);
-      if (!this.eof) this.ahead = new ReadAhead(this.fd, this.end);
+      if (!this.eof) this.ahead = new ReadAhead(this.fd, this.end, readAhead === true ? {} : readAhead);
     }
   }
 
@@ -104,7 +110,7 @@ export class FileWindow {
       if (next.error) throw ioError(this.path, 'read failed', next.error, next.pos);
       if (next.len === 0) {
         this.eof = true;
-        ahead.recycle(next);
+        ahead.release(next);
         break;
       }
       const tail = this.end - this.start;
@@ -132,7 +138,7 @@ export class FileWindow {
         } else if (this.end + next.len > this.bytes.length) this.grow(this.end + next.len);
         this.bytes.set(next.buf.subarray(HEADROOM, HEADROOM + next.len), this.end);
         this.end += next.len;
-        ahead.recycle(next);
+        ahead.release(next);
       }
     }
     return this.end - this.start >= n;
@@ -140,8 +146,29 @@ export class FileWindow {
 
   /** Hands the current chunk back to the read-ahead. */
   private release(): void {
-    if (this.chunk) this.ahead!.recycle(this.chunk);
+    if (this.chunk) this.ahead!.release(this.chunk);
     this.chunk = undefined;
+  }
+
+  /**
+   * A hold on the buffer the window reads from now, so bytes already handed
+   * out stay valid after the window moves on (worker threads read packets in
+   * place). Only shared read-ahead chunks can be leased; undefined otherwise
+   * (the start of a file, pipes, a record too large for the headroom): copy.
+   */
+  lease(): BufferLease | undefined {
+    const c = this.chunk;
+    if (!c || !(c.buf.buffer instanceof SharedArrayBuffer)) return undefined;
+    const ahead = this.ahead!;
+    ahead.retain(c);
+    let held = true;
+    return {
+      buffer: c.buf.buffer,
+      release: () => {
+        if (held) ahead.release(c);
+        held = false;
+      },
+    };
   }
 
   private grow(n: number): void {

@@ -7,3 +7,5 @@ export { PcapReader } from './pcap-reader.js';
 export { PcapngReader } from './pcapng-reader.js';
 export type { CaptureFormat, InterfaceInfo, PacketRecord } from './record.js';
 export { type CaptureSource, DEFAULT_MAX_CAPLEN, type ReaderOptions, type TruncationPoint } from './source.js';
+export type { BufferLease } from './file-window.js';
+export type { ReadAheadOptions } from './read-ahead.js';

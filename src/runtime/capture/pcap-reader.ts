@@ -85,7 +85,9 @@ export class PcapReader extends ReaderBase {
     rec.tsNsec = ns;
     rec.capLen = capLen;
     rec.wireLen = dv.getUint32(p + 12, le);
-    rec.data = win.bytes.subarray(p + hdrLen, p + hdrLen + capLen);
+    rec.bytes = win.bytes;
+    rec.dataOffset = p + hdrLen;
+    if (this.views) rec.data = win.bytes.subarray(p + hdrLen, p + hdrLen + capLen);
     rec.packetNumber = ++this.packetsRead;
     win.start = p + hdrLen + capLen;
     return true;

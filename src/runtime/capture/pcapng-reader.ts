@@ -230,6 +230,9 @@ export class PcapngReader extends ReaderBase {
     const rec = this.rec;
     rec.byteOffset = this.win.offset;
     rec.capLen = capLen;
+    rec.bytes = this.win.bytes;
+    rec.dataOffset = dataAt;
+    // pcapng is rarely the bulk of a run: always a view
     rec.data = this.win.bytes.subarray(dataAt, dataAt + capLen);
     rec.linkType = iface.linkType;
     rec.interfaceId = iface.id;

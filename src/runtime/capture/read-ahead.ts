@@ -23,6 +23,8 @@ export const DEPTH = 4;
 export interface Chunk {
   /** HEADROOM bytes of room, then up to CHUNK bytes of the file. */
   readonly buf: Uint8Array;
+  /** Holders of a taken chunk: the window, plus every lease (see FileWindow.lease). */
+  refs: number;
   readonly view: DataView;
   /** File offset of buf[HEADROOM]. */
   pos: number;
@@ -33,13 +35,27 @@ export interface Chunk {
   error: unknown;
 }
 
+export interface ReadAheadOptions {
+  /**
+   * Chunks in SharedArrayBuffers, so worker threads can read the packets in
+   * place while they are leased (see FileWindow.lease).
+   */
+  shared?: boolean;
+  /**
+   * Chunks allocated at most: DEPTH are always reading ahead; leased chunks
+   * are replaced by new ones up to this bound, then reading waits for a lease
+   * to end (backpressure, bounded memory). Default DEPTH.
+   */
+  maxChunks?: number;
+}
+
 /**
  * Positional reads of a regular file, DEPTH chunks ahead of the consumer, on
  * libuv's thread pool: the kernel's copy into our buffers then runs on the
  * other core while this thread decodes and classifies. Chunks come back in
- * file order through `take()`; a chunk handed back with `recycle()` is filled
- * again further on. Completions are seen when the thread returns to the event
- * loop, which the engine does between rounds.
+ * file order through `take()`; a chunk whose holders have all let go
+ * (`release()`) is filled again further on. Completions are seen when the
+ * thread returns to the event loop, which the engine does between rounds.
  */
 export class ReadAhead {
   private readonly queue: Chunk[] = [];
@@ -49,29 +65,48 @@ export class ReadAhead {
   private onClosed: (() => void) | undefined;
   private wake: (() => void) | undefined;
   private waiting: Promise<void> | undefined;
+  private allocated = 0;
+  private readonly shared: boolean;
+  private readonly maxChunks: number;
 
   constructor(
     private readonly fd: number,
     startPos: number,
+    options: ReadAheadOptions = {},
   ) {
     this.nextPos = startPos;
-    for (let i = 0; i < DEPTH; i++) {
-      const buf = new Uint8Array(HEADROOM + CHUNK);
-      this.start({ buf, view: new DataView(buf.buffer), pos: 0, len: 0, ready: false, error: undefined });
-    }
+    this.shared = options.shared ?? false;
+    this.maxChunks = Math.max(DEPTH, options.maxChunks ?? DEPTH);
+    for (let i = 0; i < DEPTH; i++) this.start(this.allocate());
   }
 
-  /** The next chunk in file order if it has arrived; otherwise throws Starved. */
+  private allocate(): Chunk {
+    this.allocated++;
+    const buf = new Uint8Array(this.shared ? new SharedArrayBuffer(HEADROOM + CHUNK) : new ArrayBuffer(HEADROOM + CHUNK));
+    return { buf, refs: 0, view: new DataView(buf.buffer), pos: 0, len: 0, ready: false, error: undefined };
+  }
+
+  /** The next chunk in file order if it has arrived; otherwise throws Starved. The caller holds it (refs 1). */
   take(): Chunk {
+    // leased chunks are out of the rotation: keep DEPTH reads ahead while memory allows
+    while (this.queue.length < DEPTH && this.allocated < this.maxChunks && !this.closed) this.start(this.allocate());
     const c = this.queue[0];
-    if (!c.ready) throw new Starved(this.whenReady());
+    if (c === undefined || !c.ready) throw new Starved(this.whenReady());
     this.queue.shift();
+    c.refs = 1;
     return c;
   }
 
-  /** Gives a chunk's buffer back to be filled with the next part of the file. */
-  recycle(c: Chunk): void {
-    if (!this.closed) this.start(c);
+  /** One more holder of a taken chunk. */
+  retain(c: Chunk): void {
+    c.refs++;
+  }
+
+  /** A holder lets go; once none is left the buffer is filled with the next part of the file. */
+  release(c: Chunk): void {
+    if (--c.refs > 0 || this.closed) return;
+    // chunks are kept once made (at most maxChunks): workers know shared ones by number
+    this.start(c);
   }
 
   private whenReady(): Promise<void> {

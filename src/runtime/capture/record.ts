@@ -5,8 +5,11 @@
  * only until the next call into the reader.
  */
 export interface PacketRecord {
-  /** Captured bytes (length capLen), a view into the read buffer. */
+  /** Captured bytes (length capLen), a view into the read buffer (not made with `views: false`). */
   data: Uint8Array;
+  /** The read buffer the captured bytes lie in, and where: data is bytes.subarray(dataOffset, dataOffset + capLen). */
+  bytes: Uint8Array;
+  dataOffset: number;
   capLen: number;
   /** Length of the packet on the wire (pcap "original length"). */
   wireLen: number;
@@ -31,6 +34,8 @@ export interface PacketRecord {
 export function emptyRecord(): PacketRecord {
   return {
     data: new Uint8Array(0),
+    bytes: new Uint8Array(0),
+    dataOffset: 0,
     capLen: 0,
     wireLen: 0,
     tsSec: 0,

@@ -1,6 +1,6 @@
 import { CaptureError, type CaptureWarning, type CaptureWarningKind, WarningLog } from './errors.js';
-import { FileWindow } from './file-window.js';
-import { Starved } from './read-ahead.js';
+import { type BufferLease, FileWindow } from './file-window.js';
+import { type ReadAheadOptions, Starved } from './read-ahead.js';
 import { type CaptureFormat, emptyRecord, type InterfaceInfo, type PacketRecord } from './record.js';
 
 /** Where a file ended in the middle of a record: the packets before it were delivered. */
@@ -43,6 +43,12 @@ export interface CaptureSource {
   readonly bytesConsumed: number;
   /** The next packet as the reused record, valid until the next call; null at the end. */
   next(): PacketRecord | null;
+  /**
+   * A hold on the buffer the last record's data lies in, keeping it valid
+   * after the reader moves on; undefined when that buffer cannot be shared
+   * (see FileWindow.lease): copy the data instead.
+   */
+  lease(): BufferLease | undefined;
   /** Releases the file; safe to call twice. Sources also close themselves at the end. */
   close(): void;
 }
@@ -52,8 +58,14 @@ export interface ReaderOptions {
   bufferSize?: number;
   /** Largest captured length accepted before the file is deemed corrupt (default 262144). */
   maxCapLen?: number;
+  /**
+   * False: records carry only `bytes` and `dataOffset`, not a `data` view,
+   * for consumers that hand packets on by position (runtime/parallel): a view
+   * per packet is most of what reading costs. Default true.
+   */
+  views?: boolean;
   /** Read ahead on libuv's thread pool (regular files); readBatch may then stop early, see `waiting`. */
-  readAhead?: boolean;
+  readAhead?: boolean | ReadAheadOptions;
 }
 
 export const DEFAULT_MAX_CAPLEN = 262144;
@@ -63,6 +75,7 @@ export abstract class ReaderBase implements CaptureSource {
   protected readonly rec: PacketRecord = emptyRecord();
   protected readonly log = new WarningLog();
   protected readonly maxCapLen: number;
+  protected readonly views: boolean;
   packetsRead = 0;
   done = false;
   truncatedAt: TruncationPoint | undefined;
@@ -73,6 +86,7 @@ export abstract class ReaderBase implements CaptureSource {
     options: ReaderOptions,
   ) {
     this.maxCapLen = options.maxCapLen ?? DEFAULT_MAX_CAPLEN;
+    this.views = options.views ?? true;
   }
 
   abstract get interfaces(): readonly InterfaceInfo[];
@@ -116,6 +130,10 @@ export abstract class ReaderBase implements CaptureSource {
       if (e instanceof Starved) throw new Error('next() cannot wait for read-ahead; use readBatch');
       throw e;
     }
+  }
+
+  lease(): BufferLease | undefined {
+    return this.win.lease();
   }
 
   close(): void {

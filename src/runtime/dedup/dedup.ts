@@ -7,7 +7,7 @@ import type { PacketView } from '../decode/view.js';
  * of the comparison: the layer 2 header (MACs, VLAN tags, tap marks), the IP
  * TTL / hop limit and the IPv4 header checksum that changes with it.
  */
-function packetKey(v: PacketView, d: Uint8Array): number {
+export function packetKey(v: PacketView, d: Uint8Array): number {
   const start = v.ipHdrOffset >= 0 ? v.ipHdrOffset : 0;
   const end = d.length;
   let h1 = 0x811c9dc5;
@@ -24,17 +24,30 @@ function packetKey(v: PacketView, d: Uint8Array): number {
   return mix32(h1) * 0x100000 + (mix32(h2 ^ end) & 0xfffff);
 }
 
-export class Dedup {
+/** What the pipeline asks of de-duplication; worker threads defer the answer to the ordered commit (runtime/parallel). */
+export interface DedupStage {
+  /** True when this packet was already delivered within the window. */
+  isDuplicate(v: PacketView, d: Uint8Array, tsSec: number, tsNsec: number): boolean;
+}
+
+export class Dedup implements DedupStage {
   private readonly seen = new Map<number, number>();
   private readonly queue: { key: number; at: number }[] = [];
   private head = 0;
+  /** Times are kept in ns from the first packet's second, so they stay exact in a double. */
+  private baseSec = -1;
 
   constructor(readonly windowNs: number) {}
 
-  /** True when this packet was already delivered within the window. */
-  isDuplicate(v: PacketView, d: Uint8Array, tsNs: number): boolean {
+  isDuplicate(v: PacketView, d: Uint8Array, tsSec: number, tsNsec: number): boolean {
+    return this.isDuplicateKey(packetKey(v, d), tsSec, tsNsec);
+  }
+
+  /** The same, for a key packetKey() computed elsewhere (a worker thread). Packets must come in capture order. */
+  isDuplicateKey(key: number, tsSec: number, tsNsec: number): boolean {
+    if (this.baseSec < 0) this.baseSec = tsSec;
+    const tsNs = (tsSec - this.baseSec) * 1e9 + tsNsec;
     this.expire(tsNs);
-    const key = packetKey(v, d);
     const last = this.seen.get(key);
     if (last !== undefined && tsNs - last <= this.windowNs) return true;
     this.seen.set(key, tsNs);

@@ -4,12 +4,44 @@ import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash } from '../balance/session-hash.js';
 import type { PacketRecord } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
-import { Dedup } from '../dedup/dedup.js';
+import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
-import type { ToolOutput } from '../output/tool-output.js';
 import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+
+
+/** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
+export interface PacketOutput {
+  readonly path: string;
+  /** Returns false (and writes nothing) when the output cannot hold the packet's link type. */
+  write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, ifName: string | undefined, comment: string | undefined): boolean;
+}
+
+/** All counters at zero, shaped after the policy: what pipelines count into and parallel runs sum into. */
+export function newRunStats(artifact: Artifact, outputs: readonly { readonly path: string }[][], tapFiles: string[][]): RunStats {
+  return {
+    policy: artifact.policy.name,
+    seconds: 0,
+    packetsRead: 0,
+    unmatched: 0,
+    taps: artifact.taps.map((t, i): TapStats => ({ name: t.name, files: tapFiles[i] ?? [], packets: 0, bytes: 0, malformed: 0, truncatedRecords: 0, captureWarnings: 0 })),
+    rules: artifact.graph.ruleLevel ? artifact.rules.map((r) => ({ name: r.name, matches: 0 })) : null,
+    groups: artifact.groups.map((gr, gi): GroupStats => ({
+      name: gr.name,
+      in: 0,
+      delivered: 0,
+      dropped: emptyDrops(),
+      tools: gr.tools.map((t, ti) => ({ name: t.name, output: outputs[gi][ti].path, packets: 0, bytes: 0 })),
+    })),
+    unmarked: 0,
+  };
+}
+
+export interface PipelineOptions {
+  /** The de-duplication stage of group g (default: a Dedup over its window). */
+  dedup?: (group: number, windowNs: number) => DedupStage;
+}
 
 /**
  * What happens to one packet: decode into the reused view, classify once for
@@ -24,16 +56,16 @@ export class Pipeline {
   private readonly rulesOf: Int32Array[] | undefined;
   private readonly balancers: (Rendezvous | undefined)[];
   private readonly balanceInner: boolean[];
-  private readonly dedups: (Dedup | undefined)[];
+  private readonly dedups: (DedupStage | undefined)[];
   private readonly markBuf = new Uint8Array(262144 + 4);
-  private baseSec = -1;
   readonly stats: RunStats;
 
   constructor(
     private readonly artifact: Artifact,
     /** outputs[group][tool] */
-    private readonly outputs: ToolOutput[][],
+    private readonly outputs: PacketOutput[][],
     tapFiles: string[][],
+    options: PipelineOptions = {},
   ) {
     const g = artifact.graph;
     this.classifier = createClassifier(g, artifact.classifier);
@@ -46,23 +78,9 @@ export class Pipeline {
     });
     this.balanceInner = artifact.groups.map((gr) => gr.balance.inner);
     this.tapComments = artifact.taps.map((t) => `tap ${t.name}`);
-    this.dedups = artifact.groups.map((gr) => (gr.actions.dedup ? new Dedup(gr.actions.dedup.windowNs) : undefined));
-    this.stats = {
-      policy: artifact.policy.name,
-      seconds: 0,
-      packetsRead: 0,
-      unmatched: 0,
-      taps: artifact.taps.map((t, i): TapStats => ({ name: t.name, files: tapFiles[i] ?? [], packets: 0, bytes: 0, malformed: 0, truncatedRecords: 0, captureWarnings: 0 })),
-      rules: g.ruleLevel ? artifact.rules.map((r) => ({ name: r.name, matches: 0 })) : null,
-      groups: artifact.groups.map((gr, gi): GroupStats => ({
-        name: gr.name,
-        in: 0,
-        delivered: 0,
-        dropped: emptyDrops(),
-        tools: gr.tools.map((t, ti) => ({ name: t.name, output: outputs[gi][ti].path, packets: 0, bytes: 0 })),
-      })),
-      unmarked: 0,
-    };
+    const dedup = options.dedup ?? ((_g: number, windowNs: number) => new Dedup(windowNs));
+    this.dedups = artifact.groups.map((gr, gi) => (gr.actions.dedup ? dedup(gi, gr.actions.dedup.windowNs) : undefined));
+    this.stats = newRunStats(artifact, outputs, tapFiles);
   }
 
   /** Result index -> groups (and rules), cached as typed arrays the first time a result is seen. */
@@ -97,8 +115,6 @@ export class Pipeline {
       st.unmatched++;
       return;
     }
-    if (this.baseSec < 0) this.baseSec = rec.tsSec;
-    const tsNs = (rec.tsSec - this.baseSec) * 1e9 + rec.tsNsec;
     let outer = -1;
     let inner = -1;
     let marked = false;
@@ -107,7 +123,7 @@ export class Pipeline {
       const gs = st.groups[g];
       gs.in++;
       const dd = this.dedups[g];
-      if (dd && dd.isDuplicate(view, data, tsNs)) {
+      if (dd && dd.isDuplicate(view, data, rec.tsSec, rec.tsNsec)) {
         gs.dropped.duplicate++;
         continue;
       }

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { openCapture, type CaptureSource, type PacketRecord } from '../capture/index.js';
+import { type BufferLease, openCapture, type CaptureSource, type PacketRecord, type ReaderOptions } from '../capture/index.js';
 
 /**
  * A packet source as the execution engine sees it: asked for at most a quota
@@ -16,6 +16,8 @@ export interface PacketSource {
   readonly waiting: Promise<void> | undefined;
   /** Bytes handed out and bytes in all, when the source knows its size (files do; live capture does not). */
   progress(): { done: number; total: number } | undefined;
+  /** A hold on the buffer of the packet just handed out (see CaptureSource.lease); undefined: copy it. */
+  lease(): BufferLease | undefined;
   close(): void;
 }
 
@@ -39,7 +41,7 @@ export class FileTapSource implements PacketSource {
   constructor(
     readonly tap: number,
     private readonly paths: readonly string[],
-    private readonly readAhead = true,
+    private readonly options: ReaderOptions = { readAhead: true },
   ) {
     try {
       this.sizes = paths.map((p) => {
@@ -67,7 +69,7 @@ export class FileTapSource implements PacketSource {
           this.finished = true;
           return 0;
         }
-        this.current = openCapture(this.paths[this.next++], { readAhead: this.readAhead });
+        this.current = openCapture(this.paths[this.next++], this.options);
       }
       const c = this.current;
       const n = c.readBatch(quota, onPacket);
@@ -78,6 +80,10 @@ export class FileTapSource implements PacketSource {
       if (n > 0) return n;
       this.finishFile();
     }
+  }
+
+  lease(): BufferLease | undefined {
+    return this.current?.lease();
   }
 
   private finishFile(): void {

@@ -49,6 +49,32 @@ export function emptyDrops(): Record<DropReason, number> {
   return { duplicate: 0, 'link-type-mismatch': 0 };
 }
 
+/** Adds the counters of `b` (a worker's share, say) into `a`; both shaped after the same policy. */
+export function addStats(a: RunStats, b: RunStats): void {
+  a.packetsRead += b.packetsRead;
+  a.unmatched += b.unmatched;
+  a.unmarked += b.unmarked;
+  b.taps.forEach((t, i) => {
+    const x = a.taps[i];
+    x.packets += t.packets;
+    x.bytes += t.bytes;
+    x.malformed += t.malformed;
+    x.truncatedRecords += t.truncatedRecords;
+    x.captureWarnings += t.captureWarnings;
+  });
+  if (a.rules && b.rules) b.rules.forEach((r, i) => (a.rules![i].matches += r.matches));
+  b.groups.forEach((g, gi) => {
+    const x = a.groups[gi];
+    x.in += g.in;
+    x.delivered += g.delivered;
+    for (const k of Object.keys(g.dropped) as DropReason[]) x.dropped[k] += g.dropped[k];
+    g.tools.forEach((t, ti) => {
+      x.tools[ti].packets += t.packets;
+      x.tools[ti].bytes += t.bytes;
+    });
+  });
+}
+
 export function renderStatsText(s: RunStats): string {
   const out: string[] = [];
   const rate = s.seconds > 0 ? ` (${Math.round(s.packetsRead / s.seconds).toLocaleString('en-US')} packets/s)` : '';

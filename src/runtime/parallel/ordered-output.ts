@@ -1,0 +1,205 @@
+import { closeSync, openSync, renameSync, unlinkSync, write } from 'node:fs';
+import { LINKTYPE } from '../../fields/fields.js';
+import { PcapEncoder, PcapngEncoder } from '../capture/encoders.js';
+import { CaptureError, ioError } from '../capture/errors.js';
+import { tempPathFor } from '../capture/file-sink.js';
+import { GrowBuffer } from '../capture/grow-buffer.js';
+import { RUN, RUN_FIELDS, type OutputSpec } from './protocol.js';
+
+const SNAPLEN = 262144;
+
+/** What a commit takes back from the workers' counts: packets the file could not hold. */
+export interface Refusal {
+  packets: number;
+  bytes: number;
+}
+
+/**
+ * A tool's output file as the main thread assembles it from the workers'
+ * slices, in batch order. The slices' bytes are written where they lie (the
+ * workers' shared buffers), at their offset in the file, on libuv's pool; a
+ * slice's buffer goes back to its worker once its writes have landed.
+ *
+ * What a worker cannot know is settled here: the file header (a pcap file's
+ * link type is its first packet's), pcapng interface blocks and the interface
+ * number in each packet block, and runs a pcap file cannot hold.
+ */
+export class OrderedOutput {
+  readonly path: string;
+  readonly format: 'pcap' | 'pcapng';
+  private readonly tempPath: string;
+  private fd: number | undefined;
+  /** File offset where the next bytes go. */
+  private at = 0;
+  private pcapLinkType = -1;
+  private readonly interfaces = new Map<number, number>();
+  private readonly header = new GrowBuffer(256);
+  private readonly pcapEnc: PcapEncoder | undefined;
+  private readonly ngEnc: PcapngEncoder | undefined;
+  private inFlight = 0;
+  private failure: { error: unknown; offset: number } | undefined;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(spec: OutputSpec) {
+    this.path = spec.path;
+    this.format = spec.format;
+    this.tempPath = tempPathFor(spec.path);
+    try {
+      this.fd = openSync(this.tempPath, 'w');
+    } catch (e) {
+      throw ioError(spec.path, `cannot create ${this.tempPath}`, e);
+    }
+    if (this.format === 'pcap') this.pcapEnc = new PcapEncoder(this.header, true);
+    else {
+      this.ngEnc = new PcapngEncoder(this.header, true, false);
+      this.ngEnc.sectionHeader();
+      this.flushHeader();
+    }
+  }
+
+  /**
+   * Appends a worker's slice: each run goes out unless a pcap file cannot hold
+   * its link type (refused, returned for the counters). `skip` lists records
+   * to leave out (duplicates) as [start, length, data bytes] triples in order.
+   * `landed` is called once per write issued, when it completes.
+   */
+  append(bytes: Uint8Array, runs: readonly number[], skip: readonly number[], landed: () => void): { writes: number; refused: Refusal } {
+    let writes = 0;
+    const refused: Refusal = { packets: 0, bytes: 0 };
+    let k = 0;
+    for (let r = 0; r < runs.length; r += RUN_FIELDS) {
+      const linkType = runs[r + RUN.linkType];
+      const start = runs[r + RUN.start];
+      const end = runs[r + RUN.end];
+      const k0 = k;
+      let skippedData = 0;
+      for (; k < skip.length && skip[k] < end; k += 3) skippedData += skip[k + 2];
+      const live = runs[r + RUN.packets] - (k - k0) / 3;
+      if (live === 0) continue;
+      if (this.format === 'pcap') {
+        if (this.pcapLinkType < 0) {
+          this.pcapLinkType = linkType;
+          this.pcapEnc!.interfaceAdded(linkType, SNAPLEN);
+          writes += this.flushHeader(landed);
+        } else if (linkType !== this.pcapLinkType) {
+          refused.packets += live;
+          refused.bytes += runs[r + RUN.bytes] - skippedData;
+          continue;
+        }
+      } else {
+        let id = this.interfaces.get(linkType);
+        if (id === undefined) {
+          id = this.interfaces.size;
+          this.interfaces.set(linkType, id);
+          this.ngEnc!.interfaceAdded(linkType, SNAPLEN, undefined, undefined);
+          writes += this.flushHeader(landed);
+        }
+        // workers number every packet block's interface 0
+        if (id !== 0) {
+          const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          for (let p = start; p < end; p += dv.getUint32(p + 4, true)) dv.setUint32(p + 8, id, true);
+        }
+      }
+      let from = start;
+      for (let j = k0; j < k; j += 3) {
+        if (skip[j] > from) writes += this.put(bytes, from, skip[j] - from, landed);
+        from = skip[j] + skip[j + 1];
+      }
+      if (end > from) writes += this.put(bytes, from, end - from, landed);
+    }
+    return { writes, refused };
+  }
+
+  private flushHeader(landed?: () => void): number {
+    const h = this.header;
+    if (h.pos === 0) return 0;
+    const copy = h.bytes.slice(0, h.pos);
+    h.reset();
+    return this.put(copy, 0, copy.length, landed);
+  }
+
+  private put(buf: Uint8Array, off: number, len: number, landed: (() => void) | undefined): number {
+    const fd = this.requireOpen();
+    const at = this.at;
+    this.at += len;
+    this.issue(fd, buf, off, len, at, landed);
+    return landed ? 1 : 0;
+  }
+
+  private issue(fd: number, buf: Uint8Array, off: number, len: number, at: number, landed: (() => void) | undefined): void {
+    this.inFlight++;
+    write(fd, buf, off, len, at, (err, n) => {
+      this.inFlight--;
+      if (err) this.failure ??= { error: err, offset: at };
+      else if (n < len) {
+        this.issue(fd, buf, off + n, len - n, at + n, landed);
+        return;
+      }
+      landed?.();
+      if (this.inFlight === 0) {
+        const w = this.drainWaiters;
+        this.drainWaiters = [];
+        for (const f of w) f();
+      }
+    });
+  }
+
+  private requireOpen(): number {
+    if (this.fd === undefined) throw new CaptureError('closed', this.path, 'the capture writer is already closed');
+    if (this.failure) throw ioError(this.path, 'write failed', this.failure.error, this.failure.offset);
+    return this.fd;
+  }
+
+  drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Finishes the file (an empty pcap still gets its header) and renames it into place. Drain first. */
+  async close(): Promise<void> {
+    if (this.format === 'pcap' && this.pcapLinkType < 0) {
+      this.pcapLinkType = LINKTYPE.ETHERNET;
+      this.pcapEnc!.interfaceAdded(LINKTYPE.ETHERNET, SNAPLEN);
+      this.flushHeader();
+    } else if (this.format === 'pcapng' && this.interfaces.size === 0) {
+      this.interfaces.set(LINKTYPE.ETHERNET, 0);
+      this.ngEnc!.interfaceAdded(LINKTYPE.ETHERNET, SNAPLEN, undefined, undefined);
+      this.flushHeader();
+    }
+    await this.drained();
+    const fd = this.requireOpen();
+    this.fd = undefined;
+    try {
+      closeSync(fd);
+      renameSync(this.tempPath, this.path);
+    } catch (e) {
+      this.removeTemp();
+      throw ioError(this.path, 'cannot finish the capture file', e);
+    }
+  }
+
+  /** Drops the temporary file once no write is in flight; `path` is left as it was. */
+  abort(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    const drop = () => {
+      try {
+        closeSync(fd);
+      } catch {
+        // removed below either way
+      }
+      this.removeTemp();
+    };
+    if (this.inFlight > 0) this.drainWaiters.push(drop);
+    else drop();
+  }
+
+  private removeTemp(): void {
+    try {
+      unlinkSync(this.tempPath);
+    } catch {
+      // already gone
+    }
+  }
+}

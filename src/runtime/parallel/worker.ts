@@ -1,0 +1,98 @@
+import { parentPort } from 'node:worker_threads';
+import { emptyRecord } from '../capture/record.js';
+import { Pipeline } from '../engine/pipeline.js';
+import { DeferredDedup } from './deferred-dedup.js';
+import { BufferIds, type DedupSlice, type FromWorker, REC, REC_FIELDS, type Shared, type ToolSlice, type ToWorker } from './protocol.js';
+import { SegmentOutput } from './segment-output.js';
+
+/**
+ * A worker thread: decodes, classifies, balances, marks and encodes the
+ * batches the main thread sends, with a pipeline of its own (no state shared
+ * but the packet bytes, which it only reads). Its counters go back at finish.
+ */
+const port = parentPort!;
+let pipeline: Pipeline | undefined;
+let outputs: SegmentOutput[] = [];
+let dedups: (DeferredDedup | undefined)[] = [];
+/** The main thread's buffers (read-ahead chunks, batch indexes), by number. */
+const theirs = new Map<number, Uint8Array>();
+/** Our output buffers: numbers for the main thread, and those it has written out, for reuse. */
+const ours = new BufferIds(1);
+const byId = new Map<number, SharedArrayBuffer>();
+const free: SharedArrayBuffer[] = [];
+const rec = emptyRecord();
+
+function send(m: FromWorker): void {
+  port.postMessage(m);
+}
+
+function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
+  const p = pipeline!;
+  for (const s of m.share) theirs.set(s.id, new Uint8Array(s.buffer));
+  const ix = theirs.get(m.index)!;
+  const x = new Float64Array(ix.buffer, 0, m.count * REC_FIELDS);
+  const bufs = m.slots.map((b) => (typeof b === 'number' ? theirs.get(b)! : new Uint8Array(b)));
+  for (let i = 0; i < m.count; i++) {
+    const o = i * REC_FIELDS;
+    const off = x[o + REC.offset];
+    const capLen = x[o + REC.capLen];
+    rec.data = bufs[x[o + REC.slot]].subarray(off, off + capLen);
+    rec.capLen = capLen;
+    rec.wireLen = x[o + REC.wireLen];
+    rec.tsSec = x[o + REC.tsSec];
+    rec.tsNsec = x[o + REC.tsNsec];
+    rec.linkType = x[o + REC.linkType];
+    p.handle(rec, x[o + REC.tap]);
+  }
+  const slices: ToolSlice[] = [];
+  const share: Shared[] = [];
+  const forget: number[] = [];
+  for (const out of outputs) {
+    const s = out.take();
+    if (!s) continue;
+    if (s.outgrown) {
+      const old = ours.drop(s.outgrown);
+      if (old !== undefined) {
+        forget.push(old);
+        byId.delete(old);
+      }
+    }
+    const id = ours.idOf(s.buffer, 0, share);
+    byId.set(id, s.buffer);
+    slices.push({ group: s.group, tool: s.tool, buffer: id, length: s.length, runs: s.runs });
+  }
+  const dd: DedupSlice[] = [];
+  dedups.forEach((d, group) => {
+    if (d && d.count > 0) dd.push({ group, entries: d.take() });
+  });
+  send({ type: 'done', id: m.id, slices, dedups: dd, share, forget });
+}
+
+port.on('message', (m: ToWorker) => {
+  try {
+    switch (m.type) {
+      case 'init': {
+        dedups = m.artifact.groups.map((g) => (g.actions.dedup ? new DeferredDedup() : undefined));
+        const outs = m.outputs.map((tools, g) => tools.map((spec, t) => new SegmentOutput(spec, g, t, dedups[g], free)));
+        outputs = outs.flat();
+        pipeline = new Pipeline(m.artifact, outs, m.tapFiles, { dedup: (g) => dedups[g]! });
+        break;
+      }
+      case 'batch':
+        batch(m);
+        break;
+      case 'free':
+        for (const id of m.buffers) {
+          const b = byId.get(id);
+          if (b) free.push(b);
+        }
+        break;
+      case 'finish':
+        send({ type: 'stats', stats: pipeline!.stats });
+        break;
+    }
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    send({ type: 'failed', message: err.message, stack: err.stack });
+  }
+});

@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { buildArtifact } from '../artifact/build.js';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
-import { compilePolicy } from '../ir/compile.js';
 import { CaptureError } from '../runtime/capture/index.js';
 import { RunError, runArtifact } from '../runtime/engine/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
-import { loadValidPolicy } from './load-policy.js';
 import { progressLine } from './progress.js';
 
 export interface RunCmdOptions {
@@ -54,6 +51,8 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     }
   } else {
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
+    // the front end and the compiler load only here: `run --artifact` (the deploy path) starts without them
+    const [{ loadValidPolicy }, { compilePolicy }, { buildArtifact }] = await Promise.all([import('./load-policy.js'), import('../ir/compile.js'), import('../artifact/build.js')]);
     const { policy } = loadValidPolicy(policyPath, io);
     artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
   }

@@ -75,9 +75,14 @@ export function addStats(a: RunStats, b: RunStats): void {
   });
 }
 
+/** 1234567 -> "1,234,567"; toLocaleString would load ICU's data, ~15 ms of start-up. */
+function thousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export function renderStatsText(s: RunStats): string {
   const out: string[] = [];
-  const rate = s.seconds > 0 ? ` (${Math.round(s.packetsRead / s.seconds).toLocaleString('en-US')} packets/s)` : '';
+  const rate = s.seconds > 0 ? ` (${thousands(Math.round(s.packetsRead / s.seconds))} packets/s)` : '';
   out.push(`policy ${s.policy}: ${s.packetsRead} packets read in ${s.seconds.toFixed(3)} s${rate}`);
   for (const t of s.taps) {
     const extra = [t.malformed ? `${t.malformed} malformed (classified on what decoded)` : '', t.truncatedRecords ? `${t.truncatedRecords} truncated record at end of file` : '', t.captureWarnings ? `${t.captureWarnings} capture warnings` : ''].filter(Boolean).join(', ');

@@ -79,8 +79,8 @@ rule c from t match ${FILTERS.icmp10} to icmp10
 }
 
 /** `policy` is a .tmes file, or `--artifact=FILE` for a compiled one (the deploy path: compile in CI, run the artifact). */
-function tmescRun(policy: string, outDir: string): Timed & { stats: RunStats } {
-  const r = timed('node', [CLI, 'run', policy, '--no-progress', '--out-dir', outDir, '--stats', 'json'], true);
+function tmescRun(policy: string, outDir: string, extra: string[] = []): Timed & { stats: RunStats } {
+  const r = timed('node', [CLI, 'run', policy, '--no-progress', '--out-dir', outDir, '--stats', 'json', ...extra], true);
   return { ...r, stats: JSON.parse(r.stdout) as RunStats };
 }
 
@@ -131,6 +131,7 @@ export async function benchRuntime(): Promise<void> {
     const oneArtifact = join(dir, 'one.json');
     timed('node', [CLI, 'compile', one, '-o', oneArtifact]);
     const tmArtMs: number[] = [];
+    const tmWorkersMs: number[] = [];
     const tdOneMs: number[] = [];
     const tmOneMs: number[] = [];
     const tdThreeMs: number[] = [];
@@ -158,6 +159,7 @@ export async function benchRuntime(): Promise<void> {
       if (tdFirst) (runTdOne(), runTmOne());
       else (runTmOne(), runTdOne());
       tmArtMs.push(tmescRun(`--artifact=${oneArtifact}`, tOne).ms);
+      tmWorkersMs.push(tmescRun(one, tOne, ['--workers', '2']).ms);
       // three groups
       const runTdThree = () => tdThreeMs.push(Object.entries(FILTERS).reduce((s, [name, f]) => s + tcpdump(f, `${name}.pcap`).ms, 0));
       const runTmThree = () => {
@@ -187,6 +189,7 @@ export async function benchRuntime(): Promise<void> {
     const rows: string[][] = [
       ['one filter', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmOneMs)), fmtRate(n / median(tmOneSec)), fmtMb(rssOne.length ? median(rssOne) : undefined), (median(tmOneMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
       ['one filter, run --artifact', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmArtMs)), '', '', (median(tmArtMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
+      ['one filter, run --workers 2', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmWorkersMs)), '', '', (median(tmWorkersMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
       ['three groups', `3 x tcpdump: ${fmtMs(median(tdThreeMs))}`, fmtMs(median(tmThreeMs)), fmtRate(lastThree!.packetsRead / median(tmThreeSec)), fmtMb(rssThree.length ? median(rssThree) : undefined), (median(tmThreeMs) / median(tdThreeMs)).toFixed(2), '<= 0.5'],
     ];
     console.log(table(['case', 'tcpdump (wall)', 'tmesc run (wall)', 'tmesc in-process', 'tmesc peak rss', 'tmesc/tcpdump', 'goal'], rows));

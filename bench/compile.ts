@@ -170,7 +170,6 @@ export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void
   const { buildArtifact } = await fromDist<typeof import('../src/artifact/build.js')>('artifact/build.ts');
   const { checkPolicyFile } = await fromDist<typeof import('../src/check/check.js')>('check/check.ts');
   const { compilePolicy } = await fromDist<typeof import('../src/ir/compile.js')>('ir/compile.ts');
-  const { generateClassifier } = await fromDist<typeof import('../src/codegen/classifier.js')>('codegen/classifier.ts');
   const { createClassifier } = await fromDist<typeof import('../src/runtime/classify/classifier.js')>('runtime/classify/classifier.ts');
   const dir = mkdtempSync(join(tmpdir(), 'tmesc-bench-'));
   const load = loadavg()[0];
@@ -209,8 +208,8 @@ export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void
     const compiled = compilePolicy(policy);
     const artifact = buildArtifact(policy, compiled, 'bench');
     const slow = buildArtifact(policy, compilePolicy(policy, { optimize: false }), 'bench');
-    const codeNodes = artifact.classifier ? (generateClassifier(compiled.graph).codeNodes ?? 0) : 0;
-    fast.push({ c: createClassifier(artifact.graph, artifact.classifier), run: ownCallSite(), packets: views.length, ns: [], codeNodes, nodes: compiled.graph.nodes.length });
+    const c = createClassifier(artifact.graph);
+    fast.push({ c, run: ownCallSite(), packets: views.length, ns: [], codeNodes: c.codeNodes ?? 0, nodes: compiled.graph.nodes.length });
     naive.push({ c: createClassifier(slow.graph), run: ownCallSite(), packets: views.length, ns: [] });
   }
 

@@ -1,4 +1,3 @@
-import { generateClassifier } from '../codegen/classifier.js';
 import type { Compiled } from '../ir/compile.js';
 import type { Policy } from '../policy/policy.js';
 import { ARTIFACT_FORMAT_VERSION, type Artifact } from './types.js';
@@ -7,10 +6,11 @@ import { validateArtifact } from './validate.js';
 /**
  * Assembles the artifact for a compiled policy. It is validated against the
  * schema unless it goes straight to the runtime in the same process (it is
- * validated again whenever it is written or loaded).
+ * validated again whenever it is written or loaded). It holds no code: the
+ * runtime generates the classifier from the graph (`tmesc compile --emit js`
+ * prints that code for review).
  */
 export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersion: string, opts: { validate?: boolean } = {}): Artifact {
-  const gen = generateClassifier(compiled.graph);
   const g = compiled.graph;
   const artifact: Artifact = {
     format: 'tmesc-artifact',
@@ -26,7 +26,6 @@ export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersio
     })),
     rules: policy.rules.map((r) => ({ name: r.name, taps: r.taps, action: r.action, groups: r.groups })),
     graph: { fields: g.fields, preds: g.preds, nodes: g.nodes, leaves: g.leaves, segments: g.segments, optimized: g.optimized, ruleLevel: g.ruleLevel },
-    ...(gen.generated ? { classifier: { js: gen.js } } : {}),
   };
   if (opts.validate === false) return artifact;
   // Validated as built, not after a JSON round trip (which cost more than compiling the

@@ -5,14 +5,13 @@ const __ucs2lengthExports = { default: __ucs2lengthExportsNs.default.default ?? 
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-1.json","title":"tmesc compiled policy artifact","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"format":{"const":"tmesc-artifact"},"formatVersion":{"const":1},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"]}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}},"classifier":{"type":"object","additionalProperties":false,"required":["js"],"properties":{"js":{"type":"string"}}}}};
-const func2 = Object.prototype.hasOwnProperty;
-const func3 = __ucs2lengthExports.default;
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
 const pattern1 = new RegExp("^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$", "u");
+const func2 = __ucs2lengthExports.default;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
-/*# sourceURL="https://tmesc.dev/schemas/artifact-1.json" */;
+/*# sourceURL="https://tmesc.dev/schemas/artifact-2.json" */;
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
@@ -97,7 +96,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema11.properties, key0))){
+if(!((((((((key0 === "format") || (key0 === "formatVersion")) || (key0 === "compiler")) || (key0 === "policy")) || (key0 === "taps")) || (key0 === "groups")) || (key0 === "rules")) || (key0 === "graph"))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -121,8 +120,8 @@ errors++;
 }
 }
 if(data.formatVersion !== undefined){
-if(1 !== data.formatVersion){
-const err10 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 1},message:"must be equal to constant"};
+if(2 !== data.formatVersion){
+const err10 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1441,7 +1440,7 @@ errors++;
 if(data46.fill !== undefined){
 let data50 = data46.fill;
 if(typeof data50 === "string"){
-if(func3(data50) < 1){
+if(func2(data50) < 1){
 const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err114];
@@ -2869,63 +2868,14 @@ vErrors.push(err226);
 errors++;
 }
 }
-if(data.classifier !== undefined){
-let data103 = data.classifier;
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-if(data103.js === undefined){
-const err227 = {instancePath:instancePath+"/classifier",schemaPath:"#/properties/classifier/required",keyword:"required",params:{missingProperty: "js"},message:"must have required property '"+"js"+"'"};
+}
+else {
+const err227 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err227];
 }
 else {
 vErrors.push(err227);
-}
-errors++;
-}
-for(const key24 in data103){
-if(!(key24 === "js")){
-const err228 = {instancePath:instancePath+"/classifier",schemaPath:"#/properties/classifier/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
-if(vErrors === null){
-vErrors = [err228];
-}
-else {
-vErrors.push(err228);
-}
-errors++;
-}
-}
-if(data103.js !== undefined){
-if(typeof data103.js !== "string"){
-const err229 = {instancePath:instancePath+"/classifier/js",schemaPath:"#/properties/classifier/properties/js/type",keyword:"type",params:{type: "string"},message:"must be string"};
-if(vErrors === null){
-vErrors = [err229];
-}
-else {
-vErrors.push(err229);
-}
-errors++;
-}
-}
-}
-else {
-const err230 = {instancePath:instancePath+"/classifier",schemaPath:"#/properties/classifier/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err230];
-}
-else {
-vErrors.push(err230);
-}
-errors++;
-}
-}
-}
-else {
-const err231 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
-if(vErrors === null){
-vErrors = [err231];
-}
-else {
-vErrors.push(err231);
 }
 errors++;
 }

@@ -1,4 +1,7 @@
-/** JSON Schema (draft-07) of the artifact; docs/artifact.schema.json is generated from it. */
+/**
+ * JSON Schema (draft-07) of the artifact, format 2 (docs/artifact.md). It is
+ * compiled ahead of time into schema-validator.generated.ts (generate-validator.ts).
+ */
 const uint = { type: 'integer', minimum: 0 } as const;
 const int = { type: 'integer' } as const;
 const str = { type: 'string' } as const;
@@ -15,14 +18,16 @@ const predicate = {
 
 export const ARTIFACT_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
-  $id: 'https://tmesc.dev/schemas/artifact-1.json',
+  $id: 'https://tmesc.dev/schemas/artifact-2.json',
   title: 'tmesc compiled policy artifact',
+  description:
+    'A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.',
   type: 'object',
   additionalProperties: false,
   required: ['format', 'formatVersion', 'compiler', 'policy', 'taps', 'groups', 'rules', 'graph'],
   properties: {
     format: { const: 'tmesc-artifact' },
-    formatVersion: { const: 1 },
+    formatVersion: { const: 2 },
     compiler: { type: 'object', additionalProperties: false, required: ['name', 'version'], properties: { name: { const: 'tmesc' }, version: str } },
     policy: {
       type: 'object',
@@ -109,6 +114,7 @@ export const ARTIFACT_SCHEMA = {
       },
     },
     graph: {
+      description: 'the match graph (src/ir/graph.ts), from which the runtime generates its classifier',
       type: 'object',
       additionalProperties: false,
       required: ['fields', 'preds', 'nodes', 'leaves', 'segments', 'optimized', 'ruleLevel'],
@@ -121,7 +127,7 @@ export const ARTIFACT_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             required: ['field', 'cuts', 'kids', 'lookup'],
-            properties: { field: uint, cuts: { type: 'array', minItems: 2, items: int }, kids: { type: 'array', minItems: 2, items: int }, lookup: { enum: ['compare', 'binary', 'hash'] } },
+            properties: { field: uint, cuts: { type: 'array', minItems: 2, items: int }, kids: { type: 'array', minItems: 2, items: int }, lookup: { enum: ['compare', 'binary', 'hash'], description: 'the lowering pass\'s label, shown in listings; neither code generation nor the table walk reads it' } },
           },
         },
         leaves: {
@@ -133,6 +139,5 @@ export const ARTIFACT_SCHEMA = {
         ruleLevel: { type: 'boolean' },
       },
     },
-    classifier: { type: 'object', additionalProperties: false, required: ['js'], properties: { js: str } },
   },
 } as const;

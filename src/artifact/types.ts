@@ -4,8 +4,17 @@ import type { GroupActions, Predicate, TapMark, TapSource } from '../policy/poli
  * The compiled artifact: everything the runtime needs, as plain JSON, so a
  * policy compiled once runs anywhere without the compiler. Described by
  * ARTIFACT_SCHEMA and validated with ajv on write and on load.
+ *
+ * It is data only, never code: the runtime generates the classifier from the
+ * validated graph with tmesc's own code generator. Format 1 also carried that
+ * generated JavaScript (`classifier: { js }`), which the runtime evaluated, so
+ * whoever could edit an artifact could run code in the broker; format 2 drops
+ * it. Format 1 artifacts still load: validateArtifact discards their code
+ * unread and hands on the rest as format 2 (docs/artifact.md).
  */
-export const ARTIFACT_FORMAT_VERSION = 1;
+export const ARTIFACT_FORMAT_VERSION = 2;
+/** The format before 2: the same artifact plus the generated code, which is discarded on load. */
+export const LEGACY_FORMAT_VERSION = 1;
 
 export interface ArtifactTool {
   name: string;
@@ -41,6 +50,4 @@ export interface Artifact {
   groups: ArtifactGroup[];
   rules: { name: string; taps: number[] | 'any'; action: 'to' | 'drop'; groups: number[] }[];
   graph: ArtifactGraph;
-  /** Generated classifier source; absent when the graph is interpreted from its tables. */
-  classifier?: { js: string };
 }

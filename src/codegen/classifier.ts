@@ -1,4 +1,4 @@
-import type { GraphNode, MatchGraph } from '../ir/graph.js';
+import type { GraphNode } from '../ir/graph.js';
 import { HASH_MIN, HASH_MUL, splitSingles, worthHashing, type SplitNode } from './lookup.js';
 import { _, Code, numbers, path } from './code.js';
 
@@ -28,6 +28,12 @@ import { _, Code, numbers, path } from './code.js';
  * bytes). Predicates (payload and byte-offset tests) are passed in as
  * functions built from data; nothing but numbers and validated identifiers
  * is spliced into the code.
+ *
+ * The runtime calls this at load on the graph of the artifact it runs (an
+ * artifact holds no code), so its input may be any graph validateArtifact
+ * accepts, written by anyone: the guarantee above is what makes that safe,
+ * and it must hold for every such graph, not only for what the compiler
+ * builds. It is deterministic: the same graph and options give the same code.
  */
 export interface GeneratedClassifier {
   /** Source of a function body taking `preds` and `walk` and returning `classify(p, d)`. */
@@ -56,17 +62,30 @@ const UNROLL_LIMIT = 16;
 /** Up to this many single values of a small node are tested for equality before its ranges. */
 const EQ_MAX = 3;
 
-/** What a node costs in code, in budget units. */
-function cost(n: GraphNode, unroll: number, hashMin: number): number {
+/**
+ * What code generation reads of a graph: the compiler's match graph or an
+ * artifact's validated copy of it. Not the `lookup` hint: each node's lookup
+ * is decided here from its shape.
+ */
+export interface CodegenGraph {
+  readonly fields: readonly string[];
+  readonly nodes: readonly CodegenNode[];
+  readonly segments: readonly number[];
+}
+type CodegenNode = Pick<GraphNode, 'field' | 'cuts' | 'kids'>;
+
+/** What a node costs in code, in budget units; `split` is the node's splitSingles, kept for the emitter. */
+function cost(n: CodegenNode, unroll: number, hashMin: number, split: Map<number, SplitNode>, id: number): number {
   if (n.kids.length <= unroll) return n.kids.length + 1;
   const s = splitSingles(n.cuts, n.kids);
+  split.set(id, s);
   const ranges = worthHashing(n, s, hashMin) ? s.kids.length : n.kids.length;
   // a table's entries are data, not code: they count for little
   return new Set(n.kids).size + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
 }
 
 /** Which nodes are code: a breadth-first prefix of the graph within the budget. */
-function codeRegion(g: MatchGraph, root: number, budget: number, unroll: number, hashMin: number): Uint8Array {
+function codeRegion(g: CodegenGraph, root: number, budget: number, unroll: number, hashMin: number, split: Map<number, SplitNode>): Uint8Array {
   const inCode = new Uint8Array(g.nodes.length);
   const seen = new Uint8Array(g.nodes.length);
   const queue = [root];
@@ -74,9 +93,12 @@ function codeRegion(g: MatchGraph, root: number, budget: number, unroll: number,
   let spent = 0;
   for (let i = 0; i < queue.length && spent < budget; i++) {
     const id = queue[i];
-    const c = cost(g.nodes[id], unroll, hashMin);
+    const c = cost(g.nodes[id], unroll, hashMin, split, id);
     // a node too large for what is left stays in tables; smaller ones further on may still fit
-    if (spent + c > budget) continue;
+    if (spent + c > budget) {
+      split.delete(id);
+      continue;
+    }
     spent += c;
     inCode[id] = 1;
     for (const k of g.nodes[id].kids) {
@@ -94,17 +116,19 @@ class Emitter {
   readonly functions: Code[] = [];
 
   constructor(
-    private readonly g: MatchGraph,
+    private readonly g: CodegenGraph,
     private readonly inCode: Uint8Array,
     private readonly unroll: number,
     private readonly hashMin: number,
     private readonly eqMax: number,
+    /** splitSingles of the wide nodes, as codeRegion computed it. */
+    private readonly split: Map<number, SplitNode>,
   ) {}
 
   run(): void {
-    this.g.nodes.forEach((_n, id) => {
+    for (let id = 0; id < this.inCode.length; id++) {
       if (this.inCode[id]) this.functions.push(_`function n${id}(p, d) { ${this.body(id)} }`);
-    });
+    }
   }
 
   private read(field: number): Code {
@@ -132,7 +156,7 @@ class Emitter {
   private body(id: number): Code {
     const n = this.g.nodes[id];
     const read = _`const v = ${this.read(n.field)};`;
-    const s = splitSingles(n.cuts, n.kids);
+    const s = this.split.get(id) ?? splitSingles(n.cuts, n.kids);
     // a short port list is cheaper as one hash probe than as a chain of equality tests
     if (n.kids.length > this.unroll || (s.singles.length > this.eqMax && worthHashing(n, s, this.hashMin))) return this.wide(id, n, s, read);
     if (s.singles.length > 0 && s.singles.length <= this.eqMax) {
@@ -148,7 +172,7 @@ class Emitter {
    * by comparisons or a binary search, either giving the index of a distinct
    * child; a switch on it then goes on to that child.
    */
-  private wide(id: number, n: GraphNode, s: SplitNode, read: Code): Code {
+  private wide(id: number, n: CodegenNode, s: SplitNode, read: Code): Code {
     const hashed = worthHashing(n, s, this.hashMin);
     const cuts = hashed ? s.cuts : n.cuts;
     const kids = hashed ? s.kids : n.kids;
@@ -162,7 +186,9 @@ class Emitter {
       find = _`j = r${id}[search(c${id}, v)];`;
     }
     if (hashed) {
-      this.consts.push(_`const t${id} = table([${numbers(s.singles.flatMap(([v, k]) => [v, local.get(k)!]))}]);`);
+      const pairs: number[] = [];
+      for (const [v, k] of s.singles) pairs.push(v, local.get(k)!);
+      this.consts.push(_`const t${id} = table([${numbers(pairs)}]);`);
       find = _`j = probe(t${id}, v); if (j < 0) { ${find} }`;
     }
     // the last child is the default: every j is one of them, and the function stays small
@@ -205,16 +231,17 @@ function search(cuts, v) {
   return b;
 }`;
 
-export function generateClassifier(g: MatchGraph, opts: CodegenOptions = {}): GeneratedClassifier {
+export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): GeneratedClassifier {
   if (g.segments.length !== 1) return { js: '', generated: false, reason: 'unoptimized graph (one segment per rule): interpreted' };
   const root = g.segments[0];
   if (root < 0) return { js: _`return function classify(p, d) { return ${-1 - root}; };`.text, generated: true, codeNodes: 0 };
   const budget = opts.budget ?? CODE_BUDGET;
   const unroll = opts.unroll ?? UNROLL_LIMIT;
   const hashMin = opts.hashMin ?? HASH_MIN;
-  const inCode = codeRegion(g, root, budget, unroll, hashMin);
+  const split = new Map<number, SplitNode>();
+  const inCode = codeRegion(g, root, budget, unroll, hashMin, split);
   if (!inCode[root]) return { js: _`return function classify(p, d) { return walk(${root}, p, d); };`.text, generated: true, codeNodes: 0 };
-  const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX);
+  const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX, split);
   e.run();
   const js = _`${PRELUDE}
 ${e.consts}

@@ -45,7 +45,15 @@ export function join(codes: Code[], sep: string): Code {
   return new Code(codes.map((c) => c.text).join(sep));
 }
 
-/** A comma-separated list of validated numbers. */
+/** A comma-separated list of validated numbers (as `emit` writes them; a loop, for tables of thousands). */
 export function numbers(xs: readonly number[]): Code {
-  return new Code(xs.map((x) => emit(x)).join(', '));
+  let s = '';
+  for (let i = 0; i < xs.length; i++) {
+    const x = xs[i];
+    if (typeof x !== 'number') throw new CodegenError(`refusing to splice a ${typeof x} into generated code`);
+    if (!Number.isFinite(x)) throw new CodegenError(`refusing to emit non-finite number ${x}`);
+    // x === 0 holds for -0 too, which is written 0
+    s += (i === 0 ? '' : ', ') + (x === 0 ? '0' : String(x));
+  }
+  return new Code(s);
 }

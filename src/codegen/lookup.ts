@@ -25,11 +25,14 @@ export interface SplitNode {
 export function splitSingles(cuts: readonly number[], kids: readonly number[]): SplitNode {
   const rc: number[] = [];
   const rk: number[] = [];
-  const cand: [number, number][] = [];
+  // candidate single values and their children, ascending
+  const cv: number[] = [];
+  const ck: number[] = [];
   for (let j = 0; j < kids.length; j++) {
     // the last interval runs to the end of the domain, so it is never single
     if (j + 1 < cuts.length && cuts[j + 1] - cuts[j] === 1) {
-      cand.push([cuts[j], kids[j]]);
+      cv.push(cuts[j]);
+      ck.push(kids[j]);
       continue;
     }
     if (rk.length === 0) {
@@ -41,19 +44,14 @@ export function splitSingles(cuts: readonly number[], kids: readonly number[]): 
       rk.push(kids[j]);
     }
   }
-  const singles = cand.filter(([v, k]) => childAt(rc, rk, v) !== k);
-  return { singles, cuts: rc, kids: rk };
-}
-
-function childAt(cuts: readonly number[], kids: readonly number[], v: number): number {
-  let lo = 0;
-  let hi = cuts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (cuts[mid] <= v) lo = mid;
-    else hi = mid - 1;
+  // keep those whose child the ranges would not give: both ascend, so one merged pass finds
+  // the range of each (the last starting at or below it, or the first)
+  const singles: [number, number][] = [];
+  for (let i = 0, r = 0; i < cv.length; i++) {
+    while (r + 1 < rc.length && rc[r + 1] <= cv[i]) r++;
+    if (rk[r] !== ck[i]) singles.push([cv[i], ck[i]]);
   }
-  return kids[lo];
+  return { singles, cuts: rc, kids: rk };
 }
 
 /** Whether hashing the single values pays: many of them, and they are most of the node. */

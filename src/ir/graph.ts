@@ -19,7 +19,12 @@ export interface GraphNode {
   field: number;
   cuts: number[];
   kids: number[];
-  /** How the runtime should find the interval (set by the lowering pass). */
+  /**
+   * The lookup the node's shape suggests (set by the lowering pass), a label
+   * for people: listings show it and the artifact keeps it, but neither code
+   * generation nor the runtime's table walk reads it (each decides from the
+   * node's shape by its own rules).
+   */
   lookup: Lookup;
 }
 

@@ -164,11 +164,15 @@ function sameAs(a: readonly number[], b: Int32Array | Float64Array): boolean {
 }
 
 /**
- * Lowering: how the runtime finds a value's interval. Few intervals: a chain
- * of comparisons. Many intervals that are mostly single values with one
- * common default (a port list, a set of hosts): a hash lookup, as nftables'
- * verdict maps. Otherwise (ranges, CIDR sets): binary search over the sorted
- * boundaries, which for prefixes does what a trie would in the same log steps.
+ * Lowering: labels each node with the lookup its shape suggests, which
+ * listings show in brackets. It is a hint for people, not an instruction:
+ * code generation and the runtime's table walk choose each node's lookup from
+ * its shape by their own rules (src/codegen/lookup.ts) and never read it.
+ * Few intervals: a chain of comparisons. Many intervals that are mostly
+ * single values with one common default (a port list, a set of hosts): a hash
+ * lookup, as nftables' verdict maps. Otherwise (ranges, CIDR sets): binary
+ * search over the sorted boundaries, which for prefixes does what a trie
+ * would in the same log steps.
  */
 export function lower(g: MatchGraph): void {
   for (const n of g.nodes) n.lookup = chooseLookup(n);

@@ -13,7 +13,7 @@ describe('the precompiled artifact validator', () => {
 
   it('accepts and rejects what ajv compiling the schema at run time does', () => {
     const live = new Ajv({ allErrors: true, strict: true }).compile(ARTIFACT_SCHEMA);
-    const art = { format: 'tmesc-artifact', formatVersion: 1, compiler: { name: 'tmesc', version: 'x' } };
+    const art = { format: 'tmesc-artifact', formatVersion: 2, compiler: { name: 'tmesc', version: 'x' } };
     const cases: unknown[] = [{}, art, { ...art, format: 'other' }, { ...art, extra: 1 }, [], null, 'text'];
     for (const c of cases) {
       expect(generated(c), JSON.stringify(c)).toBe(live(c));

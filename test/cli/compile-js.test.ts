@@ -25,7 +25,7 @@ describe('tmesc compile --emit js', () => {
     }) as Classify;
     const { policy } = checkPolicyFile(overlap);
     const art = buildArtifact(policy, compilePolicy(policy), 'test');
-    const tables = createClassifier(art.graph, undefined, { forceTables: true });
+    const tables = createClassifier(art.graph, { forceTables: true });
     for (const ipProto of [-1, 6, 17]) {
       for (const vlan0 of [-1, 0, 1, 3, 5, 7, 4000]) {
         const p = new PacketView();

@@ -40,8 +40,8 @@ describe('table walk', () => {
     const r = policyFor(['tcp port 80']);
     const art = buildArtifact(r.policy, compilePolicy(r.policy), 'test');
     const bad = { ...art.graph, fields: art.graph.fields.map((f) => (f === 'dstPort' ? 'dstPorts' : f)) };
-    expect(() => createClassifier(bad, undefined)).toThrow(/unknown packet field dstPorts/);
-    expect(() => createClassifier(bad, art.classifier)).toThrow(/unknown packet field dstPorts/);
+    expect(() => createClassifier(bad)).toThrow(/unknown packet field dstPorts/);
+    expect(() => createClassifier(bad, { forceTables: true })).toThrow(/unknown packet field dstPorts/);
   });
 });
 
@@ -60,7 +60,7 @@ describe('generated code', () => {
     const compiled = compilePolicy(r.policy);
     expect(compiled.graph.segments[0]).toBeLessThan(0);
     const art = buildArtifact(r.policy, compiled, 'test');
-    for (const c of [createClassifier(art.graph, art.classifier), createClassifier(art.graph, undefined, { forceTables: true })]) {
+    for (const c of [createClassifier(art.graph), createClassifier(art.graph, { forceTables: true })]) {
       expect(c.results[c.classify(new PacketView(), new Uint8Array(0))].groups).toEqual([0]);
     }
   });
@@ -76,7 +76,12 @@ describe('generated code', () => {
     expect(gen.js.length).toBeLessThan(CODE_BUDGET * 60);
     expect(gen.js).toContain('walk(');
     const small = generateClassifier(compiled.graph, { budget: 40 });
-    const classifiers = [createClassifier(art.graph, { js: gen.js }), createClassifier(art.graph, small), createClassifier(art.graph, undefined, { forceTables: true })];
+    const classifiers = [createClassifier(art.graph), createClassifier(art.graph, { codegen: { budget: 40 } }), createClassifier(art.graph, { forceTables: true })];
+    expect(classifiers.map((c) => [c.kind, c.codeNodes])).toEqual([
+      ['generated', gen.codeNodes],
+      ['generated', small.codeNodes],
+      ['table', 0],
+    ]);
     let seed = 7;
     const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
     for (let k = 0; k < 3000; k++) {

@@ -9,8 +9,8 @@ const EMPTY = -2;
 
 /**
  * The match graph as flat typed arrays and a loop that walks it: for -O0
- * graphs, for the deep nodes generated code leaves out, and whenever there is
- * no code. Lookups are chosen from each node's shape, not from the compiler's
+ * graphs of more than one rule, for the deep nodes generated code leaves out,
+ * and wherever tests ask for it instead of code. Lookups are chosen from each node's shape, not from the compiler's
  * `lookup` hint, because what is cheap here differs from what is cheap in code.
  */
 

@@ -68,7 +68,7 @@ export class Pipeline {
     options: PipelineOptions = {},
   ) {
     const g = artifact.graph;
-    this.classifier = createClassifier(g, artifact.classifier);
+    this.classifier = createClassifier(g);
     this.groupsOf = [];
     this.rulesOf = g.ruleLevel ? [] : undefined;
     this.balancers = artifact.groups.map((gr) => {

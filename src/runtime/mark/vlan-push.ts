@@ -4,12 +4,13 @@
  * into `out`, which must have room for it.
  */
 export function pushVlan(frame: Uint8Array, out: Uint8Array, id: number, priority: number): Uint8Array {
-  out.set(frame.subarray(0, 12), 0);
+  // views by constructor and a loop for the 12 address bytes: subarray() costs ~30 ns a call
+  for (let i = 0; i < 12; i++) out[i] = frame[i];
   out[12] = 0x81;
   out[13] = 0x00;
   const tci = ((priority & 7) << 13) | (id & 0xfff);
   out[14] = tci >>> 8;
   out[15] = tci & 0xff;
-  out.set(frame.subarray(12), 16);
-  return out.subarray(0, frame.length + 4);
+  out.set(new Uint8Array(frame.buffer, frame.byteOffset + 12, frame.length - 12), 16);
+  return new Uint8Array(out.buffer, out.byteOffset, frame.length + 4);
 }

@@ -36,7 +36,7 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
     const o = i * REC_FIELDS;
     const off = x[o + REC.offset];
     const capLen = x[o + REC.capLen];
-    rec.data = bufs[x[o + REC.slot]].subarray(off, off + capLen);
+    rec.data = new Uint8Array(bufs[x[o + REC.slot]].buffer, off, capLen);
     rec.capLen = capLen;
     rec.wireLen = x[o + REC.wireLen];
     rec.tsSec = x[o + REC.tsSec];

@@ -1,6 +1,6 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate } from '../src/gen/index.js';
 import { openCapture } from '../src/runtime/capture/index.js';
@@ -105,7 +105,7 @@ export async function benchRuntime(): Promise<void> {
     const gBig = generate({ output: cap, packets, seed: 11, encap: ENCAP });
     const gSmall = generate({ output: capSmall, packets: small, seed: 11, encap: ENCAP });
     generate({ output: capEmpty, packets: 0, seed: 11 });
-    console.log(`runtime (temp dir ${dir} on ${base === '/dev/shm' ? 'tmpfs /dev/shm' : 'os.tmpdir()'}; capture ${gBig.packets} packets, ${(gBig.bytes / 1e6).toFixed(0)} MB, generated in ${gBig.seconds.toFixed(1)} s; encap ${JSON.stringify(ENCAP)}; median of ${RUNS} runs, alternating order)`);
+    console.log(`runtime (${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)} at the start: figures from a busy machine are noisy; temp dir ${dir} on ${base === '/dev/shm' ? 'tmpfs /dev/shm' : 'os.tmpdir()'}; capture ${gBig.packets} packets, ${(gBig.bytes / 1e6).toFixed(0)} MB, generated in ${gBig.seconds.toFixed(1)} s; encap ${JSON.stringify(ENCAP)}; median of ${RUNS} runs, alternating order)`);
 
     const one = join(dir, 'one.tmes');
     const three = join(dir, 'three.tmes');

@@ -154,6 +154,7 @@ export async function benchRuntime(): Promise<void> {
         const r = tmescRun(one, tOne);
         tmOneMs.push(r.ms);
         tmOneSec.push(r.stats.seconds);
+        if (process.env.TMESC_BENCH_TRACE) console.log(`one run ${i}: ${r.ms.toFixed(0)} ms, in-process ${r.stats.seconds.toFixed(3)} s, tdFirst ${tdFirst}`);
         if (r.rssKb !== undefined) rssOne.push(r.rssKb);
         lastOne = r.stats;
       };

@@ -38,7 +38,15 @@ export class Engine {
       let moved = 0;
       for (const s of active) {
         const tap = s.tap;
-        const n = s.poll(opts.quota, (rec) => handle(rec, tap));
+        const onPacket = (rec: PacketRecord) => handle(rec, tap);
+        let n = s.poll(opts.quota, onPacket);
+        // a source waiting for the disk still gets its whole quota before the next one: taps interleave
+        // the same way whatever the I/O timing, so outputs (and which copy de-duplication keeps) are reproducible
+        while (n < opts.quota && s.waiting && !s.finished) {
+          await s.waiting;
+          sinceTurn = 0;
+          n += s.poll(opts.quota - n, onPacket);
+        }
         moved += n;
         if (s.finished) s.close();
         else still.push(s);

@@ -4,6 +4,7 @@ import { Dedup } from '../dedup/dedup.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
 import { FileTapSource, type PacketSource } from '../engine/sources.js';
+import type { PacketRecord } from '../capture/index.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
 import { OrderedOutput } from './ordered-output.js';
@@ -179,10 +180,19 @@ export async function runParallel(a: Artifact, specs: OutputSpec[][], tapFiles: 
       const still: PacketSource[] = [];
       let moved = 0;
       for (const s of active) {
-        const n = s.poll(quota, (rec) => {
+        const onPacket = (rec: PacketRecord) => {
           builder.add(rec, s.tap, s);
           if (builder.full) dispatch();
-        });
+        };
+        let n = s.poll(quota, onPacket);
+        // as on one thread: a waiting source gets its whole quota first, so taps interleave reproducibly
+        while (n < quota && s.waiting && !s.finished) {
+          // the batch may hold the chunks the source waits for: let the workers have it
+          dispatch();
+          await Promise.race([s.waiting, progressed()]);
+          check();
+          n += s.poll(quota - n, onPacket);
+        }
         moved += n;
         if (s.finished) s.close();
         else still.push(s);

@@ -10,6 +10,35 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
 }
 
+/** Closes a finished temporary file and gives it its final name; on failure removes it. */
+export function finishTemp(fd: number, tempPath: string, path: string): void {
+  try {
+    closeSync(fd);
+    renameSync(tempPath, path);
+  } catch (e) {
+    removeTemp(tempPath);
+    throw ioError(path, 'cannot finish the capture file', e);
+  }
+}
+
+/** Closes and removes a temporary file; the final path is left as it was. */
+export function dropTemp(fd: number, tempPath: string): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // The temp file is removed below either way.
+  }
+  removeTemp(tempPath);
+}
+
+function removeTemp(tempPath: string): void {
+  try {
+    unlinkSync(tempPath);
+  } catch {
+    // Already gone.
+  }
+}
+
 /**
  * Buffered output to a temporary file that becomes `path` only on commit, so
  * a reader of `path` never sees half a capture. Encoders reserve room, write
@@ -142,13 +171,7 @@ export class FileSink {
     this.throwFailure();
     const fd = this.requireOpen();
     this.fd = undefined;
-    try {
-      closeSync(fd);
-      renameSync(this.tempPath, this.path);
-    } catch (e) {
-      this.removeTemp();
-      throw ioError(this.path, 'cannot finish the capture file', e);
-    }
+    finishTemp(fd, this.tempPath, this.path);
   }
 
   /** Drops everything written; `path` is left as it was. */
@@ -156,25 +179,10 @@ export class FileSink {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    const drop = () => {
-      try {
-        closeSync(fd);
-      } catch {
-        // The temp file is removed below either way.
-      }
-      this.removeTemp();
-    };
+    const drop = () => dropTemp(fd, this.tempPath);
     // a write in flight would land in whatever file reuses the fd next
     if (this.inFlight > 0) this.afterDrain = drop;
     else drop();
-  }
-
-  private removeTemp(): void {
-    try {
-      unlinkSync(this.tempPath);
-    } catch {
-      // Already gone.
-    }
   }
 
   private requireOpen(): number {

@@ -1,5 +1,5 @@
 import type { PacketRecord } from '../capture/index.js';
-import type { PacketSource } from './sources.js';
+import { type PacketSource, progressOf } from './sources.js';
 
 /**
  * The execution engine's loop, after the execution-engine post: every ready
@@ -54,7 +54,7 @@ export class Engine {
       active = still;
       total += moved;
       sinceTurn += moved;
-      if (opts.onProgress) opts.onProgress(total, this.bytes());
+      if (opts.onProgress) opts.onProgress(total, progressOf(this.sources));
       if (moved === 0 && active.length) {
         // every source waits for the disk
         await Promise.race(active.map((s) => s.waiting ?? turn()));
@@ -65,18 +65,6 @@ export class Engine {
       }
     }
     return total;
-  }
-
-  private bytes(): { done: number; total: number } | undefined {
-    let done = 0;
-    let total = 0;
-    for (const s of this.sources) {
-      const p = s.progress();
-      if (!p) return undefined;
-      done += p.done;
-      total += p.total;
-    }
-    return { done, total };
   }
 
   closeAll(): void {

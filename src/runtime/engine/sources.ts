@@ -21,6 +21,19 @@ export interface PacketSource {
   close(): void;
 }
 
+/** Bytes handed out and bytes in all over several sources; undefined when one of them cannot tell. */
+export function progressOf(sources: readonly PacketSource[]): { done: number; total: number } | undefined {
+  let done = 0;
+  let total = 0;
+  for (const s of sources) {
+    const p = s.progress();
+    if (!p) return undefined;
+    done += p.done;
+    total += p.total;
+  }
+  return { done, total };
+}
+
 export interface FileStats {
   truncatedRecords: number;
   warnings: number;

@@ -1,8 +1,8 @@
-import { closeSync, openSync, renameSync, unlinkSync, write } from 'node:fs';
+import { openSync, write } from 'node:fs';
 import { LINKTYPE } from '../../fields/fields.js';
 import { PcapEncoder, PcapngEncoder } from '../capture/encoders.js';
 import { CaptureError, ioError } from '../capture/errors.js';
-import { tempPathFor } from '../capture/file-sink.js';
+import { dropTemp, finishTemp, tempPathFor } from '../capture/file-sink.js';
 import { GrowBuffer } from '../capture/grow-buffer.js';
 import { RUN, RUN_FIELDS, type OutputSpec } from './protocol.js';
 
@@ -169,13 +169,7 @@ export class OrderedOutput {
     await this.drained();
     const fd = this.requireOpen();
     this.fd = undefined;
-    try {
-      closeSync(fd);
-      renameSync(this.tempPath, this.path);
-    } catch (e) {
-      this.removeTemp();
-      throw ioError(this.path, 'cannot finish the capture file', e);
-    }
+    finishTemp(fd, this.tempPath, this.path);
   }
 
   /** Drops the temporary file once no write is in flight; `path` is left as it was. */
@@ -183,23 +177,8 @@ export class OrderedOutput {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
-    const drop = () => {
-      try {
-        closeSync(fd);
-      } catch {
-        // removed below either way
-      }
-      this.removeTemp();
-    };
+    const drop = () => dropTemp(fd, this.tempPath);
     if (this.inFlight > 0) this.drainWaiters.push(drop);
     else drop();
-  }
-
-  private removeTemp(): void {
-    try {
-      unlinkSync(this.tempPath);
-    } catch {
-      // already gone
-    }
   }
 }

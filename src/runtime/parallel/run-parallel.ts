@@ -3,7 +3,7 @@ import { DEPTH } from '../capture/read-ahead.js';
 import { Dedup } from '../dedup/dedup.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
-import { FileTapSource, type PacketSource } from '../engine/sources.js';
+import { FileTapSource, type PacketSource, progressOf } from '../engine/sources.js';
 import type { PacketRecord } from '../capture/index.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
@@ -200,7 +200,7 @@ export async function runParallel(a: Artifact, specs: OutputSpec[][], tapFiles: 
       active = still;
       total += moved;
       sinceTurn += moved;
-      opts.onProgress?.(total, bytesOf(sources));
+      opts.onProgress?.(total, progressOf(sources));
       if (moved === 0 && active.length) {
         // the disk is behind: let the workers have what there is
         dispatch();
@@ -234,16 +234,4 @@ export async function runParallel(a: Artifact, specs: OutputSpec[][], tapFiles: 
     await pool.close();
   }
   return { stats, sources };
-}
-
-function bytesOf(sources: PacketSource[]): { done: number; total: number } | undefined {
-  let done = 0;
-  let total = 0;
-  for (const s of sources) {
-    const p = s.progress();
-    if (!p) return undefined;
-    done += p.done;
-    total += p.total;
-  }
-  return { done, total };
 }

@@ -1,15 +1,19 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
-import { PolicyReadError } from '../check/load.js';
+import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
 import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
 
 export { PolicyInvalid };
 
-/** Checks a policy for a command that needs a valid one; errors are printed and end the command with 1. */
-export function loadValidPolicy(path: string, io: Io): CheckResult {
+/**
+ * Checks a policy for a command that needs a valid one; errors are printed and
+ * end the command with 1. `read` reads the policy and its includes (run's
+ * cache records what it read).
+ */
+export function loadValidPolicy(path: string, io: Io, read?: ReadFile): CheckResult {
   let result: CheckResult;
   try {
-    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd) });
+    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);
     throw e;

@@ -74,7 +74,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--progress', 'show progress on standard error (default: when it is a terminal)')
     .option('--no-progress', 'never show progress')
     .option('--workers <n>', 'worker threads for decoding, classifying and encoding (0: all on the main thread; default: cores less 2 for captures of 16 MiB or more, so none on 2 or 3 cores)')
-    .action(async (policy: string | undefined, opts: { artifact?: string; input: string[]; outDir?: string; stats: string; progress?: boolean; workers?: string }) => {
+    .option('--no-cache', 'compile the policy without reading or writing the compiled-policy cache')
+    .action(async (policy: string | undefined, opts: { artifact?: string; input: string[]; outDir?: string; stats: string; progress?: boolean; workers?: string; cache: boolean }) => {
       const { runCommand } = await import('./run.js');
       setCode(await runCommand(policy, opts, io));
     });

@@ -5,6 +5,7 @@ import { CaptureError } from '../runtime/capture/index.js';
 import { RunError, runArtifact } from '../runtime/engine/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
 
 export interface RunCmdOptions {
@@ -14,6 +15,28 @@ export interface RunCmdOptions {
   stats: string;
   progress?: boolean;
   workers?: string;
+  /** false (--no-cache): compile, neither reading nor writing the compiled-policy cache */
+  cache?: boolean;
+}
+
+/**
+ * Compiles the policy (a cache miss, or no cache) and stores the result. On
+ * success nothing is printed (loadValidPolicy prints errors only, and a policy
+ * with errors ends the command), so a hit, which prints nothing, looks the same.
+ */
+async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | undefined): Promise<Artifact> {
+  // the front end and the compiler load only here: `run --artifact` (the deploy path) and cache hits start without them
+  const [{ loadValidPolicy }, { compilePolicy }, { buildArtifact }, { recordingReader }] = await Promise.all([
+    import('./load-policy.js'),
+    import('../ir/compile.js'),
+    import('../artifact/build.js'),
+    import('./policy-cache.js'),
+  ]);
+  const reads: Reads = { texts: new Map(), complete: true };
+  const { policy } = loadValidPolicy(policyPath, io, recordingReader(reads));
+  const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
+  cache?.store(artifact, reads);
+  return artifact;
 }
 
 function parseInputs(list: string[]): Map<string, string[]> {
@@ -51,10 +74,10 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     }
   } else {
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
-    // the front end and the compiler load only here: `run --artifact` (the deploy path) starts without them
-    const [{ loadValidPolicy }, { compilePolicy }, { buildArtifact }] = await Promise.all([import('./load-policy.js'), import('../ir/compile.js'), import('../artifact/build.js')]);
-    const { policy } = loadValidPolicy(policyPath, io);
-    artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
+    // the cache loads only here, so `run --artifact` pays nothing for it
+    const { PolicyCache } = await import('./policy-cache.js');
+    const cache = opts.cache === false ? undefined : PolicyCache.open(policyPath, io);
+    artifact = cache?.lookup() ?? (await compileForRun(policyPath, io, cache));
   }
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;

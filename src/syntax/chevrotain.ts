@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as Chevrotain from 'chevrotain';
+import { chevrotainFiles } from './chevrotain-files.js';
 
 /**
  * chevrotain's package entry is hundreds of small modules that take ~350 ms
@@ -10,8 +9,7 @@ import type * as Chevrotain from 'chevrotain';
  * ships the same code as one bundle that loads in ~20 ms. Use the bundle when
  * it is there, the entry point otherwise.
  */
-const entry = createRequire(import.meta.url).resolve('chevrotain');
-const bundle = join(dirname(entry), '..', 'chevrotain.min.mjs');
+const { bundle } = chevrotainFiles();
 const lib = (existsSync(bundle) ? await import(pathToFileURL(bundle).href) : await import('chevrotain')) as typeof Chevrotain;
 
 export const createToken: typeof Chevrotain.createToken = lib.createToken;

@@ -1,19 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { built, ROOT, spawnTmesc, type Spawned } from './built.js';
 
-// The shipped CLI is the esbuild bundle (scripts/bundle.mjs); these run it as users do.
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'tmesc.js');
-const built = existsSync(join(ROOT, 'dist', 'bundle', 'main.js'));
 const quickstart = join(ROOT, 'rules', 'examples', 'quickstart.tmes');
 
-function tmesc(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync('node', [BIN, ...args], { encoding: 'utf8', cwd: ROOT });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+const tmesc = (...args: string[]): Spawned => spawnTmesc(args);
 
 describe.skipIf(!built)('the built CLI (bundle)', () => {
   if (!built) console.warn('skipped: dist/bundle is missing; `npm test` builds it (npm run build)');

@@ -1,0 +1,171 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { validateArtifact } from '../artifact/validate.js';
+import { ARTIFACT_FORMAT_VERSION, type Artifact } from '../artifact/types.js';
+import type { ReadFile } from '../check/load.js';
+import { buildIdentity, sha256Hex } from './build-identity.js';
+import type { Io } from './io.js';
+
+/**
+ * The compiled-policy cache of `tmesc run POLICY`: one entry per policy (and
+ * working directory), holding the artifact, the hash of every file the
+ * compile read and the identity of the tmesc that wrote it. An entry is used
+ * only when all of these still match; a stale hit would send traffic to the
+ * wrong tools, so anything doubtful is a miss, and a miss compiles as before.
+ * Cache trouble never fails a run and prints nothing unless TMESC_CACHE_DEBUG
+ * is set.
+ */
+
+const FORMAT = 'tmesc-policy-cache-1';
+
+/** $TMESC_CACHE_DIR, else $XDG_CACHE_HOME/tmesc, else ~/.cache/tmesc (XDG: a relative or empty value is ignored). */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.TMESC_CACHE_DIR) return resolve(env.TMESC_CACHE_DIR);
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'tmesc');
+  try {
+    const home = homedir();
+    return home ? join(home, '.cache', 'tmesc') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the compiled artifact depends on besides the files' text: where the
+ * policy is, and the working directory, because the artifact names the files
+ * by their paths relative to it (policy.files, and so policy.sourceHash).
+ */
+interface Key {
+  policy: string;
+  cwd: string;
+}
+
+interface Entry {
+  format: typeof FORMAT;
+  build: string;
+  key: Key;
+  /** Every file the compile read, the policy first, with the sha256 of the text it read. */
+  files: { path: string; sha256: string }[];
+  artifact: unknown;
+}
+
+/** The text the compile read from each file, by absolute path; `complete` is false when a read failed. */
+export interface Reads {
+  texts: Map<string, string>;
+  complete: boolean;
+}
+
+/** A reader for checkPolicyFile that records what it read, so the entry names exactly the text that was compiled. */
+export function recordingReader(reads: Reads): ReadFile {
+  return (path) => {
+    try {
+      const text = readFileSync(path, 'utf8');
+      if (!reads.texts.has(path)) reads.texts.set(path, text);
+      return text;
+    } catch (e) {
+      reads.complete = false;
+      throw e;
+    }
+  };
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+export class PolicyCache {
+  private constructor(
+    readonly file: string,
+    private readonly dir: string,
+    private readonly key: Key,
+    private readonly build: string,
+    private readonly debug: (m: string) => void,
+  ) {}
+
+  /** The cache for this policy, or undefined when there is none (no build identity, no cache directory). */
+  static open(policyPath: string, io: Io, env: NodeJS.ProcessEnv = process.env): PolicyCache | undefined {
+    const debug = env.TMESC_CACHE_DEBUG ? (m: string) => io.err(`tmesc: cache: ${m}\n`) : () => {};
+    const build = buildIdentity();
+    const dir = cacheDir(env);
+    // the compile resolves the policy against process.cwd() and names files relative to io.cwd: the key holds one cwd
+    if (!build || !dir || io.cwd !== process.cwd()) {
+      debug(!build ? 'off (not the built CLI: no bundle id)' : !dir ? 'off (no cache directory)' : 'off (io.cwd is not the process cwd)');
+      return undefined;
+    }
+    const key: Key = { policy: resolve(policyPath), cwd: io.cwd };
+    // named by the key alone, so that edits and rebuilds overwrite the entry rather than add one
+    const file = join(dir, `${sha256Hex(JSON.stringify([key.policy, key.cwd])).slice(0, 32)}.json`);
+    return new PolicyCache(file, dir, key, build, debug);
+  }
+
+  /** The cached artifact, validated as `run --artifact` validates one, or undefined (a miss). */
+  lookup(): Artifact | undefined {
+    let entry: unknown;
+    try {
+      entry = JSON.parse(readFileSync(this.file, 'utf8'));
+    } catch (e) {
+      return this.miss((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no entry' : `unreadable entry (${(e as Error).message})`);
+    }
+    const why = this.staleness(entry);
+    if (why) return this.miss(why);
+    try {
+      const artifact = validateArtifact((entry as Entry).artifact);
+      this.debug(`hit ${this.file}`);
+      return artifact;
+    } catch (e) {
+      return this.miss(`invalid artifact (${(e as Error).message})`);
+    }
+  }
+
+  /** Why the entry cannot be used for this policy now, or '' when it can. */
+  private staleness(e: unknown): string {
+    if (!isRecord(e) || e.format !== FORMAT) return 'not an entry of this format';
+    if (!isRecord(e.key) || e.key.policy !== this.key.policy || e.key.cwd !== this.key.cwd) return 'entry of another policy or directory';
+    if (e.build !== this.build) return 'written by another tmesc build';
+    const files = e.files;
+    if (!Array.isArray(files) || files.length === 0 || !isRecord(files[0]) || files[0].path !== this.key.policy) return 'no file list';
+    if (!isRecord(e.artifact) || e.artifact.formatVersion !== ARTIFACT_FORMAT_VERSION) return `not a format ${ARTIFACT_FORMAT_VERSION} artifact`;
+    for (const f of files) {
+      if (!isRecord(f) || typeof f.path !== 'string' || typeof f.sha256 !== 'string') return 'bad file list';
+      let text: string;
+      try {
+        text = readFileSync(f.path, 'utf8');
+      } catch {
+        return `${f.path} unreadable`;
+      }
+      if (sha256Hex(text) !== f.sha256) return `${f.path} changed`;
+    }
+    return '';
+  }
+
+  private miss(why: string): undefined {
+    this.debug(`miss (${why})`);
+    return undefined;
+  }
+
+  /** Writes the entry for a compile that read `reads` (atomically: temp file and rename); failures are ignored. */
+  store(artifact: Artifact, reads: Reads): void {
+    const root = reads.texts.get(this.key.policy);
+    if (!reads.complete || root === undefined) {
+      this.debug('not written (the compile did not read every file it named)');
+      return;
+    }
+    // the policy first, as lookup expects
+    const files = [this.key.policy, ...[...reads.texts.keys()].filter((p) => p !== this.key.policy)].map((path) => ({ path, sha256: sha256Hex(reads.texts.get(path)!) }));
+    const entry: Entry = { format: FORMAT, build: this.build, key: this.key, files, artifact };
+    const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      const text = JSON.stringify(entry);
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(tmp, text, { mode: 0o600 });
+      renameSync(tmp, this.file);
+      this.debug(`wrote ${this.file}`);
+    } catch (e) {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // nothing more to do: the cache is a convenience
+      }
+      this.debug(`not written (${(e as Error).message})`);
+    }
+  }
+}

@@ -72,6 +72,10 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       if (e instanceof ArtifactError) throw new UsageError(`${opts.artifact}: ${e.message}`);
       throw e;
     }
+    // validation passed, so a format 1 artifact had its code dropped: say so, since whoever deployed it may think it runs
+    if ((raw as { formatVersion?: unknown }).formatVersion === 1) {
+      io.err(`tmesc: note: ${opts.artifact} is a format 1 artifact: the classifier code stored in it was ignored, and the runtime generated its own from the graph; recompile it (tmesc compile) to drop the code\n`);
+    }
   } else {
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
     // the cache loads only here, so `run --artifact` pays nothing for it

@@ -88,9 +88,11 @@ describe('artifact format 1: loads without its code', () => {
     const art = quickstartArtifact();
     writeFileSync(good, JSON.stringify(art));
     writeFileSync(bad, JSON.stringify({ ...art, formatVersion: 1, classifier: { js: tamperedJs(marker) } }));
+    const notes: Record<string, string> = {};
     const run = async (what: string[], out: string) => {
       const r = await runCli(['run', ...what, '--input', `sample=${SAMPLE}`, '--out-dir', join(dir, out), '--stats', 'json', '--no-progress', '--workers', '0']);
       expect(r.code, r.err).toBe(0);
+      notes[out] = r.err;
       const stats = JSON.parse(r.out);
       return { ...stats, seconds: 0, groups: stats.groups.map((g: { tools: { output: string }[] }) => ({ ...g, tools: g.tools.map((t) => ({ ...t, output: '' })) })) };
     };
@@ -98,6 +100,9 @@ describe('artifact format 1: loads without its code', () => {
     const fromGood = await run(['--artifact', good], 'good');
     const fromBad = await run(['--artifact', bad], 'bad');
     expect(existsSync(marker)).toBe(false);
+    // the deployer hears that the stored code was not what ran; a format 2 artifact gets no such note
+    expect(notes.bad).toMatch(/tampered-v1\.json is a format 1 artifact: the classifier code stored in it was ignored/);
+    expect(notes.good).not.toMatch(/format 1/);
     expect(FLAG in globalThis).toBe(false);
     expect(fromPolicy.groups[0].delivered).toBeGreaterThan(0);
     expect(fromBad).toEqual(fromPolicy);

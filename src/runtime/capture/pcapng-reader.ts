@@ -233,7 +233,7 @@ export class PcapngReader extends ReaderBase {
     rec.bytes = this.win.bytes;
     rec.dataOffset = dataAt;
     // pcapng is rarely the bulk of a run: always a view
-    rec.data = new Uint8Array(this.win.bytes.buffer, this.win.bytes.byteOffset + dataAt, capLen);
+    rec.data = new Uint8Array(this.win.buffer, dataAt, capLen);
     rec.linkType = iface.linkType;
     rec.interfaceId = iface.id;
     rec.interfaceName = iface.name;

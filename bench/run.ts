@@ -1,4 +1,5 @@
 import { benchCompile } from './compile.js';
+import { benchInstructions } from './instructions.js';
 import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
 
@@ -7,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   validate: () => benchValidate(),
   compile: () => benchCompile(),
   runtime: () => benchRuntime(),
+  instructions: () => benchInstructions(),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generate } from '../src/gen/index.js';
+import { table } from './report.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const RUN = join(ROOT, 'bench', 'instr-run.mjs');
+const ENCAP = { vlan: 0.2, gre: 0.05, vxlan: 0.05, mpls: 0.03, gtpu: 0.03 };
+const SMALL = 100_000;
+const LARGE = 300_000;
+
+/**
+ * User-space instructions a packet of `tmesc run` (one-filter policy, as in
+ * the runtime bench), counted by callgrind with V8 made deterministic
+ * (--predictable --single-threaded): the same build gives the same count to
+ * within 0.1%, whatever else the machine is doing, where wall times on this
+ * VM swing by 20-30%. The steady state is the difference between a 300k and a
+ * 100k packet run, so start-up and JIT warm-up cancel out. The kernel's
+ * copies are not counted (callgrind sees user space only). JIT code is named
+ * through V8's perf map, so the table says which function the instructions
+ * are in. Use it to judge a change to the per-packet path; use the runtime
+ * bench for how that shows in wall time.
+ */
+export async function benchInstructions(): Promise<void> {
+  if (spawnSync('valgrind', ['--version']).status !== 0) {
+    console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
+    return;
+  }
+  const b = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tmesc-bench-instr-'));
+  try {
+    const count = (packets: number) => {
+      const cap = join(dir, `c${packets}.pcap`);
+      generate({ output: cap, packets, seed: 11, encap: ENCAP });
+      const policy = join(dir, `p${packets}.tmes`);
+      writeFileSync(policy, `policy "bench-one"\ntap t { source pcap "${cap}" }\ngroup g {\n  tool w { output pcap "g.pcap" }\n}\nrule r from t match tcp dst port 80 or tcp src port 80 to g\n`);
+      const artifact = join(dir, `p${packets}.json`);
+      const c = spawnSync('node', [join(ROOT, 'bin', 'tmesc.js'), 'compile', policy, '-o', artifact], { encoding: 'utf8' });
+      if (c.status !== 0) throw new Error(`compile failed: ${c.stderr}`);
+      const out = join(dir, `cg${packets}.out`);
+      const outDir = mkdtempSync(join(dir, 'out-'));
+      // V8 writes its perf map to /tmp/perf-PID.map; TMPDIR does not move it, so it is picked up by pid below
+      const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, 'node', '--predictable', '--single-threaded', '--perf-basic-prof', RUN, artifact, outDir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0) throw new Error(`callgrind run failed: ${r.stderr.slice(-2000)}`);
+      const pid = /==(\d+)== Callgrind/.exec(r.stderr)?.[1];
+      const total = Number(/I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1].replace(/,/g, ''));
+      const mapFile = `/tmp/perf-${pid}.map`;
+      const byFn = functions(out, existsSync(mapFile) ? readFileSync(mapFile, 'utf8') : '');
+      rmSync(mapFile, { force: true });
+      return { total, byFn };
+    };
+    const a = count(SMALL);
+    const b2 = count(LARGE);
+    const per = (x: number, y: number) => (y - x) / (LARGE - SMALL);
+    console.log(`instructions (callgrind, user space, deterministic V8; one-filter policy over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`);
+    console.log(`per packet: ${per(a.total, b2.total).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`);
+    const names = new Set([...a.byFn.keys(), ...b2.byFn.keys()]);
+    const rows = [...names]
+      .map((k) => [k, per(a.byFn.get(k) ?? 0, b2.byFn.get(k) ?? 0)] as const)
+      .filter(([, d]) => d >= 10)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 20)
+      .map(([k, d]) => [d.toFixed(0), k]);
+    console.log(table(['per packet', 'function'], rows));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Instructions by function from a callgrind output; JIT code named through V8's perf map (`start size name` lines). */
+function functions(callgrindOut: string, perfMap: string): Map<string, number> {
+  const ranges = perfMap
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [a, s, ...n] = l.split(' ');
+      return { start: parseInt(a, 16), end: parseInt(a, 16) + parseInt(s, 16), name: n.join(' ') };
+    })
+    .sort((x, y) => x.start - y.start);
+  const nameAt = (addr: number): string => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (ranges[mid].start <= addr) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    const r = ranges[hi];
+    return r && addr < r.end ? r.name : 'JIT code (unnamed)';
+  };
+  const ann = spawnSync('callgrind_annotate', ['--threshold=100', callgrindOut], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const out = new Map<string, number>();
+  let body = false;
+  for (const line of ann.stdout.split('\n')) {
+    if (line.includes('file:function')) {
+      body = true;
+      continue;
+    }
+    const m = body ? /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line) : null;
+    if (!m) continue;
+    const n = Number(m[1].replace(/,/g, ''));
+    const jit = /^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]$/.exec(m[2]);
+    let name = jit ? nameAt(parseInt(jit[1], 16)) : m[2].replace(/^\?\?\?:/, '');
+    name = name.replace(/file:\/\/\/.*?\/dist\//, '').replace(/ \[[^\]]*\]$/, '').slice(0, 90);
+    out.set(name, (out.get(name) ?? 0) + n);
+  }
+  return out;
+}

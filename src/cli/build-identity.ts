@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chevrotainFiles } from '../syntax/chevrotain-files.js';
 import { packageVersion } from './io.js';
@@ -26,8 +26,8 @@ export function bundleId(dir: string): string {
 
 /**
  * Names the tmesc that is running, for the policy cache: the bundle's id, the
- * package version (it goes into every artifact) and the chevrotain the parser
- * loads at run time (the bundle leaves it out). Equal identities compile a
+ * package version (it goes into every artifact), the chevrotain the parser
+ * loads at run time (the bundle leaves it out) and the Node and V8 running. Equal identities compile a
  * policy alike. Undefined when tmesc is not running from the bundle (tsc's
  * dist/, or the sources under vitest): there is no id that covers that code,
  * so nothing is cached.
@@ -44,11 +44,12 @@ export function buildIdentity(moduleUrl: string | URL = import.meta.url): string
   try {
     const files = chevrotainFiles();
     const { version } = JSON.parse(readFileSync(files.packageJson, 'utf8')) as { version: unknown };
-    // the one-file build is what loads; its size and time change with any reinstall or edit
-    const st = statSync(files.bundle, { throwIfNoEntry: false });
-    chevrotain = `${String(version)} ${st ? `${st.size} ${st.mtimeMs}` : 'modules'}`;
+    // the one-file build is what loads; hashed (141 KB, under 1 ms), since a copy can keep a size and a time.
+    // Without it chevrotain loads from hundreds of modules no hash here covers: no identity, no cache.
+    chevrotain = `${String(version)} ${sha256Hex(readFileSync(files.bundle))}`;
   } catch {
     return undefined;
   }
-  return JSON.stringify({ bundle, tmesc: packageVersion(), chevrotain });
+  // the check reads regular expressions with the running V8's RegExp (src/check/patterns.ts): what compiles can differ between Node versions
+  return JSON.stringify({ bundle, tmesc: packageVersion(), chevrotain, node: process.version, v8: process.versions.v8 });
 }

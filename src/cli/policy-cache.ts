@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { validateArtifact } from '../artifact/validate.js';
@@ -59,15 +59,57 @@ export interface Reads {
 /** A reader for checkPolicyFile that records what it read, so the entry names exactly the text that was compiled. */
 export function recordingReader(reads: Reads): ReadFile {
   return (path) => {
+    let text: string;
     try {
-      const text = readFileSync(path, 'utf8');
-      if (!reads.texts.has(path)) reads.texts.set(path, text);
-      return text;
+      text = readFileSync(path, 'utf8');
     } catch (e) {
       reads.complete = false;
       throw e;
     }
+    const before = reads.texts.get(path);
+    // a file read twice must have read alike, and a pipe (or anything but a file) cannot be read again to check
+    if ((before !== undefined && before !== text) || !isRegularFile(path)) reads.complete = false;
+    if (before === undefined) reads.texts.set(path, text);
+    return text;
   };
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A file's text, read only when it is a regular file (a pipe read here would be drained for the compile); undefined otherwise. */
+function readRegularFile(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    if (!fstatSync(fd).isFile()) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Whether a cache directory or entry can be trusted: owned by whoever runs
+ * tmesc and writable by nobody else. An entry is data that decides where
+ * traffic goes; one planted in a shared directory by another user must not
+ * be used (by root above all).
+ */
+function ownedPrivately(path: string): boolean {
+  if (typeof process.geteuid !== 'function') return true;
+  try {
+    const st = statSync(path);
+    return st.uid === process.geteuid() && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -92,6 +134,11 @@ export class PolicyCache {
       return undefined;
     }
     const key: Key = { policy: resolve(policyPath), cwd: io.cwd };
+    // a pipe or FIFO (run /dev/stdin, run <(...)) can be read once: the cache would drain it before the compile
+    if (!isRegularFile(key.policy)) {
+      debug('off (the policy is not a regular file)');
+      return undefined;
+    }
     // named by the key alone, so that edits and rebuilds overwrite the entry rather than add one
     const file = join(dir, `${sha256Hex(JSON.stringify([key.policy, key.cwd])).slice(0, 32)}.json`);
     return new PolicyCache(file, dir, key, build, debug);
@@ -105,6 +152,7 @@ export class PolicyCache {
     } catch (e) {
       return this.miss((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no entry' : `unreadable entry (${(e as Error).message})`);
     }
+    if (!ownedPrivately(this.dir) || !ownedPrivately(this.file)) return this.miss('the cache directory or entry is not yours alone (owned by another user, or writable by others)');
     const why = this.staleness(entry);
     if (why) return this.miss(why);
     try {
@@ -126,12 +174,8 @@ export class PolicyCache {
     if (!isRecord(e.artifact) || e.artifact.formatVersion !== ARTIFACT_FORMAT_VERSION) return `not a format ${ARTIFACT_FORMAT_VERSION} artifact`;
     for (const f of files) {
       if (!isRecord(f) || typeof f.path !== 'string' || typeof f.sha256 !== 'string') return 'bad file list';
-      let text: string;
-      try {
-        text = readFileSync(f.path, 'utf8');
-      } catch {
-        return `${f.path} unreadable`;
-      }
+      const text = readRegularFile(f.path);
+      if (text === undefined) return `${f.path} unreadable, or not a regular file`;
       if (sha256Hex(text) !== f.sha256) return `${f.path} changed`;
     }
     return '';
@@ -146,7 +190,7 @@ export class PolicyCache {
   store(artifact: Artifact, reads: Reads): void {
     const root = reads.texts.get(this.key.policy);
     if (!reads.complete || root === undefined) {
-      this.debug('not written (the compile did not read every file it named)');
+      this.debug('not written (a file the compile read failed, was not a regular file, or read differently twice)');
       return;
     }
     // the policy first, as lookup expects

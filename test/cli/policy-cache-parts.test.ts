@@ -3,8 +3,9 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE_ID_FILE, buildIdentity, bundleId } from '../../src/cli/build-identity.js';
-import { cacheDir } from '../../src/cli/policy-cache.js';
+import { BUNDLE_ID_FILE, buildIdentity, bundleId, sha256Hex } from '../../src/cli/build-identity.js';
+import { cacheDir, type Reads, recordingReader } from '../../src/cli/policy-cache.js';
+import { chevrotainFiles } from '../../src/syntax/chevrotain-files.js';
 import { ROOT } from './built.js';
 
 describe('build identity', () => {
@@ -28,7 +29,7 @@ describe('build identity', () => {
     expect(bundleId(dir)).not.toBe(id);
   });
 
-  it('is the bundle id, the package version and chevrotain; none without an id file (not the bundle)', () => {
+  it('is the bundle id, the package version, chevrotain (by content) and the Node that runs; none without an id file (not the bundle)', () => {
     const dir = bundleDir();
     const here = pathToFileURL(join(dir, 'main.js'));
     expect(buildIdentity(here)).toBeUndefined();
@@ -37,7 +38,8 @@ describe('build identity', () => {
     const id = JSON.parse(buildIdentity(here)!);
     const chevrotain = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'chevrotain', 'package.json'), 'utf8')).version;
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
-    expect(id).toEqual({ bundle: bundleId(dir), tmesc: pkg, chevrotain: expect.stringMatching(new RegExp(`^${chevrotain.replace(/\./g, '\\.')} \\d+ [\\d.]+$`)) });
+    const chevrotainBundle = readFileSync(chevrotainFiles().bundle);
+    expect(id).toEqual({ bundle: bundleId(dir), tmesc: pkg, chevrotain: `${chevrotain} ${sha256Hex(chevrotainBundle)}`, node: process.version, v8: process.versions.v8 });
     writeFileSync(join(dir, BUNDLE_ID_FILE), 'not an id\n');
     expect(buildIdentity(here)).toBeUndefined();
   });
@@ -55,5 +57,41 @@ describe('where the cache lives', () => {
     expect(cacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/tmesc');
     expect(cacheDir({ TMESC_CACHE_DIR: '', XDG_CACHE_HOME: 'relative' })).toBe(join(homedir(), '.cache', 'tmesc'));
     expect(cacheDir({})).toBe(join(homedir(), '.cache', 'tmesc'));
+  });
+});
+
+describe('what a compile read, as the cache records it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tmesc-reads-'));
+  const fresh = (): Reads => ({ texts: new Map(), complete: true });
+
+  it('keeps the text each file read, once', () => {
+    const f = join(dir, 'a.tmes');
+    writeFileSync(f, 'one');
+    const reads = fresh();
+    const read = recordingReader(reads);
+    expect(read(f)).toBe('one');
+    expect(read(f)).toBe('one');
+    expect(reads).toEqual({ texts: new Map([[f, 'one']]), complete: true });
+  });
+
+  it('a file that reads differently the second time spoils the record (it would name text the compile did not all see)', () => {
+    const f = join(dir, 'b.tmes');
+    writeFileSync(f, 'one');
+    const reads = fresh();
+    const read = recordingReader(reads);
+    read(f);
+    writeFileSync(f, 'two');
+    expect(read(f)).toBe('two');
+    expect(reads.complete).toBe(false);
+    expect(reads.texts.get(f)).toBe('one');
+  });
+
+  it('a failed read, or anything but a regular file, spoils it too', () => {
+    const reads = fresh();
+    expect(() => recordingReader(reads)(join(dir, 'missing.tmes'))).toThrow();
+    expect(reads.complete).toBe(false);
+    const dev = fresh();
+    recordingReader(dev)('/dev/null');
+    expect(dev.complete).toBe(false);
   });
 });

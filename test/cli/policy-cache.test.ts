@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -224,6 +225,51 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const second = run(policy, cache, { debug: true });
     expect(second.err).toMatch(/^tmesc: cache: miss \(.*\)\ntmesc: cache: not written \(ENOTDIR/);
     expect(stats(second.out)).toEqual(stats(first.out));
+  });
+
+  it('a policy read from a pipe is never cached: each run compiles what it is given', () => {
+    const { dir, cache } = setup();
+    // includes resolve against the policy's directory; from /dev/stdin that is /dev, so inline the definitions
+    const piped = (port: string) => POLICY.replace('include "lib.tmes"\n', LIB).replace('udp port 53', `udp port ${port}`);
+    // through a real pipe, as `cat p.tmes | tmesc run /dev/stdin` gives one (spawnSync's input is a socket, which /dev/stdin cannot open)
+    const fromPipe = (text: string) => {
+      const file = join(dir, 'piped.tmes');
+      writeFileSync(file, text);
+      const out = mkdtempSync(join(TMP, 'out-'));
+      const r = spawnSync('/bin/sh', ['-c', 'cat "$1" | "$2" "$3" run /dev/stdin --out-dir "$4" --stats json --no-progress', 'sh', file, process.execPath, BIN, out], {
+        encoding: 'utf8',
+        cwd: dir,
+        env: { ...process.env, TMESC_CACHE_DIR: cache, TMESC_CACHE_DEBUG: '1' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain('cache: off (the policy is not a regular file)');
+      return ruleMatches(r.stdout);
+    };
+    const dns = fromPipe(piped('53'));
+    const none = fromPipe(piped('54'));
+    expect(dns).toBeGreaterThan(none);
+    expect(fromPipe(piped('53'))).toBe(dns);
+    expect(entries(cache)).toEqual([]);
+  });
+
+  it('an entry others could have written (writable by group or world) is not used, and is replaced', () => {
+    const { policy, cache } = setup();
+    const first = run(policy, cache);
+    const file = entryFile(cache);
+    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    // what another user could plant: an entry that matches every file but says something else
+    writeFileSync(file, JSON.stringify({ ...entry, artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'planted' } } }));
+    chmodSync(file, 0o666);
+    const r = run(policy, cache, { debug: true });
+    expect(r.err).toMatch(/cache: miss \(the cache directory or entry is not yours alone/);
+    expect(JSON.parse(r.out).policy).toBe('cache-test');
+    expect(stats(r.out)).toEqual(stats(first.out));
+    expect(statSync(entryFile(cache)).mode & 0o777).toBe(0o600);
+    // the same for the directory
+    chmodSync(cache, 0o777);
+    expect(run(policy, cache, { debug: true }).err).toMatch(/not yours alone/);
+    chmodSync(cache, 0o700);
+    expect(run(policy, cache, { debug: true }).err).toMatch(/cache: hit/);
   });
 
   it('a policy with errors is not cached and fails as without the cache', () => {

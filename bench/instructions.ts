@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate } from '../src/gen/index.js';
 import { table } from './report.js';
+import { ENCAP, policyOneGroup } from './runtime.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const RUN = join(ROOT, 'bench', 'instr-run.mjs');
-const ENCAP = { vlan: 0.2, gre: 0.05, vxlan: 0.05, mpls: 0.03, gtpu: 0.03 };
 const SMALL = 100_000;
 const LARGE = 300_000;
 
@@ -36,7 +36,7 @@ export async function benchInstructions(): Promise<void> {
       const cap = join(dir, `c${packets}.pcap`);
       generate({ output: cap, packets, seed: 11, encap: ENCAP });
       const policy = join(dir, `p${packets}.tmes`);
-      writeFileSync(policy, `policy "bench-one"\ntap t { source pcap "${cap}" }\ngroup g {\n  tool w { output pcap "g.pcap" }\n}\nrule r from t match tcp dst port 80 or tcp src port 80 to g\n`);
+      writeFileSync(policy, policyOneGroup(cap));
       const artifact = join(dir, `p${packets}.json`);
       const c = spawnSync('node', [join(ROOT, 'bin', 'tmesc.js'), 'compile', policy, '-o', artifact], { encoding: 'utf8' });
       if (c.status !== 0) throw new Error(`compile failed: ${c.stderr}`);

@@ -13,7 +13,7 @@ const FLOOR = join(ROOT, 'bench', 'io-floor.mjs');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 // five: wall times on a shared 2-core VM swing by 20-30% from run to run, and the median of five steadies the ratios
 const RUNS = 5;
-const ENCAP = { vlan: 0.2, gre: 0.05, vxlan: 0.05, mpls: 0.03, gtpu: 0.03 };
+export const ENCAP = { vlan: 0.2, gre: 0.05, vxlan: 0.05, mpls: 0.03, gtpu: 0.03 };
 
 const FILTERS = { web: 'tcp port 80', dns: 'udp port 53', icmp10: 'net 10.0.0.0/8 and icmp' } as const;
 
@@ -52,7 +52,8 @@ function countPackets(path: string): number {
   return n;
 }
 
-function policyOneGroup(cap: string): string {
+/** The one-filter policy the runtime and instruction benches run. */
+export function policyOneGroup(cap: string): string {
   return `policy "bench-one"
 tap t { source pcap "${cap}" }
 group g {
@@ -137,9 +138,9 @@ export async function benchRuntime(): Promise<void> {
     const tSmall = out('tmesc-small');
     const tEmpty = out('tmesc-empty');
 
-    const tcpdump = (filter: string, name: string) => {
+    const tcpdump = (filter: string, name: string, input = cap) => {
       rmSync(join(tdOut, name), { force: true });
-      return timed('tcpdump', ['-r', cap, '-w', join(tdOut, name), filter]);
+      return timed('tcpdump', ['-r', input, '-w', join(tdOut, name), filter]);
     };
 
     const oneArtifact = join(dir, 'one.json');
@@ -200,10 +201,6 @@ export async function benchRuntime(): Promise<void> {
     }
 
     // fixed costs: the same commands on a capture with no packets
-    const tcpdumpEmpty = () => {
-      rmSync(join(tdOut, 'empty.pcap'), { force: true });
-      return timed('tcpdump', ['-r', capEmpty, '-w', join(tdOut, 'empty.pcap'), FILTERS.web]).ms;
-    };
     const nodeAlone = Array.from({ length: 7 }, () => timed('node', ['-e', '0']).ms);
     const startTd: number[] = [];
     const startTm: number[] = [];
@@ -212,7 +209,7 @@ export async function benchRuntime(): Promise<void> {
     const emptyArtifact = join(dir, 'one-empty.json');
     timed('node', [CLI, 'compile', oneEmpty, '-o', emptyArtifact]);
     for (let i = 0; i < 7; i++) {
-      startTd.push(tcpdumpEmpty());
+      startTd.push(tcpdump(FILTERS.web, 'empty.pcap', capEmpty).ms);
       startTm.push(tmescRun(oneEmpty, tEmpty).ms);
       startNoCache.push(tmescRun(oneEmpty, tEmpty, ['--no-cache']).ms);
       startArt.push(tmescRun(`--artifact=${emptyArtifact}`, tEmpty).ms);

@@ -1,5 +1,5 @@
 import type { PacketRecord } from '../capture/index.js';
-import { type PacketSource, progressOf } from './sources.js';
+import { type PacketSource, pollQuota, progressOf } from './sources.js';
 
 /**
  * The execution engine's loop, after the execution-engine post: every ready
@@ -39,14 +39,10 @@ export class Engine {
       for (const s of active) {
         const tap = s.tap;
         const onPacket = (rec: PacketRecord) => handle(rec, tap);
-        let n = s.poll(opts.quota, onPacket);
-        // a source waiting for the disk still gets its whole quota before the next one: taps interleave
-        // the same way whatever the I/O timing, so outputs (and which copy de-duplication keeps) are reproducible
-        while (n < opts.quota && s.waiting && !s.finished) {
-          await s.waiting;
+        const n = await pollQuota(s, opts.quota, onPacket, (waiting) => {
           sinceTurn = 0;
-          n += s.poll(opts.quota - n, onPacket);
-        }
+          return waiting;
+        });
         moved += n;
         if (s.finished) s.close();
         else still.push(s);

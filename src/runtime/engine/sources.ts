@@ -21,6 +21,21 @@ export interface PacketSource {
   close(): void;
 }
 
+/**
+ * Polls a source for its whole quota, awaiting `wait` whenever it stops early
+ * for the disk: taps then interleave the same way whatever the I/O timing, so
+ * outputs (and which copy de-duplication keeps) are reproducible. Both engines
+ * (one thread, and runtime/parallel) take their turns through this.
+ */
+export async function pollQuota(s: PacketSource, quota: number, onPacket: (rec: PacketRecord) => void, wait: (waiting: Promise<void>) => Promise<unknown>): Promise<number> {
+  let n = s.poll(quota, onPacket);
+  while (n < quota && s.waiting && !s.finished) {
+    await wait(s.waiting);
+    n += s.poll(quota - n, onPacket);
+  }
+  return n;
+}
+
 /** Bytes handed out and bytes in all over several sources; undefined when one of them cannot tell. */
 export function progressOf(sources: readonly PacketSource[]): { done: number; total: number } | undefined {
   let done = 0;

@@ -3,7 +3,7 @@ import { DEPTH } from '../capture/read-ahead.js';
 import { Dedup } from '../dedup/dedup.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
-import { FileTapSource, type PacketSource, progressOf } from '../engine/sources.js';
+import { FileTapSource, type PacketSource, pollQuota, progressOf } from '../engine/sources.js';
 import type { PacketRecord } from '../capture/index.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
@@ -184,15 +184,12 @@ export async function runParallel(a: Artifact, specs: OutputSpec[][], tapFiles: 
           builder.add(rec, s.tap, s);
           if (builder.full) dispatch();
         };
-        let n = s.poll(quota, onPacket);
-        // as on one thread: a waiting source gets its whole quota first, so taps interleave reproducibly
-        while (n < quota && s.waiting && !s.finished) {
+        const n = await pollQuota(s, quota, onPacket, async (waiting) => {
           // the batch may hold the chunks the source waits for: let the workers have it
           dispatch();
-          await Promise.race([s.waiting, progressed()]);
+          await Promise.race([waiting, progressed()]);
           check();
-          n += s.poll(quota - n, onPacket);
-        }
+        });
         moved += n;
         if (s.finished) s.close();
         else still.push(s);

@@ -3,28 +3,20 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildArtifact } from '../../../src/artifact/build.js';
-import { checkPolicyFile } from '../../../src/check/check.js';
 import { generate } from '../../../src/gen/index.js';
-import { compilePolicy } from '../../../src/ir/compile.js';
 import { openCapture } from '../../../src/runtime/capture/index.js';
 import { runArtifact } from '../../../src/runtime/engine/run.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
 import { missingTools } from '../capture/support/tools.js';
 import { runCli } from '../../cli/helpers.js';
+import { artifactFor as artifactForIn } from '../support/artifact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-run-'));
 const capture = join(dir, 'mix.pcap');
 generate({ output: capture, packets: 20000, seed: 11, encap: { vlan: 0.15, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 } });
 
-function artifactFor(body: string) {
-  const p = join(dir, `p${Math.random().toString(36).slice(2)}.tmes`);
-  writeFileSync(p, `policy "t"\n${body}\n`);
-  const r = checkPolicyFile(p);
-  expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
-  return buildArtifact(r.policy, compilePolicy(r.policy), 'test');
-}
+const artifactFor = (body: string) => artifactForIn(dir, body);
 
 function read(path: string) {
   const src = openCapture(path);

@@ -2,15 +2,13 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildArtifact } from '../../../src/artifact/build.js';
-import { checkPolicyFile } from '../../../src/check/check.js';
 import { generate } from '../../../src/gen/index.js';
-import { compilePolicy } from '../../../src/ir/compile.js';
 import { CaptureError, openCapture } from '../../../src/runtime/capture/index.js';
 import { runArtifact } from '../../../src/runtime/engine/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { CORPUS_DIR, HAVE_CORPUS } from '../../support/corpus.js';
 import { runCli } from '../../cli/helpers.js';
+import { artifactFor as artifactForIn } from '../support/artifact.js';
 
 /**
  * Worker threads must change nothing but the speed: every output file byte
@@ -22,13 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tmesc-par-'));
 const mix = join(dir, 'mix.pcap');
 generate({ output: mix, packets: 30000, seed: 7, encap: { vlan: 0.15, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 } });
 
-function artifactFor(body: string) {
-  const p = join(dir, `p${Math.random().toString(36).slice(2)}.tmes`);
-  writeFileSync(p, `policy "t"\n${body}\n`);
-  const r = checkPolicyFile(p);
-  expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([]);
-  return buildArtifact(r.policy, compilePolicy(r.policy), 'test');
-}
+const artifactFor = (body: string) => artifactForIn(dir, body);
 
 /** Counters without the time taken and with output paths relative to their directory. */
 function comparable(s: RunStats) {

@@ -1,5 +1,5 @@
 import type { PacketRecord } from '../capture/index.js';
-import { type PacketSource, pollQuota, progressOf } from './sources.js';
+import { finishQuota, type PacketSource, progressOf, stoppedEarly } from './sources.js';
 
 /**
  * The execution engine's loop, after the execution-engine post: every ready
@@ -39,10 +39,13 @@ export class Engine {
       for (const s of active) {
         const tap = s.tap;
         const onPacket = (rec: PacketRecord) => handle(rec, tap);
-        const n = await pollQuota(s, opts.quota, onPacket, (waiting) => {
-          sinceTurn = 0;
-          return waiting;
-        });
+        let n = s.poll(opts.quota, onPacket);
+        if (stoppedEarly(s, n, opts.quota)) {
+          n = await finishQuota(s, n, opts.quota, onPacket, (waiting) => {
+            sinceTurn = 0;
+            return waiting;
+          });
+        }
         moved += n;
         if (s.finished) s.close();
         else still.push(s);

@@ -21,14 +21,20 @@ export interface PacketSource {
   close(): void;
 }
 
+/** True when a source polled for `quota` and handing out `n` stopped early to wait for the disk: see finishQuota. */
+export function stoppedEarly(s: PacketSource, n: number, quota: number): boolean {
+  return n < quota && s.waiting !== undefined && !s.finished;
+}
+
 /**
- * Polls a source for its whole quota, awaiting `wait` whenever it stops early
- * for the disk: taps then interleave the same way whatever the I/O timing, so
- * outputs (and which copy de-duplication keeps) are reproducible. Both engines
- * (one thread, and runtime/parallel) take their turns through this.
+ * Goes on polling a source that stopped early for the disk until it has had
+ * its whole quota, awaiting `wait` each time: taps then interleave the same
+ * way whatever the I/O timing, so outputs (and which copy de-duplication
+ * keeps) are reproducible. Both engines (one thread, and runtime/parallel)
+ * call it after their own first poll, which stays outside any async function:
+ * polling through one cost ~300 instructions a packet (npm run bench -- instructions).
  */
-export async function pollQuota(s: PacketSource, quota: number, onPacket: (rec: PacketRecord) => void, wait: (waiting: Promise<void>) => Promise<unknown>): Promise<number> {
-  let n = s.poll(quota, onPacket);
+export async function finishQuota(s: PacketSource, n: number, quota: number, onPacket: (rec: PacketRecord) => void, wait: (waiting: Promise<void>) => Promise<unknown>): Promise<number> {
   while (n < quota && s.waiting && !s.finished) {
     await wait(s.waiting);
     n += s.poll(quota - n, onPacket);

@@ -3,7 +3,7 @@ import { DEPTH } from '../capture/read-ahead.js';
 import { Dedup } from '../dedup/dedup.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
-import { FileTapSource, type PacketSource, pollQuota, progressOf } from '../engine/sources.js';
+import { FileTapSource, finishQuota, type PacketSource, progressOf, stoppedEarly } from '../engine/sources.js';
 import type { PacketRecord } from '../capture/index.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
@@ -184,12 +184,15 @@ export async function runParallel(a: Artifact, specs: OutputSpec[][], tapFiles: 
           builder.add(rec, s.tap, s);
           if (builder.full) dispatch();
         };
-        const n = await pollQuota(s, quota, onPacket, async (waiting) => {
-          // the batch may hold the chunks the source waits for: let the workers have it
-          dispatch();
-          await Promise.race([waiting, progressed()]);
-          check();
-        });
+        let n = s.poll(quota, onPacket);
+        if (stoppedEarly(s, n, quota)) {
+          n = await finishQuota(s, n, quota, onPacket, async (waiting) => {
+            // the batch may hold the chunks the source waits for: let the workers have it
+            dispatch();
+            await Promise.race([waiting, progressed()]);
+            check();
+          });
+        }
         moved += n;
         if (s.finished) s.close();
         else still.push(s);

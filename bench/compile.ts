@@ -13,10 +13,14 @@ import { median, table } from './report.js';
 
 /** Decoded views of a generated traffic mix (VLAN, MPLS, GRE, VXLAN, GTP, IPv6), decoded once up front. */
 function trafficMix(n: number, taps: number): { views: PacketView[]; frames: Uint8Array[] } {
-  const gen = new PacketGenerator({ packets: n, seed: 3, encap: { vlan: 0.2, qinq: 0.02, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 } });
+  const gen = new PacketGenerator({
+    packets: n,
+    seed: 3,
+    encap: { vlan: 0.2, qinq: 0.02, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 },
+  });
   const views: PacketView[] = [];
   const frames: Uint8Array[] = [];
-  for (let p; (p = gen.next()); ) {
+  for (let p; (p = gen.next());) {
     const v = new PacketView();
     v.tap = views.length % taps;
     const data = Uint8Array.from(p.data);
@@ -36,7 +40,14 @@ type Run = (c: Classifier, views: PacketView[], frames: Uint8Array[], lo: number
  * classifier and megamorphic for the rest.
  */
 function ownCallSite(): Run {
-  return new Function('c', 'views', 'frames', 'lo', 'hi', 'let s = 0; for (let i = lo; i < hi; i++) s += c.classify(views[i], frames[i]); return s;') as Run;
+  return new Function(
+    'c',
+    'views',
+    'frames',
+    'lo',
+    'hi',
+    'let s = 0; for (let i = lo; i < hi; i++) s += c.classify(views[i], frames[i]); return s;',
+  ) as Run;
 }
 
 /** One classifier under timing: its own call site, and ns/packet of each round. */
@@ -133,9 +144,17 @@ export interface CompileFigures {
 }
 
 /** Compile time and memory of one policy, measured in a fresh process. */
-export function measureCompile(policy: Policy, warmBudgetMs = 2000, env: NodeJS.ProcessEnv = process.env): Promise<CompileFigures> {
+export function measureCompile(
+  policy: Policy,
+  warmBudgetMs = 2000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CompileFigures> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./compile-child.mjs', import.meta.url), [], { serialization: 'advanced', execArgv: ['--expose-gc'], env });
+    const child = fork(new URL('./compile-child.mjs', import.meta.url), [], {
+      serialization: 'advanced',
+      execArgv: ['--expose-gc'],
+      env,
+    });
     let figures: CompileFigures | undefined;
     child.on('message', (m: 'ready' | CompileFigures) => {
       if (m === 'ready') child.send({ policy, warmBudgetMs });
@@ -149,7 +168,17 @@ export function measureCompile(policy: Policy, warmBudgetMs = 2000, env: NodeJS.
 /** Each figure's median over several runs. */
 function medianFigures(runs: CompileFigures[]): CompileFigures {
   const m = (k: keyof CompileFigures) => median(runs.map((r) => Number(r[k])));
-  return { ...runs[0], coldMs: m('coldMs'), coldCompileMs: m('coldCompileMs'), coldCpuMs: m('coldCpuMs'), warmMs: m('warmMs'), heapMb: m('heapMb'), retainedMb: m('retainedMb'), peakRssMb: m('peakRssMb'), rssRiseMb: m('rssRiseMb') };
+  return {
+    ...runs[0],
+    coldMs: m('coldMs'),
+    coldCompileMs: m('coldCompileMs'),
+    coldCpuMs: m('coldCpuMs'),
+    warmMs: m('warmMs'),
+    heapMb: m('heapMb'),
+    retainedMb: m('retainedMb'),
+    peakRssMb: m('peakRssMb'),
+    rssRiseMb: m('rssRiseMb'),
+  };
 }
 
 /** Rounds of the round-robin timing of the compiled classifiers, and of the naive loop (slow at 10,000 rules). */
@@ -170,7 +199,9 @@ export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void
   const { buildArtifact } = await fromDist<typeof import('../src/artifact/build.js')>('artifact/build.ts');
   const { checkPolicyFile } = await fromDist<typeof import('../src/check/check.js')>('check/check.ts');
   const { compilePolicy } = await fromDist<typeof import('../src/ir/compile.js')>('ir/compile.ts');
-  const { createClassifier } = await fromDist<typeof import('../src/runtime/classify/classifier.js')>('runtime/classify/classifier.ts');
+  const { createClassifier } = await fromDist<typeof import('../src/runtime/classify/classifier.js')>(
+    'runtime/classify/classifier.ts',
+  );
   const dir = mkdtempSync(join(tmpdir(), 'tmesc-bench-'));
   const load = loadavg()[0];
 
@@ -209,7 +240,14 @@ export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void
     const artifact = buildArtifact(policy, compiled, 'bench');
     const slow = buildArtifact(policy, compilePolicy(policy, { optimize: false }), 'bench');
     const c = createClassifier(artifact.graph);
-    fast.push({ c, run: ownCallSite(), packets: views.length, ns: [], codeNodes: c.codeNodes ?? 0, nodes: compiled.graph.nodes.length });
+    fast.push({
+      c,
+      run: ownCallSite(),
+      packets: views.length,
+      ns: [],
+      codeNodes: c.codeNodes ?? 0,
+      nodes: compiled.graph.nodes.length,
+    });
     naive.push({ c: createClassifier(slow.graph), run: ownCallSite(), packets: views.length, ns: [] });
   }
 
@@ -224,7 +262,7 @@ export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void
     // a first estimate of its speed, after 50 ms of warming up
     const probe = Math.min(views.length, BLOCK);
     let ns = 0;
-    for (let warm = performance.now() + 50; performance.now() < warm; ) {
+    for (let warm = performance.now() + 50; performance.now() < warm;) {
       const s = performance.now();
       sink += t.run(t.c, views, frames, 0, probe);
       ns = ((performance.now() - s) * 1e6) / probe;
@@ -252,19 +290,44 @@ export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void
     ];
   });
 
-  console.log(`compile benchmark (${cpus().length} CPUs, load average ${load.toFixed(2)} at the start; figures from a busy machine are noisy)`);
+  console.log(
+    `compile benchmark (${cpus().length} CPUs, load average ${load.toFixed(2)} at the start; figures from a busy machine are noisy)`,
+  );
   console.log('');
-  console.log('compile: compilePolicy + buildArtifact, each size in 3 fresh processes, medians. cold = the first compile in a process (compilePolicy+buildArtifact),');
-  console.log("cpu = its CPU time (all threads), warm = median of the compiles after it; heap+ = heap growth over the first compile, retained = what stays after a");
-  console.log("full collection; peak rss = the process's maxRSS, rss+ = how far that is above the RSS before the compile");
-  console.log(table(['rules', 'cold', 'cpu', 'warm', 'heap+', 'retained', 'peak rss', 'rss+', 'nodes', 'leaves'], compileRows));
+  console.log(
+    'compile: compilePolicy + buildArtifact, each size in 3 fresh processes, medians. cold = the first compile in a process (compilePolicy+buildArtifact),',
+  );
+  console.log(
+    'cpu = its CPU time (all threads), warm = median of the compiles after it; heap+ = heap growth over the first compile, retained = what stays after a',
+  );
+  console.log(
+    "full collection; peak rss = the process's maxRSS, rss+ = how far that is above the RSS before the compile",
+  );
+  console.log(
+    table(['rules', 'cold', 'cpu', 'warm', 'heap+', 'retained', 'peak rss', 'rss+', 'nodes', 'leaves'], compileRows),
+  );
   console.log('');
-  console.log(`classification: ${views.length} generated packets (VLAN, QinQ, MPLS, GRE, VXLAN, GTP-U, IPv6), decoded once; every size's classifier built first,`);
-  console.log(`then timed round-robin in this process: ${ROUNDS} rounds, each one pass of each size in turn (views read through before each block of ${BLOCK},`);
-  console.log(`as decode leaves them hot), after as many untimed passes; ${fastSec.toFixed(1)} s. ns/pkt = median over the rounds; min, max; vs ${sizes[0]} = median over`);
-  console.log(`the rounds of the ratio to ${sizes[0]} rules in the same round. code = nodes in generated code of all nodes (the rest: table walk).`);
-  console.log(`naive = the -O0 graph, one walk per rule: ${NAIVE_ROUNDS} rounds over the first "naive pkts" packets (about 20 ms a slice), ${naiveSec.toFixed(1)} s`);
-  console.log(table(['rules', 'classifier', 'ns/pkt', 'min', 'max', `vs ${sizes[0]}`, 'naive ns/pkt', 'naive pkts', 'speed-up'], rows));
+  console.log(
+    `classification: ${views.length} generated packets (VLAN, QinQ, MPLS, GRE, VXLAN, GTP-U, IPv6), decoded once; every size's classifier built first,`,
+  );
+  console.log(
+    `then timed round-robin in this process: ${ROUNDS} rounds, each one pass of each size in turn (views read through before each block of ${BLOCK},`,
+  );
+  console.log(
+    `as decode leaves them hot), after as many untimed passes; ${fastSec.toFixed(1)} s. ns/pkt = median over the rounds; min, max; vs ${sizes[0]} = median over`,
+  );
+  console.log(
+    `the rounds of the ratio to ${sizes[0]} rules in the same round. code = nodes in generated code of all nodes (the rest: table walk).`,
+  );
+  console.log(
+    `naive = the -O0 graph, one walk per rule: ${NAIVE_ROUNDS} rounds over the first "naive pkts" packets (about 20 ms a slice), ${naiveSec.toFixed(1)} s`,
+  );
+  console.log(
+    table(
+      ['rules', 'classifier', 'ns/pkt', 'min', 'max', `vs ${sizes[0]}`, 'naive ns/pkt', 'naive pkts', 'speed-up'],
+      rows,
+    ),
+  );
   const last = fast.length - 1;
   if (last > 0) {
     const ratio = ratioTo(fast[last]);

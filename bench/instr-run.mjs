@@ -8,5 +8,9 @@ import { validateArtifact } from '../dist/artifact/validate.js';
 import { runArtifact } from '../dist/runtime/engine/run.js';
 
 const [artifact, outDir] = process.argv.slice(2);
-const stats = await runArtifact(validateArtifact(JSON.parse(readFileSync(artifact, 'utf8'))), { inputs: new Map(), outDir, workers: 0 });
+const stats = await runArtifact(validateArtifact(JSON.parse(readFileSync(artifact, 'utf8'))), {
+  inputs: new Map(),
+  outDir,
+  workers: 0,
+});
 console.log(JSON.stringify({ packets: stats.packetsRead, delivered: stats.groups.map((g) => g.delivered) }));

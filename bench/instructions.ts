@@ -38,12 +38,28 @@ export async function benchInstructions(): Promise<void> {
       const policy = join(dir, `p${packets}.tmes`);
       writeFileSync(policy, policyOneGroup(cap));
       const artifact = join(dir, `p${packets}.json`);
-      const c = spawnSync('node', [join(ROOT, 'bin', 'tmesc.js'), 'compile', policy, '-o', artifact], { encoding: 'utf8' });
+      const c = spawnSync('node', [join(ROOT, 'bin', 'tmesc.js'), 'compile', policy, '-o', artifact], {
+        encoding: 'utf8',
+      });
       if (c.status !== 0) throw new Error(`compile failed: ${c.stderr}`);
       const out = join(dir, `cg${packets}.out`);
       const outDir = mkdtempSync(join(dir, 'out-'));
       // V8 writes its perf map to /tmp/perf-PID.map; TMPDIR does not move it, so it is picked up by pid below
-      const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${out}`, 'node', '--predictable', '--single-threaded', '--perf-basic-prof', RUN, artifact, outDir], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const r = spawnSync(
+        'valgrind',
+        [
+          '--tool=callgrind',
+          `--callgrind-out-file=${out}`,
+          'node',
+          '--predictable',
+          '--single-threaded',
+          '--perf-basic-prof',
+          RUN,
+          artifact,
+          outDir,
+        ],
+        { encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
       if (r.status !== 0) throw new Error(`callgrind run failed: ${r.stderr.slice(-2000)}`);
       const pid = /==(\d+)== Callgrind/.exec(r.stderr)?.[1];
       const total = Number(/I\s+refs:\s+([\d,]+)/.exec(r.stderr)?.[1].replace(/,/g, ''));
@@ -55,8 +71,12 @@ export async function benchInstructions(): Promise<void> {
     const a = count(SMALL);
     const b2 = count(LARGE);
     const per = (x: number, y: number) => (y - x) / (LARGE - SMALL);
-    console.log(`instructions (callgrind, user space, deterministic V8; one-filter policy over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`);
-    console.log(`per packet: ${per(a.total, b2.total).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`);
+    console.log(
+      `instructions (callgrind, user space, deterministic V8; one-filter policy over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
+    );
+    console.log(
+      `per packet: ${per(a.total, b2.total).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
+    );
     const names = new Set([...a.byFn.keys(), ...b2.byFn.keys()]);
     const rows = [...names]
       .map((k) => [k, per(a.byFn.get(k) ?? 0, b2.byFn.get(k) ?? 0)] as const)
@@ -91,7 +111,10 @@ function functions(callgrindOut: string, perfMap: string): Map<string, number> {
     const r = ranges[hi];
     return r && addr < r.end ? r.name : 'JIT code (unnamed)';
   };
-  const ann = spawnSync('callgrind_annotate', ['--threshold=100', callgrindOut], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const ann = spawnSync('callgrind_annotate', ['--threshold=100', callgrindOut], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   const out = new Map<string, number>();
   let body = false;
   for (const line of ann.stdout.split('\n')) {
@@ -104,7 +127,10 @@ function functions(callgrindOut: string, perfMap: string): Map<string, number> {
     const n = Number(m[1].replace(/,/g, ''));
     const jit = /^\?\?\?:0x([0-9a-f]+) \[\?\?\?\]$/.exec(m[2]);
     let name = jit ? nameAt(parseInt(jit[1], 16)) : m[2].replace(/^\?\?\?:/, '');
-    name = name.replace(/file:\/\/\/.*?\/dist\//, '').replace(/ \[[^\]]*\]$/, '').slice(0, 90);
+    name = name
+      .replace(/file:\/\/\/.*?\/dist\//, '')
+      .replace(/ \[[^\]]*\]$/, '')
+      .slice(0, 90);
     out.set(name, (out.get(name) ?? 0) + n);
   }
   return out;

@@ -13,7 +13,10 @@ export function generatePolicy(rules: number, groups = 8, taps = 4): string {
   out.push('define net INTERNAL = 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, fd00::/8');
   out.push('define ports WEB = 80, 443, 8000-8999');
   for (let t = 0; t < taps; t++) out.push(`tap t${t} { source pcap "in-${t}.pcap"; mark vlan ${100 + t} }`);
-  for (let g = 0; g < groups; g++) out.push(`group g${g} { tool g${g}-a { output pcap "out/g${g}-a.pcap"; rate 10 Gbps } tool g${g}-b { output pcap "out/g${g}-b.pcap"; rate 10 Gbps } }`);
+  for (let g = 0; g < groups; g++)
+    out.push(
+      `group g${g} { tool g${g}-a { output pcap "out/g${g}-a.pcap"; rate 10 Gbps } tool g${g}-b { output pcap "out/g${g}-b.pcap"; rate 10 Gbps } }`,
+    );
   const filters = [
     () => `tcp dst port ${1 + rnd(65000)}`,
     () => `udp port ${1 + rnd(65000)} and src net 10.${rnd(256)}.${rnd(256)}.0/24`,
@@ -31,7 +34,12 @@ export function generatePolicy(rules: number, groups = 8, taps = 4): string {
     const action = rnd(20) === 0 ? 'drop' : 'to';
     const targets = rnd(4) === 0 ? `g${rnd(groups)}, g${rnd(groups)}` : `g${rnd(groups)}`;
     const f = filters[rnd(filters.length)]();
-    out.push(`rule r${i} from ${from} match ${f} ${action} ${targets.split(', ').filter((x, k, a) => a.indexOf(x) === k).join(', ')}`);
+    out.push(
+      `rule r${i} from ${from} match ${f} ${action} ${targets
+        .split(', ')
+        .filter((x, k, a) => a.indexOf(x) === k)
+        .join(', ')}`,
+    );
   }
   // every group and tap used at least once, so the policy validates clean
   for (let g = 0; g < groups; g++) out.push(`rule all-g${g} from any match tcp port ${g + 1} to g${g}`);

@@ -89,7 +89,11 @@ rule c from t match ${FILTERS.icmp10} to icmp10
 function tmescRun(policy: string, outDir: string, extra: string[] = []): Timed & { stats: RunStats } {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const r = timed('node', [CLI, 'run', policy, '--no-progress', '--out-dir', outDir, '--stats', 'json', ...extra], true);
+  const r = timed(
+    'node',
+    [CLI, 'run', policy, '--no-progress', '--out-dir', outDir, '--stats', 'json', ...extra],
+    true,
+  );
   return { ...r, stats: JSON.parse(r.stdout) as RunStats };
 }
 
@@ -115,9 +119,11 @@ export async function benchRuntime(): Promise<void> {
     const capSmall = join(dir, 'small.pcap');
     const capEmpty = join(dir, 'empty.pcap');
     const gBig = generate({ output: cap, packets, seed: 11, encap: ENCAP });
-    const gSmall = generate({ output: capSmall, packets: small, seed: 11, encap: ENCAP });
+    generate({ output: capSmall, packets: small, seed: 11, encap: ENCAP });
     generate({ output: capEmpty, packets: 0, seed: 11 });
-    console.log(`runtime (${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)} at the start: figures from a busy machine are noisy; temp dir ${dir} on ${base === '/dev/shm' ? 'tmpfs /dev/shm' : 'os.tmpdir()'}; capture ${gBig.packets} packets, ${(gBig.bytes / 1e6).toFixed(0)} MB, generated in ${gBig.seconds.toFixed(1)} s; encap ${JSON.stringify(ENCAP)}; median of ${RUNS} runs, alternating order)`);
+    console.log(
+      `runtime (${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)} at the start: figures from a busy machine are noisy; temp dir ${dir} on ${base === '/dev/shm' ? 'tmpfs /dev/shm' : 'os.tmpdir()'}; capture ${gBig.packets} packets, ${(gBig.bytes / 1e6).toFixed(0)} MB, generated in ${gBig.seconds.toFixed(1)} s; encap ${JSON.stringify(ENCAP)}; median of ${RUNS} runs, alternating order)`,
+    );
 
     const one = join(dir, 'one.tmes');
     const three = join(dir, 'three.tmes');
@@ -170,12 +176,14 @@ export async function benchRuntime(): Promise<void> {
         const r = tmescRun(one, tOne);
         tmOneMs.push(r.ms);
         tmOneSec.push(r.stats.seconds);
-        if (process.env.TMESC_BENCH_TRACE) console.log(`one run ${i}: ${r.ms.toFixed(0)} ms, in-process ${r.stats.seconds.toFixed(3)} s, tdFirst ${tdFirst}`);
+        if (process.env.TMESC_BENCH_TRACE)
+          console.log(
+            `one run ${i}: ${r.ms.toFixed(0)} ms, in-process ${r.stats.seconds.toFixed(3)} s, tdFirst ${tdFirst}`,
+          );
         if (r.rssKb !== undefined) rssOne.push(r.rssKb);
         lastOne = r.stats;
       };
-      if (tdFirst) (runTdOne(), runTmOne());
-      else (runTmOne(), runTdOne());
+      for (const f of tdFirst ? [runTdOne, runTmOne] : [runTmOne, runTdOne]) f();
       // the I/O floor: the same reads and the same amount written, by a Node process doing nothing per packet
       const fraction = statSync(join(tOne, 'g.pcap')).size / statSync(cap).size;
       rmSync(join(dir, 'floor.pcap'), { force: true });
@@ -184,7 +192,8 @@ export async function benchRuntime(): Promise<void> {
       tmNoCacheMs.push(tmescRun(one, tOne, ['--no-cache']).ms);
       tmWorkersMs.push(tmescRun(one, tOne, ['--workers', '2']).ms);
       // three groups
-      const runTdThree = () => tdThreeMs.push(Object.entries(FILTERS).reduce((s, [name, f]) => s + tcpdump(f, `${name}.pcap`).ms, 0));
+      const runTdThree = () =>
+        tdThreeMs.push(Object.entries(FILTERS).reduce((s, [name, f]) => s + tcpdump(f, `${name}.pcap`).ms, 0));
       const runTmThree = () => {
         const r = tmescRun(three, tThree);
         tmThreeMs.push(r.ms);
@@ -192,8 +201,7 @@ export async function benchRuntime(): Promise<void> {
         if (r.rssKb !== undefined) rssThree.push(r.rssKb);
         lastThree = r.stats;
       };
-      if (tdFirst) (runTdThree(), runTmThree());
-      else (runTmThree(), runTdThree());
+      for (const f of tdFirst ? [runTdThree, runTmThree] : [runTmThree, runTdThree]) f();
       // smaller capture, for peak memory
       const s = tmescRun(oneSmall, tSmall);
       if (s.rssKb !== undefined) rssSmall.push(s.rssKb);
@@ -217,19 +225,74 @@ export async function benchRuntime(): Promise<void> {
 
     const n = lastOne!.packetsRead;
     const rows: string[][] = [
-      ['one filter', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmOneMs)), fmtRate(n / median(tmOneSec)), fmtMb(rssOne.length ? median(rssOne) : undefined), (median(tmOneMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
-      ['one filter, run --no-cache', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmNoCacheMs)), '', '', (median(tmNoCacheMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
-      ['one filter, run --artifact', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmArtMs)), '', '', (median(tmArtMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
-      ['one filter, run --workers 2', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(tmWorkersMs)), '', '', (median(tmWorkersMs) / median(tdOneMs)).toFixed(2), '<= 1.0'],
-      ['node I/O alone (no packet work)', `1 x tcpdump: ${fmtMs(median(tdOneMs))}`, fmtMs(median(floorMs)), '', '', (median(floorMs) / median(tdOneMs)).toFixed(2), 'floor'],
-      ['three groups', `3 x tcpdump: ${fmtMs(median(tdThreeMs))}`, fmtMs(median(tmThreeMs)), fmtRate(lastThree!.packetsRead / median(tmThreeSec)), fmtMb(rssThree.length ? median(rssThree) : undefined), (median(tmThreeMs) / median(tdThreeMs)).toFixed(2), '<= 0.5'],
+      [
+        'one filter',
+        `1 x tcpdump: ${fmtMs(median(tdOneMs))}`,
+        fmtMs(median(tmOneMs)),
+        fmtRate(n / median(tmOneSec)),
+        fmtMb(rssOne.length ? median(rssOne) : undefined),
+        (median(tmOneMs) / median(tdOneMs)).toFixed(2),
+        '<= 1.0',
+      ],
+      [
+        'one filter, run --no-cache',
+        `1 x tcpdump: ${fmtMs(median(tdOneMs))}`,
+        fmtMs(median(tmNoCacheMs)),
+        '',
+        '',
+        (median(tmNoCacheMs) / median(tdOneMs)).toFixed(2),
+        '<= 1.0',
+      ],
+      [
+        'one filter, run --artifact',
+        `1 x tcpdump: ${fmtMs(median(tdOneMs))}`,
+        fmtMs(median(tmArtMs)),
+        '',
+        '',
+        (median(tmArtMs) / median(tdOneMs)).toFixed(2),
+        '<= 1.0',
+      ],
+      [
+        'one filter, run --workers 2',
+        `1 x tcpdump: ${fmtMs(median(tdOneMs))}`,
+        fmtMs(median(tmWorkersMs)),
+        '',
+        '',
+        (median(tmWorkersMs) / median(tdOneMs)).toFixed(2),
+        '<= 1.0',
+      ],
+      [
+        'node I/O alone (no packet work)',
+        `1 x tcpdump: ${fmtMs(median(tdOneMs))}`,
+        fmtMs(median(floorMs)),
+        '',
+        '',
+        (median(floorMs) / median(tdOneMs)).toFixed(2),
+        'floor',
+      ],
+      [
+        'three groups',
+        `3 x tcpdump: ${fmtMs(median(tdThreeMs))}`,
+        fmtMs(median(tmThreeMs)),
+        fmtRate(lastThree!.packetsRead / median(tmThreeSec)),
+        fmtMb(rssThree.length ? median(rssThree) : undefined),
+        (median(tmThreeMs) / median(tdThreeMs)).toFixed(2),
+        '<= 0.5',
+      ],
     ];
-    console.log(table(['case', 'tcpdump (wall)', 'tmesc run (wall)', 'tmesc in-process', 'tmesc peak rss', 'tmesc/tcpdump', 'goal'], rows));
+    console.log(
+      table(
+        ['case', 'tcpdump (wall)', 'tmesc run (wall)', 'tmesc in-process', 'tmesc peak rss', 'tmesc/tcpdump', 'goal'],
+        rows,
+      ),
+    );
     console.log(
       `"node I/O alone" is bench/io-floor.mjs: a Node process that reads the capture as the runtime does and writes as many bytes as the one-filter run wrote, with no work per packet. What tmesc takes beyond it is per-packet work (decode, classify, encode); what it takes beyond tcpdump is Node's start-up and the kernel's copies, which no per-packet speed wins back. Three tcpdump passes at 0.5 leave about ${fmtMs(median(tdThreeMs) / 2)} for one tmesc pass, against this floor.`,
     );
     console.log('');
-    console.log(`start-up (empty capture, median of 7): tcpdump ${fmtMs(median(startTd))}; tmesc run POLICY ${fmtMs(median(startTm))} (compiled policy cached), --no-cache ${fmtMs(median(startNoCache))} (parse, check, compile), --artifact ${fmtMs(median(startArt))}; node itself ${fmtMs(median(nodeAlone))}`);
+    console.log(
+      `start-up (empty capture, median of 7): tcpdump ${fmtMs(median(startTd))}; tmesc run POLICY ${fmtMs(median(startTm))} (compiled policy cached), --no-cache ${fmtMs(median(startNoCache))} (parse, check, compile), --artifact ${fmtMs(median(startArt))}; node itself ${fmtMs(median(nodeAlone))}`,
+    );
     console.log('');
     console.log('peak memory as the capture grows (tmesc run, one-group policy)');
     console.log(
@@ -246,7 +309,11 @@ export async function benchRuntime(): Promise<void> {
     // outputs agree?
     const checks: [string, string, string][] = [
       ['g (one group)', join(tOne, 'g.pcap'), join(tdOut, 'one.pcap')],
-      ...Object.keys(FILTERS).map((k): [string, string, string] => [k, join(tThree, `${k}.pcap`), join(tdOut, `${k}.pcap`)]),
+      ...Object.keys(FILTERS).map((k): [string, string, string] => [
+        k,
+        join(tThree, `${k}.pcap`),
+        join(tdOut, `${k}.pcap`),
+      ]),
     ];
     console.log('');
     const agree: string[][] = [];
@@ -255,9 +322,12 @@ export async function benchRuntime(): Promise<void> {
       const b2 = countPackets(td);
       agree.push([name, String(b2), String(a), a === b2 ? 'yes' : 'NO']);
     }
-    console.log('packets written (tcpdump matches outer headers only; tmesc also looks inside VLAN/MPLS/GRE/VXLAN/GTP-U)');
+    console.log(
+      'packets written (tcpdump matches outer headers only; tmesc also looks inside VLAN/MPLS/GRE/VXLAN/GTP-U)',
+    );
     console.log(table(['output', 'tcpdump', 'tmesc', 'equal'], agree));
-    for (const [name, td, tm, eq] of agree) if (eq !== 'yes') console.log(`warning: ${name}: tmesc wrote ${tm} packets, tcpdump ${td}`);
+    for (const [name, td, tm, eq] of agree)
+      if (eq !== 'yes') console.log(`warning: ${name}: tmesc wrote ${tm} packets, tcpdump ${td}`);
   } finally {
     if (cacheBefore === undefined) delete process.env.TMESC_CACHE_DIR;
     else process.env.TMESC_CACHE_DIR = cacheBefore;

@@ -24,7 +24,9 @@ await build({
   // loaded through its own one-file build (src/syntax/chevrotain.ts), which a bundler cannot follow
   external: ['chevrotain'],
   // commander and ajv are CommonJS: give them a require inside the ES module
-  banner: { js: "import { createRequire as __tmescRequire } from 'node:module'; const require = __tmescRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __tmescRequire } from 'node:module'; const require = __tmescRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 

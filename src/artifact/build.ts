@@ -10,7 +10,12 @@ import { validateArtifact } from './validate.js';
  * runtime generates the classifier from the graph (`tmesc compile --emit js`
  * prints that code for review).
  */
-export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersion: string, opts: { validate?: boolean } = {}): Artifact {
+export function buildArtifact(
+  policy: Policy,
+  compiled: Compiled,
+  compilerVersion: string,
+  opts: { validate?: boolean } = {},
+): Artifact {
   const g = compiled.graph;
   const artifact: Artifact = {
     format: 'tmesc-artifact',
@@ -20,12 +25,24 @@ export function buildArtifact(policy: Policy, compiled: Compiled, compilerVersio
     taps: policy.taps.map((t) => ({ name: t.name, source: t.source, marks: t.marks })),
     groups: policy.groups.map((gr) => ({
       name: gr.name,
-      tools: gr.tools.map((t) => ({ name: t.name, output: t.output, ...(t.rateBps !== undefined ? { rateBps: t.rateBps } : {}) })),
+      tools: gr.tools.map((t) => ({
+        name: t.name,
+        output: t.output,
+        ...(t.rateBps !== undefined ? { rateBps: t.rateBps } : {}),
+      })),
       balance: gr.balance,
       actions: gr.actions,
     })),
     rules: policy.rules.map((r) => ({ name: r.name, taps: r.taps, action: r.action, groups: r.groups })),
-    graph: { fields: g.fields, preds: g.preds, nodes: g.nodes, leaves: g.leaves, segments: g.segments, optimized: g.optimized, ruleLevel: g.ruleLevel },
+    graph: {
+      fields: g.fields,
+      preds: g.preds,
+      nodes: g.nodes,
+      leaves: g.leaves,
+      segments: g.segments,
+      optimized: g.optimized,
+      ruleLevel: g.ruleLevel,
+    },
   };
   if (opts.validate === false) return artifact;
   // Validated as built, not after a JSON round trip (which cost more than compiling the

@@ -28,12 +28,21 @@ export const ARTIFACT_SCHEMA = {
   properties: {
     format: { const: 'tmesc-artifact' },
     formatVersion: { const: 2 },
-    compiler: { type: 'object', additionalProperties: false, required: ['name', 'version'], properties: { name: { const: 'tmesc' }, version: str } },
+    compiler: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'version'],
+      properties: { name: { const: 'tmesc' }, version: str },
+    },
     policy: {
       type: 'object',
       additionalProperties: false,
       required: ['name', 'files', 'sourceHash'],
-      properties: { name: str, files: { type: 'array', items: str }, sourceHash: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      properties: {
+        name: str,
+        files: { type: 'array', items: str },
+        sourceHash: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      },
     },
     taps: {
       type: 'array',
@@ -45,17 +54,50 @@ export const ARTIFACT_SCHEMA = {
           name: str,
           source: {
             oneOf: [
-              { type: 'object', additionalProperties: false, required: ['kind', 'name'], properties: { kind: { const: 'interface' }, name: str } },
-              { type: 'object', additionalProperties: false, required: ['kind', 'format', 'paths'], properties: { kind: { const: 'files' }, format: { enum: ['pcap', 'pcapng', 'auto'] }, paths: { type: 'array', items: str } } },
-              { type: 'object', additionalProperties: false, required: ['kind', 'left', 'right'], properties: { kind: { const: 'inline' }, left: str, right: str } },
+              {
+                type: 'object',
+                additionalProperties: false,
+                required: ['kind', 'name'],
+                properties: { kind: { const: 'interface' }, name: str },
+              },
+              {
+                type: 'object',
+                additionalProperties: false,
+                required: ['kind', 'format', 'paths'],
+                properties: {
+                  kind: { const: 'files' },
+                  format: { enum: ['pcap', 'pcapng', 'auto'] },
+                  paths: { type: 'array', items: str },
+                },
+              },
+              {
+                type: 'object',
+                additionalProperties: false,
+                required: ['kind', 'left', 'right'],
+                properties: { kind: { const: 'inline' }, left: str, right: str },
+              },
             ],
           },
           marks: {
             type: 'array',
             items: {
               oneOf: [
-                { type: 'object', additionalProperties: false, required: ['kind', 'id', 'priority'], properties: { kind: { const: 'vlan' }, id: { type: 'integer', minimum: 1, maximum: 4094 }, priority: { type: 'integer', minimum: 0, maximum: 7 } } },
-                { type: 'object', additionalProperties: false, required: ['kind'], properties: { kind: { const: 'comment' } } },
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['kind', 'id', 'priority'],
+                  properties: {
+                    kind: { const: 'vlan' },
+                    id: { type: 'integer', minimum: 1, maximum: 4094 },
+                    priority: { type: 'integer', minimum: 0, maximum: 7 },
+                  },
+                },
+                {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['kind'],
+                  properties: { kind: { const: 'comment' } },
+                },
               ],
             },
           },
@@ -78,12 +120,22 @@ export const ARTIFACT_SCHEMA = {
               required: ['name', 'output'],
               properties: {
                 name: str,
-                output: { type: 'object', additionalProperties: false, required: ['kind', 'target'], properties: { kind: { enum: ['interface', 'pcap', 'pcapng'] }, target: str } },
+                output: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['kind', 'target'],
+                  properties: { kind: { enum: ['interface', 'pcap', 'pcapng'] }, target: str },
+                },
                 rateBps: { type: 'number', exclusiveMinimum: 0 },
               },
             },
           },
-          balance: { type: 'object', additionalProperties: false, required: ['symmetric', 'inner'], properties: { symmetric: { type: 'boolean' }, inner: { type: 'boolean' } } },
+          balance: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['symmetric', 'inner'],
+            properties: { symmetric: { type: 'boolean' }, inner: { type: 'boolean' } },
+          },
           actions: {
             type: 'object',
             additionalProperties: false,
@@ -92,13 +144,54 @@ export const ARTIFACT_SCHEMA = {
               strip: { type: 'array', items: str },
               masks: {
                 type: 'array',
-                items: { type: 'object', additionalProperties: false, required: ['kind', 'fill'], properties: { kind: { enum: ['card-number', 'credentials', 'regex'] }, source: str, flags: str, fill: { type: 'string', minLength: 1 } } },
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['kind', 'fill'],
+                  properties: {
+                    kind: { enum: ['card-number', 'credentials', 'regex'] },
+                    source: str,
+                    flags: str,
+                    fill: { type: 'string', minLength: 1 },
+                  },
+                },
               },
-              replaces: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['source', 'flags', 'text'], properties: { source: str, flags: str, text: str } } },
-              truncate: { type: 'object', additionalProperties: false, required: ['what', 'bytes'], properties: { what: { enum: ['payload', 'frame'] }, bytes: uint } },
-              timestamp: { type: 'object', additionalProperties: false, required: ['ipv4', 'ipv6'], properties: { ipv4: { const: 'ip-option' }, ipv6: { enum: ['skip', 'destination-option', 'hop-by-hop'] } } },
-              shape: { type: 'object', additionalProperties: false, required: ['burstBytes'], properties: { burstBytes: uint } },
-              dedup: { type: 'object', additionalProperties: false, required: ['windowNs'], properties: { windowNs: uint } },
+              replaces: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['source', 'flags', 'text'],
+                  properties: { source: str, flags: str, text: str },
+                },
+              },
+              truncate: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['what', 'bytes'],
+                properties: { what: { enum: ['payload', 'frame'] }, bytes: uint },
+              },
+              timestamp: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['ipv4', 'ipv6'],
+                properties: {
+                  ipv4: { const: 'ip-option' },
+                  ipv6: { enum: ['skip', 'destination-option', 'hop-by-hop'] },
+                },
+              },
+              shape: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['burstBytes'],
+                properties: { burstBytes: uint },
+              },
+              dedup: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['windowNs'],
+                properties: { windowNs: uint },
+              },
             },
           },
         },
@@ -110,7 +203,12 @@ export const ARTIFACT_SCHEMA = {
         type: 'object',
         additionalProperties: false,
         required: ['name', 'taps', 'action', 'groups'],
-        properties: { name: str, taps: { oneOf: [{ const: 'any' }, uints] }, action: { enum: ['to', 'drop'] }, groups: uints },
+        properties: {
+          name: str,
+          taps: { oneOf: [{ const: 'any' }, uints] },
+          action: { enum: ['to', 'drop'] },
+          groups: uints,
+        },
       },
     },
     graph: {
@@ -127,12 +225,26 @@ export const ARTIFACT_SCHEMA = {
             type: 'object',
             additionalProperties: false,
             required: ['field', 'cuts', 'kids', 'lookup'],
-            properties: { field: uint, cuts: { type: 'array', minItems: 2, items: int }, kids: { type: 'array', minItems: 2, items: int }, lookup: { enum: ['compare', 'binary', 'hash'], description: 'the lowering pass\'s label, shown in listings; neither code generation nor the table walk reads it' } },
+            properties: {
+              field: uint,
+              cuts: { type: 'array', minItems: 2, items: int },
+              kids: { type: 'array', minItems: 2, items: int },
+              lookup: {
+                enum: ['compare', 'binary', 'hash'],
+                description:
+                  "the lowering pass's label, shown in listings; neither code generation nor the table walk reads it",
+              },
+            },
           },
         },
         leaves: {
           type: 'array',
-          items: { type: 'object', additionalProperties: false, required: ['rules', 'to', 'drop', 'groups'], properties: { rules: uints, to: uints, drop: uints, groups: uints } },
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['rules', 'to', 'drop', 'groups'],
+            properties: { rules: uints, to: uints, drop: uints, groups: uints },
+          },
         },
         segments: { type: 'array', items: int },
         optimized: { type: 'boolean' },

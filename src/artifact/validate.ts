@@ -23,7 +23,8 @@ function upgradeLegacy(a: unknown): unknown {
   const { classifier, ...rest } = a;
   if (classifier !== undefined) {
     const ok = isRecord(classifier) && typeof classifier.js === 'string' && Object.keys(classifier).length === 1;
-    if (!ok) throw new ArtifactError('not a valid tmesc artifact: /classifier must be an object with a string js (format 1)');
+    if (!ok)
+      throw new ArtifactError('not a valid tmesc artifact: /classifier must be an object with a string js (format 1)');
   }
   return { ...rest, formatVersion: ARTIFACT_FORMAT_VERSION };
 }
@@ -32,7 +33,8 @@ function upgradeLegacy(a: unknown): unknown {
 function extra(e: ErrorObject): string {
   if (e.keyword !== 'additionalProperties') return '';
   const name = String((e.params as { additionalProperty?: unknown }).additionalProperty);
-  if (e.instancePath === '' && name === 'classifier') return ` (classifier: format ${ARTIFACT_FORMAT_VERSION} artifacts carry no code; the runtime generates it from the graph)`;
+  if (e.instancePath === '' && name === 'classifier')
+    return ` (classifier: format ${ARTIFACT_FORMAT_VERSION} artifacts carry no code; the runtime generates it from the graph)`;
   return ` (${JSON.stringify(name)})`;
 }
 
@@ -44,8 +46,15 @@ function extra(e: ErrorObject): string {
  */
 export function validateArtifact(input: unknown): Artifact {
   const a = upgradeLegacy(input);
-  if (isRecord(a) && a.format === 'tmesc-artifact' && typeof a.formatVersion === 'number' && a.formatVersion > ARTIFACT_FORMAT_VERSION) {
-    throw new ArtifactError(`artifact format ${a.formatVersion} is newer than this tmesc reads (${LEGACY_FORMAT_VERSION} and ${ARTIFACT_FORMAT_VERSION}): run it with the tmesc that compiled it, or recompile`);
+  if (
+    isRecord(a) &&
+    a.format === 'tmesc-artifact' &&
+    typeof a.formatVersion === 'number' &&
+    a.formatVersion > ARTIFACT_FORMAT_VERSION
+  ) {
+    throw new ArtifactError(
+      `artifact format ${a.formatVersion} is newer than this tmesc reads (${LEGACY_FORMAT_VERSION} and ${ARTIFACT_FORMAT_VERSION}): run it with the tmesc that compiled it, or recompile`,
+    );
   }
   if (!validator(a)) {
     const first = (validator.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}${extra(e)}`);
@@ -67,11 +76,13 @@ export function validateArtifact(input: unknown): Artifact {
     if (n.field >= g.fields.length) bad(`node ${i}: field out of range`);
     for (let k = 1; k < n.cuts.length; k++) if (!(n.cuts[k] > n.cuts[k - 1])) bad(`node ${i}: cuts not ascending`);
     for (const kid of n.kids) {
-      if (kid >= 0 ? kid <= i || kid >= g.nodes.length : -1 - kid >= g.leaves.length) bad(`node ${i}: child ${kid} out of range`);
+      if (kid >= 0 ? kid <= i || kid >= g.nodes.length : -1 - kid >= g.leaves.length)
+        bad(`node ${i}: child ${kid} out of range`);
     }
   });
   for (const s of g.segments) if (s >= g.nodes.length || -1 - s >= g.leaves.length) bad(`segment ${s} out of range`);
-  for (const l of g.leaves) for (const x of [...l.to, ...l.drop, ...l.groups]) if (x >= groupCount) bad(`leaf names group ${x}`);
+  for (const l of g.leaves)
+    for (const x of [...l.to, ...l.drop, ...l.groups]) if (x >= groupCount) bad(`leaf names group ${x}`);
   for (const l of g.leaves) for (const r of l.rules) if (r >= art.rules.length) bad(`leaf names rule ${r}`);
   for (const f of g.fields) {
     const m = /^pred:(\d+)$/.exec(f);

@@ -79,7 +79,14 @@ export class PolicyBuilder {
           case 'Define': {
             const kind = DEFINE_KINDS[st.defKind.word];
             if (!kind) {
-              this.unknownWord(st.defKind.span, st.defKind.word, 'definition kind', ['net', 'ports', 'hosts', 'macs', 'pattern', 'filter']);
+              this.unknownWord(st.defKind.span, st.defKind.word, 'definition kind', [
+                'net',
+                'ports',
+                'hosts',
+                'macs',
+                'pattern',
+                'filter',
+              ]);
               s.brokenNames.add(st.name.name);
               break;
             }
@@ -100,11 +107,18 @@ export class PolicyBuilder {
 
   private unknownWord(span: Span, word: string, what: string, accepted: readonly string[]): void {
     const guess = didYouMean(word, accepted);
-    this.bag.add('TMES0308', span, `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`, guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined);
+    this.bag.add(
+      'TMES0308',
+      span,
+      `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`,
+      guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined,
+    );
   }
 
   private dup(span: Span, what: string, first: Span): void {
-    this.bag.add('TMES0405', span, `${what} is given twice`, { related: [{ message: 'first given here', span: first }] });
+    this.bag.add('TMES0405', span, `${what} is given twice`, {
+      related: [{ message: 'first given here', span: first }],
+    });
   }
 
   /** Values of definitions that no filter happened to use still get checked. */
@@ -126,9 +140,11 @@ export class PolicyBuilder {
       const scratch = new DiagnosticBag();
       const lowering = new FilterLowering(scratch, this.symbols);
       if (d.kind === 'ports') lowering.portList(decl);
-      else if (d.kind === 'net' || d.kind === 'hosts') lowering.netEntries(decl.name, d.kind === 'hosts' ? 'host' : 'net');
+      else if (d.kind === 'net' || d.kind === 'hosts')
+        lowering.netEntries(decl.name, d.kind === 'hosts' ? 'host' : 'net');
       else if (d.kind === 'macs') {
-        for (const v of decl.values ?? []) if (v.kind !== 'Mac') scratch.add('TMES0011', v.span, 'expected a MAC address');
+        for (const v of decl.values ?? [])
+          if (v.kind !== 'Mac') scratch.add('TMES0011', v.span, 'expected a MAC address');
       }
       // netEntries marked the definition used; that was only a check
       this.symbols.used.delete(decl);
@@ -151,15 +167,25 @@ export class PolicyBuilder {
         sourceSpan = item.span;
         if (item.kind === 'Inline') {
           source = { kind: 'inline', left: item.left.value, right: item.right.value };
-          if (item.left.value === item.right.value) this.bag.add('TMES0403', item.span, `inline tap '${d.name.name}' bridges '${item.left.value}' to itself; name two different interfaces`);
+          if (item.left.value === item.right.value)
+            this.bag.add(
+              'TMES0403',
+              item.span,
+              `inline tap '${d.name.name}' bridges '${item.left.value}' to itself; name two different interfaces`,
+            );
           continue;
         }
         const type = item.type.word;
         if (type === 'interface') {
-          if (item.paths.length !== 1) this.bag.add('TMES0010', item.span, 'source interface takes exactly one interface name');
+          if (item.paths.length !== 1)
+            this.bag.add('TMES0010', item.span, 'source interface takes exactly one interface name');
           source = { kind: 'interface', name: item.paths[0]?.value ?? '' };
         } else if (type === 'pcap' || type === 'pcapng' || type === 'file') {
-          source = { kind: 'files', format: type === 'file' ? 'auto' : type, paths: item.paths.map((p) => resolve(base, p.value)) };
+          source = {
+            kind: 'files',
+            format: type === 'file' ? 'auto' : type,
+            paths: item.paths.map((p) => resolve(base, p.value)),
+          };
         } else this.unknownWord(item.type.span, type, 'source type', ['interface', 'pcap', 'pcapng', 'file']);
       } else {
         const what = item.what.word;
@@ -169,10 +195,16 @@ export class PolicyBuilder {
             continue;
           }
           let priority = 0;
-          if (!Number.isInteger(item.value.value) || item.value.value < 1 || item.value.value > 4094) this.bag.add('TMES0301', item.value.span, `VLAN id ${item.value.text} is out of range (1 to 4094 for a pushed tag)`);
+          if (!Number.isInteger(item.value.value) || item.value.value < 1 || item.value.value > 4094)
+            this.bag.add(
+              'TMES0301',
+              item.value.span,
+              `VLAN id ${item.value.text} is out of range (1 to 4094 for a pushed tag)`,
+            );
           for (const o of item.options) {
             if (o.name.word !== 'priority') this.unknownWord(o.name.span, o.name.word, 'mark option', ['priority']);
-            else if (!Number.isInteger(o.value.value) || o.value.value < 0 || o.value.value > 7) this.bag.add('TMES0301', o.value.span, `VLAN priority ${o.value.text} is out of range (0 to 7)`);
+            else if (!Number.isInteger(o.value.value) || o.value.value < 0 || o.value.value > 7)
+              this.bag.add('TMES0301', o.value.span, `VLAN priority ${o.value.text} is out of range (0 to 7)`);
             else priority = o.value.value;
           }
           marks.push({ kind: 'vlan', id: item.value.value, priority });
@@ -181,12 +213,29 @@ export class PolicyBuilder {
         } else this.unknownWord(item.what.span, what, 'mark', ['vlan', 'comment']);
       }
     }
-    if (!source) this.bag.add('TMES0404', d.name.span, `tap '${d.name.name}' has no source; add source interface "...", source pcap "...", or inline "a" <-> "b"`);
-    return { name: d.name.name, index, source: source ?? { kind: 'files', format: 'auto', paths: [] }, marks, span: d.name.span };
+    if (!source)
+      this.bag.add(
+        'TMES0404',
+        d.name.span,
+        `tap '${d.name.name}' has no source; add source interface "...", source pcap "...", or inline "a" <-> "b"`,
+      );
+    return {
+      name: d.name.name,
+      index,
+      source: source ?? { kind: 'files', format: 'auto', paths: [] },
+      marks,
+      span: d.name.span,
+    };
   }
 
   // ---- groups
-  private quantity(q: A.Quantity, units: Record<string, number>, what: string, code: string, defaultUnit?: string): number | undefined {
+  private quantity(
+    q: A.Quantity,
+    units: Record<string, number>,
+    what: string,
+    code: string,
+    defaultUnit?: string,
+  ): number | undefined {
     const unit = q.unit?.word ?? defaultUnit;
     if (unit === undefined) {
       this.bag.add(code, q.span, `${what} needs a unit (${Object.keys(units).join(', ')})`);
@@ -226,23 +275,36 @@ export class PolicyBuilder {
         }
         rateSpan = item.span;
         const bps = this.quantity(item.rate, RATE_UNITS, 'rate', 'TMES0303');
-        if (bps !== undefined && (!(bps > 0) || bps > 1e13)) this.bag.add('TMES0303', item.rate.span, `rate must be above 0 and at most 10 Tbps`);
+        if (bps !== undefined && (!(bps > 0) || bps > 1e13))
+          this.bag.add('TMES0303', item.rate.span, `rate must be above 0 and at most 10 Tbps`);
         else rateBps = bps;
       }
     }
-    if (!output && !outSpan) this.bag.add('TMES0401', d.name.span, `tool '${d.name.name}' has no output; add output interface "...", output pcap "..." or output pcapng "..."`);
+    if (!output && !outSpan)
+      this.bag.add(
+        'TMES0401',
+        d.name.span,
+        `tool '${d.name.name}' has no output; add output interface "...", output pcap "..." or output pcapng "..."`,
+      );
     return { name: d.name.name, index, output: output ?? { kind: 'pcap', target: '' }, rateBps, span: d.name.span };
   }
 
   private group(d: A.GroupDecl, index: number, firstTool: number): Group {
-    const tools = d.tools.filter((t) => this.symbols.tools.get(t.name.name)?.tool === t).map((t, i) => this.tool(t, firstTool + i));
+    const tools = d.tools
+      .filter((t) => this.symbols.tools.get(t.name.name)?.tool === t)
+      .map((t, i) => this.tool(t, firstTool + i));
     const actions: GroupActions = { strip: [], masks: [], replaces: [] };
     const balance = { symmetric: true, inner: false };
     const seen = new Map<string, Span>();
     const once = (a: A.GroupAction, key: string): boolean => {
       const first = seen.get(key);
       if (first) {
-        this.bag.add(key === 'truncate' || key === 'timestamp' ? 'TMES0411' : 'TMES0405', a.span, `'${key}' is given twice in group '${d.name.name}'`, { related: [{ message: 'first given here', span: first }] });
+        this.bag.add(
+          key === 'truncate' || key === 'timestamp' ? 'TMES0411' : 'TMES0405',
+          a.span,
+          `'${key}' is given twice in group '${d.name.name}'`,
+          { related: [{ message: 'first given here', span: first }] },
+        );
         return false;
       }
       seen.set(key, a.span);
@@ -273,7 +335,8 @@ export class PolicyBuilder {
           }
           const bytes = this.quantity(a.amount, SIZE_UNITS, 'burst size', 'TMES0304');
           if (bytes === undefined) break;
-          if (bytes < 1500 || bytes > 1e9) this.bag.add('TMES0304', a.amount.span, `burst size must be between 1500 B (one full frame) and 1 GB`);
+          if (bytes < 1500 || bytes > 1e9)
+            this.bag.add('TMES0304', a.amount.span, `burst size must be between 1500 B (one full frame) and 1 GB`);
           else actions.shape = { burstBytes: Math.round(bytes) };
           break;
         }
@@ -309,7 +372,8 @@ export class PolicyBuilder {
           const bytes = this.quantity(a.amount, SIZE_UNITS, 'truncate length', 'TMES0304', 'B');
           if (bytes === undefined) break;
           const min = what === 'frame' ? 14 : 0;
-          if (!Number.isInteger(bytes) || bytes < min || bytes > 262144) this.bag.add('TMES0304', a.amount.span, `truncate ${what} takes ${min} to 262144 bytes`);
+          if (!Number.isInteger(bytes) || bytes < min || bytes > 262144)
+            this.bag.add('TMES0304', a.amount.span, `truncate ${what} takes ${min} to 262144 bytes`);
           else actions.truncate = { what, bytes };
           break;
         }
@@ -325,7 +389,11 @@ export class PolicyBuilder {
             const [kw, how, ...extra] = rest;
             const ok = ['skip', 'destination-option', 'hop-by-hop'];
             if (kw.word !== 'ipv6' || !how || extra.length) {
-              this.bag.add('TMES0010', kw.span, `after timestamp ip-option, write ipv6 skip|destination-option|hop-by-hop`);
+              this.bag.add(
+                'TMES0010',
+                kw.span,
+                `after timestamp ip-option, write ipv6 skip|destination-option|hop-by-hop`,
+              );
               break;
             }
             if (!ok.includes(how.word)) {
@@ -358,7 +426,8 @@ export class PolicyBuilder {
         }
       }
     }
-    if (d.tools.length === 0 && !d.incomplete) this.bag.add('TMES0400', d.name.span, `group '${d.name.name}' has no tool; add tool NAME { output ... }`);
+    if (d.tools.length === 0 && !d.incomplete)
+      this.bag.add('TMES0400', d.name.span, `group '${d.name.name}' has no tool; add tool NAME { output ... }`);
     return { name: d.name.name, index, tools, balance, actions, span: d.name.span };
   }
 
@@ -374,7 +443,10 @@ export class PolicyBuilder {
     const name: A.Ident = p.kind === 'Ident' ? p : { kind: 'Ident', name: p.word, span: p.span };
     const s = this.symbols.define(name);
     if (!s) {
-      this.symbols.unknown('pattern', name, [...BUILTIN_MASKS, ...[...this.symbols.defines.values()].filter((x) => x.kind === 'pattern').map((x) => x.decl.name.name)]);
+      this.symbols.unknown('pattern', name, [
+        ...BUILTIN_MASKS,
+        ...[...this.symbols.defines.values()].filter((x) => x.kind === 'pattern').map((x) => x.decl.name.name),
+      ]);
       return undefined;
     }
     const re = s.decl.values?.[0];
@@ -386,7 +458,8 @@ export class PolicyBuilder {
   }
 
   private maskSpec(t: A.MaskTarget, fill: string): MaskSpec | undefined {
-    if (t.pattern.kind === 'Word' && BUILTIN_MASKS.includes(t.pattern.word)) return { kind: t.pattern.word as 'card-number', fill };
+    if (t.pattern.kind === 'Word' && BUILTIN_MASKS.includes(t.pattern.word))
+      return { kind: t.pattern.word as 'card-number', fill };
     const re = this.patternOf(t.pattern);
     return re ? { kind: 'regex', source: re.source, flags: re.flags, fill } : undefined;
   }
@@ -412,9 +485,23 @@ export class PolicyBuilder {
         continue;
       }
       const tool = this.symbols.tools.get(g.name);
-      this.symbols.unknown('group', g, groupNames, tool ? ` ('${g.name}' is a tool of group '${tool.group.name.name}'; rules send to groups)` : '');
+      this.symbols.unknown(
+        'group',
+        g,
+        groupNames,
+        tool ? ` ('${g.name}' is a tool of group '${tool.group.name.name}'; rules send to groups)` : '',
+      );
     }
     const filter = this.lowering.lower(d.filter);
-    return { name: d.name.name, index, taps, filter: filter ?? FALSE, action: d.action, groups, span: d.name.span, filterSpan: d.filter.span };
+    return {
+      name: d.name.name,
+      index,
+      taps,
+      filter: filter ?? FALSE,
+      action: d.action,
+      groups,
+      span: d.name.span,
+      filterSpan: d.filter.span,
+    };
   }
 }

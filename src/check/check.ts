@@ -30,8 +30,17 @@ export function checkPolicyFile(path: string, options: CheckOptions = {}): Check
   const builder = new PolicyBuilder(bag, files, brokenNames);
   const policy = builder.build();
   const root = files[0];
-  const rootIsLibrary = !root.ast.statements.some((s) => s.kind === 'Policy' || s.kind === 'Rule' || s.kind === 'Tap' || s.kind === 'Group');
-  const ctx: CheckContext = { bag, files, symbols: builder.symbols, policy, ruleDecls: builder.ruleDecls, rootIsLibrary };
+  const rootIsLibrary = !root.ast.statements.some(
+    (s) => s.kind === 'Policy' || s.kind === 'Rule' || s.kind === 'Tap' || s.kind === 'Group',
+  );
+  const ctx: CheckContext = {
+    bag,
+    files,
+    symbols: builder.symbols,
+    policy,
+    ruleDecls: builder.ruleDecls,
+    rootIsLibrary,
+  };
   for (const c of [...CHECKS, ...(options.extraChecks ?? [])]) c.run(ctx);
   const diagnostics = dedupe(bag.items).sort(compareDiagnostics);
   return { policy, ruleDecls: builder.ruleDecls, diagnostics, isLibrary: rootIsLibrary };

@@ -5,8 +5,16 @@ import { isIPv6 } from 'node:net';
  * the caller reports TMES0011 with the literal's span.
  */
 
-export interface Ipv4Prefix { addr: number; len: number; hostBits: boolean }
-export interface Ipv6Prefix { words: [number, number, number, number]; len: number; hostBits: boolean }
+export interface Ipv4Prefix {
+  addr: number;
+  len: number;
+  hostBits: boolean;
+}
+export interface Ipv6Prefix {
+  words: [number, number, number, number];
+  len: number;
+  hostBits: boolean;
+}
 
 function prefixLen(text: string, max: number): { body: string; len: number } | undefined {
   const slash = text.indexOf('/');
@@ -21,7 +29,8 @@ export function parseIpv4(text: string, allowPartial = true): Ipv4Prefix | undef
   const p = prefixLen(text, 32);
   if (!p) return undefined;
   const parts = p.body.split('.');
-  if (parts.length > 4 || (parts.length < 4 && !(allowPartial && text.includes('/')) && parts.length !== 3)) return undefined;
+  if (parts.length > 4 || (parts.length < 4 && !(allowPartial && text.includes('/')) && parts.length !== 3))
+    return undefined;
   let addr = 0;
   for (let i = 0; i < 4; i++) {
     const s = parts[i] ?? '0';
@@ -33,7 +42,7 @@ export function parseIpv4(text: string, allowPartial = true): Ipv4Prefix | undef
   // pcap: `net 192.168.1` means 192.168.1.0/24
   const len = text.includes('/') ? p.len : parts.length === 3 ? 24 : 32;
   const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  return { addr, len, hostBits: ((addr & ~mask) >>> 0) !== 0 };
+  return { addr, len, hostBits: (addr & ~mask) >>> 0 !== 0 };
 }
 
 export function parseIpv6(text: string): Ipv6Prefix | undefined {
@@ -57,7 +66,7 @@ export function parseIpv6(text: string): Ipv6Prefix | undefined {
   for (let i = 0; i < 4; i++) {
     const bitsHere = Math.max(0, Math.min(32, p.len - 32 * i));
     const mask = bitsHere === 0 ? 0 : bitsHere === 32 ? 0xffffffff : (0xffffffff << (32 - bitsHere)) >>> 0;
-    if (((words[i] & ~mask) >>> 0) !== 0) hostBits = true;
+    if ((words[i] & ~mask) >>> 0 !== 0) hostBits = true;
   }
   return { words, len: p.len, hostBits };
 }

@@ -28,7 +28,12 @@ const defaultRead: ReadFile = (p) => readFileSync(p, 'utf8');
  * relative to the including file). A missing file or a cycle is a diagnostic
  * at the include that caused it; loading goes on with the rest.
  */
-export function loadPolicy(rootPath: string, bag: DiagnosticBag, read: ReadFile = defaultRead, displayPath: (abs: string) => string = (p) => p): LoadResult {
+export function loadPolicy(
+  rootPath: string,
+  bag: DiagnosticBag,
+  read: ReadFile = defaultRead,
+  displayPath: (abs: string) => string = (p) => p,
+): LoadResult {
   const files: LoadedFile[] = [];
   const brokenNames = new Set<string>();
   const done = new Set<string>();
@@ -70,7 +75,9 @@ export function loadPolicy(rootPath: string, bag: DiagnosticBag, read: ReadFile 
     text = read(abs);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new PolicyReadError(`${rootPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`);
+    throw new PolicyReadError(
+      `${rootPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message}`,
+    );
   }
   visit(abs, text, true);
   return { files, brokenNames };

@@ -6,13 +6,26 @@ import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
 import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
 import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
-import { ETHER_TYPES, ICMP6_TYPES, ICMP_TYPES, IP_PROTOCOLS, PCAP_CONSTANTS, RELATION_FIELDS, SERVICES, TCP_FLAGS, TUNNEL_LABELS } from './names.js';
+import {
+  ETHER_TYPES,
+  ICMP6_TYPES,
+  ICMP_TYPES,
+  IP_PROTOCOLS,
+  PCAP_CONSTANTS,
+  RELATION_FIELDS,
+  SERVICES,
+  TCP_FLAGS,
+  TUNNEL_LABELS,
+} from './names.js';
 import { checkPattern } from './patterns.js';
 import type { Symbols } from './symbols.js';
 
-
 type Family = 4 | 6;
-interface NetEntry { family: Family; v4?: [number, number]; v6?: { words: number[]; len: number } }
+interface NetEntry {
+  family: Family;
+  v4?: [number, number];
+  v6?: { words: number[]; len: number };
+}
 
 const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmp6: 58 };
 const ETHER_OF: Record<string, number> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, rarp: 0x8035 };
@@ -81,9 +94,11 @@ export class FilterLowering {
       case 'Tunnel':
         return this.tunnel(f);
       case 'Vlan': {
-        if (f.label && !['id', 'priority', 'pri'].includes(f.label.name)) return this.badWord(f.label.span, f.label.name, 'vlan test', ['id', 'priority']);
+        if (f.label && !['id', 'priority', 'pri'].includes(f.label.name))
+          return this.badWord(f.label.span, f.label.name, 'vlan test', ['id', 'priority']);
         const isPri = f.label && f.label.name !== 'id';
-        if (!f.value) return isPri ? this.missing(f.span, 'vlan priority needs a number') : this.t('vlanCount', [[1, 15]]);
+        if (!f.value)
+          return isPri ? this.missing(f.span, 'vlan priority needs a number') : this.t('vlanCount', [[1, 15]]);
         const r = this.numberRanges(f.value, isPri ? 7 : 4095, 'TMES0301', isPri ? 'VLAN priority' : 'VLAN id');
         return r ? this.t(isPri ? 'vlanPri0' : 'vlan0', r) : FALSE;
       }
@@ -99,7 +114,9 @@ export class FilterLowering {
         return r ? this.t('pppoeSession', r) : FALSE;
       }
       case 'Length':
-        return f.op === 'less' ? this.t('wireLen', [[0, f.value.value]]) : this.t('wireLen', [[f.value.value, fieldInfo('wireLen').max]]);
+        return f.op === 'less'
+          ? this.t('wireLen', [[0, f.value.value]])
+          : this.t('wireLen', [[f.value.value, fieldInfo('wireLen').max]]);
       case 'Inner': {
         if (this.scope === 'inner') return this.filter(f.filter);
         this.scope = 'inner';
@@ -126,7 +143,12 @@ export class FilterLowering {
   }
   private badWord(span: Span, word: string, what: string, accepted: string[]): PFilter {
     const guess = didYouMean(word, accepted);
-    this.bag.add('TMES0308', span, `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`, guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined);
+    this.bag.add(
+      'TMES0308',
+      span,
+      `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`,
+      guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined,
+    );
     return FALSE;
   }
   private qualifierError(span: Span, message: string): PFilter {
@@ -149,7 +171,11 @@ export class FilterLowering {
       const hi = this.numberRanges(v.hi, max, code, what);
       if (!lo || !hi) return undefined;
       if (v.lo.value > v.hi.value) {
-        this.bag.add(code, v.span, `${what} range ${v.lo.text}-${v.hi.text} is reversed; write ${v.hi.text}-${v.lo.text}`);
+        this.bag.add(
+          code,
+          v.span,
+          `${what} range ${v.lo.text}-${v.hi.text} is reversed; write ${v.hi.text}-${v.lo.text}`,
+        );
         return undefined;
       }
       return [[v.lo.value, v.hi.value]];
@@ -205,26 +231,48 @@ export class FilterLowering {
     if (!type) {
       if (v.kind === 'Ident') {
         const s = this.sym.defines.get(v.name);
-        if (s?.kind === 'filter') return this.qualifierError(v.span, `'${v.name}' is a filter; it cannot take qualifiers`);
-        type = s ? ({ net: 'net', ports: 'port', hosts: 'host', macs: 'host' } as const)[s.kind as 'net'] : SERVICES[v.name] !== undefined ? 'port' : 'host';
+        if (s?.kind === 'filter')
+          return this.qualifierError(v.span, `'${v.name}' is a filter; it cannot take qualifiers`);
+        type = s
+          ? ({ net: 'net', ports: 'port', hosts: 'host', macs: 'host' } as const)[s.kind as 'net']
+          : SERVICES[v.name] !== undefined
+            ? 'port'
+            : 'host';
         if (s && !type) {
           this.sym.wrongKind(v.span, v.name, s.kind, 'an address or port');
           return FALSE;
         }
       } else if (v.kind === 'Number' || v.kind === 'Range') {
-        this.bag.add('TMES0309', v.span, `a bare number needs a qualifier: port ${v.kind === 'Number' ? v.text : ''}, proto, vlan, ...`.replace('  ', ' '));
+        this.bag.add(
+          'TMES0309',
+          v.span,
+          `a bare number needs a qualifier: port ${v.kind === 'Number' ? v.text : ''}, proto, vlan, ...`.replace(
+            '  ',
+            ' ',
+          ),
+        );
         return FALSE;
       } else type = (v.kind === 'Ipv4' || v.kind === 'Ipv6') && v.text.includes('/') ? 'net' : 'host';
     }
     switch (type) {
       case 'host':
       case 'net':
-        if (proto === 'ether' || v.kind === 'Mac' || (v.kind === 'Ident' && this.sym.defines.get(v.name)?.kind === 'macs')) return this.etherHost(q, v, type);
-        if (proto && !(proto in ETHER_OF)) return this.qualifierError(q.proto!.span, `'${proto}' does not go with '${type}'; use ip, ip6, arp or rarp`);
+        if (
+          proto === 'ether' ||
+          v.kind === 'Mac' ||
+          (v.kind === 'Ident' && this.sym.defines.get(v.name)?.kind === 'macs')
+        )
+          return this.etherHost(q, v, type);
+        if (proto && !(proto in ETHER_OF))
+          return this.qualifierError(q.proto!.span, `'${proto}' does not go with '${type}'; use ip, ip6, arp or rarp`);
         return this.address(q, v, type);
       case 'port':
       case 'portrange': {
-        if (proto && !['tcp', 'udp', 'sctp'].includes(proto)) return this.qualifierError(q.proto!.span, `'${proto}' does not go with '${type}'; ports belong to tcp, udp and sctp`);
+        if (proto && !['tcp', 'udp', 'sctp'].includes(proto))
+          return this.qualifierError(
+            q.proto!.span,
+            `'${proto}' does not go with '${type}'; ports belong to tcp, udp and sctp`,
+          );
         if (q.netmask) return this.qualifierError(q.netmask.span, `'mask' goes with net only`);
         const r = this.ports(v, type);
         if (!r) return FALSE;
@@ -282,10 +330,13 @@ export class FilterLowering {
     if (v.kind === 'Ipv4') {
       const p = parseIpv4(v.text);
       if (!p) return this.invalid(v, 'IPv4 address');
-      if (type === 'host' && v.text.includes('/')) return this.qualifierError(v.span, `host takes a single address; use net for ${v.text}`) && undefined;
+      if (type === 'host' && v.text.includes('/'))
+        return this.qualifierError(v.span, `host takes a single address; use net for ${v.text}`) && undefined;
       if (p.hostBits) {
         const fixed = `${formatIpv4(ipv4Network(p))}/${p.len}`;
-        this.bag.add('TMES0305', v.span, `${v.text} has host bits set; the network is ${fixed}`, { fix: { message: `replace with ${fixed}`, span: v.span, text: fixed } });
+        this.bag.add('TMES0305', v.span, `${v.text} has host bits set; the network is ${fixed}`, {
+          fix: { message: `replace with ${fixed}`, span: v.span, text: fixed },
+        });
         return undefined;
       }
       const size = 2 ** (32 - p.len);
@@ -294,7 +345,8 @@ export class FilterLowering {
     if (v.kind === 'Ipv6') {
       const p = parseIpv6(v.text);
       if (!p) return this.invalid(v, 'IPv6 address');
-      if (type === 'host' && v.text.includes('/')) return this.qualifierError(v.span, `host takes a single address; use net for ${v.text}`) && undefined;
+      if (type === 'host' && v.text.includes('/'))
+        return this.qualifierError(v.span, `host takes a single address; use net for ${v.text}`) && undefined;
       if (p.hostBits) {
         this.bag.add('TMES0305', v.span, `${v.text} has host bits set beyond /${p.len}`);
         return undefined;
@@ -342,23 +394,36 @@ export class FilterLowering {
       const m = parseIpv4(q.netmask.text, false);
       const bits = m ? 32 - Math.log2(2 ** 32 - m.addr) : NaN;
       if (!m || !Number.isInteger(bits) || entries.length !== 1 || entries[0].family !== 4) {
-        this.bag.add('TMES0011', q.netmask.span, `'${q.netmask.text}' is not a contiguous IPv4 netmask for this network`);
+        this.bag.add(
+          'TMES0011',
+          q.netmask.span,
+          `'${q.netmask.text}' is not a contiguous IPv4 netmask for this network`,
+        );
         return FALSE;
       }
       const base = entries[0].v4![0];
       const net = (base & m.addr) >>> 0;
       if (net !== base) {
-        this.bag.add('TMES0305', v.span, `${formatIpv4(base)} has host bits set under mask ${q.netmask.text}; the network is ${formatIpv4(net)}`);
+        this.bag.add(
+          'TMES0305',
+          v.span,
+          `${formatIpv4(base)} has host bits set under mask ${q.netmask.text}; the network is ${formatIpv4(net)}`,
+        );
         return FALSE;
       }
       entries = [{ family: 4, v4: [net, net + 2 ** (32 - bits) - 1] }];
     }
     const proto = q.proto?.word;
-    const want: Family | undefined = proto === 'ip6' ? 6 : proto === 'ip' || proto === 'arp' || proto === 'rarp' ? 4 : undefined;
+    const want: Family | undefined =
+      proto === 'ip6' ? 6 : proto === 'ip' || proto === 'arp' || proto === 'rarp' ? 4 : undefined;
     if (want) {
       const wrong = entries.filter((e) => e.family !== want);
       if (wrong.length === entries.length || v.kind !== 'Ident' ? wrong.length > 0 : false) {
-        this.bag.add('TMES0306', v.span, `${want === 6 ? 'IPv4' : 'IPv6'} ${type} in an ${proto} test can never match; use an IPv${want} ${type === 'host' ? 'address' : 'network'} or drop '${proto}'`);
+        this.bag.add(
+          'TMES0306',
+          v.span,
+          `${want === 6 ? 'IPv4' : 'IPv6'} ${type} in an ${proto} test can never match; use an IPv${want} ${type === 'host' ? 'address' : 'network'} or drop '${proto}'`,
+        );
         return FALSE;
       }
       entries = entries.filter((e) => e.family === want);
@@ -418,7 +483,12 @@ export class FilterLowering {
       this.bag.add('TMES0011', v.span, `ether host needs a MAC address (aa:bb:cc:dd:ee:ff)`);
       return FALSE;
     }
-    return this.direct(q, 'ethSrc', 'ethDst', macs.map((m) => [m, m]));
+    return this.direct(
+      q,
+      'ethSrc',
+      'ethDst',
+      macs.map((m) => [m, m]),
+    );
   }
 
   private protoValue(q: A.QualifiedFilter, v: A.Value): PFilter {
@@ -446,17 +516,29 @@ export class FilterLowering {
       if (n === 0x8864) return this.t('pppoeSession', [[0, 0xffff]]);
       return this.eq('etherType', n);
     }
-    if (proto && proto !== 'ip' && proto !== 'ip6') return this.qualifierError(q.proto!.span, `'${proto} proto' does not exist; use ip proto, ip6 proto or ether proto`);
+    if (proto && proto !== 'ip' && proto !== 'ip6')
+      return this.qualifierError(
+        q.proto!.span,
+        `'${proto} proto' does not exist; use ip proto, ip6 proto or ether proto`,
+      );
     return and(this.ipFamilyGuard(proto), this.eq('ipProto', n));
   }
 
   private cast(f: A.CastFilter): PFilter {
     const p = f.proto?.word;
-    if (!p || p === 'ether') return f.cast === 'broadcast' ? this.eq('ethDst', 0xffffffffffff) : this.eq('ethMulticast', 1);
+    if (!p || p === 'ether')
+      return f.cast === 'broadcast' ? this.eq('ethDst', 0xffffffffffff) : this.eq('ethMulticast', 1);
     // ip multicast is pcap's ip[16] >= 224: class D and everything above it
-    if (p === 'ip') return f.cast === 'broadcast' ? and(this.eq('etherType', 0x800), this.eq('ip4Dst', 0xffffffff)) : and(this.eq('etherType', 0x800), this.t('ip4Dst', [[0xe0000000, 0xffffffff]]));
-    if (p === 'ip6' && f.cast === 'multicast') return and(this.eq('etherType', 0x86dd), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
-    return this.qualifierError(f.span, `'${p} ${f.cast}' does not exist; use ether, ip${f.cast === 'multicast' ? ' or ip6' : ''}`);
+    if (p === 'ip')
+      return f.cast === 'broadcast'
+        ? and(this.eq('etherType', 0x800), this.eq('ip4Dst', 0xffffffff))
+        : and(this.eq('etherType', 0x800), this.t('ip4Dst', [[0xe0000000, 0xffffffff]]));
+    if (p === 'ip6' && f.cast === 'multicast')
+      return and(this.eq('etherType', 0x86dd), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
+    return this.qualifierError(
+      f.span,
+      `'${p} ${f.cast}' does not exist; use ether, ip${f.cast === 'multicast' ? ' or ip6' : ''}`,
+    );
   }
 
   private tcpFlags(f: A.TcpFlagsFilter): PFilter {
@@ -472,12 +554,19 @@ export class FilterLowering {
 
   private icmp(f: A.IcmpFilter): PFilter {
     const p = f.proto.word;
-    if (p !== 'icmp' && p !== 'icmp6') return this.qualifierError(f.proto.span, `'${f.field}' belongs to icmp and icmp6, not ${p}`);
+    if (p !== 'icmp' && p !== 'icmp6')
+      return this.qualifierError(f.proto.span, `'${f.field}' belongs to icmp and icmp6, not ${p}`);
     const names = p === 'icmp' ? ICMP_TYPES : ICMP6_TYPES;
     let r: Ranges | undefined;
     if (f.value.kind === 'Ident') {
       const n = f.field === 'type' ? names[f.value.name] : undefined;
-      if (n === undefined) return this.badWord(f.value.span, f.value.name, `${p} ${f.field}`, f.field === 'type' ? Object.keys(names) : []);
+      if (n === undefined)
+        return this.badWord(
+          f.value.span,
+          f.value.name,
+          `${p} ${f.field}`,
+          f.field === 'type' ? Object.keys(names) : [],
+        );
       r = [[n, n]];
     } else r = this.numberRanges(f.value, 255, 'TMES0307', `${p} ${f.field}`);
     if (!r) return FALSE;
@@ -488,14 +577,19 @@ export class FilterLowering {
     const kind = f.tunnel.word;
     const info = TUNNEL_LABELS[kind];
     if (f.label && !info.label.includes(f.label.name)) {
-      return info.label.length ? this.badWord(f.label.span, f.label.name, `${kind} label`, info.label) : this.qualifierError(f.label.span, `${kind} takes no identifier`);
+      return info.label.length
+        ? this.badWord(f.label.span, f.label.name, `${kind} label`, info.label)
+        : this.qualifierError(f.label.span, `${kind} takes no identifier`);
     }
     let kinds: number[];
     if (kind === 'tunnel') kinds = Object.values(TUNNEL).filter((x) => x !== 0);
     else if (kind === '6in4') kinds = [TUNNEL['6in4'], TUNNEL['6to4']];
     else if (kind === 'ipip') kinds = [TUNNEL.ipip, TUNNEL['6in4'], TUNNEL['6to4']];
     else kinds = [TUNNEL[kind as keyof typeof TUNNEL]];
-    const kt = this.t('tunnel', kinds.map((k) => [k, k]));
+    const kt = this.t(
+      'tunnel',
+      kinds.map((k) => [k, k]),
+    );
     if (!f.value) return kt;
     if (info.bits === 0) return this.qualifierError(f.value.span, `${kind} has no identifier to test`);
     const r = this.numberRanges(f.value, 2 ** info.bits - 1, 'TMES0307', `${kind} ${info.label[0] ?? 'id'}`);
@@ -556,9 +650,20 @@ export class FilterLowering {
     if (!field) return undefined;
     const max = fieldInfo(field).max;
     const n = b.v;
-    const clamp = (lo: number, hi: number): Ranges => (lo > hi || hi < 0 || lo > max ? [] : [[Math.max(0, lo), Math.min(max, hi)]]);
+    const clamp = (lo: number, hi: number): Ranges =>
+      lo > hi || hi < 0 || lo > max ? [] : [[Math.max(0, lo), Math.min(max, hi)]];
     const ranges: Ranges =
-      op === '==' ? clamp(n, n) : op === '!=' ? [...clamp(0, n - 1), ...clamp(n + 1, max)] : op === '<' ? clamp(0, Math.ceil(n) - 1) : op === '<=' ? clamp(0, Math.floor(n)) : op === '>' ? clamp(Math.floor(n) + 1, max) : clamp(Math.ceil(n), max);
+      op === '=='
+        ? clamp(n, n)
+        : op === '!='
+          ? [...clamp(0, n - 1), ...clamp(n + 1, max)]
+          : op === '<'
+            ? clamp(0, Math.ceil(n) - 1)
+            : op === '<='
+              ? clamp(0, Math.floor(n))
+              : op === '>'
+                ? clamp(Math.floor(n) + 1, max)
+                : clamp(Math.ceil(n), max);
     return this.t(field, ranges);
   }
 
@@ -572,7 +677,10 @@ export class FilterLowering {
         const n = a.name.name;
         if (PCAP_CONSTANTS[n] !== undefined) return { k: 'num', v: PCAP_CONSTANTS[n] };
         if (RELATION_FIELDS[n]) return { k: 'field', field: RELATION_FIELDS[n] };
-        this.sym.unknown('field or constant', a.name, [...Object.keys(PCAP_CONSTANTS), ...Object.keys(RELATION_FIELDS)]);
+        this.sym.unknown('field or constant', a.name, [
+          ...Object.keys(PCAP_CONSTANTS),
+          ...Object.keys(RELATION_FIELDS),
+        ]);
         return undefined;
       }
       case 'Access': {

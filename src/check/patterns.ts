@@ -11,11 +11,20 @@ export type PatternProblem = { code: 'TMES0600' | 'TMES0601' | 'TMES0602'; messa
 const ALLOWED_FLAGS = /^[is]*$/;
 
 export function checkPattern(source: string, flags: string): PatternProblem | undefined {
-  if (!ALLOWED_FLAGS.test(flags)) return { code: 'TMES0600', message: `pattern flags '${flags}' are not supported; use i (ignore case) and s (dot matches newline)`, offset: 0 };
+  if (!ALLOWED_FLAGS.test(flags))
+    return {
+      code: 'TMES0600',
+      message: `pattern flags '${flags}' are not supported; use i (ignore case) and s (dot matches newline)`,
+      offset: 0,
+    };
   try {
     new RegExp(source, flags);
   } catch (e) {
-    return { code: 'TMES0600', message: `invalid pattern: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, offset: 0 };
+    return {
+      code: 'TMES0600',
+      message: `invalid pattern: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      offset: 0,
+    };
   }
   const stack: { start: number; risky: boolean }[] = [];
   let risky = false; // does the current group so far contain a quantifier or alternation?
@@ -24,7 +33,12 @@ export function checkPattern(source: string, flags: string): PatternProblem | un
     const ch = source[i];
     if (ch === '\\') {
       const next = source[i + 1] ?? '';
-      if (/[1-9]/.test(next) || next === 'k') return { code: 'TMES0601', message: 'pattern uses a backreference, which can take exponential time', offset: i };
+      if (/[1-9]/.test(next) || next === 'k')
+        return {
+          code: 'TMES0601',
+          message: 'pattern uses a backreference, which can take exponential time',
+          offset: i,
+        };
       i++;
       continue;
     }
@@ -37,7 +51,12 @@ export function checkPattern(source: string, flags: string): PatternProblem | un
       continue;
     }
     if (ch === '(') {
-      if (source.startsWith('(?=', i) || source.startsWith('(?!', i) || source.startsWith('(?<=', i) || source.startsWith('(?<!', i)) {
+      if (
+        source.startsWith('(?=', i) ||
+        source.startsWith('(?!', i) ||
+        source.startsWith('(?<=', i) ||
+        source.startsWith('(?<!', i)
+      ) {
         return { code: 'TMES0601', message: 'pattern uses lookaround, which tmesc does not run', offset: i };
       }
       stack.push({ start: i, risky });
@@ -54,7 +73,12 @@ export function checkPattern(source: string, flags: string): PatternProblem | un
       risky = open ? open.risky : false;
       const q = quantifierAt(source, i + 1);
       if (q === 'unbounded' && innerRisky) {
-        return { code: 'TMES0601', message: 'a repeated group contains a repetition or alternation (as in (a+)+ or (a|b)*), which can take exponential time; repeat a character class instead', offset: open ? open.start : i };
+        return {
+          code: 'TMES0601',
+          message:
+            'a repeated group contains a repetition or alternation (as in (a+)+ or (a|b)*), which can take exponential time; repeat a character class instead',
+          offset: open ? open.start : i,
+        };
       }
       if (q !== 'none') risky = true;
       if (innerRisky) risky = true;
@@ -62,7 +86,8 @@ export function checkPattern(source: string, flags: string): PatternProblem | un
     }
     if (quantifierAt(source, i) !== 'none') risky = true;
   }
-  if (new RegExp(`^(?:${source})$`, flags).test('')) return { code: 'TMES0602', message: 'pattern can match the empty string', offset: 0 };
+  if (new RegExp(`^(?:${source})$`, flags).test(''))
+    return { code: 'TMES0602', message: 'pattern can match the empty string', offset: 0 };
   return undefined;
 }
 

@@ -6,11 +6,24 @@ import type * as A from '../syntax/ast.js';
 export type DefineKind = 'net' | 'ports' | 'hosts' | 'macs' | 'pattern' | 'filter';
 
 export const DEFINE_KINDS: Record<string, DefineKind> = {
-  net: 'net', nets: 'net', port: 'ports', ports: 'ports', host: 'hosts', hosts: 'hosts', mac: 'macs', macs: 'macs',
-  pattern: 'pattern', patterns: 'pattern', filter: 'filter',
+  net: 'net',
+  nets: 'net',
+  port: 'ports',
+  ports: 'ports',
+  host: 'hosts',
+  hosts: 'hosts',
+  mac: 'macs',
+  macs: 'macs',
+  pattern: 'pattern',
+  patterns: 'pattern',
+  filter: 'filter',
 };
 
-export interface DefineSymbol { kind: DefineKind; decl: A.DefineDecl; library: boolean }
+export interface DefineSymbol {
+  kind: DefineKind;
+  decl: A.DefineDecl;
+  library: boolean;
+}
 
 /**
  * Declarations by name, in separate namespaces (definitions, taps, groups,
@@ -47,7 +60,12 @@ export class Symbols {
     // the definition the user meant is not unused; saying so would only add noise
     const meant = guess !== undefined ? this.defines.get(guess) : undefined;
     if (meant) this.used.add(meant.decl);
-    this.bag.add('TMES0200', name.span, `unknown ${what} '${name.name}'${guess ? `; did you mean '${guess}'?` : ''}${extra}`, guess ? { fix: { message: `replace with '${guess}'`, span: name.span, text: guess } } : undefined);
+    this.bag.add(
+      'TMES0200',
+      name.span,
+      `unknown ${what} '${name.name}'${guess ? `; did you mean '${guess}'?` : ''}${extra}`,
+      guess ? { fix: { message: `replace with '${guess}'`, span: name.span, text: guess } } : undefined,
+    );
   }
 
   define(name: A.Ident): DefineSymbol | undefined {

@@ -51,5 +51,11 @@ export function buildIdentity(moduleUrl: string | URL = import.meta.url): string
     return undefined;
   }
   // the check reads regular expressions with the running V8's RegExp (src/check/patterns.ts): what compiles can differ between Node versions
-  return JSON.stringify({ bundle, tmesc: packageVersion(), chevrotain, node: process.version, v8: process.versions.v8 });
+  return JSON.stringify({
+    bundle,
+    tmesc: packageVersion(),
+    chevrotain,
+    node: process.version,
+    v8: process.versions.v8,
+  });
 }

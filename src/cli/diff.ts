@@ -17,7 +17,9 @@ export function diffCommand(oldPath: string, newPath: string, io: Io): number {
     const gains = c.after.filter((g) => !c.before.includes(g));
     const loses = c.before.filter((g) => !c.after.includes(g));
     out.push('');
-    out.push(`  packet: ${formatPacket((n) => (n === 'tap' ? -1 : c.example.get(n) ?? -1), c.tap) || '(any packet)'}`);
+    out.push(
+      `  packet: ${formatPacket((n) => (n === 'tap' ? -1 : (c.example.get(n) ?? -1)), c.tap) || '(any packet)'}`,
+    );
     out.push(`    before: ${c.before.join(', ') || 'nothing'}`);
     out.push(`    after:  ${c.after.join(', ') || 'nothing'}`);
     if (gains.length) out.push(`    gains:  ${gains.join(', ')}`);

@@ -22,7 +22,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .command('validate')
     .description('check policies and report every problem (the CI linter)')
     .argument('<files...>', '.tmes policy files')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif', 'github']).default('text'),
+    )
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--color', 'colour the text output (default: when stdout is a terminal)')
     .option('--no-color', 'never colour the output')
@@ -33,11 +35,19 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command('compile')
-    .description('compile a policy into its match graph: the artifact the runtime runs, or a listing (as tcpdump -d), dot or code')
+    .description(
+      'compile a policy into its match graph: the artifact the runtime runs, or a listing (as tcpdump -d), dot or code',
+    )
     .argument('<policy>', '.tmes policy file')
     .option('-o, --output <file>', 'write here instead of standard output')
-    .addOption(new Option('--emit <what>', 'what to produce').choices(['artifact', 'js', 'listing', 'dot']).default('artifact'))
-    .addOption(new Option('-O, --optimize <level>', '1 optimizes; -O0 gives one naive graph per rule').choices(['0', '1']).default('1'))
+    .addOption(
+      new Option('--emit <what>', 'what to produce').choices(['artifact', 'js', 'listing', 'dot']).default('artifact'),
+    )
+    .addOption(
+      new Option('-O, --optimize <level>', '1 optimizes; -O0 gives one naive graph per rule')
+        .choices(['0', '1'])
+        .default('1'),
+    )
     .action(async (policy: string, opts: { output?: string; emit: string; optimize: string }) => {
       const { compileCommand } = await import('./compile.js');
       setCode(compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io));
@@ -65,22 +75,51 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command('run')
-    .description("run a policy over its taps' capture files: decode, classify, replicate, balance, mark and write each tool's output")
+    .description(
+      "run a policy over its taps' capture files: decode, classify, replicate, balance, mark and write each tool's output",
+    )
     .argument('[policy]', '.tmes policy file (or --artifact)')
     .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy')
-    .option('-i, --input <tap=file>', 'read this capture for a tap (repeat for more files or taps)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option(
+      '-i, --input <tap=file>',
+      'read this capture for a tap (repeat for more files or taps)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
     .option('--out-dir <dir>', 'write every output file here (and interface outputs as TOOL.pcapng)')
-    .addOption(new Option('--stats <format>', 'statistics on standard output').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--stats <format>', 'statistics on standard output').choices(['text', 'json']).default('text'),
+    )
     .option('--progress', 'show progress on standard error (default: when it is a terminal)')
     .option('--no-progress', 'never show progress')
-    .option('--workers <n>', 'worker threads for decoding, classifying and encoding (0: all on the main thread; default: cores less 2 for captures of 16 MiB or more, so none on 2 or 3 cores)')
+    .option(
+      '--workers <n>',
+      'worker threads for decoding, classifying and encoding (0: all on the main thread; default: cores less 2 for captures of 16 MiB or more, so none on 2 or 3 cores)',
+    )
     .option('--no-cache', 'compile the policy without reading or writing the compiled-policy cache')
-    .action(async (policy: string | undefined, opts: { artifact?: string; input: string[]; outDir?: string; stats: string; progress?: boolean; workers?: string; cache: boolean }) => {
-      const { runCommand } = await import('./run.js');
-      setCode(await runCommand(policy, opts, io));
-    });
+    .action(
+      async (
+        policy: string | undefined,
+        opts: {
+          artifact?: string;
+          input: string[];
+          outDir?: string;
+          stats: string;
+          progress?: boolean;
+          workers?: string;
+          cache: boolean;
+        },
+      ) => {
+        const { runCommand } = await import('./run.js');
+        setCode(await runCommand(policy, opts, io));
+      },
+    );
 
-  const gen = program.command('gen').description('generate a realistic capture (TCP sessions, DNS, VLAN, MPLS, GRE, VXLAN, GTP-U, IPv6, clear-text logins)');
+  const gen = program
+    .command('gen')
+    .description(
+      'generate a realistic capture (TCP sessions, DNS, VLAN, MPLS, GRE, VXLAN, GTP-U, IPv6, clear-text logins)',
+    );
   for (const o of GEN_CLI_OPTIONS) gen.option(o.flags, o.description, o.defaultValue);
   gen.action(async (opts: Record<string, string>) => {
     const { genCommand } = await import('./gen.js');
@@ -98,7 +137,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.ok : EXIT.usage;
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+        ? EXIT.ok
+        : EXIT.usage;
     }
     if (e instanceof PolicyInvalid) {
       io.err(`tmesc: ${e.message}\n`);
@@ -113,7 +154,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.err(`tmesc: ${err.message}\n`);
       return EXIT.usage;
     }
-    io.err(`tmesc: internal error: ${(e as Error)?.message ?? String(e)}\n(please report this with the input that caused it)\n`);
+    io.err(
+      `tmesc: internal error: ${(e as Error)?.message ?? String(e)}\n(please report this with the input that caused it)\n`,
+    );
     return EXIT.usage;
   }
 }

@@ -27,20 +27,30 @@ export interface PacketSpec {
 }
 
 const PROTO: Record<string, { etherType?: number; ipProto?: number }> = {
-  tcp: { ipProto: 6 }, udp: { ipProto: 17 }, sctp: { ipProto: 132 }, icmp: { ipProto: 1, etherType: 0x800 }, icmp6: { ipProto: 58, etherType: 0x86dd },
-  arp: { etherType: 0x806 }, ip: { etherType: 0x800 }, ipv4: { etherType: 0x800 }, ip6: { etherType: 0x86dd }, ipv6: { etherType: 0x86dd }, gre: { ipProto: 47 },
+  tcp: { ipProto: 6 },
+  udp: { ipProto: 17 },
+  sctp: { ipProto: 132 },
+  icmp: { ipProto: 1, etherType: 0x800 },
+  icmp6: { ipProto: 58, etherType: 0x86dd },
+  arp: { etherType: 0x806 },
+  ip: { etherType: 0x800 },
+  ipv4: { etherType: 0x800 },
+  ip6: { etherType: 0x86dd },
+  ipv6: { etherType: 0x86dd },
+  gre: { ipProto: 47 },
 };
 
 function tokenize(text: string): string[] {
   const out: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (let m; (m = re.exec(text)); ) out.push(m[1] !== undefined ? JSON.stringify(JSON.parse(`"${m[1]}"`)) : m[2]);
+  for (let m; (m = re.exec(text));) out.push(m[1] !== undefined ? JSON.stringify(JSON.parse(`"${m[1]}"`)) : m[2]);
   return out;
 }
 
 function num(word: string | undefined, what: string): number {
   const n = Number(word);
-  if (word === undefined || !Number.isInteger(n) || n < 0) throw new UsageError(`--packet: ${what} needs a whole number${word ? `, not '${word}'` : ''}`);
+  if (word === undefined || !Number.isInteger(n) || n < 0)
+    throw new UsageError(`--packet: ${what} needs a whole number${word ? `, not '${word}'` : ''}`);
   return n;
 }
 
@@ -111,7 +121,8 @@ function describeLayer(words: string[], values: Map<string, number>, spec: Packe
     else if (w === 'flags') {
       let f = 0;
       for (const x of (words[++i] ?? '').split(',')) {
-        if (TCP_FLAGS[x] === undefined) throw new UsageError(`--packet: unknown TCP flag '${x}' (${Object.keys(TCP_FLAGS).join(', ')})`);
+        if (TCP_FLAGS[x] === undefined)
+          throw new UsageError(`--packet: unknown TCP flag '${x}' (${Object.keys(TCP_FLAGS).join(', ')})`);
         f |= TCP_FLAGS[x];
       }
       values.set('tcpFlags', f);
@@ -133,7 +144,8 @@ function describeLayer(words: string[], values: Map<string, number>, spec: Packe
   if (p?.ipProto !== undefined) values.set('ipProto', p.ipProto);
   if (p?.etherType !== undefined) values.set('etherType', p.etherType);
   if (values.has('ipProto') && !values.has('etherType')) values.set('etherType', 0x800);
-  if (!values.has('ttl') && (values.get('etherType') === 0x800 || values.get('etherType') === 0x86dd)) values.set('ttl', 64);
+  if (!values.has('ttl') && (values.get('etherType') === 0x800 || values.get('etherType') === 0x86dd))
+    values.set('ttl', 64);
   if (!values.has('fragment') && values.has('etherType')) values.set('fragment', 0);
   values.set('vlanCount', vlans);
   values.set('mplsCount', mpls);
@@ -144,7 +156,7 @@ function describeLayer(words: string[], values: Map<string, number>, spec: Packe
     values.set('ethMulticast', Math.floor(values.get('ethDst')! / 2 ** 40) & 1);
     if (!values.has('wireLen')) values.set('wireLen', 64 + (spec.payload?.length ?? 0));
     values.set('linkType', 1);
-    values.set('outerEtherType', vlans ? 0x8100 : mpls ? 0x8847 : values.get('etherType') ?? -1);
+    values.set('outerEtherType', vlans ? 0x8100 : mpls ? 0x8847 : (values.get('etherType') ?? -1));
   }
 }
 
@@ -174,24 +186,49 @@ export function formatPacket(field: (name: string) => number, tapName?: string):
   const layer = (pre: string): string[] => {
     const v = (n: string) => field(pre + n);
     const out: string[] = [];
-    const proto = { 6: 'tcp', 17: 'udp', 132: 'sctp', 1: 'icmp', 58: 'icmp6', 47: 'gre' }[v('ipProto')] ?? (v('ipProto') >= 0 ? `ip` : v('etherType') === 0x806 ? 'arp' : v('etherType') === 0x86dd ? 'ip6' : v('etherType') === 0x800 ? 'ip' : '');
+    const proto =
+      { 6: 'tcp', 17: 'udp', 132: 'sctp', 1: 'icmp', 58: 'icmp6', 47: 'gre' }[v('ipProto')] ??
+      (v('ipProto') >= 0
+        ? `ip`
+        : v('etherType') === 0x806
+          ? 'arp'
+          : v('etherType') === 0x86dd
+            ? 'ip6'
+            : v('etherType') === 0x800
+              ? 'ip'
+              : '');
     if (proto) out.push(proto);
     if (v('etherType') === 0x86dd && proto !== 'ip6' && proto !== 'icmp6') out.push('ip6');
     const port = (n: string) => (v(n) >= 0 ? `:${v(n)}` : '');
-    if (v('ip4Src') >= 0 || v('ip4Dst') >= 0) out.push(`${fmtV4(Math.max(0, v('ip4Src')))}${port('srcPort')} > ${fmtV4(Math.max(0, v('ip4Dst')))}${port('dstPort')}`);
+    if (v('ip4Src') >= 0 || v('ip4Dst') >= 0)
+      out.push(
+        `${fmtV4(Math.max(0, v('ip4Src')))}${port('srcPort')} > ${fmtV4(Math.max(0, v('ip4Dst')))}${port('dstPort')}`,
+      );
     else if (v('ip6Src0') >= 0 || v('ip6Dst0') >= 0) {
       const w = (n: string) => [0, 1, 2, 3].map((k) => Math.max(0, v(`${n}${k}`)));
       out.push(`[${fmtV6(w('ip6Src'))}]${port('srcPort')} > [${fmtV6(w('ip6Dst'))}]${port('dstPort')}`);
     } else if (v('srcPort') >= 0 || v('dstPort') >= 0) {
       // addresses the example leaves open: placeholders of the right family
-      out.push(v('etherType') === 0x86dd ? `[::1]${port('srcPort')} > [::2]${port('dstPort')}` : `0.0.0.1${port('srcPort')} > 0.0.0.2${port('dstPort')}`);
+      out.push(
+        v('etherType') === 0x86dd
+          ? `[::1]${port('srcPort')} > [::2]${port('dstPort')}`
+          : `0.0.0.1${port('srcPort')} > 0.0.0.2${port('dstPort')}`,
+      );
     }
     if (v('vlan0') >= 0) out.push(`vlan ${v('vlan0')}`);
     if (v('vlan1') >= 0) out.push(`vlan ${v('vlan1')}`);
     if (v('vlanPri0') > 0) out.push(`priority ${v('vlanPri0')}`);
     if (v('mpls0') >= 0) out.push(`mpls ${v('mpls0')}`);
     if (v('pppoeSession') >= 0) out.push(`pppoe ${v('pppoeSession')}`);
-    if (v('tcpFlags') >= 0) out.push(`flags ${Object.entries(TCP_FLAGS).filter(([n, b]) => n !== 'push' && v('tcpFlags') & b).map(([n]) => n).join(',') || 'none'}`);
+    if (v('tcpFlags') >= 0)
+      out.push(
+        `flags ${
+          Object.entries(TCP_FLAGS)
+            .filter(([n, b]) => n !== 'push' && v('tcpFlags') & b)
+            .map(([n]) => n)
+            .join(',') || 'none'
+        }`,
+      );
     if (v('icmpType') >= 0) out.push(`type ${v('icmpType')}`);
     if (v('ttl') >= 0 && v('ttl') !== 64) out.push(`ttl ${v('ttl')}`);
     if (v('dscp') > 0) out.push(`dscp ${v('dscp')}`);
@@ -203,6 +240,7 @@ export function formatPacket(field: (name: string) => number, tapName?: string):
   const parts = [...(tapName ? [`tap ${tapName}`] : []), ...layer('')];
   if (field('wireLen') >= 0) parts.push(`len ${field('wireLen')}`);
   const inner = layer('inner.');
-  if (FIELDS.some((f) => f.name !== 'tap' && field(`inner.${f.name}`) >= 0) && inner.length) parts.push('inner', ...inner);
+  if (FIELDS.some((f) => f.name !== 'tap' && field(`inner.${f.name}`) >= 0) && inner.length)
+    parts.push('inner', ...inner);
   return parts.join(' ');
 }

@@ -1,4 +1,14 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { validateArtifact } from '../artifact/validate.js';
@@ -130,7 +140,13 @@ export class PolicyCache {
     const dir = cacheDir(env);
     // the compile resolves the policy against process.cwd() and names files relative to io.cwd: the key holds one cwd
     if (!build || !dir || io.cwd !== process.cwd()) {
-      debug(!build ? 'off (not the built CLI: no bundle id)' : !dir ? 'off (no cache directory)' : 'off (io.cwd is not the process cwd)');
+      debug(
+        !build
+          ? 'off (not the built CLI: no bundle id)'
+          : !dir
+            ? 'off (no cache directory)'
+            : 'off (io.cwd is not the process cwd)',
+      );
       return undefined;
     }
     const key: Key = { policy: resolve(policyPath), cwd: io.cwd };
@@ -150,9 +166,14 @@ export class PolicyCache {
     try {
       entry = JSON.parse(readFileSync(this.file, 'utf8'));
     } catch (e) {
-      return this.miss((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no entry' : `unreadable entry (${(e as Error).message})`);
+      return this.miss(
+        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no entry' : `unreadable entry (${(e as Error).message})`,
+      );
     }
-    if (!ownedPrivately(this.dir) || !ownedPrivately(this.file)) return this.miss('the cache directory or entry is not yours alone (owned by another user, or writable by others)');
+    if (!ownedPrivately(this.dir) || !ownedPrivately(this.file))
+      return this.miss(
+        'the cache directory or entry is not yours alone (owned by another user, or writable by others)',
+      );
     const why = this.staleness(entry);
     if (why) return this.miss(why);
     try {
@@ -167,11 +188,14 @@ export class PolicyCache {
   /** Why the entry cannot be used for this policy now, or '' when it can. */
   private staleness(e: unknown): string {
     if (!isRecord(e) || e.format !== FORMAT) return 'not an entry of this format';
-    if (!isRecord(e.key) || e.key.policy !== this.key.policy || e.key.cwd !== this.key.cwd) return 'entry of another policy or directory';
+    if (!isRecord(e.key) || e.key.policy !== this.key.policy || e.key.cwd !== this.key.cwd)
+      return 'entry of another policy or directory';
     if (e.build !== this.build) return 'written by another tmesc build';
     const files = e.files;
-    if (!Array.isArray(files) || files.length === 0 || !isRecord(files[0]) || files[0].path !== this.key.policy) return 'no file list';
-    if (!isRecord(e.artifact) || e.artifact.formatVersion !== ARTIFACT_FORMAT_VERSION) return `not a format ${ARTIFACT_FORMAT_VERSION} artifact`;
+    if (!Array.isArray(files) || files.length === 0 || !isRecord(files[0]) || files[0].path !== this.key.policy)
+      return 'no file list';
+    if (!isRecord(e.artifact) || e.artifact.formatVersion !== ARTIFACT_FORMAT_VERSION)
+      return `not a format ${ARTIFACT_FORMAT_VERSION} artifact`;
     for (const f of files) {
       if (!isRecord(f) || typeof f.path !== 'string' || typeof f.sha256 !== 'string') return 'bad file list';
       const text = readRegularFile(f.path);
@@ -194,7 +218,10 @@ export class PolicyCache {
       return;
     }
     // the policy first, as lookup expects
-    const files = [this.key.policy, ...[...reads.texts.keys()].filter((p) => p !== this.key.policy)].map((path) => ({ path, sha256: sha256Hex(reads.texts.get(path)!) }));
+    const files = [this.key.policy, ...[...reads.texts.keys()].filter((p) => p !== this.key.policy)].map((path) => ({
+      path,
+      sha256: sha256Hex(reads.texts.get(path)!),
+    }));
     const entry: Entry = { format: FORMAT, build: this.build, key: this.key, files, artifact };
     const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {

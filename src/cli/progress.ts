@@ -2,7 +2,12 @@
  * The progress line `tmesc run` draws on a terminal: a bar by bytes read when
  * every input's size is known (capture files), a packet count otherwise.
  */
-export function progressLine(packets: number, seconds: number, bytes: { done: number; total: number } | undefined, width = 24): string {
+export function progressLine(
+  packets: number,
+  seconds: number,
+  bytes: { done: number; total: number } | undefined,
+  width = 24,
+): string {
   const rate = seconds > 0 ? Math.round(packets / seconds) : 0;
   const counts = `${packets.toLocaleString('en-US')} packets  ${rate.toLocaleString('en-US')}/s`;
   if (!bytes || bytes.total <= 0) return `  ${counts}`;

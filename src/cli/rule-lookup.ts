@@ -5,5 +5,14 @@ const DOCS = 'https://github.com/tmesc/tmesc/blob/main/docs/diagnostics.md';
 
 export const lookupRule: RuleLookup = (code) => {
   const info = CODES.get(code);
-  return info && { code, name: info.name, title: info.title, defaultSeverity: info.severity, help: info.help, docsUrl: `${DOCS}#${code.toLowerCase()}` };
+  return (
+    info && {
+      code,
+      name: info.name,
+      title: info.title,
+      defaultSeverity: info.severity,
+      help: info.help,
+      docsUrl: `${DOCS}#${code.toLowerCase()}`,
+    }
+  );
 };

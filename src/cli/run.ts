@@ -56,7 +56,8 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
   let workers: number | undefined;
   if (opts.workers !== undefined) {
     workers = Number(opts.workers);
-    if (!/^\d+$/.test(opts.workers) || workers > 256) throw new UsageError(`--workers takes a number of threads from 0 to 256, not '${opts.workers}'`);
+    if (!/^\d+$/.test(opts.workers) || workers > 256)
+      throw new UsageError(`--workers takes a number of threads from 0 to 256, not '${opts.workers}'`);
   }
   let artifact: Artifact;
   if (opts.artifact) {
@@ -74,7 +75,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     }
     // validation passed, so a format 1 artifact had its code dropped: say so, since whoever deployed it may think it runs
     if ((raw as { formatVersion?: unknown }).formatVersion === 1) {
-      io.err(`tmesc: note: ${opts.artifact} is a format 1 artifact: the classifier code stored in it was ignored, and the runtime generated its own from the graph; recompile it (tmesc compile) to drop the code\n`);
+      io.err(
+        `tmesc: note: ${opts.artifact} is a format 1 artifact: the classifier code stored in it was ignored, and the runtime generated its own from the graph; recompile it (tmesc compile) to drop the code\n`,
+      );
     }
   } else {
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');

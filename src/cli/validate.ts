@@ -21,20 +21,30 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
   let maxWarnings = Infinity;
   if (opts.maxWarnings !== undefined) {
     maxWarnings = Number(opts.maxWarnings);
-    if (!Number.isInteger(maxWarnings) || maxWarnings < 0) throw new UsageError(`--max-warnings takes a whole number, not '${opts.maxWarnings}'`);
+    if (!Number.isInteger(maxWarnings) || maxWarnings < 0)
+      throw new UsageError(`--max-warnings takes a whole number, not '${opts.maxWarnings}'`);
   }
   const diagnostics: Diagnostic[] = [];
   let unreadable = 0;
   for (const f of files) {
     try {
-      diagnostics.push(...checkPolicyFile(f, { displayPath: displayPath(io.cwd), extraChecks: [graphChecks], ...checkOptions }).diagnostics);
+      diagnostics.push(
+        ...checkPolicyFile(f, { displayPath: displayPath(io.cwd), extraChecks: [graphChecks], ...checkOptions })
+          .diagnostics,
+      );
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;
       io.err(`tmesc: ${e.message}\n`);
       unreadable++;
     }
   }
-  const output = render(opts.format, diagnostics, { fileCount: files.length - unreadable, color: opts.color ?? false, lookupRule, cwd: io.cwd, toolVersion: packageVersion() });
+  const output = render(opts.format, diagnostics, {
+    fileCount: files.length - unreadable,
+    color: opts.color ?? false,
+    lookupRule,
+    cwd: io.cwd,
+    toolVersion: packageVersion(),
+  });
   io.out(output);
   if (unreadable) return EXIT.usage;
   const { errors, warnings } = countBySeverity(diagnostics);

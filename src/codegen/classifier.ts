@@ -85,7 +85,14 @@ function cost(n: CodegenNode, unroll: number, hashMin: number, split: Map<number
 }
 
 /** Which nodes are code: a breadth-first prefix of the graph within the budget. */
-function codeRegion(g: CodegenGraph, root: number, budget: number, unroll: number, hashMin: number, split: Map<number, SplitNode>): Uint8Array {
+function codeRegion(
+  g: CodegenGraph,
+  root: number,
+  budget: number,
+  unroll: number,
+  hashMin: number,
+  split: Map<number, SplitNode>,
+): Uint8Array {
   const inCode = new Uint8Array(g.nodes.length);
   const seen = new Uint8Array(g.nodes.length);
   const queue = [root];
@@ -158,7 +165,8 @@ class Emitter {
     const read = _`const v = ${this.read(n.field)};`;
     const s = this.split.get(id) ?? splitSingles(n.cuts, n.kids);
     // a short port list is cheaper as one hash probe than as a chain of equality tests
-    if (n.kids.length > this.unroll || (s.singles.length > this.eqMax && worthHashing(n, s, this.hashMin))) return this.wide(id, n, s, read);
+    if (n.kids.length > this.unroll || (s.singles.length > this.eqMax && worthHashing(n, s, this.hashMin)))
+      return this.wide(id, n, s, read);
     if (s.singles.length > 0 && s.singles.length <= this.eqMax) {
       // `port 80` is [rest | 80 | rest]: one equality test instead of two comparisons
       const eqs = s.singles.map(([v, k]) => _`if (v === ${v}) ${this.goTo(k)}`);
@@ -182,7 +190,9 @@ class Emitter {
     if (kids.length <= this.unroll) {
       find = this.tree(cuts, 0, kids.length, (j) => _`j = ${local.get(kids[j])!};`);
     } else {
-      this.consts.push(_`const c${id} = new Float64Array([${numbers(cuts)}]), r${id} = new Int32Array([${numbers(kids.map((k) => local.get(k)!))}]);`);
+      this.consts.push(
+        _`const c${id} = new Float64Array([${numbers(cuts)}]), r${id} = new Int32Array([${numbers(kids.map((k) => local.get(k)!))}]);`,
+      );
       find = _`j = r${id}[search(c${id}, v)];`;
     }
     if (hashed) {
@@ -192,7 +202,9 @@ class Emitter {
       find = _`j = probe(t${id}, v); if (j < 0) { ${find} }`;
     }
     // the last child is the default: every j is one of them, and the function stays small
-    const cases = distinct.map((k, j) => (j + 1 < distinct.length ? _`case ${j}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`));
+    const cases = distinct.map((k, j) =>
+      j + 1 < distinct.length ? _`case ${j}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`,
+    );
     return _`${read} let j = -1; ${find} switch (j) { ${cases} }`;
   }
 }
@@ -232,15 +244,22 @@ function search(cuts, v) {
 }`;
 
 export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): GeneratedClassifier {
-  if (g.segments.length !== 1) return { js: '', generated: false, reason: 'unoptimized graph (one segment per rule): interpreted' };
+  if (g.segments.length !== 1)
+    return { js: '', generated: false, reason: 'unoptimized graph (one segment per rule): interpreted' };
   const root = g.segments[0];
-  if (root < 0) return { js: _`return function classify(p, d) { return ${-1 - root}; };`.text, generated: true, codeNodes: 0 };
+  if (root < 0)
+    return { js: _`return function classify(p, d) { return ${-1 - root}; };`.text, generated: true, codeNodes: 0 };
   const budget = opts.budget ?? CODE_BUDGET;
   const unroll = opts.unroll ?? UNROLL_LIMIT;
   const hashMin = opts.hashMin ?? HASH_MIN;
   const split = new Map<number, SplitNode>();
   const inCode = codeRegion(g, root, budget, unroll, hashMin, split);
-  if (!inCode[root]) return { js: _`return function classify(p, d) { return walk(${root}, p, d); };`.text, generated: true, codeNodes: 0 };
+  if (!inCode[root])
+    return {
+      js: _`return function classify(p, d) { return walk(${root}, p, d); };`.text,
+      generated: true,
+      codeNodes: 0,
+    };
   const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX, split);
   e.run();
   const js = _`${PRELUDE}

@@ -58,4 +58,3 @@ export function splitSingles(cuts: readonly number[], kids: readonly number[]): 
 export function worthHashing(n: { kids: readonly number[] }, s: SplitNode, hashMin = HASH_MIN): boolean {
   return s.singles.length >= hashMin && s.kids.length * 2 <= n.kids.length;
 }
-

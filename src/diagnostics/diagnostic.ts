@@ -68,7 +68,9 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 }
 
 export function countBySeverity(ds: readonly Diagnostic[]): { errors: number; warnings: number; infos: number } {
-  let errors = 0, warnings = 0, infos = 0;
+  let errors = 0,
+    warnings = 0,
+    infos = 0;
   for (const d of ds) {
     if (d.severity === 'error') errors++;
     else if (d.severity === 'warning') warnings++;

@@ -30,7 +30,11 @@ function f(name: string, bits: number, doc: string): FieldInfo {
 export const FIELDS: readonly FieldInfo[] = Object.freeze([
   f('tap', 16, 'index of the tap the packet came from'),
   f('linkType', 16, 'capture link type (LINKTYPE_*) of the frame'),
-  f('etherType', 16, 'ethertype of the network layer after VLAN, MPLS and PPPoE (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP, ...)'),
+  f(
+    'etherType',
+    16,
+    'ethertype of the network layer after VLAN, MPLS and PPPoE (0x0800 IPv4, 0x86dd IPv6, 0x0806 ARP, ...)',
+  ),
   f('outerEtherType', 16, 'ethertype at the Ethernet header itself, before any VLAN tag'),
   f('ipProto', 8, 'IP protocol / IPv6 final next header (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 132 SCTP, 47 GRE, ...)'),
   f('dstPort', 16, 'TCP, UDP or SCTP destination port (absent on non-first fragments)'),
@@ -64,7 +68,11 @@ export const FIELDS: readonly FieldInfo[] = Object.freeze([
   f('fragment', 2, '0 not a fragment, 1 first fragment, 2 later fragment'),
   f('wireLen', 32, 'length of the packet on the wire (pcap original length)'),
   f('tunnel', 4, 'outermost tunnel kind (see TUNNEL)'),
-  f('tunnelId', 32, 'GRE key, GTP-U TEID, VXLAN/Geneve VNI, L2TP session id or ERSPAN session id of the outermost tunnel'),
+  f(
+    'tunnelId',
+    32,
+    'GRE key, GTP-U TEID, VXLAN/Geneve VNI, L2TP session id or ERSPAN session id of the outermost tunnel',
+  ),
 ]);
 
 export const FIELD_INDEX: ReadonlyMap<string, number> = new Map(FIELDS.map((x, i) => [x.name, i]));

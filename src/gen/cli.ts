@@ -36,7 +36,11 @@ export const GEN_CLI_OPTIONS: readonly { flags: string; description: string; def
   { flags: '--ipv6 <fraction>', description: 'fraction of IP flows over IPv6', defaultValue: '0.2' },
   { flags: '--mix <k=v,...>', description: `flow kind weights (${Object.keys(DEFAULT_MIX).join(', ')})` },
   { flags: '--encap <k=v,...>', description: `encapsulation fractions (${Object.keys(DEFAULT_ENCAP).join(', ')})` },
-  { flags: '--credentials <fraction>', description: 'fraction of TCP sessions with clear-text credentials', defaultValue: '0.05' },
+  {
+    flags: '--credentials <fraction>',
+    description: 'fraction of TCP sessions with clear-text credentials',
+    defaultValue: '0.05',
+  },
   { flags: '--start-time <epoch-seconds>', description: 'time of the first packet', defaultValue: '1700000000' },
   { flags: '--gap-us <microseconds>', description: 'mean gap between packets', defaultValue: '10' },
 ];
@@ -59,7 +63,11 @@ function num(name: string, v: string | number | undefined): number | undefined {
   return n;
 }
 
-function pairs<K extends string>(name: string, spec: string | undefined, keys: readonly K[]): Partial<Record<K, number>> | undefined {
+function pairs<K extends string>(
+  name: string,
+  spec: string | undefined,
+  keys: readonly K[],
+): Partial<Record<K, number>> | undefined {
   if (spec === undefined) return undefined;
   const out: Partial<Record<K, number>> = {};
   for (const part of spec.split(',').filter((p) => p.trim() !== '')) {
@@ -77,7 +85,8 @@ export function parseGenOptions(o: GenCliOptions): GenerateFileOptions {
   if (o.output === undefined || o.output === '') throw new GenOptionError('--output is required');
   let format = o.format;
   if (format === undefined) format = o.output.toLowerCase().endsWith('.pcapng') ? 'pcapng' : 'pcap';
-  if (format !== 'pcap' && format !== 'pcapng') throw new GenOptionError(`--format must be pcap or pcapng, got "${format}"`);
+  if (format !== 'pcap' && format !== 'pcapng')
+    throw new GenOptionError(`--format must be pcap or pcapng, got "${format}"`);
   return {
     output: o.output,
     format,
@@ -101,7 +110,9 @@ export function runGenerate(o: GenCliOptions, io: CliIo = defaultIo): number {
     const flows = Object.entries(r.flowsStarted)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
-    io.stdout(`wrote ${r.packets} packets (${r.bytes} bytes) to ${r.path} in ${r.seconds.toFixed(2)} s; flows: ${flows}`);
+    io.stdout(
+      `wrote ${r.packets} packets (${r.bytes} bytes) to ${r.path} in ${r.seconds.toFixed(2)} s; flows: ${flows}`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof GenOptionError || e instanceof CaptureError) {

@@ -96,19 +96,32 @@ function fraction(name: string, v: number): number {
 export function resolveOptions(o: GenerateOptions): ResolvedOptions {
   check(Number.isSafeInteger(o.packets) && o.packets >= 0, `packets must be a non-negative integer, got ${o.packets}`);
   const flows = o.flows ?? 256;
-  check(Number.isSafeInteger(flows) && flows >= 1 && flows <= 1_000_000, `flows must be an integer from 1 to 1000000, got ${flows}`);
+  check(
+    Number.isSafeInteger(flows) && flows >= 1 && flows <= 1_000_000,
+    `flows must be an integer from 1 to 1000000, got ${flows}`,
+  );
   const seed = o.seed ?? 1;
   check(Number.isSafeInteger(seed), `seed must be an integer, got ${seed}`);
   check(o.linkType === undefined || o.linkType === 'ethernet', `unsupported link type ${String(o.linkType)}`);
   const mix = { ...DEFAULT_MIX, ...o.mix };
-  for (const [k, v] of Object.entries(mix)) check(Number.isFinite(v) && v >= 0, `mix.${k} must be a non-negative number, got ${v}`);
-  check(Object.values(mix).some((v) => v > 0), 'mix must give some kind of flow a positive weight');
+  for (const [k, v] of Object.entries(mix))
+    check(Number.isFinite(v) && v >= 0, `mix.${k} must be a non-negative number, got ${v}`);
+  check(
+    Object.values(mix).some((v) => v > 0),
+    'mix must give some kind of flow a positive weight',
+  );
   const encap = { ...DEFAULT_ENCAP, ...o.encap };
   for (const [k, v] of Object.entries(encap)) fraction(`encap.${k}`, v);
   check(encap.vlan + encap.qinq <= 1, 'encap.vlan + encap.qinq must not exceed 1');
-  check(encap.mpls + encap.gre + encap.vxlan + encap.gtpu <= 1, 'encap tunnel fractions (mpls, gre, vxlan, gtpu) must not exceed 1 in sum');
+  check(
+    encap.mpls + encap.gre + encap.vxlan + encap.gtpu <= 1,
+    'encap tunnel fractions (mpls, gre, vxlan, gtpu) must not exceed 1 in sum',
+  );
   const startTime = o.startTime ?? 1_700_000_000;
-  check(Number.isSafeInteger(startTime) && startTime >= 0 && startTime < 2 ** 32, `startTime must be epoch seconds, got ${startTime}`);
+  check(
+    Number.isSafeInteger(startTime) && startTime >= 0 && startTime < 2 ** 32,
+    `startTime must be epoch seconds, got ${startTime}`,
+  );
   const meanGapUs = o.meanGapUs ?? 10;
   check(Number.isFinite(meanGapUs) && meanGapUs >= 0, `meanGapUs must be a non-negative number, got ${meanGapUs}`);
   return Object.freeze({

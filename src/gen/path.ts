@@ -95,7 +95,9 @@ export class Path {
   }
 
   updateAddrSum(): void {
-    this.addrSum = this.v6 ? sumIp6(this.client.ip6) + sumIp6(this.server.ip6) : sumIp4(this.client.ip4) + sumIp4(this.server.ip4);
+    this.addrSum = this.v6
+      ? sumIp6(this.client.ip6) + sumIp6(this.server.ip6)
+      : sumIp4(this.client.ip4) + sumIp4(this.server.ip4);
   }
 
   /** Draws TTLs, IP ids and DSCP so flows do not all look alike. */

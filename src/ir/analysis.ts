@@ -35,7 +35,9 @@ export function analyzeRules(policy: Policy, compiled: Compiled): RuleFinding[] 
   // drop rules: effective where some to-rule of the same cell sends to a group it drops
   for (const d of policy.rules) {
     if (d.action !== 'drop' || cellsOf[d.index].length === 0) continue;
-    const effective = cellsOf[d.index].some((cell) => cell.some((s) => policy.rules[s].action === 'to' && policy.rules[s].groups.some((g) => d.groups.includes(g))));
+    const effective = cellsOf[d.index].some((cell) =>
+      cell.some((s) => policy.rules[s].action === 'to' && policy.rules[s].groups.some((g) => d.groups.includes(g))),
+    );
     if (!effective) findings.push({ code: 'TMES0702', rule: d.index });
   }
 
@@ -49,7 +51,12 @@ export function analyzeRules(policy: Policy, compiled: Compiled): RuleFinding[] 
     // what must be covered: (cell, group) pairs; what may cover: other live to-rules
     const needs: { cell: number[]; group: number }[] = [];
     for (const cell of cellsOf[i]) for (const g of r.groups) needs.push({ cell, group: g });
-    const covers = (s: number, n: { cell: number[]; group: number }) => s !== i && !removed.has(s) && n.cell.includes(s) && policy.rules[s].action === 'to' && policy.rules[s].groups.includes(n.group);
+    const covers = (s: number, n: { cell: number[]; group: number }) =>
+      s !== i &&
+      !removed.has(s) &&
+      n.cell.includes(s) &&
+      policy.rules[s].action === 'to' &&
+      policy.rules[s].groups.includes(n.group);
     if (!needs.every((n) => n.cell.some((s) => covers(s, n)))) continue;
     // greedy set cover, then drop any rule the others make unnecessary: a minimal cover
     let open = needs;
@@ -58,7 +65,8 @@ export function analyzeRules(policy: Policy, compiled: Compiled): RuleFinding[] 
       const count = new Map<number, number>();
       for (const n of open) for (const s of n.cell) if (covers(s, n)) count.set(s, (count.get(s) ?? 0) + 1);
       let best = -1;
-      for (const [s, c] of count) if (best < 0 || c > count.get(best)! || (c === count.get(best)! && s < best)) best = s;
+      for (const [s, c] of count)
+        if (best < 0 || c > count.get(best)! || (c === count.get(best)! && s < best)) best = s;
       chosen.push(best);
       open = open.filter((n) => !covers(best, n));
     }
@@ -77,14 +85,30 @@ export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag:
   for (const f of findings) {
     const r = policy.rules[f.rule];
     if (f.code === 'TMES0700') {
-      bag.add('TMES0700', r.span, `rule '${r.name}' can never match${r.taps === 'any' ? '' : ' on its taps'}: no packet satisfies its filter`);
+      bag.add(
+        'TMES0700',
+        r.span,
+        `rule '${r.name}' can never match${r.taps === 'any' ? '' : ' on its taps'}: no packet satisfies its filter`,
+      );
     } else if (f.code === 'TMES0702') {
-      bag.add('TMES0702', r.span, `drop rule '${r.name}' excludes nothing: no rule sends the packets it matches to ${r.groups.map((g) => `'${policy.groups[g].name}'`).join(', ')}`);
+      bag.add(
+        'TMES0702',
+        r.span,
+        `drop rule '${r.name}' excludes nothing: no rule sends the packets it matches to ${r.groups.map((g) => `'${policy.groups[g].name}'`).join(', ')}`,
+      );
     } else {
       const names = f.coveredBy!.map((s) => `'${policy.rules[s].name}'`);
-      bag.add('TMES0701', r.span, `rule '${r.name}' adds nothing: ${names.length === 1 ? `rule ${names[0]} already sends` : `rules ${names.join(', ')} together already send`} all its traffic to ${r.groups.map((g) => `'${policy.groups[g].name}'`).join(', ')}`, {
-        related: f.coveredBy!.map((s) => ({ message: `rule '${policy.rules[s].name}' covers part of it`, span: policy.rules[s].span })),
-      });
+      bag.add(
+        'TMES0701',
+        r.span,
+        `rule '${r.name}' adds nothing: ${names.length === 1 ? `rule ${names[0]} already sends` : `rules ${names.join(', ')} together already send`} all its traffic to ${r.groups.map((g) => `'${policy.groups[g].name}'`).join(', ')}`,
+        {
+          related: f.coveredBy!.map((s) => ({
+            message: `rule '${policy.rules[s].name}' covers part of it`,
+            span: policy.rules[s].span,
+          })),
+        },
+      );
     }
   }
 }
@@ -100,6 +124,7 @@ export function deadRules(policy: Policy): RuleFinding[] {
   const b = new FilterBuilder(new Idd(space.names.length), space);
   const consistent = b.filter(FIELD_CONSISTENCY);
   const out: RuleFinding[] = [];
-  for (const r of policy.rules) if (b.and(b.rule(policy, r.index), consistent) === b.FALSE) out.push({ code: 'TMES0700', rule: r.index });
+  for (const r of policy.rules)
+    if (b.and(b.rule(policy, r.index), consistent) === b.FALSE) out.push({ code: 'TMES0700', rule: r.index });
   return out;
 }

@@ -53,7 +53,15 @@ export class FilterBuilder {
   /** A rule's match condition: its taps and its filter. */
   rule(policy: Policy, ruleIndex: number): number {
     const r = policy.rules[ruleIndex];
-    const taps = r.taps === 'any' ? this.TRUE : this.idd.test(this.space.field('tap'), r.taps.map((t) => [t, t] as [number, number]), this.TRUE, this.FALSE);
+    const taps =
+      r.taps === 'any'
+        ? this.TRUE
+        : this.idd.test(
+            this.space.field('tap'),
+            r.taps.map((t) => [t, t] as [number, number]),
+            this.TRUE,
+            this.FALSE,
+          );
     return this.and(taps, this.filter(r.filter));
   }
 }
@@ -79,10 +87,16 @@ export class FilterBuilder {
  * `conds` caches the rules' conditions (boolean diagrams) between calls on
  * the same Idd, so a second attempt with other leaves does not rebuild them.
  */
-export function buildRuleDiagram(policy: Policy, b: FilterBuilder, leaves: 'rules' | 'groups' = 'rules', conds: number[] = [], order: 'shape' | 'policy' = 'shape'): { root: number } {
+export function buildRuleDiagram(
+  policy: Policy,
+  b: FilterBuilder,
+  leaves: 'rules' | 'groups' = 'rules',
+  conds: number[] = [],
+  order: 'shape' | 'policy' = 'shape',
+): { root: number } {
   const idd = b.idd;
   const EMPTY = b.FALSE;
-  let layer: number[] = [];
+  const layer: number[] = [];
   const G = policy.groups.length;
   for (let i = 0; i < policy.rules.length; i++) conds[i] ??= b.rule(policy, i);
   if (leaves === 'rules' && idd.limit < Infinity && !policy.rules.some((_, i) => idd.hasLeaf([i]))) {
@@ -106,7 +120,8 @@ export function buildRuleDiagram(policy: Policy, b: FilterBuilder, leaves: 'rule
     let level = diagrams;
     while (level.length > 1) {
       const next: number[] = [];
-      for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? idd.apply('union', level[i], level[i + 1], union, unite, true) : level[i]);
+      for (let i = 0; i < level.length; i += 2)
+        next.push(i + 1 < level.length ? idd.apply('union', level[i], level[i + 1], union, unite, true) : level[i]);
       level = next;
       // one level's pairs hardly recur in the next, and on large policies this memo is most of the memory
       idd.forget('union');

@@ -99,7 +99,15 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     const nb = new NaiveBuilder(space);
     const leaves: GraphLeaf[] = [leafFor(policy, []), ...policy.rules.map((_, i) => leafFor(policy, [i]))];
     const segments = policy.rules.map((_, i) => nb.rule(policy, i, -2 - i, -1));
-    const graph: MatchGraph = { fields: [], preds: [], nodes: nb.nodes.map((n) => ({ ...n, lookup: 'binary' as const })), leaves, segments, optimized: false, ruleLevel: true };
+    const graph: MatchGraph = {
+      fields: [],
+      preds: [],
+      nodes: nb.nodes.map((n) => ({ ...n, lookup: 'binary' as const })),
+      leaves,
+      segments,
+      optimized: false,
+      ruleLevel: true,
+    };
     prune(graph); // only renumbers parents-first; nothing is merged at -O0
     for (const n of graph.nodes) n.lookup = 'binary';
     compactFields(graph, space);
@@ -120,7 +128,11 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     root = buildRuleDiagram(policy, b, 'rules', conds, 'policy').root;
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    if (options.analysisOnly) return { graph: { fields: [], preds: [], nodes: [], leaves: [], segments: [], optimized: true, ruleLevel: false }, passes: { iterations: 0, capped: false } };
+    if (options.analysisOnly)
+      return {
+        graph: { fields: [], preds: [], nodes: [], leaves: [], segments: [], optimized: true, ruleLevel: false },
+        passes: { iterations: 0, capped: false },
+      };
     ruleLevel = false;
     idd.limit = Infinity;
     idd.forget('union');
@@ -128,12 +140,20 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
   }
   idd.limit = Infinity;
   const G = policy.groups.length;
-  const graph = toGraph(idd, root, ruleLevel, (set) => (ruleLevel ? leafFor(policy, set[0] === -1 ? [] : set) : groupLeaf(set[0] === -1 ? [] : set, G)));
+  const graph = toGraph(idd, root, ruleLevel, (set) =>
+    ruleLevel ? leafFor(policy, set[0] === -1 ? [] : set) : groupLeaf(set[0] === -1 ? [] : set, G),
+  );
   const passes = optimize(graph, undefined, true);
   compactFields(graph, space);
   if (!ruleLevel) return { graph, passes };
   const consistent = b.filter(FIELD_CONSISTENCY);
   const EMPTY = b.FALSE;
-  const analysisRoot = idd.apply('consistent', root, consistent, (rules, ok) => (ok.length ? rules : []), (x, ok) => (ok === b.TRUE ? x : ok === b.FALSE || x === EMPTY ? EMPTY : undefined));
+  const analysisRoot = idd.apply(
+    'consistent',
+    root,
+    consistent,
+    (rules, ok) => (ok.length ? rules : []),
+    (x, ok) => (ok === b.TRUE ? x : ok === b.FALSE || x === EMPTY ? EMPTY : undefined),
+  );
   return { graph, analysis: { idd, root: analysisRoot, FALSE: b.FALSE, space }, passes };
 }

@@ -8,7 +8,10 @@ import type { PFilter } from '../policy/policy.js';
  * runtime graph does not need to (the decoder already honours them).
  */
 const present = (field: string, max: number): PFilter => ({ t: 'test', field, ranges: [[0, max]] });
-const inSet = (field: string, values: number[]): PFilter => ({ t: 'or', args: values.map((v) => ({ t: 'test', field, ranges: [[v, v]] })) });
+const inSet = (field: string, values: number[]): PFilter => ({
+  t: 'or',
+  args: values.map((v) => ({ t: 'test', field, ranges: [[v, v]] })),
+});
 const implies = (a: PFilter, b: PFilter): PFilter => ({ t: 'or', args: [{ t: 'not', arg: a }, b] });
 
 function layer(prefix: string): PFilter[] {

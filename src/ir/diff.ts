@@ -19,7 +19,13 @@ export interface PolicyChange {
 }
 
 function withTapNames(p: Policy, tapIndex: Map<string, number>): Policy {
-  return { ...p, rules: p.rules.map((r) => ({ ...r, taps: r.taps === 'any' ? 'any' : r.taps.map((t) => tapIndex.get(p.taps[t].name)!) })) };
+  return {
+    ...p,
+    rules: p.rules.map((r) => ({
+      ...r,
+      taps: r.taps === 'any' ? 'any' : r.taps.map((t) => tapIndex.get(p.taps[t].name)!),
+    })),
+  };
 }
 
 export function diffPolicies(before: Policy, after: Policy): PolicyChange[] {
@@ -37,7 +43,8 @@ export function diffPolicies(before: Policy, after: Policy): PolicyChange[] {
   const destOf = (p: Policy, rules: number[]): number => {
     const to = new Set<string>();
     const drop = new Set<string>();
-    for (const r of rules) for (const g of p.rules[r].groups) (p.rules[r].action === 'to' ? to : drop).add(p.groups[g].name);
+    for (const r of rules)
+      for (const g of p.rules[r].groups) (p.rules[r].action === 'to' ? to : drop).add(p.groups[g].name);
     const names = [...to].filter((x) => !drop.has(x)).sort();
     const key = names.join(',');
     let i = destIndex.get(key);
@@ -91,7 +98,12 @@ export function diffPolicies(before: Policy, after: Policy): PolicyChange[] {
         const example = new Map<string, number>();
         for (const [f, v] of path) example.set(space.names[f], v);
         const tap = example.get('tap');
-        changes.push({ example, tap: tap === undefined ? undefined : tapNames[tap], before: dests[x], after: dests[y] });
+        changes.push({
+          example,
+          tap: tap === undefined ? undefined : tapNames[tap],
+          before: dests[x],
+          after: dests[y],
+        });
       }
       return;
     }

@@ -9,7 +9,11 @@ export function fmtValue(field: string, v: number): string {
   if (v < 0) return 'absent';
   if (/ip4(Src|Dst)$/.test(field) && v >= 0) return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
   if (/ip6(Src|Dst)\d$/.test(field) && v >= 0) return '0x' + v.toString(16).padStart(8, '0');
-  if (/eth(Src|Dst)$/.test(field) && v >= 0) return v.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+  if (/eth(Src|Dst)$/.test(field) && v >= 0)
+    return v
+      .toString(16)
+      .padStart(12, '0')
+      .replace(/(..)(?!$)/g, '$1:');
   if (/etherType$/.test(field) && v >= 0) return '0x' + v.toString(16).padStart(4, '0');
   return String(v);
 }
@@ -27,7 +31,9 @@ function target(k: number): string {
 
 export function listing(g: MatchGraph, policy: Policy): string {
   const out: string[] = [];
-  out.push(`; match graph: ${g.nodes.length} nodes, ${g.leaves.length} leaves, ${g.segments.length} segment${g.segments.length === 1 ? '' : 's'}${g.optimized ? '' : ' (-O0)'}`);
+  out.push(
+    `; match graph: ${g.nodes.length} nodes, ${g.leaves.length} leaves, ${g.segments.length} segment${g.segments.length === 1 ? '' : 's'}${g.optimized ? '' : ' (-O0)'}`,
+  );
   out.push(`; segments: ${g.segments.map(target).join(' ')}`);
   g.nodes.forEach((n, i) => {
     const field = g.fields[n.field];
@@ -40,7 +46,8 @@ export function listing(g: MatchGraph, policy: Policy): string {
   g.leaves.forEach((l, i) => {
     const rules = l.rules.map((r) => policy.rules[r].name).join(',') || '-';
     const groups = (g.optimized ? l.groups : l.to).map((x) => policy.groups[x].name).join(',') || 'nothing';
-    const drop = g.optimized || l.drop.length === 0 ? '' : ` drop ${l.drop.map((x) => policy.groups[x].name).join(',')}`;
+    const drop =
+      g.optimized || l.drop.length === 0 ? '' : ` drop ${l.drop.map((x) => policy.groups[x].name).join(',')}`;
     out.push(`L${i}: rules ${rules} => ${groups}${drop}`);
   });
   for (const [i, p] of g.preds.entries()) out.push(`; pred:${i} = ${JSON.stringify(p)}`);
@@ -60,7 +67,10 @@ export function dot(g: MatchGraph, policy: Policy): string {
       const hi = j + 1 < n.cuts.length ? n.cuts[j + 1] - 1 : Infinity;
       byKid.set(k, [...(byKid.get(k) ?? []), fmtInterval(field, n.cuts[j], hi)]);
     });
-    for (const [k, labels] of byKid) out.push(`  n${i} -> ${target(k)} [label=${esc(labels.slice(0, 4).join(' ') + (labels.length > 4 ? ' …' : ''))}];`);
+    for (const [k, labels] of byKid)
+      out.push(
+        `  n${i} -> ${target(k)} [label=${esc(labels.slice(0, 4).join(' ') + (labels.length > 4 ? ' …' : ''))}];`,
+      );
   });
   g.leaves.forEach((l, i) => {
     const groups = l.groups.map((x) => policy.groups[x].name).join(',') || 'nothing';

@@ -15,10 +15,19 @@ export const graphChecks: Check = {
     const compiled = compilePolicy(policy, { analysisOnly: true });
     if (!compiled.analysis) {
       reportRuleFindings(policy, deadRules(policy), bag);
-      bag.add('TMES0704', policy.rules[0]?.span ?? policy.taps[0]?.span, `redundant-rule and dead-drop analysis skipped: the ${policy.rules.length} rules overlap in more ways than the exact analysis handles within its budget (rules that can never match were still checked)`);
+      bag.add(
+        'TMES0704',
+        policy.rules[0]?.span ?? policy.taps[0]?.span,
+        `redundant-rule and dead-drop analysis skipped: the ${policy.rules.length} rules overlap in more ways than the exact analysis handles within its budget (rules that can never match were still checked)`,
+      );
       return;
     }
     reportRuleFindings(policy, analyzeRules(policy, compiled), bag);
-    if (compiled.passes.capped) bag.add('TMES0703', policy.rules[0]?.span ?? policy.taps[0]?.span, 'the optimizer stopped at its iteration cap; the graph is correct but may not be minimal');
+    if (compiled.passes.capped)
+      bag.add(
+        'TMES0703',
+        policy.rules[0]?.span ?? policy.taps[0]?.span,
+        'the optimizer stopped at its iteration cap; the graph is correct but may not be minimal',
+      );
   },
 };

@@ -67,11 +67,16 @@ export function verifyGraph(g: MatchGraph): void {
       if (kid >= 0 && kid <= i) fail(`node ${i}: edge to ${kid} does not point forward`);
     }
   });
-  for (const s of g.segments) if (s >= g.nodes.length || -1 - s >= g.leaves.length) fail(`segment root ${s} out of range`);
+  for (const s of g.segments)
+    if (s >= g.nodes.length || -1 - s >= g.leaves.length) fail(`segment root ${s} out of range`);
 }
 
 /** Where a packet with these field values goes: the walk the runtime does, used by explain and tests. */
-export function walk(g: MatchGraph, valueOf: (field: number) => number, onStep?: (node: number, interval: number) => void): { leaves: number[]; groups: number[] } {
+export function walk(
+  g: MatchGraph,
+  valueOf: (field: number) => number,
+  onStep?: (node: number, interval: number) => void,
+): { leaves: number[]; groups: number[] } {
   const leaves: number[] = [];
   const to = new Set<number>();
   const drop = new Set<number>();

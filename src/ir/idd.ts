@@ -178,7 +178,8 @@ export class Idd {
   }
   /** The nodes as objects, for readers that walk a finished diagram; built on first use. */
   get nodes(): readonly IddNode[] {
-    for (let id = this.nodeView.length; id < this.count; id++) this.nodeView.push({ field: this.fieldOf[id], cuts: Array.from(this.cuts(id)), kids: Array.from(this.kids(id)) });
+    for (let id = this.nodeView.length; id < this.count; id++)
+      this.nodeView.push({ field: this.fieldOf[id], cuts: Array.from(this.cuts(id)), kids: Array.from(this.kids(id)) });
     return this.nodeView;
   }
 
@@ -211,7 +212,8 @@ export class Idd {
     let slot = h & mask;
     while (table[slot] >= 0) slot = (slot + 1) & mask;
     table[slot] = i;
-    if (this.leaves.length * 2 > table.length) this.leafTable = rehash(this.leafHash, this.leaves.length, table.length * 2);
+    if (this.leaves.length * 2 > table.length)
+      this.leafTable = rehash(this.leafHash, this.leaves.length, table.length * 2);
     return -1 - i;
   }
 
@@ -352,7 +354,14 @@ export class Idd {
    * settles pairs without descending, and a commutative op memoizes (a, b) and
    * (b, a) as one.
    */
-  apply(op: string, a: number, b: number, leafOp: (x: number[], y: number[]) => number[], shortcut?: Shortcut, commutative = false): number {
+  apply(
+    op: string,
+    a: number,
+    b: number,
+    leafOp: (x: number[], y: number[]) => number[],
+    shortcut?: Shortcut,
+    commutative = false,
+  ): number {
     // saved for a leafOp that applies too, and for the scratch stack after a BudgetExceeded
     const { opMemo, opLeaf, opShortcut, opCommutes, top } = this;
     this.opMemo = this.memoFor(op);

@@ -57,6 +57,13 @@ export class NaiveBuilder {
   rule(policy: Policy, i: number, hit: number, miss: number): number {
     const r = policy.rules[i];
     const body = this.build(r.filter, hit, miss);
-    return r.taps === 'any' ? body : this.test(this.space.field('tap'), r.taps.map((t) => [t, t] as [number, number]), body, miss);
+    return r.taps === 'any'
+      ? body
+      : this.test(
+          this.space.field('tap'),
+          r.taps.map((t) => [t, t] as [number, number]),
+          body,
+          miss,
+        );
   }
 }

@@ -107,7 +107,12 @@ export type PArith =
   | { k: 'num'; v: number }
   | { k: 'len' }
   | { k: 'field'; field: string }
-  | { k: 'load'; layer: 'link' | 'ether' | 'ip' | 'ip6' | 'arp' | 'tcp' | 'udp' | 'icmp' | 'icmp6' | 'sctp'; offset: PArith; size: 1 | 2 | 4 }
+  | {
+      k: 'load';
+      layer: 'link' | 'ether' | 'ip' | 'ip6' | 'arp' | 'tcp' | 'udp' | 'icmp' | 'icmp6' | 'sctp';
+      offset: PArith;
+      size: 1 | 2 | 4;
+    }
   | { k: 'bin'; op: '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>'; l: PArith; r: PArith }
   | { k: 'neg'; a: PArith };
 

@@ -9,14 +9,42 @@ interface Node {
   readonly span: Span;
 }
 
-export interface Ident extends Node { kind: 'Ident'; name: string }
-export interface Word extends Node { kind: 'Word'; word: string }
-export interface StringLit extends Node { kind: 'String'; value: string }
-export interface RegexLit extends Node { kind: 'Regex'; source: string; flags: string }
-export interface NumberLit extends Node { kind: 'Number'; value: number; text: string }
-export interface RangeLit extends Node { kind: 'Range'; lo: NumberLit; hi: NumberLit }
-export interface AddressLit extends Node { kind: 'Ipv4' | 'Ipv6' | 'Mac'; text: string }
-export interface Quantity extends Node { kind: 'Quantity'; amount: NumberLit; unit?: Word }
+export interface Ident extends Node {
+  kind: 'Ident';
+  name: string;
+}
+export interface Word extends Node {
+  kind: 'Word';
+  word: string;
+}
+export interface StringLit extends Node {
+  kind: 'String';
+  value: string;
+}
+export interface RegexLit extends Node {
+  kind: 'Regex';
+  source: string;
+  flags: string;
+}
+export interface NumberLit extends Node {
+  kind: 'Number';
+  value: number;
+  text: string;
+}
+export interface RangeLit extends Node {
+  kind: 'Range';
+  lo: NumberLit;
+  hi: NumberLit;
+}
+export interface AddressLit extends Node {
+  kind: 'Ipv4' | 'Ipv6' | 'Mac';
+  text: string;
+}
+export interface Quantity extends Node {
+  kind: 'Quantity';
+  amount: NumberLit;
+  unit?: Word;
+}
 
 /** A value in a definition list or a filter. */
 export type Value = NumberLit | RangeLit | AddressLit | Ident | Word | StringLit | RegexLit;
@@ -29,8 +57,14 @@ export interface PolicyFile extends Node {
 
 export type Statement = PolicyDecl | IncludeDecl | DefineDecl | TapDecl | GroupDecl | RuleDecl;
 
-export interface PolicyDecl extends Node { kind: 'Policy'; name: StringLit }
-export interface IncludeDecl extends Node { kind: 'Include'; path: StringLit }
+export interface PolicyDecl extends Node {
+  kind: 'Policy';
+  name: StringLit;
+}
+export interface IncludeDecl extends Node {
+  kind: 'Include';
+  path: StringLit;
+}
 export interface DefineDecl extends Node {
   kind: 'Define';
   defKind: Word;
@@ -41,11 +75,28 @@ export interface DefineDecl extends Node {
   values?: Value[];
 }
 
-export interface TapDecl extends Node { kind: 'Tap'; name: Ident; items: TapItem[] }
+export interface TapDecl extends Node {
+  kind: 'Tap';
+  name: Ident;
+  items: TapItem[];
+}
 export type TapItem = SourceItem | InlineItem | MarkItem;
-export interface SourceItem extends Node { kind: 'Source'; type: Word; paths: StringLit[] }
-export interface InlineItem extends Node { kind: 'Inline'; left: StringLit; right: StringLit }
-export interface MarkItem extends Node { kind: 'Mark'; what: Word; value?: NumberLit; options: { name: Word; value: NumberLit }[] }
+export interface SourceItem extends Node {
+  kind: 'Source';
+  type: Word;
+  paths: StringLit[];
+}
+export interface InlineItem extends Node {
+  kind: 'Inline';
+  left: StringLit;
+  right: StringLit;
+}
+export interface MarkItem extends Node {
+  kind: 'Mark';
+  what: Word;
+  value?: NumberLit;
+  options: { name: Word; value: NumberLit }[];
+}
 
 export interface GroupDecl extends Node {
   kind: 'Group';
@@ -55,21 +106,71 @@ export interface GroupDecl extends Node {
   /** Some item failed to parse (already reported), so emptiness checks would only cascade. */
   incomplete?: boolean;
 }
-export interface ToolDecl extends Node { kind: 'Tool'; name: Ident; items: ToolItem[] }
+export interface ToolDecl extends Node {
+  kind: 'Tool';
+  name: Ident;
+  items: ToolItem[];
+}
 export type ToolItem = OutputItem | RateItem;
-export interface OutputItem extends Node { kind: 'Output'; type: Word; target: StringLit }
-export interface RateItem extends Node { kind: 'Rate'; rate: Quantity }
+export interface OutputItem extends Node {
+  kind: 'Output';
+  type: Word;
+  target: StringLit;
+}
+export interface RateItem extends Node {
+  kind: 'Rate';
+  rate: Quantity;
+}
 
-export type GroupAction = BalanceAction | ShapeAction | StripAction | MaskAction | ReplaceAction | TruncateAction | TimestampAction | DedupAction;
-export interface BalanceAction extends Node { kind: 'Balance'; words: Word[] }
-export interface ShapeAction extends Node { kind: 'Shape'; what: Word; amount: Quantity }
-export interface StripAction extends Node { kind: 'Strip'; targets: Word[] }
-export interface MaskTarget extends Node { pattern: Word | RegexLit; fill?: StringLit }
-export interface MaskAction extends Node { kind: 'Mask'; targets: MaskTarget[] }
-export interface ReplaceAction extends Node { kind: 'Replace'; pattern: RegexLit | Ident; text: StringLit }
-export interface TruncateAction extends Node { kind: 'Truncate'; what: Word; amount: Quantity }
-export interface TimestampAction extends Node { kind: 'Timestamp'; words: Word[] }
-export interface DedupAction extends Node { kind: 'Dedup'; what?: Word; amount?: Quantity }
+export type GroupAction =
+  | BalanceAction
+  | ShapeAction
+  | StripAction
+  | MaskAction
+  | ReplaceAction
+  | TruncateAction
+  | TimestampAction
+  | DedupAction;
+export interface BalanceAction extends Node {
+  kind: 'Balance';
+  words: Word[];
+}
+export interface ShapeAction extends Node {
+  kind: 'Shape';
+  what: Word;
+  amount: Quantity;
+}
+export interface StripAction extends Node {
+  kind: 'Strip';
+  targets: Word[];
+}
+export interface MaskTarget extends Node {
+  pattern: Word | RegexLit;
+  fill?: StringLit;
+}
+export interface MaskAction extends Node {
+  kind: 'Mask';
+  targets: MaskTarget[];
+}
+export interface ReplaceAction extends Node {
+  kind: 'Replace';
+  pattern: RegexLit | Ident;
+  text: StringLit;
+}
+export interface TruncateAction extends Node {
+  kind: 'Truncate';
+  what: Word;
+  amount: Quantity;
+}
+export interface TimestampAction extends Node {
+  kind: 'Timestamp';
+  words: Word[];
+}
+export interface DedupAction extends Node {
+  kind: 'Dedup';
+  what?: Word;
+  amount?: Quantity;
+}
 
 export interface RuleDecl extends Node {
   kind: 'Rule';
@@ -103,11 +204,26 @@ export type Filter =
   | RelationFilter
   | BareFilter;
 
-export interface BinaryFilter extends Node { kind: 'And' | 'Or'; left: Filter; right: Filter; opSpan: Span }
-export interface NotFilter extends Node { kind: 'Not'; operand: Filter }
-export interface ParenFilter extends Node { kind: 'Paren'; inner: Filter }
-export interface AnyFilter extends Node { kind: 'AnyFilter' }
-export interface FragmentFilter extends Node { kind: 'Fragment' }
+export interface BinaryFilter extends Node {
+  kind: 'And' | 'Or';
+  left: Filter;
+  right: Filter;
+  opSpan: Span;
+}
+export interface NotFilter extends Node {
+  kind: 'Not';
+  operand: Filter;
+}
+export interface ParenFilter extends Node {
+  kind: 'Paren';
+  inner: Filter;
+}
+export interface AnyFilter extends Node {
+  kind: 'AnyFilter';
+}
+export interface FragmentFilter extends Node {
+  kind: 'Fragment';
+}
 
 export type Direction = 'src' | 'dst' | 'src or dst' | 'src and dst';
 export type AddressType = 'host' | 'net' | 'port' | 'portrange' | 'proto';
@@ -124,34 +240,106 @@ export interface QualifiedFilter extends Node {
   netmask?: AddressLit;
 }
 /** `tcp`, `ip6`, `arp` alone. */
-export interface ProtoFilter extends Node { kind: 'Proto'; proto: Word }
+export interface ProtoFilter extends Node {
+  kind: 'Proto';
+  proto: Word;
+}
 /** `broadcast`, `ether multicast`, `ip6 multicast`. */
-export interface CastFilter extends Node { kind: 'Cast'; proto?: Word; cast: 'broadcast' | 'multicast' }
-export interface TcpFlagsFilter extends Node { kind: 'TcpFlags'; proto: Word; flags: Ident[] }
-export interface IcmpFilter extends Node { kind: 'Icmp'; proto: Word; field: 'type' | 'code'; value: Value }
-export interface TunnelFilter extends Node { kind: 'Tunnel'; tunnel: Word; label?: Ident; value?: Value }
-export interface VlanFilter extends Node { kind: 'Vlan'; label?: Ident; value?: Value }
-export interface MplsFilter extends Node { kind: 'Mpls'; value?: Value }
-export interface PppoeFilter extends Node { kind: 'Pppoe'; discovery: boolean; value?: Value }
-export interface LengthFilter extends Node { kind: 'Length'; op: 'less' | 'greater'; value: NumberLit }
-export interface InnerFilter extends Node { kind: 'Inner'; filter: Filter }
-export interface PayloadFilter extends Node { kind: 'Payload'; op: 'contains' | 'matches'; value: StringLit | RegexLit | Ident }
+export interface CastFilter extends Node {
+  kind: 'Cast';
+  proto?: Word;
+  cast: 'broadcast' | 'multicast';
+}
+export interface TcpFlagsFilter extends Node {
+  kind: 'TcpFlags';
+  proto: Word;
+  flags: Ident[];
+}
+export interface IcmpFilter extends Node {
+  kind: 'Icmp';
+  proto: Word;
+  field: 'type' | 'code';
+  value: Value;
+}
+export interface TunnelFilter extends Node {
+  kind: 'Tunnel';
+  tunnel: Word;
+  label?: Ident;
+  value?: Value;
+}
+export interface VlanFilter extends Node {
+  kind: 'Vlan';
+  label?: Ident;
+  value?: Value;
+}
+export interface MplsFilter extends Node {
+  kind: 'Mpls';
+  value?: Value;
+}
+export interface PppoeFilter extends Node {
+  kind: 'Pppoe';
+  discovery: boolean;
+  value?: Value;
+}
+export interface LengthFilter extends Node {
+  kind: 'Length';
+  op: 'less' | 'greater';
+  value: NumberLit;
+}
+export interface InnerFilter extends Node {
+  kind: 'Inner';
+  filter: Filter;
+}
+export interface PayloadFilter extends Node {
+  kind: 'Payload';
+  op: 'contains' | 'matches';
+  value: StringLit | RegexLit | Ident;
+}
 export type RelOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
-export interface RelationFilter extends Node { kind: 'Relation'; op: RelOp; left: Arith; right: Arith }
+export interface RelationFilter extends Node {
+  kind: 'Relation';
+  op: RelOp;
+  left: Arith;
+  right: Arith;
+}
 /**
  * A value standing alone: either the name of a `define filter`, or, as in
  * pcap-filter(7), a value that repeats the qualifiers of the primitive before
  * it (`host a or b` is `host a or host b`). The checker decides which.
  */
-export interface BareFilter extends Node { kind: 'Bare'; value: Value }
+export interface BareFilter extends Node {
+  kind: 'Bare';
+  value: Value;
+}
 
 // ---- arithmetic in relations
 export type Arith = ArithNum | ArithLen | ArithName | ArithAccess | ArithBinary | ArithNeg;
-export interface ArithNum extends Node { kind: 'Num'; value: NumberLit }
-export interface ArithLen extends Node { kind: 'Len' }
+export interface ArithNum extends Node {
+  kind: 'Num';
+  value: NumberLit;
+}
+export interface ArithLen extends Node {
+  kind: 'Len';
+}
 /** A named field or constant: ttl, dscp, tcpflags, tcp-syn, icmp-echo, ... */
-export interface ArithName extends Node { kind: 'Name'; name: Ident }
-export interface ArithAccess extends Node { kind: 'Access'; proto: Word; offset: Arith; size?: NumberLit }
+export interface ArithName extends Node {
+  kind: 'Name';
+  name: Ident;
+}
+export interface ArithAccess extends Node {
+  kind: 'Access';
+  proto: Word;
+  offset: Arith;
+  size?: NumberLit;
+}
 export type ArithOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>';
-export interface ArithBinary extends Node { kind: 'ArithBinary'; op: ArithOp; left: Arith; right: Arith }
-export interface ArithNeg extends Node { kind: 'Neg'; operand: Arith }
+export interface ArithBinary extends Node {
+  kind: 'ArithBinary';
+  op: ArithOp;
+  left: Arith;
+  right: Arith;
+}
+export interface ArithNeg extends Node {
+  kind: 'Neg';
+  operand: Arith;
+}

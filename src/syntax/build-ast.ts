@@ -35,7 +35,8 @@ export class AstBuilder {
       return { file: this.file, start: e.startOffset, end: (e.endOffset ?? e.startOffset) + 1 };
     }
     const loc = e.location;
-    if (!loc || Number.isNaN(loc.startOffset) || loc.endOffset === undefined || Number.isNaN(loc.endOffset)) throw new Incomplete();
+    if (!loc || Number.isNaN(loc.startOffset) || loc.endOffset === undefined || Number.isNaN(loc.endOffset))
+      throw new Incomplete();
     return { file: this.file, start: loc.startOffset, end: loc.endOffset + 1 };
   }
 
@@ -99,7 +100,12 @@ export class AstBuilder {
   }
   private regex(t: IToken): A.RegexLit {
     const last = t.image.lastIndexOf('/');
-    return { kind: 'Regex', source: t.image.slice(1, last).replace(/\\\//g, '/'), flags: t.image.slice(last + 1), span: this.spanOf(t) };
+    return {
+      kind: 'Regex',
+      source: t.image.slice(1, last).replace(/\\\//g, '/'),
+      flags: t.image.slice(last + 1),
+      span: this.spanOf(t),
+    };
   }
 
   private unescape(body: string, offset: number): string {
@@ -120,7 +126,11 @@ export class AstBuilder {
         out += String.fromCharCode(parseInt(body.slice(i + 2, i + 4), 16));
         i += 3;
       } else {
-        this.bag.add('TMES0004', { file: this.file, start: offset + i, end: offset + i + 2 }, `unknown escape '\\${next ?? ''}' in string`);
+        this.bag.add(
+          'TMES0004',
+          { file: this.file, start: offset + i, end: offset + i + 2 },
+          `unknown escape '\\${next ?? ''}' in string`,
+        );
         i++;
       }
     }
@@ -144,7 +154,12 @@ export class AstBuilder {
         if (name && !name.isInsertedInRecovery) this.brokenNames.add(name.image);
       }
     }
-    return { kind: 'File', file: this.file, statements, span: { file: this.file, start: 0, end: this.file.text.length } };
+    return {
+      kind: 'File',
+      file: this.file,
+      statements,
+      span: { file: this.file, start: 0, end: this.file.text.length },
+    };
   }
 
   private statement(n: CstNode): A.Statement {
@@ -166,7 +181,12 @@ export class AstBuilder {
         return { kind: 'Define', defKind, name, values, span };
       }
       case 'tapDecl':
-        return { kind: 'Tap', name: this.ident(this.need(c, 'name')), items: this.items(this.nodes(c, 'tapItem'), (x) => this.tapItem(x)), span };
+        return {
+          kind: 'Tap',
+          name: this.ident(this.need(c, 'name')),
+          items: this.items(this.nodes(c, 'tapItem'), (x) => this.tapItem(x)),
+          span,
+        };
       case 'groupDecl': {
         const tools: A.ToolDecl[] = [];
         const actions: A.GroupAction[] = [];
@@ -239,9 +259,19 @@ export class AstBuilder {
     const span = this.spanOf(n);
     switch (n.name) {
       case 'sourceItem':
-        return { kind: 'Source', type: this.word(this.need(c, 'type')), paths: this.tokens(c, 'StringLit').map((t) => this.string(t)), span };
+        return {
+          kind: 'Source',
+          type: this.word(this.need(c, 'type')),
+          paths: this.tokens(c, 'StringLit').map((t) => this.string(t)),
+          span,
+        };
       case 'inlineItem':
-        return { kind: 'Inline', left: this.string(this.need(c, 'left')), right: this.string(this.need(c, 'right')), span };
+        return {
+          kind: 'Inline',
+          left: this.string(this.need(c, 'left')),
+          right: this.string(this.need(c, 'right')),
+          span,
+        };
       case 'markItem': {
         const num = this.token(c, 'NumberLit');
         const names = this.tokens(c, 'option');
@@ -250,7 +280,10 @@ export class AstBuilder {
           kind: 'Mark',
           what: this.word(this.need(c, 'what')),
           value: num ? this.number(num) : undefined,
-          options: names.map((t, i) => ({ name: this.word(t), value: this.number(vals[i] ?? this.need(c, 'optionValue', i)) })),
+          options: names.map((t, i) => ({
+            name: this.word(t),
+            value: this.number(vals[i] ?? this.need(c, 'optionValue', i)),
+          })),
           span,
         };
       }
@@ -263,7 +296,12 @@ export class AstBuilder {
     const items: A.ToolItem[] = [];
     for (const o of this.nodes(c, 'outputItem')) {
       const oc = this.ctx(o);
-      items.push({ kind: 'Output', type: this.word(this.need(oc, 'type')), target: this.string(this.need(oc, 'StringLit')), span: this.spanOf(o) });
+      items.push({
+        kind: 'Output',
+        type: this.word(this.need(oc, 'type')),
+        target: this.string(this.need(oc, 'StringLit')),
+        span: this.spanOf(o),
+      });
     }
     for (const r of this.nodes(c, 'rateItem')) {
       items.push({ kind: 'Rate', rate: this.quantity(this.needNode(this.ctx(r), 'quantity')), span: this.spanOf(r) });
@@ -283,7 +321,12 @@ export class AstBuilder {
   private quantity(n: CstNode): A.Quantity {
     const c = this.ctx(n);
     const unit = this.token(c, 'unit');
-    return { kind: 'Quantity', amount: this.number(this.need(c, 'NumberLit')), unit: unit ? this.word(unit) : undefined, span: this.spanOf(n) };
+    return {
+      kind: 'Quantity',
+      amount: this.number(this.need(c, 'NumberLit')),
+      unit: unit ? this.word(unit) : undefined,
+      span: this.spanOf(n),
+    };
   }
 
   private groupAction(n: CstNode): A.GroupAction {
@@ -293,7 +336,12 @@ export class AstBuilder {
       case 'balanceItem':
         return { kind: 'Balance', words: this.words(c), span };
       case 'shapeItem':
-        return { kind: 'Shape', what: this.word(this.need(c, 'what')), amount: this.quantity(this.needNode(c, 'quantity')), span };
+        return {
+          kind: 'Shape',
+          what: this.word(this.need(c, 'what')),
+          amount: this.quantity(this.needNode(c, 'quantity')),
+          span,
+        };
       case 'stripItem':
         return { kind: 'Strip', targets: this.words(c), span };
       case 'maskItem':
@@ -303,22 +351,41 @@ export class AstBuilder {
             const mc = this.ctx(m);
             const re = this.token(mc, 'RegexLit');
             const fill = this.token(mc, 'fill');
-            return { pattern: re ? this.regex(re) : this.word(this.need(mc, 'Word')), fill: fill ? this.string(fill) : undefined, span: this.spanOf(m) };
+            return {
+              pattern: re ? this.regex(re) : this.word(this.need(mc, 'Word')),
+              fill: fill ? this.string(fill) : undefined,
+              span: this.spanOf(m),
+            };
           }),
           span,
         };
       case 'replaceItem': {
         const re = this.token(c, 'RegexLit');
-        return { kind: 'Replace', pattern: re ? this.regex(re) : this.ident(this.need(c, 'Identifier')), text: this.string(this.need(c, 'StringLit')), span };
+        return {
+          kind: 'Replace',
+          pattern: re ? this.regex(re) : this.ident(this.need(c, 'Identifier')),
+          text: this.string(this.need(c, 'StringLit')),
+          span,
+        };
       }
       case 'truncateItem':
-        return { kind: 'Truncate', what: this.word(this.need(c, 'what')), amount: this.quantity(this.needNode(c, 'quantity')), span };
+        return {
+          kind: 'Truncate',
+          what: this.word(this.need(c, 'what')),
+          amount: this.quantity(this.needNode(c, 'quantity')),
+          span,
+        };
       case 'timestampItem':
         return { kind: 'Timestamp', words: this.words(c), span };
       case 'dedupItem': {
         const what = this.token(c, 'what');
         const q = this.node(c, 'quantity');
-        return { kind: 'Dedup', what: what ? this.word(what) : undefined, amount: q ? this.quantity(q) : undefined, span };
+        return {
+          kind: 'Dedup',
+          what: what ? this.word(what) : undefined,
+          amount: q ? this.quantity(q) : undefined,
+          span,
+        };
       }
     }
     throw new Incomplete();
@@ -363,7 +430,13 @@ export class AstBuilder {
     const op = this.need(c, 'relop').image;
     const nodes = this.nodes(c, 'left').concat(this.nodes(c, 'right'));
     if (nodes.length !== 2) throw new Incomplete();
-    return { kind: 'Relation', op: (op === '=' ? '==' : op) as A.RelOp, left: this.arith(nodes[0]), right: this.arith(nodes[1]), span: this.spanOf(n) };
+    return {
+      kind: 'Relation',
+      op: (op === '=' ? '==' : op) as A.RelOp,
+      left: this.arith(nodes[0]),
+      right: this.arith(nodes[1]),
+      span: this.spanOf(n),
+    };
   }
 
   private arith(n: CstNode): A.Arith {
@@ -381,7 +454,13 @@ export class AstBuilder {
     let left = this.arith(operands[0]);
     for (let i = 1; i < operands.length; i++) {
       const right = this.arith(operands[i]);
-      left = { kind: 'ArithBinary', op: this.need(c, 'op', i - 1).image as A.ArithOp, left, right, span: this.join(left.span, right.span) };
+      left = {
+        kind: 'ArithBinary',
+        op: this.need(c, 'op', i - 1).image as A.ArithOp,
+        left,
+        right,
+        span: this.join(left.span, right.span),
+      };
     }
     void ops;
     return left;
@@ -397,7 +476,13 @@ export class AstBuilder {
     if (proto) {
       this.need(c, 'RBracket');
       const size = this.token(c, 'size');
-      return { kind: 'Access', proto: this.word(proto), offset: this.arith(this.needNode(c, 'offset')), size: size ? this.number(size) : undefined, span };
+      return {
+        kind: 'Access',
+        proto: this.word(proto),
+        offset: this.arith(this.needNode(c, 'offset')),
+        size: size ? this.number(size) : undefined,
+        span,
+      };
     }
     const id = this.token(c, 'Identifier');
     if (id) return { kind: 'Name', name: this.ident(id), span };
@@ -468,7 +553,12 @@ export class AstBuilder {
       case 'pppoePrim':
         return { kind: 'Pppoe', discovery: !!this.token(ic, 'Kw_pppoed'), value: optValue(), span };
       case 'lengthPrim':
-        return { kind: 'Length', op: this.need(ic, 'op').image as 'less' | 'greater', value: this.number(this.need(ic, 'NumberLit')), span };
+        return {
+          kind: 'Length',
+          op: this.need(ic, 'op').image as 'less' | 'greater',
+          value: this.number(this.need(ic, 'NumberLit')),
+          span,
+        };
       case 'qualified':
         return this.qualified(inner, span);
     }
@@ -489,7 +579,13 @@ export class AstBuilder {
     const icmpField = this.token(c, 'icmpField');
     if (icmpField) {
       if (!proto) throw new Incomplete();
-      return { kind: 'Icmp', proto, field: icmpField.image as 'type' | 'code', value: this.value(this.needNode(c, 'icmpValue')), span };
+      return {
+        kind: 'Icmp',
+        proto,
+        field: icmpField.image as 'type' | 'code',
+        value: this.value(this.needNode(c, 'icmpValue')),
+        span,
+      };
     }
     const at = this.node(c, 'addressTest');
     if (!at) {
@@ -512,7 +608,11 @@ export class AstBuilder {
       else dir = join.image === 'or' ? 'src or dst' : 'src and dst';
     }
     const tq = this.node(ac, 'typeQual');
-    const tqTok = tq ? Object.values(this.ctx(tq)).flat().find((e): e is IToken => !!e && isToken(e)) : undefined;
+    const tqTok = tq
+      ? Object.values(this.ctx(tq))
+          .flat()
+          .find((e): e is IToken => !!e && isToken(e))
+      : undefined;
     const mask = this.node(ac, 'netmask');
     const maskTok = mask ? this.need(this.ctx(mask), 'Ipv4') : undefined;
     return {

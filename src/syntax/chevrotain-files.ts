@@ -10,5 +10,9 @@ import { dirname, join } from 'node:path';
  */
 export function chevrotainFiles(): { entry: string; bundle: string; packageJson: string } {
   const entry = createRequire(import.meta.url).resolve('chevrotain');
-  return { entry, bundle: join(dirname(entry), '..', 'chevrotain.min.mjs'), packageJson: join(dirname(entry), '..', '..', 'package.json') };
+  return {
+    entry,
+    bundle: join(dirname(entry), '..', 'chevrotain.min.mjs'),
+    packageJson: join(dirname(entry), '..', '..', 'package.json'),
+  };
 }

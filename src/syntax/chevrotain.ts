@@ -10,7 +10,9 @@ import { chevrotainFiles } from './chevrotain-files.js';
  * it is there, the entry point otherwise.
  */
 const { bundle } = chevrotainFiles();
-const lib = (existsSync(bundle) ? await import(pathToFileURL(bundle).href) : await import('chevrotain')) as typeof Chevrotain;
+const lib = (
+  existsSync(bundle) ? await import(pathToFileURL(bundle).href) : await import('chevrotain')
+) as typeof Chevrotain;
 
 export const createToken: typeof Chevrotain.createToken = lib.createToken;
 export const tokenMatcher: typeof Chevrotain.tokenMatcher = lib.tokenMatcher;
@@ -27,7 +29,8 @@ export const Alternative: typeof Chevrotain.Alternative = lib.Alternative;
 export const Option: typeof Chevrotain.Option = lib.Option;
 export const Repetition: typeof Chevrotain.Repetition = lib.Repetition;
 export const RepetitionMandatory: typeof Chevrotain.RepetitionMandatory = lib.RepetitionMandatory;
-export const RepetitionMandatoryWithSeparator: typeof Chevrotain.RepetitionMandatoryWithSeparator = lib.RepetitionMandatoryWithSeparator;
+export const RepetitionMandatoryWithSeparator: typeof Chevrotain.RepetitionMandatoryWithSeparator =
+  lib.RepetitionMandatoryWithSeparator;
 export const RepetitionWithSeparator: typeof Chevrotain.RepetitionWithSeparator = lib.RepetitionWithSeparator;
 export const Rule: typeof Chevrotain.Rule = lib.Rule;
 export const createSyntaxDiagramsCode: typeof Chevrotain.createSyntaxDiagramsCode = lib.createSyntaxDiagramsCode;

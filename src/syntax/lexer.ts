@@ -6,7 +6,11 @@ import { allTokens, BadRegex, BadString, RegexLit, StringLit } from './tokens.js
 
 /** The lexer's own validations run in the grammar test (makeLexer(true)); skipping them saves start-up time. */
 export function makeLexer(checkTokens = false): Lexer {
-  return new Lexer(allTokens, { ensureOptimizations: checkTokens, skipValidations: !checkTokens, positionTracking: 'full' });
+  return new Lexer(allTokens, {
+    ensureOptimizations: checkTokens,
+    skipValidations: !checkTokens,
+    positionTracking: 'full',
+  });
 }
 
 const lexer = makeLexer();
@@ -21,7 +25,11 @@ export function tokenize(file: SourceFile, bag: DiagnosticBag): IToken[] {
   for (const e of result.errors) {
     const ch = file.text.slice(e.offset, e.offset + e.length);
     const shown = ch.length > 20 ? ch.slice(0, 20) + '…' : ch;
-    bag.add('TMES0001', { file, start: e.offset, end: e.offset + Math.max(1, e.length) }, `unexpected character${e.length > 1 ? 's' : ''} '${shown}'`);
+    bag.add(
+      'TMES0001',
+      { file, start: e.offset, end: e.offset + Math.max(1, e.length) },
+      `unexpected character${e.length > 1 ? 's' : ''} '${shown}'`,
+    );
   }
   for (const t of result.tokens) {
     if (t.tokenType === BadString) {

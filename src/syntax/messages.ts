@@ -5,11 +5,39 @@ export function describeTokenType(t: TokenType): string {
   const n = t.name;
   if (n.startsWith('Kw_')) return `'${n.slice(3)}'`;
   const names: Record<string, string> = {
-    StringLit: 'a string', Identifier: 'a name', NumberLit: 'a number', RegexLit: 'a /pattern/', Ipv4: 'an IPv4 address',
-    Ipv6: 'an IPv6 address', Mac: 'a MAC address', Word: 'a word', ProtoKw: 'a protocol (tcp, udp, ip, ...)',
-    TunnelKw: 'a tunnel kind', Arrow: "'<->'", LBrace: "'{'", RBrace: "'}'", LParen: "'('", RParen: "')'",
-    LBracket: "'['", RBracket: "']'", Comma: "','", Semi: "';'", Colon: "':'", Equals: "'='", EqEq: "'=='",
-    NotEq: "'!='", Bang: "'!'", AndAnd: "'&&'", OrOr: "'||'", Lt: "'<'", Gt: "'>'", LtEq: "'<='", GtEq: "'>='", Minus: "'-'", Tilde: "'~'", EOF: 'end of file',
+    StringLit: 'a string',
+    Identifier: 'a name',
+    NumberLit: 'a number',
+    RegexLit: 'a /pattern/',
+    Ipv4: 'an IPv4 address',
+    Ipv6: 'an IPv6 address',
+    Mac: 'a MAC address',
+    Word: 'a word',
+    ProtoKw: 'a protocol (tcp, udp, ip, ...)',
+    TunnelKw: 'a tunnel kind',
+    Arrow: "'<->'",
+    LBrace: "'{'",
+    RBrace: "'}'",
+    LParen: "'('",
+    RParen: "')'",
+    LBracket: "'['",
+    RBracket: "']'",
+    Comma: "','",
+    Semi: "';'",
+    Colon: "':'",
+    Equals: "'='",
+    EqEq: "'=='",
+    NotEq: "'!='",
+    Bang: "'!'",
+    AndAnd: "'&&'",
+    OrOr: "'||'",
+    Lt: "'<'",
+    Gt: "'>'",
+    LtEq: "'<='",
+    GtEq: "'>='",
+    Minus: "'-'",
+    Tilde: "'~'",
+    EOF: 'end of file',
   };
   return names[n] ?? n;
 }
@@ -20,14 +48,43 @@ function describeActual(t: IToken | undefined): string {
 }
 
 const RULE_NAMES: Record<string, string> = {
-  file: 'the file', statement: 'a statement', policyDecl: 'policy', includeDecl: 'include', defineDecl: 'define',
-  valueList: 'a list of values', listValue: 'a value', tapDecl: 'a tap', tapItem: 'a tap setting', sourceItem: 'source',
-  inlineItem: 'inline', markItem: 'mark', groupDecl: 'a group', groupItem: 'a group setting', toolDecl: 'a tool',
-  outputItem: 'output', rateItem: 'rate', quantity: 'a quantity', balanceItem: 'balance', shapeItem: 'shape',
-  stripItem: 'strip', maskItem: 'mask', maskTarget: 'mask', replaceItem: 'replace', truncateItem: 'truncate',
-  timestampItem: 'timestamp', dedupItem: 'dedup', ruleDecl: 'a rule', filterExpr: 'a filter', filterUnary: 'a filter',
-  filterPrimary: 'a filter', relation: 'a comparison', primitive: 'a filter', qualified: 'a filter', addressTest: 'a filter',
-  value: 'a value', qualValue: 'a value',
+  file: 'the file',
+  statement: 'a statement',
+  policyDecl: 'policy',
+  includeDecl: 'include',
+  defineDecl: 'define',
+  valueList: 'a list of values',
+  listValue: 'a value',
+  tapDecl: 'a tap',
+  tapItem: 'a tap setting',
+  sourceItem: 'source',
+  inlineItem: 'inline',
+  markItem: 'mark',
+  groupDecl: 'a group',
+  groupItem: 'a group setting',
+  toolDecl: 'a tool',
+  outputItem: 'output',
+  rateItem: 'rate',
+  quantity: 'a quantity',
+  balanceItem: 'balance',
+  shapeItem: 'shape',
+  stripItem: 'strip',
+  maskItem: 'mask',
+  maskTarget: 'mask',
+  replaceItem: 'replace',
+  truncateItem: 'truncate',
+  timestampItem: 'timestamp',
+  dedupItem: 'dedup',
+  ruleDecl: 'a rule',
+  filterExpr: 'a filter',
+  filterUnary: 'a filter',
+  filterPrimary: 'a filter',
+  relation: 'a comparison',
+  primitive: 'a filter',
+  qualified: 'a filter',
+  addressTest: 'a filter',
+  value: 'a value',
+  qualValue: 'a value',
 };
 
 export function describeRule(rule: string): string {
@@ -39,14 +96,17 @@ function list(items: string[]): string {
   if (uniq.length <= 1) return uniq[0] ?? 'something else';
   const shown = uniq.slice(0, 8);
   const more = uniq.length > shown.length ? `, ...` : '';
-  return shown.slice(0, -1).join(', ') + (more ? `, ${shown[shown.length - 1]}${more}` : ` or ${shown[shown.length - 1]}`);
+  return (
+    shown.slice(0, -1).join(', ') + (more ? `, ${shown[shown.length - 1]}${more}` : ` or ${shown[shown.length - 1]}`)
+  );
 }
 
 const FILTER_RULES = new Set(['filterExpr', 'filterUnary', 'filterPrimary', 'primitive', 'qualified']);
 
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
-    if (expected.name === 'EOF') return `unexpected ${describeActual(actual)}: a statement starts with policy, include, define, tap, group or rule`;
+    if (expected.name === 'EOF')
+      return `unexpected ${describeActual(actual)}: a statement starts with policy, include, define, tap, group or rule`;
     return `expected ${describeTokenType(expected)} in ${describeRule(ruleName)}, found ${describeActual(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
@@ -57,7 +117,9 @@ export const errorMessages: IParserErrorMessageProvider = {
       const what = ruleName === 'defineDecl' ? 'a value or filter' : 'a filter';
       return `unexpected ${describeActual(actual[0])}: expected ${what} (for example host 10.0.0.1, net 10.0.0.0/8, port 80, tcp, vlan 100, not ..., or a parenthesized filter)`;
     }
-    const firsts = expectedPathsPerAlt.flatMap((alt) => alt.map((path) => (path[0] ? describeTokenType(path[0]) : 'end')));
+    const firsts = expectedPathsPerAlt.flatMap((alt) =>
+      alt.map((path) => (path[0] ? describeTokenType(path[0]) : 'end')),
+    );
     return `unexpected ${describeActual(actual[0])} in ${describeRule(ruleName)}; expected ${list(firsts)}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {

@@ -13,7 +13,23 @@ import * as T from './tokens.js';
  * without parentheses).
  */
 const RELOPS = new Set<TokenType>([T.EqEq, T.Equals, T.NotEq, T.Lt, T.LtEq, T.Gt, T.GtEq]);
-const ARITH_TOKENS = new Set<TokenType>([T.NumberLit, T.Len, T.Identifier, T.Vlan, T.Colon, T.Plus, T.Minus, T.Star, T.Slash, T.Percent, T.Amp, T.Pipe, T.Caret, T.Shl, T.Shr]);
+const ARITH_TOKENS = new Set<TokenType>([
+  T.NumberLit,
+  T.Len,
+  T.Identifier,
+  T.Vlan,
+  T.Colon,
+  T.Plus,
+  T.Minus,
+  T.Star,
+  T.Slash,
+  T.Percent,
+  T.Amp,
+  T.Pipe,
+  T.Caret,
+  T.Shl,
+  T.Shr,
+]);
 const ARITH_CATEGORIES = [T.ProtoKw, T.TunnelKw];
 
 export class TmesParser extends CstParser {
@@ -23,7 +39,13 @@ export class TmesParser extends CstParser {
    * grammar test rather than on each command.
    */
   constructor(opts: { checkGrammar?: boolean } = {}) {
-    super(T.allTokens, { recoveryEnabled: true, maxLookahead: 4, nodeLocationTracking: 'onlyOffset', errorMessageProvider: errorMessages, skipValidations: !opts.checkGrammar });
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 4,
+      nodeLocationTracking: 'onlyOffset',
+      errorMessageProvider: errorMessages,
+      skipValidations: !opts.checkGrammar,
+    });
     this.performSelfAnalysis();
   }
 
@@ -234,7 +256,9 @@ export class TmesParser extends CstParser {
       this.CONSUME(T.From);
       this.OR([
         { ALT: () => this.CONSUME(T.Any) },
-        { ALT: () => this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME3(T.Identifier, { LABEL: 'tap' }) }) },
+        {
+          ALT: () => this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME3(T.Identifier, { LABEL: 'tap' }) }),
+        },
       ]);
     });
     this.CONSUME(T.Match);
@@ -278,15 +302,15 @@ export class TmesParser extends CstParser {
       MAX_LOOKAHEAD: 1,
       IGNORE_AMBIGUITIES: true,
       DEF: [
-      { GATE: () => this.relationAhead(), ALT: () => this.SUBRULE(this.relation) },
-      {
-        ALT: () => {
-          this.CONSUME(T.LParen);
-          this.SUBRULE(this.filterExpr);
-          this.CONSUME(T.RParen);
+        { GATE: () => this.relationAhead(), ALT: () => this.SUBRULE(this.relation) },
+        {
+          ALT: () => {
+            this.CONSUME(T.LParen);
+            this.SUBRULE(this.filterExpr);
+            this.CONSUME(T.RParen);
+          },
         },
-      },
-      { ALT: () => this.SUBRULE(this.primitive) },
+        { ALT: () => this.SUBRULE(this.primitive) },
       ],
     });
   });
@@ -355,7 +379,10 @@ export class TmesParser extends CstParser {
       },
       {
         ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Matches, { LABEL: 'op' }) }, { ALT: () => this.CONSUME(T.Tilde, { LABEL: 'op' }) }]);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Matches, { LABEL: 'op' }) },
+            { ALT: () => this.CONSUME(T.Tilde, { LABEL: 'op' }) },
+          ]);
           this.OR3([{ ALT: () => this.CONSUME(T.RegexLit) }, { ALT: () => this.CONSUME(T.Identifier) }]);
         },
       },
@@ -363,7 +390,10 @@ export class TmesParser extends CstParser {
   });
 
   tunnelPrim = this.RULE('tunnelPrim', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.TunnelKw, { LABEL: 'kind' }) }, { ALT: () => this.CONSUME(T.Tunnel, { LABEL: 'kind' }) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(T.TunnelKw, { LABEL: 'kind' }) },
+      { ALT: () => this.CONSUME(T.Tunnel, { LABEL: 'kind' }) },
+    ]);
     this.OPTION(() => this.CONSUME(T.Identifier, { LABEL: 'label' }));
     this.OPTION2(() => this.SUBRULE(this.value));
   });
@@ -392,7 +422,10 @@ export class TmesParser extends CstParser {
   });
 
   lengthPrim = this.RULE('lengthPrim', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Less, { LABEL: 'op' }) }, { ALT: () => this.CONSUME(T.Greater, { LABEL: 'op' }) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Less, { LABEL: 'op' }) },
+      { ALT: () => this.CONSUME(T.Greater, { LABEL: 'op' }) },
+    ]);
     this.CONSUME(T.NumberLit);
   });
 
@@ -415,7 +448,10 @@ export class TmesParser extends CstParser {
               },
               {
                 ALT: () => {
-                  this.OR3([{ ALT: () => this.CONSUME(T.Type, { LABEL: 'icmpField' }) }, { ALT: () => this.CONSUME(T.Code, { LABEL: 'icmpField' }) }]);
+                  this.OR3([
+                    { ALT: () => this.CONSUME(T.Type, { LABEL: 'icmpField' }) },
+                    { ALT: () => this.CONSUME(T.Code, { LABEL: 'icmpField' }) },
+                  ]);
                   this.SUBRULE(this.value, { LABEL: 'icmpValue' });
                 },
               },
@@ -456,10 +492,19 @@ export class TmesParser extends CstParser {
   });
 
   direction = this.RULE('direction', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Src, { LABEL: 'first' }) }, { ALT: () => this.CONSUME(T.Dst, { LABEL: 'first' }) }]);
+    this.OR([
+      { ALT: () => this.CONSUME(T.Src, { LABEL: 'first' }) },
+      { ALT: () => this.CONSUME(T.Dst, { LABEL: 'first' }) },
+    ]);
     this.OPTION(() => {
-      this.OR2([{ ALT: () => this.CONSUME(T.Or, { LABEL: 'join' }) }, { ALT: () => this.CONSUME(T.And, { LABEL: 'join' }) }]);
-      this.OR3([{ ALT: () => this.CONSUME2(T.Src, { LABEL: 'second' }) }, { ALT: () => this.CONSUME2(T.Dst, { LABEL: 'second' }) }]);
+      this.OR2([
+        { ALT: () => this.CONSUME(T.Or, { LABEL: 'join' }) },
+        { ALT: () => this.CONSUME(T.And, { LABEL: 'join' }) },
+      ]);
+      this.OR3([
+        { ALT: () => this.CONSUME2(T.Src, { LABEL: 'second' }) },
+        { ALT: () => this.CONSUME2(T.Dst, { LABEL: 'second' }) },
+      ]);
     });
   });
 
@@ -511,7 +556,14 @@ export class TmesParser extends CstParser {
     this.SUBRULE(this.arithOr);
   });
 
-  private readonly levels: TokenType[][] = [[T.Pipe], [T.Caret], [T.Amp], [T.Shl, T.Shr], [T.Plus, T.Minus], [T.Star, T.Slash, T.Percent]];
+  private readonly levels: TokenType[][] = [
+    [T.Pipe],
+    [T.Caret],
+    [T.Amp],
+    [T.Shl, T.Shr],
+    [T.Plus, T.Minus],
+    [T.Star, T.Slash, T.Percent],
+  ];
 
   arithOr = this.RULE('arithOr', () => this.binaryLevel(0));
   arithXor = this.RULE('arithXor', () => this.binaryLevel(1));
@@ -523,22 +575,34 @@ export class TmesParser extends CstParser {
   private binaryLevel(level: number): void {
     const next = () => {
       switch (level) {
-        case 0: return this.SUBRULE(this.arithXor, { LABEL: 'operand' });
-        case 1: return this.SUBRULE(this.arithAnd, { LABEL: 'operand' });
-        case 2: return this.SUBRULE(this.arithShift, { LABEL: 'operand' });
-        case 3: return this.SUBRULE(this.arithAdd, { LABEL: 'operand' });
-        case 4: return this.SUBRULE(this.arithMul, { LABEL: 'operand' });
-        default: return this.SUBRULE(this.arithUnary, { LABEL: 'operand' });
+        case 0:
+          return this.SUBRULE(this.arithXor, { LABEL: 'operand' });
+        case 1:
+          return this.SUBRULE(this.arithAnd, { LABEL: 'operand' });
+        case 2:
+          return this.SUBRULE(this.arithShift, { LABEL: 'operand' });
+        case 3:
+          return this.SUBRULE(this.arithAdd, { LABEL: 'operand' });
+        case 4:
+          return this.SUBRULE(this.arithMul, { LABEL: 'operand' });
+        default:
+          return this.SUBRULE(this.arithUnary, { LABEL: 'operand' });
       }
     };
     const next2 = () => {
       switch (level) {
-        case 0: return this.SUBRULE2(this.arithXor, { LABEL: 'operand' });
-        case 1: return this.SUBRULE2(this.arithAnd, { LABEL: 'operand' });
-        case 2: return this.SUBRULE2(this.arithShift, { LABEL: 'operand' });
-        case 3: return this.SUBRULE2(this.arithAdd, { LABEL: 'operand' });
-        case 4: return this.SUBRULE2(this.arithMul, { LABEL: 'operand' });
-        default: return this.SUBRULE2(this.arithUnary, { LABEL: 'operand' });
+        case 0:
+          return this.SUBRULE2(this.arithXor, { LABEL: 'operand' });
+        case 1:
+          return this.SUBRULE2(this.arithAnd, { LABEL: 'operand' });
+        case 2:
+          return this.SUBRULE2(this.arithShift, { LABEL: 'operand' });
+        case 3:
+          return this.SUBRULE2(this.arithAdd, { LABEL: 'operand' });
+        case 4:
+          return this.SUBRULE2(this.arithMul, { LABEL: 'operand' });
+        default:
+          return this.SUBRULE2(this.arithUnary, { LABEL: 'operand' });
       }
     };
     next();
@@ -566,7 +630,11 @@ export class TmesParser extends CstParser {
       { ALT: () => this.CONSUME(T.Len) },
       {
         ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.ProtoKw, { LABEL: 'proto' }) }, { ALT: () => this.CONSUME(T.TunnelKw, { LABEL: 'proto' }) }, { ALT: () => this.CONSUME(T.Vlan, { LABEL: 'proto' }) }]);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.ProtoKw, { LABEL: 'proto' }) },
+            { ALT: () => this.CONSUME(T.TunnelKw, { LABEL: 'proto' }) },
+            { ALT: () => this.CONSUME(T.Vlan, { LABEL: 'proto' }) },
+          ]);
           this.CONSUME(T.LBracket);
           this.SUBRULE(this.arith, { LABEL: 'offset' });
           this.OPTION(() => {

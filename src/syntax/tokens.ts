@@ -7,13 +7,17 @@ import { createToken, Lexer } from './chevrotain.js';
  * filter may span lines. `;` is accepted as an optional separator.
  */
 
-export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\n\f]+/, group: Lexer.SKIPPED, line_breaks: true });
+export const WhiteSpace = createToken({
+  name: 'WhiteSpace',
+  pattern: /[ \t\r\n\f]+/,
+  group: Lexer.SKIPPED,
+  line_breaks: true,
+});
 export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
 
 export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\r\n]|\\.)*"/ });
 /** Matched only when a string lacks its closing quote; the lexer reports it and hands the parser a StringLit. */
 export const BadString = createToken({ name: 'BadString', pattern: /"(?:[^"\\\r\n]|\\.)*/ });
-
 
 /** Words the grammar takes as open-ended options (units, strip targets, ...); the checker validates them. */
 export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
@@ -21,7 +25,11 @@ export const Word = createToken({ name: 'Word', pattern: Lexer.NA });
 export const ProtoKw = createToken({ name: 'ProtoKw', pattern: Lexer.NA });
 /** Tunnel primitives. */
 export const TunnelKw = createToken({ name: 'TunnelKw', pattern: Lexer.NA });
-export const Identifier = createToken({ name: 'Identifier', pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/, categories: [Word] });
+export const Identifier = createToken({
+  name: 'Identifier',
+  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/,
+  categories: [Word],
+});
 
 const keywordTokens: TokenType[] = [];
 const keywordWords: string[] = [];

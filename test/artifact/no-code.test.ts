@@ -50,12 +50,16 @@ describe('artifact format 2: data only', () => {
 
   it('refuses an artifact with code in it, and says why', () => {
     const art = { ...quickstartArtifact(), classifier: { js: tamperedJs('/nonexistent/x') } };
-    expect(() => validateArtifact(art)).toThrow(/not a valid tmesc artifact: \/ must NOT have additional properties \(classifier: format 2 artifacts carry no code/);
+    expect(() => validateArtifact(art)).toThrow(
+      /not a valid tmesc artifact: \/ must NOT have additional properties \(classifier: format 2 artifacts carry no code/,
+    );
     expect(FLAG in globalThis).toBe(false);
   });
 
   it('refuses a newer format by name', () => {
-    expect(() => validateArtifact({ ...quickstartArtifact(), formatVersion: 3 })).toThrow(/artifact format 3 is newer than this tmesc reads \(1 and 2\)/);
+    expect(() => validateArtifact({ ...quickstartArtifact(), formatVersion: 3 })).toThrow(
+      /artifact format 3 is newer than this tmesc reads \(1 and 2\)/,
+    );
   });
 });
 
@@ -76,7 +80,10 @@ describe('artifact format 1: loads without its code', () => {
 
   it('still refuses what format 1 refused in its code member', () => {
     for (const classifier of [{ js: 1 }, { js: 'x', more: 1 }, 'return 1', null, []]) {
-      expect(() => validateArtifact({ ...quickstartArtifact(), formatVersion: 1, classifier }), JSON.stringify(classifier)).toThrow(/not a valid tmesc artifact: \/classifier/);
+      expect(
+        () => validateArtifact({ ...quickstartArtifact(), formatVersion: 1, classifier }),
+        JSON.stringify(classifier),
+      ).toThrow(/not a valid tmesc artifact: \/classifier/);
     }
   });
 
@@ -90,11 +97,30 @@ describe('artifact format 1: loads without its code', () => {
     writeFileSync(bad, JSON.stringify({ ...art, formatVersion: 1, classifier: { js: tamperedJs(marker) } }));
     const notes: Record<string, string> = {};
     const run = async (what: string[], out: string) => {
-      const r = await runCli(['run', ...what, '--input', `sample=${SAMPLE}`, '--out-dir', join(dir, out), '--stats', 'json', '--no-progress', '--workers', '0']);
+      const r = await runCli([
+        'run',
+        ...what,
+        '--input',
+        `sample=${SAMPLE}`,
+        '--out-dir',
+        join(dir, out),
+        '--stats',
+        'json',
+        '--no-progress',
+        '--workers',
+        '0',
+      ]);
       expect(r.code, r.err).toBe(0);
       notes[out] = r.err;
       const stats = JSON.parse(r.out);
-      return { ...stats, seconds: 0, groups: stats.groups.map((g: { tools: { output: string }[] }) => ({ ...g, tools: g.tools.map((t) => ({ ...t, output: '' })) })) };
+      return {
+        ...stats,
+        seconds: 0,
+        groups: stats.groups.map((g: { tools: { output: string }[] }) => ({
+          ...g,
+          tools: g.tools.map((t) => ({ ...t, output: '' })),
+        })),
+      };
     };
     const fromPolicy = await run([QUICKSTART], 'policy');
     const fromGood = await run(['--artifact', good], 'good');

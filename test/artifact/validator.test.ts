@@ -8,7 +8,10 @@ import { validate as generated } from '../../src/artifact/schema-validator.gener
 describe('the precompiled artifact validator', () => {
   it('is up to date with schema.ts', () => {
     const stale = readFileSync(VALIDATOR_PATH, 'utf8') !== validatorSource();
-    expect(stale, 'src/artifact/schema-validator.generated.ts is out of date: run `npx tsx src/artifact/generate-validator.ts` and commit the result').toBe(false);
+    expect(
+      stale,
+      'src/artifact/schema-validator.generated.ts is out of date: run `npx tsx src/artifact/generate-validator.ts` and commit the result',
+    ).toBe(false);
   });
 
   it('accepts and rejects what ajv compiling the schema at run time does', () => {

@@ -24,10 +24,12 @@ describe('checker fixtures', () => {
     it(f, () => {
       const path = join(dir, f);
       const result = checkPolicyFile(path, { extraChecks: [graphChecks] });
-      const got = result.diagnostics.filter((d) => d.span.file.path === path).map((d) => {
-        const l = locate(d);
-        return `${d.code} ${l.line}:${l.column}`;
-      });
+      const got = result.diagnostics
+        .filter((d) => d.span.file.path === path)
+        .map((d) => {
+          const l = locate(d);
+          return `${d.code} ${l.line}:${l.column}`;
+        });
       expect(got.sort()).toEqual(expectations(readFileSync(path, 'utf8')));
     });
   }

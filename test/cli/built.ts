@@ -20,14 +20,21 @@ export interface Spawned {
  * (`cacheDir`, or a fresh one), never the user's ~/.cache; `loadLog` names a
  * file that receives the URL of every module the process loads.
  */
-export function spawnTmesc(args: string[], opts: { cwd?: string; cacheDir?: string; env?: Record<string, string>; loadLog?: string; bin?: string } = {}): Spawned {
+export function spawnTmesc(
+  args: string[],
+  opts: { cwd?: string; cacheDir?: string; env?: Record<string, string>; loadLog?: string; bin?: string } = {},
+): Spawned {
   const env: NodeJS.ProcessEnv = { ...process.env, TMESC_CACHE_DIR: opts.cacheDir ?? scratchCache() };
   // the shell the tests run in must not change what they see
   delete env.TMESC_CACHE_DEBUG;
   Object.assign(env, opts.env);
   const pre = opts.loadLog ? ['--import', pathToFileURL(loadHooks()).href] : [];
   if (opts.loadLog) env.TMESC_TEST_LOAD_LOG = opts.loadLog;
-  const r = spawnSync(process.execPath, [...pre, opts.bin ?? BIN, ...args], { encoding: 'utf8', cwd: opts.cwd ?? ROOT, env });
+  const r = spawnSync(process.execPath, [...pre, opts.bin ?? BIN, ...args], {
+    encoding: 'utf8',
+    cwd: opts.cwd ?? ROOT,
+    env,
+  });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
@@ -51,6 +58,9 @@ export function initialize(data) { log = data.log; }
 export async function load(url, context, next) { appendFileSync(log, url + '\\n'); return next(url, context); }
 `,
   );
-  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url, { data: { log: process.env.TMESC_TEST_LOAD_LOG } });\n`);
+  writeFileSync(
+    join(dir, 'register.mjs'),
+    `import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url, { data: { log: process.env.TMESC_TEST_LOAD_LOG } });\n`,
+  );
   return (hooks = join(dir, 'register.mjs'));
 }

@@ -18,7 +18,9 @@ describe('tmesc compile --emit js', () => {
     const r = await runCli(['compile', '--emit', 'js', overlap]);
     expect(r.code, r.err).toBe(0);
     const header = r.out.split('\n').filter((l) => l.startsWith('//'));
-    expect(header[0]).toMatch(/^\/\/ tmesc classifier for policy "[^"]*": the body of a function \(preds, walk\) => classify, classify\(p, d\) returning a leaf index;$/);
+    expect(header[0]).toMatch(
+      /^\/\/ tmesc classifier for policy "[^"]*": the body of a function \(preds, walk\) => classify, classify\(p, d\) returning a leaf index;$/,
+    );
     expect(header.join('\n')).toContain('walk(node, p, d)');
     const classify = new Function('preds', 'walk', r.out)([], () => {
       throw new Error('walk: every node of this small graph is code');
@@ -32,7 +34,11 @@ describe('tmesc compile --emit js', () => {
         p.ipProto = ipProto;
         p.vlan0 = vlan0;
         p.vlanCount = vlan0 < 0 ? 0 : 1;
-        expect({ ipProto, vlan0, leaf: classify(p, new Uint8Array(0)) }).toEqual({ ipProto, vlan0, leaf: tables.classify(p, new Uint8Array(0)) });
+        expect({ ipProto, vlan0, leaf: classify(p, new Uint8Array(0)) }).toEqual({
+          ipProto,
+          vlan0,
+          leaf: tables.classify(p, new Uint8Array(0)),
+        });
       }
     }
   });

@@ -36,18 +36,29 @@ describe('build identity', () => {
     expect(buildIdentity()).toBeUndefined();
     writeFileSync(join(dir, BUNDLE_ID_FILE), `${bundleId(dir)}\n`);
     const id = JSON.parse(buildIdentity(here)!);
-    const chevrotain = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'chevrotain', 'package.json'), 'utf8')).version;
+    const chevrotain = JSON.parse(
+      readFileSync(join(ROOT, 'node_modules', 'chevrotain', 'package.json'), 'utf8'),
+    ).version;
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
     const chevrotainBundle = readFileSync(chevrotainFiles().bundle);
-    expect(id).toEqual({ bundle: bundleId(dir), tmesc: pkg, chevrotain: `${chevrotain} ${sha256Hex(chevrotainBundle)}`, node: process.version, v8: process.versions.v8 });
+    expect(id).toEqual({
+      bundle: bundleId(dir),
+      tmesc: pkg,
+      chevrotain: `${chevrotain} ${sha256Hex(chevrotainBundle)}`,
+      node: process.version,
+      v8: process.versions.v8,
+    });
     writeFileSync(join(dir, BUNDLE_ID_FILE), 'not an id\n');
     expect(buildIdentity(here)).toBeUndefined();
   });
 
-  it.skipIf(!existsSync(join(ROOT, 'dist', 'bundle', BUNDLE_ID_FILE)))('the built bundle carries the id of what it holds', () => {
-    const bundle = join(ROOT, 'dist', 'bundle');
-    expect(readFileSync(join(bundle, BUNDLE_ID_FILE), 'utf8').trim()).toBe(bundleId(bundle));
-  });
+  it.skipIf(!existsSync(join(ROOT, 'dist', 'bundle', BUNDLE_ID_FILE)))(
+    'the built bundle carries the id of what it holds',
+    () => {
+      const bundle = join(ROOT, 'dist', 'bundle');
+      expect(readFileSync(join(bundle, BUNDLE_ID_FILE), 'utf8').trim()).toBe(bundleId(bundle));
+    },
+  );
 });
 
 describe('where the cache lives', () => {

@@ -1,5 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,15 +46,22 @@ function setup(): { dir: string; policy: string; lib: string; cache: string } {
 }
 
 /** `tmesc run POLICY --stats json`, writing into a new directory; `debug` turns on the cache's notes. */
-function run(policy: string, cache: string, opts: { debug?: boolean; extra?: string[]; loadLog?: string; bin?: string; cwd?: string } = {}): Spawned & { outDir: string } {
+function run(
+  policy: string,
+  cache: string,
+  opts: { debug?: boolean; extra?: string[]; loadLog?: string; bin?: string; cwd?: string } = {},
+): Spawned & { outDir: string } {
   const outDir = mkdtempSync(join(TMP, 'out-'));
-  const r = spawnTmesc(['run', policy, '--out-dir', outDir, '--stats', 'json', '--no-progress', ...(opts.extra ?? [])], {
-    cacheDir: cache,
-    env: opts.debug ? { TMESC_CACHE_DEBUG: '1' } : {},
-    loadLog: opts.loadLog,
-    bin: opts.bin,
-    cwd: opts.cwd,
-  });
+  const r = spawnTmesc(
+    ['run', policy, '--out-dir', outDir, '--stats', 'json', '--no-progress', ...(opts.extra ?? [])],
+    {
+      cacheDir: cache,
+      env: opts.debug ? { TMESC_CACHE_DEBUG: '1' } : {},
+      loadLog: opts.loadLog,
+      bin: opts.bin,
+      cwd: opts.cwd,
+    },
+  );
   expect(r.code, r.err).toBe(0);
   return { ...r, outDir };
 }
@@ -49,7 +69,14 @@ function run(policy: string, cache: string, opts: { debug?: boolean; extra?: str
 /** The statistics without what differs between any two runs (time, output directory). */
 function stats(out: string): unknown {
   const s = JSON.parse(out);
-  return { ...s, seconds: 0, groups: s.groups.map((g: { tools: { output: string }[] }) => ({ ...g, tools: g.tools.map((t) => ({ ...t, output: t.output.split('/').pop() })) })) };
+  return {
+    ...s,
+    seconds: 0,
+    groups: s.groups.map((g: { tools: { output: string }[] }) => ({
+      ...g,
+      tools: g.tools.map((t) => ({ ...t, output: t.output.split('/').pop() })),
+    })),
+  };
 }
 
 const entries = (cache: string) => (existsSync(cache) ? readdirSync(cache) : []);
@@ -169,9 +196,14 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(entry);
 
     // the files match, but the artifact is one `run --artifact` would refuse
-    writeFileSync(file, JSON.stringify({ ...entry, artifact: { ...entry.artifact, graph: { ...entry.artifact.graph, extra: true } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...entry, artifact: { ...entry.artifact, graph: { ...entry.artifact.graph, extra: true } } }),
+    );
     r = run(policy, cache, { debug: true });
-    expect(r.err).toMatch(/miss \(invalid artifact \(not a valid tmesc artifact: \/graph must NOT have additional properties/);
+    expect(r.err).toMatch(
+      /miss \(invalid artifact \(not a valid tmesc artifact: \/graph must NOT have additional properties/,
+    );
     expect(stats(r.out)).toEqual(stats(good.out));
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(entry);
     expect(run(policy, cache, { debug: true }).err).toMatch(/cache: hit/);
@@ -202,7 +234,13 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     run(policy, cache);
     const file = entryFile(cache);
     const entry = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...entry, artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'from-the-cache' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...entry,
+        artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'from-the-cache' } },
+      }),
+    );
     const before = statSync(file);
     const bytes = readFileSync(file);
     const r = run(policy, cache, { debug: true, extra: ['--no-cache'] });
@@ -230,17 +268,30 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
   it('a policy read from a pipe is never cached: each run compiles what it is given', () => {
     const { dir, cache } = setup();
     // includes resolve against the policy's directory; from /dev/stdin that is /dev, so inline the definitions
-    const piped = (port: string) => POLICY.replace('include "lib.tmes"\n', LIB).replace('udp port 53', `udp port ${port}`);
+    const piped = (port: string) =>
+      POLICY.replace('include "lib.tmes"\n', LIB).replace('udp port 53', `udp port ${port}`);
     // through a real pipe, as `cat p.tmes | tmesc run /dev/stdin` gives one (spawnSync's input is a socket, which /dev/stdin cannot open)
     const fromPipe = (text: string) => {
       const file = join(dir, 'piped.tmes');
       writeFileSync(file, text);
       const out = mkdtempSync(join(TMP, 'out-'));
-      const r = spawnSync('/bin/sh', ['-c', 'cat "$1" | "$2" "$3" run /dev/stdin --out-dir "$4" --stats json --no-progress', 'sh', file, process.execPath, BIN, out], {
-        encoding: 'utf8',
-        cwd: dir,
-        env: { ...process.env, TMESC_CACHE_DIR: cache, TMESC_CACHE_DEBUG: '1' },
-      });
+      const r = spawnSync(
+        '/bin/sh',
+        [
+          '-c',
+          'cat "$1" | "$2" "$3" run /dev/stdin --out-dir "$4" --stats json --no-progress',
+          'sh',
+          file,
+          process.execPath,
+          BIN,
+          out,
+        ],
+        {
+          encoding: 'utf8',
+          cwd: dir,
+          env: { ...process.env, TMESC_CACHE_DIR: cache, TMESC_CACHE_DEBUG: '1' },
+        },
+      );
       expect(r.status, r.stderr).toBe(0);
       expect(r.stderr).toContain('cache: off (the policy is not a regular file)');
       return ruleMatches(r.stdout);
@@ -258,7 +309,13 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const file = entryFile(cache);
     const entry = JSON.parse(readFileSync(file, 'utf8'));
     // what another user could plant: an entry that matches every file but says something else
-    writeFileSync(file, JSON.stringify({ ...entry, artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'planted' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...entry,
+        artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'planted' } },
+      }),
+    );
     chmodSync(file, 0o666);
     const r = run(policy, cache, { debug: true });
     expect(r.err).toMatch(/cache: miss \(the cache directory or entry is not yours alone/);

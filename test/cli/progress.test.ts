@@ -5,7 +5,9 @@ import { runCli } from './helpers.js';
 
 describe('progress line', () => {
   it('draws a bar by bytes when the size is known', () => {
-    expect(progressLine(1_234_567, 2, { done: 250, total: 1000 }, 8)).toBe('  [##------]  25%  1,234,567 packets  617,284/s  6 s left');
+    expect(progressLine(1_234_567, 2, { done: 250, total: 1000 }, 8)).toBe(
+      '  [##------]  25%  1,234,567 packets  617,284/s  6 s left',
+    );
     expect(progressLine(10, 1, { done: 1000, total: 1000 }, 4)).toBe('  [####] 100%  10 packets  10/s');
   });
 

@@ -21,7 +21,9 @@ describe('tmesc validate', () => {
   it('exits 1 on errors and prints file:line:col, code and a caret', async () => {
     const r = await runCli(['validate', withError], fixtures);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("TMES0200-unknown-name.tmes:6:53: error TMES0200: unknown group 'idss'; did you mean 'ids'?");
+    expect(r.out).toContain(
+      "TMES0200-unknown-name.tmes:6:53: error TMES0200: unknown group 'idss'; did you mean 'ids'?",
+    );
     expect(r.out).toMatch(/\n\s+6 \| rule r from core-b .*\n\s+\|\s+\^{4}\n/);
     expect(r.out).toMatch(/3 errors in 1 file\n$/);
   });
@@ -38,7 +40,9 @@ describe('tmesc validate', () => {
     const r = await runCli(['validate', '--format', 'json', clean, withError, withWarning], fixtures);
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out);
-    expect(new Set(j.diagnostics.map((d: { file: string }) => d.file))).toEqual(new Set(['TMES0200-unknown-name.tmes', 'TMES0500-unused-definition.tmes']));
+    expect(new Set(j.diagnostics.map((d: { file: string }) => d.file))).toEqual(
+      new Set(['TMES0200-unknown-name.tmes', 'TMES0500-unused-definition.tmes']),
+    );
   });
 
   it('json has the documented shape', async () => {
@@ -46,14 +50,24 @@ describe('tmesc validate', () => {
     const j = JSON.parse(r.out);
     expect(Object.keys(j)).toEqual(['formatVersion', 'valid', 'errorCount', 'warningCount', 'diagnostics']);
     expect(j).toMatchObject({ formatVersion: 1, valid: false, errorCount: 3, warningCount: 0 });
-    expect(j.diagnostics[0]).toMatchObject({ code: 'TMES0200', severity: 'error', file: 'TMES0200-unknown-name.tmes', line: 6, column: 13, endLine: 6, endColumn: 19 });
+    expect(j.diagnostics[0]).toMatchObject({
+      code: 'TMES0200',
+      severity: 'error',
+      file: 'TMES0200-unknown-name.tmes',
+      line: 6,
+      column: 13,
+      endLine: 6,
+      endColumn: 19,
+    });
   });
 
   it('sarif validates against the SARIF 2.1.0 schema and names rules by code', async () => {
     const r = await runCli(['validate', '--format', 'sarif', withError, withWarning], fixtures);
     expect(r.code).toBe(1);
     const log = JSON.parse(r.out);
-    const schema = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'diagnostics', 'fixtures', 'sarif-schema-2.1.0.json'), 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', 'diagnostics', 'fixtures', 'sarif-schema-2.1.0.json'), 'utf8'),
+    );
     const ajv = new Ajv({ strict: false, validateFormats: false });
     expect(ajv.validate(schema, log), JSON.stringify(ajv.errors)).toBe(true);
     const run = log.runs[0];
@@ -64,7 +78,9 @@ describe('tmesc validate', () => {
 
   it('github annotations are workflow commands', async () => {
     const r = await runCli(['validate', '--format', 'github', withError], fixtures);
-    expect(r.out.split('\n')[0]).toBe("::error file=TMES0200-unknown-name.tmes,line=6,col=13,endLine=6,endColumn=19,title=TMES0200::unknown tap 'core-b'; did you mean 'core-a'?%0Afix: replace with 'core-a'");
+    expect(r.out.split('\n')[0]).toBe(
+      "::error file=TMES0200-unknown-name.tmes,line=6,col=13,endLine=6,endColumn=19,title=TMES0200::unknown tap 'core-b'; did you mean 'core-a'?%0Afix: replace with 'core-a'",
+    );
   });
 
   it('exits 2 on a missing file, an unknown format, a bad option', async () => {

@@ -20,7 +20,11 @@ describe('escaping', () => {
 describe('renderGithub', () => {
   test('one workflow command per diagnostic, with related info and fix on extra lines', () => {
     const f = dcFile();
-    const out = renderGithub([unknownGroup(f), diag('TMES0310', 'warning', 'and/or mixed', at(f, 'tcp')), diag('TMES0500', 'info', "tool 'suricata' is never used", at(f, 'suricata'))]);
+    const out = renderGithub([
+      unknownGroup(f),
+      diag('TMES0310', 'warning', 'and/or mixed', at(f, 'tcp')),
+      diag('TMES0500', 'info', "tool 'suricata' is never used", at(f, 'suricata')),
+    ]);
     expect(out).toBe(
       [
         "::notice file=rules/dc.tmes,line=4,col=8,endLine=4,endColumn=16,title=TMES0500::tool 'suricata' is never used",
@@ -33,7 +37,12 @@ describe('renderGithub', () => {
 
   test('messages and file names are escaped', () => {
     const f = new SourceFile('rules/a,b:c.tmes', 'rate 100%\n');
-    const d = diag('TMES0303', 'error', 'invalid rate "100%"\r\nwrite e.g. rate 10 Gbps, not a percentage', at(f, '100%'));
+    const d = diag(
+      'TMES0303',
+      'error',
+      'invalid rate "100%"\r\nwrite e.g. rate 10 Gbps, not a percentage',
+      at(f, '100%'),
+    );
     expect(renderGithub([d])).toBe(
       '::error file=rules/a%2Cb%3Ac.tmes,line=1,col=6,endLine=1,endColumn=10,title=TMES0303::invalid rate "100%25"%0D%0Awrite e.g. rate 10 Gbps, not a percentage\n',
     );
@@ -41,9 +50,20 @@ describe('renderGithub', () => {
 
   test('every command is one line', () => {
     const f = new SourceFile('x.tmes', 'a\nb\n');
-    const d = diag('TMES0010', 'error', 'one\ntwo\rthree', { file: f, start: 0, end: 3 }, { related: [{ message: 'r\nr', span: at(f, 'b') }] });
+    const d = diag(
+      'TMES0010',
+      'error',
+      'one\ntwo\rthree',
+      { file: f, start: 0, end: 3 },
+      { related: [{ message: 'r\nr', span: at(f, 'b') }] },
+    );
     const out = renderGithub([d]);
-    expect(out.split('\n')).toEqual([expect.stringMatching(/^::error file=x\.tmes,line=1,col=1,endLine=2,endColumn=2,title=TMES0010::one%0Atwo%0Dthree%0Ax\.tmes:2:1: note: r%0Ar$/), '']);
+    expect(out.split('\n')).toEqual([
+      expect.stringMatching(
+        /^::error file=x\.tmes,line=1,col=1,endLine=2,endColumn=2,title=TMES0010::one%0Atwo%0Dthree%0Ax\.tmes:2:1: note: r%0Ar$/,
+      ),
+      '',
+    ]);
   });
 
   test('paths are made relative to cwd with forward slashes', () => {
@@ -62,11 +82,10 @@ describe('renderGithub', () => {
     const b = dcFile('b.tmes');
     const ds = [unknownGroup(b), unknownGroup(a), diag('TMES0310', 'warning', 'w', at(a, 'tcp'))];
     expect(renderGithub([...ds].reverse())).toBe(renderGithub(ds));
-    expect(renderGithub(ds).split('\n').map((l) => l.slice(0, 28))).toEqual([
-      '::warning file=a.tmes,line=7',
-      '::error file=a.tmes,line=7,c',
-      '::error file=b.tmes,line=7,c',
-      '',
-    ]);
+    expect(
+      renderGithub(ds)
+        .split('\n')
+        .map((l) => l.slice(0, 28)),
+    ).toEqual(['::warning file=a.tmes,line=7', '::error file=a.tmes,line=7,c', '::error file=b.tmes,line=7,c', '']);
   });
 });

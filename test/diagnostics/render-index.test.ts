@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { FORMATS, isFormat, render, renderGithub, renderJson, renderSarif, renderText } from '../../src/diagnostics/render/index.js';
+import {
+  FORMATS,
+  isFormat,
+  render,
+  renderGithub,
+  renderJson,
+  renderSarif,
+  renderText,
+} from '../../src/diagnostics/render/index.js';
 import { at, dcFile, diag, lookupRule, unknownGroup } from './render-fixtures.js';
 
 describe('render', () => {
@@ -9,7 +17,9 @@ describe('render', () => {
   test('dispatches on the format and passes each renderer its options', () => {
     expect(render('text', ds, { fileCount: 2, color: true })).toBe(renderText(ds, { fileCount: 2, color: true }));
     expect(render('json', ds, { fileCount: 2 })).toBe(renderJson(ds));
-    expect(render('sarif', ds, { lookupRule, cwd: '/x', toolVersion: '1.2.3' })).toBe(renderSarif(ds, { lookupRule, cwd: '/x', toolVersion: '1.2.3' }));
+    expect(render('sarif', ds, { lookupRule, cwd: '/x', toolVersion: '1.2.3' })).toBe(
+      renderSarif(ds, { lookupRule, cwd: '/x', toolVersion: '1.2.3' }),
+    );
     expect(render('github', ds, { cwd: '/x' })).toBe(renderGithub(ds, { cwd: '/x' }));
   });
 

@@ -24,7 +24,9 @@ describe('renderJson', () => {
 
   test('valid is true when there are only warnings and infos', () => {
     const f = dcFile();
-    const out = JSON.parse(renderJson([diag('TMES0310', 'warning', 'w', at(f, 'tcp')), diag('TMES0500', 'info', 'i', at(f, 'suricata'))]));
+    const out = JSON.parse(
+      renderJson([diag('TMES0310', 'warning', 'w', at(f, 'tcp')), diag('TMES0500', 'info', 'i', at(f, 'suricata'))]),
+    );
     expect(out).toMatchObject({ valid: true, errorCount: 0, warningCount: 1 });
   });
 
@@ -55,8 +57,17 @@ describe('renderJson', () => {
     const text = renderJson([unknownGroup(f)]);
     const d = JSON.parse(text).diagnostics[0];
     expect(Object.keys(d)).toEqual([...REQUIRED, 'related', 'fix']);
-    expect(d.related).toEqual([{ message: "'ids' is defined here", file: 'rules/dc.tmes', line: 3, column: 7, endLine: 3, endColumn: 10 }]);
-    expect(d.fix).toEqual({ message: "replace with 'ids'", text: 'ids', line: 7, column: 35, endLine: 7, endColumn: 39 });
+    expect(d.related).toEqual([
+      { message: "'ids' is defined here", file: 'rules/dc.tmes', line: 3, column: 7, endLine: 3, endColumn: 10 },
+    ]);
+    expect(d.fix).toEqual({
+      message: "replace with 'ids'",
+      text: 'ids',
+      line: 7,
+      column: 35,
+      endLine: 7,
+      endColumn: 39,
+    });
     expect(Object.keys(d.fix)).toEqual(['message', 'text', 'line', 'column', 'endLine', 'endColumn']);
     // Two-space indentation.
     expect(text).toContain('\n  "diagnostics": [\n    {\n      "code": "TMES0200",');
@@ -65,7 +76,11 @@ describe('renderJson', () => {
 
   test('multi-line, CRLF, zero-width and end-of-file spans', () => {
     const f = new SourceFile('rules/crlf.tmes', 'policy "dc"\r\ngroup ids {\r\n  tool x\r\n}');
-    const multi = diag('TMES0010', 'error', 'multi', { file: f, start: f.text.indexOf('ids'), end: f.text.indexOf('x') + 1 });
+    const multi = diag('TMES0010', 'error', 'multi', {
+      file: f,
+      start: f.text.indexOf('ids'),
+      end: f.text.indexOf('x') + 1,
+    });
     const zero = diag('TMES0010', 'error', 'zero', point(f, f.text.indexOf('tool')));
     const eof = diag('TMES0010', 'error', 'eof', point(f, f.text.length));
     const out = JSON.parse(renderJson([eof, zero, multi])).diagnostics;
@@ -78,7 +93,12 @@ describe('renderJson', () => {
   test('output order is stable whatever the input order', () => {
     const a = dcFile('a.tmes');
     const b = dcFile('b.tmes');
-    const ds = [unknownGroup(b), diag('TMES0310', 'warning', 'w', at(a, 'tcp')), unknownGroup(a), diag('TMES0201', 'error', 'dup', at(a, 'tcp'))];
+    const ds = [
+      unknownGroup(b),
+      diag('TMES0310', 'warning', 'w', at(a, 'tcp')),
+      unknownGroup(a),
+      diag('TMES0201', 'error', 'dup', at(a, 'tcp')),
+    ];
     const out = renderJson(ds);
     expect(renderJson([...ds].reverse())).toBe(out);
     const order = JSON.parse(out).diagnostics.map((d: { file: string; code: string }) => `${d.file} ${d.code}`);

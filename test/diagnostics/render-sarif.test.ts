@@ -28,7 +28,10 @@ const inRepo = (rel: string): string => path.join(CWD, ...rel.split('/'));
 
 function sample(): Diagnostic[] {
   const dc = dcFile(inRepo('rules/dc.tmes'));
-  const lib = new SourceFile(inRepo('rules/lib/common tools.tmes'), 'group g {\n\ttool t { output pcap "t.pcap" }\n}\n');
+  const lib = new SourceFile(
+    inRepo('rules/lib/common tools.tmes'),
+    'group g {\n\ttool t { output pcap "t.pcap" }\n}\n',
+  );
   return [
     unknownGroup(dc),
     diag('TMES0310', 'warning', 'and/or mixed [sic]', at(dc, 'tcp')),
@@ -37,7 +40,10 @@ function sample(): Diagnostic[] {
   ];
 }
 
-function parse(diagnostics: readonly Diagnostic[], extra: { toolVersion?: string; informationUri?: string } = {}): SarifLog {
+function parse(
+  diagnostics: readonly Diagnostic[],
+  extra: { toolVersion?: string; informationUri?: string } = {},
+): SarifLog {
   return JSON.parse(renderSarif(diagnostics, { lookupRule, cwd: CWD, ...extra }));
 }
 
@@ -45,11 +51,26 @@ describe('renderSarif', () => {
   test('the schema rejects what it should (the validation below is not vacuous)', () => {
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x' } }, results: [] }] })).toBe(true);
     expect(validate({ version: '2.1.0', runs: [{ tool: { driver: {} } }] })).toBe(false);
-    expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x' } }, results: [{ message: { text: 'm' }, level: 'info' }] }] })).toBe(false);
     expect(
       validate({
         version: '2.1.0',
-        runs: [{ tool: { driver: { name: 'x' } }, results: [{ message: { text: 'm' }, locations: [{ physicalLocation: { artifactLocation: { uri: 'a' }, region: { startLine: 0 } } }] }] }],
+        runs: [{ tool: { driver: { name: 'x' } }, results: [{ message: { text: 'm' }, level: 'info' }] }],
+      }),
+    ).toBe(false);
+    expect(
+      validate({
+        version: '2.1.0',
+        runs: [
+          {
+            tool: { driver: { name: 'x' } },
+            results: [
+              {
+                message: { text: 'm' },
+                locations: [{ physicalLocation: { artifactLocation: { uri: 'a' }, region: { startLine: 0 } } }],
+              },
+            ],
+          },
+        ],
       }),
     ).toBe(false);
   });
@@ -88,7 +109,9 @@ describe('renderSarif', () => {
       id: 'TMES0200',
       name: 'UnknownName',
       shortDescription: { text: 'Unknown name' },
-      fullDescription: { text: 'A name is used that no definition declares. Check the spelling or add the definition.' },
+      fullDescription: {
+        text: 'A name is used that no definition declares. Check the spelling or add the definition.',
+      },
       help: {
         text: 'A name is used that no definition declares. Check the spelling or add the definition.\n\nSee https://tmesc.example/docs/diagnostics#TMES0200',
         markdown:
@@ -128,7 +151,12 @@ describe('renderSarif', () => {
     // Paths are relative to cwd, with forward slashes and percent-encoding.
     expect(results[3].locations[0].physicalLocation.artifactLocation.uri).toBe('rules/lib/common%20tools.tmes');
     // A span at the very end of the file.
-    expect(results[2].locations[0].physicalLocation.region).toEqual({ startLine: 8, startColumn: 1, endLine: 8, endColumn: 1 });
+    expect(results[2].locations[0].physicalLocation.region).toEqual({
+      startLine: 8,
+      startColumn: 1,
+      endLine: 8,
+      endColumn: 1,
+    });
   });
 
   test('related information becomes linked relatedLocations; the fix becomes a SARIF fix', () => {
@@ -150,7 +178,12 @@ describe('renderSarif', () => {
         artifactChanges: [
           {
             artifactLocation: { uri: 'rules/dc.tmes', uriBaseId: '%SRCROOT%' },
-            replacements: [{ deletedRegion: { startLine: 7, startColumn: 35, endLine: 7, endColumn: 39 }, insertedContent: { text: 'ids' } }],
+            replacements: [
+              {
+                deletedRegion: { startLine: 7, startColumn: 35, endLine: 7, endColumn: 39 },
+                insertedContent: { text: 'ids' },
+              },
+            ],
           },
         ],
       },
@@ -159,7 +192,9 @@ describe('renderSarif', () => {
 
   test('brackets in a message with links are escaped', () => {
     const f = dcFile(inRepo('rules/dc.tmes'));
-    const d = diag('TMES0200', 'error', 'unknown [group] a\\b', at(f, 'idss'), { related: [{ message: 'see [here]', span: at(f, 'ids') }] });
+    const d = diag('TMES0200', 'error', 'unknown [group] a\\b', at(f, 'idss'), {
+      related: [{ message: 'see [here]', span: at(f, 'ids') }],
+    });
     const log = parse([d]);
     expect(log.runs[0].results[0].message.text).toBe('unknown \\[group\\] a\\\\b ([see \\[here\\]](1))');
     expectValid(log);
@@ -168,7 +203,8 @@ describe('renderSarif', () => {
   test('primaryLocationLineHash: stable when lines move, counts repeats, changes with the line', () => {
     const hashOf = (text: string, needle: string, nth = 1, code = 'TMES0200'): string => {
       const f = new SourceFile(inRepo('rules/dc.tmes'), text);
-      return parse([diag(code, 'error', 'm', at(f, needle, nth))]).runs[0].results[0].partialFingerprints.primaryLocationLineHash;
+      return parse([diag(code, 'error', 'm', at(f, needle, nth))]).runs[0].results[0].partialFingerprints
+        .primaryLocationLineHash;
     };
     const h = hashOf(DC_TEXT, 'idss');
     expect(h).toMatch(/^[0-9a-f]{16}:1$/);
@@ -182,7 +218,10 @@ describe('renderSarif', () => {
 
     // The same (code, line text) twice in one file: :1 then :2, in source order
     // whatever the input order; the same line in another file starts again at :1.
-    const twice = new SourceFile(inRepo('rules/twice.tmes'), 'rule a from t to g\nrule b from t to h\nrule a from t to g\n');
+    const twice = new SourceFile(
+      inRepo('rules/twice.tmes'),
+      'rule a from t to g\nrule b from t to h\nrule a from t to g\n',
+    );
     const other = new SourceFile(inRepo('rules/other.tmes'), 'rule a from t to g\n');
     const ds = [
       diag('TMES0200', 'error', 'second', at(twice, 'g', 2)),
@@ -190,7 +229,9 @@ describe('renderSarif', () => {
       diag('TMES0200', 'error', 'first', at(twice, 'g', 1)),
       diag('TMES0200', 'error', 'b', at(twice, 'h')),
     ];
-    const fp = new Map(parse(ds).runs[0].results.map((r) => [r.message.text, r.partialFingerprints.primaryLocationLineHash]));
+    const fp = new Map(
+      parse(ds).runs[0].results.map((r) => [r.message.text, r.partialFingerprints.primaryLocationLineHash]),
+    );
     const [h1, n1] = fp.get('first')!.split(':');
     const [h2, n2] = fp.get('second')!.split(':');
     expect(h1).toBe(h2);
@@ -208,7 +249,10 @@ describe('renderSarif', () => {
     const f = dcFile(inRepo('rules/dc.tmes'));
     const tags = Array.from({ length: 30 }, (_, i) => `t${i}`);
     const log = JSON.parse(
-      renderSarif([unknownGroup(f)], { cwd: CWD, lookupRule: (c) => ({ code: c, name: 'x', title: 'X', defaultSeverity: 'error', help: 'h', tags }) }),
+      renderSarif([unknownGroup(f)], {
+        cwd: CWD,
+        lookupRule: (c) => ({ code: c, name: 'x', title: 'X', defaultSeverity: 'error', help: 'h', tags }),
+      }),
     ) as SarifLog;
     expect(log.runs[0].tool.driver.rules[0].properties!.tags).toHaveLength(20);
     expectValid(log);
@@ -216,13 +260,18 @@ describe('renderSarif', () => {
 
   test('toSarifLog returns the object renderSarif prints', () => {
     const ds = sample();
-    expect(renderSarif(ds, { lookupRule, cwd: CWD })).toBe(JSON.stringify(toSarifLog(ds, { lookupRule, cwd: CWD }), null, 2) + '\n');
+    expect(renderSarif(ds, { lookupRule, cwd: CWD })).toBe(
+      JSON.stringify(toSarifLog(ds, { lookupRule, cwd: CWD }), null, 2) + '\n',
+    );
   });
 });
 
 describe('artifactLocation', () => {
   test('relative to cwd, forward slashes', () => {
-    expect(artifactLocation(path.join(CWD, 'rules', 'dc.tmes'), CWD)).toEqual({ uri: 'rules/dc.tmes', uriBaseId: '%SRCROOT%' });
+    expect(artifactLocation(path.join(CWD, 'rules', 'dc.tmes'), CWD)).toEqual({
+      uri: 'rules/dc.tmes',
+      uriBaseId: '%SRCROOT%',
+    });
     expect(artifactLocation('rules/dc.tmes', CWD)).toEqual({ uri: 'rules/dc.tmes', uriBaseId: '%SRCROOT%' });
     expect(artifactLocation('./rules/dc.tmes')).toEqual({ uri: 'rules/dc.tmes', uriBaseId: '%SRCROOT%' });
     expect(artifactLocation('rules\\win\\dc.tmes')).toEqual({ uri: 'rules/win/dc.tmes', uriBaseId: '%SRCROOT%' });

@@ -101,7 +101,11 @@ describe('renderText', () => {
     const f = new SourceFile('rules/crlf.tmes', 'policy "dc"\r\ngroup ids {\r\n  tool x\r\n}\r\n');
     const onX = diag('TMES0500', 'info', "tool 'x' is never used", at(f, 'x'));
     const eol = diag('TMES0010', 'error', "expected '}'", point(f, f.text.indexOf('{\r\n') + 1));
-    const overBreak = diag('TMES0010', 'error', 'runs over the line break', { file: f, start: f.text.indexOf('x'), end: f.text.indexOf('}') });
+    const overBreak = diag('TMES0010', 'error', 'runs over the line break', {
+      file: f,
+      start: f.text.indexOf('x'),
+      end: f.text.indexOf('}'),
+    });
     const out = renderText([onX, eol, overBreak], { fileCount: 1 });
     expect(out).not.toContain('\r');
     expect(out).toBe(
@@ -149,7 +153,13 @@ describe('renderText', () => {
     const empty = new SourceFile('rules/empty.tmes', '');
     const d3 = diag('TMES0102', 'warning', 'missing policy header', point(empty, 0));
     expect(renderText([d3], { fileCount: 1 })).toBe(
-      lines('rules/empty.tmes:1:1: warning TMES0102: missing policy header', '    1 |', '      | ^', '', '1 warning in 1 file'),
+      lines(
+        'rules/empty.tmes:1:1: warning TMES0102: missing policy header',
+        '    1 |',
+        '      | ^',
+        '',
+        '1 warning in 1 file',
+      ),
     );
   });
 
@@ -205,6 +215,7 @@ describe('renderText', () => {
     expect(out).toContain('\u001b[1m\u001b[36minfo TMES0500\u001b[0m: i');
     expect(out).toContain("\u001b[1m\u001b[36mnote\u001b[0m: 'ids' is defined here");
     // Without the escapes the text is exactly the plain rendering.
+    // eslint-disable-next-line no-control-regex -- the escapes are what this test is about
     expect(out.replace(/\u001b\[[0-9;]*m/g, '')).toBe(renderText(ds, { fileCount: 1 }));
   });
 });

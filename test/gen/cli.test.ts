@@ -16,8 +16,25 @@ function io() {
 
 describe('runGenerate', () => {
   it('parses string options as a CLI parser hands them over', () => {
-    const o = parseGenOptions({ output: 'x.pcapng', packets: '500', seed: '7', ipv6: '0.5', mix: 'tcp=2, dns=1', encap: 'gre=0.5', nanosecond: true });
-    expect(o).toMatchObject({ output: 'x.pcapng', format: 'pcapng', resolution: 'ns', packets: 500, seed: 7, ipv6Fraction: 0.5, mix: { tcp: 2, dns: 1 }, encap: { gre: 0.5 } });
+    const o = parseGenOptions({
+      output: 'x.pcapng',
+      packets: '500',
+      seed: '7',
+      ipv6: '0.5',
+      mix: 'tcp=2, dns=1',
+      encap: 'gre=0.5',
+      nanosecond: true,
+    });
+    expect(o).toMatchObject({
+      output: 'x.pcapng',
+      format: 'pcapng',
+      resolution: 'ns',
+      packets: 500,
+      seed: 7,
+      ipv6Fraction: 0.5,
+      mix: { tcp: 2, dns: 1 },
+      encap: { gre: 0.5 },
+    });
     expect(parseGenOptions({ output: 'x.cap' }).format).toBe('pcap');
   });
 

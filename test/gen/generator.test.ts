@@ -12,7 +12,11 @@ afterAll(tmp.cleanup);
 
 describe('generate', () => {
   it('gives identical bytes for the same seed and different bytes for another', () => {
-    const opts = { packets: 5000, flows: 64, encap: { vlan: 0.2, qinq: 0.1, mpls: 0.1, gre: 0.1, vxlan: 0.1, gtpu: 0.1 } };
+    const opts = {
+      packets: 5000,
+      flows: 64,
+      encap: { vlan: 0.2, qinq: 0.1, mpls: 0.1, gre: 0.1, vxlan: 0.1, gtpu: 0.1 },
+    };
     const a = generate({ ...opts, seed: 42, output: join(tmp.dir, 'a.pcap') });
     const b = generate({ ...opts, seed: 42, output: join(tmp.dir, 'b.pcap') });
     const c = generate({ ...opts, seed: 43, output: join(tmp.dir, 'c.pcap') });
@@ -23,7 +27,9 @@ describe('generate', () => {
   });
 
   it('is deterministic in pcapng too, and the file reads back with increasing timestamps', () => {
-    const out = [1, 2].map((i) => generate({ packets: 2000, seed: 9, format: 'pcapng', resolution: 'ns', output: join(tmp.dir, `n${i}.pcapng`) }));
+    const out = [1, 2].map((i) =>
+      generate({ packets: 2000, seed: 9, format: 'pcapng', resolution: 'ns', output: join(tmp.dir, `n${i}.pcapng`) }),
+    );
     expect(readFileSync(out[0].path).equals(readFileSync(out[1].path))).toBe(true);
     const src = openCapture(out[0].path);
     let last = 0;
@@ -40,11 +46,19 @@ describe('generate', () => {
   });
 
   it('starts every kind of flow in proportion to the mix', () => {
-    const gen = new PacketGenerator({ packets: 50_000, seed: 3, mix: { tcp: 1, dns: 1, udp: 1, icmp: 1, arp: 1, multicast: 1, broadcast: 1 } });
+    const gen = new PacketGenerator({
+      packets: 50_000,
+      seed: 3,
+      mix: { tcp: 1, dns: 1, udp: 1, icmp: 1, arp: 1, multicast: 1, broadcast: 1 },
+    });
     while (gen.next());
     const counts = Object.values(gen.flowsStarted);
     expect(Math.min(...counts)).toBeGreaterThan(0);
-    const only = new PacketGenerator({ packets: 1000, seed: 3, mix: { tcp: 0, dns: 1, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 } });
+    const only = new PacketGenerator({
+      packets: 1000,
+      seed: 3,
+      mix: { tcp: 0, dns: 1, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 },
+    });
     while (only.next());
     expect(only.flowsStarted.dns).toBeGreaterThan(0);
     expect(only.flowsStarted.tcp + only.flowsStarted.arp).toBe(0);
@@ -72,7 +86,9 @@ describe('generate', () => {
     expect(() => resolveOptions({ packets: -1 })).toThrowError(GenOptionError);
     expect(() => resolveOptions({ packets: 10, ipv6Fraction: 2 })).toThrowError(/ipv6Fraction/);
     expect(() => resolveOptions({ packets: 10, encap: { gre: 0.6, vxlan: 0.6 } })).toThrowError(/tunnel/);
-    expect(() => resolveOptions({ packets: 10, mix: { tcp: 0, dns: 0, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 } })).toThrowError(/mix/);
+    expect(() =>
+      resolveOptions({ packets: 10, mix: { tcp: 0, dns: 0, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 } }),
+    ).toThrowError(/mix/);
     expect(resolveOptions({ packets: 10 }).flows).toBe(256);
   });
 

@@ -14,7 +14,21 @@ const PROBLEMS = '_ws.malformed || _ws.expert.severity >= error';
 
 /** Frames tshark flags as malformed or with an error-level expert item (bad checksums are errors). */
 async function problems(path: string): Promise<string[]> {
-  return lines(await tshark(['-r', path, ...CHECKSUMS, '-Y', PROBLEMS, '-T', 'fields', '-e', 'frame.number', '-e', '_ws.expert.message']));
+  return lines(
+    await tshark([
+      '-r',
+      path,
+      ...CHECKSUMS,
+      '-Y',
+      PROBLEMS,
+      '-T',
+      'fields',
+      '-e',
+      'frame.number',
+      '-e',
+      '_ws.expert.message',
+    ]),
+  );
 }
 
 /** One dissection pass, one line per frame with these fields (multiple occurrences joined by ','). */
@@ -84,7 +98,15 @@ describe.skipIf(tools.skip)(`generated captures under tshark${tools.note}`, () =
   it('would notice a bad checksum (the check itself works)', async () => {
     // One untagged, untunnelled IPv4 DNS query: Ethernet, then the IP source address at 14 + 12.
     const path = join(tmp.dir, 'one.pcap');
-    generate({ packets: 1, seed: 1, flows: 1, ipv6Fraction: 0, mix: { tcp: 0, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 }, encap: { vlan: 0, qinq: 0, mpls: 0, gre: 0, vxlan: 0, gtpu: 0 }, output: path });
+    generate({
+      packets: 1,
+      seed: 1,
+      flows: 1,
+      ipv6Fraction: 0,
+      mix: { tcp: 0, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 },
+      encap: { vlan: 0, qinq: 0, mpls: 0, gre: 0, vxlan: 0, gtpu: 0 },
+      output: path,
+    });
     expect(await problems(path)).toEqual([]);
     const damaged = readFileSync(path);
     damaged[24 + 16 + 14 + 12] ^= 0xff;

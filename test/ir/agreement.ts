@@ -63,7 +63,15 @@ export function checkAgreement(policy: Policy, packets: RandomPacket[]): void {
   ];
   // an -O0 graph of one rule has one segment, which gets code as an optimized graph does
   const many = policy.rules.length > 1;
-  expect(classifiers.map((c) => c.kind)).toEqual(['generated', 'generated', 'generated', 'table', 'table', many ? 'segments' : 'generated', many ? 'segments' : 'table']);
+  expect(classifiers.map((c) => c.kind)).toEqual([
+    'generated',
+    'generated',
+    'generated',
+    'table',
+    'table',
+    many ? 'segments' : 'generated',
+    many ? 'segments' : 'table',
+  ]);
   // the options reach the code generator: the forced budgets leave no more nodes in code than they would
   FORCED.forEach((o, i) => expect(classifiers[1 + i].codeNodes).toBe(generateClassifier(opt.graph, o).codeNodes));
   for (const pkt of packets) {
@@ -77,4 +85,3 @@ export function checkAgreement(policy: Policy, packets: RandomPacket[]): void {
     }
   }
 }
-

@@ -76,7 +76,11 @@ describe('generated code', () => {
     expect(gen.js.length).toBeLessThan(CODE_BUDGET * 60);
     expect(gen.js).toContain('walk(');
     const small = generateClassifier(compiled.graph, { budget: 40 });
-    const classifiers = [createClassifier(art.graph), createClassifier(art.graph, { codegen: { budget: 40 } }), createClassifier(art.graph, { forceTables: true })];
+    const classifiers = [
+      createClassifier(art.graph),
+      createClassifier(art.graph, { codegen: { budget: 40 } }),
+      createClassifier(art.graph, { forceTables: true }),
+    ];
     expect(classifiers.map((c) => [c.kind, c.codeNodes])).toEqual([
       ['generated', gen.codeNodes],
       ['generated', small.codeNodes],

@@ -105,12 +105,15 @@ describe('rejected expressions', () => {
 describe('golden listings', () => {
   const dir = join(import.meta.dirname, 'golden');
   it('overlap.tmes (the VLAN 1-3 / TCP / VLAN 3-6 example)', () => {
-    const r = policyFor([], `group a { tool a { output pcap "a-out.pcap" } }
+    const r = policyFor(
+      [],
+      `group a { tool a { output pcap "a-out.pcap" } }
 group b { tool b { output pcap "b-out.pcap" } }
 group c { tool c { output pcap "c-out.pcap" } }
 rule vlan13 match vlan 1-3 to a
 rule tcp-all match tcp to b
-rule vlan36 match vlan 3-6 to c`);
+rule vlan36 match vlan 3-6 to c`,
+    );
     const text = listing(compilePolicy(r.policy).graph, r.policy);
     expect(text).toBe(readFileSync(join(dir, 'overlap.listing'), 'utf8'));
     const text0 = listing(compilePolicy(r.policy, { optimize: false }).graph, r.policy);
@@ -121,14 +124,23 @@ rule vlan36 match vlan 3-6 to c`);
 describe('regressions found by the property test', () => {
   it('a rule whose taps are listed out of order (from b, a)', () => {
     const r = policyFor([], 'rule x from u, t match ip to g');
-    checkAgreement(r.policy, [0, 1, 2].map((tap) => ({ values: { tap, etherType: 0x800 }, payload: [] })));
+    checkAgreement(
+      r.policy,
+      [0, 1, 2].map((tap) => ({ values: { tap, etherType: 0x800 }, payload: [] })),
+    );
   });
 });
 
 describe('dead rules on policies too large for the cross-rule analysis', () => {
   it('are still found, one rule at a time', async () => {
     const { deadRules } = await import('../../src/ir/analysis.js');
-    const r = policyFor(['tcp port 80', 'arp and port 80', 'vlan 10 and vlan 20', 'icmp and tcp flags syn', 'ip6 and net 10.0.0.0/8']);
+    const r = policyFor([
+      'tcp port 80',
+      'arp and port 80',
+      'vlan 10 and vlan 20',
+      'icmp and tcp flags syn',
+      'ip6 and net 10.0.0.0/8',
+    ]);
     expect(deadRules(r.policy).map((f) => f.rule)).toEqual([1, 2, 3, 4]);
   });
 });

@@ -13,7 +13,8 @@ export function packetKeys(path: string): string[] {
   const src = openCapture(path);
   const out: string[] = [];
   // microseconds: tcpdump -w writes microsecond pcap whatever the input had
-  for (let r; (r = src.next()); ) out.push(`${r.tsSec}.${Math.floor(r.tsNsec / 1000)}:${Buffer.from(r.data).toString("hex")}`);
+  for (let r; (r = src.next());)
+    out.push(`${r.tsSec}.${Math.floor(r.tsNsec / 1000)}:${Buffer.from(r.data).toString('hex')}`);
   src.close();
   return out;
 }
@@ -28,7 +29,10 @@ export function numbered(path: string): Map<string, number[]> {
 export function compileFilter(expr: string) {
   const dir = mkdtempSync(join(tmpdir(), 'tmesc-oracle-'));
   const path = join(dir, 'p.tmes');
-  writeFileSync(path, `policy "oracle"\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "out.pcap" } }\nrule r match ${expr} to g\n`);
+  writeFileSync(
+    path,
+    `policy "oracle"\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "out.pcap" } }\nrule r match ${expr} to g\n`,
+  );
   const r = checkPolicyFile(path);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`${expr}: ${errors.map((d) => d.message).join('; ')}`);
@@ -50,9 +54,23 @@ export function readManifest(): { file: string; linkType: string; categories: st
  * each encapsulation (its `vlan`, `mpls`, `pppoes` keywords shift the offsets
  * of what follows) and take the union of what it keeps.
  */
-export const LOOK_THROUGH = ['', 'vlan and ', 'vlan and vlan and ', 'mpls and ', 'mpls and mpls and ', 'mpls and mpls and mpls and ', 'pppoes and ', 'vlan and pppoes and '];
+export const LOOK_THROUGH = [
+  '',
+  'vlan and ',
+  'vlan and vlan and ',
+  'mpls and ',
+  'mpls and mpls and ',
+  'mpls and mpls and mpls and ',
+  'pppoes and ',
+  'vlan and pppoes and ',
+];
 
-export function tcpdumpKeys(input: string, expr: string, variants: string[], work: string): { keys: string[] | undefined; error?: string } {
+export function tcpdumpKeys(
+  input: string,
+  expr: string,
+  variants: string[],
+  work: string,
+): { keys: string[] | undefined; error?: string } {
   const seen = new Map<string, number>();
   let anyOk = false;
   let error: string | undefined;

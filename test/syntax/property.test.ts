@@ -10,8 +10,64 @@ import { checkPolicyFile } from '../../src/check/check.js';
  * every diagnostic's span lies inside its file with start <= end.
  */
 const fixtures = join(import.meta.dirname, '..', 'check', 'fixtures');
-const corpus = readdirSync(fixtures).filter((f) => f.endsWith('.tmes')).map((f) => readFileSync(join(fixtures, f), 'utf8'));
-const tokens = ['policy', 'tap', 'group', 'rule', 'tool', 'define', 'include', 'from', 'match', 'to', 'drop', 'and', 'or', 'not', '{', '}', '(', ')', '[', ']', ';', ',', '"', '/', 'tcp', 'host', 'net', 'port', '10.0.0.1', '10.0.0.0/8', 'fd00::/8', '80', '8000-9000', 'vlan', 'inner', 'payload', 'contains', 'mask', 'strip', 'rate', 'Gbps', '<->', '==', '&', '#', '\n', 'x', 'g', 't', '"a.pcap"', 'output', 'pcap', 'source'];
+const corpus = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.tmes'))
+  .map((f) => readFileSync(join(fixtures, f), 'utf8'));
+const tokens = [
+  'policy',
+  'tap',
+  'group',
+  'rule',
+  'tool',
+  'define',
+  'include',
+  'from',
+  'match',
+  'to',
+  'drop',
+  'and',
+  'or',
+  'not',
+  '{',
+  '}',
+  '(',
+  ')',
+  '[',
+  ']',
+  ';',
+  ',',
+  '"',
+  '/',
+  'tcp',
+  'host',
+  'net',
+  'port',
+  '10.0.0.1',
+  '10.0.0.0/8',
+  'fd00::/8',
+  '80',
+  '8000-9000',
+  'vlan',
+  'inner',
+  'payload',
+  'contains',
+  'mask',
+  'strip',
+  'rate',
+  'Gbps',
+  '<->',
+  '==',
+  '&',
+  '#',
+  '\n',
+  'x',
+  'g',
+  't',
+  '"a.pcap"',
+  'output',
+  'pcap',
+  'source',
+];
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-prop-'));
 let n = 0;
@@ -30,7 +86,10 @@ function checkText(text: string): void {
 
 describe('checker robustness (property)', () => {
   it('random token soup never throws and gives valid spans', () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 60 }), (ts) => checkText(ts.join(' '))), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...tokens), { maxLength: 60 }), (ts) => checkText(ts.join(' '))),
+      { numRuns: 400 },
+    );
   });
 
   it('mutated real policies never throw and give valid spans', () => {
@@ -50,6 +109,9 @@ describe('checker robustness (property)', () => {
   });
 
   it('arbitrary unicode never throws', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (s) => checkText(s)), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (s) => checkText(s)),
+      { numRuns: 200 },
+    );
   });
 });

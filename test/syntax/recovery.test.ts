@@ -1,3 +1,4 @@
+import type { Filter } from '../../src/syntax/ast.js';
 import { describe, expect, it } from 'vitest';
 import { DiagnosticBag } from '../../src/diagnostics/bag.js';
 import { locate } from '../../src/diagnostics/diagnostic.js';
@@ -12,7 +13,15 @@ function parse(text: string) {
 
 describe('parser error recovery', () => {
   it('reports every broken statement in one run and keeps the good ones', () => {
-    const r = parse(['rule a match tcp and to g', 'tap t { source pcap "x" }', 'rule b match (udp to g', 'group g { tool o { output pcap "o" } }', 'rule c match udp to g'].join('\n'));
+    const r = parse(
+      [
+        'rule a match tcp and to g',
+        'tap t { source pcap "x" }',
+        'rule b match (udp to g',
+        'group g { tool o { output pcap "o" } }',
+        'rule c match udp to g',
+      ].join('\n'),
+    );
     expect(r.diags.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(['TMES0010 1:22', 'TMES0010 3:19']);
     expect(r.ast.statements.map((s) => s.kind)).toEqual(['Tap', 'Group', 'Rule']);
     expect([...r.brokenNames].sort()).toEqual(['a', 'b']);
@@ -45,7 +54,12 @@ describe('parser error recovery', () => {
     const r = parse('rule r match not tcp or udp and port 53 to g');
     const rule = r.ast.statements[0];
     if (rule.kind !== 'Rule') throw new Error('no rule');
-    const shape = (f: any): string => (f.kind === 'And' || f.kind === 'Or' ? `(${shape(f.left)} ${f.kind} ${shape(f.right)})` : f.kind === 'Not' ? `!${shape(f.operand)}` : f.kind);
+    const shape = (f: Filter): string =>
+      f.kind === 'And' || f.kind === 'Or'
+        ? `(${shape(f.left)} ${f.kind} ${shape(f.right)})`
+        : f.kind === 'Not'
+          ? `!${shape(f.operand)}`
+          : f.kind;
     expect(shape(rule.filter)).toBe('((!Proto Or Proto) And Qualified)');
   });
 

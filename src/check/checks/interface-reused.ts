@@ -17,6 +17,7 @@ export const interfaceReused: Check = {
         if (tap.source.right !== tap.source.left) claim(tap.source.right, `tap '${tap.name}'`, tap.span);
       }
     }
-    for (const g of policy.groups) for (const t of g.tools) if (t.output.kind === 'interface') claim(t.output.target, `tool '${t.name}'`, t.span);
+    for (const g of policy.groups)
+      for (const t of g.tools) if (t.output.kind === 'interface') claim(t.output.target, `tool '${t.name}'`, t.span);
   },
 };

@@ -14,7 +14,11 @@ export const mixedAndOr: Check = {
         case 'Or': {
           for (const side of [f.left, f.right]) {
             if ((side.kind === 'And' || side.kind === 'Or') && side.kind !== f.kind) {
-              bag.add('TMES0310', f.opSpan, `'${f.kind.toLowerCase()}' after '${side.kind.toLowerCase()}' without parentheses is read left to right, as in tcpdump; add parentheses to say which you mean`);
+              bag.add(
+                'TMES0310',
+                f.opSpan,
+                `'${f.kind.toLowerCase()}' after '${side.kind.toLowerCase()}' without parentheses is read left to right, as in tcpdump; add parentheses to say which you mean`,
+              );
             }
           }
           visit(f.left);

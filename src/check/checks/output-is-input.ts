@@ -4,7 +4,8 @@ export const outputIsInput: Check = {
   codes: ['TMES0406'],
   run({ policy, bag }) {
     const inputs = new Map<string, string>();
-    for (const tap of policy.taps) if (tap.source.kind === 'files') for (const p of tap.source.paths) inputs.set(p, tap.name);
+    for (const tap of policy.taps)
+      if (tap.source.kind === 'files') for (const p of tap.source.paths) inputs.set(p, tap.name);
     for (const g of policy.groups) {
       for (const t of g.tools) {
         if (t.output.kind === 'interface') continue;

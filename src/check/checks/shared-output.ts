@@ -11,9 +11,14 @@ export const sharedOutput: Check = {
         const key = `${t.output.kind === 'interface' ? 'if' : 'file'}:${t.output.target}`;
         const first = seen.get(key);
         if (first) {
-          bag.add('TMES0402', t.span, `tool '${t.name}' writes to ${t.output.kind === 'interface' ? 'interface' : 'file'} '${t.output.target}', as tool '${first.tool}' already does`, {
-            related: [{ message: `'${first.tool}' is defined here`, span: first.span }],
-          });
+          bag.add(
+            'TMES0402',
+            t.span,
+            `tool '${t.name}' writes to ${t.output.kind === 'interface' ? 'interface' : 'file'} '${t.output.target}', as tool '${first.tool}' already does`,
+            {
+              related: [{ message: `'${first.tool}' is defined here`, span: first.span }],
+            },
+          );
         } else seen.set(key, { tool: t.name, span: t.span });
       }
     }

@@ -25,7 +25,8 @@ export const unusedTap: Check = {
       else for (const t of r.taps) used.add(t);
     }
     if (any) return;
-    for (const t of policy.taps) if (!used.has(t.index)) bag.add('TMES0501', t.span, `no rule takes traffic from tap '${t.name}'`);
+    for (const t of policy.taps)
+      if (!used.has(t.index)) bag.add('TMES0501', t.span, `no rule takes traffic from tap '${t.name}'`);
   },
 };
 
@@ -36,6 +37,7 @@ export const unusedGroup: Check = {
     if (rootIsLibrary || bag.items.some((d) => d.code === 'TMES0010')) return;
     const used = new Set<number>();
     for (const r of policy.rules) if (r.action === 'to') for (const g of r.groups) used.add(g);
-    for (const g of policy.groups) if (!used.has(g.index)) bag.add('TMES0502', g.span, `no rule sends traffic to group '${g.name}'`);
+    for (const g of policy.groups)
+      if (!used.has(g.index)) bag.add('TMES0502', g.span, `no rule sends traffic to group '${g.name}'`);
   },
 };

@@ -18,7 +18,11 @@ export interface RenderOptions extends TextRenderOptions, SarifRenderOptions, Gi
 export function render(format: Format, diagnostics: readonly Diagnostic[], options: RenderOptions = {}): string {
   switch (format) {
     case 'text':
-      return renderText(diagnostics, { fileCount: options.fileCount, color: options.color, tabWidth: options.tabWidth });
+      return renderText(diagnostics, {
+        fileCount: options.fileCount,
+        color: options.color,
+        tabWidth: options.tabWidth,
+      });
     case 'json':
       return renderJson(diagnostics);
     case 'sarif':
@@ -38,7 +42,14 @@ export function render(format: Format, diagnostics: readonly Diagnostic[], optio
 }
 
 export { renderText, summary, expandTabs, type TextRenderOptions } from './text.js';
-export { renderJson, toJsonReport, JSON_FORMAT_VERSION, type JsonReport, type JsonDiagnostic, type JsonRenderOptions } from './json.js';
+export {
+  renderJson,
+  toJsonReport,
+  JSON_FORMAT_VERSION,
+  type JsonReport,
+  type JsonDiagnostic,
+  type JsonRenderOptions,
+} from './json.js';
 export { renderSarif, toSarifLog, type SarifRenderOptions, type SarifLog } from './sarif.js';
 export { renderGithub, escapeData, escapeProperty, type GithubRenderOptions } from './github.js';
 export type { RuleMeta, RuleLookup } from '../rule-meta.js';

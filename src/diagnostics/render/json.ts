@@ -66,12 +66,26 @@ function toJsonDiagnostic(d: Diagnostic): JsonDiagnostic {
   if (d.related && d.related.length > 0) {
     out.related = d.related.map((r) => {
       const p = spanRange(r.span);
-      return { message: r.message, file: p.file, line: p.line, column: p.column, endLine: p.endLine, endColumn: p.endColumn };
+      return {
+        message: r.message,
+        file: p.file,
+        line: p.line,
+        column: p.column,
+        endLine: p.endLine,
+        endColumn: p.endColumn,
+      };
     });
   }
   if (d.fix) {
     const p = spanRange(d.fix.span);
-    out.fix = { message: d.fix.message, text: d.fix.text, line: p.line, column: p.column, endLine: p.endLine, endColumn: p.endColumn };
+    out.fix = {
+      message: d.fix.message,
+      text: d.fix.text,
+      line: p.line,
+      column: p.column,
+      endLine: p.endLine,
+      endColumn: p.endColumn,
+    };
   }
   return out;
 }

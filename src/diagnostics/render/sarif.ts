@@ -125,7 +125,11 @@ function physicalLocation(span: Span, cwd: string | undefined): SarifPhysicalLoc
  * The rule descriptor of a code. With metadata: `name` in PascalCase (SARIF
  * convention), title, help, default level, tags and help URI.
  */
-export function reportingDescriptor(code: string, meta: RuleMeta | undefined, fallback: Severity): SarifReportingDescriptor {
+export function reportingDescriptor(
+  code: string,
+  meta: RuleMeta | undefined,
+  fallback: Severity,
+): SarifReportingDescriptor {
   if (!meta) return { id: code, defaultConfiguration: { level: sarifLevel(fallback) } };
   const tags = [...new Set(['tmes', ...(meta.tags ?? [])])].slice(0, MAX_TAGS);
   const markdown = meta.docsUrl ? `${meta.help}\n\n[Documentation](${meta.docsUrl})` : meta.help;

@@ -123,7 +123,8 @@ export function expandTabs(line: string, tabWidth: number): { text: string; colu
       col = next;
     } else {
       text += line[i];
-      const lowSurrogate = c >= 0xdc00 && c <= 0xdfff && i > 0 && line.charCodeAt(i - 1) >= 0xd800 && line.charCodeAt(i - 1) <= 0xdbff;
+      const lowSurrogate =
+        c >= 0xdc00 && c <= 0xdfff && i > 0 && line.charCodeAt(i - 1) >= 0xd800 && line.charCodeAt(i - 1) <= 0xdbff;
       if (!lowSurrogate) col++;
     }
   }

@@ -4,7 +4,14 @@ export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;
 
 /** Ethernet/IPv4 ARP body, appended as the frame's payload. */
-export function appendArp(f: Frame, op: number, senderMac: Uint8Array, senderIp: number, targetMac: Uint8Array, targetIp: number): void {
+export function appendArp(
+  f: Frame,
+  op: number,
+  senderMac: Uint8Array,
+  senderIp: number,
+  targetMac: Uint8Array,
+  targetIp: number,
+): void {
   f.u16(1);
   f.u16(0x0800);
   f.u8(6);

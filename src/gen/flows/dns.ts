@@ -1,6 +1,13 @@
 import { prependUdp } from '../build/udp.js';
 import type { Path } from '../path.js';
-import { appendDns, DNS_NAMES, DNS_QUERY_FLAGS, DNS_RESPONSE_FLAGS, DNS_TYPE_A, DNS_TYPE_AAAA } from '../payload/dns.js';
+import {
+  appendDns,
+  DNS_NAMES,
+  DNS_QUERY_FLAGS,
+  DNS_RESPONSE_FLAGS,
+  DNS_TYPE_A,
+  DNS_TYPE_AAAA,
+} from '../payload/dns.js';
 import type { Prng } from '../prng.js';
 import { wrapIp } from '../wrap.js';
 import { clientPort, Flow, type FlowContext } from './flow.js';

@@ -1,4 +1,10 @@
-import { ICMP6_ECHO_REPLY, ICMP6_ECHO_REQUEST, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, prependIcmpEcho } from '../build/icmp.js';
+import {
+  ICMP6_ECHO_REPLY,
+  ICMP6_ECHO_REQUEST,
+  ICMP_ECHO_REPLY,
+  ICMP_ECHO_REQUEST,
+  prependIcmpEcho,
+} from '../build/icmp.js';
 import type { Path } from '../path.js';
 import type { Prng } from '../prng.js';
 import { wrapIp } from '../wrap.js';

@@ -22,7 +22,14 @@ function ipPath(ctx: FlowContext): Path {
 }
 
 /** A path whose "server" is a group or broadcast address; such traffic is not tunnelled here. */
-function groupPath(ctx: FlowContext, ip4: number, ip6: Uint8Array, mac: Uint8Array, v6: boolean, client = clientEndpoint(ctx.rng)): Path {
+function groupPath(
+  ctx: FlowContext,
+  ip4: number,
+  ip6: Uint8Array,
+  mac: Uint8Array,
+  v6: boolean,
+  client = clientEndpoint(ctx.rng),
+): Path {
   const path = new Path(client, endpoint(ip4, ip6, mac), v6);
   path.randomizeIp(ctx.rng);
   path.peerMac = mac;
@@ -46,7 +53,8 @@ function tcpFlow(ctx: FlowContext): Flow {
   let serverPort: number;
   if (cred === 'ftp') {
     serverPort = 21;
-    for (const [fromClient, line] of ftpLogin(rng)) messages.push({ fromClient, head: text(line), bodyLen: 0, body: 'text' });
+    for (const [fromClient, line] of ftpLogin(rng))
+      messages.push({ fromClient, head: text(line), bodyLen: 0, body: 'text' });
   } else {
     serverPort = rng.chance(0.8) ? 80 : 8080;
     // Keep-alive: sometimes several exchanges on one connection.
@@ -54,7 +62,12 @@ function tcpFlow(ctx: FlowContext): Flow {
     for (let i = 0; i < exchanges; i++) {
       const x = httpExchange(rng, i === 0 ? cred : 'none');
       messages.push({ fromClient: true, head: text(x.request), bodyLen: 0, body: 'text' });
-      messages.push({ fromClient: false, head: text(x.responseHead), bodyLen: x.responseBodyLen, body: x.responseBody });
+      messages.push({
+        fromClient: false,
+        head: text(x.responseHead),
+        bodyLen: x.responseBodyLen,
+        body: x.responseBody,
+      });
     }
   }
   return new TcpSession(path, rng, clientPort(rng), serverPort, messages);
@@ -67,7 +80,11 @@ function arpFlow(ctx: FlowContext): Flow {
   // Mostly the default gateway, sometimes a neighbour.
   const target = rng.chance(0.7)
     ? endpoint((subnet | 1) >>> 0, NO_IP6, GATEWAY_MAC)
-    : endpoint((subnet | rng.range(70, 250)) >>> 0, NO_IP6, Uint8Array.of(0x02, 0x11, 0, 0, rng.int(256), rng.int(256)));
+    : endpoint(
+        (subnet | rng.range(70, 250)) >>> 0,
+        NO_IP6,
+        Uint8Array.of(0x02, 0x11, 0, 0, rng.int(256), rng.int(256)),
+      );
   const path = new Path(client, target, false);
   path.chooseEncap(rng, ctx.options.encap, false);
   return new ArpFlow(path);

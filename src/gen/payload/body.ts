@@ -7,13 +7,27 @@ import type { Prng } from '../prng.js';
  */
 export type BodyKind = 'binary' | 'text' | 'json';
 
-const WORDS = ['packet', 'broker', 'policy', 'mirror', 'filter', 'tap', 'session', 'flow', 'lorem', 'ipsum', 'dolor', 'amet', 'data'];
+const WORDS = [
+  'packet',
+  'broker',
+  'policy',
+  'mirror',
+  'filter',
+  'tap',
+  'session',
+  'flow',
+  'lorem',
+  'ipsum',
+  'dolor',
+  'amet',
+  'data',
+];
 
 /** Seeded ASCII: words and spaces, with a newline about every 60 characters when `lines`. */
 export function textPool(rng: Prng, size: number, lines: boolean): Uint8Array {
   const out = new Uint8Array(size);
   let col = 0;
-  for (let i = 0; i < size; ) {
+  for (let i = 0; i < size;) {
     const w = rng.pick(WORDS);
     for (let j = 0; j < w.length && i < size; j++) out[i++] = w.charCodeAt(j);
     col += w.length + 1;
@@ -34,7 +48,15 @@ const JSON_TAIL = '"}';
 export const MIN_JSON_BODY = JSON_HEAD.length + JSON_TAIL.length;
 
 /** Appends bytes [offset, offset + n) of a body of `total` bytes whose filler starts at pool position `seed`. */
-export function appendBody(f: Frame, pools: BodyPools, kind: BodyKind, seed: number, offset: number, n: number, total: number): void {
+export function appendBody(
+  f: Frame,
+  pools: BodyPools,
+  kind: BodyKind,
+  seed: number,
+  offset: number,
+  n: number,
+  total: number,
+): void {
   if (kind === 'binary') return appendFromPool(f, pools.pool, seed + offset, n);
   if (kind === 'text') return appendFromPool(f, pools.textPool, seed + offset, n);
   const end = offset + n;

@@ -25,7 +25,14 @@ function appendName(f: Frame, name: string): void {
  * A DNS message with one question and, for a response, one answer that
  * points back at the question name. `answer` is 4 bytes for A, 16 for AAAA.
  */
-export function appendDns(f: Frame, id: number, flags: number, name: string, qtype: number, answer: Uint8Array | undefined): void {
+export function appendDns(
+  f: Frame,
+  id: number,
+  flags: number,
+  name: string,
+  qtype: number,
+  answer: Uint8Array | undefined,
+): void {
   f.u16(id);
   f.u16(flags);
   f.u16(1);

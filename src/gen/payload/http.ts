@@ -4,7 +4,15 @@ import { cardNumber } from './luhn.js';
 import { type BodyKind, MIN_JSON_BODY } from './body.js';
 
 const HOSTS = ['www.example.com', 'api.example.net', 'shop.example.org', 'intranet.example.com', 'cdn.example.net'];
-const PATHS = ['/', '/index.html', '/api/v1/items', '/static/app.js', '/images/logo.png', '/download/file.bin', '/search?q=tmesc'];
+const PATHS = [
+  '/',
+  '/index.html',
+  '/api/v1/items',
+  '/static/app.js',
+  '/images/logo.png',
+  '/download/file.bin',
+  '/search?q=tmesc',
+];
 const TYPES: readonly [string, BodyKind][] = [
   ['text/html', 'text'],
   ['text/plain', 'text'],
@@ -40,7 +48,6 @@ export function httpExchange(rng: Prng, cred: HttpCredential): HttpExchange {
   let responseBodyLen = rng.chance(0.08) ? rng.range(20_000, 200_000) : rng.range(0, 4_000);
   if (responseBody === 'json') responseBodyLen = Math.max(responseBodyLen, MIN_JSON_BODY);
   const responseHead =
-    `HTTP/1.1 200 OK\r\nServer: tmesc-gen\r\nContent-Type: ${type}\r\n` +
-    `Content-Length: ${responseBodyLen}\r\n\r\n`;
+    `HTTP/1.1 200 OK\r\nServer: tmesc-gen\r\nContent-Type: ${type}\r\n` + `Content-Length: ${responseBodyLen}\r\n\r\n`;
   return { request, responseBodyLen, responseBody, responseHead };
 }

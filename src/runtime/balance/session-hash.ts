@@ -11,7 +11,9 @@ function endpoint(v: PacketView, src: boolean): number {
   let h: number;
   if (v.ipVersion === 4 || (v.ipVersion === 0 && v.ip4Src >= 0)) h = mix32(src ? v.ip4Src : v.ip4Dst);
   else if (v.ipVersion === 6) {
-    h = src ? combine(combine(combine(mix32(v.ip6Src0), v.ip6Src1), v.ip6Src2), v.ip6Src3) : combine(combine(combine(mix32(v.ip6Dst0), v.ip6Dst1), v.ip6Dst2), v.ip6Dst3);
+    h = src
+      ? combine(combine(combine(mix32(v.ip6Src0), v.ip6Src1), v.ip6Src2), v.ip6Src3)
+      : combine(combine(combine(mix32(v.ip6Dst0), v.ip6Dst1), v.ip6Dst2), v.ip6Dst3);
   } else {
     const mac = src ? v.ethSrc : v.ethDst;
     h = mac >= 0 ? combine(mix32(mac % 0x100000000), Math.floor(mac / 0x100000000)) : 0;
@@ -35,6 +37,6 @@ function flowHash(v: PacketView): number {
  */
 export function sessionHash(v: PacketView, useInner: boolean): number {
   const inner = v.inner;
-  if (inner !== v && inner.ipVersion !== 0 && (useInner || v.tunnel === 4 /* gtp */)) return flowHash(inner);
+  if (inner !== v && inner.ipVersion !== 0 && (useInner || v.tunnel === 4) /* gtp */) return flowHash(inner);
   return flowHash(v);
 }

@@ -59,7 +59,8 @@ export class CaptureWriter {
   /** The interface id to write packets of this link type (and pcapng name) under; declares it if new. */
   interfaceFor(linkType: number, name?: string, description?: string): number {
     if (linkType === this.lastLinkType && name === this.lastName) return this.lastId;
-    const id = this.format === 'pcap' ? this.pcapInterface(linkType) : this.pcapngInterface(linkType, name, description);
+    const id =
+      this.format === 'pcap' ? this.pcapInterface(linkType) : this.pcapngInterface(linkType, name, description);
     this.lastLinkType = linkType;
     this.lastName = name;
     this.lastId = id;

@@ -15,7 +15,14 @@ export interface EncodeTarget {
 /** Both formats are written little-endian, whatever the input was. */
 export interface Encoder {
   interfaceAdded(linkType: number, snapLen: number, name: string | undefined, description: string | undefined): void;
-  packet(ifid: number, data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, comment: string | undefined): void;
+  packet(
+    ifid: number,
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    comment: string | undefined,
+  ): void;
 }
 
 export class PcapEncoder implements Encoder {
@@ -120,7 +127,14 @@ export class PcapngEncoder implements Encoder {
     s.pos = p + len;
   }
 
-  packet(ifid: number, data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, comment: string | undefined): void {
+  packet(
+    ifid: number,
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    comment: string | undefined,
+  ): void {
     const s = this.sink;
     const capLen = data.length;
     const padded = pad4(capLen);

@@ -4,14 +4,7 @@
  * file and keep its other sources running.
  */
 export type CaptureErrorCode =
-  | 'io'
-  | 'bad-magic'
-  | 'bad-header'
-  | 'bad-block'
-  | 'bad-record'
-  | 'bad-interface'
-  | 'link-type-mismatch'
-  | 'closed';
+  'io' | 'bad-magic' | 'bad-header' | 'bad-block' | 'bad-record' | 'bad-interface' | 'link-type-mismatch' | 'closed';
 
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';

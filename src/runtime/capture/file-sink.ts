@@ -166,7 +166,8 @@ export class FileSink {
 
   /** Flushes, closes and renames the temporary file to `path`. Writes in flight must be drained first. */
   commit(): void {
-    if (this.inFlight > 0) throw new CaptureError('closed', this.path, 'commit() while writes are in flight: await drained() first');
+    if (this.inFlight > 0)
+      throw new CaptureError('closed', this.path, 'commit() while writes are in flight: await drained() first');
     this.flush(true);
     this.throwFailure();
     const fd = this.requireOpen();

@@ -21,10 +21,14 @@ export class PcapReader extends ReaderBase {
 
   constructor(path: string, win: FileWindow, options: ReaderOptions = {}) {
     super(path, win, options);
-    if (!win.ensure(4)) throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file (shorter than a magic number)', { byteOffset: 0 });
+    if (!win.ensure(4))
+      throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file (shorter than a magic number)', {
+        byteOffset: 0,
+      });
     const magic = pcapMagic(win.view.getUint32(win.start, true));
     if (!magic) throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file', { byteOffset: 0 });
-    if (!win.ensure(FILE_HEADER_LEN)) throw new CaptureError('bad-header', path, 'truncated pcap file header', { byteOffset: 0 });
+    if (!win.ensure(FILE_HEADER_LEN))
+      throw new CaptureError('bad-header', path, 'truncated pcap file header', { byteOffset: 0 });
     const dv = win.view;
     const p = win.start;
     const le = magic.littleEndian;

@@ -46,7 +46,8 @@ export class PcapngReader extends ReaderBase {
     if (!win.ensure(4) || win.view.getUint32(win.start, true) !== PCAPNG_SHB) {
       throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file', { byteOffset: 0 });
     }
-    if (!win.ensure(28)) throw new CaptureError('bad-header', path, 'truncated pcapng section header', { byteOffset: 0 });
+    if (!win.ensure(28))
+      throw new CaptureError('bad-header', path, 'truncated pcapng section header', { byteOffset: 0 });
   }
 
   get interfaces(): readonly InterfaceInfo[] {
@@ -99,7 +100,12 @@ export class PcapngReader extends ReaderBase {
     const bom = this.win.view.getUint32(p + 8, true);
     if (bom === PCAPNG_BYTE_ORDER_MAGIC) this.le = true;
     else if (bom === 0x4d3c2b1a) this.le = false;
-    else this.fail('bad-header', `pcapng section header has a bad byte-order magic 0x${bom.toString(16)}`, this.win.offset);
+    else
+      this.fail(
+        'bad-header',
+        `pcapng section header has a bad byte-order magic 0x${bom.toString(16)}`,
+        this.win.offset,
+      );
   }
 
   private sectionHeader(p: number, len: number): void {
@@ -120,7 +126,7 @@ export class PcapngReader extends ReaderBase {
     let exp = 6;
     let tsOffset = 0;
     const end = p + len - 4;
-    for (let o = p + 16; o + 4 <= end; ) {
+    for (let o = p + 16; o + 4 <= end;) {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
       const v = o + 4;
@@ -138,7 +144,12 @@ export class PcapngReader extends ReaderBase {
         if ((b === 10 && e <= 19) || (b === 2 && e <= 63)) {
           base = b;
           exp = e;
-        } else this.warn('bad-option', `if_tsresol 0x${r.toString(16)} is out of range; using microseconds`, this.win.offset);
+        } else
+          this.warn(
+            'bad-option',
+            `if_tsresol 0x${r.toString(16)} is out of range; using microseconds`,
+            this.win.offset,
+          );
       } else if (code === IF_TSOFFSET && olen >= 8) {
         tsOffset = Number(dv.getBigInt64(v, le));
       }
@@ -170,7 +181,11 @@ export class PcapngReader extends ReaderBase {
   private iface(id: number): Iface {
     const iface = this.ifaces[id];
     if (iface === undefined) {
-      this.fail('bad-interface', `packet refers to interface ${id}, but the section declares ${this.ifaces.length}`, this.win.offset);
+      this.fail(
+        'bad-interface',
+        `packet refers to interface ${id}, but the section declares ${this.ifaces.length}`,
+        this.win.offset,
+      );
     }
     return iface;
   }
@@ -198,10 +213,15 @@ export class PcapngReader extends ReaderBase {
     const dataAt = lens + 8;
     const optionsAt = dataAt + ((capLen + 3) & ~3);
     const end = p + len - 4;
-    if (capLen > this.maxCapLen) this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, win.offset);
+    if (capLen > this.maxCapLen)
+      this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, win.offset);
     if (optionsAt > end) this.fail('bad-block', `packet caplen ${capLen} overruns its ${len}-byte block`, win.offset);
     if (capLen > iface.snapLen && iface.snapLen > 0) {
-      this.warn('caplen-over-snaplen', `caplen ${capLen} exceeds interface ${ifid}'s snaplen ${iface.snapLen}`, win.offset);
+      this.warn(
+        'caplen-over-snaplen',
+        `caplen ${capLen} exceeds interface ${ifid}'s snaplen ${iface.snapLen}`,
+        win.offset,
+      );
     }
     const rec = this.rec;
     iface.ts.convert(hi, lo, rec);
@@ -217,7 +237,8 @@ export class PcapngReader extends ReaderBase {
     const wireLen = this.win.view.getUint32(p + 8, this.le);
     let capLen = Math.min(wireLen, len - 16);
     if (iface.snapLen > 0 && capLen > iface.snapLen) capLen = iface.snapLen;
-    if (capLen > this.maxCapLen) this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, this.win.offset);
+    if (capLen > this.maxCapLen)
+      this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, this.win.offset);
     rec.tsSec = 0;
     rec.tsNsec = 0;
     rec.wireLen = wireLen;
@@ -244,7 +265,7 @@ export class PcapngReader extends ReaderBase {
     const dv = this.win.view;
     const le = this.le;
     let comment: string | undefined;
-    for (let o = from; o + 4 <= end; ) {
+    for (let o = from; o + 4 <= end;) {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
       if (code === OPT_END) break;

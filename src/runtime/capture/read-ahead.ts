@@ -82,7 +82,9 @@ export class ReadAhead {
 
   private allocate(): Chunk {
     this.allocated++;
-    const buf = new Uint8Array(this.shared ? new SharedArrayBuffer(HEADROOM + CHUNK) : new ArrayBuffer(HEADROOM + CHUNK));
+    const buf = new Uint8Array(
+      this.shared ? new SharedArrayBuffer(HEADROOM + CHUNK) : new ArrayBuffer(HEADROOM + CHUNK),
+    );
     return { buf, refs: 0, view: new DataView(buf.buffer), pos: 0, len: 0, ready: false, error: undefined };
   }
 

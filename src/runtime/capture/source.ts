@@ -127,7 +127,7 @@ export abstract class ReaderBase implements CaptureSource {
     try {
       return !this.done && this.advanceGuarded() ? this.rec : null;
     } catch (e) {
-      if (e instanceof Starved) throw new Error('next() cannot wait for read-ahead; use readBatch');
+      if (e instanceof Starved) throw new Error('next() cannot wait for read-ahead; use readBatch', { cause: e });
       throw e;
     }
   }
@@ -173,7 +173,11 @@ export abstract class ReaderBase implements CaptureSource {
     return false;
   }
 
-  protected fail(code: 'bad-header' | 'bad-block' | 'bad-record' | 'bad-interface', detail: string, byteOffset: number): never {
+  protected fail(
+    code: 'bad-header' | 'bad-block' | 'bad-record' | 'bad-interface',
+    detail: string,
+    byteOffset: number,
+  ): never {
     throw new CaptureError(code, this.path, detail, { packetNumber: this.packetsRead + 1, byteOffset });
   }
 }

@@ -90,7 +90,10 @@ export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {})
           l.drop.forEach((x) => drop.add(x));
         }
         id = results.length;
-        results.push({ rules: rules.sort((a, b) => a - b), groups: [...to].filter((x) => !drop.has(x)).sort((a, b) => a - b) });
+        results.push({
+          rules: rules.sort((a, b) => a - b),
+          groups: [...to].filter((x) => !drop.has(x)).sort((a, b) => a - b),
+        });
         seen.set(key, id);
       }
       return id;

@@ -71,23 +71,47 @@ function arith(a: PArith): ArithFn {
     }
     case 'neg': {
       const x = arith(a.a);
-      return (p, d) => (-x(p, d)) >>> 0;
+      return (p, d) => -x(p, d) >>> 0;
     }
     case 'bin': {
       const l = arith(a.l);
       const r = arith(a.r);
       // unsigned 32-bit arithmetic, as BPF's
       switch (a.op) {
-        case '+': return (p, d) => (l(p, d) + r(p, d)) >>> 0;
-        case '-': return (p, d) => (l(p, d) - r(p, d)) >>> 0;
-        case '*': return (p, d) => Math.imul(l(p, d), r(p, d)) >>> 0;
-        case '/': return (p, d) => { const y = r(p, d); if (y === 0) throw OOB; return Math.floor(l(p, d) / y) >>> 0; };
-        case '%': return (p, d) => { const y = r(p, d); if (y === 0) throw OOB; return (l(p, d) % y) >>> 0; };
-        case '&': return (p, d) => (l(p, d) & r(p, d)) >>> 0;
-        case '|': return (p, d) => (l(p, d) | r(p, d)) >>> 0;
-        case '^': return (p, d) => (l(p, d) ^ r(p, d)) >>> 0;
-        case '<<': return (p, d) => { const y = r(p, d); return y > 31 ? 0 : (l(p, d) << y) >>> 0; };
-        case '>>': return (p, d) => { const y = r(p, d); return y > 31 ? 0 : l(p, d) >>> y; };
+        case '+':
+          return (p, d) => (l(p, d) + r(p, d)) >>> 0;
+        case '-':
+          return (p, d) => (l(p, d) - r(p, d)) >>> 0;
+        case '*':
+          return (p, d) => Math.imul(l(p, d), r(p, d)) >>> 0;
+        case '/':
+          return (p, d) => {
+            const y = r(p, d);
+            if (y === 0) throw OOB;
+            return Math.floor(l(p, d) / y) >>> 0;
+          };
+        case '%':
+          return (p, d) => {
+            const y = r(p, d);
+            if (y === 0) throw OOB;
+            return (l(p, d) % y) >>> 0;
+          };
+        case '&':
+          return (p, d) => (l(p, d) & r(p, d)) >>> 0;
+        case '|':
+          return (p, d) => (l(p, d) | r(p, d)) >>> 0;
+        case '^':
+          return (p, d) => (l(p, d) ^ r(p, d)) >>> 0;
+        case '<<':
+          return (p, d) => {
+            const y = r(p, d);
+            return y > 31 ? 0 : (l(p, d) << y) >>> 0;
+          };
+        case '>>':
+          return (p, d) => {
+            const y = r(p, d);
+            return y > 31 ? 0 : l(p, d) >>> y;
+          };
       }
     }
   }
@@ -138,12 +162,18 @@ export function buildPredicate(pred: Predicate): PredicateFn {
           throw e;
         }
         switch (op) {
-          case '==': return a === b ? 1 : 0;
-          case '!=': return a !== b ? 1 : 0;
-          case '<': return a < b ? 1 : 0;
-          case '<=': return a <= b ? 1 : 0;
-          case '>': return a > b ? 1 : 0;
-          case '>=': return a >= b ? 1 : 0;
+          case '==':
+            return a === b ? 1 : 0;
+          case '!=':
+            return a !== b ? 1 : 0;
+          case '<':
+            return a < b ? 1 : 0;
+          case '<=':
+            return a <= b ? 1 : 0;
+          case '>':
+            return a > b ? 1 : 0;
+          case '>=':
+            return a >= b ? 1 : 0;
         }
       };
     }

@@ -2,7 +2,7 @@ import type { ArtifactGraph } from '../../artifact/types.js';
 import { ABSENT, FIELD_INDEX, FIELDS } from '../../fields/fields.js';
 import type { PacketView } from '../decode/view.js';
 import type { PredicateFn } from './predicates.js';
-import { HASH_MUL, splitSingles, worthHashing, type SplitNode } from '../../codegen/lookup.js';
+import { HASH_MUL, splitSingles, worthHashing } from '../../codegen/lookup.js';
 
 /** An empty hash slot. */
 const EMPTY = -2;
@@ -162,7 +162,14 @@ export class Tables {
       const f = meta[m];
       // As in generated code, a view that is its own inner one has no inner fields. Through a
       // Float64Array, so that v is a float64 whatever the field: no boxing of values above 2^30.
-      scratch[0] = f < NF ? fieldOf(p, f) : f < 2 * NF ? (p.inner === p ? ABSENT : fieldOf(p.inner, f - NF)) : this.preds[f - 2 * NF](p, d);
+      scratch[0] =
+        f < NF
+          ? fieldOf(p, f)
+          : f < 2 * NF
+            ? p.inner === p
+              ? ABSENT
+              : fieldOf(p.inner, f - NF)
+            : this.preds[f - 2 * NF](p, d);
       const v = scratch[0];
       const h = meta[m + 3];
       if (h >= 0) {
@@ -180,7 +187,7 @@ export class Tables {
         // cuts past the node's own are +Infinity, so they never count
         b += +(v >= cuts[b + 1]) + +(v >= cuts[b + 2]) + +(v >= cuts[b + 3]);
       } else {
-        for (let len = c; len > 1; ) {
+        for (let len = c; len > 1;) {
           const half = len >>> 1;
           b += +(cuts[b + half] <= v) * half;
           len -= half;

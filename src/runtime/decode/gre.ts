@@ -48,7 +48,7 @@ export function decodeGre(v: PacketView, d: Uint8Array, off: number, end: number
       mark(v, TRUNCATED);
       return;
     }
-    v.tunnelId = (((d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3]) >>> 0);
+    v.tunnelId = ((d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3]) >>> 0;
     p += 4;
   }
   if (flags & SEQUENCE) p += 4;

@@ -32,7 +32,7 @@ export function decodeGtpU(v: PacketView, d: Uint8Array, off: number, end: numbe
     return true;
   }
   const type = d[off + 1];
-  v.tunnelId = (((d[off + 4] << 24) | (d[off + 4 + 1] << 16) | (d[off + 4 + 2] << 8) | d[off + 4 + 3]) >>> 0);
+  v.tunnelId = ((d[off + 4] << 24) | (d[off + 4 + 1] << 16) | (d[off + 4 + 2] << 8) | d[off + 4 + 3]) >>> 0;
   let p = off + 8;
   if (flags & 0x07) {
     if (end - p < 4) {

@@ -21,5 +21,7 @@ export function decodeIpInIp(v: PacketView, d: Uint8Array, off: number, end: num
 
 function is6to4(d: Uint8Array, off: number, end: number): boolean {
   const n = end - off;
-  return (n >= 10 && d[off + 8] === 0x20 && d[off + 9] === 0x02) || (n >= 26 && d[off + 24] === 0x20 && d[off + 25] === 0x02);
+  return (
+    (n >= 10 && d[off + 8] === 0x20 && d[off + 9] === 0x02) || (n >= 26 && d[off + 24] === 0x20 && d[off + 25] === 0x02)
+  );
 }

@@ -41,8 +41,8 @@ export function decodeIpv4(v: PacketView, d: Uint8Array, off: number, end: numbe
   v.ttl = d[off + 8];
   const proto = d[off + 9];
   v.ipProto = proto;
-  v.ip4Src = (((d[off + 12] << 24) | (d[off + 12 + 1] << 16) | (d[off + 12 + 2] << 8) | d[off + 12 + 3]) >>> 0);
-  v.ip4Dst = (((d[off + 16] << 24) | (d[off + 16 + 1] << 16) | (d[off + 16 + 2] << 8) | d[off + 16 + 3]) >>> 0);
+  v.ip4Src = ((d[off + 12] << 24) | (d[off + 12 + 1] << 16) | (d[off + 12 + 2] << 8) | d[off + 12 + 3]) >>> 0;
+  v.ip4Dst = ((d[off + 16] << 24) | (d[off + 16 + 1] << 16) | (d[off + 16 + 2] << 8) | d[off + 16 + 3]) >>> 0;
   const headerLen = (b0 & 0x0f) << 2;
   if (headerLen < 20) {
     mark(v, BAD_HEADER_LENGTH);

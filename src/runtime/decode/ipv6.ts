@@ -35,14 +35,14 @@ export function decodeIpv6(v: PacketView, d: Uint8Array, off: number, end: numbe
   const payloadLen = be16(d, off + 4);
   v.ipTotalLen = 40 + payloadLen;
   v.ttl = d[off + 7];
-  v.ip6Src0 = (((d[off + 8] << 24) | (d[off + 8 + 1] << 16) | (d[off + 8 + 2] << 8) | d[off + 8 + 3]) >>> 0);
-  v.ip6Src1 = (((d[off + 12] << 24) | (d[off + 12 + 1] << 16) | (d[off + 12 + 2] << 8) | d[off + 12 + 3]) >>> 0);
-  v.ip6Src2 = (((d[off + 16] << 24) | (d[off + 16 + 1] << 16) | (d[off + 16 + 2] << 8) | d[off + 16 + 3]) >>> 0);
-  v.ip6Src3 = (((d[off + 20] << 24) | (d[off + 20 + 1] << 16) | (d[off + 20 + 2] << 8) | d[off + 20 + 3]) >>> 0);
-  v.ip6Dst0 = (((d[off + 24] << 24) | (d[off + 24 + 1] << 16) | (d[off + 24 + 2] << 8) | d[off + 24 + 3]) >>> 0);
-  v.ip6Dst1 = (((d[off + 28] << 24) | (d[off + 28 + 1] << 16) | (d[off + 28 + 2] << 8) | d[off + 28 + 3]) >>> 0);
-  v.ip6Dst2 = (((d[off + 32] << 24) | (d[off + 32 + 1] << 16) | (d[off + 32 + 2] << 8) | d[off + 32 + 3]) >>> 0);
-  v.ip6Dst3 = (((d[off + 36] << 24) | (d[off + 36 + 1] << 16) | (d[off + 36 + 2] << 8) | d[off + 36 + 3]) >>> 0);
+  v.ip6Src0 = ((d[off + 8] << 24) | (d[off + 8 + 1] << 16) | (d[off + 8 + 2] << 8) | d[off + 8 + 3]) >>> 0;
+  v.ip6Src1 = ((d[off + 12] << 24) | (d[off + 12 + 1] << 16) | (d[off + 12 + 2] << 8) | d[off + 12 + 3]) >>> 0;
+  v.ip6Src2 = ((d[off + 16] << 24) | (d[off + 16 + 1] << 16) | (d[off + 16 + 2] << 8) | d[off + 16 + 3]) >>> 0;
+  v.ip6Src3 = ((d[off + 20] << 24) | (d[off + 20 + 1] << 16) | (d[off + 20 + 2] << 8) | d[off + 20 + 3]) >>> 0;
+  v.ip6Dst0 = ((d[off + 24] << 24) | (d[off + 24 + 1] << 16) | (d[off + 24 + 2] << 8) | d[off + 24 + 3]) >>> 0;
+  v.ip6Dst1 = ((d[off + 28] << 24) | (d[off + 28 + 1] << 16) | (d[off + 28 + 2] << 8) | d[off + 28 + 3]) >>> 0;
+  v.ip6Dst2 = ((d[off + 32] << 24) | (d[off + 32 + 1] << 16) | (d[off + 32 + 2] << 8) | d[off + 32 + 3]) >>> 0;
+  v.ip6Dst3 = ((d[off + 36] << 24) | (d[off + 36 + 1] << 16) | (d[off + 36 + 2] << 8) | d[off + 36 + 3]) >>> 0;
   let ipEnd = end;
   if (payloadLen !== 0) {
     if (off + 40 + payloadLen > v.wireEnd) mark(v, BAD_PAYLOAD_LENGTH);

@@ -67,7 +67,8 @@ export function decodeL2tpv3OverIp(v: PacketView, d: Uint8Array, off: number, en
     mark(v, TRUNCATED);
     return;
   }
-  if ((((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0) !== 0) decodeL2tpv3Session(v, d, off, end);
+  if (((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0 !== 0)
+    decodeL2tpv3Session(v, d, off, end);
 }
 
 /**
@@ -81,5 +82,5 @@ function decodeL2tpv3Session(v: PacketView, d: Uint8Array, off: number, end: num
     mark(v, TRUNCATED);
     return;
   }
-  v.tunnelId = (((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0);
+  v.tunnelId = ((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0;
 }

@@ -22,7 +22,7 @@ export function decodeMpls(v: PacketView, d: Uint8Array, off: number, end: numbe
       mark(v, TRUNCATED);
       return;
     }
-    const entry = (((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0);
+    const entry = ((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0;
     const label = entry >>> 12;
     if (count === 0) v.mpls0 = label;
     else if (count === 1) v.mpls1 = label;

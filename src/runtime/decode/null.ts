@@ -22,7 +22,7 @@ export function decodeNull(v: PacketView, d: Uint8Array, off: number, end: numbe
     mark(v, TRUNCATED);
     return;
   }
-  let family = (((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0);
+  let family = ((d[off] << 24) | (d[off + 1] << 16) | (d[off + 2] << 8) | d[off + 3]) >>> 0;
   if (family & 0xffff0000) family = d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (d[off + 3] << 24);
   const p = off + 4;
   switch (family) {

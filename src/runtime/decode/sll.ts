@@ -23,7 +23,10 @@ export function decodeSll(v: PacketView, d: Uint8Array, off: number, end: number
     mark(v, TRUNCATED);
     return;
   }
-  if (be16(d, off + 2) === ARPHRD_ETHER && be16(d, off + 4) === 6) v.ethSrc = (((d[off + 6] << 8) | d[off + 6 + 1]) * 0x1_0000_0000 + (((d[off + 6 + 2] << 24) | (d[off + 6 + 3] << 16) | (d[off + 6 + 4] << 8) | d[off + 6 + 5]) >>> 0));
+  if (be16(d, off + 2) === ARPHRD_ETHER && be16(d, off + 4) === 6)
+    v.ethSrc =
+      ((d[off + 6] << 8) | d[off + 6 + 1]) * 0x1_0000_0000 +
+      (((d[off + 6 + 2] << 24) | (d[off + 6 + 3] << 16) | (d[off + 6 + 4] << 8) | d[off + 6 + 5]) >>> 0);
   const proto = be16(d, off + 14);
   v.outerEtherType = proto;
   decodeEtherPayload(v, d, off + 16, end, proto);
@@ -40,7 +43,10 @@ export function decodeSll2(v: PacketView, d: Uint8Array, off: number, end: numbe
     mark(v, TRUNCATED);
     return;
   }
-  if (be16(d, off + 8) === ARPHRD_ETHER && d[off + 11] === 6) v.ethSrc = (((d[off + 12] << 8) | d[off + 12 + 1]) * 0x1_0000_0000 + (((d[off + 12 + 2] << 24) | (d[off + 12 + 3] << 16) | (d[off + 12 + 4] << 8) | d[off + 12 + 5]) >>> 0));
+  if (be16(d, off + 8) === ARPHRD_ETHER && d[off + 11] === 6)
+    v.ethSrc =
+      ((d[off + 12] << 8) | d[off + 12 + 1]) * 0x1_0000_0000 +
+      (((d[off + 12 + 2] << 24) | (d[off + 12 + 3] << 16) | (d[off + 12 + 4] << 8) | d[off + 12 + 5]) >>> 0);
   const proto = be16(d, off);
   v.outerEtherType = proto;
   decodeEtherPayload(v, d, off + 20, end, proto);

@@ -13,8 +13,8 @@ export function decodeTcp(v: PacketView, d: Uint8Array, off: number, end: number
     v.srcPort = be16(d, off);
     v.dstPort = be16(d, off + 2);
   }
-  if (n >= 8) v.tcpSeq = (((d[off + 4] << 24) | (d[off + 4 + 1] << 16) | (d[off + 4 + 2] << 8) | d[off + 4 + 3]) >>> 0);
-  if (n >= 12) v.tcpAck = (((d[off + 8] << 24) | (d[off + 8 + 1] << 16) | (d[off + 8 + 2] << 8) | d[off + 8 + 3]) >>> 0);
+  if (n >= 8) v.tcpSeq = ((d[off + 4] << 24) | (d[off + 4 + 1] << 16) | (d[off + 4 + 2] << 8) | d[off + 4 + 3]) >>> 0;
+  if (n >= 12) v.tcpAck = ((d[off + 8] << 24) | (d[off + 8 + 1] << 16) | (d[off + 8 + 2] << 8) | d[off + 8 + 3]) >>> 0;
   if (n < 14) {
     mark(v, TRUNCATED);
     return;

@@ -10,22 +10,41 @@ import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
 import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 
-
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
   readonly path: string;
   /** Returns false (and writes nothing) when the output cannot hold the packet's link type. */
-  write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, ifName: string | undefined, comment: string | undefined): boolean;
+  write(
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    ifName: string | undefined,
+    comment: string | undefined,
+  ): boolean;
 }
 
 /** All counters at zero, shaped after the policy: what pipelines count into and parallel runs sum into. */
-export function newRunStats(artifact: Artifact, outputs: readonly { readonly path: string }[][], tapFiles: string[][]): RunStats {
+export function newRunStats(
+  artifact: Artifact,
+  outputs: readonly { readonly path: string }[][],
+  tapFiles: string[][],
+): RunStats {
   return {
     policy: artifact.policy.name,
     seconds: 0,
     packetsRead: 0,
     unmatched: 0,
-    taps: artifact.taps.map((t, i): TapStats => ({ name: t.name, files: tapFiles[i] ?? [], packets: 0, bytes: 0, malformed: 0, truncatedRecords: 0, captureWarnings: 0 })),
+    taps: artifact.taps.map((t, i): TapStats => ({
+      name: t.name,
+      files: tapFiles[i] ?? [],
+      packets: 0,
+      bytes: 0,
+      malformed: 0,
+      truncatedRecords: 0,
+      captureWarnings: 0,
+    })),
     rules: artifact.graph.ruleLevel ? artifact.rules.map((r) => ({ name: r.name, matches: 0 })) : null,
     groups: artifact.groups.map((gr, gi): GroupStats => ({
       name: gr.name,
@@ -79,7 +98,9 @@ export class Pipeline {
     this.balanceInner = artifact.groups.map((gr) => gr.balance.inner);
     this.tapComments = artifact.taps.map((t) => `tap ${t.name}`);
     const dedup = options.dedup ?? ((_g: number, windowNs: number) => new Dedup(windowNs));
-    this.dedups = artifact.groups.map((gr, gi) => (gr.actions.dedup ? dedup(gi, gr.actions.dedup.windowNs) : undefined));
+    this.dedups = artifact.groups.map((gr, gi) =>
+      gr.actions.dedup ? dedup(gi, gr.actions.dedup.windowNs) : undefined,
+    );
     this.stats = newRunStats(artifact, outputs, tapFiles);
   }
 
@@ -140,7 +161,17 @@ export class Pipeline {
         marked = true;
       }
       const frame = this.markedFrame;
-      if (this.outputs[g][tool].write(frame, rec.tsSec, rec.tsNsec, this.markedWireLen, rec.linkType, undefined, this.markedComment)) {
+      if (
+        this.outputs[g][tool].write(
+          frame,
+          rec.tsSec,
+          rec.tsNsec,
+          this.markedWireLen,
+          rec.linkType,
+          undefined,
+          this.markedComment,
+        )
+      ) {
         gs.delivered++;
         gs.tools[tool].packets++;
         gs.tools[tool].bytes += frame.length;

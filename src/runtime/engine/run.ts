@@ -66,8 +66,13 @@ export function unimplementedActions(a: Artifact): string[] {
   const problems: string[] = [];
   for (const g of a.groups) {
     const act = g.actions;
-    const asked = PENDING_ACTIONS.filter((k) => (Array.isArray(act[k]) ? (act[k] as unknown[]).length > 0 : act[k] !== undefined));
-    if (asked.length) problems.push(`group '${g.name}' asks for ${asked.map((k) => (k === 'masks' ? 'mask' : k === 'replaces' ? 'replace' : k)).join(', ')}`);
+    const asked = PENDING_ACTIONS.filter((k) =>
+      Array.isArray(act[k]) ? (act[k] as unknown[]).length > 0 : act[k] !== undefined,
+    );
+    if (asked.length)
+      problems.push(
+        `group '${g.name}' asks for ${asked.map((k) => (k === 'masks' ? 'mask' : k === 'replaces' ? 'replace' : k)).join(', ')}`,
+      );
   }
   return problems;
 }
@@ -85,7 +90,9 @@ export async function runArtifact(a: Artifact, opts: RunOptions): Promise<RunSta
 async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const pending = unimplementedActions(a);
   if (pending.length) {
-    throw new RunError(`${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`);
+    throw new RunError(
+      `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
+    );
   }
   const note = opts.note ?? (() => undefined);
   // inputs
@@ -93,11 +100,18 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     const given = opts.inputs.get(t.name);
     if (given) return given.map((p) => resolve(p));
     if (t.source.kind === 'files') return t.source.paths;
-    note(`tap '${t.name}' (${t.source.kind === 'interface' ? `interface ${t.source.name}` : `inline ${t.source.left} <-> ${t.source.right}`}) skipped: live capture comes with the execution engine; give --input ${t.name}=FILE to replay a capture`);
+    note(
+      `tap '${t.name}' (${t.source.kind === 'interface' ? `interface ${t.source.name}` : `inline ${t.source.left} <-> ${t.source.right}`}) skipped: live capture comes with the execution engine; give --input ${t.name}=FILE to replay a capture`,
+    );
     return [];
   });
-  for (const name of opts.inputs.keys()) if (!a.taps.some((t) => t.name === name)) throw new RunError(`--input names tap '${name}', which the policy does not have (taps: ${a.taps.map((t) => t.name).join(', ')})`);
-  if (tapFiles.every((f) => f.length === 0)) throw new RunError('no tap has a capture file to read; give --input TAP=FILE');
+  for (const name of opts.inputs.keys())
+    if (!a.taps.some((t) => t.name === name))
+      throw new RunError(
+        `--input names tap '${name}', which the policy does not have (taps: ${a.taps.map((t) => t.name).join(', ')})`,
+      );
+  if (tapFiles.every((f) => f.length === 0))
+    throw new RunError('no tap has a capture file to read; give --input TAP=FILE');
   // outputs
   const seen = new Map<string, string>();
   const specs = a.groups.map((g) =>
@@ -107,7 +121,9 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       if (t.output.kind === 'interface') {
         path = join(opts.outDir ?? 'tmesc-out', `${t.name}.pcapng`);
         format = 'pcapng';
-        note(`tool '${t.name}' outputs to interface ${t.output.target}; written to ${path} (live output comes with the execution engine)`);
+        note(
+          `tool '${t.name}' outputs to interface ${t.output.target}; written to ${path} (live output comes with the execution engine)`,
+        );
       } else {
         path = opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target;
         format = t.output.kind;
@@ -116,7 +132,8 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       const other = seen.get(path);
       if (other) throw new RunError(`tools '${other}' and '${t.name}' would both write ${path}`);
       seen.set(path, t.name);
-      for (const files of tapFiles) if (files.includes(path)) throw new RunError(`tool '${t.name}' would overwrite input ${path}`);
+      for (const files of tapFiles)
+        if (files.includes(path)) throw new RunError(`tool '${t.name}' would overwrite input ${path}`);
       mkdirSync(dirname(path), { recursive: true });
       return { path, format };
     }),
@@ -126,7 +143,10 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     const pool = opts.pool && opts.pool.size === workers ? opts.pool : new WorkerPool(workers);
     if (pool !== opts.pool) await opts.pool?.close();
     const t0 = performance.now();
-    const { stats, sources } = await runParallel(a, specs, tapFiles, pool, { quota: opts.quota, onProgress: opts.onProgress });
+    const { stats, sources } = await runParallel(a, specs, tapFiles, pool, {
+      quota: opts.quota,
+      onProgress: opts.onProgress,
+    });
     return finishStats(stats, sources, t0);
   }
   await opts.pool?.close();
@@ -137,7 +157,10 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   for (const s of sources) engine.register(s);
   const t0 = performance.now();
   try {
-    await engine.run((rec, tap) => pipeline.handle(rec, tap), { quota: opts.quota ?? 256, onProgress: opts.onProgress });
+    await engine.run((rec, tap) => pipeline.handle(rec, tap), {
+      quota: opts.quota ?? 256,
+      onProgress: opts.onProgress,
+    });
     for (const g of outputs) for (const o of g) await o.close();
   } catch (e) {
     engine.closeAll();

@@ -1,5 +1,11 @@
 import { statSync } from 'node:fs';
-import { type BufferLease, openCapture, type CaptureSource, type PacketRecord, type ReaderOptions } from '../capture/index.js';
+import {
+  type BufferLease,
+  openCapture,
+  type CaptureSource,
+  type PacketRecord,
+  type ReaderOptions,
+} from '../capture/index.js';
 
 /**
  * A packet source as the execution engine sees it: asked for at most a quota
@@ -34,7 +40,13 @@ export function stoppedEarly(s: PacketSource, n: number, quota: number): boolean
  * call it after their own first poll, which stays outside any async function:
  * polling through one cost ~300 instructions a packet (npm run bench -- instructions).
  */
-export async function finishQuota(s: PacketSource, n: number, quota: number, onPacket: (rec: PacketRecord) => void, wait: (waiting: Promise<void>) => Promise<unknown>): Promise<number> {
+export async function finishQuota(
+  s: PacketSource,
+  n: number,
+  quota: number,
+  onPacket: (rec: PacketRecord) => void,
+  wait: (waiting: Promise<void>) => Promise<unknown>,
+): Promise<number> {
   while (n < quota && s.waiting && !s.finished) {
     await wait(s.waiting);
     n += s.poll(quota - n, onPacket);

@@ -18,12 +18,25 @@ export class ToolOutput {
 
   private open(): CaptureWriter {
     // 1 MiB buffers, three spare: the kernel's copy to disk runs on libuv's pool while packets go on
-    this.writer ??= new CaptureWriter(this.path, { format: this.format, resolution: 'ns', bufferSize: 1 << 20, writeBehind: 3 });
+    this.writer ??= new CaptureWriter(this.path, {
+      format: this.format,
+      resolution: 'ns',
+      bufferSize: 1 << 20,
+      writeBehind: 3,
+    });
     return this.writer;
   }
 
   /** Writes a packet; returns false (and writes nothing) when a pcap file cannot hold its link type. */
-  write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, ifName: string | undefined, comment: string | undefined): boolean {
+  write(
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    ifName: string | undefined,
+    comment: string | undefined,
+  ): boolean {
     const w = this.open();
     let id: number;
     try {

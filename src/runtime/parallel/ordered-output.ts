@@ -63,7 +63,12 @@ export class OrderedOutput {
    * to leave out (duplicates) as [start, length, data bytes] triples in order.
    * `landed` is called once per write issued, when it completes.
    */
-  append(bytes: Uint8Array, runs: readonly number[], skip: readonly number[], landed: () => void): { writes: number; refused: Refusal } {
+  append(
+    bytes: Uint8Array,
+    runs: readonly number[],
+    skip: readonly number[],
+    landed: () => void,
+  ): { writes: number; refused: Refusal } {
     let writes = 0;
     const refused: Refusal = { packets: 0, bytes: 0 };
     let k = 0;
@@ -126,7 +131,14 @@ export class OrderedOutput {
     return landed ? 1 : 0;
   }
 
-  private issue(fd: number, buf: Uint8Array, off: number, len: number, at: number, landed: (() => void) | undefined): void {
+  private issue(
+    fd: number,
+    buf: Uint8Array,
+    off: number,
+    len: number,
+    at: number,
+    landed: (() => void) | undefined,
+  ): void {
     this.inFlight++;
     write(fd, buf, off, len, at, (err, n) => {
       this.inFlight--;

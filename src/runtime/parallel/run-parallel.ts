@@ -41,7 +41,13 @@ const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * per-session state (de-duplication) stays exact because it is decided at
  * the ordered commit from keys the workers compute.
  */
-export async function runParallel(a: Artifact, specs: OutputSpec[][], tapFiles: string[][], pool: WorkerPool, opts: { quota?: number; onProgress?: EngineOptions['onProgress'] }): Promise<{ stats: RunStats; sources: FileTapSource[] }> {
+export async function runParallel(
+  a: Artifact,
+  specs: OutputSpec[][],
+  tapFiles: string[][],
+  pool: WorkerPool,
+  opts: { quota?: number; onProgress?: EngineOptions['onProgress'] },
+): Promise<{ stats: RunStats; sources: FileTapSource[] }> {
   const quota = opts.quota ?? 256;
   const maxInFlight = pool.size * BATCHES_PER_WORKER;
   const outputs = specs.map((g) => g.map((s) => new OrderedOutput(s)));
@@ -108,7 +114,12 @@ export async function runParallel(a: Artifact, specs: OutputSpec[][], tapFiles: 
     let writes = 0;
     const theirs = workerBuffers[b.worker];
     for (const s of res.slices) {
-      const r = outputs[s.group][s.tool].append(new Uint8Array(theirs.get(s.buffer)!, 0, s.length), s.runs, skips.get(s.group * 65536 + s.tool) ?? NO_SKIPS, landed);
+      const r = outputs[s.group][s.tool].append(
+        new Uint8Array(theirs.get(s.buffer)!, 0, s.length),
+        s.runs,
+        skips.get(s.group * 65536 + s.tool) ?? NO_SKIPS,
+        landed,
+      );
       writes += r.writes;
       if (r.refused.packets) {
         const gs = stats.groups[s.group];

@@ -54,7 +54,15 @@ export class SegmentOutput implements PacketOutput {
     return new Uint8Array(this.buffers.pop() ?? new SharedArrayBuffer(SLICE_BUFFER));
   }
 
-  write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, _ifName: string | undefined, comment: string | undefined): boolean {
+  write(
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    _ifName: string | undefined,
+    comment: string | undefined,
+  ): boolean {
     const s = this.sink;
     if (linkType !== this.runLinkType) this.endRun(linkType);
     const start = s.pos;
@@ -66,7 +74,8 @@ export class SegmentOutput implements PacketOutput {
   }
 
   private endRun(next: number): void {
-    if (this.runPackets > 0) this.runs.push(this.runLinkType, this.runStart, this.sink.pos, this.runPackets, this.runBytes);
+    if (this.runPackets > 0)
+      this.runs.push(this.runLinkType, this.runStart, this.sink.pos, this.runPackets, this.runBytes);
     this.runLinkType = next;
     this.runStart = this.sink.pos;
     this.runPackets = 0;
@@ -78,7 +87,14 @@ export class SegmentOutput implements PacketOutput {
     this.endRun(-1);
     if (this.runs.length === 0) return undefined;
     const buffer = this.sink.bytes.buffer as SharedArrayBuffer;
-    const slice: LocalSlice = { group: this.group, tool: this.tool, buffer, length: this.sink.pos, runs: this.runs, outgrown: buffer === this.started ? undefined : this.started };
+    const slice: LocalSlice = {
+      group: this.group,
+      tool: this.tool,
+      buffer,
+      length: this.sink.pos,
+      runs: this.runs,
+      outgrown: buffer === this.started ? undefined : this.started,
+    };
     this.runs = [];
     const next = this.freshBuffer();
     this.started = next.buffer as SharedArrayBuffer;

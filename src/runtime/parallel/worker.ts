@@ -2,7 +2,16 @@ import { parentPort } from 'node:worker_threads';
 import { emptyRecord } from '../capture/record.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { DeferredDedup } from './deferred-dedup.js';
-import { BufferIds, type DedupSlice, type FromWorker, REC, REC_FIELDS, type Shared, type ToolSlice, type ToWorker } from './protocol.js';
+import {
+  BufferIds,
+  type DedupSlice,
+  type FromWorker,
+  REC,
+  REC_FIELDS,
+  type Shared,
+  type ToolSlice,
+  type ToWorker,
+} from './protocol.js';
 import { SegmentOutput } from './segment-output.js';
 
 /**
@@ -73,7 +82,9 @@ port.on('message', (m: ToWorker) => {
     switch (m.type) {
       case 'init': {
         dedups = m.artifact.groups.map((g) => (g.actions.dedup ? new DeferredDedup() : undefined));
-        const outs = m.outputs.map((tools, g) => tools.map((spec, t) => new SegmentOutput(spec, g, t, dedups[g], free)));
+        const outs = m.outputs.map((tools, g) =>
+          tools.map((spec, t) => new SegmentOutput(spec, g, t, dedups[g], free)),
+        );
         outputs = outs.flat();
         pipeline = new Pipeline(m.artifact, outs, m.tapFiles, { dedup: (g) => dedups[g]! });
         break;

@@ -85,17 +85,28 @@ export function renderStatsText(s: RunStats): string {
   const rate = s.seconds > 0 ? ` (${thousands(Math.round(s.packetsRead / s.seconds))} packets/s)` : '';
   out.push(`policy ${s.policy}: ${s.packetsRead} packets read in ${s.seconds.toFixed(3)} s${rate}`);
   for (const t of s.taps) {
-    const extra = [t.malformed ? `${t.malformed} malformed (classified on what decoded)` : '', t.truncatedRecords ? `${t.truncatedRecords} truncated record at end of file` : '', t.captureWarnings ? `${t.captureWarnings} capture warnings` : ''].filter(Boolean).join(', ');
+    const extra = [
+      t.malformed ? `${t.malformed} malformed (classified on what decoded)` : '',
+      t.truncatedRecords ? `${t.truncatedRecords} truncated record at end of file` : '',
+      t.captureWarnings ? `${t.captureWarnings} capture warnings` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     out.push(`  tap ${t.name}: ${t.packets} packets, ${t.bytes} bytes${extra ? `; ${extra}` : ''}`);
   }
   out.push(`  unmatched (no group): ${s.unmatched}`);
   for (const g of s.groups) {
-    const drops = Object.entries(g.dropped).filter(([, n]) => n > 0).map(([r, n]) => `${n} ${r}`);
-    out.push(`  group ${g.name}: ${g.in} in, ${g.delivered} delivered, ${drops.length ? drops.join(', ') : '0'} dropped`);
+    const drops = Object.entries(g.dropped)
+      .filter(([, n]) => n > 0)
+      .map(([r, n]) => `${n} ${r}`);
+    out.push(
+      `  group ${g.name}: ${g.in} in, ${g.delivered} delivered, ${drops.length ? drops.join(', ') : '0'} dropped`,
+    );
     for (const t of g.tools) out.push(`    tool ${t.name}: ${t.packets} packets, ${t.bytes} bytes -> ${t.output}`);
   }
   if (s.rules) for (const r of s.rules) out.push(`  rule ${r.name}: ${r.matches} matches`);
   else out.push('  rules: per-rule counters are off for this policy (compiled with group-level leaves)');
-  if (s.unmarked) out.push(`  ${s.unmarked} packets could not carry their tap mark (not Ethernet) and went out unmarked`);
+  if (s.unmarked)
+    out.push(`  ${s.unmarked} packets could not carry their tap mark (not Ethernet) and went out unmarked`);
   return out.join('\n') + '\n';
 }

@@ -24,7 +24,11 @@ function view(f: { a: number; b: number; sp: number; dp: number; proto: number }
 
 describe('session balancing', () => {
   it('is symmetric: both directions of a session hash alike (and reach one tool)', () => {
-    const rv = new Rendezvous([{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }, { name: 'c', weight: 1 }]);
+    const rv = new Rendezvous([
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 1 },
+      { name: 'c', weight: 1 },
+    ]);
     for (const f of flows(20000)) {
       const h1 = sessionHash(view(f, false), false);
       const h2 = sessionHash(view(f, true), false);
@@ -39,7 +43,15 @@ describe('session balancing', () => {
     const hashes = new Set<number>();
     for (const f of flows(100, 7)) {
       const inner = outer.inner;
-      Object.assign(inner, { ipVersion: 4, etherType: 0x800, ipProto: f.proto, ip4Src: f.a, ip4Dst: f.b, srcPort: f.sp, dstPort: f.dp });
+      Object.assign(inner, {
+        ipVersion: 4,
+        etherType: 0x800,
+        ipProto: f.proto,
+        ip4Src: f.a,
+        ip4Dst: f.b,
+        srcPort: f.sp,
+        dstPort: f.dp,
+      });
       hashes.add(sessionHash(outer, false));
     }
     // one outer tunnel, a hundred inner sessions: a hundred different hashes
@@ -47,7 +59,11 @@ describe('session balancing', () => {
   });
 
   it('shares follow the rates within 2% over 30,000 sessions', () => {
-    const tools = [{ name: 'ids-1', weight: 2e9 }, { name: 'ids-2', weight: 2e9 }, { name: 'ids-3', weight: 4e9 }];
+    const tools = [
+      { name: 'ids-1', weight: 2e9 },
+      { name: 'ids-2', weight: 2e9 },
+      { name: 'ids-3', weight: 4e9 },
+    ];
     const rv = new Rendezvous(tools);
     const counts = [0, 0, 0];
     for (const f of flows(30000, 3)) counts[rv.pick(sessionHash(view(f, false), false))]++;
@@ -58,8 +74,17 @@ describe('session balancing', () => {
   });
 
   it('adding a tool moves only the sessions the new tool takes, about its share', () => {
-    const before = new Rendezvous([{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }, { name: 'c', weight: 1 }]);
-    const after = new Rendezvous([{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }, { name: 'c', weight: 1 }, { name: 'd', weight: 1 }]);
+    const before = new Rendezvous([
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 1 },
+      { name: 'c', weight: 1 },
+    ]);
+    const after = new Rendezvous([
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 1 },
+      { name: 'c', weight: 1 },
+      { name: 'd', weight: 1 },
+    ]);
     let moved = 0;
     let n = 0;
     for (const f of flows(20000, 5)) {

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
 import type { CaptureFormat } from '../../../src/runtime/capture/record.js';
-import { CORPUS_DIR, capinfosCount, corpusManifest, type ManifestRow, missingTools, tempDir, tsharkFrames } from './support/tools.js';
+import {
+  CORPUS_DIR,
+  capinfosCount,
+  corpusManifest,
+  type ManifestRow,
+  missingTools,
+  tempDir,
+  tsharkFrames,
+} from './support/tools.js';
 
 /*
  * Every non-malformed corpus capture (chosen by the manifest, so later
@@ -37,10 +45,13 @@ interface FileCopy {
   pcapLinkType: number | undefined;
 }
 
-function readAll(row: ManifestRow, onRecord: Parameters<ReturnType<typeof openCapture>['readBatch']>[1]): { format: CaptureFormat; packets: number } {
+function readAll(
+  row: ManifestRow,
+  onRecord: Parameters<ReturnType<typeof openCapture>['readBatch']>[1],
+): { format: CaptureFormat; packets: number } {
   const src = openCapture(join(CORPUS_DIR, row.file));
   let packets = 0;
-  for (let n; (n = src.readBatch(256, onRecord)) > 0; ) packets += n;
+  for (let n; (n = src.readBatch(256, onRecord)) > 0;) packets += n;
   expect(src.truncatedAt, row.file).toBeUndefined();
   return { format: src.format, packets };
 }
@@ -108,7 +119,10 @@ describe.skipIf(tools.skip)(`corpus round trip through reader and writer${tools.
     writeFileSync(all, Buffer.concat(written.copies.map((c) => readFileSync(c.pcapngPath))));
     pcapngLines = tsharkFrames(all, FIELDS).then((l) => splitLines(l, written.copies));
     for (const [lt, bulk] of written.pcapByLinkType) {
-      pcapLines.set(lt, tsharkFrames(bulk.path, FIELDS).then((l) => splitLines(l, bulk.files)));
+      pcapLines.set(
+        lt,
+        tsharkFrames(bulk.path, FIELDS).then((l) => splitLines(l, bulk.files)),
+      );
     }
     // Keep unhandled-rejection noise out if a test fails before awaiting these.
     pcapngLines.catch(() => {});

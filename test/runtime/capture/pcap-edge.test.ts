@@ -44,7 +44,10 @@ describe('pcap reader', () => {
   });
 
   it('keeps nanoseconds from a nanosecond-magic file', () => {
-    const path = put('nano.pcap', pcapFile({ le: true, nanosecond: true }, [{ sec: 5, frac: 123_456_789, data: frame(42, 0) }]));
+    const path = put(
+      'nano.pcap',
+      pcapFile({ le: true, nanosecond: true }, [{ sec: 5, frac: 123_456_789, data: frame(42, 0) }]),
+    );
     expect(records(path).map((r) => [r.tsSec, r.tsNsec])).toEqual([[5, 123_456_789]]);
   });
 
@@ -77,7 +80,10 @@ describe('pcap reader', () => {
 
   it('reads a 200 KiB record, also through a buffer smaller than the record', () => {
     const big = frame(200 * 1024, 7);
-    const path = put('big.pcap', pcapFile({ le: true }, [twoPackets[0], { sec: 1, frac: 0, data: big }, twoPackets[1]]));
+    const path = put(
+      'big.pcap',
+      pcapFile({ le: true }, [twoPackets[0], { sec: 1, frac: 0, data: big }, twoPackets[1]]),
+    );
     for (const bufferSize of [undefined, 64 * 1024, 1000]) {
       const recs = records(path, bufferSize);
       expect(recs.map((r) => r.capLen)).toEqual([60, 200 * 1024, 1514]);
@@ -124,7 +130,11 @@ describe('pcap reader', () => {
   });
 
   it('rejects an empty file, a truncated file header and a missing file with CaptureError', () => {
-    const cases = [put('empty.pcap', new Uint8Array(0)), put('short.pcap', pcapFile({ le: true }, []).subarray(0, 10)), join(tmp.dir, 'missing.pcap')];
+    const cases = [
+      put('empty.pcap', new Uint8Array(0)),
+      put('short.pcap', pcapFile({ le: true }, []).subarray(0, 10)),
+      join(tmp.dir, 'missing.pcap'),
+    ];
     for (const path of cases) {
       expect(() => openCapture(path)).toThrowError(CaptureError);
     }

@@ -81,7 +81,17 @@ describe('pcapng reader', () => {
 
   it('describes interfaces with names, descriptions and resolutions', () => {
     const path = put('ifaces.pcapng', resolutionFile(true));
-    expect(captureInterfaces(path).map((i) => [i.id, i.linkType, i.snapLen, i.name, i.description, i.tsResolBase, i.tsResolExp])).toEqual([
+    expect(
+      captureInterfaces(path).map((i) => [
+        i.id,
+        i.linkType,
+        i.snapLen,
+        i.name,
+        i.description,
+        i.tsResolBase,
+        i.tsResolExp,
+      ]),
+    ).toEqual([
       [0, 1, 65535, 'eth0', 'uplink', 10, 9],
       [1, 101, 0, undefined, undefined, 2, 10],
     ]);
@@ -194,7 +204,9 @@ const tools = missingTools('tshark');
 describe.skipIf(tools.skip)(`hand-made pcapng agrees with tshark${tools.note}`, () => {
   it.each([true, false])('if_tsresol 9 and 2^-10, little-endian %s', async (le) => {
     const path = put(`tshark-resol-${le}.pcapng`, resolutionFile(le));
-    const ours = readAll(path).map((s) => `${s.wire}\t${s.cap}\t${s.sec}.${String(s.nsec).padStart(9, '0')}\t${s.comment ?? ''}`);
+    const ours = readAll(path).map(
+      (s) => `${s.wire}\t${s.cap}\t${s.sec}.${String(s.nsec).padStart(9, '0')}\t${s.comment ?? ''}`,
+    );
     expect(lines(await tsharkFrames(path, ['frame.comment']))).toEqual(ours);
   });
 });

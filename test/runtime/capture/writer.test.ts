@@ -14,7 +14,11 @@ afterAll(tmp.cleanup);
 function readBack(path: string): string[] {
   const src = openCapture(path);
   const out: string[] = [];
-  src.readBatch(Infinity, (r) => out.push(`${r.packetNumber} ${r.linkType}/${r.interfaceName ?? '-'} ${r.tsSec}.${r.tsNsec} ${r.capLen}/${r.wireLen} ${r.data[0]} ${r.comment ?? ''}`));
+  src.readBatch(Infinity, (r) =>
+    out.push(
+      `${r.packetNumber} ${r.linkType}/${r.interfaceName ?? '-'} ${r.tsSec}.${r.tsNsec} ${r.capLen}/${r.wireLen} ${r.data[0]} ${r.comment ?? ''}`,
+    ),
+  );
   return out;
 }
 
@@ -97,7 +101,15 @@ describe('CaptureWriter', () => {
     const input = join(tmp.dir, 'src.pcapng');
     const w = new CaptureWriter(input, { format: 'pcapng', bufferSize: 4096 });
     const id = w.interfaceFor(1, 'big');
-    for (let i = 0; i < 50; i++) w.writePacket(id, frame(i === 25 ? 100_000 : 100 + i, i), 100 + i, i * 1000, undefined, i % 10 === 0 ? `c${i}` : undefined);
+    for (let i = 0; i < 50; i++)
+      w.writePacket(
+        id,
+        frame(i === 25 ? 100_000 : 100 + i, i),
+        100 + i,
+        i * 1000,
+        undefined,
+        i % 10 === 0 ? `c${i}` : undefined,
+      );
     w.close();
     const output = join(tmp.dir, 'copy.pcapng');
     const copy = new CaptureWriter(output, { format: 'pcapng', bufferSize: 1024 });
@@ -116,7 +128,9 @@ describe('CaptureWriter', () => {
   });
 
   it('reports an unwritable destination as a CaptureError', () => {
-    expect(() => new CaptureWriter(join(tmp.dir, 'no-such-dir', 'x.pcap'), { format: 'pcap' })).toThrowError(CaptureError);
+    expect(() => new CaptureWriter(join(tmp.dir, 'no-such-dir', 'x.pcap'), { format: 'pcap' })).toThrowError(
+      CaptureError,
+    );
   });
 });
 

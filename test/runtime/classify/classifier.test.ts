@@ -16,11 +16,20 @@ afterEach(() => {
 });
 
 function artifact() {
-  const r = policyFor(['tcp port 80', 'udp dst port 53', 'vlan 10 and tcp', 'host 10.0.0.1', 'tcp dst port 1-1023 and not src net 10.0.0.0/8']);
+  const r = policyFor([
+    'tcp port 80',
+    'udp dst port 53',
+    'vlan 10 and tcp',
+    'host 10.0.0.1',
+    'tcp dst port 1-1023 and not src net 10.0.0.0/8',
+  ]);
   expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   const compiled = compilePolicy(r.policy);
   // as the runtime gets it: through JSON
-  return { compiled, art: JSON.parse(JSON.stringify(buildArtifact(r.policy, compiled, 'test'))) as ReturnType<typeof buildArtifact> };
+  return {
+    compiled,
+    art: JSON.parse(JSON.stringify(buildArtifact(r.policy, compiled, 'test'))) as ReturnType<typeof buildArtifact>,
+  };
 }
 
 function* views(n: number): Generator<PacketView> {
@@ -68,12 +77,22 @@ describe('createClassifier and code', () => {
   it('splices no string of a graph into code, even one that skipped validation', () => {
     const { art } = artifact();
     // a field name is checked against the packet fields before any code is generated
-    const field = { ...art.graph, fields: art.graph.fields.map((f, i) => (i === art.graph.nodes[0].field ? `dstPort;globalThis.${FLAG}=1;` : f)) };
+    const field = {
+      ...art.graph,
+      fields: art.graph.fields.map((f, i) => (i === art.graph.nodes[0].field ? `dstPort;globalThis.${FLAG}=1;` : f)),
+    };
     expect(() => createClassifier(field)).toThrow(/unknown packet field/);
-    const proto = { ...art.graph, fields: art.graph.fields.map((f, i) => (i === art.graph.nodes[0].field ? 'constructor' : f)) };
+    const proto = {
+      ...art.graph,
+      fields: art.graph.fields.map((f, i) => (i === art.graph.nodes[0].field ? 'constructor' : f)),
+    };
     expect(() => createClassifier(proto)).toThrow(/unknown packet field constructor/);
     // a boundary that is not a number is refused by the code builder
-    const nodes = art.graph.nodes.map((n, i) => (i === 0 ? { ...n, cuts: [n.cuts[0], `1) { globalThis.${FLAG} = 1; } if (0` as unknown as number, ...n.cuts.slice(2)] } : n));
+    const nodes = art.graph.nodes.map((n, i) =>
+      i === 0
+        ? { ...n, cuts: [n.cuts[0], `1) { globalThis.${FLAG} = 1; } if (0` as unknown as number, ...n.cuts.slice(2)] }
+        : n,
+    );
     expect(() => createClassifier({ ...art.graph, nodes })).toThrow(CodegenError);
     expect(FLAG in globalThis).toBe(false);
   });

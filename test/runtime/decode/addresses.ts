@@ -36,5 +36,8 @@ export function ip6ToString(w: readonly number[]): string {
 
 export function macToString(n: number): string {
   if (n === ABSENT) return '';
-  return n.toString(16).padStart(12, '0').replace(/(..)(?!$)/g, '$1:');
+  return n
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?!$)/g, '$1:');
 }

@@ -117,7 +117,18 @@ export interface TcpOptions {
 export function tcp(src: number, dst: number, o: TcpOptions = {}, payload: Bytes = []): Uint8Array {
   const opts = o.options ?? [];
   const words = 5 + opts.length / 4;
-  return cat(u16(src), u16(dst), u32(o.seq ?? 1000), u32(o.ack ?? 2000), [words << 4, o.flags ?? 0x18], u16(65535), u16(0), u16(0), opts, payload);
+  return cat(
+    u16(src),
+    u16(dst),
+    u32(o.seq ?? 1000),
+    u32(o.ack ?? 2000),
+    [words << 4, o.flags ?? 0x18],
+    u16(65535),
+    u16(0),
+    u16(0),
+    opts,
+    payload,
+  );
 }
 
 export function udp(src: number, dst: number, payload: Bytes = [], length?: number): Uint8Array {

@@ -96,9 +96,14 @@ export function compareFrame(v: PacketView, t: TsharkFrame, capLen: number, wire
   // Link layer.
   if (tokens[0] === 'eth') {
     c.eq('ethSrc', macToString(v.ethSrc), t['eth.src'][0]);
-    c.eq('ethMulticast', num(v.ethMulticast), t['eth.dst'][0] ? String(parseInt(t['eth.dst'][0].slice(0, 2), 16) & 1) : '');
+    c.eq(
+      'ethMulticast',
+      num(v.ethMulticast),
+      t['eth.dst'][0] ? String(parseInt(t['eth.dst'][0].slice(0, 2), 16) & 1) : '',
+    );
   }
-  if (tokens[0] === 'eth' && v.outerEtherType > 1500) c.eq('outerEtherType', num(v.outerEtherType), normNum(t['eth.type'][0]));
+  if (tokens[0] === 'eth' && v.outerEtherType > 1500)
+    c.eq('outerEtherType', num(v.outerEtherType), normNum(t['eth.type'][0]));
   if (tokens[0] === 'sll') c.eq('outerEtherType', num(v.outerEtherType), normNum(t['sll.etype'][0]));
 
   // VLAN ids in path order, whatever the TPID.
@@ -127,7 +132,14 @@ export function compareFrame(v: PacketView, t: TsharkFrame, capLen: number, wire
 
   // Network layer of the outer packet.
   const net = firstNet < 0 ? 'none' : path[firstNet];
-  const oursNet = v.ipVersion === 4 ? 'ip' : v.ipVersion === 6 ? 'ipv6' : v.etherType === 0x0806 || v.etherType === 0x8035 ? 'arp' : 'none';
+  const oursNet =
+    v.ipVersion === 4
+      ? 'ip'
+      : v.ipVersion === 6
+        ? 'ipv6'
+        : v.etherType === 0x0806 || v.etherType === 0x8035
+          ? 'arp'
+          : 'none';
   c.eq('network', oursNet, net);
   if (oursNet !== net) return c.out;
   if (net === 'arp') {
@@ -156,7 +168,8 @@ export function compareFrame(v: PacketView, t: TsharkFrame, capLen: number, wire
     return c.out;
   }
   const innerNet = path[lastNet];
-  const innerOurs = inner.ipVersion === 4 ? 'ip' : inner.ipVersion === 6 ? 'ipv6' : inner.etherType === 0x0806 ? 'arp' : 'none';
+  const innerOurs =
+    inner.ipVersion === 4 ? 'ip' : inner.ipVersion === 6 ? 'ipv6' : inner.etherType === 0x0806 ? 'arp' : 'none';
   c.eq('inner.network', innerOurs, innerNet);
   if (innerOurs !== innerNet) return c.out;
   const ethIndex = count('eth') - 1;
@@ -216,7 +229,11 @@ function compareTransport(
     case 6:
       c.eq(`${prefix}srcPort`, num(v.srcPort), c.at('tcp.srcport', at('tcp')));
       c.eq(`${prefix}dstPort`, num(v.dstPort), c.at('tcp.dstport', at('tcp')));
-      c.eq(`${prefix}tcpFlags`, num(v.tcpFlags), c.at('tcp.flags', at('tcp')) ? String(Number(c.at('tcp.flags', at('tcp'))) & 0xff) : '');
+      c.eq(
+        `${prefix}tcpFlags`,
+        num(v.tcpFlags),
+        c.at('tcp.flags', at('tcp')) ? String(Number(c.at('tcp.flags', at('tcp'))) & 0xff) : '',
+      );
       if (checkLength) c.eq(`${prefix}payloadLength`, num(v.payloadLength), c.at('tcp.len', at('tcp')));
       break;
     case 17:

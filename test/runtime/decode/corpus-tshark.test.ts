@@ -70,15 +70,40 @@ const DELIBERATE: Deliberate[] = [
 
 /** Captures compared; link types we do not decode (802.11, PPI, NFLOG) are covered by the never-throws test only. */
 const COMPARED_CATEGORIES = new Set([
-  'ethernet-ipv4', 'ethernet-ipv6', 'tcp-session', 'udp', 'icmp', 'arp', 'vlan', 'qinq', 'mpls', 'pppoe', 'gre', 'erspan',
-  'pptp-gre', 'vxlan', 'gtp', 'geneve', 'teredo', 'ip-in-ip', 'l2tp', 'ip-fragments', 'linktype-null', 'linktype-ppp',
-  'linktype-rawip', 'linktype-sll', 'malformed', 'truncated',
+  'ethernet-ipv4',
+  'ethernet-ipv6',
+  'tcp-session',
+  'udp',
+  'icmp',
+  'arp',
+  'vlan',
+  'qinq',
+  'mpls',
+  'pppoe',
+  'gre',
+  'erspan',
+  'pptp-gre',
+  'vxlan',
+  'gtp',
+  'geneve',
+  'teredo',
+  'ip-in-ip',
+  'l2tp',
+  'ip-fragments',
+  'linktype-null',
+  'linktype-ppp',
+  'linktype-rawip',
+  'linktype-sll',
+  'malformed',
+  'truncated',
 ]);
 const UNDECODED_LINKS = new Set(['ieee-802-11-radiotap', 'ppi', 'nflog']);
 
 const enabled = haveCorpus() && haveTshark();
 const entries = enabled
-  ? readManifest().filter((m) => m.packets > 0 && !UNDECODED_LINKS.has(m.linkType) && m.categories.some((x) => COMPARED_CATEGORIES.has(x)))
+  ? readManifest().filter(
+      (m) => m.packets > 0 && !UNDECODED_LINKS.has(m.linkType) && m.categories.some((x) => COMPARED_CATEGORIES.has(x)),
+    )
   : [];
 
 describe.skipIf(!enabled)('decoder vs tshark on the corpus (skipped without tshark or the corpus)', () => {

@@ -4,7 +4,12 @@ import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { MALFORMED_REASONS, reasonName } from '../../../src/runtime/decode/malformed.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
 
-export function decode(frame: Uint8Array, linkType: number = LINKTYPE.ETHERNET, capLen = frame.length, wireLen = frame.length): PacketView {
+export function decode(
+  frame: Uint8Array,
+  linkType: number = LINKTYPE.ETHERNET,
+  capLen = frame.length,
+  wireLen = frame.length,
+): PacketView {
   const v = new PacketView();
   decodeFrame(v, frame, capLen, wireLen, linkType);
   return v;
@@ -35,10 +40,12 @@ export function brokenInvariants(view: PacketView, capLen: number): string[] {
     const rec = v as unknown as Record<string, number>;
     for (const f of FIELDS) {
       const x = rec[f.name];
-      if (!(x === ABSENT || (Number.isInteger(x) && x >= 0 && x <= f.max))) bad.push(`${who}.${f.name}=${x} outside its domain`);
+      if (!(x === ABSENT || (Number.isInteger(x) && x >= 0 && x <= f.max)))
+        bad.push(`${who}.${f.name}=${x} outside its domain`);
     }
     for (const k of HEADER_OFFSETS) {
-      if (!(v[k] === ABSENT || (Number.isInteger(v[k]) && v[k] >= 0 && v[k] < capLen))) bad.push(`${who}.${k}=${v[k]} not in [0, ${capLen})`);
+      if (!(v[k] === ABSENT || (Number.isInteger(v[k]) && v[k] >= 0 && v[k] < capLen)))
+        bad.push(`${who}.${k}=${v[k]} not in [0, ${capLen})`);
     }
     if (v.payloadOffset !== ABSENT) {
       if (!(v.payloadOffset >= 0 && v.payloadLength >= 0 && v.payloadOffset + v.payloadLength <= capLen)) {
@@ -48,8 +55,10 @@ export function brokenInvariants(view: PacketView, capLen: number): string[] {
       bad.push(`${who}.payloadLength without payloadOffset`);
     }
     if (v.malformed !== 0 && v.malformed !== 1) bad.push(`${who}.malformed=${v.malformed}`);
-    if ((v.malformed === 0) !== (v.malformedReason === 0)) bad.push(`${who}.malformedReason=${v.malformedReason} with malformed=${v.malformed}`);
-    if (!(v.malformedReason >= 0 && v.malformedReason < MALFORMED_REASONS.length)) bad.push(`${who}.malformedReason unknown`);
+    if ((v.malformed === 0) !== (v.malformedReason === 0))
+      bad.push(`${who}.malformedReason=${v.malformedReason} with malformed=${v.malformed}`);
+    if (!(v.malformedReason >= 0 && v.malformedReason < MALFORMED_REASONS.length))
+      bad.push(`${who}.malformedReason unknown`);
     if (![0, 4, 6].includes(v.ipVersion)) bad.push(`${who}.ipVersion=${v.ipVersion}`);
     if (![0, 1, 2].includes(v.innerKind)) bad.push(`${who}.innerKind=${v.innerKind}`);
     if ((v.innerKind === 0) !== (v.innerOffset === ABSENT)) bad.push(`${who}.innerKind/innerOffset disagree`);

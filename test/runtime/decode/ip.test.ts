@@ -5,7 +5,9 @@ import { decode, reason } from './helpers.js';
 
 describe('IPv4', () => {
   it('addresses (unsigned), protocol, ttl, dscp, lengths and offsets', () => {
-    const v = decode(eth(0x0800, ipv4({ src: '203.0.113.200', dst: '255.255.255.255', proto: 17, ttl: 3, tos: 0xb8 }, udp(1, 2, [9]))));
+    const v = decode(
+      eth(0x0800, ipv4({ src: '203.0.113.200', dst: '255.255.255.255', proto: 17, ttl: 3, tos: 0xb8 }, udp(1, 2, [9]))),
+    );
     expect(v.ip4Src).toBe(0xcb0071c8);
     expect(v.ip4Dst).toBe(0xffffffff);
     expect([v.ipProto, v.ttl, v.dscp, v.fragment, v.ipVersion]).toEqual([17, 3, 46, 0, 4]);
@@ -32,7 +34,13 @@ describe('IPv4', () => {
     const first = decode(eth(0x0800, ipv4({ proto: 17, frag: 0x2000 }, udp(7, 8, zeros(16)))));
     expect([first.fragment, first.srcPort, first.dstPort]).toEqual([1, 7, 8]);
     const later = decode(eth(0x0800, ipv4({ proto: 6, frag: 0x00b9 }, tcp(7, 8))));
-    expect([later.fragment, later.ipProto, later.srcPort, later.tcpFlags, later.l4Offset]).toEqual([2, 6, ABSENT, ABSENT, ABSENT]);
+    expect([later.fragment, later.ipProto, later.srcPort, later.tcpFlags, later.l4Offset]).toEqual([
+      2,
+      6,
+      ABSENT,
+      ABSENT,
+      ABSENT,
+    ]);
     expect([later.payloadOffset, later.payloadLength]).toEqual([34, 20]);
     const df = decode(eth(0x0800, ipv4({ proto: 17, frag: 0x4000 }, udp(1, 2))));
     expect(df.fragment).toBe(0);
@@ -65,7 +73,9 @@ describe('IPv4', () => {
 
 describe('IPv6', () => {
   it('addresses as four words, hop limit, dscp from the traffic class', () => {
-    const v = decode(eth(0x86dd, ipv6({ src: 'fe80::1:2:3:4', dst: 'ff02::1', next: 17, hlim: 255, tclass: 0xb8 }, udp(546, 547))));
+    const v = decode(
+      eth(0x86dd, ipv6({ src: 'fe80::1:2:3:4', dst: 'ff02::1', next: 17, hlim: 255, tclass: 0xb8 }, udp(546, 547))),
+    );
     expect([v.ip6Src0, v.ip6Src1, v.ip6Src2, v.ip6Src3]).toEqual([0xfe800000, 0, 0x00010002, 0x00030004]);
     expect([v.ip6Dst0, v.ip6Dst3]).toEqual([0xff020000, 1]);
     expect([v.ttl, v.dscp, v.ipProto, v.fragment, v.ipTotalLen]).toEqual([255, 46, 17, 0, 48]);

@@ -89,7 +89,8 @@ describe('MPLS', () => {
 });
 
 describe('PPPoE', () => {
-  const session = (proto: number[], payload: Uint8Array) => cat([0x11, 0x00], u16(0x1234), u16(proto.length + payload.length), proto, payload);
+  const session = (proto: number[], payload: Uint8Array) =>
+    cat([0x11, 0x00], u16(0x1234), u16(proto.length + payload.length), proto, payload);
 
   it('session stage carrying IPv4: session id and etherType from the PPP protocol', () => {
     const v = decode(eth(0x8864, session(u16(0x0021), ipUdp())));

@@ -7,7 +7,12 @@ const over4 = (proto: number, l4: Uint8Array) => eth(0x0800, ipv4({ proto }, l4)
 
 describe('TCP', () => {
   it('ports, flags byte, sequence numbers (unsigned), header length with options, payload', () => {
-    const seg = tcp(49152, 443, { flags: 0xc2, seq: 0xfffffffe, ack: 0x80000000, options: [2, 4, 5, 0xb4, 1, 1, 1, 0] }, [1, 2, 3]);
+    const seg = tcp(
+      49152,
+      443,
+      { flags: 0xc2, seq: 0xfffffffe, ack: 0x80000000, options: [2, 4, 5, 0xb4, 1, 1, 1, 0] },
+      [1, 2, 3],
+    );
     const v = decode(over4(6, seg));
     expect([v.srcPort, v.dstPort, v.tcpFlags]).toEqual([49152, 443, 0xc2]);
     expect([v.tcpSeq, v.tcpAck, v.tcpHdrLen]).toEqual([0xfffffffe, 0x80000000, 28]);
@@ -24,7 +29,13 @@ describe('TCP', () => {
   it('a cut header keeps the fields that were captured', () => {
     const frame = over4(6, tcp(1234, 80, { options: zeros(12) }));
     const v = decode(frame.subarray(0, 34 + 6), 1, 40, frame.length);
-    expect([reason(v), v.srcPort, v.dstPort, v.tcpSeq, v.tcpFlags]).toEqual(['truncated-tcp', 1234, 80, ABSENT, ABSENT]);
+    expect([reason(v), v.srcPort, v.dstPort, v.tcpSeq, v.tcpFlags]).toEqual([
+      'truncated-tcp',
+      1234,
+      80,
+      ABSENT,
+      ABSENT,
+    ]);
     const opts = decode(frame.subarray(0, 34 + 24), 1, 58, frame.length);
     expect([reason(opts), opts.tcpFlags, opts.payloadOffset]).toEqual(['truncated-tcp', 0x18, ABSENT]);
   });

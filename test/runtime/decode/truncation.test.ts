@@ -8,37 +8,158 @@ import { describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
-import { cat, eth, ext6, frag6, gre, icmp, innerIpv4Udp, ipv4, ipv6, mplsEntry, sctp, tag, tcp, u16, u24, u32, udp, vxlan, zeros } from './build.js';
+import {
+  cat,
+  eth,
+  ext6,
+  frag6,
+  gre,
+  icmp,
+  innerIpv4Udp,
+  ipv4,
+  ipv6,
+  mplsEntry,
+  sctp,
+  tag,
+  tcp,
+  u16,
+  u24,
+  u32,
+  udp,
+  vxlan,
+  zeros,
+} from './build.js';
 import { brokenInvariants, snapshot } from './helpers.js';
 
 /** Frames with no payload bytes, so that every cut lands inside some header. */
 const FRAMES: Record<string, [Uint8Array, number]> = {
   'vlan/ipv4+options/udp/vxlan/eth/qinq/ipv6+ext/tcp+options': [
-    eth(0x8100, cat(tag(7, 0x0800), ipv4({ proto: 17, options: [1, 1, 1, 0] }, udp(1, 4789, vxlan(5, eth(0x88a8, cat(tag(1, 0x8100), tag(2, 0x86dd),
-      ipv6({ next: 0 }, cat(ext6(60), ext6(44, zeros(6)).slice(0, 0), frag6(6, 0, true), tcp(1, 2, { options: [2, 4, 5, 0xb4] })))))))))),
+    eth(
+      0x8100,
+      cat(
+        tag(7, 0x0800),
+        ipv4(
+          { proto: 17, options: [1, 1, 1, 0] },
+          udp(
+            1,
+            4789,
+            vxlan(
+              5,
+              eth(
+                0x88a8,
+                cat(
+                  tag(1, 0x8100),
+                  tag(2, 0x86dd),
+                  ipv6(
+                    { next: 0 },
+                    cat(
+                      ext6(60),
+                      ext6(44, zeros(6)).slice(0, 0),
+                      frag6(6, 0, true),
+                      tcp(1, 2, { options: [2, 4, 5, 0xb4] }),
+                    ),
+                  ),
+                ),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
     LINKTYPE.ETHERNET,
   ],
   'pppoe/ipv4/gre(key,seq)/erspan2/eth/mpls/ipv4/icmp': [
-    eth(0x8864, cat([0x11, 0], u16(1), u16(0), u16(0x21), ipv4({ proto: 47 }, gre({ proto: 0x88be, key: 1, seq: 2 },
-      cat(u16(0x1000), u16(0x0005), u32(0), eth(0x8847, cat(mplsEntry(3, false), mplsEntry(4, true), ipv4({ proto: 1 }, icmp(8, 0))))))))),
+    eth(
+      0x8864,
+      cat(
+        [0x11, 0],
+        u16(1),
+        u16(0),
+        u16(0x21),
+        ipv4(
+          { proto: 47 },
+          gre(
+            { proto: 0x88be, key: 1, seq: 2 },
+            cat(
+              u16(0x1000),
+              u16(0x0005),
+              u32(0),
+              eth(0x8847, cat(mplsEntry(3, false), mplsEntry(4, true), ipv4({ proto: 1 }, icmp(8, 0)))),
+            ),
+          ),
+        ),
+      ),
+    ),
     LINKTYPE.ETHERNET,
   ],
   'sll/ipv6/udp/gtp-u+ext/ipv4/sctp': [
-    cat(u16(0), u16(1), u16(6), zeros(8), u16(0x86dd), ipv6({ next: 17 }, udp(2152, 2152,
-      cat([0x34, 255], u16(0), u32(9), [0, 0, 0, 0x85], [1, 0, 0, 0], ipv4({ proto: 132 }, sctp(5, 6)))))),
+    cat(
+      u16(0),
+      u16(1),
+      u16(6),
+      zeros(8),
+      u16(0x86dd),
+      ipv6(
+        { next: 17 },
+        udp(
+          2152,
+          2152,
+          cat([0x34, 255], u16(0), u32(9), [0, 0, 0, 0x85], [1, 0, 0, 0], ipv4({ proto: 132 }, sctp(5, 6))),
+        ),
+      ),
+    ),
     LINKTYPE.LINUX_SLL,
   ],
   'ppp/ipv4/udp/l2tpv2/ppp/ipv6/udp/geneve/ipv4/ipv4(ipip)/udp': [
-    cat([0xff, 0x03], u16(0x21), ipv4({ proto: 17 }, udp(1701, 1701, cat([0x40, 0x02], u16(0), u16(1), u16(2), [0xff, 0x03, 0x00, 0x57],
-      ipv6({ next: 17 }, udp(1, 6081, cat([0x01, 0], u16(0x0800), u24(3), [0], zeros(4), ipv4({ proto: 4 }, ipv4({ proto: 17 }, udp(1, 2)))))))))),
+    cat(
+      [0xff, 0x03],
+      u16(0x21),
+      ipv4(
+        { proto: 17 },
+        udp(
+          1701,
+          1701,
+          cat(
+            [0x40, 0x02],
+            u16(0),
+            u16(1),
+            u16(2),
+            [0xff, 0x03, 0x00, 0x57],
+            ipv6(
+              { next: 17 },
+              udp(
+                1,
+                6081,
+                cat([0x01, 0], u16(0x0800), u24(3), [0], zeros(4), ipv4({ proto: 4 }, ipv4({ proto: 17 }, udp(1, 2)))),
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
     LINKTYPE.PPP,
   ],
   'null/ipv4/udp/teredo(origin)/ipv6/icmpv6': [
-    cat([2, 0, 0, 0], ipv4({ proto: 17 }, udp(3544, 1, cat([0, 0, 1, 2, 3, 4, 5, 6], ipv6({ next: 58 }, icmp(128, 0)))))),
+    cat(
+      [2, 0, 0, 0],
+      ipv4({ proto: 17 }, udp(3544, 1, cat([0, 0, 1, 2, 3, 4, 5, 6], ipv6({ next: 58 }, icmp(128, 0))))),
+    ),
     LINKTYPE.NULL,
   ],
   'raw ipv4/gre/pptp/ppp/ipv4/tcp': [
-    ipv4({ proto: 47 }, cat(u16(0x3081), u16(0x880b), u16(44), u16(7), u32(1), u32(2), [0xff, 0x03, 0x00, 0x21], ipv4({ proto: 6 }, tcp(1, 2)))),
+    ipv4(
+      { proto: 47 },
+      cat(
+        u16(0x3081),
+        u16(0x880b),
+        u16(44),
+        u16(7),
+        u32(1),
+        u32(2),
+        [0xff, 0x03, 0x00, 0x21],
+        ipv4({ proto: 6 }, tcp(1, 2)),
+      ),
+    ),
     LINKTYPE.RAW,
   ],
 };

@@ -2,10 +2,28 @@ import { describe, expect, it } from 'vitest';
 import { ABSENT, FIELDS, TUNNEL } from '../../../src/fields/fields.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { INNER_KIND, PacketView } from '../../../src/runtime/decode/view.js';
-import { cat, eth, gre, icmp, innerIpv4Udp, ip6, ipv4, ipv6, tag, tcp, u16, u24, u32, udp, vxlan, zeros } from './build.js';
+import {
+  cat,
+  eth,
+  gre,
+  icmp,
+  innerIpv4Udp,
+  ip6,
+  ipv4,
+  ipv6,
+  tag,
+  tcp,
+  u16,
+  u24,
+  u32,
+  udp,
+  vxlan,
+  zeros,
+} from './build.js';
 import { brokenInvariants, decode, fieldsOf, reason } from './helpers.js';
 
-const outer4 = (proto: number, payload: Uint8Array) => eth(0x0800, ipv4({ src: '172.16.0.1', dst: '172.16.0.2', proto }, payload));
+const outer4 = (proto: number, payload: Uint8Array) =>
+  eth(0x0800, ipv4({ src: '172.16.0.1', dst: '172.16.0.2', proto }, payload));
 const overUdp = (dport: number, payload: Uint8Array, sport = 40000) => outer4(17, udp(sport, dport, payload));
 
 /** The inner packet of innerIpv4Udp(), as the inner view must show it. */
@@ -41,27 +59,44 @@ describe('no tunnel', () => {
 describe('GRE', () => {
   it('IPv4 inside, no key', () => {
     const v = decode(outer4(47, gre({ proto: 0x0800 }, innerIpv4Udp())));
-    expect([v.ipProto, v.tunnel, v.tunnelId, v.innerOffset, v.innerKind]).toEqual([47, TUNNEL.gre, ABSENT, 38, INNER_KIND.ip]);
+    expect([v.ipProto, v.tunnel, v.tunnelId, v.innerOffset, v.innerKind]).toEqual([
+      47,
+      TUNNEL.gre,
+      ABSENT,
+      38,
+      INNER_KIND.ip,
+    ]);
     expect([v.l4Offset, v.payloadOffset]).toEqual([34, 38]);
     expectInnerUdp(v);
   });
 
   it('checksum, key and sequence number; key is tunnelId', () => {
-    const v = decode(outer4(47, gre({ proto: 0x86dd, checksum: true, key: 0xfedcba98, seq: 7 }, ipv6({ next: 17 }, udp(9, 10)))));
+    const v = decode(
+      outer4(47, gre({ proto: 0x86dd, checksum: true, key: 0xfedcba98, seq: 7 }, ipv6({ next: 17 }, udp(9, 10)))),
+    );
     expect([v.tunnel, v.tunnelId, v.innerOffset]).toEqual([TUNNEL.gre, 0xfedcba98, 50]);
     expect([v.inner.ipVersion, v.inner.dstPort]).toEqual([6, 10]);
   });
 
   it('transparent Ethernet bridging (NVGRE) carries Ethernet', () => {
-    const v = decode(outer4(47, gre({ proto: 0x6558, key: 0x00123400 }, eth(0x8100, cat(tag(5, 0x0800), innerIpv4Udp())))));
-    expect([v.tunnelId, v.innerKind, v.inner.vlan0, v.inner.outerEtherType]).toEqual([0x00123400, INNER_KIND.ether, 5, 0x8100]);
+    const v = decode(
+      outer4(47, gre({ proto: 0x6558, key: 0x00123400 }, eth(0x8100, cat(tag(5, 0x0800), innerIpv4Udp())))),
+    );
+    expect([v.tunnelId, v.innerKind, v.inner.vlan0, v.inner.outerEtherType]).toEqual([
+      0x00123400,
+      INNER_KIND.ether,
+      5,
+      0x8100,
+    ]);
     expectInnerUdp(v);
   });
 
   it('WCCP with and without the redirect header, Cisco MetaData', () => {
     expectInnerUdp(decode(outer4(47, gre({ proto: 0x883e }, innerIpv4Udp()))));
     expectInnerUdp(decode(outer4(47, gre({ proto: 0x883e }, cat([0, 0, 0, 0], innerIpv4Udp())))));
-    expectInnerUdp(decode(outer4(47, gre({ proto: 0x8909, key: 40 }, cat(u16(0x0800), [1, 1, 0, 1, 0, 0], innerIpv4Udp())))));
+    expectInnerUdp(
+      decode(outer4(47, gre({ proto: 0x8909, key: 40 }, cat(u16(0x0800), [1, 1, 0, 1, 0, 0], innerIpv4Udp())))),
+    );
   });
 
   it('other protocols are a GRE tunnel without an inner packet; bad versions are malformed', () => {
@@ -76,7 +111,16 @@ describe('GRE', () => {
 
 describe('PPTP enhanced GRE', () => {
   const pptp = (ppp: number[], withSeq = true, payload: Uint8Array = innerIpv4Udp()) =>
-    cat(u16(0x2081 | (withSeq ? 0x1000 : 0)), u16(0x880b), u16(ppp.length + payload.length), u16(0xbeef), withSeq ? u32(1) : [], u32(0), ppp, payload);
+    cat(
+      u16(0x2081 | (withSeq ? 0x1000 : 0)),
+      u16(0x880b),
+      u16(ppp.length + payload.length),
+      u16(0xbeef),
+      withSeq ? u32(1) : [],
+      u32(0),
+      ppp,
+      payload,
+    );
 
   it('tunnelId is the call id; the PPP frame carries the inner IP packet', () => {
     for (const ppp of [[0xff, 0x03, 0x00, 0x21], [0x00, 0x21], [0x21]]) {
@@ -112,7 +156,8 @@ describe('ERSPAN', () => {
   });
 
   it('type III: with and without the platform subheader, Ethernet or IP frames', () => {
-    const hdr = (o: boolean, ft: number) => cat(u16(0x2000), u16(77), u32(123456), u16(0), u16((ft << 10) | (o ? 1 : 0)), o ? zeros(8) : []);
+    const hdr = (o: boolean, ft: number) =>
+      cat(u16(0x2000), u16(77), u32(123456), u16(0), u16((ft << 10) | (o ? 1 : 0)), o ? zeros(8) : []);
     const plain = decode(outer4(47, gre({ proto: 0x22eb, seq: 1 }, cat(hdr(false, 0), mirrored()))));
     expect([plain.tunnelId, plain.inner.vlan0]).toEqual([77, 11]);
     expectInnerUdp(plain);
@@ -120,7 +165,9 @@ describe('ERSPAN', () => {
     const ip = decode(outer4(47, gre({ proto: 0x22eb, seq: 1 }, cat(hdr(false, 2), innerIpv4Udp()))));
     expect(ip.innerKind).toBe(INNER_KIND.ip);
     expectInnerUdp(ip);
-    expect(reason(decode(outer4(47, gre({ proto: 0x22eb, seq: 1 }, hdr(false, 0).subarray(0, 10)))))).toBe('truncated-erspan');
+    expect(reason(decode(outer4(47, gre({ proto: 0x22eb, seq: 1 }, hdr(false, 0).subarray(0, 10)))))).toBe(
+      'truncated-erspan',
+    );
   });
 });
 
@@ -157,7 +204,17 @@ describe('GTP-U', () => {
 
 describe('L2TP', () => {
   it('v2 data over UDP 1701 with length, sequence and offset; tunnelId is the session id', () => {
-    const l2tp = cat([0x4a, 0x02], u16(0), u16(1), u16(0x5678), u32(0), u16(2), [0, 0], [0xff, 0x03, 0x00, 0x21], innerIpv4Udp());
+    const l2tp = cat(
+      [0x4a, 0x02],
+      u16(0),
+      u16(1),
+      u16(0x5678),
+      u32(0),
+      u16(2),
+      [0, 0],
+      [0xff, 0x03, 0x00, 0x21],
+      innerIpv4Udp(),
+    );
     const v = decode(overUdp(1701, l2tp, 1701));
     expect([v.tunnel, v.tunnelId]).toEqual([TUNNEL.l2tp, 0x5678]);
     expectInnerUdp(v);
@@ -178,20 +235,30 @@ describe('L2TP', () => {
 describe('VXLAN and Geneve', () => {
   it('VXLAN: VNI, inner Ethernet, outer fields intact', () => {
     const v = decode(overUdp(4789, vxlan(0xabcdef, eth(0x0800, innerIpv4Udp(), '00:00:5e:00:53:01'))));
-    expect([v.ipProto, v.dstPort, v.tunnel, v.tunnelId, v.innerKind, v.innerOffset]).toEqual([17, 4789, TUNNEL.vxlan, 0xabcdef, INNER_KIND.ether, 50]);
+    expect([v.ipProto, v.dstPort, v.tunnel, v.tunnelId, v.innerKind, v.innerOffset]).toEqual([
+      17,
+      4789,
+      TUNNEL.vxlan,
+      0xabcdef,
+      INNER_KIND.ether,
+      50,
+    ]);
     expect([v.payloadOffset, v.inner.l2Offset, v.inner.ethDst]).toEqual([42, 50, 0x00005e005301]);
     expectInnerUdp(v);
     expect(reason(decode(overUdp(4789, vxlan(1, new Uint8Array(0)))))).toBe('truncated-ethernet');
   });
 
   it('Geneve: VNI, options skipped, Ethernet or IP inside; other versions are not Geneve', () => {
-    const geneve = (proto: number, opts: number[], payload: Uint8Array, ver = 0) => cat([(ver << 6) | (opts.length / 4), 0], u16(proto), u24(0x123456), [0], opts, payload);
+    const geneve = (proto: number, opts: number[], payload: Uint8Array, ver = 0) =>
+      cat([(ver << 6) | (opts.length / 4), 0], u16(proto), u24(0x123456), [0], opts, payload);
     const v = decode(overUdp(6081, geneve(0x6558, zeros(12), eth(0x0800, innerIpv4Udp()))));
     expect([v.tunnel, v.tunnelId, v.innerOffset]).toEqual([TUNNEL.geneve, 0x123456, 42 + 8 + 12]);
     expectInnerUdp(v);
     expectInnerUdp(decode(overUdp(6081, geneve(0x0800, [], innerIpv4Udp()))));
     expect(decode(overUdp(6081, geneve(0x0800, [], innerIpv4Udp(), 1))).tunnel).toBe(0);
-    expect(reason(decode(overUdp(6081, geneve(0x6558, zeros(8), new Uint8Array(0)).subarray(0, 12))))).toBe('truncated-geneve');
+    expect(reason(decode(overUdp(6081, geneve(0x6558, zeros(8), new Uint8Array(0)).subarray(0, 12))))).toBe(
+      'truncated-geneve',
+    );
   });
 });
 
@@ -259,7 +326,10 @@ describe('nesting', () => {
     const pkt = overUdp(4789, vxlan(1, eth(0x0800, innerIpv4Udp())));
     const cut = decode(pkt, 1, pkt.length - 20, pkt.length);
     expect([reason(cut), reason(cut.inner)]).toEqual(['truncated-ipv4', 'truncated-ipv4']);
-    const frag = eth(0x0800, ipv4({ proto: 17, frag: 0x2000 }, udp(1, 4789, vxlan(1, eth(0x0800, innerIpv4Udp().subarray(0, 10))))));
+    const frag = eth(
+      0x0800,
+      ipv4({ proto: 17, frag: 0x2000 }, udp(1, 4789, vxlan(1, eth(0x0800, innerIpv4Udp().subarray(0, 10))))),
+    );
     const v = decode(frag);
     expect([v.malformed, reason(v.inner), v.tunnel]).toEqual([0, 'truncated-ipv4', TUNNEL.vxlan]);
   });

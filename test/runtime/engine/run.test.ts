@@ -14,14 +14,19 @@ import { artifactFor as artifactForIn } from '../support/artifact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-run-'));
 const capture = join(dir, 'mix.pcap');
-generate({ output: capture, packets: 20000, seed: 11, encap: { vlan: 0.15, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 } });
+generate({
+  output: capture,
+  packets: 20000,
+  seed: 11,
+  encap: { vlan: 0.15, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 },
+});
 
 const artifactFor = (body: string) => artifactForIn(dir, body);
 
 function read(path: string) {
   const src = openCapture(path);
   const out: { data: Buffer; wireLen: number; comment?: string }[] = [];
-  for (let r; (r = src.next()); ) out.push({ data: Buffer.from(r.data), wireLen: r.wireLen, comment: r.comment });
+  for (let r; (r = src.next());) out.push({ data: Buffer.from(r.data), wireLen: r.wireLen, comment: r.comment });
   src.close();
   return out;
 }
@@ -40,11 +45,16 @@ rule no-dns from a match udp port 53 drop ids`;
 
   it('accounts for every packet: per group, in = delivered + dropped; read = unmatched + matched', async () => {
     const seen: { packets: number; done: number; total: number }[] = [];
-    const stats = await runArtifact(artifactFor(policy), { inputs: new Map(), onProgress: (packets, bytes) => seen.push({ packets, ...bytes! }) });
+    const stats = await runArtifact(artifactFor(policy), {
+      inputs: new Map(),
+      onProgress: (packets, bytes) => seen.push({ packets, ...bytes! }),
+    });
     // progress by bytes grows to exactly the capture's size
     const size = readFileSync(capture).length;
     expect(seen.at(-1)).toEqual({ packets: 20000, done: size, total: size });
-    expect(seen.every((s, i) => i === 0 || (s.done >= seen[i - 1].done && s.packets >= seen[i - 1].packets))).toBe(true);
+    expect(seen.every((s, i) => i === 0 || (s.done >= seen[i - 1].done && s.packets >= seen[i - 1].packets))).toBe(
+      true,
+    );
     expect(stats.packetsRead).toBe(20000);
     expect(stats.taps[0].packets).toBe(20000);
     for (const g of stats.groups) {
@@ -110,7 +120,10 @@ rule all match any to rec`),
 
   it('refuses packet transforms it does not implement rather than leak unmasked data', async () => {
     const p = join(dir, 'mask.tmes');
-    writeFileSync(p, `policy "m"\ntap a { source pcap "${capture}" }\ngroup rec { tool r { output pcap "${dir}/m.pcap" } mask card-number }\nrule all match any to rec\n`);
+    writeFileSync(
+      p,
+      `policy "m"\ntap a { source pcap "${capture}" }\ngroup rec { tool r { output pcap "${dir}/m.pcap" } mask card-number }\nrule all match any to rec\n`,
+    );
     const r = await runCli(['run', p, '--no-progress']);
     expect(r.code).toBe(2);
     expect(r.err).toContain("group 'rec' asks for mask");
@@ -120,7 +133,10 @@ rule all match any to rec`),
     const bad = join(dir, 'bad.pcap');
     writeFileSync(bad, 'this is not a capture');
     const p = join(dir, 'bad.tmes');
-    writeFileSync(p, `policy "b"\ntap a { source pcap "${bad}" }\ngroup g { tool o { output pcap "${dir}/never.pcap" } }\nrule all match any to g\n`);
+    writeFileSync(
+      p,
+      `policy "b"\ntap a { source pcap "${bad}" }\ngroup g { tool o { output pcap "${dir}/never.pcap" } }\nrule all match any to g\n`,
+    );
     const r = await runCli(['run', p, '--no-progress']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('bad.pcap');
@@ -130,8 +146,21 @@ rule all match any to rec`),
 
   it('--stats json and --input override', async () => {
     const p = join(dir, 'j.tmes');
-    writeFileSync(p, `policy "j"\ntap a { source interface "eth9" }\ngroup g { tool o { output pcap "o.pcap" } }\nrule all match tcp to g\n`);
-    const r = await runCli(['run', p, '--input', `a=${capture}`, '--out-dir', join(dir, 'json-out'), '--stats', 'json', '--no-progress']);
+    writeFileSync(
+      p,
+      `policy "j"\ntap a { source interface "eth9" }\ngroup g { tool o { output pcap "o.pcap" } }\nrule all match tcp to g\n`,
+    );
+    const r = await runCli([
+      'run',
+      p,
+      '--input',
+      `a=${capture}`,
+      '--out-dir',
+      join(dir, 'json-out'),
+      '--stats',
+      'json',
+      '--no-progress',
+    ]);
     expect(r.code, r.err).toBe(0);
     const s = JSON.parse(r.out);
     expect(s.packetsRead).toBe(20000);
@@ -142,9 +171,18 @@ rule all match any to rec`),
   describe.skipIf(tshark.skip)(`outputs are well formed for Wireshark${tshark.note}`, () => {
     it('tshark reads every output with no malformed packet', () => {
       for (const f of ['ids-1.pcap', 'ids-2.pcap', 'ids-3.pcap', 'rec.pcapng', 'web.pcap']) {
-        const count = execFileSync('tshark', ['-n', '-r', join(dir, f), '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).length;
+        const count = execFileSync('tshark', ['-n', '-r', join(dir, f), '-T', 'fields', '-e', 'frame.number'], {
+          encoding: 'utf8',
+        })
+          .trim()
+          .split('\n')
+          .filter(Boolean).length;
         expect(count).toBe(read(join(dir, f)).length);
-        const bad = execFileSync('tshark', ['-n', '-r', join(dir, f), '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim();
+        const bad = execFileSync(
+          'tshark',
+          ['-n', '-r', join(dir, f), '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number'],
+          { encoding: 'utf8' },
+        ).trim();
         expect({ f, bad }).toEqual({ f, bad: '' });
       }
     });

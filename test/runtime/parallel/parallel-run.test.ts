@@ -18,7 +18,12 @@ import { artifactFor as artifactForIn } from '../support/artifact.js';
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-par-'));
 // large enough to go through read-ahead chunks and many batches
 const mix = join(dir, 'mix.pcap');
-generate({ output: mix, packets: 30000, seed: 7, encap: { vlan: 0.15, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 } });
+generate({
+  output: mix,
+  packets: 30000,
+  seed: 7,
+  encap: { vlan: 0.15, mpls: 0.05, gre: 0.05, vxlan: 0.05, gtpu: 0.05 },
+});
 
 const artifactFor = (body: string) => artifactForIn(dir, body);
 
@@ -42,7 +47,8 @@ async function both(policyBody: (out: string) => string, inputs = new Map<string
   expect(comparable(par.stats)).toEqual(comparable(one.stats));
   const files = readdirSync(one.out).sort();
   expect(readdirSync(par.out).sort()).toEqual(files);
-  for (const f of files) expect(Buffer.compare(readFileSync(join(par.out, f)), readFileSync(join(one.out, f))), f).toBe(0);
+  for (const f of files)
+    expect(Buffer.compare(readFileSync(join(par.out, f)), readFileSync(join(one.out, f))), f).toBe(0);
   return { stats: one.stats, files };
 }
 
@@ -80,24 +86,27 @@ rule no-dns from a match udp port 53 drop ids`,
     expect(stats.groups[0].tools.every((t) => t.packets > 1000)).toBe(true);
   });
 
-  it.skipIf(!HAVE_CORPUS)('writes what one thread writes over every corpus capture in one tap: link types mixed, malformed and truncated packets', async () => {
-    const files = readdirSync(CORPUS_DIR)
-      .filter((f) => /\.(pcap|pcapng|cap)$/.test(f))
-      .map((f) => join(CORPUS_DIR, f))
-      .filter(readable);
-    expect(files.length).toBeGreaterThan(50);
-    const { stats } = await both(
-      (out) => `tap t { source pcap "${files[0]}" }
+  it.skipIf(!HAVE_CORPUS)(
+    'writes what one thread writes over every corpus capture in one tap: link types mixed, malformed and truncated packets',
+    async () => {
+      const files = readdirSync(CORPUS_DIR)
+        .filter((f) => /\.(pcap|pcapng|cap)$/.test(f))
+        .map((f) => join(CORPUS_DIR, f))
+        .filter(readable);
+      expect(files.length).toBeGreaterThan(50);
+      const { stats } = await both(
+        (out) => `tap t { source pcap "${files[0]}" }
 group all { tool p { output pcap "${out}/all.pcap" } tool n { output pcapng "${out}/all.pcapng" } }
 group web { tool w { output pcapng "${out}/web.pcapng" } dedup window 100 ms }
 rule all match any to all
 rule web match tcp port 80 or tcp port 443 to web`,
-      new Map([['t', files]]),
-    );
-    // a pcap file holds one link type: the others were refused and counted, as on one thread
-    expect(stats.groups[0].dropped['link-type-mismatch']).toBeGreaterThan(0);
-    expect(stats.taps[0].malformed).toBeGreaterThan(0);
-  });
+        new Map([['t', files]]),
+      );
+      // a pcap file holds one link type: the others were refused and counted, as on one thread
+      expect(stats.groups[0].dropped['link-type-mismatch']).toBeGreaterThan(0);
+      expect(stats.taps[0].malformed).toBeGreaterThan(0);
+    },
+  );
 
   it('reports a capture broken in the middle with its file and packet number, and leaves no output behind', async () => {
     const broken = join(dir, 'broken.pcap');
@@ -109,7 +118,12 @@ rule web match tcp port 80 or tcp port 443 to web`,
     writeFileSync(broken, bytes);
     const out = join(dir, 'broken-out');
     mkdirSync(out);
-    const run = runArtifact(artifactFor(`tap t { source pcap "${broken}" }\ngroup g { tool o { output pcap "${out}/o.pcap" } }\nrule all match any to g`), { inputs: new Map(), workers: 2 });
+    const run = runArtifact(
+      artifactFor(
+        `tap t { source pcap "${broken}" }\ngroup g { tool o { output pcap "${out}/o.pcap" } }\nrule all match any to g`,
+      ),
+      { inputs: new Map(), workers: 2 },
+    );
     await expect(run).rejects.toThrow(/broken\.pcap.*packet 20001|packet 20001.*broken\.pcap/);
     expect(readdirSync(out)).toEqual([]);
   });
@@ -117,7 +131,10 @@ rule web match tcp port 80 or tcp port 443 to web`,
   it('tmesc run --workers: the CLI takes a thread count and refuses anything else', async () => {
     const out = join(dir, 'cli-out');
     const p = join(dir, 'cli.tmes');
-    writeFileSync(p, `policy "c"\ntap t { source pcap "${mix}" }\ngroup g { tool o { output pcap "${out}/o.pcap" } }\nrule all match tcp to g\n`);
+    writeFileSync(
+      p,
+      `policy "c"\ntap t { source pcap "${mix}" }\ngroup g { tool o { output pcap "${out}/o.pcap" } }\nrule all match tcp to g\n`,
+    );
     const r = await runCli(['run', p, '--no-progress', '--workers', '2', '--stats', 'json']);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);

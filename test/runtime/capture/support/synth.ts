@@ -47,11 +47,24 @@ export interface SynthPacket {
   capLen?: number;
 }
 
-export function pcapFile(opts: { le: boolean; nanosecond?: boolean; linkType?: number; snapLen?: number }, packets: SynthPacket[]): Uint8Array {
+export function pcapFile(
+  opts: { le: boolean; nanosecond?: boolean; linkType?: number; snapLen?: number },
+  packets: SynthPacket[],
+): Uint8Array {
   const b = new Bytes(opts.le);
-  b.u32(opts.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4).u16(2).u16(4).u32(0).u32(0).u32(opts.snapLen ?? 262144).u32(opts.linkType ?? 1);
+  b.u32(opts.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4)
+    .u16(2)
+    .u16(4)
+    .u32(0)
+    .u32(0)
+    .u32(opts.snapLen ?? 262144)
+    .u32(opts.linkType ?? 1);
   for (const p of packets) {
-    b.u32(p.sec).u32(p.frac).u32(p.capLen ?? p.data.length).u32(p.wireLen ?? p.data.length).bytes(p.data);
+    b.u32(p.sec)
+      .u32(p.frac)
+      .u32(p.capLen ?? p.data.length)
+      .u32(p.wireLen ?? p.data.length)
+      .bytes(p.data);
   }
   return b.build();
 }

@@ -28,7 +28,10 @@ export function hasTool(name: string): boolean {
 /** For describe.skipIf(): the reason goes into the suite name so a skipped run says why. */
 export function missingTools(...names: string[]): { skip: boolean; note: string } {
   const missing = names.filter((n) => !hasTool(n));
-  return { skip: missing.length > 0, note: missing.length > 0 ? ` [skipped: ${missing.join(', ')} not installed]` : '' };
+  return {
+    skip: missing.length > 0,
+    note: missing.length > 0 ? ` [skipped: ${missing.join(', ')} not installed]` : '',
+  };
 }
 
 export async function tshark(args: string[]): Promise<string> {
@@ -56,7 +59,9 @@ export interface ManifestRow {
 }
 
 export function corpusManifest(): ManifestRow[] {
-  const lines = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const header = lines[0].split('\t');
   const col = (name: string): number => {
     const i = header.indexOf(name);

@@ -1,9 +1,9 @@
-import type { DiagnosticBag } from '../diagnostics/bag.js';
+import type { Reporter } from '../diagnostics/bag.js';
 import type { Span } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
+import type { BuildCode } from './stages.js';
 import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
 import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from './names.js';
 import { checkPattern } from './patterns.js';
 import type { Symbols } from './symbols.js';
+import { unknownWord } from './unknown-word.js';
 
 type Family = 4 | 6;
 interface NetEntry {
@@ -44,7 +45,7 @@ export class FilterLowering {
   private readonly expanding = new Set<string>();
 
   constructor(
-    private readonly bag: DiagnosticBag,
+    private readonly bag: Reporter<BuildCode>,
     private readonly sym: Symbols,
   ) {}
 
@@ -138,17 +139,11 @@ export class FilterLowering {
 
   // ---- diagnostics helpers
   private missing(span: Span, message: string): PFilter {
-    this.bag.add('TMES0010', span, message);
+    this.bag.add('TMES0322', span, message);
     return FALSE;
   }
-  private badWord(span: Span, word: string, what: string, accepted: string[]): PFilter {
-    const guess = didYouMean(word, accepted);
-    this.bag.add(
-      'TMES0308',
-      span,
-      `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`,
-      guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined,
-    );
+  private badWord(span: Span, word: string, what: string, accepted: readonly string[]): PFilter {
+    unknownWord(this.bag, span, word, what, accepted);
     return FALSE;
   }
   private qualifierError(span: Span, message: string): PFilter {
@@ -158,7 +153,7 @@ export class FilterLowering {
 
   // ---- numbers
   /** A number or a-b range checked against [0, max]; undefined after a diagnostic. */
-  private numberRanges(v: A.Value, max: number, code: string, what: string): Ranges | undefined {
+  private numberRanges(v: A.Value, max: number, code: BuildCode, what: string): Ranges | undefined {
     if (v.kind === 'Number') {
       if (!Number.isInteger(v.value) || v.value < 0 || v.value > max) {
         this.bag.add(code, v.span, `${what} ${v.text} is out of range (0 to ${max})`);
@@ -211,7 +206,7 @@ export class FilterLowering {
   private filterRef(v: A.Ident): PFilter {
     const s = this.sym.define(v)!;
     if (this.expanding.has(v.name)) {
-      this.bag.add('TMES0202', v.span, `filter '${v.name}' refers to itself`);
+      this.bag.add('TMES0211', v.span, `filter '${v.name}' refers to itself`);
       return FALSE;
     }
     this.expanding.add(v.name);
@@ -312,7 +307,7 @@ export class FilterLowering {
     const out: Ranges = [];
     let ok = true;
     if (this.expanding.has(d.name.name)) {
-      this.bag.add('TMES0202', d.name.span, `'${d.name.name}' refers to itself`);
+      this.bag.add('TMES0211', d.name.span, `'${d.name.name}' refers to itself`);
       return undefined;
     }
     this.expanding.add(d.name.name);
@@ -364,7 +359,7 @@ export class FilterLowering {
         return undefined;
       }
       if (this.expanding.has(v.name)) {
-        this.bag.add('TMES0202', v.span, `'${v.name}' refers to itself`);
+        this.bag.add('TMES0211', v.span, `'${v.name}' refers to itself`);
         return undefined;
       }
       this.expanding.add(v.name);
@@ -619,8 +614,12 @@ export class FilterLowering {
         return FALSE;
       }
       const re = s.decl.values?.[0];
-      if (s.kind !== 'pattern' || !re || re.kind !== 'Regex') {
+      if (s.kind !== 'pattern') {
         this.sym.wrongKind(f.value.span, f.value.name, s.kind, 'a pattern');
+        return FALSE;
+      }
+      if (s.decl.values?.length !== 1 || re?.kind !== 'Regex') {
+        this.sym.failedQuietly++; // TMES0210, at the definition
         return FALSE;
       }
       return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source: re.source, flags: re.flags } };

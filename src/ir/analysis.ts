@@ -1,4 +1,4 @@
-import type { DiagnosticBag } from '../diagnostics/bag.js';
+import type { Reporter } from '../diagnostics/bag.js';
 import type { Policy } from '../policy/policy.js';
 import { FilterBuilder } from './build.js';
 import type { Compiled } from './compile.js';
@@ -81,7 +81,7 @@ export function analyzeRules(policy: Policy, compiled: Compiled): RuleFinding[] 
 }
 
 /** Reports the findings as diagnostics at the rules' names. */
-export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag: DiagnosticBag): void {
+export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag: Reporter<RuleFinding['code']>): void {
   for (const f of findings) {
     const r = policy.rules[f.rule];
     if (f.code === 'TMES0700') {

@@ -1,6 +1,7 @@
-import type { Check } from '../context.js';
+import { defineCheck } from '../context.js';
 
-export const outputIsInput: Check = {
+export const outputIsInput = defineCheck({
+  name: 'output-is-input',
   codes: ['TMES0406'],
   run({ policy, bag }) {
     const inputs = new Map<string, string>();
@@ -14,4 +15,4 @@ export const outputIsInput: Check = {
       }
     }
   },
-};
+});

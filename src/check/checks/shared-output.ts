@@ -1,7 +1,8 @@
 import type { Span } from '../../diagnostics/diagnostic.js';
-import type { Check } from '../context.js';
+import { defineCheck } from '../context.js';
 
-export const sharedOutput: Check = {
+export const sharedOutput = defineCheck({
+  name: 'shared-output',
   codes: ['TMES0402'],
   run({ policy, bag }) {
     const seen = new Map<string, { tool: string; span: Span }>();
@@ -23,4 +24,4 @@ export const sharedOutput: Check = {
       }
     }
   },
-};
+});

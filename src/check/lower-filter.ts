@@ -3,6 +3,12 @@ import type { Span } from '../diagnostics/diagnostic.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
+import {
+  UNSUPPORTED_ETHER_NAMES,
+  UNSUPPORTED_LOADS,
+  UNSUPPORTED_PRIMITIVES,
+  unsupportedMessage,
+} from '../syntax/pcap-unsupported.js';
 import type { BuildCode } from './stages.js';
 import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
 import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
@@ -134,7 +140,25 @@ export class FilterLowering {
         return this.payload(f);
       case 'Relation':
         return this.relation(f);
+      case 'Unsupported':
+        return this.unsupported(f);
     }
+  }
+
+  /** A pcap-filter primitive tmesc lacks; a bare word that names a definition is that definition. */
+  private unsupported(f: A.UnsupportedFilter): PFilter {
+    const word = f.keyword.word;
+    if (!f.proto && f.args.length === 0 && this.sym.defines.has(word))
+      return this.bare({ kind: 'Bare', value: { kind: 'Ident', name: word, span: f.keyword.span }, span: f.span });
+    const info = UNSUPPORTED_PRIMITIVES.get(word);
+    const what = `pcap-filter's '${f.proto ? `${f.proto.word} ` : ''}${word}'`;
+    const args = f.args.map((a) => a.word).join(' ');
+    this.bag.add(
+      'TMES0320',
+      f.span,
+      info ? unsupportedMessage(what, info, args, f.proto?.word) : `${what} is not supported by tmesc`,
+    );
+    return FALSE;
   }
 
   // ---- diagnostics helpers
@@ -496,6 +520,11 @@ export class FilterLowering {
     else if (v.kind === 'Word' || v.kind === 'Ident') {
       const name = v.kind === 'Word' ? v.word : v.name;
       n = table[name];
+      const pcapName = isEther ? UNSUPPORTED_ETHER_NAMES.get(name) : undefined;
+      if (n === undefined && pcapName) {
+        this.bag.add('TMES0320', v.span, unsupportedMessage(`pcap-filter's 'ether proto ${name}'`, pcapName));
+        return FALSE;
+      }
       if (n === undefined) return this.badWord(v.span, name, isEther ? 'ethertype' : 'IP protocol', Object.keys(table));
     } else return this.qualifierError(v.span, `proto takes a number or a protocol name`);
     const max = isEther ? 0xffff : 255;
@@ -686,7 +715,15 @@ export class FilterLowering {
         const layer = a.proto.word;
         const layers = ['ether', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'sctp'];
         if (!layers.includes(layer)) {
-          this.qualifierError(a.proto.span, `${layer}[...] is not supported; use one of ${layers.join(', ')}`);
+          const pcapLayer = UNSUPPORTED_LOADS.get(layer);
+          if (pcapLayer)
+            this.bag.add(
+              'TMES0320',
+              a.span,
+              unsupportedMessage(`pcap-filter's load '${layer}[...]'`, pcapLayer) +
+                ` (tmesc loads from ${layers.join(', ')})`,
+            );
+          else this.qualifierError(a.proto.span, `${layer}[...] is not supported; use one of ${layers.join(', ')}`);
           return undefined;
         }
         const size = a.size ? a.size.value : 1;

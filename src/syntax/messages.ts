@@ -7,6 +7,7 @@ export function describeTokenType(t: TokenType): string {
   const names: Record<string, string> = {
     StringLit: 'a string',
     Identifier: 'a name',
+    EscapedName: 'a \\name',
     NumberLit: 'a number',
     RegexLit: 'a /pattern/',
     Ipv4: 'an IPv4 address',

@@ -1,6 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, packageVersion, PolicyInvalid, processIo, UsageError, type Io } from './io.js';
-import { GEN_CLI_OPTIONS } from '../gen/cli.js';
+
+/** What `gen --mix` and `--encap` take, for the help text (test/cli/gen.test.ts holds them equal to the generator's). */
+export const GEN_MIX_KINDS = ['tcp', 'dns', 'udp', 'icmp', 'arp', 'multicast', 'broadcast'];
+export const GEN_ENCAP_KINDS = ['vlan', 'qinq', 'mpls', 'gre', 'vxlan', 'gtpu'];
 
 // Each command loads its own modules when it runs, so `tmesc gen`, `--help`
 // and `run --artifact` do not pay for the parser and the compiler.
@@ -115,16 +118,34 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       },
     );
 
-  const gen = program
+  program
     .command('gen')
     .description(
       'generate a realistic capture (TCP sessions, DNS, VLAN, MPLS, GRE, VXLAN, GTP-U, IPv6, clear-text logins)',
-    );
-  for (const o of GEN_CLI_OPTIONS) gen.option(o.flags, o.description, o.defaultValue);
-  gen.action(async (opts: Record<string, string>) => {
-    const { genCommand } = await import('./gen.js');
-    setCode(genCommand(opts as never, io));
-  });
+    )
+    // declared here, parsed in gen.ts: the generator loads only when `gen` runs
+    .option('-o, --output <file>', 'capture file to write')
+    .option('-n, --packets <count>', 'number of packets', '100000')
+    .option('--flows <count>', 'flows active at once', '256')
+    .option('--seed <int>', 'PRNG seed (same seed, same bytes)', '1')
+    .option('--format <pcap|pcapng>', 'output format (default: from the file name, else pcap)')
+    .option('--nanosecond', 'nanosecond timestamps')
+    .option('--ipv6 <fraction>', 'fraction of IP flows over IPv6', '0.2')
+    .option(
+      '--mix <k=v,...>',
+      `weights of the flow kinds to generate; kinds not named are not generated (${GEN_MIX_KINDS.join(', ')})`,
+    )
+    .option(
+      '--encap <k=v,...>',
+      `fractions of IP flows in each encapsulation; those not named keep their defaults (${GEN_ENCAP_KINDS.join(', ')})`,
+    )
+    .option('--credentials <fraction>', 'fraction of TCP sessions with clear-text credentials', '0.05')
+    .option('--start-time <epoch-seconds>', 'time of the first packet', '1700000000')
+    .option('--gap-us <microseconds>', 'mean gap between packets', '10')
+    .action(async (opts: Record<string, string>) => {
+      const { genCommand } = await import('./gen.js');
+      setCode(genCommand(opts, io));
+    });
 
   return program;
 }

@@ -1,4 +1,3 @@
-export { type CliIo, GEN_CLI_OPTIONS, type GenCliOptions, parseGenOptions, runGenerate } from './cli.js';
 export { generate, type GenerateFileOptions, type GenerateResult } from './generate.js';
 export { type FlowCounts, type GeneratedPacket, PacketGenerator } from './generator.js';
 export type { FlowKind } from './flows/flow.js';

@@ -2,9 +2,11 @@ import { diffPolicies } from '../ir/diff.js';
 import { EXIT, type Io } from './io.js';
 import { loadValidPolicy } from './load-policy.js';
 import { formatPacket } from './packet-spec.js';
+import { stdinOnce } from './stdin.js';
 
 /** tmesc diff: each change in where traffic goes, with an example packet; exit 1 when anything changes, as diff(1). */
 export function diffCommand(oldPath: string, newPath: string, io: Io): number {
+  stdinOnce([oldPath, newPath]);
   const before = loadValidPolicy(oldPath, io).policy;
   const after = loadValidPolicy(newPath, io).policy;
   const changes = diffPolicies(before, after);

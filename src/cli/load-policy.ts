@@ -1,19 +1,25 @@
-import { checkPolicyFile, type CheckResult } from '../check/check.js';
+import { checkPolicyFile, type CheckOptions, type CheckResult } from '../check/check.js';
 import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
-import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
+import { PolicyInvalid, UsageError, type Io } from './io.js';
+import { policyReader } from './stdin.js';
 
 export { PolicyInvalid };
 
 /**
  * Checks a policy for a command that needs a valid one; errors are printed and
  * end the command with 1. `read` reads the policy and its includes (run's
- * cache records what it read).
+ * cache records what it read); `-` reads the policy from standard input.
  */
-export function loadValidPolicy(path: string, io: Io, read?: ReadFile): CheckResult {
+export function loadValidPolicy(
+  path: string,
+  io: Io,
+  read?: ReadFile,
+  extraChecks?: CheckOptions['extraChecks'],
+): CheckResult {
   let result: CheckResult;
   try {
-    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read });
+    result = checkPolicyFile(path, { ...policyReader(path, io, read), extraChecks });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);
     throw e;

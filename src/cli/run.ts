@@ -7,6 +7,7 @@ import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
+import { readStdin, STDIN, STDIN_NAME } from './stdin.js';
 
 export interface RunCmdOptions {
   artifact?: string;
@@ -39,6 +40,16 @@ async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | un
   return artifact;
 }
 
+function readArtifactFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
+  }
+}
+
 function parseInputs(list: string[]): Map<string, string[]> {
   const m = new Map<string, string[]>();
   for (const item of list) {
@@ -52,6 +63,8 @@ function parseInputs(list: string[]): Map<string, string[]> {
 
 /** tmesc run: reads the taps' captures and writes each tool's output; prints what went where. */
 export async function runCommand(policyPath: string | undefined, opts: RunCmdOptions, io: Io): Promise<number> {
+  if (policyPath !== undefined && opts.artifact !== undefined)
+    throw new UsageError('run takes a policy or --artifact FILE, not both');
   if (!['text', 'json'].includes(opts.stats)) throw new UsageError(`--stats takes text or json, not '${opts.stats}'`);
   let workers: number | undefined;
   if (opts.workers !== undefined) {
@@ -62,10 +75,11 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
   let artifact: Artifact;
   if (opts.artifact) {
     let raw: unknown;
+    const text = opts.artifact === STDIN ? readStdin(io) : readArtifactFile(opts.artifact);
     try {
-      raw = JSON.parse(readFileSync(opts.artifact, 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
-      throw new UsageError(`${opts.artifact}: ${(e as Error).message}`);
+      throw new UsageError(`${opts.artifact === STDIN ? STDIN_NAME : opts.artifact}: ${(e as Error).message}`);
     }
     try {
       artifact = validateArtifact(raw);
@@ -83,7 +97,8 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
     // the cache loads only here, so `run --artifact` pays nothing for it
     const { PolicyCache } = await import('./policy-cache.js');
-    const cache = opts.cache === false ? undefined : PolicyCache.open(policyPath, io);
+    // standard input can be read once, and what `-` names is not a file the cache could check
+    const cache = opts.cache === false || policyPath === STDIN ? undefined : PolicyCache.open(policyPath, io);
     artifact = cache?.lookup() ?? (await compileForRun(policyPath, io, cache));
   }
   let lastDraw = 0;

@@ -45,7 +45,7 @@ describe('tmesc gen: options', () => {
   });
 
   it('a mix names the kinds to generate: the others get no weight', () => {
-    const r = resolveOptions({ packets: 1, ...parseGenOptions({ output: 'x', mix: 'tcp=1' }) });
+    const r = resolveOptions({ ...parseGenOptions({ output: 'x', mix: 'tcp=1' }), packets: 1 });
     expect(r.mix).toEqual({ tcp: 1, dns: 0, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 });
     // without a mix, the default one
     expect(resolveOptions({ packets: 1 }).mix.dns).toBeGreaterThan(0);

@@ -14,7 +14,8 @@ export interface CompileCmdOptions {
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
 export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): number {
-  const { policy } = loadValidPolicy(path, io);
+  // the policy's warnings go to standard error, as validate would report them; what compile writes is unchanged
+  const { policy } = loadValidPolicy(path, io, { warnings: true });
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {

@@ -21,9 +21,9 @@ export interface RunCmdOptions {
 }
 
 /**
- * Compiles the policy (a cache miss, or no cache) and stores the result. On
- * success nothing is printed (loadValidPolicy prints errors only, and a policy
- * with errors ends the command), so a hit, which prints nothing, looks the same.
+ * Compiles the policy (a cache miss, or no cache) and stores the result.
+ * The policy's warnings are printed on standard error, as compile prints
+ * them, and stored with the entry so that a hit prints them again.
  */
 async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | undefined): Promise<Artifact> {
   // the front end and the compiler load only here: `run --artifact` (the deploy path) and cache hits start without them
@@ -34,9 +34,9 @@ async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | un
     import('./policy-cache.js'),
   ]);
   const reads: Reads = { texts: new Map(), complete: true };
-  const { policy } = loadValidPolicy(policyPath, io, recordingReader(reads));
+  const { policy, printed } = loadValidPolicy(policyPath, io, { read: recordingReader(reads), warnings: true });
   const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
-  cache?.store(artifact, reads);
+  cache?.store(artifact, reads, printed);
   return artifact;
 }
 
@@ -99,7 +99,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     const { PolicyCache } = await import('./policy-cache.js');
     // standard input can be read once, and what `-` names is not a file the cache could check
     const cache = opts.cache === false || policyPath === STDIN ? undefined : PolicyCache.open(policyPath, io);
-    artifact = cache?.lookup() ?? (await compileForRun(policyPath, io, cache));
+    const hit = cache?.lookup();
+    if (hit) io.err(cache!.warnings);
+    artifact = hit ?? (await compileForRun(policyPath, io, cache));
   }
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;

@@ -58,13 +58,34 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command('explain')
-    .description('which rules match a packet, the groups and tools it reaches, and its path through the graph')
-    .argument('<policy>', '.tmes policy file')
-    .option('-p, --packet <description>', 'e.g. "tap core-a tcp 10.0.0.1:51000 > 192.0.2.80:443 vlan 101 flags syn"')
-    .action(async (policy: string, opts: { packet?: string }) => {
-      const { explainCommand } = await import('./explain.js');
-      setCode(explainCommand(policy, opts.packet, io));
-    });
+    .description(
+      'which rules match a packet, the groups and tools it reaches, and its path through the graph; the packet is described (--packet) or read from a capture (--pcap, --frame)',
+    )
+    .argument('<policy>', '.tmes policy file (- for standard input)')
+    .option(
+      '-p, --packet <description>',
+      'a packet, e.g. "tap core-a tcp 10.0.0.1:51000 > 192.0.2.80:443 vlan 101 flags syn" (repeat for more)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--pcap <file>', 'a capture file holding the packets to explain (with --frame)')
+    .option(
+      '--frame <n>',
+      'packet number in --pcap, from 1 as Wireshark numbers them: N, N,M or N-M (repeat for more)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--tap <name>', 'the tap the packets came from (a description may name its own with `tap NAME`)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(
+      async (
+        policy: string,
+        opts: { packet: string[]; pcap?: string; frame: string[]; tap?: string; format: string },
+      ) => {
+        const { explainCommand } = await import('./explain.js');
+        setCode(explainCommand(policy, opts, io));
+      },
+    );
 
   program
     .command('diff')

@@ -40,6 +40,7 @@ export class BuildError extends Error {}
 const MIN_ETHERNET = 60;
 /** Where a later fragment starts: 1480 bytes in, as the second fragment of a 1500-byte MTU's first. */
 const LATER_FRAGMENT_OFFSET = 185;
+const FRAGMENT_UNIT = 8;
 const ECHO_ID_AND_SEQUENCE = 0x00010001;
 const MAX_FRAME = 65535 + 512;
 
@@ -127,6 +128,8 @@ function body(f: Frame, L: Layer, pad: number): void {
   if (L.transport === 'arp')
     appendArp(f, L.arpOp!, mac(L.macSrc ?? 0), L.src as number, new Uint8Array(6), L.dst as number);
   else if (L.payload) f.append(L.payload);
+  // a fragment after the first carries data: one fragment unit (8 bytes) when the description gives none
+  else if (L.fragment === 'later') f.zeros(FRAGMENT_UNIT);
   if (pad > 0) f.zeros(pad);
 }
 

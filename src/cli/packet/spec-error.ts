@@ -13,7 +13,9 @@ export class SpecError extends UsageError {
     readonly start: number,
     readonly end: number,
   ) {
-    super(`--packet: ${reason}\n    ${safe(spec)}\n    ${' '.repeat(start)}${'^'.repeat(Math.max(1, end - start))}`);
+    super(
+      `--packet: ${safe(reason)}\n    ${safe(spec)}\n    ${' '.repeat(start)}${'^'.repeat(Math.max(1, end - start))}`,
+    );
   }
 }
 

@@ -89,12 +89,15 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
 
   program
     .command('diff')
-    .description('what changes in where traffic goes between two policies, with an example packet for each change')
-    .argument('<old>', 'the policy before')
+    .description(
+      'what changes in where traffic goes between two policies: a real example packet for each change and the rules that cause it (exit 0 same, 1 different, 2 trouble)',
+    )
+    .argument('<old>', 'the policy before (- for standard input)')
     .argument('<new>', 'the policy after')
-    .action(async (a: string, b: string) => {
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (a: string, b: string, opts: { format: string }) => {
       const { diffCommand } = await import('./diff.js');
-      setCode(diffCommand(a, b, io));
+      setCode(diffCommand(a, b, opts, io));
     });
 
   program

@@ -116,11 +116,15 @@ describe('tmesc diff', () => {
     const r = await runCli(['diff', a, b]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^3 changes in where traffic goes:/);
-    expect(r.out).toMatch(/packet: tcp [\d.]+ > [\d.]+:443\n\s+before: rec\n\s+after: {2}ids, rec\n\s+gains: {2}ids/);
-    expect(r.out).toMatch(/packet: udp [\d.]+:53 [^\n]*\n\s+before: rec\n\s+after: {2}nothing\n\s+loses: {2}rec/);
+    expect(r.out).toMatch(
+      /packet: tap t tcp [\d.]+:\d+ > [\d.]+:443 flags ack\n\s+before: rec\n\s+after: {2}ids, rec\n\s+gains: {2}ids/,
+    );
+    expect(r.out).toMatch(
+      /packet: tap t udp [\d.]+:53 > [^\n]*\n\s+before: rec\n\s+after: {2}nothing\n\s+loses: {2}rec/,
+    );
     // IPv6 web traffic: `ip` never matched it, so it went nowhere before
     expect(r.out).toMatch(
-      /packet: tcp ip6 \[::1\] > \[::2\]:443\n\s+before: nothing\n\s+after: {2}ids\n\s+gains: {2}ids/,
+      /packet: tap t tcp \[2001:db8::1\]:\d+ > \[2001:db8::2\]:443 flags ack\n\s+before: nothing\n\s+after: {2}ids\n\s+gains: {2}ids/,
     );
     const same = await runCli(['diff', a, a]);
     expect(same.code).toBe(0);

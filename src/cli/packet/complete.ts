@@ -11,6 +11,13 @@ import { emptyLayer, hasPorts, innerIsEthernet, TUNNELS, type IpAddr, type Layer
 export function completePacket(d: PacketDesc): PacketDesc {
   const outer = copy(d.outer);
   const tunnel = outer.tunnel;
+  if (tunnel) {
+    // the tunnel says what carries it (a description that says otherwise was refused when read)
+    const carrier = TUNNELS[tunnel.kind];
+    if ('udpPort' in carrier) outer.transport = 'udp';
+    else delete outer.transport;
+    delete outer.ipProto;
+  }
   completeLayer(outer, tunnel ? 'outer' : 'only');
   let inner: Layer | undefined;
   if (tunnel) {

@@ -21,7 +21,10 @@ export function prependIpv4(f: Frame, h: Ipv4Fields): void {
   dv.setUint16(p, 0x4500 | ((h.dscp & 0x3f) << 2));
   dv.setUint16(p + 2, total);
   dv.setUint16(p + 4, h.id & 0xffff);
-  dv.setUint16(p + 6, (h.dontFragment ? 0x4000 : 0) | (h.moreFragments ? 0x2000 : 0) | ((h.fragmentOffset ?? 0) & 0x1fff));
+  dv.setUint16(
+    p + 6,
+    (h.dontFragment ? 0x4000 : 0) | (h.moreFragments ? 0x2000 : 0) | ((h.fragmentOffset ?? 0) & 0x1fff),
+  );
   f.buf[p + 8] = h.ttl;
   f.buf[p + 9] = h.proto;
   dv.setUint16(p + 10, 0);

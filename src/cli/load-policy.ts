@@ -17,6 +17,8 @@ export interface LoadOptions {
    * on a policy validate would warn about without saying so.
    */
   warnings?: boolean;
+  /** Receives the text of every file read, by the name the policy gives it (policy.files). */
+  sources?: Map<string, string>;
 }
 
 export interface LoadedPolicy extends CheckResult {
@@ -32,8 +34,17 @@ export interface LoadedPolicy extends CheckResult {
 export function loadValidPolicy(path: string, io: Io, options: LoadOptions = {}): LoadedPolicy {
   let result: CheckResult;
   try {
+    const { read, displayPath } = policyReader(path, io, options.read);
+    const sources = options.sources;
     result = checkPolicyFile(path, {
-      ...policyReader(path, io, options.read),
+      read: sources
+        ? (p) => {
+            const text = read(p);
+            sources.set(displayPath(p), text);
+            return text;
+          }
+        : read,
+      displayPath,
       extraChecks: options.warnings ? [graphChecks] : [],
     });
   } catch (e) {

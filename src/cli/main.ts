@@ -51,9 +51,16 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         .choices(['0', '1'])
         .default('1'),
     )
-    .action(async (policy: string, opts: { output?: string; emit: string; optimize: string }) => {
+    .option('--compact', 'write the artifact on one line (default: one member, graph node or leaf a line)')
+    .action(async (policy: string, opts: { output?: string; emit: string; optimize: string; compact?: boolean }) => {
       const { compileCommand } = await import('./compile.js');
-      setCode(compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io));
+      setCode(
+        compileCommand(
+          policy,
+          { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0', compact: opts.compact },
+          io,
+        ),
+      );
     });
 
   program
@@ -106,7 +113,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       "run a policy over its taps' capture files: decode, classify, replicate, balance, mark and write each tool's output",
     )
     .argument('[policy]', '.tmes policy file (or --artifact)')
-    .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy')
+    .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy (- for standard input)')
+    .option(
+      '--base <dir>',
+      "the directory an artifact's relative paths are taken from (default: its base, from the artifact's directory)",
+    )
     .option(
       '-i, --input <tap=file>',
       'read this capture for a tap (repeat for more files or taps)',
@@ -129,6 +140,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         policy: string | undefined,
         opts: {
           artifact?: string;
+          base?: string;
           input: string[];
           outDir?: string;
           stats: string;

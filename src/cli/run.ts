@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
@@ -11,6 +13,8 @@ import { readStdin, STDIN, STDIN_NAME } from './stdin.js';
 
 export interface RunCmdOptions {
   artifact?: string;
+  /** Where an artifact's relative paths are taken from, instead of its own `base`. */
+  base?: string;
   input: string[];
   outDir?: string;
   stats: string;
@@ -35,7 +39,12 @@ async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | un
   ]);
   const reads: Reads = { texts: new Map(), complete: true };
   const { policy, printed } = loadValidPolicy(policyPath, io, { read: recordingReader(reads), warnings: true });
-  const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
+  // paths relative to the policy's directory, which the run resolves them against (and the cache key includes)
+  const artifactDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
+  const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), {
+    validate: false,
+    layout: { artifactDir },
+  });
   cache?.store(artifact, reads, printed);
   return artifact;
 }
@@ -72,7 +81,11 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (!/^\d+$/.test(opts.workers) || workers > 256)
       throw new UsageError(`--workers takes a number of threads from 0 to 256, not '${opts.workers}'`);
   }
+  if (opts.base !== undefined && !opts.artifact)
+    throw new UsageError("--base applies to --artifact: a policy's paths are taken from its own directory");
   let artifact: Artifact;
+  /** Where the artifact's relative paths are taken from. */
+  let baseDir: string;
   if (opts.artifact) {
     let raw: unknown;
     const text = opts.artifact === STDIN ? readStdin(io) : readArtifactFile(opts.artifact);
@@ -87,6 +100,10 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       if (e instanceof ArtifactError) throw new UsageError(`${opts.artifact}: ${e.message}`);
       throw e;
     }
+    baseDir =
+      opts.base !== undefined
+        ? resolve(opts.base)
+        : artifactBaseDir(artifact, opts.artifact === STDIN ? process.cwd() : dirname(resolve(opts.artifact)));
     // validation passed, so a format 1 artifact had its code dropped: say so, since whoever deployed it may think it runs
     if ((raw as { formatVersion?: unknown }).formatVersion === 1) {
       io.err(
@@ -102,7 +119,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     const hit = cache?.lookup();
     if (hit) io.err(cache!.warnings);
     artifact = hit ?? (await compileForRun(policyPath, io, cache));
+    baseDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
   }
+  artifact = resolveArtifactPaths(artifact, baseDir);
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;
   const started = performance.now();

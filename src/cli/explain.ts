@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { buildArtifact } from '../artifact/build.js';
-import { ABSENT } from '../fields/fields.js';
+import { ABSENT, LINKTYPE } from '../fields/fields.js';
 import { compilePolicy } from '../ir/compile.js';
 import type { Policy } from '../policy/policy.js';
 import { CaptureError, openCapture } from '../runtime/capture/index.js';
@@ -101,7 +101,7 @@ export function explainCommand(path: string, opts: ExplainOptions, io: Io): numb
           formatVersion: 1,
           policy: policy.name,
           graphNodes: compiled.graph.nodes.length,
-          packets: results.map(({ item, explanation }) => ({ ...item.source, ...explanation })),
+          packets: results.map(({ item, explanation }) => ({ input: item.source, ...explanation })),
         },
         null,
         2,
@@ -187,11 +187,15 @@ function readFrames(file: string, wanted: number[]): (Omit<FrameInput, 'tap'> & 
 }
 
 const LINK_NAMES: Record<number, string> = {
-  0: 'null',
-  1: 'Ethernet',
-  101: 'raw IP',
-  113: 'Linux SLL',
-  276: 'Linux SLL2',
+  [LINKTYPE.NULL]: 'BSD loopback',
+  [LINKTYPE.ETHERNET]: 'Ethernet',
+  [LINKTYPE.PPP]: 'PPP',
+  [LINKTYPE.RAW]: 'raw IP',
+  [LINKTYPE.LOOP]: 'OpenBSD loopback',
+  [LINKTYPE.LINUX_SLL]: 'Linux cooked',
+  [LINKTYPE.IPV4]: 'raw IPv4',
+  [LINKTYPE.IPV6]: 'raw IPv6',
+  [LINKTYPE.LINUX_SLL2]: 'Linux cooked v2',
 };
 
 function text(item: Item, e: Explanation, nodes: number): string {

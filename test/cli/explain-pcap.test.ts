@@ -56,7 +56,12 @@ rule no-tagged-dns from s match vlan and udp port 53 drop dns
 });
 
 interface Json {
-  packets: { frame: unknown; tap: string; matchingRules: { name: string }[]; goesTo: { group: string }[] }[];
+  packets: {
+    input: { pcap: string; frame: number };
+    tap: string;
+    matchingRules: { name: string }[];
+    goesTo: { group: string }[];
+  }[];
 }
 
 describe('tmesc explain --pcap FILE --frame N', () => {
@@ -65,6 +70,7 @@ describe('tmesc explain --pcap FILE --frame N', () => {
     expect(e.code, e.err).toBe(0);
     const j = JSON.parse(e.out) as Json;
     expect(j.packets).toHaveLength(PACKETS);
+    expect(j.packets.map((p) => p.input.frame)).toEqual(Array.from({ length: PACKETS }, (_, i) => i + 1));
     // the tap that reads the file, found in the policy
     expect(new Set(j.packets.map((p) => p.tap))).toEqual(new Set(['s']));
     const groups = new Map<string, number>();

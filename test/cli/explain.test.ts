@@ -29,10 +29,8 @@ async function explainJson(args: string[]) {
   return JSON.parse(r.out) as {
     formatVersion: number;
     packets: {
-      packet?: string;
-      built?: string;
-      pcap?: string;
-      frame: number | { linkType: number; wireLen: number; capLen: number; hex: string };
+      input: { packet: string; built: string } | { pcap: string; frame: number };
+      frame: { linkType: number; wireLen: number; capLen: number; hex: string };
       tap: string | null;
       fields: Record<string, number>;
       matchingRules: { name: string; file: string; line: number }[];
@@ -139,13 +137,16 @@ describe('tmesc explain: several packets, JSON', () => {
     expect(j.formatVersion).toBe(1);
     expect(j.packets).toHaveLength(2);
     expect(j.packets[0]).toMatchObject({
-      packet: 'tcp 10.0.0.1:1 > 10.0.0.2:80 flags syn',
+      input: {
+        packet: 'tcp 10.0.0.1:1 > 10.0.0.2:80 flags syn',
+        built: 'tap t 02:00:00:00:00:01 > 02:00:00:00:00:02 tcp 10.0.0.1:1 > 10.0.0.2:80 flags syn ttl 64 dscp 0',
+      },
       tap: 't',
       matchingRules: [{ name: 'web', file: p, line: 5 }],
       goesTo: [{ group: 'g', tool: 'w' }],
       fields: { ipProto: 6, dstPort: 80, tcpFlags: 2 },
     });
-    expect((j.packets[0].frame as { hex: string }).hex).toMatch(/^0200000000020200000000010800/);
+    expect(j.packets[0].frame.hex).toMatch(/^0200000000020200000000010800/);
     expect(j.packets[1].fields).toMatchObject({ ipProto: 1, icmpType: 8, icmpCode: 0 });
     expect(j.packets[1].goesTo).toEqual([]);
   });

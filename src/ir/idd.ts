@@ -1,4 +1,4 @@
-import { normalizeRanges } from '../check/filter-builders.js';
+import { normalizeRanges } from '../policy/ranges.js';
 
 /**
  * An interval decision diagram: the match graph's core data structure.

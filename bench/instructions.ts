@@ -44,7 +44,8 @@ export async function benchInstructions(): Promise<void> {
       if (c.status !== 0) throw new Error(`compile failed: ${c.stderr}`);
       const out = join(dir, `cg${packets}.out`);
       const outDir = mkdtempSync(join(dir, 'out-'));
-      // V8 writes its perf map to /tmp/perf-PID.map; TMPDIR does not move it, so it is picked up by pid below
+      // V8 writes its perf map to /tmp/perf-PID.map; TMPDIR does not move it, so it is picked up by pid below.
+      // --perf-basic-prof also logs code events to isolate-*.log in the working directory: run in the temp dir.
       const r = spawnSync(
         'valgrind',
         [
@@ -58,7 +59,7 @@ export async function benchInstructions(): Promise<void> {
           artifact,
           outDir,
         ],
-        { encoding: 'utf8', maxBuffer: 64 << 20 },
+        { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 },
       );
       if (r.status !== 0) throw new Error(`callgrind run failed: ${r.stderr.slice(-2000)}`);
       const pid = /==(\d+)== Callgrind/.exec(r.stderr)?.[1];

@@ -98,7 +98,6 @@ export const TUNNEL = Object.freeze({
   '6to4': 10, // 6in4 whose IPv6 addresses are 2002::/16
   teredo: 11,
 } as const);
-export type TunnelKind = keyof typeof TUNNEL;
 
 /**
  * Link types the runtime decodes (values are LINKTYPE_* from the tcpdump.org registry). A const

@@ -28,7 +28,7 @@ export function sourceFiles(root: string): string[] {
  * type is a dependency on the layer that owns it), `import()` calls and `new URL('...',
  * import.meta.url)` (how workers are started).
  */
-export function specifiers(fileName: string, text: string): { spec: string; line: number }[] {
+function specifiers(fileName: string, text: string): { spec: string; line: number }[] {
   const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const out: { spec: string; line: number }[] = [];
   const add = (node: ts.Node, lit: ts.Expression | undefined, codeOnly = false): void => {

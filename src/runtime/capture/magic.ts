@@ -3,7 +3,7 @@ import type { CaptureFormat } from './record.js';
 export const PCAP_MAGIC_US = 0xa1b2c3d4;
 export const PCAP_MAGIC_NS = 0xa1b23c4d;
 /** Alexey Kuznetzov's patched libpcap: 8 extra bytes per record header. */
-export const PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34;
+const PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34;
 export const PCAP_VERSION_MAJOR = 2;
 export const PCAP_VERSION_MINOR = 4;
 

@@ -10,7 +10,7 @@ import { INNER_KIND } from './view.js';
 import type { PacketView } from './view.js';
 
 /** How many tunnels deep `inner` goes; past that `inner.tunnel` is left set to say so. */
-export const MAX_TUNNEL_DEPTH = 4;
+const MAX_TUNNEL_DEPTH = 4;
 
 /** Length fields cannot be checked against the wire inside a fragment, which is a piece by design. */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;

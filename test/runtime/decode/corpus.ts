@@ -56,7 +56,7 @@ export function readManifest(): ManifestEntry[] {
 }
 
 /** Classic pcap, either byte order, micro- or nanosecond magic. */
-export function parsePcap(file: string, buf: Uint8Array): Capture {
+function parsePcap(file: string, buf: Uint8Array): Capture {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0, false);
   let little: boolean;
@@ -78,7 +78,7 @@ export function parsePcap(file: string, buf: Uint8Array): Capture {
   return { file, linkType, frames };
 }
 
-export function isPcapng(buf: Uint8Array): boolean {
+function isPcapng(buf: Uint8Array): boolean {
   return buf.length >= 4 && buf[0] === 0x0a && buf[1] === 0x0d && buf[2] === 0x0d && buf[3] === 0x0a;
 }
 

@@ -6,7 +6,7 @@ import { CORPUS_DIR } from './corpus.js';
 
 const run = promisify(execFile);
 
-export const TSHARK_FIELDS = [
+const TSHARK_FIELDS = [
   'frame.number',
   'frame.protocols',
   'eth.src',

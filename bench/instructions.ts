@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate } from '../src/gen/index.js';
+import { hasTool } from '../test/support/tools.js';
 import { table } from './report.js';
 import { ENCAP, policyOneGroup } from './runtime.js';
 
@@ -24,7 +25,7 @@ const LARGE = 300_000;
  * bench for how that shows in wall time.
  */
 export async function benchInstructions(): Promise<void> {
-  if (spawnSync('valgrind', ['--version']).status !== 0) {
+  if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
   }

@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CORPUS_DIR } from './corpus.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
 
 const run = promisify(execFile);
 

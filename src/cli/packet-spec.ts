@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import { parseIpv4, parseIpv6, parseMac } from '../check/literals.js';
 import { ICMP6_TYPES, ICMP_TYPES, TCP_FLAGS } from '../check/names.js';
 import { ETHERTYPE } from '../fields/ethertype.js';
-import { FIELDS, TUNNEL } from '../fields/fields.js';
+import { FIELDS, LINKTYPE, TUNNEL } from '../fields/fields.js';
 import { IPPROTO } from '../fields/ip-proto.js';
 import { UsageError } from './io.js';
 
@@ -157,7 +157,7 @@ function describeLayer(words: string[], values: Map<string, number>, spec: Packe
     if (!values.has('ethDst')) values.set('ethDst', 0x020000000002);
     values.set('ethMulticast', Math.floor(values.get('ethDst')! / 2 ** 40) & 1);
     if (!values.has('wireLen')) values.set('wireLen', 64 + (spec.payload?.length ?? 0));
-    values.set('linkType', 1);
+    values.set('linkType', LINKTYPE.ETHERNET);
     values.set('outerEtherType', vlans ? ETHERTYPE.VLAN : mpls ? ETHERTYPE.MPLS : (values.get('etherType') ?? -1));
   }
 }

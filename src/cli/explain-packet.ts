@@ -10,7 +10,9 @@ import { Rendezvous, weightsOf } from '../runtime/balance/rendezvous.js';
 import { sessionHash } from '../runtime/balance/session-hash.js';
 import { createClassifier, type Classifier } from '../runtime/classify/classifier.js';
 import { buildPredicate, type PredicateFn } from '../runtime/classify/predicates.js';
-import { decodeFrame, PacketView, reasonName } from '../runtime/decode/index.js';
+import { decodeFrame } from '../runtime/decode/decode.js';
+import { reasonName } from '../runtime/decode/malformed.js';
+import { PacketView } from '../runtime/decode/view.js';
 import { formatPacket } from './packet/format.js';
 import { packetFromFields } from './packet/from-fields.js';
 

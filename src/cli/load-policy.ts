@@ -5,8 +5,6 @@ import { graphChecks } from '../ir/graph-check.js';
 import { PolicyInvalid, UsageError, type Io } from './io.js';
 import { policyReader } from './stdin.js';
 
-export { PolicyInvalid };
-
 export interface LoadOptions {
   /** Reads the policy and its includes (run's cache records what it read). */
   read?: ReadFile;

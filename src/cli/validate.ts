@@ -2,17 +2,9 @@ import { checkPolicyFile, type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
 import { PolicyReadError } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
-import {
-  escapeData,
-  escapeProperty,
-  FORMATS,
-  isFormat,
-  render,
-  summary,
-  toJsonReport,
-  toSarifLog,
-  type Format,
-} from '../diagnostics/render/index.js';
+import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
+import { FORMATS, isFormat, render, type Format } from '../diagnostics/render/index.js';
+import { summary } from '../diagnostics/render/text.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { lookupRule } from './rule-lookup.js';
 import { policyReader, stdinOnce } from './stdin.js';
@@ -85,10 +77,12 @@ function report(format: Format, diagnostics: Diagnostic[], checked: number, unre
       const not = `; ${unread.length} ${unread.length === 1 ? 'file' : 'files'} could not be read`;
       return text.slice(0, at + line.length) + not + text.slice(at + line.length);
     }
-    case 'json':
-      return JSON.stringify({ ...toJsonReport(diagnostics), valid: false, unreadable: unread }, null, 2) + '\n';
+    case 'json': {
+      const report = JSON.parse(render(format, diagnostics, options)) as Record<string, unknown>;
+      return JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2) + '\n';
+    }
     case 'sarif': {
-      const log = toSarifLog(diagnostics, options);
+      const log = JSON.parse(render(format, diagnostics, options)) as { runs: Record<string, unknown>[] };
       const invocation = {
         executionSuccessful: false,
         toolExecutionNotifications: unread.map((u) => ({ level: 'error', message: { text: u.message } })),

@@ -4,7 +4,7 @@ import { ENCAP_KINDS, MIX_KINDS, parseGenOptions } from '../../src/cli/gen.js';
 import { GEN_ENCAP_KINDS, GEN_MIX_KINDS } from '../../src/cli/main.js';
 import { GenOptionError, resolveOptions } from '../../src/gen/options.js';
 import { openCapture } from '../../src/runtime/capture/open.js';
-import { tempDir } from '../runtime/capture/support/tools.js';
+import { tempDir } from '../support/tools.js';
 import { runCli } from './helpers.js';
 
 const tmp = tempDir('tmesc-gen-cli-');

@@ -8,7 +8,8 @@ import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { ABSENT, FIELDS, TUNNEL } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { Prng } from '../../../src/gen/prng.js';
-import { decodeFrame, PacketView } from '../../../src/runtime/decode/index.js';
+import { decodeFrame } from '../../../src/runtime/decode/decode.js';
+import { PacketView } from '../../../src/runtime/decode/view.js';
 import { randomSpec } from './random-spec.js';
 
 // What a description says is what the runtime's decoder reads from the frame built for it:

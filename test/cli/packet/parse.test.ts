@@ -5,7 +5,8 @@ import { formatPacket } from '../../../src/cli/packet/format.js';
 import { parsePacket } from '../../../src/cli/packet/parse.js';
 import { SpecError } from '../../../src/cli/packet/spec-error.js';
 import { Prng } from '../../../src/gen/prng.js';
-import { decodeFrame, PacketView } from '../../../src/runtime/decode/index.js';
+import { decodeFrame } from '../../../src/runtime/decode/decode.js';
+import { PacketView } from '../../../src/runtime/decode/view.js';
 import { randomSpec } from './random-spec.js';
 
 const error = (spec: string): SpecError => {

@@ -4,7 +4,7 @@ import { buildFrame } from '../../../src/cli/packet/build.js';
 import { completePacket } from '../../../src/cli/packet/complete.js';
 import { parsePacket } from '../../../src/cli/packet/parse.js';
 import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
-import { lines, missingTools, tempDir, tshark } from '../../runtime/capture/support/tools.js';
+import { lines, missingTools, tempDir, tshark } from '../../support/tools.js';
 
 // Wireshark as the oracle for the frames explain builds: each dissects as the protocol stack the
 // description names, with the ids it gives, correct checksums (IPv4, TCP, UDP, ICMP, SCTP's

@@ -35,3 +35,41 @@ export function detectCaptureFormat(head: Uint8Array): CaptureFormat | undefined
   if (m === PCAPNG_SHB) return 'pcapng';
   return pcapMagic(m) ? 'pcap' : undefined;
 }
+
+/** pcapng block types (the registry in draft-ietf-opsawg-pcapng). */
+export const PCAPNG_BLOCK = Object.freeze({
+  IDB: 0x00000001,
+  OPB: 0x00000002,
+  SPB: 0x00000003,
+  NRB: 0x00000004,
+  ISB: 0x00000005,
+  EPB: 0x00000006,
+  SJE: 0x00000009,
+  DSB: 0x0000000a,
+  CUSTOM: 0x00000bad,
+  CUSTOM_NO_COPY: 0x40000bad,
+  SHB: PCAPNG_SHB,
+} as const);
+
+/** libpcap's MAXIMUM_SNAPLEN: no capture holds a longer packet for most link types. */
+export const MAXIMUM_SNAPLEN = 262144;
+
+/** LINKTYPE_* values whose packets may be longer than MAXIMUM_SNAPLEN (libpcap's max_snaplen_for_dlt). */
+const LONG_SNAPLEN: ReadonlyMap<number, number> = new Map([
+  [231, 128 * 1024 * 1024], // LINKTYPE_DBUS: a D-Bus message
+  [249, 1024 * 1024], // LINKTYPE_USBPCAP
+  [279, 8 * 1024 * 1024], // LINKTYPE_EBHSCR
+]);
+
+/** The longest packet a capture of this link type can hold: a longer captured length is a corrupt record. */
+export function maxSnapLenFor(linkType: number): number {
+  return LONG_SNAPLEN.get(linkType) ?? MAXIMUM_SNAPLEN;
+}
+
+/**
+ * The snapshot length libpcap applies: the header's, unless it is 0 or above
+ * the link type's maximum (old writers put 0, or 2^31, there).
+ */
+export function effectiveSnapLen(headerSnapLen: number, limit: number): number {
+  return headerSnapLen === 0 || headerSnapLen > limit ? limit : headerSnapLen;
+}

@@ -20,6 +20,8 @@ export interface RunOptions {
   onProgress?: EngineOptions['onProgress'];
   /** Notes for the user (taps skipped, interface outputs redirected). */
   note?: (message: string) => void;
+  /** Warnings for the user: capture files cut short, capture defects read around. */
+  warn?: (message: string) => void;
   /**
    * Worker threads: 0 runs everything on this thread; undefined chooses (one
    * per core when the captures are large enough to repay starting them).
@@ -147,7 +149,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       quota: opts.quota,
       onProgress: opts.onProgress,
     });
-    return finishStats(stats, sources, t0);
+    return finishStats(stats, sources, t0, opts.warn);
   }
   await opts.pool?.close();
   const outputs = specs.map((g) => g.map((s) => new ToolOutput(s.path, s.format)));
@@ -167,14 +169,28 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     for (const g of outputs) for (const o of g) o.abort();
     throw e;
   }
-  return finishStats(pipeline.stats, sources, t0);
+  return finishStats(pipeline.stats, sources, t0, opts.warn);
 }
 
-function finishStats(stats: RunStats, sources: FileTapSource[], t0: number): RunStats {
+/** Warnings said per file; the rest only counted. */
+const WARNINGS_SHOWN = 3;
+
+function finishStats(
+  stats: RunStats,
+  sources: FileTapSource[],
+  t0: number,
+  warn: ((message: string) => void) | undefined,
+): RunStats {
   stats.seconds = (performance.now() - t0) / 1000;
   sources.forEach((s, i) => {
     stats.taps[i].truncatedRecords = s.stats.truncatedRecords;
     stats.taps[i].captureWarnings = s.stats.warnings;
+    for (const f of s.findings) {
+      for (const w of f.warnings.slice(0, WARNINGS_SHOWN))
+        warn?.(`${f.path}: packet ${w.packetNumber} (byte offset ${w.byteOffset}): ${w.message}`);
+      if (f.warningCount > WARNINGS_SHOWN)
+        warn?.(`${f.path}: ${f.warningCount - WARNINGS_SHOWN} more capture warnings`);
+    }
   });
   return stats;
 }

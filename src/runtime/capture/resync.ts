@@ -100,7 +100,6 @@ export function pcapContinuation(s: PcapShape, from: number, end: number): Conti
     1,
     headerLen,
     (q) => {
-      const sec = view.getUint32(q, le);
       const frac = view.getUint32(q + 4, le);
       const cap = view.getUint32(q + 8, le);
       const wire = view.getUint32(q + 12, le);

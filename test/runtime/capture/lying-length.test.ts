@@ -195,7 +195,7 @@ describe('a file cut short', () => {
 
   it('pcapng: anywhere, a warning with the cut block, never an error', () => {
     const blocks = pcapngBlocks(genPcapng);
-    const ends = blocks.map(([p], i) => [blocks[i + 1]?.[0] ?? genPcapng.length, blocks[i][1]] as const);
+    const ends = blocks.map((_, i) => [blocks[i + 1]?.[0] ?? genPcapng.length, blocks[i][1]] as const);
     everyCut(
       'cut.pcapng',
       genPcapng,

@@ -50,7 +50,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .action(async (policy: string, opts: { output?: string; emit: string; optimize: string }) => {
       const { compileCommand } = await import('./compile.js');
-      setCode(compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io));
+      setCode(
+        await compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io),
+      );
     });
 
   program

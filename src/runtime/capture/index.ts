@@ -1,6 +1,6 @@
 export { CaptureWriter, type CaptureWriterOptions } from './capture-writer.js';
 export { CaptureError, type CaptureErrorCode, type CaptureWarning, type CaptureWarningKind } from './errors.js';
-export { tempPathFor } from './file-sink.js';
+export { OutputFile, OutputSet } from './output-file.js';
 export { detectCaptureFormat } from './magic.js';
 export { captureInterfaces, listLinkTypes, openCapture } from './open.js';
 export { PcapReader } from './pcap-reader.js';

@@ -134,12 +134,6 @@ describe.skipIf(!built)('the compiled-policy cache under a swap race', () => {
     } finally {
       await stop(p);
     }
-    console.log(
-      JSON.stringify({
-        h: seen.hits.reduce((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {}),
-        m: seen.misses.map((x) => x.slice(0, 60)).reduce((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {}),
-      }),
-    );
     expect(seen.hits).not.toContain('planted');
     // the race was live: the planted entry was found in place (and refused), and the real one was used
     expect(seen.misses.some((m) => m.includes('not yours alone'))).toBe(true);

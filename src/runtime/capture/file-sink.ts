@@ -2,7 +2,7 @@ import { CaptureError, ioError } from './errors.js';
 import { OutputFile } from './output-file.js';
 
 /** Cache-sized for the same reason as DEFAULT_READ_BUFFER. */
-export const DEFAULT_WRITE_BUFFER = 256 * 1024;
+const DEFAULT_WRITE_BUFFER = 256 * 1024;
 
 /**
  * Buffered output to a temporary file that becomes `path` only on commit, so

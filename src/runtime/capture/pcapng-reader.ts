@@ -1,26 +1,29 @@
 import { CaptureError } from './errors.js';
 import type { FileWindow } from './file-window.js';
-import { effectiveSnapLen, PCAPNG_BLOCK, PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_SHB } from './magic.js';
+import {
+  effectiveSnapLen,
+  PCAPNG_BLOCK,
+  PCAPNG_BYTE_ORDER_MAGIC,
+  PCAPNG_BYTE_ORDER_MAGIC_SWAPPED,
+  PCAPNG_IF_OPT,
+  PCAPNG_OPT,
+  PCAPNG_SHB,
+} from './magic.js';
 import { tsConverter, type TsConverter } from './pcapng-timestamp.js';
 import type { InterfaceInfo } from './record.js';
 import { pcapngContinuation } from './resync.js';
 import { ReaderBase, type ReaderOptions } from './source.js';
 
-const BT_IDB = PCAPNG_BLOCK.IDB;
-const BT_OPB = PCAPNG_BLOCK.OPB;
-const BT_SPB = PCAPNG_BLOCK.SPB;
-const BT_EPB = PCAPNG_BLOCK.EPB;
-
 const BLOCK_NAMES: ReadonlyMap<number, string> = new Map([
-  [PCAPNG_BLOCK.SHB, 'section header'],
-  [BT_IDB, 'interface description'],
-  [BT_OPB, 'obsolete packet'],
-  [BT_SPB, 'simple packet'],
-  [PCAPNG_BLOCK.NRB, 'name resolution'],
-  [PCAPNG_BLOCK.ISB, 'interface statistics'],
-  [BT_EPB, 'enhanced packet'],
-  [PCAPNG_BLOCK.SJE, 'systemd journal export'],
-  [PCAPNG_BLOCK.DSB, 'decryption secrets'],
+  [PCAPNG_SHB, 'section header'],
+  [PCAPNG_BLOCK.INTERFACE_DESCRIPTION, 'interface description'],
+  [PCAPNG_BLOCK.PACKET, 'obsolete packet'],
+  [PCAPNG_BLOCK.SIMPLE_PACKET, 'simple packet'],
+  [PCAPNG_BLOCK.NAME_RESOLUTION, 'name resolution'],
+  [PCAPNG_BLOCK.INTERFACE_STATISTICS, 'interface statistics'],
+  [PCAPNG_BLOCK.ENHANCED_PACKET, 'enhanced packet'],
+  [PCAPNG_BLOCK.SYSTEMD_JOURNAL_EXPORT, 'systemd journal export'],
+  [PCAPNG_BLOCK.DECRYPTION_SECRETS, 'decryption secrets'],
   [PCAPNG_BLOCK.CUSTOM, 'custom'],
   [PCAPNG_BLOCK.CUSTOM_NO_COPY, 'custom'],
 ]);
@@ -29,13 +32,6 @@ function blockName(type: number): string {
   const name = BLOCK_NAMES.get(type);
   return `pcapng block of type 0x${type.toString(16)}${name ? ` (${name})` : ''}`;
 }
-
-const OPT_END = 0;
-const OPT_COMMENT = 1;
-const IF_NAME = 2;
-const IF_DESCRIPTION = 3;
-const IF_TSRESOL = 9;
-const IF_TSOFFSET = 14;
 
 /** libpcap's and Wireshark's bound: a longer block is a corrupt length word, not a packet. */
 const MAX_BLOCK_LEN = 16 * 1024 * 1024;
@@ -124,16 +120,16 @@ export class PcapngReader extends ReaderBase {
       }
       let isPacket = false;
       switch (type) {
-        case BT_EPB:
+        case PCAPNG_BLOCK.ENHANCED_PACKET:
           isPacket = this.enhancedPacket(p, len);
           break;
-        case BT_SPB:
+        case PCAPNG_BLOCK.SIMPLE_PACKET:
           isPacket = this.simplePacket(p, len);
           break;
-        case BT_OPB:
+        case PCAPNG_BLOCK.PACKET:
           isPacket = this.obsoletePacket(p, len);
           break;
-        case BT_IDB:
+        case PCAPNG_BLOCK.INTERFACE_DESCRIPTION:
           this.interfaceDescription(p, len);
           break;
         case PCAPNG_SHB:
@@ -166,7 +162,7 @@ export class PcapngReader extends ReaderBase {
   private readByteOrder(p: number): void {
     const bom = this.win.view.getUint32(p + 8, true);
     if (bom === PCAPNG_BYTE_ORDER_MAGIC) this.le = true;
-    else if (bom === 0x4d3c2b1a) this.le = false;
+    else if (bom === PCAPNG_BYTE_ORDER_MAGIC_SWAPPED) this.le = false;
     else
       this.fail(
         'bad-header',
@@ -197,14 +193,14 @@ export class PcapngReader extends ReaderBase {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
       const v = o + 4;
-      if (code === OPT_END) break;
+      if (code === PCAPNG_OPT.END) break;
       if (v + olen > end) {
         this.warn('bad-option', `interface option ${code} overruns its block`, this.win.offset);
         break;
       }
-      if (code === IF_NAME) name = this.text(v, olen);
-      else if (code === IF_DESCRIPTION) description = this.text(v, olen);
-      else if (code === IF_TSRESOL && olen >= 1) {
+      if (code === PCAPNG_IF_OPT.NAME) name = this.text(v, olen);
+      else if (code === PCAPNG_IF_OPT.DESCRIPTION) description = this.text(v, olen);
+      else if (code === PCAPNG_IF_OPT.TSRESOL && olen >= 1) {
         const r = this.win.bytes[v];
         const b: 2 | 10 = r & 0x80 ? 2 : 10;
         const e = r & 0x7f;
@@ -217,7 +213,7 @@ export class PcapngReader extends ReaderBase {
             `if_tsresol 0x${r.toString(16)} is out of range; using microseconds`,
             this.win.offset,
           );
-      } else if (code === IF_TSOFFSET && olen >= 8) {
+      } else if (code === PCAPNG_IF_OPT.TSOFFSET && olen >= 8) {
         tsOffset = Number(dv.getBigInt64(v, le));
       }
       o = v + ((olen + 3) & ~3);
@@ -342,12 +338,12 @@ export class PcapngReader extends ReaderBase {
     for (let o = from; o + 4 <= end;) {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
-      if (code === OPT_END) break;
+      if (code === PCAPNG_OPT.END) break;
       if (o + 4 + olen > end) {
         this.warn('bad-option', `packet option ${code} overruns its block`, this.win.offset);
         break;
       }
-      if (code === OPT_COMMENT && comment === undefined) comment = this.text(o + 4, olen);
+      if (code === PCAPNG_OPT.COMMENT && comment === undefined) comment = this.text(o + 4, olen);
       o += 4 + ((olen + 3) & ~3);
     }
     this.rec.comment = comment;

@@ -1,4 +1,4 @@
-import { PCAPNG_BLOCK } from './magic.js';
+import { PCAPNG_BLOCK, PCAPNG_SHB } from './magic.js';
 
 /**
  * A record that claims more bytes than the file has left is either the last
@@ -111,7 +111,19 @@ export function pcapContinuation(s: PcapShape, from: number, end: number): Conti
   );
 }
 
-const KNOWN_BLOCKS: ReadonlySet<number> = new Set(Object.values(PCAPNG_BLOCK));
+const KNOWN_BLOCKS: ReadonlySet<number> = new Set([
+  PCAPNG_SHB,
+  PCAPNG_BLOCK.INTERFACE_DESCRIPTION,
+  PCAPNG_BLOCK.PACKET,
+  PCAPNG_BLOCK.SIMPLE_PACKET,
+  PCAPNG_BLOCK.NAME_RESOLUTION,
+  PCAPNG_BLOCK.INTERFACE_STATISTICS,
+  PCAPNG_BLOCK.ENHANCED_PACKET,
+  PCAPNG_BLOCK.SYSTEMD_JOURNAL_EXPORT,
+  PCAPNG_BLOCK.DECRYPTION_SECRETS,
+  PCAPNG_BLOCK.CUSTOM,
+  PCAPNG_BLOCK.CUSTOM_NO_COPY,
+]);
 
 /** Where well-formed pcapng blocks resume within [from, end) and run to the end, if they do. */
 export function pcapngContinuation(view: DataView, le: boolean, from: number, end: number): Continuation | undefined {
@@ -124,7 +136,7 @@ export function pcapngContinuation(view: DataView, le: boolean, from: number, en
       const type = view.getUint32(q, le);
       const len = view.getUint32(q + 4, le);
       if (!KNOWN_BLOCKS.has(type) || len < 12 || (len & 3) !== 0) return NONE;
-      if (type === PCAPNG_BLOCK.EPB && len < 32) return NONE;
+      if (type === PCAPNG_BLOCK.ENHANCED_PACKET && len < 32) return NONE;
       return len;
     },
     (q, len) => view.getUint32(q + len - 4, le) === len,

@@ -76,8 +76,6 @@ export interface ReaderOptions {
   readAhead?: boolean | ReadAheadOptions;
 }
 
-export const DEFAULT_MAX_CAPLEN = 262144;
-
 /** How a reader describes a record that claims more bytes than the file has left, for truncated(). */
 export interface Overrun {
   /** What was cut: 'record', 'pcapng block of type 0x6 (enhanced packet)'... */

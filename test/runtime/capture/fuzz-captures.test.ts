@@ -27,9 +27,8 @@ import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { CaptureError } from '../../../src/runtime/capture/errors.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
 import { runArtifact } from '../../../src/runtime/engine/run.js';
-import { HAVE_CORPUS } from '../../support/corpus.js';
+import { CORPUS_DIR, HAVE_CORPUS } from '../../support/corpus.js';
 import { artifactFor } from '../support/artifact.js';
-import { CORPUS_DIR } from './support/tools.js';
 
 const RUNS = Number(process.env.TMESC_FUZZ_RUNS ?? 400);
 const SEED = process.env.TMESC_FUZZ_SEED === undefined ? 19 : Number(process.env.TMESC_FUZZ_SEED);

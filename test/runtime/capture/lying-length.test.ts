@@ -7,8 +7,8 @@ import { CaptureError } from '../../../src/runtime/capture/errors.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
 import type { TruncationPoint } from '../../../src/runtime/capture/source.js';
 import { concat, frame, ng, pcapFile } from './support/synth.js';
-import { CORPUS_DIR, corpusManifest, missingTools, tempDir } from './support/tools.js';
-import { HAVE_CORPUS } from '../../support/corpus.js';
+import { CORPUS_DIR, CORPUS_NOTE, corpusManifest, HAVE_CORPUS } from '../../support/corpus.js';
+import { missingTools, tempDir } from '../../support/tools.js';
 
 /**
  * A record whose length word lies hides every record after it from a reader
@@ -265,7 +265,7 @@ describe.skipIf(tools.skip)(`verdicts beside tcpdump's${tools.note}`, () => {
   });
 });
 
-describe.skipIf(!HAVE_CORPUS)('the corpus: truncated and malformed captures', () => {
+describe.skipIf(!HAVE_CORPUS)(`the corpus: truncated and malformed captures${CORPUS_NOTE}`, () => {
   const rows = HAVE_CORPUS
     ? corpusManifest().filter((r) => r.categories.includes('truncated') || r.categories.includes('malformed'))
     : [];
@@ -293,7 +293,7 @@ describe.skipIf(!HAVE_CORPUS)('the corpus: truncated and malformed captures', ()
   });
 });
 
-describe.skipIf(!HAVE_CORPUS)('the corpus: a lying first length', () => {
+describe.skipIf(!HAVE_CORPUS)(`the corpus: a lying first length${CORPUS_NOTE}`, () => {
   it('in every pcap capture of two packets or more is an error at packet 1, not a truncation', () => {
     let lied = 0;
     for (const row of HAVE_CORPUS ? corpusManifest().filter((r) => r.packets >= 2) : []) {

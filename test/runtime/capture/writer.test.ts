@@ -5,7 +5,7 @@ import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { CaptureError } from '../../../src/runtime/capture/errors.js';
 import { captureInterfaces, openCapture } from '../../../src/runtime/capture/open.js';
 import { frame } from './support/synth.js';
-import { lines, missingTools, tempDir, tsharkFrames } from './support/tools.js';
+import { lines, missingTools, tempDir, tsharkFrames } from '../../support/tools.js';
 
 const tmp = tempDir('tmesc-writer-');
 afterAll(tmp.cleanup);

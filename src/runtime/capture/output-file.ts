@@ -59,6 +59,9 @@ export class OutputFile {
   private streamed = 0;
   private queue: { buf: Uint8Array; off: number; len: number; cb: (err: Error | null) => void }[] = [];
   private writing = false;
+  /** Asynchronous writes issued and not completed; a discard waits for them (the fd could be reused under them). */
+  private pending = 0;
+  private discardWhenIdle = false;
 
   /** Use open() or openWaiting(). */
   constructor(
@@ -104,11 +107,12 @@ export class OutputFile {
   }
 
   get isOpen(): boolean {
-    return this.fd !== undefined;
+    return this.fd !== undefined && !this.discardWhenIdle;
   }
 
   private requireFd(): number {
-    if (this.fd === undefined) throw new CaptureError('closed', this.path, 'the output is already closed');
+    if (this.fd === undefined || this.discardWhenIdle)
+      throw new CaptureError('closed', this.path, 'the output is already closed');
     return this.fd;
   }
 
@@ -132,13 +136,19 @@ export class OutputFile {
    */
   write(buf: Uint8Array, off: number, len: number, at: number, cb: (err: Error | null) => void): void {
     const fd = this.requireFd();
+    if (this.streaming) this.expectSequential(at);
+    this.pending++;
+    const done = (err: Error | null) => {
+      this.pending--;
+      cb(err);
+      if (this.pending === 0 && this.discardWhenIdle) this.discardNow();
+    };
     if (!this.streaming) {
-      writeAll(fd, buf, off, len, at, cb);
+      writeAll(fd, buf, off, len, at, done);
       return;
     }
-    this.expectSequential(at);
     this.streamed += len;
-    this.queue.push({ buf, off, len, cb });
+    this.queue.push({ buf, off, len, cb: done });
     if (!this.writing) this.pump(fd);
   }
 
@@ -195,8 +205,20 @@ export class OutputFile {
     if (!this.held) this.publish();
   }
 
-  /** Closes and removes the temporary file; the target is left as it was (a stream keeps what it was sent). */
+  /**
+   * Closes and removes the temporary file; the target is left as it was (a
+   * stream keeps what it was sent). With writes in flight, once they are done.
+   */
   discard(): void {
+    if (this.pending > 0) {
+      this.discardWhenIdle = true;
+      return;
+    }
+    this.discardNow();
+  }
+
+  private discardNow(): void {
+    this.discardWhenIdle = false;
     if (this.fd !== undefined) {
       const fd = this.fd;
       this.fd = undefined;

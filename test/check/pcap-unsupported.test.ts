@@ -11,7 +11,7 @@ import {
   UNSUPPORTED_PRIMITIVES,
 } from '../../src/syntax/pcap-unsupported.js';
 import { CORPUS_DIR, HAVE_CORPUS } from '../support/corpus.js';
-import { missingTools } from '../runtime/capture/support/tools.js';
+import { missingTools } from '../support/tools.js';
 import { BASE, checkText } from './support/check-text.js';
 
 const rule = (filter: string) => [BASE, `rule r from t match ${filter} to g`].join('\n');
@@ -94,6 +94,14 @@ describe('pcap-filter primitives tmesc does not support (TMES0320)', () => {
     const { found, result } = checkText(text);
     expect(found).toEqual([]);
     expect(JSON.stringify(result.policy.rules[0].filter)).toContain('dstPort');
+  });
+
+  it('a protocol name inheriting proto is that protocol, as in proto ospf or pim', () => {
+    const { found, result } = checkText(rule('proto ospf or pim or vrrp'));
+    expect(found).toEqual([]);
+    const { result: plain } = checkText(rule('proto ospf or proto pim or proto vrrp'));
+    expect(JSON.stringify(result.policy.rules[0].filter)).toBe(JSON.stringify(plain.policy.rules[0].filter));
+    expect(checkText(rule('port 80 or pim')).found.map((f) => f.code)).toEqual(['TMES0320']);
   });
 
   it('a load from a layer pcap does not have either is still an invalid qualifier', () => {

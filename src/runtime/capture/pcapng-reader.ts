@@ -1,29 +1,53 @@
 import { CaptureError } from './errors.js';
 import type { FileWindow } from './file-window.js';
-import { PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_SHB } from './magic.js';
+import {
+  effectiveSnapLen,
+  PCAPNG_BLOCK,
+  PCAPNG_BYTE_ORDER_MAGIC,
+  PCAPNG_BYTE_ORDER_MAGIC_SWAPPED,
+  PCAPNG_IF_OPT,
+  PCAPNG_OPT,
+  PCAPNG_SHB,
+} from './magic.js';
 import { tsConverter, type TsConverter } from './pcapng-timestamp.js';
 import type { InterfaceInfo } from './record.js';
+import { pcapngContinuation } from './resync.js';
 import { ReaderBase, type ReaderOptions } from './source.js';
 
-const BT_IDB = 1;
-const BT_OPB = 2;
-const BT_SPB = 3;
-const BT_EPB = 6;
+const BLOCK_NAMES: ReadonlyMap<number, string> = new Map([
+  [PCAPNG_SHB, 'section header'],
+  [PCAPNG_BLOCK.INTERFACE_DESCRIPTION, 'interface description'],
+  [PCAPNG_BLOCK.PACKET, 'obsolete packet'],
+  [PCAPNG_BLOCK.SIMPLE_PACKET, 'simple packet'],
+  [PCAPNG_BLOCK.NAME_RESOLUTION, 'name resolution'],
+  [PCAPNG_BLOCK.INTERFACE_STATISTICS, 'interface statistics'],
+  [PCAPNG_BLOCK.ENHANCED_PACKET, 'enhanced packet'],
+  [PCAPNG_BLOCK.SYSTEMD_JOURNAL_EXPORT, 'systemd journal export'],
+  [PCAPNG_BLOCK.DECRYPTION_SECRETS, 'decryption secrets'],
+  [PCAPNG_BLOCK.CUSTOM, 'custom'],
+  [PCAPNG_BLOCK.CUSTOM_NO_COPY, 'custom'],
+]);
 
-const OPT_END = 0;
-const OPT_COMMENT = 1;
-const IF_NAME = 2;
-const IF_DESCRIPTION = 3;
-const IF_TSRESOL = 9;
-const IF_TSOFFSET = 14;
+function blockName(type: number): string {
+  const name = BLOCK_NAMES.get(type);
+  return `pcapng block of type 0x${type.toString(16)}${name ? ` (${name})` : ''}`;
+}
 
-/** Wireshark's bound too: a longer block is a corrupt length word, not a packet. */
+/** libpcap's and Wireshark's bound: a longer block is a corrupt length word, not a packet. */
 const MAX_BLOCK_LEN = 16 * 1024 * 1024;
+/** libpcap's BT_SHB_INSANE_MAX. */
+const MAX_SHB_LEN = 1024 * 1024;
+/** libpcap's room for a packet block's options, beyond its packet. */
+const OPTIONS_ALLOWANCE = 131072;
 
 const utf8 = new TextDecoder('utf-8');
 
 interface Iface extends InterfaceInfo {
   readonly ts: TsConverter;
+  /** The longest packet a block of this interface may hold: its snapshot length as libpcap applies it. */
+  readonly capMax: number;
+  /** The link type's own maximum (capMax is at most this). */
+  readonly linkMax: number;
 }
 
 /**
@@ -40,6 +64,8 @@ export class PcapngReader extends ReaderBase {
   private readonly allIfaces: Iface[] = [];
   /** Last comment seen: it is cleared per packet only when one was set. */
   private hadComment = false;
+  /** Raised, as libpcap does, for link types whose packets may be longer than 16 MiB. */
+  private maxBlockLen = MAX_BLOCK_LEN;
 
   constructor(path: string, win: FileWindow, options: ReaderOptions = {}) {
     super(path, win, options);
@@ -57,32 +83,53 @@ export class PcapngReader extends ReaderBase {
   protected advance(): boolean {
     const win = this.win;
     for (;;) {
-      if (!win.ensure(12)) return win.available > 0 ? this.truncated('block header') : false;
+      if (!win.ensure(12))
+        return win.available > 0
+          ? this.truncated({
+              what: 'pcapng block header',
+              claim: '',
+              bytesNeeded: 12,
+              units: 'blocks',
+              code: 'bad-block',
+            })
+          : false;
       let p = win.start;
       const type = win.view.getUint32(p, this.le);
       if (type === PCAPNG_SHB) this.readByteOrder(p);
       const len = win.view.getUint32(p + 4, this.le);
-      if (len < 12 || (len & 3) !== 0 || len > MAX_BLOCK_LEN) {
-        this.fail('bad-block', `pcapng block of type 0x${type.toString(16)} has an invalid length ${len}`, win.offset);
+      this.checkLength(type, len);
+      if (!win.ensure(len)) {
+        const le = this.le;
+        return this.truncated({
+          what: blockName(type),
+          claim: `a length of ${len} bytes`,
+          bytesNeeded: len,
+          units: 'blocks',
+          code: 'bad-block',
+          resume: () => pcapngContinuation(win.view, le, win.start + 12, win.end),
+        });
       }
-      if (!win.ensure(len)) return this.truncated(`pcapng block of type 0x${type.toString(16)}`);
       p = win.start;
       const trailer = win.view.getUint32(p + len - 4, this.le);
       if (trailer !== len) {
-        this.fail('bad-block', `pcapng block lengths differ (${len} at the start, ${trailer} at the end)`, win.offset);
+        this.fail(
+          'bad-block',
+          `${blockName(type)} has a length of ${len} at its start and ${trailer} at its end: its length is corrupt`,
+          win.offset,
+        );
       }
       let isPacket = false;
       switch (type) {
-        case BT_EPB:
+        case PCAPNG_BLOCK.ENHANCED_PACKET:
           isPacket = this.enhancedPacket(p, len);
           break;
-        case BT_SPB:
+        case PCAPNG_BLOCK.SIMPLE_PACKET:
           isPacket = this.simplePacket(p, len);
           break;
-        case BT_OPB:
+        case PCAPNG_BLOCK.PACKET:
           isPacket = this.obsoletePacket(p, len);
           break;
-        case BT_IDB:
+        case PCAPNG_BLOCK.INTERFACE_DESCRIPTION:
           this.interfaceDescription(p, len);
           break;
         case PCAPNG_SHB:
@@ -96,10 +143,26 @@ export class PcapngReader extends ReaderBase {
     }
   }
 
+  /** The checks libpcap makes on a block's length before reading it. */
+  private checkLength(type: number, len: number): void {
+    let why: string | undefined;
+    if (len < 12) why = 'below the 12-byte minimum of a block';
+    else if ((len & 3) !== 0) why = 'not a multiple of 4';
+    else if (type === PCAPNG_SHB && len > MAX_SHB_LEN)
+      why = `above the ${MAX_SHB_LEN}-byte maximum of a section header`;
+    else if (len > this.maxBlockLen) why = `above the ${this.maxBlockLen}-byte maximum of a block`;
+    if (why)
+      this.fail(
+        'bad-block',
+        `${blockName(type)} has a length of ${len}, ${why}: its length is corrupt`,
+        this.win.offset,
+      );
+  }
+
   private readByteOrder(p: number): void {
     const bom = this.win.view.getUint32(p + 8, true);
     if (bom === PCAPNG_BYTE_ORDER_MAGIC) this.le = true;
-    else if (bom === 0x4d3c2b1a) this.le = false;
+    else if (bom === PCAPNG_BYTE_ORDER_MAGIC_SWAPPED) this.le = false;
     else
       this.fail(
         'bad-header',
@@ -130,14 +193,14 @@ export class PcapngReader extends ReaderBase {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
       const v = o + 4;
-      if (code === OPT_END) break;
+      if (code === PCAPNG_OPT.END) break;
       if (v + olen > end) {
         this.warn('bad-option', `interface option ${code} overruns its block`, this.win.offset);
         break;
       }
-      if (code === IF_NAME) name = this.text(v, olen);
-      else if (code === IF_DESCRIPTION) description = this.text(v, olen);
-      else if (code === IF_TSRESOL && olen >= 1) {
+      if (code === PCAPNG_IF_OPT.NAME) name = this.text(v, olen);
+      else if (code === PCAPNG_IF_OPT.DESCRIPTION) description = this.text(v, olen);
+      else if (code === PCAPNG_IF_OPT.TSRESOL && olen >= 1) {
         const r = this.win.bytes[v];
         const b: 2 | 10 = r & 0x80 ? 2 : 10;
         const e = r & 0x7f;
@@ -150,22 +213,28 @@ export class PcapngReader extends ReaderBase {
             `if_tsresol 0x${r.toString(16)} is out of range; using microseconds`,
             this.win.offset,
           );
-      } else if (code === IF_TSOFFSET && olen >= 8) {
+      } else if (code === PCAPNG_IF_OPT.TSOFFSET && olen >= 8) {
         tsOffset = Number(dv.getBigInt64(v, le));
       }
       o = v + ((olen + 3) & ~3);
     }
+    const linkType = dv.getUint16(p + 8, le);
+    const snapLen = dv.getUint32(p + 12, le);
+    const linkMax = this.capLimit(linkType);
+    this.maxBlockLen = Math.max(this.maxBlockLen, 32 + linkMax + OPTIONS_ALLOWANCE);
     const iface: Iface = Object.freeze({
       id: this.ifaces.length,
       section: this.section,
-      linkType: dv.getUint16(p + 8, le),
-      snapLen: dv.getUint32(p + 12, le),
+      linkType,
+      snapLen,
       name,
       description,
       tsResolExp: exp,
       tsResolBase: base,
       tsOffset,
       ts: tsConverter(base, exp, tsOffset),
+      capMax: effectiveSnapLen(snapLen, linkMax),
+      linkMax,
     });
     this.ifaces.push(iface);
     this.allIfaces.push(iface);
@@ -213,16 +282,18 @@ export class PcapngReader extends ReaderBase {
     const dataAt = lens + 8;
     const optionsAt = dataAt + ((capLen + 3) & ~3);
     const end = p + len - 4;
-    if (capLen > this.maxCapLen)
-      this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, win.offset);
-    if (optionsAt > end) this.fail('bad-block', `packet caplen ${capLen} overruns its ${len}-byte block`, win.offset);
-    if (capLen > iface.snapLen && iface.snapLen > 0) {
-      this.warn(
-        'caplen-over-snaplen',
-        `caplen ${capLen} exceeds interface ${ifid}'s snaplen ${iface.snapLen}`,
+    if (capLen > iface.capMax) {
+      const limit =
+        capLen > iface.linkMax
+          ? `the ${iface.linkMax}-byte maximum for link type ${iface.linkType}`
+          : `interface ${ifid}'s snapshot length of ${iface.capMax}`;
+      this.fail(
+        'bad-record',
+        `packet claims ${capLen} captured bytes, more than ${limit}: its length is corrupt`,
         win.offset,
       );
     }
+    if (optionsAt > end) this.fail('bad-block', `packet caplen ${capLen} overruns its ${len}-byte block`, win.offset);
     const rec = this.rec;
     iface.ts.convert(hi, lo, rec);
     rec.wireLen = dv.getUint32(lens + 4, this.le);
@@ -232,13 +303,12 @@ export class PcapngReader extends ReaderBase {
   }
 
   private simplePacket(p: number, len: number): boolean {
+    if (len < 16) this.fail('bad-block', `simple packet block too short (${len} bytes)`, this.win.offset);
     const iface = this.iface(0);
     const rec = this.rec;
     const wireLen = this.win.view.getUint32(p + 8, this.le);
-    let capLen = Math.min(wireLen, len - 16);
-    if (iface.snapLen > 0 && capLen > iface.snapLen) capLen = iface.snapLen;
-    if (capLen > this.maxCapLen)
-      this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, this.win.offset);
+    // the simple packet block has no caplen: what fits, up to the snapshot length (as libpcap reads it)
+    const capLen = Math.min(wireLen, len - 16, iface.capMax);
     rec.tsSec = 0;
     rec.tsNsec = 0;
     rec.wireLen = wireLen;
@@ -268,12 +338,12 @@ export class PcapngReader extends ReaderBase {
     for (let o = from; o + 4 <= end;) {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
-      if (code === OPT_END) break;
+      if (code === PCAPNG_OPT.END) break;
       if (o + 4 + olen > end) {
         this.warn('bad-option', `packet option ${code} overruns its block`, this.win.offset);
         break;
       }
-      if (code === OPT_COMMENT && comment === undefined) comment = this.text(o + 4, olen);
+      if (code === PCAPNG_OPT.COMMENT && comment === undefined) comment = this.text(o + 4, olen);
       o += 4 + ((olen + 3) & ~3);
     }
     this.rec.comment = comment;

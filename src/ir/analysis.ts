@@ -104,7 +104,7 @@ export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag:
         `rule '${r.name}' adds nothing: ${names.length === 1 ? `rule ${names[0]} already sends` : `rules ${names.join(', ')} together already send`} all its traffic to ${r.groups.map((g) => `'${policy.groups[g].name}'`).join(', ')}`,
         {
           related: f.coveredBy!.map((s) => ({
-            message: `rule '${policy.rules[s].name}' covers part of it`,
+            message: `rule '${policy.rules[s].name}' covers ${names.length === 1 ? 'all' : 'part'} of it`,
             span: policy.rules[s].span,
           })),
         },

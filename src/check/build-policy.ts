@@ -162,12 +162,7 @@ export class PolicyBuilder {
         }
         const type = item.type.word;
         if (type === 'interface') {
-          if (item.paths.length !== 1)
-            this.bag.add(
-              'TMES0420',
-              item.span,
-              `source interface takes exactly one interface name, not ${item.paths.length}; declare one tap per interface`,
-            );
+          // more than one is the source-interface-count check's
           source = { kind: 'interface', name: item.paths[0]?.value ?? '' };
         } else if (type === 'pcap' || type === 'pcapng' || type === 'file') {
           source = {

@@ -39,7 +39,6 @@ export const BUILD_CODES = [
   'TMES0320',
   'TMES0321',
   'TMES0322',
-  'TMES0420',
   'TMES0600',
   'TMES0601',
   'TMES0602',

@@ -11,6 +11,7 @@ import { policyHeader } from './policy-header.js';
 import { rates } from './rates.js';
 import { repeatedTarget } from './repeated-target.js';
 import { sharedOutput } from './shared-output.js';
+import { sourceInterfaceCount } from './source-interface-count.js';
 import { tapWithoutSource } from './tap-without-source.js';
 import { toolWithoutOutput } from './tool-without-output.js';
 import { unusedDefinition } from './unused-definition.js';
@@ -22,6 +23,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   policyHeader,
   duplicateRule,
   tapWithoutSource,
+  sourceInterfaceCount,
   inlineSamePort,
   emptyGroup,
   toolWithoutOutput,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
-import { RunError, runArtifact } from '../runtime/engine/run.js';
+import { RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
@@ -95,6 +95,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       outDir: opts.outDir,
       workers,
       note: (m) => io.err(`tmesc: note: ${m}\n`),
+      warn: (m) => io.err(`tmesc: warning: ${m}\n`),
       onProgress: progress
         ? (n, bytes) => {
             const now = performance.now();

@@ -1,6 +1,7 @@
 export { CaptureWriter, type CaptureWriterOptions } from './capture-writer.js';
 export { CaptureError, type CaptureErrorCode, type CaptureWarning, type CaptureWarningKind } from './errors.js';
 export { tempPathFor } from './file-sink.js';
+export { finerThanMicroseconds, headerInterfaces } from './header-interfaces.js';
 export { detectCaptureFormat } from './magic.js';
 export { captureInterfaces, listLinkTypes, openCapture } from './open.js';
 export { PcapReader } from './pcap-reader.js';

@@ -1,20 +1,38 @@
 import type { Artifact } from '../../artifact/types.js';
+import type { PacketRecord, ReaderOptions } from '../capture/index.js';
 import { DEPTH } from '../capture/read-ahead.js';
 import { Dedup } from '../dedup/dedup.js';
-import type { EngineOptions } from '../engine/engine.js';
+import type { Engine, EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
-import { FileTapSource, finishQuota, type PacketSource, progressOf, stoppedEarly } from '../engine/sources.js';
-import type { PacketRecord } from '../capture/index.js';
+import type { PacketSource } from '../engine/sources.js';
+import type { OutputSpec } from '../output/output-spec.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
 import { OrderedOutput } from './ordered-output.js';
-import { BufferIds, DUP, DUP_FIELDS, type FromWorker, type OutputSpec, type Shared } from './protocol.js';
+import { BufferIds, DUP, DUP_FIELDS, type FromWorker, type Shared } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Batches a worker may have queued or unwritten: enough to keep it busy while others commit. */
 const BATCHES_PER_WORKER = 3;
-const PACKETS_PER_TURN = 2048;
 const NO_SKIPS: readonly number[] = [];
+
+/**
+ * How a parallel run reads its captures: read-ahead chunks shared with the
+ * workers (DEPTH reading, and those every batch in flight may hold), and no
+ * view per packet (batches name packets by position).
+ */
+export function parallelReaderOptions(workers: number): ReaderOptions {
+  const maxInFlight = workers * BATCHES_PER_WORKER;
+  return { readAhead: { shared: true, maxChunks: DEPTH + (maxInFlight + 1) * BATCH_LEASES }, views: false };
+}
+
+export interface ParallelOptions {
+  quota: number;
+  onProgress?: EngineOptions['onProgress'];
+  /** The first time a pcap output refuses a link type: group, tool, the link type it holds, the one refused. */
+  onRefused?: (group: number, tool: number, kept: number, linkType: number) => void;
+  dedupMaxEntries?: number;
+}
 
 interface Batch {
   readonly id: number;
@@ -26,15 +44,16 @@ interface Batch {
   written: boolean;
 }
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * A run over worker threads. The main thread reads the captures (the kernel's
- * copies on libuv's pool), hands packets to the workers in batches without
- * copying them, and commits the workers' results in batch order: outputs are
- * byte for byte what one thread writes, and de-duplication sees packets in
- * capture order. Workers do the per-packet work: decode, classify, balance,
- * mark, encode.
+ * copies on libuv's pool) through the engine's loop, in the same time order
+ * as one thread, hands packets to the workers in batches without copying
+ * them, and commits the workers' results in batch order: outputs are byte for
+ * byte what one thread writes, and de-duplication sees packets in that
+ * order. Workers do the per-packet work: decode, classify, balance, mark,
+ * encode. `engine` has the sources registered (and primed, with
+ * parallelReaderOptions).
  *
  * The execution-engine design shards sessions across workers; sharding
  * batches instead keeps every output in capture order without a merge, and
@@ -45,17 +64,16 @@ export async function runParallel(
   a: Artifact,
   specs: OutputSpec[][],
   tapFiles: string[][],
+  engine: Engine,
   pool: WorkerPool,
-  opts: { quota?: number; onProgress?: EngineOptions['onProgress'] },
-): Promise<{ stats: RunStats; sources: FileTapSource[] }> {
-  const quota = opts.quota ?? 256;
+  opts: ParallelOptions,
+): Promise<RunStats> {
   const maxInFlight = pool.size * BATCHES_PER_WORKER;
-  const outputs = specs.map((g) => g.map((s) => new OrderedOutput(s)));
   const stats = newRunStats(a, specs, tapFiles);
-  const dedups = a.groups.map((g) => (g.actions.dedup ? new Dedup(g.actions.dedup.windowNs) : undefined));
-  // read-ahead chunks: DEPTH reading, and those every batch in flight may hold
-  const readAhead = { shared: true, maxChunks: DEPTH + (maxInFlight + 1) * BATCH_LEASES };
-  const sources = tapFiles.map((files, tap) => new FileTapSource(tap, files, { readAhead, views: false }));
+  const dedups = a.groups.map((g) =>
+    g.actions.dedup ? new Dedup(g.actions.dedup.windowNs, opts.dedupMaxEntries) : undefined,
+  );
+  const outputs: OrderedOutput[][] = [];
 
   // shared buffers cross to a worker once; later messages name them
   const ids = new BufferIds(pool.size);
@@ -121,12 +139,18 @@ export async function runParallel(
         landed,
       );
       writes += r.writes;
-      if (r.refused.packets) {
+      for (const x of r.refused) {
         const gs = stats.groups[s.group];
-        gs.delivered -= r.refused.packets;
-        gs.dropped['link-type-mismatch'] += r.refused.packets;
-        gs.tools[s.tool].packets -= r.refused.packets;
-        gs.tools[s.tool].bytes -= r.refused.bytes;
+        const ts = gs.tools[s.tool];
+        gs.delivered -= x.packets;
+        gs.dropped['link-type-mismatch'] += x.packets;
+        ts.packets -= x.packets;
+        ts.bytes -= x.bytes;
+        ts.refused += x.packets;
+        if (!ts.refusedLinkTypes.includes(x.linkType)) {
+          ts.refusedLinkTypes.push(x.linkType);
+          opts.onRefused?.(s.group, s.tool, outputs[s.group][s.tool].linkType, x.linkType);
+        }
       }
     }
     // completions run on a later turn of the event loop, never inside append
@@ -181,50 +205,31 @@ export async function runParallel(
   const check = () => {
     if (failure) throw failure;
   };
+  const add = (rec: PacketRecord, tap: number, from: PacketSource) => {
+    builder.add(rec, tap, from);
+    if (builder.full) dispatch();
+  };
 
   try {
-    let active: PacketSource[] = [...sources];
-    let total = 0;
-    let sinceTurn = 0;
-    while (active.length) {
-      check();
-      const still: PacketSource[] = [];
-      let moved = 0;
-      for (const s of active) {
-        const onPacket = (rec: PacketRecord) => {
-          builder.add(rec, s.tap, s);
-          if (builder.full) dispatch();
-        };
-        let n = s.poll(quota, onPacket);
-        if (stoppedEarly(s, n, quota)) {
-          n = await finishQuota(s, n, quota, onPacket, async (waiting) => {
-            // the batch may hold the chunks the source waits for: let the workers have it
-            dispatch();
-            await Promise.race([waiting, progressed()]);
-            check();
-          });
-        }
-        moved += n;
-        if (s.finished) s.close();
-        else still.push(s);
-      }
-      active = still;
-      total += moved;
-      sinceTurn += moved;
-      opts.onProgress?.(total, progressOf(sources));
-      if (moved === 0 && active.length) {
-        // the disk is behind: let the workers have what there is
-        dispatch();
-        await Promise.race([...active.map((s) => s.waiting ?? turn()), progressed()]);
-        sinceTurn = 0;
-      } else if (queue.length >= maxInFlight) {
-        while (queue.length >= maxInFlight && !failure) await progressed();
-        sinceTurn = 0;
-      } else if (sinceTurn >= PACKETS_PER_TURN) {
-        await turn();
-        sinceTurn = 0;
-      }
+    for (const g of specs) {
+      const row: OrderedOutput[] = [];
+      outputs.push(row);
+      for (const spec of g) row.push(new OrderedOutput(spec));
     }
+    await engine.run(add, {
+      quota: opts.quota,
+      onProgress: opts.onProgress,
+      // the batch may hold the chunks the source waits for: let the workers have it
+      wait: async (ready) => {
+        dispatch();
+        await Promise.race([ready, progressed()]);
+        check();
+      },
+      pace: () => {
+        check();
+        return queue.length >= maxInFlight ? backPressure() : undefined;
+      },
+    });
     dispatch();
     while (queue.length) {
       check();
@@ -238,11 +243,19 @@ export async function runParallel(
     }
     for (const g of outputs) for (const o of g) await o.close();
   } catch (e) {
-    for (const s of sources) s.close();
+    engine.closeAll();
     for (const g of outputs) for (const o of g) o.abort();
     throw e;
   } finally {
     await pool.close();
   }
-  return { stats, sources };
+  dedups.forEach((d, g) => {
+    if (d) stats.groups[g].dedupEvicted = d.evicted;
+  });
+  return stats;
+
+  async function backPressure(): Promise<void> {
+    while (queue.length >= maxInFlight && !failure) await progressed();
+    check();
+  }
 }

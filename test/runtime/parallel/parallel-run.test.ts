@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../../src/gen/index.js';
 import { CaptureError, openCapture } from '../../../src/runtime/capture/index.js';
-import { runArtifact } from '../../../src/runtime/engine/run.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { CORPUS_DIR, HAVE_CORPUS } from '../../support/corpus.js';
 import { runCli } from '../../cli/helpers.js';

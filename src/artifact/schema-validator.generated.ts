@@ -5,7 +5,7 @@ const __ucs2lengthExports = { default: __ucs2lengthExportsNs.default.default ?? 
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"},"precision":{"enum":["us","ns"],"description":"timestamp resolution of a file output; absent: the inputs' (docs/language.md)"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
 const pattern1 = new RegExp("^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$", "u");
 const func2 = __ucs2lengthExports.default;
@@ -1120,7 +1120,7 @@ vErrors.push(err87);
 errors++;
 }
 for(const key11 in data35){
-if(!((key11 === "kind") || (key11 === "target"))){
+if(!(((key11 === "kind") || (key11 === "target")) || (key11 === "precision"))){
 const err88 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err88];
@@ -1156,9 +1156,10 @@ vErrors.push(err90);
 errors++;
 }
 }
-}
-else {
-const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data35.precision !== undefined){
+let data38 = data35.precision;
+if(!((data38 === "us") || (data38 === "ns"))){
+const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/precision",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/precision/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.precision.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1168,11 +1169,9 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data33.rateBps !== undefined){
-let data38 = data33.rateBps;
-if((typeof data38 == "number") && (isFinite(data38))){
-if(data38 <= 0 || isNaN(data38)){
-const err92 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+else {
+const err92 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1182,8 +1181,11 @@ vErrors.push(err92);
 errors++;
 }
 }
-else {
-const err93 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data33.rateBps !== undefined){
+let data39 = data33.rateBps;
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 <= 0 || isNaN(data39)){
+const err93 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1193,9 +1195,8 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
 else {
-const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1207,7 +1208,7 @@ errors++;
 }
 }
 else {
-const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1217,11 +1218,9 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data30.balance !== undefined){
-let data39 = data30.balance;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.symmetric === undefined){
-const err96 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
+}
+else {
+const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1230,8 +1229,12 @@ vErrors.push(err96);
 }
 errors++;
 }
-if(data39.inner === undefined){
-const err97 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
+}
+if(data30.balance !== undefined){
+let data40 = data30.balance;
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.symmetric === undefined){
+const err97 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1240,9 +1243,8 @@ vErrors.push(err97);
 }
 errors++;
 }
-for(const key12 in data39){
-if(!((key12 === "symmetric") || (key12 === "inner"))){
-const err98 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(data40.inner === undefined){
+const err98 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1251,10 +1253,9 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-if(data39.symmetric !== undefined){
-if(typeof data39.symmetric !== "boolean"){
-const err99 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key12 in data40){
+if(!((key12 === "symmetric") || (key12 === "inner"))){
+const err99 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1264,9 +1265,9 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data39.inner !== undefined){
-if(typeof data39.inner !== "boolean"){
-const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data40.symmetric !== undefined){
+if(typeof data40.symmetric !== "boolean"){
+const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1276,9 +1277,9 @@ vErrors.push(err100);
 errors++;
 }
 }
-}
-else {
-const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data40.inner !== undefined){
+if(typeof data40.inner !== "boolean"){
+const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1288,11 +1289,9 @@ vErrors.push(err101);
 errors++;
 }
 }
-if(data30.actions !== undefined){
-let data42 = data30.actions;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.strip === undefined){
-const err102 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
+}
+else {
+const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1301,8 +1300,12 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(data42.masks === undefined){
-const err103 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
+}
+if(data30.actions !== undefined){
+let data43 = data30.actions;
+if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
+if(data43.strip === undefined){
+const err103 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1311,8 +1314,8 @@ vErrors.push(err103);
 }
 errors++;
 }
-if(data42.replaces === undefined){
-const err104 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
+if(data43.masks === undefined){
+const err104 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1321,9 +1324,8 @@ vErrors.push(err104);
 }
 errors++;
 }
-for(const key13 in data42){
-if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
-const err105 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(data43.replaces === undefined){
+const err105 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1332,14 +1334,9 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-if(data42.strip !== undefined){
-let data43 = data42.strip;
-if(Array.isArray(data43)){
-const len6 = data43.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data43[i6] !== "string"){
-const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data43){
+if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
+const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1349,9 +1346,13 @@ vErrors.push(err106);
 errors++;
 }
 }
-}
-else {
-const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data43.strip !== undefined){
+let data44 = data43.strip;
+if(Array.isArray(data44)){
+const len6 = data44.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data44[i6] !== "string"){
+const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1361,15 +1362,9 @@ vErrors.push(err107);
 errors++;
 }
 }
-if(data42.masks !== undefined){
-let data45 = data42.masks;
-if(Array.isArray(data45)){
-const len7 = data45.length;
-for(let i7=0; i7<len7; i7++){
-let data46 = data45[i7];
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.kind === undefined){
-const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+else {
+const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1378,8 +1373,16 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data46.fill === undefined){
-const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
+}
+if(data43.masks !== undefined){
+let data46 = data43.masks;
+if(Array.isArray(data46)){
+const len7 = data46.length;
+for(let i7=0; i7<len7; i7++){
+let data47 = data46[i7];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.kind === undefined){
+const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1388,9 +1391,8 @@ vErrors.push(err109);
 }
 errors++;
 }
-for(const key14 in data46){
-if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
-const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(data47.fill === undefined){
+const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1399,11 +1401,9 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-if(data46.kind !== undefined){
-let data47 = data46.kind;
-if(!(((data47 === "card-number") || (data47 === "credentials")) || (data47 === "regex"))){
-const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+for(const key14 in data47){
+if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
+const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1413,9 +1413,10 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data46.source !== undefined){
-if(typeof data46.source !== "string"){
-const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data47.kind !== undefined){
+let data48 = data47.kind;
+if(!(((data48 === "card-number") || (data48 === "credentials")) || (data48 === "regex"))){
+const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1425,9 +1426,9 @@ vErrors.push(err112);
 errors++;
 }
 }
-if(data46.flags !== undefined){
-if(typeof data46.flags !== "string"){
-const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data47.source !== undefined){
+if(typeof data47.source !== "string"){
+const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1437,11 +1438,9 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data46.fill !== undefined){
-let data50 = data46.fill;
-if(typeof data50 === "string"){
-if(func2(data50) < 1){
-const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data47.flags !== undefined){
+if(typeof data47.flags !== "string"){
+const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1451,8 +1450,11 @@ vErrors.push(err114);
 errors++;
 }
 }
-else {
-const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data47.fill !== undefined){
+let data51 = data47.fill;
+if(typeof data51 === "string"){
+if(func2(data51) < 1){
+const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1462,9 +1464,8 @@ vErrors.push(err115);
 errors++;
 }
 }
-}
 else {
-const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1476,7 +1477,7 @@ errors++;
 }
 }
 else {
-const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1486,15 +1487,9 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data42.replaces !== undefined){
-let data51 = data42.replaces;
-if(Array.isArray(data51)){
-const len8 = data51.length;
-for(let i8=0; i8<len8; i8++){
-let data52 = data51[i8];
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.source === undefined){
-const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+}
+else {
+const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1503,8 +1498,16 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(data52.flags === undefined){
-const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
+}
+if(data43.replaces !== undefined){
+let data52 = data43.replaces;
+if(Array.isArray(data52)){
+const len8 = data52.length;
+for(let i8=0; i8<len8; i8++){
+let data53 = data52[i8];
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.source === undefined){
+const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1513,8 +1516,8 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(data52.text === undefined){
-const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+if(data53.flags === undefined){
+const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1523,9 +1526,8 @@ vErrors.push(err120);
 }
 errors++;
 }
-for(const key15 in data52){
-if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
-const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(data53.text === undefined){
+const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1534,10 +1536,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-}
-if(data52.source !== undefined){
-if(typeof data52.source !== "string"){
-const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key15 in data53){
+if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
+const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1547,9 +1548,9 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data52.flags !== undefined){
-if(typeof data52.flags !== "string"){
-const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.source !== undefined){
+if(typeof data53.source !== "string"){
+const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1559,9 +1560,9 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data52.text !== undefined){
-if(typeof data52.text !== "string"){
-const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data53.flags !== undefined){
+if(typeof data53.flags !== "string"){
+const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1571,9 +1572,9 @@ vErrors.push(err124);
 errors++;
 }
 }
-}
-else {
-const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data53.text !== undefined){
+if(typeof data53.text !== "string"){
+const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1585,7 +1586,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1595,11 +1596,9 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data42.truncate !== undefined){
-let data56 = data42.truncate;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.what === undefined){
-const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
+}
+else {
+const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1608,8 +1607,12 @@ vErrors.push(err127);
 }
 errors++;
 }
-if(data56.bytes === undefined){
-const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
+}
+if(data43.truncate !== undefined){
+let data57 = data43.truncate;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.what === undefined){
+const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1618,9 +1621,8 @@ vErrors.push(err128);
 }
 errors++;
 }
-for(const key16 in data56){
-if(!((key16 === "what") || (key16 === "bytes"))){
-const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(data57.bytes === undefined){
+const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1629,11 +1631,9 @@ vErrors.push(err129);
 }
 errors++;
 }
-}
-if(data56.what !== undefined){
-let data57 = data56.what;
-if(!((data57 === "payload") || (data57 === "frame"))){
-const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
+for(const key16 in data57){
+if(!((key16 === "what") || (key16 === "bytes"))){
+const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1643,10 +1643,10 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data56.bytes !== undefined){
-let data58 = data56.bytes;
-if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
-const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data57.what !== undefined){
+let data58 = data57.what;
+if(!((data58 === "payload") || (data58 === "frame"))){
+const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1655,9 +1655,11 @@ vErrors.push(err131);
 }
 errors++;
 }
-if((typeof data58 == "number") && (isFinite(data58))){
-if(data58 < 0 || isNaN(data58)){
-const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data57.bytes !== undefined){
+let data59 = data57.bytes;
+if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
+const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1666,11 +1668,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data59 == "number") && (isFinite(data59))){
+if(data59 < 0 || isNaN(data59)){
+const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1680,11 +1680,10 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data42.timestamp !== undefined){
-let data59 = data42.timestamp;
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(data59.ipv4 === undefined){
-const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
+}
+}
+else {
+const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1693,8 +1692,12 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(data59.ipv6 === undefined){
-const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
+}
+if(data43.timestamp !== undefined){
+let data60 = data43.timestamp;
+if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
+if(data60.ipv4 === undefined){
+const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1703,9 +1706,8 @@ vErrors.push(err135);
 }
 errors++;
 }
-for(const key17 in data59){
-if(!((key17 === "ipv4") || (key17 === "ipv6"))){
-const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(data60.ipv6 === undefined){
+const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1714,10 +1716,9 @@ vErrors.push(err136);
 }
 errors++;
 }
-}
-if(data59.ipv4 !== undefined){
-if("ip-option" !== data59.ipv4){
-const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
+for(const key17 in data60){
+if(!((key17 === "ipv4") || (key17 === "ipv6"))){
+const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1727,10 +1728,9 @@ vErrors.push(err137);
 errors++;
 }
 }
-if(data59.ipv6 !== undefined){
-let data61 = data59.ipv6;
-if(!(((data61 === "skip") || (data61 === "destination-option")) || (data61 === "hop-by-hop"))){
-const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
+if(data60.ipv4 !== undefined){
+if("ip-option" !== data60.ipv4){
+const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1740,9 +1740,10 @@ vErrors.push(err138);
 errors++;
 }
 }
-}
-else {
-const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data60.ipv6 !== undefined){
+let data62 = data60.ipv6;
+if(!(((data62 === "skip") || (data62 === "destination-option")) || (data62 === "hop-by-hop"))){
+const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1752,11 +1753,9 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data42.shape !== undefined){
-let data62 = data42.shape;
-if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
-if(data62.burstBytes === undefined){
-const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
+}
+else {
+const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1765,9 +1764,12 @@ vErrors.push(err140);
 }
 errors++;
 }
-for(const key18 in data62){
-if(!(key18 === "burstBytes")){
-const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+}
+if(data43.shape !== undefined){
+let data63 = data43.shape;
+if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
+if(data63.burstBytes === undefined){
+const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1776,11 +1778,9 @@ vErrors.push(err141);
 }
 errors++;
 }
-}
-if(data62.burstBytes !== undefined){
-let data63 = data62.burstBytes;
-if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key18 in data63){
+if(!(key18 === "burstBytes")){
+const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1789,9 +1789,11 @@ vErrors.push(err142);
 }
 errors++;
 }
-if((typeof data63 == "number") && (isFinite(data63))){
-if(data63 < 0 || isNaN(data63)){
-const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data63.burstBytes !== undefined){
+let data64 = data63.burstBytes;
+if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
+const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1800,11 +1802,9 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data64 == "number") && (isFinite(data64))){
+if(data64 < 0 || isNaN(data64)){
+const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1814,11 +1814,10 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data42.dedup !== undefined){
-let data64 = data42.dedup;
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-if(data64.windowNs === undefined){
-const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1827,9 +1826,12 @@ vErrors.push(err145);
 }
 errors++;
 }
-for(const key19 in data64){
-if(!(key19 === "windowNs")){
-const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+}
+if(data43.dedup !== undefined){
+let data65 = data43.dedup;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.windowNs === undefined){
+const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1838,11 +1840,9 @@ vErrors.push(err146);
 }
 errors++;
 }
-}
-if(data64.windowNs !== undefined){
-let data65 = data64.windowNs;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key19 in data65){
+if(!(key19 === "windowNs")){
+const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1851,9 +1851,11 @@ vErrors.push(err147);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < 0 || isNaN(data65)){
-const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data65.windowNs !== undefined){
+let data66 = data65.windowNs;
+if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
+const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1862,11 +1864,9 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data66 == "number") && (isFinite(data66))){
+if(data66 < 0 || isNaN(data66)){
+const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1877,8 +1877,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1890,7 +1891,7 @@ errors++;
 }
 }
 else {
-const err151 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1902,7 +1903,7 @@ errors++;
 }
 }
 else {
-const err152 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err152 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1912,15 +1913,9 @@ vErrors.push(err152);
 errors++;
 }
 }
-if(data.rules !== undefined){
-let data66 = data.rules;
-if(Array.isArray(data66)){
-const len9 = data66.length;
-for(let i9=0; i9<len9; i9++){
-let data67 = data66[i9];
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.name === undefined){
-const err153 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err153 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1929,8 +1924,16 @@ vErrors.push(err153);
 }
 errors++;
 }
-if(data67.taps === undefined){
-const err154 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
+}
+if(data.rules !== undefined){
+let data67 = data.rules;
+if(Array.isArray(data67)){
+const len9 = data67.length;
+for(let i9=0; i9<len9; i9++){
+let data68 = data67[i9];
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.name === undefined){
+const err154 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1939,8 +1942,8 @@ vErrors.push(err154);
 }
 errors++;
 }
-if(data67.action === undefined){
-const err155 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(data68.taps === undefined){
+const err155 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1949,8 +1952,8 @@ vErrors.push(err155);
 }
 errors++;
 }
-if(data67.groups === undefined){
-const err156 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+if(data68.action === undefined){
+const err156 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1959,9 +1962,8 @@ vErrors.push(err156);
 }
 errors++;
 }
-for(const key20 in data67){
-if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
-const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data68.groups === undefined){
+const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1970,10 +1972,9 @@ vErrors.push(err157);
 }
 errors++;
 }
-}
-if(data67.name !== undefined){
-if(typeof data67.name !== "string"){
-const err158 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key20 in data68){
+if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
+const err158 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1983,14 +1984,9 @@ vErrors.push(err158);
 errors++;
 }
 }
-if(data67.taps !== undefined){
-let data69 = data67.taps;
-const _errs157 = errors;
-let valid43 = false;
-let passing2 = null;
-const _errs158 = errors;
-if("any" !== data69){
-const err159 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
+if(data68.name !== undefined){
+if(typeof data68.name !== "string"){
+const err159 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1999,18 +1995,15 @@ vErrors.push(err159);
 }
 errors++;
 }
-var _valid2 = _errs158 === errors;
-if(_valid2){
-valid43 = true;
-passing2 = 0;
 }
+if(data68.taps !== undefined){
+let data70 = data68.taps;
+const _errs158 = errors;
+let valid43 = false;
+let passing2 = null;
 const _errs159 = errors;
-if(Array.isArray(data69)){
-const len10 = data69.length;
-for(let i10=0; i10<len10; i10++){
-let data70 = data69[i10];
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err160 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if("any" !== data70){
+const err160 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2019,9 +2012,18 @@ vErrors.push(err160);
 }
 errors++;
 }
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 < 0 || isNaN(data70)){
-const err161 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid2 = _errs159 === errors;
+if(_valid2){
+valid43 = true;
+passing2 = 0;
+}
+const _errs160 = errors;
+if(Array.isArray(data70)){
+const len10 = data70.length;
+for(let i10=0; i10<len10; i10++){
+let data71 = data70[i10];
+if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
+const err161 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2030,11 +2032,9 @@ vErrors.push(err161);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data71 == "number") && (isFinite(data71))){
+if(data71 < 0 || isNaN(data71)){
+const err162 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2043,7 +2043,20 @@ vErrors.push(err162);
 }
 errors++;
 }
-var _valid2 = _errs159 === errors;
+}
+}
+}
+else {
+const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+var _valid2 = _errs160 === errors;
 if(_valid2 && valid43){
 valid43 = false;
 passing2 = [passing2, 1];
@@ -2055,31 +2068,7 @@ passing2 = 1;
 }
 }
 if(!valid43){
-const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-else {
-errors = _errs157;
-if(vErrors !== null){
-if(_errs157){
-vErrors.length = _errs157;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data67.action !== undefined){
-let data71 = data67.action;
-if(!((data71 === "to") || (data71 === "drop"))){
-const err164 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err164 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2088,15 +2077,22 @@ vErrors.push(err164);
 }
 errors++;
 }
+else {
+errors = _errs158;
+if(vErrors !== null){
+if(_errs158){
+vErrors.length = _errs158;
 }
-if(data67.groups !== undefined){
-let data72 = data67.groups;
-if(Array.isArray(data72)){
-const len11 = data72.length;
-for(let i11=0; i11<len11; i11++){
-let data73 = data72[i11];
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err165 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data68.action !== undefined){
+let data72 = data68.action;
+if(!((data72 === "to") || (data72 === "drop"))){
+const err165 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2105,9 +2101,15 @@ vErrors.push(err165);
 }
 errors++;
 }
-if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 < 0 || isNaN(data73)){
-const err166 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data68.groups !== undefined){
+let data73 = data68.groups;
+if(Array.isArray(data73)){
+const len11 = data73.length;
+for(let i11=0; i11<len11; i11++){
+let data74 = data73[i11];
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err166 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2116,11 +2118,9 @@ vErrors.push(err166);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err167 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 < 0 || isNaN(data74)){
+const err167 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2131,8 +2131,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err168 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err168 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2144,7 +2145,7 @@ errors++;
 }
 }
 else {
-const err169 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err169 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2154,11 +2155,9 @@ vErrors.push(err169);
 errors++;
 }
 }
-if(data.graph !== undefined){
-let data74 = data.graph;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-if(data74.fields === undefined){
-const err170 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
+}
+else {
+const err170 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2167,8 +2166,12 @@ vErrors.push(err170);
 }
 errors++;
 }
-if(data74.preds === undefined){
-const err171 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
+}
+if(data.graph !== undefined){
+let data75 = data.graph;
+if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
+if(data75.fields === undefined){
+const err171 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2177,8 +2180,8 @@ vErrors.push(err171);
 }
 errors++;
 }
-if(data74.nodes === undefined){
-const err172 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
+if(data75.preds === undefined){
+const err172 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2187,8 +2190,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-if(data74.leaves === undefined){
-const err173 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
+if(data75.nodes === undefined){
+const err173 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2197,8 +2200,8 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(data74.segments === undefined){
-const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
+if(data75.leaves === undefined){
+const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2207,8 +2210,8 @@ vErrors.push(err174);
 }
 errors++;
 }
-if(data74.optimized === undefined){
-const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
+if(data75.segments === undefined){
+const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2217,8 +2220,8 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data74.ruleLevel === undefined){
-const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
+if(data75.optimized === undefined){
+const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2227,9 +2230,8 @@ vErrors.push(err176);
 }
 errors++;
 }
-for(const key21 in data74){
-if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
-const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data75.ruleLevel === undefined){
+const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2238,16 +2240,9 @@ vErrors.push(err177);
 }
 errors++;
 }
-}
-if(data74.fields !== undefined){
-let data75 = data74.fields;
-if(Array.isArray(data75)){
-const len12 = data75.length;
-for(let i12=0; i12<len12; i12++){
-let data76 = data75[i12];
-if(typeof data76 === "string"){
-if(!pattern1.test(data76)){
-const err178 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
+for(const key21 in data75){
+if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
+const err178 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2257,8 +2252,15 @@ vErrors.push(err178);
 errors++;
 }
 }
-else {
-const err179 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data75.fields !== undefined){
+let data76 = data75.fields;
+if(Array.isArray(data76)){
+const len12 = data76.length;
+for(let i12=0; i12<len12; i12++){
+let data77 = data76[i12];
+if(typeof data77 === "string"){
+if(!pattern1.test(data77)){
+const err179 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2268,9 +2270,8 @@ vErrors.push(err179);
 errors++;
 }
 }
-}
 else {
-const err180 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err180 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2280,15 +2281,9 @@ vErrors.push(err180);
 errors++;
 }
 }
-if(data74.preds !== undefined){
-let data77 = data74.preds;
-if(Array.isArray(data77)){
-const len13 = data77.length;
-for(let i13=0; i13<len13; i13++){
-let data78 = data77[i13];
-if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
-if(data78.kind === undefined){
-const err181 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+else {
+const err181 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2297,8 +2292,16 @@ vErrors.push(err181);
 }
 errors++;
 }
-if(data78.scope === undefined){
-const err182 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+}
+if(data75.preds !== undefined){
+let data78 = data75.preds;
+if(Array.isArray(data78)){
+const len13 = data78.length;
+for(let i13=0; i13<len13; i13++){
+let data79 = data78[i13];
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.kind === undefined){
+const err182 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2307,10 +2310,8 @@ vErrors.push(err182);
 }
 errors++;
 }
-if(data78.kind !== undefined){
-let data79 = data78.kind;
-if(!(((data79 === "contains") || (data79 === "regex")) || (data79 === "relation"))){
-const err183 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data79.scope === undefined){
+const err183 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2319,11 +2320,10 @@ vErrors.push(err183);
 }
 errors++;
 }
-}
-if(data78.scope !== undefined){
-let data80 = data78.scope;
-if(!((data80 === "outer") || (data80 === "inner"))){
-const err184 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
+if(data79.kind !== undefined){
+let data80 = data79.kind;
+if(!(((data80 === "contains") || (data80 === "regex")) || (data80 === "relation"))){
+const err184 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2333,9 +2333,10 @@ vErrors.push(err184);
 errors++;
 }
 }
-}
-else {
-const err185 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data79.scope !== undefined){
+let data81 = data79.scope;
+if(!((data81 === "outer") || (data81 === "inner"))){
+const err185 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2347,7 +2348,7 @@ errors++;
 }
 }
 else {
-const err186 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err186 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2357,15 +2358,9 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data74.nodes !== undefined){
-let data81 = data74.nodes;
-if(Array.isArray(data81)){
-const len14 = data81.length;
-for(let i14=0; i14<len14; i14++){
-let data82 = data81[i14];
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-if(data82.field === undefined){
-const err187 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
+}
+else {
+const err187 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2374,8 +2369,16 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(data82.cuts === undefined){
-const err188 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
+}
+if(data75.nodes !== undefined){
+let data82 = data75.nodes;
+if(Array.isArray(data82)){
+const len14 = data82.length;
+for(let i14=0; i14<len14; i14++){
+let data83 = data82[i14];
+if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
+if(data83.field === undefined){
+const err188 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2384,8 +2387,8 @@ vErrors.push(err188);
 }
 errors++;
 }
-if(data82.kids === undefined){
-const err189 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
+if(data83.cuts === undefined){
+const err189 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2394,8 +2397,8 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(data82.lookup === undefined){
-const err190 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
+if(data83.kids === undefined){
+const err190 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2404,9 +2407,8 @@ vErrors.push(err190);
 }
 errors++;
 }
-for(const key22 in data82){
-if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
-const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(data83.lookup === undefined){
+const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2415,11 +2417,9 @@ vErrors.push(err191);
 }
 errors++;
 }
-}
-if(data82.field !== undefined){
-let data83 = data82.field;
-if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err192 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key22 in data83){
+if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
+const err192 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2428,9 +2428,11 @@ vErrors.push(err192);
 }
 errors++;
 }
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 < 0 || isNaN(data83)){
-const err193 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data83.field !== undefined){
+let data84 = data83.field;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err193 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2439,13 +2441,9 @@ vErrors.push(err193);
 }
 errors++;
 }
-}
-}
-if(data82.cuts !== undefined){
-let data84 = data82.cuts;
-if(Array.isArray(data84)){
-if(data84.length < 2){
-const err194 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 < 0 || isNaN(data84)){
+const err194 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2454,11 +2452,13 @@ vErrors.push(err194);
 }
 errors++;
 }
-const len15 = data84.length;
-for(let i15=0; i15<len15; i15++){
-let data85 = data84[i15];
-if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
-const err195 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+if(data83.cuts !== undefined){
+let data85 = data83.cuts;
+if(Array.isArray(data85)){
+if(data85.length < 2){
+const err195 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2467,10 +2467,11 @@ vErrors.push(err195);
 }
 errors++;
 }
-}
-}
-else {
-const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len15 = data85.length;
+for(let i15=0; i15<len15; i15++){
+let data86 = data85[i15];
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2480,11 +2481,9 @@ vErrors.push(err196);
 errors++;
 }
 }
-if(data82.kids !== undefined){
-let data86 = data82.kids;
-if(Array.isArray(data86)){
-if(data86.length < 2){
-const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+else {
+const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2493,11 +2492,12 @@ vErrors.push(err197);
 }
 errors++;
 }
-const len16 = data86.length;
-for(let i16=0; i16<len16; i16++){
-let data87 = data86[i16];
-if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
-const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data83.kids !== undefined){
+let data87 = data83.kids;
+if(Array.isArray(data87)){
+if(data87.length < 2){
+const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2506,10 +2506,11 @@ vErrors.push(err198);
 }
 errors++;
 }
-}
-}
-else {
-const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len16 = data87.length;
+for(let i16=0; i16<len16; i16++){
+let data88 = data87[i16];
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2519,10 +2520,9 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data82.lookup !== undefined){
-let data88 = data82.lookup;
-if(!(((data88 === "compare") || (data88 === "binary")) || (data88 === "hash"))){
-const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2532,9 +2532,10 @@ vErrors.push(err200);
 errors++;
 }
 }
-}
-else {
-const err201 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data83.lookup !== undefined){
+let data89 = data83.lookup;
+if(!(((data89 === "compare") || (data89 === "binary")) || (data89 === "hash"))){
+const err201 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2546,7 +2547,7 @@ errors++;
 }
 }
 else {
-const err202 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err202 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2556,15 +2557,9 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data74.leaves !== undefined){
-let data89 = data74.leaves;
-if(Array.isArray(data89)){
-const len17 = data89.length;
-for(let i17=0; i17<len17; i17++){
-let data90 = data89[i17];
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.rules === undefined){
-const err203 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
+}
+else {
+const err203 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2573,8 +2568,16 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(data90.to === undefined){
-const err204 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+if(data75.leaves !== undefined){
+let data90 = data75.leaves;
+if(Array.isArray(data90)){
+const len17 = data90.length;
+for(let i17=0; i17<len17; i17++){
+let data91 = data90[i17];
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+if(data91.rules === undefined){
+const err204 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2583,8 +2586,8 @@ vErrors.push(err204);
 }
 errors++;
 }
-if(data90.drop === undefined){
-const err205 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
+if(data91.to === undefined){
+const err205 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2593,8 +2596,8 @@ vErrors.push(err205);
 }
 errors++;
 }
-if(data90.groups === undefined){
-const err206 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+if(data91.drop === undefined){
+const err206 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2603,9 +2606,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-for(const key23 in data90){
-if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
-const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data91.groups === undefined){
+const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2614,15 +2616,9 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-if(data90.rules !== undefined){
-let data91 = data90.rules;
-if(Array.isArray(data91)){
-const len18 = data91.length;
-for(let i18=0; i18<len18; i18++){
-let data92 = data91[i18];
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err208 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key23 in data91){
+if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
+const err208 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2631,9 +2627,15 @@ vErrors.push(err208);
 }
 errors++;
 }
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 < 0 || isNaN(data92)){
-const err209 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data91.rules !== undefined){
+let data92 = data91.rules;
+if(Array.isArray(data92)){
+const len18 = data92.length;
+for(let i18=0; i18<len18; i18++){
+let data93 = data92[i18];
+if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
+const err209 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2642,11 +2644,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err210 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data93 == "number") && (isFinite(data93))){
+if(data93 < 0 || isNaN(data93)){
+const err210 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2656,14 +2656,10 @@ vErrors.push(err210);
 errors++;
 }
 }
-if(data90.to !== undefined){
-let data93 = data90.to;
-if(Array.isArray(data93)){
-const len19 = data93.length;
-for(let i19=0; i19<len19; i19++){
-let data94 = data93[i19];
-if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
-const err211 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2672,9 +2668,15 @@ vErrors.push(err211);
 }
 errors++;
 }
-if((typeof data94 == "number") && (isFinite(data94))){
-if(data94 < 0 || isNaN(data94)){
-const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data91.to !== undefined){
+let data94 = data91.to;
+if(Array.isArray(data94)){
+const len19 = data94.length;
+for(let i19=0; i19<len19; i19++){
+let data95 = data94[i19];
+if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
+const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2683,11 +2685,9 @@ vErrors.push(err212);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data95 == "number") && (isFinite(data95))){
+if(data95 < 0 || isNaN(data95)){
+const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2697,14 +2697,10 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data90.drop !== undefined){
-let data95 = data90.drop;
-if(Array.isArray(data95)){
-const len20 = data95.length;
-for(let i20=0; i20<len20; i20++){
-let data96 = data95[i20];
-if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
-const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2713,9 +2709,15 @@ vErrors.push(err214);
 }
 errors++;
 }
-if((typeof data96 == "number") && (isFinite(data96))){
-if(data96 < 0 || isNaN(data96)){
-const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data91.drop !== undefined){
+let data96 = data91.drop;
+if(Array.isArray(data96)){
+const len20 = data96.length;
+for(let i20=0; i20<len20; i20++){
+let data97 = data96[i20];
+if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
+const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2724,11 +2726,9 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 < 0 || isNaN(data97)){
+const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2738,14 +2738,10 @@ vErrors.push(err216);
 errors++;
 }
 }
-if(data90.groups !== undefined){
-let data97 = data90.groups;
-if(Array.isArray(data97)){
-const len21 = data97.length;
-for(let i21=0; i21<len21; i21++){
-let data98 = data97[i21];
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2754,9 +2750,15 @@ vErrors.push(err217);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 < 0 || isNaN(data98)){
-const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data91.groups !== undefined){
+let data98 = data91.groups;
+if(Array.isArray(data98)){
+const len21 = data98.length;
+for(let i21=0; i21<len21; i21++){
+let data99 = data98[i21];
+if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
+const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2765,11 +2767,9 @@ vErrors.push(err218);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data99 == "number") && (isFinite(data99))){
+if(data99 < 0 || isNaN(data99)){
+const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2780,8 +2780,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err220 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err220 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2793,7 +2794,7 @@ errors++;
 }
 }
 else {
-const err221 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err221 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2803,14 +2804,9 @@ vErrors.push(err221);
 errors++;
 }
 }
-if(data74.segments !== undefined){
-let data99 = data74.segments;
-if(Array.isArray(data99)){
-const len22 = data99.length;
-for(let i22=0; i22<len22; i22++){
-let data100 = data99[i22];
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err222 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err222 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2820,9 +2816,14 @@ vErrors.push(err222);
 errors++;
 }
 }
-}
-else {
-const err223 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data75.segments !== undefined){
+let data100 = data75.segments;
+if(Array.isArray(data100)){
+const len22 = data100.length;
+for(let i22=0; i22<len22; i22++){
+let data101 = data100[i22];
+if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
+const err223 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2832,9 +2833,9 @@ vErrors.push(err223);
 errors++;
 }
 }
-if(data74.optimized !== undefined){
-if(typeof data74.optimized !== "boolean"){
-const err224 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err224 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2844,9 +2845,9 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data74.ruleLevel !== undefined){
-if(typeof data74.ruleLevel !== "boolean"){
-const err225 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data75.optimized !== undefined){
+if(typeof data75.optimized !== "boolean"){
+const err225 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2856,9 +2857,9 @@ vErrors.push(err225);
 errors++;
 }
 }
-}
-else {
-const err226 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data75.ruleLevel !== undefined){
+if(typeof data75.ruleLevel !== "boolean"){
+const err226 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2870,12 +2871,24 @@ errors++;
 }
 }
 else {
-const err227 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err227 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err227];
 }
 else {
 vErrors.push(err227);
+}
+errors++;
+}
+}
+}
+else {
+const err228 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
 }
 errors++;
 }

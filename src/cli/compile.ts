@@ -4,6 +4,7 @@ import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
 import { writeFileAtomic } from './files.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { loadValidPolicy } from './load-policy.js';
 
 export interface CompileCmdOptions {
@@ -14,7 +15,7 @@ export interface CompileCmdOptions {
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
 export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): number {
-  const { policy } = loadValidPolicy(path, io);
+  const { policy } = loadValidPolicy(path, io, undefined, [pcapLinkTypes]);
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {

@@ -1,4 +1,5 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
+import type { Check } from '../check/context.js';
 import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
 import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
@@ -8,12 +9,17 @@ export { PolicyInvalid };
 /**
  * Checks a policy for a command that needs a valid one; errors are printed and
  * end the command with 1. `read` reads the policy and its includes (run's
- * cache records what it read).
+ * cache records what it read). What `extraChecks` find is printed too.
  */
-export function loadValidPolicy(path: string, io: Io, read?: ReadFile): CheckResult {
+export function loadValidPolicy(
+  path: string,
+  io: Io,
+  read?: ReadFile,
+  extraChecks: readonly Check[] = [],
+): CheckResult {
   let result: CheckResult;
   try {
-    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read });
+    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read, extraChecks });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);
     throw e;
@@ -23,5 +29,8 @@ export function loadValidPolicy(path: string, io: Io, read?: ReadFile): CheckRes
     io.err(renderText(errors, { fileCount: 1 }));
     throw new PolicyInvalid(`${path} has errors; fix them first (tmesc validate ${path})`);
   }
+  const extra = new Set(extraChecks.flatMap((c) => c.codes));
+  const found = result.diagnostics.filter((d) => extra.has(d.code));
+  if (found.length) io.err(renderText(found, { fileCount: 1 }));
   return result;
 }

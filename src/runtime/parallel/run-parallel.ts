@@ -44,7 +44,6 @@ interface Batch {
   written: boolean;
 }
 
-
 /**
  * A run over worker threads. The main thread reads the captures (the kernel's
  * copies on libuv's pool) through the engine's loop, in the same time order

@@ -60,6 +60,12 @@ export class Dedup implements DedupStage {
   private keys = new Float64Array(FIRST_CAPACITY);
   private times = new Float64Array(FIRST_CAPACITY);
   private mask = FIRST_CAPACITY - 1;
+  private shift = 32 - Math.log2(FIRST_CAPACITY);
+  /**
+   * Slots come from the key mixed with a secret of this process: traffic
+   * crafted to share low key bits cannot line up long probe chains.
+   */
+  private readonly seed = globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
   private entries = 0;
   private ringKeys = new Float64Array(FIRST_CAPACITY);
   private ringTimes = new Float64Array(FIRST_CAPACITY);
@@ -93,36 +99,39 @@ export class Dedup implements DedupStage {
     if (t > this.newest) this.newest = t;
     this.expire();
     const k1 = key + 1;
-    const slot = this.slotOf(k1);
-    if (this.keys[slot] === k1) {
-      if (Math.abs(t - this.times[slot]) <= this.windowNs) return true;
-      this.times[slot] = t;
-    } else {
+    let slot = this.slotOf(k1);
+    if (this.keys[slot] === k1 && Math.abs(t - this.times[slot]) <= this.windowNs) return true;
+    // delivered: room first, so the table never holds more than maxEntries
+    if (this.ringCount >= this.maxEntries) {
+      this.pop(true);
+      slot = this.slotOf(k1);
+    } else if (this.ringCount === this.ringKeys.length) this.growRing();
+    if (this.keys[slot] !== k1) {
       this.keys[slot] = k1;
-      this.times[slot] = t;
       this.entries++;
-      if (this.entries * 2 > this.keys.length) this.grow();
     }
-    this.remember(k1, t);
+    this.times[slot] = t;
+    const at = (this.ringHead + this.ringCount) % this.ringKeys.length;
+    this.ringKeys[at] = k1;
+    this.ringTimes[at] = t;
+    this.ringCount++;
+    if (this.entries * 2 > this.keys.length) this.grow();
     return false;
+  }
+
+  /** Where a key's probe starts: the top bits of a multiplicative hash of both halves and the seed. */
+  private home(k1: number): number {
+    const lo = k1 >>> 0;
+    const hi = (k1 / 4294967296) >>> 0;
+    return (Math.imul(lo ^ this.seed, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> this.shift;
   }
 
   private slotOf(k1: number): number {
     const keys = this.keys;
     const mask = this.mask;
-    let i = (k1 >>> 0) & mask;
+    let i = this.home(k1);
     while (keys[i] !== 0 && keys[i] !== k1) i = (i + 1) & mask;
     return i;
-  }
-
-  /** Appends to the arrival ring, making room by evicting the oldest when full. */
-  private remember(k1: number, t: number): void {
-    if (this.ringCount >= this.maxEntries) this.pop(true);
-    else if (this.ringCount === this.ringKeys.length) this.growRing();
-    const at = (this.ringHead + this.ringCount) % this.ringKeys.length;
-    this.ringKeys[at] = k1;
-    this.ringTimes[at] = t;
-    this.ringCount++;
   }
 
   private expire(): void {
@@ -148,7 +157,7 @@ export class Dedup implements DedupStage {
     const mask = this.mask;
     let hole = slot;
     for (let j = (slot + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
-      const home = (keys[j] >>> 0) & mask;
+      const home = this.home(keys[j]);
       // the entry at j may fill the hole unless its home lies cyclically in (hole, j]
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
@@ -166,6 +175,7 @@ export class Dedup implements DedupStage {
     this.keys = new Float64Array(oldKeys.length * 2);
     this.times = new Float64Array(oldKeys.length * 2);
     this.mask = this.keys.length - 1;
+    this.shift--;
     for (let i = 0; i < oldKeys.length; i++) {
       if (oldKeys[i] === 0) continue;
       const slot = this.slotOf(oldKeys[i]);

@@ -17,6 +17,9 @@ import { type PacketSource, progressOf } from './sources.js';
  *
  * One loop serves both engines: this thread (runtime/run) and the worker
  * threads' dispatcher (runtime/parallel), which hooks `wait` and `pace`.
+ * Each call into a source still hands out at most a quota of packets: live
+ * sources (issue 13) deliver in arrival order and will be polled round-robin
+ * by that quota, so that a flooding interface cannot starve a quiet one.
  */
 export interface EngineOptions {
   /** Packets one call into a source may hand out. */

@@ -20,10 +20,8 @@ export interface PacketSource {
    * (`untilSec`, `untilNsec`): that one becomes the head. Returns how many.
    */
   poll(quota: number, onPacket: (rec: PacketRecord) => void, untilSec?: number, untilNsec?: number): number;
-  /** The next packet, read and not handed out; null when finished or `waiting`. */
+  /** The next packet, read and not handed out; null when the source has nothing more, or is `waiting`. */
   peek(): PacketRecord | null;
-  /** True once the source has nothing more to give. */
-  readonly finished: boolean;
   /** Set when the last poll or peek stopped to wait for I/O: resolves when polling can go on. */
   readonly waiting: Promise<void> | undefined;
   /** Bytes handed out and bytes in all, when the source knows its size (files do; live capture does not). */
@@ -56,6 +54,7 @@ export class FileTapSource implements PacketSource {
   private current: CaptureSource | undefined;
   private next = 0;
   readonly stats: FileStats = { truncatedRecords: 0, warnings: 0 };
+  /** True once every file was read. */
   finished = false;
   waiting: Promise<void> | undefined;
 

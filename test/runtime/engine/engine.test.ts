@@ -7,7 +7,7 @@ import { generate } from '../../../src/gen/index.js';
 import { CaptureWriter, openCapture } from '../../../src/runtime/capture/index.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
-import { missingTools } from '../capture/support/tools.js';
+import { missingTools } from '../../support/tools.js';
 import { artifactFor as artifactForIn } from '../support/artifact.js';
 
 /**

@@ -9,7 +9,7 @@ import { CaptureWriter, openCapture } from '../../../src/runtime/capture/index.j
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US } from '../../../src/runtime/capture/magic.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
 import { runCli } from '../../cli/helpers.js';
-import { missingTools } from '../capture/support/tools.js';
+import { missingTools } from '../../support/tools.js';
 import { artifactFor as artifactForIn } from '../support/artifact.js';
 
 /**

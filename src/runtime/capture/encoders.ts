@@ -73,8 +73,10 @@ export class PcapEncoder implements Encoder {
     const dv = s.view;
     const p = s.pos;
     dv.setUint32(p, tsSec, true);
-    // | 0 floors (tsNsec < 1e9) and keeps the value an int32: Math.floor's double sent setUint32 to its slow builtin
-    dv.setUint32(p + 4, this.nanosecond ? tsNsec : (tsNsec / 1000) | 0, true);
+    // two call sites, not a ternary in one: a ternary whose branch never ran sent every
+    // setUint32 to V8's slow builtin (~130 instructions a packet, measured under callgrind)
+    if (this.nanosecond) dv.setUint32(p + 4, tsNsec, true);
+    else dv.setUint32(p + 4, (tsNsec / 1000) | 0, true);
     dv.setUint32(p + 8, capLen, true);
     dv.setUint32(p + 12, wireLen, true);
     s.bytes.set(data, p + 16);

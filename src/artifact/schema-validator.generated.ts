@@ -5,10 +5,11 @@ const __ucs2lengthExports = { default: __ucs2lengthExportsNs.default.default ?? 
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"},"precision":{"enum":["us","ns"],"description":"timestamp resolution of a file output; absent: the inputs' (docs/language.md)"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"$schema":{"type":"string","description":"the JSON Schema this artifact follows (this one: its $id, published as schemas/artifact-2.json in the tmesc package)"},"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"base":{"type":"string","minLength":1,"description":"the directory the artifact's relative paths (tap captures, pcap and pcapng outputs, policy.files) are relative to: the compiled policy's directory, given relative to the directory holding the artifact (or absolute). Artifacts without it hold absolute paths (written before paths were relative); a relative path in one is taken from the artifact's directory"},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"},"precision":{"enum":["us","ns"],"description":"timestamp resolution of a file output; absent: the inputs' (docs/language.md)"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = __ucs2lengthExports.default;
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
 const pattern1 = new RegExp("^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$", "u");
-const func2 = __ucs2lengthExports.default;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://tmesc.dev/schemas/artifact-2.json" */;
@@ -96,7 +97,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "format") || (key0 === "formatVersion")) || (key0 === "compiler")) || (key0 === "policy")) || (key0 === "taps")) || (key0 === "groups")) || (key0 === "rules")) || (key0 === "graph"))){
+if(!(func2.call(schema11.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -107,9 +108,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.format !== undefined){
-if("tmesc-artifact" !== data.format){
-const err9 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/const",keyword:"const",params:{allowedValue: "tmesc-artifact"},message:"must be equal to constant"};
+if(data.$schema !== undefined){
+if(typeof data.$schema !== "string"){
+const err9 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -119,9 +120,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.formatVersion !== undefined){
-if(2 !== data.formatVersion){
-const err10 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
+if(data.format !== undefined){
+if("tmesc-artifact" !== data.format){
+const err10 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/const",keyword:"const",params:{allowedValue: "tmesc-artifact"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -131,11 +132,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.compiler !== undefined){
-let data2 = data.compiler;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.name === undefined){
-const err11 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data.formatVersion !== undefined){
+if(2 !== data.formatVersion){
+const err11 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -144,8 +143,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data2.version === undefined){
-const err12 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
+}
+if(data.base !== undefined){
+let data3 = data.base;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err12 = {instancePath:instancePath+"/base",schemaPath:"#/properties/base/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -154,9 +157,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key1 in data2){
-if(!((key1 === "name") || (key1 === "version"))){
-const err13 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+else {
+const err13 = {instancePath:instancePath+"/base",schemaPath:"#/properties/base/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -166,9 +169,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data2.name !== undefined){
-if("tmesc" !== data2.name){
-const err14 = {instancePath:instancePath+"/compiler/name",schemaPath:"#/properties/compiler/properties/name/const",keyword:"const",params:{allowedValue: "tmesc"},message:"must be equal to constant"};
+if(data.compiler !== undefined){
+let data4 = data.compiler;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name === undefined){
+const err14 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -177,10 +182,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data2.version !== undefined){
-if(typeof data2.version !== "string"){
-const err15 = {instancePath:instancePath+"/compiler/version",schemaPath:"#/properties/compiler/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data4.version === undefined){
+const err15 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -189,10 +192,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key1 in data4){
+if(!((key1 === "name") || (key1 === "version"))){
+const err16 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -202,11 +204,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.policy !== undefined){
-let data5 = data.policy;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.name === undefined){
-const err17 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data4.name !== undefined){
+if("tmesc" !== data4.name){
+const err17 = {instancePath:instancePath+"/compiler/name",schemaPath:"#/properties/compiler/properties/name/const",keyword:"const",params:{allowedValue: "tmesc"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -215,8 +215,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data5.files === undefined){
-const err18 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'"};
+}
+if(data4.version !== undefined){
+if(typeof data4.version !== "string"){
+const err18 = {instancePath:instancePath+"/compiler/version",schemaPath:"#/properties/compiler/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -225,8 +227,10 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data5.sourceHash === undefined){
-const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "sourceHash"},message:"must have required property '"+"sourceHash"+"'"};
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -235,9 +239,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-for(const key2 in data5){
-if(!(((key2 === "name") || (key2 === "files")) || (key2 === "sourceHash"))){
-const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data.policy !== undefined){
+let data7 = data.policy;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.name === undefined){
+const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -246,10 +253,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data5.name !== undefined){
-if(typeof data5.name !== "string"){
-const err21 = {instancePath:instancePath+"/policy/name",schemaPath:"#/properties/policy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.files === undefined){
+const err21 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -258,14 +263,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data5.files !== undefined){
-let data7 = data5.files;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data7[i0] !== "string"){
-const err22 = {instancePath:instancePath+"/policy/files/" + i0,schemaPath:"#/properties/policy/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.sourceHash === undefined){
+const err22 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "sourceHash"},message:"must have required property '"+"sourceHash"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -274,10 +273,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-else {
-const err23 = {instancePath:instancePath+"/policy/files",schemaPath:"#/properties/policy/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key2 in data7){
+if(!(((key2 === "name") || (key2 === "files")) || (key2 === "sourceHash"))){
+const err23 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -287,11 +285,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data5.sourceHash !== undefined){
-let data9 = data5.sourceHash;
-if(typeof data9 === "string"){
-if(!pattern0.test(data9)){
-const err24 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
+if(data7.name !== undefined){
+if(typeof data7.name !== "string"){
+const err24 = {instancePath:instancePath+"/policy/name",schemaPath:"#/properties/policy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -301,8 +297,13 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.files !== undefined){
+let data9 = data7.files;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data9[i0] !== "string"){
+const err25 = {instancePath:instancePath+"/policy/files/" + i0,schemaPath:"#/properties/policy/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -314,7 +315,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/policy/files",schemaPath:"#/properties/policy/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -324,15 +325,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.taps !== undefined){
-let data10 = data.taps;
-if(Array.isArray(data10)){
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-let data11 = data10[i1];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.name === undefined){
-const err27 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data7.sourceHash !== undefined){
+let data11 = data7.sourceHash;
+if(typeof data11 === "string"){
+if(!pattern0.test(data11)){
+const err27 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -341,8 +338,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data11.source === undefined){
-const err28 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+}
+else {
+const err28 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -351,8 +349,10 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data11.marks === undefined){
-const err29 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "marks"},message:"must have required property '"+"marks"+"'"};
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -361,9 +361,16 @@ vErrors.push(err29);
 }
 errors++;
 }
-for(const key3 in data11){
-if(!(((key3 === "name") || (key3 === "source")) || (key3 === "marks"))){
-const err30 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data.taps !== undefined){
+let data12 = data.taps;
+if(Array.isArray(data12)){
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+let data13 = data12[i1];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.name === undefined){
+const err30 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -372,10 +379,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data11.name !== undefined){
-if(typeof data11.name !== "string"){
-const err31 = {instancePath:instancePath+"/taps/" + i1+"/name",schemaPath:"#/properties/taps/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.source === undefined){
+const err31 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -384,16 +389,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data11.source !== undefined){
-let data13 = data11.source;
-const _errs29 = errors;
-let valid8 = false;
-let passing0 = null;
-const _errs30 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.kind === undefined){
-const err32 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data13.marks === undefined){
+const err32 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "marks"},message:"must have required property '"+"marks"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -402,8 +399,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data13.name === undefined){
-const err33 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+for(const key3 in data13){
+if(!(((key3 === "name") || (key3 === "source")) || (key3 === "marks"))){
+const err33 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -412,9 +410,10 @@ vErrors.push(err33);
 }
 errors++;
 }
-for(const key4 in data13){
-if(!((key4 === "kind") || (key4 === "name"))){
-const err34 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data13.name !== undefined){
+if(typeof data13.name !== "string"){
+const err34 = {instancePath:instancePath+"/taps/" + i1+"/name",schemaPath:"#/properties/taps/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -424,9 +423,15 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data13.kind !== undefined){
-if("interface" !== data13.kind){
-const err35 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "interface"},message:"must be equal to constant"};
+if(data13.source !== undefined){
+let data15 = data13.source;
+const _errs33 = errors;
+let valid8 = false;
+let passing0 = null;
+const _errs34 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.kind === undefined){
+const err35 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -435,10 +440,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data13.name !== undefined){
-if(typeof data13.name !== "string"){
-const err36 = {instancePath:instancePath+"/taps/" + i1+"/source/name",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.name === undefined){
+const err36 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -447,10 +450,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key4 in data15){
+if(!((key4 === "kind") || (key4 === "name"))){
+const err37 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -459,15 +461,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-var _valid0 = _errs30 === errors;
-if(_valid0){
-valid8 = true;
-passing0 = 0;
 }
-const _errs36 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.kind === undefined){
-const err38 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data15.kind !== undefined){
+if("interface" !== data15.kind){
+const err38 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "interface"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -476,8 +473,10 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data13.format === undefined){
-const err39 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'"};
+}
+if(data15.name !== undefined){
+if(typeof data15.name !== "string"){
+const err39 = {instancePath:instancePath+"/taps/" + i1+"/source/name",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -486,8 +485,10 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data13.paths === undefined){
-const err40 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'"};
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -496,9 +497,15 @@ vErrors.push(err40);
 }
 errors++;
 }
-for(const key5 in data13){
-if(!(((key5 === "kind") || (key5 === "format")) || (key5 === "paths"))){
-const err41 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+var _valid0 = _errs34 === errors;
+if(_valid0){
+valid8 = true;
+passing0 = 0;
+}
+const _errs40 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.kind === undefined){
+const err41 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -507,10 +514,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-if(data13.kind !== undefined){
-if("files" !== data13.kind){
-const err42 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant"};
+if(data15.format === undefined){
+const err42 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -519,11 +524,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data13.format !== undefined){
-let data17 = data13.format;
-if(!(((data17 === "pcap") || (data17 === "pcapng")) || (data17 === "auto"))){
-const err43 = {instancePath:instancePath+"/taps/" + i1+"/source/format",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/format/enum",keyword:"enum",params:{allowedValues: schema11.properties.taps.items.properties.source.oneOf[1].properties.format.enum},message:"must be equal to one of the allowed values"};
+if(data15.paths === undefined){
+const err43 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -532,14 +534,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data13.paths !== undefined){
-let data18 = data13.paths;
-if(Array.isArray(data18)){
-const len2 = data18.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data18[i2] !== "string"){
-const err44 = {instancePath:instancePath+"/taps/" + i1+"/source/paths/" + i2,schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key5 in data15){
+if(!(((key5 === "kind") || (key5 === "format")) || (key5 === "paths"))){
+const err44 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -549,9 +546,9 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/taps/" + i1+"/source/paths",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data15.kind !== undefined){
+if("files" !== data15.kind){
+const err45 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -561,9 +558,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.format !== undefined){
+let data19 = data15.format;
+if(!(((data19 === "pcap") || (data19 === "pcapng")) || (data19 === "auto"))){
+const err46 = {instancePath:instancePath+"/taps/" + i1+"/source/format",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/format/enum",keyword:"enum",params:{allowedValues: schema11.properties.taps.items.properties.source.oneOf[1].properties.format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -572,7 +570,47 @@ vErrors.push(err46);
 }
 errors++;
 }
-var _valid0 = _errs36 === errors;
+}
+if(data15.paths !== undefined){
+let data20 = data15.paths;
+if(Array.isArray(data20)){
+const len2 = data20.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data20[i2] !== "string"){
+const err47 = {instancePath:instancePath+"/taps/" + i1+"/source/paths/" + i2,schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/taps/" + i1+"/source/paths",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+var _valid0 = _errs40 === errors;
 if(_valid0 && valid8){
 valid8 = false;
 passing0 = [passing0, 1];
@@ -582,41 +620,10 @@ if(_valid0){
 valid8 = true;
 passing0 = 1;
 }
-const _errs45 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.kind === undefined){
-const err47 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-if(data13.left === undefined){
-const err48 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "left"},message:"must have required property '"+"left"+"'"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-if(data13.right === undefined){
-const err49 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "right"},message:"must have required property '"+"right"+"'"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-for(const key6 in data13){
-if(!(((key6 === "kind") || (key6 === "left")) || (key6 === "right"))){
-const err50 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+const _errs49 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.kind === undefined){
+const err50 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -625,10 +632,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data13.kind !== undefined){
-if("inline" !== data13.kind){
-const err51 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "inline"},message:"must be equal to constant"};
+if(data15.left === undefined){
+const err51 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "left"},message:"must have required property '"+"left"+"'"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -637,10 +642,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data13.left !== undefined){
-if(typeof data13.left !== "string"){
-const err52 = {instancePath:instancePath+"/taps/" + i1+"/source/left",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/left/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.right === undefined){
+const err52 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "right"},message:"must have required property '"+"right"+"'"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -649,10 +652,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-if(data13.right !== undefined){
-if(typeof data13.right !== "string"){
-const err53 = {instancePath:instancePath+"/taps/" + i1+"/source/right",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/right/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data15){
+if(!(((key6 === "kind") || (key6 === "left")) || (key6 === "right"))){
+const err53 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -662,9 +664,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.kind !== undefined){
+if("inline" !== data15.kind){
+const err54 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "inline"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -673,7 +675,43 @@ vErrors.push(err54);
 }
 errors++;
 }
-var _valid0 = _errs45 === errors;
+}
+if(data15.left !== undefined){
+if(typeof data15.left !== "string"){
+const err55 = {instancePath:instancePath+"/taps/" + i1+"/source/left",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/left/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data15.right !== undefined){
+if(typeof data15.right !== "string"){
+const err56 = {instancePath:instancePath+"/taps/" + i1+"/source/right",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/right/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+var _valid0 = _errs49 === errors;
 if(_valid0 && valid8){
 valid8 = false;
 passing0 = [passing0, 2];
@@ -686,60 +724,7 @@ passing0 = 2;
 }
 }
 if(!valid8){
-const err55 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data11.marks !== undefined){
-let data23 = data11.marks;
-if(Array.isArray(data23)){
-const len3 = data23.length;
-for(let i3=0; i3<len3; i3++){
-let data24 = data23[i3];
-const _errs56 = errors;
-let valid16 = false;
-let passing1 = null;
-const _errs57 = errors;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.kind === undefined){
-const err56 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-if(data24.id === undefined){
-const err57 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if(data24.priority === undefined){
-const err58 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
+const err58 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -748,9 +733,31 @@ vErrors.push(err58);
 }
 errors++;
 }
-for(const key7 in data24){
-if(!(((key7 === "kind") || (key7 === "id")) || (key7 === "priority"))){
-const err59 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+else {
+errors = _errs33;
+if(vErrors !== null){
+if(_errs33){
+vErrors.length = _errs33;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data13.marks !== undefined){
+let data25 = data13.marks;
+if(Array.isArray(data25)){
+const len3 = data25.length;
+for(let i3=0; i3<len3; i3++){
+let data26 = data25[i3];
+const _errs60 = errors;
+let valid16 = false;
+let passing1 = null;
+const _errs61 = errors;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.kind === undefined){
+const err59 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -759,10 +766,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data24.kind !== undefined){
-if("vlan" !== data24.kind){
-const err60 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "vlan"},message:"must be equal to constant"};
+if(data26.id === undefined){
+const err60 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -771,11 +776,8 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data24.id !== undefined){
-let data26 = data24.id;
-if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-const err61 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data26.priority === undefined){
+const err61 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -784,9 +786,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 > 4094 || isNaN(data26)){
-const err62 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094"};
+for(const key7 in data26){
+if(!(((key7 === "kind") || (key7 === "id")) || (key7 === "priority"))){
+const err62 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -795,8 +797,10 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(data26 < 1 || isNaN(data26)){
-const err63 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data26.kind !== undefined){
+if("vlan" !== data26.kind){
+const err63 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "vlan"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -806,11 +810,10 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
-if(data24.priority !== undefined){
-let data27 = data24.priority;
-if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
-const err64 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data26.id !== undefined){
+let data28 = data26.id;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err64 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -819,9 +822,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 > 7 || isNaN(data27)){
-const err65 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/maximum",keyword:"maximum",params:{comparison: "<=", limit: 7},message:"must be <= 7"};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 4094 || isNaN(data28)){
+const err65 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -830,8 +833,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(data27 < 0 || isNaN(data27)){
-const err66 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data28 < 1 || isNaN(data28)){
+const err66 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -842,9 +845,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data26.priority !== undefined){
+let data29 = data26.priority;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err67 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -853,15 +857,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-var _valid1 = _errs57 === errors;
-if(_valid1){
-valid16 = true;
-passing1 = 0;
-}
-const _errs65 = errors;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.kind === undefined){
-const err68 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 7 || isNaN(data29)){
+const err68 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/maximum",keyword:"maximum",params:{comparison: "<=", limit: 7},message:"must be <= 7"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -870,9 +868,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key8 in data24){
-if(!(key8 === "kind")){
-const err69 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(data29 < 0 || isNaN(data29)){
+const err69 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -882,9 +879,10 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data24.kind !== undefined){
-if("comment" !== data24.kind){
-const err70 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "comment"},message:"must be equal to constant"};
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -893,10 +891,15 @@ vErrors.push(err70);
 }
 errors++;
 }
+var _valid1 = _errs61 === errors;
+if(_valid1){
+valid16 = true;
+passing1 = 0;
 }
-}
-else {
-const err71 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const _errs69 = errors;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.kind === undefined){
+const err71 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -905,19 +908,9 @@ vErrors.push(err71);
 }
 errors++;
 }
-var _valid1 = _errs65 === errors;
-if(_valid1 && valid16){
-valid16 = false;
-passing1 = [passing1, 1];
-}
-else {
-if(_valid1){
-valid16 = true;
-passing1 = 1;
-}
-}
-if(!valid16){
-const err72 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+for(const key8 in data26){
+if(!(key8 === "kind")){
+const err72 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -926,21 +919,10 @@ vErrors.push(err72);
 }
 errors++;
 }
-else {
-errors = _errs56;
-if(vErrors !== null){
-if(_errs56){
-vErrors.length = _errs56;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/taps/" + i1+"/marks",schemaPath:"#/properties/taps/items/properties/marks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data26.kind !== undefined){
+if("comment" !== data26.kind){
+const err73 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "comment"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -952,7 +934,7 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err74 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -961,10 +943,19 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
+var _valid1 = _errs69 === errors;
+if(_valid1 && valid16){
+valid16 = false;
+passing1 = [passing1, 1];
 }
 else {
-const err75 = {instancePath:instancePath+"/taps",schemaPath:"#/properties/taps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(_valid1){
+valid16 = true;
+passing1 = 1;
+}
+}
+if(!valid16){
+const err75 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -973,16 +964,21 @@ vErrors.push(err75);
 }
 errors++;
 }
+else {
+errors = _errs60;
+if(vErrors !== null){
+if(_errs60){
+vErrors.length = _errs60;
 }
-if(data.groups !== undefined){
-let data29 = data.groups;
-if(Array.isArray(data29)){
-const len4 = data29.length;
-for(let i4=0; i4<len4; i4++){
-let data30 = data29[i4];
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.name === undefined){
-const err76 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/taps/" + i1+"/marks",schemaPath:"#/properties/taps/items/properties/marks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -991,8 +987,10 @@ vErrors.push(err76);
 }
 errors++;
 }
-if(data30.tools === undefined){
-const err77 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'"};
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1001,8 +999,10 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data30.balance === undefined){
-const err78 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "balance"},message:"must have required property '"+"balance"+"'"};
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/taps",schemaPath:"#/properties/taps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1011,8 +1011,16 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data30.actions === undefined){
-const err79 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "actions"},message:"must have required property '"+"actions"+"'"};
+}
+if(data.groups !== undefined){
+let data31 = data.groups;
+if(Array.isArray(data31)){
+const len4 = data31.length;
+for(let i4=0; i4<len4; i4++){
+let data32 = data31[i4];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.name === undefined){
+const err79 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1021,9 +1029,8 @@ vErrors.push(err79);
 }
 errors++;
 }
-for(const key9 in data30){
-if(!((((key9 === "name") || (key9 === "tools")) || (key9 === "balance")) || (key9 === "actions"))){
-const err80 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(data32.tools === undefined){
+const err80 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1032,10 +1039,8 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-if(data30.name !== undefined){
-if(typeof data30.name !== "string"){
-const err81 = {instancePath:instancePath+"/groups/" + i4+"/name",schemaPath:"#/properties/groups/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.balance === undefined){
+const err81 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "balance"},message:"must have required property '"+"balance"+"'"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1044,16 +1049,8 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
-if(data30.tools !== undefined){
-let data32 = data30.tools;
-if(Array.isArray(data32)){
-const len5 = data32.length;
-for(let i5=0; i5<len5; i5++){
-let data33 = data32[i5];
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.name === undefined){
-const err82 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data32.actions === undefined){
+const err82 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "actions"},message:"must have required property '"+"actions"+"'"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1062,8 +1059,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-if(data33.output === undefined){
-const err83 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};
+for(const key9 in data32){
+if(!((((key9 === "name") || (key9 === "tools")) || (key9 === "balance")) || (key9 === "actions"))){
+const err83 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1072,9 +1070,10 @@ vErrors.push(err83);
 }
 errors++;
 }
-for(const key10 in data33){
-if(!(((key10 === "name") || (key10 === "output")) || (key10 === "rateBps"))){
-const err84 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data32.name !== undefined){
+if(typeof data32.name !== "string"){
+const err84 = {instancePath:instancePath+"/groups/" + i4+"/name",schemaPath:"#/properties/groups/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1084,9 +1083,15 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data33.name !== undefined){
-if(typeof data33.name !== "string"){
-const err85 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/name",schemaPath:"#/properties/groups/items/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.tools !== undefined){
+let data34 = data32.tools;
+if(Array.isArray(data34)){
+const len5 = data34.length;
+for(let i5=0; i5<len5; i5++){
+let data35 = data34[i5];
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.name === undefined){
+const err85 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1095,12 +1100,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-if(data33.output !== undefined){
-let data35 = data33.output;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.kind === undefined){
-const err86 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data35.output === undefined){
+const err86 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1109,8 +1110,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-if(data35.target === undefined){
-const err87 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
+for(const key10 in data35){
+if(!(((key10 === "name") || (key10 === "output")) || (key10 === "rateBps"))){
+const err87 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1119,9 +1121,10 @@ vErrors.push(err87);
 }
 errors++;
 }
-for(const key11 in data35){
-if(!(((key11 === "kind") || (key11 === "target")) || (key11 === "precision"))){
-const err88 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+if(data35.name !== undefined){
+if(typeof data35.name !== "string"){
+const err88 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/name",schemaPath:"#/properties/groups/items/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1131,10 +1134,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data35.kind !== undefined){
-let data36 = data35.kind;
-if(!(((data36 === "interface") || (data36 === "pcap")) || (data36 === "pcapng"))){
-const err89 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/kind",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data35.output !== undefined){
+let data37 = data35.output;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.kind === undefined){
+const err89 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1143,10 +1147,8 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-if(data35.target !== undefined){
-if(typeof data35.target !== "string"){
-const err90 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/target",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.target === undefined){
+const err90 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1155,11 +1157,9 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-if(data35.precision !== undefined){
-let data38 = data35.precision;
-if(!((data38 === "us") || (data38 === "ns"))){
-const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/precision",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/precision/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.precision.enum},message:"must be equal to one of the allowed values"};
+for(const key11 in data37){
+if(!(((key11 === "kind") || (key11 === "target")) || (key11 === "precision"))){
+const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1169,9 +1169,10 @@ vErrors.push(err91);
 errors++;
 }
 }
-}
-else {
-const err92 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data37.kind !== undefined){
+let data38 = data37.kind;
+if(!(((data38 === "interface") || (data38 === "pcap")) || (data38 === "pcapng"))){
+const err92 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/kind",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1181,11 +1182,9 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data33.rateBps !== undefined){
-let data39 = data33.rateBps;
-if((typeof data39 == "number") && (isFinite(data39))){
-if(data39 <= 0 || isNaN(data39)){
-const err93 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data37.target !== undefined){
+if(typeof data37.target !== "string"){
+const err93 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/target",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1195,8 +1194,10 @@ vErrors.push(err93);
 errors++;
 }
 }
-else {
-const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data37.precision !== undefined){
+let data40 = data37.precision;
+if(!((data40 === "us") || (data40 === "ns"))){
+const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/precision",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/precision/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.precision.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1208,7 +1209,7 @@ errors++;
 }
 }
 else {
-const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1218,9 +1219,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-}
-else {
-const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data35.rateBps !== undefined){
+let data41 = data35.rateBps;
+if((typeof data41 == "number") && (isFinite(data41))){
+if(data41 <= 0 || isNaN(data41)){
+const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1230,11 +1233,8 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data30.balance !== undefined){
-let data40 = data30.balance;
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.symmetric === undefined){
-const err97 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
+else {
+const err97 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1243,8 +1243,10 @@ vErrors.push(err97);
 }
 errors++;
 }
-if(data40.inner === undefined){
-const err98 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1253,9 +1255,10 @@ vErrors.push(err98);
 }
 errors++;
 }
-for(const key12 in data40){
-if(!((key12 === "symmetric") || (key12 === "inner"))){
-const err99 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+}
+else {
+const err99 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1265,9 +1268,11 @@ vErrors.push(err99);
 errors++;
 }
 }
-if(data40.symmetric !== undefined){
-if(typeof data40.symmetric !== "boolean"){
-const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data32.balance !== undefined){
+let data42 = data32.balance;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.symmetric === undefined){
+const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1276,10 +1281,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data40.inner !== undefined){
-if(typeof data40.inner !== "boolean"){
-const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data42.inner === undefined){
+const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1288,10 +1291,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-}
-else {
-const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key12 in data42){
+if(!((key12 === "symmetric") || (key12 === "inner"))){
+const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1301,11 +1303,9 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data30.actions !== undefined){
-let data43 = data30.actions;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.strip === undefined){
-const err103 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
+if(data42.symmetric !== undefined){
+if(typeof data42.symmetric !== "boolean"){
+const err103 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1314,8 +1314,10 @@ vErrors.push(err103);
 }
 errors++;
 }
-if(data43.masks === undefined){
-const err104 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
+}
+if(data42.inner !== undefined){
+if(typeof data42.inner !== "boolean"){
+const err104 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1324,8 +1326,10 @@ vErrors.push(err104);
 }
 errors++;
 }
-if(data43.replaces === undefined){
-const err105 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
+}
+}
+else {
+const err105 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1334,9 +1338,12 @@ vErrors.push(err105);
 }
 errors++;
 }
-for(const key13 in data43){
-if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
-const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data32.actions !== undefined){
+let data45 = data32.actions;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(data45.strip === undefined){
+const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1345,14 +1352,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-if(data43.strip !== undefined){
-let data44 = data43.strip;
-if(Array.isArray(data44)){
-const len6 = data44.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data44[i6] !== "string"){
-const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data45.masks === undefined){
+const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1361,10 +1362,8 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-}
-else {
-const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data45.replaces === undefined){
+const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1373,16 +1372,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
-if(data43.masks !== undefined){
-let data46 = data43.masks;
-if(Array.isArray(data46)){
-const len7 = data46.length;
-for(let i7=0; i7<len7; i7++){
-let data47 = data46[i7];
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.kind === undefined){
-const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+for(const key13 in data45){
+if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
+const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1391,8 +1383,14 @@ vErrors.push(err109);
 }
 errors++;
 }
-if(data47.fill === undefined){
-const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
+}
+if(data45.strip !== undefined){
+let data46 = data45.strip;
+if(Array.isArray(data46)){
+const len6 = data46.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data46[i6] !== "string"){
+const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1401,9 +1399,10 @@ vErrors.push(err110);
 }
 errors++;
 }
-for(const key14 in data47){
-if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
-const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+}
+else {
+const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1413,10 +1412,15 @@ vErrors.push(err111);
 errors++;
 }
 }
-if(data47.kind !== undefined){
-let data48 = data47.kind;
-if(!(((data48 === "card-number") || (data48 === "credentials")) || (data48 === "regex"))){
-const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data45.masks !== undefined){
+let data48 = data45.masks;
+if(Array.isArray(data48)){
+const len7 = data48.length;
+for(let i7=0; i7<len7; i7++){
+let data49 = data48[i7];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.kind === undefined){
+const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1425,10 +1429,8 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-if(data47.source !== undefined){
-if(typeof data47.source !== "string"){
-const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data49.fill === undefined){
+const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1437,10 +1439,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-if(data47.flags !== undefined){
-if(typeof data47.flags !== "string"){
-const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key14 in data49){
+if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
+const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1450,11 +1451,10 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data47.fill !== undefined){
-let data51 = data47.fill;
-if(typeof data51 === "string"){
-if(func2(data51) < 1){
-const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data49.kind !== undefined){
+let data50 = data49.kind;
+if(!(((data50 === "card-number") || (data50 === "credentials")) || (data50 === "regex"))){
+const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1464,8 +1464,9 @@ vErrors.push(err115);
 errors++;
 }
 }
-else {
-const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data49.source !== undefined){
+if(typeof data49.source !== "string"){
+const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1475,9 +1476,9 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
-else {
-const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data49.flags !== undefined){
+if(typeof data49.flags !== "string"){
+const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1487,9 +1488,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data49.fill !== undefined){
+let data53 = data49.fill;
+if(typeof data53 === "string"){
+if(func3(data53) < 1){
+const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1499,15 +1502,8 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data43.replaces !== undefined){
-let data52 = data43.replaces;
-if(Array.isArray(data52)){
-const len8 = data52.length;
-for(let i8=0; i8<len8; i8++){
-let data53 = data52[i8];
-if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
-if(data53.source === undefined){
-const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+else {
+const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1516,8 +1512,10 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(data53.flags === undefined){
-const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1526,8 +1524,10 @@ vErrors.push(err120);
 }
 errors++;
 }
-if(data53.text === undefined){
-const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+}
+}
+else {
+const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1536,9 +1536,16 @@ vErrors.push(err121);
 }
 errors++;
 }
-for(const key15 in data53){
-if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
-const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+if(data45.replaces !== undefined){
+let data54 = data45.replaces;
+if(Array.isArray(data54)){
+const len8 = data54.length;
+for(let i8=0; i8<len8; i8++){
+let data55 = data54[i8];
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(data55.source === undefined){
+const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1547,10 +1554,8 @@ vErrors.push(err122);
 }
 errors++;
 }
-}
-if(data53.source !== undefined){
-if(typeof data53.source !== "string"){
-const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data55.flags === undefined){
+const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1559,10 +1564,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-}
-if(data53.flags !== undefined){
-if(typeof data53.flags !== "string"){
-const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data55.text === undefined){
+const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1571,10 +1574,9 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-if(data53.text !== undefined){
-if(typeof data53.text !== "string"){
-const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key15 in data55){
+if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
+const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1584,9 +1586,9 @@ vErrors.push(err125);
 errors++;
 }
 }
-}
-else {
-const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data55.source !== undefined){
+if(typeof data55.source !== "string"){
+const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1596,9 +1598,9 @@ vErrors.push(err126);
 errors++;
 }
 }
-}
-else {
-const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data55.flags !== undefined){
+if(typeof data55.flags !== "string"){
+const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1608,11 +1610,9 @@ vErrors.push(err127);
 errors++;
 }
 }
-if(data43.truncate !== undefined){
-let data57 = data43.truncate;
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
-if(data57.what === undefined){
-const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
+if(data55.text !== undefined){
+if(typeof data55.text !== "string"){
+const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1621,8 +1621,10 @@ vErrors.push(err128);
 }
 errors++;
 }
-if(data57.bytes === undefined){
-const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1631,9 +1633,10 @@ vErrors.push(err129);
 }
 errors++;
 }
-for(const key16 in data57){
-if(!((key16 === "what") || (key16 === "bytes"))){
-const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+}
+else {
+const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1643,10 +1646,11 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data57.what !== undefined){
-let data58 = data57.what;
-if(!((data58 === "payload") || (data58 === "frame"))){
-const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
+if(data45.truncate !== undefined){
+let data59 = data45.truncate;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.what === undefined){
+const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1655,11 +1659,8 @@ vErrors.push(err131);
 }
 errors++;
 }
-}
-if(data57.bytes !== undefined){
-let data59 = data57.bytes;
-if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
-const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data59.bytes === undefined){
+const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1668,9 +1669,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-if((typeof data59 == "number") && (isFinite(data59))){
-if(data59 < 0 || isNaN(data59)){
-const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+for(const key16 in data59){
+if(!((key16 === "what") || (key16 === "bytes"))){
+const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1680,10 +1681,10 @@ vErrors.push(err133);
 errors++;
 }
 }
-}
-}
-else {
-const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data59.what !== undefined){
+let data60 = data59.what;
+if(!((data60 === "payload") || (data60 === "frame"))){
+const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1693,11 +1694,10 @@ vErrors.push(err134);
 errors++;
 }
 }
-if(data43.timestamp !== undefined){
-let data60 = data43.timestamp;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.ipv4 === undefined){
-const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
+if(data59.bytes !== undefined){
+let data61 = data59.bytes;
+if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
+const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1706,8 +1706,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(data60.ipv6 === undefined){
-const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
+if((typeof data61 == "number") && (isFinite(data61))){
+if(data61 < 0 || isNaN(data61)){
+const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1716,9 +1717,11 @@ vErrors.push(err136);
 }
 errors++;
 }
-for(const key17 in data60){
-if(!((key17 === "ipv4") || (key17 === "ipv6"))){
-const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+}
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1728,9 +1731,11 @@ vErrors.push(err137);
 errors++;
 }
 }
-if(data60.ipv4 !== undefined){
-if("ip-option" !== data60.ipv4){
-const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
+if(data45.timestamp !== undefined){
+let data62 = data45.timestamp;
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.ipv4 === undefined){
+const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1739,11 +1744,8 @@ vErrors.push(err138);
 }
 errors++;
 }
-}
-if(data60.ipv6 !== undefined){
-let data62 = data60.ipv6;
-if(!(((data62 === "skip") || (data62 === "destination-option")) || (data62 === "hop-by-hop"))){
-const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
+if(data62.ipv6 === undefined){
+const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1752,10 +1754,9 @@ vErrors.push(err139);
 }
 errors++;
 }
-}
-}
-else {
-const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key17 in data62){
+if(!((key17 === "ipv4") || (key17 === "ipv6"))){
+const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1765,11 +1766,9 @@ vErrors.push(err140);
 errors++;
 }
 }
-if(data43.shape !== undefined){
-let data63 = data43.shape;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.burstBytes === undefined){
-const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
+if(data62.ipv4 !== undefined){
+if("ip-option" !== data62.ipv4){
+const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1778,9 +1777,11 @@ vErrors.push(err141);
 }
 errors++;
 }
-for(const key18 in data63){
-if(!(key18 === "burstBytes")){
-const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+}
+if(data62.ipv6 !== undefined){
+let data64 = data62.ipv6;
+if(!(((data64 === "skip") || (data64 === "destination-option")) || (data64 === "hop-by-hop"))){
+const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1790,10 +1791,9 @@ vErrors.push(err142);
 errors++;
 }
 }
-if(data63.burstBytes !== undefined){
-let data64 = data63.burstBytes;
-if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
-const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1802,9 +1802,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-if((typeof data64 == "number") && (isFinite(data64))){
-if(data64 < 0 || isNaN(data64)){
-const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data45.shape !== undefined){
+let data65 = data45.shape;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.burstBytes === undefined){
+const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1813,11 +1816,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key18 in data65){
+if(!(key18 === "burstBytes")){
+const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1827,11 +1828,10 @@ vErrors.push(err145);
 errors++;
 }
 }
-if(data43.dedup !== undefined){
-let data65 = data43.dedup;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-if(data65.windowNs === undefined){
-const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
+if(data65.burstBytes !== undefined){
+let data66 = data65.burstBytes;
+if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
+const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1840,9 +1840,9 @@ vErrors.push(err146);
 }
 errors++;
 }
-for(const key19 in data65){
-if(!(key19 === "windowNs")){
-const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if((typeof data66 == "number") && (isFinite(data66))){
+if(data66 < 0 || isNaN(data66)){
+const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1852,10 +1852,10 @@ vErrors.push(err147);
 errors++;
 }
 }
-if(data65.windowNs !== undefined){
-let data66 = data65.windowNs;
-if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
-const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1864,9 +1864,12 @@ vErrors.push(err148);
 }
 errors++;
 }
-if((typeof data66 == "number") && (isFinite(data66))){
-if(data66 < 0 || isNaN(data66)){
-const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data45.dedup !== undefined){
+let data67 = data45.dedup;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.windowNs === undefined){
+const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1875,11 +1878,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key19 in data67){
+if(!(key19 === "windowNs")){
+const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1889,9 +1890,10 @@ vErrors.push(err150);
 errors++;
 }
 }
-}
-else {
-const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data67.windowNs !== undefined){
+let data68 = data67.windowNs;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1900,10 +1902,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 < 0 || isNaN(data68)){
+const err152 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1914,8 +1915,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err153 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err153 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1925,15 +1927,9 @@ vErrors.push(err153);
 errors++;
 }
 }
-if(data.rules !== undefined){
-let data67 = data.rules;
-if(Array.isArray(data67)){
-const len9 = data67.length;
-for(let i9=0; i9<len9; i9++){
-let data68 = data67[i9];
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-if(data68.name === undefined){
-const err154 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err154 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1942,8 +1938,10 @@ vErrors.push(err154);
 }
 errors++;
 }
-if(data68.taps === undefined){
-const err155 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1952,8 +1950,10 @@ vErrors.push(err155);
 }
 errors++;
 }
-if(data68.action === undefined){
-const err156 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+}
+}
+else {
+const err156 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1962,8 +1962,16 @@ vErrors.push(err156);
 }
 errors++;
 }
-if(data68.groups === undefined){
-const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+}
+if(data.rules !== undefined){
+let data69 = data.rules;
+if(Array.isArray(data69)){
+const len9 = data69.length;
+for(let i9=0; i9<len9; i9++){
+let data70 = data69[i9];
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.name === undefined){
+const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1972,9 +1980,8 @@ vErrors.push(err157);
 }
 errors++;
 }
-for(const key20 in data68){
-if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
-const err158 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data70.taps === undefined){
+const err158 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1983,10 +1990,8 @@ vErrors.push(err158);
 }
 errors++;
 }
-}
-if(data68.name !== undefined){
-if(typeof data68.name !== "string"){
-const err159 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data70.action === undefined){
+const err159 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1995,15 +2000,8 @@ vErrors.push(err159);
 }
 errors++;
 }
-}
-if(data68.taps !== undefined){
-let data70 = data68.taps;
-const _errs158 = errors;
-let valid43 = false;
-let passing2 = null;
-const _errs159 = errors;
-if("any" !== data70){
-const err160 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
+if(data70.groups === undefined){
+const err160 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2012,18 +2010,9 @@ vErrors.push(err160);
 }
 errors++;
 }
-var _valid2 = _errs159 === errors;
-if(_valid2){
-valid43 = true;
-passing2 = 0;
-}
-const _errs160 = errors;
-if(Array.isArray(data70)){
-const len10 = data70.length;
-for(let i10=0; i10<len10; i10++){
-let data71 = data70[i10];
-if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
-const err161 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key20 in data70){
+if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
+const err161 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2032,9 +2021,10 @@ vErrors.push(err161);
 }
 errors++;
 }
-if((typeof data71 == "number") && (isFinite(data71))){
-if(data71 < 0 || isNaN(data71)){
-const err162 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data70.name !== undefined){
+if(typeof data70.name !== "string"){
+const err162 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2044,10 +2034,14 @@ vErrors.push(err162);
 errors++;
 }
 }
-}
-}
-else {
-const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data70.taps !== undefined){
+let data72 = data70.taps;
+const _errs162 = errors;
+let valid43 = false;
+let passing2 = null;
+const _errs163 = errors;
+if("any" !== data72){
+const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2056,7 +2050,51 @@ vErrors.push(err163);
 }
 errors++;
 }
-var _valid2 = _errs160 === errors;
+var _valid2 = _errs163 === errors;
+if(_valid2){
+valid43 = true;
+passing2 = 0;
+}
+const _errs164 = errors;
+if(Array.isArray(data72)){
+const len10 = data72.length;
+for(let i10=0; i10<len10; i10++){
+let data73 = data72[i10];
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+const err164 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 < 0 || isNaN(data73)){
+const err165 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+var _valid2 = _errs164 === errors;
 if(_valid2 && valid43){
 valid43 = false;
 passing2 = [passing2, 1];
@@ -2068,59 +2106,7 @@ passing2 = 1;
 }
 }
 if(!valid43){
-const err164 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-else {
-errors = _errs158;
-if(vErrors !== null){
-if(_errs158){
-vErrors.length = _errs158;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data68.action !== undefined){
-let data72 = data68.action;
-if(!((data72 === "to") || (data72 === "drop"))){
-const err165 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-}
-if(data68.groups !== undefined){
-let data73 = data68.groups;
-if(Array.isArray(data73)){
-const len11 = data73.length;
-for(let i11=0; i11<len11; i11++){
-let data74 = data73[i11];
-if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
-const err166 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-if((typeof data74 == "number") && (isFinite(data74))){
-if(data74 < 0 || isNaN(data74)){
-const err167 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err167 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2129,11 +2115,22 @@ vErrors.push(err167);
 }
 errors++;
 }
-}
-}
+else {
+errors = _errs162;
+if(vErrors !== null){
+if(_errs162){
+vErrors.length = _errs162;
 }
 else {
-const err168 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+}
+if(data70.action !== undefined){
+let data74 = data70.action;
+if(!((data74 === "to") || (data74 === "drop"))){
+const err168 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2143,9 +2140,14 @@ vErrors.push(err168);
 errors++;
 }
 }
-}
-else {
-const err169 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data70.groups !== undefined){
+let data75 = data70.groups;
+if(Array.isArray(data75)){
+const len11 = data75.length;
+for(let i11=0; i11<len11; i11++){
+let data76 = data75[i11];
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err169 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2154,10 +2156,9 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-}
-else {
-const err170 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 < 0 || isNaN(data76)){
+const err170 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2167,11 +2168,10 @@ vErrors.push(err170);
 errors++;
 }
 }
-if(data.graph !== undefined){
-let data75 = data.graph;
-if(data75 && typeof data75 == "object" && !Array.isArray(data75)){
-if(data75.fields === undefined){
-const err171 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2180,8 +2180,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-if(data75.preds === undefined){
-const err172 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
+}
+}
+else {
+const err172 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2190,8 +2192,10 @@ vErrors.push(err172);
 }
 errors++;
 }
-if(data75.nodes === undefined){
-const err173 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
+}
+}
+else {
+const err173 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2200,8 +2204,12 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(data75.leaves === undefined){
-const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
+}
+if(data.graph !== undefined){
+let data77 = data.graph;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+if(data77.fields === undefined){
+const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2210,8 +2218,8 @@ vErrors.push(err174);
 }
 errors++;
 }
-if(data75.segments === undefined){
-const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
+if(data77.preds === undefined){
+const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2220,8 +2228,8 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data75.optimized === undefined){
-const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
+if(data77.nodes === undefined){
+const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2230,8 +2238,8 @@ vErrors.push(err176);
 }
 errors++;
 }
-if(data75.ruleLevel === undefined){
-const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
+if(data77.leaves === undefined){
+const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2240,9 +2248,8 @@ vErrors.push(err177);
 }
 errors++;
 }
-for(const key21 in data75){
-if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
-const err178 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data77.segments === undefined){
+const err178 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2251,16 +2258,8 @@ vErrors.push(err178);
 }
 errors++;
 }
-}
-if(data75.fields !== undefined){
-let data76 = data75.fields;
-if(Array.isArray(data76)){
-const len12 = data76.length;
-for(let i12=0; i12<len12; i12++){
-let data77 = data76[i12];
-if(typeof data77 === "string"){
-if(!pattern1.test(data77)){
-const err179 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
+if(data77.optimized === undefined){
+const err179 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2269,9 +2268,8 @@ vErrors.push(err179);
 }
 errors++;
 }
-}
-else {
-const err180 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data77.ruleLevel === undefined){
+const err180 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2280,10 +2278,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-}
-}
-else {
-const err181 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key21 in data77){
+if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
+const err181 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2293,15 +2290,15 @@ vErrors.push(err181);
 errors++;
 }
 }
-if(data75.preds !== undefined){
-let data78 = data75.preds;
+if(data77.fields !== undefined){
+let data78 = data77.fields;
 if(Array.isArray(data78)){
-const len13 = data78.length;
-for(let i13=0; i13<len13; i13++){
-let data79 = data78[i13];
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-if(data79.kind === undefined){
-const err182 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+const len12 = data78.length;
+for(let i12=0; i12<len12; i12++){
+let data79 = data78[i12];
+if(typeof data79 === "string"){
+if(!pattern1.test(data79)){
+const err182 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2310,8 +2307,9 @@ vErrors.push(err182);
 }
 errors++;
 }
-if(data79.scope === undefined){
-const err183 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+}
+else {
+const err183 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2320,10 +2318,10 @@ vErrors.push(err183);
 }
 errors++;
 }
-if(data79.kind !== undefined){
-let data80 = data79.kind;
-if(!(((data80 === "contains") || (data80 === "regex")) || (data80 === "relation"))){
-const err184 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err184 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2333,10 +2331,15 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data79.scope !== undefined){
-let data81 = data79.scope;
-if(!((data81 === "outer") || (data81 === "inner"))){
-const err185 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
+if(data77.preds !== undefined){
+let data80 = data77.preds;
+if(Array.isArray(data80)){
+const len13 = data80.length;
+for(let i13=0; i13<len13; i13++){
+let data81 = data80[i13];
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+if(data81.kind === undefined){
+const err185 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2345,10 +2348,8 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data81.scope === undefined){
+const err186 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2357,10 +2358,10 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-}
-else {
-const err187 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data81.kind !== undefined){
+let data82 = data81.kind;
+if(!(((data82 === "contains") || (data82 === "regex")) || (data82 === "relation"))){
+const err187 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2370,15 +2371,10 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data75.nodes !== undefined){
-let data82 = data75.nodes;
-if(Array.isArray(data82)){
-const len14 = data82.length;
-for(let i14=0; i14<len14; i14++){
-let data83 = data82[i14];
-if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
-if(data83.field === undefined){
-const err188 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
+if(data81.scope !== undefined){
+let data83 = data81.scope;
+if(!((data83 === "outer") || (data83 === "inner"))){
+const err188 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2387,8 +2383,10 @@ vErrors.push(err188);
 }
 errors++;
 }
-if(data83.cuts === undefined){
-const err189 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2397,8 +2395,10 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(data83.kids === undefined){
-const err190 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
+}
+}
+else {
+const err190 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2407,8 +2407,16 @@ vErrors.push(err190);
 }
 errors++;
 }
-if(data83.lookup === undefined){
-const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
+}
+if(data77.nodes !== undefined){
+let data84 = data77.nodes;
+if(Array.isArray(data84)){
+const len14 = data84.length;
+for(let i14=0; i14<len14; i14++){
+let data85 = data84[i14];
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+if(data85.field === undefined){
+const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2417,9 +2425,8 @@ vErrors.push(err191);
 }
 errors++;
 }
-for(const key22 in data83){
-if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
-const err192 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(data85.cuts === undefined){
+const err192 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2428,11 +2435,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-}
-if(data83.field !== undefined){
-let data84 = data83.field;
-if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err193 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data85.kids === undefined){
+const err193 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2441,9 +2445,8 @@ vErrors.push(err193);
 }
 errors++;
 }
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 < 0 || isNaN(data84)){
-const err194 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data85.lookup === undefined){
+const err194 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2452,13 +2455,9 @@ vErrors.push(err194);
 }
 errors++;
 }
-}
-}
-if(data83.cuts !== undefined){
-let data85 = data83.cuts;
-if(Array.isArray(data85)){
-if(data85.length < 2){
-const err195 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+for(const key22 in data85){
+if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
+const err195 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2467,11 +2466,11 @@ vErrors.push(err195);
 }
 errors++;
 }
-const len15 = data85.length;
-for(let i15=0; i15<len15; i15++){
-let data86 = data85[i15];
+}
+if(data85.field !== undefined){
+let data86 = data85.field;
 if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2480,10 +2479,9 @@ vErrors.push(err196);
 }
 errors++;
 }
-}
-}
-else {
-const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 < 0 || isNaN(data86)){
+const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2493,11 +2491,12 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data83.kids !== undefined){
-let data87 = data83.kids;
+}
+if(data85.cuts !== undefined){
+let data87 = data85.cuts;
 if(Array.isArray(data87)){
 if(data87.length < 2){
-const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2506,11 +2505,11 @@ vErrors.push(err198);
 }
 errors++;
 }
-const len16 = data87.length;
-for(let i16=0; i16<len16; i16++){
-let data88 = data87[i16];
+const len15 = data87.length;
+for(let i15=0; i15<len15; i15++){
+let data88 = data87[i15];
 if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2522,7 +2521,7 @@ errors++;
 }
 }
 else {
-const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2532,10 +2531,11 @@ vErrors.push(err200);
 errors++;
 }
 }
-if(data83.lookup !== undefined){
-let data89 = data83.lookup;
-if(!(((data89 === "compare") || (data89 === "binary")) || (data89 === "hash"))){
-const err201 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
+if(data85.kids !== undefined){
+let data89 = data85.kids;
+if(Array.isArray(data89)){
+if(data89.length < 2){
+const err201 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2544,10 +2544,11 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-}
-else {
-const err202 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len16 = data89.length;
+for(let i16=0; i16<len16; i16++){
+let data90 = data89[i16];
+if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
+const err202 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2559,7 +2560,7 @@ errors++;
 }
 }
 else {
-const err203 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err203 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2569,15 +2570,10 @@ vErrors.push(err203);
 errors++;
 }
 }
-if(data75.leaves !== undefined){
-let data90 = data75.leaves;
-if(Array.isArray(data90)){
-const len17 = data90.length;
-for(let i17=0; i17<len17; i17++){
-let data91 = data90[i17];
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-if(data91.rules === undefined){
-const err204 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
+if(data85.lookup !== undefined){
+let data91 = data85.lookup;
+if(!(((data91 === "compare") || (data91 === "binary")) || (data91 === "hash"))){
+const err204 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2586,8 +2582,10 @@ vErrors.push(err204);
 }
 errors++;
 }
-if(data91.to === undefined){
-const err205 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+}
+else {
+const err205 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2596,8 +2594,10 @@ vErrors.push(err205);
 }
 errors++;
 }
-if(data91.drop === undefined){
-const err206 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
+}
+}
+else {
+const err206 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2606,8 +2606,16 @@ vErrors.push(err206);
 }
 errors++;
 }
-if(data91.groups === undefined){
-const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+}
+if(data77.leaves !== undefined){
+let data92 = data77.leaves;
+if(Array.isArray(data92)){
+const len17 = data92.length;
+for(let i17=0; i17<len17; i17++){
+let data93 = data92[i17];
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.rules === undefined){
+const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2616,9 +2624,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-for(const key23 in data91){
-if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
-const err208 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data93.to === undefined){
+const err208 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2627,15 +2634,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-}
-if(data91.rules !== undefined){
-let data92 = data91.rules;
-if(Array.isArray(data92)){
-const len18 = data92.length;
-for(let i18=0; i18<len18; i18++){
-let data93 = data92[i18];
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err209 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data93.drop === undefined){
+const err209 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2644,9 +2644,8 @@ vErrors.push(err209);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 < 0 || isNaN(data93)){
-const err210 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data93.groups === undefined){
+const err210 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2655,11 +2654,9 @@ vErrors.push(err210);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err211 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key23 in data93){
+if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
+const err211 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2669,14 +2666,14 @@ vErrors.push(err211);
 errors++;
 }
 }
-if(data91.to !== undefined){
-let data94 = data91.to;
+if(data93.rules !== undefined){
+let data94 = data93.rules;
 if(Array.isArray(data94)){
-const len19 = data94.length;
-for(let i19=0; i19<len19; i19++){
-let data95 = data94[i19];
+const len18 = data94.length;
+for(let i18=0; i18<len18; i18++){
+let data95 = data94[i18];
 if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
-const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2687,7 +2684,7 @@ errors++;
 }
 if((typeof data95 == "number") && (isFinite(data95))){
 if(data95 < 0 || isNaN(data95)){
-const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2700,7 +2697,7 @@ errors++;
 }
 }
 else {
-const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2710,14 +2707,14 @@ vErrors.push(err214);
 errors++;
 }
 }
-if(data91.drop !== undefined){
-let data96 = data91.drop;
+if(data93.to !== undefined){
+let data96 = data93.to;
 if(Array.isArray(data96)){
-const len20 = data96.length;
-for(let i20=0; i20<len20; i20++){
-let data97 = data96[i20];
+const len19 = data96.length;
+for(let i19=0; i19<len19; i19++){
+let data97 = data96[i19];
 if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
-const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2728,7 +2725,7 @@ errors++;
 }
 if((typeof data97 == "number") && (isFinite(data97))){
 if(data97 < 0 || isNaN(data97)){
-const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2741,7 +2738,7 @@ errors++;
 }
 }
 else {
-const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2751,14 +2748,14 @@ vErrors.push(err217);
 errors++;
 }
 }
-if(data91.groups !== undefined){
-let data98 = data91.groups;
+if(data93.drop !== undefined){
+let data98 = data93.drop;
 if(Array.isArray(data98)){
-const len21 = data98.length;
-for(let i21=0; i21<len21; i21++){
-let data99 = data98[i21];
+const len20 = data98.length;
+for(let i20=0; i20<len20; i20++){
+let data99 = data98[i20];
 if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
-const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2769,7 +2766,7 @@ errors++;
 }
 if((typeof data99 == "number") && (isFinite(data99))){
 if(data99 < 0 || isNaN(data99)){
-const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2782,7 +2779,7 @@ errors++;
 }
 }
 else {
-const err220 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err220 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2792,9 +2789,14 @@ vErrors.push(err220);
 errors++;
 }
 }
-}
-else {
-const err221 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data93.groups !== undefined){
+let data100 = data93.groups;
+if(Array.isArray(data100)){
+const len21 = data100.length;
+for(let i21=0; i21<len21; i21++){
+let data101 = data100[i21];
+if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
+const err221 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2803,10 +2805,9 @@ vErrors.push(err221);
 }
 errors++;
 }
-}
-}
-else {
-const err222 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data101 == "number") && (isFinite(data101))){
+if(data101 < 0 || isNaN(data101)){
+const err222 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2816,14 +2817,10 @@ vErrors.push(err222);
 errors++;
 }
 }
-if(data75.segments !== undefined){
-let data100 = data75.segments;
-if(Array.isArray(data100)){
-const len22 = data100.length;
-for(let i22=0; i22<len22; i22++){
-let data101 = data100[i22];
-if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
-const err223 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err223 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2835,7 +2832,7 @@ errors++;
 }
 }
 else {
-const err224 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err224 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2845,9 +2842,9 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data75.optimized !== undefined){
-if(typeof data75.optimized !== "boolean"){
-const err225 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err225 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2857,9 +2854,14 @@ vErrors.push(err225);
 errors++;
 }
 }
-if(data75.ruleLevel !== undefined){
-if(typeof data75.ruleLevel !== "boolean"){
-const err226 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data77.segments !== undefined){
+let data102 = data77.segments;
+if(Array.isArray(data102)){
+const len22 = data102.length;
+for(let i22=0; i22<len22; i22++){
+let data103 = data102[i22];
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err226 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2871,7 +2873,7 @@ errors++;
 }
 }
 else {
-const err227 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err227 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2881,14 +2883,50 @@ vErrors.push(err227);
 errors++;
 }
 }
-}
-else {
-const err228 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data77.optimized !== undefined){
+if(typeof data77.optimized !== "boolean"){
+const err228 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err228];
 }
 else {
 vErrors.push(err228);
+}
+errors++;
+}
+}
+if(data77.ruleLevel !== undefined){
+if(typeof data77.ruleLevel !== "boolean"){
+const err229 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+}
+else {
+const err230 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+}
+else {
+const err231 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
 }
 errors++;
 }

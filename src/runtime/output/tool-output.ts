@@ -1,4 +1,4 @@
-import { CaptureWriter } from '../capture/index.js';
+import { CaptureWriter, type OutputFile } from '../capture/index.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import type { OutputSpec } from './output-spec.js';
 
@@ -20,7 +20,11 @@ export class ToolOutput {
   private readonly lastLinkType: Int32Array;
   private readonly lastId: Int32Array;
 
-  constructor(private readonly spec: OutputSpec) {
+  constructor(
+    private readonly spec: OutputSpec,
+    /** Opened by the run (an OutputSet's, renamed with the others); else opened on the first packet. */
+    private readonly output?: OutputFile,
+  ) {
     this.path = spec.path;
     this.lastLinkType = new Int32Array(spec.taps.length).fill(-1);
     this.lastId = new Int32Array(spec.taps.length);
@@ -39,6 +43,7 @@ export class ToolOutput {
       resolution: this.spec.format === 'pcap' && this.spec.nanosecond ? 'ns' : 'us',
       bufferSize: 1 << 20,
       writeBehind: 3,
+      output: this.output,
     });
     return this.writer;
   }
@@ -96,6 +101,7 @@ export class ToolOutput {
   }
 
   abort(): void {
-    this.writer?.abort();
+    if (this.writer) this.writer.abort();
+    else this.output?.discard();
   }
 }

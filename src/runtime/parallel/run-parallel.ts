@@ -1,5 +1,5 @@
 import type { Artifact } from '../../artifact/types.js';
-import type { PacketRecord, ReaderOptions } from '../capture/index.js';
+import type { OutputFile, PacketRecord, ReaderOptions } from '../capture/index.js';
 import { DEPTH } from '../capture/read-ahead.js';
 import { Dedup } from '../dedup/dedup.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
@@ -66,10 +66,12 @@ export async function runParallel(
   engine: Engine,
   pool: WorkerPool,
   opts: ParallelOptions,
+  /** The outputs, opened by the caller (an OutputSet's); else opened here. */
+  files?: OutputFile[][],
 ): Promise<RunStats> {
   const run = new Dispatcher(a, specs, tapFiles, pool, opts);
   try {
-    run.openOutputs(specs);
+    run.openOutputs(specs, files);
     await engine.run(run.add, {
       quota: opts.quota,
       onProgress: opts.onProgress,
@@ -132,12 +134,12 @@ class Dispatcher {
   }
 
   /** One at a time, so that abort() covers those opened before a failure. */
-  openOutputs(specs: OutputSpec[][]): void {
-    for (const g of specs) {
+  openOutputs(specs: OutputSpec[][], files: OutputFile[][] | undefined): void {
+    specs.forEach((g, gi) => {
       const row: OrderedOutput[] = [];
       this.outputs.push(row);
-      for (const spec of g) row.push(new OrderedOutput(spec));
-    }
+      g.forEach((spec, ti) => row.push(new OrderedOutput(spec, files?.[gi][ti])));
+    });
   }
 
   /** The per-packet step (a field, made outside any async function): the packet joins the batch, sent when full. */

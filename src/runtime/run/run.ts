@@ -2,7 +2,9 @@ import { mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
+import { fileKey } from '../../policy/file-key.js';
 import { linkTypeName } from '../../fields/link-type-names.js';
+import { OutputFile, OutputSet } from '../capture/index.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { FileTapSource } from '../engine/sources.js';
@@ -22,7 +24,7 @@ export interface RunOptions {
   onProgress?: EngineOptions['onProgress'];
   /** Notes for the user (taps skipped, interface outputs redirected). */
   note?: (message: string) => void;
-  /** Warnings: packets a file cannot hold, options adjusted to the machine. */
+  /** Warnings: capture files cut short, packets a file cannot hold, options adjusted to the machine. */
   warn?: (message: string) => void;
   /** Entries a de-duplication table may hold (default DEDUP_MAX_ENTRIES); for tests. */
   dedupMaxEntries?: number;
@@ -104,6 +106,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const warn = opts.warn ?? note;
   const tapFiles = inputFiles(a, opts, note);
   const paths = outputPaths(a, opts, tapFiles, note);
+  refuseSharedFiles(a, paths, tapFiles);
   const workers = workerCount(opts.workers, tapFiles, warn);
   if (workers === 0 || (opts.pool && opts.pool.size !== workers)) await opts.pool?.close();
   const sources = tapFiles.map(
@@ -112,15 +115,29 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const engine = new Engine();
   for (const s of sources) engine.register(s);
   let specs: OutputSpec[][];
+  const set = new OutputSet();
+  const files: OutputFile[][] = [];
   try {
     // the inputs' first packets, read before any output opens: their headers decide how outputs are written
     await engine.prime();
     const inputs = sources.map((s, i) => describeTap(s, tapFiles[i]));
     specs = outputSpecs(a, paths, inputs);
+    for (const g of specs) {
+      const row: OutputFile[] = [];
+      files.push(row);
+      for (const s of g) row.push(set.add(await OutputFile.openWaiting(s.path, note)));
+    }
   } catch (e) {
     engine.closeAll();
+    set.discardAll();
     throw e;
   }
+  // all or nothing: the outputs are renamed into place together, once every one of them is complete
+  const failed = (e: unknown): never => {
+    for (const p of set.discardAll())
+      warn(`${p} is a FIFO or device: it had already been sent part of the capture when the run failed`);
+    throw e;
+  };
   // said once per tool and link type, and counted in the stats (dropped: link-type-mismatch)
   const refused = (g: number, t: number, kept: number, linkType: number) =>
     warn(
@@ -129,15 +146,29 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const t0 = performance.now();
   if (workers > 0) {
     const pool = opts.pool && opts.pool.size === workers ? opts.pool : new WorkerPool(workers);
-    const stats = await runParallel(a, specs, tapFiles, engine, pool, {
-      quota: opts.quota ?? 256,
-      onProgress: opts.onProgress,
-      onRefused: refused,
-      dedupMaxEntries: opts.dedupMaxEntries,
-    });
-    return finishStats(stats, sources, t0);
+    let stats: RunStats;
+    try {
+      stats = await runParallel(
+        a,
+        specs,
+        tapFiles,
+        engine,
+        pool,
+        {
+          quota: opts.quota ?? 256,
+          onProgress: opts.onProgress,
+          onRefused: refused,
+          dedupMaxEntries: opts.dedupMaxEntries,
+        },
+        files,
+      );
+      set.publishAll();
+    } catch (e) {
+      return failed(e);
+    }
+    return finishStats(stats, sources, t0, warn);
   }
-  const outputs = specs.map((g) => g.map((s) => new ToolOutput(s)));
+  const outputs = specs.map((g, gi) => g.map((s, ti) => new ToolOutput(s, files[gi][ti])));
   const pipeline = new Pipeline(a, outputs, tapFiles, {
     dedupMaxEntries: opts.dedupMaxEntries,
     onRefused: (g, t, linkType) => refused(g, t, outputs[g][t].linkType, linkType),
@@ -148,12 +179,13 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       onProgress: opts.onProgress,
     });
     for (const g of outputs) for (const o of g) await o.close();
+    set.publishAll();
   } catch (e) {
     engine.closeAll();
     for (const g of outputs) for (const o of g) o.abort();
-    throw e;
+    return failed(e);
   }
-  return finishStats(pipeline.collect(), sources, t0);
+  return finishStats(pipeline.collect(), sources, t0, warn);
 }
 
 /** Each tap's capture files: --input, else the policy's; live taps are skipped with a note. */
@@ -220,11 +252,51 @@ export function workerCount(
   return asked;
 }
 
-function finishStats(stats: RunStats, sources: FileTapSource[], t0: number): RunStats {
+/**
+ * Two outputs that are one file (through a symbolic link to a directory, or a
+ * hard link), or an output that is an input: one would silently replace the
+ * other. Refused before anything is written.
+ */
+function refuseSharedFiles(a: Artifact, paths: string[][], tapFiles: string[][]): void {
+  const inputs = new Map<string, string>();
+  for (const files of tapFiles) for (const f of files) inputs.set(fileKey(f), f);
+  const outputs = new Map<string, { tool: string; path: string }>();
+  paths.forEach((g, gi) =>
+    g.forEach((path, ti) => {
+      const tool = a.groups[gi].tools[ti].name;
+      const key = fileKey(path);
+      const input = inputs.get(key);
+      if (input !== undefined)
+        throw new RunError(`tool '${tool}' would overwrite input ${input}: ${path} is that file`);
+      const other = outputs.get(key);
+      if (other)
+        throw new RunError(
+          `tools '${other.tool}' and '${tool}' would both write one file: ${other.path} and ${path} are the same file`,
+        );
+      outputs.set(key, { tool, path });
+    }),
+  );
+}
+
+/** Warnings said per file; the rest only counted. */
+const WARNINGS_SHOWN = 3;
+
+function finishStats(
+  stats: RunStats,
+  sources: FileTapSource[],
+  t0: number,
+  warn: ((message: string) => void) | undefined,
+): RunStats {
   stats.seconds = (performance.now() - t0) / 1000;
   sources.forEach((s, i) => {
     stats.taps[i].truncatedRecords = s.stats.truncatedRecords;
     stats.taps[i].captureWarnings = s.stats.warnings;
+    for (const f of s.findings) {
+      for (const w of f.warnings.slice(0, WARNINGS_SHOWN))
+        warn?.(`${f.path}: packet ${w.packetNumber} (byte offset ${w.byteOffset}): ${w.message}`);
+      if (f.warningCount > WARNINGS_SHOWN)
+        warn?.(`${f.path}: ${f.warningCount - WARNINGS_SHOWN} more capture warnings`);
+    }
   });
   return stats;
 }

@@ -213,6 +213,26 @@ export class PolicyBuilder {
   }
 
   // ---- groups
+  /**
+   * `precision us|ns` after a file output's target. Precision on an interface
+   * and a second precision are the checks' (precision-on-interface,
+   * duplicate-setting); the first valid one applies.
+   */
+  private outputOptions(item: A.OutputItem, output: Tool['output']): void {
+    let seen = false;
+    for (const { name, value } of item.options) {
+      if (name.word !== 'precision') {
+        unknownWord(this.bag, name.span, name.word, 'output option', ['precision']);
+        continue;
+      }
+      if (seen || output.kind === 'interface') continue;
+      seen = true;
+      if (value.word !== 'us' && value.word !== 'ns')
+        unknownWord(this.bag, value.span, value.word, 'precision', ['us', 'ns']);
+      else output.precision = value.word;
+    }
+  }
+
   /** A tool's output and rate (the first of each: a second is the duplicate-setting check's). */
   private tool(d: A.ToolDecl, index: number): Tool {
     let output: Tool['output'] | undefined;
@@ -230,6 +250,7 @@ export class PolicyBuilder {
           continue;
         }
         output = { kind: type, target: type === 'interface' ? item.target.value : resolve(base, item.target.value) };
+        this.outputOptions(item, output);
       } else {
         if (rateSeen) continue;
         rateSeen = true;

@@ -7,6 +7,7 @@ import type { Check } from '../../src/check/context.js';
 import { BUILD_CODES, CHECKER_CODES, LOAD_CODES } from '../../src/check/stages.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { graphChecks } from '../../src/ir/graph-check.js';
+import { pcapLinkTypes } from '../../src/runtime/checks/pcap-link-types.js';
 
 /**
  * Every check and every stage declares the codes it reports. Over every
@@ -22,7 +23,7 @@ const declared = new Map<string, readonly string[]>([
   ['load', LOAD_CODES],
   ['build', BUILD_CODES],
   ['checker', CHECKER_CODES],
-  ...[...CHECKS, graphChecks].map((c): [string, readonly string[]] => [nameOf(c), c.codes]),
+  ...[...CHECKS, graphChecks, pcapLinkTypes].map((c): [string, readonly string[]] => [nameOf(c), c.codes]),
 ]);
 
 /** Codes no small fixture can trigger: the analysis budget and the optimizer's iteration cap. */
@@ -32,7 +33,7 @@ describe('declared diagnostic codes', () => {
   const emitted = new Map<string, Set<string>>();
   const strays: string[] = [];
   for (const f of fixtures) {
-    const r = checkPolicyFile(join(dir, f), { extraChecks: [graphChecks] });
+    const r = checkPolicyFile(join(dir, f), { extraChecks: [graphChecks, pcapLinkTypes] });
     for (const d of r.diagnostics) {
       const who = r.emitterOf(d);
       if (!declared.get(who)?.includes(d.code)) strays.push(`${f}: ${d.code} from '${who}'`);
@@ -42,7 +43,7 @@ describe('declared diagnostic codes', () => {
   }
 
   it('every checks and stage has a name of its own', () => {
-    expect(declared.size).toBe(3 + CHECKS.length + 1);
+    expect(declared.size).toBe(3 + CHECKS.length + 2);
   });
 
   it('every diagnostic comes from a check or stage that declares its code', () => {

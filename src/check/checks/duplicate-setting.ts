@@ -4,7 +4,7 @@ import { defineCheck } from '../context.js';
 
 /**
  * A block that sets one thing twice: a tap's source, a tool's output or
- * rate, a group action that applies once. Only the first applies, so the
+ * rate or an output's precision, a group action that applies once. Only the first applies, so the
  * second is an error; two truncate or timestamp lines contradict each other
  * (TMES0411). The actions that may repeat (strip, mask, replace lists) are
  * the handlers' `repeat` (check/actions/).
@@ -31,6 +31,13 @@ export const duplicateSetting = defineCheck({
         const prev = first.get(key);
         if (prev) twice(item.span, `tool '${tool.name.name}' ${key}`, prev);
         else first.set(key, item.span);
+        if (item.kind !== 'Output') continue;
+        let precision: Span | undefined;
+        for (const { name } of item.options) {
+          if (name.word !== 'precision') continue;
+          if (precision) twice(name.span, 'output precision', precision);
+          else precision = name.span;
+        }
       }
     }
     for (const g of symbols.groups.values()) {

@@ -8,6 +8,7 @@ import { mixedAndOr } from './mixed-and-or.js';
 import { notRunYet } from './not-run-yet.js';
 import { outputIsInput } from './output-is-input.js';
 import { policyHeader } from './policy-header.js';
+import { precisionOnInterface } from './precision-on-interface.js';
 import { rates } from './rates.js';
 import { repeatedTarget } from './repeated-target.js';
 import { sharedOutput } from './shared-output.js';
@@ -27,6 +28,7 @@ export const CHECKS: readonly Check[] = Object.freeze([
   inlineSamePort,
   emptyGroup,
   toolWithoutOutput,
+  precisionOnInterface,
   duplicateSetting,
   sharedOutput,
   outputIsInput,

@@ -9,6 +9,7 @@ import { summary } from '../diagnostics/render/text.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { lookupRule } from './rule-lookup.js';
 import { policyReader, stdinOnce } from './stdin.js';
+import { escapeForTerminal, escapeJsonForTerminal } from '../diagnostics/render/terminal.js';
 
 export interface ValidateOptions {
   format: string;
@@ -46,7 +47,7 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
       );
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;
-      io.err(`tmesc: ${e.message}\n`);
+      io.err(`tmesc: ${escapeForTerminal(e.message)}\n`);
       unread.push({ file: f, message: e.message });
     }
   }
@@ -81,7 +82,7 @@ function report(format: Format, diagnostics: Diagnostic[], checked: number, unre
     }
     case 'json': {
       const report = JSON.parse(render(format, diagnostics, options)) as Record<string, unknown>;
-      return JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2) + '\n';
+      return escapeJsonForTerminal(JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2)) + '\n';
     }
     case 'sarif': {
       const log = JSON.parse(render(format, diagnostics, options)) as { runs: Record<string, unknown>[] };
@@ -90,13 +91,17 @@ function report(format: Format, diagnostics: Diagnostic[], checked: number, unre
         toolExecutionNotifications: unread.map((u) => ({ level: 'error', message: { text: u.message } })),
       };
       return (
-        JSON.stringify({ ...log, runs: log.runs.map((r) => ({ ...r, invocations: [invocation] })) }, null, 2) + '\n'
+        escapeJsonForTerminal(
+          JSON.stringify({ ...log, runs: log.runs.map((r) => ({ ...r, invocations: [invocation] })) }, null, 2),
+        ) + '\n'
       );
     }
     case 'github':
       return (
         render(format, diagnostics, options) +
-        unread.map((u) => `::error title=${escapeProperty('tmesc')}::${escapeData(u.message)}\n`).join('')
+        unread
+          .map((u) => `::error title=${escapeProperty('tmesc')}::${escapeData(escapeForTerminal(u.message, '\n\r'))}\n`)
+          .join('')
       );
   }
 }

@@ -9,7 +9,7 @@ import { FALSE } from './filter-builders.js';
 import type { LoadedFile } from './load.js';
 import { FilterLowering } from './lower-filter.js';
 import { BUILTIN_MASKS, STRIP_TARGETS } from './names.js';
-import { checkPattern } from './patterns.js';
+import { checkPattern, problemSpan } from './patterns.js';
 import { DEFINE_KINDS, Symbols } from './symbols.js';
 import { DURATION_UNITS, RATE_UNITS, SIZE_UNITS } from './units.js';
 
@@ -133,7 +133,7 @@ export class PolicyBuilder {
           continue;
         }
         const problem = checkPattern(v[0].source, v[0].flags);
-        if (problem) this.bag.add(problem.code, v[0].span, problem.message);
+        if (problem) this.bag.add(problem.code, problemSpan(v[0].span, v[0].source, problem), problem.message);
         continue;
       }
       if (this.symbols.used.has(decl)) continue; // already checked where it was used
@@ -435,7 +435,7 @@ export class PolicyBuilder {
     if (p.kind === 'Regex') {
       const problem = checkPattern(p.source, p.flags);
       if (problem) {
-        this.bag.add(problem.code, p.span, problem.message);
+        this.bag.add(problem.code, problemSpan(p.span, p.source, problem), problem.message);
         return undefined;
       }
       return { source: p.source, flags: p.flags };

@@ -10,6 +10,7 @@ import { PacketView } from '../runtime/decode/view.js';
 import { FIELDS } from '../fields/fields.js';
 import { loadValidPolicy } from './load-policy.js';
 import { parsePacketSpec, specField } from './packet-spec.js';
+import { compilePattern } from '../patterns/pattern.js';
 
 /** tmesc explain: which rules match a described packet, where it goes, and the path through the graph. */
 export function explainCommand(path: string, packet: string | undefined, io: Io): number {
@@ -31,9 +32,7 @@ export function explainCommand(path: string, packet: string | undefined, io: Io)
     if (p.kind === 'contains')
       return !!spec.payload && spec.payload.indexOf(Buffer.from(p.bytes)) >= 0 && p.scope === 'outer';
     if (p.kind === 'regex')
-      return (
-        !!spec.payload && p.scope === 'outer' && new RegExp(p.source, p.flags).test(spec.payload.toString('latin1'))
-      );
+      return !!spec.payload && p.scope === 'outer' && compilePattern(p.source, p.flags).test(spec.payload);
     unknownPreds.push('a byte-offset comparison');
     return false;
   };

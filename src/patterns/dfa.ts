@@ -1,0 +1,212 @@
+import { AT_START, EOF, PREV_WORD, assertHolds, deadAwayFromStart } from './closure.js';
+import { DFA_MAX_STATES, DFA_MAX_TABLE } from './limits.js';
+import { ASSERT, BYTE, JUMP, MATCH, SPLIT, type Program } from './program.js';
+
+/** Transition table values below 1: not built yet, a match ends before this byte, nothing can match any more. */
+export const UNKNOWN = 0;
+export const MATCHED = -1;
+export const DEAD = -2;
+
+/**
+ * A DFA built lazily from the program, one transition at a time, as input
+ * asks for it (RE2's approach). A state is the set of instructions reached by
+ * consuming at least one byte (its "core"), sorted, plus the position flags
+ * (at start, previous byte a word character); the start instruction is added
+ * at every position, so the DFA searches (unanchored). Zero-width tests are
+ * decided when the byte ahead is known, that is when a transition is built.
+ *
+ * A transition costs O(program size) to build and one table load to take.
+ * The cache is bounded: when it is full it is emptied and building starts
+ * again from the current state, so a pattern whose DFA would be exponential
+ * costs O(program size) per byte at worst, never more memory.
+ */
+export class LazyDfa {
+  readonly classes: number;
+  /** trans[state * classes + class]: next state (1-based), or UNKNOWN, MATCHED, DEAD. */
+  trans: Int32Array;
+  /** 1 when the state's core is empty: no search is under way, only the start can begin one. */
+  quiet: Uint8Array;
+  private cores: Int32Array[] = [];
+  private flags: number[] = [];
+  /** Per state: 0 not known, 1 no match at the end of input, 2 a match ends there. */
+  private eof: Uint8Array;
+  private ids = new Map<string, number>();
+  private readonly initial = new Int32Array(4);
+  private readonly dead: boolean;
+  // scratch for closures
+  private readonly mark: Uint32Array;
+  private gen = 0;
+  private readonly stack: Int32Array;
+  private readonly found: Int32Array;
+  /** Instructions visited and bytes scanned: the work the linear-time tests count. */
+  work = 0;
+  /** How often the cache was emptied. */
+  resets = 0;
+
+  constructor(private readonly p: Program) {
+    this.classes = p.classes;
+    this.dead = deadAwayFromStart(p);
+    this.mark = new Uint32Array(p.size);
+    this.stack = new Int32Array(2 * p.size + 2);
+    this.found = new Int32Array(p.size);
+    this.trans = new Int32Array(0);
+    this.quiet = new Uint8Array(0);
+    this.eof = new Uint8Array(0);
+    this.clear();
+  }
+
+  private clear(): void {
+    const cap = Math.max(2, Math.min(16, Math.floor(DFA_MAX_TABLE / this.classes)));
+    this.trans = new Int32Array(cap * this.classes);
+    this.quiet = new Uint8Array(cap);
+    this.eof = new Uint8Array(cap);
+    this.cores = [new Int32Array(0)]; // state 0 is never used: 0 in the table means "not built"
+    this.flags = [0];
+    this.ids.clear();
+    this.initial.fill(0);
+  }
+
+  /** The state of a search with nothing under way, at a position with these flags. */
+  start(flags: number): number {
+    return this.initial[flags] || (this.initial[flags] = this.intern(new Int32Array(0), flags));
+  }
+
+  private intern(core: Int32Array, flags: number): number {
+    const key = `${flags}:${core.join(',')}`;
+    const id = this.ids.get(key);
+    if (id !== undefined) return id;
+    const n = this.cores.length;
+    if (n >= DFA_MAX_STATES || (n + 1) * this.classes > DFA_MAX_TABLE) {
+      this.resets++;
+      this.clear();
+      return this.intern(core, flags);
+    }
+    if (n * this.classes >= this.trans.length) {
+      const cap = Math.min(2 * n, Math.floor(DFA_MAX_TABLE / this.classes));
+      const t = new Int32Array(cap * this.classes);
+      t.set(this.trans);
+      this.trans = t;
+      const q = new Uint8Array(cap);
+      q.set(this.quiet);
+      this.quiet = q;
+      const e = new Uint8Array(cap);
+      e.set(this.eof);
+      this.eof = e;
+    }
+    this.cores.push(core);
+    this.flags.push(flags);
+    this.ids.set(key, n);
+    if (core.length === 0) {
+      this.quiet[n] = 1;
+      if (this.dead && !(flags & AT_START)) this.trans.fill(DEAD, n * this.classes, (n + 1) * this.classes);
+    }
+    return n;
+  }
+
+  /**
+   * The instructions that consume a byte, reached from the state's core and
+   * the start with `ahead` as the next class; -1 when MATCH is reached.
+   * Leaves them in `found`; returns how many.
+   */
+  private closure(state: number, ahead: number): number {
+    const p = this.p;
+    const core = this.cores[state];
+    const flags = this.flags[state];
+    const mark = this.mark;
+    const stack = this.stack;
+    const g = ++this.gen;
+    let sp = 0;
+    // pushed in reverse so the core comes first; for the DFA only the set matters, not its order
+    stack[sp++] = 0;
+    for (let k = core.length - 1; k >= 0; k--) stack[sp++] = core[k];
+    let n = 0;
+    while (sp > 0) {
+      const pc = stack[--sp];
+      if (mark[pc] === g) continue;
+      mark[pc] = g;
+      this.work++;
+      switch (p.op[pc]) {
+        case BYTE:
+          this.found[n++] = pc;
+          break;
+        case MATCH:
+          return -1;
+        case JUMP:
+          stack[sp++] = p.next[pc];
+          break;
+        case SPLIT:
+          stack[sp++] = p.alt[pc];
+          stack[sp++] = p.next[pc];
+          break;
+        case ASSERT:
+          if (assertHolds(p, p.arg[pc], flags, ahead)) stack[sp++] = p.next[pc];
+          break;
+      }
+    }
+    return n;
+  }
+
+  /** Builds (and stores) the transition of `state` on byte class `c`. */
+  step(state: number, c: number): number {
+    const n = this.closure(state, c);
+    let to: number;
+    if (n < 0) to = MATCHED;
+    else {
+      const p = this.p;
+      const g = ++this.gen;
+      const next: number[] = [];
+      const row = c;
+      for (let k = 0; k < n; k++) {
+        const pc = this.found[k];
+        if (p.setHas[p.arg[pc] * this.classes + row]) {
+          const t = p.next[pc];
+          if (this.mark[t] !== g) {
+            this.mark[t] = g;
+            next.push(t);
+          }
+        }
+      }
+      const core = Int32Array.from(next).sort();
+      const before = this.resets;
+      to = this.intern(core, p.wordClass[c] ? PREV_WORD : 0);
+      // the cache was emptied: `state` no longer exists, so the transition is not stored
+      if (this.resets !== before) return to;
+    }
+    this.trans[state * this.classes + c] = to;
+    return to;
+  }
+
+  /** Whether a match ends at the end of the input, in this state. */
+  matchesAtEnd(state: number): boolean {
+    let e = this.eof[state];
+    if (e === 0) e = this.eof[state] = this.closure(state, EOF) < 0 ? 2 : 1;
+    return e === 2;
+  }
+
+  flagsOf(state: number): number {
+    return this.flags[state];
+  }
+
+  /** Whether the pattern matches anywhere in bytes[start, end); ^ and $ are start and end. */
+  test(bytes: Uint8Array, start: number, end: number): boolean {
+    const cls = this.p.classOf;
+    const nc = this.classes;
+    let trans = this.trans;
+    let s = this.start(AT_START);
+    for (let i = start; i < end; i++) {
+      const c = cls[bytes[i]];
+      let t = trans[s * nc + c];
+      if (t <= 0) {
+        if (t === UNKNOWN) t = this.step(s, c);
+        trans = this.trans;
+        if (t <= 0) {
+          this.work += i - start;
+          return t === MATCHED;
+        }
+      }
+      s = t;
+    }
+    this.work += end - start;
+    return this.matchesAtEnd(s);
+  }
+}

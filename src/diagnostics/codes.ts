@@ -321,14 +321,14 @@ const LIST: readonly CodeInfo[] = [
     'pattern-too-long',
     'error',
     'Pattern too long',
-    'A pattern may hold at most 8192 characters. Split a long list of alternatives over several rules or patterns.',
+    'A pattern may hold at most 4096 characters. Split a long list of alternatives over several rules or patterns.',
   ),
   c(
     'TMES0604',
     'pattern-too-large',
     'error',
     'Pattern compiles to too large an automaton',
-    'The automaton holds one copy of a repeated part per count of a counted repetition, so a count may be at most 1000 and the whole automaton at most 10,000 instructions: the time a pattern takes per payload byte grows with its size. Use smaller counts, or * and + where the exact count does not matter.',
+    'The automaton holds one copy of a repeated part per count of a counted repetition, so a count may be at most 1000 and the whole automaton at most 5000 instructions: the time a pattern takes per payload byte grows with its size. Use smaller counts, or * and + where the exact count does not matter.',
   ),
   c(
     'TMES0605',

@@ -1,5 +1,5 @@
 import { AT_START, EOF, PREV_WORD, assertHolds, deadAwayFromStart } from './closure.js';
-import { DFA_MAX_STATES, DFA_MAX_TABLE } from './limits.js';
+import { DFA_MAX_SETS, DFA_MAX_STATES, DFA_MAX_TABLE } from './limits.js';
 import { ASSERT, BYTE, JUMP, MATCH, SPLIT, type Program } from './program.js';
 
 /** Transition table values below 1: not built yet, a match ends before this byte, nothing can match any more. */
@@ -30,7 +30,10 @@ export class LazyDfa {
   private flags: number[] = [];
   /** Per state: 0 not known, 1 no match at the end of input, 2 a match ends there. */
   private eof: Uint8Array;
-  private ids = new Map<string, number>();
+  /** Hash of (core as a set, flags) -> states with that hash. */
+  private ids = new Map<number, number | number[]>();
+  /** Instructions held in all states' cores. */
+  private setsHeld = 0;
   private readonly initial = new Int32Array(4);
   private readonly dead: boolean;
   // scratch for closures
@@ -40,8 +43,17 @@ export class LazyDfa {
   private readonly found: Int32Array;
   /** Instructions visited and bytes scanned: the work the linear-time tests count. */
   work = 0;
+  /** Bytes scanned by DFA loops, over all calls. */
+  scanned = 0;
+  /** Where test() stopped when the DFA thrashed: the next byte, and the state there. */
+  stoppedAt = 0;
+  stoppedIn = 0;
   /** How often the cache was emptied. */
   resets = 0;
+  /** Bytes the DFA had scanned when the cache was last emptied (RE2's test for a DFA that thrashes). */
+  private scannedAtReset = 0;
+  /** Set when the cache was emptied too soon after the last time: the caller goes on with the Pike VM. */
+  thrashing = false;
 
   constructor(private readonly p: Program) {
     this.classes = p.classes;
@@ -61,6 +73,7 @@ export class LazyDfa {
     this.quiet = new Uint8Array(cap);
     this.eof = new Uint8Array(cap);
     this.cores = [new Int32Array(0)]; // state 0 is never used: 0 in the table means "not built"
+    this.setsHeld = 0;
     this.flags = [0];
     this.ids.clear();
     this.initial.fill(0);
@@ -68,18 +81,31 @@ export class LazyDfa {
 
   /** The state of a search with nothing under way, at a position with these flags. */
   start(flags: number): number {
-    return this.initial[flags] || (this.initial[flags] = this.intern(new Int32Array(0), flags));
+    return this.initial[flags] || (this.initial[flags] = this.intern(new Int32Array(0), flags, 0, 0));
   }
 
-  private intern(core: Int32Array, flags: number): number {
-    const key = `${flags}:${core.join(',')}`;
-    const id = this.ids.get(key);
-    if (id !== undefined) return id;
+  /**
+   * The state for `core` (in any order; its members marked with generation
+   * `g` in `mark`) and `flags`. Sets are hashed without sorting them: the
+   * hash is a sum over members, and equality is checked through the marks.
+   */
+  private intern(core: Int32Array, flags: number, g: number, scanned: number): number {
+    let h = flags + 0x5bd1e995 * core.length;
+    for (let k = 0; k < core.length; k++) h = (h + Math.imul(core[k] + 1, 0x9e3779b1)) | 0;
+    const hit = this.ids.get(h);
+    if (hit !== undefined) {
+      if (typeof hit === 'number') {
+        if (this.same(hit, core, flags, g)) return hit;
+      } else for (const id of hit) if (this.same(id, core, flags, g)) return id;
+    }
     const n = this.cores.length;
-    if (n >= DFA_MAX_STATES || (n + 1) * this.classes > DFA_MAX_TABLE) {
+    if (n >= DFA_MAX_STATES || (n + 1) * this.classes > DFA_MAX_TABLE || this.setsHeld + core.length > DFA_MAX_SETS) {
       this.resets++;
+      // RE2's rule: a cache emptied again before it served 10 bytes per state is thrashing
+      if (scanned - this.scannedAtReset < 10 * n) this.thrashing = true;
+      this.scannedAtReset = scanned;
       this.clear();
-      return this.intern(core, flags);
+      return this.intern(core, flags, g, scanned);
     }
     if (n * this.classes >= this.trans.length) {
       const cap = Math.min(2 * n, Math.floor(DFA_MAX_TABLE / this.classes));
@@ -94,8 +120,11 @@ export class LazyDfa {
       this.eof = e;
     }
     this.cores.push(core);
+    this.setsHeld += core.length;
     this.flags.push(flags);
-    this.ids.set(key, n);
+    if (hit === undefined) this.ids.set(h, n);
+    else if (typeof hit === 'number') this.ids.set(h, [hit, n]);
+    else hit.push(n);
     if (core.length === 0) {
       this.quiet[n] = 1;
       if (this.dead && !(flags & AT_START)) this.trans.fill(DEAD, n * this.classes, (n + 1) * this.classes);
@@ -146,34 +175,46 @@ export class LazyDfa {
     return n;
   }
 
-  /** Builds (and stores) the transition of `state` on byte class `c`. */
-  step(state: number, c: number): number {
+  /**
+   * Builds (and stores) the transition of `state` on byte class `c`.
+   * `scanned` is how many bytes the DFA has scanned, this one included.
+   */
+  step(state: number, c: number, scanned: number): number {
     const n = this.closure(state, c);
     let to: number;
     if (n < 0) to = MATCHED;
     else {
       const p = this.p;
       const g = ++this.gen;
-      const next: number[] = [];
-      const row = c;
+      const found = this.found;
+      const mark = this.mark;
+      let m = 0;
       for (let k = 0; k < n; k++) {
-        const pc = this.found[k];
-        if (p.setHas[p.arg[pc] * this.classes + row]) {
+        const pc = found[k];
+        if (p.setHas[p.arg[pc] * this.classes + c]) {
           const t = p.next[pc];
-          if (this.mark[t] !== g) {
-            this.mark[t] = g;
-            next.push(t);
+          if (mark[t] !== g) {
+            mark[t] = g;
+            this.stack[m++] = t;
           }
         }
       }
-      const core = Int32Array.from(next).sort();
+      const core = this.stack.slice(0, m);
       const before = this.resets;
-      to = this.intern(core, p.wordClass[c] ? PREV_WORD : 0);
+      to = this.intern(core, p.wordClass[c] ? PREV_WORD : 0, g, scanned);
       // the cache was emptied: `state` no longer exists, so the transition is not stored
       if (this.resets !== before) return to;
     }
     this.trans[state * this.classes + c] = to;
     return to;
+  }
+
+  /** Whether state `id` is (core, flags), core's members being those marked `g`. */
+  private same(id: number, core: Int32Array, flags: number, g: number): boolean {
+    const other = this.cores[id];
+    if (this.flags[id] !== flags || other.length !== core.length) return false;
+    for (let k = 0; k < other.length; k++) if (this.mark[other[k]] !== g) return false;
+    return true;
   }
 
   /** Whether a match ends at the end of the input, in this state. */
@@ -187,26 +228,47 @@ export class LazyDfa {
     return this.flags[state];
   }
 
-  /** Whether the pattern matches anywhere in bytes[start, end); ^ and $ are start and end. */
-  test(bytes: Uint8Array, start: number, end: number): boolean {
+  /** The core of a state: the instructions reached by consuming its last byte. */
+  coreOf(state: number): Int32Array {
+    return this.cores[state];
+  }
+
+  /**
+   * Whether the pattern matches anywhere in bytes[start, end); ^ and $ are
+   * start and end: 1 or 0. Returns -1 when the DFA thrashes: the caller
+   * goes on from `stoppedAt` in state `stoppedIn` with the Pike VM.
+   */
+  test(bytes: Uint8Array, start: number, end: number): number {
     const cls = this.p.classOf;
     const nc = this.classes;
     let trans = this.trans;
     let s = this.start(AT_START);
+    this.thrashing = false;
     for (let i = start; i < end; i++) {
       const c = cls[bytes[i]];
       let t = trans[s * nc + c];
       if (t <= 0) {
-        if (t === UNKNOWN) t = this.step(s, c);
+        if (t === UNKNOWN) {
+          t = this.step(s, c, this.scanned + i - start);
+          if (this.thrashing && t > 0) {
+            this.scanned += i + 1 - start;
+            this.work += i + 1 - start;
+            this.stoppedAt = i + 1;
+            this.stoppedIn = t;
+            return -1;
+          }
+        }
         trans = this.trans;
         if (t <= 0) {
+          this.scanned += i - start;
           this.work += i - start;
-          return t === MATCHED;
+          return t === MATCHED ? 1 : 0;
         }
       }
       s = t;
     }
+    this.scanned += end - start;
     this.work += end - start;
-    return this.matchesAtEnd(s);
+    return this.matchesAtEnd(s) ? 1 : 0;
   }
 }

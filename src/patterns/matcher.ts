@@ -1,7 +1,7 @@
 import { AT_START, EOF, PREV_WORD, assertHolds } from './closure.js';
 import { DEAD, LazyDfa, MATCHED, UNKNOWN } from './dfa.js';
 import { ASSERT, BYTE, JUMP, MATCH, SPLIT, type Program } from './program.js';
-import { NO_NUMBERS, type MatchState } from './stream.js';
+import { NO_NUMBERS, newMatchState, type MatchState } from './stream.js';
 
 export type OnMatch = (start: number, end: number) => void;
 
@@ -36,9 +36,11 @@ export class Matcher {
   private gen = 0;
   private readonly stack: Int32Array;
   /** Threads after the closure: (instruction, start, level) triples at BYTE instructions. */
-  private clist: Float64Array;
+  private readonly clist: Float64Array;
   private nc = 0;
   private matchedCut = false;
+  /** Set whenever a match is recorded (for testFrom). */
+  private recorded = false;
 
   constructor(readonly p: Program) {
     this.dfa = new LazyDfa(p);
@@ -66,7 +68,15 @@ export class Matcher {
           const c = cls[bytes[j]];
           let t = trans[s * nc + c];
           if (t <= 0) {
-            if (t === UNKNOWN) t = dfa.step(s, c);
+            if (t === UNKNOWN) {
+              dfa.thrashing = false;
+              t = dfa.step(s, c, dfa.scanned + j - i);
+              // a DFA that keeps emptying its cache costs more than the Pike VM: hand over to it
+              if (dfa.thrashing) {
+                handover = true;
+                break;
+              }
+            }
             trans = dfa.trans;
             if (t === MATCHED) {
               handover = true;
@@ -77,6 +87,7 @@ export class Matcher {
               st.pos += to - i;
               st.flags = dfa.flagsOf(s) & ~AT_START;
               dfa.work += to - i;
+              dfa.scanned += j - i;
               return;
             }
           }
@@ -84,6 +95,7 @@ export class Matcher {
           if (dfa.quiet[s]) q = j + 1;
         }
         dfa.work += j - i;
+        dfa.scanned += j - i;
         if (!handover && (dfa.quiet[s] || (last && !dfa.matchesAtEnd(s)))) {
           // quiet at the end, or at the end of the input with no match possible there
           st.pos += to - i;
@@ -104,6 +116,29 @@ export class Matcher {
     }
   }
 
+  /**
+   * Whether a match ends in bytes[from, to) or at `to`, for a search whose
+   * threads are at the instructions `core` (one level, starts unknown) with
+   * position flags `flags`: the rest of a test the DFA gave up on.
+   */
+  testFrom(core: Int32Array, flags: number, bytes: Uint8Array, from: number, to: number): boolean {
+    const st = newMatchState(from, false);
+    st.flags = flags;
+    st.threads = new Float64Array(3 * core.length);
+    core.forEach((pc, k) => {
+      st.threads[3 * k] = pc;
+      st.threads[3 * k + 1] = from - 1;
+    });
+    st.nThreads = core.length;
+    this.pushLevel(st);
+    this.recorded = false;
+    const cls = this.p.classOf;
+    const none: OnMatch = () => {};
+    for (let i = from; i < to && !this.recorded; i++) this.pikeByte(st, cls[bytes[i]], none);
+    if (!this.recorded) this.end(st, none);
+    return this.recorded;
+  }
+
   /** The end of the input: $ holds here; every match still open is decided and reported. */
   end(st: MatchState, onMatch: OnMatch): void {
     // nothing under way: a match ending here would be empty, and patterns that match empty are refused
@@ -114,36 +149,33 @@ export class Matcher {
   }
 
   /**
-   * Decides now: every match found so far is final (a search that could
-   * still have grown one is dropped) and reported; searches that began after
-   * the last of them go on.
+   * Decides now: the matches under way end as they would if the stream
+   * ended here ($ and \b see an end), are final and reported; searches that
+   * began after the last of them go on.
    */
   decide(st: MatchState, onMatch: OnMatch): void {
-    if (st.nLevels === 0) return;
-    const lastId = st.levelBase + st.nLevels - 1;
-    const lastOpen = st.levels[2 * (st.levelOff + st.nLevels - 1)] < 0;
-    if (lastOpen) {
-      // keep the threads of the last level (no match yet), drop the rest
-      let w = 0;
-      for (let k = 0; k < st.nThreads; k++) {
-        if (st.threads[3 * k + 2] !== lastId) continue;
-        st.threads[3 * w] = st.threads[3 * k];
-        st.threads[3 * w + 1] = st.threads[3 * k + 1];
-        st.threads[3 * w + 2] = st.threads[3 * k + 2];
-        w++;
-      }
-      st.nThreads = w;
-      st.nLevels--;
-      this.reportAll(st, onMatch);
-      // the open level, now the only one (reportAll moved levelBase up to its id)
-      if (w > 0) {
-        st.levels[0] = st.levels[1] = -1;
-        st.nLevels = 1;
-      }
-    } else {
-      st.nThreads = 0;
-      this.reportAll(st, onMatch);
+    if (st.nThreads === 0 && st.nLevels === 0) return;
+    const saved = st.threads.slice(0, 3 * st.nThreads);
+    this.closurePass(st, EOF);
+    let lastFound = -1;
+    let lastEnd = -1;
+    for (let k = 0; k < st.nLevels; k++) {
+      if (st.levels[2 * (st.levelOff + k)] < 0) continue;
+      lastFound = st.levelBase + k;
+      lastEnd = st.levels[2 * (st.levelOff + k) + 1];
     }
+    this.reportAll(st, onMatch);
+    // the searches that began after the last match (in the level after it, the only one without a match) go on
+    let w = 0;
+    for (let k = 0; k < saved.length; k += 3) {
+      if (saved[k + 2] <= lastFound || saved[k + 1] < lastEnd) continue;
+      st.threads[3 * w] = saved[k];
+      st.threads[3 * w + 1] = saved[k + 1];
+      st.threads[3 * w + 2] = st.levelBase;
+      w++;
+    }
+    st.nThreads = w;
+    if (w > 0) this.pushLevel(st);
   }
 
   private reportAll(st: MatchState, onMatch: OnMatch): void {
@@ -162,15 +194,20 @@ export class Matcher {
     this.closurePass(st, c);
     // step: the threads whose byte set holds c move on, at most one per instruction
     const p = this.p;
+    const setHas = p.setHas;
+    const arg = p.arg;
+    const next = p.next;
+    const classes = p.classes;
     const g = ++this.gen;
     const mark = this.mark;
     const cl = this.clist;
+    const nc = this.nc;
     let out = st.threads;
     let n = 0;
-    for (let k = 0; k < this.nc; k++) {
+    for (let k = 0; k < nc; k++) {
       const pc = cl[3 * k];
-      if (!p.setHas[p.arg[pc] * p.classes + c]) continue;
-      const t = p.next[pc];
+      if (!setHas[arg[pc] * classes + c]) continue;
+      const t = next[pc];
       if (mark[t] === g) continue;
       mark[t] = g;
       if (3 * n + 3 > out.length) {
@@ -228,49 +265,54 @@ export class Matcher {
 
   private follow(st: MatchState, pc0: number, start: number, level: number, ahead: number, g: number): void {
     const p = this.p;
+    const op = p.op;
+    const next = p.next;
     const mark = this.mark;
     const stack = this.stack;
+    // at most one entry per BYTE instruction (each is marked once a pass): clist never outgrows 3 x size
+    const cl = this.clist;
+    let n = this.nc;
+    let visited = 0;
     let sp = 0;
     stack[sp++] = pc0;
     while (sp > 0) {
       const pc = stack[--sp];
       if (mark[pc] === g) continue;
       mark[pc] = g;
-      this.dfa.work++;
-      switch (p.op[pc]) {
+      visited++;
+      switch (op[pc]) {
         case BYTE: {
-          if (3 * this.nc + 3 > this.clist.length) {
-            const grown = new Float64Array(2 * this.clist.length + 3);
-            grown.set(this.clist);
-            this.clist = grown;
-          }
-          const k = 3 * this.nc++;
-          this.clist[k] = pc;
-          this.clist[k + 1] = start;
-          this.clist[k + 2] = level;
+          const k = 3 * n++;
+          cl[k] = pc;
+          cl[k + 1] = start;
+          cl[k + 2] = level;
           break;
         }
         case MATCH:
           // the checker refuses patterns that match empty; an empty match here would be one of those
           if (start < st.pos) this.record(st, level, start);
           this.matchedCut = true;
-          return;
+          sp = 0;
+          break;
         case JUMP:
-          stack[sp++] = p.next[pc];
+          stack[sp++] = next[pc];
           break;
         case SPLIT:
           stack[sp++] = p.alt[pc];
-          stack[sp++] = p.next[pc];
+          stack[sp++] = next[pc];
           break;
         case ASSERT:
-          if (assertHolds(p, p.arg[pc], st.flags, ahead)) stack[sp++] = p.next[pc];
+          if (assertHolds(p, p.arg[pc], st.flags, ahead)) stack[sp++] = next[pc];
           break;
       }
     }
+    this.nc = n;
+    this.dfa.work += visited;
   }
 
   /** A thread of `level` matched [start, pos): the level's match (better than any it had), later levels dropped. */
   private record(st: MatchState, level: number, start: number): void {
+    this.recorded = true;
     st.nLevels = level - st.levelBase + 1;
     const k = 2 * (st.levelOff + st.nLevels - 1);
     st.levels[k] = start;

@@ -4,7 +4,7 @@ import { Matcher, type OnMatch } from './matcher.js';
 import { parsePattern } from './parse.js';
 import { PatternError, type PatternProblem } from './problem.js';
 import type { Program } from './program.js';
-import { newMatchState, stateNumbers, type MatchState } from './stream.js';
+import { NO_NUMBERS, newMatchState, stateNumbers, type MatchState } from './stream.js';
 
 export type { OnMatch } from './matcher.js';
 export type { PatternProblem } from './problem.js';
@@ -32,7 +32,11 @@ export class Pattern {
 
   /** Whether bytes[start, end) holds a match; ^ and $ are start and end. */
   test(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
-    return this.m.dfa.test(bytes, start, end);
+    const dfa = this.m.dfa;
+    const r = dfa.test(bytes, start, end);
+    if (r >= 0) return r === 1;
+    // the DFA thrashed (its states would not fit its cache): the Pike VM goes on from where it stopped
+    return this.m.testFrom(dfa.coreOf(dfa.stoppedIn), dfa.flagsOf(dfa.stoppedIn), bytes, dfa.stoppedAt, end);
   }
 
   /** Reports every match in bytes[start, end), in order, as offsets into `bytes`; returns how many. */
@@ -105,7 +109,10 @@ export class PatternStream {
 
   /** Feeds the next segment; reports each match once it is final (it may end in an earlier segment). */
   write(bytes: Uint8Array, onMatch: OnMatch, start = 0, end = bytes.length): void {
-    this.m.write(this.state, bytes, start, end, onMatch);
+    const st = this.state;
+    this.m.write(st, bytes, start, end, onMatch);
+    // between segments an idle stream holds no arrays: what is kept per session stays a handful of numbers
+    if (st.nThreads === 0 && st.nLevels === 0) st.threads = st.levels = NO_NUMBERS;
   }
 
   /** The stream has ended: $ matches here; every match still undecided is decided and reported. */
@@ -115,8 +122,9 @@ export class PatternStream {
 
   /**
    * Decides now without ending the stream (for a caller that cannot hold
-   * bytes any longer): the matches found so far are final and reported, and
-   * a search that could still have grown one of them is dropped.
+   * bytes any longer): the matches under way end as they would if the
+   * stream ended here ($ and \b see an end), are final and reported;
+   * searches that began after the last of them go on.
    */
   decide(onMatch: OnMatch): void {
     this.m.decide(this.state, onMatch);
@@ -136,15 +144,6 @@ export class PatternStream {
     }
     for (let k = 0; k < st.nThreads; k++) if (st.threads[3 * k + 1] < min) min = st.threads[3 * k + 1];
     return min;
-  }
-
-  /** The matches found but not yet final (a longer or earlier one may still replace them), in order. */
-  pending(onMatch: OnMatch): void {
-    const st = this.state;
-    for (let k = 0; k < st.nLevels; k++) {
-      const s = st.levels[2 * (st.levelOff + k)];
-      if (s >= 0) onMatch(s, st.levels[2 * (st.levelOff + k) + 1]);
-    }
   }
 
   /** Numbers this stream's state holds now. */

@@ -106,6 +106,21 @@ function sequence(elements: AST.Element[], mode: Mode): Node {
       k++;
       continue;
     }
+    if (
+      e.type === 'Character' &&
+      isHigh(e.value) &&
+      next?.type === 'Quantifier' &&
+      next.element.type === 'Character' &&
+      isLow(next.element.value)
+    ) {
+      const ch = String.fromCharCode(e.value, next.element.value);
+      refuse(
+        'TMES0605',
+        `in JavaScript a quantifier after ${ch} repeats only the second half of it; write (?:${ch})${next.raw.slice(next.element.raw.length)}`,
+        e.start,
+        next.end - e.start,
+      );
+    }
     items.push(element(e, mode));
   }
   return items.length === 1 ? items[0] : { t: 'seq', items };

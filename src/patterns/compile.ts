@@ -1,4 +1,5 @@
 import { WORD, type ByteSet } from './byteset.js';
+import { PREV_WORD } from './closure.js';
 import { MAX_PROGRAM_SIZE } from './limits.js';
 import { WORD_BOUNDARY, NOT_WORD_BOUNDARY, type Node } from './parse.js';
 import { refuse } from './problem.js';
@@ -167,5 +168,6 @@ export function compileNode(root: Node): Program {
     setHas,
     wordClass,
     usesWord: b.usesWord,
+    flagAfter: wordClass.map((w) => (b.usesWord && w ? PREV_WORD : 0)),
   };
 }

@@ -1,6 +1,7 @@
-import { AT_START, EOF, PREV_WORD, assertHolds, deadAwayFromStart } from './closure.js';
+import { AT_START, EOF, assertHolds, deadAwayFromStart } from './closure.js';
 import { DFA_MAX_SETS, DFA_MAX_STATES, DFA_MAX_TABLE } from './limits.js';
 import { ASSERT, BYTE, JUMP, MATCH, SPLIT, type Program } from './program.js';
+import { buildSkip, nextCandidate, type Skip } from './skip.js';
 
 /** Transition table values below 1: not built yet, a match ends before this byte, nothing can match any more. */
 export const UNKNOWN = 0;
@@ -36,6 +37,8 @@ export class LazyDfa {
   private setsHeld = 0;
   private readonly initial = new Int32Array(4);
   private readonly dead: boolean;
+  /** Where the DFA, with nothing under way, may jump ahead (skip.ts); undefined when it cannot. */
+  readonly skip: Skip | undefined;
   // scratch for closures
   private readonly mark: Uint32Array;
   private gen = 0;
@@ -58,6 +61,7 @@ export class LazyDfa {
   constructor(private readonly p: Program) {
     this.classes = p.classes;
     this.dead = deadAwayFromStart(p);
+    this.skip = buildSkip(p);
     this.mark = new Uint32Array(p.size);
     this.stack = new Int32Array(2 * p.size + 2);
     this.found = new Int32Array(p.size);
@@ -201,7 +205,7 @@ export class LazyDfa {
       }
       const core = this.stack.slice(0, m);
       const before = this.resets;
-      to = this.intern(core, p.wordClass[c] ? PREV_WORD : 0, g, scanned);
+      to = this.intern(core, p.flagAfter[c], g, scanned);
       // the cache was emptied: `state` no longer exists, so the transition is not stored
       if (this.resets !== before) return to;
     }
@@ -239,36 +243,64 @@ export class LazyDfa {
    * goes on from `stoppedAt` in state `stoppedIn` with the Pike VM.
    */
   test(bytes: Uint8Array, start: number, end: number): number {
+    const r = this.scan(bytes, start, end);
+    // the bytes read or skipped, counted once here rather than in the loop
+    this.work += this.read;
+    this.scanned += this.read;
+    return r;
+  }
+
+  /** Bytes test() went through (read or skipped). */
+  private read = 0;
+
+  private scan(bytes: Uint8Array, start: number, end: number): number {
     const cls = this.p.classOf;
     const nc = this.classes;
-    let trans = this.trans;
+    const sk = this.skip;
     let s = this.start(AT_START);
+    let trans = this.trans;
+    let quiet = this.quiet;
     this.thrashing = false;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    while (i < end) {
+      if (sk !== undefined && quiet[s]) {
+        // nothing under way: jump to where a match may start, if that is ahead
+        const j = nextCandidate(sk, bytes, i, end);
+        if (j !== i) {
+          // no match starts before j, and none after it fits before the end
+          if (j + sk.k > end) {
+            this.read = end - start;
+            return 0;
+          }
+          i = j;
+          s = this.start(this.p.flagAfter[cls[bytes[i - 1]]]);
+          trans = this.trans;
+          quiet = this.quiet;
+        }
+      }
       const c = cls[bytes[i]];
       let t = trans[s * nc + c];
       if (t <= 0) {
         if (t === UNKNOWN) {
-          t = this.step(s, c, this.scanned + i - start);
+          t = this.step(s, c, this.scanned + i + 1 - start);
           if (this.thrashing && t > 0) {
-            this.scanned += i + 1 - start;
-            this.work += i + 1 - start;
+            this.read = i + 1 - start;
             this.stoppedAt = i + 1;
             this.stoppedIn = t;
             return -1;
           }
         }
         trans = this.trans;
+        quiet = this.quiet;
         if (t <= 0) {
-          this.scanned += i - start;
-          this.work += i - start;
+          this.read = i + 1 - start;
           return t === MATCHED ? 1 : 0;
         }
       }
       s = t;
+      i++;
     }
-    this.scanned += end - start;
-    this.work += end - start;
+    this.read = end - start;
     return this.matchesAtEnd(s) ? 1 : 0;
   }
 }

@@ -1,6 +1,7 @@
-import { AT_START, EOF, PREV_WORD, assertHolds } from './closure.js';
+import { AT_START, EOF, assertHolds } from './closure.js';
 import { DEAD, LazyDfa, MATCHED, UNKNOWN } from './dfa.js';
 import { ASSERT, BYTE, JUMP, MATCH, SPLIT, type Program } from './program.js';
+import { nextCandidate } from './skip.js';
 import { NO_NUMBERS, newMatchState, type MatchState } from './stream.js';
 
 export type OnMatch = (start: number, end: number) => void;
@@ -57,20 +58,34 @@ export class Matcher {
     let i = from;
     while (i < to) {
       if (st.nThreads === 0 && st.nLevels === 0) {
-        // nothing under way: the DFA scans until a match ends ahead (then the Pike VM takes over
-        // from the last quiet position `q`), or the bytes run out
+        // nothing under way: the DFA scans (jumping where it can, skip.ts) until a match ends ahead,
+        // then the Pike VM takes over from the last quiet position `q`; or the bytes run out
+        const sk = dfa.skip;
         let s = dfa.start(st.flags);
         let trans = dfa.trans;
+        let quiet = dfa.quiet;
         let q = i;
         let j = i;
         let handover = false;
-        for (; j < to; j++) {
+        while (j < to) {
+          if (sk !== undefined && quiet[s]) {
+            let k = nextCandidate(sk, bytes, j, to);
+            if (k !== j) {
+              // at the end of the input, no match can start where it would not fit
+              if (last && k + sk.k > to) k = to;
+              q = j = k;
+              s = dfa.start(this.p.flagAfter[cls[bytes[j - 1]]]);
+              trans = dfa.trans;
+              quiet = dfa.quiet;
+              if (j === to) break;
+            }
+          }
           const c = cls[bytes[j]];
           let t = trans[s * nc + c];
           if (t <= 0) {
             if (t === UNKNOWN) {
               dfa.thrashing = false;
-              t = dfa.step(s, c, dfa.scanned + j - i);
+              t = dfa.step(s, c, dfa.scanned + j + 1 - i);
               // a DFA that keeps emptying its cache costs more than the Pike VM: hand over to it
               if (dfa.thrashing) {
                 handover = true;
@@ -78,6 +93,7 @@ export class Matcher {
               }
             }
             trans = dfa.trans;
+            quiet = dfa.quiet;
             if (t === MATCHED) {
               handover = true;
               break;
@@ -87,16 +103,17 @@ export class Matcher {
               st.pos += to - i;
               st.flags = dfa.flagsOf(s) & ~AT_START;
               dfa.work += to - i;
-              dfa.scanned += j - i;
+              dfa.scanned += to - i;
               return;
             }
           }
           s = t;
-          if (dfa.quiet[s]) q = j + 1;
+          j++;
+          if (quiet[s]) q = j;
         }
         dfa.work += j - i;
         dfa.scanned += j - i;
-        if (!handover && (dfa.quiet[s] || (last && !dfa.matchesAtEnd(s)))) {
+        if (!handover && (quiet[s] || (last && !dfa.matchesAtEnd(s)))) {
           // quiet at the end, or at the end of the input with no match possible there
           st.pos += to - i;
           st.flags = dfa.flagsOf(s);
@@ -104,7 +121,7 @@ export class Matcher {
         }
         if (q > i) {
           st.pos += q - i;
-          st.flags = this.p.wordClass[cls[bytes[q - 1]]] ? PREV_WORD : 0;
+          st.flags = this.p.flagAfter[cls[bytes[q - 1]]];
           i = q;
         }
       }
@@ -223,7 +240,7 @@ export class Matcher {
     st.threads = n === 0 && out.length > 48 ? NO_NUMBERS : out;
     st.nThreads = n;
     st.pos++;
-    st.flags = p.wordClass[c] ? PREV_WORD : 0;
+    st.flags = p.flagAfter[c];
     this.settle(st, onMatch);
   }
 

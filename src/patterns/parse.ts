@@ -239,7 +239,11 @@ function classByte(c: AST.Character, inClass: boolean): number {
       'TMES0605',
       raw === '\\p' || raw === '\\P'
         ? `${raw}{...} (a Unicode property) needs the u flag, which tmesc does not take: patterns match bytes`
-        : `${raw} is not an escape; write ${raw[1]} without the backslash`,
+        : raw === '\\u'
+          ? '\\u takes four hex digits (\\u00e9); \\u{...} needs the u flag, which tmesc does not take'
+          : raw === '\\x'
+            ? '\\x takes two hex digits (\\x0a)'
+            : `${raw} is not an escape; write ${raw[1]} without the backslash`,
       c.start,
       c.end - c.start,
     );

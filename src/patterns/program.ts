@@ -34,4 +34,6 @@ export interface Program {
   readonly wordClass: Uint8Array;
   /** Whether any ASSERT tests a word boundary (then the matcher tracks the previous byte). */
   readonly usesWord: boolean;
+  /** Position flags after a byte of each class: PREV_WORD (closure.ts) for a word byte, if the pattern tests words. */
+  readonly flagAfter: Uint8Array;
 }

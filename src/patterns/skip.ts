@@ -1,0 +1,106 @@
+import { ASSERT, BYTE, JUMP, MATCH, SPLIT, type Program } from './program.js';
+
+/** How many leading byte positions of a match the skip looks at, at most. */
+const MAX_WINDOW = 32;
+
+/**
+ * Skipping where no match can start (Horspool's idea, over byte sets). Every
+ * match is at least `k` bytes long, and its j-th byte is in set S_j (the
+ * union of what the automaton can consume there, zero-width tests taken as
+ * passing: a superset, so skipping is always safe). Looking at the last
+ * byte b of a k-byte window: if the window cannot be a match's first k
+ * bytes, no match starts before the window moves by shift[b], the distance
+ * from the end to the last position j < k-1 whose set holds b (k if none).
+ *
+ * The DFA scans byte by byte at one table load a byte; V8 runs that loop at
+ * ~20-30 instructions a byte. Where it has nothing under way, the skip reads
+ * one byte in `shift` instead: for `authorization: basic ...` in HTTP text,
+ * most windows move by 10 or more.
+ */
+export interface Skip {
+  readonly k: number;
+  /** sets[j * 256 + b]: byte b can be the j-th byte of a match. */
+  readonly sets: Uint8Array;
+  readonly shift: Uint8Array;
+}
+
+export function buildSkip(p: Program): Skip | undefined {
+  const sets: Uint8Array[] = [];
+  let front = new Uint8Array(p.size);
+  front[0] = 1;
+  let k = 0;
+  for (; k < MAX_WINDOW; k++) {
+    const reach = closure(p, front);
+    if (reach.match || reach.bytes.length === 0) break;
+    const s = new Uint8Array(256);
+    const next = new Uint8Array(p.size);
+    for (const pc of reach.bytes) {
+      const row = p.arg[pc] * p.classes;
+      for (let b = 0; b < 256; b++) if (p.setHas[row + p.classOf[b]]) s[b] = 1;
+      next[p.next[pc]] = 1;
+    }
+    sets.push(s);
+    front = next;
+  }
+  if (k < 2) return undefined;
+  const flat = new Uint8Array(k * 256);
+  sets.forEach((s, j) => flat.set(s, j * 256));
+  const shift = new Uint8Array(256).fill(k);
+  for (let j = 0; j < k - 1; j++) for (let b = 0; b < 256; b++) if (sets[j][b]) shift[b] = k - 1 - j;
+  // a skip that moves one byte for most byte values only costs (as for .+x)
+  if (shift.filter((x) => x >= 2).length < 128) return undefined;
+  return { k, sets: flat, shift };
+}
+
+/** Instructions reached from `front` by empty moves, every zero-width test passing. */
+function closure(p: Program, front: Uint8Array): { match: boolean; bytes: number[] } {
+  const seen = new Uint8Array(p.size);
+  const stack: number[] = [];
+  front.forEach((on, pc) => on && stack.push(pc));
+  const bytes: number[] = [];
+  let match = false;
+  while (stack.length) {
+    const pc = stack.pop()!;
+    if (seen[pc]) continue;
+    seen[pc] = 1;
+    switch (p.op[pc]) {
+      case BYTE:
+        bytes.push(pc);
+        break;
+      case MATCH:
+        match = true;
+        break;
+      case JUMP:
+      case ASSERT:
+        stack.push(p.next[pc]);
+        break;
+      case SPLIT:
+        stack.push(p.next[pc], p.alt[pc]);
+        break;
+    }
+  }
+  return { match, bytes };
+}
+
+/**
+ * The first position at or after `from` where a match may start, judged by
+ * bytes[i, i + k); a position whose window reaches past `end` is returned
+ * as it is (the bytes that would tell are not there).
+ */
+export function nextCandidate(sk: Skip, bytes: Uint8Array, from: number, end: number): number {
+  const k = sk.k;
+  const sets = sk.sets;
+  const shift = sk.shift;
+  const lastRow = (k - 1) * 256;
+  let i = from;
+  while (i + k <= end) {
+    const b = bytes[i + k - 1];
+    if (sets[lastRow + b]) {
+      let j = 0;
+      while (j < k - 1 && sets[j * 256 + bytes[i + j]]) j++;
+      if (j === k - 1) return i;
+    }
+    i += shift[b];
+  }
+  return i;
+}

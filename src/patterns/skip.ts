@@ -42,15 +42,36 @@ export function buildSkip(p: Program): Skip | undefined {
     sets.push(s);
     front = next;
   }
-  if (k < 2) return undefined;
-  const flat = new Uint8Array(k * 256);
-  sets.forEach((s, j) => flat.set(s, j * 256));
-  const shift = new Uint8Array(256).fill(k);
-  for (let j = 0; j < k - 1; j++) for (let b = 0; b < 256; b++) if (sets[j][b]) shift[b] = k - 1 - j;
-  // a skip that moves one byte for most byte values only costs (as for .+x)
-  if (shift.filter((x) => x >= 2).length < 128) return undefined;
-  return { k, sets: flat, shift };
+  // the window need not cover all k bytes: a shorter one whose last set is rarer can move further
+  let best: { k: number; shift: Uint8Array; score: number } | undefined;
+  for (let w = 2; w <= k; w++) {
+    const shift = new Uint8Array(256).fill(w);
+    for (let j = 0; j < w - 1; j++) for (let b = 0; b < 256; b++) if (sets[j][b]) shift[b] = w - 1 - j;
+    // expected move per window over text-like bytes, against the windows that need a closer look
+    let move = 0;
+    let verify = 0;
+    let total = 0;
+    for (let b = 0; b < 256; b++) {
+      const weight = TEXT_WEIGHT[b];
+      total += weight;
+      move += weight * shift[b];
+      if (sets[w - 1][b]) verify += weight;
+    }
+    const score = move / total / (1 + (2 * verify) / total);
+    if (!best || score > best.score) best = { k: w, shift, score };
+  }
+  // a skip that moves about a byte a window only costs (as for .+x)
+  if (!best || best.score < 1.5) return undefined;
+  const w = best.k;
+  const flat = new Uint8Array(w * 256);
+  for (let j = 0; j < w; j++) flat.set(sets[j], j * 256);
+  return { k: w, sets: flat, shift: best.shift };
 }
+
+/** How often a byte value is taken to occur, for choosing a window: payloads are mostly text. */
+const TEXT_WEIGHT = Float64Array.from({ length: 256 }, (_, b) =>
+  (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d ? 1 : 0.25,
+);
 
 /** Instructions reached from `front` by empty moves, every zero-width test passing. */
 function closure(p: Program, front: Uint8Array): { match: boolean; bytes: number[] } {

@@ -49,7 +49,8 @@ describe('skipping where no match can start', () => {
 
   it('builds a skip for a pattern with a selective prefix, none where it could not move', () => {
     const sk = buildSkip(compilePattern('authorization: basic [a-z0-9+/=]+', 'i').program)!;
-    expect(sk.k).toBe(22);
+    // the window ends at the space of "basic ", rarer in text than the class after it
+    expect(sk.k).toBe(21);
     const text = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l\r\n');
     expect(nextCandidate(sk, text, 0, text.length)).toBe(text.indexOf('Authorization'));
     expect(buildSkip(compilePattern('.+x', '').program)).toBeUndefined();

@@ -22,6 +22,8 @@ export interface Skip {
   /** sets[j * 256 + b]: byte b can be the j-th byte of a match. */
   readonly sets: Uint8Array;
   readonly shift: Uint8Array;
+  /** shift[b], or 0 where b can be the window's last byte (one load decides most windows). */
+  readonly move: Uint8Array;
 }
 
 export function buildSkip(p: Program): Skip | undefined {
@@ -65,7 +67,8 @@ export function buildSkip(p: Program): Skip | undefined {
   const w = best.k;
   const flat = new Uint8Array(w * 256);
   for (let j = 0; j < w; j++) flat.set(sets[j], j * 256);
-  return { k: w, sets: flat, shift: best.shift };
+  const move = best.shift.map((x, b) => (sets[w - 1][b] ? 0 : x));
+  return { k: w, sets: flat, shift: best.shift, move };
 }
 
 /** How often a byte value is taken to occur, for choosing a window: payloads are mostly text. */
@@ -109,19 +112,23 @@ function closure(p: Program, front: Uint8Array): { match: boolean; bytes: number
  * as it is (the bytes that would tell are not there).
  */
 export function nextCandidate(sk: Skip, bytes: Uint8Array, from: number, end: number): number {
-  const k = sk.k;
+  const last = sk.k - 1;
   const sets = sk.sets;
-  const shift = sk.shift;
-  const lastRow = (k - 1) * 256;
+  const move = sk.move;
+  const limit = end - last;
   let i = from;
-  while (i + k <= end) {
-    const b = bytes[i + k - 1];
-    if (sets[lastRow + b]) {
-      let j = 0;
-      while (j < k - 1 && sets[j * 256 + bytes[i + j]]) j++;
-      if (j === k - 1) return i;
+  while (i < limit) {
+    const b = bytes[i + last];
+    const m = move[b];
+    if (m !== 0) {
+      i += m;
+      continue;
     }
-    i += shift[b];
+    // the last byte fits: look at the others
+    let j = 0;
+    while (j < last && sets[j * 256 + bytes[i + j]]) j++;
+    if (j === last) return i;
+    i += sk.shift[b];
   }
   return i;
 }

@@ -1,5 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { ETHERTYPE, prependEthernet } from '../../../src/gen/build/ethernet.js';
+import { ETHERTYPE } from '../../../src/fields/ethertype.js';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { IPPROTO } from '../../../src/fields/ip-proto.js';
+import { prependEthernet } from '../../../src/gen/build/ethernet.js';
+import { PCAP_MAGIC_US, PCAP_VERSION_MAJOR, PCAP_VERSION_MINOR } from '../../../src/runtime/capture/magic.js';
 import { prependIpv4 } from '../../../src/gen/build/ipv4.js';
 import { TCP_FLAGS, prependTcp } from '../../../src/gen/build/tcp.js';
 import { sumIp4 } from '../../../src/gen/checksum.js';
@@ -18,11 +22,11 @@ const DST = 0x0a000002;
 export function writeTcpCapture(path: string, payloads: Uint8Array[]): void {
   const parts: Buffer[] = [];
   const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(PCAP_MAGIC_US, 0);
+  head.writeUInt16LE(PCAP_VERSION_MAJOR, 4);
+  head.writeUInt16LE(PCAP_VERSION_MINOR, 6);
   head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(1, 20); // LINKTYPE_ETHERNET
+  head.writeUInt32LE(LINKTYPE.ETHERNET, 20);
   parts.push(head);
   const f = new Frame();
   let seq = 1000;
@@ -36,7 +40,7 @@ export function writeTcpCapture(path: string, payloads: Uint8Array[]): void {
       pseudo,
     );
     seq += payload.length;
-    prependIpv4(f, { src: SRC, dst: DST, proto: 6, ttl: 64, id: i, dscp: 0, dontFragment: true });
+    prependIpv4(f, { src: SRC, dst: DST, proto: IPPROTO.TCP, ttl: 64, id: i, dscp: 0, dontFragment: true });
     prependEthernet(f, MAC_B, MAC_A, ETHERTYPE.IPV4);
     const rec = Buffer.alloc(16);
     rec.writeUInt32LE(1_700_000_000 + i, 0);

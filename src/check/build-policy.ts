@@ -7,7 +7,7 @@ import { ACTIONS, type ActionEnv, type ActionHandler } from './actions/index.js'
 import { FALSE } from './filter-builders.js';
 import type { LoadedFile } from './load.js';
 import { FilterLowering } from './lower-filter.js';
-import { checkPattern } from './patterns.js';
+import { checkPattern, problemSpan } from './patterns.js';
 import { quantity } from './quantity.js';
 import { DEFINE_KINDS, Symbols } from './symbols.js';
 import { unknownWord } from './unknown-word.js';
@@ -128,7 +128,7 @@ export class PolicyBuilder {
           continue;
         }
         const problem = checkPattern(v[0].source, v[0].flags);
-        if (problem) this.bag.add(problem.code, v[0].span, problem.message);
+        if (problem) this.bag.add(problem.code, problemSpan(v[0].span, v[0].source, problem), problem.message);
         continue;
       }
       if (this.symbols.used.has(decl)) continue; // already checked where it was used

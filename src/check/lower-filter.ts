@@ -25,7 +25,7 @@ import {
   TCP_FLAGS,
   TUNNEL_LABELS,
 } from './names.js';
-import { checkPattern } from './patterns.js';
+import { checkPattern, problemSpan } from './patterns.js';
 import type { Symbols } from './symbols.js';
 import { unknownWord } from './unknown-word.js';
 
@@ -673,7 +673,7 @@ export class FilterLowering {
     } else return FALSE;
     const problem = checkPattern(source, flags);
     if (problem) {
-      this.bag.add(problem.code, span, problem.message);
+      this.bag.add(problem.code, problemSpan(span, source, problem), problem.message);
       return FALSE;
     }
     return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source, flags } };

@@ -42,6 +42,9 @@ export const BUILD_CODES = [
   'TMES0600',
   'TMES0601',
   'TMES0602',
+  'TMES0603',
+  'TMES0604',
+  'TMES0605',
 ] as const satisfies readonly Code[];
 
 /** check.ts itself: the note that some checks did not run. */

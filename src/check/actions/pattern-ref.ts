@@ -1,7 +1,7 @@
 import type { Reporter } from '../../diagnostics/bag.js';
 import type * as A from '../../syntax/ast.js';
 import { BUILTIN_MASKS } from '../names.js';
-import { checkPattern } from '../patterns.js';
+import { checkPattern, problemSpan } from '../patterns.js';
 import type { BuildCode } from '../stages.js';
 import type { Symbols } from '../symbols.js';
 
@@ -14,7 +14,7 @@ export function patternOf(
   if (p.kind === 'Regex') {
     const problem = checkPattern(p.source, p.flags);
     if (problem) {
-      bag.add(problem.code, p.span, problem.message);
+      bag.add(problem.code, problemSpan(p.span, p.source, problem), problem.message);
       return undefined;
     }
     return { source: p.source, flags: p.flags };

@@ -13,6 +13,7 @@ describe('replace', () => {
     ]);
   });
   it('reports a pattern that does not compile', () => {
-    expect(group('replace /a(/ with "b"').codes).toEqual(['TMES0600 6:11']);
+    // at the end of the source, where the missing ')' belongs
+    expect(group('replace /a(/ with "b"').codes).toEqual(['TMES0600 6:14']);
   });
 });

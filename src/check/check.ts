@@ -5,7 +5,7 @@ import type * as A from '../syntax/ast.js';
 import { PolicyBuilder } from './build-policy.js';
 import { CHECKS } from './checks/index.js';
 import type { Check, CheckContext } from './context.js';
-import { loadPolicy, type ReadFile } from './load.js';
+import { loadPolicy, type LoadOptions } from './load.js';
 
 export interface CheckResult {
   policy: Policy;
@@ -16,9 +16,7 @@ export interface CheckResult {
   isLibrary: boolean;
 }
 
-export interface CheckOptions {
-  read?: ReadFile;
-  displayPath?: (abs: string) => string;
+export interface CheckOptions extends LoadOptions {
   /** Extra checks (the compiler adds its graph-based ones). */
   extraChecks?: readonly Check[];
 }
@@ -26,7 +24,7 @@ export interface CheckOptions {
 /** Loads, parses and checks a policy and everything it includes; never throws on bad policy text. */
 export function checkPolicyFile(path: string, options: CheckOptions = {}): CheckResult {
   const bag = new DiagnosticBag();
-  const { files, brokenNames } = loadPolicy(path, bag, options.read, options.displayPath);
+  const { files, brokenNames } = loadPolicy(path, bag, options);
   const builder = new PolicyBuilder(bag, files, brokenNames);
   const policy = builder.build();
   const root = files[0];

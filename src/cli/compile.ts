@@ -4,17 +4,22 @@ import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
 import { writeFileAtomic } from './files.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 
 export interface CompileCmdOptions {
   output?: string;
   emit: string;
   optimize: boolean;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
 export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): number {
-  const { policy } = loadValidPolicy(path, io);
+  const { policy } = loadValidPolicy(path, io, undefined, {
+    includeRoots: includeRoots(opts.includeRoot ?? [], io.cwd),
+  });
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {

@@ -1,12 +1,14 @@
 import { diffPolicies } from '../ir/diff.js';
 import { EXIT, type Io } from './io.js';
+import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 import { formatPacket } from './packet-spec.js';
 
 /** tmesc diff: each change in where traffic goes, with an example packet; exit 1 when anything changes, as diff(1). */
-export function diffCommand(oldPath: string, newPath: string, io: Io): number {
-  const before = loadValidPolicy(oldPath, io).policy;
-  const after = loadValidPolicy(newPath, io).policy;
+export function diffCommand(oldPath: string, newPath: string, io: Io, includeRoot: string[] = []): number {
+  const options = { includeRoots: includeRoots(includeRoot, io.cwd) };
+  const before = loadValidPolicy(oldPath, io, undefined, options).policy;
+  const after = loadValidPolicy(newPath, io, undefined, options).policy;
   const changes = diffPolicies(before, after);
   if (changes.length === 0) {
     io.out('no change in where traffic goes\n');

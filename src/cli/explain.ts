@@ -8,14 +8,15 @@ import { Rendezvous, weightsOf } from '../runtime/balance/rendezvous.js';
 import { sessionHash } from '../runtime/balance/session-hash.js';
 import { PacketView } from '../runtime/decode/view.js';
 import { FIELDS } from '../fields/fields.js';
+import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 import { parsePacketSpec, specField } from './packet-spec.js';
 
 /** tmesc explain: which rules match a described packet, where it goes, and the path through the graph. */
-export function explainCommand(path: string, packet: string | undefined, io: Io): number {
+export function explainCommand(path: string, packet: string | undefined, io: Io, includeRoot: string[] = []): number {
   if (!packet)
     throw new UsageError('explain needs --packet "<description>", e.g. --packet "tcp 10.0.0.1:1234 > 10.0.0.2:80"');
-  const { policy } = loadValidPolicy(path, io);
+  const { policy } = loadValidPolicy(path, io, undefined, { includeRoots: includeRoots(includeRoot, io.cwd) });
   const spec = parsePacketSpec(packet);
   let tap = 0;
   if (spec.tap !== undefined) {

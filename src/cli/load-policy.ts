@@ -1,4 +1,4 @@
-import { checkPolicyFile, type CheckResult } from '../check/check.js';
+import { checkPolicyFile, type CheckOptions, type CheckResult } from '../check/check.js';
 import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
 import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
@@ -10,10 +10,10 @@ export { PolicyInvalid };
  * end the command with 1. `read` reads the policy and its includes (run's
  * cache records what it read).
  */
-export function loadValidPolicy(path: string, io: Io, read?: ReadFile): CheckResult {
+export function loadValidPolicy(path: string, io: Io, read?: ReadFile, options: CheckOptions = {}): CheckResult {
   let result: CheckResult;
   try {
-    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read });
+    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), cwd: io.cwd, read, ...options });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);
     throw e;

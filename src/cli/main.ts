@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, packageVersion, PolicyInvalid, processIo, UsageError, type Io } from './io.js';
 import { GEN_CLI_OPTIONS } from '../gen/cli.js';
+import { collect, INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP } from './include-roots.js';
 
 // Each command loads its own modules when it runs, so `tmesc gen`, `--help`
 // and `run --artifact` do not pay for the parser and the compiler.
@@ -28,10 +29,16 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--color', 'colour the text output (default: when stdout is a terminal)')
     .option('--no-color', 'never colour the output')
-    .action(async (files: string[], opts: { format: string; maxWarnings?: string; color?: boolean }) => {
-      const { validate } = await import('./validate.js');
-      setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
-    });
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(
+      async (
+        files: string[],
+        opts: { format: string; maxWarnings?: string; color?: boolean; includeRoot: string[] },
+      ) => {
+        const { validate } = await import('./validate.js');
+        setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
+      },
+    );
 
   program
     .command('compile')
@@ -48,19 +55,29 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         .choices(['0', '1'])
         .default('1'),
     )
-    .action(async (policy: string, opts: { output?: string; emit: string; optimize: string }) => {
-      const { compileCommand } = await import('./compile.js');
-      setCode(compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io));
-    });
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(
+      async (policy: string, opts: { output?: string; emit: string; optimize: string; includeRoot: string[] }) => {
+        const { compileCommand } = await import('./compile.js');
+        setCode(
+          compileCommand(
+            policy,
+            { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0', includeRoot: opts.includeRoot },
+            io,
+          ),
+        );
+      },
+    );
 
   program
     .command('explain')
     .description('which rules match a packet, the groups and tools it reaches, and its path through the graph')
     .argument('<policy>', '.tmes policy file')
     .option('-p, --packet <description>', 'e.g. "tap core-a tcp 10.0.0.1:51000 > 192.0.2.80:443 vlan 101 flags syn"')
-    .action(async (policy: string, opts: { packet?: string }) => {
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(async (policy: string, opts: { packet?: string; includeRoot: string[] }) => {
       const { explainCommand } = await import('./explain.js');
-      setCode(explainCommand(policy, opts.packet, io));
+      setCode(explainCommand(policy, opts.packet, io, opts.includeRoot));
     });
 
   program
@@ -68,9 +85,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .description('what changes in where traffic goes between two policies, with an example packet for each change')
     .argument('<old>', 'the policy before')
     .argument('<new>', 'the policy after')
-    .action(async (a: string, b: string) => {
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(async (a: string, b: string, opts: { includeRoot: string[] }) => {
       const { diffCommand } = await import('./diff.js');
-      setCode(diffCommand(a, b, io));
+      setCode(diffCommand(a, b, io, opts.includeRoot));
     });
 
   program
@@ -97,6 +115,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       'worker threads for decoding, classifying and encoding (0: all on the main thread; default: cores less 2 for captures of 16 MiB or more, so none on 2 or 3 cores)',
     )
     .option('--no-cache', 'compile the policy without reading or writing the compiled-policy cache')
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
     .action(
       async (
         policy: string | undefined,
@@ -108,6 +127,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
           progress?: boolean;
           workers?: string;
           cache: boolean;
+          includeRoot: string[];
         },
       ) => {
         const { runCommand } = await import('./run.js');

@@ -5,6 +5,7 @@ import { CaptureError } from '../runtime/capture/index.js';
 import { RunError, runArtifact } from '../runtime/engine/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
 
@@ -17,6 +18,8 @@ export interface RunCmdOptions {
   workers?: string;
   /** false (--no-cache): compile, neither reading nor writing the compiled-policy cache */
   cache?: boolean;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /**
@@ -24,7 +27,12 @@ export interface RunCmdOptions {
  * success nothing is printed (loadValidPolicy prints errors only, and a policy
  * with errors ends the command), so a hit, which prints nothing, looks the same.
  */
-async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | undefined): Promise<Artifact> {
+async function compileForRun(
+  policyPath: string,
+  io: Io,
+  cache: PolicyCache | undefined,
+  roots: string[],
+): Promise<Artifact> {
   // the front end and the compiler load only here: `run --artifact` (the deploy path) and cache hits start without them
   const [{ loadValidPolicy }, { compilePolicy }, { buildArtifact }, { recordingReader }] = await Promise.all([
     import('./load-policy.js'),
@@ -33,7 +41,7 @@ async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | un
     import('./policy-cache.js'),
   ]);
   const reads: Reads = { texts: new Map(), complete: true };
-  const { policy } = loadValidPolicy(policyPath, io, recordingReader(reads));
+  const { policy } = loadValidPolicy(policyPath, io, recordingReader(reads), { includeRoots: roots });
   const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
   cache?.store(artifact, reads);
   return artifact;
@@ -83,8 +91,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
     // the cache loads only here, so `run --artifact` pays nothing for it
     const { PolicyCache } = await import('./policy-cache.js');
-    const cache = opts.cache === false ? undefined : PolicyCache.open(policyPath, io);
-    artifact = cache?.lookup() ?? (await compileForRun(policyPath, io, cache));
+    const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
+    const cache = opts.cache === false ? undefined : PolicyCache.open(policyPath, io, process.env, roots);
+    artifact = cache?.lookup() ?? (await compileForRun(policyPath, io, cache, roots));
   }
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;

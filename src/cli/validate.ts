@@ -4,12 +4,15 @@ import { PolicyReadError } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { isFormat, render, FORMATS } from '../diagnostics/render/index.js';
 import { displayPath, EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { includeRoots } from './include-roots.js';
 import { lookupRule } from './rule-lookup.js';
 
 export interface ValidateOptions {
   format: string;
   maxWarnings?: string;
   color?: boolean;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /**
@@ -24,13 +27,19 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
     if (!Number.isInteger(maxWarnings) || maxWarnings < 0)
       throw new UsageError(`--max-warnings takes a whole number, not '${opts.maxWarnings}'`);
   }
+  const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
   const diagnostics: Diagnostic[] = [];
   let unreadable = 0;
   for (const f of files) {
     try {
       diagnostics.push(
-        ...checkPolicyFile(f, { displayPath: displayPath(io.cwd), extraChecks: [graphChecks], ...checkOptions })
-          .diagnostics,
+        ...checkPolicyFile(f, {
+          displayPath: displayPath(io.cwd),
+          cwd: io.cwd,
+          includeRoots: roots,
+          extraChecks: [graphChecks],
+          ...checkOptions,
+        }).diagnostics,
       );
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;

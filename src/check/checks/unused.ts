@@ -1,5 +1,8 @@
 import type { Check } from '../context.js';
 
+/** A rule lost to a syntax error or skipped for its nesting (TMES0040) may be the one that used a tap or group. */
+const ruleMayBeLost = (code: string) => code === 'TMES0010' || code === 'TMES0040';
+
 /** Definitions, taps and groups nobody uses are dead weight or, more often, a typo elsewhere. */
 export const unusedDefinition: Check = {
   codes: ['TMES0500'],
@@ -16,7 +19,7 @@ export const unusedTap: Check = {
   codes: ['TMES0501'],
   run({ policy, bag, rootIsLibrary }) {
     // a rule lost to a syntax error may be the one that used it
-    if (rootIsLibrary || bag.items.some((d) => d.code === 'TMES0010')) return;
+    if (rootIsLibrary || bag.items.some((d) => ruleMayBeLost(d.code))) return;
     const used = new Set<number>();
     let any = false;
     for (const r of policy.rules) {
@@ -34,7 +37,7 @@ export const unusedGroup: Check = {
   codes: ['TMES0502'],
   run({ policy, bag, rootIsLibrary }) {
     // a rule lost to a syntax error may be the one that used it
-    if (rootIsLibrary || bag.items.some((d) => d.code === 'TMES0010')) return;
+    if (rootIsLibrary || bag.items.some((d) => ruleMayBeLost(d.code))) return;
     const used = new Set<number>();
     for (const r of policy.rules) if (r.action === 'to') for (const g of r.groups) used.add(g);
     for (const g of policy.groups)

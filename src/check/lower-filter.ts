@@ -314,6 +314,9 @@ export class FilterLowering {
     this.last = undefined;
     try {
       const f = this.dag.share(this.filter(decl.filter));
+      // a definition built on one past the limit is past it too (reported there once), whatever FALSE made of it
+      if (this.filterRefsOf(decl).some((r) => this.filterDefs.get(r.decl)?.[r.inner ? 'inner' : scope]?.poisoned))
+        return { filter: FALSE, poisoned: true };
       const depth = this.dag.depth(f);
       if (depth <= MAX_EXPANDED_DEPTH) return { filter: f };
       let through: A.DefineDecl | undefined;
@@ -323,7 +326,6 @@ export class FilterLowering {
         const d = used && !used.poisoned ? this.dag.depth(used.filter) : 0;
         if (d > deepest) [deepest, through] = [d, ref.decl];
       }
-      // a definition it uses past the limit is FALSE by now, so this is the first one past it
       this.bag.add(
         'TMES0800',
         decl.name.span,

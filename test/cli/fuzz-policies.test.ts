@@ -31,7 +31,8 @@ const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
 // A scratch tree laid out like the repository, so the examples' `include "../lib/..."` resolve.
 const work = mkdtempSync(join(tmpdir(), 'tmesc-fuzz-'));
 for (const sub of ['examples', 'lib', 'fixtures', 'fixtures/include']) mkdirSync(join(work, sub), { recursive: true });
-for (const f of readdirSync(join(ROOT, 'rules', 'lib'))) copyFileSync(join(ROOT, 'rules', 'lib', f), join(work, 'lib', f));
+for (const f of readdirSync(join(ROOT, 'rules', 'lib')))
+  copyFileSync(join(ROOT, 'rules', 'lib', f), join(work, 'lib', f));
 const FIXTURES = join(ROOT, 'test', 'check', 'fixtures');
 for (const f of readdirSync(join(FIXTURES, 'include')))
   copyFileSync(join(FIXTURES, 'include', f), join(work, 'fixtures', 'include', f));
@@ -48,7 +49,12 @@ const seeds: { dir: string; text: string }[] = [
 const PACKET = 'tcp 10.0.0.1:1234 > 10.0.0.2:80 vlan 100';
 
 /** What must never reach the user, whatever the input. */
-const FORBIDDEN = [/internal error/i, /^\s+at .+:\d+:\d+\)?$/m, /Maximum call stack/, /RangeError|TypeError|ReferenceError/];
+const FORBIDDEN = [
+  /internal error/i,
+  /^\s+at .+:\d+:\d+\)?$/m,
+  /Maximum call stack/,
+  /RangeError|TypeError|ReferenceError/,
+];
 
 function expectNoCrash(r: { code: number; out: string; err: string }, what: string): void {
   expect([0, 1, 2], `${what}: exit ${r.code}\n${r.err}`).toContain(r.code);
@@ -205,9 +211,7 @@ const filter = fc.letrec<{ f: string }>((tie) => ({
   f: fc.oneof(
     { depthSize: 'small', maxDepth: 4 },
     fc.constantFrom(...PRIMITIVES),
-    fc
-      .tuple(tie('f'), fc.constantFrom('and', 'or', '&&', '||'), tie('f'))
-      .map(([a, op, b]) => `${a} ${op} ${b}`),
+    fc.tuple(tie('f'), fc.constantFrom('and', 'or', '&&', '||'), tie('f')).map(([a, op, b]) => `${a} ${op} ${b}`),
     tie('f').map((x) => `not (${x})`),
     tie('f').map((x) => `(${x})`),
   ),
@@ -223,23 +227,24 @@ const generated = fc
       { minLength: 1, maxLength: 8 },
     ),
   })
-  .map(({ define, groups, actions, rules }) =>
-    [
-      'policy "generated"',
-      'define ports WEB = 80, 443, 8000-8999',
-      'define net PRIV = 10.0.0.0/8, 192.168.0.0/16, fd00::/8',
-      `define filter F = ${define.replace(/\bF\b/g, 'tcp')}`,
-      'tap a { source pcap "a.pcap" }',
-      'tap b { source pcap "b.pcap" }',
-      ...Array.from(
-        { length: groups },
-        (_, g) => `group g${g} { tool t${g} { output pcap "o${g}.pcap" } ${g === 0 ? actions.join('; ') : ''} }`,
-      ),
-      ...rules.map(
-        (r, i) =>
-          `rule r${i}${r.tap === undefined ? '' : ` from ${r.tap % 2 ? 'a' : 'b'}`} match ${r.filter} ${r.drop ? 'drop' : 'to'} g${r.group % groups}`,
-      ),
-    ].join('\n') + '\n',
+  .map(
+    ({ define, groups, actions, rules }) =>
+      [
+        'policy "generated"',
+        'define ports WEB = 80, 443, 8000-8999',
+        'define net PRIV = 10.0.0.0/8, 192.168.0.0/16, fd00::/8',
+        `define filter F = ${define.replace(/\bF\b/g, 'tcp')}`,
+        'tap a { source pcap "a.pcap" }',
+        'tap b { source pcap "b.pcap" }',
+        ...Array.from(
+          { length: groups },
+          (_, g) => `group g${g} { tool t${g} { output pcap "o${g}.pcap" } ${g === 0 ? actions.join('; ') : ''} }`,
+        ),
+        ...rules.map(
+          (r, i) =>
+            `rule r${i}${r.tap === undefined ? '' : ` from ${r.tap % 2 ? 'a' : 'b'}`} match ${r.filter} ${r.drop ? 'drop' : 'to'} g${r.group % groups}`,
+        ),
+      ].join('\n') + '\n',
   );
 
 describe('no command prints a stack trace, on any policy (fuzz)', () => {

@@ -71,7 +71,9 @@ describe('chains of any length', () => {
   });
 
   it('an arithmetic chain of 100,000 terms, regrouped into a shallow tree', () => {
-    const { errors, result } = check(`rule r match len ${terms(100_000, (i) => `${i % 2 ? '-' : '+'} 1`, ' ')} > 5 to g`);
+    const { errors, result } = check(
+      `rule r match len ${terms(100_000, (i) => `${i % 2 ? '-' : '+'} 1`, ' ')} > 5 to g`,
+    );
     expect(errors).toEqual([]);
     const f = result.policy.rules[0].filter;
     if (f.t !== 'pred' || f.pred.kind !== 'relation') throw new Error(`not a relation: ${f.t}`);
@@ -141,7 +143,9 @@ describe('nesting stops at the limit, with a diagnostic at the place', () => {
   });
 
   it('a chain that switches between and and or 10,000 times nests: TMES0040 at the switch past the limit', () => {
-    const { codes } = check(`rule r match port 1 ${terms(10_000, (i) => `${i % 2 ? 'and' : 'or'} port ${i}`, ' ')} to g`);
+    const { codes } = check(
+      `rule r match port 1 ${terms(10_000, (i) => `${i % 2 ? 'and' : 'or'} port ${i}`, ' ')} to g`,
+    );
     expect(codes.filter((c) => c.startsWith('TMES0040'))).toHaveLength(1);
   });
 

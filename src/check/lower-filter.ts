@@ -483,6 +483,24 @@ export class FilterLowering {
   }
 
   /**
+   * Checks a list definition's own values without expanding the lists it
+   * names (each of those is checked on its own): what checking an unused
+   * definition needs, at the cost of its length, so a long chain of unused
+   * definitions is not expanded once per link.
+   */
+  checkList(d: A.DefineDecl, kind: 'ports' | 'net' | 'hosts'): void {
+    for (const v of d.values ?? []) {
+      const s = v.kind === 'Ident' ? this.sym.define(v) : undefined;
+      if (s && v.kind === 'Ident') {
+        const fits = kind === 'ports' ? s.kind === 'ports' : s.kind === 'net' || s.kind === 'hosts';
+        if (!fits)
+          this.sym.wrongKind(v.span, v.name, s.kind, kind === 'ports' ? 'a port list' : 'a network or host list');
+      } else if (kind === 'ports') this.ports(v, 'port');
+      else this.netEntries(v, kind === 'hosts' ? 'host' : 'net');
+    }
+  }
+
+  /**
    * The values a list definition stands for: its own, and those of the lists
    * it names, each list once however often it is named (so a chain or a
    * diamond of definitions costs its size, never its expansion), found with an

@@ -68,7 +68,7 @@ const LIST: readonly CodeInfo[] = [
     'nesting-too-deep',
     'error',
     'Nesting too deep',
-    'A statement nests more than 256 levels deep: parentheses, brackets, not, inner, unary minus and each switch between and and or add a level (as does each operator of a chain of / % << >>). The statement is skipped. Chains of one operator, of any length, need no parentheses (a or b or c ...); name the parts with define filter if the nesting is real.',
+    'A statement nests more than 128 levels deep: parentheses, brackets, not, unary minus and each switch between and and or add a level, inner( two (as does each operator of a chain of / % << >>). The statement is skipped. Chains of one operator, of any length, need no parentheses (a or b or c ...); name the parts with define filter if the nesting is real.',
   ),
   c(
     'TMES0041',

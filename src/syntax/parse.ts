@@ -46,7 +46,7 @@ export function parseSource(file: SourceFile, bag: DiagnosticBag): ParseResult {
       reporter.add(
         'TMES0040',
         tokenSpan(file, tooDeep),
-        `this statement nests more than ${MAX_NESTING} levels deep here (parentheses, brackets, not, inner and unary minus each add a level), and is skipped; chains of one operator need no parentheses, and definitions can name the parts`,
+        `this statement nests more than ${MAX_NESTING} levels deep here (parentheses, brackets, not and unary minus each add a level, inner( two), and is skipped; chains of one operator need no parentheses, and definitions can name the parts`,
       );
       declaredNames(chunk, brokenNames);
       continue;

@@ -1,7 +1,10 @@
 import type { Check } from '../context.js';
 
-/** A rule lost to a syntax error or skipped for its nesting (TMES0040) may be the one that used a tap or group. */
-const ruleMayBeLost = (code: string) => code === 'TMES0010' || code === 'TMES0040';
+/**
+ * A rule lost to a syntax error, skipped for its nesting (TMES0040), or among
+ * the errors not shown (TMES0041) may be the one that used a tap or group.
+ */
+const ruleMayBeLost = (code: string) => code === 'TMES0010' || code === 'TMES0040' || code === 'TMES0041';
 
 /** Definitions, taps and groups nobody uses are dead weight or, more often, a typo elsewhere. */
 export const unusedDefinition: Check = {

@@ -1,5 +1,6 @@
 import { predicateKey, type PFilter, type Predicate, type Ranges } from '../policy/policy.js';
-import { FALSE, TRUE, normalizeRanges } from './filter-builders.js';
+import { normalizeRanges } from '../policy/ranges.js';
+import { FALSE, TRUE } from './filter-builders.js';
 
 /**
  * Builds lowered filters as a DAG with hash-consing: equal subfilters are one

@@ -17,7 +17,7 @@ export interface CompileOptions {
 }
 
 /** Above this many nodes, the graph's leaves hold groups instead of rules. */
-export const RULE_LEVEL_BUDGET = 50_000;
+const RULE_LEVEL_BUDGET = 50_000;
 
 function groupLeaf(set: number[], G: number): GraphLeaf {
   const to = set.filter((x) => x < G);

@@ -18,7 +18,7 @@ export interface PacketFacts {
  * check/filter-dag.ts), so each node is evaluated once per packet (`seen`):
  * a walk that did not remember would take time exponential in the policy.
  */
-export function evalFilter(f: PFilter, facts: PacketFacts, seen = new Map<PFilter, boolean>()): boolean {
+function evalFilter(f: PFilter, facts: PacketFacts, seen = new Map<PFilter, boolean>()): boolean {
   if (f.t !== 'and' && f.t !== 'or' && f.t !== 'not') return evalLeaf(f, facts);
   const known = seen.get(f);
   if (known !== undefined) return known;

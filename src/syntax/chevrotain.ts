@@ -18,7 +18,6 @@ export const createToken: typeof Chevrotain.createToken = lib.createToken;
 export const tokenMatcher: typeof Chevrotain.tokenMatcher = lib.tokenMatcher;
 export const Lexer: typeof Chevrotain.Lexer = lib.Lexer;
 export const CstParser: typeof Chevrotain.CstParser = lib.CstParser;
-export const EOF: typeof Chevrotain.EOF = lib.EOF;
 export const NoViableAltException: typeof Chevrotain.NoViableAltException = lib.NoViableAltException;
 export const EarlyExitException: typeof Chevrotain.EarlyExitException = lib.EarlyExitException;
 

@@ -1,6 +1,6 @@
 import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { FileCstNode } from './cst.generated.js';
-import { CstParser, EOF, EarlyExitException, NoViableAltException, tokenMatcher } from './chevrotain.js';
+import { CstParser, EarlyExitException, NoViableAltException, tokenMatcher } from './chevrotain.js';
 import { errorMessages } from './messages.js';
 import * as T from './tokens.js';
 
@@ -665,5 +665,3 @@ export class TmesParser extends CstParser {
 
 /** One parser instance: chevrotain parsers are reusable and costly to build. */
 export const parser = new TmesParser();
-
-export { EOF };

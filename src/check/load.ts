@@ -38,6 +38,10 @@ export class PolicyReadError extends Error {}
  */
 export type ReadFile = (path: string, how?: ReadHow) => Buffer | string;
 
+/** The checked read (read-policy-file.ts); without `how`, as a top-level policy. */
+export const readPolicyFile: ReadFile = (path, how = { include: false, maxBytes: MAX_FILE_BYTES }) =>
+  readPolicyBytes(path, how);
+
 export interface LoadOptions {
   read?: ReadFile;
   displayPath?: (abs: string) => string;
@@ -62,7 +66,7 @@ export interface LoadOptions {
  * that is not a policy (TMES0113, its content never shown).
  */
 export function loadPolicy(rootPath: string, bag: DiagnosticBag, options: LoadOptions = {}): LoadResult {
-  const read = options.read ?? readPolicyBytes;
+  const read = options.read ?? readPolicyFile;
   const displayPath = options.displayPath ?? ((p: string) => p);
   const maxFile = options.maxFileBytes ?? MAX_FILE_BYTES;
   const maxTotal = options.maxTotalBytes ?? MAX_TOTAL_BYTES;

@@ -67,7 +67,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       ) => {
         const { compileCommand } = await import('./compile.js');
         setCode(
-          compileCommand(
+          await compileCommand(
             policy,
             {
               output: opts.output,

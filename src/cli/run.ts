@@ -129,7 +129,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
     // standard input can be read once, and what `-` names is not a file the cache could check
     const cache =
-      opts.cache === false || policyPath === STDIN ? undefined : PolicyCache.open(policyPath, io, process.env, roots);
+      opts.cache === false || policyPath === STDIN
+        ? undefined
+        : PolicyCache.open(policyPath, io, process.env, undefined, roots);
     const hit = cache?.lookup();
     if (hit) io.err(cache!.warnings);
     artifact = hit ?? (await compileForRun(policyPath, io, cache, roots));
@@ -145,6 +147,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       outDir: opts.outDir,
       workers,
       note: (m) => io.err(`tmesc: note: ${m}\n`),
+      warn: (m) => io.err(`tmesc: warning: ${m}\n`),
       onProgress: progress
         ? (n, bytes) => {
             const now = performance.now();

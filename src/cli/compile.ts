@@ -6,6 +6,7 @@ import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
 import { writeOutput } from './files.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 
@@ -24,7 +25,12 @@ export async function compileCommand(path: string, opts: CompileCmdOptions, io: 
   // the policy's warnings go to standard error, as validate would report them; what compile writes is unchanged
   const sources = new Map<string, string>();
   const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
-  const { policy } = loadValidPolicy(path, io, { warnings: true, sources, includeRoots: roots });
+  const { policy } = loadValidPolicy(path, io, {
+    warnings: true,
+    sources,
+    extraChecks: [pcapLinkTypes],
+    includeRoots: roots,
+  });
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {

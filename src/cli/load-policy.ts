@@ -1,4 +1,5 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
+import type { Check } from '../check/context.js';
 import { PolicyReadError, readPolicyFile, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
 import { graphChecks } from '../ir/graph-check.js';
@@ -17,6 +18,8 @@ export interface LoadOptions {
   warnings?: boolean;
   /** Receives the text of every file read, by the name the policy gives it (policy.files). */
   sources?: Map<string, string>;
+  /** With `warnings`: more checks whose warnings are printed too (compile's look at the capture files' link types). */
+  extraChecks?: readonly Check[];
   /** Directories includes may read besides the policy's own and the working directory (--include-root). */
   includeRoots?: readonly string[];
 }
@@ -47,7 +50,7 @@ export function loadValidPolicy(path: string, io: Io, options: LoadOptions = {})
       displayPath,
       cwd: io.cwd,
       includeRoots: options.includeRoots,
-      extraChecks: options.warnings ? [graphChecks] : [],
+      extraChecks: options.warnings ? [graphChecks, ...(options.extraChecks ?? [])] : [],
     });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);

@@ -1,5 +1,6 @@
 import { checkPolicyFile, type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
+import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { PolicyReadError, readPolicyFile } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
@@ -48,7 +49,7 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
           ...policyReader(f, io, readPolicyFile),
           cwd: io.cwd,
           includeRoots: roots,
-          extraChecks: [graphChecks],
+          extraChecks: [graphChecks, pcapLinkTypes],
           ...checkOptions,
         }).diagnostics,
       );

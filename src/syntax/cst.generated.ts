@@ -198,6 +198,8 @@ export type OutputItemCstChildren = {
   Kw_output: IToken[];
   type: IToken[];
   StringLit: IToken[];
+  option?: IToken[];
+  optionValue?: IToken[];
 };
 
 export interface RateItemCstNode extends CstNode {

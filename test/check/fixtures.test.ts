@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPolicyFile } from '../../src/check/check.js';
 import { graphChecks } from '../../src/ir/graph-check.js';
+import { pcapLinkTypes } from '../../src/runtime/checks/pcap-link-types.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { locate } from '../../src/diagnostics/diagnostic.js';
 
@@ -25,7 +26,10 @@ describe('checker fixtures', () => {
       const path = join(dir, f);
       // a fixture may set options of the check (`# check-options: {"maxFileBytes": 256}`), to reach a limit cheaply
       const options = /^# check-options: (.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
-      const result = checkPolicyFile(path, { extraChecks: [graphChecks], ...(options ? JSON.parse(options) : {}) });
+      const result = checkPolicyFile(path, {
+        extraChecks: [graphChecks, pcapLinkTypes],
+        ...(options ? JSON.parse(options) : {}),
+      });
       const got = result.diagnostics
         .filter((d) => d.span.file.path === path)
         .map((d) => {

@@ -48,6 +48,8 @@ export interface GeneratedClassifier {
 export interface CodegenOptions {
   /** Code budget, about one unit per interval (tests shrink it to exercise the table fallback). */
   budget?: number;
+  /** Longest chain of calls between node functions (tests shrink it). */
+  depth?: number;
   /** Nodes with more intervals than this get a table lookup instead of a comparison tree. */
   unroll?: number;
   /** Fewest single values a node needs for a hash lookup. */
@@ -58,6 +60,14 @@ export interface CodegenOptions {
 
 /** About 40 bytes of source per unit: some 650 KB of code at most. */
 export const CODE_BUDGET = 16_000;
+/**
+ * Longest chain of node functions calling one another: a node deeper than this
+ * on some path from a root stays in tables (the walk is a loop), so no graph,
+ * however deep an artifact makes it, can overflow the stack in generated code.
+ * The compiler's graphs test each field at most once on a path, so this is
+ * only reached by policies with hundreds of payload or byte tests in one rule.
+ */
+export const CODE_DEPTH = 256;
 const UNROLL_LIMIT = 16;
 /** Up to this many single values of a small node are tested for equality before its ranges. */
 const EQ_MAX = 3;
@@ -71,6 +81,8 @@ export interface CodegenGraph {
   readonly fields: readonly string[];
   readonly nodes: readonly CodegenNode[];
   readonly segments: readonly number[];
+  /** false for -O0 graphs, whose segments (one per rule) are interpreted: the naive baseline. */
+  readonly optimized?: boolean;
 }
 type CodegenNode = Pick<GraphNode, 'field' | 'cuts' | 'kids'>;
 
@@ -84,22 +96,49 @@ function cost(n: CodegenNode, unroll: number, hashMin: number, split: Map<number
   return new Set(n.kids).size + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
 }
 
-/** Which nodes are code: a breadth-first prefix of the graph within the budget. */
+/**
+ * The longest path, in nodes, from any root to each node (0 for a node no root
+ * reaches): nodes are stored parents first (validated: every edge points
+ * forward), so one pass in order settles each node after all its parents.
+ */
+export function depths(g: CodegenGraph, roots: readonly number[]): Int32Array {
+  const depth = new Int32Array(g.nodes.length);
+  for (const r of roots) if (r >= 0) depth[r] = Math.max(depth[r], 1);
+  for (let id = 0; id < g.nodes.length; id++) {
+    const d = depth[id];
+    if (d === 0) continue;
+    for (const k of g.nodes[id].kids) if (k >= 0 && depth[k] < d + 1) depth[k] = d + 1;
+  }
+  return depth;
+}
+
+/**
+ * Which nodes are code: a breadth-first prefix of the graph from the roots
+ * within the budget, and no node deeper than `maxDepth` on any path.
+ */
 function codeRegion(
   g: CodegenGraph,
-  root: number,
+  roots: readonly number[],
   budget: number,
+  maxDepth: number,
   unroll: number,
   hashMin: number,
   split: Map<number, SplitNode>,
 ): Uint8Array {
   const inCode = new Uint8Array(g.nodes.length);
   const seen = new Uint8Array(g.nodes.length);
-  const queue = [root];
-  seen[root] = 1;
+  const depth = depths(g, roots);
+  const queue: number[] = [];
+  for (const r of roots) {
+    if (r >= 0 && !seen[r]) {
+      seen[r] = 1;
+      queue.push(r);
+    }
+  }
   let spent = 0;
   for (let i = 0; i < queue.length && spent < budget; i++) {
     const id = queue[i];
+    if (depth[id] > maxDepth) continue;
     const c = cost(g.nodes[id], unroll, hashMin, split, id);
     // a node too large for what is left stays in tables; smaller ones further on may still fit
     if (spent + c > budget) {
@@ -243,28 +282,34 @@ function search(cuts, v) {
   return b;
 }`;
 
+/**
+ * The classifier's source. One segment: `classify(p, d)` returns the leaf
+ * the packet reaches. Several (a graph shaped for scale, or -O0's one per
+ * rule): each segment's leaf goes through `step(state, leaf)`, which the
+ * runtime passes in (it interns the combinations of leaves as results), and
+ * `classify` returns the final state.
+ */
 export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): GeneratedClassifier {
-  if (g.segments.length !== 1)
+  const roots = g.segments;
+  if (roots.length === 0) return { js: '', generated: false, reason: 'a graph without segments' };
+  if (roots.length > 1 && g.optimized === false)
     return { js: '', generated: false, reason: 'unoptimized graph (one segment per rule): interpreted' };
-  const root = g.segments[0];
-  if (root < 0)
-    return { js: _`return function classify(p, d) { return ${-1 - root}; };`.text, generated: true, codeNodes: 0 };
   const budget = opts.budget ?? CODE_BUDGET;
   const unroll = opts.unroll ?? UNROLL_LIMIT;
   const hashMin = opts.hashMin ?? HASH_MIN;
   const split = new Map<number, SplitNode>();
-  const inCode = codeRegion(g, root, budget, unroll, hashMin, split);
-  if (!inCode[root])
-    return {
-      js: _`return function classify(p, d) { return walk(${root}, p, d); };`.text,
-      generated: true,
-      codeNodes: 0,
-    };
+  const inCode = codeRegion(g, roots, budget, opts.depth ?? CODE_DEPTH, unroll, hashMin, split);
   const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX, split);
   e.run();
+  const leafOf = (root: number): Code =>
+    root < 0 ? _`${-1 - root}` : inCode[root] ? _`n${root}(p, d)` : _`walk(${root}, p, d)`;
+  const body =
+    roots.length === 1
+      ? _`return ${leafOf(roots[0])};`
+      : _`let s = 0; ${roots.map((r) => _`s = step(s, ${leafOf(r)});`)} return s;`;
   const js = _`${PRELUDE}
 ${e.consts}
 ${e.functions}
-return function classify(p, d) { return n${root}(p, d); };`;
+return function classify(p, d) { ${body} };`;
   return { js: js.text, generated: true, codeNodes: inCode.reduce((a, b) => a + b, 0) };
 }

@@ -46,10 +46,17 @@ export class FieldSpace {
     return JSON.parse(this.names[field].slice(5)) as Predicate;
   }
 
-  /** Registers every predicate of a filter (so their order follows the policy's). */
-  collect(f: PFilter): void {
-    if (f.t === 'pred') this.pred(f.pred);
-    else if (f.t === 'and' || f.t === 'or') f.args.forEach((a) => this.collect(a));
-    else if (f.t === 'not') this.collect(f.arg);
+  /** Registers every predicate of a filter (so their order follows the policy's); a walk of its own stack, each shared part once. */
+  collect(root: PFilter): void {
+    const seen = new Set<PFilter>();
+    const stack = [root];
+    while (stack.length) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (f.t === 'pred') this.pred(f.pred);
+      else if (f.t === 'not') stack.push(f.arg);
+      else if (f.t === 'and' || f.t === 'or') for (let i = f.args.length - 1; i >= 0; i--) stack.push(f.args[i]);
+    }
   }
 }

@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { buildArtifact } from '../../src/artifact/build.js';
 import { generateClassifier } from '../../src/codegen/classifier.js';
 import { compilePolicy } from '../../src/ir/compile.js';
-import { verifyGraph } from '../../src/ir/graph.js';
+import { checkGraph } from '../../src/ir/graph-invariants.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import type { Policy, Predicate } from '../../src/policy/policy.js';
 import { createClassifier } from '../../src/runtime/classify/classifier.js';
@@ -46,10 +46,10 @@ function reference(policy: Policy, pkt: RandomPacket) {
 export function checkAgreement(policy: Policy, packets: RandomPacket[]): void {
   const opt = compilePolicy(policy);
   const naive = compilePolicy(policy, { optimize: false });
-  verifyGraph(opt.graph);
-  verifyGraph(naive.graph);
+  checkGraph(opt.graph, { rules: policy.rules.length, groups: policy.groups.length });
+  checkGraph(naive.graph, { rules: policy.rules.length, groups: policy.groups.length });
   const art = buildArtifact(policy, opt, 'test');
-  const grouped = compilePolicy(policy, { ruleLevelBudget: 1 });
+  const grouped = compilePolicy(policy, { budgets: { ruleLevel: 1 } });
   const artG = buildArtifact(policy, grouped, 'test');
   const byGroups = createClassifier(artG.graph);
   const artO0 = buildArtifact(policy, naive, 'test');

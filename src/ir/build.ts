@@ -75,9 +75,11 @@ export class FilterBuilder {
     const memo = this.memo;
     const known = memo.get(root);
     if (known !== undefined) return known;
+    const refs = references(root, memo);
     // post-order over the DAG: a node is pushed, then its children; it is translated once they all are
     const stack: PFilter[] = [root];
     const expanded: boolean[] = [false];
+    const operands = new Map<PFilter, PFilter[]>();
     while (stack.length) {
       const top = stack.length - 1;
       const f = stack[top];
@@ -88,7 +90,12 @@ export class FilterBuilder {
       }
       if (!expanded[top]) {
         expanded[top] = true;
-        const kids = f.t === 'and' || f.t === 'or' ? f.args : f.t === 'not' ? [f.arg] : [];
+        let kids: readonly PFilter[] = [];
+        if (f.t === 'and' || f.t === 'or') {
+          const ops = flatten(f, refs, memo);
+          operands.set(f, ops);
+          kids = ops;
+        } else if (f.t === 'not') kids = [f.arg];
         for (let i = kids.length - 1; i >= 0; i--) {
           if (memo.has(kids[i])) continue;
           stack.push(kids[i]);
@@ -98,13 +105,14 @@ export class FilterBuilder {
       }
       stack.pop();
       expanded.pop();
-      memo.set(f, this.translate(f));
+      memo.set(f, this.translate(f, operands.get(f)));
+      operands.delete(f);
     }
     return memo.get(root)!;
   }
 
-  /** One filter node, its children translated already. */
-  private translate(f: PFilter): number {
+  /** One filter node, its children (for and/or, its flattened operands) translated already. */
+  private translate(f: PFilter, operands: PFilter[] | undefined): number {
     switch (f.t) {
       case 'const':
         return f.value ? this.TRUE : this.FALSE;
@@ -115,9 +123,9 @@ export class FilterBuilder {
       case 'not':
         return this.not(this.memo.get(f.arg)!);
       case 'and':
-        return this.all(f.args.map((a) => this.memo.get(a)!));
+        return this.all(operands!.map((a) => this.memo.get(a)!));
       case 'or':
-        return this.any(f.args.map((a) => this.memo.get(a)!));
+        return this.any(operands!.map((a) => this.memo.get(a)!));
     }
   }
 
@@ -140,6 +148,54 @@ export class FilterBuilder {
 }
 
 const notLeaf = (x: number[]) => (x.length ? [] : T_SET);
+
+/** How many parents each node of a filter DAG has (nodes already translated are not entered). */
+function references(root: PFilter, memo: Map<PFilter, number>): Map<PFilter, number> {
+  const refs = new Map<PFilter, number>([[root, 0]]);
+  const stack = [root];
+  while (stack.length) {
+    const f = stack.pop()!;
+    if (memo.has(f)) continue;
+    const kids = f.t === 'and' || f.t === 'or' ? f.args : f.t === 'not' ? [f.arg] : [];
+    for (const k of kids) {
+      const n = refs.get(k);
+      refs.set(k, (n ?? 0) + 1);
+      if (n === undefined) stack.push(k);
+    }
+  }
+  return refs;
+}
+
+/**
+ * The operands of an and/or, with nested ones of the same operator that
+ * nothing else refers to taken apart (a chain a or (b or (c or ...)) is one
+ * wide or, combined in a balanced tree, not a sequence that grows one term at
+ * a time), and units (true in an and, false in an or) left out, so that an
+ * and/or left with one operand is looked through. Shared parts stay whole:
+ * they are translated once.
+ */
+function flatten(f: PFilter & { t: 'and' | 'or' }, refs: Map<PFilter, number>, memo: Map<PFilter, number>): PFilter[] {
+  const out: PFilter[] = [];
+  const unit = f.t === 'and';
+  const stack = [...f.args].reverse();
+  while (stack.length) {
+    let a = stack.pop()!;
+    // look through an unshared and/or of one real operand
+    for (;;) {
+      if ((a.t !== 'and' && a.t !== 'or') || refs.get(a) !== 1 || memo.has(a)) break;
+      const real = a.args.filter((x) => !(x.t === 'const' && x.value === (a.t === 'and')));
+      if (real.length !== 1) break;
+      a = real[0];
+    }
+    if (a.t === 'const' && a.value === unit) continue;
+    if (a.t === f.t && refs.get(a) === 1 && !memo.has(a)) {
+      for (let i = a.args.length - 1; i >= 0; i--) stack.push(a.args[i]);
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
 
 /**
  * Unites diagrams whose leaves are sorted sets, pairwise in a balanced tree,

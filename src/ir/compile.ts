@@ -1,4 +1,5 @@
-import type { Policy } from '../policy/policy.js';
+import type { PFilter, Policy } from '../policy/policy.js';
+import { arithDepth, MAX_ARITH_DEPTH } from './graph-invariants.js';
 import { FilterBuilder } from './build.js';
 import { FieldSpace } from './field-space.js';
 import type { CountingTable, GraphLeaf, GraphNode, MatchGraph } from './graph.js';
@@ -160,6 +161,31 @@ function compileNaive(policy: Policy, space: FieldSpace, budgets: CompileBudgets
   return { graph, passes: { iterations: 0, capped: false }, plan };
 }
 
+/**
+ * A predicate's arithmetic nests at most MAX_ARITH_DEPTH deep: the runtime
+ * evaluates it with closures that call one another as deep, and an artifact
+ * deeper than that would not load.
+ */
+function checkArithmetic(policy: Policy): void {
+  for (const r of policy.rules) {
+    const seen = new Set<PFilter>();
+    const stack = [r.filter];
+    while (stack.length) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (f.t === 'not') stack.push(f.arg);
+      else if (f.t === 'and' || f.t === 'or') stack.push(...f.args);
+      else if (
+        f.t === 'pred' &&
+        f.pred.kind === 'relation' &&
+        Math.max(arithDepth(f.pred.left), arithDepth(f.pred.right)) > MAX_ARITH_DEPTH
+      )
+        throw new CompileBudgetError('depth', MAX_ARITH_DEPTH, `rule '${r.name}'`, [r.index]);
+    }
+  }
+}
+
 /** Compiles with the default options, once per checked policy (validate's checks and the command share it). */
 const compiledOnce = new WeakMap<Policy, Compiled>();
 
@@ -177,6 +203,7 @@ export function compilePolicy(policy: Policy, options: CompileOptions = {}): Com
     if (hit) return hit;
   }
   const budgets: CompileBudgets = { ...COMPILE_BUDGETS, ...options.budgets };
+  checkArithmetic(policy);
   const space = new FieldSpace();
   for (const r of policy.rules) space.collect(r.filter);
   if (options.optimize === false) return compileNaive(policy, space, budgets);

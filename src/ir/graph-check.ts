@@ -47,7 +47,8 @@ export const graphChecks: Check = {
     }
     const result = analyzePolicy(policy, input);
     reportRuleFindings(policy, result.findings, bag);
-    if (result.skippedGroups.length) {
+    // a policy that does not compile has its error; what the analysis could not look at is beside the point
+    if (result.skippedGroups.length && input) {
       const groups = result.skippedGroups;
       const named = groups
         .slice(0, RELATED_MAX)

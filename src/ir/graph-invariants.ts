@@ -71,9 +71,8 @@ export function checkGraph(g: CheckedGraph, counts: { rules?: number; groups?: n
   });
   const nodeCount = g.nodes.length;
   const leafCount = g.leaves.length;
-  const target = (k: number, where: string) => {
-    if (k >= 0 ? k >= nodeCount : -1 - k >= leafCount)
-      fail(`${where}: ${k >= 0 ? 'node' : 'leaf'} ${k >= 0 ? k : -1 - k} out of range`);
+  const target = (k: number, where: string, what: string) => {
+    if (k >= 0 ? k >= nodeCount : -1 - k >= leafCount) fail(`${where}: ${what} ${k} out of range`);
   };
   g.nodes.forEach((n, i) => {
     if (n.field < 0 || n.field >= g.fields.length) fail(`node ${i}: field ${n.field} out of range`);

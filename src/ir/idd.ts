@@ -33,8 +33,8 @@ const MEMO_CAP = 1 << 21;
 /** Field rank of a leaf: after every field. */
 const LEAF_FIELD = 0x7fffffff;
 
-/** What ran out: nodes, leaves, apply steps (time), or memory (intervals and leaf entries held). */
-export type BudgetKind = 'nodes' | 'leaves' | 'steps' | 'memory';
+/** What ran out: nodes, leaves, apply steps (time), memory (intervals and leaf entries held), or depth (of a predicate's arithmetic). */
+export type BudgetKind = 'nodes' | 'leaves' | 'steps' | 'memory' | 'depth';
 
 /** A budget the build ran out of; callers choose another plan or report it. */
 export class BudgetExceeded extends Error {
@@ -237,7 +237,7 @@ export class Idd {
   private readonly owners: { label: string; caps: number[]; limits: Budget }[] = [];
 
   /** Throws for the budget whose cap was reached: the outermost one that set it (an inner one that did not lower it is not to blame). */
-  private exceeded(kind: BudgetKind): never {
+  private exceeded(kind: Exclude<BudgetKind, 'depth'>): never {
     const k = ['nodes', 'leaves', 'steps', 'memory'].indexOf(kind);
     const cap = [this.nodeCap, this.leafCap, this.stepCap, this.memoryCap][k];
     const owner = this.owners.find((o) => o.caps[k] === cap);

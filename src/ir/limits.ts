@@ -8,6 +8,8 @@ import type { Budget, BudgetKind } from './idd.js';
 export interface CompileBudgets {
   /** The whole compile: past any of these the policy does not compile (TMES0706). */
   total: Required<Budget>;
+  /** One rule's condition: past it, the rule is named (TMES0706) before the rest of the policy's work is done. */
+  rule: Required<Budget>;
   /** Size (intervals, leaves and entries of leaf sets) of one segment with group leaves: past it, the groups are split into more segments. */
   segment: number;
   /** Size of one segment with rule leaves (exact counters at no cost per packet): past it, the segment keeps group leaves and counts its rules with counting tables. */
@@ -25,12 +27,13 @@ export interface CompileBudgets {
 export const COMPILE_BUDGETS: CompileBudgets = {
   // some 12 bytes a unit of memory: about 300 MB held at most, and 400 million apply steps (tens of seconds)
   total: { nodes: 4_000_000, leaves: 2_000_000, steps: 400_000_000, memory: 25_000_000 },
+  rule: { nodes: 2_000_000, leaves: 1_000, steps: 40_000_000, memory: 8_000_000 },
   segment: 200_000,
   ruleLevel: 50_000,
   counting: 200_000,
   countingTables: 64,
   countingTotal: { nodes: 150_000, leaves: 50_000, steps: 2_000_000, memory: 1_000_000 },
-  naive: 2_000_000,
+  naive: 1_000_000,
 };
 
 /** The budget of the overlap analysis (TMES0700-0705), apart from the compile's: past it, TMES0704 says what was not analysed. */
@@ -52,9 +55,11 @@ export class CompileBudgetError extends Error {
     readonly rules: number[],
   ) {
     super(
-      `the match graph exceeds the compiler's budget of ${thousands(limit)} ${
-        kind === 'memory' ? 'units of memory' : kind === 'steps' ? 'steps' : kind
-      } while building ${stage}`,
+      kind === 'depth'
+        ? `arithmetic nested more than ${limit} deep in ${stage}: write it with fewer nested terms`
+        : `the match graph exceeds the compiler's budget of ${thousands(limit)} ${
+            kind === 'memory' ? 'units of memory' : kind
+          } while building ${stage}`,
     );
   }
 }

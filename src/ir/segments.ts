@@ -67,7 +67,7 @@ export function buildSegments(policy: Policy, b: FilterBuilder, budgets: Compile
   try {
     return idd.withBudget(budgets.total, () => build(policy, b, budgets, at), 'total');
   } catch (e) {
-    if (e instanceof BudgetExceeded && (e.owner === 'total' || e.owner === ''))
+    if (e instanceof BudgetExceeded && (e.owner === 'total' || e.owner === 'rule' || e.owner === ''))
       throw new CompileBudgetError(e.kind, e.limit, stage, blamed);
     throw e;
   }
@@ -87,19 +87,12 @@ function build(
   const names = (list: string[]) =>
     list.length > 6 ? `${list.slice(0, 5).join(', ')} and ${list.length - 5} more` : list.join(', ');
 
-  const T0 = performance.now();
-  const dbg = (m: string) =>
-    process.env.TMESC_DEBUG &&
-    console.error(
-      `${(performance.now() - T0).toFixed(0)} ms ${m} size ${idd.size} mem ${idd.memory} steps ${idd.steps}`,
-    );
   // 1. each rule's condition, and each group's: what sends to it, what drops from it
   const conds: number[] = [];
   for (let r = 0; r < rules.length; r++) {
     at(`rule '${rules[r].name}'`, [r]);
-    conds.push(b.rule(policy, r));
+    conds.push(idd.withBudget(budgets.rule, () => b.rule(policy, r), 'rule'));
   }
-  dbg('conds');
   const toRules: number[][] = policy.groups.map(() => []);
   const dropRules: number[][] = policy.groups.map(() => []);
   for (const r of rules) for (const g of r.groups) (r.action === 'to' ? toRules : dropRules)[g].push(r.index);
@@ -117,7 +110,6 @@ function build(
     diagrams.push(drops === EMPTY ? sends : uniteAll(idd, [sends, drops], EMPTY));
   }
   idd.forget('or');
-  dbg('groups');
 
   // 2. the groups, ordered by the fields they test: one segment when their union fits (most
   // policies); otherwise united pairwise under the segment budget
@@ -160,8 +152,6 @@ function build(
     for (const g of r.groups) if (segmentOf[g] >= 0 && (h < 0 || segmentOf[g] < h)) h = segmentOf[g];
     return h;
   });
-
-  dbg(`segments ${segments.length}`);
   // 3. per segment, rule leaves when they fit; else group leaves and counting tables for its rules
   const plan: SegmentPlan = { segments: [], uncounted: [] };
   const roots: number[] = [];
@@ -192,8 +182,6 @@ function build(
     plan.segments.push({ groups: seg.members, rules: touching.length, ruleLevel: false, tables: 0 });
     pendingCounts.push({ segment: s, rules: homeRules.filter((r) => conds[r] !== EMPTY) });
   });
-
-  dbg('rule-level');
   // 4. counting tables, within a share of the total budget: past it, the rules left go uncounted
   idd.withBudget(
     budgets.countingTotal,
@@ -238,7 +226,6 @@ function build(
     'counting-all',
   );
   plan.uncounted = [...new Set(plan.uncounted)].sort((x, y) => x - y);
-  dbg(`counting ${counting.length} uncounted ${plan.uncounted.length}`);
   return { roots, counting, plan, conds, to, drop };
 }
 
@@ -370,20 +357,13 @@ function countingTables(
   const idd = b.idd;
   const EMPTY = b.FALSE;
   const uncounted = new Set<number>();
-  const T0 = performance.now();
   const items: { rule: number; diagram: number }[] = [];
   for (const r of homeRules) {
     const hit = [2 * G + r];
     for (const p of disjuncts(policy, b, r, conds[r]))
       items.push({ rule: r, diagram: idd.mapLeaves(undefined, p, (x) => (x.length ? hit : [])) });
   }
-  if (process.env.TMESC_DEBUG) console.error(`  items built in ${(performance.now() - T0).toFixed(0)} ms`);
-  const T1 = performance.now();
-  const dbg = (m: string) =>
-    process.env.TMESC_DEBUG && console.error(`  ${(performance.now() - T1).toFixed(0)} ms ${m}`);
-  dbg(`items ${items.length}`);
   const classes = byShape(idd, items, (x) => x.diagram);
-  dbg(`classes ${classes.length}`);
   // a class of disjuncts over the same fields is usually one wide node (a port list) and fits;
   // one that does not is disjuncts that overlap in many ways (ranges over ranges), whose every
   // split would be walked by every packet they match: its rules go uncounted
@@ -400,7 +380,6 @@ function countingTables(
     if (whole) pieces.push({ root: whole.root, members: cls.map((x) => x.rule), size: whole.size });
     else for (const x of cls) uncounted.add(x.rule);
   }
-  dbg('unions');
   for (const t of pieces) t.members = [...new Set(t.members)].sort((x, y) => x - y);
   return { tables: pieces, uncounted: [...uncounted] };
 }

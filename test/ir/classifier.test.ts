@@ -76,8 +76,7 @@ describe('generated code', () => {
         'group i { tool q { output pcap "q.pcap" } }',
         'group j { tool s { output pcap "s.pcap" } }',
         ...teids.map(
-          (t, i) =>
-            `rule r${i} match gtp teid ${t} and inner(tcp dst port ${2000 + i}) to ${'ghij'[(i * 7) % 4]}`,
+          (t, i) => `rule r${i} match gtp teid ${t} and inner(tcp dst port ${2000 + i}) to ${'ghij'[(i * 7) % 4]}`,
         ),
       ].join('\n'),
     );

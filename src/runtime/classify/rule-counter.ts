@@ -33,6 +33,7 @@ export class RuleCounter {
     const off = g.ruleLevel ? [] : (g.uncounted ?? artifact.rules.map((_, i) => i));
     for (const r of off) this.counted[r] = 0;
     this.leafCount = g.leaves.length;
+    this.seen = new Int32Array(artifact.rules.length);
   }
 
   /** Counters for the policy's rules, at zero (null for a rule without one); null when no rule has one. */
@@ -47,11 +48,17 @@ export class RuleCounter {
     );
   }
 
+  /** Per rule, the packet that last counted it: a rule split into disjuncts may match in several tables at once. */
+  private readonly seen: Int32Array;
+  private stamp = 0;
+
   /** Counts the packet classified into `result` into the rules' counters. */
   count(result: number, p: PacketView, d: Uint8Array, stats: RuleStats[]): void {
     const e = this.perResult[result] ?? this.entryOf(result);
     add(e, stats);
     const tables = e.tables;
+    if (tables.length === 0) return;
+    const stamp = ++this.stamp;
     for (let i = 0; i < tables.length; i++) {
       const t = tables[i];
       const leaf = this.classifier.walk(this.artifact.graph.counting![t].root, p, d);
@@ -61,7 +68,7 @@ export class RuleCounter {
         te = this.entryFor(result, this.artifact.graph.leaves[leaf].rules, new Int32Array(0));
         this.perTableLeaf.set(key, te);
       }
-      add(te, stats);
+      addOnce(te, stats, this.seen, stamp);
     }
   }
 
@@ -106,6 +113,21 @@ interface Entry {
   delivered: Int32Array;
   excluded: Int32Array;
   tables: Int32Array;
+}
+
+/** add(), each rule at most once per packet (stamp). */
+function addOnce(e: Entry, stats: RuleStats[], seen: Int32Array, stamp: number): void {
+  const { matched, delivered, excluded } = e;
+  for (let i = 0; i < matched.length; i++) {
+    const r = matched[i];
+    if (seen[r] === stamp) continue;
+    // marked as counted only after its other counters, which check the same mark
+    (stats[r].matches as number)++;
+  }
+  for (let i = 0; i < delivered.length; i++)
+    if (seen[delivered[i]] !== stamp) (stats[delivered[i]].delivered as number)++;
+  for (let i = 0; i < excluded.length; i++) if (seen[excluded[i]] !== stamp) (stats[excluded[i]].excluded as number)++;
+  for (let i = 0; i < matched.length; i++) seen[matched[i]] = stamp;
 }
 
 function add(e: Entry, stats: RuleStats[]): void {

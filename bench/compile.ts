@@ -144,7 +144,7 @@ export interface CompileFigures {
 }
 
 /** Compile time and memory of one policy, measured in a fresh process. */
-export function measureCompile(
+function measureCompile(
   policy: Policy,
   warmBudgetMs = 2000,
   env: NodeJS.ProcessEnv = process.env,

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 let built = false;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-export function ensureBuilt(): void {
+function ensureBuilt(): void {
   if (built) return;
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('npm run build failed; the benchmarks run the built code');

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate } from '../src/gen/index.js';
+import { hasTool } from '../test/support/tools.js';
 import { table } from './report.js';
 import { ENCAP, policyOneGroup } from './runtime.js';
 
@@ -24,7 +25,7 @@ const LARGE = 300_000;
  * bench for how that shows in wall time.
  */
 export async function benchInstructions(): Promise<void> {
-  if (spawnSync('valgrind', ['--version']).status !== 0) {
+  if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
   }
@@ -44,7 +45,8 @@ export async function benchInstructions(): Promise<void> {
       if (c.status !== 0) throw new Error(`compile failed: ${c.stderr}`);
       const out = join(dir, `cg${packets}.out`);
       const outDir = mkdtempSync(join(dir, 'out-'));
-      // V8 writes its perf map to /tmp/perf-PID.map; TMPDIR does not move it, so it is picked up by pid below
+      // V8 writes its perf map to /tmp/perf-PID.map; TMPDIR does not move it, so it is picked up by pid below.
+      // --perf-basic-prof also logs code events to isolate-*.log in the working directory: run in the temp dir.
       const r = spawnSync(
         'valgrind',
         [
@@ -58,7 +60,7 @@ export async function benchInstructions(): Promise<void> {
           artifact,
           outDir,
         ],
-        { encoding: 'utf8', maxBuffer: 64 << 20 },
+        { cwd: dir, encoding: 'utf8', maxBuffer: 64 << 20 },
       );
       if (r.status !== 0) throw new Error(`callgrind run failed: ${r.stderr.slice(-2000)}`);
       const pid = /==(\d+)== Callgrind/.exec(r.stderr)?.[1];

@@ -3,16 +3,17 @@
  * so they cannot drift from what tmesc actually accepts:
  *
  *   grammar/tmes.ebnf            EBNF of every parser rule, plus the tokens
- *   grammar/railroad.html        chevrotain's syntax diagrams
+ *   grammar/railroad.html        chevrotain's syntax diagrams, self-contained (renders offline)
  *   grammar/tmes.tmLanguage.json TextMate grammar for editors
  *
  * Run `npx tsx grammar/generate.ts` after changing src/syntax/tokens.ts or
  * src/syntax/parser.ts; test/grammar/generate.test.ts fails while the
  * checked-in files differ from what this script produces.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chevrotainFiles } from '../src/syntax/chevrotain-files.js';
 import type { IProduction, TokenType } from 'chevrotain';
 import {
   Alternation,
@@ -226,8 +227,28 @@ export function ebnf(): string {
 
 // ---------------------------------------------------------------- railroad diagrams
 
+/** Stands for chevrotain's diagrams/ directory in the page chevrotain writes; replaced by the files' contents. */
+const INLINE = 'tmesc-inline:';
+
+/**
+ * chevrotain's syntax diagrams page, with the scripts and style it would load
+ * from a CDN put in the page itself, from the chevrotain installed here (the
+ * same version as the parser's), so the page renders offline.
+ */
 export function railroadHtml(): string {
-  return createSyntaxDiagramsCode(parser.getSerializedGastProductions());
+  const dir = join(dirname(chevrotainFiles().packageJson), 'diagrams');
+  const file = (url: string): string => readFileSync(join(dir, url.slice(INLINE.length)), 'utf8');
+  const html = createSyntaxDiagramsCode(parser.getSerializedGastProductions(), {
+    resourceBase: INLINE,
+    css: `${INLINE}diagrams.css`,
+  });
+  const page = html
+    .replace(/<link rel='stylesheet' href='(tmesc-inline:[^']+)'>/g, (_, url: string) => `<style>
+${file(url)}</style>`)
+    .replace(/<script src='(tmesc-inline:[^']+)'><\/script>/g, (_, url: string) => `<script>
+${file(url)}</script>`);
+  if (page.includes(INLINE)) throw new Error('chevrotain changed how it writes its diagrams page: a resource was not inlined');
+  return page;
 }
 
 // ---------------------------------------------------------------- TextMate grammar

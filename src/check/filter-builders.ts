@@ -1,4 +1,5 @@
 import type { PFilter, Ranges } from '../policy/policy.js';
+import { normalizeRanges } from '../policy/ranges.js';
 
 /** Small constructors for lowered filters, with the trivial simplifications done at once. */
 export const TRUE: PFilter = { t: 'const', value: true };
@@ -38,18 +39,6 @@ export function not(arg: PFilter): PFilter {
   if (arg.t === 'const') return { t: 'const', value: !arg.value };
   if (arg.t === 'not') return arg.arg;
   return { t: 'not', arg };
-}
-
-/** Sorts and merges inclusive intervals (touching ones too). */
-export function normalizeRanges(r: readonly (readonly [number, number])[]): Ranges {
-  const s = r.map(([a, b]) => [a, b] as [number, number]).sort((x, y) => x[0] - y[0]);
-  const out: Ranges = [];
-  for (const [a, b] of s) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
 }
 
 /** The values v in [0, 255] with (v & mask) === want, as ranges. */

@@ -1,7 +1,9 @@
 import type { DiagnosticBag } from '../diagnostics/bag.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
+import { ETHERTYPE } from '../fields/ethertype.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
+import { IPPROTO } from '../fields/ip-proto.js';
 import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
 import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
@@ -27,8 +29,19 @@ interface NetEntry {
   v6?: { words: number[]; len: number };
 }
 
-const PROTO_NUM: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmp6: 58 };
-const ETHER_OF: Record<string, number> = { ip: 0x0800, ip6: 0x86dd, arp: 0x0806, rarp: 0x8035 };
+const PROTO_NUM: Record<string, number> = {
+  tcp: IPPROTO.TCP,
+  udp: IPPROTO.UDP,
+  sctp: IPPROTO.SCTP,
+  icmp: IPPROTO.ICMP,
+  icmp6: IPPROTO.ICMPV6,
+};
+const ETHER_OF: Record<string, number> = {
+  ip: ETHERTYPE.IPV4,
+  ip6: ETHERTYPE.IPV6,
+  arp: ETHERTYPE.ARP,
+  rarp: ETHERTYPE.RARP,
+};
 const FULL32: [number, number] = [0, 0xffffffff];
 
 /**
@@ -108,7 +121,7 @@ export class FilterLowering {
         return r ? this.t('mpls0', r) : FALSE;
       }
       case 'Pppoe': {
-        if (f.discovery) return this.eq('etherType', 0x8863);
+        if (f.discovery) return this.eq('etherType', ETHERTYPE.PPPOE_DISCOVERY);
         if (!f.value) return this.t('pppoeSession', [[0, 0xffff]]);
         const r = this.numberRanges(f.value, 0xffff, 'TMES0307', 'PPPoE session id');
         return r ? this.t('pppoeSession', r) : FALSE;
@@ -511,9 +524,10 @@ export class FilterLowering {
     if (isEther) {
       // tmesc decodes through tags and labels, so these types are never the network layer's:
       // test what they stand for instead
-      if (n === 0x8100 || n === 0x88a8 || n === 0x9100) return this.t('vlanCount', [[1, 15]]);
-      if (n === 0x8847 || n === 0x8848) return this.t('mplsCount', [[1, 15]]);
-      if (n === 0x8864) return this.t('pppoeSession', [[0, 0xffff]]);
+      if (n === ETHERTYPE.VLAN || n === ETHERTYPE.QINQ || n === ETHERTYPE.QINQ_OLD)
+        return this.t('vlanCount', [[1, 15]]);
+      if (n === ETHERTYPE.MPLS || n === ETHERTYPE.MPLS_MULTICAST) return this.t('mplsCount', [[1, 15]]);
+      if (n === ETHERTYPE.PPPOE_SESSION) return this.t('pppoeSession', [[0, 0xffff]]);
       return this.eq('etherType', n);
     }
     if (proto && proto !== 'ip' && proto !== 'ip6')
@@ -531,10 +545,10 @@ export class FilterLowering {
     // ip multicast is pcap's ip[16] >= 224: class D and everything above it
     if (p === 'ip')
       return f.cast === 'broadcast'
-        ? and(this.eq('etherType', 0x800), this.eq('ip4Dst', 0xffffffff))
-        : and(this.eq('etherType', 0x800), this.t('ip4Dst', [[0xe0000000, 0xffffffff]]));
+        ? and(this.eq('etherType', ETHERTYPE.IPV4), this.eq('ip4Dst', 0xffffffff))
+        : and(this.eq('etherType', ETHERTYPE.IPV4), this.t('ip4Dst', [[0xe0000000, 0xffffffff]]));
     if (p === 'ip6' && f.cast === 'multicast')
-      return and(this.eq('etherType', 0x86dd), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
+      return and(this.eq('etherType', ETHERTYPE.IPV6), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
     return this.qualifierError(
       f.span,
       `'${p} ${f.cast}' does not exist; use ether, ip${f.cast === 'multicast' ? ' or ip6' : ''}`,
@@ -549,7 +563,7 @@ export class FilterLowering {
       if (bit === undefined) return this.badWord(fl.span, fl.name, 'TCP flag', Object.keys(TCP_FLAGS));
       mask |= bit;
     }
-    return and(this.eq('ipProto', 6), this.t('tcpFlags', maskedByteRanges(mask, mask)));
+    return and(this.eq('ipProto', IPPROTO.TCP), this.t('tcpFlags', maskedByteRanges(mask, mask)));
   }
 
   private icmp(f: A.IcmpFilter): PFilter {

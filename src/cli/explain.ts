@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../fields/ethertype.js';
 import { compilePolicy } from '../ir/compile.js';
 import { fmtInterval, fmtValue } from '../ir/dump.js';
 import { walk } from '../ir/graph.js';
@@ -70,8 +71,8 @@ export function explainCommand(path: string, packet: string | undefined, io: Io)
     (view as unknown as Record<string, number>)[f.name] = field(f.name);
     if (f.name !== 'tap') (view.inner as unknown as Record<string, number>)[f.name] = field(`inner.${f.name}`);
   }
-  view.ipVersion = view.etherType === 0x800 ? 4 : view.etherType === 0x86dd ? 6 : 0;
-  view.inner.ipVersion = view.inner.etherType === 0x800 ? 4 : view.inner.etherType === 0x86dd ? 6 : 0;
+  view.ipVersion = view.etherType === ETHERTYPE.IPV4 ? 4 : view.etherType === ETHERTYPE.IPV6 ? 6 : 0;
+  view.inner.ipVersion = view.inner.etherType === ETHERTYPE.IPV4 ? 4 : view.inner.etherType === ETHERTYPE.IPV6 ? 6 : 0;
   for (const gi of ref.groups) {
     const gr = policy.groups[gi];
     if (gr.tools.length <= 1) {

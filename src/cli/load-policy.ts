@@ -3,8 +3,6 @@ import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
 import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
 
-export { PolicyInvalid };
-
 /**
  * Checks a policy for a command that needs a valid one; errors are printed and
  * end the command with 1. `read` reads the policy and its includes (run's

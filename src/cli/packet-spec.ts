@@ -1,7 +1,9 @@
 import { isIPv6 } from 'node:net';
 import { parseIpv4, parseIpv6, parseMac } from '../check/literals.js';
 import { ICMP6_TYPES, ICMP_TYPES, TCP_FLAGS } from '../check/names.js';
-import { FIELDS, TUNNEL } from '../fields/fields.js';
+import { ETHERTYPE } from '../fields/ethertype.js';
+import { FIELDS, LINKTYPE, TUNNEL } from '../fields/fields.js';
+import { IPPROTO } from '../fields/ip-proto.js';
 import { UsageError } from './io.js';
 
 /**
@@ -27,17 +29,17 @@ export interface PacketSpec {
 }
 
 const PROTO: Record<string, { etherType?: number; ipProto?: number }> = {
-  tcp: { ipProto: 6 },
-  udp: { ipProto: 17 },
-  sctp: { ipProto: 132 },
-  icmp: { ipProto: 1, etherType: 0x800 },
-  icmp6: { ipProto: 58, etherType: 0x86dd },
-  arp: { etherType: 0x806 },
-  ip: { etherType: 0x800 },
-  ipv4: { etherType: 0x800 },
-  ip6: { etherType: 0x86dd },
-  ipv6: { etherType: 0x86dd },
-  gre: { ipProto: 47 },
+  tcp: { ipProto: IPPROTO.TCP },
+  udp: { ipProto: IPPROTO.UDP },
+  sctp: { ipProto: IPPROTO.SCTP },
+  icmp: { ipProto: IPPROTO.ICMP, etherType: ETHERTYPE.IPV4 },
+  icmp6: { ipProto: IPPROTO.ICMPV6, etherType: ETHERTYPE.IPV6 },
+  arp: { etherType: ETHERTYPE.ARP },
+  ip: { etherType: ETHERTYPE.IPV4 },
+  ipv4: { etherType: ETHERTYPE.IPV4 },
+  ip6: { etherType: ETHERTYPE.IPV6 },
+  ipv6: { etherType: ETHERTYPE.IPV6 },
+  gre: { ipProto: IPPROTO.GRE },
 };
 
 function tokenize(text: string): string[] {
@@ -102,11 +104,11 @@ function describeLayer(words: string[], values: Map<string, number>, spec: Packe
       if (s.v4 !== undefined && d.v4 !== undefined) {
         values.set('ip4Src', s.v4);
         values.set('ip4Dst', d.v4);
-        if (!values.has('etherType')) values.set('etherType', 0x800);
+        if (!values.has('etherType')) values.set('etherType', ETHERTYPE.IPV4);
       } else if (s.v6 && d.v6) {
         s.v6.forEach((x, k) => values.set(`ip6Src${k}`, x));
         d.v6.forEach((x, k) => values.set(`ip6Dst${k}`, x));
-        values.set('etherType', 0x86dd);
+        values.set('etherType', ETHERTYPE.IPV6);
       } else throw new UsageError('--packet: source and destination must be of one address family');
       if (s.port !== undefined) values.set('srcPort', s.port);
       if (d.port !== undefined) values.set('dstPort', d.port);
@@ -143,8 +145,8 @@ function describeLayer(words: string[], values: Map<string, number>, spec: Packe
   const p = proto ? PROTO[proto] : undefined;
   if (p?.ipProto !== undefined) values.set('ipProto', p.ipProto);
   if (p?.etherType !== undefined) values.set('etherType', p.etherType);
-  if (values.has('ipProto') && !values.has('etherType')) values.set('etherType', 0x800);
-  if (!values.has('ttl') && (values.get('etherType') === 0x800 || values.get('etherType') === 0x86dd))
+  if (values.has('ipProto') && !values.has('etherType')) values.set('etherType', ETHERTYPE.IPV4);
+  if (!values.has('ttl') && (values.get('etherType') === ETHERTYPE.IPV4 || values.get('etherType') === ETHERTYPE.IPV6))
     values.set('ttl', 64);
   if (!values.has('fragment') && values.has('etherType')) values.set('fragment', 0);
   values.set('vlanCount', vlans);
@@ -155,8 +157,8 @@ function describeLayer(words: string[], values: Map<string, number>, spec: Packe
     if (!values.has('ethDst')) values.set('ethDst', 0x020000000002);
     values.set('ethMulticast', Math.floor(values.get('ethDst')! / 2 ** 40) & 1);
     if (!values.has('wireLen')) values.set('wireLen', 64 + (spec.payload?.length ?? 0));
-    values.set('linkType', 1);
-    values.set('outerEtherType', vlans ? 0x8100 : mpls ? 0x8847 : (values.get('etherType') ?? -1));
+    values.set('linkType', LINKTYPE.ETHERNET);
+    values.set('outerEtherType', vlans ? ETHERTYPE.VLAN : mpls ? ETHERTYPE.MPLS : (values.get('etherType') ?? -1));
   }
 }
 
@@ -187,18 +189,25 @@ export function formatPacket(field: (name: string) => number, tapName?: string):
     const v = (n: string) => field(pre + n);
     const out: string[] = [];
     const proto =
-      { 6: 'tcp', 17: 'udp', 132: 'sctp', 1: 'icmp', 58: 'icmp6', 47: 'gre' }[v('ipProto')] ??
+      {
+        [IPPROTO.TCP]: 'tcp',
+        [IPPROTO.UDP]: 'udp',
+        [IPPROTO.SCTP]: 'sctp',
+        [IPPROTO.ICMP]: 'icmp',
+        [IPPROTO.ICMPV6]: 'icmp6',
+        [IPPROTO.GRE]: 'gre',
+      }[v('ipProto')] ??
       (v('ipProto') >= 0
         ? `ip`
-        : v('etherType') === 0x806
+        : v('etherType') === ETHERTYPE.ARP
           ? 'arp'
-          : v('etherType') === 0x86dd
+          : v('etherType') === ETHERTYPE.IPV6
             ? 'ip6'
-            : v('etherType') === 0x800
+            : v('etherType') === ETHERTYPE.IPV4
               ? 'ip'
               : '');
     if (proto) out.push(proto);
-    if (v('etherType') === 0x86dd && proto !== 'ip6' && proto !== 'icmp6') out.push('ip6');
+    if (v('etherType') === ETHERTYPE.IPV6 && proto !== 'ip6' && proto !== 'icmp6') out.push('ip6');
     const port = (n: string) => (v(n) >= 0 ? `:${v(n)}` : '');
     if (v('ip4Src') >= 0 || v('ip4Dst') >= 0)
       out.push(
@@ -210,7 +219,7 @@ export function formatPacket(field: (name: string) => number, tapName?: string):
     } else if (v('srcPort') >= 0 || v('dstPort') >= 0) {
       // addresses the example leaves open: placeholders of the right family
       out.push(
-        v('etherType') === 0x86dd
+        v('etherType') === ETHERTYPE.IPV6
           ? `[::1]${port('srcPort')} > [::2]${port('dstPort')}`
           : `0.0.0.1${port('srcPort')} > 0.0.0.2${port('dstPort')}`,
       );

@@ -40,11 +40,6 @@ export function path(...segments: string[]): Code {
   return new Code(segments.join('.'));
 }
 
-export function join(codes: Code[], sep: string): Code {
-  if (!/^[\s,;|&]*$/.test(sep)) throw new CodegenError('bad separator');
-  return new Code(codes.map((c) => c.text).join(sep));
-}
-
 /** A comma-separated list of validated numbers (as `emit` writes them; a loop, for tables of thousands). */
 export function numbers(xs: readonly number[]): Code {
   let s = '';

@@ -1,5 +1,5 @@
 /** Levenshtein distance, capped: suggestions only need to know "close enough". */
-export function editDistance(a: string, b: string, cap = 8): number {
+function editDistance(a: string, b: string, cap = 8): number {
   if (Math.abs(a.length - b.length) > cap) return cap + 1;
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -98,17 +98,26 @@ export const TUNNEL = Object.freeze({
   '6to4': 10, // 6in4 whose IPv6 addresses are 2002::/16
   teredo: 11,
 } as const);
-export type TunnelKind = keyof typeof TUNNEL;
 
-/** Link types the runtime decodes (values are LINKTYPE_* from the tcpdump.org registry). */
-export const LINKTYPE = Object.freeze({
-  NULL: 0,
-  ETHERNET: 1,
-  PPP: 9,
-  RAW: 101,
-  LOOP: 108,
-  LINUX_SLL: 113,
-  IPV4: 228,
-  IPV6: 229,
-  LINUX_SLL2: 276,
-} as const);
+/**
+ * Link types the runtime decodes (values are LINKTYPE_* from the tcpdump.org registry). A const
+ * enum: the compiler writes the numbers in place.
+ */
+export const enum LINKTYPE {
+  NULL = 0,
+  ETHERNET = 1,
+  PPP = 9,
+  /** DLT_RAW as most systems number it: libpcap and Wireshark read files with it as raw IP. */
+  RAW_DLT12 = 12,
+  /** DLT_RAW on OpenBSD. */
+  RAW_DLT14 = 14,
+  /** PPP in HDLC-like framing (or Cisco HDLC on the same link). */
+  PPP_HDLC = 50,
+  RAW = 101,
+  C_HDLC = 104,
+  LOOP = 108,
+  LINUX_SLL = 113,
+  IPV4 = 228,
+  IPV6 = 229,
+  LINUX_SLL2 = 276,
+}

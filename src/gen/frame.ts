@@ -1,5 +1,5 @@
 /** Room in front of the payload for every header the generator can stack. */
-export const HEADROOM = 512;
+const HEADROOM = 512;
 const MAX_PAYLOAD = 16384;
 
 /**

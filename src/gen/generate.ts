@@ -1,9 +1,8 @@
+import { LINKTYPE } from '../fields/fields.js';
 import { CaptureWriter } from '../runtime/capture/capture-writer.js';
 import type { CaptureFormat } from '../runtime/capture/record.js';
 import { type FlowCounts, PacketGenerator } from './generator.js';
 import type { GenerateOptions } from './options.js';
-
-const LINKTYPE_ETHERNET = 1;
 
 export interface GenerateFileOptions extends GenerateOptions {
   output: string;
@@ -31,7 +30,7 @@ export function generate(options: GenerateFileOptions): GenerateResult {
   const writer = new CaptureWriter(options.output, {
     format: options.format ?? 'pcap',
     resolution: options.resolution,
-    linkType: LINKTYPE_ETHERNET,
+    linkType: LINKTYPE.ETHERNET,
   });
   try {
     for (let p = gen.next(); p !== null; p = gen.next()) writer.writePacket(0, p.data, p.tsSec, p.tsNsec);

@@ -1,17 +1,17 @@
-import { ETHERTYPE, prependEthernet } from './build/ethernet.js';
+import { ETHERTYPE } from '../fields/ethertype.js';
+import { IPPROTO } from '../fields/ip-proto.js';
+import { UDP_PORT } from '../fields/ports.js';
+import { prependEthernet } from './build/ethernet.js';
 import { prependGreWithKey } from './build/gre.js';
-import { GTPU_PORT, prependGtpu } from './build/gtpu.js';
+import { prependGtpu } from './build/gtpu.js';
 import { prependIpv4 } from './build/ipv4.js';
 import { prependIpv6 } from './build/ipv6.js';
 import { prependMpls } from './build/mpls.js';
 import { prependUdp } from './build/udp.js';
 import { prependVlanTag } from './build/vlan.js';
-import { prependVxlan, VXLAN_PORT } from './build/vxlan.js';
+import { prependVxlan } from './build/vxlan.js';
 import type { Frame } from './frame.js';
 import type { Path } from './path.js';
-
-const IPPROTO_GRE = 47;
-const IPPROTO_UDP = 17;
 
 /** Reused to avoid an object per packet. */
 const ip4 = { src: 0, dst: 0, proto: 0, ttl: 0, id: 0, dscp: 0, dontFragment: true };
@@ -30,7 +30,7 @@ export function wrapIp(f: Frame, path: Path, fromClient: boolean, proto: number)
     ip4.ttl = ttl;
     ip4.id = fromClient ? path.clientIpId++ : path.serverIpId++;
     ip4.dscp = path.dscp;
-    ip4.dontFragment = proto === 6;
+    ip4.dontFragment = proto === IPPROTO.TCP;
     prependIpv4(f, ip4);
   }
   wrapTunnel(f, path, fromClient, path.v6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4);
@@ -45,18 +45,18 @@ function wrapTunnel(f: Frame, path: Path, fromClient: boolean, innerType: number
       return wrapL2(f, path, fromClient, ETHERTYPE.MPLS);
     case 'gre':
       prependGreWithKey(f, innerType, path.tunnelId);
-      return wrapOuter(f, path, fromClient, IPPROTO_GRE);
+      return wrapOuter(f, path, fromClient, IPPROTO.GRE);
     case 'vxlan':
       // The tunnelled frame keeps the hosts' own MACs.
       if (fromClient) prependEthernet(f, path.peerMac, path.client.mac, innerType);
       else prependEthernet(f, path.client.mac, path.peerMac, innerType);
       prependVxlan(f, path.tunnelId);
-      prependUdp(f, path.tunnelSrcPort, VXLAN_PORT, path.outerAddrSum);
-      return wrapOuter(f, path, fromClient, IPPROTO_UDP);
+      prependUdp(f, path.tunnelSrcPort, UDP_PORT.VXLAN, path.outerAddrSum);
+      return wrapOuter(f, path, fromClient, IPPROTO.UDP);
     case 'gtpu':
       prependGtpu(f, path.tunnelId);
-      prependUdp(f, GTPU_PORT, GTPU_PORT, path.outerAddrSum);
-      return wrapOuter(f, path, fromClient, IPPROTO_UDP);
+      prependUdp(f, UDP_PORT.GTP_U, UDP_PORT.GTP_U, path.outerAddrSum);
+      return wrapOuter(f, path, fromClient, IPPROTO.UDP);
   }
 }
 

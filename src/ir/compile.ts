@@ -18,9 +18,6 @@ export interface CompileOptions {
   analysis?: boolean;
 }
 
-/** Kept for readers of the old name: the node budget of a segment with rule leaves. */
-export const RULE_LEVEL_BUDGET = COMPILE_BUDGETS.ruleLevel;
-
 /** What the overlap analysis starts from: each rule's condition and each group's, in one Idd. */
 export interface AnalysisInput {
   idd: Idd;

@@ -1,3 +1,5 @@
+import { ETHERTYPE } from '../fields/ethertype.js';
+import { IPPROTO } from '../fields/ip-proto.js';
 import type { PFilter } from '../policy/policy.js';
 
 /**
@@ -16,17 +18,17 @@ const implies = (a: PFilter, b: PFilter): PFilter => ({ t: 'or', args: [{ t: 'no
 
 function layer(prefix: string): PFilter[] {
   const f = (n: string) => prefix + n;
-  const ip = [0x0800, 0x86dd];
+  const ip = [ETHERTYPE.IPV4, ETHERTYPE.IPV6];
   return [
     implies(present(f('ipProto'), 255), inSet(f('etherType'), ip)),
-    implies(present(f('dstPort'), 65535), inSet(f('ipProto'), [6, 17, 132])),
-    implies(present(f('srcPort'), 65535), inSet(f('ipProto'), [6, 17, 132])),
-    implies(present(f('tcpFlags'), 255), inSet(f('ipProto'), [6])),
-    implies(present(f('icmpType'), 255), inSet(f('ipProto'), [1, 58])),
-    implies(present(f('ip4Src'), 0xffffffff), inSet(f('etherType'), [0x0800, 0x0806, 0x8035])),
-    implies(present(f('ip4Dst'), 0xffffffff), inSet(f('etherType'), [0x0800, 0x0806, 0x8035])),
-    implies(present(f('ip6Src0'), 0xffffffff), inSet(f('etherType'), [0x86dd])),
-    implies(present(f('ip6Dst0'), 0xffffffff), inSet(f('etherType'), [0x86dd])),
+    implies(present(f('dstPort'), 65535), inSet(f('ipProto'), [IPPROTO.TCP, IPPROTO.UDP, IPPROTO.SCTP])),
+    implies(present(f('srcPort'), 65535), inSet(f('ipProto'), [IPPROTO.TCP, IPPROTO.UDP, IPPROTO.SCTP])),
+    implies(present(f('tcpFlags'), 255), inSet(f('ipProto'), [IPPROTO.TCP])),
+    implies(present(f('icmpType'), 255), inSet(f('ipProto'), [IPPROTO.ICMP, IPPROTO.ICMPV6])),
+    implies(present(f('ip4Src'), 0xffffffff), inSet(f('etherType'), [ETHERTYPE.IPV4, ETHERTYPE.ARP, ETHERTYPE.RARP])),
+    implies(present(f('ip4Dst'), 0xffffffff), inSet(f('etherType'), [ETHERTYPE.IPV4, ETHERTYPE.ARP, ETHERTYPE.RARP])),
+    implies(present(f('ip6Src0'), 0xffffffff), inSet(f('etherType'), [ETHERTYPE.IPV6])),
+    implies(present(f('ip6Dst0'), 0xffffffff), inSet(f('etherType'), [ETHERTYPE.IPV6])),
     implies(present(f('ttl'), 255), inSet(f('etherType'), ip)),
     implies(present(f('vlan0'), 4095), { t: 'test', field: f('vlanCount'), ranges: [[1, 15]] }),
     implies(present(f('mpls0'), 0xfffff), { t: 'test', field: f('mplsCount'), ranges: [[1, 15]] }),

@@ -1,4 +1,4 @@
-import { normalizeRanges } from '../check/filter-builders.js';
+import { normalizeRanges } from '../policy/ranges.js';
 
 /**
  * An interval decision diagram: the match graph's core data structure.
@@ -22,7 +22,7 @@ import { normalizeRanges } from '../check/filter-builders.js';
  * intervals on a shared scratch stack, allocating arrays only for a node
  * that turns out to be new.
  */
-export const ABSENT_CUT = -1;
+const ABSENT_CUT = -1;
 
 /** Ids stay within ±2^25 (nodes and leaves alike). */
 const MAX_ID = 0x2000000;

@@ -1,6 +1,6 @@
 import type { PFilter, Policy } from '../policy/policy.js';
 import type { FieldSpace } from './field-space.js';
-import { normalizeRanges } from '../check/filter-builders.js';
+import { normalizeRanges } from '../policy/ranges.js';
 import { BudgetExceeded } from './idd.js';
 
 export interface RawNode {

@@ -79,7 +79,7 @@ export function prune(g: MatchGraph): boolean {
 }
 
 /** Hash-consing: equal leaves and equal nodes become one; nodes whose children all agree disappear. */
-export function reduce(g: MatchGraph): boolean {
+function reduce(g: MatchGraph): boolean {
   let changed = false;
   const leafKey = (l: GraphLeaf) => `${l.rules.join(',')}|${l.to.join(',')}|${l.drop.join(',')}`;
   const leafIndex = new Map<string, number>();
@@ -178,11 +178,11 @@ function sameAs(a: readonly number[], b: Int32Array | Float64Array): boolean {
  * search over the sorted boundaries, which for prefixes does what a trie
  * would in the same log steps.
  */
-export function lower(g: MatchGraph): void {
+function lower(g: MatchGraph): void {
   for (const n of g.nodes) n.lookup = chooseLookup(n);
 }
 
-export function chooseLookup(n: GraphNode): Lookup {
+function chooseLookup(n: GraphNode): Lookup {
   if (n.kids.length <= 4) return 'compare';
   const counts = new Map<number, number>();
   for (const k of n.kids) counts.set(k, (counts.get(k) ?? 0) + 1);

@@ -13,7 +13,7 @@ export interface PacketFacts {
   pred(p: Predicate): boolean;
 }
 
-export function evalFilter(f: PFilter, facts: PacketFacts): boolean {
+function evalFilter(f: PFilter, facts: PacketFacts): boolean {
   switch (f.t) {
     case 'const':
       return f.value;

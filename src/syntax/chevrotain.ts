@@ -18,7 +18,6 @@ export const createToken: typeof Chevrotain.createToken = lib.createToken;
 export const tokenMatcher: typeof Chevrotain.tokenMatcher = lib.tokenMatcher;
 export const Lexer: typeof Chevrotain.Lexer = lib.Lexer;
 export const CstParser: typeof Chevrotain.CstParser = lib.CstParser;
-export const EOF: typeof Chevrotain.EOF = lib.EOF;
 
 // The grammar's own classes, for tools that walk it (grammar/generate.ts): they
 // must come from the same copy of chevrotain as the parser, or instanceof fails.

@@ -1,7 +1,7 @@
 import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
 
 /** How a token type is named in messages: users think in keywords and "a name", not token classes. */
-export function describeTokenType(t: TokenType): string {
+function describeTokenType(t: TokenType): string {
   const n = t.name;
   if (n.startsWith('Kw_')) return `'${n.slice(3)}'`;
   const names: Record<string, string> = {
@@ -87,7 +87,7 @@ const RULE_NAMES: Record<string, string> = {
   qualValue: 'a value',
 };
 
-export function describeRule(rule: string): string {
+function describeRule(rule: string): string {
   return RULE_NAMES[rule] ?? (rule.startsWith('arith') ? 'an arithmetic expression' : rule);
 }
 

@@ -1,5 +1,5 @@
-import type { CstNode, IToken, TokenType } from 'chevrotain';
-import { CstParser, EOF, tokenMatcher } from './chevrotain.js';
+import type { TokenType } from 'chevrotain';
+import { CstParser, tokenMatcher } from './chevrotain.js';
 import { errorMessages } from './messages.js';
 import * as T from './tokens.js';
 
@@ -658,11 +658,3 @@ export class TmesParser extends CstParser {
 
 /** One parser instance: chevrotain parsers are reusable and costly to build. */
 export const parser = new TmesParser();
-
-export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: typeof parser.errors } {
-  parser.input = tokens;
-  const cst = parser.file();
-  return { cst, errors: parser.errors };
-}
-
-export { EOF };

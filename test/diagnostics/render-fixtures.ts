@@ -52,7 +52,7 @@ export function unknownGroup(file: SourceFile): Diagnostic {
   });
 }
 
-export const RULES: Record<string, RuleMeta> = {
+const RULES: Record<string, RuleMeta> = {
   TMES0200: {
     code: 'TMES0200',
     name: 'unknown-name',

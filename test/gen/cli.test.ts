@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseGenOptions, runGenerate } from '../../src/gen/cli.js';
 import { GenOptionError } from '../../src/gen/options.js';
 import { openCapture } from '../../src/runtime/capture/open.js';
-import { tempDir } from '../runtime/capture/support/tools.js';
+import { tempDir } from '../support/tools.js';
 
 const tmp = tempDir('tmesc-gen-cli-');
 afterAll(tmp.cleanup);

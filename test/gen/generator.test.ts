@@ -5,7 +5,7 @@ import { generate } from '../../src/gen/generate.js';
 import { PacketGenerator } from '../../src/gen/generator.js';
 import { GenOptionError, resolveOptions } from '../../src/gen/options.js';
 import { openCapture } from '../../src/runtime/capture/open.js';
-import { tempDir } from '../runtime/capture/support/tools.js';
+import { tempDir } from '../support/tools.js';
 
 const tmp = tempDir('tmesc-gen-');
 afterAll(tmp.cleanup);

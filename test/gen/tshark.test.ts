@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/gen/generate.js';
 import { isLuhnValid } from '../../src/gen/payload/luhn.js';
-import { lines, missingTools, tempDir, tshark } from '../runtime/capture/support/tools.js';
+import { lines, missingTools, tempDir, tshark } from '../support/tools.js';
 
 const tools = missingTools('tshark');
 const tmp = tempDir('tmesc-gen-tshark-');

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { GRAMMAR_DIR, ebnf, keywordClasses, outputs, parserRules, ruleNotes, tmLanguage } from '../../grammar/generate.js';
 import { KEYWORDS } from '../../src/syntax/tokens.js';
@@ -133,5 +134,35 @@ describe('TextMate grammar', () => {
     expect(addr['constant.other.mac.tmes'].test('00:1b:21:aa:bb:cc')).toBe(true);
     const unit = new RegExp((g.repository.numbers.patterns as { match: string }[])[0].match);
     for (const q of ['10 Gbps', '256 KB', '1 MiB', '10 ms']) expect(unit.test(q), q).toBe(true);
+  });
+});
+
+describe('railroad diagrams', () => {
+  const html = readFileSync(join(GRAMMAR_DIR, 'railroad.html'), 'utf8');
+
+  it('load nothing from elsewhere: every script and style is in the page', () => {
+    expect(html).not.toMatch(/<script[^>]*\ssrc=/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/@import|url\(/i);
+  });
+
+  it('draw every parser rule without a network, as a browser would run the page', () => {
+    // the page's scripts in order, in a context standing for the browser window: just what they touch
+    const diagrams = { innerHTML: '' };
+    const window: Record<string, unknown> = {
+      document: {
+        getElementById: (id: string) => (id === 'diagrams' ? diagrams : null),
+        getElementsByClassName: () => [],
+      },
+      requestAnimationFrame: () => 0,
+    };
+    window.window = window;
+    const context = createContext(window);
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts.length).toBe(6);
+    for (const s of scripts) runInContext(s, context);
+    const drawn = [...diagrams.innerHTML.matchAll(/<h2 class="diagramHeader">(\w+)<\/h2>/g)].map((m) => m[1]);
+    expect(drawn).toEqual(parserRules().map((r) => r.name));
+    expect(diagrams.innerHTML.match(/<svg /g)?.length).toBe(drawn.length);
   });
 });

@@ -1,14 +1,13 @@
 import fc from 'fast-check';
 import type { SourceFile } from '../../src/diagnostics/source.js';
-import { FIELDS } from '../../src/fields/fields.js';
 import type { PFilter, Policy, Ranges } from '../../src/policy/policy.js';
 
 /**
  * Random policies and packets over small domains, so that rules overlap and
  * packets hit boundaries often. Values run from -1 (ABSENT) to DOMAIN.
  */
-export const DOMAIN = 12;
-export const TEST_FIELDS = [
+const DOMAIN = 12;
+const TEST_FIELDS = [
   'tap',
   'etherType',
   'ipProto',
@@ -58,7 +57,7 @@ const leafFilter: fc.Arbitrary<PFilter> = fc.oneof(
   { weight: 1, arbitrary: fc.boolean().map((value): PFilter => ({ t: 'const', value })) },
 );
 
-export const filterArb: fc.Arbitrary<PFilter> = fc.letrec<{ f: PFilter }>((tie) => ({
+const filterArb: fc.Arbitrary<PFilter> = fc.letrec<{ f: PFilter }>((tie) => ({
   f: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     leafFilter,
@@ -124,5 +123,3 @@ export const packetArb: fc.Arbitrary<RandomPacket> = fc.record({
   ) as fc.Arbitrary<Record<string, number>>,
   payload: fc.array(fc.integer({ min: 65, max: 67 }), { maxLength: 6 }),
 });
-
-export const ALL_FIELDS = FIELDS.map((f) => f.name);

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runArtifact } from '../../src/runtime/engine/run.js';
-import { CORPUS_DIR, HAVE_CORPUS } from '../support/corpus.js';
-import { missingTools } from './capture/support/tools.js';
-import { compileFilter, LOOK_THROUGH, numbered, packetKeys, readManifest, tcpdumpKeys } from './tcpdump-oracle.js';
+import { CORPUS_DIR, corpusManifest } from '../support/corpus.js';
+import { requirements } from '../support/tools.js';
+import { compileFilter, LOOK_THROUGH, numbered, packetKeys, tcpdumpKeys } from './tcpdump-oracle.js';
 
 /**
  * Differential test against tcpdump: for each filter both speak, over every
@@ -89,68 +89,65 @@ const DIFFERENCES: Difference[] = [
 ];
 
 const L2 = ['vlan', 'qinq', 'mpls', 'pppoe'];
-const tools = missingTools('tcpdump');
+const tools = requirements({ tools: ['tcpdump'], corpus: true });
 
-describe.skipIf(tools.skip || !HAVE_CORPUS)(
-  `tmesc against tcpdump on the corpus${tools.note}${HAVE_CORPUS ? '' : ' [skipped: no corpus at ../shared/corpus]'}`,
-  () => {
-    const rows = HAVE_CORPUS ? readManifest() : [];
-    const work = mkdtempSync(join(tmpdir(), 'tmesc-tcpdump-'));
-    let agreedPackets = 0;
-    let comparedPairs = 0;
+describe.skipIf(tools.skip)(`tmesc against tcpdump on the corpus${tools.note}`, () => {
+  const rows = corpusManifest();
+  const work = mkdtempSync(join(tmpdir(), 'tmesc-tcpdump-'));
+  let agreedPackets = 0;
+  let comparedPairs = 0;
 
-    for (const expr of EXPRESSIONS) {
-      it(expr, async () => {
-        const negated = expr.startsWith('not ');
-        const positive = negated ? expr.slice(4) : expr;
-        const artifact = compileFilter(expr);
-        const unexplained: string[] = [];
-        for (const row of rows) {
-          const input = join(CORPUS_DIR, row.file);
-          const encapsulated = row.categories.some((c) => L2.includes(c));
-          // negations are compared as complements, so the look-through union stays sound
-          const td = tcpdumpKeys(input, positive, encapsulated ? LOOK_THROUGH : [''], work);
-          if (!td.keys) continue; // tcpdump cannot read this file at all
-          const all = packetKeys(input);
-          let theirs = td.keys;
-          if (negated) {
-            const kept = new Map<string, number>();
-            for (const k of td.keys) kept.set(k, (kept.get(k) ?? 0) + 1);
-            theirs = all.filter((k) => {
-              const n = kept.get(k) ?? 0;
-              if (n > 0) kept.set(k, n - 1);
-              return n === 0;
-            });
-          }
-          await runArtifact(artifact, { inputs: new Map([['t', [input]]]), outDir: work });
-          const ours = packetKeys(join(work, 'out.pcap'));
-          const count = (xs: string[]) => xs.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
-          const a = count(ours);
-          const b = count(theirs);
-          const diff = [...new Set([...a.keys(), ...b.keys()])].filter((k) => (a.get(k) ?? 0) !== (b.get(k) ?? 0));
-          comparedPairs++;
-          agreedPackets += ours.length - diff.reduce((s, k) => s + Math.max(0, (a.get(k) ?? 0) - (b.get(k) ?? 0)), 0);
-          if (diff.length === 0) continue;
-          const why = DIFFERENCES.find((d) => d.applies(row, expr));
-          if (why) continue;
-          const numbers = numbered(input);
-          const show = (pred: (k: string) => boolean) =>
-            diff
-              .filter(pred)
-              .flatMap((k) => numbers.get(k) ?? [])
-              .slice(0, 8)
-              .join(',');
-          unexplained.push(
-            `${row.file}: only tmesc kept packets [${show((k) => (a.get(k) ?? 0) > (b.get(k) ?? 0))}], only tcpdump kept [${show((k) => (b.get(k) ?? 0) > (a.get(k) ?? 0))}]`,
-          );
+  for (const expr of EXPRESSIONS) {
+    it(expr, async () => {
+      const negated = expr.startsWith('not ');
+      const positive = negated ? expr.slice(4) : expr;
+      const artifact = compileFilter(expr);
+      const unexplained: string[] = [];
+      for (const row of rows) {
+        const input = join(CORPUS_DIR, row.file);
+        const encapsulated = row.categories.some((c) => L2.includes(c));
+        // negations are compared as complements, so the look-through union stays sound
+        const td = tcpdumpKeys(input, positive, encapsulated ? LOOK_THROUGH : [''], work);
+        if (!td.keys) continue; // tcpdump cannot read this file at all
+        const all = packetKeys(input);
+        let theirs = td.keys;
+        if (negated) {
+          const kept = new Map<string, number>();
+          for (const k of td.keys) kept.set(k, (kept.get(k) ?? 0) + 1);
+          theirs = all.filter((k) => {
+            const n = kept.get(k) ?? 0;
+            if (n > 0) kept.set(k, n - 1);
+            return n === 0;
+          });
         }
-        expect(unexplained).toEqual([]);
-      });
-    }
-
-    it('compared real traffic, not empty outputs', () => {
-      expect(comparedPairs).toBeGreaterThan(EXPRESSIONS.length * 50);
-      expect(agreedPackets).toBeGreaterThan(20000);
+        await runArtifact(artifact, { inputs: new Map([['t', [input]]]), outDir: work });
+        const ours = packetKeys(join(work, 'out.pcap'));
+        const count = (xs: string[]) => xs.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+        const a = count(ours);
+        const b = count(theirs);
+        const diff = [...new Set([...a.keys(), ...b.keys()])].filter((k) => (a.get(k) ?? 0) !== (b.get(k) ?? 0));
+        comparedPairs++;
+        agreedPackets += ours.length - diff.reduce((s, k) => s + Math.max(0, (a.get(k) ?? 0) - (b.get(k) ?? 0)), 0);
+        if (diff.length === 0) continue;
+        const why = DIFFERENCES.find((d) => d.applies(row, expr));
+        if (why) continue;
+        const numbers = numbered(input);
+        const show = (pred: (k: string) => boolean) =>
+          diff
+            .filter(pred)
+            .flatMap((k) => numbers.get(k) ?? [])
+            .slice(0, 8)
+            .join(',');
+        unexplained.push(
+          `${row.file}: only tmesc kept packets [${show((k) => (a.get(k) ?? 0) > (b.get(k) ?? 0))}], only tcpdump kept [${show((k) => (b.get(k) ?? 0) > (a.get(k) ?? 0))}]`,
+        );
+      }
+      expect(unexplained).toEqual([]);
     });
-  },
-);
+  }
+
+  it('compared real traffic, not empty outputs', () => {
+    expect(comparedPairs).toBeGreaterThan(EXPRESSIONS.length * 50);
+    expect(agreedPackets).toBeGreaterThan(20000);
+  });
+});

@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildArtifact } from '../../src/artifact/build.js';
 import { checkPolicyFile } from '../../src/check/check.js';
 import { compilePolicy } from '../../src/ir/compile.js';
 import { openCapture } from '../../src/runtime/capture/index.js';
-import { CORPUS_DIR } from '../support/corpus.js';
 
 /** Packets of a capture as comparable keys: timestamp and bytes, in file order. */
 export function packetKeys(path: string): string[] {
@@ -38,14 +37,6 @@ export function compileFilter(expr: string) {
   if (errors.length) throw new Error(`${expr}: ${errors.map((d) => d.message).join('; ')}`);
   rmSync(dir, { recursive: true });
   return buildArtifact(r.policy, compilePolicy(r.policy), 'test');
-}
-
-export function readManifest(): { file: string; linkType: string; categories: string[]; protocols: string }[] {
-  const lines = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8').trim().split('\n').slice(1);
-  return lines.map((l) => {
-    const c = l.split('\t');
-    return { file: c[0], linkType: c[2], categories: c[4].split(',').filter(Boolean), protocols: c[5] ?? '' };
-  });
 }
 
 /**

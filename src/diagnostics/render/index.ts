@@ -41,15 +41,7 @@ export function render(format: Format, diagnostics: readonly Diagnostic[], optio
   }
 }
 
-export { renderText, summary, expandTabs, type TextRenderOptions } from './text.js';
-export {
-  renderJson,
-  toJsonReport,
-  JSON_FORMAT_VERSION,
-  type JsonReport,
-  type JsonDiagnostic,
-  type JsonRenderOptions,
-} from './json.js';
-export { renderSarif, toSarifLog, type SarifRenderOptions, type SarifLog } from './sarif.js';
-export { renderGithub, escapeData, escapeProperty, type GithubRenderOptions } from './github.js';
-export type { RuleMeta, RuleLookup } from '../rule-meta.js';
+export { renderText, type TextRenderOptions } from './text.js';
+export { renderJson } from './json.js';
+export { renderSarif, type SarifRenderOptions } from './sarif.js';
+export { renderGithub, type GithubRenderOptions } from './github.js';

@@ -2,7 +2,7 @@ import { countBySeverity, locate, type Diagnostic, type LocatedDiagnostic } from
 import { sortDiagnostics, spanRange } from './util.js';
 
 /** Bumped only on an incompatible change of the shape below. */
-export const JSON_FORMAT_VERSION = 1;
+const JSON_FORMAT_VERSION = 1;
 
 /** 1-based lines and columns, end column exclusive. */
 interface JsonRange {
@@ -39,7 +39,7 @@ export interface JsonReport {
 export type JsonRenderOptions = Record<string, never>;
 
 /** The report as a plain object (what {@link renderJson} serialises). */
-export function toJsonReport(diagnostics: readonly Diagnostic[]): JsonReport {
+function toJsonReport(diagnostics: readonly Diagnostic[]): JsonReport {
   const { errors, warnings } = countBySeverity(diagnostics);
   return {
     formatVersion: JSON_FORMAT_VERSION,

@@ -3,10 +3,10 @@ import type { Diagnostic, Severity, Span } from '../diagnostic.js';
 import type { RuleLookup, RuleMeta } from '../rule-meta.js';
 import { displayPath, isAbsolutePath, pascalCase, sortDiagnostics, spanRange } from './util.js';
 
-export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
-export const SARIF_VERSION = '2.1.0';
+const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SARIF_VERSION = '2.1.0';
 /** The uriBaseId of every artifact location: the root of the checked-out sources. */
-export const SRCROOT = '%SRCROOT%';
+const SRCROOT = '%SRCROOT%';
 
 /** GitHub code scanning keeps at most this many tags per rule (it rejects more than 20). */
 const MAX_TAGS = 20;
@@ -93,7 +93,7 @@ export interface SarifLog {
 
 export type SarifLevel = 'error' | 'warning' | 'note';
 
-export function sarifLevel(severity: Severity): SarifLevel {
+function sarifLevel(severity: Severity): SarifLevel {
   return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
 }
 
@@ -125,11 +125,7 @@ function physicalLocation(span: Span, cwd: string | undefined): SarifPhysicalLoc
  * The rule descriptor of a code. With metadata: `name` in PascalCase (SARIF
  * convention), title, help, default level, tags and help URI.
  */
-export function reportingDescriptor(
-  code: string,
-  meta: RuleMeta | undefined,
-  fallback: Severity,
-): SarifReportingDescriptor {
+function reportingDescriptor(code: string, meta: RuleMeta | undefined, fallback: Severity): SarifReportingDescriptor {
   if (!meta) return { id: code, defaultConfiguration: { level: sarifLevel(fallback) } };
   const tags = [...new Set(['tmes', ...(meta.tags ?? [])])].slice(0, MAX_TAGS);
   const markdown = meta.docsUrl ? `${meta.help}\n\n[Documentation](${meta.docsUrl})` : meta.help;
@@ -152,7 +148,7 @@ export function reportingDescriptor(
  * it is, counting from 1 in stable order. Moving a line leaves it unchanged;
  * editing the line changes it.
  */
-export function lineHashes(sorted: readonly Diagnostic[]): string[] {
+function lineHashes(sorted: readonly Diagnostic[]): string[] {
   const seen = new Map<string, number>();
   return sorted.map((d) => {
     const line = d.span.file.position(d.span.start).line;

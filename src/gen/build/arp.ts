@@ -1,3 +1,5 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
+import { ARPHRD } from '../../fields/link-headers.js';
 import type { Frame } from '../frame.js';
 
 export const ARP_REQUEST = 1;
@@ -12,8 +14,8 @@ export function appendArp(
   targetMac: Uint8Array,
   targetIp: number,
 ): void {
-  f.u16(1);
-  f.u16(0x0800);
+  f.u16(ARPHRD.ETHER);
+  f.u16(ETHERTYPE.IPV4);
   f.u8(6);
   f.u8(4);
   f.u16(op);

@@ -1,7 +1,5 @@
 import type { Frame } from '../frame.js';
 
-export const GTPU_PORT = 2152;
-
 /** GTPv1-U G-PDU without optional fields: the payload is the user's IP packet. */
 export function prependGtpu(f: Frame, teid: number): void {
   const len = f.length;

@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { finishChecksum, sum16 } from '../checksum.js';
 import type { Frame } from '../frame.js';
 
@@ -19,6 +20,6 @@ export function prependIcmpEcho(f: Frame, type: number, id: number, seq: number,
   dv.setUint16(p + 2, 0);
   dv.setUint16(p + 4, id);
   dv.setUint16(p + 6, seq);
-  const initial = pseudoSum6 < 0 ? 0 : pseudoSum6 + 58 + len;
+  const initial = pseudoSum6 < 0 ? 0 : pseudoSum6 + IPPROTO.ICMPV6 + len;
   dv.setUint16(p + 2, finishChecksum(sum16(f.dv, p, f.end, initial)));
 }

@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { finishChecksum, sum16 } from '../checksum.js';
 import type { Frame } from '../frame.js';
 
@@ -28,5 +29,5 @@ export function prependTcp(f: Frame, h: TcpFields, pseudoSum: number): void {
   dv.setUint16(p + 14, h.window);
   dv.setUint32(p + 16, 0);
   if (h.mss > 0) dv.setUint32(p + 20, (0x0204 << 16) | h.mss);
-  dv.setUint16(p + 16, finishChecksum(sum16(f.dv, p, f.end, pseudoSum + 6 + segLen)));
+  dv.setUint16(p + 16, finishChecksum(sum16(f.dv, p, f.end, pseudoSum + IPPROTO.TCP + segLen)));
 }

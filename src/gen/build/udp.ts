@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { finishChecksum, sum16 } from '../checksum.js';
 import type { Frame } from '../frame.js';
 
@@ -11,5 +12,5 @@ export function prependUdp(f: Frame, srcPort: number, dstPort: number, pseudoSum
   dv.setUint16(p + 4, len);
   dv.setUint16(p + 6, 0);
   // A computed 0 is sent as 0xffff: 0 means "no checksum" in UDP.
-  dv.setUint16(p + 6, finishChecksum(sum16(f.dv, p, f.end, pseudoSum + 17 + len)) || 0xffff);
+  dv.setUint16(p + 6, finishChecksum(sum16(f.dv, p, f.end, pseudoSum + IPPROTO.UDP + len)) || 0xffff);
 }

@@ -1,7 +1,5 @@
 import type { Frame } from '../frame.js';
 
-export const VXLAN_PORT = 4789;
-
 export function prependVxlan(f: Frame, vni: number): void {
   const p = f.prepend(8);
   f.dv.setUint32(p, 0x08000000);

@@ -1,5 +1,5 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { appendArp, ARP_REPLY, ARP_REQUEST } from '../build/arp.js';
-import { ETHERTYPE } from '../build/ethernet.js';
 import { BROADCAST_MAC, type Path, ZERO_MAC } from '../path.js';
 import { wrapL2 } from '../wrap.js';
 import { Flow, type FlowContext } from './flow.js';

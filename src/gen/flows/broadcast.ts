@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { prependUdp } from '../build/udp.js';
 import type { Path } from '../path.js';
 import { appendDhcpRequest, DHCP_DISCOVER, DHCP_REQUEST } from '../payload/dhcp.js';
@@ -22,7 +23,7 @@ export class BroadcastFlow extends Flow {
     const type = this.sent === 0 ? DHCP_DISCOVER : DHCP_REQUEST;
     appendDhcpRequest(f, type, this.xid, this.path.client.mac, this.wanted);
     prependUdp(f, 68, 67, this.path.addrSum);
-    wrapIp(f, this.path, true, 17);
+    wrapIp(f, this.path, true, IPPROTO.UDP);
     if (++this.sent === 2) this.done = true;
   }
 }

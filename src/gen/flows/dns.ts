@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { prependUdp } from '../build/udp.js';
 import type { Path } from '../path.js';
 import {
@@ -44,7 +45,7 @@ export class DnsFlow extends Flow {
       appendDns(f, this.id, DNS_RESPONSE_FLAGS, this.name, this.qtype, answer);
     }
     prependUdp(f, query ? this.port : 53, query ? 53 : this.port, this.path.addrSum);
-    wrapIp(f, this.path, query, 17);
+    wrapIp(f, this.path, query, IPPROTO.UDP);
     if (--this.remaining === 0) this.done = true;
   }
 }

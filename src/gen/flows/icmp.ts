@@ -5,6 +5,7 @@ import {
   ICMP_ECHO_REQUEST,
   prependIcmpEcho,
 } from '../build/icmp.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
 import type { Path } from '../path.js';
 import type { Prng } from '../prng.js';
 import { wrapIp } from '../wrap.js';
@@ -34,7 +35,7 @@ export class IcmpEchoFlow extends Flow {
     const v6 = this.path.v6;
     const type = request ? (v6 ? ICMP6_ECHO_REQUEST : ICMP_ECHO_REQUEST) : v6 ? ICMP6_ECHO_REPLY : ICMP_ECHO_REPLY;
     prependIcmpEcho(f, type, this.id, this.seq, v6 ? this.path.addrSum : -1);
-    wrapIp(f, this.path, request, v6 ? 58 : 1);
+    wrapIp(f, this.path, request, v6 ? IPPROTO.ICMPV6 : IPPROTO.ICMP);
     if (!request) this.seq++;
     if (--this.remaining === 0) this.done = true;
   }

@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { prependUdp } from '../build/udp.js';
 import type { Path } from '../path.js';
 import { appendDns, DNS_TYPE_A, MDNS_QUERY_FLAGS, MDNS_RESPONSE_FLAGS } from '../payload/dns.js';
@@ -33,7 +34,7 @@ export class MulticastFlow extends Flow {
       appendDns(f, 0, MDNS_RESPONSE_FLAGS, name, DNS_TYPE_A, this.answer);
     }
     prependUdp(f, MDNS_PORT, MDNS_PORT, this.path.addrSum);
-    wrapIp(f, this.path, true, 17);
+    wrapIp(f, this.path, true, IPPROTO.UDP);
     if (--this.remaining === 0) this.done = true;
   }
 }

@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { prependTcp, TCP_FLAGS } from '../build/tcp.js';
 import type { Frame } from '../frame.js';
 import type { Path } from '../path.js';
@@ -164,6 +165,6 @@ export class TcpSession extends Flow {
     seg.window = flags & RST ? 0 : fromClient ? this.clientWindow : this.serverWindow;
     seg.mss = mss;
     prependTcp(f, seg, this.path.addrSum);
-    wrapIp(f, this.path, fromClient, 6);
+    wrapIp(f, this.path, fromClient, IPPROTO.TCP);
   }
 }

@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { prependUdp } from '../build/udp.js';
 import type { Path } from '../path.js';
 import { appendNtp } from '../payload/ntp.js';
@@ -46,7 +47,7 @@ export class UdpFlow extends Flow {
     const sp = fromClient ? this.port : this.serverPort;
     const dp = fromClient ? this.serverPort : this.port;
     prependUdp(f, sp, dp, this.path.addrSum);
-    wrapIp(f, this.path, fromClient, 17);
+    wrapIp(f, this.path, fromClient, IPPROTO.UDP);
     if (--this.remaining === 0) this.done = true;
   }
 }

@@ -71,7 +71,7 @@ export function appendBody(
 }
 
 /** Appends `len` pool bytes starting at `from`, wrapping around the pool's end. */
-export function appendFromPool(f: Frame, pool: Uint8Array, from: number, len: number): void {
+function appendFromPool(f: Frame, pool: Uint8Array, from: number, len: number): void {
   let at = from % pool.length;
   let left = len;
   while (left > 0) {

@@ -1,4 +1,17 @@
-import { PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_SHB } from './magic.js';
+import {
+  PCAP_MAGIC_NS,
+  PCAP_MAGIC_US,
+  PCAP_VERSION_MAJOR,
+  PCAP_VERSION_MINOR,
+  PCAPNG_BLOCK,
+  PCAPNG_BYTE_ORDER_MAGIC,
+  PCAPNG_IF_OPT,
+  PCAPNG_OPT,
+  PCAPNG_SHB,
+  PCAPNG_SHB_OPT,
+  PCAPNG_VERSION_MAJOR,
+  PCAPNG_VERSION_MINOR,
+} from './magic.js';
 import { splitTimestamp } from './pcapng-timestamp.js';
 
 /**
@@ -37,8 +50,8 @@ export class PcapEncoder implements Encoder {
     const dv = s.view;
     const p = s.pos;
     dv.setUint32(p, this.nanosecond ? PCAP_MAGIC_NS : PCAP_MAGIC_US, true);
-    dv.setUint16(p + 4, 2, true);
-    dv.setUint16(p + 6, 4, true);
+    dv.setUint16(p + 4, PCAP_VERSION_MAJOR, true);
+    dv.setUint16(p + 6, PCAP_VERSION_MINOR, true);
     dv.setInt32(p + 8, 0, true);
     dv.setUint32(p + 12, 0, true);
     dv.setUint32(p + 16, snapLen, true);
@@ -90,13 +103,13 @@ export class PcapngEncoder implements Encoder {
     dv.setUint32(p, PCAPNG_SHB, true);
     dv.setUint32(p + 4, len, true);
     dv.setUint32(p + 8, PCAPNG_BYTE_ORDER_MAGIC, true);
-    dv.setUint16(p + 12, 1, true);
-    dv.setUint16(p + 14, 0, true);
+    dv.setUint16(p + 12, PCAPNG_VERSION_MAJOR, true);
+    dv.setUint16(p + 14, PCAPNG_VERSION_MINOR, true);
     // Section length -1: unknown, we stream.
     dv.setInt32(p + 16, -1, true);
     dv.setInt32(p + 20, -1, true);
     let o = p + 24;
-    o = this.option(o, 4, USER_APPL);
+    o = this.option(o, PCAPNG_SHB_OPT.USER_APPL, USER_APPL);
     o = this.endOfOptions(o);
     dv.setUint32(o, len, true);
     s.pos = p + len;
@@ -113,15 +126,15 @@ export class PcapngEncoder implements Encoder {
     s.reserve(len);
     const dv = s.view;
     const p = s.pos;
-    dv.setUint32(p, 1, true);
+    dv.setUint32(p, PCAPNG_BLOCK.INTERFACE_DESCRIPTION, true);
     dv.setUint32(p + 4, len, true);
     dv.setUint16(p + 8, linkType, true);
     dv.setUint16(p + 10, 0, true);
     dv.setUint32(p + 12, snapLen, true);
     let o = p + 16;
-    if (nameBytes) o = this.option(o, 2, nameBytes);
-    if (descBytes) o = this.option(o, 3, descBytes);
-    if (this.nanosecond) o = this.option(o, 9, TSRESOL_NS);
+    if (nameBytes) o = this.option(o, PCAPNG_IF_OPT.NAME, nameBytes);
+    if (descBytes) o = this.option(o, PCAPNG_IF_OPT.DESCRIPTION, descBytes);
+    if (this.nanosecond) o = this.option(o, PCAPNG_IF_OPT.TSRESOL, TSRESOL_NS);
     o = this.endOfOptions(o);
     dv.setUint32(o, len, true);
     s.pos = p + len;
@@ -148,7 +161,7 @@ export class PcapngEncoder implements Encoder {
     const split = this.split;
     if (this.nanosecond) splitTimestamp(tsSec, tsNsec, 1e9, split);
     else splitTimestamp(tsSec, Math.floor(tsNsec / 1000), 1e6, split);
-    dv.setUint32(p, 6, true);
+    dv.setUint32(p, PCAPNG_BLOCK.ENHANCED_PACKET, true);
     dv.setUint32(p + 8, ifid, true);
     dv.setUint32(p + 12, split.hi, true);
     dv.setUint32(p + 16, split.lo, true);
@@ -159,7 +172,7 @@ export class PcapngEncoder implements Encoder {
     for (; o < p + 28 + padded; o++) bytes[o] = 0;
     if (comment !== undefined) {
       const written = encoder.encodeInto(comment, bytes.subarray(o + 4, o + 4 + commentMax)).written;
-      dv.setUint16(o, 1, true);
+      dv.setUint16(o, PCAPNG_OPT.COMMENT, true);
       dv.setUint16(o + 2, written, true);
       o += 4 + written;
       for (; (o & 3) !== 0; o++) bytes[o] = 0;
@@ -182,7 +195,7 @@ export class PcapngEncoder implements Encoder {
   }
 
   private endOfOptions(o: number): number {
-    this.sink.view.setUint32(o, 0, true);
+    this.sink.view.setUint32(o, PCAPNG_OPT.END, true);
     return o + 4;
   }
 }

@@ -43,7 +43,7 @@ export interface CaptureWarning {
 }
 
 /** Keeps memory bounded on a file that repeats the same defect millions of times. */
-export const MAX_KEPT_WARNINGS = 100;
+const MAX_KEPT_WARNINGS = 100;
 
 export class WarningLog {
   readonly kept: CaptureWarning[] = [];

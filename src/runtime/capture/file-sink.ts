@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { CaptureError, ioError } from './errors.js';
 
 /** Cache-sized for the same reason as DEFAULT_READ_BUFFER. */
-export const DEFAULT_WRITE_BUFFER = 256 * 1024;
+const DEFAULT_WRITE_BUFFER = 256 * 1024;
 
 /** `.<name>.tmp-<pid>` beside the target, so the final rename stays on one file system. */
 export function tempPathFor(path: string): string {

@@ -13,7 +13,7 @@ export interface BufferLease {
  * stay in L2 cache: measured 30-40% faster for a pcap copy than 4 MiB buffers,
  * while still amortising the syscalls (one per 256 KiB).
  */
-export const DEFAULT_READ_BUFFER = 256 * 1024;
+const DEFAULT_READ_BUFFER = 256 * 1024;
 
 /**
  * A sliding window over a file read with synchronous reads into one large

@@ -1,11 +1,6 @@
-export { CaptureWriter, type CaptureWriterOptions } from './capture-writer.js';
-export { CaptureError, type CaptureErrorCode, type CaptureWarning, type CaptureWarningKind } from './errors.js';
-export { tempPathFor } from './file-sink.js';
-export { detectCaptureFormat } from './magic.js';
-export { captureInterfaces, listLinkTypes, openCapture } from './open.js';
-export { PcapReader } from './pcap-reader.js';
-export { PcapngReader } from './pcapng-reader.js';
-export type { CaptureFormat, InterfaceInfo, PacketRecord } from './record.js';
-export { type CaptureSource, DEFAULT_MAX_CAPLEN, type ReaderOptions, type TruncationPoint } from './source.js';
+export { CaptureWriter } from './capture-writer.js';
+export { CaptureError } from './errors.js';
+export { openCapture } from './open.js';
+export type { PacketRecord } from './record.js';
+export type { CaptureSource, ReaderOptions } from './source.js';
 export type { BufferLease } from './file-window.js';
-export type { ReadAheadOptions } from './read-ahead.js';

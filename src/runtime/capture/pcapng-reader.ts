@@ -1,21 +1,16 @@
 import { CaptureError } from './errors.js';
 import type { FileWindow } from './file-window.js';
-import { PCAPNG_BYTE_ORDER_MAGIC, PCAPNG_SHB } from './magic.js';
+import {
+  PCAPNG_BLOCK,
+  PCAPNG_BYTE_ORDER_MAGIC,
+  PCAPNG_BYTE_ORDER_MAGIC_SWAPPED,
+  PCAPNG_IF_OPT,
+  PCAPNG_OPT,
+  PCAPNG_SHB,
+} from './magic.js';
 import { tsConverter, type TsConverter } from './pcapng-timestamp.js';
 import type { InterfaceInfo } from './record.js';
 import { ReaderBase, type ReaderOptions } from './source.js';
-
-const BT_IDB = 1;
-const BT_OPB = 2;
-const BT_SPB = 3;
-const BT_EPB = 6;
-
-const OPT_END = 0;
-const OPT_COMMENT = 1;
-const IF_NAME = 2;
-const IF_DESCRIPTION = 3;
-const IF_TSRESOL = 9;
-const IF_TSOFFSET = 14;
 
 /** Wireshark's bound too: a longer block is a corrupt length word, not a packet. */
 const MAX_BLOCK_LEN = 16 * 1024 * 1024;
@@ -73,16 +68,16 @@ export class PcapngReader extends ReaderBase {
       }
       let isPacket = false;
       switch (type) {
-        case BT_EPB:
+        case PCAPNG_BLOCK.ENHANCED_PACKET:
           isPacket = this.enhancedPacket(p, len);
           break;
-        case BT_SPB:
+        case PCAPNG_BLOCK.SIMPLE_PACKET:
           isPacket = this.simplePacket(p, len);
           break;
-        case BT_OPB:
+        case PCAPNG_BLOCK.PACKET:
           isPacket = this.obsoletePacket(p, len);
           break;
-        case BT_IDB:
+        case PCAPNG_BLOCK.INTERFACE_DESCRIPTION:
           this.interfaceDescription(p, len);
           break;
         case PCAPNG_SHB:
@@ -99,7 +94,7 @@ export class PcapngReader extends ReaderBase {
   private readByteOrder(p: number): void {
     const bom = this.win.view.getUint32(p + 8, true);
     if (bom === PCAPNG_BYTE_ORDER_MAGIC) this.le = true;
-    else if (bom === 0x4d3c2b1a) this.le = false;
+    else if (bom === PCAPNG_BYTE_ORDER_MAGIC_SWAPPED) this.le = false;
     else
       this.fail(
         'bad-header',
@@ -130,14 +125,14 @@ export class PcapngReader extends ReaderBase {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
       const v = o + 4;
-      if (code === OPT_END) break;
+      if (code === PCAPNG_OPT.END) break;
       if (v + olen > end) {
         this.warn('bad-option', `interface option ${code} overruns its block`, this.win.offset);
         break;
       }
-      if (code === IF_NAME) name = this.text(v, olen);
-      else if (code === IF_DESCRIPTION) description = this.text(v, olen);
-      else if (code === IF_TSRESOL && olen >= 1) {
+      if (code === PCAPNG_IF_OPT.NAME) name = this.text(v, olen);
+      else if (code === PCAPNG_IF_OPT.DESCRIPTION) description = this.text(v, olen);
+      else if (code === PCAPNG_IF_OPT.TSRESOL && olen >= 1) {
         const r = this.win.bytes[v];
         const b: 2 | 10 = r & 0x80 ? 2 : 10;
         const e = r & 0x7f;
@@ -150,7 +145,7 @@ export class PcapngReader extends ReaderBase {
             `if_tsresol 0x${r.toString(16)} is out of range; using microseconds`,
             this.win.offset,
           );
-      } else if (code === IF_TSOFFSET && olen >= 8) {
+      } else if (code === PCAPNG_IF_OPT.TSOFFSET && olen >= 8) {
         tsOffset = Number(dv.getBigInt64(v, le));
       }
       o = v + ((olen + 3) & ~3);
@@ -268,12 +263,12 @@ export class PcapngReader extends ReaderBase {
     for (let o = from; o + 4 <= end;) {
       const code = dv.getUint16(o, le);
       const olen = dv.getUint16(o + 2, le);
-      if (code === OPT_END) break;
+      if (code === PCAPNG_OPT.END) break;
       if (o + 4 + olen > end) {
         this.warn('bad-option', `packet option ${code} overruns its block`, this.win.offset);
         break;
       }
-      if (code === OPT_COMMENT && comment === undefined) comment = this.text(o + 4, olen);
+      if (code === PCAPNG_OPT.COMMENT && comment === undefined) comment = this.text(o + 4, olen);
       o += 4 + ((olen + 3) & ~3);
     }
     this.rec.comment = comment;

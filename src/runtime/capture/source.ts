@@ -68,7 +68,7 @@ export interface ReaderOptions {
   readAhead?: boolean | ReadAheadOptions;
 }
 
-export const DEFAULT_MAX_CAPLEN = 262144;
+const DEFAULT_MAX_CAPLEN = 262144;
 
 export abstract class ReaderBase implements CaptureSource {
   abstract readonly format: CaptureFormat;

@@ -1,3 +1,5 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
 import type { PArith, Predicate } from '../../policy/policy.js';
 import type { PacketView } from '../decode/view.js';
 
@@ -17,18 +19,18 @@ function layerBase(p: PacketView, layer: string): number {
     case 'ip6':
       return p.ipVersion === 6 ? p.ipHdrOffset : -1;
     case 'arp':
-      return p.etherType === 0x0806 ? p.l3Offset : -1;
+      return p.etherType === ETHERTYPE.ARP ? p.l3Offset : -1;
     // as in pcap, a transport load implies that transport and a first (or no) fragment
     case 'tcp':
-      return p.ipProto === 6 && p.fragment !== 2 ? p.l4Offset : -1;
+      return p.ipProto === IPPROTO.TCP && p.fragment !== 2 ? p.l4Offset : -1;
     case 'udp':
-      return p.ipProto === 17 && p.fragment !== 2 ? p.l4Offset : -1;
+      return p.ipProto === IPPROTO.UDP && p.fragment !== 2 ? p.l4Offset : -1;
     case 'sctp':
-      return p.ipProto === 132 && p.fragment !== 2 ? p.l4Offset : -1;
+      return p.ipProto === IPPROTO.SCTP && p.fragment !== 2 ? p.l4Offset : -1;
     case 'icmp':
-      return p.ipProto === 1 && p.fragment !== 2 ? p.l4Offset : -1;
+      return p.ipProto === IPPROTO.ICMP && p.fragment !== 2 ? p.l4Offset : -1;
     case 'icmp6':
-      return p.ipProto === 58 && p.fragment !== 2 ? p.l4Offset : -1;
+      return p.ipProto === IPPROTO.ICMPV6 && p.fragment !== 2 ? p.l4Offset : -1;
   }
   return -1;
 }

@@ -1,3 +1,5 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
+import { ARPHRD } from '../../fields/link-headers.js';
 import { be16 } from './bytes.js';
 import { mark, reasonCode } from './malformed.js';
 import type { PacketView } from './view.js';
@@ -21,7 +23,7 @@ export function decodeArp(v: PacketView, d: Uint8Array, off: number, end: number
     mark(v, TRUNCATED);
     return;
   }
-  if (be16(d, off) === 1 && be16(d, off + 2) === 0x0800 && hlen === 6 && plen === 4) {
+  if (be16(d, off) === ARPHRD.ETHER && be16(d, off + 2) === ETHERTYPE.IPV4 && hlen === 6 && plen === 4) {
     v.ip4Src = ((d[off + 14] << 24) | (d[off + 14 + 1] << 16) | (d[off + 14 + 2] << 8) | d[off + 14 + 3]) >>> 0;
     v.ip4Dst = ((d[off + 24] << 24) | (d[off + 24 + 1] << 16) | (d[off + 24 + 2] << 8) | d[off + 24 + 3]) >>> 0;
   }

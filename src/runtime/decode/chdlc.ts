@@ -1,11 +1,10 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { be16 } from './bytes.js';
 import { decodeNetwork } from './ethertype.js';
 import { mark, reasonCode } from './malformed.js';
 import type { PacketView } from './view.js';
 
 const TRUNCATED = reasonCode('truncated-chdlc');
-
-const SLARP = 0x8035;
 
 /** Cisco HDLC: address, control, then an ethertype. */
 export function decodeChdlc(v: PacketView, d: Uint8Array, off: number, end: number): void {
@@ -19,7 +18,7 @@ export function decodeChdlc(v: PacketView, d: Uint8Array, off: number, end: numb
     return;
   }
   const type = be16(d, off + 2);
-  if (type === SLARP) {
+  if (type === ETHERTYPE.RARP) {
     // Cisco reuses the RARP ethertype for SLARP, which is not ARP-shaped.
     v.etherType = type;
     if (off + 4 < end) v.l3Offset = off + 4;

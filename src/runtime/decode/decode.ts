@@ -9,18 +9,8 @@ import { decodeSll, decodeSll2 } from './sll.js';
 import { INNER_KIND } from './view.js';
 import type { PacketView } from './view.js';
 
-/**
- * Link types decoded beyond fields.ts's LINKTYPE: DLT_RAW's historical
- * values (12 on most systems, 14 on OpenBSD), which libpcap and Wireshark
- * both read as raw IP; PPP in HDLC-like framing; and Cisco HDLC.
- */
-const LINKTYPE_RAW_DLT12 = 12;
-const LINKTYPE_RAW_DLT14 = 14;
-const LINKTYPE_PPP_HDLC = 50;
-const LINKTYPE_C_HDLC = 104;
-
 /** How many tunnels deep `inner` goes; past that `inner.tunnel` is left set to say so. */
-export const MAX_TUNNEL_DEPTH = 4;
+const MAX_TUNNEL_DEPTH = 4;
 
 /** Length fields cannot be checked against the wire inside a fragment, which is a piece by design. */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER;
@@ -70,16 +60,16 @@ export function decodeFrame(
     case LINKTYPE.PPP:
       decodePppLink(view, data, 0, end);
       break;
-    case LINKTYPE_PPP_HDLC:
+    case LINKTYPE.PPP_HDLC:
       if (end > 0 && isChdlcAddress(data[0])) decodeChdlc(view, data, 0, end);
       else decodePppLink(view, data, 0, end);
       break;
-    case LINKTYPE_C_HDLC:
+    case LINKTYPE.C_HDLC:
       decodeChdlc(view, data, 0, end);
       break;
     case LINKTYPE.RAW:
-    case LINKTYPE_RAW_DLT12:
-    case LINKTYPE_RAW_DLT14:
+    case LINKTYPE.RAW_DLT12:
+    case LINKTYPE.RAW_DLT14:
       decodeIp(view, data, 0, end);
       break;
     case LINKTYPE.IPV4:

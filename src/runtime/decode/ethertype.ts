@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { decodeArp } from './arp.js';
 import { be16 } from './bytes.js';
 import { decodeIpv4 } from './ipv4.js';
@@ -24,21 +25,21 @@ export function decodeEtherPayload(v: PacketView, d: Uint8Array, off: number, en
 export function decodeNetwork(v: PacketView, d: Uint8Array, off: number, end: number, type: number): void {
   v.etherType = type;
   switch (type) {
-    case 0x0800:
+    case ETHERTYPE.IPV4:
       decodeIpv4(v, d, off, end);
       return;
-    case 0x86dd:
+    case ETHERTYPE.IPV6:
       decodeIpv6(v, d, off, end);
       return;
-    case 0x0806:
-    case 0x8035:
+    case ETHERTYPE.ARP:
+    case ETHERTYPE.RARP:
       decodeArp(v, d, off, end);
       return;
-    case 0x8847:
-    case 0x8848:
+    case ETHERTYPE.MPLS:
+    case ETHERTYPE.MPLS_MULTICAST:
       decodeMpls(v, d, off, end);
       return;
-    case 0x8864:
+    case ETHERTYPE.PPPOE_SESSION:
       decodePppoeSession(v, d, off, end);
       return;
     default:

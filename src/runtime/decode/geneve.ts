@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { TUNNEL } from '../../fields/fields.js';
 import { be16, be24 } from './bytes.js';
 import { mark, reasonCode } from './malformed.js';
@@ -27,7 +28,7 @@ export function decodeGeneve(v: PacketView, d: Uint8Array, off: number, end: num
     return true;
   }
   const proto = be16(d, off + 2);
-  if (proto === 0x6558) setInner(v, p, end, INNER_KIND.ether);
-  else if (proto === 0x0800 || proto === 0x86dd) setInner(v, p, end, INNER_KIND.ip);
+  if (proto === ETHERTYPE.TEB) setInner(v, p, end, INNER_KIND.ether);
+  else if (proto === ETHERTYPE.IPV4 || proto === ETHERTYPE.IPV6) setInner(v, p, end, INNER_KIND.ip);
   return true;
 }

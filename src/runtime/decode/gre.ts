@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { TUNNEL } from '../../fields/fields.js';
 import { be16 } from './bytes.js';
 import { decodeErspan2, decodeErspan3 } from './erspan.js';
@@ -71,25 +72,25 @@ export function decodeGre(v: PacketView, d: Uint8Array, off: number, end: number
   }
   setPayload(v, p, end);
   switch (proto) {
-    case 0x0800:
-    case 0x86dd:
+    case ETHERTYPE.IPV4:
+    case ETHERTYPE.IPV6:
       setInner(v, p, end, INNER_KIND.ip);
       return;
-    case 0x6558:
+    case ETHERTYPE.TEB:
       setInner(v, p, end, INNER_KIND.ether);
       return;
-    case 0x88be:
+    case ETHERTYPE.ERSPAN:
       decodeErspan2(v, d, p, end, (flags & SEQUENCE) !== 0);
       return;
-    case 0x22eb:
+    case ETHERTYPE.ERSPAN_III:
       decodeErspan3(v, d, p, end);
       return;
-    case 0x883e:
+    case ETHERTYPE.WCCP:
       // WCCP: IPv4 directly (v1) or after a 4-byte redirect header (v2),
       // told apart by the version nibble as Wireshark does.
       setInner(v, p < end && d[p] >> 4 === 4 ? p : p + 4, end, INNER_KIND.ip);
       return;
-    case 0x8909:
+    case ETHERTYPE.CISCO_METADATA:
       decodeCiscoMetadata(v, d, p, end);
       return;
     default:
@@ -103,7 +104,7 @@ function decodeCiscoMetadata(v: PacketView, d: Uint8Array, off: number, end: num
     return;
   }
   const type = be16(d, off);
-  if (type === 0x0800 || type === 0x86dd) setInner(v, off + 8, end, INNER_KIND.ip);
+  if (type === ETHERTYPE.IPV4 || type === ETHERTYPE.IPV6) setInner(v, off + 8, end, INNER_KIND.ip);
 }
 
 /**
@@ -132,5 +133,5 @@ function decodePptpGre(v: PacketView, d: Uint8Array, off: number, end: number, f
   }
   setPayload(v, p, end);
   // A bare acknowledgement carries no PPP frame.
-  if (proto === 0x880b && payloadLength !== 0) setInnerAfterPpp(v, d, p, end);
+  if (proto === ETHERTYPE.PPP && payloadLength !== 0) setInnerAfterPpp(v, d, p, end);
 }

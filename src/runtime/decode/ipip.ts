@@ -1,4 +1,5 @@
 import { TUNNEL } from '../../fields/fields.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { setPayload } from './payload.js';
 import { setInner } from './tunnel.js';
 import { INNER_KIND } from './view.js';
@@ -11,7 +12,7 @@ import type { PacketView } from './view.js';
  */
 export function decodeIpInIp(v: PacketView, d: Uint8Array, off: number, end: number, proto: number): void {
   setPayload(v, off, end);
-  if (proto === 41 && v.ipVersion === 4) {
+  if (proto === IPPROTO.IPV6 && v.ipVersion === 4) {
     v.tunnel = is6to4(d, off, end) ? TUNNEL['6to4'] : TUNNEL['6in4'];
   } else {
     v.tunnel = TUNNEL.ipip;

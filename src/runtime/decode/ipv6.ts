@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { be16 } from './bytes.js';
 import { mark, reasonCode } from './malformed.js';
 import { decodeIpPayload } from './transport.js';
@@ -56,13 +57,13 @@ export function decodeIpv6(v: PacketView, d: Uint8Array, off: number, end: numbe
   // linear in the packet, and tcpdump and tshark walk it all too.
   for (;;) {
     let len: number;
-    if (next === 0 || next === 43 || next === 60 || next === 135) {
+    if (next === IPPROTO.HOPOPTS || next === IPPROTO.ROUTING || next === IPPROTO.DSTOPTS || next === IPPROTO.MOBILITY) {
       if (ipEnd - p < 2) break;
       len = (d[p + 1] + 1) << 3;
-    } else if (next === 51) {
+    } else if (next === IPPROTO.AH) {
       if (ipEnd - p < 2) break;
       len = (d[p + 1] + 2) << 2;
-    } else if (next === 44) {
+    } else if (next === IPPROTO.FRAGMENT) {
       len = 8;
     } else {
       v.ipProto = next;
@@ -70,7 +71,7 @@ export function decodeIpv6(v: PacketView, d: Uint8Array, off: number, end: numbe
       return;
     }
     if (ipEnd - p < len) break;
-    if (next === 44) {
+    if (next === IPPROTO.FRAGMENT) {
       const offsetAndMore = be16(d, p + 2);
       const kind = offsetAndMore & 0xfff8 ? 2 : offsetAndMore & 1 ? 1 : 0;
       // A second fragment header cannot undo the first.

@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { mark, reasonCode } from './malformed.js';
@@ -42,10 +43,10 @@ export function decodeMpls(v: PacketView, d: Uint8Array, off: number, end: numbe
   }
   const version = d[off] >> 4;
   if (version === 4) {
-    v.etherType = 0x0800;
+    v.etherType = ETHERTYPE.IPV4;
     decodeIpv4(v, d, off, end);
   } else if (version === 6) {
-    v.etherType = 0x86dd;
+    v.etherType = ETHERTYPE.IPV6;
     decodeIpv6(v, d, off, end);
   } else {
     v.l3Offset = off;

@@ -1,3 +1,5 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
+import { BSD_AF } from '../../fields/link-headers.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { mark, reasonCode } from './malformed.js';
@@ -26,14 +28,14 @@ export function decodeNull(v: PacketView, d: Uint8Array, off: number, end: numbe
   if (family & 0xffff0000) family = d[off] | (d[off + 1] << 8) | (d[off + 2] << 16) | (d[off + 3] << 24);
   const p = off + 4;
   switch (family) {
-    case 2:
-      v.etherType = 0x0800;
+    case BSD_AF.INET:
+      v.etherType = ETHERTYPE.IPV4;
       decodeIpv4(v, d, p, end);
       return;
-    case 24:
-    case 28:
-    case 30:
-      v.etherType = 0x86dd;
+    case BSD_AF.INET6_BSD:
+    case BSD_AF.INET6_FREEBSD:
+    case BSD_AF.INET6_DARWIN:
+      v.etherType = ETHERTYPE.IPV6;
       decodeIpv6(v, d, p, end);
       return;
     default:

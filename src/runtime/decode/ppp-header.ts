@@ -1,4 +1,6 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { ABSENT } from '../../fields/fields.js';
+import { PPP_PROTO } from '../../fields/ppp.js';
 import { be16 } from './bytes.js';
 import { mark, reasonCode } from './malformed.js';
 import { INNER_KIND } from './view.js';
@@ -32,14 +34,14 @@ export function readPppHeader(d: Uint8Array, off: number, end: number): number {
 /** The ethertype equivalent of the PPP protocols we decode further, else ABSENT. */
 export function pppToEtherType(protocol: number): number {
   switch (protocol) {
-    case 0x0021:
-      return 0x0800;
-    case 0x0057:
-      return 0x86dd;
-    case 0x0281:
-      return 0x8847;
-    case 0x0283:
-      return 0x8848;
+    case PPP_PROTO.IPV4:
+      return ETHERTYPE.IPV4;
+    case PPP_PROTO.IPV6:
+      return ETHERTYPE.IPV6;
+    case PPP_PROTO.MPLS:
+      return ETHERTYPE.MPLS;
+    case PPP_PROTO.MPLS_MULTICAST:
+      return ETHERTYPE.MPLS_MULTICAST;
     default:
       return ABSENT;
   }
@@ -53,5 +55,6 @@ export function setInnerAfterPpp(v: PacketView, d: Uint8Array, off: number, end:
     return;
   }
   const protocol = header & 0xffff;
-  if (protocol === 0x0021 || protocol === 0x0057) setInner(v, off + (header >>> 16), end, INNER_KIND.ip);
+  if (protocol === PPP_PROTO.IPV4 || protocol === PPP_PROTO.IPV6)
+    setInner(v, off + (header >>> 16), end, INNER_KIND.ip);
 }

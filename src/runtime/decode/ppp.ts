@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { ABSENT } from '../../fields/fields.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -28,14 +29,14 @@ export function decodePppPayload(v: PacketView, d: Uint8Array, off: number, end:
   const type = pppToEtherType(protocol);
   if (type !== ABSENT) v.etherType = type;
   switch (type) {
-    case 0x0800:
+    case ETHERTYPE.IPV4:
       decodeIpv4(v, d, off, end);
       return;
-    case 0x86dd:
+    case ETHERTYPE.IPV6:
       decodeIpv6(v, d, off, end);
       return;
-    case 0x8847:
-    case 0x8848:
+    case ETHERTYPE.MPLS:
+    case ETHERTYPE.MPLS_MULTICAST:
       decodeMpls(v, d, off, end);
       return;
     default:

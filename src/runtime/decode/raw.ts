@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { mark, reasonCode } from './malformed.js';
@@ -14,10 +15,10 @@ export function decodeIp(v: PacketView, d: Uint8Array, off: number, end: number)
   }
   const version = d[off] >> 4;
   if (version === 4) {
-    v.etherType = 0x0800;
+    v.etherType = ETHERTYPE.IPV4;
     decodeIpv4(v, d, off, end);
   } else if (version === 6) {
-    v.etherType = 0x86dd;
+    v.etherType = ETHERTYPE.IPV6;
     decodeIpv6(v, d, off, end);
   } else {
     v.l3Offset = off;
@@ -31,11 +32,11 @@ export function decodeIp(v: PacketView, d: Uint8Array, off: number, end: number)
  * (libpcap compiles "ip6" to false on an IPv4 link).
  */
 export function decodeIpv4Link(v: PacketView, d: Uint8Array, off: number, end: number): void {
-  v.etherType = 0x0800;
+  v.etherType = ETHERTYPE.IPV4;
   decodeIpv4(v, d, off, end);
 }
 
 export function decodeIpv6Link(v: PacketView, d: Uint8Array, off: number, end: number): void {
-  v.etherType = 0x86dd;
+  v.etherType = ETHERTYPE.IPV6;
   decodeIpv6(v, d, off, end);
 }

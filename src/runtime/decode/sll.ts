@@ -1,11 +1,10 @@
+import { ARPHRD } from '../../fields/link-headers.js';
 import { be16 } from './bytes.js';
 import { decodeEtherPayload } from './ethertype.js';
 import { mark, reasonCode } from './malformed.js';
 import type { PacketView } from './view.js';
 
 const TRUNCATED = reasonCode('truncated-sll');
-
-const ARPHRD_ETHER = 1;
 
 /**
  * Linux cooked capture v1 (16 bytes; protocol last). The protocol field is
@@ -23,7 +22,7 @@ export function decodeSll(v: PacketView, d: Uint8Array, off: number, end: number
     mark(v, TRUNCATED);
     return;
   }
-  if (be16(d, off + 2) === ARPHRD_ETHER && be16(d, off + 4) === 6)
+  if (be16(d, off + 2) === ARPHRD.ETHER && be16(d, off + 4) === 6)
     v.ethSrc =
       ((d[off + 6] << 8) | d[off + 6 + 1]) * 0x1_0000_0000 +
       (((d[off + 6 + 2] << 24) | (d[off + 6 + 3] << 16) | (d[off + 6 + 4] << 8) | d[off + 6 + 5]) >>> 0);
@@ -43,7 +42,7 @@ export function decodeSll2(v: PacketView, d: Uint8Array, off: number, end: numbe
     mark(v, TRUNCATED);
     return;
   }
-  if (be16(d, off + 8) === ARPHRD_ETHER && d[off + 11] === 6)
+  if (be16(d, off + 8) === ARPHRD.ETHER && d[off + 11] === 6)
     v.ethSrc =
       ((d[off + 12] << 8) | d[off + 12 + 1]) * 0x1_0000_0000 +
       (((d[off + 12 + 2] << 24) | (d[off + 12 + 3] << 16) | (d[off + 12 + 4] << 8) | d[off + 12 + 5]) >>> 0);

@@ -1,3 +1,4 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { decodeGre } from './gre.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIpInIp } from './ipip.js';
@@ -28,27 +29,27 @@ export function decodeIpPayload(
   }
   if (off < end) v.l4Offset = off;
   switch (proto) {
-    case 6:
+    case IPPROTO.TCP:
       decodeTcp(v, d, off, end);
       return;
-    case 17:
+    case IPPROTO.UDP:
       decodeUdp(v, d, off, end);
       return;
-    case 1:
-    case 58:
+    case IPPROTO.ICMP:
+    case IPPROTO.ICMPV6:
       decodeIcmp(v, d, off, end);
       return;
-    case 132:
+    case IPPROTO.SCTP:
       decodeSctp(v, d, off, end);
       return;
-    case 47:
+    case IPPROTO.GRE:
       decodeGre(v, d, off, end);
       return;
-    case 4:
-    case 41:
+    case IPPROTO.IPIP:
+    case IPPROTO.IPV6:
       decodeIpInIp(v, d, off, end, proto);
       return;
-    case 115:
+    case IPPROTO.L2TP:
       decodeL2tpv3OverIp(v, d, off, end);
       return;
     default:

@@ -1,3 +1,4 @@
+import { UDP_PORT } from '../../fields/ports.js';
 import { be16 } from './bytes.js';
 import { decodeGeneve } from './geneve.js';
 import { decodeGtpU } from './gtp.js';
@@ -41,16 +42,16 @@ export function decodeUdp(v: PacketView, d: Uint8Array, off: number, end: number
 /** True when the port's tunnel recognised the payload. */
 function decodeUdpTunnel(v: PacketView, d: Uint8Array, off: number, end: number, port: number): boolean {
   switch (port) {
-    case 4789:
+    case UDP_PORT.VXLAN:
       decodeVxlan(v, d, off, end);
       return true;
-    case 6081:
+    case UDP_PORT.GENEVE:
       return decodeGeneve(v, d, off, end);
-    case 2152:
+    case UDP_PORT.GTP_U:
       return decodeGtpU(v, d, off, end);
-    case 1701:
+    case UDP_PORT.L2TP:
       return decodeL2tpOverUdp(v, d, off, end);
-    case 3544:
+    case UDP_PORT.TEREDO:
       return decodeTeredo(v, d, off, end);
     default:
       return false;

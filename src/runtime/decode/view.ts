@@ -7,7 +7,6 @@ export const INNER_KIND = Object.freeze({
   /** IPv4 or IPv6, told apart by the version nibble. */
   ip: 2,
 } as const);
-export type InnerKind = keyof typeof INNER_KIND;
 
 /**
  * One decoded frame as flat numeric properties, reused for every packet so

@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import { be16 } from './bytes.js';
 import { mark, reasonCode } from './malformed.js';
 import type { PacketView } from './view.js';
@@ -10,7 +11,7 @@ const MAX_TAGS = 15;
 
 /** 802.1Q, 802.1ad and the pre-standard QinQ 0x9100. */
 export function isVlanTpid(type: number): boolean {
-  return type === 0x8100 || type === 0x88a8 || type === 0x9100;
+  return type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ || type === ETHERTYPE.QINQ_OLD;
 }
 
 /**

@@ -6,7 +6,7 @@ import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
 import { CHUNK, HEADROOM } from '../../../src/runtime/capture/read-ahead.js';
 import type { CaptureFormat } from '../../../src/runtime/capture/record.js';
-import { tempDir } from './support/tools.js';
+import { tempDir } from '../../support/tools.js';
 
 const tmp = tempDir('tmesc-async-io-');
 afterAll(tmp.cleanup);

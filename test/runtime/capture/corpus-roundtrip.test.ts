@@ -4,15 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
 import type { CaptureFormat } from '../../../src/runtime/capture/record.js';
-import {
-  CORPUS_DIR,
-  capinfosCount,
-  corpusManifest,
-  type ManifestRow,
-  missingTools,
-  tempDir,
-  tsharkFrames,
-} from './support/tools.js';
+import { CORPUS_DIR, corpusManifest, type ManifestRow } from '../../support/corpus.js';
+import { capinfosCount, requirements, tempDir, tsharkFrames } from '../../support/tools.js';
 
 /*
  * Every non-malformed corpus capture (chosen by the manifest, so later
@@ -28,7 +21,7 @@ import {
  * the per-file copy, for pcapng originals (pcap ones have no names).
  */
 const rows = corpusManifest().filter((r) => !r.categories.includes('malformed'));
-const tools = missingTools('tshark', 'capinfos');
+const tools = requirements({ tools: ['tshark', 'capinfos'], corpus: true });
 const tmp = tempDir('tmesc-roundtrip-');
 afterAll(tmp.cleanup);
 

@@ -5,7 +5,7 @@ import { CaptureError } from '../../../src/runtime/capture/errors.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
 import type { PacketRecord } from '../../../src/runtime/capture/record.js';
 import { frame, pcapFile } from './support/synth.js';
-import { lines, missingTools, tempDir, tsharkFrames } from './support/tools.js';
+import { lines, missingTools, tempDir, tsharkFrames } from '../../support/tools.js';
 
 const tmp = tempDir('tmesc-pcap-edge-');
 afterAll(tmp.cleanup);

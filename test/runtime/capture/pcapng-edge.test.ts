@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureError } from '../../../src/runtime/capture/errors.js';
 import { captureInterfaces, listLinkTypes, openCapture } from '../../../src/runtime/capture/open.js';
 import { concat, frame, ng, split64, textOpt } from './support/synth.js';
-import { lines, missingTools, tempDir, tsharkFrames } from './support/tools.js';
+import { lines, missingTools, tempDir, tsharkFrames } from '../../support/tools.js';
 
 const tmp = tempDir('tmesc-pcapng-edge-');
 afterAll(tmp.cleanup);

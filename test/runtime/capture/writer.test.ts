@@ -6,7 +6,7 @@ import { CaptureError } from '../../../src/runtime/capture/errors.js';
 import { tempPathFor } from '../../../src/runtime/capture/file-sink.js';
 import { captureInterfaces, openCapture } from '../../../src/runtime/capture/open.js';
 import { frame } from './support/synth.js';
-import { lines, missingTools, tempDir, tsharkFrames } from './support/tools.js';
+import { lines, missingTools, tempDir, tsharkFrames } from '../../support/tools.js';
 
 const tmp = tempDir('tmesc-writer-');
 afterAll(tmp.cleanup);

@@ -17,7 +17,6 @@ export function cat(...parts: Bytes[]): Uint8Array {
   return out;
 }
 
-export const u8 = (n: number): number[] => [n & 255];
 export const u16 = (n: number): number[] => [(n >>> 8) & 255, n & 255];
 export const u24 = (n: number): number[] => [(n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 export const u32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
@@ -28,7 +27,7 @@ export const ip4 = (s: string): number[] => u32(ip4FromString(s));
 export const ip6 = (s: string): number[] => ip6FromString(s).flatMap(u32);
 
 export const MAC_A = '02:00:00:00:00:0a';
-export const MAC_B = '02:00:00:00:00:0b';
+const MAC_B = '02:00:00:00:00:0b';
 
 export function eth(type: number, payload: Bytes, dst = MAC_B, src = MAC_A): Uint8Array {
   return cat(mac(dst), mac(src), u16(type), payload);

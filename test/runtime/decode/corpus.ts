@@ -4,13 +4,13 @@
  * depend on); pcapng files with a single link type are converted to pcap by
  * tshark into a temp dir first.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export { CORPUS_DIR } from '../../support/corpus.js';
+import { promisify } from 'node:util';
 import { CORPUS_DIR } from '../../support/corpus.js';
+import { hasTool } from '../../support/tools.js';
 
 export interface Frame {
   data: Uint8Array;
@@ -24,39 +24,8 @@ export interface Capture {
   frames: Frame[];
 }
 
-export interface ManifestEntry {
-  file: string;
-  linkType: string;
-  packets: number;
-  categories: string[];
-  protocols: string;
-}
-
-export function haveCorpus(): boolean {
-  return existsSync(join(CORPUS_DIR, 'MANIFEST.tsv'));
-}
-
-export function haveTshark(): boolean {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function readManifest(): ManifestEntry[] {
-  const lines = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8').split('\n').slice(1);
-  return lines
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const [file, , linkType, packets, categories, protocols] = l.split('\t');
-      return { file, linkType, packets: Number(packets), categories: categories.split(','), protocols };
-    });
-}
-
 /** Classic pcap, either byte order, micro- or nanosecond magic. */
-export function parsePcap(file: string, buf: Uint8Array): Capture {
+function parsePcap(file: string, buf: Uint8Array): Capture {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = dv.getUint32(0, false);
   let little: boolean;
@@ -78,7 +47,7 @@ export function parsePcap(file: string, buf: Uint8Array): Capture {
   return { file, linkType, frames };
 }
 
-export function isPcapng(buf: Uint8Array): boolean {
+function isPcapng(buf: Uint8Array): boolean {
   return buf.length >= 4 && buf[0] === 0x0a && buf[1] === 0x0d && buf[2] === 0x0d && buf[3] === 0x0a;
 }
 
@@ -86,16 +55,16 @@ export function isPcapng(buf: Uint8Array): boolean {
  * Loads a corpus capture as classic pcap, or returns why it cannot: a pcapng
  * file needs tshark for conversion and must have one link type.
  */
-export function loadCapture(file: string): Capture | string {
+export async function loadCapture(file: string): Promise<Capture | string> {
   const path = join(CORPUS_DIR, file);
   const buf = new Uint8Array(readFileSync(path));
   if (!isPcapng(buf)) return parsePcap(file, buf);
-  if (!haveTshark()) return 'pcapng needs tshark to convert';
+  if (!hasTool('tshark')) return 'pcapng needs tshark to convert';
   const dir = mkdtempSync(join(tmpdir(), 'tmesc-decode-'));
   try {
     const out = join(dir, 'converted.pcap');
     try {
-      execFileSync('tshark', ['-r', path, '-w', out, '-F', 'pcap'], { stdio: 'ignore' });
+      await promisify(execFile)('tshark', ['-r', path, '-w', out, '-F', 'pcap']);
     } catch {
       return 'pcapng with several link types cannot be written as pcap';
     }

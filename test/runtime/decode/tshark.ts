@@ -2,11 +2,11 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CORPUS_DIR } from './corpus.js';
+import { CORPUS_DIR } from '../../support/corpus.js';
 
 const run = promisify(execFile);
 
-export const TSHARK_FIELDS = [
+const TSHARK_FIELDS = [
   'frame.number',
   'frame.protocols',
   'eth.src',

@@ -8,7 +8,7 @@ import { openCapture } from '../../../src/runtime/capture/index.js';
 import { runArtifact } from '../../../src/runtime/engine/run.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
-import { missingTools } from '../capture/support/tools.js';
+import { missingTools } from '../../support/tools.js';
 import { runCli } from '../../cli/helpers.js';
 import { artifactFor as artifactForIn } from '../support/artifact.js';
 

@@ -2,7 +2,7 @@
  * Hand-made capture bytes for edge cases the corpus lacks. Each helper
  * returns the exact bytes a test writes, so the layout is visible in tests.
  */
-export class Bytes {
+class Bytes {
   private readonly parts: number[] = [];
 
   constructor(private readonly le: boolean) {}

@@ -1,37 +1,57 @@
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
+import { CORPUS_NOTE, HAVE_CORPUS } from './corpus.js';
 
 const run = promisify(execFile);
 
-export { CORPUS_DIR } from '../../../support/corpus.js';
-import { CORPUS_DIR } from '../../../support/corpus.js';
-
 const found = new Map<string, boolean>();
 
+/** Whether an executable of that name is on PATH, where the tests start it from. */
 export function hasTool(name: string): boolean {
   let ok = found.get(name);
   if (ok === undefined) {
-    try {
-      execFileSync('which', [name], { stdio: 'ignore' });
-      ok = true;
-    } catch {
-      ok = false;
-    }
+    ok = (process.env.PATH ?? '').split(delimiter).some((dir) => {
+      if (dir === '') return false;
+      const p = join(dir, name);
+      try {
+        accessSync(p, constants.X_OK);
+        return statSync(p).isFile();
+      } catch {
+        return false;
+      }
+    });
     found.set(name, ok);
   }
   return ok;
 }
 
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
 /** For describe.skipIf(): the reason goes into the suite name so a skipped run says why. */
 export function missingTools(...names: string[]): { skip: boolean; note: string } {
-  const missing = names.filter((n) => !hasTool(n));
-  return {
-    skip: missing.length > 0,
-    note: missing.length > 0 ? ` [skipped: ${missing.join(', ')} not installed]` : '',
-  };
+  return requirements({ tools: names });
+}
+
+/**
+ * What a suite needs (external tools, root, the capture corpus), as
+ * describe.skipIf() takes it: `skip`, and a `note` for the suite's name that
+ * says what is missing (empty when nothing is).
+ */
+export function requirements(needs: { tools?: string[]; root?: boolean; corpus?: boolean }): {
+  skip: boolean;
+  note: string;
+} {
+  const notes: string[] = [];
+  const missing = (needs.tools ?? []).filter((n) => !hasTool(n));
+  if (missing.length > 0) notes.push(` [skipped: ${missing.join(', ')} not installed]`);
+  if (needs.root && !isRoot()) notes.push(' [skipped: needs root]');
+  if (needs.corpus && !HAVE_CORPUS) notes.push(CORPUS_NOTE);
+  return { skip: notes.length > 0, note: notes.join('') };
 }
 
 export async function tshark(args: string[]): Promise<string> {
@@ -48,37 +68,6 @@ export function tsharkFrames(file: string, extra: string[] = []): Promise<string
 export async function capinfosCount(file: string): Promise<number> {
   const { stdout } = await run('capinfos', ['-T', '-M', '-r', '-c', file], { encoding: 'utf8' });
   return Number(stdout.trim().split('\t')[1]);
-}
-
-export interface ManifestRow {
-  file: string;
-  bytes: number;
-  linkType: string;
-  packets: number;
-  categories: string[];
-}
-
-export function corpusManifest(): ManifestRow[] {
-  const lines = readFileSync(join(CORPUS_DIR, 'MANIFEST.tsv'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-  const header = lines[0].split('\t');
-  const col = (name: string): number => {
-    const i = header.indexOf(name);
-    if (i < 0) throw new Error(`MANIFEST.tsv has no ${name} column`);
-    return i;
-  };
-  const [file, bytes, linkType, packets, categories] = ['file', 'bytes', 'link_type', 'packets', 'categories'].map(col);
-  return lines.slice(1).map((l) => {
-    const c = l.split('\t');
-    return {
-      file: c[file],
-      bytes: Number(c[bytes]),
-      linkType: c[linkType],
-      packets: Number(c[packets]),
-      categories: c[categories].split(',').filter((x) => x !== ''),
-    };
-  });
 }
 
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {

@@ -217,7 +217,14 @@ export const ARTIFACT_SCHEMA = {
       additionalProperties: false,
       required: ['fields', 'preds', 'nodes', 'leaves', 'segments', 'optimized', 'ruleLevel'],
       properties: {
-        fields: { type: 'array', items: { type: 'string', pattern: '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$' } },
+        fields: {
+          type: 'array',
+          items: {
+            type: 'string',
+            pattern:
+              '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$',
+          },
+        },
         preds: { type: 'array', items: predicate },
         nodes: {
           type: 'array',

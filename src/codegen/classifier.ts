@@ -81,6 +81,8 @@ export interface CodegenGraph {
   readonly fields: readonly string[];
   readonly nodes: readonly CodegenNode[];
   readonly segments: readonly number[];
+  /** The graph's predicates: byte-load fields read the functions after them (`preds[preds.length + n]`). */
+  readonly preds?: readonly unknown[];
   /** false for -O0 graphs, whose segments (one per rule) are interpreted: the naive baseline. */
   readonly optimized?: boolean;
 }
@@ -177,10 +179,20 @@ class Emitter {
     }
   }
 
+  /** Per field, the index of its function among the byte loads (-1 for other fields). */
+  private readonly loadIndex: number[] = [];
+
   private read(field: number): Code {
     const name = this.g.fields[field];
     const pred = /^pred:(\d+)$/.exec(name);
     if (pred) return _`preds[${Number(pred[1])}](p, d)`;
+    if (name.startsWith('load:')) {
+      if (this.loadIndex.length === 0) {
+        let n = 0;
+        for (const f of this.g.fields) this.loadIndex.push(f.startsWith('load:') ? n++ : -1);
+      }
+      return _`preds[${(this.g.preds?.length ?? 0) + this.loadIndex[field]}](p, d)`;
+    }
     // as in the table walk: a view that is its own inner one has no inner fields
     if (name.startsWith('inner.')) return _`(p.inner === p ? -1 : ${path('p', 'inner', name.slice(6))})`;
     return path('p', name);

@@ -1,6 +1,7 @@
 import type { PFilter, Policy } from '../policy/policy.js';
 import type { FieldSpace } from './field-space.js';
 import { type Idd, type Shortcut, union } from './idd.js';
+import { loadTest } from './loads.js';
 
 /** Boolean diagrams use these two leaves. */
 const T_SET = [-1];
@@ -118,8 +119,11 @@ export class FilterBuilder {
         return f.value ? this.TRUE : this.FALSE;
       case 'test':
         return this.idd.test(this.space.field(f.field), f.ranges, this.TRUE, this.FALSE);
-      case 'pred':
+      case 'pred': {
+        const load = loadTest(f.pred);
+        if (load) return this.idd.test(this.space.load(load.field), load.ranges, this.TRUE, this.FALSE);
         return this.idd.test(this.space.pred(f.pred), [[1, 1]], this.TRUE, this.FALSE);
+      }
       case 'not':
         return this.not(this.memo.get(f.arg)!);
       case 'and':

@@ -1,5 +1,6 @@
 import { FIELD_INDEX } from '../fields/fields.js';
 import type { PArith, Predicate } from '../policy/policy.js';
+import { LOAD_FIELD } from './loads.js';
 
 /**
  * The invariants of a match graph that code generation, the table walk, the
@@ -9,8 +10,8 @@ import type { PArith, Predicate } from '../policy/policy.js';
  * an artifact is a file anyone who can edit it controls.
  *
  * - every field is a packet field the runtime reads (`dstPort`,
- *   `inner.ip4Src`: FIELDS, inner ones but `tap`) or `pred:N` with a
- *   predicate N;
+ *   `inner.ip4Src`: FIELDS, inner ones but `tap`), a byte load
+ *   (`load:outer:ip:8:1`, src/ir/loads.ts) or `pred:N` with a predicate N;
  * - a node has at least two intervals, cuts ascending from -1, as many
  *   children as cuts; a child is a later node (nodes are stored parents
  *   first, so the graph is acyclic and one pass in order visits parents
@@ -62,6 +63,7 @@ export function checkGraph(g: CheckedGraph, counts: { rules?: number; groups?: n
       if (Number(pred[1]) >= g.preds.length) fail(`field ${i} (${f}) has no predicate`);
       return;
     }
+    if (LOAD_FIELD.test(f)) return;
     const name = f.startsWith('inner.') ? f.slice(6) : f;
     if (!FIELD_INDEX.has(name) || f === 'inner.tap') fail(`field ${i}: unknown packet field ${f}`);
   });

@@ -42,6 +42,14 @@ const ALIASES: [string, string][] = [
   ['inner(tcp port 80)', 'inner(tcp and port 80)'],
   // pcap's left-to-right and/or: ((tcp and port 53) or udp) and port 53
   ['tcp and port 53 or udp and port 53', '(tcp or udp) and port 53'],
+  // byte loads compared with constants are fields of their own (src/ir/loads.ts)
+  ['ip[1] = 3 or ip[1] = 4', 'ip[1] >= 3 and ip[1] <= 4'],
+  ['ip[1] != 3', 'ip[1] < 3 or ip[1] > 3'],
+  ['3 < ip[1]', 'ip[1] > 3'],
+  ['ip[1] & 0xf0 = 0x40', 'ip[1] >= 0x40 and ip[1] <= 0x4f'],
+  ['ip[1] = 3 and ip[1] = 4', 'not any'],
+  ['udp[4:2] > 65535', 'not any'],
+  ['ip[1] < 256', 'ip[1] >= 0'],
 ];
 
 const REJECTS: [string, string][] = [

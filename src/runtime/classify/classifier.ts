@@ -1,8 +1,7 @@
 import type { ArtifactGraph } from '../../artifact/types.js';
 import { generateClassifier, type CodegenOptions } from '../../codegen/classifier.js';
 import type { PacketView } from '../decode/view.js';
-import { buildPredicate } from './predicates.js';
-import { slotOf, Tables } from './tables.js';
+import { functionsOf, slotsOf, Tables } from './tables.js';
 import { Combiner, type ClassResult } from './combine.js';
 
 /**
@@ -46,9 +45,10 @@ type Classify = (p: PacketView, d: Uint8Array) => number;
  * it unread), so an edited artifact cannot run code.
  */
 export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {}): Classifier {
-  const preds = g.preds.map(buildPredicate);
+  // predicates, then byte loads: the functions the graph's pred: and load: fields read
+  const preds = functionsOf(g);
   // unknown fields fail here (before code generation) rather than on the first packet that reaches them
-  for (const f of g.fields) slotOf(f);
+  slotsOf(g);
   let tables: Tables | undefined;
   const walk = (id: number, p: PacketView, d: Uint8Array) => (tables ??= new Tables(g, preds, opts)).walk(id, p, d);
   const single = g.segments.length === 1;

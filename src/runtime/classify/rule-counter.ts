@@ -36,11 +36,11 @@ export class RuleCounter {
     this.seen = new Int32Array(artifact.rules.length);
   }
 
-  /** Counters for the policy's rules, at zero (null for a rule without one); null when no rule has one. */
+  /** Counters for the policy's rules, at zero (null for a rule without one); null for an artifact of an earlier version without any. */
   static zeroStats(artifact: Artifact): RuleStats[] | null {
     const g = artifact.graph;
-    const off = new Set(g.ruleLevel ? [] : (g.uncounted ?? artifact.rules.map((_, i) => i)));
-    if (off.size === artifact.rules.length && artifact.rules.length > 0) return null;
+    if (!g.ruleLevel && !g.uncounted) return null;
+    const off = new Set(g.uncounted ?? []);
     return artifact.rules.map((r, i) =>
       off.has(i)
         ? { name: r.name, matches: null, ...(r.action === 'to' ? { delivered: null } : { excluded: null }) }

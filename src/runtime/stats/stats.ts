@@ -52,7 +52,7 @@ export interface RunStats {
   packetsRead: number;
   unmatched: number;
   taps: TapStats[];
-  /** Per-rule counters; null when no rule has one (artifacts of earlier versions compiled with group leaves). */
+  /** Per-rule counters; null for an artifact of an earlier version compiled with group leaves, which has none. */
   rules: RuleStats[] | null;
   groups: GroupStats[];
   /** Packets a tap mark could not be applied to (not Ethernet); delivered unmarked. */
@@ -140,7 +140,8 @@ export function renderStatsText(s: RunStats): string {
         `  rules: per-rule counters are off for ${off} of ${s.rules.length} rules (they overlap in more ways than the compiler's counting budget; docs/compiler.md)`,
       );
     for (const r of s.rules) if (r.matches !== null) out.push(`  rule ${r.name}: ${ruleLine(r)}`);
-  } else out.push('  rules: per-rule counters are off for this policy (compiled with group-level leaves)');
+  } else
+    out.push('  rules: per-rule counters are off for this policy (compiled by an earlier tmesc with group leaves)');
   if (s.unmarked)
     out.push(`  ${s.unmarked} packets could not carry their tap mark (not Ethernet) and went out unmarked`);
   return out.join('\n') + '\n';

@@ -1,6 +1,7 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
 import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
+import { graphChecks } from '../ir/graph-check.js';
 import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
 
 /**
@@ -11,7 +12,9 @@ import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
 export function loadValidPolicy(path: string, io: Io, read?: ReadFile): CheckResult {
   let result: CheckResult;
   try {
-    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read });
+    // the checks that compile the policy too: a rule that can never match is an error, and a policy past the
+    // compiler's budgets is refused here with its diagnostic (the compile is kept for the command)
+    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read, extraChecks: [graphChecks] });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);
     throw e;

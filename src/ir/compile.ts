@@ -86,7 +86,8 @@ function toGraph(
   counting: { segment: number; root: number; groups: number[] }[],
   leafOf: (set: number[]) => GraphLeaf,
 ): MatchGraph {
-  const order = idd.postOrder([...roots, ...counting.map((c) => c.root)]).reverse();
+  // as prune() numbers: the first segment's nodes first
+  const order = idd.postOrder([...roots, ...counting.map((c) => c.root)].reverse()).reverse();
   const index = new Int32Array(idd.size);
   for (let i = 0; i < order.length; i++) index[order[i]] = i;
   const leafIndex = new Map<number, number>();

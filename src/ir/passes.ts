@@ -14,7 +14,8 @@ export function prune(g: MatchGraph): boolean {
   const seen = new Uint8Array(g.nodes.length);
   // iterative DFS, post-order, then reversed: a topological order
   const stack: number[] = []; // (node, next child) pairs
-  for (const root of [...g.segments, ...g.counting.map((c) => c.root)]) {
+  // roots in reverse, so that once the post-order is reversed the first segment's nodes come first
+  for (const root of [...g.segments, ...g.counting.map((c) => c.root)].reverse()) {
     if (root < 0 || seen[root]) continue;
     seen[root] = 1;
     stack.push(root, 0);

@@ -71,6 +71,8 @@ export const CODE_DEPTH = 256;
 const UNROLL_LIMIT = 16;
 /** Up to this many single values of a small node are tested for equality before its ranges. */
 const EQ_MAX = 3;
+/** A wide node with at least this many distinct leaves returns them from an array rather than a case each. */
+const LEAF_ARRAY_MIN = 4;
 
 /**
  * What code generation reads of a graph: the compiler's match graph or an
@@ -94,8 +96,11 @@ function cost(n: CodegenNode, unroll: number, hashMin: number, split: Map<number
   const s = splitSingles(n.cuts, n.kids);
   split.set(id, s);
   const ranges = worthHashing(n, s, hashMin) ? s.kids.length : n.kids.length;
-  // a table's entries are data, not code: they count for little
-  return new Set(n.kids).size + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
+  // a table's entries are data, not code: they count for little, and so do leaves (an array of their indices)
+  const distinct = new Set(n.kids);
+  let nodes = 0;
+  for (const k of distinct) if (k >= 0) nodes++;
+  return nodes + Math.ceil((distinct.size - nodes) / 16) + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
 }
 
 /**
@@ -235,7 +240,10 @@ class Emitter {
     const hashed = worthHashing(n, s, this.hashMin);
     const cuts = hashed ? s.cuts : n.cuts;
     const kids = hashed ? s.kids : n.kids;
-    const distinct = [...new Set(n.kids)];
+    // distinct children, leaves first: a leaf is returned from an array of their indices, a node is a case
+    const all = [...new Set(n.kids)];
+    const leaves = all.filter((k) => k < 0);
+    const distinct = [...leaves, ...all.filter((k) => k >= 0)];
     const local = new Map(distinct.map((k, j) => [k, j]));
     let find: Code;
     if (kids.length <= this.unroll) {
@@ -252,11 +260,20 @@ class Emitter {
       this.consts.push(_`const t${id} = table([${numbers(pairs)}]);`);
       find = _`j = probe(t${id}, v); if (j < 0) { ${find} }`;
     }
+    let leafPart = _``;
+    let cased = distinct;
+    if (leaves.length >= LEAF_ARRAY_MIN) {
+      this.consts.push(_`const l${id} = new Int32Array([${numbers(leaves.map((k) => -1 - k))}]);`);
+      cased = distinct.slice(leaves.length);
+      if (cased.length === 0) return _`${read} let j = -1; ${find} return l${id}[j];`;
+      leafPart = _`if (j < ${leaves.length}) return l${id}[j];`;
+    }
     // the last child is the default: every j is one of them, and the function stays small
-    const cases = distinct.map((k, j) =>
-      j + 1 < distinct.length ? _`case ${j}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`,
+    const first = distinct.length - cased.length;
+    const cases = cased.map((k, i) =>
+      i + 1 < cased.length ? _`case ${first + i}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`,
     );
-    return _`${read} let j = -1; ${find} switch (j) { ${cases} }`;
+    return _`${read} let j = -1; ${find} ${leafPart} switch (j) { ${cases} }`;
   }
 }
 

@@ -28,7 +28,7 @@ export const COMPILE_BUDGETS: CompileBudgets = {
   // some 12 bytes a unit of memory: about 300 MB held at most, and 400 million apply steps (tens of seconds)
   total: { nodes: 4_000_000, leaves: 2_000_000, steps: 400_000_000, memory: 25_000_000 },
   rule: { nodes: 2_000_000, leaves: 1_000, steps: 40_000_000, memory: 8_000_000 },
-  segment: 200_000,
+  segment: 600_000,
   ruleLevel: 50_000,
   counting: 200_000,
   countingTables: 64,

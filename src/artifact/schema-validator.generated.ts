@@ -5,11 +5,11 @@ const __ucs2lengthExports = { default: __ucs2lengthExportsNs.default.default ?? 
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"},"description":"roots of the segments: a packet goes to the union of what the leaves it reaches in them say (one segment per subset of the groups; -O0: one per rule)"},"counting":{"type":"array","description":"tables counting the rules that segments with group leaves do not list, each walked only when its segment's leaf sends to or drops one of its groups","items":{"type":"object","additionalProperties":false,"required":["segment","root","groups"],"properties":{"segment":{"type":"integer","minimum":0},"root":{"type":"integer"},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean","description":"whether every rule has a counter"},"uncounted":{"type":"array","items":{"type":"integer","minimum":0},"description":"when ruleLevel is false: the rules without a counter (absent: none has one)"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"$schema":{"type":"string","description":"the JSON Schema this artifact follows (this one: its $id, published as schemas/artifact-2.json in the tmesc package)"},"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"base":{"type":"string","minLength":1,"description":"the directory the artifact's relative paths (tap captures, pcap and pcapng outputs, policy.files) are relative to: the compiled policy's directory, given relative to the directory holding the artifact (or absolute). Artifacts without it hold absolute paths (written before paths were relative); a relative path in one is taken from the artifact's directory"},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"},"description":"roots of the segments: a packet goes to the union of what the leaves it reaches in them say (one segment per subset of the groups; -O0: one per rule)"},"counting":{"type":"array","description":"tables counting the rules that segments with group leaves do not list, each walked only when its segment's leaf sends to or drops one of its groups","items":{"type":"object","additionalProperties":false,"required":["segment","root","groups"],"properties":{"segment":{"type":"integer","minimum":0},"root":{"type":"integer"},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean","description":"whether every rule has a counter"},"uncounted":{"type":"array","items":{"type":"integer","minimum":0},"description":"when ruleLevel is false: the rules without a counter (absent: none has one)"}}}}};
+const func2 = Object.prototype.hasOwnProperty;
+const func3 = __ucs2lengthExports.default;
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
 const pattern1 = new RegExp("^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$", "u");
-const func2 = __ucs2lengthExports.default;
-const func3 = Object.prototype.hasOwnProperty;
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://tmesc.dev/schemas/artifact-2.json" */;
@@ -97,7 +97,7 @@ vErrors.push(err7);
 errors++;
 }
 for(const key0 in data){
-if(!((((((((key0 === "format") || (key0 === "formatVersion")) || (key0 === "compiler")) || (key0 === "policy")) || (key0 === "taps")) || (key0 === "groups")) || (key0 === "rules")) || (key0 === "graph"))){
+if(!(func2.call(schema11.properties, key0))){
 const err8 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err8];
@@ -108,9 +108,9 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.format !== undefined){
-if("tmesc-artifact" !== data.format){
-const err9 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/const",keyword:"const",params:{allowedValue: "tmesc-artifact"},message:"must be equal to constant"};
+if(data.$schema !== undefined){
+if(typeof data.$schema !== "string"){
+const err9 = {instancePath:instancePath+"/$schema",schemaPath:"#/properties/%24schema/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -120,9 +120,9 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data.formatVersion !== undefined){
-if(2 !== data.formatVersion){
-const err10 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
+if(data.format !== undefined){
+if("tmesc-artifact" !== data.format){
+const err10 = {instancePath:instancePath+"/format",schemaPath:"#/properties/format/const",keyword:"const",params:{allowedValue: "tmesc-artifact"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -132,11 +132,9 @@ vErrors.push(err10);
 errors++;
 }
 }
-if(data.compiler !== undefined){
-let data2 = data.compiler;
-if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
-if(data2.name === undefined){
-const err11 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data.formatVersion !== undefined){
+if(2 !== data.formatVersion){
+const err11 = {instancePath:instancePath+"/formatVersion",schemaPath:"#/properties/formatVersion/const",keyword:"const",params:{allowedValue: 2},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -145,8 +143,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-if(data2.version === undefined){
-const err12 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
+}
+if(data.base !== undefined){
+let data3 = data.base;
+if(typeof data3 === "string"){
+if(func3(data3) < 1){
+const err12 = {instancePath:instancePath+"/base",schemaPath:"#/properties/base/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -155,9 +157,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key1 in data2){
-if(!((key1 === "name") || (key1 === "version"))){
-const err13 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
+}
+else {
+const err13 = {instancePath:instancePath+"/base",schemaPath:"#/properties/base/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -167,9 +169,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data2.name !== undefined){
-if("tmesc" !== data2.name){
-const err14 = {instancePath:instancePath+"/compiler/name",schemaPath:"#/properties/compiler/properties/name/const",keyword:"const",params:{allowedValue: "tmesc"},message:"must be equal to constant"};
+if(data.compiler !== undefined){
+let data4 = data.compiler;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+if(data4.name === undefined){
+const err14 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -178,10 +182,8 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-if(data2.version !== undefined){
-if(typeof data2.version !== "string"){
-const err15 = {instancePath:instancePath+"/compiler/version",schemaPath:"#/properties/compiler/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data4.version === undefined){
+const err15 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/required",keyword:"required",params:{missingProperty: "version"},message:"must have required property '"+"version"+"'"};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -190,10 +192,9 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-}
-else {
-const err16 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key1 in data4){
+if(!((key1 === "name") || (key1 === "version"))){
+const err16 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -203,11 +204,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data.policy !== undefined){
-let data5 = data.policy;
-if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
-if(data5.name === undefined){
-const err17 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data4.name !== undefined){
+if("tmesc" !== data4.name){
+const err17 = {instancePath:instancePath+"/compiler/name",schemaPath:"#/properties/compiler/properties/name/const",keyword:"const",params:{allowedValue: "tmesc"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -216,8 +215,10 @@ vErrors.push(err17);
 }
 errors++;
 }
-if(data5.files === undefined){
-const err18 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'"};
+}
+if(data4.version !== undefined){
+if(typeof data4.version !== "string"){
+const err18 = {instancePath:instancePath+"/compiler/version",schemaPath:"#/properties/compiler/properties/version/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -226,8 +227,10 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(data5.sourceHash === undefined){
-const err19 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "sourceHash"},message:"must have required property '"+"sourceHash"+"'"};
+}
+}
+else {
+const err19 = {instancePath:instancePath+"/compiler",schemaPath:"#/properties/compiler/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -236,9 +239,12 @@ vErrors.push(err19);
 }
 errors++;
 }
-for(const key2 in data5){
-if(!(((key2 === "name") || (key2 === "files")) || (key2 === "sourceHash"))){
-const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
+}
+if(data.policy !== undefined){
+let data7 = data.policy;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+if(data7.name === undefined){
+const err20 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -247,10 +253,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data5.name !== undefined){
-if(typeof data5.name !== "string"){
-const err21 = {instancePath:instancePath+"/policy/name",schemaPath:"#/properties/policy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.files === undefined){
+const err21 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "files"},message:"must have required property '"+"files"+"'"};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -259,14 +263,8 @@ vErrors.push(err21);
 }
 errors++;
 }
-}
-if(data5.files !== undefined){
-let data7 = data5.files;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-if(typeof data7[i0] !== "string"){
-const err22 = {instancePath:instancePath+"/policy/files/" + i0,schemaPath:"#/properties/policy/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.sourceHash === undefined){
+const err22 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/required",keyword:"required",params:{missingProperty: "sourceHash"},message:"must have required property '"+"sourceHash"+"'"};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -275,10 +273,9 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-else {
-const err23 = {instancePath:instancePath+"/policy/files",schemaPath:"#/properties/policy/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key2 in data7){
+if(!(((key2 === "name") || (key2 === "files")) || (key2 === "sourceHash"))){
+const err23 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -288,11 +285,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data5.sourceHash !== undefined){
-let data9 = data5.sourceHash;
-if(typeof data9 === "string"){
-if(!pattern0.test(data9)){
-const err24 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
+if(data7.name !== undefined){
+if(typeof data7.name !== "string"){
+const err24 = {instancePath:instancePath+"/policy/name",schemaPath:"#/properties/policy/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -302,8 +297,13 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data7.files !== undefined){
+let data9 = data7.files;
+if(Array.isArray(data9)){
+const len0 = data9.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data9[i0] !== "string"){
+const err25 = {instancePath:instancePath+"/policy/files/" + i0,schemaPath:"#/properties/policy/properties/files/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -315,7 +315,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err26 = {instancePath:instancePath+"/policy/files",schemaPath:"#/properties/policy/properties/files/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -325,15 +325,11 @@ vErrors.push(err26);
 errors++;
 }
 }
-if(data.taps !== undefined){
-let data10 = data.taps;
-if(Array.isArray(data10)){
-const len1 = data10.length;
-for(let i1=0; i1<len1; i1++){
-let data11 = data10[i1];
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.name === undefined){
-const err27 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data7.sourceHash !== undefined){
+let data11 = data7.sourceHash;
+if(typeof data11 === "string"){
+if(!pattern0.test(data11)){
+const err27 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/pattern",keyword:"pattern",params:{pattern: "^[0-9a-f]{64}$"},message:"must match pattern \""+"^[0-9a-f]{64}$"+"\""};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -342,8 +338,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data11.source === undefined){
-const err28 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+}
+else {
+const err28 = {instancePath:instancePath+"/policy/sourceHash",schemaPath:"#/properties/policy/properties/sourceHash/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -352,8 +349,10 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data11.marks === undefined){
-const err29 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "marks"},message:"must have required property '"+"marks"+"'"};
+}
+}
+else {
+const err29 = {instancePath:instancePath+"/policy",schemaPath:"#/properties/policy/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -362,9 +361,16 @@ vErrors.push(err29);
 }
 errors++;
 }
-for(const key3 in data11){
-if(!(((key3 === "name") || (key3 === "source")) || (key3 === "marks"))){
-const err30 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
+}
+if(data.taps !== undefined){
+let data12 = data.taps;
+if(Array.isArray(data12)){
+const len1 = data12.length;
+for(let i1=0; i1<len1; i1++){
+let data13 = data12[i1];
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.name === undefined){
+const err30 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -373,10 +379,8 @@ vErrors.push(err30);
 }
 errors++;
 }
-}
-if(data11.name !== undefined){
-if(typeof data11.name !== "string"){
-const err31 = {instancePath:instancePath+"/taps/" + i1+"/name",schemaPath:"#/properties/taps/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data13.source === undefined){
+const err31 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -385,16 +389,8 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-if(data11.source !== undefined){
-let data13 = data11.source;
-const _errs29 = errors;
-let valid8 = false;
-let passing0 = null;
-const _errs30 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.kind === undefined){
-const err32 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data13.marks === undefined){
+const err32 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/required",keyword:"required",params:{missingProperty: "marks"},message:"must have required property '"+"marks"+"'"};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -403,8 +399,9 @@ vErrors.push(err32);
 }
 errors++;
 }
-if(data13.name === undefined){
-const err33 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+for(const key3 in data13){
+if(!(((key3 === "name") || (key3 === "source")) || (key3 === "marks"))){
+const err33 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -413,9 +410,10 @@ vErrors.push(err33);
 }
 errors++;
 }
-for(const key4 in data13){
-if(!((key4 === "kind") || (key4 === "name"))){
-const err34 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
+}
+if(data13.name !== undefined){
+if(typeof data13.name !== "string"){
+const err34 = {instancePath:instancePath+"/taps/" + i1+"/name",schemaPath:"#/properties/taps/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -425,9 +423,15 @@ vErrors.push(err34);
 errors++;
 }
 }
-if(data13.kind !== undefined){
-if("interface" !== data13.kind){
-const err35 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "interface"},message:"must be equal to constant"};
+if(data13.source !== undefined){
+let data15 = data13.source;
+const _errs33 = errors;
+let valid8 = false;
+let passing0 = null;
+const _errs34 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.kind === undefined){
+const err35 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -436,10 +440,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(data13.name !== undefined){
-if(typeof data13.name !== "string"){
-const err36 = {instancePath:instancePath+"/taps/" + i1+"/source/name",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.name === undefined){
+const err36 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -448,10 +450,9 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key4 in data15){
+if(!((key4 === "kind") || (key4 === "name"))){
+const err37 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -460,15 +461,10 @@ vErrors.push(err37);
 }
 errors++;
 }
-var _valid0 = _errs30 === errors;
-if(_valid0){
-valid8 = true;
-passing0 = 0;
 }
-const _errs36 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.kind === undefined){
-const err38 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data15.kind !== undefined){
+if("interface" !== data15.kind){
+const err38 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "interface"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -477,8 +473,10 @@ vErrors.push(err38);
 }
 errors++;
 }
-if(data13.format === undefined){
-const err39 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'"};
+}
+if(data15.name !== undefined){
+if(typeof data15.name !== "string"){
+const err39 = {instancePath:instancePath+"/taps/" + i1+"/source/name",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -487,8 +485,10 @@ vErrors.push(err39);
 }
 errors++;
 }
-if(data13.paths === undefined){
-const err40 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'"};
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -497,9 +497,15 @@ vErrors.push(err40);
 }
 errors++;
 }
-for(const key5 in data13){
-if(!(((key5 === "kind") || (key5 === "format")) || (key5 === "paths"))){
-const err41 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
+var _valid0 = _errs34 === errors;
+if(_valid0){
+valid8 = true;
+passing0 = 0;
+}
+const _errs40 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.kind === undefined){
+const err41 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -508,10 +514,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-if(data13.kind !== undefined){
-if("files" !== data13.kind){
-const err42 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant"};
+if(data15.format === undefined){
+const err42 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "format"},message:"must have required property '"+"format"+"'"};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -520,11 +524,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-if(data13.format !== undefined){
-let data17 = data13.format;
-if(!(((data17 === "pcap") || (data17 === "pcapng")) || (data17 === "auto"))){
-const err43 = {instancePath:instancePath+"/taps/" + i1+"/source/format",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/format/enum",keyword:"enum",params:{allowedValues: schema11.properties.taps.items.properties.source.oneOf[1].properties.format.enum},message:"must be equal to one of the allowed values"};
+if(data15.paths === undefined){
+const err43 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/required",keyword:"required",params:{missingProperty: "paths"},message:"must have required property '"+"paths"+"'"};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -533,14 +534,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-if(data13.paths !== undefined){
-let data18 = data13.paths;
-if(Array.isArray(data18)){
-const len2 = data18.length;
-for(let i2=0; i2<len2; i2++){
-if(typeof data18[i2] !== "string"){
-const err44 = {instancePath:instancePath+"/taps/" + i1+"/source/paths/" + i2,schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key5 in data15){
+if(!(((key5 === "kind") || (key5 === "format")) || (key5 === "paths"))){
+const err44 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -550,9 +546,9 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/taps/" + i1+"/source/paths",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data15.kind !== undefined){
+if("files" !== data15.kind){
+const err45 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -562,9 +558,10 @@ vErrors.push(err45);
 errors++;
 }
 }
-}
-else {
-const err46 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.format !== undefined){
+let data19 = data15.format;
+if(!(((data19 === "pcap") || (data19 === "pcapng")) || (data19 === "auto"))){
+const err46 = {instancePath:instancePath+"/taps/" + i1+"/source/format",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/format/enum",keyword:"enum",params:{allowedValues: schema11.properties.taps.items.properties.source.oneOf[1].properties.format.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -573,7 +570,47 @@ vErrors.push(err46);
 }
 errors++;
 }
-var _valid0 = _errs36 === errors;
+}
+if(data15.paths !== undefined){
+let data20 = data15.paths;
+if(Array.isArray(data20)){
+const len2 = data20.length;
+for(let i2=0; i2<len2; i2++){
+if(typeof data20[i2] !== "string"){
+const err47 = {instancePath:instancePath+"/taps/" + i1+"/source/paths/" + i2,schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/taps/" + i1+"/source/paths",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/properties/paths/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+var _valid0 = _errs40 === errors;
 if(_valid0 && valid8){
 valid8 = false;
 passing0 = [passing0, 1];
@@ -583,41 +620,10 @@ if(_valid0){
 valid8 = true;
 passing0 = 1;
 }
-const _errs45 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.kind === undefined){
-const err47 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-if(data13.left === undefined){
-const err48 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "left"},message:"must have required property '"+"left"+"'"};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-if(data13.right === undefined){
-const err49 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "right"},message:"must have required property '"+"right"+"'"};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-for(const key6 in data13){
-if(!(((key6 === "kind") || (key6 === "left")) || (key6 === "right"))){
-const err50 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
+const _errs49 = errors;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.kind === undefined){
+const err50 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -626,10 +632,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data13.kind !== undefined){
-if("inline" !== data13.kind){
-const err51 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "inline"},message:"must be equal to constant"};
+if(data15.left === undefined){
+const err51 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "left"},message:"must have required property '"+"left"+"'"};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -638,10 +642,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data13.left !== undefined){
-if(typeof data13.left !== "string"){
-const err52 = {instancePath:instancePath+"/taps/" + i1+"/source/left",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/left/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data15.right === undefined){
+const err52 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/required",keyword:"required",params:{missingProperty: "right"},message:"must have required property '"+"right"+"'"};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -650,10 +652,9 @@ vErrors.push(err52);
 }
 errors++;
 }
-}
-if(data13.right !== undefined){
-if(typeof data13.right !== "string"){
-const err53 = {instancePath:instancePath+"/taps/" + i1+"/source/right",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/right/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key6 in data15){
+if(!(((key6 === "kind") || (key6 === "left")) || (key6 === "right"))){
+const err53 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -663,9 +664,9 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data15.kind !== undefined){
+if("inline" !== data15.kind){
+const err54 = {instancePath:instancePath+"/taps/" + i1+"/source/kind",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/kind/const",keyword:"const",params:{allowedValue: "inline"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -674,7 +675,43 @@ vErrors.push(err54);
 }
 errors++;
 }
-var _valid0 = _errs45 === errors;
+}
+if(data15.left !== undefined){
+if(typeof data15.left !== "string"){
+const err55 = {instancePath:instancePath+"/taps/" + i1+"/source/left",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/left/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+if(data15.right !== undefined){
+if(typeof data15.right !== "string"){
+const err56 = {instancePath:instancePath+"/taps/" + i1+"/source/right",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/properties/right/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+var _valid0 = _errs49 === errors;
 if(_valid0 && valid8){
 valid8 = false;
 passing0 = [passing0, 2];
@@ -687,60 +724,7 @@ passing0 = 2;
 }
 }
 if(!valid8){
-const err55 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err55];
-}
-else {
-vErrors.push(err55);
-}
-errors++;
-}
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data11.marks !== undefined){
-let data23 = data11.marks;
-if(Array.isArray(data23)){
-const len3 = data23.length;
-for(let i3=0; i3<len3; i3++){
-let data24 = data23[i3];
-const _errs56 = errors;
-let valid16 = false;
-let passing1 = null;
-const _errs57 = errors;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.kind === undefined){
-const err56 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-if(data24.id === undefined){
-const err57 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-if(data24.priority === undefined){
-const err58 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
+const err58 = {instancePath:instancePath+"/taps/" + i1+"/source",schemaPath:"#/properties/taps/items/properties/source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -749,9 +733,31 @@ vErrors.push(err58);
 }
 errors++;
 }
-for(const key7 in data24){
-if(!(((key7 === "kind") || (key7 === "id")) || (key7 === "priority"))){
-const err59 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
+else {
+errors = _errs33;
+if(vErrors !== null){
+if(_errs33){
+vErrors.length = _errs33;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data13.marks !== undefined){
+let data25 = data13.marks;
+if(Array.isArray(data25)){
+const len3 = data25.length;
+for(let i3=0; i3<len3; i3++){
+let data26 = data25[i3];
+const _errs60 = errors;
+let valid16 = false;
+let passing1 = null;
+const _errs61 = errors;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.kind === undefined){
+const err59 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -760,10 +766,8 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-if(data24.kind !== undefined){
-if("vlan" !== data24.kind){
-const err60 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "vlan"},message:"must be equal to constant"};
+if(data26.id === undefined){
+const err60 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "id"},message:"must have required property '"+"id"+"'"};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -772,11 +776,8 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-if(data24.id !== undefined){
-let data26 = data24.id;
-if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-const err61 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data26.priority === undefined){
+const err61 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/required",keyword:"required",params:{missingProperty: "priority"},message:"must have required property '"+"priority"+"'"};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -785,9 +786,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-if((typeof data26 == "number") && (isFinite(data26))){
-if(data26 > 4094 || isNaN(data26)){
-const err62 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094"};
+for(const key7 in data26){
+if(!(((key7 === "kind") || (key7 === "id")) || (key7 === "priority"))){
+const err62 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -796,8 +797,10 @@ vErrors.push(err62);
 }
 errors++;
 }
-if(data26 < 1 || isNaN(data26)){
-const err63 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+}
+if(data26.kind !== undefined){
+if("vlan" !== data26.kind){
+const err63 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/kind/const",keyword:"const",params:{allowedValue: "vlan"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -807,11 +810,10 @@ vErrors.push(err63);
 errors++;
 }
 }
-}
-if(data24.priority !== undefined){
-let data27 = data24.priority;
-if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
-const err64 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data26.id !== undefined){
+let data28 = data26.id;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err64 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -820,9 +822,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 > 7 || isNaN(data27)){
-const err65 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/maximum",keyword:"maximum",params:{comparison: "<=", limit: 7},message:"must be <= 7"};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 4094 || isNaN(data28)){
+const err65 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/maximum",keyword:"maximum",params:{comparison: "<=", limit: 4094},message:"must be <= 4094"};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -831,8 +833,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-if(data27 < 0 || isNaN(data27)){
-const err66 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data28 < 1 || isNaN(data28)){
+const err66 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/id",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/id/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -843,9 +845,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data26.priority !== undefined){
+let data29 = data26.priority;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err67 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -854,15 +857,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-var _valid1 = _errs57 === errors;
-if(_valid1){
-valid16 = true;
-passing1 = 0;
-}
-const _errs65 = errors;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.kind === undefined){
-const err68 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 7 || isNaN(data29)){
+const err68 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/maximum",keyword:"maximum",params:{comparison: "<=", limit: 7},message:"must be <= 7"};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -871,9 +868,8 @@ vErrors.push(err68);
 }
 errors++;
 }
-for(const key8 in data24){
-if(!(key8 === "kind")){
-const err69 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
+if(data29 < 0 || isNaN(data29)){
+const err69 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/priority",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -883,9 +879,10 @@ vErrors.push(err69);
 errors++;
 }
 }
-if(data24.kind !== undefined){
-if("comment" !== data24.kind){
-const err70 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "comment"},message:"must be equal to constant"};
+}
+}
+else {
+const err70 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/0/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -894,10 +891,15 @@ vErrors.push(err70);
 }
 errors++;
 }
+var _valid1 = _errs61 === errors;
+if(_valid1){
+valid16 = true;
+passing1 = 0;
 }
-}
-else {
-const err71 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const _errs69 = errors;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.kind === undefined){
+const err71 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -906,19 +908,9 @@ vErrors.push(err71);
 }
 errors++;
 }
-var _valid1 = _errs65 === errors;
-if(_valid1 && valid16){
-valid16 = false;
-passing1 = [passing1, 1];
-}
-else {
-if(_valid1){
-valid16 = true;
-passing1 = 1;
-}
-}
-if(!valid16){
-const err72 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
+for(const key8 in data26){
+if(!(key8 === "kind")){
+const err72 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -927,21 +919,10 @@ vErrors.push(err72);
 }
 errors++;
 }
-else {
-errors = _errs56;
-if(vErrors !== null){
-if(_errs56){
-vErrors.length = _errs56;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err73 = {instancePath:instancePath+"/taps/" + i1+"/marks",schemaPath:"#/properties/taps/items/properties/marks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data26.kind !== undefined){
+if("comment" !== data26.kind){
+const err73 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3+"/kind",schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/properties/kind/const",keyword:"const",params:{allowedValue: "comment"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -953,7 +934,7 @@ errors++;
 }
 }
 else {
-const err74 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err74 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -962,10 +943,19 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
+var _valid1 = _errs69 === errors;
+if(_valid1 && valid16){
+valid16 = false;
+passing1 = [passing1, 1];
 }
 else {
-const err75 = {instancePath:instancePath+"/taps",schemaPath:"#/properties/taps/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(_valid1){
+valid16 = true;
+passing1 = 1;
+}
+}
+if(!valid16){
+const err75 = {instancePath:instancePath+"/taps/" + i1+"/marks/" + i3,schemaPath:"#/properties/taps/items/properties/marks/items/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -974,16 +964,21 @@ vErrors.push(err75);
 }
 errors++;
 }
+else {
+errors = _errs60;
+if(vErrors !== null){
+if(_errs60){
+vErrors.length = _errs60;
 }
-if(data.groups !== undefined){
-let data29 = data.groups;
-if(Array.isArray(data29)){
-const len4 = data29.length;
-for(let i4=0; i4<len4; i4++){
-let data30 = data29[i4];
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.name === undefined){
-const err76 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/taps/" + i1+"/marks",schemaPath:"#/properties/taps/items/properties/marks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -992,8 +987,10 @@ vErrors.push(err76);
 }
 errors++;
 }
-if(data30.tools === undefined){
-const err77 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'"};
+}
+}
+else {
+const err77 = {instancePath:instancePath+"/taps/" + i1,schemaPath:"#/properties/taps/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1002,8 +999,10 @@ vErrors.push(err77);
 }
 errors++;
 }
-if(data30.balance === undefined){
-const err78 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "balance"},message:"must have required property '"+"balance"+"'"};
+}
+}
+else {
+const err78 = {instancePath:instancePath+"/taps",schemaPath:"#/properties/taps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1012,8 +1011,16 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data30.actions === undefined){
-const err79 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "actions"},message:"must have required property '"+"actions"+"'"};
+}
+if(data.groups !== undefined){
+let data31 = data.groups;
+if(Array.isArray(data31)){
+const len4 = data31.length;
+for(let i4=0; i4<len4; i4++){
+let data32 = data31[i4];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.name === undefined){
+const err79 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1022,9 +1029,8 @@ vErrors.push(err79);
 }
 errors++;
 }
-for(const key9 in data30){
-if(!((((key9 === "name") || (key9 === "tools")) || (key9 === "balance")) || (key9 === "actions"))){
-const err80 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
+if(data32.tools === undefined){
+const err80 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "tools"},message:"must have required property '"+"tools"+"'"};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1033,10 +1039,8 @@ vErrors.push(err80);
 }
 errors++;
 }
-}
-if(data30.name !== undefined){
-if(typeof data30.name !== "string"){
-const err81 = {instancePath:instancePath+"/groups/" + i4+"/name",schemaPath:"#/properties/groups/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.balance === undefined){
+const err81 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "balance"},message:"must have required property '"+"balance"+"'"};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1045,16 +1049,8 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
-if(data30.tools !== undefined){
-let data32 = data30.tools;
-if(Array.isArray(data32)){
-const len5 = data32.length;
-for(let i5=0; i5<len5; i5++){
-let data33 = data32[i5];
-if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
-if(data33.name === undefined){
-const err82 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+if(data32.actions === undefined){
+const err82 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/required",keyword:"required",params:{missingProperty: "actions"},message:"must have required property '"+"actions"+"'"};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1063,8 +1059,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-if(data33.output === undefined){
-const err83 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};
+for(const key9 in data32){
+if(!((((key9 === "name") || (key9 === "tools")) || (key9 === "balance")) || (key9 === "actions"))){
+const err83 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1073,9 +1070,10 @@ vErrors.push(err83);
 }
 errors++;
 }
-for(const key10 in data33){
-if(!(((key10 === "name") || (key10 === "output")) || (key10 === "rateBps"))){
-const err84 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
+}
+if(data32.name !== undefined){
+if(typeof data32.name !== "string"){
+const err84 = {instancePath:instancePath+"/groups/" + i4+"/name",schemaPath:"#/properties/groups/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1085,9 +1083,15 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data33.name !== undefined){
-if(typeof data33.name !== "string"){
-const err85 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/name",schemaPath:"#/properties/groups/items/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data32.tools !== undefined){
+let data34 = data32.tools;
+if(Array.isArray(data34)){
+const len5 = data34.length;
+for(let i5=0; i5<len5; i5++){
+let data35 = data34[i5];
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.name === undefined){
+const err85 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1096,12 +1100,8 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-if(data33.output !== undefined){
-let data35 = data33.output;
-if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
-if(data35.kind === undefined){
-const err86 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+if(data35.output === undefined){
+const err86 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/required",keyword:"required",params:{missingProperty: "output"},message:"must have required property '"+"output"+"'"};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1110,8 +1110,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-if(data35.target === undefined){
-const err87 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
+for(const key10 in data35){
+if(!(((key10 === "name") || (key10 === "output")) || (key10 === "rateBps"))){
+const err87 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1120,9 +1121,10 @@ vErrors.push(err87);
 }
 errors++;
 }
-for(const key11 in data35){
-if(!((key11 === "kind") || (key11 === "target"))){
-const err88 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
+}
+if(data35.name !== undefined){
+if(typeof data35.name !== "string"){
+const err88 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/name",schemaPath:"#/properties/groups/items/properties/tools/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1132,10 +1134,11 @@ vErrors.push(err88);
 errors++;
 }
 }
-if(data35.kind !== undefined){
-let data36 = data35.kind;
-if(!(((data36 === "interface") || (data36 === "pcap")) || (data36 === "pcapng"))){
-const err89 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/kind",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data35.output !== undefined){
+let data37 = data35.output;
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.kind === undefined){
+const err89 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1144,10 +1147,8 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-if(data35.target !== undefined){
-if(typeof data35.target !== "string"){
-const err90 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/target",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data37.target === undefined){
+const err90 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/required",keyword:"required",params:{missingProperty: "target"},message:"must have required property '"+"target"+"'"};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1156,10 +1157,9 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-}
-else {
-const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key11 in data37){
+if(!((key11 === "kind") || (key11 === "target"))){
+const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1169,11 +1169,10 @@ vErrors.push(err91);
 errors++;
 }
 }
-if(data33.rateBps !== undefined){
-let data38 = data33.rateBps;
-if((typeof data38 == "number") && (isFinite(data38))){
-if(data38 <= 0 || isNaN(data38)){
-const err92 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+if(data37.kind !== undefined){
+let data38 = data37.kind;
+if(!(((data38 === "interface") || (data38 === "pcap")) || (data38 === "pcapng"))){
+const err92 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/kind",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1183,8 +1182,9 @@ vErrors.push(err92);
 errors++;
 }
 }
-else {
-const err93 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data37.target !== undefined){
+if(typeof data37.target !== "string"){
+const err93 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/target",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1196,7 +1196,7 @@ errors++;
 }
 }
 else {
-const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1206,9 +1206,11 @@ vErrors.push(err94);
 errors++;
 }
 }
-}
-else {
-const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data35.rateBps !== undefined){
+let data40 = data35.rateBps;
+if((typeof data40 == "number") && (isFinite(data40))){
+if(data40 <= 0 || isNaN(data40)){
+const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1218,11 +1220,8 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data30.balance !== undefined){
-let data39 = data30.balance;
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.symmetric === undefined){
-const err96 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
+else {
+const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1231,8 +1230,10 @@ vErrors.push(err96);
 }
 errors++;
 }
-if(data39.inner === undefined){
-const err97 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
+}
+}
+else {
+const err97 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1241,9 +1242,10 @@ vErrors.push(err97);
 }
 errors++;
 }
-for(const key12 in data39){
-if(!((key12 === "symmetric") || (key12 === "inner"))){
-const err98 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+}
+}
+else {
+const err98 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1253,9 +1255,11 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data39.symmetric !== undefined){
-if(typeof data39.symmetric !== "boolean"){
-const err99 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data32.balance !== undefined){
+let data41 = data32.balance;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.symmetric === undefined){
+const err99 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1264,10 +1268,8 @@ vErrors.push(err99);
 }
 errors++;
 }
-}
-if(data39.inner !== undefined){
-if(typeof data39.inner !== "boolean"){
-const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data41.inner === undefined){
+const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1276,10 +1278,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-}
-else {
-const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key12 in data41){
+if(!((key12 === "symmetric") || (key12 === "inner"))){
+const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1289,11 +1290,9 @@ vErrors.push(err101);
 errors++;
 }
 }
-if(data30.actions !== undefined){
-let data42 = data30.actions;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.strip === undefined){
-const err102 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
+if(data41.symmetric !== undefined){
+if(typeof data41.symmetric !== "boolean"){
+const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1302,8 +1301,10 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(data42.masks === undefined){
-const err103 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
+}
+if(data41.inner !== undefined){
+if(typeof data41.inner !== "boolean"){
+const err103 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1312,8 +1313,10 @@ vErrors.push(err103);
 }
 errors++;
 }
-if(data42.replaces === undefined){
-const err104 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1322,9 +1325,12 @@ vErrors.push(err104);
 }
 errors++;
 }
-for(const key13 in data42){
-if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
-const err105 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+}
+if(data32.actions !== undefined){
+let data44 = data32.actions;
+if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
+if(data44.strip === undefined){
+const err105 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1333,14 +1339,8 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-if(data42.strip !== undefined){
-let data43 = data42.strip;
-if(Array.isArray(data43)){
-const len6 = data43.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data43[i6] !== "string"){
-const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data44.masks === undefined){
+const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1349,10 +1349,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-}
-else {
-const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data44.replaces === undefined){
+const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1361,16 +1359,9 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-if(data42.masks !== undefined){
-let data45 = data42.masks;
-if(Array.isArray(data45)){
-const len7 = data45.length;
-for(let i7=0; i7<len7; i7++){
-let data46 = data45[i7];
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.kind === undefined){
-const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+for(const key13 in data44){
+if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
+const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1379,8 +1370,14 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data46.fill === undefined){
-const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
+}
+if(data44.strip !== undefined){
+let data45 = data44.strip;
+if(Array.isArray(data45)){
+const len6 = data45.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data45[i6] !== "string"){
+const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1389,9 +1386,10 @@ vErrors.push(err109);
 }
 errors++;
 }
-for(const key14 in data46){
-if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
-const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+}
+}
+else {
+const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1401,10 +1399,15 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data46.kind !== undefined){
-let data47 = data46.kind;
-if(!(((data47 === "card-number") || (data47 === "credentials")) || (data47 === "regex"))){
-const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data44.masks !== undefined){
+let data47 = data44.masks;
+if(Array.isArray(data47)){
+const len7 = data47.length;
+for(let i7=0; i7<len7; i7++){
+let data48 = data47[i7];
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+if(data48.kind === undefined){
+const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1413,10 +1416,8 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-if(data46.source !== undefined){
-if(typeof data46.source !== "string"){
-const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.fill === undefined){
+const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1425,10 +1426,9 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-if(data46.flags !== undefined){
-if(typeof data46.flags !== "string"){
-const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key14 in data48){
+if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
+const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1438,11 +1438,10 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data46.fill !== undefined){
-let data50 = data46.fill;
-if(typeof data50 === "string"){
-if(func2(data50) < 1){
-const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data48.kind !== undefined){
+let data49 = data48.kind;
+if(!(((data49 === "card-number") || (data49 === "credentials")) || (data49 === "regex"))){
+const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1452,8 +1451,9 @@ vErrors.push(err114);
 errors++;
 }
 }
-else {
-const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data48.source !== undefined){
+if(typeof data48.source !== "string"){
+const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1463,9 +1463,9 @@ vErrors.push(err115);
 errors++;
 }
 }
-}
-else {
-const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data48.flags !== undefined){
+if(typeof data48.flags !== "string"){
+const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1475,9 +1475,11 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
-else {
-const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data48.fill !== undefined){
+let data52 = data48.fill;
+if(typeof data52 === "string"){
+if(func3(data52) < 1){
+const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1487,15 +1489,8 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data42.replaces !== undefined){
-let data51 = data42.replaces;
-if(Array.isArray(data51)){
-const len8 = data51.length;
-for(let i8=0; i8<len8; i8++){
-let data52 = data51[i8];
-if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
-if(data52.source === undefined){
-const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+else {
+const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1504,8 +1499,10 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(data52.flags === undefined){
-const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
+}
+}
+else {
+const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1514,8 +1511,10 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(data52.text === undefined){
-const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+}
+}
+else {
+const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1524,9 +1523,16 @@ vErrors.push(err120);
 }
 errors++;
 }
-for(const key15 in data52){
-if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
-const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+}
+if(data44.replaces !== undefined){
+let data53 = data44.replaces;
+if(Array.isArray(data53)){
+const len8 = data53.length;
+for(let i8=0; i8<len8; i8++){
+let data54 = data53[i8];
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+if(data54.source === undefined){
+const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1535,10 +1541,8 @@ vErrors.push(err121);
 }
 errors++;
 }
-}
-if(data52.source !== undefined){
-if(typeof data52.source !== "string"){
-const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data54.flags === undefined){
+const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1547,10 +1551,8 @@ vErrors.push(err122);
 }
 errors++;
 }
-}
-if(data52.flags !== undefined){
-if(typeof data52.flags !== "string"){
-const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data54.text === undefined){
+const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1559,10 +1561,9 @@ vErrors.push(err123);
 }
 errors++;
 }
-}
-if(data52.text !== undefined){
-if(typeof data52.text !== "string"){
-const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key15 in data54){
+if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
+const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1572,9 +1573,9 @@ vErrors.push(err124);
 errors++;
 }
 }
-}
-else {
-const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data54.source !== undefined){
+if(typeof data54.source !== "string"){
+const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1584,9 +1585,9 @@ vErrors.push(err125);
 errors++;
 }
 }
-}
-else {
-const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data54.flags !== undefined){
+if(typeof data54.flags !== "string"){
+const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1596,11 +1597,9 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data42.truncate !== undefined){
-let data56 = data42.truncate;
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.what === undefined){
-const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
+if(data54.text !== undefined){
+if(typeof data54.text !== "string"){
+const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1609,8 +1608,10 @@ vErrors.push(err127);
 }
 errors++;
 }
-if(data56.bytes === undefined){
-const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1619,9 +1620,10 @@ vErrors.push(err128);
 }
 errors++;
 }
-for(const key16 in data56){
-if(!((key16 === "what") || (key16 === "bytes"))){
-const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+}
+}
+else {
+const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1631,10 +1633,11 @@ vErrors.push(err129);
 errors++;
 }
 }
-if(data56.what !== undefined){
-let data57 = data56.what;
-if(!((data57 === "payload") || (data57 === "frame"))){
-const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
+if(data44.truncate !== undefined){
+let data58 = data44.truncate;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+if(data58.what === undefined){
+const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1643,11 +1646,8 @@ vErrors.push(err130);
 }
 errors++;
 }
-}
-if(data56.bytes !== undefined){
-let data58 = data56.bytes;
-if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
-const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data58.bytes === undefined){
+const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1656,9 +1656,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-if((typeof data58 == "number") && (isFinite(data58))){
-if(data58 < 0 || isNaN(data58)){
-const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+for(const key16 in data58){
+if(!((key16 === "what") || (key16 === "bytes"))){
+const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1668,10 +1668,10 @@ vErrors.push(err132);
 errors++;
 }
 }
-}
-}
-else {
-const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data58.what !== undefined){
+let data59 = data58.what;
+if(!((data59 === "payload") || (data59 === "frame"))){
+const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1681,11 +1681,10 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data42.timestamp !== undefined){
-let data59 = data42.timestamp;
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
-if(data59.ipv4 === undefined){
-const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
+if(data58.bytes !== undefined){
+let data60 = data58.bytes;
+if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
+const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1694,8 +1693,9 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(data59.ipv6 === undefined){
-const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
+if((typeof data60 == "number") && (isFinite(data60))){
+if(data60 < 0 || isNaN(data60)){
+const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1704,9 +1704,11 @@ vErrors.push(err135);
 }
 errors++;
 }
-for(const key17 in data59){
-if(!((key17 === "ipv4") || (key17 === "ipv6"))){
-const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+}
+}
+}
+else {
+const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1716,9 +1718,11 @@ vErrors.push(err136);
 errors++;
 }
 }
-if(data59.ipv4 !== undefined){
-if("ip-option" !== data59.ipv4){
-const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
+if(data44.timestamp !== undefined){
+let data61 = data44.timestamp;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.ipv4 === undefined){
+const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1727,11 +1731,8 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-if(data59.ipv6 !== undefined){
-let data61 = data59.ipv6;
-if(!(((data61 === "skip") || (data61 === "destination-option")) || (data61 === "hop-by-hop"))){
-const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
+if(data61.ipv6 === undefined){
+const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1740,10 +1741,9 @@ vErrors.push(err138);
 }
 errors++;
 }
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key17 in data61){
+if(!((key17 === "ipv4") || (key17 === "ipv6"))){
+const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1753,11 +1753,9 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data42.shape !== undefined){
-let data62 = data42.shape;
-if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
-if(data62.burstBytes === undefined){
-const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
+if(data61.ipv4 !== undefined){
+if("ip-option" !== data61.ipv4){
+const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1766,9 +1764,11 @@ vErrors.push(err140);
 }
 errors++;
 }
-for(const key18 in data62){
-if(!(key18 === "burstBytes")){
-const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+}
+if(data61.ipv6 !== undefined){
+let data63 = data61.ipv6;
+if(!(((data63 === "skip") || (data63 === "destination-option")) || (data63 === "hop-by-hop"))){
+const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1778,10 +1778,9 @@ vErrors.push(err141);
 errors++;
 }
 }
-if(data62.burstBytes !== undefined){
-let data63 = data62.burstBytes;
-if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1790,9 +1789,12 @@ vErrors.push(err142);
 }
 errors++;
 }
-if((typeof data63 == "number") && (isFinite(data63))){
-if(data63 < 0 || isNaN(data63)){
-const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data44.shape !== undefined){
+let data64 = data44.shape;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.burstBytes === undefined){
+const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1801,11 +1803,9 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key18 in data64){
+if(!(key18 === "burstBytes")){
+const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1815,11 +1815,10 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data42.dedup !== undefined){
-let data64 = data42.dedup;
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-if(data64.windowNs === undefined){
-const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
+if(data64.burstBytes !== undefined){
+let data65 = data64.burstBytes;
+if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
+const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1828,9 +1827,9 @@ vErrors.push(err145);
 }
 errors++;
 }
-for(const key19 in data64){
-if(!(key19 === "windowNs")){
-const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+if((typeof data65 == "number") && (isFinite(data65))){
+if(data65 < 0 || isNaN(data65)){
+const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1840,10 +1839,10 @@ vErrors.push(err146);
 errors++;
 }
 }
-if(data64.windowNs !== undefined){
-let data65 = data64.windowNs;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1852,9 +1851,12 @@ vErrors.push(err147);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < 0 || isNaN(data65)){
-const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data44.dedup !== undefined){
+let data66 = data44.dedup;
+if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
+if(data66.windowNs === undefined){
+const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1863,11 +1865,9 @@ vErrors.push(err148);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+for(const key19 in data66){
+if(!(key19 === "windowNs")){
+const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1877,9 +1877,10 @@ vErrors.push(err149);
 errors++;
 }
 }
-}
-else {
-const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data66.windowNs !== undefined){
+let data67 = data66.windowNs;
+if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
+const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1888,10 +1889,9 @@ vErrors.push(err150);
 }
 errors++;
 }
-}
-}
-else {
-const err151 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data67 == "number") && (isFinite(data67))){
+if(data67 < 0 || isNaN(data67)){
+const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1902,8 +1902,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err152 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err152 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1913,15 +1914,9 @@ vErrors.push(err152);
 errors++;
 }
 }
-if(data.rules !== undefined){
-let data66 = data.rules;
-if(Array.isArray(data66)){
-const len9 = data66.length;
-for(let i9=0; i9<len9; i9++){
-let data67 = data66[i9];
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.name === undefined){
-const err153 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err153 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1930,8 +1925,10 @@ vErrors.push(err153);
 }
 errors++;
 }
-if(data67.taps === undefined){
-const err154 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1940,8 +1937,10 @@ vErrors.push(err154);
 }
 errors++;
 }
-if(data67.action === undefined){
-const err155 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+}
+}
+else {
+const err155 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1950,8 +1949,16 @@ vErrors.push(err155);
 }
 errors++;
 }
-if(data67.groups === undefined){
-const err156 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+}
+if(data.rules !== undefined){
+let data68 = data.rules;
+if(Array.isArray(data68)){
+const len9 = data68.length;
+for(let i9=0; i9<len9; i9++){
+let data69 = data68[i9];
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+if(data69.name === undefined){
+const err156 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1960,9 +1967,8 @@ vErrors.push(err156);
 }
 errors++;
 }
-for(const key20 in data67){
-if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
-const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data69.taps === undefined){
+const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1971,10 +1977,8 @@ vErrors.push(err157);
 }
 errors++;
 }
-}
-if(data67.name !== undefined){
-if(typeof data67.name !== "string"){
-const err158 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data69.action === undefined){
+const err158 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1983,15 +1987,8 @@ vErrors.push(err158);
 }
 errors++;
 }
-}
-if(data67.taps !== undefined){
-let data69 = data67.taps;
-const _errs157 = errors;
-let valid43 = false;
-let passing2 = null;
-const _errs158 = errors;
-if("any" !== data69){
-const err159 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
+if(data69.groups === undefined){
+const err159 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2000,18 +1997,9 @@ vErrors.push(err159);
 }
 errors++;
 }
-var _valid2 = _errs158 === errors;
-if(_valid2){
-valid43 = true;
-passing2 = 0;
-}
-const _errs159 = errors;
-if(Array.isArray(data69)){
-const len10 = data69.length;
-for(let i10=0; i10<len10; i10++){
-let data70 = data69[i10];
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err160 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key20 in data69){
+if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
+const err160 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2020,9 +2008,10 @@ vErrors.push(err160);
 }
 errors++;
 }
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 < 0 || isNaN(data70)){
-const err161 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data69.name !== undefined){
+if(typeof data69.name !== "string"){
+const err161 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2032,10 +2021,14 @@ vErrors.push(err161);
 errors++;
 }
 }
-}
-}
-else {
-const err162 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data69.taps !== undefined){
+let data71 = data69.taps;
+const _errs161 = errors;
+let valid43 = false;
+let passing2 = null;
+const _errs162 = errors;
+if("any" !== data71){
+const err162 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2044,7 +2037,51 @@ vErrors.push(err162);
 }
 errors++;
 }
-var _valid2 = _errs159 === errors;
+var _valid2 = _errs162 === errors;
+if(_valid2){
+valid43 = true;
+passing2 = 0;
+}
+const _errs163 = errors;
+if(Array.isArray(data71)){
+const len10 = data71.length;
+for(let i10=0; i10<len10; i10++){
+let data72 = data71[i10];
+if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){
+const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err163];
+}
+else {
+vErrors.push(err163);
+}
+errors++;
+}
+if((typeof data72 == "number") && (isFinite(data72))){
+if(data72 < 0 || isNaN(data72)){
+const err164 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(vErrors === null){
+vErrors = [err164];
+}
+else {
+vErrors.push(err164);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err165 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err165];
+}
+else {
+vErrors.push(err165);
+}
+errors++;
+}
+var _valid2 = _errs163 === errors;
 if(_valid2 && valid43){
 valid43 = false;
 passing2 = [passing2, 1];
@@ -2056,59 +2093,7 @@ passing2 = 1;
 }
 }
 if(!valid43){
-const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err163];
-}
-else {
-vErrors.push(err163);
-}
-errors++;
-}
-else {
-errors = _errs157;
-if(vErrors !== null){
-if(_errs157){
-vErrors.length = _errs157;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data67.action !== undefined){
-let data71 = data67.action;
-if(!((data71 === "to") || (data71 === "drop"))){
-const err164 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
-if(vErrors === null){
-vErrors = [err164];
-}
-else {
-vErrors.push(err164);
-}
-errors++;
-}
-}
-if(data67.groups !== undefined){
-let data72 = data67.groups;
-if(Array.isArray(data72)){
-const len11 = data72.length;
-for(let i11=0; i11<len11; i11++){
-let data73 = data72[i11];
-if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
-const err165 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
-if(vErrors === null){
-vErrors = [err165];
-}
-else {
-vErrors.push(err165);
-}
-errors++;
-}
-if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 < 0 || isNaN(data73)){
-const err166 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err166 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2117,11 +2102,22 @@ vErrors.push(err166);
 }
 errors++;
 }
-}
-}
+else {
+errors = _errs161;
+if(vErrors !== null){
+if(_errs161){
+vErrors.length = _errs161;
 }
 else {
-const err167 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+vErrors = null;
+}
+}
+}
+}
+if(data69.action !== undefined){
+let data73 = data69.action;
+if(!((data73 === "to") || (data73 === "drop"))){
+const err167 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2131,9 +2127,14 @@ vErrors.push(err167);
 errors++;
 }
 }
-}
-else {
-const err168 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data69.groups !== undefined){
+let data74 = data69.groups;
+if(Array.isArray(data74)){
+const len11 = data74.length;
+for(let i11=0; i11<len11; i11++){
+let data75 = data74[i11];
+if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
+const err168 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2142,10 +2143,9 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-}
-else {
-const err169 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 < 0 || isNaN(data75)){
+const err169 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2155,11 +2155,10 @@ vErrors.push(err169);
 errors++;
 }
 }
-if(data.graph !== undefined){
-let data74 = data.graph;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-if(data74.fields === undefined){
-const err170 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2168,8 +2167,10 @@ vErrors.push(err170);
 }
 errors++;
 }
-if(data74.preds === undefined){
-const err171 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2178,8 +2179,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-if(data74.nodes === undefined){
-const err172 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
+}
+}
+else {
+const err172 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2188,8 +2191,12 @@ vErrors.push(err172);
 }
 errors++;
 }
-if(data74.leaves === undefined){
-const err173 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
+}
+if(data.graph !== undefined){
+let data76 = data.graph;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+if(data76.fields === undefined){
+const err173 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2198,8 +2205,8 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(data74.segments === undefined){
-const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
+if(data76.preds === undefined){
+const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2208,8 +2215,8 @@ vErrors.push(err174);
 }
 errors++;
 }
-if(data74.optimized === undefined){
-const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
+if(data76.nodes === undefined){
+const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2218,8 +2225,8 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data74.ruleLevel === undefined){
-const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
+if(data76.leaves === undefined){
+const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2228,9 +2235,8 @@ vErrors.push(err176);
 }
 errors++;
 }
-for(const key21 in data74){
-if(!(func3.call(schema11.properties.graph.properties, key21))){
-const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data76.segments === undefined){
+const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2239,16 +2245,8 @@ vErrors.push(err177);
 }
 errors++;
 }
-}
-if(data74.fields !== undefined){
-let data75 = data74.fields;
-if(Array.isArray(data75)){
-const len12 = data75.length;
-for(let i12=0; i12<len12; i12++){
-let data76 = data75[i12];
-if(typeof data76 === "string"){
-if(!pattern1.test(data76)){
-const err178 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$"+"\""};
+if(data76.optimized === undefined){
+const err178 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2257,9 +2255,8 @@ vErrors.push(err178);
 }
 errors++;
 }
-}
-else {
-const err179 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data76.ruleLevel === undefined){
+const err179 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2268,10 +2265,9 @@ vErrors.push(err179);
 }
 errors++;
 }
-}
-}
-else {
-const err180 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key21 in data76){
+if(!(func2.call(schema11.properties.graph.properties, key21))){
+const err180 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2281,15 +2277,15 @@ vErrors.push(err180);
 errors++;
 }
 }
-if(data74.preds !== undefined){
-let data77 = data74.preds;
+if(data76.fields !== undefined){
+let data77 = data76.fields;
 if(Array.isArray(data77)){
-const len13 = data77.length;
-for(let i13=0; i13<len13; i13++){
-let data78 = data77[i13];
-if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
-if(data78.kind === undefined){
-const err181 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+const len12 = data77.length;
+for(let i12=0; i12<len12; i12++){
+let data78 = data77[i12];
+if(typeof data78 === "string"){
+if(!pattern1.test(data78)){
+const err181 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$"+"\""};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2298,8 +2294,9 @@ vErrors.push(err181);
 }
 errors++;
 }
-if(data78.scope === undefined){
-const err182 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+}
+else {
+const err182 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2308,10 +2305,10 @@ vErrors.push(err182);
 }
 errors++;
 }
-if(data78.kind !== undefined){
-let data79 = data78.kind;
-if(!(((data79 === "contains") || (data79 === "regex")) || (data79 === "relation"))){
-const err183 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+}
+}
+else {
+const err183 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2321,10 +2318,15 @@ vErrors.push(err183);
 errors++;
 }
 }
-if(data78.scope !== undefined){
-let data80 = data78.scope;
-if(!((data80 === "outer") || (data80 === "inner"))){
-const err184 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
+if(data76.preds !== undefined){
+let data79 = data76.preds;
+if(Array.isArray(data79)){
+const len13 = data79.length;
+for(let i13=0; i13<len13; i13++){
+let data80 = data79[i13];
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+if(data80.kind === undefined){
+const err184 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2333,10 +2335,8 @@ vErrors.push(err184);
 }
 errors++;
 }
-}
-}
-else {
-const err185 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data80.scope === undefined){
+const err185 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2345,10 +2345,10 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-}
-else {
-const err186 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data80.kind !== undefined){
+let data81 = data80.kind;
+if(!(((data81 === "contains") || (data81 === "regex")) || (data81 === "relation"))){
+const err186 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2358,15 +2358,10 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data74.nodes !== undefined){
-let data81 = data74.nodes;
-if(Array.isArray(data81)){
-const len14 = data81.length;
-for(let i14=0; i14<len14; i14++){
-let data82 = data81[i14];
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-if(data82.field === undefined){
-const err187 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
+if(data80.scope !== undefined){
+let data82 = data80.scope;
+if(!((data82 === "outer") || (data82 === "inner"))){
+const err187 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2375,8 +2370,10 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(data82.cuts === undefined){
-const err188 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
+}
+}
+else {
+const err188 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2385,8 +2382,10 @@ vErrors.push(err188);
 }
 errors++;
 }
-if(data82.kids === undefined){
-const err189 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
+}
+}
+else {
+const err189 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2395,8 +2394,16 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(data82.lookup === undefined){
-const err190 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
+}
+if(data76.nodes !== undefined){
+let data83 = data76.nodes;
+if(Array.isArray(data83)){
+const len14 = data83.length;
+for(let i14=0; i14<len14; i14++){
+let data84 = data83[i14];
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+if(data84.field === undefined){
+const err190 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2405,9 +2412,8 @@ vErrors.push(err190);
 }
 errors++;
 }
-for(const key22 in data82){
-if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
-const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(data84.cuts === undefined){
+const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2416,11 +2422,8 @@ vErrors.push(err191);
 }
 errors++;
 }
-}
-if(data82.field !== undefined){
-let data83 = data82.field;
-if(!(((typeof data83 == "number") && (!(data83 % 1) && !isNaN(data83))) && (isFinite(data83)))){
-const err192 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data84.kids === undefined){
+const err192 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2429,9 +2432,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 < 0 || isNaN(data83)){
-const err193 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data84.lookup === undefined){
+const err193 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2440,13 +2442,9 @@ vErrors.push(err193);
 }
 errors++;
 }
-}
-}
-if(data82.cuts !== undefined){
-let data84 = data82.cuts;
-if(Array.isArray(data84)){
-if(data84.length < 2){
-const err194 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+for(const key22 in data84){
+if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
+const err194 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2455,11 +2453,11 @@ vErrors.push(err194);
 }
 errors++;
 }
-const len15 = data84.length;
-for(let i15=0; i15<len15; i15++){
-let data85 = data84[i15];
+}
+if(data84.field !== undefined){
+let data85 = data84.field;
 if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
-const err195 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err195 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2468,10 +2466,9 @@ vErrors.push(err195);
 }
 errors++;
 }
-}
-}
-else {
-const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data85 == "number") && (isFinite(data85))){
+if(data85 < 0 || isNaN(data85)){
+const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2481,11 +2478,12 @@ vErrors.push(err196);
 errors++;
 }
 }
-if(data82.kids !== undefined){
-let data86 = data82.kids;
+}
+if(data84.cuts !== undefined){
+let data86 = data84.cuts;
 if(Array.isArray(data86)){
 if(data86.length < 2){
-const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2494,11 +2492,11 @@ vErrors.push(err197);
 }
 errors++;
 }
-const len16 = data86.length;
-for(let i16=0; i16<len16; i16++){
-let data87 = data86[i16];
+const len15 = data86.length;
+for(let i15=0; i15<len15; i15++){
+let data87 = data86[i15];
 if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
-const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2510,7 +2508,7 @@ errors++;
 }
 }
 else {
-const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2520,10 +2518,11 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data82.lookup !== undefined){
-let data88 = data82.lookup;
-if(!(((data88 === "compare") || (data88 === "binary")) || (data88 === "hash"))){
-const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
+if(data84.kids !== undefined){
+let data88 = data84.kids;
+if(Array.isArray(data88)){
+if(data88.length < 2){
+const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2532,10 +2531,11 @@ vErrors.push(err200);
 }
 errors++;
 }
-}
-}
-else {
-const err201 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const len16 = data88.length;
+for(let i16=0; i16<len16; i16++){
+let data89 = data88[i16];
+if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
+const err201 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2547,7 +2547,7 @@ errors++;
 }
 }
 else {
-const err202 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err202 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2557,15 +2557,10 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data74.leaves !== undefined){
-let data89 = data74.leaves;
-if(Array.isArray(data89)){
-const len17 = data89.length;
-for(let i17=0; i17<len17; i17++){
-let data90 = data89[i17];
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.rules === undefined){
-const err203 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
+if(data84.lookup !== undefined){
+let data90 = data84.lookup;
+if(!(((data90 === "compare") || (data90 === "binary")) || (data90 === "hash"))){
+const err203 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2574,8 +2569,10 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(data90.to === undefined){
-const err204 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+}
+else {
+const err204 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2584,8 +2581,10 @@ vErrors.push(err204);
 }
 errors++;
 }
-if(data90.drop === undefined){
-const err205 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
+}
+}
+else {
+const err205 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2594,8 +2593,16 @@ vErrors.push(err205);
 }
 errors++;
 }
-if(data90.groups === undefined){
-const err206 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+}
+if(data76.leaves !== undefined){
+let data91 = data76.leaves;
+if(Array.isArray(data91)){
+const len17 = data91.length;
+for(let i17=0; i17<len17; i17++){
+let data92 = data91[i17];
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+if(data92.rules === undefined){
+const err206 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2604,9 +2611,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-for(const key23 in data90){
-if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
-const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data92.to === undefined){
+const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2615,15 +2621,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-if(data90.rules !== undefined){
-let data91 = data90.rules;
-if(Array.isArray(data91)){
-const len18 = data91.length;
-for(let i18=0; i18<len18; i18++){
-let data92 = data91[i18];
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err208 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data92.drop === undefined){
+const err208 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2632,9 +2631,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 < 0 || isNaN(data92)){
-const err209 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data92.groups === undefined){
+const err209 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2643,11 +2641,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err210 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+for(const key23 in data92){
+if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
+const err210 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2657,14 +2653,14 @@ vErrors.push(err210);
 errors++;
 }
 }
-if(data90.to !== undefined){
-let data93 = data90.to;
+if(data92.rules !== undefined){
+let data93 = data92.rules;
 if(Array.isArray(data93)){
-const len19 = data93.length;
-for(let i19=0; i19<len19; i19++){
-let data94 = data93[i19];
+const len18 = data93.length;
+for(let i18=0; i18<len18; i18++){
+let data94 = data93[i18];
 if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
-const err211 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err211 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2675,7 +2671,7 @@ errors++;
 }
 if((typeof data94 == "number") && (isFinite(data94))){
 if(data94 < 0 || isNaN(data94)){
-const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2688,7 +2684,7 @@ errors++;
 }
 }
 else {
-const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2698,14 +2694,14 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data90.drop !== undefined){
-let data95 = data90.drop;
+if(data92.to !== undefined){
+let data95 = data92.to;
 if(Array.isArray(data95)){
-const len20 = data95.length;
-for(let i20=0; i20<len20; i20++){
-let data96 = data95[i20];
+const len19 = data95.length;
+for(let i19=0; i19<len19; i19++){
+let data96 = data95[i19];
 if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
-const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2716,7 +2712,7 @@ errors++;
 }
 if((typeof data96 == "number") && (isFinite(data96))){
 if(data96 < 0 || isNaN(data96)){
-const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2729,7 +2725,7 @@ errors++;
 }
 }
 else {
-const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2739,14 +2735,14 @@ vErrors.push(err216);
 errors++;
 }
 }
-if(data90.groups !== undefined){
-let data97 = data90.groups;
+if(data92.drop !== undefined){
+let data97 = data92.drop;
 if(Array.isArray(data97)){
-const len21 = data97.length;
-for(let i21=0; i21<len21; i21++){
-let data98 = data97[i21];
+const len20 = data97.length;
+for(let i20=0; i20<len20; i20++){
+let data98 = data97[i20];
 if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2757,7 +2753,7 @@ errors++;
 }
 if((typeof data98 == "number") && (isFinite(data98))){
 if(data98 < 0 || isNaN(data98)){
-const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2770,7 +2766,7 @@ errors++;
 }
 }
 else {
-const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2780,9 +2776,14 @@ vErrors.push(err219);
 errors++;
 }
 }
-}
-else {
-const err220 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data92.groups !== undefined){
+let data99 = data92.groups;
+if(Array.isArray(data99)){
+const len21 = data99.length;
+for(let i21=0; i21<len21; i21++){
+let data100 = data99[i21];
+if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
+const err220 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2791,10 +2792,9 @@ vErrors.push(err220);
 }
 errors++;
 }
-}
-}
-else {
-const err221 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 < 0 || isNaN(data100)){
+const err221 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2804,14 +2804,10 @@ vErrors.push(err221);
 errors++;
 }
 }
-if(data74.segments !== undefined){
-let data99 = data74.segments;
-if(Array.isArray(data99)){
-const len22 = data99.length;
-for(let i22=0; i22<len22; i22++){
-let data100 = data99[i22];
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err222 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err222 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2823,7 +2819,7 @@ errors++;
 }
 }
 else {
-const err223 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err223 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2833,15 +2829,9 @@ vErrors.push(err223);
 errors++;
 }
 }
-if(data74.counting !== undefined){
-let data101 = data74.counting;
-if(Array.isArray(data101)){
-const len23 = data101.length;
-for(let i23=0; i23<len23; i23++){
-let data102 = data101[i23];
-if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
-if(data102.segment === undefined){
-const err224 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};
+}
+else {
+const err224 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2850,8 +2840,15 @@ vErrors.push(err224);
 }
 errors++;
 }
-if(data102.root === undefined){
-const err225 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/required",keyword:"required",params:{missingProperty: "root"},message:"must have required property '"+"root"+"'"};
+}
+if(data76.segments !== undefined){
+let data101 = data76.segments;
+if(Array.isArray(data101)){
+const len22 = data101.length;
+for(let i22=0; i22<len22; i22++){
+let data102 = data101[i22];
+if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
+const err225 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2860,8 +2857,10 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data102.groups === undefined){
-const err226 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+}
+}
+else {
+const err226 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2870,9 +2869,16 @@ vErrors.push(err226);
 }
 errors++;
 }
-for(const key24 in data102){
-if(!(((key24 === "segment") || (key24 === "root")) || (key24 === "groups"))){
-const err227 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
+}
+if(data76.counting !== undefined){
+let data103 = data76.counting;
+if(Array.isArray(data103)){
+const len23 = data103.length;
+for(let i23=0; i23<len23; i23++){
+let data104 = data103[i23];
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+if(data104.segment === undefined){
+const err227 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/required",keyword:"required",params:{missingProperty: "segment"},message:"must have required property '"+"segment"+"'"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2881,11 +2887,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-if(data102.segment !== undefined){
-let data103 = data102.segment;
-if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err228 = {instancePath:instancePath+"/graph/counting/" + i23+"/segment",schemaPath:"#/properties/graph/properties/counting/items/properties/segment/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data104.root === undefined){
+const err228 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/required",keyword:"required",params:{missingProperty: "root"},message:"must have required property '"+"root"+"'"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2894,9 +2897,8 @@ vErrors.push(err228);
 }
 errors++;
 }
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 < 0 || isNaN(data103)){
-const err229 = {instancePath:instancePath+"/graph/counting/" + i23+"/segment",schemaPath:"#/properties/graph/properties/counting/items/properties/segment/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if(data104.groups === undefined){
+const err229 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2905,12 +2907,9 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-}
-if(data102.root !== undefined){
-let data104 = data102.root;
-if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
-const err230 = {instancePath:instancePath+"/graph/counting/" + i23+"/root",schemaPath:"#/properties/graph/properties/counting/items/properties/root/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key24 in data104){
+if(!(((key24 === "segment") || (key24 === "root")) || (key24 === "groups"))){
+const err230 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -2920,14 +2919,10 @@ vErrors.push(err230);
 errors++;
 }
 }
-if(data102.groups !== undefined){
-let data105 = data102.groups;
-if(Array.isArray(data105)){
-const len24 = data105.length;
-for(let i24=0; i24<len24; i24++){
-let data106 = data105[i24];
-if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
-const err231 = {instancePath:instancePath+"/graph/counting/" + i23+"/groups/" + i24,schemaPath:"#/properties/graph/properties/counting/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data104.segment !== undefined){
+let data105 = data104.segment;
+if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
+const err231 = {instancePath:instancePath+"/graph/counting/" + i23+"/segment",schemaPath:"#/properties/graph/properties/counting/items/properties/segment/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -2936,9 +2931,9 @@ vErrors.push(err231);
 }
 errors++;
 }
-if((typeof data106 == "number") && (isFinite(data106))){
-if(data106 < 0 || isNaN(data106)){
-const err232 = {instancePath:instancePath+"/graph/counting/" + i23+"/groups/" + i24,schemaPath:"#/properties/graph/properties/counting/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+if((typeof data105 == "number") && (isFinite(data105))){
+if(data105 < 0 || isNaN(data105)){
+const err232 = {instancePath:instancePath+"/graph/counting/" + i23+"/segment",schemaPath:"#/properties/graph/properties/counting/items/properties/segment/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -2949,9 +2944,10 @@ errors++;
 }
 }
 }
-}
-else {
-const err233 = {instancePath:instancePath+"/graph/counting/" + i23+"/groups",schemaPath:"#/properties/graph/properties/counting/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data104.root !== undefined){
+let data106 = data104.root;
+if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
+const err233 = {instancePath:instancePath+"/graph/counting/" + i23+"/root",schemaPath:"#/properties/graph/properties/counting/items/properties/root/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -2961,9 +2957,14 @@ vErrors.push(err233);
 errors++;
 }
 }
-}
-else {
-const err234 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data104.groups !== undefined){
+let data107 = data104.groups;
+if(Array.isArray(data107)){
+const len24 = data107.length;
+for(let i24=0; i24<len24; i24++){
+let data108 = data107[i24];
+if(!(((typeof data108 == "number") && (!(data108 % 1) && !isNaN(data108))) && (isFinite(data108)))){
+const err234 = {instancePath:instancePath+"/graph/counting/" + i23+"/groups/" + i24,schemaPath:"#/properties/graph/properties/counting/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -2972,10 +2973,9 @@ vErrors.push(err234);
 }
 errors++;
 }
-}
-}
-else {
-const err235 = {instancePath:instancePath+"/graph/counting",schemaPath:"#/properties/graph/properties/counting/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data108 == "number") && (isFinite(data108))){
+if(data108 < 0 || isNaN(data108)){
+const err235 = {instancePath:instancePath+"/graph/counting/" + i23+"/groups/" + i24,schemaPath:"#/properties/graph/properties/counting/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -2985,9 +2985,10 @@ vErrors.push(err235);
 errors++;
 }
 }
-if(data74.optimized !== undefined){
-if(typeof data74.optimized !== "boolean"){
-const err236 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+}
+else {
+const err236 = {instancePath:instancePath+"/graph/counting/" + i23+"/groups",schemaPath:"#/properties/graph/properties/counting/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -2997,9 +2998,9 @@ vErrors.push(err236);
 errors++;
 }
 }
-if(data74.ruleLevel !== undefined){
-if(typeof data74.ruleLevel !== "boolean"){
-const err237 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err237 = {instancePath:instancePath+"/graph/counting/" + i23,schemaPath:"#/properties/graph/properties/counting/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3009,14 +3010,9 @@ vErrors.push(err237);
 errors++;
 }
 }
-if(data74.uncounted !== undefined){
-let data109 = data74.uncounted;
-if(Array.isArray(data109)){
-const len25 = data109.length;
-for(let i25=0; i25<len25; i25++){
-let data110 = data109[i25];
-if(!(((typeof data110 == "number") && (!(data110 % 1) && !isNaN(data110))) && (isFinite(data110)))){
-const err238 = {instancePath:instancePath+"/graph/uncounted/" + i25,schemaPath:"#/properties/graph/properties/uncounted/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err238 = {instancePath:instancePath+"/graph/counting",schemaPath:"#/properties/graph/properties/counting/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3025,9 +3021,10 @@ vErrors.push(err238);
 }
 errors++;
 }
-if((typeof data110 == "number") && (isFinite(data110))){
-if(data110 < 0 || isNaN(data110)){
-const err239 = {instancePath:instancePath+"/graph/uncounted/" + i25,schemaPath:"#/properties/graph/properties/uncounted/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data76.optimized !== undefined){
+if(typeof data76.optimized !== "boolean"){
+const err239 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3037,10 +3034,9 @@ vErrors.push(err239);
 errors++;
 }
 }
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/graph/uncounted",schemaPath:"#/properties/graph/properties/uncounted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data76.ruleLevel !== undefined){
+if(typeof data76.ruleLevel !== "boolean"){
+const err240 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3050,9 +3046,14 @@ vErrors.push(err240);
 errors++;
 }
 }
-}
-else {
-const err241 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data76.uncounted !== undefined){
+let data111 = data76.uncounted;
+if(Array.isArray(data111)){
+const len25 = data111.length;
+for(let i25=0; i25<len25; i25++){
+let data112 = data111[i25];
+if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
+const err241 = {instancePath:instancePath+"/graph/uncounted/" + i25,schemaPath:"#/properties/graph/properties/uncounted/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3061,15 +3062,51 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-}
-else {
-const err242 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data112 == "number") && (isFinite(data112))){
+if(data112 < 0 || isNaN(data112)){
+const err242 = {instancePath:instancePath+"/graph/uncounted/" + i25,schemaPath:"#/properties/graph/properties/uncounted/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err242];
 }
 else {
 vErrors.push(err242);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/graph/uncounted",schemaPath:"#/properties/graph/properties/uncounted/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+}
+else {
+const err244 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+}
+else {
+const err245 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
 }
 errors++;
 }

@@ -249,3 +249,25 @@ export function byShape<T>(idd: Idd, items: readonly T[], diagramOf: (x: T) => n
   });
   return sorted.map((c) => c.members);
 }
+
+/**
+ * A policy's rules as one diagram whose leaves say where a packet goes: g
+ * for a group a matching rule sends to, G+g for one it drops from (diff
+ * builds both policies so). `conds` receives each rule's condition.
+ */
+export function buildRuleDiagram(
+  policy: Policy,
+  b: FilterBuilder,
+  leaves: 'groups',
+  conds: number[] = [],
+): { root: number } {
+  const idd = b.idd;
+  const G = policy.groups.length;
+  const labelled = policy.rules.map((r, i) => {
+    conds[i] ??= b.rule(policy, i);
+    const hit = r.groups.map((g) => (r.action === 'to' ? g : G + g)).sort((x, y) => x - y);
+    return idd.mapLeaves(undefined, conds[i], (x) => (x.length ? hit : []));
+  });
+  const classes = byShape(idd, labelled, (d) => d).map((cls) => uniteAll(idd, cls, b.FALSE));
+  return { root: leaves === 'groups' ? uniteAll(idd, classes, b.FALSE) : b.FALSE };
+}

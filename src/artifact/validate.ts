@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validate as generatedValidator } from './schema-validator.generated.js';
+import { groupUsesStep, STEP_ORDER } from './steps.js';
 import { ARTIFACT_FORMAT_VERSION, LEGACY_FORMAT_VERSION, type Artifact } from './types.js';
 
 export class ArtifactError extends Error {}
@@ -84,6 +85,16 @@ export function validateArtifact(input: unknown): Artifact {
   for (const l of g.leaves)
     for (const x of [...l.to, ...l.drop, ...l.groups]) if (x >= groupCount) bad(`leaf names group ${x}`);
   for (const l of g.leaves) for (const r of l.rules) if (r >= art.rules.length) bad(`leaf names rule ${r}`);
+  for (const gr of art.groups) {
+    const steps = gr.steps;
+    if (!steps) continue;
+    // a step left out would silently not run: a mask skipped leaks what it should hide
+    for (const s of STEP_ORDER)
+      if (groupUsesStep(s, gr.actions) && !steps.includes(s)) bad(`group ${gr.name} lacks its ${s} step`);
+    const dedup = steps.indexOf('dedup');
+    if (dedup > 0) bad(`group ${gr.name}: dedup must be the first step`);
+    if (steps.at(-1) !== 'output') bad(`group ${gr.name}: output must be the last step`);
+  }
   for (const f of g.fields) {
     const m = /^pred:(\d+)$/.exec(f);
     if (m && Number(m[1]) >= g.preds.length) bad(`field ${f} has no predicate`);

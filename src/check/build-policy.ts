@@ -379,30 +379,8 @@ export class PolicyBuilder {
         }
         case 'Timestamp': {
           if (!once(a, 'timestamp')) break;
-          const [first, ...rest] = a.words;
-          if (first.word !== 'ip-option') {
-            this.unknownWord(first.span, first.word, 'timestamp method', ['ip-option']);
-            break;
-          }
-          let ipv6: 'skip' | 'destination-option' | 'hop-by-hop' = 'skip';
-          if (rest.length) {
-            const [kw, how, ...extra] = rest;
-            const ok = ['skip', 'destination-option', 'hop-by-hop'];
-            if (kw.word !== 'ipv6' || !how || extra.length) {
-              this.bag.add(
-                'TMES0010',
-                kw.span,
-                `after timestamp ip-option, write ipv6 skip|destination-option|hop-by-hop`,
-              );
-              break;
-            }
-            if (!ok.includes(how.word)) {
-              this.unknownWord(how.span, how.word, 'IPv6 timestamp method', ok);
-              break;
-            }
-            ipv6 = how.word as typeof ipv6;
-          }
-          actions.timestamp = { ipv4: 'ip-option', ipv6 };
+          const ts = this.timestampSpec(a.words);
+          if (ts) actions.timestamp = ts;
           break;
         }
         case 'Dedup': {
@@ -455,6 +433,61 @@ export class PolicyBuilder {
       return undefined;
     }
     return checkPattern(re.source, re.flags) ? undefined : { source: re.source, flags: re.flags };
+  }
+
+  /**
+   * timestamp trailer | timestamp ip-option [ipv6 skip|destination-option|hop-by-hop|trailer] [other skip|trailer]:
+   * IPv4 gets the option, IPv6 and packets without IP what their clause says (a trailer unless told otherwise).
+   */
+  private timestampSpec(words: readonly { word: string; span: Span }[]): GroupActions['timestamp'] {
+    const [first, ...rest] = words;
+    if (first.word === 'trailer') {
+      if (rest.length) {
+        this.bag.add(
+          'TMES0010',
+          rest[0].span,
+          `timestamp trailer stamps every packet with a trailer; nothing follows it`,
+        );
+        return undefined;
+      }
+      return { ipv4: 'trailer', ipv6: 'trailer', other: 'trailer' };
+    }
+    if (first.word !== 'ip-option') {
+      this.unknownWord(first.span, first.word, 'timestamp method', ['ip-option', 'trailer']);
+      return undefined;
+    }
+    const spec: NonNullable<GroupActions['timestamp']> = { ipv4: 'ip-option', ipv6: 'trailer', other: 'trailer' };
+    const given = new Set<string>();
+    const methods = {
+      ipv6: ['trailer', 'destination-option', 'hop-by-hop', 'skip'],
+      other: ['trailer', 'skip'],
+    } as const;
+    for (let i = 0; i < rest.length; i += 2) {
+      const kw = rest[i];
+      const how = rest[i + 1];
+      if ((kw.word !== 'ipv6' && kw.word !== 'other') || !how || given.has(kw.word)) {
+        this.bag.add(
+          'TMES0010',
+          kw.span,
+          `after timestamp ip-option, write ipv6 ${methods.ipv6.join('|')} and/or other ${methods.other.join('|')}, each once`,
+        );
+        return undefined;
+      }
+      given.add(kw.word);
+      const ok: readonly string[] = methods[kw.word];
+      if (!ok.includes(how.word)) {
+        this.unknownWord(
+          how.span,
+          how.word,
+          kw.word === 'ipv6' ? 'IPv6 timestamp method' : 'timestamp method for packets without IP',
+          ok,
+        );
+        return undefined;
+      }
+      if (kw.word === 'ipv6') spec.ipv6 = how.word as typeof spec.ipv6;
+      else spec.other = how.word as typeof spec.other;
+    }
+    return spec;
   }
 
   private maskSpec(t: A.MaskTarget, fill: string): MaskSpec | undefined {

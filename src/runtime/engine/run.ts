@@ -2,6 +2,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
+import { ActionConfigError } from '../actions/action.js';
+import { missingSteps, needsOneThread, planChains } from '../actions/chain.js';
 import { ToolOutput } from '../output/tool-output.js';
 import type { RunStats } from '../stats/stats.js';
 import { Engine, type EngineOptions } from './engine.js';
@@ -60,19 +62,11 @@ export function autoWorkers(tapFiles: readonly (readonly string[])[]): number {
 export class RunError extends Error {}
 
 /** Group actions the runtime does not perform yet: running would deliver packets the policy says must be changed. */
-const PENDING_ACTIONS = ['strip', 'masks', 'replaces', 'truncate', 'timestamp', 'shape'] as const;
-
 export function unimplementedActions(a: Artifact): string[] {
   const problems: string[] = [];
   for (const g of a.groups) {
-    const act = g.actions;
-    const asked = PENDING_ACTIONS.filter((k) =>
-      Array.isArray(act[k]) ? (act[k] as unknown[]).length > 0 : act[k] !== undefined,
-    );
-    if (asked.length)
-      problems.push(
-        `group '${g.name}' asks for ${asked.map((k) => (k === 'masks' ? 'mask' : k === 'replaces' ? 'replace' : k)).join(', ')}`,
-      );
+    const missing = missingSteps(g);
+    if (missing.length) problems.push(`group '${g.name}' asks for ${missing.join(', ')}`);
   }
   return problems;
 }
@@ -93,6 +87,12 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     throw new RunError(
       `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
     );
+  }
+  try {
+    planChains(a);
+  } catch (e) {
+    if (e instanceof ActionConfigError) throw new RunError(e.message);
+    throw e;
   }
   const note = opts.note ?? (() => undefined);
   // inputs
@@ -138,7 +138,11 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       return { path, format };
     }),
   );
-  const workers = opts.workers ?? autoWorkers(tapFiles);
+  let workers = opts.workers ?? autoWorkers(tapFiles);
+  if (workers > 0 && needsOneThread(a)) {
+    note('a group keeps state across packets (streams, shaping): this run stays on one thread');
+    workers = 0;
+  }
   if (workers > 0) {
     const pool = opts.pool && opts.pool.size === workers ? opts.pool : new WorkerPool(workers);
     if (pool !== opts.pool) await opts.pool?.close();
@@ -161,6 +165,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       quota: opts.quota ?? 256,
       onProgress: opts.onProgress,
     });
+    pipeline.finish();
     for (const g of outputs) for (const o of g) await o.close();
   } catch (e) {
     engine.closeAll();

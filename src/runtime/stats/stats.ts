@@ -30,6 +30,12 @@ export interface GroupStats {
   delivered: number;
   dropped: Record<DropReason, number>;
   tools: ToolStats[];
+  /**
+   * Per action step of the group (strip, truncate, ...), how many replicas
+   * went each way, by reason (runtime/actions/: each module's reasons).
+   * Empty for groups whose steps change nothing.
+   */
+  actions: Record<string, Record<string, number>>;
 }
 
 export interface RunStats {
@@ -68,6 +74,10 @@ export function addStats(a: RunStats, b: RunStats): void {
     x.in += g.in;
     x.delivered += g.delivered;
     for (const k of Object.keys(g.dropped) as DropReason[]) x.dropped[k] += g.dropped[k];
+    for (const [step, counts] of Object.entries(g.actions)) {
+      const y = (x.actions[step] ??= {});
+      for (const [reason, n] of Object.entries(counts)) y[reason] = (y[reason] ?? 0) + n;
+    }
     g.tools.forEach((t, ti) => {
       x.tools[ti].packets += t.packets;
       x.tools[ti].bytes += t.bytes;
@@ -103,6 +113,12 @@ export function renderStatsText(s: RunStats): string {
       `  group ${g.name}: ${g.in} in, ${g.delivered} delivered, ${drops.length ? drops.join(', ') : '0'} dropped`,
     );
     for (const t of g.tools) out.push(`    tool ${t.name}: ${t.packets} packets, ${t.bytes} bytes -> ${t.output}`);
+    for (const [step, counts] of Object.entries(g.actions)) {
+      const parts = Object.entries(counts)
+        .filter(([, n]) => n > 0)
+        .map(([reason, n]) => `${n} ${reason.replace(/-/g, ' ')}`);
+      if (parts.length) out.push(`    ${step}: ${parts.join(', ')}`);
+    }
   }
   if (s.rules) for (const r of s.rules) out.push(`  rule ${r.name}: ${r.matches} matches`);
   else out.push('  rules: per-rule counters are off for this policy (compiled with group-level leaves)');

@@ -3,8 +3,13 @@ import { LINKTYPE } from '../../fields/fields.js';
 import type { PacketView } from '../decode/view.js';
 import { copyBytes, type Replica } from './replica.js';
 
-/** Seconds and nanoseconds (8 bytes), then a 2-byte port stamp: a length Wireshark's heuristic accepts (at most 14, not 3 mod 4). */
-const TRAILER = 10;
+/**
+ * Seconds and nanoseconds (8 bytes), then a 1-byte port stamp. Wireshark
+ * 4.0's heuristic decodes this form in frames of every size, without an FCS
+ * after it and without padding before it (checked in the tests); the
+ * 2-byte port stamp and the bare timestamp it does not.
+ */
+const TRAILER = 9;
 /** Type fields up to this are 802.3 lengths. */
 const MAX_8023_LENGTH = 1500;
 
@@ -14,8 +19,8 @@ export type TrailerOutcome = 'trailer' | 'trailer-after-cut' | 'not-ethernet';
  * Appends a VSS-Monitoring timestamp trailer (what Wireshark's
  * vssmonitoring dissector reads from an Ethernet trailer): the capture time
  * as seconds and nanoseconds (clock source bits 0, "not synced": tmesc
- * cannot know how the capturing clock was set), then a 2-byte port stamp,
- * the tap's position in the policy counting from 1. It replaces whatever
+ * cannot know how the capturing clock was set), then a 1-byte port stamp,
+ * the tap's position in the policy counting from 1 (modulo 256). It replaces whatever
  * followed the packet in the frame (Ethernet padding, an old trailer), so
  * the trailer is all there is after the packet. A frame cut short by the
  * capture or by truncate has no end to append to: the trailer follows the
@@ -30,9 +35,7 @@ export function appendTrailer(r: Replica, v: PacketView): TrailerOutcome {
   copyBytes(t, 0, r.data, 0, end);
   put32(t, end, r.tsSec);
   put32(t, end + 4, r.tsNsec & 0x3fffffff);
-  const port = r.tap + 1;
-  t[end + 8] = (port >>> 8) & 0xff;
-  t[end + 9] = port & 0xff;
+  t[end + 8] = (r.tap + 1) & 0xff;
   r.wireLen += end + TRAILER - r.length;
   r.commit(end + TRAILER);
   return cut ? 'trailer-after-cut' : 'trailer';

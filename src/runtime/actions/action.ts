@@ -57,6 +57,8 @@ export interface ActionModule<Config = unknown> {
    * without worker threads.
    */
   readonly stateful?: boolean;
+  /** Whether the group's stats carry this step's counters (default: always); mark's only where a tap has marks. */
+  counted?(group: ArtifactGroup, artifact: Artifact): boolean;
   /** How a Drop is counted in the group's drops. */
   readonly dropReason?: DropReason;
   /**

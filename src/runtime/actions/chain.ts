@@ -58,12 +58,12 @@ export function planChains(a: Artifact): (ChainPlan | undefined)[] {
 }
 
 /** The counters every step of a group's chain counts into, all zero: part of the run's statistics. */
-export function emptyActionCounters(g: ArtifactGroup): Record<string, Record<string, number>> {
+export function emptyActionCounters(g: ArtifactGroup, a: Artifact): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   if (!needsChain(g)) return out;
   for (const s of groupSteps(g)) {
     const m = ACTIONS[s];
-    if (!m || m.reasons.length === 0) continue;
+    if (!m || m.reasons.length === 0 || (m.counted && !m.counted(g, a))) continue;
     const c: Record<string, number> = {};
     for (const r of m.reasons) c[r] = 0;
     out[s] = c;

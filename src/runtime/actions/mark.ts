@@ -21,6 +21,7 @@ export const mark: ActionModule<{ comments: string[] }> = {
   // counted only for taps that have marks
   reasons: ['marked', 'not-ethernet'],
   warnings: { 'not-ethernet': 'went out without their tap VLAN mark: no Ethernet header to put it in' },
+  counted: (_g, a) => a.taps.some((t) => t.marks.length > 0),
   init: (_g, a) => ({ comments: a.taps.map((t) => `tap ${t.name}`) }),
   contextInit(config, ctx) {
     const taps = ctx.artifact.taps;

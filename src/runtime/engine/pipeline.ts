@@ -54,7 +54,7 @@ export function newRunStats(
       delivered: 0,
       dropped: emptyDrops(),
       tools: gr.tools.map((t, ti) => ({ name: t.name, output: outputs[gi][ti].path, packets: 0, bytes: 0 })),
-      actions: emptyActionCounters(gr),
+      actions: emptyActionCounters(gr, artifact),
     })),
     unmarked: 0,
   };

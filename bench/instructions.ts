@@ -24,7 +24,8 @@ const LARGE = 300_000;
  * are in. Use it to judge a change to the per-packet path; use the runtime
  * bench for how that shows in wall time.
  */
-export async function benchInstructions(): Promise<void> {
+export async function benchInstructions(actions?: string): Promise<void> {
+  const policyFor = actions ? (cap: string) => policyActions(cap, actions) : policyOneGroup;
   if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
@@ -37,7 +38,7 @@ export async function benchInstructions(): Promise<void> {
       const cap = join(dir, `c${packets}.pcap`);
       generate({ output: cap, packets, seed: 11, encap: ENCAP });
       const policy = join(dir, `p${packets}.tmes`);
-      writeFileSync(policy, policyOneGroup(cap));
+      writeFileSync(policy, policyFor(cap));
       const artifact = join(dir, `p${packets}.json`);
       const c = spawnSync('node', [join(ROOT, 'bin', 'tmesc.js'), 'compile', policy, '-o', artifact], {
         encoding: 'utf8',
@@ -74,7 +75,7 @@ export async function benchInstructions(): Promise<void> {
     const b2 = count(LARGE);
     const per = (x: number, y: number) => (y - x) / (LARGE - SMALL);
     console.log(
-      `instructions (callgrind, user space, deterministic V8; one-filter policy over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
+      `instructions (callgrind, user space, deterministic V8; one-filter policy${actions ? ` whose group does: ${actions}` : ''} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
     );
     console.log(
       `per packet: ${per(a.total, b2.total).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
@@ -90,6 +91,14 @@ export async function benchInstructions(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The one-filter policy with actions in its group: what they cost a packet, against the plain run. */
+function policyActions(cap: string, actions: string): string {
+  return policyOneGroup(cap).replace(
+    'tool w { output pcap "g.pcap" }',
+    `tool w { output pcap "g.pcap" }\n  ${actions}`,
+  );
 }
 
 /** Instructions by function from a callgrind output; JIT code named through V8's perf map (`start size name` lines). */

@@ -9,6 +9,10 @@ const benches: Record<string, () => Promise<void>> = {
   compile: () => benchCompile(),
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
+  'instructions-strip': () => benchInstructions('strip all'),
+  'instructions-truncate': () => benchInstructions('truncate payload 0'),
+  'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
+  'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

@@ -12,7 +12,7 @@ import { BUNDLE_ID_FILE, bundleId } from '../dist/cli/build-identity.js';
 // chunk names carry content hashes: start empty so old chunks do not pile up
 rmSync('dist/bundle', { recursive: true, force: true });
 
-await build({
+const result = await build({
   // the worker thread's script sits beside the chunks: they find it as new URL('./worker.js', import.meta.url)
   entryPoints: { main: 'dist/cli/main.js', worker: 'dist/runtime/parallel/worker.js' },
   outdir: 'dist/bundle',
@@ -28,7 +28,11 @@ await build({
     js: "import { createRequire as __tmescRequire } from 'node:module'; const require = __tmescRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  // which source modules each chunk holds: the lazy-loading test (test/cli/lazy-load.test.ts) reads it
+  metafile: true,
 });
+// beside the bundle, not in it, so the bundle id below hashes the code alone
+writeFileSync('dist/bundle.meta.json', JSON.stringify(result.metafile.outputs));
 
 // What `tmesc run`'s policy cache checks its entries against: a hash of every
 // file just written, so that any change to the code invalidates them (src/cli/build-identity.ts).

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import * as standaloneModule from 'ajv/dist/standalone/index.js';
@@ -12,6 +13,16 @@ import { ARTIFACT_SCHEMA } from './schema.js';
  * test fails while the file is stale.
  */
 export const VALIDATOR_PATH = fileURLToPath(new URL('./schema-validator.generated.ts', import.meta.url));
+/**
+ * The schema as a JSON file, published with the package: what an artifact's
+ * `$schema` (the schema's $id) names, for editors and validators to map that
+ * address to. Written beside the validator; a test fails while it is stale.
+ */
+export const SCHEMA_PATH = fileURLToPath(new URL('../../schemas/artifact-2.json', import.meta.url));
+
+export function schemaJson(): string {
+  return JSON.stringify(ARTIFACT_SCHEMA, null, 2) + '\n';
+}
 
 type StandaloneCode = (ajv: Ajv, refsOrFunc: unknown) => string;
 // a CommonJS module whose function is its default export: reached through one or two `default`s
@@ -43,4 +54,7 @@ export function validatorSource(): string {
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(VALIDATOR_PATH, validatorSource());
   console.log(`wrote ${VALIDATOR_PATH}`);
+  mkdirSync(dirname(SCHEMA_PATH), { recursive: true });
+  writeFileSync(SCHEMA_PATH, schemaJson());
+  console.log(`wrote ${SCHEMA_PATH}`);
 }

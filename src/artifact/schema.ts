@@ -28,8 +28,19 @@ export const ARTIFACT_SCHEMA = {
   additionalProperties: false,
   required: ['format', 'formatVersion', 'compiler', 'policy', 'taps', 'groups', 'rules', 'graph'],
   properties: {
+    $schema: {
+      type: 'string',
+      description:
+        'the JSON Schema this artifact follows (this one: its $id, published as schemas/artifact-2.json in the tmesc package)',
+    },
     format: { const: 'tmesc-artifact' },
     formatVersion: { const: 2 },
+    base: {
+      type: 'string',
+      minLength: 1,
+      description:
+        "the directory the artifact's relative paths (tap captures, pcap and pcapng outputs, policy.files) are relative to: the compiled policy's directory, given relative to the directory holding the artifact (or absolute). Artifacts without it hold absolute paths (written before paths were relative); a relative path in one is taken from the artifact's directory",
+    },
     compiler: {
       type: 'object',
       additionalProperties: false,

@@ -49,9 +49,16 @@ export interface ArtifactGraph {
 }
 
 export interface Artifact {
+  /** The JSON Schema it follows: ARTIFACT_SCHEMA's $id. */
+  $schema?: string;
   format: 'tmesc-artifact';
   formatVersion: typeof ARTIFACT_FORMAT_VERSION;
   compiler: { name: 'tmesc'; version: string };
+  /**
+   * Where the relative paths below are relative to: the compiled policy's
+   * directory, relative to the directory holding the artifact (paths.ts).
+   */
+  base?: string;
   policy: { name: string; files: string[]; sourceHash: string };
   taps: { name: string; source: TapSource; marks: TapMark[] }[];
   groups: ArtifactGroup[];

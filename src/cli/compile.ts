@@ -1,4 +1,6 @@
+import { dirname, resolve } from 'node:path';
 import { buildArtifact } from '../artifact/build.js';
+import { formatArtifactJson } from '../artifact/layout.js';
 import { generateClassifier } from '../codegen/classifier.js';
 import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
@@ -10,17 +12,25 @@ export interface CompileCmdOptions {
   output?: string;
   emit: string;
   optimize: boolean;
+  /** The artifact on one line (default: readable, see artifact/layout.ts). */
+  compact?: boolean;
 }
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
 export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): number {
-  const { policy } = loadValidPolicy(path, io);
+  // the policy's warnings go to standard error, as validate would report them; what compile writes is unchanged
+  const sources = new Map<string, string>();
+  const { policy } = loadValidPolicy(path, io, { warnings: true, sources });
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {
-    case 'artifact':
-      text = JSON.stringify(buildArtifact(policy, compiled, packageVersion())) + '\n';
+    case 'artifact': {
+      // paths relative to the policy, and `base` from where the artifact goes (standard output: the working directory)
+      const artifactDir = opts.output ? dirname(resolve(opts.output)) : resolve(io.cwd);
+      const artifact = buildArtifact(policy, compiled, packageVersion(), { layout: { artifactDir, sources } });
+      text = formatArtifactJson(artifact, { compact: opts.compact });
       break;
+    }
     case 'listing':
       text = listing(compiled.graph, policy);
       break;

@@ -7,6 +7,8 @@ export interface Io {
   err: (s: string) => void;
   cwd: string;
   isTTY: boolean;
+  /** All of standard input, for a file named `-` (tests pass text; undefined reads the process's). */
+  readStdin?: () => string;
 }
 
 export const processIo = (): Io => ({
@@ -14,7 +16,18 @@ export const processIo = (): Io => ({
   err: (s) => process.stderr.write(s),
   cwd: process.cwd(),
   isTTY: !!process.stdout.isTTY,
+  readStdin: readProcessStdin,
 });
+
+function readProcessStdin(): string {
+  try {
+    return readFileSync(0, 'utf8');
+  } catch (e) {
+    // a non-blocking descriptor (stdin shared with a parent's event loop) reads again through its path
+    if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return readFileSync('/dev/stdin', 'utf8');
+    throw e;
+  }
+}
 
 /** Paths in messages are relative to the working directory when they are under it, as compilers print them. */
 export function displayPath(cwd: string): (abs: string) => string {

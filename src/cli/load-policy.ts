@@ -1,25 +1,58 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
 import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
-import { displayPath, PolicyInvalid, UsageError, type Io } from './io.js';
+import { graphChecks } from '../ir/graph-check.js';
+import { PolicyInvalid, UsageError, type Io } from './io.js';
+import { policyReader } from './stdin.js';
+
+export interface LoadOptions {
+  /** Reads the policy and its includes (run's cache records what it read). */
+  read?: ReadFile;
+  /**
+   * Also report warnings, with the checks that need the match graph (rules
+   * that never match, redundant rules, dead drops), as validate does: for
+   * the commands that act on a policy (compile, run), so that they never act
+   * on a policy validate would warn about without saying so.
+   */
+  warnings?: boolean;
+  /** Receives the text of every file read, by the name the policy gives it (policy.files). */
+  sources?: Map<string, string>;
+}
+
+export interface LoadedPolicy extends CheckResult {
+  /** What was printed on standard error (the warnings, rendered as text), '' when nothing. */
+  printed: string;
+}
 
 /**
- * Checks a policy for a command that needs a valid one; errors are printed and
- * end the command with 1. `read` reads the policy and its includes (run's
- * cache records what it read).
+ * Checks a policy for a command that needs a valid one; the findings go to
+ * standard error (errors always, warnings when asked), and errors end the
+ * command with 1. `-` reads the policy from standard input.
  */
-export function loadValidPolicy(path: string, io: Io, read?: ReadFile): CheckResult {
+export function loadValidPolicy(path: string, io: Io, options: LoadOptions = {}): LoadedPolicy {
   let result: CheckResult;
   try {
-    result = checkPolicyFile(path, { displayPath: displayPath(io.cwd), read });
+    const { read, displayPath } = policyReader(path, io, options.read);
+    const sources = options.sources;
+    result = checkPolicyFile(path, {
+      read: sources
+        ? (p) => {
+            const text = read(p);
+            sources.set(displayPath(p), text);
+            return text;
+          }
+        : read,
+      displayPath,
+      extraChecks: options.warnings ? [graphChecks] : [],
+    });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);
     throw e;
   }
-  const errors = result.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) {
-    io.err(renderText(errors, { fileCount: 1 }));
+  const shown = result.diagnostics.filter((d) => d.severity === 'error' || (options.warnings && d.severity !== 'info'));
+  const printed = shown.length ? renderText(shown, { fileCount: 1 }) : '';
+  io.err(printed);
+  if (shown.some((d) => d.severity === 'error'))
     throw new PolicyInvalid(`${path} has errors; fix them first (tmesc validate ${path})`);
-  }
-  return result;
+  return { ...result, printed };
 }

@@ -1,6 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, packageVersion, PolicyInvalid, processIo, UsageError, type Io } from './io.js';
-import { GEN_CLI_OPTIONS } from '../gen/cli.js';
+
+/** What `gen --mix` and `--encap` take, for the help text (test/cli/gen.test.ts holds them equal to the generator's). */
+export const GEN_MIX_KINDS = ['tcp', 'dns', 'udp', 'icmp', 'arp', 'multicast', 'broadcast'];
+export const GEN_ENCAP_KINDS = ['vlan', 'qinq', 'mpls', 'gre', 'vxlan', 'gtpu'];
 
 // Each command loads its own modules when it runs, so `tmesc gen`, `--help`
 // and `run --artifact` do not pay for the parser and the compiler.
@@ -48,29 +51,60 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         .choices(['0', '1'])
         .default('1'),
     )
-    .action(async (policy: string, opts: { output?: string; emit: string; optimize: string }) => {
+    .option('--compact', 'write the artifact on one line (default: one member, graph node or leaf a line)')
+    .action(async (policy: string, opts: { output?: string; emit: string; optimize: string; compact?: boolean }) => {
       const { compileCommand } = await import('./compile.js');
-      setCode(compileCommand(policy, { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0' }, io));
+      setCode(
+        compileCommand(
+          policy,
+          { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0', compact: opts.compact },
+          io,
+        ),
+      );
     });
 
   program
     .command('explain')
-    .description('which rules match a packet, the groups and tools it reaches, and its path through the graph')
-    .argument('<policy>', '.tmes policy file')
-    .option('-p, --packet <description>', 'e.g. "tap core-a tcp 10.0.0.1:51000 > 192.0.2.80:443 vlan 101 flags syn"')
-    .action(async (policy: string, opts: { packet?: string }) => {
-      const { explainCommand } = await import('./explain.js');
-      setCode(explainCommand(policy, opts.packet, io));
-    });
+    .description(
+      'which rules match a packet, the groups and tools it reaches, and its path through the graph; the packet is described (--packet) or read from a capture (--pcap, --frame)',
+    )
+    .argument('<policy>', '.tmes policy file (- for standard input)')
+    .option(
+      '-p, --packet <description>',
+      'a packet, e.g. "tap core-a tcp 10.0.0.1:51000 > 192.0.2.80:443 vlan 101 flags syn" (repeat for more)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--pcap <file>', 'a capture file holding the packets to explain (with --frame)')
+    .option(
+      '--frame <n>',
+      'packet number in --pcap, from 1 as Wireshark numbers them: N, N,M or N-M (repeat for more)',
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    )
+    .option('--tap <name>', 'the tap the packets came from (a description may name its own with `tap NAME`)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(
+      async (
+        policy: string,
+        opts: { packet: string[]; pcap?: string; frame: string[]; tap?: string; format: string },
+      ) => {
+        const { explainCommand } = await import('./explain.js');
+        setCode(explainCommand(policy, opts, io));
+      },
+    );
 
   program
     .command('diff')
-    .description('what changes in where traffic goes between two policies, with an example packet for each change')
-    .argument('<old>', 'the policy before')
+    .description(
+      'what changes in where traffic goes between two policies: a real example packet for each change and the rules that cause it (exit 0 same, 1 different, 2 trouble)',
+    )
+    .argument('<old>', 'the policy before (- for standard input)')
     .argument('<new>', 'the policy after')
-    .action(async (a: string, b: string) => {
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (a: string, b: string, opts: { format: string }) => {
       const { diffCommand } = await import('./diff.js');
-      setCode(diffCommand(a, b, io));
+      setCode(diffCommand(a, b, opts, io));
     });
 
   program
@@ -79,7 +113,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       "run a policy over its taps' capture files: decode, classify, replicate, balance, mark and write each tool's output",
     )
     .argument('[policy]', '.tmes policy file (or --artifact)')
-    .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy')
+    .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy (- for standard input)')
+    .option(
+      '--base <dir>',
+      "the directory an artifact's relative paths are taken from (default: its base, from the artifact's directory)",
+    )
     .option(
       '-i, --input <tap=file>',
       'read this capture for a tap (repeat for more files or taps)',
@@ -102,6 +140,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         policy: string | undefined,
         opts: {
           artifact?: string;
+          base?: string;
           input: string[];
           outDir?: string;
           stats: string;
@@ -115,16 +154,34 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       },
     );
 
-  const gen = program
+  program
     .command('gen')
     .description(
       'generate a realistic capture (TCP sessions, DNS, VLAN, MPLS, GRE, VXLAN, GTP-U, IPv6, clear-text logins)',
-    );
-  for (const o of GEN_CLI_OPTIONS) gen.option(o.flags, o.description, o.defaultValue);
-  gen.action(async (opts: Record<string, string>) => {
-    const { genCommand } = await import('./gen.js');
-    setCode(genCommand(opts as never, io));
-  });
+    )
+    // declared here, parsed in gen.ts: the generator loads only when `gen` runs
+    .option('-o, --output <file>', 'capture file to write')
+    .option('-n, --packets <count>', 'number of packets', '100000')
+    .option('--flows <count>', 'flows active at once', '256')
+    .option('--seed <int>', 'PRNG seed (same seed, same bytes)', '1')
+    .option('--format <pcap|pcapng>', 'output format (default: from the file name, else pcap)')
+    .option('--nanosecond', 'nanosecond timestamps')
+    .option('--ipv6 <fraction>', 'fraction of IP flows over IPv6', '0.2')
+    .option(
+      '--mix <k=v,...>',
+      `weights of the flow kinds to generate; kinds not named are not generated (${GEN_MIX_KINDS.join(', ')})`,
+    )
+    .option(
+      '--encap <k=v,...>',
+      `fractions of IP flows in each encapsulation; those not named keep their defaults (${GEN_ENCAP_KINDS.join(', ')})`,
+    )
+    .option('--credentials <fraction>', 'fraction of TCP sessions with clear-text credentials', '0.05')
+    .option('--start-time <epoch-seconds>', 'time of the first packet', '1700000000')
+    .option('--gap-us <microseconds>', 'mean gap between packets', '10')
+    .action(async (opts: Record<string, string>) => {
+      const { genCommand } = await import('./gen.js');
+      setCode(genCommand(opts, io));
+    });
 
   return program;
 }

@@ -58,6 +58,8 @@ interface Entry {
   /** Every file the compile read, the policy first, with the sha256 of the text it read. */
   files: { path: string; sha256: string }[];
   artifact: unknown;
+  /** What the compile printed on standard error (the policy's warnings), printed again on a hit. */
+  warnings?: string;
 }
 
 /** The text the compile read from each file, by absolute path; `complete` is false when a read failed. */
@@ -125,6 +127,9 @@ function ownedPrivately(path: string): boolean {
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export class PolicyCache {
+  /** After a hit: the warnings the compile printed, for the run to print again ('' when none). */
+  warnings = '';
+
   private constructor(
     readonly file: string,
     private readonly dir: string,
@@ -178,6 +183,7 @@ export class PolicyCache {
     if (why) return this.miss(why);
     try {
       const artifact = validateArtifact((entry as Entry).artifact);
+      this.warnings = (entry as Entry).warnings ?? '';
       this.debug(`hit ${this.file}`);
       return artifact;
     } catch (e) {
@@ -196,6 +202,7 @@ export class PolicyCache {
       return 'no file list';
     if (!isRecord(e.artifact) || e.artifact.formatVersion !== ARTIFACT_FORMAT_VERSION)
       return `not a format ${ARTIFACT_FORMAT_VERSION} artifact`;
+    if (e.warnings !== undefined && typeof e.warnings !== 'string') return 'bad warnings';
     for (const f of files) {
       if (!isRecord(f) || typeof f.path !== 'string' || typeof f.sha256 !== 'string') return 'bad file list';
       const text = readRegularFile(f.path);
@@ -211,7 +218,7 @@ export class PolicyCache {
   }
 
   /** Writes the entry for a compile that read `reads` (atomically: temp file and rename); failures are ignored. */
-  store(artifact: Artifact, reads: Reads): void {
+  store(artifact: Artifact, reads: Reads, warnings = ''): void {
     const root = reads.texts.get(this.key.policy);
     if (!reads.complete || root === undefined) {
       this.debug('not written (a file the compile read failed, was not a regular file, or read differently twice)');
@@ -222,7 +229,7 @@ export class PolicyCache {
       path,
       sha256: sha256Hex(reads.texts.get(path)!),
     }));
-    const entry: Entry = { format: FORMAT, build: this.build, key: this.key, files, artifact };
+    const entry: Entry = { format: FORMAT, build: this.build, key: this.key, files, artifact, warnings };
     const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
       const text = JSON.stringify(entry);

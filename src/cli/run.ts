@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
@@ -8,9 +10,12 @@ import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
+import { readStdin, STDIN, STDIN_NAME } from './stdin.js';
 
 export interface RunCmdOptions {
   artifact?: string;
+  /** Where an artifact's relative paths are taken from, instead of its own `base`. */
+  base?: string;
   input: string[];
   outDir?: string;
   stats: string;
@@ -21,9 +26,9 @@ export interface RunCmdOptions {
 }
 
 /**
- * Compiles the policy (a cache miss, or no cache) and stores the result. On
- * success nothing is printed (loadValidPolicy prints errors only, and a policy
- * with errors ends the command), so a hit, which prints nothing, looks the same.
+ * Compiles the policy (a cache miss, or no cache) and stores the result.
+ * The policy's warnings are printed on standard error, as compile prints
+ * them, and stored with the entry so that a hit prints them again.
  */
 async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | undefined): Promise<Artifact> {
   // the front end and the compiler load only here: `run --artifact` (the deploy path) and cache hits start without them
@@ -34,10 +39,25 @@ async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | un
     import('./policy-cache.js'),
   ]);
   const reads: Reads = { texts: new Map(), complete: true };
-  const { policy } = loadValidPolicy(policyPath, io, recordingReader(reads));
-  const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), { validate: false });
-  cache?.store(artifact, reads);
+  const { policy, printed } = loadValidPolicy(policyPath, io, { read: recordingReader(reads), warnings: true });
+  // paths relative to the policy's directory, which the run resolves them against (and the cache key includes)
+  const artifactDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
+  const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), {
+    validate: false,
+    layout: { artifactDir },
+  });
+  cache?.store(artifact, reads, printed);
   return artifact;
+}
+
+function readArtifactFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(
+      `${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+    );
+  }
 }
 
 function parseInputs(list: string[]): Map<string, string[]> {
@@ -53,6 +73,8 @@ function parseInputs(list: string[]): Map<string, string[]> {
 
 /** tmesc run: reads the taps' captures and writes each tool's output; prints what went where. */
 export async function runCommand(policyPath: string | undefined, opts: RunCmdOptions, io: Io): Promise<number> {
+  if (policyPath !== undefined && opts.artifact !== undefined)
+    throw new UsageError('run takes a policy or --artifact FILE, not both');
   if (!['text', 'json'].includes(opts.stats)) throw new UsageError(`--stats takes text or json, not '${opts.stats}'`);
   let workers: number | undefined;
   if (opts.workers !== undefined) {
@@ -60,13 +82,18 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (!/^\d+$/.test(opts.workers) || workers > 256)
       throw new UsageError(`--workers takes a number of threads from 0 to 256, not '${opts.workers}'`);
   }
+  if (opts.base !== undefined && !opts.artifact)
+    throw new UsageError("--base applies to --artifact: a policy's paths are taken from its own directory");
   let artifact: Artifact;
+  /** Where the artifact's relative paths are taken from. */
+  let baseDir: string;
   if (opts.artifact) {
     let raw: unknown;
+    const text = opts.artifact === STDIN ? readStdin(io) : readArtifactFile(opts.artifact);
     try {
-      raw = JSON.parse(readFileSync(opts.artifact, 'utf8'));
+      raw = JSON.parse(text);
     } catch (e) {
-      throw new UsageError(`${opts.artifact}: ${(e as Error).message}`);
+      throw new UsageError(`${opts.artifact === STDIN ? STDIN_NAME : opts.artifact}: ${(e as Error).message}`);
     }
     try {
       artifact = validateArtifact(raw);
@@ -74,6 +101,10 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       if (e instanceof ArtifactError) throw new UsageError(`${opts.artifact}: ${e.message}`);
       throw e;
     }
+    baseDir =
+      opts.base !== undefined
+        ? resolve(opts.base)
+        : artifactBaseDir(artifact, opts.artifact === STDIN ? process.cwd() : dirname(resolve(opts.artifact)));
     // validation passed, so a format 1 artifact had its code dropped: say so, since whoever deployed it may think it runs
     if ((raw as { formatVersion?: unknown }).formatVersion === 1) {
       io.err(
@@ -84,9 +115,14 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
     // the cache loads only here, so `run --artifact` pays nothing for it
     const { PolicyCache } = await import('./policy-cache.js');
-    const cache = opts.cache === false ? undefined : PolicyCache.open(policyPath, io);
-    artifact = cache?.lookup() ?? (await compileForRun(policyPath, io, cache));
+    // standard input can be read once, and what `-` names is not a file the cache could check
+    const cache = opts.cache === false || policyPath === STDIN ? undefined : PolicyCache.open(policyPath, io);
+    const hit = cache?.lookup();
+    if (hit) io.err(cache!.warnings);
+    artifact = hit ?? (await compileForRun(policyPath, io, cache));
+    baseDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
   }
+  artifact = resolveArtifactPaths(artifact, baseDir);
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;
   const started = performance.now();

@@ -2,9 +2,12 @@ import { checkPolicyFile, type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
 import { PolicyReadError } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
-import { isFormat, render, FORMATS } from '../diagnostics/render/index.js';
-import { displayPath, EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
+import { FORMATS, isFormat, render, type Format } from '../diagnostics/render/index.js';
+import { summary } from '../diagnostics/render/text.js';
+import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { lookupRule } from './rule-lookup.js';
+import { policyReader, stdinOnce } from './stdin.js';
 
 export interface ValidateOptions {
   format: string;
@@ -12,9 +15,16 @@ export interface ValidateOptions {
   color?: boolean;
 }
 
+/** A file named on the command line that could not be read: nothing in it was checked. */
+interface Unread {
+  file: string;
+  message: string;
+}
+
 /**
  * The CI linter: every finding of every file in one run. Exit 0 when clean
  * (or warnings within --max-warnings), 1 on findings, 2 on usage or I/O errors.
+ * `-` checks standard input.
  */
 export function validate(files: string[], opts: ValidateOptions, io: Io, checkOptions: CheckOptions = {}): number {
   if (!isFormat(opts.format)) throw new UsageError(`unknown format '${opts.format}'; use one of ${FORMATS.join(', ')}`);
@@ -24,29 +34,22 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
     if (!Number.isInteger(maxWarnings) || maxWarnings < 0)
       throw new UsageError(`--max-warnings takes a whole number, not '${opts.maxWarnings}'`);
   }
+  stdinOnce(files);
   const diagnostics: Diagnostic[] = [];
-  let unreadable = 0;
+  const unread: Unread[] = [];
   for (const f of files) {
     try {
       diagnostics.push(
-        ...checkPolicyFile(f, { displayPath: displayPath(io.cwd), extraChecks: [graphChecks], ...checkOptions })
-          .diagnostics,
+        ...checkPolicyFile(f, { ...policyReader(f, io), extraChecks: [graphChecks], ...checkOptions }).diagnostics,
       );
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;
       io.err(`tmesc: ${e.message}\n`);
-      unreadable++;
+      unread.push({ file: f, message: e.message });
     }
   }
-  const output = render(opts.format, diagnostics, {
-    fileCount: files.length - unreadable,
-    color: opts.color ?? false,
-    lookupRule,
-    cwd: io.cwd,
-    toolVersion: packageVersion(),
-  });
-  io.out(output);
-  if (unreadable) return EXIT.usage;
+  io.out(report(opts.format, diagnostics, files.length - unread.length, unread, opts.color ?? false, io));
+  if (unread.length) return EXIT.usage;
   const { errors, warnings } = countBySeverity(diagnostics);
   if (errors > 0) return EXIT.findings;
   if (warnings > maxWarnings) {
@@ -54,4 +57,44 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
     return EXIT.findings;
   }
   return EXIT.ok;
+}
+
+/**
+ * The report in the chosen format. A file that could not be read is said in
+ * each (as well as on stderr), so that no report calls a run clean that
+ * checked less than it was given: the text summary counts it, JSON lists it
+ * under `unreadable` (and `valid` is false), SARIF marks the run's invocation
+ * unsuccessful with a notification per file, GitHub gets an error annotation.
+ */
+function report(format: Format, diagnostics: Diagnostic[], checked: number, unread: Unread[], color: boolean, io: Io) {
+  const options = { fileCount: checked, color, lookupRule, cwd: io.cwd, toolVersion: packageVersion() };
+  if (unread.length === 0) return render(format, diagnostics, options);
+  switch (format) {
+    case 'text': {
+      const text = render(format, diagnostics, options);
+      const line = summary(diagnostics, checked);
+      const at = text.lastIndexOf(line);
+      const not = `; ${unread.length} ${unread.length === 1 ? 'file' : 'files'} could not be read`;
+      return text.slice(0, at + line.length) + not + text.slice(at + line.length);
+    }
+    case 'json': {
+      const report = JSON.parse(render(format, diagnostics, options)) as Record<string, unknown>;
+      return JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2) + '\n';
+    }
+    case 'sarif': {
+      const log = JSON.parse(render(format, diagnostics, options)) as { runs: Record<string, unknown>[] };
+      const invocation = {
+        executionSuccessful: false,
+        toolExecutionNotifications: unread.map((u) => ({ level: 'error', message: { text: u.message } })),
+      };
+      return (
+        JSON.stringify({ ...log, runs: log.runs.map((r) => ({ ...r, invocations: [invocation] })) }, null, 2) + '\n'
+      );
+    }
+    case 'github':
+      return (
+        render(format, diagnostics, options) +
+        unread.map((u) => `::error title=${escapeProperty('tmesc')}::${escapeData(u.message)}\n`).join('')
+      );
+  }
 }

@@ -8,10 +8,16 @@ const MAX_PAYLOAD = 16384;
  * checksums are known when each header is written.
  */
 export class Frame {
-  readonly buf = new Uint8Array(HEADROOM + MAX_PAYLOAD);
-  readonly dv = new DataView(this.buf.buffer);
+  readonly buf: Uint8Array;
+  readonly dv: DataView;
   start = HEADROOM;
   end = HEADROOM;
+
+  /** `payloadRoom`: the most bytes appended (the generator's payloads stay under 16 KiB). */
+  constructor(payloadRoom = MAX_PAYLOAD) {
+    this.buf = new Uint8Array(HEADROOM + payloadRoom);
+    this.dv = new DataView(this.buf.buffer);
+  }
 
   reset(): void {
     this.start = HEADROOM;

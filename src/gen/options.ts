@@ -35,6 +35,7 @@ export interface GenerateOptions {
   flows?: number;
   /** PRNG seed; the same options and seed give the same bytes (default 1). */
   seed?: number;
+  /** Weights of the flow kinds to generate; a kind the mix does not name is not generated (default DEFAULT_MIX). */
   mix?: Partial<TrafficMix>;
   /** Fraction of IP flows over IPv6 (default 0.2). */
   ipv6Fraction?: number;
@@ -71,6 +72,16 @@ export const DEFAULT_MIX: Readonly<TrafficMix> = Object.freeze({
   broadcast: 0.04,
 });
 
+const NO_FLOWS: Readonly<TrafficMix> = Object.freeze({
+  tcp: 0,
+  dns: 0,
+  udp: 0,
+  icmp: 0,
+  arp: 0,
+  multicast: 0,
+  broadcast: 0,
+});
+
 export const DEFAULT_ENCAP: Readonly<EncapFractions> = Object.freeze({
   vlan: 0.1,
   qinq: 0.02,
@@ -103,7 +114,8 @@ export function resolveOptions(o: GenerateOptions): ResolvedOptions {
   const seed = o.seed ?? 1;
   check(Number.isSafeInteger(seed), `seed must be an integer, got ${seed}`);
   check(o.linkType === undefined || o.linkType === 'ethernet', `unsupported link type ${String(o.linkType)}`);
-  const mix = { ...DEFAULT_MIX, ...o.mix };
+  // a mix names what to generate: `tcp=1` means TCP sessions only, not TCP on top of the default mix
+  const mix: TrafficMix = o.mix ? { ...NO_FLOWS, ...o.mix } : { ...DEFAULT_MIX };
   for (const [k, v] of Object.entries(mix))
     check(Number.isFinite(v) && v >= 0, `mix.${k} must be a non-negative number, got ${v}`);
   check(

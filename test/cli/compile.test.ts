@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ARTIFACT_SCHEMA } from '../../src/artifact/schema.js';
 import { validateArtifact } from '../../src/artifact/validate.js';
@@ -65,8 +65,9 @@ describe('tmesc explain', () => {
   it('names the matching rules, groups and the path', async () => {
     const r = await runCli(['explain', overlap, '--packet', 'tcp 10.0.0.1:1234 > 10.0.0.2:80 vlan 3']);
     expect(r.code).toBe(0);
+    const at = (line: number) => `at ${relative(process.cwd(), overlap)}:${line}`;
     expect(r.out).toContain(
-      'matching rules: vlan13 (to a); tcp-all (to b); vlan36 (to c); low-or-high (to a, c); lo (to a); hi (to c)',
+      `matching rules: vlan13 (to a) ${at(7)}; tcp-all (to b) ${at(8)}; vlan36 (to c) ${at(9)}; low-or-high (to a, c) ${at(13)}; lo (to a) ${at(14)}; hi (to c) ${at(15)}`,
     );
     expect(r.out).toContain('goes to: group a -> tool a');
     expect(r.out).toMatch(/n\d+: vlan0 = 3/);
@@ -115,11 +116,15 @@ describe('tmesc diff', () => {
     const r = await runCli(['diff', a, b]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/^3 changes in where traffic goes:/);
-    expect(r.out).toMatch(/packet: tcp [\d.]+ > [\d.]+:443\n\s+before: rec\n\s+after: {2}ids, rec\n\s+gains: {2}ids/);
-    expect(r.out).toMatch(/packet: udp [\d.]+:53 [^\n]*\n\s+before: rec\n\s+after: {2}nothing\n\s+loses: {2}rec/);
+    expect(r.out).toMatch(
+      /packet: tap t tcp [\d.]+:\d+ > [\d.]+:443 flags ack\n\s+before: rec\n\s+after: {2}ids, rec\n\s+gains: {2}ids/,
+    );
+    expect(r.out).toMatch(
+      /packet: tap t udp [\d.]+:53 > [^\n]*\n\s+before: rec\n\s+after: {2}nothing\n\s+loses: {2}rec/,
+    );
     // IPv6 web traffic: `ip` never matched it, so it went nowhere before
     expect(r.out).toMatch(
-      /packet: tcp ip6 \[::1\] > \[::2\]:443\n\s+before: nothing\n\s+after: {2}ids\n\s+gains: {2}ids/,
+      /packet: tap t tcp \[2001:db8::1\]:\d+ > \[2001:db8::2\]:443 flags ack\n\s+before: nothing\n\s+after: {2}ids\n\s+gains: {2}ids/,
     );
     const same = await runCli(['diff', a, a]);
     expect(same.code).toBe(0);

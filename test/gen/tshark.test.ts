@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/gen/generate.js';
 import { isLuhnValid } from '../../src/gen/payload/luhn.js';
 import { lines, missingTools, tempDir, tshark } from '../support/tools.js';
+import { runCli } from '../cli/helpers.js';
 
 const tools = missingTools('tshark');
 const tmp = tempDir('tmesc-gen-tshark-');
@@ -103,7 +104,7 @@ describe.skipIf(tools.skip)(`generated captures under tshark${tools.note}`, () =
       seed: 1,
       flows: 1,
       ipv6Fraction: 0,
-      mix: { tcp: 0, udp: 0, icmp: 0, arp: 0, multicast: 0, broadcast: 0 },
+      mix: { dns: 1 },
       encap: { vlan: 0, qinq: 0, mpls: 0, gre: 0, vxlan: 0, gtpu: 0 },
       output: path,
     });
@@ -169,5 +170,40 @@ describe.skipIf(tools.skip)(`generated captures under tshark${tools.note}`, () =
   it('sends broadcast and multicast frames to the right addresses', () => {
     expect(having('eth.dst', (v) => v === 'ff:ff:ff:ff:ff:ff')).toBeGreaterThan(0);
     expect(having('eth.dst', (v) => v === '01:00:5e:00:00:fb')).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(tools.skip)(`tmesc gen --mix under tshark${tools.note}`, () => {
+  /** The protocol names of tshark's protocol hierarchy (io,phs), one per line. */
+  const hierarchy = (phs: string): string[] =>
+    lines(phs)
+      .map((l) => /^\s*(\S+)\s+frames:\d+/.exec(l)?.[1])
+      .filter((x): x is string => x !== undefined);
+
+  it('--mix tcp=1 generates TCP sessions only, encapsulated as --encap says', async () => {
+    const path = join(tmp.dir, 'tcp-only.pcap');
+    const r = await runCli(['gen', '-o', path, '-n', '3000', '--seed', '5', '--mix', 'tcp=1']);
+    expect(r.code, r.err).toBe(0);
+    const [phs, notTcp] = await Promise.all([
+      tshark(['-r', path, '-q', '-z', 'io,phs']),
+      tshark(['-r', path, '-Y', '!tcp', '-T', 'fields', '-e', 'frame.number']),
+    ]);
+    const protocols = new Set(hierarchy(phs));
+    const others = ['dns', 'mdns', 'ntp', 'syslog', 'dhcp', 'icmp', 'icmpv6', 'arp'].filter((p) => protocols.has(p));
+    expect(others).toEqual([]);
+    // UDP appears only as the carrier of VXLAN and GTP-U, and every frame holds TCP
+    expect(protocols).toContain('tcp');
+    expect(lines(notTcp)).toEqual([]);
+  });
+
+  it('--mix tcp=1 without encapsulation: Ethernet, IP, TCP and what TCP carries', async () => {
+    const path = join(tmp.dir, 'tcp-plain.pcap');
+    const none = 'vlan=0,qinq=0,mpls=0,gre=0,vxlan=0,gtpu=0';
+    const r = await runCli(['gen', '-o', path, '-n', '2000', '--mix', 'tcp=1', '--encap', none]);
+    expect(r.code, r.err).toBe(0);
+    const top = lines(await tshark(['-r', path, '-q', '-z', 'io,phs']))
+      .filter((l) => /^\s{0,5}\S+\s+frames:/.test(l))
+      .map((l) => l.trim().split(/\s+/)[0]);
+    expect(new Set(top)).toEqual(new Set(['eth', 'ip', 'ipv6', 'tcp']));
   });
 });

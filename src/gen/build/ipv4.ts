@@ -9,6 +9,9 @@ export interface Ipv4Fields {
   id: number;
   dscp: number;
   dontFragment: boolean;
+  /** A fragment: more to follow, and where this one starts (in 8-byte units). */
+  moreFragments?: boolean;
+  fragmentOffset?: number;
 }
 
 export function prependIpv4(f: Frame, h: Ipv4Fields): void {
@@ -18,7 +21,10 @@ export function prependIpv4(f: Frame, h: Ipv4Fields): void {
   dv.setUint16(p, 0x4500 | ((h.dscp & 0x3f) << 2));
   dv.setUint16(p + 2, total);
   dv.setUint16(p + 4, h.id & 0xffff);
-  dv.setUint16(p + 6, h.dontFragment ? 0x4000 : 0);
+  dv.setUint16(
+    p + 6,
+    (h.dontFragment ? 0x4000 : 0) | (h.moreFragments ? 0x2000 : 0) | ((h.fragmentOffset ?? 0) & 0x1fff),
+  );
   f.buf[p + 8] = h.ttl;
   f.buf[p + 9] = h.proto;
   dv.setUint16(p + 10, 0);

@@ -1,0 +1,71 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { built, ROOT, spawnTmesc } from './built.js';
+
+// Each command loads its own modules when it runs (src/cli/main.ts): `run`, `validate` and `--help`
+// must not pay for the traffic generator, and `run --artifact` (the deploy path) not for the
+// parser and the compiler. A loader hook logs every module the built CLI loads, and the bundle's
+// metafile (dist/bundle.meta.json, written by scripts/bundle.mjs) says which sources each holds.
+
+const META = join(ROOT, 'dist', 'bundle.meta.json');
+const haveMeta = built && existsSync(META);
+const TMP = mkdtempSync(join(tmpdir(), 'tmesc-lazy-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+const GENERATOR = /^dist\/gen\//;
+const COMPILER = /^dist\/(syntax|check)\/|^dist\/ir\/(compile|build|idd|passes|analysis)\.js$|chevrotain/;
+
+/** The source modules a `tmesc ARGS` process loaded (through the bundle's chunks), and chevrotain if it did. */
+function sourcesLoaded(args: string[], opts: { cacheDir?: string } = {}): string[] {
+  const log = join(mkdtempSync(join(TMP, 'log-')), 'loaded.log');
+  const r = spawnTmesc(args, { loadLog: log, cacheDir: opts.cacheDir });
+  expect(r.code, r.err).toBe(0);
+  const meta = JSON.parse(readFileSync(META, 'utf8')) as Record<string, { inputs: Record<string, unknown> }>;
+  const out = new Set<string>();
+  for (const url of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
+    if (!url.startsWith('file:')) continue;
+    const path = fileURLToPath(url);
+    if (/chevrotain/.test(path)) out.add(`chevrotain:${basename(path)}`);
+    const chunk = meta[`dist/bundle/${basename(path)}`];
+    if (path.includes(join('dist', 'bundle')) && chunk) for (const i of Object.keys(chunk.inputs)) out.add(i);
+  }
+  return [...out];
+}
+
+describe.skipIf(!haveMeta)('lazy loading in the built CLI', () => {
+  if (!haveMeta) console.warn('skipped: dist/bundle.meta.json is missing; `npm test` builds it (npm run build)');
+  const policy = join(TMP, 'p.tmes');
+  writeFileSync(
+    policy,
+    `policy "lazy"\ntap s { source pcap "${join(ROOT, 'samples', 'sample.pcap')}" }\ngroup g { tool w { output pcap "out/w.pcap" } }\nrule web from s match tcp port 80 to g\n`,
+  );
+
+  it('the hook and the metafile see what they should: gen loads the generator', () => {
+    const loaded = sourcesLoaded(['gen', '-o', join(TMP, 'g.pcap'), '-n', '10']);
+    expect(loaded.filter((s) => GENERATOR.test(s)).length).toBeGreaterThan(5);
+  });
+
+  it('--help, validate and run load no generator code', () => {
+    const cache = mkdtempSync(join(TMP, 'cache-'));
+    const runArgs = ['run', policy, '--out-dir', join(TMP, 'out'), '--no-progress'];
+    for (const args of [['--help'], ['run', '--help'], ['validate', policy], runArgs, runArgs]) {
+      const loaded = sourcesLoaded(args, { cacheDir: cache });
+      expect(loaded.length, args.join(' ')).toBeGreaterThan(0);
+      expect(
+        loaded.filter((s) => GENERATOR.test(s)),
+        args.join(' '),
+      ).toEqual([]);
+    }
+  });
+
+  it('run --artifact loads neither the generator nor the parser and compiler', () => {
+    const art = join(TMP, 'p.json');
+    expect(spawnTmesc(['compile', policy, '-o', art]).code).toBe(0);
+    const loaded = sourcesLoaded(['run', '--artifact', art, '--out-dir', join(TMP, 'out2'), '--no-progress']);
+    expect(loaded.some((s) => /^dist\/runtime\//.test(s))).toBe(true);
+    expect(loaded.filter((s) => GENERATOR.test(s) || COMPILER.test(s))).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { get16, put16, sumBytes, updateChecksum } from './checksum.js';
+import { get16, put16, sumBytes, sumBytesAligned, updateChecksum } from './checksum.js';
 import { copyBytes, type Replica } from './replica.js';
 
 /** RFC 791 Internet Timestamp option. */
@@ -62,7 +62,8 @@ export function stampIpv4(r: Replica, ip: number, pppoe: number): Ipv4Outcome {
   const delta = newIhl - ihl;
   const total = get16(d, ip + 2);
   if (total !== 0 && total + delta > 0xffff) return 'no-room';
-  const oldSum = headerSum(d, ip, ihl);
+  // the words that change: version/IHL, total length, and the options area from the end of the options on
+  const oldSum = get16(d, ip) + total + sumBytesAligned(d, p, end - p, ip);
   const check = get16(d, ip + 10);
   const t = r.target(r.length + delta);
   copyBytes(t, 0, d, 0, p);
@@ -78,7 +79,8 @@ export function stampIpv4(r: Replica, ip: number, pppoe: number): Ipv4Outcome {
   copyBytes(t, q, d, end, r.length - end);
   t[ip] = (t[ip] & 0xf0) | (newIhl >> 2);
   if (total !== 0) put16(t, ip + 2, total + delta);
-  put16(t, ip + 10, updateChecksum(check, oldSum, headerSum(t, ip, newIhl)));
+  const newSum = get16(t, ip) + get16(t, ip + 2) + sumBytesAligned(t, p, ip + newIhl - p, ip);
+  put16(t, ip + 10, updateChecksum(check, oldSum, newSum));
   if (pppoe >= 0) put16(t, pppoe + 4, get16(t, pppoe + 4) + delta);
   r.wireLen += delta;
   r.commit(r.length + delta);

@@ -266,6 +266,24 @@ rule r from any match any to g`,
     expect(twice.groups[0].actions.strip.stripped).toBe(2 * g.actions.strip.stripped);
   });
 
+  it('says on stderr what an action could not do, after the summary; the packets are still delivered', async () => {
+    const input = join(dir, 'ppp.pcap');
+    const lcp = Buffer.from('ff03c02101010004', 'hex');
+    writePcap(input, LINKTYPE.PPP, [lcp, lcp]);
+    const p = join(dir, `w${Math.random().toString(36).slice(2)}.tmes`);
+    writeFileSync(
+      p,
+      `policy "w"\ntap a { source pcap "${input}" }\ngroup g { tool t { output pcapng "${dir}/w.pcapng" } strip all }\nrule r from a match any to g\n`,
+    );
+    const r = await runCli(['run', p, '--no-cache']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/group g: 2 in, 2 delivered, 0 dropped[\s\S]*strip: 2 not ip payload/);
+    expect(r.err).toContain(
+      "tmesc: warning: group 'g': strip: 2 packets were delivered unstripped: what follows the header to remove is not IP",
+    );
+    expect(readPackets(join(dir, 'w.pcapng')).map((x) => x.data)).toEqual([lcp, lcp]);
+  });
+
   it('runs on worker threads with the same bytes and counters as on one', async () => {
     const outs: string[] = [];
     const all: RunStats[] = [];

@@ -64,6 +64,15 @@ describe('timestamp ip-option: IPv4', () => {
     expect(out[14] & 0x0f).toBe(9);
     expect(out.subarray(34, 50)).toEqual(Buffer.concat([routerAlert, TS_OPTION(0)]));
     expect(ipv4HeaderChecksumOk(out, 14)).toBe(true);
+    // three NOPs and an end of list: the option starts at an odd offset, and the bytes after it are end of list
+    const nops = hex('01010100');
+    const odd = await stamp('ip-option', [
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(4)), { options: nops })),
+    ]);
+    const o = odd.out[0].data;
+    expect(o[14] & 0x0f).toBe(9);
+    expect(o.subarray(34, 50)).toEqual(Buffer.concat([hex('010101'), TS_OPTION(0), hex('00')]));
+    expect(ipv4HeaderChecksumOk(o, 14)).toBe(true);
   });
 
   it('fills a free entry of a Timestamp option already there, or counts the hop in its overflow field', async () => {

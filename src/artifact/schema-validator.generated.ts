@@ -7,7 +7,7 @@ const __equalExports = { default: __equalExportsNs.default.default ?? __equalExp
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"$schema":{"type":"string","description":"the JSON Schema this artifact follows (this one: its $id, published as schemas/artifact-2.json in the tmesc package)"},"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"base":{"type":"string","minLength":1,"description":"the directory the artifact's relative paths (tap captures, pcap and pcapng outputs, policy.files) are relative to: the compiled policy's directory, given relative to the directory holding the artifact (or absolute). Artifacts without it hold absolute paths (written before paths were relative); a relative path in one is taken from the artifact's directory"},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"steps":{"type":"array","uniqueItems":true,"items":{"enum":["dedup","strip","balance","mask","replace","truncate","mark","timestamp","shape","output"]}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6","other"],"properties":{"ipv4":{"enum":["ip-option","trailer"]},"ipv6":{"enum":["skip","destination-option","hop-by-hop","trailer"]},"other":{"enum":["skip","trailer"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"$schema":{"type":"string","description":"the JSON Schema this artifact follows (this one: its $id, published as schemas/artifact-2.json in the tmesc package)"},"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"base":{"type":"string","minLength":1,"description":"the directory the artifact's relative paths (tap captures, pcap and pcapng outputs, policy.files) are relative to: the compiled policy's directory, given relative to the directory holding the artifact (or absolute). Artifacts without it hold absolute paths (written before paths were relative); a relative path in one is taken from the artifact's directory"},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"},"precision":{"enum":["us","ns"],"description":"timestamp resolution of a file output; absent: the inputs' (docs/language.md)"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"steps":{"type":"array","uniqueItems":true,"items":{"enum":["dedup","strip","balance","mask","replace","truncate","mark","timestamp","shape","output"]}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6","other"],"properties":{"ipv4":{"enum":["ip-option","trailer"]},"ipv6":{"enum":["skip","destination-option","hop-by-hop","trailer"]},"other":{"enum":["skip","trailer"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = __ucs2lengthExports.default;
 const func0 = __equalExports.default;
@@ -1161,7 +1161,7 @@ vErrors.push(err90);
 errors++;
 }
 for(const key11 in data37){
-if(!((key11 === "kind") || (key11 === "target"))){
+if(!(((key11 === "kind") || (key11 === "target")) || (key11 === "precision"))){
 const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err91];
@@ -1197,9 +1197,10 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
-else {
-const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data37.precision !== undefined){
+let data40 = data37.precision;
+if(!((data40 === "us") || (data40 === "ns"))){
+const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/precision",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/precision/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.precision.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1209,11 +1210,9 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data35.rateBps !== undefined){
-let data40 = data35.rateBps;
-if((typeof data40 == "number") && (isFinite(data40))){
-if(data40 <= 0 || isNaN(data40)){
-const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+else {
+const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1223,8 +1222,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-else {
-const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data35.rateBps !== undefined){
+let data41 = data35.rateBps;
+if((typeof data41 == "number") && (isFinite(data41))){
+if(data41 <= 0 || isNaN(data41)){
+const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1234,9 +1236,8 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
 else {
-const err97 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err97 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1248,7 +1249,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err98 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1258,11 +1259,9 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data32.balance !== undefined){
-let data41 = data32.balance;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.symmetric === undefined){
-const err99 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
+}
+else {
+const err99 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1271,8 +1270,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-if(data41.inner === undefined){
-const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
+}
+if(data32.balance !== undefined){
+let data42 = data32.balance;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.symmetric === undefined){
+const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1281,9 +1284,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-for(const key12 in data41){
-if(!((key12 === "symmetric") || (key12 === "inner"))){
-const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(data42.inner === undefined){
+const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1292,10 +1294,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-if(data41.symmetric !== undefined){
-if(typeof data41.symmetric !== "boolean"){
-const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key12 in data42){
+if(!((key12 === "symmetric") || (key12 === "inner"))){
+const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1305,9 +1306,9 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data41.inner !== undefined){
-if(typeof data41.inner !== "boolean"){
-const err103 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data42.symmetric !== undefined){
+if(typeof data42.symmetric !== "boolean"){
+const err103 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1317,9 +1318,9 @@ vErrors.push(err103);
 errors++;
 }
 }
-}
-else {
-const err104 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data42.inner !== undefined){
+if(typeof data42.inner !== "boolean"){
+const err104 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1329,14 +1330,9 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data32.steps !== undefined){
-let data44 = data32.steps;
-if(Array.isArray(data44)){
-const len6 = data44.length;
-for(let i6=0; i6<len6; i6++){
-let data45 = data44[i6];
-if(!((((((((((data45 === "dedup") || (data45 === "strip")) || (data45 === "balance")) || (data45 === "mask")) || (data45 === "replace")) || (data45 === "truncate")) || (data45 === "mark")) || (data45 === "timestamp")) || (data45 === "shape")) || (data45 === "output"))){
-const err105 = {instancePath:instancePath+"/groups/" + i4+"/steps/" + i6,schemaPath:"#/properties/groups/items/properties/steps/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.steps.items.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err105 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1346,19 +1342,36 @@ vErrors.push(err105);
 errors++;
 }
 }
-let i7 = data44.length;
-let j0;
-if(i7 > 1){
-outer0:
-for(;i7--;){
-for(j0 = i7; j0--;){
-if(func0(data44[i7], data44[j0])){
-const err106 = {instancePath:instancePath+"/groups/" + i4+"/steps",schemaPath:"#/properties/groups/items/properties/steps/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i7+" are identical)"};
+if(data32.steps !== undefined){
+let data45 = data32.steps;
+if(Array.isArray(data45)){
+const len6 = data45.length;
+for(let i6=0; i6<len6; i6++){
+let data46 = data45[i6];
+if(!((((((((((data46 === "dedup") || (data46 === "strip")) || (data46 === "balance")) || (data46 === "mask")) || (data46 === "replace")) || (data46 === "truncate")) || (data46 === "mark")) || (data46 === "timestamp")) || (data46 === "shape")) || (data46 === "output"))){
+const err106 = {instancePath:instancePath+"/groups/" + i4+"/steps/" + i6,schemaPath:"#/properties/groups/items/properties/steps/items/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.steps.items.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err106];
 }
 else {
 vErrors.push(err106);
+}
+errors++;
+}
+}
+let i7 = data45.length;
+let j0;
+if(i7 > 1){
+outer0:
+for(;i7--;){
+for(j0 = i7; j0--;){
+if(func0(data45[i7], data45[j0])){
+const err107 = {instancePath:instancePath+"/groups/" + i4+"/steps",schemaPath:"#/properties/groups/items/properties/steps/uniqueItems",keyword:"uniqueItems",params:{i: i7, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i7+" are identical)"};
+if(vErrors === null){
+vErrors = [err107];
+}
+else {
+vErrors.push(err107);
 }
 errors++;
 break outer0;
@@ -1368,21 +1381,7 @@ break outer0;
 }
 }
 else {
-const err107 = {instancePath:instancePath+"/groups/" + i4+"/steps",schemaPath:"#/properties/groups/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
-if(vErrors === null){
-vErrors = [err107];
-}
-else {
-vErrors.push(err107);
-}
-errors++;
-}
-}
-if(data32.actions !== undefined){
-let data46 = data32.actions;
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.strip === undefined){
-const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
+const err108 = {instancePath:instancePath+"/groups/" + i4+"/steps",schemaPath:"#/properties/groups/items/properties/steps/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1391,8 +1390,12 @@ vErrors.push(err108);
 }
 errors++;
 }
-if(data46.masks === undefined){
-const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
+}
+if(data32.actions !== undefined){
+let data47 = data32.actions;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.strip === undefined){
+const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1401,8 +1404,8 @@ vErrors.push(err109);
 }
 errors++;
 }
-if(data46.replaces === undefined){
-const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
+if(data47.masks === undefined){
+const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1411,9 +1414,8 @@ vErrors.push(err110);
 }
 errors++;
 }
-for(const key13 in data46){
-if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
-const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(data47.replaces === undefined){
+const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1422,14 +1424,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-if(data46.strip !== undefined){
-let data47 = data46.strip;
-if(Array.isArray(data47)){
-const len7 = data47.length;
-for(let i8=0; i8<len7; i8++){
-if(typeof data47[i8] !== "string"){
-const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data47){
+if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
+const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1439,9 +1436,13 @@ vErrors.push(err112);
 errors++;
 }
 }
-}
-else {
-const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data47.strip !== undefined){
+let data48 = data47.strip;
+if(Array.isArray(data48)){
+const len7 = data48.length;
+for(let i8=0; i8<len7; i8++){
+if(typeof data48[i8] !== "string"){
+const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1451,15 +1452,9 @@ vErrors.push(err113);
 errors++;
 }
 }
-if(data46.masks !== undefined){
-let data49 = data46.masks;
-if(Array.isArray(data49)){
-const len8 = data49.length;
-for(let i9=0; i9<len8; i9++){
-let data50 = data49[i9];
-if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
-if(data50.kind === undefined){
-const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+else {
+const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1468,8 +1463,16 @@ vErrors.push(err114);
 }
 errors++;
 }
-if(data50.fill === undefined){
-const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
+}
+if(data47.masks !== undefined){
+let data50 = data47.masks;
+if(Array.isArray(data50)){
+const len8 = data50.length;
+for(let i9=0; i9<len8; i9++){
+let data51 = data50[i9];
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+if(data51.kind === undefined){
+const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1478,9 +1481,8 @@ vErrors.push(err115);
 }
 errors++;
 }
-for(const key14 in data50){
-if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
-const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(data51.fill === undefined){
+const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1489,11 +1491,9 @@ vErrors.push(err116);
 }
 errors++;
 }
-}
-if(data50.kind !== undefined){
-let data51 = data50.kind;
-if(!(((data51 === "card-number") || (data51 === "credentials")) || (data51 === "regex"))){
-const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+for(const key14 in data51){
+if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
+const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1503,9 +1503,10 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data50.source !== undefined){
-if(typeof data50.source !== "string"){
-const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data51.kind !== undefined){
+let data52 = data51.kind;
+if(!(((data52 === "card-number") || (data52 === "credentials")) || (data52 === "regex"))){
+const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1515,9 +1516,9 @@ vErrors.push(err118);
 errors++;
 }
 }
-if(data50.flags !== undefined){
-if(typeof data50.flags !== "string"){
-const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data51.source !== undefined){
+if(typeof data51.source !== "string"){
+const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1527,11 +1528,9 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data50.fill !== undefined){
-let data54 = data50.fill;
-if(typeof data54 === "string"){
-if(func3(data54) < 1){
-const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data51.flags !== undefined){
+if(typeof data51.flags !== "string"){
+const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1541,8 +1540,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-else {
-const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data51.fill !== undefined){
+let data55 = data51.fill;
+if(typeof data55 === "string"){
+if(func3(data55) < 1){
+const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1552,9 +1554,8 @@ vErrors.push(err121);
 errors++;
 }
 }
-}
 else {
-const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1566,7 +1567,7 @@ errors++;
 }
 }
 else {
-const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i9,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1576,15 +1577,9 @@ vErrors.push(err123);
 errors++;
 }
 }
-if(data46.replaces !== undefined){
-let data55 = data46.replaces;
-if(Array.isArray(data55)){
-const len9 = data55.length;
-for(let i10=0; i10<len9; i10++){
-let data56 = data55[i10];
-if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
-if(data56.source === undefined){
-const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+}
+else {
+const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1593,8 +1588,16 @@ vErrors.push(err124);
 }
 errors++;
 }
-if(data56.flags === undefined){
-const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
+}
+if(data47.replaces !== undefined){
+let data56 = data47.replaces;
+if(Array.isArray(data56)){
+const len9 = data56.length;
+for(let i10=0; i10<len9; i10++){
+let data57 = data56[i10];
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.source === undefined){
+const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1603,8 +1606,8 @@ vErrors.push(err125);
 }
 errors++;
 }
-if(data56.text === undefined){
-const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+if(data57.flags === undefined){
+const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1613,9 +1616,8 @@ vErrors.push(err126);
 }
 errors++;
 }
-for(const key15 in data56){
-if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
-const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(data57.text === undefined){
+const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1624,10 +1626,9 @@ vErrors.push(err127);
 }
 errors++;
 }
-}
-if(data56.source !== undefined){
-if(typeof data56.source !== "string"){
-const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key15 in data57){
+if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
+const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1637,9 +1638,9 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data56.flags !== undefined){
-if(typeof data56.flags !== "string"){
-const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data57.source !== undefined){
+if(typeof data57.source !== "string"){
+const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1649,9 +1650,9 @@ vErrors.push(err129);
 errors++;
 }
 }
-if(data56.text !== undefined){
-if(typeof data56.text !== "string"){
-const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data57.flags !== undefined){
+if(typeof data57.flags !== "string"){
+const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1661,9 +1662,9 @@ vErrors.push(err130);
 errors++;
 }
 }
-}
-else {
-const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data57.text !== undefined){
+if(typeof data57.text !== "string"){
+const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1675,7 +1676,7 @@ errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i10,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1685,11 +1686,9 @@ vErrors.push(err132);
 errors++;
 }
 }
-if(data46.truncate !== undefined){
-let data60 = data46.truncate;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.what === undefined){
-const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
+}
+else {
+const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1698,8 +1697,12 @@ vErrors.push(err133);
 }
 errors++;
 }
-if(data60.bytes === undefined){
-const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
+}
+if(data47.truncate !== undefined){
+let data61 = data47.truncate;
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
+if(data61.what === undefined){
+const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1708,9 +1711,8 @@ vErrors.push(err134);
 }
 errors++;
 }
-for(const key16 in data60){
-if(!((key16 === "what") || (key16 === "bytes"))){
-const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(data61.bytes === undefined){
+const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1719,11 +1721,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-if(data60.what !== undefined){
-let data61 = data60.what;
-if(!((data61 === "payload") || (data61 === "frame"))){
-const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
+for(const key16 in data61){
+if(!((key16 === "what") || (key16 === "bytes"))){
+const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1733,10 +1733,10 @@ vErrors.push(err136);
 errors++;
 }
 }
-if(data60.bytes !== undefined){
-let data62 = data60.bytes;
-if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){
-const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data61.what !== undefined){
+let data62 = data61.what;
+if(!((data62 === "payload") || (data62 === "frame"))){
+const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1745,9 +1745,11 @@ vErrors.push(err137);
 }
 errors++;
 }
-if((typeof data62 == "number") && (isFinite(data62))){
-if(data62 < 0 || isNaN(data62)){
-const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data61.bytes !== undefined){
+let data63 = data61.bytes;
+if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
+const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1756,11 +1758,9 @@ vErrors.push(err138);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data63 == "number") && (isFinite(data63))){
+if(data63 < 0 || isNaN(data63)){
+const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1770,11 +1770,10 @@ vErrors.push(err139);
 errors++;
 }
 }
-if(data46.timestamp !== undefined){
-let data63 = data46.timestamp;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.ipv4 === undefined){
-const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
+}
+}
+else {
+const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1783,8 +1782,12 @@ vErrors.push(err140);
 }
 errors++;
 }
-if(data63.ipv6 === undefined){
-const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
+}
+if(data47.timestamp !== undefined){
+let data64 = data47.timestamp;
+if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
+if(data64.ipv4 === undefined){
+const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1793,8 +1796,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-if(data63.other === undefined){
-const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "other"},message:"must have required property '"+"other"+"'"};
+if(data64.ipv6 === undefined){
+const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1803,9 +1806,8 @@ vErrors.push(err142);
 }
 errors++;
 }
-for(const key17 in data63){
-if(!(((key17 === "ipv4") || (key17 === "ipv6")) || (key17 === "other"))){
-const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(data64.other === undefined){
+const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "other"},message:"must have required property '"+"other"+"'"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1814,11 +1816,9 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-if(data63.ipv4 !== undefined){
-let data64 = data63.ipv4;
-if(!((data64 === "ip-option") || (data64 === "trailer"))){
-const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv4.enum},message:"must be equal to one of the allowed values"};
+for(const key17 in data64){
+if(!(((key17 === "ipv4") || (key17 === "ipv6")) || (key17 === "other"))){
+const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1828,10 +1828,10 @@ vErrors.push(err144);
 errors++;
 }
 }
-if(data63.ipv6 !== undefined){
-let data65 = data63.ipv6;
-if(!((((data65 === "skip") || (data65 === "destination-option")) || (data65 === "hop-by-hop")) || (data65 === "trailer"))){
-const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
+if(data64.ipv4 !== undefined){
+let data65 = data64.ipv4;
+if(!((data65 === "ip-option") || (data65 === "trailer"))){
+const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv4.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1841,10 +1841,10 @@ vErrors.push(err145);
 errors++;
 }
 }
-if(data63.other !== undefined){
-let data66 = data63.other;
-if(!((data66 === "skip") || (data66 === "trailer"))){
-const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/other",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/other/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.other.enum},message:"must be equal to one of the allowed values"};
+if(data64.ipv6 !== undefined){
+let data66 = data64.ipv6;
+if(!((((data66 === "skip") || (data66 === "destination-option")) || (data66 === "hop-by-hop")) || (data66 === "trailer"))){
+const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1854,9 +1854,10 @@ vErrors.push(err146);
 errors++;
 }
 }
-}
-else {
-const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data64.other !== undefined){
+let data67 = data64.other;
+if(!((data67 === "skip") || (data67 === "trailer"))){
+const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/other",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/other/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.other.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1866,11 +1867,9 @@ vErrors.push(err147);
 errors++;
 }
 }
-if(data46.shape !== undefined){
-let data67 = data46.shape;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.burstBytes === undefined){
-const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
+}
+else {
+const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1879,9 +1878,12 @@ vErrors.push(err148);
 }
 errors++;
 }
-for(const key18 in data67){
-if(!(key18 === "burstBytes")){
-const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+}
+if(data47.shape !== undefined){
+let data68 = data47.shape;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.burstBytes === undefined){
+const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1890,11 +1892,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-}
-if(data67.burstBytes !== undefined){
-let data68 = data67.burstBytes;
-if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
-const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key18 in data68){
+if(!(key18 === "burstBytes")){
+const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1903,9 +1903,11 @@ vErrors.push(err150);
 }
 errors++;
 }
-if((typeof data68 == "number") && (isFinite(data68))){
-if(data68 < 0 || isNaN(data68)){
-const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data68.burstBytes !== undefined){
+let data69 = data68.burstBytes;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1914,11 +1916,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data69 == "number") && (isFinite(data69))){
+if(data69 < 0 || isNaN(data69)){
+const err152 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1928,11 +1928,10 @@ vErrors.push(err152);
 errors++;
 }
 }
-if(data46.dedup !== undefined){
-let data69 = data46.dedup;
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-if(data69.windowNs === undefined){
-const err153 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
+}
+}
+else {
+const err153 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1941,9 +1940,12 @@ vErrors.push(err153);
 }
 errors++;
 }
-for(const key19 in data69){
-if(!(key19 === "windowNs")){
-const err154 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+}
+if(data47.dedup !== undefined){
+let data70 = data47.dedup;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.windowNs === undefined){
+const err154 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1952,11 +1954,9 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
-if(data69.windowNs !== undefined){
-let data70 = data69.windowNs;
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err155 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key19 in data70){
+if(!(key19 === "windowNs")){
+const err155 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1965,9 +1965,11 @@ vErrors.push(err155);
 }
 errors++;
 }
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 < 0 || isNaN(data70)){
-const err156 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data70.windowNs !== undefined){
+let data71 = data70.windowNs;
+if(!(((typeof data71 == "number") && (!(data71 % 1) && !isNaN(data71))) && (isFinite(data71)))){
+const err156 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1976,11 +1978,9 @@ vErrors.push(err156);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err157 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data71 == "number") && (isFinite(data71))){
+if(data71 < 0 || isNaN(data71)){
+const err157 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1991,8 +1991,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err158 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err158 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2004,7 +2005,7 @@ errors++;
 }
 }
 else {
-const err159 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err159 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2016,7 +2017,7 @@ errors++;
 }
 }
 else {
-const err160 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err160 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2026,15 +2027,9 @@ vErrors.push(err160);
 errors++;
 }
 }
-if(data.rules !== undefined){
-let data71 = data.rules;
-if(Array.isArray(data71)){
-const len10 = data71.length;
-for(let i11=0; i11<len10; i11++){
-let data72 = data71[i11];
-if(data72 && typeof data72 == "object" && !Array.isArray(data72)){
-if(data72.name === undefined){
-const err161 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err161 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2043,8 +2038,16 @@ vErrors.push(err161);
 }
 errors++;
 }
-if(data72.taps === undefined){
-const err162 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
+}
+if(data.rules !== undefined){
+let data72 = data.rules;
+if(Array.isArray(data72)){
+const len10 = data72.length;
+for(let i11=0; i11<len10; i11++){
+let data73 = data72[i11];
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+if(data73.name === undefined){
+const err162 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2053,8 +2056,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-if(data72.action === undefined){
-const err163 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(data73.taps === undefined){
+const err163 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2063,8 +2066,8 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(data72.groups === undefined){
-const err164 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+if(data73.action === undefined){
+const err164 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2073,9 +2076,8 @@ vErrors.push(err164);
 }
 errors++;
 }
-for(const key20 in data72){
-if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
-const err165 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data73.groups === undefined){
+const err165 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2084,10 +2086,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-if(data72.name !== undefined){
-if(typeof data72.name !== "string"){
-const err166 = {instancePath:instancePath+"/rules/" + i11+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key20 in data73){
+if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
+const err166 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2097,14 +2098,9 @@ vErrors.push(err166);
 errors++;
 }
 }
-if(data72.taps !== undefined){
-let data74 = data72.taps;
-const _errs165 = errors;
-let valid46 = false;
-let passing2 = null;
-const _errs166 = errors;
-if("any" !== data74){
-const err167 = {instancePath:instancePath+"/rules/" + i11+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
+if(data73.name !== undefined){
+if(typeof data73.name !== "string"){
+const err167 = {instancePath:instancePath+"/rules/" + i11+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2113,18 +2109,15 @@ vErrors.push(err167);
 }
 errors++;
 }
-var _valid2 = _errs166 === errors;
-if(_valid2){
-valid46 = true;
-passing2 = 0;
 }
+if(data73.taps !== undefined){
+let data75 = data73.taps;
+const _errs166 = errors;
+let valid46 = false;
+let passing2 = null;
 const _errs167 = errors;
-if(Array.isArray(data74)){
-const len11 = data74.length;
-for(let i12=0; i12<len11; i12++){
-let data75 = data74[i12];
-if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err168 = {instancePath:instancePath+"/rules/" + i11+"/taps/" + i12,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if("any" !== data75){
+const err168 = {instancePath:instancePath+"/rules/" + i11+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2133,9 +2126,18 @@ vErrors.push(err168);
 }
 errors++;
 }
-if((typeof data75 == "number") && (isFinite(data75))){
-if(data75 < 0 || isNaN(data75)){
-const err169 = {instancePath:instancePath+"/rules/" + i11+"/taps/" + i12,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid2 = _errs167 === errors;
+if(_valid2){
+valid46 = true;
+passing2 = 0;
+}
+const _errs168 = errors;
+if(Array.isArray(data75)){
+const len11 = data75.length;
+for(let i12=0; i12<len11; i12++){
+let data76 = data75[i12];
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err169 = {instancePath:instancePath+"/rules/" + i11+"/taps/" + i12,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2144,11 +2146,9 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err170 = {instancePath:instancePath+"/rules/" + i11+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 < 0 || isNaN(data76)){
+const err170 = {instancePath:instancePath+"/rules/" + i11+"/taps/" + i12,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2157,7 +2157,20 @@ vErrors.push(err170);
 }
 errors++;
 }
-var _valid2 = _errs167 === errors;
+}
+}
+}
+else {
+const err171 = {instancePath:instancePath+"/rules/" + i11+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err171];
+}
+else {
+vErrors.push(err171);
+}
+errors++;
+}
+var _valid2 = _errs168 === errors;
 if(_valid2 && valid46){
 valid46 = false;
 passing2 = [passing2, 1];
@@ -2169,31 +2182,7 @@ passing2 = 1;
 }
 }
 if(!valid46){
-const err171 = {instancePath:instancePath+"/rules/" + i11+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err171];
-}
-else {
-vErrors.push(err171);
-}
-errors++;
-}
-else {
-errors = _errs165;
-if(vErrors !== null){
-if(_errs165){
-vErrors.length = _errs165;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data72.action !== undefined){
-let data76 = data72.action;
-if(!((data76 === "to") || (data76 === "drop"))){
-const err172 = {instancePath:instancePath+"/rules/" + i11+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err172 = {instancePath:instancePath+"/rules/" + i11+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2202,15 +2191,22 @@ vErrors.push(err172);
 }
 errors++;
 }
+else {
+errors = _errs166;
+if(vErrors !== null){
+if(_errs166){
+vErrors.length = _errs166;
 }
-if(data72.groups !== undefined){
-let data77 = data72.groups;
-if(Array.isArray(data77)){
-const len12 = data77.length;
-for(let i13=0; i13<len12; i13++){
-let data78 = data77[i13];
-if(!(((typeof data78 == "number") && (!(data78 % 1) && !isNaN(data78))) && (isFinite(data78)))){
-const err173 = {instancePath:instancePath+"/rules/" + i11+"/groups/" + i13,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data73.action !== undefined){
+let data77 = data73.action;
+if(!((data77 === "to") || (data77 === "drop"))){
+const err173 = {instancePath:instancePath+"/rules/" + i11+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2219,9 +2215,15 @@ vErrors.push(err173);
 }
 errors++;
 }
-if((typeof data78 == "number") && (isFinite(data78))){
-if(data78 < 0 || isNaN(data78)){
-const err174 = {instancePath:instancePath+"/rules/" + i11+"/groups/" + i13,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data73.groups !== undefined){
+let data78 = data73.groups;
+if(Array.isArray(data78)){
+const len12 = data78.length;
+for(let i13=0; i13<len12; i13++){
+let data79 = data78[i13];
+if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
+const err174 = {instancePath:instancePath+"/rules/" + i11+"/groups/" + i13,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2230,11 +2232,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err175 = {instancePath:instancePath+"/rules/" + i11+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 < 0 || isNaN(data79)){
+const err175 = {instancePath:instancePath+"/rules/" + i11+"/groups/" + i13,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2245,8 +2245,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err176 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err176 = {instancePath:instancePath+"/rules/" + i11+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2258,7 +2259,7 @@ errors++;
 }
 }
 else {
-const err177 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err177 = {instancePath:instancePath+"/rules/" + i11,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2268,11 +2269,9 @@ vErrors.push(err177);
 errors++;
 }
 }
-if(data.graph !== undefined){
-let data79 = data.graph;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-if(data79.fields === undefined){
-const err178 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
+}
+else {
+const err178 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2281,8 +2280,12 @@ vErrors.push(err178);
 }
 errors++;
 }
-if(data79.preds === undefined){
-const err179 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
+}
+if(data.graph !== undefined){
+let data80 = data.graph;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+if(data80.fields === undefined){
+const err179 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2291,8 +2294,8 @@ vErrors.push(err179);
 }
 errors++;
 }
-if(data79.nodes === undefined){
-const err180 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
+if(data80.preds === undefined){
+const err180 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2301,8 +2304,8 @@ vErrors.push(err180);
 }
 errors++;
 }
-if(data79.leaves === undefined){
-const err181 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
+if(data80.nodes === undefined){
+const err181 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2311,8 +2314,8 @@ vErrors.push(err181);
 }
 errors++;
 }
-if(data79.segments === undefined){
-const err182 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
+if(data80.leaves === undefined){
+const err182 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2321,8 +2324,8 @@ vErrors.push(err182);
 }
 errors++;
 }
-if(data79.optimized === undefined){
-const err183 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
+if(data80.segments === undefined){
+const err183 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2331,8 +2334,8 @@ vErrors.push(err183);
 }
 errors++;
 }
-if(data79.ruleLevel === undefined){
-const err184 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
+if(data80.optimized === undefined){
+const err184 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2341,9 +2344,8 @@ vErrors.push(err184);
 }
 errors++;
 }
-for(const key21 in data79){
-if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
-const err185 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data80.ruleLevel === undefined){
+const err185 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2352,16 +2354,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-if(data79.fields !== undefined){
-let data80 = data79.fields;
-if(Array.isArray(data80)){
-const len13 = data80.length;
-for(let i14=0; i14<len13; i14++){
-let data81 = data80[i14];
-if(typeof data81 === "string"){
-if(!pattern1.test(data81)){
-const err186 = {instancePath:instancePath+"/graph/fields/" + i14,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
+for(const key21 in data80){
+if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
+const err186 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2371,8 +2366,15 @@ vErrors.push(err186);
 errors++;
 }
 }
-else {
-const err187 = {instancePath:instancePath+"/graph/fields/" + i14,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data80.fields !== undefined){
+let data81 = data80.fields;
+if(Array.isArray(data81)){
+const len13 = data81.length;
+for(let i14=0; i14<len13; i14++){
+let data82 = data81[i14];
+if(typeof data82 === "string"){
+if(!pattern1.test(data82)){
+const err187 = {instancePath:instancePath+"/graph/fields/" + i14,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2382,9 +2384,8 @@ vErrors.push(err187);
 errors++;
 }
 }
-}
 else {
-const err188 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err188 = {instancePath:instancePath+"/graph/fields/" + i14,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2394,15 +2395,9 @@ vErrors.push(err188);
 errors++;
 }
 }
-if(data79.preds !== undefined){
-let data82 = data79.preds;
-if(Array.isArray(data82)){
-const len14 = data82.length;
-for(let i15=0; i15<len14; i15++){
-let data83 = data82[i15];
-if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
-if(data83.kind === undefined){
-const err189 = {instancePath:instancePath+"/graph/preds/" + i15,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+else {
+const err189 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2411,8 +2406,16 @@ vErrors.push(err189);
 }
 errors++;
 }
-if(data83.scope === undefined){
-const err190 = {instancePath:instancePath+"/graph/preds/" + i15,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+}
+if(data80.preds !== undefined){
+let data83 = data80.preds;
+if(Array.isArray(data83)){
+const len14 = data83.length;
+for(let i15=0; i15<len14; i15++){
+let data84 = data83[i15];
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+if(data84.kind === undefined){
+const err190 = {instancePath:instancePath+"/graph/preds/" + i15,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2421,10 +2424,8 @@ vErrors.push(err190);
 }
 errors++;
 }
-if(data83.kind !== undefined){
-let data84 = data83.kind;
-if(!(((data84 === "contains") || (data84 === "regex")) || (data84 === "relation"))){
-const err191 = {instancePath:instancePath+"/graph/preds/" + i15+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data84.scope === undefined){
+const err191 = {instancePath:instancePath+"/graph/preds/" + i15,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2433,11 +2434,10 @@ vErrors.push(err191);
 }
 errors++;
 }
-}
-if(data83.scope !== undefined){
-let data85 = data83.scope;
-if(!((data85 === "outer") || (data85 === "inner"))){
-const err192 = {instancePath:instancePath+"/graph/preds/" + i15+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
+if(data84.kind !== undefined){
+let data85 = data84.kind;
+if(!(((data85 === "contains") || (data85 === "regex")) || (data85 === "relation"))){
+const err192 = {instancePath:instancePath+"/graph/preds/" + i15+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2447,9 +2447,10 @@ vErrors.push(err192);
 errors++;
 }
 }
-}
-else {
-const err193 = {instancePath:instancePath+"/graph/preds/" + i15,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data84.scope !== undefined){
+let data86 = data84.scope;
+if(!((data86 === "outer") || (data86 === "inner"))){
+const err193 = {instancePath:instancePath+"/graph/preds/" + i15+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2461,7 +2462,7 @@ errors++;
 }
 }
 else {
-const err194 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err194 = {instancePath:instancePath+"/graph/preds/" + i15,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2471,15 +2472,9 @@ vErrors.push(err194);
 errors++;
 }
 }
-if(data79.nodes !== undefined){
-let data86 = data79.nodes;
-if(Array.isArray(data86)){
-const len15 = data86.length;
-for(let i16=0; i16<len15; i16++){
-let data87 = data86[i16];
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-if(data87.field === undefined){
-const err195 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
+}
+else {
+const err195 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2488,8 +2483,16 @@ vErrors.push(err195);
 }
 errors++;
 }
-if(data87.cuts === undefined){
-const err196 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
+}
+if(data80.nodes !== undefined){
+let data87 = data80.nodes;
+if(Array.isArray(data87)){
+const len15 = data87.length;
+for(let i16=0; i16<len15; i16++){
+let data88 = data87[i16];
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+if(data88.field === undefined){
+const err196 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2498,8 +2501,8 @@ vErrors.push(err196);
 }
 errors++;
 }
-if(data87.kids === undefined){
-const err197 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
+if(data88.cuts === undefined){
+const err197 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2508,8 +2511,8 @@ vErrors.push(err197);
 }
 errors++;
 }
-if(data87.lookup === undefined){
-const err198 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
+if(data88.kids === undefined){
+const err198 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2518,9 +2521,8 @@ vErrors.push(err198);
 }
 errors++;
 }
-for(const key22 in data87){
-if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
-const err199 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(data88.lookup === undefined){
+const err199 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2529,11 +2531,9 @@ vErrors.push(err199);
 }
 errors++;
 }
-}
-if(data87.field !== undefined){
-let data88 = data87.field;
-if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
-const err200 = {instancePath:instancePath+"/graph/nodes/" + i16+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key22 in data88){
+if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
+const err200 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2542,9 +2542,11 @@ vErrors.push(err200);
 }
 errors++;
 }
-if((typeof data88 == "number") && (isFinite(data88))){
-if(data88 < 0 || isNaN(data88)){
-const err201 = {instancePath:instancePath+"/graph/nodes/" + i16+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data88.field !== undefined){
+let data89 = data88.field;
+if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
+const err201 = {instancePath:instancePath+"/graph/nodes/" + i16+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2553,13 +2555,9 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-}
-if(data87.cuts !== undefined){
-let data89 = data87.cuts;
-if(Array.isArray(data89)){
-if(data89.length < 2){
-const err202 = {instancePath:instancePath+"/graph/nodes/" + i16+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+if((typeof data89 == "number") && (isFinite(data89))){
+if(data89 < 0 || isNaN(data89)){
+const err202 = {instancePath:instancePath+"/graph/nodes/" + i16+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2568,11 +2566,13 @@ vErrors.push(err202);
 }
 errors++;
 }
-const len16 = data89.length;
-for(let i17=0; i17<len16; i17++){
-let data90 = data89[i17];
-if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
-const err203 = {instancePath:instancePath+"/graph/nodes/" + i16+"/cuts/" + i17,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+if(data88.cuts !== undefined){
+let data90 = data88.cuts;
+if(Array.isArray(data90)){
+if(data90.length < 2){
+const err203 = {instancePath:instancePath+"/graph/nodes/" + i16+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2581,10 +2581,11 @@ vErrors.push(err203);
 }
 errors++;
 }
-}
-}
-else {
-const err204 = {instancePath:instancePath+"/graph/nodes/" + i16+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len16 = data90.length;
+for(let i17=0; i17<len16; i17++){
+let data91 = data90[i17];
+if(!(((typeof data91 == "number") && (!(data91 % 1) && !isNaN(data91))) && (isFinite(data91)))){
+const err204 = {instancePath:instancePath+"/graph/nodes/" + i16+"/cuts/" + i17,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2594,11 +2595,9 @@ vErrors.push(err204);
 errors++;
 }
 }
-if(data87.kids !== undefined){
-let data91 = data87.kids;
-if(Array.isArray(data91)){
-if(data91.length < 2){
-const err205 = {instancePath:instancePath+"/graph/nodes/" + i16+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+else {
+const err205 = {instancePath:instancePath+"/graph/nodes/" + i16+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2607,11 +2606,12 @@ vErrors.push(err205);
 }
 errors++;
 }
-const len17 = data91.length;
-for(let i18=0; i18<len17; i18++){
-let data92 = data91[i18];
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err206 = {instancePath:instancePath+"/graph/nodes/" + i16+"/kids/" + i18,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data88.kids !== undefined){
+let data92 = data88.kids;
+if(Array.isArray(data92)){
+if(data92.length < 2){
+const err206 = {instancePath:instancePath+"/graph/nodes/" + i16+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2620,10 +2620,11 @@ vErrors.push(err206);
 }
 errors++;
 }
-}
-}
-else {
-const err207 = {instancePath:instancePath+"/graph/nodes/" + i16+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len17 = data92.length;
+for(let i18=0; i18<len17; i18++){
+let data93 = data92[i18];
+if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
+const err207 = {instancePath:instancePath+"/graph/nodes/" + i16+"/kids/" + i18,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2633,10 +2634,9 @@ vErrors.push(err207);
 errors++;
 }
 }
-if(data87.lookup !== undefined){
-let data93 = data87.lookup;
-if(!(((data93 === "compare") || (data93 === "binary")) || (data93 === "hash"))){
-const err208 = {instancePath:instancePath+"/graph/nodes/" + i16+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err208 = {instancePath:instancePath+"/graph/nodes/" + i16+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2646,9 +2646,10 @@ vErrors.push(err208);
 errors++;
 }
 }
-}
-else {
-const err209 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data88.lookup !== undefined){
+let data94 = data88.lookup;
+if(!(((data94 === "compare") || (data94 === "binary")) || (data94 === "hash"))){
+const err209 = {instancePath:instancePath+"/graph/nodes/" + i16+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2660,7 +2661,7 @@ errors++;
 }
 }
 else {
-const err210 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err210 = {instancePath:instancePath+"/graph/nodes/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2670,15 +2671,9 @@ vErrors.push(err210);
 errors++;
 }
 }
-if(data79.leaves !== undefined){
-let data94 = data79.leaves;
-if(Array.isArray(data94)){
-const len18 = data94.length;
-for(let i19=0; i19<len18; i19++){
-let data95 = data94[i19];
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-if(data95.rules === undefined){
-const err211 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
+}
+else {
+const err211 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2687,8 +2682,16 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(data95.to === undefined){
-const err212 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+if(data80.leaves !== undefined){
+let data95 = data80.leaves;
+if(Array.isArray(data95)){
+const len18 = data95.length;
+for(let i19=0; i19<len18; i19++){
+let data96 = data95[i19];
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+if(data96.rules === undefined){
+const err212 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2697,8 +2700,8 @@ vErrors.push(err212);
 }
 errors++;
 }
-if(data95.drop === undefined){
-const err213 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
+if(data96.to === undefined){
+const err213 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2707,8 +2710,8 @@ vErrors.push(err213);
 }
 errors++;
 }
-if(data95.groups === undefined){
-const err214 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+if(data96.drop === undefined){
+const err214 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2717,9 +2720,8 @@ vErrors.push(err214);
 }
 errors++;
 }
-for(const key23 in data95){
-if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
-const err215 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data96.groups === undefined){
+const err215 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2728,15 +2730,9 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
-if(data95.rules !== undefined){
-let data96 = data95.rules;
-if(Array.isArray(data96)){
-const len19 = data96.length;
-for(let i20=0; i20<len19; i20++){
-let data97 = data96[i20];
-if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
-const err216 = {instancePath:instancePath+"/graph/leaves/" + i19+"/rules/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key23 in data96){
+if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
+const err216 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2745,9 +2741,15 @@ vErrors.push(err216);
 }
 errors++;
 }
-if((typeof data97 == "number") && (isFinite(data97))){
-if(data97 < 0 || isNaN(data97)){
-const err217 = {instancePath:instancePath+"/graph/leaves/" + i19+"/rules/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data96.rules !== undefined){
+let data97 = data96.rules;
+if(Array.isArray(data97)){
+const len19 = data97.length;
+for(let i20=0; i20<len19; i20++){
+let data98 = data97[i20];
+if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
+const err217 = {instancePath:instancePath+"/graph/leaves/" + i19+"/rules/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2756,11 +2758,9 @@ vErrors.push(err217);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err218 = {instancePath:instancePath+"/graph/leaves/" + i19+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data98 == "number") && (isFinite(data98))){
+if(data98 < 0 || isNaN(data98)){
+const err218 = {instancePath:instancePath+"/graph/leaves/" + i19+"/rules/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2770,14 +2770,10 @@ vErrors.push(err218);
 errors++;
 }
 }
-if(data95.to !== undefined){
-let data98 = data95.to;
-if(Array.isArray(data98)){
-const len20 = data98.length;
-for(let i21=0; i21<len20; i21++){
-let data99 = data98[i21];
-if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
-const err219 = {instancePath:instancePath+"/graph/leaves/" + i19+"/to/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err219 = {instancePath:instancePath+"/graph/leaves/" + i19+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2786,9 +2782,15 @@ vErrors.push(err219);
 }
 errors++;
 }
-if((typeof data99 == "number") && (isFinite(data99))){
-if(data99 < 0 || isNaN(data99)){
-const err220 = {instancePath:instancePath+"/graph/leaves/" + i19+"/to/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data96.to !== undefined){
+let data99 = data96.to;
+if(Array.isArray(data99)){
+const len20 = data99.length;
+for(let i21=0; i21<len20; i21++){
+let data100 = data99[i21];
+if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
+const err220 = {instancePath:instancePath+"/graph/leaves/" + i19+"/to/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2797,11 +2799,9 @@ vErrors.push(err220);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err221 = {instancePath:instancePath+"/graph/leaves/" + i19+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 < 0 || isNaN(data100)){
+const err221 = {instancePath:instancePath+"/graph/leaves/" + i19+"/to/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2811,14 +2811,10 @@ vErrors.push(err221);
 errors++;
 }
 }
-if(data95.drop !== undefined){
-let data100 = data95.drop;
-if(Array.isArray(data100)){
-const len21 = data100.length;
-for(let i22=0; i22<len21; i22++){
-let data101 = data100[i22];
-if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
-const err222 = {instancePath:instancePath+"/graph/leaves/" + i19+"/drop/" + i22,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err222 = {instancePath:instancePath+"/graph/leaves/" + i19+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2827,9 +2823,15 @@ vErrors.push(err222);
 }
 errors++;
 }
-if((typeof data101 == "number") && (isFinite(data101))){
-if(data101 < 0 || isNaN(data101)){
-const err223 = {instancePath:instancePath+"/graph/leaves/" + i19+"/drop/" + i22,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data96.drop !== undefined){
+let data101 = data96.drop;
+if(Array.isArray(data101)){
+const len21 = data101.length;
+for(let i22=0; i22<len21; i22++){
+let data102 = data101[i22];
+if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
+const err223 = {instancePath:instancePath+"/graph/leaves/" + i19+"/drop/" + i22,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2838,11 +2840,9 @@ vErrors.push(err223);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err224 = {instancePath:instancePath+"/graph/leaves/" + i19+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data102 == "number") && (isFinite(data102))){
+if(data102 < 0 || isNaN(data102)){
+const err224 = {instancePath:instancePath+"/graph/leaves/" + i19+"/drop/" + i22,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2852,14 +2852,10 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data95.groups !== undefined){
-let data102 = data95.groups;
-if(Array.isArray(data102)){
-const len22 = data102.length;
-for(let i23=0; i23<len22; i23++){
-let data103 = data102[i23];
-if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
-const err225 = {instancePath:instancePath+"/graph/leaves/" + i19+"/groups/" + i23,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err225 = {instancePath:instancePath+"/graph/leaves/" + i19+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2868,9 +2864,15 @@ vErrors.push(err225);
 }
 errors++;
 }
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 < 0 || isNaN(data103)){
-const err226 = {instancePath:instancePath+"/graph/leaves/" + i19+"/groups/" + i23,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data96.groups !== undefined){
+let data103 = data96.groups;
+if(Array.isArray(data103)){
+const len22 = data103.length;
+for(let i23=0; i23<len22; i23++){
+let data104 = data103[i23];
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err226 = {instancePath:instancePath+"/graph/leaves/" + i19+"/groups/" + i23,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2879,11 +2881,9 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err227 = {instancePath:instancePath+"/graph/leaves/" + i19+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 < 0 || isNaN(data104)){
+const err227 = {instancePath:instancePath+"/graph/leaves/" + i19+"/groups/" + i23,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2894,8 +2894,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err228 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err228 = {instancePath:instancePath+"/graph/leaves/" + i19+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2907,7 +2908,7 @@ errors++;
 }
 }
 else {
-const err229 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err229 = {instancePath:instancePath+"/graph/leaves/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2917,14 +2918,9 @@ vErrors.push(err229);
 errors++;
 }
 }
-if(data79.segments !== undefined){
-let data104 = data79.segments;
-if(Array.isArray(data104)){
-const len23 = data104.length;
-for(let i24=0; i24<len23; i24++){
-let data105 = data104[i24];
-if(!(((typeof data105 == "number") && (!(data105 % 1) && !isNaN(data105))) && (isFinite(data105)))){
-const err230 = {instancePath:instancePath+"/graph/segments/" + i24,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err230 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -2934,9 +2930,14 @@ vErrors.push(err230);
 errors++;
 }
 }
-}
-else {
-const err231 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data80.segments !== undefined){
+let data105 = data80.segments;
+if(Array.isArray(data105)){
+const len23 = data105.length;
+for(let i24=0; i24<len23; i24++){
+let data106 = data105[i24];
+if(!(((typeof data106 == "number") && (!(data106 % 1) && !isNaN(data106))) && (isFinite(data106)))){
+const err231 = {instancePath:instancePath+"/graph/segments/" + i24,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -2946,9 +2947,9 @@ vErrors.push(err231);
 errors++;
 }
 }
-if(data79.optimized !== undefined){
-if(typeof data79.optimized !== "boolean"){
-const err232 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err232 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -2958,9 +2959,9 @@ vErrors.push(err232);
 errors++;
 }
 }
-if(data79.ruleLevel !== undefined){
-if(typeof data79.ruleLevel !== "boolean"){
-const err233 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data80.optimized !== undefined){
+if(typeof data80.optimized !== "boolean"){
+const err233 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -2970,9 +2971,9 @@ vErrors.push(err233);
 errors++;
 }
 }
-}
-else {
-const err234 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data80.ruleLevel !== undefined){
+if(typeof data80.ruleLevel !== "boolean"){
+const err234 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -2984,12 +2985,24 @@ errors++;
 }
 }
 else {
-const err235 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err235 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err235];
 }
 else {
 vErrors.push(err235);
+}
+errors++;
+}
+}
+}
+else {
+const err236 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
 }
 errors++;
 }

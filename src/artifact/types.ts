@@ -1,4 +1,4 @@
-import type { GroupActions, Predicate, TapMark, TapSource } from '../policy/policy.js';
+import type { GroupActions, Precision, Predicate, TapMark, TapSource } from '../policy/policy.js';
 import type { StepName } from './steps.js';
 
 /**
@@ -19,7 +19,7 @@ export const LEGACY_FORMAT_VERSION = 1;
 
 export interface ArtifactTool {
   name: string;
-  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string };
+  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string; precision?: Precision };
   rateBps?: number;
 }
 

@@ -1,5 +1,6 @@
 import { checkPolicyFile, type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
+import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { PolicyReadError } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
@@ -40,7 +41,8 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
   for (const f of files) {
     try {
       diagnostics.push(
-        ...checkPolicyFile(f, { ...policyReader(f, io), extraChecks: [graphChecks], ...checkOptions }).diagnostics,
+        ...checkPolicyFile(f, { ...policyReader(f, io), extraChecks: [graphChecks, pcapLinkTypes], ...checkOptions })
+          .diagnostics,
       );
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;

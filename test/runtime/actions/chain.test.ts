@@ -10,7 +10,7 @@ import { generate } from '../../../src/gen/index.js';
 import { needsChain, planChains } from '../../../src/runtime/actions/chain.js';
 import { Replica, Scratch } from '../../../src/runtime/actions/replica.js';
 import { emptyRecord } from '../../../src/runtime/capture/record.js';
-import { runArtifact } from '../../../src/runtime/engine/run.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
 import { addStats, renderStatsText, type RunStats } from '../../../src/runtime/stats/stats.js';

@@ -8,7 +8,7 @@ import { checkPolicyFile } from '../../../src/check/check.js';
 import { compilePolicy } from '../../../src/ir/compile.js';
 import { ACTIONS } from '../../../src/runtime/actions/registry.js';
 import { missingSteps } from '../../../src/runtime/actions/chain.js';
-import { runArtifact } from '../../../src/runtime/engine/run.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
 import { requirements } from '../../support/tools.js';
 import { badChecksums, readPackets } from './support.js';
 

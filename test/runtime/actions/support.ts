@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Artifact } from '../../../src/artifact/types.js';
 import { openCapture } from '../../../src/runtime/capture/index.js';
-import { runArtifact } from '../../../src/runtime/engine/run.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { artifactFor } from '../support/artifact.js';
 

@@ -4,6 +4,7 @@ import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
+import { actionWarnings } from '../runtime/actions/warnings.js';
 import { RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
@@ -160,6 +161,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     });
     if (progress) io.err('\r\x1b[K');
     io.out(opts.stats === 'json' ? JSON.stringify(stats, null, 2) + '\n' : renderStatsText(stats));
+    for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
     return EXIT.ok;
   } catch (e) {
     if (e instanceof RunError) throw new UsageError(e.message);

@@ -55,4 +55,6 @@ export const TABLE = Object.freeze({
   DELIVER: 243,
   /** One copy to the host when a group of the packet's is the host's. */
   HOST: 244,
+  /** Per tool and tap marks: what a group's bucket does (strip, mark, output). */
+  TOOL: 245,
 });

@@ -234,9 +234,18 @@ export function compileOpenFlow(
   }
   if (bag.items.filter((d) => d.severity === 'error').length > errorsBefore) return undefined;
 
-  // OpenFlow groups: one per switch group and mark class, a bucket per tool
+  /**
+   * OpenFlow groups: one per switch group and mark class, a bucket per tool.
+   * A bucket is an action set, not a list: one action of each kind, in the
+   * set's own order, and Open vSwitch ignores output(max_len) there (and a
+   * second push_vlan). So a bucket only names the tool and resubmits to the
+   * TOOL table, whose flow does the work as an action list: pop the tag
+   * (strip vlan), push the tap's tags, output (cut to the frame length).
+   */
   const groups: OfGroup[] = [];
   const ofGroupOf = new Map<number, number[]>();
+  const toolFlows: Flow[] = [];
+  let outputs = 0;
   for (const p of plans) {
     if (p.side !== 'switch') continue;
     const g = policy.groups[p.group];
@@ -252,15 +261,34 @@ export function compileOpenFlow(
           p.truncateFrame !== undefined
             ? `output(port=${port},max_len=${p.truncateFrame + 4 * mc.marks.length})`
             : `output:${port}`;
+        const k = ++outputs;
+        const at = regMatch(REG.toolOut, BigInt(k), 0xffffffffn);
+        // pop_vlan only where there is a tag to pop (OpenFlow 1.3 holds a flow's actions to its match)
+        if (p.popVlan)
+          toolFlows.push({
+            table: TABLE.TOOL,
+            priority: 20,
+            match: [at, 'vlan_tci=0x1000/0x1000'],
+            actions: ['pop_vlan', ...marks, out],
+          });
+        toolFlows.push({ table: TABLE.TOOL, priority: 10, match: [at], actions: [...marks, out] });
         return {
           weight: g.tools.length > 1 ? weights[i] : undefined,
-          actions: [...(p.popVlan ? ['pop_vlan'] : []), ...marks, out],
+          actions: [load(REG.toolOut, k), `resubmit(,${TABLE.TOOL})`],
         };
       });
       groups.push({ id, type: g.tools.length > 1 ? 'select' : 'all', buckets });
     }
     ofGroupOf.set(p.group, ids);
   }
+
+  /**
+   * A select group picks its bucket by a hash the datapath computes (dp_hash),
+   * so Open vSwitch freezes the translation there and resumes it, with the
+   * actions after it, when the packet recirculates. It must not be put in a
+   * clone(): Open vSwitch 3.1 drops what follows a clone that froze.
+   */
+  const groupAction = (id: number) => `group:${id}`;
 
   const flows: Flow[] = [];
   // ingress: taps, and the host's returns
@@ -347,7 +375,7 @@ export function compileOpenFlow(
     for (const g of graph.leaves[l].groups) {
       const p = planOf.get(g)!;
       if (p.side === 'host') toHost = true;
-      else if (markClasses.length === 1) actions.push(`group:${ofGroupOf.get(g)![0]}`);
+      else if (markClasses.length === 1) actions.push(groupAction(ofGroupOf.get(g)![0]));
       else actions.push(load(REG.group, g), `resubmit(,${TABLE.DELIVER})`);
     }
     if (toHost) actions.push(setFlags(FLAG.TOHOST));
@@ -360,9 +388,10 @@ export function compileOpenFlow(
         table: TABLE.DELIVER,
         priority: 10,
         match: [regMatch(REG.group, BigInt(g), 0xffffffffn), regMatch(REG.markClass, BigInt(m), 0xffffn)],
-        actions: [`group:${id}`],
+        actions: [groupAction(id)],
       }),
     );
+  flows.push(...toolFlows);
   if (host)
     for (const [t, vid] of host.codes.hostGroups)
       flows.push({

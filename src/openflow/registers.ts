@@ -41,6 +41,8 @@ export const REG = Object.freeze({
   mpls0: r(11, 0, 20),
   /** Which strip checks the leaf reached needs (CHECK table): packets some group of it cannot have stripped on the switch. */
   check: r(12, 0, 32),
+  /** The tool output a group's bucket chose (TOOL table). */
+  toolOut: r(13, 0, 32),
 });
 
 /**

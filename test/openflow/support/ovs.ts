@@ -113,8 +113,9 @@ export class Unixctl {
  * An Open vSwitch of the test's own: ovsdb-server and ovs-vswitchd started
  * as child processes with their database, sockets, pid and log files in a
  * temporary directory (OVS_RUNDIR and friends point there, so nothing of a
- * system instance is touched), the userspace datapath and dummy ports. It
- * is stopped by the processes it started, and its directory removed.
+ * system instance is touched), the userspace datapath (dpif-netdev, in the
+ * dummy flavour OVS's own tests use) and dummy ports. It is stopped by the
+ * processes it started, and its directory removed.
  */
 export class OvsSandbox {
   readonly dir: string;
@@ -187,13 +188,19 @@ export class OvsSandbox {
         () => undefined,
       );
     });
+    // datapath flows (and the recirculation contexts they hold, which traces of select groups resume) live for
+    // the whole test, however slow the machine
+    await this.vsctl(['--no-wait', 'set', 'Open_vSwitch', '.', 'other_config:max-idle=3600000']);
     const ctl = join(this.dir, 'vswitchd.ctl');
     this.spawnOwn('ovs-vswitchd', [
       this.db,
       `--unixctl=${ctl}`,
       `--pidfile=${join(this.dir, 'vswitchd.pid')}`,
       `--log-file=${join(this.dir, 'vswitchd.log')}`,
-      '--enable-dummy',
+      // dummy netdevs and the userspace datapath's dummy flavour: its internal ports are no tap devices, so the
+      // machine's network namespace gets nothing (the plain netdev datapath makes a tap per bridge, and one
+      // 'ovs-netdev' per namespace)
+      '--enable-dummy=override',
       '--disable-system',
       '-vconsole:off',
     ]);
@@ -262,6 +269,8 @@ export class OvsSandbox {
         name,
         'type=dummy',
         `ofport_request=${p}`,
+        // frames as large as captures have them (GSO, jumbo): a dummy port's MTU is 1500 otherwise
+        'mtu_request=65535',
         `options:tx_pcap=${this.txPcap(bridge, p)}`,
       );
     }

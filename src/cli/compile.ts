@@ -105,7 +105,8 @@ async function openflow(
   const out = compileToOpenFlow(policy, new SourceFile(shown(mapPath), mapText), bag, {
     paths: { flows: join(shown(dir), OPENFLOW_FILES.flows), groups: join(shown(dir), OPENFLOW_FILES.groups) },
   });
-  if (bag.items.length) io.err(renderText(bag.items, { fileCount: 2 }));
+  if (bag.items.length)
+    io.err(renderText(bag.items, { fileCount: new Set(bag.items.map((d) => d.span.file.path)).size }));
   if (!out)
     throw new PolicyInvalid(`${opts.ports}: the policy cannot be compiled for this switch; see the errors above`);
   try {

@@ -565,10 +565,10 @@ const LIST = [
   ),
   c(
     'TMES0848',
-    'openflow-unsupported',
-    'error',
-    'Policy cannot be compiled to OpenFlow',
-    'The policy compiles for the runtime but not into an OpenFlow program: more packet fields than flow tables, or a graph the backend does not handle. The message says which. Split the policy, or run that part on a host.',
+    'no-host-for-punts',
+    'warning',
+    'Packets the switch cannot decide are dropped',
+    "Some packets hide from OpenFlow what the policy tests (a label stack, PPPoE, a second VLAN tag hide the IP header; a group's strip needs what the switch cannot remove). With a host in the ports map the switch hands those to it, and tmesc there decides them; without one the switch drops them, counted in the DECIDE table's flow (ovs-ofctl dump-flows). Add `host NAME port N`, or accept the drops where such traffic does not occur.",
   ),
   // ---- what this version does not do, and checks that did not run (09xx)
   c(

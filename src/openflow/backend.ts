@@ -21,11 +21,8 @@ export interface OpenFlowOutput {
   reportText: string;
 }
 
-export type OpenFlowCode =
-  'TMES0840' | 'TMES0841' | 'TMES0842' | 'TMES0843' | 'TMES0844' | 'TMES0845' | 'TMES0846' | 'TMES0847' | 'TMES0848';
-
 /** Every code the backend reports (the ports map's and the program's). */
-export const OPENFLOW_CODES: readonly OpenFlowCode[] = [
+export const OPENFLOW_CODES = [
   'TMES0840',
   'TMES0841',
   'TMES0842',
@@ -35,7 +32,9 @@ export const OPENFLOW_CODES: readonly OpenFlowCode[] = [
   'TMES0846',
   'TMES0847',
   'TMES0848',
-];
+] as const;
+
+export type OpenFlowCode = (typeof OPENFLOW_CODES)[number];
 
 /**
  * Segment budgets tried after the compiler's own: a graph of one segment

@@ -8,9 +8,10 @@ import { bucketWeights, type GroupPlan, planGroups } from './plan.js';
 import type { PortsMap } from './ports-map.js';
 import { FLAG, REG, flagMatch, hex, load, regMatch, setFlags } from './registers.js';
 import { abstractGraph } from './abstract.js';
+import { describeWhen } from './flag-words.js';
 import { untestable } from './rules-of-field.js';
-import { switchField } from './switch-fields.js';
-import { compileWalk, type PuntSite, type Target, TooManyFields } from './walk.js';
+import { hostOnly, switchField } from './switch-fields.js';
+import { compileWalk, type PuntSite, type Target } from './walk.js';
 
 /** The VLAN tags of the host link, and what each means. */
 export interface HostCodes {
@@ -80,10 +81,7 @@ export function compileOpenFlow(
   const errorsBefore = bag.items.filter((d) => d.severity === 'error').length;
   const plans = planGroups(policy, untestable(policy));
   const policyStart: Span = policy.taps[0]?.span ?? policy.groups[0]?.span ?? policy.rules[0].span;
-  if (!graph.optimized) {
-    bag.add('TMES0848', policyStart, 'the OpenFlow backend compiles the optimized graph; drop -O0');
-    return undefined;
-  }
+  if (!graph.optimized) throw new Error('the OpenFlow backend compiles the optimized graph, not -O0');
 
   // segments split the groups: each segment's leaves decide its own groups, so a leaf's groups are final
   const owner = new Map<number, number>();
@@ -128,7 +126,7 @@ export function compileOpenFlow(
   const abs = abstractGraph(
     original,
     (g) => plans[g].side === 'host',
-    (f) => switchField(original.fields[f]).never !== undefined,
+    (f) => hostOnly(switchField(original.fields[f])) !== undefined,
   );
   graph = abs.graph;
   // per leaf, the packets one of its switch groups cannot have stripped on the switch, as a class of such masks
@@ -141,31 +139,28 @@ export function compileOpenFlow(
     if (k < 0) k = checkMasks.push(m) - 1;
     return k;
   });
-  let walk;
-  try {
-    walk = compileWalk(graph, new Set(taps.keys()), (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []));
-  } catch (e) {
-    if (!(e instanceof TooManyFields)) throw e;
-    bag.add('TMES0848', policyStart, e.message);
-    return undefined;
-  }
+  const walk = compileWalk(graph, new Set(taps.keys()), (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []));
 
   // what reaches the switch's leaves
   const reachedGroups = new Set<number>();
   for (const l of walk.leaves) for (const g of graph.leaves[l].groups) reachedGroups.add(g);
-  const needsHost: string[] = [];
+  // groups the host runs: they need a host
+  const hostGroups: string[] = [];
   for (const p of plans)
     if (p.side === 'host' && reachedGroups.has(p.group))
-      needsHost.push(`group '${policy.groups[p.group].name}' (${p.hostReasons.join(', ')})`);
+      hostGroups.push(`group '${policy.groups[p.group].name}' (${p.hostReasons.join('; ')})`);
+  // packets the switch hands to the host whole: without a host, they are dropped (and said so)
+  const punted: string[] = [];
   for (const p of plans)
     if (p.side === 'switch' && p.stripPunt && reachedGroups.has(p.group))
-      needsHost.push(`group '${policy.groups[p.group].name}' strips ${p.stripPuntWhat.join('; ')} on the host`);
+      punted.push(`for group '${policy.groups[p.group].name}', ${p.stripPuntWhat.join('; ')} (to strip)`);
   if (walk.punts.length) {
     const whats = [...new Set(walk.punts.map((p) => p.what))];
-    needsHost.push(`tests the switch cannot decide: ${whats.join('; ')}`);
+    const whens = [...new Set(walk.punts.map((p) => describeWhen(p.when)))];
+    punted.push(`packets whose ${whats.join(' or ')} the switch cannot see (${whens.join('; ')})`);
   }
-  const canPunt =
-    walk.punts.length > 0 || plans.some((p) => p.side === 'switch' && p.stripPunt && reachedGroups.has(p.group));
+  const canPunt = punted.length > 0;
+  const needsHost = [...hostGroups, ...punted];
 
   // tools of the groups the switch delivers need ports
   for (const p of plans) {
@@ -178,11 +173,17 @@ export function compileOpenFlow(
           `tool '${t.name}' of group '${policy.groups[p.group].name}' has no port in ${map.file.path}; add 'tool ${t.name} port N'`,
         );
   }
-  if (needsHost.length && !map.host)
+  if (hostGroups.length && !map.host)
     bag.add(
       'TMES0846',
       policyStart,
-      `${map.file.path} names no host, and the switch cannot do all of this policy: ${needsHost.join('; ')}. Add 'host NAME port N'`,
+      `${map.file.path} names no host, and these groups need one: ${hostGroups.join(', ')}. Add 'host NAME port N'`,
+    );
+  else if (canPunt && !map.host)
+    bag.add(
+      'TMES0848',
+      policyStart,
+      `${map.file.path} names no host: the switch drops what it would hand to one, ${punted.join('; ')}. Add 'host NAME port N' to have them decided there`,
     );
 
   // taps with the same VLAN marks share deliveries
@@ -228,7 +229,7 @@ export function compileOpenFlow(
       bag.add(
         'TMES0847',
         map.host.vlans.span ?? map.host.span,
-        `the host link needs ${need} VLANs (${taps.size} taps, ${codes.returnGroup.length} group returns, ${codes.returnTool.length} tools behind the host) and the range has ${have}`,
+        `the host link needs ${need} VLANs (${plural(taps.size, 'tap')}, ${plural(codes.returnGroup.length, 'group return')}, ${plural(codes.returnTool.length, 'tool')} behind the host) and the range has ${have}`,
       );
     host = { name: map.host.name, port: map.host.port, codes, span: map.host.span };
   }
@@ -364,6 +365,9 @@ export function compileOpenFlow(
         match: [flagMatch(FLAG.PUNT, FLAG.PUNT), tapMatch(t)],
         actions: [...pushVlan(vid, 0), `output:${host.port}`],
       });
+  // no host: dropped where dump-flows counts them
+  else if (canPunt)
+    flows.push({ table: TABLE.DECIDE, priority: 10, match: [flagMatch(FLAG.PUNT, FLAG.PUNT)], actions: [] });
   const deliver: string[] = [];
   if (walk.roots.length === 1) deliver.push(`resubmit(,${TABLE.LEAF})`);
   else for (const root of walk.roots) deliver.push(load(REG.leaf, 0), ...walkTo(root), `resubmit(,${TABLE.LEAF})`);
@@ -420,7 +424,6 @@ export function compileOpenFlow(
   };
 }
 
-/** For messages: a flag set as words. */
-export function hexFlags(bits: number): string {
-  return hex(BigInt(bits >>> 0));
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }

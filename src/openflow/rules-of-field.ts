@@ -1,6 +1,6 @@
 import { loadTest } from '../ir/loads.js';
 import { type PFilter, type Policy, type Predicate, predicateKey } from '../policy/policy.js';
-import { switchField } from './switch-fields.js';
+import { hostOnly, switchField } from './switch-fields.js';
 
 /** Each node of a filter once (filters are DAGs: definitions are shared). */
 function nodesOf(f: PFilter): PFilter[] {
@@ -40,10 +40,8 @@ function describePredicate(p: Predicate): string {
       return `${p.scope === 'inner' ? 'inner ' : ''}payload contains`;
     case 'regex':
       return `${p.scope === 'inner' ? 'inner ' : ''}payload matches /${p.source}/`;
-    case 'relation': {
-      const load = loadTest(p);
-      return load ? switchField(load.field).what : 'arithmetic on packet bytes or the length';
-    }
+    case 'relation':
+      return 'arithmetic on packet bytes or the length';
   }
 }
 
@@ -58,11 +56,15 @@ export function untestable(policy: Policy): Map<number, string[]> {
     const found = new Set<string>();
     for (const x of nodesOf(r.filter)) {
       if (x.t === 'test') {
-        const never = switchField(x.field).never;
-        if (never) found.add(never);
+        const why = hostOnly(switchField(x.field));
+        if (why) found.add(why);
       } else if (x.t === 'pred') {
         const load = loadTest(x.pred);
-        if (!load || switchField(load.field).never) found.add(describePredicate(x.pred));
+        if (!load) found.add(describePredicate(x.pred));
+        else {
+          const why = hostOnly(switchField(load.field));
+          if (why) found.add(why);
+        }
       }
     }
     if (found.size) out.set(r.index, [...found]);

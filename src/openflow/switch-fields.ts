@@ -73,6 +73,14 @@ export interface SwitchField {
   constant?: number;
   /** Never known on a switch: why, for the report. */
   never?: string;
+  /**
+   * Known on a switch only to be ABSENT (the packet inside a tunnel, the
+   * tunnel's id): a rule that tests it wants tunnelled packets, which the
+   * switch can only hand on, so its groups are decided on the host, as for
+   * `never` (the other groups then need no test of it, and the switch does
+   * not hand tunnelled packets to the host whole for them).
+   */
+  hostTest?: string;
   hidden: Hidden[];
   /** How the report names what is hidden, when the field makes packets go to the host. */
   what: string;
@@ -322,8 +330,20 @@ const FIELDS: Record<string, SwitchField> = {
     what: 'fragmentation',
   },
   wireLen: { bits: 32, never: 'the packet length', hidden: [], what: 'the packet length' },
-  tunnel: { bits: 4, constant: 0, hidden: TUNNELS, what: 'the tunnel (the headers past UDP, GRE and IP in IP)' },
-  tunnelId: { bits: 32, constant: ABSENT, hidden: TUNNELS, what: 'tunnel ids (VNI, TEID, GRE key)' },
+  tunnel: {
+    bits: 4,
+    constant: 0,
+    hidden: TUNNELS,
+    hostTest: 'tunnels (the switch sees no tunnel headers)',
+    what: 'the tunnel (the headers past UDP, GRE and IP in IP)',
+  },
+  tunnelId: {
+    bits: 32,
+    constant: ABSENT,
+    hidden: TUNNELS,
+    hostTest: 'tunnel ids (VNI, TEID, GRE key)',
+    what: 'tunnel ids (VNI, TEID, GRE key)',
+  },
 };
 
 const IP6_WORDS = ['ip6Dst0', 'ip6Dst1', 'ip6Dst2', 'ip6Dst3', 'ip6Src0', 'ip6Src1', 'ip6Src2', 'ip6Src3'];
@@ -385,13 +405,20 @@ export function switchField(name: string): SwitchField {
   if (name.startsWith('pred:')) return { bits: 1, never: 'a payload or arithmetic test', hidden: [], what: 'payload' };
   if (name.startsWith('inner.')) {
     if (!FIELD_INDEX.has(name.slice(6))) throw new Error(`unknown packet field ${name}`);
-    return { bits: 32, constant: ABSENT, hidden: TUNNELS, what: 'the packet inside a tunnel' };
+    return {
+      bits: 32,
+      constant: ABSENT,
+      hidden: TUNNELS,
+      hostTest: 'the packet inside a tunnel',
+      what: 'the packet inside a tunnel',
+    };
   }
   const load = /^load:(outer|inner):([a-z0-9]+):(\d+):([124])$/.exec(name);
   if (load) {
     const [, scope, layer, offset, size] = load;
     const what = `${layer}[${offset}:${size}]`;
-    if (scope === 'inner') return { bits: 32, constant: ABSENT, hidden: TUNNELS, what: `inner ${what}` };
+    if (scope === 'inner')
+      return { bits: 32, constant: ABSENT, hidden: TUNNELS, hostTest: `inner ${what}`, what: `inner ${what}` };
     const known = LOADS[`${layer}:${offset}:${size}`];
     if (!known)
       return { bits: 8 * Number(size), never: `the byte load ${what}`, hidden: [], what: `the byte load ${what}` };
@@ -405,4 +432,9 @@ export function switchField(name: string): SwitchField {
 /** The match fragment for packets whose field is present, when presence is one flag bit. */
 export function presentMatch(f: SwitchField): string | undefined {
   return f.present === undefined ? undefined : flagMatch(f.present, f.present);
+}
+
+/** Why the switch leaves a field's tests to the host (never known, or known only where it is ABSENT), or undefined. */
+export function hostOnly(f: SwitchField): string | undefined {
+  return f.never ?? f.hostTest;
 }

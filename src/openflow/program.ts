@@ -6,7 +6,7 @@ import { type Flow, type OfGroup, TABLE } from './flow.js';
 import { ingressFlows, ingressNeeds } from './ingress.js';
 import { bucketWeights, type GroupPlan, planGroups } from './plan.js';
 import type { PortsMap } from './ports-map.js';
-import { FLAG, REG, flagMatch, hex, load, regMatch, setFlags } from './registers.js';
+import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
 import { abstractGraph } from './abstract.js';
 import { describeWhen } from './flag-words.js';
 import { untestable } from './rules-of-field.js';

@@ -183,6 +183,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(genCommand(opts, io));
     });
 
+  program
+    .command('fmt')
+    .description(
+      'lay out policies canonically, keeping every comment (--check: change nothing, exit 1 if a file would change)',
+    )
+    .argument('<files...>', '.tmes files or directories (- formats standard input to standard output)')
+    .option('--check', 'list the files that are not formatted and exit 1 if any; change nothing')
+    .action(async (files: string[], opts: { check?: boolean }) => {
+      const { fmt } = await import('./fmt.js');
+      setCode(await fmt(files, opts, io));
+    });
+
   return program;
 }
 

@@ -22,7 +22,14 @@ export interface Spawned {
  */
 export function spawnTmesc(
   args: string[],
-  opts: { cwd?: string; cacheDir?: string; env?: Record<string, string>; loadLog?: string; bin?: string } = {},
+  opts: {
+    cwd?: string;
+    cacheDir?: string;
+    env?: Record<string, string>;
+    loadLog?: string;
+    bin?: string;
+    input?: string;
+  } = {},
 ): Spawned {
   const env: NodeJS.ProcessEnv = { ...process.env, TMESC_CACHE_DIR: opts.cacheDir ?? scratchCache() };
   // the shell the tests run in must not change what they see
@@ -34,6 +41,7 @@ export function spawnTmesc(
     encoding: 'utf8',
     cwd: opts.cwd ?? ROOT,
     env,
+    input: opts.input,
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }

@@ -195,6 +195,19 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(await fmt(files, opts, io));
     });
 
+  program
+    .command('test')
+    .description(
+      'policy unit tests: packets and the groups and tools they must or must not reach (exit 0 pass, 1 fail, 2 trouble)',
+    )
+    .argument('<policy>', '.tmes policy file (- for standard input)')
+    .argument('<tests>', 'tests file (JSON, schemas/tests-1.json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .action(async (policy: string, tests: string, opts: { format: string }) => {
+      const { testCommand } = await import('./test-command.js');
+      setCode(testCommand(policy, tests, opts, io));
+    });
+
   return program;
 }
 

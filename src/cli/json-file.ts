@@ -7,7 +7,7 @@ import { SourceFile } from '../diagnostics/source.js';
 export class JsonFileError extends Error {
   constructor(
     readonly file: string,
-    readonly problems: readonly { line: number; column: number; path: string; message: string }[],
+    readonly problems: readonly { offset: number; line: number; column: number; path: string; message: string }[],
   ) {
     super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.path}: ${p.message}`).join('\n'));
   }
@@ -57,9 +57,14 @@ export function readJson<T>(
   const source = new SourceFile(file, text);
   if (errors.length || !tree) {
     const e = errors[0];
-    const at = source.position(e?.offset ?? 0);
+    const offset = e?.offset ?? 0;
     throw new JsonFileError(file, [
-      { ...at, path: '$', message: `not valid JSON: ${e ? printParseErrorCode(e.error) : 'empty file'}` },
+      {
+        offset,
+        ...source.position(offset),
+        path: '$',
+        message: `not valid JSON: ${e ? printParseErrorCode(e.error) : 'empty file'}`,
+      },
     ]);
   }
   const data = JSON.parse(text) as unknown;
@@ -78,7 +83,8 @@ export function readJson<T>(
     if (seen.has(key)) continue;
     seen.add(key);
     const node = nodeFor(tree, [...segs, ...extra]);
-    problems.push({ ...source.position(node?.offset ?? 0), path: jsonPath(segs), message });
+    const offset = node?.offset ?? 0;
+    problems.push({ offset, ...source.position(offset), path: jsonPath(segs), message });
   }
   throw new JsonFileError(file, problems);
 }

@@ -208,6 +208,18 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       setCode(testCommand(policy, tests, opts, io));
     });
 
+  program
+    .command('lsp')
+    .description('the language server, for editors (diagnostics, hover, definition, completion, rename, fixes)')
+    .option('--stdio', 'talk JSON-RPC over standard input and output (the only transport)')
+    .action(async (opts: { stdio?: boolean }) => {
+      if (!opts.stdio) throw new UsageError('tmesc lsp talks over standard input and output: give --stdio');
+      const { startServer } = await import('./lsp/server.js');
+      startServer(process.stdin, process.stdout);
+      // the server runs until the client says exit (or closes its end): the connection then ends the process
+      await new Promise<never>(() => {});
+    });
+
   return program;
 }
 

@@ -24,9 +24,12 @@ export const BASELINE_SCHEMA = {
         required: ['code', 'file', 'subject', 'lineHash', 'count'],
         properties: {
           code: { type: 'string', pattern: '^TMES[0-9]{4}$' },
-          name: { type: 'string', description: 'The code\'s name, for readers.' },
+          name: { type: 'string', description: "The code's name, for readers." },
           file: { type: 'string', description: 'The policy file, relative to the baseline file, with / separators.' },
-          subject: { type: 'string', description: 'The source text the finding points at (a rule or definition name).' },
+          subject: {
+            type: 'string',
+            description: 'The source text the finding points at (a rule or definition name).',
+          },
           lineHash: {
             type: 'string',
             pattern: '^[0-9a-f]{16}$',

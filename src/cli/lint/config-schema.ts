@@ -13,7 +13,7 @@ export const CONFIG_SCHEMA = {
   $id: CONFIG_SCHEMA_ID,
   title: 'tmesc lint configuration',
   description:
-    'How `tmesc validate` (and the language server) report the findings of the policies under this directory: the severity of each code, the level that fails a run, and a baseline of known findings. Found as .tmesc.json or tmesc.config.json in the policy\'s directory or the nearest directory above it; `tmesc validate --config FILE` names one instead.',
+    "How `tmesc validate` (and the language server) report the findings of the policies under this directory: the severity of each code, the level that fails a run, and a baseline of known findings. Found as .tmesc.json or tmesc.config.json in the policy's directory or the nearest directory above it; `tmesc validate --config FILE` names one instead.",
   type: 'object',
   additionalProperties: false,
   properties: {

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { checkPolicyFile, type CheckOptions, type CheckResult } from '../../check/check.js';
+import type { ReadFile } from '../../check/load.js';
+import { compareDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
+import { SourceFile } from '../../diagnostics/source.js';
+import { applySeverities, DEFAULT_CONFIG, findConfig, loadConfig, type LintConfig } from './config.js';
+import { applySuppressions } from './suppressions.js';
+
+export interface LintOptions extends Omit<CheckOptions, 'read' | 'displayPath'> {
+  read?: ReadFile;
+  displayPath?: (abs: string) => string;
+  /** The configuration to use (--config), instead of the one found from the policy's directory. */
+  config?: LintConfig;
+  /** Configurations already read, by path (one run reads each once). */
+  configCache?: Map<string, LintConfig>;
+  /** Where a policy read from standard input looks for its configuration. */
+  cwd?: string;
+}
+
+export interface LintResult {
+  check: CheckResult;
+  /** The findings as configured: severities applied, suppressions honoured and reported. */
+  diagnostics: Diagnostic[];
+  config: LintConfig;
+  /** Every file read, by the path the diagnostics name it by, with its absolute path and text. */
+  files: Map<string, { abs: string; text: string }>;
+}
+
+/**
+ * One policy through the checker and the lint configuration: the checker's
+ * findings, with the severities of the configuration that applies (found up
+ * the tree from the policy, or given), less what `# tmesc-ignore` comments
+ * silence, plus the suppressions' own findings. A configuration that is not
+ * valid throws ConfigError. The baseline applies over a whole run (validate).
+ */
+export function lintPolicy(path: string, opts: LintOptions = {}): LintResult {
+  const read = opts.read ?? ((p: string) => readFileSync(p, 'utf8'));
+  const show = opts.displayPath ?? ((p: string) => p);
+  const files = new Map<string, { abs: string; text: string }>();
+  const check = checkPolicyFile(path, {
+    ...opts,
+    read: (p) => {
+      const text = read(p);
+      files.set(show(p), { abs: p, text });
+      return text;
+    },
+    displayPath: show,
+  });
+  const config = opts.config ?? configFor(path, opts);
+  const sources = [...files].map(([shown, f]) => new SourceFile(shown, f.text));
+  const configured = applySeverities(check.diagnostics, config);
+  const diagnostics = applySeverities(applySuppressions(configured, sources), config).sort(compareDiagnostics);
+  return { check, diagnostics, config, files };
+}
+
+function configFor(path: string, opts: LintOptions): LintConfig {
+  const dir = path === '-' ? resolve(opts.cwd ?? '.') : dirname(resolve(opts.cwd ?? '.', path));
+  const found = findConfig(dir);
+  if (!found) return DEFAULT_CONFIG;
+  const cached = opts.configCache?.get(found);
+  if (cached) return cached;
+  const config = loadConfig(found, opts.displayPath);
+  opts.configCache?.set(found, config);
+  return config;
+}

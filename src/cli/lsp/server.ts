@@ -1,0 +1,381 @@
+import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  CodeActionKind,
+  CompletionItemKind,
+  createConnection,
+  DiagnosticSeverity,
+  DiagnosticTag,
+  StreamMessageReader,
+  StreamMessageWriter,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CodeAction,
+  type Connection,
+  type Diagnostic as LspDiagnostic,
+  type Range,
+  type TextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
+import { PolicyReadError } from '../../check/load.js';
+import type { Diagnostic } from '../../diagnostics/diagnostic.js';
+import type { SourceFile } from '../../diagnostics/source.js';
+import { graphChecks } from '../../ir/graph-check.js';
+import { compilePolicy } from '../../ir/compile.js';
+import type { MatchGraph } from '../../ir/graph.js';
+import type { Policy } from '../../policy/policy.js';
+import { KEYWORDS } from '../../syntax/tokens.js';
+import { formatPolicy } from '../format/format.js';
+import { ConfigError } from '../lint/config.js';
+import { SAFE_FIXES } from '../lint/fix.js';
+import { lintPolicy } from '../lint/lint.js';
+import { complete } from './completion.js';
+import { builtinWord, describeDeclaration, quantityAt, readableQuantity } from './hover.js';
+import { PolicyIndex, type Declaration, type Occurrence } from './policy-index.js';
+
+/** What the server knows of a document after its last analysis. */
+interface Analysis {
+  version: number;
+  index: PolicyIndex;
+  policy?: Policy;
+  /** Compiled on demand (hover on a rule), when the policy has no errors. */
+  graph?: MatchGraph | null;
+  /** Files the analysis read: a change to one of them analyses the document again. */
+  reads: Set<string>;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/;
+const UNNECESSARY = new Set(['TMES0500', 'TMES0501', 'TMES0502', 'TMES0701', 'TMES0702', 'TMES0952', 'TMES0953']);
+
+const toPath = (uri: string) => fileURLToPath(uri);
+const toUri = (path: string) => pathToFileURL(path).href;
+
+/**
+ * The language server (`tmesc lsp --stdio`): diagnostics as you type (the
+ * policy with its includes, read from the editor's unsaved text where a file
+ * is open, with the lint configuration and suppressions validate applies),
+ * hover, go to definition across includes, completion, rename, code actions
+ * for the diagnostics' fixes, and formatting (tmesc fmt).
+ */
+export function startServer(input: NodeJS.ReadableStream, output: NodeJS.WritableStream): Connection {
+  const connection = createConnection(new StreamMessageReader(input), new StreamMessageWriter(output));
+  const documents = new TextDocuments(TextDocument);
+  const analyses = new Map<string, Analysis>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let root = process.cwd();
+
+  const read = (path: string): string => {
+    const open = documents.get(toUri(path));
+    return open ? open.getText() : readFileSync(path, 'utf8');
+  };
+  const rel = (abs: string) => {
+    const r = relative(root, abs);
+    return r && !r.startsWith('..') ? r : abs;
+  };
+
+  connection.onInitialize((params) => {
+    const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
+    if (folder) root = toPath(folder);
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        definitionProvider: true,
+        referencesProvider: true,
+        renameProvider: { prepareProvider: true },
+        completionProvider: { triggerCharacters: [' ', ','] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentFormattingProvider: true,
+      },
+      serverInfo: { name: 'tmesc' },
+    };
+  });
+
+  function analyse(uri: string): void {
+    const doc = documents.get(uri);
+    if (!doc) return;
+    const path = toPath(uri);
+    const reads = new Set<string>([path]);
+    const tracked = (p: string) => {
+      reads.add(p);
+      return read(p);
+    };
+    let diagnostics: Diagnostic[] = [];
+    let policy: Policy | undefined;
+    try {
+      const result = lintPolicy(path, { read: tracked, extraChecks: [graphChecks], cwd: dirname(path) });
+      diagnostics = result.diagnostics;
+      if (!result.check.diagnostics.some((d) => d.severity === 'error')) policy = result.check.policy;
+    } catch (e) {
+      if (e instanceof ConfigError) diagnostics = e.diagnostics;
+      else if (!(e instanceof PolicyReadError)) throw e;
+    }
+    const index = PolicyIndex.build(path, tracked);
+    analyses.set(uri, { version: doc.version, index, policy, reads });
+    const own = diagnostics.filter((d) => d.span.file.path === path);
+    // a configuration's problems are shown on the policy they stop, at its start
+    const config = diagnostics.filter((d) => d.code === 'TMES0950');
+    connection.sendDiagnostics({
+      uri,
+      version: doc.version,
+      diagnostics: [
+        ...own.map((d) => toLsp(d, doc)),
+        ...config.map((d) => ({
+          ...toLsp(d, undefined),
+          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+          message: `${d.span.file.path}: ${d.message}`,
+        })),
+      ],
+    });
+  }
+
+  function schedule(uri: string): void {
+    clearTimeout(timers.get(uri));
+    timers.set(
+      uri,
+      setTimeout(() => {
+        timers.delete(uri);
+        analyse(uri);
+        // documents that include this one see its unsaved text too
+        const path = toPath(uri);
+        for (const [other, a] of analyses) if (other !== uri && a.reads.has(path)) analyse(other);
+      }, 150),
+    );
+  }
+
+  documents.onDidOpen((e) => schedule(e.document.uri));
+  documents.onDidChangeContent((e) => schedule(e.document.uri));
+  documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    analyses.delete(e.document.uri);
+    connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  /** The document's analysis, made now if the last one is older than the text. */
+  function current(uri: string): Analysis | undefined {
+    const doc = documents.get(uri);
+    if (!doc) return undefined;
+    const a = analyses.get(uri);
+    if (!a || a.version !== doc.version) {
+      clearTimeout(timers.get(uri));
+      analyse(uri);
+    }
+    return analyses.get(uri);
+  }
+
+  function rangeIn(index: PolicyIndex, file: string, start: number, end: number): Range {
+    const doc = documents.get(toUri(file));
+    if (doc) return { start: doc.positionAt(start), end: doc.positionAt(end) };
+    const src = index.sources.get(file);
+    const p = (o: number) => {
+      const x = src ? src.position(o) : { line: 1, column: 1 };
+      return { line: x.line - 1, character: x.column - 1 };
+    };
+    return { start: p(start), end: p(end) };
+  }
+
+  function occurrenceAt(uri: string, pos: { line: number; character: number }) {
+    const doc = documents.get(uri);
+    const a = current(uri);
+    if (!doc || !a) return undefined;
+    const path = toPath(uri);
+    return { a, doc, path, offset: doc.offsetAt(pos), hit: a.index.at(path, doc.offsetAt(pos)) };
+  }
+
+  connection.onDefinition((p) => {
+    const at = occurrenceAt(p.textDocument.uri, p.position);
+    if (!at?.hit) return null;
+    if ('target' in at.hit)
+      return { uri: toUri(at.hit.target), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+    const d = at.a.index.declaration(at.hit);
+    return d ? { uri: toUri(d.file), range: rangeIn(at.a.index, d.file, d.start, d.end) } : null;
+  });
+
+  connection.onReferences((p) => {
+    const at = occurrenceAt(p.textDocument.uri, p.position);
+    if (!at?.hit || 'target' in at.hit) return [];
+    const hit = at.hit;
+    return everyOccurrence(hit)
+      .filter(
+        (o) =>
+          p.context.includeDeclaration ||
+          at.a.index.declaration(hit)?.start !== o.start ||
+          at.a.index.declaration(hit)?.file !== o.file,
+      )
+      .map((o) => ({ uri: toUri(o.file), range: rangeIn(at.a.index, o.file, o.start, o.end) }));
+  });
+
+  /** The occurrences of a name across every open document's policy (a library is renamed in all its users that are open). */
+  function everyOccurrence(o: Occurrence): Occurrence[] {
+    const seen = new Set<string>();
+    const out: Occurrence[] = [];
+    for (const uri of documents.keys()) {
+      const a = current(uri);
+      if (!a) continue;
+      for (const x of a.index.referencesTo(o.ns, o.name)) {
+        const k = `${x.file}:${x.start}`;
+        if (!seen.has(k)) {
+          seen.add(k);
+          out.push(x);
+        }
+      }
+    }
+    return out;
+  }
+
+  connection.onPrepareRename((p) => {
+    const at = occurrenceAt(p.textDocument.uri, p.position);
+    if (!at?.hit || 'target' in at.hit || !at.a.index.declaration(at.hit)) return null;
+    return { range: rangeIn(at.a.index, at.path, at.hit.start, at.hit.end), placeholder: at.hit.name };
+  });
+
+  connection.onRenameRequest((p) => {
+    const at = occurrenceAt(p.textDocument.uri, p.position);
+    if (!at?.hit || 'target' in at.hit || !at.a.index.declaration(at.hit)) return null;
+    if (!NAME.test(p.newName) || KEYWORDS.includes(p.newName))
+      throw new Error(`'${p.newName}' cannot be a name: letters, digits and _, single - between parts, not a keyword`);
+    const clash = at.a.index.declarations.get(`${at.hit.ns}\u0000${p.newName}`);
+    if (clash)
+      throw new Error(`a ${clash.ns === 'define' ? 'definition' : clash.ns} named '${p.newName}' exists already`);
+    const changes: WorkspaceEdit['changes'] = {};
+    for (const o of everyOccurrence(at.hit)) {
+      const uri = toUri(o.file);
+      (changes[uri] ??= []).push({ range: rangeIn(at.a.index, o.file, o.start, o.end), newText: p.newName });
+    }
+    return { changes };
+  });
+
+  connection.onHover((p) => {
+    const at = occurrenceAt(p.textDocument.uri, p.position);
+    if (!at) return null;
+    const { a, path, offset } = at;
+    const ctx = { index: a.index, policy: a.policy, graph: graphOf(a), rel };
+    let value: string | undefined;
+    if (at.hit && 'target' in at.hit) value = `includes \`${rel(at.hit.target)}\``;
+    else if (at.hit) {
+      const d: Declaration | undefined = a.index.declaration(at.hit);
+      value = d ? describeDeclaration(ctx, d) : undefined;
+    }
+    if (!value) {
+      const ast = a.index.asts.get(path);
+      const q = ast && quantityAt(ast, offset);
+      if (q) value = readableQuantity(q.q.amount.value, q.q.unit?.word, q.parent === 'Truncate');
+    }
+    if (!value) {
+      const text = at.doc.getText();
+      let s = offset;
+      let e = offset;
+      while (s > 0 && /[A-Za-z0-9_-]/.test(text[s - 1])) s--;
+      while (e < text.length && /[A-Za-z0-9_-]/.test(text[e])) e++;
+      value = builtinWord(text.slice(s, e));
+    }
+    return value ? { contents: { kind: 'markdown', value } } : null;
+  });
+
+  function graphOf(a: Analysis): MatchGraph | undefined {
+    if (a.graph === undefined) {
+      try {
+        a.graph = a.policy ? compilePolicy(a.policy).graph : null;
+      } catch {
+        a.graph = null;
+      }
+    }
+    return a.graph ?? undefined;
+  }
+
+  connection.onCompletion((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    const a = current(p.textDocument.uri);
+    const kinds = {
+      keyword: CompletionItemKind.Keyword,
+      tap: CompletionItemKind.Variable,
+      group: CompletionItemKind.Class,
+      tool: CompletionItemKind.Field,
+      define: CompletionItemKind.Constant,
+      value: CompletionItemKind.Value,
+      unit: CompletionItemKind.Unit,
+    };
+    return complete(doc.getText(), doc.offsetAt(p.position), a?.index).map((c) => ({
+      label: c.label,
+      kind: kinds[c.kind],
+      detail: c.detail,
+    }));
+  });
+
+  connection.onCodeAction((p) => {
+    const actions: CodeAction[] = [];
+    for (const d of p.context.diagnostics) {
+      const fix = (d.data as { fix?: { message: string; range: Range; text: string } } | undefined)?.fix;
+      if (!fix) continue;
+      actions.push({
+        title: `${fix.message} (${String(d.code)})`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [d],
+        isPreferred: SAFE_FIXES.has(String(d.code)),
+        edit: { changes: { [p.textDocument.uri]: [{ range: fix.range, newText: fix.text }] } },
+      });
+    }
+    return actions;
+  });
+
+  connection.onDocumentFormatting((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc) return [];
+    const r = formatPolicy(toPath(p.textDocument.uri), doc.getText());
+    if (!r.ok || r.text === doc.getText()) return [];
+    const edit: TextEdit = {
+      range: { start: doc.positionAt(0), end: doc.positionAt(doc.getText().length) },
+      newText: r.text,
+    };
+    return [edit];
+  });
+
+  documents.listen(connection);
+  connection.listen();
+  return connection;
+}
+
+function toLsp(d: Diagnostic, doc: TextDocument | undefined): LspDiagnostic {
+  const range = (file: SourceFile, start: number, end: number): Range => {
+    if (doc && file.path === toPath(doc.uri))
+      return { start: doc.positionAt(start), end: doc.positionAt(Math.max(start, end)) };
+    const s = file.position(start);
+    const e = file.position(Math.max(start, end));
+    return { start: { line: s.line - 1, character: s.column - 1 }, end: { line: e.line - 1, character: e.column - 1 } };
+  };
+  const severity =
+    d.severity === 'error'
+      ? DiagnosticSeverity.Error
+      : d.severity === 'warning'
+        ? DiagnosticSeverity.Warning
+        : DiagnosticSeverity.Information;
+  return {
+    range: range(d.span.file, d.span.start, d.span.end),
+    severity,
+    code: d.code,
+    source: 'tmesc',
+    message: d.message,
+    ...(UNNECESSARY.has(d.code) ? { tags: [DiagnosticTag.Unnecessary] } : {}),
+    relatedInformation: d.related?.map((r) => ({
+      location: {
+        uri: toUri(r.span.file.path),
+        range: range(r.span.file, r.span.start, r.span.end),
+      },
+      message: r.message,
+    })),
+    ...(d.fix && d.fix.span.file.path === d.span.file.path
+      ? {
+          data: {
+            fix: {
+              message: d.fix.message,
+              range: range(d.fix.span.file, d.fix.span.start, d.fix.span.end),
+              text: d.fix.text,
+            },
+          },
+        }
+      : {}),
+  };
+}

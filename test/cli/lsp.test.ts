@@ -1,0 +1,257 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CodeActionRequest,
+  CompletionRequest,
+  createProtocolConnection,
+  DefinitionRequest,
+  DidChangeTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  DocumentFormattingRequest,
+  ExitNotification,
+  HoverRequest,
+  InitializedNotification,
+  InitializeRequest,
+  PublishDiagnosticsNotification,
+  ReferencesRequest,
+  RenameRequest,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type CompletionItem,
+  type Diagnostic,
+  type Hover,
+  type Location,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type WorkspaceEdit,
+} from 'vscode-languageserver-protocol/node';
+import { BIN, built } from './built.js';
+
+/**
+ * The language server driven as an editor drives it: the built CLI started
+ * as `tmesc lsp --stdio`, a JSON-RPC client (vscode-languageserver-protocol)
+ * on its standard input and output.
+ */
+const TMP = mkdtempSync(join(tmpdir(), 'tmesc-lsp-'));
+const LIB = join(TMP, 'lib', 'nets.tmes');
+const POLICY = join(TMP, 'p.tmes');
+const uri = (p: string) => pathToFileURL(p).href;
+
+const LIB_TEXT = '# networks\ndefine net PRIVATE = 10.0.0.0/8, 192.168.0.0/16\ndefine ports WEB = 80, 443\n';
+const POLICY_TEXT = [
+  'policy "lsp"',
+  'include "lib/nets.tmes"',
+  'tap edge { source pcap "in.pcap" }',
+  'group ids {',
+  '  tool ids-1 { output pcap "ids-1.pcap"; rate 2 Gbps }',
+  '  tool ids-2 { output pcap "ids-2.pcap"; rate 2 Gbps }',
+  '}',
+  'group rec {',
+  '  tool r { output pcap "rec.pcap" }',
+  '  truncate payload 64',
+  '}',
+  'rule web from edge match tcp port WEB and not src net PRIVATE to ids',
+  'rule all  from edge match ip                                  to rec',
+  'rule quiet from edge match tcp port 22                        drop rec',
+  '',
+].join('\n');
+
+let child: ChildProcess;
+let conn: ProtocolConnection;
+const published = new Map<string, PublishDiagnosticsParams[]>();
+
+/** The next diagnostics published for `u` with at least `version`. */
+async function diagnosticsFor(u: string, version: number): Promise<Diagnostic[]> {
+  for (;;) {
+    const got = (published.get(u) ?? []).find((p) => (p.version ?? 0) >= version);
+    if (got) return got.diagnostics;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function at(text: string, needle: string, nth = 0, delta = 0) {
+  let i = -1;
+  for (let k = 0; k <= nth; k++) i = text.indexOf(needle, i + 1);
+  const before = text.slice(0, i + delta).split('\n');
+  return { line: before.length - 1, character: before[before.length - 1].length };
+}
+
+describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', () => {
+  beforeAll(async () => {
+    mkdirSync(join(TMP, 'lib'), { recursive: true });
+    writeFileSync(LIB, LIB_TEXT);
+    writeFileSync(POLICY, POLICY_TEXT);
+    child = spawn(process.execPath, [BIN, 'lsp', '--stdio'], { cwd: TMP, stdio: ['pipe', 'pipe', 'inherit'] });
+    conn = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
+      published.set(p.uri, [...(published.get(p.uri) ?? []), p]);
+    });
+    conn.listen();
+    const init = await conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: uri(TMP),
+      capabilities: {},
+      workspaceFolders: [{ uri: uri(TMP), name: 'tmp' }],
+    });
+    expect(init.capabilities.hoverProvider).toBe(true);
+    await conn.sendNotification(InitializedNotification.type, {});
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uri(POLICY), languageId: 'tmes', version: 1, text: POLICY_TEXT },
+    });
+  });
+
+  afterAll(async () => {
+    if (conn) {
+      await conn.sendRequest(ShutdownRequest.type);
+      await conn.sendNotification(ExitNotification.type);
+      await new Promise((r) => child.once('exit', r));
+      conn.dispose();
+    }
+    rmSync(TMP, { recursive: true, force: true });
+  });
+
+  it('publishes the policy clean, then diagnostics as you type (unsaved text, includes resolved)', async () => {
+    expect(await diagnosticsFor(uri(POLICY), 1)).toEqual([]);
+    const edited = POLICY_TEXT.replace('match ip ', 'match ipp').replace('src net PRIVATE', 'src net PRIVAT');
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(POLICY), version: 2 },
+      contentChanges: [{ text: edited }],
+    });
+    const ds = await diagnosticsFor(uri(POLICY), 2);
+    const codes = ds.map((d) => d.code);
+    expect(codes).toContain('TMES0200');
+    const unknown = ds.find((d) => d.message.includes("'PRIVAT'"))!;
+    expect(unknown.range.start).toEqual(at(edited, 'PRIVAT'));
+    expect(unknown.source).toBe('tmesc');
+    // the fix travels with the diagnostic and comes back as a code action
+    const actions = await conn.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+      range: unknown.range,
+      context: { diagnostics: [unknown] },
+    });
+    const action = actions!.find((a) => 'edit' in a && a.edit)!;
+    expect(action.title).toContain("replace with 'PRIVATE'");
+    expect(('edit' in action && action.edit!.changes![uri(POLICY)][0]).newText).toBe('PRIVATE');
+    // back to the saved text: clean again
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(POLICY), version: 3 },
+      contentChanges: [{ text: POLICY_TEXT }],
+    });
+    expect(await diagnosticsFor(uri(POLICY), 3)).toEqual([]);
+  });
+
+  it('goes to a definition in an included file, and to the file of an include', async () => {
+    const def = (await conn.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+      position: at(POLICY_TEXT, 'PRIVATE', 0, 2),
+    })) as Location;
+    expect(def.uri).toBe(uri(LIB));
+    expect(def.range.start).toEqual(at(LIB_TEXT, 'PRIVATE'));
+    const inc = (await conn.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+      position: at(POLICY_TEXT, 'lib/nets', 0, 3),
+    })) as Location;
+    expect(inc.uri).toBe(uri(LIB));
+    const group = (await conn.sendRequest(DefinitionRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+      position: at(POLICY_TEXT, 'to ids', 0, 4),
+    })) as Location;
+    expect(group.range.start).toEqual(at(POLICY_TEXT, 'ids {'));
+  });
+
+  it('hovers: a definition, a rate in readable units, a rule with its effective traffic, a service name', async () => {
+    const hover = async (needle: string, nth = 0, delta = 1) =>
+      (
+        (await conn.sendRequest(HoverRequest.type, {
+          textDocument: { uri: uri(POLICY) },
+          position: at(POLICY_TEXT, needle, nth, delta),
+        })) as Hover | null
+      )?.contents as { value: string } | undefined;
+    expect((await hover('WEB'))!.value).toContain('define ports WEB = 80, 443');
+    expect((await hover('2 Gbps'))!.value).toContain('2 Gbps = 2,000,000,000 bits per second');
+    expect((await hover('64'))!.value).toContain('64 = 64 bytes');
+    const rule = (await hover('rule all', 0, 6))!.value;
+    expect(rule).toContain('effective traffic');
+    expect(rule).toContain('reaches rec (tool r), except what quiet drops');
+    const web = (await hover('rule web', 0, 6))!.value;
+    expect(web).toContain('reaches ids, balanced by session among ids-1, ids-2');
+    expect((await hover('tool ids-1', 0, 6))!.value).toContain('rate: 2,000,000,000 bits per second');
+  });
+
+  it('completes taps after from, groups after to, port lists after port, block items, statement keywords', async () => {
+    const complete = async (text: string, needle: string) => {
+      await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+        textDocument: { uri: uri(POLICY), version: 10 + text.length },
+        contentChanges: [{ text }],
+      });
+      const items = (await conn.sendRequest(CompletionRequest.type, {
+        textDocument: { uri: uri(POLICY) },
+        position: at(text, needle, 0, needle.length),
+      })) as CompletionItem[];
+      return items.map((i) => i.label);
+    };
+    expect(await complete(POLICY_TEXT + 'rule x from ', 'rule x from ')).toEqual(
+      expect.arrayContaining(['any', 'edge']),
+    );
+    expect(await complete(POLICY_TEXT + 'rule x from edge match tcp to ', 'match tcp to ')).toEqual(['ids', 'rec']);
+    expect(await complete(POLICY_TEXT + 'rule x match tcp port ', 'tcp port ')).toEqual(
+      expect.arrayContaining(['WEB', 'https', 'ssh']),
+    );
+    expect(await complete(POLICY_TEXT + 'group g {\n  ', 'group g {\n  ')).toEqual(
+      expect.arrayContaining(['tool', 'strip', 'balance']),
+    );
+    expect(await complete(POLICY_TEXT + '\n', POLICY_TEXT + '\n')).toEqual(
+      expect.arrayContaining(['rule', 'define', 'tap']),
+    );
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(POLICY), version: 1000 },
+      contentChanges: [{ text: POLICY_TEXT }],
+    });
+  });
+
+  it('renames a definition in every file that uses it, and finds its references', async () => {
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uri(LIB), languageId: 'tmes', version: 1, text: LIB_TEXT },
+    });
+    const refs = (await conn.sendRequest(ReferencesRequest.type, {
+      textDocument: { uri: uri(LIB) },
+      position: at(LIB_TEXT, 'WEB', 0, 1),
+      context: { includeDeclaration: true },
+    })) as Location[];
+    expect(refs.map((r) => r.uri).sort()).toEqual([uri(LIB), uri(POLICY)].sort());
+    const edit = (await conn.sendRequest(RenameRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+      position: at(POLICY_TEXT, 'WEB', 0, 1),
+      newName: 'WEB_PORTS',
+    })) as WorkspaceEdit;
+    expect(edit.changes![uri(LIB)]).toEqual([
+      { range: { start: at(LIB_TEXT, 'WEB'), end: at(LIB_TEXT, 'WEB', 0, 3) }, newText: 'WEB_PORTS' },
+    ]);
+    expect(edit.changes![uri(POLICY)].map((e) => e.range.start)).toEqual([at(POLICY_TEXT, 'WEB')]);
+    await expect(
+      conn.sendRequest(RenameRequest.type, {
+        textDocument: { uri: uri(POLICY) },
+        position: at(POLICY_TEXT, 'WEB', 0, 1),
+        newName: 'tcp',
+      }),
+    ).rejects.toThrow(/cannot be a name/);
+  });
+
+  it('formats the document as tmesc fmt does', async () => {
+    const messy = POLICY_TEXT.replace('rule web from', 'rule   web   from');
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(POLICY), version: 2000 },
+      contentChanges: [{ text: messy }],
+    });
+    const edits = await conn.sendRequest(DocumentFormattingRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+      options: { tabSize: 2, insertSpaces: true },
+    });
+    expect(edits![0].newText).toContain('rule web   from edge match tcp port WEB and not src net PRIVATE to ids');
+  });
+});

@@ -5,6 +5,18 @@ import { EXIT, packageVersion, PolicyInvalid, processIo, UsageError, type Io } f
 export const GEN_MIX_KINDS = ['tcp', 'dns', 'udp', 'icmp', 'arp', 'multicast', 'broadcast'];
 export const GEN_ENCAP_KINDS = ['vlan', 'qinq', 'mpls', 'gre', 'vxlan', 'gtpu'];
 
+interface ValidateCliOptions {
+  format: string;
+  maxWarnings?: string;
+  color?: boolean;
+  config?: string | false;
+  failLevel?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  fix?: boolean;
+  unsafeFixes?: boolean;
+}
+
 // Each command loads its own modules when it runs, so `tmesc gen`, `--help`
 // and `run --artifact` do not pay for the parser and the compiler.
 
@@ -31,9 +43,22 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--color', 'colour the text output (default: when stdout is a terminal)')
     .option('--no-color', 'never colour the output')
-    .action(async (files: string[], opts: { format: string; maxWarnings?: string; color?: boolean }) => {
+    .option('--config <file>', 'the lint configuration for every policy (default: .tmesc.json found up the tree)')
+    .option('--no-config', 'no lint configuration: every code at its default severity')
+    .addOption(
+      new Option('--fail-level <level>', 'the least severe finding that fails the run (default: error)').choices([
+        'error',
+        'warning',
+        'info',
+      ]),
+    )
+    .option('--baseline <file>', 'do not report the findings this baseline file knows; report its stale entries')
+    .option('--write-baseline <file>', 'write every finding but errors to a baseline file')
+    .option('--fix', 'apply the safe fixes the findings carry, then validate again')
+    .option('--unsafe-fixes', 'with --fix: apply every fix, guesses included (the closest name for an unknown one)')
+    .action(async (files: string[], opts: ValidateCliOptions) => {
       const { validate } = await import('./validate.js');
-      setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
+      setCode(await validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
     });
 
   program

@@ -22,6 +22,7 @@ import {
   ShutdownRequest,
   StreamMessageReader,
   StreamMessageWriter,
+  type CodeAction,
   type CompletionItem,
   type Diagnostic,
   type Hover,
@@ -125,7 +126,7 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
     const ds = await diagnosticsFor(uri(POLICY), 2);
     const codes = ds.map((d) => d.code);
     expect(codes).toContain('TMES0200');
-    const unknown = ds.find((d) => d.message.includes("'PRIVAT'"))!;
+    const unknown = ds.find((d) => String(d.message).includes("'PRIVAT'"))!;
     expect(unknown.range.start).toEqual(at(edited, 'PRIVAT'));
     expect(unknown.source).toBe('tmesc');
     // the fix travels with the diagnostic and comes back as a code action
@@ -134,9 +135,9 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
       range: unknown.range,
       context: { diagnostics: [unknown] },
     });
-    const action = actions!.find((a) => 'edit' in a && a.edit)!;
+    const action = actions!.find((a): a is CodeAction => 'edit' in a && a.edit !== undefined)!;
     expect(action.title).toContain("replace with 'PRIVATE'");
-    expect(('edit' in action && action.edit!.changes![uri(POLICY)][0]).newText).toBe('PRIVATE');
+    expect(action.edit!.changes![uri(POLICY)][0].newText).toBe('PRIVATE');
     // back to the saved text: clean again
     await conn.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri: uri(POLICY), version: 3 },

@@ -146,9 +146,15 @@ function diag(code: string, file: SourceFile, offset: number, message: string): 
 /**
  * Leaves out the findings the baseline knows (up to each entry's count) and
  * reports each entry that no longer finds as many as it counts (TMES0953, at
- * the entry in the baseline file). Errors are never left out.
+ * the entry in the baseline file), among the files `checked` (absolute paths)
+ * when given. Errors are never left out.
  */
-export function applyBaseline(ds: readonly Diagnostic[], baseline: Baseline, cwd: string): Diagnostic[] {
+export function applyBaseline(
+  ds: readonly Diagnostic[],
+  baseline: Baseline,
+  cwd: string,
+  checked?: ReadonlySet<string>,
+): Diagnostic[] {
   const baseDir = dirname(baseline.path);
   const left = baseline.entries.map((e) => e.count);
   const kept: Diagnostic[] = [];
@@ -165,6 +171,8 @@ export function applyBaseline(ds: readonly Diagnostic[], baseline: Baseline, cwd
   const tree = parseTree(baseline.source.text);
   baseline.entries.forEach((e, i) => {
     if (left[i] === 0) return;
+    // an entry of a file this run did not check is not stale: it was not looked for
+    if (checked && !checked.has(resolve(baseDir, e.file))) return;
     const node = tree && findNodeAtLocation(tree, ['findings', i]);
     const found = e.count - left[i];
     kept.push({

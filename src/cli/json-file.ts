@@ -82,18 +82,18 @@ export function readJson<T>(
     const key = jsonPath(segs) + message;
     if (seen.has(key)) continue;
     seen.add(key);
-    const node = nodeFor(tree, [...segs, ...extra]);
+    const node = nodeFor(tree, [...segs, ...extra], extra.length > 0);
     const offset = node?.offset ?? 0;
     problems.push({ offset, ...source.position(offset), path: jsonPath(segs), message });
   }
   throw new JsonFileError(file, problems);
 }
 
-function nodeFor(tree: Node, segs: (string | number)[]): Node | undefined {
+/** The value at a path (or, for a member that should not be there, its key); a missing one: its object. */
+function nodeFor(tree: Node, segs: (string | number)[], key: boolean): Node | undefined {
   const n = findNodeAtLocation(tree, segs);
-  // a member's key is where to look (the value may be far); a missing one: its object
-  if (n && n.parent?.type === 'property') return n.parent;
-  return n ?? (segs.length ? nodeFor(tree, segs.slice(0, -1)) : tree);
+  if (n && key && n.parent?.type === 'property') return n.parent;
+  return n ?? (segs.length ? nodeFor(tree, segs.slice(0, -1), false) : tree);
 }
 
 /** The schema object at an ajv schemaPath (#/properties/tests/items/oneOf). */

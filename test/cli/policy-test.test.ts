@@ -143,7 +143,7 @@ describe.skipIf(!built)('tmesc test', () => {
     expect(r.err).toContain("invalid.json:3:20: $.tests[0]: unknown member 'packt'; did you mean 'packet'?");
     expect(r.err).toContain('invalid.json:3:5: $.tests[0]: give either "packet", or "pcap" with "frame"');
     expect(r.err).toContain('invalid.json:4:5: $.tests[1]: say what the packet must do');
-    expect(r.err).toContain('invalid.json:4:37: $.tests[1].frame: a packet number from 1');
+    expect(r.err).toContain('invalid.json:4:46: $.tests[1].frame: a packet number from 1');
     writeFileSync(p, '{ "tests": [ }');
     expect(spawnTmesc(['test', DC, p], { cwd: TMP }).err).toContain(
       'invalid.json:1:14: $: not valid JSON: ValueExpected',

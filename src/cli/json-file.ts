@@ -13,8 +13,8 @@ export class JsonFileError extends Error {
   }
 }
 
-/** JSON path of an ajv instance path: /tests/0/frame -> $.tests[0].frame */
-function jsonPath(segments: (string | number)[]): string {
+/** A JSON path, as messages show one: ['tests', 0, 'frame'] -> $.tests[0].frame */
+export function jsonPath(segments: (string | number)[]): string {
   return (
     '$' +
     segments

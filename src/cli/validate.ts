@@ -184,7 +184,7 @@ function trouble(opts: ValidateOptions, ds: Diagnostic[], io: Io): number {
   const format = opts.format as Format;
   io.out(
     render(format, ds, {
-      fileCount: 0,
+      fileCount: new Set(ds.map((d) => d.span.file.path)).size,
       color: opts.color ?? false,
       lookupRule,
       cwd: io.cwd,

@@ -4,7 +4,7 @@ import { CODES, codeInfo, type CodeInfo } from '../../diagnostics/codes.js';
 import type { Diagnostic, Severity } from '../../diagnostics/diagnostic.js';
 import { SourceFile } from '../../diagnostics/source.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
-import { JsonFileError, readJson } from '../json-file.js';
+import { jsonPath, JsonFileError, readJson } from '../json-file.js';
 import { CONFIG_SCHEMA, type FAIL_LEVELS, type SEVERITY_SETTINGS } from './config-schema.js';
 
 /** The names a configuration file may have, in the order they are looked for in a directory. */
@@ -127,7 +127,7 @@ export function loadConfig(path: string, displayPath: (abs: string) => string = 
   for (const [key, setting] of Object.entries(data.rules ?? {})) {
     const at = keyOffset(text, key);
     const info = codeNamed(key);
-    const path = `$.rules[${JSON.stringify(key)}]`;
+    const path = jsonPath(['rules', key]);
     if (!info) {
       const close = suggestCode(key);
       problems.push(

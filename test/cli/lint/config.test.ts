@@ -68,7 +68,7 @@ describe('lint configuration', () => {
     ]);
     expect(problems('{ "rules": { "unused-defintion": "off", "TMES9999": "off" } }')).toEqual([
       "TMES0950 1:14 $.rules[\"unused-defintion\"]: no diagnostic has the code or name 'unused-defintion'; did you mean 'unused-definition'? (docs/diagnostics.md lists them)",
-      'TMES0950 1:41 $.rules["TMES9999"]: no diagnostic has the code or name \'TMES9999\' (docs/diagnostics.md lists them)',
+      'TMES0950 1:41 $.rules.TMES9999: no diagnostic has the code or name \'TMES9999\' (docs/diagnostics.md lists them)',
     ]);
     expect(problems('{ "rules": ')).toEqual(['TMES0950 1:12 $: not valid JSON: ValueExpected']);
   });
@@ -76,7 +76,7 @@ describe('lint configuration', () => {
   it('refuses to lower an error: a policy with one cannot run', () => {
     expect(problems('{ "rules": { "unknown-name": "off", "TMES0305": "warning", "TMES0200": "error" } }')).toEqual([
       'TMES0950 1:14 $.rules["unknown-name"]: TMES0200 (unknown-name) is an error: a policy with it cannot be compiled or run, so it cannot be set to off',
-      'TMES0950 1:37 $.rules["TMES0305"]: TMES0305 (cidr-host-bits) is an error: a policy with it cannot be compiled or run, so it cannot be set to warning',
+      'TMES0950 1:37 $.rules.TMES0305: TMES0305 (cidr-host-bits) is an error: a policy with it cannot be compiled or run, so it cannot be set to warning',
     ]);
   });
 });

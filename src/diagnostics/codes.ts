@@ -393,7 +393,7 @@ const LIST: readonly CodeInfo[] = [
     'invalid-baseline',
     'error',
     'Baseline file is not valid',
-    'The file --baseline (or the configuration\'s baseline) names does not follow schemas/baseline-1.json. The message names the member at fault by its JSON path. Write it again with tmesc validate --write-baseline FILE.',
+    "The file --baseline (or the configuration's baseline) names does not follow schemas/baseline-1.json. The message names the member at fault by its JSON path. Write it again with tmesc validate --write-baseline FILE.",
   ),
 ];
 

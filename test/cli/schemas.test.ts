@@ -12,7 +12,9 @@ describe('published JSON Schemas', () => {
     const file = schemaFileName(s);
     it(`schemas/${file} is current (npx tsx scripts/generate-schemas.ts) and a valid draft-07 schema`, () => {
       expect(readFileSync(join(ROOT, 'schemas', file), 'utf8')).toBe(schemaText(s));
-      expect(() => new Ajv({ strictSchema: true, strictTypes: true, strictTuples: true, allowUnionTypes: true }).compile(s)).not.toThrow();
+      expect(() =>
+        new Ajv({ strictSchema: true, strictTypes: true, strictTuples: true, allowUnionTypes: true }).compile(s),
+      ).not.toThrow();
     });
   }
 

@@ -68,7 +68,7 @@ describe('lint configuration', () => {
     ]);
     expect(problems('{ "rules": { "unused-defintion": "off", "TMES9999": "off" } }')).toEqual([
       "TMES0950 1:14 $.rules[\"unused-defintion\"]: no diagnostic has the code or name 'unused-defintion'; did you mean 'unused-definition'? (docs/diagnostics.md lists them)",
-      'TMES0950 1:41 $.rules.TMES9999: no diagnostic has the code or name \'TMES9999\' (docs/diagnostics.md lists them)',
+      "TMES0950 1:41 $.rules.TMES9999: no diagnostic has the code or name 'TMES9999' (docs/diagnostics.md lists them)",
     ]);
     expect(problems('{ "rules": ')).toEqual(['TMES0950 1:12 $: not valid JSON: ValueExpected']);
   });

@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { layoutStatement, statements, type Line } from './layout.js';
-import { readForLayout, type Gap, type LaidSource, type LComment } from './source-tokens.js';
+import { lexForLayout, readForLayout, type Gap, type LaidSource, type LComment } from './source-tokens.js';
 
 /**
  * tmesc fmt: one canonical layout for a policy. Statements start at column
@@ -175,16 +175,20 @@ function alignComments(out: OutLine[], texts: string[]): number[] {
   return col;
 }
 
-/** The layout only moves tokens and comments: a difference is a bug, never written to a file. */
+/**
+ * The layout only moves tokens and comments: a difference is a bug, never
+ * written to a file. The output is lexed again (the same tokens mean the same
+ * parse) and its tokens and comments compared with the input's.
+ */
 function assertSameProgram(path: string, before: LaidSource, formatted: string): void {
-  const after = readForLayout(path, formatted);
-  const words = (s: LaidSource) => s.tokens.map((t) => t.image).join('\u0000');
-  const notes = (s: LaidSource) =>
+  const after = lexForLayout(path, formatted);
+  const words = (s: { tokens: readonly { image: string }[] }) => s.tokens.map((t) => t.image).join('\u0000');
+  const notes = (s: { gaps: readonly Gap[] }) =>
     s.gaps
       .flatMap((g) => g.comments.map((c) => c.text))
       .sort()
       .join('\n');
-  if (!after.ok || words(after.source) !== words(before) || notes(after.source) !== notes(before))
+  if (words(after) !== words(before) || notes(after) !== notes(before))
     throw new Error(
       `internal error: formatting ${path} would change its tokens or comments; the file is left as it is`,
     );

@@ -52,19 +52,7 @@ export function readForLayout(path: string, text: string): ReadResult {
   const { ast } = parseSource(file, bag);
   const errors = bag.items.filter((d) => d.severity === 'error');
   if (errors.length) return { ok: false, diagnostics: errors };
-  const raw = lexTokens(file);
-  const tokens: LTok[] = [];
-  for (const t of raw) {
-    if (t.tokenType.name === 'Semi') continue;
-    tokens.push({ image: t.image, type: t.tokenType.name, start: t.startOffset, end: t.endOffset! + 1 });
-  }
-  const gaps: Gap[] = [];
-  let prevEnd = 0;
-  for (let i = 0; i <= tokens.length; i++) {
-    const end = i < tokens.length ? tokens[i].start : text.length;
-    gaps.push(readGap(text, prevEnd, end, i === 0));
-    if (i < tokens.length) prevEnd = tokens[i].end;
-  }
+  const { tokens, gaps } = lexForLayout(path, text);
   const { ranges, negs } = markedSpans(ast);
   const startIndex = new Map(tokens.map((t, i) => [t.start, i]));
   const rangeTokens = new Set<number>();
@@ -78,6 +66,24 @@ export function readForLayout(path: string, text: string): ReadResult {
     if (i !== undefined && tokens[i].type === 'Minus') unaryMinus.add(i);
   }
   return { ok: true, source: { tokens, gaps, rangeTokens, unaryMinus } };
+}
+
+/** The tokens (without `;`) and what lies between them; lexing only, so the formatter's own check of its output is cheap. */
+export function lexForLayout(path: string, text: string): { tokens: LTok[]; gaps: Gap[] } {
+  const raw = lexTokens(new SourceFile(path, text));
+  const tokens: LTok[] = [];
+  for (const t of raw) {
+    if (t.tokenType.name === 'Semi') continue;
+    tokens.push({ image: t.image, type: t.tokenType.name, start: t.startOffset, end: t.endOffset! + 1 });
+  }
+  const gaps: Gap[] = [];
+  let prevEnd = 0;
+  for (let i = 0; i <= tokens.length; i++) {
+    const end = i < tokens.length ? tokens[i].start : text.length;
+    gaps.push(readGap(text, prevEnd, end, i === 0));
+    if (i < tokens.length) prevEnd = tokens[i].end;
+  }
+  return { tokens, gaps };
 }
 
 function lexTokens(file: SourceFile): IToken[] {

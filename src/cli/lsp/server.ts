@@ -146,6 +146,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   }
 
   documents.onDidOpen((e) => schedule(e.document.uri));
+  // a lint configuration or baseline changed on disk (the client watches them): everything open again
+  connection.onDidChangeWatchedFiles(() => {
+    for (const uri of analyses.keys()) schedule(uri);
+  });
   documents.onDidChangeContent((e) => schedule(e.document.uri));
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));

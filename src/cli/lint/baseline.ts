@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
-import { codeInfo, CODES } from '../../diagnostics/codes.js';
+import { CODES } from '../../diagnostics/codes.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { SourceFile } from '../../diagnostics/source.js';
 import { JsonFileError, readJson } from '../json-file.js';
 import { BASELINE_SCHEMA, BASELINE_SCHEMA_ID } from './baseline-schema.js';
+import { catalogueSeverity } from './severity.js';
 
 export interface BaselineEntry {
   code: string;
@@ -85,7 +86,7 @@ export function baselineText(ds: readonly Diagnostic[], path: string, cwd: strin
   const entries: BaselineEntry[] = [];
   let count = 0;
   for (const d of ds) {
-    if (codeInfo(d.code).severity === 'error' || d.code === 'TMES0953') continue;
+    if (catalogueSeverity(d.code) === 'error' || d.code === 'TMES0953') continue;
     const k = keyOf(d, baseDir, cwd);
     const e = entries.find((x) => same(x, k));
     if (e) e.count++;
@@ -140,7 +141,7 @@ export function loadBaseline(path: string, shown: string): Baseline {
 }
 
 function diag(code: string, file: SourceFile, offset: number, message: string): Diagnostic {
-  return { code, severity: codeInfo(code).severity, message, span: { file, start: offset, end: offset } };
+  return { code, severity: catalogueSeverity(code), message, span: { file, start: offset, end: offset } };
 }
 
 /**
@@ -159,7 +160,7 @@ export function applyBaseline(
   const left = baseline.entries.map((e) => e.count);
   const kept: Diagnostic[] = [];
   for (const d of ds) {
-    if (codeInfo(d.code).severity === 'error') {
+    if (catalogueSeverity(d.code) === 'error') {
       kept.push(d);
       continue;
     }

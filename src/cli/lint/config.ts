@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { CODES, codeInfo, type CodeInfo } from '../../diagnostics/codes.js';
+import { CODES, type CodeInfo } from '../../diagnostics/codes.js';
 import type { Diagnostic, Severity } from '../../diagnostics/diagnostic.js';
 import { SourceFile } from '../../diagnostics/source.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
 import { jsonPath, JsonFileError, readJson } from '../json-file.js';
 import { CONFIG_SCHEMA, type FAIL_LEVELS, type SEVERITY_SETTINGS } from './config-schema.js';
+import { catalogueSeverity } from './severity.js';
 
 /** The names a configuration file may have, in the order they are looked for in a directory. */
 export const CONFIG_NAMES = ['.tmesc.json', 'tmesc.config.json'] as const;
@@ -79,7 +80,7 @@ function safeRead(p: string): string {
 function configDiagnostic(file: SourceFile, offset: number, message: string): Diagnostic {
   return {
     code: 'TMES0950',
-    severity: codeInfo('TMES0950').severity,
+    severity: catalogueSeverity('TMES0950'),
     message,
     span: { file, start: offset, end: offset },
   };

@@ -1,9 +1,10 @@
 import { DiagnosticBag } from '../../diagnostics/bag.js';
-import { codeInfo, type CodeInfo } from '../../diagnostics/codes.js';
+import type { CodeInfo } from '../../diagnostics/codes.js';
 import type { Diagnostic, Fix } from '../../diagnostics/diagnostic.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import { tokenize } from '../../syntax/lexer.js';
 import { codeNamed, suggestCode } from './config.js';
+import { catalogueSeverity } from './severity.js';
 
 /** One code named in a suppression, where it is written. */
 interface Named {
@@ -89,7 +90,7 @@ function parse(
 }
 
 function diag(code: string, file: SourceFile, start: number, end: number, message: string, fix?: Fix): Diagnostic {
-  return { code, severity: codeInfo(code).severity, message, span: { file, start, end }, ...(fix ? { fix } : {}) };
+  return { code, severity: catalogueSeverity(code), message, span: { file, start, end }, ...(fix ? { fix } : {}) };
 }
 
 /**
@@ -117,7 +118,7 @@ export function applySuppressions(ds: readonly Diagnostic[], files: readonly Sou
     const sups = byFileLine.get(`${d.span.file.path}\u0000${line}`) ?? [];
     let silenced = false;
     // the catalogue's severity: a warning a configuration raised to error can still be accepted
-    if (codeInfo(d.code).severity !== 'error')
+    if (catalogueSeverity(d.code) !== 'error')
       for (const s of sups)
         for (const n of s.codes)
           if (n.info?.code === d.code) {

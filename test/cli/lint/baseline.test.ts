@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyBaseline, baselineText, loadBaseline } from '../../../src/cli/lint/baseline.js';
-import { codeInfo } from '../../../src/diagnostics/codes.js';
 import type { Diagnostic } from '../../../src/diagnostics/diagnostic.js';
 import { SourceFile } from '../../../src/diagnostics/source.js';
+import { catalogueSeverity } from '../../../src/cli/lint/severity.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'tmesc-baseline-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -15,7 +15,7 @@ function finding(file: SourceFile, code: string, needle: string, nth = 0): Diagn
   for (let i = 0; i <= nth; i++) start = file.text.indexOf(needle, start + 1);
   return {
     code,
-    severity: codeInfo(code).severity,
+    severity: catalogueSeverity(code),
     message: `${code} ${needle}`,
     span: { file, start, end: start + needle.length },
   };

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applySeverities, ConfigError, findConfig, loadConfig } from '../../../src/cli/lint/config.js';
-import { codeInfo } from '../../../src/diagnostics/codes.js';
 import { SourceFile } from '../../../src/diagnostics/source.js';
+import { catalogueSeverity } from '../../../src/cli/lint/severity.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'tmesc-config-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
@@ -50,7 +50,7 @@ describe('lint configuration', () => {
     const file = new SourceFile('p.tmes', 'x');
     const d = (code: string) => ({
       code,
-      severity: codeInfo(code).severity,
+      severity: catalogueSeverity(code),
       message: '',
       span: { file, start: 0, end: 0 },
     });

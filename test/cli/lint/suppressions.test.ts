@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { codeInfo } from '../../../src/diagnostics/codes.js';
 import type { Diagnostic } from '../../../src/diagnostics/diagnostic.js';
 import { SourceFile } from '../../../src/diagnostics/source.js';
 import { applyEdits } from '../../../src/cli/lint/fix.js';
 import { applySuppressions, findSuppressions } from '../../../src/cli/lint/suppressions.js';
+import { catalogueSeverity } from '../../../src/cli/lint/severity.js';
 
 function finding(file: SourceFile, code: string, needle: string): Diagnostic {
   const start = file.text.indexOf(needle);
-  return { code, severity: codeInfo(code).severity, message: code, span: { file, start, end: start + needle.length } };
+  return { code, severity: catalogueSeverity(code), message: code, span: { file, start, end: start + needle.length } };
 }
 
 const where = (d: Diagnostic) => `${d.code} ${d.span.file.position(d.span.start).line}`;

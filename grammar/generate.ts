@@ -111,7 +111,7 @@ const RULE_NOTES: Record<string, string> = {
   defineDecl: 'filterExpr when the kind Word is `filter`; valueList for net, ports, hosts, macs and pattern.',
   sourceItem: 'Word: interface (exactly one string), pcap, pcapng or file (format detected).',
   markItem: 'mark vlan ID [priority P] | mark comment.',
-  outputItem: 'Word: interface, pcap or pcapng.',
+  outputItem: 'Word: interface, pcap or pcapng; then options: precision us|ns (files).',
   quantity: 'Word: a unit (bps ... Tbps, B ... GiB, ns ... s).',
   balanceItem: 'balance session [symmetric | asymmetric] [inner].',
   shapeItem: 'shape burst SIZE.',

@@ -249,6 +249,31 @@ export class PolicyBuilder {
     return q.amount.value * mult;
   }
 
+  /** `precision us|ns` after a file output's target. */
+  private outputOptions(item: A.OutputItem, output: Tool['output']): void {
+    let precisionSpan: Span | undefined;
+    for (const { name, value } of item.options) {
+      if (name.word !== 'precision') {
+        this.unknownWord(name.span, name.word, 'output option', ['precision']);
+        continue;
+      }
+      if (precisionSpan) {
+        this.dup(name.span, 'output precision', precisionSpan);
+        continue;
+      }
+      precisionSpan = name.span;
+      if (output.kind === 'interface') {
+        this.bag.add(
+          'TMES0442',
+          name.span,
+          'precision applies to pcap and pcapng files; an interface sends packets as they are, with no timestamps',
+        );
+      } else if (value.word !== 'us' && value.word !== 'ns') {
+        this.unknownWord(value.span, value.word, 'precision', ['us', 'ns']);
+      } else output.precision = value.word;
+    }
+  }
+
   private tool(d: A.ToolDecl, index: number): Tool {
     let output: Tool['output'] | undefined;
     let outSpan: Span | undefined;
@@ -268,6 +293,7 @@ export class PolicyBuilder {
           continue;
         }
         output = { kind: type, target: type === 'interface' ? item.target.value : resolve(base, item.target.value) };
+        this.outputOptions(item, output);
       } else {
         if (rateSpan) {
           this.dup(item.span, `tool '${d.name.name}' rate`, rateSpan);

@@ -4,7 +4,7 @@ import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
-import { RunError, runArtifact } from '../runtime/engine/run.js';
+import { RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import type { PolicyCache, Reads } from './policy-cache.js';

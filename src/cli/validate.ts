@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
+import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { PolicyReadError } from '../check/load.js';
 import { compareDiagnostics, countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
@@ -88,7 +89,7 @@ export async function validate(
         results.push(
           lintPolicy(f, {
             ...policyReader(f, io),
-            extraChecks: [graphChecks],
+            extraChecks: [graphChecks, pcapLinkTypes],
             config: forced,
             configCache,
             cwd: io.cwd,

@@ -272,6 +272,27 @@ const LIST: readonly CodeInfo[] = [
     'Conflicting group actions',
     'Two actions of a group contradict each other (for example two truncate lines with different lengths). Keep one.',
   ),
+  c(
+    'TMES0440',
+    'pcap-link-types',
+    'warning',
+    'A pcap tool can receive several link types',
+    "A pcap file holds one link type (its first packet's), and the taps that can send to this tool capture on different ones (read from their files' headers): packets of the others would be dropped (counted as link-type-mismatch). Write pcapng, which keeps each tap's link type, or send each link type to its own tool.",
+  ),
+  c(
+    'TMES0441',
+    'pcap-link-type-unknown',
+    'info',
+    'A pcap tool receives from taps whose link type is known only live',
+    "The tool writes pcap, which holds one link type, and receives from interface or inline taps together with capture-file taps: an interface's link type is known only once it captures. If they differ, packets of all but the first link type are dropped, and tmesc run warns when it happens. Write pcapng to keep every link type.",
+  ),
+  c(
+    'TMES0442',
+    'precision-on-interface',
+    'error',
+    'Timestamp precision on an interface output',
+    'precision us|ns chooses how a pcap or pcapng file stores timestamps; an interface sends packets as they are, with no timestamp. Remove it.',
+  ),
   // ---- unused (05xx)
   c(
     'TMES0500',

@@ -116,6 +116,8 @@ export interface OutputItem extends Node {
   kind: 'Output';
   type: Word;
   target: StringLit;
+  /** `precision ns` and the like, after the target. */
+  options: { name: Word; value: Word }[];
 }
 export interface RateItem extends Node {
   kind: 'Rate';

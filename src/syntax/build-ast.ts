@@ -296,10 +296,15 @@ export class AstBuilder {
     const items: A.ToolItem[] = [];
     for (const o of this.nodes(c, 'outputItem')) {
       const oc = this.ctx(o);
+      const values = this.tokens(oc, 'optionValue');
       items.push({
         kind: 'Output',
         type: this.word(this.need(oc, 'type')),
         target: this.string(this.need(oc, 'StringLit')),
+        options: this.tokens(oc, 'option').map((t, i) => ({
+          name: this.word(t),
+          value: this.word(values[i] ?? this.need(oc, 'optionValue', i)),
+        })),
         span: this.spanOf(o),
       });
     }

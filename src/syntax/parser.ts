@@ -181,6 +181,10 @@ export class TmesParser extends CstParser {
     this.CONSUME(T.Output);
     this.CONSUME(T.Word, { LABEL: 'type' });
     this.CONSUME(T.StringLit);
+    this.MANY(() => {
+      this.CONSUME2(T.Word, { LABEL: 'option' });
+      this.CONSUME3(T.Word, { LABEL: 'optionValue' });
+    });
   });
 
   rateItem = this.RULE('rateItem', () => {

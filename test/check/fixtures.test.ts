@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { lintPolicy } from '../../src/cli/lint/lint.js';
 import { DEFAULT_CONFIG } from '../../src/cli/lint/config.js';
 import { graphChecks } from '../../src/ir/graph-check.js';
+import { pcapLinkTypes } from '../../src/runtime/checks/pcap-link-types.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { locate } from '../../src/diagnostics/diagnostic.js';
 
@@ -25,7 +26,7 @@ describe('checker fixtures', () => {
     it(f, () => {
       const path = join(dir, f);
       // as validate reports it: the checker, and # tmesc-ignore comments (TMES0951/0952/0954), no configuration
-      const result = lintPolicy(path, { extraChecks: [graphChecks], config: DEFAULT_CONFIG });
+      const result = lintPolicy(path, { extraChecks: [graphChecks, pcapLinkTypes], config: DEFAULT_CONFIG });
       const got = result.diagnostics
         .filter((d) => d.span.file.path === path)
         .map((d) => {

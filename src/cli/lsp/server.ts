@@ -23,6 +23,7 @@ import { PolicyReadError } from '../../check/load.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import { graphChecks } from '../../ir/graph-check.js';
+import { pcapLinkTypes } from '../../runtime/checks/pcap-link-types.js';
 import { compilePolicy } from '../../ir/compile.js';
 import type { MatchGraph } from '../../ir/graph.js';
 import type { Policy } from '../../policy/policy.js';
@@ -105,7 +106,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     let diagnostics: Diagnostic[] = [];
     let policy: Policy | undefined;
     try {
-      const result = lintPolicy(path, { read: tracked, extraChecks: [graphChecks], cwd: dirname(path) });
+      const result = lintPolicy(path, { read: tracked, extraChecks: [graphChecks, pcapLinkTypes], cwd: dirname(path) });
       diagnostics = result.diagnostics;
       if (!result.check.diagnostics.some((d) => d.severity === 'error')) policy = result.check.policy;
     } catch (e) {

@@ -3,15 +3,17 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
 import { fileKey } from '../../policy/file-key.js';
+import { linkTypeName } from '../../fields/link-type-names.js';
 import { OutputFile, OutputSet } from '../capture/index.js';
+import { Engine, type EngineOptions } from '../engine/engine.js';
+import { Pipeline } from '../engine/pipeline.js';
+import { FileTapSource } from '../engine/sources.js';
+import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
-import type { RunStats } from '../stats/stats.js';
-import { Engine, type EngineOptions } from './engine.js';
-import { Pipeline } from './pipeline.js';
-import { FileTapSource } from './sources.js';
-import type { OutputSpec } from '../parallel/protocol.js';
-import { runParallel } from '../parallel/run-parallel.js';
+import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
+import type { RunStats } from '../stats/stats.js';
+import { describeTap, outputSpecs } from './tap-inputs.js';
 
 export interface RunOptions {
   /** Capture files per tap name, overriding what the policy names. */
@@ -22,8 +24,10 @@ export interface RunOptions {
   onProgress?: EngineOptions['onProgress'];
   /** Notes for the user (taps skipped, interface outputs redirected). */
   note?: (message: string) => void;
-  /** Warnings for the user: capture files cut short, capture defects read around. */
+  /** Warnings: capture files cut short, packets a file cannot hold, options adjusted to the machine. */
   warn?: (message: string) => void;
+  /** Entries a de-duplication table may hold (default DEDUP_MAX_ENTRIES); for tests. */
+  dedupMaxEntries?: number;
   /**
    * Worker threads: 0 runs everything on this thread; undefined chooses (one
    * per core when the captures are large enough to repay starting them).
@@ -99,7 +103,93 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     );
   }
   const note = opts.note ?? (() => undefined);
-  // inputs
+  const warn = opts.warn ?? note;
+  const tapFiles = inputFiles(a, opts, note);
+  const paths = outputPaths(a, opts, tapFiles, note);
+  refuseSharedFiles(a, paths, tapFiles);
+  const workers = workerCount(opts.workers, tapFiles, warn);
+  if (workers === 0 || (opts.pool && opts.pool.size !== workers)) await opts.pool?.close();
+  const sources = tapFiles.map(
+    (files, tap) => new FileTapSource(tap, files, workers > 0 ? parallelReaderOptions(workers) : { readAhead: true }),
+  );
+  const engine = new Engine();
+  for (const s of sources) engine.register(s);
+  let specs: OutputSpec[][];
+  const set = new OutputSet();
+  const files: OutputFile[][] = [];
+  try {
+    // the inputs' first packets, read before any output opens: their headers decide how outputs are written
+    await engine.prime();
+    const inputs = sources.map((s, i) => describeTap(s, tapFiles[i]));
+    specs = outputSpecs(a, paths, inputs);
+    for (const g of specs) {
+      const row: OutputFile[] = [];
+      files.push(row);
+      for (const s of g) row.push(set.add(await OutputFile.openWaiting(s.path, note)));
+    }
+  } catch (e) {
+    engine.closeAll();
+    set.discardAll();
+    throw e;
+  }
+  // all or nothing: the outputs are renamed into place together, once every one of them is complete
+  const failed = (e: unknown): never => {
+    for (const p of set.discardAll())
+      warn(`${p} is a FIFO or device: it had already been sent part of the capture when the run failed`);
+    throw e;
+  };
+  // said once per tool and link type, and counted in the stats (dropped: link-type-mismatch)
+  const refused = (g: number, t: number, kept: number, linkType: number) =>
+    warn(
+      `tool '${a.groups[g].tools[t].name}' writes a pcap file (${specs[g][t].path}), which holds one link type, ${linkTypeName(kept)} (its first packet's): packets of link type ${linkTypeName(linkType)} are dropped; output pcapng keeps every link type`,
+    );
+  const t0 = performance.now();
+  if (workers > 0) {
+    const pool = opts.pool && opts.pool.size === workers ? opts.pool : new WorkerPool(workers);
+    let stats: RunStats;
+    try {
+      stats = await runParallel(
+        a,
+        specs,
+        tapFiles,
+        engine,
+        pool,
+        {
+          quota: opts.quota ?? 256,
+          onProgress: opts.onProgress,
+          onRefused: refused,
+          dedupMaxEntries: opts.dedupMaxEntries,
+        },
+        files,
+      );
+      set.publishAll();
+    } catch (e) {
+      return failed(e);
+    }
+    return finishStats(stats, sources, t0, warn);
+  }
+  const outputs = specs.map((g, gi) => g.map((s, ti) => new ToolOutput(s, files[gi][ti])));
+  const pipeline = new Pipeline(a, outputs, tapFiles, {
+    dedupMaxEntries: opts.dedupMaxEntries,
+    onRefused: (g, t, linkType) => refused(g, t, outputs[g][t].linkType, linkType),
+  });
+  try {
+    await engine.run((rec, tap) => pipeline.handle(rec, tap), {
+      quota: opts.quota ?? 256,
+      onProgress: opts.onProgress,
+    });
+    for (const g of outputs) for (const o of g) await o.close();
+    set.publishAll();
+  } catch (e) {
+    engine.closeAll();
+    for (const g of outputs) for (const o of g) o.abort();
+    return failed(e);
+  }
+  return finishStats(pipeline.collect(), sources, t0, warn);
+}
+
+/** Each tap's capture files: --input, else the policy's; live taps are skipped with a note. */
+function inputFiles(a: Artifact, opts: RunOptions, note: (m: string) => void): string[][] {
   const tapFiles: string[][] = a.taps.map((t) => {
     const given = opts.inputs.get(t.name);
     if (given) return given.map((p) => resolve(p));
@@ -116,22 +206,21 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       );
   if (tapFiles.every((f) => f.length === 0))
     throw new RunError('no tap has a capture file to read; give --input TAP=FILE');
-  // outputs
+  return tapFiles;
+}
+
+/** Where each tool's file goes: --out-dir, else the policy's path; interface outputs become files. */
+function outputPaths(a: Artifact, opts: RunOptions, tapFiles: string[][], note: (m: string) => void): string[][] {
   const seen = new Map<string, string>();
-  const specs = a.groups.map((g) =>
-    g.tools.map((t): OutputSpec => {
+  return a.groups.map((g) =>
+    g.tools.map((t) => {
       let path: string;
-      let format: 'pcap' | 'pcapng';
       if (t.output.kind === 'interface') {
         path = join(opts.outDir ?? 'tmesc-out', `${t.name}.pcapng`);
-        format = 'pcapng';
         note(
           `tool '${t.name}' outputs to interface ${t.output.target}; written to ${path} (live output comes with the execution engine)`,
         );
-      } else {
-        path = opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target;
-        format = t.output.kind;
-      }
+      } else path = opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target;
       path = resolve(path);
       const other = seen.get(path);
       if (other) throw new RunError(`tools '${other}' and '${t.name}' would both write ${path}`);
@@ -139,73 +228,28 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       for (const files of tapFiles)
         if (files.includes(path)) throw new RunError(`tool '${t.name}' would overwrite input ${path}`);
       mkdirSync(dirname(path), { recursive: true });
-      return { path, format };
+      return path;
     }),
   );
-  refuseSharedFiles(a, specs, tapFiles);
-  const set = new OutputSet();
-  const files: OutputFile[][] = [];
-  try {
-    for (const g of specs) {
-      const row: OutputFile[] = [];
-      files.push(row);
-      for (const s of g) row.push(set.add(await OutputFile.openWaiting(s.path, note)));
-    }
-  } catch (e) {
-    set.discardAll();
-    await opts.pool?.close();
-    throw e;
+}
+
+/**
+ * Worker threads for the run: as asked, but no more than the machine has
+ * cores (more threads than cores only take turns on them, and each holds
+ * its batches' memory), else as autoWorkers chooses.
+ */
+export function workerCount(
+  asked: number | undefined,
+  tapFiles: readonly (readonly string[])[],
+  warn: (m: string) => void,
+): number {
+  if (asked === undefined) return autoWorkers(tapFiles);
+  const cores = availableParallelism();
+  if (asked > cores) {
+    warn(`--workers ${asked} is more than the ${cores} cores of this machine: running ${cores} workers`);
+    return cores;
   }
-  // all or nothing: the outputs are renamed into place together, once every one of them is complete
-  const failed = (e: unknown): never => {
-    for (const p of set.discardAll())
-      opts.warn?.(`${p} is a FIFO or device: it had already been sent part of the capture when the run failed`);
-    throw e;
-  };
-  const workers = opts.workers ?? autoWorkers(tapFiles);
-  if (workers > 0) {
-    const pool = opts.pool && opts.pool.size === workers ? opts.pool : new WorkerPool(workers);
-    if (pool !== opts.pool) await opts.pool?.close();
-    const t0 = performance.now();
-    let ran: Awaited<ReturnType<typeof runParallel>>;
-    try {
-      ran = await runParallel(
-        a,
-        specs,
-        tapFiles,
-        pool,
-        {
-          quota: opts.quota,
-          onProgress: opts.onProgress,
-        },
-        files,
-      );
-      set.publishAll();
-    } catch (e) {
-      return failed(e);
-    }
-    return finishStats(ran.stats, ran.sources, t0, opts.warn);
-  }
-  await opts.pool?.close();
-  const outputs = specs.map((g, gi) => g.map((s, ti) => new ToolOutput(s.path, s.format, files[gi][ti])));
-  const pipeline = new Pipeline(a, outputs, tapFiles);
-  const engine = new Engine();
-  const sources = tapFiles.map((files, tap) => new FileTapSource(tap, files));
-  for (const s of sources) engine.register(s);
-  const t0 = performance.now();
-  try {
-    await engine.run((rec, tap) => pipeline.handle(rec, tap), {
-      quota: opts.quota ?? 256,
-      onProgress: opts.onProgress,
-    });
-    for (const g of outputs) for (const o of g) await o.close();
-    set.publishAll();
-  } catch (e) {
-    engine.closeAll();
-    for (const g of outputs) for (const o of g) o.abort();
-    return failed(e);
-  }
-  return finishStats(pipeline.stats, sources, t0, opts.warn);
+  return asked;
 }
 
 /**
@@ -213,23 +257,23 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
  * hard link), or an output that is an input: one would silently replace the
  * other. Refused before anything is written.
  */
-function refuseSharedFiles(a: Artifact, specs: OutputSpec[][], tapFiles: string[][]): void {
+function refuseSharedFiles(a: Artifact, paths: string[][], tapFiles: string[][]): void {
   const inputs = new Map<string, string>();
   for (const files of tapFiles) for (const f of files) inputs.set(fileKey(f), f);
   const outputs = new Map<string, { tool: string; path: string }>();
-  specs.forEach((g, gi) =>
-    g.forEach((s, ti) => {
+  paths.forEach((g, gi) =>
+    g.forEach((path, ti) => {
       const tool = a.groups[gi].tools[ti].name;
-      const key = fileKey(s.path);
+      const key = fileKey(path);
       const input = inputs.get(key);
       if (input !== undefined)
-        throw new RunError(`tool '${tool}' would overwrite input ${input}: ${s.path} is that file`);
+        throw new RunError(`tool '${tool}' would overwrite input ${input}: ${path} is that file`);
       const other = outputs.get(key);
       if (other)
         throw new RunError(
-          `tools '${other.tool}' and '${tool}' would both write one file: ${other.path} and ${s.path} are the same file`,
+          `tools '${other.tool}' and '${tool}' would both write one file: ${other.path} and ${path} are the same file`,
         );
-      outputs.set(key, { tool, path: s.path });
+      outputs.set(key, { tool, path });
     }),
   );
 }

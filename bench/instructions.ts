@@ -31,7 +31,8 @@ const LARGE = 300_000;
  * are in. Use it to judge a change to the per-packet path; use the runtime
  * bench for how that shows in wall time.
  */
-export async function benchInstructions(): Promise<void> {
+export async function benchInstructions(variant: 'one-filter' | 'payload' = 'one-filter'): Promise<void> {
+  const policyFor = variant === 'payload' ? policyPayload : policyOneGroup;
   if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
@@ -44,7 +45,7 @@ export async function benchInstructions(): Promise<void> {
       const cap = join(dir, `c${packets}.pcap`);
       if (!existsSync(cap)) generate({ output: cap, packets, seed: 11, encap: ENCAP });
       const policy = join(dir, `p${packets}-${taps}.tmes`);
-      writeFileSync(policy, taps === 1 ? policyOneGroup(cap) : policyTwoTaps(cap));
+      writeFileSync(policy, taps === 1 ? policyFor(cap) : policyTwoTaps(cap));
       const artifact = join(dir, `p${packets}-${taps}.json`);
       const c = spawnSync('node', [join(ROOT, 'bin', 'tmesc.js'), 'compile', policy, '-o', artifact], {
         encoding: 'utf8',
@@ -81,7 +82,7 @@ export async function benchInstructions(): Promise<void> {
     const a = count(SMALL, 1);
     const b2 = count(LARGE, 1);
     console.log(
-      `instructions (callgrind, user space, deterministic V8; one-filter policy over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
+      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : 'one-filter policy'} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
     );
     console.log(
       `per packet: ${per(a.total, b2.total, 1).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
@@ -103,6 +104,19 @@ export async function benchInstructions(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The payload variant: the one-filter policy plus a group fed by a payload
+ * test that every TCP packet's payload is scanned for (rarely found: HTTP
+ * Basic credentials), to count what a `payload matches` test costs a packet.
+ */
+function policyPayload(cap: string): string {
+  return `${policyOneGroup(cap)}group creds {
+  tool c { output pcap "creds.pcap" }
+}
+rule basic from t match tcp and payload matches /authorization: basic [a-z0-9+\\/=]+/i to creds
+`;
 }
 
 /** Instructions by function from a callgrind output; JIT code named through V8's perf map (`start size name` lines). */

@@ -16,6 +16,7 @@ import { applyEdits, fixesByFile } from './lint/fix.js';
 import { lintPolicy, type LintResult } from './lint/lint.js';
 import { lookupRule } from './rule-lookup.js';
 import { policyReader, STDIN, stdinOnce } from './stdin.js';
+import { escapeForTerminal, escapeJsonForTerminal } from '../diagnostics/render/terminal.js';
 
 export interface ValidateOptions {
   format: string;
@@ -102,7 +103,7 @@ export async function validate(
           continue;
         }
         if (!(e instanceof PolicyReadError)) throw e;
-        io.err(`tmesc: ${e.message}\n`);
+        io.err(`tmesc: ${escapeForTerminal(e.message)}\n`);
         unread.push({ file: f, message: e.message });
       }
     }
@@ -125,7 +126,7 @@ export async function validate(
     }
     io.err(
       fixed
-        ? `tmesc: fixed ${fixed} ${fixed === 1 ? 'problem' : 'problems'} in ${[...touched].sort().join(', ')}\n`
+        ? `tmesc: fixed ${fixed} ${fixed === 1 ? 'problem' : 'problems'} in ${escapeForTerminal([...touched].sort().join(', '))}\n`
         : 'tmesc: nothing to fix\n',
     );
   }
@@ -136,7 +137,7 @@ export async function validate(
     const { text, count } = baselineText(diagnostics, opts.writeBaseline, io.cwd);
     await writeOutput(resolve(io.cwd, opts.writeBaseline), text, (m) => io.err(`tmesc: note: ${m}\n`));
     io.err(
-      `tmesc: wrote ${count} ${count === 1 ? 'finding' : 'findings'} to ${opts.writeBaseline}; errors are never put in a baseline\n`,
+      `tmesc: wrote ${count} ${count === 1 ? 'finding' : 'findings'} to ${escapeForTerminal(opts.writeBaseline)}; errors are never put in a baseline\n`,
     );
     diagnostics = diagnostics.filter((d) => d.severity === 'error');
   } else {
@@ -260,7 +261,7 @@ function report(format: Format, diagnostics: Diagnostic[], checked: number, unre
     }
     case 'json': {
       const report = JSON.parse(render(format, diagnostics, options)) as Record<string, unknown>;
-      return JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2) + '\n';
+      return escapeJsonForTerminal(JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2)) + '\n';
     }
     case 'sarif': {
       const log = JSON.parse(render(format, diagnostics, options)) as { runs: Record<string, unknown>[] };
@@ -269,13 +270,17 @@ function report(format: Format, diagnostics: Diagnostic[], checked: number, unre
         toolExecutionNotifications: unread.map((u) => ({ level: 'error', message: { text: u.message } })),
       };
       return (
-        JSON.stringify({ ...log, runs: log.runs.map((r) => ({ ...r, invocations: [invocation] })) }, null, 2) + '\n'
+        escapeJsonForTerminal(
+          JSON.stringify({ ...log, runs: log.runs.map((r) => ({ ...r, invocations: [invocation] })) }, null, 2),
+        ) + '\n'
       );
     }
     case 'github':
       return (
         render(format, diagnostics, options) +
-        unread.map((u) => `::error title=${escapeProperty('tmesc')}::${escapeData(u.message)}\n`).join('')
+        unread
+          .map((u) => `::error title=${escapeProperty('tmesc')}::${escapeData(escapeForTerminal(u.message, '\n\r'))}\n`)
+          .join('')
       );
   }
 }

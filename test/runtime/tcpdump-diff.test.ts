@@ -49,6 +49,8 @@ const EXPRESSIONS = [
   'ip proto 50',
   'ip6 proto 17',
   'ether proto 0x0806',
+  'ether proto \\ip',
+  'ip proto \\tcp',
   'not tcp',
   'not (udp port 53)',
   'tcp and not port 80',

@@ -12,6 +12,7 @@ import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
+import { ACTION_KEYWORDS, pendingActionsOf } from '../../policy/pending-actions.js';
 import type { RunStats } from '../stats/stats.js';
 import { describeTap, outputSpecs } from './tap-inputs.js';
 
@@ -67,20 +68,11 @@ export function autoWorkers(tapFiles: readonly (readonly string[])[]): number {
 
 export class RunError extends Error {}
 
-/** Group actions the runtime does not perform yet: running would deliver packets the policy says must be changed. */
-const PENDING_ACTIONS = ['strip', 'masks', 'replaces', 'truncate', 'timestamp', 'shape'] as const;
-
 export function unimplementedActions(a: Artifact): string[] {
   const problems: string[] = [];
   for (const g of a.groups) {
-    const act = g.actions;
-    const asked = PENDING_ACTIONS.filter((k) =>
-      Array.isArray(act[k]) ? (act[k] as unknown[]).length > 0 : act[k] !== undefined,
-    );
-    if (asked.length)
-      problems.push(
-        `group '${g.name}' asks for ${asked.map((k) => (k === 'masks' ? 'mask' : k === 'replaces' ? 'replace' : k)).join(', ')}`,
-      );
+    const asked = pendingActionsOf(g.actions);
+    if (asked.length) problems.push(`group '${g.name}' asks for ${asked.map((k) => ACTION_KEYWORDS[k]).join(', ')}`);
   }
   return problems;
 }

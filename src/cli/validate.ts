@@ -216,6 +216,7 @@ function baselined(results: LintResult[], given: string | undefined, io: Io): Di
         baseline,
         io.cwd,
         checked,
+        rs.flatMap((r) => r.heldBack),
       ),
     );
   }

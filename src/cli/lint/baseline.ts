@@ -148,27 +148,27 @@ function diag(code: string, file: SourceFile, offset: number, message: string): 
  * Leaves out the findings the baseline knows (up to each entry's count) and
  * reports each entry that no longer finds as many as it counts (TMES0953, at
  * the entry in the baseline file), among the files `checked` (absolute paths)
- * when given. Errors are never left out.
+ * when given. Errors are never left out. `heldBack` are findings the checker
+ * held back while a policy has errors: not shown, but their entries are not stale.
  */
 export function applyBaseline(
   ds: readonly Diagnostic[],
   baseline: Baseline,
   cwd: string,
   checked?: ReadonlySet<string>,
+  heldBack: readonly Diagnostic[] = [],
 ): Diagnostic[] {
   const baseDir = dirname(baseline.path);
   const left = baseline.entries.map((e) => e.count);
-  const kept: Diagnostic[] = [];
-  for (const d of ds) {
-    if (catalogueSeverity(d.code) === 'error') {
-      kept.push(d);
-      continue;
-    }
+  const known = (d: Diagnostic): boolean => {
     const k = keyOf(d, baseDir, cwd);
     const i = baseline.entries.findIndex((e, j) => left[j] > 0 && same(e, k));
     if (i >= 0) left[i]--;
-    else kept.push(d);
-  }
+    return i >= 0;
+  };
+  const kept = ds.filter((d) => catalogueSeverity(d.code) === 'error' || !known(d));
+  // a finding held back while the policy has errors is still there: its entry is not stale
+  for (const d of heldBack) if (catalogueSeverity(d.code) !== 'error') known(d);
   const tree = parseTree(baseline.source.text);
   baseline.entries.forEach((e, i) => {
     if (left[i] === 0) return;

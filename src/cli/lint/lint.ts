@@ -22,6 +22,8 @@ export interface LintResult {
   check: CheckResult;
   /** The findings as configured: severities applied, suppressions honoured and reported. */
   diagnostics: Diagnostic[];
+  /** The checker's findings held back while the policy has errors, as configured: a baseline entry for one is not stale. */
+  heldBack: Diagnostic[];
   config: LintConfig;
   /** Every file read, by the path the diagnostics name it by, with its absolute path and text. */
   files: Map<string, { abs: string; text: string }>;
@@ -50,8 +52,11 @@ export function lintPolicy(path: string, opts: LintOptions = {}): LintResult {
   const config = opts.config ?? configFor(path, opts);
   const sources = [...files].map(([shown, f]) => new SourceFile(shown, f.text));
   const configured = applySeverities(check.diagnostics, config);
-  const diagnostics = applySeverities(applySuppressions(configured, sources), config).sort(compareDiagnostics);
-  return { check, diagnostics, config, files };
+  const heldBack = applySeverities(check.heldBack, config);
+  const diagnostics = applySeverities(applySuppressions(configured, sources, heldBack), config).sort(
+    compareDiagnostics,
+  );
+  return { check, diagnostics, heldBack, config, files };
 }
 
 function configFor(path: string, opts: LintOptions): LintConfig {

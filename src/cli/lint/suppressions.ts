@@ -99,9 +99,15 @@ function diag(code: string, file: SourceFile, start: number, end: number, messag
  * silencing nothing (TMES0952, with a fix that removes it), naming no code
  * that can be silenced (TMES0954: unknown, or an error, which makes a policy
  * unrunnable and is never silenced). `files` are every file of the policy,
- * so a suppression in a file without findings is seen.
+ * so a suppression in a file without findings is seen. `heldBack` are the
+ * findings the checker held back while the policy has errors: not shown, but
+ * the suppressions naming them are in use.
  */
-export function applySuppressions(ds: readonly Diagnostic[], files: readonly SourceFile[]): Diagnostic[] {
+export function applySuppressions(
+  ds: readonly Diagnostic[],
+  files: readonly SourceFile[],
+  heldBack: readonly Diagnostic[] = [],
+): Diagnostic[] {
   const byFileLine = new Map<string, Suppression[]>();
   const all: Suppression[] = [];
   for (const f of files) {
@@ -112,8 +118,7 @@ export function applySuppressions(ds: readonly Diagnostic[], files: readonly Sou
     }
   }
   if (!all.length) return [...ds];
-  const kept: Diagnostic[] = [];
-  for (const d of ds) {
+  const silences = (d: Diagnostic): boolean => {
     const line = d.span.file.position(d.span.start).line;
     const sups = byFileLine.get(`${d.span.file.path}\u0000${line}`) ?? [];
     let silenced = false;
@@ -125,8 +130,11 @@ export function applySuppressions(ds: readonly Diagnostic[], files: readonly Sou
             n.used = true;
             silenced = true;
           }
-    if (!silenced) kept.push(d);
-  }
+    return silenced;
+  };
+  const kept = ds.filter((d) => !silences(d));
+  // a finding held back while the policy has errors is still there: its suppression is not stale, nor removed by --fix
+  for (const d of heldBack) silences(d);
   for (const s of all) {
     const { file } = s;
     const named = s.codes.map((n) => n.written).join(', ') || '(nothing)';

@@ -2,15 +2,6 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CODES } from '../src/diagnostics/codes.js';
 
-/** Codes found in the JSON files of the lint configuration and baseline rather than in policies (tests: test/cli/lint). */
-const LINT_FILES: Record<string, string> = {
-  TMES0950:
-    'Reported in the configuration file, at the member at fault (see docs/cli.md, Lint configuration). Example: `{ "rules": { "unknown-name": "off" } }` is refused, since TMES0200 is an error.',
-  TMES0953:
-    'Reported in the baseline file, at the entry (see docs/cli.md, Baseline). Rewrite the baseline with `tmesc validate --write-baseline FILE`.',
-  TMES0955: 'Reported in the baseline file, at the member at fault (see docs/cli.md, Baseline).',
-};
-
 /**
  * Builds docs/diagnostics.md from the code catalogue and, for each code, the
  * checker fixture that triggers it (test/check/fixtures/CODE-*.tmes), so the
@@ -38,19 +29,21 @@ export function diagnosticsMarkdown(root: string): string {
   ];
   for (const c of CODES.values()) {
     out.push(`## ${c.code}`, '', `**${c.title}** (\`${c.name}\`, ${c.severity})`, '', c.help, '');
-    const fixture = files.find((f) => f.startsWith(c.code + '-'));
+    const fixture = files.find((f) => f.startsWith(c.code + '-') && f.endsWith('.tmes'));
     if (fixture) {
-      const text = readFileSync(join(fixtures, fixture), 'utf8')
+      const source = readFileSync(join(fixtures, fixture), 'utf8');
+      const text = source
         .replace(/^# expect: .*\n/gm, '')
         .trimEnd()
         // a fixture about length (TMES0603) has a line of thousands of characters: shown cut
         .replace(/^.{200,}$/gm, (line) => `${line.slice(0, 100)} ... (${line.length} characters in all)`);
-      const where = [...readFileSync(join(fixtures, fixture), 'utf8').matchAll(/^# expect: (TMES\d{4}) (\d+):(\d+)$/gm)]
+      const where = [...source.matchAll(/^# expect: (TMES\d{4}) (?:(\S+):)?(\d+):(\d+)$/gm)]
         .filter((m) => m[1] === c.code)
-        .map((m) => `line ${m[2]}, column ${m[3]}`);
+        .map((m) => `${m[2] ? `${m[2]}, ` : ''}line ${m[3]}, column ${m[4]}`);
       out.push(`Example (reported at ${where.join('; ')}):`, '', '```tmes', text, '```', '');
-    } else if (LINT_FILES[c.code]) {
-      out.push(LINT_FILES[c.code], '');
+      // the lint configuration or baseline validate is given with it (test/check/support/lint-fixture.ts)
+      for (const side of files.filter((f) => f.startsWith(fixture.slice(0, -5) + '.') && f.endsWith('.json')))
+        out.push(`${side}:`, '', '```json', readFileSync(join(fixtures, side), 'utf8').trimEnd(), '```', '');
     } else {
       out.push('Reported by the match-graph analysis of `tmesc validate` (see docs/compiler.md for examples).', '');
     }

@@ -117,7 +117,9 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
   });
 
   it('publishes the policy clean, then diagnostics as you type (unsaved text, includes resolved)', async () => {
-    expect(await diagnosticsFor(uri(POLICY), 1)).toEqual([]);
+    // clean but for the note that this version's run does not truncate yet (TMES0900), where validate gives it
+    const notRunYet = (ds: Diagnostic[]) => ds.filter((d) => d.code !== 'TMES0900');
+    expect(notRunYet(await diagnosticsFor(uri(POLICY), 1))).toEqual([]);
     const edited = POLICY_TEXT.replace('match ip ', 'match ipp').replace('src net PRIVATE', 'src net PRIVAT');
     await conn.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri: uri(POLICY), version: 2 },
@@ -143,7 +145,7 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
       textDocument: { uri: uri(POLICY), version: 3 },
       contentChanges: [{ text: POLICY_TEXT }],
     });
-    expect(await diagnosticsFor(uri(POLICY), 3)).toEqual([]);
+    expect(notRunYet(await diagnosticsFor(uri(POLICY), 3))).toEqual([]);
   });
 
   it('goes to a definition in an included file, and to the file of an include', async () => {

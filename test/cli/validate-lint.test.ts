@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -129,10 +129,34 @@ describe.skipIf(!built)('validate with a lint configuration, suppressions, a bas
     expect(spawnTmesc(['validate', '--unsafe-fixes', 'p.tmes'], { cwd: dir }).code).toBe(2);
   });
 
+  it('the fixtures with a configuration or baseline beside them report as the fixture test says, exit 2', () => {
+    const fixtures = join(import.meta.dirname, '..', 'check', 'fixtures');
+    for (const f of readdirSync(fixtures).filter((f) => /^TMES095[035]-.*\.tmes$/.test(f))) {
+      const text = readFileSync(join(fixtures, f), 'utf8');
+      const expected = [...text.matchAll(/^# expect: (TMES\d{4}) (\S+):(\d+):(\d+)$/gm)].map(
+        (m) => `${m[2]}:${m[3]}:${m[4]}: ${m[1]}`,
+      );
+      const side = readdirSync(fixtures).find((s) => s.startsWith(f.slice(0, -5) + '.') && s.endsWith('.json'))!;
+      const option = side.endsWith('.config.json') ? '--config' : '--baseline';
+      const r = spawnTmesc(['validate', '--format', 'json', option, side, f], { cwd: fixtures });
+      const got = JSON.parse(r.out).diagnostics.map(
+        (d: { file: string; line: number; column: number; code: string }) =>
+          `${d.file}:${d.line}:${d.column}: ${d.code}`,
+      );
+      expect(got, f).toEqual(expected);
+      expect(r.code, f).toBe(f.startsWith('TMES0953') ? 0 : 2);
+    }
+  });
+
   it('the bundled examples validate clean with the repository as it is', () => {
     const dir = join(TMP, 'rules');
     cpSync(join(import.meta.dirname, '..', '..', 'rules'), dir, { recursive: true });
-    const r = spawnTmesc(['validate', '--fail-level', 'info', 'examples/datacenter.tmes'], { cwd: dir });
-    expect(r.out + r.err).toContain('no problems');
+    const r = spawnTmesc(['validate', '--format', 'json', 'examples/datacenter.tmes', 'examples/quickstart.tmes'], {
+      cwd: dir,
+    });
+    // but the notes of the actions this version's run does not perform yet (TMES0900)
+    const ds = JSON.parse(r.out).diagnostics as { code: string; message: string }[];
+    expect(ds.filter((d) => d.code !== 'TMES0900')).toEqual([]);
+    expect(r.code).toBe(0);
   });
 });

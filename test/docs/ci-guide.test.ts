@@ -28,6 +28,12 @@ function repository(name: string): string {
   mkdirSync(dir, { recursive: true });
   cpSync(join(ROOT, 'rules'), join(dir, 'policies'), { recursive: true });
   symlinkSync(join(ROOT, 'samples'), join(dir, 'samples'));
+  // the team's lint configuration: the bundled datacenter policy asks for group actions this version's
+  // tmesc run does not perform yet (TMES0900, a warning); a team compiling such policies notes them
+  writeFileSync(
+    join(dir, '.tmesc.json'),
+    JSON.stringify({ $schema: 'https://tmesc.dev/schemas/config-1.json', rules: { 'not-run-yet': 'info' } }),
+  );
   for (const c of [
     'git init -q',
     'git config user.email ci@example.com',

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { SourceFile } from '../../diagnostics/source.js';
 import { JsonFileError, readJson } from '../json-file.js';
 import { BASELINE_SCHEMA, BASELINE_SCHEMA_ID } from './baseline-schema.js';
+import type { LintCode } from './codes.js';
 import { catalogueSeverity } from './severity.js';
 
 export interface BaselineEntry {
@@ -140,7 +141,7 @@ export function loadBaseline(path: string, shown: string): Baseline {
   }
 }
 
-function diag(code: string, file: SourceFile, offset: number, message: string): Diagnostic {
+function diag(code: LintCode, file: SourceFile, offset: number, message: string): Diagnostic {
   return { code, severity: catalogueSeverity(code), message, span: { file, start: offset, end: offset } };
 }
 

@@ -6,6 +6,7 @@ import { SourceFile } from '../../diagnostics/source.js';
 import { didYouMean } from '../../diagnostics/suggest.js';
 import { jsonPath, JsonFileError, readJson } from '../json-file.js';
 import { CONFIG_SCHEMA, type FAIL_LEVELS, type SEVERITY_SETTINGS } from './config-schema.js';
+import type { LintCode } from './codes.js';
 import { catalogueSeverity } from './severity.js';
 
 /** The names a configuration file may have, in the order they are looked for in a directory. */
@@ -78,9 +79,10 @@ function safeRead(p: string): string {
 }
 
 function configDiagnostic(file: SourceFile, offset: number, message: string): Diagnostic {
+  const code: LintCode = 'TMES0950';
   return {
-    code: 'TMES0950',
-    severity: catalogueSeverity('TMES0950'),
+    code,
+    severity: catalogueSeverity(code),
     message,
     span: { file, start: offset, end: offset },
   };

@@ -4,6 +4,7 @@ import type { Diagnostic, Fix } from '../../diagnostics/diagnostic.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import { tokenize } from '../../syntax/lexer.js';
 import { codeNamed, suggestCode } from './config.js';
+import type { LintCode } from './codes.js';
 import { catalogueSeverity } from './severity.js';
 
 /** One code named in a suppression, where it is written. */
@@ -89,7 +90,7 @@ function parse(
   return { file, line, codes, reason, start, end: start + comment.trimEnd().length, ownLine };
 }
 
-function diag(code: string, file: SourceFile, start: number, end: number, message: string, fix?: Fix): Diagnostic {
+function diag(code: LintCode, file: SourceFile, start: number, end: number, message: string, fix?: Fix): Diagnostic {
   return { code, severity: catalogueSeverity(code), message, span: { file, start, end }, ...(fix ? { fix } : {}) };
 }
 

@@ -6,7 +6,7 @@ import type * as A from '../syntax/ast.js';
 import { PolicyBuilder } from './build-policy.js';
 import { CHECKS } from './checks/index.js';
 import type { Check, CheckContext } from './context.js';
-import { loadPolicy, type ReadFile } from './load.js';
+import { loadPolicy, type LoadedFile, type ReadFile } from './load.js';
 
 export interface CheckResult {
   policy: Policy;
@@ -19,6 +19,8 @@ export interface CheckResult {
   emitterOf: (d: Diagnostic) => string;
   /** The findings held back while the policy has errors (TMES0901 counts them): a suppression or baseline entry for one is not stale. */
   heldBack: Diagnostic[];
+  /** Every file read, with its syntax tree (the language server indexes names from them). */
+  files: LoadedFile[];
 }
 
 export interface CheckOptions {
@@ -124,6 +126,7 @@ export function checkPolicyFile(path: string, options: CheckOptions = {}): Check
     isLibrary: rootIsLibrary,
     emitterOf: (d) => bag.emitterOf(d),
     heldBack,
+    files,
   };
 }
 

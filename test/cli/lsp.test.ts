@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +12,12 @@ import {
   DefinitionRequest,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
+  DidChangeWatchedFilesNotification,
+  DidCloseTextDocumentNotification,
   DocumentFormattingRequest,
+  DocumentSymbolRequest,
+  FileChangeType,
+  RegistrationRequest,
   ExitNotification,
   HoverRequest,
   InitializedNotification,
@@ -24,6 +30,8 @@ import {
   StreamMessageWriter,
   type CodeAction,
   type CompletionItem,
+  type DocumentSymbol,
+  type Registration,
   type Diagnostic,
   type Hover,
   type Location,
@@ -65,6 +73,17 @@ const POLICY_TEXT = [
 let child: ChildProcess;
 let conn: ProtocolConnection;
 const published = new Map<string, PublishDiagnosticsParams[]>();
+const registrations: Registration[] = [];
+
+/** The first diagnostics published for `u` after the `after`th publication for it that `ok` accepts. */
+async function publishedAfter(u: string, after: number, ok: (ds: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
+  for (;;) {
+    const got = (published.get(u) ?? []).slice(after).find((p) => ok(p.diagnostics));
+    if (got) return got.diagnostics;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+const publications = (u: string) => (published.get(u) ?? []).length;
 
 /** The next diagnostics published for `u` with at least `version`. */
 async function diagnosticsFor(u: string, version: number): Promise<Diagnostic[]> {
@@ -92,11 +111,14 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
     conn.onNotification(PublishDiagnosticsNotification.type, (p) => {
       published.set(p.uri, [...(published.get(p.uri) ?? []), p]);
     });
+    conn.onRequest(RegistrationRequest.type, (p) => {
+      registrations.push(...p.registrations);
+    });
     conn.listen();
     const init = await conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: uri(TMP),
-      capabilities: {},
+      capabilities: { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } },
       workspaceFolders: [{ uri: uri(TMP), name: 'tmp' }],
     });
     expect(init.capabilities.hoverProvider).toBe(true);
@@ -256,5 +278,91 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
       options: { tabSize: 2, insertSpaces: true },
     });
     expect(edits![0].newText).toContain('rule web   from edge match tcp port WEB and not src net PRIVATE to ids');
+  });
+  it('outlines the document: header, include, taps, groups with their tools, rules', async () => {
+    const symbols = (await conn.sendRequest(DocumentSymbolRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+    })) as DocumentSymbol[];
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(POLICY), version: 3000 },
+      contentChanges: [{ text: POLICY_TEXT }],
+    });
+    const again = (await conn.sendRequest(DocumentSymbolRequest.type, {
+      textDocument: { uri: uri(POLICY) },
+    })) as DocumentSymbol[];
+    for (const list of [symbols, again]) {
+      expect(list.map((x) => `${x.name}: ${x.detail}`)).toEqual([
+        'lsp: policy',
+        'lib/nets.tmes: include',
+        'edge: pcap "in.pcap"',
+        'ids: ',
+        'rec: truncate',
+        'web: to ids',
+        'all: to rec',
+        'quiet: drop rec',
+      ]);
+    }
+    const ids = again.find((x) => x.name === 'ids')!;
+    expect(ids.children!.map((t) => `${t.name}: ${t.detail}`)).toEqual([
+      'ids-1: pcap "ids-1.pcap"',
+      'ids-2: pcap "ids-2.pcap"',
+    ]);
+    expect(ids.selectionRange.start).toEqual(at(POLICY_TEXT, 'ids {'));
+    expect(ids.range.end).toEqual(at(POLICY_TEXT, '}\ngroup rec', 0, 1));
+  });
+
+  it('shows the findings of an included file in it, and analyses again when it changes on disk', async () => {
+    expect(registrations.map((r) => r.method)).toContain(DidChangeWatchedFilesNotification.method);
+    const extra = join(TMP, 'lib', 'extra.tmes');
+    const q = join(TMP, 'q.tmes');
+    const qText =
+      'policy "q"\ninclude "lib/extra.tmes"\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "o.pcap" } }\nrule r from t match tcp port EXTRA to g\n';
+    writeFileSync(extra, 'define ports EXTRA = 8080\n');
+    writeFileSync(q, qText);
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uri(q), languageId: 'tmes', version: 1, text: qText },
+    });
+    expect(await diagnosticsFor(uri(q), 1)).toEqual([]);
+    const before = publications(uri(extra));
+    // edited on disk (as git checkout would): the watcher's event, the policy analysed again, the finding in its file
+    writeFileSync(extra, 'define ports EXTRA = 80800\n');
+    await conn.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: uri(extra), type: FileChangeType.Changed }],
+    });
+    const inExtra = await publishedAfter(uri(extra), before, (ds) => ds.length > 0);
+    expect(inExtra.map((d) => [d.code, d.range.start])).toEqual([['TMES0300', { line: 0, character: 21 }]]);
+    // closed: nothing of its analysis is left in the included file
+    const open = publications(uri(extra));
+    await conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: uri(q) } });
+    expect(await publishedAfter(uri(extra), open, () => true)).toEqual([]);
+  });
+
+  it('applies the configuration and its baseline as validate does; a broken baseline is said on the policy', async () => {
+    const dir = join(TMP, 'adopted');
+    mkdirSync(dir, { recursive: true });
+    const old =
+      'policy "a"\ndefine ports OLD = 1\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "o.pcap" } }\nrule r from t match tcp to g\n';
+    const p = join(dir, 'a.tmes');
+    writeFileSync(p, old);
+    writeFileSync(join(dir, '.tmesc.json'), JSON.stringify({ baseline: 'known.json' }));
+    const w = spawnSync(process.execPath, [BIN, 'validate', '--write-baseline', 'known.json', 'a.tmes'], { cwd: dir });
+    expect(w.status).toBe(0);
+    const text = old.replace('define ports OLD = 1\n', 'define ports OLD = 1\ndefine ports NEW = 2\n');
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uri(p), languageId: 'tmes', version: 1, text },
+    });
+    // OLD is known to the baseline: only NEW is shown
+    expect((await diagnosticsFor(uri(p), 1)).map((d) => d.message)).toEqual(["'NEW' is defined but never used"]);
+    const before = publications(uri(p));
+    writeFileSync(join(dir, 'known.json'), '{ "formatVersion": 1, "findings": [{ "code": "TMES0500" }] }');
+    await conn.sendNotification(DidChangeWatchedFilesNotification.type, {
+      changes: [{ uri: uri(join(dir, 'known.json')), type: FileChangeType.Changed }],
+    });
+    const broken = await publishedAfter(uri(p), before, (ds) => ds.some((d) => d.code === 'TMES0955'));
+    // the findings all shown, and why the baseline is not applied, at the start of the policy
+    const why = broken.find((d) => d.code === 'TMES0955')!;
+    expect(why.range.start).toEqual({ line: 0, character: 0 });
+    expect(why.message).toContain("known.json: $.findings[0]: missing member 'file'");
+    expect(broken.filter((d) => d.code === 'TMES0500').length).toBe(2);
   });
 });

@@ -15,11 +15,8 @@ async function activate(context) {
     'tmesc',
     { run, debug: run },
     {
+      // the server registers its own file watchers (included policies, configurations, baselines)
       documentSelector: [{ scheme: 'file', language: 'tmes' }],
-      synchronize: {
-        // a lint configuration or a baseline edited: analyse again
-        fileEvents: vscode.workspace.createFileSystemWatcher('**/{.tmesc.json,tmesc.config.json}'),
-      },
     },
   );
   context.subscriptions.push({ dispose: () => client && client.stop() });

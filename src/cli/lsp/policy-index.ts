@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { loadPolicy, type ReadFile } from '../../check/load.js';
+import { loadPolicy, type LoadedFile, type ReadFile } from '../../check/load.js';
 import { DiagnosticBag } from '../../diagnostics/bag.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import type * as A from '../../syntax/ast.js';
@@ -45,8 +45,12 @@ export class PolicyIndex {
   readonly asts = new Map<string, A.PolicyFile>();
 
   static build(root: string, read: ReadFile): PolicyIndex {
+    return PolicyIndex.fromFiles(loadPolicy(root, new DiagnosticBag(), read).files);
+  }
+
+  /** The index of files already read and parsed (the checker's), named by their absolute paths. */
+  static fromFiles(files: readonly LoadedFile[]): PolicyIndex {
     const index = new PolicyIndex();
-    const { files } = loadPolicy(root, new DiagnosticBag(), read);
     for (const f of files) {
       // loadPolicy names files by their absolute path (no displayPath given)
       index.sources.set(f.source.path, f.source);

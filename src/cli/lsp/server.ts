@@ -1,19 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CodeActionKind,
   CompletionItemKind,
   createConnection,
+  DidChangeWatchedFilesNotification,
   DiagnosticSeverity,
   DiagnosticTag,
   StreamMessageReader,
   StreamMessageWriter,
+  SymbolKind,
   TextDocuments,
   TextDocumentSyncKind,
   type CodeAction,
   type Connection,
+  type DocumentSymbol,
   type Diagnostic as LspDiagnostic,
   type Range,
   type TextEdit,
@@ -29,12 +32,14 @@ import type { MatchGraph } from '../../ir/graph.js';
 import type { Policy } from '../../policy/policy.js';
 import { KEYWORDS } from '../../syntax/tokens.js';
 import { formatPolicy } from '../format/format.js';
-import { ConfigError } from '../lint/config.js';
+import { applyBaseline, BaselineError, loadBaseline } from '../lint/baseline.js';
+import { CONFIG_NAMES, ConfigError } from '../lint/config.js';
 import { SAFE_FIXES } from '../lint/fix.js';
-import { lintPolicy } from '../lint/lint.js';
+import { lintPolicy, type LintResult } from '../lint/lint.js';
 import { complete } from './completion.js';
 import { builtinWord, describeDeclaration, quantityAt, readableQuantity } from './hover.js';
 import { PolicyIndex, type Declaration, type Occurrence } from './policy-index.js';
+import { outline, type OutlineEntry, type OutlineKind } from './symbols.js';
 
 /** What the server knows of a document after its last analysis. */
 interface Analysis {
@@ -43,9 +48,21 @@ interface Analysis {
   policy?: Policy;
   /** Compiled on demand (hover on a rule), when the policy has no errors. */
   graph?: MatchGraph | null;
-  /** Files the analysis read: a change to one of them analyses the document again. */
+  /** Files the analysis read (its includes, configuration, baseline): a change to one of them analyses the document again. */
   reads: Set<string>;
+  /** What it found, by the URI of the file it is in: the document's, its includes', its configuration's or baseline's. */
+  found: Map<string, LspDiagnostic[]>;
 }
+
+const SYMBOL_KINDS: Record<OutlineKind, SymbolKind> = {
+  policy: SymbolKind.Module,
+  include: SymbolKind.File,
+  define: SymbolKind.Constant,
+  tap: SymbolKind.Interface,
+  group: SymbolKind.Class,
+  tool: SymbolKind.Field,
+  rule: SymbolKind.Function,
+};
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/;
 const UNNECESSARY = new Set(['TMES0500', 'TMES0501', 'TMES0502', 'TMES0701', 'TMES0702', 'TMES0952', 'TMES0953']);
@@ -76,9 +93,11 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     return r && !r.startsWith('..') ? r : abs;
   };
 
+  let watchFiles = false;
   connection.onInitialize((params) => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     if (folder) root = toPath(folder);
+    watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -89,6 +108,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         completionProvider: { triggerCharacters: [' ', ','] },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         documentFormattingProvider: true,
+        documentSymbolProvider: true,
       },
       serverInfo: { name: 'tmesc' },
     };
@@ -105,31 +125,68 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     };
     let diagnostics: Diagnostic[] = [];
     let policy: Policy | undefined;
+    let index: PolicyIndex | undefined;
+    // a configuration or baseline that cannot be used: its problems where they are, and on the policy it stops
+    let stopped: Diagnostic[] = [];
     try {
       const result = lintPolicy(path, { read: tracked, extraChecks: [graphChecks, pcapLinkTypes], cwd: dirname(path) });
-      diagnostics = result.diagnostics;
+      index = PolicyIndex.fromFiles(result.check.files);
+      if (result.config.path) reads.add(result.config.path);
       if (!result.check.diagnostics.some((d) => d.severity === 'error')) policy = result.check.policy;
+      // with a baseline that cannot be used, every finding (and why the baseline is not applied)
+      diagnostics = result.diagnostics;
+      if (result.config.baseline) {
+        reads.add(result.config.baseline);
+        diagnostics = baselined(result, result.config.baseline, path);
+      }
     } catch (e) {
-      if (e instanceof ConfigError) diagnostics = e.diagnostics;
+      if (e instanceof ConfigError || e instanceof BaselineError) stopped = e.diagnostics;
       else if (!(e instanceof PolicyReadError)) throw e;
     }
-    const index = PolicyIndex.build(path, tracked);
-    analyses.set(uri, { version: doc.version, index, policy, reads });
-    const own = diagnostics.filter((d) => d.span.file.path === path);
-    // a configuration's problems are shown on the policy they stop, at its start
-    const config = diagnostics.filter((d) => d.code === 'TMES0950');
-    connection.sendDiagnostics({
-      uri,
-      version: doc.version,
-      diagnostics: [
-        ...own.map((d) => toLsp(d, doc)),
-        ...config.map((d) => ({
-          ...toLsp(d, undefined),
-          range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-          message: `${d.span.file.path}: ${d.message}`,
-        })),
-      ],
-    });
+    index ??= PolicyIndex.build(path, tracked);
+    const found = new Map<string, LspDiagnostic[]>([[uri, []]]);
+    for (const d of [...diagnostics, ...stopped]) {
+      const u = toUri(d.span.file.path);
+      if (!found.has(u)) found.set(u, []);
+      found.get(u)!.push(toLsp(d, documents.get(u)));
+    }
+    for (const d of stopped)
+      found.get(uri)!.push({
+        ...toLsp(d, undefined),
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        message: `${rel(d.span.file.path)}: ${d.message}`,
+      });
+    const before = analyses.get(uri);
+    analyses.set(uri, { version: doc.version, index, policy, reads, found });
+    for (const u of new Set([...found.keys(), ...(before?.found.keys() ?? [])])) publish(u);
+  }
+
+  /** The findings less what the configuration's baseline knows (its stale entries are for CI to report). */
+  function baselined(result: LintResult, baselinePath: string, policyPath: string): Diagnostic[] {
+    const baseline = loadBaseline(baselinePath, baselinePath);
+    const checked = new Set([...result.files.values()].map((f) => f.abs));
+    return applyBaseline(result.diagnostics, baseline, dirname(policyPath), checked, result.heldBack).filter(
+      (d) => d.code !== 'TMES0953',
+    );
+  }
+
+  /**
+   * Publishes what every analysis found in one file: a library open on its
+   * own and included by open policies gets the findings of each, once; a
+   * file none of them reads any more is cleared.
+   */
+  function publish(uri: string): void {
+    const seen = new Set<string>();
+    const diagnostics: LspDiagnostic[] = [];
+    for (const a of analyses.values())
+      for (const d of a.found.get(uri) ?? []) {
+        const k = JSON.stringify([d.range, d.code, d.message]);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        diagnostics.push(d);
+      }
+    const doc = documents.get(uri);
+    connection.sendDiagnostics({ uri, ...(doc ? { version: doc.version } : {}), diagnostics });
   }
 
   function schedule(uri: string): void {
@@ -147,15 +204,19 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   }
 
   documents.onDidOpen((e) => schedule(e.document.uri));
-  // a lint configuration or baseline changed on disk (the client watches them): everything open again
-  connection.onDidChangeWatchedFiles(() => {
-    for (const uri of analyses.keys()) schedule(uri);
+  // files changed on disk (the watchers registered below): the analyses that read one, and all of them for a
+  // configuration (one may appear where none was)
+  connection.onDidChangeWatchedFiles((p) => {
+    const changed = p.changes.map((c) => toPath(c.uri));
+    const everything = changed.some((f) => (CONFIG_NAMES as readonly string[]).includes(basename(f)));
+    for (const [uri, a] of analyses) if (everything || changed.some((f) => a.reads.has(f))) schedule(uri);
   });
   documents.onDidChangeContent((e) => schedule(e.document.uri));
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));
+    const before = analyses.get(e.document.uri);
     analyses.delete(e.document.uri);
-    connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    for (const u of new Set([e.document.uri, ...(before?.found.keys() ?? [])])) publish(u);
   });
 
   /** The document's analysis, made now if the last one is older than the text. */
@@ -336,6 +397,29 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       newText: r.text,
     };
     return [edit];
+  });
+
+  connection.onInitialized(() => {
+    // included policies, configurations and baselines change on disk too (git checkout, another editor)
+    if (watchFiles)
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.tmes' }, { globPattern: '**/*.json' }],
+      });
+  });
+
+  connection.onDocumentSymbol((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    const ast = doc && current(p.textDocument.uri)?.index.asts.get(toPath(p.textDocument.uri));
+    if (!doc || !ast) return [];
+    const symbol = (e: OutlineEntry): DocumentSymbol => ({
+      name: e.name,
+      detail: e.detail,
+      kind: SYMBOL_KINDS[e.kind],
+      range: { start: doc.positionAt(e.start), end: doc.positionAt(e.end) },
+      selectionRange: { start: doc.positionAt(e.nameStart), end: doc.positionAt(e.nameEnd) },
+      children: e.children.map(symbol),
+    });
+    return outline(ast).map(symbol);
   });
 
   documents.listen(connection);

@@ -3,7 +3,10 @@ import { buildArtifact } from '../artifact/build.js';
 import { compilePolicy } from '../ir/compile.js';
 import { Explainer } from './explain-packet.js';
 import { displayPath, EXIT, packageVersion, PolicyInvalid, UsageError, type Io } from './io.js';
-import { JsonFileError, readJson } from './json-file.js';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { escapeForTerminal } from '../diagnostics/render/terminal.js';
+import { SourceFile } from '../diagnostics/source.js';
+import { jsonPath, JsonFileError, readJson } from './json-file.js';
 import { loadValidPolicy } from './load-policy.js';
 import { junit } from './policy-test/junit.js';
 import { runTests, type TestOutcome, type TestsFile } from './policy-test/run-tests.js';
@@ -62,16 +65,54 @@ export function testCommand(policyPath: string, testsPath: string, opts: TestOpt
   );
   const outcomes = runTests(policy, explainer, file, testsPath);
   const seconds = (performance.now() - started) / 1000;
-  if (opts.format === 'junit') io.out(junit(shownTests, outcomes, (o) => details(o).join('\n'), seconds));
-  else if (opts.format === 'json') io.out(JSON.stringify(jsonReport(shownTests, outcomes), null, 2) + '\n');
-  else io.out(textReport(shownTests, outcomes));
+  const where = errorPlace(shownTests, text);
+  if (opts.format === 'junit') io.out(junit(shownTests, outcomes, (o) => details(o, where).join('\n'), seconds));
+  else if (opts.format === 'json') io.out(JSON.stringify(jsonReport(shownTests, outcomes, where), null, 2) + '\n');
+  else io.out(textReport(shownTests, outcomes, where));
   if (outcomes.some((o) => o.status === 'error')) return EXIT.usage;
   return outcomes.some((o) => o.status === 'fail') ? EXIT.findings : EXIT.ok;
 }
 
+interface ErrorPlace {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+}
+type Locate = (o: TestOutcome) => ErrorPlace;
+
+/**
+ * Where a test that cannot run is at fault in the tests file: the member (a
+ * name the policy lacks, the description, the capture), and within a
+ * description written without escapes, the words at fault.
+ */
+function errorPlace(file: string, text: string): Locate {
+  const tree = parseTree(text);
+  const source = new SourceFile(file, text);
+  return (o) => {
+    const path = o.errorPath ?? ['tests', o.index];
+    const node = tree && (findNodeAtLocation(tree, path) ?? findNodeAtLocation(tree, ['tests', o.index]));
+    let offset = node?.offset ?? 0;
+    const raw = node && text.slice(node.offset + 1, node.offset + node.length - 1);
+    if (node && o.errorSpec && node.type === 'string' && raw === node.value) offset += 1 + o.errorSpec.start;
+    return { file, ...source.position(offset), path: jsonPath(path) };
+  };
+}
+
+// eslint-disable-next-line no-control-regex -- the characters a terminal would act on, or that reorder the line
+const ONE_COLUMN_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/g;
+
 /** What a failed or erroneous test shows: each packet, expected and actual, and the rules behind it. */
-function details(o: TestOutcome): string[] {
-  if (o.status === 'error') return [`$.tests[${o.index}]: ${o.error}`];
+function details(o: TestOutcome, where: Locate): string[] {
+  if (o.status === 'error') {
+    const at = where(o);
+    const head = `${at.file}:${at.line}:${at.column}: ${at.path}: ${o.error}`;
+    const spec = o.errorSpec;
+    if (!spec) return [head];
+    // the description with a caret under the words at fault, as explain --packet shows it (one column a character)
+    const shown = spec.text.replace(ONE_COLUMN_UNSAFE, '?');
+    return [head, `    ${shown}`, `    ${' '.repeat(spec.start)}${'^'.repeat(Math.max(1, spec.end - spec.start))}`];
+  }
   const out: string[] = [];
   for (const p of o.packets) {
     if (!p.failures.length) continue;
@@ -96,22 +137,24 @@ function details(o: TestOutcome): string[] {
   return out;
 }
 
-function textReport(file: string, outcomes: TestOutcome[]): string {
+function textReport(file: string, outcomes: TestOutcome[], where: Locate): string {
   const out: string[] = [];
   for (const o of outcomes) {
     const tag = o.status === 'pass' ? 'PASS ' : o.status === 'fail' ? 'FAIL ' : 'ERROR';
-    out.push(`${tag} ${o.name}`);
-    if (o.status !== 'pass') for (const l of details(o)) for (const x of l.split('\n')) out.push(`      ${x}`);
+    out.push(`${tag} ${escapeForTerminal(o.name)}`);
+    // the tests file's and the policy's text never drives the terminal (names, descriptions, payloads)
+    if (o.status !== 'pass')
+      for (const l of details(o, where)) for (const x of l.split('\n')) out.push(`      ${escapeForTerminal(x)}`);
   }
   const n = (k: TestOutcome['status']) => outcomes.filter((o) => o.status === k).length;
   const errors = n('error');
   out.push(
-    `${file}: ${outcomes.length} test${outcomes.length === 1 ? '' : 's'}: ${n('pass')} passed, ${n('fail')} failed${errors ? `, ${errors} could not run` : ''}`,
+    `${escapeForTerminal(file)}: ${outcomes.length} test${outcomes.length === 1 ? '' : 's'}: ${n('pass')} passed, ${n('fail')} failed${errors ? `, ${errors} could not run` : ''}`,
   );
   return out.join('\n') + '\n';
 }
 
-function jsonReport(file: string, outcomes: TestOutcome[]) {
+function jsonReport(file: string, outcomes: TestOutcome[], where: Locate) {
   return {
     formatVersion: 1,
     file,
@@ -123,7 +166,7 @@ function jsonReport(file: string, outcomes: TestOutcome[]) {
       path: `$.tests[${o.index}]`,
       status: o.status,
       expected: o.expected,
-      ...(o.error !== undefined ? { error: o.error } : {}),
+      ...(o.status === 'error' ? { error: o.error, errorAt: where(o) } : {}),
       packets: o.packets.map((p) => ({
         input: p.input,
         packet: p.shown,

@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { built, ROOT, spawnTmesc } from './built.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'tmesc-test-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
-const DC = 'rules/examples/datacenter.tmes';
+const DC = join(ROOT, 'rules', 'examples', 'datacenter.tmes');
 
 function tests(name: string, body: unknown): string {
   const p = join(TMP, name);
@@ -91,24 +91,48 @@ describe.skipIf(!built)('tmesc test', () => {
     expect(j.tests[1].packets[0].goesTo.map((g: { group: string }) => g.group)).toEqual(['ids', 'recorder', 'probe']);
   });
 
-  it('a test that cannot run is an error (exit 2): an unknown name (with a suggestion), a bad description (with a caret)', () => {
-    const r = spawnTmesc([
-      'test',
-      DC,
-      tests('errors.json', {
-        tests: [
-          { name: 'typo', packet: 'tap core-a tcp', reaches: ['recorderr'] },
-          { name: 'not a packet', packet: 'tap core-a tcp vxlan ff', reaches: ['ids'] },
-          { name: 'fine', packet: 'tap core-a tcp', reaches: ['recorder'] },
-        ],
-      }),
-    ]);
+  it('a test that cannot run is an error (exit 2) at its place in the tests file: an unknown name (with a suggestion), a bad description (with a caret)', () => {
+    const file = tests('errors.json', {
+      tests: [
+        { name: 'typo', packet: 'tap core-a tcp', reaches: ['recorder', 'recorderr'] },
+        { name: 'not a packet', packet: 'tap core-a tcp vxlan ff', reaches: ['ids'] },
+        { name: 'fine', packet: 'tap core-a tcp', reaches: ['recorder'] },
+        { name: 'no such tap', packet: 'tcp', tap: 'core-c', reaches: ['ids'] },
+        { name: 'no such rule', packet: 'tap core-a tcp', matches: ['record-al'] },
+        { name: 'no such frame', pcap: join(ROOT, 'samples', 'sample.pcap'), frame: '0-2', reaches: ['ids'] },
+      ],
+    });
+    const text = readFileSync(file, 'utf8');
+    /** line:column of the nth occurrence of `needle` in the tests file, plus `delta` columns. */
+    const place = (needle: string, delta = 0) => {
+      const before = text.slice(0, text.indexOf(needle)).split('\n');
+      return `${before.length}:${before.at(-1)!.length + 1 + delta}`;
+    };
+    const r = spawnTmesc(['test', DC, file], { cwd: TMP });
     expect(r.code).toBe(2);
     expect(r.out).toContain(
-      "ERROR typo\n      $.tests[0]: the policy has no group or tool 'recorderr'; did you mean 'recorder'?",
+      `ERROR typo\n      errors.json:${place('"recorderr"')}: $.tests[0].reaches[1]: the policy has no group or tool 'recorderr'; did you mean 'recorder'?`,
     );
-    expect(r.out).toMatch(/ERROR not a packet\n.*vxlan.*\n.*tap core-a tcp vxlan ff\n\s+\^\^/);
+    // the caret under the words at fault, and the column of those words in the file
+    expect(r.out).toContain(
+      `ERROR not a packet\n      errors.json:${place('"tap core-a tcp vxlan ff"', 1 + 'tap core-a tcp vxlan '.length)}: $.tests[1].packet: `,
+    );
+    expect(r.out).toMatch(/ERROR not a packet\n.*vxlan.*\n {10}tap core-a tcp vxlan ff\n {31}\^\^\n/);
     expect(r.out).toContain('PASS  fine');
+    expect(r.out).toContain(
+      `errors.json:${place('"core-c"')}: $.tests[3].tap: the policy has no tap 'core-c'; did you mean 'core-a'? (taps: core-a, core-b, archive)`,
+    );
+    expect(r.out).toContain(
+      `errors.json:${place('"record-al"')}: $.tests[4].matches[0]: the policy has no rule 'record-al'; did you mean 'record-all'?`,
+    );
+    expect(r.out).toContain(`errors.json:${place('"0-2"')}: $.tests[5].frame: --frame takes packet numbers from 1`);
+    const json = JSON.parse(spawnTmesc(['test', '--format', 'json', DC, file], { cwd: TMP }).out);
+    expect(json.tests[0].errorAt).toEqual({
+      file: 'errors.json',
+      line: Number(place('"recorderr"').split(':')[0]),
+      column: Number(place('"recorderr"').split(':')[1]),
+      path: '$.tests[0].reaches[1]',
+    });
   });
 
   it('frames of a capture: each must pass', () => {

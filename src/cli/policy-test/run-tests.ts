@@ -3,7 +3,7 @@ import { didYouMean } from '../../diagnostics/suggest.js';
 import type { Policy } from '../../policy/policy.js';
 import type { Explainer, Explanation, RuleRef } from '../explain-packet.js';
 import { ruleRef } from '../explain-packet.js';
-import { describedItem, frameNumbers, onlyTap, readFrames, tapIndex, type Item } from '../explain.js';
+import { describedItem, frameNumbers, onlyTap, readFrames, type Item } from '../explain.js';
 import { UsageError } from '../io.js';
 import { SpecError } from '../packet/spec-error.js';
 
@@ -45,6 +45,10 @@ export interface TestOutcome {
   status: 'pass' | 'fail' | 'error';
   /** For an error: why the test could not run (a bad description, an unknown name, an unreadable capture). */
   error?: string;
+  /** For an error: the member of the tests file at fault (['tests', 3, 'reaches', 1]). */
+  errorPath?: (string | number)[];
+  /** For a description that is not a packet: the description and the part of it at fault. */
+  errorSpec?: { text: string; start: number; end: number };
   packets: PacketOutcome[];
   expected: string;
 }
@@ -59,17 +63,23 @@ export function runTests(policy: Policy, explainer: Explainer, file: TestsFile, 
   const base = dirname(resolve(testsPath));
   return file.tests.map((t, index) => {
     const expected = describeExpectation(t);
+    const member = (...path: (string | number)[]) => ['tests', index, ...path];
     try {
+      const targetsOf = (key: 'reaches' | 'doesNotReach' | 'reachesOnly') =>
+        t[key]?.map((n, k) => located(member(key, k), () => target(policy, n)));
       const targets = {
-        reaches: (t.reaches ?? []).map((n) => target(policy, n)),
-        doesNotReach: (t.doesNotReach ?? []).map((n) => target(policy, n)),
-        reachesOnly: t.reachesOnly?.map((n) => target(policy, n)),
+        reaches: targetsOf('reaches') ?? [],
+        doesNotReach: targetsOf('doesNotReach') ?? [],
+        reachesOnly: targetsOf('reachesOnly'),
       };
-      for (const r of t.matches ?? [])
-        if (!policy.rules.some((x) => x.name === r)) throw new UsageError(unknown('rule', r, policy.rules));
+      (t.matches ?? []).forEach((r, k) => {
+        if (!policy.rules.some((x) => x.name === r))
+          throw new TestInputError(member('matches', k), unknown('rule', r, policy.rules));
+      });
       const tapName = t.tap ?? file.tap;
-      const defaultTap = tapName !== undefined ? tapIndex(policy, tapName, 'tap') : undefined;
-      const items = packetsOf(policy, t, base, defaultTap);
+      const tapAt = t.tap !== undefined ? member('tap') : ['tap'];
+      const defaultTap = tapName !== undefined ? tapNamed(policy, tapName, tapAt) : undefined;
+      const items = packetsOf(policy, t, base, defaultTap, member);
       const packets = items.map(({ label, item }) => {
         const explanation = explainer.explain(item.input);
         const shown = 'packet' in item.source ? item.source.built : explanation.decoded;
@@ -83,11 +93,41 @@ export function runTests(policy: Policy, explainer: Explainer, file: TestsFile, 
         expected,
       };
     } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
-      const error = e instanceof SpecError ? e.message.trimEnd() : e.message;
-      return { name: t.name, index, status: 'error', error, packets: [], expected };
+      if (!(e instanceof TestInputError)) throw e;
+      const spec = e.original instanceof SpecError ? e.original : undefined;
+      return {
+        name: t.name,
+        index,
+        status: 'error',
+        error: spec ? spec.reason : e.message,
+        errorPath: e.path,
+        ...(spec ? { errorSpec: { text: spec.spec, start: spec.start, end: spec.end } } : {}),
+        packets: [],
+        expected,
+      };
     }
   });
+}
+
+/** A test that cannot run, at the member of the tests file at fault. */
+class TestInputError extends UsageError {
+  constructor(
+    readonly path: (string | number)[],
+    message: string,
+    readonly original?: UsageError,
+  ) {
+    super(message);
+  }
+}
+
+/** `f`'s usage errors (a name the policy lacks, a bad description, an unreadable capture) placed at `path`. */
+function located<T>(path: (string | number)[], f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof UsageError) || e instanceof TestInputError) throw e;
+    throw new TestInputError(path, e.message, e);
+  }
 }
 
 function packetsOf(
@@ -95,20 +135,40 @@ function packetsOf(
   t: TestCase,
   base: string,
   defaultTap: number | undefined,
+  member: (...path: (string | number)[]) => (string | number)[],
 ): { label: string; item: Item }[] {
   if (t.packet !== undefined)
-    return [{ label: t.packet, item: describedItem(policy, t.packet, undefined, defaultTap) }];
+    return [
+      {
+        label: t.packet,
+        item: located(member('packet'), () => describedItem(policy, t.packet!, undefined, defaultTap)),
+      },
+    ];
   const file = resolve(base, t.pcap!);
-  const numbers = frameNumbers(String(t.frame));
+  const numbers = located(member('frame'), () => frameNumbers(String(t.frame)));
   let tap = defaultTap;
   if (tap === undefined) {
     const readers = policy.taps.filter((x) => x.source.kind === 'files' && x.source.paths.includes(file));
-    tap = readers.length === 1 ? readers[0].index : onlyTap(policy, `${t.pcap} came from: give "tap"`);
+    tap =
+      readers.length === 1
+        ? readers[0].index
+        : located(member('pcap'), () => onlyTap(policy, `${t.pcap} came from: give "tap"`));
   }
-  return readFrames(file, numbers).map((f) => ({
+  const frames = located(member('pcap'), () => readFrames(file, numbers));
+  return frames.map((f) => ({
     label: `${t.pcap} #${f.number}`,
     item: { source: { pcap: t.pcap!, frame: f.number }, input: { ...f, tap: tap! } },
   }));
+}
+
+function tapNamed(policy: Policy, name: string, path: (string | number)[]): number {
+  const i = policy.taps.findIndex((x) => x.name === name);
+  if (i < 0)
+    throw new TestInputError(
+      path,
+      `${unknown('tap', name, policy.taps)} (taps: ${policy.taps.map((x) => x.name).join(', ') || 'none'})`,
+    );
+  return i;
 }
 
 function unknown(what: string, name: string, known: readonly { name: string }[]): string {

@@ -477,14 +477,14 @@ const LIST = [
     'unused-suppression',
     'warning',
     'Suppression silences nothing',
-    'A # tmesc-ignore comment names a code that is not reported on the line it silences (the line it ends, or for a comment on a line of its own, the next line): the finding was fixed, moved, or its severity turned off. Remove the code from the comment, or the comment (tmesc validate --fix does).',
+    'A # tmesc-ignore comment names a code that is not reported in the statement it silences (the one that ends on its line, or for a comment on a line of its own, the one that starts on the next line): the finding was fixed, moved, or its severity turned off. Remove the code from the comment, or the comment (tmesc validate --fix does).',
   ),
   c(
     'TMES0953',
     'stale-baseline-entry',
     'warning',
     'Baseline entry matches no finding',
-    'An entry of the baseline file (--baseline) is no longer found: the finding was fixed, or its line was edited. Rewrite the baseline with tmesc validate --write-baseline FILE, so that it does not hide the same finding if it comes back.',
+    'An entry of the baseline file (--baseline) is no longer found: the finding was fixed, or its statement was edited. Rewrite the baseline with tmesc validate --write-baseline FILE, so that it does not hide the same finding if it comes back.',
   ),
   c(
     'TMES0954',

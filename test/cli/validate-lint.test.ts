@@ -98,6 +98,41 @@ describe.skipIf(!built)('validate with a lint configuration, suppressions, a bas
     );
   });
 
+  it('tmesc fmt breaking long rules keeps their suppressions and baseline entries (they speak for statements)', () => {
+    const long = (name: string, port: number) =>
+      `rule ${name} from t match (tcp and port ${port} and host 10.1.1.1 and host 10.2.2.2) or (tcp and port ${port + 1} and net 192.168.0.0/16 and not host 192.168.1.1) to g`;
+    const dir = project({
+      'p.tmes': [
+        'policy "long"',
+        'tap t { source pcap "in.pcap" }',
+        'group g { tool o { output pcap "o.pcap" } }',
+        'rule all from t match tcp to g',
+        `${long('kept', 80)}  # tmesc-ignore redundant-rule: kept for the audit trail`,
+        long('known', 8080),
+        '',
+      ].join('\n'),
+    });
+    const check = (...args: string[]) =>
+      spawnTmesc(['validate', '--fail-level', 'warning', ...args, 'p.tmes'], { cwd: dir });
+    expect(spawnTmesc(['validate', '--write-baseline', 'b.json', 'p.tmes'], { cwd: dir }).err).toContain(
+      'wrote 1 finding',
+    );
+    expect(check('--baseline', 'b.json')).toMatchObject({ code: 0, out: 'no problems in 1 file\n' });
+    expect(spawnTmesc(['fmt', 'p.tmes'], { cwd: dir }).out).toBe('p.tmes\n');
+    const formatted = readFileSync(join(dir, 'p.tmes'), 'utf8');
+    expect(formatted).toContain('  to g  # tmesc-ignore redundant-rule: kept for the audit trail\n');
+    expect(formatted.split('\n').length).toBeGreaterThan(12);
+    expect(check('--baseline', 'b.json')).toMatchObject({ code: 0, out: 'no problems in 1 file\n' });
+    // --fix keeps the suppression, which is in use
+    expect(spawnTmesc(['validate', '--fix', 'p.tmes'], { cwd: dir }).err).toContain('nothing to fix');
+    // an edit of the known rule makes its entry stale and its finding new
+    writeFileSync(join(dir, 'p.tmes'), formatted.replace('port 8081', 'port 8082'));
+    const edited = check('--baseline', 'b.json');
+    expect(edited.code).toBe(1);
+    expect(edited.out).toContain("warning TMES0701: rule 'known' adds nothing");
+    expect(edited.out).toContain('TMES0953');
+  });
+
   it('--fix applies the safe fixes, reports them, validates again; a second run has nothing to fix', () => {
     const dir = project({
       'p.tmes': POLICY.replace(

@@ -9,7 +9,7 @@ export const BASELINE_SCHEMA = {
   $id: BASELINE_SCHEMA_ID,
   title: 'tmesc baseline of known findings',
   description:
-    'Findings known when tmesc was adopted on a policy set, which `tmesc validate --baseline FILE` does not report. Each is keyed by code, file, subject (the text the finding is about) and a hash of its line (whitespace and comments aside), so moving a line keeps it known and editing it does not. Written by `tmesc validate --write-baseline FILE`.',
+    'Findings known when tmesc was adopted on a policy set, which `tmesc validate --baseline FILE` does not report. Each is keyed by code, file, subject (the text the finding is about) and a hash of its statement (layout and comments aside), so moving or reformatting a statement keeps it known and editing it does not. Written by `tmesc validate --write-baseline FILE`.',
   type: 'object',
   additionalProperties: false,
   required: ['formatVersion', 'findings'],
@@ -33,7 +33,8 @@ export const BASELINE_SCHEMA = {
           lineHash: {
             type: 'string',
             pattern: '^[0-9a-f]{16}$',
-            description: 'First 16 hex digits of the SHA-256 of the line, whitespace collapsed and comment removed.',
+            description:
+              "First 16 hex digits of the SHA-256 of the finding's statement or block item as its tokens one space apart (a tap, group or tool: its tokens before '{'); layout and comments do not count.",
           },
           count: { type: 'integer', minimum: 1, description: 'How many such findings are known.' },
           message: { type: 'string', description: 'The message when it was recorded, for readers.' },

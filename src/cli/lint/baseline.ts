@@ -7,6 +7,7 @@ import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import { SourceFile } from '../../diagnostics/source.js';
 import { JsonFileError, readJson } from '../json-file.js';
 import { BASELINE_SCHEMA, BASELINE_SCHEMA_ID } from './baseline-schema.js';
+import { constructAt } from './constructs.js';
 import type { LintCode } from './codes.js';
 import { catalogueSeverity } from './severity.js';
 
@@ -41,21 +42,25 @@ export class BaselineError extends Error {
 
 /**
  * A finding's key: its code, its file relative to the baseline's directory,
- * the text it points at (a rule or definition name), and a hash of its line
- * with whitespace collapsed and the comment left out. Lines move as a file
- * is edited around them, and fmt realigns them; none of that changes the key.
+ * the text it points at (a rule or definition name), and a hash of the
+ * statement or block item it is in (a rule, a definition, a tool's rate; for
+ * a tap, group or tool itself, its words before the `{`) as tokens, so
+ * without layout or comments. Lines move as a file is edited around them,
+ * and fmt realigns them and breaks long rules over several lines; none of
+ * that changes the key. A finding outside any statement keys on its line.
  */
 export function keyOf(d: Diagnostic, baseDir: string, cwd: string): Omit<BaselineEntry, 'count'> {
   const file = d.span.file;
   const abs = file.path.startsWith('<') ? file.path : resolve(cwd, file.path);
   const rel = abs.startsWith('<') ? abs : relative(baseDir, abs).split(sep).join('/');
-  const line = file.lineText(file.position(d.span.start).line);
+  // the statement or block item the finding is in, as tokens (layout and comments aside); else its line
+  const line = constructAt(file, d.span.start)?.key ?? normalizedLine(file.lineText(file.position(d.span.start).line));
   const subject = file.text
     .slice(d.span.start, Math.max(d.span.start, d.span.end))
     .replace(/\s+/g, ' ')
     .trim()
     .slice(0, 120);
-  const lineHash = createHash('sha256').update(normalizedLine(line)).digest('hex').slice(0, 16);
+  const lineHash = createHash('sha256').update(line).digest('hex').slice(0, 16);
   return { code: d.code, name: CODES.get(d.code)?.name, file: rel, subject, lineHash, message: d.message };
 }
 

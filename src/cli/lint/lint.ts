@@ -3,8 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { checkPolicyFile, type CheckOptions, type CheckResult } from '../../check/check.js';
 import type { ReadFile } from '../../check/load.js';
 import { compareDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
-import { SourceFile } from '../../diagnostics/source.js';
 import { applySeverities, DEFAULT_CONFIG, findConfig, loadConfig, type LintConfig } from './config.js';
+import { rememberTrees } from './constructs.js';
 import { applySuppressions } from './suppressions.js';
 
 export interface LintOptions extends Omit<CheckOptions, 'read' | 'displayPath'> {
@@ -50,7 +50,9 @@ export function lintPolicy(path: string, opts: LintOptions = {}): LintResult {
     displayPath: show,
   });
   const config = opts.config ?? configFor(path, opts);
-  const sources = [...files].map(([shown, f]) => new SourceFile(shown, f.text));
+  // the checker's syntax trees serve the suppressions' and the baseline's statements (constructs.ts)
+  rememberTrees(check.files);
+  const sources = check.files.map((f) => f.source);
   const configured = applySeverities(check.diagnostics, config);
   const heldBack = applySeverities(check.heldBack, config);
   const diagnostics = applySeverities(applySuppressions(configured, sources, heldBack), config).sort(

@@ -4,6 +4,7 @@ import type { Diagnostic, Fix } from '../../diagnostics/diagnostic.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import { tokenize } from '../../syntax/lexer.js';
 import { codeNamed, suggestCode } from './config.js';
+import { linesSilenced } from './constructs.js';
 import type { LintCode } from './codes.js';
 import { catalogueSeverity } from './severity.js';
 
@@ -18,8 +19,11 @@ interface Named {
 
 export interface Suppression {
   file: SourceFile;
-  /** The line it silences (1-based): the one it ends, or the next line with code for a comment on a line of its own. */
+  /** The line it names (1-based): the one it ends, or the next line with code for a comment on a line of its own. */
   line: number;
+  /** The lines it silences: those of the statement or block item on that line (constructs.ts). */
+  from: number;
+  to: number;
   codes: Named[];
   reason: string;
   /** The comment: from `#` to its end. */
@@ -87,7 +91,8 @@ function parse(
       used: false,
     });
   }
-  return { file, line, codes, reason, start, end: start + comment.trimEnd().length, ownLine };
+  const { from, to } = line ? linesSilenced(file, line, ownLine) : { from: 0, to: 0 };
+  return { file, line, from, to, codes, reason, start, end: start + comment.trimEnd().length, ownLine };
 }
 
 function diag(code: LintCode, file: SourceFile, start: number, end: number, message: string, fix?: Fix): Diagnostic {
@@ -109,23 +114,22 @@ export function applySuppressions(
   files: readonly SourceFile[],
   heldBack: readonly Diagnostic[] = [],
 ): Diagnostic[] {
-  const byFileLine = new Map<string, Suppression[]>();
+  const byFile = new Map<string, Suppression[]>();
   const all: Suppression[] = [];
   for (const f of files) {
-    for (const s of findSuppressions(f)) {
-      all.push(s);
-      const key = `${f.path}\u0000${s.line}`;
-      byFileLine.set(key, [...(byFileLine.get(key) ?? []), s]);
-    }
+    const found = findSuppressions(f);
+    all.push(...found);
+    if (found.length) byFile.set(f.path, [...(byFile.get(f.path) ?? []), ...found]);
   }
   if (!all.length) return [...ds];
   const silences = (d: Diagnostic): boolean => {
+    const sups = byFile.get(d.span.file.path);
+    if (!sups) return false;
     const line = d.span.file.position(d.span.start).line;
-    const sups = byFileLine.get(`${d.span.file.path}\u0000${line}`) ?? [];
     let silenced = false;
     // the catalogue's severity: a warning a configuration raised to error can still be accepted
     if (catalogueSeverity(d.code) !== 'error')
-      for (const s of sups)
+      for (const s of sups.filter((x) => line >= x.from && line <= x.to))
         for (const n of s.codes)
           if (n.info?.code === d.code) {
             n.used = true;
@@ -169,7 +173,7 @@ export function applySuppressions(
           ),
         );
       } else if (!n.used) {
-        const where = s.line ? `line ${s.line}` : 'the end of the file';
+        const where = !s.line ? 'the end of the file' : s.from === s.to ? `line ${s.line}` : `lines ${s.from}-${s.to}`;
         kept.push(
           diag(
             'TMES0952',

@@ -80,4 +80,41 @@ describe('# tmesc-ignore', () => {
       expect(again.filter((d) => d.code === 'TMES0952')).toEqual([]);
     }
   });
+  it('speaks for the statement on its line: a rule fmt broke over lines, the next statement, a tool in a group', () => {
+    const f = new SourceFile(
+      'p.tmes',
+      [
+        'rule redundant', // 1
+        '  from t',
+        '  match tcp or udp and port 80', // 3
+        '  to g  # tmesc-ignore redundant-rule, mixed-and-or: kept, see the wiki', // 4
+        '# tmesc-ignore mixed-and-or: read as pcap reads it', // 5
+        'rule other', // 6
+        '  match tcp or udp and port 53', // 7
+        '  to g',
+        'group g {', // 9
+        '  tool o { output pcap "o.pcap"; rate 1 Gbps }  # tmesc-ignore partial-rates: lab tool', // 10
+        '  tool p { output pcap "p.pcap" }', // 11
+        '}',
+      ].join('\n'),
+    );
+    const ds = [
+      finding(f, 'TMES0701', 'redundant'),
+      finding(f, 'TMES0310', 'tcp or udp and port 80'),
+      finding(f, 'TMES0310', 'tcp or udp and port 53'),
+      finding(f, 'TMES0408', 'rate 1 Gbps'),
+      finding(f, 'TMES0408', 'tool p'),
+    ];
+    // the rate on line 10 is silenced, the tool on line 11 is not: the comment is the first tool's
+    expect(applySuppressions(ds, [f]).map(where)).toEqual(['TMES0408 11']);
+    expect(findSuppressions(f).map((s) => [s.line, s.from, s.to])).toEqual([
+      [4, 1, 4],
+      [6, 6, 8],
+      [10, 10, 10],
+    ]);
+    const unused = applySuppressions([], [f]).filter((d) => d.code === 'TMES0952');
+    expect(unused[0].message).toBe(
+      "'# tmesc-ignore redundant-rule' silences nothing: no TMES0701 (redundant-rule) is reported on lines 1-4",
+    );
+  });
 });

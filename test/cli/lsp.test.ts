@@ -239,7 +239,13 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
     });
   });
 
-  it('renames a definition in every file that uses it, and finds its references', async () => {
+  it('renames a definition in every file that uses it, open or not, and finds its references', async () => {
+    // a policy no editor has open that uses the library, and one with a WEB of its own
+    const USER = join(TMP, 'user.tmes');
+    const OWN = join(TMP, 'own.tmes');
+    const USER_TEXT = 'policy "user"\ninclude "lib/nets.tmes"\nrule r match tcp port WEB to g\n';
+    writeFileSync(USER, USER_TEXT);
+    writeFileSync(OWN, 'policy "own"\ndefine ports WEB = 8080\nrule r match tcp port WEB to g\n');
     await conn.sendNotification(DidOpenTextDocumentNotification.type, {
       textDocument: { uri: uri(LIB), languageId: 'tmes', version: 1, text: LIB_TEXT },
     });
@@ -248,7 +254,7 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
       position: at(LIB_TEXT, 'WEB', 0, 1),
       context: { includeDeclaration: true },
     })) as Location[];
-    expect(refs.map((r) => r.uri).sort()).toEqual([uri(LIB), uri(POLICY)].sort());
+    expect(refs.map((r) => r.uri).sort()).toEqual([uri(LIB), uri(POLICY), uri(USER)].sort());
     const edit = (await conn.sendRequest(RenameRequest.type, {
       textDocument: { uri: uri(POLICY) },
       position: at(POLICY_TEXT, 'WEB', 0, 1),
@@ -258,6 +264,19 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
       { range: { start: at(LIB_TEXT, 'WEB'), end: at(LIB_TEXT, 'WEB', 0, 3) }, newText: 'WEB_PORTS' },
     ]);
     expect(edit.changes![uri(POLICY)].map((e) => e.range.start)).toEqual([at(POLICY_TEXT, 'WEB')]);
+    expect(edit.changes![uri(USER)].map((e) => e.range.start)).toEqual([at(USER_TEXT, 'WEB')]);
+    expect(Object.keys(edit.changes!)).not.toContain(uri(OWN));
+    // a name the policy that includes the library has already is refused, with where it is
+    writeFileSync(USER, USER_TEXT + 'define ports HTTP = 80\n');
+    await expect(
+      conn.sendRequest(RenameRequest.type, {
+        textDocument: { uri: uri(LIB) },
+        position: at(LIB_TEXT, 'WEB', 0, 1),
+        newName: 'HTTP',
+      }),
+    ).rejects.toThrow(/a definition named 'HTTP' exists already \(user\.tmes:4\)/);
+    rmSync(USER);
+    rmSync(OWN);
     await expect(
       conn.sendRequest(RenameRequest.type, {
         textDocument: { uri: uri(POLICY) },

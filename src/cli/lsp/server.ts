@@ -38,8 +38,9 @@ import { SAFE_FIXES } from '../lint/fix.js';
 import { lintPolicy, type LintResult } from '../lint/lint.js';
 import { complete } from './completion.js';
 import { builtinWord, describeDeclaration, quantityAt, readableQuantity } from './hover.js';
-import { PolicyIndex, type Declaration, type Occurrence } from './policy-index.js';
+import { key, PolicyIndex, type Declaration, type Occurrence } from './policy-index.js';
 import { outline, type OutlineEntry, type OutlineKind } from './symbols.js';
+import { policyFiles, stamp } from './workspace.js';
 
 /** What the server knows of a document after its last analysis. */
 interface Analysis {
@@ -97,6 +98,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   connection.onInitialize((params) => {
     const folder = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
     if (folder) root = toPath(folder);
+    for (const f of params.workspaceFolders ?? []) folders.push(toPath(f.uri));
     watchFiles = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
     return {
       capabilities: {
@@ -262,31 +264,57 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   connection.onReferences((p) => {
     const at = occurrenceAt(p.textDocument.uri, p.position);
     if (!at?.hit || 'target' in at.hit) return [];
-    const hit = at.hit;
-    return everyOccurrence(hit)
-      .filter(
-        (o) =>
-          p.context.includeDeclaration ||
-          at.a.index.declaration(hit)?.start !== o.start ||
-          at.a.index.declaration(hit)?.file !== o.file,
+    const decl = at.a.index.declaration(at.hit);
+    if (!decl) return [];
+    return usesOf(decl)
+      .flatMap(({ index, occurrences }) =>
+        occurrences.map((o) => ({ o, range: rangeIn(index, o.file, o.start, o.end) })),
       )
-      .map((o) => ({ uri: toUri(o.file), range: rangeIn(at.a.index, o.file, o.start, o.end) }));
+      .filter(({ o }) => p.context.includeDeclaration || o.start !== decl.start || o.file !== decl.file)
+      .map(({ o, range }) => ({ uri: toUri(o.file), range }));
   });
 
-  /** The occurrences of a name across every open document's policy (a library is renamed in all its users that are open). */
-  function everyOccurrence(o: Occurrence): Occurrence[] {
-    const seen = new Set<string>();
-    const out: Occurrence[] = [];
+  /** Indexes of the workspace's policies no editor has open, by path, kept while the files are unchanged. */
+  const workspaceIndexes = new Map<string, { stamp: string; index: PolicyIndex }>();
+  const folders: string[] = [];
+
+  /**
+   * Every policy that uses a declaration, with its occurrences of the name:
+   * the open documents' and, read from disk, the workspace's other policies,
+   * those whose own or included files declare this very name (a policy with a
+   * name of its own that is merely spelt the same is not touched).
+   */
+  function usesOf(decl: Declaration): { index: PolicyIndex; occurrences: Occurrence[] }[] {
+    const indexes: PolicyIndex[] = [];
+    const open = new Set<string>();
     for (const uri of documents.keys()) {
       const a = current(uri);
-      if (!a) continue;
-      for (const x of a.index.referencesTo(o.ns, o.name)) {
-        const k = `${x.file}:${x.start}`;
-        if (!seen.has(k)) {
-          seen.add(k);
-          out.push(x);
-        }
+      if (a) indexes.push(a.index);
+      open.add(toPath(uri));
+    }
+    for (const file of policyFiles(folders.length ? folders : [root])) {
+      if (open.has(file)) continue;
+      const now = stamp(file);
+      if (!now) continue;
+      let cached = workspaceIndexes.get(file);
+      if (cached?.stamp !== now) {
+        cached = { stamp: now, index: PolicyIndex.build(file, read) };
+        workspaceIndexes.set(file, cached);
       }
+      indexes.push(cached.index);
+    }
+    const seen = new Set<string>();
+    const out: { index: PolicyIndex; occurrences: Occurrence[] }[] = [];
+    for (const index of indexes) {
+      const d = index.declarations.get(key(decl.ns, decl.name));
+      if (!d || d.file !== decl.file || d.start !== decl.start) continue;
+      const occurrences = index.referencesTo(decl.ns, decl.name).filter((x) => {
+        const k = `${x.file}:${x.start}`;
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+      out.push({ index, occurrences });
     }
     return out;
   }
@@ -299,16 +327,24 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
 
   connection.onRenameRequest((p) => {
     const at = occurrenceAt(p.textDocument.uri, p.position);
-    if (!at?.hit || 'target' in at.hit || !at.a.index.declaration(at.hit)) return null;
+    const decl = at?.hit && !('target' in at.hit) ? at.a.index.declaration(at.hit) : undefined;
+    if (!at || !decl) return null;
     if (!NAME.test(p.newName) || KEYWORDS.includes(p.newName))
       throw new Error(`'${p.newName}' cannot be a name: letters, digits and _, single - between parts, not a keyword`);
-    const clash = at.a.index.declarations.get(`${at.hit.ns}\u0000${p.newName}`);
-    if (clash)
-      throw new Error(`a ${clash.ns === 'define' ? 'definition' : clash.ns} named '${p.newName}' exists already`);
+    const users = usesOf(decl);
     const changes: WorkspaceEdit['changes'] = {};
-    for (const o of everyOccurrence(at.hit)) {
-      const uri = toUri(o.file);
-      (changes[uri] ??= []).push({ range: rangeIn(at.a.index, o.file, o.start, o.end), newText: p.newName });
+    for (const { index, occurrences } of users) {
+      // the new name must be free in every policy that sees this one
+      const clash = index.declarations.get(key(decl.ns, p.newName));
+      if (clash)
+        throw new Error(
+          `a ${clash.ns === 'define' ? 'definition' : clash.ns} named '${p.newName}' exists already (${rel(clash.file)}:${index.sources.get(clash.file)?.position(clash.start).line ?? 1})`,
+        );
+      for (const o of occurrences)
+        (changes[toUri(o.file)] ??= []).push({
+          range: rangeIn(index, o.file, o.start, o.end),
+          newText: p.newName,
+        });
     }
     return { changes };
   });

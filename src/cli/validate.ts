@@ -14,6 +14,7 @@ import { ConfigError, DEFAULT_CONFIG, failsAt, loadConfig, type FailLevel, type 
 import { FAIL_LEVELS } from './lint/config-schema.js';
 import { applyEdits, fixesByFile } from './lint/fix.js';
 import { lintPolicy, type LintResult } from './lint/lint.js';
+import { findingKey, uniqueFindings } from './lint/unique.js';
 import { lookupRule } from './rule-lookup.js';
 import { policyReader, STDIN, stdinOnce } from './stdin.js';
 import { escapeForTerminal, escapeJsonForTerminal } from '../diagnostics/render/terminal.js';
@@ -132,7 +133,7 @@ export async function validate(
   }
 
   const { results, unread } = run;
-  let diagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
+  let diagnostics: Diagnostic[] = uniqueFindings(results.flatMap((r) => r.diagnostics));
   if (opts.writeBaseline) {
     const { text, count } = baselineText(diagnostics, opts.writeBaseline, io.cwd);
     await writeOutput(resolve(io.cwd, opts.writeBaseline), text, (m) => io.err(`tmesc: note: ${m}\n`));
@@ -148,7 +149,7 @@ export async function validate(
       return trouble(opts, e.diagnostics, io);
     }
   }
-  diagnostics.sort(compareDiagnostics);
+  diagnostics = uniqueFindings(diagnostics).sort(compareDiagnostics);
 
   io.out(report(opts.format, diagnostics, files.length - unread.length, unread, opts.color ?? false, io));
   if (unread.length) return EXIT.usage;
@@ -157,17 +158,18 @@ export async function validate(
   const level = (r?: LintResult): FailLevel =>
     (opts.failLevel as FailLevel | undefined) ?? r?.config.failLevel ?? 'error';
   // each policy fails at its own configuration's level; the baseline's stale entries at --fail-level's
-  const shown = new Set(diagnostics);
-  const mine = new Set(results.flatMap((r) => r.diagnostics));
+  // (by key: a library's finding shown once is every including policy's)
+  const shown = new Set(diagnostics.map(findingKey));
+  const mine = new Set(results.flatMap((r) => r.diagnostics.map(findingKey)));
   const failing =
     results.some((r) =>
       failsAt(
-        r.diagnostics.filter((d) => shown.has(d)),
+        r.diagnostics.filter((d) => shown.has(findingKey(d))),
         level(r),
       ),
     ) ||
     failsAt(
-      diagnostics.filter((d) => !mine.has(d)),
+      diagnostics.filter((d) => !mine.has(findingKey(d))),
       level(),
     );
   if (failing) {
@@ -212,11 +214,11 @@ function baselined(results: LintResult[], given: string | undefined, io: Io): Di
     const checked = new Set(rs.flatMap((r) => [...r.files.values()].map((f) => f.abs)));
     out.push(
       ...applyBaseline(
-        rs.flatMap((r) => r.diagnostics),
+        uniqueFindings(rs.flatMap((r) => r.diagnostics)),
         baseline,
         io.cwd,
         checked,
-        rs.flatMap((r) => r.heldBack),
+        uniqueFindings(rs.flatMap((r) => r.heldBack)),
       ),
     );
   }

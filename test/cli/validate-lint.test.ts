@@ -133,6 +133,28 @@ describe.skipIf(!built)('validate with a lint configuration, suppressions, a bas
     expect(edited.out).toContain('TMES0953');
   });
 
+  it("a library's finding is reported, counted and baselined once however many policies validated together include it", () => {
+    const policy = (n: string) =>
+      `policy "${n}"\ninclude "lib/l.tmes"\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "${n}.pcap" } }\nrule r from t match F to g\n`;
+    const dir = project({
+      'lib/l.tmes': 'define filter F = tcp or udp and port 53\n',
+      'a.tmes': policy('a'),
+      'b.tmes': policy('b'),
+    });
+    const both = spawnTmesc(['validate', '--format', 'json', 'a.tmes', 'b.tmes'], { cwd: dir });
+    expect(JSON.parse(both.out).diagnostics.map((d: { code: string; file: string }) => `${d.code} ${d.file}`)).toEqual([
+      'TMES0310 lib/l.tmes',
+    ]);
+    expect(JSON.parse(both.out).warningCount).toBe(1);
+    spawnTmesc(['validate', '--write-baseline', 'b.json', 'a.tmes', 'b.tmes'], { cwd: dir });
+    expect(
+      JSON.parse(readFileSync(join(dir, 'b.json'), 'utf8')).findings.map((f: { count: number }) => f.count),
+    ).toEqual([1]);
+    // one policy alone with that baseline: known, nothing stale
+    const alone = spawnTmesc(['validate', '--fail-level', 'info', '--baseline', 'b.json', 'b.tmes'], { cwd: dir });
+    expect(alone).toMatchObject({ code: 0, out: 'no problems in 1 file\n' });
+  });
+
   it('--fix applies the safe fixes, reports them, validates again; a second run has nothing to fix', () => {
     const dir = project({
       'p.tmes': POLICY.replace(

@@ -216,7 +216,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .argument('<files...>', '.tmes files or directories (- formats standard input to standard output)')
     .option('--check', 'list the files that are not formatted and exit 1 if any; change nothing')
-    .action(async (files: string[], opts: { check?: boolean }) => {
+    .option('--diff', 'show what would change as a unified diff and exit 1 if anything would; change nothing')
+    .action(async (files: string[], opts: { check?: boolean; diff?: boolean }) => {
       const { fmt } = await import('./fmt.js');
       setCode(await fmt(files, opts, io));
     });

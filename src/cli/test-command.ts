@@ -44,8 +44,8 @@ export function testCommand(policyPath: string, testsPath: string, opts: TestOpt
     file = readJson<TestsFile>(shownTests, text, TESTS_SCHEMA, EXPLAIN);
   } catch (e) {
     if (!(e instanceof JsonFileError)) throw e;
-    io.err(`${e.message}\n`);
-    io.err(`tmesc: ${shownTests} is not a valid tests file (schemas/tests-1.json)\n`);
+    io.err(`${escapeForTerminal(e.message, '\n')}\n`);
+    io.err(`tmesc: ${escapeForTerminal(shownTests)} is not a valid tests file (schemas/tests-1.json)\n`);
     return EXIT.usage;
   }
   const started = performance.now();
@@ -54,7 +54,7 @@ export function testCommand(policyPath: string, testsPath: string, opts: TestOpt
     ({ policy } = loadValidPolicy(policyPath, io));
   } catch (e) {
     if (!(e instanceof PolicyInvalid)) throw e;
-    io.err(`tmesc: ${e.message}\n`);
+    io.err(`tmesc: ${escapeForTerminal(e.message, '\n')}\n`);
     return EXIT.usage;
   }
   const compiled = compilePolicy(policy);

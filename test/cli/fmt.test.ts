@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,33 @@ describe.skipIf(!built)('tmesc fmt (built CLI)', () => {
     expect(readFileSync(join(dir, 'a.tmes'), 'utf8')).toBe(MESSY);
     const clean = spawnTmesc(['fmt', '--check', 'sub/b.tmes'], { cwd: dir });
     expect(clean).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('--diff shows the change as a unified diff that git apply takes, exits 1, and changes nothing', () => {
+    const dir = join(TMP, 'diff');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a.tmes'), MESSY);
+    writeFileSync(join(dir, 'b.tmes'), TIDY);
+    const r = spawnTmesc(['fmt', '--diff', 'a.tmes', 'b.tmes'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n').slice(0, 3)).toEqual(['--- a/a.tmes', '+++ b/a.tmes', '@@ -1,3 +1,6 @@']);
+    expect(r.out).toContain('\n-policy "p";tap t{source pcap "a.pcap"}   # the tap\n');
+    expect(r.out).toContain('\n+policy "p"\n+tap t { source pcap "a.pcap" }  # the tap\n');
+    expect(r.out).not.toContain('b.tmes');
+    expect(readFileSync(join(dir, 'a.tmes'), 'utf8')).toBe(MESSY);
+    writeFileSync(join(dir, 'a.patch'), r.out);
+    const apply = spawnSync('git', ['apply', 'a.patch'], { cwd: dir, encoding: 'utf8' });
+    if (apply.error) return; // no git here: the diff's text was checked above
+    expect(apply.status, apply.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'a.tmes'), 'utf8')).toBe(TIDY);
+    expect(spawnTmesc(['fmt', '--diff', 'a.tmes'], { cwd: dir })).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('a file name with control characters is shown with stand-ins', () => {
+    const dir = join(TMP, 'hostile');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'a\u001b[2Jb.tmes'), MESSY);
+    expect(spawnTmesc(['fmt', '--check', '.'], { cwd: dir }).out).toBe('a\u241b[2Jb.tmes\n');
   });
 
   it('rewrites files in place (keeping their permissions), names them, and is idempotent', () => {

@@ -7,6 +7,7 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import { escapeForTerminal } from '../diagnostics/render/terminal.js';
 import { SourceFile } from '../diagnostics/source.js';
 import { jsonPath, JsonFileError, readJson } from './json-file.js';
+import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 import { junit } from './policy-test/junit.js';
 import { runTests, type TestOutcome, type TestsFile } from './policy-test/run-tests.js';
@@ -14,6 +15,8 @@ import { TESTS_SCHEMA } from './policy-test/schema.js';
 
 export interface TestOptions {
   format: string;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** Plain sentences for the schema's alternatives (json-file.ts). */
@@ -51,7 +54,7 @@ export function testCommand(policyPath: string, testsPath: string, opts: TestOpt
   const started = performance.now();
   let policy;
   try {
-    ({ policy } = loadValidPolicy(policyPath, io));
+    ({ policy } = loadValidPolicy(policyPath, io, { includeRoots: includeRoots(opts.includeRoot ?? [], io.cwd) }));
   } catch (e) {
     if (!(e instanceof PolicyInvalid)) throw e;
     io.err(`tmesc: ${escapeForTerminal(e.message, '\n')}\n`);

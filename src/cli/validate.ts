@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
 import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
-import { PolicyReadError } from '../check/load.js';
+import { PolicyReadError, readPolicyFile } from '../check/load.js';
 import { compareDiagnostics, countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
 import { FORMATS, isFormat, render, type Format } from '../diagnostics/render/index.js';
@@ -15,6 +15,7 @@ import { FAIL_LEVELS } from './lint/config-schema.js';
 import { applyEdits, fixesByFile } from './lint/fix.js';
 import { lintPolicy, type LintResult } from './lint/lint.js';
 import { findingKey, uniqueFindings } from './lint/unique.js';
+import { includeRoots } from './include-roots.js';
 import { lookupRule } from './rule-lookup.js';
 import { policyReader, STDIN, stdinOnce } from './stdin.js';
 import { escapeForTerminal, escapeJsonForTerminal } from '../diagnostics/render/terminal.js';
@@ -30,6 +31,8 @@ export interface ValidateOptions {
   writeBaseline?: string;
   fix?: boolean;
   unsafeFixes?: boolean;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** A file named on the command line that could not be read: nothing in it was checked. */
@@ -71,6 +74,7 @@ export async function validate(
     throw new UsageError('--fix rewrites the files it fixes: standard input has none (use tmesc fmt - for layout)');
   if (opts.baseline && opts.writeBaseline) throw new UsageError('--baseline and --write-baseline: give one');
   stdinOnce(files);
+  const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
   const show = displayPath(io.cwd);
 
   let forced: LintConfig | undefined;
@@ -90,11 +94,12 @@ export async function validate(
       try {
         results.push(
           lintPolicy(f, {
-            ...policyReader(f, io),
+            ...policyReader(f, io, readPolicyFile),
+            cwd: io.cwd,
+            includeRoots: roots,
             extraChecks: [graphChecks, pcapLinkTypes],
             config: forced,
             configCache,
-            cwd: io.cwd,
             ...checkOptions,
           }),
         );

@@ -13,6 +13,8 @@ export interface Spawned {
   code: number;
   out: string;
   err: string;
+  /** The signal that ended the process (a run past timeoutMs is killed with SIGTERM), or null. */
+  signal: NodeJS.Signals | null;
 }
 
 /**
@@ -29,6 +31,8 @@ export function spawnTmesc(
     loadLog?: string;
     bin?: string;
     input?: string;
+    /** A guard against hangs, for fuzzing: kill the run after this long (none by default). */
+    timeoutMs?: number;
   } = {},
 ): Spawned {
   const env: NodeJS.ProcessEnv = { ...process.env, TMESC_CACHE_DIR: opts.cacheDir ?? scratchCache() };
@@ -42,8 +46,9 @@ export function spawnTmesc(
     cwd: opts.cwd ?? ROOT,
     env,
     input: opts.input,
+    timeout: opts.timeoutMs,
   });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr, signal: r.signal };
 }
 
 let hooks: string | undefined;

@@ -108,7 +108,9 @@ describe.skipIf(!built)('tmesc test', () => {
       const before = text.slice(0, text.indexOf(needle)).split('\n');
       return `${before.length}:${before.at(-1)!.length + 1 + delta}`;
     };
-    const r = spawnTmesc(['test', DC, file], { cwd: TMP });
+    // the policy's includes are in rules/lib: run from elsewhere, they are allowed with --include-root
+    const roots = ['--include-root', join(ROOT, 'rules')];
+    const r = spawnTmesc(['test', ...roots, DC, file], { cwd: TMP });
     expect(r.code).toBe(2);
     expect(r.out).toContain(
       `ERROR typo\n      errors.json:${place('"recorderr"')}: $.tests[0].reaches[1]: the policy has no group or tool 'recorderr'; did you mean 'recorder'?`,
@@ -126,7 +128,7 @@ describe.skipIf(!built)('tmesc test', () => {
       `errors.json:${place('"record-al"')}: $.tests[4].matches[0]: the policy has no rule 'record-al'; did you mean 'record-all'?`,
     );
     expect(r.out).toContain(`errors.json:${place('"0-2"')}: $.tests[5].frame: --frame takes packet numbers from 1`);
-    const json = JSON.parse(spawnTmesc(['test', '--format', 'json', DC, file], { cwd: TMP }).out);
+    const json = JSON.parse(spawnTmesc(['test', ...roots, '--format', 'json', DC, file], { cwd: TMP }).out);
     expect(json.tests[0].errorAt).toEqual({
       file: 'errors.json',
       line: Number(place('"recorderr"').split(':')[0]),

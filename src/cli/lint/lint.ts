@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkPolicyFile, type CheckOptions, type CheckResult } from '../../check/check.js';
-import type { ReadFile } from '../../check/load.js';
 import { compareDiagnostics, type Diagnostic } from '../../diagnostics/diagnostic.js';
 import { applySeverities, DEFAULT_CONFIG, findConfig, loadConfig, type LintConfig } from './config.js';
 import { rememberTrees } from './constructs.js';
 import { applySuppressions } from './suppressions.js';
 
-export interface LintOptions extends Omit<CheckOptions, 'read' | 'displayPath'> {
-  read?: ReadFile;
-  displayPath?: (abs: string) => string;
+export interface LintOptions extends CheckOptions {
   /** The configuration to use (--config), instead of the one found from the policy's directory. */
   config?: LintConfig;
   /** Configurations already read, by path (one run reads each once). */
   configCache?: Map<string, LintConfig>;
-  /** Where a policy read from standard input looks for its configuration. */
-  cwd?: string;
 }
 
 export interface LintResult {
@@ -37,18 +32,23 @@ export interface LintResult {
  * valid throws ConfigError. The baseline applies over a whole run (validate).
  */
 export function lintPolicy(path: string, opts: LintOptions = {}): LintResult {
-  const read = opts.read ?? ((p: string) => readFileSync(p, 'utf8'));
   const show = opts.displayPath ?? ((p: string) => p);
-  const files = new Map<string, { abs: string; text: string }>();
+  // each file as the diagnostics name it, and where it is: --fix writes there
+  const where = new Map<string, string>();
   const check = checkPolicyFile(path, {
     ...opts,
-    read: (p) => {
-      const text = read(p);
-      files.set(show(p), { abs: p, text });
-      return text;
+    displayPath: (abs) => {
+      const shown = show(abs);
+      if (!where.has(shown)) where.set(shown, abs);
+      return shown;
     },
-    displayPath: show,
   });
+  const files = new Map(
+    check.files.map((f): [string, { abs: string; text: string }] => [
+      f.source.path,
+      { abs: realOrSelf(where.get(f.source.path) ?? f.source.path), text: f.source.text },
+    ]),
+  );
   const config = opts.config ?? configFor(path, opts);
   // the checker's syntax trees serve the suppressions' and the baseline's statements (constructs.ts)
   rememberTrees(check.files);
@@ -59,6 +59,15 @@ export function lintPolicy(path: string, opts: LintOptions = {}): LintResult {
     compareDiagnostics,
   );
   return { check, diagnostics, heldBack, config, files };
+}
+
+/** A file's real path (a symbolic link is written through, never replaced); the path itself when it has none. */
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 function configFor(path: string, opts: LintOptions): LintConfig {

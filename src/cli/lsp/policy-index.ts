@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { loadPolicy, type LoadedFile, type ReadFile } from '../../check/load.js';
+import { loadPolicy, type LoadedFile, type LoadOptions } from '../../check/load.js';
 import { DiagnosticBag } from '../../diagnostics/bag.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import type * as A from '../../syntax/ast.js';
@@ -44,8 +44,8 @@ export class PolicyIndex {
   readonly sources = new Map<string, SourceFile>();
   readonly asts = new Map<string, A.PolicyFile>();
 
-  static build(root: string, read: ReadFile): PolicyIndex {
-    return PolicyIndex.fromFiles(loadPolicy(root, new DiagnosticBag(), read).files);
+  static build(root: string, options: LoadOptions): PolicyIndex {
+    return PolicyIndex.fromFiles(loadPolicy(root, new DiagnosticBag(), options).files);
   }
 
   /** The index of files already read and parsed (the checker's), named by their absolute paths. */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { basename, dirname, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -22,7 +21,8 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
-import { PolicyReadError } from '../../check/load.js';
+import { PolicyReadError, readPolicyFile, type LoadOptions, type ReadFile } from '../../check/load.js';
+import { includeRoots } from '../include-roots.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import { graphChecks } from '../../ir/graph-check.js';
@@ -69,6 +69,15 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/;
 const UNNECESSARY = new Set(['TMES0500', 'TMES0501', 'TMES0502', 'TMES0701', 'TMES0702', 'TMES0952', 'TMES0953']);
 
 const toPath = (uri: string) => fileURLToPath(uri);
+
+/** TMESC_INCLUDE_PATH's directories (the server has no command line to take --include-root from). */
+function envIncludeRoots(cwd: string): string[] {
+  try {
+    return includeRoots([], cwd);
+  } catch {
+    return [];
+  }
+}
 const toUri = (path: string) => pathToFileURL(path).href;
 
 /**
@@ -85,10 +94,13 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
   const timers = new Map<string, NodeJS.Timeout>();
   let root = process.cwd();
 
-  const read = (path: string): string => {
+  // an open document's unsaved text, else the file as the checker reads one (size limits, regular files only)
+  const read: ReadFile = (path, how) => {
     const open = documents.get(toUri(path));
-    return open ? open.getText() : readFileSync(path, 'utf8');
+    return open ? open.getText() : readPolicyFile(path, how);
   };
+  /** How policies are loaded: includes may read the workspace's tree (the working directory of a tmesc run there) and TMESC_INCLUDE_PATH. */
+  const loading = (r: ReadFile): LoadOptions => ({ read: r, cwd: root, includeRoots: envIncludeRoots(root) });
   const rel = (abs: string) => {
     const r = relative(root, abs);
     return r && !r.startsWith('..') ? r : abs;
@@ -121,9 +133,9 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     if (!doc) return;
     const path = toPath(uri);
     const reads = new Set<string>([path]);
-    const tracked = (p: string) => {
+    const tracked: ReadFile = (p, how) => {
       reads.add(p);
-      return read(p);
+      return read(p, how);
     };
     let diagnostics: Diagnostic[] = [];
     let policy: Policy | undefined;
@@ -131,7 +143,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
     // a configuration or baseline that cannot be used: its problems where they are, and on the policy it stops
     let stopped: Diagnostic[] = [];
     try {
-      const result = lintPolicy(path, { read: tracked, extraChecks: [graphChecks, pcapLinkTypes], cwd: dirname(path) });
+      const result = lintPolicy(path, { ...loading(tracked), extraChecks: [graphChecks, pcapLinkTypes] });
       index = PolicyIndex.fromFiles(result.check.files);
       if (result.config.path) reads.add(result.config.path);
       if (!result.check.diagnostics.some((d) => d.severity === 'error')) policy = result.check.policy;
@@ -145,7 +157,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       if (e instanceof ConfigError || e instanceof BaselineError) stopped = e.diagnostics;
       else if (!(e instanceof PolicyReadError)) throw e;
     }
-    index ??= PolicyIndex.build(path, tracked);
+    index ??= PolicyIndex.build(path, loading(tracked));
     const found = new Map<string, LspDiagnostic[]>([[uri, []]]);
     for (const d of [...diagnostics, ...stopped]) {
       const u = toUri(d.span.file.path);
@@ -298,7 +310,7 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       if (!now) continue;
       let cached = workspaceIndexes.get(file);
       if (cached?.stamp !== now) {
-        cached = { stamp: now, index: PolicyIndex.build(file, read) };
+        cached = { stamp: now, index: PolicyIndex.build(file, loading(read)) };
         workspaceIndexes.set(file, cached);
       }
       indexes.push(cached.index);

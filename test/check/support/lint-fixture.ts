@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { applyBaseline, BaselineError, loadBaseline } from '../../../src/cli/lint/baseline.js';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../../../src/cli/lint/config.js';
@@ -39,7 +39,13 @@ export function lintFixture(path: string): FixtureRun {
       if (!(e instanceof ConfigError)) throw e;
       return lint(e.diagnostics);
     }
-  const r = lintPolicy(path, { extraChecks: [graphChecks, pcapLinkTypes], config });
+  // a fixture may set options of the check (`# check-options: {"maxFileBytes": 256}`), to reach a limit cheaply
+  const options = /^# check-options: (.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
+  const r = lintPolicy(path, {
+    extraChecks: [graphChecks, pcapLinkTypes],
+    config,
+    ...(options ? (JSON.parse(options) as object) : {}),
+  });
   let diagnostics = r.diagnostics;
   if (side.baseline)
     try {

@@ -62,7 +62,8 @@ function withIncludes(path: string): string[] {
       seen.delete(p); // a missing include stays missing
       continue;
     }
-    for (const m of text.matchAll(/^\s*include\s+"([^"]+)"/gm)) todo.push(resolve(dirname(p), m[1]));
+    // only policy files: the include fixtures also name files that are not (TMES0112, TMES0113)
+    for (const m of text.matchAll(/^\s*include\s+"([^"]+\.tmes)"/gm)) todo.push(resolve(dirname(p), m[1]));
   }
   return [...seen];
 }

@@ -384,4 +384,69 @@ describe.skipIf(!built)('tmesc lsp --stdio (built CLI, real JSON-RPC client)', (
     expect(why.message).toContain("known.json: $.findings[0]: missing member 'file'");
     expect(broken.filter((d) => d.code === 'TMES0500').length).toBe(2);
   });
+  it('accepts a warning with a # tmesc-ignore for its statement (a code action), completes and explains codes there', async () => {
+    const p = join(TMP, 'accept.tmes');
+    const text = [
+      'policy "accept"',
+      'define ports SPARE = 8080',
+      'define ports LAB = 9090  # the lab',
+      'tap t { source pcap "in.pcap" }',
+      'group g { tool o { output pcap "o.pcap" } }',
+      'rule r from t match tcp to g',
+      '',
+    ].join('\n');
+    writeFileSync(p, text);
+    await conn.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri: uri(p), languageId: 'tmes', version: 1, text },
+    });
+    const ds = await diagnosticsFor(uri(p), 1);
+    expect(ds.map((d) => d.code)).toEqual(['TMES0500', 'TMES0500']);
+    const edits: string[] = [];
+    let edited = text;
+    // the later edit first, so the earlier one's position still holds
+    for (const d of [...ds].reverse()) {
+      const actions = (await conn.sendRequest(CodeActionRequest.type, {
+        textDocument: { uri: uri(p) },
+        range: d.range,
+        context: { diagnostics: [d] },
+      })) as CodeAction[];
+      const ignore = actions.find((a) => a.title.startsWith('Ignore TMES0500'))!;
+      expect(ignore.title).toBe('Ignore TMES0500 (unused-definition) for this statement, with a reason');
+      const e = ignore.edit!.changes![uri(p)][0];
+      edits.push(e.newText);
+      const lines = edited.split('\n');
+      const l = lines[e.range.start.line];
+      lines[e.range.start.line] = l.slice(0, e.range.start.character) + e.newText + l.slice(e.range.start.character);
+      edited = lines.join('\n');
+    }
+    // SPARE's line has no comment: at its end; LAB's has one: on a line of its own before it
+    expect(edits).toEqual(['# tmesc-ignore TMES0500: \n', '  # tmesc-ignore TMES0500: ']);
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(p), version: 2 },
+      contentChanges: [{ text: edited }],
+    });
+    // accepted, and the reason asked for
+    expect((await diagnosticsFor(uri(p), 2)).map((d) => d.code)).toEqual(['TMES0951', 'TMES0951']);
+    const hover = (await conn.sendRequest(HoverRequest.type, {
+      textDocument: { uri: uri(p) },
+      position: at(edited, 'TMES0500', 0, 2),
+    })) as Hover;
+    expect((hover.contents as { value: string }).value).toContain('**TMES0500** `unused-definition` (warning)');
+    // completion after tmesc-ignore: the codes that can be accepted, none that cannot
+    const withComment = text.replace('define ports SPARE = 8080', 'define ports SPARE = 8080  # tmesc-ignore ');
+    await conn.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri: uri(p), version: 3 },
+      contentChanges: [{ text: withComment }],
+    });
+    await diagnosticsFor(uri(p), 3);
+    const items = (await conn.sendRequest(CompletionRequest.type, {
+      textDocument: { uri: uri(p) },
+      position: at(withComment, 'tmesc-ignore ', 0, 'tmesc-ignore '.length),
+    })) as CompletionItem[];
+    const labels = items.map((i) => i.label);
+    expect(labels).toContain('TMES0310');
+    expect(labels).not.toContain('TMES0200');
+    expect(labels).not.toContain('TMES0952');
+    expect(items.find((i) => i.label === 'TMES0500')!.preselect).toBe(true);
+  });
 });

@@ -1,5 +1,6 @@
 import { ETHER_TYPES, ICMP_TYPES, IP_PROTOCOLS, PCAP_CONSTANTS, SERVICES, TCP_FLAGS } from '../../check/names.js';
 import { DURATION_UNITS, RATE_UNITS, SIZE_UNITS } from '../../check/units.js';
+import { CODES } from '../../diagnostics/codes.js';
 import type { MatchGraph } from '../../ir/graph.js';
 import type { Policy } from '../../policy/policy.js';
 import type * as A from '../../syntax/ast.js';
@@ -49,6 +50,12 @@ export function quantityAt(ast: A.PolicyFile, offset: number): { q: A.Quantity; 
     }
   }
   return found;
+}
+
+/** A diagnostic code or name, as docs/diagnostics.md describes it. */
+export function describeCode(word: string): string | undefined {
+  const c = CODES.get(word) ?? [...CODES.values()].find((x) => x.name === word);
+  return c ? `**${c.code}** \`${c.name}\` (${c.severity}): ${c.title}\n\n${c.help}` : undefined;
 }
 
 /** What a built-in word stands for. */

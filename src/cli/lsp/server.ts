@@ -23,6 +23,7 @@ import {
 } from 'vscode-languageserver/node';
 import { PolicyReadError, readPolicyFile, type LoadOptions, type ReadFile } from '../../check/load.js';
 import { includeRoots } from '../include-roots.js';
+import { CODES } from '../../diagnostics/codes.js';
 import type { Diagnostic } from '../../diagnostics/diagnostic.js';
 import type { SourceFile } from '../../diagnostics/source.js';
 import { graphChecks } from '../../ir/graph-check.js';
@@ -37,8 +38,9 @@ import { CONFIG_NAMES, ConfigError } from '../lint/config.js';
 import { SAFE_FIXES } from '../lint/fix.js';
 import { lintPolicy, type LintResult } from '../lint/lint.js';
 import { complete } from './completion.js';
-import { builtinWord, describeDeclaration, quantityAt, readableQuantity } from './hover.js';
+import { builtinWord, describeCode, describeDeclaration, quantityAt, readableQuantity } from './hover.js';
 import { key, PolicyIndex, type Declaration, type Occurrence } from './policy-index.js';
+import { suppressible, suppressionEdit } from './suppress.js';
 import { outline, type OutlineEntry, type OutlineKind } from './symbols.js';
 import { policyFiles, stamp } from './workspace.js';
 
@@ -383,7 +385,10 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       let e = offset;
       while (s > 0 && /[A-Za-z0-9_-]/.test(text[s - 1])) s--;
       while (e < text.length && /[A-Za-z0-9_-]/.test(text[e])) e++;
-      value = builtinWord(text.slice(s, e));
+      const word = text.slice(s, e);
+      // a code or name in a # tmesc-ignore comment: what it is
+      const line = text.slice(text.lastIndexOf('\n', s - 1) + 1, s);
+      value = /#\s*tmesc-ignore\b[^:]*$/.test(line) ? describeCode(word) : builtinWord(word);
     }
     return value ? { contents: { kind: 'markdown', value } } : null;
   });
@@ -412,7 +417,27 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
       value: CompletionItemKind.Value,
       unit: CompletionItemKind.Unit,
     };
-    return complete(doc.getText(), doc.offsetAt(p.position), a?.index).map((c) => ({
+    const text = doc.getText();
+    const offset = doc.offsetAt(p.position);
+    // in a # tmesc-ignore comment, before its reason: the codes it can name, those reported on its statement first
+    const line = text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset);
+    if (/#\s*tmesc-ignore\b[^:]*$/.test(line)) {
+      const here = new Set(
+        (a?.found.get(p.textDocument.uri) ?? [])
+          .filter((d) => Math.abs(d.range.start.line - p.position.line) <= 1)
+          .map((d) => String(d.code)),
+      );
+      return [...CODES.values()]
+        .filter((c) => suppressible(c.code))
+        .map((c) => ({
+          label: c.code,
+          kind: CompletionItemKind.Value,
+          detail: `${c.name}: ${c.title}`,
+          sortText: `${here.has(c.code) ? 0 : 1}${c.code}`,
+          preselect: here.has(c.code),
+        }));
+    }
+    return complete(text, offset, a?.index).map((c) => ({
       label: c.label,
       kind: kinds[c.kind],
       detail: c.detail,
@@ -432,6 +457,22 @@ export function startServer(input: NodeJS.ReadableStream, output: NodeJS.Writabl
         edit: { changes: { [p.textDocument.uri]: [{ range: fix.range, newText: fix.text }] } },
       });
     }
+    // accepting a warning or info with a # tmesc-ignore comment for its statement
+    const doc = documents.get(p.textDocument.uri);
+    const file = doc && current(p.textDocument.uri)?.index.sources.get(toPath(p.textDocument.uri));
+    if (doc && file && file.text === doc.getText())
+      for (const d of p.context.diagnostics) {
+        const code = String(d.code ?? '');
+        const edit = suppressionEdit(file, doc.offsetAt(d.range.start), code);
+        if (!edit) continue;
+        const at = doc.positionAt(edit.offset);
+        actions.push({
+          title: `Ignore ${code} (${CODES.get(code)?.name}) for this statement, with a reason`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          edit: { changes: { [p.textDocument.uri]: [{ range: { start: at, end: at }, newText: edit.text }] } },
+        });
+      }
     return actions;
   });
 

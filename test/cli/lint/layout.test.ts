@@ -11,8 +11,8 @@ import { graphChecks } from '../../../src/ir/graph-check.js';
 /**
  * Suppressions speak for statements, so layout cannot change what they
  * silence: random policies with findings of many kinds (unused names, and/or
- * without parentheses, redundant and never-matching rules, partial rates,
- * long rules fmt breaks), a `# tmesc-ignore` for every finding's statement
+ * without parentheses, redundant rules, partial rates, long rules fmt breaks;
+ * never-matching rules are errors, which nothing silences), a `# tmesc-ignore` for every finding's statement
  * (at its end or on the line before it, at random), then respaced at random
  * (rules and definitions broken anywhere) and formatted: validate finds the
  * same in all three, and no suppression silences nothing.

@@ -11,6 +11,10 @@ const benches: Record<string, () => Promise<void>> = {
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
+  'instructions-strip': () => benchInstructions('strip all'),
+  'instructions-truncate': () => benchInstructions('truncate payload 0'),
+  'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
+  'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
 };
 
 // `shapes` is part of `compile`; by name alone it runs without the rest of it

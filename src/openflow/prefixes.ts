@@ -24,8 +24,3 @@ export function rangeToPrefixes(lo: bigint, hi: bigint, bits: number): Prefix[] 
   }
   return out;
 }
-
-/** How many prefixes rangeToPrefixes would give, without building them. */
-export function prefixCount(lo: bigint, hi: bigint, bits: number): number {
-  return rangeToPrefixes(lo, hi, bits).length;
-}

@@ -341,7 +341,7 @@ export function compileOpenFlow(
   for (const root of walk.roots)
     start.push(load(REG.leaf, 0), load(REG.check, 0), ...walkTo(root), `resubmit(,${TABLE.CHECK})`);
   flows.push({ table: TABLE.START, priority: 0, match: [], actions: [...start, `goto_table:${TABLE.DECIDE}`] });
-  flows.push(...walk.flows);
+  for (const f of walk.flows) flows.push(f);
 
   const usedChecks = new Set([...walk.leaves].map((l) => checkOf[l]));
   checkMasks.forEach((mask, k) => {
@@ -395,7 +395,7 @@ export function compileOpenFlow(
         actions: [groupAction(id)],
       }),
     );
-  flows.push(...toolFlows);
+  for (const f of toolFlows) flows.push(f);
   if (host)
     for (const [t, vid] of host.codes.hostGroups)
       flows.push({

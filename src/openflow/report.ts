@@ -2,6 +2,7 @@ import type { Policy } from '../policy/policy.js';
 import { bucketWeights, chanceAgreement, ruleWhere } from './plan.js';
 import type { OpenFlowProgram } from './program.js';
 import { describeWhen } from './flag-words.js';
+import { OPENFLOW_REPORT_SCHEMA } from './report-schema.js';
 import { rulesTesting } from './rules-of-field.js';
 
 /**
@@ -10,6 +11,8 @@ import { rulesTesting } from './rules-of-field.js';
  * how packets reach it, and the figures.
  */
 export interface OpenFlowReport {
+  /** The JSON Schema it follows: OPENFLOW_REPORT_SCHEMA's $id. */
+  $schema: string;
   format: 'tmesc-openflow-report';
   policy: string;
   portsMap: string;
@@ -77,6 +80,7 @@ export function buildReport(
       e.rules.add(`${policy.rules[r].name} (${ruleWhere(policy, r)})`);
   }
   return {
+    $schema: OPENFLOW_REPORT_SCHEMA.$id,
     format: 'tmesc-openflow-report',
     policy: policy.name,
     portsMap: files.portsMap,

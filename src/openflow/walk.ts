@@ -274,7 +274,7 @@ export function compileWalk(
           match: [at, flagMatch(r.flag, r.flag)],
           actions: action(targetOf(r.kid)),
         });
-    flows.push(...valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid))));
+    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid)))) flows.push(f);
   }
   const roots = g.segments.map((r) => {
     const t = targetOf(r);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { OPENFLOW_REPORT_SCHEMA } from '../../src/openflow/report-schema.js';
 import { runCli } from './helpers.js';
 
@@ -11,8 +11,11 @@ const fabric = join(fixtures, 'fabric.tmes');
 const ports = join(fixtures, 'fabric.ports');
 
 describe('tmesc compile --emit openflow', () => {
+  const base = mkdtempSync(join(tmpdir(), 'tmesc-openflow-cli-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
   it('writes flows, groups and report.json into -o DIR and prints the report', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'tmesc-openflow-cli-')), 'switch');
+    const dir = join(base, 'switch');
     const r = await runCli(['compile', fabric, '--emit', 'openflow', '--ports', ports, '-o', dir]);
     expect(r.code, r.err).toBe(0);
     const flows = readFileSync(join(dir, 'flows.ofctl'), 'utf8');
@@ -48,7 +51,7 @@ describe('tmesc compile --emit openflow', () => {
   });
 
   it('needs --ports and -o, and reports a bad ports map at its line and column (exit 1)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tmesc-openflow-cli-'));
+    const dir = mkdtempSync(join(base, 'bad-'));
     expect((await runCli(['compile', fabric, '--emit', 'openflow', '-o', dir])).err).toMatch(/needs --ports MAP/);
     const noOut = await runCli(['compile', fabric, '--emit', 'openflow', '--ports', ports]);
     expect(noOut.code).toBe(2);

@@ -123,7 +123,16 @@ export class OvsSandbox {
   private ctl?: Unixctl;
   private readonly env: NodeJS.ProcessEnv;
 
+  /**
+   * Should the test's process end without stop() (a crashed or killed worker), its daemons go with it: they
+   * would otherwise live on, holding their directory.
+   */
+  private readonly onExit = () => {
+    for (const p of this.procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  };
+
   private constructor(prefix: string) {
+    process.once('exit', this.onExit);
     this.dir = mkdtempSync(join(tmpdir(), prefix));
     this.env = {
       ...process.env,
@@ -306,6 +315,7 @@ export class OvsSandbox {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    process.off('exit', this.onExit);
     this.ctl?.close();
     for (const p of [...this.procs].reverse()) {
       if (p.exitCode !== null || p.signalCode !== null) continue;

@@ -138,6 +138,7 @@ export async function benchOpenFlow(): Promise<void> {
   console.log(
     '  broker: every test a switch can do (ports, hosts, subnets, VLANs, IPv6, TCP flags), 8 groups of two balanced tools, every tap marked.\n' +
       "  compile bench: bench/policy-gen.ts (mostly tcp dst port, VLAN, GTP and port ranges; its GTP and VXLAN rules make their groups the host's).\n" +
-      "  rules x taps: one flow per rule and tap it reads, before a rule's alternatives multiply it.",
+      "  rules x taps: one flow per rule and tap it reads, before a rule's alternatives multiply it.\n" +
+      '  broker programs exceed it: source and destination tests cross, and `from any` rules repeat under each tap (docs/design/measurements.md).',
   );
 }

@@ -95,14 +95,9 @@ export function compileOpenFlow(
       if (k < 0) {
         for (const gi of [...graph.leaves[-1 - k].to, ...graph.leaves[-1 - k].drop]) {
           const o = owner.get(gi);
-          if (o !== undefined && o !== s) {
-            bag.add(
-              'TMES0848',
-              policy.groups[gi].span,
-              `group '${policy.groups[gi].name}' is decided in two segments of the graph`,
-            );
-            return undefined;
-          }
+          // the compiler cuts segments between groups; a group in two would need its results combined
+          if (o !== undefined && o !== s)
+            throw new Error(`group '${policy.groups[gi].name}' is decided in two segments of the graph`);
           owner.set(gi, s);
         }
       } else stack.push(...graph.nodes[k].kids);

@@ -111,6 +111,8 @@ class Segment {
   forced = false;
   /** Packet time it was held. */
   since = 0;
+  /** Renumbered only, counted under this reason. */
+  only: Reason | undefined = undefined;
   /** The copy, when held. */
   r: Replica | undefined = undefined;
 
@@ -124,6 +126,7 @@ class Segment {
     this.sackMax = s.sackMax;
     this.cut = s.cut;
     this.unsearched = s.unsearched;
+    this.only = s.only;
     this.forced = false;
   }
 }
@@ -180,10 +183,11 @@ export const replace: ActionModule<ReplaceConfig> = {
     unsearched:
       'were renumbered but not searched: their data came after the searches had given it up (out of order past a gap, before the first segment seen, or rewritten too long ago to redo)',
     cut: 'were renumbered but not searched: the capture holds only part of their payload',
-    fragment: 'were delivered as captured: IP fragments are not reassembled, so their payload is not searched',
+    fragment:
+      "were not searched: IP fragments are not reassembled (a TCP first fragment still takes its session's numbers)",
     tunneled: 'were delivered as captured: they carry a tunnel the group does not strip (strip it to replace inside)',
     'too-long': `were renumbered but not rewritten: rewritten they would exceed ${IP_MAX} bytes of IP packet or ${MAXIMUM_SNAPLEN} bytes of frame`,
-    malformed: 'were delivered as captured: their headers are malformed',
+    malformed: "were not searched: their headers are malformed (TCP segments still take their session's numbers)",
   },
   init: (g: ArtifactGroup) => ({ subs: g.actions.replaces.map((r) => ({ ...r })) }),
   contextInit(config, ctx) {
@@ -231,12 +235,17 @@ class ReplaceStep {
     this.expire();
     const v = r.view();
     const reason = this.screen(v);
-    if (reason !== undefined) {
-      this.c[reason]++;
-      return Verdict.Pass;
-    }
-    if (v.ipProto === IPPROTO.UDP) return this.udp(r, v);
-    return this.tcp(r, v);
+    if (reason === undefined) return v.ipProto === IPPROTO.UDP ? this.udp(r, v) : this.tcp(r, v, undefined);
+    // a TCP segment not searched still takes its session's numbers, or the session would not add up
+    if (v.ipProto === IPPROTO.TCP && (reason === 'malformed' || reason === 'fragment') && this.renumberable(v))
+      return this.tcp(r, v, reason);
+    this.c[reason]++;
+    return Verdict.Pass;
+  }
+
+  /** Whether a TCP header is all there (in a first fragment too), with the payload after it. */
+  private renumberable(v: PacketView): boolean {
+    return v.tunnel <= TUNNEL.none && v.fragment !== 2 && v.l4Offset >= 0 && v.payloadOffset >= 0;
   }
 
   /** End of input: every stream ends here, and what is held goes out, oldest session first. */
@@ -318,7 +327,8 @@ class ReplaceStep {
 
   // ---- TCP: per session and direction
 
-  private tcp(r: Replica, v: PacketView): Verdict {
+  /** A TCP segment; `only`: renumbered only, counted under that reason (its data is not searched). */
+  private tcp(r: Replica, v: PacketView, only: Reason | undefined): Verdict {
     const session = this.sessions.lookup(v, this.now);
     const side = this.sessions.side;
     let st = session.state;
@@ -330,7 +340,7 @@ class ReplaceStep {
       st = session.state = new State();
     }
     const seg = this.seg;
-    this.ingest(st, side, r, v, seg);
+    this.ingest(st, side, r, v, seg, only);
     this.releaseReady(session);
     if (st.queue.length === 0 && this.ready(st, seg)) return this.emit(r, v, st, seg);
     this.hold(session, r, seg);
@@ -339,7 +349,7 @@ class ReplaceStep {
   }
 
   /** Feeds the segment's new data to its direction's stream and notes what it needs to go out. */
-  private ingest(st: State, side: number, r: Replica, v: PacketView, seg: Segment): void {
+  private ingest(st: State, side: number, r: Replica, v: PacketView, seg: Segment, only: Reason | undefined): void {
     const me = st.sides[side];
     const peer = st.sides[1 - side];
     const flags = v.tcpFlags;
@@ -349,7 +359,8 @@ class ReplaceStep {
     const stream = me.stream!;
     const seqRel = me.rel(seq);
     const a = seqRel + (syn ? 1 : 0);
-    const full = this.declaredPayload(v);
+    // data not searched (malformed, a fragment) moves nothing: the stream goes on as if it were not there
+    const full = only ? 0 : this.declaredPayload(v);
     const b = a + full;
     seg.side = side;
     seg.seqRel = seqRel;
@@ -361,6 +372,7 @@ class ReplaceStep {
     seg.cut = v.payloadLength < full;
     seg.unsearched = false;
     seg.forced = false;
+    seg.only = only;
     seg.r = undefined;
     if (full > 0) {
       const fed = stream.fed;
@@ -379,8 +391,9 @@ class ReplaceStep {
       stream.end();
       if (peer.known) peer.stream!.end();
     }
-    if (flags & TCP_FLAG.ACK && peer.known) {
-      // what the receiver acknowledged is only sent again by a spurious retransmission: its edits may go
+    if (flags & TCP_FLAG.ACK && peer.known && st.queue.length === 0) {
+      // what the receiver acknowledged is only sent again by a spurious retransmission: its edits may go,
+      // unless segments are held (the capture saw the acknowledgement, this group still holds what it covers)
       peer.stream!.forget(peer.rel(seg.ack), REPLACE_LIMITS.keepAcked, REPLACE_LIMITS.maxEdits);
     }
     if (stream.heldBytes > REPLACE_LIMITS.undecidedBytes) stream.force();
@@ -411,7 +424,8 @@ class ReplaceStep {
     };
     let reason: Reason;
     const n = v.payloadLength;
-    if (seg.cut) reason = 'cut';
+    if (seg.only) reason = seg.only;
+    else if (seg.cut) reason = 'cut';
     else if (seg.unsearched || stream.forgotten(seg.a, seg.b)) reason = 'unsearched';
     else if (n > 0 && stream.touches(seg.a, seg.b)) {
       const { buf, length } = stream.synth(r.data, v.payloadOffset, seg.a, seg.b);
@@ -433,6 +447,7 @@ class ReplaceStep {
         return Verdict.Pass;
       }
     } else reason = 'unchanged';
+    // a first fragment's checksum covers the whole datagram: the update keeps it right all the same
     const renumbered = renumberTcp(r, v, numbers);
     if (reason === 'unchanged' && renumbered) reason = 'renumbered';
     me.lastAckOut = numbers.ack;

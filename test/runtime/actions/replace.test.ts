@@ -17,7 +17,6 @@ import { type ConversationOptions, conversation, type TcpEvent, writeCapture } f
  * checksum is checked against an independent construction.
  */
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-replace-'));
-const { FIN, RST } = TCP_FLAG;
 
 async function replaced(
   frames: Buffer[],
@@ -82,8 +81,8 @@ describe('replace: golden bytes', () => {
         { from: 's', data: 'er: Apache/2.4.1\r\nContent-Length: 2\r\n\r\nhi' },
         { from: 'c', data: 'GET /2 HTTP/1.1\r\n\r\n' },
         { from: 's', data: 'HTTP/1.1 304 Not Modified\r\nServer: nginx\r\n\r\n' },
-        { from: 'c', flags: FIN },
-        { from: 's', flags: FIN },
+        { from: 'c', flags: TCP_FLAG.FIN },
+        { from: 's', flags: TCP_FLAG.FIN },
         { from: 'c' },
       ],
       [
@@ -93,8 +92,8 @@ describe('replace: golden bytes', () => {
         { from: 's', data: 'er: x\r\nContent-Length: 2\r\n\r\nhi' },
         { from: 'c', data: 'GET /2 HTTP/1.1\r\n\r\n' },
         { from: 's', data: 'HTTP/1.1 304 Not Modified\r\nServer: x\r\n\r\n' },
-        { from: 'c', flags: FIN },
-        { from: 's', flags: FIN },
+        { from: 'c', flags: TCP_FLAG.FIN },
+        { from: 's', flags: TCP_FLAG.FIN },
         { from: 'c' },
       ],
       SERVER,
@@ -111,7 +110,7 @@ describe('replace: golden bytes', () => {
         { from: 's', data: 'che\r\n\r\n' },
         { from: 'c', data: 'x' },
         { from: 's', data: 'Server: y\r\n' },
-        { from: 'c', flags: FIN },
+        { from: 'c', flags: TCP_FLAG.FIN },
       ],
       [
         { from: 'c', data: REQUEST },
@@ -119,7 +118,7 @@ describe('replace: golden bytes', () => {
         { from: 's', data: 'ame much longer than the one before\r\n\r\n' },
         { from: 'c', data: 'x' },
         { from: 's', data: 'Server: a name much longer than the one before\r\n' },
-        { from: 'c', flags: FIN },
+        { from: 'c', flags: TCP_FLAG.FIN },
       ],
       long,
     );
@@ -289,11 +288,11 @@ describe('replace: golden bytes', () => {
     await golden(
       [
         { from: 'c', data: 'abc' },
-        { from: 'c', flags: RST },
+        { from: 'c', flags: TCP_FLAG.RST },
       ],
       [
         { from: 'c', data: 'abX' },
-        { from: 'c', flags: RST },
+        { from: 'c', flags: TCP_FLAG.RST },
       ],
       'replace /c$/ with "X"',
     );

@@ -170,7 +170,7 @@ export function writeCapture(
   gh.writeUInt16LE(4, 6);
   gh.writeUInt32LE(262144, 16);
   gh.writeUInt32LE(opts.linkType ?? 1, 20);
-  const parts = [gh];
+  const parts: Buffer[] = [gh];
   frames.forEach((f, i) => {
     const t = start + i * gap;
     const h = Buffer.alloc(16);

@@ -21,11 +21,11 @@ const dir = mkdtempSync(join(tmpdir(), 'tmesc-replace-'));
 async function replaced(
   frames: Buffer[],
   replaces: string,
-  gapUs = 1000,
+  timing: { gapUs?: number; timesUs?: number[] } = {},
 ): Promise<{ out: Packet[]; plain: Packet[]; counts: Record<string, number>; dropped: number; input: Packet[] }> {
   const tag = Math.random().toString(36).slice(2);
   const input = join(dir, `in-${tag}.pcap`);
-  writeCapture(input, frames, { gapUs });
+  writeCapture(input, frames, timing);
   const out = join(dir, `out-${tag}.pcap`);
   const plain = join(dir, `plain-${tag}.pcap`);
   const { stats } = await runPolicy(
@@ -308,5 +308,61 @@ describe('replace: UDP, each datagram alone', () => {
     );
     expectFrames(r.out, [dgram('user=? pass=******'), dgram('pass=******'), dgram('nothing here')]);
     expect(r.counts).toMatchObject({ replaced: 2, unchanged: 1 });
+  });
+});
+
+describe('replace: holding segments back', () => {
+  const A = (events: TcpEvent[]) => conversation(events, { clientPort: 40001 }).frames;
+  const B = (events: TcpEvent[]) => conversation(events, { clientPort: 40002 }).frames;
+  const stamp = (p: Packet) => p.data.readUInt16BE(18); // the IPv4 identification: the frame's number in its conversation
+
+  it('holds a segment whose end may start a match until the next one decides; other sessions pass meanwhile', async () => {
+    const a = A([
+      { from: 's', data: 'HTTP/1.1 200 OK\r\nServ' },
+      { from: 's', data: 'er: Apache\r\n\r\n' },
+    ]);
+    const b = B([{ from: 's', data: 'no match here' }]);
+    const r = await replaced([...a.slice(0, 3), ...b.slice(0, 3), a[3], b[3], a[4]], SERVER);
+    const ea = A([
+      { from: 's', data: 'HTTP/1.1 200 OK\r\nServ' },
+      { from: 's', data: 'er: x\r\n\r\n' },
+    ]);
+    // a's first data segment waits for its second: b's goes first
+    expectFrames(r.out, [...ea.slice(0, 3), ...b.slice(0, 3), b[3], ea[3], ea[4]]);
+    expect(r.counts['released-early']).toBe(0);
+  });
+
+  it('releases a segment held past the hold time when any later packet comes, the match cut at its end', async () => {
+    const a = A([
+      { from: 's', data: 'HTTP/1.1 200 OK\r\nServer: Apa' },
+      { from: 's', data: 'che\r\n' },
+    ]);
+    const b = B([{ from: 's', data: 'other' }]);
+    const frames = [...a.slice(0, 4), ...b.slice(0, 4), a[4]];
+    // a's data at 10 ms, b's packets from 1.5 s, a's second segment at 3 s
+    const timesUs = [0, 1, 2, 10_000, 1_500_000, 1_500_001, 1_500_002, 1_500_003, 3_000_000];
+    const r = await replaced(frames, SERVER, { timesUs });
+    const ea = A([
+      { from: 's', data: 'HTTP/1.1 200 OK\r\nServer: x' },
+      { from: 's', data: 'che\r\n' },
+    ]);
+    expectFrames(r.out, [...ea.slice(0, 4), ...b.slice(0, 4), ea[4]]);
+    expect(r.counts['released-early']).toBe(1);
+    expect(r.out.map(stamp)).toEqual([1, 2, 3, 4, 1, 2, 3, 4, 5]);
+  });
+
+  it('at the end of the input, what is held goes out, decided as at the end of the stream', async () => {
+    const r = await replaced(A([{ from: 'c', data: 'abc' }]), 'replace /c$/ with "X"');
+    expectFrames(r.out, A([{ from: 'c', data: 'abX' }]));
+    expect(r.counts).toMatchObject({ replaced: 1, 'released-early': 0 });
+  });
+
+  it('decides a session that holds more packets than the bound, and counts them', async () => {
+    const events: TcpEvent[] = Array.from({ length: 300 }, () => ({ from: 'c' as const, data: 'a' }));
+    const r = await replaced(A(events), 'replace /a+b/ with "x"', { gapUs: 10 });
+    expect(r.out.length).toBe(303);
+    expect(r.counts['released-early']).toBeGreaterThanOrEqual(257);
+    // nothing matched (no b ever came): the bytes are the input's
+    expect(r.out.map((p) => p.data.toString('hex'))).toEqual(r.input.map((p) => p.data.toString('hex')));
   });
 });

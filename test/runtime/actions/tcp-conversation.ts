@@ -156,11 +156,11 @@ export function cut(data: string, ...lengths: number[]): string[] {
   return out;
 }
 
-/** A pcap (microseconds, Ethernet unless told) of these frames, `gapUs` apart from `startSec`. */
+/** A pcap (microseconds, Ethernet unless told) of these frames, `gapUs` apart from `startSec` (or at `timesUs` after it). */
 export function writeCapture(
   path: string,
   frames: Buffer[],
-  opts: { gapUs?: number; startSec?: number; linkType?: number } = {},
+  opts: { gapUs?: number; startSec?: number; linkType?: number; timesUs?: number[] } = {},
 ): void {
   const gap = opts.gapUs ?? 1000;
   const start = (opts.startSec ?? 1_700_000_000) * 1e6;
@@ -172,7 +172,7 @@ export function writeCapture(
   gh.writeUInt32LE(opts.linkType ?? 1, 20);
   const parts: Buffer[] = [gh];
   frames.forEach((f, i) => {
-    const t = start + i * gap;
+    const t = start + (opts.timesUs ? opts.timesUs[i] : i * gap);
     const h = Buffer.alloc(16);
     h.writeUInt32LE(Math.floor(t / 1e6), 0);
     h.writeUInt32LE(t % 1e6, 4);

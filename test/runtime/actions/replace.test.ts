@@ -1,11 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { TCP_FLAG } from '../../../src/fields/tcp-flags.js';
-import { eth, ipv4, udp } from './frames.js';
+import { l4ChecksumOk } from '../../../src/runtime/actions/checksum.js';
+import { eth, ipv4, ipv6, udp } from './frames.js';
 import { type Packet, readPackets, runPolicy } from './support.js';
 import { type ConversationOptions, conversation, type TcpEvent, writeCapture } from './tcp-conversation.js';
 
@@ -366,3 +367,115 @@ describe('replace: holding segments back', () => {
     expect(r.out.map((p) => p.data.toString('hex'))).toEqual(r.input.map((p) => p.data.toString('hex')));
   });
 });
+
+describe('replace: segments renumbered but not searched', () => {
+  const ETH = 14;
+  const IP = 20;
+
+  it('a TCP first fragment takes the session numbers; the checksum verifies over the reassembled segment', async () => {
+    const events: TcpEvent[] = [
+      { from: 's', data: 'Server: Apache\r\n' },
+      { from: 's', data: 'Server: y ' + 'z'.repeat(40) },
+    ];
+    const frames = conversation(events).frames;
+    // cut the second data segment into two IPv4 fragments: TCP header and 16 bytes, then the rest
+    const whole = frames[4];
+    const seg = whole.subarray(ETH + IP);
+    const frag = (part: Buffer, offset: number, more: boolean) =>
+      eth(
+        ETHERTYPE.IPV4,
+        ipv4(IPPROTO.TCP, part, {
+          src: '0a000002',
+          dst: '0a000001',
+          flags: (more ? 0x2000 : 0) | (offset / 8),
+          id: 99,
+        }),
+      );
+    const first = frag(seg.subarray(0, 36), 0, true);
+    const second = frag(seg.subarray(36), 36, false);
+    // ipv4() wrote a TCP checksum over each fragment alone: put back the segment's own bytes
+    seg.copy(first, ETH + IP + 16, 16, 18);
+    seg.copy(second, ETH + IP + 16, 36 + 16, 36 + 18);
+    const r = await replaced([...frames.slice(0, 4), first, second], SERVER);
+    expect(r.counts).toMatchObject({ fragment: 2, replaced: 1 });
+    const out1 = r.out[4].data;
+    const expected = conversation([
+      { from: 's', data: 'Server: x\r\n' },
+      { from: 's', data: 'Server: y ' + 'z'.repeat(40) },
+    ]).frames[4];
+    expect(out1.readUInt32BE(ETH + IP + 4)).toBe(expected.readUInt32BE(ETH + IP + 4));
+    // the second fragment is as captured; the two together verify as one segment
+    expect(r.out[5].data.equals(second)).toBe(true);
+    const reassembled = Buffer.concat([
+      expected.subarray(0, ETH + IP),
+      out1.subarray(ETH + IP),
+      r.out[5].data.subarray(ETH + IP),
+    ]);
+    reassembled.writeUInt16BE(reassembled.length - ETH, ETH + 2);
+    expect(l4ChecksumOk(reassembled, ETH, IPPROTO.TCP, ETH + IP, reassembled.length - ETH - IP)).toBe(true);
+  });
+
+  it('a segment cut by the snap length keeps its bytes and takes the session numbers', async () => {
+    const events: TcpEvent[] = [
+      { from: 's', data: 'Server: Apache\r\n' },
+      { from: 's', data: 'Server: y and the rest of a long segment' },
+      { from: 's', data: 'Server: z\r\n' },
+    ];
+    const frames = conversation(events).frames;
+    const cutAt = ETH + IP + 20 + 12;
+    const input = [...frames.slice(0, 4), frames[4].subarray(0, cutAt), frames[5]];
+    const tag = Math.random().toString(36).slice(2);
+    const file = join(dir, `cut-${tag}.pcap`);
+    writePcapWire(
+      file,
+      input,
+      frames.map((f) => f.length),
+    );
+    const out = join(dir, `cut-out-${tag}.pcap`);
+    const { stats } = await runPolicy(
+      dir,
+      `tap a { source pcap "${file}" }
+group g { tool t { output pcap "${out}" } ${SERVER} }
+rule r from a match any to g`,
+    );
+    expect(stats.groups[0].actions.replace).toMatchObject({ cut: 1, replaced: 2 });
+    const got = readPackets(out);
+    const expected = conversation([
+      { from: 's', data: 'Server: x\r\n' },
+      { from: 's', data: 'Server: y and the rest of a long segment' },
+      { from: 's', data: 'Server: x\r\n' },
+    ]).frames;
+    // the cut one: the bytes captured, the original length, the shifted number; the stream goes on after it
+    expect(got[4].data.length).toBe(cutAt);
+    expect(got[4].wireLen).toBe(frames[4].length);
+    expect(got[4].data.readUInt32BE(ETH + IP + 4)).toBe(expected[4].readUInt32BE(ETH + IP + 4));
+    expect(got[4].data.subarray(ETH + IP + 20).equals(frames[4].subarray(ETH + IP + 20, cutAt))).toBe(true);
+    expect(got[5].data.toString('hex')).toBe(expected[5].toString('hex'));
+  });
+
+  it('UDP over IPv6: payload length, UDP length and checksum', async () => {
+    const dgram = (s: string) => eth(ETHERTYPE.IPV6, ipv6(IPPROTO.UDP, udp(5000, 514, Buffer.from(s, 'latin1'))));
+    const r = await replaced([dgram('password=hunter2;')], 'replace /password=[^;]*/ with "password=?"');
+    expectFrames(r.out, [dgram('password=?;')]);
+  });
+});
+
+/** A pcap whose records keep the given original lengths (snap-length cuts). */
+function writePcapWire(path: string, frames: Buffer[], wire: number[]): void {
+  const gh = Buffer.alloc(24);
+  gh.writeUInt32LE(0xa1b2c3d4, 0);
+  gh.writeUInt16LE(2, 4);
+  gh.writeUInt16LE(4, 6);
+  gh.writeUInt32LE(262144, 16);
+  gh.writeUInt32LE(1, 20);
+  const parts: Buffer[] = [gh];
+  frames.forEach((f, i) => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(1_700_000_000, 0);
+    h.writeUInt32LE(i, 4);
+    h.writeUInt32LE(f.length, 8);
+    h.writeUInt32LE(wire[i], 12);
+    parts.push(h, f);
+  });
+  writeFileSync(path, Buffer.concat(parts));
+}

@@ -211,7 +211,12 @@ class ReplaceStep {
   private readonly scratch = new Scratch();
   private readonly pool: Replica[] = [];
   private readonly udpEdits: EditList[];
+  private readonly udpFound: ((s: number, e: number) => void)[];
   private now = 0;
+  /** Reused for every segment: no allocation per packet. */
+  private readonly numbers: TcpNumbers = { seq: 0, ack: 0, sack: undefined };
+  private sackSide: Side | undefined = undefined;
+  private readonly sackMap = (x: number): number => this.sackSide!.out(this.sackSide!.rel(x));
 
   constructor(
     private readonly subs: readonly Substitution[],
@@ -221,6 +226,7 @@ class ReplaceStep {
   ) {
     this.shared = new RewriteShared(subs);
     this.udpEdits = subs.map((s) => new EditList(s.text));
+    this.udpFound = this.udpEdits.map((e) => (s: number, end: number) => e.add(s, end));
     this.sessions = new SessionTable<State>({
       max: REPLACE_LIMITS.sessions,
       idleSeconds: REPLACE_LIMITS.idleSeconds,
@@ -294,17 +300,17 @@ class ReplaceStep {
     let from = v.payloadOffset;
     let len = n;
     let edited = false;
-    this.subs.forEach((sub, k) => {
+    for (let k = 0; k < this.subs.length; k++) {
       const edits = this.udpEdits[k];
       edits.clear();
-      sub.pattern.findAll(buf, from, from + len, (s, e) => edits.add(s, e));
-      if (edits.size === 0) return;
+      this.subs[k].pattern.findAll(buf, from, from + len, this.udpFound[k]);
+      if (edits.size === 0) continue;
       edited = true;
       const out = this.shared.buffer(k, edits.map(from + len) - edits.map(from));
       len = edits.synth(buf, from, from, from + len, out, 0);
       buf = out;
       from = 0;
-    });
+    }
     if (!edited) {
       this.c.unchanged++;
       return Verdict.Pass;
@@ -417,11 +423,11 @@ class ReplaceStep {
     const stream = me.stream!;
     const flags = seg.flags;
     const peerMaps = peer.known && !peer.stream!.identity;
-    const numbers: TcpNumbers = {
-      seq: me.out(seg.seqRel),
-      ack: flags & TCP_FLAG.ACK && peerMaps ? peer.out(peer.rel(seg.ack)) : seg.ack,
-      sack: peerMaps ? (x) => peer.out(peer.rel(x)) : undefined,
-    };
+    const numbers = this.numbers;
+    numbers.seq = me.out(seg.seqRel);
+    numbers.ack = flags & TCP_FLAG.ACK && peerMaps ? peer.out(peer.rel(seg.ack)) : seg.ack;
+    this.sackSide = peer;
+    numbers.sack = peerMaps ? this.sackMap : undefined;
     let reason: Reason;
     const n = v.payloadLength;
     if (seg.only) reason = seg.only;

@@ -512,7 +512,7 @@ const LIST = [
     'not-run-yet',
     'warning',
     'Action tmesc run does not perform yet',
-    'The policy is valid and compiles, but tmesc run of this version does not perform this group action (strip, mask, replace, truncate, timestamp, shape), and refuses to run the policy rather than deliver packets the policy says must be changed. README.md lists what run does not do yet.',
+    'The policy is valid and compiles, but tmesc run of this version does not perform this group action, and refuses to run the policy rather than deliver packets the policy says must be changed. README.md lists what run does not do yet.',
   ),
   c(
     'TMES0901',

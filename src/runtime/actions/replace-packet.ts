@@ -74,9 +74,15 @@ function writeNumbers(t: Uint8Array, l4: number, hdrLen: number, n: TcpNumbers):
   if (sack) forEachSackEdge(t, l4, hdrLen, (at) => put32(t, at, sack(get32(t, at))));
 }
 
-/** The sum of a TCP header without its checksum field. */
-function tcpHeaderSum(d: Uint8Array, l4: number, hdrLen: number): number {
-  return sumBytes(d, l4, l4 + TCP_CHECKSUM) + sumBytes(d, l4 + TCP_CHECKSUM + 2, l4 + hdrLen);
+/** The sum of the header words a renumbering changes: seq and ack, and the options (SACK) when mapped. */
+function numbersSum(d: Uint8Array, l4: number, hdrLen: number, options: boolean): number {
+  return sumBytes(d, l4 + 4, l4 + 12) + (options ? sumBytes(d, l4 + 20, l4 + hdrLen) : 0);
+}
+
+/** dst[0, n) = src[0, n), without a view of the source when it is exactly that long. */
+function copyFrame(dst: Uint8Array, src: Uint8Array, n: number): void {
+  if (src.length === n) dst.set(src);
+  else copyBytes(dst, 0, src, 0, n);
 }
 
 /**
@@ -93,10 +99,11 @@ export function renumberTcp(r: Replica, v: PacketView, n: TcpNumbers): boolean {
   const hl = v.tcpHdrLen;
   if (n.seq === get32(d, l4 + 4) && n.ack === get32(d, l4 + 8) && !sackChanges(d, l4, hl, n.sack)) return false;
   const t = r.target(r.length);
-  copyBytes(t, 0, d, 0, r.length);
-  const oldSum = tcpHeaderSum(d, l4, hl);
+  copyFrame(t, d, r.length);
+  const options = n.sack !== undefined && hl > 20;
+  const oldSum = numbersSum(d, l4, hl, options);
   writeNumbers(t, l4, hl, n);
-  updateL4Checksum(t, l4 + TCP_CHECKSUM, IPPROTO.TCP, v.ipVersion === 6, oldSum, tcpHeaderSum(t, l4, hl));
+  updateL4Checksum(t, l4 + TCP_CHECKSUM, IPPROTO.TCP, v.ipVersion === 6, oldSum, numbersSum(t, l4, hl, options));
   r.commit(r.length);
   return true;
 }
@@ -146,7 +153,22 @@ export function rewritePayload(
   const size = r.length + delta;
   const ck = tcp ? TCP_CHECKSUM : UDP_CHECKSUM;
   const oldL4 = ipEnd - l4;
-  const oldSum = lengthSum(oldL4) + sumBytes(d, l4, l4 + ck) + sumBytes(d, l4 + ck + 2, ipEnd);
+  const n = v.payloadLength;
+  // The checksum changes by the words that differ. Before the first changed byte the segments are
+  // alike; after the last one too, shifted by delta, which for an even delta keeps the words aligned:
+  // only the header and the middle are summed (the payload starts at an even distance from l4).
+  let head = 0;
+  const both = Math.min(n, length);
+  while (head < both && d[po + head] === payload[head]) head++;
+  head &= ~1;
+  let tail = 0;
+  if ((delta & 1) === 0) {
+    // (the middles start at an even distance from l4, so an odd last byte of theirs is summed as a high
+    // byte, where it lies; the tails lie at the same parity in both and cancel whatever it is)
+    while (tail < both - head && d[ipEnd - 1 - tail] === payload[length - 1 - tail]) tail++;
+  }
+  const oldSum =
+    lengthSum(oldL4) + sumBytes(d, l4, l4 + ck) + sumBytes(d, l4 + ck + 2, po) + sumBytes(d, po + head, ipEnd - tail);
 
   const t = r.target(size);
   copyBytes(t, 0, d, 0, po);
@@ -170,7 +192,11 @@ export function rewritePayload(
     if (ulen !== 0) put16(t, l4 + 4, ulen + delta);
   }
   const newL4 = oldL4 + delta;
-  const newSum = lengthSum(newL4) + sumBytes(t, l4, l4 + ck) + sumBytes(t, l4 + ck + 2, l4 + newL4);
+  const newSum =
+    lengthSum(newL4) +
+    sumBytes(t, l4, l4 + ck) +
+    sumBytes(t, l4 + ck + 2, po) +
+    sumBytes(t, po + head, po + length - tail);
   updateL4Checksum(t, l4 + ck, v.ipProto, v6, oldSum, newSum);
   r.wireLen += delta;
   r.commit(size);

@@ -199,6 +199,12 @@ export const replace: ActionModule<ReplaceConfig> = {
   },
 };
 
+/** Whether a[0, n) equals b[from, from + n) (a replacement that rewrote bytes as they were). */
+function sameBytes(a: Uint8Array, b: Uint8Array, from: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[from + i]) return false;
+  return true;
+}
+
 /** The step on one thread: the session table, the held segments, the counters. */
 class ReplaceStep {
   private readonly shared: RewriteShared;
@@ -436,7 +442,8 @@ class ReplaceStep {
     else if (n > 0 && stream.touches(seg.a, seg.b)) {
       const { buf, length } = stream.synth(r.data, v.payloadOffset, seg.a, seg.b);
       const delta = length - n;
-      if (!this.fits(r, v, delta)) reason = 'too-long';
+      if (delta === 0 && sameBytes(buf, r.data, v.payloadOffset, n)) reason = 'unchanged';
+      else if (!this.fits(r, v, delta)) reason = 'too-long';
       else if (
         length === 0 &&
         !(flags & (TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST | TCP_FLAG.URG)) &&

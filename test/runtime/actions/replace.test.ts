@@ -99,7 +99,8 @@ describe('replace: golden bytes', () => {
       ],
       SERVER,
     );
-    expect(counts).toMatchObject({ replaced: 3, renumbered: 4, unchanged: 4 });
+    // the first segment of the split match keeps its bytes ("Serv" is where the text begins too)
+    expect(counts).toMatchObject({ replaced: 2, renumbered: 4, unchanged: 5 });
   });
 
   it('grows a stream: the text left over after the match goes with its last byte', async () => {

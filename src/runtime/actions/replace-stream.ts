@@ -252,6 +252,8 @@ export class RewriteStream {
 
   /** Forgets edits the receiver has acknowledged (input offset `acked`), keeping the newest `keep`; at most `max`. */
   forget(acked: number, keep: number, max: number): void {
+    // most streams hold a few edits: nothing to forget, and no mapping to do for it
+    if (this.edits <= keep) return;
     let x = acked;
     for (const st of this.stages) {
       const next = st.edits.map(x);

@@ -1,17 +1,20 @@
 import type { Artifact } from '../../artifact/types.js';
-import { type ActionChain, buildChains, emptyActionCounters } from '../actions/chain.js';
+import { type ActionChain, buildChains, emptyActionCounters, planChains } from '../actions/chain.js';
 import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash } from '../balance/session-hash.js';
 import type { PacketRecord } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
+import { createPacketPath, type PacketPath } from '../classify/packet-path.js';
 import { RuleCounter } from '../classify/rule-counter.js';
 import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
 import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+import { walkSessionHash } from '../walk/session.js';
+import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
@@ -76,6 +79,8 @@ export interface PipelineOptions {
   dedupMaxEntries?: number;
   /** Called the first time a tool's output refuses a link type (a pcap file holds one). */
   onRefused?: (group: number, tool: number, linkType: number) => void;
+  /** Which packet path classifies (default: TMESC_PACKET_PATH, else auto; see packet-path-choice.ts). */
+  packetPath?: PacketPathChoice;
 }
 
 /**
@@ -94,6 +99,10 @@ export class Pipeline {
   private readonly dedups: (DedupStage | undefined)[];
   private readonly markBuf = new Uint8Array(262144 + 4);
   readonly stats: RunStats;
+  /** The generated packet path, when it classifies this run's packets (else the decoder does, into `view`). */
+  private readonly packetPath: PacketPath | undefined;
+  /** Which path classifies this pipeline's packets. */
+  readonly path: 'generated' | 'decoder';
 
   constructor(
     private readonly artifact: Artifact,
@@ -103,7 +112,9 @@ export class Pipeline {
     options: PipelineOptions = {},
   ) {
     const g = artifact.graph;
-    this.classifier = createClassifier(g);
+    this.packetPath = usePacketPath(artifact, options.packetPath ?? packetPathChoice());
+    this.classifier = this.packetPath?.viewClassifier ?? createClassifier(g);
+    this.path = this.packetPath ? 'generated' : 'decoder';
     this.groupsOf = [];
     this.balancers = artifact.groups.map((gr) => {
       if (gr.tools.length <= 1) return undefined;
@@ -157,6 +168,10 @@ export class Pipeline {
   }
 
   handle(rec: PacketRecord, tap: number): void {
+    if (this.packetPath !== undefined) {
+      this.handleWalked(rec, tap, this.packetPath);
+      return;
+    }
     const view = this.view;
     const data = rec.data;
     view.tap = tap;
@@ -203,23 +218,87 @@ export class Pipeline {
         this.mark(rec, tap);
         marked = true;
       }
-      const frame = this.markedFrame;
-      if (
-        this.outputs[g][tool].write(
-          frame,
-          rec.tsSec,
-          rec.tsNsec,
-          this.markedWireLen,
-          rec.linkType,
-          tap,
-          this.markedComment,
-        )
-      ) {
-        gs.delivered++;
-        gs.tools[tool].packets++;
-        gs.tools[tool].bytes += frame.length;
-      } else this.refuse(g, tool, rec.linkType);
+      this.write(g, tool, rec, tap);
     }
+  }
+
+  /**
+   * handle() on the generated packet path: the walk and the graph over the
+   * bytes, no view; the decoder's view of the packet is made only for what
+   * reads one (a tunnel candidate's malformed verdict, rule counters, dedup,
+   * action steps), once. Counts and writes exactly as handle() does.
+   */
+  private handleWalked(rec: PacketRecord, tap: number, pp: PacketPath): void {
+    const data = rec.data;
+    const r = pp.classify(data, 0, rec.capLen, rec.wireLen, rec.linkType, tap);
+    const w = pp.walk;
+    const st = this.stats;
+    st.packetsRead++;
+    const ts = st.taps[tap];
+    ts.packets++;
+    ts.bytes += rec.capLen;
+    // the walk checks the frame's own headers; a packet that may carry a tunnel gets the decoder's verdict on all of it
+    if (w.cand !== 0 ? w.view().malformed !== 0 : w.bad !== 0) ts.malformed++;
+    const groups = this.groups(r);
+    const rc = this.ruleCounter;
+    // the view is read only for results whose rules are counted by counting tables
+    if (rc) rc.count(r, rc.readsPacket(r) ? w.view() : this.view, data, st.rules!);
+    if (groups.length === 0) {
+      st.unmatched++;
+      return;
+    }
+    let outer = -1;
+    let inner = -1;
+    let marked = false;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
+      const gs = st.groups[g];
+      gs.in++;
+      const dd = this.dedups[g];
+      if (dd && dd.isDuplicate(w.view(), data, rec.tsSec, rec.tsNsec)) {
+        gs.dropped.duplicate++;
+        continue;
+      }
+      const chain = this.chains[g];
+      if (chain !== undefined) {
+        chain.push(rec, w.view(), tap);
+        continue;
+      }
+      let tool = 0;
+      const bal = this.balancers[g];
+      if (bal) {
+        let h: number;
+        if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = walkSessionHash(w, true));
+        else h = outer >= 0 ? outer : (outer = walkSessionHash(w, false));
+        tool = bal.pick(h);
+      }
+      if (!marked) {
+        this.mark(rec, tap);
+        marked = true;
+      }
+      this.write(g, tool, rec, tap);
+    }
+  }
+
+  /** Writes the marked packet to group g's tool. */
+  private write(g: number, tool: number, rec: PacketRecord, tap: number): void {
+    const gs = this.stats.groups[g];
+    const frame = this.markedFrame;
+    if (
+      this.outputs[g][tool].write(
+        frame,
+        rec.tsSec,
+        rec.tsNsec,
+        this.markedWireLen,
+        rec.linkType,
+        tap,
+        this.markedComment,
+      )
+    ) {
+      gs.delivered++;
+      gs.tools[tool].packets++;
+      gs.tools[tool].bytes += frame.length;
+    } else this.refuse(g, tool, rec.linkType);
   }
 
   private refuse(g: number, tool: number, linkType: number): void {
@@ -257,4 +336,22 @@ export class Pipeline {
     this.markedWireLen = wireLen;
     this.markedComment = comment;
   }
+}
+
+/**
+ * The generated packet path for this artifact, or undefined where the
+ * decoder path classifies. `auto` takes it where it does less work than the
+ * decoder for every packet: the graph has generated code, and no stage
+ * reads the decoder's view of every packet that reaches it (counting
+ * tables, dedup, action steps); `generated` takes it whenever the graph has code
+ * (view readers then get the decoder's view, made lazily); `decoder` never.
+ */
+function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
+  if (choice === 'decoder') return undefined;
+  if (choice === 'auto') {
+    if ((a.graph.counting?.length ?? 0) > 0) return undefined;
+    if (a.groups.some((gr) => gr.actions.dedup !== undefined) || planChains(a).some((p) => p)) return undefined;
+  }
+  const pp = createPacketPath(a.graph);
+  return pp.kind === 'generated' ? pp : undefined;
 }

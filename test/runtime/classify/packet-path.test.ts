@@ -18,57 +18,8 @@ import { PacketView } from '../../../src/runtime/decode/view.js';
 import { CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { loadCapture } from '../decode/corpus.js';
 import { artifactFor } from '../support/artifact.js';
+import { FILTERS } from './filters.js';
 import { generatedFrames, otherLinkFrames, type TestFrame } from '../walk/frames.js';
-
-/** Filters over every kind of field the graph can test. */
-export const FILTERS = [
-  'tcp port 80',
-  'udp port 53',
-  'tcp dst portrange 1000-2000',
-  'host 10.0.0.1',
-  'src net 10.0.0.0/8',
-  'dst net 192.168.0.0/16',
-  'ip6 and dst net 2001:db8::/32',
-  'ip6 net fd00::/8',
-  'ether src 02:00:00:00:00:0a',
-  'ether multicast',
-  'ether broadcast',
-  'vlan',
-  'vlan 100',
-  'mpls',
-  'pppoes',
-  'arp',
-  'icmp',
-  'icmp6',
-  'icmp type echo-request',
-  'icmp code 0',
-  'tcp flags syn',
-  'tcp[13] & 2 != 0',
-  'ip[8] < 64',
-  'ip[1] & 0xfc = 0',
-  'udp[0:2] = 53',
-  'ether[12:2] = 0x0800',
-  'ip6[6] = 17',
-  'len > 200',
-  'less 100',
-  'fragment',
-  'ip proto 47',
-  'gre',
-  'vxlan',
-  'gtp',
-  'tunnel',
-  'vxlan vni 5001',
-  'inner(tcp port 80)',
-  'inner(udp)',
-  'inner(host 10.0.0.1)',
-  'inner(ip6)',
-  'inner(tcp[13] & 2 != 0)',
-  'payload contains "GET"',
-  'payload matches /HTTP\\/1\\.[01]/',
-  'tcp and payload contains "Host:"',
-  'inner(payload contains "GET")',
-  'ip[2:2] - (ip[0] & 0xf) * 4 > 100',
-];
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-packet-path-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,6 +12,8 @@ const benches: Record<string, () => Promise<void>> = {
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
+  'instructions-balance': () => benchInstructions('balance'),
+  'instructions-inner': () => benchInstructions('inner'),
   'instructions-strip': () => benchInstructions('strip all'),
   'instructions-truncate': () => benchInstructions('truncate payload 0'),
   'instructions-timestamp': () => benchInstructions('timestamp ip-option'),

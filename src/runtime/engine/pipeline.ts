@@ -81,7 +81,20 @@ export interface PipelineOptions {
   onRefused?: (group: number, tool: number, linkType: number) => void;
   /** Which packet path classifies (default: TMESC_PACKET_PATH, else auto; see packet-path-choice.ts). */
   packetPath?: PacketPathChoice;
+  /** Packets per look at how many needed the decoder on the generated path, under auto (default ADAPT_WINDOW); for tests. */
+  adaptWindow?: number;
 }
+
+/**
+ * Under auto, the generated path is left for the decoder path when more than
+ * half the packets of a window needed the decoder's view anyway (tunnel
+ * traffic whose tunnels the policy reads, or whose malformed verdict needs
+ * it): walking them first only adds the walk. It is tried again after
+ * ADAPT_BACKOFF windows. Both paths give each packet the same treatment, so
+ * switching between packets changes nothing but the work done.
+ */
+const ADAPT_WINDOW = 8192;
+const ADAPT_BACKOFF = 16;
 
 /**
  * What happens to one packet: decode into the reused view, classify once for
@@ -101,8 +114,16 @@ export class Pipeline {
   readonly stats: RunStats;
   /** The generated packet path, when it classifies this run's packets (else the decoder does, into `view`). */
   private readonly packetPath: PacketPath | undefined;
-  /** Which path classifies this pipeline's packets. */
+  /** Which path classifies this pipeline's packets (under auto, generated may hand windows of packets to the decoder). */
   readonly path: 'generated' | 'decoder';
+  /** Under auto: the packet path is watched, and left for the decoder's while it would cost more. */
+  private readonly adaptive: boolean;
+  private readonly adaptWindow: number;
+  private onWalk = true;
+  private adaptLeft = 0;
+  private adaptViewed = 0;
+  /** Times auto left the generated path for the decoder's (for tests and benchmarks). */
+  switches = 0;
 
   constructor(
     private readonly artifact: Artifact,
@@ -115,6 +136,9 @@ export class Pipeline {
     this.packetPath = usePacketPath(artifact, options.packetPath ?? packetPathChoice());
     this.classifier = this.packetPath?.viewClassifier ?? createClassifier(g);
     this.path = this.packetPath ? 'generated' : 'decoder';
+    this.adaptive = this.packetPath !== undefined && (options.packetPath ?? packetPathChoice()) === 'auto';
+    this.adaptWindow = options.adaptWindow ?? ADAPT_WINDOW;
+    this.adaptLeft = this.adaptWindow;
     this.groupsOf = [];
     this.balancers = artifact.groups.map((gr) => {
       if (gr.tools.length <= 1) return undefined;
@@ -168,9 +192,17 @@ export class Pipeline {
   }
 
   handle(rec: PacketRecord, tap: number): void {
-    if (this.packetPath !== undefined) {
-      this.handleWalked(rec, tap, this.packetPath);
-      return;
+    const pp = this.packetPath;
+    if (pp !== undefined) {
+      if (this.onWalk) {
+        this.handleWalked(rec, tap, pp);
+        if (this.adaptive) this.adaptWalked(pp.walk.viewed);
+        return;
+      }
+      if (--this.adaptLeft === 0) {
+        this.onWalk = true;
+        this.adaptLeft = this.adaptWindow;
+      }
     }
     const view = this.view;
     const data = rec.data;
@@ -278,6 +310,18 @@ export class Pipeline {
       }
       this.write(g, tool, rec, tap);
     }
+  }
+
+  /** Counts a packet of the generated path that needed the decoder's view; at the end of a window, decides the next. */
+  private adaptWalked(viewed: boolean): void {
+    if (viewed) this.adaptViewed++;
+    if (--this.adaptLeft !== 0) return;
+    if (this.adaptViewed * 2 > this.adaptWindow) {
+      this.onWalk = false;
+      this.switches++;
+      this.adaptLeft = this.adaptWindow * ADAPT_BACKOFF;
+    } else this.adaptLeft = this.adaptWindow;
+    this.adaptViewed = 0;
   }
 
   /** Writes the marked packet to group g's tool. */

@@ -195,6 +195,11 @@ export class Walk {
     return v;
   }
 
+  /** Whether view() was made for this packet. */
+  get viewed(): boolean {
+    return this.viewMade;
+  }
+
   /** The frame as an array of its own (made on first call for the packet). */
   frame(): Uint8Array {
     const d = this.d;

@@ -19,7 +19,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/artifact/types.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import type { PacketRecord } from '../../../src/runtime/capture/index.js';
-import { packetPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
+import { packetPathChoice, type PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
+import { Walk } from '../../../src/runtime/walk/walk.js';
 import { Pipeline, type PacketOutput } from '../../../src/runtime/engine/pipeline.js';
 import { CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { FILTERS } from '../classify/filters.js';
@@ -65,20 +66,21 @@ function record(f: TestFrame, i: number): PacketRecord {
 /** What a pipeline on `path` makes of the frames: every output's packets, and the statistics (less the time). */
 function runOn(
   a: Artifact,
-  path: 'generated' | 'decoder',
+  path: PacketPathChoice,
   frames: readonly TestFrame[],
-): { out: string[][]; stats: string; path: string } {
+  adaptWindow?: number,
+): { out: string[][]; stats: string; path: string; switches: number } {
   const outputs = a.groups.map((g, gi) => g.tools.map((t, ti) => new Recorder(`${gi}/${ti}`, ti === 0)));
   const p = new Pipeline(
     a,
     outputs,
     a.taps.map(() => []),
-    { packetPath: path },
+    { packetPath: path, adaptWindow },
   );
   frames.forEach((f, i) => p.handle(record(f, i), i % a.taps.length));
   p.finish();
   const { seconds: _s, ...stats } = p.collect();
-  return { out: outputs.flat().map((o) => o.lines), stats: JSON.stringify(stats), path: p.path };
+  return { out: outputs.flat().map((o) => o.lines), stats: JSON.stringify(stats), path: p.path, switches: p.switches };
 }
 
 /** The first differences between the two paths, as text (empty when they agree). */
@@ -203,6 +205,27 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     const counted = artifactFor(dir, policy(everyFilter));
     expect(counted.graph.counting?.length).toBeGreaterThan(0);
     expect(auto(counted)).toBe('decoder');
+  });
+
+  it('auto leaves the generated path while most packets need the decoder anyway, and comes back: the same run', () => {
+    const w = new Walk();
+    const isCand = (f: TestFrame) => {
+      w.start(f.data, 0, f.data.length, f.wireLen, f.linkType, 0);
+      return w.cand !== 0;
+    };
+    const tunnels = generated.filter(isCand);
+    const plain = generated.filter((f) => !isCand(f));
+    expect(tunnels.length).toBeGreaterThan(60);
+    // tunnel stretches (a view each, for the malformed verdict) between plain ones
+    const frames = [...tunnels, ...plain, ...tunnels, ...plain.slice(0, 100), ...tunnels, ...plain];
+    const few = [0, 3, 20, 36].map((f, i) => ({ f: [f], op: 'and' as const, not: false, g: i % 3, drop: false }));
+    const a = artifactFor(dir, policy(few));
+    const auto = runOn(a, 'auto', frames, 16);
+    const dec = runOn(a, 'decoder', frames);
+    expect(auto.path).toBe('generated');
+    expect(auto.switches).toBeGreaterThanOrEqual(2);
+    expect(auto.stats).toBe(dec.stats);
+    expect(auto.out).toEqual(dec.out);
   });
 
   it('TMESC_PACKET_PATH chooses, and a wrong value is said', () => {

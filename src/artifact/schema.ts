@@ -11,7 +11,7 @@ const predicate = {
   type: 'object',
   required: ['kind', 'scope'],
   properties: {
-    kind: { enum: ['contains', 'regex', 'relation'] },
+    kind: { enum: ['contains', 'regex', 'relation', 'protochain'] },
     scope: { enum: ['outer', 'inner'] },
   },
 } as const;

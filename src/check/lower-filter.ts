@@ -3,17 +3,14 @@ import type { Span } from '../diagnostics/diagnostic.js';
 import { ETHERTYPE } from '../fields/ethertype.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import { IPPROTO } from '../fields/ip-proto.js';
-import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
+import type { LoadLayer, PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
-import {
-  UNSUPPORTED_ETHER_NAMES,
-  UNSUPPORTED_LOADS,
-  UNSUPPORTED_PRIMITIVES,
-  unsupportedMessage,
-} from '../syntax/pcap-unsupported.js';
+import { UNSUPPORTED_LOADS, unsupportedMessage } from '../syntax/pcap-unsupported.js';
+import { LINK_ALIASES } from '../syntax/pcap-words.js';
 import type { BuildCode } from './stages.js';
 import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
-import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
+import { ETHER_PROTO_NAMES, etherProto } from './link-protocols.js';
+import { formatIpv4, ipv4Network, isBareMac, parseIpv4, parseIpv6, parseMac, shortNet } from './literals.js';
 import {
   ETHER_TYPES,
   ICMP6_TYPES,
@@ -26,6 +23,7 @@ import {
   TUNNEL_LABELS,
 } from './names.js';
 import { checkPattern, problemSpan } from './patterns.js';
+import { lowerPcapPrimitive, type PcapContext } from './pcap-primitives.js';
 import type { Symbols } from './symbols.js';
 import { unknownWord } from './unknown-word.js';
 
@@ -51,6 +49,56 @@ const ETHER_OF: Record<string, number> = {
 };
 const FULL32: [number, number] = [0, 0xffffffff];
 
+/** Said after "unknown name" where an address was expected: it may be a host name. */
+const NOT_RESOLVED = '; tmesc does not resolve host names: write the address, or define hosts NAME = ADDR';
+
+/** The layers a `proto[offset:size]` load reads from (pcap's link-layer names are ether). */
+const LOAD_LAYERS: ReadonlySet<string> = new Set<LoadLayer>([
+  'ether',
+  'ip',
+  'ip6',
+  'arp',
+  'rarp',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmp6',
+  'sctp',
+  'igmp',
+  'igrp',
+  'pim',
+  'vrrp',
+  'carp',
+  'atalk',
+  'decnet',
+  'lat',
+  'sca',
+  'mopdl',
+  'moprc',
+]);
+
+/** Fields of the frame as captured, which inner(...) and geneve do not move: its length, its cooked header. */
+const FRAME_FIELDS = new Set(['tap', 'linkType', 'wireLen', 'pktType', 'ifIndex']);
+
+/**
+ * IP protocol numbers that are IPv6 extension headers: tmesc's ip6 proto
+ * walks past them to the protocol they lead to, so for these it asks
+ * whether the header is on the way (pcap's protochain) instead.
+ */
+const IPV6_EXTENSIONS = new Set<number>([
+  IPPROTO.HOPOPTS,
+  IPPROTO.ROUTING,
+  IPPROTO.FRAGMENT,
+  IPPROTO.AH,
+  IPPROTO.DSTOPTS,
+  IPPROTO.MOBILITY,
+]);
+
+/** pcap's link-layer names all mean ether. */
+function linkProto(word: string | undefined): string | undefined {
+  return word !== undefined && LINK_ALIASES.has(word) ? 'ether' : word;
+}
+
 /**
  * Lowers filter syntax to tests over packet fields with pcap-filter(7)'s
  * meanings, reporting every bad value, unknown name and misplaced qualifier.
@@ -59,9 +107,16 @@ const FULL32: [number, number] = [0, 0xffffffff];
  */
 export class FilterLowering {
   private scope: Scope = 'outer';
+  /**
+   * Whether `geneve` moves what follows it, as in pcap: in a filter without
+   * inner(...). One that uses inner(...) says itself what reads the inner
+   * packet, and there geneve is a tunnel test like vxlan.
+   */
+  private geneveMoves = true;
   /** pcap-filter's qualifier inheritance: `host a or b` repeats `host` for b. */
   private last: A.QualifiedFilter | undefined;
   private readonly expanding = new Set<string>();
+  private readonly geneveChecked = new Set<A.DefineDecl>();
 
   constructor(
     private readonly bag: Reporter<BuildCode>,
@@ -71,11 +126,13 @@ export class FilterLowering {
   lower(f: A.Filter): PFilter {
     this.last = undefined;
     this.scope = 'outer';
+    this.geneveMoves = !usesInner(f);
+    if (this.geneveMoves) this.checkGeneveReach(f);
     return this.filter(f);
   }
 
   private field(name: string): string {
-    return this.scope === 'inner' ? `inner.${name}` : name;
+    return this.scope === 'inner' && !FRAME_FIELDS.has(name) ? `inner.${name}` : name;
   }
   private t(name: string, ranges: Ranges): PFilter {
     return test(this.field(name), ranges);
@@ -153,29 +210,73 @@ export class FilterLowering {
         return this.payload(f);
       case 'Relation':
         return this.relation(f);
-      case 'Unsupported':
-        return this.unsupported(f);
+      case 'Pcap':
+        return this.pcap(f);
     }
   }
 
   /**
-   * A pcap-filter primitive tmesc lacks. Alone, the word may still be a value:
-   * the name of a definition, or a protocol name that inherits `proto` from
-   * the primitive before it (`proto ospf or pim`).
+   * One of pcap-filter's primitives that are names in tmesc. Alone, the word
+   * may still be a value: the name of a definition, or a protocol name that
+   * inherits `proto` from the primitive before it (`proto ospf or pim`).
    */
-  private unsupported(f: A.UnsupportedFilter): PFilter {
+  private pcap(f: A.PcapFilter): PFilter {
     const word = f.keyword.word;
     if (!f.proto && f.args.length === 0 && (this.sym.defines.has(word) || this.last?.type === 'proto'))
       return this.bare({ kind: 'Bare', value: { kind: 'Ident', name: word, span: f.keyword.span }, span: f.span });
-    const info = UNSUPPORTED_PRIMITIVES.get(word);
-    const what = `pcap-filter's '${f.proto ? `${f.proto.word} ` : ''}${word}'`;
-    const args = f.args.map((a) => a.word).join(' ');
-    this.bag.add(
-      'TMES0320',
-      f.span,
-      info ? unsupportedMessage(what, info, args, f.proto?.word) : `${what} is not supported by tmesc`,
-    );
-    return FALSE;
+    const scope = this.scope;
+    const context: PcapContext = {
+      bag: this.bag,
+      scope,
+      t: (name, ranges) => this.t(name, ranges),
+      eq: (name, v) => this.eq(name, v),
+      frame: (name, ranges) => test(name, ranges),
+      ipProtocol: (v) => this.ipProtocol(v),
+      ipProto: (family, n) => this.ipProto(family, n),
+    };
+    return lowerPcapPrimitive(context, f);
+  }
+
+  /**
+   * libpcap moves the tests after `geneve` into the Geneve payload by
+   * setting offsets when the geneve test passes. A test after it that is
+   * reached when it failed (through `or`, or a `not` around it) reads
+   * offsets never set: tcpdump's answer there is undefined, so the filter
+   * is refused (TMES0341) with the way to say it in tmesc.
+   */
+  private checkGeneveReach(f: A.Filter): void {
+    const reported = new Set<A.TunnelFilter>();
+    const walk = (n: A.Filter): { geneve?: A.TunnelFilter; necessary: boolean } => {
+      switch (n.kind) {
+        case 'Tunnel':
+          return n.tunnel.word === 'geneve' ? { geneve: n, necessary: true } : { necessary: false };
+        case 'Paren':
+          return walk(n.inner);
+        case 'Not': {
+          const x = walk(n.operand);
+          return { geneve: x.geneve, necessary: false };
+        }
+        case 'And':
+        case 'Or': {
+          const l = walk(n.left);
+          const r = walk(n.right);
+          if (l.geneve && (n.kind === 'Or' || !l.necessary) && !reported.has(l.geneve)) {
+            reported.add(l.geneve);
+            this.bag.add(
+              'TMES0341',
+              l.geneve.span,
+              `in pcap-filter, what follows geneve reads the Geneve payload, but here the tests after it also run on packets that are not Geneve (through 'or' or 'not'), where tcpdump reads offsets it never set; say which tests read the payload with inner(...), as in geneve and inner(tcp) or udp`,
+              { related: [{ message: 'the tests after this operator run without geneve', span: n.opSpan }] },
+            );
+          }
+          const necessary = n.kind === 'And' ? l.necessary || r.necessary : l.necessary && r.necessary;
+          return { geneve: l.geneve ?? r.geneve, necessary };
+        }
+        default:
+          return { necessary: false };
+      }
+    };
+    walk(f);
   }
 
   // ---- diagnostics helpers
@@ -252,18 +353,32 @@ export class FilterLowering {
     }
     this.expanding.add(v.name);
     const saved = this.last;
+    const scope = this.scope;
+    const moves = this.geneveMoves;
     this.last = undefined;
     try {
-      return s.decl.filter ? this.filter(s.decl.filter) : FALSE;
+      if (!s.decl.filter) return FALSE;
+      this.geneveMoves = !usesInner(s.decl.filter);
+      if (this.geneveMoves && !this.geneveChecked.has(s.decl)) {
+        this.geneveChecked.add(s.decl);
+        this.checkGeneveReach(s.decl.filter);
+      }
+      return this.filter(s.decl.filter);
     } finally {
+      // a definition is a unit: a geneve inside it moves only the rest of the definition
       this.expanding.delete(v.name);
       this.last = saved;
+      this.scope = scope;
+      this.geneveMoves = moves;
     }
   }
 
   private qualified(q: A.QualifiedFilter, v: A.Value): PFilter {
-    const proto = q.proto?.word;
+    const proto = linkProto(q.proto?.word);
+    if (v.kind === 'Ident' && !this.sym.defines.has(v.name) && isBareMac(v.name))
+      v = { kind: 'Mac', text: v.name, span: v.span };
     let type = q.type;
+    if (!type && v.kind === 'Number' && v.text.includes('.')) type = 'host';
     if (!type) {
       if (v.kind === 'Ident') {
         const s = this.sym.defines.get(v.name);
@@ -363,6 +478,15 @@ export class FilterLowering {
 
   /** The networks of a value: a literal, or a net/hosts definition. */
   netEntries(v: A.Value, type: 'host' | 'net'): NetEntry[] | undefined {
+    if (v.kind === 'Number') {
+      const p = shortNet(v.text, type);
+      if (!p) return this.invalid(v, `IPv4 ${type === 'net' ? 'network' : 'address'}`);
+      return [{ family: 4, v4: [p.addr, p.addr + 2 ** (32 - p.len) - 1] }];
+    }
+    if (v.kind === 'HostName') {
+      this.hostName(v, type === 'net' ? 'network' : 'host');
+      return undefined;
+    }
     if (v.kind === 'Ipv4') {
       const p = parseIpv4(v.text);
       if (!p) return this.invalid(v, 'IPv4 address');
@@ -392,7 +516,7 @@ export class FilterLowering {
     if (v.kind === 'Ident') {
       const s = this.sym.define(v);
       if (!s) {
-        this.sym.unknown('name', v, this.sym.defines.keys());
+        this.sym.unknown('name', v, this.sym.defines.keys(), NOT_RESOLVED);
         return undefined;
       }
       if (s.kind !== 'net' && s.kind !== 'hosts') {
@@ -416,6 +540,21 @@ export class FilterLowering {
     }
     this.bag.add('TMES0307', v.span, `expected an address or network`);
     return undefined;
+  }
+
+  /** A host or network name: tmesc resolves none (TMES0340). */
+  private hostName(v: A.HostNameLit, what: 'host' | 'network' | 'Ethernet host'): void {
+    const write =
+      what === 'Ethernet host'
+        ? `write the MAC address (ether host 00:1b:21:3a:4f:5c), or define macs NAME = ... and write ether host NAME`
+        : what === 'network'
+          ? `write the network (net 192.0.2.0/24), or define net NAME = ... and write net NAME`
+          : `write the address (host 192.0.2.10), or define hosts NAME = ... and write host NAME`;
+    this.bag.add(
+      'TMES0340',
+      v.span,
+      `'${v.text}' is a ${what} name, and tmesc does not resolve names when it compiles a policy; ${write}`,
+    );
   }
 
   private invalid(v: A.Value, what: string): undefined {
@@ -493,6 +632,10 @@ export class FilterLowering {
   private etherHost(q: A.QualifiedFilter, v: A.Value, type: 'host' | 'net'): PFilter {
     if (type === 'net') return this.qualifierError(q.typeSpan ?? v.span, `'ether net' does not exist; use ether host`);
     const macs: number[] = [];
+    if (v.kind === 'HostName') {
+      this.hostName(v, 'Ethernet host');
+      return FALSE;
+    }
     if (v.kind === 'Mac') {
       const m = parseMac(v.text);
       if (m === undefined) return this.invalid(v, 'MAC address') ?? FALSE;
@@ -500,7 +643,12 @@ export class FilterLowering {
     } else if (v.kind === 'Ident') {
       const s = this.sym.define(v);
       if (!s) {
-        this.sym.unknown('name', v, this.sym.defines.keys());
+        this.sym.unknown(
+          'name',
+          v,
+          this.sym.defines.keys(),
+          '; tmesc does not read /etc/ethers: write the MAC address, or define macs NAME = MAC',
+        );
         return FALSE;
       }
       if (s.kind !== 'macs') {
@@ -508,7 +656,8 @@ export class FilterLowering {
         return FALSE;
       }
       for (const x of s.decl.values ?? []) {
-        const m = x.kind === 'Mac' ? parseMac(x.text) : undefined;
+        const m =
+          x.kind === 'Mac' ? parseMac(x.text) : x.kind === 'Ident' && isBareMac(x.name) ? parseMac(x.name) : undefined;
         if (m === undefined) {
           this.bag.add('TMES0011', x.span, `expected a MAC address`);
           return FALSE;
@@ -528,46 +677,87 @@ export class FilterLowering {
   }
 
   private protoValue(q: A.QualifiedFilter, v: A.Value): PFilter {
-    const proto = q.proto?.word;
+    const proto = linkProto(q.proto?.word);
     if (q.dir) return this.qualifierError(q.dirSpan!, `'${q.dir}' does not go with proto`);
-    const isEther = proto === 'ether';
-    const table = isEther ? ETHER_TYPES : IP_PROTOCOLS;
-    let n: number | undefined;
-    if (v.kind === 'Number') n = v.value;
-    else if (v.kind === 'Word' || v.kind === 'Ident') {
-      const name = v.kind === 'Word' ? v.word : v.name;
-      n = table[name];
-      const pcapName = isEther ? UNSUPPORTED_ETHER_NAMES.get(name) : undefined;
-      if (n === undefined && pcapName) {
-        this.bag.add('TMES0320', v.span, unsupportedMessage(`pcap-filter's 'ether proto ${name}'`, pcapName));
-        return FALSE;
-      }
-      if (n === undefined) return this.badWord(v.span, name, isEther ? 'ethertype' : 'IP protocol', Object.keys(table));
-    } else return this.qualifierError(v.span, `proto takes a number or a protocol name`);
-    const max = isEther ? 0xffff : 255;
-    if (!Number.isInteger(n) || n < 0 || n > max) {
-      this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to ${max})`);
-      return FALSE;
-    }
-    if (isEther) {
-      // tmesc decodes through tags and labels, so these types are never the network layer's:
-      // test what they stand for instead
-      if (n === ETHERTYPE.VLAN || n === ETHERTYPE.QINQ || n === ETHERTYPE.QINQ_OLD)
-        return this.t('vlanCount', [[1, 15]]);
-      if (n === ETHERTYPE.MPLS || n === ETHERTYPE.MPLS_MULTICAST) return this.t('mplsCount', [[1, 15]]);
-      if (n === ETHERTYPE.PPPOE_SESSION) return this.t('pppoeSession', [[0, 0xffff]]);
-      return this.eq('etherType', n);
+    if (proto === 'ether') {
+      const n = this.etherTypeValue(v);
+      return n === undefined ? FALSE : etherProto(this.fieldTests, n);
     }
     if (proto && proto !== 'ip' && proto !== 'ip6')
       return this.qualifierError(
         q.proto!.span,
         `'${proto} proto' does not exist; use ip proto, ip6 proto or ether proto`,
       );
-    return and(this.ipFamilyGuard(proto), this.eq('ipProto', n));
+    const n = this.ipProtocol(v);
+    return n === undefined ? FALSE : this.ipProto(proto, n);
+  }
+
+  private readonly fieldTests = {
+    t: (name: string, ranges: Ranges) => this.t(name, ranges),
+    eq: (name: string, v: number) => this.eq(name, v),
+  };
+
+  /** An EtherType (or pcap's LLC SAP) by number or name; undefined after a diagnostic. */
+  private etherTypeValue(v: A.Value): number | undefined {
+    let n: number | undefined;
+    if (v.kind === 'Number') n = v.value;
+    else if (v.kind === 'Word' || v.kind === 'Ident') {
+      const name = v.kind === 'Word' ? v.word : v.name;
+      n = ETHER_PROTO_NAMES[name] ?? ETHER_TYPES[name];
+      if (n === undefined) {
+        this.badWord(v.span, name, 'ethertype', [...Object.keys(ETHER_TYPES), ...Object.keys(ETHER_PROTO_NAMES)]);
+        return undefined;
+      }
+    } else {
+      this.qualifierError(v.span, `proto takes a number or a protocol name`);
+      return undefined;
+    }
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff) {
+      this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to 65535)`);
+      return undefined;
+    }
+    return n;
+  }
+
+  /** An IP protocol by number or name; undefined after a diagnostic. */
+  private ipProtocol(v: A.Value): number | undefined {
+    let n: number | undefined;
+    if (v.kind === 'Number') n = v.value;
+    else if (v.kind === 'Word' || v.kind === 'Ident') {
+      const name = v.kind === 'Word' ? v.word : v.name;
+      n = IP_PROTOCOLS[name];
+      if (n === undefined) {
+        this.badWord(v.span, name, 'IP protocol', Object.keys(IP_PROTOCOLS));
+        return undefined;
+      }
+    } else {
+      this.qualifierError(v.span, `proto takes a number or a protocol name`);
+      return undefined;
+    }
+    if (!Number.isInteger(n) || n < 0 || n > 255) {
+      this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to 255)`);
+      return undefined;
+    }
+    return n;
+  }
+
+  /**
+   * `ip proto N`, `ip6 proto N` and `proto N` (family undefined): the
+   * protocol at the end of the IP header chain, or, for an IPv6 extension
+   * header's number, the header on the way there.
+   */
+  private ipProto(family: string | undefined, n: number): PFilter {
+    if (!IPV6_EXTENSIONS.has(n)) return and(this.ipFamilyGuard(family), this.eq('ipProto', n));
+    const v4 = and(this.eq('etherType', ETHERTYPE.IPV4), this.eq('ipProto', n));
+    const v6 = and(this.eq('etherType', ETHERTYPE.IPV6), {
+      t: 'pred',
+      pred: { kind: 'protochain', scope: this.scope, family: 6, proto: n },
+    });
+    return family === 'ip' ? v4 : family === 'ip6' ? v6 : or(v4, v6);
   }
 
   private cast(f: A.CastFilter): PFilter {
-    const p = f.proto?.word;
+    const p = linkProto(f.proto?.word);
     if (!p || p === 'ether')
       return f.cast === 'broadcast' ? this.eq('ethDst', 0xffffffffffff) : this.eq('ethMulticast', 1);
     // ip multicast is pcap's ip[16] >= 224: class D and everything above it
@@ -616,6 +806,13 @@ export class FilterLowering {
   }
 
   private tunnel(f: A.TunnelFilter): PFilter {
+    const test = this.tunnelTest(f);
+    // pcap's geneve: what follows it in the filter reads the packet the tunnel carries
+    if (f.tunnel.word === 'geneve' && this.scope === 'outer' && this.geneveMoves) this.scope = 'inner';
+    return test;
+  }
+
+  private tunnelTest(f: A.TunnelFilter): PFilter {
     const kind = f.tunnel.word;
     const info = TUNNEL_LABELS[kind];
     if (f.label && !info.label.includes(f.label.name)) {
@@ -721,6 +918,8 @@ export class FilterLowering {
         return { k: 'len' };
       case 'Name': {
         const n = a.name.name;
+        // pcap's other spelling of len
+        if (n === 'length') return { k: 'len' };
         if (PCAP_CONSTANTS[n] !== undefined) return { k: 'num', v: PCAP_CONSTANTS[n] };
         if (RELATION_FIELDS[n]) return { k: 'field', field: RELATION_FIELDS[n] };
         this.sym.unknown('field or constant', a.name, [
@@ -730,18 +929,21 @@ export class FilterLowering {
         return undefined;
       }
       case 'Access': {
-        const layer = a.proto.word;
-        const layers = ['ether', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'sctp'];
-        if (!layers.includes(layer)) {
+        const layer = linkProto(a.proto.word)!;
+        if (!LOAD_LAYERS.has(layer)) {
           const pcapLayer = UNSUPPORTED_LOADS.get(layer);
           if (pcapLayer)
             this.bag.add(
               'TMES0320',
               a.span,
               unsupportedMessage(`pcap-filter's load '${layer}[...]'`, pcapLayer) +
-                ` (tmesc loads from ${layers.join(', ')})`,
+                ` (tmesc loads from ${[...LOAD_LAYERS].join(', ')})`,
             );
-          else this.qualifierError(a.proto.span, `${layer}[...] is not supported; use one of ${layers.join(', ')}`);
+          else
+            this.qualifierError(
+              a.proto.span,
+              `${layer}[...] is not supported; use one of ${[...LOAD_LAYERS].join(', ')}`,
+            );
           return undefined;
         }
         const size = a.size ? a.size.value : 1;
@@ -755,7 +957,7 @@ export class FilterLowering {
           this.bag.add('TMES0312', a.offset.span, `offset must not be negative`);
           return undefined;
         }
-        return { k: 'load', layer: layer as 'ether', offset, size };
+        return { k: 'load', layer: layer as LoadLayer, offset, size };
       }
       case 'ArithBinary': {
         const l = this.arith(a.left);
@@ -772,6 +974,23 @@ export class FilterLowering {
         return x && { k: 'neg', a: x };
       }
     }
+  }
+}
+
+/** Whether a filter (not the definitions it names) says inner(...) anywhere. */
+function usesInner(f: A.Filter): boolean {
+  switch (f.kind) {
+    case 'Inner':
+      return true;
+    case 'And':
+    case 'Or':
+      return usesInner(f.left) || usesInner(f.right);
+    case 'Not':
+      return usesInner(f.operand);
+    case 'Paren':
+      return usesInner(f.inner);
+    default:
+      return false;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { TokenType } from 'chevrotain';
 import { CstParser, tokenMatcher } from './chevrotain.js';
 import { errorMessages } from './messages.js';
-import { UNSUPPORTED_AFTER_PROTO, UNSUPPORTED_PRIMITIVES } from './pcap-unsupported.js';
+import { LINK_ALIASES, PCAP_AFTER_PROTO, PCAP_PRIMITIVES } from './pcap-words.js';
 import * as T from './tokens.js';
 
 /**
@@ -32,6 +32,18 @@ const ARITH_TOKENS = new Set<TokenType>([
   T.Shr,
 ]);
 const ARITH_CATEGORIES = [T.ProtoKw, T.TunnelKw];
+/** What may follow a link-layer alias for it to be a qualifier (fddi src, wlan host, link proto, tr broadcast). */
+const LINK_QUALIFIED = new Set<TokenType>([
+  T.Src,
+  T.Dst,
+  T.Host,
+  T.Net,
+  T.Port,
+  T.Portrange,
+  T.ProtoField,
+  T.Broadcast,
+  T.Multicast,
+]);
 
 export class TmesParser extends CstParser {
   /**
@@ -357,9 +369,9 @@ export class TmesParser extends CstParser {
       MAX_LOOKAHEAD: 1,
       DEF: [
         {
-          GATE: () => this.unsupportedAhead(UNSUPPORTED_PRIMITIVES),
+          GATE: () => this.pcapWordAhead(PCAP_PRIMITIVES) && !this.linkAliasAhead(),
           IGNORE_AMBIGUITIES: true,
-          ALT: () => this.SUBRULE(this.unsupportedPrim),
+          ALT: () => this.SUBRULE(this.pcapPrim),
         },
         { ALT: () => this.SUBRULE(this.innerPrim) },
         { ALT: () => this.SUBRULE(this.payloadPrim) },
@@ -370,18 +382,25 @@ export class TmesParser extends CstParser {
         { ALT: () => this.SUBRULE(this.mplsPrim) },
         { ALT: () => this.SUBRULE(this.pppoePrim) },
         { ALT: () => this.SUBRULE(this.lengthPrim) },
-        { ALT: () => this.SUBRULE(this.qualified) },
+        {
+          // a name starts a qualified primitive only as pcap's other name for the link layer (fddi src ...)
+          GATE: () => !tokenMatcher(this.LA(1), T.Identifier) || this.linkAliasAhead(),
+          IGNORE_AMBIGUITIES: true,
+          ALT: () => this.SUBRULE(this.qualified),
+        },
         { ALT: () => this.SUBRULE(this.value, { LABEL: 'bare' }) },
       ],
     });
   });
 
   /**
-   * A pcap-filter primitive tmesc does not support (pcap-unsupported.ts), with
-   * the words after it, so the checker can say so at the primitive instead of
-   * a syntax error at its argument. Arguments run to the next and/or/)/to.
+   * One of pcap-filter's primitives that are names rather than keywords in
+   * tmesc (pcap-words.ts: igmp, stp, llc s, iso proto \\clnp, inbound, ...,
+   * and those tmesc does not support), with the words after it, which run
+   * to the next and/or/)/to. The checker gives them their meaning, or says
+   * they are not supported, at the primitive.
    */
-  unsupportedPrim = this.RULE('unsupportedPrim', () => {
+  pcapPrim = this.RULE('pcapPrim', () => {
     this.CONSUME(T.Word, { LABEL: 'keyword' });
     this.MANY(() =>
       this.OR([
@@ -391,13 +410,20 @@ export class TmesParser extends CstParser {
         { ALT: () => this.CONSUME(T.Ipv6, { LABEL: 'arg' }) },
         { ALT: () => this.CONSUME(T.Mac, { LABEL: 'arg' }) },
         { ALT: () => this.CONSUME(T.EscapedName, { LABEL: 'arg' }) },
+        { ALT: () => this.CONSUME(T.DottedName, { LABEL: 'arg' }) },
       ]),
     );
   });
 
-  private unsupportedAhead(words: { has(word: string): boolean }): boolean {
+  private pcapWordAhead(words: { has(word: string): boolean }): boolean {
     const t = this.LA(1);
     return tokenMatcher(t, T.Word) && words.has(t.image) && this.LA(2).tokenType !== T.LBracket;
+  }
+
+  /** pcap's other names for the link layer (fddi, tr, wlan, link, ppp, slip) as a qualifier: `fddi src ...`. */
+  private linkAliasAhead(): boolean {
+    const t = this.LA(1);
+    return tokenMatcher(t, T.Identifier) && LINK_ALIASES.has(t.image) && LINK_QUALIFIED.has(this.LA(2).tokenType);
   }
 
   innerPrim = this.RULE('innerPrim', () => {
@@ -473,18 +499,22 @@ export class TmesParser extends CstParser {
     this.OR([
       {
         ALT: () => {
-          this.CONSUME(T.ProtoKw, { LABEL: 'proto' });
+          this.OR4([
+            { ALT: () => this.CONSUME(T.ProtoKw, { LABEL: 'proto' }) },
+            // gated in primitive: only pcap's link-layer aliases get here
+            { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'proto' }) },
+          ]);
           this.OPTION({
             // a name after a protocol is not part of this primitive, unless it is pcap's protochain
-            GATE: () => !tokenMatcher(this.LA(1), T.Identifier) || this.unsupportedAhead(UNSUPPORTED_AFTER_PROTO),
+            GATE: () => !tokenMatcher(this.LA(1), T.Identifier) || this.pcapWordAhead(PCAP_AFTER_PROTO),
             DEF: () =>
               this.OR2({
                 MAX_LOOKAHEAD: 1,
                 DEF: [
                   {
-                    GATE: () => this.unsupportedAhead(UNSUPPORTED_AFTER_PROTO),
+                    GATE: () => this.pcapWordAhead(PCAP_AFTER_PROTO),
                     IGNORE_AMBIGUITIES: true,
-                    ALT: () => this.SUBRULE(this.unsupportedPrim),
+                    ALT: () => this.SUBRULE(this.pcapPrim),
                   },
                   { ALT: () => this.SUBRULE(this.addressTest) },
                   { ALT: () => this.CONSUME(T.Broadcast, { LABEL: 'cast' }) },
@@ -584,6 +614,7 @@ export class TmesParser extends CstParser {
       { ALT: () => this.CONSUME(T.Ipv6) },
       { ALT: () => this.CONSUME(T.Mac) },
       { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.DottedName) },
     ]);
   });
 

@@ -87,9 +87,9 @@ export const ETHER_PROTO_NAMES: Readonly<Record<string, number>> = {
   netbeui: LLCSAP.NETBEUI,
 };
 
-/** `llc`: an 802.2 LLC header, which a raw NetWare frame (SAPs 0xffff) is not. */
+/** `llc`: an 802.2 LLC header (both SAPs captured), which a raw NetWare frame (SAPs 0xffff) is not. */
 export function llc(f: FieldTests): PFilter {
-  return or(f.t('llcDsap', [[0, 0xfe]]), f.t('llcSsap', [[0, 0xfe]]));
+  return and(f.t('llcSsap', [[0, 0xff]]), or(f.t('llcDsap', [[0, 0xfe]]), f.t('llcSsap', [[0, 0xfe]])));
 }
 
 /** `llc TYPE`: the format or command of the LLC control field, as libpcap's gen_llc_* test it. */

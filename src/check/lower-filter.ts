@@ -3,6 +3,7 @@ import type { Span } from '../diagnostics/diagnostic.js';
 import { ETHERTYPE } from '../fields/ethertype.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import { IPPROTO } from '../fields/ip-proto.js';
+import { UDP_PORT } from '../fields/ports.js';
 import type { LoadLayer, PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
 import { UNSUPPORTED_LOADS, unsupportedMessage } from '../syntax/pcap-unsupported.js';
@@ -825,9 +826,13 @@ export class FilterLowering {
     else if (kind === '6in4') kinds = [TUNNEL['6in4'], TUNNEL['6to4']];
     else if (kind === 'ipip') kinds = [TUNNEL.ipip, TUNNEL['6in4'], TUNNEL['6to4']];
     else kinds = [TUNNEL[kind as keyof typeof TUNNEL]];
-    const kt = this.t(
-      'tunnel',
-      kinds.map((k) => [k, k]),
+    // pcap's geneve is Geneve to its port: the decoder also takes Geneve from port 6081, but not pcap
+    const kt = and(
+      this.t(
+        'tunnel',
+        kinds.map((k) => [k, k]),
+      ),
+      kind === 'geneve' ? this.eq('dstPort', UDP_PORT.GENEVE) : TRUE,
     );
     if (!f.value) return kt;
     if (info.bits === 0) return this.qualifierError(f.value.span, `${kind} has no identifier to test`);

@@ -1,5 +1,6 @@
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
+import { SNAP_OUI } from '../../fields/llc.js';
 import { compilePattern } from '../../patterns/pattern.js';
 import type { LoadLayer, PArith, Predicate } from '../../policy/policy.js';
 import type { PacketView } from '../decode/view.js';
@@ -34,8 +35,9 @@ function layerBase(p: PacketView, layer: LoadLayer, o: PacketView): number {
       return networkBase(p, ETHERTYPE.ARP);
     case 'rarp':
       return networkBase(p, ETHERTYPE.RARP);
+    // pcap's AppleTalk also comes in SNAP frames, whose network layer it takes to start at the LLC header
     case 'atalk':
-      return networkBase(p, ETHERTYPE.ATALK);
+      return p.snapOui === SNAP_OUI.APPLE && p.snapType === ETHERTYPE.ATALK ? p.l3Offset : networkBase(p, ETHERTYPE.ATALK);
     case 'decnet':
       return networkBase(p, ETHERTYPE.DECNET);
     case 'lat':

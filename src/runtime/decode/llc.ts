@@ -14,11 +14,12 @@ const ISIS_PDU_TYPE_AT = 4;
  * would be) reads as SAPs 0xff 0xff, which is how pcap tells it apart.
  */
 export function decodeLlc(v: PacketView, d: Uint8Array, off: number, end: number): void {
-  if (off < end) v.l3Offset = off;
-  if (end - off < 2) return;
+  if (off >= end) return;
+  v.l3Offset = off;
   const dsap = d[off];
-  const ssap = d[off + 1];
   v.llcDsap = dsap;
+  if (end - off < 2) return;
+  const ssap = d[off + 1];
   v.llcSsap = ssap;
   if (end - off < 3) return;
   const control = d[off + 2];

@@ -45,7 +45,11 @@ describe('802.2 LLC', () => {
     const cut = decode(frame, LINKTYPE.ETHERNET, 16);
     expect([cut.llcDsap, cut.llcSsap, cut.llcControl, cut.snapOui]).toEqual([0xaa, 0xaa, ABSENT, ABSENT]);
     expect(reason(cut)).toBe('none');
-    expect(decode(frame, LINKTYPE.ETHERNET, 15).llcDsap).toBe(ABSENT);
+    expect([decode(frame, LINKTYPE.ETHERNET, 15).llcDsap, decode(frame, LINKTYPE.ETHERNET, 15).llcSsap]).toEqual([
+      0xaa,
+      ABSENT,
+    ]);
+    expect(decode(frame, LINKTYPE.ETHERNET, 14).llcDsap).toBe(ABSENT);
   });
 
   it('looks through VLAN tags, as for every network layer', () => {

@@ -554,7 +554,7 @@ export class FilterLowering {
     this.bag.add(
       'TMES0340',
       v.span,
-      `'${v.text}' is a ${what} name, and tmesc does not resolve names when it compiles a policy; ${write}`,
+      `'${v.text}' is ${what === 'Ethernet host' ? 'an' : 'a'} ${what} name, and tmesc does not resolve names when it compiles a policy; ${write}`,
     );
   }
 

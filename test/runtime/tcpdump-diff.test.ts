@@ -310,6 +310,8 @@ describe.skipIf(tools.skip)(`tmesc against tcpdump on the corpus and generated c
   /** Where a packet key is, as file#number, for messages. */
   const places = new Map<string, string[]>();
   let comparedPairs = 0;
+  /** Filter x capture file pairs, as the issue counted them: all agree, or differ where DIFFERENCES says why. */
+  const filePairs = { all: 0, agree: 0, explained: 0 };
   let agreedPackets = 0;
   let tcpdumpPackets = 0;
 
@@ -352,7 +354,7 @@ describe.skipIf(tools.skip)(`tmesc against tcpdump on the corpus and generated c
   afterAll(() => {
     // the figures the notes quote
     console.log(
-      `tcpdump-diff: ${EXPRESSIONS.length} filters, ${comparedPairs} filter x capture-group pairs, ${agreedPackets} packets kept by both, ${tcpdumpPackets} kept by tcpdump`,
+      `tcpdump-diff: ${EXPRESSIONS.length} filters, ${comparedPairs} filter x capture-group pairs; filter x capture pairs: ${filePairs.all}, ${filePairs.agree} agree, ${filePairs.explained} differ as DIFFERENCES says; ${agreedPackets} packets kept by both, ${tcpdumpPackets} kept by tcpdump`,
     );
   });
 
@@ -393,6 +395,12 @@ describe.skipIf(tools.skip)(`tmesc against tcpdump on the corpus and generated c
         const excused = (k: string) =>
           (origin.get(k) ?? []).every((row) => DIFFERENCES.some((d) => d.applies(row, expr)));
         const bad = differing.filter((k) => !excused(k));
+        const differs = new Set(differing.flatMap((k) => (origin.get(k) ?? []).map((r) => r.file)));
+        for (const row of g.rows) {
+          filePairs.all++;
+          if (!differs.has(row.file)) filePairs.agree++;
+          else if (DIFFERENCES.some((d) => d.applies(row, expr))) filePairs.explained++;
+        }
         if (bad.length === 0) continue;
         const where = (ks: string[]) => [...new Set(ks.flatMap((k) => places.get(k) ?? []))].slice(0, 8).join(', ');
         const onlyOurs = bad.filter((k) => (a.get(k) ?? 0) > (b.get(k) ?? 0));

@@ -37,7 +37,9 @@ function layerBase(p: PacketView, layer: LoadLayer, o: PacketView): number {
       return networkBase(p, ETHERTYPE.RARP);
     // pcap's AppleTalk also comes in SNAP frames, whose network layer it takes to start at the LLC header
     case 'atalk':
-      return p.snapOui === SNAP_OUI.APPLE && p.snapType === ETHERTYPE.ATALK ? p.l3Offset : networkBase(p, ETHERTYPE.ATALK);
+      return p.snapOui === SNAP_OUI.APPLE && p.snapType === ETHERTYPE.ATALK
+        ? p.l3Offset
+        : networkBase(p, ETHERTYPE.ATALK);
     case 'decnet':
       return networkBase(p, ETHERTYPE.DECNET);
     case 'lat':

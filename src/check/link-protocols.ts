@@ -1,7 +1,7 @@
 import { ETHER_MAX_LENGTH, ETHERTYPE } from '../fields/ethertype.js';
 import { ISIS_PDU, LLCSAP, NLPID, SNAP_OUI } from '../fields/llc.js';
-import type { PFilter, Ranges } from '../policy/policy.js';
-import { FALSE, and, maskedByteRanges, or } from './filter-builders.js';
+import type { PFilter, Predicate, Ranges } from '../policy/policy.js';
+import { FALSE, maskedByteRanges } from './filter-builders.js';
 
 /**
  * pcap-filter's link-layer protocol tests, as libpcap compiles them for
@@ -14,19 +14,22 @@ import { FALSE, and, maskedByteRanges, or } from './filter-builders.js';
 export interface FieldTests {
   t(field: string, ranges: Ranges): PFilter;
   eq(field: string, v: number): PFilter;
+  and(...args: PFilter[]): PFilter;
+  or(...args: PFilter[]): PFilter;
+  pred(p: Predicate): PFilter;
 }
 
 function saps(f: FieldTests, sap: number): PFilter {
-  return and(f.eq('llcDsap', sap), f.eq('llcSsap', sap));
+  return f.and(f.eq('llcDsap', sap), f.eq('llcSsap', sap));
 }
 
 function snap(f: FieldTests, oui: number, type: number): PFilter {
-  return and(f.eq('snapOui', oui), f.eq('snapType', type));
+  return f.and(f.eq('snapOui', oui), f.eq('snapType', type));
 }
 
 /** IPX in any of its four framings: Ethernet II, 802.2, SNAP and raw 802.3 (0xffff where the SAPs would be). */
 function ipx(f: FieldTests): PFilter {
-  return or(
+  return f.or(
     f.eq('etherType', ETHERTYPE.IPX),
     f.eq('llcDsap', LLCSAP.IPX),
     saps(f, LLCSAP.RAW_NETWARE),
@@ -44,9 +47,9 @@ export function etherProto(f: FieldTests, n: number): PFilter {
     case LLCSAP.IPX:
       return ipx(f);
     case ETHERTYPE.ATALK:
-      return or(f.eq('etherType', n), snap(f, SNAP_OUI.APPLE, n));
+      return f.or(f.eq('etherType', n), snap(f, SNAP_OUI.APPLE, n));
     case ETHERTYPE.AARP:
-      return or(f.eq('etherType', n), snap(f, SNAP_OUI.ETHERNET, n));
+      return f.or(f.eq('etherType', n), snap(f, SNAP_OUI.ETHERNET, n));
     // the frame's own type field: a tag is never the network layer's
     case ETHERTYPE.VLAN:
     case ETHERTYPE.QINQ:
@@ -89,7 +92,7 @@ export const ETHER_PROTO_NAMES: Readonly<Record<string, number>> = {
 
 /** `llc`: an 802.2 LLC header (both SAPs captured), which a raw NetWare frame (SAPs 0xffff) is not. */
 export function llc(f: FieldTests): PFilter {
-  return and(f.t('llcSsap', [[0, 0xff]]), or(f.t('llcDsap', [[0, 0xfe]]), f.t('llcSsap', [[0, 0xfe]])));
+  return f.and(f.t('llcSsap', [[0, 0xff]]), f.or(f.t('llcDsap', [[0, 0xfe]]), f.t('llcSsap', [[0, 0xfe]])));
 }
 
 /** `llc TYPE`: the format or command of the LLC control field, as libpcap's gen_llc_* test it. */
@@ -111,7 +114,7 @@ export const LLC_TYPES: Readonly<Record<string, { mask: number; value: number }>
 };
 
 export function llcType(f: FieldTests, type: { mask: number; value: number }): PFilter {
-  return and(llc(f), f.t('llcControl', maskedByteRanges(type.mask, type.value)));
+  return f.and(llc(f), f.t('llcControl', maskedByteRanges(type.mask, type.value)));
 }
 
 /** OSI over 802.2: iso, and the protocol after its LLC header (`iso proto N`, clnp, esis, isis). */

@@ -112,7 +112,7 @@ function protochain(c: PcapContext, f: A.PcapFilter): PFilter {
   const n = c.ipProtocol(f.args[0]);
   if (n === undefined) return FALSE;
   const family = proto === 'ip' ? 4 : proto === 'ip6' ? 6 : 0;
-  return { t: 'pred', pred: { kind: 'protochain', scope: c.scope, family, proto: n } };
+  return c.pred({ kind: 'protochain', scope: c.scope, family, proto: n });
 }
 
 function llcPrimitive(c: PcapContext, f: A.PcapFilter): PFilter {

@@ -56,7 +56,7 @@ describe('pcap primitives in the parser', () => {
     expect(f.kind).toBe('Or');
     const words = (x: A.Filter): string[] =>
       x.kind === 'And' || x.kind === 'Or'
-        ? [...words(x.left), ...words(x.right)]
+        ? x.operands.flatMap(words)
         : x.kind === 'Pcap'
           ? [[x.keyword.word, ...x.args.map((a) => ('word' in a ? a.word : 'text' in a ? a.text : a.kind))].join(' ')]
           : [x.kind];

@@ -106,12 +106,30 @@ export class TmesParser extends CstParser {
 
   protected raiseNoAltException(occurrence: number, errMsgTypes?: string): never {
     if (this.quiet) throw this.SAVE_ERROR(new NoViableAltException('', this.LA(1), this.LA(0)));
-    return raiseNoAlt.call(this, occurrence, errMsgTypes);
+    return this.withOneTokenPaths(() => raiseNoAlt.call(this, occurrence, errMsgTypes));
+  }
+
+  /**
+   * chevrotain works out what an error expected as every path of the
+   * parser's maxLookahead (4) tokens through the alternatives; through the
+   * primitives' open-ended argument lists that is exponential (`match len to
+   * g` took minutes). The messages name only each path's first token
+   * (messages.ts), so one token of them says the same.
+   */
+  private withOneTokenPaths<R>(raise: () => R): R {
+    const self = this as unknown as { maxLookahead: number };
+    const k = self.maxLookahead;
+    self.maxLookahead = 1;
+    try {
+      return raise();
+    } finally {
+      self.maxLookahead = k;
+    }
   }
 
   protected raiseEarlyExitException(occurrence: number, prodType: number, userDefinedErrMsg?: string): never {
     if (this.quiet) throw this.SAVE_ERROR(new EarlyExitException('', this.LA(1), this.LA(0)));
-    return raiseEarlyExit.call(this, occurrence, prodType, userDefinedErrMsg);
+    return this.withOneTokenPaths(() => raiseEarlyExit.call(this, occurrence, prodType, userDefinedErrMsg));
   }
 
   file = this.RULE('file', () => {

@@ -1,4 +1,4 @@
-import { benchCompile } from './compile.js';
+import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
 import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
@@ -7,12 +7,20 @@ import { benchValidate } from './validate.js';
 const benches: Record<string, () => Promise<void>> = {
   validate: () => benchValidate(),
   compile: () => benchCompile(),
+  shapes: () => benchCompileShapes(),
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
+  'instructions-strip': () => benchInstructions('strip all'),
+  'instructions-truncate': () => benchInstructions('truncate payload 0'),
+  'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
+  'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
 };
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+// `shapes` is part of `compile`; by name alone it runs without the rest of it
+const wanted = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : Object.keys(benches).filter((b) => b !== 'shapes');
 for (const name of wanted) {
   const b = benches[name];
   if (!b) {

@@ -2,6 +2,9 @@
  * JSON Schema (draft-07) of the artifact, format 2 (docs/artifact.md). It is
  * compiled ahead of time into schema-validator.generated.ts (generate-validator.ts).
  */
+import { LOAD_FIELD_PATTERN } from '../ir/loads.js';
+import { STEP_ORDER } from './steps.js';
+
 const uint = { type: 'integer', minimum: 0 } as const;
 const int = { type: 'integer' } as const;
 const str = { type: 'string' } as const;
@@ -154,6 +157,7 @@ export const ARTIFACT_SCHEMA = {
             required: ['symmetric', 'inner'],
             properties: { symmetric: { type: 'boolean' }, inner: { type: 'boolean' } },
           },
+          steps: { type: 'array', uniqueItems: true, items: { enum: [...STEP_ORDER] } },
           actions: {
             type: 'object',
             additionalProperties: false,
@@ -192,10 +196,11 @@ export const ARTIFACT_SCHEMA = {
               timestamp: {
                 type: 'object',
                 additionalProperties: false,
-                required: ['ipv4', 'ipv6'],
+                required: ['ipv4', 'ipv6', 'other'],
                 properties: {
-                  ipv4: { const: 'ip-option' },
-                  ipv6: { enum: ['skip', 'destination-option', 'hop-by-hop'] },
+                  ipv4: { enum: ['ip-option', 'trailer'] },
+                  ipv6: { enum: ['skip', 'destination-option', 'hop-by-hop', 'trailer'] },
+                  other: { enum: ['skip', 'trailer'] },
                 },
               },
               shape: {
@@ -235,7 +240,13 @@ export const ARTIFACT_SCHEMA = {
       additionalProperties: false,
       required: ['fields', 'preds', 'nodes', 'leaves', 'segments', 'optimized', 'ruleLevel'],
       properties: {
-        fields: { type: 'array', items: { type: 'string', pattern: '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$' } },
+        fields: {
+          type: 'array',
+          items: {
+            type: 'string',
+            pattern: `^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|${LOAD_FIELD_PATTERN}`,
+          },
+        },
         preds: { type: 'array', items: predicate },
         nodes: {
           type: 'array',
@@ -264,9 +275,29 @@ export const ARTIFACT_SCHEMA = {
             properties: { rules: uints, to: uints, drop: uints, groups: uints },
           },
         },
-        segments: { type: 'array', items: int },
+        segments: {
+          type: 'array',
+          items: int,
+          description:
+            'roots of the segments: a packet goes to the union of what the leaves it reaches in them say (one segment per subset of the groups; -O0: one per rule)',
+        },
+        counting: {
+          type: 'array',
+          description:
+            "tables counting the rules that segments with group leaves do not list, each walked only when its segment's leaf sends to or drops one of its groups",
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['segment', 'root', 'groups'],
+            properties: { segment: uint, root: int, groups: uints },
+          },
+        },
         optimized: { type: 'boolean' },
-        ruleLevel: { type: 'boolean' },
+        ruleLevel: { type: 'boolean', description: 'whether every rule has a counter' },
+        uncounted: {
+          ...uints,
+          description: 'when ruleLevel is false: the rules without a counter (absent: none has one)',
+        },
       },
     },
   },

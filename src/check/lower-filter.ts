@@ -4,6 +4,7 @@ import { ETHERTYPE } from '../fields/ethertype.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import { IPPROTO } from '../fields/ip-proto.js';
 import { UDP_PORT } from '../fields/ports.js';
+import { LOAD_LAYERS as LOAD_LAYER_NAMES } from '../policy/policy.js';
 import type { LoadLayer, PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
 import { UNSUPPORTED_LOADS, unsupportedMessage } from '../syntax/pcap-unsupported.js';
@@ -55,30 +56,8 @@ const FULL32: [number, number] = [0, 0xffffffff];
 /** Said after "unknown name" where an address was expected: it may be a host name. */
 const NOT_RESOLVED = '; tmesc does not resolve host names: write the address, or define hosts NAME = ADDR';
 
-/** The layers a `proto[offset:size]` load reads from (pcap's link-layer names are ether). */
-const LOAD_LAYERS: ReadonlySet<string> = new Set<LoadLayer>([
-  'ether',
-  'ip',
-  'ip6',
-  'arp',
-  'rarp',
-  'tcp',
-  'udp',
-  'icmp',
-  'icmp6',
-  'sctp',
-  'igmp',
-  'igrp',
-  'pim',
-  'vrrp',
-  'carp',
-  'atalk',
-  'decnet',
-  'lat',
-  'sca',
-  'mopdl',
-  'moprc',
-]);
+/** The layers a `proto[offset:size]` load reads from. */
+const LOAD_LAYERS: ReadonlySet<string> = new Set<LoadLayer>(LOAD_LAYER_NAMES);
 
 /** Fields of the frame as captured, which inner(...) and geneve do not move: its length, its cooked header. */
 const FRAME_FIELDS = new Set(['tap', 'linkType', 'wireLen', 'pktType', 'ifIndex']);

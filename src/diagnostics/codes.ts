@@ -466,16 +466,16 @@ const LIST = [
   c(
     'TMES0700',
     'rule-never-matches',
-    'warning',
+    'error',
     'Rule can never match',
-    "No packet can satisfy this rule's filter on its taps (e.g. tcp and udp, or a port on ARP). It sends nothing; fix the filter or remove the rule.",
+    'No packet can satisfy this rule\'s filter on its taps (e.g. tcp and udp, ip6 and dst net 10.0.0.0/8, or a port on ARP), as tcpdump says "expression rejects all packets". Such a rule is almost always a mistake (a wrong protocol or address family), so it is an error: fix the filter or remove the rule.',
   ),
   c(
     'TMES0701',
     'redundant-rule',
     'warning',
     'Rule adds nothing',
-    'Every packet this rule sends to its groups already goes there through other rules (the message names the smallest set found). Remove it, or change it if it was meant to do more.',
+    'Every packet this rule sends to its groups already goes there through other rules: the message names a minimal set of them, and each note one of those rules. Remove it, or change it if it was meant to do more. Of two identical rules only the later is reported.',
   ),
   c(
     'TMES0702',
@@ -489,7 +489,21 @@ const LIST = [
     'analysis-skipped',
     'info',
     'Overlap analysis skipped',
-    'The rules overlap in too many distinct ways for the exact cross-rule analysis within its budget, so redundant rules and drop rules that exclude nothing were not looked for. Rules that can never match are still reported, validation of everything else is complete, and the compiled graph is unaffected.',
+    'The rules of the groups named overlap in too many distinct ways for the exact cross-rule analysis within its own budget, so rules that add nothing (TMES0701), rules whose packets are all dropped (TMES0705) and drop rules that exclude nothing (TMES0702) were not looked for there. Rules that can never match are still reported, every finding reported is exact, validation of everything else is complete, and the compiled graph is unaffected.',
+  ),
+  c(
+    'TMES0705',
+    'rule-always-excluded',
+    'warning',
+    'Rule delivers nothing to a group',
+    'Drop rules exclude every packet this rule matches from the groups named (from all of its groups: it delivers nothing). The rule is counted as matching in run statistics but sends nothing there. Narrow the drop rules, or remove the rule (or the group from it).',
+  ),
+  c(
+    'TMES0706',
+    'compile-budget',
+    'error',
+    'Policy too large to compile',
+    "The match graph would exceed the compiler's budget (memory, steps or nodes; docs/compiler.md lists them) while building the rules named, so the policy cannot be compiled or run. Usually a filter or a definition expands to far more tests than it seems (a definition used twice in itself, many payload or byte tests combined), or many rules combine independent conditions in one group. Simplify those rules, or split them over more groups.",
   ),
   c(
     'TMES0703',
@@ -512,7 +526,7 @@ const LIST = [
     'not-run-yet',
     'warning',
     'Action tmesc run does not perform yet',
-    'The policy is valid and compiles, but tmesc run of this version does not perform this group action (strip, mask, replace, truncate, timestamp, shape), and refuses to run the policy rather than deliver packets the policy says must be changed. README.md lists what run does not do yet.',
+    'The policy is valid and compiles, but tmesc run of this version does not perform this group action, and refuses to run the policy rather than deliver packets the policy says must be changed. README.md lists what run does not do yet.',
   ),
   c(
     'TMES0901',
@@ -520,6 +534,49 @@ const LIST = [
     'info',
     'Findings held back while the policy has errors',
     'Some findings are not reliable while statements are lost to syntax errors or rules have errors: a drop rule seems to exclude nothing when the rule it restricts has an error, a tap seems unused when the rule that uses it was lost. Those findings are held back, and this note counts them by code, so that fixing the errors brings no unannounced second round. Every other check runs around the errors. Fix the errors and validate again.',
+  ),
+  // ---- lint configuration, suppressions and baselines (095x)
+  c(
+    'TMES0950',
+    'invalid-config',
+    'error',
+    'Lint configuration is not valid',
+    'A .tmesc.json or tmesc.config.json (or the file --config names) does not follow schemas/config-1.json, names a code or name tmesc does not know, or lowers a code whose severity is error (those make a policy unrunnable and cannot be turned off or lowered). The message names the member at fault by its JSON path. Nothing is validated until the configuration is fixed (exit 2).',
+  ),
+  c(
+    'TMES0951',
+    'suppression-without-reason',
+    'warning',
+    'Suppression gives no reason',
+    'A # tmesc-ignore comment must say why the finding is accepted, after a colon: # tmesc-ignore TMES0500: kept for the lab policy. The suppression still silences the finding; add the reason, so that the next reader knows whether it still holds.',
+  ),
+  c(
+    'TMES0952',
+    'unused-suppression',
+    'warning',
+    'Suppression silences nothing',
+    'A # tmesc-ignore comment names a code that is not reported in the statement it silences (the one that ends on its line, or for a comment on a line of its own, the one that starts on the next line): the finding was fixed, moved, or its severity turned off. Remove the code from the comment, or the comment (tmesc validate --fix does).',
+  ),
+  c(
+    'TMES0953',
+    'stale-baseline-entry',
+    'warning',
+    'Baseline entry matches no finding',
+    'An entry of the baseline file (--baseline) is no longer found: the finding was fixed, or its statement was edited. Rewrite the baseline with tmesc validate --write-baseline FILE, so that it does not hide the same finding if it comes back.',
+  ),
+  c(
+    'TMES0954',
+    'invalid-suppression',
+    'warning',
+    'Suppression names no code it can silence',
+    'A # tmesc-ignore comment names a code or name tmesc does not know, names none, or names a code whose severity is error: errors make a policy unrunnable, so they cannot be suppressed (nor turned off, nor put in a baseline). Correct the code, or fix the error.',
+  ),
+  c(
+    'TMES0955',
+    'invalid-baseline',
+    'error',
+    'Baseline file is not valid',
+    "The file --baseline (or the configuration's baseline) names does not follow schemas/baseline-1.json. The message names the member at fault by its JSON path. Write it again with tmesc validate --write-baseline FILE.",
   ),
 ];
 

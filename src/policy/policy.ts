@@ -55,7 +55,12 @@ export interface GroupActions {
   masks: MaskSpec[];
   replaces: { source: string; flags: string; text: string }[];
   truncate?: { what: 'payload' | 'frame'; bytes: number };
-  timestamp?: { ipv4: 'ip-option'; ipv6: 'skip' | 'destination-option' | 'hop-by-hop' };
+  /** How each kind of packet is stamped: IPv4, IPv6, and packets with no IP header (`other`). */
+  timestamp?: {
+    ipv4: 'ip-option' | 'trailer';
+    ipv6: 'skip' | 'destination-option' | 'hop-by-hop' | 'trailer';
+    other: 'skip' | 'trailer';
+  };
   shape?: { burstBytes: number };
   dedup?: { windowNs: number };
 }
@@ -111,29 +116,32 @@ export type Predicate =
    */
   | { kind: 'protochain'; scope: Scope; family: 0 | 4 | 6; proto: number };
 
-/** Layers of pcap's `proto[offset:size]` loads. */
-export type LoadLayer =
-  | 'ether'
-  | 'ip'
-  | 'ip6'
-  | 'arp'
-  | 'rarp'
-  | 'tcp'
-  | 'udp'
-  | 'icmp'
-  | 'icmp6'
-  | 'sctp'
-  | 'igmp'
-  | 'igrp'
-  | 'pim'
-  | 'vrrp'
-  | 'carp'
-  | 'atalk'
-  | 'decnet'
-  | 'lat'
-  | 'sca'
-  | 'mopdl'
-  | 'moprc';
+/** Layers of pcap's `proto[offset:size]` loads (pcap's link-layer names are ether). */
+export const LOAD_LAYERS = [
+  'ether',
+  'ip',
+  'ip6',
+  'arp',
+  'rarp',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmp6',
+  'sctp',
+  'igmp',
+  'igrp',
+  'pim',
+  'vrrp',
+  'carp',
+  'atalk',
+  'decnet',
+  'lat',
+  'sca',
+  'mopdl',
+  'moprc',
+] as const;
+
+export type LoadLayer = (typeof LOAD_LAYERS)[number];
 
 export type PArith =
   | { k: 'num'; v: number }

@@ -1,6 +1,7 @@
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { SNAP_OUI } from '../../fields/llc.js';
+import { LOAD_FIELD } from '../../ir/loads.js';
 import { compilePattern } from '../../patterns/pattern.js';
 import type { LoadLayer, PArith, Predicate } from '../../policy/policy.js';
 import type { PacketView } from '../decode/view.js';
@@ -261,4 +262,30 @@ export function buildPredicate(pred: Predicate): PredicateFn {
       };
     }
   }
+}
+
+/**
+ * A byte load compared with constants, as a field (src/ir/loads.ts): the
+ * unsigned value loaded, or ABSENT (-1) where the comparison would be false
+ * (no such layer, the packet too short, an inner load without an inner
+ * packet), so that no interval test holds there.
+ */
+export function buildLoad(field: string): PredicateFn {
+  const m = LOAD_FIELD.exec(field);
+  if (!m) throw new Error(`match graph: not a load field ${field}`);
+  const inner = m[1] === 'inner';
+  const layer = m[2] as LoadLayer;
+  const offset = Number(m[3]);
+  const size = Number(m[4]);
+  return (p, d) => {
+    const v = inner ? (p.inner === p ? undefined : p.inner) : p;
+    if (!v) return -1;
+    const base = layerBase(v, layer, p);
+    if (base < 0) return -1;
+    const at = base + offset;
+    if (at + size > d.length) return -1;
+    if (size === 1) return d[at];
+    if (size === 2) return (d[at] << 8) | d[at + 1];
+    return ((d[at] << 24) | (d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3]) >>> 0;
+  };
 }

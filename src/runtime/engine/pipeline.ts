@@ -1,9 +1,12 @@
 import type { Artifact } from '../../artifact/types.js';
+import { type ActionChain, buildChains, emptyActionCounters } from '../actions/chain.js';
+import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash } from '../balance/session-hash.js';
 import type { PacketRecord } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
+import { RuleCounter } from '../classify/rule-counter.js';
 import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
@@ -45,7 +48,7 @@ export function newRunStats(
       truncatedRecords: 0,
       captureWarnings: 0,
     })),
-    rules: artifact.graph.ruleLevel ? artifact.rules.map((r) => ({ name: r.name, matches: 0 })) : null,
+    rules: RuleCounter.zeroStats(artifact),
     groups: artifact.groups.map((gr, gi): GroupStats => ({
       name: gr.name,
       in: 0,
@@ -60,6 +63,7 @@ export function newRunStats(
         refused: 0,
         refusedLinkTypes: [],
       })),
+      actions: emptyActionCounters(gr, artifact),
     })),
     unmarked: 0,
   };
@@ -84,7 +88,7 @@ export class Pipeline {
   private readonly view = new PacketView();
   private readonly classifier: Classifier;
   private readonly groupsOf: Int32Array[];
-  private readonly rulesOf: Int32Array[] | undefined;
+  private readonly ruleCounter: RuleCounter | undefined;
   private readonly balancers: (Rendezvous | undefined)[];
   private readonly balanceInner: boolean[];
   private readonly dedups: (DedupStage | undefined)[];
@@ -101,7 +105,6 @@ export class Pipeline {
     const g = artifact.graph;
     this.classifier = createClassifier(g);
     this.groupsOf = [];
-    this.rulesOf = g.ruleLevel ? [] : undefined;
     this.balancers = artifact.groups.map((gr) => {
       if (gr.tools.length <= 1) return undefined;
       const weights = weightsOf(gr.tools.map((t) => t.rateBps));
@@ -115,6 +118,27 @@ export class Pipeline {
     );
     this.onRefused = options.onRefused;
     this.stats = newRunStats(artifact, outputs, tapFiles);
+    this.ruleCounter = this.stats.rules ? new RuleCounter(artifact, this.classifier) : undefined;
+    this.chains = buildChains(artifact, this.stats.groups, (gi, r) => this.deliverReplica(gi, r));
+  }
+
+  /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */
+  private readonly chains: (ActionChain | undefined)[];
+
+  /** A replica that went through its group's steps, written to the tool the chain chose. */
+  private deliverReplica(g: number, r: Replica): void {
+    const gs = this.stats.groups[g];
+    const frame = r.frame();
+    if (this.outputs[g][r.tool].write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)) {
+      gs.delivered++;
+      gs.tools[r.tool].packets++;
+      gs.tools[r.tool].bytes += frame.length;
+    } else this.refuse(g, r.tool, r.linkType);
+  }
+
+  /** End of input: steps hand on what they held back. */
+  finish(): void {
+    for (const c of this.chains) c?.finish();
   }
 
   private readonly onRefused: PipelineOptions['onRefused'];
@@ -127,15 +151,9 @@ export class Pipeline {
     return this.stats;
   }
 
-  /** Result index -> groups (and rules), cached as typed arrays the first time a result is seen. */
+  /** Result index -> groups, cached as typed arrays the first time a result is seen. */
   private groups(r: number): Int32Array {
-    let gs = this.groupsOf[r];
-    if (!gs) {
-      const res = this.classifier.results[r];
-      gs = this.groupsOf[r] = Int32Array.from(res.groups);
-      if (this.rulesOf) this.rulesOf[r] = Int32Array.from(res.rules);
-    }
-    return gs;
+    return (this.groupsOf[r] ??= Int32Array.from(this.classifier.results[r].groups));
   }
 
   handle(rec: PacketRecord, tap: number): void {
@@ -151,10 +169,7 @@ export class Pipeline {
     if (view.malformed) ts.malformed++;
     const r = this.classifier.classify(view, data);
     const groups = this.groups(r);
-    if (this.rulesOf) {
-      const rules = this.rulesOf[r];
-      for (let i = 0; i < rules.length; i++) st.rules![rules[i]].matches++;
-    }
+    this.ruleCounter?.count(r, view, data, st.rules!);
     if (groups.length === 0) {
       st.unmatched++;
       return;
@@ -169,6 +184,11 @@ export class Pipeline {
       const dd = this.dedups[g];
       if (dd && dd.isDuplicate(view, data, rec.tsSec, rec.tsNsec)) {
         gs.dropped.duplicate++;
+        continue;
+      }
+      const chain = this.chains[g];
+      if (chain !== undefined) {
+        chain.push(rec, view, tap);
         continue;
       }
       let tool = 0;

@@ -6,9 +6,11 @@ import { PCAP_CONSTANTS } from '../../src/check/names.js';
 import { FilterBuilder } from '../../src/ir/build.js';
 import { FieldSpace } from '../../src/ir/field-space.js';
 import { Idd } from '../../src/ir/idd.js';
+import { LOAD_LAYERS } from '../../src/policy/policy.js';
 import type { PFilter } from '../../src/policy/policy.js';
 import { PCAP_SUPPORTED_WORDS } from '../../src/syntax/pcap-words.js';
 import { policyFor } from '../ir/helpers.js';
+import { compileFilters } from '../runtime/tcpdump-oracle.js';
 import { BASE, checkText } from './support/check-text.js';
 
 const rule = (filter: string) => [BASE, `rule r from t match ${filter} to g`].join('\n');
@@ -116,6 +118,16 @@ describe('pcap-filter primitives that are names in tmesc', () => {
     expect(codes('tcp protochain 6')).toEqual(['TMES0309']);
     expect(codes('protochain')).toEqual(['TMES0309']);
     expect(codes('protochain \\nosuch')).toEqual(['TMES0308']);
+  });
+
+  it('every form, and a load of every layer, compiles to an artifact the validator accepts', () => {
+    const forms = PCAP_SUPPORTED_WORDS.flatMap((w) => FORMS[w] ?? [w]);
+    const loads = LOAD_LAYERS.map((l) => `${l}[1] = 2`);
+    const artifact = compileFilters([...forms, ...loads, 'inner(ip protochain 6 or pim[0] = 1)']);
+    expect(artifact.graph.preds.map((p) => p.kind)).toContain('protochain');
+    expect(artifact.graph.fields.filter((f) => f.startsWith('load:')).length).toBeGreaterThanOrEqual(
+      LOAD_LAYERS.length,
+    );
   });
 
   it('inbound, outbound and ifindex read the frame’s cooked header, also inside inner(...)', () => {

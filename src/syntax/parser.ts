@@ -492,9 +492,17 @@ export class TmesParser extends CstParser {
         { ALT: () => this.CONSUME(T.Mac, { LABEL: 'arg' }) },
         { ALT: () => this.CONSUME(T.EscapedName, { LABEL: 'arg' }) },
         { ALT: () => this.CONSUME(T.DottedName, { LABEL: 'arg' }) },
+        // pf's reason codes include two of tmesc's keywords (reason match, reason fragment)
+        { GATE: () => this.afterReason(), ALT: () => this.CONSUME(T.Match, { LABEL: 'arg' }) },
+        { GATE: () => this.afterReason(), ALT: () => this.CONSUME(T.Fragment, { LABEL: 'arg' }) },
       ]),
     );
   });
+
+  private afterReason(): boolean {
+    const t = this.LA(0);
+    return tokenMatcher(t, T.Word) && t.image === 'reason';
+  }
 
   private pcapWordAhead(words: { has(word: string): boolean }): boolean {
     const t = this.LA(1);

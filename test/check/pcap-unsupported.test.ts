@@ -52,6 +52,14 @@ describe('pcap-filter primitives tmesc does not support (TMES0320)', () => {
       expect(found.map((f) => `${f.code} ${f.at}`)).toEqual([`TMES0320 4:${FILTER_COLUMN}`]);
     });
 
+  it.each(['reason match', 'reason fragment', 'reason bad-offset'])(
+    "'%s': pf's reason codes that are tmesc keywords are its arguments too",
+    (form) => {
+      const { found } = checkText(rule(`tcp and ${form}`));
+      expect(found.map((f) => `${f.code} ${f.at}`)).toEqual([`TMES0320 4:${FILTER_COLUMN + 'tcp and '.length}`]);
+    },
+  );
+
   it('says what to write instead', () => {
     const messages = (filter: string) => checkText(rule(filter)).found.map((f) => `${f.code} ${f.message}`);
     expect(messages('gateway 10.0.0.1')[0]).toContain('write ether host MAC and not host 10.0.0.1');

@@ -593,6 +593,11 @@ export class FilterLowering {
       this.sym.unknown('port name', v, [...this.sym.defines.keys(), ...Object.keys(SERVICES)]);
       return undefined;
     }
+    if (v.kind === 'Word') {
+      // a keyword or pcap's \name that is not a service tmesc knows
+      this.badWord(v.span, v.word, 'port name', Object.keys(SERVICES));
+      return undefined;
+    }
     this.bag.add('TMES0300', v.span, `${type} needs a port number, a range a-b or a port name`);
     return undefined;
   }

@@ -87,6 +87,14 @@ describe('pcap-filter primitives that are names in tmesc', () => {
     ['ppp[1:2] == 1', 'ether[1:2] == 1'],
     ['ether proto 0x8100', 'link proto 0x8100'],
     ['length > 100', 'len > 100'],
+    ['ip6 proto \\ipv6-icmp', 'ip6 proto 58'],
+    ['ip proto \\ipencap', 'ip proto 4'],
+    ['ip proto \\ip', 'ip proto 0'],
+    ['proto \\udplite', 'proto 136'],
+    ['ip6 protochain \\ipv6-frag', 'ip6 protochain 44'],
+    ['ip proto \\gre', 'ip proto 47'],
+    ['ether proto \\mpls', 'mpls'],
+    ['port \\http', 'port 80'],
   ])('%s means %s', (a, b) => {
     expect(same(a, b)).toBe(true);
   });
@@ -118,6 +126,8 @@ describe('pcap-filter primitives that are names in tmesc', () => {
     expect(codes('tcp protochain 6')).toEqual(['TMES0309']);
     expect(codes('protochain')).toEqual(['TMES0309']);
     expect(codes('protochain \\nosuch')).toEqual(['TMES0308']);
+    expect(codes('port \\nntp')).toEqual(['TMES0308']);
+    expect(codes('ip proto \\carp')).toEqual(['TMES0308']);
   });
 
   it('every form, and a load of every layer, compiles to an artifact the validator accepts', () => {

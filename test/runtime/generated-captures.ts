@@ -2,7 +2,7 @@
  * Captures of what the corpus lacks, for the tcpdump differential test:
  * 802.2 LLC (STP, every LLC frame type, NetBEUI, IPX in its four framings,
  * SNAP, OSI and IS-IS), the DEC and AppleTalk EtherTypes, every VLAN TPID,
- * PPPoE under two tags, IGMP, PIM, VRRP, IGRP, AH, ESP, IPv6 extension
+ * PPPoE under two tags, MPLS on Ethernet, IGMP, PIM, VRRP, IGRP, AH, ESP, IPv6 extension
  * header chains, every ICMPv6 type pcap names, Geneve in its forms, the
  * MAC addresses and short networks the filters name, and Linux cooked
  * captures (v1 and v2) in every direction. Each file is written as tcpdump
@@ -23,6 +23,7 @@ import {
   ipv4,
   ipv6,
   mac,
+  mplsEntry,
   sctp,
   tag,
   tcp,
@@ -122,6 +123,9 @@ function etherTypeFrames(): Uint8Array[] {
   f.push(eth(0x8100, cat(tag(5, 0x6003), zeros(46))));
   f.push(eth(0x88a8, cat(tag(6, 0x8100), tag(7, 0x809b), zeros(42))));
   f.push(eth(0x8100, cat(tag(8, 22), llc(0xe0, 0xe0, 0x03, zeros(19)))));
+  // MPLS on Ethernet itself (the corpus has it over PPP and UDP only)
+  f.push(eth(0x8847, cat(mplsEntry(100, true), v4), MAC_Y, MAC_X));
+  f.push(eth(0x8847, cat(mplsEntry(200, false), mplsEntry(201, true), v6), MAC_Y, MAC_X));
   return f;
 }
 
@@ -285,7 +289,7 @@ export function generatedCaptures(): GeneratedCapture[] {
   const ether = 'ether';
   return [
     capture('gen-llc.pcap', LINKTYPE.ETHERNET, ether, ['vlan'], 'eth:llc', llcFrames()),
-    capture('gen-ethertypes.pcap', LINKTYPE.ETHERNET, ether, ['vlan', 'qinq'], 'eth', etherTypeFrames()),
+    capture('gen-ethertypes.pcap', LINKTYPE.ETHERNET, ether, ['vlan', 'qinq', 'mpls'], 'eth', etherTypeFrames()),
     capture(
       'gen-pppoe-qinq.pcap',
       LINKTYPE.ETHERNET,

@@ -190,6 +190,15 @@ const EXPRESSIONS: [string, Reading?][] = [
   ['ip6 protochain 58'],
   ['ip6 protochain 59'],
   ['ip6 protochain 50'],
+  // names of /etc/protocols, and keywords after a backslash
+  ['ip6 proto \\ipv6-icmp'],
+  ['ip proto \\ipencap'],
+  ['ip proto \\gre'],
+  ['proto \\ospf or proto \\udplite'],
+  ['ip6 protochain \\ipv6-frag'],
+  ['ip6 protochain \\ipv6-opts or ip6 protochain \\hopopt'],
+  ['ether proto 0x8847'],
+  ['ether proto 0x8864'],
   // ---- loads
   ['link[12:2] == 0x8100', 'exact'],
   ['ppp[0] & 1 != 0', 'exact'],
@@ -284,6 +293,11 @@ const DIFFERENCES: Difference[] = [
     reason:
       "PPP protocol-field compression (RFC 1661): the PPP protocol is the single byte 0x21, which tmesc decodes; libpcap's pppoes filters assume two bytes and so miss the IP inside",
     applies: (r) => r.file === 'pppoe-session-http.pcap',
+  },
+  {
+    reason:
+      "on PPP links tmesc reads MPLS (PPP protocol 0x0281) as EtherType 0x8847, as it reads IP as 0x0800; libpcap's ether proto maps only some EtherTypes (IPv4, IPv6, DECnet, AppleTalk, IPX, ...) to PPP protocols and compares the others with the PPP protocol itself",
+    applies: (r, e) => r.linkType === 'ppp' && /ether proto 0x8847/.test(e),
   },
 ];
 

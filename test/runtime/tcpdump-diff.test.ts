@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runArtifact } from '../../src/runtime/run/run.js';
 import { CORPUS_DIR, corpusManifest, type ManifestRow } from '../support/corpus.js';
+import { PCAP_CONSTANTS } from '../../src/check/names.js';
+import { LOAD_LAYERS } from '../../src/policy/policy.js';
+import { LINK_ALIASES, PCAP_SUPPORTED_WORDS } from '../../src/syntax/pcap-words.js';
 import { requirements } from '../support/tools.js';
 import { writeCaptures } from './generated-captures.js';
 import { compileFilter, compileFilters, LOOK_THROUGH, packetKeys, tcpdumpKeys } from './tcpdump-oracle.js';
@@ -44,6 +47,9 @@ const EXPRESSIONS: [string, Reading?][] = [
   ['ip'],
   ['ip6'],
   ['sctp'],
+  ['sctp port 2905'],
+  ['ip6 src host 2001:db8::1'],
+  ['src and dst net 10.0.0.0/8'],
   ['port 80'],
   ['tcp port 80'],
   ['udp port 53'],
@@ -82,11 +88,27 @@ const EXPRESSIONS: [string, Reading?][] = [
   ['not (udp port 53)'],
   ['tcp and not port 80'],
   ['tcp or udp'],
+  ['udp && ! port 53 || icmp'],
+  ['tcp[tcpflags] & tcp-fin != 0'],
+  ['tcp[tcpflags] & (tcp-rst|tcp-push) == tcp-rst'],
+  ['tcp[tcpflags] & (tcp-urg|tcp-ece|tcp-cwr) != 0'],
+  [
+    'icmp[icmptype] == icmp-unreach or icmp[icmptype] == icmp-sourcequench or icmp[icmptype] == icmp-redirect or icmp[icmptype] == icmp-routeradvert or icmp[icmptype] == icmp-routersolicit',
+  ],
+  [
+    'icmp[icmptype] == icmp-timxceed or icmp[icmptype] == icmp-paramprob or icmp[icmptype] == icmp-tstamp or icmp[icmptype] == icmp-tstampreply or icmp[icmptype] == icmp-ireq or icmp[icmptype] == icmp-ireqreply or icmp[icmptype] == icmp-maskreq or icmp[icmptype] == icmp-maskreply',
+  ],
+  ['icmp[icmpcode] == 3'],
+  ['ether[0] & 1 != 0'],
+  ['ip6[6] == 17'],
+  ['arp[7] == 1'],
+  ['sctp[2:2] == 2905'],
   // ---- tags, labels and PPPoE: the outermost one, as tcpdump's first vlan or mpls reads it
   ['vlan', 'exact'],
   ['vlan 100', 'exact'],
   ['vlan 300', 'exact'],
   ['mpls', 'tags'],
+  ['mpls 100', 'tags'],
   ['pppoes'],
   ['pppoed'],
   ['pppoes 0x1234'],
@@ -313,6 +335,32 @@ interface Group {
   /** Every packet of the group, as packetKeys gives them. */
   all: string[];
 }
+
+/** pcap-filter(7)'s words tmesc supports: each is in some filter compared above. */
+const PCAP_WORDS = [
+  ...PCAP_SUPPORTED_WORDS,
+  ...LINK_ALIASES,
+  ...Object.keys(PCAP_CONSTANTS),
+  ...LOAD_LAYERS.map((l) => `${l}[`),
+  ...['host', 'net', 'mask', 'port', 'portrange', 'src', 'dst', 'proto', 'broadcast', 'multicast'],
+  ...['ether', 'ip', 'ip6', 'arp', 'rarp', 'tcp', 'udp', 'sctp', 'icmp', 'icmp6'],
+  ...['less', 'greater', 'len', 'length', 'vlan', 'mpls', 'pppoes', 'pppoed', 'geneve'],
+  ...['not', 'and', 'or', '!', '&&', '||'],
+];
+
+describe('the differential table', () => {
+  it('has every pcap-filter word tmesc supports in some filter', () => {
+    const words = new Set(EXPRESSIONS.flatMap(([e]) => e.split(/[\s()|&=!<>[\]:,]+|\\/)));
+    const loads = EXPRESSIONS.map(([e]) => e).join(' ');
+    const symbols = EXPRESSIONS.map(([e]) => e)
+      .join(' ')
+      .split(/\s+/);
+    const missing = PCAP_WORDS.filter((w) =>
+      w.endsWith('[') ? !new RegExp(`\\b${w.replace('[', '\\[')}`).test(loads) : !words.has(w) && !symbols.includes(w),
+    );
+    expect(missing).toEqual([]);
+  });
+});
 
 const tools = requirements({ tools: ['tcpdump', 'mergecap'], corpus: true });
 

@@ -77,7 +77,7 @@ describe('TimerBlock against a sorted-list reference', () => {
           }
         };
         for (const o of ops) {
-          const t = timers[o.timer];
+          const t = o.kind === 'advance' ? -1 : timers[o.timer];
           if (o.kind === 'start') {
             block.start(t, o.delay);
             ref.set(t, block.now + o.delay);

@@ -350,9 +350,8 @@ export class TimerBlock {
 
   /**
    * The earliest expiry: level 0's first occupied slot after now gives a
-   * tick; in each higher level, the first occupied slot in the order the
-   * slots cascade holds that level's earliest timers, found by a scan of the
-   * slot. The least of those.
+   * tick; in each higher level, the occupied slots are scanned in the order
+   * they cascade for as long as they can hold something earlier.
    */
   private findEarliest(): number | undefined {
     let best = Infinity;
@@ -364,13 +363,15 @@ export class TimerBlock {
       if (s >= 0) best = this.nowTick + 1 + (L0_SLOTS - from) + s;
     }
     for (let k = 1; k < LEVELS; k++) {
-      // the next slot of level k to cascade: at the first multiple of its span after now
-      const first = Math.floor(Math.ceil((this.nowTick + 1) / SPAN[k]) % LN_SLOTS);
-      let index = this.firstSet(BASE[k], first, LN_SLOTS);
-      if (index < 0) index = this.firstSet(BASE[k], 0, first);
-      if (index < 0) continue;
-      for (let t = this.head[BASE[k] + index]; t !== NIL; t = this.next[t])
-        if (this.expiry[t] < best) best = this.expiry[t];
+      // slots in the order they cascade, from the first multiple of the level's span after now: a
+      // slot holds the level's timers of its span, so the first occupied one has the level's
+      // earliest; only timers beyond the wheel's reach (in the top level) sit before their span,
+      // and the scan goes on while a slot's span can still hold something earlier than the best
+      const c = Math.ceil((this.nowTick + 1) / SPAN[k]);
+      for (let j = 0; j < LN_SLOTS && (c + j) * SPAN[k] < best; j++) {
+        const slot = BASE[k] + ((c + j) % LN_SLOTS);
+        for (let t = this.head[slot]; t !== NIL; t = this.next[t]) if (this.expiry[t] < best) best = this.expiry[t];
+      }
     }
     return best === Infinity ? undefined : best;
   }

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { buildArtifact } from '../artifact/build.js';
 import { formatArtifactJson } from '../artifact/layout.js';
 import { generateClassifier } from '../codegen/classifier.js';
+import { kernelFilters } from '../runtime/live/kernel-filter.js';
 import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
 import { writeFileAtomic } from './files.js';
@@ -31,6 +32,17 @@ export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): n
       text = formatArtifactJson(artifact, { compact: opts.compact });
       break;
     }
+    case 'bpf': {
+      // each tap's kernel filter; where it keeps more than the policy asks, standard error says why
+      const artifact = buildArtifact(policy, compiled, packageVersion());
+      const out: Record<string, string> = {};
+      for (const f of kernelFilters(artifact)) {
+        out[f.tap] = f.expression;
+        if (f.widened.length) io.err(`tmesc: note: tap '${f.tap}': the filter also keeps ${f.widened.join('; ')}\n`);
+      }
+      text = JSON.stringify(out, null, 2) + '\n';
+      break;
+    }
     case 'listing':
       text = listing(compiled.graph, policy);
       break;
@@ -49,7 +61,7 @@ export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): n
       break;
     }
     default:
-      throw new UsageError(`unknown --emit '${opts.emit}'; use artifact, js, listing or dot`);
+      throw new UsageError(`unknown --emit '${opts.emit}'; use artifact, js, listing, dot or bpf`);
   }
   if (opts.output) writeFileAtomic(opts.output, text);
   else io.out(text);

@@ -44,7 +44,9 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<policy>', '.tmes policy file')
     .option('-o, --output <file>', 'write here instead of standard output')
     .addOption(
-      new Option('--emit <what>', 'what to produce').choices(['artifact', 'js', 'listing', 'dot']).default('artifact'),
+      new Option('--emit <what>', "what to produce (bpf: each tap's kernel capture filter, as JSON)")
+        .choices(['artifact', 'js', 'listing', 'dot', 'bpf'])
+        .default('artifact'),
     )
     .addOption(
       new Option('-O, --optimize <level>', '1 optimizes; -O0 gives one naive graph per rule')

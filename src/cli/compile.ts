@@ -5,7 +5,7 @@ import { generateClassifier } from '../codegen/classifier.js';
 import { kernelFilters } from '../runtime/live/kernel-filter.js';
 import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
-import { writeFileAtomic } from './files.js';
+import { writeOutput } from './files.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { loadValidPolicy } from './load-policy.js';
 
@@ -18,7 +18,7 @@ export interface CompileCmdOptions {
 }
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
-export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): number {
+export async function compileCommand(path: string, opts: CompileCmdOptions, io: Io): Promise<number> {
   // the policy's warnings go to standard error, as validate would report them; what compile writes is unchanged
   const sources = new Map<string, string>();
   const { policy } = loadValidPolicy(path, io, { warnings: true, sources });
@@ -63,7 +63,7 @@ export function compileCommand(path: string, opts: CompileCmdOptions, io: Io): n
     default:
       throw new UsageError(`unknown --emit '${opts.emit}'; use artifact, js, listing, dot or bpf`);
   }
-  if (opts.output) writeFileAtomic(opts.output, text);
+  if (opts.output) await writeOutput(opts.output, text, (m) => io.err(`tmesc: note: ${m}\n`));
   else io.out(text);
   return EXIT.ok;
 }

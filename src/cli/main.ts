@@ -57,7 +57,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (policy: string, opts: { output?: string; emit: string; optimize: string; compact?: boolean }) => {
       const { compileCommand } = await import('./compile.js');
       setCode(
-        compileCommand(
+        await compileCommand(
           policy,
           { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0', compact: opts.compact },
           io,

@@ -1,13 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   fstatSync,
   mkdirSync,
   openSync,
   readFileSync,
   renameSync,
   rmSync,
+  type Stats,
   statSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -108,19 +111,65 @@ function readRegularFile(path: string): string | undefined {
   }
 }
 
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_NOCTTY, O_DIRECTORY } = constants;
+
 /**
  * Whether a cache directory or entry can be trusted: owned by whoever runs
  * tmesc and writable by nobody else. An entry is data that decides where
  * traffic goes; one planted in a shared directory by another user must not
- * be used (by root above all).
+ * be used (by root above all). Judged on an open descriptor (fstat), never
+ * by path: the file checked is then the file read, whatever is renamed
+ * into its place meanwhile.
  */
-function ownedPrivately(path: string): boolean {
+function ownedPrivately(st: Stats): boolean {
   if (typeof process.geteuid !== 'function') return true;
+  return st.uid === process.geteuid() && (st.mode & 0o022) === 0;
+}
+
+/** Why the directory cannot hold trusted entries, or '' when it can (its own descriptor, links not followed). */
+function directoryProblem(dir: string): string {
+  let fd: number | undefined;
   try {
-    const st = statSync(path);
-    return st.uid === process.geteuid() && (st.mode & 0o022) === 0;
-  } catch {
-    return false;
+    fd = openSync(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    return ownedPrivately(fstatSync(fd)) ? '' : NOT_YOURS;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no cache directory';
+    return code === 'ELOOP' || code === 'ENOTDIR'
+      ? `${NOT_YOURS} (not a directory)`
+      : `unreadable cache directory (${code})`;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+const NOT_YOURS = 'the cache directory or entry is not yours alone (owned by another user, or writable by others)';
+
+/**
+ * The entry's text, read through the one descriptor its checks were made on:
+ * a regular file (O_NOFOLLOW: not a link; O_NONBLOCK: a FIFO cannot stall
+ * the open), owned privately, with no other name (a hard link). A string
+ * says why not.
+ */
+function readEntry(file: string): { text: string } | string {
+  let fd: number;
+  try {
+    fd = openSync(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'no entry';
+    return code === 'ELOOP' ? 'the entry is a symbolic link' : `unreadable entry (${(e as Error).message})`;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return 'the entry is not a regular file';
+    if (!ownedPrivately(st)) return NOT_YOURS;
+    if (st.nlink !== 1) return 'the entry has other names (hard links)';
+    return { text: readFileSync(fd, 'utf8') };
+  } catch (e) {
+    return `unreadable entry (${(e as Error).message})`;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -139,9 +188,13 @@ export class PolicyCache {
   ) {}
 
   /** The cache for this policy, or undefined when there is none (no build identity, no cache directory). */
-  static open(policyPath: string, io: Io, env: NodeJS.ProcessEnv = process.env): PolicyCache | undefined {
+  static open(
+    policyPath: string,
+    io: Io,
+    env: NodeJS.ProcessEnv = process.env,
+    build: string | undefined = buildIdentity(),
+  ): PolicyCache | undefined {
     const debug = env.TMESC_CACHE_DEBUG ? (m: string) => io.err(`tmesc: cache: ${m}\n`) : () => {};
-    const build = buildIdentity();
     const dir = cacheDir(env);
     // the compile resolves the policy against process.cwd() and names files relative to io.cwd: the key holds one cwd
     if (!build || !dir || io.cwd !== process.cwd()) {
@@ -167,18 +220,16 @@ export class PolicyCache {
 
   /** The cached artifact, validated as `run --artifact` validates one, or undefined (a miss). */
   lookup(): Artifact | undefined {
+    const dirProblem = directoryProblem(this.dir);
+    if (dirProblem) return this.miss(dirProblem === 'no cache directory' ? 'no entry' : dirProblem);
+    const read = readEntry(this.file);
+    if (typeof read === 'string') return this.miss(read);
     let entry: unknown;
     try {
-      entry = JSON.parse(readFileSync(this.file, 'utf8'));
+      entry = JSON.parse(read.text);
     } catch (e) {
-      return this.miss(
-        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no entry' : `unreadable entry (${(e as Error).message})`,
-      );
+      return this.miss(`unreadable entry (${(e as Error).message})`);
     }
-    if (!ownedPrivately(this.dir) || !ownedPrivately(this.file))
-      return this.miss(
-        'the cache directory or entry is not yours alone (owned by another user, or writable by others)',
-      );
     const why = this.staleness(entry);
     if (why) return this.miss(why);
     try {
@@ -217,7 +268,11 @@ export class PolicyCache {
     return undefined;
   }
 
-  /** Writes the entry for a compile that read `reads` (atomically: temp file and rename); failures are ignored. */
+  /**
+   * Writes the entry for a compile that read `reads` (atomically: a temporary
+   * file created exclusively under a random name, then renamed); only into a
+   * directory of the user's own. Failures are ignored.
+   */
   store(artifact: Artifact, reads: Reads, warnings = ''): void {
     const root = reads.texts.get(this.key.policy);
     if (!reads.complete || root === undefined) {
@@ -230,11 +285,22 @@ export class PolicyCache {
       sha256: sha256Hex(reads.texts.get(path)!),
     }));
     const entry: Entry = { format: FORMAT, build: this.build, key: this.key, files, artifact, warnings };
-    const tmp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    const tmp = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
     try {
       const text = JSON.stringify(entry);
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, text, { mode: 0o600 });
+      const dirProblem = directoryProblem(this.dir);
+      if (dirProblem) {
+        this.debug(`not written (${dirProblem})`);
+        return;
+      }
+      const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+      try {
+        const bytes = Buffer.from(text, 'utf8');
+        for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, this.file);
       this.debug(`wrote ${this.file}`);
     } catch (e) {

@@ -131,6 +131,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       outDir: opts.outDir,
       workers,
       note: (m) => io.err(`tmesc: note: ${m}\n`),
+      warn: (m) => io.err(`tmesc: warning: ${m}\n`),
       onProgress: progress
         ? (n, bytes) => {
             const now = performance.now();

@@ -207,7 +207,7 @@ const LIST: readonly CodeInfo[] = [
     'shared-output',
     'error',
     'Two tools write one output',
-    'Two tools name the same output file or interface; their packets would interleave. Give each tool its own output.',
+    'Two tools name the same output file or interface, or two paths that reach one file (through a symbolic link to a directory, or a hard link); one output would be lost. Give each tool its own output.',
   ),
   c(
     'TMES0403',

@@ -1,6 +1,7 @@
 import { CaptureError } from './errors.js';
 import { type Encoder, PcapEncoder, PcapngEncoder } from './encoders.js';
 import { FileSink } from './file-sink.js';
+import type { OutputFile } from './output-file.js';
 import type { CaptureFormat, PacketRecord } from './record.js';
 
 export interface CaptureWriterOptions {
@@ -15,6 +16,8 @@ export interface CaptureWriterOptions {
   bufferSize?: number;
   /** Spare buffers for writes on libuv's thread pool (default 0: synchronous writes); see FileSink. */
   writeBehind?: number;
+  /** The output already opened (an OutputSet's, committed with others); default: `path`, opened here. */
+  output?: OutputFile;
 }
 
 const DEFAULT_SNAPLEN = 262144;
@@ -45,7 +48,7 @@ export class CaptureWriter {
     this.format = options.format;
     this.resolution = options.resolution ?? (options.format === 'pcapng' ? 'ns' : 'us');
     this.snapLen = options.snapLen ?? DEFAULT_SNAPLEN;
-    this.sink = new FileSink(path, options.bufferSize, options.writeBehind);
+    this.sink = new FileSink(options.output ?? path, options.bufferSize, options.writeBehind);
     const ns = this.resolution === 'ns';
     this.enc = this.format === 'pcap' ? new PcapEncoder(this.sink, ns) : new PcapngEncoder(this.sink, ns);
     if (options.linkType !== undefined) this.interfaceFor(options.linkType);

@@ -33,7 +33,7 @@ export class CaptureError extends Error {
 }
 
 /** Non-fatal findings: counted by kind, the first few kept with their details. */
-export type CaptureWarningKind = 'truncated' | 'caplen-over-snaplen' | 'block-length-mismatch' | 'bad-option';
+export type CaptureWarningKind = 'truncated' | 'bad-option';
 
 export interface CaptureWarning {
   readonly kind: CaptureWarningKind;

@@ -1,48 +1,14 @@
-import { closeSync, openSync, renameSync, unlinkSync, write, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { CaptureError, ioError } from './errors.js';
+import { OutputFile } from './output-file.js';
 
 /** Cache-sized for the same reason as DEFAULT_READ_BUFFER. */
 const DEFAULT_WRITE_BUFFER = 256 * 1024;
 
-/** `.<name>.tmp-<pid>` beside the target, so the final rename stays on one file system. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-}
-
-/** Closes a finished temporary file and gives it its final name; on failure removes it. */
-export function finishTemp(fd: number, tempPath: string, path: string): void {
-  try {
-    closeSync(fd);
-    renameSync(tempPath, path);
-  } catch (e) {
-    removeTemp(tempPath);
-    throw ioError(path, 'cannot finish the capture file', e);
-  }
-}
-
-/** Closes and removes a temporary file; the final path is left as it was. */
-export function dropTemp(fd: number, tempPath: string): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // The temp file is removed below either way.
-  }
-  removeTemp(tempPath);
-}
-
-function removeTemp(tempPath: string): void {
-  try {
-    unlinkSync(tempPath);
-  } catch {
-    // Already gone.
-  }
-}
-
 /**
  * Buffered output to a temporary file that becomes `path` only on commit, so
- * a reader of `path` never sees half a capture. Encoders reserve room, write
- * straight into `bytes` through `view`, then advance `pos`.
+ * a reader of `path` never sees half a capture (or straight into a FIFO or
+ * device: see OutputFile). Encoders reserve room, write straight into
+ * `bytes` through `view`, then advance `pos`.
  *
  * With `writeBehind`, a full buffer is written at its file offset on libuv's
  * thread pool while encoding goes on in a spare one, so the kernel's copy runs
@@ -55,8 +21,8 @@ export class FileSink {
   bytes: Uint8Array;
   view: DataView;
   pos = 0;
-  readonly tempPath: string;
-  private fd: number | undefined;
+  readonly path: string;
+  private readonly file: OutputFile;
   private flushed = 0;
   /** Write-behind: spare buffers, writes in flight, the first failure, who waits for the drain. */
   private readonly spare: Uint8Array[] = [];
@@ -67,24 +33,23 @@ export class FileSink {
   private drainWaiters: (() => void)[] = [];
   private afterDrain: (() => void) | undefined;
 
-  constructor(
-    readonly path: string,
-    bufferSize: number = DEFAULT_WRITE_BUFFER,
-    writeBehind = 0,
-  ) {
-    this.sparesToMake = writeBehind;
+  /** `output`: a path opened here with OutputFile.open, or an output opened by the caller (OutputSet). */
+  constructor(output: string | OutputFile, bufferSize: number = DEFAULT_WRITE_BUFFER, writeBehind = 0) {
+    this.file = typeof output === 'string' ? OutputFile.open(output) : output;
+    this.path = this.file.path;
+    // a stream takes its writes in order: synchronous ones, never racing one in flight
+    this.sparesToMake = this.file.streaming ? 0 : writeBehind;
     this.bytes = new Uint8Array(Math.max(bufferSize, 64));
     this.view = new DataView(this.bytes.buffer);
-    this.tempPath = tempPathFor(path);
-    try {
-      this.fd = openSync(this.tempPath, 'w');
-    } catch (e) {
-      throw ioError(path, `cannot create ${this.tempPath}`, e);
-    }
+  }
+
+  /** The temporary file that becomes `path` on commit; undefined when writing straight into a FIFO or device. */
+  get tempPath(): string | undefined {
+    return this.file.tempPath;
   }
 
   get isOpen(): boolean {
-    return this.fd !== undefined;
+    return this.file.isOpen;
   }
 
   /** Bytes handed to the sink so far, flushed or not. */
@@ -105,7 +70,7 @@ export class FileSink {
   }
 
   flush(sync = false): void {
-    const fd = this.requireOpen();
+    this.requireOpen();
     this.throwFailure();
     if (this.pos === 0) return;
     if (!sync && this.spare.length === 0 && this.sparesToMake > 0) {
@@ -114,32 +79,23 @@ export class FileSink {
     }
     const spare = sync ? undefined : this.spare.pop();
     if (spare && spare.length >= this.bytes.length) {
-      this.writeAsync(fd, this.bytes, 0, this.pos, this.flushed);
+      this.writeAsync(this.bytes, this.pos, this.flushed);
       this.bytes = spare;
       this.view = new DataView(spare.buffer);
     } else {
       if (spare) this.spare.push(spare);
-      let off = 0;
-      try {
-        // positional: writes still in flight may land before or after this one
-        while (off < this.pos) off += writeSync(fd, this.bytes, off, this.pos - off, this.flushed + off);
-      } catch (e) {
-        throw ioError(this.path, 'write failed', e, this.flushed + off);
-      }
+      // positional: writes still in flight may land before or after this one
+      this.file.writeSync(this.bytes, 0, this.pos, this.flushed);
     }
     this.flushed += this.pos;
     this.pos = 0;
   }
 
-  private writeAsync(fd: number, buf: Uint8Array, off: number, len: number, at: number): void {
+  private writeAsync(buf: Uint8Array, len: number, at: number): void {
     this.inFlight++;
-    write(fd, buf, off, len, at, (err, n) => {
+    this.file.write(buf, 0, len, at, (err) => {
       this.inFlight--;
       if (err) this.failure ??= { error: err, offset: at };
-      else if (n < len) {
-        this.writeAsync(fd, buf, off + n, len - n, at + n);
-        return;
-      }
       this.spare.push(buf);
       if (this.inFlight === 0) this.drainedNow();
     });
@@ -164,30 +120,34 @@ export class FileSink {
     if (this.failure) throw ioError(this.path, 'write failed', this.failure.error, this.failure.offset);
   }
 
-  /** Flushes, closes and renames the temporary file to `path`. Writes in flight must be drained first. */
+  /**
+   * Flushes, closes and renames the temporary file to `path` (unless an
+   * OutputSet holds it: then the set renames it with the others). Writes in
+   * flight must be drained first. On failure the temporary file is removed.
+   */
   commit(): void {
     if (this.inFlight > 0)
       throw new CaptureError('closed', this.path, 'commit() while writes are in flight: await drained() first');
-    this.flush(true);
-    this.throwFailure();
-    const fd = this.requireOpen();
-    this.fd = undefined;
-    finishTemp(fd, this.tempPath, this.path);
+    try {
+      this.flush(true);
+      this.throwFailure();
+    } catch (e) {
+      this.file.discard();
+      throw e;
+    }
+    this.file.commit();
   }
 
   /** Drops everything written; `path` is left as it was. */
   discard(): void {
-    if (this.fd === undefined) return;
-    const fd = this.fd;
-    this.fd = undefined;
-    const drop = () => dropTemp(fd, this.tempPath);
+    if (!this.file.isOpen) return;
+    const drop = () => this.file.discard();
     // a write in flight would land in whatever file reuses the fd next
     if (this.inFlight > 0) this.afterDrain = drop;
     else drop();
   }
 
-  private requireOpen(): number {
-    if (this.fd === undefined) throw new CaptureError('closed', this.path, 'the capture writer is already closed');
-    return this.fd;
+  private requireOpen(): void {
+    if (!this.file.isOpen) throw new CaptureError('closed', this.path, 'the capture writer is already closed');
   }
 }

@@ -15,13 +15,20 @@ export const PCAPNG_BYTE_ORDER_MAGIC_SWAPPED = 0x4d3c2b1a;
 export const PCAPNG_VERSION_MAJOR = 1;
 export const PCAPNG_VERSION_MINOR = 0;
 
-/** pcapng block types (besides PCAPNG_SHB). */
+/** pcapng block types (besides PCAPNG_SHB); the registry in draft-ietf-opsawg-pcapng. */
 export const enum PCAPNG_BLOCK {
   INTERFACE_DESCRIPTION = 1,
   /** Obsolete packet block. */
   PACKET = 2,
   SIMPLE_PACKET = 3,
+  NAME_RESOLUTION = 4,
+  INTERFACE_STATISTICS = 5,
   ENHANCED_PACKET = 6,
+  SYSTEMD_JOURNAL_EXPORT = 9,
+  DECRYPTION_SECRETS = 10,
+  CUSTOM = 0xbad,
+  /** A custom block not to be copied by tools that do not understand it. */
+  CUSTOM_NO_COPY = 0x40000bad,
 }
 
 /** pcapng option codes every block shares. */
@@ -70,4 +77,27 @@ export function detectCaptureFormat(head: Uint8Array): CaptureFormat | undefined
   const m = (head[0] | (head[1] << 8) | (head[2] << 16) | (head[3] << 24)) >>> 0;
   if (m === PCAPNG_SHB) return 'pcapng';
   return pcapMagic(m) ? 'pcap' : undefined;
+}
+
+/** libpcap's MAXIMUM_SNAPLEN: no capture holds a longer packet for most link types. */
+export const MAXIMUM_SNAPLEN = 262144;
+
+/** LINKTYPE_* values whose packets may be longer than MAXIMUM_SNAPLEN (libpcap's max_snaplen_for_dlt). */
+const LONG_SNAPLEN: ReadonlyMap<number, number> = new Map([
+  [231, 128 * 1024 * 1024], // LINKTYPE_DBUS: a D-Bus message
+  [249, 1024 * 1024], // LINKTYPE_USBPCAP
+  [279, 8 * 1024 * 1024], // LINKTYPE_EBHSCR
+]);
+
+/** The longest packet a capture of this link type can hold: a longer captured length is a corrupt record. */
+export function maxSnapLenFor(linkType: number): number {
+  return LONG_SNAPLEN.get(linkType) ?? MAXIMUM_SNAPLEN;
+}
+
+/**
+ * The snapshot length libpcap applies: the header's, unless it is 0 or above
+ * the link type's maximum (old writers put 0, or 2^31, there).
+ */
+export function effectiveSnapLen(headerSnapLen: number, limit: number): number {
+  return headerSnapLen === 0 || headerSnapLen > limit ? limit : headerSnapLen;
 }

@@ -1,7 +1,8 @@
 import { CaptureError } from './errors.js';
 import type { FileWindow } from './file-window.js';
-import { pcapMagic } from './magic.js';
+import { effectiveSnapLen, pcapMagic } from './magic.js';
 import type { InterfaceInfo } from './record.js';
+import { pcapContinuation } from './resync.js';
 import { ReaderBase, type ReaderOptions } from './source.js';
 
 const FILE_HEADER_LEN = 24;
@@ -18,6 +19,9 @@ export class PcapReader extends ReaderBase {
   readonly versionMinor: number;
   private readonly hdrLen: number;
   private readonly fracToNs: number;
+  /** The longest packet a record may hold: the snapshot length as libpcap applies it. */
+  private readonly capMax: number;
+  private readonly linkMax: number;
 
   constructor(path: string, win: FileWindow, options: ReaderOptions = {}) {
     super(path, win, options);
@@ -41,6 +45,8 @@ export class PcapReader extends ReaderBase {
     this.snapLen = dv.getUint32(p + 16, le);
     // The upper bits of the link-type word carry FCS information, not the type.
     this.linkType = dv.getUint32(p + 20, le) & 0xffff;
+    this.linkMax = this.capLimit(this.linkType);
+    this.capMax = effectiveSnapLen(this.snapLen, this.linkMax);
     win.start += FILE_HEADER_LEN;
     this.rec.linkType = this.linkType;
     this.interfaces = Object.freeze([
@@ -61,22 +67,46 @@ export class PcapReader extends ReaderBase {
   protected advance(): boolean {
     const win = this.win;
     const hdrLen = this.hdrLen;
-    if (!win.ensure(hdrLen)) return win.available > 0 ? this.truncated('record header') : false;
+    if (!win.ensure(hdrLen))
+      return win.available > 0
+        ? this.truncated({
+            what: 'record header',
+            claim: '',
+            bytesNeeded: hdrLen,
+            units: 'records',
+            code: 'bad-record',
+          })
+        : false;
     const le = this.littleEndian;
     let p = win.start;
     let dv = win.view;
     const capLen = dv.getUint32(p + 8, le);
-    if (capLen > this.maxCapLen) {
-      this.fail('bad-record', `record caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, win.offset);
+    if (capLen > this.capMax) this.badCapLen(capLen);
+    if (!win.ensure(hdrLen + capLen)) {
+      return this.truncated({
+        what: 'record',
+        claim: `${capLen} captured bytes`,
+        bytesNeeded: hdrLen + capLen,
+        units: 'records',
+        code: 'bad-record',
+        resume: () =>
+          pcapContinuation(
+            {
+              view: win.view,
+              le,
+              headerLen: hdrLen,
+              snapLen: this.capMax,
+              fracUnits: this.nanosecond ? 1e9 : 1e6,
+            },
+            win.start + hdrLen,
+            win.end,
+          ),
+      });
     }
-    if (!win.ensure(hdrLen + capLen)) return this.truncated('record');
     // ensure() may have slid or regrown the buffer.
     p = win.start;
     dv = win.view;
     const rec = this.rec;
-    if (capLen > this.snapLen && this.snapLen > 0) {
-      this.warn('caplen-over-snaplen', `caplen ${capLen} exceeds the file's snaplen ${this.snapLen}`, win.offset);
-    }
     let sec = dv.getUint32(p, le);
     let ns = dv.getUint32(p + 4, le) * this.fracToNs;
     if (ns >= 1e9) {
@@ -96,5 +126,22 @@ export class PcapReader extends ReaderBase {
     rec.packetNumber = ++this.packetsRead;
     win.start = p + hdrLen + capLen;
     return true;
+  }
+
+  /**
+   * libpcap refuses a caplen above the link type's maximum; above the file's
+   * snapshot length it reads the record and cuts it. Both are lengths no
+   * capture could have written: a corrupt (or crafted) record, refused here.
+   */
+  private badCapLen(capLen: number): never {
+    const limit =
+      capLen > this.linkMax
+        ? `the ${this.linkMax}-byte maximum for link type ${this.linkType}`
+        : `the file's snapshot length of ${this.capMax}`;
+    this.fail(
+      'bad-record',
+      `record claims ${capLen} captured bytes, more than ${limit}: its length is corrupt`,
+      this.win.offset,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { CaptureError } from './errors.js';
 import type { FileWindow } from './file-window.js';
 import {
+  effectiveSnapLen,
   PCAPNG_BLOCK,
   PCAPNG_BYTE_ORDER_MAGIC,
   PCAPNG_BYTE_ORDER_MAGIC_SWAPPED,
@@ -10,15 +11,43 @@ import {
 } from './magic.js';
 import { tsConverter, type TsConverter } from './pcapng-timestamp.js';
 import type { InterfaceInfo } from './record.js';
+import { pcapngContinuation } from './resync.js';
 import { ReaderBase, type ReaderOptions } from './source.js';
 
-/** Wireshark's bound too: a longer block is a corrupt length word, not a packet. */
+const BLOCK_NAMES: ReadonlyMap<number, string> = new Map([
+  [PCAPNG_SHB, 'section header'],
+  [PCAPNG_BLOCK.INTERFACE_DESCRIPTION, 'interface description'],
+  [PCAPNG_BLOCK.PACKET, 'obsolete packet'],
+  [PCAPNG_BLOCK.SIMPLE_PACKET, 'simple packet'],
+  [PCAPNG_BLOCK.NAME_RESOLUTION, 'name resolution'],
+  [PCAPNG_BLOCK.INTERFACE_STATISTICS, 'interface statistics'],
+  [PCAPNG_BLOCK.ENHANCED_PACKET, 'enhanced packet'],
+  [PCAPNG_BLOCK.SYSTEMD_JOURNAL_EXPORT, 'systemd journal export'],
+  [PCAPNG_BLOCK.DECRYPTION_SECRETS, 'decryption secrets'],
+  [PCAPNG_BLOCK.CUSTOM, 'custom'],
+  [PCAPNG_BLOCK.CUSTOM_NO_COPY, 'custom'],
+]);
+
+function blockName(type: number): string {
+  const name = BLOCK_NAMES.get(type);
+  return `pcapng block of type 0x${type.toString(16)}${name ? ` (${name})` : ''}`;
+}
+
+/** libpcap's and Wireshark's bound: a longer block is a corrupt length word, not a packet. */
 const MAX_BLOCK_LEN = 16 * 1024 * 1024;
+/** libpcap's BT_SHB_INSANE_MAX. */
+const MAX_SHB_LEN = 1024 * 1024;
+/** libpcap's room for a packet block's options, beyond its packet. */
+const OPTIONS_ALLOWANCE = 131072;
 
 const utf8 = new TextDecoder('utf-8');
 
 interface Iface extends InterfaceInfo {
   readonly ts: TsConverter;
+  /** The longest packet a block of this interface may hold: its snapshot length as libpcap applies it. */
+  readonly capMax: number;
+  /** The link type's own maximum (capMax is at most this). */
+  readonly linkMax: number;
 }
 
 /**
@@ -35,6 +64,8 @@ export class PcapngReader extends ReaderBase {
   private readonly allIfaces: Iface[] = [];
   /** Last comment seen: it is cleared per packet only when one was set. */
   private hadComment = false;
+  /** Raised, as libpcap does, for link types whose packets may be longer than 16 MiB. */
+  private maxBlockLen = MAX_BLOCK_LEN;
 
   constructor(path: string, win: FileWindow, options: ReaderOptions = {}) {
     super(path, win, options);
@@ -52,19 +83,40 @@ export class PcapngReader extends ReaderBase {
   protected advance(): boolean {
     const win = this.win;
     for (;;) {
-      if (!win.ensure(12)) return win.available > 0 ? this.truncated('block header') : false;
+      if (!win.ensure(12))
+        return win.available > 0
+          ? this.truncated({
+              what: 'pcapng block header',
+              claim: '',
+              bytesNeeded: 12,
+              units: 'blocks',
+              code: 'bad-block',
+            })
+          : false;
       let p = win.start;
       const type = win.view.getUint32(p, this.le);
       if (type === PCAPNG_SHB) this.readByteOrder(p);
       const len = win.view.getUint32(p + 4, this.le);
-      if (len < 12 || (len & 3) !== 0 || len > MAX_BLOCK_LEN) {
-        this.fail('bad-block', `pcapng block of type 0x${type.toString(16)} has an invalid length ${len}`, win.offset);
+      this.checkLength(type, len);
+      if (!win.ensure(len)) {
+        const le = this.le;
+        return this.truncated({
+          what: blockName(type),
+          claim: `a length of ${len} bytes`,
+          bytesNeeded: len,
+          units: 'blocks',
+          code: 'bad-block',
+          resume: () => pcapngContinuation(win.view, le, win.start + 12, win.end),
+        });
       }
-      if (!win.ensure(len)) return this.truncated(`pcapng block of type 0x${type.toString(16)}`);
       p = win.start;
       const trailer = win.view.getUint32(p + len - 4, this.le);
       if (trailer !== len) {
-        this.fail('bad-block', `pcapng block lengths differ (${len} at the start, ${trailer} at the end)`, win.offset);
+        this.fail(
+          'bad-block',
+          `${blockName(type)} has a length of ${len} at its start and ${trailer} at its end: its length is corrupt`,
+          win.offset,
+        );
       }
       let isPacket = false;
       switch (type) {
@@ -89,6 +141,22 @@ export class PcapngReader extends ReaderBase {
       win.start = p + len;
       if (isPacket) return true;
     }
+  }
+
+  /** The checks libpcap makes on a block's length before reading it. */
+  private checkLength(type: number, len: number): void {
+    let why: string | undefined;
+    if (len < 12) why = 'below the 12-byte minimum of a block';
+    else if ((len & 3) !== 0) why = 'not a multiple of 4';
+    else if (type === PCAPNG_SHB && len > MAX_SHB_LEN)
+      why = `above the ${MAX_SHB_LEN}-byte maximum of a section header`;
+    else if (len > this.maxBlockLen) why = `above the ${this.maxBlockLen}-byte maximum of a block`;
+    if (why)
+      this.fail(
+        'bad-block',
+        `${blockName(type)} has a length of ${len}, ${why}: its length is corrupt`,
+        this.win.offset,
+      );
   }
 
   private readByteOrder(p: number): void {
@@ -150,17 +218,23 @@ export class PcapngReader extends ReaderBase {
       }
       o = v + ((olen + 3) & ~3);
     }
+    const linkType = dv.getUint16(p + 8, le);
+    const snapLen = dv.getUint32(p + 12, le);
+    const linkMax = this.capLimit(linkType);
+    this.maxBlockLen = Math.max(this.maxBlockLen, 32 + linkMax + OPTIONS_ALLOWANCE);
     const iface: Iface = Object.freeze({
       id: this.ifaces.length,
       section: this.section,
-      linkType: dv.getUint16(p + 8, le),
-      snapLen: dv.getUint32(p + 12, le),
+      linkType,
+      snapLen,
       name,
       description,
       tsResolExp: exp,
       tsResolBase: base,
       tsOffset,
       ts: tsConverter(base, exp, tsOffset),
+      capMax: effectiveSnapLen(snapLen, linkMax),
+      linkMax,
     });
     this.ifaces.push(iface);
     this.allIfaces.push(iface);
@@ -208,16 +282,18 @@ export class PcapngReader extends ReaderBase {
     const dataAt = lens + 8;
     const optionsAt = dataAt + ((capLen + 3) & ~3);
     const end = p + len - 4;
-    if (capLen > this.maxCapLen)
-      this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, win.offset);
-    if (optionsAt > end) this.fail('bad-block', `packet caplen ${capLen} overruns its ${len}-byte block`, win.offset);
-    if (capLen > iface.snapLen && iface.snapLen > 0) {
-      this.warn(
-        'caplen-over-snaplen',
-        `caplen ${capLen} exceeds interface ${ifid}'s snaplen ${iface.snapLen}`,
+    if (capLen > iface.capMax) {
+      const limit =
+        capLen > iface.linkMax
+          ? `the ${iface.linkMax}-byte maximum for link type ${iface.linkType}`
+          : `interface ${ifid}'s snapshot length of ${iface.capMax}`;
+      this.fail(
+        'bad-record',
+        `packet claims ${capLen} captured bytes, more than ${limit}: its length is corrupt`,
         win.offset,
       );
     }
+    if (optionsAt > end) this.fail('bad-block', `packet caplen ${capLen} overruns its ${len}-byte block`, win.offset);
     const rec = this.rec;
     iface.ts.convert(hi, lo, rec);
     rec.wireLen = dv.getUint32(lens + 4, this.le);
@@ -227,13 +303,12 @@ export class PcapngReader extends ReaderBase {
   }
 
   private simplePacket(p: number, len: number): boolean {
+    if (len < 16) this.fail('bad-block', `simple packet block too short (${len} bytes)`, this.win.offset);
     const iface = this.iface(0);
     const rec = this.rec;
     const wireLen = this.win.view.getUint32(p + 8, this.le);
-    let capLen = Math.min(wireLen, len - 16);
-    if (iface.snapLen > 0 && capLen > iface.snapLen) capLen = iface.snapLen;
-    if (capLen > this.maxCapLen)
-      this.fail('bad-record', `packet caplen ${capLen} exceeds the ${this.maxCapLen}-byte limit`, this.win.offset);
+    // the simple packet block has no caplen: what fits, up to the snapshot length (as libpcap reads it)
+    const capLen = Math.min(wireLen, len - 16, iface.capMax);
     rec.tsSec = 0;
     rec.tsNsec = 0;
     rec.wireLen = wireLen;

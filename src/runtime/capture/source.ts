@@ -1,6 +1,8 @@
 import { CaptureError, type CaptureWarning, type CaptureWarningKind, WarningLog } from './errors.js';
 import { type BufferLease, FileWindow } from './file-window.js';
+import { maxSnapLenFor } from './magic.js';
 import { type ReadAheadOptions, Starved } from './read-ahead.js';
+import type { Continuation } from './resync.js';
 import { type CaptureFormat, emptyRecord, type InterfaceInfo, type PacketRecord } from './record.js';
 
 /** Where a file ended in the middle of a record: the packets before it were delivered. */
@@ -9,6 +11,8 @@ export interface TruncationPoint {
   readonly byteOffset: number;
   /** Bytes present of the record that was cut. */
   readonly bytesPresent: number;
+  /** Bytes the record needed (its header and length word, or just its header when that was cut). */
+  readonly bytesNeeded: number;
 }
 
 /**
@@ -56,7 +60,11 @@ export interface CaptureSource {
 export interface ReaderOptions {
   /** Initial read buffer size in bytes (default 256 KiB); grows for larger records. */
   bufferSize?: number;
-  /** Largest captured length accepted before the file is deemed corrupt (default 262144). */
+  /**
+   * Largest captured length accepted before the file is deemed corrupt;
+   * default: libpcap's for the link type (262144 for most, more for D-Bus,
+   * USBPcap and EBHSCR). A file's or interface's snapshot length lowers it.
+   */
   maxCapLen?: number;
   /**
    * False: records carry only `bytes` and `dataOffset`, not a `data` view,
@@ -68,13 +76,25 @@ export interface ReaderOptions {
   readAhead?: boolean | ReadAheadOptions;
 }
 
-const DEFAULT_MAX_CAPLEN = 262144;
+/** How a reader describes a record that claims more bytes than the file has left, for truncated(). */
+export interface Overrun {
+  /** What was cut: 'record', 'pcapng block of type 0x6 (enhanced packet)'... */
+  readonly what: string;
+  /** What its length word says, for the error: '200000 captured bytes'. */
+  readonly claim: string;
+  readonly bytesNeeded: number;
+  /** What follows when the length is corrupt: 'records', 'blocks'. */
+  readonly units: string;
+  /** Looks for well-formed records running from inside the claimed span to the end of the file. */
+  readonly resume?: () => Continuation | undefined;
+  readonly code: 'bad-record' | 'bad-block';
+}
 
 export abstract class ReaderBase implements CaptureSource {
   abstract readonly format: CaptureFormat;
   protected readonly rec: PacketRecord = emptyRecord();
   protected readonly log = new WarningLog();
-  protected readonly maxCapLen: number;
+  private readonly maxCapLenOption: number | undefined;
   protected readonly views: boolean;
   packetsRead = 0;
   done = false;
@@ -85,7 +105,7 @@ export abstract class ReaderBase implements CaptureSource {
     protected readonly win: FileWindow,
     options: ReaderOptions,
   ) {
-    this.maxCapLen = options.maxCapLen ?? DEFAULT_MAX_CAPLEN;
+    this.maxCapLenOption = options.maxCapLen;
     this.views = options.views ?? true;
   }
 
@@ -164,12 +184,39 @@ export abstract class ReaderBase implements CaptureSource {
     this.log.add(kind, message, this.packetsRead + 1, byteOffset);
   }
 
-  /** Ends the file at a record cut short; counted, not thrown. */
-  protected truncated(what: string): false {
-    const byteOffset = this.win.offset;
-    const bytesPresent = this.win.available;
-    this.truncatedAt = { packetNumber: this.packetsRead + 1, byteOffset, bytesPresent };
-    this.warn('truncated', `${what} cut short: ${bytesPresent} bytes present at the end of the file`, byteOffset);
+  /** The longest packet a record of this link type may hold (see ReaderOptions.maxCapLen). */
+  protected capLimit(linkType: number): number {
+    return this.maxCapLenOption ?? maxSnapLenFor(linkType);
+  }
+
+  /**
+   * The file ends inside the record at the window's start. Either the file was
+   * cut short there (counted, not thrown: the packets before it were
+   * delivered), or the record's length is corrupt and well-formed records
+   * follow inside the span it claims: then it is an error, since trusting the
+   * length would skip them without a word.
+   */
+  protected truncated(o: Overrun): false {
+    const win = this.win;
+    const byteOffset = win.offset;
+    const bytesPresent = win.available;
+    const resumed = o.resume?.();
+    if (resumed) {
+      const at = byteOffset + (resumed.at - win.start);
+      this.fail(
+        o.code,
+        `${o.what} claims ${o.claim}, but the file ends ${bytesPresent} bytes after its start, and ` +
+          `${resumed.records} well-formed ${o.units} run from byte offset ${at} to the end of the file: ` +
+          `its length is corrupt, and trusting it would skip them; nothing after it was read`,
+        byteOffset,
+      );
+    }
+    this.truncatedAt = { packetNumber: this.packetsRead + 1, byteOffset, bytesPresent, bytesNeeded: o.bytesNeeded };
+    this.warn(
+      'truncated',
+      `the file ends inside a ${o.what}: ${bytesPresent} of its ${o.bytesNeeded} bytes present (the file was cut short)`,
+      byteOffset,
+    );
     return false;
   }
 

@@ -2,6 +2,8 @@ import { mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
+import { fileKey } from '../../policy/file-key.js';
+import { OutputFile, OutputSet } from '../capture/index.js';
 import { ToolOutput } from '../output/tool-output.js';
 import type { RunStats } from '../stats/stats.js';
 import { Engine, type EngineOptions } from './engine.js';
@@ -20,6 +22,8 @@ export interface RunOptions {
   onProgress?: EngineOptions['onProgress'];
   /** Notes for the user (taps skipped, interface outputs redirected). */
   note?: (message: string) => void;
+  /** Warnings for the user: capture files cut short, capture defects read around. */
+  warn?: (message: string) => void;
   /**
    * Worker threads: 0 runs everything on this thread; undefined chooses (one
    * per core when the captures are large enough to repay starting them).
@@ -138,19 +142,52 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       return { path, format };
     }),
   );
+  refuseSharedFiles(a, specs, tapFiles);
+  const set = new OutputSet();
+  const files: OutputFile[][] = [];
+  try {
+    for (const g of specs) {
+      const row: OutputFile[] = [];
+      files.push(row);
+      for (const s of g) row.push(set.add(await OutputFile.openWaiting(s.path, note)));
+    }
+  } catch (e) {
+    set.discardAll();
+    await opts.pool?.close();
+    throw e;
+  }
+  // all or nothing: the outputs are renamed into place together, once every one of them is complete
+  const failed = (e: unknown): never => {
+    for (const p of set.discardAll())
+      opts.warn?.(`${p} is a FIFO or device: it had already been sent part of the capture when the run failed`);
+    throw e;
+  };
   const workers = opts.workers ?? autoWorkers(tapFiles);
   if (workers > 0) {
     const pool = opts.pool && opts.pool.size === workers ? opts.pool : new WorkerPool(workers);
     if (pool !== opts.pool) await opts.pool?.close();
     const t0 = performance.now();
-    const { stats, sources } = await runParallel(a, specs, tapFiles, pool, {
-      quota: opts.quota,
-      onProgress: opts.onProgress,
-    });
-    return finishStats(stats, sources, t0);
+    let ran: Awaited<ReturnType<typeof runParallel>>;
+    try {
+      ran = await runParallel(
+        a,
+        specs,
+        tapFiles,
+        pool,
+        {
+          quota: opts.quota,
+          onProgress: opts.onProgress,
+        },
+        files,
+      );
+      set.publishAll();
+    } catch (e) {
+      return failed(e);
+    }
+    return finishStats(ran.stats, ran.sources, t0, opts.warn);
   }
   await opts.pool?.close();
-  const outputs = specs.map((g) => g.map((s) => new ToolOutput(s.path, s.format)));
+  const outputs = specs.map((g, gi) => g.map((s, ti) => new ToolOutput(s.path, s.format, files[gi][ti])));
   const pipeline = new Pipeline(a, outputs, tapFiles);
   const engine = new Engine();
   const sources = tapFiles.map((files, tap) => new FileTapSource(tap, files));
@@ -162,19 +199,60 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       onProgress: opts.onProgress,
     });
     for (const g of outputs) for (const o of g) await o.close();
+    set.publishAll();
   } catch (e) {
     engine.closeAll();
     for (const g of outputs) for (const o of g) o.abort();
-    throw e;
+    return failed(e);
   }
-  return finishStats(pipeline.stats, sources, t0);
+  return finishStats(pipeline.stats, sources, t0, opts.warn);
 }
 
-function finishStats(stats: RunStats, sources: FileTapSource[], t0: number): RunStats {
+/**
+ * Two outputs that are one file (through a symbolic link to a directory, or a
+ * hard link), or an output that is an input: one would silently replace the
+ * other. Refused before anything is written.
+ */
+function refuseSharedFiles(a: Artifact, specs: OutputSpec[][], tapFiles: string[][]): void {
+  const inputs = new Map<string, string>();
+  for (const files of tapFiles) for (const f of files) inputs.set(fileKey(f), f);
+  const outputs = new Map<string, { tool: string; path: string }>();
+  specs.forEach((g, gi) =>
+    g.forEach((s, ti) => {
+      const tool = a.groups[gi].tools[ti].name;
+      const key = fileKey(s.path);
+      const input = inputs.get(key);
+      if (input !== undefined)
+        throw new RunError(`tool '${tool}' would overwrite input ${input}: ${s.path} is that file`);
+      const other = outputs.get(key);
+      if (other)
+        throw new RunError(
+          `tools '${other.tool}' and '${tool}' would both write one file: ${other.path} and ${s.path} are the same file`,
+        );
+      outputs.set(key, { tool, path: s.path });
+    }),
+  );
+}
+
+/** Warnings said per file; the rest only counted. */
+const WARNINGS_SHOWN = 3;
+
+function finishStats(
+  stats: RunStats,
+  sources: FileTapSource[],
+  t0: number,
+  warn: ((message: string) => void) | undefined,
+): RunStats {
   stats.seconds = (performance.now() - t0) / 1000;
   sources.forEach((s, i) => {
     stats.taps[i].truncatedRecords = s.stats.truncatedRecords;
     stats.taps[i].captureWarnings = s.stats.warnings;
+    for (const f of s.findings) {
+      for (const w of f.warnings.slice(0, WARNINGS_SHOWN))
+        warn?.(`${f.path}: packet ${w.packetNumber} (byte offset ${w.byteOffset}): ${w.message}`);
+      if (f.warningCount > WARNINGS_SHOWN)
+        warn?.(`${f.path}: ${f.warningCount - WARNINGS_SHOWN} more capture warnings`);
+    }
   });
   return stats;
 }

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import {
   type BufferLease,
+  type CaptureWarning,
   openCapture,
   type CaptureSource,
   type PacketRecord,
@@ -72,11 +73,20 @@ export interface FileStats {
   warnings: number;
 }
 
+/** What a finished file had to say: for the user, on standard error. */
+export interface FileFindings {
+  readonly path: string;
+  /** The first warnings in full (a truncated last record among them), and how many there were. */
+  readonly warnings: readonly CaptureWarning[];
+  readonly warningCount: number;
+}
+
 /** The capture files of one tap, read one after the other. */
 export class FileTapSource implements PacketSource {
   private current: CaptureSource | undefined;
   private next = 0;
   readonly stats: FileStats = { truncatedRecords: 0, warnings: 0 };
+  readonly findings: FileFindings[] = [];
   finished = false;
   waiting: Promise<void> | undefined;
 
@@ -137,6 +147,7 @@ export class FileTapSource implements PacketSource {
     if (this.sizes) this.doneBytes += this.sizes[this.next - 1];
     if (c.truncatedAt) this.stats.truncatedRecords++;
     this.stats.warnings += c.warningCount;
+    if (c.warningCount > 0) this.findings.push({ path: c.path, warnings: c.warnings, warningCount: c.warningCount });
     c.close();
     this.current = undefined;
   }

@@ -1,4 +1,4 @@
-import { CaptureError, CaptureWriter } from '../capture/index.js';
+import { CaptureError, CaptureWriter, type OutputFile } from '../capture/index.js';
 import { LINKTYPE } from '../../fields/fields.js';
 
 /**
@@ -14,6 +14,8 @@ export class ToolOutput {
   constructor(
     readonly path: string,
     readonly format: 'pcap' | 'pcapng',
+    /** Opened by the run (an OutputSet's, renamed with the others); else opened on the first packet. */
+    private readonly output?: OutputFile,
   ) {}
 
   private open(): CaptureWriter {
@@ -23,6 +25,7 @@ export class ToolOutput {
       resolution: 'ns',
       bufferSize: 1 << 20,
       writeBehind: 3,
+      output: this.output,
     });
     return this.writer;
   }
@@ -59,6 +62,7 @@ export class ToolOutput {
   }
 
   abort(): void {
-    this.writer?.abort();
+    if (this.writer) this.writer.abort();
+    else this.output?.discard();
   }
 }

@@ -1,9 +1,8 @@
-import { openSync, write } from 'node:fs';
 import { LINKTYPE } from '../../fields/fields.js';
 import { PcapEncoder, PcapngEncoder } from '../capture/encoders.js';
 import { CaptureError, ioError } from '../capture/errors.js';
-import { dropTemp, finishTemp, tempPathFor } from '../capture/file-sink.js';
 import { GrowBuffer } from '../capture/grow-buffer.js';
+import { OutputFile } from '../capture/output-file.js';
 import { RUN, RUN_FIELDS, type OutputSpec } from './protocol.js';
 
 const SNAPLEN = 262144;
@@ -27,8 +26,7 @@ export interface Refusal {
 export class OrderedOutput {
   readonly path: string;
   readonly format: 'pcap' | 'pcapng';
-  private readonly tempPath: string;
-  private fd: number | undefined;
+  private readonly file: OutputFile;
   /** File offset where the next bytes go. */
   private at = 0;
   private pcapLinkType = -1;
@@ -40,15 +38,11 @@ export class OrderedOutput {
   private failure: { error: unknown; offset: number } | undefined;
   private drainWaiters: (() => void)[] = [];
 
-  constructor(spec: OutputSpec) {
+  /** `file`: the output opened by the caller (an OutputSet's), else opened here. */
+  constructor(spec: OutputSpec, file?: OutputFile) {
     this.path = spec.path;
     this.format = spec.format;
-    this.tempPath = tempPathFor(spec.path);
-    try {
-      this.fd = openSync(this.tempPath, 'w');
-    } catch (e) {
-      throw ioError(spec.path, `cannot create ${this.tempPath}`, e);
-    }
+    this.file = file ?? OutputFile.open(spec.path);
     if (this.format === 'pcap') this.pcapEnc = new PcapEncoder(this.header, true);
     else {
       this.ngEnc = new PcapngEncoder(this.header, true, false);
@@ -124,29 +118,14 @@ export class OrderedOutput {
   }
 
   private put(buf: Uint8Array, off: number, len: number, landed: (() => void) | undefined): number {
-    const fd = this.requireOpen();
+    this.requireOpen();
     const at = this.at;
     this.at += len;
-    this.issue(fd, buf, off, len, at, landed);
-    return landed ? 1 : 0;
-  }
-
-  private issue(
-    fd: number,
-    buf: Uint8Array,
-    off: number,
-    len: number,
-    at: number,
-    landed: (() => void) | undefined,
-  ): void {
     this.inFlight++;
-    write(fd, buf, off, len, at, (err, n) => {
+    // a file takes the writes at their offsets; a FIFO or device in order, one at a time
+    this.file.write(buf, off, len, at, (err) => {
       this.inFlight--;
       if (err) this.failure ??= { error: err, offset: at };
-      else if (n < len) {
-        this.issue(fd, buf, off + n, len - n, at + n, landed);
-        return;
-      }
       landed?.();
       if (this.inFlight === 0) {
         const w = this.drainWaiters;
@@ -154,12 +133,12 @@ export class OrderedOutput {
         for (const f of w) f();
       }
     });
+    return landed ? 1 : 0;
   }
 
-  private requireOpen(): number {
-    if (this.fd === undefined) throw new CaptureError('closed', this.path, 'the capture writer is already closed');
+  private requireOpen(): void {
+    if (!this.file.isOpen) throw new CaptureError('closed', this.path, 'the capture writer is already closed');
     if (this.failure) throw ioError(this.path, 'write failed', this.failure.error, this.failure.offset);
-    return this.fd;
   }
 
   drained(): Promise<void> {
@@ -167,7 +146,7 @@ export class OrderedOutput {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  /** Finishes the file (an empty pcap still gets its header) and renames it into place. Drain first. */
+  /** Finishes the file (an empty pcap still gets its header) and renames it into place (or leaves that to its OutputSet). */
   async close(): Promise<void> {
     if (this.format === 'pcap' && this.pcapLinkType < 0) {
       this.pcapLinkType = LINKTYPE.ETHERNET;
@@ -179,17 +158,19 @@ export class OrderedOutput {
       this.flushHeader();
     }
     await this.drained();
-    const fd = this.requireOpen();
-    this.fd = undefined;
-    finishTemp(fd, this.tempPath, this.path);
+    try {
+      this.requireOpen();
+    } catch (e) {
+      this.file.discard();
+      throw e;
+    }
+    this.file.commit();
   }
 
   /** Drops the temporary file once no write is in flight; `path` is left as it was. */
   abort(): void {
-    if (this.fd === undefined) return;
-    const fd = this.fd;
-    this.fd = undefined;
-    const drop = () => dropTemp(fd, this.tempPath);
+    if (!this.file.isOpen) return;
+    const drop = () => this.file.discard();
     if (this.inFlight > 0) this.drainWaiters.push(drop);
     else drop();
   }

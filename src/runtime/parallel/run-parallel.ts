@@ -4,7 +4,7 @@ import { Dedup } from '../dedup/dedup.js';
 import type { EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
 import { FileTapSource, finishQuota, type PacketSource, progressOf, stoppedEarly } from '../engine/sources.js';
-import type { PacketRecord } from '../capture/index.js';
+import type { OutputFile, PacketRecord } from '../capture/index.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
 import { OrderedOutput } from './ordered-output.js';
@@ -47,10 +47,12 @@ export async function runParallel(
   tapFiles: string[][],
   pool: WorkerPool,
   opts: { quota?: number; onProgress?: EngineOptions['onProgress'] },
+  /** The outputs, opened by the caller (an OutputSet's); else opened here. */
+  files?: OutputFile[][],
 ): Promise<{ stats: RunStats; sources: FileTapSource[] }> {
   const quota = opts.quota ?? 256;
   const maxInFlight = pool.size * BATCHES_PER_WORKER;
-  const outputs = specs.map((g) => g.map((s) => new OrderedOutput(s)));
+  const outputs = specs.map((g, gi) => g.map((s, ti) => new OrderedOutput(s, files?.[gi][ti])));
   const stats = newRunStats(a, specs, tapFiles);
   const dedups = a.groups.map((g) => (g.actions.dedup ? new Dedup(g.actions.dedup.windowNs) : undefined));
   // read-ahead chunks: DEPTH reading, and those every batch in flight may hold

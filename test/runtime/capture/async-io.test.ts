@@ -40,13 +40,13 @@ function packet(i: number, n: number): Uint8Array {
 }
 
 function writeCapture(path: string, format: CaptureFormat, writeBehind: number): void {
-  const w = new CaptureWriter(path, { format, linkType: 1, bufferSize: 64 * 1024, writeBehind });
+  const w = new CaptureWriter(path, { format, linkType: 1, snapLen: 2 * CHUNK, bufferSize: 64 * 1024, writeBehind });
   sizes().forEach((n, i) => w.writePacket(0, packet(i, n), 1_700_000_000 + i, i * 1000, n + 4));
   w.close();
 }
 
 async function writeCaptureBehind(path: string, format: CaptureFormat): Promise<void> {
-  const w = new CaptureWriter(path, { format, linkType: 1, bufferSize: 64 * 1024, writeBehind: 3 });
+  const w = new CaptureWriter(path, { format, linkType: 1, snapLen: 2 * CHUNK, bufferSize: 64 * 1024, writeBehind: 3 });
   const all = sizes();
   for (let i = 0; i < all.length; i++) {
     w.writePacket(0, packet(i, all[i]), 1_700_000_000 + i, i * 1000, all[i] + 4);

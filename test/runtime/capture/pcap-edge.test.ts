@@ -66,7 +66,12 @@ describe('pcap reader', () => {
     expect(src.readBatch(10, (r) => seen.push(r.packetNumber))).toBe(1);
     expect(seen).toEqual([1]);
     expect(src.readBatch(10, () => {})).toBe(0);
-    expect(src.truncatedAt).toEqual({ packetNumber: 2, byteOffset: 24 + 16 + 60, bytesPresent: 16 + 1514 - 100 });
+    expect(src.truncatedAt).toEqual({
+      packetNumber: 2,
+      byteOffset: 24 + 16 + 60,
+      bytesPresent: 16 + 1514 - 100,
+      bytesNeeded: 16 + 1514,
+    });
     expect(src.warningCount).toBe(1);
     expect(src.warnings[0].kind).toBe('truncated');
   });
@@ -112,10 +117,20 @@ describe('pcap reader', () => {
     expect(ce.message).toContain('packet 2');
   });
 
-  it('counts a record longer than the snaplen as a warning and still delivers it', () => {
-    const src = openCapture(put('over-snaplen.pcap', pcapFile({ le: true, snapLen: 100 }, twoPackets)));
-    expect(src.readBatch(10, () => {})).toBe(2);
-    expect(src.warnings.map((w) => [w.kind, w.packetNumber])).toEqual([['caplen-over-snaplen', 2]]);
+  it('refuses a record longer than the snaplen: no capture could have written it', () => {
+    const path = put('over-snaplen.pcap', pcapFile({ le: true, snapLen: 100 }, twoPackets));
+    const src = openCapture(path);
+    expect(src.next()?.packetNumber).toBe(1);
+    expect(() => src.next()).toThrowError(
+      `${path}: record claims 1514 captured bytes, more than the file's snapshot length of 100: its length is corrupt (packet 2, byte offset 100)`,
+    );
+  });
+
+  it('applies the snaplen as libpcap does: 0, or above the maximum, means the maximum', () => {
+    for (const snapLen of [0, 2098998, 0x80000000]) {
+      const src = openCapture(put(`snaplen-${snapLen}.pcap`, pcapFile({ le: true, snapLen }, twoPackets)));
+      expect(src.readBatch(10, () => {})).toBe(2);
+    }
   });
 
   it('rejects a bad magic number with a CaptureError naming the file', () => {

@@ -162,7 +162,7 @@ describe('pcapng reader', () => {
     const src = openCapture(put('trunc.pcapng', concat(good, last.subarray(0, 50))));
     expect(src.readBatch(10, () => {})).toBe(1);
     expect(src.next()).toBeNull();
-    expect(src.truncatedAt).toEqual({ packetNumber: 2, byteOffset: good.length, bytesPresent: 50 });
+    expect(src.truncatedAt).toEqual({ packetNumber: 2, byteOffset: good.length, bytesPresent: 50, bytesNeeded: 92 });
   });
 
   it('throws CaptureError for a corrupt block length, an unknown interface and a caplen beyond its block', () => {

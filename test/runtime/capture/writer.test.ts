@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { CaptureError } from '../../../src/runtime/capture/errors.js';
-import { tempPathFor } from '../../../src/runtime/capture/file-sink.js';
 import { captureInterfaces, openCapture } from '../../../src/runtime/capture/open.js';
 import { frame } from './support/synth.js';
 import { lines, missingTools, tempDir, tsharkFrames } from '../../support/tools.js';
@@ -23,16 +22,19 @@ function readBack(path: string): string[] {
 }
 
 describe('CaptureWriter', () => {
-  it('writes under a temporary name and renames on close', () => {
+  it('writes under an unpredictable temporary name beside the file and renames on close', () => {
     const path = join(tmp.dir, 'atomic.pcap');
+    const temps = () => readdirSync(tmp.dir).filter((f) => f.startsWith('.atomic.pcap.'));
     const w = new CaptureWriter(path, { format: 'pcap', linkType: 1 });
     w.writePacket(0, frame(60, 1), 10, 20);
     expect(existsSync(path)).toBe(false);
-    expect(existsSync(tempPathFor(path))).toBe(true);
-    expect(tempPathFor(path)).toBe(join(tmp.dir, `.atomic.pcap.tmp-${process.pid}`));
+    expect(temps()).toEqual([expect.stringMatching(/^\.atomic\.pcap\.tmesc-[0-9a-f]{16}\.tmp$/)]);
+    const other = new CaptureWriter(path, { format: 'pcap', linkType: 1 });
+    expect(temps()).toHaveLength(2);
+    other.abort();
     w.close();
     expect(existsSync(path)).toBe(true);
-    expect(existsSync(tempPathFor(path))).toBe(false);
+    expect(temps()).toEqual([]);
     w.close(); // a second close is harmless
   });
 
@@ -43,7 +45,7 @@ describe('CaptureWriter', () => {
     w.writePacket(w.interfaceFor(1), frame(60, 1), 10, 20);
     w.abort();
     expect(readFileSync(path, 'utf8')).toBe('previous');
-    expect(readdirSync(tmp.dir).filter((f) => f.includes('aborted.pcap.tmp'))).toEqual([]);
+    expect(readdirSync(tmp.dir).filter((f) => f.startsWith('.aborted.pcap.'))).toEqual([]);
     expect(() => w.writePacket(0, frame(1, 1), 0, 0)).toThrowError(CaptureError);
   });
 

@@ -14,7 +14,12 @@ rmSync('dist/bundle', { recursive: true, force: true });
 
 const result = await build({
   // the worker thread's script sits beside the chunks: they find it as new URL('./worker.js', import.meta.url)
-  entryPoints: { main: 'dist/cli/main.js', worker: 'dist/runtime/parallel/worker.js' },
+  entryPoints: {
+    main: 'dist/cli/main.js',
+    worker: 'dist/runtime/parallel/worker.js',
+    // live runs: the per-core workers
+    'live-worker': 'dist/runtime/live/live-worker.js',
+  },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,
@@ -22,7 +27,8 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   // loaded through its own one-file build (src/syntax/chevrotain.ts), which a bundler cannot follow
-  external: ['chevrotain'],
+  // cap: an optional native addon, loaded (in the capture thread only) from where npm installed it
+  external: ['chevrotain', 'cap'],
   // commander and ajv are CommonJS: give them a require inside the ES module
   banner: {
     js: "import { createRequire as __tmescRequire } from 'node:module'; const require = __tmescRequire(import.meta.url);",

@@ -137,10 +137,21 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       'worker threads for decoding, classifying and encoding (0: all on the main thread; default: cores less 2 for captures of 16 MiB or more, so none on 2 or 3 cores)',
     )
     .option('--no-cache', 'compile the policy without reading or writing the compiled-policy cache')
+    .option('--live', 'capture the taps on interfaces (needs the optional cap package) until SIGINT or SIGTERM')
+    .option(
+      '--cores <list|mask>',
+      'one worker thread per core, pinned: a list (0,2-3) or a hex mask (0x3) (live default: every core, unpinned)',
+    )
+    .option('--poll <mode>', 'live: software (wait for packets) or busy (spin; needs --cores)')
+    .option('--stats-interval <seconds>', 'live: print statistics on standard error this often')
     .action(
       async (
         policy: string | undefined,
         opts: {
+          live?: boolean;
+          cores?: string;
+          poll?: string;
+          statsInterval?: string;
           artifact?: string;
           base?: string;
           input: string[];

@@ -8,11 +8,13 @@ import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
-import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
   readonly path: string;
+  /** Why write refuses packets, when not for their link type (a live output's full ring). */
+  readonly refusedAs?: DropReason;
   /** Returns false (and writes nothing) when the output cannot hold the packet's link type. */
   write(
     data: Uint8Array,
@@ -51,6 +53,7 @@ export function newRunStats(
       in: 0,
       delivered: 0,
       dropped: emptyDrops(),
+      failover: 0,
       tools: gr.tools.map((t, ti) => ({ name: t.name, output: outputs[gi][ti].path, packets: 0, bytes: 0 })),
     })),
     unmarked: 0,
@@ -60,6 +63,8 @@ export function newRunStats(
 export interface PipelineOptions {
   /** The de-duplication stage of group g (default: a Dedup over its window). */
   dedup?: (group: number, windowNs: number) => DedupStage;
+  /** Live runs: whether a tool's link is up; sessions of a tool that is down go to the group's others. */
+  toolUp?: (group: number, tool: number) => boolean;
 }
 
 /**
@@ -102,7 +107,12 @@ export class Pipeline {
       gr.actions.dedup ? dedup(gi, gr.actions.dedup.windowNs) : undefined,
     );
     this.stats = newRunStats(artifact, outputs, tapFiles);
+    this.toolUp = options.toolUp;
+    this.upIn = artifact.groups.map((_, gi) => (t: number) => options.toolUp!(gi, t));
   }
+
+  private readonly toolUp: PipelineOptions['toolUp'];
+  private readonly upIn: ((tool: number) => boolean)[];
 
   /** Result index -> groups (and rules), cached as typed arrays the first time a result is seen. */
   private groups(r: number): Int32Array {
@@ -155,6 +165,18 @@ export class Pipeline {
         if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = sessionHash(view, true));
         else h = outer >= 0 ? outer : (outer = sessionHash(view, false));
         tool = bal.pick(h);
+        if (this.toolUp && !this.toolUp(g, tool)) {
+          // its tool is down: the session's next choice among those up, counted
+          tool = bal.pickAmong(h, this.upIn[g]);
+          if (tool < 0) {
+            gs.dropped['tool-down']++;
+            continue;
+          }
+          gs.failover++;
+        }
+      } else if (this.toolUp && !this.toolUp(g, 0)) {
+        gs.dropped['tool-down']++;
+        continue;
       }
       if (!marked) {
         this.mark(rec, tap);
@@ -175,7 +197,7 @@ export class Pipeline {
         gs.delivered++;
         gs.tools[tool].packets++;
         gs.tools[tool].bytes += frame.length;
-      } else gs.dropped['link-type-mismatch']++;
+      } else gs.dropped[this.outputs[g][tool].refusedAs ?? 'link-type-mismatch']++;
     }
   }
 

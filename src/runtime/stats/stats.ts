@@ -4,7 +4,7 @@
  * so for every group `in === delivered + sum(dropped)`; a packet no group
  * receives is counted as unmatched.
  */
-export type DropReason = 'duplicate' | 'link-type-mismatch';
+export type DropReason = 'duplicate' | 'link-type-mismatch' | 'tool-down' | 'output-full';
 
 export interface TapStats {
   name: string;
@@ -29,6 +29,8 @@ export interface GroupStats {
   in: number;
   delivered: number;
   dropped: Record<DropReason, number>;
+  /** Live runs: packets that went to another tool of the group because theirs was down. */
+  failover: number;
   tools: ToolStats[];
 }
 
@@ -46,7 +48,7 @@ export interface RunStats {
 }
 
 export function emptyDrops(): Record<DropReason, number> {
-  return { duplicate: 0, 'link-type-mismatch': 0 };
+  return { duplicate: 0, 'link-type-mismatch': 0, 'tool-down': 0, 'output-full': 0 };
 }
 
 /** Adds the counters of `b` (a worker's share, say) into `a`; both shaped after the same policy. */
@@ -68,6 +70,7 @@ export function addStats(a: RunStats, b: RunStats): void {
     x.in += g.in;
     x.delivered += g.delivered;
     for (const k of Object.keys(g.dropped) as DropReason[]) x.dropped[k] += g.dropped[k];
+    x.failover += g.failover;
     g.tools.forEach((t, ti) => {
       x.tools[ti].packets += t.packets;
       x.tools[ti].bytes += t.bytes;

@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { emptyRecord } from '../capture/record.js';
+import { Pipeline } from '../engine/pipeline.js';
+import { Timers } from '../engine/timers/timers.js';
+import { PollLoop, type Source } from '../engine/poll-loop.js';
+import { FileRingOutput, TxOutput } from './ring-outputs.js';
+import { CTL, type FromWorker, type StageCounters, type WorkerData } from './protocol.js';
+import { Ring, type RingRecord } from './ring.js';
+
+/**
+ * A worker of a live run: one execution context of the engine, after the
+ * execution-engine post. It owns the sessions the capture thread shards to
+ * it, runs the packet modules over them (decode, classify, dedup, balance,
+ * mark, output) with no lock, polls its sources round-robin by quota, fires
+ * its timers (stats reports here), and waits only when no source has work,
+ * for no longer than the next timer. Lifecycle: the modules are built once
+ * per worker (context init), run, and finish when the supervisor says stop
+ * and the capture thread has closed its handles.
+ */
+const port = parentPort!;
+const data = workerData as WorkerData;
+const send = (m: FromWorker) => port.postMessage(m);
+
+/** Pins this thread to a core, when the run was given a core list: taskset on the thread's own id. */
+function pin(core: number | undefined): void {
+  if (core === undefined) return;
+  try {
+    const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+    execFileSync('taskset', ['-p', '-c', String(core), tid], { stdio: 'ignore' });
+  } catch {
+    // no taskset or no /proc: the thread runs wherever the kernel puts it
+  }
+}
+
+try {
+  pin(data.core);
+  const a = data.artifact;
+  const rx = new Ring(data.rx);
+  const tx = new Ring(data.tx);
+  const files = new Ring(data.files);
+  const control = new Int32Array(data.control);
+  const toolUp = new Int32Array(data.toolUp);
+  const outputs = a.groups.map((g, gi) =>
+    g.tools.map((t, ti) => {
+      const id = data.toolIds[gi][ti];
+      return id >= 0 ? new TxOutput(tx, id, t.name) : new FileRingOutput(files, gi, ti, t.name);
+    }),
+  );
+  const pipeline = new Pipeline(
+    a,
+    outputs,
+    a.taps.map(() => []),
+    {
+      toolUp: (g, t) => {
+        const id = data.toolIds[g][t];
+        return id < 0 || Atomics.load(toolUp, id) === 1;
+      },
+    },
+  );
+
+  const rec = emptyRecord();
+  const r: RingRecord = { offset: 0, capLen: 0, meta: 0, tsSec: 0, tsNsec: 0, wireLen: 0, aux: 0 };
+  const rxSource: Source = {
+    name: 'capture',
+    poll(quota, deadline) {
+      let n = 0;
+      while (n < quota && rx.peek(r)) {
+        rec.data = rx.bytes.subarray(r.offset, r.offset + r.capLen);
+        rec.capLen = r.capLen;
+        rec.wireLen = r.wireLen;
+        rec.tsSec = r.tsSec;
+        rec.tsNsec = r.tsNsec;
+        rec.linkType = r.aux;
+        pipeline.handle(rec, r.meta);
+        rx.release(r);
+        n++;
+        // the time budget, looked at every 64 packets (a clock read costs more than a packet)
+        if ((n & 63) === 0 && performance.now() >= deadline) break;
+      }
+      return { handled: n, more: !rx.isEmpty() };
+    },
+  };
+
+  const timers = new Timers(1_000_000);
+  const stages: StageCounters[] = [];
+  const loop = new PollLoop([rxSource], timers, {
+    quota: data.quota,
+    quotaMs: data.quotaNs / 1e6,
+    poll: data.poll,
+    wait: (ms) => rx.wait(ms),
+    // finished once told to stop, the capture thread has closed, and the ring is empty
+    done: () => Atomics.load(control, CTL.stop) === 1 && Atomics.load(control, CTL.inputDone) === 1 && rx.isEmpty(),
+  });
+  const report = (final: boolean) => {
+    stages.length = 0;
+    for (const s of loop.stageCounters()) stages.push({ worker: data.index, ...s });
+    send({ type: 'stats', stats: pipeline.stats, stages: [...stages], final });
+  };
+  // the stats interval is one of this worker's timers
+  const statsBlock = timers.createBlock(() => {
+    report(false);
+    statsBlock.start(statsTimer, data.statsIntervalMs);
+  });
+  const statsTimer = statsBlock.create();
+  if (data.statsIntervalMs > 0) statsBlock.start(statsTimer, data.statsIntervalMs);
+
+  send({ type: 'ready' });
+  loop.run();
+  // finish: what the outputs hold goes out, the counters go to the supervisor
+  for (const row of outputs) for (const o of row) o.flush();
+  report(true);
+} catch (e) {
+  send({ type: 'failed', message: (e as Error).stack ?? String(e) });
+}

@@ -144,6 +144,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .option('--poll <mode>', 'live: software (wait for packets) or busy (spin; needs --cores)')
     .option('--stats-interval <seconds>', 'live: print statistics on standard error this often')
+    .option('--buffer-size <MiB>', "live: the kernel's capture buffer of each interface (default 64)")
     .action(
       async (
         policy: string | undefined,
@@ -152,6 +153,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
           cores?: string;
           poll?: string;
           statsInterval?: string;
+          bufferSize?: string;
           artifact?: string;
           base?: string;
           input: string[];

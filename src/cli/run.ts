@@ -28,6 +28,7 @@ export interface RunCmdOptions {
   cores?: string;
   poll?: string;
   statsInterval?: string;
+  bufferSize?: string;
 }
 
 /** --cores: a list (0,2,4-7) or a hex mask (0x3), of cores this machine has. */
@@ -107,6 +108,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     for (const [flag, v] of [
       ['--poll', opts.poll],
       ['--stats-interval', opts.statsInterval],
+      ['--buffer-size', opts.bufferSize],
     ] as const)
       if (v !== undefined) throw new UsageError(`${flag} applies to live runs (--live)`);
   }
@@ -212,6 +214,13 @@ async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): 
       throw new UsageError(`--stats-interval takes seconds (0.1 to 86400), not '${opts.statsInterval}'`);
     statsIntervalMs = s * 1000;
   }
+  let bufferBytes: number | undefined;
+  if (opts.bufferSize !== undefined) {
+    const mib = Number(opts.bufferSize);
+    if (!Number.isInteger(mib) || mib < 1 || mib > 4096)
+      throw new UsageError(`--buffer-size takes MiB (1 to 4096), not '${opts.bufferSize}'`);
+    bufferBytes = mib << 20;
+  }
   let stop: (() => void) | undefined;
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -228,6 +237,7 @@ async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): 
       cores,
       poll,
       statsIntervalMs,
+      bufferBytes,
       outDir: opts.outDir,
       note: (m) => io.err(`tmesc: note: ${m}\n`),
       warn: (m) => io.err(`tmesc: warning: ${m}\n`),

@@ -55,7 +55,8 @@ function linkUp(iface: string): boolean {
 
 export class LiveCapture {
   readonly counters: CaptureCounters;
-  private readonly rx: Ring[];
+  /** rx[worker][live tap] */
+  private readonly rx: Ring[][];
   private readonly tx: Ring[];
   private readonly txBuffers: Buffer[];
   private readonly toolUp: Int32Array;
@@ -73,7 +74,7 @@ export class LiveCapture {
     /** A tool's link went down or came up. */
     private readonly onLink: (tool: string, iface: string, up: boolean) => void,
   ) {
-    this.rx = data.rx.map((b) => new Ring(b));
+    this.rx = data.rx.map((row, w) => row.map((b) => new Ring(b, data.rxBells[w])));
     this.tx = data.tx.map((b) => new Ring(b));
     this.txBuffers = this.tx.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength));
     this.toolUp = new Int32Array(data.toolUp);
@@ -121,17 +122,17 @@ export class LiveCapture {
         Atomics.store(this.toolUp, t.id, up ? 1 : 0);
       }
       const linkTypes: number[] = [];
-      for (const t of this.data.taps) {
+      this.data.taps.forEach((t, slot) => {
         const row: Port[] = [];
         this.ports.push(row);
         for (const p of t.ports) row.push(open(p, t.filter));
         linkTypes.push(row[0].linkType);
         if (row.length === 2) {
           const [a, b] = row;
-          a.handle.on('packet', (n) => this.onFrame(t.tap, a, b, n));
-          b.handle.on('packet', (n) => this.onFrame(t.tap, b, a, n));
-        } else row[0].handle.on('packet', (n) => this.onFrame(t.tap, row[0], undefined, n));
-      }
+          a.handle.on('packet', (n) => this.onFrame(slot, t.tap, a, b, n));
+          b.handle.on('packet', (n) => this.onFrame(slot, t.tap, b, a, n));
+        } else row[0].handle.on('packet', (n) => this.onFrame(slot, t.tap, row[0], undefined, n));
+      });
       if (this.data.tools.length) this.linkTimer = setInterval(() => this.pollLinks(), this.data.linkPollMs);
       return linkTypes;
     } catch (e) {
@@ -148,9 +149,9 @@ export class LiveCapture {
     this.now.nsec = Math.min(999_999_999, Math.round((ms - sec * 1000) * 1e6));
   }
 
-  private onFrame(tap: number, from: Port, peer: Port | undefined, n: number): void {
+  private onFrame(slot: number, tap: number, from: Port, peer: Port | undefined, n: number): void {
     if (this.closed) return;
-    const c = this.counters.taps[tap];
+    const c = this.counters.taps[slot];
     const buf = from.buffer;
     if (peer) {
       // the bridge first: the wire does not wait for the copy
@@ -171,7 +172,7 @@ export class LiveCapture {
       decodeFrame(this.view, buf, n, n, from.linkType);
       w = (sessionHash(this.view, false) >>> 0) % workers;
     }
-    if (!this.rx[w].push(buf, 0, n, tap, this.now.sec, this.now.nsec, n, from.linkType)) c.ringFull++;
+    if (!this.rx[w][slot].push(buf, 0, n, tap, this.now.sec, this.now.nsec, n, from.linkType)) c.ringFull++;
   }
 
   /** Frames the workers handed back for interface tools: out through cap, at most `quota` a ring. Whether more wait. */

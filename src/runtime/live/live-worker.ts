@@ -37,7 +37,7 @@ function pin(core: number | undefined): void {
 try {
   pin(data.core);
   const a = data.artifact;
-  const rx = new Ring(data.rx);
+  const rx = data.rx.map((b) => new Ring(b, data.rxBell));
   const tx = new Ring(data.tx);
   const files = new Ring(data.files);
   const control = new Int32Array(data.control);
@@ -62,36 +62,42 @@ try {
 
   const rec = emptyRecord();
   const r: RingRecord = { offset: 0, capLen: 0, meta: 0, tsSec: 0, tsNsec: 0, wireLen: 0, aux: 0 };
-  const rxSource: Source = {
-    name: 'capture',
+  // one source per live tap: a flooding tap cannot starve a quiet one, each getting its quota a round
+  const sources: Source[] = rx.map((ring, i) => ({
+    name: `tap ${data.rxNames[i]}`,
     poll(quota, deadline) {
       let n = 0;
-      while (n < quota && rx.peek(r)) {
-        rec.data = rx.bytes.subarray(r.offset, r.offset + r.capLen);
+      while (n < quota && ring.peek(r)) {
+        rec.data = ring.bytes.subarray(r.offset, r.offset + r.capLen);
         rec.capLen = r.capLen;
         rec.wireLen = r.wireLen;
         rec.tsSec = r.tsSec;
         rec.tsNsec = r.tsNsec;
         rec.linkType = r.aux;
         pipeline.handle(rec, r.meta);
-        rx.release(r);
+        ring.release(r);
         n++;
         // the time budget, looked at every 64 packets (a clock read costs more than a packet)
         if ((n & 63) === 0 && performance.now() >= deadline) break;
       }
-      return { handled: n, more: !rx.isEmpty() };
+      return { handled: n, more: !ring.isEmpty() };
     },
-  };
+  }));
+  /** The taps' rings share one bell: the worker sleeps until any of them has a frame. */
+  const doorbell = rx[0];
 
   const timers = new Timers(1_000_000);
   const stages: StageCounters[] = [];
-  const loop = new PollLoop([rxSource], timers, {
+  const loop = new PollLoop(sources, timers, {
     quota: data.quota,
     quotaMs: data.quotaNs / 1e6,
     poll: data.poll,
-    wait: (ms) => rx.wait(ms),
-    // finished once told to stop, the capture thread has closed, and the ring is empty
-    done: () => Atomics.load(control, CTL.stop) === 1 && Atomics.load(control, CTL.inputDone) === 1 && rx.isEmpty(),
+    wait: (ms) => doorbell.wait(ms, rx),
+    // finished once told to stop, the capture has closed, and the rings are empty
+    done: () =>
+      Atomics.load(control, CTL.stop) === 1 &&
+      Atomics.load(control, CTL.inputDone) === 1 &&
+      rx.every((x) => x.isEmpty()),
   });
   const report = (final: boolean) => {
     stages.length = 0;

@@ -36,8 +36,10 @@ export interface LiveTool {
 export interface CaptureData {
   taps: LiveTap[];
   tools: LiveTool[];
-  /** One ring per worker, capture to worker. */
-  rx: SharedArrayBuffer[];
+  /** Per worker, one ring per live tap (in `taps` order), capture to worker: each is a source the worker polls. */
+  rx: SharedArrayBuffer[][];
+  /** Per worker, the bell its rx rings share. */
+  rxBells: SharedArrayBuffer[];
   /** One ring per worker, worker to capture: frames for interface tools. */
   tx: SharedArrayBuffer[];
   /** Int32 per interface tool: 1 when its link is up. */
@@ -81,7 +83,11 @@ export const CTL_WORDS = 4;
 export interface WorkerData {
   artifact: Artifact;
   index: number;
-  rx: SharedArrayBuffer;
+  /** One ring per live tap, and the bell they share. */
+  rx: SharedArrayBuffer[];
+  rxBell: SharedArrayBuffer;
+  /** Names of the live taps, for the stage counters. */
+  rxNames: string[];
   tx: SharedArrayBuffer;
   files: SharedArrayBuffer;
   control: SharedArrayBuffer;

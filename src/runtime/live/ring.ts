@@ -50,13 +50,20 @@ export interface RingRecord {
 export class Ring {
   readonly bytes: Uint8Array;
   private readonly ctl: Int32Array;
+  /** Where the doorbell and the sleeping flag are: this ring's own words, or a bell several rings share. */
+  private readonly bell: Int32Array;
   private readonly words: DataView;
   private readonly size: number;
   /** The consumer's position, kept here between commits. */
   private readAt: number;
 
-  constructor(readonly buffer: SharedArrayBuffer) {
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    /** A bell shared by the rings one consumer reads (Ring.bell()): it sleeps on one doorbell for all. */
+    bell?: SharedArrayBuffer,
+  ) {
     this.ctl = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
+    this.bell = bell ? new Int32Array(bell) : this.ctl;
     this.size = buffer.byteLength - CONTROL_BYTES;
     if (this.size & (this.size - 1)) throw new RangeError('ring size must be a power of two');
     this.bytes = new Uint8Array(buffer, CONTROL_BYTES, this.size);
@@ -69,6 +76,11 @@ export class Ring {
     let size = 1024;
     while (size < bytes) size *= 2;
     return new Ring(new SharedArrayBuffer(CONTROL_BYTES + size));
+  }
+
+  /** A doorbell for several rings with one consumer. */
+  static bell(): SharedArrayBuffer {
+    return new SharedArrayBuffer(CONTROL_BYTES);
   }
 
   /** Bytes a record of `capLen` bytes takes. */
@@ -122,14 +134,14 @@ export class Ring {
     v.setUint32(at + 20, aux, true);
     this.bytes.set(capLen === src.length && from === 0 ? src : src.subarray(from, from + capLen), at + RECORD_HEADER);
     Atomics.store(this.ctl, WRITE, (w + skip + need) | 0);
-    if (Atomics.load(this.ctl, SLEEPING) !== 0) this.ring();
+    if (Atomics.load(this.bell, SLEEPING) !== 0) this.ring();
     return true;
   }
 
   /** Wakes a sleeping consumer (also for news other than records: a stop, say). */
   ring(): void {
-    Atomics.add(this.ctl, DOORBELL, 1);
-    Atomics.notify(this.ctl, DOORBELL);
+    Atomics.add(this.bell, DOORBELL, 1);
+    Atomics.notify(this.bell, DOORBELL);
   }
 
   /** Consumer: the next record, or false when the ring is empty. Valid until `release()`. */
@@ -163,25 +175,26 @@ export class Ring {
 
   /**
    * Consumer: blocks this thread until a record or a ring() comes, or `ms`
-   * pass (undefined: no limit). For worker threads; an event-loop thread
-   * uses waitAsync.
+   * pass (undefined: no limit), when every ring of `all` (sharing this
+   * ring's bell) is empty. For worker threads; an event-loop thread uses
+   * waitAsync.
    */
-  wait(ms: number | undefined): void {
-    const bell = Atomics.load(this.ctl, DOORBELL);
-    Atomics.store(this.ctl, SLEEPING, 1);
-    if (this.isEmpty()) Atomics.wait(this.ctl, DOORBELL, bell, ms);
-    Atomics.store(this.ctl, SLEEPING, 0);
+  wait(ms: number | undefined, all: readonly Ring[] = [this]): void {
+    const bell = Atomics.load(this.bell, DOORBELL);
+    Atomics.store(this.bell, SLEEPING, 1);
+    if (all.every((r) => r.isEmpty())) Atomics.wait(this.bell, DOORBELL, bell, ms);
+    Atomics.store(this.bell, SLEEPING, 0);
   }
 
   /** The same without blocking: resolves when a record or a ring() comes, or `ms` pass. */
   async waitAsync(ms: number | undefined): Promise<void> {
-    const bell = Atomics.load(this.ctl, DOORBELL);
-    Atomics.store(this.ctl, SLEEPING, 1);
+    const bell = Atomics.load(this.bell, DOORBELL);
+    Atomics.store(this.bell, SLEEPING, 1);
     if (this.isEmpty()) {
-      const r = waitAsync(this.ctl, DOORBELL, bell, ms);
+      const r = waitAsync(this.bell, DOORBELL, bell, ms);
       if (r.async) await r.value;
     }
-    Atomics.store(this.ctl, SLEEPING, 0);
+    Atomics.store(this.bell, SLEEPING, 0);
   }
 
   isEmpty(): boolean {

@@ -51,7 +51,7 @@ export interface LiveRunStats extends RunStats {
   live: CaptureCounters & { workers: number; stages: StageCounters[] };
 }
 
-const RX_BYTES = 32 << 20;
+const RX_BYTES = 16 << 20;
 const TX_BYTES = 8 << 20;
 const FILE_BYTES = 16 << 20;
 
@@ -124,7 +124,8 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     throw e;
   }
 
-  const rx = Array.from({ length: n }, () => Ring.create(RX_BYTES));
+  const rxBells = Array.from({ length: n }, () => Ring.bell());
+  const rx = Array.from({ length: n }, (_, w) => taps.map(() => new Ring(Ring.create(RX_BYTES).buffer, rxBells[w])));
   const tx = Array.from({ length: n }, () => Ring.create(tools.length ? TX_BYTES : 1024));
   const files = Array.from({ length: n }, () => Ring.create(FILE_BYTES));
   const controls = Array.from({ length: n }, () => new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4)));
@@ -150,7 +151,9 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     const wd: WorkerData = {
       artifact: a,
       index: i,
-      rx: rx[i].buffer,
+      rx: rx[i].map((r) => r.buffer),
+      rxBell: rxBells[i],
+      rxNames: taps.map((t) => t.name),
       tx: tx[i].buffer,
       files: files[i].buffer,
       control: controls[i].buffer as SharedArrayBuffer,
@@ -183,10 +186,11 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     {
       taps,
       tools,
-      rx: rx.map((r) => r.buffer),
+      rx: rx.map((row) => row.map((r) => r.buffer)),
+      rxBells,
       tx: tx.map((r) => r.buffer),
       toolUp,
-      bufferBytes: opts.bufferBytes ?? 32 << 20,
+      bufferBytes: opts.bufferBytes ?? 64 << 20,
       linkPollMs: 100,
     },
     (tool, iface, up) =>
@@ -206,7 +210,7 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     for (let i = 0; i < n; i++) {
       Atomics.store(controls[i], CTL.stop, 1);
       Atomics.store(controls[i], CTL.inputDone, 1);
-      rx[i].ring();
+      rx[i][0]?.ring();
     }
     poke();
   };

@@ -1,0 +1,333 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCapture } from '../../../src/runtime/capture/index.js';
+import { bagSize, BIN, countPackets, Lab, liveRequirements, packetBag, type Proc } from './netns.js';
+
+/**
+ * tmesc on real interfaces: veth pairs into network namespaces, captures
+ * replayed with tcpreplay, tools' interfaces captured with tcpdump. What each
+ * tool receives live equals what an offline run of the same policy on the
+ * same packets delivers (as multisets of frames: live timestamps are the
+ * arrival's, and workers interleave sessions).
+ */
+const req = liveRequirements();
+
+describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
+  let work: string;
+  let capture: string;
+  const labs: Lab[] = [];
+
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'tmesc-live-'));
+    capture = join(work, 'traffic.pcap');
+    execFileSync('node', [BIN, 'gen', '-o', capture, '-n', '3000', '--seed', '13']);
+  });
+
+  afterAll(() => {
+    for (const l of labs) l.cleanup();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  function lab(): Lab {
+    const l = new Lab();
+    labs.push(l);
+    return l;
+  }
+
+  function policy(name: string, body: string): string {
+    const p = join(work, `${name}.tmes`);
+    writeFileSync(p, `policy "${name}"\n${body}\n`);
+    return p;
+  }
+
+  function offline(p: string, tap: string, input: string, out: string): void {
+    const r = spawnSync('node', [BIN, 'run', p, '--input', `${tap}=${input}`, '--out-dir', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  }
+
+  function live(l: Lab, p: string, out: string, extra: string[] = []): Proc {
+    return l.start('node', [
+      BIN,
+      'run',
+      p,
+      '--live',
+      '--stats',
+      'json',
+      '--stats-interval',
+      '0.1',
+      '--out-dir',
+      out,
+      // room in the kernel for every frame a test sends at once: libpcap's frames are snap-length slots
+      '--buffer-size',
+      '512',
+      ...extra,
+    ]);
+  }
+
+  const delivered = (t: Proc) => t.lastStats()?.groups.reduce((s, g) => s + g.delivered, 0) ?? 0;
+
+  async function stop(t: Proc): Promise<void> {
+    t.child.kill('SIGTERM');
+    expect(await t.exited, t.stderr).toBe(0);
+  }
+
+  it('a SPAN tap to a tool on an interface and a tool writing a file: the same packets as offline', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const dst = l.ns('dst');
+    const tap = l.veth('t', src);
+    const tool = l.veth('o', dst);
+    const p = policy(
+      'span',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        `group ids { tool ids-a { output interface "${tool.near}" } }`,
+        'group rec { tool rec-1 { output pcap "rec.pcap" } }',
+        'rule web match tcp to ids',
+        'rule dns match udp port 53 or icmp to rec',
+      ].join('\n'),
+    );
+    const off = join(work, 'span-off');
+    offline(p, 'span', capture, off);
+    const wantIds = packetBag(join(off, 'ids-a.pcapng'));
+    const wantRec = packetBag(join(off, 'rec.pcap'));
+    const total = bagSize(wantIds) + bagSize(wantRec);
+    expect(bagSize(wantIds)).toBeGreaterThan(500);
+
+    const seen = join(work, 'span-ids.pcap');
+    const td = await l.tcpdump(dst, tool.far, seen);
+    const on = join(work, 'span-on');
+    const t = live(l, p, on);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => delivered(t) === total, `${total} packets delivered`);
+    await stop(t);
+    await td.waitFor(() => countPackets(seen) === bagSize(wantIds), 'the tool interface got every packet');
+    td.child.kill('SIGINT');
+    await td.exited;
+    expect(packetBag(seen)).toEqual(wantIds);
+    expect(packetBag(join(on, 'rec.pcap'))).toEqual(wantRec);
+    const final = JSON.parse(t.stdout);
+    expect(final.live.tools[0].sent).toBe(bagSize(wantIds));
+    expect(final.live.taps[0].ringFull).toBe(0);
+    // every stage was called and counted its packets
+    expect(
+      final.live.stages.some((s: { stage: string; packets: number }) => s.stage === 'tap span' && s.packets > 0),
+    ).toBe(true);
+  });
+
+  it('an inline tap bridges its two ports both ways while the tools get copies', async () => {
+    const l = lab();
+    const left = l.ns('left');
+    const right = l.ns('right');
+    const a = l.veth('l', left);
+    const b = l.veth('r', right);
+    const p = policy(
+      'inline',
+      [
+        `tap wire { inline "${a.near}" <-> "${b.near}" }`,
+        'group rec { tool rec-1 { output pcap "wire.pcap" } }',
+        'rule all match any to rec',
+      ].join('\n'),
+    );
+    const back = join(work, 'back.pcap');
+    execFileSync('node', [BIN, 'gen', '-o', back, '-n', '1000', '--seed', '14']);
+    const on = join(work, 'inline-on');
+    const atRight = join(work, 'at-right.pcap');
+    const atLeft = join(work, 'at-left.pcap');
+    const tdRight = await l.tcpdump(right, b.far, atRight);
+    const tdLeft = await l.tcpdump(left, a.far, atLeft);
+    const t = live(l, p, on, ['--cores', '0']);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    // one capture from the left, another from the right: each must come out on the other side
+    l.replay(left, a.far, capture);
+    l.replay(right, b.far, back);
+    const there = packetBag(capture);
+    const backThere = packetBag(back);
+    await tdRight.waitFor(() => countPackets(atRight) === bagSize(there), 'left to right crossed');
+    await tdLeft.waitFor(() => countPackets(atLeft) === bagSize(backThere), 'right to left crossed');
+    const both = bagSize(there) + bagSize(backThere);
+    await t.waitFor(() => delivered(t) === both, 'the tool got a copy of each');
+    await stop(t);
+    for (const td of [tdRight, tdLeft]) {
+      td.child.kill('SIGINT');
+      await td.exited;
+    }
+    expect(packetBag(atRight)).toEqual(there);
+    expect(packetBag(atLeft)).toEqual(backThere);
+    const copies = packetBag(join(on, 'wire.pcap'));
+    const want = new Map(there);
+    for (const [k, v] of backThere) want.set(k, (want.get(k) ?? 0) + v);
+    expect(copies).toEqual(want);
+    const final = JSON.parse(t.stdout);
+    expect(final.live.taps[0].bridged).toBe(both);
+    expect(final.live.taps[0].bridgeErrors).toBe(0);
+  });
+
+  it('a tool link set down and up again: its sessions go to the other tool and come back', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const dst = l.ns('dst');
+    const tap = l.veth('t', src);
+    const ta = l.veth('a', dst);
+    const tb = l.veth('b', dst);
+    const p = policy(
+      'failover',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        `group lb { tool a { output interface "${ta.near}" } tool b { output interface "${tb.near}" } balance session }`,
+        'rule all match ip to lb',
+      ].join('\n'),
+    );
+    const t = live(l, p, join(work, 'failover-on'));
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    const tools = () => t.lastStats()!.groups[0].tools.map((x) => x.packets);
+    // phase 1: both up
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => (t.lastStats()?.groups[0].delivered ?? 0) > 0, 'traffic');
+    let last = -1;
+    await t.waitFor(() => {
+      const d = t.lastStats()!.groups[0].delivered;
+      const done = d === last && d > 0;
+      last = d;
+      return done;
+    }, 'phase 1 delivered');
+    const [a1, b1] = tools();
+    const perRun = a1 + b1;
+    expect(a1).toBeGreaterThan(0);
+    expect(b1).toBeGreaterThan(0);
+    // phase 2: a down
+    execFileSync('ip', ['link', 'set', ta.near, 'down']);
+    await t.waitFor(() => /interface \S+ is down/.test(t.stderr), 'tmesc saw the link go down');
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => t.lastStats()!.groups[0].delivered === 2 * perRun, 'phase 2 delivered');
+    expect(tools()).toEqual([a1, b1 + perRun]);
+    expect(t.lastStats()!.groups[0].failover).toBe(a1);
+    // phase 3: a back
+    execFileSync('ip', ['link', 'set', ta.near, 'up']);
+    await t.waitFor(() => /is up again/.test(t.stderr), 'tmesc saw the link come back');
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => t.lastStats()!.groups[0].delivered === 3 * perRun, 'phase 3 delivered');
+    expect(tools()).toEqual([2 * a1, 2 * b1 + perRun]);
+    await stop(t);
+    const final = JSON.parse(t.stdout);
+    expect(final.live.tools.find((x: { name: string }) => x.name === 'a').downs).toBe(1);
+    expect(final.groups[0].failover).toBe(a1);
+  });
+
+  it('quota fairness: a flooding tap does not starve a quiet one', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const flood = l.veth('f', src);
+    const quiet = l.veth('q', src);
+    const big = join(work, 'flood.pcap');
+    execFileSync('node', [BIN, 'gen', '-o', big, '-n', '50000', '--seed', '21']);
+    const few = join(work, 'quiet.pcap');
+    execFileSync('node', [BIN, 'gen', '-o', few, '-n', '200', '--seed', '22', '--mix', 'udp=1']);
+    const p = policy(
+      'fair',
+      [
+        `tap flood { source interface "${flood.near}" }`,
+        `tap quiet { source interface "${quiet.near}" }`,
+        'group f { tool f1 { output pcap "flood.pcap" } }',
+        'group q { tool q1 { output pcap "quiet.pcap" } }',
+        'rule rf from flood match any to f',
+        'rule rq from quiet match any to q',
+      ].join('\n'),
+    );
+    const on = join(work, 'fair-on');
+    const t = live(l, p, on, ['--cores', '0']);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    const flooding = l.start('ip', [
+      'netns',
+      'exec',
+      src,
+      'tcpreplay',
+      '-q',
+      '-i',
+      flood.far,
+      '--topspeed',
+      '--loop',
+      '0',
+      big,
+    ]);
+    const floodTap = () => t.lastStats()?.live.taps.find((x) => x.name === 'flood')?.captured ?? 0;
+    await t.waitFor(() => floodTap() > 20_000, 'the flood under way');
+    l.replay(src, quiet.far, few, ['--pps', '200']);
+    const quietSent = countPackets(few);
+    const quietTap = () => t.lastStats()!.groups.find((g) => g.name === 'q')!.delivered;
+    // the quiet tap's packets are all delivered while the flood goes on
+    await t.waitFor(() => quietTap() === quietSent || flooding.child.exitCode !== null, 'quiet packets delivered');
+    expect(flooding.child.exitCode).toBeNull();
+    const floodEnd = Date.now() / 1000;
+    flooding.child.kill('SIGINT');
+    await flooding.exited;
+    await stop(t);
+    const final = JSON.parse(t.stdout);
+    const q = final.live.taps.find((x: { name: string }) => x.name === 'quiet');
+    expect(q.ringFull).toBe(0);
+    expect(final.groups.find((g: { name: string }) => g.name === 'q').delivered).toBe(quietSent);
+    // and stamped on arrival, before the flood ended
+    const s = openCapture(join(on, 'quiet.pcap'));
+    for (let r; (r = s.next());) expect(r.tsSec + r.tsNsec / 1e9).toBeLessThan(floodEnd);
+    s.close();
+  });
+
+  it('SIGTERM mid-run leaves complete, readable outputs and no temporary files', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const tap = l.veth('t', src);
+    const p = policy(
+      'term',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        'group rec { tool r1 { output pcap "all.pcap" } tool r2 { output pcapng "all.pcapng" } balance session }',
+        'rule all match any to rec',
+      ].join('\n'),
+    );
+    const on = join(work, 'term-on');
+    const t = live(l, p, on);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    const flooding = l.start('ip', [
+      'netns',
+      'exec',
+      src,
+      'tcpreplay',
+      '-q',
+      '-i',
+      tap.far,
+      '--topspeed',
+      '--loop',
+      '0',
+      capture,
+    ]);
+    await t.waitFor(() => (t.lastStats()?.packetsRead ?? 0) > 10_000, 'traffic under way');
+    // stopped while packets still pour in
+    await stop(t);
+    flooding.child.kill('SIGINT');
+    await flooding.exited;
+    const final = JSON.parse(t.stdout);
+    expect(readdirSync(on).sort()).toEqual(['all.pcap', 'all.pcapng']);
+    const tools = final.groups[0].tools as { packets: number }[];
+    for (const [file, i] of [
+      ['all.pcap', 0],
+      ['all.pcapng', 1],
+    ] as const) {
+      const r = spawnSync('capinfos', ['-c', '-M', join(on, file)], { encoding: 'utf8' });
+      if (r.status !== null && !r.error) {
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).not.toMatch(/cut short|truncated|error/i);
+      }
+      const src2 = openCapture(join(on, file));
+      let n = 0;
+      while (src2.next()) n++;
+      expect(src2.truncatedAt).toBeUndefined();
+      src2.close();
+      expect(n).toBe(tools[i].packets);
+    }
+    expect(final.groups[0].delivered).toBe(tools[0].packets + tools[1].packets);
+  });
+});

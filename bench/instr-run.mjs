@@ -5,7 +5,7 @@
 //   node bench/instr-run.mjs ARTIFACT OUT_DIR
 import { readFileSync } from 'node:fs';
 import { validateArtifact } from '../dist/artifact/validate.js';
-import { runArtifact } from '../dist/runtime/engine/run.js';
+import { runArtifact } from '../dist/runtime/run/run.js';
 
 const [artifact, outDir] = process.argv.slice(2);
 const stats = await runArtifact(validateArtifact(JSON.parse(readFileSync(artifact, 'utf8'))), {

@@ -7,6 +7,13 @@ import { hasTool } from '../test/support/tools.js';
 import { table } from './report.js';
 import { ENCAP, policyOneGroup } from './runtime.js';
 
+/** The one-filter policy over two taps that read the same capture. */
+function policyTwoTaps(cap: string): string {
+  return policyOneGroup(cap)
+    .replace('\ngroup g', `\ntap t2 { source pcap "${cap}" }\ngroup g`)
+    .replace('rule r from t ', 'rule r from t, t2 ');
+}
+
 const ROOT = resolve(import.meta.dirname, '..');
 const RUN = join(ROOT, 'bench', 'instr-run.mjs');
 const SMALL = 100_000;
@@ -24,7 +31,8 @@ const LARGE = 300_000;
  * are in. Use it to judge a change to the per-packet path; use the runtime
  * bench for how that shows in wall time.
  */
-export async function benchInstructions(): Promise<void> {
+export async function benchInstructions(variant: 'one-filter' | 'payload' = 'one-filter'): Promise<void> {
+  const policyFor = variant === 'payload' ? policyPayload : policyOneGroup;
   if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
@@ -33,17 +41,17 @@ export async function benchInstructions(): Promise<void> {
   if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tmesc-bench-instr-'));
   try {
-    const count = (packets: number) => {
+    const count = (packets: number, taps: 1 | 2) => {
       const cap = join(dir, `c${packets}.pcap`);
-      generate({ output: cap, packets, seed: 11, encap: ENCAP });
-      const policy = join(dir, `p${packets}.tmes`);
-      writeFileSync(policy, policyOneGroup(cap));
-      const artifact = join(dir, `p${packets}.json`);
+      if (!existsSync(cap)) generate({ output: cap, packets, seed: 11, encap: ENCAP });
+      const policy = join(dir, `p${packets}-${taps}.tmes`);
+      writeFileSync(policy, taps === 1 ? policyFor(cap) : policyTwoTaps(cap));
+      const artifact = join(dir, `p${packets}-${taps}.json`);
       const c = spawnSync('node', [join(ROOT, 'bin', 'tmesc.js'), 'compile', policy, '-o', artifact], {
         encoding: 'utf8',
       });
       if (c.status !== 0) throw new Error(`compile failed: ${c.stderr}`);
-      const out = join(dir, `cg${packets}.out`);
+      const out = join(dir, `cg${packets}-${taps}.out`);
       const outDir = mkdtempSync(join(dir, 'out-'));
       // V8 writes its perf map to /tmp/perf-PID.map; TMPDIR does not move it, so it is picked up by pid below.
       // --perf-basic-prof also logs code events to isolate-*.log in the working directory: run in the temp dir.
@@ -70,26 +78,45 @@ export async function benchInstructions(): Promise<void> {
       rmSync(mapFile, { force: true });
       return { total, byFn };
     };
-    const a = count(SMALL);
-    const b2 = count(LARGE);
-    const per = (x: number, y: number) => (y - x) / (LARGE - SMALL);
+    const per = (x: number, y: number, taps: number) => (y - x) / ((LARGE - SMALL) * taps);
+    const a = count(SMALL, 1);
+    const b2 = count(LARGE, 1);
     console.log(
-      `instructions (callgrind, user space, deterministic V8; one-filter policy over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
+      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : 'one-filter policy'} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
     );
     console.log(
-      `per packet: ${per(a.total, b2.total).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
+      `per packet: ${per(a.total, b2.total, 1).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
     );
     const names = new Set([...a.byFn.keys(), ...b2.byFn.keys()]);
     const rows = [...names]
-      .map((k) => [k, per(a.byFn.get(k) ?? 0, b2.byFn.get(k) ?? 0)] as const)
+      .map((k) => [k, per(a.byFn.get(k) ?? 0, b2.byFn.get(k) ?? 0, 1)] as const)
       .filter(([, d]) => d >= 10)
       .sort((x, y) => y[1] - x[1])
       .slice(0, 20)
       .map(([k, d]) => [d.toFixed(0), k]);
     console.log(table(['per packet', 'function'], rows));
+    // two taps reading the same capture, merged by timestamp: the cost of the merge on every packet
+    const a2 = count(SMALL, 2);
+    const b3 = count(LARGE, 2);
+    console.log(
+      `two taps on the same capture (merged in time order): ${per(a2.total, b3.total, 2).toFixed(0)} instructions a packet read`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The payload variant: the one-filter policy plus a group fed by a payload
+ * test that every TCP packet's payload is scanned for (rarely found: HTTP
+ * Basic credentials), to count what a `payload matches` test costs a packet.
+ */
+function policyPayload(cap: string): string {
+  return `${policyOneGroup(cap)}group creds {
+  tool c { output pcap "creds.pcap" }
+}
+rule basic from t match tcp and payload matches /authorization: basic [a-z0-9+\\/=]+/i to creds
+`;
 }
 
 /** Instructions by function from a callgrind output; JIT code named through V8's perf map (`start size name` lines). */

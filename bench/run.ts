@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<void>> = {
   compile: () => benchCompile(),
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
+  'instructions-payload': () => benchInstructions('payload'),
 };
 
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);

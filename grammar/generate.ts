@@ -111,7 +111,7 @@ const RULE_NOTES: Record<string, string> = {
   defineDecl: 'filterExpr when the kind Word is `filter`; valueList for net, ports, hosts, macs and pattern.',
   sourceItem: 'Word: interface (exactly one string), pcap, pcapng or file (format detected).',
   markItem: 'mark vlan ID [priority P] | mark comment.',
-  outputItem: 'Word: interface, pcap or pcapng.',
+  outputItem: 'Word: interface, pcap or pcapng; then options: precision us|ns (files).',
   quantity: 'Word: a unit (bps ... Tbps, B ... GiB, ns ... s).',
   balanceItem: 'balance session [symmetric | asymmetric] [inner].',
   shapeItem: 'shape burst SIZE.',
@@ -125,6 +125,8 @@ const RULE_NOTES: Record<string, string> = {
   filterPrimary: 'relation is tried first, by backtracking, so (len - 14) > 100 is a comparison, not a parenthesized filter.',
   tunnelPrim: 'Identifier: the id label of the tunnel kind (gre key, gtp teid, vxlan vni, ...).',
   vlanPrim: 'Identifier: id or priority.',
+  unsupportedPrim:
+    'Only a pcap-filter word tmesc does not support (protochain, llc, stp, inbound, gateway, ...; src/syntax/pcap-unsupported.ts), with its arguments: reported as TMES0320 with what to write instead.',
   arith: 'Precedence, loosest first: | then ^ then & then << >> then + - then * / % then unary -.',
 };
 

@@ -5,7 +5,7 @@ const __ucs2lengthExports = { default: __ucs2lengthExportsNs.default.default ?? 
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"$schema":{"type":"string","description":"the JSON Schema this artifact follows (this one: its $id, published as schemas/artifact-2.json in the tmesc package)"},"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"base":{"type":"string","minLength":1,"description":"the directory the artifact's relative paths (tap captures, pcap and pcapng outputs, policy.files) are relative to: the compiled policy's directory, given relative to the directory holding the artifact (or absolute). Artifacts without it hold absolute paths (written before paths were relative); a relative path in one is taken from the artifact's directory"},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://tmesc.dev/schemas/artifact-2.json","title":"tmesc compiled policy artifact","description":"A compiled policy as plain data: no member is code. The runtime generates the classifier from `graph` with its own code generator. Format 1 also held generated JavaScript in `classifier`, which the runtime ran; format 2 has no such member, and tmesc discards it unread when it loads a format 1 artifact.","type":"object","additionalProperties":false,"required":["format","formatVersion","compiler","policy","taps","groups","rules","graph"],"properties":{"$schema":{"type":"string","description":"the JSON Schema this artifact follows (this one: its $id, published as schemas/artifact-2.json in the tmesc package)"},"format":{"const":"tmesc-artifact"},"formatVersion":{"const":2},"base":{"type":"string","minLength":1,"description":"the directory the artifact's relative paths (tap captures, pcap and pcapng outputs, policy.files) are relative to: the compiled policy's directory, given relative to the directory holding the artifact (or absolute). Artifacts without it hold absolute paths (written before paths were relative); a relative path in one is taken from the artifact's directory"},"compiler":{"type":"object","additionalProperties":false,"required":["name","version"],"properties":{"name":{"const":"tmesc"},"version":{"type":"string"}}},"policy":{"type":"object","additionalProperties":false,"required":["name","files","sourceHash"],"properties":{"name":{"type":"string"},"files":{"type":"array","items":{"type":"string"}},"sourceHash":{"type":"string","pattern":"^[0-9a-f]{64}$"}}},"taps":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","source","marks"],"properties":{"name":{"type":"string"},"source":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","name"],"properties":{"kind":{"const":"interface"},"name":{"type":"string"}}},{"type":"object","additionalProperties":false,"required":["kind","format","paths"],"properties":{"kind":{"const":"files"},"format":{"enum":["pcap","pcapng","auto"]},"paths":{"type":"array","items":{"type":"string"}}}},{"type":"object","additionalProperties":false,"required":["kind","left","right"],"properties":{"kind":{"const":"inline"},"left":{"type":"string"},"right":{"type":"string"}}}]},"marks":{"type":"array","items":{"oneOf":[{"type":"object","additionalProperties":false,"required":["kind","id","priority"],"properties":{"kind":{"const":"vlan"},"id":{"type":"integer","minimum":1,"maximum":4094},"priority":{"type":"integer","minimum":0,"maximum":7}}},{"type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"const":"comment"}}}]}}}}},"groups":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","tools","balance","actions"],"properties":{"name":{"type":"string"},"tools":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","output"],"properties":{"name":{"type":"string"},"output":{"type":"object","additionalProperties":false,"required":["kind","target"],"properties":{"kind":{"enum":["interface","pcap","pcapng"]},"target":{"type":"string"},"precision":{"enum":["us","ns"],"description":"timestamp resolution of a file output; absent: the inputs' (docs/language.md)"}}},"rateBps":{"type":"number","exclusiveMinimum":0}}}},"balance":{"type":"object","additionalProperties":false,"required":["symmetric","inner"],"properties":{"symmetric":{"type":"boolean"},"inner":{"type":"boolean"}}},"actions":{"type":"object","additionalProperties":false,"required":["strip","masks","replaces"],"properties":{"strip":{"type":"array","items":{"type":"string"}},"masks":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["kind","fill"],"properties":{"kind":{"enum":["card-number","credentials","regex"]},"source":{"type":"string"},"flags":{"type":"string"},"fill":{"type":"string","minLength":1}}}},"replaces":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["source","flags","text"],"properties":{"source":{"type":"string"},"flags":{"type":"string"},"text":{"type":"string"}}}},"truncate":{"type":"object","additionalProperties":false,"required":["what","bytes"],"properties":{"what":{"enum":["payload","frame"]},"bytes":{"type":"integer","minimum":0}}},"timestamp":{"type":"object","additionalProperties":false,"required":["ipv4","ipv6"],"properties":{"ipv4":{"const":"ip-option"},"ipv6":{"enum":["skip","destination-option","hop-by-hop"]}}},"shape":{"type":"object","additionalProperties":false,"required":["burstBytes"],"properties":{"burstBytes":{"type":"integer","minimum":0}}},"dedup":{"type":"object","additionalProperties":false,"required":["windowNs"],"properties":{"windowNs":{"type":"integer","minimum":0}}}}}}}},"rules":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["name","taps","action","groups"],"properties":{"name":{"type":"string"},"taps":{"oneOf":[{"const":"any"},{"type":"array","items":{"type":"integer","minimum":0}}]},"action":{"enum":["to","drop"]},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"graph":{"description":"the match graph (src/ir/graph.ts), from which the runtime generates its classifier","type":"object","additionalProperties":false,"required":["fields","preds","nodes","leaves","segments","optimized","ruleLevel"],"properties":{"fields":{"type":"array","items":{"type":"string","pattern":"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"}},"preds":{"type":"array","items":{"type":"object","required":["kind","scope"],"properties":{"kind":{"enum":["contains","regex","relation"]},"scope":{"enum":["outer","inner"]}}}},"nodes":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["field","cuts","kids","lookup"],"properties":{"field":{"type":"integer","minimum":0},"cuts":{"type":"array","minItems":2,"items":{"type":"integer"}},"kids":{"type":"array","minItems":2,"items":{"type":"integer"}},"lookup":{"enum":["compare","binary","hash"],"description":"the lowering pass's label, shown in listings; neither code generation nor the table walk reads it"}}}},"leaves":{"type":"array","items":{"type":"object","additionalProperties":false,"required":["rules","to","drop","groups"],"properties":{"rules":{"type":"array","items":{"type":"integer","minimum":0}},"to":{"type":"array","items":{"type":"integer","minimum":0}},"drop":{"type":"array","items":{"type":"integer","minimum":0}},"groups":{"type":"array","items":{"type":"integer","minimum":0}}}}},"segments":{"type":"array","items":{"type":"integer"}},"optimized":{"type":"boolean"},"ruleLevel":{"type":"boolean"}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func3 = __ucs2lengthExports.default;
 const pattern0 = new RegExp("^[0-9a-f]{64}$", "u");
@@ -1158,7 +1158,7 @@ vErrors.push(err90);
 errors++;
 }
 for(const key11 in data37){
-if(!((key11 === "kind") || (key11 === "target"))){
+if(!(((key11 === "kind") || (key11 === "target")) || (key11 === "precision"))){
 const err91 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err91];
@@ -1194,9 +1194,10 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
-else {
-const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data37.precision !== undefined){
+let data40 = data37.precision;
+if(!((data40 === "us") || (data40 === "ns"))){
+const err94 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output/precision",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/properties/precision/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.tools.items.properties.output.properties.precision.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1206,11 +1207,9 @@ vErrors.push(err94);
 errors++;
 }
 }
-if(data35.rateBps !== undefined){
-let data40 = data35.rateBps;
-if((typeof data40 == "number") && (isFinite(data40))){
-if(data40 <= 0 || isNaN(data40)){
-const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
+}
+else {
+const err95 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/output",schemaPath:"#/properties/groups/items/properties/tools/items/properties/output/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1220,8 +1219,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-else {
-const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
+if(data35.rateBps !== undefined){
+let data41 = data35.rateBps;
+if((typeof data41 == "number") && (isFinite(data41))){
+if(data41 <= 0 || isNaN(data41)){
+const err96 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0"};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1231,9 +1233,8 @@ vErrors.push(err96);
 errors++;
 }
 }
-}
 else {
-const err97 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err97 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5+"/rateBps",schemaPath:"#/properties/groups/items/properties/tools/items/properties/rateBps/type",keyword:"type",params:{type: "number"},message:"must be number"};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1245,7 +1246,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err98 = {instancePath:instancePath+"/groups/" + i4+"/tools/" + i5,schemaPath:"#/properties/groups/items/properties/tools/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1255,11 +1256,9 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data32.balance !== undefined){
-let data41 = data32.balance;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.symmetric === undefined){
-const err99 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
+}
+else {
+const err99 = {instancePath:instancePath+"/groups/" + i4+"/tools",schemaPath:"#/properties/groups/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1268,8 +1267,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-if(data41.inner === undefined){
-const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
+}
+if(data32.balance !== undefined){
+let data42 = data32.balance;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.symmetric === undefined){
+const err100 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "symmetric"},message:"must have required property '"+"symmetric"+"'"};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1278,9 +1281,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-for(const key12 in data41){
-if(!((key12 === "symmetric") || (key12 === "inner"))){
-const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
+if(data42.inner === undefined){
+const err101 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/required",keyword:"required",params:{missingProperty: "inner"},message:"must have required property '"+"inner"+"'"};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1289,10 +1291,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-if(data41.symmetric !== undefined){
-if(typeof data41.symmetric !== "boolean"){
-const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+for(const key12 in data42){
+if(!((key12 === "symmetric") || (key12 === "inner"))){
+const err102 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1302,9 +1303,9 @@ vErrors.push(err102);
 errors++;
 }
 }
-if(data41.inner !== undefined){
-if(typeof data41.inner !== "boolean"){
-const err103 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data42.symmetric !== undefined){
+if(typeof data42.symmetric !== "boolean"){
+const err103 = {instancePath:instancePath+"/groups/" + i4+"/balance/symmetric",schemaPath:"#/properties/groups/items/properties/balance/properties/symmetric/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1314,9 +1315,9 @@ vErrors.push(err103);
 errors++;
 }
 }
-}
-else {
-const err104 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data42.inner !== undefined){
+if(typeof data42.inner !== "boolean"){
+const err104 = {instancePath:instancePath+"/groups/" + i4+"/balance/inner",schemaPath:"#/properties/groups/items/properties/balance/properties/inner/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1326,11 +1327,9 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data32.actions !== undefined){
-let data44 = data32.actions;
-if(data44 && typeof data44 == "object" && !Array.isArray(data44)){
-if(data44.strip === undefined){
-const err105 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
+}
+else {
+const err105 = {instancePath:instancePath+"/groups/" + i4+"/balance",schemaPath:"#/properties/groups/items/properties/balance/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1339,8 +1338,12 @@ vErrors.push(err105);
 }
 errors++;
 }
-if(data44.masks === undefined){
-const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
+}
+if(data32.actions !== undefined){
+let data45 = data32.actions;
+if(data45 && typeof data45 == "object" && !Array.isArray(data45)){
+if(data45.strip === undefined){
+const err106 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "strip"},message:"must have required property '"+"strip"+"'"};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1349,8 +1352,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-if(data44.replaces === undefined){
-const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
+if(data45.masks === undefined){
+const err107 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "masks"},message:"must have required property '"+"masks"+"'"};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1359,9 +1362,8 @@ vErrors.push(err107);
 }
 errors++;
 }
-for(const key13 in data44){
-if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
-const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
+if(data45.replaces === undefined){
+const err108 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/required",keyword:"required",params:{missingProperty: "replaces"},message:"must have required property '"+"replaces"+"'"};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1370,14 +1372,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
-if(data44.strip !== undefined){
-let data45 = data44.strip;
-if(Array.isArray(data45)){
-const len6 = data45.length;
-for(let i6=0; i6<len6; i6++){
-if(typeof data45[i6] !== "string"){
-const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key13 in data45){
+if(!(((((((key13 === "strip") || (key13 === "masks")) || (key13 === "replaces")) || (key13 === "truncate")) || (key13 === "timestamp")) || (key13 === "shape")) || (key13 === "dedup"))){
+const err109 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1387,9 +1384,13 @@ vErrors.push(err109);
 errors++;
 }
 }
-}
-else {
-const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data45.strip !== undefined){
+let data46 = data45.strip;
+if(Array.isArray(data46)){
+const len6 = data46.length;
+for(let i6=0; i6<len6; i6++){
+if(typeof data46[i6] !== "string"){
+const err110 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip/" + i6,schemaPath:"#/properties/groups/items/properties/actions/properties/strip/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1399,15 +1400,9 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data44.masks !== undefined){
-let data47 = data44.masks;
-if(Array.isArray(data47)){
-const len7 = data47.length;
-for(let i7=0; i7<len7; i7++){
-let data48 = data47[i7];
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
-if(data48.kind === undefined){
-const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+else {
+const err111 = {instancePath:instancePath+"/groups/" + i4+"/actions/strip",schemaPath:"#/properties/groups/items/properties/actions/properties/strip/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1416,8 +1411,16 @@ vErrors.push(err111);
 }
 errors++;
 }
-if(data48.fill === undefined){
-const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
+}
+if(data45.masks !== undefined){
+let data48 = data45.masks;
+if(Array.isArray(data48)){
+const len7 = data48.length;
+for(let i7=0; i7<len7; i7++){
+let data49 = data48[i7];
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.kind === undefined){
+const err112 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1426,9 +1429,8 @@ vErrors.push(err112);
 }
 errors++;
 }
-for(const key14 in data48){
-if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
-const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
+if(data49.fill === undefined){
+const err113 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/required",keyword:"required",params:{missingProperty: "fill"},message:"must have required property '"+"fill"+"'"};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1437,11 +1439,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-if(data48.kind !== undefined){
-let data49 = data48.kind;
-if(!(((data49 === "card-number") || (data49 === "credentials")) || (data49 === "regex"))){
-const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+for(const key14 in data49){
+if(!((((key14 === "kind") || (key14 === "source")) || (key14 === "flags")) || (key14 === "fill"))){
+const err114 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1451,9 +1451,10 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data48.source !== undefined){
-if(typeof data48.source !== "string"){
-const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data49.kind !== undefined){
+let data50 = data49.kind;
+if(!(((data50 === "card-number") || (data50 === "credentials")) || (data50 === "regex"))){
+const err115 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/kind",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.masks.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1463,9 +1464,9 @@ vErrors.push(err115);
 errors++;
 }
 }
-if(data48.flags !== undefined){
-if(typeof data48.flags !== "string"){
-const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data49.source !== undefined){
+if(typeof data49.source !== "string"){
+const err116 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1475,11 +1476,9 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data48.fill !== undefined){
-let data52 = data48.fill;
-if(typeof data52 === "string"){
-if(func3(data52) < 1){
-const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
+if(data49.flags !== undefined){
+if(typeof data49.flags !== "string"){
+const err117 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1489,8 +1488,11 @@ vErrors.push(err117);
 errors++;
 }
 }
-else {
-const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data49.fill !== undefined){
+let data53 = data49.fill;
+if(typeof data53 === "string"){
+if(func3(data53) < 1){
+const err118 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1500,9 +1502,8 @@ vErrors.push(err118);
 errors++;
 }
 }
-}
 else {
-const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err119 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7+"/fill",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/properties/fill/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1514,7 +1515,7 @@ errors++;
 }
 }
 else {
-const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err120 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks/" + i7,schemaPath:"#/properties/groups/items/properties/actions/properties/masks/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1524,15 +1525,9 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data44.replaces !== undefined){
-let data53 = data44.replaces;
-if(Array.isArray(data53)){
-const len8 = data53.length;
-for(let i8=0; i8<len8; i8++){
-let data54 = data53[i8];
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-if(data54.source === undefined){
-const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
+}
+else {
+const err121 = {instancePath:instancePath+"/groups/" + i4+"/actions/masks",schemaPath:"#/properties/groups/items/properties/actions/properties/masks/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1541,8 +1536,16 @@ vErrors.push(err121);
 }
 errors++;
 }
-if(data54.flags === undefined){
-const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
+}
+if(data45.replaces !== undefined){
+let data54 = data45.replaces;
+if(Array.isArray(data54)){
+const len8 = data54.length;
+for(let i8=0; i8<len8; i8++){
+let data55 = data54[i8];
+if(data55 && typeof data55 == "object" && !Array.isArray(data55)){
+if(data55.source === undefined){
+const err122 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'"};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1551,8 +1554,8 @@ vErrors.push(err122);
 }
 errors++;
 }
-if(data54.text === undefined){
-const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
+if(data55.flags === undefined){
+const err123 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "flags"},message:"must have required property '"+"flags"+"'"};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1561,9 +1564,8 @@ vErrors.push(err123);
 }
 errors++;
 }
-for(const key15 in data54){
-if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
-const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
+if(data55.text === undefined){
+const err124 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/required",keyword:"required",params:{missingProperty: "text"},message:"must have required property '"+"text"+"'"};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1572,10 +1574,9 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-if(data54.source !== undefined){
-if(typeof data54.source !== "string"){
-const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key15 in data55){
+if(!(((key15 === "source") || (key15 === "flags")) || (key15 === "text"))){
+const err125 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1585,9 +1586,9 @@ vErrors.push(err125);
 errors++;
 }
 }
-if(data54.flags !== undefined){
-if(typeof data54.flags !== "string"){
-const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data55.source !== undefined){
+if(typeof data55.source !== "string"){
+const err126 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/source",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1597,9 +1598,9 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data54.text !== undefined){
-if(typeof data54.text !== "string"){
-const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data55.flags !== undefined){
+if(typeof data55.flags !== "string"){
+const err127 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/flags",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/flags/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1609,9 +1610,9 @@ vErrors.push(err127);
 errors++;
 }
 }
-}
-else {
-const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data55.text !== undefined){
+if(typeof data55.text !== "string"){
+const err128 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8+"/text",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/properties/text/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1623,7 +1624,7 @@ errors++;
 }
 }
 else {
-const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err129 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces/" + i8,schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1633,11 +1634,9 @@ vErrors.push(err129);
 errors++;
 }
 }
-if(data44.truncate !== undefined){
-let data58 = data44.truncate;
-if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
-if(data58.what === undefined){
-const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
+}
+else {
+const err130 = {instancePath:instancePath+"/groups/" + i4+"/actions/replaces",schemaPath:"#/properties/groups/items/properties/actions/properties/replaces/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1646,8 +1645,12 @@ vErrors.push(err130);
 }
 errors++;
 }
-if(data58.bytes === undefined){
-const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
+}
+if(data45.truncate !== undefined){
+let data59 = data45.truncate;
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+if(data59.what === undefined){
+const err131 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'"};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1656,9 +1659,8 @@ vErrors.push(err131);
 }
 errors++;
 }
-for(const key16 in data58){
-if(!((key16 === "what") || (key16 === "bytes"))){
-const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
+if(data59.bytes === undefined){
+const err132 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/required",keyword:"required",params:{missingProperty: "bytes"},message:"must have required property '"+"bytes"+"'"};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1667,11 +1669,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-}
-if(data58.what !== undefined){
-let data59 = data58.what;
-if(!((data59 === "payload") || (data59 === "frame"))){
-const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
+for(const key16 in data59){
+if(!((key16 === "what") || (key16 === "bytes"))){
+const err133 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1681,10 +1681,10 @@ vErrors.push(err133);
 errors++;
 }
 }
-if(data58.bytes !== undefined){
-let data60 = data58.bytes;
-if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
-const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(data59.what !== undefined){
+let data60 = data59.what;
+if(!((data60 === "payload") || (data60 === "frame"))){
+const err134 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/what",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/what/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.truncate.properties.what.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1693,9 +1693,11 @@ vErrors.push(err134);
 }
 errors++;
 }
-if((typeof data60 == "number") && (isFinite(data60))){
-if(data60 < 0 || isNaN(data60)){
-const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data59.bytes !== undefined){
+let data61 = data59.bytes;
+if(!(((typeof data61 == "number") && (!(data61 % 1) && !isNaN(data61))) && (isFinite(data61)))){
+const err135 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1704,11 +1706,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data61 == "number") && (isFinite(data61))){
+if(data61 < 0 || isNaN(data61)){
+const err136 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate/bytes",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/properties/bytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1718,11 +1718,10 @@ vErrors.push(err136);
 errors++;
 }
 }
-if(data44.timestamp !== undefined){
-let data61 = data44.timestamp;
-if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
-if(data61.ipv4 === undefined){
-const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
+}
+}
+else {
+const err137 = {instancePath:instancePath+"/groups/" + i4+"/actions/truncate",schemaPath:"#/properties/groups/items/properties/actions/properties/truncate/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1731,8 +1730,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-if(data61.ipv6 === undefined){
-const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
+}
+if(data45.timestamp !== undefined){
+let data62 = data45.timestamp;
+if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
+if(data62.ipv4 === undefined){
+const err138 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv4"},message:"must have required property '"+"ipv4"+"'"};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1741,9 +1744,8 @@ vErrors.push(err138);
 }
 errors++;
 }
-for(const key17 in data61){
-if(!((key17 === "ipv4") || (key17 === "ipv6"))){
-const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
+if(data62.ipv6 === undefined){
+const err139 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/required",keyword:"required",params:{missingProperty: "ipv6"},message:"must have required property '"+"ipv6"+"'"};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1752,10 +1754,9 @@ vErrors.push(err139);
 }
 errors++;
 }
-}
-if(data61.ipv4 !== undefined){
-if("ip-option" !== data61.ipv4){
-const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
+for(const key17 in data62){
+if(!((key17 === "ipv4") || (key17 === "ipv6"))){
+const err140 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1765,10 +1766,9 @@ vErrors.push(err140);
 errors++;
 }
 }
-if(data61.ipv6 !== undefined){
-let data63 = data61.ipv6;
-if(!(((data63 === "skip") || (data63 === "destination-option")) || (data63 === "hop-by-hop"))){
-const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
+if(data62.ipv4 !== undefined){
+if("ip-option" !== data62.ipv4){
+const err141 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv4",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv4/const",keyword:"const",params:{allowedValue: "ip-option"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1778,9 +1778,10 @@ vErrors.push(err141);
 errors++;
 }
 }
-}
-else {
-const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data62.ipv6 !== undefined){
+let data64 = data62.ipv6;
+if(!(((data64 === "skip") || (data64 === "destination-option")) || (data64 === "hop-by-hop"))){
+const err142 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp/ipv6",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/properties/ipv6/enum",keyword:"enum",params:{allowedValues: schema11.properties.groups.items.properties.actions.properties.timestamp.properties.ipv6.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1790,11 +1791,9 @@ vErrors.push(err142);
 errors++;
 }
 }
-if(data44.shape !== undefined){
-let data64 = data44.shape;
-if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
-if(data64.burstBytes === undefined){
-const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
+}
+else {
+const err143 = {instancePath:instancePath+"/groups/" + i4+"/actions/timestamp",schemaPath:"#/properties/groups/items/properties/actions/properties/timestamp/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1803,9 +1802,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-for(const key18 in data64){
-if(!(key18 === "burstBytes")){
-const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
+}
+if(data45.shape !== undefined){
+let data65 = data45.shape;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.burstBytes === undefined){
+const err144 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/required",keyword:"required",params:{missingProperty: "burstBytes"},message:"must have required property '"+"burstBytes"+"'"};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1814,11 +1816,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-}
-if(data64.burstBytes !== undefined){
-let data65 = data64.burstBytes;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key18 in data65){
+if(!(key18 === "burstBytes")){
+const err145 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1827,9 +1827,11 @@ vErrors.push(err145);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < 0 || isNaN(data65)){
-const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data65.burstBytes !== undefined){
+let data66 = data65.burstBytes;
+if(!(((typeof data66 == "number") && (!(data66 % 1) && !isNaN(data66))) && (isFinite(data66)))){
+const err146 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1838,11 +1840,9 @@ vErrors.push(err146);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data66 == "number") && (isFinite(data66))){
+if(data66 < 0 || isNaN(data66)){
+const err147 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape/burstBytes",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/properties/burstBytes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -1852,11 +1852,10 @@ vErrors.push(err147);
 errors++;
 }
 }
-if(data44.dedup !== undefined){
-let data66 = data44.dedup;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.windowNs === undefined){
-const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
+}
+}
+else {
+const err148 = {instancePath:instancePath+"/groups/" + i4+"/actions/shape",schemaPath:"#/properties/groups/items/properties/actions/properties/shape/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -1865,9 +1864,12 @@ vErrors.push(err148);
 }
 errors++;
 }
-for(const key19 in data66){
-if(!(key19 === "windowNs")){
-const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
+}
+if(data45.dedup !== undefined){
+let data67 = data45.dedup;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.windowNs === undefined){
+const err149 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/required",keyword:"required",params:{missingProperty: "windowNs"},message:"must have required property '"+"windowNs"+"'"};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -1876,11 +1878,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-}
-if(data66.windowNs !== undefined){
-let data67 = data66.windowNs;
-if(!(((typeof data67 == "number") && (!(data67 % 1) && !isNaN(data67))) && (isFinite(data67)))){
-const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key19 in data67){
+if(!(key19 === "windowNs")){
+const err150 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -1889,9 +1889,11 @@ vErrors.push(err150);
 }
 errors++;
 }
-if((typeof data67 == "number") && (isFinite(data67))){
-if(data67 < 0 || isNaN(data67)){
-const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data67.windowNs !== undefined){
+let data68 = data67.windowNs;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err151 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -1900,11 +1902,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err152 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 < 0 || isNaN(data68)){
+const err152 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup/windowNs",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/properties/windowNs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -1915,8 +1915,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err153 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err153 = {instancePath:instancePath+"/groups/" + i4+"/actions/dedup",schemaPath:"#/properties/groups/items/properties/actions/properties/dedup/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -1928,7 +1929,7 @@ errors++;
 }
 }
 else {
-const err154 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err154 = {instancePath:instancePath+"/groups/" + i4+"/actions",schemaPath:"#/properties/groups/items/properties/actions/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -1940,7 +1941,7 @@ errors++;
 }
 }
 else {
-const err155 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err155 = {instancePath:instancePath+"/groups/" + i4,schemaPath:"#/properties/groups/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -1950,15 +1951,9 @@ vErrors.push(err155);
 errors++;
 }
 }
-if(data.rules !== undefined){
-let data68 = data.rules;
-if(Array.isArray(data68)){
-const len9 = data68.length;
-for(let i9=0; i9<len9; i9++){
-let data69 = data68[i9];
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
-if(data69.name === undefined){
-const err156 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
+}
+else {
+const err156 = {instancePath:instancePath+"/groups",schemaPath:"#/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -1967,8 +1962,16 @@ vErrors.push(err156);
 }
 errors++;
 }
-if(data69.taps === undefined){
-const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
+}
+if(data.rules !== undefined){
+let data69 = data.rules;
+if(Array.isArray(data69)){
+const len9 = data69.length;
+for(let i9=0; i9<len9; i9++){
+let data70 = data69[i9];
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.name === undefined){
+const err157 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'"};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -1977,8 +1980,8 @@ vErrors.push(err157);
 }
 errors++;
 }
-if(data69.action === undefined){
-const err158 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
+if(data70.taps === undefined){
+const err158 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "taps"},message:"must have required property '"+"taps"+"'"};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -1987,8 +1990,8 @@ vErrors.push(err158);
 }
 errors++;
 }
-if(data69.groups === undefined){
-const err159 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+if(data70.action === undefined){
+const err159 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "action"},message:"must have required property '"+"action"+"'"};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -1997,9 +2000,8 @@ vErrors.push(err159);
 }
 errors++;
 }
-for(const key20 in data69){
-if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
-const err160 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
+if(data70.groups === undefined){
+const err160 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2008,10 +2010,9 @@ vErrors.push(err160);
 }
 errors++;
 }
-}
-if(data69.name !== undefined){
-if(typeof data69.name !== "string"){
-const err161 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
+for(const key20 in data70){
+if(!((((key20 === "name") || (key20 === "taps")) || (key20 === "action")) || (key20 === "groups"))){
+const err161 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2021,14 +2022,9 @@ vErrors.push(err161);
 errors++;
 }
 }
-if(data69.taps !== undefined){
-let data71 = data69.taps;
-const _errs161 = errors;
-let valid43 = false;
-let passing2 = null;
-const _errs162 = errors;
-if("any" !== data71){
-const err162 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
+if(data70.name !== undefined){
+if(typeof data70.name !== "string"){
+const err162 = {instancePath:instancePath+"/rules/" + i9+"/name",schemaPath:"#/properties/rules/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2037,18 +2033,15 @@ vErrors.push(err162);
 }
 errors++;
 }
-var _valid2 = _errs162 === errors;
-if(_valid2){
-valid43 = true;
-passing2 = 0;
 }
+if(data70.taps !== undefined){
+let data72 = data70.taps;
+const _errs162 = errors;
+let valid43 = false;
+let passing2 = null;
 const _errs163 = errors;
-if(Array.isArray(data71)){
-const len10 = data71.length;
-for(let i10=0; i10<len10; i10++){
-let data72 = data71[i10];
-if(!(((typeof data72 == "number") && (!(data72 % 1) && !isNaN(data72))) && (isFinite(data72)))){
-const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if("any" !== data72){
+const err163 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/0/const",keyword:"const",params:{allowedValue: "any"},message:"must be equal to constant"};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2057,9 +2050,18 @@ vErrors.push(err163);
 }
 errors++;
 }
-if((typeof data72 == "number") && (isFinite(data72))){
-if(data72 < 0 || isNaN(data72)){
-const err164 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+var _valid2 = _errs163 === errors;
+if(_valid2){
+valid43 = true;
+passing2 = 0;
+}
+const _errs164 = errors;
+if(Array.isArray(data72)){
+const len10 = data72.length;
+for(let i10=0; i10<len10; i10++){
+let data73 = data72[i10];
+if(!(((typeof data73 == "number") && (!(data73 % 1) && !isNaN(data73))) && (isFinite(data73)))){
+const err164 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2068,11 +2070,9 @@ vErrors.push(err164);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err165 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 < 0 || isNaN(data73)){
+const err165 = {instancePath:instancePath+"/rules/" + i9+"/taps/" + i10,schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2081,7 +2081,20 @@ vErrors.push(err165);
 }
 errors++;
 }
-var _valid2 = _errs163 === errors;
+}
+}
+}
+else {
+const err166 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf/1/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err166];
+}
+else {
+vErrors.push(err166);
+}
+errors++;
+}
+var _valid2 = _errs164 === errors;
 if(_valid2 && valid43){
 valid43 = false;
 passing2 = [passing2, 1];
@@ -2093,31 +2106,7 @@ passing2 = 1;
 }
 }
 if(!valid43){
-const err166 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
-if(vErrors === null){
-vErrors = [err166];
-}
-else {
-vErrors.push(err166);
-}
-errors++;
-}
-else {
-errors = _errs161;
-if(vErrors !== null){
-if(_errs161){
-vErrors.length = _errs161;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data69.action !== undefined){
-let data73 = data69.action;
-if(!((data73 === "to") || (data73 === "drop"))){
-const err167 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
+const err167 = {instancePath:instancePath+"/rules/" + i9+"/taps",schemaPath:"#/properties/rules/items/properties/taps/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf"};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2126,15 +2115,22 @@ vErrors.push(err167);
 }
 errors++;
 }
+else {
+errors = _errs162;
+if(vErrors !== null){
+if(_errs162){
+vErrors.length = _errs162;
 }
-if(data69.groups !== undefined){
-let data74 = data69.groups;
-if(Array.isArray(data74)){
-const len11 = data74.length;
-for(let i11=0; i11<len11; i11++){
-let data75 = data74[i11];
-if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
-const err168 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data70.action !== undefined){
+let data74 = data70.action;
+if(!((data74 === "to") || (data74 === "drop"))){
+const err168 = {instancePath:instancePath+"/rules/" + i9+"/action",schemaPath:"#/properties/rules/items/properties/action/enum",keyword:"enum",params:{allowedValues: schema11.properties.rules.items.properties.action.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2143,9 +2139,15 @@ vErrors.push(err168);
 }
 errors++;
 }
-if((typeof data75 == "number") && (isFinite(data75))){
-if(data75 < 0 || isNaN(data75)){
-const err169 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data70.groups !== undefined){
+let data75 = data70.groups;
+if(Array.isArray(data75)){
+const len11 = data75.length;
+for(let i11=0; i11<len11; i11++){
+let data76 = data75[i11];
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err169 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2154,11 +2156,9 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err170 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 < 0 || isNaN(data76)){
+const err170 = {instancePath:instancePath+"/rules/" + i9+"/groups/" + i11,schemaPath:"#/properties/rules/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2169,8 +2169,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err171 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err171 = {instancePath:instancePath+"/rules/" + i9+"/groups",schemaPath:"#/properties/rules/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2182,7 +2183,7 @@ errors++;
 }
 }
 else {
-const err172 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err172 = {instancePath:instancePath+"/rules/" + i9,schemaPath:"#/properties/rules/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2192,11 +2193,9 @@ vErrors.push(err172);
 errors++;
 }
 }
-if(data.graph !== undefined){
-let data76 = data.graph;
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
-if(data76.fields === undefined){
-const err173 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
+}
+else {
+const err173 = {instancePath:instancePath+"/rules",schemaPath:"#/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2205,8 +2204,12 @@ vErrors.push(err173);
 }
 errors++;
 }
-if(data76.preds === undefined){
-const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
+}
+if(data.graph !== undefined){
+let data77 = data.graph;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+if(data77.fields === undefined){
+const err174 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "fields"},message:"must have required property '"+"fields"+"'"};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2215,8 +2218,8 @@ vErrors.push(err174);
 }
 errors++;
 }
-if(data76.nodes === undefined){
-const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
+if(data77.preds === undefined){
+const err175 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "preds"},message:"must have required property '"+"preds"+"'"};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2225,8 +2228,8 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data76.leaves === undefined){
-const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
+if(data77.nodes === undefined){
+const err176 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "nodes"},message:"must have required property '"+"nodes"+"'"};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2235,8 +2238,8 @@ vErrors.push(err176);
 }
 errors++;
 }
-if(data76.segments === undefined){
-const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
+if(data77.leaves === undefined){
+const err177 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "leaves"},message:"must have required property '"+"leaves"+"'"};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2245,8 +2248,8 @@ vErrors.push(err177);
 }
 errors++;
 }
-if(data76.optimized === undefined){
-const err178 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
+if(data77.segments === undefined){
+const err178 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "segments"},message:"must have required property '"+"segments"+"'"};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2255,8 +2258,8 @@ vErrors.push(err178);
 }
 errors++;
 }
-if(data76.ruleLevel === undefined){
-const err179 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
+if(data77.optimized === undefined){
+const err179 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "optimized"},message:"must have required property '"+"optimized"+"'"};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2265,9 +2268,8 @@ vErrors.push(err179);
 }
 errors++;
 }
-for(const key21 in data76){
-if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
-const err180 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
+if(data77.ruleLevel === undefined){
+const err180 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/required",keyword:"required",params:{missingProperty: "ruleLevel"},message:"must have required property '"+"ruleLevel"+"'"};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2276,16 +2278,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-}
-if(data76.fields !== undefined){
-let data77 = data76.fields;
-if(Array.isArray(data77)){
-const len12 = data77.length;
-for(let i12=0; i12<len12; i12++){
-let data78 = data77[i12];
-if(typeof data78 === "string"){
-if(!pattern1.test(data78)){
-const err181 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
+for(const key21 in data77){
+if(!(((((((key21 === "fields") || (key21 === "preds")) || (key21 === "nodes")) || (key21 === "leaves")) || (key21 === "segments")) || (key21 === "optimized")) || (key21 === "ruleLevel"))){
+const err181 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2295,8 +2290,15 @@ vErrors.push(err181);
 errors++;
 }
 }
-else {
-const err182 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(data77.fields !== undefined){
+let data78 = data77.fields;
+if(Array.isArray(data78)){
+const len12 = data78.length;
+for(let i12=0; i12<len12; i12++){
+let data79 = data78[i12];
+if(typeof data79 === "string"){
+if(!pattern1.test(data79)){
+const err182 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/pattern",keyword:"pattern",params:{pattern: "^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"},message:"must match pattern \""+"^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$"+"\""};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2306,9 +2308,8 @@ vErrors.push(err182);
 errors++;
 }
 }
-}
 else {
-const err183 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err183 = {instancePath:instancePath+"/graph/fields/" + i12,schemaPath:"#/properties/graph/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2318,15 +2319,9 @@ vErrors.push(err183);
 errors++;
 }
 }
-if(data76.preds !== undefined){
-let data79 = data76.preds;
-if(Array.isArray(data79)){
-const len13 = data79.length;
-for(let i13=0; i13<len13; i13++){
-let data80 = data79[i13];
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-if(data80.kind === undefined){
-const err184 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
+}
+else {
+const err184 = {instancePath:instancePath+"/graph/fields",schemaPath:"#/properties/graph/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2335,8 +2330,16 @@ vErrors.push(err184);
 }
 errors++;
 }
-if(data80.scope === undefined){
-const err185 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
+}
+if(data77.preds !== undefined){
+let data80 = data77.preds;
+if(Array.isArray(data80)){
+const len13 = data80.length;
+for(let i13=0; i13<len13; i13++){
+let data81 = data80[i13];
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+if(data81.kind === undefined){
+const err185 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'"};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2345,10 +2348,8 @@ vErrors.push(err185);
 }
 errors++;
 }
-if(data80.kind !== undefined){
-let data81 = data80.kind;
-if(!(((data81 === "contains") || (data81 === "regex")) || (data81 === "relation"))){
-const err186 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
+if(data81.scope === undefined){
+const err186 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/required",keyword:"required",params:{missingProperty: "scope"},message:"must have required property '"+"scope"+"'"};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2357,11 +2358,10 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-if(data80.scope !== undefined){
-let data82 = data80.scope;
-if(!((data82 === "outer") || (data82 === "inner"))){
-const err187 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
+if(data81.kind !== undefined){
+let data82 = data81.kind;
+if(!(((data82 === "contains") || (data82 === "regex")) || (data82 === "relation"))){
+const err187 = {instancePath:instancePath+"/graph/preds/" + i13+"/kind",schemaPath:"#/properties/graph/properties/preds/items/properties/kind/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.kind.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2371,9 +2371,10 @@ vErrors.push(err187);
 errors++;
 }
 }
-}
-else {
-const err188 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data81.scope !== undefined){
+let data83 = data81.scope;
+if(!((data83 === "outer") || (data83 === "inner"))){
+const err188 = {instancePath:instancePath+"/graph/preds/" + i13+"/scope",schemaPath:"#/properties/graph/properties/preds/items/properties/scope/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.preds.items.properties.scope.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2385,7 +2386,7 @@ errors++;
 }
 }
 else {
-const err189 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err189 = {instancePath:instancePath+"/graph/preds/" + i13,schemaPath:"#/properties/graph/properties/preds/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2395,15 +2396,9 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data76.nodes !== undefined){
-let data83 = data76.nodes;
-if(Array.isArray(data83)){
-const len14 = data83.length;
-for(let i14=0; i14<len14; i14++){
-let data84 = data83[i14];
-if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
-if(data84.field === undefined){
-const err190 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
+}
+else {
+const err190 = {instancePath:instancePath+"/graph/preds",schemaPath:"#/properties/graph/properties/preds/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2412,8 +2407,16 @@ vErrors.push(err190);
 }
 errors++;
 }
-if(data84.cuts === undefined){
-const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
+}
+if(data77.nodes !== undefined){
+let data84 = data77.nodes;
+if(Array.isArray(data84)){
+const len14 = data84.length;
+for(let i14=0; i14<len14; i14++){
+let data85 = data84[i14];
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+if(data85.field === undefined){
+const err191 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "field"},message:"must have required property '"+"field"+"'"};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2422,8 +2425,8 @@ vErrors.push(err191);
 }
 errors++;
 }
-if(data84.kids === undefined){
-const err192 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
+if(data85.cuts === undefined){
+const err192 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "cuts"},message:"must have required property '"+"cuts"+"'"};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2432,8 +2435,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-if(data84.lookup === undefined){
-const err193 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
+if(data85.kids === undefined){
+const err193 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "kids"},message:"must have required property '"+"kids"+"'"};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2442,9 +2445,8 @@ vErrors.push(err193);
 }
 errors++;
 }
-for(const key22 in data84){
-if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
-const err194 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
+if(data85.lookup === undefined){
+const err194 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/required",keyword:"required",params:{missingProperty: "lookup"},message:"must have required property '"+"lookup"+"'"};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2453,11 +2455,9 @@ vErrors.push(err194);
 }
 errors++;
 }
-}
-if(data84.field !== undefined){
-let data85 = data84.field;
-if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
-const err195 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key22 in data85){
+if(!((((key22 === "field") || (key22 === "cuts")) || (key22 === "kids")) || (key22 === "lookup"))){
+const err195 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2466,9 +2466,11 @@ vErrors.push(err195);
 }
 errors++;
 }
-if((typeof data85 == "number") && (isFinite(data85))){
-if(data85 < 0 || isNaN(data85)){
-const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data85.field !== undefined){
+let data86 = data85.field;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err196 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2477,13 +2479,9 @@ vErrors.push(err196);
 }
 errors++;
 }
-}
-}
-if(data84.cuts !== undefined){
-let data86 = data84.cuts;
-if(Array.isArray(data86)){
-if(data86.length < 2){
-const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 < 0 || isNaN(data86)){
+const err197 = {instancePath:instancePath+"/graph/nodes/" + i14+"/field",schemaPath:"#/properties/graph/properties/nodes/items/properties/field/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2492,11 +2490,13 @@ vErrors.push(err197);
 }
 errors++;
 }
-const len15 = data86.length;
-for(let i15=0; i15<len15; i15++){
-let data87 = data86[i15];
-if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
-const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+if(data85.cuts !== undefined){
+let data87 = data85.cuts;
+if(Array.isArray(data87)){
+if(data87.length < 2){
+const err198 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2505,10 +2505,11 @@ vErrors.push(err198);
 }
 errors++;
 }
-}
-}
-else {
-const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len15 = data87.length;
+for(let i15=0; i15<len15; i15++){
+let data88 = data87[i15];
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err199 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts/" + i15,schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2518,11 +2519,9 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data84.kids !== undefined){
-let data88 = data84.kids;
-if(Array.isArray(data88)){
-if(data88.length < 2){
-const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
+}
+else {
+const err200 = {instancePath:instancePath+"/graph/nodes/" + i14+"/cuts",schemaPath:"#/properties/graph/properties/nodes/items/properties/cuts/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2531,11 +2530,12 @@ vErrors.push(err200);
 }
 errors++;
 }
-const len16 = data88.length;
-for(let i16=0; i16<len16; i16++){
-let data89 = data88[i16];
-if(!(((typeof data89 == "number") && (!(data89 % 1) && !isNaN(data89))) && (isFinite(data89)))){
-const err201 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+if(data85.kids !== undefined){
+let data89 = data85.kids;
+if(Array.isArray(data89)){
+if(data89.length < 2){
+const err201 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/minItems",keyword:"minItems",params:{limit: 2},message:"must NOT have fewer than 2 items"};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2544,10 +2544,11 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-}
-else {
-const err202 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const len16 = data89.length;
+for(let i16=0; i16<len16; i16++){
+let data90 = data89[i16];
+if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
+const err202 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids/" + i16,schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2557,10 +2558,9 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data84.lookup !== undefined){
-let data90 = data84.lookup;
-if(!(((data90 === "compare") || (data90 === "binary")) || (data90 === "hash"))){
-const err203 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
+}
+else {
+const err203 = {instancePath:instancePath+"/graph/nodes/" + i14+"/kids",schemaPath:"#/properties/graph/properties/nodes/items/properties/kids/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2570,9 +2570,10 @@ vErrors.push(err203);
 errors++;
 }
 }
-}
-else {
-const err204 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data85.lookup !== undefined){
+let data91 = data85.lookup;
+if(!(((data91 === "compare") || (data91 === "binary")) || (data91 === "hash"))){
+const err204 = {instancePath:instancePath+"/graph/nodes/" + i14+"/lookup",schemaPath:"#/properties/graph/properties/nodes/items/properties/lookup/enum",keyword:"enum",params:{allowedValues: schema11.properties.graph.properties.nodes.items.properties.lookup.enum},message:"must be equal to one of the allowed values"};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2584,7 +2585,7 @@ errors++;
 }
 }
 else {
-const err205 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err205 = {instancePath:instancePath+"/graph/nodes/" + i14,schemaPath:"#/properties/graph/properties/nodes/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2594,15 +2595,9 @@ vErrors.push(err205);
 errors++;
 }
 }
-if(data76.leaves !== undefined){
-let data91 = data76.leaves;
-if(Array.isArray(data91)){
-const len17 = data91.length;
-for(let i17=0; i17<len17; i17++){
-let data92 = data91[i17];
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-if(data92.rules === undefined){
-const err206 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
+}
+else {
+const err206 = {instancePath:instancePath+"/graph/nodes",schemaPath:"#/properties/graph/properties/nodes/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2611,8 +2606,16 @@ vErrors.push(err206);
 }
 errors++;
 }
-if(data92.to === undefined){
-const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
+}
+if(data77.leaves !== undefined){
+let data92 = data77.leaves;
+if(Array.isArray(data92)){
+const len17 = data92.length;
+for(let i17=0; i17<len17; i17++){
+let data93 = data92[i17];
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.rules === undefined){
+const err207 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "rules"},message:"must have required property '"+"rules"+"'"};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2621,8 +2624,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(data92.drop === undefined){
-const err208 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
+if(data93.to === undefined){
+const err208 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "to"},message:"must have required property '"+"to"+"'"};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2631,8 +2634,8 @@ vErrors.push(err208);
 }
 errors++;
 }
-if(data92.groups === undefined){
-const err209 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
+if(data93.drop === undefined){
+const err209 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "drop"},message:"must have required property '"+"drop"+"'"};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2641,9 +2644,8 @@ vErrors.push(err209);
 }
 errors++;
 }
-for(const key23 in data92){
-if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
-const err210 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
+if(data93.groups === undefined){
+const err210 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/required",keyword:"required",params:{missingProperty: "groups"},message:"must have required property '"+"groups"+"'"};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2652,15 +2654,9 @@ vErrors.push(err210);
 }
 errors++;
 }
-}
-if(data92.rules !== undefined){
-let data93 = data92.rules;
-if(Array.isArray(data93)){
-const len18 = data93.length;
-for(let i18=0; i18<len18; i18++){
-let data94 = data93[i18];
-if(!(((typeof data94 == "number") && (!(data94 % 1) && !isNaN(data94))) && (isFinite(data94)))){
-const err211 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+for(const key23 in data93){
+if(!((((key23 === "rules") || (key23 === "to")) || (key23 === "drop")) || (key23 === "groups"))){
+const err211 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2669,9 +2665,15 @@ vErrors.push(err211);
 }
 errors++;
 }
-if((typeof data94 == "number") && (isFinite(data94))){
-if(data94 < 0 || isNaN(data94)){
-const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data93.rules !== undefined){
+let data94 = data93.rules;
+if(Array.isArray(data94)){
+const len18 = data94.length;
+for(let i18=0; i18<len18; i18++){
+let data95 = data94[i18];
+if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
+const err212 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2680,11 +2682,9 @@ vErrors.push(err212);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data95 == "number") && (isFinite(data95))){
+if(data95 < 0 || isNaN(data95)){
+const err213 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules/" + i18,schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2694,14 +2694,10 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data92.to !== undefined){
-let data95 = data92.to;
-if(Array.isArray(data95)){
-const len19 = data95.length;
-for(let i19=0; i19<len19; i19++){
-let data96 = data95[i19];
-if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
-const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err214 = {instancePath:instancePath+"/graph/leaves/" + i17+"/rules",schemaPath:"#/properties/graph/properties/leaves/items/properties/rules/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2710,9 +2706,15 @@ vErrors.push(err214);
 }
 errors++;
 }
-if((typeof data96 == "number") && (isFinite(data96))){
-if(data96 < 0 || isNaN(data96)){
-const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data93.to !== undefined){
+let data96 = data93.to;
+if(Array.isArray(data96)){
+const len19 = data96.length;
+for(let i19=0; i19<len19; i19++){
+let data97 = data96[i19];
+if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
+const err215 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2721,11 +2723,9 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 < 0 || isNaN(data97)){
+const err216 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to/" + i19,schemaPath:"#/properties/graph/properties/leaves/items/properties/to/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2735,14 +2735,10 @@ vErrors.push(err216);
 errors++;
 }
 }
-if(data92.drop !== undefined){
-let data97 = data92.drop;
-if(Array.isArray(data97)){
-const len20 = data97.length;
-for(let i20=0; i20<len20; i20++){
-let data98 = data97[i20];
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err217 = {instancePath:instancePath+"/graph/leaves/" + i17+"/to",schemaPath:"#/properties/graph/properties/leaves/items/properties/to/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2751,9 +2747,15 @@ vErrors.push(err217);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 < 0 || isNaN(data98)){
-const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data93.drop !== undefined){
+let data98 = data93.drop;
+if(Array.isArray(data98)){
+const len20 = data98.length;
+for(let i20=0; i20<len20; i20++){
+let data99 = data98[i20];
+if(!(((typeof data99 == "number") && (!(data99 % 1) && !isNaN(data99))) && (isFinite(data99)))){
+const err218 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2762,11 +2764,9 @@ vErrors.push(err218);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data99 == "number") && (isFinite(data99))){
+if(data99 < 0 || isNaN(data99)){
+const err219 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop/" + i20,schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2776,14 +2776,10 @@ vErrors.push(err219);
 errors++;
 }
 }
-if(data92.groups !== undefined){
-let data99 = data92.groups;
-if(Array.isArray(data99)){
-const len21 = data99.length;
-for(let i21=0; i21<len21; i21++){
-let data100 = data99[i21];
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err220 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+}
+else {
+const err220 = {instancePath:instancePath+"/graph/leaves/" + i17+"/drop",schemaPath:"#/properties/graph/properties/leaves/items/properties/drop/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2792,9 +2788,15 @@ vErrors.push(err220);
 }
 errors++;
 }
-if((typeof data100 == "number") && (isFinite(data100))){
-if(data100 < 0 || isNaN(data100)){
-const err221 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
+}
+if(data93.groups !== undefined){
+let data100 = data93.groups;
+if(Array.isArray(data100)){
+const len21 = data100.length;
+for(let i21=0; i21<len21; i21++){
+let data101 = data100[i21];
+if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
+const err221 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2803,11 +2805,9 @@ vErrors.push(err221);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err222 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if((typeof data101 == "number") && (isFinite(data101))){
+if(data101 < 0 || isNaN(data101)){
+const err222 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups/" + i21,schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/items/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2818,8 +2818,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err223 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err223 = {instancePath:instancePath+"/graph/leaves/" + i17+"/groups",schemaPath:"#/properties/graph/properties/leaves/items/properties/groups/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2831,7 +2832,7 @@ errors++;
 }
 }
 else {
-const err224 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
+const err224 = {instancePath:instancePath+"/graph/leaves/" + i17,schemaPath:"#/properties/graph/properties/leaves/items/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2841,14 +2842,9 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data76.segments !== undefined){
-let data101 = data76.segments;
-if(Array.isArray(data101)){
-const len22 = data101.length;
-for(let i22=0; i22<len22; i22++){
-let data102 = data101[i22];
-if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
-const err225 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+}
+else {
+const err225 = {instancePath:instancePath+"/graph/leaves",schemaPath:"#/properties/graph/properties/leaves/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2858,9 +2854,14 @@ vErrors.push(err225);
 errors++;
 }
 }
-}
-else {
-const err226 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(data77.segments !== undefined){
+let data102 = data77.segments;
+if(Array.isArray(data102)){
+const len22 = data102.length;
+for(let i22=0; i22<len22; i22++){
+let data103 = data102[i22];
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err226 = {instancePath:instancePath+"/graph/segments/" + i22,schemaPath:"#/properties/graph/properties/segments/items/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2870,9 +2871,9 @@ vErrors.push(err226);
 errors++;
 }
 }
-if(data76.optimized !== undefined){
-if(typeof data76.optimized !== "boolean"){
-const err227 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+}
+else {
+const err227 = {instancePath:instancePath+"/graph/segments",schemaPath:"#/properties/graph/properties/segments/type",keyword:"type",params:{type: "array"},message:"must be array"};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2882,9 +2883,9 @@ vErrors.push(err227);
 errors++;
 }
 }
-if(data76.ruleLevel !== undefined){
-if(typeof data76.ruleLevel !== "boolean"){
-const err228 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(data77.optimized !== undefined){
+if(typeof data77.optimized !== "boolean"){
+const err228 = {instancePath:instancePath+"/graph/optimized",schemaPath:"#/properties/graph/properties/optimized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2894,9 +2895,9 @@ vErrors.push(err228);
 errors++;
 }
 }
-}
-else {
-const err229 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(data77.ruleLevel !== undefined){
+if(typeof data77.ruleLevel !== "boolean"){
+const err229 = {instancePath:instancePath+"/graph/ruleLevel",schemaPath:"#/properties/graph/properties/ruleLevel/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2908,12 +2909,24 @@ errors++;
 }
 }
 else {
-const err230 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+const err230 = {instancePath:instancePath+"/graph",schemaPath:"#/properties/graph/type",keyword:"type",params:{type: "object"},message:"must be object"};
 if(vErrors === null){
 vErrors = [err230];
 }
 else {
 vErrors.push(err230);
+}
+errors++;
+}
+}
+}
+else {
+const err231 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
 }
 errors++;
 }

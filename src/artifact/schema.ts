@@ -135,7 +135,14 @@ export const ARTIFACT_SCHEMA = {
                   type: 'object',
                   additionalProperties: false,
                   required: ['kind', 'target'],
-                  properties: { kind: { enum: ['interface', 'pcap', 'pcapng'] }, target: str },
+                  properties: {
+                    kind: { enum: ['interface', 'pcap', 'pcapng'] },
+                    target: str,
+                    precision: {
+                      enum: ['us', 'ns'],
+                      description: "timestamp resolution of a file output; absent: the inputs' (docs/language.md)",
+                    },
+                  },
                 },
                 rateBps: { type: 'number', exclusiveMinimum: 0 },
               },

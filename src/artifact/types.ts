@@ -1,4 +1,4 @@
-import type { GroupActions, Predicate, TapMark, TapSource } from '../policy/policy.js';
+import type { GroupActions, Precision, Predicate, TapMark, TapSource } from '../policy/policy.js';
 
 /**
  * The compiled artifact: everything the runtime needs, as plain JSON, so a
@@ -18,7 +18,7 @@ export const LEGACY_FORMAT_VERSION = 1;
 
 export interface ArtifactTool {
   name: string;
-  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string };
+  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string; precision?: Precision };
   rateBps?: number;
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validate as generatedValidator } from './schema-validator.generated.js';
+import { patternProblems } from './patterns.js';
 import { ARTIFACT_FORMAT_VERSION, LEGACY_FORMAT_VERSION, type Artifact } from './types.js';
 
 export class ArtifactError extends Error {}
@@ -88,5 +89,7 @@ export function validateArtifact(input: unknown): Artifact {
     const m = /^pred:(\d+)$/.exec(f);
     if (m && Number(m[1]) >= g.preds.length) bad(`field ${f} has no predicate`);
   }
+  const refused = patternProblems(art);
+  if (refused.length) bad(refused.join('; '));
   return art;
 }

@@ -1,31 +1,36 @@
 import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
-import { DiagnosticBag } from '../diagnostics/bag.js';
-import type { Span } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
-import type { Group, GroupActions, MaskSpec, Policy, Rule, Tap, TapMark, TapSource, Tool } from '../policy/policy.js';
+import type { Reporter } from '../diagnostics/bag.js';
+import type { Group, Policy, Rule, Tap, TapMark, TapSource, Tool } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
+import { ACTIONS, type ActionEnv, type ActionHandler } from './actions/index.js';
 import { FALSE } from './filter-builders.js';
 import type { LoadedFile } from './load.js';
 import { FilterLowering } from './lower-filter.js';
-import { BUILTIN_MASKS, STRIP_TARGETS } from './names.js';
-import { checkPattern } from './patterns.js';
+import { checkPattern, problemSpan } from './patterns.js';
+import { quantity } from './quantity.js';
 import { DEFINE_KINDS, Symbols } from './symbols.js';
-import { DURATION_UNITS, RATE_UNITS, SIZE_UNITS } from './units.js';
+import { unknownWord } from './unknown-word.js';
+import type { BuildCode } from './stages.js';
+import { RATE_UNITS } from './units.js';
 
 /**
  * Builds the checked policy from the files' syntax: declares every name,
  * resolves references, parses values and lowers filters. Every problem is a
  * diagnostic; the policy is built anyway (with the bad parts left out) so the
- * lint checks can still run over the rest.
+ * lint checks can still run over the rest. Structural problems (a group with
+ * no tool, a setting given twice, ...) are the checks' (checks/), which read
+ * the syntax; the builder takes the first of anything given twice.
  */
 export class PolicyBuilder {
   readonly symbols: Symbols;
   private readonly lowering: FilterLowering;
   readonly ruleDecls: A.RuleDecl[] = [];
+  /** Rules (by index) whose building reported an error: a part of them stands in as "false". */
+  readonly brokenRules = new Set<number>();
 
   constructor(
-    private readonly bag: DiagnosticBag,
+    private readonly bag: Reporter<BuildCode>,
     private readonly files: readonly LoadedFile[],
     brokenNames: Set<string>,
   ) {
@@ -48,11 +53,13 @@ export class PolicyBuilder {
     for (const f of this.files) {
       for (const st of f.ast.statements) {
         if (st.kind === 'Rule') {
+          const before = this.bag.items.length;
+          const quiet = this.symbols.failedQuietly;
           const r = this.rule(st, rules.length);
-          if (r) {
-            rules.push(r);
-            this.ruleDecls.push(st);
-          }
+          if (quiet !== this.symbols.failedQuietly || this.bag.items.slice(before).some((d) => d.severity === 'error'))
+            this.brokenRules.add(rules.length);
+          rules.push(r);
+          this.ruleDecls.push(st);
         }
       }
     }
@@ -79,7 +86,7 @@ export class PolicyBuilder {
           case 'Define': {
             const kind = DEFINE_KINDS[st.defKind.word];
             if (!kind) {
-              this.unknownWord(st.defKind.span, st.defKind.word, 'definition kind', [
+              unknownWord(this.bag, st.defKind.span, st.defKind.word, 'definition kind', [
                 'net',
                 'ports',
                 'hosts',
@@ -105,22 +112,6 @@ export class PolicyBuilder {
     }
   }
 
-  private unknownWord(span: Span, word: string, what: string, accepted: readonly string[]): void {
-    const guess = didYouMean(word, accepted);
-    this.bag.add(
-      'TMES0308',
-      span,
-      `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`,
-      guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined,
-    );
-  }
-
-  private dup(span: Span, what: string, first: Span): void {
-    this.bag.add('TMES0405', span, `${what} is given twice`, {
-      related: [{ message: 'first given here', span: first }],
-    });
-  }
-
   /** Values of definitions that no filter happened to use still get checked. */
   private checkDefines(): void {
     for (const d of this.symbols.defines.values()) {
@@ -129,56 +120,49 @@ export class PolicyBuilder {
       if (d.kind === 'pattern') {
         const v = decl.values ?? [];
         if (v.length !== 1 || v[0].kind !== 'Regex') {
-          this.bag.add('TMES0202', decl.name.span, `define pattern takes exactly one /pattern/`);
+          this.bag.add(
+            'TMES0210',
+            decl.name.span,
+            `define pattern takes exactly one /pattern/, not ${v.length === 1 ? `a ${describeValue(v[0])}` : `${v.length} values`}`,
+          );
           continue;
         }
         const problem = checkPattern(v[0].source, v[0].flags);
-        if (problem) this.bag.add(problem.code, v[0].span, problem.message);
+        if (problem) this.bag.add(problem.code, problemSpan(v[0].span, v[0].source, problem), problem.message);
         continue;
       }
       if (this.symbols.used.has(decl)) continue; // already checked where it was used
-      const scratch = new DiagnosticBag();
-      const lowering = new FilterLowering(scratch, this.symbols);
+      const lowering = new FilterLowering(this.bag, this.symbols);
       if (d.kind === 'ports') lowering.portList(decl);
       else if (d.kind === 'net' || d.kind === 'hosts')
         lowering.netEntries(decl.name, d.kind === 'hosts' ? 'host' : 'net');
       else if (d.kind === 'macs') {
         for (const v of decl.values ?? [])
-          if (v.kind !== 'Mac') scratch.add('TMES0011', v.span, 'expected a MAC address');
+          if (v.kind !== 'Mac') this.bag.add('TMES0011', v.span, 'expected a MAC address');
       }
       // netEntries marked the definition used; that was only a check
       this.symbols.used.delete(decl);
-      this.bag.items.push(...scratch.items);
     }
   }
 
   // ---- taps
+  /** A tap's source (the first one given: a second is the duplicate-setting check's) and marks. */
   private tap(d: A.TapDecl, index: number): Tap {
     let source: TapSource | undefined;
-    let sourceSpan: Span | undefined;
+    let sourceSeen = false;
     const marks: TapMark[] = [];
     const base = dirname(resolve(d.span.file.path));
     for (const item of d.items) {
       if (item.kind === 'Source' || item.kind === 'Inline') {
-        if (sourceSpan) {
-          this.dup(item.span, `tap '${d.name.name}' source`, sourceSpan);
-          continue;
-        }
-        sourceSpan = item.span;
+        if (sourceSeen) continue;
+        sourceSeen = true;
         if (item.kind === 'Inline') {
           source = { kind: 'inline', left: item.left.value, right: item.right.value };
-          if (item.left.value === item.right.value)
-            this.bag.add(
-              'TMES0403',
-              item.span,
-              `inline tap '${d.name.name}' bridges '${item.left.value}' to itself; name two different interfaces`,
-            );
           continue;
         }
         const type = item.type.word;
         if (type === 'interface') {
-          if (item.paths.length !== 1)
-            this.bag.add('TMES0010', item.span, 'source interface takes exactly one interface name');
+          // more than one is the source-interface-count check's
           source = { kind: 'interface', name: item.paths[0]?.value ?? '' };
         } else if (type === 'pcap' || type === 'pcapng' || type === 'file') {
           source = {
@@ -186,39 +170,12 @@ export class PolicyBuilder {
             format: type === 'file' ? 'auto' : type,
             paths: item.paths.map((p) => resolve(base, p.value)),
           };
-        } else this.unknownWord(item.type.span, type, 'source type', ['interface', 'pcap', 'pcapng', 'file']);
+        } else unknownWord(this.bag, item.type.span, type, 'source type', ['interface', 'pcap', 'pcapng', 'file']);
       } else {
-        const what = item.what.word;
-        if (what === 'vlan') {
-          if (!item.value) {
-            this.bag.add('TMES0301', item.span, 'mark vlan needs a VLAN id (1 to 4094)');
-            continue;
-          }
-          let priority = 0;
-          if (!Number.isInteger(item.value.value) || item.value.value < 1 || item.value.value > 4094)
-            this.bag.add(
-              'TMES0301',
-              item.value.span,
-              `VLAN id ${item.value.text} is out of range (1 to 4094 for a pushed tag)`,
-            );
-          for (const o of item.options) {
-            if (o.name.word !== 'priority') this.unknownWord(o.name.span, o.name.word, 'mark option', ['priority']);
-            else if (!Number.isInteger(o.value.value) || o.value.value < 0 || o.value.value > 7)
-              this.bag.add('TMES0301', o.value.span, `VLAN priority ${o.value.text} is out of range (0 to 7)`);
-            else priority = o.value.value;
-          }
-          marks.push({ kind: 'vlan', id: item.value.value, priority });
-        } else if (what === 'comment') {
-          marks.push({ kind: 'comment' });
-        } else this.unknownWord(item.what.span, what, 'mark', ['vlan', 'comment']);
+        const mark = this.mark(item);
+        if (mark) marks.push(mark);
       }
     }
-    if (!source)
-      this.bag.add(
-        'TMES0404',
-        d.name.span,
-        `tap '${d.name.name}' has no source; add source interface "...", source pcap "...", or inline "a" <-> "b"`,
-      );
     return {
       name: d.name.name,
       index,
@@ -228,244 +185,110 @@ export class PolicyBuilder {
     };
   }
 
-  // ---- groups
-  private quantity(
-    q: A.Quantity,
-    units: Record<string, number>,
-    what: string,
-    code: string,
-    defaultUnit?: string,
-  ): number | undefined {
-    const unit = q.unit?.word ?? defaultUnit;
-    if (unit === undefined) {
-      this.bag.add(code, q.span, `${what} needs a unit (${Object.keys(units).join(', ')})`);
+  private mark(item: A.MarkItem): TapMark | undefined {
+    const what = item.what.word;
+    if (what === 'comment') return { kind: 'comment' };
+    if (what !== 'vlan') {
+      unknownWord(this.bag, item.what.span, what, 'mark', ['vlan', 'comment']);
       return undefined;
     }
-    const mult = units[unit];
-    if (mult === undefined) {
-      this.unknownWord(q.unit!.span, unit, `unit for ${what}`, Object.keys(units));
+    if (!item.value) {
+      this.bag.add('TMES0301', item.span, 'mark vlan needs a VLAN id (1 to 4094)');
       return undefined;
     }
-    return q.amount.value * mult;
+    let priority = 0;
+    if (!Number.isInteger(item.value.value) || item.value.value < 1 || item.value.value > 4094)
+      this.bag.add(
+        'TMES0301',
+        item.value.span,
+        `VLAN id ${item.value.text} is out of range (1 to 4094 for a pushed tag)`,
+      );
+    for (const o of item.options) {
+      if (o.name.word !== 'priority') unknownWord(this.bag, o.name.span, o.name.word, 'mark option', ['priority']);
+      else if (!Number.isInteger(o.value.value) || o.value.value < 0 || o.value.value > 7)
+        this.bag.add('TMES0301', o.value.span, `VLAN priority ${o.value.text} is out of range (0 to 7)`);
+      else priority = o.value.value;
+    }
+    return { kind: 'vlan', id: item.value.value, priority };
   }
 
+  // ---- groups
+  /**
+   * `precision us|ns` after a file output's target. Precision on an interface
+   * and a second precision are the checks' (precision-on-interface,
+   * duplicate-setting); the first valid one applies.
+   */
+  private outputOptions(item: A.OutputItem, output: Tool['output']): void {
+    let seen = false;
+    for (const { name, value } of item.options) {
+      if (name.word !== 'precision') {
+        unknownWord(this.bag, name.span, name.word, 'output option', ['precision']);
+        continue;
+      }
+      if (seen || output.kind === 'interface') continue;
+      seen = true;
+      if (value.word !== 'us' && value.word !== 'ns')
+        unknownWord(this.bag, value.span, value.word, 'precision', ['us', 'ns']);
+      else output.precision = value.word;
+    }
+  }
+
+  /** A tool's output and rate (the first of each: a second is the duplicate-setting check's). */
   private tool(d: A.ToolDecl, index: number): Tool {
     let output: Tool['output'] | undefined;
-    let outSpan: Span | undefined;
+    let outputSeen = false;
     let rateBps: number | undefined;
-    let rateSpan: Span | undefined;
+    let rateSeen = false;
     const base = dirname(resolve(d.span.file.path));
     for (const item of d.items) {
       if (item.kind === 'Output') {
-        if (outSpan) {
-          this.dup(item.span, `tool '${d.name.name}' output`, outSpan);
-          continue;
-        }
-        outSpan = item.span;
+        if (outputSeen) continue;
+        outputSeen = true;
         const type = item.type.word;
         if (type !== 'interface' && type !== 'pcap' && type !== 'pcapng') {
-          this.unknownWord(item.type.span, type, 'output type', ['interface', 'pcap', 'pcapng']);
+          unknownWord(this.bag, item.type.span, type, 'output type', ['interface', 'pcap', 'pcapng']);
           continue;
         }
         output = { kind: type, target: type === 'interface' ? item.target.value : resolve(base, item.target.value) };
+        this.outputOptions(item, output);
       } else {
-        if (rateSpan) {
-          this.dup(item.span, `tool '${d.name.name}' rate`, rateSpan);
-          continue;
-        }
-        rateSpan = item.span;
-        const bps = this.quantity(item.rate, RATE_UNITS, 'rate', 'TMES0303');
+        if (rateSeen) continue;
+        rateSeen = true;
+        const bps = quantity(this.bag, item.rate, RATE_UNITS, 'rate', 'TMES0303');
         if (bps !== undefined && (!(bps > 0) || bps > 1e13))
           this.bag.add('TMES0303', item.rate.span, `rate must be above 0 and at most 10 Tbps`);
         else rateBps = bps;
       }
     }
-    if (!output && !outSpan)
-      this.bag.add(
-        'TMES0401',
-        d.name.span,
-        `tool '${d.name.name}' has no output; add output interface "...", output pcap "..." or output pcapng "..."`,
-      );
     return { name: d.name.name, index, output: output ?? { kind: 'pcap', target: '' }, rateBps, span: d.name.span };
   }
 
+  /** The group's tools, and its actions through one handler each (check/actions/). */
   private group(d: A.GroupDecl, index: number, firstTool: number): Group {
     const tools = d.tools
       .filter((t) => this.symbols.tools.get(t.name.name)?.tool === t)
       .map((t, i) => this.tool(t, firstTool + i));
-    const actions: GroupActions = { strip: [], masks: [], replaces: [] };
-    const balance = { symmetric: true, inner: false };
-    const seen = new Map<string, Span>();
-    const once = (a: A.GroupAction, key: string): boolean => {
-      const first = seen.get(key);
-      if (first) {
-        this.bag.add(
-          key === 'truncate' || key === 'timestamp' ? 'TMES0411' : 'TMES0405',
-          a.span,
-          `'${key}' is given twice in group '${d.name.name}'`,
-          { related: [{ message: 'first given here', span: first }] },
-        );
-        return false;
-      }
-      seen.set(key, a.span);
-      return true;
+    const env: ActionEnv = {
+      bag: this.bag,
+      symbols: this.symbols,
+      group: d,
+      actions: { strip: [], masks: [], replaces: [] },
+      balance: { symmetric: true, inner: false },
     };
+    const given = new Set<string>();
     for (const a of d.actions) {
-      switch (a.kind) {
-        case 'Balance': {
-          if (!once(a, 'balance')) break;
-          const [mode, ...opts] = a.words;
-          if (mode.word !== 'session') {
-            this.unknownWord(mode.span, mode.word, 'balance mode', ['session']);
-            break;
-          }
-          for (const o of opts) {
-            if (o.word === 'symmetric') balance.symmetric = true;
-            else if (o.word === 'asymmetric') balance.symmetric = false;
-            else if (o.word === 'inner') balance.inner = true;
-            else this.unknownWord(o.span, o.word, 'balance option', ['symmetric', 'asymmetric', 'inner']);
-          }
-          break;
-        }
-        case 'Shape': {
-          if (!once(a, 'shape')) break;
-          if (a.what.word !== 'burst') {
-            this.unknownWord(a.what.span, a.what.word, 'shape setting', ['burst']);
-            break;
-          }
-          const bytes = this.quantity(a.amount, SIZE_UNITS, 'burst size', 'TMES0304');
-          if (bytes === undefined) break;
-          if (bytes < 1500 || bytes > 1e9)
-            this.bag.add('TMES0304', a.amount.span, `burst size must be between 1500 B (one full frame) and 1 GB`);
-          else actions.shape = { burstBytes: Math.round(bytes) };
-          break;
-        }
-        case 'Strip':
-          for (const t of a.targets) {
-            if (!STRIP_TARGETS.includes(t.word)) this.unknownWord(t.span, t.word, 'strip target', STRIP_TARGETS);
-            else if (!actions.strip.includes(t.word)) actions.strip.push(t.word);
-          }
-          break;
-        case 'Mask':
-          for (const t of a.targets) {
-            const fill = t.fill?.value ?? '*';
-            if ([...fill].length !== 1) {
-              this.bag.add('TMES0311', t.fill!.span, `mask fill must be exactly one character, not "${fill}"`);
-              continue;
-            }
-            const spec = this.maskSpec(t, fill);
-            if (spec) actions.masks.push(spec);
-          }
-          break;
-        case 'Replace': {
-          const re = this.patternOf(a.pattern);
-          if (re) actions.replaces.push({ source: re.source, flags: re.flags, text: a.text.value });
-          break;
-        }
-        case 'Truncate': {
-          if (!once(a, 'truncate')) break;
-          const what = a.what.word;
-          if (what !== 'payload' && what !== 'frame') {
-            this.unknownWord(a.what.span, what, 'truncate target', ['payload', 'frame']);
-            break;
-          }
-          const bytes = this.quantity(a.amount, SIZE_UNITS, 'truncate length', 'TMES0304', 'B');
-          if (bytes === undefined) break;
-          const min = what === 'frame' ? 14 : 0;
-          if (!Number.isInteger(bytes) || bytes < min || bytes > 262144)
-            this.bag.add('TMES0304', a.amount.span, `truncate ${what} takes ${min} to 262144 bytes`);
-          else actions.truncate = { what, bytes };
-          break;
-        }
-        case 'Timestamp': {
-          if (!once(a, 'timestamp')) break;
-          const [first, ...rest] = a.words;
-          if (first.word !== 'ip-option') {
-            this.unknownWord(first.span, first.word, 'timestamp method', ['ip-option']);
-            break;
-          }
-          let ipv6: 'skip' | 'destination-option' | 'hop-by-hop' = 'skip';
-          if (rest.length) {
-            const [kw, how, ...extra] = rest;
-            const ok = ['skip', 'destination-option', 'hop-by-hop'];
-            if (kw.word !== 'ipv6' || !how || extra.length) {
-              this.bag.add(
-                'TMES0010',
-                kw.span,
-                `after timestamp ip-option, write ipv6 skip|destination-option|hop-by-hop`,
-              );
-              break;
-            }
-            if (!ok.includes(how.word)) {
-              this.unknownWord(how.span, how.word, 'IPv6 timestamp method', ok);
-              break;
-            }
-            ipv6 = how.word as typeof ipv6;
-          }
-          actions.timestamp = { ipv4: 'ip-option', ipv6 };
-          break;
-        }
-        case 'Dedup': {
-          if (!once(a, 'dedup')) break;
-          let ns = 10e6;
-          if (a.what) {
-            if (a.what.word !== 'window') {
-              this.unknownWord(a.what.span, a.what.word, 'dedup setting', ['window']);
-              break;
-            }
-            const v = this.quantity(a.amount!, DURATION_UNITS, 'dedup window', 'TMES0304');
-            if (v === undefined) break;
-            if (v < 1e3 || v > 10e9) {
-              this.bag.add('TMES0304', a.amount!.span, 'dedup window must be between 1 us and 10 s');
-              break;
-            }
-            ns = v;
-          }
-          actions.dedup = { windowNs: Math.round(ns) };
-          break;
-        }
+      const handler = ACTIONS[a.kind] as ActionHandler;
+      if (handler.repeat !== 'many') {
+        if (given.has(a.kind)) continue;
+        given.add(a.kind);
       }
+      handler.apply(a, env);
     }
-    if (d.tools.length === 0 && !d.incomplete)
-      this.bag.add('TMES0400', d.name.span, `group '${d.name.name}' has no tool; add tool NAME { output ... }`);
-    return { name: d.name.name, index, tools, balance, actions, span: d.name.span };
-  }
-
-  private patternOf(p: A.RegexLit | A.Ident | A.Word): { source: string; flags: string } | undefined {
-    if (p.kind === 'Regex') {
-      const problem = checkPattern(p.source, p.flags);
-      if (problem) {
-        this.bag.add(problem.code, p.span, problem.message);
-        return undefined;
-      }
-      return { source: p.source, flags: p.flags };
-    }
-    const name: A.Ident = p.kind === 'Ident' ? p : { kind: 'Ident', name: p.word, span: p.span };
-    const s = this.symbols.define(name);
-    if (!s) {
-      this.symbols.unknown('pattern', name, [
-        ...BUILTIN_MASKS,
-        ...[...this.symbols.defines.values()].filter((x) => x.kind === 'pattern').map((x) => x.decl.name.name),
-      ]);
-      return undefined;
-    }
-    const re = s.decl.values?.[0];
-    if (s.kind !== 'pattern' || !re || re.kind !== 'Regex') {
-      this.symbols.wrongKind(p.span, name.name, s.kind, 'a pattern');
-      return undefined;
-    }
-    return checkPattern(re.source, re.flags) ? undefined : { source: re.source, flags: re.flags };
-  }
-
-  private maskSpec(t: A.MaskTarget, fill: string): MaskSpec | undefined {
-    if (t.pattern.kind === 'Word' && BUILTIN_MASKS.includes(t.pattern.word))
-      return { kind: t.pattern.word as 'card-number', fill };
-    const re = this.patternOf(t.pattern);
-    return re ? { kind: 'regex', source: re.source, flags: re.flags, fill } : undefined;
+    return { name: d.name.name, index, tools, balance: env.balance, actions: env.actions, span: d.name.span };
   }
 
   // ---- rules
-  private rule(d: A.RuleDecl, index: number): Rule | undefined {
+  private rule(d: A.RuleDecl, index: number): Rule {
     let taps: number[] | 'any' = 'any';
     const tapNames = [...this.symbols.taps.keys()];
     if (d.from !== 'any') {
@@ -503,5 +326,18 @@ export class PolicyBuilder {
       span: d.name.span,
       filterSpan: d.filter.span,
     };
+  }
+}
+
+function describeValue(v: A.Value): string {
+  switch (v.kind) {
+    case 'String':
+      return 'string (patterns are written /like this/)';
+    case 'Ident':
+      return `name ('${v.name}')`;
+    case 'Word':
+      return `word ('${v.word}')`;
+    default:
+      return v.kind === 'Range' || v.kind === 'Number' ? 'number' : 'address';
   }
 }

@@ -1,11 +1,17 @@
-import type { DiagnosticBag } from '../diagnostics/bag.js';
+import type { Reporter } from '../diagnostics/bag.js';
 import type { Span } from '../diagnostics/diagnostic.js';
-import { didYouMean } from '../diagnostics/suggest.js';
 import { ETHERTYPE } from '../fields/ethertype.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import { IPPROTO } from '../fields/ip-proto.js';
 import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
+import {
+  UNSUPPORTED_ETHER_NAMES,
+  UNSUPPORTED_LOADS,
+  UNSUPPORTED_PRIMITIVES,
+  unsupportedMessage,
+} from '../syntax/pcap-unsupported.js';
+import type { BuildCode } from './stages.js';
 import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
 import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
 import {
@@ -19,8 +25,9 @@ import {
   TCP_FLAGS,
   TUNNEL_LABELS,
 } from './names.js';
-import { checkPattern } from './patterns.js';
+import { checkPattern, problemSpan } from './patterns.js';
 import type { Symbols } from './symbols.js';
+import { unknownWord } from './unknown-word.js';
 
 type Family = 4 | 6;
 interface NetEntry {
@@ -57,7 +64,7 @@ export class FilterLowering {
   private readonly expanding = new Set<string>();
 
   constructor(
-    private readonly bag: DiagnosticBag,
+    private readonly bag: Reporter<BuildCode>,
     private readonly sym: Symbols,
   ) {}
 
@@ -146,22 +153,38 @@ export class FilterLowering {
         return this.payload(f);
       case 'Relation':
         return this.relation(f);
+      case 'Unsupported':
+        return this.unsupported(f);
     }
+  }
+
+  /**
+   * A pcap-filter primitive tmesc lacks. Alone, the word may still be a value:
+   * the name of a definition, or a protocol name that inherits `proto` from
+   * the primitive before it (`proto ospf or pim`).
+   */
+  private unsupported(f: A.UnsupportedFilter): PFilter {
+    const word = f.keyword.word;
+    if (!f.proto && f.args.length === 0 && (this.sym.defines.has(word) || this.last?.type === 'proto'))
+      return this.bare({ kind: 'Bare', value: { kind: 'Ident', name: word, span: f.keyword.span }, span: f.span });
+    const info = UNSUPPORTED_PRIMITIVES.get(word);
+    const what = `pcap-filter's '${f.proto ? `${f.proto.word} ` : ''}${word}'`;
+    const args = f.args.map((a) => a.word).join(' ');
+    this.bag.add(
+      'TMES0320',
+      f.span,
+      info ? unsupportedMessage(what, info, args, f.proto?.word) : `${what} is not supported by tmesc`,
+    );
+    return FALSE;
   }
 
   // ---- diagnostics helpers
   private missing(span: Span, message: string): PFilter {
-    this.bag.add('TMES0010', span, message);
+    this.bag.add('TMES0322', span, message);
     return FALSE;
   }
-  private badWord(span: Span, word: string, what: string, accepted: string[]): PFilter {
-    const guess = didYouMean(word, accepted);
-    this.bag.add(
-      'TMES0308',
-      span,
-      `unknown ${what} '${word}'${guess ? `; did you mean '${guess}'?` : ''} (accepted: ${accepted.join(', ')})`,
-      guess ? { fix: { message: `replace with '${guess}'`, span, text: guess } } : undefined,
-    );
+  private badWord(span: Span, word: string, what: string, accepted: readonly string[]): PFilter {
+    unknownWord(this.bag, span, word, what, accepted);
     return FALSE;
   }
   private qualifierError(span: Span, message: string): PFilter {
@@ -171,7 +194,7 @@ export class FilterLowering {
 
   // ---- numbers
   /** A number or a-b range checked against [0, max]; undefined after a diagnostic. */
-  private numberRanges(v: A.Value, max: number, code: string, what: string): Ranges | undefined {
+  private numberRanges(v: A.Value, max: number, code: BuildCode, what: string): Ranges | undefined {
     if (v.kind === 'Number') {
       if (!Number.isInteger(v.value) || v.value < 0 || v.value > max) {
         this.bag.add(code, v.span, `${what} ${v.text} is out of range (0 to ${max})`);
@@ -224,7 +247,7 @@ export class FilterLowering {
   private filterRef(v: A.Ident): PFilter {
     const s = this.sym.define(v)!;
     if (this.expanding.has(v.name)) {
-      this.bag.add('TMES0202', v.span, `filter '${v.name}' refers to itself`);
+      this.bag.add('TMES0211', v.span, `filter '${v.name}' refers to itself`);
       return FALSE;
     }
     this.expanding.add(v.name);
@@ -325,7 +348,7 @@ export class FilterLowering {
     const out: Ranges = [];
     let ok = true;
     if (this.expanding.has(d.name.name)) {
-      this.bag.add('TMES0202', d.name.span, `'${d.name.name}' refers to itself`);
+      this.bag.add('TMES0211', d.name.span, `'${d.name.name}' refers to itself`);
       return undefined;
     }
     this.expanding.add(d.name.name);
@@ -377,7 +400,7 @@ export class FilterLowering {
         return undefined;
       }
       if (this.expanding.has(v.name)) {
-        this.bag.add('TMES0202', v.span, `'${v.name}' refers to itself`);
+        this.bag.add('TMES0211', v.span, `'${v.name}' refers to itself`);
         return undefined;
       }
       this.expanding.add(v.name);
@@ -514,6 +537,11 @@ export class FilterLowering {
     else if (v.kind === 'Word' || v.kind === 'Ident') {
       const name = v.kind === 'Word' ? v.word : v.name;
       n = table[name];
+      const pcapName = isEther ? UNSUPPORTED_ETHER_NAMES.get(name) : undefined;
+      if (n === undefined && pcapName) {
+        this.bag.add('TMES0320', v.span, unsupportedMessage(`pcap-filter's 'ether proto ${name}'`, pcapName));
+        return FALSE;
+      }
       if (n === undefined) return this.badWord(v.span, name, isEther ? 'ethertype' : 'IP protocol', Object.keys(table));
     } else return this.qualifierError(v.span, `proto takes a number or a protocol name`);
     const max = isEther ? 0xffff : 255;
@@ -633,15 +661,19 @@ export class FilterLowering {
         return FALSE;
       }
       const re = s.decl.values?.[0];
-      if (s.kind !== 'pattern' || !re || re.kind !== 'Regex') {
+      if (s.kind !== 'pattern') {
         this.sym.wrongKind(f.value.span, f.value.name, s.kind, 'a pattern');
+        return FALSE;
+      }
+      if (s.decl.values?.length !== 1 || re?.kind !== 'Regex') {
+        this.sym.failedQuietly++; // TMES0210, at the definition
         return FALSE;
       }
       return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source: re.source, flags: re.flags } };
     } else return FALSE;
     const problem = checkPattern(source, flags);
     if (problem) {
-      this.bag.add(problem.code, span, problem.message);
+      this.bag.add(problem.code, problemSpan(span, source, problem), problem.message);
       return FALSE;
     }
     return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source, flags } };
@@ -701,7 +733,15 @@ export class FilterLowering {
         const layer = a.proto.word;
         const layers = ['ether', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'sctp'];
         if (!layers.includes(layer)) {
-          this.qualifierError(a.proto.span, `${layer}[...] is not supported; use one of ${layers.join(', ')}`);
+          const pcapLayer = UNSUPPORTED_LOADS.get(layer);
+          if (pcapLayer)
+            this.bag.add(
+              'TMES0320',
+              a.span,
+              unsupportedMessage(`pcap-filter's load '${layer}[...]'`, pcapLayer) +
+                ` (tmesc loads from ${layers.join(', ')})`,
+            );
+          else this.qualifierError(a.proto.span, `${layer}[...] is not supported; use one of ${layers.join(', ')}`);
           return undefined;
         }
         const size = a.size ? a.size.value : 1;

@@ -1,7 +1,8 @@
-import type { DiagnosticBag } from '../diagnostics/bag.js';
+import type { Reporter } from '../diagnostics/bag.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/suggest.js';
 import type * as A from '../syntax/ast.js';
+import type { BuildCode } from './stages.js';
 
 export type DefineKind = 'net' | 'ports' | 'hosts' | 'macs' | 'pattern' | 'filter';
 
@@ -35,9 +36,15 @@ export class Symbols {
   readonly groups = new Map<string, A.GroupDecl>();
   readonly tools = new Map<string, { tool: A.ToolDecl; group: A.GroupDecl }>();
   readonly used = new Set<A.DefineDecl>();
+  /**
+   * How often a use of a name failed without a diagnostic of its own, because
+   * the declaration it names is broken and reported there: the builder counts
+   * a rule with such a use among the rules with errors.
+   */
+  failedQuietly = 0;
 
   constructor(
-    private readonly bag: DiagnosticBag,
+    private readonly bag: Reporter<BuildCode>,
     readonly brokenNames: Set<string>,
   ) {}
 
@@ -55,7 +62,10 @@ export class Symbols {
 
   /** Reports an unknown name with the closest known one, unless the name's own declaration failed to parse. */
   unknown(what: string, name: A.Ident, candidates: Iterable<string>, extra = ''): void {
-    if (this.brokenNames.has(name.name)) return;
+    if (this.brokenNames.has(name.name)) {
+      this.failedQuietly++;
+      return;
+    }
     const guess = didYouMean(name.name, candidates);
     // the definition the user meant is not unused; saying so would only add noise
     const meant = guess !== undefined ? this.defines.get(guess) : undefined;

@@ -50,7 +50,7 @@ export function buildIdentity(moduleUrl: string | URL = import.meta.url): string
   } catch {
     return undefined;
   }
-  // the check reads regular expressions with the running V8's RegExp (src/check/patterns.ts): what compiles can differ between Node versions
+  // the front end runs on the running Node and V8 (chevrotain's lexer uses V8's RegExp; user patterns no longer do, src/patterns/): a cache entry is kept to one runtime
   return JSON.stringify({
     bundle,
     tmesc: packageVersion(),

@@ -7,6 +7,7 @@ import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
 import { writeOutput } from './files.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { loadValidPolicy } from './load-policy.js';
 
 export interface CompileCmdOptions {
@@ -21,7 +22,7 @@ export interface CompileCmdOptions {
 export async function compileCommand(path: string, opts: CompileCmdOptions, io: Io): Promise<number> {
   // the policy's warnings go to standard error, as validate would report them; what compile writes is unchanged
   const sources = new Map<string, string>();
-  const { policy } = loadValidPolicy(path, io, { warnings: true, sources });
+  const { policy } = loadValidPolicy(path, io, { warnings: true, sources, extraChecks: [pcapLinkTypes] });
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {

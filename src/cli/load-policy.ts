@@ -1,4 +1,5 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
+import type { Check } from '../check/context.js';
 import { PolicyReadError, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
 import { graphChecks } from '../ir/graph-check.js';
@@ -17,6 +18,8 @@ export interface LoadOptions {
   warnings?: boolean;
   /** Receives the text of every file read, by the name the policy gives it (policy.files). */
   sources?: Map<string, string>;
+  /** With `warnings`: more checks whose warnings are printed too (compile's look at the capture files' link types). */
+  extraChecks?: readonly Check[];
 }
 
 export interface LoadedPolicy extends CheckResult {
@@ -43,7 +46,7 @@ export function loadValidPolicy(path: string, io: Io, options: LoadOptions = {})
           }
         : read,
       displayPath,
-      extraChecks: options.warnings ? [graphChecks] : [],
+      extraChecks: options.warnings ? [graphChecks, ...(options.extraChecks ?? [])] : [],
     });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, packageVersion, PolicyInvalid, processIo, UsageError, type Io } from './io.js';
+import { escapeForTerminal } from '../diagnostics/render/terminal.js';
 
 /** What `gen --mix` and `--encap` take, for the help text (test/cli/gen.test.ts holds them equal to the generator's). */
 export const GEN_MIX_KINDS = ['tcp', 'dns', 'udp', 'icmp', 'arp', 'multicast', 'broadcast'];
@@ -214,20 +215,20 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
         : EXIT.usage;
     }
     if (e instanceof PolicyInvalid) {
-      io.err(`tmesc: ${e.message}\n`);
+      io.err(`tmesc: ${escapeForTerminal(e.message, '\n')}\n`);
       return EXIT.findings;
     }
     if (e instanceof UsageError) {
-      io.err(`tmesc: ${e.message}\n`);
+      io.err(`tmesc: ${escapeForTerminal(e.message, '\n')}\n`);
       return EXIT.usage;
     }
     const err = e as NodeJS.ErrnoException;
     if (err && typeof err.code === 'string' && err.syscall) {
-      io.err(`tmesc: ${err.message}\n`);
+      io.err(`tmesc: ${escapeForTerminal(err.message, '\n')}\n`);
       return EXIT.usage;
     }
     io.err(
-      `tmesc: internal error: ${(e as Error)?.message ?? String(e)}\n(please report this with the input that caused it)\n`,
+      `tmesc: internal error: ${escapeForTerminal((e as Error)?.message ?? String(e), '\n')}\n(please report this with the input that caused it)\n`,
     );
     return EXIT.usage;
   }

@@ -5,12 +5,13 @@ import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
-import { RunError, runArtifact } from '../runtime/engine/run.js';
+import { RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
 import { readStdin, STDIN, STDIN_NAME } from './stdin.js';
+import { escapeForTerminal } from '../diagnostics/render/terminal.js';
 
 export interface RunCmdOptions {
   artifact?: string;
@@ -175,8 +176,8 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       inputs: parseInputs(opts.input),
       outDir: opts.outDir,
       workers,
-      note: (m) => io.err(`tmesc: note: ${m}\n`),
-      warn: (m) => io.err(`tmesc: warning: ${m}\n`),
+      note: (m) => io.err(`tmesc: note: ${escapeForTerminal(m)}\n`),
+      warn: (m) => io.err(`tmesc: warning: ${escapeForTerminal(m)}\n`),
       onProgress: progress
         ? (n, bytes) => {
             const now = performance.now();

@@ -1,5 +1,6 @@
 import { checkPolicyFile, type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
+import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { PolicyReadError } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
@@ -8,6 +9,7 @@ import { summary } from '../diagnostics/render/text.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { lookupRule } from './rule-lookup.js';
 import { policyReader, stdinOnce } from './stdin.js';
+import { escapeForTerminal, escapeJsonForTerminal } from '../diagnostics/render/terminal.js';
 
 export interface ValidateOptions {
   format: string;
@@ -40,11 +42,12 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
   for (const f of files) {
     try {
       diagnostics.push(
-        ...checkPolicyFile(f, { ...policyReader(f, io), extraChecks: [graphChecks], ...checkOptions }).diagnostics,
+        ...checkPolicyFile(f, { ...policyReader(f, io), extraChecks: [graphChecks, pcapLinkTypes], ...checkOptions })
+          .diagnostics,
       );
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;
-      io.err(`tmesc: ${e.message}\n`);
+      io.err(`tmesc: ${escapeForTerminal(e.message)}\n`);
       unread.push({ file: f, message: e.message });
     }
   }
@@ -79,7 +82,7 @@ function report(format: Format, diagnostics: Diagnostic[], checked: number, unre
     }
     case 'json': {
       const report = JSON.parse(render(format, diagnostics, options)) as Record<string, unknown>;
-      return JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2) + '\n';
+      return escapeJsonForTerminal(JSON.stringify({ ...report, valid: false, unreadable: unread }, null, 2)) + '\n';
     }
     case 'sarif': {
       const log = JSON.parse(render(format, diagnostics, options)) as { runs: Record<string, unknown>[] };
@@ -88,13 +91,17 @@ function report(format: Format, diagnostics: Diagnostic[], checked: number, unre
         toolExecutionNotifications: unread.map((u) => ({ level: 'error', message: { text: u.message } })),
       };
       return (
-        JSON.stringify({ ...log, runs: log.runs.map((r) => ({ ...r, invocations: [invocation] })) }, null, 2) + '\n'
+        escapeJsonForTerminal(
+          JSON.stringify({ ...log, runs: log.runs.map((r) => ({ ...r, invocations: [invocation] })) }, null, 2),
+        ) + '\n'
       );
     }
     case 'github':
       return (
         render(format, diagnostics, options) +
-        unread.map((u) => `::error title=${escapeProperty('tmesc')}::${escapeData(u.message)}\n`).join('')
+        unread
+          .map((u) => `::error title=${escapeProperty('tmesc')}::${escapeData(escapeForTerminal(u.message, '\n\r'))}\n`)
+          .join('')
       );
   }
 }

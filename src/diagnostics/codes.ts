@@ -5,8 +5,8 @@ import type { Severity } from './diagnostic.js';
  * for another meaning, and CI configurations key on them. docs/diagnostics.md
  * has one entry per code (a test keeps the two in step).
  */
-export interface CodeInfo {
-  readonly code: string;
+export interface CodeInfo<K extends string = Code> {
+  readonly code: K;
   /** Short kebab-case id, used as SARIF rule name and in suppressions. */
   readonly name: string;
   readonly title: string;
@@ -15,11 +15,17 @@ export interface CodeInfo {
   readonly help: string;
 }
 
-function c(code: string, name: string, severity: Severity, title: string, help: string): CodeInfo {
+function c<K extends `TMES${number}`>(
+  code: K,
+  name: string,
+  severity: Severity,
+  title: string,
+  help: string,
+): CodeInfo<K> {
   return Object.freeze({ code, name, severity, title, help });
 }
 
-const LIST: readonly CodeInfo[] = [
+const LIST = [
   // ---- syntax (0xxx)
   c(
     'TMES0001',
@@ -98,7 +104,7 @@ const LIST: readonly CodeInfo[] = [
     'duplicate-name',
     'error',
     'Name defined twice',
-    'Two declarations of the same kind share a name, so references to it would be ambiguous. Rename one of them.',
+    'Two declarations of the same kind (definitions, taps, groups, tools, rules) share a name, so references to it would be ambiguous, and statistics, explain and diff could not tell two rules apart. Rename one of them.',
   ),
   c(
     'TMES0202',
@@ -106,6 +112,20 @@ const LIST: readonly CodeInfo[] = [
     'error',
     'Name of the wrong kind',
     'A name is used where a value of another kind is needed, e.g. a port list where a network is expected. Use a name of the right kind.',
+  ),
+  c(
+    'TMES0210',
+    'invalid-pattern-definition',
+    'error',
+    'Pattern definition is not one pattern',
+    'define pattern NAME = /regex/ holds exactly one /pattern/ (flags after the closing slash). For several alternatives write one pattern with |, or define several patterns.',
+  ),
+  c(
+    'TMES0211',
+    'recursive-definition',
+    'error',
+    'Definition refers to itself',
+    'A definition uses its own name, directly or through other definitions, so it has no value. Write out what it stands for, or split it into definitions that do not refer back.',
   ),
   // ---- values (03xx)
   c('TMES0300', 'port-range', 'error', 'Port out of range', 'Ports are 0 to 65535, and a range a-b needs a <= b.'),
@@ -186,6 +206,27 @@ const LIST: readonly CodeInfo[] = [
     'error',
     'Invalid packet offset',
     'A proto[offset:size] access needs size 1, 2 or 4 and a non-negative offset; division by zero is not allowed.',
+  ),
+  c(
+    'TMES0320',
+    'unsupported-primitive',
+    'error',
+    'pcap-filter primitive tmesc does not support',
+    'The filter uses a pcap-filter(7) primitive or keyword that tmesc does not support (yet), such as protochain, llc, stp, inbound, gateway or link[...]. The message says what to write instead where tmesc has an equivalent; docs/language.md lists every pcap-filter primitive against tmesc.',
+  ),
+  c(
+    'TMES0321',
+    'malformed-setting',
+    'error',
+    'Setting does not follow its form',
+    'The words of a setting are out of order, or some are missing or extra (e.g. timestamp ip-option ipv6 hop-by-hop). The message gives the form the setting takes; docs/language.md has every setting.',
+  ),
+  c(
+    'TMES0322',
+    'missing-value',
+    'error',
+    'Test needs a value',
+    'A filter test that compares a field names the field but gives no value to compare it with (vlan priority with no number). Add the value.',
   ),
   // ---- structure (04xx)
   c(
@@ -272,6 +313,34 @@ const LIST: readonly CodeInfo[] = [
     'Conflicting group actions',
     'Two actions of a group contradict each other (for example two truncate lines with different lengths). Keep one.',
   ),
+  c(
+    'TMES0420',
+    'source-interface-count',
+    'error',
+    'Interface source names no or several interfaces',
+    'source interface "name" captures from exactly one interface. For several interfaces, declare one tap for each (a rule may take traffic from several taps).',
+  ),
+  c(
+    'TMES0440',
+    'pcap-link-types',
+    'warning',
+    'A pcap tool can receive several link types',
+    "A pcap file holds one link type (its first packet's), and the taps that can send to this tool capture on different ones (read from their files' headers): packets of the others would be dropped (counted as link-type-mismatch). Write pcapng, which keeps each tap's link type, or send each link type to its own tool.",
+  ),
+  c(
+    'TMES0441',
+    'pcap-link-type-unknown',
+    'info',
+    'A pcap tool receives from taps whose link type is known only live',
+    "The tool writes pcap, which holds one link type, and receives from interface or inline taps together with capture-file taps: an interface's link type is known only once it captures. If they differ, packets of all but the first link type are dropped, and tmesc run warns when it happens. Write pcapng to keep every link type.",
+  ),
+  c(
+    'TMES0442',
+    'precision-on-interface',
+    'error',
+    'Timestamp precision on an interface output',
+    'precision us|ns chooses how a pcap or pcapng file stores timestamps; an interface sends packets as they are, with no timestamp. Remove it.',
+  ),
   // ---- unused (05xx)
   c(
     'TMES0500',
@@ -300,21 +369,42 @@ const LIST: readonly CodeInfo[] = [
     'invalid-pattern',
     'error',
     'Invalid pattern',
-    "The regular expression does not compile. The message gives the engine's reason.",
+    'The pattern does not parse as a JavaScript regular expression, or it has a flag tmesc does not take (only i and s). The message says what and where.',
   ),
   c(
     'TMES0601',
     'super-linear-pattern',
     'error',
     'Pattern may take super-linear time',
-    'Backreferences, lookaround and nested or overlapping quantifiers can make matching time explode on crafted payloads (ReDoS), and patterns run on every packet. Rewrite the pattern without them: tmesc accepts only patterns that a linear-time engine can run.',
+    'Backreferences and lookaround need a backtracking engine, whose time can explode on crafted payloads (ReDoS), and patterns run on every packet. tmesc runs every pattern as an automaton, in time linear in the payload, and an automaton cannot express these two. Rewrite the pattern without them: match the context itself, or spell out what the group matched. (Nested quantifiers such as (a+)+ are fine: the automaton runs them in linear time.)',
   ),
   c(
     'TMES0602',
     'empty-match-pattern',
     'error',
     'Pattern matches the empty string',
-    'A mask or replace pattern that can match nothing at all would fire at every position. Make it match at least one character.',
+    'A pattern that can match nothing at all would match at every position of every payload. Make it match at least one byte.',
+  ),
+  c(
+    'TMES0603',
+    'pattern-too-long',
+    'error',
+    'Pattern too long',
+    'A pattern may hold at most 4096 characters. Split a long list of alternatives over several rules or patterns.',
+  ),
+  c(
+    'TMES0604',
+    'pattern-too-large',
+    'error',
+    'Pattern compiles to too large an automaton',
+    'The automaton holds one copy of a repeated part per count of a counted repetition, so a count may be at most 1000 and the whole automaton at most 5000 instructions: the time a pattern takes per payload byte grows with its size. Use smaller counts, or * and + where the exact count does not matter.',
+  ),
+  c(
+    'TMES0605',
+    'unsupported-pattern-syntax',
+    'error',
+    'Pattern syntax tmesc does not take',
+    'Patterns match payload bytes. A class ([...]) holds single bytes, so a character above 0x7F in a class is refused (write it outside the class, where it stands for its UTF-8 bytes, or name bytes as \\xHH); Unicode properties, class set expressions and the m modifier need flags tmesc does not take; escapes that JavaScript reads as something other than they look (\\1 with no group 1 is an octal escape, \\q is q) are refused.',
   ),
   // ---- match graph analysis (07xx)
   c(
@@ -352,11 +442,34 @@ const LIST: readonly CodeInfo[] = [
     'Optimizer stopped at its iteration cap',
     'The match graph is correct but may not be minimal. Report the policy if this happens on a real policy.',
   ),
+  // ---- what this version does not do, and checks that did not run (09xx)
+  c(
+    'TMES0900',
+    'not-run-yet',
+    'warning',
+    'Action tmesc run does not perform yet',
+    'The policy is valid and compiles, but tmesc run of this version does not perform this group action (strip, mask, replace, truncate, timestamp, shape), and refuses to run the policy rather than deliver packets the policy says must be changed. README.md lists what run does not do yet.',
+  ),
+  c(
+    'TMES0901',
+    'findings-held-back',
+    'info',
+    'Findings held back while the policy has errors',
+    'Some findings are not reliable while statements are lost to syntax errors or rules have errors: a drop rule seems to exclude nothing when the rule it restricts has an error, a tap seems unused when the rule that uses it was lost. Those findings are held back, and this note counts them by code, so that fixing the errors brings no unannounced second round. Every other check runs around the errors. Fix the errors and validate again.',
+  ),
 ];
 
+/** Every code of the catalogue: `bag.add` takes only these, so a mistyped code does not compile. */
+export type Code = (typeof LIST)[number]['code'];
+
+/** By code; keyed by any string, since lookups come from outside too (SARIF rules, JSON reports). */
 export const CODES: ReadonlyMap<string, CodeInfo> = new Map(LIST.map((x) => [x.code, x]));
 
-export function codeInfo(code: string): CodeInfo {
+export function isCode(s: string): s is Code {
+  return CODES.has(s);
+}
+
+export function codeInfo(code: Code): CodeInfo {
   const info = CODES.get(code);
   if (!info) throw new Error(`unregistered diagnostic code ${code}`);
   return info;

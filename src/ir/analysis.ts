@@ -1,4 +1,4 @@
-import type { DiagnosticBag } from '../diagnostics/bag.js';
+import type { Reporter } from '../diagnostics/bag.js';
 import type { Policy } from '../policy/policy.js';
 import { FilterBuilder } from './build.js';
 import type { Compiled } from './compile.js';
@@ -81,7 +81,7 @@ export function analyzeRules(policy: Policy, compiled: Compiled): RuleFinding[] 
 }
 
 /** Reports the findings as diagnostics at the rules' names. */
-export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag: DiagnosticBag): void {
+export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag: Reporter<RuleFinding['code']>): void {
   for (const f of findings) {
     const r = policy.rules[f.rule];
     if (f.code === 'TMES0700') {
@@ -104,7 +104,7 @@ export function reportRuleFindings(policy: Policy, findings: RuleFinding[], bag:
         `rule '${r.name}' adds nothing: ${names.length === 1 ? `rule ${names[0]} already sends` : `rules ${names.join(', ')} together already send`} all its traffic to ${r.groups.map((g) => `'${policy.groups[g].name}'`).join(', ')}`,
         {
           related: f.coveredBy!.map((s) => ({
-            message: `rule '${policy.rules[s].name}' covers part of it`,
+            message: `rule '${policy.rules[s].name}' covers ${names.length === 1 ? 'all' : 'part'} of it`,
             span: policy.rules[s].span,
           })),
         },

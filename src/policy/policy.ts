@@ -30,10 +30,13 @@ export interface Tap {
   span: Span;
 }
 
+/** Timestamp resolution of a file output: the policy's choice, else the inputs'. */
+export type Precision = 'us' | 'ns';
+
 export interface Tool {
   name: string;
   index: number;
-  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string };
+  output: { kind: 'interface' | 'pcap' | 'pcapng'; target: string; precision?: Precision };
   /** Capacity in bits per second; undefined when not given. */
   rateBps?: number;
   span: Span;

@@ -116,6 +116,8 @@ export interface OutputItem extends Node {
   kind: 'Output';
   type: Word;
   target: StringLit;
+  /** `precision ns` and the like, after the target. */
+  options: { name: Word; value: Word }[];
 }
 export interface RateItem extends Node {
   kind: 'Rate';
@@ -202,7 +204,8 @@ export type Filter =
   | InnerFilter
   | PayloadFilter
   | RelationFilter
-  | BareFilter;
+  | BareFilter
+  | UnsupportedFilter;
 
 export interface BinaryFilter extends Node {
   kind: 'And' | 'Or';
@@ -310,6 +313,16 @@ export interface RelationFilter extends Node {
 export interface BareFilter extends Node {
   kind: 'Bare';
   value: Value;
+}
+
+/** A pcap-filter primitive tmesc does not support (syntax/pcap-unsupported.ts), kept so the checker can say so. */
+export interface UnsupportedFilter extends Node {
+  kind: 'Unsupported';
+  keyword: Word;
+  /** The protocol qualifier before it: `ip` in `ip protochain 6`. */
+  proto?: Word;
+  /** The words after the keyword, as written. */
+  args: Word[];
 }
 
 // ---- arithmetic in relations

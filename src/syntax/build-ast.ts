@@ -296,10 +296,15 @@ export class AstBuilder {
     const items: A.ToolItem[] = [];
     for (const o of this.nodes(c, 'outputItem')) {
       const oc = this.ctx(o);
+      const values = this.tokens(oc, 'optionValue');
       items.push({
         kind: 'Output',
         type: this.word(this.need(oc, 'type')),
         target: this.string(this.need(oc, 'StringLit')),
+        options: this.tokens(oc, 'option').map((t, i) => ({
+          name: this.word(t),
+          value: this.word(values[i] ?? this.need(oc, 'optionValue', i)),
+        })),
         span: this.spanOf(o),
       });
     }
@@ -512,6 +517,8 @@ export class AstBuilder {
       const kw = this.token(c, k);
       if (kw) return this.word(kw);
     }
+    const escaped = this.token(c, 'EscapedName');
+    if (escaped) return { kind: 'Word', word: escaped.image.slice(1), span: this.spanOf(escaped) };
     return this.value(this.needNode(c, 'value'));
   }
 
@@ -561,14 +568,24 @@ export class AstBuilder {
         };
       case 'qualified':
         return this.qualified(inner, span);
+      case 'unsupportedPrim':
+        return this.unsupported(inner, span);
     }
     throw new Incomplete();
+  }
+
+  private unsupported(n: CstNode, span: Span, proto?: A.Word): A.UnsupportedFilter {
+    const c = this.ctx(n);
+    const args = this.tokens(c, 'arg').map((t) => this.word(t));
+    return { kind: 'Unsupported', keyword: this.word(this.need(c, 'keyword')), proto, args, span };
   }
 
   private qualified(n: CstNode, span: Span): A.Filter {
     const c = this.ctx(n);
     const protoTok = this.token(c, 'proto');
     const proto = protoTok ? this.word(protoTok) : undefined;
+    const unsupported = this.node(c, 'unsupportedPrim');
+    if (unsupported) return this.unsupported(unsupported, span, proto);
     const cast = this.token(c, 'cast');
     if (cast) return { kind: 'Cast', proto, cast: cast.image as 'broadcast' | 'multicast', span };
     if (this.token(c, 'Kw_flags')) {

@@ -1,4 +1,5 @@
 import type { IParserErrorMessageProvider, IToken, TokenType } from 'chevrotain';
+import { recordMismatch } from './block-errors.js';
 
 /** How a token type is named in messages: users think in keywords and "a name", not token classes. */
 function describeTokenType(t: TokenType): string {
@@ -7,6 +8,7 @@ function describeTokenType(t: TokenType): string {
   const names: Record<string, string> = {
     StringLit: 'a string',
     Identifier: 'a name',
+    EscapedName: 'a \\name',
     NumberLit: 'a number',
     RegexLit: 'a /pattern/',
     Ipv4: 'an IPv4 address',
@@ -105,6 +107,7 @@ const FILTER_RULES = new Set(['filterExpr', 'filterUnary', 'filterPrimary', 'pri
 
 export const errorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    recordMismatch(actual, expected, ruleName);
     if (expected.name === 'EOF')
       return `unexpected ${describeActual(actual)}: a statement starts with policy, include, define, tap, group or rule`;
     return `expected ${describeTokenType(expected)} in ${describeRule(ruleName)}, found ${describeActual(actual)}`;

@@ -2,6 +2,7 @@ import type { IRecognitionException, IToken } from 'chevrotain';
 import type { DiagnosticBag } from '../diagnostics/bag.js';
 import type { SourceFile } from '../diagnostics/source.js';
 import type { PolicyFile } from './ast.js';
+import { blockError } from './block-errors.js';
 import { AstBuilder } from './build-ast.js';
 import { tokenize } from './lexer.js';
 import { parser } from './parser.js';
@@ -35,7 +36,8 @@ export function parseSource(file: SourceFile, bag: DiagnosticBag): ParseResult {
     // Recovery can report twice at one spot; once is enough.
     if (seen.has(span.start)) continue;
     seen.add(span.start);
-    bag.add('TMES0010', span, e.message);
+    const block = blockError(e, file, tokens);
+    bag.add('TMES0010', span, block?.message ?? e.message, block?.extra);
   }
   const builder = new AstBuilder(file, bag);
   const ast = builder.build(cst);

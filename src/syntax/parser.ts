@@ -1,6 +1,7 @@
 import type { TokenType } from 'chevrotain';
 import { CstParser, tokenMatcher } from './chevrotain.js';
 import { errorMessages } from './messages.js';
+import { UNSUPPORTED_AFTER_PROTO, UNSUPPORTED_PRIMITIVES } from './pcap-unsupported.js';
 import * as T from './tokens.js';
 
 /**
@@ -181,6 +182,10 @@ export class TmesParser extends CstParser {
     this.CONSUME(T.Output);
     this.CONSUME(T.Word, { LABEL: 'type' });
     this.CONSUME(T.StringLit);
+    this.MANY(() => {
+      this.CONSUME2(T.Word, { LABEL: 'option' });
+      this.CONSUME3(T.Word, { LABEL: 'optionValue' });
+    });
   });
 
   rateItem = this.RULE('rateItem', () => {
@@ -346,20 +351,54 @@ export class TmesParser extends CstParser {
   });
 
   primitive = this.RULE('primitive', () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.innerPrim) },
-      { ALT: () => this.SUBRULE(this.payloadPrim) },
-      { ALT: () => this.CONSUME(T.Any) },
-      { ALT: () => this.CONSUME(T.Fragment) },
-      { ALT: () => this.SUBRULE(this.tunnelPrim) },
-      { ALT: () => this.SUBRULE(this.vlanPrim) },
-      { ALT: () => this.SUBRULE(this.mplsPrim) },
-      { ALT: () => this.SUBRULE(this.pppoePrim) },
-      { ALT: () => this.SUBRULE(this.lengthPrim) },
-      { ALT: () => this.SUBRULE(this.qualified) },
-      { ALT: () => this.SUBRULE(this.value, { LABEL: 'bare' }) },
-    ]);
+    // One token decides (the gated first alternative takes a pcap word tmesc lacks before it
+    // reads as a name); deeper lookahead through its arguments would cost seconds at start-up.
+    this.OR({
+      MAX_LOOKAHEAD: 1,
+      DEF: [
+        {
+          GATE: () => this.unsupportedAhead(UNSUPPORTED_PRIMITIVES),
+          IGNORE_AMBIGUITIES: true,
+          ALT: () => this.SUBRULE(this.unsupportedPrim),
+        },
+        { ALT: () => this.SUBRULE(this.innerPrim) },
+        { ALT: () => this.SUBRULE(this.payloadPrim) },
+        { ALT: () => this.CONSUME(T.Any) },
+        { ALT: () => this.CONSUME(T.Fragment) },
+        { ALT: () => this.SUBRULE(this.tunnelPrim) },
+        { ALT: () => this.SUBRULE(this.vlanPrim) },
+        { ALT: () => this.SUBRULE(this.mplsPrim) },
+        { ALT: () => this.SUBRULE(this.pppoePrim) },
+        { ALT: () => this.SUBRULE(this.lengthPrim) },
+        { ALT: () => this.SUBRULE(this.qualified) },
+        { ALT: () => this.SUBRULE(this.value, { LABEL: 'bare' }) },
+      ],
+    });
   });
+
+  /**
+   * A pcap-filter primitive tmesc does not support (pcap-unsupported.ts), with
+   * the words after it, so the checker can say so at the primitive instead of
+   * a syntax error at its argument. Arguments run to the next and/or/)/to.
+   */
+  unsupportedPrim = this.RULE('unsupportedPrim', () => {
+    this.CONSUME(T.Word, { LABEL: 'keyword' });
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.CONSUME2(T.Word, { LABEL: 'arg' }) },
+        { ALT: () => this.CONSUME(T.NumberLit, { LABEL: 'arg' }) },
+        { ALT: () => this.CONSUME(T.Ipv4, { LABEL: 'arg' }) },
+        { ALT: () => this.CONSUME(T.Ipv6, { LABEL: 'arg' }) },
+        { ALT: () => this.CONSUME(T.Mac, { LABEL: 'arg' }) },
+        { ALT: () => this.CONSUME(T.EscapedName, { LABEL: 'arg' }) },
+      ]),
+    );
+  });
+
+  private unsupportedAhead(words: { has(word: string): boolean }): boolean {
+    const t = this.LA(1);
+    return tokenMatcher(t, T.Word) && words.has(t.image) && this.LA(2).tokenType !== T.LBracket;
+  }
 
   innerPrim = this.RULE('innerPrim', () => {
     this.CONSUME(T.Inner);
@@ -435,28 +474,39 @@ export class TmesParser extends CstParser {
       {
         ALT: () => {
           this.CONSUME(T.ProtoKw, { LABEL: 'proto' });
-          this.OPTION(() =>
-            this.OR2([
-              { ALT: () => this.SUBRULE(this.addressTest) },
-              { ALT: () => this.CONSUME(T.Broadcast, { LABEL: 'cast' }) },
-              { ALT: () => this.CONSUME(T.Multicast, { LABEL: 'cast' }) },
-              {
-                ALT: () => {
-                  this.CONSUME(T.Flags);
-                  this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier, { LABEL: 'flag' }) });
-                },
-              },
-              {
-                ALT: () => {
-                  this.OR3([
-                    { ALT: () => this.CONSUME(T.Type, { LABEL: 'icmpField' }) },
-                    { ALT: () => this.CONSUME(T.Code, { LABEL: 'icmpField' }) },
-                  ]);
-                  this.SUBRULE(this.value, { LABEL: 'icmpValue' });
-                },
-              },
-            ]),
-          );
+          this.OPTION({
+            // a name after a protocol is not part of this primitive, unless it is pcap's protochain
+            GATE: () => !tokenMatcher(this.LA(1), T.Identifier) || this.unsupportedAhead(UNSUPPORTED_AFTER_PROTO),
+            DEF: () =>
+              this.OR2({
+                MAX_LOOKAHEAD: 1,
+                DEF: [
+                  {
+                    GATE: () => this.unsupportedAhead(UNSUPPORTED_AFTER_PROTO),
+                    IGNORE_AMBIGUITIES: true,
+                    ALT: () => this.SUBRULE(this.unsupportedPrim),
+                  },
+                  { ALT: () => this.SUBRULE(this.addressTest) },
+                  { ALT: () => this.CONSUME(T.Broadcast, { LABEL: 'cast' }) },
+                  { ALT: () => this.CONSUME(T.Multicast, { LABEL: 'cast' }) },
+                  {
+                    ALT: () => {
+                      this.CONSUME(T.Flags);
+                      this.AT_LEAST_ONE_SEP({ SEP: T.Comma, DEF: () => this.CONSUME(T.Identifier, { LABEL: 'flag' }) });
+                    },
+                  },
+                  {
+                    ALT: () => {
+                      this.OR3([
+                        { ALT: () => this.CONSUME(T.Type, { LABEL: 'icmpField' }) },
+                        { ALT: () => this.CONSUME(T.Code, { LABEL: 'icmpField' }) },
+                      ]);
+                      this.SUBRULE(this.value, { LABEL: 'icmpValue' });
+                    },
+                  },
+                ],
+              }),
+          });
         },
       },
       { ALT: () => this.SUBRULE2(this.addressTest) },
@@ -548,6 +598,7 @@ export class TmesParser extends CstParser {
       { ALT: () => this.CONSUME(T.Mpls) },
       { ALT: () => this.CONSUME(T.Pppoes) },
       { ALT: () => this.CONSUME(T.Pppoed) },
+      { ALT: () => this.CONSUME(T.EscapedName) },
     ]);
   });
 
@@ -634,6 +685,8 @@ export class TmesParser extends CstParser {
             { ALT: () => this.CONSUME(T.ProtoKw, { LABEL: 'proto' }) },
             { ALT: () => this.CONSUME(T.TunnelKw, { LABEL: 'proto' }) },
             { ALT: () => this.CONSUME(T.Vlan, { LABEL: 'proto' }) },
+            // pcap's other layers (link[0], igmp[0]): the checker says which tmesc lacks
+            { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'proto' }) },
           ]);
           this.CONSUME(T.LBracket);
           this.SUBRULE(this.arith, { LABEL: 'offset' });

@@ -31,6 +31,13 @@ export const Identifier = createToken({
   categories: [Word],
 });
 
+/**
+ * pcap's escaped name: `\ip` in `ether proto \ip` is the name ip, though ip is
+ * a keyword. tmesc takes keywords as values there anyway; this lets filters
+ * pasted from tcpdump read as they did.
+ */
+export const EscapedName = createToken({ name: 'EscapedName', pattern: /\\[A-Za-z0-9_][A-Za-z0-9_.-]*/ });
+
 const keywordTokens: TokenType[] = [];
 const keywordWords: string[] = [];
 
@@ -228,6 +235,7 @@ export const allTokens: TokenType[] = [
   NumberLit,
   ...keywordTokens.filter((t) => t !== SixIn4 && t !== SixTo4),
   Identifier,
+  EscapedName,
   Arrow,
   EqEq,
   NotEq,

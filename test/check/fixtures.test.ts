@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPolicyFile } from '../../src/check/check.js';
 import { graphChecks } from '../../src/ir/graph-check.js';
+import { pcapLinkTypes } from '../../src/runtime/checks/pcap-link-types.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { locate } from '../../src/diagnostics/diagnostic.js';
 
@@ -23,7 +24,7 @@ describe('checker fixtures', () => {
   for (const f of fixtures) {
     it(f, () => {
       const path = join(dir, f);
-      const result = checkPolicyFile(path, { extraChecks: [graphChecks] });
+      const result = checkPolicyFile(path, { extraChecks: [graphChecks, pcapLinkTypes] });
       const got = result.diagnostics
         .filter((d) => d.span.file.path === path)
         .map((d) => {

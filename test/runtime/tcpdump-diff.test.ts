@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runArtifact } from '../../src/runtime/engine/run.js';
+import { runArtifact } from '../../src/runtime/run/run.js';
 import { CORPUS_DIR, corpusManifest } from '../support/corpus.js';
 import { requirements } from '../support/tools.js';
 import { compileFilter, LOOK_THROUGH, numbered, packetKeys, tcpdumpKeys } from './tcpdump-oracle.js';
@@ -49,6 +49,8 @@ const EXPRESSIONS = [
   'ip proto 50',
   'ip6 proto 17',
   'ether proto 0x0806',
+  'ether proto \\ip',
+  'ip proto \\tcp',
   'not tcp',
   'not (udp port 53)',
   'tcp and not port 80',

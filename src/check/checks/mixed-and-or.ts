@@ -1,11 +1,12 @@
 import type * as A from '../../syntax/ast.js';
-import type { Check } from '../context.js';
+import { defineCheck } from '../context.js';
 
 /**
  * pcap-filter(7) gives and/or equal precedence, left to right, which surprises
  * anyone used to and binding tighter: `a or b and c` is `(a or b) and c`.
  */
-export const mixedAndOr: Check = {
+export const mixedAndOr = defineCheck({
+  name: 'mixed-and-or',
   codes: ['TMES0310'],
   run({ files, bag }) {
     const visit = (f: A.Filter): void => {
@@ -40,4 +41,4 @@ export const mixedAndOr: Check = {
       }
     }
   },
-};
+});

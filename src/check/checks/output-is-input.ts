@@ -1,7 +1,8 @@
-import type { Check } from '../context.js';
 import { fileKey } from '../../policy/file-key.js';
+import { defineCheck } from '../context.js';
 
-export const outputIsInput: Check = {
+export const outputIsInput = defineCheck({
+  name: 'output-is-input',
   codes: ['TMES0406'],
   run({ policy, bag }) {
     // by what the paths are on disk: a link can make two paths one file
@@ -16,4 +17,4 @@ export const outputIsInput: Check = {
       }
     }
   },
-};
+});

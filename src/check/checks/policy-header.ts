@@ -1,7 +1,8 @@
-import type { Check } from '../context.js';
+import { defineCheck } from '../context.js';
 
 /** A top-level policy names itself once; library files (included) have no header. */
-export const policyHeader: Check = {
+export const policyHeader = defineCheck({
+  name: 'policy-header',
   codes: ['TMES0102'],
   run({ files, bag, rootIsLibrary }) {
     for (const f of files) {
@@ -24,4 +25,4 @@ export const policyHeader: Check = {
       }
     }
   },
-};
+});

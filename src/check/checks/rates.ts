@@ -1,7 +1,8 @@
-import type { Check } from '../context.js';
+import { defineCheck } from '../context.js';
 
 /** Balancing weights and shaping both come from tool rates, so a group should give all or none. */
-export const rates: Check = {
+export const rates = defineCheck({
+  name: 'rates',
   codes: ['TMES0408', 'TMES0409'],
   run({ policy, bag }) {
     for (const g of policy.groups) {
@@ -23,4 +24,4 @@ export const rates: Check = {
       }
     }
   },
-};
+});

@@ -1,7 +1,8 @@
 import type * as A from '../../syntax/ast.js';
-import type { Check } from '../context.js';
+import { defineCheck } from '../context.js';
 
-export const repeatedTarget: Check = {
+export const repeatedTarget = defineCheck({
+  name: 'repeated-target',
   codes: ['TMES0410'],
   run({ files, bag }) {
     const check = (names: A.Ident[], what: string) => {
@@ -19,4 +20,4 @@ export const repeatedTarget: Check = {
       }
     }
   },
-};
+});

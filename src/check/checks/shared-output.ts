@@ -1,8 +1,9 @@
 import type { Span } from '../../diagnostics/diagnostic.js';
-import type { Check } from '../context.js';
 import { fileKey } from '../../policy/file-key.js';
+import { defineCheck } from '../context.js';
 
-export const sharedOutput: Check = {
+export const sharedOutput = defineCheck({
+  name: 'shared-output',
   codes: ['TMES0402'],
   run({ policy, bag }) {
     const seen = new Map<string, { tool: string; target: string; span: Span }>();
@@ -26,4 +27,4 @@ export const sharedOutput: Check = {
       }
     }
   },
-};
+});

@@ -1,4 +1,5 @@
 import type { Diagnostic, Severity } from '../diagnostic.js';
+import { escapeForTerminal } from './terminal.js';
 import { displayPath, sortDiagnostics, spanRange } from './util.js';
 
 export interface GithubRenderOptions {
@@ -33,22 +34,31 @@ export function renderGithub(diagnostics: readonly Diagnostic[], options: Github
     .join('');
 }
 
+/**
+ * Policy text in a command: controls shown by their stand-ins, so the log the
+ * command is printed to never acts on them; line breaks stay (escapeData
+ * encodes them, and the annotation shows them as line breaks).
+ */
+function safe(s: string): string {
+  return escapeForTerminal(s, '\t\n\r');
+}
+
 function renderOne(d: Diagnostic, cwd: string | undefined): string {
   const r = spanRange(d.span);
   const props: [string, string | number][] = [
-    ['file', displayPath(r.file, cwd)],
+    ['file', escapeForTerminal(displayPath(r.file, cwd))],
     ['line', r.line],
     ['col', r.column],
     ['endLine', r.endLine],
     ['endColumn', r.endColumn],
     ['title', d.code],
   ];
-  const lines = [d.message];
+  const lines = [safe(d.message)];
   for (const rel of d.related ?? []) {
     const p = spanRange(rel.span);
-    lines.push(`${displayPath(p.file, cwd)}:${p.line}:${p.column}: note: ${rel.message}`);
+    lines.push(`${escapeForTerminal(displayPath(p.file, cwd))}:${p.line}:${p.column}: note: ${safe(rel.message)}`);
   }
-  if (d.fix) lines.push(`fix: ${d.fix.message}`);
+  if (d.fix) lines.push(`fix: ${safe(d.fix.message)}`);
   const propText = props.map(([k, v]) => `${k}=${escapeProperty(String(v))}`).join(',');
   return `::${COMMAND[d.severity]} ${propText}::${escapeData(lines.join('\n'))}`;
 }

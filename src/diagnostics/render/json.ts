@@ -1,5 +1,6 @@
 import { countBySeverity, locate, type Diagnostic, type LocatedDiagnostic } from '../diagnostic.js';
 import { sortDiagnostics, spanRange } from './util.js';
+import { escapeJsonForTerminal } from './terminal.js';
 
 /** Bumped only on an incompatible change of the shape below. */
 const JSON_FORMAT_VERSION = 1;
@@ -96,5 +97,5 @@ function toJsonDiagnostic(d: Diagnostic): JsonDiagnostic {
  * are 1-based; end columns are exclusive.
  */
 export function renderJson(diagnostics: readonly Diagnostic[], _options: JsonRenderOptions = {}): string {
-  return JSON.stringify(toJsonReport(diagnostics), null, 2) + '\n';
+  return escapeJsonForTerminal(JSON.stringify(toJsonReport(diagnostics), null, 2)) + '\n';
 }

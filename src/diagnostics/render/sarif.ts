@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Diagnostic, Severity, Span } from '../diagnostic.js';
 import type { RuleLookup, RuleMeta } from '../rule-meta.js';
 import { displayPath, isAbsolutePath, pascalCase, sortDiagnostics, spanRange } from './util.js';
+import { escapeJsonForTerminal } from './terminal.js';
 
 const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 const SARIF_VERSION = '2.1.0';
@@ -232,5 +233,5 @@ export function toSarifLog(diagnostics: readonly Diagnostic[], options: SarifRen
 
 /** SARIF 2.1.0 for GitHub code scanning, pretty-printed with two spaces and a trailing newline. */
 export function renderSarif(diagnostics: readonly Diagnostic[], options: SarifRenderOptions = {}): string {
-  return JSON.stringify(toSarifLog(diagnostics, options), null, 2) + '\n';
+  return escapeJsonForTerminal(JSON.stringify(toSarifLog(diagnostics, options), null, 2)) + '\n';
 }

@@ -1,4 +1,5 @@
 import { countBySeverity, type Diagnostic, type Severity, type Span } from '../diagnostic.js';
+import { escapeForTerminal, isUnsafe, standIn } from './terminal.js';
 import { plural, sortDiagnostics, spanRange } from './util.js';
 
 export interface TextRenderOptions {
@@ -69,17 +70,24 @@ export function summary(diagnostics: readonly Diagnostic[], fileCount: number): 
 
 function location(span: Span): string {
   const r = spanRange(span);
-  return `${r.file}:${r.line}:${r.column}:`;
+  return `${escapeForTerminal(r.file)}:${r.line}:${r.column}:`;
+}
+
+/** Text of the policy in a message: shown, never acted on by the terminal (a tab stays white space). */
+function safe(s: string): string {
+  return escapeForTerminal(s, '\t');
 }
 
 function renderOne(d: Diagnostic, paint: Paint, tabWidth: number): string {
   const lines: string[] = [];
-  lines.push(`${paint.bold(location(d.span))} ${paint.severity(d.severity, `${d.severity} ${d.code}`)}: ${d.message}`);
+  lines.push(
+    `${paint.bold(location(d.span))} ${paint.severity(d.severity, `${d.severity} ${d.code}`)}: ${safe(d.message)}`,
+  );
   lines.push(...excerpt(d.span, tabWidth, (s) => paint.severity(d.severity, s)));
   for (const r of d.related ?? []) {
-    lines.push(`  ${paint.bold(location(r.span))} ${paint.note('note')}: ${r.message}`);
+    lines.push(`  ${paint.bold(location(r.span))} ${paint.note('note')}: ${safe(r.message)}`);
   }
-  if (d.fix) lines.push(`  ${paint.fix('fix')}: ${d.fix.message}`);
+  if (d.fix) lines.push(`  ${paint.fix('fix')}: ${safe(d.fix.message)}`);
   return lines.map((l) => l + '\n').join('');
 }
 
@@ -105,10 +113,12 @@ function excerpt(span: Span, tabWidth: number, caretPaint: (s: string) => string
 }
 
 /**
- * Expands tabs to the next multiple of `tabWidth`. `columns[i]` is the display
- * column (0-based) where character `i` of the original line starts;
- * `columns[line.length]` is the display width of the whole line. The second
- * half of a surrogate pair takes no column of its own.
+ * The line as shown: tabs expanded to the next multiple of `tabWidth`, and
+ * characters a terminal would act on shown by their stand-ins (terminal.ts).
+ * `columns[i]` is the display column (0-based) where character `i` of the
+ * original line starts; `columns[line.length]` is the display width of the
+ * whole line, so carets line up under what is shown. The second half of a
+ * surrogate pair takes no column of its own.
  */
 export function expandTabs(line: string, tabWidth: number): { text: string; columns: number[] } {
   const columns: number[] = new Array(line.length + 1);
@@ -121,6 +131,10 @@ export function expandTabs(line: string, tabWidth: number): { text: string; colu
       const next = col + tabWidth - (col % tabWidth);
       text += ' '.repeat(next - col);
       col = next;
+    } else if (isUnsafe(line[i])) {
+      const shown = standIn(line[i]);
+      text += shown;
+      col += shown.length;
     } else {
       text += line[i];
       const lowSurrogate =

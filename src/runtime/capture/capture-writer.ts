@@ -22,6 +22,12 @@ export interface CaptureWriterOptions {
 
 const DEFAULT_SNAPLEN = 262144;
 
+/** How a pcapng interface is declared, where it differs from the writer's defaults. */
+export interface InterfaceOptions {
+  snapLen?: number;
+  resolution?: 'us' | 'ns';
+}
+
 /**
  * Streams packets to a pcap or pcapng file through a large buffer, under a
  * temporary name renamed to `path` by close(). pcapng gets one interface per
@@ -59,15 +65,26 @@ export class CaptureWriter {
     return this.sink.size;
   }
 
-  /** The interface id to write packets of this link type (and pcapng name) under; declares it if new. */
-  interfaceFor(linkType: number, name?: string, description?: string): number {
+  /**
+   * The interface id to write packets of this link type (and pcapng name)
+   * under; declares it if new, with `declare`'s snap length and (pcapng)
+   * timestamp resolution where given, else the writer's.
+   */
+  interfaceFor(linkType: number, name?: string, description?: string, declare?: InterfaceOptions): number {
     if (linkType === this.lastLinkType && name === this.lastName) return this.lastId;
     const id =
-      this.format === 'pcap' ? this.pcapInterface(linkType) : this.pcapngInterface(linkType, name, description);
+      this.format === 'pcap'
+        ? this.pcapInterface(linkType)
+        : this.pcapngInterface(linkType, name, description, declare);
     this.lastLinkType = linkType;
     this.lastName = name;
     this.lastId = id;
     return id;
+  }
+
+  /** The link type a pcap file holds: its first packet's (-1 before that). */
+  get pcapLinkType(): number {
+    return this.format === 'pcap' && this.ifaceLinkTypes.length ? this.ifaceLinkTypes[0] : -1;
   }
 
   private pcapInterface(linkType: number): number {
@@ -83,18 +100,29 @@ export class CaptureWriter {
     return 0;
   }
 
-  private pcapngInterface(linkType: number, name: string | undefined, description: string | undefined): number {
+  private pcapngInterface(
+    linkType: number,
+    name: string | undefined,
+    description: string | undefined,
+    declare: InterfaceOptions | undefined,
+  ): number {
     const key = `${linkType}\u0000${name ?? ''}\u0000${name === undefined ? 0 : 1}`;
     let id = this.ifaceKeys.get(key);
     if (id === undefined) {
-      id = this.declare(linkType, name, description);
+      id = this.declare(linkType, name, description, declare);
       this.ifaceKeys.set(key, id);
     }
     return id;
   }
 
-  private declare(linkType: number, name: string | undefined, description: string | undefined): number {
-    this.enc.interfaceAdded(linkType, this.snapLen, name, description);
+  private declare(
+    linkType: number,
+    name: string | undefined,
+    description: string | undefined,
+    declare?: InterfaceOptions,
+  ): number {
+    const ns = declare?.resolution ? declare.resolution === 'ns' : this.resolution === 'ns';
+    this.enc.interfaceAdded(linkType, declare?.snapLen ?? this.snapLen, name, description, ns);
     this.ifaceLinkTypes.push(linkType);
     return this.ifaceLinkTypes.length - 1;
   }

@@ -27,7 +27,14 @@ export interface EncodeTarget {
 
 /** Both formats are written little-endian, whatever the input was. */
 export interface Encoder {
-  interfaceAdded(linkType: number, snapLen: number, name: string | undefined, description: string | undefined): void;
+  /** Declares the next interface; `nanosecond` (pcapng) its timestamp resolution, else the encoder's. */
+  interfaceAdded(
+    linkType: number,
+    snapLen: number,
+    name: string | undefined,
+    description: string | undefined,
+    nanosecond?: boolean,
+  ): void;
   packet(
     ifid: number,
     data: Uint8Array,
@@ -66,7 +73,10 @@ export class PcapEncoder implements Encoder {
     const dv = s.view;
     const p = s.pos;
     dv.setUint32(p, tsSec, true);
-    dv.setUint32(p + 4, this.nanosecond ? tsNsec : Math.floor(tsNsec / 1000), true);
+    // two call sites, not a ternary in one: a ternary whose branch never ran sent every
+    // setUint32 to V8's slow builtin (~130 instructions a packet, measured under callgrind)
+    if (this.nanosecond) dv.setUint32(p + 4, tsNsec, true);
+    else dv.setUint32(p + 4, (tsNsec / 1000) | 0, true);
     dv.setUint32(p + 8, capLen, true);
     dv.setUint32(p + 12, wireLen, true);
     s.bytes.set(data, p + 16);
@@ -83,6 +93,8 @@ function pad4(n: number): number {
 
 export class PcapngEncoder implements Encoder {
   private readonly split = { hi: 0, lo: 0 };
+  /** Per interface id: timestamps in nanoseconds (if_tsresol 9), else microseconds (the default, no option). */
+  private readonly ifNs: boolean[] = [];
 
   constructor(
     private readonly sink: EncodeTarget,
@@ -115,13 +127,19 @@ export class PcapngEncoder implements Encoder {
     s.pos = p + len;
   }
 
-  interfaceAdded(linkType: number, snapLen: number, name: string | undefined, description: string | undefined): void {
+  interfaceAdded(
+    linkType: number,
+    snapLen: number,
+    name: string | undefined,
+    description: string | undefined,
+    nanosecond = this.nanosecond,
+  ): void {
     const nameBytes = name === undefined ? undefined : encoder.encode(name);
     const descBytes = description === undefined ? undefined : encoder.encode(description);
     let len = 20 + 4;
     if (nameBytes) len += 4 + pad4(nameBytes.length);
     if (descBytes) len += 4 + pad4(descBytes.length);
-    if (this.nanosecond) len += 8;
+    if (nanosecond) len += 8;
     const s = this.sink;
     s.reserve(len);
     const dv = s.view;
@@ -134,10 +152,20 @@ export class PcapngEncoder implements Encoder {
     let o = p + 16;
     if (nameBytes) o = this.option(o, PCAPNG_IF_OPT.NAME, nameBytes);
     if (descBytes) o = this.option(o, PCAPNG_IF_OPT.DESCRIPTION, descBytes);
-    if (this.nanosecond) o = this.option(o, PCAPNG_IF_OPT.TSRESOL, TSRESOL_NS);
+    if (nanosecond) o = this.option(o, PCAPNG_IF_OPT.TSRESOL, TSRESOL_NS);
     o = this.endOfOptions(o);
     dv.setUint32(o, len, true);
     s.pos = p + len;
+    this.ifNs.push(nanosecond);
+  }
+
+  /**
+   * For blocks encoded to be placed in a file later (worker threads), under
+   * interfaces another encoder declares: the resolution of each interface id.
+   */
+  interfacesDeclaredElsewhere(nanosecond: readonly boolean[]): void {
+    this.ifNs.length = 0;
+    this.ifNs.push(...nanosecond);
   }
 
   packet(
@@ -159,8 +187,8 @@ export class PcapngEncoder implements Encoder {
     const bytes = s.bytes;
     const p = s.pos;
     const split = this.split;
-    if (this.nanosecond) splitTimestamp(tsSec, tsNsec, 1e9, split);
-    else splitTimestamp(tsSec, Math.floor(tsNsec / 1000), 1e6, split);
+    if (this.ifNs[ifid] ?? this.nanosecond) splitTimestamp(tsSec, tsNsec, 1e9, split);
+    else splitTimestamp(tsSec, (tsNsec / 1000) | 0, 1e6, split);
     dv.setUint32(p, PCAPNG_BLOCK.ENHANCED_PACKET, true);
     dv.setUint32(p + 8, ifid, true);
     dv.setUint32(p + 12, split.hi, true);

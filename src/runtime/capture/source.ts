@@ -35,9 +35,17 @@ export interface CaptureSource {
   /**
    * Delivers up to `quota` packets, one reused record at a time (its `data` is
    * valid only during the callback). Returns how many it delivered: fewer than
-   * `quota` only at the end of the file, 0 once there is nothing left.
+   * `quota` only at the end of the file, 0 once there is nothing left, or when
+   * the next packet's timestamp is after (`untilSec`, `untilNsec`): that packet
+   * is then kept, unread by anyone, as the one peek() shows and the next call
+   * delivers first (how an engine merges several captures in time order).
    */
-  readBatch(quota: number, onPacket: (rec: PacketRecord) => void): number;
+  readBatch(quota: number, onPacket: (rec: PacketRecord) => void, untilSec?: number, untilNsec?: number): number;
+  /**
+   * The next packet, read but not handed out (the next readBatch or next()
+   * delivers it first); null at the end, or while `waiting` for read-ahead.
+   */
+  peek(): PacketRecord | null;
   /**
    * With read-ahead, set when the last readBatch stopped early because the
    * next bytes are still being read (not at the end): await it, then go on.
@@ -128,12 +136,22 @@ export abstract class ReaderBase implements CaptureSource {
     return this.win.offset;
   }
 
-  readBatch(quota: number, onPacket: (rec: PacketRecord) => void): number {
+  /** True while `rec` holds a packet read ahead (peek, or a bounded readBatch) and not handed out yet. */
+  private pending = false;
+
+  readBatch(quota: number, onPacket: (rec: PacketRecord) => void, untilSec = Infinity, untilNsec = 0): number {
     let n = 0;
     this.waiting = undefined;
+    const rec = this.rec;
     try {
-      while (n < quota && !this.done && this.advanceGuarded()) {
-        onPacket(this.rec);
+      while (n < quota) {
+        if (this.pending) this.pending = false;
+        else if (this.done || !this.advanceGuarded()) break;
+        if (rec.tsSec > untilSec || (rec.tsSec === untilSec && rec.tsNsec > untilNsec)) {
+          this.pending = true;
+          break;
+        }
+        onPacket(rec);
         n++;
       }
     } catch (e) {
@@ -143,7 +161,25 @@ export abstract class ReaderBase implements CaptureSource {
     return n;
   }
 
+  peek(): PacketRecord | null {
+    if (this.pending) return this.rec;
+    this.waiting = undefined;
+    try {
+      if (this.done || !this.advanceGuarded()) return null;
+    } catch (e) {
+      if (!(e instanceof Starved)) throw e;
+      this.waiting = e.ready;
+      return null;
+    }
+    this.pending = true;
+    return this.rec;
+  }
+
   next(): PacketRecord | null {
+    if (this.pending) {
+      this.pending = false;
+      return this.rec;
+    }
     try {
       return !this.done && this.advanceGuarded() ? this.rec : null;
     } catch (e) {
@@ -158,6 +194,7 @@ export abstract class ReaderBase implements CaptureSource {
 
   close(): void {
     this.done = true;
+    this.pending = false;
     this.win.close();
   }
 

@@ -1,5 +1,6 @@
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
+import { compilePattern } from '../../patterns/pattern.js';
 import type { PArith, Predicate } from '../../policy/policy.js';
 import type { PacketView } from '../decode/view.js';
 
@@ -139,12 +140,12 @@ export function buildPredicate(pred: Predicate): PredicateFn {
       };
     }
     case 'regex': {
-      const re = new RegExp(pred.source, pred.flags.replace(/[gy]/g, ''));
+      // an automaton, never a backtracking engine: linear in the payload whatever the pattern and the bytes
+      const re = compilePattern(pred.source, pred.flags);
       return (p, d) => {
         const v = view(p);
-        const pl = v && payloadOf(v, d);
-        if (!pl) return 0;
-        return re.test(Buffer.from(pl.buffer, pl.byteOffset, pl.length).toString('latin1')) ? 1 : 0;
+        if (!v || v.payloadOffset < 0 || v.payloadLength <= 0) return 0;
+        return re.test(d, v.payloadOffset, Math.min(d.length, v.payloadOffset + v.payloadLength)) ? 1 : 0;
       };
     }
     case 'relation': {

@@ -1,20 +1,39 @@
 import type { PacketRecord } from '../capture/index.js';
-import { finishQuota, type PacketSource, progressOf, stoppedEarly } from './sources.js';
+import { type PacketSource, progressOf } from './sources.js';
 
 /**
- * The execution engine's loop, after the execution-engine post: every ready
- * source is called in turn and handles at most its quota of packets, so no
- * source starves the others; a source that reports 0 is done and deregisters.
- * One thread for now; workers shard by session hash later.
+ * The execution engine's loop, after the execution-engine post: sources
+ * register with the engine, each call into a source handles at most a quota
+ * of packets, and a source that has nothing more deregisters.
+ *
+ * Capture files are merged in time order, as mergecap merges them: each
+ * source holds its next packet (its head), and the source whose head is the
+ * earliest goes next, for as long as its packets come no later than the other
+ * heads. Equal timestamps go in registration order (tap order in the policy),
+ * so a run is reproducible whatever the I/O timing. A file that is not in time
+ * order itself is merged on its heads, as mergecap does: a packet earlier than
+ * the last one delivered goes out as soon as it is the earliest head. Memory
+ * stays bounded: one packet held per source, on top of its read buffers.
+ *
+ * One loop serves both engines: this thread (runtime/run) and the worker
+ * threads' dispatcher (runtime/parallel), which hooks `wait` and `pace`.
+ * Each call into a source still hands out at most a quota of packets: live
+ * sources (issue 13) deliver in arrival order and will be polled round-robin
+ * by that quota, so that a flooding interface cannot starve a quiet one.
  */
 export interface EngineOptions {
+  /** Packets one call into a source may hand out. */
   quota: number;
-  /** Called between rounds with the packets handled so far, and bytes read of all when every source knows its size. */
+  /** Called between stretches with the packets handed out so far, and bytes read of all when every source knows its size. */
   onProgress?: (packets: number, bytes: { done: number; total: number } | undefined) => void;
+  /** Waits for a source's I/O to land; the default awaits `ready`. */
+  wait?: (ready: Promise<void>) => Promise<unknown>;
+  /** Called after each stretch of packets: a promise returned is awaited before reading on (back-pressure). */
+  pace?: () => Promise<unknown> | undefined;
 }
 
 /**
- * How many packets between returns to the event loop, where read-ahead and
+ * Packets handed out between returns to the event loop, where read-ahead and
  * write-behind completions are seen: about 1 MB of traffic, so buffers come
  * back well before they run out, for a few microseconds per turn.
  */
@@ -22,41 +41,58 @@ const PACKETS_PER_TURN = 2048;
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A registered source, its head (valid until its next poll) and the callback that hands its packets on. */
+interface Lane {
+  readonly source: PacketSource;
+  head: PacketRecord | null;
+  deliver: (rec: PacketRecord) => void;
+}
+
+const none = () => undefined;
+
+/** What the engine hands each packet to: the record (valid during the call), its tap, and its source (for leases). */
+export type Handler = (rec: PacketRecord, tap: number, source: PacketSource) => void;
+
 export class Engine {
+  private lanes: Lane[] = [];
   private readonly sources: PacketSource[] = [];
 
+  /** Sources are merged in the order they register when their timestamps are equal. */
   register(s: PacketSource): void {
     this.sources.push(s);
+    this.lanes.push({ source: s, head: null, deliver: none });
   }
 
-  async run(handle: (rec: PacketRecord, tap: number) => void, opts: EngineOptions): Promise<number> {
+  /**
+   * Reads every source's first packet, waiting for I/O as needed: what a run
+   * learns of its inputs (link types, timestamp precision) before it opens its
+   * outputs. Capture errors at the start of a file surface here.
+   */
+  async prime(wait: (ready: Promise<void>) => Promise<unknown> = (r) => r): Promise<void> {
+    for (let w = this.heads(); w; w = this.heads()) await wait(w);
+  }
+
+  /** Hands every packet of every source to `handle`, in time order; resolves with how many. */
+  async run(handle: Handler, opts: EngineOptions): Promise<number> {
+    this.bind(handle);
+    const wait = opts.wait ?? ((r: Promise<void>) => r);
     let total = 0;
     let sinceTurn = 0;
-    let active = [...this.sources];
-    while (active.length) {
-      const still: PacketSource[] = [];
-      let moved = 0;
-      for (const s of active) {
-        const tap = s.tap;
-        const onPacket = (rec: PacketRecord) => handle(rec, tap);
-        let n = s.poll(opts.quota, onPacket);
-        if (stoppedEarly(s, n, opts.quota)) {
-          n = await finishQuota(s, n, opts.quota, onPacket, (waiting) => {
-            sinceTurn = 0;
-            return waiting;
-          });
-        }
-        moved += n;
-        if (s.finished) s.close();
-        else still.push(s);
+    for (;;) {
+      const blocked = this.heads();
+      if (blocked) {
+        await wait(blocked);
+        sinceTurn = 0;
+        continue;
       }
-      active = still;
+      if (this.lanes.length === 0) break;
+      const moved = this.pump(PACKETS_PER_TURN - sinceTurn, opts.quota);
       total += moved;
       sinceTurn += moved;
-      if (opts.onProgress) opts.onProgress(total, progressOf(this.sources));
-      if (moved === 0 && active.length) {
-        // every source waits for the disk
-        await Promise.race(active.map((s) => s.waiting ?? turn()));
+      opts.onProgress?.(total, progressOf(this.sources));
+      const paced = opts.pace?.();
+      if (paced) {
+        await paced;
         sinceTurn = 0;
       } else if (sinceTurn >= PACKETS_PER_TURN) {
         await turn();
@@ -68,5 +104,77 @@ export class Engine {
 
   closeAll(): void {
     for (const s of this.sources) s.close();
+  }
+
+  /** The per-source callbacks, made outside any async function: they run once a packet. */
+  private bind(handle: Handler): void {
+    for (const lane of this.lanes) {
+      const source = lane.source;
+      const tap = source.tap;
+      lane.deliver = (rec) => handle(rec, tap, source);
+    }
+  }
+
+  /**
+   * Gives every source its head; closes and drops the finished ones. Returns
+   * what to wait for when a source must read first: no packet can be chosen
+   * before every head is known.
+   */
+  private heads(): Promise<void> | undefined {
+    let blocked: Promise<void> | undefined;
+    this.lanes = this.lanes.filter((lane) => {
+      lane.head ??= lane.source.peek();
+      if (lane.head) return true;
+      if (lane.source.waiting) {
+        blocked ??= lane.source.waiting;
+        return true;
+      }
+      lane.source.close();
+      return false;
+    });
+    return blocked;
+  }
+
+  /**
+   * Hands out about `budget` packets in time order, every source holding its
+   * head; stops early when the source that went last needs I/O or finished.
+   */
+  private pump(budget: number, quota: number): number {
+    const lanes = this.lanes;
+    const n = lanes.length;
+    let moved = 0;
+    while (moved < budget) {
+      let best = 0;
+      for (let i = 1; i < n; i++) {
+        const h = lanes[i].head!;
+        const b = lanes[best].head!;
+        if (h.tsSec < b.tsSec || (h.tsSec === b.tsSec && h.tsNsec < b.tsNsec)) best = i;
+      }
+      // it goes on while its packets are no later than every other head, and
+      // earlier than the heads of sources that come before it in tap order
+      let untilSec = Infinity;
+      let untilNsec = 0;
+      for (let i = 0; i < n; i++) {
+        if (i === best) continue;
+        const h = lanes[i].head!;
+        let sec = h.tsSec;
+        let ns = h.tsNsec;
+        if (i < best) {
+          if (ns === 0) {
+            sec--;
+            ns = 999_999_999;
+          } else ns--;
+        }
+        if (sec < untilSec || (sec === untilSec && ns < untilNsec)) {
+          untilSec = sec;
+          untilNsec = ns;
+        }
+      }
+      const lane = lanes[best];
+      moved += lane.source.poll(quota, lane.deliver, untilSec, untilNsec);
+      lane.head = lane.source.peek();
+      if (!lane.head) break;
+    }
+    return moved;
   }
 }

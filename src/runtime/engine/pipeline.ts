@@ -22,7 +22,7 @@ export interface PacketOutput {
     tsNsec: number,
     wireLen: number,
     linkType: number,
-    ifName: string | undefined,
+    tap: number,
     comment: string | undefined,
   ): boolean;
 }
@@ -54,7 +54,15 @@ export function newRunStats(
       delivered: 0,
       dropped: emptyDrops(),
       failover: 0,
-      tools: gr.tools.map((t, ti) => ({ name: t.name, output: outputs[gi][ti].path, packets: 0, bytes: 0 })),
+      dedupEvicted: 0,
+      tools: gr.tools.map((t, ti) => ({
+        name: t.name,
+        output: outputs[gi][ti].path,
+        packets: 0,
+        bytes: 0,
+        refused: 0,
+        refusedLinkTypes: [],
+      })),
     })),
     unmarked: 0,
   };
@@ -65,6 +73,10 @@ export interface PipelineOptions {
   dedup?: (group: number, windowNs: number) => DedupStage;
   /** Live runs: whether a tool's link is up; sessions of a tool that is down go to the group's others. */
   toolUp?: (group: number, tool: number) => boolean;
+  /** Entries each default Dedup may hold (default DEDUP_MAX_ENTRIES). */
+  dedupMaxEntries?: number;
+  /** Called the first time a tool's output refuses a link type (a pcap file holds one). */
+  onRefused?: (group: number, tool: number, linkType: number) => void;
 }
 
 /**
@@ -102,10 +114,11 @@ export class Pipeline {
     });
     this.balanceInner = artifact.groups.map((gr) => gr.balance.inner);
     this.tapComments = artifact.taps.map((t) => `tap ${t.name}`);
-    const dedup = options.dedup ?? ((_g: number, windowNs: number) => new Dedup(windowNs));
+    const dedup = options.dedup ?? ((_g: number, windowNs: number) => new Dedup(windowNs, options.dedupMaxEntries));
     this.dedups = artifact.groups.map((gr, gi) =>
       gr.actions.dedup ? dedup(gi, gr.actions.dedup.windowNs) : undefined,
     );
+    this.onRefused = options.onRefused;
     this.stats = newRunStats(artifact, outputs, tapFiles);
     this.toolUp = options.toolUp;
     this.upIn = artifact.groups.map((_, gi) => (t: number) => options.toolUp!(gi, t));
@@ -113,6 +126,15 @@ export class Pipeline {
 
   private readonly toolUp: PipelineOptions['toolUp'];
   private readonly upIn: ((tool: number) => boolean)[];
+  private readonly onRefused: PipelineOptions['onRefused'];
+
+  /** The counters, with what the stages kept apart (de-duplication entries evicted early). */
+  collect(): RunStats {
+    this.dedups.forEach((d, g) => {
+      if (d) this.stats.groups[g].dedupEvicted = d.evicted;
+    });
+    return this.stats;
+  }
 
   /** Result index -> groups (and rules), cached as typed arrays the first time a result is seen. */
   private groups(r: number): Int32Array {
@@ -190,14 +212,29 @@ export class Pipeline {
           rec.tsNsec,
           this.markedWireLen,
           rec.linkType,
-          undefined,
+          tap,
           this.markedComment,
         )
       ) {
         gs.delivered++;
         gs.tools[tool].packets++;
         gs.tools[tool].bytes += frame.length;
-      } else gs.dropped[this.outputs[g][tool].refusedAs ?? 'link-type-mismatch']++;
+      } else {
+        const why = this.outputs[g][tool].refusedAs;
+        if (why) gs.dropped[why]++;
+        else this.refuse(g, tool, rec.linkType);
+      }
+    }
+  }
+
+  private refuse(g: number, tool: number, linkType: number): void {
+    const gs = this.stats.groups[g];
+    gs.dropped['link-type-mismatch']++;
+    const ts = gs.tools[tool];
+    ts.refused++;
+    if (!ts.refusedLinkTypes.includes(linkType)) {
+      ts.refusedLinkTypes.push(linkType);
+      this.onRefused?.(g, tool, linkType);
     }
   }
 

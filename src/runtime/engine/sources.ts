@@ -4,55 +4,32 @@ import {
   type CaptureWarning,
   openCapture,
   type CaptureSource,
+  type InterfaceInfo,
   type PacketRecord,
   type ReaderOptions,
 } from '../capture/index.js';
 
 /**
  * A packet source as the execution engine sees it: asked for at most a quota
- * of packets per call, it says how many it handed out (0 when done). Capture
- * files now; live interfaces plug in behind the same interface.
+ * of packets per call, and at most up to a time, it says how many it handed
+ * out. Capture files now; live interfaces plug in behind the same interface.
  */
 export interface PacketSource {
   readonly tap: number;
-  /** Hands out at most `quota` packets; returns how many. */
-  poll(quota: number, onPacket: (rec: PacketRecord) => void): number;
-  /** True once the source has nothing more to give. */
-  readonly finished: boolean;
-  /** Set when the last poll stopped early to wait for I/O: resolves when polling can go on. */
+  /**
+   * Hands out at most `quota` packets, stopping before one stamped after
+   * (`untilSec`, `untilNsec`): that one becomes the head. Returns how many.
+   */
+  poll(quota: number, onPacket: (rec: PacketRecord) => void, untilSec?: number, untilNsec?: number): number;
+  /** The next packet, read and not handed out; null when the source has nothing more, or is `waiting`. */
+  peek(): PacketRecord | null;
+  /** Set when the last poll or peek stopped to wait for I/O: resolves when polling can go on. */
   readonly waiting: Promise<void> | undefined;
   /** Bytes handed out and bytes in all, when the source knows its size (files do; live capture does not). */
   progress(): { done: number; total: number } | undefined;
   /** A hold on the buffer of the packet just handed out (see CaptureSource.lease); undefined: copy it. */
   lease(): BufferLease | undefined;
   close(): void;
-}
-
-/** True when a source polled for `quota` and handing out `n` stopped early to wait for the disk: see finishQuota. */
-export function stoppedEarly(s: PacketSource, n: number, quota: number): boolean {
-  return n < quota && s.waiting !== undefined && !s.finished;
-}
-
-/**
- * Goes on polling a source that stopped early for the disk until it has had
- * its whole quota, awaiting `wait` each time: taps then interleave the same
- * way whatever the I/O timing, so outputs (and which copy de-duplication
- * keeps) are reproducible. Both engines (one thread, and runtime/parallel)
- * call it after their own first poll, which stays outside any async function:
- * polling through one cost ~300 instructions a packet (npm run bench -- instructions).
- */
-export async function finishQuota(
-  s: PacketSource,
-  n: number,
-  quota: number,
-  onPacket: (rec: PacketRecord) => void,
-  wait: (waiting: Promise<void>) => Promise<unknown>,
-): Promise<number> {
-  while (n < quota && s.waiting && !s.finished) {
-    await wait(s.waiting);
-    n += s.poll(quota - n, onPacket);
-  }
-  return n;
 }
 
 /** Bytes handed out and bytes in all over several sources; undefined when one of them cannot tell. */
@@ -87,6 +64,7 @@ export class FileTapSource implements PacketSource {
   private next = 0;
   readonly stats: FileStats = { truncatedRecords: 0, warnings: 0 };
   readonly findings: FileFindings[] = [];
+  /** True once every file was read. */
   finished = false;
   waiting: Promise<void> | undefined;
 
@@ -117,25 +95,53 @@ export class FileTapSource implements PacketSource {
     return { done: this.finished ? total : this.doneBytes + (this.current?.bytesConsumed ?? 0), total };
   }
 
-  poll(quota: number, onPacket: (rec: PacketRecord) => void): number {
+  poll(quota: number, onPacket: (rec: PacketRecord) => void, untilSec = Infinity, untilNsec = 0): number {
     this.waiting = undefined;
     for (;;) {
-      if (!this.current) {
-        if (this.next >= this.paths.length) {
-          this.finished = true;
-          return 0;
-        }
-        this.current = openCapture(this.paths[this.next++], this.options);
-      }
-      const c = this.current;
-      const n = c.readBatch(quota, onPacket);
+      const c = this.current ?? this.openNext();
+      if (!c) return 0;
+      const n = c.readBatch(quota, onPacket, untilSec, untilNsec);
       if (c.waiting) {
         this.waiting = c.waiting;
         return n;
       }
-      if (n > 0) return n;
+      // not done: stopped at the time bound, the next packet held as the head
+      if (n > 0 || !c.done) return n;
       this.finishFile();
     }
+  }
+
+  peek(): PacketRecord | null {
+    this.waiting = undefined;
+    for (;;) {
+      const c = this.current ?? this.openNext();
+      if (!c) return null;
+      const r = c.peek();
+      if (r) return r;
+      if (c.waiting) {
+        this.waiting = c.waiting;
+        return null;
+      }
+      this.finishFile();
+    }
+  }
+
+  /** Interfaces of the file being read (after peek(): at least the first packet's). */
+  get interfaces(): readonly InterfaceInfo[] {
+    return this.current?.interfaces ?? [];
+  }
+
+  /** The tap's files not opened yet. */
+  get unopened(): readonly string[] {
+    return this.paths.slice(this.next);
+  }
+
+  private openNext(): CaptureSource | undefined {
+    if (this.next >= this.paths.length) {
+      this.finished = true;
+      return undefined;
+    }
+    return (this.current = openCapture(this.paths[this.next++], this.options));
   }
 
   lease(): BufferLease | undefined {

@@ -21,7 +21,8 @@ import { Ring, type RingRecord } from './ring.js';
  * workers. Frames the workers send to interface tools come back through
  * rings and leave through cap's send.
  */
-const MAX_FRAME = 65535;
+/** The snap length cap opens every handle with (pcap_set_snaplen 65535). */
+export const SNAPLEN = 65535;
 
 interface Port {
   name: string;
@@ -63,7 +64,7 @@ export class LiveCapture {
   private readonly view = new PacketView();
   private readonly ports: Port[][] = [];
   private readonly toolPorts: Port[] = [];
-  private readonly sendBuffer = Buffer.alloc(MAX_FRAME + 4);
+  private readonly sendBuffer = Buffer.alloc(SNAPLEN + 4);
   private readonly rec: RingRecord = { offset: 0, capLen: 0, meta: 0, tsSec: 0, tsNsec: 0, wireLen: 0, aux: 0 };
   private readonly now = { sec: 0, nsec: 0 };
   private closed = false;
@@ -99,7 +100,7 @@ export class LiveCapture {
     const cap = loadCap();
     const open = (name: string, filter: string): Port => {
       const handle = new cap.Cap();
-      const buffer = Buffer.alloc(MAX_FRAME);
+      const buffer = Buffer.alloc(SNAPLEN);
       let kind: string;
       try {
         kind = handle.open(name, filter, this.data.bufferBytes, buffer);

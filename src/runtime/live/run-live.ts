@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Artifact } from '../../artifact/types.js';
 import { OutputFile, OutputSet } from '../capture/index.js';
 import { newRunStats } from '../engine/pipeline.js';
+import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { capAvailable, HOW_TO_ENABLE } from './cap-binding.js';
@@ -22,7 +23,7 @@ import {
 import { COMMENT_FLAG } from './ring-outputs.js';
 import { Ring, type RingRecord } from './ring.js';
 import { spawnScript } from './spawn.js';
-import { LiveCapture } from './capture.js';
+import { LiveCapture, SNAPLEN } from './capture.js';
 
 export class LiveError extends Error {}
 
@@ -54,6 +55,30 @@ export interface LiveRunStats extends RunStats {
 const RX_BYTES = 16 << 20;
 const TX_BYTES = 8 << 20;
 const FILE_BYTES = 16 << 20;
+
+/**
+ * How a live tool's file is written: live frames are stamped by the capture
+ * thread's clock (microseconds unless the tool asks for ns), and libpcap
+ * captures up to 65535 bytes of each (4 more per VLAN tag a tap's marks push).
+ */
+function liveOutputSpec(
+  a: Artifact,
+  path: string,
+  kind: 'pcap' | 'pcapng',
+  precision: 'us' | 'ns' | undefined,
+): OutputSpec {
+  const nanosecond = precision === 'ns';
+  return {
+    path,
+    format: kind,
+    nanosecond,
+    taps: a.taps.map((t) => ({
+      name: t.name,
+      snapLen: SNAPLEN + 4 * t.marks.filter((m) => m.kind === 'vlan').length,
+      nanosecond,
+    })),
+  };
+}
 
 /** Whether a policy has taps on interfaces (live taps). */
 export function liveTaps(a: Artifact): number[] {
@@ -116,7 +141,7 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
         const path = resolve(opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target);
         mkdirSync(dirname(path), { recursive: true });
         const file = set.add(await OutputFile.openWaiting(path, note));
-        row.push(new ToolOutput(path, t.output.kind, file));
+        row.push(new ToolOutput(liveOutputSpec(a, path, t.output.kind, t.output.precision), file));
       }
     }
   } catch (e) {
@@ -251,7 +276,7 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
           rec.tsNsec,
           rec.wireLen,
           rec.aux & 0xffff,
-          undefined,
+          tap,
           rec.aux & COMMENT_FLAG ? comments[tap] : undefined,
         );
         ring.release(rec);

@@ -1,28 +1,46 @@
-import { CaptureError, CaptureWriter, type OutputFile } from '../capture/index.js';
+import { CaptureWriter, type OutputFile } from '../capture/index.js';
 import { LINKTYPE } from '../../fields/fields.js';
+import type { OutputSpec } from './output-spec.js';
 
 /**
- * One tool's output file. The pcap header's link type comes from the first
- * packet (a pcap file holds one); pcapng takes any mix. A tool that receives
- * nothing still gets a valid, empty capture.
+ * One tool's output file. A pcap file holds one link type, its first
+ * packet's; packets of another are refused (the caller counts them). A
+ * pcapng file declares an interface per tap and link type, named after the
+ * tap, so it loses nothing. A tool that receives nothing still gets a valid,
+ * empty capture.
  */
 export class ToolOutput {
   private writer: CaptureWriter | undefined;
+  readonly path: string;
   packets = 0;
   bytes = 0;
+  /** pcapng interface ids by tap * 65536 + link type. */
+  private readonly ids = new Map<number, number>();
+  /** Per tap, the link type of its last packet and the interface it went under (-1: refused): taps interleave. */
+  private readonly lastLinkType: Int32Array;
+  private readonly lastId: Int32Array;
 
   constructor(
-    readonly path: string,
-    readonly format: 'pcap' | 'pcapng',
+    private readonly spec: OutputSpec,
     /** Opened by the run (an OutputSet's, renamed with the others); else opened on the first packet. */
     private readonly output?: OutputFile,
-  ) {}
+  ) {
+    this.path = spec.path;
+    this.lastLinkType = new Int32Array(spec.taps.length).fill(-1);
+    this.lastId = new Int32Array(spec.taps.length);
+  }
+
+  /** The link type a pcap output holds (its first packet's), -1 before the first packet or for pcapng. */
+  get linkType(): number {
+    return this.writer?.pcapLinkType ?? -1;
+  }
 
   private open(): CaptureWriter {
     // 1 MiB buffers, three spare: the kernel's copy to disk runs on libuv's pool while packets go on
     this.writer ??= new CaptureWriter(this.path, {
-      format: this.format,
-      resolution: 'ns',
+      format: this.spec.format,
+      // pcapng: each tap's interface says its own (interfaceOf)
+      resolution: this.spec.format === 'pcap' && this.spec.nanosecond ? 'ns' : 'us',
       bufferSize: 1 << 20,
       writeBehind: 3,
       output: this.output,
@@ -37,21 +55,42 @@ export class ToolOutput {
     tsNsec: number,
     wireLen: number,
     linkType: number,
-    ifName: string | undefined,
+    tap: number,
     comment: string | undefined,
   ): boolean {
-    const w = this.open();
+    const w = this.writer ?? this.open();
     let id: number;
-    try {
-      id = w.interfaceFor(linkType, ifName);
-    } catch (e) {
-      if (e instanceof CaptureError && e.code === 'link-type-mismatch') return false;
-      throw e;
+    if (this.lastLinkType[tap] === linkType) id = this.lastId[tap];
+    else {
+      id = this.interfaceOf(w, linkType, tap);
+      this.lastLinkType[tap] = linkType;
+      this.lastId[tap] = id;
     }
+    if (id < 0) return false;
     w.writePacket(id, data, tsSec, tsNsec, wireLen, comment);
     this.packets++;
     this.bytes += data.length;
     return true;
+  }
+
+  /** The interface to write under; -1 when a pcap file holds another link type. */
+  private interfaceOf(w: CaptureWriter, linkType: number, tap: number): number {
+    if (this.spec.format === 'pcap') {
+      const held = w.pcapLinkType;
+      if (held < 0) return w.interfaceFor(linkType);
+      return held === linkType ? 0 : -1;
+    }
+    const key = tap * 65536 + linkType;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      const t = this.spec.taps[tap];
+      id = w.interfaceFor(linkType, t.name, undefined, {
+        snapLen: t.snapLen,
+        resolution: t.nanosecond ? 'ns' : 'us',
+      });
+      this.ids.set(key, id);
+    }
+    return id;
   }
 
   async close(): Promise<void> {

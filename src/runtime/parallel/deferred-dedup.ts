@@ -12,6 +12,8 @@ import { DUP, DUP_FIELDS } from './protocol.js';
 export class DeferredDedup implements DedupStage {
   private entries = new Float64Array(1024 * DUP_FIELDS);
   count = 0;
+  /** Nothing is kept here: the main thread's Dedup counts its evictions. */
+  readonly evicted = 0;
 
   isDuplicate(v: PacketView, d: Uint8Array, tsSec: number, tsNsec: number): boolean {
     if ((this.count + 1) * DUP_FIELDS > this.entries.length) {

@@ -3,12 +3,14 @@ import { PcapEncoder, PcapngEncoder } from '../capture/encoders.js';
 import { CaptureError, ioError } from '../capture/errors.js';
 import { GrowBuffer } from '../capture/grow-buffer.js';
 import { OutputFile } from '../capture/output-file.js';
-import { RUN, RUN_FIELDS, type OutputSpec } from './protocol.js';
+import type { OutputSpec } from '../output/output-spec.js';
+import { RUN, RUN_FIELDS } from './protocol.js';
 
 const SNAPLEN = 262144;
 
-/** What a commit takes back from the workers' counts: packets the file could not hold. */
+/** What a commit takes back from the workers' counts: packets of a link type the file could not hold. */
 export interface Refusal {
+  linkType: number;
   packets: number;
   bytes: number;
 }
@@ -20,12 +22,14 @@ export interface Refusal {
  * slice's buffer goes back to its worker once its writes have landed.
  *
  * What a worker cannot know is settled here: the file header (a pcap file's
- * link type is its first packet's), pcapng interface blocks and the interface
- * number in each packet block, and runs a pcap file cannot hold.
+ * link type is its first packet's), pcapng interface blocks (one per tap and
+ * link type, in the order they first come) and the interface number in each
+ * packet block, and runs a pcap file cannot hold.
  */
 export class OrderedOutput {
   readonly path: string;
   readonly format: 'pcap' | 'pcapng';
+  private readonly spec: OutputSpec;
   private readonly file: OutputFile;
   /** File offset where the next bytes go. */
   private at = 0;
@@ -40,15 +44,21 @@ export class OrderedOutput {
 
   /** `file`: the output opened by the caller (an OutputSet's), else opened here. */
   constructor(spec: OutputSpec, file?: OutputFile) {
+    this.spec = spec;
     this.path = spec.path;
     this.format = spec.format;
     this.file = file ?? OutputFile.open(spec.path);
-    if (this.format === 'pcap') this.pcapEnc = new PcapEncoder(this.header, true);
+    if (this.format === 'pcap') this.pcapEnc = new PcapEncoder(this.header, spec.nanosecond);
     else {
-      this.ngEnc = new PcapngEncoder(this.header, true, false);
+      this.ngEnc = new PcapngEncoder(this.header, false, false);
       this.ngEnc.sectionHeader();
       this.flushHeader();
     }
+  }
+
+  /** The link type a pcap output holds (its first packet's), -1 before the first packet or for pcapng. */
+  get linkType(): number {
+    return this.pcapLinkType;
   }
 
   /**
@@ -62,12 +72,13 @@ export class OrderedOutput {
     runs: readonly number[],
     skip: readonly number[],
     landed: () => void,
-  ): { writes: number; refused: Refusal } {
+  ): { writes: number; refused: Refusal[] } {
     let writes = 0;
-    const refused: Refusal = { packets: 0, bytes: 0 };
+    const refused: Refusal[] = [];
     let k = 0;
     for (let r = 0; r < runs.length; r += RUN_FIELDS) {
       const linkType = runs[r + RUN.linkType];
+      const tap = runs[r + RUN.tap];
       const start = runs[r + RUN.start];
       const end = runs[r + RUN.end];
       const k0 = k;
@@ -81,20 +92,21 @@ export class OrderedOutput {
           this.pcapEnc!.interfaceAdded(linkType, SNAPLEN);
           writes += this.flushHeader(landed);
         } else if (linkType !== this.pcapLinkType) {
-          refused.packets += live;
-          refused.bytes += runs[r + RUN.bytes] - skippedData;
+          refused.push({ linkType, packets: live, bytes: runs[r + RUN.bytes] - skippedData });
           continue;
         }
       } else {
-        let id = this.interfaces.get(linkType);
+        const key = tap * 65536 + linkType;
+        let id = this.interfaces.get(key);
         if (id === undefined) {
           id = this.interfaces.size;
-          this.interfaces.set(linkType, id);
-          this.ngEnc!.interfaceAdded(linkType, SNAPLEN, undefined, undefined);
+          this.interfaces.set(key, id);
+          const t = this.spec.taps[tap];
+          this.ngEnc!.interfaceAdded(linkType, t.snapLen, t.name, undefined, t.nanosecond);
           writes += this.flushHeader(landed);
         }
-        // workers number every packet block's interface 0
-        if (id !== 0) {
+        // workers number each packet block's interface by its tap
+        if (id !== tap) {
           const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
           for (let p = start; p < end; p += dv.getUint32(p + 4, true)) dv.setUint32(p + 8, id, true);
         }
@@ -153,7 +165,7 @@ export class OrderedOutput {
       this.pcapEnc!.interfaceAdded(LINKTYPE.ETHERNET, SNAPLEN);
       this.flushHeader();
     } else if (this.format === 'pcapng' && this.interfaces.size === 0) {
-      this.interfaces.set(LINKTYPE.ETHERNET, 0);
+      this.interfaces.set(-1, 0);
       this.ngEnc!.interfaceAdded(LINKTYPE.ETHERNET, SNAPLEN, undefined, undefined);
       this.flushHeader();
     }

@@ -1,4 +1,5 @@
 import type { Artifact } from '../../artifact/types.js';
+import type { OutputSpec } from '../output/output-spec.js';
 import type { RunStats } from '../stats/stats.js';
 
 /**
@@ -11,18 +12,13 @@ import type { RunStats } from '../stats/stats.js';
 export const REC = { slot: 0, offset: 1, capLen: 2, wireLen: 3, tsSec: 4, tsNsec: 5, linkType: 6, tap: 7 } as const;
 export const REC_FIELDS = 8;
 
-/** One run of a tool's share of a batch: records of one link type, back to back. */
-export const RUN = { linkType: 0, start: 1, end: 2, packets: 3, bytes: 4 } as const;
-export const RUN_FIELDS = 5;
+/** One run of a tool's share of a batch: records of one tap and link type, back to back. */
+export const RUN = { linkType: 0, tap: 1, start: 2, end: 3, packets: 4, bytes: 5 } as const;
+export const RUN_FIELDS = 6;
 
 /** One packet a de-duplicating group passed on, for the ordered commit to decide. */
 export const DUP = { key: 0, tsSec: 1, tsNsec: 2, tool: 3, start: 4, length: 5, dataLen: 6 } as const;
 export const DUP_FIELDS = 7;
-
-export interface OutputSpec {
-  path: string;
-  format: 'pcap' | 'pcapng';
-}
 
 /**
  * A SharedArrayBuffer crosses a message port once, with a number; later

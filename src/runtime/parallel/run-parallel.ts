@@ -1,20 +1,38 @@
 import type { Artifact } from '../../artifact/types.js';
+import type { OutputFile, PacketRecord, ReaderOptions } from '../capture/index.js';
 import { DEPTH } from '../capture/read-ahead.js';
 import { Dedup } from '../dedup/dedup.js';
-import type { EngineOptions } from '../engine/engine.js';
+import type { Engine, EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
-import { FileTapSource, finishQuota, type PacketSource, progressOf, stoppedEarly } from '../engine/sources.js';
-import type { OutputFile, PacketRecord } from '../capture/index.js';
+import type { PacketSource } from '../engine/sources.js';
+import type { OutputSpec } from '../output/output-spec.js';
 import { addStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
-import { OrderedOutput } from './ordered-output.js';
-import { BufferIds, DUP, DUP_FIELDS, type FromWorker, type OutputSpec, type Shared } from './protocol.js';
+import { OrderedOutput, type Refusal } from './ordered-output.js';
+import { BufferIds, type DedupSlice, DUP, DUP_FIELDS, type FromWorker, type Shared } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** Batches a worker may have queued or unwritten: enough to keep it busy while others commit. */
 const BATCHES_PER_WORKER = 3;
-const PACKETS_PER_TURN = 2048;
 const NO_SKIPS: readonly number[] = [];
+
+/**
+ * How a parallel run reads its captures: read-ahead chunks shared with the
+ * workers (DEPTH reading, and those every batch in flight may hold), and no
+ * view per packet (batches name packets by position).
+ */
+export function parallelReaderOptions(workers: number): ReaderOptions {
+  const maxInFlight = workers * BATCHES_PER_WORKER;
+  return { readAhead: { shared: true, maxChunks: DEPTH + (maxInFlight + 1) * BATCH_LEASES }, views: false };
+}
+
+export interface ParallelOptions {
+  quota: number;
+  onProgress?: EngineOptions['onProgress'];
+  /** The first time a pcap output refuses a link type: group, tool, the link type it holds, the one refused. */
+  onRefused?: (group: number, tool: number, kept: number, linkType: number) => void;
+  dedupMaxEntries?: number;
+}
 
 interface Batch {
   readonly id: number;
@@ -26,15 +44,15 @@ interface Batch {
   written: boolean;
 }
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * A run over worker threads. The main thread reads the captures (the kernel's
- * copies on libuv's pool), hands packets to the workers in batches without
- * copying them, and commits the workers' results in batch order: outputs are
- * byte for byte what one thread writes, and de-duplication sees packets in
- * capture order. Workers do the per-packet work: decode, classify, balance,
- * mark, encode.
+ * copies on libuv's pool) through the engine's loop, in the same time order
+ * as one thread, hands packets to the workers in batches without copying
+ * them, and commits the workers' results in batch order: outputs are byte for
+ * byte what one thread writes, and de-duplication sees packets in that
+ * order. Workers do the per-packet work: decode, classify, balance, mark,
+ * encode. `engine` has the sources registered (and primed, with
+ * parallelReaderOptions).
  *
  * The execution-engine design shards sessions across workers; sharding
  * batches instead keeps every output in capture order without a merge, and
@@ -45,57 +63,224 @@ export async function runParallel(
   a: Artifact,
   specs: OutputSpec[][],
   tapFiles: string[][],
+  engine: Engine,
   pool: WorkerPool,
-  opts: { quota?: number; onProgress?: EngineOptions['onProgress'] },
+  opts: ParallelOptions,
   /** The outputs, opened by the caller (an OutputSet's); else opened here. */
   files?: OutputFile[][],
-): Promise<{ stats: RunStats; sources: FileTapSource[] }> {
-  const quota = opts.quota ?? 256;
-  const maxInFlight = pool.size * BATCHES_PER_WORKER;
-  const outputs = specs.map((g, gi) => g.map((s, ti) => new OrderedOutput(s, files?.[gi][ti])));
-  const stats = newRunStats(a, specs, tapFiles);
-  const dedups = a.groups.map((g) => (g.actions.dedup ? new Dedup(g.actions.dedup.windowNs) : undefined));
-  // read-ahead chunks: DEPTH reading, and those every batch in flight may hold
-  const readAhead = { shared: true, maxChunks: DEPTH + (maxInFlight + 1) * BATCH_LEASES };
-  const sources = tapFiles.map((files, tap) => new FileTapSource(tap, files, { readAhead, views: false }));
+): Promise<RunStats> {
+  const run = new Dispatcher(a, specs, tapFiles, pool, opts);
+  try {
+    run.openOutputs(specs, files);
+    await engine.run(run.add, {
+      quota: opts.quota,
+      onProgress: opts.onProgress,
+      wait: (ready) => run.waitFor(ready),
+      pace: () => run.pace(),
+    });
+    await run.finish();
+  } catch (e) {
+    engine.closeAll();
+    run.abort();
+    throw e;
+  } finally {
+    await pool.close();
+  }
+  return run.collect();
+}
 
-  // shared buffers cross to a worker once; later messages name them
-  const ids = new BufferIds(pool.size);
-  const workerBuffers = Array.from({ length: pool.size }, () => new Map<number, SharedArrayBuffer>());
-  const queue: Batch[] = [];
-  const byId = new Map<number, Batch>();
-  const indexBuffers: SharedArrayBuffer[] = [];
-  let nextId = 0;
-  let commitAt = 0;
-  let statsLeft = -1;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const poke = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
+/** The main thread's side of a parallel run: batches out, results committed in order, outputs written. */
+class Dispatcher {
+  private readonly stats: RunStats;
+  private readonly dedups: (Dedup | undefined)[];
+  private readonly outputs: OrderedOutput[][] = [];
+  private readonly maxInFlight: number;
+  /** Shared buffers cross to a worker once; later messages name them. */
+  private readonly ids: BufferIds;
+  private readonly workerBuffers: Map<number, SharedArrayBuffer>[];
+  /** Batches sent and not written yet, in order; those before commitAt are committed. */
+  private readonly queue: Batch[] = [];
+  private readonly byId = new Map<number, Batch>();
+  private readonly indexBuffers: SharedArrayBuffer[] = [];
+  private nextId = 0;
+  private commitAt = 0;
+  private statsLeft = -1;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  private builder = new BatchBuilder();
+
+  constructor(
+    a: Artifact,
+    specs: OutputSpec[][],
+    tapFiles: string[][],
+    private readonly pool: WorkerPool,
+    private readonly opts: ParallelOptions,
+  ) {
+    this.maxInFlight = pool.size * BATCHES_PER_WORKER;
+    this.stats = newRunStats(a, specs, tapFiles);
+    this.dedups = a.groups.map((g) =>
+      g.actions.dedup ? new Dedup(g.actions.dedup.windowNs, opts.dedupMaxEntries) : undefined,
+    );
+    this.ids = new BufferIds(pool.size);
+    this.workerBuffers = Array.from({ length: pool.size }, () => new Map<number, SharedArrayBuffer>());
+    pool.listen(
+      (w, m) => this.onMessage(w, m),
+      (e) => {
+        this.failure ??= e;
+        this.poke();
+      },
+    );
+    pool.broadcast({ type: 'init', artifact: a, outputs: specs, tapFiles });
+  }
+
+  /** One at a time, so that abort() covers those opened before a failure. */
+  openOutputs(specs: OutputSpec[][], files: OutputFile[][] | undefined): void {
+    specs.forEach((g, gi) => {
+      const row: OrderedOutput[] = [];
+      this.outputs.push(row);
+      g.forEach((spec, ti) => row.push(new OrderedOutput(spec, files?.[gi][ti])));
+    });
+  }
+
+  /** The per-packet step (a field, made outside any async function): the packet joins the batch, sent when full. */
+  readonly add = (rec: PacketRecord, tap: number, from: PacketSource): void => {
+    this.builder.add(rec, tap, from);
+    if (this.builder.full) this.dispatch();
   };
-  const progressed = () => new Promise<void>((resolve) => (wake = resolve));
 
-  const written = (b: Batch) => {
-    b.written = true;
-    pool.post(b.worker, { type: 'free', buffers: b.result!.slices.map((s) => s.buffer) });
-    indexBuffers.push(b.builder.indexBuffer);
-    byId.delete(b.id);
-    while (queue.length && queue[0].written) {
-      queue.shift();
-      commitAt--;
+  /** A source waits for the disk: the batch may hold the chunks it waits for, so the workers get it first. */
+  async waitFor(ready: Promise<void>): Promise<void> {
+    this.dispatch();
+    await Promise.race([ready, this.progressed()]);
+    this.check();
+  }
+
+  /** Back-pressure: at most BATCHES_PER_WORKER batches a worker in flight. */
+  pace(): Promise<void> | undefined {
+    this.check();
+    return this.queue.length >= this.maxInFlight ? this.drainTo(this.maxInFlight - 1) : undefined;
+  }
+
+  /** Sends the last batch, waits for every result and the workers' counters, and closes the outputs. */
+  async finish(): Promise<void> {
+    this.dispatch();
+    await this.drainTo(0);
+    this.statsLeft = this.pool.size;
+    this.pool.broadcast({ type: 'finish' });
+    while (this.statsLeft > 0) {
+      this.check();
+      await this.progressed();
     }
-    poke();
-  };
+    for (const g of this.outputs) for (const o of g) await o.close();
+  }
 
-  const commit = (b: Batch) => {
+  abort(): void {
+    for (const g of this.outputs) for (const o of g) o.abort();
+  }
+
+  collect(): RunStats {
+    this.dedups.forEach((d, g) => {
+      if (d) this.stats.groups[g].dedupEvicted = d.evicted;
+    });
+    return this.stats;
+  }
+
+  private async drainTo(batches: number): Promise<void> {
+    while (this.queue.length > batches) {
+      this.check();
+      await this.progressed();
+    }
+    this.check();
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private progressed(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private dispatch(): void {
+    const builder = this.builder;
+    if (builder.count === 0) return;
+    const pool = this.pool;
+    const worker = pool.leastBusy();
+    pool.outstanding[worker]++;
+    const b: Batch = { id: this.nextId++, builder, worker, result: undefined, writesLeft: 0, written: false };
+    this.queue.push(b);
+    this.byId.set(b.id, b);
+    const share: Shared[] = [];
+    const index = this.ids.idOf(builder.indexBuffer, worker, share);
+    // leased chunks are kept by the read-ahead and come back: numbers; a batch's own copies are used once
+    const slots = builder.buffers.map((buf, i) => (builder.leased[i] ? this.ids.idOf(buf, worker, share) : buf));
+    pool.post(worker, { type: 'batch', id: b.id, count: builder.count, index, slots, share });
+    this.builder = new BatchBuilder(this.indexBuffers.pop());
+  }
+
+  private onMessage(w: number, m: FromWorker): void {
+    if (m.type === 'done') {
+      this.pool.outstanding[w]--;
+      const b = this.byId.get(m.id)!;
+      const theirs = this.workerBuffers[w];
+      for (const id of m.forget) theirs.delete(id);
+      for (const s of m.share) theirs.set(s.id, s.buffer);
+      b.result = m;
+      b.builder.releaseAll();
+      try {
+        while (this.commitAt < this.queue.length && this.queue[this.commitAt].result)
+          this.commit(this.queue[this.commitAt++]);
+      } catch (e) {
+        this.failure ??= e as Error;
+      }
+      this.poke();
+    } else if (m.type === 'stats') {
+      addStats(this.stats, m.stats);
+      this.statsLeft--;
+      this.poke();
+    }
+  }
+
+  /** A batch's results go into the files in batch order; its buffers go back once the writes landed. */
+  private commit(b: Batch): void {
     const res = b.result!;
-    // de-duplication in capture order; the duplicates' records are left out of the files
+    const skips = this.duplicates(res.dedups);
+    const landed = () => {
+      if (--b.writesLeft === 0) this.written(b);
+    };
+    let writes = 0;
+    const theirs = this.workerBuffers[b.worker];
+    for (const s of res.slices) {
+      const r = this.outputs[s.group][s.tool].append(
+        new Uint8Array(theirs.get(s.buffer)!, 0, s.length),
+        s.runs,
+        skips.get(s.group * 65536 + s.tool) ?? NO_SKIPS,
+        landed,
+      );
+      writes += r.writes;
+      for (const x of r.refused) this.refused(s.group, s.tool, x);
+    }
+    // completions run on a later turn of the event loop, never inside append
+    b.writesLeft += writes;
+    if (b.writesLeft === 0) this.written(b);
+  }
+
+  /**
+   * De-duplication in capture order: the records to leave out of each tool's
+   * file, as [start, length, data bytes] by group * 65536 + tool; the counters
+   * the workers kept are taken back.
+   */
+  private duplicates(dedups: DedupSlice[]): Map<number, number[]> {
     const skips = new Map<number, number[]>();
-    for (const d of res.dedups) {
-      const dd = dedups[d.group]!;
-      const gs = stats.groups[d.group];
+    for (const d of dedups) {
+      const dd = this.dedups[d.group]!;
+      const gs = this.stats.groups[d.group];
       const e = d.entries;
       for (let o = 0; o < e.length; o += DUP_FIELDS) {
         if (!dd.isDuplicateKey(e[o + DUP.key], e[o + DUP.tsSec], e[o + DUP.tsNsec])) continue;
@@ -110,141 +295,34 @@ export async function runParallel(
         gs.tools[tool].bytes -= e[o + DUP.dataLen];
       }
     }
-    const landed = () => {
-      if (--b.writesLeft === 0) written(b);
-    };
-    let writes = 0;
-    const theirs = workerBuffers[b.worker];
-    for (const s of res.slices) {
-      const r = outputs[s.group][s.tool].append(
-        new Uint8Array(theirs.get(s.buffer)!, 0, s.length),
-        s.runs,
-        skips.get(s.group * 65536 + s.tool) ?? NO_SKIPS,
-        landed,
-      );
-      writes += r.writes;
-      if (r.refused.packets) {
-        const gs = stats.groups[s.group];
-        gs.delivered -= r.refused.packets;
-        gs.dropped['link-type-mismatch'] += r.refused.packets;
-        gs.tools[s.tool].packets -= r.refused.packets;
-        gs.tools[s.tool].bytes -= r.refused.bytes;
-      }
-    }
-    // completions run on a later turn of the event loop, never inside append
-    b.writesLeft += writes;
-    if (b.writesLeft === 0) written(b);
-  };
-
-  pool.listen(
-    (w, m) => {
-      if (m.type === 'done') {
-        pool.outstanding[w]--;
-        const b = byId.get(m.id)!;
-        const theirs = workerBuffers[w];
-        for (const id of m.forget) theirs.delete(id);
-        for (const s of m.share) theirs.set(s.id, s.buffer);
-        b.result = m;
-        b.builder.releaseAll();
-        try {
-          while (commitAt < queue.length && queue[commitAt].result) commit(queue[commitAt++]);
-        } catch (e) {
-          failure ??= e as Error;
-        }
-        poke();
-      } else if (m.type === 'stats') {
-        addStats(stats, m.stats);
-        statsLeft--;
-        poke();
-      }
-    },
-    (e) => {
-      failure ??= e;
-      poke();
-    },
-  );
-  pool.broadcast({ type: 'init', artifact: a, outputs: specs, tapFiles });
-
-  let builder = new BatchBuilder();
-  const dispatch = () => {
-    if (builder.count === 0) return;
-    const worker = pool.leastBusy();
-    pool.outstanding[worker]++;
-    const b: Batch = { id: nextId++, builder, worker, result: undefined, writesLeft: 0, written: false };
-    queue.push(b);
-    byId.set(b.id, b);
-    const share: Shared[] = [];
-    const index = ids.idOf(builder.indexBuffer, worker, share);
-    // leased chunks are kept by the read-ahead and come back: numbers; a batch's own copies are used once
-    const slots = builder.buffers.map((buf, i) => (builder.leased[i] ? ids.idOf(buf, worker, share) : buf));
-    pool.post(worker, { type: 'batch', id: b.id, count: builder.count, index, slots, share });
-    builder = new BatchBuilder(indexBuffers.pop());
-  };
-  const check = () => {
-    if (failure) throw failure;
-  };
-
-  try {
-    let active: PacketSource[] = [...sources];
-    let total = 0;
-    let sinceTurn = 0;
-    while (active.length) {
-      check();
-      const still: PacketSource[] = [];
-      let moved = 0;
-      for (const s of active) {
-        const onPacket = (rec: PacketRecord) => {
-          builder.add(rec, s.tap, s);
-          if (builder.full) dispatch();
-        };
-        let n = s.poll(quota, onPacket);
-        if (stoppedEarly(s, n, quota)) {
-          n = await finishQuota(s, n, quota, onPacket, async (waiting) => {
-            // the batch may hold the chunks the source waits for: let the workers have it
-            dispatch();
-            await Promise.race([waiting, progressed()]);
-            check();
-          });
-        }
-        moved += n;
-        if (s.finished) s.close();
-        else still.push(s);
-      }
-      active = still;
-      total += moved;
-      sinceTurn += moved;
-      opts.onProgress?.(total, progressOf(sources));
-      if (moved === 0 && active.length) {
-        // the disk is behind: let the workers have what there is
-        dispatch();
-        await Promise.race([...active.map((s) => s.waiting ?? turn()), progressed()]);
-        sinceTurn = 0;
-      } else if (queue.length >= maxInFlight) {
-        while (queue.length >= maxInFlight && !failure) await progressed();
-        sinceTurn = 0;
-      } else if (sinceTurn >= PACKETS_PER_TURN) {
-        await turn();
-        sinceTurn = 0;
-      }
-    }
-    dispatch();
-    while (queue.length) {
-      check();
-      await progressed();
-    }
-    statsLeft = pool.size;
-    pool.broadcast({ type: 'finish' });
-    while (statsLeft > 0) {
-      check();
-      await progressed();
-    }
-    for (const g of outputs) for (const o of g) await o.close();
-  } catch (e) {
-    for (const s of sources) s.close();
-    for (const g of outputs) for (const o of g) o.abort();
-    throw e;
-  } finally {
-    await pool.close();
+    return skips;
   }
-  return { stats, sources };
+
+  /** Packets a pcap file could not hold: taken back from delivered, counted, said once per link type. */
+  private refused(group: number, tool: number, x: Refusal): void {
+    const gs = this.stats.groups[group];
+    const ts = gs.tools[tool];
+    gs.delivered -= x.packets;
+    gs.dropped['link-type-mismatch'] += x.packets;
+    ts.packets -= x.packets;
+    ts.bytes -= x.bytes;
+    ts.refused += x.packets;
+    if (!ts.refusedLinkTypes.includes(x.linkType)) {
+      ts.refusedLinkTypes.push(x.linkType);
+      this.opts.onRefused?.(group, tool, this.outputs[group][tool].linkType, x.linkType);
+    }
+  }
+
+  private written(b: Batch): void {
+    b.written = true;
+    this.pool.post(b.worker, { type: 'free', buffers: b.result!.slices.map((s) => s.buffer) });
+    this.indexBuffers.push(b.builder.indexBuffer);
+    this.byId.delete(b.id);
+    const q = this.queue;
+    while (q.length && q[0].written) {
+      q.shift();
+      this.commitAt--;
+    }
+    this.poke();
+  }
 }

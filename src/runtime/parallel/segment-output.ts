@@ -2,7 +2,7 @@ import { type Encoder, PcapEncoder, PcapngEncoder } from '../capture/encoders.js
 import { GrowBuffer } from '../capture/grow-buffer.js';
 import type { PacketOutput } from '../engine/pipeline.js';
 import type { DeferredDedup } from './deferred-dedup.js';
-import type { OutputSpec } from './protocol.js';
+import type { OutputSpec } from '../output/output-spec.js';
 
 /** Output buffers a worker fills: a batch's share of one tool fits, usually; doubled for one that does not. */
 export const SLICE_BUFFER = 4 << 20;
@@ -20,10 +20,11 @@ export interface LocalSlice {
 
 /**
  * A tool's share of one batch, encoded in a worker: the records as they will
- * sit in the file, but no file header, and pcapng packets under interface 0.
- * What depends on the packets before (the pcap header's link type, pcapng
- * interface numbers, duplicates) is settled by the main thread at commit, so
- * every write succeeds here and runs of one link type are noted for it.
+ * sit in the file, but no file header, and pcapng packets under their tap's
+ * number as interface id. What depends on the packets before (the pcap
+ * header's link type, pcapng interface numbers, duplicates) is settled by the
+ * main thread at commit, so every write succeeds here and runs of one tap and
+ * link type are noted for it.
  */
 export class SegmentOutput implements PacketOutput {
   readonly path: string;
@@ -31,6 +32,7 @@ export class SegmentOutput implements PacketOutput {
   private readonly enc: Encoder;
   private runs: number[] = [];
   private runLinkType = -1;
+  private runTap = -1;
   private runStart = 0;
   private runPackets = 0;
   private runBytes = 0;
@@ -47,7 +49,12 @@ export class SegmentOutput implements PacketOutput {
     const first = this.freshBuffer();
     this.started = first.buffer as SharedArrayBuffer;
     this.sink = new GrowBuffer(first, true);
-    this.enc = spec.format === 'pcap' ? new PcapEncoder(this.sink, true) : new PcapngEncoder(this.sink, true, false);
+    if (spec.format === 'pcap') this.enc = new PcapEncoder(this.sink, spec.nanosecond);
+    else {
+      const enc = new PcapngEncoder(this.sink, false, false);
+      enc.interfacesDeclaredElsewhere(spec.taps.map((t) => t.nanosecond));
+      this.enc = enc;
+    }
   }
 
   private freshBuffer(): Uint8Array {
@@ -60,23 +67,24 @@ export class SegmentOutput implements PacketOutput {
     tsNsec: number,
     wireLen: number,
     linkType: number,
-    _ifName: string | undefined,
+    tap: number,
     comment: string | undefined,
   ): boolean {
     const s = this.sink;
-    if (linkType !== this.runLinkType) this.endRun(linkType);
+    if (linkType !== this.runLinkType || tap !== this.runTap) this.endRun(linkType, tap);
     const start = s.pos;
-    this.enc.packet(0, data, tsSec, tsNsec, wireLen, comment);
+    this.enc.packet(tap, data, tsSec, tsNsec, wireLen, comment);
     this.runPackets++;
     this.runBytes += data.length;
     this.dedup?.placed(this.tool, start, s.pos - start, data.length);
     return true;
   }
 
-  private endRun(next: number): void {
+  private endRun(linkType: number, tap: number): void {
     if (this.runPackets > 0)
-      this.runs.push(this.runLinkType, this.runStart, this.sink.pos, this.runPackets, this.runBytes);
-    this.runLinkType = next;
+      this.runs.push(this.runLinkType, this.runTap, this.runStart, this.sink.pos, this.runPackets, this.runBytes);
+    this.runLinkType = linkType;
+    this.runTap = tap;
     this.runStart = this.sink.pos;
     this.runPackets = 0;
     this.runBytes = 0;
@@ -84,7 +92,7 @@ export class SegmentOutput implements PacketOutput {
 
   /** The batch's share (undefined if nothing was written), then a fresh buffer for the next batch. */
   take(): LocalSlice | undefined {
-    this.endRun(-1);
+    this.endRun(-1, -1);
     if (this.runs.length === 0) return undefined;
     const buffer = this.sink.bytes.buffer as SharedArrayBuffer;
     const slice: LocalSlice = {

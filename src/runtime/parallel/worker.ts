@@ -99,7 +99,7 @@ port.on('message', (m: ToWorker) => {
         }
         break;
       case 'finish':
-        send({ type: 'stats', stats: pipeline!.stats });
+        send({ type: 'stats', stats: pipeline!.collect() });
         break;
     }
   } catch (e) {

@@ -1,3 +1,5 @@
+import { linkTypeName } from '../../fields/link-type-names.js';
+
 /**
  * Run statistics. Every packet read is accounted for: each copy a group
  * receives is either delivered to one of its tools or dropped with a reason,
@@ -22,6 +24,9 @@ export interface ToolStats {
   output: string;
   packets: number;
   bytes: number;
+  /** Packets the output could not hold (a pcap file holds one link type), and their link types. */
+  refused: number;
+  refusedLinkTypes: number[];
 }
 
 export interface GroupStats {
@@ -31,6 +36,12 @@ export interface GroupStats {
   dropped: Record<DropReason, number>;
   /** Live runs: packets that went to another tool of the group because theirs was down. */
   failover: number;
+  /**
+   * De-duplication entries dropped before their window ended because the
+   * table was full (DEDUP_MAX_ENTRIES): a copy of one of those packets
+   * arriving later would not be recognised.
+   */
+  dedupEvicted: number;
   tools: ToolStats[];
 }
 
@@ -69,11 +80,15 @@ export function addStats(a: RunStats, b: RunStats): void {
     const x = a.groups[gi];
     x.in += g.in;
     x.delivered += g.delivered;
+    x.dedupEvicted += g.dedupEvicted;
     for (const k of Object.keys(g.dropped) as DropReason[]) x.dropped[k] += g.dropped[k];
     x.failover += g.failover;
     g.tools.forEach((t, ti) => {
-      x.tools[ti].packets += t.packets;
-      x.tools[ti].bytes += t.bytes;
+      const y = x.tools[ti];
+      y.packets += t.packets;
+      y.bytes += t.bytes;
+      y.refused += t.refused;
+      for (const lt of t.refusedLinkTypes) if (!y.refusedLinkTypes.includes(lt)) y.refusedLinkTypes.push(lt);
     });
   });
 }
@@ -105,7 +120,17 @@ export function renderStatsText(s: RunStats): string {
     out.push(
       `  group ${g.name}: ${g.in} in, ${g.delivered} delivered, ${drops.length ? drops.join(', ') : '0'} dropped`,
     );
-    for (const t of g.tools) out.push(`    tool ${t.name}: ${t.packets} packets, ${t.bytes} bytes -> ${t.output}`);
+    if (g.dedupEvicted)
+      out.push(
+        `    warning: ${g.dedupEvicted} de-duplication entries evicted before their window ended (table full): later copies of those packets were not recognised`,
+      );
+    for (const t of g.tools) {
+      out.push(`    tool ${t.name}: ${t.packets} packets, ${t.bytes} bytes -> ${t.output}`);
+      if (t.refused)
+        out.push(
+          `      warning: ${t.refused} packets not written: a pcap file holds one link type, and these were ${t.refusedLinkTypes.map(linkTypeName).join(', ')}; output pcapng keeps every link type`,
+        );
+    }
   }
   if (s.rules) for (const r of s.rules) out.push(`  rule ${r.name}: ${r.matches} matches`);
   else out.push('  rules: per-rule counters are off for this policy (compiled with group-level leaves)');

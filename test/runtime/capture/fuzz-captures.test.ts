@@ -26,7 +26,7 @@ import { generate } from '../../../src/gen/generate.js';
 import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { CaptureError } from '../../../src/runtime/capture/errors.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
-import { runArtifact } from '../../../src/runtime/engine/run.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
 import { CORPUS_DIR, HAVE_CORPUS } from '../../support/corpus.js';
 import { artifactFor } from '../support/artifact.js';
 

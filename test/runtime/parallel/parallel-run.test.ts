@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../../src/gen/index.js';
 import { CaptureError, openCapture } from '../../../src/runtime/capture/index.js';
-import { runArtifact } from '../../../src/runtime/engine/run.js';
+import { runArtifact, workerCount } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { CORPUS_DIR, HAVE_CORPUS } from '../../support/corpus.js';
 import { runCli } from '../../cli/helpers.js';
@@ -142,5 +142,30 @@ rule web match tcp port 80 or tcp port 443 to web`,
     const bad = await runCli(['run', p, '--no-progress', '--workers', 'many']);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--workers takes a number');
+  });
+
+  it('caps --workers at the cores of the machine, and says so', async () => {
+    const cores = availableParallelism();
+    const said: string[] = [];
+    expect(workerCount(64, [], (m) => said.push(m))).toBe(Math.min(64, cores));
+    expect(said).toEqual(
+      cores < 64 ? [`--workers 64 is more than the ${cores} cores of this machine: running ${cores} workers`] : [],
+    );
+    expect(workerCount(cores, [], (m) => said.push(m))).toBe(cores);
+    expect(said).toHaveLength(cores < 64 ? 1 : 0);
+    const out = join(dir, 'many-out');
+    const p = join(dir, 'many.tmes');
+    writeFileSync(
+      p,
+      `policy "c"\ntap t { source pcap "${mix}" }\ngroup g { tool o { output pcap "${out}/o.pcap" } }\nrule all match tcp to g\n`,
+    );
+    const r = await runCli(['run', p, '--no-progress', '--no-cache', '--workers', '64', '--stats', 'json']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe(
+      cores < 64
+        ? `tmesc: warning: --workers 64 is more than the ${cores} cores of this machine: running ${cores} workers\n`
+        : '',
+    );
+    expect(JSON.parse(r.out).packetsRead).toBe(30000);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../../src/gen/index.js';
 import { openCapture } from '../../../src/runtime/capture/index.js';
-import { runArtifact } from '../../../src/runtime/engine/run.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
 import { missingTools } from '../../support/tools.js';

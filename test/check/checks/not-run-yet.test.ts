@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { notRunYet } from '../../../src/check/checks/not-run-yet.js';
+import { PENDING_ACTIONS } from '../../../src/policy/pending-actions.js';
+import { checkText } from '../support/check-text.js';
+
+const policy = (...items: string[]) =>
+  [
+    'policy "p"',
+    'tap t { source pcap "a.pcap" }',
+    `group g { tool o { output pcap "o.pcap"; rate 1 Gbps }`,
+    ...items,
+    '}',
+    'rule r from t match tcp to g',
+  ].join('\n');
+
+describe('not-run-yet (TMES0900)', () => {
+  it('declares what it reports', () => expect(notRunYet.codes).toEqual(['TMES0900']));
+
+  it('warns at each action line run does not perform', () => {
+    const found = checkText(policy('strip vlan', 'mask card-number', 'dedup', 'truncate frame 64')).found;
+    expect(found.map((f) => `${f.code} ${f.at}`)).toEqual(['TMES0900 4:1', 'TMES0900 5:1', 'TMES0900 7:1']);
+    expect(found[0].message).toContain("'strip'");
+  });
+
+  it('covers exactly the actions of the shared list the runtime refuses by', () => {
+    expect([...PENDING_ACTIONS].sort()).toEqual(['masks', 'replaces', 'shape', 'strip', 'timestamp', 'truncate']);
+    const found = checkText(
+      policy(
+        'strip vlan',
+        'mask card-number',
+        'replace /a/ with "b"',
+        'truncate frame 64',
+        'timestamp ip-option',
+        'shape burst 64 KB',
+      ),
+    ).found;
+    expect(found.filter((f) => f.code === 'TMES0900')).toHaveLength(PENDING_ACTIONS.length);
+  });
+
+  it('says nothing of an action that had nothing valid to perform (its error says enough)', () => {
+    const found = checkText(policy('strip vlna')).found;
+    expect(found.map((f) => f.code)).toEqual(['TMES0308']);
+  });
+
+  it('is quiet for the actions run performs', () => {
+    expect(checkText(policy('balance session', 'dedup window 1 ms')).found).toEqual([]);
+  });
+});

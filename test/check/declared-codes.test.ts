@@ -1,0 +1,64 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkPolicyFile } from '../../src/check/check.js';
+import { CHECKS } from '../../src/check/checks/index.js';
+import type { Check } from '../../src/check/context.js';
+import { BUILD_CODES, CHECKER_CODES, LOAD_CODES } from '../../src/check/stages.js';
+import { CODES } from '../../src/diagnostics/codes.js';
+import { graphChecks } from '../../src/ir/graph-check.js';
+import { pcapLinkTypes } from '../../src/runtime/checks/pcap-link-types.js';
+
+/**
+ * Every check and every stage declares the codes it reports. Over every
+ * fixture, each diagnostic must come from someone who declared its code,
+ * and each declared code must be reported, by whoever declared it, in some
+ * fixture: a declaration can neither lie nor go stale.
+ */
+const dir = join(import.meta.dirname, 'fixtures');
+const fixtures = readdirSync(dir).filter((f) => f.endsWith('.tmes'));
+
+const nameOf = (c: Check) => c.name ?? c.codes.join('+');
+const declared = new Map<string, readonly string[]>([
+  ['load', LOAD_CODES],
+  ['build', BUILD_CODES],
+  ['checker', CHECKER_CODES],
+  ...[...CHECKS, graphChecks, pcapLinkTypes].map((c): [string, readonly string[]] => [nameOf(c), c.codes]),
+]);
+
+/** Codes no small fixture can trigger: the analysis budget and the optimizer's iteration cap. */
+const UNTRIGGERED = new Set(['TMES0703', 'TMES0704']);
+
+describe('declared diagnostic codes', () => {
+  const emitted = new Map<string, Set<string>>();
+  const strays: string[] = [];
+  for (const f of fixtures) {
+    const r = checkPolicyFile(join(dir, f), { extraChecks: [graphChecks, pcapLinkTypes] });
+    for (const d of r.diagnostics) {
+      const who = r.emitterOf(d);
+      if (!declared.get(who)?.includes(d.code)) strays.push(`${f}: ${d.code} from '${who}'`);
+      if (!emitted.has(who)) emitted.set(who, new Set());
+      emitted.get(who)!.add(d.code);
+    }
+  }
+
+  it('every checks and stage has a name of its own', () => {
+    expect(declared.size).toBe(3 + CHECKS.length + 2);
+  });
+
+  it('every diagnostic comes from a check or stage that declares its code', () => {
+    expect(strays).toEqual([]);
+  });
+
+  for (const [who, codes] of declared) {
+    it(`every code '${who}' declares is reported by it in some fixture`, () => {
+      const missing = codes.filter((c) => !UNTRIGGERED.has(c) && !emitted.get(who)?.has(c));
+      expect(missing).toEqual([]);
+    });
+  }
+
+  it('every code of the catalogue is declared by some check or stage', () => {
+    const all = new Set([...declared.values()].flat());
+    expect([...CODES.keys()].filter((c) => !all.has(c))).toEqual([]);
+  });
+});

@@ -19,6 +19,8 @@ const result = await build({
     worker: 'dist/runtime/parallel/worker.js',
     // live runs: the per-core workers
     'live-worker': 'dist/runtime/live/live-worker.js',
+    // live runs: the processes that own the libpcap handles (the only code that loads cap)
+    'port-process': 'dist/runtime/live/port-process.js',
   },
   outdir: 'dist/bundle',
   bundle: true,
@@ -27,7 +29,7 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   // loaded through its own one-file build (src/syntax/chevrotain.ts), which a bundler cannot follow
-  // cap: an optional native addon, loaded (in the capture thread only) from where npm installed it
+  // cap: an optional native addon, loaded (in port processes only) from where npm installed it
   external: ['chevrotain', 'cap'],
   // commander and ajv are CommonJS: give them a require inside the ES module
   banner: {

@@ -1,19 +1,20 @@
 import type { Artifact } from '../../artifact/types.js';
 
 /**
- * What the threads of a live run share. The main thread owns every libpcap
- * handle (capture.ts says why it must be that thread), writes the tools'
- * files and supervises; one worker per core runs the packet path. Packets go
- * through rings in shared memory (ring.ts):
+ * What the threads of a live run share. Port processes own every libpcap
+ * handle (port-protocol.ts says why); this thread supervises, hands their
+ * frames to the workers, their output back to the tools' processes, and
+ * writes the tools' files; one worker per core runs the packet path.
+ * Packets go between threads through rings in shared memory (ring.ts):
  *
- *   main (capture) --rx[w]--> worker w --tx[w]----> main (sent to tools on interfaces)
- *                                      --files[w]--> main (written to the tools' files)
+ *   tap process --> supervisor --rx[w][tap]--> worker w --tx[w]----> supervisor --> tool process
+ *                                                       --files[w]--> supervisor (the tools' files)
  *
  * Flags and counters that change while threads run sit in shared Int32Arrays
  * (a worker blocked waiting for packets reads no messages).
  */
 
-/** A live tap as the capture opens it. */
+/** A live tap as its port process opens it. */
 export interface LiveTap {
   tap: number;
   name: string;
@@ -23,7 +24,7 @@ export interface LiveTap {
   filter: string;
 }
 
-/** A tool whose output is an interface: the capture sends its packets. */
+/** A tool whose output is an interface: its port process sends its packets. */
 export interface LiveTool {
   /** Index among interface tools: the tx records' meta, and the toolUp slot. */
   id: number;
@@ -36,11 +37,11 @@ export interface LiveTool {
 export interface CaptureData {
   taps: LiveTap[];
   tools: LiveTool[];
-  /** Per worker, one ring per live tap (in `taps` order), capture to worker: each is a source the worker polls. */
+  /** Per worker, one ring per live tap (in `taps` order): each is a source the worker polls. */
   rx: SharedArrayBuffer[][];
   /** Per worker, the bell its rx rings share. */
   rxBells: SharedArrayBuffer[];
-  /** One ring per worker, worker to capture: frames for interface tools. */
+  /** One ring per worker, worker to supervisor: frames for interface tools. */
   tx: SharedArrayBuffer[];
   /** Int32 per interface tool: 1 when its link is up. */
   toolUp: SharedArrayBuffer;
@@ -50,25 +51,56 @@ export interface CaptureData {
   linkPollMs: number;
 }
 
+/** What is known of one live tap's capture. */
+export interface TapCaptureCounters {
+  name: string;
+  ports: string[];
+  /** Frames libpcap handed over (after the kernel filter). */
+  captured: number;
+  bytes: number;
+  /** Frames the tap's process dropped because the supervisor was behind (tmesc could not keep up). */
+  behind: number;
+  /** Frames dropped because a worker's ring was full (tmesc could not keep up). */
+  ringFull: number;
+  /** Inline taps: frames forwarded to the other port, and sends that failed. */
+  bridged: number;
+  bridgeErrors: number;
+  /** Drops the interfaces counted (rx_missed_errors + rx_fifo_errors, as libpcap's ps_ifdrop), since the run began. */
+  ifDrops: number;
+  /** Frames that passed the kernel filter (libpcap's ps_recv) and those the capture buffer dropped (ps_drop); null: unknown. */
+  kernelReceived: number | null;
+  kernelDrops: number | null;
+  /** Why the kernel's counters are unknown. */
+  kernelNote?: string;
+  /** Frames still in the kernel's buffer when capture stopped (received less dropped less captured); null: unknown. */
+  unreadAtStop: number | null;
+  /** Times capture started again after an interface went down (frames that came meanwhile were not seen). */
+  restarts: number;
+  /** Whether capture runs now (false while an interface is down). */
+  up: boolean;
+}
+
+/** What is known of one interface tool's output. */
+export interface ToolCaptureCounters {
+  name: string;
+  iface: string;
+  sent: number;
+  sendErrors: number;
+  sendErrorBytes: number;
+  /** Frames for the tool when its link was down, or not confirmed sent when its process ended with the link. */
+  lostDown: number;
+  lostDownBytes: number;
+  /** Frames dropped because the tool's process was behind. */
+  behind: number;
+  behindBytes: number;
+  downs: number;
+  up: boolean;
+}
+
 /** Counters the capture keeps per tap and per interface tool. */
 export interface CaptureCounters {
-  taps: {
-    name: string;
-    ports: string[];
-    /** Frames libpcap handed over (after the kernel filter). */
-    captured: number;
-    bytes: number;
-    /** Frames lost because a worker's ring was full (tmesc could not keep up). */
-    ringFull: number;
-    /** Inline taps: frames forwarded to the other port, and sends that failed. */
-    bridged: number;
-    bridgeErrors: number;
-    /** Drops the interfaces counted (rx_missed_errors + rx_fifo_errors, as libpcap's ps_ifdrop), since the run began. */
-    ifDrops: number;
-    /** Kernel (capture buffer) drops: libpcap's ps_drop, which cap 0.2.1 does not expose: null. */
-    kernelDrops: number | null;
-  }[];
-  tools: { name: string; iface: string; sent: number; sendErrors: number; downs: number; up: boolean }[];
+  taps: TapCaptureCounters[];
+  tools: ToolCaptureCounters[];
 }
 
 /** Words of a worker's control block. */

@@ -7,7 +7,9 @@ import { OutputFile, OutputSet } from '../capture/index.js';
 import { newRunStats } from '../engine/pipeline.js';
 import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
-import { addStats, type RunStats } from '../stats/stats.js';
+import { unimplementedActions } from '../run/run.js';
+import { addStats, type DropReason, type RunStats } from '../stats/stats.js';
+import { linkTypeName } from '../../fields/link-type-names.js';
 import { capAvailable, HOW_TO_ENABLE } from './cap-binding.js';
 import { kernelFilter } from './kernel-filter.js';
 import {
@@ -23,7 +25,8 @@ import {
 import { COMMENT_FLAG } from './ring-outputs.js';
 import { Ring, type RingRecord } from './ring.js';
 import { spawnScript } from './spawn.js';
-import { LiveCapture, SNAPLEN } from './capture.js';
+import { LiveCapture } from './capture.js';
+import { SNAPLEN } from './port-protocol.js';
 
 export class LiveError extends Error {}
 
@@ -87,15 +90,23 @@ export function liveTaps(a: Artifact): number[] {
 
 /**
  * A live run: the policy over the traffic of its interfaces until stop() (the
- * CLI calls it on SIGINT and SIGTERM). One capture thread owns every libpcap
- * handle, one worker per core runs the packet path, this thread supervises,
- * writes the tools' files and prints stats. At stop: capture ends, workers
- * finish what the rings hold, the last frames go out, files are completed
- * and put in place together, and the final stats are returned.
+ * CLI calls it on SIGINT and SIGTERM). A port process owns each live tap's
+ * handles and each tool interface's, one worker per core runs the packet
+ * path, this thread supervises: it hands frames between the port processes
+ * and the workers, writes the tools' files and prints stats. At stop: capture
+ * ends and every frame captured reaches the workers, they finish what their
+ * rings hold, the last frames go out, files are completed and put in place
+ * together, and the final stats are returned, every frame accounted for.
  */
 export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<LiveRunStats> {
   if (!capAvailable()) throw new LiveError(HOW_TO_ENABLE);
+  const pending = unimplementedActions(a);
+  if (pending.length)
+    throw new LiveError(
+      `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
+    );
   const note = opts.note ?? (() => undefined);
+  const warn = opts.warn ?? note;
   const tapIndexes = liveTaps(a);
   if (tapIndexes.length === 0) throw new LiveError('the policy has no tap on an interface: nothing to capture live');
   for (const t of a.taps)
@@ -155,7 +166,6 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
   const files = Array.from({ length: n }, () => Ring.create(FILE_BYTES));
   const controls = Array.from({ length: n }, () => new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4)));
   const toolUp = new SharedArrayBuffer(Math.max(1, tools.length) * 4);
-  new Int32Array(toolUp).fill(1);
 
   const statsIntervalMs = opts.statsIntervalMs ?? 0;
   const latest: (RunStats | undefined)[] = new Array(n).fill(undefined);
@@ -218,28 +228,32 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
       bufferBytes: opts.bufferBytes ?? 64 << 20,
       linkPollMs: 100,
     },
-    (tool, iface, up) =>
-      opts.warn?.(
-        up
-          ? `tool '${tool}': interface ${iface} is up again; its sessions come back to it`
-          : `tool '${tool}': interface ${iface} is down; its sessions go to the group's other tools`,
-      ),
+    import.meta.url,
+    {
+      tool: (t, up) =>
+        warn(
+          up
+            ? `tool '${t.name}': interface ${t.iface} is up again; its sessions come back to it`
+            : `tool '${t.name}': interface ${t.iface} is down; its sessions go to the group's other tools`,
+        ),
+      tap: (t, up, why) =>
+        warn(
+          up
+            ? `tap '${t.name}': capturing on ${t.ports.join(' and ')} again`
+            : `tap '${t.name}': capture on ${t.ports.join(' and ')} stopped (${why ? `${why} went down` : 'its process ended'}); it starts again once the interface is up, and frames that arrive meanwhile are not seen`,
+        ),
+      say: (m) => warn(m),
+    },
   );
 
-  let stopping = false;
+  let stopRequested = false;
   const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    // capture ends first; the workers finish what their rings hold once they see it has
-    capture.stopCapture();
-    for (let i = 0; i < n; i++) {
-      Atomics.store(controls[i], CTL.stop, 1);
-      Atomics.store(controls[i], CTL.inputDone, 1);
-      rx[i][0]?.ring();
-    }
+    stopRequested = true;
     poke();
   };
 
+  // packets the supervisor could not write to a pcap file (another link type): counted apart, said once
+  const fileRefused = a.groups.map((g) => g.tools.map(() => ({ packets: 0, bytes: 0, linkTypes: [] as number[] })));
   const collect = (): LiveRunStats => {
     const stats = newRunStats(
       a,
@@ -250,14 +264,30 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     );
     for (const s of latest) if (s) addStats(stats, s);
     stats.seconds = (performance.now() - t0) / 1000;
-    return {
-      ...stats,
-      live: {
-        ...capture.snapshot(),
-        workers: n,
-        stages: stages.flat(),
-      },
+    const live = capture.snapshot();
+    // what the workers counted as delivered and never went out is moved to its reason
+    const undelivered = (g: number, t: number, reason: DropReason, packets: number, bytes: number) => {
+      if (packets === 0) return;
+      const gs = stats.groups[g];
+      gs.delivered -= packets;
+      gs.dropped[reason] += packets;
+      gs.tools[t].packets -= packets;
+      gs.tools[t].bytes -= bytes;
     };
+    fileRefused.forEach((row, g) =>
+      row.forEach((r, t) => {
+        undelivered(g, t, 'link-type-mismatch', r.packets, r.bytes);
+        stats.groups[g].tools[t].refused += r.packets;
+        stats.groups[g].tools[t].refusedLinkTypes.push(...r.linkTypes);
+      }),
+    );
+    tools.forEach((t, i) => {
+      const c = live.tools[i];
+      undelivered(t.group, t.tool, 'tool-down', c.lostDown, c.lostDownBytes);
+      undelivered(t.group, t.tool, 'output-full', c.behind, c.behindBytes);
+      undelivered(t.group, t.tool, 'send-error', c.sendErrors, c.sendErrorBytes);
+    });
+    return { ...stats, live: { ...live, workers: n, stages: stages.flat() } };
   };
 
   // the files: records the workers hand over, written in arrival order per worker
@@ -268,17 +298,31 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     for (const ring of files) {
       let k = 0;
       for (; k < quota && ring.peek(rec); k++) {
-        const out = fileOutputs[rec.meta >>> 16][rec.meta & 0xffff]!;
+        const g = rec.meta >>> 16;
+        const t = rec.meta & 0xffff;
+        const out = fileOutputs[g][t]!;
         const tap = (rec.aux >>> 16) & 0x7fff;
-        out.write(
+        const linkType = rec.aux & 0xffff;
+        const written = out.write(
           ring.bytes.subarray(rec.offset, rec.offset + rec.capLen),
           rec.tsSec,
           rec.tsNsec,
           rec.wireLen,
-          rec.aux & 0xffff,
+          linkType,
           tap,
           rec.aux & COMMENT_FLAG ? comments[tap] : undefined,
         );
+        if (!written) {
+          const r = fileRefused[g][t];
+          r.packets++;
+          r.bytes += rec.capLen;
+          if (!r.linkTypes.includes(linkType)) {
+            r.linkTypes.push(linkType);
+            warn(
+              `tool '${a.groups[g].tools[t].name}' writes a pcap file (${out.path}), which holds one link type, ${linkTypeName(out.linkType)} (its first packet's): packets of link type ${linkTypeName(linkType)} are dropped; output pcapng keeps every link type`,
+            );
+          }
+        }
         ring.release(rec);
       }
       if (k === quota) more = true;
@@ -288,36 +332,53 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
 
   const t0 = performance.now();
   let nextStats = t0 + statsIntervalMs;
+  let captureStopping: Promise<void> | undefined;
   try {
     // the workers first, so that the rings are read from the first frame on
     while (readyWorkers < n && !failure) await changed();
     if (failure) throw failure;
-    capture.start();
+    await capture.start();
     opts.onReady?.(stop);
     for (;;) {
       if (failure) throw failure;
-      const more = drainFiles(1024) || capture.drainTx(256);
-      if (more) {
+      const moreFiles = drainFiles(1024);
+      const moreTx = capture.drainTx(256);
+      if (moreFiles || moreTx) {
         await new Promise<void>((r) => setImmediate(r));
         continue;
       }
-      if (stopping && finals.every(Boolean)) break;
+      if (stopRequested && !captureStopping) {
+        // capture ends first, every frame it took reaching the rings; then the workers finish them
+        captureStopping = capture.stopCapture().then(() => {
+          for (let i = 0; i < n; i++) {
+            Atomics.store(controls[i], CTL.stop, 1);
+            Atomics.store(controls[i], CTL.inputDone, 1);
+            rx[i][0]?.ring();
+          }
+          poke();
+        });
+        captureStopping.catch((e: Error) => {
+          failure ??= e;
+          poke();
+        });
+      }
+      if (finals.every(Boolean)) break;
       const now = performance.now();
       if (statsIntervalMs > 0 && now >= nextStats) {
         nextStats = now + statsIntervalMs;
         opts.onStats?.(collect(), false);
+        capture.requestStats();
       }
       const until = statsIntervalMs > 0 ? Math.max(1, nextStats - now) : 100;
       await Promise.race([changed(), capture.txReady(until), ...files.map((r) => r.waitAsync(until))]);
     }
-    // every worker is done: the last frames and records
+    // every worker is done: the last frames and records, then the tools' processes finish
     while (capture.drainTx(1 << 20) || drainFiles(1 << 20));
-    capture.closeAll();
+    await capture.finishTools();
     for (const g of fileOutputs) for (const o of g) await o?.close();
     set.publishAll();
   } catch (e) {
-    stop();
-    capture.closeAll();
+    capture.kill();
     for (const g of fileOutputs) for (const o of g) o?.abort();
     set.discardAll();
     throw e;

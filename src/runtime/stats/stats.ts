@@ -5,8 +5,13 @@ import { linkTypeName } from '../../fields/link-type-names.js';
  * receives is either delivered to one of its tools or dropped with a reason,
  * so for every group `in === delivered + sum(dropped)`; a packet no group
  * receives is counted as unmatched.
+ *
+ * Drop reasons of live runs: tool-down (the tool's link was down and its
+ * group had no other tool up, or the frame was on its way when the link
+ * went), output-full (tmesc could not keep up: a ring or a tool's queue was
+ * full), send-error (the interface refused the frame).
  */
-export type DropReason = 'duplicate' | 'link-type-mismatch' | 'tool-down' | 'output-full';
+export type DropReason = 'duplicate' | 'link-type-mismatch' | 'tool-down' | 'output-full' | 'send-error';
 
 export interface TapStats {
   name: string;
@@ -59,7 +64,7 @@ export interface RunStats {
 }
 
 export function emptyDrops(): Record<DropReason, number> {
-  return { duplicate: 0, 'link-type-mismatch': 0, 'tool-down': 0, 'output-full': 0 };
+  return { duplicate: 0, 'link-type-mismatch': 0, 'tool-down': 0, 'output-full': 0, 'send-error': 0 };
 }
 
 /** Adds the counters of `b` (a worker's share, say) into `a`; both shaped after the same policy. */

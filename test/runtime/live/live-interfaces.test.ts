@@ -182,40 +182,57 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
         'rule all match ip to lb',
       ].join('\n'),
     );
-    const t = live(l, p, join(work, 'failover-on'));
-    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
-    const tools = () => t.lastStats()!.groups[0].tools.map((x) => x.packets);
-    // phase 1: both up
-    l.replay(src, tap.far, capture);
-    await t.waitFor(() => (t.lastStats()?.groups[0].delivered ?? 0) > 0, 'traffic');
-    let last = -1;
-    await t.waitFor(() => {
-      const d = t.lastStats()!.groups[0].delivered;
-      const done = d === last && d > 0;
-      last = d;
-      return done;
-    }, 'phase 1 delivered');
-    const [a1, b1] = tools();
+    // offline, the same balancing: how many packets each tool gets of one replay
+    const off = spawnSync(
+      'node',
+      [BIN, 'run', p, '--input', `span=${capture}`, '--out-dir', join(work, 'failover-off'), '--stats', 'json'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(off.status, off.stderr).toBe(0);
+    const [a1, b1] = (JSON.parse(off.stdout).groups[0].tools as { packets: number }[]).map((x) => x.packets);
     const perRun = a1 + b1;
     expect(a1).toBeGreaterThan(0);
     expect(b1).toBeGreaterThan(0);
+    const seenA = join(work, 'failover-a.pcap');
+    const seenB = join(work, 'failover-b.pcap');
+    const tdA = await l.tcpdump(dst, ta.far, seenA);
+    const tdB = await l.tcpdump(dst, tb.far, seenB);
+    const t = live(l, p, join(work, 'failover-on'));
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    const group = () => t.lastStats()?.groups[0];
+    const sent = () => t.lastStats()?.live.tools.reduce((s, x) => s + x.sent, 0) ?? 0;
+    const tools = () => group()!.tools.map((x) => x.packets);
+    // phase 1: both up
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => group()?.delivered === perRun && sent() === perRun, 'phase 1 delivered and sent');
+    expect(tools()).toEqual([a1, b1]);
     // phase 2: a down
     execFileSync('ip', ['link', 'set', ta.near, 'down']);
     await t.waitFor(() => /interface \S+ is down/.test(t.stderr), 'tmesc saw the link go down');
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => t.lastStats()!.groups[0].delivered === 2 * perRun, 'phase 2 delivered');
+    await t.waitFor(() => group()!.delivered === 2 * perRun && sent() === 2 * perRun, 'phase 2 delivered and sent');
     expect(tools()).toEqual([a1, b1 + perRun]);
-    expect(t.lastStats()!.groups[0].failover).toBe(a1);
+    expect(group()!.failover).toBe(a1);
     // phase 3: a back
     execFileSync('ip', ['link', 'set', ta.near, 'up']);
     await t.waitFor(() => /is up again/.test(t.stderr), 'tmesc saw the link come back');
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => t.lastStats()!.groups[0].delivered === 3 * perRun, 'phase 3 delivered');
+    await t.waitFor(() => group()!.delivered === 3 * perRun && sent() === 3 * perRun, 'phase 3 delivered and sent');
     expect(tools()).toEqual([2 * a1, 2 * b1 + perRun]);
     await stop(t);
     const final = JSON.parse(t.stdout);
     expect(final.live.tools.find((x: { name: string }) => x.name === 'a').downs).toBe(1);
+    expect(final.live.tools.map((x: { sendErrors: number }) => x.sendErrors)).toEqual([0, 0]);
     expect(final.groups[0].failover).toBe(a1);
+    // and the wires carried them
+    await tdA.waitFor(() => countPackets(seenA) === 2 * a1, 'tool a got its share twice');
+    await tdB.waitFor(() => countPackets(seenB) === 2 * b1 + perRun, "tool b got its share twice and a's once");
+    for (const td of [tdA, tdB]) {
+      td.child.kill('SIGINT');
+      await td.exited;
+    }
   });
 
   it('quota fairness: a flooding tap does not starve a quiet one', async () => {

@@ -126,7 +126,7 @@ export interface LiveStatsLine {
   }[];
   live: {
     taps: { name: string; captured: number; ringFull: number }[];
-    tools: { name: string; sent: number; up: boolean }[];
+    tools: { name: string; sent: number; sendErrors: number; up: boolean }[];
   };
 }
 

@@ -170,6 +170,9 @@ class TapPort {
   private kernelBase: { received: number; drops: number } | null = { received: 0, drops: 0 };
   private linkTypes: number[] = [];
   private carry: Buffer | undefined;
+  /** Frames the current process passed on, and their bytes: what is known of it if it dies. */
+  private received = 0;
+  private receivedBytes = 0;
   private readonly ifDropsAtStart: number[];
   readonly backoff = new Backoff();
   stopping = false;
@@ -225,7 +228,10 @@ class TapPort {
     void p.exited.then(() => this.ended(p));
     const ready = await p.ready;
     this.linkTypes = ready.linkTypes;
-    if (ready.kernelStatsMissing) this.counters.kernelNote = ready.kernelStatsMissing;
+    if (ready.kernelStatsMissing) {
+      this.counters.kernelNote = ready.kernelStatsMissing;
+      this.kernelBase = null;
+    }
     this.counters.up = true;
     this.backoff.succeeded();
   }
@@ -248,6 +254,8 @@ class TapPort {
         !ring.push(buf, at + TAP_RECORD_HEADER, n, tap, buf.readUInt32LE(at + 4), buf.readUInt32LE(at + 8), n, linkType)
       )
         this.counters.ringFull++;
+      this.received++;
+      this.receivedBytes += n;
       at += TAP_RECORD_HEADER + n;
     }
     if (at < buf.length) this.carry = Buffer.from(buf.subarray(at));
@@ -256,17 +264,29 @@ class TapPort {
   private ended(p: PortChild): void {
     // what this run of the process counted is kept; a partial record left is a frame cut by its end
     this.carry = undefined;
-    const c = (p.finalStats?.type === 'stats' && p.finalStats.tap) || this.current;
-    if (c) {
-      for (const k of ['captured', 'bytes', 'behind', 'bridged', 'bridgeErrors'] as const) this.base[k] += c[k];
-      if (c.kernel && this.kernelBase) {
-        this.kernelBase.received += c.kernel.received;
-        this.kernelBase.drops += c.kernel.drops;
-      } else if (!c.kernel) this.kernelBase = null;
-      if (p.finalStats && c.kernel)
-        this.counters.unreadAtStop = Math.max(0, c.kernel.received - c.kernel.drops - c.captured);
+    const final = p.finalStats?.type === 'stats' ? p.finalStats.tap : undefined;
+    const c = final ?? this.current;
+    const behind = c?.behind ?? 0;
+    if (final) {
+      for (const k of ['captured', 'bytes', 'behind', 'bridged', 'bridgeErrors'] as const) this.base[k] += final[k];
+      if (final.kernel)
+        this.counters.unreadAtStop = Math.max(0, final.kernel.received - final.kernel.drops - final.captured);
+    } else {
+      // ended with its link: what it passed on is known here; a batch it had not written yet died with it
+      this.base.captured += this.received + behind;
+      this.base.bytes += this.receivedBytes;
+      this.base.behind += behind;
+      this.base.bridged += c?.bridged ?? 0;
+      this.base.bridgeErrors += c?.bridgeErrors ?? 0;
+    }
+    // the kernel's counters up to the process's last reading of them
+    if (c?.kernel && this.kernelBase) {
+      this.kernelBase.received += c.kernel.received;
+      this.kernelBase.drops += c.kernel.drops;
     }
     this.current = undefined;
+    this.received = 0;
+    this.receivedBytes = 0;
     this.counters.up = false;
     if (!this.stopping && p.isReady) {
       this.counters.restarts++;
@@ -299,10 +319,14 @@ class TapPort {
     const cur = this.current;
     for (const k of ['captured', 'bytes', 'behind', 'bridged', 'bridgeErrors'] as const)
       c[k] = this.base[k] + (cur?.[k] ?? 0);
-    const kernel = cur ? cur.kernel : { received: 0, drops: 0 };
-    if (this.kernelBase && kernel) {
-      c.kernelReceived = this.kernelBase.received + kernel.received;
-      c.kernelDrops = this.kernelBase.drops + kernel.drops;
+    // its last report may be older than the frames that came since
+    if (this.proc?.alive) {
+      c.captured = Math.max(c.captured, this.base.captured + this.received + (cur?.behind ?? 0));
+      c.bytes = Math.max(c.bytes, this.base.bytes + this.receivedBytes);
+    }
+    if (this.kernelBase) {
+      c.kernelReceived = this.kernelBase.received + (cur?.kernel?.received ?? 0);
+      c.kernelDrops = this.kernelBase.drops + (cur?.kernel?.drops ?? 0);
     } else {
       c.kernelReceived = null;
       c.kernelDrops = null;
@@ -515,7 +539,8 @@ export class LiveCapture {
         ),
     );
     const toolUp = new Int32Array(data.toolUp);
-    this.tools = data.tools.map((t) => new ToolPort(t, from, data.bufferBytes, toolUp, events));
+    // a tool's handle only sends: its receive buffer (the filter takes nothing) needs no room
+    this.tools = data.tools.map((t) => new ToolPort(t, from, 1 << 20, toolUp, events));
     this.tx = data.tx.map((b) => new Ring(b));
     this.txBuffers = this.tx.map((r) => Buffer.from(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength));
     this.linkPollMs = data.linkPollMs;

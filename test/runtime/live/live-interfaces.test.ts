@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCapture } from '../../../src/runtime/capture/index.js';
-import { bagSize, BIN, countPackets, Lab, liveRequirements, packetBag, type Proc } from './netns.js';
+import {
+  bagSize,
+  BIN,
+  countPackets,
+  Lab,
+  liveRequirements,
+  type LiveStatsLine,
+  packetBag,
+  portProcesses,
+  type Proc,
+} from './netns.js';
 
 /**
  * tmesc on real interfaces: veth pairs into network namespaces, captures
@@ -60,18 +70,41 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
       '0.1',
       '--out-dir',
       out,
-      // room in the kernel for every frame a test sends at once: libpcap's frames are snap-length slots
-      '--buffer-size',
-      '512',
       ...extra,
     ]);
   }
 
   const delivered = (t: Proc) => t.lastStats()?.groups.reduce((s, g) => s + g.delivered, 0) ?? 0;
 
-  async function stop(t: Proc): Promise<void> {
-    t.child.kill('SIGTERM');
+  /** Stops tmesc as a user would; its final stats, every frame accounted for in them. */
+  async function stop(t: Proc, signal: NodeJS.Signals = 'SIGTERM', quiet = true): Promise<LiveStatsLine> {
+    t.child.kill(signal);
     expect(await t.exited, t.stderr).toBe(0);
+    const final = JSON.parse(t.stdout) as LiveStatsLine;
+    expectAccounted(final, quiet);
+    return final;
+  }
+
+  /**
+   * Every frame libpcap handed over was processed or dropped by tmesc with a
+   * reason; every copy a group got was delivered or dropped with a reason;
+   * and when the traffic had stopped before tmesc did (`quiet`), every frame
+   * the kernel took was captured, dropped by the kernel, or left in its buffer.
+   */
+  function expectAccounted(s: LiveStatsLine, quiet: boolean): void {
+    for (const t of s.live.taps) {
+      const processed = s.taps.find((x) => x.name === t.name)!.packets;
+      expect(t.captured, `tap ${t.name}`).toBe(t.behind + t.ringFull + processed);
+      if (quiet && t.kernelReceived !== null && t.restarts === 0)
+        expect(t.kernelReceived, `tap ${t.name}: the kernel's count`).toBe(
+          t.kernelDrops! + t.captured + (t.unreadAtStop ?? 0),
+        );
+    }
+    expect(s.packetsRead).toBe(s.taps.reduce((a, t) => a + t.packets, 0));
+    for (const g of s.groups) {
+      expect(g.in, `group ${g.name}`).toBe(g.delivered + Object.values(g.dropped).reduce((a, b) => a + b, 0));
+      expect(g.delivered, `group ${g.name}`).toBe(g.tools.reduce((a, t) => a + t.packets, 0));
+    }
   }
 
   it('a SPAN tap to a tool on an interface and a tool writing a file: the same packets as offline', async () => {
@@ -104,19 +137,17 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
     l.replay(src, tap.far, capture);
     await t.waitFor(() => delivered(t) === total, `${total} packets delivered`);
-    await stop(t);
+    const final = await stop(t);
     await td.waitFor(() => countPackets(seen) === bagSize(wantIds), 'the tool interface got every packet');
     td.child.kill('SIGINT');
     await td.exited;
     expect(packetBag(seen)).toEqual(wantIds);
     expect(packetBag(join(on, 'rec.pcap'))).toEqual(wantRec);
-    const final = JSON.parse(t.stdout);
     expect(final.live.tools[0].sent).toBe(bagSize(wantIds));
     expect(final.live.taps[0].ringFull).toBe(0);
+    expect(final.live.taps[0].kernelDrops).toBe(0);
     // every stage was called and counted its packets
-    expect(
-      final.live.stages.some((s: { stage: string; packets: number }) => s.stage === 'tap span' && s.packets > 0),
-    ).toBe(true);
+    expect(final.live.stages.some((s) => s.stage === 'tap span' && s.packets > 0)).toBe(true);
   });
 
   it('an inline tap bridges its two ports both ways while the tools get copies', async () => {
@@ -151,7 +182,8 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     await tdLeft.waitFor(() => countPackets(atLeft) === bagSize(backThere), 'right to left crossed');
     const both = bagSize(there) + bagSize(backThere);
     await t.waitFor(() => delivered(t) === both, 'the tool got a copy of each');
-    await stop(t);
+    // SIGINT, as ^C in a terminal
+    const final = await stop(t, 'SIGINT');
     for (const td of [tdRight, tdLeft]) {
       td.child.kill('SIGINT');
       await td.exited;
@@ -162,7 +194,6 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const want = new Map(there);
     for (const [k, v] of backThere) want.set(k, (want.get(k) ?? 0) + v);
     expect(copies).toEqual(want);
-    const final = JSON.parse(t.stdout);
     expect(final.live.taps[0].bridged).toBe(both);
     expect(final.live.taps[0].bridgeErrors).toBe(0);
   });
@@ -221,10 +252,9 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     l.replay(src, tap.far, capture);
     await t.waitFor(() => group()!.delivered === 3 * perRun && sent() === 3 * perRun, 'phase 3 delivered and sent');
     expect(tools()).toEqual([2 * a1, 2 * b1 + perRun]);
-    await stop(t);
-    const final = JSON.parse(t.stdout);
-    expect(final.live.tools.find((x: { name: string }) => x.name === 'a').downs).toBe(1);
-    expect(final.live.tools.map((x: { sendErrors: number }) => x.sendErrors)).toEqual([0, 0]);
+    const final = await stop(t);
+    expect(final.live.tools.find((x) => x.name === 'a')!.downs).toBe(1);
+    expect(final.live.tools.map((x) => x.sendErrors)).toEqual([0, 0]);
     expect(final.groups[0].failover).toBe(a1);
     // and the wires carried them
     await tdA.waitFor(() => countPackets(seenA) === 2 * a1, 'tool a got its share twice');
@@ -282,11 +312,10 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const floodEnd = Date.now() / 1000;
     flooding.child.kill('SIGINT');
     await flooding.exited;
-    await stop(t);
-    const final = JSON.parse(t.stdout);
-    const q = final.live.taps.find((x: { name: string }) => x.name === 'quiet');
-    expect(q.ringFull).toBe(0);
-    expect(final.groups.find((g: { name: string }) => g.name === 'q').delivered).toBe(quietSent);
+    const final = await stop(t, 'SIGTERM', false);
+    const q = final.live.taps.find((x) => x.name === 'quiet')!;
+    expect(q.ringFull + q.behind).toBe(0);
+    expect(final.groups.find((g) => g.name === 'q')!.delivered).toBe(quietSent);
     // and stamped on arrival, before the flood ended
     const s = openCapture(join(on, 'quiet.pcap'));
     for (let r; (r = s.next());) expect(r.tsSec + r.tsNsec / 1e9).toBeLessThan(floodEnd);
@@ -323,12 +352,11 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     ]);
     await t.waitFor(() => (t.lastStats()?.packetsRead ?? 0) > 10_000, 'traffic under way');
     // stopped while packets still pour in
-    await stop(t);
+    const final = await stop(t, 'SIGTERM', false);
     flooding.child.kill('SIGINT');
     await flooding.exited;
-    const final = JSON.parse(t.stdout);
     expect(readdirSync(on).sort()).toEqual(['all.pcap', 'all.pcapng']);
-    const tools = final.groups[0].tools as { packets: number }[];
+    const tools = final.groups[0].tools;
     for (const [file, i] of [
       ['all.pcap', 0],
       ['all.pcapng', 1],
@@ -346,5 +374,71 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
       expect(n).toBe(tools[i].packets);
     }
     expect(final.groups[0].delivered).toBe(tools[0].packets + tools[1].packets);
+  });
+
+  it('kernel drops are counted: a capture that cannot read fills the kernel buffer, and every frame is accounted for', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const tap = l.veth('t', src);
+    const p = policy(
+      'drops',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        'group rec { tool r { output pcap "all.pcap" } }',
+        'rule all match any to rec',
+      ].join('\n'),
+    );
+    const on = join(work, 'drops-on');
+    // a 1 MiB kernel buffer, and the tap's process stopped while 2.7 MB of frames arrive
+    const t = live(l, p, on, ['--buffer-size', '1']);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    const [pid] = portProcesses(t.child.pid!, 'tap');
+    process.kill(pid, 'SIGSTOP');
+    for (let i = 0; i < 3; i++) l.replay(src, tap.far, capture);
+    process.kill(pid, 'SIGCONT');
+    const sent = 3 * countPackets(capture);
+    await t.waitFor(() => {
+      const c = t.lastStats()?.live.taps[0];
+      return (
+        c?.kernelReceived === sent && c.captured + c.kernelDrops! === sent && t.lastStats()!.packetsRead === c.captured
+      );
+    }, 'every frame captured or counted as dropped by the kernel');
+    const final = await stop(t);
+    const c = final.live.taps[0];
+    expect(c.kernelDrops).toBeGreaterThan(0);
+    expect(c.captured + c.kernelDrops!).toBe(sent);
+    expect(countPackets(join(on, 'all.pcap'))).toBe(final.groups[0].delivered);
+    expect(final.groups[0].delivered).toBe(c.captured);
+    expect(t.stderr).not.toMatch(/no IPv4 address assigned/);
+  });
+
+  it('a tap interface set down and up again: capture starts again, and counts across both', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const tap = l.veth('t', src);
+    const p = policy(
+      'tapdown',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        'group rec { tool r { output pcap "all.pcap" } }',
+        'rule all match any to rec',
+      ].join('\n'),
+    );
+    const on = join(work, 'tapdown-on');
+    const n = countPackets(capture);
+    const t = live(l, p, on);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => delivered(t) === n, 'the first replay delivered');
+    execFileSync('ip', ['link', 'set', tap.near, 'down']);
+    await t.waitFor(() => /tap 'span': capture on \S+ stopped \(\S+ went down\)/.test(t.stderr), 'capture stopped');
+    execFileSync('ip', ['link', 'set', tap.near, 'up']);
+    await t.waitFor(() => /tap 'span': capturing on \S+ again/.test(t.stderr), 'capture started again');
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => delivered(t) === 2 * n, 'the second replay delivered');
+    const final = await stop(t);
+    expect(final.live.taps[0]).toMatchObject({ captured: 2 * n, restarts: 1, kernelDrops: 0 });
+    expect(countPackets(join(on, 'all.pcap'))).toBe(2 * n);
+    expect(t.stderr).not.toMatch(/Assertion|status == 0/);
   });
 });

@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCapture } from '../../../src/runtime/capture/index.js';
 import { capAvailable } from '../../../src/runtime/live/cap-binding.js';
@@ -117,17 +118,46 @@ export class Proc {
 
 export interface LiveStatsLine {
   packetsRead: number;
+  unmatched: number;
+  taps: { name: string; packets: number }[];
   groups: {
     name: string;
+    in: number;
     delivered: number;
     failover: number;
     dropped: Record<string, number>;
     tools: { name: string; packets: number }[];
   }[];
   live: {
-    taps: { name: string; captured: number; ringFull: number }[];
-    tools: { name: string; sent: number; sendErrors: number; up: boolean }[];
+    taps: {
+      name: string;
+      captured: number;
+      behind: number;
+      ringFull: number;
+      kernelReceived: number | null;
+      kernelDrops: number | null;
+      unreadAtStop: number | null;
+      restarts: number;
+      bridged: number;
+      bridgeErrors: number;
+    }[];
+    tools: { name: string; sent: number; sendErrors: number; lostDown: number; downs: number; up: boolean }[];
+    stages: { stage: string; packets: number }[];
   };
+}
+
+/** The port processes of a tmesc run (tmesc.js's children) of a role, by pid. */
+export function portProcesses(pid: number, role: 'tap' | 'tool'): number[] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children
+    .filter((c) => {
+      try {
+        return readFileSync(`/proc/${c}/cmdline`, 'utf8').includes(`"role":"${role}"`);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** The packets of a capture as a multiset of their bytes (timestamps differ between live and offline). */

@@ -132,7 +132,10 @@ export class Ring {
     v.setUint32(at + 12, tsNsec, true);
     v.setUint32(at + 16, wireLen, true);
     v.setUint32(at + 20, aux, true);
-    this.bytes.set(capLen === src.length && from === 0 ? src : src.subarray(from, from + capLen), at + RECORD_HEADER);
+    if (capLen === src.length && from === 0) this.bytes.set(src, at + RECORD_HEADER);
+    // a Buffer copies out of its middle without a view made for it (one allocation less a packet)
+    else if (Buffer.isBuffer(src)) src.copy(this.bytes, at + RECORD_HEADER, from, from + capLen);
+    else this.bytes.set(src.subarray(from, from + capLen), at + RECORD_HEADER);
     Atomics.store(this.ctl, WRITE, (w + skip + need) | 0);
     if (Atomics.load(this.bell, SLEEPING) !== 0) this.ring();
     return true;

@@ -426,7 +426,8 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     );
     const on = join(work, 'tapdown-on');
     const n = countPackets(capture);
-    const t = live(l, p, on);
+    // the worker spinning on its core (--poll busy) rather than waiting
+    const t = live(l, p, on, ['--cores', '0', '--poll', 'busy']);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
     l.replay(src, tap.far, capture);
     await t.waitFor(() => delivered(t) === n, 'the first replay delivered');
@@ -438,6 +439,9 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     await t.waitFor(() => delivered(t) === 2 * n, 'the second replay delivered');
     const final = await stop(t);
     expect(final.live.taps[0]).toMatchObject({ captured: 2 * n, restarts: 1, kernelDrops: 0 });
+    const stages = final.live.stages;
+    expect(stages.find((s) => s.stage === 'tap span')!.packets).toBe(2 * n);
+    expect(stages.find((s) => s.stage === 'wait')!.calls).toBe(0);
     expect(countPackets(join(on, 'all.pcap'))).toBe(2 * n);
     expect(t.stderr).not.toMatch(/Assertion|status == 0/);
   });

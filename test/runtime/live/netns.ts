@@ -142,7 +142,7 @@ export interface LiveStatsLine {
       bridgeErrors: number;
     }[];
     tools: { name: string; sent: number; sendErrors: number; lostDown: number; downs: number; up: boolean }[];
-    stages: { stage: string; packets: number }[];
+    stages: { stage: string; calls: number; packets: number }[];
   };
 }
 

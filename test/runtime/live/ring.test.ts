@@ -8,7 +8,14 @@ describe('Ring: packets between two threads through shared memory', () => {
   it('hands records over in order, whole, across wraps; refuses when full and never overwrites', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ push: fc.boolean(), len: fc.integer({ min: 0, max: 700 }) }), { maxLength: 300 }),
+        fc.array(
+          fc.record({
+            push: fc.boolean(),
+            len: fc.integer({ min: 0, max: 700 }),
+            from: fc.integer({ min: 0, max: 5 }),
+          }),
+          { maxLength: 300 },
+        ),
         (ops) => {
           const ring = Ring.create(2048);
           const sent: number[][] = [];
@@ -18,7 +25,20 @@ describe('Ring: packets between two threads through shared memory', () => {
             if (op.push) {
               const data = Uint8Array.from({ length: op.len }, (_, i) => (next + i) & 255);
               const fits = ring.capacity - ring.used >= Ring.footprint(op.len);
-              const ok = ring.push(data, 0, op.len, next, next * 2, next * 3, op.len + 4, 7);
+              // whole arrays, and out of the middle of a Buffer (as the supervisor copies a stream's frames)
+              const ok =
+                op.from === 0
+                  ? ring.push(data, 0, op.len, next, next * 2, next * 3, op.len + 4, 7)
+                  : ring.push(
+                      Buffer.concat([Buffer.alloc(op.from, 0xee), data, Buffer.alloc(3, 0xee)]),
+                      op.from,
+                      op.len,
+                      next,
+                      next * 2,
+                      next * 3,
+                      op.len + 4,
+                      7,
+                    );
               // a record that fits only after a wrap may be refused; one that fits nowhere always is
               if (!fits) expect(ok).toBe(false);
               if (ok) sent.push([next, op.len]);

@@ -1,5 +1,6 @@
 import { benchCompile } from './compile.js';
 import { benchInstructions } from './instructions.js';
+import { benchLive } from './live.js';
 import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
 
@@ -10,9 +11,14 @@ const benches: Record<string, () => Promise<void>> = {
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
+  // by name only: it needs root and creates interfaces
+  live: () => benchLive(),
 };
+const byNameOnly = new Set(['live']);
 
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(benches);
+const wanted = process.argv.slice(2).length
+  ? process.argv.slice(2)
+  : Object.keys(benches).filter((b) => !byNameOnly.has(b));
 for (const name of wanted) {
   const b = benches[name];
   if (!b) {

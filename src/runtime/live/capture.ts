@@ -35,6 +35,8 @@ import { spawnProcess } from './spawn.js';
 /** Bytes a tap process may queue towards this thread, and this thread towards a tool process, before dropping. */
 const MAX_QUEUED = 32 << 20;
 const TOOL_BATCH = 1 << 20;
+/** A ring slot this large means offloads are on: the buffer holds few frames, which is worth a note. */
+const BIG_SLOT = 32 << 10;
 
 function sysfs(iface: string, file: string): string | undefined {
   try {
@@ -155,6 +157,7 @@ class Backoff {
 }
 
 interface Events {
+  note(what: string): void;
   tool(t: LiveTool, up: boolean): void;
   tap(t: LiveTap, up: boolean, why: string): void;
   /** Something a port process said on stderr, or a problem starting one. */
@@ -170,6 +173,7 @@ class TapPort {
   private kernelBase: { received: number; drops: number } | null = { received: 0, drops: 0 };
   private linkTypes: number[] = [];
   private carry: Buffer | undefined;
+  private ringSaid = false;
   /** Frames the current process passed on, and their bytes: what is known of it if it dies. */
   private received = 0;
   private receivedBytes = 0;
@@ -198,6 +202,7 @@ class TapPort {
       kernelReceived: null,
       kernelDrops: null,
       unreadAtStop: null,
+      kernelBufferFrames: null,
       restarts: 0,
       up: false,
     };
@@ -228,6 +233,17 @@ class TapPort {
     void p.exited.then(() => this.ended(p));
     const ready = await p.ready;
     this.linkTypes = ready.linkTypes;
+    const rings = ready.rings ?? [];
+    this.counters.kernelBufferFrames = rings.every((r) => r) ? Math.min(...rings.map((r) => r!.frames)) : null;
+    if (!this.ringSaid)
+      rings.forEach((r, i) => {
+        if (!r || r.frameSize < BIG_SLOT) return;
+        this.ringSaid = true;
+        const iface = this.t.ports[i];
+        this.events.note(
+          `tap '${this.t.name}': the kernel buffer of ${iface} holds ${r.frames} frames, one ${Math.round(r.frameSize / 1024)} KiB slot each (libpcap sizes the slots for the largest frame the interface can hand over: 64 KiB with segmentation or receive offloads on); a burst of more frames than that while tmesc is busy is dropped by the kernel. Turn the offloads off (ethtool -K ${iface} gro off gso off tso off lro off, which also keeps frames as they were on the wire) or give a larger --buffer-size`,
+        );
+      });
     if (ready.kernelStatsMissing) {
       this.counters.kernelNote = ready.kernelStatsMissing;
       this.kernelBase = null;
@@ -471,8 +487,8 @@ class ToolPort {
     this.handed = 0;
     this.handedBytes = 0;
     this.current = undefined;
+    // at the end of the run its process ends with the link as it was
     if (this.counters.up && !this.stopping) this.setUp(false);
-    else this.counters.up = false;
   }
 
   requestStats(): void {
@@ -641,9 +657,9 @@ export class LiveCapture {
     return more;
   }
 
-  /** Resolves when a tx ring may hold frames, or after `ms`. */
-  txReady(ms: number): Promise<unknown> {
-    return Promise.race(this.tx.map((r) => r.waitAsync(ms)));
+  /** The workers' rings of frames for interface tools. */
+  get txRings(): readonly Ring[] {
+    return this.tx;
   }
 
   /** Asks every port process for its counters (they come in shortly, for the next snapshot). */

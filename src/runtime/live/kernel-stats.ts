@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -65,12 +65,44 @@ function packetInodes(): Set<string> {
  * The packet socket a call opens: the descriptors before and after it are
  * compared (libpcap opens its socket inside cap's open() and keeps no other).
  */
-export function newPacketSocket<T>(open: () => T): { result: T; fd: number | undefined } {
+export function newPacketSocket<T>(open: () => T): { result: T; fd: number | undefined; inode: string | undefined } {
   const before = socketFds();
   const result = open();
   const packet = packetInodes();
-  const fresh = [...socketFds()].filter(([inode]) => !before.has(inode) && packet.has(inode)).map(([, fd]) => fd);
-  return { result, fd: fresh.length === 1 ? fresh[0] : undefined };
+  const fresh = [...socketFds()].filter(([inode]) => !before.has(inode) && packet.has(inode));
+  return fresh.length === 1
+    ? { result, fd: fresh[0][1], inode: fresh[0][0] }
+    : { result, fd: undefined, inode: undefined };
+}
+
+/** A capture's receive ring, as `ss` shows packet sockets: how many frames it holds, and the slot each takes. */
+export interface KernelRing {
+  frames: number;
+  frameSize: number;
+}
+
+/**
+ * The receive rings of these packet sockets (by inode), from `ss -0 -e`
+ * (iproute2). libpcap sizes a ring's slots for the largest frame the
+ * interface can hand over (cap opens handles in immediate mode, where libpcap
+ * uses fixed slots): 64 KiB and more with segmentation or receive offloads
+ * on, so a buffer of many megabytes may hold only hundreds of frames.
+ */
+export function kernelRings(inodes: (string | undefined)[]): (KernelRing | undefined)[] {
+  const found = new Map<string, KernelRing>();
+  try {
+    const r = spawnSync('ss', ['-0', '-e', '-H'], { encoding: 'utf8' });
+    let inode: string | undefined;
+    for (const line of (r.stdout ?? '').split('\n')) {
+      const ino = /\bino:(\d+)/.exec(line);
+      if (ino) inode = ino[1];
+      const ring = /ring_rx\(blk_size:\d+,blk_nr:\d+,frm_size:(\d+),frm_nr:(\d+)/.exec(line);
+      if (ring && inode) found.set(inode, { frameSize: Number(ring[1]), frames: Number(ring[2]) });
+    }
+  } catch {
+    // no ss: unknown
+  }
+  return inodes.map((i) => (i === undefined ? undefined : found.get(i)));
 }
 
 export class KernelStats {

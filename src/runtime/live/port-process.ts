@@ -3,7 +3,7 @@ import { sessionHash } from '../balance/session-hash.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { type CapHandle, linkTypeOf, loadCap } from './cap-binding.js';
-import { KernelStats, newPacketSocket } from './kernel-stats.js';
+import { kernelRings, KernelStats, newPacketSocket } from './kernel-stats.js';
 import {
   type FromPort,
   type PortConfig,
@@ -46,13 +46,14 @@ interface Port {
   buffer: Buffer;
   linkType: number;
   fd: number | undefined;
+  inode: string | undefined;
 }
 
 function open(name: string, filter: string, bufferBytes: number): Port {
   const cap = loadCap();
   const handle = new cap.Cap();
   const buffer = Buffer.alloc(SNAPLEN);
-  let opened: { result: string; fd: number | undefined };
+  let opened: { result: string; fd: number | undefined; inode: string | undefined };
   try {
     opened = newPacketSocket(() => handle.open(name, filter, bufferBytes, buffer));
   } catch (e) {
@@ -63,7 +64,7 @@ function open(name: string, filter: string, bufferBytes: number): Port {
     handle.close();
     throw new Error(`interface ${name}: link type ${opened.result} is not one tmesc knows`);
   }
-  return { name, handle, buffer, linkType, fd: opened.fd };
+  return { name, handle, buffer, linkType, fd: opened.fd, inode: opened.inode };
 }
 
 function runTap(c: Extract<PortConfig, { role: 'tap' }>): void {
@@ -157,6 +158,7 @@ function runTap(c: Extract<PortConfig, { role: 'tap' }>): void {
     type: 'ready',
     linkTypes: ports.map((p) => p.linkType),
     kernelStatsMissing: typeof kernel === 'string' ? kernel : undefined,
+    rings: kernelRings(ports.map((p) => p.inode)),
   });
 }
 

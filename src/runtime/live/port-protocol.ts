@@ -77,6 +77,8 @@ export type FromPort =
       linkTypes: number[];
       /** Why the kernel's counters cannot be read, when they cannot. */
       kernelStatsMissing?: string;
+      /** Each port's receive ring, where `ss` shows it (taps). */
+      rings?: ({ frames: number; frameSize: number } | undefined)[];
     }
   | { type: 'stats'; tap?: TapProcessCounters; tool?: ToolProcessCounters; final: boolean }
   | { type: 'failed'; message: string };

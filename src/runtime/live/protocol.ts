@@ -74,6 +74,8 @@ export interface TapCaptureCounters {
   kernelNote?: string;
   /** Frames still in the kernel's buffer when capture stopped (received less dropped less captured); null: unknown. */
   unreadAtStop: number | null;
+  /** Frames the kernel's buffer holds (its ring's slots, as `ss` shows them; the least of an inline tap's two); null: unknown. */
+  kernelBufferFrames: number | null;
   /** Times capture started again after an interface went down (frames that came meanwhile were not seen). */
   restarts: number;
   /** Whether capture runs now (false while an interface is down). */

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -173,12 +173,21 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
   const finals: boolean[] = new Array(n).fill(false);
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
+  // news (a worker's message, a ring with records, a stop) wakes the loop; news while it works is kept for its next wait
+  let news = false;
   const poke = () => {
     const w = wake;
     wake = undefined;
-    w?.();
+    if (w) w();
+    else news = true;
   };
-  const changed = () => new Promise<void>((r) => (wake = r));
+  const changed = () => {
+    if (news) {
+      news = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((r) => (wake = r));
+  };
 
   const workers: Worker[] = [];
   let readyWorkers = 0;
@@ -230,6 +239,7 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     },
     import.meta.url,
     {
+      note,
       tool: (t, up) =>
         warn(
           up
@@ -330,9 +340,31 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     return more;
   };
 
+  const armed = new Set<Ring>();
+  const arm = (r: Ring) => {
+    if (armed.has(r)) return;
+    armed.add(r);
+    void r.waitAsync(undefined).then(() => {
+      armed.delete(r);
+      poke();
+    });
+  };
   const t0 = performance.now();
   let nextStats = t0 + statsIntervalMs;
   let captureStopping: Promise<void> | undefined;
+  // the process ended before the outputs are in place (a second ^C: the CLI exits at once): no temporary file stays
+  let published = false;
+  const leftovers = () => {
+    if (published) return;
+    for (const f of set.files)
+      if (f.tempPath)
+        try {
+          unlinkSync(f.tempPath);
+        } catch {
+          // already gone
+        }
+  };
+  process.on('exit', leftovers);
   try {
     // the workers first, so that the rings are read from the first frame on
     while (readyWorkers < n && !failure) await changed();
@@ -369,13 +401,17 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
         opts.onStats?.(collect(), false);
         capture.requestStats();
       }
-      const until = statsIntervalMs > 0 ? Math.max(1, nextStats - now) : 100;
-      await Promise.race([changed(), capture.txReady(until), ...files.map((r) => r.waitAsync(until))]);
+      // one waiter a ring at a time, each until its ring has records (a ring's sleeping flag is its one waiter's)
+      for (const r of [...capture.txRings, ...files]) arm(r);
+      const timer = setTimeout(poke, statsIntervalMs > 0 ? Math.max(1, nextStats - now) : 100);
+      await changed();
+      clearTimeout(timer);
     }
     // every worker is done: the last frames and records, then the tools' processes finish
     while (capture.drainTx(1 << 20) || drainFiles(1 << 20));
     await capture.finishTools();
     for (const g of fileOutputs) for (const o of g) await o?.close();
+    published = true;
     set.publishAll();
   } catch (e) {
     capture.kill();
@@ -383,6 +419,9 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     set.discardAll();
     throw e;
   } finally {
+    // the rings' waiters let go
+    for (const r of armed) r.ring();
+    process.off('exit', leftovers);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   const stats = collect();

@@ -146,6 +146,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     expect(final.live.tools[0].sent).toBe(bagSize(wantIds));
     expect(final.live.taps[0].ringFull).toBe(0);
     expect(final.live.taps[0].kernelDrops).toBe(0);
+    expect(final.live.taps[0].kernelBufferFrames).toBeGreaterThan(0);
     // every stage was called and counted its packets
     expect(final.live.stages.some((s) => s.stage === 'tap span' && s.packets > 0)).toBe(true);
   });
@@ -444,5 +445,36 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     expect(stages.find((s) => s.stage === 'wait')!.calls).toBe(0);
     expect(countPackets(join(on, 'all.pcap'))).toBe(2 * n);
     expect(t.stderr).not.toMatch(/Assertion|status == 0/);
+  });
+
+  it('a second signal while finishing ends tmesc at once (exit 130), leaving no temporary file', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const tap = l.veth('t', src);
+    const p = policy(
+      'twice',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        'group rec { tool r { output pcap "all.pcap" } }',
+        'rule all match any to rec',
+      ].join('\n'),
+    );
+    const on = join(work, 'twice-on');
+    const t = live(l, p, on);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    l.replay(src, tap.far, capture);
+    await t.waitFor(() => delivered(t) > 0, 'traffic');
+    // the tap's process stopped, tmesc cannot finish: the user insists
+    const [pid] = portProcesses(t.child.pid!, 'tap');
+    process.kill(pid, 'SIGSTOP');
+    t.child.kill('SIGINT');
+    await t.waitFor(() => /SIGINT: stopping/.test(t.stderr), 'the first signal heard');
+    t.child.kill('SIGINT');
+    expect(await t.exited).toBe(130);
+    process.kill(pid, 'SIGCONT');
+    expect(readdirSync(on)).toEqual([]);
+    // its port processes go with it (the test's timeout is the guard)
+    while (spawnSync('pgrep', ['-f', `port-process.*${tap.near}`]).status === 0)
+      await new Promise((r) => setTimeout(r, 50));
   });
 });

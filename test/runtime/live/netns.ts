@@ -16,7 +16,7 @@ import { requirements } from '../../support/tools.js';
  */
 
 export function liveRequirements(): { skip: boolean; note: string } {
-  const r = requirements({ tools: ['ip', 'tcpreplay', 'tcpdump', 'taskset'], root: true });
+  const r = requirements({ tools: ['ip', 'ss', 'tcpreplay', 'tcpdump', 'taskset', 'perl'], root: true });
   if (!r.skip && !capAvailable())
     return { skip: true, note: ' [skipped: the optional cap package is not built (needs libpcap-dev)]' };
   return r;
@@ -137,6 +137,7 @@ export interface LiveStatsLine {
       kernelReceived: number | null;
       kernelDrops: number | null;
       unreadAtStop: number | null;
+      kernelBufferFrames: number | null;
       restarts: number;
       bridged: number;
       bridgeErrors: number;

@@ -133,14 +133,12 @@ export class PolicyBuilder {
       }
       if (this.symbols.used.has(decl)) continue; // already checked where it was used
       const lowering = new FilterLowering(this.bag, this.symbols);
-      if (d.kind === 'ports') lowering.portList(decl);
-      else if (d.kind === 'net' || d.kind === 'hosts')
-        lowering.netEntries(decl.name, d.kind === 'hosts' ? 'host' : 'net');
+      if (d.kind === 'ports' || d.kind === 'net' || d.kind === 'hosts') lowering.checkList(decl, d.kind);
       else if (d.kind === 'macs') {
         for (const v of decl.values ?? [])
           if (v.kind !== 'Mac') this.bag.add('TMES0011', v.span, 'expected a MAC address');
       }
-      // netEntries marked the definition used; that was only a check
+      // checking marks what it names as used, which it is; the definition itself is not
       this.symbols.used.delete(decl);
     }
   }

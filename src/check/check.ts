@@ -6,7 +6,7 @@ import type * as A from '../syntax/ast.js';
 import { PolicyBuilder } from './build-policy.js';
 import { CHECKS } from './checks/index.js';
 import type { Check, CheckContext } from './context.js';
-import { loadPolicy, type ReadFile } from './load.js';
+import { loadPolicy, type LoadOptions } from './load.js';
 
 export interface CheckResult {
   policy: Policy;
@@ -19,9 +19,7 @@ export interface CheckResult {
   emitterOf: (d: Diagnostic) => string;
 }
 
-export interface CheckOptions {
-  read?: ReadFile;
-  displayPath?: (abs: string) => string;
+export interface CheckOptions extends LoadOptions {
   /** Extra checks (the compiler adds its graph-based ones). */
   extraChecks?: readonly Check[];
 }
@@ -42,7 +40,7 @@ const REPAIRED: ReadonlySet<string> = new Set(['TMES0002', 'TMES0003', 'TMES0004
 export function checkPolicyFile(path: string, options: CheckOptions = {}): CheckResult {
   const bag = new DiagnosticBag();
   const loadBag = bag.scope('load');
-  const { files, brokenNames } = loadPolicy(path, loadBag, options.read, options.displayPath);
+  const { files, brokenNames } = loadPolicy(path, loadBag, options);
   const statementsLost = loadBag.items.some(
     (d) => bag.emitterOf(d) === 'load' && d.severity === 'error' && !REPAIRED.has(d.code),
   );

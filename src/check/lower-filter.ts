@@ -12,7 +12,9 @@ import {
   unsupportedMessage,
 } from '../syntax/pcap-unsupported.js';
 import type { BuildCode } from './stages.js';
-import { FALSE, TRUE, and, eq, maskedByteRanges, not, or, test } from './filter-builders.js';
+import { FALSE, TRUE, maskedByteRanges } from './filter-builders.js';
+import { MAX_EXPANDED_DEPTH, MAX_NESTING } from '../syntax/limits.js';
+import { FilterDag } from './filter-dag.js';
 import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
 import {
   ETHER_TYPES,
@@ -26,7 +28,7 @@ import {
   TUNNEL_LABELS,
 } from './names.js';
 import { checkPattern, problemSpan } from './patterns.js';
-import type { Symbols } from './symbols.js';
+import { DEFINE_KINDS, type DefineKind, type Symbols } from './symbols.js';
 import { unknownWord } from './unknown-word.js';
 
 type Family = 4 | 6;
@@ -51,6 +53,22 @@ const ETHER_OF: Record<string, number> = {
 };
 const FULL32: [number, number] = [0, 0xffffffff];
 
+/** Arithmetic chains longer than this are regrouped into balanced trees where the operators allow (see arithChain). */
+const BALANCE_CHAINS_FROM = 64;
+
+/** A filter definition's lowered filter, per scope (outer fields, or inner ones inside `inner(...)`). */
+interface Lowered {
+  filter: PFilter;
+  /** Past the depth limit: reported once at the definition; uses of it stay quiet. */
+  poisoned?: boolean;
+}
+
+/** A definition another filter definition refers to, and whether the reference is inside `inner(...)`. */
+interface FilterRef {
+  decl: A.DefineDecl;
+  inner: boolean;
+}
+
 /**
  * Lowers filter syntax to tests over packet fields with pcap-filter(7)'s
  * meanings, reporting every bad value, unknown name and misplaced qualifier.
@@ -61,37 +79,72 @@ export class FilterLowering {
   private scope: Scope = 'outer';
   /** pcap-filter's qualifier inheritance: `host a or b` repeats `host` for b. */
   private last: A.QualifiedFilter | undefined;
-  private readonly expanding = new Set<string>();
+  /** Builds the lowered filters, sharing what is equal. */
+  readonly dag = new FilterDag();
+  private readonly filterDefs = new Map<A.DefineDecl, { outer?: Lowered; inner?: Lowered }>();
+  /** Filter definitions being lowered: a reference back to one of them is a cycle. */
+  private readonly resolving = new Set<string>();
+  private readonly refsCache = new Map<A.DefineDecl, FilterRef[]>();
+  private readonly portLists = new Map<A.DefineDecl, Ranges | undefined>();
+  private readonly netLists = new Map<A.DefineDecl, NetEntry[] | undefined>();
+  /** Depth of each arithmetic node built, for the nesting limit. */
+  private readonly arithDepth = new WeakMap<PArith, number>();
 
   constructor(
     private readonly bag: Reporter<BuildCode>,
     private readonly sym: Symbols,
   ) {}
 
+  /**
+   * A rule's filter, lowered. Definitions are lowered once and shared, so the
+   * result is a DAG (filter-dag.ts); its depth is held to MAX_EXPANDED_DEPTH.
+   */
   lower(f: A.Filter): PFilter {
     this.last = undefined;
     this.scope = 'outer';
-    return this.filter(f);
+    const out = this.filter(f);
+    const depth = this.dag.depth(out);
+    if (depth > MAX_EXPANDED_DEPTH) {
+      this.bag.add(
+        'TMES0800',
+        f.span,
+        `with the filter definitions it uses expanded, this filter nests ${depth} levels deep; the limit is ${MAX_EXPANDED_DEPTH}`,
+      );
+      return FALSE;
+    }
+    return out;
   }
 
   private field(name: string): string {
     return this.scope === 'inner' ? `inner.${name}` : name;
   }
   private t(name: string, ranges: Ranges): PFilter {
-    return test(this.field(name), ranges);
+    return this.dag.test(this.field(name), ranges);
   }
   private eq(name: string, v: number): PFilter {
-    return eq(this.field(name), v);
+    return this.dag.eq(this.field(name), v);
+  }
+  private and(...args: PFilter[]): PFilter {
+    return this.dag.and(args);
+  }
+  private or(...args: PFilter[]): PFilter {
+    return this.dag.or(args);
+  }
+  private not(arg: PFilter): PFilter {
+    return this.dag.not(arg);
   }
 
   private filter(f: A.Filter): PFilter {
     switch (f.kind) {
       case 'And':
-        return and(this.filter(f.left), this.filter(f.right));
-      case 'Or':
-        return or(this.filter(f.left), this.filter(f.right));
+      case 'Or': {
+        // left to right: qualifier inheritance (`host a or b`) follows the text
+        const args: PFilter[] = [];
+        for (const x of f.operands) args.push(this.filter(x));
+        return f.kind === 'And' ? this.dag.and(args) : this.dag.or(args);
+      }
       case 'Not':
-        return not(this.filter(f.operand));
+        return this.not(this.filter(f.operand));
       case 'Paren':
         return this.filter(f.inner);
       case 'AnyFilter':
@@ -246,19 +299,113 @@ export class FilterLowering {
 
   private filterRef(v: A.Ident): PFilter {
     const s = this.sym.define(v)!;
-    if (this.expanding.has(v.name)) {
+    const done = this.filterDefs.get(s.decl)?.[this.scope];
+    if (done) return done.filter;
+    if (this.resolving.has(resolvingKey(s.decl, this.scope))) {
       this.bag.add('TMES0211', v.span, `filter '${v.name}' refers to itself`);
       return FALSE;
     }
-    this.expanding.add(v.name);
-    const saved = this.last;
+    return this.resolveFilterDefinition(s.decl, this.scope).filter;
+  }
+
+  /**
+   * Lowers a filter definition, and first every filter definition it uses,
+   * deepest first, with an explicit stack: lowering a definition's body then
+   * finds each definition it names already lowered, so a chain of definitions
+   * of any length costs no recursion. Each (definition, scope) is lowered once.
+   */
+  private resolveFilterDefinition(root: A.DefineDecl, scope: Scope): Lowered {
+    const stack: { decl: A.DefineDecl; scope: Scope }[] = [{ decl: root, scope }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (this.filterDefs.get(top.decl)?.[top.scope]) {
+        stack.pop();
+        continue;
+      }
+      const key = resolvingKey(top.decl, top.scope);
+      if (!this.resolving.has(key)) {
+        // first visit: its definitions go first (a cycle is left for the body to report)
+        this.resolving.add(key);
+        for (const ref of this.filterRefsOf(top.decl)) {
+          const s = ref.inner ? 'inner' : top.scope;
+          if (!this.filterDefs.get(ref.decl)?.[s] && !this.resolving.has(resolvingKey(ref.decl, s)))
+            stack.push({ decl: ref.decl, scope: s });
+        }
+        continue;
+      }
+      const lowered = this.lowerDefinitionBody(top.decl, top.scope);
+      this.resolving.delete(key);
+      const entry = this.filterDefs.get(top.decl) ?? {};
+      entry[top.scope] = lowered;
+      this.filterDefs.set(top.decl, entry);
+      stack.pop();
+    }
+    return this.filterDefs.get(root)![scope]!;
+  }
+
+  private lowerDefinitionBody(decl: A.DefineDecl, scope: Scope): Lowered {
+    if (!decl.filter) return { filter: FALSE };
+    const saved = { scope: this.scope, last: this.last };
+    this.scope = scope;
     this.last = undefined;
     try {
-      return s.decl.filter ? this.filter(s.decl.filter) : FALSE;
+      const f = this.dag.share(this.filter(decl.filter));
+      // a definition built on one past the limit is past it too (reported there once), whatever FALSE made of it
+      if (this.filterRefsOf(decl).some((r) => this.filterDefs.get(r.decl)?.[r.inner ? 'inner' : scope]?.poisoned))
+        return { filter: FALSE, poisoned: true };
+      const depth = this.dag.depth(f);
+      if (depth <= MAX_EXPANDED_DEPTH) return { filter: f };
+      let through: A.DefineDecl | undefined;
+      let deepest = 0;
+      for (const ref of this.filterRefsOf(decl)) {
+        const used = this.filterDefs.get(ref.decl)?.[ref.inner ? 'inner' : scope];
+        const d = used && !used.poisoned ? this.dag.depth(used.filter) : 0;
+        if (d > deepest) [deepest, through] = [d, ref.decl];
+      }
+      this.bag.add(
+        'TMES0800',
+        decl.name.span,
+        `filter '${decl.name.name}' nests ${depth} levels deep with the definitions it uses expanded${through ? ` (through '${through.name.name}', ${deepest} deep)` : ''}; the limit is ${MAX_EXPANDED_DEPTH}`,
+      );
+      return { filter: FALSE, poisoned: true };
     } finally {
-      this.expanding.delete(v.name);
-      this.last = saved;
+      this.scope = saved.scope;
+      this.last = saved.last;
     }
+  }
+
+  /** The filter definitions a definition's body names, found once per definition, without recursion. */
+  private filterRefsOf(decl: A.DefineDecl): FilterRef[] {
+    const cached = this.refsCache.get(decl);
+    if (cached) return cached;
+    const refs: FilterRef[] = [];
+    const todo: { f: A.Filter; inner: boolean }[] = decl.filter ? [{ f: decl.filter, inner: false }] : [];
+    while (todo.length) {
+      const { f, inner } = todo.pop()!;
+      switch (f.kind) {
+        case 'And':
+        case 'Or':
+          for (const x of f.operands) todo.push({ f: x, inner });
+          break;
+        case 'Not':
+          todo.push({ f: f.operand, inner });
+          break;
+        case 'Paren':
+          todo.push({ f: f.inner, inner });
+          break;
+        case 'Inner':
+          todo.push({ f: f.filter, inner: true });
+          break;
+        case 'Bare':
+          if (f.value.kind === 'Ident') {
+            const s = this.sym.defines.get(f.value.name);
+            if (s?.kind === 'filter') refs.push({ decl: s.decl, inner });
+          }
+          break;
+      }
+    }
+    this.refsCache.set(decl, refs);
+    return refs;
   }
 
   private qualified(q: A.QualifiedFilter, v: A.Value): PFilter {
@@ -312,7 +459,7 @@ export class FilterLowering {
         if (q.netmask) return this.qualifierError(q.netmask.span, `'mask' goes with net only`);
         const r = this.ports(v, type);
         if (!r) return FALSE;
-        return and(proto ? this.eq('ipProto', PROTO_NUM[proto]) : TRUE, this.direct(q, 'srcPort', 'dstPort', r));
+        return this.and(proto ? this.eq('ipProto', PROTO_NUM[proto]) : TRUE, this.direct(q, 'srcPort', 'dstPort', r));
       }
       case 'proto':
         return this.protoValue(q, v);
@@ -320,7 +467,21 @@ export class FilterLowering {
   }
 
   private direct(q: A.QualifiedFilter, srcField: string, dstField: string, r: Ranges): PFilter {
-    return byDirection(q.dir, this.t(srcField, r), this.t(dstField, r));
+    return this.byDirection(q.dir, this.t(srcField, r), this.t(dstField, r));
+  }
+
+  /** pcap's direction qualifiers: no qualifier means either end. */
+  private byDirection(dir: A.Direction | undefined, src: PFilter, dst: PFilter): PFilter {
+    switch (dir) {
+      case 'src':
+        return src;
+      case 'dst':
+        return dst;
+      case 'src and dst':
+        return this.and(src, dst);
+      default:
+        return this.or(src, dst);
+    }
   }
 
   private ports(v: A.Value, type: 'port' | 'portrange'): Ranges | undefined {
@@ -343,21 +504,80 @@ export class FilterLowering {
     return undefined;
   }
 
-  /** The ports of a `define ports`, expanding names it uses. */
+  /** The ports of a `define ports`, with the port lists it names; undefined after a diagnostic. */
   portList(d: A.DefineDecl): Ranges | undefined {
-    const out: Ranges = [];
-    let ok = true;
-    if (this.expanding.has(d.name.name)) {
-      this.bag.add('TMES0211', d.name.span, `'${d.name.name}' refers to itself`);
-      return undefined;
+    if (this.portLists.has(d)) return this.portLists.get(d);
+    const leaves = this.listClosure(d, (k) => k === 'ports', 'a port list');
+    let out: Ranges | undefined = leaves ? [] : undefined;
+    for (const { value } of leaves ?? []) {
+      const r = this.ports(value, 'port');
+      if (!r) out = undefined;
+      else if (out) for (const x of r) out.push(x);
     }
-    this.expanding.add(d.name.name);
+    this.portLists.set(d, out);
+    return out;
+  }
+
+  /**
+   * Checks a list definition's own values without expanding the lists it
+   * names (each of those is checked on its own): what checking an unused
+   * definition needs, at the cost of its length, so a long chain of unused
+   * definitions is not expanded once per link.
+   */
+  checkList(d: A.DefineDecl, kind: 'ports' | 'net' | 'hosts'): void {
     for (const v of d.values ?? []) {
-      const r = this.ports(v, 'port');
-      if (r) out.push(...r);
-      else ok = false;
+      const s = v.kind === 'Ident' ? this.sym.define(v) : undefined;
+      if (s && v.kind === 'Ident') {
+        const fits = kind === 'ports' ? s.kind === 'ports' : s.kind === 'net' || s.kind === 'hosts';
+        if (!fits)
+          this.sym.wrongKind(v.span, v.name, s.kind, kind === 'ports' ? 'a port list' : 'a network or host list');
+      } else if (kind === 'ports') this.ports(v, 'port');
+      else this.netEntries(v, kind === 'hosts' ? 'host' : 'net');
     }
-    this.expanding.delete(d.name.name);
+  }
+
+  /**
+   * The values a list definition stands for: its own, and those of the lists
+   * it names, each list once however often it is named (so a chain or a
+   * diamond of definitions costs its size, never its expansion), found with an
+   * explicit stack. Each value comes with the kind of the list that holds it.
+   * undefined when a name is of the wrong kind or leads back to a list being
+   * expanded (both reported).
+   */
+  private listClosure(
+    root: A.DefineDecl,
+    accepts: (k: DefineKind) => boolean,
+    expected: string,
+  ): { value: A.Value; owner: DefineKind }[] | undefined {
+    const out: { value: A.Value; owner: DefineKind }[] = [];
+    let ok = true;
+    const state = new Map<A.DefineDecl, 'open' | 'done'>([[root, 'open']]);
+    const stack: { decl: A.DefineDecl; next: number }[] = [{ decl: root, next: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const values = top.decl.values ?? [];
+      if (top.next >= values.length) {
+        state.set(top.decl, 'done');
+        stack.pop();
+        continue;
+      }
+      const v = values[top.next++];
+      const s = v.kind === 'Ident' ? this.sym.define(v) : undefined;
+      if (v.kind !== 'Ident' || !s) {
+        out.push({ value: v, owner: DEFINE_KINDS[top.decl.defKind.word] ?? 'net' });
+        continue;
+      }
+      if (!accepts(s.kind)) {
+        this.sym.wrongKind(v.span, v.name, s.kind, expected);
+        ok = false;
+      } else if (state.get(s.decl) === 'open') {
+        this.bag.add('TMES0211', v.span, `'${v.name}' refers to itself`);
+        ok = false;
+      } else if (!state.has(s.decl)) {
+        state.set(s.decl, 'open');
+        stack.push({ decl: s.decl, next: 0 });
+      }
+    }
     return ok ? out : undefined;
   }
 
@@ -399,20 +619,17 @@ export class FilterLowering {
         this.sym.wrongKind(v.span, v.name, s.kind, 'a network or host list');
         return undefined;
       }
-      if (this.expanding.has(v.name)) {
-        this.bag.add('TMES0211', v.span, `'${v.name}' refers to itself`);
-        return undefined;
+      if (this.netLists.has(s.decl)) return this.netLists.get(s.decl);
+      const leaves = this.listClosure(s.decl, (k) => k === 'net' || k === 'hosts', 'a network or host list');
+      let out: NetEntry[] | undefined = leaves ? [] : undefined;
+      for (const { value, owner } of leaves ?? []) {
+        // a leaf is a literal or an unknown name: no further definitions to follow
+        const e = this.netEntries(value, owner === 'hosts' ? 'host' : 'net');
+        if (!e) out = undefined;
+        else if (out) for (const x of e) out.push(x);
       }
-      this.expanding.add(v.name);
-      const out: NetEntry[] = [];
-      let ok = true;
-      for (const x of s.decl.values ?? []) {
-        const e = this.netEntries(x, s.kind === 'hosts' ? 'host' : 'net');
-        if (e) out.push(...e);
-        else ok = false;
-      }
-      this.expanding.delete(v.name);
-      return ok ? out : undefined;
+      this.netLists.set(s.decl, out);
+      return out;
     }
     this.bag.add('TMES0307', v.span, `expected an address or network`);
     return undefined;
@@ -468,7 +685,7 @@ export class FilterLowering {
     const parts: PFilter[] = [];
     if (v4.length) parts.push(this.direct(q, 'ip4Src', 'ip4Dst', v4));
     for (const e of entries) if (e.family === 6) parts.push(this.ip6Test(q, e.v6!));
-    return and(this.ipFamilyGuard(proto), or(...parts));
+    return this.and(this.ipFamilyGuard(proto), this.dag.or(parts));
   }
 
   /** An IPv6 prefix is a conjunction of per-word intervals: exact words, one partial word, then anything. */
@@ -483,11 +700,11 @@ export class FilterLowering {
       const span = 2 ** (32 - bits);
       tests.push(this.t(`${prefix}${i}`, [[p.words[i], p.words[i] + span - 1]]));
     }
-    return and(...tests);
+    return this.dag.and(tests);
   }
 
   private ip6Test(q: A.QualifiedFilter, p: { words: number[]; len: number }): PFilter {
-    return byDirection(q.dir, this.ip6Prefix('ip6Src', p), this.ip6Prefix('ip6Dst', p));
+    return this.byDirection(q.dir, this.ip6Prefix('ip6Src', p), this.ip6Prefix('ip6Dst', p));
   }
 
   private etherHost(q: A.QualifiedFilter, v: A.Value, type: 'host' | 'net'): PFilter {
@@ -563,7 +780,7 @@ export class FilterLowering {
         q.proto!.span,
         `'${proto} proto' does not exist; use ip proto, ip6 proto or ether proto`,
       );
-    return and(this.ipFamilyGuard(proto), this.eq('ipProto', n));
+    return this.and(this.ipFamilyGuard(proto), this.eq('ipProto', n));
   }
 
   private cast(f: A.CastFilter): PFilter {
@@ -573,10 +790,10 @@ export class FilterLowering {
     // ip multicast is pcap's ip[16] >= 224: class D and everything above it
     if (p === 'ip')
       return f.cast === 'broadcast'
-        ? and(this.eq('etherType', ETHERTYPE.IPV4), this.eq('ip4Dst', 0xffffffff))
-        : and(this.eq('etherType', ETHERTYPE.IPV4), this.t('ip4Dst', [[0xe0000000, 0xffffffff]]));
+        ? this.and(this.eq('etherType', ETHERTYPE.IPV4), this.eq('ip4Dst', 0xffffffff))
+        : this.and(this.eq('etherType', ETHERTYPE.IPV4), this.t('ip4Dst', [[0xe0000000, 0xffffffff]]));
     if (p === 'ip6' && f.cast === 'multicast')
-      return and(this.eq('etherType', ETHERTYPE.IPV6), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
+      return this.and(this.eq('etherType', ETHERTYPE.IPV6), this.t('ip6Dst0', [[0xff000000, 0xffffffff]]));
     return this.qualifierError(
       f.span,
       `'${p} ${f.cast}' does not exist; use ether, ip${f.cast === 'multicast' ? ' or ip6' : ''}`,
@@ -591,7 +808,7 @@ export class FilterLowering {
       if (bit === undefined) return this.badWord(fl.span, fl.name, 'TCP flag', Object.keys(TCP_FLAGS));
       mask |= bit;
     }
-    return and(this.eq('ipProto', IPPROTO.TCP), this.t('tcpFlags', maskedByteRanges(mask, mask)));
+    return this.and(this.eq('ipProto', IPPROTO.TCP), this.t('tcpFlags', maskedByteRanges(mask, mask)));
   }
 
   private icmp(f: A.IcmpFilter): PFilter {
@@ -612,7 +829,7 @@ export class FilterLowering {
       r = [[n, n]];
     } else r = this.numberRanges(f.value, 255, 'TMES0307', `${p} ${f.field}`);
     if (!r) return FALSE;
-    return and(this.eq('ipProto', PROTO_NUM[p]), this.t(f.field === 'type' ? 'icmpType' : 'icmpCode', r));
+    return this.and(this.eq('ipProto', PROTO_NUM[p]), this.t(f.field === 'type' ? 'icmpType' : 'icmpCode', r));
   }
 
   private tunnel(f: A.TunnelFilter): PFilter {
@@ -635,7 +852,7 @@ export class FilterLowering {
     if (!f.value) return kt;
     if (info.bits === 0) return this.qualifierError(f.value.span, `${kind} has no identifier to test`);
     const r = this.numberRanges(f.value, 2 ** info.bits - 1, 'TMES0307', `${kind} ${info.label[0] ?? 'id'}`);
-    return r ? and(kt, this.t('tunnelId', r)) : FALSE;
+    return r ? this.and(kt, this.t('tunnelId', r)) : FALSE;
   }
 
   private payload(f: A.PayloadFilter): PFilter {
@@ -645,7 +862,7 @@ export class FilterLowering {
         this.bag.add('TMES0602', s.span, 'payload contains "" matches every packet; give the text to look for');
         return FALSE;
       }
-      return { t: 'pred', pred: { kind: 'contains', scope: this.scope, bytes: [...Buffer.from(s.value, 'utf8')] } };
+      return this.dag.pred({ kind: 'contains', scope: this.scope, bytes: [...Buffer.from(s.value, 'utf8')] });
     }
     let source: string;
     let flags: string;
@@ -669,14 +886,14 @@ export class FilterLowering {
         this.sym.failedQuietly++; // TMES0210, at the definition
         return FALSE;
       }
-      return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source: re.source, flags: re.flags } };
+      return this.dag.pred({ kind: 'regex', scope: this.scope, source: re.source, flags: re.flags });
     } else return FALSE;
     const problem = checkPattern(source, flags);
     if (problem) {
       this.bag.add(problem.code, problemSpan(span, source, problem), problem.message);
       return FALSE;
     }
-    return { t: 'pred', pred: { kind: 'regex', scope: this.scope, source, flags } };
+    return this.dag.pred({ kind: 'regex', scope: this.scope, source, flags });
   }
 
   // ---- relations
@@ -684,10 +901,19 @@ export class FilterLowering {
     const l = this.arith(f.left);
     const r = this.arith(f.right);
     if (!l || !r) return FALSE;
+    const depth = Math.max(this.arithDepthOf(l), this.arithDepthOf(r));
+    if (depth > MAX_NESTING) {
+      this.bag.add(
+        'TMES0040',
+        f.span,
+        `this comparison nests ${depth} levels deep; the limit is ${MAX_NESTING} (a chain of / % << or >> adds a level for each operator, where + - * & | ^ chains of any length do not)`,
+      );
+      return FALSE;
+    }
     // A field against a constant is an interval test the graph can reason about.
     const simple = this.relationAsTest(l, f.op, r) ?? this.relationAsTest(r, flip(f.op), l);
     if (simple) return simple;
-    return { t: 'pred', pred: { kind: 'relation', scope: this.scope, op: f.op, left: l, right: r } };
+    return this.dag.pred({ kind: 'relation', scope: this.scope, op: f.op, left: l, right: r });
   }
 
   private relationAsTest(a: PArith, op: A.RelOp, b: PArith): PFilter | undefined {
@@ -755,38 +981,79 @@ export class FilterLowering {
           this.bag.add('TMES0312', a.offset.span, `offset must not be negative`);
           return undefined;
         }
-        return { k: 'load', layer: layer as 'ether', offset, size };
+        return this.arithNode({ k: 'load', layer: layer as 'ether', offset, size });
       }
-      case 'ArithBinary': {
-        const l = this.arith(a.left);
-        const r = this.arith(a.right);
-        if (!l || !r) return undefined;
-        if ((a.op === '/' || a.op === '%') && r.k === 'num' && r.v === 0) {
-          this.bag.add('TMES0312', a.right.span, `division by zero`);
-          return undefined;
-        }
-        return { k: 'bin', op: a.op, l, r };
-      }
+      case 'ArithChain':
+        return this.arithChain(a);
       case 'Neg': {
         const x = this.arith(a.operand);
-        return x && { k: 'neg', a: x };
+        return x && this.arithNode({ k: 'neg', a: x });
       }
     }
   }
+
+  /** Records a node's depth (leaves are 1). */
+  private arithNode(a: PArith): PArith {
+    const kids = a.k === 'bin' ? [a.l, a.r] : a.k === 'neg' ? [a.a] : a.k === 'load' ? [a.offset] : [];
+    this.arithDepth.set(a, 1 + kids.reduce((m, k) => Math.max(m, this.arithDepthOf(k)), 0));
+    return a;
+  }
+  private arithDepthOf(a: PArith): number {
+    return this.arithDepth.get(a) ?? 1;
+  }
+
+  /**
+   * A chain of one precedence level, left to right. Past BALANCE_CHAINS_FROM
+   * operands a chain of + and - (as sums of negations), or of one of * & | ^,
+   * is regrouped into a balanced tree: the same value in BPF's unsigned 32-bit
+   * arithmetic, and a depth that grows with the logarithm of the length, so
+   * the walks of later stages stay shallow. / % << >> do not regroup, and
+   * their chains count toward the nesting limit (relation()).
+   */
+  private arithChain(a: A.ArithChain): PArith | undefined {
+    const xs: (PArith | undefined)[] = [];
+    for (const o of a.operands) xs.push(this.arith(o));
+    let ok = xs.every((x) => x !== undefined);
+    for (let i = 0; i < a.ops.length; i++) {
+      const r = xs[i + 1];
+      if ((a.ops[i] === '/' || a.ops[i] === '%') && r?.k === 'num' && r.v === 0) {
+        this.bag.add('TMES0312', a.operands[i + 1].span, `division by zero`);
+        ok = false;
+      }
+    }
+    if (!ok) return undefined;
+    const items = xs as PArith[];
+    if (items.length > BALANCE_CHAINS_FROM) {
+      if (a.ops.every((op) => op === '+' || op === '-'))
+        return this.balanced(
+          '+',
+          items.map((x, i) => (i > 0 && a.ops[i - 1] === '-' ? this.arithNode({ k: 'neg', a: x }) : x)),
+        );
+      const op = a.ops[0];
+      if ((op === '*' || op === '&' || op === '|' || op === '^') && a.ops.every((o) => o === op))
+        return this.balanced(op, items);
+    }
+    let acc = items[0];
+    for (let i = 1; i < items.length; i++) acc = this.arithNode({ k: 'bin', op: a.ops[i - 1], l: acc, r: items[i] });
+    return acc;
+  }
+
+  /** An associative operator over items, as a balanced tree built level by level. */
+  private balanced(op: '+' | '*' | '&' | '|' | '^', items: PArith[]): PArith {
+    let level = items;
+    while (level.length > 1) {
+      const next: PArith[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2)
+        next.push(this.arithNode({ k: 'bin', op, l: level[i], r: level[i + 1] }));
+      if (level.length % 2) next.push(level[level.length - 1]);
+      level = next;
+    }
+    return level[0];
+  }
 }
 
-/** pcap's direction qualifiers: no qualifier means either end. */
-function byDirection(dir: A.Direction | undefined, src: PFilter, dst: PFilter): PFilter {
-  switch (dir) {
-    case 'src':
-      return src;
-    case 'dst':
-      return dst;
-    case 'src and dst':
-      return and(src, dst);
-    default:
-      return or(src, dst);
-  }
+function resolvingKey(decl: A.DefineDecl, scope: Scope): string {
+  return `${scope}:${decl.name.name}`;
 }
 
 function flip(op: A.RelOp): A.RelOp {

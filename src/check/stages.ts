@@ -12,8 +12,14 @@ export const LOAD_CODES = [
   'TMES0003',
   'TMES0004',
   'TMES0010',
+  'TMES0040',
+  'TMES0041',
   'TMES0100',
   'TMES0101',
+  'TMES0110',
+  'TMES0111',
+  'TMES0112',
+  'TMES0113',
 ] as const satisfies readonly Code[];
 
 /** Declaring names, resolving references, reading values and lowering filters (build-policy.ts and what it calls). */
@@ -45,6 +51,8 @@ export const BUILD_CODES = [
   'TMES0603',
   'TMES0604',
   'TMES0605',
+  'TMES0040',
+  'TMES0800',
 ] as const satisfies readonly Code[];
 
 /** check.ts itself: the note that some checks did not run. */

@@ -8,6 +8,7 @@ import { dot, listing } from '../ir/dump.js';
 import { writeOutput } from './files.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
+import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 
 export interface CompileCmdOptions {
@@ -16,13 +17,21 @@ export interface CompileCmdOptions {
   optimize: boolean;
   /** The artifact on one line (default: readable, see artifact/layout.ts). */
   compact?: boolean;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
 export async function compileCommand(path: string, opts: CompileCmdOptions, io: Io): Promise<number> {
   // the policy's warnings go to standard error, as validate would report them; what compile writes is unchanged
   const sources = new Map<string, string>();
-  const { policy } = loadValidPolicy(path, io, { warnings: true, sources, extraChecks: [pcapLinkTypes] });
+  const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
+  const { policy } = loadValidPolicy(path, io, {
+    warnings: true,
+    sources,
+    extraChecks: [pcapLinkTypes],
+    includeRoots: roots,
+  });
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {

@@ -3,11 +3,14 @@ import type { Policy } from '../policy/policy.js';
 import { exampleFor, plausibility } from './diff-example.js';
 import { ruleRef, type RuleRef } from './explain-packet.js';
 import { EXIT, PolicyInvalid, UsageError, type Io } from './io.js';
+import { includeRoots as includeRootsFrom } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 import { stdinOnce } from './stdin.js';
 
 export interface DiffOptions {
   format: string;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** A rule that makes a change happen, in the policy it is in. */
@@ -50,8 +53,9 @@ export function diffCommand(oldPath: string, newPath: string, opts: DiffOptions,
   let before: Policy;
   let after: Policy;
   try {
-    before = loadValidPolicy(oldPath, io).policy;
-    after = loadValidPolicy(newPath, io).policy;
+    const includeRoots = includeRootsFrom(opts.includeRoot ?? [], io.cwd);
+    before = loadValidPolicy(oldPath, io, { includeRoots }).policy;
+    after = loadValidPolicy(newPath, io, { includeRoots }).policy;
   } catch (e) {
     // diff(1)'s 1 means "different": a policy with errors is trouble, as an unreadable file is
     if (e instanceof PolicyInvalid) throw new UsageError(e.message);

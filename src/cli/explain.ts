@@ -6,6 +6,7 @@ import type { Policy } from '../policy/policy.js';
 import { CaptureError, openCapture } from '../runtime/capture/index.js';
 import { Explainer, type Explanation, type FrameInput } from './explain-packet.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
 import { BuildError, buildFrame } from './packet/build.js';
 import { completePacket } from './packet/complete.js';
@@ -19,6 +20,8 @@ export interface ExplainOptions {
   frame: string[];
   tap?: string;
   format: string;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** One packet to explain, and how to name it in the output. */
@@ -47,7 +50,7 @@ export function explainCommand(path: string, opts: ExplainOptions, io: Io): numb
   const frames = opts.frame.flatMap((f) => frameNumbers(f));
   // the description's mistakes are the user's to fix before any policy work
   const descs = opts.packet.map((p) => ({ text: p, desc: parsePacket(p) }));
-  const { policy } = loadValidPolicy(path, io);
+  const { policy } = loadValidPolicy(path, io, { includeRoots: includeRoots(opts.includeRoot ?? [], io.cwd) });
 
   const defaultTap = opts.tap !== undefined ? tapIndex(policy, opts.tap, '--tap') : undefined;
   const items: Item[] = [];

@@ -1,6 +1,6 @@
 import { checkPolicyFile, type CheckResult } from '../check/check.js';
 import type { Check } from '../check/context.js';
-import { PolicyReadError, type ReadFile } from '../check/load.js';
+import { PolicyReadError, readPolicyFile, type ReadFile } from '../check/load.js';
 import { renderText } from '../diagnostics/render/index.js';
 import { graphChecks } from '../ir/graph-check.js';
 import { PolicyInvalid, UsageError, type Io } from './io.js';
@@ -20,6 +20,8 @@ export interface LoadOptions {
   sources?: Map<string, string>;
   /** With `warnings`: more checks whose warnings are printed too (compile's look at the capture files' link types). */
   extraChecks?: readonly Check[];
+  /** Directories includes may read besides the policy's own and the working directory (--include-root). */
+  includeRoots?: readonly string[];
 }
 
 export interface LoadedPolicy extends CheckResult {
@@ -35,17 +37,19 @@ export interface LoadedPolicy extends CheckResult {
 export function loadValidPolicy(path: string, io: Io, options: LoadOptions = {}): LoadedPolicy {
   let result: CheckResult;
   try {
-    const { read, displayPath } = policyReader(path, io, options.read);
+    const { read, displayPath } = policyReader(path, io, options.read ?? readPolicyFile);
     const sources = options.sources;
     result = checkPolicyFile(path, {
       read: sources
-        ? (p) => {
-            const text = read(p);
-            sources.set(displayPath(p), text);
-            return text;
+        ? (p, how) => {
+            const body = read(p, how);
+            sources.set(displayPath(p), typeof body === 'string' ? body : body.toString('utf8'));
+            return body;
           }
         : read,
       displayPath,
+      cwd: io.cwd,
+      includeRoots: options.includeRoots,
       extraChecks: options.warnings ? [graphChecks, ...(options.extraChecks ?? [])] : [],
     });
   } catch (e) {

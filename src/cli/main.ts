@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, packageVersion, PolicyInvalid, processIo, UsageError, type Io } from './io.js';
 import { escapeForTerminal } from '../diagnostics/render/terminal.js';
+import { collect, INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP } from './include-roots.js';
 
 /** What `gen --mix` and `--encap` take, for the help text (test/cli/gen.test.ts holds them equal to the generator's). */
 export const GEN_MIX_KINDS = ['tcp', 'dns', 'udp', 'icmp', 'arp', 'multicast', 'broadcast'];
@@ -32,10 +33,16 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--color', 'colour the text output (default: when stdout is a terminal)')
     .option('--no-color', 'never colour the output')
-    .action(async (files: string[], opts: { format: string; maxWarnings?: string; color?: boolean }) => {
-      const { validate } = await import('./validate.js');
-      setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
-    });
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(
+      async (
+        files: string[],
+        opts: { format: string; maxWarnings?: string; color?: boolean; includeRoot: string[] },
+      ) => {
+        const { validate } = await import('./validate.js');
+        setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
+      },
+    );
 
   program
     .command('compile')
@@ -55,16 +62,28 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         .default('1'),
     )
     .option('--compact', 'write the artifact on one line (default: one member, graph node or leaf a line)')
-    .action(async (policy: string, opts: { output?: string; emit: string; optimize: string; compact?: boolean }) => {
-      const { compileCommand } = await import('./compile.js');
-      setCode(
-        await compileCommand(
-          policy,
-          { output: opts.output, emit: opts.emit, optimize: opts.optimize !== '0', compact: opts.compact },
-          io,
-        ),
-      );
-    });
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(
+      async (
+        policy: string,
+        opts: { output?: string; emit: string; optimize: string; compact?: boolean; includeRoot: string[] },
+      ) => {
+        const { compileCommand } = await import('./compile.js');
+        setCode(
+          await compileCommand(
+            policy,
+            {
+              output: opts.output,
+              emit: opts.emit,
+              optimize: opts.optimize !== '0',
+              compact: opts.compact,
+              includeRoot: opts.includeRoot,
+            },
+            io,
+          ),
+        );
+      },
+    );
 
   program
     .command('explain')
@@ -87,10 +106,11 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .option('--tap <name>', 'the tap the packets came from (a description may name its own with `tap NAME`)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
     .action(
       async (
         policy: string,
-        opts: { packet: string[]; pcap?: string; frame: string[]; tap?: string; format: string },
+        opts: { packet: string[]; pcap?: string; frame: string[]; tap?: string; format: string; includeRoot: string[] },
       ) => {
         const { explainCommand } = await import('./explain.js');
         setCode(explainCommand(policy, opts, io));
@@ -105,7 +125,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument('<old>', 'the policy before (- for standard input)')
     .argument('<new>', 'the policy after')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (a: string, b: string, opts: { format: string }) => {
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(async (a: string, b: string, opts: { format: string; includeRoot: string[] }) => {
       const { diffCommand } = await import('./diff.js');
       setCode(diffCommand(a, b, opts, io));
     });
@@ -113,7 +134,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   program
     .command('run')
     .description(
-      "run a policy over its taps' capture files: decode, classify, replicate, balance, mark and write each tool's output",
+      "run a policy over its taps' capture files (or, with --live, their interfaces): decode, classify, replicate, balance, mark and write each tool's output",
     )
     .argument('[policy]', '.tmes policy file (or --artifact)')
     .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy (- for standard input)')
@@ -146,6 +167,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--poll <mode>', 'live: software (wait for packets) or busy (spin; needs --cores)')
     .option('--stats-interval <seconds>', 'live: print statistics on standard error this often')
     .option('--buffer-size <MiB>', "live: the kernel's capture buffer of each interface (default 64)")
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
     .action(
       async (
         policy: string | undefined,
@@ -163,6 +185,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
           progress?: boolean;
           workers?: string;
           cache: boolean;
+          includeRoot: string[];
         },
       ) => {
         const { runCommand } = await import('./run.js');

@@ -17,6 +17,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { validateArtifact } from '../artifact/validate.js';
 import { ARTIFACT_FORMAT_VERSION, type Artifact } from '../artifact/types.js';
 import type { ReadFile } from '../check/load.js';
+import { MAX_FILE_BYTES, readPolicyBytes } from '../check/read-policy-file.js';
 import { buildIdentity, sha256Hex } from './build-identity.js';
 import type { Io } from './io.js';
 
@@ -52,6 +53,8 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
 interface Key {
   policy: string;
   cwd: string;
+  /** Directories includes may read besides the policy's and the working directory: they decide what compiles. */
+  includeRoots: string[];
 }
 
 interface Entry {
@@ -73,19 +76,20 @@ export interface Reads {
 
 /** A reader for checkPolicyFile that records what it read, so the entry names exactly the text that was compiled. */
 export function recordingReader(reads: Reads): ReadFile {
-  return (path) => {
-    let text: string;
+  return (path, how = { include: false, maxBytes: MAX_FILE_BYTES }) => {
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      bytes = readPolicyBytes(path, how);
     } catch (e) {
       reads.complete = false;
       throw e;
     }
+    const text = bytes.toString('utf8');
     const before = reads.texts.get(path);
     // a file read twice must have read alike, and a pipe (or anything but a file) cannot be read again to check
     if ((before !== undefined && before !== text) || !isRegularFile(path)) reads.complete = false;
     if (before === undefined) reads.texts.set(path, text);
-    return text;
+    return bytes;
   };
 }
 
@@ -193,6 +197,7 @@ export class PolicyCache {
     io: Io,
     env: NodeJS.ProcessEnv = process.env,
     build: string | undefined = buildIdentity(),
+    includeRoots: readonly string[] = [],
   ): PolicyCache | undefined {
     const debug = env.TMESC_CACHE_DEBUG ? (m: string) => io.err(`tmesc: cache: ${m}\n`) : () => {};
     const dir = cacheDir(env);
@@ -207,14 +212,17 @@ export class PolicyCache {
       );
       return undefined;
     }
-    const key: Key = { policy: resolve(policyPath), cwd: io.cwd };
+    const key: Key = { policy: resolve(policyPath), cwd: io.cwd, includeRoots: [...includeRoots] };
     // a pipe or FIFO (run /dev/stdin, run <(...)) can be read once: the cache would drain it before the compile
     if (!isRegularFile(key.policy)) {
       debug('off (the policy is not a regular file)');
       return undefined;
     }
     // named by the key alone, so that edits and rebuilds overwrite the entry rather than add one
-    const file = join(dir, `${sha256Hex(JSON.stringify([key.policy, key.cwd])).slice(0, 32)}.json`);
+    const file = join(
+      dir,
+      `${sha256Hex(JSON.stringify([key.policy, key.cwd, ...key.includeRoots])).slice(0, 32)}.json`,
+    );
     return new PolicyCache(file, dir, key, build, debug);
   }
 
@@ -245,7 +253,12 @@ export class PolicyCache {
   /** Why the entry cannot be used for this policy now, or '' when it can. */
   private staleness(e: unknown): string {
     if (!isRecord(e) || e.format !== FORMAT) return 'not an entry of this format';
-    if (!isRecord(e.key) || e.key.policy !== this.key.policy || e.key.cwd !== this.key.cwd)
+    if (
+      !isRecord(e.key) ||
+      e.key.policy !== this.key.policy ||
+      e.key.cwd !== this.key.cwd ||
+      JSON.stringify(e.key.includeRoots) !== JSON.stringify(this.key.includeRoots)
+    )
       return 'entry of another policy or directory';
     if (e.build !== this.build) return 'written by another tmesc build';
     const files = e.files;

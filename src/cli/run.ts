@@ -8,6 +8,7 @@ import { CaptureError } from '../runtime/capture/index.js';
 import { RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
 import { readStdin, STDIN, STDIN_NAME } from './stdin.js';
@@ -30,6 +31,8 @@ export interface RunCmdOptions {
   poll?: string;
   statsInterval?: string;
   bufferSize?: string;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** --cores: a list (0,2,4-7) or a hex mask (0x3), of cores this machine has. */
@@ -58,7 +61,12 @@ export function parseCores(text: string, have: number): number[] {
  * The policy's warnings are printed on standard error, as compile prints
  * them, and stored with the entry so that a hit prints them again.
  */
-async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | undefined): Promise<Artifact> {
+async function compileForRun(
+  policyPath: string,
+  io: Io,
+  cache: PolicyCache | undefined,
+  roots: string[],
+): Promise<Artifact> {
   // the front end and the compiler load only here: `run --artifact` (the deploy path) and cache hits start without them
   const [{ loadValidPolicy }, { compilePolicy }, { buildArtifact }, { recordingReader }] = await Promise.all([
     import('./load-policy.js'),
@@ -67,7 +75,11 @@ async function compileForRun(policyPath: string, io: Io, cache: PolicyCache | un
     import('./policy-cache.js'),
   ]);
   const reads: Reads = { texts: new Map(), complete: true };
-  const { policy, printed } = loadValidPolicy(policyPath, io, { read: recordingReader(reads), warnings: true });
+  const { policy, printed } = loadValidPolicy(policyPath, io, {
+    read: recordingReader(reads),
+    warnings: true,
+    includeRoots: roots,
+  });
   // paths relative to the policy's directory, which the run resolves them against (and the cache key includes)
   const artifactDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
   const artifact = buildArtifact(policy, compilePolicy(policy), packageVersion(), {
@@ -159,11 +171,15 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (!policyPath) throw new UsageError('run needs a policy file or --artifact FILE');
     // the cache loads only here, so `run --artifact` pays nothing for it
     const { PolicyCache } = await import('./policy-cache.js');
+    const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
     // standard input can be read once, and what `-` names is not a file the cache could check
-    const cache = opts.cache === false || policyPath === STDIN ? undefined : PolicyCache.open(policyPath, io);
+    const cache =
+      opts.cache === false || policyPath === STDIN
+        ? undefined
+        : PolicyCache.open(policyPath, io, process.env, undefined, roots);
     const hit = cache?.lookup();
     if (hit) io.err(cache!.warnings);
-    artifact = hit ?? (await compileForRun(policyPath, io, cache));
+    artifact = hit ?? (await compileForRun(policyPath, io, cache, roots));
     baseDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
   }
   artifact = resolveArtifactPaths(artifact, baseDir);

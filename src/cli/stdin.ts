@@ -36,15 +36,16 @@ export function readStdin(io: Io): string {
 export function policyReader(
   path: string,
   io: Io,
-  read: ReadFile = (p) => readFileSync(p, 'utf8'),
+  // the checker's own (check/load.ts readPolicyFile), passed in: run --artifact loads this module, not the checker
+  read: ReadFile,
 ): { read: ReadFile; displayPath: (abs: string) => string } {
   const show = displayPath(io.cwd);
   if (path !== STDIN) return { read, displayPath: show };
   const root = resolve(STDIN);
   let rootRead = false;
   return {
-    read: (p) => {
-      if (p !== root || rootRead) return read(p);
+    read: (p, how) => {
+      if (p !== root || rootRead) return read(p, how);
       rootRead = true;
       return readStdin(io);
     },

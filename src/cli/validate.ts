@@ -1,12 +1,13 @@
 import { checkPolicyFile, type CheckOptions } from '../check/check.js';
 import { graphChecks } from '../ir/graph-check.js';
 import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
-import { PolicyReadError } from '../check/load.js';
+import { PolicyReadError, readPolicyFile } from '../check/load.js';
 import { countBySeverity, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { escapeData, escapeProperty } from '../diagnostics/render/github.js';
 import { FORMATS, isFormat, render, type Format } from '../diagnostics/render/index.js';
 import { summary } from '../diagnostics/render/text.js';
 import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { includeRoots } from './include-roots.js';
 import { lookupRule } from './rule-lookup.js';
 import { policyReader, stdinOnce } from './stdin.js';
 import { escapeForTerminal, escapeJsonForTerminal } from '../diagnostics/render/terminal.js';
@@ -15,6 +16,8 @@ export interface ValidateOptions {
   format: string;
   maxWarnings?: string;
   color?: boolean;
+  /** --include-root, as given. */
+  includeRoot?: string[];
 }
 
 /** A file named on the command line that could not be read: nothing in it was checked. */
@@ -37,13 +40,19 @@ export function validate(files: string[], opts: ValidateOptions, io: Io, checkOp
       throw new UsageError(`--max-warnings takes a whole number, not '${opts.maxWarnings}'`);
   }
   stdinOnce(files);
+  const roots = includeRoots(opts.includeRoot ?? [], io.cwd);
   const diagnostics: Diagnostic[] = [];
   const unread: Unread[] = [];
   for (const f of files) {
     try {
       diagnostics.push(
-        ...checkPolicyFile(f, { ...policyReader(f, io), extraChecks: [graphChecks, pcapLinkTypes], ...checkOptions })
-          .diagnostics,
+        ...checkPolicyFile(f, {
+          ...policyReader(f, io, readPolicyFile),
+          cwd: io.cwd,
+          includeRoots: roots,
+          extraChecks: [graphChecks, pcapLinkTypes],
+          ...checkOptions,
+        }).diagnostics,
       );
     } catch (e) {
       if (!(e instanceof PolicyReadError)) throw e;

@@ -69,6 +69,20 @@ const LIST = [
     'Invalid literal',
     'An address, MAC address, prefix or number is not well formed (an IPv4 octet above 255, a prefix length above 32 or 128, a MAC without six octets). Correct the literal.',
   ),
+  c(
+    'TMES0040',
+    'nesting-too-deep',
+    'error',
+    'Nesting too deep',
+    'A statement nests more than 128 levels deep: parentheses, brackets, not, unary minus and each switch between and and or add a level, inner( two (as does each operator of a chain of / % << >>). The statement is skipped. Chains of one operator, of any length, need no parentheses (a or b or c ...); name the parts with define filter if the nesting is real.',
+  ),
+  c(
+    'TMES0041',
+    'more-errors-not-shown',
+    'info',
+    'More syntax errors not shown',
+    'A file reports its first 100 syntax errors; this note counts the rest and marks where they begin. Fix the errors shown and run again. A file with this many errors is often not a policy at all.',
+  ),
   // ---- files and includes (01xx)
   c(
     'TMES0100',
@@ -90,6 +104,34 @@ const LIST = [
     'warning',
     'Missing or repeated policy header',
     'Each top-level policy file starts with policy "name" exactly once (included library files have none). The name appears in outputs and statistics.',
+  ),
+  c(
+    'TMES0110',
+    'include-not-a-file',
+    'error',
+    'Included path is not a regular file',
+    'include reads regular files only: a directory, a device (/dev/zero), a FIFO or a socket could hang the compiler or feed it without end. Name the policy file itself.',
+  ),
+  c(
+    'TMES0111',
+    'include-too-large',
+    'error',
+    'Included file too large',
+    'A policy file may hold at most 8 MiB, and a policy with everything it includes at most 32 MiB. Split a generated file into several, or check that the include names the file you meant.',
+  ),
+  c(
+    'TMES0112',
+    'include-outside-root',
+    'error',
+    'Include outside the allowed directories',
+    "An include may read files under the top-level policy's directory, the working directory, a directory given with --include-root DIR, or one listed in TMESC_INCLUDE_PATH (separated by ':'); symbolic links are followed before the check. Move the library under one of them or allow its directory explicitly.",
+  ),
+  c(
+    'TMES0113',
+    'include-not-a-policy',
+    'error',
+    'Included file is not a policy',
+    'The file holds NUL bytes, is not UTF-8 text, or does not start with a statement (policy, include, define, tap, group or rule; comments and blank lines may come first). tmesc does not show its content, which may not be meant for display. Check that the include names the file you meant.',
   ),
   // ---- names (02xx)
   c(
@@ -441,6 +483,14 @@ const LIST = [
     'info',
     'Optimizer stopped at its iteration cap',
     'The match graph is correct but may not be minimal. Report the policy if this happens on a real policy.',
+  ),
+  // ---- limits (08xx)
+  c(
+    'TMES0800',
+    'expansion-too-deep',
+    'error',
+    'Filter too deep with its definitions expanded',
+    'With the filter definitions it uses expanded, a filter may nest at most 1024 levels; each definition used inside another adds the depth of its own filter. The diagnostic names the first definition past the limit. Definitions used side by side (a or b or c) do not add up; only nesting does.',
   ),
   // ---- what this version does not do, and checks that did not run (09xx)
   c(

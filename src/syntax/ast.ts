@@ -186,7 +186,7 @@ export interface RuleDecl extends Node {
 
 // ---- filters
 export type Filter =
-  | BinaryFilter
+  | ChainFilter
   | NotFilter
   | ParenFilter
   | AnyFilter
@@ -207,11 +207,18 @@ export type Filter =
   | BareFilter
   | UnsupportedFilter;
 
-export interface BinaryFilter extends Node {
+/**
+ * A run of one operator: `a or b or c` is Or[a, b, c]. pcap-filter(7) gives
+ * `and` and `or` equal precedence, left to right, so a switch wraps what came
+ * before: `a or b and c` is And[Or[a, b], c]. A chain of any length is one
+ * node; only switches nest.
+ */
+export interface ChainFilter extends Node {
   kind: 'And' | 'Or';
-  left: Filter;
-  right: Filter;
-  opSpan: Span;
+  /** Two or more. */
+  operands: Filter[];
+  /** The operator before operands[i + 1]. */
+  opSpans: Span[];
 }
 export interface NotFilter extends Node {
   kind: 'Not';
@@ -326,7 +333,7 @@ export interface UnsupportedFilter extends Node {
 }
 
 // ---- arithmetic in relations
-export type Arith = ArithNum | ArithLen | ArithName | ArithAccess | ArithBinary | ArithNeg;
+export type Arith = ArithNum | ArithLen | ArithName | ArithAccess | ArithChain | ArithNeg;
 export interface ArithNum extends Node {
   kind: 'Num';
   value: NumberLit;
@@ -346,11 +353,16 @@ export interface ArithAccess extends Node {
   size?: NumberLit;
 }
 export type ArithOp = '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>';
-export interface ArithBinary extends Node {
-  kind: 'ArithBinary';
-  op: ArithOp;
-  left: Arith;
-  right: Arith;
+/**
+ * Operators of one precedence level applied left to right:
+ * operands[0] ops[0] operands[1] ops[1] ... (`a - b + c` is (a - b) + c).
+ * Tighter operators sit in the operands, so a chain of any length is one node.
+ */
+export interface ArithChain extends Node {
+  kind: 'ArithChain';
+  /** Two or more. */
+  operands: Arith[];
+  ops: ArithOp[];
 }
 export interface ArithNeg extends Node {
   kind: 'Neg';

@@ -42,13 +42,22 @@ export interface BlockError {
   extra?: DiagnosticExtra;
 }
 
-/** A better report of `e` when it is a block's missing or unexpected item, else undefined. */
-export function blockError(e: IRecognitionException, file: SourceFile, tokens: IToken[]): BlockError | undefined {
-  const t = e.token;
-  const info = t && mismatches.get(t);
+/**
+ * A better report of `e` when it is a block's missing or unexpected item, else
+ * undefined. `tokens` are the statement's; `follower` is the first token after
+ * it (the parser sees each statement alone, so a missing `}` meets its end).
+ */
+export function blockError(
+  e: IRecognitionException,
+  file: SourceFile,
+  tokens: IToken[],
+  follower?: IToken,
+): BlockError | undefined {
+  const info = e.token && mismatches.get(e.token);
+  const t = e.token?.tokenType.name === 'EOF' && follower ? follower : e.token;
   const block = info && info.expected === T.RBrace ? BLOCKS[info.ruleName] : undefined;
   if (!t || !block) return undefined;
-  const open = unclosedBrace(tokens, t);
+  const open = unclosedBrace(tokens, e.token);
   if (!open) return undefined;
   const i = tokens.indexOf(open);
   const name = tokens[i - 1]?.tokenType === T.Identifier ? ` '${tokens[i - 1].image}'` : '';

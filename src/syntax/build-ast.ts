@@ -1,88 +1,107 @@
-import type { CstElement, CstNode, IToken } from 'chevrotain';
+import type { CstNode, IToken } from 'chevrotain';
 import type { DiagnosticBag } from '../diagnostics/bag.js';
 import type { Span } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from '../diagnostics/source.js';
 import type * as A from './ast.js';
+import type * as C from './cst.generated.js';
+import { MAX_NESTING } from './limits.js';
 
 /** Thrown inside the builder when recovery left a statement incomplete; the statement is dropped. */
 class Incomplete extends Error {}
+/** One instance: broken statements can be many, and a stack trace per throw is costly and never shown. */
+const INCOMPLETE = new Incomplete();
 
-type Ctx = Record<string, CstElement[] | undefined>;
+/** The keys of a CST children type that hold tokens, and those that hold nodes. */
+type TokenKey<T> = { [K in keyof T]-?: NonNullable<T[K]> extends IToken[] ? K : never }[keyof T] & string;
+type NodeKey<T> = { [K in keyof T]-?: NonNullable<T[K]> extends CstNode[] ? K : never }[keyof T] & string;
+type NodeAt<T, K extends keyof T> = NonNullable<T[K]> extends (infer N)[] ? N : never;
 
-function isToken(e: CstElement): e is IToken {
-  return (e as IToken).image !== undefined;
-}
+/** Where diagnostics go: the parse caps how many a file reports. */
+export type Reporter = Pick<DiagnosticBag, 'add'>;
+
+/** Binding strength of arithmetic operators, as pcap-filter(7): | < ^ < & < shifts < + - < * / %. */
+const PRECEDENCE: Record<A.ArithOp, number> = {
+  '|': 0,
+  '^': 1,
+  '&': 2,
+  '<<': 3,
+  '>>': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+};
 
 /**
- * Turns the concrete syntax tree into the AST. Statements that error recovery
- * left incomplete are dropped (their syntax error is already reported), but
- * their names are remembered so the checker does not cascade "unknown name"
- * errors from them.
+ * Turns the concrete syntax tree into the AST, reading the CST through the
+ * types generated from the grammar (cst.generated.ts), so a renamed label is
+ * a type error here. Statements that error recovery left incomplete are
+ * dropped (their syntax error is already reported), but their names are
+ * remembered so the checker does not cascade "unknown name" errors from them.
+ *
+ * Chains (`a or b or c ...`, `x + y + z ...`) become one n-ary node each, so
+ * a chain of any length adds one level to the tree; what does nest
+ * (parentheses, `not`, switches between `and` and `or`) is held to
+ * MAX_NESTING levels, with TMES0040 where a filter goes deeper.
  */
 export class AstBuilder {
   readonly brokenNames = new Set<string>();
+  /** Depth of each filter node built, for the nesting limit. */
+  private readonly depth = new WeakMap<A.Filter, number>();
 
   constructor(
-    private readonly file: SourceFile,
-    private readonly bag: DiagnosticBag,
+    private readonly source: SourceFile,
+    private readonly bag: Reporter,
   ) {}
 
   // ---- helpers
-  private spanOf(e: CstElement | undefined): Span {
-    if (!e) throw new Incomplete();
+  private spanOf(e: IToken | CstNode | undefined): Span {
+    if (!e) throw INCOMPLETE;
     if (isToken(e)) {
-      if (e.isInsertedInRecovery || Number.isNaN(e.startOffset)) throw new Incomplete();
-      return { file: this.file, start: e.startOffset, end: (e.endOffset ?? e.startOffset) + 1 };
+      if (e.isInsertedInRecovery || Number.isNaN(e.startOffset)) throw INCOMPLETE;
+      return { file: this.source, start: e.startOffset, end: (e.endOffset ?? e.startOffset) + 1 };
     }
     const loc = e.location;
     if (!loc || Number.isNaN(loc.startOffset) || loc.endOffset === undefined || Number.isNaN(loc.endOffset))
-      throw new Incomplete();
-    return { file: this.file, start: loc.startOffset, end: loc.endOffset + 1 };
+      throw INCOMPLETE;
+    return { file: this.source, start: loc.startOffset, end: loc.endOffset + 1 };
   }
 
   private join(a: Span, b: Span): Span {
-    return { file: this.file, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+    return { file: this.source, start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
   }
 
-  private tokens(ctx: Ctx, key: string): IToken[] {
-    const xs = ctx[key];
+  /** The real tokens (not inserted by recovery) under a key. */
+  private tokens<T>(c: T, key: TokenKey<T>): IToken[] {
+    const xs = c[key] as IToken[] | undefined;
     if (!xs) return [];
     const out: IToken[] = [];
-    for (const e of xs) if (isToken(e) && !e.isInsertedInRecovery) out.push(e);
+    for (const e of xs) if (!e.isInsertedInRecovery) out.push(e);
     return out;
   }
   /** The i-th real token under a key, without building the list (this runs for every token). */
-  private token(ctx: Ctx, key: string, i = 0): IToken | undefined {
-    const xs = ctx[key];
+  private token<T>(c: T, key: TokenKey<T>, i = 0): IToken | undefined {
+    const xs = c[key] as IToken[] | undefined;
     if (!xs) return undefined;
-    for (const e of xs) if (isToken(e) && !e.isInsertedInRecovery && i-- === 0) return e;
+    for (const e of xs) if (!e.isInsertedInRecovery && i-- === 0) return e;
     return undefined;
   }
-  private need(ctx: Ctx, key: string, i = 0): IToken {
-    const t = this.token(ctx, key, i);
-    if (!t) throw new Incomplete();
+  private need<T>(c: T, key: TokenKey<T>, i = 0): IToken {
+    const t = this.token(c, key, i);
+    if (!t) throw INCOMPLETE;
     return t;
   }
-  private nodes(ctx: Ctx, key: string): CstNode[] {
-    const xs = ctx[key];
-    if (!xs) return [];
-    const out: CstNode[] = [];
-    for (const e of xs) if (!isToken(e)) out.push(e);
-    return out;
+  private nodes<T, K extends NodeKey<T>>(c: T, key: K): NodeAt<T, K>[] {
+    return (c[key] as NodeAt<T, K>[] | undefined) ?? [];
   }
-  private node(ctx: Ctx, key: string): CstNode | undefined {
-    const xs = ctx[key];
-    if (!xs) return undefined;
-    for (const e of xs) if (!isToken(e)) return e;
-    return undefined;
+  private node<T, K extends NodeKey<T>>(c: T, key: K): NodeAt<T, K> | undefined {
+    return (c[key] as NodeAt<T, K>[] | undefined)?.[0];
   }
-  private needNode(ctx: Ctx, key: string): CstNode {
-    const n = this.node(ctx, key);
-    if (!n || n.recoveredNode) throw new Incomplete();
-    return n;
-  }
-  private ctx(n: CstNode): Ctx {
-    return n.children as Ctx;
+  private needNode<T, K extends NodeKey<T>>(c: T, key: K): NodeAt<T, K> {
+    const n = this.node(c, key) as CstNode | undefined;
+    if (!n || n.recoveredNode) throw INCOMPLETE;
+    return n as NodeAt<T, K>;
   }
 
   private ident(t: IToken): A.Ident {
@@ -128,7 +147,7 @@ export class AstBuilder {
       } else {
         this.bag.add(
           'TMES0004',
-          { file: this.file, start: offset + i, end: offset + i + 2 },
+          { file: this.source, start: offset + i, end: offset + i + 2 },
           `unknown escape '\\${next ?? ''}' in string`,
         );
         i++;
@@ -138,79 +157,95 @@ export class AstBuilder {
   }
 
   // ---- file and statements
-  build(cst: CstNode): A.PolicyFile {
-    const statements: A.Statement[] = [];
-    for (const st of this.nodes(this.ctx(cst), 'statement')) {
-      const c = this.ctx(st);
-      const inner = Object.keys(c)
-        .flatMap((k) => c[k] ?? [])
-        .find((e): e is CstNode => !isToken(e));
+  private readonly statements: A.Statement[] = [];
+
+  /** Builds the statements of some CST (called per statement as the parse goes, so no CST outlives its statement). */
+  add(statementNodes: readonly C.StatementCstNode[]): void {
+    for (const st of statementNodes) {
+      const inner = declarationOf(st);
       if (!inner) continue; // a lone ';'
       try {
-        statements.push(this.statement(inner));
+        this.statements.push(this.statement(inner));
       } catch (e) {
         if (!(e instanceof Incomplete)) throw e;
-        const name = this.token(this.ctx(inner), 'name');
-        if (name && !name.isInsertedInRecovery) this.brokenNames.add(name.image);
+        const name = this.token(inner.children as { name?: IToken[] }, 'name');
+        if (name) this.brokenNames.add(name.image);
       }
     }
+  }
+
+  /** The file of every statement added. */
+  file(): A.PolicyFile {
     return {
       kind: 'File',
-      file: this.file,
-      statements,
-      span: { file: this.file, start: 0, end: this.file.text.length },
+      file: this.source,
+      statements: this.statements,
+      span: { file: this.source, start: 0, end: this.source.text.length },
     };
   }
 
-  private statement(n: CstNode): A.Statement {
-    const c = this.ctx(n);
+  private statement(n: Declaration): A.Statement {
     const span = this.spanOf(n);
     switch (n.name) {
       case 'policyDecl':
-        return { kind: 'Policy', name: this.string(this.need(c, 'StringLit')), span };
+        return { kind: 'Policy', name: this.string(this.need(n.children, 'StringLit')), span };
       case 'includeDecl':
-        return { kind: 'Include', path: this.string(this.need(c, 'StringLit')), span };
+        return { kind: 'Include', path: this.string(this.need(n.children, 'StringLit')), span };
       case 'defineDecl': {
+        const c = n.children;
         const defKind = this.word(this.need(c, 'Word'));
         const name = this.ident(this.need(c, 'name'));
         const fe = this.node(c, 'filterExpr');
         if (fe) return { kind: 'Define', defKind, name, filter: this.filter(fe), span };
         const list = this.needNode(c, 'valueList');
-        const values = this.nodes(this.ctx(list), 'listValue').map((lv) => this.listValue(lv));
-        if (values.length === 0) throw new Incomplete();
+        const values = this.nodes(list.children, 'listValue').map((lv) => this.listValue(lv));
+        if (values.length === 0) throw INCOMPLETE;
         return { kind: 'Define', defKind, name, values, span };
       }
-      case 'tapDecl':
-        return {
-          kind: 'Tap',
-          name: this.ident(this.need(c, 'name')),
-          items: this.items(this.nodes(c, 'tapItem'), (x) => this.tapItem(x)),
-          span,
-        };
+      case 'tapDecl': {
+        const c = n.children;
+        const items: A.TapItem[] = [];
+        for (const ti of this.nodes(c, 'tapItem')) {
+          const inner = this.node(ti.children, 'sourceItem') ?? this.node(ti.children, 'inlineItem');
+          const mark = this.node(ti.children, 'markItem');
+          try {
+            if (inner?.name === 'sourceItem') items.push(this.sourceItem(inner));
+            else if (inner?.name === 'inlineItem') items.push(this.inlineItem(inner));
+            else if (mark) items.push(this.markItem(mark));
+          } catch (e) {
+            if (!(e instanceof Incomplete)) throw e;
+          }
+        }
+        return { kind: 'Tap', name: this.ident(this.need(c, 'name')), items, span };
+      }
       case 'groupDecl': {
+        const c = n.children;
         const tools: A.ToolDecl[] = [];
         const actions: A.GroupAction[] = [];
         let incomplete = false;
         for (const gi of this.nodes(c, 'groupItem')) {
-          const inner = this.firstChildNode(gi);
-          if (!inner) continue;
+          const tool = this.node(gi.children, 'toolDecl');
           try {
-            if (inner.name === 'toolDecl') tools.push(this.tool(inner));
-            else actions.push(this.groupAction(inner));
+            if (tool) tools.push(this.tool(tool));
+            else {
+              const a = this.groupAction(gi.children);
+              if (a) actions.push(a);
+            }
           } catch (e) {
             if (!(e instanceof Incomplete)) throw e;
             incomplete = true;
-            const tn = this.token(this.ctx(inner), 'name');
+            const tn = tool && this.token(tool.children, 'name');
             if (tn) this.brokenNames.add(tn.image);
           }
         }
         return { kind: 'Group', name: this.ident(this.need(c, 'name')), tools, actions, incomplete, span };
       }
       case 'ruleDecl': {
+        const c = n.children;
         const fromAny = this.token(c, 'Kw_any');
         const taps = this.tokens(c, 'tap').map((t) => this.ident(t));
         const action = this.token(c, 'Kw_to') ? 'to' : this.token(c, 'Kw_drop') ? 'drop' : undefined;
-        if (!action) throw new Incomplete();
+        if (!action) throw INCOMPLETE;
         return {
           kind: 'Rule',
           name: this.ident(this.need(c, 'name')),
@@ -222,31 +257,10 @@ export class AstBuilder {
         };
       }
     }
-    throw new Incomplete();
   }
 
-  private firstChildNode(n: CstNode): CstNode | undefined {
-    const c = this.ctx(n);
-    for (const k of Object.keys(c)) for (const e of c[k] ?? []) if (!isToken(e)) return e;
-    return undefined;
-  }
-
-  private items<T>(nodes: CstNode[], f: (n: CstNode) => T): T[] {
-    const out: T[] = [];
-    for (const n of nodes) {
-      const inner = this.firstChildNode(n);
-      if (!inner) continue;
-      try {
-        out.push(f(inner));
-      } catch (e) {
-        if (!(e instanceof Incomplete)) throw e;
-      }
-    }
-    return out;
-  }
-
-  private listValue(n: CstNode): A.Value {
-    const c = this.ctx(n);
+  private listValue(n: C.ListValueCstNode): A.Value {
+    const c = n.children;
     const re = this.token(c, 'RegexLit');
     if (re) return this.regex(re);
     const s = this.token(c, 'StringLit');
@@ -254,48 +268,48 @@ export class AstBuilder {
     return this.value(this.needNode(c, 'value'));
   }
 
-  private tapItem(n: CstNode): A.TapItem {
-    const c = this.ctx(n);
-    const span = this.spanOf(n);
-    switch (n.name) {
-      case 'sourceItem':
-        return {
-          kind: 'Source',
-          type: this.word(this.need(c, 'type')),
-          paths: this.tokens(c, 'StringLit').map((t) => this.string(t)),
-          span,
-        };
-      case 'inlineItem':
-        return {
-          kind: 'Inline',
-          left: this.string(this.need(c, 'left')),
-          right: this.string(this.need(c, 'right')),
-          span,
-        };
-      case 'markItem': {
-        const num = this.token(c, 'NumberLit');
-        const names = this.tokens(c, 'option');
-        const vals = this.tokens(c, 'optionValue');
-        return {
-          kind: 'Mark',
-          what: this.word(this.need(c, 'what')),
-          value: num ? this.number(num) : undefined,
-          options: names.map((t, i) => ({
-            name: this.word(t),
-            value: this.number(vals[i] ?? this.need(c, 'optionValue', i)),
-          })),
-          span,
-        };
-      }
-    }
-    throw new Incomplete();
+  private sourceItem(n: C.SourceItemCstNode): A.SourceItem {
+    const c = n.children;
+    return {
+      kind: 'Source',
+      type: this.word(this.need(c, 'type')),
+      paths: this.tokens(c, 'StringLit').map((t) => this.string(t)),
+      span: this.spanOf(n),
+    };
   }
 
-  private tool(n: CstNode): A.ToolDecl {
-    const c = this.ctx(n);
+  private inlineItem(n: C.InlineItemCstNode): A.InlineItem {
+    const c = n.children;
+    return {
+      kind: 'Inline',
+      left: this.string(this.need(c, 'left')),
+      right: this.string(this.need(c, 'right')),
+      span: this.spanOf(n),
+    };
+  }
+
+  private markItem(n: C.MarkItemCstNode): A.MarkItem {
+    const c = n.children;
+    const num = this.token(c, 'NumberLit');
+    const names = this.tokens(c, 'option');
+    const vals = this.tokens(c, 'optionValue');
+    return {
+      kind: 'Mark',
+      what: this.word(this.need(c, 'what')),
+      value: num ? this.number(num) : undefined,
+      options: names.map((t, i) => ({
+        name: this.word(t),
+        value: this.number(vals[i] ?? this.need(c, 'optionValue', i)),
+      })),
+      span: this.spanOf(n),
+    };
+  }
+
+  private tool(n: C.ToolDeclCstNode): A.ToolDecl {
+    const c = n.children;
     const items: A.ToolItem[] = [];
     for (const o of this.nodes(c, 'outputItem')) {
-      const oc = this.ctx(o);
+      const oc = o.children;
       const values = this.tokens(oc, 'optionValue');
       items.push({
         kind: 'Output',
@@ -309,7 +323,7 @@ export class AstBuilder {
       });
     }
     for (const r of this.nodes(c, 'rateItem')) {
-      items.push({ kind: 'Rate', rate: this.quantity(this.needNode(this.ctx(r), 'quantity')), span: this.spanOf(r) });
+      items.push({ kind: 'Rate', rate: this.quantity(this.needNode(r.children, 'quantity')), span: this.spanOf(r) });
     }
     items.sort((a, b) => a.span.start - b.span.start);
     this.need(c, 'RBrace');
@@ -317,14 +331,14 @@ export class AstBuilder {
   }
 
   /** A list of words, at least one; recovery can leave it empty, which is incomplete. */
-  private words(c: Ctx): A.Word[] {
-    const ws = this.tokens(c, 'Word').map((t) => this.word(t));
-    if (ws.length === 0) throw new Incomplete();
+  private words(ts: IToken[]): A.Word[] {
+    const ws = ts.map((t) => this.word(t));
+    if (ws.length === 0) throw INCOMPLETE;
     return ws;
   }
 
-  private quantity(n: CstNode): A.Quantity {
-    const c = this.ctx(n);
+  private quantity(n: C.QuantityCstNode): A.Quantity {
+    const c = n.children;
     const unit = this.token(c, 'unit');
     return {
       kind: 'Quantity',
@@ -334,145 +348,230 @@ export class AstBuilder {
     };
   }
 
-  private groupAction(n: CstNode): A.GroupAction {
-    const c = this.ctx(n);
-    const span = this.spanOf(n);
-    switch (n.name) {
-      case 'balanceItem':
-        return { kind: 'Balance', words: this.words(c), span };
-      case 'shapeItem':
-        return {
-          kind: 'Shape',
-          what: this.word(this.need(c, 'what')),
-          amount: this.quantity(this.needNode(c, 'quantity')),
-          span,
-        };
-      case 'stripItem':
-        return { kind: 'Strip', targets: this.words(c), span };
-      case 'maskItem':
-        return {
-          kind: 'Mask',
-          targets: this.nodes(c, 'maskTarget').map((m) => {
-            const mc = this.ctx(m);
-            const re = this.token(mc, 'RegexLit');
-            const fill = this.token(mc, 'fill');
-            return {
-              pattern: re ? this.regex(re) : this.word(this.need(mc, 'Word')),
-              fill: fill ? this.string(fill) : undefined,
-              span: this.spanOf(m),
-            };
-          }),
-          span,
-        };
-      case 'replaceItem': {
-        const re = this.token(c, 'RegexLit');
-        return {
-          kind: 'Replace',
-          pattern: re ? this.regex(re) : this.ident(this.need(c, 'Identifier')),
-          text: this.string(this.need(c, 'StringLit')),
-          span,
-        };
-      }
-      case 'truncateItem':
-        return {
-          kind: 'Truncate',
-          what: this.word(this.need(c, 'what')),
-          amount: this.quantity(this.needNode(c, 'quantity')),
-          span,
-        };
-      case 'timestampItem':
-        return { kind: 'Timestamp', words: this.words(c), span };
-      case 'dedupItem': {
-        const what = this.token(c, 'what');
-        const q = this.node(c, 'quantity');
-        return {
-          kind: 'Dedup',
-          what: what ? this.word(what) : undefined,
-          amount: q ? this.quantity(q) : undefined,
-          span,
-        };
-      }
+  /** The action of a group item, undefined for a lone ';'. */
+  private groupAction(gi: C.GroupItemCstChildren): A.GroupAction | undefined {
+    const balance = this.node(gi, 'balanceItem');
+    if (balance)
+      return { kind: 'Balance', words: this.words(this.tokens(balance.children, 'Word')), span: this.spanOf(balance) };
+    const shape = this.node(gi, 'shapeItem');
+    if (shape) {
+      const c = shape.children;
+      return {
+        kind: 'Shape',
+        what: this.word(this.need(c, 'what')),
+        amount: this.quantity(this.needNode(c, 'quantity')),
+        span: this.spanOf(shape),
+      };
     }
-    throw new Incomplete();
+    const strip = this.node(gi, 'stripItem');
+    if (strip)
+      return { kind: 'Strip', targets: this.words(this.tokens(strip.children, 'Word')), span: this.spanOf(strip) };
+    const mask = this.node(gi, 'maskItem');
+    if (mask)
+      return {
+        kind: 'Mask',
+        targets: this.nodes(mask.children, 'maskTarget').map((m) => {
+          const mc = m.children;
+          const re = this.token(mc, 'RegexLit');
+          const fill = this.token(mc, 'fill');
+          return {
+            pattern: re ? this.regex(re) : this.word(this.need(mc, 'Word')),
+            fill: fill ? this.string(fill) : undefined,
+            span: this.spanOf(m),
+          };
+        }),
+        span: this.spanOf(mask),
+      };
+    const replace = this.node(gi, 'replaceItem');
+    if (replace) {
+      const c = replace.children;
+      const re = this.token(c, 'RegexLit');
+      return {
+        kind: 'Replace',
+        pattern: re ? this.regex(re) : this.ident(this.need(c, 'Identifier')),
+        text: this.string(this.need(c, 'StringLit')),
+        span: this.spanOf(replace),
+      };
+    }
+    const truncate = this.node(gi, 'truncateItem');
+    if (truncate) {
+      const c = truncate.children;
+      return {
+        kind: 'Truncate',
+        what: this.word(this.need(c, 'what')),
+        amount: this.quantity(this.needNode(c, 'quantity')),
+        span: this.spanOf(truncate),
+      };
+    }
+    const timestamp = this.node(gi, 'timestampItem');
+    if (timestamp)
+      return {
+        kind: 'Timestamp',
+        words: this.words(this.tokens(timestamp.children, 'Word')),
+        span: this.spanOf(timestamp),
+      };
+    const dedup = this.node(gi, 'dedupItem');
+    if (dedup) {
+      const c = dedup.children;
+      const what = this.token(c, 'what');
+      const q = this.node(c, 'quantity');
+      return {
+        kind: 'Dedup',
+        what: what ? this.word(what) : undefined,
+        amount: q ? this.quantity(q) : undefined,
+        span: this.spanOf(dedup),
+      };
+    }
+    return undefined;
   }
 
   // ---- filters
-  filter(n: CstNode): A.Filter {
-    if (n.recoveredNode) throw new Incomplete();
-    const c = this.ctx(n);
-    const operands = this.nodes(c, 'filterUnary');
-    const ops = this.tokens(c, 'op');
-    if (operands.length === 0) throw new Incomplete();
-    let left = this.unary(operands[0]);
-    for (let i = 1; i < operands.length; i++) {
-      const op = ops[i - 1];
-      if (!op) throw new Incomplete();
-      const right = this.unary(operands[i]);
-      const kind = op.image === 'and' || op.image === '&&' ? 'And' : 'Or';
-      left = { kind, left, right, opSpan: this.spanOf(op), span: this.join(left.span, right.span) };
+  /** Records a filter node's depth; a node past the nesting limit is reported at `at` and drops the statement. */
+  private deep<F extends A.Filter>(f: F, below: number, at: Span): F {
+    const d = below + 1;
+    if (d > MAX_NESTING) {
+      this.bag.add(
+        'TMES0040',
+        at,
+        `this filter nests more than ${MAX_NESTING} levels deep (not, inner, each switch between and and or, and each parenthesized chain add a level); chains of one operator need no parentheses, and definitions can name the parts`,
+      );
+      throw INCOMPLETE;
     }
-    return left;
+    this.depth.set(f, d);
+    return f;
+  }
+  private depthOf(f: A.Filter): number {
+    return this.depth.get(f) ?? 1;
   }
 
-  private unary(n: CstNode): A.Filter {
-    const c = this.ctx(n);
-    const inner = this.node(c, 'filterUnary');
-    if (inner) return { kind: 'Not', operand: this.unary(inner), span: this.spanOf(n) };
-    const p = this.needNode(c, 'filterPrimary');
-    const pc = this.ctx(p);
+  /**
+   * A chain `u0 op1 u1 op2 u2 ...`: pcap-filter(7) gives and and or equal
+   * precedence, left to right, so each run of one operator becomes one n-ary
+   * node and a switch wraps what came before: `a or b and c` is
+   * And[Or[a, b], c].
+   */
+  filter(n: C.FilterExprCstNode): A.Filter {
+    if (n.recoveredNode) throw INCOMPLETE;
+    const c = n.children;
+    const operands = this.nodes(c, 'filterUnary');
+    const ops = this.tokens(c, 'op');
+    if (operands.length === 0) throw INCOMPLETE;
+    if (ops.length !== operands.length - 1) throw INCOMPLETE;
+    let acc = this.unary(operands[0]);
+    let i = 0;
+    while (i < ops.length) {
+      const kind = isAnd(ops[i]) ? 'And' : 'Or';
+      const items: A.Filter[] = [acc];
+      const opSpans: Span[] = [];
+      let below = this.depthOf(acc);
+      while (i < ops.length && (isAnd(ops[i]) ? 'And' : 'Or') === kind) {
+        opSpans.push(this.spanOf(ops[i]));
+        const x = this.unary(operands[i + 1]);
+        below = Math.max(below, this.depthOf(x));
+        items.push(x);
+        i++;
+      }
+      const node: A.ChainFilter = {
+        kind,
+        operands: items,
+        opSpans,
+        span: this.join(items[0].span, items[items.length - 1].span),
+      };
+      acc = this.deep(node, below, opSpans[0]);
+    }
+    return acc;
+  }
+
+  private unary(n: C.FilterUnaryCstNode): A.Filter {
+    const c = n.children;
+    let f = this.primary(this.needNode(c, 'filterPrimary'));
+    const nots = this.tokens(c, 'not');
+    for (let i = nots.length - 1; i >= 0; i--) {
+      const span = this.join(this.spanOf(nots[i]), f.span);
+      f = this.deep({ kind: 'Not', operand: f, span }, this.depthOf(f), this.spanOf(nots[i]));
+    }
+    return f;
+  }
+
+  private primary(p: C.FilterPrimaryCstNode): A.Filter {
+    const pc = p.children;
     const rel = this.node(pc, 'relation');
     if (rel) return this.relation(rel);
     const fe = this.node(pc, 'filterExpr');
     if (fe) {
       this.need(pc, 'RParen');
-      return { kind: 'Paren', inner: this.filter(fe), span: this.spanOf(p) };
+      const inner = this.filter(fe);
+      // the parenthesis itself was counted by the parse (parse.ts); what nests inside it counts here
+      const paren: A.ParenFilter = { kind: 'Paren', inner, span: this.spanOf(p) };
+      this.depth.set(paren, this.depthOf(inner));
+      return paren;
     }
     return this.primitive(this.needNode(pc, 'primitive'));
   }
 
-  private relation(n: CstNode): A.RelationFilter {
-    const c = this.ctx(n);
+  private relation(n: C.RelationCstNode): A.RelationFilter {
+    const c = n.children;
     const op = this.need(c, 'relop').image;
-    const nodes = this.nodes(c, 'left').concat(this.nodes(c, 'right'));
-    if (nodes.length !== 2) throw new Incomplete();
+    const left = this.node(c, 'left');
+    const right = this.node(c, 'right');
+    if (!left || !right) throw INCOMPLETE;
     return {
       kind: 'Relation',
       op: (op === '=' ? '==' : op) as A.RelOp,
-      left: this.arith(nodes[0]),
-      right: this.arith(nodes[1]),
+      left: this.arith(left),
+      right: this.arith(right),
       span: this.spanOf(n),
     };
   }
 
-  private arith(n: CstNode): A.Arith {
-    const c = this.ctx(n);
-    if (n.name === 'arith') return this.arith(this.needNode(c, 'arithOr'));
-    if (n.name === 'arithUnary') {
-      const u = this.node(c, 'arithUnary');
-      if (u) return { kind: 'Neg', operand: this.arith(u), span: this.spanOf(n) };
-      return this.arith(this.needNode(c, 'arithAtom'));
-    }
-    if (n.name === 'arithAtom') return this.atom(n);
+  /**
+   * An arithmetic chain as the parser gives it (operands and operators, flat),
+   * with pcap's precedence applied by operator precedence parsing: a stack of
+   * open chains of rising precedence, so no recursion on the chain's length.
+   */
+  private arith(n: C.ArithCstNode): A.Arith {
+    if (n.recoveredNode) throw INCOMPLETE;
+    const c = n.children;
     const operands = this.nodes(c, 'operand');
     const ops = this.tokens(c, 'op');
-    if (operands.length === 0) throw new Incomplete();
-    let left = this.arith(operands[0]);
-    for (let i = 1; i < operands.length; i++) {
-      const right = this.arith(operands[i]);
-      left = {
-        kind: 'ArithBinary',
-        op: this.need(c, 'op', i - 1).image as A.ArithOp,
-        left,
-        right,
-        span: this.join(left.span, right.span),
+    if (operands.length === 0 || ops.length !== operands.length - 1) throw INCOMPLETE;
+    const open: { prec: number; operands: A.Arith[]; ops: A.ArithOp[] }[] = [];
+    const close = (frame: (typeof open)[number], last: A.Arith): A.Arith => {
+      const items = [...frame.operands, last];
+      return {
+        kind: 'ArithChain',
+        operands: items,
+        ops: frame.ops,
+        span: this.join(items[0].span, items[items.length - 1].span),
       };
+    };
+    let cur = this.arithUnary(operands[0]);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i].image as A.ArithOp;
+      const prec = PRECEDENCE[op];
+      while (open.length && open[open.length - 1].prec > prec) cur = close(open.pop()!, cur);
+      const top = open[open.length - 1];
+      if (top && top.prec === prec) {
+        top.operands.push(cur);
+        top.ops.push(op);
+      } else open.push({ prec, operands: [cur], ops: [op] });
+      cur = this.arithUnary(operands[i + 1]);
     }
-    void ops;
-    return left;
+    while (open.length) cur = close(open.pop()!, cur);
+    return cur;
   }
 
-  private atom(n: CstNode): A.Arith {
-    const c = this.ctx(n);
+  private arithUnary(n: C.ArithUnaryCstNode): A.Arith {
+    const c = n.children;
+    let a = this.atom(this.needNode(c, 'arithAtom'));
+    const negs = this.tokens(c, 'neg');
+    for (let i = negs.length - 1; i >= 0; i--)
+      a = { kind: 'Neg', operand: a, span: this.join(this.spanOf(negs[i]), a.span) };
+    return a;
+  }
+
+  private atom(n: C.ArithAtomCstNode): A.Arith {
+    const c = n.children;
     const span = this.spanOf(n);
     const num = this.token(c, 'NumberLit');
     if (num) return { kind: 'Num', value: this.number(num), span };
@@ -495,13 +594,13 @@ export class AstBuilder {
     return this.arith(this.needNode(c, 'inner'));
   }
 
-  private value(n: CstNode): A.Value {
-    const c = this.ctx(n);
+  private value(n: C.ValueCstNode): A.Value {
+    const c = n.children;
     const span = this.spanOf(n);
     const lo = this.token(c, 'lo');
     if (lo) {
       const hi = this.token(c, 'hi');
-      if (this.token(c, 'Minus') && !hi) throw new Incomplete();
+      if (this.token(c, 'Minus') && !hi) throw INCOMPLETE;
       return hi ? { kind: 'Range', lo: this.number(lo), hi: this.number(hi), span } : this.number(lo);
     }
     for (const k of ['Ipv4', 'Ipv6', 'Mac'] as const) {
@@ -511,9 +610,9 @@ export class AstBuilder {
     return this.ident(this.need(c, 'Identifier'));
   }
 
-  private qualValue(n: CstNode): A.Value {
-    const c = this.ctx(n);
-    for (const k of ['ProtoKw', 'TunnelKw', 'Kw_vlan', 'Kw_mpls', 'Kw_pppoes', 'Kw_pppoed']) {
+  private qualValue(n: C.QualValueCstNode): A.Value {
+    const c = n.children;
+    for (const k of ['ProtoKw', 'TunnelKw', 'Kw_vlan', 'Kw_mpls', 'Kw_pppoes', 'Kw_pppoed'] as const) {
       const kw = this.token(c, k);
       if (kw) return this.word(kw);
     }
@@ -522,66 +621,81 @@ export class AstBuilder {
     return this.value(this.needNode(c, 'value'));
   }
 
-  private primitive(n: CstNode): A.Filter {
-    const c = this.ctx(n);
+  private primitive(n: C.PrimitiveCstNode): A.Filter {
+    const c = n.children;
     const span = this.spanOf(n);
     if (this.token(c, 'Kw_any')) return { kind: 'AnyFilter', span };
     if (this.token(c, 'Kw_fragment')) return { kind: 'Fragment', span };
     const bare = this.node(c, 'bare');
     if (bare) return { kind: 'Bare', value: this.value(bare), span };
-    const inner = this.needNode(c, Object.keys(c)[0]);
-    const ic = this.ctx(inner);
-    const optValue = () => {
-      const v = this.node(ic, 'value');
-      return v ? this.value(v) : undefined;
-    };
-    const label = () => {
-      const l = this.token(ic, 'label');
-      return l ? this.ident(l) : undefined;
-    };
-    switch (inner.name) {
-      case 'innerPrim':
-        this.need(ic, 'RParen');
-        return { kind: 'Inner', filter: this.filter(this.needNode(ic, 'filterExpr')), span };
-      case 'payloadPrim': {
-        const op = this.need(ic, 'op').image === 'contains' ? 'contains' : 'matches';
-        const s = this.token(ic, 'StringLit');
-        const re = this.token(ic, 'RegexLit');
-        const id = this.token(ic, 'Identifier');
-        const value = s ? this.string(s) : re ? this.regex(re) : this.ident(id ?? this.need(ic, 'Identifier'));
-        return { kind: 'Payload', op, value, span };
-      }
-      case 'tunnelPrim':
-        return { kind: 'Tunnel', tunnel: this.word(this.need(ic, 'kind')), label: label(), value: optValue(), span };
-      case 'vlanPrim':
-        return { kind: 'Vlan', label: label(), value: optValue(), span };
-      case 'mplsPrim':
-        return { kind: 'Mpls', value: optValue(), span };
-      case 'pppoePrim':
-        return { kind: 'Pppoe', discovery: !!this.token(ic, 'Kw_pppoed'), value: optValue(), span };
-      case 'lengthPrim':
-        return {
-          kind: 'Length',
-          op: this.need(ic, 'op').image as 'less' | 'greater',
-          value: this.number(this.need(ic, 'NumberLit')),
-          span,
-        };
-      case 'qualified':
-        return this.qualified(inner, span);
-      case 'unsupportedPrim':
-        return this.unsupported(inner, span);
+    const optValue = (v: C.ValueCstNode | undefined) => (v ? this.value(v) : undefined);
+    const label = (l: IToken | undefined) => (l ? this.ident(l) : undefined);
+    const inner = this.node(c, 'innerPrim');
+    if (inner) {
+      this.need(inner.children, 'RParen');
+      const f = this.filter(this.needNode(inner.children, 'filterExpr'));
+      return this.deep({ kind: 'Inner', filter: f, span }, this.depthOf(f), span);
     }
-    throw new Incomplete();
+    const payload = this.node(c, 'payloadPrim');
+    if (payload) {
+      const pc = payload.children;
+      const op = this.need(pc, 'op').image === 'contains' ? 'contains' : 'matches';
+      const s = this.token(pc, 'StringLit');
+      const re = this.token(pc, 'RegexLit');
+      const id = this.token(pc, 'Identifier');
+      const value = s ? this.string(s) : re ? this.regex(re) : this.ident(id ?? this.need(pc, 'Identifier'));
+      return { kind: 'Payload', op, value, span };
+    }
+    const tunnel = this.node(c, 'tunnelPrim');
+    if (tunnel) {
+      const tc = tunnel.children;
+      return {
+        kind: 'Tunnel',
+        tunnel: this.word(this.need(tc, 'kind')),
+        label: label(this.token(tc, 'label')),
+        value: optValue(this.node(tc, 'value')),
+        span,
+      };
+    }
+    const vlan = this.node(c, 'vlanPrim');
+    if (vlan)
+      return {
+        kind: 'Vlan',
+        label: label(this.token(vlan.children, 'label')),
+        value: optValue(this.node(vlan.children, 'value')),
+        span,
+      };
+    const mpls = this.node(c, 'mplsPrim');
+    if (mpls) return { kind: 'Mpls', value: optValue(this.node(mpls.children, 'value')), span };
+    const pppoe = this.node(c, 'pppoePrim');
+    if (pppoe)
+      return {
+        kind: 'Pppoe',
+        discovery: !!this.token(pppoe.children, 'Kw_pppoed'),
+        value: optValue(this.node(pppoe.children, 'value')),
+        span,
+      };
+    const length = this.node(c, 'lengthPrim');
+    if (length)
+      return {
+        kind: 'Length',
+        op: this.need(length.children, 'op').image as 'less' | 'greater',
+        value: this.number(this.need(length.children, 'NumberLit')),
+        span,
+      };
+    const unsupported = this.node(c, 'unsupportedPrim');
+    if (unsupported) return this.unsupported(unsupported, span);
+    return this.qualified(this.needNode(c, 'qualified'), span);
   }
 
-  private unsupported(n: CstNode, span: Span, proto?: A.Word): A.UnsupportedFilter {
-    const c = this.ctx(n);
+  private unsupported(n: C.UnsupportedPrimCstNode, span: Span, proto?: A.Word): A.UnsupportedFilter {
+    const c = n.children;
     const args = this.tokens(c, 'arg').map((t) => this.word(t));
     return { kind: 'Unsupported', keyword: this.word(this.need(c, 'keyword')), proto, args, span };
   }
 
-  private qualified(n: CstNode, span: Span): A.Filter {
-    const c = this.ctx(n);
+  private qualified(n: C.QualifiedCstNode, span: Span): A.Filter {
+    const c = n.children;
     const protoTok = this.token(c, 'proto');
     const proto = protoTok ? this.word(protoTok) : undefined;
     const unsupported = this.node(c, 'unsupportedPrim');
@@ -590,12 +704,12 @@ export class AstBuilder {
     if (cast) return { kind: 'Cast', proto, cast: cast.image as 'broadcast' | 'multicast', span };
     if (this.token(c, 'Kw_flags')) {
       const flags = this.tokens(c, 'flag').map((t) => this.ident(t));
-      if (!proto || flags.length === 0) throw new Incomplete();
+      if (!proto || flags.length === 0) throw INCOMPLETE;
       return { kind: 'TcpFlags', proto, flags, span };
     }
     const icmpField = this.token(c, 'icmpField');
     if (icmpField) {
-      if (!proto) throw new Incomplete();
+      if (!proto) throw INCOMPLETE;
       return {
         kind: 'Icmp',
         proto,
@@ -606,32 +720,32 @@ export class AstBuilder {
     }
     const at = this.node(c, 'addressTest');
     if (!at) {
-      if (!proto) throw new Incomplete();
+      if (!proto) throw INCOMPLETE;
       return { kind: 'Proto', proto, span };
     }
-    const ac = this.ctx(at);
+    const ac = at.children;
     const dirNode = this.node(ac, 'direction');
     let dir: A.Direction | undefined;
     let dirSpan: Span | undefined;
     if (dirNode) {
-      const dc = this.ctx(dirNode);
+      const dc = dirNode.children;
       const first = this.need(dc, 'first').image;
       const join = this.token(dc, 'join');
       const second = this.token(dc, 'second');
       dirSpan = this.spanOf(dirNode);
       if (!join) dir = first as 'src' | 'dst';
-      else if (!second) throw new Incomplete();
+      else if (!second) throw INCOMPLETE;
       else if (first === second.image) dir = first as 'src' | 'dst';
       else dir = join.image === 'or' ? 'src or dst' : 'src and dst';
     }
     const tq = this.node(ac, 'typeQual');
     const tqTok = tq
-      ? Object.values(this.ctx(tq))
-          .flat()
-          .find((e): e is IToken => !!e && isToken(e))
+      ? (['Kw_host', 'Kw_net', 'Kw_port', 'Kw_portrange', 'Kw_proto'] as const)
+          .map((k) => this.token(tq.children, k))
+          .find((t) => t !== undefined)
       : undefined;
     const mask = this.node(ac, 'netmask');
-    const maskTok = mask ? this.need(this.ctx(mask), 'Ipv4') : undefined;
+    const maskTok = mask ? this.need(mask.children, 'Ipv4') : undefined;
     return {
       kind: 'Qualified',
       proto,
@@ -644,4 +758,33 @@ export class AstBuilder {
       span,
     };
   }
+}
+
+type Declaration =
+  | C.PolicyDeclCstNode
+  | C.IncludeDeclCstNode
+  | C.DefineDeclCstNode
+  | C.TapDeclCstNode
+  | C.GroupDeclCstNode
+  | C.RuleDeclCstNode;
+
+/** The declaration a statement holds, or undefined for a lone ';'. */
+function declarationOf(st: C.StatementCstNode): Declaration | undefined {
+  const c = st.children;
+  return (
+    c.policyDecl?.[0] ??
+    c.includeDecl?.[0] ??
+    c.defineDecl?.[0] ??
+    c.tapDecl?.[0] ??
+    c.groupDecl?.[0] ??
+    c.ruleDecl?.[0]
+  );
+}
+
+function isToken(e: IToken | CstNode): e is IToken {
+  return (e as IToken).image !== undefined;
+}
+
+function isAnd(t: IToken): boolean {
+  return t.image === 'and' || t.image === '&&';
 }

@@ -18,6 +18,8 @@ export const createToken: typeof Chevrotain.createToken = lib.createToken;
 export const tokenMatcher: typeof Chevrotain.tokenMatcher = lib.tokenMatcher;
 export const Lexer: typeof Chevrotain.Lexer = lib.Lexer;
 export const CstParser: typeof Chevrotain.CstParser = lib.CstParser;
+export const NoViableAltException: typeof Chevrotain.NoViableAltException = lib.NoViableAltException;
+export const EarlyExitException: typeof Chevrotain.EarlyExitException = lib.EarlyExitException;
 
 // The grammar's own classes, for tools that walk it (grammar/generate.ts): they
 // must come from the same copy of chevrotain as the parser, or instanceof fails.
@@ -33,6 +35,7 @@ export const RepetitionMandatoryWithSeparator: typeof Chevrotain.RepetitionManda
 export const RepetitionWithSeparator: typeof Chevrotain.RepetitionWithSeparator = lib.RepetitionWithSeparator;
 export const Rule: typeof Chevrotain.Rule = lib.Rule;
 export const createSyntaxDiagramsCode: typeof Chevrotain.createSyntaxDiagramsCode = lib.createSyntaxDiagramsCode;
+export const generateCstDts: typeof Chevrotain.generateCstDts = lib.generateCstDts;
 export type Terminal = Chevrotain.Terminal;
 export type NonTerminal = Chevrotain.NonTerminal;
 export type Alternation = Chevrotain.Alternation;

@@ -1,6 +1,6 @@
 import type { IToken } from 'chevrotain';
 import { Lexer } from './chevrotain.js';
-import { DiagnosticBag } from '../diagnostics/bag.js';
+import type { DiagnosticBag } from '../diagnostics/bag.js';
 import type { SourceFile } from '../diagnostics/source.js';
 import { allTokens, BadRegex, BadString, RegexLit, StringLit } from './tokens.js';
 
@@ -9,7 +9,8 @@ export function makeLexer(checkTokens = false): Lexer {
   return new Lexer(allTokens, {
     ensureOptimizations: checkTokens,
     skipValidations: !checkTokens,
-    positionTracking: 'full',
+    // diagnostics work out lines from offsets when shown (SourceFile), so tokens carry offsets only
+    positionTracking: 'onlyOffset',
   });
 }
 
@@ -20,7 +21,7 @@ const lexer = makeLexer();
  * one run reports everything; an unterminated string or pattern is handed to
  * the parser as if it were closed, so it does not cascade into syntax errors.
  */
-export function tokenize(file: SourceFile, bag: DiagnosticBag): IToken[] {
+export function tokenize(file: SourceFile, bag: Pick<DiagnosticBag, 'add'>): IToken[] {
   const result = lexer.tokenize(file.text);
   for (const e of result.errors) {
     const ch = file.text.slice(e.offset, e.offset + e.length);
@@ -32,6 +33,8 @@ export function tokenize(file: SourceFile, bag: DiagnosticBag): IToken[] {
     );
   }
   for (const t of result.tokens) {
+    // the lexer tracks start offsets only (lines and columns would double a token's size)
+    t.endOffset = t.startOffset + t.image.length - 1;
     if (t.tokenType === BadString) {
       bag.add('TMES0002', { file, start: t.startOffset, end: t.endOffset! + 1 }, 'string has no closing quote', {
         fix: { message: 'close the string', span: { file, start: t.endOffset! + 1, end: t.endOffset! + 1 }, text: '"' },

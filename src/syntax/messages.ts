@@ -44,7 +44,18 @@ function describeTokenType(t: TokenType): string {
   return names[n] ?? n;
 }
 
+/**
+ * The token after the statement being parsed. Statements are parsed one at a
+ * time (parse.ts), so the parser sees the end of its input where the file goes
+ * on: messages name what really comes next.
+ */
+let follower: IToken | undefined;
+export function setStatementFollower(t: IToken | undefined): void {
+  follower = t;
+}
+
 function describeActual(t: IToken | undefined): string {
+  if (!t || t.tokenType.name === 'EOF') t = follower;
   if (!t || t.tokenType.name === 'EOF') return 'end of file';
   return `'${t.image.length > 30 ? t.image.slice(0, 30) + '…' : t.image}'`;
 }

@@ -1,5 +1,6 @@
-import type { TokenType } from 'chevrotain';
-import { CstParser, tokenMatcher } from './chevrotain.js';
+import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
+import type { FileCstNode } from './cst.generated.js';
+import { CstParser, EarlyExitException, NoViableAltException, tokenMatcher } from './chevrotain.js';
 import { errorMessages } from './messages.js';
 import { UNSUPPORTED_AFTER_PROTO, UNSUPPORTED_PRIMITIVES } from './pcap-unsupported.js';
 import * as T from './tokens.js';
@@ -32,8 +33,25 @@ const ARITH_TOKENS = new Set<TokenType>([
   T.Shr,
 ]);
 const ARITH_CATEGORIES = [T.ProtoKw, T.TunnelKw];
+const BINARY_OPS: TokenType[] = [T.Pipe, T.Caret, T.Amp, T.Shl, T.Shr, T.Plus, T.Minus, T.Star, T.Slash, T.Percent];
+
+/** The parser gave a statement up after too many errors in it (see MAX_ERRORS_PER_STATEMENT). */
+export class TooManyErrors extends Error {}
+
+// Chevrotain methods tmesc hooks into; they are not in its typings.
+interface Internals {
+  SAVE_ERROR(this: CstParser, e: IRecognitionException): IRecognitionException;
+  raiseNoAltException(this: CstParser, occurrence: number, errMsgTypes?: string): never;
+  raiseEarlyExitException(this: CstParser, occurrence: number, prodType: number, userDefinedErrMsg?: string): never;
+}
+const chevrotain = CstParser.prototype as unknown as Internals;
+const { SAVE_ERROR: saveError, raiseNoAltException: raiseNoAlt, raiseEarlyExitException: raiseEarlyExit } = chevrotain;
 
 export class TmesParser extends CstParser {
+  /** Errors the current input may still record before the parse is given up. */
+  private errorBudget = Infinity;
+  /** Errors will only be counted: skip working out what the parser expected (the costliest part of an error). */
+  private quiet = false;
   /**
    * `checkGrammar` runs chevrotain's grammar validations (ambiguities,
    * left recursion): about 40 ms of every start-up, so they run in the
@@ -48,6 +66,40 @@ export class TmesParser extends CstParser {
       skipValidations: !opts.checkGrammar,
     });
     this.performSelfAnalysis();
+  }
+
+  /**
+   * Parses tokens as a file, giving up (TooManyErrors) once they make more than
+   * `maxErrors` errors: chevrotain's recovery nests a call for each error it
+   * resynchronises over, so the budget bounds the stack as well as the work.
+   */
+  parseTokens(tokens: IToken[], maxErrors: number, quiet = false): FileCstNode {
+    this.input = tokens;
+    this.errorBudget = maxErrors;
+    this.quiet = quiet;
+    // recovery throws and catches an exception per error: stack traces are never shown, so capture none
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return this.file() as FileCstNode;
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
+  protected SAVE_ERROR(e: IRecognitionException): IRecognitionException {
+    if (--this.errorBudget < 0) throw new TooManyErrors();
+    return saveError.call(this, e);
+  }
+
+  protected raiseNoAltException(occurrence: number, errMsgTypes?: string): never {
+    if (this.quiet) throw this.SAVE_ERROR(new NoViableAltException('', this.LA(1), this.LA(0)));
+    return raiseNoAlt.call(this, occurrence, errMsgTypes);
+  }
+
+  protected raiseEarlyExitException(occurrence: number, prodType: number, userDefinedErrMsg?: string): never {
+    if (this.quiet) throw this.SAVE_ERROR(new EarlyExitException('', this.LA(1), this.LA(0)));
+    return raiseEarlyExit.call(this, occurrence, prodType, userDefinedErrMsg);
   }
 
   file = this.RULE('file', () => {
@@ -286,15 +338,26 @@ export class TmesParser extends CstParser {
     });
   });
 
+  /**
+   * `not` runs are a repetition, not a recursion: a long run costs no stack
+   * (the nesting limit still counts it). The alternation keeps a missing
+   * filter reported here, where telling the alternatives apart takes one token
+   * (in filterPrimary it would take chevrotain several to describe).
+   */
   filterUnary = this.RULE('filterUnary', () => {
     this.OR([
       {
         ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Not) }, { ALT: () => this.CONSUME(T.Bang) }]);
-          this.SUBRULE(this.filterUnary);
+          this.AT_LEAST_ONE(() =>
+            this.OR2([
+              { ALT: () => this.CONSUME(T.Not, { LABEL: 'not' }) },
+              { ALT: () => this.CONSUME(T.Bang, { LABEL: 'not' }) },
+            ]),
+          );
+          this.SUBRULE(this.filterPrimary);
         },
       },
-      { ALT: () => this.SUBRULE(this.filterPrimary) },
+      { ALT: () => this.SUBRULE2(this.filterPrimary) },
     ]);
   });
 
@@ -602,77 +665,21 @@ export class TmesParser extends CstParser {
     ]);
   });
 
-  // ---- arithmetic, as pcap-filter(7): | < ^ < & < shifts < + - < * / % < unary minus
+  // ---- arithmetic, as pcap-filter(7): | < ^ < & < shifts < + - < * / % < unary minus.
+  // One flat rule for every binary operator: the AST builder applies the precedence
+  // (build-ast.ts, iteratively), so a level of parentheses or brackets costs three
+  // rules of parser stack instead of nine, and a long chain none.
   arith = this.RULE('arith', () => {
-    this.SUBRULE(this.arithOr);
+    this.SUBRULE(this.arithUnary, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.OR(BINARY_OPS.map((tok) => ({ ALT: () => this.CONSUME(tok, { LABEL: 'op' }) })));
+      this.SUBRULE2(this.arithUnary, { LABEL: 'operand' });
+    });
   });
 
-  private readonly levels: TokenType[][] = [
-    [T.Pipe],
-    [T.Caret],
-    [T.Amp],
-    [T.Shl, T.Shr],
-    [T.Plus, T.Minus],
-    [T.Star, T.Slash, T.Percent],
-  ];
-
-  arithOr = this.RULE('arithOr', () => this.binaryLevel(0));
-  arithXor = this.RULE('arithXor', () => this.binaryLevel(1));
-  arithAnd = this.RULE('arithAnd', () => this.binaryLevel(2));
-  arithShift = this.RULE('arithShift', () => this.binaryLevel(3));
-  arithAdd = this.RULE('arithAdd', () => this.binaryLevel(4));
-  arithMul = this.RULE('arithMul', () => this.binaryLevel(5));
-
-  private binaryLevel(level: number): void {
-    const next = () => {
-      switch (level) {
-        case 0:
-          return this.SUBRULE(this.arithXor, { LABEL: 'operand' });
-        case 1:
-          return this.SUBRULE(this.arithAnd, { LABEL: 'operand' });
-        case 2:
-          return this.SUBRULE(this.arithShift, { LABEL: 'operand' });
-        case 3:
-          return this.SUBRULE(this.arithAdd, { LABEL: 'operand' });
-        case 4:
-          return this.SUBRULE(this.arithMul, { LABEL: 'operand' });
-        default:
-          return this.SUBRULE(this.arithUnary, { LABEL: 'operand' });
-      }
-    };
-    const next2 = () => {
-      switch (level) {
-        case 0:
-          return this.SUBRULE2(this.arithXor, { LABEL: 'operand' });
-        case 1:
-          return this.SUBRULE2(this.arithAnd, { LABEL: 'operand' });
-        case 2:
-          return this.SUBRULE2(this.arithShift, { LABEL: 'operand' });
-        case 3:
-          return this.SUBRULE2(this.arithAdd, { LABEL: 'operand' });
-        case 4:
-          return this.SUBRULE2(this.arithMul, { LABEL: 'operand' });
-        default:
-          return this.SUBRULE2(this.arithUnary, { LABEL: 'operand' });
-      }
-    };
-    next();
-    this.MANY(() => {
-      this.OR(this.levels[level].map((tok) => ({ ALT: () => this.CONSUME(tok, { LABEL: 'op' }) })));
-      next2();
-    });
-  }
-
   arithUnary = this.RULE('arithUnary', () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Minus);
-          this.SUBRULE(this.arithUnary);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.arithAtom) },
-    ]);
+    this.MANY(() => this.CONSUME(T.Minus, { LABEL: 'neg' }));
+    this.SUBRULE(this.arithAtom);
   });
 
   arithAtom = this.RULE('arithAtom', () => {

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPolicyFile } from '../../src/check/check.js';
@@ -33,7 +33,12 @@ describe('declared diagnostic codes', () => {
   const emitted = new Map<string, Set<string>>();
   const strays: string[] = [];
   for (const f of fixtures) {
-    const r = checkPolicyFile(join(dir, f), { extraChecks: [graphChecks, pcapLinkTypes] });
+    // the fixture's own options (`# check-options: {...}`), as the fixture test reads them
+    const options = /^# check-options: (.*)$/m.exec(readFileSync(join(dir, f), 'utf8'))?.[1];
+    const r = checkPolicyFile(join(dir, f), {
+      extraChecks: [graphChecks, pcapLinkTypes],
+      ...(options ? (JSON.parse(options) as object) : {}),
+    });
     for (const d of r.diagnostics) {
       const who = r.emitterOf(d);
       if (!declared.get(who)?.includes(d.code)) strays.push(`${f}: ${d.code} from '${who}'`);

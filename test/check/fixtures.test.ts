@@ -24,7 +24,12 @@ describe('checker fixtures', () => {
   for (const f of fixtures) {
     it(f, () => {
       const path = join(dir, f);
-      const result = checkPolicyFile(path, { extraChecks: [graphChecks, pcapLinkTypes] });
+      // a fixture may set options of the check (`# check-options: {"maxFileBytes": 256}`), to reach a limit cheaply
+      const options = /^# check-options: (.*)$/m.exec(readFileSync(path, 'utf8'))?.[1];
+      const result = checkPolicyFile(path, {
+        extraChecks: [graphChecks, pcapLinkTypes],
+        ...(options ? JSON.parse(options) : {}),
+      });
       const got = result.diagnostics
         .filter((d) => d.span.file.path === path)
         .map((d) => {

@@ -13,6 +13,8 @@ export interface Spawned {
   code: number;
   out: string;
   err: string;
+  /** The signal that ended the process (a run past timeoutMs is killed with SIGTERM), or null. */
+  signal: NodeJS.Signals | null;
 }
 
 /**
@@ -22,7 +24,15 @@ export interface Spawned {
  */
 export function spawnTmesc(
   args: string[],
-  opts: { cwd?: string; cacheDir?: string; env?: Record<string, string>; loadLog?: string; bin?: string } = {},
+  opts: {
+    cwd?: string;
+    cacheDir?: string;
+    env?: Record<string, string>;
+    loadLog?: string;
+    bin?: string;
+    /** A guard against hangs, for fuzzing: kill the run after this long (none by default). */
+    timeoutMs?: number;
+  } = {},
 ): Spawned {
   const env: NodeJS.ProcessEnv = { ...process.env, TMESC_CACHE_DIR: opts.cacheDir ?? scratchCache() };
   // the shell the tests run in must not change what they see
@@ -34,8 +44,9 @@ export function spawnTmesc(
     encoding: 'utf8',
     cwd: opts.cwd ?? ROOT,
     env,
+    timeout: opts.timeoutMs,
   });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr, signal: r.signal };
 }
 
 let hooks: string | undefined;

@@ -42,14 +42,15 @@ function pair(old: string, changed: string): [string, string] {
 }
 
 async function diffJson(a: string, b: string): Promise<{ formatVersion: number; same: boolean; changes: Change[] }> {
-  const r = await runCli(['diff', a, b, '--format', 'json']);
+  // run from the scratch tree, as from a project's top: the copied examples include ../lib, which must be under it
+  const r = await runCli(['diff', a, b, '--format', 'json'], TMP);
   expect(r.code, r.err).toBe(1);
   return JSON.parse(r.out);
 }
 
 /** Where explain sends a packet under a policy: the groups, sorted. */
 async function explainGroups(policy: string, packet: string): Promise<string[]> {
-  const r = await runCli(['explain', policy, '--packet', packet, '--format', 'json']);
+  const r = await runCli(['explain', policy, '--packet', packet, '--format', 'json'], TMP);
   expect(r.code, `${packet}: ${r.err}`).toBe(0);
   return (JSON.parse(r.out).packets[0].goesTo as { group: string }[]).map((g) => g.group).sort();
 }

@@ -56,7 +56,7 @@ describe('parser error recovery', () => {
     if (rule.kind !== 'Rule') throw new Error('no rule');
     const shape = (f: Filter): string =>
       f.kind === 'And' || f.kind === 'Or'
-        ? `(${shape(f.left)} ${f.kind} ${shape(f.right)})`
+        ? `(${f.operands.map(shape).join(` ${f.kind} `)})`
         : f.kind === 'Not'
           ? `!${shape(f.operand)}`
           : f.kind;

@@ -13,17 +13,16 @@ export const mixedAndOr = defineCheck({
       switch (f.kind) {
         case 'And':
         case 'Or': {
-          for (const side of [f.left, f.right]) {
-            if ((side.kind === 'And' || side.kind === 'Or') && side.kind !== f.kind) {
-              bag.add(
-                'TMES0310',
-                f.opSpan,
-                `'${f.kind.toLowerCase()}' after '${side.kind.toLowerCase()}' without parentheses is read left to right, as in tcpdump; add parentheses to say which you mean`,
-              );
-            }
+          // a chain's runs nest only by a switch of operator, which wraps the run before it
+          const first = f.operands[0];
+          if ((first.kind === 'And' || first.kind === 'Or') && first.kind !== f.kind) {
+            bag.add(
+              'TMES0310',
+              f.opSpans[0],
+              `'${f.kind.toLowerCase()}' after '${first.kind.toLowerCase()}' without parentheses is read left to right, as in tcpdump; add parentheses to say which you mean`,
+            );
           }
-          visit(f.left);
-          visit(f.right);
+          for (const x of f.operands) visit(x);
           return;
         }
         case 'Not':

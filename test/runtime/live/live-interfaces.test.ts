@@ -70,6 +70,9 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
       '0.1',
       '--out-dir',
       out,
+      // 2,048 frames of kernel buffer (the test veths have offloads on: 64 KiB slots), for a loaded machine's pauses
+      '--buffer-size',
+      '128',
       ...extra,
     ]);
   }
@@ -136,7 +139,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const t = live(l, p, on);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => delivered(t) === total, `${total} packets delivered`);
+    await t.waitFor(() => delivered(t) === total, `${total} packets delivered`, t.lost);
     const final = await stop(t);
     await td.waitFor(() => countPackets(seen) === bagSize(wantIds), 'the tool interface got every packet');
     td.child.kill('SIGINT');
@@ -179,10 +182,10 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     l.replay(right, b.far, back);
     const there = packetBag(capture);
     const backThere = packetBag(back);
-    await tdRight.waitFor(() => countPackets(atRight) === bagSize(there), 'left to right crossed');
-    await tdLeft.waitFor(() => countPackets(atLeft) === bagSize(backThere), 'right to left crossed');
+    await tdRight.waitFor(() => countPackets(atRight) === bagSize(there), 'left to right crossed', t.lost);
+    await tdLeft.waitFor(() => countPackets(atLeft) === bagSize(backThere), 'right to left crossed', t.lost);
     const both = bagSize(there) + bagSize(backThere);
-    await t.waitFor(() => delivered(t) === both, 'the tool got a copy of each');
+    await t.waitFor(() => delivered(t) === both, 'the tool got a copy of each', t.lost);
     // SIGINT, as ^C in a terminal
     const final = await stop(t, 'SIGINT');
     for (const td of [tdRight, tdLeft]) {
@@ -238,20 +241,28 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const tools = () => group()!.tools.map((x) => x.packets);
     // phase 1: both up
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => group()?.delivered === perRun && sent() === perRun, 'phase 1 delivered and sent');
+    await t.waitFor(() => group()?.delivered === perRun && sent() === perRun, 'phase 1 delivered and sent', t.lost);
     expect(tools()).toEqual([a1, b1]);
     // phase 2: a down
     execFileSync('ip', ['link', 'set', ta.near, 'down']);
     await t.waitFor(() => /interface \S+ is down/.test(t.stderr), 'tmesc saw the link go down');
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => group()!.delivered === 2 * perRun && sent() === 2 * perRun, 'phase 2 delivered and sent');
+    await t.waitFor(
+      () => group()!.delivered === 2 * perRun && sent() === 2 * perRun,
+      'phase 2 delivered and sent',
+      t.lost,
+    );
     expect(tools()).toEqual([a1, b1 + perRun]);
     expect(group()!.failover).toBe(a1);
     // phase 3: a back
     execFileSync('ip', ['link', 'set', ta.near, 'up']);
     await t.waitFor(() => /is up again/.test(t.stderr), 'tmesc saw the link come back');
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => group()!.delivered === 3 * perRun && sent() === 3 * perRun, 'phase 3 delivered and sent');
+    await t.waitFor(
+      () => group()!.delivered === 3 * perRun && sent() === 3 * perRun,
+      'phase 3 delivered and sent',
+      t.lost,
+    );
     expect(tools()).toEqual([2 * a1, 2 * b1 + perRun]);
     const final = await stop(t);
     expect(final.live.tools.find((x) => x.name === 'a')!.downs).toBe(1);
@@ -431,13 +442,13 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const t = live(l, p, on, ['--cores', '0', '--poll', 'busy']);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => delivered(t) === n, 'the first replay delivered');
+    await t.waitFor(() => delivered(t) === n, 'the first replay delivered', t.lost);
     execFileSync('ip', ['link', 'set', tap.near, 'down']);
     await t.waitFor(() => /tap 'span': capture on \S+ stopped \(\S+ went down\)/.test(t.stderr), 'capture stopped');
     execFileSync('ip', ['link', 'set', tap.near, 'up']);
     await t.waitFor(() => /tap 'span': capturing on \S+ again/.test(t.stderr), 'capture started again');
     l.replay(src, tap.far, capture);
-    await t.waitFor(() => delivered(t) === 2 * n, 'the second replay delivered');
+    await t.waitFor(() => delivered(t) === 2 * n, 'the second replay delivered', t.lost);
     const final = await stop(t);
     expect(final.live.taps[0]).toMatchObject({ captured: 2 * n, restarts: 1, kernelDrops: 0 });
     const stages = final.live.stages;

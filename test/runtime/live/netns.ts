@@ -73,8 +73,12 @@ export class Lab {
     return p;
   }
 
-  /** tcpreplay from a far end; returns when it has sent everything. */
-  replay(ns: string, iface: string, file: string, extra: string[] = []): string {
+  /**
+   * tcpreplay from a far end; returns when it has sent everything. Paced at
+   * 5,000 packets/s unless `extra` says otherwise: a test of behaviour must
+   * not depend on a loaded machine keeping up with the capture's own pace.
+   */
+  replay(ns: string, iface: string, file: string, extra: string[] = ['--pps', '5000']): string {
     const r = spawnSync('ip', ['netns', 'exec', ns, 'tcpreplay', '-q', '-i', iface, ...extra, file], {
       encoding: 'utf8',
     });
@@ -100,14 +104,32 @@ export class Proc {
     this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
   }
 
-  /** Polls a condition; fails with what the process said if it exits first. */
-  async waitFor(cond: () => boolean, what: string): Promise<void> {
+  /**
+   * Polls a condition; fails with what the process said if it exits first,
+   * or at once when `hopeless` says why the condition can no longer come
+   * (frames lost: a count it waits for will never be reached).
+   */
+  async waitFor(cond: () => boolean, what: string, hopeless?: () => string | undefined): Promise<void> {
     while (!cond()) {
       if (this.child.exitCode !== null)
         throw new Error(`exited (${this.child.exitCode}) before ${what}:\n${this.stderr}\n${this.stdout}`);
+      const why = hopeless?.();
+      if (why) throw new Error(`no ${what}: ${why}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+
+  /** Why frames were lost, from the last stats line: for waits on exact counts. */
+  readonly lost = (): string | undefined => {
+    const s = this.lastStats();
+    if (!s) return undefined;
+    const parts = s.live.taps.flatMap((t) => [
+      t.kernelDrops ? `${t.kernelDrops} dropped by the kernel at tap ${t.name} (the machine did not keep up)` : '',
+      t.behind + t.ringFull ? `${t.behind + t.ringFull} dropped by tmesc at tap ${t.name}` : '',
+    ]);
+    const out = parts.filter(Boolean).join('; ');
+    return out || undefined;
+  };
 
   /** The last JSON stats line tmesc printed on standard error (run --live --stats json --stats-interval). */
   lastStats(): LiveStatsLine | undefined {

@@ -167,6 +167,7 @@ function runTool(c: Extract<PortConfig, { role: 'tool' }>): void {
   const port = open(c.port, 'less 1', c.bufferBytes);
   const input = new Socket({ fd: 3, readable: true, writable: false });
   const counters: ToolProcessCounters = { received: 0, sent: 0, sendErrors: 0, sendErrorBytes: 0 };
+  const sendBuffer = Buffer.alloc(1 << 18);
   let carry: Buffer | undefined;
   let reported = -1;
   const report = (final: boolean, then?: () => void) => {
@@ -190,7 +191,9 @@ function runTool(c: Extract<PortConfig, { role: 'tool' }>): void {
       const start = at + TOOL_RECORD_HEADER;
       counters.received++;
       try {
-        port.handle.send(buf.subarray(start, start + len), len);
+        // cap sends from a buffer's start: copied there rather than a view made per frame
+        buf.copy(sendBuffer, 0, start, start + len);
+        port.handle.send(sendBuffer, len);
         counters.sent++;
       } catch {
         counters.sendErrors++;

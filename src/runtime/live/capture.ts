@@ -10,13 +10,14 @@ import {
   type ToolProcessCounters,
   type ToPort,
 } from './port-protocol.js';
-import type {
-  CaptureCounters,
-  CaptureData,
-  LiveTap,
-  LiveTool,
-  TapCaptureCounters,
-  ToolCaptureCounters,
+import {
+  type CaptureCounters,
+  type CaptureData,
+  LiveError,
+  type LiveTap,
+  type LiveTool,
+  type TapCaptureCounters,
+  type ToolCaptureCounters,
 } from './protocol.js';
 import { Ring, type RingRecord } from './ring.js';
 import { spawnProcess } from './spawn.js';
@@ -604,7 +605,7 @@ export class LiveCapture {
       );
     } catch (e) {
       this.kill();
-      throw e;
+      throw new LiveError((e as Error).message, { cause: e });
     }
     this.linkTimer = setInterval(() => this.watch(), this.linkPollMs);
   }

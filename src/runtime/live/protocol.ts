@@ -14,6 +14,9 @@ import type { Artifact } from '../../artifact/types.js';
  * (a worker blocked waiting for packets reads no messages).
  */
 
+/** What a live run cannot do for reasons the user can act on (an interface missing, cap not built). */
+export class LiveError extends Error {}
+
 /** A live tap as its port process opens it. */
 export interface LiveTap {
   tap: number;

@@ -15,6 +15,7 @@ import { kernelFilter } from './kernel-filter.js';
 import {
   CTL,
   CTL_WORDS,
+  LiveError,
   type CaptureCounters,
   type FromWorker,
   type LiveTap,
@@ -28,7 +29,7 @@ import { spawnScript } from './spawn.js';
 import { LiveCapture } from './capture.js';
 import { SNAPLEN } from './port-protocol.js';
 
-export class LiveError extends Error {}
+export { LiveError };
 
 export interface LiveOptions {
   /** Cores to run workers on (one worker each, pinned); undefined: one worker per core, unpinned. */

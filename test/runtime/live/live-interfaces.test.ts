@@ -488,4 +488,23 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     while (spawnSync('pgrep', ['-f', `port-process.*${tap.near}`]).status === 0)
       await new Promise((r) => setTimeout(r, 50));
   });
+
+  it('an interface that is not there: exit 2 naming it, nothing written, no process left', async () => {
+    const l = lab();
+    const missing = `live${l.id}nope`;
+    const p = policy(
+      'missing',
+      [
+        `tap span { source interface "${missing}" }`,
+        'group rec { tool r { output pcap "all.pcap" } }',
+        'rule all match any to rec',
+      ].join('\n'),
+    );
+    const on = join(work, 'missing-on');
+    const t = live(l, p, on);
+    expect(await t.exited).toBe(2);
+    expect(t.stderr).toBe(`tmesc: tap 'span': interface ${missing} is not there\n`);
+    expect(readdirSync(on)).toEqual([]);
+    expect(spawnSync('pgrep', ['-f', `port-process.*${missing}`]).status).toBe(1);
+  });
 });

@@ -275,7 +275,7 @@ async function search(raw: (pps: number) => Promise<Trial>, what: string): Promi
   const trial = async (pps: number) => {
     const t = await raw(pps);
     console.log(
-      `  ${what} at ${pps} pps (tcpreplay: ${Math.round(t.achievedPps)}): ${t.ok ? 'no loss' : 'loss'}; ${t.note}`,
+      `  ${what} at ${pps ? `${pps} pps` : 'top speed'} (tcpreplay: ${Math.round(t.achievedPps)}): ${t.ok ? 'no loss' : 'loss'}; ${t.note}`,
     );
     return t;
   };

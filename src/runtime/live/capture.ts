@@ -77,7 +77,6 @@ class PortChild {
   readonly exited: Promise<void>;
   alive = true;
   isReady = false;
-  stopping = false;
   finalStats: FromPort | undefined;
 
   constructor(

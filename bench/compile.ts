@@ -75,11 +75,18 @@ function viewToucher(): (v: PacketView) => number {
 }
 const touch = viewToucher();
 
+/** Reads the first cache lines of a frame, which decode has just read in the pipeline (byte loads read them again). */
+function touchFrame(d: Uint8Array): number {
+  let s = 0;
+  for (let i = 0; i < d.length && i < 128; i += 32) s += d[i];
+  return s;
+}
+
 const BLOCK = 256;
 
 /**
  * One slice: the classifier over its packets, a block of 256 at a time, each
- * block's views read through untimed first. The 20,000 views are decoded up
+ * block's views and the frames' first bytes read through untimed first. The 20,000 views are decoded up
  * front and do not fit in cache; without this the figure would be mostly cache
  * misses on views, more of them the further into the view a policy's fields lie.
  * Returns ns/packet.
@@ -88,7 +95,7 @@ function slice(t: Timed, views: PacketView[], frames: Uint8Array[]): number {
   let ms = 0;
   for (let b = 0; b < t.packets; b += BLOCK) {
     const end = Math.min(t.packets, b + BLOCK);
-    for (let i = b; i < end; i++) sink += touch(views[i]);
+    for (let i = b; i < end; i++) sink += touch(views[i]) + touchFrame(frames[i]);
     const t0 = performance.now();
     sink += t.run(t.c, views, frames, b, end);
     ms += performance.now() - t0;
@@ -141,6 +148,11 @@ export interface CompileFigures {
   nodes: number;
   leaves: number;
   ruleLevel: boolean;
+  segments: number;
+  countingTables: number;
+  uncounted: number;
+  /** Set when the policy is past the compiler's budgets: its message (then only the times and peak RSS are set). */
+  failed?: string;
 }
 
 /** Compile time and memory of one policy, measured in a fresh process. */
@@ -340,4 +352,113 @@ export async function benchCompile(sizes = [10, 100, 1000, 10000]): Promise<void
     );
   }
   if (sink === -1) console.log('');
+  console.log('');
+  await benchShapes(views, frames, () => ownCallSite());
+}
+
+const GOAL_SHAPES = { ms: 5000, mb: 500, ns: 1000 };
+
+/** `npm run bench -- shapes`: the shapes part of the compile benchmark alone. */
+export async function benchCompileShapes(): Promise<void> {
+  const { views, frames } = trafficMix(20000, 2);
+  await benchShapes(views, frames, () => ownCallSite());
+}
+
+/**
+ * The shapes of issue 16 (bench/policy-shapes.ts): compile time and memory in
+ * fresh processes, per-packet classification of each in one process, and how
+ * classification cost grows with the number of segments (one policy compiled
+ * under segment budgets that force 1 to 64 of them).
+ */
+async function benchShapes(views: PacketView[], frames: Uint8Array[], callSite: () => Run): Promise<void> {
+  const { buildArtifact } = await fromDist<typeof import('../src/artifact/build.js')>('artifact/build.ts');
+  const { checkPolicyFile } = await fromDist<typeof import('../src/check/check.js')>('check/check.ts');
+  const { compilePolicy } = await fromDist<typeof import('../src/ir/compile.js')>('ir/compile.ts');
+  const { createClassifier } = await fromDist<typeof import('../src/runtime/classify/classifier.js')>(
+    'runtime/classify/classifier.ts',
+  );
+  const { shapes, independentGroups } = await import('./policy-shapes.js');
+  const dir = mkdtempSync(join(tmpdir(), 'tmesc-bench-shapes-'));
+  const rows: string[][] = [];
+  const timed: (Timed & { name: string; segments: number })[] = [];
+  for (const shape of shapes()) {
+    const path = join(dir, `${shape.name.replace(/[^\w]+/g, '-')}.tmes`);
+    writeFileSync(path, shape.text);
+    const { policy, diagnostics } = checkPolicyFile(path);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) throw new Error(`${shape.name}: ${errors[0].code} ${errors[0].message}`);
+    const runs: CompileFigures[] = [];
+    for (let i = 0; i < 2; i++) runs.push(await measureCompile(policy, 0));
+    const f = runs[0].failed ? runs[0] : medianFigures(runs);
+    const ok = !f.failed && f.coldMs <= GOAL_SHAPES.ms && f.peakRssMb <= GOAL_SHAPES.mb;
+    rows.push([
+      shape.name,
+      String(policy.rules.length),
+      `${f.coldMs.toFixed(0)} ms`,
+      `${f.coldCpuMs.toFixed(0)} ms`,
+      `${f.peakRssMb.toFixed(0)} MB`,
+      f.failed ? 'failed' : String(f.segments),
+      f.failed ? '-' : String(f.nodes),
+      f.failed ? '-' : `${f.countingTables}`,
+      f.failed ? f.failed : f.uncounted ? `${f.uncounted} uncounted` : 'all counted',
+      ok ? 'yes' : 'NO',
+    ]);
+    if (f.failed) continue;
+    const c = createClassifier(buildArtifact(policy, compilePolicy(policy), 'bench').graph);
+    timed.push({ c, run: callSite(), packets: views.length, ns: [], name: shape.name, segments: f.segments });
+  }
+  console.log(
+    `shapes (issue 16): compile in 2 fresh processes each (median; cold = compilePolicy+buildArtifact, cpu = its CPU time); goals ${GOAL_SHAPES.ms / 1000} s and ${GOAL_SHAPES.mb} MB`,
+  );
+  console.log(
+    table(
+      ['policy', 'rules', 'cold', 'cpu', 'peak rss', 'segments', 'nodes', 'counting tables', 'rule counters', 'goal'],
+      rows,
+    ),
+  );
+
+  // classification of each shape, round-robin, then of one policy under budgets forcing more segments
+  const base = independentGroups(100);
+  const path = join(dir, 'segments.tmes');
+  writeFileSync(path, base.text);
+  const { policy } = checkPolicyFile(path);
+  const forced: (Timed & { name: string; segments: number })[] = [];
+  for (const segment of [1_000_000, 20_000, 5_000, 2_000, 500, 100, 1]) {
+    const compiled = compilePolicy(policy, { budgets: { segment } });
+    const n = compiled.graph.segments.length;
+    if (forced.some((t) => t.segments === n)) continue;
+    const c = createClassifier(buildArtifact(policy, compiled, 'bench').graph);
+    forced.push({ c, run: callSite(), packets: views.length, ns: [], name: base.name, segments: n });
+  }
+  timeRoundRobin([...timed, ...forced], views, frames, 31);
+  console.log('');
+  console.log(
+    `classification: the ${views.length} packets of the traffic mix, each policy's classifier timed round-robin (31 rounds, ns/pkt = median); goal ${GOAL_SHAPES.ns} ns`,
+  );
+  console.log(
+    table(
+      ['policy', 'segments', 'classifier', 'ns/pkt', 'goal'],
+      timed.map((t) => [
+        t.name,
+        String(t.segments),
+        t.c.kind === 'generated' ? `code ${t.c.codeNodes}` : t.c.kind,
+        fmtNs(median(t.ns)),
+        median(t.ns) <= GOAL_SHAPES.ns ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  console.log('');
+  console.log(`how classification cost grows with the number of segments: ${base.name}, under smaller segment budgets`);
+  const one = median(forced[0].ns);
+  console.log(
+    table(
+      ['segments', 'ns/pkt', 'vs 1 segment', 'ns per segment'],
+      forced.map((t) => [
+        String(t.segments),
+        fmtNs(median(t.ns)),
+        fmtX(median(t.ns) / one),
+        fmtNs(median(t.ns) / t.segments),
+      ]),
+    ),
+  );
 }

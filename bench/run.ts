@@ -1,4 +1,4 @@
-import { benchCompile } from './compile.js';
+import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
 import { benchLive } from './live.js';
 import { benchRuntime } from './runtime.js';
@@ -8,13 +8,15 @@ import { benchValidate } from './validate.js';
 const benches: Record<string, () => Promise<void>> = {
   validate: () => benchValidate(),
   compile: () => benchCompile(),
+  shapes: () => benchCompileShapes(),
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
-  // by name only: it needs root and creates interfaces
   live: () => benchLive(),
 };
-const byNameOnly = new Set(['live']);
+// by name only: `live` needs root and creates interfaces; `shapes` is part of `compile`, and by name alone it runs
+// without the rest of it
+const byNameOnly = new Set(['live', 'shapes']);
 
 const wanted = process.argv.slice(2).length
   ? process.argv.slice(2)

@@ -78,8 +78,10 @@ export function buildArtifact(
       nodes: g.nodes,
       leaves: g.leaves,
       segments: g.segments,
+      ...(g.counting.length ? { counting: g.counting } : {}),
       optimized: g.optimized,
       ruleLevel: g.ruleLevel,
+      ...(g.ruleLevel ? {} : { uncounted: g.uncounted }),
     },
   };
   if (opts.validate === false) return artifact;

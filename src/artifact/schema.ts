@@ -235,7 +235,14 @@ export const ARTIFACT_SCHEMA = {
       additionalProperties: false,
       required: ['fields', 'preds', 'nodes', 'leaves', 'segments', 'optimized', 'ruleLevel'],
       properties: {
-        fields: { type: 'array', items: { type: 'string', pattern: '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$' } },
+        fields: {
+          type: 'array',
+          items: {
+            type: 'string',
+            pattern:
+              '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$',
+          },
+        },
         preds: { type: 'array', items: predicate },
         nodes: {
           type: 'array',
@@ -264,9 +271,29 @@ export const ARTIFACT_SCHEMA = {
             properties: { rules: uints, to: uints, drop: uints, groups: uints },
           },
         },
-        segments: { type: 'array', items: int },
+        segments: {
+          type: 'array',
+          items: int,
+          description:
+            'roots of the segments: a packet goes to the union of what the leaves it reaches in them say (one segment per subset of the groups; -O0: one per rule)',
+        },
+        counting: {
+          type: 'array',
+          description:
+            "tables counting the rules that segments with group leaves do not list, each walked only when its segment's leaf sends to or drops one of its groups",
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['segment', 'root', 'groups'],
+            properties: { segment: uint, root: int, groups: uints },
+          },
+        },
         optimized: { type: 'boolean' },
-        ruleLevel: { type: 'boolean' },
+        ruleLevel: { type: 'boolean', description: 'whether every rule has a counter' },
+        uncounted: {
+          ...uints,
+          description: 'when ruleLevel is false: the rules without a counter (absent: none has one)',
+        },
       },
     },
   },

@@ -35,10 +35,15 @@ export interface ArtifactGraph {
   /** [field, cuts, kids, lookup] per node; a kid below zero is leaf -1-kid. */
   nodes: { field: number; cuts: number[]; kids: number[]; lookup: 'compare' | 'binary' | 'hash' }[];
   leaves: { rules: number[]; to: number[]; drop: number[]; groups: number[] }[];
+  /** Roots of the segments; a packet goes to the union of what their leaves say (src/ir/graph.ts). */
   segments: number[];
+  /** Tables counting the rules that segments with group leaves do not list; absent when there are none. */
+  counting?: { segment: number; root: number; groups: number[] }[];
   optimized: boolean;
-  /** Whether leaves list the matching rules (exact per-rule counters). */
+  /** Whether every rule has a counter (listed in leaves or in a counting table). */
   ruleLevel: boolean;
+  /** When ruleLevel is false, the rules without a counter; absent (artifacts of earlier versions): none has one. */
+  uncounted?: number[];
 }
 
 export interface Artifact {

@@ -1,6 +1,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validate as generatedValidator } from './schema-validator.generated.js';
 import { patternProblems } from './patterns.js';
+import { checkGraph, GraphError } from '../ir/graph-invariants.js';
 import { ARTIFACT_FORMAT_VERSION, LEGACY_FORMAT_VERSION, type Artifact } from './types.js';
 
 export class ArtifactError extends Error {}
@@ -62,7 +63,6 @@ export function validateArtifact(input: unknown): Artifact {
     throw new ArtifactError(`not a valid tmesc artifact: ${first.join('; ')}`);
   }
   const art = a as Artifact;
-  const g = art.graph;
   const bad = (m: string) => {
     throw new ArtifactError(`not a valid tmesc artifact: ${m}`);
   };
@@ -71,23 +71,12 @@ export function validateArtifact(input: unknown): Artifact {
     if (r.taps !== 'any') for (const t of r.taps) if (t >= art.taps.length) bad(`rule ${r.name} names tap ${t}`);
     for (const x of r.groups) if (x >= groupCount) bad(`rule ${r.name} names group ${x}`);
   }
-  g.nodes.forEach((n, i) => {
-    if (n.cuts.length !== n.kids.length) bad(`node ${i}: cuts and kids differ in length`);
-    if (n.cuts[0] !== -1) bad(`node ${i}: first interval must start at -1`);
-    if (n.field >= g.fields.length) bad(`node ${i}: field out of range`);
-    for (let k = 1; k < n.cuts.length; k++) if (!(n.cuts[k] > n.cuts[k - 1])) bad(`node ${i}: cuts not ascending`);
-    for (const kid of n.kids) {
-      if (kid >= 0 ? kid <= i || kid >= g.nodes.length : -1 - kid >= g.leaves.length)
-        bad(`node ${i}: child ${kid} out of range`);
-    }
-  });
-  for (const s of g.segments) if (s >= g.nodes.length || -1 - s >= g.leaves.length) bad(`segment ${s} out of range`);
-  for (const l of g.leaves)
-    for (const x of [...l.to, ...l.drop, ...l.groups]) if (x >= groupCount) bad(`leaf names group ${x}`);
-  for (const l of g.leaves) for (const r of l.rules) if (r >= art.rules.length) bad(`leaf names rule ${r}`);
-  for (const f of g.fields) {
-    const m = /^pred:(\d+)$/.exec(f);
-    if (m && Number(m[1]) >= g.preds.length) bad(`field ${f} has no predicate`);
+  // the graph's invariants, the same checker the compiler's graphs are held to in tests
+  try {
+    checkGraph(art.graph, { rules: art.rules.length, groups: groupCount });
+  } catch (e) {
+    if (e instanceof GraphError) bad(`graph: ${e.message}`);
+    throw e;
   }
   const refused = patternProblems(art);
   if (refused.length) bad(refused.join('; '));

@@ -50,7 +50,9 @@ export function loadValidPolicy(path: string, io: Io, options: LoadOptions = {})
       displayPath,
       cwd: io.cwd,
       includeRoots: options.includeRoots,
-      extraChecks: options.warnings ? [graphChecks, ...(options.extraChecks ?? [])] : [],
+      // always: a rule that can never match is an error, and a policy past the compiler's budgets is refused
+      // here with its diagnostic (TMES0706) for every command (the compile is kept for the command to reuse)
+      extraChecks: [graphChecks, ...(options.extraChecks ?? [])],
     });
   } catch (e) {
     if (e instanceof PolicyReadError) throw new UsageError(e.message);

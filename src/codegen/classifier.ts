@@ -48,6 +48,8 @@ export interface GeneratedClassifier {
 export interface CodegenOptions {
   /** Code budget, about one unit per interval (tests shrink it to exercise the table fallback). */
   budget?: number;
+  /** Longest chain of calls between node functions (tests shrink it). */
+  depth?: number;
   /** Nodes with more intervals than this get a table lookup instead of a comparison tree. */
   unroll?: number;
   /** Fewest single values a node needs for a hash lookup. */
@@ -58,9 +60,19 @@ export interface CodegenOptions {
 
 /** About 40 bytes of source per unit: some 650 KB of code at most. */
 export const CODE_BUDGET = 16_000;
+/**
+ * Longest chain of node functions calling one another: a node deeper than this
+ * on some path from a root stays in tables (the walk is a loop), so no graph,
+ * however deep an artifact makes it, can overflow the stack in generated code.
+ * The compiler's graphs test each field at most once on a path, so this is
+ * only reached by policies with hundreds of payload or byte tests in one rule.
+ */
+export const CODE_DEPTH = 256;
 const UNROLL_LIMIT = 16;
 /** Up to this many single values of a small node are tested for equality before its ranges. */
 const EQ_MAX = 3;
+/** A wide node with at least this many distinct leaves returns them from an array rather than a case each. */
+const LEAF_ARRAY_MIN = 4;
 
 /**
  * What code generation reads of a graph: the compiler's match graph or an
@@ -71,6 +83,10 @@ export interface CodegenGraph {
   readonly fields: readonly string[];
   readonly nodes: readonly CodegenNode[];
   readonly segments: readonly number[];
+  /** The graph's predicates: byte-load fields read the functions after them (`preds[preds.length + n]`). */
+  readonly preds?: readonly unknown[];
+  /** false for -O0 graphs, whose segments (one per rule) are interpreted: the naive baseline. */
+  readonly optimized?: boolean;
 }
 type CodegenNode = Pick<GraphNode, 'field' | 'cuts' | 'kids'>;
 
@@ -80,26 +96,56 @@ function cost(n: CodegenNode, unroll: number, hashMin: number, split: Map<number
   const s = splitSingles(n.cuts, n.kids);
   split.set(id, s);
   const ranges = worthHashing(n, s, hashMin) ? s.kids.length : n.kids.length;
-  // a table's entries are data, not code: they count for little
-  return new Set(n.kids).size + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
+  // a table's entries are data, not code: they count for little, and so do leaves (an array of their indices)
+  const distinct = new Set(n.kids);
+  let nodes = 0;
+  for (const k of distinct) if (k >= 0) nodes++;
+  return nodes + Math.ceil((distinct.size - nodes) / 16) + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
 }
 
-/** Which nodes are code: a breadth-first prefix of the graph within the budget. */
+/**
+ * The longest path, in nodes, from any root to each node (0 for a node no root
+ * reaches): nodes are stored parents first (validated: every edge points
+ * forward), so one pass in order settles each node after all its parents.
+ */
+export function depths(g: CodegenGraph, roots: readonly number[]): Int32Array {
+  const depth = new Int32Array(g.nodes.length);
+  for (const r of roots) if (r >= 0) depth[r] = Math.max(depth[r], 1);
+  for (let id = 0; id < g.nodes.length; id++) {
+    const d = depth[id];
+    if (d === 0) continue;
+    for (const k of g.nodes[id].kids) if (k >= 0 && depth[k] < d + 1) depth[k] = d + 1;
+  }
+  return depth;
+}
+
+/**
+ * Which nodes are code: a breadth-first prefix of the graph from the roots
+ * within the budget, and no node deeper than `maxDepth` on any path.
+ */
 function codeRegion(
   g: CodegenGraph,
-  root: number,
+  roots: readonly number[],
   budget: number,
+  maxDepth: number,
   unroll: number,
   hashMin: number,
   split: Map<number, SplitNode>,
 ): Uint8Array {
   const inCode = new Uint8Array(g.nodes.length);
   const seen = new Uint8Array(g.nodes.length);
-  const queue = [root];
-  seen[root] = 1;
+  const depth = depths(g, roots);
+  const queue: number[] = [];
+  for (const r of roots) {
+    if (r >= 0 && !seen[r]) {
+      seen[r] = 1;
+      queue.push(r);
+    }
+  }
   let spent = 0;
   for (let i = 0; i < queue.length && spent < budget; i++) {
     const id = queue[i];
+    if (depth[id] > maxDepth) continue;
     const c = cost(g.nodes[id], unroll, hashMin, split, id);
     // a node too large for what is left stays in tables; smaller ones further on may still fit
     if (spent + c > budget) {
@@ -138,10 +184,20 @@ class Emitter {
     }
   }
 
+  /** Per field, the index of its function among the byte loads (-1 for other fields). */
+  private readonly loadIndex: number[] = [];
+
   private read(field: number): Code {
     const name = this.g.fields[field];
     const pred = /^pred:(\d+)$/.exec(name);
     if (pred) return _`preds[${Number(pred[1])}](p, d)`;
+    if (name.startsWith('load:')) {
+      if (this.loadIndex.length === 0) {
+        let n = 0;
+        for (const f of this.g.fields) this.loadIndex.push(f.startsWith('load:') ? n++ : -1);
+      }
+      return _`preds[${(this.g.preds?.length ?? 0) + this.loadIndex[field]}](p, d)`;
+    }
     // as in the table walk: a view that is its own inner one has no inner fields
     if (name.startsWith('inner.')) return _`(p.inner === p ? -1 : ${path('p', 'inner', name.slice(6))})`;
     return path('p', name);
@@ -184,7 +240,10 @@ class Emitter {
     const hashed = worthHashing(n, s, this.hashMin);
     const cuts = hashed ? s.cuts : n.cuts;
     const kids = hashed ? s.kids : n.kids;
-    const distinct = [...new Set(n.kids)];
+    // distinct children, leaves first: a leaf is returned from an array of their indices, a node is a case
+    const all = [...new Set(n.kids)];
+    const leaves = all.filter((k) => k < 0);
+    const distinct = [...leaves, ...all.filter((k) => k >= 0)];
     const local = new Map(distinct.map((k, j) => [k, j]));
     let find: Code;
     if (kids.length <= this.unroll) {
@@ -201,11 +260,20 @@ class Emitter {
       this.consts.push(_`const t${id} = table([${numbers(pairs)}]);`);
       find = _`j = probe(t${id}, v); if (j < 0) { ${find} }`;
     }
+    let leafPart = _``;
+    let cased = distinct;
+    if (leaves.length >= LEAF_ARRAY_MIN) {
+      this.consts.push(_`const l${id} = new Int32Array([${numbers(leaves.map((k) => -1 - k))}]);`);
+      cased = distinct.slice(leaves.length);
+      if (cased.length === 0) return _`${read} let j = -1; ${find} return l${id}[j];`;
+      leafPart = _`if (j < ${leaves.length}) return l${id}[j];`;
+    }
     // the last child is the default: every j is one of them, and the function stays small
-    const cases = distinct.map((k, j) =>
-      j + 1 < distinct.length ? _`case ${j}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`,
+    const first = distinct.length - cased.length;
+    const cases = cased.map((k, i) =>
+      i + 1 < cased.length ? _`case ${first + i}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`,
     );
-    return _`${read} let j = -1; ${find} switch (j) { ${cases} }`;
+    return _`${read} let j = -1; ${find} ${leafPart} switch (j) { ${cases} }`;
   }
 }
 
@@ -243,28 +311,34 @@ function search(cuts, v) {
   return b;
 }`;
 
+/**
+ * The classifier's source. One segment: `classify(p, d)` returns the leaf
+ * the packet reaches. Several (a graph shaped for scale, or -O0's one per
+ * rule): each segment's leaf goes through `step(state, leaf)`, which the
+ * runtime passes in (it interns the combinations of leaves as results), and
+ * `classify` returns the final state.
+ */
 export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): GeneratedClassifier {
-  if (g.segments.length !== 1)
+  const roots = g.segments;
+  if (roots.length === 0) return { js: '', generated: false, reason: 'a graph without segments' };
+  if (roots.length > 1 && g.optimized === false)
     return { js: '', generated: false, reason: 'unoptimized graph (one segment per rule): interpreted' };
-  const root = g.segments[0];
-  if (root < 0)
-    return { js: _`return function classify(p, d) { return ${-1 - root}; };`.text, generated: true, codeNodes: 0 };
   const budget = opts.budget ?? CODE_BUDGET;
   const unroll = opts.unroll ?? UNROLL_LIMIT;
   const hashMin = opts.hashMin ?? HASH_MIN;
   const split = new Map<number, SplitNode>();
-  const inCode = codeRegion(g, root, budget, unroll, hashMin, split);
-  if (!inCode[root])
-    return {
-      js: _`return function classify(p, d) { return walk(${root}, p, d); };`.text,
-      generated: true,
-      codeNodes: 0,
-    };
+  const inCode = codeRegion(g, roots, budget, opts.depth ?? CODE_DEPTH, unroll, hashMin, split);
   const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX, split);
   e.run();
+  const leafOf = (root: number): Code =>
+    root < 0 ? _`${-1 - root}` : inCode[root] ? _`n${root}(p, d)` : _`walk(${root}, p, d)`;
+  const body =
+    roots.length === 1
+      ? _`return ${leafOf(roots[0])};`
+      : _`let s = 0; ${roots.map((r) => _`s = step(s, ${leafOf(r)});`)} return s;`;
   const js = _`${PRELUDE}
 ${e.consts}
 ${e.functions}
-return function classify(p, d) { return n${root}(p, d); };`;
+return function classify(p, d) { ${body} };`;
   return { js: js.text, generated: true, codeNodes: inCode.reduce((a, b) => a + b, 0) };
 }

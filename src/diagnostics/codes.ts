@@ -452,16 +452,16 @@ const LIST = [
   c(
     'TMES0700',
     'rule-never-matches',
-    'warning',
+    'error',
     'Rule can never match',
-    "No packet can satisfy this rule's filter on its taps (e.g. tcp and udp, or a port on ARP). It sends nothing; fix the filter or remove the rule.",
+    'No packet can satisfy this rule\'s filter on its taps (e.g. tcp and udp, ip6 and dst net 10.0.0.0/8, or a port on ARP), as tcpdump says "expression rejects all packets". Such a rule is almost always a mistake (a wrong protocol or address family), so it is an error: fix the filter or remove the rule.',
   ),
   c(
     'TMES0701',
     'redundant-rule',
     'warning',
     'Rule adds nothing',
-    'Every packet this rule sends to its groups already goes there through other rules (the message names the smallest set found). Remove it, or change it if it was meant to do more.',
+    'Every packet this rule sends to its groups already goes there through other rules: the message names a minimal set of them, and each note one of those rules. Remove it, or change it if it was meant to do more. Of two identical rules only the later is reported.',
   ),
   c(
     'TMES0702',
@@ -475,7 +475,21 @@ const LIST = [
     'analysis-skipped',
     'info',
     'Overlap analysis skipped',
-    'The rules overlap in too many distinct ways for the exact cross-rule analysis within its budget, so redundant rules and drop rules that exclude nothing were not looked for. Rules that can never match are still reported, validation of everything else is complete, and the compiled graph is unaffected.',
+    'The rules of the groups named overlap in too many distinct ways for the exact cross-rule analysis within its own budget, so rules that add nothing (TMES0701), rules whose packets are all dropped (TMES0705) and drop rules that exclude nothing (TMES0702) were not looked for there. Rules that can never match are still reported, every finding reported is exact, validation of everything else is complete, and the compiled graph is unaffected.',
+  ),
+  c(
+    'TMES0705',
+    'rule-always-excluded',
+    'warning',
+    'Rule delivers nothing to a group',
+    'Drop rules exclude every packet this rule matches from the groups named (from all of its groups: it delivers nothing). The rule is counted as matching in run statistics but sends nothing there. Narrow the drop rules, or remove the rule (or the group from it).',
+  ),
+  c(
+    'TMES0706',
+    'compile-budget',
+    'error',
+    'Policy too large to compile',
+    "The match graph would exceed the compiler's budget (memory, steps or nodes; docs/compiler.md lists them) while building the rules named, so the policy cannot be compiled or run. Usually a filter or a definition expands to far more tests than it seems (a definition used twice in itself, many payload or byte tests combined), or many rules combine independent conditions in one group. Simplify those rules, or split them over more groups.",
   ),
   c(
     'TMES0703',

@@ -1,10 +1,12 @@
 import { FIELDS } from '../fields/fields.js';
 import { predicateKey, type PFilter, type Predicate } from '../policy/policy.js';
+import { loadTest } from './loads.js';
 
 /**
  * The variables a match graph tests, in test order: packet fields (outer, then
- * inner), then opaque predicates last, because they are the costly ones
- * (payload scans) and the cheap field tests above them usually decide first.
+ * inner), then byte loads and opaque predicates, because they are the costly
+ * ones (loads, payload scans) and the cheap field tests above them usually
+ * decide first.
  */
 export class FieldSpace {
   readonly names: string[] = [];
@@ -38,6 +40,11 @@ export class FieldSpace {
     return this.add(name);
   }
 
+  /** A byte load compared with constants (src/ir/loads.ts): a field of its own, named after what it loads. */
+  load(name: string): number {
+    return this.index.get(name) ?? this.add(name);
+  }
+
   isPred(field: number): boolean {
     return this.names[field].startsWith('pred:');
   }
@@ -46,10 +53,20 @@ export class FieldSpace {
     return JSON.parse(this.names[field].slice(5)) as Predicate;
   }
 
-  /** Registers every predicate of a filter (so their order follows the policy's). */
-  collect(f: PFilter): void {
-    if (f.t === 'pred') this.pred(f.pred);
-    else if (f.t === 'and' || f.t === 'or') f.args.forEach((a) => this.collect(a));
-    else if (f.t === 'not') this.collect(f.arg);
+  /** Registers every predicate of a filter (so their order follows the policy's); a walk of its own stack, each shared part once. */
+  collect(root: PFilter): void {
+    const seen = new Set<PFilter>();
+    const stack = [root];
+    while (stack.length) {
+      const f = stack.pop()!;
+      if (seen.has(f)) continue;
+      seen.add(f);
+      if (f.t === 'pred') {
+        const load = loadTest(f.pred);
+        if (load) this.load(load.field);
+        else this.pred(f.pred);
+      } else if (f.t === 'not') stack.push(f.arg);
+      else if (f.t === 'and' || f.t === 'or') for (let i = f.args.length - 1; i >= 0; i--) stack.push(f.args[i]);
+    }
   }
 }

@@ -10,8 +10,15 @@ import type { Predicate } from '../policy/policy.js';
  *
  * Classifying a packet walks every segment from its root to a leaf; the
  * packet goes to the union of the leaves' `to` groups minus the union of
- * their `drop` groups. An optimized graph has one segment whose leaves hold
- * the final answer; an -O0 graph has one segment per rule.
+ * their `drop` groups, and the rules that matched are the union of the
+ * leaves' `rules`. An optimized graph has one segment per subset of the
+ * groups (each with every rule that sends to or drops from them; one segment
+ * for all but large policies); an -O0 graph has one segment per rule.
+ *
+ * Counting tables count the rules of segments whose leaves hold groups only:
+ * a table's leaves list rules (and no groups), and it is walked only for a
+ * packet whose leaf in its segment sends to or drops one of the table's
+ * groups (no rule of the table can have matched otherwise).
  */
 export type Lookup = 'compare' | 'binary' | 'hash';
 
@@ -37,39 +44,31 @@ export interface GraphLeaf {
   groups: number[];
 }
 
+export interface CountingTable {
+  /** The segment whose leaf gates the table. */
+  segment: number;
+  root: number;
+  /** The groups its rules send to or drop from, ascending. */
+  groups: number[];
+}
+
 export interface MatchGraph {
   fields: string[];
   preds: Predicate[];
   nodes: GraphNode[];
   leaves: GraphLeaf[];
   segments: number[];
+  /** Tables counting the rules that segments with group leaves do not list. */
+  counting: CountingTable[];
   optimized: boolean;
-  /** Whether leaves list the matching rules (per-rule counters); false when too large, then `rules` is empty. */
+  /** Whether every rule's matches are counted (by the leaves of its segment or a counting table). */
   ruleLevel: boolean;
+  /** When ruleLevel is false: the rules without counters (the counting budget ran out), ascending. */
+  uncounted: number[];
 }
 
-export class GraphError extends Error {}
-
-/** Structural checks: the graph is well formed and acyclic. Run after every pass in tests and on load. */
-export function verifyGraph(g: MatchGraph): void {
-  const fail = (m: string) => {
-    throw new GraphError(m);
-  };
-  g.nodes.forEach((n, i) => {
-    if (n.field < 0 || n.field >= g.fields.length) fail(`node ${i}: field ${n.field} out of range`);
-    if (n.cuts.length !== n.kids.length || n.cuts.length < 2) fail(`node ${i}: needs at least two intervals`);
-    if (n.cuts[0] !== -1) fail(`node ${i}: first interval must start at -1`);
-    for (let k = 1; k < n.cuts.length; k++) if (!(n.cuts[k] > n.cuts[k - 1])) fail(`node ${i}: cuts not ascending`);
-    for (const kid of n.kids) {
-      if (kid >= 0 && kid >= g.nodes.length) fail(`node ${i}: child ${kid} out of range`);
-      if (kid < 0 && -1 - kid >= g.leaves.length) fail(`node ${i}: leaf ${-1 - kid} out of range`);
-      // nodes are stored parents first, so every edge points forward: no cycles
-      if (kid >= 0 && kid <= i) fail(`node ${i}: edge to ${kid} does not point forward`);
-    }
-  });
-  for (const s of g.segments)
-    if (s >= g.nodes.length || -1 - s >= g.leaves.length) fail(`segment root ${s} out of range`);
-}
+/** The invariants every graph keeps (the compiler's, and any artifact's on load): src/ir/graph-invariants.ts. */
+export { checkGraph, GraphError } from './graph-invariants.js';
 
 /** Where a packet with these field values goes: the walk the runtime does, used by explain and tests. */
 export function walk(

@@ -28,13 +28,38 @@ const ABSENT_CUT = -1;
 const MAX_ID = 0x2000000;
 /** "No entry" in the tables: outside every id's range. */
 const NONE = 0x7fffffff;
+/** Most entries of one memo (16 bytes each, the table at most half full): 64 MB. */
+const MEMO_CAP = 1 << 21;
 /** Field rank of a leaf: after every field. */
 const LEAF_FIELD = 0x7fffffff;
 
+/** What ran out: nodes, leaves, apply steps (time), memory (intervals and leaf entries held), or depth (of a predicate's arithmetic). */
+export type BudgetKind = 'nodes' | 'leaves' | 'steps' | 'memory' | 'depth';
+
+/** A budget the build ran out of; callers choose another plan or report it. */
 export class BudgetExceeded extends Error {
-  constructor(readonly limit: number) {
-    super(`match graph exceeds ${limit} nodes`);
+  constructor(
+    readonly limit: number,
+    readonly kind: BudgetKind = 'nodes',
+    /** The label of the budget that ran out (withBudget's), '' for the Idd's own limits. */
+    readonly owner = '',
+  ) {
+    super(`match graph exceeds its budget of ${limit} ${kind === 'memory' ? 'units of memory' : kind}`);
   }
+}
+
+/**
+ * A budget for part of a build, counted from when it is set: nodes made,
+ * leaves made, apply steps taken (each pair of operands visited, memo hits
+ * included, so it bounds time as well), and memory (intervals stored in the
+ * node pools plus entries of leaf sets, each some 12 bytes). Budgets nest:
+ * an inner one never allows more than the outer one has left.
+ */
+export interface Budget {
+  nodes?: number;
+  leaves?: number;
+  steps?: number;
+  memory?: number;
 }
 
 export interface IddNode {
@@ -91,6 +116,8 @@ class PairMemo {
   }
 
   set(a: number, b: number, v: number): void {
+    // a memo only saves work: past its cap it starts afresh rather than hold hundreds of megabytes
+    if (this.size >= MEMO_CAP) this.clear();
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     this.size++;
     const t = this.t;
@@ -110,8 +137,8 @@ class PairMemo {
 
   clear(): void {
     if (this.size === 0) return;
-    // a mostly empty large table is cheaper to replace than to wipe; otherwise wiping spares the allocation
-    if (this.mask + 1 > this.minCapacity * 64 && this.size * 8 < this.mask + 1) this.alloc(this.minCapacity);
+    // a large table is cheaper to replace than to wipe (the collector frees it); a small one is wiped in place
+    if (this.mask + 1 > 1 << 16) this.alloc(this.minCapacity);
     else {
       this.t.fill(NONE);
       this.size = 0;
@@ -155,11 +182,67 @@ export class Idd {
   /** Memo of the mapLeaves call in progress when it has no tag (most calls map one small diagram once). */
   private mapScratch: PairMemo | undefined = new PairMemo(64);
 
-  /** `limit` caps the node count: past it, node() throws BudgetExceeded so callers can choose another plan. */
-  constructor(
-    readonly fieldCount: number,
-    public limit = Infinity,
-  ) {}
+  // budgets: caps on the counters below (absolute values, Infinity when none is set)
+  private nodeCap = Infinity;
+  private leafCap = Infinity;
+  private stepCap = Infinity;
+  private memoryCap = Infinity;
+  /** Apply and map steps taken so far (pairs of operands visited, memo hits included). */
+  private stepCount = 0;
+  /** Entries of all leaf sets, for the memory budget. */
+  private leafEntries = 0;
+  // the frames of the apply or map in progress (an explicit stack: no recursion, whatever the depth)
+  private fA = new Int32Array(64);
+  private fB = new Int32Array(64);
+  /** 0: split a's node (its field comes first), 1: split b's, 2: both test the same field. */
+  private fKind = new Int32Array(64);
+  private fI = new Int32Array(64);
+  private fJ = new Int32Array(64);
+  private fBase = new Int32Array(64);
+  private fSlot = new Int32Array(64);
+  private fFirst = new Int32Array(64);
+  private fDepth = 0;
+
+  constructor(readonly fieldCount: number) {}
+
+  /** Steps taken so far. */
+  get steps(): number {
+    return this.stepCount;
+  }
+  /** Memory held, in units of about 12 bytes: intervals in the node pools and entries of leaf sets. */
+  get memory(): number {
+    return this.start[this.count] + this.leafEntries + this.leaves.length;
+  }
+
+  /**
+   * Runs fn under a budget counted from now; past it, the step that exceeds
+   * it throws BudgetExceeded. An enclosing budget still applies.
+   */
+  withBudget<T>(b: Budget, fn: () => T, label = ''): T {
+    const saved = [this.nodeCap, this.leafCap, this.stepCap, this.memoryCap] as const;
+    this.nodeCap = Math.min(saved[0], this.count + (b.nodes ?? Infinity));
+    this.leafCap = Math.min(saved[1], this.leaves.length + (b.leaves ?? Infinity));
+    this.stepCap = Math.min(saved[2], this.stepCount + (b.steps ?? Infinity));
+    this.memoryCap = Math.min(saved[3], this.memory + (b.memory ?? Infinity));
+    this.owners.push({ label, caps: [this.nodeCap, this.leafCap, this.stepCap, this.memoryCap], limits: b });
+    try {
+      return fn();
+    } finally {
+      this.owners.pop();
+      [this.nodeCap, this.leafCap, this.stepCap, this.memoryCap] = saved;
+    }
+  }
+
+  /** The budgets in force, outermost first, with the caps each set. */
+  private readonly owners: { label: string; caps: number[]; limits: Budget }[] = [];
+
+  /** Throws for the budget whose cap was reached: the outermost one that set it (an inner one that did not lower it is not to blame). */
+  private exceeded(kind: Exclude<BudgetKind, 'depth'>): never {
+    const k = ['nodes', 'leaves', 'steps', 'memory'].indexOf(kind);
+    const cap = [this.nodeCap, this.leafCap, this.stepCap, this.memoryCap][k];
+    const owner = this.owners.find((o) => o.caps[k] === cap);
+    throw new BudgetExceeded(owner?.limits[kind] ?? cap, kind, owner?.label ?? '');
+  }
 
   /** Number of nodes made so far (reachable or not). */
   get size(): number {
@@ -203,8 +286,11 @@ export class Idd {
     const found = this.findLeaf(set, h);
     if (found !== NONE) return found;
     const i = this.leaves.length;
-    if (i >= MAX_ID) throw new BudgetExceeded(MAX_ID);
+    if (i >= MAX_ID) throw new BudgetExceeded(MAX_ID, 'leaves');
+    if (i >= this.leafCap) this.exceeded('leaves');
+    if (this.memory + set.length + 1 > this.memoryCap) this.exceeded('memory');
     this.leaves.push(set.slice());
+    this.leafEntries += set.length;
     if (i >= this.leafHash.length) this.leafHash = grown(this.leafHash, i + 1);
     this.leafHash[i] = h;
     const table = this.leafTable;
@@ -290,7 +376,9 @@ export class Idd {
       if (j === len) return id;
     }
     const id = this.count;
-    if (id >= this.limit || id >= MAX_ID) throw new BudgetExceeded(Math.min(this.limit, MAX_ID));
+    if (id >= MAX_ID) throw new BudgetExceeded(MAX_ID);
+    if (id >= this.nodeCap) this.exceeded('nodes');
+    if (this.memory + len > this.memoryCap) this.exceeded('memory');
     if (id + 1 >= this.fieldOf.length) {
       this.fieldOf = grown(this.fieldOf, id + 2);
       this.start = grown(this.start, id + 2);
@@ -353,6 +441,10 @@ export class Idd {
    * partitions instead of true/false edges. Memoized per (op, a, b); `shortcut`
    * settles pairs without descending, and a commutative op memoizes (a, b) and
    * (b, a) as one.
+   *
+   * The descent keeps its frames on an explicit stack rather than the call
+   * stack: a path may test thousands of predicates (one field each), and no
+   * input may overflow the call stack.
    */
   apply(
     op: string,
@@ -363,23 +455,33 @@ export class Idd {
     commutative = false,
   ): number {
     // saved for a leafOp that applies too, and for the scratch stack after a BudgetExceeded
-    const { opMemo, opLeaf, opShortcut, opCommutes, top } = this;
+    const { opMemo, opLeaf, opShortcut, opCommutes, top, fDepth } = this;
     this.opMemo = this.memoFor(op);
     this.opLeaf = leafOp;
     this.opShortcut = shortcut;
     this.opCommutes = commutative;
     try {
-      return this.step(a, b);
+      return this.run(a, b);
     } finally {
       this.opMemo = opMemo;
       this.opLeaf = opLeaf;
       this.opShortcut = opShortcut;
       this.opCommutes = opCommutes;
       this.top = top;
+      this.fDepth = fDepth;
     }
   }
 
-  private step(a: number, b: number): number {
+  /** The operands of the pair settle() could not settle, ordered as memoized. */
+  private pa = 0;
+  private pb = 0;
+
+  /**
+   * Settles a pair without descending when it can (shortcut, memo, two
+   * leaves); otherwise returns NONE with the pair, ordered, in pa and pb.
+   */
+  private settle(a: number, b: number): number {
+    if (++this.stepCount > this.stepCap) this.exceeded('steps');
     if (this.opShortcut !== undefined) {
       const s = this.opShortcut(a, b);
       if (s !== undefined) return s;
@@ -389,72 +491,139 @@ export class Idd {
       a = b;
       b = t;
     }
-    const memo = this.opMemo;
-    const hit = memo.get(a, b);
+    const hit = this.opMemo.get(a, b);
     if (hit !== NONE) return hit;
-    let result: number;
     if (a < 0 && b < 0) {
-      result = this.leaf(this.opLeaf(this.leaves[-1 - a], this.leaves[-1 - b]));
-    } else {
-      const fa = a < 0 ? LEAF_FIELD : this.fieldOf[a];
-      const fb = b < 0 ? LEAF_FIELD : this.fieldOf[b];
-      const base = this.top;
-      // pools may be reallocated by the recursive steps: read them through `this` each time
-      if (fa !== fb) {
-        // only the earlier field's node splits; the other operand goes whole into every interval
-        const n = fa < fb ? a : b;
-        const s = this.start[n];
-        const e = this.start[n + 1];
-        this.ensureScratch(e - s);
-        // the first child is usually the default one that recurs between the others (value sets): remember its result here rather than in the memo
-        const first = this.kidPool[s];
-        let firstResult = NONE;
-        for (let i = s; i < e; i++) {
-          const slot = this.top++;
-          const kid = this.kidPool[i];
-          let k: number;
-          if (kid === first && firstResult !== NONE) k = firstResult;
+      const result = this.leaf(this.opLeaf(this.leaves[-1 - a], this.leaves[-1 - b]));
+      this.opMemo.set(a, b, result);
+      return result;
+    }
+    this.pa = a;
+    this.pb = b;
+    return NONE;
+  }
+
+  private growFrames(): void {
+    const n = this.fA.length * 2;
+    const g = (x: Int32Array) => {
+      const y = new Int32Array(n);
+      y.set(x);
+      return y;
+    };
+    this.fA = g(this.fA);
+    this.fB = g(this.fB);
+    this.fKind = g(this.fKind);
+    this.fI = g(this.fI);
+    this.fJ = g(this.fJ);
+    this.fBase = g(this.fBase);
+    this.fSlot = g(this.fSlot);
+    this.fFirst = g(this.fFirst);
+  }
+
+  /** Opens a frame for the pair in pa, pb: which node splits, cursors at its first interval. */
+  private open(): void {
+    const d = this.fDepth++;
+    if (d + 1 >= this.fA.length) this.growFrames();
+    const a = this.pa;
+    const b = this.pb;
+    const fa = a < 0 ? LEAF_FIELD : this.fieldOf[a];
+    const fb = b < 0 ? LEAF_FIELD : this.fieldOf[b];
+    this.fA[d] = a;
+    this.fB[d] = b;
+    this.fKind[d] = fa < fb ? 0 : fb < fa ? 1 : 2;
+    this.fI[d] = a >= 0 ? this.start[a] : 0;
+    this.fJ[d] = b >= 0 ? this.start[b] : 0;
+    this.fBase[d] = this.top;
+    this.fFirst[d] = NONE;
+    const n = fa <= fb ? this.start[a + 1] - this.start[a] : 0;
+    const m = fb <= fa ? this.start[b + 1] - this.start[b] : 0;
+    this.ensureScratch(n + m);
+  }
+
+  /**
+   * apply's descent. A frame walks its node's intervals (both nodes' together
+   * when they test the same field): each child pair is settled at once when
+   * it can be, or gets a frame of its own, whose result the parent then
+   * stores in the slot it reserved. Intervals are laid out on the scratch
+   * stack above the parent's, merged with an equal neighbour as they come.
+   */
+  private run(a0: number, b0: number): number {
+    const r0 = this.settle(a0, b0);
+    if (r0 !== NONE) return r0;
+    const floor = this.fDepth;
+    this.open();
+    let ret = NONE;
+    for (;;) {
+      const d = this.fDepth - 1;
+      const kind = this.fKind[d];
+      const base = this.fBase[d];
+      const a = this.fA[d];
+      const b = this.fB[d];
+      // intervals of this frame: the split node's range in the pools (a's for kind 0 and 2, b's for 1)
+      let i = this.fI[d];
+      let j = this.fJ[d];
+      const ea = kind !== 1 ? this.start[a + 1] : 0;
+      const eb = kind !== 0 ? this.start[b + 1] : 0;
+      const firstA = kind !== 1 ? this.kidPool[this.start[a]] : a;
+      const firstB = kind !== 0 ? this.kidPool[this.start[b]] : b;
+      let descend = false;
+      for (;;) {
+        let k: number;
+        let slot: number;
+        const ka = kind !== 1 ? this.kidPool[i] : a;
+        const kb = kind !== 0 ? this.kidPool[j] : b;
+        const isFirst = ka === firstA && kb === firstB;
+        if (ret !== NONE) {
+          // a child frame just finished: its result goes into the slot reserved for it
+          k = ret;
+          ret = NONE;
+          slot = this.fSlot[d];
+          if (isFirst) this.fFirst[d] = k;
+        } else {
+          slot = this.top++;
+          // the first child is usually the default one that recurs between the others (value sets): its result is kept here rather than looked up in the memo
+          if (isFirst && this.fFirst[d] !== NONE) k = this.fFirst[d];
           else {
-            k = fa < fb ? this.step(kid, b) : this.step(a, kid);
-            if (kid === first) firstResult = k;
+            k = this.settle(ka, kb);
+            if (k === NONE) {
+              this.fSlot[d] = slot;
+              this.fI[d] = i;
+              this.fJ[d] = j;
+              descend = true;
+              break;
+            }
+            if (isFirst) this.fFirst[d] = k;
           }
-          this.put(base, slot, this.cutPool[i], k);
         }
-        result = this.make(fa < fb ? fa : fb, base, this.top);
-      } else {
-        // same field: walk both partitions together
-        let i = this.start[a];
-        let j = this.start[b];
-        const ea = this.start[a + 1];
-        const eb = this.start[b + 1];
-        this.ensureScratch(ea - i + eb - j);
-        const firstA = this.kidPool[i];
-        const firstB = this.kidPool[j];
-        let firstResult = NONE;
-        for (;;) {
-          const slot = this.top++;
-          const ka = this.kidPool[i];
-          const kb = this.kidPool[j];
-          let k: number;
-          if (ka === firstA && kb === firstB && firstResult !== NONE) k = firstResult;
-          else {
-            k = this.step(ka, kb);
-            if (ka === firstA && kb === firstB) firstResult = k;
-          }
-          const cp = this.cutPool;
-          this.put(base, slot, cp[i] > cp[j] ? cp[i] : cp[j], k);
+        const cp = this.cutPool;
+        const cut = kind === 0 ? cp[i] : kind === 1 ? cp[j] : cp[i] > cp[j] ? cp[i] : cp[j];
+        this.put(base, slot, cut, k);
+        // advance to the next interval
+        if (kind === 0) {
+          if (++i === ea) break;
+        } else if (kind === 1) {
+          if (++j === eb) break;
+        } else {
           const nextA = i + 1 < ea ? cp[i + 1] : Infinity;
           const nextB = j + 1 < eb ? cp[j + 1] : Infinity;
           if (nextA === Infinity && nextB === Infinity) break;
           if (nextA <= nextB) i++;
           if (nextB <= nextA) j++;
         }
-        result = this.make(fa, base, this.top);
       }
+      if (descend) {
+        this.open();
+        continue;
+      }
+      // the frame's node is complete
+      const field = kind === 1 ? this.fieldOf[b] : this.fieldOf[a];
+      const result = this.make(field, base, this.top);
       this.top = base;
+      this.opMemo.set(a, b, result);
+      this.fDepth = d;
+      if (d === floor) return result;
+      ret = result;
     }
-    memo.set(a, b, result);
-    return result;
   }
 
   /** Stores an interval computed into its reserved slot, or folds it into the previous one when the child is the same. */
@@ -479,11 +648,12 @@ export class Idd {
       this.mapScratch = undefined;
       memo = scratch ?? new PairMemo(64);
     }
-    const top = this.top;
+    const { top, fDepth } = this;
     try {
-      return this.mapStep(memo, id, f);
+      return this.mapRun(memo, id, f);
     } finally {
       this.top = top;
+      this.fDepth = fDepth;
       if (scratch) {
         scratch.clear();
         this.mapScratch = scratch;
@@ -491,27 +661,67 @@ export class Idd {
     }
   }
 
-  private mapStep(memo: PairMemo, id: number, f: (set: number[]) => number[]): number {
-    const hit = memo.get(id, 0);
-    if (hit !== NONE) return hit;
-    let result: number;
-    if (id < 0) {
-      result = this.leaf(f(this.leaves[-1 - id]));
-    } else {
-      const base = this.top;
-      const s = this.start[id];
+  /** mapLeaves' descent, on the same explicit stack of frames as apply's (fA the node, fI the interval). */
+  private mapRun(memo: PairMemo, id0: number, f: (set: number[]) => number[]): number {
+    const settle = (id: number): number => {
+      if (++this.stepCount > this.stepCap) this.exceeded('steps');
+      const hit = memo.get(id, 0);
+      if (hit !== NONE) return hit;
+      if (id >= 0) return NONE;
+      const r = this.leaf(f(this.leaves[-1 - id]));
+      memo.set(id, 0, r);
+      return r;
+    };
+    const r0 = settle(id0);
+    if (r0 !== NONE) return r0;
+    const floor = this.fDepth;
+    const openMap = (id: number) => {
+      const d = this.fDepth++;
+      if (d + 1 >= this.fA.length) this.growFrames();
+      this.fA[d] = id;
+      this.fI[d] = this.start[id];
+      this.fBase[d] = this.top;
+      this.ensureScratch(this.start[id + 1] - this.start[id]);
+    };
+    openMap(id0);
+    let ret = NONE;
+    for (;;) {
+      const d = this.fDepth - 1;
+      const id = this.fA[d];
+      const base = this.fBase[d];
       const e = this.start[id + 1];
-      this.ensureScratch(e - s);
-      for (let i = s; i < e; i++) {
-        const slot = this.top++;
-        const k = this.mapStep(memo, this.kidPool[i], f);
+      let i = this.fI[d];
+      let descend = -1;
+      for (; i < e; i++) {
+        let k: number;
+        let slot: number;
+        if (ret !== NONE) {
+          k = ret;
+          ret = NONE;
+          slot = this.fSlot[d];
+        } else {
+          slot = this.top++;
+          k = settle(this.kidPool[i]);
+          if (k === NONE) {
+            this.fSlot[d] = slot;
+            this.fI[d] = i;
+            descend = this.kidPool[i];
+            break;
+          }
+        }
         this.put(base, slot, this.cutPool[i], k);
       }
-      result = this.make(this.fieldOf[id], base, this.top);
+      if (descend >= 0) {
+        openMap(descend);
+        continue;
+      }
+      const result = this.make(this.fieldOf[id], base, this.top);
       this.top = base;
+      memo.set(id, 0, result);
+      this.fDepth = d;
+      if (d === floor) return result;
+      ret = result;
     }
-    memo.set(id, 0, result);
-    return result;
   }
 
   /** Ids of the nodes reachable from the roots, in depth-first preorder (children in order). */
@@ -543,64 +753,106 @@ export class Idd {
     return order;
   }
 
-  /** Ids of the nodes reachable from root, in depth-first post-order (children in order): reversed, parents come first. */
-  postOrder(root: number): number[] {
+  /** Ids of the nodes reachable from the roots, in depth-first post-order (children in order): reversed, parents come first. */
+  postOrder(roots: number | readonly number[]): number[] {
     const order: number[] = [];
-    if (root < 0) return order;
     const seen = new Uint8Array(this.count);
     // (node, next pool index) pairs
-    const stack = [root, this.start[root]];
-    seen[root] = 1;
-    while (stack.length) {
-      const at = stack.length - 2;
-      const id = stack[at];
-      const i = stack[at + 1];
-      if (i < this.start[id + 1]) {
-        stack[at + 1] = i + 1;
-        const k = this.kidPool[i];
-        if (k >= 0 && !seen[k]) {
-          seen[k] = 1;
-          stack.push(k, this.start[k]);
+    const stack: number[] = [];
+    for (const root of typeof roots === 'number' ? [roots] : roots) {
+      if (root < 0 || seen[root]) continue;
+      stack.push(root, this.start[root]);
+      seen[root] = 1;
+      while (stack.length) {
+        const at = stack.length - 2;
+        const id = stack[at];
+        const i = stack[at + 1];
+        if (i < this.start[id + 1]) {
+          stack[at + 1] = i + 1;
+          const k = this.kidPool[i];
+          if (k >= 0 && !seen[k]) {
+            seen[k] = 1;
+            stack.push(k, this.start[k]);
+          }
+        } else {
+          order.push(id);
+          stack.length = at;
         }
-      } else {
-        order.push(id);
-        stack.length = at;
       }
     }
     return order;
   }
 
-  /** The nodes of a small diagram (reachable() sizes its marks for the whole Idd). */
-  private nodesOf(root: number): Set<number> {
-    const seen = new Set<number>();
+  // marks for walks over one diagram: a node is marked when mark[id] === stamp, so no walk clears them
+  private mark = new Int32Array(1024);
+  private stamp = 0;
+
+  /** Visits each node and each leaf reachable from root once (on a stack of its own). */
+  private visit(root: number, onNode: (id: number) => void, onLeaf?: (leaf: number) => void): void {
+    if (this.mark.length < this.count) this.mark = grown(this.mark, this.count);
+    const mark = this.mark;
+    const stamp = ++this.stamp;
+    const leafSeen = onLeaf ? new Set<number>() : undefined;
     const stack = [root];
     while (stack.length) {
       const id = stack.pop()!;
-      if (id < 0 || seen.has(id)) continue;
-      seen.add(id);
+      if (id < 0) {
+        if (leafSeen && !leafSeen.has(id)) {
+          leafSeen.add(id);
+          onLeaf!(id);
+        }
+        continue;
+      }
+      if (mark[id] === stamp) continue;
+      mark[id] = stamp;
+      onNode(id);
       for (let i = this.start[id]; i < this.start[id + 1]; i++) stack.push(this.kidPool[i]);
     }
-    return seen;
   }
 
-  /** The number of nodes in a small diagram. */
+  /** The number of nodes in a diagram. */
   countNodes(root: number): number {
-    return this.nodesOf(root).size;
+    let n = 0;
+    this.visit(root, () => n++);
+    return n;
   }
 
-  /** The fields a small diagram tests, ascending. */
+  /** Nodes, leaves, intervals and entries of leaf sets of a diagram: what it costs to hold. */
+  measure(root: number): { nodes: number; leaves: number; intervals: number; entries: number } {
+    let nodes = 0;
+    let leaves = 0;
+    let intervals = 0;
+    let entries = 0;
+    this.visit(
+      root,
+      (id) => {
+        nodes++;
+        intervals += this.start[id + 1] - this.start[id];
+      },
+      (l) => {
+        leaves++;
+        entries += this.leaves[-1 - l].length;
+      },
+    );
+    return { nodes, leaves, intervals, entries };
+  }
+
+  /** The fields a diagram tests, ascending. */
   fieldsTested(root: number): number[] {
     const fields = new Set<number>();
-    for (const id of this.nodesOf(root)) fields.add(this.fieldOf[id]);
+    this.visit(root, (id) => fields.add(this.fieldOf[id]));
     return [...fields].sort((x, y) => x - y);
   }
 
   /** The leaves reachable from a root. */
   reachableLeaves(root: number): number[] {
-    if (root < 0) return [root];
-    const out = new Set<number>();
-    for (const id of this.reachable([root])) for (const k of this.kids(id)) if (k < 0) out.add(k);
-    return [...out];
+    const out: number[] = [];
+    this.visit(
+      root,
+      () => {},
+      (l) => out.push(l),
+    );
+    return out;
   }
 }
 

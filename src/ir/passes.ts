@@ -14,7 +14,8 @@ export function prune(g: MatchGraph): boolean {
   const seen = new Uint8Array(g.nodes.length);
   // iterative DFS, post-order, then reversed: a topological order
   const stack: number[] = []; // (node, next child) pairs
-  for (const root of g.segments) {
+  // roots in reverse, so that once the post-order is reversed the first segment's nodes come first
+  for (const root of [...g.segments, ...g.counting.map((c) => c.root)].reverse()) {
     if (root < 0 || seen[root]) continue;
     seen[root] = 1;
     stack.push(root, 0);
@@ -59,6 +60,7 @@ export function prune(g: MatchGraph): boolean {
     // when the leaves keep their numbers too, nothing moves: spare the copy
     for (const n of g.nodes) for (const k of n.kids) if (k < 0) leafOf(k);
     for (const s of g.segments) if (s < 0) leafOf(s);
+    for (const c of g.counting) if (c.root < 0) leafOf(c.root);
     if (leaves.length === g.leaves.length && leaves.every((l, i) => l === g.leaves[i])) return false;
     leaves.length = 0;
     leafNew.fill(-1);
@@ -68,9 +70,11 @@ export function prune(g: MatchGraph): boolean {
     return { ...n, kids: n.kids.map((k) => (k >= 0 ? newId[k] : leafOf(k))) };
   });
   const segments = g.segments.map((s) => (s >= 0 ? newId[s] : leafOf(s)));
+  const counting = g.counting.map((c) => ({ ...c, root: c.root >= 0 ? newId[c.root] : leafOf(c.root) }));
   const leavesChanged = leaves.length !== g.leaves.length;
   g.nodes = nodes;
   g.segments = segments;
+  g.counting = counting;
   g.leaves = leaves;
   return changed || leavesChanged;
 }
@@ -143,6 +147,7 @@ function reduce(g: MatchGraph): boolean {
   }
   const mapKid = (k: number) => (k >= 0 ? nodeMap[k] : -1 - leafOf[-1 - k]);
   g.segments = g.segments.map(mapKid);
+  g.counting = g.counting.map((c) => ({ ...c, root: mapKid(c.root) }));
   return changed;
 }
 

@@ -66,9 +66,20 @@ describe('generated code', () => {
   });
 
   it('stays within its budget on a large policy and hands the deep nodes to the table walk', () => {
-    // one rule per GTP tunnel id, each looking at the inner packet: a node per rule, deep down
+    // one rule per GTP tunnel id, each looking at the inner packet and sending to one of four
+    // groups: a node per rule, deep down
     const teids = Array.from({ length: 4000 }, (_, i) => 1000 + 7 * i);
-    const r = policyFor(teids.map((t, i) => `gtp teid ${t} and inner(tcp dst port ${2000 + (i % 50)})`));
+    const r = policyFor(
+      [],
+      [
+        'group h { tool p { output pcap "p.pcap" } }',
+        'group i { tool q { output pcap "q.pcap" } }',
+        'group j { tool s { output pcap "s.pcap" } }',
+        ...teids.map(
+          (t, i) => `rule r${i} match gtp teid ${t} and inner(tcp dst port ${2000 + i}) to ${'ghij'[(i * 7) % 4]}`,
+        ),
+      ].join('\n'),
+    );
     const compiled = compilePolicy(r.policy);
     const art = buildArtifact(r.policy, compiled, 'test');
     const gen = generateClassifier(compiled.graph);
@@ -96,7 +107,8 @@ describe('generated code', () => {
       view.tunnel = rnd(4) === 0 ? TUNNEL.vxlan : TUNNEL.gtp;
       view.tunnelId = rnd(3) === 0 ? rnd(20000) : teids[rnd(teids.length)];
       view.inner.ipProto = rnd(5) === 0 ? 17 : 6;
-      view.inner.dstPort = 2000 + rnd(60);
+      // the port of the rule for this tunnel id half the time, another port otherwise
+      view.inner.dstPort = rnd(2) ? 2000 + (view.tunnelId - 1000) / 7 : 2000 + rnd(4100);
       const want = walk(compiled.graph, (f) => {
         const name = compiled.graph.fields[f];
         const v = (name.startsWith('inner.') ? view.inner : view) as unknown as Record<string, number>;

@@ -182,3 +182,29 @@ export function buildPredicate(pred: Predicate): PredicateFn {
     }
   }
 }
+
+/**
+ * A byte load compared with constants, as a field (src/ir/loads.ts): the
+ * unsigned value loaded, or ABSENT (-1) where the comparison would be false
+ * (no such layer, the packet too short, an inner load without an inner
+ * packet), so that no interval test holds there.
+ */
+export function buildLoad(field: string): PredicateFn {
+  const m = /^load:(outer|inner):([a-z0-9]+):(\d+):([124])$/.exec(field);
+  if (!m) throw new Error(`match graph: not a load field ${field}`);
+  const inner = m[1] === 'inner';
+  const layer = m[2];
+  const offset = Number(m[3]);
+  const size = Number(m[4]);
+  return (p, d) => {
+    const v = inner ? (p.inner === p ? undefined : p.inner) : p;
+    if (!v) return -1;
+    const base = layerBase(v, layer);
+    if (base < 0) return -1;
+    const at = base + offset;
+    if (at + size > d.length) return -1;
+    if (size === 1) return d[at];
+    if (size === 2) return (d[at] << 8) | d[at + 1];
+    return ((d[at] << 24) | (d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3]) >>> 0;
+  };
+}

@@ -1,7 +1,7 @@
 import type { ArtifactGraph } from '../../artifact/types.js';
 import { ABSENT, FIELD_INDEX, FIELDS } from '../../fields/fields.js';
 import type { PacketView } from '../decode/view.js';
-import type { PredicateFn } from './predicates.js';
+import { buildLoad, buildPredicate, type PredicateFn } from './predicates.js';
 import { HASH_MUL, splitSingles, worthHashing } from '../../codegen/lookup.js';
 
 /** An empty hash slot. */
@@ -79,8 +79,22 @@ export function fieldOf(p: PacketView, i: number): number {
 
 const NF = FIELDS.length;
 
-/** Where a graph field's value comes from: FIELDS index, NF + index for inner fields, 2 NF + n for predicate n. */
-export function slotOf(name: string): number {
+/**
+ * Where a graph field's value comes from: FIELDS index, NF + index for inner
+ * fields, 2 NF + n for function n of `fns` (predicates first, then the byte
+ * loads in the order the graph lists them: functionsOf).
+ */
+export function slotsOf(g: Pick<ArtifactGraph, 'fields' | 'preds'>): number[] {
+  let loads = 0;
+  return g.fields.map((name) => (name.startsWith('load:') ? 2 * NF + g.preds.length + loads++ : slotOf(name)));
+}
+
+/** The functions a graph's predicate and load fields read, in slot order (see slotsOf). */
+export function functionsOf(g: Pick<ArtifactGraph, 'fields' | 'preds'>): PredicateFn[] {
+  return [...g.preds.map(buildPredicate), ...g.fields.filter((f) => f.startsWith('load:')).map(buildLoad)];
+}
+
+function slotOf(name: string): number {
   const pred = /^pred:(\d+)$/.exec(name);
   if (pred) return 2 * NF + Number(pred[1]);
   const inner = name.startsWith('inner.');
@@ -123,7 +137,7 @@ export class Tables {
     this.kids = new Int32Array(nCuts);
     this.hkeys = new Float64Array(nSlots).fill(EMPTY);
     this.hkids = new Int32Array(nSlots);
-    const slots = g.fields.map(slotOf);
+    const slots = slotsOf(g);
     let at = 0;
     let slot = 0;
     shapes.forEach((s, i) => {

@@ -4,6 +4,7 @@ import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash } from '../balance/session-hash.js';
 import type { PacketRecord } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
+import { RuleCounter } from '../classify/rule-counter.js';
 import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
@@ -47,7 +48,7 @@ export function newRunStats(
       truncatedRecords: 0,
       captureWarnings: 0,
     })),
-    rules: artifact.graph.ruleLevel ? artifact.rules.map((r) => ({ name: r.name, matches: 0 })) : null,
+    rules: RuleCounter.zeroStats(artifact),
     groups: artifact.groups.map((gr, gi): GroupStats => ({
       name: gr.name,
       in: 0,
@@ -89,7 +90,7 @@ export class Pipeline {
   private readonly view = new PacketView();
   private readonly classifier: Classifier;
   private readonly groupsOf: Int32Array[];
-  private readonly rulesOf: Int32Array[] | undefined;
+  private readonly ruleCounter: RuleCounter | undefined;
   private readonly balancers: (Rendezvous | undefined)[];
   private readonly balanceInner: boolean[];
   private readonly dedups: (DedupStage | undefined)[];
@@ -106,7 +107,6 @@ export class Pipeline {
     const g = artifact.graph;
     this.classifier = createClassifier(g);
     this.groupsOf = [];
-    this.rulesOf = g.ruleLevel ? [] : undefined;
     this.balancers = artifact.groups.map((gr) => {
       if (gr.tools.length <= 1) return undefined;
       const weights = weightsOf(gr.tools.map((t) => t.rateBps));
@@ -122,6 +122,7 @@ export class Pipeline {
     this.stats = newRunStats(artifact, outputs, tapFiles);
     this.toolUp = options.toolUp;
     this.upIn = artifact.groups.map((_, gi) => (t: number) => options.toolUp!(gi, t));
+    this.ruleCounter = this.stats.rules ? new RuleCounter(artifact, this.classifier) : undefined;
   }
 
   private readonly toolUp: PipelineOptions['toolUp'];
@@ -136,15 +137,9 @@ export class Pipeline {
     return this.stats;
   }
 
-  /** Result index -> groups (and rules), cached as typed arrays the first time a result is seen. */
+  /** Result index -> groups, cached as typed arrays the first time a result is seen. */
   private groups(r: number): Int32Array {
-    let gs = this.groupsOf[r];
-    if (!gs) {
-      const res = this.classifier.results[r];
-      gs = this.groupsOf[r] = Int32Array.from(res.groups);
-      if (this.rulesOf) this.rulesOf[r] = Int32Array.from(res.rules);
-    }
-    return gs;
+    return (this.groupsOf[r] ??= Int32Array.from(this.classifier.results[r].groups));
   }
 
   handle(rec: PacketRecord, tap: number): void {
@@ -160,10 +155,7 @@ export class Pipeline {
     if (view.malformed) ts.malformed++;
     const r = this.classifier.classify(view, data);
     const groups = this.groups(r);
-    if (this.rulesOf) {
-      const rules = this.rulesOf[r];
-      for (let i = 0; i < rules.length; i++) st.rules![rules[i]].matches++;
-    }
+    this.ruleCounter?.count(r, view, data, st.rules!);
     if (groups.length === 0) {
       st.unmatched++;
       return;

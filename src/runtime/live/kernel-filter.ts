@@ -2,6 +2,7 @@ import type { Artifact, ArtifactGraph } from '../../artifact/types.js';
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { ABSENT, FIELDS, LINKTYPE } from '../../fields/fields.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
+import { LOAD_FIELD } from '../../ir/loads.js';
 
 /**
  * Kernel filters: for each tap, a pcap-filter(7) expression that keeps every
@@ -353,6 +354,7 @@ function known(field: string, tap: number, depth: number): number | undefined {
 /** Why a field is widened, in words for the user. */
 function reasonFor(field: string): string {
   if (field.startsWith('pred:')) return 'payload and byte-offset tests (contains, regex, proto[...] relations)';
+  if (field.startsWith('load:')) return 'byte-offset tests (proto[offset:size] compared with a value)';
   if (field.startsWith('inner.') || field === 'tunnel' || field === 'tunnelId')
     return 'tunnels and their inner packets';
   if (field.startsWith('vlan')) return 'VLAN ids and priorities of tagged frames';
@@ -395,7 +397,12 @@ class Writer {
       return FALSE;
     }
     const base = field.startsWith('inner.') ? field.slice(6) : field;
-    const fieldMax = field.startsWith('pred:') ? 1 : (FIELDS.find((f) => f.name === base)?.max ?? 0);
+    const load = LOAD_FIELD.exec(field);
+    const fieldMax = field.startsWith('pred:')
+      ? 1
+      : load
+        ? 2 ** (8 * Number(load[4])) - 1
+        : (FIELDS.find((f) => f.name === base)?.max ?? 0);
     // each distinct sub-expression with the ranges that lead to it
     const byKid = new Map<string, { e: Expr; ranges: Ranges }>();
     for (let i = 0; i < n.kids.length; i++) {
@@ -416,7 +423,9 @@ class Writer {
     if (whole && all[0].ranges[0][1] >= fieldMax) return all[0].e;
     const terms: Expr[] = [];
     for (const { e, ranges } of all) {
-      const t = field.startsWith('pred:') || base !== field ? undefined : fieldTest(field, ranges, this.depth);
+      // byte loads (load:scope:layer:offset:size) are widened as predicates are: pcap-filter's proto[...]
+      // reads only some layers, at offsets that differ from tmesc's for IPv6 and tunnels
+      const t = field.startsWith('pred:') || load || base !== field ? undefined : fieldTest(field, ranges, this.depth);
       if (!t) {
         this.widened.add(reasonFor(field));
         terms.push(e);

@@ -50,14 +50,28 @@ export interface GroupStats {
   tools: ToolStats[];
 }
 
+/**
+ * A rule's counters: packets it matched, and of those, for a to rule, how many
+ * it delivered (they went to at least one of its groups: not all excluded by
+ * drop rules), for a drop rule, how many it excluded (it removed a group some
+ * to rule sent them to). Null for a rule the compiler could not give a
+ * counter within its budget (docs/compiler.md).
+ */
+export interface RuleStats {
+  name: string;
+  matches: number | null;
+  delivered?: number | null;
+  excluded?: number | null;
+}
+
 export interface RunStats {
   policy: string;
   seconds: number;
   packetsRead: number;
   unmatched: number;
   taps: TapStats[];
-  /** Per-rule match counts; null when the policy is compiled without rule-level leaves. */
-  rules: { name: string; matches: number }[] | null;
+  /** Per-rule counters; null for an artifact of an earlier version compiled with group leaves, which has none. */
+  rules: RuleStats[] | null;
   groups: GroupStats[];
   /** Packets a tap mark could not be applied to (not Ethernet); delivered unmarked. */
   unmarked: number;
@@ -80,7 +94,13 @@ export function addStats(a: RunStats, b: RunStats): void {
     x.truncatedRecords += t.truncatedRecords;
     x.captureWarnings += t.captureWarnings;
   });
-  if (a.rules && b.rules) b.rules.forEach((r, i) => (a.rules![i].matches += r.matches));
+  if (a.rules && b.rules)
+    b.rules.forEach((r, i) => {
+      const x = a.rules![i];
+      if (x.matches !== null && r.matches !== null) x.matches += r.matches;
+      if (typeof x.delivered === 'number' && typeof r.delivered === 'number') x.delivered += r.delivered;
+      if (typeof x.excluded === 'number' && typeof r.excluded === 'number') x.excluded += r.excluded;
+    });
   b.groups.forEach((g, gi) => {
     const x = a.groups[gi];
     x.in += g.in;
@@ -101,6 +121,15 @@ export function addStats(a: RunStats, b: RunStats): void {
 /** 1234567 -> "1,234,567"; toLocaleString would load ICU's data, ~15 ms of start-up. */
 function thousands(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** "1297 matches, 0 delivered (every packet excluded by drop rules)". */
+function ruleLine(r: RuleStats): string {
+  const m = r.matches ?? 0;
+  if (typeof r.delivered === 'number')
+    return `${m} matches, ${r.delivered} delivered${m > 0 && r.delivered === 0 ? ' (drop rules excluded every packet)' : ''}`;
+  if (typeof r.excluded === 'number') return `${m} matches, ${r.excluded} excluded`;
+  return `${m} matches`;
 }
 
 export function renderStatsText(s: RunStats): string {
@@ -137,8 +166,15 @@ export function renderStatsText(s: RunStats): string {
         );
     }
   }
-  if (s.rules) for (const r of s.rules) out.push(`  rule ${r.name}: ${r.matches} matches`);
-  else out.push('  rules: per-rule counters are off for this policy (compiled with group-level leaves)');
+  if (s.rules) {
+    const off = s.rules.filter((r) => r.matches === null).length;
+    if (off)
+      out.push(
+        `  rules: per-rule counters are off for ${off} of ${s.rules.length} rules (they overlap in more ways than the compiler's counting budget; docs/compiler.md)`,
+      );
+    for (const r of s.rules) if (r.matches !== null) out.push(`  rule ${r.name}: ${ruleLine(r)}`);
+  } else
+    out.push('  rules: per-rule counters are off for this policy (compiled by an earlier tmesc with group leaves)');
   if (s.unmarked)
     out.push(`  ${s.unmarked} packets could not carry their tap mark (not Ethernet) and went out unmarked`);
   return out.join('\n') + '\n';

@@ -13,6 +13,10 @@ const benches: Record<string, () => Promise<void>> = {
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
   live: () => benchLive(),
+  'instructions-strip': () => benchInstructions('strip all'),
+  'instructions-truncate': () => benchInstructions('truncate payload 0'),
+  'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
+  'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
 };
 // by name only: `live` needs root and creates interfaces; `shapes` is part of `compile`, and by name alone it runs
 // without the rest of it

@@ -31,6 +31,8 @@ const result = await build({
   // loaded through its own one-file build (src/syntax/chevrotain.ts), which a bundler cannot follow
   // cap: an optional native addon, loaded (in port processes only) from where npm installed it
   external: ['chevrotain', 'cap'],
+  // its UMD main require()s its parts through a factory esbuild cannot follow; its ES build bundles
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   // commander and ajv are CommonJS: give them a require inside the ES module
   banner: {
     js: "import { createRequire as __tmescRequire } from 'node:module'; const require = __tmescRequire(import.meta.url);",

@@ -4,6 +4,7 @@ import type { Compiled } from '../ir/compile.js';
 import type { Policy } from '../policy/policy.js';
 import { relativePath, storedPath } from './paths.js';
 import { ARTIFACT_SCHEMA } from './schema.js';
+import { stepsOf } from './steps.js';
 import { ARTIFACT_FORMAT_VERSION, type Artifact } from './types.js';
 import { validateArtifact } from './validate.js';
 
@@ -70,6 +71,7 @@ export function buildArtifact(
       })),
       balance: gr.balance,
       actions: gr.actions,
+      steps: stepsOf(gr.actions),
     })),
     rules: policy.rules.map((r) => ({ name: r.name, taps: r.taps, action: r.action, groups: r.groups })),
     graph: {

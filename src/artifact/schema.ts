@@ -2,6 +2,8 @@
  * JSON Schema (draft-07) of the artifact, format 2 (docs/artifact.md). It is
  * compiled ahead of time into schema-validator.generated.ts (generate-validator.ts).
  */
+import { STEP_ORDER } from './steps.js';
+
 const uint = { type: 'integer', minimum: 0 } as const;
 const int = { type: 'integer' } as const;
 const str = { type: 'string' } as const;
@@ -154,6 +156,7 @@ export const ARTIFACT_SCHEMA = {
             required: ['symmetric', 'inner'],
             properties: { symmetric: { type: 'boolean' }, inner: { type: 'boolean' } },
           },
+          steps: { type: 'array', uniqueItems: true, items: { enum: [...STEP_ORDER] } },
           actions: {
             type: 'object',
             additionalProperties: false,
@@ -192,10 +195,11 @@ export const ARTIFACT_SCHEMA = {
               timestamp: {
                 type: 'object',
                 additionalProperties: false,
-                required: ['ipv4', 'ipv6'],
+                required: ['ipv4', 'ipv6', 'other'],
                 properties: {
-                  ipv4: { const: 'ip-option' },
-                  ipv6: { enum: ['skip', 'destination-option', 'hop-by-hop'] },
+                  ipv4: { enum: ['ip-option', 'trailer'] },
+                  ipv6: { enum: ['skip', 'destination-option', 'hop-by-hop', 'trailer'] },
+                  other: { enum: ['skip', 'trailer'] },
                 },
               },
               shape: {

@@ -1,4 +1,5 @@
 import type { GroupActions, Precision, Predicate, TapMark, TapSource } from '../policy/policy.js';
+import type { StepName } from './steps.js';
 
 /**
  * The compiled artifact: everything the runtime needs, as plain JSON, so a
@@ -27,6 +28,12 @@ export interface ArtifactGroup {
   tools: ArtifactTool[];
   balance: { symmetric: boolean; inner: boolean };
   actions: GroupActions;
+  /**
+   * What happens to the group's replicas, in order (see STEP_ORDER). Every
+   * action the group has is listed; absent in artifacts written before
+   * actions ran, which get STEP_ORDER's.
+   */
+  steps?: StepName[];
 }
 
 export interface ArtifactGraph {

@@ -2,6 +2,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validate as generatedValidator } from './schema-validator.generated.js';
 import { patternProblems } from './patterns.js';
 import { checkGraph, GraphError } from '../ir/graph-invariants.js';
+import { groupUsesStep, STEP_ORDER } from './steps.js';
 import { ARTIFACT_FORMAT_VERSION, LEGACY_FORMAT_VERSION, type Artifact } from './types.js';
 
 export class ArtifactError extends Error {}
@@ -77,6 +78,16 @@ export function validateArtifact(input: unknown): Artifact {
   } catch (e) {
     if (e instanceof GraphError) bad(`graph: ${e.message}`);
     throw e;
+  }
+  for (const gr of art.groups) {
+    const steps = gr.steps;
+    if (!steps) continue;
+    // a step left out would silently not run: a mask skipped leaks what it should hide
+    for (const s of STEP_ORDER)
+      if (groupUsesStep(s, gr.actions) && !steps.includes(s)) bad(`group ${gr.name} lacks its ${s} step`);
+    const dedup = steps.indexOf('dedup');
+    if (dedup > 0) bad(`group ${gr.name}: dedup must be the first step`);
+    if (steps.at(-1) !== 'output') bad(`group ${gr.name}: output must be the last step`);
   }
   const refused = patternProblems(art);
   if (refused.length) bad(refused.join('; '));

@@ -204,6 +204,8 @@ export const STRIP_TARGETS = [
   '6in4',
   '6to4',
   'teredo',
+  'vntag',
+  'etag',
   'tunnels',
   'all',
 ];

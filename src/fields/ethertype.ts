@@ -29,6 +29,10 @@ export const enum ETHERTYPE {
   ERSPAN = 0x88be,
   LLDP = 0x88cc,
   CISCO_METADATA = 0x8909,
+  /** Cisco VN-Tag (802.1Qbh pre-standard): a 6-byte tag after the MACs, type field included. */
+  VNTAG = 0x8926,
+  /** 802.1BR E-Tag: an 8-byte tag after the MACs, type field included. */
+  ETAG = 0x893f,
   /** The pre-standard QinQ tag some switches still send. */
   QINQ_OLD = 0x9100,
 }

@@ -55,7 +55,12 @@ export interface GroupActions {
   masks: MaskSpec[];
   replaces: { source: string; flags: string; text: string }[];
   truncate?: { what: 'payload' | 'frame'; bytes: number };
-  timestamp?: { ipv4: 'ip-option'; ipv6: 'skip' | 'destination-option' | 'hop-by-hop' };
+  /** How each kind of packet is stamped: IPv4, IPv6, and packets with no IP header (`other`). */
+  timestamp?: {
+    ipv4: 'ip-option' | 'trailer';
+    ipv6: 'skip' | 'destination-option' | 'hop-by-hop' | 'trailer';
+    other: 'skip' | 'trailer';
+  };
   shape?: { burstBytes: number };
   dedup?: { windowNs: number };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArtifactError, validateArtifact } from '../../src/artifact/validate.js';
 import type { Artifact } from '../../src/artifact/types.js';
+import { STEP_ORDER, type StepName } from '../../src/artifact/steps.js';
 import { built, spawnTmesc } from '../cli/built.js';
 import { writeTcpCapture } from '../patterns/support/capture.js';
 import { artifactFor } from '../runtime/support/artifact.js';
@@ -62,12 +63,21 @@ describe('artifact patterns are checked on load', () => {
   it("checks groups' mask and replace patterns too", () => {
     const art = JSON.parse(JSON.stringify(artifactFor(TMP, BODY))) as Artifact;
     art.groups[0].actions.masks.push({ kind: 'regex', source: 'a(?=b)', flags: '', fill: '*' });
+    withStep(art, 'mask');
     expect(refusal(art)).toMatch(/group g, mask: pattern \/a\(\?=b\)\/ is refused \(TMES0601\)/);
     const art2 = JSON.parse(JSON.stringify(artifactFor(TMP, BODY))) as Artifact;
     art2.groups[0].actions.replaces.push({ source: '[é]', flags: '', text: 'x' });
+    withStep(art2, 'replace');
     expect(refusal(art2)).toMatch(/group g, replace: pattern \/\[é\]\/ is refused \(TMES0605\)/);
   });
 });
+
+/** The group's step list with `step` in its place, as the compiler writes it for the action just added. */
+function withStep(art: Artifact, step: StepName): void {
+  const g = art.groups[0];
+  const steps = [...(g.steps ?? []), step];
+  g.steps = STEP_ORDER.filter((s) => steps.includes(s));
+}
 
 describe.skipIf(!built)('tmesc run --artifact and the policy cache: patterns', () => {
   const dir = mkdtempSync(join(TMP, 'run-'));

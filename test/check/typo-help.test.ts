@@ -21,8 +21,8 @@ describe('typo help', () => {
   it("a redundant rule's note agrees with its message (TMES0701)", () => {
     const one = [BASE, 'rule all match tcp to g', 'rule web match tcp port 80 to g'].join('\n');
     const d1 = checkText(one).result.diagnostics.find((d) => d.code === 'TMES0701')!;
-    expect(d1.message).toBe("rule 'web' adds nothing: rule 'all' already sends all its traffic to 'g'");
-    expect(d1.related?.map((r) => r.message)).toEqual(["rule 'all' covers all of it"]);
+    expect(d1.message).toBe("rule 'web' adds nothing: rule 'all' already sends every packet it matches to 'g'");
+    expect(d1.related?.map((r) => r.message)).toEqual(["rule 'all' sends all of it there"]);
     const two = [
       BASE,
       'rule lo match vlan 1-5 to g',
@@ -30,7 +30,10 @@ describe('typo help', () => {
       'rule mid match vlan 3-6 to g',
     ].join('\n');
     const d2 = checkText(two).result.diagnostics.find((d) => d.code === 'TMES0701')!;
-    expect(d2.message).toMatch(/together already send all its traffic/);
-    expect(d2.related?.map((r) => r.message)).toEqual(["rule 'lo' covers part of it", "rule 'hi' covers part of it"]);
+    expect(d2.message).toMatch(/together already send every packet it matches/);
+    expect(d2.related?.map((r) => r.message)).toEqual([
+      "rule 'lo' sends part of it there",
+      "rule 'hi' sends part of it there",
+    ]);
   });
 });

@@ -90,6 +90,27 @@ export function decodeFrame(
   if (tunnels && view.innerKind !== INNER_KIND.none) decodeTunnels(view, data);
 }
 
+/**
+ * Decodes one packet a tunnel carries (an INNER_KIND at d[off, end)) into
+ * `v`, as the tunnel walk below does for each level, but stopping at that
+ * level: for stages that walk tunnels one at a time (the strip action).
+ * `v` should be made without an inner view; `wireEnd` bounds length fields.
+ */
+export function decodeEncapsulated(
+  v: PacketView,
+  d: Uint8Array,
+  off: number,
+  end: number,
+  kind: number,
+  wireEnd: number,
+): void {
+  v.reset();
+  v.wireEnd = wireEnd;
+  beginPacket(v);
+  if (kind === INNER_KIND.ether) decodeEthernet(v, d, off, end);
+  else decodeIp(v, d, off, end);
+}
+
 /** Counts a decoded packet has even when zero: no tags, no labels, no tunnel. */
 function beginPacket(v: PacketView): void {
   v.vlanCount = 0;

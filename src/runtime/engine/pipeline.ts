@@ -1,4 +1,6 @@
 import type { Artifact } from '../../artifact/types.js';
+import { type ActionChain, buildChains, emptyActionCounters } from '../actions/chain.js';
+import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash } from '../balance/session-hash.js';
@@ -64,6 +66,7 @@ export function newRunStats(
         refused: 0,
         refusedLinkTypes: [],
       })),
+      actions: emptyActionCounters(gr, artifact),
     })),
     unmarked: 0,
   };
@@ -123,6 +126,26 @@ export class Pipeline {
     this.toolUp = options.toolUp;
     this.upIn = artifact.groups.map((_, gi) => (t: number) => options.toolUp!(gi, t));
     this.ruleCounter = this.stats.rules ? new RuleCounter(artifact, this.classifier) : undefined;
+    this.chains = buildChains(artifact, this.stats.groups, (gi, r) => this.deliverReplica(gi, r));
+  }
+
+  /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */
+  private readonly chains: (ActionChain | undefined)[];
+
+  /** A replica that went through its group's steps, written to the tool the chain chose. */
+  private deliverReplica(g: number, r: Replica): void {
+    const gs = this.stats.groups[g];
+    const frame = r.frame();
+    if (this.outputs[g][r.tool].write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)) {
+      gs.delivered++;
+      gs.tools[r.tool].packets++;
+      gs.tools[r.tool].bytes += frame.length;
+    } else this.refuse(g, r.tool, r.linkType);
+  }
+
+  /** End of input: steps hand on what they held back. */
+  finish(): void {
+    for (const c of this.chains) c?.finish();
   }
 
   private readonly toolUp: PipelineOptions['toolUp'];
@@ -170,6 +193,11 @@ export class Pipeline {
       const dd = this.dedups[g];
       if (dd && dd.isDuplicate(view, data, rec.tsSec, rec.tsNsec)) {
         gs.dropped.duplicate++;
+        continue;
+      }
+      const chain = this.chains[g];
+      if (chain !== undefined) {
+        chain.push(rec, view, tap);
         continue;
       }
       let tool = 0;

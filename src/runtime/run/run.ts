@@ -4,6 +4,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
 import { fileKey } from '../../policy/file-key.js';
 import { linkTypeName } from '../../fields/link-type-names.js';
+import { ActionConfigError } from '../actions/action.js';
+import { missingSteps, needsOneThread, planChains } from '../actions/chain.js';
 import { OutputFile, OutputSet } from '../capture/index.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import { Pipeline } from '../engine/pipeline.js';
@@ -12,7 +14,6 @@ import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
-import { ACTION_KEYWORDS, pendingActionsOf } from '../../policy/pending-actions.js';
 import type { RunStats } from '../stats/stats.js';
 import { describeTap, outputSpecs } from './tap-inputs.js';
 
@@ -68,11 +69,15 @@ export function autoWorkers(tapFiles: readonly (readonly string[])[]): number {
 
 export class RunError extends Error {}
 
+/** The policy asks for a transform this runtime does not perform: a problem of the policy, not of the command line. */
+export class ActionsNotPerformed extends RunError {}
+
+/** Group actions the runtime does not perform yet: running would deliver packets the policy says must be changed. */
 export function unimplementedActions(a: Artifact): string[] {
   const problems: string[] = [];
   for (const g of a.groups) {
-    const asked = pendingActionsOf(g.actions);
-    if (asked.length) problems.push(`group '${g.name}' asks for ${asked.map((k) => ACTION_KEYWORDS[k]).join(', ')}`);
+    const missing = missingSteps(g);
+    if (missing.length) problems.push(`group '${g.name}' asks for ${missing.join(', ')}`);
   }
   return problems;
 }
@@ -90,16 +95,26 @@ export async function runArtifact(a: Artifact, opts: RunOptions): Promise<RunSta
 async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const pending = unimplementedActions(a);
   if (pending.length) {
-    throw new RunError(
+    throw new ActionsNotPerformed(
       `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
     );
+  }
+  try {
+    planChains(a);
+  } catch (e) {
+    if (e instanceof ActionConfigError) throw new RunError(e.message);
+    throw e;
   }
   const note = opts.note ?? (() => undefined);
   const warn = opts.warn ?? note;
   const tapFiles = inputFiles(a, opts, note);
   const paths = outputPaths(a, opts, tapFiles, note);
   refuseSharedFiles(a, paths, tapFiles);
-  const workers = workerCount(opts.workers, tapFiles, warn);
+  let workers = workerCount(opts.workers, tapFiles, warn);
+  if (workers > 0 && needsOneThread(a)) {
+    note('a group keeps state across packets (streams, shaping): this run stays on one thread');
+    workers = 0;
+  }
   if (workers === 0 || (opts.pool && opts.pool.size !== workers)) await opts.pool?.close();
   const sources = tapFiles.map(
     (files, tap) => new FileTapSource(tap, files, workers > 0 ? parallelReaderOptions(workers) : { readAhead: true }),
@@ -170,6 +185,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       quota: opts.quota ?? 256,
       onProgress: opts.onProgress,
     });
+    pipeline.finish();
     for (const g of outputs) for (const o of g) await o.close();
     set.publishAll();
   } catch (e) {

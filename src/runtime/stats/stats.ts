@@ -48,6 +48,12 @@ export interface GroupStats {
    */
   dedupEvicted: number;
   tools: ToolStats[];
+  /**
+   * Per action step of the group (strip, truncate, ...), how many replicas
+   * went each way, by reason (runtime/actions/: each module's reasons).
+   * Empty for groups whose steps change nothing.
+   */
+  actions: Record<string, Record<string, number>>;
 }
 
 /**
@@ -108,6 +114,10 @@ export function addStats(a: RunStats, b: RunStats): void {
     x.dedupEvicted += g.dedupEvicted;
     for (const k of Object.keys(g.dropped) as DropReason[]) x.dropped[k] += g.dropped[k];
     x.failover += g.failover;
+    for (const [step, counts] of Object.entries(g.actions)) {
+      const y = (x.actions[step] ??= {});
+      for (const [reason, n] of Object.entries(counts)) y[reason] = (y[reason] ?? 0) + n;
+    }
     g.tools.forEach((t, ti) => {
       const y = x.tools[ti];
       y.packets += t.packets;
@@ -164,6 +174,12 @@ export function renderStatsText(s: RunStats): string {
         out.push(
           `      warning: ${t.refused} packets not written: a pcap file holds one link type, and these were ${t.refusedLinkTypes.map(linkTypeName).join(', ')}; output pcapng keeps every link type`,
         );
+    }
+    for (const [step, counts] of Object.entries(g.actions)) {
+      const parts = Object.entries(counts)
+        .filter(([, n]) => n > 0)
+        .map(([reason, n]) => `${n} ${reason.replace(/-/g, ' ')}`);
+      if (parts.length) out.push(`    ${step}: ${parts.join(', ')}`);
     }
   }
   if (s.rules) {

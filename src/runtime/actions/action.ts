@@ -1,0 +1,74 @@
+import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
+import type { StepName } from '../../artifact/steps.js';
+import type { DropReason } from '../stats/stats.js';
+import type { Replica } from './replica.js';
+
+/** What a step did with a replica. */
+export const enum Verdict {
+  /** Go on to the next step (changed or not). */
+  Pass = 0,
+  /** Not delivered; counted in the group's drops under the module's dropReason. */
+  Drop = 1,
+  /** The step keeps a copy and hands it on later through ActionContext.resume; nothing more now. */
+  Hold = 2,
+}
+
+/** The counters of one step: how many replicas went each way, by reason (the names in ActionModule.reasons). */
+export type ActionCounters = Record<string, number>;
+
+/** What a step gets from its chain when it is made, on the thread that runs it. */
+export interface ActionContext {
+  readonly artifact: Artifact;
+  readonly group: number;
+  /** The step's counters, already in the run's statistics: increment them. */
+  readonly counters: ActionCounters;
+  /** Hands a held replica to the steps after this one (and then to the output). */
+  resume(r: Replica): void;
+}
+
+/** One step of a group's chain on one thread. */
+export interface ActionStep {
+  apply(r: Replica): Verdict;
+  /** End of the input: hand on everything held. */
+  finish?(): void;
+}
+
+/**
+ * An action: one file under runtime/actions/, listed in registry.ts. The
+ * chain knows nothing of what actions do; it runs the artifact's steps in
+ * their order, so mask, replace and shape plug in by adding a module.
+ */
+export interface ActionModule<Config = unknown> {
+  readonly name: StepName;
+  /**
+   * Every reason the step counts, in the order the summary lists them; each
+   * replica the step sees is counted under exactly one.
+   */
+  readonly reasons: readonly string[];
+  /**
+   * The reasons that would surprise a user (a packet the action could not
+   * handle, delivered unchanged), with the sentence stderr says after the
+   * count: `3 packets` + `were delivered unstripped: ...`.
+   */
+  readonly warnings?: Readonly<Record<string, string>>;
+  /**
+   * State kept across packets (TCP streams, token buckets) needs every
+   * replica of the group in capture order on one thread: such a group runs
+   * without worker threads.
+   */
+  readonly stateful?: boolean;
+  /** Whether the group's stats carry this step's counters (default: always); mark's only where a tap has marks. */
+  counted?(group: ArtifactGroup, artifact: Artifact): boolean;
+  /** How a Drop is counted in the group's drops. */
+  readonly dropReason?: DropReason;
+  /**
+   * Once, from the artifact: the settings the step runs with (plain data).
+   * Pure; throws ActionConfigError for settings this runtime cannot run.
+   */
+  init(group: ArtifactGroup, artifact: Artifact): Config;
+  /** Per thread: the step, with its own scratch state. */
+  contextInit(config: Config, ctx: ActionContext): ActionStep;
+}
+
+/** Settings in an artifact that this runtime cannot run (written by a newer compiler, or edited). */
+export class ActionConfigError extends Error {}

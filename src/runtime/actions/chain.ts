@@ -1,0 +1,145 @@
+import type { StepName } from '../../artifact/steps.js';
+import { stepsOf } from '../../artifact/steps.js';
+import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
+import type { PacketRecord } from '../capture/index.js';
+import type { PacketView } from '../decode/view.js';
+import type { GroupStats } from '../stats/stats.js';
+import { type ActionModule, type ActionStep, ActionConfigError, Verdict } from './action.js';
+import { ACTIONS } from './registry.js';
+import { Replica, Scratch } from './replica.js';
+
+/** Steps the pipeline itself performs for every group: dedup before the chain, output after it. */
+const PIPELINE_STEPS: readonly StepName[] = ['dedup', 'output'];
+/** Steps that never change a replica: a group with only these needs no chain. */
+const PLAIN_STEPS: readonly StepName[] = ['dedup', 'balance', 'mark', 'output'];
+
+/** The steps a group runs, as its artifact lists them (artifacts from before steps existed: STEP_ORDER's). */
+export function groupSteps(g: ArtifactGroup): readonly StepName[] {
+  return g.steps ?? stepsOf(g.actions);
+}
+
+/**
+ * Whether the group's replicas go through a chain. Groups without actions
+ * that change packets take the pipeline's own path (balance, the tap's mark
+ * shared by every such group, write), which is the hot path and stays as it was.
+ */
+export function needsChain(g: ArtifactGroup): boolean {
+  return groupSteps(g).some((s) => !PLAIN_STEPS.includes(s));
+}
+
+/** The group's steps this runtime has no module for: running would deliver what the policy says must change. */
+export function missingSteps(g: ArtifactGroup): StepName[] {
+  return needsChain(g) ? groupSteps(g).filter((s) => !PIPELINE_STEPS.includes(s) && !ACTIONS[s]) : [];
+}
+
+/** Whether some group keeps state across packets (streams, buckets): such a run stays on one thread. */
+export function needsOneThread(a: Artifact): boolean {
+  return a.groups.some((g) => needsChain(g) && groupSteps(g).some((s) => ACTIONS[s]?.stateful));
+}
+
+/** The modules of a group's chain, in order, with their settings: `init` runs here, once per artifact and thread. */
+export interface ChainPlan {
+  readonly modules: readonly { module: ActionModule; config: unknown }[];
+}
+
+/** Plans every group's chain (undefined for groups that need none); throws ActionConfigError on settings it cannot run. */
+export function planChains(a: Artifact): (ChainPlan | undefined)[] {
+  return a.groups.map((g) => {
+    if (!needsChain(g)) return undefined;
+    const modules: { module: ActionModule; config: unknown }[] = [];
+    for (const s of groupSteps(g)) {
+      if (PIPELINE_STEPS.includes(s)) continue;
+      const module = ACTIONS[s];
+      if (!module) throw new ActionConfigError(`group '${g.name}': the ${s} action is not implemented in this version`);
+      modules.push({ module, config: module.init(g, a) });
+    }
+    return { modules };
+  });
+}
+
+/** The counters every step of a group's chain counts into, all zero: part of the run's statistics. */
+export function emptyActionCounters(g: ArtifactGroup, a: Artifact): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  if (!needsChain(g)) return out;
+  for (const s of groupSteps(g)) {
+    const m = ACTIONS[s];
+    if (!m || m.reasons.length === 0 || (m.counted && !m.counted(g, a))) continue;
+    const c: Record<string, number> = {};
+    for (const r of m.reasons) c[r] = 0;
+    out[s] = c;
+  }
+  return out;
+}
+
+/** Writes a replica to the group's chosen tool; the pipeline's accounting. */
+export type Deliver = (group: number, r: Replica) => void;
+
+/**
+ * A group's steps on one thread. push() runs a packet's replica through
+ * them and delivers it unless a step dropped or held it; a held replica
+ * comes back through the holding step's resume and goes on from the step
+ * after it.
+ */
+export class ActionChain {
+  private readonly steps: ActionStep[] = [];
+  private readonly drops: (keyof GroupStats['dropped'] | undefined)[] = [];
+
+  constructor(
+    artifact: Artifact,
+    private readonly group: number,
+    plan: ChainPlan,
+    private readonly stats: GroupStats,
+    private readonly replica: Replica,
+    private readonly deliver: Deliver,
+  ) {
+    plan.modules.forEach(({ module, config }, i) => {
+      const counters = stats.actions[module.name] ?? {};
+      this.steps.push(
+        module.contextInit(config, {
+          artifact,
+          group,
+          counters,
+          resume: (r) => this.runFrom(i + 1, r),
+        }),
+      );
+      this.drops.push(module.dropReason);
+    });
+  }
+
+  push(rec: PacketRecord, view: PacketView, tap: number): void {
+    const r = this.replica;
+    r.start(rec, view, tap);
+    this.runFrom(0, r);
+  }
+
+  private runFrom(first: number, r: Replica): void {
+    const steps = this.steps;
+    for (let i = first; i < steps.length; i++) {
+      const v = steps[i].apply(r);
+      if (v === Verdict.Pass) continue;
+      if (v === Verdict.Drop) {
+        const reason = this.drops[i];
+        if (reason) this.stats.dropped[reason]++;
+      }
+      return;
+    }
+    this.deliver(this.group, r);
+  }
+
+  /** End of input: each step hands on what it holds, in order, so later steps see it too. */
+  finish(): void {
+    for (const s of this.steps) s.finish?.();
+  }
+}
+
+/** Every group's chain for one thread (undefined where a group needs none), sharing one replica and its scratch. */
+export function buildChains(
+  a: Artifact,
+  stats: readonly GroupStats[],
+  deliver: Deliver,
+  plans: readonly (ChainPlan | undefined)[] = planChains(a),
+): (ActionChain | undefined)[] {
+  // scratch only where some group changes packets: two frame-sized buffers per thread
+  const replica = plans.some((p) => p) ? new Replica(new Scratch()) : undefined;
+  return plans.map((p, g) => (p ? new ActionChain(a, g, p, stats[g], replica!, deliver) : undefined));
+}

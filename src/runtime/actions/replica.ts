@@ -1,0 +1,171 @@
+import type { PacketRecord } from '../capture/index.js';
+import { decodeFrame } from '../decode/decode.js';
+import { PacketView } from '../decode/view.js';
+
+/** Room for the largest frame a reader passes on plus what actions add (headers, options, tags, trailers). */
+const INITIAL_SIZE = 262144 + 4096;
+/** Exact-length views of a scratch buffer are kept for frames up to this long; longer ones get a view each time. */
+const CACHED_VIEW_MAX = 16384;
+
+/**
+ * The two byte buffers a thread's action chains write replicas into, taking
+ * turns: a step reads the replica from one and writes its result into the
+ * other, so no step ever copies a packet onto itself. One pair serves every
+ * group of a pipeline, since a replica is written out (the output copies its
+ * bytes) before the next group's replica is made; steps that hold replicas
+ * back keep copies of their own. Nothing is allocated per packet: outputs
+ * take exact-length views, cached per buffer and length.
+ */
+export class Scratch {
+  private readonly bufs: Uint8Array[] = [new Uint8Array(INITIAL_SIZE), new Uint8Array(INITIAL_SIZE)];
+  private readonly views: Uint8Array[][] = [[], []];
+
+  /** Buffer `i` (0 or 1), grown to hold at least `size` bytes; the old contents are not kept. */
+  buffer(i: number, size: number): Uint8Array {
+    let b = this.bufs[i];
+    if (b.length < size) {
+      b = this.bufs[i] = new Uint8Array(Math.max(size, b.length * 2));
+      this.views[i] = [];
+    }
+    return b;
+  }
+
+  /** The first `length` bytes of buffer `i` as a view of exactly that length. */
+  view(i: number, length: number): Uint8Array {
+    const b = this.bufs[i];
+    if (length > CACHED_VIEW_MAX) return new Uint8Array(b.buffer, 0, length);
+    const cache = this.views[i];
+    let v = cache[length];
+    if (v === undefined) v = cache[length] = new Uint8Array(b.buffer, 0, length);
+    return v;
+  }
+}
+
+/**
+ * One group's copy of a packet as it goes through the group's steps. Until a
+ * step changes it, it is the captured frame itself (no copy): a group whose
+ * steps leave a packet alone writes the input bytes. A step that changes it
+ * writes the new bytes into target() and commit()s them. The bytes are
+ * always data[0, length).
+ */
+export class Replica {
+  data: Uint8Array = new Uint8Array(0);
+  length = 0;
+  wireLen = 0;
+  linkType = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  tap = 0;
+  /** The tool the balance step chose. */
+  tool = 0;
+  comment: string | undefined = undefined;
+  /** Whether any step changed the bytes, the length or the link type. */
+  changed = false;
+  /** Which scratch buffer holds the bytes: -1 for the captured frame. */
+  private holder = -1;
+  private original: Uint8Array = this.data;
+  private decoded: PacketView;
+  private readonly own = new PacketView();
+  private stale = false;
+
+  constructor(
+    private readonly scratch: Scratch,
+    view: PacketView = new PacketView(),
+  ) {
+    this.decoded = view;
+  }
+
+  /** Starts from a captured packet and the pipeline's decode of it. */
+  start(rec: PacketRecord, view: PacketView, tap: number): void {
+    this.original = rec.data;
+    this.data = rec.data;
+    this.length = rec.data.length;
+    this.wireLen = rec.wireLen;
+    this.linkType = rec.linkType;
+    this.tsSec = rec.tsSec;
+    this.tsNsec = rec.tsNsec;
+    this.tap = tap;
+    this.tool = 0;
+    this.comment = undefined;
+    this.changed = false;
+    this.holder = -1;
+    this.decoded = view;
+    this.stale = false;
+  }
+
+  /** The packet decoded as it now is: the pipeline's view until a step changes it, then decoded again (once). */
+  view(): PacketView {
+    if (!this.stale) return this.decoded;
+    const v = this.own;
+    v.tap = this.tap;
+    decodeFrame(v, this.data, this.length, this.wireLen, this.linkType);
+    this.decoded = v;
+    this.stale = false;
+    return v;
+  }
+
+  /** A buffer of at least `size` bytes to write the next version into; never the one holding the current bytes. */
+  target(size: number): Uint8Array {
+    return this.scratch.buffer(this.holder === 0 ? 1 : 0, size);
+  }
+
+  /** The bytes written into target() are now the packet: `length` of them, of this link type. */
+  commit(length: number, linkType = this.linkType): void {
+    this.holder = this.holder === 0 ? 1 : 0;
+    this.data = this.scratch.buffer(this.holder, 0);
+    this.length = length;
+    this.linkType = linkType;
+    this.changed = true;
+    this.stale = true;
+  }
+
+  /** Keeps only the first `length` bytes (a cut: the wire length stays). */
+  cut(length: number): void {
+    if (length >= this.length) return;
+    if (this.holder < 0) {
+      // the captured frame is shared with other groups: copy the part kept
+      const t = this.target(length);
+      copyBytes(t, 0, this.data, 0, length);
+      this.commit(length);
+      return;
+    }
+    this.length = length;
+    this.changed = true;
+    this.stale = true;
+  }
+
+  /** The bytes as an array of exactly their length, for the output (which copies them). */
+  frame(): Uint8Array {
+    return this.holder < 0 ? this.original : this.scratch.view(this.holder, this.length);
+  }
+
+  /** Makes this replica an independent copy of `r` (for steps that hold replicas back), its bytes in `into`. */
+  copyFrom(r: Replica, into: Uint8Array): void {
+    copyBytes(into, 0, r.data, 0, r.length);
+    this.original = into.length === r.length ? into : new Uint8Array(into.buffer, into.byteOffset, r.length);
+    this.data = this.original;
+    this.length = r.length;
+    this.wireLen = r.wireLen;
+    this.linkType = r.linkType;
+    this.tsSec = r.tsSec;
+    this.tsNsec = r.tsNsec;
+    this.tap = r.tap;
+    this.tool = r.tool;
+    this.comment = r.comment;
+    this.changed = r.changed;
+    this.holder = -1;
+    this.stale = true;
+  }
+}
+
+/**
+ * dst[dstOff, +n) = src[srcOff, +n). Short runs (headers) by a loop; long ones
+ * through set(), whose view of the source is the one allocation it costs.
+ */
+export function copyBytes(dst: Uint8Array, dstOff: number, src: Uint8Array, srcOff: number, n: number): void {
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i];
+    return;
+  }
+  dst.set(new Uint8Array(src.buffer, src.byteOffset + srcOff, n), dstOff);
+}

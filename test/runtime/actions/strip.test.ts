@@ -1,0 +1,223 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ETHERTYPE } from '../../../src/fields/ethertype.js';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { IPPROTO } from '../../../src/fields/ip-proto.js';
+import { PPP_PROTO } from '../../../src/fields/ppp.js';
+import { stripConfig } from '../../../src/runtime/actions/strip.js';
+import { requirements } from '../../support/tools.js';
+import {
+  eth,
+  ethTagged,
+  etag,
+  gre,
+  hex,
+  ipv4,
+  ipv6,
+  MAC_A,
+  mpls,
+  payload,
+  pppoe,
+  qinq,
+  sll,
+  tcp,
+  udp,
+  vlan,
+  vntag,
+  vxlan,
+  writePcap,
+} from './frames.js';
+import { badChecksums, type Packet, readPackets, runPolicy, tsharkFields } from './support.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tmesc-strip-golden-'));
+let n = 0;
+
+/** Runs `strip TARGETS` over the frames (one group) and returns what the tool got and the strip counters. */
+async function strip(
+  targets: string,
+  frames: (Buffer | { data: Buffer; wireLen: number })[],
+  linkType: number = LINKTYPE.ETHERNET,
+): Promise<{ out: Packet[]; counts: Record<string, number>; file: string }> {
+  const id = n++;
+  const input = join(dir, `in${id}.pcap`);
+  const file = join(dir, `out${id}.pcap`);
+  writePcap(input, linkType, frames);
+  const { stats } = await runPolicy(
+    dir,
+    `tap a { source pcap "${input}" }
+group g { tool t { output pcap "${file}" } strip ${targets} }
+rule r from a match any to g`,
+  );
+  return { out: readPackets(file), counts: nonZero(stats.groups[0].actions.strip), file };
+}
+
+const nonZero = (c: Record<string, number>) => Object.fromEntries(Object.entries(c).filter(([, v]) => v > 0));
+
+const inner4 = ipv4(IPPROTO.TCP, tcp(1234, 80, payload(40)), { src: '0a010101', dst: '0a010102' });
+const inner6 = ipv6(IPPROTO.UDP, udp(5000, 5001, payload(30)));
+
+describe('strip: byte-level cases', () => {
+  it('vlan removes every tag the frame arrived with (802.1Q, QinQ)', async () => {
+    const ip = ipv4(IPPROTO.UDP, udp(1, 2, payload(20)));
+    const r = await strip('vlan', [
+      ethTagged([vlan(10)], ETHERTYPE.IPV4, ip),
+      ethTagged([qinq(100), vlan(20)], ETHERTYPE.IPV6, inner6),
+      eth(ETHERTYPE.IPV4, ip),
+    ]);
+    expect(r.out[0].data).toEqual(eth(ETHERTYPE.IPV4, ip));
+    expect(r.out[0].wireLen).toBe(r.out[0].data.length);
+    expect(r.out[1].data).toEqual(eth(ETHERTYPE.IPV6, inner6));
+    expect(r.out[2].data).toEqual(eth(ETHERTYPE.IPV4, ip));
+    expect(r.counts).toEqual({ stripped: 2, 'nothing-to-strip': 1 });
+  });
+
+  it('vxlan: the inner frame becomes the frame, its own tags kept unless vlan is listed too', async () => {
+    const innerFrame = ethTagged([vlan(7)], ETHERTYPE.IPV4, inner4);
+    const outer = ethTagged([vlan(300)], ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(49152, 4789, vxlan(42, innerFrame))));
+    const a = await strip('vxlan', [outer]);
+    expect(a.out[0].data).toEqual(innerFrame);
+    expect(a.counts).toEqual({ stripped: 1 });
+    const b = await strip('vxlan, vlan', [outer]);
+    expect(b.out[0].data).toEqual(eth(ETHERTYPE.IPV4, inner4));
+  });
+
+  it('gre carrying IP: the inner packet on the frame own addresses, the EtherType from its version', async () => {
+    const outer = ethTagged([vlan(5)], ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV6, inner6)));
+    const a = await strip('gre', [outer]);
+    expect(a.out[0].data).toEqual(ethTagged([vlan(5)], ETHERTYPE.IPV6, inner6));
+    const b = await strip('gre, vlan', [outer]);
+    expect(b.out[0].data).toEqual(eth(ETHERTYPE.IPV6, inner6));
+  });
+
+  it('PPPoE with 6to4 inside: each part on its own, the PPP protocol and PPPoE length following', async () => {
+    const sixToFour = ipv6(IPPROTO.TCP, tcp(1, 2, payload(12)));
+    // a 2002::/16 source makes it 6to4
+    hex('20020a000001').copy(sixToFour, 8);
+    const carrier = ipv4(IPPROTO.IPV6, sixToFour);
+    const frame = eth(ETHERTYPE.PPPOE_SESSION, pppoe(7, PPP_PROTO.IPV4, carrier));
+    const a = await strip('6to4', [frame]);
+    expect(a.out[0].data).toEqual(eth(ETHERTYPE.PPPOE_SESSION, pppoe(7, PPP_PROTO.IPV6, sixToFour)));
+    const b = await strip('pppoe', [frame]);
+    expect(b.out[0].data).toEqual(eth(ETHERTYPE.IPV4, carrier));
+    const c = await strip('all', [frame]);
+    expect(c.out[0].data).toEqual(eth(ETHERTYPE.IPV6, sixToFour));
+    // 6in4 covers 6to4: the same encapsulation
+    const d = await strip('6in4', [frame]);
+    expect(d.out[0].data).toEqual(a.out[0].data);
+  });
+
+  it('mpls removes the label stack; a stack over something not IP stays, counted', async () => {
+    const ip = ipv4(IPPROTO.UDP, udp(1, 2, payload(8)));
+    const pseudowire = mpls([16, 17], Buffer.concat([hex('00000000'), eth(ETHERTYPE.ARP, payload(28))]));
+    const r = await strip('mpls', [eth(ETHERTYPE.MPLS, mpls([100, 200], ip)), eth(ETHERTYPE.MPLS, pseudowire)]);
+    expect(r.out[0].data).toEqual(eth(ETHERTYPE.IPV4, ip));
+    expect(r.out[1].data).toEqual(eth(ETHERTYPE.MPLS, pseudowire));
+    expect(r.counts).toEqual({ stripped: 1, 'not-ip-payload': 1 });
+  });
+
+  it('frames without an Ethernet header get a dummy one: raw IP, Linux cooked (sender address kept)', async () => {
+    const raw = await strip('vlan', [inner4, inner6], LINKTYPE.RAW);
+    expect(raw.out.map((p) => p.linkType)).toEqual([LINKTYPE.ETHERNET, LINKTYPE.ETHERNET]);
+    expect(raw.out[0].data).toEqual(eth(ETHERTYPE.IPV4, inner4, Buffer.alloc(6), Buffer.alloc(6)));
+    expect(raw.out[1].data).toEqual(eth(ETHERTYPE.IPV6, inner6, Buffer.alloc(6), Buffer.alloc(6)));
+    expect(raw.out[0].wireLen).toBe(inner4.length + 14);
+    expect(raw.counts).toEqual({ 'ethernet-added': 2 });
+    const cooked = await strip('gre', [sll(ETHERTYPE.IPV6, inner6)], LINKTYPE.LINUX_SLL);
+    expect(cooked.out[0].data).toEqual(eth(ETHERTYPE.IPV6, inner6, Buffer.alloc(6), MAC_A));
+  });
+
+  it('VN-Tag and E-Tag, which hide the rest of the frame from the decoder, go first', async () => {
+    const inner = ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, inner4));
+    const tagged = ethTagged([vntag()], ETHERTYPE.IPV4, inner);
+    const a = await strip('vntag, gre', [tagged]);
+    expect(a.out[0].data).toEqual(eth(ETHERTYPE.IPV4, inner4));
+    // without vntag the GRE behind the tag is out of sight, as it is for tcpdump
+    const b = await strip('gre', [tagged]);
+    expect(b.out[0].data).toEqual(tagged);
+    expect(b.counts).toEqual({ 'nothing-to-strip': 1 });
+    const eTagged = ethTagged([etag(), vlan(9)], ETHERTYPE.IPV4, inner4);
+    const c = await strip('etag', [eTagged]);
+    expect(c.out[0].data).toEqual(ethTagged([vlan(9)], ETHERTYPE.IPV4, inner4));
+    const d = await strip('all', [eTagged]);
+    expect(d.out[0].data).toEqual(eth(ETHERTYPE.IPV4, inner4));
+  });
+
+  it('peels from the outside in: a listed tunnel inside a kept one stays, and is counted', async () => {
+    const innerFrame = eth(ETHERTYPE.IPV4, inner4);
+    const vx = ipv4(IPPROTO.UDP, udp(40000, 4789, vxlan(1, innerFrame)), { src: '0a090901' });
+    const frame = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, vx)));
+    const a = await strip('vxlan', [frame]);
+    expect(a.out[0].data).toEqual(frame);
+    expect(a.counts).toEqual({ 'inside-kept-tunnel': 1 });
+    const b = await strip('gre', [frame]);
+    expect(b.out[0].data).toEqual(eth(ETHERTYPE.IPV4, vx));
+    const c = await strip('gre, vxlan', [frame]);
+    expect(c.out[0].data).toEqual(innerFrame);
+    const d = await strip('tunnels', [frame]);
+    expect(d.out[0].data).toEqual(innerFrame);
+  });
+
+  it('IP fragments of a tunnel are not reassembled: delivered as they came, counted', async () => {
+    const first = ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, inner4), { flags: 0x2000 });
+    const frame = eth(ETHERTYPE.IPV4, first);
+    const r = await strip('gre', [frame]);
+    expect(r.out[0].data).toEqual(frame);
+    expect(r.counts).toEqual({ fragmented: 1 });
+  });
+
+  it('a capture cut short keeps saying how long the packet was, minus what strip removed', async () => {
+    const innerFrame = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(400))));
+    const frame = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(40000, 4789, vxlan(1, innerFrame))));
+    const r = await strip('vxlan', [{ data: frame.subarray(0, 128), wireLen: frame.length }]);
+    expect(r.out[0].data).toEqual(innerFrame.subarray(0, 128 - 50));
+    expect(r.out[0].wireLen).toBe(innerFrame.length);
+  });
+
+  it('what strip cannot name is delivered unchanged and counted: PPP control on a PPP link', async () => {
+    const lcp = hex('ff03 c021 0101 0004');
+    const r = await strip('all', [lcp], LINKTYPE.PPP);
+    expect(r.out[0].data).toEqual(lcp);
+    expect(r.out[0].linkType).toBe(LINKTYPE.PPP);
+    expect(r.counts).toEqual({ 'not-ip-payload': 1 });
+  });
+
+  it('a tunnel message without a packet inside (GTP echo) passes, counted', async () => {
+    const echo = hex('32 01 0004 00000000 0001 0000');
+    const frame = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(2152, 2152, echo)));
+    const r = await strip('gtp', [frame]);
+    expect(r.out[0].data).toEqual(frame);
+    expect(r.counts).toEqual({ 'no-inner-packet': 1 });
+  });
+
+  it('a target this runtime does not know is refused, not ignored', () => {
+    expect(() => stripConfig(['vlan', 'ipx'], 'rec')).toThrow(/strip target 'ipx'/);
+    expect(stripConfig(['all'])).toMatchObject({ vlan: true, mpls: true, pppoe: true, vntag: true, etag: true });
+    expect(stripConfig(['tunnels'])).toMatchObject({ vlan: false });
+  });
+});
+
+const tshark = requirements({ tools: ['tshark'] });
+
+describe.skipIf(tshark.skip)(`strip: tshark reads the output${tshark.note}`, () => {
+  it('dissects each stripped frame as the packet inside, with valid checksums', async () => {
+    const innerFrame = eth(ETHERTYPE.IPV4, inner4);
+    const frames = [
+      ethTagged([vlan(3)], ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(40000, 4789, vxlan(9, innerFrame)))),
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV6, inner6))),
+      eth(ETHERTYPE.PPPOE_SESSION, pppoe(1, PPP_PROTO.IPV4, inner4)),
+      eth(ETHERTYPE.MPLS, mpls([16], inner6)),
+    ];
+    const r = await strip('all', frames);
+    const rows = await tsharkFields(r.file, ['frame.protocols', '_ws.malformed', '_ws.expert.severity']);
+    expect(rows.map((x) => x[0].split(':').slice(0, 4).join(':'))).toEqual([
+      'eth:ethertype:ip:tcp',
+      'eth:ethertype:ipv6:udp',
+      'eth:ethertype:ip:tcp',
+      'eth:ethertype:ipv6:udp',
+    ]);
+    expect(rows.map((x) => x[1])).toEqual(['', '', '', '']);
+    expect(await badChecksums(r.file)).toBe(0);
+  });
+});

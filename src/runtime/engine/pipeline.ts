@@ -135,17 +135,40 @@ export class Pipeline {
   /** A replica that went through its group's steps, written to the tool the chain chose. */
   private deliverReplica(g: number, r: Replica): void {
     const gs = this.stats.groups[g];
+    let tool = r.tool;
+    if (this.toolUp && !this.toolUp(g, tool)) {
+      // as on the plain path: the session's next choice among the tools up (when it goes out, for a held replica)
+      const bal = this.balancers[g];
+      tool = bal ? bal.pickAmong(r.session, this.upIn[g]) : -1;
+      if (tool < 0) {
+        gs.dropped['tool-down']++;
+        return;
+      }
+      gs.failover++;
+    }
     const frame = r.frame();
-    if (this.outputs[g][r.tool].write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)) {
+    const out = this.outputs[g][tool];
+    if (out.write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)) {
       gs.delivered++;
-      gs.tools[r.tool].packets++;
-      gs.tools[r.tool].bytes += frame.length;
-    } else this.refuse(g, r.tool, r.linkType);
+      gs.tools[tool].packets++;
+      gs.tools[tool].bytes += frame.length;
+    } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
+    else this.refuse(g, tool, r.linkType);
   }
 
   /** End of input: steps hand on what they held back. */
   finish(): void {
     for (const c of this.chains) c?.finish();
+  }
+
+  /** Whether some group's steps release held replicas on the clock: a live run then calls tick() on a timer. */
+  get ticks(): boolean {
+    return this.chains.some((c) => c?.ticks);
+  }
+
+  /** The clock reached this time with no packet (live runs, from a timer): steps hand on what is due. */
+  tick(tsSec: number, tsNsec: number): void {
+    for (const c of this.chains) c?.tick(tsSec, tsNsec);
   }
 
   private readonly toolUp: PipelineOptions['toolUp'];

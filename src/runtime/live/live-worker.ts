@@ -20,6 +20,8 @@ import { Ring, type RingRecord } from './ring.js';
  * and the capture thread has closed its handles.
  */
 const port = parentPort!;
+/** How often held replicas are offered the clock (ActionStep.tick), in ms: the timers' tick is 1 ms. */
+const LIVE_TICK_MS = 5;
 const data = workerData as WorkerData;
 const send = (m: FromWorker) => port.postMessage(m);
 
@@ -112,9 +114,24 @@ try {
   const statsTimer = statsBlock.create();
   if (data.statsIntervalMs > 0) statsBlock.start(statsTimer, data.statsIntervalMs);
 
+  // steps that hold replicas back (hold-back, shaping) release them on the clock frames are stamped with, so a
+  // group whose traffic stops is not left holding them until its next packet
+  if (pipeline.ticks) {
+    const tickBlock = timers.createBlock(() => {
+      const ms = performance.timeOrigin + performance.now();
+      const sec = Math.floor(ms / 1000);
+      pipeline.tick(sec, Math.floor((ms - sec * 1000) * 1e6));
+      tickBlock.start(tickTimer, LIVE_TICK_MS);
+    });
+    const tickTimer = tickBlock.create();
+    tickBlock.start(tickTimer, LIVE_TICK_MS);
+  }
+
   send({ type: 'ready' });
   loop.run();
-  // finish: what the outputs hold goes out, the counters go to the supervisor
+  // finish (module lifecycle): steps hand on what they hold, the outputs what they queue, the counters go to the
+  // supervisor
+  pipeline.finish();
   for (const row of outputs) for (const o of row) o.flush();
   report(true);
 } catch (e) {

@@ -7,6 +7,8 @@ import { OutputFile, OutputSet } from '../capture/index.js';
 import { newRunStats } from '../engine/pipeline.js';
 import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
+import { ActionConfigError } from '../actions/action.js';
+import { planChains, shardsBySession } from '../actions/chain.js';
 import { unimplementedActions } from '../run/run.js';
 import { addStats, type DropReason, type RunStats } from '../stats/stats.js';
 import { linkTypeName } from '../../fields/link-type-names.js';
@@ -106,6 +108,12 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     throw new LiveError(
       `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
     );
+  try {
+    planChains(a);
+  } catch (e) {
+    if (e instanceof ActionConfigError) throw new LiveError(e.message);
+    throw e;
+  }
   const note = opts.note ?? (() => undefined);
   const warn = opts.warn ?? note;
   const tapIndexes = liveTaps(a);
@@ -132,8 +140,14 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
       return tools.length - 1;
     }),
   );
-  const cores = opts.cores;
-  const n = cores?.length ?? availableParallelism();
+  let cores = opts.cores;
+  let n = cores?.length ?? availableParallelism();
+  if (n > 1 && !shardsBySession(a)) {
+    // a tool's token bucket sees all its group's traffic: sessions cannot be split across workers
+    note('a group keeps state across sessions (shaping): this live run uses one worker');
+    n = 1;
+    cores = cores?.slice(0, 1);
+  }
   const poll = opts.poll ?? 'software';
   if (poll === 'busy' && !cores)
     throw new LiveError('--poll busy needs an explicit --cores list: it keeps its cores busy');

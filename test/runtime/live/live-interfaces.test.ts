@@ -202,25 +202,30 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     expect(final.live.taps[0].bridgeErrors).toBe(0);
   });
 
-  it('a tool link set down and up again: its sessions go to the other tool and come back', async () => {
+  // the plain path, and a group with steps (its replicas go through the action chain: balance, then truncate)
+  it.each([
+    ['', ''],
+    [' (a group with steps)', 'truncate frame 200'],
+  ])('a tool link set down and up again: its sessions go to the other tool and come back%s', async (_, steps) => {
     const l = lab();
+    const name = steps ? 'failover-steps' : 'failover';
     const src = l.ns('src');
     const dst = l.ns('dst');
     const tap = l.veth('t', src);
     const ta = l.veth('a', dst);
     const tb = l.veth('b', dst);
     const p = policy(
-      'failover',
+      name,
       [
         `tap span { source interface "${tap.near}" }`,
-        `group lb { tool a { output interface "${ta.near}" } tool b { output interface "${tb.near}" } balance session }`,
+        `group lb { tool a { output interface "${ta.near}" } tool b { output interface "${tb.near}" } balance session ${steps} }`,
         'rule all match ip to lb',
       ].join('\n'),
     );
     // offline, the same balancing: how many packets each tool gets of one replay
     const off = spawnSync(
       'node',
-      [BIN, 'run', p, '--input', `span=${capture}`, '--out-dir', join(work, 'failover-off'), '--stats', 'json'],
+      [BIN, 'run', p, '--input', `span=${capture}`, '--out-dir', join(work, `${name}-off`), '--stats', 'json'],
       {
         encoding: 'utf8',
       },
@@ -230,11 +235,11 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const perRun = a1 + b1;
     expect(a1).toBeGreaterThan(0);
     expect(b1).toBeGreaterThan(0);
-    const seenA = join(work, 'failover-a.pcap');
-    const seenB = join(work, 'failover-b.pcap');
+    const seenA = join(work, `${name}-a.pcap`);
+    const seenB = join(work, `${name}-b.pcap`);
     const tdA = await l.tcpdump(dst, ta.far, seenA);
     const tdB = await l.tcpdump(dst, tb.far, seenB);
-    const t = live(l, p, join(work, 'failover-on'));
+    const t = live(l, p, join(work, `${name}-on`));
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
     const group = () => t.lastStats()?.groups[0];
     const sent = () => t.lastStats()?.live.tools.reduce((s, x) => s + x.sent, 0) ?? 0;
@@ -275,6 +280,10 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
       td.child.kill('SIGINT');
       await td.exited;
     }
+    // the steps ran on what the wires carried
+    const longest = Math.max(...[seenA, seenB].flatMap((f) => [...packetBag(f).keys()].map((k) => k.length / 2)));
+    if (steps) expect(longest).toBeLessThanOrEqual(200);
+    else expect(longest).toBeGreaterThan(200);
   });
 
   it('quota fairness: a flooding tap does not starve a quiet one', async () => {

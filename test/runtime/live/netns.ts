@@ -127,6 +127,11 @@ export class Proc {
       t.kernelDrops ? `${t.kernelDrops} dropped by the kernel at tap ${t.name} (the machine did not keep up)` : '',
       t.behind + t.ringFull ? `${t.behind + t.ringFull} dropped by tmesc at tap ${t.name}` : '',
     ]);
+    // frames a tool never got: its link went down under them, a send failed, a queue was full
+    for (const g of s.groups)
+      for (const why of ['tool-down', 'send-error', 'output-full'])
+        if (g.dropped[why]) parts.push(`${g.dropped[why]} dropped (${why}) in group ${g.name}`);
+    for (const t of s.live.tools) if (t.sendErrors) parts.push(`${t.sendErrors} send errors at tool ${t.name}`);
     const out = parts.filter(Boolean).join('; ');
     return out || undefined;
   };

@@ -5,6 +5,7 @@ import { emptyRecord } from '../capture/record.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { Timers } from '../engine/timers/timers.js';
 import { PollLoop, type Source } from '../engine/poll-loop.js';
+import { startClockTicks } from '../engine/clock-ticks.js';
 import { FileRingOutput, TxOutput } from './ring-outputs.js';
 import { CTL, type FromWorker, type StageCounters, type WorkerData } from './protocol.js';
 import { Ring, type RingRecord } from './ring.js';
@@ -116,16 +117,7 @@ try {
 
   // steps that hold replicas back (hold-back, shaping) release them on the clock frames are stamped with, so a
   // group whose traffic stops is not left holding them until its next packet
-  if (pipeline.ticks) {
-    const tickBlock = timers.createBlock(() => {
-      const ms = performance.timeOrigin + performance.now();
-      const sec = Math.floor(ms / 1000);
-      pipeline.tick(sec, Math.floor((ms - sec * 1000) * 1e6));
-      tickBlock.start(tickTimer, LIVE_TICK_MS);
-    });
-    const tickTimer = tickBlock.create();
-    tickBlock.start(tickTimer, LIVE_TICK_MS);
-  }
+  if (pipeline.ticks) startClockTicks(timers, pipeline, LIVE_TICK_MS);
 
   send({ type: 'ready' });
   loop.run();

@@ -112,6 +112,9 @@ export class ActionChain {
           group,
           counters,
           resume: (r) => this.runFrom(i + 1, r),
+          drop: () => {
+            if (module.dropReason) this.stats.dropped[module.dropReason]++;
+          },
         }),
       );
       this.drops.push(module.dropReason);

@@ -11,7 +11,8 @@ import { linkTypeName } from '../../fields/link-type-names.js';
  * went), output-full (tmesc could not keep up: a ring or a tool's queue was
  * full), send-error (the interface refused the frame).
  */
-export type DropReason = 'duplicate' | 'link-type-mismatch' | 'tool-down' | 'output-full' | 'send-error';
+export type DropReason =
+  'duplicate' | 'link-type-mismatch' | 'replaced-away' | 'tool-down' | 'output-full' | 'send-error';
 
 export interface TapStats {
   name: string;
@@ -84,7 +85,14 @@ export interface RunStats {
 }
 
 export function emptyDrops(): Record<DropReason, number> {
-  return { duplicate: 0, 'link-type-mismatch': 0, 'tool-down': 0, 'output-full': 0, 'send-error': 0 };
+  return {
+    duplicate: 0,
+    'link-type-mismatch': 0,
+    'replaced-away': 0,
+    'tool-down': 0,
+    'output-full': 0,
+    'send-error': 0,
+  };
 }
 
 /** Adds the counters of `b` (a worker's share, say) into `a`; both shaped after the same policy. */

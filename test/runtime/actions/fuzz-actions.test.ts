@@ -54,7 +54,12 @@ const GROUPS: [name: string, actions: string, tools: number][] = [
   ['trailers', 'timestamp trailer', 1],
   ['bal', 'strip vlan, mpls; balance session', 2],
   ['dup', 'dedup window 1 ms', 1],
-  ['everything', 'dedup window 1 ms; strip all; balance session; truncate payload 16; timestamp ip-option', 2],
+  ['rep', 'replace /[a-z]+/ with "x"; replace /e/ with "eee"', 1],
+  [
+    'everything',
+    'dedup window 1 ms; strip all; balance session; replace /[a-z]+/ with ""; truncate payload 16; timestamp ip-option',
+    2,
+  ],
 ];
 
 const frames: { data: Uint8Array; sec: number; nsec: number }[] = [];
@@ -158,7 +163,14 @@ describe('packets through every action, damaged at random', () => {
       ),
       { numRuns: RUNS, seed: SEED },
     );
-    for (const step of ['stripped strip', 'cut0 truncate', 'frame60 truncate', 'opt timestamp', 'trailers timestamp'])
+    for (const step of [
+      'stripped strip',
+      'cut0 truncate',
+      'frame60 truncate',
+      'opt timestamp',
+      'trailers timestamp',
+      'rep replace',
+    ])
       expect(stepCounts.get(step), step).toBeGreaterThan(0);
   });
 });

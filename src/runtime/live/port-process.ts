@@ -112,7 +112,9 @@ function runTap(c: Extract<PortConfig, { role: 'tap' }>): void {
     if (c.workers > 1) {
       view.tap = c.tap;
       decodeFrame(view, buf, n, n, from.linkType);
-      worker = (sessionHash(view, false) >>> 0) % c.workers;
+      // the innermost session: both directions of a tunnelled flow (whose outer ports differ) and the same packet
+      // seen tunnelled and plain reach one worker, for steps after strip and for de-duplication
+      worker = (sessionHash(view, true) >>> 0) % c.workers;
     }
     if (used + TAP_RECORD_HEADER + n > batch.length) flush();
     const sec = Math.floor(ms / 1000);

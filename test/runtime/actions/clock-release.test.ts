@@ -13,6 +13,7 @@ import { emptyRecord } from '../../../src/runtime/capture/record.js';
 import { type PacketOutput, Pipeline } from '../../../src/runtime/engine/pipeline.js';
 import { artifactFor } from '../support/artifact.js';
 import { eth, ipv4, payload, udp } from './frames.js';
+import { conversation } from './tcp-conversation.js';
 
 /**
  * What a live run relies on from the action framework: a step that holds
@@ -133,6 +134,40 @@ rule r from a match any to g`;
     expect(shardsBySession(artifactFor(dir, policy))).toBe(true);
     ACTIONS.shape = holdFor(false) as ActionModule;
     expect(shardsBySession(artifactFor(dir, policy))).toBe(false);
+  });
+});
+
+describe('replace on the clock', () => {
+  it('keeps per-session state (live runs shard it) and releases a held segment past its hold time with no packet', () => {
+    expect(ACTIONS.replace?.perSession).toBe(true);
+    const a = artifactFor(
+      dir,
+      `tap a { source pcap "${dir}/none.pcap" }
+group g { tool t { output pcap "${dir}/r.pcap" } replace /Server: [^\\r\\n]*/ with "Server: x" }
+rule r from a match any to g`,
+    );
+    expect(shardsBySession(a)).toBe(true);
+    const out: Buffer[] = [];
+    const p = new Pipeline(a, [[{ path: 'r', write: (d) => (out.push(Buffer.from(d)), true) }]], [[]]);
+    expect(p.ticks).toBe(true);
+    // the handshake, then a segment whose end may start a match: held for the next one
+    const frames = conversation([{ from: 's', data: 'HTTP/1.1 200 OK\r\nServer: Apa' }]).frames;
+    const rec = emptyRecord();
+    for (const f of frames) {
+      rec.data = f;
+      rec.capLen = rec.wireLen = f.length;
+      rec.linkType = LINKTYPE.ETHERNET;
+      rec.tsSec = 100;
+      rec.tsNsec = 0;
+      p.handle(rec, 0);
+    }
+    expect(out.length).toBe(frames.length - 1);
+    p.tick(100, 900_000_000);
+    expect(out.length).toBe(frames.length - 1);
+    p.tick(101, 0);
+    expect(out.length).toBe(frames.length);
+    expect(out[out.length - 1].toString('latin1')).toMatch(/Server: x$/);
+    expect(p.stats.groups[0].actions.replace['released-early']).toBe(1);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   portProcesses,
   type Proc,
 } from './netns.js';
+import { conversation, writeCapture } from '../actions/tcp-conversation.js';
 
 /**
  * tmesc on real interfaces: veth pairs into network namespaces, captures
@@ -284,6 +285,36 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const longest = Math.max(...[seenA, seenB].flatMap((f) => [...packetBag(f).keys()].map((k) => k.length / 2)));
     if (steps) expect(longest).toBeLessThanOrEqual(200);
     else expect(longest).toBeGreaterThan(200);
+  });
+
+  it('held replicas leave on the clock: a segment replace holds back goes out once its hold time passes, with no more traffic', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const tap = l.veth('t', src);
+    const p = policy(
+      'clock',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        'group web { tool w { output pcap "web.pcap" } replace /Server: [^\\r\\n]*/ with "Server: x" }',
+        'rule all match tcp to web',
+      ].join('\n'),
+    );
+    // the handshake, then a segment whose end may start a match: replace holds it for the next, which never comes
+    const frames = conversation([{ from: 's', data: 'HTTP/1.1 200 OK\r\nServer: Apa' }]).frames;
+    const file = join(work, 'held.pcap');
+    writeCapture(file, frames);
+    const on = join(work, 'clock-on');
+    const t = live(l, p, on);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    l.replay(src, tap.far, file);
+    // delivered while tmesc runs on: only a worker's clock tick can have let the held segment go
+    await t.waitFor(() => delivered(t) === frames.length, 'the held segment released by the clock', t.lost);
+    const final = await stop(t);
+    const g = final.groups[0] as LiveStatsLine['groups'][number] & { actions: Record<string, Record<string, number>> };
+    expect(g.actions.replace['released-early']).toBe(1);
+    const out = packetBag(join(on, 'web.pcap'));
+    expect(bagSize(out)).toBe(frames.length);
+    expect([...out.keys()].some((k) => Buffer.from(k, 'hex').toString('latin1').endsWith('Server: x'))).toBe(true);
   });
 
   it('quota fairness: a flooding tap does not starve a quiet one', async () => {

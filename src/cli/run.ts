@@ -260,8 +260,8 @@ async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): 
       statsIntervalMs,
       bufferBytes,
       outDir: opts.outDir,
-      note: (m) => io.err(`tmesc: note: ${m}\n`),
-      warn: (m) => io.err(`tmesc: warning: ${m}\n`),
+      note: (m) => io.err(`tmesc: note: ${escapeForTerminal(m)}\n`),
+      warn: (m) => io.err(`tmesc: warning: ${escapeForTerminal(m)}\n`),
       onReady: (s) => {
         stop = s;
         if (signals) s();
@@ -273,8 +273,11 @@ async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): 
       },
     });
     io.out(opts.stats === 'json' ? JSON.stringify(stats, null, 2) + '\n' : renderLiveText(stats));
+    for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
     return EXIT.ok;
   } catch (e) {
+    // as offline: the policy asks for what this runtime does not perform (validate reports it at its line)
+    if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
     if (e instanceof LiveError || e instanceof RunError || e instanceof CaptureError)
       throw new UsageError((e as Error).message);
     throw e;

@@ -9,7 +9,7 @@ import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
 import { ActionConfigError } from '../actions/action.js';
 import { planChains, shardsBySession } from '../actions/chain.js';
-import { unimplementedActions } from '../run/run.js';
+import { ActionsNotPerformed, unimplementedActions } from '../run/run.js';
 import { addStats, type DropReason, type RunStats } from '../stats/stats.js';
 import { linkTypeName } from '../../fields/link-type-names.js';
 import { capAvailable, HOW_TO_ENABLE } from './cap-binding.js';
@@ -102,10 +102,9 @@ export function liveTaps(a: Artifact): number[] {
  * together, and the final stats are returned, every frame accounted for.
  */
 export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<LiveRunStats> {
-  if (!capAvailable()) throw new LiveError(HOW_TO_ENABLE);
   const pending = unimplementedActions(a);
   if (pending.length)
-    throw new LiveError(
+    throw new ActionsNotPerformed(
       `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
     );
   try {
@@ -114,6 +113,8 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     if (e instanceof ActionConfigError) throw new LiveError(e.message);
     throw e;
   }
+  // the policy's faults first, then what this machine lacks
+  if (!capAvailable()) throw new LiveError(HOW_TO_ENABLE);
   const note = opts.note ?? (() => undefined);
   const warn = opts.warn ?? note;
   const tapIndexes = liveTaps(a);

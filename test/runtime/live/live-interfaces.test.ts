@@ -139,7 +139,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const on = join(work, 'span-on');
     const t = live(l, p, on);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
-    l.replay(src, tap.far, capture);
+    await l.replay(src, tap.far, capture);
     await t.waitFor(() => delivered(t) === total, `${total} packets delivered`, t.lost);
     const final = await stop(t);
     await td.waitFor(() => countPackets(seen) === bagSize(wantIds), 'the tool interface got every packet');
@@ -179,8 +179,8 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const t = live(l, p, on, ['--cores', '0']);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
     // one capture from the left, another from the right: each must come out on the other side
-    l.replay(left, a.far, capture);
-    l.replay(right, b.far, back);
+    await l.replay(left, a.far, capture);
+    await l.replay(right, b.far, back);
     const there = packetBag(capture);
     const backThere = packetBag(back);
     await tdRight.waitFor(() => countPackets(atRight) === bagSize(there), 'left to right crossed', t.lost);
@@ -246,13 +246,13 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const sent = () => t.lastStats()?.live.tools.reduce((s, x) => s + x.sent, 0) ?? 0;
     const tools = () => group()!.tools.map((x) => x.packets);
     // phase 1: both up
-    l.replay(src, tap.far, capture);
+    await l.replay(src, tap.far, capture);
     await t.waitFor(() => group()?.delivered === perRun && sent() === perRun, 'phase 1 delivered and sent', t.lost);
     expect(tools()).toEqual([a1, b1]);
     // phase 2: a down
     execFileSync('ip', ['link', 'set', ta.near, 'down']);
     await t.waitFor(() => /interface \S+ is down/.test(t.stderr), 'tmesc saw the link go down');
-    l.replay(src, tap.far, capture);
+    await l.replay(src, tap.far, capture);
     await t.waitFor(
       () => group()!.delivered === 2 * perRun && sent() === 2 * perRun,
       'phase 2 delivered and sent',
@@ -263,7 +263,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     // phase 3: a back
     execFileSync('ip', ['link', 'set', ta.near, 'up']);
     await t.waitFor(() => /is up again/.test(t.stderr), 'tmesc saw the link come back');
-    l.replay(src, tap.far, capture);
+    await l.replay(src, tap.far, capture);
     await t.waitFor(
       () => group()!.delivered === 3 * perRun && sent() === 3 * perRun,
       'phase 3 delivered and sent',
@@ -306,7 +306,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const on = join(work, 'clock-on');
     const t = live(l, p, on);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
-    l.replay(src, tap.far, file);
+    await l.replay(src, tap.far, file);
     // delivered while tmesc runs on: only a worker's clock tick can have let the held segment go
     await t.waitFor(() => delivered(t) === frames.length, 'the held segment released by the clock', t.lost);
     const final = await stop(t);
@@ -355,7 +355,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     ]);
     const floodTap = () => t.lastStats()?.live.taps.find((x) => x.name === 'flood')?.captured ?? 0;
     await t.waitFor(() => floodTap() > 20_000, 'the flood under way');
-    l.replay(src, quiet.far, few, ['--pps', '200']);
+    await l.replay(src, quiet.far, few, ['--pps', '200']);
     const quietSent = countPackets(few);
     const quietTap = () => t.lastStats()!.groups.find((g) => g.name === 'q')!.delivered;
     // the quiet tap's packets are all delivered while the flood goes on
@@ -446,7 +446,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
     const [pid] = portProcesses(t.child.pid!, 'tap');
     process.kill(pid, 'SIGSTOP');
-    for (let i = 0; i < 3; i++) l.replay(src, tap.far, capture);
+    for (let i = 0; i < 3; i++) await l.replay(src, tap.far, capture);
     process.kill(pid, 'SIGCONT');
     const sent = 3 * countPackets(capture);
     await t.waitFor(() => {
@@ -481,13 +481,13 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     // the worker spinning on its core (--poll busy) rather than waiting
     const t = live(l, p, on, ['--cores', '0', '--poll', 'busy']);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
-    l.replay(src, tap.far, capture);
+    await l.replay(src, tap.far, capture);
     await t.waitFor(() => delivered(t) === n, 'the first replay delivered', t.lost);
     execFileSync('ip', ['link', 'set', tap.near, 'down']);
     await t.waitFor(() => /tap 'span': capture on \S+ stopped \(\S+ went down\)/.test(t.stderr), 'capture stopped');
     execFileSync('ip', ['link', 'set', tap.near, 'up']);
     await t.waitFor(() => /tap 'span': capturing on \S+ again/.test(t.stderr), 'capture started again');
-    l.replay(src, tap.far, capture);
+    await l.replay(src, tap.far, capture);
     await t.waitFor(() => delivered(t) === 2 * n, 'the second replay delivered', t.lost);
     const final = await stop(t);
     expect(final.live.taps[0]).toMatchObject({ captured: 2 * n, restarts: 1, kernelDrops: 0 });
@@ -513,7 +513,7 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const on = join(work, 'twice-on');
     const t = live(l, p, on);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
-    l.replay(src, tap.far, capture);
+    await l.replay(src, tap.far, capture);
     await t.waitFor(() => delivered(t) > 0, 'traffic');
     // the tap's process stopped, tmesc cannot finish: the user insists
     const [pid] = portProcesses(t.child.pid!, 'tap');

@@ -78,12 +78,12 @@ export class Lab {
    * 5,000 packets/s unless `extra` says otherwise: a test of behaviour must
    * not depend on a loaded machine keeping up with the capture's own pace.
    */
-  replay(ns: string, iface: string, file: string, extra: string[] = ['--pps', '5000']): string {
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'tcpreplay', '-q', '-i', iface, ...extra, file], {
-      encoding: 'utf8',
-    });
-    if (r.status !== 0) throw new Error(`tcpreplay failed: ${r.stderr}`);
-    return r.stdout;
+  async replay(ns: string, iface: string, file: string, extra: string[] = ['--pps', '5000']): Promise<string> {
+    // not spawnSync: the test keeps reading tmesc's output meanwhile (a full pipe would stall tmesc)
+    const p = this.start('ip', ['netns', 'exec', ns, 'tcpreplay', '-q', '-i', iface, ...extra, file]);
+    const code = await p.exited;
+    if (code !== 0) throw new Error(`tcpreplay failed (${code}): ${p.stderr}`);
+    return p.stdout;
   }
 
   cleanup(): void {

@@ -1,6 +1,7 @@
 import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
 import { benchLive } from './live.js';
+import { benchOpenFlow } from './openflow.js';
 import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
 
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
   // every TCP payload searched per session; the generated responses' Server header shrinks, so later numbers shift
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),
+  openflow: () => benchOpenFlow(),
 };
 // by name only: `live` needs root and creates interfaces; `shapes` is part of `compile`, and by name alone it runs
 // without the rest of it

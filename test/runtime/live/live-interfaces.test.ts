@@ -16,6 +16,9 @@ import {
   type Proc,
 } from './netns.js';
 import { conversation, writeCapture } from '../actions/tcp-conversation.js';
+import { eth, ipv4, payload, udp } from '../actions/frames.js';
+import { ETHERTYPE } from '../../../src/fields/ethertype.js';
+import { IPPROTO } from '../../../src/fields/ip-proto.js';
 
 /**
  * tmesc on real interfaces: veth pairs into network namespaces, captures
@@ -315,6 +318,43 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     const out = packetBag(join(on, 'web.pcap'));
     expect(bagSize(out)).toBe(frames.length);
     expect([...out.keys()].some((k) => Buffer.from(k, 'hex').toString('latin1').endsWith('Server: x'))).toBe(true);
+  });
+
+  it('de-duplication across two taps: both copies of a packet reach one worker, and the tool gets it once', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const ta = l.veth('a', src);
+    const tb = l.veth('b', src);
+    const p = policy(
+      'dedup',
+      [
+        `tap a { source interface "${ta.near}" }`,
+        `tap b { source interface "${tb.near}" }`,
+        // the window is wide: the two replays start apart by however long a loaded machine takes
+        'group ops { tool o { output pcap "ops.pcap" } dedup window 10 s }',
+        'rule all match udp to ops',
+      ].join('\n'),
+    );
+    // 2,000 packets, all different, of 2,000 sessions (spread over the workers)
+    const frames = Array.from({ length: 2000 }, (_, i) =>
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(10000 + i, 53, payload(40 + (i % 300), i)))),
+    );
+    const file = join(work, 'unique.pcap');
+    writeCapture(file, frames);
+    const on = join(work, 'dedup-on');
+    const t = live(l, p, on);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    // the same packets at both taps at once, as a link tapped at two points
+    await Promise.all([l.replay(src, ta.far, file), l.replay(src, tb.far, file)]);
+    const group = () => t.lastStats()?.groups[0];
+    await t.waitFor(() => group()?.in === 2 * frames.length, 'both copies of every packet processed', t.lost);
+    const final = await stop(t);
+    const g = final.groups[0];
+    expect(final.taps.map((x) => x.packets)).toEqual([frames.length, frames.length]);
+    expect(g.dropped.duplicate).toBe(frames.length);
+    expect(g.delivered).toBe(frames.length);
+    const want = new Map(frames.map((f) => [f.toString('hex'), 1]));
+    expect(packetBag(join(on, 'ops.pcap'))).toEqual(want);
   });
 
   it('quota fairness: a flooding tap does not starve a quiet one', async () => {

@@ -69,6 +69,10 @@ export interface ActionModule<Config = unknown> {
    * without worker threads.
    */
   readonly stateful?: boolean;
+  /** Whether the group's stats carry this step's counters (default: always); mark's only where a tap has marks. */
+  counted?(group: ArtifactGroup, artifact: Artifact): boolean;
+  /** How a Drop is counted in the group's drops. */
+  readonly dropReason?: DropReason;
   /**
    * The state is per session (TCP streams keyed by both directions' addresses
    * and ports): the replicas of one session in order suffice. A live run
@@ -77,10 +81,6 @@ export interface ActionModule<Config = unknown> {
    * bucket) makes a live run use one worker.
    */
   readonly perSession?: boolean;
-  /** Whether the group's stats carry this step's counters (default: always); mark's only where a tap has marks. */
-  counted?(group: ArtifactGroup, artifact: Artifact): boolean;
-  /** How a Drop is counted in the group's drops. */
-  readonly dropReason?: DropReason;
   /**
    * Once, from the artifact: the settings the step runs with (plain data).
    * Pure; throws ActionConfigError for settings this runtime cannot run.

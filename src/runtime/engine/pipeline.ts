@@ -26,6 +26,8 @@ export interface PacketOutput {
     tap: number,
     comment: string | undefined,
   ): boolean;
+  /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
+  readonly resolutionNs?: number;
 }
 
 /** All counters at zero, shaped after the policy: what pipelines count into and parallel runs sum into. */
@@ -119,7 +121,13 @@ export class Pipeline {
     this.onRefused = options.onRefused;
     this.stats = newRunStats(artifact, outputs, tapFiles);
     this.ruleCounter = this.stats.rules ? new RuleCounter(artifact, this.classifier) : undefined;
-    this.chains = buildChains(artifact, this.stats.groups, (gi, r) => this.deliverReplica(gi, r));
+    this.chains = buildChains(
+      artifact,
+      this.stats.groups,
+      (gi, r) => this.deliverReplica(gi, r),
+      undefined,
+      (gi, ti) => outputs[gi][ti].resolutionNs ?? 1,
+    );
   }
 
   /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */

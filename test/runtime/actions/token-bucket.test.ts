@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OVERFLOW, Shaper } from '../../../src/runtime/actions/shaper.js';
 import { TokenBucket } from '../../../src/runtime/actions/token-bucket.js';
+import { type Arrival, DROP, model, type Setup } from './shaper-model.js';
 
 /**
  * The shaper against a reference model written the other way round: tokens
@@ -11,60 +12,6 @@ import { TokenBucket } from '../../../src/runtime/actions/token-bucket.js';
  * random traffic (bursts, gaps, packets longer than the bucket, timestamps
  * out of order, microsecond ticks, fractional rates).
  */
-interface Arrival {
-  at: number;
-  len: number;
-}
-
-interface Setup {
-  /** The rate as a fraction num/den bits per second. */
-  num: number;
-  den: number;
-  burst: number;
-  buffer: number;
-  tick: number;
-}
-
-const DROP = -1;
-
-function model(s: Setup, packets: readonly Arrival[]): number[] {
-  // tokens in 1e-9/den bits: the rate adds num of them per ns
-  const R = BigInt(s.num);
-  const perByte = 8_000_000_000n * BigInt(s.den);
-  const full = BigInt(s.burst) * perByte;
-  const tick = s.tick;
-  const q = (t: number) => Math.floor(t / tick) * tick;
-  let tokens = full;
-  let tLast: number | undefined;
-  let lastDep = -Infinity;
-  let clock = -Infinity;
-  let queue: { dep: number; len: number }[] = [];
-  const tokensAt = (t: number) => {
-    const v = tokens + R * BigInt(t - tLast!);
-    return v < full ? v : full;
-  };
-  return packets.map(({ at, len }) => {
-    const a = q(at);
-    tLast ??= a;
-    clock = Math.max(clock, at);
-    const now = q(clock);
-    queue = queue.filter((x) => x.dep > clock);
-    const start = Math.max(a, lastDep);
-    const need = BigInt(Math.min(len, s.burst)) * perByte;
-    const have = tokensAt(start);
-    let dep = start;
-    if (have < need) dep = start + Number((need - have + R - 1n) / R);
-    dep = Math.ceil(dep / tick) * tick;
-    const queued = queue.reduce((x, y) => x + y.len, 0);
-    if (dep > now && queued + len > s.buffer) return DROP;
-    tokens = tokensAt(dep) - BigInt(len) * perByte;
-    tLast = dep;
-    lastDep = dep;
-    if (dep > now) queue.push({ dep, len });
-    return dep;
-  });
-}
-
 /** The shaper as the shape step drives it: clock = latest arrival, release, admit, hold. */
 function shaper(s: Setup, packets: readonly Arrival[]): { deps: number[]; maxQueued: number } {
   const tick = s.tick;

@@ -1,3 +1,4 @@
+import { benchActions } from './actions.js';
 import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
 import { benchRuntime } from './runtime.js';
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   compile: () => benchCompile(),
   shapes: () => benchCompileShapes(),
   runtime: () => benchRuntime(),
+  actions: () => benchActions(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
   'instructions-strip': () => benchInstructions('strip all'),

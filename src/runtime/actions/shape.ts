@@ -2,7 +2,14 @@ import type { ArtifactGroup } from '../../artifact/types.js';
 import { SHAPE_MAX_DRAIN_SECONDS, shapeBufferBytes, shapeDrainSeconds } from '../../policy/shaping.js';
 import { DelayHistogram } from '../stats/delay-histogram.js';
 import { delaySummary, type ShapeStats } from '../stats/stats.js';
-import { type ActionModule, ActionConfigError, Verdict } from './action.js';
+import {
+  type ActionContext,
+  type ActionCounters,
+  type ActionModule,
+  type ActionStep,
+  ActionConfigError,
+  Verdict,
+} from './action.js';
 import { Replica, Scratch } from './replica.js';
 import { OVERFLOW, Shaper } from './shaper.js';
 
@@ -64,10 +71,41 @@ export const shape: ActionModule<ShapeConfig> = {
     });
     return { burstBytes, bufferBytes: shapeBufferBytes(burstBytes), rates };
   },
-  contextInit(config, ctx) {
-    const c = ctx.counters;
+  contextInit: (config, ctx) => new ShapeStep(config, ctx),
+};
+
+/**
+ * The shape step of one group on one thread. A class, with the clock and the
+ * delay sums in fields and typed arrays: numbers that change per packet and
+ * are not small integers would be boxed anew on every store in a closure's
+ * variables.
+ */
+class ShapeStep implements ActionStep {
+  private readonly stats: ShapeStats[];
+  private readonly hist: DelayHistogram[];
+  private readonly ticks: Int32Array;
+  /** Per tool: the delays' sum and maximum (ns). */
+  private readonly delayTotal: Float64Array;
+  private readonly delayMax: Float64Array;
+  /** Made at each tool's first packet: its bucket starts full then. */
+  private readonly shapers: (Shaper<Held> | undefined)[];
+  private readonly held = new HeldReplicas();
+  private readonly c: ActionCounters;
+  private readonly emit = (h: Held, departure: number): void => this.leave(h, departure);
+  private originSec = 0;
+  private started = false;
+  /** [0]: the latest arrival, ns from originSec: packet time (a typed array: a field would box it on each store). */
+  private readonly clock = new Float64Array(1);
+  /** Replicas waiting, over all tools. */
+  private waiting = 0;
+
+  constructor(
+    private readonly config: ShapeConfig,
+    private readonly ctx: ActionContext,
+  ) {
+    this.c = ctx.counters;
     const n = config.rates.length;
-    const stats: ShapeStats[] = config.rates.map((rateBps, i) => {
+    this.stats = config.rates.map((rateBps, i) => {
       const s: ShapeStats = {
         burstBytes: config.burstBytes,
         bufferBytes: config.bufferBytes,
@@ -83,110 +121,108 @@ export const shape: ActionModule<ShapeConfig> = {
       ctx.stats.tools[i].shape = s;
       return s;
     });
-    const hist = config.rates.map(() => new DelayHistogram());
-    const ticks = config.rates.map((_, i) => ctx.resolutionNs(i));
-    // made at the group's first packet: the bucket starts full then
-    const shapers: (Shaper<Held> | undefined)[] = new Array<Shaper<Held> | undefined>(n).fill(undefined);
-    const held = new HeldReplicas();
-    let originSec = 0;
-    let started = false;
-    let clock = 0;
-    let waiting = 0;
+    this.hist = config.rates.map(() => new DelayHistogram());
+    this.ticks = Int32Array.from(config.rates, (_, i) => ctx.resolutionNs(i));
+    this.delayTotal = new Float64Array(n);
+    this.delayMax = new Float64Array(n);
+    this.shapers = new Array<Shaper<Held> | undefined>(n).fill(undefined);
+  }
 
-    const emit = (h: Held, departure: number): void => {
-      waiting--;
-      setTime(h.r, originSec, departure);
-      ctx.resume(h.r);
-      held.give(h);
-    };
-    const releaseDue = (): void => {
-      for (let i = 0; i < n; i++) {
-        const s = shapers[i];
-        if (s !== undefined && s.waiting > 0) s.release(clock, emit);
+  apply(r: Replica): Verdict {
+    if (!this.started) {
+      this.started = true;
+      this.originSec = r.tsSec;
+    }
+    let raw = (r.tsSec - this.originSec) * 1e9 + r.tsNsec;
+    if (raw > this.clock[0]) {
+      this.clock[0] = raw;
+      if (raw > REBASE_NS) {
+        // a capture longer than 13 days: the origin moves up, so times stay exact
+        const shift = Math.floor(raw / 1e9) * 1e9;
+        this.originSec += shift / 1e9;
+        this.clock[0] -= shift;
+        raw -= shift;
+        for (const s of this.shapers) s?.shift(shift);
       }
-    };
-    const record = (tool: number, delay: number): void => {
-      hist[tool].add(delay);
-      const d = stats[tool].delayNs;
-      d.total += delay;
-      if (delay > d.max) d.max = delay;
-    };
+    }
+    const clock = this.clock[0];
+    if (this.waiting > 0) this.releaseDue();
+    const tool = r.tool;
+    const tick = this.ticks[tool];
+    const arrival = tick === 1 ? raw : Math.floor(raw / tick) * tick;
+    const now = tick === 1 ? clock : Math.floor(clock / tick) * tick;
+    const config = this.config;
+    const s = (this.shapers[tool] ??= new Shaper<Held>(
+      config.rates[tool],
+      config.burstBytes,
+      config.bufferBytes,
+      tick,
+      arrival,
+    ));
+    const st = this.stats[tool];
+    const c = this.c;
+    const bytes = r.length;
+    const departure = s.admit(bytes, arrival, now);
+    if (departure === OVERFLOW) {
+      c['buffer-full']++;
+      st.dropped++;
+      return Verdict.Drop;
+    }
+    const oversize = bytes > config.burstBytes;
+    if (oversize) {
+      c['larger-than-burst']++;
+      st.oversize++;
+    }
+    if (departure <= now && departure === arrival) {
+      // no delay: the histogram's zeros are the passed count, added at the end
+      if (!oversize) c.passed++;
+      st.passed++;
+      return Verdict.Pass;
+    }
+    this.record(tool, departure - raw);
+    if (!oversize) c.delayed++;
+    st.delayed++;
+    if (departure <= now) {
+      // leaves now, after an earlier packet of the tool that left later than this one arrived (a capture out of order)
+      setTime(r, this.originSec, departure);
+      return Verdict.Pass;
+    }
+    s.hold(this.held.take(r), bytes, departure);
+    this.waiting++;
+    if (s.queuedBytes > st.maxQueuedBytes) st.maxQueuedBytes = s.queuedBytes;
+    return Verdict.Hold;
+  }
 
-    return {
-      apply(r: Replica): Verdict {
-        if (!started) {
-          started = true;
-          originSec = r.tsSec;
-        }
-        let raw = (r.tsSec - originSec) * 1e9 + r.tsNsec;
-        if (raw > clock) {
-          clock = raw;
-          if (clock > REBASE_NS) {
-            // a capture longer than 13 days: the origin moves up, so times stay exact
-            const shift = Math.floor(clock / 1e9) * 1e9;
-            originSec += shift / 1e9;
-            clock -= shift;
-            raw -= shift;
-            for (const s of shapers) s?.shift(shift);
-          }
-        }
-        if (waiting > 0) releaseDue();
-        const tool = r.tool;
-        const tick = ticks[tool];
-        const arrival = tick === 1 ? raw : Math.floor(raw / tick) * tick;
-        const now = tick === 1 ? clock : Math.floor(clock / tick) * tick;
-        const s = (shapers[tool] ??= new Shaper<Held>(
-          config.rates[tool],
-          config.burstBytes,
-          config.bufferBytes,
-          tick,
-          arrival,
-        ));
-        const st = stats[tool];
-        const bytes = r.length;
-        const departure = s.admit(bytes, arrival, now);
-        if (departure === OVERFLOW) {
-          c['buffer-full']++;
-          st.dropped++;
-          return Verdict.Drop;
-        }
-        const oversize = bytes > config.burstBytes;
-        if (oversize) {
-          c['larger-than-burst']++;
-          st.oversize++;
-        }
-        if (departure <= now) {
-          // leaves now; its own time unless an earlier packet of the tool left after it (a capture out of order)
-          if (departure === arrival) {
-            record(tool, 0);
-            if (!oversize) c.passed++;
-            st.passed++;
-            return Verdict.Pass;
-          }
-          record(tool, departure - raw);
-          if (!oversize) c.delayed++;
-          st.delayed++;
-          setTime(r, originSec, departure);
-          return Verdict.Pass;
-        }
-        record(tool, departure - raw);
-        if (!oversize) c.delayed++;
-        st.delayed++;
-        s.hold(held.take(r), bytes, departure);
-        waiting++;
-        if (s.queuedBytes > st.maxQueuedBytes) st.maxQueuedBytes = s.queuedBytes;
-        return Verdict.Hold;
-      },
-      finish(): void {
-        for (const s of shapers) s?.drain(emit);
-        stats.forEach((st, i) => {
-          st.histogram = hist[i].sparse();
-          st.delayNs = delaySummary(st.histogram, st.delayNs.total, st.delayNs.max);
-        });
-      },
-    };
-  },
-};
+  finish(): void {
+    for (const s of this.shapers) s?.drain(this.emit);
+    this.stats.forEach((st, i) => {
+      this.hist[i].addZeros(st.passed);
+      st.histogram = this.hist[i].sparse();
+      st.delayNs = delaySummary(st.histogram, this.delayTotal[i], this.delayMax[i]);
+    });
+  }
+
+  private record(tool: number, delay: number): void {
+    this.hist[tool].add(delay);
+    this.delayTotal[tool] += delay;
+    if (delay > this.delayMax[tool]) this.delayMax[tool] = delay;
+  }
+
+  private releaseDue(): void {
+    const shapers = this.shapers;
+    for (let i = 0; i < shapers.length; i++) {
+      const s = shapers[i];
+      if (s !== undefined && s.waiting > 0) s.release(this.clock[0], this.emit);
+    }
+  }
+
+  private leave(h: Held, departure: number): void {
+    this.waiting--;
+    setTime(h.r, this.originSec, departure);
+    this.ctx.resume(h.r);
+    this.held.give(h);
+  }
+}
 
 /** Sets a replica's timestamp to `ns` after the start of second `originSec`. */
 function setTime(r: Replica, originSec: number, ns: number): void {

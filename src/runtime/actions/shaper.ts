@@ -28,8 +28,8 @@ export class Shaper<T> {
   private count = 0;
   /** Bytes waiting. */
   queuedBytes = 0;
-  /** The last departure granted: departures never go back (the tool's output stays in time order). */
-  private lastDeparture = -Infinity;
+  /** The last departure granted, in a typed array (a field would box it on each store): departures never go back. */
+  private readonly last = new Float64Array([-Infinity]);
 
   constructor(
     rateBps: number,
@@ -62,11 +62,11 @@ export class Shaper<T> {
    * now, later it must be hold()-ed; OVERFLOW when the buffer is full.
    */
   admit(bytes: number, arrivalNs: number, nowNs: number): number {
-    const notBefore = arrivalNs > this.lastDeparture ? arrivalNs : this.lastDeparture;
-    const d = this.bucket.earliest(bytes, notBefore, this.tickNs);
+    const last = this.last[0];
+    const d = this.bucket.earliest(bytes, arrivalNs > last ? arrivalNs : last, this.tickNs);
     if (d > nowNs && this.queuedBytes + bytes > this.bufferBytes) return OVERFLOW;
     this.bucket.take(bytes, d);
-    this.lastDeparture = d;
+    this.last[0] = d;
     return d;
   }
 
@@ -105,7 +105,7 @@ export class Shaper<T> {
   /** Moves the time origin `ns` later: every time held is `ns` smaller. */
   shift(ns: number): void {
     this.bucket.shift(ns);
-    this.lastDeparture -= ns;
+    this.last[0] -= ns;
     for (let k = 0; k < this.count; k++) this.dep[(this.head + k) % this.dep.length] -= ns;
   }
 

@@ -24,9 +24,14 @@ export class TokenBucket {
   /** The bucket's depth as a time: B*8/R, whole ns and remainder. */
   private readonly depthNs: number;
   private readonly depthRem: number;
-  /** When the bucket is full again: whole ns and remainder (in 1/r ns). */
-  private fullNs: number;
-  private fullRem = 0;
+  /**
+   * What changes per packet, in a typed array rather than fields (each store
+   * of a number that is not a small integer into a field may box it anew):
+   * FULL_NS and FULL_REM, when the bucket is full again (whole ns, remainder
+   * in 1/r ns); Q and REM, the last division; DIVIDED, the length it was for
+   * (earliest() and take() of one packet divide once).
+   */
+  private readonly s = new Float64Array(5);
 
   constructor(
     rateBps: number,
@@ -39,31 +44,39 @@ export class TokenBucket {
     const scale = rateScale(rateBps);
     this.r = Math.round(rateBps * scale);
     this.unitsPerByte = 8e9 * scale;
-    const [q, rem] = this.divide(burstBytes);
-    this.depthNs = q;
-    this.depthRem = rem;
-    this.fullNs = startNs;
+    this.s[DIVIDED] = -1;
+    this.divide(burstBytes);
+    this.depthNs = this.s[Q];
+    this.depthRem = this.s[REM];
+    this.s[FULL_NS] = startNs;
   }
 
-  /** How long L bytes take at the rate: [whole ns, remainder in 1/r ns]. */
-  private divide(bytes: number): [number, number] {
+  /** How long L bytes take at the rate, into s[Q] (whole ns) and s[REM] (in 1/r ns). */
+  private divide(bytes: number): void {
+    const s = this.s;
+    if (bytes === s[DIVIDED]) return;
+    s[DIVIDED] = bytes;
+    const r = this.r;
     const n = bytes * this.unitsPerByte;
     if (n <= Number.MAX_SAFE_INTEGER) {
-      let q = Math.floor(n / this.r);
-      let rem = n - q * this.r;
+      let q = Math.floor(n / r);
+      let rem = n - q * r;
       // the division rounds: correct it by one either way
       if (rem < 0) {
         q--;
-        rem += this.r;
-      } else if (rem >= this.r) {
+        rem += r;
+      } else if (rem >= r) {
         q++;
-        rem -= this.r;
+        rem -= r;
       }
-      return [q, rem];
+      s[Q] = q;
+      s[REM] = rem;
+      return;
     }
     const big = BigInt(bytes) * BigInt(this.unitsPerByte);
-    const r = BigInt(this.r);
-    return [Number(big / r), Number(big % r)];
+    const rb = BigInt(r);
+    s[Q] = Number(big / rb);
+    s[REM] = Number(big % rb);
   }
 
   /**
@@ -72,13 +85,14 @@ export class TokenBucket {
    * of `tickNs`. `notBefore` is a multiple of tickNs.
    */
   earliest(bytes: number, notBefore: number, tickNs = 1): number {
+    const s = this.s;
     // full - (B - L)*8/R, or full itself for a packet longer than the bucket
-    let ns = this.fullNs;
-    let rem = this.fullRem;
+    let ns = s[FULL_NS];
+    let rem = s[FULL_REM];
     if (bytes < this.burstBytes) {
-      const [q, r] = this.divide(bytes);
-      ns += q - this.depthNs;
-      rem += r - this.depthRem;
+      this.divide(bytes);
+      ns += s[Q] - this.depthNs;
+      rem += s[REM] - this.depthRem;
       if (rem < 0) {
         ns--;
         rem += this.r;
@@ -94,29 +108,36 @@ export class TokenBucket {
 
   /** `bytes` leave at `atNs` (at or after earliest()'s answer): the tokens are taken. */
   take(bytes: number, atNs: number): void {
-    if (atNs > this.fullNs || (atNs === this.fullNs && this.fullRem === 0)) {
-      this.fullNs = atNs;
-      this.fullRem = 0;
+    const s = this.s;
+    if (atNs > s[FULL_NS] || (atNs === s[FULL_NS] && s[FULL_REM] === 0)) {
+      s[FULL_NS] = atNs;
+      s[FULL_REM] = 0;
     }
-    const [q, r] = this.divide(bytes);
-    this.fullNs += q;
-    this.fullRem += r;
-    if (this.fullRem >= this.r) {
-      this.fullNs++;
-      this.fullRem -= this.r;
+    this.divide(bytes);
+    s[FULL_NS] += s[Q];
+    s[FULL_REM] += s[REM];
+    if (s[FULL_REM] >= this.r) {
+      s[FULL_NS]++;
+      s[FULL_REM] -= this.r;
     }
   }
 
   /** When the bucket is full again (ns, rounded up). */
   get fullAt(): number {
-    return this.fullRem > 0 ? this.fullNs + 1 : this.fullNs;
+    return this.s[FULL_REM] > 0 ? this.s[FULL_NS] + 1 : this.s[FULL_NS];
   }
 
   /** Moves the time origin `ns` later (every time the bucket holds is `ns` smaller). */
   shift(ns: number): void {
-    this.fullNs -= ns;
+    this.s[FULL_NS] -= ns;
   }
 }
+
+const FULL_NS = 0;
+const FULL_REM = 1;
+const Q = 2;
+const REM = 3;
+const DIVIDED = 4;
 
 /** A power of ten (at most 10^6) that makes the rate a whole number, within 10^-9 of it. */
 function rateScale(rateBps: number): number {

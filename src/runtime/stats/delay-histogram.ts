@@ -44,6 +44,12 @@ export class DelayHistogram {
     this.total++;
   }
 
+  /** `n` delays of 0 (counted elsewhere while the run went). */
+  addZeros(n: number): void {
+    this.counts[0] += n;
+    this.total += n;
+  }
+
   /** Only the buckets that hold something: [lowest value in ns, count], lowest first. */
   sparse(): [number, number][] {
     const out: [number, number][] = [];

@@ -28,6 +28,8 @@ export interface ActionContext {
   readonly stats: GroupStats;
   /** The timestamp resolution tool `tool`'s output stores, in ns (1 or 1000): a step that moves timestamps keeps to it. */
   resolutionNs(tool: number): number;
+  /** A held replica the step will not hand on: counted in the group's drops under the module's dropReason. */
+  drop(): void;
 }
 
 /** One step of a group's chain on one thread. */

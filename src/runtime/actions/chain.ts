@@ -103,6 +103,9 @@ export class ActionChain {
           resume: (r) => this.runFrom(i + 1, r),
           stats,
           resolutionNs: (tool) => resolutionNs(group, tool),
+          drop: () => {
+            if (module.dropReason) this.stats.dropped[module.dropReason]++;
+          },
         }),
       );
       this.drops.push(module.dropReason);

@@ -2,6 +2,7 @@ import type { StepName } from '../../artifact/steps.js';
 import type { ActionModule } from './action.js';
 import { balance } from './balance.js';
 import { mark } from './mark.js';
+import { replace } from './replace.js';
 import { shape } from './shape.js';
 import { strip } from './strip.js';
 import { timestamp } from './timestamp.js';
@@ -19,5 +20,6 @@ export const ACTIONS: Partial<Record<StepName, ActionModule>> = {
   truncate,
   mark,
   timestamp,
+  replace,
   shape,
 };

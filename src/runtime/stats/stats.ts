@@ -7,7 +7,7 @@ import { addSparse, quantile } from './delay-histogram.js';
  * so for every group `in === delivered + sum(dropped)`; a packet no group
  * receives is counted as unmatched.
  */
-export type DropReason = 'duplicate' | 'link-type-mismatch' | 'shaping';
+export type DropReason = 'duplicate' | 'link-type-mismatch' | 'replaced-away' | 'shaping';
 
 export interface TapStats {
   name: string;
@@ -120,7 +120,7 @@ export interface RunStats {
 }
 
 export function emptyDrops(): Record<DropReason, number> {
-  return { duplicate: 0, 'link-type-mismatch': 0, shaping: 0 };
+  return { duplicate: 0, 'link-type-mismatch': 0, 'replaced-away': 0, shaping: 0 };
 }
 
 /** Adds the counters of `b` (a worker's share, say) into `a`; both shaped after the same policy. */

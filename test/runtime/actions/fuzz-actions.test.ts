@@ -57,7 +57,12 @@ const GROUPS: [name: string, actions: string, tools: number, tool?: string][] = 
   // the frames are ~100 bytes within 0.5 ms, picked out of time order: past the bucket's 1500
   // bytes they wait, past its buffer's 1500 more the buffer is full
   ['shaped', 'shape burst 1500 B', 1, 'rate 200 kbps'],
-  ['everything', 'dedup window 1 ms; strip all; balance session; truncate payload 16; timestamp ip-option', 2],
+  ['rep', 'replace /[a-z]+/ with "x"; replace /e/ with "eee"', 1],
+  [
+    'everything',
+    'dedup window 1 ms; strip all; balance session; replace /[a-z]+/ with ""; truncate payload 16; timestamp ip-option',
+    2,
+  ],
 ];
 
 const frames: { data: Uint8Array; sec: number; nsec: number }[] = [];
@@ -190,6 +195,7 @@ describe('packets through every action, damaged at random', () => {
       'frame60 truncate',
       'opt timestamp',
       'trailers timestamp',
+      'rep replace',
       'shaped shape delayed',
       'shaped shape buffer-full',
     ])

@@ -1,6 +1,7 @@
 import { benchActions } from './actions.js';
 import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
+import { benchOpenFlow } from './openflow.js';
 import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
 
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-shape': () => benchInstructions('shape burst 256 KB'),
   // every TCP payload searched per session; the generated responses' Server header shrinks, so later numbers shift
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),
+  openflow: () => benchOpenFlow(),
 };
 
 // `shapes` is part of `compile`; by name alone it runs without the rest of it

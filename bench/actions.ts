@@ -240,7 +240,7 @@ function pipelineScript(cap: string, pl: string): { script: string; commands: st
   const script = [
     'set -e',
     `cd ${sq(pl)}`,
-    'rm -f ./*.pcap times',
+    'rm -f ./*.pcap times stderr',
     'step() { label=$1; shift; s=$(date +%s%N); "$@" 2>>stderr; echo "$(( $(date +%s%N) - s )) $label" >> times; }',
     ...steps.map(([label, command]) => `step ${sq(label)} ${command}`),
   ].join('\n');
@@ -283,7 +283,14 @@ rule dns from t match ${FILTERS.dns} to dns
   const scriptPath = join(dir, 'pipeline.sh');
   writeFileSync(scriptPath, script + '\n');
   const pipeline = (): { ms: number; steps: Record<string, number> } => {
-    const r = timed('bash', [scriptPath]);
+    let r: Timed;
+    try {
+      r = timed('bash', [scriptPath]);
+    } catch (e) {
+      // the commands' standard error goes to a file, so that tcpdump's chatter stays out of the report
+      const err = join(pl, 'stderr');
+      throw new Error(`${(e as Error).message}${existsSync(err) ? readFileSync(err, 'utf8') : ''}`, { cause: e });
+    }
     const steps: Record<string, number> = {};
     for (const line of readFileSync(join(pl, 'times'), 'utf8').trim().split('\n')) {
       const [ns, ...label] = line.split(' ');

@@ -6,6 +6,8 @@ import type { MatchGraph } from '../ir/graph.js';
 import type { Policy } from '../policy/policy.js';
 import { flowsText, groupsText } from './emit.js';
 import { parsePortsMap } from './ports-map.js';
+import { MAX_COMBINED_GROUPS } from './group-bits.js';
+import { mergeGraphs, splitPolicy } from './parts.js';
 import { compileOpenFlow, type OpenFlowProgram } from './program.js';
 import { buildReport, type OpenFlowReport, reportText } from './report.js';
 
@@ -50,6 +52,14 @@ export interface OpenFlowOptions {
   paths?: { flows: string; groups: string };
   /** The graph to compile (tests), instead of choosing among segmentations. */
   graph?: MatchGraph;
+  /** Whether that graph's segments combine by to and drop bits (parts.ts) rather than each deciding its groups. */
+  combined?: boolean;
+  /**
+   * 'parts': the policy split into parts combined by to and drop bits, whatever the flows (tests, to
+   * run both ways on a switch); 'whole': the policy's own graph and its segmentations only. Default:
+   * whichever needs fewer flows.
+   */
+  split?: 'parts' | 'whole';
 }
 
 /**
@@ -68,29 +78,40 @@ export function compileToOpenFlow(
   const map = parsePortsMap(portsMap, policy, bag);
   if (bag.items.filter((d) => d.severity === 'error').length > before) return undefined;
   // the compiler's graph first (cached: validate made it); then more segments while they save flows
-  const graphs: (() => MatchGraph)[] = options.graph
-    ? [() => options.graph!]
+  // the policy in parts whose results combine in registers first: its flows grow with the rules, not their product
+  const parts =
+    options.graph || options.split === 'whole' || policy.groups.length > MAX_COMBINED_GROUPS
+      ? undefined
+      : splitPolicy(policy);
+  if (options.split === 'parts' && !parts) throw new Error(`policy '${policy.name}' cannot be split into parts`);
+  const graphs: { make: () => MatchGraph | undefined; combined: boolean }[] = options.graph
+    ? [{ make: () => options.graph!, combined: options.combined ?? false }]
     : [
-        () => compilePolicy(policy).graph,
-        ...SWITCH_SEGMENT_BUDGETS.map((segment) => () => compilePolicy(policy, { budgets: { segment } }).graph),
+        ...(parts ? [{ make: () => mergeGraphs(parts.map((p) => compilePolicy(p).graph)), combined: true }] : []),
+        ...(options.split === 'parts' ? [] : [{ make: () => compilePolicy(policy).graph, combined: false }]),
+        ...(options.split === 'parts' ? [] : SWITCH_SEGMENT_BUDGETS).map((segment) => ({
+          make: () => compilePolicy(policy, { budgets: { segment } }).graph,
+          combined: false,
+        })),
       ];
   const report = (diags: DiagnosticBag) => {
     for (const d of diags.items)
       bag.add(d.code as OpenFlowCode, d.span, d.message, d.related ? { related: [...d.related] } : undefined);
   };
-  let best: { program: OpenFlowProgram; diags: DiagnosticBag; segments: number } | undefined;
-  for (const make of graphs) {
-    let graph: MatchGraph;
+  let best: { program: OpenFlowProgram; diags: DiagnosticBag; segments: number; combined: boolean } | undefined;
+  for (const { make, combined } of graphs) {
+    let graph: MatchGraph | undefined;
     try {
       graph = make();
     } catch (e) {
       // a cut the compiler's budgets refuse is no candidate (the compiler's own graph compiled: validate saw it)
-      if (best && e instanceof CompileBudgetError) continue;
+      if (e instanceof CompileBudgetError && (best || combined)) continue;
       throw e;
     }
-    if (best && graph.segments.length === best.segments) continue;
+    if (!graph) continue;
+    if (best && !best.combined && graph.segments.length === best.segments) continue;
     const diags = new DiagnosticBag();
-    const program = compileOpenFlow(policy, graph, map, diags);
+    const program = compileOpenFlow(policy, graph, map, diags, combined);
     if (!program) {
       // the same map and policy fail the same way however the graph is cut
       if (!best) {
@@ -101,11 +122,12 @@ export function compileToOpenFlow(
     }
     if (best && program.flows.length >= best.program.flows.length) break;
     const small = best !== undefined && program.flows.length > 0.95 * best.program.flows.length;
-    best = { program, diags, segments: graph.segments.length };
+    best = { program, diags, segments: graph.segments.length, combined };
     if (small) break;
   }
-  report(best!.diags);
-  const program = best!.program;
+  if (!best) throw new Error(`policy '${policy.name}': its parts order their byte loads or predicates differently`);
+  report(best.diags);
+  const program = best.program;
   const summary = buildReport(policy, program, { portsMap: portsMap.path, bridge: map.bridge, ...paths });
   return {
     program,

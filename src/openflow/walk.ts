@@ -138,6 +138,8 @@ export function compileWalk(
   g: MatchGraph,
   taps: ReadonlySet<number>,
   leafActions: (leaf: number) => string[] = () => [],
+  /** Whether a leaf is loaded into reg1 (a graph whose leaves decide alone); else its actions say all. */
+  loadLeaf = true,
 ): WalkProgram {
   const specs = g.fields.map((name) => switchField(name));
   const n = g.nodes.length;
@@ -240,7 +242,7 @@ export function compileWalk(
     switch (t.kind) {
       case 'leaf':
         leaves.add(t.leaf);
-        return [load(REG.leaf, t.leaf + 1), ...leafActions(t.leaf)];
+        return [...(loadLeaf ? [load(REG.leaf, t.leaf + 1)] : []), ...leafActions(t.leaf)];
       case 'punt':
         return [setFlags(FLAG.PUNT)];
       case 'node':

@@ -134,7 +134,9 @@ export function compileToOpenFlow(
     if (!best || flows < best.program.flows.length) best = { program, diags, combined };
     if (combined) continue;
     // segmentations seldom save more than half: far above the parts' count, the rest are not tried
-    if (last ? flows >= last.flows || flows > 0.95 * last.flows : flows > SEGMENTATION_REACH * best.program.flows.length)
+    if (
+      last ? flows >= last.flows || flows > 0.95 * last.flows : flows > SEGMENTATION_REACH * best.program.flows.length
+    )
       break;
     last = { flows, segments: graph.segments.length };
   }

@@ -152,7 +152,8 @@ export function mergeGraphs(graphs: MatchGraph[]): MatchGraph | undefined {
     const leafBase = out.leaves.length;
     const kid = (k: number) => (k < 0 ? k - leafBase : k + nodeBase);
     const fieldOf = g.fields.map((name) => index.get(keyOf(g, name))!);
-    for (const n of g.nodes) out.nodes.push({ ...n, field: fieldOf[n.field], kids: n.kids.map(kid), cuts: [...n.cuts] });
+    for (const n of g.nodes)
+      out.nodes.push({ ...n, field: fieldOf[n.field], kids: n.kids.map(kid), cuts: [...n.cuts] });
     for (const l of g.leaves) out.leaves.push({ ...l, rules: [] });
     for (const s of g.segments) out.segments.push(kid(s));
   }

@@ -346,7 +346,9 @@ export function compileOpenFlow(
     // each part's walk sets bits; then a group some part sent to and none dropped from is checked for strips
     for (const root of walk.roots)
       start.push(
-        ...(root.kind === 'leaf' ? setGroupBits(graph.leaves[root.leaf].to, graph.leaves[root.leaf].drop) : walkTo(root)),
+        ...(root.kind === 'leaf'
+          ? setGroupBits(graph.leaves[root.leaf].to, graph.leaves[root.leaf].drop)
+          : walkTo(root)),
       );
     for (const p of plans)
       if (p.side === 'switch' && p.stripPunt && reachedGroups.has(p.group)) {

@@ -121,7 +121,7 @@ export function compileToOpenFlow(
     if (!graph) continue;
     if (last && graph.segments.length === last.segments) continue;
     const diags = new DiagnosticBag();
-    const program = compileOpenFlow(policy, graph, map, diags, combined);
+    const program = compileOpenFlow(policy, graph, map, diags, combined ? (parts?.length ?? 1) : 0);
     if (!program) {
       // the same map and policy fail the same way however the graph is cut
       if (!best) {

@@ -50,6 +50,8 @@ export interface OpenFlowProgram {
   graphNodes: { withFlows: number; total: number; switchGraph: number };
   /** Segments of the graph (each is walked on its own). */
   segments: number;
+  /** The policy's parts whose results combine by to and drop bits (0: the policy's own graph). */
+  parts: number;
   /** Leaves some packet reaches on the switch. */
   leaves: number;
   /** Why the policy needs a host (empty: it does not). */
@@ -79,11 +81,13 @@ export function compileOpenFlow(
   map: PortsMap,
   bag: Reporter<'TMES0844' | 'TMES0845' | 'TMES0846' | 'TMES0847' | 'TMES0848'>,
   /**
-   * The graph is parts' graphs side by side (src/openflow/parts.ts): every segment's leaf sets its
-   * groups' to and drop bits, and a group is delivered where sent and not dropped.
+   * How many parts' graphs the graph holds side by side (src/openflow/parts.ts): every segment's leaf
+   * sets its groups' to and drop bits, and a group is delivered where sent and not dropped. 0: the
+   * policy's own graph, each segment deciding its groups.
    */
-  combined = false,
+  parts = 0,
 ): OpenFlowProgram | undefined {
+  const combined = parts > 0;
   const errorsBefore = bag.items.filter((d) => d.severity === 'error').length;
   const plans = planGroups(policy, untestable(policy));
   const policyStart: Span = policy.taps[0]?.span ?? policy.groups[0]?.span ?? policy.rules[0].span;
@@ -460,6 +464,7 @@ export function compileOpenFlow(
     punts: walk.punts,
     graphNodes: { withFlows: walk.nodes, total: original.nodes.length, switchGraph: graph.nodes.length },
     segments: graph.segments.length,
+    parts,
     leaves: walk.leaves.size,
     needsHost,
     tables: new Set(flows.map((f) => f.table)).size,

@@ -254,7 +254,7 @@ const LIST = [
     'unsupported-primitive',
     'error',
     'pcap-filter primitive tmesc does not support',
-    'The filter uses a pcap-filter(7) primitive or keyword that tmesc does not support (yet), such as protochain, llc, stp, inbound, gateway or link[...]. The message says what to write instead where tmesc has an equivalent; docs/language.md lists every pcap-filter primitive against tmesc.',
+    'The filter uses a pcap-filter(7) primitive or keyword that tmesc does not support: gateway (it needs host names resolved), DECnet addresses, 802.11 header tests (wlan addr1, type, subtype, dir), OpenBSD pf log fields, SunATM fields, radio[...]. The message says what to write instead where tmesc has an equivalent; docs/language.md lists every pcap-filter primitive against tmesc.',
   ),
   c(
     'TMES0321',
@@ -269,6 +269,20 @@ const LIST = [
     'error',
     'Test needs a value',
     'A filter test that compares a field names the field but gives no value to compare it with (vlan priority with no number). Add the value.',
+  ),
+  c(
+    'TMES0340',
+    'host-name',
+    'error',
+    'Host name in a filter',
+    'A filter names a host or network by a name such as www.example.com. tcpdump resolves names when it compiles a filter; tmesc does not (a policy must mean the same wherever and whenever it is compiled, and a packet broker has no business waiting on DNS). Write the address, or give the addresses a name with define hosts (define net, define macs) and use that name.',
+  ),
+  c(
+    'TMES0341',
+    'geneve-ambiguous',
+    'error',
+    'Tests after geneve that also run on packets that are not Geneve',
+    "As in pcap-filter(7), the tests after geneve read the packet the Geneve tunnel carries. When some of them are reached on packets that are not Geneve (geneve or tcp, not geneve and tcp), libpcap reads them at offsets it never set, so tcpdump's answer is undefined there. Say which tests read the carried packet with inner(...): geneve and inner(tcp) or udp.",
   ),
   // ---- structure (04xx)
   c(

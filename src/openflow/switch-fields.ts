@@ -154,6 +154,8 @@ const addrContexts = (dir: 'src' | 'dst'): Context[] => [
 const tcpFlagContexts = [ctx(CLASS.T4, 'tcp', 'tcp_flags', 12), ctx(CLASS.T6, 'tcp6', 'tcp_flags', 12)];
 const TRANSPORT = CLASS.T4 | CLASS.T6 | CLASS.U4 | CLASS.U6 | CLASS.S4 | CLASS.S6;
 
+const LLC_HEADER = { never: 'the 802.2 LLC header', hidden: [], what: 'the 802.2 LLC header' };
+
 const FIELDS: Record<string, SwitchField> = {
   tap: { bits: 16, match: reg(REG.tap), hidden: [], what: 'tap' },
   linkType: { bits: 16, constant: 1, hidden: [], what: 'link type' },
@@ -333,6 +335,17 @@ const FIELDS: Record<string, SwitchField> = {
     what: 'fragmentation',
   },
   wireLen: { bits: 32, never: 'the packet length', hidden: [], what: 'the packet length' },
+  // a switch port is Ethernet: no Linux cooked header, so no direction or interface index
+  pktType: { bits: 16, constant: ABSENT, hidden: [], what: 'the Linux cooked packet type' },
+  ifIndex: { bits: 32, constant: ABSENT, hidden: [], what: 'the Linux cooked interface index' },
+  // Open vSwitch parses no 802.2 LLC, SNAP or OSI header
+  llcDsap: { bits: 8, ...LLC_HEADER },
+  llcSsap: { bits: 8, ...LLC_HEADER },
+  llcControl: { bits: 8, ...LLC_HEADER },
+  snapOui: { bits: 24, ...LLC_HEADER },
+  snapType: { bits: 16, ...LLC_HEADER },
+  osiNlpid: { bits: 8, ...LLC_HEADER },
+  isisPduType: { bits: 8, ...LLC_HEADER },
   tunnel: {
     bits: 4,
     constant: 0,

@@ -1,3 +1,4 @@
+import { ETHERTYPE } from '../fields/ethertype.js';
 import { ABSENT } from '../fields/fields.js';
 import type { MatchGraph } from '../ir/graph.js';
 import type { Ranges } from '../policy/policy.js';
@@ -70,11 +71,11 @@ const other = (lo: number, hi: number, special: number[]) => hi - lo + 1 > speci
 /** The classes whose EtherType (as Open vSwitch parses it) lies in lo..hi. */
 function classesOfEtherTypes(lo: number, hi: number): number {
   let c = 0;
-  if (has(lo, hi, 0x0800)) c |= V4;
-  if (has(lo, hi, 0x86dd)) c |= V6;
-  if (has(lo, hi, 0x0806)) c |= CLASS.ARP;
-  if (has(lo, hi, 0x8035)) c |= CLASS.RARP;
-  if (other(lo, hi, [0x0800, 0x86dd, 0x0806, 0x8035])) c |= CLASS.OTHER;
+  if (has(lo, hi, ETHERTYPE.IPV4)) c |= V4;
+  if (has(lo, hi, ETHERTYPE.IPV6)) c |= V6;
+  if (has(lo, hi, ETHERTYPE.ARP)) c |= CLASS.ARP;
+  if (has(lo, hi, ETHERTYPE.RARP)) c |= CLASS.RARP;
+  if (other(lo, hi, [ETHERTYPE.IPV4, ETHERTYPE.IPV6, ETHERTYPE.ARP, ETHERTYPE.RARP])) c |= CLASS.OTHER;
   return c;
 }
 

@@ -254,7 +254,7 @@ const LIST = [
     'unsupported-primitive',
     'error',
     'pcap-filter primitive tmesc does not support',
-    'The filter uses a pcap-filter(7) primitive or keyword that tmesc does not support (yet), such as protochain, llc, stp, inbound, gateway or link[...]. The message says what to write instead where tmesc has an equivalent; docs/language.md lists every pcap-filter primitive against tmesc.',
+    'The filter uses a pcap-filter(7) primitive or keyword that tmesc does not support: gateway (it needs host names resolved), DECnet addresses, 802.11 header tests (wlan addr1, type, subtype, dir), OpenBSD pf log fields, SunATM fields, radio[...]. The message says what to write instead where tmesc has an equivalent; docs/language.md lists every pcap-filter primitive against tmesc.',
   ),
   c(
     'TMES0321',
@@ -269,6 +269,20 @@ const LIST = [
     'error',
     'Test needs a value',
     'A filter test that compares a field names the field but gives no value to compare it with (vlan priority with no number). Add the value.',
+  ),
+  c(
+    'TMES0340',
+    'host-name',
+    'error',
+    'Host name in a filter',
+    'A filter names a host or network by a name such as www.example.com. tcpdump resolves names when it compiles a filter; tmesc does not (a policy must mean the same wherever and whenever it is compiled, and a packet broker has no business waiting on DNS). Write the address, or give the addresses a name with define hosts (define net, define macs) and use that name.',
+  ),
+  c(
+    'TMES0341',
+    'geneve-ambiguous',
+    'error',
+    'Tests after geneve that also run on packets that are not Geneve',
+    "As in pcap-filter(7), the tests after geneve read the packet the Geneve tunnel carries. When some of them are reached on packets that are not Geneve (geneve or tcp, not geneve and tcp), libpcap reads them at offsets it never set, so tcpdump's answer is undefined there. Say which tests read the carried packet with inner(...): geneve and inner(tcp) or udp.",
   ),
   // ---- structure (04xx)
   c(
@@ -382,6 +396,20 @@ const LIST = [
     'error',
     'Timestamp precision on an interface output',
     'precision us|ns chooses how a pcap or pcapng file stores timestamps; an interface sends packets as they are, with no timestamp. Remove it.',
+  ),
+  c(
+    'TMES0470',
+    'burst-below-frame',
+    'warning',
+    "Shaping burst smaller than the group's full-size frames",
+    "A shaped tool's bucket holds the burst, and a frame longer than the bucket can never find that many tokens: it leaves only when the bucket is full, above the tool's rate for that frame, or is dropped when it would have to wait (counted as larger-than-burst and buffer-full, and said on stderr). The full-size frame is a 1500-byte IP packet on Ethernet with one VLAN tag (1518 bytes, or the truncate frame length), with the tags the taps' marks push and what timestamp adds. Give a burst of at least that size.",
+  ),
+  c(
+    'TMES0471',
+    'shaping-too-slow',
+    'error',
+    'Shaping buffer takes more than an hour to drain',
+    "A shaped tool's buffer holds the burst, and at the tool's rate a full buffer would take more than an hour to drain: packets would leave hours after they arrived, which is a mistyped rate or burst (kbps for Gbps, MB for KB) rather than a shaper, and tmesc run refuses it. Raise the rate or lower the burst so that burst * 8 / rate is at most 3600 seconds.",
   ),
   // ---- unused (05xx)
   c(

@@ -42,6 +42,8 @@ function describePredicate(p: Predicate): string {
       return `${p.scope === 'inner' ? 'inner ' : ''}payload matches /${p.source}/`;
     case 'relation':
       return 'arithmetic on packet bytes or the length';
+    case 'protochain':
+      return `${p.scope === 'inner' ? 'inner ' : ''}protochain ${p.proto}`;
   }
 }
 

@@ -112,7 +112,10 @@ function ip6Word(name: 'ipv6_src' | 'ipv6_dst', word: number): (v: bigint, m: bi
     words[word] = x;
     const parts: string[] = [];
     for (const w of words) parts.push((w >> 16n).toString(16), (w & 0xffffn).toString(16));
-    return parts.join(':');
+    // leading zero groups as '::': ovs-ofctl 3.1 refuses a mask written 0:0:ffff:0:0:0:0:0 (it reads a leading 0 as a prefix length)
+    const zeros = parts.findIndex((p) => p !== '0');
+    if (zeros < 0) return '::';
+    return zeros > 0 ? `::${parts.slice(zeros).join(':')}` : parts.join(':');
   };
   return (v, m) => `ipv6,${name}=${addr(v)}/${addr(m)}`;
 }
@@ -150,6 +153,8 @@ const addrContexts = (dir: 'src' | 'dst'): Context[] => [
 ];
 const tcpFlagContexts = [ctx(CLASS.T4, 'tcp', 'tcp_flags', 12), ctx(CLASS.T6, 'tcp6', 'tcp_flags', 12)];
 const TRANSPORT = CLASS.T4 | CLASS.T6 | CLASS.U4 | CLASS.U6 | CLASS.S4 | CLASS.S6;
+
+const LLC_HEADER = { never: 'the 802.2 LLC header', hidden: [], what: 'the 802.2 LLC header' };
 
 const FIELDS: Record<string, SwitchField> = {
   tap: { bits: 16, match: reg(REG.tap), hidden: [], what: 'tap' },
@@ -330,6 +335,17 @@ const FIELDS: Record<string, SwitchField> = {
     what: 'fragmentation',
   },
   wireLen: { bits: 32, never: 'the packet length', hidden: [], what: 'the packet length' },
+  // a switch port is Ethernet: no Linux cooked header, so no direction or interface index
+  pktType: { bits: 16, constant: ABSENT, hidden: [], what: 'the Linux cooked packet type' },
+  ifIndex: { bits: 32, constant: ABSENT, hidden: [], what: 'the Linux cooked interface index' },
+  // Open vSwitch parses no 802.2 LLC, SNAP or OSI header
+  llcDsap: { bits: 8, ...LLC_HEADER },
+  llcSsap: { bits: 8, ...LLC_HEADER },
+  llcControl: { bits: 8, ...LLC_HEADER },
+  snapOui: { bits: 24, ...LLC_HEADER },
+  snapType: { bits: 16, ...LLC_HEADER },
+  osiNlpid: { bits: 8, ...LLC_HEADER },
+  isisPduType: { bits: 8, ...LLC_HEADER },
   tunnel: {
     bits: 4,
     constant: 0,

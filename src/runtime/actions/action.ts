@@ -1,6 +1,6 @@
 import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
 import type { StepName } from '../../artifact/steps.js';
-import type { DropReason } from '../stats/stats.js';
+import type { DropReason, GroupStats } from '../stats/stats.js';
 import type { Replica } from './replica.js';
 
 /** What a step did with a replica. */
@@ -24,6 +24,10 @@ export interface ActionContext {
   readonly counters: ActionCounters;
   /** Hands a held replica to the steps after this one (and then to the output). */
   resume(r: Replica): void;
+  /** The group's statistics (per-tool figures such as shape's live there). */
+  readonly stats: GroupStats;
+  /** The timestamp resolution tool `tool`'s output stores, in ns (1 or 1000): a step that moves timestamps keeps to it. */
+  resolutionNs(tool: number): number;
   /** A held replica the step will not hand on: counted in the group's drops under the module's dropReason. */
   drop(): void;
 }
@@ -31,6 +35,16 @@ export interface ActionContext {
 /** One step of a group's chain on one thread. */
 export interface ActionStep {
   apply(r: Replica): Verdict;
+  /**
+   * The capture's clock reached (tsSec, tsNsec) with no packet of the group
+   * since: hand on (ctx.resume) what is due by then, as a packet arriving at
+   * that time would. Live runs call it from a timer of each worker every
+   * LIVE_TICK_MS with the wall clock frames are stamped with, so a hold-back
+   * or a shaping queue drains when its group's traffic stops; runs over
+   * capture files never call it (their clock is packet time). Times given
+   * never go back.
+   */
+  tick?(tsSec: number, tsNsec: number): void;
   /** End of the input: hand on everything held. */
   finish?(): void;
 }
@@ -63,6 +77,14 @@ export interface ActionModule<Config = unknown> {
   counted?(group: ArtifactGroup, artifact: Artifact): boolean;
   /** How a Drop is counted in the group's drops. */
   readonly dropReason?: DropReason;
+  /**
+   * The state is per session (TCP streams keyed by both directions' addresses
+   * and ports): the replicas of one session in order suffice. A live run
+   * shards sessions to its workers by the symmetric session hash, so such a
+   * step runs on every worker; a stateful step without it (a tool's token
+   * bucket) makes a live run use one worker.
+   */
+  readonly perSession?: boolean;
   /**
    * Once, from the artifact: the settings the step runs with (plain data).
    * Pure; throws ActionConfigError for settings this runtime cannot run.

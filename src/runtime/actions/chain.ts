@@ -37,6 +37,16 @@ export function needsOneThread(a: Artifact): boolean {
   return a.groups.some((g) => needsChain(g) && groupSteps(g).some((s) => ACTIONS[s]?.stateful));
 }
 
+/**
+ * Whether a live run may shard the group's sessions to several workers:
+ * every stateful step keeps per-session state (ActionModule.perSession).
+ */
+export function shardsBySession(a: Artifact): boolean {
+  return !a.groups.some(
+    (g) => needsChain(g) && groupSteps(g).some((s) => ACTIONS[s]?.stateful && !ACTIONS[s]?.perSession),
+  );
+}
+
 /** The modules of a group's chain, in order, with their settings: `init` runs here, once per artifact and thread. */
 export interface ChainPlan {
   readonly modules: readonly { module: ActionModule; config: unknown }[];
@@ -83,6 +93,8 @@ export type Deliver = (group: number, r: Replica) => void;
 export class ActionChain {
   private readonly steps: ActionStep[] = [];
   private readonly drops: (keyof GroupStats['dropped'] | undefined)[] = [];
+  /** The steps that release on the clock (ActionStep.tick). */
+  private readonly tickers: ActionStep[] = [];
 
   constructor(
     artifact: Artifact,
@@ -91,6 +103,7 @@ export class ActionChain {
     private readonly stats: GroupStats,
     private readonly replica: Replica,
     private readonly deliver: Deliver,
+    resolutionNs: (group: number, tool: number) => number = () => 1,
   ) {
     plan.modules.forEach(({ module, config }, i) => {
       const counters = stats.actions[module.name] ?? {};
@@ -100,6 +113,8 @@ export class ActionChain {
           group,
           counters,
           resume: (r) => this.runFrom(i + 1, r),
+          stats,
+          resolutionNs: (tool) => resolutionNs(group, tool),
           drop: () => {
             if (module.dropReason) this.stats.dropped[module.dropReason]++;
           },
@@ -107,6 +122,17 @@ export class ActionChain {
       );
       this.drops.push(module.dropReason);
     });
+    for (const s of this.steps) if (s.tick) this.tickers.push(s);
+  }
+
+  /** Whether some step releases held replicas on the clock. */
+  get ticks(): boolean {
+    return this.tickers.length > 0;
+  }
+
+  /** The clock reached this time with no packet: each step hands on what is due (ActionStep.tick). */
+  tick(tsSec: number, tsNsec: number): void {
+    for (const s of this.tickers) s.tick!(tsSec, tsNsec);
   }
 
   push(rec: PacketRecord, view: PacketView, tap: number): void {
@@ -141,8 +167,10 @@ export function buildChains(
   stats: readonly GroupStats[],
   deliver: Deliver,
   plans: readonly (ChainPlan | undefined)[] = planChains(a),
+  /** The timestamp resolution of each tool's output, in ns (default 1). */
+  resolutionNs?: (group: number, tool: number) => number,
 ): (ActionChain | undefined)[] {
   // scratch only where some group changes packets: two frame-sized buffers per thread
   const replica = plans.some((p) => p) ? new Replica(new Scratch()) : undefined;
-  return plans.map((p, g) => (p ? new ActionChain(a, g, p, stats[g], replica!, deliver) : undefined));
+  return plans.map((p, g) => (p ? new ActionChain(a, g, p, stats[g], replica!, deliver, resolutionNs) : undefined));
 }

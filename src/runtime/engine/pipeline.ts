@@ -355,6 +355,18 @@ export class Pipeline {
         if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = walkSessionHash(w, true));
         else h = outer >= 0 ? outer : (outer = walkSessionHash(w, false));
         tool = bal.pick(h);
+        if (this.toolUp && !this.toolUp(g, tool)) {
+          // as handle(): the session's next choice among the tools up, counted
+          tool = bal.pickAmong(h, this.upIn[g]);
+          if (tool < 0) {
+            gs.dropped['tool-down']++;
+            continue;
+          }
+          gs.failover++;
+        }
+      } else if (this.toolUp && !this.toolUp(g, 0)) {
+        gs.dropped['tool-down']++;
+        continue;
       }
       if (!marked) {
         this.mark(rec, tap);

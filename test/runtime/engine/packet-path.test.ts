@@ -69,13 +69,14 @@ function runOn(
   path: PacketPathChoice,
   frames: readonly TestFrame[],
   adaptWindow?: number,
+  toolUp?: (group: number, tool: number) => boolean,
 ): { out: string[][]; stats: string; path: string; switches: number } {
   const outputs = a.groups.map((g, gi) => g.tools.map((t, ti) => new Recorder(`${gi}/${ti}`, ti === 0)));
   const p = new Pipeline(
     a,
     outputs,
     a.taps.map(() => []),
-    { packetPath: path, adaptWindow },
+    { packetPath: path, adaptWindow, toolUp },
   );
   frames.forEach((f, i) => p.handle(record(f, i), i % a.taps.length));
   p.finish();
@@ -84,9 +85,13 @@ function runOn(
 }
 
 /** The first differences between the two paths, as text (empty when they agree). */
-function differences(a: Artifact, frames: readonly TestFrame[]): string[] {
-  const gen = runOn(a, 'generated', frames);
-  const dec = runOn(a, 'decoder', frames);
+function differences(
+  a: Artifact,
+  frames: readonly TestFrame[],
+  toolUp?: (group: number, tool: number) => boolean,
+): string[] {
+  const gen = runOn(a, 'generated', frames, undefined, toolUp);
+  const dec = runOn(a, 'decoder', frames, undefined, toolUp);
   expect([gen.path, dec.path]).toEqual(['generated', 'decoder']);
   const bad: string[] = [];
   if (gen.stats !== dec.stats) bad.push(`stats: ${gen.stats}\n  vs ${dec.stats}`);
@@ -167,6 +172,12 @@ describe('the generated and the decoder packet paths of a run agree', () => {
 
   it('groups with dedup and action steps (the view made for the packets that reach them)', () => {
     expect(differences(artifactFor(dir, policy(everyFilter, VIEW_GROUPS)), mixed)).toEqual([]);
+  });
+
+  it('tools down (live): failover within a balanced group, drops where none is up', () => {
+    // g0's second tool, g1's both, g2's only one down
+    const up = (g: number, t: number) => !(g === 0 && t === 1) && g !== 1 && g !== 2;
+    expect(differences(artifactFor(dir, policy(everyFilter)), mixed, up)).toEqual([]);
   });
 
   it('random policies', () => {

@@ -1,5 +1,5 @@
 import type { Artifact } from '../../artifact/types.js';
-import { type ActionChain, buildChains, emptyActionCounters } from '../actions/chain.js';
+import { type ActionChain, buildChains, emptyActionCounters, emptyActionTotals } from '../actions/chain.js';
 import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
@@ -64,6 +64,7 @@ export function newRunStats(
         refusedLinkTypes: [],
       })),
       actions: emptyActionCounters(gr, artifact),
+      actionTotals: emptyActionTotals(gr),
     })),
     unmarked: 0,
   };

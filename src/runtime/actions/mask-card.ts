@@ -28,6 +28,8 @@ const MAX_GROUPS = 6;
 const MIN_FIRST = 4;
 const MAX_FIRST = 6;
 const MIN_OTHER = 3;
+/** Digits of a card number that may be shown: the issuer identification number. */
+const BIN_DIGITS = 6;
 
 const SPACE = 0x20;
 const DASH = 0x2d;
@@ -206,6 +208,20 @@ export class CardScanner implements MaskScanner {
     let from = this.gStart[0];
     if (this.maskedFrom >= 0 && from >= this.maskedFrom && from < this.maskedTo) from = this.maskedTo;
     return from < this.pos ? from : this.pos;
+  }
+
+  /**
+   * The undecided digits, if there are more than BIN_DIGITS of them: a card
+   * number's first six digits (its issuer) may be shown (PCI DSS 3.4), so
+   * fewer need not be masked when a bound releases them, and a digit at the
+   * end of a binary segment is left alone.
+   */
+  suspiciousFrom(): number {
+    const from = this.undecidedFrom();
+    if (from === this.pos) return from;
+    let digits = 0;
+    for (let i = 0; i < this.n; i++) if (this.gStart[i] >= from) digits += this.gLen[i];
+    return digits > BIN_DIGITS ? from : this.pos;
   }
 
   end(report: Report): void {

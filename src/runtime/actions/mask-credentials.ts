@@ -19,6 +19,13 @@ class Both implements MaskScanner {
     return Math.min(this.a.undecidedFrom(), this.b.undecidedFrom());
   }
 
+  suspiciousFrom(): number {
+    return Math.min(
+      this.a.suspiciousFrom?.() ?? this.a.undecidedFrom(),
+      this.b.suspiciousFrom?.() ?? this.b.undecidedFrom(),
+    );
+  }
+
   end(report: Report): void {
     this.a.end(report);
     this.b.end(report);

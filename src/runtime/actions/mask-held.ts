@@ -51,6 +51,8 @@ export class MaskDirection {
   scanners: MaskScanner[] | undefined = undefined;
   /** The next offset the scanners expect. */
   next = 0;
+  /** Where the scanners started: bytes before it were never searched in the stream. */
+  first = 0;
   /** Bytes before this were released whatever the scanners still had open (forced): their undecided part was masked. */
   forcedTo = -Infinity;
   /** The stream ended (FIN reached, RST, end of input): everything is decided. */

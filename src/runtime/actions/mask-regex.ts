@@ -33,7 +33,10 @@ class RegexScanner implements MaskScanner {
   }
 
   undecidedFrom(): number {
-    return this.stream.holdFrom();
+    // a match starting at holdFrom masks nothing of its first trimStart bytes
+    const u = this.stream.holdFrom() + this.trimStart;
+    const pos = this.stream.offset;
+    return u < pos ? u : pos;
   }
 
   end(report: Report): void {

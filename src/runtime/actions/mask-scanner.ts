@@ -16,6 +16,13 @@ export interface MaskScanner {
    * under way. Bytes before it may be delivered.
    */
   undecidedFrom(): number;
+  /**
+   * Where the undecided bytes start that must be masked if they have to go
+   * before they are decided (a bound, a timeout, a gap): undecidedFrom()
+   * unless some of them cannot give a secret away on their own. Default:
+   * undecidedFrom().
+   */
+  suspiciousFrom?(): number;
   /** The stream ended: everything under way is decided (a pattern's $ matches here). */
   end(report: Report): void;
   /**

@@ -277,6 +277,7 @@ class MaskStep implements ActionStep {
     if (!d.fromSyn && dataStart < 0) return;
     const at = d.fromSyn ? 0 : dataStart;
     md.next = at;
+    md.first = at;
     md.scanners = this.targets.map((x, i) => x.scanner(at, d.fromSyn, dir, s.shared[i]));
   }
 
@@ -335,15 +336,22 @@ class MaskStep implements ActionStep {
     const sc = md.scanners;
     if (sc === undefined || md.ended) return;
     for (let t = 0; t < sc.length; t++) {
-      let u = sc[t].undecidedFrom();
+      const x = sc[t];
+      let u = x.suspiciousFrom !== undefined ? x.suspiciousFrom() : x.undecidedFrom();
       if (u < md.forcedTo) u = md.forcedTo;
       if (u < md.next) md.spans.add(u, md.next, t, true);
     }
     md.forcedTo = md.next;
   }
 
-  /** A packet whose bytes were all seen before: masked as recorded, and searched on its own (its bytes may differ). */
+  /**
+   * A packet whose bytes were all seen before is masked as they were. It is
+   * searched on its own too where that record is missing: bytes from before
+   * the stream was picked up, spans forgotten, new bytes after the end.
+   */
   private searchAlone(e: Held, data: Uint8Array): void {
+    const md = e.md;
+    if (md.scanners !== undefined && e.start >= md.first && e.start >= md.spans.forgotten && e.end <= md.next) return;
     const from = e.payloadAt;
     const to = e.payloadAt + (e.end - e.start);
     if (to <= from) return;

@@ -85,8 +85,34 @@ class Side {
   tailLen = 0;
   /** Lines it still sends as SASL responses (masked). */
   sasl = 0;
-  /** Data bytes of its echo of the other side's typed user name still to mask. */
-  echo = 0;
+  /**
+   * What the other side typed after a user-name prompt and this side has not
+   * echoed yet: its echo of them is masked, byte for byte as typed.
+   */
+  readonly echo = new Uint8Array(TAIL_KEEP);
+  echoFrom = 0;
+  echoTo = 0;
+
+  /** Notes a byte the other side typed, for this side's echo. */
+  typed(b: number): void {
+    if (this.echoTo === TAIL_KEEP) {
+      if (this.echoFrom === 0) return;
+      this.echo.copyWithin(0, this.echoFrom, this.echoTo);
+      this.echoTo -= this.echoFrom;
+      this.echoFrom = 0;
+    }
+    this.echo[this.echoTo++] = b;
+  }
+
+  /** Whether `b` is the echo of the next byte typed: consumed if so; any other byte ends the echo. */
+  echoes(b: number): boolean {
+    if (this.echoFrom < this.echoTo && this.echo[this.echoFrom] === b) {
+      this.echoFrom++;
+      return true;
+    }
+    this.echoFrom = this.echoTo = 0;
+    return false;
+  }
 }
 
 /** The state both directions of one session share. */
@@ -128,6 +154,7 @@ export class CredentialScanner implements MaskScanner {
   private saslAfter = false;
   private saslLine = false;
   private typedUser = false;
+  private lead = false;
   // SCHEME
   private schemeStart = -1;
   private schemeLen = 0;
@@ -210,9 +237,14 @@ export class CredentialScanner implements MaskScanner {
           this.prev = b;
           return;
         }
+        if (this.lead) {
+          // white space before the secret stays
+          if (b === SPACE || b === TAB) return;
+          this.lead = false;
+        }
         this.mask(at);
         if (this.literals) this.literalTail.push(b);
-        if (this.typedUser) this.other.echo++;
+        if (this.typedUser) this.other.typed(b);
         this.prev = b;
         return;
       case LITERAL_WAIT:
@@ -240,7 +272,7 @@ export class CredentialScanner implements MaskScanner {
         }
         if (b === SPACE || b === TAB) {
           // a scheme word: what follows it is the secret
-          this.mode = REST;
+          this.rest(false);
           this.schemeStart = -1;
           return;
         }
@@ -257,7 +289,8 @@ export class CredentialScanner implements MaskScanner {
         }
         report(this.schemeStart, at);
         this.schemeStart = -1;
-        this.mode = REST;
+        this.rest(false);
+        this.lead = false;
         this.mask(at);
         return;
       case SASL_MECH:
@@ -267,7 +300,7 @@ export class CredentialScanner implements MaskScanner {
           break;
         }
         if (b === SPACE) {
-          this.mode = REST;
+          this.rest(false);
           this.saslAfter = true;
         }
         return;
@@ -309,14 +342,11 @@ export class CredentialScanner implements MaskScanner {
         break;
     }
     // mode NONE
-    if (this.me.echo > 0) {
-      if (eol) this.me.echo = 0;
-      else {
-        this.me.echo--;
-        this.mask(at);
-        this.close(at + 1, report);
-        return;
-      }
+    if (this.me.echoTo > 0 && this.me.echoes(b)) {
+      this.mask(at);
+      this.close(at + 1, report);
+      this.prev = b;
+      return;
     }
     if (s.telnet && !eol && b !== 0 && this.other.tailLen > 0) {
       const p = promptOf(this.other.tail, this.other.tailLen);
@@ -326,7 +356,7 @@ export class CredentialScanner implements MaskScanner {
         this.lineStart = false;
         this.lineOn = false;
         this.mask(at);
-        if (this.typedUser) this.other.echo++;
+        if (this.typedUser) this.other.typed(b);
         return;
       }
     }
@@ -430,7 +460,8 @@ export class CredentialScanner implements MaskScanner {
     const k = this.lineLen - 1;
     const word = ++this.words;
     const len = k - this.wordStart;
-    if (word === 2 && this.line[this.wordStart - 1] !== SPACE) {
+    // IMAP's commands follow a tag and a space; an FTP or SMTP reply ("530 Login incorrect") has a code there
+    if (word === 2 && (this.line[this.wordStart - 1] !== SPACE || isReplyCode(this.line, this.wordStart - 1))) {
       this.words = 2;
       return;
     }
@@ -473,6 +504,7 @@ export class CredentialScanner implements MaskScanner {
 
   private rest(literals: boolean): void {
     this.mode = REST;
+    this.lead = true;
     this.literals = literals;
     this.literalTail.reset();
     this.saslAfter = false;
@@ -594,6 +626,13 @@ export class CredentialScanner implements MaskScanner {
     const n = String.fromCharCode(...this.name.subarray(0, this.nameLen));
     return fieldKind(n.slice(n.lastIndexOf(':') + 1));
   }
+}
+
+/** Whether the line's first `n` bytes are a three-digit reply code. */
+function isReplyCode(line: Uint8Array, n: number): boolean {
+  if (n !== 3) return false;
+  for (let i = 0; i < 3; i++) if (line[i] < 0x30 || line[i] > 0x39) return false;
+  return true;
 }
 
 /** Bytes of an authorization scheme word (RFC 9110 token, less what never occurs in one). */

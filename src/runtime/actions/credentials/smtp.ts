@@ -1,4 +1,3 @@
-
 /**
  * SMTP AUTH (RFC 4954): `AUTH PLAIN [base64]`, `AUTH LOGIN [base64 user]`,
  * `AUTH CRAM-MD5`...: the initial response and each base64 line the client

@@ -3,7 +3,8 @@
  * `Password:`), the client types the answer, often one byte a segment, and
  * the server echoes what it may show (the user name, not the password).
  * What the client sends after a prompt, to the end of its line, is masked,
- * and so is the server's echo of a user name (as many bytes as were typed).
+ * and so is the server's echo of a user name: the bytes it sends back that
+ * are the ones typed, in order (the first other byte ends the echo).
  *
  * A session is taken for Telnet when either side uses port 23 or begins its
  * stream (seen from the SYN) with an option negotiation (IAC WILL/WONT/DO/DONT):

@@ -167,6 +167,9 @@ export class CredentialScanner implements MaskScanner {
   private escape = false;
   // Telnet commands
   private iac = 0;
+  private iacAt = 0;
+  /** Offset of the second IAC of an IAC IAC pair (a data byte 0xFF). */
+  private escapedAt = -1;
 
   constructor(
     offset: number,
@@ -191,7 +194,10 @@ export class CredentialScanner implements MaskScanner {
   }
 
   undecidedFrom(): number {
-    return this.mode === SCHEME && this.schemeStart >= 0 ? this.schemeStart : this.pos;
+    if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
+    // an IAC at the end: the IAC IAC of a 0xFF data byte, which a secret masks whole
+    if (this.iac === 1) return this.iacAt;
+    return this.pos;
   }
 
   end(report: Report): void {
@@ -211,7 +217,8 @@ export class CredentialScanner implements MaskScanner {
   }
 
   private mask(at: number): void {
-    if (this.maskFrom < 0) this.maskFrom = at;
+    // a data byte 0xFF is sent as IAC IAC: both bytes are masked
+    if (this.maskFrom < 0) this.maskFrom = this.escapedAt === at ? at - 1 : at;
   }
 
   private close(at: number, report: Report): void {
@@ -406,10 +413,12 @@ export class CredentialScanner implements MaskScanner {
         // an IAC: a masked run stops before it, goes on after
         this.close(at, report);
         this.iac = 1;
+        this.iacAt = at;
         return false;
       case 1:
         if (b === IAC) {
           this.iac = 0;
+          this.escapedAt = at;
           return true;
         }
         if (b >= WILL && b <= DONT) {

@@ -45,6 +45,7 @@ export const BUILD_CODES = [
   'TMES0320',
   'TMES0321',
   'TMES0322',
+  'TMES0460',
   'TMES0600',
   'TMES0601',
   'TMES0602',

@@ -15,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-truncate': () => benchInstructions('truncate payload 0'),
   'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
   'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
+  'instructions-mask': () => benchInstructions('mask card-number, credentials'),
 };
 
 // `shapes` is part of `compile`; by name alone it runs without the rest of it

@@ -56,23 +56,29 @@ export function luhnValid(digits: ArrayLike<number>, from: number, to: number): 
   return sum % 10 === 0;
 }
 
+/** The groups of a run a window may still use: lent to a scanner while it is in a run (most streams are not). */
+class Run {
+  readonly gStart = new Float64Array(MAX_GROUPS + 1);
+  readonly gEnd = new Float64Array(MAX_GROUPS + 1);
+  readonly gSep = new Uint8Array(MAX_GROUPS + 1);
+  readonly gFirst = new Uint8Array(MAX_GROUPS + 1);
+  readonly gLen = new Uint8Array(MAX_GROUPS + 1);
+  /** The digits of the kept groups, in order; group i's at gFirst[i]. */
+  readonly digits = new Uint8Array((MAX_GROUPS + 1) * (MAX_DIGITS + 1));
+}
+const spareRuns: Run[] = [];
+
 export class CardScanner implements MaskScanner {
   private pos: number;
   private state = OUT;
   /** Groups of the current run that a window may still use; the last one is the current group when IN_DIGITS. */
   private n = 0;
-  private readonly gStart = new Float64Array(MAX_GROUPS + 1);
-  private readonly gEnd = new Float64Array(MAX_GROUPS + 1);
-  private readonly gSep = new Uint8Array(MAX_GROUPS + 1);
-  private readonly gFirst = new Uint8Array(MAX_GROUPS + 1);
-  private readonly gLen = new Uint8Array(MAX_GROUPS + 1);
-  /** The digits of the kept groups, in order; group i's at gFirst[i]. */
-  private readonly digits = new Uint8Array((MAX_GROUPS + 1) * (MAX_DIGITS + 1));
+  private run: Run | undefined = undefined;
   /** The current group ran past MAX_DIGITS: no window can use it. */
   private overlong = false;
   /** The separator seen after the last group (AFTER_SEP). */
   private sep = 0;
-  /** One past the end of the last span reported in this run: where the undecided bytes may start at the earliest. */
+  /** The last span reported in this run: bytes in it are decided. */
   private maskedTo = -1;
   private maskedFrom = -1;
 
@@ -101,30 +107,31 @@ export class CardScanner implements MaskScanner {
     if (this.state === IN_DIGITS) {
       if (this.overlong) return;
       const g = this.n - 1;
-      if (this.gLen[g] === MAX_DIGITS) {
+      if (this.run!.gLen[g] === MAX_DIGITS) {
         // no card number: this group, and the groups before it, are out of every window
         this.overlong = true;
         this.n = 0;
         return;
       }
-      this.digits[this.gFirst[g] + this.gLen[g]] = d;
-      this.gLen[g]++;
-      this.gEnd[g] = at + 1;
+      this.run!.digits[this.run!.gFirst[g] + this.run!.gLen[g]] = d;
+      this.run!.gLen[g]++;
+      this.run!.gEnd[g] = at + 1;
       return;
     }
     if (this.state === OUT) {
       this.n = 0;
       this.maskedFrom = this.maskedTo = -1;
+      this.run ??= spareRuns.pop() ?? new Run();
     }
     if (this.n === MAX_GROUPS + 1) this.dropFirst();
     const g = this.n++;
-    this.gStart[g] = at;
-    this.gEnd[g] = at + 1;
-    this.gSep[g] = this.state === AFTER_SEP ? this.sep : 0;
-    this.gFirst[g] = g === 0 ? 0 : this.gFirst[g - 1] + this.gLen[g - 1];
-    if (this.gFirst[g] + MAX_DIGITS > this.digits.length) this.compact();
-    this.digits[this.gFirst[this.n - 1]] = d;
-    this.gLen[this.n - 1] = 1;
+    this.run!.gStart[g] = at;
+    this.run!.gEnd[g] = at + 1;
+    this.run!.gSep[g] = this.state === AFTER_SEP ? this.sep : 0;
+    this.run!.gFirst[g] = g === 0 ? 0 : this.run!.gFirst[g - 1] + this.run!.gLen[g - 1];
+    if (this.run!.gFirst[g] + MAX_DIGITS > this.run!.digits.length) this.compact();
+    this.run!.digits[this.run!.gFirst[this.n - 1]] = d;
+    this.run!.gLen[this.n - 1] = 1;
     this.overlong = false;
     this.state = IN_DIGITS;
   }
@@ -139,13 +146,13 @@ export class CardScanner implements MaskScanner {
     const last = this.n - 1;
     let total = 0;
     for (let i = last; i >= 0; i--) {
-      total += this.gLen[i];
+      total += this.run!.gLen[i];
       if (total > MAX_DIGITS || last - i + 1 > MAX_GROUPS) break;
       if (total < MIN_DIGITS) continue;
       if (!this.window(i, last)) continue;
-      if (!luhnValid(this.digits, this.gFirst[i], this.gFirst[last] + this.gLen[last])) continue;
-      const s = this.gStart[i];
-      const e = this.gEnd[last];
+      if (!luhnValid(this.run!.digits, this.run!.gFirst[i], this.run!.gFirst[last] + this.run!.gLen[last])) continue;
+      const s = this.run!.gStart[i];
+      const e = this.run!.gEnd[last];
       report(s, e);
       if (this.maskedTo < 0 || s > this.maskedTo) this.maskedFrom = s;
       else if (s < this.maskedFrom) this.maskedFrom = s;
@@ -155,7 +162,7 @@ export class CardScanner implements MaskScanner {
     let keepFrom = last + 1;
     total = 0;
     for (let i = last; i >= 0; i--) {
-      total += this.gLen[i];
+      total += this.run!.gLen[i];
       if (total + MIN_OTHER > MAX_DIGITS || last - i + 2 > MAX_GROUPS) break;
       keepFrom = i;
     }
@@ -165,10 +172,11 @@ export class CardScanner implements MaskScanner {
   /** Whether groups first..last (more than one, or one unbroken) are written as a card number is. */
   private window(first: number, last: number): boolean {
     if (first === last) return true;
-    const len = this.gLen[first];
+    const len = this.run!.gLen[first];
     if (len < MIN_FIRST || len > MAX_FIRST) return false;
-    const sep = this.gSep[first + 1];
-    for (let i = first + 1; i <= last; i++) if (this.gLen[i] < MIN_OTHER || this.gSep[i] !== sep) return false;
+    const sep = this.run!.gSep[first + 1];
+    for (let i = first + 1; i <= last; i++)
+      if (this.run!.gLen[i] < MIN_OTHER || this.run!.gSep[i] !== sep) return false;
     return true;
   }
 
@@ -176,16 +184,20 @@ export class CardScanner implements MaskScanner {
     if (this.state === IN_DIGITS) this.endGroup(report);
     this.state = OUT;
     this.n = 0;
+    if (this.run !== undefined) {
+      spareRuns.push(this.run);
+      this.run = undefined;
+    }
   }
 
   private dropFirst(): void {
     const n = this.n;
     for (let i = 1; i < n; i++) {
-      this.gStart[i - 1] = this.gStart[i];
-      this.gEnd[i - 1] = this.gEnd[i];
-      this.gSep[i - 1] = this.gSep[i];
-      this.gFirst[i - 1] = this.gFirst[i];
-      this.gLen[i - 1] = this.gLen[i];
+      this.run!.gStart[i - 1] = this.run!.gStart[i];
+      this.run!.gEnd[i - 1] = this.run!.gEnd[i];
+      this.run!.gSep[i - 1] = this.run!.gSep[i];
+      this.run!.gFirst[i - 1] = this.run!.gFirst[i];
+      this.run!.gLen[i - 1] = this.run!.gLen[i];
     }
     this.n = n - 1;
     if (this.n === 0) return;
@@ -194,18 +206,18 @@ export class CardScanner implements MaskScanner {
 
   /** Moves the kept groups' digits to the front. */
   private compact(): void {
-    const shift = this.gFirst[0];
+    const shift = this.run!.gFirst[0];
     if (shift === 0) return;
     const n = this.n;
-    const used = this.gFirst[n - 1] + this.gLen[n - 1] - shift;
-    this.digits.copyWithin(0, shift, shift + used);
-    for (let i = 0; i < n; i++) this.gFirst[i] -= shift;
+    const used = this.run!.gFirst[n - 1] + this.run!.gLen[n - 1] - shift;
+    this.run!.digits.copyWithin(0, shift, shift + used);
+    for (let i = 0; i < n; i++) this.run!.gFirst[i] -= shift;
   }
 
   undecidedFrom(): number {
     if (this.state === OUT || this.n === 0) return this.pos;
     // a later window starts at a kept group and reaches the current position
-    let from = this.gStart[0];
+    let from = this.run!.gStart[0];
     if (this.maskedFrom >= 0 && from >= this.maskedFrom && from < this.maskedTo) from = this.maskedTo;
     return from < this.pos ? from : this.pos;
   }
@@ -220,7 +232,7 @@ export class CardScanner implements MaskScanner {
     const from = this.undecidedFrom();
     if (from === this.pos) return from;
     let digits = 0;
-    for (let i = 0; i < this.n; i++) if (this.gStart[i] >= from) digits += this.gLen[i];
+    for (let i = 0; i < this.n; i++) if (this.run!.gStart[i] >= from) digits += this.run!.gLen[i];
     return digits > BIN_DIGITS ? from : this.pos;
   }
 

@@ -46,6 +46,9 @@ export class Held {
   }
 }
 
+/** The empty queue sessions and directions start with, shared: most never hold anything. */
+export const NO_HELD: readonly Held[] = Object.freeze([]) as readonly Held[];
+
 /** One direction of a session: its scanners, where they are, what they masked. */
 export class MaskDirection {
   scanners: MaskScanner[] | undefined = undefined;
@@ -58,8 +61,8 @@ export class MaskDirection {
   /** The stream ended (FIN reached, RST, end of input): everything is decided. */
   ended = false;
   readonly spans: SpanList;
-  /** Packets beyond a gap, by start. */
-  readonly ahead: Held[] = [];
+  /** Packets beyond a gap, by start (NO_HELD, shared, until there is one). */
+  ahead: Held[] = NO_HELD as Held[];
 
   constructor(maxSpans: number) {
     this.spans = new SpanList(maxSpans);
@@ -82,7 +85,7 @@ export class MaskDirection {
 /** A session's mask state: both directions, the packets it holds in their arrival order. */
 export class MaskSession {
   readonly dirs: [MaskDirection, MaskDirection];
-  readonly queue: Held[] = [];
+  queue: Held[] = NO_HELD as Held[];
   heldBytes = 0;
   /** Bumped whenever the head of the queue changes: older entries of the timeout heap are stale. */
   version = 0;

@@ -6,9 +6,12 @@
  * span). At most `max` spans are kept: the oldest go first, and `forgotten`
  * says up to where the record is no longer complete.
  */
+/** The empty list every SpanList starts with, shared: most directions never mask anything. */
+const NONE: number[] = [];
+
 export class SpanList {
   /** start, end, target, forced: four numbers a span, from `head`. */
-  private d: number[] = [];
+  private d: number[] = NONE;
   private head = 0;
   /** The longest span kept: how far back a span may reach into a range. */
   private longest = 0;
@@ -23,6 +26,7 @@ export class SpanList {
 
   add(start: number, end: number, target: number, forced: boolean): void {
     if (end <= start) return;
+    if (this.d === NONE) this.d = [];
     const d = this.d;
     const f = forced ? 1 : 0;
     let i = d.length - 4;
@@ -94,7 +98,7 @@ export class SpanList {
 
   private compact(): void {
     if (this.head === this.d.length) {
-      this.d = [];
+      this.d = NONE;
       this.head = 0;
       this.longest = 0;
     } else if (this.head > 256 && this.head * 2 > this.d.length) {

@@ -16,7 +16,7 @@ import {
 } from './mask-bounds.js';
 import { cardNumberTarget } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { Held, HoldHeap, type MaskDirection, MaskSession, Seg } from './mask-held.js';
+import { Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
 import { regexTarget } from './mask-regex.js';
 import type { MaskTarget } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
@@ -274,7 +274,8 @@ class MaskStep implements ActionStep {
     const md = s.dirs[dir];
     if (md.scanners !== undefined) return;
     const d = t.dirs[dir];
-    if (!d.fromSyn && dataStart < 0) return;
+    // made with the first payload: most directions carry none (scans, one-way flows)
+    if (dataStart < 0) return;
     const at = d.fromSyn ? 0 : dataStart;
     md.next = at;
     md.first = at;
@@ -469,12 +470,13 @@ class MaskStep implements ActionStep {
       s.version++;
       this.heap.push(h.since, s);
     }
+    if (s.queue === NO_HELD) s.queue = [];
     s.queue.push(h);
     s.heldBytes += h.size;
     this.heldPackets++;
     this.heldBytes += h.size;
     this.totals['packets-held']++;
-    if (h.kind === Seg.Ahead) insertByStart(s.dirs[h.dir].ahead, h);
+    if (h.kind === Seg.Ahead) insertByStart(s.dirs[h.dir], h);
     if (s.queue.length > HOLD_PACKETS_PER_SESSION || s.heldBytes > HOLD_BYTES_PER_SESSION) {
       this.totals['released-by-bound']++;
       this.force(s);
@@ -541,7 +543,9 @@ class MaskStep implements ActionStep {
   }
 }
 
-function insertByStart(a: Held[], h: Held): void {
+function insertByStart(md: MaskDirection, h: Held): void {
+  if (md.ahead === NO_HELD) md.ahead = [];
+  const a = md.ahead;
   let i = a.length;
   while (i > 0 && a[i - 1].start > h.start) i--;
   a.splice(i, 0, h);

@@ -1,3 +1,4 @@
+import { giveBytes, takeBytes } from '../byte-pool.js';
 import type { MaskScanner, Report } from '../mask-scanner.js';
 import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind } from './fields.js';
 import { FTP_RULES } from './ftp.js';
@@ -81,7 +82,7 @@ const T_TAG = 4;
 /** What one side of a session shows the other. */
 class Side {
   /** The last bytes of its current line (lower case, data only): a prompt, for Telnet. */
-  readonly tail = new Uint8Array(TAIL_KEEP);
+  tail: Uint8Array = NO_BYTES;
   tailLen = 0;
   /** Lines it still sends as SASL responses (masked). */
   sasl = 0;
@@ -89,12 +90,13 @@ class Side {
    * What the other side typed after a user-name prompt and this side has not
    * echoed yet: its echo of them is masked, byte for byte as typed.
    */
-  readonly echo = new Uint8Array(TAIL_KEEP);
+  echo: Uint8Array = NO_BYTES;
   echoFrom = 0;
   echoTo = 0;
 
   /** Notes a byte the other side typed, for this side's echo. */
   typed(b: number): void {
+    if (this.echo === NO_BYTES) this.echo = new Uint8Array(TAIL_KEEP);
     if (this.echoTo === TAIL_KEEP) {
       if (this.echoFrom === 0) return;
       this.echo.copyWithin(0, this.echoFrom, this.echoTo);
@@ -125,6 +127,8 @@ export function credentialSession(ports?: readonly number[]): CredentialSession 
   return new CredentialSession(ports !== undefined && ports.some((p) => TELNET_PORTS.includes(p)));
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
 
 export class CredentialScanner implements MaskScanner {
@@ -138,8 +142,11 @@ export class CredentialScanner implements MaskScanner {
   private afterCR = false;
   // the line's start, for commands
   private lineStart = true;
-  private readonly line = new Uint8Array(PART_LINE_KEEP);
+  /** The line's first bytes, lower case: lent while they are being read (lineOn). */
+  private line: Uint8Array = NO_BYTES;
   private lineLen = 0;
+  /** Its first four bytes, kept after the buffer goes: what a SASL reply is known by. */
+  private head = 0;
   private lineKeep = LINE_KEEP;
   private lineOn = true;
   private words = 0;
@@ -160,7 +167,8 @@ export class CredentialScanner implements MaskScanner {
   private schemeLen = 0;
   // fields
   private tok = T_IDLE;
-  private readonly name = new Uint8Array(MAX_FIELD_NAME);
+  /** A field name being read: lent while it is (tok T_NAME or T_TAG). */
+  private name: Uint8Array = NO_BYTES;
   private nameLen = 0;
   private nameQuote = 0;
   private nameKind = FIELD_NONE;
@@ -187,6 +195,11 @@ export class CredentialScanner implements MaskScanner {
     const base = this.pos - from;
     for (let i = from; i < to; i++) this.step(bytes[i], base + i, report);
     this.pos = base + to;
+    // a name read to its end gives its buffer back: idle streams hold none
+    if (this.name !== NO_BYTES && this.tok !== T_NAME && this.tok !== T_TAG) {
+      giveBytes(this.name);
+      this.name = NO_BYTES;
+    }
     if (this.maskFrom >= 0 && this.maskFrom < this.pos) {
       report(this.maskFrom, this.pos);
       this.maskFrom = this.pos;
@@ -211,7 +224,7 @@ export class CredentialScanner implements MaskScanner {
     if (offset !== this.pos) {
       // bytes lost: a value under way stays masked after the gap, anything else starts over at a line
       this.tok = T_IDLE;
-      if (this.mode === NONE) this.lineOn = false;
+      if (this.mode === NONE) this.lineOff();
       this.pos = offset;
     }
   }
@@ -361,7 +374,7 @@ export class CredentialScanner implements MaskScanner {
         this.rest(false);
         this.typedUser = p === PROMPT_USER;
         this.lineStart = false;
-        this.lineOn = false;
+        this.lineOff();
         this.mask(at);
         if (this.typedUser) this.other.typed(b);
         return;
@@ -383,7 +396,7 @@ export class CredentialScanner implements MaskScanner {
         this.saslLine = this.me.sasl > 0;
         if (this.partPending === 2) this.partPending = 0;
         this.rest(false);
-        this.lineOn = false;
+        this.lineOff();
         this.mask(at);
         return;
       }
@@ -394,13 +407,14 @@ export class CredentialScanner implements MaskScanner {
     }
     if (this.lineOn) {
       if (this.lineLen < this.lineKeep) {
+        if (this.lineLen < 4) this.head |= lower(b) << (8 * (3 - this.lineLen));
         this.line[this.lineLen++] = lower(b);
         if ((b === SPACE || b === COLON) && this.words < 2) this.lineWord(b);
         if (this.mode !== NONE) {
           this.prev = b;
           return;
         }
-      } else this.lineOn = false;
+      } else this.lineOff();
     }
     this.field(b, at);
     this.prev = b;
@@ -446,6 +460,7 @@ export class CredentialScanner implements MaskScanner {
       return;
     }
     if (b === 0) return;
+    if (me.tail === NO_BYTES) me.tail = new Uint8Array(TAIL_KEEP);
     if (me.tailLen === TAIL_KEEP) {
       me.tail.copyWithin(0, 1);
       me.tailLen--;
@@ -456,12 +471,23 @@ export class CredentialScanner implements MaskScanner {
   private newLine(): void {
     this.lineStart = false;
     this.lineLen = 0;
+    this.head = 0;
     this.lineKeep = LINE_KEEP;
     this.lineOn = true;
+    if (this.line === NO_BYTES) this.line = takeBytes(LINE_KEEP);
     this.words = 0;
     this.wordStart = 0;
     this.partLine = false;
     this.tok = T_IDLE;
+  }
+
+  /** The line's start is read: its buffer goes back. */
+  private lineOff(): void {
+    this.lineOn = false;
+    if (this.line !== NO_BYTES) {
+      giveBytes(this.line);
+      this.line = NO_BYTES;
+    }
   }
 
   /** A word of the line's start ended at `b`: a command that makes the rest of the line a secret? */
@@ -487,27 +513,33 @@ export class CredentialScanner implements MaskScanner {
     switch (r.action) {
       case 'rest':
         this.rest(false);
-        this.lineOn = false;
+        this.lineOff();
         return;
       case 'rest-literals':
         this.rest(true);
-        this.lineOn = false;
+        this.lineOff();
         return;
       case 'sasl':
         this.mode = SASL_MECH;
         this.saslAfter = false;
-        this.lineOn = false;
+        this.lineOff();
         return;
       case 'header':
         this.mode = SCHEME;
         this.schemeStart = -1;
-        this.lineOn = false;
+        this.lineOff();
         return;
-      case 'part':
+      case 'part': {
         this.partLine = true;
         this.lineKeep = PART_LINE_KEEP;
         this.words = 2;
+        // a part header's name= may lie further along than a command: a longer buffer
+        const longer = takeBytes(PART_LINE_KEEP);
+        longer.set(this.line.subarray(0, this.lineLen));
+        giveBytes(this.line);
+        this.line = longer;
         return;
+      }
     }
   }
 
@@ -539,11 +571,12 @@ export class CredentialScanner implements MaskScanner {
   }
 
   private endLine(b: number): void {
-    if (this.other.sasl > 0 && !isSaslContinuation(this.line, this.lineLen)) this.other.sasl = 0;
-    if (this.partLine) {
+    if (this.other.sasl > 0 && !isSaslContinuation(this.head, Math.min(this.lineLen, 4))) this.other.sasl = 0;
+    if (this.partLine && this.lineOn) {
       const m = PART_NAME.exec(String.fromCharCode(...this.line.subarray(0, this.lineLen)));
       if (m && fieldKind(m[1]) !== FIELD_NONE) this.partPending = 1;
     }
+    this.lineOff();
     this.partLine = false;
     this.lineStart = true;
     this.afterCR = b === CR;
@@ -616,10 +649,12 @@ export class CredentialScanner implements MaskScanner {
       if (this.prev >= 0 && NAME_BYTE[this.prev] === 1) return;
       this.tok = T_NAME;
       this.nameQuote = this.prev === QUOTE || this.prev === APOS ? this.prev : 0;
+      if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
       this.name[0] = lower(b);
       this.nameLen = 1;
     } else if (b === LT) {
       this.tok = T_TAG;
+      if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
       this.nameLen = 0;
     }
   }

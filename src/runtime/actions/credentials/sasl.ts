@@ -7,14 +7,14 @@
  */
 export const MAX_SASL_LINES = 8;
 
-/** Whether a server line (its first bytes, lower case) asks for another SASL response. */
-export function isSaslContinuation(line: Uint8Array, length: number): boolean {
-  if (length >= 1 && line[0] === 0x2b && (length === 1 || line[1] === 0x20)) return true; // "+" or "+ "
+/**
+ * Whether a server line asks for another SASL response, by its first bytes
+ * (lower case, packed big-endian into `head`, `length` of them, at most 4).
+ */
+export function isSaslContinuation(head: number, length: number): boolean {
+  const b = (i: number) => (head >>> (8 * (3 - i))) & 0xff;
+  if (length >= 1 && b(0) === 0x2b && (length === 1 || b(1) === 0x20)) return true; // "+" or "+ "
   return (
-    length >= 3 &&
-    line[0] === 0x33 &&
-    line[1] === 0x33 &&
-    line[2] === 0x34 &&
-    (length === 3 || line[3] === 0x20 || line[3] === 0x2d)
+    length >= 3 && b(0) === 0x33 && b(1) === 0x33 && b(2) === 0x34 && (length === 3 || b(3) === 0x20 || b(3) === 0x2d)
   ); // 334
 }

@@ -23,6 +23,8 @@ const result = await build({
   target: 'node20',
   // loaded through its own one-file build (src/syntax/chevrotain.ts), which a bundler cannot follow
   external: ['chevrotain'],
+  // its UMD main require()s its parts through a factory esbuild cannot follow; its ES build bundles
+  alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   // commander and ajv are CommonJS: give them a require inside the ES module
   banner: {
     js: "import { createRequire as __tmescRequire } from 'node:module'; const require = __tmescRequire(import.meta.url);",

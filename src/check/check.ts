@@ -6,7 +6,7 @@ import type * as A from '../syntax/ast.js';
 import { PolicyBuilder } from './build-policy.js';
 import { CHECKS } from './checks/index.js';
 import type { Check, CheckContext } from './context.js';
-import { loadPolicy, type LoadOptions } from './load.js';
+import { loadPolicy, type LoadedFile, type LoadOptions } from './load.js';
 
 export interface CheckResult {
   policy: Policy;
@@ -17,6 +17,10 @@ export interface CheckResult {
   isLibrary: boolean;
   /** Who reported a diagnostic: 'load', 'build', 'checker', or a check's name (the declared-codes test reads it). */
   emitterOf: (d: Diagnostic) => string;
+  /** The findings held back while the policy has errors (TMES0901 counts them): a suppression or baseline entry for one is not stale. */
+  heldBack: Diagnostic[];
+  /** Every file read, with its syntax tree (the language server indexes names from them). */
+  files: LoadedFile[];
 }
 
 export interface CheckOptions extends LoadOptions {
@@ -60,9 +64,14 @@ export function checkPolicyFile(path: string, options: CheckOptions = {}): Check
   });
   // Findings that may be wrong while the policy has errors are held back, and counted for the note.
   const withheld = new Map<string, number>();
+  const heldBack: Diagnostic[] = [];
   const report = (c: Check, found: readonly Diagnostic[], keep: (d: Diagnostic) => boolean) => {
     bag.scope(emitterName(c)).addAll(found.filter(keep));
-    for (const d of found) if (!keep(d)) withheld.set(d.code, (withheld.get(d.code) ?? 0) + 1);
+    for (const d of found)
+      if (!keep(d)) {
+        withheld.set(d.code, (withheld.get(d.code) ?? 0) + 1);
+        heldBack.push(d);
+      }
   };
 
   for (const c of [...CHECKS, ...(options.extraChecks ?? [])]) {
@@ -114,6 +123,8 @@ export function checkPolicyFile(path: string, options: CheckOptions = {}): Check
     diagnostics,
     isLibrary: rootIsLibrary,
     emitterOf: (d) => bag.emitterOf(d),
+    heldBack,
+    files,
   };
 }
 

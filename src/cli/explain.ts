@@ -25,7 +25,7 @@ export interface ExplainOptions {
 }
 
 /** One packet to explain, and how to name it in the output. */
-interface Item {
+export interface Item {
   source: { packet: string; built: string } | { pcap: string; frame: number };
   input: FrameInput;
 }
@@ -53,30 +53,7 @@ export function explainCommand(path: string, opts: ExplainOptions, io: Io): numb
   const { policy } = loadValidPolicy(path, io, { includeRoots: includeRoots(opts.includeRoot ?? [], io.cwd) });
 
   const defaultTap = opts.tap !== undefined ? tapIndex(policy, opts.tap, '--tap') : undefined;
-  const items: Item[] = [];
-  for (const { text, desc } of descs) {
-    let tap: number;
-    if (desc.tap !== undefined) {
-      tap = policy.taps.findIndex((t) => t.name === desc.tap);
-      if (tap < 0) {
-        const at = text.indexOf(desc.tap, text.search(/\btap\b/i) + 3);
-        throw new SpecError(`the policy has no tap '${desc.tap}' (${tapList(policy)})`, text, at, at + desc.tap.length);
-      }
-    } else
-      tap = defaultTap ?? onlyTap(policy, 'the packet came from: add `tap NAME` to the description, or --tap NAME');
-    const complete = completePacket({ ...desc, tap: policy.taps[tap]?.name });
-    let built;
-    try {
-      built = buildFrame(complete);
-    } catch (e) {
-      if (e instanceof BuildError) throw new SpecError(e.message, text, 0, text.length);
-      throw e;
-    }
-    items.push({
-      source: { packet: text, built: formatPacket(complete) },
-      input: { data: built.data, capLen: built.data.length, wireLen: built.wireLen, linkType: built.linkType, tap },
-    });
-  }
+  const items: Item[] = descs.map(({ text, desc }) => describedItem(policy, text, desc, defaultTap));
   if (opts.pcap) {
     const file = opts.pcap;
     let tap = defaultTap;
@@ -116,18 +93,50 @@ export function explainCommand(path: string, opts: ExplainOptions, io: Io): numb
   return EXIT.ok;
 }
 
+/**
+ * A described packet as a frame of the policy's taps: its own `tap NAME`, else
+ * `defaultTap`, else the policy's only tap. Mistakes are SpecErrors (a caret under them).
+ */
+export function describedItem(
+  policy: Policy,
+  text: string,
+  desc: ReturnType<typeof parsePacket> = parsePacket(text),
+  defaultTap?: number,
+): Item {
+  let tap: number;
+  if (desc.tap !== undefined) {
+    tap = policy.taps.findIndex((t) => t.name === desc.tap);
+    if (tap < 0) {
+      const at = text.indexOf(desc.tap, text.search(/\btap\b/i) + 3);
+      throw new SpecError(`the policy has no tap '${desc.tap}' (${tapList(policy)})`, text, at, at + desc.tap.length);
+    }
+  } else tap = defaultTap ?? onlyTap(policy, 'the packet came from: add `tap NAME` to the description, or --tap NAME');
+  const complete = completePacket({ ...desc, tap: policy.taps[tap]?.name });
+  let built;
+  try {
+    built = buildFrame(complete);
+  } catch (e) {
+    if (e instanceof BuildError) throw new SpecError(e.message, text, 0, text.length);
+    throw e;
+  }
+  return {
+    source: { packet: text, built: formatPacket(complete) },
+    input: { data: built.data, capLen: built.data.length, wireLen: built.wireLen, linkType: built.linkType, tap },
+  };
+}
+
 function tapList(policy: Policy): string {
   return policy.taps.length ? `taps: ${policy.taps.map((t) => t.name).join(', ')}` : 'it has no taps';
 }
 
-function tapIndex(policy: Policy, name: string, what: string): number {
+export function tapIndex(policy: Policy, name: string, what: string): number {
   const i = policy.taps.findIndex((t) => t.name === name);
   if (i < 0) throw new UsageError(`${what}: the policy has no tap '${name}' (${tapList(policy)})`);
   return i;
 }
 
 /** The policy's one tap; with several, which one matters to rules, so the user must say. */
-function onlyTap(policy: Policy, which: string): number {
+export function onlyTap(policy: Policy, which: string): number {
   if (policy.taps.length === 0) return ABSENT;
   if (policy.taps.length === 1) return 0;
   throw new UsageError(
@@ -136,7 +145,7 @@ function onlyTap(policy: Policy, which: string): number {
 }
 
 /** `--frame 3`, `--frame 3,7`, `--frame 10-12`: 1-based packet numbers, as Wireshark numbers frames. */
-function frameNumbers(text: string): number[] {
+export function frameNumbers(text: string): number[] {
   const out: number[] = [];
   for (const part of text.split(',')) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
@@ -152,7 +161,7 @@ function frameNumbers(text: string): number[] {
 }
 
 /** The frames numbered `wanted` (1-based), copied out of the capture, in the order asked. */
-function readFrames(file: string, wanted: number[]): (Omit<FrameInput, 'tap'> & { number: number })[] {
+export function readFrames(file: string, wanted: number[]): (Omit<FrameInput, 'tap'> & { number: number })[] {
   const want = new Set(wanted);
   const last = Math.max(...wanted);
   const got = new Map<number, Omit<FrameInput, 'tap'> & { number: number }>();

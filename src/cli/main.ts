@@ -7,6 +7,19 @@ import { collect, INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP } from './include-roots.
 export const GEN_MIX_KINDS = ['tcp', 'dns', 'udp', 'icmp', 'arp', 'multicast', 'broadcast'];
 export const GEN_ENCAP_KINDS = ['vlan', 'qinq', 'mpls', 'gre', 'vxlan', 'gtpu'];
 
+interface ValidateCliOptions {
+  format: string;
+  maxWarnings?: string;
+  color?: boolean;
+  config?: string | false;
+  failLevel?: string;
+  baseline?: string;
+  writeBaseline?: string;
+  fix?: boolean;
+  unsafeFixes?: boolean;
+  includeRoot: string[];
+}
+
 // Each command loads its own modules when it runs, so `tmesc gen`, `--help`
 // and `run --artifact` do not pay for the parser and the compiler.
 
@@ -33,16 +46,24 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--max-warnings <n>', 'exit 1 when there are more warnings than this')
     .option('--color', 'colour the text output (default: when stdout is a terminal)')
     .option('--no-color', 'never colour the output')
+    .option('--config <file>', 'the lint configuration for every policy (default: .tmesc.json found up the tree)')
+    .option('--no-config', 'no lint configuration: every code at its default severity')
+    .addOption(
+      new Option('--fail-level <level>', 'the least severe finding that fails the run (default: error)').choices([
+        'error',
+        'warning',
+        'info',
+      ]),
+    )
+    .option('--baseline <file>', 'do not report the findings this baseline file knows; report its stale entries')
+    .option('--write-baseline <file>', 'write every finding but errors to a baseline file')
+    .option('--fix', 'apply the safe fixes the findings carry, then validate again')
+    .option('--unsafe-fixes', 'with --fix: apply every fix, guesses included (the closest name for an unknown one)')
     .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
-    .action(
-      async (
-        files: string[],
-        opts: { format: string; maxWarnings?: string; color?: boolean; includeRoot: string[] },
-      ) => {
-        const { validate } = await import('./validate.js');
-        setCode(validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
-      },
-    );
+    .action(async (files: string[], opts: ValidateCliOptions) => {
+      const { validate } = await import('./validate.js');
+      setCode(await validate(files, { ...opts, color: opts.color ?? io.isTTY }, io));
+    });
 
   program
     .command('compile')
@@ -205,6 +226,45 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(async (opts: Record<string, string>) => {
       const { genCommand } = await import('./gen.js');
       setCode(genCommand(opts, io));
+    });
+
+  program
+    .command('fmt')
+    .description(
+      'lay out policies canonically, keeping every comment (--check: change nothing, exit 1 if a file would change)',
+    )
+    .argument('<files...>', '.tmes files or directories (- formats standard input to standard output)')
+    .option('--check', 'list the files that are not formatted and exit 1 if any; change nothing')
+    .option('--diff', 'show what would change as a unified diff and exit 1 if anything would; change nothing')
+    .action(async (files: string[], opts: { check?: boolean; diff?: boolean }) => {
+      const { fmt } = await import('./fmt.js');
+      setCode(await fmt(files, opts, io));
+    });
+
+  program
+    .command('test')
+    .description(
+      'policy unit tests: packets and the groups and tools they must or must not reach (exit 0 pass, 1 fail, 2 trouble)',
+    )
+    .argument('<policy>', '.tmes policy file (- for standard input)')
+    .argument('<tests>', 'tests file (JSON, schemas/tests-1.json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+    .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
+    .action(async (policy: string, tests: string, opts: { format: string; includeRoot: string[] }) => {
+      const { testCommand } = await import('./test-command.js');
+      setCode(testCommand(policy, tests, opts, io));
+    });
+
+  program
+    .command('lsp')
+    .description('the language server, for editors (diagnostics, hover, definition, completion, rename, fixes)')
+    .option('--stdio', 'talk JSON-RPC over standard input and output (the only transport)')
+    .action(async (opts: { stdio?: boolean }) => {
+      if (!opts.stdio) throw new UsageError('tmesc lsp talks over standard input and output: give --stdio');
+      const { startServer } = await import('./lsp/server.js');
+      startServer(process.stdin, process.stdout);
+      // the server runs until the client says exit (or closes its end): the connection then ends the process
+      await new Promise<never>(() => {});
     });
 
   return program;

@@ -5,9 +5,9 @@ import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
 import { actionWarnings } from '../runtime/actions/warnings.js';
-import { RunError, runArtifact } from '../runtime/run/run.js';
+import { ActionsNotPerformed, RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
-import { EXIT, packageVersion, UsageError, type Io } from './io.js';
+import { EXIT, packageVersion, PolicyInvalid, UsageError, type Io } from './io.js';
 import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
@@ -164,6 +164,8 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
     return EXIT.ok;
   } catch (e) {
+    // validate reports each such action at its line (TMES0900): the policy is at fault, exit 1 as for its errors
+    if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
     if (e instanceof RunError) throw new UsageError(e.message);
     if (e instanceof CaptureError) throw new UsageError(e.message);
     throw e;

@@ -519,7 +519,7 @@ const LIST = [
     'not-run-yet',
     'warning',
     'Action tmesc run does not perform yet',
-    'The policy is valid and compiles, but tmesc run of this version does not perform this group action (strip, mask, replace, truncate, timestamp, shape), and refuses to run the policy rather than deliver packets the policy says must be changed. README.md lists what run does not do yet.',
+    'The policy is valid and compiles, but tmesc run of this version does not perform this group action, and refuses to run the policy rather than deliver packets the policy says must be changed. README.md lists what run does not do yet.',
   ),
   c(
     'TMES0901',
@@ -527,6 +527,49 @@ const LIST = [
     'info',
     'Findings held back while the policy has errors',
     'Some findings are not reliable while statements are lost to syntax errors or rules have errors: a drop rule seems to exclude nothing when the rule it restricts has an error, a tap seems unused when the rule that uses it was lost. Those findings are held back, and this note counts them by code, so that fixing the errors brings no unannounced second round. Every other check runs around the errors. Fix the errors and validate again.',
+  ),
+  // ---- lint configuration, suppressions and baselines (095x)
+  c(
+    'TMES0950',
+    'invalid-config',
+    'error',
+    'Lint configuration is not valid',
+    'A .tmesc.json or tmesc.config.json (or the file --config names) does not follow schemas/config-1.json, names a code or name tmesc does not know, or lowers a code whose severity is error (those make a policy unrunnable and cannot be turned off or lowered). The message names the member at fault by its JSON path. Nothing is validated until the configuration is fixed (exit 2).',
+  ),
+  c(
+    'TMES0951',
+    'suppression-without-reason',
+    'warning',
+    'Suppression gives no reason',
+    'A # tmesc-ignore comment must say why the finding is accepted, after a colon: # tmesc-ignore TMES0500: kept for the lab policy. The suppression still silences the finding; add the reason, so that the next reader knows whether it still holds.',
+  ),
+  c(
+    'TMES0952',
+    'unused-suppression',
+    'warning',
+    'Suppression silences nothing',
+    'A # tmesc-ignore comment names a code that is not reported in the statement it silences (the one that ends on its line, or for a comment on a line of its own, the one that starts on the next line): the finding was fixed, moved, or its severity turned off. Remove the code from the comment, or the comment (tmesc validate --fix does).',
+  ),
+  c(
+    'TMES0953',
+    'stale-baseline-entry',
+    'warning',
+    'Baseline entry matches no finding',
+    'An entry of the baseline file (--baseline) is no longer found: the finding was fixed, or its statement was edited. Rewrite the baseline with tmesc validate --write-baseline FILE, so that it does not hide the same finding if it comes back.',
+  ),
+  c(
+    'TMES0954',
+    'invalid-suppression',
+    'warning',
+    'Suppression names no code it can silence',
+    'A # tmesc-ignore comment names a code or name tmesc does not know, names none, or names a code whose severity is error: errors make a policy unrunnable, so they cannot be suppressed (nor turned off, nor put in a baseline). Correct the code, or fix the error.',
+  ),
+  c(
+    'TMES0955',
+    'invalid-baseline',
+    'error',
+    'Baseline file is not valid',
+    "The file --baseline (or the configuration's baseline) names does not follow schemas/baseline-1.json. The message names the member at fault by its JSON path. Write it again with tmesc validate --write-baseline FILE.",
   ),
 ];
 

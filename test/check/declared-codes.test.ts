@@ -5,9 +5,11 @@ import { checkPolicyFile } from '../../src/check/check.js';
 import { CHECKS } from '../../src/check/checks/index.js';
 import type { Check } from '../../src/check/context.js';
 import { BUILD_CODES, CHECKER_CODES, LOAD_CODES } from '../../src/check/stages.js';
+import { LINT_CODES } from '../../src/cli/lint/codes.js';
 import { CODES } from '../../src/diagnostics/codes.js';
 import { graphChecks } from '../../src/ir/graph-check.js';
 import { pcapLinkTypes } from '../../src/runtime/checks/pcap-link-types.js';
+import { lintFixture } from './support/lint-fixture.js';
 
 /**
  * Every check and every stage declares the codes it reports. Over every
@@ -23,6 +25,7 @@ const declared = new Map<string, readonly string[]>([
   ['load', LOAD_CODES],
   ['build', BUILD_CODES],
   ['checker', CHECKER_CODES],
+  ['lint', LINT_CODES],
   ...[...CHECKS, graphChecks, pcapLinkTypes].map((c): [string, readonly string[]] => [nameOf(c), c.codes]),
 ]);
 
@@ -45,10 +48,17 @@ describe('declared diagnostic codes', () => {
       if (!emitted.has(who)) emitted.set(who, new Set());
       emitted.get(who)!.add(d.code);
     }
+    // validate's lint stage (configuration, suppressions, baseline) over the same fixtures, with the files beside them
+    const lint = lintFixture(join(dir, f));
+    for (const d of lint.diagnostics.filter((d) => lint.emitterOf(d) === 'lint')) {
+      if (!LINT_CODES.includes(d.code as (typeof LINT_CODES)[number])) strays.push(`${f}: ${d.code} from 'lint'`);
+      if (!emitted.has('lint')) emitted.set('lint', new Set());
+      emitted.get('lint')!.add(d.code);
+    }
   }
 
   it('every checks and stage has a name of its own', () => {
-    expect(declared.size).toBe(3 + CHECKS.length + 2);
+    expect(declared.size).toBe(4 + CHECKS.length + 2);
   });
 
   it('every diagnostic comes from a check or stage that declares its code', () => {

@@ -30,6 +30,7 @@ export function spawnTmesc(
     env?: Record<string, string>;
     loadLog?: string;
     bin?: string;
+    input?: string;
     /** A guard against hangs, for fuzzing: kill the run after this long (none by default). */
     timeoutMs?: number;
   } = {},
@@ -44,6 +45,7 @@ export function spawnTmesc(
     encoding: 'utf8',
     cwd: opts.cwd ?? ROOT,
     env,
+    input: opts.input,
     timeout: opts.timeoutMs,
   });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, signal: r.signal };

@@ -64,8 +64,8 @@ function datacenterPair(): [string, string] {
   const b = join(dir, 'rules', 'examples', 'datacenter-new.tmes');
   const text = readFileSync(a, 'utf8');
   const edited = text
-    .replace('src net RFC1918 and dst net RFC1918 to ids', 'src net 10.0.0.0/8 and dst net RFC1918 to ids')
-    .replace(/rule headers {6}from any {13}/, 'rule headers      from core-a, archive ')
+    .replace(/src net RFC1918 and dst net RFC1918(\s+)to ids/, 'src net 10.0.0.0/8 and dst net RFC1918$1to ids')
+    .replace(/rule headers(\s+)from any\s+/, 'rule headers$1from core-a, archive ')
     .replace('(tcp port nfs and greater 1000) drop recorder', 'tcp port nfs or vxlan vni 7 drop recorder')
     .replace(/rule no-dns-probe .*\n/, '');
   expect(edited).not.toBe(text);

@@ -42,7 +42,8 @@ const seeds: { dir: string; text: string }[] = [
     .filter((f) => f.endsWith('.tmes'))
     .map((f) => ({ dir: 'examples', text: readFileSync(join(ROOT, 'rules', 'examples', f), 'utf8') })),
   ...readdirSync(FIXTURES)
-    .filter((f) => f.endsWith('.tmes'))
+    // TMES0706's fixture is built to run the compiler to its budget (seconds each time): the fuzz gains nothing from it
+    .filter((f) => f.endsWith('.tmes') && !f.startsWith('TMES0706'))
     .map((f) => ({ dir: 'fixtures', text: readFileSync(join(FIXTURES, f), 'utf8') })),
 ];
 

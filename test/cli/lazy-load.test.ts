@@ -16,6 +16,8 @@ const TMP = mkdtempSync(join(tmpdir(), 'tmesc-lazy-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
 const GENERATOR = /^dist\/gen\//;
+// the language server and what only editors need: its protocol library, the formatter, the lint pipeline's JSON reading
+const EDITOR = /^dist\/cli\/(lsp|format)\/|vscode-languageserver|vscode-jsonrpc/;
 const COMPILER = /^dist\/(syntax|check)\/|^dist\/ir\/(compile|build|idd|passes|analysis)\.js$|chevrotain/;
 
 /** The source modules a `tmesc ARGS` process loaded (through the bundle's chunks), and chevrotain if it did. */
@@ -67,5 +69,20 @@ describe.skipIf(!haveMeta)('lazy loading in the built CLI', () => {
     const loaded = sourcesLoaded(['run', '--artifact', art, '--out-dir', join(TMP, 'out2'), '--no-progress']);
     expect(loaded.some((s) => /^dist\/runtime\//.test(s))).toBe(true);
     expect(loaded.filter((s) => GENERATOR.test(s) || COMPILER.test(s))).toEqual([]);
+  });
+
+  it('validate and run load no language server code (which the bundle holds, for lsp)', () => {
+    const meta = JSON.parse(readFileSync(META, 'utf8')) as Record<string, { inputs: Record<string, unknown> }>;
+    const inBundle = Object.values(meta).flatMap((c) => Object.keys(c.inputs));
+    expect(inBundle.filter((s) => EDITOR.test(s)).length).toBeGreaterThan(10);
+    const cache = mkdtempSync(join(TMP, 'cache-'));
+    const runArgs = ['run', policy, '--out-dir', join(TMP, 'out3'), '--no-progress'];
+    for (const args of [['validate', policy], runArgs, runArgs]) {
+      const loaded = sourcesLoaded(args, { cacheDir: cache });
+      expect(
+        loaded.filter((s) => EDITOR.test(s)),
+        args.join(' '),
+      ).toEqual([]);
+    }
   });
 });

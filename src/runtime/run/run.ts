@@ -69,6 +69,9 @@ export function autoWorkers(tapFiles: readonly (readonly string[])[]): number {
 
 export class RunError extends Error {}
 
+/** The policy asks for a transform this runtime does not perform: a problem of the policy, not of the command line. */
+export class ActionsNotPerformed extends RunError {}
+
 /** Group actions the runtime does not perform yet: running would deliver packets the policy says must be changed. */
 export function unimplementedActions(a: Artifact): string[] {
   const problems: string[] = [];
@@ -92,7 +95,7 @@ export async function runArtifact(a: Artifact, opts: RunOptions): Promise<RunSta
 async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const pending = unimplementedActions(a);
   if (pending.length) {
-    throw new RunError(
+    throw new ActionsNotPerformed(
       `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
     );
   }

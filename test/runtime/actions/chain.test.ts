@@ -174,7 +174,7 @@ rule r from a match any to g`;
       `policy "m"\ntap a { source pcap "${input}" }\ngroup rec { tool t { output pcap "${dir}/m.pcap" } strip vlan; replace /x/ with "y" }\nrule r from a match any to rec\n`,
     );
     const r = await runCli(['run', p, '--no-cache']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.err).toMatch(/group 'rec' asks for replace/);
     expect(r.err).not.toMatch(/asks for[^\n]*strip/);
   });

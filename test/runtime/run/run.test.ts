@@ -125,7 +125,7 @@ rule all match any to rec`),
       `policy "m"\ntap a { source pcap "${capture}" }\ngroup rec { tool r { output pcap "${dir}/m.pcap" } mask card-number }\nrule all match any to rec\n`,
     );
     const r = await runCli(['run', p, '--no-progress']);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(1);
     expect(r.err).toContain("group 'rec' asks for mask");
   });
 

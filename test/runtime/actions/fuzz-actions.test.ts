@@ -2,7 +2,7 @@
  * Fuzzing packets through every action (issue 19): generated traffic with
  * every encapsulation, on several link types, damaged at random (bytes set,
  * length and header-length fields rewritten, frames cut), then run through
- * groups that strip, truncate, timestamp (option and trailer), mark,
+ * groups that strip, truncate, timestamp (option and trailer), mark, mask,
  * balance and deduplicate, alone and all together. Any crash, internal error
  * or hang fails, and so does a packet lost without a word: per group, what
  * came in is delivered or dropped with a reason, each tool's output file
@@ -54,7 +54,12 @@ const GROUPS: [name: string, actions: string, tools: number][] = [
   ['trailers', 'timestamp trailer', 1],
   ['bal', 'strip vlan, mpls; balance session', 2],
   ['dup', 'dedup window 1 ms', 1],
-  ['everything', 'dedup window 1 ms; strip all; balance session; truncate payload 16; timestamp ip-option', 2],
+  ['masked', 'mask card-number, credentials, /[0-9]{3,}|GET/ with "#"', 1],
+  [
+    'everything',
+    'dedup window 1 ms; strip all; balance session; mask card-number, credentials, /[0-9]{3,}|GET/; truncate payload 16; timestamp ip-option',
+    2,
+  ],
 ];
 
 const frames: { data: Uint8Array; sec: number; nsec: number }[] = [];
@@ -150,6 +155,8 @@ describe('packets through every action, damaged at random', () => {
             for (const [step, reasons] of Object.entries(g.actions)) {
               const key = `${g.name} ${step}`;
               stepCounts.set(key, (stepCounts.get(key) ?? 0) + Object.values(reasons).reduce((a, b) => a + b, 0));
+              for (const [reason, count] of Object.entries(reasons))
+                stepCounts.set(`${key} ${reason}`, (stepCounts.get(`${key} ${reason}`) ?? 0) + count);
             }
           }
           rmSync(outDir, { recursive: true, force: true });
@@ -158,7 +165,16 @@ describe('packets through every action, damaged at random', () => {
       ),
       { numRuns: RUNS, seed: SEED },
     );
-    for (const step of ['stripped strip', 'cut0 truncate', 'frame60 truncate', 'opt timestamp', 'trailers timestamp'])
+    for (const step of [
+      'stripped strip',
+      'cut0 truncate',
+      'frame60 truncate',
+      'opt timestamp',
+      'trailers timestamp',
+      'masked mask',
+      'masked mask masked',
+      'everything mask masked',
+    ])
       expect(stepCounts.get(step), step).toBeGreaterThan(0);
   });
 });

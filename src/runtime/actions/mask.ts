@@ -43,7 +43,16 @@ export function fillByte(fill: string): number | undefined {
 /** IP protocols whose payload is searched packet by packet (TCP's is searched as a stream). */
 const PER_PACKET = new Set<number>([IPPROTO.UDP, IPPROTO.ICMP, IPPROTO.ICMPV6, IPPROTO.SCTP, IPPROTO.TCP]);
 
-const REASONS = ['masked', 'masked-undecided', 'masked-in-fragment', 'clean', 'no-payload', 'not-scanned'] as const;
+const REASONS = [
+  'masked',
+  'masked-undecided',
+  'masked-in-fragment',
+  'clean',
+  'no-payload',
+  'not-scanned',
+  'not-ip',
+  'malformed',
+] as const;
 type Reason = (typeof REASONS)[number];
 
 const TOTALS = [
@@ -75,6 +84,8 @@ export const mask: ActionModule<MaskConfig> = {
       'had bytes masked that no match was certain to cover: a hold bound, a timeout or a gap in the capture released them before the search could decide, and the bytes a match was under way in were masked rather than delivered',
     'masked-in-fragment':
       'were masked in a later IP fragment, whose transport checksum (in the first fragment) could not follow: the reassembled datagram no longer checks',
+    malformed:
+      'were delivered unsearched: a header cut short or contradicting its lengths left no payload to search, so what they carry was not masked',
   },
   totals: TOTALS,
   stateful: true,
@@ -166,7 +177,8 @@ class MaskStep implements ActionStep {
     const v = r.view();
     const p = payloadView(v);
     if (p === undefined) {
-      this.c['no-payload']++;
+      // delivered as captured, counted by why: a secret in a frame no header leads to is not searched for
+      this.c[v.malformed ? 'malformed' : v.ipVersion === 0 ? 'not-ip' : 'no-payload']++;
       return Verdict.Pass;
     }
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {

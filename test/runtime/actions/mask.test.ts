@@ -8,7 +8,7 @@ import { ipv4HeaderChecksumOk, l4ChecksumOk } from '../../../src/runtime/actions
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
-import { eth, gre, ipv4, ipv6, udp, vxlan } from './frames.js';
+import { eth, gre, ipv4, ipv6, tcp, udp, vxlan } from './frames.js';
 import { type Delivered, runFrames } from './mask-run.js';
 import { Conversation, type Segment, type TimedFrame, timed } from './tcp-traffic.js';
 
@@ -270,6 +270,29 @@ describe('mask packet by packet', () => {
     const r = runFrames(dir, policy('mask card-number'), timed([eth(ETHERTYPE.IPV4, frag)]));
     expect(r.groups[0].actions.mask['masked-in-fragment']).toBe(1);
     expect(payloadText(r.out.get('t')![0].data)).toBe('rest of it: **************** end');
+  });
+
+  it('delivers what it cannot search as captured, counted by why: not IP, a header cut or contradicting its length, a protocol it does not read', () => {
+    const secret = Buffer.from('PASS hunter2\r\ncard=4111111111111111\r\n');
+    const badTcp = tcp(40000, 21, secret);
+    badTcp[12] = 15 << 4; // a 60-byte TCP header in a segment of fewer bytes
+    const input = timed([
+      eth(ETHERTYPE.LLDP, secret),
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.TCP, badTcp)),
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(5000, 5001, secret)).subarray(0, 12)),
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.ESP, secret)),
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.TCP, tcp(40000, 21, Buffer.alloc(0), 0x10))),
+    ]);
+    const r = runFrames(dir, policy('mask credentials, card-number'), input);
+    expect(r.out.get('t')!.map((d) => d.data)).toEqual(input.map((f) => f.data));
+    expect(r.groups[0].actions.mask).toMatchObject({
+      'not-ip': 1,
+      malformed: 2,
+      'not-scanned': 1,
+      'no-payload': 1,
+      masked: 0,
+      clean: 0,
+    });
   });
 
   it('leaves other groups alone: a group without actions gets the input bytes, another masking group its own fill', () => {

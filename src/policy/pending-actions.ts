@@ -7,7 +7,7 @@ import type { GroupActions } from './policy.js';
  * unmasked), and `validate` warns where each is written (TMES0900). When a
  * transform lands, delete its entry here; the refusal and the warning follow.
  */
-export const PENDING_ACTIONS = ['replaces', 'shape'] as const satisfies readonly (keyof GroupActions)[];
+export const PENDING_ACTIONS = ['shape'] as const satisfies readonly (keyof GroupActions)[];
 
 export type PendingAction = (typeof PENDING_ACTIONS)[number];
 

@@ -26,6 +26,8 @@ export interface ActionContext {
   readonly totals: ActionCounters;
   /** Hands a held replica to the steps after this one (and then to the output). */
   resume(r: Replica): void;
+  /** A held replica the step will not hand on: counted in the group's drops under the module's dropReason. */
+  drop(): void;
 }
 
 /** One step of a group's chain on one thread. */

@@ -116,6 +116,9 @@ export class ActionChain {
           counters,
           totals,
           resume: (r) => this.runFrom(i + 1, r),
+          drop: () => {
+            if (module.dropReason) this.stats.dropped[module.dropReason]++;
+          },
         }),
       );
       this.drops.push(module.dropReason);

@@ -3,6 +3,7 @@ import type { ActionModule } from './action.js';
 import { balance } from './balance.js';
 import { mark } from './mark.js';
 import { mask } from './mask.js';
+import { replace } from './replace.js';
 import { strip } from './strip.js';
 import { timestamp } from './timestamp.js';
 import { truncate } from './truncate.js';
@@ -20,4 +21,5 @@ export const ACTIONS: Partial<Record<StepName, ActionModule>> = {
   truncate,
   mark,
   timestamp,
+  replace,
 };

@@ -6,7 +6,7 @@ import { linkTypeName } from '../../fields/link-type-names.js';
  * so for every group `in === delivered + sum(dropped)`; a packet no group
  * receives is counted as unmatched.
  */
-export type DropReason = 'duplicate' | 'link-type-mismatch';
+export type DropReason = 'duplicate' | 'link-type-mismatch' | 'replaced-away';
 
 export interface TapStats {
   name: string;
@@ -83,7 +83,7 @@ export interface RunStats {
 }
 
 export function emptyDrops(): Record<DropReason, number> {
-  return { duplicate: 0, 'link-type-mismatch': 0 };
+  return { duplicate: 0, 'link-type-mismatch': 0, 'replaced-away': 0 };
 }
 
 /** Adds the counters of `b` (a worker's share, say) into `a`; both shaped after the same policy. */

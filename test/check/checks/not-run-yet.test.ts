@@ -18,9 +18,9 @@ describe('not-run-yet (TMES0900)', () => {
   it('declares what it reports', () => expect(notRunYet.codes).toEqual(['TMES0900']));
 
   it('warns at each action line run does not perform', () => {
-    const found = checkText(policy('strip vlan', 'replace /a/ with "b"', 'dedup', 'shape burst 64 KB')).found;
-    expect(found.map((f) => `${f.code} ${f.at}`)).toEqual(['TMES0900 5:1', 'TMES0900 7:1']);
-    expect(found[0].message).toContain("'replace'");
+    const found = checkText(policy('strip vlan', 'mask card-number', 'dedup', 'shape burst 64 KB')).found;
+    expect(found.map((f) => `${f.code} ${f.at}`)).toEqual(['TMES0900 7:1']);
+    expect(found[0].message).toContain("'shape'");
   });
 
   it('covers exactly the actions of the shared list the runtime refuses by', () => {
@@ -56,6 +56,8 @@ describe('not-run-yet (TMES0900)', () => {
   });
 
   it('is quiet for the actions run performs', () => {
-    expect(checkText(policy('balance session', 'dedup window 1 ms')).found).toEqual([]);
+    expect(
+      checkText(policy('balance session', 'dedup window 1 ms', 'mask card-number', 'replace /a/ with "b"')).found,
+    ).toEqual([]);
   });
 });

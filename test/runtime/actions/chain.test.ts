@@ -171,11 +171,11 @@ rule r from a match any to g`;
     const p = join(dir, 'mask.tmes');
     writeFileSync(
       p,
-      `policy "m"\ntap a { source pcap "${input}" }\ngroup rec { tool t { output pcap "${dir}/m.pcap" } strip vlan; replace /x/ with "y" }\nrule r from a match any to rec\n`,
+      `policy "m"\ntap a { source pcap "${input}" }\ngroup rec { tool t { output pcap "${dir}/m.pcap"; rate 1 Gbps } strip vlan; shape burst 64 KB }\nrule r from a match any to rec\n`,
     );
     const r = await runCli(['run', p, '--no-cache']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/group 'rec' asks for replace/);
+    expect(r.err).toMatch(/group 'rec' asks for shape/);
     expect(r.err).not.toMatch(/asks for[^\n]*strip/);
   });
 });

@@ -55,9 +55,10 @@ const GROUPS: [name: string, actions: string, tools: number][] = [
   ['bal', 'strip vlan, mpls; balance session', 2],
   ['dup', 'dedup window 1 ms', 1],
   ['masked', 'mask card-number, credentials, /[0-9]{3,}|GET/ with "#"', 1],
+  ['rep', 'replace /[a-z]+/ with "x"; replace /e/ with "eee"', 1],
   [
     'everything',
-    'dedup window 1 ms; strip all; balance session; mask card-number, credentials, /[0-9]{3,}|GET/; truncate payload 16; timestamp ip-option',
+    'dedup window 1 ms; strip all; balance session; mask card-number, credentials, /[0-9]{3,}|GET/; replace /[a-z]+/ with ""; truncate payload 16; timestamp ip-option',
     2,
   ],
 ];
@@ -174,6 +175,7 @@ describe('packets through every action, damaged at random', () => {
       'masked mask',
       'masked mask masked',
       'everything mask masked',
+      'rep replace',
     ])
       expect(stepCounts.get(step), step).toBeGreaterThan(0);
   });

@@ -122,11 +122,11 @@ rule all match any to rec`),
     const p = join(dir, 'mask.tmes');
     writeFileSync(
       p,
-      `policy "m"\ntap a { source pcap "${capture}" }\ngroup rec { tool r { output pcap "${dir}/m.pcap" } mask card-number }\nrule all match any to rec\n`,
+      `policy "m"\ntap a { source pcap "${capture}" }\ngroup rec { tool r { output pcap "${dir}/m.pcap"; rate 1 Gbps } shape burst 64 KB }\nrule all match any to rec\n`,
     );
     const r = await runCli(['run', p, '--no-progress']);
     expect(r.code).toBe(1);
-    expect(r.err).toContain("group 'rec' asks for mask");
+    expect(r.err).toContain("group 'rec' asks for shape");
   });
 
   it('reports a bad capture with its file name, and writes no half outputs', async () => {

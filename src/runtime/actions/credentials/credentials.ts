@@ -1,6 +1,6 @@
 import { giveBytes, takeBytes } from '../byte-pool.js';
 import type { MaskScanner, Report } from '../mask-scanner.js';
-import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind } from './fields.js';
+import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind, latin1 } from './fields.js';
 import { FTP_RULES } from './ftp.js';
 import { HTTP_RULES, MAX_SCHEME, PART_NAME } from './http.js';
 import { IMAP_RULES, LiteralTail } from './imap.js';
@@ -501,7 +501,7 @@ export class CredentialScanner implements MaskScanner {
       return;
     }
     if (len > 0 && len <= 20) {
-      const w = String.fromCharCode(...this.line.subarray(this.wordStart, k));
+      const w = latin1(this.line, this.wordStart, k);
       const d = b === SPACE ? ' ' : ':';
       const r = LINE_RULES.find((x) => x.word === word && x.keyword === w && x.delim === d);
       if (r) this.apply(r);
@@ -573,7 +573,7 @@ export class CredentialScanner implements MaskScanner {
   private endLine(b: number): void {
     if (this.other.sasl > 0 && !isSaslContinuation(this.head, Math.min(this.lineLen, 4))) this.other.sasl = 0;
     if (this.partLine && this.lineOn) {
-      const m = PART_NAME.exec(String.fromCharCode(...this.line.subarray(0, this.lineLen)));
+      const m = PART_NAME.exec(latin1(this.line, 0, this.lineLen));
       if (m && fieldKind(m[1]) !== FIELD_NONE) this.partPending = 1;
     }
     this.lineOff();
@@ -661,13 +661,13 @@ export class CredentialScanner implements MaskScanner {
 
   private kind(): number {
     if (this.nameLen === 0 || this.nameLen > MAX_FIELD_NAME) return FIELD_NONE;
-    return fieldKind(String.fromCharCode(...this.name.subarray(0, this.nameLen)));
+    return fieldKind(latin1(this.name, 0, this.nameLen));
   }
 
   /** An XML element's name without its namespace prefix. */
   private xmlKind(): number {
     if (this.nameLen === 0 || this.nameLen > MAX_FIELD_NAME) return FIELD_NONE;
-    const n = String.fromCharCode(...this.name.subarray(0, this.nameLen));
+    const n = latin1(this.name, 0, this.nameLen);
     return fieldKind(n.slice(n.lastIndexOf(':') + 1));
   }
 }

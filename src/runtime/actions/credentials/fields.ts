@@ -37,8 +37,29 @@ const USER_LAST_PARTS = new Set(['username', 'user', 'login', 'userid']);
 /** The longest field name considered. */
 export const MAX_FIELD_NAME = 48;
 
+/** Bytes as a string of the same char codes (no spread: its iterator costs more than the loop). */
+export function latin1(bytes: Uint8Array, from: number, to: number): string {
+  let s = '';
+  for (let i = from; i < to; i++) s += String.fromCharCode(bytes[i]);
+  return s;
+}
+
+/** Names seen, by kind: a stream names the same few fields over and over. Emptied when full. */
+const KINDS = new Map<string, number>();
+const KINDS_MAX = 1024;
+
 /** What kind of credential field `name` (lower case, %5B and %5D read as brackets) names. */
 export function fieldKind(name: string): number {
+  let k = KINDS.get(name);
+  if (k === undefined) {
+    if (KINDS.size >= KINDS_MAX) KINDS.clear();
+    k = kindOf(name);
+    KINDS.set(name, k);
+  }
+  return k;
+}
+
+function kindOf(name: string): number {
   const n = name.replace(/%5b/g, '[').replace(/%5d/g, ']');
   if (PASSWORD_INFIXES.some((w) => n.includes(w))) return FIELD_PASSWORD;
   const parts = n.split(/[^a-z0-9]+/).filter(Boolean);

@@ -11,6 +11,8 @@
  * prompts elsewhere (an HTTP page saying "login:") mean nothing. Telnet
  * commands (IAC ...) are not data: never masked, never part of a prompt.
  */
+import { latin1 } from './fields.js';
+
 export const TELNET_PORTS: readonly number[] = [23];
 
 export const IAC = 0xff;
@@ -39,7 +41,7 @@ export function promptOf(tail: Uint8Array, length: number): number {
   let end = length;
   while (end > 0 && (tail[end - 1] === 0x20 || tail[end - 1] === 0x09)) end--;
   if (end === 0 || tail[end - 1] !== 0x3a) return PROMPT_NONE;
-  const text = String.fromCharCode(...tail.subarray(0, end - 1)).trimEnd();
+  const text = latin1(tail, 0, end - 1).trimEnd();
   if (PASSWORD_WORDS.some((w) => new RegExp(`(?:^|[^a-z])${w}(?:[^a-z]|$)`).test(text))) return PROMPT_PASSWORD;
   if (USER_WORDS.some((w) => text === w || text.endsWith(' ' + w) || text.endsWith('\t' + w))) return PROMPT_USER;
   return PROMPT_NONE;

@@ -1,5 +1,6 @@
 import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
+import { benchOpenFlow } from './openflow.js';
 import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
 
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-mask': () => benchInstructions('mask card-number, credentials'),
   // every TCP payload searched per session; the generated responses' Server header shrinks, so later numbers shift
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),
+  openflow: () => benchOpenFlow(),
 };
 
 // `shapes` is part of `compile`; by name alone it runs without the rest of it

@@ -10,6 +10,9 @@ import { CODES } from '../src/diagnostics/codes.js';
 export function diagnosticsMarkdown(root: string): string {
   const fixtures = join(root, 'test', 'check', 'fixtures');
   const files = readdirSync(fixtures);
+  // the OpenFlow backend's codes are about ports maps: their fixtures are maps, each naming its policy
+  const mapFixtures = join(root, 'test', 'openflow', 'fixtures');
+  const maps = readdirSync(mapFixtures).filter((f) => f.endsWith('.ports'));
   const out: string[] = [
     '# Diagnostics catalogue',
     '',
@@ -44,6 +47,20 @@ export function diagnosticsMarkdown(root: string): string {
       // the lint configuration or baseline validate is given with it (test/check/support/lint-fixture.ts)
       for (const side of files.filter((f) => f.startsWith(fixture.slice(0, -5) + '.') && f.endsWith('.json')))
         out.push(`${side}:`, '', '```json', readFileSync(join(fixtures, side), 'utf8').trimEnd(), '```', '');
+    } else if (maps.some((f) => f.startsWith(c.code + '-'))) {
+      const file = maps.find((f) => f.startsWith(c.code + '-'))!;
+      const text = readFileSync(join(mapFixtures, file), 'utf8');
+      const where = [...text.matchAll(/^# expect: (TMES\d{4}) (?:([\w.-]+):)?(\d+):(\d+)$/gm)]
+        .filter((m) => m[1] === c.code)
+        .map((m) => `${m[2] ? `${m[2]} ` : ''}line ${m[3]}, column ${m[4]}`);
+      out.push(
+        `Reported by \`tmesc compile --emit openflow --ports MAP\`. Example ports map (reported at ${where.join('; ')}):`,
+        '',
+        '```text',
+        text.replace(/^# expect: .*\n/gm, '').trimEnd(),
+        '```',
+        '',
+      );
     } else {
       out.push('Reported by the match-graph analysis of `tmesc validate` (see docs/compiler.md for examples).', '');
     }

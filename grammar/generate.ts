@@ -125,8 +125,10 @@ const RULE_NOTES: Record<string, string> = {
   filterPrimary: 'relation is tried first, by backtracking, so (len - 14) > 100 is a comparison, not a parenthesized filter.',
   tunnelPrim: 'Identifier: the id label of the tunnel kind (gre key, gtp teid, vxlan vni, ...).',
   vlanPrim: 'Identifier: id or priority.',
-  unsupportedPrim:
-    'Only a pcap-filter word tmesc does not support (protochain, llc, stp, inbound, gateway, ...; src/syntax/pcap-unsupported.ts), with its arguments: reported as TMES0320 with what to write instead.',
+  pcapPrim:
+    'Only a pcap-filter word that is a name in tmesc (igmp, stp, llc, iso, protochain, inbound, ..., and those tmesc does not support: gateway, pf and SunATM words; src/syntax/pcap-words.ts), with its arguments: the checker gives it its meaning or reports TMES0320 with what to write instead.',
+  qualified:
+    'Identifier: only pcap\'s other names for the link layer (link, ppp, slip, fddi, tr, wlan) followed by a qualifier.',
   arith: 'Precedence, loosest first: | then ^ then & then << >> then + - then * / % then unary -.',
 };
 

@@ -2,6 +2,7 @@
  * JSON Schema (draft-07) of the artifact, format 2 (docs/artifact.md). It is
  * compiled ahead of time into schema-validator.generated.ts (generate-validator.ts).
  */
+import { LOAD_FIELD_PATTERN } from '../ir/loads.js';
 import { STEP_ORDER } from './steps.js';
 
 const uint = { type: 'integer', minimum: 0 } as const;
@@ -13,7 +14,7 @@ const predicate = {
   type: 'object',
   required: ['kind', 'scope'],
   properties: {
-    kind: { enum: ['contains', 'regex', 'relation'] },
+    kind: { enum: ['contains', 'regex', 'relation', 'protochain'] },
     scope: { enum: ['outer', 'inner'] },
   },
 } as const;
@@ -243,8 +244,7 @@ export const ARTIFACT_SCHEMA = {
           type: 'array',
           items: {
             type: 'string',
-            pattern:
-              '^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):[0-9]+:[124]$',
+            pattern: `^(inner\\.)?[A-Za-z0-9]+$|^pred:[0-9]+$|${LOAD_FIELD_PATTERN}`,
           },
         },
         preds: { type: 'array', items: predicate },

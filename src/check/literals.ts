@@ -71,11 +71,48 @@ export function parseIpv6(text: string): Ipv6Prefix | undefined {
   return { words, len: p.len, hostBits };
 }
 
-/** MAC as a 48-bit number. */
+/**
+ * MAC as a 48-bit number, in pcap's spellings: six groups of one or two hex
+ * digits joined by one of `:`, `-` and `.`, `xxxx.xxxx.xxxx`, or twelve hex
+ * digits in a row.
+ */
 export function parseMac(text: string): number | undefined {
-  const parts = text.split(':');
+  if (/^[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}$/.test(text) || isBareMac(text))
+    return parseInt(text.replaceAll('.', ''), 16);
+  const sep = /[:.-]/.exec(text)?.[0] ?? ':';
+  const parts = text.split(sep);
   if (parts.length !== 6 || !parts.every((x) => /^[0-9A-Fa-f]{1,2}$/.test(x))) return undefined;
   return parts.reduce((acc, x) => acc * 256 + parseInt(x, 16), 0);
+}
+
+/** Twelve hex digits in a row: a MAC address, as pcap reads aabbccddeeff. */
+export function isBareMac(text: string): boolean {
+  return /^[0-9A-Fa-f]{12}$/.test(text);
+}
+
+/**
+ * pcap's short IPv4 networks, written as a number: `net 10` is 10.0.0.0/8,
+ * `net 172.16` (and `host 172.16`) 172.16.0.0/16. A whole number after `net`
+ * is shifted left a byte at a time until its top byte is not zero, as
+ * libpcap does; after `host` it is the address itself (`host 10` is
+ * 0.0.0.10). Undefined when it is not one.
+ */
+export function shortNet(text: string, type: 'host' | 'net'): { addr: number; len: number } | undefined {
+  const pair = /^([0-9]{1,3})\.([0-9]{1,3})$/.exec(text);
+  if (pair) {
+    const [a, b] = [Number(pair[1]), Number(pair[2])];
+    return a > 255 || b > 255 ? undefined : { addr: (a * 2 ** 24 + b * 2 ** 16) >>> 0, len: 16 };
+  }
+  if (!/^(?:[0-9]+|0[xX][0-9A-Fa-f]+)$/.test(text)) return undefined;
+  let addr = Number(text);
+  if (addr > 0xffffffff) return undefined;
+  let len = 32;
+  if (type === 'net')
+    while (addr !== 0 && addr < 2 ** 24) {
+      addr *= 256;
+      len -= 8;
+    }
+  return { addr, len };
 }
 
 export function formatIpv4(a: number): string {

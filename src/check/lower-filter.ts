@@ -3,19 +3,18 @@ import type { Span } from '../diagnostics/diagnostic.js';
 import { ETHERTYPE } from '../fields/ethertype.js';
 import { TUNNEL, fieldInfo } from '../fields/fields.js';
 import { IPPROTO } from '../fields/ip-proto.js';
-import type { PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
+import { UDP_PORT } from '../fields/ports.js';
+import { LOAD_LAYERS as LOAD_LAYER_NAMES } from '../policy/policy.js';
+import type { LoadLayer, PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
-import {
-  UNSUPPORTED_ETHER_NAMES,
-  UNSUPPORTED_LOADS,
-  UNSUPPORTED_PRIMITIVES,
-  unsupportedMessage,
-} from '../syntax/pcap-unsupported.js';
+import { UNSUPPORTED_LOADS, unsupportedMessage } from '../syntax/pcap-unsupported.js';
+import { LINK_ALIASES } from '../syntax/pcap-words.js';
 import type { BuildCode } from './stages.js';
 import { FALSE, TRUE, maskedByteRanges } from './filter-builders.js';
 import { MAX_EXPANDED_DEPTH, MAX_NESTING } from '../syntax/limits.js';
 import { FilterDag } from './filter-dag.js';
-import { formatIpv4, ipv4Network, parseIpv4, parseIpv6, parseMac } from './literals.js';
+import { ETHER_PROTO_NAMES, etherProto, type FieldTests } from './link-protocols.js';
+import { formatIpv4, ipv4Network, isBareMac, parseIpv4, parseIpv6, parseMac, shortNet } from './literals.js';
 import {
   ETHER_TYPES,
   ICMP6_TYPES,
@@ -28,6 +27,7 @@ import {
   TUNNEL_LABELS,
 } from './names.js';
 import { checkPattern, problemSpan } from './patterns.js';
+import { lowerPcapPrimitive, type PcapContext } from './pcap-primitives.js';
 import { DEFINE_KINDS, type DefineKind, type Symbols } from './symbols.js';
 import { unknownWord } from './unknown-word.js';
 
@@ -53,6 +53,34 @@ const ETHER_OF: Record<string, number> = {
 };
 const FULL32: [number, number] = [0, 0xffffffff];
 
+/** Said after "unknown name" where an address was expected: it may be a host name. */
+const NOT_RESOLVED = '; tmesc does not resolve host names: write the address, or define hosts NAME = ADDR';
+
+/** The layers a `proto[offset:size]` load reads from. */
+const LOAD_LAYERS: ReadonlySet<string> = new Set<LoadLayer>(LOAD_LAYER_NAMES);
+
+/** Fields of the frame as captured, which inner(...) and geneve do not move: its length, its cooked header. */
+const FRAME_FIELDS = new Set(['tap', 'linkType', 'wireLen', 'pktType', 'ifIndex']);
+
+/**
+ * IP protocol numbers that are IPv6 extension headers: tmesc's ip6 proto
+ * walks past them to the protocol they lead to, so for these it asks
+ * whether the header is on the way (pcap's protochain) instead.
+ */
+const IPV6_EXTENSIONS = new Set<number>([
+  IPPROTO.HOPOPTS,
+  IPPROTO.ROUTING,
+  IPPROTO.FRAGMENT,
+  IPPROTO.AH,
+  IPPROTO.DSTOPTS,
+  IPPROTO.MOBILITY,
+]);
+
+/** pcap's link-layer names all mean ether. */
+function linkProto(word: string | undefined): string | undefined {
+  return word !== undefined && LINK_ALIASES.has(word) ? 'ether' : word;
+}
+
 /** Arithmetic chains longer than this are regrouped into balanced trees where the operators allow (see arithChain). */
 const BALANCE_CHAINS_FROM = 64;
 
@@ -77,6 +105,13 @@ interface FilterRef {
  */
 export class FilterLowering {
   private scope: Scope = 'outer';
+  /**
+   * Whether `geneve` moves what follows it, as in pcap: in a filter without
+   * inner(...). One that uses inner(...) says itself what reads the inner
+   * packet, and there geneve is a tunnel test like vxlan.
+   */
+  private geneveMoves = true;
+  private readonly geneveChecked = new Set<A.DefineDecl>();
   /** pcap-filter's qualifier inheritance: `host a or b` repeats `host` for b. */
   private last: A.QualifiedFilter | undefined;
   /** Builds the lowered filters, sharing what is equal. */
@@ -102,6 +137,8 @@ export class FilterLowering {
   lower(f: A.Filter): PFilter {
     this.last = undefined;
     this.scope = 'outer';
+    this.geneveMoves = !usesInner(f);
+    if (this.geneveMoves) this.checkGeneveReach(f);
     const out = this.filter(f);
     const depth = this.dag.depth(out);
     if (depth > MAX_EXPANDED_DEPTH) {
@@ -116,7 +153,7 @@ export class FilterLowering {
   }
 
   private field(name: string): string {
-    return this.scope === 'inner' ? `inner.${name}` : name;
+    return this.scope === 'inner' && !FRAME_FIELDS.has(name) ? `inner.${name}` : name;
   }
   private t(name: string, ranges: Ranges): PFilter {
     return this.dag.test(this.field(name), ranges);
@@ -206,29 +243,75 @@ export class FilterLowering {
         return this.payload(f);
       case 'Relation':
         return this.relation(f);
-      case 'Unsupported':
-        return this.unsupported(f);
+      case 'Pcap':
+        return this.pcap(f);
     }
   }
 
   /**
-   * A pcap-filter primitive tmesc lacks. Alone, the word may still be a value:
-   * the name of a definition, or a protocol name that inherits `proto` from
-   * the primitive before it (`proto ospf or pim`).
+   * One of pcap-filter's primitives that are names in tmesc. Alone, the word
+   * may still be a value: the name of a definition, or a protocol name that
+   * inherits `proto` from the primitive before it (`proto ospf or pim`).
    */
-  private unsupported(f: A.UnsupportedFilter): PFilter {
+  private pcap(f: A.PcapFilter): PFilter {
     const word = f.keyword.word;
     if (!f.proto && f.args.length === 0 && (this.sym.defines.has(word) || this.last?.type === 'proto'))
       return this.bare({ kind: 'Bare', value: { kind: 'Ident', name: word, span: f.keyword.span }, span: f.span });
-    const info = UNSUPPORTED_PRIMITIVES.get(word);
-    const what = `pcap-filter's '${f.proto ? `${f.proto.word} ` : ''}${word}'`;
-    const args = f.args.map((a) => a.word).join(' ');
-    this.bag.add(
-      'TMES0320',
-      f.span,
-      info ? unsupportedMessage(what, info, args, f.proto?.word) : `${what} is not supported by tmesc`,
-    );
-    return FALSE;
+    const context: PcapContext = {
+      ...this.fieldTests,
+      bag: this.bag,
+      scope: this.scope,
+      frame: (name, ranges) => this.dag.test(name, ranges),
+      ipProtocol: (v) => this.ipProtocol(v),
+      ipProto: (family, n) => this.ipProto(family, n),
+    };
+    return lowerPcapPrimitive(context, f);
+  }
+
+  /**
+   * libpcap moves the tests after `geneve` into the Geneve payload by
+   * setting offsets when the geneve test passes. A test after it that is
+   * reached when it failed (through `or`, or a `not` around it) reads
+   * offsets never set: tcpdump's answer there is undefined, so the filter
+   * is refused (TMES0341) with the way to say it in tmesc.
+   */
+  private checkGeneveReach(f: A.Filter): void {
+    const reported = new Set<A.TunnelFilter>();
+    const walk = (n: A.Filter): { geneve?: A.TunnelFilter; necessary: boolean } => {
+      switch (n.kind) {
+        case 'Tunnel':
+          return n.tunnel.word === 'geneve' ? { geneve: n, necessary: true } : { necessary: false };
+        case 'Paren':
+          return walk(n.inner);
+        case 'Not':
+          return { geneve: walk(n.operand).geneve, necessary: false };
+        case 'And':
+        case 'Or': {
+          let acc = walk(n.operands[0]);
+          for (let i = 1; i < n.operands.length; i++) {
+            // what follows the operator also runs when what came before is true without geneve
+            if (acc.geneve && (n.kind === 'Or' || !acc.necessary) && !reported.has(acc.geneve)) {
+              reported.add(acc.geneve);
+              this.bag.add(
+                'TMES0341',
+                acc.geneve.span,
+                `in pcap-filter, what follows geneve reads the Geneve payload, but here the tests after it also run on packets that are not Geneve (through 'or' or 'not'), where tcpdump reads offsets it never set; say which tests read the payload with inner(...), as in geneve and inner(tcp) or udp`,
+                { related: [{ message: 'the tests after this operator run without geneve', span: n.opSpans[i - 1] }] },
+              );
+            }
+            const next = walk(n.operands[i]);
+            acc = {
+              geneve: acc.geneve ?? next.geneve,
+              necessary: n.kind === 'And' ? acc.necessary || next.necessary : acc.necessary && next.necessary,
+            };
+          }
+          return acc;
+        }
+        default:
+          return { necessary: false };
+      }
+    };
+    walk(f);
   }
 
   // ---- diagnostics helpers
@@ -345,9 +428,15 @@ export class FilterLowering {
 
   private lowerDefinitionBody(decl: A.DefineDecl, scope: Scope): Lowered {
     if (!decl.filter) return { filter: FALSE };
-    const saved = { scope: this.scope, last: this.last };
+    const saved = { scope: this.scope, last: this.last, geneveMoves: this.geneveMoves };
     this.scope = scope;
     this.last = undefined;
+    // a definition is a unit: a geneve inside it moves only the rest of the definition
+    this.geneveMoves = !usesInner(decl.filter);
+    if (this.geneveMoves && !this.geneveChecked.has(decl)) {
+      this.geneveChecked.add(decl);
+      this.checkGeneveReach(decl.filter);
+    }
     try {
       const f = this.dag.share(this.filter(decl.filter));
       // a definition built on one past the limit is past it too (reported there once), whatever FALSE made of it
@@ -371,6 +460,7 @@ export class FilterLowering {
     } finally {
       this.scope = saved.scope;
       this.last = saved.last;
+      this.geneveMoves = saved.geneveMoves;
     }
   }
 
@@ -409,8 +499,11 @@ export class FilterLowering {
   }
 
   private qualified(q: A.QualifiedFilter, v: A.Value): PFilter {
-    const proto = q.proto?.word;
+    const proto = linkProto(q.proto?.word);
+    if (v.kind === 'Ident' && !this.sym.defines.has(v.name) && isBareMac(v.name))
+      v = { kind: 'Mac', text: v.name, span: v.span };
     let type = q.type;
+    if (!type && v.kind === 'Number' && v.text.includes('.')) type = 'host';
     if (!type) {
       if (v.kind === 'Ident') {
         const s = this.sym.defines.get(v.name);
@@ -500,6 +593,11 @@ export class FilterLowering {
       this.sym.unknown('port name', v, [...this.sym.defines.keys(), ...Object.keys(SERVICES)]);
       return undefined;
     }
+    if (v.kind === 'Word') {
+      // a keyword or pcap's \name that is not a service tmesc knows
+      this.badWord(v.span, v.word, 'port name', Object.keys(SERVICES));
+      return undefined;
+    }
     this.bag.add('TMES0300', v.span, `${type} needs a port number, a range a-b or a port name`);
     return undefined;
   }
@@ -583,6 +681,15 @@ export class FilterLowering {
 
   /** The networks of a value: a literal, or a net/hosts definition. */
   netEntries(v: A.Value, type: 'host' | 'net'): NetEntry[] | undefined {
+    if (v.kind === 'Number') {
+      const p = shortNet(v.text, type);
+      if (!p) return this.invalid(v, `IPv4 ${type === 'net' ? 'network' : 'address'}`);
+      return [{ family: 4, v4: [p.addr, p.addr + 2 ** (32 - p.len) - 1] }];
+    }
+    if (v.kind === 'HostName') {
+      this.hostName(v, type === 'net' ? 'network' : 'host');
+      return undefined;
+    }
     if (v.kind === 'Ipv4') {
       const p = parseIpv4(v.text);
       if (!p) return this.invalid(v, 'IPv4 address');
@@ -612,7 +719,7 @@ export class FilterLowering {
     if (v.kind === 'Ident') {
       const s = this.sym.define(v);
       if (!s) {
-        this.sym.unknown('name', v, this.sym.defines.keys());
+        this.sym.unknown('name', v, this.sym.defines.keys(), NOT_RESOLVED);
         return undefined;
       }
       if (s.kind !== 'net' && s.kind !== 'hosts') {
@@ -633,6 +740,21 @@ export class FilterLowering {
     }
     this.bag.add('TMES0307', v.span, `expected an address or network`);
     return undefined;
+  }
+
+  /** A host or network name: tmesc resolves none (TMES0340). */
+  private hostName(v: A.HostNameLit, what: 'host' | 'network' | 'Ethernet host'): void {
+    const write =
+      what === 'Ethernet host'
+        ? `write the MAC address (ether host 00:1b:21:3a:4f:5c), or define macs NAME = ... and write ether host NAME`
+        : what === 'network'
+          ? `write the network (net 192.0.2.0/24), or define net NAME = ... and write net NAME`
+          : `write the address (host 192.0.2.10), or define hosts NAME = ... and write host NAME`;
+    this.bag.add(
+      'TMES0340',
+      v.span,
+      `'${v.text}' is ${what === 'Ethernet host' ? 'an' : 'a'} ${what} name, and tmesc does not resolve names when it compiles a policy; ${write}`,
+    );
   }
 
   private invalid(v: A.Value, what: string): undefined {
@@ -710,6 +832,10 @@ export class FilterLowering {
   private etherHost(q: A.QualifiedFilter, v: A.Value, type: 'host' | 'net'): PFilter {
     if (type === 'net') return this.qualifierError(q.typeSpan ?? v.span, `'ether net' does not exist; use ether host`);
     const macs: number[] = [];
+    if (v.kind === 'HostName') {
+      this.hostName(v, 'Ethernet host');
+      return FALSE;
+    }
     if (v.kind === 'Mac') {
       const m = parseMac(v.text);
       if (m === undefined) return this.invalid(v, 'MAC address') ?? FALSE;
@@ -717,7 +843,12 @@ export class FilterLowering {
     } else if (v.kind === 'Ident') {
       const s = this.sym.define(v);
       if (!s) {
-        this.sym.unknown('name', v, this.sym.defines.keys());
+        this.sym.unknown(
+          'name',
+          v,
+          this.sym.defines.keys(),
+          '; tmesc does not read /etc/ethers: write the MAC address, or define macs NAME = MAC',
+        );
         return FALSE;
       }
       if (s.kind !== 'macs') {
@@ -725,7 +856,8 @@ export class FilterLowering {
         return FALSE;
       }
       for (const x of s.decl.values ?? []) {
-        const m = x.kind === 'Mac' ? parseMac(x.text) : undefined;
+        const m =
+          x.kind === 'Mac' ? parseMac(x.text) : x.kind === 'Ident' && isBareMac(x.name) ? parseMac(x.name) : undefined;
         if (m === undefined) {
           this.bag.add('TMES0011', x.span, `expected a MAC address`);
           return FALSE;
@@ -745,46 +877,90 @@ export class FilterLowering {
   }
 
   private protoValue(q: A.QualifiedFilter, v: A.Value): PFilter {
-    const proto = q.proto?.word;
+    const proto = linkProto(q.proto?.word);
     if (q.dir) return this.qualifierError(q.dirSpan!, `'${q.dir}' does not go with proto`);
-    const isEther = proto === 'ether';
-    const table = isEther ? ETHER_TYPES : IP_PROTOCOLS;
-    let n: number | undefined;
-    if (v.kind === 'Number') n = v.value;
-    else if (v.kind === 'Word' || v.kind === 'Ident') {
-      const name = v.kind === 'Word' ? v.word : v.name;
-      n = table[name];
-      const pcapName = isEther ? UNSUPPORTED_ETHER_NAMES.get(name) : undefined;
-      if (n === undefined && pcapName) {
-        this.bag.add('TMES0320', v.span, unsupportedMessage(`pcap-filter's 'ether proto ${name}'`, pcapName));
-        return FALSE;
-      }
-      if (n === undefined) return this.badWord(v.span, name, isEther ? 'ethertype' : 'IP protocol', Object.keys(table));
-    } else return this.qualifierError(v.span, `proto takes a number or a protocol name`);
-    const max = isEther ? 0xffff : 255;
-    if (!Number.isInteger(n) || n < 0 || n > max) {
-      this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to ${max})`);
-      return FALSE;
-    }
-    if (isEther) {
-      // tmesc decodes through tags and labels, so these types are never the network layer's:
-      // test what they stand for instead
-      if (n === ETHERTYPE.VLAN || n === ETHERTYPE.QINQ || n === ETHERTYPE.QINQ_OLD)
-        return this.t('vlanCount', [[1, 15]]);
-      if (n === ETHERTYPE.MPLS || n === ETHERTYPE.MPLS_MULTICAST) return this.t('mplsCount', [[1, 15]]);
-      if (n === ETHERTYPE.PPPOE_SESSION) return this.t('pppoeSession', [[0, 0xffff]]);
-      return this.eq('etherType', n);
+    if (proto === 'ether') {
+      const n = this.etherTypeValue(v);
+      return n === undefined ? FALSE : etherProto(this.fieldTests, n);
     }
     if (proto && proto !== 'ip' && proto !== 'ip6')
       return this.qualifierError(
         q.proto!.span,
         `'${proto} proto' does not exist; use ip proto, ip6 proto or ether proto`,
       );
-    return this.and(this.ipFamilyGuard(proto), this.eq('ipProto', n));
+    const n = this.ipProtocol(v);
+    return n === undefined ? FALSE : this.ipProto(proto, n);
+  }
+
+  private readonly fieldTests: FieldTests = {
+    t: (name, ranges) => this.t(name, ranges),
+    eq: (name, v) => this.eq(name, v),
+    and: (...args) => this.and(...args),
+    or: (...args) => this.or(...args),
+    pred: (p) => this.dag.pred(p),
+  };
+
+  /** An EtherType (or pcap's LLC SAP) by number or name; undefined after a diagnostic. */
+  private etherTypeValue(v: A.Value): number | undefined {
+    let n: number | undefined;
+    if (v.kind === 'Number') n = v.value;
+    else if (v.kind === 'Word' || v.kind === 'Ident') {
+      const name = v.kind === 'Word' ? v.word : v.name;
+      n = ETHER_PROTO_NAMES[name] ?? ETHER_TYPES[name];
+      if (n === undefined) {
+        this.badWord(v.span, name, 'ethertype', [...Object.keys(ETHER_TYPES), ...Object.keys(ETHER_PROTO_NAMES)]);
+        return undefined;
+      }
+    } else {
+      this.qualifierError(v.span, `proto takes a number or a protocol name`);
+      return undefined;
+    }
+    if (!Number.isInteger(n) || n < 0 || n > 0xffff) {
+      this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to 65535)`);
+      return undefined;
+    }
+    return n;
+  }
+
+  /** An IP protocol by number or name; undefined after a diagnostic. */
+  private ipProtocol(v: A.Value): number | undefined {
+    let n: number | undefined;
+    if (v.kind === 'Number') n = v.value;
+    else if (v.kind === 'Word' || v.kind === 'Ident') {
+      const name = v.kind === 'Word' ? v.word : v.name;
+      n = IP_PROTOCOLS[name];
+      if (n === undefined) {
+        this.badWord(v.span, name, 'IP protocol', Object.keys(IP_PROTOCOLS));
+        return undefined;
+      }
+    } else {
+      this.qualifierError(v.span, `proto takes a number or a protocol name`);
+      return undefined;
+    }
+    if (!Number.isInteger(n) || n < 0 || n > 255) {
+      this.bag.add('TMES0307', v.span, `protocol ${n} is out of range (0 to 255)`);
+      return undefined;
+    }
+    return n;
+  }
+
+  /**
+   * `ip proto N`, `ip6 proto N` and `proto N` (family undefined): the
+   * protocol at the end of the IP header chain, or, for an IPv6 extension
+   * header's number, the header on the way there.
+   */
+  private ipProto(family: string | undefined, n: number): PFilter {
+    if (!IPV6_EXTENSIONS.has(n)) return this.and(this.ipFamilyGuard(family), this.eq('ipProto', n));
+    const v4 = this.and(this.eq('etherType', ETHERTYPE.IPV4), this.eq('ipProto', n));
+    const v6 = this.and(
+      this.eq('etherType', ETHERTYPE.IPV6),
+      this.dag.pred({ kind: 'protochain', scope: this.scope, family: 6, proto: n }),
+    );
+    return family === 'ip' ? v4 : family === 'ip6' ? v6 : this.or(v4, v6);
   }
 
   private cast(f: A.CastFilter): PFilter {
-    const p = f.proto?.word;
+    const p = linkProto(f.proto?.word);
     if (!p || p === 'ether')
       return f.cast === 'broadcast' ? this.eq('ethDst', 0xffffffffffff) : this.eq('ethMulticast', 1);
     // ip multicast is pcap's ip[16] >= 224: class D and everything above it
@@ -833,6 +1009,13 @@ export class FilterLowering {
   }
 
   private tunnel(f: A.TunnelFilter): PFilter {
+    const test = this.tunnelTest(f);
+    // pcap's geneve: what follows it in the filter reads the packet the tunnel carries
+    if (f.tunnel.word === 'geneve' && this.scope === 'outer' && this.geneveMoves) this.scope = 'inner';
+    return test;
+  }
+
+  private tunnelTest(f: A.TunnelFilter): PFilter {
     const kind = f.tunnel.word;
     const info = TUNNEL_LABELS[kind];
     if (f.label && !info.label.includes(f.label.name)) {
@@ -845,9 +1028,13 @@ export class FilterLowering {
     else if (kind === '6in4') kinds = [TUNNEL['6in4'], TUNNEL['6to4']];
     else if (kind === 'ipip') kinds = [TUNNEL.ipip, TUNNEL['6in4'], TUNNEL['6to4']];
     else kinds = [TUNNEL[kind as keyof typeof TUNNEL]];
-    const kt = this.t(
-      'tunnel',
-      kinds.map((k) => [k, k]),
+    // pcap's geneve is Geneve to its port: the decoder also takes Geneve from port 6081, but not pcap
+    const kt = this.and(
+      this.t(
+        'tunnel',
+        kinds.map((k) => [k, k]),
+      ),
+      kind === 'geneve' ? this.eq('dstPort', UDP_PORT.GENEVE) : TRUE,
     );
     if (!f.value) return kt;
     if (info.bits === 0) return this.qualifierError(f.value.span, `${kind} has no identifier to test`);
@@ -947,6 +1134,8 @@ export class FilterLowering {
         return { k: 'len' };
       case 'Name': {
         const n = a.name.name;
+        // pcap's other spelling of len
+        if (n === 'length') return { k: 'len' };
         if (PCAP_CONSTANTS[n] !== undefined) return { k: 'num', v: PCAP_CONSTANTS[n] };
         if (RELATION_FIELDS[n]) return { k: 'field', field: RELATION_FIELDS[n] };
         this.sym.unknown('field or constant', a.name, [
@@ -956,18 +1145,21 @@ export class FilterLowering {
         return undefined;
       }
       case 'Access': {
-        const layer = a.proto.word;
-        const layers = ['ether', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'sctp'];
-        if (!layers.includes(layer)) {
+        const layer = linkProto(a.proto.word)!;
+        if (!LOAD_LAYERS.has(layer)) {
           const pcapLayer = UNSUPPORTED_LOADS.get(layer);
           if (pcapLayer)
             this.bag.add(
               'TMES0320',
               a.span,
               unsupportedMessage(`pcap-filter's load '${layer}[...]'`, pcapLayer) +
-                ` (tmesc loads from ${layers.join(', ')})`,
+                ` (tmesc loads from ${[...LOAD_LAYERS].join(', ')})`,
             );
-          else this.qualifierError(a.proto.span, `${layer}[...] is not supported; use one of ${layers.join(', ')}`);
+          else
+            this.qualifierError(
+              a.proto.span,
+              `${layer}[...] is not supported; use one of ${[...LOAD_LAYERS].join(', ')}`,
+            );
           return undefined;
         }
         const size = a.size ? a.size.value : 1;
@@ -981,7 +1173,7 @@ export class FilterLowering {
           this.bag.add('TMES0312', a.offset.span, `offset must not be negative`);
           return undefined;
         }
-        return this.arithNode({ k: 'load', layer: layer as 'ether', offset, size });
+        return this.arithNode({ k: 'load', layer: layer as LoadLayer, offset, size });
       }
       case 'ArithChain':
         return this.arithChain(a);
@@ -1049,6 +1241,23 @@ export class FilterLowering {
       level = next;
     }
     return level[0];
+  }
+}
+
+/** Whether a filter (not the definitions it names) says inner(...) anywhere. */
+function usesInner(f: A.Filter): boolean {
+  switch (f.kind) {
+    case 'Inner':
+      return true;
+    case 'And':
+    case 'Or':
+      return f.operands.some(usesInner);
+    case 'Not':
+      return usesInner(f.operand);
+    case 'Paren':
+      return usesInner(f.inner);
+    default:
+      return false;
   }
 }
 

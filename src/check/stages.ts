@@ -45,6 +45,8 @@ export const BUILD_CODES = [
   'TMES0320',
   'TMES0321',
   'TMES0322',
+  'TMES0340',
+  'TMES0341',
   'TMES0460',
   'TMES0600',
   'TMES0601',

@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { buildArtifact } from '../artifact/build.js';
 import { formatArtifactJson } from '../artifact/layout.js';
 import { generateClassifier } from '../codegen/classifier.js';
@@ -9,6 +10,11 @@ import { EXIT, packageVersion, UsageError, type Io } from './io.js';
 import { pcapLinkTypes } from '../runtime/checks/pcap-link-types.js';
 import { includeRoots } from './include-roots.js';
 import { loadValidPolicy } from './load-policy.js';
+import { DiagnosticBag } from '../diagnostics/bag.js';
+import { renderText } from '../diagnostics/render/index.js';
+import { SourceFile } from '../diagnostics/source.js';
+import { compileToOpenFlow, OPENFLOW_FILES } from '../openflow/backend.js';
+import { displayPath, PolicyInvalid } from './io.js';
 
 export interface CompileCmdOptions {
   output?: string;
@@ -18,6 +24,8 @@ export interface CompileCmdOptions {
   compact?: boolean;
   /** --include-root, as given. */
   includeRoot?: string[];
+  /** --ports: the ports map (--emit openflow). */
+  ports?: string;
 }
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
@@ -31,6 +39,8 @@ export async function compileCommand(path: string, opts: CompileCmdOptions, io: 
     extraChecks: [pcapLinkTypes],
     includeRoots: roots,
   });
+  if (opts.emit === 'openflow') return openflow(policy, opts, io);
+  if (opts.ports) throw new UsageError('--ports is for --emit openflow');
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {
@@ -59,9 +69,55 @@ export async function compileCommand(path: string, opts: CompileCmdOptions, io: 
       break;
     }
     default:
-      throw new UsageError(`unknown --emit '${opts.emit}'; use artifact, js, listing or dot`);
+      throw new UsageError(`unknown --emit '${opts.emit}'; use artifact, js, listing, dot or openflow`);
   }
   if (opts.output) await writeOutput(opts.output, text, (m) => io.err(`tmesc: note: ${m}\n`));
   else io.out(text);
+  return EXIT.ok;
+}
+
+/**
+ * --emit openflow: the flows, the groups and the report for the switch the
+ * ports map describes, into the directory -o names; the report is printed.
+ */
+async function openflow(
+  policy: Parameters<typeof compileToOpenFlow>[0],
+  opts: CompileCmdOptions,
+  io: Io,
+): Promise<number> {
+  if (!opts.ports)
+    throw new UsageError('--emit openflow needs --ports MAP: which switch port each tap, tool and host is on');
+  if (!opts.output)
+    throw new UsageError(
+      `--emit openflow writes ${OPENFLOW_FILES.flows}, ${OPENFLOW_FILES.groups} and ${OPENFLOW_FILES.report}: give the directory with -o DIR`,
+    );
+  if (!opts.optimize) throw new UsageError('--emit openflow compiles the optimized graph; drop -O0');
+  const mapPath = resolve(io.cwd, opts.ports);
+  let mapText: string;
+  try {
+    mapText = readFileSync(mapPath, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the ports map ${opts.ports}: ${(e as Error).message}`);
+  }
+  const shown = displayPath(io.cwd);
+  const dir = resolve(io.cwd, opts.output);
+  const bag = new DiagnosticBag();
+  const out = compileToOpenFlow(policy, new SourceFile(shown(mapPath), mapText), bag, {
+    paths: { flows: join(shown(dir), OPENFLOW_FILES.flows), groups: join(shown(dir), OPENFLOW_FILES.groups) },
+  });
+  if (bag.items.length)
+    io.err(renderText(bag.items, { fileCount: new Set(bag.items.map((d) => d.span.file.path)).size }));
+  if (!out)
+    throw new PolicyInvalid(`${opts.ports}: the policy cannot be compiled for this switch; see the errors above`);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new UsageError(`cannot create ${opts.output}: ${(e as Error).message}`);
+  }
+  const note = (m: string) => io.err(`tmesc: note: ${m}\n`);
+  await writeOutput(join(dir, OPENFLOW_FILES.groups), out.groups, note);
+  await writeOutput(join(dir, OPENFLOW_FILES.flows), out.flows, note);
+  await writeOutput(join(dir, OPENFLOW_FILES.report), out.reportJson, note);
+  io.out(out.reportText);
   return EXIT.ok;
 }

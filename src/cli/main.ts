@@ -68,13 +68,19 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   program
     .command('compile')
     .description(
-      'compile a policy into its match graph: the artifact the runtime runs, or a listing (as tcpdump -d), dot or code',
+      'compile a policy into its match graph: the artifact the runtime runs, or a listing (as tcpdump -d), dot or code; or into an OpenFlow program for a switch',
     )
     .argument('<policy>', '.tmes policy file')
-    .option('-o, --output <file>', 'write here instead of standard output')
-    .addOption(
-      new Option('--emit <what>', 'what to produce').choices(['artifact', 'js', 'listing', 'dot']).default('artifact'),
+    .option(
+      '-o, --output <file>',
+      'write here instead of standard output (--emit openflow: the directory for its files)',
     )
+    .addOption(
+      new Option('--emit <what>', 'what to produce')
+        .choices(['artifact', 'js', 'listing', 'dot', 'openflow'])
+        .default('artifact'),
+    )
+    .option('--ports <map>', 'with --emit openflow: the ports map (which switch port each tap, tool and host is on)')
     .addOption(
       new Option('-O, --optimize <level>', '1 optimizes; -O0 gives one naive graph per rule')
         .choices(['0', '1'])
@@ -85,7 +91,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .action(
       async (
         policy: string,
-        opts: { output?: string; emit: string; optimize: string; compact?: boolean; includeRoot: string[] },
+        opts: {
+          output?: string;
+          emit: string;
+          optimize: string;
+          compact?: boolean;
+          includeRoot: string[];
+          ports?: string;
+        },
       ) => {
         const { compileCommand } = await import('./compile.js');
         setCode(
@@ -97,6 +110,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
               optimize: opts.optimize !== '0',
               compact: opts.compact,
               includeRoot: opts.includeRoot,
+              ports: opts.ports,
             },
             io,
           ),

@@ -254,7 +254,7 @@ const LIST = [
     'unsupported-primitive',
     'error',
     'pcap-filter primitive tmesc does not support',
-    'The filter uses a pcap-filter(7) primitive or keyword that tmesc does not support (yet), such as protochain, llc, stp, inbound, gateway or link[...]. The message says what to write instead where tmesc has an equivalent; docs/language.md lists every pcap-filter primitive against tmesc.',
+    'The filter uses a pcap-filter(7) primitive or keyword that tmesc does not support: gateway (it needs host names resolved), DECnet addresses, 802.11 header tests (wlan addr1, type, subtype, dir), OpenBSD pf log fields, SunATM fields, radio[...]. The message says what to write instead where tmesc has an equivalent; docs/language.md lists every pcap-filter primitive against tmesc.',
   ),
   c(
     'TMES0321',
@@ -269,6 +269,20 @@ const LIST = [
     'error',
     'Test needs a value',
     'A filter test that compares a field names the field but gives no value to compare it with (vlan priority with no number). Add the value.',
+  ),
+  c(
+    'TMES0340',
+    'host-name',
+    'error',
+    'Host name in a filter',
+    'A filter names a host or network by a name such as www.example.com. tcpdump resolves names when it compiles a filter; tmesc does not (a policy must mean the same wherever and whenever it is compiled, and a packet broker has no business waiting on DNS). Write the address, or give the addresses a name with define hosts (define net, define macs) and use that name.',
+  ),
+  c(
+    'TMES0341',
+    'geneve-ambiguous',
+    'error',
+    'Tests after geneve that also run on packets that are not Geneve',
+    "As in pcap-filter(7), the tests after geneve read the packet the Geneve tunnel carries. When some of them are reached on packets that are not Geneve (geneve or tcp, not geneve and tcp), libpcap reads them at offsets it never set, so tcpdump's answer is undefined there. Say which tests read the carried packet with inner(...): geneve and inner(tcp) or udp.",
   ),
   // ---- structure (04xx)
   c(
@@ -512,6 +526,70 @@ const LIST = [
     'error',
     'Filter too deep with its definitions expanded',
     'With the filter definitions it uses expanded, a filter may nest at most 1024 levels; each definition used inside another adds the depth of its own filter. The diagnostic names the first definition past the limit. Definitions used side by side (a or b or c) do not add up; only nesting does.',
+  ),
+  // ---- compiling to OpenFlow: the ports map and what a switch can do (0840-0859, docs/openflow.md)
+  c(
+    'TMES0840',
+    'ports-map-syntax',
+    'error',
+    'Ports map line not understood',
+    'Each line of a ports map is a comment (#), `tap NAME port N`, `tool NAME port N`, `host NAME port N [vlans A-B]` or `bridge NAME`. The message says what was expected where. docs/openflow.md describes the format.',
+  ),
+  c(
+    'TMES0841',
+    'ports-map-unknown-name',
+    'error',
+    'Ports map names no such tap or tool',
+    "A tap or tool of the ports map is not in the policy. Correct the name (the message suggests the closest one of the policy's), or remove the line.",
+  ),
+  c(
+    'TMES0842',
+    'ports-map-duplicate',
+    'error',
+    'Name or port mapped twice',
+    'Each tap, tool and host has one port, and each switch port is one tap, tool or host: a tool port that also received a tap would loop traffic back into the broker. Remove one of the two lines (the note points at the other).',
+  ),
+  c(
+    'TMES0843',
+    'ports-map-bad-number',
+    'error',
+    'Port or VLAN out of range',
+    'A switch port is a number from 1 to 4294967040 (0xffffff00, the last OpenFlow port); host VLANs are a range within 1-4094.',
+  ),
+  c(
+    'TMES0844',
+    'tool-without-port',
+    'error',
+    'A tool the switch feeds has no port',
+    "The tool's group is delivered by the switch, so its tool needs a switch port. Add `tool NAME port N` to the ports map. (Tools of groups that stay on the host may have none: the host writes their output itself.)",
+  ),
+  c(
+    'TMES0845',
+    'tap-not-on-switch',
+    'warning',
+    'Tap not on this switch',
+    "The ports map gives the tap no port, so the switch never sees its traffic and its rules do nothing there. Map it if it is cabled to this switch; a fabric's other switches can take other taps (one ports map each).",
+  ),
+  c(
+    'TMES0846',
+    'needs-host',
+    'error',
+    'The policy needs a host the ports map does not name',
+    'Some of what the policy asks a switch cannot do (masking, replacing, timestamps, shaping, dedup, payload tests, tunnel internals...): those packets go to a host running tmesc. Add `host NAME port N` to the ports map for the port that host is cabled to. The message lists what needs it; `tmesc compile --emit openflow` prints the whole report once it compiles.',
+  ),
+  c(
+    'TMES0847',
+    'host-vlans-too-few',
+    'error',
+    'Too few VLANs for the host link',
+    'Traffic to and from the host carries a VLAN tag that says which tap it came from and which group it is for. The range the host line gives is smaller than the policy needs; the message says how many. Widen it (`vlans 3000-3999`).',
+  ),
+  c(
+    'TMES0848',
+    'no-host-for-punts',
+    'warning',
+    'Packets the switch cannot decide are dropped',
+    "Some packets hide from OpenFlow what the policy tests (a label stack, PPPoE, a second VLAN tag hide the IP header; a group's strip needs what the switch cannot remove). With a host in the ports map the switch hands those to it, and tmesc there decides them; without one the switch drops them, counted in the DECIDE table's flow (ovs-ofctl dump-flows). Add `host NAME port N`, or accept the drops where such traffic does not occur.",
   ),
   // ---- what this version does not do, and checks that did not run (09xx)
   c(

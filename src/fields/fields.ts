@@ -73,6 +73,20 @@ export const FIELDS: readonly FieldInfo[] = Object.freeze([
     32,
     'GRE key, GTP-U TEID, VXLAN/Geneve VNI, L2TP session id or ERSPAN session id of the outermost tunnel',
   ),
+  // rarer tests last, so they come after the common ones in the graph
+  f(
+    'pktType',
+    16,
+    'Linux cooked capture packet type: 0 to this host, 1 broadcast, 2 multicast, 3 to another host, 4 sent by this host',
+  ),
+  f('ifIndex', 32, 'interface index of a Linux cooked capture v2 (SLL2) packet'),
+  f('llcDsap', 8, '802.2 LLC destination SAP (802.3 frames, Linux cooked 802.2 frames)'),
+  f('llcSsap', 8, '802.2 LLC source SAP'),
+  f('llcControl', 8, 'first byte of the 802.2 LLC control field'),
+  f('snapOui', 24, 'SNAP organisation code (LLC SAPs 0xaa, UI control)'),
+  f('snapType', 16, 'SNAP protocol type'),
+  f('osiNlpid', 8, 'OSI network layer protocol id after an ISO LLC header (0x81 CLNP, 0x82 ES-IS, 0x83 IS-IS)'),
+  f('isisPduType', 8, 'IS-IS PDU type byte (15-17 hellos, 18/20 LSPs, 24/25 CSNPs, 26/27 PSNPs)'),
 ]);
 
 export const FIELD_INDEX: ReadonlyMap<string, number> = new Map(FIELDS.map((x, i) => [x.name, i]));

@@ -11,6 +11,8 @@ export const enum IPPROTO {
   IPIP = 4,
   TCP = 6,
   EGP = 8,
+  /** Cisco IGRP (what pcap's igrp tests). */
+  IGRP = 9,
   UDP = 17,
   /** IPv6 in IP. */
   IPV6 = 41,
@@ -21,6 +23,8 @@ export const enum IPPROTO {
   ESP = 50,
   AH = 51,
   ICMPV6 = 58,
+  /** IPv6 "no next header". */
+  NONE = 59,
   DSTOPTS = 60,
   EIGRP = 88,
   OSPF = 89,

@@ -14,3 +14,12 @@ export const enum BSD_AF {
   INET6_FREEBSD = 28,
   INET6_DARWIN = 30,
 }
+
+/** Linux cooked capture packet types (sll_pkttype): who the packet was for, or that the host sent it. */
+export const enum SLL_PKTTYPE {
+  HOST = 0,
+  BROADCAST = 1,
+  MULTICAST = 2,
+  OTHERHOST = 3,
+  OUTGOING = 4,
+}

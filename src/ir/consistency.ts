@@ -1,5 +1,6 @@
-import { ETHERTYPE } from '../fields/ethertype.js';
+import { ETHER_MAX_LENGTH, ETHERTYPE } from '../fields/ethertype.js';
 import { IPPROTO } from '../fields/ip-proto.js';
+import { LLCSAP, NLPID } from '../fields/llc.js';
 import type { PFilter } from '../policy/policy.js';
 
 /**
@@ -33,6 +34,12 @@ function layer(prefix: string): PFilter[] {
     implies(present(f('vlan0'), 4095), { t: 'test', field: f('vlanCount'), ranges: [[1, 15]] }),
     implies(present(f('mpls0'), 0xfffff), { t: 'test', field: f('mplsCount'), ranges: [[1, 15]] }),
     implies(present(f('tunnelId'), 0xffffffff), { t: 'test', field: f('tunnel'), ranges: [[1, 15]] }),
+    // an 802.2 header follows a length, not an EtherType; SNAP and OSI are read behind their SAPs
+    implies(present(f('llcDsap'), 0xff), { t: 'test', field: f('etherType'), ranges: [[0, ETHER_MAX_LENGTH]] }),
+    implies(present(f('llcSsap'), 0xff), present(f('llcDsap'), 0xff)),
+    implies(present(f('snapOui'), 0xffffff), inSet(f('llcDsap'), [LLCSAP.SNAP])),
+    implies(present(f('osiNlpid'), 0xff), inSet(f('llcDsap'), [LLCSAP.ISONS])),
+    implies(present(f('isisPduType'), 0xff), inSet(f('osiNlpid'), [NLPID.ISIS])),
   ];
 }
 

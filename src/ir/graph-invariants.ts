@@ -1,4 +1,5 @@
 import { FIELD_INDEX } from '../fields/fields.js';
+import { LOAD_LAYERS } from '../policy/policy.js';
 import type { PArith, Predicate } from '../policy/policy.js';
 import { LOAD_FIELD } from './loads.js';
 
@@ -116,7 +117,7 @@ export function checkGraph(g: CheckedGraph, counts: { rules?: number; groups?: n
   if (g.uncounted) inRange(g.uncounted, counts.rules, 'rule', 'uncounted');
 }
 
-const LAYERS = new Set(['link', 'ether', 'ip', 'ip6', 'arp', 'tcp', 'udp', 'icmp', 'icmp6', 'sctp']);
+const LAYERS: ReadonlySet<string> = new Set(LOAD_LAYERS);
 const OPS = new Set(['+', '-', '*', '/', '%', '&', '|', '^', '<<', '>>']);
 const RELATIONS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 
@@ -170,6 +171,13 @@ function predicateProblem(p: Predicate): string | undefined {
       }
       return undefined;
     }
+    case 'protochain':
+      return (p.family === 0 || p.family === 4 || p.family === 6) &&
+        Number.isInteger(p.proto) &&
+        p.proto >= 0 &&
+        p.proto <= 255
+        ? undefined
+        : 'protochain needs a family 0, 4 or 6 and a protocol from 0 to 255';
     default:
       return `unknown predicate kind ${String((p as { kind: unknown }).kind)}`;
   }

@@ -1,3 +1,4 @@
+import { LOAD_LAYERS } from '../policy/policy.js';
 import type { PArith, Predicate, Ranges } from '../policy/policy.js';
 import { normalizeRanges } from '../policy/ranges.js';
 
@@ -22,7 +23,8 @@ export interface LoadTest {
 }
 
 /** The fields' names, as the JSON Schema and the runtime accept them. */
-export const LOAD_FIELD = /^load:(outer|inner):(link|ether|ip|ip6|arp|tcp|udp|icmp|icmp6|sctp):(\d+):([124])$/;
+export const LOAD_FIELD_PATTERN = `^load:(outer|inner):(${LOAD_LAYERS.join('|')}):([0-9]+):([124])$`;
+export const LOAD_FIELD = new RegExp(LOAD_FIELD_PATTERN);
 
 const FLIP: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=', '==': '==', '!=': '!=' };
 

@@ -109,18 +109,45 @@ export type Scope = 'outer' | 'inner';
 export type Predicate =
   | { kind: 'contains'; scope: Scope; bytes: number[] }
   | { kind: 'regex'; scope: Scope; source: string; flags: string }
-  | { kind: 'relation'; scope: Scope; op: '==' | '!=' | '<' | '<=' | '>' | '>='; left: PArith; right: PArith };
+  | { kind: 'relation'; scope: Scope; op: '==' | '!=' | '<' | '<=' | '>' | '>='; left: PArith; right: PArith }
+  /**
+   * pcap's protochain: `proto` is the IP protocol or one of the headers on the
+   * way to it (IPv6 extension headers, AH), in IPv4 (family 4), IPv6 (6) or either (0).
+   */
+  | { kind: 'protochain'; scope: Scope; family: 0 | 4 | 6; proto: number };
+
+/** Layers of pcap's `proto[offset:size]` loads (pcap's link-layer names are ether). */
+export const LOAD_LAYERS = [
+  'ether',
+  'ip',
+  'ip6',
+  'arp',
+  'rarp',
+  'tcp',
+  'udp',
+  'icmp',
+  'icmp6',
+  'sctp',
+  'igmp',
+  'igrp',
+  'pim',
+  'vrrp',
+  'carp',
+  'atalk',
+  'decnet',
+  'lat',
+  'sca',
+  'mopdl',
+  'moprc',
+] as const;
+
+export type LoadLayer = (typeof LOAD_LAYERS)[number];
 
 export type PArith =
   | { k: 'num'; v: number }
   | { k: 'len' }
   | { k: 'field'; field: string }
-  | {
-      k: 'load';
-      layer: 'link' | 'ether' | 'ip' | 'ip6' | 'arp' | 'tcp' | 'udp' | 'icmp' | 'icmp6' | 'sctp';
-      offset: PArith;
-      size: 1 | 2 | 4;
-    }
+  | { k: 'load'; layer: LoadLayer; offset: PArith; size: 1 | 2 | 4 }
   | { k: 'bin'; op: '+' | '-' | '*' | '/' | '%' | '&' | '|' | '^' | '<<' | '>>'; l: PArith; r: PArith }
   | { k: 'neg'; a: PArith };
 

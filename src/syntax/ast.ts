@@ -40,6 +40,11 @@ export interface AddressLit extends Node {
   kind: 'Ipv4' | 'Ipv6' | 'Mac';
   text: string;
 }
+/** A dotted name (www.example.com) where a value goes: a host name, which tmesc does not resolve. */
+export interface HostNameLit extends Node {
+  kind: 'HostName';
+  text: string;
+}
 export interface Quantity extends Node {
   kind: 'Quantity';
   amount: NumberLit;
@@ -47,7 +52,7 @@ export interface Quantity extends Node {
 }
 
 /** A value in a definition list or a filter. */
-export type Value = NumberLit | RangeLit | AddressLit | Ident | Word | StringLit | RegexLit;
+export type Value = NumberLit | RangeLit | AddressLit | Ident | Word | StringLit | RegexLit | HostNameLit;
 
 export interface PolicyFile extends Node {
   kind: 'File';
@@ -205,7 +210,7 @@ export type Filter =
   | PayloadFilter
   | RelationFilter
   | BareFilter
-  | UnsupportedFilter;
+  | PcapFilter;
 
 /**
  * A run of one operator: `a or b or c` is Or[a, b, c]. pcap-filter(7) gives
@@ -322,14 +327,18 @@ export interface BareFilter extends Node {
   value: Value;
 }
 
-/** A pcap-filter primitive tmesc does not support (syntax/pcap-unsupported.ts), kept so the checker can say so. */
-export interface UnsupportedFilter extends Node {
-  kind: 'Unsupported';
+/**
+ * One of pcap-filter's primitives that are names in tmesc (syntax/pcap-words.ts:
+ * igmp, stp, llc s, iso proto \clnp, protochain 6, inbound, ...), supported
+ * or not; the checker decides what it means.
+ */
+export interface PcapFilter extends Node {
+  kind: 'Pcap';
   keyword: Word;
   /** The protocol qualifier before it: `ip` in `ip protochain 6`. */
   proto?: Word;
-  /** The words after the keyword, as written. */
-  args: Word[];
+  /** The words after the keyword: numbers and addresses as such, names (pcap's `\name` too) as Words. */
+  args: Value[];
 }
 
 // ---- arithmetic in relations

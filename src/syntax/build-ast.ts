@@ -607,6 +607,8 @@ export class AstBuilder {
       const t = this.token(c, k);
       if (t) return { kind: k, text: t.image, span };
     }
+    const dotted = this.token(c, 'DottedName');
+    if (dotted) return { kind: 'HostName', text: dotted.image, span };
     return this.ident(this.need(c, 'Identifier'));
   }
 
@@ -683,23 +685,41 @@ export class AstBuilder {
         value: this.number(this.need(length.children, 'NumberLit')),
         span,
       };
-    const unsupported = this.node(c, 'unsupportedPrim');
-    if (unsupported) return this.unsupported(unsupported, span);
+    const pcap = this.node(c, 'pcapPrim');
+    if (pcap) return this.pcapPrim(pcap, span);
     return this.qualified(this.needNode(c, 'qualified'), span);
   }
 
-  private unsupported(n: C.UnsupportedPrimCstNode, span: Span, proto?: A.Word): A.UnsupportedFilter {
+  private pcapPrim(n: C.PcapPrimCstNode, span: Span, proto?: A.Word): A.PcapFilter {
     const c = n.children;
-    const args = this.tokens(c, 'arg').map((t) => this.word(t));
-    return { kind: 'Unsupported', keyword: this.word(this.need(c, 'keyword')), proto, args, span };
+    const args = this.tokens(c, 'arg').map((t) => this.pcapArg(t));
+    return { kind: 'Pcap', keyword: this.word(this.need(c, 'keyword')), proto, args, span };
+  }
+
+  private pcapArg(t: IToken): A.Value {
+    const span = this.spanOf(t);
+    switch (t.tokenType.name) {
+      case 'NumberLit':
+        return this.number(t);
+      case 'Ipv4':
+      case 'Ipv6':
+      case 'Mac':
+        return { kind: t.tokenType.name, text: t.image, span };
+      case 'EscapedName':
+        return { kind: 'Word', word: t.image.slice(1), span };
+      case 'DottedName':
+        return { kind: 'HostName', text: t.image, span };
+      default:
+        return this.word(t);
+    }
   }
 
   private qualified(n: C.QualifiedCstNode, span: Span): A.Filter {
     const c = n.children;
     const protoTok = this.token(c, 'proto');
     const proto = protoTok ? this.word(protoTok) : undefined;
-    const unsupported = this.node(c, 'unsupportedPrim');
-    if (unsupported) return this.unsupported(unsupported, span, proto);
+    const pcap = this.node(c, 'pcapPrim');
+    if (pcap) return this.pcapPrim(pcap, span, proto);
     const cast = this.token(c, 'cast');
     if (cast) return { kind: 'Cast', proto, cast: cast.image as 'broadcast' | 'multicast', span };
     if (this.token(c, 'Kw_flags')) {

@@ -391,7 +391,7 @@ export interface PrimitiveCstNode extends CstNode {
 }
 
 export type PrimitiveCstChildren = {
-  unsupportedPrim?: UnsupportedPrimCstNode[];
+  pcapPrim?: PcapPrimCstNode[];
   innerPrim?: InnerPrimCstNode[];
   payloadPrim?: PayloadPrimCstNode[];
   Kw_any?: IToken[];
@@ -405,12 +405,12 @@ export type PrimitiveCstChildren = {
   bare?: ValueCstNode[];
 };
 
-export interface UnsupportedPrimCstNode extends CstNode {
-  name: "unsupportedPrim";
-  children: UnsupportedPrimCstChildren;
+export interface PcapPrimCstNode extends CstNode {
+  name: "pcapPrim";
+  children: PcapPrimCstChildren;
 }
 
-export type UnsupportedPrimCstChildren = {
+export type PcapPrimCstChildren = {
   keyword: IToken[];
   arg?: (IToken)[];
 };
@@ -499,8 +499,8 @@ export interface QualifiedCstNode extends CstNode {
 }
 
 export type QualifiedCstChildren = {
-  proto?: IToken[];
-  unsupportedPrim?: UnsupportedPrimCstNode[];
+  proto?: (IToken)[];
+  pcapPrim?: PcapPrimCstNode[];
   addressTest?: (AddressTestCstNode)[];
   cast?: (IToken)[];
   Kw_flags?: IToken[];
@@ -569,6 +569,7 @@ export type ValueCstChildren = {
   Ipv6?: IToken[];
   Mac?: IToken[];
   Identifier?: IToken[];
+  DottedName?: IToken[];
 };
 
 export interface QualValueCstNode extends CstNode {

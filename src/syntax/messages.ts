@@ -9,6 +9,7 @@ function describeTokenType(t: TokenType): string {
     StringLit: 'a string',
     Identifier: 'a name',
     EscapedName: 'a \\name',
+    DottedName: 'a dotted name',
     NumberLit: 'a number',
     RegexLit: 'a /pattern/',
     Ipv4: 'an IPv4 address',

@@ -2,7 +2,7 @@ import type { IRecognitionException, IToken, TokenType } from 'chevrotain';
 import type { FileCstNode } from './cst.generated.js';
 import { CstParser, EarlyExitException, NoViableAltException, tokenMatcher } from './chevrotain.js';
 import { errorMessages } from './messages.js';
-import { UNSUPPORTED_AFTER_PROTO, UNSUPPORTED_PRIMITIVES } from './pcap-unsupported.js';
+import { LINK_ALIASES, PCAP_AFTER_PROTO, PCAP_PRIMITIVES } from './pcap-words.js';
 import * as T from './tokens.js';
 
 /**
@@ -33,6 +33,18 @@ const ARITH_TOKENS = new Set<TokenType>([
   T.Shr,
 ]);
 const ARITH_CATEGORIES = [T.ProtoKw, T.TunnelKw];
+/** What may follow a link-layer alias for it to be a qualifier (fddi src, wlan host, link proto, tr broadcast). */
+const LINK_QUALIFIED = new Set<TokenType>([
+  T.Src,
+  T.Dst,
+  T.Host,
+  T.Net,
+  T.Port,
+  T.Portrange,
+  T.ProtoField,
+  T.Broadcast,
+  T.Multicast,
+]);
 const BINARY_OPS: TokenType[] = [T.Pipe, T.Caret, T.Amp, T.Shl, T.Shr, T.Plus, T.Minus, T.Star, T.Slash, T.Percent];
 
 /** The parser gave a statement up after too many errors in it (see MAX_ERRORS_PER_STATEMENT). */
@@ -94,12 +106,30 @@ export class TmesParser extends CstParser {
 
   protected raiseNoAltException(occurrence: number, errMsgTypes?: string): never {
     if (this.quiet) throw this.SAVE_ERROR(new NoViableAltException('', this.LA(1), this.LA(0)));
-    return raiseNoAlt.call(this, occurrence, errMsgTypes);
+    return this.withOneTokenPaths(() => raiseNoAlt.call(this, occurrence, errMsgTypes));
+  }
+
+  /**
+   * chevrotain works out what an error expected as every path of the
+   * parser's maxLookahead (4) tokens through the alternatives; through the
+   * primitives' open-ended argument lists that is exponential (`match len to
+   * g` took minutes). The messages name only each path's first token
+   * (messages.ts), so one token of them says the same.
+   */
+  private withOneTokenPaths<R>(raise: () => R): R {
+    const self = this as unknown as { maxLookahead: number };
+    const k = self.maxLookahead;
+    self.maxLookahead = 1;
+    try {
+      return raise();
+    } finally {
+      self.maxLookahead = k;
+    }
   }
 
   protected raiseEarlyExitException(occurrence: number, prodType: number, userDefinedErrMsg?: string): never {
     if (this.quiet) throw this.SAVE_ERROR(new EarlyExitException('', this.LA(1), this.LA(0)));
-    return raiseEarlyExit.call(this, occurrence, prodType, userDefinedErrMsg);
+    return this.withOneTokenPaths(() => raiseEarlyExit.call(this, occurrence, prodType, userDefinedErrMsg));
   }
 
   file = this.RULE('file', () => {
@@ -420,9 +450,9 @@ export class TmesParser extends CstParser {
       MAX_LOOKAHEAD: 1,
       DEF: [
         {
-          GATE: () => this.unsupportedAhead(UNSUPPORTED_PRIMITIVES),
+          GATE: () => this.pcapWordAhead(PCAP_PRIMITIVES) && !this.linkAliasAhead(),
           IGNORE_AMBIGUITIES: true,
-          ALT: () => this.SUBRULE(this.unsupportedPrim),
+          ALT: () => this.SUBRULE(this.pcapPrim),
         },
         { ALT: () => this.SUBRULE(this.innerPrim) },
         { ALT: () => this.SUBRULE(this.payloadPrim) },
@@ -433,18 +463,25 @@ export class TmesParser extends CstParser {
         { ALT: () => this.SUBRULE(this.mplsPrim) },
         { ALT: () => this.SUBRULE(this.pppoePrim) },
         { ALT: () => this.SUBRULE(this.lengthPrim) },
-        { ALT: () => this.SUBRULE(this.qualified) },
+        {
+          // a name starts a qualified primitive only as pcap's other name for the link layer (fddi src ...)
+          GATE: () => !tokenMatcher(this.LA(1), T.Identifier) || this.linkAliasAhead(),
+          IGNORE_AMBIGUITIES: true,
+          ALT: () => this.SUBRULE(this.qualified),
+        },
         { ALT: () => this.SUBRULE(this.value, { LABEL: 'bare' }) },
       ],
     });
   });
 
   /**
-   * A pcap-filter primitive tmesc does not support (pcap-unsupported.ts), with
-   * the words after it, so the checker can say so at the primitive instead of
-   * a syntax error at its argument. Arguments run to the next and/or/)/to.
+   * One of pcap-filter's primitives that are names rather than keywords in
+   * tmesc (pcap-words.ts: igmp, stp, llc s, iso proto \\clnp, inbound, ...,
+   * and those tmesc does not support), with the words after it, which run
+   * to the next and/or/)/to. The checker gives them their meaning, or says
+   * they are not supported, at the primitive.
    */
-  unsupportedPrim = this.RULE('unsupportedPrim', () => {
+  pcapPrim = this.RULE('pcapPrim', () => {
     this.CONSUME(T.Word, { LABEL: 'keyword' });
     this.MANY(() =>
       this.OR([
@@ -454,13 +491,28 @@ export class TmesParser extends CstParser {
         { ALT: () => this.CONSUME(T.Ipv6, { LABEL: 'arg' }) },
         { ALT: () => this.CONSUME(T.Mac, { LABEL: 'arg' }) },
         { ALT: () => this.CONSUME(T.EscapedName, { LABEL: 'arg' }) },
+        { ALT: () => this.CONSUME(T.DottedName, { LABEL: 'arg' }) },
+        // pf's reason codes include two of tmesc's keywords (reason match, reason fragment)
+        { GATE: () => this.afterReason(), ALT: () => this.CONSUME(T.Match, { LABEL: 'arg' }) },
+        { GATE: () => this.afterReason(), ALT: () => this.CONSUME(T.Fragment, { LABEL: 'arg' }) },
       ]),
     );
   });
 
-  private unsupportedAhead(words: { has(word: string): boolean }): boolean {
+  private afterReason(): boolean {
+    const t = this.LA(0);
+    return tokenMatcher(t, T.Word) && t.image === 'reason';
+  }
+
+  private pcapWordAhead(words: { has(word: string): boolean }): boolean {
     const t = this.LA(1);
     return tokenMatcher(t, T.Word) && words.has(t.image) && this.LA(2).tokenType !== T.LBracket;
+  }
+
+  /** pcap's other names for the link layer (fddi, tr, wlan, link, ppp, slip) as a qualifier: `fddi src ...`. */
+  private linkAliasAhead(): boolean {
+    const t = this.LA(1);
+    return tokenMatcher(t, T.Identifier) && LINK_ALIASES.has(t.image) && LINK_QUALIFIED.has(this.LA(2).tokenType);
   }
 
   innerPrim = this.RULE('innerPrim', () => {
@@ -536,18 +588,22 @@ export class TmesParser extends CstParser {
     this.OR([
       {
         ALT: () => {
-          this.CONSUME(T.ProtoKw, { LABEL: 'proto' });
+          this.OR4([
+            { ALT: () => this.CONSUME(T.ProtoKw, { LABEL: 'proto' }) },
+            // gated in primitive: only pcap's link-layer aliases get here
+            { ALT: () => this.CONSUME2(T.Identifier, { LABEL: 'proto' }) },
+          ]);
           this.OPTION({
             // a name after a protocol is not part of this primitive, unless it is pcap's protochain
-            GATE: () => !tokenMatcher(this.LA(1), T.Identifier) || this.unsupportedAhead(UNSUPPORTED_AFTER_PROTO),
+            GATE: () => !tokenMatcher(this.LA(1), T.Identifier) || this.pcapWordAhead(PCAP_AFTER_PROTO),
             DEF: () =>
               this.OR2({
                 MAX_LOOKAHEAD: 1,
                 DEF: [
                   {
-                    GATE: () => this.unsupportedAhead(UNSUPPORTED_AFTER_PROTO),
+                    GATE: () => this.pcapWordAhead(PCAP_AFTER_PROTO),
                     IGNORE_AMBIGUITIES: true,
-                    ALT: () => this.SUBRULE(this.unsupportedPrim),
+                    ALT: () => this.SUBRULE(this.pcapPrim),
                   },
                   { ALT: () => this.SUBRULE(this.addressTest) },
                   { ALT: () => this.CONSUME(T.Broadcast, { LABEL: 'cast' }) },
@@ -647,6 +703,7 @@ export class TmesParser extends CstParser {
       { ALT: () => this.CONSUME(T.Ipv6) },
       { ALT: () => this.CONSUME(T.Mac) },
       { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.CONSUME(T.DottedName) },
     ]);
   });
 

@@ -139,7 +139,26 @@ export const SixTo4 = kw('6to4', T);
 
 // ---- literals. Addresses are matched loosely and validated by the checker, so
 // a typo like 300.1.1.1 gets a precise "invalid literal" rather than a lexer error.
-export const Mac = createToken({ name: 'Mac', pattern: /[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}(?![:0-9A-Za-z_])/ });
+/**
+ * A MAC address in pcap's spellings: six groups of one or two hex digits
+ * joined by `:`, `-` or `.`, three groups of four joined by `.` (Cisco's
+ * 0011.2233.4455), or twelve hex digits in a row starting with a digit
+ * (twelve starting with a letter lex as a name; the checker takes one as a
+ * MAC where an Ethernet address is expected).
+ */
+export const Mac = createToken({
+  name: 'Mac',
+  pattern:
+    /(?:[0-9A-Fa-f]{1,2}(?::[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{1,2}(?:-[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{1,2}(?:\.[0-9A-Fa-f]{1,2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9][0-9A-Fa-f]{11})(?![-:.0-9A-Za-z_])/,
+});
+/**
+ * A dotted name (www.example.com): a host name, which tmesc does not resolve;
+ * it is a token so the checker can say so where it stands.
+ */
+export const DottedName = createToken({
+  name: 'DottedName',
+  pattern: /[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+/,
+});
 export const Ipv6 = createToken({
   name: 'Ipv6',
   pattern: /[0-9A-Fa-f]*:[0-9A-Fa-f]*:[0-9A-Fa-f:.]*(?:\/[0-9]+)?/,
@@ -229,6 +248,7 @@ export const allTokens: TokenType[] = [
   Mac,
   Ipv6,
   Ipv4,
+  DottedName,
   // 6in4 and 6to4 start with a digit, so they must come before numbers
   SixIn4,
   SixTo4,

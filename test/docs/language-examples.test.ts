@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ETHER_PROTO_NAMES } from '../../src/check/link-protocols.js';
 import { BUILTIN_MASKS, ETHER_TYPES, ICMP6_TYPES, ICMP_TYPES, IP_PROTOCOLS, PCAP_CONSTANTS, RELATION_FIELDS, SERVICES, STRIP_TARGETS, TCP_FLAGS, TUNNEL_LABELS } from '../../src/check/names.js';
 import { DURATION_UNITS, RATE_UNITS, SIZE_UNITS } from '../../src/check/units.js';
 import { DiagnosticBag } from '../../src/diagnostics/bag.js';
@@ -52,6 +53,7 @@ describe('docs/language.md', () => {
     ['service', Object.keys(SERVICES)],
     ['IP protocol', Object.keys(IP_PROTOCOLS)],
     ['ethertype', Object.keys(ETHER_TYPES)],
+    ["pcap's ether proto name", Object.keys(ETHER_PROTO_NAMES)],
     ['TCP flag', Object.keys(TCP_FLAGS)],
     ['ICMP type', Object.keys(ICMP_TYPES)],
     ['ICMPv6 type', Object.keys(ICMP6_TYPES)],

@@ -27,6 +27,7 @@ describe('the layer order the README states', () => {
       'check',
       'ir',
       'codegen',
+      'openflow',
       'artifact',
       'runtime',
       'gen',

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,15 +27,21 @@ export function numbered(path: string): Map<string, number[]> {
 }
 
 export function compileFilter(expr: string) {
+  return compileFilters([expr]);
+}
+
+/** One group receiving what any of the filters matches, each a rule of its own. */
+export function compileFilters(exprs: string[]) {
   const dir = mkdtempSync(join(tmpdir(), 'tmesc-oracle-'));
   const path = join(dir, 'p.tmes');
+  const rules = exprs.map((e, i) => `rule r${i} match ${e} to g\n`).join('');
   writeFileSync(
     path,
-    `policy "oracle"\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "out.pcap" } }\nrule r match ${expr} to g\n`,
+    `policy "oracle"\ntap t { source pcap "in.pcap" }\ngroup g { tool o { output pcap "out.pcap" } }\n${rules}`,
   );
   const r = checkPolicyFile(path);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(`${expr}: ${errors.map((d) => d.message).join('; ')}`);
+  if (errors.length) throw new Error(`${exprs.join(' | ')}: ${errors.map((d) => d.message).join('; ')}`);
   rmSync(dir, { recursive: true });
   return buildArtifact(r.policy, compilePolicy(r.policy), 'test');
 }
@@ -54,28 +61,48 @@ export const LOOK_THROUGH = [
   'mpls and mpls and mpls and ',
   'pppoes and ',
   'vlan and pppoes and ',
+  // pppoe-over-qinq: a service tag and a customer tag, then the PPPoE session
+  'vlan and vlan and pppoes and ',
 ];
 
-export function tcpdumpKeys(
+const run = promisify(execFile);
+
+/**
+ * The packets tcpdump keeps, under each of the variants (prefixes) at once:
+ * each tcpdump is a process of its own, so a second core is used where there
+ * is one. Undefined when tcpdump cannot read the file or compile the filter
+ * under any variant.
+ */
+export async function tcpdumpKeys(
   input: string,
   expr: string,
   variants: string[],
   work: string,
-): { keys: string[] | undefined; error?: string } {
+): Promise<{ keys: string[] | undefined; error?: string }> {
+  const outcomes = await Promise.all(
+    variants.map(async (prefix, i) => {
+      const out = join(work, `tcpdump-${i}.pcap`);
+      try {
+        await run('tcpdump', ['-r', input, '-w', out, `${prefix}(${expr})`], { encoding: 'utf8' });
+        return { keys: packetKeys(out) };
+      } catch (e) {
+        const stderr = String((e as { stderr?: string }).stderr ?? e);
+        return { error: stderr.trim().split('\n').pop() };
+      }
+    }),
+  );
   const seen = new Map<string, number>();
   let anyOk = false;
   let error: string | undefined;
-  for (const prefix of variants) {
-    const out = join(work, 'tcpdump.pcap');
-    const td = spawnSync('tcpdump', ['-r', input, '-w', out, `${prefix}(${expr})`], { encoding: 'utf8' });
-    if (td.status !== 0) {
-      error ??= td.stderr.trim().split('\n').pop();
+  for (const o of outcomes) {
+    if (!o.keys) {
+      error ??= o.error;
       continue;
     }
     anyOk = true;
     // the same packet kept by two variants counts once: a packet carries one encapsulation
     const counts = new Map<string, number>();
-    for (const k of packetKeys(out)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const k of o.keys) counts.set(k, (counts.get(k) ?? 0) + 1);
     for (const [k, n] of counts) seen.set(k, Math.max(seen.get(k) ?? 0, n));
   }
   if (!anyOk) return { keys: undefined, error };

@@ -1,7 +1,9 @@
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
+import { SNAP_OUI } from '../../fields/llc.js';
+import { LOAD_FIELD } from '../../ir/loads.js';
 import { compilePattern } from '../../patterns/pattern.js';
-import type { PArith, Predicate } from '../../policy/policy.js';
+import type { LoadLayer, PArith, Predicate } from '../../policy/policy.js';
 import type { PacketView } from '../decode/view.js';
 
 /**
@@ -10,28 +12,65 @@ import type { PacketView } from '../decode/view.js';
  */
 export type PredicateFn = (p: PacketView, d: Uint8Array) => number;
 
+/** The start of what an IP protocol carries, for a transport load: as in pcap, that protocol and a first (or no) fragment. */
+function transportBase(p: PacketView, proto: number): number {
+  return p.ipProto === proto && p.fragment !== 2 ? p.l4Offset : -1;
+}
+
+/** The start of a network layer named by its EtherType (Ethernet II framing). */
+function networkBase(p: PacketView, etherType: number): number {
+  return p.etherType === etherType ? p.l3Offset : -1;
+}
+
 /** Start of a layer for pcap-style `proto[offset]` loads, or -1 when the packet has no such layer. */
-function layerBase(p: PacketView, layer: string): number {
+function layerBase(p: PacketView, layer: LoadLayer, o: PacketView): number {
   switch (layer) {
+    // a frame without a link header (raw IP) starts at its network layer, as does a tunnel's IP payload
     case 'ether':
-      return p.l2Offset >= 0 ? p.l2Offset : 0;
+      return p.l2Offset >= 0 ? p.l2Offset : p === o ? 0 : p.l3Offset;
     case 'ip':
       return p.ipVersion === 4 ? p.ipHdrOffset : -1;
     case 'ip6':
       return p.ipVersion === 6 ? p.ipHdrOffset : -1;
     case 'arp':
-      return p.etherType === ETHERTYPE.ARP ? p.l3Offset : -1;
-    // as in pcap, a transport load implies that transport and a first (or no) fragment
+      return networkBase(p, ETHERTYPE.ARP);
+    case 'rarp':
+      return networkBase(p, ETHERTYPE.RARP);
+    // pcap's AppleTalk also comes in SNAP frames, whose network layer it takes to start at the LLC header
+    case 'atalk':
+      return p.snapOui === SNAP_OUI.APPLE && p.snapType === ETHERTYPE.ATALK
+        ? p.l3Offset
+        : networkBase(p, ETHERTYPE.ATALK);
+    case 'decnet':
+      return networkBase(p, ETHERTYPE.DECNET);
+    case 'lat':
+      return networkBase(p, ETHERTYPE.LAT);
+    case 'sca':
+      return networkBase(p, ETHERTYPE.SCA);
+    case 'mopdl':
+      return networkBase(p, ETHERTYPE.MOPDL);
+    case 'moprc':
+      return networkBase(p, ETHERTYPE.MOPRC);
     case 'tcp':
-      return p.ipProto === IPPROTO.TCP && p.fragment !== 2 ? p.l4Offset : -1;
+      return transportBase(p, IPPROTO.TCP);
     case 'udp':
-      return p.ipProto === IPPROTO.UDP && p.fragment !== 2 ? p.l4Offset : -1;
+      return transportBase(p, IPPROTO.UDP);
     case 'sctp':
-      return p.ipProto === IPPROTO.SCTP && p.fragment !== 2 ? p.l4Offset : -1;
+      return transportBase(p, IPPROTO.SCTP);
     case 'icmp':
-      return p.ipProto === IPPROTO.ICMP && p.fragment !== 2 ? p.l4Offset : -1;
+      return transportBase(p, IPPROTO.ICMP);
     case 'icmp6':
-      return p.ipProto === IPPROTO.ICMPV6 && p.fragment !== 2 ? p.l4Offset : -1;
+      return transportBase(p, IPPROTO.ICMPV6);
+    case 'igmp':
+      return transportBase(p, IPPROTO.IGMP);
+    case 'igrp':
+      return transportBase(p, IPPROTO.IGRP);
+    case 'pim':
+      return transportBase(p, IPPROTO.PIM);
+    // CARP took VRRP's protocol number
+    case 'vrrp':
+    case 'carp':
+      return transportBase(p, IPPROTO.VRRP);
   }
   return -1;
 }
@@ -40,7 +79,8 @@ function layerBase(p: PacketView, layer: string): number {
 class OutOfBounds {}
 const OOB = new OutOfBounds();
 
-type ArithFn = (p: PacketView, d: Uint8Array) => number;
+/** `p` is the view the predicate tests (the inner one inside inner(...)), `o` the frame's own, which has its length. */
+type ArithFn = (p: PacketView, d: Uint8Array, o: PacketView) => number;
 
 function arith(a: PArith): ArithFn {
   switch (a.k) {
@@ -49,7 +89,7 @@ function arith(a: PArith): ArithFn {
       return () => v;
     }
     case 'len':
-      return (p) => p.wireLen >>> 0;
+      return (_p, _d, o) => o.wireLen >>> 0;
     case 'field': {
       const f = a.field as keyof PacketView;
       return (p) => {
@@ -62,10 +102,10 @@ function arith(a: PArith): ArithFn {
       const off = arith(a.offset);
       const size = a.size;
       const layer = a.layer;
-      return (p, d) => {
-        const base = layerBase(p, layer);
+      return (p, d, o) => {
+        const base = layerBase(p, layer, o);
         if (base < 0) throw OOB;
-        const at = base + off(p, d);
+        const at = base + off(p, d, o);
         if (at + size > d.length) throw OOB;
         if (size === 1) return d[at];
         if (size === 2) return (d[at] << 8) | d[at + 1];
@@ -74,7 +114,7 @@ function arith(a: PArith): ArithFn {
     }
     case 'neg': {
       const x = arith(a.a);
-      return (p, d) => -x(p, d) >>> 0;
+      return (p, d, o) => -x(p, d, o) >>> 0;
     }
     case 'bin': {
       const l = arith(a.l);
@@ -82,41 +122,75 @@ function arith(a: PArith): ArithFn {
       // unsigned 32-bit arithmetic, as BPF's
       switch (a.op) {
         case '+':
-          return (p, d) => (l(p, d) + r(p, d)) >>> 0;
+          return (p, d, o) => (l(p, d, o) + r(p, d, o)) >>> 0;
         case '-':
-          return (p, d) => (l(p, d) - r(p, d)) >>> 0;
+          return (p, d, o) => (l(p, d, o) - r(p, d, o)) >>> 0;
         case '*':
-          return (p, d) => Math.imul(l(p, d), r(p, d)) >>> 0;
+          return (p, d, o) => Math.imul(l(p, d, o), r(p, d, o)) >>> 0;
         case '/':
-          return (p, d) => {
-            const y = r(p, d);
+          return (p, d, o) => {
+            const y = r(p, d, o);
             if (y === 0) throw OOB;
-            return Math.floor(l(p, d) / y) >>> 0;
+            return Math.floor(l(p, d, o) / y) >>> 0;
           };
         case '%':
-          return (p, d) => {
-            const y = r(p, d);
+          return (p, d, o) => {
+            const y = r(p, d, o);
             if (y === 0) throw OOB;
-            return (l(p, d) % y) >>> 0;
+            return (l(p, d, o) % y) >>> 0;
           };
         case '&':
-          return (p, d) => (l(p, d) & r(p, d)) >>> 0;
+          return (p, d, o) => (l(p, d, o) & r(p, d, o)) >>> 0;
         case '|':
-          return (p, d) => (l(p, d) | r(p, d)) >>> 0;
+          return (p, d, o) => (l(p, d, o) | r(p, d, o)) >>> 0;
         case '^':
-          return (p, d) => (l(p, d) ^ r(p, d)) >>> 0;
+          return (p, d, o) => (l(p, d, o) ^ r(p, d, o)) >>> 0;
         case '<<':
-          return (p, d) => {
-            const y = r(p, d);
-            return y > 31 ? 0 : (l(p, d) << y) >>> 0;
+          return (p, d, o) => {
+            const y = r(p, d, o);
+            return y > 31 ? 0 : (l(p, d, o) << y) >>> 0;
           };
         case '>>':
-          return (p, d) => {
-            const y = r(p, d);
-            return y > 31 ? 0 : l(p, d) >>> y;
+          return (p, d, o) => {
+            const y = r(p, d, o);
+            return y > 31 ? 0 : l(p, d, o) >>> y;
           };
       }
     }
+  }
+}
+
+/**
+ * pcap's protochain: walks the IP header chain as libpcap does (IPv6
+ * hop-by-hop, destination options, routing and fragment headers, and AH in
+ * either version) and says whether `proto` is one of the headers on the way,
+ * or the protocol at its end. "No next header" ends the walk, as does a
+ * header that was not captured.
+ */
+function inProtocolChain(v: PacketView, d: Uint8Array, proto: number): boolean {
+  const ip = v.ipHdrOffset;
+  let next: number;
+  let at: number;
+  if (v.ipVersion === 4) {
+    next = d[ip + 9];
+    at = ip + ((d[ip] & 0x0f) << 2);
+  } else if (v.ipVersion === 6) {
+    next = d[ip + 6];
+    at = ip + 40;
+  } else return false;
+  for (;;) {
+    if (next === proto) return true;
+    if (next === IPPROTO.NONE || at + 2 > d.length) return false;
+    const extension =
+      v.ipVersion === 6 &&
+      (next === IPPROTO.HOPOPTS || next === IPPROTO.DSTOPTS || next === IPPROTO.ROUTING || next === IPPROTO.FRAGMENT);
+    if (extension) {
+      next = d[at];
+      at += (d[at + 1] + 1) << 3;
+    } else if (next === IPPROTO.AH) {
+      next = d[at];
+      at += (d[at + 1] + 2) << 2;
+    } else return false;
   }
 }
 
@@ -148,6 +222,13 @@ export function buildPredicate(pred: Predicate): PredicateFn {
         return re.test(d, v.payloadOffset, Math.min(d.length, v.payloadOffset + v.payloadLength)) ? 1 : 0;
       };
     }
+    case 'protochain': {
+      const { family, proto } = pred;
+      return (p, d) => {
+        const v = view(p);
+        return v && (family === 0 || v.ipVersion === family) && inProtocolChain(v, d, proto) ? 1 : 0;
+      };
+    }
     case 'relation': {
       const l = arith(pred.left);
       const r = arith(pred.right);
@@ -158,8 +239,8 @@ export function buildPredicate(pred: Predicate): PredicateFn {
         let a: number;
         let b: number;
         try {
-          a = l(v, d);
-          b = r(v, d);
+          a = l(v, d, p);
+          b = r(v, d, p);
         } catch (e) {
           if (e === OOB) return 0;
           throw e;
@@ -190,16 +271,16 @@ export function buildPredicate(pred: Predicate): PredicateFn {
  * packet), so that no interval test holds there.
  */
 export function buildLoad(field: string): PredicateFn {
-  const m = /^load:(outer|inner):([a-z0-9]+):(\d+):([124])$/.exec(field);
+  const m = LOAD_FIELD.exec(field);
   if (!m) throw new Error(`match graph: not a load field ${field}`);
   const inner = m[1] === 'inner';
-  const layer = m[2];
+  const layer = m[2] as LoadLayer;
   const offset = Number(m[3]);
   const size = Number(m[4]);
   return (p, d) => {
     const v = inner ? (p.inner === p ? undefined : p.inner) : p;
     if (!v) return -1;
-    const base = layerBase(v, layer);
+    const base = layerBase(v, layer, p);
     if (base < 0) return -1;
     const at = base + offset;
     if (at + size > d.length) return -1;

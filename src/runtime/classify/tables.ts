@@ -73,6 +73,15 @@ export function fieldOf(p: PacketView, i: number): number {
     case 34: return p.wireLen;
     case 35: return p.tunnel;
     case 36: return p.tunnelId;
+    case 37: return p.pktType;
+    case 38: return p.ifIndex;
+    case 39: return p.llcDsap;
+    case 40: return p.llcSsap;
+    case 41: return p.llcControl;
+    case 42: return p.snapOui;
+    case 43: return p.snapType;
+    case 44: return p.osiNlpid;
+    case 45: return p.isisPduType;
   }
   return ABSENT;
 }

@@ -1,8 +1,9 @@
-import { ETHERTYPE } from '../../fields/ethertype.js';
+import { ETHER_MAX_LENGTH, ETHERTYPE } from '../../fields/ethertype.js';
 import { decodeArp } from './arp.js';
 import { be16 } from './bytes.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
+import { decodeLlc } from './llc.js';
 import { decodeMpls } from './mpls.js';
 import { decodePppoeSession } from './pppoe.js';
 import type { PacketView } from './view.js';
@@ -19,8 +20,9 @@ export function decodeEtherPayload(v: PacketView, d: Uint8Array, off: number, en
 }
 
 /**
- * Dispatch on an ethertype. Values up to 1500 are 802.3 lengths; they are
- * kept in etherType as they are so "llc" stays expressible (etherType <= 1500).
+ * Dispatch on an ethertype. Values up to 1500 are 802.3 lengths (or, in a
+ * Linux cooked header, the 802.2 and 802.3 pseudo-protocols): an LLC header
+ * follows. They are kept in etherType as they are.
  */
 export function decodeNetwork(v: PacketView, d: Uint8Array, off: number, end: number, type: number): void {
   v.etherType = type;
@@ -43,6 +45,10 @@ export function decodeNetwork(v: PacketView, d: Uint8Array, off: number, end: nu
       decodePppoeSession(v, d, off, end);
       return;
     default:
+      if (type <= ETHER_MAX_LENGTH) {
+        decodeLlc(v, d, off, end);
+        return;
+      }
       // PPPoE discovery (0x8863) and everything else: the type says it all.
       if (off < end) v.l3Offset = off;
   }

@@ -7,10 +7,11 @@ import type { PacketView } from './view.js';
 const TRUNCATED = reasonCode('truncated-sll');
 
 /**
- * Linux cooked capture v1 (16 bytes; protocol last). The protocol field is
- * the ethertype, so it is both outerEtherType and, after any VLAN tags,
- * etherType. The link-layer address is the sender's, so for Ethernet devices
- * it is ethSrc; there is no destination.
+ * Linux cooked capture v1 (16 bytes; packet type first, protocol last). The
+ * protocol field is the ethertype, so it is both outerEtherType and, after
+ * any VLAN tags, etherType. The link-layer address is the sender's, so for
+ * Ethernet devices it is ethSrc; there is no destination. The packet type
+ * says whether the host sent or received the packet (inbound, outbound).
  */
 export function decodeSll(v: PacketView, d: Uint8Array, off: number, end: number): void {
   if (off >= end) {
@@ -22,6 +23,7 @@ export function decodeSll(v: PacketView, d: Uint8Array, off: number, end: number
     mark(v, TRUNCATED);
     return;
   }
+  v.pktType = be16(d, off);
   if (be16(d, off + 2) === ARPHRD.ETHER && be16(d, off + 4) === 6)
     v.ethSrc =
       ((d[off + 6] << 8) | d[off + 6 + 1]) * 0x1_0000_0000 +
@@ -31,7 +33,10 @@ export function decodeSll(v: PacketView, d: Uint8Array, off: number, end: number
   decodeEtherPayload(v, d, off + 16, end, proto);
 }
 
-/** Linux cooked capture v2 (20 bytes; protocol first, then interface index, ARPHRD type, address). */
+/**
+ * Linux cooked capture v2 (20 bytes; protocol first, then interface index,
+ * ARPHRD type, packet type, address length and address).
+ */
 export function decodeSll2(v: PacketView, d: Uint8Array, off: number, end: number): void {
   if (off >= end) {
     mark(v, TRUNCATED);
@@ -42,6 +47,8 @@ export function decodeSll2(v: PacketView, d: Uint8Array, off: number, end: numbe
     mark(v, TRUNCATED);
     return;
   }
+  v.ifIndex = ((d[off + 4] << 24) | (d[off + 5] << 16) | (d[off + 6] << 8) | d[off + 7]) >>> 0;
+  v.pktType = d[off + 10];
   if (be16(d, off + 8) === ARPHRD.ETHER && d[off + 11] === 6)
     v.ethSrc =
       ((d[off + 12] << 8) | d[off + 12 + 1]) * 0x1_0000_0000 +

@@ -54,6 +54,15 @@ export class PacketView {
   wireLen = ABSENT;
   tunnel = ABSENT;
   tunnelId = ABSENT;
+  pktType = ABSENT;
+  ifIndex = ABSENT;
+  llcDsap = ABSENT;
+  llcSsap = ABSENT;
+  llcControl = ABSENT;
+  snapOui = ABSENT;
+  snapType = ABSENT;
+  osiNlpid = ABSENT;
+  isisPduType = ABSENT;
 
   // --- runtime extras. Offsets index the frame; header offsets are < capLen,
   // payloadOffset may equal capLen when the payload is empty.
@@ -136,6 +145,15 @@ export class PacketView {
     this.wireLen = ABSENT;
     this.tunnel = ABSENT;
     this.tunnelId = ABSENT;
+    this.pktType = ABSENT;
+    this.ifIndex = ABSENT;
+    this.llcDsap = ABSENT;
+    this.llcSsap = ABSENT;
+    this.llcControl = ABSENT;
+    this.snapOui = ABSENT;
+    this.snapType = ABSENT;
+    this.osiNlpid = ABSENT;
+    this.isisPduType = ABSENT;
     this.l2Offset = ABSENT;
     this.l3Offset = ABSENT;
     this.l4Offset = ABSENT;

@@ -104,7 +104,18 @@ export function compareFrame(v: PacketView, t: TsharkFrame, capLen: number, wire
   }
   if (tokens[0] === 'eth' && v.outerEtherType > 1500)
     c.eq('outerEtherType', num(v.outerEtherType), normNum(t['eth.type'][0]));
-  if (tokens[0] === 'sll') c.eq('outerEtherType', num(v.outerEtherType), normNum(t['sll.etype'][0]));
+  if (tokens[0] === 'sll') {
+    c.eq('outerEtherType', num(v.outerEtherType), normNum(t['sll.etype'][0]));
+    c.eq('pktType', num(v.pktType), normNum(t['sll.pkttype'][0]));
+    c.eq('ifIndex', num(v.ifIndex), normNum(t['sll.ifindex'][0]));
+  }
+  // An LLC header right after the link header (and its tags): the outer frame's own.
+  const llcAt = tokens.findIndex((x) => x === 'llc');
+  if (llcAt > 0 && tokens.slice(1, llcAt).every((x) => x === 'ethertype' || x === 'vlan' || x === 'ieee8021ad')) {
+    c.eq('llcDsap', num(v.llcDsap), normNum(t['llc.dsap'][0]));
+    c.eq('llcSsap', num(v.llcSsap), normNum(t['llc.ssap'][0]));
+    c.eq('snapOui', num(v.snapOui), normNum(t['llc.oui'][0]));
+  } else if (tokens[0] === 'eth' || tokens[0] === 'sll') c.eq('llcDsap', num(v.llcDsap), '');
 
   // VLAN ids in path order, whatever the TPID.
   const vlans: { id: string; at: number }[] = [];

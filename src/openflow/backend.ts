@@ -1,0 +1,118 @@
+import { DiagnosticBag, type Reporter } from '../diagnostics/bag.js';
+import type { SourceFile } from '../diagnostics/source.js';
+import { compilePolicy } from '../ir/compile.js';
+import { CompileBudgetError } from '../ir/limits.js';
+import type { MatchGraph } from '../ir/graph.js';
+import type { Policy } from '../policy/policy.js';
+import { flowsText, groupsText } from './emit.js';
+import { parsePortsMap } from './ports-map.js';
+import { compileOpenFlow, type OpenFlowProgram } from './program.js';
+import { buildReport, type OpenFlowReport, reportText } from './report.js';
+
+/** The files `tmesc compile --emit openflow -o DIR` writes into DIR. */
+export const OPENFLOW_FILES = Object.freeze({ flows: 'flows.ofctl', groups: 'groups.ofctl', report: 'report.json' });
+
+export interface OpenFlowOutput {
+  program: OpenFlowProgram;
+  report: OpenFlowReport;
+  flows: string;
+  groups: string;
+  reportJson: string;
+  reportText: string;
+}
+
+/** Every code the backend reports (the ports map's and the program's). */
+export const OPENFLOW_CODES = [
+  'TMES0840',
+  'TMES0841',
+  'TMES0842',
+  'TMES0843',
+  'TMES0844',
+  'TMES0845',
+  'TMES0846',
+  'TMES0847',
+  'TMES0848',
+] as const;
+
+export type OpenFlowCode = (typeof OPENFLOW_CODES)[number];
+
+/**
+ * Segment budgets tried after the compiler's own: a graph of one segment
+ * tells every combination of groups apart, which a CPU walks for free but a
+ * switch pays in flows (each node is flows), while segments of fewer groups
+ * share less but multiply less; the switch takes whichever needs the fewest
+ * flows (its slow path walks each segment, the datapath cache is the same).
+ */
+export const SWITCH_SEGMENT_BUDGETS = [20_000, 2_000, 500];
+
+export interface OpenFlowOptions {
+  /** The names the report and the setup commands use for the files. */
+  paths?: { flows: string; groups: string };
+  /** The graph to compile (tests), instead of choosing among segmentations. */
+  graph?: MatchGraph;
+}
+
+/**
+ * A checked policy for the switch a ports map describes: the flows, the
+ * groups and the report, or undefined when the map or the policy has errors
+ * (reported to `bag` with file, line and column).
+ */
+export function compileToOpenFlow(
+  policy: Policy,
+  portsMap: SourceFile,
+  bag: Reporter<OpenFlowCode>,
+  options: OpenFlowOptions = {},
+): OpenFlowOutput | undefined {
+  const paths = options.paths ?? { flows: OPENFLOW_FILES.flows, groups: OPENFLOW_FILES.groups };
+  const before = bag.items.filter((d) => d.severity === 'error').length;
+  const map = parsePortsMap(portsMap, policy, bag);
+  if (bag.items.filter((d) => d.severity === 'error').length > before) return undefined;
+  // the compiler's graph first (cached: validate made it); then more segments while they save flows
+  const graphs: (() => MatchGraph)[] = options.graph
+    ? [() => options.graph!]
+    : [
+        () => compilePolicy(policy).graph,
+        ...SWITCH_SEGMENT_BUDGETS.map((segment) => () => compilePolicy(policy, { budgets: { segment } }).graph),
+      ];
+  const report = (diags: DiagnosticBag) => {
+    for (const d of diags.items)
+      bag.add(d.code as OpenFlowCode, d.span, d.message, d.related ? { related: [...d.related] } : undefined);
+  };
+  let best: { program: OpenFlowProgram; diags: DiagnosticBag; segments: number } | undefined;
+  for (const make of graphs) {
+    let graph: MatchGraph;
+    try {
+      graph = make();
+    } catch (e) {
+      // a cut the compiler's budgets refuse is no candidate (the compiler's own graph compiled: validate saw it)
+      if (best && e instanceof CompileBudgetError) continue;
+      throw e;
+    }
+    if (best && graph.segments.length === best.segments) continue;
+    const diags = new DiagnosticBag();
+    const program = compileOpenFlow(policy, graph, map, diags);
+    if (!program) {
+      // the same map and policy fail the same way however the graph is cut
+      if (!best) {
+        report(diags);
+        return undefined;
+      }
+      break;
+    }
+    if (best && program.flows.length >= best.program.flows.length) break;
+    const small = best !== undefined && program.flows.length > 0.95 * best.program.flows.length;
+    best = { program, diags, segments: graph.segments.length };
+    if (small) break;
+  }
+  report(best!.diags);
+  const program = best!.program;
+  const summary = buildReport(policy, program, { portsMap: portsMap.path, bridge: map.bridge, ...paths });
+  return {
+    program,
+    report: summary,
+    flows: flowsText(program, policy.name),
+    groups: groupsText(program, policy.name),
+    reportJson: JSON.stringify(summary, null, 2) + '\n',
+    reportText: reportText(summary),
+  };
+}

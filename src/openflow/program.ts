@@ -1,0 +1,424 @@
+import type { Reporter } from '../diagnostics/bag.js';
+import type { Span } from '../diagnostics/diagnostic.js';
+import type { MatchGraph } from '../ir/graph.js';
+import type { Policy, TapMark } from '../policy/policy.js';
+import { type Flow, type OfGroup, TABLE } from './flow.js';
+import { ingressFlows, ingressNeeds } from './ingress.js';
+import { bucketWeights, type GroupPlan, planGroups } from './plan.js';
+import type { PortsMap } from './ports-map.js';
+import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
+import { abstractGraph } from './abstract.js';
+import { describeWhen } from './flag-words.js';
+import { untestable } from './rules-of-field.js';
+import { hostOnly, switchField } from './switch-fields.js';
+import { compileWalk, type PuntSite, type Target } from './walk.js';
+
+/** The VLAN tags of the host link, and what each means. */
+export interface HostCodes {
+  /** Per tap (by index): the packet, as it came, for the host's groups (the switch delivered the others). */
+  hostGroups: Map<number, number>;
+  /** Per tap: the packet, as it came, for every group (the switch could not decide it). */
+  allGroups: Map<number, number>;
+  /** From the host: the packet for a switch group, as the group's strip leaves it, marked as taps of a class mark. */
+  returnGroup: { vid: number; group: number; markClass: number }[];
+  /** From the host: a host group's packet for one of its tools on a switch port, as the tool gets it. */
+  returnTool: { vid: number; tool: string; port: number }[];
+}
+
+export interface MarkClass {
+  /** The taps (indices) with these VLAN marks. */
+  taps: number[];
+  marks: { id: number; priority: number }[];
+}
+
+export interface OpenFlowProgram {
+  flows: Flow[];
+  groups: OfGroup[];
+  plans: GroupPlan[];
+  /** Per switch group (by index) and mark class: its OpenFlow group id. */
+  ofGroupOf: Map<number, number[]>;
+  markClasses: MarkClass[];
+  /** Mapped taps, by index, and tools, by name: their ports. */
+  taps: Map<number, number>;
+  toolPorts: Map<string, number>;
+  /** The graph's predicates (punt sites name them by pred:N). */
+  preds: MatchGraph['preds'];
+  host?: { name: string; port: number; codes: HostCodes; span: Span };
+  punts: PuntSite[];
+  /** Graph nodes with flows, all of the compiled graph's, and those of the graph as the switch decides it. */
+  graphNodes: { withFlows: number; total: number; switchGraph: number };
+  /** Segments of the graph (each is walked on its own). */
+  segments: number;
+  /** Leaves some packet reaches on the switch. */
+  leaves: number;
+  /** Why the policy needs a host (empty: it does not). */
+  needsHost: string[];
+  tables: number;
+}
+
+/** One VLAN tag pushed in front: 802.1Q, the id and priority given. */
+export function pushVlan(id: number, priority: number): string[] {
+  return ['push_vlan:0x8100', `set_field:${0x1000 | id}->vlan_vid`, `set_field:${priority}->vlan_pcp`];
+}
+
+function vlanMarks(marks: readonly TapMark[]): { id: number; priority: number }[] {
+  return marks.flatMap((m) => (m.kind === 'vlan' ? [{ id: m.id, priority: m.priority }] : []));
+}
+
+/**
+ * Compiles a policy's match graph and group actions into an OpenFlow 1.3
+ * program for Open vSwitch (flows and groups in ovs-ofctl syntax) for the
+ * switch the ports map describes. Problems (a tool without a port, a policy
+ * that needs a host the map lacks) are reported to `bag`; the program is
+ * returned only when there are none.
+ */
+export function compileOpenFlow(
+  policy: Policy,
+  graph: MatchGraph,
+  map: PortsMap,
+  bag: Reporter<'TMES0844' | 'TMES0845' | 'TMES0846' | 'TMES0847' | 'TMES0848'>,
+): OpenFlowProgram | undefined {
+  const errorsBefore = bag.items.filter((d) => d.severity === 'error').length;
+  const plans = planGroups(policy, untestable(policy));
+  const policyStart: Span = policy.taps[0]?.span ?? policy.groups[0]?.span ?? policy.rules[0].span;
+  if (!graph.optimized) throw new Error('the OpenFlow backend compiles the optimized graph, not -O0');
+
+  // segments split the groups: each segment's leaves decide its own groups, so a leaf's groups are final
+  const owner = new Map<number, number>();
+  for (const [s, root] of graph.segments.entries()) {
+    const stack = [root];
+    const seen = new Set<number>();
+    while (stack.length) {
+      const k = stack.pop()!;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (k < 0) {
+        for (const gi of [...graph.leaves[-1 - k].to, ...graph.leaves[-1 - k].drop]) {
+          const o = owner.get(gi);
+          // the compiler cuts segments between groups; a group in two would need its results combined
+          if (o !== undefined && o !== s)
+            throw new Error(`group '${policy.groups[gi].name}' is decided in two segments of the graph`);
+          owner.set(gi, s);
+        }
+      } else stack.push(...graph.nodes[k].kids);
+    }
+  }
+
+  const taps = new Map<number, number>();
+  for (const t of policy.taps) {
+    const e = map.taps.get(t.name);
+    if (e) taps.set(t.index, e.port);
+    else
+      bag.add(
+        'TMES0845',
+        t.span,
+        `tap '${t.name}' has no port in ${map.file.path}: the switch never sees its traffic, and rules from it do nothing there`,
+      );
+  }
+
+  // the graph as the switch decides it: without the tests it cannot do, which only host groups depend on
+  const original = graph;
+  const abs = abstractGraph(
+    original,
+    (g) => plans[g].side === 'host',
+    (f) => hostOnly(switchField(original.fields[f])) !== undefined,
+  );
+  graph = abs.graph;
+  // per leaf, the packets one of its switch groups cannot have stripped on the switch, as a class of such masks
+  const planOf = new Map(plans.map((p) => [p.group, p]));
+  const checkMasks: number[] = [0];
+  const checkOf = graph.leaves.map((l) => {
+    let m = 0;
+    for (const g of l.groups) if (planOf.get(g)!.side === 'switch') m |= planOf.get(g)!.stripPunt;
+    let k = checkMasks.indexOf(m);
+    if (k < 0) k = checkMasks.push(m) - 1;
+    return k;
+  });
+  const walk = compileWalk(graph, new Set(taps.keys()), (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []));
+
+  // what reaches the switch's leaves
+  const reachedGroups = new Set<number>();
+  for (const l of walk.leaves) for (const g of graph.leaves[l].groups) reachedGroups.add(g);
+  // groups the host runs: they need a host
+  const hostGroups: string[] = [];
+  for (const p of plans)
+    if (p.side === 'host' && reachedGroups.has(p.group))
+      hostGroups.push(`group '${policy.groups[p.group].name}' (${p.hostReasons.join('; ')})`);
+  // packets the switch hands to the host whole: without a host, they are dropped (and said so)
+  const punted: string[] = [];
+  for (const p of plans)
+    if (p.side === 'switch' && p.stripPunt && reachedGroups.has(p.group))
+      punted.push(`for group '${policy.groups[p.group].name}', ${p.stripPuntWhat.join('; ')} (to strip)`);
+  if (walk.punts.length) {
+    const whats = [...new Set(walk.punts.map((p) => p.what))];
+    const whens = [...new Set(walk.punts.map((p) => describeWhen(p.when)))];
+    punted.push(`packets whose ${whats.join(' or ')} the switch cannot see (${whens.join('; ')})`);
+  }
+  const canPunt = punted.length > 0;
+  const needsHost = [...hostGroups, ...punted];
+
+  // tools of the groups the switch delivers need ports
+  for (const p of plans) {
+    if (p.side !== 'switch') continue;
+    for (const t of policy.groups[p.group].tools)
+      if (!map.tools.has(t.name))
+        bag.add(
+          'TMES0844',
+          t.span,
+          `tool '${t.name}' of group '${policy.groups[p.group].name}' has no port in ${map.file.path}; add 'tool ${t.name} port N'`,
+        );
+  }
+  if (hostGroups.length && !map.host)
+    bag.add(
+      'TMES0846',
+      policyStart,
+      `${map.file.path} names no host, and these groups need one: ${hostGroups.join(', ')}. Add 'host NAME port N'`,
+    );
+  else if (canPunt && !map.host)
+    bag.add(
+      'TMES0848',
+      policyStart,
+      `${map.file.path} names no host: the switch drops what it would hand to one, ${punted.join('; ')}. Add 'host NAME port N' to have them decided there`,
+    );
+
+  // taps with the same VLAN marks share deliveries
+  const markClasses: MarkClass[] = [];
+  const classOfTap = new Map<number, number>();
+  for (const t of policy.taps) {
+    if (!taps.has(t.index)) continue;
+    const marks = vlanMarks(t.marks);
+    const key = JSON.stringify(marks);
+    let c = markClasses.findIndex((m) => JSON.stringify(m.marks) === key);
+    if (c < 0) {
+      c = markClasses.length;
+      markClasses.push({ taps: [], marks });
+    }
+    markClasses[c].taps.push(t.index);
+    classOfTap.set(t.index, c);
+  }
+  if (markClasses.length === 0) markClasses.push({ taps: [], marks: [] });
+
+  // the host link's tags
+  let host: OpenFlowProgram['host'];
+  if (map.host && needsHost.length) {
+    const codes: HostCodes = { hostGroups: new Map(), allGroups: new Map(), returnGroup: [], returnTool: [] };
+    let next = map.host.vlans.first;
+    const hostGroupsUsed = plans.some((p) => p.side === 'host' && reachedGroups.has(p.group));
+    for (const t of taps.keys()) if (hostGroupsUsed) codes.hostGroups.set(t, next++);
+    if (canPunt) {
+      for (const t of taps.keys()) codes.allGroups.set(t, next++);
+      for (const p of plans)
+        if (p.side === 'switch')
+          for (let m = 0; m < markClasses.length; m++)
+            codes.returnGroup.push({ vid: next++, group: p.group, markClass: m });
+    }
+    for (const p of plans)
+      if (p.side === 'host')
+        for (const t of policy.groups[p.group].tools) {
+          const e = map.tools.get(t.name);
+          if (e) codes.returnTool.push({ vid: next++, tool: t.name, port: e.port });
+        }
+    const need = next - map.host.vlans.first;
+    const have = map.host.vlans.last - map.host.vlans.first + 1;
+    if (need > have)
+      bag.add(
+        'TMES0847',
+        map.host.vlans.span ?? map.host.span,
+        `the host link needs ${need} VLANs (${plural(taps.size, 'tap')}, ${plural(codes.returnGroup.length, 'group return')}, ${plural(codes.returnTool.length, 'tool')} behind the host) and the range has ${have}`,
+      );
+    host = { name: map.host.name, port: map.host.port, codes, span: map.host.span };
+  }
+  if (bag.items.filter((d) => d.severity === 'error').length > errorsBefore) return undefined;
+
+  /**
+   * OpenFlow groups: one per switch group and mark class, a bucket per tool.
+   * A bucket is an action set, not a list: one action of each kind, in the
+   * set's own order, and Open vSwitch ignores output(max_len) there (and a
+   * second push_vlan). So a bucket only names the tool and resubmits to the
+   * TOOL table, whose flow does the work as an action list: pop the tag
+   * (strip vlan), push the tap's tags, output (cut to the frame length).
+   */
+  const groups: OfGroup[] = [];
+  const ofGroupOf = new Map<number, number[]>();
+  const toolFlows: Flow[] = [];
+  let outputs = 0;
+  for (const p of plans) {
+    if (p.side !== 'switch') continue;
+    const g = policy.groups[p.group];
+    const weights = bucketWeights(p.weights);
+    const ids: number[] = [];
+    for (const mc of markClasses) {
+      const id = groups.length + 1;
+      ids.push(id);
+      const marks = mc.marks.flatMap((m) => pushVlan(m.id, m.priority));
+      const buckets = g.tools.map((t, i) => {
+        const port = map.tools.get(t.name)!.port;
+        const out =
+          p.truncateFrame !== undefined
+            ? `output(port=${port},max_len=${p.truncateFrame + 4 * mc.marks.length})`
+            : `output:${port}`;
+        const k = ++outputs;
+        const at = regMatch(REG.toolOut, BigInt(k), 0xffffffffn);
+        // pop_vlan only where there is a tag to pop (OpenFlow 1.3 holds a flow's actions to its match)
+        if (p.popVlan)
+          toolFlows.push({
+            table: TABLE.TOOL,
+            priority: 20,
+            match: [at, 'vlan_tci=0x1000/0x1000'],
+            actions: ['pop_vlan', ...marks, out],
+          });
+        toolFlows.push({ table: TABLE.TOOL, priority: 10, match: [at], actions: [...marks, out] });
+        return {
+          weight: g.tools.length > 1 ? weights[i] : undefined,
+          actions: [load(REG.toolOut, k), `resubmit(,${TABLE.TOOL})`],
+        };
+      });
+      groups.push({ id, type: g.tools.length > 1 ? 'select' : 'all', buckets });
+    }
+    ofGroupOf.set(p.group, ids);
+  }
+
+  /**
+   * A select group picks its bucket by a hash the datapath computes (dp_hash),
+   * so Open vSwitch freezes the translation there and resumes it, with the
+   * actions after it, when the packet recirculates. It must not be put in a
+   * clone(): Open vSwitch 3.1 drops what follows a clone that froze.
+   */
+  const groupAction = (id: number) => `group:${id}`;
+
+  const flows: Flow[] = [];
+  // ingress: taps, and the host's returns
+  for (const [t, port] of taps)
+    flows.push({
+      table: TABLE.INGRESS,
+      priority: 100,
+      match: [`in_port=${port}`],
+      actions: [load(REG.tap, t), load(REG.markClass, classOfTap.get(t)!), `goto_table:${TABLE.VLAN}`],
+    });
+  if (host) {
+    for (const r of host.codes.returnGroup)
+      flows.push({
+        table: TABLE.INGRESS,
+        priority: 200,
+        match: [`in_port=${host.port}`, `dl_vlan=${r.vid}`],
+        actions: [
+          'pop_vlan',
+          load(REG.markClass, r.markClass),
+          load(REG.group, r.group),
+          `resubmit(,${TABLE.DELIVER})`,
+        ],
+      });
+    for (const r of host.codes.returnTool)
+      flows.push({
+        table: TABLE.INGRESS,
+        priority: 200,
+        match: [`in_port=${host.port}`, `dl_vlan=${r.vid}`],
+        actions: ['pop_vlan', `output:${r.port}`],
+      });
+  }
+  flows.push({ table: TABLE.INGRESS, priority: 0, match: [], actions: [] });
+  const tested = [...walk.tables.keys()].map((f) => graph.fields[f]);
+  const stripsTunnels = plans.some((p) => p.side === 'switch' && p.stripPunt & FLAG.TUN && reachedGroups.has(p.group));
+  flows.push(...ingressFlows(ingressNeeds(tested, stripsTunnels)));
+
+  // walk every segment, check the leaves reached, then decide
+  const walkTo = (t: Target): string[] => {
+    switch (t.kind) {
+      case 'leaf':
+        return [load(REG.leaf, t.leaf + 1), ...(checkOf[t.leaf] ? [load(REG.check, checkOf[t.leaf])] : [])];
+      case 'punt':
+        return [setFlags(FLAG.PUNT)];
+      case 'node':
+        return [load(REG.node, t.node), `resubmit(,${walk.tables.get(graph.nodes[t.node].field)})`];
+    }
+  };
+  const start: string[] = [];
+  for (const root of walk.roots)
+    start.push(load(REG.leaf, 0), load(REG.check, 0), ...walkTo(root), `resubmit(,${TABLE.CHECK})`);
+  flows.push({ table: TABLE.START, priority: 0, match: [], actions: [...start, `goto_table:${TABLE.DECIDE}`] });
+  for (const f of walk.flows) flows.push(f);
+
+  const usedChecks = new Set([...walk.leaves].map((l) => checkOf[l]));
+  checkMasks.forEach((mask, k) => {
+    if (!usedChecks.has(k)) return;
+    for (let bit = 1; bit !== 0 && bit <= mask; bit <<= 1)
+      if (mask & bit)
+        flows.push({
+          table: TABLE.CHECK,
+          priority: 10,
+          match: [regMatch(REG.check, BigInt(k), 0xffffffffn), flagMatch(bit, bit)],
+          actions: [setFlags(FLAG.PUNT)],
+        });
+  });
+
+  const tapMatch = (t: number) => regMatch(REG.tap, BigInt(t), 0xffffn);
+  if (host)
+    for (const [t, vid] of host.codes.allGroups)
+      flows.push({
+        table: TABLE.DECIDE,
+        priority: 10,
+        match: [flagMatch(FLAG.PUNT, FLAG.PUNT), tapMatch(t)],
+        actions: [...pushVlan(vid, 0), `output:${host.port}`],
+      });
+  // no host: dropped where dump-flows counts them
+  else if (canPunt)
+    flows.push({ table: TABLE.DECIDE, priority: 10, match: [flagMatch(FLAG.PUNT, FLAG.PUNT)], actions: [] });
+  const deliver: string[] = [];
+  if (walk.roots.length === 1) deliver.push(`resubmit(,${TABLE.LEAF})`);
+  else for (const root of walk.roots) deliver.push(load(REG.leaf, 0), ...walkTo(root), `resubmit(,${TABLE.LEAF})`);
+  flows.push({ table: TABLE.DECIDE, priority: 1, match: [], actions: [...deliver, `goto_table:${TABLE.HOST}`] });
+
+  for (const l of [...walk.leaves].sort((a, b) => a - b)) {
+    const actions: string[] = [];
+    let toHost = false;
+    for (const g of graph.leaves[l].groups) {
+      const p = planOf.get(g)!;
+      if (p.side === 'host') toHost = true;
+      else if (markClasses.length === 1) actions.push(groupAction(ofGroupOf.get(g)![0]));
+      else actions.push(load(REG.group, g), `resubmit(,${TABLE.DELIVER})`);
+    }
+    if (toHost) actions.push(setFlags(FLAG.TOHOST));
+    if (actions.length)
+      flows.push({ table: TABLE.LEAF, priority: 10, match: [regMatch(REG.leaf, BigInt(l + 1), 0xffffffffn)], actions });
+  }
+  for (const [g, ids] of ofGroupOf)
+    ids.forEach((id, m) =>
+      flows.push({
+        table: TABLE.DELIVER,
+        priority: 10,
+        match: [regMatch(REG.group, BigInt(g), 0xffffffffn), regMatch(REG.markClass, BigInt(m), 0xffffn)],
+        actions: [groupAction(id)],
+      }),
+    );
+  for (const f of toolFlows) flows.push(f);
+  if (host)
+    for (const [t, vid] of host.codes.hostGroups)
+      flows.push({
+        table: TABLE.HOST,
+        priority: 10,
+        match: [flagMatch(FLAG.TOHOST, FLAG.TOHOST), tapMatch(t)],
+        actions: [...pushVlan(vid, 0), `output:${host.port}`],
+      });
+
+  return {
+    flows,
+    groups,
+    plans,
+    ofGroupOf,
+    markClasses,
+    taps,
+    toolPorts: new Map([...map.tools].map(([name, e]) => [name, e.port])),
+    preds: graph.preds,
+    host,
+    punts: walk.punts,
+    graphNodes: { withFlows: walk.nodes, total: original.nodes.length, switchGraph: graph.nodes.length },
+    segments: graph.segments.length,
+    leaves: walk.leaves.size,
+    needsHost,
+    tables: new Set(flows.map((f) => f.table)).size,
+  };
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}

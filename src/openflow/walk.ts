@@ -1,0 +1,338 @@
+import { ETHERTYPE } from '../fields/ethertype.js';
+import { ABSENT } from '../fields/fields.js';
+import type { MatchGraph } from '../ir/graph.js';
+import type { Ranges } from '../policy/policy.js';
+import { type Flow, TABLE } from './flow.js';
+import { rangeToPrefixes } from './prefixes.js';
+import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
+import { ALL_CLASSES, CLASS, type SwitchField, switchField, V4, V6 } from './switch-fields.js';
+
+/** Where an edge of the graph leads on the switch. */
+export type Target = { kind: 'node'; node: number } | { kind: 'leaf'; leaf: number } | { kind: 'punt' };
+
+/** A test the switch cannot decide, and under which packet facts: packets reaching it there go to the host. */
+export interface PuntSite {
+  node: number;
+  field: string;
+  what: string;
+  /** Flags under which the test is hidden, or 'always' (payload tests, the packet length). */
+  when: number | 'always';
+}
+
+export interface WalkProgram {
+  flows: Flow[];
+  /** Per segment, where its walk starts. */
+  roots: Target[];
+  /** The graph's fields that have a table, and which. */
+  tables: Map<number, number>;
+  /** Leaves some packet can reach on the switch. */
+  leaves: Set<number>;
+  punts: PuntSite[];
+  /** Graph nodes that have flows (the rest are unreachable on the switch or decided without a table). */
+  nodes: number;
+}
+
+/** Flow priorities inside a field's table. */
+const PRIO = Object.freeze({
+  /** A hidden field whose children agree over the values it may have: go on. */
+  REDIRECT: 310,
+  /** A hidden field: the host decides. */
+  PUNT: 300,
+  /** The field is ABSENT, when the default child is another. */
+  ABSENT: 200,
+  VALUE: 100,
+  DEFAULT: 1,
+});
+
+const ALL_FLAGS = -1;
+const L3H_PARTS = FLAG.VLANS | FLAG.Q9100 | FLAG.MPLS | FLAG.PPPOE;
+
+/** L3H is set exactly when one of its parts is: excluding it excludes them, and excluding them all excludes it. */
+function closeExcluded(x: number): number {
+  if ((x & L3H_PARTS) === L3H_PARTS) x |= FLAG.L3H;
+  if (x & FLAG.L3H) x |= L3H_PARTS;
+  return x;
+}
+
+interface Edge {
+  kid: number;
+  /** Hidden flags packets taking this edge cannot have. */
+  excluded: number;
+  /** The protocol classes packets taking it can have. */
+  classes: number;
+}
+
+const has = (lo: number, hi: number, v: number) => lo <= v && v <= hi;
+/** Whether lo..hi holds a value other than `special`. */
+const other = (lo: number, hi: number, special: number[]) => hi - lo + 1 > special.filter((v) => has(lo, hi, v)).length;
+
+/** The classes whose EtherType (as Open vSwitch parses it) lies in lo..hi. */
+function classesOfEtherTypes(lo: number, hi: number): number {
+  let c = 0;
+  if (has(lo, hi, ETHERTYPE.IPV4)) c |= V4;
+  if (has(lo, hi, ETHERTYPE.IPV6)) c |= V6;
+  if (has(lo, hi, ETHERTYPE.ARP)) c |= CLASS.ARP;
+  if (has(lo, hi, ETHERTYPE.RARP)) c |= CLASS.RARP;
+  if (other(lo, hi, [ETHERTYPE.IPV4, ETHERTYPE.IPV6, ETHERTYPE.ARP, ETHERTYPE.RARP])) c |= CLASS.OTHER;
+  return c;
+}
+
+/** The classes whose IP protocol lies in lo..hi. */
+function classesOfProtocols(lo: number, hi: number): number {
+  let c = 0;
+  if (has(lo, hi, 6)) c |= CLASS.T4 | CLASS.T6;
+  if (has(lo, hi, 17)) c |= CLASS.U4 | CLASS.U6;
+  if (has(lo, hi, 132)) c |= CLASS.S4 | CLASS.S6;
+  if (has(lo, hi, 1)) c |= CLASS.I4;
+  if (has(lo, hi, 58)) c |= CLASS.I6;
+  if (other(lo, hi, [6, 17, 132, 1])) c |= CLASS.O4;
+  if (other(lo, hi, [6, 17, 132, 58])) c |= CLASS.O6;
+  return c;
+}
+
+/** The classes packets taking the interval lo..hi (present values) of a node on `field` can have. */
+function classesOfInterval(field: string, spec: SwitchField, lo: number, hi: number): number {
+  if (field === 'etherType' || field === 'outerEtherType') return classesOfEtherTypes(lo, hi);
+  if (field === 'ipProto') return classesOfProtocols(lo, hi);
+  return spec.classes ?? ALL_CLASSES;
+}
+
+interface NodeOut {
+  /** Per interval (restricted to what the switch can see): its child, or undefined when not reachable. */
+  normal: { lo: number; hi: number; kid: number }[];
+  /** Packets with the flag go to kid; `implied` when the normal flows take them there already. */
+  redirects: { flag: number; kid: number; implied: boolean }[];
+  punts: number[];
+  never: boolean;
+}
+
+/** Distinct children over a set of values (-1 is ABSENT), by the node's intervals. */
+function kidsOver(cuts: readonly number[], kids: readonly number[], values: Ranges | 'any', max: number): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < cuts.length; i++) {
+    const lo = cuts[i];
+    const hi = i + 1 < cuts.length ? cuts[i + 1] - 1 : Math.max(max, lo);
+    if (values === 'any' || values.some(([a, b]) => a <= hi && b >= lo)) out.add(kids[i]);
+  }
+  return out;
+}
+
+function kidAt(cuts: readonly number[], kids: readonly number[], v: number): number {
+  let i = cuts.length - 1;
+  while (i > 0 && v < cuts[i]) i--;
+  return kids[i];
+}
+
+/**
+ * Compiles the match graph into a walk over flow tables: one table per field
+ * the graph tests (in the graph's test order, so every goto goes forward),
+ * the graph node in reg0, one flow per prefix of each interval whose child
+ * is not the node's default, and the default child at the lowest priority.
+ * Nodes the switch cannot reach (tunnel internals when the packet has no
+ * tunnel, taps not on this switch) get no flows; nodes whose outcome is the
+ * same for every packet the switch can bring there are skipped over; a
+ * hidden field punts, unless its children agree over what it may hold.
+ * Shared nodes stay shared: a node has its flows once however many rules
+ * and taps lead to it.
+ */
+export function compileWalk(
+  g: MatchGraph,
+  taps: ReadonlySet<number>,
+  leafActions: (leaf: number) => string[] = () => [],
+): WalkProgram {
+  const specs = g.fields.map((name) => switchField(name));
+  const n = g.nodes.length;
+  const reach = new Uint8Array(n);
+  const excluded = new Int32Array(n).fill(ALL_FLAGS);
+  const classes = new Int32Array(n);
+  const outs: (NodeOut | undefined)[] = new Array(n);
+  const tapRanges: Ranges = [...taps].sort((a, b) => a - b).map((t) => [t, t]);
+
+  const visit = (kid: number, excl: number, cls: number) => {
+    if (kid < 0) return;
+    reach[kid] = 1;
+    excluded[kid] &= closeExcluded(excl);
+    classes[kid] |= cls;
+  };
+  for (const root of g.segments) visit(root, 0, ALL_CLASSES);
+
+  // parents come before children, so each node's excluded flags are final when it is reached here
+  for (let id = 0; id < n; id++) {
+    if (!reach[id]) continue;
+    const node = g.nodes[id];
+    const spec = specs[node.field];
+    const out: NodeOut = { normal: [], redirects: [], punts: [], never: spec.never !== undefined };
+    outs[id] = out;
+    if (out.never) continue;
+    const excl = excluded[id];
+    const max = Number((1n << BigInt(spec.bits)) - 1n);
+    let hiddenFlags = 0;
+    for (const h of spec.hidden) {
+      hiddenFlags |= h.flag;
+      if (excl & h.flag) continue;
+      const ks = kidsOver(node.cuts, node.kids, h.values, max);
+      if (ks.size === 1) out.redirects.push({ flag: h.flag, kid: [...ks][0], implied: h.inRegister === true });
+      else out.punts.push(h.flag);
+    }
+    const cls = classes[id];
+    const edges: Edge[] = out.redirects.map((r) => ({ kid: r.kid, excluded: excl, classes: cls }));
+    const normalExcl = excl | hiddenFlags;
+    if (spec.constant !== undefined) {
+      const kid = kidAt(node.cuts, node.kids, spec.constant);
+      out.normal.push({ lo: spec.constant, hi: spec.constant, kid });
+      edges.push({ kid, excluded: normalExcl, classes: cls });
+    } else {
+      const domain: Ranges = g.fields[node.field] === 'tap' ? tapRanges : [[0, max]];
+      for (let i = 0; i < node.cuts.length; i++) {
+        const lo = node.cuts[i];
+        const hi = i + 1 < node.cuts.length ? node.cuts[i + 1] - 1 : max;
+        if (lo === ABSENT && spec.present !== undefined) out.normal.push({ lo: ABSENT, hi: ABSENT, kid: node.kids[i] });
+        for (const [a, b] of domain) {
+          const x = Math.max(a, lo, 0);
+          const y = Math.min(b, hi);
+          if (x <= y) out.normal.push({ lo: x, hi: y, kid: node.kids[i] });
+        }
+      }
+      const field = g.fields[node.field];
+      for (const r of out.normal)
+        edges.push({
+          kid: r.kid,
+          excluded: normalExcl,
+          classes: r.lo === ABSENT ? cls : cls & classesOfInterval(field, spec, r.lo, r.hi),
+        });
+    }
+    for (const e of edges) visit(e.kid, e.excluded, e.classes);
+  }
+
+  // where each node leads on the switch: itself, or (when every way out goes one place) that place
+  const resolved: Target[] = new Array(n);
+  const targetOf = (kid: number): Target => (kid < 0 ? { kind: 'leaf', leaf: -1 - kid } : resolved[kid]);
+  const same = (a: Target, b: Target) =>
+    a.kind === b.kind &&
+    (a.kind === 'punt' ||
+      (a.kind === 'leaf' && a.leaf === (b as { leaf: number }).leaf) ||
+      (a.kind === 'node' && a.node === (b as { node: number }).node));
+  for (let id = n - 1; id >= 0; id--) {
+    const out = outs[id];
+    if (!out) continue;
+    if (out.never) {
+      resolved[id] = { kind: 'punt' };
+      continue;
+    }
+    const ways: Target[] = [...out.normal.map((r) => targetOf(r.kid)), ...out.redirects.map((r) => targetOf(r.kid))];
+    if (out.punts.length) ways.push({ kind: 'punt' });
+    resolved[id] = ways.length > 0 && ways.every((w) => same(w, ways[0])) ? ways[0] : { kind: 'node', node: id };
+  }
+
+  // tables for the fields of the nodes that stay, in test order
+  const emitted: number[] = [];
+  for (let id = 0; id < n; id++) {
+    const t = resolved[id];
+    if (t && t.kind === 'node' && t.node === id) emitted.push(id);
+  }
+  const fieldsUsed = [...new Set(emitted.map((id) => g.nodes[id].field))].sort((a, b) => a - b);
+  // the fields (some forty, and a dozen byte loads) fit the tables between the fixed ones many times over
+  if (TABLE.FIELD_BASE + fieldsUsed.length - 1 > TABLE.FIELD_LAST)
+    throw new Error(`${fieldsUsed.length} fields need more flow tables than there are`);
+  const tables = new Map(fieldsUsed.map((f, i) => [f, TABLE.FIELD_BASE + i]));
+
+  const leaves = new Set<number>();
+  const action = (t: Target): string[] => {
+    switch (t.kind) {
+      case 'leaf':
+        leaves.add(t.leaf);
+        return [load(REG.leaf, t.leaf + 1), ...leafActions(t.leaf)];
+      case 'punt':
+        return [setFlags(FLAG.PUNT)];
+      case 'node':
+        return [load(REG.node, t.node), `goto_table:${tables.get(g.nodes[t.node].field)}`];
+    }
+  };
+
+  const flows: Flow[] = [];
+  const punts: PuntSite[] = [];
+  // a hidden field punts in one flow for the whole table, which the nodes where it does not outrank
+  const tablePunts = new Map<number, number>();
+  for (const id of emitted) {
+    const t = tables.get(g.nodes[id].field)!;
+    for (const f of outs[id]!.punts) tablePunts.set(t, (tablePunts.get(t) ?? 0) | f);
+  }
+  for (const [table, bits] of tablePunts)
+    for (let f = 1; f !== 0 && f <= bits; f <<= 1)
+      if (bits & f)
+        flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
+  for (const id of emitted) {
+    const node = g.nodes[id];
+    const spec = specs[node.field];
+    const out = outs[id]!;
+    const table = tables.get(node.field)!;
+    const at = regMatch(REG.node, BigInt(id), 0xffffffffn);
+    for (const r of out.redirects)
+      if (!r.implied || ((tablePunts.get(table) ?? 0) & r.flag) !== 0)
+        flows.push({
+          table,
+          priority: PRIO.REDIRECT,
+          match: [at, flagMatch(r.flag, r.flag)],
+          actions: action(targetOf(r.kid)),
+        });
+    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid)))) flows.push(f);
+  }
+  const roots = g.segments.map((r) => {
+    const t = targetOf(r);
+    if (t.kind === 'leaf') leaves.add(t.leaf);
+    return t;
+  });
+  // every test some packet reaches and the switch cannot decide, for the report
+  for (let id = 0; id < n; id++) {
+    const out = outs[id];
+    if (!out) continue;
+    const f = g.nodes[id].field;
+    const spec = specs[f];
+    if (out.never) punts.push({ node: id, field: g.fields[f], what: spec.never!, when: 'always' });
+    for (const flag of out.punts) punts.push({ node: id, field: g.fields[f], what: spec.what, when: flag });
+  }
+  return { flows, roots, tables, leaves, punts, nodes: emitted.length };
+}
+
+/**
+ * The flows of a node's values: the default child (the one whose intervals
+ * cost the most prefixes) at the lowest priority, every other interval as
+ * its prefixes. ABSENT needs a flow of its own only when its child is not
+ * the default (the default flow catches packets without the field).
+ */
+function valueFlows(
+  table: number,
+  at: string,
+  spec: SwitchField,
+  classes: number,
+  normal: { lo: number; hi: number; kid: number }[],
+  act: (kid: number) => string[],
+): Flow[] {
+  const flows: Flow[] = [];
+  const matches = spec.match
+    ? [spec.match]
+    : (spec.contexts ?? []).filter((c) => c.classes & classes).map((c) => c.match);
+  if (spec.constant !== undefined || matches.length === 0) {
+    flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(normal[0].kid) });
+    return flows;
+  }
+  const cost = new Map<number, number>();
+  const prefixes = normal.map((r) => (r.lo === ABSENT ? [] : rangeToPrefixes(BigInt(r.lo), BigInt(r.hi), spec.bits)));
+  normal.forEach((r, i) => cost.set(r.kid, (cost.get(r.kid) ?? 0) + Math.max(prefixes[i].length * matches.length, 1)));
+  const absent = normal.find((r) => r.lo === ABSENT);
+  let best = normal[0].kid;
+  for (const [kid, c] of cost) if (c > cost.get(best)! || (c === cost.get(best)! && kid === absent?.kid)) best = kid;
+  const present = spec.present !== undefined ? [flagMatch(spec.present, spec.present)] : [];
+  normal.forEach((r, i) => {
+    if (r.kid === best) return;
+    if (r.lo === ABSENT) {
+      flows.push({ table, priority: PRIO.ABSENT, match: [at, flagMatch(0, spec.present!)], actions: act(r.kid) });
+      return;
+    }
+    for (const p of prefixes[i])
+      for (const m of matches)
+        flows.push({ table, priority: PRIO.VALUE, match: [at, ...present, m(p.value, p.mask)], actions: act(r.kid) });
+  });
+  flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(best) });
+  return flows;
+}

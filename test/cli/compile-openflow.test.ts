@@ -1,0 +1,79 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OPENFLOW_REPORT_SCHEMA } from '../../src/openflow/report-schema.js';
+import { runCli } from './helpers.js';
+
+const fixtures = join(import.meta.dirname, '..', 'openflow', 'fixtures');
+const fabric = join(fixtures, 'fabric.tmes');
+const ports = join(fixtures, 'fabric.ports');
+
+describe('tmesc compile --emit openflow', () => {
+  const base = mkdtempSync(join(tmpdir(), 'tmesc-openflow-cli-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  it('writes flows, groups and report.json into -o DIR and prints the report', async () => {
+    const dir = join(base, 'switch');
+    const r = await runCli(['compile', fabric, '--emit', 'openflow', '--ports', ports, '-o', dir]);
+    expect(r.code, r.err).toBe(0);
+    const flows = readFileSync(join(dir, 'flows.ofctl'), 'utf8');
+    const groups = readFileSync(join(dir, 'groups.ofctl'), 'utf8');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+    // what ovs-ofctl add-flows and add-groups read: comments, then one flow or group a line
+    expect(
+      flows
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .every((l) => /^table=\d+,priority=\d+,/.test(l)),
+    ).toBe(true);
+    expect(
+      groups
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .every((l) => /^group_id=\d+,type=(all|select),bucket=/.test(l)),
+    ).toBe(true);
+    const validate = new Ajv({ strict: true, allErrors: true }).compile(OPENFLOW_REPORT_SCHEMA);
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+    expect(report.counts.flows).toBe(flows.split('\n').filter((l) => l.startsWith('table=')).length);
+    expect(report.counts.openflowGroups).toBe(groups.split('\n').filter((l) => l.startsWith('group_id=')).length);
+    // the printed report says what the switch does and what the host does, and why
+    expect(r.out).toContain('On the switch:');
+    expect(r.out).toMatch(
+      /\n {2}syn -> syn-1 \(returned to port 21\)\n {4}because: rule syn \(.*fabric\.tmes:43\) tests arithmetic/,
+    );
+    expect(r.out).toContain('because: mask credentials');
+    expect(r.out).toMatch(/ovs-ofctl -O OpenFlow13 add-groups ofb1 .*groups\.ofctl/);
+    expect(report.groups.find((g: { name: string }) => g.name === 'deep').side).toBe('host');
+    expect(report.groups.find((g: { name: string }) => g.name === 'web').balance.expectedAgreement).toBeCloseTo(0.375);
+    expect(report.host.toHost.length).toBeGreaterThan(0);
+  });
+
+  it('needs --ports and -o, and reports a bad ports map at its line and column (exit 1)', async () => {
+    const dir = mkdtempSync(join(base, 'bad-'));
+    expect((await runCli(['compile', fabric, '--emit', 'openflow', '-o', dir])).err).toMatch(/needs --ports MAP/);
+    const noOut = await runCli(['compile', fabric, '--emit', 'openflow', '--ports', ports]);
+    expect(noOut.code).toBe(2);
+    expect(noOut.err).toMatch(/give the directory with -o DIR/);
+    expect((await runCli(['compile', fabric, '--ports', ports])).err).toMatch(/--ports is for --emit openflow/);
+    expect((await runCli(['compile', '-O0', fabric, '--emit', 'openflow', '--ports', ports, '-o', dir])).code).toBe(2);
+    const missing = await runCli([
+      'compile',
+      fabric,
+      '--emit',
+      'openflow',
+      '--ports',
+      join(dir, 'none.ports'),
+      '-o',
+      dir,
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read the ports map/);
+    const bad = join(dir, 'bad.ports');
+    writeFileSync(bad, 'tap span-a port 1\ntool web1 port 11\n');
+    const r = await runCli(['compile', fabric, '--emit', 'openflow', '--ports', bad, '-o', dir], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("bad.ports:2:6: error TMES0841: the policy has no tool 'web1'; did you mean 'web-1'?");
+  });
+});

@@ -1,5 +1,6 @@
 import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
+import { benchLive } from './live.js';
 import { benchOpenFlow } from './openflow.js';
 import { benchRuntime } from './runtime.js';
 import { benchValidate } from './validate.js';
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   runtime: () => benchRuntime(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
+  live: () => benchLive(),
   'instructions-strip': () => benchInstructions('strip all'),
   'instructions-truncate': () => benchInstructions('truncate payload 0'),
   'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
@@ -21,11 +23,13 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),
   openflow: () => benchOpenFlow(),
 };
+// by name only: `live` needs root and creates interfaces; `shapes` is part of `compile`, and by name alone it runs
+// without the rest of it
+const byNameOnly = new Set(['live', 'shapes']);
 
-// `shapes` is part of `compile`; by name alone it runs without the rest of it
 const wanted = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : Object.keys(benches).filter((b) => b !== 'shapes');
+  : Object.keys(benches).filter((b) => !byNameOnly.has(b));
 for (const name of wanted) {
   const b = benches[name];
   if (!b) {

@@ -14,7 +14,14 @@ rmSync('dist/bundle', { recursive: true, force: true });
 
 const result = await build({
   // the worker thread's script sits beside the chunks: they find it as new URL('./worker.js', import.meta.url)
-  entryPoints: { main: 'dist/cli/main.js', worker: 'dist/runtime/parallel/worker.js' },
+  entryPoints: {
+    main: 'dist/cli/main.js',
+    worker: 'dist/runtime/parallel/worker.js',
+    // live runs: the per-core workers
+    'live-worker': 'dist/runtime/live/live-worker.js',
+    // live runs: the processes that own the libpcap handles (the only code that loads cap)
+    'port-process': 'dist/runtime/live/port-process.js',
+  },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,
@@ -22,7 +29,8 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   // loaded through its own one-file build (src/syntax/chevrotain.ts), which a bundler cannot follow
-  external: ['chevrotain'],
+  // cap: an optional native addon, loaded (in port processes only) from where npm installed it
+  external: ['chevrotain', 'cap'],
   // its UMD main require()s its parts through a factory esbuild cannot follow; its ES build bundles
   alias: { 'jsonc-parser': './node_modules/jsonc-parser/lib/esm/main.js' },
   // commander and ajv are CommonJS: give them a require inside the ES module

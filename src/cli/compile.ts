@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { buildArtifact } from '../artifact/build.js';
 import { formatArtifactJson } from '../artifact/layout.js';
 import { generateClassifier } from '../codegen/classifier.js';
+import { kernelFilters } from '../runtime/live/kernel-filter.js';
 import { compilePolicy } from '../ir/compile.js';
 import { dot, listing } from '../ir/dump.js';
 import { writeOutput } from './files.js';
@@ -51,6 +52,17 @@ export async function compileCommand(path: string, opts: CompileCmdOptions, io: 
       text = formatArtifactJson(artifact, { compact: opts.compact });
       break;
     }
+    case 'bpf': {
+      // each tap's kernel filter; where it keeps more than the policy asks, standard error says why
+      const artifact = buildArtifact(policy, compiled, packageVersion());
+      const out: Record<string, string> = {};
+      for (const f of kernelFilters(artifact)) {
+        out[f.tap] = f.expression;
+        if (f.widened.length) io.err(`tmesc: note: tap '${f.tap}': the filter also keeps ${f.widened.join('; ')}\n`);
+      }
+      text = JSON.stringify(out, null, 2) + '\n';
+      break;
+    }
     case 'listing':
       text = listing(compiled.graph, policy);
       break;
@@ -69,7 +81,7 @@ export async function compileCommand(path: string, opts: CompileCmdOptions, io: 
       break;
     }
     default:
-      throw new UsageError(`unknown --emit '${opts.emit}'; use artifact, js, listing, dot or openflow`);
+      throw new UsageError(`unknown --emit '${opts.emit}'; use artifact, js, listing, dot, bpf or openflow`);
   }
   if (opts.output) await writeOutput(opts.output, text, (m) => io.err(`tmesc: note: ${m}\n`));
   else io.out(text);

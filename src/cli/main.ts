@@ -76,8 +76,8 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       'write here instead of standard output (--emit openflow: the directory for its files)',
     )
     .addOption(
-      new Option('--emit <what>', 'what to produce')
-        .choices(['artifact', 'js', 'listing', 'dot', 'openflow'])
+      new Option('--emit <what>', "what to produce (bpf: each tap's kernel capture filter, as JSON)")
+        .choices(['artifact', 'js', 'listing', 'dot', 'bpf', 'openflow'])
         .default('artifact'),
     )
     .option('--ports <map>', 'with --emit openflow: the ports map (which switch port each tap, tool and host is on)')
@@ -167,7 +167,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
   program
     .command('run')
     .description(
-      "run a policy over its taps' capture files: decode, classify, replicate, balance, mark and write each tool's output",
+      "run a policy over its taps' capture files (or, with --live, their interfaces): decode, classify, replicate, balance, mark and write each tool's output",
     )
     .argument('[policy]', '.tmes policy file (or --artifact)')
     .option('--artifact <file>', 'run a compiled artifact instead of compiling the policy (- for standard input)')
@@ -192,11 +192,24 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       'worker threads for decoding, classifying and encoding (0: all on the main thread; default: cores less 2 for captures of 16 MiB or more, so none on 2 or 3 cores)',
     )
     .option('--no-cache', 'compile the policy without reading or writing the compiled-policy cache')
+    .option('--live', 'capture the taps on interfaces (needs the optional cap package) until SIGINT or SIGTERM')
+    .option(
+      '--cores <list|mask>',
+      'one worker thread per core, pinned: a list (0,2-3) or a hex mask (0x3) (live default: every core, unpinned)',
+    )
+    .option('--poll <mode>', 'live: software (wait for packets) or busy (spin; needs --cores)')
+    .option('--stats-interval <seconds>', 'live: print statistics on standard error this often')
+    .option('--buffer-size <MiB>', "live: the kernel's capture buffer of each interface (default 64)")
     .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
     .action(
       async (
         policy: string | undefined,
         opts: {
+          live?: boolean;
+          cores?: string;
+          poll?: string;
+          statsInterval?: string;
+          bufferSize?: string;
           artifact?: string;
           base?: string;
           input: string[];

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import { validateArtifact, ArtifactError } from '../artifact/validate.js';
@@ -25,8 +26,35 @@ export interface RunCmdOptions {
   workers?: string;
   /** false (--no-cache): compile, neither reading nor writing the compiled-policy cache */
   cache?: boolean;
+  /** Capture the taps on interfaces until SIGINT or SIGTERM. */
+  live?: boolean;
+  cores?: string;
+  poll?: string;
+  statsInterval?: string;
+  bufferSize?: string;
   /** --include-root, as given. */
   includeRoot?: string[];
+}
+
+/** --cores: a list (0,2,4-7) or a hex mask (0x3), of cores this machine has. */
+export function parseCores(text: string, have: number): number[] {
+  let cores: number[] = [];
+  if (/^0x[0-9a-f]+$/i.test(text)) {
+    const mask = BigInt(text);
+    for (let i = 0; i < 1024 && 1n << BigInt(i) <= mask; i++) if (mask & (1n << BigInt(i))) cores.push(i);
+  } else if (/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) {
+    for (const part of text.split(',')) {
+      const [lo, hi = lo] = part.split('-').map(Number);
+      if (hi < lo) throw new UsageError(`--cores: range ${part} is reversed`);
+      for (let c = lo; c <= hi; c++) cores.push(c);
+    }
+  } else throw new UsageError(`--cores takes a list (0,2,4-7) or a hex mask (0x3), not '${text}'`);
+  cores = [...new Set(cores)].sort((a, b) => a - b);
+  if (cores.length === 0) throw new UsageError('--cores names no core');
+  const missing = cores.filter((c) => c >= have);
+  if (missing.length)
+    throw new UsageError(`--cores: this machine has cores 0 to ${have - 1}, not ${missing.join(', ')}`);
+  return cores;
 }
 
 /**
@@ -86,10 +114,26 @@ function parseInputs(list: string[]): Map<string, string[]> {
 
 /** tmesc run: reads the taps' captures and writes each tool's output; prints what went where. */
 export async function runCommand(policyPath: string | undefined, opts: RunCmdOptions, io: Io): Promise<number> {
+  if (opts.live) {
+    if (opts.input.length)
+      throw new UsageError('--live captures the taps on interfaces; --input replays files: not both');
+    if (opts.workers !== undefined) throw new UsageError('a live run takes --cores, not --workers');
+  } else {
+    for (const [flag, v] of [
+      ['--poll', opts.poll],
+      ['--stats-interval', opts.statsInterval],
+      ['--buffer-size', opts.bufferSize],
+    ] as const)
+      if (v !== undefined) throw new UsageError(`${flag} applies to live runs (--live)`);
+  }
   if (policyPath !== undefined && opts.artifact !== undefined)
     throw new UsageError('run takes a policy or --artifact FILE, not both');
   if (!['text', 'json'].includes(opts.stats)) throw new UsageError(`--stats takes text or json, not '${opts.stats}'`);
   let workers: number | undefined;
+  if (opts.cores !== undefined && !opts.live) {
+    if (opts.workers !== undefined) throw new UsageError('--cores and --workers say the same thing: give one');
+    opts.workers = String(parseCores(opts.cores, availableParallelism()).length);
+  }
   if (opts.workers !== undefined) {
     workers = Number(opts.workers);
     if (!/^\d+$/.test(opts.workers) || workers > 256)
@@ -140,6 +184,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     baseDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
   }
   artifact = resolveArtifactPaths(artifact, baseDir);
+  if (opts.live) return runLiveCommand(artifact, opts, io);
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;
   const started = performance.now();
@@ -169,5 +214,75 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (e instanceof RunError) throw new UsageError(e.message);
     if (e instanceof CaptureError) throw new UsageError(e.message);
     throw e;
+  }
+}
+
+/** run --live: capture until SIGINT or SIGTERM, stats at the interval and at the end. */
+async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): Promise<number> {
+  const { runLive, LiveError } = await import('../runtime/live/run-live.js');
+  const { renderLiveText, intervalLine } = await import('../runtime/live/live-stats.js');
+  const cores = opts.cores !== undefined ? parseCores(opts.cores, availableParallelism()) : undefined;
+  const poll = opts.poll ?? 'software';
+  if (poll !== 'software' && poll !== 'busy') throw new UsageError(`--poll takes software or busy, not '${poll}'`);
+  if (poll === 'busy' && !cores)
+    throw new UsageError(
+      '--poll busy spins on its cores: give them with --cores (a list or mask), as cores tmesc has alone',
+    );
+  let statsIntervalMs = 0;
+  if (opts.statsInterval !== undefined) {
+    const s = Number(opts.statsInterval);
+    if (!(s > 0) || s > 86400)
+      throw new UsageError(`--stats-interval takes seconds (0.1 to 86400), not '${opts.statsInterval}'`);
+    statsIntervalMs = s * 1000;
+  }
+  let bufferBytes: number | undefined;
+  if (opts.bufferSize !== undefined) {
+    const mib = Number(opts.bufferSize);
+    if (!Number.isInteger(mib) || mib < 1 || mib > 4096)
+      throw new UsageError(`--buffer-size takes MiB (1 to 4096), not '${opts.bufferSize}'`);
+    bufferBytes = mib << 20;
+  }
+  let stop: (() => void) | undefined;
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    // a second signal while finishing: the user insists
+    if (signals > 1) process.exit(130);
+    io.err(`tmesc: ${sig}: stopping; finishing the outputs\n`);
+    stop?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const stats = await runLive(artifact, {
+      cores,
+      poll,
+      statsIntervalMs,
+      bufferBytes,
+      outDir: opts.outDir,
+      note: (m) => io.err(`tmesc: note: ${escapeForTerminal(m)}\n`),
+      warn: (m) => io.err(`tmesc: warning: ${escapeForTerminal(m)}\n`),
+      onReady: (s) => {
+        stop = s;
+        if (signals) s();
+        io.err('tmesc: capturing; SIGINT or SIGTERM stops\n');
+      },
+      onStats: (s, final) => {
+        if (final) return;
+        io.err(opts.stats === 'json' ? JSON.stringify(s) + '\n' : `tmesc: ${intervalLine(s)}\n`);
+      },
+    });
+    io.out(opts.stats === 'json' ? JSON.stringify(stats, null, 2) + '\n' : renderLiveText(stats));
+    for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
+    return EXIT.ok;
+  } catch (e) {
+    // as offline: the policy asks for what this runtime does not perform (validate reports it at its line)
+    if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
+    if (e instanceof LiveError || e instanceof RunError || e instanceof CaptureError)
+      throw new UsageError((e as Error).message);
+    throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

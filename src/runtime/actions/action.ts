@@ -33,6 +33,16 @@ export interface ActionContext {
 /** One step of a group's chain on one thread. */
 export interface ActionStep {
   apply(r: Replica): Verdict;
+  /**
+   * The capture's clock reached (tsSec, tsNsec) with no packet of the group
+   * since: hand on (ctx.resume) what is due by then, as a packet arriving at
+   * that time would. Live runs call it from a timer of each worker every
+   * LIVE_TICK_MS with the wall clock frames are stamped with, so a hold-back
+   * or a shaping queue drains when its group's traffic stops; runs over
+   * capture files never call it (their clock is packet time). Times given
+   * never go back.
+   */
+  tick?(tsSec: number, tsNsec: number): void;
   /** End of the input: hand on everything held. */
   finish?(): void;
 }
@@ -71,6 +81,14 @@ export interface ActionModule<Config = unknown> {
   counted?(group: ArtifactGroup, artifact: Artifact): boolean;
   /** How a Drop is counted in the group's drops. */
   readonly dropReason?: DropReason;
+  /**
+   * The state is per session (TCP streams keyed by both directions' addresses
+   * and ports): the replicas of one session in order suffice. A live run
+   * shards sessions to its workers by the symmetric session hash, so such a
+   * step runs on every worker; a stateful step without it (a tool's token
+   * bucket) makes a live run use one worker.
+   */
+  readonly perSession?: boolean;
   /**
    * Once, from the artifact: the settings the step runs with (plain data).
    * Pure; throws ActionConfigError for settings this runtime cannot run.

@@ -30,7 +30,9 @@ export const balance: ActionModule<BalanceConfig> = {
     const inner = config.inner;
     return {
       apply(rep: Replica): Verdict {
-        rep.tool = r.pick(sessionHash(rep.view(), inner));
+        const h = sessionHash(rep.view(), inner);
+        rep.session = h;
+        rep.tool = r.pick(h);
         return Verdict.Pass;
       },
     };

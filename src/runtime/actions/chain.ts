@@ -37,6 +37,16 @@ export function needsOneThread(a: Artifact): boolean {
   return a.groups.some((g) => needsChain(g) && groupSteps(g).some((s) => ACTIONS[s]?.stateful));
 }
 
+/**
+ * Whether a live run may shard the group's sessions to several workers:
+ * every stateful step keeps per-session state (ActionModule.perSession).
+ */
+export function shardsBySession(a: Artifact): boolean {
+  return !a.groups.some(
+    (g) => needsChain(g) && groupSteps(g).some((s) => ACTIONS[s]?.stateful && !ACTIONS[s]?.perSession),
+  );
+}
+
 /** The modules of a group's chain, in order, with their settings: `init` runs here, once per artifact and thread. */
 export interface ChainPlan {
   readonly modules: readonly { module: ActionModule; config: unknown }[];
@@ -97,6 +107,8 @@ export type Deliver = (group: number, r: Replica) => void;
 export class ActionChain {
   private readonly steps: ActionStep[] = [];
   private readonly drops: (keyof GroupStats['dropped'] | undefined)[] = [];
+  /** The steps that release on the clock (ActionStep.tick). */
+  private readonly tickers: ActionStep[] = [];
 
   constructor(
     artifact: Artifact,
@@ -123,6 +135,17 @@ export class ActionChain {
       );
       this.drops.push(module.dropReason);
     });
+    for (const s of this.steps) if (s.tick) this.tickers.push(s);
+  }
+
+  /** Whether some step releases held replicas on the clock. */
+  get ticks(): boolean {
+    return this.tickers.length > 0;
+  }
+
+  /** The clock reached this time with no packet: each step hands on what is due (ActionStep.tick). */
+  tick(tsSec: number, tsNsec: number): void {
+    for (const s of this.tickers) s.tick!(tsSec, tsNsec);
   }
 
   push(rec: PacketRecord, view: PacketView, tap: number): void {

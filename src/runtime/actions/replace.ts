@@ -176,6 +176,8 @@ export const replace: ActionModule<ReplaceConfig> = {
   name: 'replace',
   reasons: REASONS,
   stateful: true,
+  // sessions: both directions of a TCP session reach one live worker (sharded by the symmetric session hash)
+  perSession: true,
   dropReason: 'replaced-away',
   warnings: {
     'over-mtu': `grew past ${ETHERNET_MTU} bytes of IP packet (Ethernet's MTU) when rewritten: a tool behind a ${ETHERNET_MTU}-byte port may not receive them`,
@@ -258,6 +260,13 @@ class ReplaceStep {
   /** Whether a TCP header is all there (in a first fragment too), with the payload after it. */
   private renumberable(v: PacketView): boolean {
     return v.tunnel <= TUNNEL.none && v.fragment !== 2 && v.l4Offset >= 0 && v.payloadOffset >= 0;
+  }
+
+  /** Live runs: the clock moved with no packet of the group; what has been held past the hold time goes out. */
+  tick(sec: number, nsec: number): void {
+    const now = sec + nsec / 1e9;
+    if (now > this.now) this.now = now;
+    this.expire();
   }
 
   /** End of input: every stream ends here, and what is held goes out, oldest session first. */

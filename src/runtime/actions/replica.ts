@@ -58,6 +58,8 @@ export class Replica {
   tap = 0;
   /** The tool the balance step chose. */
   tool = 0;
+  /** The session hash the balance step chose it by: a live run moves the session by it when that tool is down. */
+  session = 0;
   comment: string | undefined = undefined;
   /** Whether any step changed the bytes, the length or the link type. */
   changed = false;
@@ -151,6 +153,7 @@ export class Replica {
     this.tsNsec = r.tsNsec;
     this.tap = r.tap;
     this.tool = r.tool;
+    this.session = r.session;
     this.comment = r.comment;
     this.changed = r.changed;
     this.holder = -1;

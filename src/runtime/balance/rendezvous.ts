@@ -16,11 +16,21 @@ export class Rendezvous {
   }
 
   pick(session: number): number {
+    return this.pickAmong(session, undefined);
+  }
+
+  /**
+   * The top score among the tools `up` accepts (all when undefined), or -1
+   * when it accepts none. A tool that goes down loses exactly the sessions
+   * it held, each to its second choice, and wins them back when it returns.
+   */
+  pickAmong(session: number, up: ((tool: number) => boolean) | undefined): number {
     const n = this.seeds.length;
-    if (n === 1) return 0;
-    let best = 0;
+    if (n === 1) return up === undefined || up(0) ? 0 : -1;
+    let best = -1;
     let bestScore = -1;
     for (let i = 0; i < n; i++) {
+      if (up !== undefined && !up(i)) continue;
       // u in (0, 1): never 0, so the logarithm is finite
       const u = (combine(session, this.seeds[i]) + 0.5) / 4294967296;
       const score = this.weights[i] / -Math.log(u);

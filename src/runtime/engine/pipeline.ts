@@ -11,11 +11,13 @@ import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
-import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
   readonly path: string;
+  /** Why write refuses packets, when not for their link type (a live output's full ring). */
+  readonly refusedAs?: DropReason;
   /** Returns false (and writes nothing) when the output cannot hold the packet's link type. */
   write(
     data: Uint8Array,
@@ -54,6 +56,7 @@ export function newRunStats(
       in: 0,
       delivered: 0,
       dropped: emptyDrops(),
+      failover: 0,
       dedupEvicted: 0,
       tools: gr.tools.map((t, ti) => ({
         name: t.name,
@@ -73,6 +76,8 @@ export function newRunStats(
 export interface PipelineOptions {
   /** The de-duplication stage of group g (default: a Dedup over its window). */
   dedup?: (group: number, windowNs: number) => DedupStage;
+  /** Live runs: whether a tool's link is up; sessions of a tool that is down go to the group's others. */
+  toolUp?: (group: number, tool: number) => boolean;
   /** Entries each default Dedup may hold (default DEDUP_MAX_ENTRIES). */
   dedupMaxEntries?: number;
   /** Called the first time a tool's output refuses a link type (a pcap file holds one). */
@@ -119,6 +124,8 @@ export class Pipeline {
     );
     this.onRefused = options.onRefused;
     this.stats = newRunStats(artifact, outputs, tapFiles);
+    this.toolUp = options.toolUp;
+    this.upIn = artifact.groups.map((_, gi) => (t: number) => options.toolUp!(gi, t));
     this.ruleCounter = this.stats.rules ? new RuleCounter(artifact, this.classifier) : undefined;
     this.chains = buildChains(artifact, this.stats.groups, (gi, r) => this.deliverReplica(gi, r));
   }
@@ -129,12 +136,25 @@ export class Pipeline {
   /** A replica that went through its group's steps, written to the tool the chain chose. */
   private deliverReplica(g: number, r: Replica): void {
     const gs = this.stats.groups[g];
+    let tool = r.tool;
+    if (this.toolUp && !this.toolUp(g, tool)) {
+      // as on the plain path: the session's next choice among the tools up (when it goes out, for a held replica)
+      const bal = this.balancers[g];
+      tool = bal ? bal.pickAmong(r.session, this.upIn[g]) : -1;
+      if (tool < 0) {
+        gs.dropped['tool-down']++;
+        return;
+      }
+      gs.failover++;
+    }
     const frame = r.frame();
-    if (this.outputs[g][r.tool].write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)) {
+    const out = this.outputs[g][tool];
+    if (out.write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)) {
       gs.delivered++;
-      gs.tools[r.tool].packets++;
-      gs.tools[r.tool].bytes += frame.length;
-    } else this.refuse(g, r.tool, r.linkType);
+      gs.tools[tool].packets++;
+      gs.tools[tool].bytes += frame.length;
+    } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
+    else this.refuse(g, tool, r.linkType);
   }
 
   /** End of input: steps hand on what they held back. */
@@ -142,6 +162,18 @@ export class Pipeline {
     for (const c of this.chains) c?.finish();
   }
 
+  /** Whether some group's steps release held replicas on the clock: a live run then calls tick() on a timer. */
+  get ticks(): boolean {
+    return this.chains.some((c) => c?.ticks);
+  }
+
+  /** The clock reached this time with no packet (live runs, from a timer): steps hand on what is due. */
+  tick(tsSec: number, tsNsec: number): void {
+    for (const c of this.chains) c?.tick(tsSec, tsNsec);
+  }
+
+  private readonly toolUp: PipelineOptions['toolUp'];
+  private readonly upIn: ((tool: number) => boolean)[];
   private readonly onRefused: PipelineOptions['onRefused'];
 
   /** The counters, with what the stages kept apart (de-duplication entries evicted early). */
@@ -199,6 +231,18 @@ export class Pipeline {
         if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = sessionHash(view, true));
         else h = outer >= 0 ? outer : (outer = sessionHash(view, false));
         tool = bal.pick(h);
+        if (this.toolUp && !this.toolUp(g, tool)) {
+          // its tool is down: the session's next choice among those up, counted
+          tool = bal.pickAmong(h, this.upIn[g]);
+          if (tool < 0) {
+            gs.dropped['tool-down']++;
+            continue;
+          }
+          gs.failover++;
+        }
+      } else if (this.toolUp && !this.toolUp(g, 0)) {
+        gs.dropped['tool-down']++;
+        continue;
       }
       if (!marked) {
         this.mark(rec, tap);
@@ -219,7 +263,11 @@ export class Pipeline {
         gs.delivered++;
         gs.tools[tool].packets++;
         gs.tools[tool].bytes += frame.length;
-      } else this.refuse(g, tool, rec.linkType);
+      } else {
+        const why = this.outputs[g][tool].refusedAs;
+        if (why) gs.dropped[why]++;
+        else this.refuse(g, tool, rec.linkType);
+      }
     }
   }
 

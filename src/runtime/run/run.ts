@@ -203,7 +203,7 @@ function inputFiles(a: Artifact, opts: RunOptions, note: (m: string) => void): s
     if (given) return given.map((p) => resolve(p));
     if (t.source.kind === 'files') return t.source.paths;
     note(
-      `tap '${t.name}' (${t.source.kind === 'interface' ? `interface ${t.source.name}` : `inline ${t.source.left} <-> ${t.source.right}`}) skipped: live capture comes with the execution engine; give --input ${t.name}=FILE to replay a capture`,
+      `tap '${t.name}' (${t.source.kind === 'interface' ? `interface ${t.source.name}` : `inline ${t.source.left} <-> ${t.source.right}`}) skipped: run --live captures it; give --input ${t.name}=FILE to replay a capture`,
     );
     return [];
   });
@@ -226,7 +226,7 @@ function outputPaths(a: Artifact, opts: RunOptions, tapFiles: string[][], note: 
       if (t.output.kind === 'interface') {
         path = join(opts.outDir ?? 'tmesc-out', `${t.name}.pcapng`);
         note(
-          `tool '${t.name}' outputs to interface ${t.output.target}; written to ${path} (live output comes with the execution engine)`,
+          `tool '${t.name}' outputs to interface ${t.output.target}; written to ${path} (run --live sends to the interface)`,
         );
       } else path = opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target;
       path = resolve(path);

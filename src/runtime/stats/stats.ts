@@ -5,8 +5,14 @@ import { linkTypeName } from '../../fields/link-type-names.js';
  * receives is either delivered to one of its tools or dropped with a reason,
  * so for every group `in === delivered + sum(dropped)`; a packet no group
  * receives is counted as unmatched.
+ *
+ * Drop reasons of live runs: tool-down (the tool's link was down and its
+ * group had no other tool up, or the frame was on its way when the link
+ * went), output-full (tmesc could not keep up: a ring or a tool's queue was
+ * full), send-error (the interface refused the frame).
  */
-export type DropReason = 'duplicate' | 'link-type-mismatch' | 'replaced-away';
+export type DropReason =
+  'duplicate' | 'link-type-mismatch' | 'replaced-away' | 'tool-down' | 'output-full' | 'send-error';
 
 export interface TapStats {
   name: string;
@@ -34,6 +40,8 @@ export interface GroupStats {
   in: number;
   delivered: number;
   dropped: Record<DropReason, number>;
+  /** Live runs: packets that went to another tool of the group because theirs was down. */
+  failover: number;
   /**
    * De-duplication entries dropped before their window ended because the
    * table was full (DEDUP_MAX_ENTRIES): a copy of one of those packets
@@ -83,7 +91,14 @@ export interface RunStats {
 }
 
 export function emptyDrops(): Record<DropReason, number> {
-  return { duplicate: 0, 'link-type-mismatch': 0, 'replaced-away': 0 };
+  return {
+    duplicate: 0,
+    'link-type-mismatch': 0,
+    'replaced-away': 0,
+    'tool-down': 0,
+    'output-full': 0,
+    'send-error': 0,
+  };
 }
 
 /** Adds the counters of `b` (a worker's share, say) into `a`; both shaped after the same policy. */
@@ -112,6 +127,7 @@ export function addStats(a: RunStats, b: RunStats): void {
     x.delivered += g.delivered;
     x.dedupEvicted += g.dedupEvicted;
     for (const k of Object.keys(g.dropped) as DropReason[]) x.dropped[k] += g.dropped[k];
+    x.failover += g.failover;
     for (const [step, counts] of Object.entries(g.actions)) {
       const y = (x.actions[step] ??= {});
       for (const [reason, n] of Object.entries(counts)) y[reason] = (y[reason] ?? 0) + n;

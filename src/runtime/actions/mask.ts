@@ -188,6 +188,13 @@ class MaskStep implements ActionStep {
     return this.once(r, v, p);
   }
 
+  /** Live runs: the clock moved with no packet of the group; sessions held past the timeout are released. */
+  tick(tsSec: number, tsNsec: number): void {
+    const now = tsSec + tsNsec / 1e9;
+    if (now > this.now) this.now = now;
+    this.expire();
+  }
+
   finish(): void {
     for (const s of this.table.sessions()) this.closeSession(s.data, true);
   }

@@ -71,6 +71,8 @@ export function runArtifactFrames(
     rec.tsSec = Math.floor(f.ts);
     rec.tsNsec = nsOf(f.ts);
     p.handle(rec, 0);
+    // a live run's clock between packets (ActionStep.tick)
+    if (f.tickAfter !== undefined) p.tick(Math.floor(f.tickAfter), nsOf(f.tickAfter));
   }
   p.finish();
   return { out, groups: p.stats.groups, artifact };

@@ -114,6 +114,19 @@ describe('mask over TCP streams', () => {
     expect(g.actions.mask['masked-undecided']).toBe(0);
   });
 
+  it('releases held packets when a live clock passes the timeout with no packet (tick), masking what was undecided', () => {
+    const c = new Conversation();
+    const segs = [...c.handshake(), ...c.send(0, 'card=4111 1111 1111 '), ...c.send(0, '1111&x=1')];
+    const plain = run('mask card-number', frames(c, segs));
+    expect(plain.g.actionTotals!.mask['released-by-timeout']).toBe(0);
+    const input = frames(c, segs);
+    input[3].tickAfter = input[3].ts + 2;
+    const { out, g } = run('mask card-number', input);
+    expect(g.actionTotals!.mask['released-by-timeout']).toBe(1);
+    expect(g.actions.mask['masked-undecided']).toBe(1);
+    expect(texts(out).slice(3)).toEqual(['card=***************', '****&x=1']);
+  });
+
   it('masks a Telnet login typed one byte a segment, the echo of the user name too, however slowly', () => {
     for (const step of [0.2, 3]) {
       const c = new Conversation({ serverPort: 23 });

@@ -15,6 +15,8 @@ export interface TimedFrame {
   /** Capture time, seconds. */
   ts: number;
   wireLen?: number;
+  /** runFrames: the clock ticks to this time (seconds) after this frame, with no packet. */
+  tickAfter?: number;
 }
 
 export const FIN = 0x01;

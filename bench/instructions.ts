@@ -123,10 +123,11 @@ rule basic from t match tcp and payload matches /authorization: basic [a-z0-9+\\
 
 /** The one-filter policy with actions in its group: what they cost a packet, against the plain run. */
 function policyActions(cap: string, actions: string): string {
-  return policyOneGroup(cap).replace(
-    'tool w { output pcap "g.pcap" }',
-    `tool w { output pcap "g.pcap" }\n  ${actions}`,
-  );
+  // a shaped tool needs a rate: 10 Gbps, far above the capture's, so that nothing waits (the bucket's cost alone)
+  const tool = /\bshape\b/.test(actions)
+    ? 'tool w { output pcap "g.pcap"; rate 10 Gbps }'
+    : 'tool w { output pcap "g.pcap" }';
+  return policyOneGroup(cap).replace('tool w { output pcap "g.pcap" }', `${tool}\n  ${actions}`);
 }
 
 /** Instructions by function from a callgrind output; JIT code named through V8's perf map (`start size name` lines). */

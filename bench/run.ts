@@ -1,3 +1,4 @@
+import { benchActions } from './actions.js';
 import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
 import { benchLive } from './live.js';
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<void>> = {
   compile: () => benchCompile(),
   shapes: () => benchCompileShapes(),
   runtime: () => benchRuntime(),
+  actions: () => benchActions(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
   live: () => benchLive(),
@@ -19,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
   'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
   'instructions-mask': () => benchInstructions('mask card-number, credentials'),
+  'instructions-shape': () => benchInstructions('shape burst 256 KB'),
   // every TCP payload searched per session; the generated responses' Server header shrinks, so later numbers shift
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),
   openflow: () => benchOpenFlow(),

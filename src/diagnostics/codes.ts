@@ -404,6 +404,20 @@ const LIST = [
     'Mask fill is not one byte',
     'Masking overwrites each byte of a match with the fill and keeps the packet length, so the fill must be one byte: an ASCII character ("*", "#", "x") or \\xHH. A character beyond \\xFF takes two or more bytes. Pick a one-byte fill.',
   ),
+  c(
+    'TMES0470',
+    'burst-below-frame',
+    'warning',
+    "Shaping burst smaller than the group's full-size frames",
+    "A shaped tool's bucket holds the burst, and a frame longer than the bucket can never find that many tokens: it leaves only when the bucket is full, above the tool's rate for that frame, or is dropped when it would have to wait (counted as larger-than-burst and buffer-full, and said on stderr). The full-size frame is a 1500-byte IP packet on Ethernet with one VLAN tag (1518 bytes, or the truncate frame length), with the tags the taps' marks push and what timestamp adds. Give a burst of at least that size.",
+  ),
+  c(
+    'TMES0471',
+    'shaping-too-slow',
+    'error',
+    'Shaping buffer takes more than an hour to drain',
+    "A shaped tool's buffer holds the burst, and at the tool's rate a full buffer would take more than an hour to drain: packets would leave hours after they arrived, which is a mistyped rate or burst (kbps for Gbps, MB for KB) rather than a shaper, and tmesc run refuses it. Raise the rate or lower the burst so that burst * 8 / rate is at most 3600 seconds.",
+  ),
   // ---- unused (05xx)
   c(
     'TMES0500',

@@ -31,6 +31,12 @@ export function abstractGraph(
   g: MatchGraph,
   isHostGroup: (group: number) => boolean,
   cannotTest: (field: number) => boolean,
+  /**
+   * The graph is one of parts whose leaves' sends and drops combine (src/openflow/parts.ts): a
+   * leaf keeps them, a merge must agree on the switch groups' and may send a host group where
+   * some child does and drop it where every child does.
+   */
+  combined = false,
 ): AbstractGraph {
   const nodes: GraphNode[] = [];
   const leaves: GraphLeaf[] = [];
@@ -38,13 +44,15 @@ export function abstractGraph(
   const leafKey = new Map<string, number>();
   const kept: number[] = [];
 
-  const leafRef = (groups: number[]): number => {
-    const sorted = [...new Set(groups)].sort((a, b) => a - b);
-    const k = sorted.join(',');
+  const sortSet = (xs: readonly number[]) => [...new Set(xs)].sort((a, b) => a - b);
+  const leafRef = (groups: readonly number[], to = groups, drop: readonly number[] = []): number => {
+    const sorted = sortSet(groups);
+    const [t, d] = combined ? [sortSet(to), sortSet(drop)] : [sorted, []];
+    const k = `${sorted.join(',')}|${t.join(',')}|${d.join(',')}`;
     let i = leafKey.get(k);
     if (i === undefined) {
       i = leaves.length;
-      leaves.push({ rules: [], to: sorted, drop: [], groups: sorted });
+      leaves.push({ rules: [], to: t, drop: d, groups: sorted });
       leafKey.set(k, i);
     }
     return -1 - i;
@@ -68,7 +76,9 @@ export function abstractGraph(
     return i;
   };
 
-  const switchPart = (l: GraphLeaf) => l.groups.filter((x) => !isHostGroup(x)).join(',');
+  const switchOf = (xs: readonly number[]) => xs.filter((x) => !isHostGroup(x)).join(',');
+  const switchPart = (l: GraphLeaf) =>
+    combined ? `${switchOf(l.groups)}|${switchOf(l.to)}|${switchOf(l.drop)}` : switchOf(l.groups);
   let budget = 0;
   const mergeMemo = new Map<string, number>();
   const merge = (a: number, b: number): number => {
@@ -82,7 +92,11 @@ export function abstractGraph(
       const la = leaves[-1 - a];
       const lb = leaves[-1 - b];
       if (switchPart(la) !== switchPart(lb)) throw new Conflict();
-      out = leafRef([...la.groups, ...lb.groups]);
+      out = leafRef(
+        [...la.groups, ...lb.groups],
+        [...la.to, ...lb.to],
+        la.drop.filter((x) => lb.drop.includes(x)),
+      );
     } else {
       const fa = a < 0 ? Infinity : nodes[a].field;
       const fb = b < 0 ? Infinity : nodes[b].field;
@@ -111,7 +125,8 @@ export function abstractGraph(
   // children before parents: nodes are stored parents first
   for (let id = g.nodes.length - 1; id >= 0; id--) {
     const n = g.nodes[id];
-    const kids = n.kids.map((k) => (k < 0 ? leafRef(g.leaves[-1 - k].groups) : memo.get(k)!));
+    const leafOf = (l: GraphLeaf) => leafRef(l.groups, l.to, l.drop);
+    const kids = n.kids.map((k) => (k < 0 ? leafOf(g.leaves[-1 - k]) : memo.get(k)!));
     let out: number | undefined;
     if (cannotTest(n.field)) {
       budget = 0;
@@ -124,7 +139,11 @@ export function abstractGraph(
     }
     memo.set(id, out ?? mk(n.field, [...n.cuts], kids));
   }
-  const segments = g.segments.map((r) => (r < 0 ? leafRef(g.leaves[-1 - r].groups) : memo.get(r)!));
+  const segments = g.segments.map((r) => {
+    if (r >= 0) return memo.get(r)!;
+    const l = g.leaves[-1 - r];
+    return leafRef(l.groups, l.to, l.drop);
+  });
 
   // renumber parents first, as graphs are stored (the walk relies on it)
   const order: number[] = [];

@@ -6,6 +6,8 @@ import type { MatchGraph } from '../ir/graph.js';
 import type { Policy } from '../policy/policy.js';
 import { flowsText, groupsText } from './emit.js';
 import { parsePortsMap } from './ports-map.js';
+import { MAX_COMBINED_GROUPS } from './group-bits.js';
+import { mergeGraphs, splitPolicy } from './parts.js';
 import { compileOpenFlow, type OpenFlowProgram } from './program.js';
 import { buildReport, type OpenFlowReport, reportText } from './report.js';
 
@@ -45,11 +47,27 @@ export type OpenFlowCode = (typeof OPENFLOW_CODES)[number];
  */
 export const SWITCH_SEGMENT_BUDGETS = [20_000, 2_000, 500];
 
+/**
+ * How many times the parts' flows the policy's own graph may need and its
+ * segmentations still be tried (the compile bench's 1,422 flows become 599
+ * with more segments; the broker policies' graphs need 20 to 30 times their
+ * parts').
+ */
+const SEGMENTATION_REACH = 4;
+
 export interface OpenFlowOptions {
   /** The names the report and the setup commands use for the files. */
   paths?: { flows: string; groups: string };
   /** The graph to compile (tests), instead of choosing among segmentations. */
   graph?: MatchGraph;
+  /** Whether that graph's segments combine by to and drop bits (parts.ts) rather than each deciding its groups. */
+  combined?: boolean;
+  /**
+   * 'parts': the policy split into parts combined by to and drop bits, whatever the flows (tests, to
+   * run both ways on a switch); 'whole': the policy's own graph and its segmentations only. Default:
+   * whichever needs fewer flows.
+   */
+  split?: 'parts' | 'whole';
 }
 
 /**
@@ -68,29 +86,42 @@ export function compileToOpenFlow(
   const map = parsePortsMap(portsMap, policy, bag);
   if (bag.items.filter((d) => d.severity === 'error').length > before) return undefined;
   // the compiler's graph first (cached: validate made it); then more segments while they save flows
-  const graphs: (() => MatchGraph)[] = options.graph
-    ? [() => options.graph!]
+  // the policy in parts whose results combine in registers first: its flows grow with the rules, not their product
+  const parts =
+    options.graph || options.split === 'whole' || policy.groups.length > MAX_COMBINED_GROUPS
+      ? undefined
+      : splitPolicy(policy);
+  if (options.split === 'parts' && !parts) throw new Error(`policy '${policy.name}' cannot be split into parts`);
+  const graphs: { make: () => MatchGraph | undefined; combined: boolean }[] = options.graph
+    ? [{ make: () => options.graph!, combined: options.combined ?? false }]
     : [
-        () => compilePolicy(policy).graph,
-        ...SWITCH_SEGMENT_BUDGETS.map((segment) => () => compilePolicy(policy, { budgets: { segment } }).graph),
+        ...(parts ? [{ make: () => mergeGraphs(parts.map((p) => compilePolicy(p).graph)), combined: true }] : []),
+        ...(options.split === 'parts' ? [] : [{ make: () => compilePolicy(policy).graph, combined: false }]),
+        ...(options.split === 'parts' ? [] : SWITCH_SEGMENT_BUDGETS).map((segment) => ({
+          make: () => compilePolicy(policy, { budgets: { segment } }).graph,
+          combined: false,
+        })),
       ];
   const report = (diags: DiagnosticBag) => {
     for (const d of diags.items)
       bag.add(d.code as OpenFlowCode, d.span, d.message, d.related ? { related: [...d.related] } : undefined);
   };
-  let best: { program: OpenFlowProgram; diags: DiagnosticBag; segments: number } | undefined;
-  for (const make of graphs) {
-    let graph: MatchGraph;
+  let best: { program: OpenFlowProgram; diags: DiagnosticBag; combined: boolean } | undefined;
+  // the last of the policy's own segmentations: more segments go on while they save flows
+  let last: { flows: number; segments: number } | undefined;
+  for (const { make, combined } of graphs) {
+    let graph: MatchGraph | undefined;
     try {
       graph = make();
     } catch (e) {
       // a cut the compiler's budgets refuse is no candidate (the compiler's own graph compiled: validate saw it)
-      if (best && e instanceof CompileBudgetError) continue;
+      if (e instanceof CompileBudgetError && (best || combined)) continue;
       throw e;
     }
-    if (best && graph.segments.length === best.segments) continue;
+    if (!graph) continue;
+    if (last && graph.segments.length === last.segments) continue;
     const diags = new DiagnosticBag();
-    const program = compileOpenFlow(policy, graph, map, diags);
+    const program = compileOpenFlow(policy, graph, map, diags, combined ? (parts?.length ?? 1) : 0);
     if (!program) {
       // the same map and policy fail the same way however the graph is cut
       if (!best) {
@@ -99,13 +130,19 @@ export function compileToOpenFlow(
       }
       break;
     }
-    if (best && program.flows.length >= best.program.flows.length) break;
-    const small = best !== undefined && program.flows.length > 0.95 * best.program.flows.length;
-    best = { program, diags, segments: graph.segments.length };
-    if (small) break;
+    const flows = program.flows.length;
+    if (!best || flows < best.program.flows.length) best = { program, diags, combined };
+    if (combined) continue;
+    // segmentations seldom save more than half: far above the parts' count, the rest are not tried
+    if (
+      last ? flows >= last.flows || flows > 0.95 * last.flows : flows > SEGMENTATION_REACH * best.program.flows.length
+    )
+      break;
+    last = { flows, segments: graph.segments.length };
   }
-  report(best!.diags);
-  const program = best!.program;
+  if (!best) throw new Error(`policy '${policy.name}': its parts order their byte loads or predicates differently`);
+  report(best.diags);
+  const program = best.program;
   const summary = buildReport(policy, program, { portsMap: portsMap.path, bridge: map.bridge, ...paths });
   return {
     program,

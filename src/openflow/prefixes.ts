@@ -24,3 +24,48 @@ export function rangeToPrefixes(lo: bigint, hi: bigint, bits: number): Prefix[] 
   }
   return out;
 }
+
+/**
+ * Few value/mask pairs that cover exactly a set of values of a narrow field
+ * (Quine-McCluskey: prime implicants, then a greedy cover). A set such as
+ * `tcp[13] & 2 != 0` is 64 intervals, 64 prefixes, and one value/mask.
+ */
+export function ternaryCover(values: readonly number[], bits: number): Prefix[] {
+  const all = (1 << bits) - 1;
+  const on = new Set(values);
+  // implicants as value/mask (mask bits set: compared); merge pairs that differ in one compared bit
+  let level = new Map<string, { value: number; mask: number }>(
+    [...on].map((v) => [`${v}/${all}`, { value: v, mask: all }]),
+  );
+  const primes: { value: number; mask: number }[] = [];
+  while (level.size) {
+    const next = new Map<string, { value: number; mask: number }>();
+    const merged = new Set<string>();
+    for (const [k, a] of level)
+      for (let bit = 1; bit <= all; bit <<= 1) {
+        if (!(a.mask & bit) || a.value & bit) continue;
+        const kb = `${a.value | bit}/${a.mask}`;
+        if (!level.has(kb)) continue;
+        merged.add(k).add(kb);
+        const m = { value: a.value, mask: a.mask & ~bit };
+        next.set(`${m.value}/${m.mask}`, m);
+      }
+    for (const [k, a] of level) if (!merged.has(k)) primes.push(a);
+    level = next;
+  }
+  const covers = (p: { value: number; mask: number }, v: number) => (v & p.mask) === p.value;
+  const left = new Set(on);
+  const out: Prefix[] = [];
+  while (left.size) {
+    let best = primes[0];
+    let bestN = -1;
+    for (const p of primes) {
+      let n = 0;
+      for (const v of left) if (covers(p, v)) n++;
+      if (n > bestN) [best, bestN] = [p, n];
+    }
+    for (const v of [...left]) if (covers(best, v)) left.delete(v);
+    out.push({ value: BigInt(best.value), mask: BigInt(best.mask) });
+  }
+  return out;
+}

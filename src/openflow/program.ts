@@ -6,6 +6,7 @@ import { type Flow, type OfGroup, TABLE } from './flow.js';
 import { ingressFlows, ingressNeeds } from './ingress.js';
 import { bucketWeights, type GroupPlan, planGroups } from './plan.js';
 import type { PortsMap } from './ports-map.js';
+import { deliveredMatch, setGroupBits } from './group-bits.js';
 import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
 import { abstractGraph } from './abstract.js';
 import { describeWhen } from './flag-words.js';
@@ -49,6 +50,8 @@ export interface OpenFlowProgram {
   graphNodes: { withFlows: number; total: number; switchGraph: number };
   /** Segments of the graph (each is walked on its own). */
   segments: number;
+  /** The policy's parts whose results combine by to and drop bits (0: the policy's own graph). */
+  parts: number;
   /** Leaves some packet reaches on the switch. */
   leaves: number;
   /** Why the policy needs a host (empty: it does not). */
@@ -77,7 +80,14 @@ export function compileOpenFlow(
   graph: MatchGraph,
   map: PortsMap,
   bag: Reporter<'TMES0844' | 'TMES0845' | 'TMES0846' | 'TMES0847' | 'TMES0848'>,
+  /**
+   * How many parts' graphs the graph holds side by side (src/openflow/parts.ts): every segment's leaf
+   * sets its groups' to and drop bits, and a group is delivered where sent and not dropped. 0: the
+   * policy's own graph, each segment deciding its groups.
+   */
+  parts = 0,
 ): OpenFlowProgram | undefined {
+  const combined = parts > 0;
   const errorsBefore = bag.items.filter((d) => d.severity === 'error').length;
   const plans = planGroups(policy, untestable(policy));
   const policyStart: Span = policy.taps[0]?.span ?? policy.groups[0]?.span ?? policy.rules[0].span;
@@ -85,7 +95,7 @@ export function compileOpenFlow(
 
   // segments split the groups: each segment's leaves decide its own groups, so a leaf's groups are final
   const owner = new Map<number, number>();
-  for (const [s, root] of graph.segments.entries()) {
+  for (const [s, root] of combined ? [] : graph.segments.entries()) {
     const stack = [root];
     const seen = new Set<number>();
     while (stack.length) {
@@ -122,6 +132,7 @@ export function compileOpenFlow(
     original,
     (g) => plans[g].side === 'host',
     (f) => hostOnly(switchField(original.fields[f])) !== undefined,
+    combined,
   );
   graph = abs.graph;
   // per leaf, the packets one of its switch groups cannot have stripped on the switch, as a class of such masks
@@ -134,7 +145,9 @@ export function compileOpenFlow(
     if (k < 0) k = checkMasks.push(m) - 1;
     return k;
   });
-  const walk = compileWalk(graph, new Set(taps.keys()), (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []));
+  const walk = combined
+    ? compileWalk(graph, new Set(taps.keys()), (l) => setGroupBits(graph.leaves[l].to, graph.leaves[l].drop), false)
+    : compileWalk(graph, new Set(taps.keys()), (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []));
 
   // what reaches the switch's leaves
   const reachedGroups = new Set<number>();
@@ -333,12 +346,33 @@ export function compileOpenFlow(
     }
   };
   const start: string[] = [];
-  for (const root of walk.roots)
-    start.push(load(REG.leaf, 0), load(REG.check, 0), ...walkTo(root), `resubmit(,${TABLE.CHECK})`);
+  if (combined) {
+    // each part's walk sets bits; then a group some part sent to and none dropped from is checked for strips
+    for (const root of walk.roots)
+      start.push(
+        ...(root.kind === 'leaf'
+          ? setGroupBits(graph.leaves[root.leaf].to, graph.leaves[root.leaf].drop)
+          : walkTo(root)),
+      );
+    for (const p of plans)
+      if (p.side === 'switch' && p.stripPunt && reachedGroups.has(p.group)) {
+        start.push(load(REG.group, p.group), `resubmit(,${TABLE.CHECK})`);
+        for (let bit = 1; bit !== 0 && bit <= p.stripPunt; bit <<= 1)
+          if (p.stripPunt & bit)
+            flows.push({
+              table: TABLE.CHECK,
+              priority: 10,
+              match: [regMatch(REG.group, BigInt(p.group), 0xffffffffn), deliveredMatch(p.group), flagMatch(bit, bit)],
+              actions: [setFlags(FLAG.PUNT)],
+            });
+      }
+  } else
+    for (const root of walk.roots)
+      start.push(load(REG.leaf, 0), load(REG.check, 0), ...walkTo(root), `resubmit(,${TABLE.CHECK})`);
   flows.push({ table: TABLE.START, priority: 0, match: [], actions: [...start, `goto_table:${TABLE.DECIDE}`] });
   for (const f of walk.flows) flows.push(f);
 
-  const usedChecks = new Set([...walk.leaves].map((l) => checkOf[l]));
+  const usedChecks = new Set(combined ? [] : [...walk.leaves].map((l) => checkOf[l]));
   checkMasks.forEach((mask, k) => {
     if (!usedChecks.has(k)) return;
     for (let bit = 1; bit !== 0 && bit <= mask; bit <<= 1)
@@ -364,11 +398,28 @@ export function compileOpenFlow(
   else if (canPunt)
     flows.push({ table: TABLE.DECIDE, priority: 10, match: [flagMatch(FLAG.PUNT, FLAG.PUNT)], actions: [] });
   const deliver: string[] = [];
-  if (walk.roots.length === 1) deliver.push(`resubmit(,${TABLE.LEAF})`);
+  if (combined) {
+    // per group reached, the LEAF table delivers it where the parts' bits say so
+    for (const g of [...reachedGroups].sort((a, b) => a - b)) {
+      deliver.push(load(REG.group, g), `resubmit(,${TABLE.LEAF})`);
+      const p = planOf.get(g)!;
+      flows.push({
+        table: TABLE.LEAF,
+        priority: 10,
+        match: [regMatch(REG.group, BigInt(g), 0xffffffffn), deliveredMatch(g)],
+        actions:
+          p.side === 'host'
+            ? [setFlags(FLAG.TOHOST)]
+            : markClasses.length === 1
+              ? [groupAction(ofGroupOf.get(g)![0])]
+              : [`resubmit(,${TABLE.DELIVER})`],
+      });
+    }
+  } else if (walk.roots.length === 1) deliver.push(`resubmit(,${TABLE.LEAF})`);
   else for (const root of walk.roots) deliver.push(load(REG.leaf, 0), ...walkTo(root), `resubmit(,${TABLE.LEAF})`);
   flows.push({ table: TABLE.DECIDE, priority: 1, match: [], actions: [...deliver, `goto_table:${TABLE.HOST}`] });
 
-  for (const l of [...walk.leaves].sort((a, b) => a - b)) {
+  for (const l of combined ? [] : [...walk.leaves].sort((a, b) => a - b)) {
     const actions: string[] = [];
     let toHost = false;
     for (const g of graph.leaves[l].groups) {
@@ -413,6 +464,7 @@ export function compileOpenFlow(
     punts: walk.punts,
     graphNodes: { withFlows: walk.nodes, total: original.nodes.length, switchGraph: graph.nodes.length },
     segments: graph.segments.length,
+    parts,
     leaves: walk.leaves.size,
     needsHost,
     tables: new Set(flows.map((f) => f.table)).size,

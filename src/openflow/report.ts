@@ -25,6 +25,8 @@ export interface OpenFlowReport {
     graphNodes: number;
     /** Segments the graph was cut into for the switch (fewest flows). */
     segments: number;
+    /** The policy's parts, each a graph of its own, whose results combine per group in registers (0: one graph). */
+    parts: number;
     switchGraphNodes: number;
     nodesWithFlows: number;
     /** Leaves the switch can reach. */
@@ -91,6 +93,7 @@ export function buildReport(
       tables: p.tables,
       graphNodes: p.graphNodes.total,
       segments: p.segments,
+      parts: p.parts,
       switchGraphNodes: p.graphNodes.switchGraph,
       nodesWithFlows: p.graphNodes.withFlows,
       leaves: p.leaves,
@@ -191,7 +194,7 @@ export function reportText(r: OpenFlowReport): string {
   out.push(
     `OpenFlow program for policy ${JSON.stringify(r.policy)} (ports map ${r.portsMap}):`,
     `  ${c.flows} flows in ${c.tables} tables, ${c.openflowGroups} groups; ${c.rules} rules x ${c.taps} taps = ${c.rulesTimesTaps}, flows are ${pct(c.flowsPerRuleTap)} of that`,
-    `  match graph: ${c.graphNodes} nodes in ${c.segments} segment${c.segments > 1 ? 's' : ''}; as the switch decides it ${c.switchGraphNodes}, ${c.nodesWithFlows} with flows; ${c.leaves} leaves reached`,
+    `  match graph: ${c.graphNodes} nodes in ${c.segments} segment${c.segments > 1 ? 's' : ''}${c.parts ? ` (the policy in ${c.parts} parts, combined per group)` : ''}; as the switch decides it ${c.switchGraphNodes}, ${c.nodesWithFlows} with flows; ${c.leaves} leaves reached`,
     '',
     'Load it (Open vSwitch 2.10 or later; leave other_config:vlan-limit at its default, 1):',
     ...r.setup.map((s) => `  ${s}`),

@@ -112,7 +112,10 @@ function ip6Word(name: 'ipv6_src' | 'ipv6_dst', word: number): (v: bigint, m: bi
     words[word] = x;
     const parts: string[] = [];
     for (const w of words) parts.push((w >> 16n).toString(16), (w & 0xffffn).toString(16));
-    return parts.join(':');
+    // leading zero groups as '::': ovs-ofctl 3.1 refuses a mask written 0:0:ffff:0:0:0:0:0 (it reads a leading 0 as a prefix length)
+    const zeros = parts.findIndex((p) => p !== '0');
+    if (zeros < 0) return '::';
+    return zeros > 0 ? `::${parts.slice(zeros).join(':')}` : parts.join(':');
   };
   return (v, m) => `ipv6,${name}=${addr(v)}/${addr(m)}`;
 }

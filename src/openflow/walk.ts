@@ -3,7 +3,7 @@ import { ABSENT } from '../fields/fields.js';
 import type { MatchGraph } from '../ir/graph.js';
 import type { Ranges } from '../policy/policy.js';
 import { type Flow, TABLE } from './flow.js';
-import { rangeToPrefixes } from './prefixes.js';
+import { type Prefix, rangeToPrefixes, ternaryCover } from './prefixes.js';
 import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
 import { ALL_CLASSES, CLASS, type SwitchField, switchField, V4, V6 } from './switch-fields.js';
 
@@ -45,6 +45,8 @@ const PRIO = Object.freeze({
 });
 
 const ALL_FLAGS = -1;
+/** Fields this narrow may match any value/mask, not only prefixes (a byte's bit tests). */
+const TERNARY_BITS = 8;
 const L3H_PARTS = FLAG.VLANS | FLAG.Q9100 | FLAG.MPLS | FLAG.PPPOE;
 
 /** L3H is set exactly when one of its parts is: excluding it excludes them, and excluding them all excludes it. */
@@ -139,6 +141,8 @@ export function compileWalk(
   g: MatchGraph,
   taps: ReadonlySet<number>,
   leafActions: (leaf: number) => string[] = () => [],
+  /** Whether a leaf is loaded into reg1 (a graph whose leaves decide alone); else its actions say all. */
+  loadLeaf = true,
 ): WalkProgram {
   const specs = g.fields.map((name) => switchField(name));
   const n = g.nodes.length;
@@ -241,7 +245,7 @@ export function compileWalk(
     switch (t.kind) {
       case 'leaf':
         leaves.add(t.leaf);
-        return [load(REG.leaf, t.leaf + 1), ...leafActions(t.leaf)];
+        return [...(loadLeaf ? [load(REG.leaf, t.leaf + 1)] : []), ...leafActions(t.leaf)];
       case 'punt':
         return [setFlags(FLAG.PUNT)];
       case 'node':
@@ -316,23 +320,37 @@ function valueFlows(
     flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(normal[0].kid) });
     return flows;
   }
+  // per child, its intervals' prefixes; a narrow field's value set as value/mask pairs when that is fewer
+  const prefixes = new Map<number, Prefix[]>();
+  for (const r of normal) {
+    if (r.lo === ABSENT) continue;
+    let ps = prefixes.get(r.kid);
+    if (!ps) prefixes.set(r.kid, (ps = []));
+    ps.push(...rangeToPrefixes(BigInt(r.lo), BigInt(r.hi), spec.bits));
+  }
+  if (spec.bits <= TERNARY_BITS)
+    for (const [kid, ps] of prefixes) {
+      const values: number[] = [];
+      for (const r of normal) if (r.kid === kid && r.lo !== ABSENT) for (let v = r.lo; v <= r.hi; v++) values.push(v);
+      const cover = ternaryCover(values, spec.bits);
+      if (cover.length < ps.length) prefixes.set(kid, cover);
+    }
   const cost = new Map<number, number>();
-  const prefixes = normal.map((r) => (r.lo === ABSENT ? [] : rangeToPrefixes(BigInt(r.lo), BigInt(r.hi), spec.bits)));
-  normal.forEach((r, i) => cost.set(r.kid, (cost.get(r.kid) ?? 0) + Math.max(prefixes[i].length * matches.length, 1)));
+  for (const r of normal) if (!cost.has(r.kid)) cost.set(r.kid, 0);
+  for (const [kid, ps] of prefixes) cost.set(kid, ps.length * matches.length);
+  for (const r of normal) if (r.lo === ABSENT) cost.set(r.kid, cost.get(r.kid)! + 1);
   const absent = normal.find((r) => r.lo === ABSENT);
   let best = normal[0].kid;
   for (const [kid, c] of cost) if (c > cost.get(best)! || (c === cost.get(best)! && kid === absent?.kid)) best = kid;
   const present = spec.present !== undefined ? [flagMatch(spec.present, spec.present)] : [];
-  normal.forEach((r, i) => {
-    if (r.kid === best) return;
-    if (r.lo === ABSENT) {
-      flows.push({ table, priority: PRIO.ABSENT, match: [at, flagMatch(0, spec.present!)], actions: act(r.kid) });
-      return;
-    }
-    for (const p of prefixes[i])
+  if (absent && absent.kid !== best)
+    flows.push({ table, priority: PRIO.ABSENT, match: [at, flagMatch(0, spec.present!)], actions: act(absent.kid) });
+  for (const [kid, ps] of prefixes) {
+    if (kid === best) continue;
+    for (const p of ps)
       for (const m of matches)
-        flows.push({ table, priority: PRIO.VALUE, match: [at, ...present, m(p.value, p.mask)], actions: act(r.kid) });
-  });
+        flows.push({ table, priority: PRIO.VALUE, match: [at, ...present, m(p.value, p.mask)], actions: act(kid) });
+  }
   flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(best) });
   return flows;
 }

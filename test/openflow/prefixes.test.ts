@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { rangeToPrefixes } from '../../src/openflow/prefixes.js';
+import { rangeToPrefixes, ternaryCover } from '../../src/openflow/prefixes.js';
 
 describe('rangeToPrefixes', () => {
   it('covers exactly the range, with disjoint prefixes, at most 2w-2 of them', () => {
@@ -37,5 +37,31 @@ describe('rangeToPrefixes', () => {
     expect(rangeToPrefixes(8000n, 8999n, 16).length).toBe(6);
     expect(rangeToPrefixes(0n, 0xffffffffffffn, 48)).toEqual([{ value: 0n, mask: 0n }]);
     expect(rangeToPrefixes(0x0a000000n, 0x0affffffn, 32)).toEqual([{ value: 0x0a000000n, mask: 0xff000000n }]);
+  });
+});
+
+describe('ternaryCover', () => {
+  it('covers exactly the set of values', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 8 })
+          .chain((bits) =>
+            fc.tuple(fc.constant(bits), fc.uniqueArray(fc.integer({ min: 0, max: (1 << bits) - 1 }), { minLength: 1 })),
+          ),
+        ([bits, values]) => {
+          const cover = ternaryCover(values, bits);
+          for (let v = 0; v < 1 << bits; v++)
+            expect(cover.some((p) => (BigInt(v) & p.mask) === p.value)).toBe(values.includes(v));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds a bit test in one value/mask', () => {
+    const values = [...Array(256).keys()].filter((v) => v & 2);
+    expect(rangeToPrefixes(2n, 3n, 8).length).toBe(1);
+    expect(ternaryCover(values, 8)).toEqual([{ value: 2n, mask: 2n }]);
   });
 });

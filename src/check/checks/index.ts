@@ -11,6 +11,8 @@ import { policyHeader } from './policy-header.js';
 import { precisionOnInterface } from './precision-on-interface.js';
 import { rates } from './rates.js';
 import { repeatedTarget } from './repeated-target.js';
+import { shapeBurst } from './shape-burst.js';
+import { shapeDrain } from './shape-drain.js';
 import { sharedOutput } from './shared-output.js';
 import { sourceInterfaceCount } from './source-interface-count.js';
 import { tapWithoutSource } from './tap-without-source.js';
@@ -34,6 +36,8 @@ export const CHECKS: readonly Check[] = Object.freeze([
   outputIsInput,
   interfaceReused,
   rates,
+  shapeBurst,
+  shapeDrain,
   repeatedTarget,
   mixedAndOr,
   notRunYet,

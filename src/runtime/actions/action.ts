@@ -1,6 +1,6 @@
 import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
 import type { StepName } from '../../artifact/steps.js';
-import type { DropReason } from '../stats/stats.js';
+import type { DropReason, GroupStats } from '../stats/stats.js';
 import type { Replica } from './replica.js';
 
 /** What a step did with a replica. */
@@ -26,6 +26,10 @@ export interface ActionContext {
   readonly totals: ActionCounters;
   /** Hands a held replica to the steps after this one (and then to the output). */
   resume(r: Replica): void;
+  /** The group's statistics (per-tool figures such as shape's live there). */
+  readonly stats: GroupStats;
+  /** The timestamp resolution tool `tool`'s output stores, in ns (1 or 1000): a step that moves timestamps keeps to it. */
+  resolutionNs(tool: number): number;
   /** A held replica the step will not hand on: counted in the group's drops under the module's dropReason. */
   drop(): void;
 }

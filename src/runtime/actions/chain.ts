@@ -117,6 +117,7 @@ export class ActionChain {
     private readonly stats: GroupStats,
     private readonly replica: Replica,
     private readonly deliver: Deliver,
+    resolutionNs: (group: number, tool: number) => number = () => 1,
   ) {
     plan.modules.forEach(({ module, config }, i) => {
       const counters = stats.actions[module.name] ?? {};
@@ -128,6 +129,8 @@ export class ActionChain {
           counters,
           totals,
           resume: (r) => this.runFrom(i + 1, r),
+          stats,
+          resolutionNs: (tool) => resolutionNs(group, tool),
           drop: () => {
             if (module.dropReason) this.stats.dropped[module.dropReason]++;
           },
@@ -180,8 +183,10 @@ export function buildChains(
   stats: readonly GroupStats[],
   deliver: Deliver,
   plans: readonly (ChainPlan | undefined)[] = planChains(a),
+  /** The timestamp resolution of each tool's output, in ns (default 1). */
+  resolutionNs?: (group: number, tool: number) => number,
 ): (ActionChain | undefined)[] {
   // scratch only where some group changes packets: two frame-sized buffers per thread
   const replica = plans.some((p) => p) ? new Replica(new Scratch()) : undefined;
-  return plans.map((p, g) => (p ? new ActionChain(a, g, p, stats[g], replica!, deliver) : undefined));
+  return plans.map((p, g) => (p ? new ActionChain(a, g, p, stats[g], replica!, deliver, resolutionNs) : undefined));
 }

@@ -4,6 +4,7 @@ import { balance } from './balance.js';
 import { mark } from './mark.js';
 import { mask } from './mask.js';
 import { replace } from './replace.js';
+import { shape } from './shape.js';
 import { strip } from './strip.js';
 import { timestamp } from './timestamp.js';
 import { truncate } from './truncate.js';
@@ -22,4 +23,5 @@ export const ACTIONS: Partial<Record<StepName, ActionModule>> = {
   mark,
   timestamp,
   replace,
+  shape,
 };

@@ -28,6 +28,8 @@ export interface PacketOutput {
     tap: number,
     comment: string | undefined,
   ): boolean;
+  /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
+  readonly resolutionNs?: number;
 }
 
 /** All counters at zero, shaped after the policy: what pipelines count into and parallel runs sum into. */
@@ -127,7 +129,13 @@ export class Pipeline {
     this.toolUp = options.toolUp;
     this.upIn = artifact.groups.map((_, gi) => (t: number) => options.toolUp!(gi, t));
     this.ruleCounter = this.stats.rules ? new RuleCounter(artifact, this.classifier) : undefined;
-    this.chains = buildChains(artifact, this.stats.groups, (gi, r) => this.deliverReplica(gi, r));
+    this.chains = buildChains(
+      artifact,
+      this.stats.groups,
+      (gi, r) => this.deliverReplica(gi, r),
+      undefined,
+      (gi, ti) => outputs[gi][ti].resolutionNs ?? 1,
+    );
   }
 
   /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */

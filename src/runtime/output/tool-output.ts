@@ -30,6 +30,15 @@ export class ToolOutput {
     this.lastId = new Int32Array(spec.taps.length);
   }
 
+  /**
+   * The timestamp resolution of the file, in ns: a pcap file's, a pcapng
+   * file's coarsest interface (each tap's keeps its own).
+   */
+  get resolutionNs(): number {
+    const ns = this.spec.format === 'pcap' ? this.spec.nanosecond : this.spec.taps.every((t) => t.nanosecond);
+    return ns ? 1 : 1000;
+  }
+
   /** The link type a pcap output holds (its first packet's), -1 before the first packet or for pcapng. */
   get linkType(): number {
     return this.writer?.pcapLinkType ?? -1;

@@ -1,4 +1,5 @@
 import { linkTypeName } from '../../fields/link-type-names.js';
+import { addSparse, quantile } from './delay-histogram.js';
 
 /**
  * Run statistics. Every packet read is accounted for: each copy a group
@@ -12,7 +13,7 @@ import { linkTypeName } from '../../fields/link-type-names.js';
  * full), send-error (the interface refused the frame).
  */
 export type DropReason =
-  'duplicate' | 'link-type-mismatch' | 'replaced-away' | 'tool-down' | 'output-full' | 'send-error';
+  'duplicate' | 'link-type-mismatch' | 'replaced-away' | 'shaping' | 'tool-down' | 'output-full' | 'send-error';
 
 export interface TapStats {
   name: string;
@@ -33,6 +34,48 @@ export interface ToolStats {
   /** Packets the output could not hold (a pcap file holds one link type), and their link types. */
   refused: number;
   refusedLinkTypes: number[];
+  /** The tool's shaper, in a group with `shape` (runtime/actions/shape.ts). */
+  shape?: ShapeStats;
+}
+
+/**
+ * What one tool's shaper did: every packet it saw left at once, waited, or
+ * was dropped because the buffer was full; the delay it added to each packet
+ * it let go (0 for those that left at once), in nanoseconds.
+ */
+export interface ShapeStats {
+  /** The bucket (the group's burst), the buffer where packets wait, and the rate, as the run used them. */
+  burstBytes: number;
+  bufferBytes: number;
+  rateBps: number;
+  passed: number;
+  delayed: number;
+  /** Dropped: the buffer was full (also in the group's `dropped.shaping`). */
+  dropped: number;
+  /** Longer than the bucket: sent once it was full, above the rate for that packet (in passed). */
+  oversize: number;
+  /** The largest number of bytes that waited at once. */
+  maxQueuedBytes: number;
+  delayNs: { mean: number; p50: number; p90: number; p99: number; max: number; total: number };
+  /** The delays, as [lowest delay of the bucket in ns, packets]: 16 buckets per power of two. */
+  histogram: [number, number][];
+}
+
+/** The summary figures of a shaper's delays, from its histogram, count, total and maximum. */
+export function delaySummary(
+  histogram: readonly (readonly [number, number])[],
+  total: number,
+  max: number,
+): ShapeStats['delayNs'] {
+  const n = histogram.reduce((s, [, c]) => s + c, 0);
+  return {
+    mean: n ? Math.round(total / n) : 0,
+    p50: quantile(histogram, 0.5, max),
+    p90: quantile(histogram, 0.9, max),
+    p99: quantile(histogram, 0.99, max),
+    max,
+    total,
+  };
 }
 
 export interface GroupStats {
@@ -95,6 +138,7 @@ export function emptyDrops(): Record<DropReason, number> {
     duplicate: 0,
     'link-type-mismatch': 0,
     'replaced-away': 0,
+    shaping: 0,
     'tool-down': 0,
     'output-full': 0,
     'send-error': 0,
@@ -142,8 +186,24 @@ export function addStats(a: RunStats, b: RunStats): void {
       y.bytes += t.bytes;
       y.refused += t.refused;
       for (const lt of t.refusedLinkTypes) if (!y.refusedLinkTypes.includes(lt)) y.refusedLinkTypes.push(lt);
+      if (t.shape) y.shape = y.shape ? addShape(y.shape, t.shape) : structuredClone(t.shape);
     });
   });
+}
+
+function addShape(a: ShapeStats, b: ShapeStats): ShapeStats {
+  const histogram = addSparse(a.histogram, b.histogram);
+  const max = Math.max(a.delayNs.max, b.delayNs.max);
+  return {
+    ...a,
+    passed: a.passed + b.passed,
+    delayed: a.delayed + b.delayed,
+    dropped: a.dropped + b.dropped,
+    oversize: a.oversize + b.oversize,
+    maxQueuedBytes: Math.max(a.maxQueuedBytes, b.maxQueuedBytes),
+    delayNs: delaySummary(histogram, a.delayNs.total + b.delayNs.total, max),
+    histogram,
+  };
 }
 
 /** 1234567 -> "1,234,567"; toLocaleString would load ICU's data, ~15 ms of start-up. */
@@ -158,6 +218,26 @@ function ruleLine(r: RuleStats): string {
     return `${m} matches, ${r.delivered} delivered${m > 0 && r.delivered === 0 ? ' (drop rules excluded every packet)' : ''}`;
   if (typeof r.excluded === 'number') return `${m} matches, ${r.excluded} excluded`;
   return `${m} matches`;
+}
+
+/** 1500 -> "1.5 us": delays for people. */
+export function duration(ns: number): string {
+  if (ns < 1000) return `${ns} ns`;
+  if (ns < 1e6) return `${+(ns / 1e3).toPrecision(3)} us`;
+  if (ns < 1e9) return `${+(ns / 1e6).toPrecision(3)} ms`;
+  return `${+(ns / 1e9).toPrecision(3)} s`;
+}
+
+/** "shaped: 900 at once, 100 delayed (delay mean 12 us, p50 0 ns, p99 1.2 ms, max 2 ms), 3 dropped (buffer full)". */
+function shapeLine(s: ShapeStats): string {
+  const d = s.delayNs;
+  const parts = [
+    `${s.passed} at once`,
+    `${s.delayed} delayed (delay mean ${duration(d.mean)}, p50 ${duration(d.p50)}, p90 ${duration(d.p90)}, p99 ${duration(d.p99)}, max ${duration(d.max)})`,
+    `${s.dropped} dropped (buffer of ${thousands(s.bufferBytes)} bytes full)`,
+  ];
+  if (s.oversize) parts.push(`${s.oversize} longer than the burst sent above the rate`);
+  return `shaped: ${parts.join(', ')}`;
 }
 
 export function renderStatsText(s: RunStats): string {
@@ -188,6 +268,7 @@ export function renderStatsText(s: RunStats): string {
       );
     for (const t of g.tools) {
       out.push(`    tool ${t.name}: ${t.packets} packets, ${t.bytes} bytes -> ${t.output}`);
+      if (t.shape) out.push(`      ${shapeLine(t.shape)}`);
       if (t.refused)
         out.push(
           `      warning: ${t.refused} packets not written: a pcap file holds one link type, and these were ${t.refusedLinkTypes.map(linkTypeName).join(', ')}; output pcapng keeps every link type`,

@@ -3,7 +3,7 @@
  * every encapsulation, on several link types, damaged at random (bytes set,
  * length and header-length fields rewritten, frames cut), then run through
  * groups that strip, truncate, timestamp (option and trailer), mark, mask,
- * balance and deduplicate, alone and all together. Any crash, internal error
+ * balance, deduplicate and shape, alone and all together. Any crash, internal error
  * or hang fails, and so does a packet lost without a word: per group, what
  * came in is delivered or dropped with a reason, each tool's output file
  * holds exactly the packets its counter says, and every file reads back.
@@ -45,8 +45,8 @@ const LINKS: [linkType: number, frame: (eth: Uint8Array) => Uint8Array][] = [
   ],
 ];
 
-/** Groups that each apply one action, one that balances, and one that does everything. */
-const GROUPS: [name: string, actions: string, tools: number][] = [
+/** Groups that each apply one action, one that balances, and one that does everything (and the tools' settings). */
+const GROUPS: [name: string, actions: string, tools: number, tool?: string][] = [
   ['stripped', 'strip all', 1],
   ['cut0', 'truncate payload 0', 1],
   ['frame60', 'truncate frame 60 B', 1],
@@ -55,6 +55,9 @@ const GROUPS: [name: string, actions: string, tools: number][] = [
   ['bal', 'strip vlan, mpls; balance session', 2],
   ['dup', 'dedup window 1 ms', 1],
   ['masked', 'mask card-number, credentials, /[0-9]{3,}|GET/ with "#"', 1],
+  // the frames are ~100 bytes within 0.5 ms, picked out of time order: past the bucket's 1500
+  // bytes they wait, past its buffer's 1500 more the buffer is full
+  ['shaped', 'shape burst 1500 B', 1, 'rate 200 kbps'],
   ['rep', 'replace /[a-z]+/ with "x"; replace /e/ with "eee"', 1],
   [
     'everything',
@@ -80,8 +83,8 @@ beforeAll(() => {
     frames.push({ data: Uint8Array.from(r.data), sec: r.tsSec, nsec: r.tsNsec });
   src.close();
   const groups = GROUPS.map(
-    ([name, actions, tools]) =>
-      `group ${name} {\n${Array.from({ length: tools }, (_, i) => `  tool ${name}${i} { output pcapng "${name}${i}.pcapng" }`).join('\n')}\n  ${actions.split('; ').join('\n  ')}\n}`,
+    ([name, actions, tools, tool]) =>
+      `group ${name} {\n${Array.from({ length: tools }, (_, i) => `  tool ${name}${i} { output pcapng "${name}${i}.pcapng"${tool ? `; ${tool}` : ''} }`).join('\n')}\n  ${actions.split('; ').join('\n  ')}\n}`,
   ).join('\n');
   artifact = artifactFor(
     dir,
@@ -123,6 +126,21 @@ function packetsIn(path: string): number {
   return n;
 }
 
+function inTimeOrder(path: string): boolean {
+  const src = openCapture(path);
+  try {
+    let last = -1n;
+    for (let r = src.next(); r; r = src.next()) {
+      const t = BigInt(r.tsSec) * 1_000_000_000n + BigInt(r.tsNsec);
+      if (t < last) return false;
+      last = t;
+    }
+    return true;
+  } finally {
+    src.close();
+  }
+}
+
 let fileNo = 0;
 /** Per group and step, the replicas its counters saw over all runs: the actions did run. */
 const stepCounts = new Map<string, number>();
@@ -132,7 +150,11 @@ describe('packets through every action, damaged at random', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.nat(LINKS.length - 1),
-        fc.array(fc.tuple(fc.nat(1000), fc.array(mutation, { maxLength: 4 })), { minLength: 1, maxLength: 30 }),
+        fc.array(fc.tuple(fc.nat(1000), fc.array(mutation, { maxLength: 4 })), {
+          minLength: 1,
+          maxLength: 60,
+          size: 'medium',
+        }),
         async (link, picks) => {
           const n = fileNo++;
           const [linkType, carry] = LINKS[link];
@@ -152,12 +174,14 @@ describe('packets through every action, damaged at random', () => {
             expect(g.in, `group ${g.name}`).toBe(g.delivered + dropped);
             for (const t of g.tools)
               expect(packetsIn(join(outDir, `${t.name}.pcapng`)), `tool ${t.name}`).toBe(t.packets);
+            // a shaper releases in time order, whatever order the capture had
+            if (g.name === 'shaped') expect(inTimeOrder(join(outDir, 'shaped0.pcapng'))).toBe(true);
             expect(g.tools.reduce((a, t) => a + t.packets, 0)).toBe(g.delivered);
             for (const [step, reasons] of Object.entries(g.actions)) {
               const key = `${g.name} ${step}`;
               stepCounts.set(key, (stepCounts.get(key) ?? 0) + Object.values(reasons).reduce((a, b) => a + b, 0));
-              for (const [reason, count] of Object.entries(reasons))
-                stepCounts.set(`${key} ${reason}`, (stepCounts.get(`${key} ${reason}`) ?? 0) + count);
+              for (const [reason, n] of Object.entries(reasons))
+                stepCounts.set(`${key} ${reason}`, (stepCounts.get(`${key} ${reason}`) ?? 0) + n);
             }
           }
           rmSync(outDir, { recursive: true, force: true });
@@ -176,6 +200,8 @@ describe('packets through every action, damaged at random', () => {
       'masked mask masked',
       'everything mask masked',
       'rep replace',
+      'shaped shape delayed',
+      'shaped shape buffer-full',
     ])
       expect(stepCounts.get(step), step).toBeGreaterThan(0);
   });

@@ -1,0 +1,60 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SourceFile } from '../../src/diagnostics/source.js';
+import { compilePolicy } from '../../src/ir/compile.js';
+import { walk, type MatchGraph } from '../../src/ir/graph.js';
+import { abstractGraph } from '../../src/openflow/abstract.js';
+import { mergeGraphs, splitPolicy } from '../../src/openflow/parts.js';
+import { planGroups } from '../../src/openflow/plan.js';
+import { untestable } from '../../src/openflow/rules-of-field.js';
+import { hostOnly, switchField } from '../../src/openflow/switch-fields.js';
+import { packetArb, policyArb, type RandomPacket } from '../ir/random-policy.js';
+
+/** A random packet's value of a graph's field (payload tests: `contains` on its payload). */
+function valueOf(g: MatchGraph, pkt: RandomPacket): (field: number) => number {
+  return (f) => {
+    const name = g.fields[f];
+    const pred = /^pred:(\d+)$/.exec(name);
+    if (!pred) return pkt.values[name] ?? -1;
+    const p = g.preds[Number(pred[1])];
+    if (p.kind !== 'contains') throw new Error('unexpected predicate');
+    return Buffer.from(pkt.payload).indexOf(Buffer.from(p.bytes)) >= 0 ? 1 : 0;
+  };
+}
+
+describe('a policy in parts combined by to and drop bits', () => {
+  it('delivers every packet where the whole policy does, and so does its graph as the switch decides it', () => {
+    let split = 0;
+    let merged = 0;
+    fc.assert(
+      fc.property(policyArb, fc.array(packetArb, { minLength: 24, maxLength: 24 }), (random, packets) => {
+        const span = { file: new SourceFile('random.tmes', ''), start: 0, end: 0 };
+        const policy = { ...random, rules: random.rules.map((r) => ({ ...r, span })) };
+        const parts = splitPolicy(policy);
+        if (!parts) return;
+        split++;
+        // every rule's alternatives are in some part, none twice
+        expect(parts.reduce((n, p) => n + p.rules.length, 0)).toBeGreaterThanOrEqual(policy.rules.length);
+        const whole = compilePolicy(policy).graph;
+        const g = mergeGraphs(parts.map((p) => compilePolicy(p).graph));
+        if (!g) return;
+        merged++;
+        // each part's tests still go forward in the merged field order
+        for (const n of g.nodes) for (const k of n.kids) if (k >= 0) expect(g.nodes[k].field).toBeGreaterThan(n.field);
+        const plans = planGroups(policy, untestable(policy));
+        const isHost = (x: number) => plans[x].side === 'host';
+        const abs = abstractGraph(g, isHost, (f) => hostOnly(switchField(g.fields[f])) !== undefined, true);
+        for (const pkt of packets) {
+          const want = walk(whole, valueOf(whole, pkt)).groups;
+          expect(walk(g, valueOf(g, pkt)).groups).toEqual(want);
+          const got = walk(abs.graph, valueOf(abs.graph, pkt)).groups;
+          expect(got.filter((x) => !isHost(x))).toEqual(want.filter((x) => !isHost(x)));
+          for (const h of want.filter(isHost)) expect(got).toContain(h);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(split).toBeGreaterThan(50);
+    expect(merged).toBeGreaterThan(50);
+  });
+});

@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-truncate': () => benchInstructions('truncate payload 0'),
   'instructions-timestamp': () => benchInstructions('timestamp ip-option'),
   'instructions-actions': () => benchInstructions('strip all; truncate payload 0; timestamp ip-option'),
+  'instructions-mask': () => benchInstructions('mask card-number, credentials'),
   'instructions-shape': () => benchInstructions('shape burst 256 KB'),
   // every TCP payload searched per session; the generated responses' Server header shrinks, so later numbers shift
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),

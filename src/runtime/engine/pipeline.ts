@@ -1,5 +1,5 @@
 import type { Artifact } from '../../artifact/types.js';
-import { type ActionChain, buildChains, emptyActionCounters, planChains } from '../actions/chain.js';
+import { type ActionChain, buildChains, emptyActionCounters, emptyActionTotals, planChains } from '../actions/chain.js';
 import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
@@ -72,6 +72,7 @@ export function newRunStats(
         refusedLinkTypes: [],
       })),
       actions: emptyActionCounters(gr, artifact),
+      actionTotals: emptyActionTotals(gr),
     })),
     unmarked: 0,
   };

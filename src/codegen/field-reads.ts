@@ -132,9 +132,10 @@ export function packetPathRead(name: string, fallback: { viewField: (field: stri
   if (known) return known;
   const load = LOAD.exec(name);
   if (load) {
-    // inside a tunnel: the decoder's inner packet, through the load's function
-    if (load[1] === 'inner') return fallback.fn();
-    const layer = LOAD_LAYERS[load[2]] ?? LoadLayer.None;
+    // inside a tunnel, and layers the walk does not find (IGMP, PIM, DECnet, ... pcap's link):
+    // the decoder's view of the packet, through the load's function
+    const layer = LOAD_LAYERS[load[2]];
+    if (load[1] === 'inner' || layer === undefined) return fallback.fn();
     return _`W.load(${layer}, ${Number(load[3])}, ${Number(load[4])})`;
   }
   if (name.startsWith('pred:')) return fallback.fn();

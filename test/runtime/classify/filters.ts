@@ -46,4 +46,17 @@ export const FILTERS = [
   'tcp and payload contains "Host:"',
   'inner(payload contains "GET")',
   'ip[2:2] - (ip[0] & 0xf) * 4 > 100',
+  // pcap-filter's other protocols and load layers (issue 17): the walk reads some, the decoder the rest
+  'igmp',
+  'igmp[0] == 0x16',
+  'pim[0] == 0x20',
+  'rarp[7] == 3',
+  'link[0] & 1 == 1',
+  'decnet[0] == 0',
+  'stp or llc',
+  'vrrp or esp or ah',
+  'protochain 6',
+  'inbound',
+  'ether proto 0x8100',
+  'geneve and tcp',
 ];

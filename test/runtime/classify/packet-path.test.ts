@@ -25,17 +25,20 @@ const dir = mkdtempSync(join(tmpdir(), 'tmesc-packet-path-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A policy of `rules` (each a list of filter indices joined by and/or, maybe negated) over three groups. */
-function policyText(rules: { f: number[]; op: 'and' | 'or'; not: boolean; g: number; drop: boolean }[]): string {
+function policyText(
+  rules: { f: number[]; op: 'and' | 'or'; not: boolean; g: number; drop: boolean }[],
+  groups = 3,
+): string {
   const lines = [
     'tap t { source pcap "x.pcap" }',
-    ...[0, 1, 2].map((g) => `group g${g} {\n  tool w${g} { output pcap "g${g}.pcap" }\n}`),
+    ...Array.from({ length: groups }, (_, g) => `group g${g} {\n  tool w${g} { output pcap "g${g}.pcap" }\n}`),
   ];
   rules.forEach((r, i) => {
     const body = r.f.map((x) => `(${FILTERS[x]})`).join(` ${r.op} `);
     lines.push(`rule r${i} from t match ${r.not ? `not (${body})` : body} ${r.drop ? 'drop' : 'to'} g${r.g}`);
   });
   // every group gets at least one to rule, so drop rules have something to drop from
-  for (let g = 0; g < 3; g++) lines.push(`rule all${g} from t match ${FILTERS[g * 7]} to g${g}`);
+  if (groups === 3) for (let g = 0; g < 3; g++) lines.push(`rule all${g} from t match ${FILTERS[g * 7]} to g${g}`);
   return lines.join('\n');
 }
 
@@ -49,10 +52,10 @@ const ruleArb = fc.record({
 
 const OPTIONS: ClassifierOptions[] = [{}, { codegen: { budget: 24, unroll: 2, hashMin: 1, eqMax: 0 }, hashMin: 1 }];
 
-function disagreements(text: string, frames: readonly TestFrame[]): string[] {
+function disagreements(text: string, frames: readonly TestFrame[], options = OPTIONS): string[] {
   const art = artifactFor(dir, text);
   const out: string[] = [];
-  for (const opts of OPTIONS) {
+  for (const opts of options) {
     const viewC = createClassifier(art.graph, opts);
     const path = createPacketPath(art.graph, opts);
     const view = new PacketView();
@@ -94,8 +97,13 @@ describe('the packet path classifies as the decoder and the view classifier do',
 });
 
 describe.skipIf(!HAVE_CORPUS)(`the packet path on the corpus${CORPUS_NOTE}`, () => {
-  it('every frame of every capture, under a policy testing every filter', async () => {
-    const text = policyText(FILTERS.map((_, i) => ({ f: [i], op: 'and' as const, not: false, g: i % 3, drop: false })));
+  it('every frame of every capture, under a policy testing every filter, each into a group of its own', async () => {
+    // a group per filter: the groups a packet reaches say which filters matched it, whether or
+    // not rules are counted in the graph's leaves
+    const text = policyText(
+      FILTERS.map((_, i) => ({ f: [i], op: 'and' as const, not: false, g: i, drop: false })),
+      FILTERS.length,
+    );
     const bad: string[] = [];
     for (const e of corpusManifest()) {
       const capture = await loadCapture(e.file);
@@ -106,7 +114,9 @@ describe.skipIf(!HAVE_CORPUS)(`the packet path on the corpus${CORPUS_NOTE}`, () 
         wireLen: f.wireLen,
         what: `${e.file} #${i + 1}`,
       }));
-      bad.push(...disagreements(text, fr));
+      // the default code budget only: the small budgets are exercised above, and a graph of a group
+      // per filter is large
+      bad.push(...disagreements(text, fr, OPTIONS.slice(0, 1)));
     }
     expect(bad).toEqual([]);
   }, 600_000);

@@ -6,6 +6,32 @@ import { at, dcFile, diag, point, unknownGroup } from './render-fixtures.js';
 const lines = (...ls: string[]): string => ls.map((l) => l + '\n').join('');
 
 describe('renderText', () => {
+  test('a long line is shown as a window around the span, with an ellipsis where it is cut', () => {
+    const chain = Array.from({ length: 3000 }, (_, i) => `tcp port ${i}`).join(' or ');
+    const f = new SourceFile('rules/long.tmes', `rule r from t match ${chain} to g\n`);
+    const middle = diag('TMES0310', 'warning', 'here', at(f, 'tcp port 1500 '));
+    const [head, source, carets] = renderText([middle], { fileCount: 1 }).split('\n');
+    expect(head).toBe(`rules/long.tmes:1:${chain.indexOf('tcp port 1500 ') + 21}: warning TMES0310: here`);
+    expect(source.length).toBeLessThan(200);
+    expect(source).toMatch(/^ {4}1 \| ….* or tcp port 1500 or .*…$/);
+    // the carets sit under the span's own text
+    const col = carets.indexOf('^');
+    expect(source.slice(col, col + 'tcp port 1500'.length)).toBe('tcp port 1500');
+    expect(carets.slice(col)).toBe('^'.repeat('tcp port 1500 '.length));
+    // at the line's start and end: one ellipsis, on the side that is cut
+    const first = renderText([diag('TMES0310', 'warning', 'x', at(f, 'rule'))]).split('\n')[1];
+    expect(first).toMatch(/^ {4}1 \| rule r from t match tcp port 0 or .*…$/);
+    const last = renderText([diag('TMES0310', 'warning', 'x', at(f, 'to g'))]).split('\n')[1];
+    expect(last).toMatch(/^ {4}1 \| ….* or tcp port 2999 to g$/);
+  });
+
+  test('thousands of diagnostics on one machine-made line render (each excerpt costs the same)', () => {
+    const chain = Array.from({ length: 5000 }, () => 'tcp port 80').join(' or ');
+    const f = new SourceFile('rules/long.tmes', `rule r from t match ${chain} to g\n`);
+    const ds = Array.from({ length: 12_000 }, (_, i) => diag('TMES0310', 'warning', 'x', point(f, 20 + (i % 50000))));
+    expect(renderText(ds).length).toBeLessThan(12_000 * 500);
+  });
+
   test('header, excerpt, note, fix and summary', () => {
     const f = dcFile();
     expect(renderText([unknownGroup(f)], { fileCount: 1 })).toBe(

@@ -91,25 +91,51 @@ function renderOne(d: Diagnostic, paint: Paint, tabWidth: number): string {
   return lines.map((l) => l + '\n').join('');
 }
 
+/** Characters of a long source line shown around a span: machine-made lines run to megabytes. */
+const EXCERPT_BEFORE = 40;
+const EXCERPT_WIDTH = 160;
+const ELLIPSIS = '…';
+
 /**
  * The source line of the span's start and a caret line under the span. A
  * span that goes on past its first line is underlined to the end of that
- * line; an empty span gets one caret.
+ * line; an empty span gets one caret. A line longer than EXCERPT_WIDTH is
+ * shown as a window around the span's start, with an ellipsis where it is
+ * cut (as compilers show minified code), so that each diagnostic costs the
+ * same whatever the line's length.
  */
 function excerpt(span: Span, tabWidth: number, caretPaint: (s: string) => string): string[] {
   const r = spanRange(span);
-  const raw = span.file.lineText(r.line);
-  const startIdx = Math.min(r.column - 1, raw.length);
-  const endIdx = r.endLine === r.line ? Math.min(Math.max(r.endColumn - 1, startIdx), raw.length) : raw.length;
+  const whole = span.file.lineText(r.line);
+  const wholeStart = Math.min(r.column - 1, whole.length);
+  const wholeEnd = r.endLine === r.line ? Math.min(Math.max(r.endColumn - 1, wholeStart), whole.length) : whole.length;
+  let from = 0;
+  let to = whole.length;
+  if (whole.length > EXCERPT_WIDTH) {
+    from = Math.max(0, Math.min(wholeStart - EXCERPT_BEFORE, whole.length - EXCERPT_WIDTH));
+    to = from + EXCERPT_WIDTH;
+    // never cut a surrogate pair in two
+    if (from > 0 && isLowSurrogate(whole.charCodeAt(from))) from--;
+    if (to < whole.length && isLowSurrogate(whole.charCodeAt(to))) to++;
+  }
+  const raw = whole.slice(from, to);
+  const startIdx = wholeStart - from;
+  const endIdx = Math.min(wholeEnd, to) - from;
   const { text, columns } = expandTabs(raw, tabWidth);
-  const caretStart = columns[startIdx];
-  const caretCount = Math.max(1, columns[endIdx] - caretStart);
+  const lead = from > 0 ? ELLIPSIS : '';
+  const trail = to < whole.length ? ELLIPSIS : '';
+  const caretStart = columns[startIdx] + lead.length;
+  const caretCount = Math.max(1, columns[endIdx] - columns[startIdx]);
   const num = String(r.line);
   const width = Math.max(5, num.length + 1);
   return [
-    `${num.padStart(width)} |${text.length > 0 ? ' ' + text : ''}`,
+    `${num.padStart(width)} |${text.length > 0 ? ' ' + lead + text + trail : ''}`,
     `${' '.repeat(width)} | ${' '.repeat(caretStart)}${caretPaint('^'.repeat(caretCount))}`,
   ];
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 /**

@@ -53,6 +53,8 @@ export class Ring {
   /** Where the doorbell and the sleeping flag are: this ring's own words, or a bell several rings share. */
   private readonly bell: Int32Array;
   private readonly words: DataView;
+  /** The bytes as 32-bit words: records start 8-aligned, so a frame copies out a word at a time. */
+  private readonly words32: Int32Array;
   private readonly size: number;
   /** The consumer's position, kept here between commits. */
   private readAt: number;
@@ -68,6 +70,7 @@ export class Ring {
     if (this.size & (this.size - 1)) throw new RangeError('ring size must be a power of two');
     this.bytes = new Uint8Array(buffer, CONTROL_BYTES, this.size);
     this.words = new DataView(buffer, CONTROL_BYTES, this.size);
+    this.words32 = new Int32Array(buffer, CONTROL_BYTES, this.size / 4);
     this.readAt = Atomics.load(this.ctl, READ) >>> 0;
   }
 
@@ -168,6 +171,19 @@ export class Ring {
     out.aux = v.getUint32(at + 20, true);
     out.offset = at + RECORD_HEADER;
     return true;
+  }
+
+  /**
+   * Consumer: copies the bytes of the record peeked into `into` (32-bit words
+   * over a buffer of at least capLen rounded up to 4 bytes) without making a
+   * view of them: a word loop, since a view costs an allocation a packet and
+   * set() or Buffer.copy from the ring's middle make one.
+   */
+  copyOut(rec: RingRecord, into: Int32Array): void {
+    const src = this.words32;
+    const from = rec.offset >>> 2;
+    const n = (rec.capLen + 3) >>> 2;
+    for (let i = 0; i < n; i++) into[i] = src[from + i];
   }
 
   /** Consumer: the record peeked is done with; its bytes go back to the producer. */

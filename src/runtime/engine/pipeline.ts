@@ -3,7 +3,7 @@ import { type ActionChain, buildChains, emptyActionCounters } from '../actions/c
 import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
-import { sessionHash } from '../balance/session-hash.js';
+import { sessionHash32 } from '../balance/session-hash.js';
 import type { PacketRecord } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
 import { RuleCounter } from '../classify/rule-counter.js';
@@ -214,8 +214,10 @@ export class Pipeline {
       st.unmatched++;
       return;
     }
-    let outer = -1;
-    let inner = -1;
+    // the packet's session hashes, computed once for all its groups (signed int32: no heap number per packet)
+    let outer = 0;
+    let inner = 0;
+    let hashed = 0;
     let marked = false;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
@@ -235,8 +237,19 @@ export class Pipeline {
       const bal = this.balancers[g];
       if (bal) {
         let h: number;
-        if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = sessionHash(view, true));
-        else h = outer >= 0 ? outer : (outer = sessionHash(view, false));
+        if (this.balanceInner[g]) {
+          if ((hashed & 2) === 0) {
+            inner = sessionHash32(view, true);
+            hashed |= 2;
+          }
+          h = inner;
+        } else {
+          if ((hashed & 1) === 0) {
+            outer = sessionHash32(view, false);
+            hashed |= 1;
+          }
+          h = outer;
+        }
         tool = bal.pick(h);
         if (this.toolUp && !this.toolUp(g, tool)) {
           // its tool is down: the session's next choice among those up, counted

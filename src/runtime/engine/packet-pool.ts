@@ -14,11 +14,12 @@ export class PacketBuffer {
   private views: (Uint8Array | undefined)[] = [];
 
   constructor(
-    size: number,
+    /** Its bytes: a new buffer, or a region of another (4-aligned) the frames are copied into natively. */
+    bytes: Uint8Array,
     private readonly pool: PacketPool,
   ) {
-    this.bytes = new Uint8Array((size + 3) & ~3);
-    this.words = new Int32Array(this.bytes.buffer);
+    this.bytes = bytes;
+    this.words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
   }
 
   /** Grows to hold `size` bytes (a frame longer than any before); the contents are not kept. */
@@ -34,7 +35,7 @@ export class PacketBuffer {
   view(length: number): Uint8Array {
     let v = this.views[length];
     if (v === undefined) {
-      v = this.views[length] = new Uint8Array(this.bytes.buffer, 0, length);
+      v = this.views[length] = new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, length);
       this.pool.viewsCreated++;
     }
     return v;
@@ -58,13 +59,19 @@ export class PacketPool {
   /** Buffers grown for a frame longer than they held. */
   grown = 0;
 
-  constructor(readonly bufferBytes = PACKET_BUFFER_BYTES) {}
+  constructor(
+    readonly bufferBytes = PACKET_BUFFER_BYTES,
+    /** A region the pool's first buffer lies in (a ring's scratch region: Ring.copyOut copies into it natively). */
+    region?: Uint8Array,
+  ) {
+    if (region !== undefined && region.length >= 4) this.free.push(new PacketBuffer(region, this));
+  }
 
   acquire(): PacketBuffer {
     const b = this.free.pop();
     if (b !== undefined) return b;
     this.buffersCreated++;
-    return new PacketBuffer(this.bufferBytes, this);
+    return new PacketBuffer(new Uint8Array((this.bufferBytes + 3) & ~3), this);
   }
 
   release(b: PacketBuffer): void {

@@ -9,7 +9,7 @@ import { FileRingOutput, TxOutput } from './ring-outputs.js';
 import { CTL, type FromWorker, type StageCounters, type WorkerData } from './protocol.js';
 import { Ring } from './ring.js';
 import { ringSource } from './ring-source.js';
-import { PacketPool } from '../engine/packet-pool.js';
+import { PACKET_BUFFER_BYTES, PacketPool } from '../engine/packet-pool.js';
 
 /**
  * A worker of a live run: one execution context of the engine, after the
@@ -65,8 +65,10 @@ try {
   );
 
   // one source per live tap: a flooding tap cannot starve a quiet one, each getting its quota a round
-  const pool = new PacketPool();
-  const sources: Source[] = rx.map((ring, i) => ringSource(ring, `tap ${data.rxNames[i]}`, pipeline, pool));
+  // and its own packet buffers, in its ring's scratch region (frames copy into it natively)
+  const sources: Source[] = rx.map((ring, i) =>
+    ringSource(ring, `tap ${data.rxNames[i]}`, pipeline, new PacketPool(PACKET_BUFFER_BYTES, ring.scratch)),
+  );
   /** The taps' rings share one bell: the worker sleeps until any of them has a frame. */
   const doorbell = rx[0];
 

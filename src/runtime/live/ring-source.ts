@@ -27,7 +27,7 @@ export function ringSource(ring: Ring, name: string, handler: PacketHandler, poo
       while (n < quota && ring.peek(r)) {
         const buf = pool.acquire();
         buf.reserve(r.capLen);
-        ring.copyOut(r, buf.words);
+        ring.copyOut(r, buf.bytes, buf.words);
         rec.data = buf.view(r.capLen);
         rec.bytes = buf.bytes;
         rec.dataOffset = 0;

@@ -34,7 +34,15 @@ const LARGE = 300_000;
 export async function benchInstructions(variant?: string): Promise<void> {
   // 'payload': a payload matches rule; any other text: the group's actions, as written in a policy
   const policyFor =
-    variant === 'payload' ? policyPayload : variant ? (cap: string) => policyActions(cap, variant) : policyOneGroup;
+    variant === 'payload'
+      ? policyPayload
+      : variant === 'balance'
+        ? policyBalance
+        : variant === 'inner'
+          ? policyInner
+          : variant
+            ? (cap: string) => policyActions(cap, variant)
+            : policyOneGroup;
   if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
@@ -119,6 +127,22 @@ function policyPayload(cap: string): string {
 }
 rule basic from t match tcp and payload matches /authorization: basic [a-z0-9+\\/=]+/i to creds
 `;
+}
+
+/** The one-filter policy with its group balanced over two tools (a session hash a delivered packet). */
+function policyBalance(cap: string): string {
+  return policyOneGroup(cap).replace(
+    'tool w { output pcap "g.pcap" }',
+    'tool w { output pcap "g.pcap"; rate 1 Gbps }\n  tool w2 { output pcap "g2.pcap"; rate 1 Gbps }\n  balance session symmetric',
+  );
+}
+
+/** The one-filter policy, its filter also looking inside tunnels (inner(...)). */
+function policyInner(cap: string): string {
+  return policyOneGroup(cap).replace(
+    'match tcp dst port 80 or tcp src port 80',
+    'match tcp port 80 or inner(tcp port 80)',
+  );
 }
 
 /** The one-filter policy with actions in its group: what they cost a packet, against the plain run. */

@@ -323,7 +323,7 @@ export async function benchRuntime(): Promise<void> {
       agree.push([name, String(b2), String(a), a === b2 ? 'yes' : 'NO']);
     }
     console.log(
-      'packets written (tcpdump matches outer headers only; tmesc also looks inside VLAN/MPLS/GRE/VXLAN/GTP-U)',
+      'packets written (tcpdump reads the IP header at a fixed offset, so it misses the packets behind VLAN tags and MPLS labels; tmesc finds it behind VLAN/QinQ, MPLS and PPPoE; neither looks inside GRE/VXLAN/GTP-U, which tmesc does only for inner(...))',
     );
     console.log(table(['output', 'tcpdump', 'tmesc', 'equal'], agree));
     for (const [name, td, tm, eq] of agree)

@@ -47,6 +47,7 @@ export const BUILD_CODES = [
   'TMES0322',
   'TMES0340',
   'TMES0341',
+  'TMES0460',
   'TMES0600',
   'TMES0601',
   'TMES0602',

@@ -11,13 +11,35 @@ export interface Io {
   readStdin?: () => string;
 }
 
-export const processIo = (): Io => ({
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  cwd: process.cwd(),
-  isTTY: !!process.stdout.isTTY,
-  readStdin: readProcessStdin,
-});
+/**
+ * Standard output or error closed by its reader (`tmesc run ... | head`): the
+ * command goes on and finishes its files, writing nothing more there, as a
+ * filter in a pipeline should; without a listener Node throws EPIPE from the
+ * stream and prints a stack trace. Other stream errors are still errors.
+ */
+const closed = { out: false, err: false };
+let listening = false;
+function watchPipes(): void {
+  if (listening) return;
+  listening = true;
+  const onError = (which: 'out' | 'err') => (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') closed[which] = true;
+    else throw e;
+  };
+  process.stdout.on('error', onError('out'));
+  process.stderr.on('error', onError('err'));
+}
+
+export const processIo = (): Io => {
+  watchPipes();
+  return {
+    out: (s) => void (closed.out || process.stdout.write(s)),
+    err: (s) => void (closed.err || process.stderr.write(s)),
+    cwd: process.cwd(),
+    isTTY: !!process.stdout.isTTY,
+    readStdin: readProcessStdin,
+  };
+};
 
 function readProcessStdin(): string {
   try {

@@ -191,6 +191,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       '--workers <n>',
       'worker threads for decoding, classifying and encoding (0: all on the main thread; default: cores less 2 for captures of 16 MiB or more, so none on 2 or 3 cores)',
     )
+    .addOption(
+      new Option(
+        '--packet-path <path>',
+        'how packets are classified: generated (walk the headers the policy reads), decoder (decode every packet), auto (generated where it does less work); $TMESC_PACKET_PATH sets the default',
+      ).choices(['auto', 'generated', 'decoder']),
+    )
     .option('--no-cache', 'compile the policy without reading or writing the compiled-policy cache')
     .option('--live', 'capture the taps on interfaces (needs the optional cap package) until SIGINT or SIGTERM')
     .option(
@@ -217,6 +223,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
           stats: string;
           progress?: boolean;
           workers?: string;
+          packetPath?: string;
           cache: boolean;
           includeRoot: string[];
         },

@@ -8,6 +8,7 @@ import { CaptureError } from '../runtime/capture/index.js';
 import { actionWarnings } from '../runtime/actions/warnings.js';
 import { ActionsNotPerformed, RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
+import { packetPathChoice, type PacketPathChoice } from '../runtime/engine/packet-path-choice.js';
 import { EXIT, packageVersion, PolicyInvalid, UsageError, type Io } from './io.js';
 import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
@@ -24,6 +25,8 @@ export interface RunCmdOptions {
   stats: string;
   progress?: boolean;
   workers?: string;
+  /** --packet-path; else $TMESC_PACKET_PATH; else auto. */
+  packetPath?: string;
   /** false (--no-cache): compile, neither reading nor writing the compiled-policy cache */
   cache?: boolean;
   /** Capture the taps on interfaces until SIGINT or SIGTERM. */
@@ -139,6 +142,13 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (!/^\d+$/.test(opts.workers) || workers > 256)
       throw new UsageError(`--workers takes a number of threads from 0 to 256, not '${opts.workers}'`);
   }
+  let packetPath: PacketPathChoice;
+  try {
+    packetPath =
+      opts.packetPath !== undefined ? packetPathChoice({ TMESC_PACKET_PATH: opts.packetPath }) : packetPathChoice();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   if (opts.base !== undefined && !opts.artifact)
     throw new UsageError("--base applies to --artifact: a policy's paths are taken from its own directory");
   let artifact: Artifact;
@@ -193,6 +203,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       inputs: parseInputs(opts.input),
       outDir: opts.outDir,
       workers,
+      packetPath,
       note: (m) => io.err(`tmesc: note: ${escapeForTerminal(m)}\n`),
       warn: (m) => io.err(`tmesc: warning: ${escapeForTerminal(m)}\n`),
       onProgress: progress

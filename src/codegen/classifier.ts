@@ -1,6 +1,7 @@
 import type { GraphNode } from '../ir/graph.js';
 import { HASH_MIN, HASH_MUL, splitSingles, worthHashing, type SplitNode } from './lookup.js';
 import { _, Code, numbers, path } from './code.js';
+import { packetPathRead } from './field-reads.js';
 
 /**
  * Generates the classifier: JavaScript that walks the match graph for a
@@ -164,6 +165,37 @@ function codeRegion(
   return inCode;
 }
 
+/**
+ * How node functions reach the packet. The view classifier's nodes take the
+ * decoded view and the frame, `(p, d)`; the packet path's take the bytes
+ * `d` and read the walk's state `W` (field-reads.ts).
+ */
+interface Access {
+  /** Parameters of a node function, and the arguments a node passes to the next. */
+  readonly params: Code;
+  /** The value of graph field `field`; `fn` is the code calling its predicate or load function. */
+  read(name: string, fn: () => Code): Code;
+  /** Arguments of the table walk and of predicate functions: a view and its frame. */
+  readonly viewArgs: Code;
+}
+
+const VIEW_ACCESS: Access = {
+  params: _`p, d`,
+  viewArgs: _`p, d`,
+  read(name, fn) {
+    if (name.startsWith('pred:') || name.startsWith('load:')) return fn();
+    // as in the table walk: a view that is its own inner one has no inner fields
+    if (name.startsWith('inner.')) return _`(p.inner === p ? -1 : ${path('p', 'inner', name.slice(6))})`;
+    return path('p', name);
+  },
+};
+
+const WALK_ACCESS: Access = {
+  params: _`d`,
+  viewArgs: _`W.view(), W.frame()`,
+  read: (name, fn) => packetPathRead(name, { viewField: (f) => _`W.view().${path(f)}`, fn }),
+};
+
 class Emitter {
   readonly consts: Code[] = [];
   readonly functions: Code[] = [];
@@ -176,11 +208,12 @@ class Emitter {
     private readonly eqMax: number,
     /** splitSingles of the wide nodes, as codeRegion computed it. */
     private readonly split: Map<number, SplitNode>,
+    private readonly access: Access,
   ) {}
 
   run(): void {
     for (let id = 0; id < this.inCode.length; id++) {
-      if (this.inCode[id]) this.functions.push(_`function n${id}(p, d) { ${this.body(id)} }`);
+      if (this.inCode[id]) this.functions.push(_`function n${id}(${this.access.params}) { ${this.body(id)} }`);
     }
   }
 
@@ -189,24 +222,22 @@ class Emitter {
 
   private read(field: number): Code {
     const name = this.g.fields[field];
-    const pred = /^pred:(\d+)$/.exec(name);
-    if (pred) return _`preds[${Number(pred[1])}](p, d)`;
-    if (name.startsWith('load:')) {
+    const args = this.access.viewArgs;
+    return this.access.read(name, () => {
+      const pred = /^pred:(\d+)$/.exec(name);
+      if (pred) return _`preds[${Number(pred[1])}](${args})`;
       if (this.loadIndex.length === 0) {
         let n = 0;
         for (const f of this.g.fields) this.loadIndex.push(f.startsWith('load:') ? n++ : -1);
       }
-      return _`preds[${(this.g.preds?.length ?? 0) + this.loadIndex[field]}](p, d)`;
-    }
-    // as in the table walk: a view that is its own inner one has no inner fields
-    if (name.startsWith('inner.')) return _`(p.inner === p ? -1 : ${path('p', 'inner', name.slice(6))})`;
-    return path('p', name);
+      return _`preds[${(this.g.preds?.length ?? 0) + this.loadIndex[field]}](${args})`;
+    });
   }
 
   private goTo(kid: number): Code {
     if (kid < 0) return _`return ${-1 - kid};`;
-    if (!this.inCode[kid]) return _`return walk(${kid}, p, d);`;
-    return _`return n${kid}(p, d);`;
+    if (!this.inCode[kid]) return _`return walk(${kid}, ${this.access.viewArgs});`;
+    return _`return n${kid}(${this.access.params});`;
   }
 
   /** Balanced comparison tree over intervals [lo, hi). */
@@ -319,6 +350,24 @@ function search(cuts, v) {
  * `classify` returns the final state.
  */
 export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): GeneratedClassifier {
+  return generate(g, opts, VIEW_ACCESS);
+}
+
+/**
+ * The packet path's source: the body of a function `(state, preds, walk, step)`
+ * returning `classify(d, o, n, wire, linkType, tap)`, which walks the frame
+ * of `n` bytes at d[o] (W.start: the link layer to the transport header,
+ * runtime/walk/walk.ts) and then the match graph, each node loading the
+ * field it tests from the bytes where it tests it (field-reads.ts). What the
+ * walk leaves out (predicates, tunnels, nodes beyond the code budget) runs
+ * on the decoder's view of the packet, `W.view()`, made only for the packets
+ * that reach them.
+ */
+export function generatePacketPath(g: CodegenGraph, opts: CodegenOptions = {}): GeneratedClassifier {
+  return generate(g, opts, WALK_ACCESS);
+}
+
+function generate(g: CodegenGraph, opts: CodegenOptions, access: Access): GeneratedClassifier {
   const roots = g.segments;
   if (roots.length === 0) return { js: '', generated: false, reason: 'a graph without segments' };
   if (roots.length > 1 && g.optimized === false)
@@ -328,17 +377,24 @@ export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): 
   const hashMin = opts.hashMin ?? HASH_MIN;
   const split = new Map<number, SplitNode>();
   const inCode = codeRegion(g, roots, budget, opts.depth ?? CODE_DEPTH, unroll, hashMin, split);
-  const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX, split);
+  const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX, split, access);
   e.run();
   const leafOf = (root: number): Code =>
-    root < 0 ? _`${-1 - root}` : inCode[root] ? _`n${root}(p, d)` : _`walk(${root}, p, d)`;
+    root < 0 ? _`${-1 - root}` : inCode[root] ? _`n${root}(${access.params})` : _`walk(${root}, ${access.viewArgs})`;
   const body =
     roots.length === 1
       ? _`return ${leafOf(roots[0])};`
       : _`let s = 0; ${roots.map((r) => _`s = step(s, ${leafOf(r)});`)} return s;`;
+  const entry =
+    access === WALK_ACCESS
+      ? _`return function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); ${body} };`
+      : _`return function classify(p, d) { ${body} };`;
+  // the walk's state as a constant of the module, so that optimized code loads its numbers directly
+  const state = access === WALK_ACCESS ? _`const W = state;` : _``;
   const js = _`${PRELUDE}
+${state}
 ${e.consts}
 ${e.functions}
-return function classify(p, d) { ${body} };`;
+${entry}`;
   return { js: js.text, generated: true, codeNodes: inCode.reduce((a, b) => a + b, 0) };
 }

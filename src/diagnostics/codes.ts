@@ -398,6 +398,13 @@ const LIST = [
     'precision us|ns chooses how a pcap or pcapng file stores timestamps; an interface sends packets as they are, with no timestamp. Remove it.',
   ),
   c(
+    'TMES0460',
+    'mask-fill-not-a-byte',
+    'error',
+    'Mask fill is not one byte',
+    'Masking overwrites each byte of a match with the fill and keeps the packet length, so the fill must be one byte: an ASCII character ("*", "#", "x") or \\xHH. A character beyond \\xFF takes two or more bytes. Pick a one-byte fill.',
+  ),
+  c(
     'TMES0470',
     'burst-below-frame',
     'warning',

@@ -8,7 +8,7 @@ import type { GroupActions } from './policy.js';
  * transform lands, delete its entry here; the refusal and the warning follow.
  */
 // typed wide, not `as const`: once the list is empty a literal type would be `never` and break the build
-export const PENDING_ACTIONS: readonly (keyof GroupActions)[] = ['masks'];
+export const PENDING_ACTIONS: readonly (keyof GroupActions)[] = [];
 
 export type PendingAction = (typeof PENDING_ACTIONS)[number];
 

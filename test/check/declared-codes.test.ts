@@ -35,7 +35,13 @@ const declared = new Map<string, readonly string[]>([
  * Codes no small fixture can trigger (the analysis budget, the optimizer's iteration cap), and those
  * no policy alone triggers: the OpenFlow backend's, about ports maps (test/openflow/fixtures.test.ts).
  */
-const UNTRIGGERED = new Set<string>(['TMES0703', 'TMES0704', ...OPENFLOW_CODES]);
+const UNTRIGGERED = new Set<string>([
+  'TMES0703',
+  'TMES0704',
+  // not-run-yet: run performs every action in this version (src/policy/pending-actions.ts is empty)
+  'TMES0900',
+  ...OPENFLOW_CODES,
+]);
 
 describe('declared diagnostic codes', () => {
   const emitted = new Map<string, Set<string>>();

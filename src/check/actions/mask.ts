@@ -15,6 +15,14 @@ export const mask = defineAction({
         bag.add('TMES0311', t.fill!.span, `mask fill must be exactly one character, not "${fill}"`);
         continue;
       }
+      if (fill.charCodeAt(0) > 0xff) {
+        bag.add(
+          'TMES0460',
+          t.fill!.span,
+          `mask fill "${fill}" takes more than one byte; masking keeps lengths, so the fill must be an ASCII character or \\xHH`,
+        );
+        continue;
+      }
       if (t.pattern.kind === 'Word' && BUILTIN_MASKS.includes(t.pattern.word)) {
         actions.masks.push({ kind: t.pattern.word as 'card-number', fill });
         continue;

@@ -22,6 +22,8 @@ export interface ActionContext {
   readonly group: number;
   /** The step's counters, already in the run's statistics: increment them. */
   readonly counters: ActionCounters;
+  /** The step's totals (ActionModule.totals), in the run's statistics too. */
+  readonly totals: ActionCounters;
   /** Hands a held replica to the steps after this one (and then to the output). */
   resume(r: Replica): void;
   /** The group's statistics (per-tool figures such as shape's live there). */
@@ -73,6 +75,12 @@ export interface ActionModule<Config = unknown> {
    * without worker threads.
    */
   readonly stateful?: boolean;
+  /**
+   * Quantities the step adds up besides its replicas (bytes masked,
+   * sessions tracked), in the order the summary lists them: the group's
+   * `actionTotals`. Not reasons: a replica is not counted under them.
+   */
+  readonly totals?: readonly string[];
   /** Whether the group's stats carry this step's counters (default: always); mark's only where a tap has marks. */
   counted?(group: ArtifactGroup, artifact: Artifact): boolean;
   /** How a Drop is counted in the group's drops. */

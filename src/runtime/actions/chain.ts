@@ -81,6 +81,20 @@ export function emptyActionCounters(g: ArtifactGroup, a: Artifact): Record<strin
   return out;
 }
 
+/** The totals of every step of a group's chain that declares some, all zero: part of the run's statistics. */
+export function emptyActionTotals(g: ArtifactGroup): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  if (!needsChain(g)) return out;
+  for (const s of groupSteps(g)) {
+    const m = ACTIONS[s];
+    if (!m?.totals?.length) continue;
+    const c: Record<string, number> = {};
+    for (const r of m.totals) c[r] = 0;
+    out[s] = c;
+  }
+  return out;
+}
+
 /** Writes a replica to the group's chosen tool; the pipeline's accounting. */
 export type Deliver = (group: number, r: Replica) => void;
 
@@ -107,11 +121,13 @@ export class ActionChain {
   ) {
     plan.modules.forEach(({ module, config }, i) => {
       const counters = stats.actions[module.name] ?? {};
+      const totals = (stats.actionTotals ??= {})[module.name] ?? {};
       this.steps.push(
         module.contextInit(config, {
           artifact,
           group,
           counters,
+          totals,
           resume: (r) => this.runFrom(i + 1, r),
           stats,
           resolutionNs: (tool) => resolutionNs(group, tool),

@@ -2,6 +2,7 @@ import type { StepName } from '../../artifact/steps.js';
 import type { ActionModule } from './action.js';
 import { balance } from './balance.js';
 import { mark } from './mark.js';
+import { mask } from './mask.js';
 import { replace } from './replace.js';
 import { shape } from './shape.js';
 import { strip } from './strip.js';
@@ -17,6 +18,7 @@ import { truncate } from './truncate.js';
 export const ACTIONS: Partial<Record<StepName, ActionModule>> = {
   strip,
   balance,
+  mask,
   truncate,
   mark,
   timestamp,

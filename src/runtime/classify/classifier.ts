@@ -1,6 +1,7 @@
 import type { ArtifactGraph } from '../../artifact/types.js';
 import { generateClassifier, type CodegenOptions } from '../../codegen/classifier.js';
 import type { PacketView } from '../decode/view.js';
+import type { PredicateFn } from './predicates.js';
 import { functionsOf, slotsOf, Tables } from './tables.js';
 import { Combiner, type ClassResult } from './combine.js';
 
@@ -19,6 +20,10 @@ export interface Classifier {
   readonly results: ClassResult[];
   /** The table walk over the whole graph (counting tables use it), built on first need. */
   walk(node: number, p: PacketView, d: Uint8Array): number;
+  /** The functions the graph's predicate and load fields read (functionsOf), for the packet path. */
+  readonly functions: readonly PredicateFn[];
+  /** Interns a segment's leaf into the combination so far (several segments); undefined with one. */
+  readonly step: ((state: number, leaf: number) => number) | undefined;
 }
 
 export interface ClassifierOptions {
@@ -61,14 +66,22 @@ export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {})
     if (gen.generated) {
       // generated just now from the validated graph's numbers; predicates, the walk and the combiner come in as closures
       const classify = new Function('preds', 'walk', 'step', gen.js)(preds, walk, combiner?.step) as Classify;
-      return { kind: 'generated', codeNodes: gen.codeNodes ?? 0, classify, results, walk };
+      return {
+        kind: 'generated',
+        codeNodes: gen.codeNodes ?? 0,
+        classify,
+        results,
+        walk,
+        functions: preds,
+        step: combiner?.step,
+      };
     }
   }
   const t = (tables ??= new Tables(g, preds, opts));
   if (single) {
     const root = g.segments[0];
     const classify: Classify = root < 0 ? () => -1 - root : (p, d) => t.walk(root, p, d);
-    return { kind: 'table', codeNodes: 0, classify, results, walk };
+    return { kind: 'table', codeNodes: 0, classify, results, walk, functions: preds, step: undefined };
   }
   const segs = Int32Array.from(g.segments);
   const step = combiner!.step;
@@ -77,6 +90,8 @@ export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {})
     codeNodes: 0,
     results,
     walk,
+    functions: preds,
+    step,
     classify(p, d) {
       let s = 0;
       for (let i = 0; i < segs.length; i++) {

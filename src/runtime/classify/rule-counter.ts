@@ -52,6 +52,11 @@ export class RuleCounter {
   private readonly seen: Int32Array;
   private stamp = 0;
 
+  /** Whether counting a packet of `result` reads the packet (walks counting tables): the packet path then makes its view. */
+  readsPacket(result: number): boolean {
+    return (this.perResult[result] ?? this.entryOf(result)).tables.length > 0;
+  }
+
   /** Counts the packet classified into `result` into the rules' counters. */
   count(result: number, p: PacketView, d: Uint8Array, stats: RuleStats[]): void {
     const e = this.perResult[result] ?? this.entryOf(result);

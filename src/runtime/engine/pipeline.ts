@@ -1,17 +1,20 @@
 import type { Artifact } from '../../artifact/types.js';
-import { type ActionChain, buildChains, emptyActionCounters } from '../actions/chain.js';
+import { type ActionChain, buildChains, emptyActionCounters, emptyActionTotals, planChains } from '../actions/chain.js';
 import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash32 } from '../balance/session-hash.js';
 import type { PacketRecord } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
+import { createPacketPath, type PacketPath } from '../classify/packet-path.js';
 import { RuleCounter } from '../classify/rule-counter.js';
 import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
 import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+import { walkSessionHash } from '../walk/session.js';
+import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
@@ -69,6 +72,7 @@ export function newRunStats(
         refusedLinkTypes: [],
       })),
       actions: emptyActionCounters(gr, artifact),
+      actionTotals: emptyActionTotals(gr),
     })),
     unmarked: 0,
   };
@@ -83,7 +87,22 @@ export interface PipelineOptions {
   dedupMaxEntries?: number;
   /** Called the first time a tool's output refuses a link type (a pcap file holds one). */
   onRefused?: (group: number, tool: number, linkType: number) => void;
+  /** Which packet path classifies (default: TMESC_PACKET_PATH, else auto; see packet-path-choice.ts). */
+  packetPath?: PacketPathChoice;
+  /** Packets per look at how many needed the decoder on the generated path, under auto (default ADAPT_WINDOW); for tests. */
+  adaptWindow?: number;
 }
+
+/**
+ * Under auto, the generated path is left for the decoder path when more than
+ * half the packets of a window needed the decoder's view anyway (tunnel
+ * traffic whose tunnels the policy reads, or whose malformed verdict needs
+ * it): walking them first only adds the walk. It is tried again after
+ * ADAPT_BACKOFF windows. Both paths give each packet the same treatment, so
+ * switching between packets changes nothing but the work done.
+ */
+const ADAPT_WINDOW = 8192;
+const ADAPT_BACKOFF = 16;
 
 /**
  * What happens to one packet: decode into the reused view, classify once for
@@ -101,6 +120,18 @@ export class Pipeline {
   private readonly dedups: (DedupStage | undefined)[];
   private readonly markBuf = new Uint8Array(262144 + 4);
   readonly stats: RunStats;
+  /** The generated packet path, when it classifies this run's packets (else the decoder does, into `view`). */
+  private readonly packetPath: PacketPath | undefined;
+  /** Which path classifies this pipeline's packets (under auto, generated may hand windows of packets to the decoder). */
+  readonly path: 'generated' | 'decoder';
+  /** Under auto: the packet path is watched, and left for the decoder's while it would cost more. */
+  private readonly adaptive: boolean;
+  private readonly adaptWindow: number;
+  private onWalk = true;
+  private adaptLeft = 0;
+  private adaptViewed = 0;
+  /** Times auto left the generated path for the decoder's (for tests and benchmarks). */
+  switches = 0;
 
   constructor(
     private readonly artifact: Artifact,
@@ -110,7 +141,12 @@ export class Pipeline {
     options: PipelineOptions = {},
   ) {
     const g = artifact.graph;
-    this.classifier = createClassifier(g);
+    this.packetPath = usePacketPath(artifact, options.packetPath ?? packetPathChoice());
+    this.classifier = this.packetPath?.viewClassifier ?? createClassifier(g);
+    this.path = this.packetPath ? 'generated' : 'decoder';
+    this.adaptive = this.packetPath !== undefined && (options.packetPath ?? packetPathChoice()) === 'auto';
+    this.adaptWindow = options.adaptWindow ?? ADAPT_WINDOW;
+    this.adaptLeft = this.adaptWindow;
     this.groupsOf = [];
     this.balancers = artifact.groups.map((gr) => {
       if (gr.tools.length <= 1) return undefined;
@@ -197,6 +233,18 @@ export class Pipeline {
   }
 
   handle(rec: PacketRecord, tap: number): void {
+    const pp = this.packetPath;
+    if (pp !== undefined) {
+      if (this.onWalk) {
+        this.handleWalked(rec, tap, pp);
+        if (this.adaptive) this.adaptWalked(pp.walk.viewed);
+        return;
+      }
+      if (--this.adaptLeft === 0) {
+        this.onWalk = true;
+        this.adaptLeft = this.adaptWindow;
+      }
+    }
     const view = this.view;
     const data = rec.data;
     view.tap = tap;
@@ -268,26 +316,114 @@ export class Pipeline {
         this.mark(rec, tap);
         marked = true;
       }
-      const frame = this.markedFrame;
-      if (
-        this.outputs[g][tool].write(
-          frame,
-          rec.tsSec,
-          rec.tsNsec,
-          this.markedWireLen,
-          rec.linkType,
-          tap,
-          this.markedComment,
-        )
-      ) {
-        gs.delivered++;
-        gs.tools[tool].packets++;
-        gs.tools[tool].bytes += frame.length;
-      } else {
-        const why = this.outputs[g][tool].refusedAs;
-        if (why) gs.dropped[why]++;
-        else this.refuse(g, tool, rec.linkType);
+      this.write(g, tool, rec, tap);
+    }
+  }
+
+  /**
+   * handle() on the generated packet path: the walk and the graph over the
+   * bytes, no view; the decoder's view of the packet is made only for what
+   * reads one (a tunnel candidate's malformed verdict, rule counters, dedup,
+   * action steps), once. Counts and writes exactly as handle() does.
+   */
+  private handleWalked(rec: PacketRecord, tap: number, pp: PacketPath): void {
+    const data = rec.data;
+    const r = pp.classify(data, 0, rec.capLen, rec.wireLen, rec.linkType, tap);
+    const w = pp.walk;
+    const st = this.stats;
+    st.packetsRead++;
+    const ts = st.taps[tap];
+    ts.packets++;
+    ts.bytes += rec.capLen;
+    // the walk checks the frame's own headers; a packet that may carry a tunnel gets the decoder's verdict on all of it
+    if (w.cand !== 0 ? w.view().malformed !== 0 : w.bad !== 0) ts.malformed++;
+    const groups = this.groups(r);
+    const rc = this.ruleCounter;
+    // the view is read only for results whose rules are counted by counting tables
+    if (rc) rc.count(r, rc.readsPacket(r) ? w.view() : this.view, data, st.rules!);
+    if (groups.length === 0) {
+      st.unmatched++;
+      return;
+    }
+    let outer = -1;
+    let inner = -1;
+    let marked = false;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
+      const gs = st.groups[g];
+      gs.in++;
+      const dd = this.dedups[g];
+      if (dd && dd.isDuplicate(w.view(), data, rec.tsSec, rec.tsNsec)) {
+        gs.dropped.duplicate++;
+        continue;
       }
+      const chain = this.chains[g];
+      if (chain !== undefined) {
+        chain.push(rec, w.view(), tap);
+        continue;
+      }
+      let tool = 0;
+      const bal = this.balancers[g];
+      if (bal) {
+        let h: number;
+        if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = walkSessionHash(w, true));
+        else h = outer >= 0 ? outer : (outer = walkSessionHash(w, false));
+        tool = bal.pick(h);
+        if (this.toolUp && !this.toolUp(g, tool)) {
+          // as handle(): the session's next choice among the tools up, counted
+          tool = bal.pickAmong(h, this.upIn[g]);
+          if (tool < 0) {
+            gs.dropped['tool-down']++;
+            continue;
+          }
+          gs.failover++;
+        }
+      } else if (this.toolUp && !this.toolUp(g, 0)) {
+        gs.dropped['tool-down']++;
+        continue;
+      }
+      if (!marked) {
+        this.mark(rec, tap);
+        marked = true;
+      }
+      this.write(g, tool, rec, tap);
+    }
+  }
+
+  /** Counts a packet of the generated path that needed the decoder's view; at the end of a window, decides the next. */
+  private adaptWalked(viewed: boolean): void {
+    if (viewed) this.adaptViewed++;
+    if (--this.adaptLeft !== 0) return;
+    if (this.adaptViewed * 2 > this.adaptWindow) {
+      this.onWalk = false;
+      this.switches++;
+      this.adaptLeft = this.adaptWindow * ADAPT_BACKOFF;
+    } else this.adaptLeft = this.adaptWindow;
+    this.adaptViewed = 0;
+  }
+
+  /** Writes the marked packet to group g's tool. */
+  private write(g: number, tool: number, rec: PacketRecord, tap: number): void {
+    const gs = this.stats.groups[g];
+    const frame = this.markedFrame;
+    if (
+      this.outputs[g][tool].write(
+        frame,
+        rec.tsSec,
+        rec.tsNsec,
+        this.markedWireLen,
+        rec.linkType,
+        tap,
+        this.markedComment,
+      )
+    ) {
+      gs.delivered++;
+      gs.tools[tool].packets++;
+      gs.tools[tool].bytes += frame.length;
+    } else {
+      const why = this.outputs[g][tool].refusedAs;
+      if (why) gs.dropped[why]++;
+      else this.refuse(g, tool, rec.linkType);
     }
   }
 
@@ -326,4 +462,22 @@ export class Pipeline {
     this.markedWireLen = wireLen;
     this.markedComment = comment;
   }
+}
+
+/**
+ * The generated packet path for this artifact, or undefined where the
+ * decoder path classifies. `auto` takes it where it does less work than the
+ * decoder for every packet: the graph has generated code, and no stage
+ * reads the decoder's view of every packet that reaches it (counting
+ * tables, dedup, action steps); `generated` takes it whenever the graph has code
+ * (view readers then get the decoder's view, made lazily); `decoder` never.
+ */
+function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
+  if (choice === 'decoder') return undefined;
+  if (choice === 'auto') {
+    if ((a.graph.counting?.length ?? 0) > 0) return undefined;
+    if (a.groups.some((gr) => gr.actions.dedup !== undefined) || planChains(a).some((p) => p)) return undefined;
+  }
+  const pp = createPacketPath(a.graph);
+  return pp.kind === 'generated' ? pp : undefined;
 }

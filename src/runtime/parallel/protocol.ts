@@ -1,6 +1,7 @@
 import type { Artifact } from '../../artifact/types.js';
 import type { OutputSpec } from '../output/output-spec.js';
 import type { RunStats } from '../stats/stats.js';
+import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 
 /**
  * Messages between the main thread and its workers. Packets never travel in
@@ -31,7 +32,13 @@ export interface Shared {
 }
 
 export type ToWorker =
-  | { type: 'init'; artifact: Artifact; outputs: OutputSpec[][]; tapFiles: string[][] }
+  | {
+      type: 'init';
+      artifact: Artifact;
+      outputs: OutputSpec[][];
+      tapFiles: string[][];
+      packetPath: PacketPathChoice | undefined;
+    }
   /** `slots`: the buffers REC.slot refers to, by number, or a buffer used for this batch only. */
   | { type: 'batch'; id: number; count: number; index: number; slots: (number | SharedArrayBuffer)[]; share: Shared[] }
   /** Output buffers written out by the main thread, for the worker to fill again. */

@@ -11,6 +11,7 @@ import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
 import { OrderedOutput, type Refusal } from './ordered-output.js';
 import { BufferIds, type DedupSlice, DUP, DUP_FIELDS, type FromWorker, type Shared } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
+import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 
 /** Batches a worker may have queued or unwritten: enough to keep it busy while others commit. */
 const BATCHES_PER_WORKER = 3;
@@ -32,6 +33,7 @@ export interface ParallelOptions {
   /** The first time a pcap output refuses a link type: group, tool, the link type it holds, the one refused. */
   onRefused?: (group: number, tool: number, kept: number, linkType: number) => void;
   dedupMaxEntries?: number;
+  packetPath?: PacketPathChoice;
 }
 
 interface Batch {
@@ -130,7 +132,7 @@ class Dispatcher {
         this.poke();
       },
     );
-    pool.broadcast({ type: 'init', artifact: a, outputs: specs, tapFiles });
+    pool.broadcast({ type: 'init', artifact: a, outputs: specs, tapFiles, packetPath: opts.packetPath });
   }
 
   /** One at a time, so that abort() covers those opened before a failure. */

@@ -86,7 +86,10 @@ port.on('message', (m: ToWorker) => {
           tools.map((spec, t) => new SegmentOutput(spec, g, t, dedups[g], free)),
         );
         outputs = outs.flat();
-        pipeline = new Pipeline(m.artifact, outs, m.tapFiles, { dedup: (g) => dedups[g]! });
+        pipeline = new Pipeline(m.artifact, outs, m.tapFiles, {
+          dedup: (g) => dedups[g]!,
+          packetPath: m.packetPath,
+        });
         break;
       }
       case 'batch':

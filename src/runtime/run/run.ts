@@ -16,6 +16,7 @@ import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js'
 import { WorkerPool } from '../parallel/worker-pool.js';
 import type { RunStats } from '../stats/stats.js';
 import { describeTap, outputSpecs } from './tap-inputs.js';
+import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 
 export interface RunOptions {
   /** Capture files per tap name, overriding what the policy names. */
@@ -35,6 +36,8 @@ export interface RunOptions {
    * per core when the captures are large enough to repay starting them).
    */
   workers?: number;
+  /** Which packet path classifies (default: $TMESC_PACKET_PATH, else auto). */
+  packetPath?: PacketPathChoice;
   /** Workers started early by the caller (see WorkerPool); closed by the run whether it uses them or not. */
   pool?: WorkerPool;
 }
@@ -166,6 +169,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
           onProgress: opts.onProgress,
           onRefused: refused,
           dedupMaxEntries: opts.dedupMaxEntries,
+          packetPath: opts.packetPath,
         },
         files,
       );
@@ -178,6 +182,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const outputs = specs.map((g, gi) => g.map((s, ti) => new ToolOutput(s, files[gi][ti])));
   const pipeline = new Pipeline(a, outputs, tapFiles, {
     dedupMaxEntries: opts.dedupMaxEntries,
+    packetPath: opts.packetPath,
     onRefused: (g, t, linkType) => refused(g, t, outputs[g][t].linkType, linkType),
   });
   try {

@@ -98,6 +98,12 @@ export interface GroupStats {
    * Empty for groups whose steps change nothing.
    */
   actions: Record<string, Record<string, number>>;
+  /**
+   * Per action step, quantities it adds up besides replicas (mask: bytes
+   * masked, sessions tracked; the modules' `totals`). Absent in statistics
+   * written before steps had any.
+   */
+  actionTotals?: Record<string, Record<string, number>>;
 }
 
 /**
@@ -169,6 +175,10 @@ export function addStats(a: RunStats, b: RunStats): void {
     for (const [step, counts] of Object.entries(g.actions)) {
       const y = (x.actions[step] ??= {});
       for (const [reason, n] of Object.entries(counts)) y[reason] = (y[reason] ?? 0) + n;
+    }
+    for (const [step, counts] of Object.entries(g.actionTotals ?? {})) {
+      const y = ((x.actionTotals ??= {})[step] ??= {});
+      for (const [k, n] of Object.entries(counts)) y[k] = (y[k] ?? 0) + n;
     }
     g.tools.forEach((t, ti) => {
       const y = x.tools[ti];
@@ -269,6 +279,10 @@ export function renderStatsText(s: RunStats): string {
         .filter(([, n]) => n > 0)
         .map(([reason, n]) => `${n} ${reason.replace(/-/g, ' ')}`);
       if (parts.length) out.push(`    ${step}: ${parts.join(', ')}`);
+      const totals = Object.entries(g.actionTotals?.[step] ?? {})
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${n} ${k.replace(/-/g, ' ')}`);
+      if (totals.length) out.push(`    ${step} totals: ${totals.join(', ')}`);
     }
   }
   if (s.rules) {

@@ -15,4 +15,11 @@ describe('mask', () => {
     expect(group('mask card-number with "##"').codes).toEqual(['TMES0311 6:25']);
     expect(group('mask card-numbr').codes).toEqual(['TMES0200 6:8']);
   });
+  it('takes a fill of one byte (ASCII or \\xHH), and reports one that takes more', () => {
+    expect(group('mask card-number with "\\x00", credentials with "\\xe9"').actions.masks).toEqual([
+      { kind: 'card-number', fill: '\x00' },
+      { kind: 'credentials', fill: '\xe9' },
+    ]);
+    expect(group('mask card-number with "€"').codes).toEqual(['TMES0460 6:25']);
+  });
 });

@@ -2,7 +2,7 @@
  * Fuzzing packets through every action (issue 19): generated traffic with
  * every encapsulation, on several link types, damaged at random (bytes set,
  * length and header-length fields rewritten, frames cut), then run through
- * groups that strip, truncate, timestamp (option and trailer), mark,
+ * groups that strip, truncate, timestamp (option and trailer), mark, mask,
  * balance, deduplicate and shape, alone and all together. Any crash, internal error
  * or hang fails, and so does a packet lost without a word: per group, what
  * came in is delivered or dropped with a reason, each tool's output file
@@ -54,13 +54,14 @@ const GROUPS: [name: string, actions: string, tools: number, tool?: string][] = 
   ['trailers', 'timestamp trailer', 1],
   ['bal', 'strip vlan, mpls; balance session', 2],
   ['dup', 'dedup window 1 ms', 1],
+  ['masked', 'mask card-number, credentials, /[0-9]{3,}|GET/ with "#"', 1],
   // the frames are ~100 bytes within 0.5 ms, picked out of time order: past the bucket's 1500
   // bytes they wait, past its buffer's 1500 more the buffer is full
   ['shaped', 'shape burst 1500 B', 1, 'rate 200 kbps'],
   ['rep', 'replace /[a-z]+/ with "x"; replace /e/ with "eee"', 1],
   [
     'everything',
-    'dedup window 1 ms; strip all; balance session; replace /[a-z]+/ with ""; truncate payload 16; timestamp ip-option',
+    'dedup window 1 ms; strip all; balance session; mask card-number, credentials, /[0-9]{3,}|GET/; replace /[a-z]+/ with ""; truncate payload 16; timestamp ip-option',
     2,
   ],
 ];
@@ -195,6 +196,9 @@ describe('packets through every action, damaged at random', () => {
       'frame60 truncate',
       'opt timestamp',
       'trailers timestamp',
+      'masked mask',
+      'masked mask masked',
+      'everything mask masked',
       'rep replace',
       'shaped shape delayed',
       'shaped shape buffer-full',

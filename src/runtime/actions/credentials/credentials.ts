@@ -1,0 +1,685 @@
+import { giveBytes, takeBytes } from '../byte-pool.js';
+import type { MaskScanner, Report } from '../mask-scanner.js';
+import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind, latin1 } from './fields.js';
+import { FTP_RULES } from './ftp.js';
+import { HTTP_RULES, MAX_SCHEME, PART_NAME } from './http.js';
+import { IMAP_RULES, LiteralTail } from './imap.js';
+import { POP3_RULES } from './pop3.js';
+import type { LineRule } from './rules.js';
+import { MAX_SASL_LINES, isSaslContinuation } from './sasl.js';
+import {
+  DONT,
+  IAC,
+  NEGOTIATION_WINDOW,
+  PROMPT_NONE,
+  PROMPT_USER,
+  SB,
+  SE,
+  TELNET_PORTS,
+  WILL,
+  promptOf,
+} from './telnet.js';
+
+/**
+ * `mask credentials`: user names and passwords of clear-text protocols,
+ * found by what surrounds them (a command, a header, a field name, a
+ * prompt) and masked as they arrive. Only the secret is masked: the keyword
+ * stays, so a tool still sees that a login happened.
+ *
+ * One scanner per direction of a session; what one side said (a prompt, a
+ * SASL challenge) changes how the other side's bytes are read, through the
+ * session's `CredentialSession`. Nothing depends on which side is the client,
+ * so a session picked up without its SYN is read the same way. The scanner
+ * decides each byte when it arrives, but for an authorization header's
+ * first word (a scheme word stays, a bare token is the secret), which is
+ * undecided for up to MAX_SCHEME bytes.
+ */
+
+const LINE_RULES: readonly LineRule[] = [...FTP_RULES, ...POP3_RULES, ...IMAP_RULES, ...HTTP_RULES];
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SPACE = 0x20;
+const TAB = 0x09;
+const COLON = 0x3a;
+const QUOTE = 0x22;
+const APOS = 0x27;
+const EQUALS = 0x3d;
+const LT = 0x3c;
+const GT = 0x3e;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+
+/** Bytes of a line's start kept to read its command (a part header's name= needs more). */
+const LINE_KEEP = 64;
+const PART_LINE_KEEP = 256;
+const TAIL_KEEP = 64;
+
+// what the bytes being read are
+const NONE = 0;
+/** Masked to the end of the line. */
+const REST = 1;
+/** The line break before an IMAP literal: skip it, then LITERAL. */
+const LITERAL_WAIT = 2;
+const LITERAL = 3;
+/** After `Authorization:`: a scheme word or a bare token. */
+const SCHEME = 4;
+/** After `AUTH `: the mechanism name. */
+const SASL_MECH = 5;
+const FORM = 6;
+const JSON_STRING = 7;
+const JSON_BARE = 8;
+const XML = 9;
+
+// where the field tokenizer stands (mode NONE)
+const T_IDLE = 0;
+const T_NAME = 1;
+const T_AFTER_QUOTED = 2;
+const T_AFTER_COLON = 3;
+const T_TAG = 4;
+
+/** What one side of a session shows the other. */
+class Side {
+  /** The last bytes of its current line (lower case, data only): a prompt, for Telnet. */
+  tail: Uint8Array = NO_BYTES;
+  tailLen = 0;
+  /** Lines it still sends as SASL responses (masked). */
+  sasl = 0;
+  /**
+   * What the other side typed after a user-name prompt and this side has not
+   * echoed yet: its echo of them is masked, byte for byte as typed.
+   */
+  echo: Uint8Array = NO_BYTES;
+  echoFrom = 0;
+  echoTo = 0;
+
+  /** Notes a byte the other side typed, for this side's echo. */
+  typed(b: number): void {
+    if (this.echo === NO_BYTES) this.echo = new Uint8Array(TAIL_KEEP);
+    if (this.echoTo === TAIL_KEEP) {
+      if (this.echoFrom === 0) return;
+      this.echo.copyWithin(0, this.echoFrom, this.echoTo);
+      this.echoTo -= this.echoFrom;
+      this.echoFrom = 0;
+    }
+    this.echo[this.echoTo++] = b;
+  }
+
+  /** Whether `b` is the echo of the next byte typed: consumed if so; any other byte ends the echo. */
+  echoes(b: number): boolean {
+    if (this.echoFrom < this.echoTo && this.echo[this.echoFrom] === b) {
+      this.echoFrom++;
+      return true;
+    }
+    this.echoFrom = this.echoTo = 0;
+    return false;
+  }
+}
+
+/** The state both directions of one session share. */
+export class CredentialSession {
+  readonly sides: [Side, Side] = [new Side(), new Side()];
+  constructor(public telnet: boolean) {}
+}
+
+export function credentialSession(ports?: readonly number[]): CredentialSession {
+  return new CredentialSession(ports !== undefined && ports.some((p) => TELNET_PORTS.includes(p)));
+}
+
+const NO_BYTES = new Uint8Array(0);
+
+const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
+
+export class CredentialScanner implements MaskScanner {
+  private pos: number;
+  private readonly start: number;
+  private readonly me: Side;
+  private readonly other: Side;
+  private maskFrom = -1;
+  private mode = NONE;
+  private prev = -1;
+  private afterCR = false;
+  // the line's start, for commands
+  private lineStart = true;
+  /** The line's first bytes, lower case: lent while they are being read (lineOn). */
+  private line: Uint8Array = NO_BYTES;
+  private lineLen = 0;
+  /** Its first four bytes, kept after the buffer goes: what a SASL reply is known by. */
+  private head = 0;
+  private lineKeep = LINE_KEEP;
+  private lineOn = true;
+  private words = 0;
+  private wordStart = 0;
+  private partLine = false;
+  /** A form part named as a credential: 1 until its blank line, 2 for its value line. */
+  private partPending = 0;
+  // REST's variants
+  private literals = false;
+  private readonly literalTail = new LiteralTail();
+  private literalLeft = 0;
+  private saslAfter = false;
+  private saslLine = false;
+  private typedUser = false;
+  private lead = false;
+  // SCHEME
+  private schemeStart = -1;
+  private schemeLen = 0;
+  // fields
+  private tok = T_IDLE;
+  /** A field name being read: lent while it is (tok T_NAME or T_TAG). */
+  private name: Uint8Array = NO_BYTES;
+  private nameLen = 0;
+  private nameQuote = 0;
+  private nameKind = FIELD_NONE;
+  private escape = false;
+  // Telnet commands
+  private iac = 0;
+  private iacAt = 0;
+  /** Offset of the second IAC of an IAC IAC pair (a data byte 0xFF). */
+  private escapedAt = -1;
+
+  constructor(
+    offset: number,
+    atStart: boolean,
+    dir: 0 | 1,
+    private readonly session: CredentialSession,
+  ) {
+    this.pos = offset;
+    this.start = atStart ? offset : -Infinity;
+    this.me = session.sides[dir];
+    this.other = session.sides[dir === 0 ? 1 : 0];
+  }
+
+  write(bytes: Uint8Array, from: number, to: number, report: Report): void {
+    const base = this.pos - from;
+    for (let i = from; i < to; i++) this.step(bytes[i], base + i, report);
+    this.pos = base + to;
+    // a name read to its end gives its buffer back: idle streams hold none
+    if (this.name !== NO_BYTES && this.tok !== T_NAME && this.tok !== T_TAG) {
+      giveBytes(this.name);
+      this.name = NO_BYTES;
+    }
+    if (this.maskFrom >= 0 && this.maskFrom < this.pos) {
+      report(this.maskFrom, this.pos);
+      this.maskFrom = this.pos;
+    }
+  }
+
+  undecidedFrom(): number {
+    if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
+    // an IAC at the end: the IAC IAC of a 0xFF data byte, which a secret masks whole
+    if (this.iac === 1) return this.iacAt;
+    return this.pos;
+  }
+
+  end(report: Report): void {
+    this.decide(this.pos, report);
+  }
+
+  decide(offset: number, report: Report): void {
+    if (this.mode === SCHEME && this.schemeStart >= 0) report(this.schemeStart, this.pos);
+    this.close(this.pos, report);
+    if (this.mode === SCHEME || this.mode === SASL_MECH) this.mode = NONE;
+    if (offset !== this.pos) {
+      // bytes lost: a value under way stays masked after the gap, anything else starts over at a line
+      this.tok = T_IDLE;
+      if (this.mode === NONE) this.lineOff();
+      this.pos = offset;
+    }
+  }
+
+  private mask(at: number): void {
+    // a data byte 0xFF is sent as IAC IAC: both bytes are masked
+    if (this.maskFrom < 0) this.maskFrom = this.escapedAt === at ? at - 1 : at;
+  }
+
+  private close(at: number, report: Report): void {
+    if (this.maskFrom >= 0) {
+      if (at > this.maskFrom) report(this.maskFrom, at);
+      this.maskFrom = -1;
+    }
+  }
+
+  private step(b: number, at: number, report: Report): void {
+    const s = this.session;
+    // Telnet commands are not data
+    if (this.iac !== 0 || (b === IAC && (s.telnet || at < this.start + NEGOTIATION_WINDOW))) {
+      if (!this.telnetCommand(b, at, report)) return;
+    }
+    const eol = b === CR || b === LF;
+    if (s.telnet) this.telnetData(b, eol);
+    switch (this.mode) {
+      case REST:
+        if (eol) {
+          this.close(at, report);
+          this.endRest(b);
+          this.prev = b;
+          return;
+        }
+        if (this.lead) {
+          // white space before the secret stays
+          if (b === SPACE || b === TAB) return;
+          this.lead = false;
+        }
+        this.mask(at);
+        if (this.literals) this.literalTail.push(b);
+        if (this.typedUser) this.other.typed(b);
+        this.prev = b;
+        return;
+      case LITERAL_WAIT:
+      case LITERAL:
+        if (this.mode === LITERAL_WAIT) {
+          if (b === LF) return;
+          this.mode = LITERAL;
+        }
+        this.mask(at);
+        if (--this.literalLeft <= 0) {
+          this.mode = REST;
+          this.literalTail.reset();
+        }
+        return;
+      case SCHEME:
+        if (this.schemeStart < 0) {
+          if (b === SPACE || b === TAB) return;
+          if (eol) {
+            this.mode = NONE;
+            break;
+          }
+          this.schemeStart = at;
+          this.schemeLen = 1;
+          return;
+        }
+        if (b === SPACE || b === TAB) {
+          // a scheme word: what follows it is the secret
+          this.rest(false);
+          this.schemeStart = -1;
+          return;
+        }
+        if (eol) {
+          // a bare token: the token is the secret
+          report(this.schemeStart, at);
+          this.schemeStart = -1;
+          this.mode = NONE;
+          break;
+        }
+        if (this.schemeLen < MAX_SCHEME && isSchemeByte(b)) {
+          this.schemeLen++;
+          return;
+        }
+        report(this.schemeStart, at);
+        this.schemeStart = -1;
+        this.rest(false);
+        this.lead = false;
+        this.mask(at);
+        return;
+      case SASL_MECH:
+        if (eol) {
+          this.me.sasl = MAX_SASL_LINES;
+          this.mode = NONE;
+          break;
+        }
+        if (b === SPACE) {
+          this.rest(false);
+          this.saslAfter = true;
+        }
+        return;
+      case FORM:
+        if (FORM_VALUE_END[b] === 0) {
+          this.mask(at);
+          return;
+        }
+        this.close(at, report);
+        this.mode = NONE;
+        break;
+      case JSON_STRING:
+        if (this.escape) this.escape = false;
+        else if (b === BACKSLASH) this.escape = true;
+        else if (b === QUOTE || eol) {
+          this.close(at, report);
+          this.mode = NONE;
+          if (eol) break;
+          this.prev = b;
+          return;
+        }
+        this.mask(at);
+        return;
+      case JSON_BARE:
+        if (JSON_BARE_END[b] === 0) {
+          this.mask(at);
+          return;
+        }
+        this.close(at, report);
+        this.mode = NONE;
+        break;
+      case XML:
+        if (b !== LT) {
+          this.mask(at);
+          return;
+        }
+        this.close(at, report);
+        this.mode = NONE;
+        break;
+    }
+    // mode NONE
+    if (this.me.echoTo > 0 && this.me.echoes(b)) {
+      this.mask(at);
+      this.close(at + 1, report);
+      this.prev = b;
+      return;
+    }
+    if (s.telnet && !eol && b !== 0 && this.other.tailLen > 0) {
+      const p = promptOf(this.other.tail, this.other.tailLen);
+      if (p !== PROMPT_NONE) {
+        this.rest(false);
+        this.typedUser = p === PROMPT_USER;
+        this.lineStart = false;
+        this.lineOff();
+        this.mask(at);
+        if (this.typedUser) this.other.typed(b);
+        return;
+      }
+    }
+    if (this.lineStart) {
+      if ((b === LF || b === 0) && this.afterCR) {
+        this.afterCR = false;
+        return;
+      }
+      this.newLine();
+      if (eol) {
+        // an empty line: a form part's headers end here
+        if (this.partPending === 1) this.partPending = 2;
+        this.endLine(b);
+        return;
+      }
+      if (this.me.sasl > 0 || this.partPending === 2) {
+        this.saslLine = this.me.sasl > 0;
+        if (this.partPending === 2) this.partPending = 0;
+        this.rest(false);
+        this.lineOff();
+        this.mask(at);
+        return;
+      }
+    }
+    if (eol) {
+      this.endLine(b);
+      return;
+    }
+    if (this.lineOn) {
+      if (this.lineLen < this.lineKeep) {
+        if (this.lineLen < 4) this.head |= lower(b) << (8 * (3 - this.lineLen));
+        this.line[this.lineLen++] = lower(b);
+        if ((b === SPACE || b === COLON) && this.words < 2) this.lineWord(b);
+        if (this.mode !== NONE) {
+          this.prev = b;
+          return;
+        }
+      } else this.lineOff();
+    }
+    this.field(b, at);
+    this.prev = b;
+  }
+
+  /** A Telnet command byte (IAC ...): true when the byte is data after all (IAC IAC). */
+  private telnetCommand(b: number, at: number, report: Report): boolean {
+    switch (this.iac) {
+      case 0:
+        // an IAC: a masked run stops before it, goes on after
+        this.close(at, report);
+        this.iac = 1;
+        this.iacAt = at;
+        return false;
+      case 1:
+        if (b === IAC) {
+          this.iac = 0;
+          this.escapedAt = at;
+          return true;
+        }
+        if (b >= WILL && b <= DONT) {
+          this.session.telnet = true;
+          this.iac = 2;
+        } else this.iac = b === SB ? 3 : 0;
+        return false;
+      case 2:
+        this.iac = 0;
+        return false;
+      case 3:
+        if (b === IAC) this.iac = 4;
+        return false;
+      default:
+        this.iac = b === SE ? 0 : 3;
+        return false;
+    }
+  }
+
+  /** Keeps the end of this side's current line, where a prompt would be. */
+  private telnetData(b: number, eol: boolean): void {
+    const me = this.me;
+    if (eol) {
+      me.tailLen = 0;
+      return;
+    }
+    if (b === 0) return;
+    if (me.tail === NO_BYTES) me.tail = new Uint8Array(TAIL_KEEP);
+    if (me.tailLen === TAIL_KEEP) {
+      me.tail.copyWithin(0, 1);
+      me.tailLen--;
+    }
+    me.tail[me.tailLen++] = lower(b);
+  }
+
+  private newLine(): void {
+    this.lineStart = false;
+    this.lineLen = 0;
+    this.head = 0;
+    this.lineKeep = LINE_KEEP;
+    this.lineOn = true;
+    if (this.line === NO_BYTES) this.line = takeBytes(LINE_KEEP);
+    this.words = 0;
+    this.wordStart = 0;
+    this.partLine = false;
+    this.tok = T_IDLE;
+  }
+
+  /** The line's start is read: its buffer goes back. */
+  private lineOff(): void {
+    this.lineOn = false;
+    if (this.line !== NO_BYTES) {
+      giveBytes(this.line);
+      this.line = NO_BYTES;
+    }
+  }
+
+  /** A word of the line's start ended at `b`: a command that makes the rest of the line a secret? */
+  private lineWord(b: number): void {
+    const k = this.lineLen - 1;
+    const word = ++this.words;
+    const len = k - this.wordStart;
+    // IMAP's commands follow a tag and a space; an FTP or SMTP reply ("530 Login incorrect") has a code there
+    if (word === 2 && (this.line[this.wordStart - 1] !== SPACE || isReplyCode(this.line, this.wordStart - 1))) {
+      this.words = 2;
+      return;
+    }
+    if (len > 0 && len <= 20) {
+      const w = latin1(this.line, this.wordStart, k);
+      const d = b === SPACE ? ' ' : ':';
+      const r = LINE_RULES.find((x) => x.word === word && x.keyword === w && x.delim === d);
+      if (r) this.apply(r);
+    }
+    this.wordStart = k + 1;
+  }
+
+  private apply(r: LineRule): void {
+    switch (r.action) {
+      case 'rest':
+        this.rest(false);
+        this.lineOff();
+        return;
+      case 'rest-literals':
+        this.rest(true);
+        this.lineOff();
+        return;
+      case 'sasl':
+        this.mode = SASL_MECH;
+        this.saslAfter = false;
+        this.lineOff();
+        return;
+      case 'header':
+        this.mode = SCHEME;
+        this.schemeStart = -1;
+        this.lineOff();
+        return;
+      case 'part': {
+        this.partLine = true;
+        this.lineKeep = PART_LINE_KEEP;
+        this.words = 2;
+        // a part header's name= may lie further along than a command: a longer buffer
+        const longer = takeBytes(PART_LINE_KEEP);
+        longer.set(this.line.subarray(0, this.lineLen));
+        giveBytes(this.line);
+        this.line = longer;
+        return;
+      }
+    }
+  }
+
+  private rest(literals: boolean): void {
+    this.mode = REST;
+    this.lead = true;
+    this.literals = literals;
+    this.literalTail.reset();
+    this.saslAfter = false;
+    this.saslLine = false;
+    this.typedUser = false;
+  }
+
+  /** The end of a masked line: an IMAP literal may follow, a SASL exchange begin or go on. */
+  private endRest(b: number): void {
+    this.mode = NONE;
+    if (this.literals && this.literalTail.announced > 0) {
+      this.literalLeft = this.literalTail.announced;
+      this.mode = LITERAL_WAIT;
+      this.afterCR = false;
+      return;
+    }
+    if (this.saslAfter) this.me.sasl = MAX_SASL_LINES;
+    else if (this.saslLine && this.me.sasl > 0) this.me.sasl--;
+    this.saslAfter = this.saslLine = this.typedUser = false;
+    this.lineStart = true;
+    this.afterCR = b === CR;
+    this.tok = T_IDLE;
+  }
+
+  private endLine(b: number): void {
+    if (this.other.sasl > 0 && !isSaslContinuation(this.head, Math.min(this.lineLen, 4))) this.other.sasl = 0;
+    if (this.partLine && this.lineOn) {
+      const m = PART_NAME.exec(latin1(this.line, 0, this.lineLen));
+      if (m && fieldKind(m[1]) !== FIELD_NONE) this.partPending = 1;
+    }
+    this.lineOff();
+    this.partLine = false;
+    this.lineStart = true;
+    this.afterCR = b === CR;
+    this.tok = T_IDLE;
+    this.prev = b;
+  }
+
+  /** Form, JSON and XML fields named as credentials: their values are masked. */
+  private field(b: number, at: number): void {
+    switch (this.tok) {
+      case T_NAME:
+        if (NAME_BYTE[b] === 1) {
+          if (this.nameLen < MAX_FIELD_NAME) this.name[this.nameLen++] = lower(b);
+          else this.nameLen = MAX_FIELD_NAME + 1;
+          return;
+        }
+        if (b === EQUALS && this.nameQuote === 0) {
+          this.tok = T_IDLE;
+          if (this.kind() !== FIELD_NONE) this.mode = FORM;
+          return;
+        }
+        if (b === this.nameQuote && this.nameQuote !== 0) {
+          this.tok = T_AFTER_QUOTED;
+          this.nameKind = this.kind();
+          return;
+        }
+        if (b === EQUALS) {
+          // "name=value" inside a quoted string (a URL in an attribute)
+          this.tok = T_IDLE;
+          if (this.kind() !== FIELD_NONE) this.mode = FORM;
+          return;
+        }
+        this.tok = T_IDLE;
+        break;
+      case T_AFTER_QUOTED:
+        if (b === SPACE || b === TAB) return;
+        if (b === COLON && this.nameKind !== FIELD_NONE) {
+          this.tok = T_AFTER_COLON;
+          return;
+        }
+        this.tok = T_IDLE;
+        break;
+      case T_AFTER_COLON:
+        if (b === SPACE || b === TAB) return;
+        this.tok = T_IDLE;
+        if (b === QUOTE) {
+          this.mode = JSON_STRING;
+          this.escape = false;
+          return;
+        }
+        if (b === OPEN_BRACE || b === OPEN_BRACKET || JSON_BARE_END[b] === 1) break;
+        this.mode = JSON_BARE;
+        this.mask(at);
+        return;
+      case T_TAG:
+        if (NAME_BYTE[b] === 1) {
+          if (this.nameLen < MAX_FIELD_NAME) this.name[this.nameLen++] = lower(b);
+          else this.nameLen = MAX_FIELD_NAME + 1;
+          return;
+        }
+        this.tok = T_IDLE;
+        if (b === GT && this.xmlKind() !== FIELD_NONE) {
+          this.mode = XML;
+          return;
+        }
+        break;
+    }
+    // T_IDLE: a name starts at a name byte after one that is not
+    if (NAME_BYTE[b] === 1) {
+      if (this.prev >= 0 && NAME_BYTE[this.prev] === 1) return;
+      this.tok = T_NAME;
+      this.nameQuote = this.prev === QUOTE || this.prev === APOS ? this.prev : 0;
+      if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
+      this.name[0] = lower(b);
+      this.nameLen = 1;
+    } else if (b === LT) {
+      this.tok = T_TAG;
+      if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
+      this.nameLen = 0;
+    }
+  }
+
+  private kind(): number {
+    if (this.nameLen === 0 || this.nameLen > MAX_FIELD_NAME) return FIELD_NONE;
+    return fieldKind(latin1(this.name, 0, this.nameLen));
+  }
+
+  /** An XML element's name without its namespace prefix. */
+  private xmlKind(): number {
+    if (this.nameLen === 0 || this.nameLen > MAX_FIELD_NAME) return FIELD_NONE;
+    const n = latin1(this.name, 0, this.nameLen);
+    return fieldKind(n.slice(n.lastIndexOf(':') + 1));
+  }
+}
+
+/** Whether the line's first `n` bytes are a three-digit reply code. */
+function isReplyCode(line: Uint8Array, n: number): boolean {
+  if (n !== 3) return false;
+  for (let i = 0; i < 3; i++) if (line[i] < 0x30 || line[i] > 0x39) return false;
+  return true;
+}
+
+/** Bytes of an authorization scheme word (RFC 9110 token, less what never occurs in one). */
+function isSchemeByte(b: number): boolean {
+  return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f;
+}

@@ -1,0 +1,27 @@
+import type { LineRule } from './rules.js';
+
+/**
+ * HTTP (and SIP, RTSP: the same header syntax): `Authorization` and
+ * `Proxy-Authorization` headers (RFC 9110) keep their scheme word (Basic,
+ * Bearer, Digest, ...) and have the credentials after it masked; a value with
+ * no scheme word is masked whole. Form parts (`Content-Disposition:
+ * form-data; name="password"`) have their value masked. Form fields in URLs
+ * and bodies are fields.ts's; user:password@ in URLs is USERINFO below.
+ */
+export const HTTP_RULES: readonly LineRule[] = [
+  { word: 1, keyword: 'authorization', delim: ':', action: 'header', protocol: 'HTTP' },
+  { word: 1, keyword: 'proxy-authorization', delim: ':', action: 'header', protocol: 'HTTP' },
+  { word: 1, keyword: 'content-disposition', delim: ':', action: 'part', protocol: 'HTTP' },
+];
+
+/** The longest scheme word kept (`AWS4-HMAC-SHA256` is 16). */
+export const MAX_SCHEME = 32;
+
+/**
+ * user:password@ (or user@) in a URL (RFC 3986 userinfo): the pattern's
+ * match is `://userinfo@`; the three bytes before and the @ stay.
+ */
+export const USERINFO = { source: String.raw`:\/\/[^\/?#@\s"'<>\\]{1,256}@`, flags: '', trimStart: 3, trimEnd: 1 };
+
+/** A part header's `name="..."`: the field name the part carries, when it is a credential field. */
+export const PART_NAME = /\bname\s*=\s*"([^"]*)"/i;

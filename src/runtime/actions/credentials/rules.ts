@@ -1,0 +1,25 @@
+/**
+ * How a line-start rule treats the rest of its line (credentials.ts runs them).
+ * - `rest`: the bytes after the keyword's delimiter, to the end of the line,
+ *   are the secret (FTP `PASS x`).
+ * - `rest-literals`: as `rest`, and IMAP literals announced at the end of
+ *   the line (`{5}`) are part of it, with the line that goes on after them.
+ * - `sasl`: a SASL mechanism name follows; any initial response after it
+ *   is the secret, and so is every line this side sends until the other
+ *   side gives a final reply (credentials/sasl.ts).
+ * - `header`: an HTTP authorization header: an optional scheme word stays,
+ *   the credentials after it are the secret.
+ * - `part`: a MIME part header; a form part named as a credential field has
+ *   its value, after the blank line, masked.
+ */
+export type LineAction = 'rest' | 'rest-literals' | 'sasl' | 'header' | 'part';
+
+/** A keyword at the start of a line: the `word`-th word (1 or 2: IMAP's commands follow a tag), lower case, ended by `delim`. */
+export interface LineRule {
+  readonly word: 1 | 2;
+  readonly keyword: string;
+  readonly delim: ' ' | ':';
+  readonly action: LineAction;
+  /** The protocol it comes from, for the docs. */
+  readonly protocol: string;
+}

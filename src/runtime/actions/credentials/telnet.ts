@@ -1,0 +1,48 @@
+/**
+ * Telnet (RFC 854) login: the server prompts (`login:`, `Username:`,
+ * `Password:`), the client types the answer, often one byte a segment, and
+ * the server echoes what it may show (the user name, not the password).
+ * What the client sends after a prompt, to the end of its line, is masked,
+ * and so is the server's echo of a user name: the bytes it sends back that
+ * are the ones typed, in order (the first other byte ends the echo).
+ *
+ * A session is taken for Telnet when either side uses port 23 or begins its
+ * stream (seen from the SYN) with an option negotiation (IAC WILL/WONT/DO/DONT):
+ * prompts elsewhere (an HTTP page saying "login:") mean nothing. Telnet
+ * commands (IAC ...) are not data: never masked, never part of a prompt.
+ */
+import { latin1 } from './fields.js';
+
+export const TELNET_PORTS: readonly number[] = [23];
+
+export const IAC = 0xff;
+export const SB = 0xfa;
+export const SE = 0xf0;
+export const WILL = 0xfb;
+export const DONT = 0xfe;
+
+/** A stream that begins with a negotiation (within this many bytes of its start) marks the session as Telnet. */
+export const NEGOTIATION_WINDOW = 1;
+
+export const PROMPT_NONE = 0;
+export const PROMPT_USER = 1;
+export const PROMPT_PASSWORD = 2;
+
+const PASSWORD_WORDS = ['password', 'passcode', 'passphrase', 'pass phrase', 'passwort', 'pin'];
+const USER_WORDS = ['login', 'username', 'user name', 'user', 'login name', 'login as', 'userid', 'user id'];
+
+/**
+ * What the end of the other side's current line asks for, if it is a
+ * prompt: it ends with a colon (spaces after it aside); PROMPT_PASSWORD when
+ * a password word is on it ("Password for alice:"), PROMPT_USER when the
+ * words before the colon are a user-name prompt ("login:", "Username:").
+ */
+export function promptOf(tail: Uint8Array, length: number): number {
+  let end = length;
+  while (end > 0 && (tail[end - 1] === 0x20 || tail[end - 1] === 0x09)) end--;
+  if (end === 0 || tail[end - 1] !== 0x3a) return PROMPT_NONE;
+  const text = latin1(tail, 0, end - 1).trimEnd();
+  if (PASSWORD_WORDS.some((w) => new RegExp(`(?:^|[^a-z])${w}(?:[^a-z]|$)`).test(text))) return PROMPT_PASSWORD;
+  if (USER_WORDS.some((w) => text === w || text.endsWith(' ' + w) || text.endsWith('\t' + w))) return PROMPT_USER;
+  return PROMPT_NONE;
+}

@@ -1,0 +1,26 @@
+/**
+ * The bounds of mask's stream tracking (docs/design/mask.md explains each).
+ * Times are packet time: the capture's clock, so an offline run holds and
+ * releases exactly as it would have live.
+ */
+
+/** A held packet is released, its undecided bytes masked, once it has waited this long (seconds). */
+export const HOLD_TIMEOUT = 1;
+/** Packets and payload bytes one session may hold before it is released the same way. */
+export const HOLD_PACKETS_PER_SESSION = 64;
+export const HOLD_BYTES_PER_SESSION = 256 * 1024;
+/** Packets and bytes the whole step may hold; past them, the session holding the oldest packet is released. */
+export const HOLD_PACKETS_TOTAL = 8192;
+export const HOLD_BYTES_TOTAL = 32 * 1024 * 1024;
+/**
+ * A match still under way this many bytes after it began, when a bound
+ * releases its bytes, is decided there as if the stream ended (the bytes so
+ * far are masked either way); the search starts over after it.
+ */
+export const MAX_UNDECIDED = 64 * 1024;
+/** TCP sessions tracked per group; the least recently used goes first. */
+export const MAX_SESSIONS = 65536;
+/** A session with no packet for this long (seconds) is forgotten. */
+export const IDLE_SECONDS = 300;
+/** Masked spans remembered per direction, for retransmissions; older ones are forgotten first. */
+export const SPANS_PER_DIRECTION = 64;

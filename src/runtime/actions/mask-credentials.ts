@@ -1,0 +1,65 @@
+import { CredentialScanner, type CredentialSession, credentialSession } from './credentials/credentials.js';
+import { USERINFO } from './credentials/http.js';
+import { regexTarget } from './mask-regex.js';
+import { type MaskScanner, type MaskTarget, type Report, scanOnceWith } from './mask-scanner.js';
+
+/** Two scanners over the same bytes, as one: their spans together, the earlier of their undecided offsets. */
+class Both implements MaskScanner {
+  constructor(
+    private readonly a: MaskScanner,
+    private readonly b: MaskScanner,
+  ) {}
+
+  write(bytes: Uint8Array, from: number, to: number, report: Report): void {
+    this.a.write(bytes, from, to, report);
+    this.b.write(bytes, from, to, report);
+  }
+
+  undecidedFrom(): number {
+    return Math.min(this.a.undecidedFrom(), this.b.undecidedFrom());
+  }
+
+  suspiciousFrom(): number {
+    return Math.min(
+      this.a.suspiciousFrom?.() ?? this.a.undecidedFrom(),
+      this.b.suspiciousFrom?.() ?? this.b.undecidedFrom(),
+    );
+  }
+
+  end(report: Report): void {
+    this.a.end(report);
+    this.b.end(report);
+  }
+
+  decide(offset: number, report: Report): void {
+    this.a.decide(offset, report);
+    this.b.decide(offset, report);
+  }
+}
+
+/**
+ * `mask credentials`: the protocol-aware scanner of credentials/ (commands,
+ * headers, fields, prompts) and the user:password@ of URLs, a pattern.
+ */
+export function credentialsTarget(fill: number): MaskTarget {
+  const userinfo = regexTarget(
+    'credentials',
+    USERINFO.source,
+    USERINFO.flags,
+    fill,
+    USERINFO.trimStart,
+    USERINFO.trimEnd,
+  );
+  const t: MaskTarget = {
+    name: 'credentials',
+    fill,
+    shared: (ports?: readonly number[]) => credentialSession(ports),
+    scanner: (offset, atStart, dir, shared) =>
+      new Both(
+        new CredentialScanner(offset, atStart, dir, shared as CredentialSession),
+        userinfo.scanner(offset, atStart, dir, undefined),
+      ),
+    scanOnce: (bytes, from, to, report) => scanOnceWith(t, bytes, from, to, report),
+  };
+  return t;
+}

@@ -1,0 +1,169 @@
+import type { MaskScanner } from './mask-scanner.js';
+import { SpanList } from './mask-spans.js';
+import type { Replica } from './replica.js';
+
+/** What a TCP packet is to its direction's stream. */
+export const enum Seg {
+  /** No payload (ACK, SYN, FIN, RST): nothing to mask, but it keeps its place in the session's order. */
+  Control = 0,
+  /** New bytes, fed to the scanners when it arrived. */
+  Data = 1,
+  /** Bytes seen before (all of them): masked like the first time, and searched on their own too. */
+  Again = 2,
+  /** Bytes beyond a gap: fed once the gap fills (or is given up). */
+  Ahead = 3,
+}
+
+/** A packet of a session, as mask tracks it until it leaves the step (held, or the one in hand). */
+export class Held {
+  /** The packet: the one in hand, or `copy` while held. */
+  r!: Replica;
+  /** The step's own replica and bytes for holding, kept with this Held for its next use. */
+  copy: Replica | undefined = undefined;
+  buf: Uint8Array = new Uint8Array(0);
+  /** Its direction's state. */
+  md!: MaskDirection;
+  dir: 0 | 1 = 0;
+  kind = Seg.Control;
+  /** Stream offsets of its captured payload bytes, [start, end); `wireEnd` where its payload ends on the wire. */
+  start = 0;
+  end = 0;
+  wireEnd = 0;
+  /** Frame offset of its first payload byte. */
+  payloadAt = 0;
+  /** Whether its bytes went through the scanners (an Ahead packet waits for its gap). */
+  fed = false;
+  /** Packet time it arrived. */
+  since = 0;
+  /** Spans found in it alone (Again): frame offsets and target, three numbers each. */
+  own: number[] | undefined = undefined;
+  /** Bytes the hold costs. */
+  size = 0;
+
+  reset(): void {
+    this.own = undefined;
+    this.fed = false;
+  }
+}
+
+/** The empty queue sessions and directions start with, shared: most never hold anything. */
+export const NO_HELD: readonly Held[] = Object.freeze([]) as readonly Held[];
+
+/** One direction of a session: its scanners, where they are, what they masked. */
+export class MaskDirection {
+  scanners: MaskScanner[] | undefined = undefined;
+  /** The next offset the scanners expect. */
+  next = 0;
+  /** Where the scanners started: bytes before it were never searched in the stream. */
+  first = 0;
+  /** Bytes before this were released whatever the scanners still had open (forced): their undecided part was masked. */
+  forcedTo = -Infinity;
+  /** The stream ended (FIN reached, RST, end of input): everything is decided. */
+  ended = false;
+  readonly spans: SpanList;
+  /** Packets beyond a gap, by start (NO_HELD, shared, until there is one). */
+  ahead: Held[] = NO_HELD as Held[];
+
+  constructor(maxSpans: number) {
+    this.spans = new SpanList(maxSpans);
+  }
+
+  /** The earliest offset whose fate is open: packets whose bytes end before it may go. */
+  undecided(): number {
+    const sc = this.scanners;
+    if (this.ended || sc === undefined) return Infinity;
+    let u = Infinity;
+    for (let t = 0; t < sc.length; t++) {
+      let x = sc[t].undecidedFrom();
+      if (x < this.forcedTo) x = this.forcedTo;
+      if (x < u) u = x;
+    }
+    return u;
+  }
+}
+
+/** A session's mask state: both directions, the packets it holds in their arrival order. */
+export class MaskSession {
+  readonly dirs: [MaskDirection, MaskDirection];
+  queue: Held[] = NO_HELD as Held[];
+  heldBytes = 0;
+  /** Bumped whenever the head of the queue changes: older entries of the timeout heap are stale. */
+  version = 0;
+  /** What each target's scanners share across the two directions. */
+  shared: unknown[] = [];
+
+  constructor(maxSpans: number) {
+    this.dirs = [new MaskDirection(maxSpans), new MaskDirection(maxSpans)];
+  }
+}
+
+/** Sessions holding packets, by the arrival time of their oldest: what a timeout or a bound releases first. */
+export class HoldHeap {
+  private readonly time: number[] = [];
+  private readonly sess: MaskSession[] = [];
+  private readonly ver: number[] = [];
+
+  get size(): number {
+    return this.time.length;
+  }
+
+  push(t: number, s: MaskSession): void {
+    const time = this.time;
+    let i = time.length;
+    time.push(t);
+    this.sess.push(s);
+    this.ver.push(s.version);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (time[p] <= time[i]) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  /** The session holding the oldest packet and since when (stale entries skipped), or undefined. */
+  peek(): MaskSession | undefined {
+    while (this.time.length > 0) {
+      const s = this.sess[0];
+      if (this.ver[0] === s.version && s.queue.length > 0) return s;
+      this.pop();
+    }
+    return undefined;
+  }
+
+  get peekTime(): number {
+    return this.time[0];
+  }
+
+  pop(): void {
+    const n = this.time.length - 1;
+    this.swap(0, n);
+    this.time.pop();
+    this.sess.pop();
+    this.ver.pop();
+    let i = 0;
+    const time = this.time;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && time[l] < time[m]) m = l;
+      if (r < n && time[r] < time[m]) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  private swap(a: number, b: number): void {
+    const t = this.time[a];
+    this.time[a] = this.time[b];
+    this.time[b] = t;
+    const s = this.sess[a];
+    this.sess[a] = this.sess[b];
+    this.sess[b] = s;
+    const v = this.ver[a];
+    this.ver[a] = this.ver[b];
+    this.ver[b] = v;
+  }
+}

@@ -1,0 +1,75 @@
+import { compilePattern, type Pattern, type PatternStream } from '../../patterns/pattern.js';
+import type { MaskScanner, MaskTarget, Report } from './mask-scanner.js';
+
+/**
+ * A pattern's matches (`mask /re/`, `mask NAME`): the automaton of
+ * src/patterns/, whose streams find matches across segments and say from
+ * where bytes may still be matched (holdFrom). `trimStart`/`trimEnd` bytes
+ * of each match are left as they are (the built-ins use patterns whose
+ * first and last bytes are context, not secret).
+ */
+class RegexScanner implements MaskScanner {
+  private stream: PatternStream;
+
+  constructor(
+    private readonly pattern: Pattern,
+    offset: number,
+    atStart: boolean,
+    private readonly trimStart: number,
+    private readonly trimEnd: number,
+  ) {
+    this.stream = pattern.stream(offset, atStart);
+  }
+
+  private wrap(report: Report): Report {
+    if (this.trimStart === 0 && this.trimEnd === 0) return report;
+    return (s, e) => {
+      if (e - this.trimEnd > s + this.trimStart) report(s + this.trimStart, e - this.trimEnd);
+    };
+  }
+
+  write(bytes: Uint8Array, from: number, to: number, report: Report): void {
+    this.stream.write(bytes, this.wrap(report), from, to);
+  }
+
+  undecidedFrom(): number {
+    // a match starting at holdFrom masks nothing of its first trimStart bytes
+    const u = this.stream.holdFrom() + this.trimStart;
+    const pos = this.stream.offset;
+    return u < pos ? u : pos;
+  }
+
+  end(report: Report): void {
+    this.stream.end(this.wrap(report));
+  }
+
+  decide(offset: number, report: Report): void {
+    if (offset === this.stream.offset) this.stream.decide(this.wrap(report));
+    else {
+      // bytes were lost: what was under way ends here, and the search starts over after the gap
+      this.stream.end(this.wrap(report));
+      this.stream = this.pattern.stream(offset, false);
+    }
+  }
+}
+
+export function regexTarget(
+  name: string,
+  source: string,
+  flags: string,
+  fill: number,
+  trimStart = 0,
+  trimEnd = 0,
+): MaskTarget {
+  const pattern = compilePattern(source, flags);
+  return {
+    name,
+    fill,
+    scanner: (offset, atStart) => new RegexScanner(pattern, offset, atStart, trimStart, trimEnd),
+    scanOnce(bytes, from, to, report) {
+      pattern.findAll(bytes, from, to, (s, e) => {
+        if (e - trimEnd > s + trimStart) report(s + trimStart, e - trimEnd);
+      });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * What mask asks of each of its targets (a built-in or a pattern): a search
+ * over one byte stream (a TCP direction) fed in pieces, or over one payload.
+ * Offsets are absolute stream offsets (a payload's start for one payload).
+ */
+
+/** A span to mask: bytes [start, end). */
+export type Report = (start: number, end: number) => void;
+
+export interface MaskScanner {
+  /** Feeds bytes[from, to), the stream's next bytes; reports spans as soon as they are certain. */
+  write(bytes: Uint8Array, from: number, to: number, report: Report): void;
+  /**
+   * The earliest offset whose fate is still open: a span reported later may
+   * cover it, but never a byte before it. The next offset when nothing is
+   * under way. Bytes before it may be delivered.
+   */
+  undecidedFrom(): number;
+  /**
+   * Where the undecided bytes start that must be masked if they have to go
+   * before they are decided (a bound, a timeout, a gap): undecidedFrom()
+   * unless some of them cannot give a secret away on their own. Default:
+   * undecidedFrom().
+   */
+  suspiciousFrom?(): number;
+  /** The stream ended: everything under way is decided (a pattern's $ matches here). */
+  end(report: Report): void;
+  /**
+   * Decides now, as at an end of stream, and goes on from `offset` (equal to
+   * the next offset, or beyond it after a gap: bytes lost to the capture).
+   */
+  decide(offset: number, report: Report): void;
+}
+
+/** One target of a mask step, compiled once per thread. */
+export interface MaskTarget {
+  /** How the target is named in counters and docs: card-number, credentials, /source/flags. */
+  readonly name: string;
+  /** The fill byte. */
+  readonly fill: number;
+  /**
+   * State both directions of a session share (credentials: what the other
+   * side last asked), if any; `ports` are the session's (Telnet is known by
+   * its port).
+   */
+  shared?(ports?: readonly number[]): unknown;
+  /**
+   * A scanner for one direction, starting at `offset`; `atStart` when that
+   * is the stream's first byte (after a SYN). `shared` is what shared()
+   * made for the session.
+   */
+  scanner(offset: number, atStart: boolean, dir: 0 | 1, shared: unknown): MaskScanner;
+  /** Every span in one payload bytes[from, to), offsets into bytes (non-TCP payloads, retransmissions). */
+  scanOnce(bytes: Uint8Array, from: number, to: number, report: Report): void;
+}
+
+/** scanOnce through a fresh scanner: what targets without a faster one-shot search use. */
+export function scanOnceWith(t: MaskTarget, bytes: Uint8Array, from: number, to: number, report: Report): void {
+  const s = t.scanner(from, true, 0, t.shared?.());
+  s.write(bytes, from, to, report);
+  s.end(report);
+}

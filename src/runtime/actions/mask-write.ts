@@ -1,0 +1,168 @@
+import { IPPROTO } from '../../fields/ip-proto.js';
+import { decodeEncapsulated } from '../decode/decode.js';
+import { INNER_KIND, PacketView } from '../decode/view.js';
+import { fold, get16, put16, sumBytesAligned, updateChecksum, updateL4Checksum } from './checksum.js';
+import { sctpChecksumOk, fixSctpChecksum } from './sctp-checksum.js';
+
+/**
+ * Overwrites ranges of a packet's payload with fill bytes and keeps every
+ * checksum that covers them right: the innermost TCP, UDP, ICMP or ICMPv6
+ * checksum, SCTP's CRC32c, and, inside tunnels the group did not strip, the
+ * UDP checksums of VXLAN, Geneve, GTP-U, L2TP and Teredo and a GRE
+ * checksum around it. Internet checksums are updated (RFC 1624), so one
+ * that was wrong stays wrong the same way; SCTP's is recomputed only when it
+ * was right. Lengths and headers never change, so IP header checksums stay.
+ */
+
+const GRE_CHECKSUM_PRESENT = 0x8000;
+const MAX_LEVELS = 8;
+
+interface Cover {
+  /** Frame offset of the checksum field. */
+  at: number;
+  /** Frame offset where the checksummed segment starts (its parity decides the byte order of a sum). */
+  segment: number;
+  /** IPPROTO of the field (UDP, TCP, ICMP, ICMPV6), or -1 for a plain Internet checksum (GRE). */
+  proto: number;
+  v6: boolean;
+}
+
+export class MaskWriter {
+  private readonly covers: Cover[] = [];
+  private nCovers = 0;
+  private readonly level = new PacketView(false);
+  /** SCTP packet around the payload: [start, end) frame offsets, or start -1. */
+  private sctpStart = -1;
+  private sctpEnd = 0;
+  private sctpWasOk = false;
+  /** Writes of the packet in hand: frame offsets and fill bytes. */
+  private readonly from: number[] = [];
+  private readonly to: number[] = [];
+  private readonly fills: number[] = [];
+
+  /** Starts a packet: no writes yet. */
+  reset(): void {
+    this.from.length = 0;
+    this.to.length = 0;
+    this.fills.length = 0;
+  }
+
+  /** Queues d[from, to) to be filled; later calls win where ranges overlap. */
+  add(from: number, to: number, fill: number): void {
+    if (to <= from) return;
+    this.from.push(from);
+    this.to.push(to);
+    this.fills.push(fill);
+  }
+
+  get pending(): number {
+    return this.from.length;
+  }
+
+  /**
+   * Writes the queued fills into `d` (the packet, `view` its decode: the
+   * outer view, whose `inner` holds the payload when tunnelled) and fixes
+   * the checksums. Returns how many bytes changed value.
+   */
+  apply(d: Uint8Array, length: number, view: PacketView): number {
+    const n = this.from.length;
+    if (n === 0) return 0;
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = 0; i < n; i++) {
+      if (this.from[i] < lo) lo = this.from[i];
+      if (this.to[i] > hi) hi = this.to[i];
+    }
+    if (hi > length) hi = length;
+    if (lo >= hi) return 0;
+    this.findCovers(d, length, view);
+    const before = sumBytesAligned(d, lo, hi - lo, 0);
+    let changed = 0;
+    for (let i = 0; i < n; i++) {
+      const f = this.fills[i];
+      const e = Math.min(this.to[i], length);
+      for (let j = this.from[i]; j < e; j++)
+        if (d[j] !== f) {
+          d[j] = f;
+          changed++;
+        }
+    }
+    if (changed === 0) return 0;
+    let after = sumBytesAligned(d, lo, hi - lo, 0);
+    let oldSum = before;
+    // inner checksums first: each one's new value is a change the checksums around it cover too
+    if (this.sctpStart >= 0 && this.sctpWasOk) {
+      const at = this.sctpStart + 8;
+      oldSum += sumBytesAligned(d, at, 4, 0);
+      fixSctpChecksum(d, this.sctpStart, this.sctpEnd);
+      after += sumBytesAligned(d, at, 4, 0);
+    }
+    for (let i = this.nCovers - 1; i >= 0; i--) {
+      const c = this.covers[i];
+      const odd = (c.segment & 1) === 1;
+      const o = odd ? swap(fold(oldSum)) : oldSum;
+      const a = odd ? swap(fold(after)) : after;
+      oldSum += sumBytesAligned(d, c.at, 2, 0);
+      if (c.proto < 0) put16(d, c.at, updateChecksum(get16(d, c.at), o, a));
+      else updateL4Checksum(d, c.at, c.proto, c.v6, o, a);
+      after += sumBytesAligned(d, c.at, 2, 0);
+    }
+    return changed;
+  }
+
+  /** The checksums over the payload, from the outermost tunnel in. */
+  private findCovers(d: Uint8Array, length: number, view: PacketView): void {
+    this.nCovers = 0;
+    this.sctpStart = -1;
+    let v = view;
+    for (let depth = 0; depth < MAX_LEVELS && v.innerKind !== INNER_KIND.none; depth++) {
+      this.tunnelCover(d, v);
+      const end = v.payloadOffset + v.payloadLength;
+      decodeEncapsulated(this.level, d, v.innerOffset, Math.min(end, length), v.innerKind, v.wireEnd);
+      v = this.level;
+    }
+    const at = transportChecksumAt(v);
+    if (at >= 0) this.push(at, v.l4Offset, v.ipProto, v.ipVersion === 6);
+    else if (v.ipProto === IPPROTO.SCTP && v.l4Offset >= 0) {
+      const end = v.ipHdrOffset + v.ipTotalLen;
+      if (end <= length) {
+        this.sctpStart = v.l4Offset;
+        this.sctpEnd = end;
+        this.sctpWasOk = sctpChecksumOk(d, v.l4Offset, end);
+      }
+    }
+  }
+
+  private tunnelCover(d: Uint8Array, v: PacketView): void {
+    if (v.l4Offset < 0 || v.fragment === 2) return;
+    if (v.ipProto === IPPROTO.UDP) this.push(v.l4Offset + 6, v.l4Offset, IPPROTO.UDP, v.ipVersion === 6);
+    else if (v.ipProto === IPPROTO.GRE && (get16(d, v.l4Offset) & GRE_CHECKSUM_PRESENT) !== 0)
+      this.push(v.l4Offset + 4, v.l4Offset, -1, false);
+  }
+
+  private push(at: number, segment: number, proto: number, v6: boolean): void {
+    const c = (this.covers[this.nCovers++] ??= { at: 0, segment: 0, proto: 0, v6: false });
+    c.at = at;
+    c.segment = segment;
+    c.proto = proto;
+    c.v6 = v6;
+  }
+}
+
+/** Frame offset of the innermost transport checksum that covers the payload, or -1 (a later fragment has none here). */
+function transportChecksumAt(v: PacketView): number {
+  if (v.l4Offset < 0 || v.fragment === 2) return -1;
+  switch (v.ipProto) {
+    case IPPROTO.TCP:
+      return v.l4Offset + 16;
+    case IPPROTO.UDP:
+      return v.l4Offset + 6;
+    case IPPROTO.ICMP:
+    case IPPROTO.ICMPV6:
+      return v.l4Offset + 2;
+    default:
+      return -1;
+  }
+}
+
+const swap = (x: number) => ((x & 0xff) << 8) | (x >>> 8);

@@ -1,0 +1,571 @@
+import type { ArtifactGroup } from '../../artifact/types.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
+import { PatternError } from '../../patterns/problem.js';
+import type { PacketView } from '../decode/view.js';
+import { type ActionContext, ActionConfigError, type ActionModule, type ActionStep, Verdict } from './action.js';
+import {
+  HOLD_BYTES_PER_SESSION,
+  HOLD_BYTES_TOTAL,
+  HOLD_PACKETS_PER_SESSION,
+  HOLD_PACKETS_TOTAL,
+  HOLD_TIMEOUT,
+  IDLE_SECONDS,
+  MAX_SESSIONS,
+  MAX_UNDECIDED,
+  SPANS_PER_DIRECTION,
+} from './mask-bounds.js';
+import { cardNumberTarget } from './mask-card.js';
+import { credentialsTarget } from './mask-credentials.js';
+import { Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
+import { regexTarget } from './mask-regex.js';
+import type { MaskTarget } from './mask-scanner.js';
+import { MaskWriter } from './mask-write.js';
+import { Replica, Scratch, copyBytes } from './replica.js';
+import { TCP_RST, type TcpHit, type TcpSession, TcpSessionTable } from './tcp-stream.js';
+
+/** One target of the group's mask lines, as the artifact has it, with its fill as a byte. */
+export interface MaskTargetConfig {
+  kind: 'card-number' | 'credentials' | 'regex';
+  source?: string;
+  flags?: string;
+  fill: number;
+}
+
+export interface MaskConfig {
+  targets: MaskTargetConfig[];
+}
+
+/** The fill byte of a fill string: one character of code 0-255 (\xHH, or ASCII). */
+export function fillByte(fill: string): number | undefined {
+  return fill.length === 1 && fill.charCodeAt(0) <= 0xff ? fill.charCodeAt(0) : undefined;
+}
+
+/** IP protocols whose payload is searched packet by packet (TCP's is searched as a stream). */
+const PER_PACKET = new Set<number>([IPPROTO.UDP, IPPROTO.ICMP, IPPROTO.ICMPV6, IPPROTO.SCTP, IPPROTO.TCP]);
+
+const REASONS = [
+  'masked',
+  'masked-undecided',
+  'masked-in-fragment',
+  'clean',
+  'no-payload',
+  'not-scanned',
+  'not-ip',
+  'malformed',
+] as const;
+type Reason = (typeof REASONS)[number];
+
+const TOTALS = [
+  'bytes-masked',
+  'bytes-masked-undecided',
+  'packets-held',
+  'released-by-timeout',
+  'released-by-bound',
+  'tcp-sessions',
+  'tcp-sessions-evicted',
+  'tcp-gaps',
+  'tcp-again',
+] as const;
+
+/**
+ * mask: overwrites what the group's targets match with their fill bytes,
+ * length unchanged, checksums kept (mask-write.ts). TCP payloads are
+ * searched as streams, per session and direction (tcp-stream.ts), so a
+ * secret split across segments is found and masked in each; a packet whose
+ * bytes a match may still cover is held until that is decided, within the
+ * bounds of mask-bounds.ts. Other payloads are searched packet by packet.
+ * docs/design/mask.md has the design, docs/language.md what users see.
+ */
+export const mask: ActionModule<MaskConfig> = {
+  name: 'mask',
+  reasons: REASONS,
+  warnings: {
+    'masked-undecided':
+      'had bytes masked that no match was certain to cover: a hold bound, a timeout or a gap in the capture released them before the search could decide, and the bytes a match was under way in were masked rather than delivered',
+    'masked-in-fragment':
+      'were masked in a later IP fragment, whose transport checksum (in the first fragment) could not follow: the reassembled datagram no longer checks',
+    malformed:
+      'were delivered unsearched: a header cut short or contradicting its lengths left no payload to search, so what they carry was not masked',
+  },
+  totals: TOTALS,
+  stateful: true,
+  init(g: ArtifactGroup): MaskConfig {
+    const targets = g.actions.masks.map((m, i): MaskTargetConfig => {
+      const fill = fillByte(m.fill);
+      if (fill === undefined)
+        throw new ActionConfigError(
+          `group '${g.name}': mask fill "${m.fill}" is not one byte (an ASCII character or \\xHH): masking keeps lengths`,
+        );
+      if (m.kind === 'regex') {
+        try {
+          compileTarget({ kind: 'regex', source: m.source, flags: m.flags, fill }, i);
+        } catch (e) {
+          if (e instanceof PatternError)
+            throw new ActionConfigError(`group '${g.name}': mask /${m.source}/: ${e.problem.message}`);
+          throw e;
+        }
+      }
+      return { kind: m.kind, source: m.source, flags: m.flags, fill };
+    });
+    return { targets };
+  },
+  contextInit: (config, ctx) => new MaskStep(config, ctx),
+};
+
+function compileTarget(t: MaskTargetConfig, i: number): MaskTarget {
+  switch (t.kind) {
+    case 'card-number':
+      return cardNumberTarget(t.fill);
+    case 'credentials':
+      return credentialsTarget(t.fill);
+    default:
+      return regexTarget(`/${t.source ?? ''}/${t.flags ?? ''}#${i}`, t.source ?? '', t.flags ?? '', t.fill);
+  }
+}
+
+/** The view whose payload is searched: the innermost packet of a tunnel, else the packet. */
+function payloadView(v: PacketView): PacketView | undefined {
+  const inner = v.inner;
+  if (inner !== v && inner.ipVersion !== 0 && inner.payloadOffset >= 0) return inner;
+  if (v.ipVersion !== 0 && v.payloadOffset >= 0) return v;
+  return undefined;
+}
+
+class MaskStep implements ActionStep {
+  private readonly targets: MaskTarget[];
+  private readonly fills: number[];
+  private readonly c: Record<Reason, number>;
+  private readonly totals: Record<(typeof TOTALS)[number], number>;
+  private readonly table: TcpSessionTable<MaskSession>;
+  private readonly writer = new MaskWriter();
+  private readonly heap = new HoldHeap();
+  private heldPackets = 0;
+  private heldBytes = 0;
+  private now = 0;
+  /** Scratch for held replicas' later steps (they are resumed one at a time), made on the first hold. */
+  private scratch: Scratch | undefined;
+  private readonly spare: Held[] = [];
+  /** The packet in hand, as a Held that is not (yet) held. */
+  private readonly cur = new Held();
+  // what report() writes into
+  private dirNow!: MaskDirection;
+  private targetNow = 0;
+  private readonly report = (s: number, e: number) => this.dirNow.spans.add(s, e, this.targetNow, false);
+
+  constructor(
+    config: MaskConfig,
+    private readonly ctx: ActionContext,
+  ) {
+    this.targets = config.targets.map((t, i) => compileTarget(t, i));
+    this.fills = this.targets.map((t) => t.fill);
+    this.c = ctx.counters as Record<Reason, number>;
+    this.totals = ctx.totals as Record<(typeof TOTALS)[number], number>;
+    this.table = new TcpSessionTable<MaskSession>({
+      maxSessions: MAX_SESSIONS,
+      idleSeconds: IDLE_SECONDS,
+      create: () => new MaskSession(SPANS_PER_DIRECTION),
+      onEvict: (s) => {
+        this.totals['tcp-sessions-evicted']++;
+        this.closeSession(s.data, false);
+      },
+    });
+  }
+
+  apply(r: Replica): Verdict {
+    this.now = r.tsSec + r.tsNsec / 1e9;
+    this.expire();
+    const v = r.view();
+    const p = payloadView(v);
+    if (p === undefined) {
+      // delivered as captured, counted by why: a secret in a frame no header leads to is not searched for
+      this.c[v.malformed ? 'malformed' : v.ipVersion === 0 ? 'not-ip' : 'no-payload']++;
+      return Verdict.Pass;
+    }
+    if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
+      const hit = this.table.find(p, v, this.now);
+      if (hit !== undefined) return this.tcp(r, hit, p);
+    }
+    return this.once(r, v, p);
+  }
+
+  /** Live runs: the clock moved with no packet of the group; sessions held past the timeout are released. */
+  tick(tsSec: number, tsNsec: number): void {
+    const now = tsSec + tsNsec / 1e9;
+    if (now > this.now) this.now = now;
+    this.expire();
+  }
+
+  finish(): void {
+    for (const s of this.table.sessions()) this.closeSession(s.data, true);
+  }
+
+  // ---- packets searched on their own
+
+  private once(r: Replica, v: PacketView, p: PacketView): Verdict {
+    if (p.payloadLength <= 0) {
+      this.c['no-payload']++;
+      return Verdict.Pass;
+    }
+    if (!PER_PACKET.has(p.ipProto)) {
+      this.c['not-scanned']++;
+      return Verdict.Pass;
+    }
+    const w = this.writer;
+    w.reset();
+    const from = p.payloadOffset;
+    const to = from + p.payloadLength;
+    // the last target first: where matches overlap, the first target's fill is written last
+    for (let t = this.targets.length - 1; t >= 0; t--) {
+      const fill = this.fills[t];
+      this.targets[t].scanOnce(r.data, from, to, (s, e) => w.add(s, e, fill));
+    }
+    if (w.pending === 0) {
+      this.c.clean++;
+      return Verdict.Pass;
+    }
+    const n = this.writeInto(r, v);
+    this.totals['bytes-masked'] += n;
+    this.c[p.fragment === 2 && n > 0 ? 'masked-in-fragment' : 'masked']++;
+    return Verdict.Pass;
+  }
+
+  /** Writes the writer's spans into the replica (a copy of the captured frame first: other groups share it). */
+  private writeInto(r: Replica, v: PacketView): number {
+    const t = r.target(r.length);
+    copyBytes(t, 0, r.data, 0, r.length);
+    const n = this.writer.apply(t, r.length, v);
+    r.commit(r.length);
+    return n;
+  }
+
+  // ---- TCP
+
+  private tcp(r: Replica, hit: TcpHit<MaskSession>, p: PacketView): Verdict {
+    const tcpSession = hit.session;
+    const s = tcpSession.data;
+    if (hit.fresh) {
+      this.totals['tcp-sessions']++;
+      const ports = [p.srcPort, p.dstPort];
+      s.shared = this.targets.map((t) => t.shared?.(ports));
+    }
+    const seg = hit.segment;
+    const dir = hit.dir;
+    const md = s.dirs[dir];
+    const e = this.cur;
+    e.reset();
+    e.r = r;
+    e.md = md;
+    e.dir = dir;
+    e.since = this.now;
+    e.payloadAt = seg.payloadAt;
+    e.start = hit.start;
+    e.end = hit.start + seg.captured;
+    e.wireEnd = hit.start + seg.length;
+    this.startDirection(s, tcpSession, dir, seg.length > 0 ? hit.start : -1);
+    if (seg.length === 0) {
+      e.kind = Seg.Control;
+      e.fed = true;
+    } else if (md.ended || e.wireEnd <= md.next) {
+      e.kind = Seg.Again;
+      e.fed = true;
+      this.totals['tcp-again']++;
+      this.searchAlone(e, r.data);
+    } else if (e.start <= md.next) {
+      e.kind = Seg.Data;
+      e.fed = true;
+      this.feed(md, r.data, e);
+      this.feedAhead(md);
+    } else {
+      e.kind = Seg.Ahead;
+    }
+    this.checkEnd(s, tcpSession, (seg.flags & TCP_RST) !== 0);
+    this.release(s);
+    if (s.queue.length === 0 && this.releasable(s, e)) {
+      this.out(e, false);
+      return Verdict.Pass;
+    }
+    this.hold(s, e);
+    return Verdict.Hold;
+  }
+
+  /** A direction's scanners start with its first packet: at offset 0 after a SYN, else at its first byte. */
+  private startDirection(s: MaskSession, t: TcpSession<MaskSession>, dir: 0 | 1, dataStart: number): void {
+    const md = s.dirs[dir];
+    if (md.scanners !== undefined) return;
+    const d = t.dirs[dir];
+    // made with the first payload: most directions carry none (scans, one-way flows)
+    if (dataStart < 0) return;
+    const at = d.fromSyn ? 0 : dataStart;
+    md.next = at;
+    md.first = at;
+    md.scanners = this.targets.map((x, i) => x.scanner(at, d.fromSyn, dir, s.shared[i]));
+  }
+
+  /** Feeds a packet's new bytes (those from md.next on) to the direction's scanners. */
+  private feed(md: MaskDirection, data: Uint8Array, e: Held): void {
+    const from = md.next - e.start;
+    if (from < e.end - e.start) {
+      const a = e.payloadAt + from;
+      const b = e.payloadAt + (e.end - e.start);
+      const sc = md.scanners!;
+      this.dirNow = md;
+      for (let t = 0; t < sc.length; t++) {
+        this.targetNow = t;
+        sc[t].write(data, a, b, this.report);
+      }
+      md.next = e.end;
+    }
+    // a capture cut short: the bytes past the cut are a gap
+    if (e.wireEnd > md.next) this.gap(md, e.wireEnd);
+    e.fed = true;
+  }
+
+  /** Packets beyond a gap that the gap's filling reached. */
+  private feedAhead(md: MaskDirection): void {
+    const a = md.ahead;
+    while (a.length > 0 && a[0].start <= md.next) {
+      const h = a.shift()!;
+      if (h.wireEnd > md.next) this.feed(md, h.r.data, h);
+      else {
+        h.fed = true;
+        h.kind = Seg.Again;
+        this.searchAlone(h, h.r.data);
+      }
+    }
+  }
+
+  /**
+   * Bytes up to `offset` will never be seen (lost to the capture, cut by its
+   * snap length): what the scanners had under way is masked (it may have
+   * gone on in the lost bytes), decided, and the search goes on after.
+   */
+  private gap(md: MaskDirection, offset: number): void {
+    this.forceUndecided(md);
+    const sc = md.scanners!;
+    this.dirNow = md;
+    for (let t = 0; t < sc.length; t++) {
+      this.targetNow = t;
+      sc[t].decide(offset, this.report);
+    }
+    md.next = offset;
+    this.totals['tcp-gaps']++;
+  }
+
+  /** Marks the bytes each scanner has not decided, up to md.next, as masked (forced). */
+  private forceUndecided(md: MaskDirection): void {
+    const sc = md.scanners;
+    if (sc === undefined || md.ended) return;
+    for (let t = 0; t < sc.length; t++) {
+      const x = sc[t];
+      let u = x.suspiciousFrom !== undefined ? x.suspiciousFrom() : x.undecidedFrom();
+      if (u < md.forcedTo) u = md.forcedTo;
+      if (u < md.next) md.spans.add(u, md.next, t, true);
+    }
+    md.forcedTo = md.next;
+  }
+
+  /**
+   * A packet whose bytes were all seen before is masked as they were. It is
+   * searched on its own too where that record is missing: bytes from before
+   * the stream was picked up, spans forgotten, new bytes after the end.
+   */
+  private searchAlone(e: Held, data: Uint8Array): void {
+    const md = e.md;
+    if (md.scanners !== undefined && e.start >= md.first && e.start >= md.spans.forgotten && e.end <= md.next) return;
+    const from = e.payloadAt;
+    const to = e.payloadAt + (e.end - e.start);
+    if (to <= from) return;
+    let own: number[] | undefined;
+    for (let t = 0; t < this.targets.length; t++)
+      this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s, x, t));
+    e.own = own;
+  }
+
+  /** FIN reached or RST: the direction's stream is over, every search decided. */
+  private checkEnd(s: MaskSession, t: TcpSession<MaskSession>, rst: boolean): void {
+    for (const dir of [0, 1] as const) {
+      const md = s.dirs[dir];
+      if (md.ended || md.scanners === undefined) continue;
+      const d = t.dirs[dir];
+      const finished = d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0;
+      if (finished || rst || d.reset) this.endDirection(md);
+    }
+  }
+
+  private endDirection(md: MaskDirection): void {
+    const sc = md.scanners;
+    if (sc === undefined || md.ended) return;
+    this.dirNow = md;
+    for (let t = 0; t < sc.length; t++) {
+      this.targetNow = t;
+      sc[t].end(this.report);
+    }
+    md.ended = true;
+  }
+
+  private releasable(s: MaskSession, e: Held): boolean {
+    if (e.kind === Seg.Control) return true;
+    if (!e.fed) return false;
+    return e.end <= s.dirs[e.dir].undecided();
+  }
+
+  /** Hands on the session's held packets from the head, as long as each is decided. */
+  private release(s: MaskSession): void {
+    const q = s.queue;
+    let n = 0;
+    while (n < q.length && this.releasable(s, q[n])) n++;
+    if (n === 0) return;
+    const out = q.splice(0, n);
+    for (const h of out) {
+      this.heldPackets--;
+      this.heldBytes -= h.size;
+      s.heldBytes -= h.size;
+    }
+    s.version++;
+    if (q.length > 0) this.heap.push(q[0].since, s);
+    for (const h of out) {
+      this.out(h, true);
+      this.spare.push(h);
+    }
+  }
+
+  /** The packet leaves the step: its spans written, counted, handed on (held ones through resume). */
+  private out(e: Held, held: boolean): void {
+    const r = e.r;
+    const w = this.writer;
+    w.reset();
+    let forced = false;
+    if (e.kind !== Seg.Control && e.end > e.start) {
+      const md = e.md;
+      const at = e.payloadAt - e.start;
+      md.spans.forEach(e.start, e.end, (s, x, t, f) => {
+        w.add(at + s, at + x, this.fills[t]);
+        if (f) forced = true;
+      });
+      const own = e.own;
+      if (own !== undefined)
+        for (let t = this.targets.length - 1; t >= 0; t--)
+          for (let i = 0; i < own.length; i += 3) if (own[i + 2] === t) w.add(own[i], own[i + 1], this.fills[t]);
+    }
+    let reason: Reason = e.kind === Seg.Control || e.end === e.start ? 'no-payload' : 'clean';
+    if (w.pending > 0) {
+      const n = held ? this.writeHeld(r) : this.writeInto(r, r.view());
+      this.totals['bytes-masked'] += n;
+      if (forced) this.totals['bytes-masked-undecided'] += n;
+      reason = forced ? 'masked-undecided' : 'masked';
+    }
+    this.c[reason]++;
+    if (held) {
+      this.ctx.resume(r);
+    }
+  }
+
+  /** A held copy is the step's own: written in place. */
+  private writeHeld(r: Replica): number {
+    const n = this.writer.apply(r.data, r.length, r.view());
+    r.changed = true;
+    return n;
+  }
+
+  private hold(s: MaskSession, e: Held): void {
+    const h = this.spare.pop() ?? new Held();
+    const r = e.r;
+    const copy = (h.copy ??= new Replica((this.scratch ??= new Scratch())));
+    if (h.buf.length < r.length) h.buf = new Uint8Array(Math.max(r.length, 2 * h.buf.length));
+    copy.copyFrom(r, h.buf);
+    h.r = copy;
+    h.md = e.md;
+    h.dir = e.dir;
+    h.kind = e.kind;
+    h.start = e.start;
+    h.end = e.end;
+    h.wireEnd = e.wireEnd;
+    h.payloadAt = e.payloadAt;
+    h.fed = e.fed;
+    h.since = e.since;
+    h.own = e.own;
+    h.size = r.length;
+    if (s.queue.length === 0) {
+      s.version++;
+      this.heap.push(h.since, s);
+    }
+    if (s.queue === NO_HELD) s.queue = [];
+    s.queue.push(h);
+    s.heldBytes += h.size;
+    this.heldPackets++;
+    this.heldBytes += h.size;
+    this.totals['packets-held']++;
+    if (h.kind === Seg.Ahead) insertByStart(s.dirs[h.dir], h);
+    if (s.queue.length > HOLD_PACKETS_PER_SESSION || s.heldBytes > HOLD_BYTES_PER_SESSION) {
+      this.totals['released-by-bound']++;
+      this.force(s);
+    }
+    while (this.heldPackets > HOLD_PACKETS_TOTAL || this.heldBytes > HOLD_BYTES_TOTAL) {
+      const oldest = this.heap.peek();
+      if (oldest === undefined) break;
+      this.totals['released-by-bound']++;
+      this.force(oldest);
+    }
+  }
+
+  /** Releases the sessions whose oldest held packet has waited HOLD_TIMEOUT. */
+  private expire(): void {
+    for (;;) {
+      const s = this.heap.peek();
+      if (s === undefined || this.heap.peekTime + HOLD_TIMEOUT > this.now) return;
+      this.heap.pop();
+      this.totals['released-by-timeout']++;
+      this.force(s);
+    }
+  }
+
+  /**
+   * Releases everything the session holds now: gaps are given up (the
+   * packets beyond them fed), the bytes still undecided are masked, and
+   * matches under way for longer than MAX_UNDECIDED are decided.
+   */
+  private force(s: MaskSession): void {
+    for (const md of s.dirs) {
+      if (md.scanners === undefined) continue;
+      while (md.ahead.length > 0) {
+        if (md.ahead[0].start > md.next) this.gap(md, md.ahead[0].start);
+        this.feedAhead(md);
+      }
+      const sc = md.scanners;
+      const before = md.forcedTo;
+      this.forceUndecided(md);
+      this.dirNow = md;
+      for (let t = 0; t < sc.length; t++) {
+        const u = sc[t].undecidedFrom();
+        if (md.next - Math.max(u, before) > MAX_UNDECIDED || md.next - u > MAX_UNDECIDED) {
+          this.targetNow = t;
+          sc[t].decide(md.next, this.report);
+        }
+      }
+    }
+    this.release(s);
+  }
+
+  /** The session leaves the table (evicted, restarted) or the input ends: everything it holds goes. */
+  private closeSession(s: MaskSession, endOfInput: boolean): void {
+    for (const md of s.dirs) {
+      if (md.scanners === undefined) continue;
+      while (md.ahead.length > 0) {
+        if (md.ahead[0].start > md.next) this.gap(md, md.ahead[0].start);
+        this.feedAhead(md);
+      }
+      if (endOfInput) this.endDirection(md);
+      else this.forceUndecided(md);
+    }
+    for (const md of s.dirs) md.forcedTo = md.next;
+    this.release(s);
+  }
+}
+
+function insertByStart(md: MaskDirection, h: Held): void {
+  if (md.ahead === NO_HELD) md.ahead = [];
+  const a = md.ahead;
+  let i = a.length;
+  while (i > 0 && a[i - 1].start > h.start) i--;
+  a.splice(i, 0, h);
+}

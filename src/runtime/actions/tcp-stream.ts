@@ -1,0 +1,279 @@
+import { ABSENT } from '../../fields/fields.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
+import type { PacketView } from '../decode/view.js';
+
+/**
+ * TCP sessions for actions that work on byte streams rather than packets
+ * (mask; replace can use the same table). This module knows sessions,
+ * directions and where a segment's bytes lie in its direction's stream; what
+ * to do with the bytes is the caller's.
+ *
+ * - A session is the two directions between two endpoints (address, port),
+ *   within one tunnel (the outer tunnel kind and id: two VXLAN tenants may
+ *   reuse inner addresses). The tap is not part of it: the same session seen
+ *   from two taps is one session, its second copies retransmissions.
+ * - Direction 0 is the client's: the sender of a SYN, the receiver of a
+ *   SYN-ACK; without either, the side whose port is not below 1024 when the
+ *   other's is, else the sender of the first packet seen.
+ * - Stream offsets: a direction's offset 0 is the byte after its SYN, or,
+ *   when the SYN was not seen, the first byte seen; sequence numbers are
+ *   unwrapped around the highest offset seen, so offsets grow past 4 GiB.
+ *   A SYN with another initial sequence number on a session that has one
+ *   starts the session over (`restarted`).
+ * - The table is bounded: at most `maxSessions`, the least recently used
+ *   going first, and sessions idle for `idleSeconds` of packet time are
+ *   dropped; `onEvict` is told either way, before the session is gone.
+ */
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_ACK = 0x10;
+
+const TWO_32 = 4294967296;
+
+/** One TCP segment as the caller needs it, read from the view of the packet that holds it. */
+export class TcpSegment {
+  seq = 0;
+  ack = 0;
+  flags = 0;
+  /** Frame offset of the first payload byte. */
+  payloadAt = 0;
+  /** Payload bytes captured (a snap length may have cut the rest). */
+  captured = 0;
+  /** Payload bytes on the wire, from the IP length; at least `captured`. */
+  length = 0;
+}
+
+/**
+ * Reads the TCP segment the view decoded, or returns false (not TCP, a later
+ * fragment, a header cut short).
+ */
+export function readTcpSegment(v: PacketView, out: TcpSegment): boolean {
+  if (v.ipProto !== IPPROTO.TCP || v.tcpHdrLen === ABSENT || v.payloadOffset === ABSENT || v.fragment === 2)
+    return false;
+  out.seq = v.tcpSeq;
+  out.ack = v.tcpAck;
+  out.flags = v.tcpFlags;
+  out.payloadAt = v.payloadOffset;
+  out.captured = v.payloadLength;
+  const onWire = v.ipTotalLen !== ABSENT ? v.ipHdrOffset + v.ipTotalLen - v.payloadOffset : 0;
+  out.length = onWire > out.captured ? onWire : out.captured;
+  return true;
+}
+
+/** One direction of a session: where its stream starts, how far it has gone, whether it ended. */
+export class TcpDirection {
+  /** Whether offset 0 is known (a SYN or a first segment was seen). */
+  known = false;
+  /** Whether offset 0 is the byte after a SYN: the stream's real start. */
+  fromSyn = false;
+  /** The sequence number of offset 0. */
+  isn = 0;
+  /** One past the highest offset seen so far; the reference for unwrapping. */
+  high = 0;
+  /** Offset at which a FIN ends the stream, or -1. */
+  finAt = -1;
+  /** A RST was seen from this side. */
+  reset = false;
+
+  /**
+   * The stream offset of sequence number `seq`: the one nearest `high` of
+   * those that share its low 32 bits (a segment more than 2 GiB away from
+   * the highest seen is taken to be behind it).
+   */
+  offsetOf(seq: number): number {
+    const rel = (seq - this.isn) >>> 0;
+    const highLow = this.high % TWO_32;
+    const base = this.high - highLow;
+    let off = base + rel;
+    const d = rel - highLow;
+    if (d > 2147483647) off -= TWO_32;
+    else if (d < -2147483648) off += TWO_32;
+    return off;
+  }
+
+  /** Takes the segment's start as offset 0 (a SYN: the byte after it). */
+  begin(seq: number, syn: boolean): void {
+    this.known = true;
+    this.fromSyn = syn;
+    this.isn = syn ? (seq + 1) >>> 0 : seq >>> 0;
+    this.high = 0;
+    this.finAt = -1;
+    this.reset = false;
+  }
+
+  /** Notes that bytes up to `end` were seen. */
+  saw(end: number): void {
+    if (end > this.high) this.high = end;
+  }
+}
+
+export class TcpSession<T> {
+  readonly dirs: [TcpDirection, TcpDirection] = [new TcpDirection(), new TcpDirection()];
+  /** Packet time (seconds) of the last packet. */
+  lastSeen = 0;
+  /** When the session was last moved to the back of the table's order. */
+  touched = 0;
+  data!: T;
+
+  constructor(
+    readonly key: string,
+    /** Endpoint of the side that sends direction 0, as in the key. */
+    readonly client: string,
+  ) {}
+}
+
+export interface TcpTableOptions<T> {
+  maxSessions: number;
+  idleSeconds: number;
+  create(s: TcpSession<T>): T;
+  /** Told before a session leaves the table (evicted, idle or restarted). */
+  onEvict(s: TcpSession<T>, why: 'full' | 'idle' | 'restarted'): void;
+}
+
+/** What find() found: the session, the packet's direction, the segment. Reused: read it before the next call. */
+export interface TcpHit<T> {
+  session: TcpSession<T>;
+  dir: 0 | 1;
+  segment: TcpSegment;
+  /** Stream offset of the segment's first payload byte (of its SYN-less sequence space). */
+  start: number;
+  /** Whether this packet made a new session (or restarted one). */
+  fresh: boolean;
+}
+
+/** How often (seconds of packet time) an active session is moved to the back of the eviction order. */
+const TOUCH_INTERVAL = 1;
+
+/**
+ * The sessions of one action step (one group, one thread). Order of the
+ * map is the eviction order: sessions move to its back when used (at most
+ * once a second each, so the cost stays one lookup a packet).
+ */
+export class TcpSessionTable<T> {
+  private readonly map = new Map<string, TcpSession<T>>();
+  private readonly hit: TcpHit<T> = {
+    session: undefined as unknown as TcpSession<T>,
+    dir: 0,
+    segment: new TcpSegment(),
+    start: 0,
+    fresh: false,
+  };
+  /** Sessions made, and dropped by reason: for the step's totals. */
+  made = 0;
+  evictedFull = 0;
+  evictedIdle = 0;
+
+  constructor(private readonly opts: TcpTableOptions<T>) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  sessions(): IterableIterator<TcpSession<T>> {
+    return this.map.values();
+  }
+
+  /**
+   * The session of the TCP packet `v` decodes (the innermost packet of a
+   * tunnel: pass its view, and the outer view as `outer`), made if new.
+   * undefined when the view holds no TCP segment.
+   */
+  find(v: PacketView, outer: PacketView, now: number): TcpHit<T> | undefined {
+    const seg = this.hit.segment;
+    if (!readTcpSegment(v, seg)) return undefined;
+    const scope = outer !== v ? `${outer.tunnel}.${outer.tunnelId}/` : '';
+    const a = endpoint(v, true);
+    const b = endpoint(v, false);
+    const key = a < b ? scope + a + '|' + b : scope + b + '|' + a;
+    let s = this.map.get(key);
+    const syn = (seg.flags & TCP_SYN) !== 0;
+    const ackFlag = (seg.flags & TCP_ACK) !== 0;
+    let fresh = false;
+    if (s !== undefined) {
+      const dir = s.client === a ? 0 : 1;
+      const d = s.dirs[dir];
+      // a new connection on the same ports: another initial sequence number
+      if (syn && !ackFlag && d.known && (seg.seq + 1) >>> 0 !== d.isn) {
+        this.opts.onEvict(s, 'restarted');
+        this.map.delete(key);
+        s = undefined;
+      }
+    }
+    if (s === undefined) {
+      this.sweep(now);
+      if (this.map.size >= this.opts.maxSessions) this.evictOldest();
+      // the client: a SYN's sender, a SYN-ACK's receiver, else the high port facing a low one, else the sender
+      let clientIsSrc = true;
+      if (syn) clientIsSrc = !ackFlag;
+      else if (v.srcPort < 1024 && v.dstPort >= 1024) clientIsSrc = false;
+      s = new TcpSession<T>(key, clientIsSrc ? a : b);
+      s.touched = now;
+      s.data = this.opts.create(s);
+      this.map.set(key, s);
+      this.made++;
+      fresh = true;
+    } else if (now - s.touched >= TOUCH_INTERVAL) {
+      this.map.delete(key);
+      this.map.set(key, s);
+      s.touched = now;
+    }
+    s.lastSeen = now;
+    const dir: 0 | 1 = s.client === a ? 0 : 1;
+    const d = s.dirs[dir];
+    // offsets, once given, stay: a SYN seen after data of its direction (taps merged late) changes nothing
+    if (!d.known) d.begin(seg.seq, syn);
+    const h = this.hit;
+    h.session = s;
+    h.dir = dir;
+    h.fresh = fresh;
+    // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
+    h.start = d.offsetOf(syn ? (seg.seq + 1) >>> 0 : seg.seq);
+    const end = h.start + seg.length + ((seg.flags & TCP_FIN) !== 0 ? 1 : 0);
+    d.saw(end);
+    if ((seg.flags & TCP_FIN) !== 0) d.finAt = h.start + seg.length;
+    if ((seg.flags & TCP_RST) !== 0) d.reset = true;
+    return h;
+  }
+
+  /** Drops a session now (the caller is done with it). */
+  remove(s: TcpSession<T>): void {
+    this.map.delete(s.key);
+  }
+
+  /** Drops sessions idle for longer than idleSeconds, from the front of the order. */
+  private sweep(now: number): void {
+    const limit = now - this.opts.idleSeconds;
+    for (const s of this.map.values()) {
+      if (s.touched > limit) return;
+      if (s.lastSeen > limit) {
+        // used since it last moved: move it now
+        this.map.delete(s.key);
+        this.map.set(s.key, s);
+        s.touched = s.lastSeen;
+        continue;
+      }
+      this.opts.onEvict(s, 'idle');
+      this.map.delete(s.key);
+      this.evictedIdle++;
+    }
+  }
+
+  private evictOldest(): void {
+    const first = this.map.values().next();
+    if (first.done) return;
+    this.opts.onEvict(first.value, 'full');
+    this.map.delete(first.value.key);
+    this.evictedFull++;
+  }
+}
+
+/** An endpoint as a key part: address and port of the source (or destination). */
+function endpoint(v: PacketView, src: boolean): string {
+  const port = src ? v.srcPort : v.dstPort;
+  if (v.ipVersion === 4) return `${src ? v.ip4Src : v.ip4Dst}:${port}`;
+  return src
+    ? `${v.ip6Src0}.${v.ip6Src1}.${v.ip6Src2}.${v.ip6Src3}:${port}`
+    : `${v.ip6Dst0}.${v.ip6Dst1}.${v.ip6Dst2}.${v.ip6Dst3}:${port}`;
+}

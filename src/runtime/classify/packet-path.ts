@@ -1,0 +1,70 @@
+import type { ArtifactGraph } from '../../artifact/types.js';
+import { generatePacketPath } from '../../codegen/classifier.js';
+import type { PacketView } from '../decode/view.js';
+import { Walk } from '../walk/walk.js';
+import { createClassifier, type ClassifierOptions, type Classifier, type ClassResult } from './classifier.js';
+
+/**
+ * The runtime's packet path: classification straight from the captured
+ * bytes, with no decoded view. classify() walks the frame (runtime/walk) and
+ * the match graph in code generated for this graph (codegen's
+ * generatePacketPath), loading each field where the graph tests it; the
+ * walk's state is left for the stages after it (dedup keys, session hashes,
+ * actions) in `walk`, valid until the next packet.
+ *
+ * Graphs without generated code (-O0's per-rule segments, or tables forced
+ * by tests) classify the decoder's view of each packet instead: the same
+ * results, at the decoder's cost.
+ */
+export interface PacketPath {
+  readonly kind: Classifier['kind'];
+  readonly codeNodes: number;
+  /** Classifies the frame of `capLen` bytes at d[o]; returns the result index. */
+  classify(d: Uint8Array, o: number, capLen: number, wireLen: number, linkType: number, tap: number): number;
+  readonly results: ClassResult[];
+  /** The packet's walk, after classify(): offsets, the malformed flag, and the decoder's view on demand. */
+  readonly walk: Walk;
+  /** The view classifier over the same graph (the rule counter's tables walk it), with the same results. */
+  readonly viewClassifier: Classifier;
+}
+
+type Classify = PacketPath['classify'];
+
+export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {}): PacketPath {
+  const viewClassifier = createClassifier(g, opts);
+  const w = new Walk();
+  if (!opts.forceTables) {
+    const gen = generatePacketPath(g, opts.codegen);
+    if (gen.generated) {
+      // generated just now from the validated graph's numbers; the walk, predicates, the table walk and the combiner come in as values
+      const classify = new Function('state', 'preds', 'walk', 'step', gen.js)(
+        w,
+        viewClassifier.functions,
+        viewClassifier.walk,
+        viewClassifier.step,
+      ) as Classify;
+      return {
+        kind: 'generated',
+        codeNodes: gen.codeNodes ?? 0,
+        classify,
+        results: viewClassifier.results,
+        walk: w,
+        viewClassifier,
+      };
+    }
+  }
+  const viaView: Classify = (d, o, n, wire, lt, tap) => {
+    w.start(d, o, n, wire, lt, tap);
+    return viewClassifier.classify(w.view(), w.frame());
+  };
+  return {
+    kind: viewClassifier.kind,
+    codeNodes: 0,
+    classify: viaView,
+    results: viewClassifier.results,
+    walk: w,
+    viewClassifier,
+  };
+}
+
+export type { PacketView };

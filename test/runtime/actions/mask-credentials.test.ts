@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { fieldKind, FIELD_NONE, FIELD_PASSWORD, FIELD_USER } from '../../../src/runtime/actions/credentials/fields.js';
+import {
+  PROMPT_NONE,
+  PROMPT_PASSWORD,
+  PROMPT_USER,
+  promptOf,
+} from '../../../src/runtime/actions/credentials/telnet.js';
+import { credentialsTarget } from '../../../src/runtime/actions/mask-credentials.js';
+import { chunks, maskConversation, maskOnce, maskStream } from './mask-scan.js';
+
+const cred = credentialsTarget(0x2a);
+const x = (s: string) => '*'.repeat(s.length);
+
+/** One side's text: the same masked whole, one byte a piece, and in pieces of 3. */
+function expectMasked(input: string, want: string): void {
+  expect(maskOnce(cred, input)).toBe(want);
+  expect(maskStream(cred, [input])).toBe(want);
+  expect(maskStream(cred, chunks(input, 1)), 'one byte a piece').toBe(want);
+  expect(maskStream(cred, chunks(input, 3)), 'pieces of 3').toBe(want);
+}
+
+describe('credentials: commands of line protocols', () => {
+  it.each([
+    [
+      'FTP',
+      'USER alice\r\nPASS s3cr3t pass\r\nACCT acme\r\nCWD /pub\r\n',
+      'USER *****\r\nPASS ***********\r\nACCT ****\r\nCWD /pub\r\n',
+    ],
+    ['FTP, lower case, LF only', 'user bob\npass pw\nlist\n', 'user ***\npass **\nlist\n'],
+    [
+      'POP3',
+      'USER carol\r\nPASS x\r\nAPOP mrose c4c9334bac560ecc979e58001b3e22fb\r\nSTAT\r\n',
+      `USER *****\r\nPASS *\r\nAPOP ${x('mrose c4c9334bac560ecc979e58001b3e22fb')}\r\nSTAT\r\n`,
+    ],
+    [
+      'IMAP LOGIN, quoted',
+      'a001 LOGIN "neuling" "XXXXXX"\r\na002 SELECT INBOX\r\n',
+      `a001 LOGIN ${x('"neuling" "XXXXXX"')}\r\na002 SELECT INBOX\r\n`,
+    ],
+    [
+      'IMAP LOGIN, literals',
+      'A1 login {5}\r\nalice {6+}\r\nsecret\r\nA2 LIST "" *\r\n',
+      `A1 login ***\r\n${x('alice {6+}')}\r\n******\r\nA2 LIST "" *\r\n`,
+    ],
+    [
+      'SMTP AUTH PLAIN with its initial response',
+      'EHLO x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nMAIL FROM:<a@b>\r\n',
+      `EHLO x\r\nAUTH PLAIN ${x('AGFsaWNlAHNlY3JldA==')}\r\n${x('MAIL FROM:<a@b>')}\r\n`,
+    ],
+    [
+      'HTTP Basic',
+      'GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic dXNlcjpwYXNz\r\nAccept: */*\r\n\r\n',
+      'GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic ************\r\nAccept: */*\r\n\r\n',
+    ],
+    [
+      'HTTP Bearer, Digest, proxy',
+      'proxy-authorization: Bearer abc.def\r\nAuthorization: Digest username="u", response="f0"\r\n',
+      `proxy-authorization: Bearer *******\r\nAuthorization: Digest ${x('username="u", response="f0"')}\r\n`,
+    ],
+    ['HTTP token without a scheme', 'Authorization: a1b2c3==\r\nX: y\r\n', 'Authorization: ********\r\nX: y\r\n'],
+  ])('%s', (_name, input, want) => expectMasked(input, want));
+
+  it('follows a SASL exchange to the server final reply (SMTP AUTH LOGIN, IMAP AUTHENTICATE, POP3 AUTH)', () => {
+    expect(
+      maskConversation(cred, [
+        [1, '220 mx ESMTP\r\n'],
+        [0, 'AUTH LOGIN\r\n'],
+        [1, '334 VXNlcm5hbWU6\r\n'],
+        [0, 'YWxpY2U='],
+        [0, '\r\n'],
+        [1, '334 UGFzc3dvcmQ6\r\n'],
+        [0, 'c2VjcmV0\r\n'],
+        [1, '235 2.7.0 Authentication successful\r\n'],
+        [0, 'MAIL FROM:<a@b>\r\n'],
+      ]),
+    ).toEqual([
+      'AUTH LOGIN\r\n********\r\n********\r\nMAIL FROM:<a@b>\r\n',
+      '220 mx ESMTP\r\n334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n',
+    ]);
+    expect(
+      maskConversation(cred, [
+        [0, 'a1 AUTHENTICATE PLAIN\r\n'],
+        [1, '+ \r\n'],
+        [0, 'AGFsaWNlAHNlY3JldA==\r\n'],
+        [1, 'a1 OK done\r\n'],
+        [0, 'a2 NOOP\r\n'],
+      ])[0],
+    ).toBe('a1 AUTHENTICATE PLAIN\r\n********************\r\na2 NOOP\r\n');
+    expect(
+      maskConversation(cred, [
+        [0, 'AUTH PLAIN\r\n'],
+        [1, '+ \r\n'],
+        [0, 'AGFsaWNlAHNlY3JldA==\r\n'],
+        [1, '+OK maildrop locked\r\n'],
+        [0, 'STAT\r\n'],
+      ])[0],
+    ).toBe('AUTH PLAIN\r\n********************\r\nSTAT\r\n');
+  });
+
+  it('leaves server replies that look like commands alone', () => {
+    expectMasked('530 Login incorrect.\r\n230 User logged in.\r\n', '530 Login incorrect.\r\n230 User logged in.\r\n');
+    expectMasked(
+      'GET /user/login HTTP/1.1\r\nUser-Agent: curl\r\n\r\n',
+      'GET /user/login HTTP/1.1\r\nUser-Agent: curl\r\n\r\n',
+    );
+  });
+});
+
+describe('credentials: form fields, JSON, XML, URLs', () => {
+  it.each([
+    [
+      'query',
+      'GET /login?user=bob&password=hunter2&next=/ HTTP/1.1\r\n',
+      'GET /login?user=***&password=*******&next=/ HTTP/1.1\r\n',
+    ],
+    ['form body', 'login=foo&password=bar&remember=1', 'login=***&password=***&remember=1'],
+    [
+      'nested and prefixed names',
+      'user%5Bpassword%5D=a1&j_username=u&j_password=p&new_pwd=x',
+      'user%5Bpassword%5D=**&j_username=*&j_password=*&new_pwd=*',
+    ],
+    [
+      'JSON',
+      '{"username": "al", "password":"p\\"w", "pin": 1, "userPassword": 12345}',
+      '{"username": "**", "password":"****", "pin": 1, "userPassword": *****}',
+    ],
+    [
+      'XML',
+      '<soap:Body><ns:Username>al</ns:Username><ns:password>pw</ns:password></soap:Body>',
+      '<soap:Body><ns:Username>**</ns:Username><ns:password>**</ns:password></soap:Body>',
+    ],
+    [
+      'URL user info',
+      'see ftp://anon:guest@ftp.example.org/ and http://example.org/a@b',
+      'see ftp://**********@ftp.example.org/ and http://example.org/a@b',
+    ],
+    [
+      'names that are not credentials',
+      'bypass=1&user_agent=x&compass=n&username_hint=h',
+      'bypass=1&user_agent=x&compass=n&username_hint=h',
+    ],
+  ])('%s', (_name, input, want) => expectMasked(input, want));
+
+  it('masks a form part named as a password', () => {
+    expectMasked(
+      '--b\r\nContent-Disposition: form-data; name="user"\r\n\r\nal\r\n--b\r\nContent-Disposition: form-data; name="password"\r\nContent-Type: text/plain\r\n\r\nsecret\r\n--b--\r\n',
+      '--b\r\nContent-Disposition: form-data; name="user"\r\n\r\n**\r\n--b\r\nContent-Disposition: form-data; name="password"\r\nContent-Type: text/plain\r\n\r\n******\r\n--b--\r\n',
+    );
+  });
+
+  it('names fields by what they are called', () => {
+    for (const n of [
+      'password',
+      'passwd',
+      'pwd',
+      'pass',
+      'user[password]',
+      'userpassword',
+      'j_password',
+      'confirm-password',
+      'passphrase',
+    ])
+      expect(fieldKind(n), n).toBe(FIELD_PASSWORD);
+    for (const n of ['user', 'username', 'user_name', 'login', 'j_username', 'session[login]', 'userid', 'uname'])
+      expect(fieldKind(n), n).toBe(FIELD_USER);
+    for (const n of ['bypass', 'user_agent', 'compass', 'name', 'email', 'passport'])
+      expect(fieldKind(n), n).toBe(FIELD_NONE);
+  });
+});
+
+describe('credentials: Telnet', () => {
+  const tail = (s: string) => {
+    const b = Buffer.from(s.toLowerCase());
+    return promptOf(b, b.length);
+  };
+
+  it('knows prompts by their words', () => {
+    for (const p of ['login: ', 'host login:', 'Username:', 'User Name: ', 'user:'])
+      expect(tail(p), p).toBe(PROMPT_USER);
+    for (const p of ['Password: ', "alice's Password:", 'Password for bob:', 'PIN: '])
+      expect(tail(p), p).toBe(PROMPT_PASSWORD);
+    for (const p of ['Last login: Mon', '$ ', 'Enter choice:', 'login']) expect(tail(p), p).toBe(PROMPT_NONE);
+  });
+
+  it('masks what is typed after a prompt, and the echo of a user name, byte by byte', () => {
+    const conv: [0 | 1, string][] = [[1, 'Ubuntu\r\nhost login: ']];
+    for (const ch of 'root') conv.push([0, ch], [1, ch]);
+    conv.push([0, '\r'], [0, '\n'], [1, '\r\nPassword: ']);
+    for (const ch of 'toor') conv.push([0, ch]);
+    conv.push([0, '\r\0'], [1, '\r\nLast login: Mon\r\n$ '], [0, 'w\r\n']);
+    expect(maskConversation(cred, conv, [40000, 23])).toEqual([
+      '****\r\n****\r\0w\r\n',
+      'Ubuntu\r\nhost login: ****\r\nPassword: \r\nLast login: Mon\r\n$ ',
+    ]);
+  });
+
+  it('knows Telnet by its negotiation on another port, and skips its commands', () => {
+    const iac = '\xff\xfd\x18\xff\xfb\x01';
+    const [c, s] = maskConversation(cred, [
+      [1, `${iac}login: `],
+      [0, '\xff\xfc\x01al\xff\xff'],
+      [0, '\r\n'],
+      [1, 'Password:'],
+      [0, 'p\xff\xf1w\r\n'],
+    ]);
+    expect(c).toBe('\xff\xfc\x01****\r\n*\xff\xf1*\r\n');
+    expect(s).toBe(`${iac}login: Password:`);
+  });
+
+  it('means nothing by a prompt outside Telnet', () => {
+    const [c] = maskConversation(cred, [
+      [1, 'HTTP/1.1 200 OK\r\n\r\nlogin: '],
+      [0, 'GET / HTTP/1.1\r\n'],
+    ]);
+    expect(c).toBe('GET / HTTP/1.1\r\n');
+  });
+});

@@ -1,0 +1,82 @@
+import type { Artifact } from '../../../src/artifact/types.js';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { emptyRecord } from '../../../src/runtime/capture/record.js';
+import { type PacketOutput, Pipeline } from '../../../src/runtime/engine/pipeline.js';
+import type { GroupStats } from '../../../src/runtime/stats/stats.js';
+import { artifactFor } from '../support/artifact.js';
+import type { TimedFrame } from './tcp-traffic.js';
+
+/** What a tool received: the bytes, and which input frame they came from (by capture time, unique per frame). */
+export interface Delivered {
+  data: Buffer;
+  ts: number;
+  /** Index of the input frame. */
+  input: number;
+}
+
+export interface MaskRun {
+  /** By tool name, in delivery order. */
+  out: Map<string, Delivered[]>;
+  groups: GroupStats[];
+  artifact: Artifact;
+}
+
+/**
+ * Runs the policy body's groups over frames in memory, through the
+ * pipeline and its action chains, on one thread as `run` does for a
+ * stateful step. Frames must have distinct capture times.
+ */
+export function runFrames(
+  dir: string,
+  body: string,
+  frames: TimedFrame[],
+  linkType: number = LINKTYPE.ETHERNET,
+): MaskRun {
+  const artifact = artifactFor(dir, body);
+  return runArtifactFrames(artifact, frames, linkType);
+}
+
+export function runArtifactFrames(
+  artifact: Artifact,
+  frames: TimedFrame[],
+  linkType: number = LINKTYPE.ETHERNET,
+): MaskRun {
+  const byTs = new Map<string, number>();
+  frames.forEach((f, i) => byTs.set(key(Math.floor(f.ts), nsOf(f.ts)), i));
+  const out = new Map<string, Delivered[]>();
+  const outputs: PacketOutput[][] = artifact.groups.map((g) =>
+    g.tools.map((t) => {
+      const list: Delivered[] = [];
+      out.set(t.name, list);
+      return {
+        path: t.name,
+        write(data, tsSec, tsNsec) {
+          list.push({ data: Buffer.from(data), ts: tsSec + tsNsec / 1e9, input: byTs.get(key(tsSec, tsNsec)) ?? -1 });
+          return true;
+        },
+      };
+    }),
+  );
+  const p = new Pipeline(
+    artifact,
+    outputs,
+    artifact.taps.map(() => []),
+  );
+  const rec = emptyRecord();
+  for (const f of frames) {
+    rec.data = new Uint8Array(f.data);
+    rec.capLen = f.data.length;
+    rec.wireLen = f.wireLen ?? f.data.length;
+    rec.linkType = linkType;
+    rec.tsSec = Math.floor(f.ts);
+    rec.tsNsec = nsOf(f.ts);
+    p.handle(rec, 0);
+    // a live run's clock between packets (ActionStep.tick)
+    if (f.tickAfter !== undefined) p.tick(Math.floor(f.tickAfter), nsOf(f.tickAfter));
+  }
+  p.finish();
+  return { out, groups: p.stats.groups, artifact };
+}
+
+const nsOf = (ts: number) => Math.round((ts - Math.floor(ts)) * 1e9) % 1e9;
+const key = (s: number, ns: number) => `${s}.${Math.round(ns / 1000)}`;

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { TcpDirection, TcpSessionTable } from '../../../src/runtime/actions/tcp-stream.js';
+import { decodeFrame } from '../../../src/runtime/decode/decode.js';
+import { PacketView } from '../../../src/runtime/decode/view.js';
+import { ACK, Conversation, type Segment, SYN } from './tcp-traffic.js';
+
+/** The session table mask uses (and replace can): keys, directions, offsets, bounds. */
+const view = new PacketView();
+
+function table(max = 100, idle = 300) {
+  const evicted: string[] = [];
+  const t = new TcpSessionTable<{ n: number }>({
+    maxSessions: max,
+    idleSeconds: idle,
+    create: () => ({ n: 0 }),
+    onEvict: (s, why) => evicted.push(`${s.key} ${why}`),
+  });
+  const see = (c: Conversation, s: Segment, now = 0) => {
+    const f = c.frame(s);
+    decodeFrame(view, f, f.length, f.length, LINKTYPE.ETHERNET);
+    const h = t.find(view, view, now)!;
+    return { session: h.session, dir: h.dir, start: h.start, fresh: h.fresh };
+  };
+  return { t, see, evicted };
+}
+
+describe('TCP sessions', () => {
+  it('puts both directions in one session, the SYN sender as direction 0, offsets from the byte after each SYN', () => {
+    const { see } = table();
+    const c = new Conversation();
+    const [syn, synAck, ack] = c.handshake();
+    const a = see(c, syn);
+    expect(a).toMatchObject({ dir: 0, fresh: true });
+    expect(see(c, synAck)).toMatchObject({ dir: 1, fresh: false, session: a.session });
+    expect(see(c, ack)).toMatchObject({ dir: 0, start: 0 });
+    const [d1, d2] = c.send(0, 'hello world', [5]);
+    expect(see(c, d1).start).toBe(0);
+    expect(see(c, d2).start).toBe(5);
+    expect(see(c, c.send(1, 'hi')[0])).toMatchObject({ dir: 1, start: 0 });
+  });
+
+  it('without a SYN takes the side facing a well-known port as the client, and its first byte as offset 0', () => {
+    const { see } = table();
+    const c = new Conversation({ serverPort: 110 });
+    c.handshake();
+    const reply = c.send(1, '+OK ready\r\n')[0];
+    expect(see(c, reply)).toMatchObject({ dir: 1, start: 0, fresh: true });
+    expect(see(c, c.send(0, 'USER a\r\n')[0])).toMatchObject({ dir: 0, start: 0 });
+  });
+
+  it('unwraps sequence numbers across 2^32 and places old segments behind', () => {
+    const d = new TcpDirection();
+    d.begin(0xfffffff0, true);
+    expect(d.offsetOf(0xfffffff1)).toBe(0);
+    expect(d.offsetOf(0x00000005)).toBe(20);
+    d.saw(3_000_000_000);
+    expect(d.offsetOf((0xfffffff1 + 3_000_000_000) >>> 0)).toBe(3_000_000_000);
+    d.saw(5_000_000_000);
+    expect(d.offsetOf((0xfffffff1 + 5_000_000_000) % 2 ** 32)).toBe(5_000_000_000);
+    expect(d.offsetOf((0xfffffff1 + 4_999_999_000) % 2 ** 32)).toBe(4_999_999_000);
+  });
+
+  it('starts a session over on a SYN with another initial sequence number, not on a SYN sent again', () => {
+    const { see, evicted } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    const [syn] = c.handshake();
+    const s1 = see(c, syn).session;
+    expect(see(c, syn).session).toBe(s1);
+    const d = new Conversation({ isn: [9999, 200] });
+    const again = see(d, { dir: 0, seq: 9999, ack: 0, flags: SYN, payload: Buffer.alloc(0) });
+    expect(again.session).not.toBe(s1);
+    expect(again.fresh).toBe(true);
+    expect(evicted).toEqual([`${s1.key} restarted`]);
+  });
+
+  it('keeps at most maxSessions, the least recently used going first, and forgets idle ones', () => {
+    const { t, see, evicted } = table(3, 60);
+    const conv = (port: number) => new Conversation({ clientPort: port });
+    const cs = [1, 2, 3, 4].map((p) => conv(40000 + p));
+    const seg = (_c: Conversation) => ({ dir: 0 as const, seq: 1, ack: 1, flags: ACK, payload: Buffer.alloc(0) });
+    see(cs[0], seg(cs[0]), 0);
+    see(cs[1], seg(cs[1]), 1);
+    see(cs[2], seg(cs[2]), 2);
+    see(cs[0], seg(cs[0]), 3); // used again: moves to the back
+    see(cs[3], seg(cs[3]), 4);
+    expect(t.size).toBe(3);
+    expect(evicted).toHaveLength(1);
+    expect(evicted[0]).toMatch(/40002.* full$/);
+    see(cs[1], seg(cs[1]), 200);
+    expect(evicted.slice(1).every((e) => e.endsWith(' idle'))).toBe(true);
+    expect(t.size).toBe(1);
+  });
+});

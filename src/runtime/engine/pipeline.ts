@@ -13,7 +13,7 @@ import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
 import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
-import { walkSessionHash } from '../walk/session.js';
+import { walkSessionHash32 } from '../walk/session.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
@@ -345,8 +345,10 @@ export class Pipeline {
       st.unmatched++;
       return;
     }
-    let outer = -1;
-    let inner = -1;
+    // as in handle(): signed int32 hashes, computed once for all the packet's groups
+    let outer = 0;
+    let inner = 0;
+    let hashed = 0;
     let marked = false;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
@@ -366,8 +368,19 @@ export class Pipeline {
       const bal = this.balancers[g];
       if (bal) {
         let h: number;
-        if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = walkSessionHash(w, true));
-        else h = outer >= 0 ? outer : (outer = walkSessionHash(w, false));
+        if (this.balanceInner[g]) {
+          if ((hashed & 2) === 0) {
+            inner = walkSessionHash32(w, true);
+            hashed |= 2;
+          }
+          h = inner;
+        } else {
+          if ((hashed & 1) === 0) {
+            outer = walkSessionHash32(w, false);
+            hashed |= 1;
+          }
+          h = outer;
+        }
         tool = bal.pick(h);
         if (this.toolUp && !this.toolUp(g, tool)) {
           // as handle(): the session's next choice among the tools up, counted

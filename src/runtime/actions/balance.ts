@@ -1,6 +1,6 @@
 import type { ArtifactGroup } from '../../artifact/types.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
-import { sessionHash } from '../balance/session-hash.js';
+import { sessionHash32 } from '../balance/session-hash.js';
 import { type ActionModule, Verdict } from './action.js';
 import type { Replica } from './replica.js';
 
@@ -30,7 +30,7 @@ export const balance: ActionModule<BalanceConfig> = {
     const inner = config.inner;
     return {
       apply(rep: Replica): Verdict {
-        const h = sessionHash(rep.view(), inner);
+        const h = sessionHash32(rep.view(), inner);
         rep.session = h;
         rep.tool = r.pick(h);
         return Verdict.Pass;

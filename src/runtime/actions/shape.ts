@@ -36,9 +36,9 @@ const REBASE_NS = 2 ** 50;
  *
  * The shaper's clock is packet time: the latest arrival the group has seen.
  * Held replicas are released when a later replica of the group arrives
- * after their departure, and at the end of the input. Live, a timer set at
- * each tool's nextDeparture() would drive release() instead (Shaper reads no
- * clock of its own).
+ * after their departure, at the end of the input, and, live, when the wall
+ * clock passes their departure (tick(), every few ms from a timer of the
+ * worker: Shaper reads no clock of its own).
  *
  * Times are whole nanoseconds from the group's first packet, in the
  * resolution the tool's output stores (microseconds for most pcap files), so
@@ -133,18 +133,7 @@ class ShapeStep implements ActionStep {
       this.started = true;
       this.originSec = r.tsSec;
     }
-    let raw = (r.tsSec - this.originSec) * 1e9 + r.tsNsec;
-    if (raw > this.clock[0]) {
-      this.clock[0] = raw;
-      if (raw > REBASE_NS) {
-        // a capture longer than 13 days: the origin moves up, so times stay exact
-        const shift = Math.floor(raw / 1e9) * 1e9;
-        this.originSec += shift / 1e9;
-        this.clock[0] -= shift;
-        raw -= shift;
-        for (const s of this.shapers) s?.shift(shift);
-      }
-    }
+    const raw = this.advance((r.tsSec - this.originSec) * 1e9 + r.tsNsec);
     const clock = this.clock[0];
     if (this.waiting > 0) this.releaseDue();
     const tool = r.tool;
@@ -191,6 +180,34 @@ class ShapeStep implements ActionStep {
     this.waiting++;
     if (s.queuedBytes > st.maxQueuedBytes) st.maxQueuedBytes = s.queuedBytes;
     return Verdict.Hold;
+  }
+
+  /**
+   * Live runs: the wall clock reached (sec, nsec) with no packet of the
+   * group since. Replicas whose departure has come leave now, as a shaper in
+   * front of the tool would let them go, instead of waiting for the group's
+   * next packet.
+   */
+  tick(sec: number, nsec: number): void {
+    if (this.waiting === 0) return;
+    this.advance((sec - this.originSec) * 1e9 + nsec);
+    this.releaseDue();
+  }
+
+  /** Moves the clock to `raw` (ns from the origin) if later; returns `raw`, rebased with the origin. */
+  private advance(raw: number): number {
+    if (raw > this.clock[0]) {
+      this.clock[0] = raw;
+      if (raw > REBASE_NS) {
+        // a capture longer than 13 days: the origin moves up, so times stay exact
+        const shift = Math.floor(raw / 1e9) * 1e9;
+        this.originSec += shift / 1e9;
+        this.clock[0] -= shift;
+        raw -= shift;
+        for (const s of this.shapers) s?.shift(shift);
+      }
+    }
+    return raw;
   }
 
   finish(): void {

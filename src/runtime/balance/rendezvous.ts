@@ -1,4 +1,4 @@
-import { combine, hashString } from './hash.js';
+import { combinei, hashString } from './hash.js';
 
 /**
  * Weighted rendezvous (highest random weight) hashing: each tool scores every
@@ -32,7 +32,7 @@ export class Rendezvous {
     for (let i = 0; i < n; i++) {
       if (up !== undefined && !up(i)) continue;
       // u in (0, 1): never 0, so the logarithm is finite
-      const u = (combine(session, this.seeds[i]) + 0.5) / 4294967296;
+      const u = ((combinei(session, this.seeds[i]) >>> 0) + 0.5) / 4294967296;
       const score = this.weights[i] / -Math.log(u);
       if (score > bestScore) {
         bestScore = score;

@@ -3,7 +3,7 @@ import { type ActionChain, buildChains, emptyActionCounters, emptyActionTotals, 
 import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
-import { sessionHash } from '../balance/session-hash.js';
+import { sessionHash32 } from '../balance/session-hash.js';
 import type { PacketRecord } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
 import { createPacketPath, type PacketPath } from '../classify/packet-path.js';
@@ -13,7 +13,7 @@ import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { pushVlan } from '../mark/vlan-push.js';
 import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
-import { walkSessionHash } from '../walk/session.js';
+import { walkSessionHash32 } from '../walk/session.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
@@ -262,8 +262,10 @@ export class Pipeline {
       st.unmatched++;
       return;
     }
-    let outer = -1;
-    let inner = -1;
+    // the packet's session hashes, computed once for all its groups (signed int32: no heap number per packet)
+    let outer = 0;
+    let inner = 0;
+    let hashed = 0;
     let marked = false;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
@@ -283,8 +285,19 @@ export class Pipeline {
       const bal = this.balancers[g];
       if (bal) {
         let h: number;
-        if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = sessionHash(view, true));
-        else h = outer >= 0 ? outer : (outer = sessionHash(view, false));
+        if (this.balanceInner[g]) {
+          if ((hashed & 2) === 0) {
+            inner = sessionHash32(view, true);
+            hashed |= 2;
+          }
+          h = inner;
+        } else {
+          if ((hashed & 1) === 0) {
+            outer = sessionHash32(view, false);
+            hashed |= 1;
+          }
+          h = outer;
+        }
         tool = bal.pick(h);
         if (this.toolUp && !this.toolUp(g, tool)) {
           // its tool is down: the session's next choice among those up, counted
@@ -332,8 +345,10 @@ export class Pipeline {
       st.unmatched++;
       return;
     }
-    let outer = -1;
-    let inner = -1;
+    // as in handle(): signed int32 hashes, computed once for all the packet's groups
+    let outer = 0;
+    let inner = 0;
+    let hashed = 0;
     let marked = false;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
@@ -353,8 +368,19 @@ export class Pipeline {
       const bal = this.balancers[g];
       if (bal) {
         let h: number;
-        if (this.balanceInner[g]) h = inner >= 0 ? inner : (inner = walkSessionHash(w, true));
-        else h = outer >= 0 ? outer : (outer = walkSessionHash(w, false));
+        if (this.balanceInner[g]) {
+          if ((hashed & 2) === 0) {
+            inner = walkSessionHash32(w, true);
+            hashed |= 2;
+          }
+          h = inner;
+        } else {
+          if ((hashed & 1) === 0) {
+            outer = walkSessionHash32(w, false);
+            hashed |= 1;
+          }
+          h = outer;
+        }
         tool = bal.pick(h);
         if (this.toolUp && !this.toolUp(g, tool)) {
           // as handle(): the session's next choice among the tools up, counted

@@ -1,14 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { emptyRecord } from '../capture/record.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { Timers } from '../engine/timers/timers.js';
 import { PollLoop, type Source } from '../engine/poll-loop.js';
 import { startClockTicks } from '../engine/clock-ticks.js';
 import { FileRingOutput, TxOutput } from './ring-outputs.js';
 import { CTL, type FromWorker, type StageCounters, type WorkerData } from './protocol.js';
-import { Ring, type RingRecord } from './ring.js';
+import { Ring } from './ring.js';
+import { ringSource } from './ring-source.js';
+import { PACKET_BUFFER_BYTES, PacketPool } from '../engine/packet-pool.js';
 
 /**
  * A worker of a live run: one execution context of the engine, after the
@@ -63,29 +64,11 @@ try {
     },
   );
 
-  const rec = emptyRecord();
-  const r: RingRecord = { offset: 0, capLen: 0, meta: 0, tsSec: 0, tsNsec: 0, wireLen: 0, aux: 0 };
   // one source per live tap: a flooding tap cannot starve a quiet one, each getting its quota a round
-  const sources: Source[] = rx.map((ring, i) => ({
-    name: `tap ${data.rxNames[i]}`,
-    poll(quota, deadline) {
-      let n = 0;
-      while (n < quota && ring.peek(r)) {
-        rec.data = ring.bytes.subarray(r.offset, r.offset + r.capLen);
-        rec.capLen = r.capLen;
-        rec.wireLen = r.wireLen;
-        rec.tsSec = r.tsSec;
-        rec.tsNsec = r.tsNsec;
-        rec.linkType = r.aux;
-        pipeline.handle(rec, r.meta);
-        ring.release(r);
-        n++;
-        // the time budget, looked at every 64 packets (a clock read costs more than a packet)
-        if ((n & 63) === 0 && performance.now() >= deadline) break;
-      }
-      return { handled: n, more: !ring.isEmpty() };
-    },
-  }));
+  // and its own packet buffers, in its ring's scratch region (frames copy into it natively)
+  const sources: Source[] = rx.map((ring, i) =>
+    ringSource(ring, `tap ${data.rxNames[i]}`, pipeline, new PacketPool(PACKET_BUFFER_BYTES, ring.scratch)),
+  );
   /** The taps' rings share one bell: the worker sleeps until any of them has a frame. */
   const doorbell = rx[0];
 

@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { sessionHash } from '../balance/session-hash.js';
+import { sessionHash32 } from '../balance/session-hash.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { type CapHandle, linkTypeOf, loadCap } from './cap-binding.js';
@@ -114,7 +114,7 @@ function runTap(c: Extract<PortConfig, { role: 'tap' }>): void {
       decodeFrame(view, buf, n, n, from.linkType);
       // the innermost session: both directions of a tunnelled flow (whose outer ports differ) and the same packet
       // seen tunnelled and plain reach one worker, for steps after strip and for de-duplication
-      worker = (sessionHash(view, true) >>> 0) % c.workers;
+      worker = (sessionHash32(view, true) >>> 0) % c.workers;
     }
     if (used + TAP_RECORD_HEADER + n > batch.length) flush();
     const sec = Math.floor(ms / 1000);

@@ -23,6 +23,8 @@ const WRITE = 0;
 const READ = 1;
 const DOORBELL = 2;
 const SLEEPING = 3;
+/** The ring's size in bytes, when the buffer also holds a scratch region after it (0: the ring is all of it). */
+const SIZE = 4;
 const CONTROL_BYTES = 64;
 export const RECORD_HEADER = 24;
 const WRAP = 0xffffffff;
@@ -53,6 +55,16 @@ export class Ring {
   /** Where the doorbell and the sleeping flag are: this ring's own words, or a bell several rings share. */
   private readonly bell: Int32Array;
   private readonly words: DataView;
+  /** The bytes as 32-bit words: records start 8-aligned, so a frame copies out a word at a time. */
+  private readonly words32: Int32Array;
+  /** The whole shared buffer, for copyWithin from a record into the scratch region. */
+  private readonly all: Uint8Array;
+  /**
+   * The consumer's scratch region after the ring (empty unless created with
+   * one): a frame copies into it natively (copyWithin, within one buffer),
+   * where a copy to another buffer needs a view of the record or a loop.
+   */
+  readonly scratch: Uint8Array;
   private readonly size: number;
   /** The consumer's position, kept here between commits. */
   private readAt: number;
@@ -64,18 +76,23 @@ export class Ring {
   ) {
     this.ctl = new Int32Array(buffer, 0, CONTROL_BYTES / 4);
     this.bell = bell ? new Int32Array(bell) : this.ctl;
-    this.size = buffer.byteLength - CONTROL_BYTES;
+    this.size = Atomics.load(this.ctl, SIZE) || buffer.byteLength - CONTROL_BYTES;
     if (this.size & (this.size - 1)) throw new RangeError('ring size must be a power of two');
+    this.all = new Uint8Array(buffer);
+    this.scratch = new Uint8Array(buffer, CONTROL_BYTES + this.size);
     this.bytes = new Uint8Array(buffer, CONTROL_BYTES, this.size);
     this.words = new DataView(buffer, CONTROL_BYTES, this.size);
+    this.words32 = new Int32Array(buffer, CONTROL_BYTES, this.size / 4);
     this.readAt = Atomics.load(this.ctl, READ) >>> 0;
   }
 
   /** A ring of at least `bytes` bytes, a power of two (positions count mod 2^32, which the size must divide). */
-  static create(bytes: number): Ring {
+  static create(bytes: number, scratchBytes = 0): Ring {
     let size = 1024;
     while (size < bytes) size *= 2;
-    return new Ring(new SharedArrayBuffer(CONTROL_BYTES + size));
+    const buffer = new SharedArrayBuffer(CONTROL_BYTES + size + ((scratchBytes + 7) & ~7));
+    if (scratchBytes > 0) Atomics.store(new Int32Array(buffer, 0, CONTROL_BYTES / 4), SIZE, size);
+    return new Ring(buffer);
   }
 
   /** A doorbell for several rings with one consumer. */
@@ -168,6 +185,26 @@ export class Ring {
     out.aux = v.getUint32(at + 20, true);
     out.offset = at + RECORD_HEADER;
     return true;
+  }
+
+  /**
+   * Consumer: copies the bytes of the record peeked into `into` without
+   * making a view of them: natively when `into` lies in this ring's scratch
+   * region (copyWithin), else a word at a time into `words` (32-bit words
+   * over `into`, at least capLen rounded up to 4 bytes): set() or
+   * Buffer.copy from the ring's middle would make a view, an allocation a
+   * packet.
+   */
+  copyOut(rec: RingRecord, into: Uint8Array, words: Int32Array): void {
+    if (into.buffer === this.buffer) {
+      const from = CONTROL_BYTES + rec.offset;
+      this.all.copyWithin(into.byteOffset, from, from + rec.capLen);
+      return;
+    }
+    const src = this.words32;
+    const from = rec.offset >>> 2;
+    const n = (rec.capLen + 3) >>> 2;
+    for (let i = 0; i < n; i++) words[i] = src[from + i];
   }
 
   /** Consumer: the record peeked is done with; its bytes go back to the producer. */

@@ -1,3 +1,4 @@
+import { PACKET_BUFFER_BYTES } from '../engine/packet-pool.js';
 import { mkdirSync, unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -177,7 +178,9 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
   }
 
   const rxBells = Array.from({ length: n }, () => Ring.bell());
-  const rx = Array.from({ length: n }, (_, w) => taps.map(() => new Ring(Ring.create(RX_BYTES).buffer, rxBells[w])));
+  const rx = Array.from({ length: n }, (_, w) =>
+    taps.map(() => new Ring(Ring.create(RX_BYTES, PACKET_BUFFER_BYTES).buffer, rxBells[w])),
+  );
   const tx = Array.from({ length: n }, () => Ring.create(tools.length ? TX_BYTES : 1024));
   const files = Array.from({ length: n }, () => Ring.create(FILE_BYTES));
   const controls = Array.from({ length: n }, () => new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4)));

@@ -1,5 +1,5 @@
-import { sessionHash } from '../balance/session-hash.js';
-import { combine, mix32 } from '../balance/hash.js';
+import { sessionHash32 } from '../balance/session-hash.js';
+import { combinei as combine, mix32i as mix32 } from '../balance/hash.js';
 import type { Walk } from './walk.js';
 
 /** What walkSessionHash reads of the walk's state (codegen/spine.ts WALK_STATE). */
@@ -14,16 +14,23 @@ export const SESSION_STATE = ['ipv', 'ip', 'arp', 'src', 'dst', 'pt', 'proto'];
  * own flow is its session.
  */
 export function walkSessionHash(w: Walk, useInner: boolean): number {
-  if (w.cand !== 0) return sessionHash(w.view(), useInner);
+  return walkSessionHash32(w, useInner) >>> 0;
+}
+
+/** The same bits as a signed 32-bit integer (sessionHash32): no heap number per packet. */
+export function walkSessionHash32(w: Walk, useInner: boolean): number {
+  if (w.cand !== 0) return sessionHash32(w.view(), useInner);
   const a = endpoint(w, true);
   const b = endpoint(w, false);
-  const lo = a < b ? a : b;
-  const hi = a < b ? b : a;
+  // ordered as unsigned numbers, as sessionHash orders them
+  const lo = a >>> 0 < b >>> 0 ? a : b;
+  const hi = a >>> 0 < b >>> 0 ? b : a;
   return combine(combine(mix32(lo), hi), w.proto);
 }
 
 function be32(d: Uint8Array, at: number): number {
-  return ((d[at] << 24) | (d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3]) >>> 0;
+  // signed: the hashes read the bits (an unsigned value above 2^31 would be a heap number)
+  return (d[at] << 24) | (d[at + 1] << 16) | (d[at + 2] << 8) | d[at + 3];
 }
 
 function endpoint(w: Walk, src: boolean): number {

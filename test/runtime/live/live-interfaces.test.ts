@@ -320,6 +320,75 @@ describe.skipIf(req.skip)(`live runs on real interfaces${req.note}`, () => {
     expect([...out.keys()].some((k) => Buffer.from(k, 'hex').toString('latin1').endsWith('Server: x'))).toBe(true);
   });
 
+  it('a shaped tool on an interface gets its packets at its rate, the held ones released by the clock with no later traffic', async () => {
+    const l = lab();
+    const src = l.ns('src');
+    const dst = l.ns('dst');
+    const tap = l.veth('t', src);
+    const tool = l.veth('o', dst);
+    const burst = 16 * 1024;
+    const rateBps = 400_000;
+    const p = policy(
+      'shaped',
+      [
+        `tap span { source interface "${tap.near}" }`,
+        `group slow { tool s { output interface "${tool.near}"; rate 400 kbps } shape burst 16 KB }`,
+        // what the tap saw, stamped by tmesc's clock: when the shaper's bucket started
+        'group seen { tool r { output pcap "seen.pcap" } }',
+        'rule all match udp to slow, seen',
+      ].join('\n'),
+    );
+    // 32 frames of 1,000 bytes in 6 ms: the burst lets about 16 through at once, the others wait, 20 ms apart
+    const frames = Array.from({ length: 32 }, (_, i) =>
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(20000 + i, 53, payload(1000 - 42, i)))),
+    );
+    expect(frames.every((f) => f.length === 1000)).toBe(true);
+    const file = join(work, 'shaped.pcap');
+    writeCapture(file, frames);
+    const wire = join(work, 'shaped-tool.pcap');
+    const td = await l.tcpdump(dst, tool.far, wire);
+    const on = join(work, 'shaped-on');
+    const t = live(l, p, on);
+    await t.waitFor(() => /capturing/.test(t.stderr), 'capture started');
+    await l.replay(src, tap.far, file);
+    // every replica out while tmesc runs on and no more traffic comes: only the clock can have let the held ones go
+    const slow = () => t.lastStats()?.groups.find((g) => g.name === 'slow');
+    await t.waitFor(() => slow()?.delivered === frames.length, 'the shaped queue drained on the clock', t.lost);
+    await td.waitFor(() => countPackets(wire) === frames.length, 'the tool interface got every packet');
+    const final = await stop(t);
+    td.child.kill('SIGINT');
+    await td.exited;
+    const g = final.groups.find((x) => x.name === 'slow')! as LiveStatsLine['groups'][number] & {
+      tools: { shape: { passed: number; delayed: number; dropped: number } }[];
+    };
+    const shaped = g.tools[0].shape;
+    expect(shaped.dropped).toBe(0);
+    expect(shaped.delayed).toBeGreaterThanOrEqual(8);
+    expect(shaped.passed + shaped.delayed).toBe(frames.length);
+
+    // the rate, from the clocks: the bucket started full when the tap stamped the first frame (T0), so the k-th
+    // frame cannot reach the tool's wire before T0 + (k frames' bytes - burst) / rate; tcpdump stamps the far end
+    const stamps = (f: string) => {
+      const c = openCapture(f);
+      const out: { port: number; ns: number }[] = [];
+      for (let r; (r = c.next());) out.push({ port: (r.data[34] << 8) | r.data[35], ns: r.tsSec * 1e9 + r.tsNsec });
+      c.close();
+      return out;
+    };
+    const t0 = stamps(join(on, 'seen.pcap'))[0].ns;
+    const arrived = stamps(wire);
+    expect(arrived.map((a) => a.port)).toEqual(frames.map((_, i) => 20000 + i));
+    // the two clocks (tmesc's wall clock from a monotonic one, the kernel's) may differ by a little: 2 ms
+    const slack = 2e6;
+    arrived.forEach((a, k) => {
+      const earliest = t0 + (((k + 1) * 1000 - burst) * 8 * 1e9) / rateBps;
+      expect(a.ns, `frame ${k + 1}`).toBeGreaterThanOrEqual(earliest - slack);
+    });
+    // the held ones went out over the time the rate takes, not at once
+    const last = arrived[arrived.length - 1].ns;
+    expect(last - t0).toBeGreaterThanOrEqual(((frames.length * 1000 - burst) * 8 * 1e9) / rateBps - slack);
+  });
+
   it('de-duplication across two taps: both copies of a packet reach one worker, and the tool gets it once', async () => {
     const l = lab();
     const src = l.ns('src');

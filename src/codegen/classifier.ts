@@ -60,7 +60,11 @@ export interface CodegenOptions {
   eqMax?: number;
 }
 
-/** About 40 bytes of source per unit: some 650 KB of code at most. */
+/**
+ * About 40 bytes of code per unit; data (lookup tables, arrays of leaves and of
+ * walked children) counts for less than its text, so a policy of many wide
+ * nodes gets up to some 1.2 MB of source (1,000 independent groups: 830 KB).
+ */
 export const CODE_BUDGET = 16_000;
 /**
  * Longest chain of node functions calling one another: a node deeper than this

@@ -18,9 +18,10 @@ import { packetPathRead } from './field-reads.js';
  * machines over regions of 4 to 60 KB of code ran 2 to 8 times slower, and
  * one 40,000-node switch 30 times slower than the table walk.
  *
- * Code covers the graph breadth-first from the root up to a budget: the top
- * levels are where every packet goes, while deep nodes (say, one per GTP
- * tunnel id and inner port) are many and each is reached by few packets.
+ * Code covers the graph from the roots, most likely nodes first, up to a
+ * budget: the top levels and the catch-all paths are where most packets go,
+ * while deep nodes (say, one per GTP tunnel id and inner port) are many and
+ * each is reached by few packets.
  * Those are left to the runtime's table walk, which the code calls as
  * `walk(node, p, d)`, so code size is bounded whatever the policy.
  *
@@ -59,7 +60,11 @@ export interface CodegenOptions {
   eqMax?: number;
 }
 
-/** About 40 bytes of source per unit: some 650 KB of code at most. */
+/**
+ * About 40 bytes of code per unit; data (lookup tables, arrays of leaves and of
+ * walked children) counts for less than its text, so a policy of many wide
+ * nodes gets up to some 1.2 MB of source (1,000 independent groups: 830 KB).
+ */
 export const CODE_BUDGET = 16_000;
 /**
  * Longest chain of node functions calling one another: a node deeper than this
@@ -97,12 +102,14 @@ function cost(n: CodegenNode, unroll: number, hashMin: number, split: Map<number
   const s = splitSingles(n.cuts, n.kids);
   split.set(id, s);
   const ranges = worthHashing(n, s, hashMin) ? s.kids.length : n.kids.length;
-  // a table's entries are data, not code: they count for little, and so do leaves (an array of their indices)
-  const distinct = new Set(n.kids);
-  let nodes = 0;
-  for (const k of distinct) if (k >= 0) nodes++;
-  return nodes + Math.ceil((distinct.size - nodes) / 16) + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
+  // a table's entries are data, not code: they count for little, and so do leaves and children left to
+  // tables (arrays of their indices); a child that is code is a case, counted when it joins (CASE)
+  const distinct = new Set(n.kids).size;
+  return Math.ceil(distinct / 16) + Math.min(ranges, unroll) + Math.ceil(n.kids.length / 16) + 4;
 }
+
+/** What a node adds to its parent's code once it is code too: a case of a switch, or a call. */
+const CASE = 1;
 
 /**
  * The longest path, in nodes, from any root to each node (0 for a node no root
@@ -121,8 +128,88 @@ export function depths(g: CodegenGraph, roots: readonly number[]): Int32Array {
 }
 
 /**
- * Which nodes are code: a breadth-first prefix of the graph from the roots
- * within the budget, and no node deeper than `maxDepth` on any path.
+ * How likely a packet is to reach each node, estimated from the graph alone
+ * (no traffic is known at compile time): a node passes its share on to its
+ * children, each interval half by its part of the values the node spans and
+ * half evenly, so that both the catch-all of a wide node (`host` lists: every
+ * address but a few hundred) and the one interesting value of a narrow one
+ * (`ip proto` 6 of 256) rank high. Nodes are stored parents first, so one
+ * pass settles each node after all its parents; every root counts as 1, since
+ * every packet walks every segment.
+ */
+export function reachShares(g: CodegenGraph, roots: readonly number[]): Float64Array {
+  const share = new Float64Array(g.nodes.length);
+  for (const r of roots) if (r >= 0) share[r] += 1;
+  for (let id = 0; id < g.nodes.length; id++) {
+    const s = share[id];
+    if (s === 0) continue;
+    const { cuts, kids } = g.nodes[id];
+    const n = kids.length;
+    const first = cuts[0];
+    const last = cuts[n - 1];
+    // the last interval runs to the end of the field's domain, unknown here: count it as wide as the rest
+    const span = Math.max(last - first, 1) * 2;
+    for (let j = 0; j < n; j++) {
+      const k = kids[j];
+      if (k < 0) continue;
+      const width = j + 1 < n ? cuts[j + 1] - cuts[j] : span / 2;
+      share[k] += s * (0.5 / n + (0.5 * width) / span);
+    }
+  }
+  return share;
+}
+
+/** A max-heap of node ids by share, ties to the lower id, so the region is deterministic. */
+class ShareHeap {
+  private readonly ids: number[] = [];
+  constructor(private readonly share: Float64Array) {}
+  get size(): number {
+    return this.ids.length;
+  }
+  private above(a: number, b: number): boolean {
+    const sa = this.share[a];
+    const sb = this.share[b];
+    return sa > sb || (sa === sb && a < b);
+  }
+  push(id: number): void {
+    const h = this.ids;
+    let i = h.push(id) - 1;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!this.above(h[i], h[up])) break;
+      [h[i], h[up]] = [h[up], h[i]];
+      i = up;
+    }
+  }
+  pop(): number {
+    const h = this.ids;
+    const top = h[0];
+    const end = h.pop()!;
+    if (h.length > 0) {
+      h[0] = end;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && this.above(h[l], h[m])) m = l;
+        if (r < h.length && this.above(h[r], h[m])) m = r;
+        if (m === i) break;
+        [h[i], h[m]] = [h[m], h[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * Which nodes are code: grown from the roots, most likely node first
+ * (reachShares), within the budget, and no node deeper than `maxDepth` on
+ * any path. Breadth first, a policy of many segments spent the budget on the
+ * hundreds of wide nodes under its first segments' roots, most of which a
+ * packet rarely reaches, and left the paths every packet takes to the table
+ * walk; most likely first, each segment's usual path is code. The region is
+ * connected: a node joins only once one of its parents is code.
  */
 function codeRegion(
   g: CodegenGraph,
@@ -136,18 +223,18 @@ function codeRegion(
   const inCode = new Uint8Array(g.nodes.length);
   const seen = new Uint8Array(g.nodes.length);
   const depth = depths(g, roots);
-  const queue: number[] = [];
+  const heap = new ShareHeap(reachShares(g, roots));
   for (const r of roots) {
     if (r >= 0 && !seen[r]) {
       seen[r] = 1;
-      queue.push(r);
+      heap.push(r);
     }
   }
   let spent = 0;
-  for (let i = 0; i < queue.length && spent < budget; i++) {
-    const id = queue[i];
+  while (heap.size > 0 && spent < budget) {
+    const id = heap.pop();
     if (depth[id] > maxDepth) continue;
-    const c = cost(g.nodes[id], unroll, hashMin, split, id);
+    const c = cost(g.nodes[id], unroll, hashMin, split, id) + CASE;
     // a node too large for what is left stays in tables; smaller ones further on may still fit
     if (spent + c > budget) {
       split.delete(id);
@@ -158,7 +245,7 @@ function codeRegion(
     for (const k of g.nodes[id].kids) {
       if (k >= 0 && !seen[k]) {
         seen[k] = 1;
-        queue.push(k);
+        heap.push(k);
       }
     }
   }
@@ -271,10 +358,12 @@ class Emitter {
     const hashed = worthHashing(n, s, this.hashMin);
     const cuts = hashed ? s.cuts : n.cuts;
     const kids = hashed ? s.kids : n.kids;
-    // distinct children, leaves first: a leaf is returned from an array of their indices, a node is a case
+    // distinct children, leaves first, then nodes left to tables: those come from arrays of their
+    // indices (a leaf is returned, a node walked), and only nodes that are code are cases
     const all = [...new Set(n.kids)];
     const leaves = all.filter((k) => k < 0);
-    const distinct = [...leaves, ...all.filter((k) => k >= 0)];
+    const walked = all.filter((k) => k >= 0 && !this.inCode[k]);
+    const distinct = [...leaves, ...walked, ...all.filter((k) => k >= 0 && this.inCode[k])];
     const local = new Map(distinct.map((k, j) => [k, j]));
     let find: Code;
     if (kids.length <= this.unroll) {
@@ -299,10 +388,19 @@ class Emitter {
       if (cased.length === 0) return _`${read} let j = -1; ${find} return l${id}[j];`;
       leafPart = _`if (j < ${leaves.length}) return l${id}[j];`;
     }
+    if (walked.length >= LEAF_ARRAY_MIN) {
+      const from = leaves.length;
+      this.consts.push(_`const w${id} = new Int32Array([${numbers(walked)}]);`);
+      cased = cased.filter((k) => k < 0 || this.inCode[k]);
+      const toWalk = _`return walk(w${id}[j - ${from}], ${this.access.viewArgs});`;
+      if (cased.length === 0) return _`${read} let j = -1; ${find} ${leafPart} ${toWalk}`;
+      // with leaves cased, j below `from` is one of them
+      const past = cased.length > 0 && cased[0] < 0 ? _`j >= ${from} && ` : _``;
+      leafPart = _`${leafPart} if (${past}j < ${from + walked.length}) ${toWalk}`;
+    }
     // the last child is the default: every j is one of them, and the function stays small
-    const first = distinct.length - cased.length;
     const cases = cased.map((k, i) =>
-      i + 1 < cased.length ? _`case ${first + i}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`,
+      i + 1 < cased.length ? _`case ${local.get(k)!}: ${this.goTo(k)}` : _`default: ${this.goTo(k)}`,
     );
     return _`${read} let j = -1; ${find} ${leafPart} switch (j) { ${cases} }`;
   }

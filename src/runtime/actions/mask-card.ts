@@ -89,6 +89,11 @@ export class CardScanner implements MaskScanner {
   write(bytes: Uint8Array, from: number, to: number, report: Report): void {
     let pos = this.pos - from;
     for (let i = from; i < to; i++) {
+      if (this.state === OUT) {
+        // nothing starts but at a digit
+        while (i < to && (bytes[i] < ZERO || bytes[i] > NINE)) i++;
+        if (i === to) break;
+      }
       const b = bytes[i];
       const at = pos + i;
       if (b >= ZERO && b <= NINE) this.digit(b - ZERO, at);

@@ -129,6 +129,10 @@ export function credentialSession(ports?: readonly number[]): CredentialSession 
 
 const NO_BYTES = new Uint8Array(0);
 
+/** Bytes that change a quiet scanner's state (but for names): line breaks, IAC, an XML tag's `<`. */
+const QUIET_STOP = new Uint8Array(256);
+QUIET_STOP[CR] = QUIET_STOP[LF] = QUIET_STOP[IAC] = QUIET_STOP[LT] = 1;
+
 const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
 
 export class CredentialScanner implements MaskScanner {
@@ -193,7 +197,13 @@ export class CredentialScanner implements MaskScanner {
 
   write(bytes: Uint8Array, from: number, to: number, report: Report): void {
     const base = this.pos - from;
-    for (let i = from; i < to; i++) this.step(bytes[i], base + i, report);
+    for (let i = from; i < to; i++) {
+      if (this.quiet()) {
+        i = this.skip(bytes, i, to);
+        if (i === to) break;
+      }
+      this.step(bytes[i], base + i, report);
+    }
     this.pos = base + to;
     // a name read to its end gives its buffer back: idle streams hold none
     if (this.name !== NO_BYTES && this.tok !== T_NAME && this.tok !== T_TAG) {
@@ -204,6 +214,54 @@ export class CredentialScanner implements MaskScanner {
       report(this.maskFrom, this.pos);
       this.maskFrom = this.pos;
     }
+  }
+
+  /**
+   * Whether the scanner reads plain text: no value under way, no command or
+   * prompt to read, only field names to find. There a byte can change the
+   * state only if it is in QUIET_STOP, starts a name or ends one: skip()
+   * goes over the others in a tight loop, as step() would, without it.
+   */
+  private quiet(): boolean {
+    return (
+      this.mode === NONE &&
+      (this.tok === T_IDLE || this.tok === T_NAME) &&
+      this.iac === 0 &&
+      !this.lineStart &&
+      !this.lineOn &&
+      !this.session.telnet &&
+      this.me.echoTo === 0
+    );
+  }
+
+  /**
+   * What step() does to bytes[i, to) in the quiet state (mode NONE, tokenizer
+   * idle or in a name), up to the first byte that does more: a line break,
+   * an IAC, `<`, or a byte that ends a name. Returns that byte's index.
+   */
+  private skip(bytes: Uint8Array, i: number, to: number): number {
+    const start = i;
+    let prev = this.prev;
+    while (i < to) {
+      const b = bytes[i];
+      if (NAME_BYTE[b] === 1) {
+        if (this.tok === T_NAME) {
+          if (this.nameLen < MAX_FIELD_NAME) this.name[this.nameLen++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+          else this.nameLen = MAX_FIELD_NAME + 1;
+        } else if (prev < 0 || NAME_BYTE[prev] !== 1) {
+          // a name starts (field()'s T_IDLE)
+          this.tok = T_NAME;
+          this.nameQuote = prev === QUOTE || prev === APOS ? prev : 0;
+          if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
+          this.name[0] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+          this.nameLen = 1;
+        }
+      } else if (this.tok === T_NAME || QUIET_STOP[b] === 1) break;
+      prev = b;
+      i++;
+    }
+    if (i > start) this.prev = prev;
+    return i;
   }
 
   undecidedFrom(): number {
@@ -414,6 +472,8 @@ export class CredentialScanner implements MaskScanner {
           this.prev = b;
           return;
         }
+        // its commands are read and its head kept: the rest of the line is only text
+        if (this.words >= 2 && !this.partLine && this.lineLen >= 4) this.lineOff();
       } else this.lineOff();
     }
     this.field(b, at);

@@ -228,7 +228,7 @@ export class CredentialScanner implements MaskScanner {
       (this.tok === T_IDLE || this.tok === T_NAME) &&
       this.iac === 0 &&
       !this.lineStart &&
-      !this.lineOn &&
+      (!this.lineOn || this.lineLen >= 4) &&
       !this.session.telnet &&
       this.me.echoTo === 0
     );
@@ -242,24 +242,53 @@ export class CredentialScanner implements MaskScanner {
   private skip(bytes: Uint8Array, i: number, to: number): number {
     const start = i;
     let prev = this.prev;
+    let inName = this.tok === T_NAME;
+    let name = this.name;
+    let nameLen = this.nameLen;
+    let quote = this.nameQuote;
+    let lineOn = this.lineOn;
+    let lineLen = this.lineLen;
+    const lineKeep = this.lineKeep;
+    const line = this.line;
+    const commands = this.words < 2;
     while (i < to) {
       const b = bytes[i];
+      if (QUIET_STOP[b] === 1) break;
+      // the bytes that step() handles themselves, before anything is changed for them
+      if (inName && NAME_BYTE[b] !== 1 && (b === EQUALS || (b === quote && b !== 0))) break;
+      if (lineOn) {
+        // the line's start (its head read): kept, up to a word's end where a command may be
+        if (lineLen < lineKeep) {
+          if (commands && (b === SPACE || b === COLON)) break;
+          line[lineLen++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+        } else {
+          this.lineOff();
+          lineOn = false;
+        }
+      }
       if (NAME_BYTE[b] === 1) {
-        if (this.tok === T_NAME) {
-          if (this.nameLen < MAX_FIELD_NAME) this.name[this.nameLen++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-          else this.nameLen = MAX_FIELD_NAME + 1;
+        if (inName) {
+          if (nameLen < MAX_FIELD_NAME) name[nameLen++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+          else nameLen = MAX_FIELD_NAME + 1;
         } else if (prev < 0 || NAME_BYTE[prev] !== 1) {
           // a name starts (field()'s T_IDLE)
-          this.tok = T_NAME;
-          this.nameQuote = prev === QUOTE || prev === APOS ? prev : 0;
-          if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
-          this.name[0] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-          this.nameLen = 1;
+          quote = prev === QUOTE || prev === APOS ? prev : 0;
+          if (name === NO_BYTES) name = this.name = takeBytes(MAX_FIELD_NAME);
+          name[0] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+          nameLen = 1;
+          inName = true;
         }
-      } else if (this.tok === T_NAME || QUIET_STOP[b] === 1) break;
+      } else if (inName) {
+        // a name ends; `=` or its closing quote (which make it a field: field()'s T_NAME) stopped above
+        inName = false;
+      }
       prev = b;
       i++;
     }
+    this.tok = inName ? T_NAME : T_IDLE;
+    this.nameLen = nameLen;
+    this.nameQuote = quote;
+    this.lineLen = lineLen;
     if (i > start) this.prev = prev;
     return i;
   }
@@ -561,10 +590,8 @@ export class CredentialScanner implements MaskScanner {
       return;
     }
     if (len > 0 && len <= 20) {
-      const w = latin1(this.line, this.wordStart, k);
-      const d = b === SPACE ? ' ' : ':';
-      const r = LINE_RULES.find((x) => x.word === word && x.keyword === w && x.delim === d);
-      if (r) this.apply(r);
+      const r = lineRule(this.line, this.wordStart, k, word, b);
+      if (r !== undefined) this.apply(r);
     }
     this.wordStart = k + 1;
   }
@@ -730,6 +757,21 @@ export class CredentialScanner implements MaskScanner {
     const n = latin1(this.name, 0, this.nameLen);
     return fieldKind(n.slice(n.lastIndexOf(':') + 1));
   }
+}
+
+const RULE_BYTES = LINE_RULES.map((r) => Uint8Array.from(r.keyword, (c) => c.charCodeAt(0)));
+const RULE_DELIMS = LINE_RULES.map((r) => r.delim.charCodeAt(0));
+
+/** The rule for word number `word` = line[from, to), ended by `delim`, if any: compared as bytes, no string made. */
+function lineRule(line: Uint8Array, from: number, to: number, word: number, delim: number): LineRule | undefined {
+  const len = to - from;
+  next: for (let i = 0; i < LINE_RULES.length; i++) {
+    const k = RULE_BYTES[i];
+    if (k.length !== len || RULE_DELIMS[i] !== delim || LINE_RULES[i].word !== word) continue;
+    for (let j = 0; j < len; j++) if (line[from + j] !== k[j]) continue next;
+    return LINE_RULES[i];
+  }
+  return undefined;
 }
 
 /** Whether the line's first `n` bytes are a three-digit reply code. */

@@ -243,8 +243,8 @@ export class CredentialScanner implements MaskScanner {
     const start = i;
     let prev = this.prev;
     let inName = this.tok === T_NAME;
-    let name = this.name;
-    let nameLen = this.nameLen;
+    // a name's bytes are copied only if it is still being read when the loop stops (most words just end)
+    let nameFrom = i;
     let quote = this.nameQuote;
     let lineOn = this.lineOn;
     let lineLen = this.lineLen;
@@ -254,8 +254,9 @@ export class CredentialScanner implements MaskScanner {
     while (i < to) {
       const b = bytes[i];
       if (QUIET_STOP[b] === 1) break;
+      const nameByte = NAME_BYTE[b] === 1;
       // the bytes that step() handles themselves, before anything is changed for them
-      if (inName && NAME_BYTE[b] !== 1 && (b === EQUALS || (b === quote && b !== 0))) break;
+      if (inName && !nameByte && (b === EQUALS || (b === quote && b !== 0))) break;
       if (lineOn) {
         // the line's start (its head read): kept, up to a word's end where a command may be
         if (lineLen < lineKeep) {
@@ -266,16 +267,12 @@ export class CredentialScanner implements MaskScanner {
           lineOn = false;
         }
       }
-      if (NAME_BYTE[b] === 1) {
-        if (inName) {
-          if (nameLen < MAX_FIELD_NAME) name[nameLen++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-          else nameLen = MAX_FIELD_NAME + 1;
-        } else if (prev < 0 || NAME_BYTE[prev] !== 1) {
+      if (nameByte) {
+        if (!inName && (prev < 0 || NAME_BYTE[prev] !== 1)) {
           // a name starts (field()'s T_IDLE)
           quote = prev === QUOTE || prev === APOS ? prev : 0;
-          if (name === NO_BYTES) name = this.name = takeBytes(MAX_FIELD_NAME);
-          name[0] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-          nameLen = 1;
+          this.nameLen = 0;
+          nameFrom = i;
           inName = true;
         }
       } else if (inName) {
@@ -285,8 +282,19 @@ export class CredentialScanner implements MaskScanner {
       prev = b;
       i++;
     }
+    if (inName) {
+      // the name goes on at the stop: its bytes so far, lower case, as field() keeps them
+      if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
+      const name = this.name;
+      let n = this.nameLen;
+      for (let k = nameFrom; k < i; k++) {
+        const c = bytes[k];
+        if (n < MAX_FIELD_NAME) name[n++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+        else n = MAX_FIELD_NAME + 1;
+      }
+      this.nameLen = n;
+    }
     this.tok = inName ? T_NAME : T_IDLE;
-    this.nameLen = nameLen;
     this.nameQuote = quote;
     this.lineLen = lineLen;
     if (i > start) this.prev = prev;

@@ -89,6 +89,18 @@ export class CardScanner implements MaskScanner {
   write(bytes: Uint8Array, from: number, to: number, report: Report): void {
     let pos = this.pos - from;
     for (let i = from; i < to; i++) {
+      if (this.state === OUT) {
+        // nothing starts but at a digit, and a group of fewer than MIN_DIGITS that no separator
+        // follows is a run that can hold no card number: gone over as endRun() would decide it
+        for (;;) {
+          while (i < to && (bytes[i] < ZERO || bytes[i] > NINE)) i++;
+          let j = i;
+          while (j < to && bytes[j] >= ZERO && bytes[j] <= NINE) j++;
+          if (j === to || j - i >= MIN_DIGITS || bytes[j] === SPACE || bytes[j] === DASH) break;
+          i = j + 1;
+        }
+        if (i >= to) break;
+      }
       const b = bytes[i];
       const at = pos + i;
       if (b >= ZERO && b <= NINE) this.digit(b - ZERO, at);

@@ -129,6 +129,10 @@ export function credentialSession(ports?: readonly number[]): CredentialSession 
 
 const NO_BYTES = new Uint8Array(0);
 
+/** Bytes that change a quiet scanner's state (but for names): line breaks, IAC, an XML tag's `<`. */
+const QUIET_STOP = new Uint8Array(256);
+QUIET_STOP[CR] = QUIET_STOP[LF] = QUIET_STOP[IAC] = QUIET_STOP[LT] = 1;
+
 const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
 
 export class CredentialScanner implements MaskScanner {
@@ -193,7 +197,13 @@ export class CredentialScanner implements MaskScanner {
 
   write(bytes: Uint8Array, from: number, to: number, report: Report): void {
     const base = this.pos - from;
-    for (let i = from; i < to; i++) this.step(bytes[i], base + i, report);
+    for (let i = from; i < to; i++) {
+      if (this.quiet()) {
+        i = this.skip(bytes, i, to);
+        if (i === to) break;
+      }
+      this.step(bytes[i], base + i, report);
+    }
     this.pos = base + to;
     // a name read to its end gives its buffer back: idle streams hold none
     if (this.name !== NO_BYTES && this.tok !== T_NAME && this.tok !== T_TAG) {
@@ -204,6 +214,91 @@ export class CredentialScanner implements MaskScanner {
       report(this.maskFrom, this.pos);
       this.maskFrom = this.pos;
     }
+  }
+
+  /**
+   * Whether the scanner reads plain text: no value under way, no command or
+   * prompt to read, only field names to find. There a byte can change the
+   * state only if it is in QUIET_STOP, starts a name or ends one: skip()
+   * goes over the others in a tight loop, as step() would, without it.
+   */
+  private quiet(): boolean {
+    return (
+      this.mode === NONE &&
+      (this.tok === T_IDLE || this.tok === T_NAME) &&
+      this.iac === 0 &&
+      !this.lineStart &&
+      (!this.lineOn || this.lineLen >= 4) &&
+      !this.session.telnet &&
+      this.me.echoTo === 0
+    );
+  }
+
+  /**
+   * What step() does to bytes[i, to) in the quiet state (mode NONE, tokenizer
+   * idle or in a name), up to the first byte that does more: a line break,
+   * an IAC, `<`, or a byte that ends a name. Returns that byte's index.
+   */
+  private skip(bytes: Uint8Array, i: number, to: number): number {
+    const start = i;
+    let prev = this.prev;
+    let inName = this.tok === T_NAME;
+    // a name's bytes are copied only if it is still being read when the loop stops (most words just end)
+    let nameFrom = i;
+    let quote = this.nameQuote;
+    let lineOn = this.lineOn;
+    let lineLen = this.lineLen;
+    const lineKeep = this.lineKeep;
+    const line = this.line;
+    const commands = this.words < 2;
+    while (i < to) {
+      const b = bytes[i];
+      if (QUIET_STOP[b] === 1) break;
+      const nameByte = NAME_BYTE[b] === 1;
+      // the bytes that step() handles themselves, before anything is changed for them
+      if (inName && !nameByte && (b === EQUALS || (b === quote && b !== 0))) break;
+      if (lineOn) {
+        // the line's start (its head read): kept, up to a word's end where a command may be
+        if (lineLen < lineKeep) {
+          if (commands && (b === SPACE || b === COLON)) break;
+          line[lineLen++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+        } else {
+          this.lineOff();
+          lineOn = false;
+        }
+      }
+      if (nameByte) {
+        if (!inName && (prev < 0 || NAME_BYTE[prev] !== 1)) {
+          // a name starts (field()'s T_IDLE)
+          quote = prev === QUOTE || prev === APOS ? prev : 0;
+          this.nameLen = 0;
+          nameFrom = i;
+          inName = true;
+        }
+      } else if (inName) {
+        // a name ends; `=` or its closing quote (which make it a field: field()'s T_NAME) stopped above
+        inName = false;
+      }
+      prev = b;
+      i++;
+    }
+    if (inName) {
+      // the name goes on at the stop: its bytes so far, lower case, as field() keeps them
+      if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
+      const name = this.name;
+      let n = this.nameLen;
+      for (let k = nameFrom; k < i; k++) {
+        const c = bytes[k];
+        if (n < MAX_FIELD_NAME) name[n++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+        else n = MAX_FIELD_NAME + 1;
+      }
+      this.nameLen = n;
+    }
+    this.tok = inName ? T_NAME : T_IDLE;
+    this.nameQuote = quote;
+    this.lineLen = lineLen;
+    if (i > start) this.prev = prev;
+    return i;
   }
 
   undecidedFrom(): number {
@@ -414,6 +509,8 @@ export class CredentialScanner implements MaskScanner {
           this.prev = b;
           return;
         }
+        // its commands are read and its head kept: the rest of the line is only text
+        if (this.words >= 2 && !this.partLine && this.lineLen >= 4) this.lineOff();
       } else this.lineOff();
     }
     this.field(b, at);
@@ -501,10 +598,8 @@ export class CredentialScanner implements MaskScanner {
       return;
     }
     if (len > 0 && len <= 20) {
-      const w = latin1(this.line, this.wordStart, k);
-      const d = b === SPACE ? ' ' : ':';
-      const r = LINE_RULES.find((x) => x.word === word && x.keyword === w && x.delim === d);
-      if (r) this.apply(r);
+      const r = lineRule(this.line, this.wordStart, k, word, b);
+      if (r !== undefined) this.apply(r);
     }
     this.wordStart = k + 1;
   }
@@ -670,6 +765,21 @@ export class CredentialScanner implements MaskScanner {
     const n = latin1(this.name, 0, this.nameLen);
     return fieldKind(n.slice(n.lastIndexOf(':') + 1));
   }
+}
+
+const RULE_BYTES = LINE_RULES.map((r) => Uint8Array.from(r.keyword, (c) => c.charCodeAt(0)));
+const RULE_DELIMS = LINE_RULES.map((r) => r.delim.charCodeAt(0));
+
+/** The rule for word number `word` = line[from, to), ended by `delim`, if any: compared as bytes, no string made. */
+function lineRule(line: Uint8Array, from: number, to: number, word: number, delim: number): LineRule | undefined {
+  const len = to - from;
+  next: for (let i = 0; i < LINE_RULES.length; i++) {
+    const k = RULE_BYTES[i];
+    if (k.length !== len || RULE_DELIMS[i] !== delim || LINE_RULES[i].word !== word) continue;
+    for (let j = 0; j < len; j++) if (line[from + j] !== k[j]) continue next;
+    return LINE_RULES[i];
+  }
+  return undefined;
 }
 
 /** Whether the line's first `n` bytes are a three-digit reply code. */

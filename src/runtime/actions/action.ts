@@ -30,6 +30,8 @@ export interface ActionContext {
   readonly stats: GroupStats;
   /** The timestamp resolution tool `tool`'s output stores, in ns (1 or 1000): a step that moves timestamps keeps to it. */
   resolutionNs(tool: number): number;
+  /** Whether no step follows this one in the group's chain (only the output): mark then leaves its tags to the output. */
+  readonly lastStep?: boolean;
   /** A held replica the step will not hand on: counted in the group's drops under the module's dropReason. */
   drop(): void;
 }

@@ -129,6 +129,7 @@ export class ActionChain {
           counters,
           totals,
           resume: (r) => this.runFrom(i + 1, r),
+          lastStep: i === plan.modules.length - 1,
           stats,
           resolutionNs: (tool) => resolutionNs(group, tool),
           drop: () => {

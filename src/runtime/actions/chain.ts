@@ -7,6 +7,7 @@ import type { GroupStats } from '../stats/stats.js';
 import { type ActionModule, type ActionStep, ActionConfigError, Verdict } from './action.js';
 import { ACTIONS } from './registry.js';
 import { Replica, Scratch } from './replica.js';
+import type { TruncateConfig } from './truncate.js';
 
 /** Steps the pipeline itself performs for every group: dedup before the chain, output after it. */
 const PIPELINE_STEPS: readonly StepName[] = ['dedup', 'output'];
@@ -95,6 +96,13 @@ export function emptyActionTotals(g: ArtifactGroup): Record<string, Record<strin
   return out;
 }
 
+/** N when a step is `truncate frame N` (ActionContext.cutAfter). */
+function frameCutOf(step: ChainPlan['modules'][number] | undefined): number | undefined {
+  if (step?.module.name !== 'truncate') return undefined;
+  const c = step.config as TruncateConfig;
+  return c.what === 'frame' ? c.bytes : undefined;
+}
+
 /** Writes a replica to the group's chosen tool; the pipeline's accounting. */
 export type Deliver = (group: number, r: Replica) => void;
 
@@ -130,6 +138,7 @@ export class ActionChain {
           totals,
           resume: (r) => this.runFrom(i + 1, r),
           lastStep: i === plan.modules.length - 1,
+          cutAfter: frameCutOf(plan.modules[i + 1]),
           stats,
           resolutionNs: (tool) => resolutionNs(group, tool),
           drop: () => {

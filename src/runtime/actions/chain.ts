@@ -96,8 +96,13 @@ export function emptyActionTotals(g: ArtifactGroup): Record<string, Record<strin
   return out;
 }
 
-/** N when a step is `truncate frame N` (ActionContext.cutAfter). */
-function frameCutOf(step: ChainPlan['modules'][number] | undefined): number | undefined {
+/**
+ * N when the step at `i` is `truncate frame N`, past balance steps that
+ * choose among one tool (they read nothing): ActionContext.cutAfter.
+ */
+function frameCutAt(modules: ChainPlan['modules'], i: number): number | undefined {
+  while (modules[i]?.module.name === 'balance' && (modules[i].config as { tools: unknown[] }).tools.length <= 1) i++;
+  const step = modules[i];
   if (step?.module.name !== 'truncate') return undefined;
   const c = step.config as TruncateConfig;
   return c.what === 'frame' ? c.bytes : undefined;
@@ -138,7 +143,7 @@ export class ActionChain {
           totals,
           resume: (r) => this.runFrom(i + 1, r),
           lastStep: i === plan.modules.length - 1,
-          cutAfter: frameCutOf(plan.modules[i + 1]),
+          cutAfter: frameCutAt(plan.modules, i + 1),
           stats,
           resolutionNs: (tool) => resolutionNs(group, tool),
           drop: () => {

@@ -30,6 +30,14 @@ export interface ActionContext {
   readonly stats: GroupStats;
   /** The timestamp resolution tool `tool`'s output stores, in ns (1 or 1000): a step that moves timestamps keeps to it. */
   resolutionNs(tool: number): number;
+  /** Whether no step follows this one in the group's chain (only the output): mark then leaves its tags to the output. */
+  readonly lastStep?: boolean;
+  /**
+   * Set when the next step is `truncate frame N` (N here): it keeps only the
+   * first N bytes and reads none, so a step that rewrites the frame may leave
+   * the bytes past N unwritten (its length and counters stay whole).
+   */
+  readonly cutAfter?: number;
   /** A held replica the step will not hand on: counted in the group's drops under the module's dropReason. */
   drop(): void;
 }

@@ -7,6 +7,7 @@ import type { GroupStats } from '../stats/stats.js';
 import { type ActionModule, type ActionStep, ActionConfigError, Verdict } from './action.js';
 import { ACTIONS } from './registry.js';
 import { Replica, Scratch } from './replica.js';
+import type { TruncateConfig } from './truncate.js';
 
 /** Steps the pipeline itself performs for every group: dedup before the chain, output after it. */
 const PIPELINE_STEPS: readonly StepName[] = ['dedup', 'output'];
@@ -95,6 +96,18 @@ export function emptyActionTotals(g: ArtifactGroup): Record<string, Record<strin
   return out;
 }
 
+/**
+ * N when the step at `i` is `truncate frame N`, past balance steps that
+ * choose among one tool (they read nothing): ActionContext.cutAfter.
+ */
+function frameCutAt(modules: ChainPlan['modules'], i: number): number | undefined {
+  while (modules[i]?.module.name === 'balance' && (modules[i].config as { tools: unknown[] }).tools.length <= 1) i++;
+  const step = modules[i];
+  if (step?.module.name !== 'truncate') return undefined;
+  const c = step.config as TruncateConfig;
+  return c.what === 'frame' ? c.bytes : undefined;
+}
+
 /** Writes a replica to the group's chosen tool; the pipeline's accounting. */
 export type Deliver = (group: number, r: Replica) => void;
 
@@ -129,6 +142,8 @@ export class ActionChain {
           counters,
           totals,
           resume: (r) => this.runFrom(i + 1, r),
+          lastStep: i === plan.modules.length - 1,
+          cutAfter: frameCutAt(plan.modules, i + 1),
           stats,
           resolutionNs: (tool) => resolutionNs(group, tool),
           drop: () => {

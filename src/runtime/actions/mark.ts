@@ -1,6 +1,7 @@
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { LINKTYPE } from '../../fields/fields.js';
-import { type ActionModule, Verdict } from './action.js';
+import { vlanTags } from '../mark/vlan-tags.js';
+import { type ActionCounters, type ActionModule, Verdict } from './action.js';
 import { copyBytes, type Replica } from './replica.js';
 
 /** VLAN tag: TPID and TCI. */
@@ -26,10 +27,14 @@ export const mark: ActionModule<{ comments: string[] }> = {
   contextInit(config, ctx) {
     const taps = ctx.artifact.taps;
     const c = ctx.counters;
+    // the last step: the output writes the tags into the record as it copies the frame, so no tagged copy is made
+    const deferred = ctx.lastStep ? taps.map((t) => vlanTags(t.marks)) : undefined;
+    const comments = taps.map((t, i) => (t.marks.some((m) => m.kind === 'comment') ? config.comments[i] : undefined));
     return {
       apply(r: Replica): Verdict {
         const marks = taps[r.tap].marks;
         if (marks.length === 0) return Verdict.Pass;
+        if (deferred !== undefined) return deferTags(r, deferred[r.tap], comments[r.tap], c);
         let tagged = true;
         for (let i = 0; i < marks.length; i++) {
           const m = marks[i];
@@ -44,6 +49,18 @@ export const mark: ActionModule<{ comments: string[] }> = {
     };
   },
 };
+
+/** mark's apply() when the output inserts the tags (Replica.tags): counts and results as pushTag's. */
+function deferTags(r: Replica, tags: Uint8Array | undefined, comment: string | undefined, c: ActionCounters): Verdict {
+  if (comment !== undefined) r.comment = comment;
+  if (tags === undefined) c.marked++;
+  else if (r.linkType === LINKTYPE.ETHERNET && r.length >= 14) {
+    r.tags = tags;
+    r.wireLen += tags.length;
+    c.marked++;
+  } else c['not-ethernet']++;
+  return Verdict.Pass;
+}
 
 function pushTag(r: Replica, id: number, priority: number): void {
   const n = r.length;

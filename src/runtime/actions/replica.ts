@@ -61,6 +61,12 @@ export class Replica {
   /** The session hash the balance step chose it by: a live run moves the session by it when that tool is down. */
   session = 0;
   comment: string | undefined = undefined;
+  /**
+   * Bytes the output inserts after the frame's 12 address bytes as it writes
+   * it (the tap's VLAN tags, pushed by mark when no step follows it): data
+   * stays the untagged frame, wireLen already counts them.
+   */
+  tags: Uint8Array | undefined = undefined;
   /** Whether any step changed the bytes, the length or the link type. */
   changed = false;
   /** Which scratch buffer holds the bytes: -1 for the captured frame. */
@@ -89,6 +95,7 @@ export class Replica {
     this.tap = tap;
     this.tool = 0;
     this.comment = undefined;
+    this.tags = undefined;
     this.changed = false;
     this.holder = -1;
     this.decoded = view;
@@ -155,6 +162,7 @@ export class Replica {
     this.tool = r.tool;
     this.session = r.session;
     this.comment = r.comment;
+    this.tags = r.tags;
     this.changed = r.changed;
     this.holder = -1;
     this.stale = true;

@@ -121,7 +121,7 @@ export const strip: ActionModule<StripConfig> = {
     malformed: 'were delivered unstripped: a header to remove is cut short or broken',
   },
   init: (g: ArtifactGroup) => stripConfig(g.actions.strip, g.name),
-  contextInit: (config, ctx) => new Stripper(config, ctx.counters),
+  contextInit: (config, ctx) => new Stripper(config, ctx.counters, ctx.cutAfter ?? Infinity),
 };
 
 class Stripper {
@@ -132,6 +132,8 @@ class Stripper {
   constructor(
     private readonly cfg: StripConfig,
     private readonly c: ActionCounters,
+    /** ActionContext.cutAfter: the next step keeps only this many bytes. */
+    private readonly cutAfter: number,
   ) {}
 
   private listed(tunnel: number): boolean {
@@ -279,7 +281,8 @@ class Stripper {
       copyBytes(t, p, d, l.mpls, l.mplsEnd - l.mpls);
       p += l.mplsEnd - l.mpls;
     }
-    copyBytes(t, p, d, netOff, netEnd - netOff);
+    // bytes past the next step's cut are never read: not copied (the length stays whole, for its counters)
+    copyBytes(t, p, d, netOff, Math.max(0, Math.min(netEnd - netOff, this.cutAfter - p)));
     p += netEnd - netOff;
     if (pppoeAt >= 0) put16(t, pppoeAt + 4, p - (pppoeAt + 6));
     // the wire length: what is now captured, plus the part of the packet kept that the capture missed

@@ -138,9 +138,11 @@ export class CaptureWriter {
     tsNsec: number,
     wireLen: number = data.length,
     comment?: string,
+    /** Inserted after the frame's 12 address bytes as it is written (Encoder.packet). */
+    tags?: Uint8Array,
   ): void {
     if (interfaceId >= this.ifaceLinkTypes.length || interfaceId < 0 || !this.open) this.noInterface(interfaceId);
-    this.enc.packet(interfaceId, data, tsSec, tsNsec, wireLen, comment);
+    this.enc.packet(interfaceId, data, tsSec, tsNsec, wireLen, comment, tags);
     this.packetsWritten++;
   }
 

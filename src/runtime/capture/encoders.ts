@@ -42,7 +42,22 @@ export interface Encoder {
     tsNsec: number,
     wireLen: number,
     comment: string | undefined,
+    /** Bytes inserted after the frame's 12 address bytes as it is written (the tap's VLAN tags): no copy of the frame first. */
+    tags?: Uint8Array,
   ): void;
+}
+
+/**
+ * bytes[o, ...) = data with `tags` inserted after its 12 address bytes
+ * (data is at least 14 bytes long). The frame goes in with one bulk copy,
+ * shifted by the tags' length; its addresses and the tags then overwrite the
+ * head, so no view of the frame's tail is allocated.
+ */
+function putTagged(bytes: Uint8Array, o: number, data: Uint8Array, tags: Uint8Array): void {
+  const n = tags.length;
+  bytes.set(data, o + n);
+  for (let i = 0; i < 12; i++) bytes[o + i] = data[i];
+  for (let i = 0; i < n; i++) bytes[o + 12 + i] = tags[i];
 }
 
 export class PcapEncoder implements Encoder {
@@ -66,9 +81,17 @@ export class PcapEncoder implements Encoder {
     s.pos = p + 24;
   }
 
-  packet(_ifid: number, data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number): void {
+  packet(
+    _ifid: number,
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    _comment?: string,
+    tags?: Uint8Array,
+  ): void {
     const s = this.sink;
-    const capLen = data.length;
+    const capLen = tags === undefined ? data.length : data.length + tags.length;
     s.reserve(16 + capLen);
     const dv = s.view;
     const p = s.pos;
@@ -79,7 +102,8 @@ export class PcapEncoder implements Encoder {
     else dv.setUint32(p + 4, (tsNsec / 1000) | 0, true);
     dv.setUint32(p + 8, capLen, true);
     dv.setUint32(p + 12, wireLen, true);
-    s.bytes.set(data, p + 16);
+    if (tags === undefined) s.bytes.set(data, p + 16);
+    else putTagged(s.bytes, p + 16, data, tags);
     s.pos = p + 16 + capLen;
   }
 }
@@ -175,9 +199,10 @@ export class PcapngEncoder implements Encoder {
     tsNsec: number,
     wireLen: number,
     comment: string | undefined,
+    tags?: Uint8Array,
   ): void {
     const s = this.sink;
-    const capLen = data.length;
+    const capLen = tags === undefined ? data.length : data.length + tags.length;
     const padded = pad4(capLen);
     // UTF-8 takes at most 3 bytes per UTF-16 unit; an option holds at most 65535.
     const commentMax = comment === undefined ? 0 : Math.min(comment.length * 3, 65532);
@@ -195,7 +220,8 @@ export class PcapngEncoder implements Encoder {
     dv.setUint32(p + 16, split.lo, true);
     dv.setUint32(p + 20, capLen, true);
     dv.setUint32(p + 24, wireLen, true);
-    bytes.set(data, p + 28);
+    if (tags === undefined) bytes.set(data, p + 28);
+    else putTagged(bytes, p + 28, data, tags);
     let o = p + 28 + capLen;
     for (; o < p + 28 + padded; o++) bytes[o] = 0;
     if (comment !== undefined) {

@@ -11,7 +11,7 @@ import { RuleCounter } from '../classify/rule-counter.js';
 import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
-import { pushVlan } from '../mark/vlan-push.js';
+import { insertTags, vlanTags } from '../mark/vlan-tags.js';
 import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 import { walkSessionHash32 } from '../walk/session.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
@@ -24,6 +24,21 @@ export interface PacketOutput {
   /** Returns false (and writes nothing) when the output cannot hold the packet's link type. */
   write(
     data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    tap: number,
+    comment: string | undefined,
+  ): boolean;
+  /**
+   * write() with `tags` inserted after the frame's 12 address bytes as it is
+   * written (the tap's VLAN mark): no tagged copy of the frame is made first.
+   * Outputs without it are given the tagged copy.
+   */
+  writeTagged?(
+    data: Uint8Array,
+    tags: Uint8Array,
     tsSec: number,
     tsNsec: number,
     wireLen: number,
@@ -155,6 +170,10 @@ export class Pipeline {
     });
     this.balanceInner = artifact.groups.map((gr) => gr.balance.inner);
     this.tapComments = artifact.taps.map((t) => `tap ${t.name}`);
+    this.tapTags = artifact.taps.map((t) => vlanTags(t.marks));
+    this.tapMarkComments = artifact.taps.map((t, i) =>
+      t.marks.some((m) => m.kind === 'comment') ? this.tapComments[i] : undefined,
+    );
     const dedup = options.dedup ?? ((_g: number, windowNs: number) => new Dedup(windowNs, options.dedupMaxEntries));
     this.dedups = artifact.groups.map((gr, gi) =>
       gr.actions.dedup ? dedup(gi, gr.actions.dedup.windowNs) : undefined,
@@ -192,10 +211,15 @@ export class Pipeline {
     }
     const frame = r.frame();
     const out = this.outputs[g][tool];
-    if (out.write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)) {
+    const tags = r.tags;
+    if (
+      tags === undefined
+        ? out.write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)
+        : this.writeTagged(out, frame, tags, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)
+    ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += frame.length;
+      gs.tools[tool].bytes += tags === undefined ? frame.length : frame.length + tags.length;
     } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
     else this.refuse(g, tool, r.linkType);
   }
@@ -418,26 +442,49 @@ export class Pipeline {
   /** Writes the marked packet to group g's tool. */
   private write(g: number, tool: number, rec: PacketRecord, tap: number): void {
     const gs = this.stats.groups[g];
-    const frame = this.markedFrame;
+    const out = this.outputs[g][tool];
+    const frame = rec.data;
+    const tags = this.markedTags;
     if (
-      this.outputs[g][tool].write(
-        frame,
-        rec.tsSec,
-        rec.tsNsec,
-        this.markedWireLen,
-        rec.linkType,
-        tap,
-        this.markedComment,
-      )
+      tags === undefined
+        ? out.write(frame, rec.tsSec, rec.tsNsec, this.markedWireLen, rec.linkType, tap, this.markedComment)
+        : this.writeTagged(
+            out,
+            frame,
+            tags,
+            rec.tsSec,
+            rec.tsNsec,
+            this.markedWireLen,
+            rec.linkType,
+            tap,
+            this.markedComment,
+          )
     ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += frame.length;
+      gs.tools[tool].bytes += tags === undefined ? frame.length : frame.length + tags.length;
     } else {
-      const why = this.outputs[g][tool].refusedAs;
+      const why = out.refusedAs;
       if (why) gs.dropped[why]++;
       else this.refuse(g, tool, rec.linkType);
     }
+  }
+
+  /** A frame and the tags to insert after its addresses: written as one where the output can, else as a tagged copy. */
+  private writeTagged(
+    out: PacketOutput,
+    frame: Uint8Array,
+    tags: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    tap: number,
+    comment: string | undefined,
+  ): boolean {
+    if (out.writeTagged) return out.writeTagged(frame, tags, tsSec, tsNsec, wireLen, linkType, tap, comment);
+    const tagged = insertTags(frame, tags, this.markBuf);
+    return out.write(tagged, tsSec, tsNsec, wireLen, linkType, tap, comment);
   }
 
   private refuse(g: number, tool: number, linkType: number): void {
@@ -452,28 +499,26 @@ export class Pipeline {
   }
 
   /** The packet as marked, for every group it goes to; set by mark() (fields, not an object per packet). */
-  private markedFrame: Uint8Array = new Uint8Array(0);
+  /** The tags the tap's marks put after the packet's addresses (undefined: none), its wire length and comment with them. */
+  private markedTags: Uint8Array | undefined;
   private markedWireLen = 0;
   private markedComment: string | undefined;
   private readonly tapComments: string[];
+  /** Per tap, the bytes its VLAN marks insert (vlanTags), and its comment where it marks with one. */
+  private readonly tapTags: (Uint8Array | undefined)[];
+  private readonly tapMarkComments: (string | undefined)[];
 
-  /** The tap's marks, applied once per packet and shared by every group (writers copy the bytes). */
+  /** Applies the tap's marks to rec (once per packet, for all groups); the tags go in as outputs write it. */
   private mark(rec: PacketRecord, tap: number): void {
-    let frame = rec.data;
-    let wireLen = rec.wireLen;
-    let comment: string | undefined;
-    const marks = this.artifact.taps[tap].marks;
-    for (let i = 0; i < marks.length; i++) {
-      const m = marks[i];
-      if (m.kind === 'comment') comment = this.tapComments[tap];
-      else if (rec.linkType === LINKTYPE.ETHERNET && frame.length >= 14) {
-        frame = pushVlan(frame, this.markBuf, m.id, m.priority);
-        wireLen += 4;
-      } else this.stats.unmarked++;
-    }
-    this.markedFrame = frame;
-    this.markedWireLen = wireLen;
-    this.markedComment = comment;
+    const tags = this.tapTags[tap];
+    this.markedComment = this.tapMarkComments[tap];
+    this.markedWireLen = rec.wireLen;
+    this.markedTags = undefined;
+    if (tags === undefined) return;
+    if (rec.linkType === LINKTYPE.ETHERNET && rec.data.length >= 14) {
+      this.markedTags = tags;
+      this.markedWireLen = rec.wireLen + tags.length;
+    } else this.stats.unmarked += tags.length >>> 2;
   }
 }
 

@@ -66,6 +66,7 @@ export class ToolOutput {
     linkType: number,
     tap: number,
     comment: string | undefined,
+    tags?: Uint8Array,
   ): boolean {
     const w = this.writer ?? this.open();
     let id: number;
@@ -76,10 +77,24 @@ export class ToolOutput {
       this.lastId[tap] = id;
     }
     if (id < 0) return false;
-    w.writePacket(id, data, tsSec, tsNsec, wireLen, comment);
+    w.writePacket(id, data, tsSec, tsNsec, wireLen, comment, tags);
     this.packets++;
-    this.bytes += data.length;
+    this.bytes += tags === undefined ? data.length : data.length + tags.length;
     return true;
+  }
+
+  /** write() with `tags` inserted after the frame's 12 address bytes as it is written (PacketOutput.writeTagged). */
+  writeTagged(
+    data: Uint8Array,
+    tags: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    tap: number,
+    comment: string | undefined,
+  ): boolean {
+    return this.write(data, tsSec, tsNsec, wireLen, linkType, tap, comment, tags);
   }
 
   /** The interface to write under; -1 when a pcap file holds another link type. */

@@ -98,7 +98,10 @@ export class GroupSteps {
     const plan: ChainPlan = { modules };
     const stats = { actions: {}, dropped: {} } as unknown as GroupStats;
     this.chain = new ActionChain(artifact, group, plan, stats, new Replica(new Scratch()), (_g, r) => {
-      this.got = { bytes: Buffer.from(r.data.subarray(0, r.length)), tool: r.tool };
+      const frame = r.data.subarray(0, r.length);
+      // tags mark left for the output to write (Replica.tags) go after the MAC addresses, as the writers put them
+      const bytes = r.tags ? Buffer.concat([frame.subarray(0, 12), r.tags, frame.subarray(12)]) : Buffer.from(frame);
+      this.got = { bytes, tool: r.tool };
     });
   }
 

@@ -305,10 +305,9 @@ export class Pipeline {
         chain.push(rec, view, tap);
         continue;
       }
-      let tool = 0;
-      const bal = this.balancers[g];
-      if (bal) {
-        let h: number;
+      // the session's hash, taken only for a balanced group
+      let h = 0;
+      if (this.balancers[g]) {
         if (this.balanceInner[g]) {
           if ((hashed & 2) === 0) {
             inner = sessionHash32(view, true);
@@ -322,26 +321,38 @@ export class Pipeline {
           }
           h = outer;
         }
-        tool = bal.pick(h);
-        if (this.toolUp && !this.toolUp(g, tool)) {
-          // its tool is down: the session's next choice among those up, counted
-          tool = bal.pickAmong(h, this.upIn[g]);
-          if (tool < 0) {
-            gs.dropped['tool-down']++;
-            continue;
-          }
-          gs.failover++;
-        }
-      } else if (this.toolUp && !this.toolUp(g, 0)) {
-        gs.dropped['tool-down']++;
-        continue;
       }
+      const tool = this.toolFor(g, gs, h);
+      if (tool < 0) continue;
       if (!marked) {
         this.mark(rec, tap);
         marked = true;
       }
       this.write(g, tool, rec, tap);
     }
+  }
+
+  /**
+   * The tool of group `g` for a packet of session hash `h` (unread unless the
+   * group balances): its balancer's pick, or while that tool is down the
+   * session's next choice among those up (counted failover); -1 when no tool
+   * is up, counted as a tool-down drop.
+   */
+  private toolFor(g: number, gs: GroupStats, h: number): number {
+    const bal = this.balancers[g];
+    if (!bal) {
+      if (this.toolUp && !this.toolUp(g, 0)) {
+        gs.dropped['tool-down']++;
+        return -1;
+      }
+      return 0;
+    }
+    const tool = bal.pick(h);
+    if (!this.toolUp || this.toolUp(g, tool)) return tool;
+    const up = bal.pickAmong(h, this.upIn[g]);
+    if (up < 0) gs.dropped['tool-down']++;
+    else gs.failover++;
+    return up;
   }
 
   /**
@@ -388,10 +399,9 @@ export class Pipeline {
         chain.push(rec, w.view(), tap);
         continue;
       }
-      let tool = 0;
-      const bal = this.balancers[g];
-      if (bal) {
-        let h: number;
+      // the session's hash, taken only for a balanced group
+      let h = 0;
+      if (this.balancers[g]) {
         if (this.balanceInner[g]) {
           if ((hashed & 2) === 0) {
             inner = walkSessionHash32(w, true);
@@ -405,20 +415,9 @@ export class Pipeline {
           }
           h = outer;
         }
-        tool = bal.pick(h);
-        if (this.toolUp && !this.toolUp(g, tool)) {
-          // as handle(): the session's next choice among the tools up, counted
-          tool = bal.pickAmong(h, this.upIn[g]);
-          if (tool < 0) {
-            gs.dropped['tool-down']++;
-            continue;
-          }
-          gs.failover++;
-        }
-      } else if (this.toolUp && !this.toolUp(g, 0)) {
-        gs.dropped['tool-down']++;
-        continue;
       }
+      const tool = this.toolFor(g, gs, h);
+      if (tool < 0) continue;
       if (!marked) {
         this.mark(rec, tap);
         marked = true;

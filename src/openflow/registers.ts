@@ -21,7 +21,7 @@ export const REG = Object.freeze({
   node: r(0, 0, 32),
   /** The walk's result: leaf index + 1 (0: the walk has not reached a leaf). */
   leaf: r(1, 0, 32),
-  /** The group being delivered (DELIVER table). */
+  /** The group being checked or delivered (CHECK and LEAF tables, the policy in parts). */
   group: r(2, 0, 32),
   tap: r(3, 0, 16),
   /** Which tap marks the delivery applies (taps with the same marks share a class). */

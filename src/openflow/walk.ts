@@ -42,6 +42,8 @@ const PRIO = Object.freeze({
   ABSENT: 200,
   VALUE: 100,
   DEFAULT: 1,
+  /** Where a node's default child does nothing: one flow for the table, not one per node. */
+  NOTHING: 0,
 });
 
 const ALL_FLAGS = -1;
@@ -265,6 +267,7 @@ export function compileWalk(
     for (let f = 1; f !== 0 && f <= bits; f <<= 1)
       if (bits & f)
         flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
+  const quiet = new Set<number>();
   for (const id of emitted) {
     const node = g.nodes[id];
     const spec = specs[node.field];
@@ -279,8 +282,12 @@ export function compileWalk(
           match: [at, flagMatch(r.flag, r.flag)],
           actions: action(targetOf(r.kid)),
         });
-    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid)))) flows.push(f);
+    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid))))
+      if (f.priority !== PRIO.DEFAULT || f.actions.length) flows.push(f);
+      else quiet.add(table);
   }
+  // an explicit drop rather than the table's miss (which Open vSwitch may send to a controller)
+  for (const table of quiet) flows.push({ table, priority: PRIO.NOTHING, match: [], actions: [] });
   const roots = g.segments.map((r) => {
     const t = targetOf(r);
     if (t.kind === 'leaf') leaves.add(t.leaf);

@@ -2,7 +2,7 @@ import { ETHERTYPE } from '../fields/ethertype.js';
 import { IPPROTO } from '../fields/ip-proto.js';
 import { UDP_PORT } from '../fields/ports.js';
 import { type Flow, TABLE } from './flow.js';
-import { FLAG, REG, load, setFlags, subfield } from './registers.js';
+import { ARP_ADDR, FLAG, REG, load, setFlags, subfield } from './registers.js';
 
 /**
  * The ingress tables: what the packet is, as facts (flags) and registers the
@@ -19,6 +19,8 @@ export interface IngressNeeds {
   tos: boolean;
   icmp: boolean;
   mplsLabel: boolean;
+  /** ARP and RARP addresses, into the metadata (registers.ts ARP_ADDR). */
+  arpAddr: boolean;
   /** Whether anything needs to know a packet may carry a tunnel (the checks match UDP ports exactly). */
   tunnels: boolean;
 }
@@ -31,6 +33,7 @@ export function ingressNeeds(fields: readonly string[], stripsTunnels: boolean):
     tos: any(/^(dscp|load:outer:ip:1:1)$/),
     icmp: any(/^icmp(Type|Code)$/),
     mplsLabel: fields.includes('mpls0'),
+    arpAddr: any(/^ip4(Src|Dst)$/),
     tunnels: stripsTunnels || any(/^(tunnel|tunnelId|inner\.|load:inner:)/),
   };
 }
@@ -169,7 +172,16 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
       table: TABLE.L3,
       priority: 10,
       match: [arp],
-      actions: [setFlags(FLAG.P_A4), to(TABLE.TUNNEL)],
+      actions: [
+        ...(needs.arpAddr
+          ? [
+              mv('NXM_OF_ARP_SPA[]', `${ARP_ADDR.field}[${ARP_ADDR.src}..${ARP_ADDR.src + 31}]`),
+              mv('NXM_OF_ARP_TPA[]', `${ARP_ADDR.field}[${ARP_ADDR.dst}..${ARP_ADDR.dst + 31}]`),
+            ]
+          : []),
+        setFlags(FLAG.P_A4 | FLAG.P_ARP),
+        to(TABLE.TUNNEL),
+      ],
     });
   flows.push({ table: TABLE.L3, priority: 0, match: [], actions: [to(TABLE.TUNNEL)] });
 

@@ -320,9 +320,9 @@ function valueFlows(
   act: (kid: number) => string[],
 ): Flow[] {
   const flows: Flow[] = [];
-  const matches = spec.match
-    ? [spec.match]
-    : (spec.contexts ?? []).filter((c) => c.classes & classes).map((c) => c.match);
+  const matches: { match: (v: bigint, m: bigint) => string; flags: number }[] = spec.match
+    ? [{ match: spec.match, flags: 0 }]
+    : (spec.contexts ?? []).filter((c) => c.classes & classes).map((c) => ({ match: c.match, flags: c.flags ?? 0 }));
   if (spec.constant !== undefined || matches.length === 0) {
     flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(normal[0].kid) });
     return flows;
@@ -349,14 +349,22 @@ function valueFlows(
   const absent = normal.find((r) => r.lo === ABSENT);
   let best = normal[0].kid;
   for (const [kid, c] of cost) if (c > cost.get(best)! || (c === cost.get(best)! && kid === absent?.kid)) best = kid;
-  const present = spec.present !== undefined ? [flagMatch(spec.present, spec.present)] : [];
+  const flagsOf = (extra: number) => {
+    const bits = (spec.present ?? 0) | extra;
+    return bits ? [flagMatch(bits, bits)] : [];
+  };
   if (absent && absent.kid !== best)
     flows.push({ table, priority: PRIO.ABSENT, match: [at, flagMatch(0, spec.present!)], actions: act(absent.kid) });
   for (const [kid, ps] of prefixes) {
     if (kid === best) continue;
     for (const p of ps)
       for (const m of matches)
-        flows.push({ table, priority: PRIO.VALUE, match: [at, ...present, m(p.value, p.mask)], actions: act(kid) });
+        flows.push({
+          table,
+          priority: PRIO.VALUE,
+          match: [at, ...flagsOf(m.flags), m.match(p.value, p.mask)],
+          actions: act(kid),
+        });
   }
   flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(best) });
   return flows;

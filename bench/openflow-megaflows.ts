@@ -51,7 +51,7 @@ function program(reg: boolean): string {
     f.push(
       'table=1,priority=10,ip,actions=set_field:0x80000/0x80000->reg7,move:NXM_OF_IP_DST[]->NXM_NX_REG8[],move:NXM_OF_IP_SRC[]->NXM_NX_REG10[]',
     );
-    srcNets.forEach((n, i) =>
+    srcNets.forEach((n) =>
       f.push(
         `table=5,priority=100,reg7=0x80000/0x80000,reg10=${hex((n[0] << 24) | (n[1] << 16))}/0xffff0000,actions=set_field:0x1/0x1->reg5`,
       ),
@@ -121,12 +121,10 @@ export async function benchOpenFlowMegaflows(): Promise<void> {
         const base = (await o.portStats(BR)).get(1)?.rx ?? 0;
         for (let i = 0; i < pkts.length; i += 100) {
           await o.unixctl.batch(
-            pkts
-              .slice(i, i + 100)
-              .map((p) => ({
-                method: 'netdev-dummy/receive',
-                params: [OvsSandbox.portName(BR, 1), p.toString('hex')],
-              })),
+            pkts.slice(i, i + 100).map((p) => ({
+              method: 'netdev-dummy/receive',
+              params: [OvsSandbox.portName(BR, 1), p.toString('hex')],
+            })),
             8,
           );
           const n = Math.min(pkts.length, i + 100);

@@ -30,7 +30,8 @@ import type { Io } from './io.js';
  * is set.
  */
 
-// 2: the artifact is held as its JSON text with that text's sha256 (1 held the object, validated on each hit)
+// 2: a line of JSON (the entry but its artifact, with the artifact's sha256), then the artifact's JSON text as
+// the compile wrote it: hashed and parsed as it lies, never escaped into a string (1 held the object, validated on each hit)
 const FORMAT = 'tmesc-policy-cache-2';
 
 /** $TMESC_CACHE_DIR, else $XDG_CACHE_HOME/tmesc, else ~/.cache/tmesc (XDG: a relative or empty value is ignored). */
@@ -243,11 +244,13 @@ export class PolicyCache {
     const read = readEntry(this.file);
     if (typeof read === 'string') return this.miss(read);
     let entry: unknown;
+    const nl = read.text.indexOf('\n');
     try {
-      entry = JSON.parse(read.text);
+      entry = JSON.parse(nl < 0 ? read.text : read.text.slice(0, nl));
     } catch (e) {
       return this.miss(`unreadable entry (${(e as Error).message})`);
     }
+    if (isRecord(entry)) entry.artifact = nl < 0 ? undefined : read.text.slice(nl + 1);
     const why = this.staleness(entry);
     if (why) return this.miss(why);
     const e = entry as Entry;
@@ -327,7 +330,8 @@ export class PolicyCache {
     };
     const tmp = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
     try {
-      const text = JSON.stringify(entry);
+      const { artifact: text0, ...header } = entry;
+      const text = `${JSON.stringify(header)}\n${text0}`;
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       const dirProblem = directoryProblem(this.dir);
       if (dirProblem) {

@@ -7,6 +7,18 @@ export interface CacheEntry {
   [member: string]: unknown;
 }
 
+/** An entry file's text as an object: its first line, and the artifact's text (the rest) as `artifact`. */
+export function parseEntry(text: string): CacheEntry {
+  const nl = text.indexOf('\n');
+  return { ...(JSON.parse(text.slice(0, nl)) as object), artifact: text.slice(nl + 1) } as CacheEntry;
+}
+
+/** The text of an entry file: the entry but its artifact on one line, then the artifact's text. */
+export function entryText(entry: CacheEntry): string {
+  const { artifact, ...header } = entry;
+  return `${JSON.stringify(header)}\n${artifact}`;
+}
+
 /** The entry's artifact, parsed. */
 export const entryArtifact = (entry: CacheEntry) => JSON.parse(entry.artifact);
 
@@ -21,5 +33,5 @@ export function withArtifact(entry: CacheEntry, change: (artifact: Record<string
 
 /** The entry's text with this artifact text, and its sha256 to match. */
 export function withArtifactText(entry: CacheEntry, artifact: string): string {
-  return JSON.stringify({ ...entry, artifact, artifactSha256: createHash('sha256').update(artifact).digest('hex') });
+  return entryText({ ...entry, artifact, artifactSha256: createHash('sha256').update(artifact).digest('hex') });
 }

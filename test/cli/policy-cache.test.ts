@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_ID_FILE, bundleId } from '../../src/cli/build-identity.js';
 import { BIN, built, ROOT, spawnTmesc, type Spawned } from './built.js';
-import { entryArtifact, withArtifact, withArtifactText } from './cache-entry.js';
+import { entryArtifact, entryText, parseEntry, withArtifact, withArtifactText } from './cache-entry.js';
 
 // `tmesc run POLICY` and its compiled-policy cache, through the built CLI (the
 // cache is on only there: it needs the bundle's id). TMESC_CACHE_DEBUG=1 makes
@@ -154,10 +154,13 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const { policy, cache } = setup();
     run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...entry, build: entry.build.replace(/"bundle":"[0-9a-f]/, '"bundle":"x') }));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
+    writeFileSync(
+      file,
+      entryText({ ...entry, build: (entry.build as string).replace(/"bundle":"[0-9a-f]/, '"bundle":"x') }),
+    );
     expect(run(policy, cache, { debug: true }).err).toContain('miss (written by another tmesc build)');
-    expect(JSON.parse(readFileSync(file, 'utf8')).build).toBe(entry.build);
+    expect(parseEntry(readFileSync(file, 'utf8')).build).toBe(entry.build);
     expect(run(policy, cache, { debug: true }).err).toMatch(/cache: hit/);
   });
 
@@ -195,13 +198,13 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const { policy, cache } = setup();
     const good = run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
 
     writeFileSync(file, readFileSync(file, 'utf8').slice(0, 100));
     let r = run(policy, cache, { debug: true });
     expect(r.err).toMatch(/miss \(unreadable entry/);
     expect(stats(r.out)).toEqual(stats(good.out));
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(entry);
+    expect(parseEntry(readFileSync(file, 'utf8'))).toEqual(entry);
 
     // the files match, but the artifact is not the one written: edited (an extra member, a changed port,
     // one byte), or cut short. The hash says so before anything reads it; a hit would run it unchecked
@@ -213,11 +216,11 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
       text.slice(0, text.length >> 1),
     ]) {
       expect(artifact).not.toBe(text);
-      writeFileSync(file, JSON.stringify({ ...entry, artifact }));
+      writeFileSync(file, entryText({ ...entry, artifact }));
       r = run(policy, cache, { debug: true });
       expect(r.err).toContain('cache: miss (the artifact is not as it was written)');
       expect(stats(r.out)).toEqual(stats(good.out));
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(entry);
+      expect(parseEntry(readFileSync(file, 'utf8'))).toEqual(entry);
     }
     // an artifact that matches its hash but is not JSON, or not a format 2 artifact (only its owner could write one)
     for (const [planted, why] of [
@@ -226,7 +229,7 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     ]) {
       writeFileSync(file, planted);
       expect(run(policy, cache, { debug: true }).err).toContain(`cache: miss (${why}`);
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(entry);
+      expect(parseEntry(readFileSync(file, 'utf8'))).toEqual(entry);
     }
     expect(run(policy, cache, { debug: true }).err).toMatch(/cache: hit/);
   });
@@ -255,7 +258,7 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     // an entry that says something else (but still matches the files): a run that reads it shows it
     run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
     writeFileSync(
       file,
       withArtifact(entry, (a) => ({ ...a, policy: { ...(a.policy as object), name: 'from-the-cache' } })),
@@ -326,7 +329,7 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const { policy, cache } = setup();
     const first = run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
     // what another user could plant: an entry that matches every file but says something else
     writeFileSync(
       file,

@@ -234,7 +234,7 @@ export class PolicyCache {
    * compiler produced for these very files (build id, file hashes), read
    * back byte for byte as it was written (its sha256): what `run --no-cache`
    * would run, which no one checks either. So the checks of `run --artifact`
-   * (the schema validator, a third of the start-up of a hit) are not
+   * (the schema validator: 8 to 11 ms of a hit's start-up) are not
    * repeated; an entry whose artifact does not read back as written is a
    * miss, never a crash.
    */

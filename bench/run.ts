@@ -5,6 +5,7 @@ import { benchLive } from './live.js';
 import { benchOpenFlow } from './openflow.js';
 import { benchOpenFlowMegaflows } from './openflow-megaflows.js';
 import { benchRuntime } from './runtime.js';
+import { benchStartup } from './startup.js';
 import { benchValidate } from './validate.js';
 
 /** `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints figures. */
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   compile: () => benchCompile(),
   shapes: () => benchCompileShapes(),
   runtime: () => benchRuntime(),
+  startup: () => benchStartup(),
   actions: () => benchActions(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),

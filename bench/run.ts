@@ -4,6 +4,7 @@ import { benchInstructions } from './instructions.js';
 import { benchLive } from './live.js';
 import { benchOpenFlow } from './openflow.js';
 import { benchRuntime } from './runtime.js';
+import { benchStartup } from './startup.js';
 import { benchValidate } from './validate.js';
 
 /** `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints figures. */
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   compile: () => benchCompile(),
   shapes: () => benchCompileShapes(),
   runtime: () => benchRuntime(),
+  startup: () => benchStartup(),
   actions: () => benchActions(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),

@@ -67,3 +67,9 @@ export interface InterfaceInfo {
 }
 
 export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** The record's captured bytes as an array of their own (what `data` is, made from `bytes` and `dataOffset`). */
+export function recordFrame(rec: PacketRecord): Uint8Array {
+  const b = rec.bytes;
+  return new Uint8Array(b.buffer, b.byteOffset + rec.dataOffset, rec.capLen);
+}

@@ -120,7 +120,9 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   }
   if (workers === 0 || (opts.pool && opts.pool.size !== workers)) await opts.pool?.close();
   const sources = tapFiles.map(
-    (files, tap) => new FileTapSource(tap, files, workers > 0 ? parallelReaderOptions(workers) : { readAhead: true }),
+    // records without a view of their own: the pipeline makes one only for what needs it (recordViews: false)
+    (files, tap) =>
+      new FileTapSource(tap, files, workers > 0 ? parallelReaderOptions(workers) : { readAhead: true, views: false }),
   );
   const engine = new Engine();
   for (const s of sources) engine.register(s);
@@ -183,6 +185,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const pipeline = new Pipeline(a, outputs, tapFiles, {
     dedupMaxEntries: opts.dedupMaxEntries,
     packetPath: opts.packetPath,
+    recordViews: false,
     onRefused: (g, t, linkType) => refused(g, t, outputs[g][t].linkType, linkType),
   });
   try {

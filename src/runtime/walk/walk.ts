@@ -31,9 +31,10 @@ const MAX_LABELS = 15;
  * gets the full decoder's view of that packet (view()), made once, only then.
  *
  * `bad` is the frame's own headers found malformed (link layer through the
- * transport header, by the decoder's rules): what the `malformed` counter
- * counts, whatever the policy reads. Tunnel headers and the packets inside
- * them are not checked here (see docs/cli.md, "malformed").
+ * transport header, by the decoder's rules): what a tap's `malformed`
+ * counter counts on both paths, whatever the policy reads (the decoder's
+ * `headersMalformed`). Tunnel headers and the packets inside them are not
+ * checked here (docs/cli.md, "The packet path").
  *
  * Nothing is allocated per packet: one Walk per thread, its numbers
  * overwritten by start().
@@ -50,6 +51,9 @@ export class Walk {
   tap = 0;
   /** The captured length as given (the frame's view, when one is made, is this long). */
   private capLen = 0;
+  /** d's buffer and where d starts in it. */
+  private buf: ArrayBufferLike = new ArrayBuffer(0);
+  private bufOffset = 0;
 
   // link layer
   l2 = ABSENT;
@@ -102,7 +106,13 @@ export class Walk {
     // as decodeFrame: NaN, negative and fractional lengths cannot widen the window
     const n = capLen >= 0 ? Math.min(Math.floor(capLen), d.length - o) : 0;
     const wire = wireLen >= 0 ? Math.min(Math.floor(wireLen), 0xffffffff) : 0;
-    this.d = d;
+    // most frames lie in the same read chunk as the last: no stores (and no write barriers) for them
+    if (this.d !== d) {
+      this.d = d;
+      // d.buffer is a call into the runtime: taken once a chunk, for frame()
+      this.buf = d.buffer;
+      this.bufOffset = d.byteOffset;
+    }
     this.o = o;
     this.capLen = n;
     this.end = o + n;
@@ -202,8 +212,7 @@ export class Walk {
 
   /** The frame as an array of its own (made on first call for the packet). */
   frame(): Uint8Array {
-    const d = this.d;
-    return (this.frameView ??= new Uint8Array(d.buffer, d.byteOffset + this.o, this.capLen));
+    return (this.frameView ??= new Uint8Array(this.buf, this.bufOffset + this.o, this.capLen));
   }
 
   /** The tunnel field: 0 unless the packet may carry one. */

@@ -403,6 +403,8 @@ export class Pipeline {
     let inner = 0;
     let hashed = 0;
     let marked = false;
+    // the frame's own array, made for the first write (a local: no store into the walk)
+    let frame: Uint8Array | undefined;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
       const gs = st.groups[g];
@@ -442,7 +444,8 @@ export class Pipeline {
         this.mark(rec, tap);
         marked = true;
       }
-      this.write(g, tool, rec, w.frame(), tap);
+      frame ??= w.frame();
+      this.write(g, tool, rec, frame, tap);
     }
   }
 

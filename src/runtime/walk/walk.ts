@@ -99,7 +99,8 @@ export class Walk {
 
   private readonly full = new PacketView();
   private viewMade = false;
-  private frameView: Uint8Array | undefined = undefined;
+  /** The frame's array the view was decoded from (valid while viewMade). */
+  private frameView: Uint8Array = new Uint8Array(0);
 
   /** Walks one frame: `capLen` bytes at d[o], of link type `linkType`, `wireLen` long on the wire. */
   start(d: Uint8Array, o: number, capLen: number, wireLen: number, linkType: number, tap: number): void {
@@ -122,7 +123,6 @@ export class Walk {
     this.lt = type;
     this.tap = tap;
     this.viewMade = false;
-    this.frameView = undefined;
     this.l2 = ABSENT;
     this.dst = ABSENT;
     this.src = ABSENT;
@@ -200,7 +200,9 @@ export class Walk {
     if (this.viewMade) return this.full;
     const v = this.full;
     v.tap = this.tap;
-    decodeFrame(v, this.frame(), this.capLen, this.wire, this.lt);
+    const f = this.frame();
+    this.frameView = f;
+    decodeFrame(v, f, this.capLen, this.wire, this.lt);
     this.viewMade = true;
     return v;
   }
@@ -210,9 +212,10 @@ export class Walk {
     return this.viewMade;
   }
 
-  /** The frame as an array of its own (made on first call for the packet). */
+  /** The frame as an array of its own: the view's, once view() was made; else a new one each call. */
   frame(): Uint8Array {
-    return (this.frameView ??= new Uint8Array(this.buf, this.bufOffset + this.o, this.capLen));
+    // not kept unless the view was made: a new array stored in the walk would cost a write barrier a packet
+    return this.viewMade ? this.frameView : new Uint8Array(this.buf, this.bufOffset + this.o, this.capLen);
   }
 
   /** The tunnel field: 0 unless the packet may carry one. */

@@ -29,6 +29,115 @@ export interface PacketRecord {
   byteOffset: number;
   /** pcapng opt_comment of the packet block (the first, if several). */
   comment: string | undefined;
+  /**
+   * A RECORD_LAYOUT when the record's own bytes (its header just before
+   * `dataOffset`, then its data) are a record of that layout exactly as a
+   * writer would write it, so an output may copy them as they are; NONE
+   * (or absent) otherwise.
+   */
+  verbatim?: number;
+  /** Where an output that defers copying this record's bytes registers (see CopyRuns); set with `verbatim`. */
+  runs?: CopyRuns;
+}
+
+/** Record layouts a reader can hand on as they are (PacketRecord.verbatim). */
+export const RECORD_LAYOUT = {
+  NONE: 0,
+  /** A classic pcap record, little-endian, microseconds: 16-byte header. */
+  PCAP_US_LE: 1,
+  /** The same in nanoseconds. */
+  PCAP_NS_LE: 2,
+} as const;
+
+/** The record header length of the verbatim layouts. */
+export const PCAP_RECORD_HEADER = 16;
+
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The record a reader reuses for every packet. `data` is made on demand from
+ * `bytes`, `dataOffset` and `capLen` (readers with `views: false` set only
+ * those), at most once a packet: consumers that read packets in place (the
+ * generated packet path, outputs copying runs of records) never pay for a
+ * view; those that ask for `data` get the same one however often they ask.
+ */
+export class ReaderRecord implements PacketRecord {
+  bytes: Uint8Array = NO_BYTES;
+  dataOffset = 0;
+  capLen = 0;
+  wireLen = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  linkType = 0;
+  interfaceId = 0;
+  interfaceName: string | undefined = undefined;
+  packetNumber = 0;
+  byteOffset = 0;
+  comment: string | undefined = undefined;
+  verbatim = 0;
+  runs: CopyRuns | undefined = undefined;
+  /** The view last made or set, and the packet it is of (its bytes, offset and length). */
+  private view: Uint8Array = NO_BYTES;
+  private viewOf: Uint8Array = NO_BYTES;
+  private viewAt = -1;
+  private viewLen = -1;
+
+  get data(): Uint8Array {
+    if (this.viewAt === this.dataOffset && this.viewOf === this.bytes && this.viewLen === this.capLen) return this.view;
+    const b = this.bytes;
+    return this.keep(new Uint8Array(b.buffer, b.byteOffset + this.dataOffset, this.capLen));
+  }
+
+  /** A view of the current packet's bytes made by the reader (or a consumer): returned by `data` until the packet changes. */
+  set data(v: Uint8Array) {
+    this.keep(v);
+  }
+
+  private keep(v: Uint8Array): Uint8Array {
+    this.view = v;
+    this.viewOf = this.bytes;
+    this.viewAt = this.dataOffset;
+    this.viewLen = this.capLen;
+    return v;
+  }
+}
+
+/** An output holding a run of records not copied yet (see CopyRuns). */
+export interface RunHolder {
+  /** Copies the pending run into the output's own buffer. */
+  flushRun(): void;
+  /** The CopyRuns it is registered with, until that flushes it. */
+  heldBy: CopyRuns | undefined;
+}
+
+/**
+ * Outputs may keep runs of consecutive records in the reader's buffer and
+ * copy each run at once (pcap to pcap, see ToolOutput.writeRecord). They
+ * register here; the reader's window calls flush() before it lets go of
+ * bytes it handed out (a refill, a move to the next read-ahead chunk, close),
+ * so a run is copied while its bytes are still there.
+ */
+export class CopyRuns {
+  private readonly held: RunHolder[] = [];
+
+  hold(h: RunHolder): void {
+    if (h.heldBy === this) return;
+    // held by another reader's: that run is copied first (ToolOutput does that before starting a run from here)
+    h.heldBy = this;
+    this.held.push(h);
+  }
+
+  flush(): void {
+    const held = this.held;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i];
+      if (h.heldBy === this) {
+        h.heldBy = undefined;
+        h.flushRun();
+      }
+    }
+    held.length = 0;
+  }
 }
 
 export function emptyRecord(): PacketRecord {

@@ -46,6 +46,12 @@ export interface PacketOutput {
     tap: number,
     comment: string | undefined,
   ): boolean;
+  /**
+   * write() of a reader's record as it is but for its wire length and
+   * comment: the output may copy the record's own bytes, in runs, where they
+   * are what it would write (ToolOutput). Outputs without it get write().
+   */
+  writeRecord?(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;
 }
@@ -442,14 +448,15 @@ export class Pipeline {
   private write(g: number, tool: number, rec: PacketRecord, tap: number): void {
     const gs = this.stats.groups[g];
     const out = this.outputs[g][tool];
-    const frame = rec.data;
     const tags = this.markedTags;
     if (
       tags === undefined
-        ? out.write(frame, rec.tsSec, rec.tsNsec, this.markedWireLen, rec.linkType, tap, this.markedComment)
+        ? out.writeRecord !== undefined
+          ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment)
+          : out.write(rec.data, rec.tsSec, rec.tsNsec, this.markedWireLen, rec.linkType, tap, this.markedComment)
         : this.writeTagged(
             out,
-            frame,
+            rec.data,
             tags,
             rec.tsSec,
             rec.tsNsec,
@@ -461,7 +468,7 @@ export class Pipeline {
     ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += tags === undefined ? frame.length : frame.length + tags.length;
+      gs.tools[tool].bytes += tags === undefined ? rec.capLen : rec.capLen + tags.length;
     } else {
       const why = out.refusedAs;
       if (why) gs.dropped[why]++;
@@ -514,7 +521,7 @@ export class Pipeline {
     this.markedWireLen = rec.wireLen;
     this.markedTags = undefined;
     if (tags === undefined) return;
-    if (rec.linkType === LINKTYPE.ETHERNET && rec.data.length >= 14) {
+    if (rec.linkType === LINKTYPE.ETHERNET && rec.capLen >= 14) {
       this.markedTags = tags;
       this.markedWireLen = rec.wireLen + tags.length;
     } else this.stats.unmarked += tags.length >>> 2;

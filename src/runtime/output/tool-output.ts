@@ -36,7 +36,11 @@ export class ToolOutput implements RunHolder {
     this.lastLinkType = new Int32Array(spec.taps.length).fill(-1);
     this.lastId = new Int32Array(spec.taps.length);
     this.layout =
-      spec.format !== 'pcap' ? RECORD_LAYOUT.NONE : spec.nanosecond ? RECORD_LAYOUT.PCAP_NS_LE : RECORD_LAYOUT.PCAP_US_LE;
+      spec.format !== 'pcap'
+        ? RECORD_LAYOUT.NONE
+        : spec.nanosecond
+          ? RECORD_LAYOUT.PCAP_NS_LE
+          : RECORD_LAYOUT.PCAP_US_LE;
   }
 
   /** The record layout (RECORD_LAYOUT) this file is written in, when records of it can be copied as they are. */
@@ -99,7 +103,12 @@ export class ToolOutput implements RunHolder {
   flushRun(): void {
     if (this.runPackets === 0) return;
     const b = this.runBytes!;
-    this.writer!.writeRecords(this.runBuffer!, b.byteOffset + this.runStart, this.runEnd - this.runStart, this.runPackets);
+    this.writer!.writeRecords(
+      this.runBuffer!,
+      b.byteOffset + this.runStart,
+      this.runEnd - this.runStart,
+      this.runPackets,
+    );
     this.runPackets = 0;
     this.runEnd = -1;
   }

@@ -323,8 +323,8 @@ export class PcapngReader extends ReaderBase {
     rec.capLen = capLen;
     rec.bytes = this.win.bytes;
     rec.dataOffset = dataAt;
-    // pcapng is rarely the bulk of a run: always a view
-    rec.data = new Uint8Array(this.win.buffer, dataAt, capLen);
+    // views: false: `data` is made if someone asks (ReaderRecord)
+    if (this.views) rec.data = new Uint8Array(this.win.buffer, dataAt, capLen);
     rec.linkType = iface.linkType;
     rec.interfaceId = iface.id;
     rec.interfaceName = iface.name;

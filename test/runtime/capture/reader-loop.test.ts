@@ -157,3 +157,33 @@ describe('the pcap reader loop', () => {
     expect(ce.byteOffset).toBe(p);
   });
 });
+
+describe('records read in place (views: false)', () => {
+  it('pcapng: the same packets, bytes, interfaces and comments as with views', async () => {
+    const path = join(tmp.dir, 'inplace.pcapng');
+    const w = new CaptureWriter(path, { format: 'pcapng', snapLen: 2 * CHUNK });
+    const a = w.interfaceFor(1, 'a');
+    const b = w.interfaceFor(101, 'b');
+    const rnd = rng(21);
+    for (let i = 0; i < 3000; i++) {
+      const n = i % 500 === 7 ? HEADROOM + rnd(HEADROOM) : rnd(1600);
+      const d = new Uint8Array(n).map((_, j) => (i * 31 + j) & 0xff);
+      w.writePacket(i % 3 === 0 ? b : a, d, 1_700_000_000 + i, i, n + 1, i % 10 === 0 ? `c${i}` : undefined);
+    }
+    w.close();
+    const read = async (views: boolean) => {
+      const src = openCapture(path, { readAhead: true, views, maxCapLen: 2 * CHUNK });
+      const out: string[] = [];
+      for (;;) {
+        const got = src.readBatch(100, (r) => out.push(`${digest(r)} ${r.interfaceName} ${r.comment}`));
+        if (src.waiting) await src.waiting;
+        else if (got === 0) break;
+      }
+      src.close();
+      return out;
+    };
+    const withViews = await read(true);
+    expect(withViews).toHaveLength(3000);
+    expect(await read(false)).toEqual(withViews);
+  });
+});

@@ -82,10 +82,20 @@ export class ReaderRecord implements PacketRecord {
   private viewAt = -1;
   private viewLen = -1;
 
+  /** bytes.buffer and bytes.byteOffset, asked once a read buffer: `.buffer` is a call into V8's C++ (~100 instructions). */
+  private buf: ArrayBufferLike = NO_BYTES.buffer;
+  private bufOf: Uint8Array = NO_BYTES;
+  private bufAt = 0;
+
   get data(): Uint8Array {
-    if (this.viewAt === this.dataOffset && this.viewOf === this.bytes && this.viewLen === this.capLen) return this.view;
     const b = this.bytes;
-    return this.keep(new Uint8Array(b.buffer, b.byteOffset + this.dataOffset, this.capLen));
+    if (this.viewAt === this.dataOffset && this.viewOf === b && this.viewLen === this.capLen) return this.view;
+    if (this.bufOf !== b) {
+      this.bufOf = b;
+      this.buf = b.buffer;
+      this.bufAt = b.byteOffset;
+    }
+    return this.keep(new Uint8Array(this.buf, this.bufAt + this.dataOffset, this.capLen));
   }
 
   /** A view of the current packet's bytes made by the reader (or a consumer): returned by `data` until the packet changes. */

@@ -76,38 +76,38 @@ export class ReaderRecord implements PacketRecord {
   comment: string | undefined = undefined;
   verbatim = 0;
   runs: CopyRuns | undefined = undefined;
-  /** The view last made or set, and the packet it is of (its bytes, offset and length). */
+  /** The view last made or set, and the number of the packet it is of (readers number every packet they hand out). */
   private view: Uint8Array = NO_BYTES;
-  private viewOf: Uint8Array = NO_BYTES;
-  private viewAt = -1;
-  private viewLen = -1;
-
+  private viewOf = -1;
   /** bytes.buffer and bytes.byteOffset, asked once a read buffer: `.buffer` is a call into V8's C++ (~100 instructions). */
   private buf: ArrayBufferLike = NO_BYTES.buffer;
   private bufOf: Uint8Array = NO_BYTES;
   private bufAt = 0;
 
   get data(): Uint8Array {
+    return this.viewOf === this.packetNumber ? this.view : this.makeView();
+  }
+
+  /**
+   * A view of the current packet's bytes made by its reader (or a
+   * consumer), returned by `data` until the next packet. Readers set
+   * packetNumber first.
+   */
+  set data(v: Uint8Array) {
+    this.view = v;
+    this.viewOf = this.packetNumber;
+  }
+
+  private makeView(): Uint8Array {
     const b = this.bytes;
-    if (this.viewAt === this.dataOffset && this.viewOf === b && this.viewLen === this.capLen) return this.view;
     if (this.bufOf !== b) {
       this.bufOf = b;
       this.buf = b.buffer;
       this.bufAt = b.byteOffset;
     }
-    return this.keep(new Uint8Array(this.buf, this.bufAt + this.dataOffset, this.capLen));
-  }
-
-  /** A view of the current packet's bytes made by the reader (or a consumer): returned by `data` until the packet changes. */
-  set data(v: Uint8Array) {
-    this.keep(v);
-  }
-
-  private keep(v: Uint8Array): Uint8Array {
+    const v = new Uint8Array(this.buf, this.bufAt + this.dataOffset, this.capLen);
     this.view = v;
-    this.viewOf = this.bytes;
-    this.viewAt = this.dataOffset;
-    this.viewLen = this.capLen;
+    this.viewOf = this.packetNumber;
     return v;
   }
 }

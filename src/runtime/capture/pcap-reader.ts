@@ -133,7 +133,10 @@ export class PcapReader extends ReaderBase {
     rec.tsNsec = ns;
     rec.capLen = capLen;
     rec.wireLen = dv.getUint32(p + 12, le);
-    rec.bytes = win.bytes;
+    if (rec.bytes !== win.bytes) {
+      rec.bytes = win.bytes;
+      rec.buffer = win.buffer;
+    }
     rec.dataOffset = p + hdrLen;
     rec.packetNumber = ++this.packetsRead;
     // a view made with the constructor costs half of what subarray() does (no species lookup): ~17 ns a packet
@@ -160,9 +163,16 @@ export class PcapReader extends ReaderBase {
     const capMax = this.capMax;
     const layout = this.layout;
     const views = this.views;
+    this.waiting = undefined;
+    if (this.pending && n < quota) {
+      // the held head (peek, or the last batch's time bound), delivered here when it is due
+      if (rec.tsSec > untilSec || (rec.tsSec === untilSec && rec.tsNsec > untilNsec)) return 0;
+      this.pending = false;
+      onPacket(rec);
+      n++;
+    }
     while (n < quota) {
-      if (!this.pending && !this.done) {
-        this.waiting = undefined;
+      if (!this.done) {
         while (n < quota) {
           const p = win.start;
           const left = win.end - p;
@@ -181,7 +191,10 @@ export class PcapReader extends ReaderBase {
           rec.capLen = capLen;
           rec.wireLen = dv.getUint32(p + 12, le);
           // storing the same array again costs nothing; a new one, a write barrier
-          if (rec.bytes !== win.bytes) rec.bytes = win.bytes;
+          if (rec.bytes !== win.bytes) {
+            rec.bytes = win.bytes;
+            rec.buffer = win.buffer;
+          }
           rec.dataOffset = p + hdr;
           rec.verbatim = layout;
           // the number first: it says which packet `data` is of

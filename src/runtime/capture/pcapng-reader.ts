@@ -322,6 +322,7 @@ export class PcapngReader extends ReaderBase {
     rec.byteOffset = this.win.offset;
     rec.capLen = capLen;
     rec.bytes = this.win.bytes;
+    rec.buffer = this.win.buffer;
     rec.dataOffset = dataAt;
     rec.linkType = iface.linkType;
     rec.interfaceId = iface.id;

@@ -36,6 +36,8 @@ export interface PacketRecord {
    * (or absent) otherwise.
    */
   verbatim?: number;
+  /** bytes.buffer, where the reader keeps it beside `bytes` (asking an array for it is a call into V8's C++). */
+  buffer?: ArrayBufferLike;
   /** Where an output that defers copying this record's bytes registers (see CopyRuns); set with `verbatim`. */
   runs?: CopyRuns;
 }
@@ -75,6 +77,8 @@ export class ReaderRecord implements PacketRecord {
   byteOffset = 0;
   comment: string | undefined = undefined;
   verbatim = 0;
+  /** Set with `bytes` by the reader: the read buffer's ArrayBuffer (FileWindow.buffer; `bytes` starts at its byte 0). */
+  buffer: ArrayBufferLike = NO_BYTES.buffer;
   runs: CopyRuns | undefined = undefined;
   /** The view last made or set, and the number of the packet it is of (readers number every packet they hand out). */
   private view: Uint8Array = NO_BYTES;
@@ -112,41 +116,29 @@ export class ReaderRecord implements PacketRecord {
   }
 }
 
-/** An output holding a run of records not copied yet (see CopyRuns). */
+/** An output that may hold a run of records not copied yet (see CopyRuns). */
 export interface RunHolder {
-  /** Copies the pending run into the output's own buffer. */
-  flushRun(): void;
-  /** The CopyRuns it is registered with, until that flushes it. */
-  heldBy: CopyRuns | undefined;
+  /** Copies its pending run into its own buffer if that run is of records of `runs`' reader. */
+  flushRunOf(runs: CopyRuns): void;
 }
 
 /**
  * Outputs may keep runs of consecutive records in the reader's buffer and
  * copy each run at once (pcap to pcap, see ToolOutput.writeRecord). They
- * register here; the reader's window calls flush() before it lets go of
- * bytes it handed out (a refill, a move to the next read-ahead chunk, close),
- * so a run is copied while its bytes are still there.
+ * join the reader's CopyRuns once; the reader's window calls flush() before
+ * it lets go of bytes it handed out (a refill, a move to the next read-ahead
+ * chunk, close), so a run is copied while its bytes are still there.
  */
 export class CopyRuns {
-  private readonly held: RunHolder[] = [];
+  private readonly members: RunHolder[] = [];
 
-  hold(h: RunHolder): void {
-    if (h.heldBy === this) return;
-    // held by another reader's: that run is copied first (ToolOutput does that before starting a run from here)
-    h.heldBy = this;
-    this.held.push(h);
+  join(h: RunHolder): void {
+    if (!this.members.includes(h)) this.members.push(h);
   }
 
   flush(): void {
-    const held = this.held;
-    for (let i = 0; i < held.length; i++) {
-      const h = held[i];
-      if (h.heldBy === this) {
-        h.heldBy = undefined;
-        h.flushRun();
-      }
-    }
-    held.length = 0;
+    const m = this.members;
+    for (let i = 0; i < m.length; i++) m[i].flushRunOf(this);
   }
 }
 

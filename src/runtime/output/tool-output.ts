@@ -51,7 +51,10 @@ export class ToolOutput implements RunHolder {
   private runStart = 0;
   private runEnd = -1;
   private runPackets = 0;
-  heldBy: CopyRuns | undefined = undefined;
+  /** The reader (its CopyRuns) the pending run is of. */
+  private runFrom: CopyRuns | undefined = undefined;
+  /** The CopyRuns this output has joined (a few: one a tap's file). */
+  private readonly joined: CopyRuns[] = [];
 
   /**
    * write() of a reader's record, unchanged but for its wire length and
@@ -83,20 +86,31 @@ export class ToolOutput implements RunHolder {
       this.runPackets++;
       if (end - this.runStart >= RUN_MAX) this.flushRun();
     } else {
-      this.flushRun();
+      if (this.runPackets !== 0) this.flushRun();
       if (bytes !== this.runBytes) {
         this.runBytes = bytes;
-        // `.buffer` is a call into V8's C++: once per read buffer, not per run
-        this.runBuffer = bytes.buffer;
+        // `.buffer` is a call into V8's C++: the reader's, where it keeps it
+        this.runBuffer = rec.buffer ?? bytes.buffer;
       }
       this.runStart = start;
       this.runEnd = end;
       this.runPackets = 1;
-      rec.runs.hold(this);
+      const from = rec.runs;
+      if (from !== this.runFrom) {
+        this.runFrom = from;
+        if (!this.joined.includes(from)) {
+          this.joined.push(from);
+          from.join(this);
+        }
+      }
     }
     this.packets++;
     this.bytes += rec.capLen;
     return true;
+  }
+
+  flushRunOf(runs: CopyRuns): void {
+    if (this.runFrom === runs && this.runPackets !== 0) this.flushRun();
   }
 
   /** Copies the pending run of records into the file's buffer. */

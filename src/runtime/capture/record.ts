@@ -77,17 +77,12 @@ export class ReaderRecord implements PacketRecord {
   byteOffset = 0;
   comment: string | undefined = undefined;
   verbatim = 0;
-  /** Set with `bytes` by the reader: the read buffer's ArrayBuffer (FileWindow.buffer; `bytes` starts at its byte 0). */
+  /** Set with `bytes` by the reader: the read buffer's ArrayBuffer (FileWindow.buffer; `bytes` starts at its byte 0, always). */
   buffer: ArrayBufferLike = NO_BYTES.buffer;
   runs: CopyRuns | undefined = undefined;
   /** The view last made or set, and the number of the packet it is of (readers number every packet they hand out). */
   private view: Uint8Array = NO_BYTES;
   private viewOf = -1;
-  /** bytes.buffer and bytes.byteOffset, asked once a read buffer: `.buffer` is a call into V8's C++ (~100 instructions). */
-  private buf: ArrayBufferLike = NO_BYTES.buffer;
-  private bufOf: Uint8Array = NO_BYTES;
-  private bufAt = 0;
-
   get data(): Uint8Array {
     return this.viewOf === this.packetNumber ? this.view : this.makeView();
   }
@@ -102,14 +97,9 @@ export class ReaderRecord implements PacketRecord {
     this.viewOf = this.packetNumber;
   }
 
+  /** Small enough to be inlined where `data` is read: readers keep `buffer` with `bytes`, which starts at its byte 0. */
   private makeView(): Uint8Array {
-    const b = this.bytes;
-    if (this.bufOf !== b) {
-      this.bufOf = b;
-      this.buf = b.buffer;
-      this.bufAt = b.byteOffset;
-    }
-    const v = new Uint8Array(this.buf, this.bufAt + this.dataOffset, this.capLen);
+    const v = new Uint8Array(this.buffer, this.dataOffset, this.capLen);
     this.view = v;
     this.viewOf = this.packetNumber;
     return v;

@@ -3,7 +3,9 @@ import { benchCompile, benchCompileShapes } from './compile.js';
 import { benchInstructions } from './instructions.js';
 import { benchLive } from './live.js';
 import { benchOpenFlow } from './openflow.js';
+import { benchOpenFlowMegaflows } from './openflow-megaflows.js';
 import { benchRuntime } from './runtime.js';
+import { benchStartup } from './startup.js';
 import { benchValidate } from './validate.js';
 
 /** `npm run bench [-- NAME...]`: runs the named benchmarks (all by default) and prints figures. */
@@ -12,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   compile: () => benchCompile(),
   shapes: () => benchCompileShapes(),
   runtime: () => benchRuntime(),
+  startup: () => benchStartup(),
   actions: () => benchActions(),
   instructions: () => benchInstructions(),
   'instructions-payload': () => benchInstructions('payload'),
@@ -27,10 +30,11 @@ const benches: Record<string, () => Promise<void>> = {
   // every TCP payload searched per session; the generated responses' Server header shrinks, so later numbers shift
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),
   openflow: () => benchOpenFlow(),
+  'openflow-megaflows': () => benchOpenFlowMegaflows(),
 };
-// by name only: `live` needs root and creates interfaces; `shapes` is part of `compile`, and by name alone it runs
+// by name only: `live` needs root and creates interfaces (`openflow-megaflows` root and Open vSwitch); `shapes` is part of `compile`, and by name alone it runs
 // without the rest of it
-const byNameOnly = new Set(['live', 'shapes']);
+const byNameOnly = new Set(['live', 'shapes', 'openflow-megaflows']);
 
 const wanted = process.argv.slice(2).length
   ? process.argv.slice(2)

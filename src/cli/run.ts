@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
-import { validateArtifact, ArtifactError } from '../artifact/validate.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
 import { actionWarnings } from '../runtime/actions/warnings.js';
@@ -162,6 +161,8 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     } catch (e) {
       throw new UsageError(`${opts.artifact === STDIN ? STDIN_NAME : opts.artifact}: ${(e as Error).message}`);
     }
+    // the schema validator (a large module) loads only here: a cache hit runs what this build compiled
+    const { validateArtifact, ArtifactError } = await import('../artifact/validate.js');
     try {
       artifact = validateArtifact(raw);
     } catch (e) {

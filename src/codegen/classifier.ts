@@ -465,11 +465,21 @@ export function generatePacketPath(g: CodegenGraph, opts: CodegenOptions = {}): 
   return generate(g, opts, WALK_ACCESS);
 }
 
+/**
+ * Why the graph gets no code (its tables are walked), or undefined when it
+ * does: decided without generating, so that a runtime can tell before it
+ * generates (it generates the view classifier only when a packet needs it).
+ */
+export function whyNoCode(g: CodegenGraph): string | undefined {
+  if (g.segments.length === 0) return 'a graph without segments';
+  if (g.segments.length > 1 && g.optimized === false) return 'unoptimized graph (one segment per rule): interpreted';
+  return undefined;
+}
+
 function generate(g: CodegenGraph, opts: CodegenOptions, access: Access): GeneratedClassifier {
   const roots = g.segments;
-  if (roots.length === 0) return { js: '', generated: false, reason: 'a graph without segments' };
-  if (roots.length > 1 && g.optimized === false)
-    return { js: '', generated: false, reason: 'unoptimized graph (one segment per rule): interpreted' };
+  const reason = whyNoCode(g);
+  if (reason !== undefined) return { js: '', generated: false, reason };
   const budget = opts.budget ?? CODE_BUDGET;
   const unroll = opts.unroll ?? UNROLL_LIMIT;
   const hashMin = opts.hashMin ?? HASH_MIN;

@@ -120,6 +120,9 @@ export function compileToOpenFlow(
     }
     if (!graph) continue;
     if (last && graph.segments.length === last.segments) continue;
+    // a graph node is a flow or more: a graph far larger than the parts' program is not compiled to flows (a
+    // segmentation with more segments may be smaller: it is looked at next)
+    if (!combined && best?.combined && graph.nodes.length > SEGMENTATION_REACH * best.program.flows.length) continue;
     const diags = new DiagnosticBag();
     const program = compileOpenFlow(policy, graph, map, diags, combined ? (parts?.length ?? 1) : 0);
     if (!program) {

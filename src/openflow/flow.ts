@@ -51,10 +51,13 @@ export const TABLE = Object.freeze({
   DECIDE: 241,
   /** Per leaf: its groups. */
   LEAF: 242,
-  /** Per group and tap marks: its OpenFlow group (or the host). */
-  DELIVER: 243,
+
   /** One copy to the host when a group of the packet's is the host's. */
   HOST: 244,
-  /** Per tool and tap marks: what a group's bucket does (strip, mark, output). */
+  /** Per tool: what a group's bucket does (strip, mark, output). */
   TOOL: 245,
+  /** Per mark class: the tap's VLAN tags pushed. */
+  MARK: 246,
+  /** Pops the VLAN tag of a tagged packet (strip vlan). */
+  POP: 247,
 });

@@ -2,7 +2,7 @@ import { ETHERTYPE } from '../fields/ethertype.js';
 import { IPPROTO } from '../fields/ip-proto.js';
 import { UDP_PORT } from '../fields/ports.js';
 import { type Flow, TABLE } from './flow.js';
-import { FLAG, REG, load, setFlags, subfield } from './registers.js';
+import { ARP_ADDR, FLAG, REG, load, setFlags, subfield } from './registers.js';
 
 /**
  * The ingress tables: what the packet is, as facts (flags) and registers the
@@ -19,6 +19,10 @@ export interface IngressNeeds {
   tos: boolean;
   icmp: boolean;
   mplsLabel: boolean;
+  /** The fragment register (first fragments told from whole packets): otherwise one flow serves both. */
+  fragment: boolean;
+  /** ARP and RARP addresses, into the metadata (registers.ts ARP_ADDR). */
+  arpAddr: boolean;
   /** Whether anything needs to know a packet may carry a tunnel (the checks match UDP ports exactly). */
   tunnels: boolean;
 }
@@ -31,6 +35,8 @@ export function ingressNeeds(fields: readonly string[], stripsTunnels: boolean):
     tos: any(/^(dscp|load:outer:ip:1:1)$/),
     icmp: any(/^icmp(Type|Code)$/),
     mplsLabel: fields.includes('mpls0'),
+    arpAddr: any(/^ip4(Src|Dst)$/),
+    fragment: fields.includes('fragment'),
     tunnels: stripsTunnels || any(/^(tunnel|tunnelId|inner\.|load:inner:)/),
   };
 }
@@ -118,10 +124,13 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
   const icmp6 = needs.icmp
     ? [mv('NXM_NX_ICMPV6_TYPE[]', subfield(REG.icmpType)), mv('NXM_NX_ICMPV6_CODE[]', subfield(REG.icmpCode))]
     : [];
-  const frags: [string, number][] = [
-    ['no', 0],
-    ['first', 1],
-  ];
+  // whole packets and first fragments alike carry the transport header: apart only when the fragment is tested
+  const frags: [string, number][] = needs.fragment
+    ? [
+        ['no', 0],
+        ['first', 1],
+      ]
+    : [['not_later', 0]];
   for (const [v, base, flags, icmpMatch, icmpMoves] of [
     ['v4', ipBase, FLAG.P_IP | FLAG.P_IPV4 | FLAG.P_A4, 'icmp', icmp4],
     ['v6', ipBase, FLAG.P_IP | FLAG.P_IPV6, 'icmp6', icmp6],
@@ -136,12 +145,14 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
           match: [v === 'v4' ? p.v4 : p.v6, `ip_frag=${frag}`],
           actions: [...base, fragLoad, setFlags(flags | p.flags), to(TABLE.TUNNEL)],
         });
-      flows.push({
-        table: TABLE.L3,
-        priority: 20,
-        match: [icmpMatch, `ip_frag=${frag}`],
-        actions: [...base, fragLoad, ...icmpMoves, setFlags(flags | FLAG.P_ICMP), to(TABLE.TUNNEL)],
-      });
+      // ICMP's flag and fields serve its type and code tests only
+      if (needs.icmp)
+        flows.push({
+          table: TABLE.L3,
+          priority: 20,
+          match: [icmpMatch, `ip_frag=${frag}`],
+          actions: [...base, fragLoad, ...icmpMoves, setFlags(flags | FLAG.P_ICMP), to(TABLE.TUNNEL)],
+        });
       flows.push({
         table: TABLE.L3,
         priority: 10,
@@ -169,7 +180,16 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
       table: TABLE.L3,
       priority: 10,
       match: [arp],
-      actions: [setFlags(FLAG.P_A4), to(TABLE.TUNNEL)],
+      actions: [
+        ...(needs.arpAddr
+          ? [
+              mv('NXM_OF_ARP_SPA[]', `${ARP_ADDR.field}[${ARP_ADDR.src}..${ARP_ADDR.src + 31}]`),
+              mv('NXM_OF_ARP_TPA[]', `${ARP_ADDR.field}[${ARP_ADDR.dst}..${ARP_ADDR.dst + 31}]`),
+            ]
+          : []),
+        setFlags(FLAG.P_A4 | FLAG.P_ARP),
+        to(TABLE.TUNNEL),
+      ],
     });
   flows.push({ table: TABLE.L3, priority: 0, match: [], actions: [to(TABLE.TUNNEL)] });
 

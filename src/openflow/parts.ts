@@ -24,9 +24,26 @@ import { type PFilter, type Policy, type Predicate, predicateKey, type Rule } fr
 /** Parts beyond this are merged by coarser keys (each part is a walk per packet on the switch's slow path). */
 export const MAX_PARTS = 32;
 
-/** The alternatives of a filter's top-level `or` (nested ones flattened). */
-function alternatives(f: PFilter): PFilter[] {
-  return f.t === 'or' ? f.args.flatMap(alternatives) : [f];
+/** A filter is cut into at most this many alternatives (an `and` of `or`s multiplies them). */
+export const MAX_ALTERNATIVES = 8;
+
+/**
+ * The alternatives of a filter: its top-level `or` (nested ones flattened),
+ * and an `and` over `or`s distributed (`tcp port 80` is `tcp and (src port
+ * 80 or dst port 80)`: `tcp and src port 80`, `tcp and dst port 80`), so that
+ * each side's test lands in a part of its own instead of crossing the other
+ * side's values; a product over MAX_ALTERNATIVES stays whole.
+ */
+export function alternatives(f: PFilter): PFilter[] {
+  if (f.t === 'or') return f.args.flatMap(alternatives);
+  if (f.t !== 'and') return [f];
+  let product: PFilter[][] = [[]];
+  for (const arg of f.args) {
+    const alts = alternatives(arg);
+    if (product.length * alts.length > MAX_ALTERNATIVES) return [f];
+    product = product.flatMap((conj) => alts.map((a) => [...conj, ...(a.t === 'and' ? a.args : [a])]));
+  }
+  return product.map((args) => (args.length === 1 ? args[0] : { t: 'and', args }));
 }
 
 /** The fields a filter tests (byte loads by what they load, other predicates as one). */

@@ -7,7 +7,7 @@ import { ingressFlows, ingressNeeds } from './ingress.js';
 import { bucketWeights, type GroupPlan, planGroups } from './plan.js';
 import type { PortsMap } from './ports-map.js';
 import { deliveredMatch, setGroupBits } from './group-bits.js';
-import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
+import { FLAG, REG, flagMatch, hex, load, regMatch, setFlags, subfield } from './registers.js';
 import { abstractGraph } from './abstract.js';
 import { describeWhen } from './flag-words.js';
 import { untestable } from './rules-of-field.js';
@@ -212,6 +212,7 @@ export function compileOpenFlow(
   if (markClasses.length === 0) markClasses.push({ taps: [], marks: [] });
 
   // the host link's tags
+  const markBits = Math.ceil(Math.log2(markClasses.length));
   let host: OpenFlowProgram['host'];
   if (map.host && needsHost.length) {
     const codes: HostCodes = { hostGroups: new Map(), allGroups: new Map(), returnGroup: [], returnTool: [] };
@@ -220,10 +221,16 @@ export function compileOpenFlow(
     for (const t of taps.keys()) if (hostGroupsUsed) codes.hostGroups.set(t, next++);
     if (canPunt) {
       for (const t of taps.keys()) codes.allGroups.set(t, next++);
+      // a block of 2^b codes per group, aligned, so that one flow per group matches its block and takes the
+      // mark class from the code's low bits
+      const block = 1 << markBits;
+      next = Math.ceil(next / block) * block;
       for (const p of plans)
-        if (p.side === 'switch')
+        if (p.side === 'switch') {
           for (let m = 0; m < markClasses.length; m++)
-            codes.returnGroup.push({ vid: next++, group: p.group, markClass: m });
+            codes.returnGroup.push({ vid: next + m, group: p.group, markClass: m });
+          next += block;
+        }
     }
     for (const p of plans)
       if (p.side === 'host')
@@ -244,52 +251,76 @@ export function compileOpenFlow(
   if (bag.items.filter((d) => d.severity === 'error').length > errorsBefore) return undefined;
 
   /**
-   * OpenFlow groups: one per switch group and mark class, a bucket per tool.
-   * A bucket is an action set, not a list: one action of each kind, in the
-   * set's own order, and Open vSwitch ignores output(max_len) there (and a
-   * second push_vlan). So a bucket only names the tool and resubmits to the
-   * TOOL table, whose flow does the work as an action list: pop the tag
-   * (strip vlan), push the tap's tags, output (cut to the frame length).
+   * OpenFlow groups: one per switch group, a bucket per tool. A bucket is an
+   * action set, not a list: one action of each kind, in the set's own order,
+   * and Open vSwitch ignores output(max_len) there (and a second push_vlan).
+   * So a bucket only names the tool and resubmits to the TOOL table, whose
+   * flow (one per tool) does the work as an action list: pop the tag through
+   * the POP table (strip vlan), push the tap's tags through the MARK table
+   * (one flow per set of marks, by the mark class the ingress loaded), output
+   * (cut to the frame length). The marks are the tap's, not the group's, so
+   * no flow or group is per group and tap.
    */
   const groups: OfGroup[] = [];
   const ofGroupOf = new Map<number, number[]>();
   const toolFlows: Flow[] = [];
+  const markCounts = new Set(markClasses.map((mc) => mc.marks.length));
+  const anyMarks = markClasses.some((mc) => mc.marks.length > 0);
+  let anyPop = false;
   let outputs = 0;
   for (const p of plans) {
     if (p.side !== 'switch') continue;
     const g = policy.groups[p.group];
     const weights = bucketWeights(p.weights);
-    const ids: number[] = [];
-    for (const mc of markClasses) {
-      const id = groups.length + 1;
-      ids.push(id);
-      const marks = mc.marks.flatMap((m) => pushVlan(m.id, m.priority));
-      const buckets = g.tools.map((t, i) => {
-        const port = map.tools.get(t.name)!.port;
-        const out =
-          p.truncateFrame !== undefined
-            ? `output(port=${port},max_len=${p.truncateFrame + 4 * mc.marks.length})`
-            : `output:${port}`;
-        const k = ++outputs;
-        const at = regMatch(REG.toolOut, BigInt(k), 0xffffffffn);
-        // pop_vlan only where there is a tag to pop (OpenFlow 1.3 holds a flow's actions to its match)
-        if (p.popVlan)
+    const id = groups.length + 1;
+    const pop = p.popVlan ? [`resubmit(,${TABLE.POP})`] : [];
+    if (p.popVlan) anyPop = true;
+    const buckets = g.tools.map((t, i) => {
+      const port = map.tools.get(t.name)!.port;
+      const k = ++outputs;
+      const at = regMatch(REG.toolOut, BigInt(k), 0xffffffffn);
+      const out = (marks: number) =>
+        p.truncateFrame !== undefined
+          ? `output(port=${port},max_len=${p.truncateFrame + 4 * marks})`
+          : `output:${port}`;
+      if (p.truncateFrame === undefined || markCounts.size === 1)
+        toolFlows.push({
+          table: TABLE.TOOL,
+          priority: 10,
+          match: [at],
+          actions: [...pop, ...(anyMarks ? [`resubmit(,${TABLE.MARK})`] : []), out([...markCounts][0])],
+        });
+      // the frame is cut after the marks, so its length depends on how many: a flow per mark class
+      else
+        markClasses.forEach((mc, m) =>
           toolFlows.push({
             table: TABLE.TOOL,
-            priority: 20,
-            match: [at, 'vlan_tci=0x1000/0x1000'],
-            actions: ['pop_vlan', ...marks, out],
-          });
-        toolFlows.push({ table: TABLE.TOOL, priority: 10, match: [at], actions: [...marks, out] });
-        return {
-          weight: g.tools.length > 1 ? weights[i] : undefined,
-          actions: [load(REG.toolOut, k), `resubmit(,${TABLE.TOOL})`],
-        };
-      });
-      groups.push({ id, type: g.tools.length > 1 ? 'select' : 'all', buckets });
-    }
-    ofGroupOf.set(p.group, ids);
+            priority: 10,
+            match: [at, regMatch(REG.markClass, BigInt(m), 0xffffn)],
+            actions: [...pop, ...mc.marks.flatMap((x) => pushVlan(x.id, x.priority)), out(mc.marks.length)],
+          }),
+        );
+      return {
+        weight: g.tools.length > 1 ? weights[i] : undefined,
+        actions: [load(REG.toolOut, k), `resubmit(,${TABLE.TOOL})`],
+      };
+    });
+    groups.push({ id, type: g.tools.length > 1 ? 'select' : 'all', buckets });
+    ofGroupOf.set(p.group, [id]);
   }
+  // pop_vlan only where there is a tag to pop (OpenFlow 1.3 holds a flow's actions to its match)
+  if (anyPop)
+    toolFlows.push({ table: TABLE.POP, priority: 10, match: ['vlan_tci=0x1000/0x1000'], actions: ['pop_vlan'] });
+  if (anyMarks)
+    markClasses.forEach((mc, m) => {
+      if (mc.marks.length)
+        toolFlows.push({
+          table: TABLE.MARK,
+          priority: 10,
+          match: [regMatch(REG.markClass, BigInt(m), 0xffffn)],
+          actions: mc.marks.flatMap((x) => pushVlan(x.id, x.priority)),
+        });
+    });
 
   /**
    * A select group picks its bucket by a hash the datapath computes (dp_hash),
@@ -309,18 +340,21 @@ export function compileOpenFlow(
       actions: [load(REG.tap, t), load(REG.markClass, classOfTap.get(t)!), `goto_table:${TABLE.VLAN}`],
     });
   if (host) {
+    const lowBits = (1 << markBits) - 1;
     for (const r of host.codes.returnGroup)
-      flows.push({
-        table: TABLE.INGRESS,
-        priority: 200,
-        match: [`in_port=${host.port}`, `dl_vlan=${r.vid}`],
-        actions: [
-          'pop_vlan',
-          load(REG.markClass, r.markClass),
-          load(REG.group, r.group),
-          `resubmit(,${TABLE.DELIVER})`,
-        ],
-      });
+      if (r.markClass === 0)
+        flows.push({
+          table: TABLE.INGRESS,
+          priority: 200,
+          match: [`in_port=${host.port}`, `vlan_tci=${hex(BigInt(0x1000 | r.vid))}/${hex(BigInt(0x1fff & ~lowBits))}`],
+          actions: [
+            ...(markBits
+              ? [`move:NXM_OF_VLAN_TCI[0..${markBits - 1}]->${subfield({ ...REG.markClass, bits: markBits })}`]
+              : []),
+            'pop_vlan',
+            groupAction(ofGroupOf.get(r.group)![0]),
+          ],
+        });
     for (const r of host.codes.returnTool)
       flows.push({
         table: TABLE.INGRESS,
@@ -407,12 +441,7 @@ export function compileOpenFlow(
         table: TABLE.LEAF,
         priority: 10,
         match: [regMatch(REG.group, BigInt(g), 0xffffffffn), deliveredMatch(g)],
-        actions:
-          p.side === 'host'
-            ? [setFlags(FLAG.TOHOST)]
-            : markClasses.length === 1
-              ? [groupAction(ofGroupOf.get(g)![0])]
-              : [`resubmit(,${TABLE.DELIVER})`],
+        actions: p.side === 'host' ? [setFlags(FLAG.TOHOST)] : [groupAction(ofGroupOf.get(g)![0])],
       });
     }
   } else if (walk.roots.length === 1) deliver.push(`resubmit(,${TABLE.LEAF})`);
@@ -425,22 +454,12 @@ export function compileOpenFlow(
     for (const g of graph.leaves[l].groups) {
       const p = planOf.get(g)!;
       if (p.side === 'host') toHost = true;
-      else if (markClasses.length === 1) actions.push(groupAction(ofGroupOf.get(g)![0]));
-      else actions.push(load(REG.group, g), `resubmit(,${TABLE.DELIVER})`);
+      else actions.push(groupAction(ofGroupOf.get(g)![0]));
     }
     if (toHost) actions.push(setFlags(FLAG.TOHOST));
     if (actions.length)
       flows.push({ table: TABLE.LEAF, priority: 10, match: [regMatch(REG.leaf, BigInt(l + 1), 0xffffffffn)], actions });
   }
-  for (const [g, ids] of ofGroupOf)
-    ids.forEach((id, m) =>
-      flows.push({
-        table: TABLE.DELIVER,
-        priority: 10,
-        match: [regMatch(REG.group, BigInt(g), 0xffffffffn), regMatch(REG.markClass, BigInt(m), 0xffffn)],
-        actions: [groupAction(id)],
-      }),
-    );
   for (const f of toolFlows) flows.push(f);
   if (host)
     for (const [t, vid] of host.codes.hostGroups)

@@ -21,7 +21,7 @@ export const REG = Object.freeze({
   node: r(0, 0, 32),
   /** The walk's result: leaf index + 1 (0: the walk has not reached a leaf). */
   leaf: r(1, 0, 32),
-  /** The group being delivered (DELIVER table). */
+  /** The group being checked or delivered (CHECK and LEAF tables, the policy in parts). */
   group: r(2, 0, 32),
   tap: r(3, 0, 16),
   /** Which tap marks the delivery applies (taps with the same marks share a class). */
@@ -89,7 +89,25 @@ export const FLAG = Object.freeze({
   P_UDP: 1 << 22,
   P_ICMP: 1 << 23,
   P_MPLS: 1 << 24,
+  /** ARP or RARP: its IPv4 addresses are in the metadata (ARP_ADDR), not where an IPv4 flow matches them. */
+  P_ARP: 1 << 25,
 });
+
+/**
+ * An ARP or RARP packet's IPv4 addresses, moved into the 64-bit OpenFlow
+ * metadata at ingress (sender in the low word, target in the high), so that
+ * one flow per address value serves both (and IPv4 matches nw_src/nw_dst
+ * where Open vSwitch parses them). The move makes the datapath flows of ARP
+ * packets match their addresses exactly: ARP is a trickle, IPv4 traffic is
+ * not moved.
+ */
+export const ARP_ADDR = Object.freeze({ field: 'OXM_OF_METADATA', src: 0, dst: 32 });
+
+/** A match on an ARP address word of the metadata. */
+export function arpAddrMatch(dir: 'src' | 'dst', value: bigint, mask: bigint): string {
+  const at = BigInt(dir === 'src' ? ARP_ADDR.src : ARP_ADDR.dst);
+  return `metadata=${hex(value << at)}/${hex(mask << at)}`;
+}
 
 export type FlagName = keyof typeof FLAG;
 

@@ -1,7 +1,7 @@
 import { ABSENT, FIELD_INDEX } from '../fields/fields.js';
 import { ETHERTYPE } from '../fields/ethertype.js';
 import type { Ranges } from '../policy/policy.js';
-import { FLAG, REG, regMatch, type RegField, hex, flagMatch } from './registers.js';
+import { FLAG, REG, regMatch, type RegField, hex, flagMatch, arpAddrMatch } from './registers.js';
 
 /**
  * What an Open vSwitch switch knows of each packet field the match graph
@@ -56,6 +56,8 @@ export const V6 = CLASS.T6 | CLASS.U6 | CLASS.S6 | CLASS.I6 | CLASS.O6;
 export interface Context {
   classes: number;
   match: (value: bigint, mask: bigint) => string;
+  /** Flag bits (reg7) the context needs set, beside the field's `present` (one reg7 match per flow). */
+  flags?: number;
 }
 
 export interface SwitchField {
@@ -148,8 +150,12 @@ const portContexts = (dir: 'src' | 'dst'): Context[] => [
 ];
 const addrContexts = (dir: 'src' | 'dst'): Context[] => [
   ip4(V4, 'ip', `nw_${dir}`),
-  ip4(CLASS.ARP, 'arp', dir === 'src' ? 'arp_spa' : 'arp_tpa'),
-  ip4(CLASS.RARP, 'rarp', dir === 'src' ? 'arp_spa' : 'arp_tpa'),
+  // ARP and RARP in one flow, their addresses moved into the metadata at ingress (registers.ts)
+  {
+    classes: CLASS.ARP | CLASS.RARP,
+    match: (v, m) => arpAddrMatch(dir, v, m),
+    flags: FLAG.P_ARP,
+  },
 ];
 const tcpFlagContexts = [ctx(CLASS.T4, 'tcp', 'tcp_flags', 12), ctx(CLASS.T6, 'tcp6', 'tcp_flags', 12)];
 const TRANSPORT = CLASS.T4 | CLASS.T6 | CLASS.U4 | CLASS.U6 | CLASS.S4 | CLASS.S6;

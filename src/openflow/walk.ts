@@ -42,6 +42,8 @@ const PRIO = Object.freeze({
   ABSENT: 200,
   VALUE: 100,
   DEFAULT: 1,
+  /** Where a node's default child does nothing: one flow for the table, not one per node. */
+  NOTHING: 0,
 });
 
 const ALL_FLAGS = -1;
@@ -265,6 +267,7 @@ export function compileWalk(
     for (let f = 1; f !== 0 && f <= bits; f <<= 1)
       if (bits & f)
         flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
+  const quiet = new Set<number>();
   for (const id of emitted) {
     const node = g.nodes[id];
     const spec = specs[node.field];
@@ -279,8 +282,12 @@ export function compileWalk(
           match: [at, flagMatch(r.flag, r.flag)],
           actions: action(targetOf(r.kid)),
         });
-    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid)))) flows.push(f);
+    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid))))
+      if (f.priority !== PRIO.DEFAULT || f.actions.length) flows.push(f);
+      else quiet.add(table);
   }
+  // an explicit drop rather than the table's miss (which Open vSwitch may send to a controller)
+  for (const table of quiet) flows.push({ table, priority: PRIO.NOTHING, match: [], actions: [] });
   const roots = g.segments.map((r) => {
     const t = targetOf(r);
     if (t.kind === 'leaf') leaves.add(t.leaf);
@@ -313,9 +320,9 @@ function valueFlows(
   act: (kid: number) => string[],
 ): Flow[] {
   const flows: Flow[] = [];
-  const matches = spec.match
-    ? [spec.match]
-    : (spec.contexts ?? []).filter((c) => c.classes & classes).map((c) => c.match);
+  const matches: { match: (v: bigint, m: bigint) => string; flags: number }[] = spec.match
+    ? [{ match: spec.match, flags: 0 }]
+    : (spec.contexts ?? []).filter((c) => c.classes & classes).map((c) => ({ match: c.match, flags: c.flags ?? 0 }));
   if (spec.constant !== undefined || matches.length === 0) {
     flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(normal[0].kid) });
     return flows;
@@ -342,14 +349,22 @@ function valueFlows(
   const absent = normal.find((r) => r.lo === ABSENT);
   let best = normal[0].kid;
   for (const [kid, c] of cost) if (c > cost.get(best)! || (c === cost.get(best)! && kid === absent?.kid)) best = kid;
-  const present = spec.present !== undefined ? [flagMatch(spec.present, spec.present)] : [];
+  const flagsOf = (extra: number) => {
+    const bits = (spec.present ?? 0) | extra;
+    return bits ? [flagMatch(bits, bits)] : [];
+  };
   if (absent && absent.kid !== best)
     flows.push({ table, priority: PRIO.ABSENT, match: [at, flagMatch(0, spec.present!)], actions: act(absent.kid) });
   for (const [kid, ps] of prefixes) {
     if (kid === best) continue;
     for (const p of ps)
       for (const m of matches)
-        flows.push({ table, priority: PRIO.VALUE, match: [at, ...present, m(p.value, p.mask)], actions: act(kid) });
+        flows.push({
+          table,
+          priority: PRIO.VALUE,
+          match: [at, ...flagsOf(m.flags), m.match(p.value, p.mask)],
+          actions: act(kid),
+        });
   }
   flows.push({ table, priority: PRIO.DEFAULT, match: [at], actions: act(best) });
   return flows;

@@ -18,6 +18,7 @@ afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 const GENERATOR = /^dist\/gen\//;
 // the language server and what only editors need: its protocol library, the formatter, the lint pipeline's JSON reading
 const EDITOR = /^dist\/cli\/(lsp|format)\/|vscode-languageserver|vscode-jsonrpc/;
+const VALIDATOR = /^dist\/artifact\/(validate|schema-validator\.generated)\.js$/;
 const COMPILER = /^dist\/(syntax|check)\/|^dist\/ir\/(compile|build|idd|passes|analysis)\.js$|chevrotain/;
 
 /** The source modules a `tmesc ARGS` process loaded (through the bundle's chunks), and chevrotain if it did. */
@@ -69,6 +70,20 @@ describe.skipIf(!haveMeta)('lazy loading in the built CLI', () => {
     const loaded = sourcesLoaded(['run', '--artifact', art, '--out-dir', join(TMP, 'out2'), '--no-progress']);
     expect(loaded.some((s) => /^dist\/runtime\//.test(s))).toBe(true);
     expect(loaded.filter((s) => GENERATOR.test(s) || COMPILER.test(s))).toEqual([]);
+    // an artifact from elsewhere is checked: the schema validator loads
+    expect(loaded.filter((s) => VALIDATOR.test(s))).toHaveLength(2);
+  });
+
+  it('a cache hit loads neither the compiler nor the schema validator: it runs what this build compiled', () => {
+    const cache = mkdtempSync(join(TMP, 'cache-'));
+    const runArgs = ['run', policy, '--out-dir', join(TMP, 'out4'), '--no-progress'];
+    const miss = sourcesLoaded(runArgs, { cacheDir: cache });
+    const hit = sourcesLoaded(runArgs, { cacheDir: cache });
+    expect(miss.filter((s) => COMPILER.test(s)).length).toBeGreaterThan(5);
+    expect(hit.some((s) => /^dist\/runtime\//.test(s))).toBe(true);
+    // what the cache's checks read: the policy files' reader (their hashes) and where chevrotain's build is (the build identity)
+    const CACHE_CHECKS = ['dist/check/read-policy-file.js', 'dist/syntax/chevrotain-files.js'];
+    expect(hit.filter((s) => (COMPILER.test(s) && !CACHE_CHECKS.includes(s)) || VALIDATOR.test(s))).toEqual([]);
   });
 
   it('validate and run load no language server code (which the bundle holds, for lsp)', () => {

@@ -8,6 +8,7 @@ import { buildIdentity } from '../../src/cli/build-identity.js';
 import type { Io } from '../../src/cli/io.js';
 import { PolicyCache } from '../../src/cli/policy-cache.js';
 import { built, ROOT, spawnTmesc } from './built.js';
+import { parseEntry, withArtifact } from './cache-entry.js';
 
 /**
  * Issue 19: the cache read an entry by path and checked its owner by path
@@ -107,11 +108,8 @@ function lookups(): { hits: string[]; misses: string[] } {
 
 /** An entry for the same policy that matches every file but sends its traffic elsewhere (here: renames the policy). */
 function plantedText(): string {
-  const entry = JSON.parse(readFileSync(join(cache, legit), 'utf8'));
-  return JSON.stringify({
-    ...entry,
-    artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'planted' } },
-  });
+  const entry = parseEntry(readFileSync(join(cache, legit), 'utf8'));
+  return withArtifact(entry, (a) => ({ ...a, policy: { ...(a.policy as object), name: 'planted' } }));
 }
 
 describe.skipIf(!built)('the compiled-policy cache under a swap race', () => {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_ID_FILE, bundleId } from '../../src/cli/build-identity.js';
 import { BIN, built, ROOT, spawnTmesc, type Spawned } from './built.js';
+import { entryArtifact, entryText, parseEntry, withArtifact, withArtifactText } from './cache-entry.js';
 
 // `tmesc run POLICY` and its compiled-policy cache, through the built CLI (the
 // cache is on only there: it needs the bundle's id). TMESC_CACHE_DEBUG=1 makes
@@ -153,10 +154,13 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const { policy, cache } = setup();
     run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
-    writeFileSync(file, JSON.stringify({ ...entry, build: entry.build.replace(/"bundle":"[0-9a-f]/, '"bundle":"x') }));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
+    writeFileSync(
+      file,
+      entryText({ ...entry, build: (entry.build as string).replace(/"bundle":"[0-9a-f]/, '"bundle":"x') }),
+    );
     expect(run(policy, cache, { debug: true }).err).toContain('miss (written by another tmesc build)');
-    expect(JSON.parse(readFileSync(file, 'utf8')).build).toBe(entry.build);
+    expect(parseEntry(readFileSync(file, 'utf8')).build).toBe(entry.build);
     expect(run(policy, cache, { debug: true }).err).toMatch(/cache: hit/);
   });
 
@@ -194,25 +198,39 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const { policy, cache } = setup();
     const good = run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
 
     writeFileSync(file, readFileSync(file, 'utf8').slice(0, 100));
     let r = run(policy, cache, { debug: true });
     expect(r.err).toMatch(/miss \(unreadable entry/);
     expect(stats(r.out)).toEqual(stats(good.out));
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(entry);
+    expect(parseEntry(readFileSync(file, 'utf8'))).toEqual(entry);
 
-    // the files match, but the artifact is one `run --artifact` would refuse
-    writeFileSync(
-      file,
-      JSON.stringify({ ...entry, artifact: { ...entry.artifact, graph: { ...entry.artifact.graph, extra: true } } }),
-    );
-    r = run(policy, cache, { debug: true });
-    expect(r.err).toMatch(
-      /miss \(invalid artifact \(not a valid tmesc artifact: \/graph must NOT have additional properties/,
-    );
-    expect(stats(r.out)).toEqual(stats(good.out));
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(entry);
+    // the files match, but the artifact is not the one written: edited (an extra member, a changed port,
+    // one byte), or cut short. The hash says so before anything reads it; a hit would run it unchecked
+    const text = entry.artifact as string;
+    for (const artifact of [
+      JSON.stringify({ ...entryArtifact(entry), graph: { ...entryArtifact(entry).graph, extra: true } }),
+      text.replace('"cuts":[', '"cuts":[1,'),
+      text.slice(0, -1) + (text.endsWith('}') ? ']' : '}'),
+      text.slice(0, text.length >> 1),
+    ]) {
+      expect(artifact).not.toBe(text);
+      writeFileSync(file, entryText({ ...entry, artifact }));
+      r = run(policy, cache, { debug: true });
+      expect(r.err).toContain('cache: miss (the artifact is not as it was written)');
+      expect(stats(r.out)).toEqual(stats(good.out));
+      expect(parseEntry(readFileSync(file, 'utf8'))).toEqual(entry);
+    }
+    // an artifact that matches its hash but is not JSON, or not a format 2 artifact (only its owner could write one)
+    for (const [planted, why] of [
+      [withArtifactText(entry, '{'), 'unreadable artifact'],
+      [withArtifact(entry, (a) => ({ ...a, formatVersion: 1 })), 'not a format 2 artifact'],
+    ]) {
+      writeFileSync(file, planted);
+      expect(run(policy, cache, { debug: true }).err).toContain(`cache: miss (${why}`);
+      expect(parseEntry(readFileSync(file, 'utf8'))).toEqual(entry);
+    }
     expect(run(policy, cache, { debug: true }).err).toMatch(/cache: hit/);
   });
 
@@ -240,13 +258,10 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     // an entry that says something else (but still matches the files): a run that reads it shows it
     run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
     writeFileSync(
       file,
-      JSON.stringify({
-        ...entry,
-        artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'from-the-cache' } },
-      }),
+      withArtifact(entry, (a) => ({ ...a, policy: { ...(a.policy as object), name: 'from-the-cache' } })),
     );
     const before = statSync(file);
     const bytes = readFileSync(file);
@@ -314,14 +329,11 @@ describe.skipIf(!built)('tmesc run: the compiled-policy cache', () => {
     const { policy, cache } = setup();
     const first = run(policy, cache);
     const file = entryFile(cache);
-    const entry = JSON.parse(readFileSync(file, 'utf8'));
+    const entry = parseEntry(readFileSync(file, 'utf8'));
     // what another user could plant: an entry that matches every file but says something else
     writeFileSync(
       file,
-      JSON.stringify({
-        ...entry,
-        artifact: { ...entry.artifact, policy: { ...entry.artifact.policy, name: 'planted' } },
-      }),
+      withArtifact(entry, (a) => ({ ...a, policy: { ...(a.policy as object), name: 'planted' } })),
     );
     chmodSync(file, 0o666);
     const r = run(policy, cache, { debug: true });

@@ -4,7 +4,7 @@ import { SourceFile } from '../../src/diagnostics/source.js';
 import { compilePolicy } from '../../src/ir/compile.js';
 import { walk, type MatchGraph } from '../../src/ir/graph.js';
 import { abstractGraph } from '../../src/openflow/abstract.js';
-import { mergeGraphs, splitPolicy } from '../../src/openflow/parts.js';
+import { alternatives, MAX_ALTERNATIVES, mergeGraphs, splitPolicy } from '../../src/openflow/parts.js';
 import { planGroups } from '../../src/openflow/plan.js';
 import { untestable } from '../../src/openflow/rules-of-field.js';
 import { hostOnly, switchField } from '../../src/openflow/switch-fields.js';
@@ -56,5 +56,23 @@ describe('a policy in parts combined by to and drop bits', () => {
     );
     expect(split).toBeGreaterThan(50);
     expect(merged).toBeGreaterThan(50);
+  });
+});
+
+describe('alternatives', () => {
+  const t = (field: string, v: number) => ({ t: 'test' as const, field, ranges: [[v, v]] as [number, number][] });
+  it('distributes an and over its ors (tcp port 80: src or dst), and keeps a large product whole', () => {
+    const tcpPort80 = {
+      t: 'and' as const,
+      args: [t('ipProto', 6), { t: 'or' as const, args: [t('srcPort', 80), t('dstPort', 80)] }],
+    };
+    expect(alternatives(tcpPort80)).toEqual([
+      { t: 'and', args: [t('ipProto', 6), t('srcPort', 80)] },
+      { t: 'and', args: [t('ipProto', 6), t('dstPort', 80)] },
+    ]);
+    const either = (n: number) => ({ t: 'or' as const, args: [t('a', n), t('b', n)] });
+    const wide = { t: 'and' as const, args: [either(1), either(2), either(3), either(4)] };
+    expect(alternatives(wide)).toEqual([wide]);
+    expect(alternatives({ t: 'and', args: [either(1), either(2), either(3)] })).toHaveLength(MAX_ALTERNATIVES);
   });
 });

@@ -21,11 +21,19 @@ class RegexScanner implements MaskScanner {
     this.stream = pattern.stream(offset, atStart);
   }
 
+  /** The last report wrapped, and its wrapper: mask passes the same report to every write (no closure a packet). */
+  private wrappedFor: Report | undefined = undefined;
+  private wrapped: Report | undefined = undefined;
+
   private wrap(report: Report): Report {
     if (this.trimStart === 0 && this.trimEnd === 0) return report;
-    return (s, e) => {
-      if (e - this.trimEnd > s + this.trimStart) report(s + this.trimStart, e - this.trimEnd);
-    };
+    if (this.wrappedFor !== report) {
+      this.wrappedFor = report;
+      this.wrapped = (s, e) => {
+        if (e - this.trimEnd > s + this.trimStart) report(s + this.trimStart, e - this.trimEnd);
+      };
+    }
+    return this.wrapped!;
   }
 
   write(bytes: Uint8Array, from: number, to: number, report: Report): void {

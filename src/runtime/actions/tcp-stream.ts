@@ -117,12 +117,22 @@ export class TcpSession<T> {
   touched = 0;
   data!: T;
 
+  /** Its addresses, ports and tunnel as numbers (the lower endpoint first), and its hash chain: what find() looks up. */
+  readonly tuple = new Float64Array(TUPLE);
+  hash = 0;
+  chain: TcpSession<T> | undefined = undefined;
+  /** Whether direction 0 is sent by the lower endpoint of `tuple`. */
+  clientLow = true;
+
   constructor(
     readonly key: string,
     /** Endpoint of the side that sends direction 0, as in the key. */
     readonly client: string,
   ) {}
 }
+
+/** Tuple layout: tunnel kind, tunnel id, IP version, then per endpoint four address words and the port. */
+const TUPLE = 13;
 
 export interface TcpTableOptions<T> {
   maxSessions: number;
@@ -153,6 +163,13 @@ const TOUCH_INTERVAL = 1;
  */
 export class TcpSessionTable<T> {
   private readonly map = new Map<string, TcpSession<T>>();
+  /**
+   * The same sessions by the hash of their tuple (chained): a packet's
+   * session is found without making its key string, which only a new
+   * session needs.
+   */
+  private readonly byHash = new Map<number, TcpSession<T>>();
+  private readonly tuple = new Float64Array(TUPLE);
   private readonly hit: TcpHit<T> = {
     session: undefined as unknown as TcpSession<T>,
     dir: 0,
@@ -183,25 +200,29 @@ export class TcpSessionTable<T> {
   find(v: PacketView, outer: PacketView, now: number): TcpHit<T> | undefined {
     const seg = this.hit.segment;
     if (!readTcpSegment(v, seg)) return undefined;
-    const scope = outer !== v ? `${outer.tunnel}.${outer.tunnelId}/` : '';
-    const a = endpoint(v, true);
-    const b = endpoint(v, false);
-    const key = a < b ? scope + a + '|' + b : scope + b + '|' + a;
-    let s = this.map.get(key);
+    // 1: the source is the lower endpoint, -1: the destination, 0: both are the same
+    const order = readTuple(v, outer, this.tuple);
+    const hash = tupleHash(this.tuple);
+    let s = this.byHash.get(hash);
+    while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
     const syn = (seg.flags & TCP_SYN) !== 0;
     const ackFlag = (seg.flags & TCP_ACK) !== 0;
     let fresh = false;
     if (s !== undefined) {
-      const dir = s.client === a ? 0 : 1;
+      const dir = order === 0 || order > 0 === s.clientLow ? 0 : 1;
       const d = s.dirs[dir];
       // a new connection on the same ports: another initial sequence number
       if (syn && !ackFlag && d.known && (seg.seq + 1) >>> 0 !== d.isn) {
         this.opts.onEvict(s, 'restarted');
-        this.map.delete(key);
+        this.drop(s);
         s = undefined;
       }
     }
     if (s === undefined) {
+      const scope = outer !== v ? `${outer.tunnel}.${outer.tunnelId}/` : '';
+      const a = endpoint(v, true);
+      const b = endpoint(v, false);
+      const key = a < b ? scope + a + '|' + b : scope + b + '|' + a;
       this.sweep(now);
       if (this.map.size >= this.opts.maxSessions) this.evictOldest();
       // the client: a SYN's sender, a SYN-ACK's receiver, else the high port facing a low one, else the sender
@@ -209,18 +230,23 @@ export class TcpSessionTable<T> {
       if (syn) clientIsSrc = !ackFlag;
       else if (v.srcPort < 1024 && v.dstPort >= 1024) clientIsSrc = false;
       s = new TcpSession<T>(key, clientIsSrc ? a : b);
+      s.tuple.set(this.tuple);
+      s.clientLow = clientIsSrc === order >= 0;
+      s.hash = hash;
+      s.chain = this.byHash.get(hash);
+      this.byHash.set(hash, s);
       s.touched = now;
       s.data = this.opts.create(s);
       this.map.set(key, s);
       this.made++;
       fresh = true;
     } else if (now - s.touched >= TOUCH_INTERVAL) {
-      this.map.delete(key);
-      this.map.set(key, s);
+      this.map.delete(s.key);
+      this.map.set(s.key, s);
       s.touched = now;
     }
     s.lastSeen = now;
-    const dir: 0 | 1 = s.client === a ? 0 : 1;
+    const dir: 0 | 1 = order === 0 || order > 0 === s.clientLow ? 0 : 1;
     const d = s.dirs[dir];
     // offsets, once given, stay: a SYN seen after data of its direction (taps merged late) changes nothing
     if (!d.known) d.begin(seg.seq, syn);
@@ -239,7 +265,21 @@ export class TcpSessionTable<T> {
 
   /** Drops a session now (the caller is done with it). */
   remove(s: TcpSession<T>): void {
+    if (this.map.get(s.key) === s) this.drop(s);
+  }
+
+  /** Takes a session out of both indexes. */
+  private drop(s: TcpSession<T>): void {
     this.map.delete(s.key);
+    let p = this.byHash.get(s.hash);
+    if (p === s) {
+      if (s.chain !== undefined) this.byHash.set(s.hash, s.chain);
+      else this.byHash.delete(s.hash);
+    } else {
+      while (p !== undefined && p.chain !== s) p = p.chain;
+      if (p !== undefined) p.chain = s.chain;
+    }
+    s.chain = undefined;
   }
 
   /** Drops sessions idle for longer than idleSeconds, from the front of the order. */
@@ -255,7 +295,7 @@ export class TcpSessionTable<T> {
         continue;
       }
       this.opts.onEvict(s, 'idle');
-      this.map.delete(s.key);
+      this.drop(s);
       this.evictedIdle++;
     }
   }
@@ -264,9 +304,56 @@ export class TcpSessionTable<T> {
     const first = this.map.values().next();
     if (first.done) return;
     this.opts.onEvict(first.value, 'full');
-    this.map.delete(first.value.key);
+    this.drop(first.value);
     this.evictedFull++;
   }
+}
+
+/**
+ * The packet's tunnel, IP version and endpoints into `t`, the lower endpoint
+ * (by address words, then port) first. Returns 1 if that is the source, -1
+ * if it is the destination, 0 if the two are the same.
+ */
+function readTuple(v: PacketView, outer: PacketView, t: Float64Array): number {
+  t[0] = outer !== v ? outer.tunnel : ABSENT;
+  t[1] = outer !== v ? outer.tunnelId : ABSENT;
+  t[2] = v.ipVersion;
+  const v4 = v.ipVersion === 4;
+  const s0 = v4 ? v.ip4Src : v.ip6Src0;
+  const s1 = v4 ? 0 : v.ip6Src1;
+  const s2 = v4 ? 0 : v.ip6Src2;
+  const s3 = v4 ? 0 : v.ip6Src3;
+  const d0 = v4 ? v.ip4Dst : v.ip6Dst0;
+  const d1 = v4 ? 0 : v.ip6Dst1;
+  const d2 = v4 ? 0 : v.ip6Dst2;
+  const d3 = v4 ? 0 : v.ip6Dst3;
+  const sp = v.srcPort;
+  const dp = v.dstPort;
+  let order = s0 !== d0 ? s0 - d0 : s1 !== d1 ? s1 - d1 : s2 !== d2 ? s2 - d2 : s3 !== d3 ? s3 - d3 : sp - dp;
+  order = order < 0 ? 1 : order > 0 ? -1 : 0;
+  const lo = order >= 0;
+  t[3] = lo ? s0 : d0;
+  t[4] = lo ? s1 : d1;
+  t[5] = lo ? s2 : d2;
+  t[6] = lo ? s3 : d3;
+  t[7] = lo ? sp : dp;
+  t[8] = lo ? d0 : s0;
+  t[9] = lo ? d1 : s1;
+  t[10] = lo ? d2 : s2;
+  t[11] = lo ? d3 : s3;
+  t[12] = lo ? dp : sp;
+  return order;
+}
+
+function tupleHash(t: Float64Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < TUPLE; i++) h = Math.imul(h ^ (t[i] | 0), 0x01000193) ^ (h >>> 15);
+  return h | 0;
+}
+
+function sameTuple(a: Float64Array, b: Float64Array): boolean {
+  for (let i = TUPLE - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** An endpoint as a key part: address and port of the source (or destination). */

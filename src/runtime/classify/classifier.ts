@@ -1,5 +1,5 @@
 import type { ArtifactGraph } from '../../artifact/types.js';
-import { generateClassifier, type CodegenOptions } from '../../codegen/classifier.js';
+import { generateClassifier, whyNoCode, type CodegenOptions } from '../../codegen/classifier.js';
 import type { PacketView } from '../decode/view.js';
 import type { PredicateFn } from './predicates.js';
 import { functionsOf, slotsOf, Tables } from './tables.js';
@@ -33,6 +33,13 @@ export interface ClassifierOptions {
   codegen?: CodegenOptions;
   /** Fewest single values for a hash lookup in the tables (tests lower it to exercise hashing). */
   hashMin?: number;
+  /**
+   * Generate the code on the first classify() rather than now. The packet path (packet-path.ts) sets it:
+   * it makes this classifier for its tables, predicates and results, generates its own code from the same
+   * graph (so a graph the code builder refuses still fails at load), and calls this one only when the run
+   * falls back to the decoder. A 10,000-rule graph's code takes ~90 ms to generate.
+   */
+  generateOnFirstUse?: boolean;
 }
 
 type Classify = (p: PacketView, d: Uint8Array) => number;
@@ -61,21 +68,34 @@ export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {})
     g.leaves.map((l) => ({ rules: l.rules, groups: l.groups, to: l.to, drop: l.drop }));
   const combiner = single ? undefined : new Combiner(g);
   const results = combiner ? combiner.results : leafResults();
-  if (!opts.forceTables) {
+  const compile = (): { classify: Classify; codeNodes: number } | undefined => {
     const gen = generateClassifier(g, opts.codegen);
-    if (gen.generated) {
-      // generated just now from the validated graph's numbers; predicates, the walk and the combiner come in as closures
-      const classify = new Function('preds', 'walk', 'step', gen.js)(preds, walk, combiner?.step) as Classify;
-      return {
-        kind: 'generated',
-        codeNodes: gen.codeNodes ?? 0,
-        classify,
-        results,
-        walk,
-        functions: preds,
-        step: combiner?.step,
-      };
-    }
+    if (!gen.generated) return undefined;
+    // generated just now from the validated graph's numbers; predicates, the walk and the combiner come in as closures
+    const classify = new Function('preds', 'walk', 'step', gen.js)(preds, walk, combiner?.step) as Classify;
+    return { classify, codeNodes: gen.codeNodes ?? 0 };
+  };
+  if (!opts.forceTables && opts.generateOnFirstUse && whyNoCode(g) === undefined) {
+    let code: ReturnType<typeof compile>;
+    const generated = () => (code ??= compile())!;
+    const c: Classifier = {
+      kind: 'generated',
+      get codeNodes() {
+        return generated().codeNodes;
+      },
+      // replaced by the generated function on the first call, so later calls go straight to it
+      classify: (p, d) => (c.classify = generated().classify)(p, d),
+      results,
+      walk,
+      functions: preds,
+      step: combiner?.step,
+    };
+    return c;
+  }
+  const code = opts.forceTables ? undefined : compile();
+  if (code) {
+    const { classify, codeNodes } = code;
+    return { kind: 'generated', codeNodes, classify, results, walk, functions: preds, step: combiner?.step };
   }
   const t = (tables ??= new Tables(g, preds, opts));
   if (single) {

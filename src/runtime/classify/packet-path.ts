@@ -31,7 +31,8 @@ export interface PacketPath {
 type Classify = PacketPath['classify'];
 
 export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {}): PacketPath {
-  const viewClassifier = createClassifier(g, opts);
+  // its code is generated only if the run falls back to the decoder's view (the generated path below is the one used)
+  const viewClassifier = createClassifier(g, { ...opts, generateOnFirstUse: !opts.forceTables });
   const w = new Walk();
   if (!opts.forceTables) {
     const gen = generatePacketPath(g, opts.codegen);

@@ -299,6 +299,11 @@ export class OvsSandbox {
     await this.ofctl(['add-flows', this.mgmt(bridge), flowsFile]);
   }
 
+  /** Replaces a bridge's flows with a file's. */
+  async replaceFlows(bridge: string, flowsFile: string): Promise<void> {
+    await this.ofctl(['replace-flows', this.mgmt(bridge), flowsFile]);
+  }
+
   /** Per port, the packets received and transmitted (OpenFlow port statistics). */
   async portStats(bridge: string): Promise<Map<number, { rx: number; tx: number }>> {
     const out = await this.ofctl(['dump-ports', this.mgmt(bridge)]);

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { TcpDirection, TcpSessionTable } from '../../../src/runtime/actions/tcp-stream.js';
@@ -90,5 +91,47 @@ describe('TCP sessions', () => {
     see(cs[1], seg(cs[1]), 200);
     expect(evicted.slice(1).every((e) => e.endsWith(' idle'))).toBe(true);
     expect(t.size).toBe(1);
+  });
+
+  it("finds a packet's session and direction by its addresses and ports, as the key string names them", () => {
+    // the table looks sessions up by a hash of numbers; the model keys them by `address:port|address:port`
+    const addrs = ['0a000001', '0a000002', 'c0a80001', 'ffffff01'];
+    const ports = [80, 1023, 1024, 40000, 40001];
+    const endpoint = fc.tuple(fc.constantFrom(...addrs), fc.constantFrom(...ports));
+    const packet = fc.tuple(fc.boolean(), endpoint, endpoint, fc.constantFrom<0 | 1>(0, 1));
+    fc.assert(
+      fc.property(fc.array(packet, { minLength: 1, maxLength: 40 }), (packets) => {
+        const { see } = table(1000);
+        const model = new Map<string, { client: string; session?: unknown }>();
+        for (const [v6, [ca, cp], [sa, sp], dir] of packets) {
+          const c = new Conversation({ client: ca, server: v6 ? ca : sa, clientPort: cp, serverPort: sp, v6 });
+          // (the helper's IPv6 frames all go from 2001:db8::1 to 2001:db8::2)
+          const [src, dst] = (
+            dir === 0
+              ? [
+                  [ca, cp],
+                  [sa, sp],
+                ]
+              : [
+                  [sa, sp],
+                  [ca, cp],
+                ]
+          ).map(([a, p], i) => `${v6 ? `v6-${i}` : a}:${p}`);
+          const key = [src, dst].sort().join('|');
+          const seg = { dir, seq: 1, ack: 1, flags: ACK, payload: Buffer.alloc(0) };
+          const got = see(c, seg);
+          let m = model.get(key);
+          if (m === undefined) {
+            const [s0, d0] = dir === 0 ? [cp, sp] : [sp, cp];
+            m = { client: s0 < 1024 && d0 >= 1024 ? dst : src };
+            model.set(key, m);
+            expect(got.fresh).toBe(true);
+            m.session = got.session;
+          } else expect(got.session).toBe(m.session);
+          expect(got.dir).toBe(m.client === src ? 0 : 1);
+        }
+      }),
+      { numRuns: 300, seed: 12 },
+    );
   });
 });

@@ -96,6 +96,28 @@ describe('the packet path classifies as the decoder and the view classifier do',
   });
 });
 
+describe("the packet path's view classifier", () => {
+  it('generates its code only when a packet is classified from the view, then classifies as an eager one', () => {
+    const art = artifactFor(dir, policyText([{ f: [0, 3], op: 'or', not: false, g: 1, drop: false }]));
+    const eager = createClassifier(art.graph);
+    const path = createPacketPath(art.graph);
+    expect([eager.kind, path.kind, path.viewClassifier.kind]).toEqual(['generated', 'generated', 'generated']);
+    // start-up does not generate it: the run classifies from the bytes, and reaches it only on falling back
+    const stub = path.viewClassifier.classify;
+    const view = new PacketView();
+    for (const f of frames.slice(0, 200)) {
+      view.tap = 0;
+      decodeFrame(view, f.data, f.data.length, f.wireLen, f.linkType);
+      const want = eager.results[eager.classify(view, f.data)];
+      expect(path.viewClassifier.results[path.viewClassifier.classify(view, f.data)], f.what).toEqual(want);
+    }
+    // the first call put the generated function in the stub's place: the hot path has no indirection
+    expect(path.viewClassifier.classify).not.toBe(stub);
+    expect(path.viewClassifier.codeNodes).toBe(eager.codeNodes);
+    expect(path.viewClassifier.codeNodes).toBeGreaterThan(0);
+  });
+});
+
 describe.skipIf(!HAVE_CORPUS)(`the packet path on the corpus${CORPUS_NOTE}`, () => {
   it('every frame of every capture, under a policy testing every filter, each into a group of its own', async () => {
     // a group per filter: the groups a packet reaches say which filters matched it, whether or

@@ -133,6 +133,22 @@ const NO_BYTES = new Uint8Array(0);
 const QUIET_STOP = new Uint8Array(256);
 QUIET_STOP[CR] = QUIET_STOP[LF] = QUIET_STOP[IAC] = QUIET_STOP[LT] = 1;
 
+/** What skip() stops at: QUIET_STOP, and `=` and quotes, which may end a field name. */
+const TEXT_STOP = QUIET_STOP.slice();
+TEXT_STOP[EQUALS] = TEXT_STOP[QUOTE] = TEXT_STOP[APOS] = 1;
+/** ... and while a line's first two words are read, the space or colon that may end a command. */
+const LINE_STOP = TEXT_STOP.slice();
+LINE_STOP[SPACE] = LINE_STOP[COLON] = 1;
+const LOWER = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
+const NO_NAME = -1;
+const NAME_GOES_ON = -2;
+
+/** The quote before a name starting at bytes[from] (a JSON key, a quoted attribute), or 0. */
+function nameQuoteAt(bytes: Uint8Array, from: number, start: number, prev: number): number {
+  const q = from > start ? bytes[from - 1] : prev;
+  return q === QUOTE || q === APOS ? q : 0;
+}
+
 const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
 
 export class CredentialScanner implements MaskScanner {
@@ -222,7 +238,7 @@ export class CredentialScanner implements MaskScanner {
    * state only if it is in QUIET_STOP, starts a name or ends one: skip()
    * goes over the others in a tight loop, as step() would, without it.
    */
-  private quiet(): boolean {
+  protected quiet(): boolean {
     return (
       this.mode === NONE &&
       (this.tok === T_IDLE || this.tok === T_NAME) &&
@@ -237,68 +253,110 @@ export class CredentialScanner implements MaskScanner {
   /**
    * What step() does to bytes[i, to) in the quiet state (mode NONE, tokenizer
    * idle or in a name), up to the first byte that does more: a line break,
-   * an IAC, `<`, or a byte that ends a name. Returns that byte's index.
+   * an IAC, `<`, a byte that ends a field name, or a space or colon where a
+   * line's command may end. Returns that byte's index.
+   *
+   * Field names are not followed forwards: at an `=` or a quote (which may
+   * end one) and where the loop stops, the name under way, if any, is read
+   * backwards (nameBefore): the run of name bytes before that byte, if the
+   * run starts after a byte that is not a name byte, as field() starts
+   * names. A run reaching back to the loop's start continues the state the
+   * loop began in. While a line's start is kept, its bytes are copied (lower
+   * case) up to LINE_KEEP; past that, only the bytes in TEXT_STOP are looked at.
    */
   private skip(bytes: Uint8Array, i: number, to: number): number {
     const start = i;
-    let prev = this.prev;
-    let inName = this.tok === T_NAME;
-    // a name's bytes are copied only if it is still being read when the loop stops (most words just end)
-    let nameFrom = i;
-    let quote = this.nameQuote;
-    let lineOn = this.lineOn;
-    let lineLen = this.lineLen;
-    const lineKeep = this.lineKeep;
-    const line = this.line;
-    const commands = this.words < 2;
-    while (i < to) {
+    if (this.lineOn) {
+      const stops = this.words < 2 ? LINE_STOP : TEXT_STOP;
+      const line = this.line;
+      const keep = this.lineKeep;
+      let n = this.lineLen;
+      let off = false;
+      while (i < to) {
+        const b = bytes[i];
+        if (stops[b] !== 0) {
+          if (QUIET_STOP[b] === 1) break;
+          if (b === EQUALS || b === QUOTE || b === APOS) {
+            if (this.endsName(bytes, start, i, b)) break;
+          } else if (n < keep) break; // a space or colon where a command may end
+        }
+        if (n >= keep) {
+          off = true;
+          break;
+        }
+        line[n++] = LOWER[b];
+        i++;
+      }
+      this.lineLen = n;
+      if (!off) return this.leave(bytes, start, i, to);
+      // the line's start is read: nothing reads the rest of it
+      this.lineOff();
+    }
+    for (;;) {
+      // four bytes a test where none stops (V8 runs a loop at ~20 instructions a turn)
+      const stop = TEXT_STOP;
+      while (i + 3 < to && (stop[bytes[i]] | stop[bytes[i + 1]] | stop[bytes[i + 2]] | stop[bytes[i + 3]]) === 0)
+        i += 4;
+      while (i < to && stop[bytes[i]] === 0) i++;
+      if (i === to) break;
       const b = bytes[i];
-      if (QUIET_STOP[b] === 1) break;
-      const nameByte = NAME_BYTE[b] === 1;
-      // the bytes that step() handles themselves, before anything is changed for them
-      if (inName && !nameByte && (b === EQUALS || (b === quote && b !== 0))) break;
-      if (lineOn) {
-        // the line's start (its head read): kept, up to a word's end where a command may be
-        if (lineLen < lineKeep) {
-          if (commands && (b === SPACE || b === COLON)) break;
-          line[lineLen++] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
-        } else {
-          this.lineOff();
-          lineOn = false;
-        }
-      }
-      if (nameByte) {
-        if (!inName && (prev < 0 || NAME_BYTE[prev] !== 1)) {
-          // a name starts (field()'s T_IDLE)
-          quote = prev === QUOTE || prev === APOS ? prev : 0;
-          this.nameLen = 0;
-          nameFrom = i;
-          inName = true;
-        }
-      } else if (inName) {
-        // a name ends; `=` or its closing quote (which make it a field: field()'s T_NAME) stopped above
-        inName = false;
-      }
-      prev = b;
+      if (QUIET_STOP[b] === 1 || this.endsName(bytes, start, i, b)) break;
       i++;
     }
-    if (inName) {
-      // the name goes on at the stop: its bytes so far, lower case, as field() keeps them
-      if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
-      const name = this.name;
-      let n = this.nameLen;
-      for (let k = nameFrom; k < i; k++) {
-        const c = bytes[k];
-        if (n < MAX_FIELD_NAME) name[n++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
-        else n = MAX_FIELD_NAME + 1;
+    return this.leave(bytes, start, i, to);
+  }
+
+  /** Whether `b` (an `=` or a quote) at bytes[i] ends the field name under way there (as field() reads it). */
+  private endsName(bytes: Uint8Array, start: number, i: number, b: number): boolean {
+    const from = this.nameBefore(bytes, start, i);
+    if (from === NO_NAME) return false;
+    if (b === EQUALS) return true;
+    const quote = from === NAME_GOES_ON ? this.nameQuote : nameQuoteAt(bytes, from, start, this.prev);
+    return b === quote;
+  }
+
+  /** skip() stops at bytes[i]: the tokenizer's state there (the name under way, the byte before). */
+  private leave(bytes: Uint8Array, start: number, i: number, to: number): number {
+    if (i > start) {
+      // a line break ends the line, and with it any name (endLine): no need to read it
+      const from = i < to && (bytes[i] === LF || bytes[i] === CR) ? NO_NAME : this.nameBefore(bytes, start, i);
+      if (from === NO_NAME) this.tok = T_IDLE;
+      else {
+        // the name goes on at the stop: its bytes so far, lower case, as field() keeps them
+        if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
+        let n = 0;
+        let k = from;
+        if (from === NAME_GOES_ON) {
+          n = this.nameLen;
+          k = start;
+        } else this.nameQuote = nameQuoteAt(bytes, from, start, this.prev);
+        const name = this.name;
+        for (; k < i; k++) {
+          const c = bytes[k];
+          if (n < MAX_FIELD_NAME) name[n++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
+          else n = MAX_FIELD_NAME + 1;
+        }
+        this.nameLen = n;
+        this.tok = T_NAME;
       }
-      this.nameLen = n;
+      this.prev = bytes[i - 1];
     }
-    this.tok = inName ? T_NAME : T_IDLE;
-    this.nameQuote = quote;
-    this.lineLen = lineLen;
-    if (i > start) this.prev = prev;
     return i;
+  }
+
+  /**
+   * The field name that bytes[start, i) leave under way, the loop having
+   * begun at `start` in the scanner's state: NO_NAME, NAME_GOES_ON (the one
+   * under way at `start` goes on to `i`), or the index where it starts.
+   */
+  private nameBefore(bytes: Uint8Array, start: number, i: number): number {
+    let k = i;
+    while (k > start && NAME_BYTE[bytes[k - 1]] === 1) k--;
+    if (k > start) return k < i ? k : NO_NAME;
+    // the run reaches back to the start: the state the loop began in decides
+    if (this.tok === T_NAME) return NAME_GOES_ON;
+    if (k === i || (this.prev >= 0 && NAME_BYTE[this.prev] === 1)) return NO_NAME;
+    return start;
   }
 
   undecidedFrom(): number {
@@ -769,13 +827,18 @@ export class CredentialScanner implements MaskScanner {
 
 const RULE_BYTES = LINE_RULES.map((r) => Uint8Array.from(r.keyword, (c) => c.charCodeAt(0)));
 const RULE_DELIMS = LINE_RULES.map((r) => r.delim.charCodeAt(0));
+/** The rules' indices by keyword length: most words are no keyword's length, or match one rule's. */
+const RULES_BY_LENGTH: (number[] | undefined)[] = [];
+LINE_RULES.forEach((r, i) => (RULES_BY_LENGTH[r.keyword.length] ??= []).push(i));
 
 /** The rule for word number `word` = line[from, to), ended by `delim`, if any: compared as bytes, no string made. */
 function lineRule(line: Uint8Array, from: number, to: number, word: number, delim: number): LineRule | undefined {
   const len = to - from;
-  next: for (let i = 0; i < LINE_RULES.length; i++) {
+  const rules = RULES_BY_LENGTH[len];
+  if (rules === undefined) return undefined;
+  next: for (const i of rules) {
     const k = RULE_BYTES[i];
-    if (k.length !== len || RULE_DELIMS[i] !== delim || LINE_RULES[i].word !== word) continue;
+    if (RULE_DELIMS[i] !== delim || LINE_RULES[i].word !== word) continue;
     for (let j = 0; j < len; j++) if (line[from + j] !== k[j]) continue next;
     return LINE_RULES[i];
   }

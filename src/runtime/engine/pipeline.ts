@@ -46,6 +46,12 @@ export interface PacketOutput {
     tap: number,
     comment: string | undefined,
   ): boolean;
+  /**
+   * write() of a reader's record as it is but for its wire length and
+   * comment: the output may copy the record's own bytes, in runs, where they
+   * are what it would write (ToolOutput). Outputs without it get write().
+   */
+  writeRecord?(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;
 }
@@ -403,8 +409,6 @@ export class Pipeline {
     let inner = 0;
     let hashed = 0;
     let marked = false;
-    // the frame's own array, made for the first write (a local: no store into the walk)
-    let frame: Uint8Array | undefined;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
       const gs = st.groups[g];
@@ -444,8 +448,8 @@ export class Pipeline {
         this.mark(rec, tap);
         marked = true;
       }
-      frame ??= w.frame();
-      this.write(g, tool, rec, frame, tap);
+      // no array of the frame: write() copies the record where it can, else makes one
+      this.write(g, tool, rec, undefined, tap);
     }
   }
 
@@ -461,29 +465,43 @@ export class Pipeline {
     this.adaptViewed = 0;
   }
 
-  /** Writes the marked packet (its captured bytes: `frame`) to group g's tool. */
-  private write(g: number, tool: number, rec: PacketRecord, frame: Uint8Array, tap: number): void {
+  /**
+   * Writes the marked packet to group g's tool: a reader's record as it is
+   * where the output copies records in runs (no array of the frame made),
+   * else its captured bytes (`frame`, made here when the caller has none).
+   */
+  private write(g: number, tool: number, rec: PacketRecord, frame: Uint8Array | undefined, tap: number): void {
     const gs = this.stats.groups[g];
     const out = this.outputs[g][tool];
     const tags = this.markedTags;
     if (
-      tags === undefined
-        ? out.write(frame, rec.tsSec, rec.tsNsec, this.markedWireLen, rec.linkType, tap, this.markedComment)
-        : this.writeTagged(
-            out,
-            frame,
-            tags,
-            rec.tsSec,
-            rec.tsNsec,
-            this.markedWireLen,
-            rec.linkType,
-            tap,
-            this.markedComment,
-          )
+      tags === undefined && out.writeRecord !== undefined && rec.runs !== undefined
+        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment)
+        : tags === undefined
+          ? out.write(
+              frame ?? recordFrame(rec),
+              rec.tsSec,
+              rec.tsNsec,
+              this.markedWireLen,
+              rec.linkType,
+              tap,
+              this.markedComment,
+            )
+          : this.writeTagged(
+              out,
+              frame ?? recordFrame(rec),
+              tags,
+              rec.tsSec,
+              rec.tsNsec,
+              this.markedWireLen,
+              rec.linkType,
+              tap,
+              this.markedComment,
+            )
     ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += tags === undefined ? frame.length : frame.length + tags.length;
+      gs.tools[tool].bytes += tags === undefined ? rec.capLen : rec.capLen + tags.length;
     } else {
       const why = out.refusedAs;
       if (why) gs.dropped[why]++;

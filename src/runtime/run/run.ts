@@ -120,9 +120,13 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   }
   if (workers === 0 || (opts.pool && opts.pool.size !== workers)) await opts.pool?.close();
   const sources = tapFiles.map(
-    // records without a view of their own: the pipeline makes one only for what needs it (recordViews: false)
+    // records read in place: a view of a packet is made only for what asks for one; pcap outputs copy runs of records
     (files, tap) =>
-      new FileTapSource(tap, files, workers > 0 ? parallelReaderOptions(workers) : { readAhead: true, views: false }),
+      new FileTapSource(
+        tap,
+        files,
+        workers > 0 ? parallelReaderOptions(workers) : { readAhead: true, views: false, copyRuns: true },
+      ),
   );
   const engine = new Engine();
   for (const s of sources) engine.register(s);

@@ -4,10 +4,10 @@
 // packet (docs/design/measurements.md, "Start-up of tmesc run"), and Node 20 caches compiled code
 // for scripts only (vm.Script cachedData). The cache is written after the first clean run with a
 // build, into tmesc's cache directory, under the same ownership rules as the policy cache: V8 checks
-// that a cache fits its version, flags and source and rejects (ignores) one that does not, but it
-// does not check that its code is what it would have compiled, so a cache file is used only from a
-// directory and a file that are the user's alone.
-import { randomBytes } from 'node:crypto';
+// that a cache fits its version, flags and source and rejects (ignores) one that does not, but not
+// that its code is what it would have compiled, so a cache file is used only from a directory and a
+// file that are the user's alone, and only whole (its sha256, below).
+import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
@@ -44,16 +44,29 @@ export async function runFromRunPath(argv, env = process.env) {
     return undefined;
   }
   const cacheFile = codeCacheFile(env);
-  const cachedData = cacheFile && readPrivately(cacheFile);
+  const cachedData = cacheFile && unsealed(readPrivately(cacheFile));
   const script = new Script(source, { filename: BUNDLE, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(createRequire(BUNDLE), module, module.exports, BUNDLE_URL.href);
   const code = await module.exports.runPath(argv);
   // after a clean run, so that the cache holds every function the run compiled, not just the top level
   if (code === 0 && cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
-    writePrivately(cacheFile, script.createCachedData());
+    writePrivately(cacheFile, sealed(script.createCachedData()));
   }
   return code;
+}
+
+// V8 rejects a cache made for another version, flags or source, but a release build does not checksum
+// the data itself (--verify-snapshot-checksum is off): damaged bytes crash the deserializer. So each
+// file starts with the sha256 of the rest, and one that does not match is not given to V8.
+const DIGEST = 32;
+const sha256 = (data) => createHash('sha256').update(data).digest();
+const sealed = (data) => Buffer.concat([sha256(data), data]);
+
+function unsealed(file) {
+  if (!file || file.length <= DIGEST) return undefined;
+  const data = file.subarray(DIGEST);
+  return sha256(data).equals(file.subarray(0, DIGEST)) ? data : undefined;
 }
 
 /** $TMESC_CACHE_DIR, else $XDG_CACHE_HOME/tmesc, else ~/.cache/tmesc: the policy cache's (src/cli/policy-cache.ts). */

@@ -44,7 +44,7 @@ function writePcap(path: string, frames: Buffer[]): void {
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(262144, 16);
   head.writeUInt32LE(1, 20);
-  const parts = [head];
+  const parts: Buffer[] = [head];
   frames.forEach((f, i) => {
     const h = Buffer.alloc(16);
     h.writeUInt32LE(i, 4);

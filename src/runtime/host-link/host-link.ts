@@ -65,7 +65,8 @@ function switchPart(g: ArtifactGroup): ArtifactGroup {
     ...g,
     tools: [{ ...g.tools[0], name: `${g.name} (to the switch)`, rateBps: undefined }],
     actions,
-    steps: stepsOf(actions),
+    // the switch pushes the tap's marks (the return's code says which): none here
+    steps: stepsOf(actions).filter((s) => s !== 'mark'),
   };
 }
 

@@ -126,6 +126,8 @@ function hostLinkText(l: HostLinkStats): string {
     lines.push(
       `  VLAN ${c.vid} from tap ${c.tap} (${c.all ? 'the host decides every group' : "the host's groups"}): ${c.packets}`,
     );
+  if (l.noHostGroup)
+    lines.push(`  taken by no host group (copies the switch's pre-filter let through; dropped): ${l.noHostGroup}`);
   if (l.unknown) lines.push(`  no code of the link to the host (dropped): ${l.unknown}`);
   lines.push(`returned to the switch ${l.returnPath}: ${l.returned.reduce((s, r) => s + r.packets, 0)} packets`);
   for (const r of l.returned) lines.push(`  VLAN ${r.vid}: ${r.packets}`);

@@ -79,6 +79,7 @@ describe('tmesc run --ports MAP --host-link FILE', () => {
       tag(http, 3000), // span-a, the host's groups: deep only
       tag(http, 3003), // span-a, every group: web and rec back to the switch, deep here
       tag(ftp, 3003), // span-a, every group: rec back, dlp-1 (masked) back with its tool code over span-a's mark
+      tag(tcpFrame(5000, 'x'), 3000), // span-a, the host's groups, but only rec (the switch's) takes it: counted
       http, // no code: dropped, said
     ]);
     const ret = join(base, 'return.pcap');
@@ -116,7 +117,8 @@ describe('tmesc run --ports MAP --host-link FILE', () => {
     // dlp-1 on switch port 22: as the tool gets it, the login masked (mask credentials), under its code over span-a's mark
     expect(dlp).toHaveLength(1);
     expect(Buffer.from(dlp[0], 'hex').subarray(-16).toString()).toBe('USER *********\r\n');
-    expect(r.out).toMatch(/VLAN 3000 from tap span-a \(the host's groups\): 1/);
+    expect(r.out).toMatch(/VLAN 3000 from tap span-a \(the host's groups\): 2/);
+    expect(r.out).toMatch(/taken by no host group \(copies the switch's pre-filter let through; dropped\): 1/);
     expect(r.out).toMatch(/VLAN 3003 from tap span-a \(the host decides every group\): 2/);
     expect(r.out).toMatch(/no code of the link to the host \(dropped\): 1/);
     expect(r.out).toMatch(/returned to the switch .*return\.pcap: 4 packets/);
@@ -142,6 +144,7 @@ describe('tmesc run --ports MAP --host-link FILE', () => {
       { vid: 3016, packets: 2 },
       { vid: 3034, packets: 1 },
     ]);
+    expect(s.hostLink.noHostGroup).toBe(1);
     expect(s.groups.find((g: { name: string }) => g.name === 'deep').delivered).toBe(2);
   });
 

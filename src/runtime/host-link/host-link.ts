@@ -54,8 +54,16 @@ export interface HostLinkStats {
   toHost: { vid: number; tap: string; all: boolean; packets: number }[];
   /** Packets carrying no code the report gives the link to the host (untagged, another VLAN, not Ethernet): dropped. */
   unknown: number;
+  /** Packets of a host-groups code that no host group takes (the switch's pre-filter over-approximates): dropped. */
+  noHostGroup: number;
   /** Packets written to the return link, per code. */
   returned: { vid: number; packets: number }[];
+}
+
+function groupsIn(s: RunStats): number {
+  let n = 0;
+  for (const g of s.groups) n += g.in;
+  return n;
 }
 
 /** A switch group as the host does its part: the strip (the switch balances, truncates and marks), to one return. */
@@ -201,6 +209,7 @@ export async function runHostLink(
   const perCode = new Map<number, number>();
   let read = 0;
   let unknown = 0;
+  let noHostGroup = 0;
   const src = openCapture(input);
   const rec = emptyRecord();
   const t0 = performance.now();
@@ -233,7 +242,13 @@ export async function runHostLink(
       rec.byteOffset = r.byteOffset;
       rec.comment = r.comment;
       pipeline.only = code.all ? all : plan.hostGroups;
-      pipeline.handle(rec, code.tap);
+      if (code.all) pipeline.handle(rec, code.tap);
+      else {
+        // a copy the switch's pre-filter let through (it over-approximates the host's tests): counted when no host group takes it
+        const before = groupsIn(pipeline.stats) + pipeline.stats.unmatched;
+        pipeline.handle(rec, code.tap);
+        if (groupsIn(pipeline.stats) + pipeline.stats.unmatched === before) noHostGroup++;
+      }
     }
     pipeline.finish();
     await link.close();
@@ -261,6 +276,7 @@ export async function runHostLink(
         packets: perCode.get(vid) ?? 0,
       })),
       unknown,
+      noHostGroup,
       returned: [...returned].sort((x, y) => x[0] - y[0]).map(([vid, packets]) => ({ vid, packets })),
     },
   };

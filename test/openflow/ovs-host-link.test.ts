@@ -180,12 +180,15 @@ describe.skipIf(need.skip)(`the host link end to end: Open vSwitch and tmesc run
       total += want.length;
     }
     console.log(
-      `openflow host link: ${linkPackets} packets switch -> host, ${returned} host -> switch; ` +
+      `openflow host link: ${linkPackets} packets switch -> host (${/taken by no host group[^:]*: (\d+)/.exec(hostStdout)?.[1] ?? 0} taken by no host group), ${returned} host -> switch; ` +
         `every tool as a plain run: ${total} packets (${summary.join(', ')})`,
     );
     expect(linkPackets).toBeGreaterThan(0);
     expect(returned).toBeGreaterThan(0);
     expect(hostStdout).toMatch(/returned to the switch/);
+    // everything the switch sends the host carries one of the report's codes
+    expect(hostStdout).toContain(`host link ${join(dir, 'link.pcap')}: ${linkPackets} packets`);
+    expect(hostStdout).not.toMatch(/no code of the link to the host/);
     // the host decided packets for switch groups (handed to it whole) and fed host tools on switch ports
     const ret = out.report.host!.fromHost;
     expect(hostStdout).toMatch(new RegExp(`VLAN (${ret.map((r) => r.vid).join('|')}): [1-9]`));

@@ -270,6 +270,13 @@ export class Pipeline {
     return this.stats;
   }
 
+  /**
+   * The groups this packet may go to (1) when only some may: the host end of
+   * an OpenFlow switch's host link, where the switch delivered the others
+   * (runtime/host-link). Set before handle(); undefined: every group.
+   */
+  only: Uint8Array | undefined;
+
   /** Result index -> groups, cached as typed arrays the first time a result is seen. */
   private groups(r: number): Int32Array {
     return (this.groupsOf[r] ??= Int32Array.from(this.classifier.results[r].groups));
@@ -311,8 +318,10 @@ export class Pipeline {
     let inner = 0;
     let hashed = 0;
     let marked = false;
+    const only = this.only;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
+      if (only !== undefined && only[g] === 0) continue;
       const gs = st.groups[g];
       gs.in++;
       const dd = this.dedups[g];
@@ -409,8 +418,10 @@ export class Pipeline {
     let inner = 0;
     let hashed = 0;
     let marked = false;
+    const only = this.only;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
+      if (only !== undefined && only[g] === 0) continue;
       const gs = st.groups[g];
       gs.in++;
       const dd = this.dedups[g];

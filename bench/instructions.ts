@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generate } from '../src/gen/index.js';
+import { FILTERS } from '../test/runtime/classify/filters.js';
 import { hasTool } from '../test/support/tools.js';
 import { table } from './report.js';
 import { ENCAP, policyOneGroup } from './runtime.js';
@@ -40,9 +41,11 @@ export async function benchInstructions(variant?: string): Promise<void> {
         ? policyBalance
         : variant === 'inner'
           ? policyInner
-          : variant
-            ? (cap: string) => policyActions(cap, variant)
-            : policyOneGroup;
+          : variant === 'counting'
+            ? policyCounting
+            : variant
+              ? (cap: string) => policyActions(cap, variant)
+              : policyOneGroup;
   if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
@@ -92,7 +95,7 @@ export async function benchInstructions(variant?: string): Promise<void> {
     const a = count(SMALL, 1);
     const b2 = count(LARGE, 1);
     console.log(
-      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : `one-filter policy${variant ? ` whose group does: ${variant}` : ''}`} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
+      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : variant === 'counting' ? '20-rule, 3-group policy (counting tables)' : `one-filter policy${variant ? ` whose group does: ${variant}` : ''}`} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
     );
     console.log(
       `per packet: ${per(a.total, b2.total, 1).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
@@ -143,6 +146,19 @@ function policyInner(cap: string): string {
     'match tcp dst port 80 or tcp src port 80',
     'match tcp port 80 or inner(tcp port 80)',
   );
+}
+
+/**
+ * Twenty rules (the first filters of the differential tests) over three groups, so that rules are
+ * counted apart from the graph's leaves (counting tables): what many rules
+ * cost a packet.
+ */
+function policyCounting(cap: string): string {
+  const rules = FILTERS.slice(0, 20)
+    .map((f, i) => `rule r${i} from t match ${f} to g${i % 3}`)
+    .join('\n');
+  const groups = [0, 1, 2].map((g) => `group g${g} {\n  tool w${g} { output pcap "g${g}.pcap" }\n}`).join('\n');
+  return `policy "bench-counting"\ntap t { source pcap "${cap}" }\n${groups}\n${rules}\n`;
 }
 
 /** The one-filter policy with actions in its group: what they cost a packet, against the plain run. */

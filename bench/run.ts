@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-payload': () => benchInstructions('payload'),
   'instructions-balance': () => benchInstructions('balance'),
   'instructions-inner': () => benchInstructions('inner'),
+  'instructions-counting': () => benchInstructions('counting'),
   live: () => benchLive(),
   'instructions-strip': () => benchInstructions('strip all'),
   'instructions-truncate': () => benchInstructions('truncate payload 0'),

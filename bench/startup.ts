@@ -37,6 +37,8 @@ function childrenCpuMs(): number | undefined {
 interface Case {
   name: string;
   args: string[];
+  /** added to the environment: TMESC_RUN_PATH=0 runs `run` from the ES module bundle (the A of an A/B) */
+  env?: NodeJS.ProcessEnv;
   wall: number[];
   cpu: number[];
 }
@@ -44,7 +46,7 @@ interface Case {
 function runOnce(c: Case, env: NodeJS.ProcessEnv): void {
   const cpu0 = childrenCpuMs();
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, c.args, { env, encoding: 'utf8', cwd: ROOT });
+  const r = spawnSync(process.execPath, c.args, { env: { ...env, ...c.env }, encoding: 'utf8', cwd: ROOT });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${c.name} failed (${r.status}): ${r.stderr}`);
   const cpu1 = childrenCpuMs();
@@ -99,12 +101,20 @@ rule dns from t match port 53 to g
       { name: 'tmesc --version', args: [CLI, '--version'] },
       { name: 'run --artifact (2 rules)', args: run('--artifact', artifacts.small) },
       { name: 'run POLICY, cached (2 rules)', args: run(small) },
+      // without the run path (bin/run-path.js): what every `run` started from before it
+      { name: 'run POLICY, cached, ES module bundle', args: run(small), env: { TMESC_RUN_PATH: '0' } },
+      {
+        name: 'run --artifact, ES module bundle',
+        args: run('--artifact', artifacts.small),
+        env: { TMESC_RUN_PATH: '0' },
+      },
       { name: 'run POLICY --no-cache (2 rules)', args: run(small, '--no-cache') },
       { name: 'run --artifact (1,000 rules)', args: run('--artifact', artifacts.large) },
       { name: 'run POLICY, cached (1,000 rules)', args: run(large) },
     ].map((c) => ({ ...c, wall: [], cpu: [] }));
-    // the warm-up round also writes the cache entries the cached rows hit
-    for (const c of cases) runOnce(c, env);
+    // the warm-up rounds also write the cache entries the cached rows hit (a miss), then the run path's
+    // code cache (written after its first hit)
+    for (let i = 0; i < 2; i++) for (const c of cases) runOnce(c, env);
     for (const c of cases) c.wall.length = c.cpu.length = 0;
     for (let i = 0; i < ROUNDS; i++) for (const c of cases) runOnce(c, env);
 

@@ -206,11 +206,23 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .option('--poll <mode>', 'live: software (wait for packets) or busy (spin; needs --cores)')
     .option('--stats-interval <seconds>', 'live: print statistics on standard error this often')
     .option('--buffer-size <MiB>', "live: the kernel's capture buffer of each interface (default 64)")
+    .option(
+      '--ports <map>',
+      "OpenFlow ports map (as compile --emit openflow): run the host end of the switch's host link (with --host-link)",
+    )
+    .option('--host-link <file>', 'with --ports: a capture of what the switch sent the host (VLAN-coded)')
+    .option(
+      '--host-return <file>',
+      'with --ports: where the packets for the switch go, VLAN-coded (default: HOST-return.pcap in --out-dir or here)',
+    )
     .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
     .action(
       async (
         policy: string | undefined,
         opts: {
+          ports?: string;
+          hostLink?: string;
+          hostReturn?: string;
           live?: boolean;
           cores?: string;
           poll?: string;

@@ -36,6 +36,12 @@ export interface RunCmdOptions {
   bufferSize?: string;
   /** --include-root, as given. */
   includeRoot?: string[];
+  /** --ports: the OpenFlow ports map; the run is then the host end of the switch's host link. */
+  ports?: string;
+  /** --host-link: a capture of what the switch sent the host. */
+  hostLink?: string;
+  /** --host-return: where what the host sends the switch is written. */
+  hostReturn?: string;
 }
 
 /** --cores: a list (0,2,4-7) or a hex mask (0x3), of cores this machine has. */
@@ -128,6 +134,21 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     ] as const)
       if (v !== undefined) throw new UsageError(`${flag} applies to live runs (--live)`);
   }
+  if (opts.ports !== undefined || opts.hostLink !== undefined || opts.hostReturn !== undefined) {
+    if (opts.live)
+      throw new UsageError(
+        "the host end of a switch's host link runs offline in this version: give --host-link FILE, not --live",
+      );
+    if (opts.ports === undefined) throw new UsageError('--host-link and --host-return need --ports MAP');
+    if (opts.hostLink === undefined)
+      throw new UsageError(
+        "--ports runs the host end of the switch's host link: give its capture with --host-link FILE",
+      );
+    if (opts.input.length)
+      throw new UsageError("--host-link gives the taps' packets (by their VLAN codes): no --input");
+    if (opts.artifact !== undefined || policyPath === undefined || policyPath === STDIN)
+      throw new UsageError('--ports takes the policy file (the OpenFlow program is compiled from it), not --artifact');
+  }
   if (policyPath !== undefined && opts.artifact !== undefined)
     throw new UsageError('run takes a policy or --artifact FILE, not both');
   if (!['text', 'json'].includes(opts.stats)) throw new UsageError(`--stats takes text or json, not '${opts.stats}'`);
@@ -196,6 +217,24 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
   }
   artifact = resolveArtifactPaths(artifact, baseDir);
   if (opts.live) return runLiveCommand(artifact, opts, io);
+  if (opts.ports !== undefined) {
+    if (workers) io.err('tmesc: note: the host end of the host link runs on one thread: --workers ignored\n');
+    const { runHostLinkCommand } = await import('./host-link.js');
+    return runHostLinkCommand(
+      policyPath!,
+      artifact,
+      {
+        ports: opts.ports,
+        hostLink: opts.hostLink!,
+        hostReturn: opts.hostReturn,
+        outDir: opts.outDir,
+        stats: opts.stats,
+        packetPath,
+        includeRoots: includeRoots(opts.includeRoot ?? [], io.cwd),
+      },
+      io,
+    );
+  }
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;
   const started = performance.now();

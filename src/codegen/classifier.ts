@@ -453,16 +453,22 @@ export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): 
 
 /**
  * The packet path's source: the body of a function `(state, preds, walk, step)`
- * returning `classify(d, o, n, wire, linkType, tap)`, which walks the frame
- * of `n` bytes at d[o] (W.start: the link layer to the transport header,
- * runtime/walk/walk.ts) and then the match graph, each node loading the
- * field it tests from the bytes where it tests it (field-reads.ts). What the
- * walk leaves out (predicates, tunnels, nodes beyond the code budget) runs
- * on the decoder's view of the packet, `W.view()`, made only for the packets
- * that reach them.
+ * returning `{ classify, tableLeaf }`. `classify(d, o, n, wire, linkType, tap)`
+ * walks the frame of `n` bytes at d[o] (W.start: the link layer to the
+ * transport header, runtime/walk/walk.ts) and then the match graph, each node
+ * loading the field it tests from the bytes where it tests it
+ * (field-reads.ts). What the walk leaves out (predicates, tunnels, nodes
+ * beyond the code budget) runs on the decoder's view of the packet,
+ * `W.view()`, made only for the packets that reach them. `tableLeaf(t)`,
+ * called after classify for the same packet, is the leaf it reaches from
+ * `tableRoots[t]` (the rule counters' counting tables), the same way.
  */
-export function generatePacketPath(g: CodegenGraph, opts: CodegenOptions = {}): GeneratedClassifier {
-  return generate(g, opts, WALK_ACCESS);
+export function generatePacketPath(
+  g: CodegenGraph,
+  opts: CodegenOptions = {},
+  tableRoots: readonly number[] = [],
+): GeneratedClassifier {
+  return generate(g, opts, WALK_ACCESS, tableRoots);
 }
 
 /**
@@ -476,7 +482,12 @@ export function whyNoCode(g: CodegenGraph): string | undefined {
   return undefined;
 }
 
-function generate(g: CodegenGraph, opts: CodegenOptions, access: Access): GeneratedClassifier {
+function generate(
+  g: CodegenGraph,
+  opts: CodegenOptions,
+  access: Access,
+  tableRoots: readonly number[] = [],
+): GeneratedClassifier {
   const roots = g.segments;
   const reason = whyNoCode(g);
   if (reason !== undefined) return { js: '', generated: false, reason };
@@ -484,7 +495,9 @@ function generate(g: CodegenGraph, opts: CodegenOptions, access: Access): Genera
   const unroll = opts.unroll ?? UNROLL_LIMIT;
   const hashMin = opts.hashMin ?? HASH_MIN;
   const split = new Map<number, SplitNode>();
-  const inCode = codeRegion(g, roots, budget, opts.depth ?? CODE_DEPTH, unroll, hashMin, split);
+  // the counting tables' nodes compete for the budget as roots too, after the segments' on equal shares
+  const regionRoots = tableRoots.length === 0 ? roots : [...roots, ...tableRoots];
+  const inCode = codeRegion(g, regionRoots, budget, opts.depth ?? CODE_DEPTH, unroll, hashMin, split);
   const e = new Emitter(g, inCode, unroll, hashMin, opts.eqMax ?? EQ_MAX, split, access);
   e.run();
   const leafOf = (root: number): Code =>
@@ -493,9 +506,13 @@ function generate(g: CodegenGraph, opts: CodegenOptions, access: Access): Genera
     roots.length === 1
       ? _`return ${leafOf(roots[0])};`
       : _`let s = 0; ${roots.map((r) => _`s = step(s, ${leafOf(r)});`)} return s;`;
+  // counting table t's leaf for the packet classify() just walked (its bytes are the walk's)
+  const tableCases = tableRoots.map((r, t) => _`case ${t}: return ${leafOf(r)};`);
   const entry =
     access === WALK_ACCESS
-      ? _`return function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); ${body} };`
+      ? _`function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); ${body} }
+function tableLeaf(t) { const d = W.d; switch (t) { ${tableCases} default: return -1; } }
+return { classify, tableLeaf };`
       : _`return function classify(p, d) { ${body} };`;
   // the walk's state as a constant of the module, so that optimized code loads its numbers directly
   const state = access === WALK_ACCESS ? _`const W = state;` : _``;

@@ -142,7 +142,7 @@ describe.skipIf(!built)('tmesc run --artifact and the policy cache: patterns', (
         env: debug ? { TMESC_CACHE_DEBUG: '1' } : {},
       });
     expect(run().code).toBe(0);
-    const [name] = readdirSync(cache);
+    const [name] = readdirSync(cache).filter((f) => f.endsWith('.json'));
     const file = join(cache, name);
     const entry = parseEntry(readFileSync(file, 'utf8'));
     const art = entryArtifact(entry);

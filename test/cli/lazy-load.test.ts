@@ -21,10 +21,22 @@ const EDITOR = /^dist\/cli\/(lsp|format)\/|vscode-languageserver|vscode-jsonrpc/
 const VALIDATOR = /^dist\/artifact\/(validate|schema-validator\.generated)\.js$/;
 const COMPILER = /^dist\/(syntax|check)\/|^dist\/ir\/(compile|build|idd|passes|analysis)\.js$|chevrotain/;
 
-/** The source modules a `tmesc ARGS` process loaded (through the bundle's chunks), and chevrotain if it did. */
+/** Every URL a `tmesc ARGS` process loaded as a module. */
+function urlsLoaded(args: string[], opts: { cacheDir?: string; env?: Record<string, string> } = {}): string[] {
+  const log = join(mkdtempSync(join(TMP, 'log-')), 'loaded.log');
+  const r = spawnTmesc(args, { loadLog: log, cacheDir: opts.cacheDir, env: opts.env });
+  expect(r.code, r.err).toBe(0);
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}
+
+/**
+ * The source modules a `tmesc ARGS` process loaded (through the bundle's chunks), and chevrotain if it did.
+ * `run` goes through the ES module bundle here, not the run path (bin/run-path.js: one script, which the
+ * loader hook cannot see into): that bundle is what every run the run path leaves out (a miss) loads.
+ */
 function sourcesLoaded(args: string[], opts: { cacheDir?: string } = {}): string[] {
   const log = join(mkdtempSync(join(TMP, 'log-')), 'loaded.log');
-  const r = spawnTmesc(args, { loadLog: log, cacheDir: opts.cacheDir });
+  const r = spawnTmesc(args, { loadLog: log, cacheDir: opts.cacheDir, env: { TMESC_RUN_PATH: '0' } });
   expect(r.code, r.err).toBe(0);
   const meta = JSON.parse(readFileSync(META, 'utf8')) as Record<string, { inputs: Record<string, unknown> }>;
   const out = new Set<string>();
@@ -84,6 +96,28 @@ describe.skipIf(!haveMeta)('lazy loading in the built CLI', () => {
     // what the cache's checks read: the policy files' reader (their hashes) and where chevrotain's build is (the build identity)
     const CACHE_CHECKS = ['dist/check/read-policy-file.js', 'dist/syntax/chevrotain-files.js'];
     expect(hit.filter((s) => (COMPILER.test(s) && !CACHE_CHECKS.includes(s)) || VALIDATOR.test(s))).toEqual([]);
+  });
+
+  it('the run path holds no parser, compiler, generator or editor code: a hit runs from it alone, a miss goes on in the ES module bundle', () => {
+    const runPath = Object.keys(
+      JSON.parse(readFileSync(join(ROOT, 'dist', 'run-path.meta.json'), 'utf8')) as Record<string, unknown>,
+    );
+    expect(runPath.some((s) => /^dist\/runtime\//.test(s))).toBe(true);
+    const CACHE_CHECKS = ['dist/check/read-policy-file.js', 'dist/syntax/chevrotain-files.js'];
+    expect(
+      runPath.filter((s) => (COMPILER.test(s) && !CACHE_CHECKS.includes(s)) || GENERATOR.test(s) || EDITOR.test(s)),
+    ).toEqual([]);
+    // the compiler is reached through a stand-in, which sends the run to the full CLI
+    expect(runPath).toContain('stand-in:dist/ir/compile.js');
+    const cache = mkdtempSync(join(TMP, 'cache-'));
+    const runArgs = ['run', policy, '--out-dir', join(TMP, 'out5'), '--no-progress'];
+    const bundleChunk = (u: string) => u.includes('/dist/bundle/');
+    const miss = urlsLoaded(runArgs, { cacheDir: cache });
+    expect(miss.some((u) => u.endsWith('/bin/run-path.js'))).toBe(true);
+    expect(miss.filter(bundleChunk).length).toBeGreaterThan(5);
+    const hit = urlsLoaded(runArgs, { cacheDir: cache });
+    expect(hit.some((u) => u.endsWith('/bin/run-path.js'))).toBe(true);
+    expect(hit.filter(bundleChunk)).toEqual([]);
   });
 
   it('validate and run load no language server code (which the bundle holds, for lsp)', () => {

@@ -87,7 +87,8 @@ const cacheNotes = (err: string) =>
     .filter((l) => l.startsWith('tmesc: cache:'))
     .map((l) => l + '\n')
     .join('');
-const entries = (cache: string) => (existsSync(cache) ? readdirSync(cache) : []);
+// the policy entries: the directory also holds the run path's code cache (bin/run-path.js), *.v8cache
+const entries = (cache: string) => (existsSync(cache) ? readdirSync(cache).filter((f) => f.endsWith('.json')) : []);
 const entryFile = (cache: string) => {
   const [e] = entries(cache);
   return join(cache, e);

@@ -16,8 +16,7 @@ describe.skipIf(!built)('tmesc without the optional cap package', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'tmesc-nocap-'));
-    mkdirSync(join(dir, 'bin'));
-    cpSync(join(ROOT, 'bin', 'tmesc.js'), join(dir, 'bin', 'tmesc.js'));
+    cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     cpSync(join(ROOT, 'dist', 'bundle'), join(dir, 'dist', 'bundle'), { recursive: true });
     mkdirSync(join(dir, 'node_modules'));

@@ -146,6 +146,20 @@ export class CaptureWriter {
     this.packetsWritten++;
   }
 
+  /**
+   * Appends `packets` records that are already in this file's record layout
+   * (a run of pcap records copied as they are, see PacketRecord.verbatim):
+   * the n bytes at `start` in `buffer`, with one copy.
+   */
+  writeRecords(buffer: ArrayBufferLike, start: number, n: number, packets: number): void {
+    if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
+    const s = this.sink;
+    s.reserve(n);
+    s.bytes.set(new Uint8Array(buffer, start, n), s.pos);
+    s.pos += n;
+    this.packetsWritten += packets;
+  }
+
   /** Copies a record from a reader, keeping its lengths, timestamp, interface and comment. */
   writeRecord(rec: PacketRecord): void {
     const id = this.interfaceFor(rec.linkType, rec.interfaceName);

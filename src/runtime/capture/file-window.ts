@@ -44,6 +44,13 @@ export class FileWindow {
   private ahead: ReadAhead | undefined;
   /** The read-ahead chunk `bytes` belongs to (undefined: a buffer of our own). */
   private chunk: Chunk | undefined;
+  /**
+   * Called before the window lets go of bytes it handed out (a slide, a
+   * regrowth, a move to the next read-ahead chunk, close): whoever still
+   * refers to them (runs of records an output copies later, see CopyRuns)
+   * copies them out now.
+   */
+  onMove: (() => void) | undefined = undefined;
 
   constructor(
     readonly path: string,
@@ -82,6 +89,7 @@ export class FileWindow {
   }
 
   private fill(n: number): boolean {
+    this.onMove?.();
     if (this.ahead) return this.fillAhead(n);
     if (this.start > 0) {
       this.bytes.copyWithin(0, this.start, this.end);
@@ -191,6 +199,7 @@ export class FileWindow {
   }
 
   close(): void {
+    this.onMove?.();
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;

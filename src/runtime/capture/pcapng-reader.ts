@@ -322,13 +322,14 @@ export class PcapngReader extends ReaderBase {
     rec.byteOffset = this.win.offset;
     rec.capLen = capLen;
     rec.bytes = this.win.bytes;
+    rec.buffer = this.win.buffer;
     rec.dataOffset = dataAt;
-    // pcapng is rarely the bulk of a run: always a view
-    rec.data = new Uint8Array(this.win.buffer, dataAt, capLen);
     rec.linkType = iface.linkType;
     rec.interfaceId = iface.id;
     rec.interfaceName = iface.name;
+    // the number first: it says which packet `data` is of; views: false: `data` is made if someone asks (ReaderRecord)
     rec.packetNumber = ++this.packetsRead;
+    if (this.views) rec.data = new Uint8Array(this.win.buffer, dataAt, capLen);
   }
 
   private comment(from: number, end: number): void {

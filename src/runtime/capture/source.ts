@@ -3,7 +3,7 @@ import { type BufferLease, FileWindow } from './file-window.js';
 import { maxSnapLenFor } from './magic.js';
 import { type ReadAheadOptions, Starved } from './read-ahead.js';
 import type { Continuation } from './resync.js';
-import { type CaptureFormat, emptyRecord, type InterfaceInfo, type PacketRecord } from './record.js';
+import { type CaptureFormat, CopyRuns, type InterfaceInfo, type PacketRecord, ReaderRecord } from './record.js';
 
 /** Where a file ended in the middle of a record: the packets before it were delivered. */
 export interface TruncationPoint {
@@ -82,6 +82,12 @@ export interface ReaderOptions {
   views?: boolean;
   /** Read ahead on libuv's thread pool (regular files); readBatch may then stop early, see `waiting`. */
   readAhead?: boolean | ReadAheadOptions;
+  /**
+   * Records an output may copy as they are (pcap to pcap of the same
+   * precision) say so in `verbatim`, and outputs may then keep runs of them
+   * in the read buffer until the reader moves on (CopyRuns). Default false.
+   */
+  copyRuns?: boolean;
 }
 
 /** How a reader describes a record that claims more bytes than the file has left, for truncated(). */
@@ -100,7 +106,9 @@ export interface Overrun {
 
 export abstract class ReaderBase implements CaptureSource {
   abstract readonly format: CaptureFormat;
-  protected readonly rec: PacketRecord = emptyRecord();
+  protected readonly rec = new ReaderRecord();
+  /** Outputs holding runs of this reader's records (options.copyRuns), flushed before the window moves. */
+  protected readonly runs: CopyRuns | undefined;
   protected readonly log = new WarningLog();
   private readonly maxCapLenOption: number | undefined;
   protected readonly views: boolean;
@@ -115,6 +123,12 @@ export abstract class ReaderBase implements CaptureSource {
   ) {
     this.maxCapLenOption = options.maxCapLen;
     this.views = options.views ?? true;
+    if (options.copyRuns) {
+      const runs = new CopyRuns();
+      this.runs = runs;
+      this.rec.runs = runs;
+      win.onMove = () => runs.flush();
+    }
   }
 
   abstract get interfaces(): readonly InterfaceInfo[];
@@ -137,7 +151,7 @@ export abstract class ReaderBase implements CaptureSource {
   }
 
   /** True while `rec` holds a packet read ahead (peek, or a bounded readBatch) and not handed out yet. */
-  private pending = false;
+  protected pending = false;
 
   readBatch(quota: number, onPacket: (rec: PacketRecord) => void, untilSec = Infinity, untilNsec = 0): number {
     let n = 0;

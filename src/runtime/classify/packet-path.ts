@@ -26,6 +26,12 @@ export interface PacketPath {
   readonly walk: Walk;
   /** The view classifier over the same graph (the rule counter's tables walk it), with the same results. */
   readonly viewClassifier: Classifier;
+  /**
+   * After classify(), the leaf the packet reaches in counting table t
+   * (graph.counting[t]), from the bytes as classify reads them; undefined
+   * when the graph has no generated code (the tables then walk a view).
+   */
+  readonly tableLeaf: ((t: number) => number) | undefined;
 }
 
 type Classify = PacketPath['classify'];
@@ -35,15 +41,19 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
   const viewClassifier = createClassifier(g, { ...opts, generateOnFirstUse: !opts.forceTables });
   const w = new Walk();
   if (!opts.forceTables) {
-    const gen = generatePacketPath(g, opts.codegen);
+    const gen = generatePacketPath(
+      g,
+      opts.codegen,
+      (g.counting ?? []).map((t) => t.root),
+    );
     if (gen.generated) {
       // generated just now from the validated graph's numbers; the walk, predicates, the table walk and the combiner come in as values
-      const classify = new Function('state', 'preds', 'walk', 'step', gen.js)(
+      const { classify, tableLeaf } = new Function('state', 'preds', 'walk', 'step', gen.js)(
         w,
         viewClassifier.functions,
         viewClassifier.walk,
         viewClassifier.step,
-      ) as Classify;
+      ) as { classify: Classify; tableLeaf: (t: number) => number };
       return {
         kind: 'generated',
         codeNodes: gen.codeNodes ?? 0,
@@ -51,6 +61,7 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
         results: viewClassifier.results,
         walk: w,
         viewClassifier,
+        tableLeaf,
       };
     }
   }
@@ -65,6 +76,7 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
     results: viewClassifier.results,
     walk: w,
     viewClassifier,
+    tableLeaf: undefined,
   };
 }
 

@@ -57,24 +57,42 @@ export class RuleCounter {
     return (this.perResult[result] ?? this.entryOf(result)).tables.length > 0;
   }
 
-  /** Counts the packet classified into `result` into the rules' counters. */
+  /** Counts the packet classified into `result` into the rules' counters; counting tables walk view `p` and frame `d`. */
   count(result: number, p: PacketView, d: Uint8Array, stats: RuleStats[]): void {
+    const e = this.perResult[result] ?? this.entryOf(result);
+    add(e, stats);
+    if (e.tables.length === 0) return;
+    const counting = this.artifact.graph.counting!;
+    const stamp = ++this.stamp;
+    for (let i = 0; i < e.tables.length; i++) {
+      const t = e.tables[i];
+      this.addLeaf(result, this.classifier.walk(counting[t].root, p, d), stats, stamp);
+    }
+  }
+
+  /**
+   * count() for the packet the generated packet path just classified:
+   * `tableLeaf(t)` is the leaf its code for counting table t gives the
+   * packet (PacketPath.tableLeaf), from the bytes; no view of the packet.
+   */
+  countWalked(result: number, tableLeaf: (table: number) => number, stats: RuleStats[]): void {
     const e = this.perResult[result] ?? this.entryOf(result);
     add(e, stats);
     const tables = e.tables;
     if (tables.length === 0) return;
     const stamp = ++this.stamp;
-    for (let i = 0; i < tables.length; i++) {
-      const t = tables[i];
-      const leaf = this.classifier.walk(this.artifact.graph.counting![t].root, p, d);
-      const key = result * this.leafCount + leaf;
-      let te = this.perTableLeaf.get(key);
-      if (!te) {
-        te = this.entryFor(result, this.artifact.graph.leaves[leaf].rules, new Int32Array(0));
-        this.perTableLeaf.set(key, te);
-      }
-      addOnce(te, stats, this.seen, stamp);
+    for (let i = 0; i < tables.length; i++) this.addLeaf(result, tableLeaf(tables[i]), stats, stamp);
+  }
+
+  /** Counts what a counting table's leaf says of a packet of `result`. */
+  private addLeaf(result: number, leaf: number, stats: RuleStats[], stamp: number): void {
+    const key = result * this.leafCount + leaf;
+    let te = this.perTableLeaf.get(key);
+    if (!te) {
+      te = this.entryFor(result, this.artifact.graph.leaves[leaf].rules, new Int32Array(0));
+      this.perTableLeaf.set(key, te);
     }
+    addOnce(te, stats, this.seen, stamp);
   }
 
   private entryOf(result: number): Entry {

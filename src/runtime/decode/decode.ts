@@ -1,7 +1,7 @@
 import { ABSENT, LINKTYPE } from '../../fields/fields.js';
 import { decodeChdlc, isChdlcAddress } from './chdlc.js';
 import { decodeEthernet } from './ethernet.js';
-import { mark } from './malformed.js';
+import { mark, ownHeadersMalformed } from './malformed.js';
 import { decodeNull } from './null.js';
 import { decodePppLink } from './ppp.js';
 import { decodeIp, decodeIpv4Link, decodeIpv6Link } from './raw.js';
@@ -87,6 +87,7 @@ export function decodeFrame(
     default:
   }
 
+  view.headersMalformed = ownHeadersMalformed(view);
   if (tunnels && view.innerKind !== INNER_KIND.none) decodeTunnels(view, data);
 }
 

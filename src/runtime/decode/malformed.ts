@@ -65,3 +65,39 @@ export function mark(v: PacketView, code: number): void {
     v.malformedReason = code;
   }
 }
+
+/** Reasons only tunnel headers mark. */
+const TUNNEL_REASONS: ReadonlySet<number> = new Set(
+  (
+    [
+      'truncated-gre',
+      'bad-gre-version',
+      'bad-pptp-gre-header',
+      'truncated-erspan',
+      'truncated-gtp',
+      'bad-gtp-extension',
+      'truncated-l2tp',
+      'truncated-vxlan',
+      'truncated-geneve',
+      'truncated-teredo',
+    ] as const
+  ).map(reasonCode),
+);
+/** Reasons a tunnel marks when it carries nothing, as the frame's own layers do when they are cut (then no tunnel is found). */
+const EMPTY_TUNNEL_REASONS: ReadonlySet<number> = new Set(
+  (['truncated-ethernet', 'truncated-ip', 'truncated-ppp'] as const).map(reasonCode),
+);
+
+/**
+ * Whether the frame's own headers (link layer through transport header) are
+ * malformed, from the view as decoded before its tunnels' packets: every own
+ * layer is decoded before the tunnel header after it, and the first reason
+ * wins, so the reason is an own layer's unless a tunnel header marked it.
+ */
+export function ownHeadersMalformed(v: PacketView): number {
+  if (v.malformed === 0) return 0;
+  const r = v.malformedReason;
+  if (TUNNEL_REASONS.has(r)) return 0;
+  if (v.tunnel > 0 && EMPTY_TUNNEL_REASONS.has(r)) return 0;
+  return 1;
+}

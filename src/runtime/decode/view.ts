@@ -88,6 +88,12 @@ export class PacketView {
   /** Index into MALFORMED_REASONS; 0 when not malformed. */
   malformedReason = 0;
   /**
+   * 1 when the frame's own headers, link layer through transport header, are
+   * malformed: `malformed` less what tunnel headers and the packets inside
+   * them marked (set by decodeFrame; what a tap's `malformed` counter counts).
+   */
+  headersMalformed = 0;
+  /**
    * Where the bytes of the packet on the wire end, as a frame offset: a
    * length field reaching past it is malformed, while one merely past capLen
    * is a snap-length cut. Set by decodeFrame; not a field.
@@ -169,6 +175,7 @@ export class PacketView {
     this.innerKind = 0;
     this.malformed = 0;
     this.malformedReason = 0;
+    this.headersMalformed = 0;
     this.wireEnd = 0;
   }
 }

@@ -4,7 +4,7 @@ import type { Replica } from '../actions/replica.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash32 } from '../balance/session-hash.js';
-import type { PacketRecord } from '../capture/index.js';
+import { type PacketRecord, recordFrame } from '../capture/index.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
 import { createPacketPath, type PacketPath } from '../classify/packet-path.js';
 import { RuleCounter } from '../classify/rule-counter.js';
@@ -46,6 +46,12 @@ export interface PacketOutput {
     tap: number,
     comment: string | undefined,
   ): boolean;
+  /**
+   * write() of a reader's record as it is but for its wire length and
+   * comment: the output may copy the record's own bytes, in runs, where they
+   * are what it would write (ToolOutput). Outputs without it get write().
+   */
+  writeRecord?(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;
 }
@@ -106,18 +112,29 @@ export interface PipelineOptions {
   packetPath?: PacketPathChoice;
   /** Packets per look at how many needed the decoder on the generated path, under auto (default ADAPT_WINDOW); for tests. */
   adaptWindow?: number;
+  /**
+   * Whether records come with their `data` view (default true). False: only
+   * `bytes` and `dataOffset` are read (readers' `views: false`), and the
+   * frame's own array is made for what needs one (the decoder, a write,
+   * dedup, action steps), once a packet; on the generated path most
+   * packets need none.
+   */
+  recordViews?: boolean;
 }
 
 /**
  * Under auto, the generated path is left for the decoder path when more than
  * half the packets of a window needed the decoder's view anyway (tunnel
- * traffic whose tunnels the policy reads, or whose malformed verdict needs
- * it): walking them first only adds the walk. It is tried again after
+ * traffic whose tunnels or inner packets the policy reads): walking them
+ * first only adds the walk. It is tried again after
  * ADAPT_BACKOFF windows. Both paths give each packet the same treatment, so
  * switching between packets changes nothing but the work done.
  */
 const ADAPT_WINDOW = 8192;
 const ADAPT_BACKOFF = 16;
+
+/** The frame argument of rule counters that read no packet. */
+const EMPTY = new Uint8Array(0);
 
 /**
  * What happens to one packet: decode into the reused view, classify once for
@@ -147,6 +164,7 @@ export class Pipeline {
   private adaptViewed = 0;
   /** Times auto left the generated path for the decoder's (for tests and benchmarks). */
   switches = 0;
+  private readonly recordViews: boolean;
 
   constructor(
     private readonly artifact: Artifact,
@@ -162,6 +180,7 @@ export class Pipeline {
     this.adaptive = this.packetPath !== undefined && (options.packetPath ?? packetPathChoice()) === 'auto';
     this.adaptWindow = options.adaptWindow ?? ADAPT_WINDOW;
     this.adaptLeft = this.adaptWindow;
+    this.recordViews = options.recordViews ?? true;
     this.groupsOf = [];
     this.balancers = artifact.groups.map((gr) => {
       if (gr.tools.length <= 1) return undefined;
@@ -251,6 +270,13 @@ export class Pipeline {
     return this.stats;
   }
 
+  /**
+   * The groups this packet may go to (1) when only some may: the host end of
+   * an OpenFlow switch's host link, where the switch delivered the others
+   * (runtime/host-link). Set before handle(); undefined: every group.
+   */
+  only: Uint8Array | undefined;
+
   /** Result index -> groups, cached as typed arrays the first time a result is seen. */
   private groups(r: number): Int32Array {
     return (this.groupsOf[r] ??= Int32Array.from(this.classifier.results[r].groups));
@@ -270,7 +296,7 @@ export class Pipeline {
       }
     }
     const view = this.view;
-    const data = rec.data;
+    const data = this.recordViews ? rec.data : (rec.data = recordFrame(rec));
     view.tap = tap;
     decodeFrame(view, data, rec.capLen, rec.wireLen, rec.linkType);
     const st = this.stats;
@@ -278,7 +304,8 @@ export class Pipeline {
     const ts = st.taps[tap];
     ts.packets++;
     ts.bytes += rec.capLen;
-    if (view.malformed) ts.malformed++;
+    // the frame's own headers (docs/cli.md, "The packet path"): what the generated path's walk checks
+    if (view.headersMalformed !== 0) ts.malformed++;
     const r = this.classifier.classify(view, data);
     const groups = this.groups(r);
     this.ruleCounter?.count(r, view, data, st.rules!);
@@ -291,8 +318,10 @@ export class Pipeline {
     let inner = 0;
     let hashed = 0;
     let marked = false;
+    const only = this.only;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
+      if (only !== undefined && only[g] === 0) continue;
       const gs = st.groups[g];
       gs.in++;
       const dd = this.dedups[g];
@@ -328,7 +357,7 @@ export class Pipeline {
         this.mark(rec, tap);
         marked = true;
       }
-      this.write(g, tool, rec, tap);
+      this.write(g, tool, rec, data, tap);
     }
   }
 
@@ -358,24 +387,28 @@ export class Pipeline {
   /**
    * handle() on the generated packet path: the walk and the graph over the
    * bytes, no view; the decoder's view of the packet is made only for what
-   * reads one (a tunnel candidate's malformed verdict, rule counters, dedup,
-   * action steps), once. Counts and writes exactly as handle() does.
+   * reads one (tunnel fields the graph tests, counting tables, dedup, action
+   * steps), once. Counts and writes exactly as handle() does.
    */
   private handleWalked(rec: PacketRecord, tap: number, pp: PacketPath): void {
-    const data = rec.data;
-    const r = pp.classify(data, 0, rec.capLen, rec.wireLen, rec.linkType, tap);
+    // classified where the reader left the bytes: no array of the frame's own, unless a stage below needs one (w.frame())
+    const r = pp.classify(rec.bytes, rec.dataOffset, rec.capLen, rec.wireLen, rec.linkType, tap);
     const w = pp.walk;
     const st = this.stats;
     st.packetsRead++;
     const ts = st.taps[tap];
     ts.packets++;
     ts.bytes += rec.capLen;
-    // the walk checks the frame's own headers; a packet that may carry a tunnel gets the decoder's verdict on all of it
-    if (w.cand !== 0 ? w.view().malformed !== 0 : w.bad !== 0) ts.malformed++;
+    // the frame's own headers, as the walk checked them: no decode of a tunnel candidate for its verdict
+    if (w.bad !== 0) ts.malformed++;
     const groups = this.groups(r);
     const rc = this.ruleCounter;
-    // the view is read only for results whose rules are counted by counting tables
-    if (rc) rc.count(r, rc.readsPacket(r) ? w.view() : this.view, data, st.rules!);
+    // counting tables in the packet path's code, from the bytes; else on the view, made for the results that walk them
+    if (rc) {
+      if (pp.tableLeaf !== undefined) rc.countWalked(r, pp.tableLeaf, st.rules!);
+      else if (rc.readsPacket(r)) rc.count(r, w.view(), w.frame(), st.rules!);
+      else rc.count(r, this.view, EMPTY, st.rules!);
+    }
     if (groups.length === 0) {
       st.unmatched++;
       return;
@@ -385,17 +418,21 @@ export class Pipeline {
     let inner = 0;
     let hashed = 0;
     let marked = false;
+    const only = this.only;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
+      if (only !== undefined && only[g] === 0) continue;
       const gs = st.groups[g];
       gs.in++;
       const dd = this.dedups[g];
-      if (dd && dd.isDuplicate(w.view(), data, rec.tsSec, rec.tsNsec)) {
+      if (dd && dd.isDuplicate(w.view(), w.frame(), rec.tsSec, rec.tsNsec)) {
         gs.dropped.duplicate++;
         continue;
       }
       const chain = this.chains[g];
       if (chain !== undefined) {
+        // the steps start from rec.data
+        if (!this.recordViews) rec.data = w.frame();
         chain.push(rec, w.view(), tap);
         continue;
       }
@@ -422,7 +459,8 @@ export class Pipeline {
         this.mark(rec, tap);
         marked = true;
       }
-      this.write(g, tool, rec, tap);
+      // no array of the frame: write() copies the record where it can, else makes one
+      this.write(g, tool, rec, undefined, tap);
     }
   }
 
@@ -438,30 +476,43 @@ export class Pipeline {
     this.adaptViewed = 0;
   }
 
-  /** Writes the marked packet to group g's tool. */
-  private write(g: number, tool: number, rec: PacketRecord, tap: number): void {
+  /**
+   * Writes the marked packet to group g's tool: a reader's record as it is
+   * where the output copies records in runs (no array of the frame made),
+   * else its captured bytes (`frame`, made here when the caller has none).
+   */
+  private write(g: number, tool: number, rec: PacketRecord, frame: Uint8Array | undefined, tap: number): void {
     const gs = this.stats.groups[g];
     const out = this.outputs[g][tool];
-    const frame = rec.data;
     const tags = this.markedTags;
     if (
-      tags === undefined
-        ? out.write(frame, rec.tsSec, rec.tsNsec, this.markedWireLen, rec.linkType, tap, this.markedComment)
-        : this.writeTagged(
-            out,
-            frame,
-            tags,
-            rec.tsSec,
-            rec.tsNsec,
-            this.markedWireLen,
-            rec.linkType,
-            tap,
-            this.markedComment,
-          )
+      tags === undefined && out.writeRecord !== undefined && rec.runs !== undefined
+        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment)
+        : tags === undefined
+          ? out.write(
+              frame ?? recordFrame(rec),
+              rec.tsSec,
+              rec.tsNsec,
+              this.markedWireLen,
+              rec.linkType,
+              tap,
+              this.markedComment,
+            )
+          : this.writeTagged(
+              out,
+              frame ?? recordFrame(rec),
+              tags,
+              rec.tsSec,
+              rec.tsNsec,
+              this.markedWireLen,
+              rec.linkType,
+              tap,
+              this.markedComment,
+            )
     ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += tags === undefined ? frame.length : frame.length + tags.length;
+      gs.tools[tool].bytes += tags === undefined ? rec.capLen : rec.capLen + tags.length;
     } else {
       const why = out.refusedAs;
       if (why) gs.dropped[why]++;
@@ -514,7 +565,7 @@ export class Pipeline {
     this.markedWireLen = rec.wireLen;
     this.markedTags = undefined;
     if (tags === undefined) return;
-    if (rec.linkType === LINKTYPE.ETHERNET && rec.data.length >= 14) {
+    if (rec.linkType === LINKTYPE.ETHERNET && rec.capLen >= 14) {
       this.markedTags = tags;
       this.markedWireLen = rec.wireLen + tags.length;
     } else this.stats.unmarked += tags.length >>> 2;
@@ -524,15 +575,14 @@ export class Pipeline {
 /**
  * The generated packet path for this artifact, or undefined where the
  * decoder path classifies. `auto` takes it where it does less work than the
- * decoder for every packet: the graph has generated code, and no stage
- * reads the decoder's view of every packet that reaches it (counting
- * tables, dedup, action steps); `generated` takes it whenever the graph has code
+ * decoder for every packet: the graph has generated code (counting tables
+ * included), and no stage reads the decoder's view of every packet that
+ * reaches it (dedup, action steps); `generated` takes it whenever the graph has code
  * (view readers then get the decoder's view, made lazily); `decoder` never.
  */
 function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
   if (choice === 'decoder') return undefined;
   if (choice === 'auto') {
-    if ((a.graph.counting?.length ?? 0) > 0) return undefined;
     if (a.groups.some((gr) => gr.actions.dedup !== undefined) || planChains(a).some((p) => p)) return undefined;
   }
   const pp = createPacketPath(a.graph);

@@ -1,6 +1,13 @@
-import { CaptureWriter, type OutputFile } from '../capture/index.js';
+import { CaptureWriter, type OutputFile, type PacketRecord } from '../capture/index.js';
+import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT, type RunHolder } from '../capture/record.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import type { OutputSpec } from './output-spec.js';
+
+/**
+ * A run is copied once it is this long: a few copies per write buffer, and
+ * the buffer never grows for one.
+ */
+const RUN_MAX = 256 * 1024;
 
 /**
  * One tool's output file. A pcap file holds one link type, its first
@@ -9,7 +16,7 @@ import type { OutputSpec } from './output-spec.js';
  * tap, so it loses nothing. A tool that receives nothing still gets a valid,
  * empty capture.
  */
-export class ToolOutput {
+export class ToolOutput implements RunHolder {
   private writer: CaptureWriter | undefined;
   readonly path: string;
   packets = 0;
@@ -28,6 +35,96 @@ export class ToolOutput {
     this.path = spec.path;
     this.lastLinkType = new Int32Array(spec.taps.length).fill(-1);
     this.lastId = new Int32Array(spec.taps.length);
+    this.layout =
+      spec.format !== 'pcap'
+        ? RECORD_LAYOUT.NONE
+        : spec.nanosecond
+          ? RECORD_LAYOUT.PCAP_NS_LE
+          : RECORD_LAYOUT.PCAP_US_LE;
+  }
+
+  /** The record layout (RECORD_LAYOUT) this file is written in, when records of it can be copied as they are. */
+  private readonly layout: number;
+  /** The run of consecutive records taken and not copied yet: runLen bytes at runStart in runBuffer. */
+  private runBytes: Uint8Array | undefined = undefined;
+  private runBuffer: ArrayBufferLike | undefined = undefined;
+  private runStart = 0;
+  private runEnd = -1;
+  private runPackets = 0;
+  /** The reader (its CopyRuns) the pending run is of. */
+  private runFrom: CopyRuns | undefined = undefined;
+  /** The CopyRuns this output has joined (a few: one a tap's file). */
+  private readonly joined: CopyRuns[] = [];
+
+  /**
+   * write() of a reader's record, unchanged but for its wire length and
+   * comment (the tap's marks). When the record's own bytes are what this
+   * file would hold (pcap in, pcap out, same precision, same wire length;
+   * see PacketRecord.verbatim), it is not encoded but taken as it is, and
+   * records that follow each other in the read buffer are copied as one
+   * run: when a record that does not follow comes, before the reader's
+   * buffer moves on (CopyRuns), or at close.
+   */
+  writeRecord(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean {
+    const layout = this.layout;
+    if (layout === RECORD_LAYOUT.NONE || rec.verbatim !== layout || wireLen !== rec.wireLen || rec.runs === undefined)
+      return this.write(rec.data, rec.tsSec, rec.tsNsec, wireLen, rec.linkType, tap, comment);
+    const w = this.writer ?? this.open();
+    const linkType = rec.linkType;
+    if (this.lastLinkType[tap] !== linkType) {
+      // declaring an interface writes: after the records taken before
+      this.flushRun();
+      this.lastLinkType[tap] = linkType;
+      this.lastId[tap] = this.interfaceOf(w, linkType, tap);
+    }
+    if (this.lastId[tap] < 0) return false;
+    const bytes = rec.bytes;
+    const start = rec.dataOffset - PCAP_RECORD_HEADER;
+    const end = rec.dataOffset + rec.capLen;
+    if (bytes === this.runBytes && start === this.runEnd) {
+      this.runEnd = end;
+      this.runPackets++;
+      if (end - this.runStart >= RUN_MAX) this.flushRun();
+    } else {
+      if (this.runPackets !== 0) this.flushRun();
+      if (bytes !== this.runBytes) {
+        this.runBytes = bytes;
+        // `.buffer` is a call into V8's C++: the reader's, where it keeps it
+        this.runBuffer = rec.buffer ?? bytes.buffer;
+      }
+      this.runStart = start;
+      this.runEnd = end;
+      this.runPackets = 1;
+      const from = rec.runs;
+      if (from !== this.runFrom) {
+        this.runFrom = from;
+        if (!this.joined.includes(from)) {
+          this.joined.push(from);
+          from.join(this);
+        }
+      }
+    }
+    this.packets++;
+    this.bytes += rec.capLen;
+    return true;
+  }
+
+  flushRunOf(runs: CopyRuns): void {
+    if (this.runFrom === runs && this.runPackets !== 0) this.flushRun();
+  }
+
+  /** Copies the pending run of records into the file's buffer. */
+  flushRun(): void {
+    if (this.runPackets === 0) return;
+    const b = this.runBytes!;
+    this.writer!.writeRecords(
+      this.runBuffer!,
+      b.byteOffset + this.runStart,
+      this.runEnd - this.runStart,
+      this.runPackets,
+    );
+    this.runPackets = 0;
+    this.runEnd = -1;
   }
 
   /**
@@ -68,6 +165,8 @@ export class ToolOutput {
     comment: string | undefined,
     tags?: Uint8Array,
   ): boolean {
+    // records taken before this one go first
+    if (this.runPackets !== 0) this.flushRun();
     const w = this.writer ?? this.open();
     let id: number;
     if (this.lastLinkType[tap] === linkType) id = this.lastId[tap];
@@ -118,6 +217,7 @@ export class ToolOutput {
   }
 
   async close(): Promise<void> {
+    this.flushRun();
     const w = this.open();
     if (this.packets === 0) w.interfaceFor(LINKTYPE.ETHERNET);
     await w.drained();
@@ -125,6 +225,7 @@ export class ToolOutput {
   }
 
   abort(): void {
+    this.runPackets = 0;
     if (this.writer) this.writer.abort();
     else this.output?.discard();
   }

@@ -45,7 +45,9 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
     const o = i * REC_FIELDS;
     const off = x[o + REC.offset];
     const capLen = x[o + REC.capLen];
-    rec.data = new Uint8Array(bufs[x[o + REC.slot]].buffer, off, capLen);
+    // the pipeline makes the frame's own array only for what needs one (recordViews: false)
+    rec.bytes = bufs[x[o + REC.slot]];
+    rec.dataOffset = off;
     rec.capLen = capLen;
     rec.wireLen = x[o + REC.wireLen];
     rec.tsSec = x[o + REC.tsSec];
@@ -89,6 +91,7 @@ port.on('message', (m: ToWorker) => {
         pipeline = new Pipeline(m.artifact, outs, m.tapFiles, {
           dedup: (g) => dedups[g]!,
           packetPath: m.packetPath,
+          recordViews: false,
         });
         break;
       }

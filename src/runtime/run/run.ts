@@ -120,7 +120,13 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   }
   if (workers === 0 || (opts.pool && opts.pool.size !== workers)) await opts.pool?.close();
   const sources = tapFiles.map(
-    (files, tap) => new FileTapSource(tap, files, workers > 0 ? parallelReaderOptions(workers) : { readAhead: true }),
+    // records read in place: a view of a packet is made only for what asks for one; pcap outputs copy runs of records
+    (files, tap) =>
+      new FileTapSource(
+        tap,
+        files,
+        workers > 0 ? parallelReaderOptions(workers) : { readAhead: true, views: false, copyRuns: true },
+      ),
   );
   const engine = new Engine();
   for (const s of sources) engine.register(s);
@@ -183,6 +189,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const pipeline = new Pipeline(a, outputs, tapFiles, {
     dedupMaxEntries: opts.dedupMaxEntries,
     packetPath: opts.packetPath,
+    recordViews: false,
     onRefused: (g, t, linkType) => refused(g, t, outputs[g][t].linkType, linkType),
   });
   try {

@@ -31,9 +31,10 @@ const MAX_LABELS = 15;
  * gets the full decoder's view of that packet (view()), made once, only then.
  *
  * `bad` is the frame's own headers found malformed (link layer through the
- * transport header, by the decoder's rules): what the `malformed` counter
- * counts, whatever the policy reads. Tunnel headers and the packets inside
- * them are not checked here (see docs/cli.md, "malformed").
+ * transport header, by the decoder's rules): what a tap's `malformed`
+ * counter counts on both paths, whatever the policy reads (the decoder's
+ * `headersMalformed`). Tunnel headers and the packets inside them are not
+ * checked here (docs/cli.md, "The packet path").
  *
  * Nothing is allocated per packet: one Walk per thread, its numbers
  * overwritten by start().
@@ -50,6 +51,9 @@ export class Walk {
   tap = 0;
   /** The captured length as given (the frame's view, when one is made, is this long). */
   private capLen = 0;
+  /** d's buffer and where d starts in it. */
+  private buf: ArrayBufferLike = new ArrayBuffer(0);
+  private bufOffset = 0;
 
   // link layer
   l2 = ABSENT;
@@ -95,14 +99,21 @@ export class Walk {
 
   private readonly full = new PacketView();
   private viewMade = false;
-  private frameView: Uint8Array | undefined = undefined;
+  /** The frame's array the view was decoded from (valid while viewMade). */
+  private frameView: Uint8Array = new Uint8Array(0);
 
   /** Walks one frame: `capLen` bytes at d[o], of link type `linkType`, `wireLen` long on the wire. */
   start(d: Uint8Array, o: number, capLen: number, wireLen: number, linkType: number, tap: number): void {
     // as decodeFrame: NaN, negative and fractional lengths cannot widen the window
     const n = capLen >= 0 ? Math.min(Math.floor(capLen), d.length - o) : 0;
     const wire = wireLen >= 0 ? Math.min(Math.floor(wireLen), 0xffffffff) : 0;
-    this.d = d;
+    // most frames lie in the same read chunk as the last: no stores (and no write barriers) for them
+    if (this.d !== d) {
+      this.d = d;
+      // d.buffer is a call into the runtime: taken once a chunk, for frame()
+      this.buf = d.buffer;
+      this.bufOffset = d.byteOffset;
+    }
     this.o = o;
     this.capLen = n;
     this.end = o + n;
@@ -112,7 +123,6 @@ export class Walk {
     this.lt = type;
     this.tap = tap;
     this.viewMade = false;
-    this.frameView = undefined;
     this.l2 = ABSENT;
     this.dst = ABSENT;
     this.src = ABSENT;
@@ -190,7 +200,9 @@ export class Walk {
     if (this.viewMade) return this.full;
     const v = this.full;
     v.tap = this.tap;
-    decodeFrame(v, this.frame(), this.capLen, this.wire, this.lt);
+    const f = this.frame();
+    this.frameView = f;
+    decodeFrame(v, f, this.capLen, this.wire, this.lt);
     this.viewMade = true;
     return v;
   }
@@ -200,10 +212,10 @@ export class Walk {
     return this.viewMade;
   }
 
-  /** The frame as an array of its own (made on first call for the packet). */
+  /** The frame as an array of its own: the view's, once view() was made; else a new one each call. */
   frame(): Uint8Array {
-    const d = this.d;
-    return (this.frameView ??= new Uint8Array(d.buffer, d.byteOffset + this.o, this.capLen));
+    // not kept unless the view was made: a new array stored in the walk would cost a write barrier a packet
+    return this.viewMade ? this.frameView : new Uint8Array(this.buf, this.bufOffset + this.o, this.capLen);
   }
 
   /** The tunnel field: 0 unless the packet may carry one. */

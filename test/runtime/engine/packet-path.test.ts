@@ -22,6 +22,9 @@ import type { PacketRecord } from '../../../src/runtime/capture/index.js';
 import { packetPathChoice, type PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { Walk } from '../../../src/runtime/walk/walk.js';
 import { Pipeline, type PacketOutput } from '../../../src/runtime/engine/pipeline.js';
+import { decodeFrame } from '../../../src/runtime/decode/decode.js';
+import { PacketView } from '../../../src/runtime/decode/view.js';
+import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { FILTERS } from '../classify/filters.js';
 import { loadCapture } from '../decode/corpus.js';
@@ -49,11 +52,22 @@ class Recorder implements PacketOutput {
   }
 }
 
-function record(f: TestFrame, i: number): PacketRecord {
+/** What a record without a view carries as `data` (readers' `views: false`): reading it gives wrong results. */
+const STALE = Uint8Array.of(0x45, 0, 0);
+
+/**
+ * A record of the frame as a reader hands it out: the frame inside a larger
+ * read chunk, at an offset, with other bytes around it (a read past the
+ * frame's end sees them); with its own `data` view only when `views`.
+ */
+function record(f: TestFrame, i: number, views: boolean): PacketRecord {
+  const at = (i * 7) % 13;
+  const chunk = new Uint8Array(at + f.data.length + 9).fill(0xa5);
+  chunk.set(f.data, at);
   return {
-    data: f.data,
-    bytes: f.data,
-    dataOffset: 0,
+    data: views ? chunk.subarray(at, at + f.data.length) : STALE,
+    bytes: chunk,
+    dataOffset: at,
     capLen: f.data.length,
     wireLen: f.wireLen,
     tsSec: 1_700_000_000 + Math.floor(i / 1000),
@@ -72,13 +86,15 @@ function runOn(
   toolUp?: (group: number, tool: number) => boolean,
 ): { out: string[][]; stats: string; path: string; switches: number } {
   const outputs = a.groups.map((g, gi) => g.tools.map((t, ti) => new Recorder(`${gi}/${ti}`, ti === 0)));
+  // the generated path as `tmesc run` feeds it (records without views); the decoder path both ways
+  const views = path === 'decoder' && frames.length % 2 === 0;
   const p = new Pipeline(
     a,
     outputs,
     a.taps.map(() => []),
-    { packetPath: path, adaptWindow, toolUp },
+    { packetPath: path, adaptWindow, toolUp, recordViews: views },
   );
-  frames.forEach((f, i) => p.handle(record(f, i), i % a.taps.length));
+  frames.forEach((f, i) => p.handle(record(f, i, views), i % a.taps.length));
   p.finish();
   const { seconds: _s, ...stats } = p.collect();
   return { out: outputs.flat().map((o) => o.lines), stats: JSON.stringify(stats), path: p.path, switches: p.switches };
@@ -212,10 +228,10 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     expect(auto(artifactFor(dir, policy(few)))).toBe('generated');
     // dedup and action steps read the decoded packet
     expect(auto(artifactFor(dir, policy(few, VIEW_GROUPS)))).toBe('decoder');
-    // so do counting tables (rules counted apart from the graph's leaves): most packets would be decoded anyway
+    // counting tables (rules counted apart from the graph's leaves) are generated code too
     const counted = artifactFor(dir, policy(everyFilter));
     expect(counted.graph.counting?.length).toBeGreaterThan(0);
-    expect(auto(counted)).toBe('decoder');
+    expect(auto(counted)).toBe('generated');
   });
 
   it('auto leaves the generated path while most packets need the decoder anyway, and comes back: the same run', () => {
@@ -227,7 +243,7 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     const tunnels = generated.filter(isCand);
     const plain = generated.filter((f) => !isCand(f));
     expect(tunnels.length).toBeGreaterThan(60);
-    // tunnel stretches (a view each, for the malformed verdict) between plain ones
+    // tunnel stretches (a view each: the policy reads inside their tunnels) between plain ones
     const frames = [...tunnels, ...plain, ...tunnels, ...plain.slice(0, 100), ...tunnels, ...plain];
     const few = [0, 3, 20, 36].map((f, i) => ({ f: [f], op: 'and' as const, not: false, g: i % 3, drop: false }));
     const a = artifactFor(dir, policy(few));
@@ -237,6 +253,31 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     expect(auto.switches).toBeGreaterThanOrEqual(2);
     expect(auto.stats).toBe(dec.stats);
     expect(auto.out).toEqual(dec.out);
+  });
+
+  it("malformed counts the frames whose own headers are, on both paths: not their tunnels' or inner packets'", () => {
+    const v = new PacketView();
+    let own = 0;
+    let insideOnly = 0;
+    for (const f of mixed) {
+      decodeFrame(v, f.data, f.data.length, f.wireLen, f.linkType);
+      if (v.headersMalformed) own++;
+      else if (v.malformed) insideOnly++;
+    }
+    // frames the narrower count leaves out (a cut inner packet, a bad tunnel header), and frames it counts
+    expect(insideOnly).toBeGreaterThan(10);
+    expect(own).toBeGreaterThan(100);
+    // a policy that never reads a tunnel (the generated path decodes none) and one that reads inside them
+    for (const few of [
+      [0, 3, 20],
+      [36, 34],
+    ]) {
+      const a = artifactFor(dir, policy(few.map((f, i) => ({ f: [f], op: 'and', not: false, g: i % 3, drop: false }))));
+      for (const path of ['generated', 'decoder'] as const) {
+        const st = JSON.parse(runOn(a, path, mixed).stats) as RunStats;
+        expect(st.taps.reduce((n, t) => n + t.malformed, 0)).toBe(own);
+      }
+    }
   });
 
   it('TMESC_PACKET_PATH chooses, and a wrong value is said', () => {

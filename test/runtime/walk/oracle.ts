@@ -74,6 +74,8 @@ export function differences(frame: Uint8Array, capLen: number, wireLen: number, 
   const bad = ownMalformed(flat);
   if (walk.bad !== bad)
     out.push(`malformed: walk ${walk.bad} vs decoder ${bad} (${reasonName(flat.malformedReason) ?? ''})`);
+  // the decoder path's count (decoded with its tunnels) is the same verdict
+  if (full.headersMalformed !== bad) out.push(`headersMalformed: ${full.headersMalformed} vs own headers ${bad}`);
   if (walk.tunnel() === 0 && full.tunnel !== 0) out.push('a tunnel the walk did not flag');
   return out;
 }

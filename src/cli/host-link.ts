@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Artifact } from '../artifact/types.js';
+import { DiagnosticBag } from '../diagnostics/bag.js';
+import { renderText } from '../diagnostics/render/index.js';
+import { SourceFile } from '../diagnostics/source.js';
+import { escapeForTerminal } from '../diagnostics/render/terminal.js';
+import { compileToOpenFlow } from '../openflow/backend.js';
+import type { OpenFlowReport } from '../openflow/report.js';
+import { CaptureError } from '../runtime/capture/index.js';
+import type { PacketPathChoice } from '../runtime/engine/packet-path-choice.js';
+import { type HostLinkPlan, type HostLinkStats, runHostLink } from '../runtime/host-link/host-link.js';
+import { ActionsNotPerformed, RunError } from '../runtime/run/run.js';
+import { renderStatsText } from '../runtime/stats/stats.js';
+import { actionWarnings } from '../runtime/actions/warnings.js';
+import { EXIT, PolicyInvalid, UsageError, type Io } from './io.js';
+import { loadValidPolicy } from './load-policy.js';
+
+/**
+ * The host's side of the link from what the compiler's report says of it
+ * (report.json's `host` and `groups`), as indices into the artifact: the code
+ * table the switch's program was made with, so the two ends read one table.
+ */
+export function hostLinkPlan(report: OpenFlowReport, a: Artifact): HostLinkPlan {
+  if (!report.host)
+    throw new UsageError(`${report.portsMap}: the ports map has no host line: the switch sends nothing to a host`);
+  const tapIndex = (name: string) => {
+    const i = a.taps.findIndex((t) => t.name === name);
+    if (i < 0) throw new UsageError(`${report.portsMap}: the report names tap '${name}', which the policy lacks`);
+    return i;
+  };
+  const groupIndex = (name: string) => {
+    const i = a.groups.findIndex((g) => g.name === name);
+    if (i < 0) throw new UsageError(`${report.portsMap}: the report names group '${name}', which the policy lacks`);
+    return i;
+  };
+  const hostGroups = new Uint8Array(a.groups.length);
+  for (const g of report.groups) if (g.side === 'host') hostGroups[groupIndex(g.name)] = 1;
+  const groupReturn: (Int32Array | undefined)[] = a.groups.map(() => undefined);
+  const toolReturn = a.groups.map((g) => new Int32Array(g.tools.length).fill(-1));
+  for (const g of report.groups)
+    if (g.side === 'switch') groupReturn[groupIndex(g.name)] = new Int32Array(a.taps.length).fill(-1);
+  for (const f of report.host.fromHost) {
+    if ('group' in f) {
+      const codes = groupReturn[groupIndex(f.group)];
+      if (!codes) throw new UsageError(`${report.portsMap}: the report returns packets for host group '${f.group}'`);
+      for (const t of f.markedAs) codes[tapIndex(t)] = f.vid;
+    } else {
+      const gi = a.groups.findIndex((g) => g.tools.some((t) => t.name === f.tool));
+      if (gi < 0) throw new UsageError(`${report.portsMap}: the report names tool '${f.tool}', which the policy lacks`);
+      toolReturn[gi][a.groups[gi].tools.findIndex((t) => t.name === f.tool)] = f.vid;
+    }
+  }
+  const toHost = new Map<number, { tap: number; all: boolean }>();
+  for (const c of report.host.toHost) toHost.set(c.vid, { tap: tapIndex(c.tap), all: c.means === 'all-groups' });
+  return { toHost, hostGroups, groupReturn, toolReturn };
+}
+
+export interface HostLinkCmdOptions {
+  ports: string;
+  hostLink: string;
+  hostReturn?: string;
+  outDir?: string;
+  stats: string;
+  packetPath: PacketPathChoice;
+  includeRoots: string[];
+}
+
+/**
+ * run --ports MAP --host-link FILE: the host end of the switch's host link,
+ * offline. The OpenFlow program is compiled again from the policy and the
+ * map (as `compile --emit openflow` does, so its code table is the one the
+ * switch was loaded with), and its report says what each code means.
+ */
+export async function runHostLinkCommand(
+  policyPath: string,
+  artifact: Artifact,
+  opts: HostLinkCmdOptions,
+  io: Io,
+): Promise<number> {
+  const { policy } = loadValidPolicy(policyPath, io, { includeRoots: opts.includeRoots });
+  const mapPath = resolve(io.cwd, opts.ports);
+  let mapText: string;
+  try {
+    mapText = readFileSync(mapPath, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the ports map ${opts.ports}: ${(e as Error).message}`);
+  }
+  const bag = new DiagnosticBag();
+  const out = compileToOpenFlow(policy, new SourceFile(opts.ports, mapText), bag);
+  const errors = bag.items.filter((d) => d.severity === 'error');
+  if (errors.length) io.err(renderText(errors, { fileCount: 1 }));
+  if (!out)
+    throw new PolicyInvalid(`${opts.ports}: the policy cannot be compiled for this switch; see the errors above`);
+  const plan = hostLinkPlan(out.report, artifact);
+  const returnPath = resolve(
+    io.cwd,
+    opts.hostReturn ?? join(opts.outDir ?? '.', `${out.report.host!.name}-return.pcap`),
+  );
+  try {
+    const { stats, link } = await runHostLink(artifact, plan, {
+      input: resolve(io.cwd, opts.hostLink),
+      returnPath,
+      outDir: opts.outDir === undefined ? undefined : resolve(io.cwd, opts.outDir),
+      packetPath: opts.packetPath,
+      note: (m) => io.err(`tmesc: note: ${escapeForTerminal(m)}\n`),
+      warn: (m) => io.err(`tmesc: warning: ${escapeForTerminal(m)}\n`),
+    });
+    io.out(
+      opts.stats === 'json'
+        ? JSON.stringify({ ...stats, hostLink: link }, null, 2) + '\n'
+        : renderStatsText(stats) + hostLinkText(link),
+    );
+    for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
+    return EXIT.ok;
+  } catch (e) {
+    if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
+    if (e instanceof RunError || e instanceof CaptureError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function hostLinkText(l: HostLinkStats): string {
+  const lines = [`host link ${l.input}: ${l.read} packets`];
+  for (const c of l.toHost)
+    lines.push(
+      `  VLAN ${c.vid} from tap ${c.tap} (${c.all ? 'the host decides every group' : "the host's groups"}): ${c.packets}`,
+    );
+  if (l.noHostGroup)
+    lines.push(`  taken by no host group (copies the switch's pre-filter let through; dropped): ${l.noHostGroup}`);
+  if (l.unknown) lines.push(`  no code of the link to the host (dropped): ${l.unknown}`);
+  lines.push(`returned to the switch ${l.returnPath}: ${l.returned.reduce((s, r) => s + r.packets, 0)} packets`);
+  for (const r of l.returned) lines.push(`  VLAN ${r.vid}: ${r.packets}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,283 @@
+import { mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
+import { stepsOf } from '../../artifact/steps.js';
+import { ETHERTYPE } from '../../fields/ethertype.js';
+import { LINKTYPE } from '../../fields/fields.js';
+import { ActionConfigError } from '../actions/action.js';
+import { planChains } from '../actions/chain.js';
+import { finerThanMicroseconds, headerInterfaces, openCapture } from '../capture/index.js';
+import { emptyRecord } from '../capture/record.js';
+import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
+import type { PacketPathChoice } from '../engine/packet-path-choice.js';
+import type { OutputSpec } from '../output/output-spec.js';
+import { ToolOutput } from '../output/tool-output.js';
+import type { RunStats } from '../stats/stats.js';
+import { ActionsNotPerformed, RunError, unimplementedActions } from '../run/run.js';
+import { DEFAULT_SNAPLEN } from '../run/tap-inputs.js';
+
+/**
+ * The host's side of an OpenFlow switch's host link (`tmesc compile --emit
+ * openflow`, docs/openflow.md): what the code table of the compiler's report
+ * says each VLAN of the link carries, by index into the artifact.
+ */
+export interface HostLinkPlan {
+  /** To the host: per VLAN code, the tap the packet came from and whether the host decides every group (else its own). */
+  toHost: Map<number, { tap: number; all: boolean }>;
+  /** Per group: 1 where the host delivers it for packets the switch decided (the host's groups). */
+  hostGroups: Uint8Array;
+  /** From the host, per switch group: the VLAN code of its returns by tap (-1: none); undefined for the host's groups. */
+  groupReturn: (Int32Array | undefined)[];
+  /** From the host, per group and tool: the VLAN code of a host group's tool on a switch port (-1: a tool of the host's). */
+  toolReturn: Int32Array[];
+}
+
+export interface HostLinkOptions {
+  /** What the switch sent the host: a capture of the host link. */
+  input: string;
+  /** Where the host's answer goes: a capture of what it sends the switch. */
+  returnPath: string;
+  /** As run's --out-dir, for the host's own tools. */
+  outDir?: string;
+  packetPath?: PacketPathChoice;
+  note?: (message: string) => void;
+  warn?: (message: string) => void;
+}
+
+/** What the host link carried, beside the run's own counters. */
+export interface HostLinkStats {
+  input: string;
+  returnPath: string;
+  /** Packets of the link read. */
+  read: number;
+  /** Per VLAN code to the host: packets. */
+  toHost: { vid: number; tap: string; all: boolean; packets: number }[];
+  /** Packets carrying no code the report gives the link to the host (untagged, another VLAN, not Ethernet): dropped. */
+  unknown: number;
+  /** Packets of a host-groups code that no host group takes (the switch's pre-filter over-approximates): dropped. */
+  noHostGroup: number;
+  /** Packets written to the return link, per code. */
+  returned: { vid: number; packets: number }[];
+}
+
+function groupsIn(s: RunStats): number {
+  let n = 0;
+  for (const g of s.groups) n += g.in;
+  return n;
+}
+
+/** A switch group as the host does its part: the strip (the switch balances, truncates and marks), to one return. */
+function switchPart(g: ArtifactGroup): ArtifactGroup {
+  const actions = { strip: g.actions.strip, masks: [], replaces: [] };
+  return {
+    ...g,
+    tools: [{ ...g.tools[0], name: `${g.name} (to the switch)`, rateBps: undefined }],
+    actions,
+    // the switch pushes the tap's marks (the return's code says which): none here
+    steps: stepsOf(actions).filter((s) => s !== 'mark'),
+  };
+}
+
+function vlanTag(vid: number): Uint8Array {
+  return Uint8Array.of(ETHERTYPE.VLAN >>> 8, ETHERTYPE.VLAN & 0xff, (vid >>> 8) & 0x0f, vid & 0xff);
+}
+
+/**
+ * The return link as a group's tool output: each packet tagged with its code
+ * (a switch group's by tap, outermost and alone: the switch pushes the tap's
+ * marks; a host tool's outermost over the marks it already has).
+ */
+class ReturnOutput implements PacketOutput {
+  readonly path: string;
+  constructor(
+    private readonly link: ToolOutput,
+    private readonly count: Map<number, number>,
+    /** Per tap, the code; -1: the tap has none. */
+    private readonly codes: Int32Array,
+    /** A switch group's return: the tap's marks are the switch's to push. */
+    private readonly dropMarks: boolean,
+  ) {
+    this.path = link.path;
+  }
+
+  readonly refusedAs = 'link-type-mismatch' as const;
+
+  write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, tap: number): boolean {
+    const vid = this.codes[tap];
+    if (vid < 0 || linkType !== LINKTYPE.ETHERNET || data.length < 14) return false;
+    this.count.set(vid, (this.count.get(vid) ?? 0) + 1);
+    return this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, undefined, vlanTag(vid));
+  }
+
+  writeTagged(
+    data: Uint8Array,
+    tags: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    tap: number,
+    comment: string | undefined,
+  ): boolean {
+    if (this.dropMarks) return this.write(data, tsSec, tsNsec, wireLen - tags.length, linkType, tap);
+    const vid = this.codes[tap];
+    if (vid < 0 || linkType !== LINKTYPE.ETHERNET || data.length < 14) return false;
+    this.count.set(vid, (this.count.get(vid) ?? 0) + 1);
+    const both = new Uint8Array(4 + tags.length);
+    both.set(vlanTag(vid));
+    both.set(tags, 4);
+    return this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, comment, both);
+  }
+}
+
+/**
+ * The host end of the link, offline: reads the capture of what the switch
+ * sent the host, takes each packet's code off (its tap, and which groups
+ * are the host's to decide), runs the policy on it as `tmesc run` does for
+ * those groups, and writes what goes back to the switch, tagged, into one
+ * capture: a switch group's packets as its strip leaves them, a host tool
+ * on a switch port's as the tool gets them. The host's own tools get their
+ * files as in a plain run.
+ */
+export async function runHostLink(
+  a: Artifact,
+  plan: HostLinkPlan,
+  opts: HostLinkOptions,
+): Promise<{ stats: RunStats; link: HostLinkStats }> {
+  const pending = unimplementedActions(a);
+  if (pending.length) throw new ActionsNotPerformed(`${pending.join('; ')}: not implemented in this version`);
+  const host: Artifact = {
+    ...a,
+    groups: a.groups.map((g, gi) => (plan.groupReturn[gi] ? switchPart(g) : g)),
+  };
+  try {
+    planChains(host);
+  } catch (e) {
+    if (e instanceof ActionConfigError) throw new RunError(e.message);
+    throw e;
+  }
+  const note = opts.note ?? (() => undefined);
+  const input = resolve(opts.input);
+  const returnPath = resolve(opts.returnPath);
+  if (returnPath === input) throw new RunError(`the host return ${returnPath} would overwrite the host link's input`);
+  const ifaces = headerInterfaces(input);
+  const nanosecond = ifaces.length > 0 && ifaces.every(finerThanMicroseconds);
+  const snapLen = ifaces.reduce((m, i) => Math.max(m, i.snapLen), 0) || DEFAULT_SNAPLEN;
+  const spec = (path: string, format: 'pcap' | 'pcapng', extraTags: number[]): OutputSpec => ({
+    path,
+    format,
+    nanosecond,
+    taps: a.taps.map((t, i) => ({ name: t.name, snapLen: snapLen + 4 * extraTags[i], nanosecond })),
+  });
+  const vlanMarks = a.taps.map((t) => t.marks.filter((m) => m.kind === 'vlan').length);
+  mkdirSync(dirname(returnPath), { recursive: true });
+  const link = new ToolOutput(
+    spec(
+      returnPath,
+      'pcap',
+      vlanMarks.map((n) => n + 1),
+    ),
+  );
+  const returned = new Map<number, number>();
+  const seen = new Map<string, string>([[returnPath, 'the host return']]);
+  const own: ToolOutput[] = [];
+  const outputs: PacketOutput[][] = host.groups.map((g, gi) => {
+    const back = plan.groupReturn[gi];
+    if (back) return [new ReturnOutput(link, returned, back, true)];
+    return g.tools.map((t, ti) => {
+      const vid = plan.toolReturn[gi][ti];
+      if (vid >= 0) return new ReturnOutput(link, returned, new Int32Array(a.taps.length).fill(vid), false);
+      let path: string;
+      if (t.output.kind === 'interface') {
+        path = join(opts.outDir ?? 'tmesc-out', `${t.name}.pcapng`);
+        note(`tool '${t.name}' outputs to interface ${t.output.target}; written to ${path}`);
+      } else path = opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target;
+      path = resolve(path);
+      const other = seen.get(path);
+      if (other) throw new RunError(`tools '${other}' and '${t.name}' would both write ${path}`);
+      if (path === input) throw new RunError(`tool '${t.name}' would overwrite input ${path}`);
+      seen.set(path, t.name);
+      mkdirSync(dirname(path), { recursive: true });
+      const o = new ToolOutput(spec(path, t.output.kind === 'pcap' ? 'pcap' : 'pcapng', vlanMarks));
+      own.push(o);
+      return o;
+    });
+  });
+  const tapFiles = a.taps.map((_, i) => ([...plan.toHost.values()].some((c) => c.tap === i) ? [input] : []));
+  const pipeline = new Pipeline(host, outputs, tapFiles, { packetPath: opts.packetPath });
+  const all = new Uint8Array(a.groups.length).fill(1);
+  const perCode = new Map<number, number>();
+  let read = 0;
+  let unknown = 0;
+  let noHostGroup = 0;
+  const src = openCapture(input);
+  const rec = emptyRecord();
+  const t0 = performance.now();
+  try {
+    for (let r; (r = src.next());) {
+      read++;
+      const d = r.data;
+      const tagged =
+        r.linkType === LINKTYPE.ETHERNET && r.capLen >= 18 && d[12] === ETHERTYPE.VLAN >>> 8 && d[13] === 0x00;
+      const code = tagged ? plan.toHost.get(((d[14] & 0x0f) << 8) | d[15]) : undefined;
+      if (!code) {
+        unknown++;
+        continue;
+      }
+      const vid = ((d[14] & 0x0f) << 8) | d[15];
+      perCode.set(vid, (perCode.get(vid) ?? 0) + 1);
+      // the code off: the packet as it came from its tap
+      const frame = new Uint8Array(r.capLen - 4);
+      frame.set(d.subarray(0, 12));
+      frame.set(d.subarray(16, r.capLen), 12);
+      rec.data = frame;
+      rec.bytes = frame;
+      rec.dataOffset = 0;
+      rec.capLen = frame.length;
+      rec.wireLen = r.wireLen - 4;
+      rec.tsSec = r.tsSec;
+      rec.tsNsec = r.tsNsec;
+      rec.linkType = r.linkType;
+      rec.packetNumber = r.packetNumber;
+      rec.byteOffset = r.byteOffset;
+      rec.comment = r.comment;
+      pipeline.only = code.all ? all : plan.hostGroups;
+      if (code.all) pipeline.handle(rec, code.tap);
+      else {
+        // a copy the switch's pre-filter let through (it over-approximates the host's tests): counted when no host group takes it
+        const before = groupsIn(pipeline.stats) + pipeline.stats.unmatched;
+        pipeline.handle(rec, code.tap);
+        if (groupsIn(pipeline.stats) + pipeline.stats.unmatched === before) noHostGroup++;
+      }
+    }
+    pipeline.finish();
+    await link.close();
+    for (const o of own) await o.close();
+  } catch (e) {
+    link.abort();
+    for (const o of own) o.abort();
+    throw e;
+  } finally {
+    src.close();
+  }
+  const stats = pipeline.collect();
+  stats.seconds = (performance.now() - t0) / 1000;
+  if (unknown) opts.warn?.(`${input}: ${unknown} packets carry no VLAN code the switch sends the host: dropped`);
+  return {
+    stats,
+    link: {
+      input,
+      returnPath,
+      read,
+      toHost: [...plan.toHost].map(([vid, c]) => ({
+        vid,
+        tap: a.taps[c.tap].name,
+        all: c.all,
+        packets: perCode.get(vid) ?? 0,
+      })),
+      unknown,
+      noHostGroup,
+      returned: [...returned].sort((x, y) => x[0] - y[0]).map(([vid, packets]) => ({ vid, packets })),
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { built, ROOT, spawnTmesc } from './built.js';
+
+// `tmesc run` starts from dist/bundle/run-path.js, compiled with a V8 code cache kept in the cache
+// directory (bin/run-path.js); the ES module bundle runs it otherwise ($TMESC_RUN_PATH=0, and every run
+// the run path leaves out). Both must be one and the same tmesc: same outputs, same messages, same exit
+// codes. A code cache V8 does not take (damaged, another script's, another Node's) only costs time.
+
+const RUN_PATH = join(ROOT, 'dist', 'bundle', 'run-path.js');
+const TMP = mkdtempSync(join(tmpdir(), 'tmesc-run-path-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+const SAMPLE = join(ROOT, 'samples', 'sample.pcap');
+// actions that rewrite packets, balancing and two output formats: much of the runtime runs
+const POLICY = `policy "run-path"
+tap s { source pcap "${SAMPLE}"; mark vlan 103 }
+group ids {
+  tool a { output pcap "out/a.pcap" }
+  tool b { output pcap "out/b.pcap" }
+  balance session symmetric
+}
+group rec {
+  tool r { output pcapng "out/r.pcapng" }
+  strip mpls, gre, vxlan
+  mask credentials
+}
+group probe {
+  tool p { output pcap "out/p.pcap" }
+  truncate payload 64
+}
+rule web from s match tcp port 80 or tcp port 443 to ids, probe
+rule dns from s match udp port 53 to rec
+rule rest from s match ip to probe
+`;
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  files: Record<string, string>;
+}
+
+const policyDirs = new Map<string, string>();
+
+/**
+ * One run of the policy (one file per cache directory: entries are keyed on its path) into a fresh output
+ * directory; the stats without their one clock reading, and each output file's bytes (hex).
+ */
+function run(cacheDir: string, env: Record<string, string> = {}, extra: string[] = []): Run {
+  let dir = policyDirs.get(cacheDir);
+  if (!dir) {
+    dir = mkdtempSync(join(TMP, 'policy-'));
+    writeFileSync(join(dir, 'p.tmes'), POLICY);
+    policyDirs.set(cacheDir, dir);
+  }
+  const out = mkdtempSync(join(TMP, 'out-'));
+  const r = spawnTmesc(['run', 'p.tmes', '--out-dir', out, '--stats', 'json', '--no-progress', ...extra], {
+    cwd: dir,
+    cacheDir,
+    env,
+  });
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(out).sort()) files[f] = readFileSync(join(out, f)).toString('hex');
+  const mask = (s: string) => s.replaceAll(out, '<out>').replaceAll(dir, '<dir>');
+  let stats = r.out;
+  try {
+    const parsed = JSON.parse(r.out) as { seconds?: number };
+    delete parsed.seconds;
+    stats = JSON.stringify(parsed);
+  } catch {
+    // not JSON: compared as it is
+  }
+  return { code: r.code, out: mask(stats), err: mask(r.err), files };
+}
+
+const codeCaches = (cache: string) =>
+  existsSync(cache) ? readdirSync(cache).filter((f) => f.endsWith('.v8cache')) : [];
+
+describe.skipIf(!built || !existsSync(RUN_PATH))('tmesc run from the run path (one script, V8 code cache)', () => {
+  if (!built) console.warn('skipped: the CLI is not built (npm run build)');
+
+  const plainCache = mkdtempSync(join(TMP, 'plain-'));
+  const fastCache = mkdtempSync(join(TMP, 'fast-'));
+  const PLAIN = { TMESC_RUN_PATH: '0' };
+
+  it('a miss, a hit that writes the code cache and a hit that reads it give what the ES module bundle gives, byte for byte', () => {
+    const plainMiss = run(plainCache, PLAIN);
+    const plainHit = run(plainCache, PLAIN);
+    expect(plainMiss.code, plainMiss.err).toBe(0);
+    expect(Object.keys(plainMiss.files).length).toBe(4);
+    expect(plainHit).toEqual(plainMiss);
+    expect(codeCaches(plainCache)).toEqual([]);
+
+    // a miss needs the compiler: the run path leaves it to the ES module bundle and writes no code cache
+    expect(run(fastCache)).toEqual(plainMiss);
+    expect(codeCaches(fastCache)).toEqual([]);
+    // the first hit runs from the run path and keeps what V8 compiled
+    expect(run(fastCache)).toEqual(plainMiss);
+    const [cacheFile] = codeCaches(fastCache);
+    expect(cacheFile).toMatch(new RegExp(`^run-path-[0-9a-f]{24}-${process.version}-${process.arch}\\.v8cache$`));
+    const path = join(fastCache, cacheFile);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    // the next hit takes it: the file is left as it is (a rejected cache is written anew, a new inode)
+    const { ino } = statSync(path);
+    expect(run(fastCache)).toEqual(plainMiss);
+    expect(statSync(path).ino).toBe(ino);
+  });
+
+  it('errors and usage messages are the same from both', () => {
+    for (const extra of [['--stats', 'xml'], ['--workers', 'many'], ['-i', 'nosuchtap=x.pcap'], ['--frobnicate']]) {
+      const plain = run(plainCache, PLAIN, extra);
+      expect(plain.code, extra.join(' ')).toBe(2);
+      expect(run(fastCache, {}, extra), extra.join(' ')).toEqual(plain);
+    }
+  });
+
+  it('a damaged, foreign or shared code cache is ignored: the run is the same, and the cache is written anew', () => {
+    const expected = run(plainCache, PLAIN);
+    const [cacheFile] = codeCaches(fastCache);
+    const path = join(fastCache, cacheFile);
+    const good = readFileSync(path);
+    const foreign = new Script('(function () { return 1; })', { filename: RUN_PATH }).createCachedData();
+    const damaged = Buffer.from(good);
+    for (let i = 64; i < damaged.length; i += 97) damaged[i] ^= 0x5a;
+    const cases: [string, Buffer, number][] = [
+      ['random bytes', randomBytes(good.length), 0o600],
+      ['empty', Buffer.alloc(0), 0o600],
+      ['cut short', good.subarray(0, good.length >> 1), 0o600],
+      ['bytes flipped', damaged, 0o600],
+      // whole (its sha256 matches) but made for another source: V8 itself rejects it
+      ["another script's, whole", Buffer.concat([createHash('sha256').update(foreign).digest(), foreign]), 0o600],
+      ["another script's, bare", foreign, 0o600],
+      // a good cache that others may write is not read at all
+      ['writable by others', good, 0o666],
+    ];
+    for (const [what, bytes, mode] of cases) {
+      rmSync(path, { force: true });
+      writeFileSync(path, bytes, { mode });
+      chmodSync(path, mode);
+      const { ino } = statSync(path);
+      expect(run(fastCache), what).toEqual(expected);
+      // rejected (or not trusted), so written again after the clean run
+      expect(statSync(path).ino, what).not.toBe(ino);
+      expect(statSync(path).mode & 0o777, what).toBe(0o600);
+    }
+  });
+
+  it('a cache directory others may write gets no code cache (and the run is the same)', () => {
+    const expected = run(plainCache, PLAIN);
+    const cache = join(mkdtempSync(join(TMP, 'shared-')), 'cache');
+    mkdirSync(cache, { mode: 0o700 });
+    expect(run(cache).code).toBe(0);
+    chmodSync(cache, 0o777);
+    expect(run(cache)).toEqual(expected);
+    expect(run(cache)).toEqual(expected);
+    expect(codeCaches(cache)).toEqual([]);
+  });
+});

@@ -244,7 +244,6 @@ export class CredentialScanner implements MaskScanner {
       (this.tok === T_IDLE || this.tok === T_NAME) &&
       this.iac === 0 &&
       !this.lineStart &&
-      (!this.lineOn || this.lineLen >= 4) &&
       !this.session.telnet &&
       this.me.echoTo === 0
     );
@@ -284,6 +283,8 @@ export class CredentialScanner implements MaskScanner {
           off = true;
           break;
         }
+        // the line's first four bytes are its head (a SASL reply's), as step() keeps it
+        if (n < 4) this.head |= LOWER[b] << (8 * (3 - n));
         line[n++] = LOWER[b];
         i++;
       }

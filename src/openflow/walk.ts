@@ -255,6 +255,37 @@ export function compileWalk(
     }
   };
 
+  let folded = 0;
+  /**
+   * Whether node `id`, whose flows are `mine` and whose other values do nothing, can be folded into its child: one
+   * flow leading to a node that nothing else leads to, whose table punts nothing. A tap test is added to the child's
+   * flows; an IP protocol test is left out when every flow of the child matches a header only that protocol has
+   * (`tcp,tcp_dst=...` after `ipProto = 6`).
+   */
+  const foldInto = (id: number, mine: Flow[]): { kid: number; extra: string[] } | undefined => {
+    if (mine.length !== 1 || mine[0].priority !== PRIO.VALUE) return undefined;
+    const field = g.fields[g.nodes[id].field];
+    const ways = outs[id]!.normal.map((r) => ({ r, t: targetOf(r.kid) })).filter((w) => w.t.kind === 'node');
+    if (ways.length !== 1) return undefined;
+    const kid = (ways[0].t as { node: number }).node;
+    if (parents.get(kid) !== 1 || !nodeFlows.has(kid)) return undefined;
+    const kidTable = tables.get(g.nodes[kid].field)!;
+    if (tablePunts.has(kidTable)) return undefined;
+    if (field === 'tap') return { kid, extra: mine[0].match.slice(1) };
+    if (field !== 'ipProto') return undefined;
+    const { lo, hi } = ways[0].r;
+    if (lo !== hi || lo === ABSENT) return undefined;
+    const kidFlows = nodeFlows.get(kid)!;
+    if (kidFlows.length === 0 || kidFlows.some((f) => f.priority !== PRIO.VALUE)) return undefined;
+    const kidSpec = specs[g.nodes[kid].field];
+    if (!kidSpec.contexts || kidSpec.match) return undefined;
+    const proto = classesOfProtocols(lo, lo);
+    const used = kidSpec.contexts.filter((c) => c.classes & classes[kid]);
+    // a context of one class among TCP, UDP, SCTP (v4 or v6) names its protocol in its match (`tcp`, `udp6`, ...)
+    const oneProtocol = (c: number) => [CLASS.T4, CLASS.T6, CLASS.U4, CLASS.U6, CLASS.S4, CLASS.S6].includes(c);
+    if (used.length === 0 || !used.every((c) => oneProtocol(c.classes) && (c.classes & ~proto) === 0)) return undefined;
+    return { kid, extra: [] };
+  };
   const flows: Flow[] = [];
   const punts: PuntSite[] = [];
   // a hidden field punts in one flow for the whole table, which the nodes where it does not outrank
@@ -268,24 +299,59 @@ export function compileWalk(
       if (bits & f)
         flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
   const quiet = new Set<number>();
+  // how many nodes and segments lead to each node (a node folded into its child needs it to have no other way in)
+  const parents = new Map<number, number>();
+  const countIn = (t: Target) => {
+    if (t.kind === 'node') parents.set(t.node, (parents.get(t.node) ?? 0) + 1);
+  };
+  for (const r of g.segments) countIn(targetOf(r));
   for (const id of emitted) {
+    const out = outs[id]!;
+    const into = new Set<number>();
+    for (const k of [...out.normal.map((r) => r.kid), ...out.redirects.map((r) => r.kid)]) {
+      const t = targetOf(k);
+      if (t.kind === 'node') into.add(t.node);
+    }
+    for (const k of into) countIn({ kind: 'node', node: k });
+  }
+  // children first (they have the higher ids), so a node's child has its final flows when the node is looked at
+  const nodeFlows = new Map<number, Flow[]>();
+  for (let i = emitted.length - 1; i >= 0; i--) {
+    const id = emitted[i];
     const node = g.nodes[id];
     const spec = specs[node.field];
     const out = outs[id]!;
     const table = tables.get(node.field)!;
     const at = regMatch(REG.node, BigInt(id), 0xffffffffn);
+    const mine: Flow[] = [];
+    let isQuiet = false;
     for (const r of out.redirects)
       if (!r.implied || ((tablePunts.get(table) ?? 0) & r.flag) !== 0)
-        flows.push({
+        mine.push({
           table,
           priority: PRIO.REDIRECT,
           match: [at, flagMatch(r.flag, r.flag)],
           actions: action(targetOf(r.kid)),
         });
     for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid))))
-      if (f.priority !== PRIO.DEFAULT || f.actions.length) flows.push(f);
-      else quiet.add(table);
+      if (f.priority !== PRIO.DEFAULT || f.actions.length) mine.push(f);
+      else isQuiet = true;
+    const fold = isQuiet && out.redirects.length === 0 && out.punts.length === 0 ? foldInto(id, mine) : undefined;
+    if (fold) {
+      // the node's one test moves into its only child's flows; the node's other values did nothing, as does the
+      // child's table for packets its flows do not match
+      const kidFlows = nodeFlows.get(fold.kid)!;
+      for (const f of kidFlows) f.match.push(...fold.extra);
+      quiet.add(tables.get(g.nodes[fold.kid].field)!);
+      resolved[id] = { kind: 'node', node: fold.kid };
+      parents.set(fold.kid, parents.get(id) ?? 0);
+      folded++;
+      continue;
+    }
+    nodeFlows.set(id, mine);
+    if (isQuiet) quiet.add(table);
   }
+  for (const id of emitted) flows.push(...(nodeFlows.get(id) ?? []));
   // an explicit drop rather than the table's miss (which Open vSwitch may send to a controller)
   for (const table of quiet) flows.push({ table, priority: PRIO.NOTHING, match: [], actions: [] });
   const roots = g.segments.map((r) => {
@@ -302,7 +368,7 @@ export function compileWalk(
     if (out.never) punts.push({ node: id, field: g.fields[f], what: spec.never!, when: 'always' });
     for (const flag of out.punts) punts.push({ node: id, field: g.fields[f], what: spec.what, when: flag });
   }
-  return { flows, roots, tables, leaves, punts, nodes: emitted.length };
+  return { flows, roots, tables, leaves, punts, nodes: emitted.length - folded };
 }
 
 /**

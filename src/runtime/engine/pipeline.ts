@@ -209,6 +209,8 @@ export class Pipeline {
       undefined,
       (gi, ti) => outputs[gi][ti].resolutionNs ?? 1,
     );
+    // the generated path, unwatched: handle() is handleWalked itself (no call in between, ~60 instructions a packet)
+    if (this.packetPath !== undefined && !this.adaptive) this.handle = this.handleWalked;
   }
 
   /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */
@@ -286,7 +288,7 @@ export class Pipeline {
     const pp = this.packetPath;
     if (pp !== undefined) {
       if (this.onWalk) {
-        this.handleWalked(rec, tap, pp);
+        this.handleWalked(rec, tap);
         if (this.adaptive) this.adaptWalked(pp.walk.viewed);
         return;
       }
@@ -390,7 +392,8 @@ export class Pipeline {
    * reads one (tunnel fields the graph tests, counting tables, dedup, action
    * steps), once. Counts and writes exactly as handle() does.
    */
-  private handleWalked(rec: PacketRecord, tap: number, pp: PacketPath): void {
+  private handleWalked(rec: PacketRecord, tap: number): void {
+    const pp = this.packetPath!;
     // classified where the reader left the bytes: no array of the frame's own, unless a stage below needs one (w.frame())
     const r = pp.classify(rec.bytes, rec.dataOffset, rec.capLen, rec.wireLen, rec.linkType, tap);
     const w = pp.walk;

@@ -376,7 +376,7 @@ export function compileOpenFlow(
       case 'punt':
         return [setFlags(FLAG.PUNT)];
       case 'node':
-        return [load(REG.node, t.node), `resubmit(,${walk.tables.get(graph.nodes[t.node].field)})`];
+        return [load(REG.node, t.node), `resubmit(,${t.table ?? walk.tables.get(graph.nodes[t.node].field)})`];
     }
   };
   const start: string[] = [];

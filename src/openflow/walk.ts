@@ -8,7 +8,9 @@ import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
 import { ALL_CLASSES, CLASS, type SwitchField, switchField, V4, V6 } from './switch-fields.js';
 
 /** Where an edge of the graph leads on the switch. */
-export type Target = { kind: 'node'; node: number } | { kind: 'leaf'; leaf: number } | { kind: 'punt' };
+export type Target =
+  /** `table` when the node's test is folded into its children's flows (not its field's table) */
+  { kind: 'node'; node: number; table?: number } | { kind: 'leaf'; leaf: number } | { kind: 'punt' };
 
 /** A test the switch cannot decide, and under which packet facts: packets reaching it there go to the host. */
 export interface PuntSite {
@@ -242,6 +244,9 @@ export function compileWalk(
     throw new Error(`${fieldsUsed.length} fields need more flow tables than there are`);
   const tables = new Map(fieldsUsed.map((f, i) => [f, TABLE.FIELD_BASE + i]));
 
+  /** A node's table: its field's, or its children's when its test was folded into their flows. */
+  const foldedTable = new Map<number, number>();
+  const tableOf = (id: number) => foldedTable.get(id) ?? tables.get(g.nodes[id].field)!;
   const leaves = new Set<number>();
   const action = (t: Target): string[] => {
     switch (t.kind) {
@@ -251,10 +256,85 @@ export function compileWalk(
       case 'punt':
         return [setFlags(FLAG.PUNT)];
       case 'node':
-        return [load(REG.node, t.node), `goto_table:${tables.get(g.nodes[t.node].field)}`];
+        return [load(REG.node, t.node), `goto_table:${tableOf(t.node)}`];
     }
   };
 
+  let folded = 0;
+  /**
+   * Whether node `id`, whose flows are `mine` and whose other values do nothing, can be folded into its children's
+   * flows: each flow leads to a child of its own that nothing else leads to, all children in one table that punts
+   * nothing. The node's test is added to each child's flows (a tap test), or left out where every flow of the child
+   * matches a header only that protocol has (`tcp,tcp_dst=...` after `ipProto = 6`); the children's flows then match
+   * the node in reg0, in the children's table.
+   */
+  /** A tap node: its switch taps are all its values, so its default flow is one of them too. */
+  const foldTaps = (id: number): { table: number; kids: { kid: number; extra: string[] }[] } | undefined => {
+    const spec = specs[g.nodes[id].field];
+    const kids: { kid: number; extra: string[] }[] = [];
+    let table: number | undefined;
+    let dropsSome = false;
+    for (const r of outs[id]!.normal) {
+      const t = targetOf(r.kid);
+      if (t.kind === 'punt') return undefined;
+      if (t.kind === 'leaf') {
+        if (action(t).length) return undefined;
+        dropsSome = true;
+        continue;
+      }
+      if (r.lo !== r.hi || r.lo === ABSENT || !spec.match) return undefined;
+      const kid = t.node;
+      if (kids.some((k) => k.kid === kid) || parents.get(kid) !== 1 || !nodeFlows.has(kid)) return undefined;
+      const kt = tableOf(kid);
+      if (table !== undefined && kt !== table) return undefined;
+      table = kt;
+      kids.push({ kid, extra: [spec.match(BigInt(r.lo), (1n << BigInt(spec.bits)) - 1n)] });
+    }
+    // a table's punts match any node in it: only packets this node took somewhere reach them
+    if (table === undefined || (dropsSome && tablePunts.has(table))) return undefined;
+    return { table, kids };
+  };
+  const foldInto = (
+    id: number,
+    mine: Flow[],
+  ): { table: number; kids: { kid: number; extra: string[] }[] } | undefined => {
+    const field = g.fields[g.nodes[id].field];
+    if (field === 'tap') return foldTaps(id);
+    if (field !== 'ipProto') return undefined;
+    if (mine.length === 0 || mine.some((f) => f.priority !== PRIO.VALUE)) return undefined;
+    const out = outs[id]!;
+    const kids: { kid: number; extra: string[] }[] = [];
+    let table: number | undefined;
+    for (const f of mine) {
+      const goto = f.actions.find((a) => a.startsWith('goto_table:'));
+      if (!goto || f.actions.length !== 2) return undefined;
+      const intervals = out.normal.filter((r) => {
+        const t = targetOf(r.kid);
+        return t.kind === 'node' && action(t)[0] === f.actions[0];
+      });
+      const t = targetOf(intervals[0]?.kid ?? 0);
+      if (t.kind !== 'node') return undefined;
+      const kid = t.node;
+      if (kids.some((k) => k.kid === kid) || parents.get(kid) !== 1 || !nodeFlows.has(kid)) return undefined;
+      const kt = tableOf(kid);
+      if (table !== undefined && kt !== table) return undefined;
+      table = kt;
+      if (tablePunts.has(kt)) return undefined;
+      if (intervals.length !== 1 || intervals[0].lo !== intervals[0].hi || intervals[0].lo === ABSENT) return undefined;
+      const kidFlows = nodeFlows.get(kid)!;
+      if (kidFlows.length === 0 || kidFlows.some((k) => k.priority !== PRIO.VALUE)) return undefined;
+      const kidSpec = specs[g.nodes[kid].field];
+      if (!kidSpec.contexts || kidSpec.match) return undefined;
+      const proto = classesOfProtocols(intervals[0].lo, intervals[0].lo);
+      const used = kidSpec.contexts.filter((c) => c.classes & classes[kid]);
+      // a context of one class among TCP, UDP, SCTP (v4 or v6) names its protocol in its match (`tcp`, `udp6`, ...)
+      const oneProtocol = (c: number) => [CLASS.T4, CLASS.T6, CLASS.U4, CLASS.U6, CLASS.S4, CLASS.S6].includes(c);
+      if (used.length === 0 || !used.every((c) => oneProtocol(c.classes) && (c.classes & ~proto) === 0))
+        return undefined;
+      kids.push({ kid, extra: [] });
+    }
+    return table === undefined ? undefined : { table, kids };
+  };
   const flows: Flow[] = [];
   const punts: PuntSite[] = [];
   // a hidden field punts in one flow for the whole table, which the nodes where it does not outrank
@@ -268,28 +348,73 @@ export function compileWalk(
       if (bits & f)
         flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
   const quiet = new Set<number>();
+  // how many nodes and segments lead to each node (a node folded into its child needs it to have no other way in)
+  const parents = new Map<number, number>();
+  const countIn = (t: Target) => {
+    if (t.kind === 'node') parents.set(t.node, (parents.get(t.node) ?? 0) + 1);
+  };
+  for (const r of g.segments) countIn(targetOf(r));
   for (const id of emitted) {
+    const out = outs[id]!;
+    const into = new Set<number>();
+    for (const k of [...out.normal.map((r) => r.kid), ...out.redirects.map((r) => r.kid)]) {
+      const t = targetOf(k);
+      if (t.kind === 'node') into.add(t.node);
+    }
+    for (const k of into) countIn({ kind: 'node', node: k });
+  }
+  // children first (they have the higher ids), so a node's child has its final flows when the node is looked at
+  const nodeFlows = new Map<number, Flow[]>();
+  for (let i = emitted.length - 1; i >= 0; i--) {
+    const id = emitted[i];
     const node = g.nodes[id];
     const spec = specs[node.field];
     const out = outs[id]!;
     const table = tables.get(node.field)!;
     const at = regMatch(REG.node, BigInt(id), 0xffffffffn);
+    const mine: Flow[] = [];
+    let isQuiet = false;
     for (const r of out.redirects)
       if (!r.implied || ((tablePunts.get(table) ?? 0) & r.flag) !== 0)
-        flows.push({
+        mine.push({
           table,
           priority: PRIO.REDIRECT,
           match: [at, flagMatch(r.flag, r.flag)],
           actions: action(targetOf(r.kid)),
         });
     for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid))))
-      if (f.priority !== PRIO.DEFAULT || f.actions.length) flows.push(f);
-      else quiet.add(table);
+      if (f.priority !== PRIO.DEFAULT || f.actions.length) mine.push(f);
+      else isQuiet = true;
+    const fold =
+      (isQuiet || g.fields[node.field] === 'tap') && out.redirects.length === 0 && out.punts.length === 0
+        ? foldInto(id, mine)
+        : undefined;
+    if (fold) {
+      // the children's flows now match this node in reg0, with its test beside their own; what none of them
+      // matches does nothing, as this node's other values did
+      const at = regMatch(REG.node, BigInt(id), 0xffffffffn);
+      const merged: Flow[] = [];
+      for (const { kid, extra } of fold.kids) {
+        const kidAt = regMatch(REG.node, BigInt(kid), 0xffffffffn);
+        for (const f of nodeFlows.get(kid)!)
+          merged.push({ ...f, match: [...f.match.map((m) => (m === kidAt ? at : m)), ...extra] });
+        nodeFlows.delete(kid);
+      }
+      nodeFlows.set(id, merged);
+      foldedTable.set(id, fold.table);
+      quiet.add(fold.table);
+      folded += fold.kids.length;
+      continue;
+    }
+    nodeFlows.set(id, mine);
+    if (isQuiet) quiet.add(table);
   }
+  for (const id of emitted) flows.push(...(nodeFlows.get(id) ?? []));
   // an explicit drop rather than the table's miss (which Open vSwitch may send to a controller)
   for (const table of quiet) flows.push({ table, priority: PRIO.NOTHING, match: [], actions: [] });
-  const roots = g.segments.map((r) => {
+  const roots = g.segments.map((r): Target => {
     const t = targetOf(r);
+    if (t.kind === 'node' && foldedTable.has(t.node)) return { ...t, table: foldedTable.get(t.node) };
     if (t.kind === 'leaf') leaves.add(t.leaf);
     return t;
   });
@@ -302,7 +427,7 @@ export function compileWalk(
     if (out.never) punts.push({ node: id, field: g.fields[f], what: spec.never!, when: 'always' });
     for (const flag of out.punts) punts.push({ node: id, field: g.fields[f], what: spec.what, when: flag });
   }
-  return { flows, roots, tables, leaves, punts, nodes: emitted.length };
+  return { flows, roots, tables, leaves, punts, nodes: emitted.length - folded };
 }
 
 /**

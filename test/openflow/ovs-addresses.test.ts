@@ -72,8 +72,18 @@ describe.skipIf(need.skip)(`IPv4 and ARP addresses on Open vSwitch${need.note}`,
         ...rules.map((_, i) => `group g${i} { tool o${i} { output pcap "o${i}.pcap" } }`),
         ...rules.map((r, i) => `rule r${i} from any match ${r} to g${i}`),
         `rule d from any match src host ${dotted(arp[4])} drop g2`,
+        // rules from taps: a tap test folded into its children's flows (walk.ts), every tap taken or some left out
+        'tap t1 { source pcap "in1.pcap" }',
+        `rule f0 from t0 match dst host ${dotted(ip[0])} to g1`,
+        `rule f1 from t1 match dst host ${dotted(ip[1])} to g1`,
+        'rule f2 from t0 match tcp src port 80 to g3',
       ].join('\n');
-      const ports = ['tap t0 port 1', ...rules.map((_, i) => `tool o${i} port ${10 + i}`), 'host h port 50'].join('\n');
+      const ports = [
+        'tap t0 port 1',
+        'tap t1 port 2',
+        ...rules.map((_, i) => `tool o${i} port ${10 + i}`),
+        'host h port 50',
+      ].join('\n');
       const o = await OvsSandbox.start('tmesc-openflow-addr-');
       sandboxes.push(o);
       const policyPath = join(o.dir, 'addresses.tmes');

@@ -103,9 +103,8 @@ class ReturnOutput implements PacketOutput {
   readonly refusedAs = 'link-type-mismatch' as const;
 
   write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, tap: number): boolean {
-    const vid = this.codes[tap];
-    if (vid < 0 || linkType !== LINKTYPE.ETHERNET || data.length < 14) return false;
-    this.count.set(vid, (this.count.get(vid) ?? 0) + 1);
+    const vid = this.codeFor(data, linkType, tap);
+    if (vid < 0) return false;
     return this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, undefined, vlanTag(vid));
   }
 
@@ -120,13 +119,20 @@ class ReturnOutput implements PacketOutput {
     comment: string | undefined,
   ): boolean {
     if (this.dropMarks) return this.write(data, tsSec, tsNsec, wireLen - tags.length, linkType, tap);
-    const vid = this.codes[tap];
-    if (vid < 0 || linkType !== LINKTYPE.ETHERNET || data.length < 14) return false;
-    this.count.set(vid, (this.count.get(vid) ?? 0) + 1);
+    const vid = this.codeFor(data, linkType, tap);
+    if (vid < 0) return false;
     const both = new Uint8Array(4 + tags.length);
     both.set(vlanTag(vid));
     both.set(tags, 4);
     return this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, comment, both);
+  }
+
+  /** The VLAN code a tap's packet goes back under, counted; -1 (not written) without one or on a non-Ethernet frame. */
+  private codeFor(data: Uint8Array, linkType: number, tap: number): number {
+    const vid = this.codes[tap];
+    if (vid < 0 || linkType !== LINKTYPE.ETHERNET || data.length < 14) return -1;
+    this.count.set(vid, (this.count.get(vid) ?? 0) + 1);
+    return vid;
   }
 }
 

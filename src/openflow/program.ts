@@ -279,16 +279,22 @@ export function compileOpenFlow(
       const port = map.tools.get(t.name)!.port;
       const k = ++outputs;
       const at = regMatch(REG.toolOut, BigInt(k), 0xffffffffn);
+      /*
+       * Open vSwitch writes the datapath's trunc before the VLAN pops and pushes still pending (it commits them
+       * at the output itself), and trunc measures the packet as it is then: the frame would come out longer or
+       * shorter by the tags. A clone commits what is pending first (Open vSwitch 3.1: unless it is the very
+       * last action of the translation, hence the register cleared after it), so max_len counts the marks.
+       */
       const out = (marks: number) =>
         p.truncateFrame !== undefined
-          ? `output(port=${port},max_len=${p.truncateFrame + 4 * marks})`
-          : `output:${port}`;
+          ? [`clone(output(port=${port},max_len=${p.truncateFrame + 4 * marks}))`, load(REG.toolOut, 0)]
+          : [`output:${port}`];
       if (p.truncateFrame === undefined || markCounts.size === 1)
         toolFlows.push({
           table: TABLE.TOOL,
           priority: 10,
           match: [at],
-          actions: [...pop, ...(anyMarks ? [`resubmit(,${TABLE.MARK})`] : []), out([...markCounts][0])],
+          actions: [...pop, ...(anyMarks ? [`resubmit(,${TABLE.MARK})`] : []), ...out([...markCounts][0])],
         });
       // the frame is cut after the marks, so its length depends on how many: a flow per mark class
       else
@@ -297,7 +303,7 @@ export function compileOpenFlow(
             table: TABLE.TOOL,
             priority: 10,
             match: [at, regMatch(REG.markClass, BigInt(m), 0xffffn)],
-            actions: [...pop, ...mc.marks.flatMap((x) => pushVlan(x.id, x.priority)), out(mc.marks.length)],
+            actions: [...pop, ...mc.marks.flatMap((x) => pushVlan(x.id, x.priority)), ...out(mc.marks.length)],
           }),
         );
       return {

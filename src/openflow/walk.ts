@@ -290,8 +290,8 @@ export function compileWalk(
       table = kt;
       kids.push({ kid, extra: [spec.match(BigInt(r.lo), (1n << BigInt(spec.bits)) - 1n)] });
     }
-    // a table's punts match any node in it: only packets this node took somewhere reach them
-    if (table === undefined || (dropsSome && tablePunts.has(table))) return undefined;
+    // a table's punts match any node in it: a packet of a tap this node drops must not meet one
+    if (table === undefined || (dropsSome && (puntsNow.get(table) ?? 0) & ~excluded[id])) return undefined;
     return { table, kids };
   };
   const foldInto = (
@@ -319,7 +319,7 @@ export function compileWalk(
       const kt = tableOf(kid);
       if (table !== undefined && kt !== table) return undefined;
       table = kt;
-      if (tablePunts.has(kt)) return undefined;
+      if (!puntsFit(id, kt)) return undefined;
       if (intervals.length !== 1 || intervals[0].lo !== intervals[0].hi || intervals[0].lo === ABSENT) return undefined;
       const kidFlows = nodeFlows.get(kid)!;
       if (kidFlows.length === 0 || kidFlows.some((k) => k.priority !== PRIO.VALUE)) return undefined;
@@ -337,16 +337,28 @@ export function compileWalk(
   };
   const flows: Flow[] = [];
   const punts: PuntSite[] = [];
+  const puntBits = (id: number) => outs[id]!.punts.reduce((a, f) => a | f, 0);
   // a hidden field punts in one flow for the whole table, which the nodes where it does not outrank
   const tablePunts = new Map<number, number>();
   for (const id of emitted) {
     const t = tables.get(g.nodes[id].field)!;
-    for (const f of outs[id]!.punts) tablePunts.set(t, (tablePunts.get(t) ?? 0) | f);
+    tablePunts.set(t, (tablePunts.get(t) ?? 0) | puntBits(id));
+    if (!tablePunts.get(t)) tablePunts.delete(t);
   }
-  for (const [table, bits] of tablePunts)
-    for (let f = 1; f !== 0 && f <= bits; f <<= 1)
-      if (bits & f)
-        flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
+  /** The punts each table may have as folding goes: its own nodes' (before any folds away), and those folded in. */
+  const puntsNow = new Map(tablePunts);
+  /**
+   * Whether a node that punts can have its flows in table `t` beside the nodes there: the table's punts (which
+   * match any node in it) must punt only flags the node punts or its packets cannot have, and the node's punts
+   * only flags every other node of the table punts or never sees.
+   */
+  const puntsFit = (id: number, t: number): boolean => {
+    const mine = puntBits(id);
+    if ((puntsNow.get(t) ?? 0) & ~mine & ~excluded[id]) return false;
+    const added = mine & ~(puntsNow.get(t) ?? 0);
+    if (!added) return true;
+    return emitted.every((m) => m === id || tableOf(m) !== t || (added & ~excluded[m] & ~puntBits(m)) === 0);
+  };
   const quiet = new Set<number>();
   // how many nodes and segments lead to each node (a node folded into its child needs it to have no other way in)
   const parents = new Map<number, number>();
@@ -386,9 +398,7 @@ export function compileWalk(
       if (f.priority !== PRIO.DEFAULT || f.actions.length) mine.push(f);
       else isQuiet = true;
     const fold =
-      (isQuiet || g.fields[node.field] === 'tap') && out.redirects.length === 0 && out.punts.length === 0
-        ? foldInto(id, mine)
-        : undefined;
+      (isQuiet || g.fields[node.field] === 'tap') && out.redirects.length === 0 ? foldInto(id, mine) : undefined;
     if (fold) {
       // the children's flows now match this node in reg0, with its test beside their own; what none of them
       // matches does nothing, as this node's other values did
@@ -402,6 +412,7 @@ export function compileWalk(
       }
       nodeFlows.set(id, merged);
       foldedTable.set(id, fold.table);
+      puntsNow.set(fold.table, (puntsNow.get(fold.table) ?? 0) | puntBits(id));
       quiet.add(fold.table);
       folded += fold.kids.length;
       continue;
@@ -409,6 +420,13 @@ export function compileWalk(
     nodeFlows.set(id, mine);
     if (isQuiet) quiet.add(table);
   }
+  // the punts of the tables as the nodes ended up in them (a node folded into its children's table punts there)
+  const finalPunts = new Map<number, number>();
+  for (const id of emitted) finalPunts.set(tableOf(id), (finalPunts.get(tableOf(id)) ?? 0) | puntBits(id));
+  for (const [table, bits] of finalPunts)
+    for (let f = 1; f !== 0 && f <= bits; f <<= 1)
+      if (bits & f)
+        flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
   for (const id of emitted) flows.push(...(nodeFlows.get(id) ?? []));
   // an explicit drop rather than the table's miss (which Open vSwitch may send to a controller)
   for (const table of quiet) flows.push({ table, priority: PRIO.NOTHING, match: [], actions: [] });

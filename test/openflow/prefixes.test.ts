@@ -84,7 +84,13 @@ describe('ternaryCover', () => {
     // taps 1 and 9 of 16 go one way: one pair, the fourth bit left out
     const others = [...Array(16).keys()].filter((t) => t !== 1 && t !== 9);
     expect(ternaryCover([1, 9], 4, [])).toEqual([{ value: 1n, mask: 7n }]);
-    expect(ternaryCover([1, 9, 3], 4, [2, 5, 6, 7, 11, 15].filter((t) => others.includes(t)))).toHaveLength(1);
+    expect(
+      ternaryCover(
+        [1, 9, 3],
+        4,
+        [2, 5, 6, 7, 11, 15].filter((t) => others.includes(t)),
+      ),
+    ).toHaveLength(1);
   });
 
   it('finds a bit test in one value/mask', () => {

@@ -109,6 +109,7 @@ for (const policyName of ['fabric', 'review'])
         await o.addBridge(BRIDGE, ports);
         writeFileSync(join(dir, 'groups.ofctl'), out.groups);
         writeFileSync(join(dir, 'flows.ofctl'), out.flows);
+        writeFileSync(join(dir, 'report.json'), out.reportJson);
         await o.load(BRIDGE, join(dir, 'groups.ofctl'), join(dir, 'flows.ofctl'));
 
         // the taps' captures, for the plain run, and the same packets into the switch's tap ports
@@ -132,8 +133,8 @@ for (const policyName of ['fabric', 'review'])
           'run',
           policyPath,
           '--no-cache',
-          '--ports',
-          portsPath,
+          // review: the host reads the report written with the switch's program; fabric: compiles it from the map
+          ...(policyName === 'review' ? ['--report', join(dir, 'report.json')] : ['--ports', portsPath]),
           '--host-link',
           join(dir, 'link.pcap'),
           '--host-return',

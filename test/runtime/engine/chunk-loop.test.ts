@@ -42,6 +42,8 @@ interface FileOpts {
   /** Records 1 ms apart in blocks of `block`, a block's time left free after each (another tap's records fill it); `shift` ms later. */
   block?: number;
   shift?: number;
+  /** The file header's snapshot length (default 262144). */
+  snapLen?: number;
 }
 
 let files = 0;
@@ -57,7 +59,7 @@ function pcapFile(frames: readonly TestFrame[], linkType: number, o: FileOpts = 
   const u32 = (v: number, at: number, b: Buffer) => (le ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at));
   u16(2, 4, head);
   u16(4, 6, head);
-  u32(262144, 16, head);
+  u32(o.snapLen ?? 262144, 16, head);
   u32(linkType, 20, head);
   const parts = [head];
   frames.forEach((f, i) => {
@@ -277,6 +279,21 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
       expect(auto.bad).toEqual([]);
       expect(auto.taken).toBe(r.taken);
     }
+  });
+
+  it('a record longer than the snapshot length is refused, as the per-record path refuses it', async () => {
+    const eth = generated.filter((f) => f.linkType === 1);
+    const long = eth.findIndex((f) => f.data.length > 120);
+    expect(long).toBeGreaterThan(3);
+    const short = eth.slice(0, long).filter((f) => f.data.length <= 120);
+    const input = [pcapFile([...short, eth[long], ...short], 1, { snapLen: 120 })];
+    const a = artifactFor(dir, policy(TAP, PLAIN, 2));
+    for (const loop of [true, false])
+      await expect(runFiles(a, [input], 'generated', loop, 1 << 16)).rejects.toThrow(
+        new RegExp(
+          `record claims ${eth[long].data.length} captured bytes, more than the file's snapshot length of 120`,
+        ),
+      );
   });
 
   it('tmesc run (read-ahead chunks of 1 MiB) on a capture of several chunks: the same files and statistics as the decoder path', async () => {

@@ -10,6 +10,9 @@ const PCAP_HEADER = 16;
  */
 export const CHUNK_RUN_MAX = 256 * 1024;
 
+/** `C.out[g]` of a balanced group: its tool is `C.pick(g)`, the output of the tool the packet's session goes to. */
+export const BALANCED = -2;
+
 /**
  * The chunk loop of the packet path's module: `chunk(C, d, v, p, end,
  * quota, untilSec, untilNsec)` walks the pcap records of the read chunk `d`
@@ -21,8 +24,10 @@ export const CHUNK_RUN_MAX = 256 * 1024;
  * It stops, before touching anything, at the first record it does not
  * handle: cut by the chunk's end, a length the reader refuses, a fraction to
  * normalise, a time past the bound, or a packet whose result reaches a group
- * the loop does not deliver to (balanced, several tools, an output not
- * ready for this tap: `C.out[g] < 0` or `C.ok[out] === 0`). The reader
+ * the loop does not deliver to (`C.out[g] === -1`), or to an output not
+ * ready for this tap (`C.ok[out] === 0`). A balanced group's output is
+ * `C.pick(g)`: its balancer's choice by the session hash from the walk's
+ * offsets. The reader
  * hands that record to the per-record path and calls the loop again after
  * it. Runs still open at the end go to `C.take`; `C.handled` and
  * `C.viewed` say how many records it took and how many of those needed the
@@ -34,6 +39,7 @@ export const CHUNK_RUN_MAX = 256 * 1024;
  * result r's groups start in `rg`), `rg` (the groups), `out` (per group, its
  * output, or -1), `ok` (per output, 1 when a record may be taken),
  * `n` (Float64Array: packets, bytes, malformed, unmatched), `gin` (per group),
+ * `sel` (scratch, a group's chosen output),
  * per output `op`, `ob` (packets, bytes), `rS`, `rE`, `rP` (the open run:
  * start, end, records), and `take(out, d, start, end, records)`.
  *
@@ -43,7 +49,7 @@ export function chunkLoop(): Code {
   return _`function chunk(C, d, v, p, end, quota, untilSec, untilNsec) {
   const le = C.le, fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, gin = C.gin, op = C.op, ob = C.ob;
-  const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn;
+  const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, sel = C.sel;
   let k = 0, viewed = 0;
   w: while (k < quota) {
     const left = end - p;
@@ -60,8 +66,11 @@ export function chunkLoop(): Code {
     if (r >= rx.length || rx[r] !== 0) break;
     const a = rs[r], b = rs[r + 1];
     for (let i = a; i < b; i++) {
-      const t = out[rg[i]];
+      const g = rg[i];
+      let t = out[g];
+      if (t === ${BALANCED}) t = C.pick(g);
       if (t < 0 || ok[t] === 0) break w;
+      sel[i - a] = t;
     }
     if (W.viewed) viewed++;
     rn[r]++;
@@ -73,7 +82,7 @@ export function chunkLoop(): Code {
     else
       for (let i = a; i < b; i++) {
         const g = rg[i];
-        const t = out[g];
+        const t = sel[i - a];
         gin[g]++;
         op[t]++;
         ob[t] += capLen;

@@ -1,5 +1,6 @@
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT } from '../capture/record.js';
+import { BALANCED } from '../../codegen/chunk-loop.js';
 import type { ChunkFn } from '../classify/packet-path.js';
 import type { ClassResult } from '../classify/combine.js';
 import type { RuleCounter } from '../classify/rule-counter.js';
@@ -20,8 +21,10 @@ export interface ChunkLoopParts {
   readonly results: readonly ClassResult[];
   /** Per result, whether the per-record path must take its packets (rule counting that reads the packet). */
   readonly perRecord: (result: number) => boolean;
-  /** Per group, the only tool's output, or undefined where the loop does not deliver (balanced groups). */
-  readonly outputs: readonly (RunTaker | undefined)[];
+  /** Per group, its tools' outputs, or undefined where the loop does not deliver. */
+  readonly outputs: readonly (readonly RunTaker[] | undefined)[];
+  /** For a balanced group g (several tools), the tool the packet just walked goes to (its session's). */
+  readonly pickTool: (group: number) => number;
   readonly stats: RunStats;
   readonly ruleCounter: RuleCounter | undefined;
   /** Called with the records taken and how many of them needed the decoder's view; false: stop taking any. */
@@ -51,6 +54,8 @@ export class PacketChunkLoop implements ChunkLoop {
   rs = new Int32Array(1);
   rg = new Int32Array(0);
   readonly out: Int32Array;
+  readonly sel: Int32Array;
+  readonly pick: (group: number) => number;
   readonly ok: Uint8Array;
   readonly n = new Float64Array(4);
   readonly gin: Float64Array;
@@ -62,6 +67,7 @@ export class PacketChunkLoop implements ChunkLoop {
   readonly take: (out: number, d: Uint8Array, start: number, end: number, records: number) => void;
   private readonly outs: RunTaker[];
   private readonly groupOf: Int32Array;
+  private readonly toolOf: Int32Array;
   private readonly runs: CopyRuns;
 
   constructor(private readonly parts: ChunkLoopParts) {
@@ -75,14 +81,24 @@ export class PacketChunkLoop implements ChunkLoop {
     this.runs = f.runs!;
     const outs: RunTaker[] = [];
     const groupOf: number[] = [];
-    this.out = Int32Array.from(parts.outputs, (o, g) => {
-      if (o === undefined) return -1;
-      outs.push(o);
-      groupOf.push(g);
-      return outs.length - 1;
+    const toolOf: number[] = [];
+    /** Per group, where its tools' outputs start in `outs`. */
+    const first = new Int32Array(parts.outputs.length);
+    this.out = Int32Array.from(parts.outputs, (tools, g) => {
+      if (tools === undefined || tools.length === 0) return -1;
+      first[g] = outs.length;
+      tools.forEach((o, t) => {
+        outs.push(o);
+        groupOf.push(g);
+        toolOf.push(t);
+      });
+      return tools.length === 1 ? first[g] : BALANCED;
     });
     this.outs = outs;
     this.groupOf = Int32Array.from(groupOf);
+    this.toolOf = Int32Array.from(toolOf);
+    this.sel = new Int32Array(parts.outputs.length);
+    this.pick = (g) => first[g] + parts.pickTool(g);
     const k = outs.length;
     this.ok = new Uint8Array(k);
     this.gin = new Float64Array(parts.outputs.length);
@@ -163,8 +179,9 @@ export class PacketChunkLoop implements ChunkLoop {
       if (this.op[t] !== 0) {
         const gs = st.groups[this.groupOf[t]];
         gs.delivered += this.op[t];
-        gs.tools[0].packets += this.op[t];
-        gs.tools[0].bytes += this.ob[t];
+        const tool = gs.tools[this.toolOf[t]];
+        tool.packets += this.op[t];
+        tool.bytes += this.ob[t];
         this.op[t] = 0;
         this.ob[t] = 0;
       }

@@ -476,10 +476,11 @@ export class Pipeline {
    * once: the loop runs where the packet path is generated and no group has
    * dedup or action steps, the tap marks nothing, no tool's link is watched,
    * and the records are classic pcap ones that outputs copy as they are. It
-   * delivers to groups of one tool that copy records (ToolOutput); a packet
-   * for a balanced group, or for an output that has not had this tap's first
-   * packet yet, or whose rule counting reads the packet, goes the per-record
-   * way (handle()), the same packet for packet.
+   * delivers to groups whose tools' outputs copy records (ToolOutput),
+   * choosing a balanced group's tool by the session hash from the walk's
+   * offsets; a packet for an output that has not had this tap's first packet
+   * yet, or whose rule counting reads the packet, goes the per-record way
+   * (handle()), the same packet for packet.
    */
   chunkLoop(tap: number, format: PcapRecordFormat): ChunkLoop | undefined {
     const pp = this.packetPath;
@@ -487,7 +488,8 @@ export class Pipeline {
     if (this.dedups.some((d) => d !== undefined) || this.chains.some((c) => c !== undefined)) return undefined;
     if (this.tapTags[tap] !== undefined || this.tapMarkComments[tap] !== undefined) return undefined;
     if (!PacketChunkLoop.fits(format)) return undefined;
-    const outputs = this.outputs.map((tools) => (tools.length === 1 && isRunTaker(tools[0]) ? tools[0] : undefined));
+    const outputs = this.outputs.map((tools) => (tools.every(isRunTaker) ? tools : undefined));
+    const w = pp.walk;
     const rc = this.ruleCounter;
     return new PacketChunkLoop({
       chunk: pp.chunk,
@@ -496,6 +498,8 @@ export class Pipeline {
       results: pp.results,
       perRecord: (r) => rc !== undefined && rc.readsPacket(r),
       outputs,
+      // as handleWalked: the session hash from the walk's offsets (the view's, for a tunnel's inner session)
+      pickTool: (g) => this.balancers[g]!.pick(walkSessionHash32(w, this.balanceInner[g])),
       stats: this.stats,
       ruleCounter: rc,
       taken: (records, viewed) => {

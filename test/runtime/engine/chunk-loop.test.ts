@@ -25,6 +25,7 @@ import { FileTapSource } from '../../../src/runtime/engine/sources.js';
 import { ToolOutput } from '../../../src/runtime/output/tool-output.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
 import { describeTap, outputSpecs } from '../../../src/runtime/run/tap-inputs.js';
+import { Walk } from '../../../src/runtime/walk/walk.js';
 import { CORPUS_DIR, CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { FILTERS } from '../classify/filters.js';
 import { loadCapture } from '../decode/corpus.js';
@@ -96,6 +97,8 @@ interface RunResult {
   stats: string;
   /** Records the chunk loops took. */
   taken: number;
+  /** Times auto left the generated path for the decoder's. */
+  switches: number;
 }
 
 let runs = 0;
@@ -107,6 +110,7 @@ async function runFiles(
   path: PacketPathChoice,
   loop: boolean,
   bufferSize: number,
+  adaptWindow?: number,
 ): Promise<RunResult> {
   const out = join(dir, `out${runs++}`);
   mkdirSync(out);
@@ -119,7 +123,7 @@ async function runFiles(
   const inputs = sources.map((s, i) => describeTap(s, tapFiles[i]));
   const paths = a.groups.map((g, gi) => g.tools.map((t, ti) => join(out, `${gi}-${ti}.${t.output.kind}`)));
   const outputs = outputSpecs(a, paths, inputs).map((g) => g.map((s) => new ToolOutput(s)));
-  const pipeline = new Pipeline(a, outputs, tapFiles, { packetPath: path, recordViews: false });
+  const pipeline = new Pipeline(a, outputs, tapFiles, { packetPath: path, recordViews: false, adaptWindow });
   let taken = 0;
   if (loop)
     for (const s of sources)
@@ -147,6 +151,7 @@ async function runFiles(
     // the output directory is the run's own
     stats: JSON.stringify(stats).replaceAll(out, 'OUT'),
     taken,
+    switches: pipeline.switches,
   };
 }
 
@@ -156,12 +161,13 @@ async function compare(
   tapFiles: string[][],
   bufferSize = 4096,
   path: PacketPathChoice = 'generated',
-): Promise<{ bad: string[]; taken: number; packets: number }> {
-  const withLoop = await runFiles(a, tapFiles, path, true, bufferSize);
+  adaptWindow?: number,
+): Promise<{ bad: string[]; taken: number; packets: number; switches: number }> {
+  const withLoop = await runFiles(a, tapFiles, path, true, bufferSize, adaptWindow);
   const bad: string[] = [];
   for (const [name, other] of [
     ['decoder', await runFiles(a, tapFiles, 'decoder', false, bufferSize)],
-    ['per-record', await runFiles(a, tapFiles, path, false, 1 << 18)],
+    ['per-record', await runFiles(a, tapFiles, path, false, 1 << 18, adaptWindow)],
   ] as const) {
     expect(other.taken).toBe(0);
     if (withLoop.stats !== other.stats) bad.push(`stats vs ${name}: ${withLoop.stats}\n  vs ${other.stats}`);
@@ -175,7 +181,7 @@ async function compare(
     });
   }
   const packets = (JSON.parse(withLoop.stats) as { packetsRead: number }).packetsRead;
-  return { bad, taken: withLoop.taken, packets };
+  return { bad, taken: withLoop.taken, packets, switches: withLoop.switches };
 }
 
 const TAP = 'tap t { source pcap "x.pcap" }';
@@ -279,6 +285,25 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
       expect(auto.bad).toEqual([]);
       expect(auto.taken).toBe(r.taken);
     }
+  });
+
+  it('auto with the loop: it leaves the generated path while most packets need the decoder, and comes back', async () => {
+    const w = new Walk();
+    const eth = generated.filter((f) => f.linkType === 1);
+    const isCand = (f: TestFrame) => {
+      w.start(f.data, 0, f.data.length, f.wireLen, f.linkType, 0);
+      return w.cand !== 0;
+    };
+    const tunnels = eth.filter(isCand);
+    const plain = eth.filter((f) => !isCand(f));
+    expect(tunnels.length).toBeGreaterThan(60);
+    const frames = [...tunnels, ...plain, ...tunnels, ...plain.slice(0, 100), ...tunnels, ...plain];
+    // a policy that reads inside tunnels: the decoder's view for every tunnel candidate
+    const a = artifactFor(dir, policy(TAP, [0, 36, 37], 2));
+    const r = await compare(a, [filesOf(frames)], 4096, 'auto', 16);
+    expect(r.bad).toEqual([]);
+    expect(r.switches).toBeGreaterThanOrEqual(2);
+    expect(r.taken).toBeGreaterThan(r.packets * 0.2);
   });
 
   it('a record longer than the snapshot length is refused, as the per-record path refuses it', async () => {

@@ -14,6 +14,8 @@ import { PacketView } from '../decode/view.js';
 import { insertTags, vlanTags } from '../mark/vlan-tags.js';
 import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 import { walkSessionHash32 } from '../walk/session.js';
+import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
+import { PacketChunkLoop, type RunTaker } from './chunk-loop.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
@@ -469,10 +471,56 @@ export class Pipeline {
     }
   }
 
+  /**
+   * The generated packet path as one loop over the records of a pcap read
+   * chunk (runtime/engine/chunk-loop.ts), for tap `tap`'s reader of records
+   * `format`; undefined where the per-record path takes every packet. Decided
+   * once: the loop runs where the packet path is generated and no group has
+   * dedup or action steps, the tap marks nothing, no tool's link is watched,
+   * and the records are classic pcap ones that outputs copy as they are. It
+   * delivers to groups whose tools' outputs copy records (ToolOutput),
+   * choosing a balanced group's tool by the session hash from the walk's
+   * offsets; a packet for an output that has not had this tap's first packet
+   * yet, or whose rule counting reads the packet, goes the per-record way
+   * (handle()), the same packet for packet.
+   */
+  chunkLoop(tap: number, format: PcapRecordFormat): ChunkLoop | undefined {
+    const pp = this.packetPath;
+    if (pp?.chunk === undefined || this.toolUp !== undefined || this.only !== undefined) return undefined;
+    if (this.dedups.some((d) => d !== undefined) || this.chains.some((c) => c !== undefined)) return undefined;
+    if (this.tapTags[tap] !== undefined || this.tapMarkComments[tap] !== undefined) return undefined;
+    if (!PacketChunkLoop.fits(format)) return undefined;
+    const outputs = this.outputs.map((tools) => (tools.every(isRunTaker) ? tools : undefined));
+    const w = pp.walk;
+    const rc = this.ruleCounter;
+    return new PacketChunkLoop({
+      chunk: pp.chunk,
+      tap,
+      format,
+      results: pp.results,
+      perRecord: (r) => rc !== undefined && rc.readsPacket(r),
+      outputs,
+      // as handleWalked: the session hash from the walk's offsets (the view's, for a tunnel's inner session)
+      pickTool: (g) => this.balancers[g]!.pick(walkSessionHash32(w, this.balanceInner[g])),
+      stats: this.stats,
+      ruleCounter: rc,
+      taken: (records, viewed) => {
+        if (this.adaptive) this.adaptMany(records, viewed);
+      },
+      allowed: () => (!this.adaptive ? Infinity : this.onWalk ? this.adaptLeft : 0),
+    });
+  }
+
   /** Counts a packet of the generated path that needed the decoder's view; at the end of a window, decides the next. */
   private adaptWalked(viewed: boolean): void {
-    if (viewed) this.adaptViewed++;
-    if (--this.adaptLeft !== 0) return;
+    this.adaptMany(1, viewed ? 1 : 0);
+  }
+
+  /** adaptWalked() for `records` packets, `viewed` of them with the decoder's view (a window ends at the last). */
+  private adaptMany(records: number, viewed: number): void {
+    this.adaptViewed += viewed;
+    this.adaptLeft -= records;
+    if (this.adaptLeft !== 0) return;
     if (this.adaptViewed * 2 > this.adaptWindow) {
       this.onWalk = false;
       this.switches++;
@@ -575,6 +623,11 @@ export class Pipeline {
       this.markedWireLen = rec.wireLen + tags.length;
     } else this.stats.unmarked += tags.length >>> 2;
   }
+}
+
+function isRunTaker(o: PacketOutput): o is PacketOutput & RunTaker {
+  const t = o as Partial<RunTaker>;
+  return typeof t.takesRuns === 'function' && typeof t.takeRun === 'function';
 }
 
 /**

@@ -109,6 +109,53 @@ export class ToolOutput implements RunHolder {
     return true;
   }
 
+  /**
+   * Whether records of `layout` from tap `tap`, of link type `linkType`, may
+   * be handed over as runs (takeRun): the file is written in that layout and
+   * already holds that tap's link type (the first record goes through
+   * writeRecord, which declares it or refuses it).
+   */
+  takesRuns(tap: number, linkType: number, layout: number): boolean {
+    return (
+      layout !== RECORD_LAYOUT.NONE &&
+      layout === this.layout &&
+      this.writer !== undefined &&
+      this.lastLinkType[tap] === linkType &&
+      this.lastId[tap] >= 0
+    );
+  }
+
+  /**
+   * writeRecord() of `records` consecutive records, bytes[start, end) of a
+   * reader's chunk (headers included), as a chunk loop found them (after
+   * takesRuns said yes): joined to the pending run where they follow it.
+   */
+  takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void {
+    if (bytes === this.runBytes && start === this.runEnd && this.runPackets !== 0) {
+      this.runEnd = end;
+      this.runPackets += records;
+    } else {
+      if (this.runPackets !== 0) this.flushRun();
+      if (bytes !== this.runBytes) {
+        this.runBytes = bytes;
+        this.runBuffer = bytes.buffer;
+      }
+      this.runStart = start;
+      this.runEnd = end;
+      this.runPackets = records;
+      if (from !== this.runFrom) {
+        this.runFrom = from;
+        if (!this.joined.includes(from)) {
+          this.joined.push(from);
+          from.join(this);
+        }
+      }
+    }
+    this.packets += records;
+    this.bytes += end - start - records * PCAP_RECORD_HEADER;
+    if (this.runEnd - this.runStart >= RUN_MAX) this.flushRun();
+  }
+
   flushRunOf(runs: CopyRuns): void {
     if (this.runFrom === runs && this.runPackets !== 0) this.flushRun();
   }

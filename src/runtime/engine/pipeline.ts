@@ -48,10 +48,20 @@ export interface PacketOutput {
   ): boolean;
   /**
    * write() of a reader's record as it is but for its wire length and
-   * comment: the output may copy the record's own bytes, in runs, where they
-   * are what it would write (ToolOutput). Outputs without it get write().
+   * comment (and the tags, the cut): the output may copy the record's own
+   * bytes, in runs, where they are what it would write but for those
+   * (ToolOutput). Outputs without it get write() or writeTagged().
    */
-  writeRecord?(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean;
+  writeRecord?(
+    rec: PacketRecord,
+    wireLen: number,
+    tap: number,
+    comment: string | undefined,
+    /** Inserted after the frame's 12 address bytes (as writeTagged's). */
+    tags?: Uint8Array,
+    /** The frame's bytes kept, at most (truncate frame). */
+    cut?: number,
+  ): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;
 }
@@ -489,8 +499,8 @@ export class Pipeline {
     const out = this.outputs[g][tool];
     const tags = this.markedTags;
     if (
-      tags === undefined && out.writeRecord !== undefined && rec.runs !== undefined
-        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment)
+      out.writeRecord !== undefined && rec.runs !== undefined
+        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment, tags)
         : tags === undefined
           ? out.write(
               frame ?? recordFrame(rec),

@@ -177,7 +177,7 @@ export class CaptureWriter {
     if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
     const s = this.sink;
     s.reserve(n + (tags === undefined ? 0 : tags.length * packets));
-    s.pos += putEditedRecords(s.bytes, s.pos, new Uint8Array(buffer, start, n), packets, tags, cut);
+    s.pos += putEditedRecords(s.bytes, s.view, s.pos, new Uint8Array(buffer, start, n), packets, tags, cut);
     this.packetsWritten += packets;
   }
 

@@ -25,6 +25,8 @@ export const NO_CUT = Infinity;
  */
 export function putEditedRecords(
   dst: Uint8Array,
+  /** A DataView of dst's bytes (the sink's). */
+  dv: DataView,
   pos: number,
   run: Uint8Array,
   packets: number,
@@ -32,34 +34,34 @@ export function putEditedRecords(
   cut: number,
 ): number {
   const t = tags === undefined ? 0 : tags.length;
+  // one tag (the common mark) goes in as one 32-bit store
+  const tagWord = t === 4 ? tags![0] | (tags![1] << 8) | (tags![2] << 16) | (tags![3] << 24) : 0;
   let q = pos + t * packets;
   dst.set(run, q);
   let o = pos;
   for (let i = 0; i < packets; i++) {
-    const cap = (dst[q + 8] | (dst[q + 9] << 8) | (dst[q + 10] << 16) | (dst[q + 11] << 24)) >>> 0;
-    const wire = ((dst[q + 12] | (dst[q + 13] << 8) | (dst[q + 14] << 16) | (dst[q + 15] << 24)) >>> 0) + t;
+    const cap = dv.getUint32(q + 8, true);
+    const wire = dv.getUint32(q + 12, true) + t;
     const keep = cap < cut ? cap : cut;
     const capOut = keep + t;
-    // the timestamp stays; lengths written after it is moved (they may lie on it)
-    if (o !== q) for (let j = 0; j < 8; j++) dst[o + j] = dst[q + j];
+    // the timestamp first: the lengths written after it may lie on the record's old bytes
+    dv.setUint32(o, dv.getUint32(q, true), true);
+    dv.setUint32(o + 4, dv.getUint32(q + 4, true), true);
     const data = o + PCAP_RECORD_HEADER;
     const from = q + PCAP_RECORD_HEADER;
     if (t === 0) {
       if (o !== q) dst.copyWithin(data, from, from + keep);
     } else {
       // addresses, then the rest past the tags, then the tags (over bytes already moved)
-      for (let j = 0; j < MACS; j++) dst[data + j] = dst[from + j];
+      dv.setUint32(data, dv.getUint32(from, true), true);
+      dv.setUint32(data + 4, dv.getUint32(from + 4, true), true);
+      dv.setUint32(data + 8, dv.getUint32(from + 8, true), true);
       dst.copyWithin(data + MACS + t, from + MACS, from + keep);
-      for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
+      if (t === 4) dv.setInt32(data + MACS, tagWord, true);
+      else for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
     }
-    dst[o + 8] = capOut;
-    dst[o + 9] = capOut >>> 8;
-    dst[o + 10] = capOut >>> 16;
-    dst[o + 11] = capOut >>> 24;
-    dst[o + 12] = wire;
-    dst[o + 13] = wire >>> 8;
-    dst[o + 14] = wire >>> 16;
-    dst[o + 15] = wire >>> 24;
+    dv.setUint32(o + 8, capOut, true);
+    dv.setUint32(o + 12, wire >>> 0, true);
     o = data + capOut;
     q = from + cap;
   }

@@ -15,6 +15,7 @@ import { insertTags, vlanTags } from '../mark/vlan-tags.js';
 import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 import { walkSessionHash32 } from '../walk/session.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
+import { walkableGroup, WalkedSteps } from './walked-steps.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
@@ -219,12 +220,20 @@ export class Pipeline {
       undefined,
       (gi, ti) => outputs[gi][ti].resolutionNs ?? 1,
     );
+    // steps the generated path does from the walk for plain packets (not for live runs: tools go down)
+    this.walkedSteps = artifact.groups.map((gr, gi) =>
+      this.packetPath !== undefined && this.chains[gi] !== undefined && !options.toolUp && walkableGroup(gr)
+        ? new WalkedSteps(artifact, gi, this.stats.groups[gi], outputs[gi][0], (lt) => this.refuse(gi, 0, lt))
+        : undefined,
+    );
     // the generated path, unwatched: handle() is handleWalked itself (no call in between, ~60 instructions a packet)
     if (this.packetPath !== undefined && !this.adaptive) this.handle = this.handleWalked;
   }
 
   /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */
   private readonly chains: (ActionChain | undefined)[];
+  /** Per group with a chain, its steps as the generated path does them for plain packets (walked-steps.ts). */
+  private readonly walkedSteps: (WalkedSteps | undefined)[];
 
   /** A replica that went through its group's steps, written to the tool the chain chose. */
   private deliverReplica(g: number, r: Replica): void {
@@ -444,6 +453,8 @@ export class Pipeline {
       }
       const chain = this.chains[g];
       if (chain !== undefined) {
+        const ws = this.walkedSteps[g];
+        if (ws !== undefined && ws.deliver(w, rec, tap)) continue;
         // the steps start from rec.data
         if (!this.recordViews) rec.data = w.frame();
         chain.push(rec, w.view(), tap);
@@ -590,13 +601,16 @@ export class Pipeline {
  * decoder path classifies. `auto` takes it where it does less work than the
  * decoder for every packet: the graph has generated code (counting tables
  * included), and no stage reads the decoder's view of every packet that
- * reaches it (dedup, action steps); `generated` takes it whenever the graph has code
+ * reaches it (dedup, action steps other than those walked-steps.ts does
+ * from the walk); `generated` takes it whenever the graph has code
  * (view readers then get the decoder's view, made lazily); `decoder` never.
  */
 function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
   if (choice === 'decoder') return undefined;
   if (choice === 'auto') {
-    if (a.groups.some((gr) => gr.actions.dedup !== undefined) || planChains(a).some((p) => p)) return undefined;
+    // groups whose steps the walk does for plain packets (walked-steps.ts) do not need the view of every packet
+    const plans = planChains(a);
+    if (a.groups.some((gr, i) => gr.actions.dedup !== undefined || (plans[i] && !walkableGroup(gr)))) return undefined;
   }
   const pp = createPacketPath(a.graph);
   return pp.kind === 'generated' ? pp : undefined;

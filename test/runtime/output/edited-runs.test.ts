@@ -186,7 +186,7 @@ describe('putEditedRecords', () => {
       const want = expected(src, sizes.length, tags, cut);
       const pos = rnd(64);
       const dst = new Uint8Array(pos + src.length + (tags?.length ?? 0) * sizes.length + 32).fill(0xee);
-      const n = putEditedRecords(dst, pos, src, sizes.length, tags, cut);
+      const n = putEditedRecords(dst, new DataView(dst.buffer), pos, src, sizes.length, tags, cut);
       expect(n).toBe(want.length);
       expect(Buffer.from(dst.subarray(pos, pos + n)).equals(Buffer.from(want))).toBe(true);
       expect(dst.subarray(0, pos).every((b) => b === 0xee)).toBe(true);

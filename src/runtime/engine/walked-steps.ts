@@ -1,0 +1,128 @@
+import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
+import { ETHERTYPE } from '../../fields/ethertype.js';
+import { LINKTYPE } from '../../fields/fields.js';
+import { groupSteps } from '../actions/chain.js';
+import type { ActionCounters } from '../actions/action.js';
+import type { PacketRecord } from '../capture/index.js';
+import { NO_CUT } from '../capture/edited-records.js';
+import { vlanTags } from '../mark/vlan-tags.js';
+import type { GroupStats } from '../stats/stats.js';
+import type { Walk } from '../walk/walk.js';
+import type { PacketOutput } from './pipeline.js';
+
+/** The least a frame must keep for the mark's tag to go in: addresses and type (as the mark step has it). */
+const MARKABLE = 14;
+
+/**
+ * Whether the generated path can do the group's steps from the walk
+ * (WalkedSteps): only strip, balance over one tool, truncate frame and the
+ * tap's mark (the last step), and one tool.
+ */
+export function walkableGroup(g: ArtifactGroup): boolean {
+  if (g.tools.length !== 1) return false;
+  if (g.actions.truncate !== undefined && g.actions.truncate.what !== 'frame') return false;
+  const steps = groupSteps(g);
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    if (s === 'output' || s === 'balance' || s === 'strip' || s === 'truncate') continue;
+    // mark last: it defers its tags to the output (mark.ts), as done here
+    if (s === 'mark' && steps[i + 1] === 'output' && i + 2 === steps.length) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * A group's steps done on the generated path straight from the walk, for
+ * the packets where they come to a known result without the decoder:
+ * `strip` finds nothing to strip in a plain Ethernet frame (IPv4, IPv6 or
+ * ARP right after the addresses, no tunnel candidate, no fragment, headers
+ * well formed), `truncate frame N` keeps N bytes, the mark's tags go after
+ * the addresses. The record is written as it lies in the read buffer, cut
+ * and tagged as it is copied (ToolOutput.writeRecord), with the counters
+ * the chain's steps count (strip's nothing-to-strip, truncate's cut and
+ * short-enough, mark's marked and not-ethernet). Any other packet (an
+ * encapsulation to strip, another link type) goes through the group's
+ * chain as before: deliver() returns false.
+ */
+export class WalkedSteps {
+  private readonly strip: boolean;
+  private readonly cut: number;
+  private readonly stripCount: ActionCounters;
+  private readonly cutCount: ActionCounters;
+  private readonly markCount: ActionCounters;
+  private readonly marks: number[];
+  private readonly tags: (Uint8Array | undefined)[];
+  private readonly comments: (string | undefined)[];
+
+  constructor(
+    a: Artifact,
+    g: number,
+    private readonly gs: GroupStats,
+    private readonly out: PacketOutput,
+    /** The pipeline's count of a link type the output refuses. */
+    private readonly refuse: (linkType: number) => void,
+  ) {
+    const gr = a.groups[g];
+    this.strip = gr.actions.strip.length > 0;
+    this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
+    // the chain's counters (absent ones as the steps have them: counted into nothing)
+    this.stripCount = gs.actions.strip ?? {};
+    this.cutCount = gs.actions.truncate ?? {};
+    this.markCount = gs.actions.mark ?? {};
+    this.marks = a.taps.map((t) => t.marks.length);
+    this.tags = a.taps.map((t) => vlanTags(t.marks));
+    this.comments = a.taps.map((t) => (t.marks.some((m) => m.kind === 'comment') ? `tap ${t.name}` : undefined));
+  }
+
+  /** Does the group's steps for the walked packet and writes it; false (nothing done) when the chain must. */
+  deliver(w: Walk, rec: PacketRecord, tap: number): boolean {
+    const out = this.out;
+    if (out.writeRecord === undefined) return false;
+    if (this.strip && !plainEthernet(w)) return false;
+    if (this.strip) this.stripCount['nothing-to-strip']++;
+    let len = rec.capLen;
+    const cut = this.cut;
+    if (cut !== NO_CUT) {
+      if (len <= cut) this.cutCount['short-enough']++;
+      else {
+        len = cut;
+        this.cutCount.cut++;
+      }
+    }
+    let tags: Uint8Array | undefined;
+    let wireLen = rec.wireLen;
+    let comment: string | undefined;
+    if (this.marks[tap] !== 0) {
+      comment = this.comments[tap];
+      const t = this.tags[tap];
+      if (t === undefined) this.markCount.marked++;
+      else if (rec.linkType === LINKTYPE.ETHERNET && len >= MARKABLE) {
+        tags = t;
+        wireLen += t.length;
+        this.markCount.marked++;
+      } else this.markCount['not-ethernet']++;
+    }
+    const gs = this.gs;
+    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut)) {
+      gs.delivered++;
+      const ts = gs.tools[0];
+      ts.packets++;
+      ts.bytes += tags === undefined ? len : len + tags.length;
+    } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
+    else this.refuse(rec.linkType);
+    return true;
+  }
+}
+
+/**
+ * An Ethernet frame with nothing any strip target removes, by the walk:
+ * IPv4, IPv6 or ARP right after the addresses (no tags, MPLS, PPPoE, VN-Tag
+ * or E-Tag), no tunnel candidate, not a fragment (strip counts fragments of
+ * tunnel protocols apart), its own headers well formed.
+ */
+function plainEthernet(w: Walk): boolean {
+  if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0) return false;
+  const t = w.oet;
+  return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || t === ETHERTYPE.ARP;
+}

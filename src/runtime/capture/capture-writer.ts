@@ -162,9 +162,10 @@ export class CaptureWriter {
   }
 
   /**
-   * writeRecords() of a run whose records are each written with `tags` after
-   * their addresses and cut to `cut` bytes (putEditedRecords): the tap's mark
-   * and a frame cut, without encoding each record.
+   * writeRecords() of a run whose records are each written without the
+   * `drop` bytes after their addresses, with `tags` there, and cut to `cut`
+   * bytes (putEditedRecords): strip's VLAN tags, the tap's mark and a frame
+   * cut, without encoding each record.
    */
   writeEditedRecords(
     buffer: ArrayBufferLike,
@@ -173,11 +174,12 @@ export class CaptureWriter {
     packets: number,
     tags: Uint8Array | undefined,
     cut: number,
+    drop = 0,
   ): void {
     if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
     const s = this.sink;
     s.reserve(n + (tags === undefined ? 0 : tags.length * packets));
-    s.pos += putEditedRecords(s.bytes, s.view, s.pos, new Uint8Array(buffer, start, n), packets, tags, cut);
+    s.pos += putEditedRecords(s.bytes, s.view, s.pos, new Uint8Array(buffer, start, n), packets, tags, cut, drop);
     this.packetsWritten += packets;
   }
 

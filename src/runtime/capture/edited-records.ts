@@ -9,9 +9,10 @@ export const NO_CUT = Infinity;
 /**
  * Writes `packets` classic pcap records (little-endian 16-byte headers, as
  * PacketRecord.verbatim has them) that lie one after the other in `run` into
- * `dst` at `pos`, each with `tags` inserted after its 12 address bytes and
- * its data cut to `cut` bytes: its captured and wire lengths grow by the
- * tags' length, its captured length shrinks to the cut. This is the record
+ * `dst` at `pos`, each with the `drop` bytes after its 12 address bytes
+ * removed, `tags` inserted there, and its data cut to `cut` bytes: its
+ * captured and wire lengths lose the dropped bytes and gain the tags', its
+ * captured length shrinks to the cut. This is the record
  * the encoder would write for the tagged, cut frame. Returns the bytes
  * written; `dst` needs room for run.length + packets * tags.length from
  * `pos`.
@@ -32,6 +33,8 @@ export function putEditedRecords(
   packets: number,
   tags: Uint8Array | undefined,
   cut: number,
+  /** Bytes removed after the addresses first (the VLAN tags strip takes off), before the tags and the cut. */
+  drop = 0,
 ): number {
   const t = tags === undefined ? 0 : tags.length;
   // one tag (the common mark) goes in as one 32-bit store
@@ -41,22 +44,22 @@ export function putEditedRecords(
   let o = pos;
   for (let i = 0; i < packets; i++) {
     const cap = dv.getUint32(q + 8, true);
-    const wire = dv.getUint32(q + 12, true) + t;
-    const keep = cap < cut ? cap : cut;
+    const wire = dv.getUint32(q + 12, true) - drop + t;
+    const keep = cap - drop < cut ? cap - drop : cut;
     const capOut = keep + t;
     // the timestamp first: the lengths written after it may lie on the record's old bytes
     dv.setUint32(o, dv.getUint32(q, true), true);
     dv.setUint32(o + 4, dv.getUint32(q + 4, true), true);
     const data = o + PCAP_RECORD_HEADER;
     const from = q + PCAP_RECORD_HEADER;
-    if (t === 0) {
+    if (t === 0 && drop === 0) {
       if (o !== q) dst.copyWithin(data, from, from + keep);
     } else {
       // addresses, then the rest past the tags, then the tags (over bytes already moved)
       dv.setUint32(data, dv.getUint32(from, true), true);
       dv.setUint32(data + 4, dv.getUint32(from + 4, true), true);
       dv.setUint32(data + 8, dv.getUint32(from + 8, true), true);
-      dst.copyWithin(data + MACS + t, from + MACS, from + keep);
+      dst.copyWithin(data + MACS + t, from + MACS + drop, from + drop + keep);
       if (t === 4) dv.setInt32(data + MACS, tagWord, true);
       else for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
     }

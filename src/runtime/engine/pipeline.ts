@@ -62,6 +62,8 @@ export interface PacketOutput {
     tags?: Uint8Array,
     /** The frame's bytes kept, at most (truncate frame). */
     cut?: number,
+    /** Bytes removed after the addresses, before the tags go in and the cut (strip's VLAN tags). */
+    drop?: number,
   ): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;

@@ -1,7 +1,8 @@
 import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
 import { ETHERTYPE } from '../../fields/ethertype.js';
-import { LINKTYPE } from '../../fields/fields.js';
+import { ABSENT, LINKTYPE } from '../../fields/fields.js';
 import { groupSteps } from '../actions/chain.js';
+import { stripConfig } from '../actions/strip.js';
 import type { ActionCounters } from '../actions/action.js';
 import type { PacketRecord } from '../capture/index.js';
 import { NO_CUT } from '../capture/edited-records.js';
@@ -12,6 +13,8 @@ import type { PacketOutput } from './pipeline.js';
 
 /** The least a frame must keep for the mark's tag to go in: addresses and type (as the mark step has it). */
 const MARKABLE = 14;
+/** An 802.1Q/802.1ad tag: TPID and TCI. */
+const VLAN_TAG = 4;
 
 /**
  * Whether the generated path can do the group's steps from the walk
@@ -34,19 +37,23 @@ export function walkableGroup(g: ArtifactGroup): boolean {
 
 /**
  * A group's steps done on the generated path straight from the walk, for
- * the packets where they come to a known result without the decoder:
- * `strip` finds nothing to strip in a plain Ethernet frame (IPv4, IPv6 or
- * ARP right after the addresses, no tunnel candidate, no fragment, headers
- * well formed), `truncate frame N` keeps N bytes, the mark's tags go after
- * the addresses. The record is written as it lies in the read buffer, cut
- * and tagged as it is copied (ToolOutput.writeRecord), with the counters
- * the chain's steps count (strip's nothing-to-strip, truncate's cut and
- * short-enough, mark's marked and not-ethernet). Any other packet (an
- * encapsulation to strip, another link type) goes through the group's
- * chain as before: deliver() returns false.
+ * the packets where they come to a known result without the decoder: an
+ * Ethernet frame whose VLAN tags (if any) are all that stands between its
+ * addresses and IPv4, IPv6 or ARP, with no tunnel candidate, not a
+ * fragment, its headers well formed. `strip` removes those tags when it
+ * lists vlan (else finds nothing to strip), `truncate frame N` keeps N
+ * bytes, the mark's tags go after the addresses. The record is written as
+ * it lies in the read buffer, edited as it is copied
+ * (ToolOutput.writeRecord), with the counters the chain's steps count
+ * (strip's stripped and nothing-to-strip, truncate's cut and short-enough,
+ * mark's marked and not-ethernet). Any other packet (MPLS, PPPoE, a tunnel,
+ * another link type) goes through the group's chain as before: deliver()
+ * returns false.
  */
 export class WalkedSteps {
   private readonly strip: boolean;
+  /** Whether strip removes VLAN tags. */
+  private readonly stripVlan: boolean;
   private readonly cut: number;
   private readonly stripCount: ActionCounters;
   private readonly cutCount: ActionCounters;
@@ -65,6 +72,7 @@ export class WalkedSteps {
   ) {
     const gr = a.groups[g];
     this.strip = gr.actions.strip.length > 0;
+    this.stripVlan = this.strip && stripConfig(gr.actions.strip, gr.name).vlan;
     this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
     // the chain's counters (absent ones as the steps have them: counted into nothing)
     this.stripCount = gs.actions.strip ?? {};
@@ -79,9 +87,19 @@ export class WalkedSteps {
   deliver(w: Walk, rec: PacketRecord, tap: number): boolean {
     const out = this.out;
     if (out.writeRecord === undefined) return false;
-    if (this.strip && !plainEthernet(w)) return false;
-    if (this.strip) this.stripCount['nothing-to-strip']++;
-    let len = rec.capLen;
+    let drop = 0;
+    let wireLen = rec.wireLen;
+    if (this.strip) {
+      const vlans = vlanTagsOnly(w);
+      if (vlans < 0) return false;
+      if (vlans > 0 && this.stripVlan) {
+        // as strip: the frame without its tags, one shorter on the wire too
+        drop = vlans * VLAN_TAG;
+        wireLen -= drop;
+        this.stripCount.stripped++;
+      } else this.stripCount['nothing-to-strip']++;
+    }
+    let len = rec.capLen - drop;
     const cut = this.cut;
     if (cut !== NO_CUT) {
       if (len <= cut) this.cutCount['short-enough']++;
@@ -91,7 +109,6 @@ export class WalkedSteps {
       }
     }
     let tags: Uint8Array | undefined;
-    let wireLen = rec.wireLen;
     let comment: string | undefined;
     if (this.marks[tap] !== 0) {
       comment = this.comments[tap];
@@ -104,7 +121,7 @@ export class WalkedSteps {
       } else this.markCount['not-ethernet']++;
     }
     const gs = this.gs;
-    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut)) {
+    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop)) {
       gs.delivered++;
       const ts = gs.tools[0];
       ts.packets++;
@@ -116,13 +133,14 @@ export class WalkedSteps {
 }
 
 /**
- * An Ethernet frame with nothing any strip target removes, by the walk:
- * IPv4, IPv6 or ARP right after the addresses (no tags, MPLS, PPPoE, VN-Tag
- * or E-Tag), no tunnel candidate, not a fragment (strip counts fragments of
- * tunnel protocols apart), its own headers well formed.
+ * The VLAN tags of an Ethernet frame whose tags are all it has before IPv4,
+ * IPv6 or ARP (no MPLS, PPPoE, VN-Tag or E-Tag), with no tunnel candidate,
+ * not a fragment (strip counts fragments of tunnel protocols apart), its
+ * own headers well formed, by the walk; -1 for any other frame.
  */
-function plainEthernet(w: Walk): boolean {
-  if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0) return false;
-  const t = w.oet;
-  return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || t === ETHERTYPE.ARP;
+function vlanTagsOnly(w: Walk): number {
+  if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0 || w.mc !== 0 || w.ps !== ABSENT)
+    return -1;
+  const t = w.et;
+  return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || t === ETHERTYPE.ARP ? w.vc : -1;
 }

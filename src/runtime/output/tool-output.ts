@@ -55,6 +55,7 @@ export class ToolOutput implements RunHolder {
   /** What every record of the pending run is written with: tags after its addresses, a cut (NO_CUT: none). */
   private runTags: Uint8Array | undefined = undefined;
   private runCut = NO_CUT;
+  private runDrop = 0;
   /** The reader (its CopyRuns) the pending run is of. */
   private runFrom: CopyRuns | undefined = undefined;
   /** The CopyRuns this output has joined (a few: one a tap's file). */
@@ -62,10 +63,12 @@ export class ToolOutput implements RunHolder {
 
   /**
    * write() of a reader's record, unchanged but for its wire length and
-   * comment (the tap's marks), `tags` inserted after its addresses and its
-   * bytes cut to `cut` (truncate frame). When the record's own bytes are
+   * comment (the tap's marks), the `drop` bytes after its addresses removed
+   * (strip's VLAN tags), `tags` inserted there and its bytes cut to `cut`
+   * (truncate frame). When the record's own bytes are
    * what this file would hold but for the tags and the cut (pcap in, pcap
-   * out, same precision, the wire length the record's plus the tags; see
+   * out, same precision, the wire length the record's less the dropped
+   * bytes plus the tags; see
    * PacketRecord.verbatim), it is not encoded but taken as it is, and
    * records that follow each other in the read buffer are copied as one
    * run (tagged and cut as they are copied, putEditedRecords): when a
@@ -79,19 +82,21 @@ export class ToolOutput implements RunHolder {
     comment: string | undefined,
     tags?: Uint8Array,
     cut = NO_CUT,
+    drop = 0,
   ): boolean {
     const layout = this.layout;
     const t = tags === undefined ? 0 : tags.length;
-    const keep = rec.capLen < cut ? rec.capLen : cut;
+    const kept = rec.capLen - drop;
+    const keep = kept < cut ? kept : cut;
     if (
       layout === RECORD_LAYOUT.NONE ||
       rec.verbatim !== layout ||
-      wireLen !== rec.wireLen + t ||
+      wireLen !== rec.wireLen - drop + t ||
       rec.runs === undefined ||
       (t !== 0 && keep < 14)
     )
       return this.write(
-        keep < rec.capLen ? rec.data.subarray(0, keep) : rec.data,
+        drop !== 0 ? withoutBytes(rec.data, 12, drop, keep) : keep < rec.capLen ? rec.data.subarray(0, keep) : rec.data,
         rec.tsSec,
         rec.tsNsec,
         wireLen,
@@ -112,7 +117,13 @@ export class ToolOutput implements RunHolder {
     const bytes = rec.bytes;
     const start = rec.dataOffset - PCAP_RECORD_HEADER;
     const end = rec.dataOffset + rec.capLen;
-    if (bytes === this.runBytes && start === this.runEnd && tags === this.runTags && cut === this.runCut) {
+    if (
+      bytes === this.runBytes &&
+      start === this.runEnd &&
+      tags === this.runTags &&
+      cut === this.runCut &&
+      drop === this.runDrop
+    ) {
       this.runEnd = end;
       this.runPackets++;
       if (end - this.runStart >= RUN_MAX) this.flushRun();
@@ -128,6 +139,7 @@ export class ToolOutput implements RunHolder {
       this.runPackets = 1;
       this.runTags = tags;
       this.runCut = cut;
+      this.runDrop = drop;
       const from = rec.runs;
       if (from !== this.runFrom) {
         this.runFrom = from;
@@ -150,7 +162,7 @@ export class ToolOutput implements RunHolder {
   flushRun(): void {
     if (this.runPackets === 0) return;
     const b = this.runBytes!;
-    if (this.runTags === undefined && this.runCut === NO_CUT)
+    if (this.runTags === undefined && this.runCut === NO_CUT && this.runDrop === 0)
       this.writer!.writeRecords(
         this.runBuffer!,
         b.byteOffset + this.runStart,
@@ -165,6 +177,7 @@ export class ToolOutput implements RunHolder {
         this.runPackets,
         this.runTags,
         this.runCut,
+        this.runDrop,
       );
     this.runPackets = 0;
     this.runEnd = -1;
@@ -272,4 +285,12 @@ export class ToolOutput implements RunHolder {
     if (this.writer) this.writer.abort();
     else this.output?.discard();
   }
+}
+
+/** A copy of the first `keep` bytes of `data` without the `n` bytes at `at` (the records outputs encode). */
+function withoutBytes(data: Uint8Array, at: number, n: number, keep: number): Uint8Array {
+  const out = new Uint8Array(keep);
+  out.set(data.subarray(0, at));
+  out.set(data.subarray(at + n, n + keep), at);
+  return out;
 }

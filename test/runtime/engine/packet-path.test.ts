@@ -66,9 +66,12 @@ class RecordRecorder extends Recorder {
     comment: string | undefined,
     tags?: Uint8Array,
     cut = Infinity,
+    drop = 0,
   ): boolean {
     this.walked++;
-    const frame = rec.bytes.subarray(rec.dataOffset, rec.dataOffset + Math.min(rec.capLen, cut));
+    const whole = rec.bytes.subarray(rec.dataOffset, rec.dataOffset + rec.capLen);
+    const stripped = Uint8Array.from([...whole.subarray(0, 12), ...whole.subarray(12 + drop)]);
+    const frame = stripped.subarray(0, Math.min(stripped.length, cut));
     const data = tags ? Uint8Array.from([...frame.subarray(0, 12), ...tags, ...frame.subarray(12)]) : frame;
     return this.write(data, rec.tsSec, rec.tsNsec, wire, rec.linkType, tap, comment);
   }

@@ -37,7 +37,7 @@ function output(name: string, format: 'pcap' | 'pcapng', nanosecond = false): To
 }
 
 /** What a record is written with: its tags (undefined: none) and cut (Infinity: none), or not written. */
-type Edit = { tags: Uint8Array | undefined; cut: number } | undefined;
+type Edit = { tags: Uint8Array | undefined; cut: number; drop?: number } | undefined;
 
 /** The same records written as edited runs and by the encoder; both files and the counts. */
 async function both(
@@ -58,16 +58,20 @@ async function both(
     written++;
     const t = e.tags?.length ?? 0;
     if (t) tagged++;
-    expect(a.writeRecord(r, r.wireLen + t, 0, undefined, e.tags, e.cut)).toBe(true);
+    const d = e.drop ?? 0;
+    expect(a.writeRecord(r, r.wireLen - d + t, 0, undefined, e.tags, e.cut, d)).toBe(true);
   });
   i = 0;
   await readAll(inp.path, {}, (r) => {
     const e = edit(i++, r.capLen);
     if (!e) return;
     const t = e.tags?.length ?? 0;
-    const data = r.capLen > e.cut ? r.data.subarray(0, e.cut) : r.data;
-    if (e.tags) b.writeTagged(data, e.tags, r.tsSec, r.tsNsec, r.wireLen + t, r.linkType, 0, undefined);
-    else b.write(data, r.tsSec, r.tsNsec, r.wireLen, r.linkType, 0, undefined);
+    const d = e.drop ?? 0;
+    // strip's way: a copy without the dropped bytes, then the cut
+    const stripped = d ? Uint8Array.from([...r.data.subarray(0, 12), ...r.data.subarray(12 + d)]) : r.data;
+    const data = stripped.length > e.cut ? stripped.subarray(0, e.cut) : stripped;
+    if (e.tags) b.writeTagged(data, e.tags, r.tsSec, r.tsNsec, r.wireLen - d + t, r.linkType, 0, undefined);
+    else b.write(data, r.tsSec, r.tsNsec, r.wireLen - d, r.linkType, 0, undefined);
   });
   await a.close();
   await b.close();
@@ -101,6 +105,15 @@ describe('pcap outputs copying runs of tagged and cut records', () => {
               : tagIf(ONE_TAG, Infinity)(n);
       },
     ],
+    [
+      'VLAN tags dropped (strip) on some records, tagged and cut',
+      (i, n) => {
+        const drop = n >= 30 ? [0, 4, 8][i % 3] : 0;
+        const e = tagIf(ONE_TAG, i % 5 ? 128 : Infinity)(n - drop);
+        return { ...e, drop };
+      },
+    ],
+    ['VLAN tags dropped, untagged, uncut', (_i, n) => ({ tags: undefined, cut: Infinity, drop: n >= 20 ? 4 : 0 })],
     ['one in fifty, tagged', (i, n) => (i % 50 === 0 ? tagIf(ONE_TAG, Infinity)(n) : undefined)],
   ];
 
@@ -123,6 +136,8 @@ describe('pcap outputs copying runs of tagged and cut records', () => {
     expect(same.tagged).toBeGreaterThan(0);
     const ng = await both(big, (i, n) => tagIf(TWO_TAGS, i % 3 ? 128 : Infinity)(n), { readAhead: true }, 'pcapng');
     expect(ng.runs.equals(ng.encoded)).toBe(true);
+    const ngDrop = await both(big, (i, n) => ({ ...tagIf(ONE_TAG, 128)(n - 4), drop: n >= 30 ? 4 : 0 }), {}, 'pcapng');
+    expect(ngDrop.runs.equals(ngDrop.encoded)).toBe(true);
   });
 
   it('snapped records (captured shorter than on the wire) keep their wire length, plus the tags', async () => {
@@ -157,20 +172,31 @@ describe('putEditedRecords', () => {
   }
 
   /** The same records edited one at a time into a fresh buffer. */
-  function expected(src: Uint8Array, packets: number, tags: Uint8Array | undefined, cut: number): Uint8Array {
+  function expected(
+    src: Uint8Array,
+    packets: number,
+    tags: Uint8Array | undefined,
+    cut: number,
+    drop: number,
+  ): Uint8Array {
     const parts: number[] = [];
     const t = tags?.length ?? 0;
     for (let p = 0, i = 0; i < packets; i++) {
       const dv = new DataView(src.buffer, src.byteOffset + p, 16);
       const cap = dv.getUint32(8, true);
-      const keep = Math.min(cap, cut);
+      const keep = Math.min(cap - drop, cut);
       const h = new Uint8Array(16);
       const hv = new DataView(h.buffer);
       hv.setUint32(0, dv.getUint32(0, true), true);
       hv.setUint32(4, dv.getUint32(4, true), true);
       hv.setUint32(8, keep + t, true);
-      hv.setUint32(12, dv.getUint32(12, true) + t, true);
-      parts.push(...h, ...src.subarray(p + 16, p + 28), ...(tags ?? []), ...src.subarray(p + 28, p + 16 + keep));
+      hv.setUint32(12, dv.getUint32(12, true) - drop + t, true);
+      parts.push(
+        ...h,
+        ...src.subarray(p + 16, p + 28),
+        ...(tags ?? []),
+        ...src.subarray(p + 28 + drop, p + 16 + drop + keep),
+      );
       p += 16 + cap;
     }
     return Uint8Array.from(parts);
@@ -179,14 +205,15 @@ describe('putEditedRecords', () => {
   it('edits every record of a run in place, whatever the sizes, the tags and the cut, leaving the bytes around it', () => {
     const rnd = rng(17);
     for (let k = 0; k < 200; k++) {
-      const sizes = Array.from({ length: 1 + rnd(40) }, () => (rnd(4) === 0 ? 14 + rnd(20) : 14 + rnd(1600)));
+      const sizes = Array.from({ length: 1 + rnd(40) }, () => (rnd(4) === 0 ? 22 + rnd(20) : 22 + rnd(1600)));
       const src = run(sizes);
       const tags = [undefined, ONE_TAG, TWO_TAGS][rnd(3)];
       const cut = rnd(3) === 0 ? Infinity : 14 + rnd(200);
-      const want = expected(src, sizes.length, tags, cut);
+      const drop = [0, 0, 4, 8][rnd(4)];
+      const want = expected(src, sizes.length, tags, cut, drop);
       const pos = rnd(64);
       const dst = new Uint8Array(pos + src.length + (tags?.length ?? 0) * sizes.length + 32).fill(0xee);
-      const n = putEditedRecords(dst, new DataView(dst.buffer), pos, src, sizes.length, tags, cut);
+      const n = putEditedRecords(dst, new DataView(dst.buffer), pos, src, sizes.length, tags, cut, drop);
       expect(n).toBe(want.length);
       expect(Buffer.from(dst.subarray(pos, pos + n)).equals(Buffer.from(want))).toBe(true);
       expect(dst.subarray(0, pos).every((b) => b === 0xee)).toBe(true);

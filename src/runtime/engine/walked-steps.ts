@@ -7,9 +7,22 @@ import type { ActionCounters } from '../actions/action.js';
 import type { PacketRecord } from '../capture/index.js';
 import { NO_CUT } from '../capture/edited-records.js';
 import { vlanTags } from '../mark/vlan-tags.js';
-import type { GroupStats } from '../stats/stats.js';
+import type { DropReason, GroupStats } from '../stats/stats.js';
 import type { Walk } from '../walk/walk.js';
-import type { PacketOutput } from './pipeline.js';
+
+/** The part of a PacketOutput (pipeline.ts) the walked steps write through. */
+export interface RecordOutput {
+  readonly refusedAs?: DropReason;
+  writeRecord?(
+    rec: PacketRecord,
+    wireLen: number,
+    tap: number,
+    comment: string | undefined,
+    tags?: Uint8Array,
+    cut?: number,
+    drop?: number,
+  ): boolean;
+}
 
 /** The least a frame must keep for the mark's tag to go in: addresses and type (as the mark step has it). */
 const MARKABLE = 14;
@@ -66,7 +79,7 @@ export class WalkedSteps {
     a: Artifact,
     g: number,
     private readonly gs: GroupStats,
-    private readonly out: PacketOutput,
+    private readonly out: RecordOutput,
     /** The pipeline's count of a link type the output refuses. */
     private readonly refuse: (linkType: number) => void,
   ) {

@@ -176,7 +176,15 @@ export class ToolOutput implements RunHolder {
    * takesRuns said yes): joined to the pending run where they follow it.
    */
   takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void {
-    if (bytes === this.runBytes && start === this.runEnd && this.runPackets !== 0) {
+    // a loop's records are plain: they join only a pending run that is plain too
+    if (
+      bytes === this.runBytes &&
+      start === this.runEnd &&
+      this.runPackets !== 0 &&
+      this.runTags === undefined &&
+      this.runCut === NO_CUT &&
+      this.runDrop === 0
+    ) {
       this.runEnd = end;
       this.runPackets += records;
     } else {
@@ -188,6 +196,9 @@ export class ToolOutput implements RunHolder {
       this.runStart = start;
       this.runEnd = end;
       this.runPackets = records;
+      this.runTags = undefined;
+      this.runCut = NO_CUT;
+      this.runDrop = 0;
       if (from !== this.runFrom) {
         this.runFrom = from;
         if (!this.joined.includes(from)) {

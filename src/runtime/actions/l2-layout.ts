@@ -3,6 +3,7 @@ import { ABSENT, LINKTYPE } from '../../fields/fields.js';
 import { ARPHRD, BSD_AF } from '../../fields/link-headers.js';
 import { be16 } from '../decode/bytes.js';
 import { isChdlcAddress } from '../decode/chdlc.js';
+import { PPP_PROTO } from '../../fields/ppp.js';
 import { pppToEtherType, readPppHeader } from '../decode/ppp-header.js';
 import { isVlanTpid } from '../decode/vlan.js';
 
@@ -166,20 +167,35 @@ function pppLink(l: L2Layout, d: Uint8Array, start: number, end: number): boolea
   const type = pppToEtherType(h & 0xffff);
   if (type === ABSENT) {
     l.net = p;
+    l.netType = pppOtherEtherType(h & 0xffff);
     return true;
   }
   return network(l, d, type, p, end);
 }
 
+/**
+ * The EtherType of a network layer PPP carries that the decoder does not
+ * follow, so that strip can put it on Ethernet; -1 for PPP's own protocols
+ * (LCP, IPCP, CHAP...), which have none.
+ */
+function pppOtherEtherType(protocol: number): number {
+  switch (protocol) {
+    case PPP_PROTO.IPX:
+      return ETHERTYPE.IPX;
+    case PPP_PROTO.APPLETALK:
+      return ETHERTYPE.ATALK;
+    case PPP_PROTO.DECNET:
+      return ETHERTYPE.DECNET;
+    default:
+      return -1;
+  }
+}
+
 function chdlc(l: L2Layout, d: Uint8Array, start: number, end: number): boolean {
   if (end - start < 4) return false;
-  const type = be16(d, start + 2);
-  // Cisco reuses the RARP ethertype for SLARP, which is no RARP
-  if (type === ETHERTYPE.RARP) {
-    l.net = start + 4;
-    return true;
-  }
-  return network(l, d, type, start + 4, end);
+  // the protocol field is an EtherType, SLARP's too (Cisco reuses RARP's, 0x8035): strip puts every frame on
+  // Ethernet with it, as a router bridging the link would
+  return network(l, d, be16(d, start + 2), start + 4, end);
 }
 
 /**
@@ -226,6 +242,7 @@ function network(l: L2Layout, d: Uint8Array, type: number, p: number, end: numbe
     type = pppToEtherType(l.pppProto);
     if (type === ABSENT) {
       l.net = p;
+      l.netType = pppOtherEtherType(l.pppProto);
       return true;
     }
   }

@@ -96,6 +96,11 @@ function pppProtocolFor(type: number): number {
  * without an Ethernet header (raw IP, Linux cooked, BSD loopback, PPP,
  * Cisco HDLC) gets a dummy one (addresses zero; the sender's address as
  * source where a cooked header has it), even when nothing else is removed.
+ * Its EtherType is the link's protocol where that is one (Cisco HDLC's
+ * field, SLARP 0x8035 and CDP 0x2000 too; a cooked header's) or has one
+ * (PPP's IP, IPv6, MPLS, IPX, AppleTalk, DECnet). What none names (PPP
+ * control, 802.2 frames) passes unchanged, counted, and a pcap output,
+ * declared Ethernet, refuses it (output/output-spec.ts).
  * The packet's own bytes are not changed, so its checksums stay as they were.
  */
 export const strip: ActionModule<StripConfig> = {
@@ -116,7 +121,7 @@ export const strip: ActionModule<StripConfig> = {
       'kept a listed tunnel: it is inside a tunnel the group does not strip (strip peels from the outside in)',
     fragmented: 'were delivered unstripped: IP fragments of a tunnel (tmesc does not reassemble)',
     'not-ip-payload':
-      'were delivered unstripped: what follows the header to remove is not IP (PPP control, MPLS pseudowires), so no EtherType could name it',
+      'were delivered unstripped: no EtherType names what follows the header to remove (PPP control, MPLS pseudowires), so it cannot go on Ethernet',
     'unknown-link-type': 'were delivered unstripped: their link type is not one tmesc decodes',
     malformed: 'were delivered unstripped: a header to remove is cut short or broken',
   },

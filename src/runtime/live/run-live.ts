@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Artifact } from '../../artifact/types.js';
 import { OutputFile, OutputSet } from '../capture/index.js';
 import { newRunStats } from '../engine/pipeline.js';
-import type { OutputSpec } from '../output/output-spec.js';
+import { type OutputSpec, refusedLinkTypeWarning, stripOutputLinkType } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
 import { ActionConfigError } from '../actions/action.js';
 import { planChains, shardsBySession } from '../actions/chain.js';
@@ -169,7 +169,15 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
         const path = resolve(opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target);
         mkdirSync(dirname(path), { recursive: true });
         const file = set.add(await OutputFile.openWaiting(path, note));
-        row.push(new ToolOutput(liveOutputSpec(a, path, t.output.kind, t.output.precision), file));
+        row.push(
+          new ToolOutput(
+            {
+              ...liveOutputSpec(a, path, t.output.kind, t.output.precision),
+              linkType: stripOutputLinkType(g, t.output.kind),
+            },
+            file,
+          ),
+        );
       }
     }
   } catch (e) {
@@ -348,7 +356,12 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
           if (!r.linkTypes.includes(linkType)) {
             r.linkTypes.push(linkType);
             warn(
-              `tool '${a.groups[g].tools[t].name}' writes a pcap file (${out.path}), which holds one link type, ${linkTypeName(out.linkType)} (its first packet's): packets of link type ${linkTypeName(linkType)} are dropped; output pcapng keeps every link type`,
+              refusedLinkTypeWarning(
+                a.groups[g].tools[t].name,
+                out.spec,
+                linkTypeName(out.linkType),
+                linkTypeName(linkType),
+              ),
             );
           }
         }

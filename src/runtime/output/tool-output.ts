@@ -11,8 +11,9 @@ import type { OutputSpec } from './output-spec.js';
 const RUN_MAX = 256 * 1024;
 
 /**
- * One tool's output file. A pcap file holds one link type, its first
- * packet's; packets of another are refused (the caller counts them). A
+ * One tool's output file. A pcap file holds one link type, the spec's
+ * (a stripping group's: Ethernet) or else its first packet's; packets of
+ * another are refused (the caller counts them). A
  * pcapng file declares an interface per tap and link type, named after the
  * tap, so it loses nothing. A tool that receives nothing still gets a valid,
  * empty capture.
@@ -29,7 +30,7 @@ export class ToolOutput implements RunHolder {
   private readonly lastId: Int32Array;
 
   constructor(
-    private readonly spec: OutputSpec,
+    readonly spec: OutputSpec,
     /** Opened by the run (an OutputSet's, renamed with the others); else opened on the first packet. */
     private readonly output?: OutputFile,
   ) {
@@ -313,8 +314,11 @@ export class ToolOutput implements RunHolder {
   /** The interface to write under; -1 when a pcap file holds another link type. */
   private interfaceOf(w: CaptureWriter, linkType: number, tap: number): number {
     if (this.spec.format === 'pcap') {
-      const held = w.pcapLinkType;
-      if (held < 0) return w.interfaceFor(linkType);
+      let held = w.pcapLinkType;
+      if (held < 0) {
+        held = this.spec.linkType ?? linkType;
+        w.interfaceFor(held);
+      }
       return held === linkType ? 0 : -1;
     }
     const key = tap * 65536 + linkType;
@@ -333,7 +337,7 @@ export class ToolOutput implements RunHolder {
   async close(): Promise<void> {
     this.flushRun();
     const w = this.open();
-    if (this.packets === 0) w.interfaceFor(LINKTYPE.ETHERNET);
+    if (this.packets === 0 && w.pcapLinkType < 0) w.interfaceFor(this.spec.linkType ?? LINKTYPE.ETHERNET);
     await w.drained();
     w.close();
   }

@@ -88,10 +88,12 @@ export class OrderedOutput {
       if (live === 0) continue;
       if (this.format === 'pcap') {
         if (this.pcapLinkType < 0) {
-          this.pcapLinkType = linkType;
-          this.pcapEnc!.interfaceAdded(linkType, SNAPLEN);
+          // a stripping group's file is Ethernet whatever comes first
+          this.pcapLinkType = this.spec.linkType ?? linkType;
+          this.pcapEnc!.interfaceAdded(this.pcapLinkType, SNAPLEN);
           writes += this.flushHeader(landed);
-        } else if (linkType !== this.pcapLinkType) {
+        }
+        if (linkType !== this.pcapLinkType) {
           refused.push({ linkType, packets: live, bytes: runs[r + RUN.bytes] - skippedData });
           continue;
         }

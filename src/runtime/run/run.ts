@@ -10,7 +10,7 @@ import { OutputFile, OutputSet } from '../capture/index.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { FileTapSource } from '../engine/sources.js';
-import type { OutputSpec } from '../output/output-spec.js';
+import { type OutputSpec, refusedLinkTypeWarning } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
@@ -156,9 +156,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   };
   // said once per tool and link type, and counted in the stats (dropped: link-type-mismatch)
   const refused = (g: number, t: number, kept: number, linkType: number) =>
-    warn(
-      `tool '${a.groups[g].tools[t].name}' writes a pcap file (${specs[g][t].path}), which holds one link type, ${linkTypeName(kept)} (its first packet's): packets of link type ${linkTypeName(linkType)} are dropped; output pcapng keeps every link type`,
-    );
+    warn(refusedLinkTypeWarning(a.groups[g].tools[t].name, specs[g][t], linkTypeName(kept), linkTypeName(linkType)));
   const t0 = performance.now();
   if (workers > 0) {
     const pool = opts.pool && opts.pool.size === workers ? opts.pool : new WorkerPool(workers);

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import type { Artifact } from '../../artifact/types.js';
 import { finerThanMicroseconds, headerInterfaces, type InterfaceInfo } from '../capture/index.js';
 import type { FileTapSource } from '../engine/sources.js';
-import type { OutputSpec, TapInterface } from '../output/output-spec.js';
+import { type OutputSpec, stripOutputLinkType, type TapInterface } from '../output/output-spec.js';
 
 /** What a tap's captures say of themselves, read from their headers before anything is written. */
 export interface TapInput {
@@ -75,6 +75,7 @@ export function outputSpecs(a: Artifact, paths: string[][], inputs: readonly Tap
         format: tool.output.kind === 'pcap' ? 'pcap' : 'pcapng',
         nanosecond,
         taps,
+        linkType: stripOutputLinkType(g, tool.output.kind),
       };
     });
   });

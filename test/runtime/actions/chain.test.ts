@@ -285,9 +285,31 @@ rule r from any match any to g`,
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/group g: 2 in, 2 delivered, 0 dropped[\s\S]*strip: 2 not ip payload/);
     expect(r.err).toContain(
-      "tmesc: warning: group 'g': strip: 2 packets were delivered unstripped: what follows the header to remove is not IP",
+      "tmesc: warning: group 'g': strip: 2 packets were delivered unstripped: no EtherType names what follows the header to remove",
     );
     expect(readPackets(join(dir, 'w.pcapng')).map((x) => x.data)).toEqual([lcp, lcp]);
+  });
+
+  it("a stripping group's pcap file is Ethernet from the start: PPP control first, the IP after it is kept", async () => {
+    const input = join(dir, 'ppp-lcp-first.pcap');
+    const lcp = Buffer.from('ff03c02101010004', 'hex');
+    const ip = ipv4(IPPROTO.UDP, udp(1, 2, payload(4)));
+    writePcap(input, LINKTYPE.PPP, [lcp, Buffer.concat([Buffer.from('ff030021', 'hex'), ip])]);
+    const p = join(dir, `w${Math.random().toString(36).slice(2)}.tmes`);
+    const out = join(dir, 'lcp-first.pcap');
+    writeFileSync(
+      p,
+      `policy "w"\ntap a { source pcap "${input}" }\ngroup g { tool t { output pcap "${out}" } strip all }\nrule r from a match any to g\n`,
+    );
+    const r = await runCli(['run', p, '--no-cache']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/group g: 2 in, 1 delivered, 1 link-type-mismatch dropped/);
+    expect(r.err).toContain(
+      "which holds one link type, Ethernet (1) (a stripping group's output): packets of link type PPP (9) that strip could not put on Ethernet (no EtherType names them: PPP control, 802.2 frames) are dropped; output pcapng keeps every link type",
+    );
+    const got = readPackets(out);
+    expect(got.map((x) => x.linkType)).toEqual([LINKTYPE.ETHERNET]);
+    expect(got[0].data.subarray(14)).toEqual(ip);
   });
 
   it('runs on worker threads with the same bytes and counters as on one', async () => {

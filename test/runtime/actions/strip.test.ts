@@ -39,7 +39,7 @@ async function strip(
   targets: string,
   frames: (Buffer | { data: Buffer; wireLen: number })[],
   linkType: number = LINKTYPE.ETHERNET,
-): Promise<{ out: Packet[]; counts: Record<string, number>; file: string }> {
+): Promise<{ out: Packet[]; counts: Record<string, number>; dropped: Record<string, number>; file: string }> {
   const id = n++;
   const input = join(dir, `in${id}.pcap`);
   const file = join(dir, `out${id}.pcap`);
@@ -50,8 +50,12 @@ async function strip(
 group g { tool t { output pcap "${file}" } strip ${targets} }
 rule r from a match any to g`,
   );
-  return { out: readPackets(file), counts: nonZero(stats.groups[0].actions.strip), file };
+  const g = stats.groups[0];
+  return { out: readPackets(file), counts: nonZero(g.actions.strip), dropped: nonZero(g.dropped), file };
 }
+
+/** A dummy Ethernet header's addresses. */
+const ZERO = Buffer.alloc(6);
 
 const nonZero = (c: Record<string, number>) => Object.fromEntries(Object.entries(c).filter(([, v]) => v > 0));
 
@@ -175,12 +179,42 @@ describe('strip: byte-level cases', () => {
     expect(r.out[0].wireLen).toBe(innerFrame.length);
   });
 
-  it('what strip cannot name is delivered unchanged and counted: PPP control on a PPP link', async () => {
+  it('what strip cannot name passes unchanged, counted; a pcap output, Ethernet from the start, refuses it', async () => {
+    // a stripping group's output is Ethernet (a pcap file says so in its header, whatever packet comes first):
+    // PPP control has no EtherType to go on Ethernet with, so the pcap file refuses it (pcapng keeps it as PPP)
     const lcp = hex('ff03 c021 0101 0004');
-    const r = await strip('all', [lcp], LINKTYPE.PPP);
-    expect(r.out[0].data).toEqual(lcp);
-    expect(r.out[0].linkType).toBe(LINKTYPE.PPP);
-    expect(r.counts).toEqual({ 'not-ip-payload': 1 });
+    const ip = Buffer.concat([hex('ff03 0021'), ipv4(IPPROTO.UDP, udp(1, 2, payload(1)))]);
+    const r = await strip('all', [lcp, ip], LINKTYPE.PPP);
+    expect(r.out.map((p) => p.linkType)).toEqual([LINKTYPE.ETHERNET]);
+    expect(r.out[0].data).toEqual(eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(1))), ZERO, ZERO));
+    expect(r.counts).toEqual({ 'not-ip-payload': 1, 'ethernet-added': 1 });
+    expect(r.dropped).toEqual({ 'link-type-mismatch': 1 });
+  });
+
+  it('a Cisco HDLC frame goes on Ethernet with its protocol field as EtherType (SLARP first, CDP, IP)', async () => {
+    const slarp = Buffer.concat([hex('8f 00 80 35'), Buffer.alloc(18, 1)]);
+    const cdp = Buffer.concat([hex('8f 00 20 00'), hex('02 b4 0000 0001 0006 6869')]);
+    const ip = ipv4(IPPROTO.UDP, udp(1, 2, payload(1)));
+    const r = await strip('all', [slarp, Buffer.concat([hex('0f 00 08 00'), ip]), cdp], LINKTYPE.C_HDLC);
+    expect(r.out.map((p) => p.data)).toEqual([
+      eth(ETHERTYPE.RARP, slarp.subarray(4), ZERO, ZERO),
+      eth(ETHERTYPE.IPV4, ip, ZERO, ZERO),
+      eth(0x2000, cdp.subarray(4), ZERO, ZERO),
+    ]);
+    expect(r.counts).toEqual({ 'ethernet-added': 3 });
+    expect(r.dropped).toEqual({});
+  });
+
+  it('a PPP frame whose protocol has an EtherType (IPX, AppleTalk, DECnet) goes on Ethernet with it', async () => {
+    const body = payload(12);
+    const frames = [0x002b, 0x0029, 0x0027].map((proto) =>
+      Buffer.concat([hex('ff03'), Buffer.from([proto >> 8, proto & 0xff]), body]),
+    );
+    const r = await strip('all', frames, LINKTYPE.PPP);
+    expect(r.out.map((p) => p.data)).toEqual(
+      [ETHERTYPE.IPX, ETHERTYPE.ATALK, ETHERTYPE.DECNET].map((t) => eth(t, body, ZERO, ZERO)),
+    );
+    expect(r.counts).toEqual({ 'ethernet-added': 3 });
   });
 
   it('a tunnel message without a packet inside (GTP echo) passes, counted', async () => {

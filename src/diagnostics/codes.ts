@@ -391,6 +391,13 @@ const LIST = [
     "The tool writes pcap, which holds one link type, and receives from interface or inline taps together with capture-file taps: an interface's link type is known only once it captures. If they differ, packets of all but the first link type are dropped, and tmesc run warns when it happens. Write pcapng to keep every link type.",
   ),
   c(
+    'TMES0443',
+    'link-type-actions',
+    'warning',
+    'A tap VLAN mark or a timestamp trailer on packets without an Ethernet header',
+    "A tap's VLAN mark goes into the Ethernet header and a timestamp trailer after an Ethernet frame; the tap's capture files declare another link type (raw IP, Linux cooked, PPP...), read from their headers, and the group does not strip (strip puts packets on Ethernet). tmesc run delivers those packets unmarked or unstamped and counts them (not-ethernet). Strip the group, or mark another way (mark comment). Interface taps are not checked: their link type is known only once they capture.",
+  ),
+  c(
     'TMES0442',
     'precision-on-interface',
     'error',

@@ -3,6 +3,7 @@ import type { Check } from '../../check/context.js';
 import { linkTypeName } from '../../fields/link-type-names.js';
 import type { Policy, Tap } from '../../policy/policy.js';
 import { headerInterfaces } from '../capture/index.js';
+import { linkTypeActions } from './link-type-actions.js';
 
 /**
  * A pcap file holds one link type: a pcap tool that taps of several link
@@ -15,10 +16,11 @@ import { headerInterfaces } from '../capture/index.js';
  * are left out: the run reports them.
  */
 export const pcapLinkTypes: Check = {
-  codes: ['TMES0440', 'TMES0441'],
+  codes: ['TMES0440', 'TMES0441', 'TMES0443'],
   run({ policy, bag, symbols }) {
     if (bag.hasErrors) return;
     const kinds = policy.taps.map(linkTypesOf);
+    linkTypeActions(policy, bag, symbols, kinds, (g) => tapsReaching(policy, g));
     for (const g of policy.groups) {
       const reach = tapsReaching(policy, g.index);
       for (const tool of g.tools) {

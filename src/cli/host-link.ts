@@ -176,6 +176,7 @@ export function hostLinkText(l: HostLinkStats): string {
   if (l.noHostGroup)
     lines.push(`  taken by no host group (copies the switch's pre-filter let through; dropped): ${l.noHostGroup}`);
   if (l.unknown) lines.push(`  no code of the link to the host (dropped): ${l.unknown}`);
+  if (l.echoed) lines.push(`  the host's own returns, seen going out (passed over): ${l.echoed}`);
   lines.push(`returned to the switch ${l.returnPath}: ${l.returned.reduce((s, r) => s + r.packets, 0)} packets`);
   for (const r of l.returned) lines.push(`  VLAN ${r.vid}: ${r.packets}`);
   return lines.join('\n') + '\n';

@@ -58,6 +58,8 @@ export interface HostLinkStats {
   noHostGroup: number;
   /** Packets written to the return link, per code. */
   returned: { vid: number; packets: number }[];
+  /** Live: the host's own returns seen going out on the link's interface (passed over, not read). */
+  echoed?: number;
 }
 
 function groupsIn(s: RunStats): number {
@@ -160,6 +162,14 @@ export function hostArtifact(a: Artifact, plan: HostLinkPlan): Artifact {
   return { ...a, groups: a.groups.map((g, gi) => (plan.groupReturn[gi] ? switchPart(g) : g)) };
 }
 
+/** Every VLAN code the host sends the switch. */
+export function returnCodes(plan: HostLinkPlan): Set<number> {
+  const codes = new Set<number>();
+  for (const g of plan.groupReturn) if (g) for (const v of g) if (v >= 0) codes.add(v);
+  for (const t of plan.toolReturn) for (const v of t) if (v >= 0) codes.add(v);
+  return codes;
+}
+
 /** Whether a group's tool is sent back to the switch (a switch group's, or a host tool on a switch port). */
 export function returnedTool(plan: HostLinkPlan, group: number, tool: number): boolean {
   return plan.groupReturn[group] !== undefined || plan.toolReturn[group][tool] >= 0;
@@ -188,6 +198,8 @@ export function returnOutputs(
 /** What the link's reader counted, in a form that crosses threads and adds up. */
 export interface HostLinkCounts {
   read: number;
+  /** Live: the host's own returns, seen going out on the link's interface (passed over). */
+  echoed: number;
   perCode: [number, number][];
   unknown: number;
   noHostGroup: number;
@@ -211,16 +223,31 @@ export class HostLinkReader {
     private readonly plan: HostLinkPlan,
     private readonly pipeline: Pipeline,
     groups: number,
+    /** Live: pass over the host's own returns (the frames under its codes to the switch). */
+    skipReturns = false,
   ) {
     this.all = new Uint8Array(groups).fill(1);
+    if (skipReturns) this.fromHost = returnCodes(plan);
   }
 
+  /**
+   * Live, the link's interface shows the host's own returns too (sent by
+   * another handle; a kernel filter on direction delays the last frame until
+   * the next): frames under a code from the host are those, passed over.
+   */
+  echoed = 0;
+  private readonly fromHost?: Set<number>;
+
   handle(r: PacketRecord): void {
-    this.read++;
     const d = r.data;
     const tagged =
       r.linkType === LINKTYPE.ETHERNET && r.capLen >= 18 && d[12] === ETHERTYPE.VLAN >>> 8 && d[13] === 0x00;
     const vid = tagged ? ((d[14] & 0x0f) << 8) | d[15] : -1;
+    if (this.fromHost?.has(vid)) {
+      this.echoed++;
+      return;
+    }
+    this.read++;
     const code = tagged ? this.plan.toHost.get(vid) : undefined;
     if (!code) {
       this.unknown++;
@@ -257,6 +284,7 @@ export class HostLinkReader {
   counts(returned: Map<number, number>): HostLinkCounts {
     return {
       read: this.read,
+      echoed: this.echoed,
       perCode: [...this.perCode],
       unknown: this.unknown,
       noHostGroup: this.noHostGroup,
@@ -274,6 +302,7 @@ export function addHostLinkCounts(into: HostLinkCounts, c: HostLinkCounts): Host
   };
   return {
     read: into.read + c.read,
+    echoed: into.echoed + c.echoed,
     perCode: add(into.perCode, c.perCode),
     unknown: into.unknown + c.unknown,
     noHostGroup: into.noHostGroup + c.noHostGroup,
@@ -288,9 +317,11 @@ export function hostLinkStats(
   c: HostLinkCounts,
   input: string,
   returnPath: string,
+  live = false,
 ): HostLinkStats {
   const perCode = new Map(c.perCode);
   return {
+    ...(live && { echoed: c.echoed }),
     input,
     returnPath,
     read: c.read,

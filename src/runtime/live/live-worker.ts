@@ -76,7 +76,7 @@ try {
 
   // one source per live tap: a flooding tap cannot starve a quiet one, each getting its quota a round
   // and its own packet buffers, in its ring's scratch region (frames copy into it natively)
-  const reader = hostLink ? new HostLinkReader(hostLink.plan, pipeline, a.groups.length) : undefined;
+  const reader = hostLink ? new HostLinkReader(hostLink.plan, pipeline, a.groups.length, true) : undefined;
   const handler = reader ? { handle: (rec: PacketRecord) => reader.handle(rec) } : pipeline;
   const sources: Source[] = rx.map((ring, i) =>
     ringSource(ring, `tap ${data.rxNames[i]}`, handler, new PacketPool(PACKET_BUFFER_BYTES, ring.scratch)),

@@ -158,8 +158,9 @@ export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}):
     );
     return { tap: i, name: t.name, ports: [s.left, s.right], filter: '' };
   });
-  // the link: frames coming in only (its own returns, sent by another handle, go out past it)
-  if (hostLink) taps.push({ tap: 0, name: `host link ${hostLink.iface}`, ports: [hostLink.iface], filter: 'inbound' });
+  // the link: every frame (its own returns, sent by another handle, are passed over by their codes: a kernel
+  // filter on direction, `inbound`, holds each frame back until the next one comes)
+  if (hostLink) taps.push({ tap: 0, name: `host link ${hostLink.iface}`, ports: [hostLink.iface], filter: '' });
   const tools: LiveTool[] = [];
   const toolIds = a.groups.map((g, gi) =>
     g.tools.map((t, ti) => {
@@ -353,13 +354,13 @@ export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}):
       undelivered(t.group, t.tool, 'output-full', c.behind, c.behindBytes);
       undelivered(t.group, t.tool, 'send-error', c.sendErrors, c.sendErrorBytes);
     });
-    let link: HostLinkCounts = { read: 0, perCode: [], unknown: 0, noHostGroup: 0, returned: [] };
+    let link: HostLinkCounts = { read: 0, echoed: 0, perCode: [], unknown: 0, noHostGroup: 0, returned: [] };
     for (const c of linkCounts) if (c) link = addHostLinkCounts(link, c);
     return {
       ...stats,
       live: { ...live, workers: n, stages: stages.flat() },
       ...(hostLink && {
-        hostLink: hostLinkStats(a, hostLink.plan, link, hostLink.iface, hostLink.iface),
+        hostLink: hostLinkStats(a, hostLink.plan, link, hostLink.iface, hostLink.iface, true),
       }),
     };
   };

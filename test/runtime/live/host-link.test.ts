@@ -59,7 +59,17 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
   it('returns what the offline host end returns, out of the same interface; host tools get the same files', async () => {
     // the switch's program and its report (the code table both ends read)
     const prog = join(work, 'prog');
-    execFileSync('node', [BIN, 'compile', fabric, '--emit', 'openflow', '--ports', join(fixtures, 'fabric.ports'), '-o', prog]);
+    execFileSync('node', [
+      BIN,
+      'compile',
+      fabric,
+      '--emit',
+      'openflow',
+      '--ports',
+      join(fixtures, 'fabric.ports'),
+      '-o',
+      prog,
+    ]);
     const report = join(prog, 'report.json');
     const codes = (JSON.parse(readFileSync(report, 'utf8')) as { host: { toHost: { vid: number }[] } }).host.toHost;
 
@@ -87,7 +97,21 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
     const ret = join(work, 'return.pcap');
     const o = spawnSync(
       'node',
-      [BIN, 'run', fabric, '--report', report, '--host-link', link, '--host-return', ret, '--out-dir', off, '--stats', 'json'],
+      [
+        BIN,
+        'run',
+        fabric,
+        '--report',
+        report,
+        '--host-link',
+        link,
+        '--host-return',
+        ret,
+        '--out-dir',
+        off,
+        '--stats',
+        'json',
+      ],
       { encoding: 'utf8' },
     );
     expect(o.status, o.stderr).toBe(0);
@@ -126,7 +150,7 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture to begin');
     await l.replay(sw, far, link);
     const linkStats = () => (t.lastStats() as unknown as { hostLink?: LinkStats } | undefined)?.hostLink;
-    await t.waitFor(() => linkStats()?.read === frames.length, `${frames.length} frames read`, t.lost);
+    await t.waitFor(() => (linkStats()?.read ?? 0) >= frames.length, `${frames.length} frames read`, t.lost);
     await t.waitFor(() => countPackets(got) >= bagSize(expected), `${bagSize(expected)} returns on ${far}`, t.lost);
     t.child.kill('SIGTERM');
     expect(await t.exited, t.stderr).toBe(0);

@@ -7,6 +7,7 @@ import { SourceFile } from '../diagnostics/source.js';
 import { escapeForTerminal } from '../diagnostics/render/terminal.js';
 import { compileToOpenFlow } from '../openflow/backend.js';
 import type { OpenFlowReport } from '../openflow/report.js';
+import { OPENFLOW_REPORT_SCHEMA } from '../openflow/report-schema.js';
 import { CaptureError } from '../runtime/capture/index.js';
 import type { PacketPathChoice } from '../runtime/engine/packet-path-choice.js';
 import { type HostLinkPlan, type HostLinkStats, runHostLink } from '../runtime/host-link/host-link.js';
@@ -14,6 +15,7 @@ import { ActionsNotPerformed, RunError } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { actionWarnings } from '../runtime/actions/warnings.js';
 import { EXIT, PolicyInvalid, UsageError, type Io } from './io.js';
+import { JsonFileError, readJson } from './json-file.js';
 import { loadValidPolicy } from './load-policy.js';
 
 /**
@@ -57,7 +59,10 @@ export function hostLinkPlan(report: OpenFlowReport, a: Artifact): HostLinkPlan 
 }
 
 export interface HostLinkCmdOptions {
-  ports: string;
+  /** The ports map, to compile the OpenFlow program again for its code table; or: */
+  ports?: string;
+  /** report.json as `compile --emit openflow` wrote it for the switch: its code table, read, not compiled again. */
+  report?: string;
   hostLink: string;
   hostReturn?: string;
   outDir?: string;
@@ -66,11 +71,33 @@ export interface HostLinkCmdOptions {
   includeRoots: string[];
 }
 
+/** The report the switch's program came with (`--report`): read against its schema, for this policy. */
+export function readHostReport(path: string, cwd: string, a: Artifact): OpenFlowReport {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, path), 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the OpenFlow report ${path}: ${(e as Error).message}`);
+  }
+  let report: OpenFlowReport;
+  try {
+    report = readJson<OpenFlowReport>(path, text, OPENFLOW_REPORT_SCHEMA);
+  } catch (e) {
+    if (e instanceof JsonFileError) throw new UsageError(`not an OpenFlow report of tmesc compile:\n${e.message}`);
+    throw e;
+  }
+  if (report.policy !== a.policy.name)
+    throw new UsageError(`${path}: the report is for policy "${report.policy}", this is policy "${a.policy.name}"`);
+  return report;
+}
+
 /**
  * run --ports MAP --host-link FILE: the host end of the switch's host link,
  * offline. The OpenFlow program is compiled again from the policy and the
  * map (as `compile --emit openflow` does, so its code table is the one the
- * switch was loaded with), and its report says what each code means.
+ * switch was loaded with), and its report says what each code means; with
+ * --report, the report.json written with the switch's program says it (no
+ * compile, and the very table the switch has).
  */
 export async function runHostLinkCommand(
   policyPath: string,
@@ -78,25 +105,12 @@ export async function runHostLinkCommand(
   opts: HostLinkCmdOptions,
   io: Io,
 ): Promise<number> {
-  const { policy } = loadValidPolicy(policyPath, io, { includeRoots: opts.includeRoots });
-  const mapPath = resolve(io.cwd, opts.ports);
-  let mapText: string;
-  try {
-    mapText = readFileSync(mapPath, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read the ports map ${opts.ports}: ${(e as Error).message}`);
-  }
-  const bag = new DiagnosticBag();
-  const out = compileToOpenFlow(policy, new SourceFile(opts.ports, mapText), bag);
-  const errors = bag.items.filter((d) => d.severity === 'error');
-  if (errors.length) io.err(renderText(errors, { fileCount: 1 }));
-  if (!out)
-    throw new PolicyInvalid(`${opts.ports}: the policy cannot be compiled for this switch; see the errors above`);
-  const plan = hostLinkPlan(out.report, artifact);
-  const returnPath = resolve(
-    io.cwd,
-    opts.hostReturn ?? join(opts.outDir ?? '.', `${out.report.host!.name}-return.pcap`),
-  );
+  const report =
+    opts.report !== undefined
+      ? readHostReport(opts.report, io.cwd, artifact)
+      : compileHostReport(policyPath, opts.ports!, opts.includeRoots, io);
+  const plan = hostLinkPlan(report, artifact);
+  const returnPath = resolve(io.cwd, opts.hostReturn ?? join(opts.outDir ?? '.', `${report.host!.name}-return.pcap`));
   try {
     const { stats, link } = await runHostLink(artifact, plan, {
       input: resolve(io.cwd, opts.hostLink),
@@ -118,6 +132,23 @@ export async function runHostLinkCommand(
     if (e instanceof RunError || e instanceof CaptureError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** The report of the OpenFlow program compiled again from the policy and the ports map. */
+function compileHostReport(policyPath: string, ports: string, includeRoots: string[], io: Io): OpenFlowReport {
+  const { policy } = loadValidPolicy(policyPath, io, { includeRoots });
+  let mapText: string;
+  try {
+    mapText = readFileSync(resolve(io.cwd, ports), 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read the ports map ${ports}: ${(e as Error).message}`);
+  }
+  const bag = new DiagnosticBag();
+  const out = compileToOpenFlow(policy, new SourceFile(ports, mapText), bag);
+  const errors = bag.items.filter((d) => d.severity === 'error');
+  if (errors.length) io.err(renderText(errors, { fileCount: 1 }));
+  if (!out) throw new PolicyInvalid(`${ports}: the policy cannot be compiled for this switch; see the errors above`);
+  return out.report;
 }
 
 function hostLinkText(l: HostLinkStats): string {

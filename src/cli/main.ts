@@ -210,10 +210,14 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       '--ports <map>',
       "OpenFlow ports map (as compile --emit openflow): run the host end of the switch's host link (with --host-link)",
     )
-    .option('--host-link <file>', 'with --ports: a capture of what the switch sent the host (VLAN-coded)')
+    .option(
+      '--report <file>',
+      "instead of --ports: the report.json compile --emit openflow wrote with the switch's program (its code table, not compiled again)",
+    )
+    .option('--host-link <file>', 'with --ports or --report: a capture of what the switch sent the host (VLAN-coded)')
     .option(
       '--host-return <file>',
-      'with --ports: where the packets for the switch go, VLAN-coded (default: HOST-return.pcap in --out-dir or here)',
+      'with --ports or --report: where the packets for the switch go, VLAN-coded (default: HOST-return.pcap in --out-dir or here)',
     )
     .option(INCLUDE_ROOT_FLAGS, INCLUDE_ROOT_HELP, collect, [] as string[])
     .action(
@@ -221,6 +225,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
         policy: string | undefined,
         opts: {
           ports?: string;
+          report?: string;
           hostLink?: string;
           hostReturn?: string;
           live?: boolean;

@@ -38,6 +38,8 @@ export interface RunCmdOptions {
   includeRoot?: string[];
   /** --ports: the OpenFlow ports map; the run is then the host end of the switch's host link. */
   ports?: string;
+  /** --report: the report.json of the switch's OpenFlow program, instead of --ports (no compile). */
+  report?: string;
   /** --host-link: a capture of what the switch sent the host. */
   hostLink?: string;
   /** --host-return: where what the host sends the switch is written. */
@@ -134,20 +136,34 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     ] as const)
       if (v !== undefined) throw new UsageError(`${flag} applies to live runs (--live)`);
   }
-  if (opts.ports !== undefined || opts.hostLink !== undefined || opts.hostReturn !== undefined) {
+  if (
+    opts.ports !== undefined ||
+    opts.report !== undefined ||
+    opts.hostLink !== undefined ||
+    opts.hostReturn !== undefined
+  ) {
     if (opts.live)
       throw new UsageError(
         "the host end of a switch's host link runs offline in this version: give --host-link FILE, not --live",
       );
-    if (opts.ports === undefined) throw new UsageError('--host-link and --host-return need --ports MAP');
+    if (opts.ports === undefined && opts.report === undefined)
+      throw new UsageError(
+        "--host-link and --host-return need the switch's code table: --report report.json (as compile --emit openflow wrote it) or --ports MAP",
+      );
     if (opts.hostLink === undefined)
       throw new UsageError(
-        "--ports runs the host end of the switch's host link: give its capture with --host-link FILE",
+        `${opts.ports !== undefined ? '--ports' : '--report'} runs the host end of the switch's host link: give its capture with --host-link FILE`,
       );
     if (opts.input.length)
       throw new UsageError("--host-link gives the taps' packets (by their VLAN codes): no --input");
-    if (opts.artifact !== undefined || policyPath === undefined || policyPath === STDIN)
-      throw new UsageError('--ports takes the policy file (the OpenFlow program is compiled from it), not --artifact');
+    if (opts.ports !== undefined && opts.report !== undefined) {
+      io.err("tmesc: note: --report gives the host link's code table: the ports map is not compiled again\n");
+      opts.ports = undefined;
+    }
+    if (opts.ports !== undefined && (opts.artifact !== undefined || policyPath === undefined || policyPath === STDIN))
+      throw new UsageError(
+        '--ports takes the policy file (the OpenFlow program is compiled from it), not --artifact; --report takes either',
+      );
   }
   if (policyPath !== undefined && opts.artifact !== undefined)
     throw new UsageError('run takes a policy or --artifact FILE, not both');
@@ -217,14 +233,15 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
   }
   artifact = resolveArtifactPaths(artifact, baseDir);
   if (opts.live) return runLiveCommand(artifact, opts, io);
-  if (opts.ports !== undefined) {
+  if (opts.ports !== undefined || opts.report !== undefined) {
     if (workers) io.err('tmesc: note: the host end of the host link runs on one thread: --workers ignored\n');
     const { runHostLinkCommand } = await import('./host-link.js');
     return runHostLinkCommand(
-      policyPath!,
+      policyPath ?? '',
       artifact,
       {
         ports: opts.ports,
+        report: opts.report,
         hostLink: opts.hostLink!,
         hostReturn: opts.hostReturn,
         outDir: opts.outDir,

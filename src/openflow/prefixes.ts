@@ -29,13 +29,15 @@ export function rangeToPrefixes(lo: bigint, hi: bigint, bits: number): Prefix[] 
  * Few value/mask pairs that cover exactly a set of values of a narrow field
  * (Quine-McCluskey: prime implicants, then a greedy cover). A set such as
  * `tcp[13] & 2 != 0` is 64 intervals, 64 prefixes, and one value/mask.
+ * `dontCare`: values no packet has (taps not on the switch), which a pair may
+ * cover or not.
  */
-export function ternaryCover(values: readonly number[], bits: number): Prefix[] {
+export function ternaryCover(values: readonly number[], bits: number, dontCare: readonly number[] = []): Prefix[] {
   const all = (1 << bits) - 1;
   const on = new Set(values);
   // implicants as value/mask (mask bits set: compared); merge pairs that differ in one compared bit
   let level = new Map<string, { value: number; mask: number }>(
-    [...on].map((v) => [`${v}/${all}`, { value: v, mask: all }]),
+    [...on, ...dontCare].map((v) => [`${v}/${all}`, { value: v, mask: all }]),
   );
   const primes: { value: number; mask: number }[] = [];
   while (level.size) {
@@ -58,7 +60,7 @@ export function ternaryCover(values: readonly number[], bits: number): Prefix[] 
   const out: Prefix[] = [];
   while (left.size) {
     let best = primes[0];
-    let bestN = -1;
+    let bestN = 0;
     for (const p of primes) {
       let n = 0;
       for (const v of left) if (covers(p, v)) n++;

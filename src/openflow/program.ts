@@ -254,41 +254,49 @@ export function compileOpenFlow(
    * OpenFlow groups: one per switch group, a bucket per tool. A bucket is an
    * action set, not a list: one action of each kind, in the set's own order,
    * and Open vSwitch ignores output(max_len) there (and a second push_vlan).
-   * So a bucket only names the tool and resubmits to the TOOL table, whose
-   * flow (one per tool) does the work as an action list: pop the tag through
-   * the POP table (strip vlan), push the tap's tags through the MARK table
-   * (one flow per set of marks, by the mark class the ingress loaded), output
-   * (cut to the frame length). The marks are the tap's, not the group's, so
-   * no flow or group is per group and tap.
+   * So a bucket only loads the tool's port into reg13 and resubmits, to the
+   * POP table where the group strips VLANs (it pops the tag there is), else
+   * straight to the TOOL table, whose one shared flow pushes the tap's tags
+   * through the MARK table (one flow per set of marks, by the mark class the
+   * ingress loaded) and outputs to the port in reg13. The marks are the
+   * tap's, not the group's, so no flow or group is per group and tap, and
+   * only a tool that cuts frames has a flow of its own (output(max_len)
+   * names its port).
    */
   const groups: OfGroup[] = [];
   const ofGroupOf = new Map<number, number[]>();
   const toolFlows: Flow[] = [];
   const markCounts = new Set(markClasses.map((mc) => mc.marks.length));
   const anyMarks = markClasses.some((mc) => mc.marks.length > 0);
+  const mark = anyMarks ? [`resubmit(,${TABLE.MARK})`] : [];
   let anyPop = false;
-  let outputs = 0;
+  let anyWhole = false;
   for (const p of plans) {
     if (p.side !== 'switch') continue;
     const g = policy.groups[p.group];
     const weights = bucketWeights(p.weights);
     const id = groups.length + 1;
-    const pop = p.popVlan ? [`resubmit(,${TABLE.POP})`] : [];
     if (p.popVlan) anyPop = true;
     const buckets = g.tools.map((t, i) => {
       const port = map.tools.get(t.name)!.port;
-      const k = ++outputs;
-      const at = regMatch(REG.toolOut, BigInt(k), 0xffffffffn);
-      const out = (marks: number) =>
-        p.truncateFrame !== undefined
-          ? `output(port=${port},max_len=${p.truncateFrame + 4 * marks})`
-          : `output:${port}`;
-      if (p.truncateFrame === undefined || markCounts.size === 1)
+      const at = regMatch(REG.toolOut, BigInt(port), 0xffffffffn);
+      /*
+       * Open vSwitch writes the datapath's trunc before the VLAN pops and pushes still pending (it commits them
+       * at the output itself), and trunc measures the packet as it is then: the frame would come out longer or
+       * shorter by the tags. A clone commits what is pending first (Open vSwitch 3.1: unless it is the very
+       * last action of the translation, hence the register cleared after it), so max_len counts the marks.
+       */
+      const cut = (marks: number) => [
+        `clone(output(port=${port},max_len=${p.truncateFrame! + 4 * marks}))`,
+        load(REG.toolOut, 0),
+      ];
+      if (p.truncateFrame === undefined) anyWhole = true;
+      else if (markCounts.size === 1)
         toolFlows.push({
           table: TABLE.TOOL,
           priority: 10,
           match: [at],
-          actions: [...pop, ...(anyMarks ? [`resubmit(,${TABLE.MARK})`] : []), out([...markCounts][0])],
+          actions: [...mark, ...cut([...markCounts][0])],
         });
       // the frame is cut after the marks, so its length depends on how many: a flow per mark class
       else
@@ -297,20 +305,35 @@ export function compileOpenFlow(
             table: TABLE.TOOL,
             priority: 10,
             match: [at, regMatch(REG.markClass, BigInt(m), 0xffffn)],
-            actions: [...pop, ...mc.marks.flatMap((x) => pushVlan(x.id, x.priority)), out(mc.marks.length)],
+            actions: [...mc.marks.flatMap((x) => pushVlan(x.id, x.priority)), ...cut(mc.marks.length)],
           }),
         );
       return {
         weight: g.tools.length > 1 ? weights[i] : undefined,
-        actions: [load(REG.toolOut, k), `resubmit(,${TABLE.TOOL})`],
+        actions: [load(REG.toolOut, port), `resubmit(,${p.popVlan ? TABLE.POP : TABLE.TOOL})`],
       };
     });
     groups.push({ id, type: g.tools.length > 1 ? 'select' : 'all', buckets });
     ofGroupOf.set(p.group, [id]);
   }
+  if (anyWhole)
+    toolFlows.push({
+      table: TABLE.TOOL,
+      priority: 1,
+      match: [],
+      actions: [...mark, `output:${subfield(REG.toolOut)}`],
+    });
   // pop_vlan only where there is a tag to pop (OpenFlow 1.3 holds a flow's actions to its match)
   if (anyPop)
-    toolFlows.push({ table: TABLE.POP, priority: 10, match: ['vlan_tci=0x1000/0x1000'], actions: ['pop_vlan'] });
+    toolFlows.push(
+      {
+        table: TABLE.POP,
+        priority: 10,
+        match: ['vlan_tci=0x1000/0x1000'],
+        actions: ['pop_vlan', `resubmit(,${TABLE.TOOL})`],
+      },
+      { table: TABLE.POP, priority: 1, match: [], actions: [`resubmit(,${TABLE.TOOL})`] },
+    );
   if (anyMarks)
     markClasses.forEach((mc, m) => {
       if (mc.marks.length)

@@ -38,6 +38,8 @@ export interface WalkProgram {
 const PRIO = Object.freeze({
   /** A hidden field whose children agree over the values it may have: go on. */
   REDIRECT: 310,
+  /** A tap a folded tap test drops, where its children's table punts: the packet goes nowhere. */
+  TAP_DROP: 305,
   /** A hidden field: the host decides. */
   PUNT: 300,
   /** The field is ABSENT, when the default child is another. */
@@ -58,6 +60,14 @@ function closeExcluded(x: number): number {
   if ((x & L3H_PARTS) === L3H_PARTS) x |= FLAG.L3H;
   if (x & FLAG.L3H) x |= L3H_PARTS;
   return x;
+}
+
+/** A node's test folded into its children's flows: their table, each child with the matches added, taps dropped. */
+interface Fold {
+  table: number;
+  kids: { kid: number; extra: string[] }[];
+  /** Matches of taps the node drops, where the table's punts would take their packets otherwise. */
+  drops: string[];
 }
 
 interface Edge {
@@ -154,7 +164,8 @@ export function compileWalk(
   const excluded = new Int32Array(n).fill(ALL_FLAGS);
   const classes = new Int32Array(n);
   const outs: (NodeOut | undefined)[] = new Array(n);
-  const tapRanges: Ranges = [...taps].sort((a, b) => a - b).map((t) => [t, t]);
+  const tapValues = [...taps].sort((a, b) => a - b);
+  const tapRanges: Ranges = tapValues.map((t) => [t, t]);
 
   const visit = (kid: number, excl: number, cls: number) => {
     if (kid < 0) return;
@@ -268,38 +279,62 @@ export function compileWalk(
    * matches a header only that protocol has (`tcp,tcp_dst=...` after `ipProto = 6`); the children's flows then match
    * the node in reg0, in the children's table.
    */
-  /** A tap node: its switch taps are all its values, so its default flow is one of them too. */
-  const foldTaps = (id: number): { table: number; kids: { kid: number; extra: string[] }[] } | undefined => {
+  /**
+   * A tap node: its switch taps are all its values, so its default flow is one of them too. A child several taps
+   * lead to gets its flows once per value/mask pair of those taps (taps 1 and 9 of 16: one), where that costs fewer
+   * flows than the node's own.
+   */
+  const foldTaps = (id: number, mine: Flow[]): Fold | undefined => {
     const spec = specs[g.nodes[id].field];
-    const kids: { kid: number; extra: string[] }[] = [];
+    const byKid = new Map<number, number[]>();
     let table: number | undefined;
-    let dropsSome = false;
+    const dropped: number[] = [];
     for (const r of outs[id]!.normal) {
       const t = targetOf(r.kid);
       if (t.kind === 'punt') return undefined;
       if (t.kind === 'leaf') {
-        if (action(t).length) return undefined;
-        dropsSome = true;
+        if (action(t).length || r.lo === ABSENT) return undefined;
+        for (let v = r.lo; v <= r.hi; v++) dropped.push(v);
         continue;
       }
-      if (r.lo !== r.hi || r.lo === ABSENT || !spec.match) return undefined;
+      if (r.lo === ABSENT || !spec.match) return undefined;
       const kid = t.node;
-      if (kids.some((k) => k.kid === kid) || parents.get(kid) !== 1 || !nodeFlows.has(kid)) return undefined;
+      if (parents.get(kid) !== 1 || !nodeFlows.has(kid)) return undefined;
       const kt = tableOf(kid);
       if (table !== undefined && kt !== table) return undefined;
       table = kt;
-      kids.push({ kid, extra: [spec.match(BigInt(r.lo), (1n << BigInt(spec.bits)) - 1n)] });
+      const taps = byKid.get(kid) ?? [];
+      for (let v = r.lo; v <= r.hi; v++) taps.push(v);
+      byKid.set(kid, taps);
     }
-    // a table's punts match any node in it: only packets this node took somewhere reach them
-    if (table === undefined || (dropsSome && tablePunts.has(table))) return undefined;
-    return { table, kids };
+    if (table === undefined) return undefined;
+    // a table's punts match any node in it: a packet of a tap this node drops must not meet one (a flow above them
+    // drops it)
+    const drops =
+      dropped.length && (puntsNow.get(table) ?? 0) & ~excluded[id]
+        ? tapCover(
+            dropped.map((v) => ({ value: BigInt(v), mask: 0xffffn })),
+            tapValues,
+          ).map((c) => spec.match!(c.value, c.mask))
+        : [];
+    const kids: { kid: number; extra: string[] }[] = [];
+    let before = mine.length;
+    let after = drops.length;
+    for (const [kid, taps] of byKid) {
+      const cover = tapCover(
+        taps.map((v) => ({ value: BigInt(v), mask: 0xffffn })),
+        tapValues,
+      );
+      const n = nodeFlows.get(kid)!.length;
+      before += n;
+      after += n * cover.length;
+      for (const c of cover) kids.push({ kid, extra: [spec.match!(c.value, c.mask)] });
+    }
+    return after < before ? { table, kids, drops } : undefined;
   };
-  const foldInto = (
-    id: number,
-    mine: Flow[],
-  ): { table: number; kids: { kid: number; extra: string[] }[] } | undefined => {
+  const foldInto = (id: number, mine: Flow[]): Fold | undefined => {
     const field = g.fields[g.nodes[id].field];
-    if (field === 'tap') return foldTaps(id);
+    if (field === 'tap') return foldTaps(id, mine);
     if (field !== 'ipProto') return undefined;
     if (mine.length === 0 || mine.some((f) => f.priority !== PRIO.VALUE)) return undefined;
     const out = outs[id]!;
@@ -319,7 +354,7 @@ export function compileWalk(
       const kt = tableOf(kid);
       if (table !== undefined && kt !== table) return undefined;
       table = kt;
-      if (tablePunts.has(kt)) return undefined;
+      if (!puntsFit(id, kt)) return undefined;
       if (intervals.length !== 1 || intervals[0].lo !== intervals[0].hi || intervals[0].lo === ABSENT) return undefined;
       const kidFlows = nodeFlows.get(kid)!;
       if (kidFlows.length === 0 || kidFlows.some((k) => k.priority !== PRIO.VALUE)) return undefined;
@@ -333,20 +368,32 @@ export function compileWalk(
         return undefined;
       kids.push({ kid, extra: [] });
     }
-    return table === undefined ? undefined : { table, kids };
+    return table === undefined ? undefined : { table, kids, drops: [] };
   };
   const flows: Flow[] = [];
   const punts: PuntSite[] = [];
+  const puntBits = (id: number) => outs[id]!.punts.reduce((a, f) => a | f, 0);
   // a hidden field punts in one flow for the whole table, which the nodes where it does not outrank
   const tablePunts = new Map<number, number>();
   for (const id of emitted) {
     const t = tables.get(g.nodes[id].field)!;
-    for (const f of outs[id]!.punts) tablePunts.set(t, (tablePunts.get(t) ?? 0) | f);
+    tablePunts.set(t, (tablePunts.get(t) ?? 0) | puntBits(id));
+    if (!tablePunts.get(t)) tablePunts.delete(t);
   }
-  for (const [table, bits] of tablePunts)
-    for (let f = 1; f !== 0 && f <= bits; f <<= 1)
-      if (bits & f)
-        flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
+  /** The punts each table may have as folding goes: its own nodes' (before any folds away), and those folded in. */
+  const puntsNow = new Map(tablePunts);
+  /**
+   * Whether a node that punts can have its flows in table `t` beside the nodes there: the table's punts (which
+   * match any node in it) must punt only flags the node punts or its packets cannot have, and the node's punts
+   * only flags every other node of the table punts or never sees.
+   */
+  const puntsFit = (id: number, t: number): boolean => {
+    const mine = puntBits(id);
+    if ((puntsNow.get(t) ?? 0) & ~mine & ~excluded[id]) return false;
+    const added = mine & ~(puntsNow.get(t) ?? 0);
+    if (!added) return true;
+    return emitted.every((m) => m === id || tableOf(m) !== t || (added & ~excluded[m] & ~puntBits(m)) === 0);
+  };
   const quiet = new Set<number>();
   // how many nodes and segments lead to each node (a node folded into its child needs it to have no other way in)
   const parents = new Map<number, number>();
@@ -382,13 +429,12 @@ export function compileWalk(
           match: [at, flagMatch(r.flag, r.flag)],
           actions: action(targetOf(r.kid)),
         });
-    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid))))
+    const taps = g.fields[node.field] === 'tap' ? tapValues : undefined;
+    for (const f of valueFlows(table, at, spec, classes[id], out.normal, (kid) => action(targetOf(kid)), taps))
       if (f.priority !== PRIO.DEFAULT || f.actions.length) mine.push(f);
       else isQuiet = true;
     const fold =
-      (isQuiet || g.fields[node.field] === 'tap') && out.redirects.length === 0 && out.punts.length === 0
-        ? foldInto(id, mine)
-        : undefined;
+      (isQuiet || g.fields[node.field] === 'tap') && out.redirects.length === 0 ? foldInto(id, mine) : undefined;
     if (fold) {
       // the children's flows now match this node in reg0, with its test beside their own; what none of them
       // matches does nothing, as this node's other values did
@@ -398,17 +444,28 @@ export function compileWalk(
         const kidAt = regMatch(REG.node, BigInt(kid), 0xffffffffn);
         for (const f of nodeFlows.get(kid)!)
           merged.push({ ...f, match: [...f.match.map((m) => (m === kidAt ? at : m)), ...extra] });
-        nodeFlows.delete(kid);
       }
+      for (const d of fold.drops)
+        merged.push({ table: fold.table, priority: PRIO.TAP_DROP, match: [at, d], actions: [] });
+      const kids = new Set(fold.kids.map((k) => k.kid));
+      for (const kid of kids) nodeFlows.delete(kid);
       nodeFlows.set(id, merged);
       foldedTable.set(id, fold.table);
+      puntsNow.set(fold.table, (puntsNow.get(fold.table) ?? 0) | puntBits(id));
       quiet.add(fold.table);
-      folded += fold.kids.length;
+      folded += kids.size;
       continue;
     }
     nodeFlows.set(id, mine);
     if (isQuiet) quiet.add(table);
   }
+  // the punts of the tables as the nodes ended up in them (a node folded into its children's table punts there)
+  const finalPunts = new Map<number, number>();
+  for (const id of emitted) finalPunts.set(tableOf(id), (finalPunts.get(tableOf(id)) ?? 0) | puntBits(id));
+  for (const [table, bits] of finalPunts)
+    for (let f = 1; f !== 0 && f <= bits; f <<= 1)
+      if (bits & f)
+        flows.push({ table, priority: PRIO.PUNT, match: [flagMatch(f, f)], actions: [setFlags(FLAG.PUNT)] });
   for (const id of emitted) flows.push(...(nodeFlows.get(id) ?? []));
   // an explicit drop rather than the table's miss (which Open vSwitch may send to a controller)
   for (const table of quiet) flows.push({ table, priority: PRIO.NOTHING, match: [], actions: [] });
@@ -431,6 +488,23 @@ export function compileWalk(
 }
 
 /**
+ * A child's taps as value/mask pairs over the bits the switch's tap numbers
+ * use, the other numbers those bits can hold left to choose (no packet has
+ * them): taps 1 and 9 of 16 are `reg3=0x1/0x7`.
+ */
+function tapCover(ps: Prefix[], taps: readonly number[]): Prefix[] {
+  const bits = Math.max(1, 32 - Math.clz32(Math.max(...taps)));
+  if (bits > TERNARY_BITS) return ps;
+  const values: number[] = [];
+  for (const p of ps) if (p.mask === 0xffffn) values.push(Number(p.value));
+  if (values.length !== ps.length) return ps;
+  const on = new Set(taps);
+  const dontCare = [...Array(1 << bits).keys()].filter((v) => !on.has(v));
+  const cover = ternaryCover(values, bits, dontCare);
+  return cover.length < ps.length ? cover : ps;
+}
+
+/**
  * The flows of a node's values: the default child (the one whose intervals
  * cost the most prefixes) at the lowest priority, every other interval as
  * its prefixes. ABSENT needs a flow of its own only when its child is not
@@ -443,6 +517,8 @@ function valueFlows(
   classes: number,
   normal: { lo: number; hi: number; kid: number }[],
   act: (kid: number) => string[],
+  /** For the tap field: the switch's taps, the only values a packet has. */
+  taps?: readonly number[],
 ): Flow[] {
   const flows: Flow[] = [];
   const matches: { match: (v: bigint, m: bigint) => string; flags: number }[] = spec.match
@@ -467,6 +543,7 @@ function valueFlows(
       const cover = ternaryCover(values, spec.bits);
       if (cover.length < ps.length) prefixes.set(kid, cover);
     }
+  else if (taps) for (const [kid, ps] of prefixes) prefixes.set(kid, tapCover(ps, taps));
   const cost = new Map<number, number>();
   for (const r of normal) if (!cost.has(r.kid)) cost.set(r.kid, 0);
   for (const [kid, ps] of prefixes) cost.set(kid, ps.length * matches.length);

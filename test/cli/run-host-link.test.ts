@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -146,17 +146,69 @@ describe('tmesc run --ports MAP --host-link FILE', () => {
     ]);
     expect(s.hostLink.noHostGroup).toBe(1);
     expect(s.groups.find((g: { name: string }) => g.name === 'deep').delivered).toBe(2);
+    // a switch group's return counts the bytes the switch gets: the frame, not span-a's mark (the switch pushes it)
+    const toolOf = (g: string) => s.groups.find((x: { name: string }) => x.name === g).tools[0];
+    expect(toolOf('web')).toMatchObject({ name: 'web (to the switch)', packets: 1, bytes: http.length });
+    expect(toolOf('rec')).toMatchObject({ packets: 2, bytes: http.length + ftp.length });
+
+    // --report: the report.json written with the switch's program gives the code table (nothing compiled again);
+    // with the policy or its compiled artifact, the same return and files
+    const prog = join(base, 'prog');
+    const c = await runCli(['compile', fabric, '--emit', 'openflow', '--ports', ports, '-o', prog]);
+    expect(c.code, c.err).toBe(0);
+    const artifact = join(base, 'fabric.tmesa');
+    expect((await runCli(['compile', fabric, '-o', artifact])).code).toBe(0);
+    for (const [i, from] of [[fabric], ['--artifact', artifact]].entries()) {
+      const ret2 = join(base, `return-report-${i}.pcap`);
+      const out2 = join(base, `host-report-${i}`);
+      const rr = await runCli([
+        'run',
+        ...from,
+        '--no-cache',
+        '--report',
+        join(prog, 'report.json'),
+        '--host-link',
+        link,
+        '--host-return',
+        ret2,
+        '--out-dir',
+        out2,
+      ]);
+      expect(rr.code, rr.err).toBe(0);
+      expect(frames(ret2), from.join(' ')).toEqual(frames(ret));
+      expect(frames(join(out2, 'deep-1.pcap'))).toEqual(frames(join(out, 'deep-1.pcap')));
+      expect(rr.out).toMatch(/returned to the switch .*: 4 packets/);
+    }
   });
 
   it('says what is missing or at odds', async () => {
     const link = join(base, 'link.pcap');
     const cases: [string[], RegExp][] = [
-      [['--host-link', link], /--host-link and --host-return need --ports MAP/],
+      [['--host-link', link], /--host-link and --host-return need the switch's code table: --report report\.json/],
       [['--ports', ports], /give its capture with --host-link FILE/],
       [['--ports', ports, '--host-link', link, '--live'], /runs offline in this version/],
       [['--ports', ports, '--host-link', link, '--input', `span-a=${link}`], /no --input/],
     ];
     for (const [args, msg] of cases) {
+      const r = await runCli(['run', fabric, '--no-cache', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(msg);
+    }
+    // a report that is not one, or is another policy's
+    const bad = join(base, 'bad.json');
+    writeFileSync(bad, '{"format": "tmesc-openflow-report"}');
+    const other = join(base, 'other.json');
+    const prog = join(base, 'prog-other');
+    const l4 = join(fixtures, 'l4.tmes');
+    expect(
+      (await runCli(['compile', l4, '--emit', 'openflow', '--ports', join(fixtures, 'l4.ports'), '-o', prog])).code,
+    ).toBe(0);
+    writeFileSync(other, readFileSync(join(prog, 'report.json')));
+    for (const [args, msg] of [
+      [['--report', bad, '--host-link', link], /not an OpenFlow report of tmesc compile:\n.*bad\.json:1:1: \$: /],
+      [['--report', other, '--host-link', link], /the report is for policy "l4", this is policy "fabric"/],
+      [['--report', other], /--report runs the host end .*--host-link FILE/],
+    ] as [string[], RegExp][]) {
       const r = await runCli(['run', fabric, '--no-cache', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.err).toMatch(msg);

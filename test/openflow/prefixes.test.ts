@@ -59,6 +59,40 @@ describe('ternaryCover', () => {
     );
   });
 
+  it('covers exactly the set of values where it counts, any way where it does not (dontCare)', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 6 })
+          .chain((bits) =>
+            fc.tuple(
+              fc.constant(bits),
+              fc.uniqueArray(fc.integer({ min: 0, max: (1 << bits) - 1 }), { minLength: 1 }),
+              fc.uniqueArray(fc.integer({ min: 0, max: (1 << bits) - 1 })),
+            ),
+          ),
+        ([bits, values, dc]) => {
+          const dontCare = dc.filter((v) => !values.includes(v));
+          const cover = ternaryCover(values, bits, dontCare);
+          for (let v = 0; v < 1 << bits; v++)
+            if (!dontCare.includes(v))
+              expect(cover.some((p) => (BigInt(v) & p.mask) === p.value)).toBe(values.includes(v));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // taps 1 and 9 of 16 go one way: one pair, the fourth bit left out
+    const others = [...Array(16).keys()].filter((t) => t !== 1 && t !== 9);
+    expect(ternaryCover([1, 9], 4, [])).toEqual([{ value: 1n, mask: 7n }]);
+    expect(
+      ternaryCover(
+        [1, 9, 3],
+        4,
+        [2, 5, 6, 7, 11, 15].filter((t) => others.includes(t)),
+      ),
+    ).toHaveLength(1);
+  });
+
   it('finds a bit test in one value/mask', () => {
     const values = [...Array(256).keys()].filter((v) => v & 2);
     expect(rangeToPrefixes(2n, 3n, 8).length).toBe(1);

@@ -54,6 +54,8 @@ export interface PacketOutput {
   writeRecord?(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;
+  /** writeTagged leaves the tags out (the host link's returns for a switch group: the switch marks): not counted. */
+  readonly dropsTags?: boolean;
 }
 
 /** All counters at zero, shaped after the policy: what pipelines count into and parallel runs sum into. */
@@ -240,7 +242,7 @@ export class Pipeline {
     ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += tags === undefined ? frame.length : frame.length + tags.length;
+      gs.tools[tool].bytes += tags === undefined || out.dropsTags ? frame.length : frame.length + tags.length;
     } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
     else this.refuse(g, tool, r.linkType);
   }
@@ -515,7 +517,7 @@ export class Pipeline {
     ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += tags === undefined ? rec.capLen : rec.capLen + tags.length;
+      gs.tools[tool].bytes += tags === undefined || out.dropsTags ? rec.capLen : rec.capLen + tags.length;
     } else {
       const why = out.refusedAs;
       if (why) gs.dropped[why]++;

@@ -98,7 +98,11 @@ class ReturnOutput implements PacketOutput {
     private readonly dropMarks: boolean,
   ) {
     this.path = link.path;
+    this.dropsTags = dropMarks;
   }
+
+  /** The group's bytes are counted as the switch gets them: without the tap's marks. */
+  readonly dropsTags: boolean;
 
   readonly refusedAs = 'link-type-mismatch' as const;
 

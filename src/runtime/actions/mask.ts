@@ -18,7 +18,7 @@ import { cardNumberTarget } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
 import { Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
 import { regexTarget } from './mask-regex.js';
-import type { MaskTarget } from './mask-scanner.js';
+import { type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
 import { TCP_RST, type TcpHit, type TcpSession, TcpSessionTable } from './tcp-stream.js';
@@ -138,6 +138,8 @@ class MaskStep implements ActionStep {
   private readonly totals: Record<(typeof TOTALS)[number], number>;
   private readonly table: TcpSessionTable<MaskSession>;
   private readonly writer = new MaskWriter();
+  /** The segment in hand as a string, made once for all the scanners that search one. */
+  private readonly text = new SegmentText();
   private readonly heap = new HoldHeap();
   private heldPackets = 0;
   private heldBytes = 0;
@@ -320,9 +322,10 @@ class MaskStep implements ActionStep {
       const b = e.payloadAt + (e.end - e.start);
       const sc = md.scanners!;
       this.dirNow = md;
+      this.text.set(data, a, b);
       for (let t = 0; t < sc.length; t++) {
         this.targetNow = t;
-        sc[t].write(data, a, b, this.report);
+        sc[t].write(data, a, b, this.report, this.text);
       }
       md.next = e.end;
     }

@@ -1,6 +1,7 @@
 import type { GraphNode } from '../ir/graph.js';
 import { HASH_MIN, HASH_MUL, splitSingles, worthHashing, type SplitNode } from './lookup.js';
 import { _, Code, numbers, path } from './code.js';
+import { chunkLoop } from './chunk-loop.js';
 import { packetPathRead } from './field-reads.js';
 
 /**
@@ -453,7 +454,7 @@ export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): 
 
 /**
  * The packet path's source: the body of a function `(state, preds, walk, step)`
- * returning `{ classify, tableLeaf }`. `classify(d, o, n, wire, linkType, tap)`
+ * returning `{ classify, tableLeaf, chunk }`. `classify(d, o, n, wire, linkType, tap)`
  * walks the frame of `n` bytes at d[o] (W.start: the link layer to the
  * transport header, runtime/walk/walk.ts) and then the match graph, each node
  * loading the field it tests from the bytes where it tests it
@@ -462,6 +463,8 @@ export function generateClassifier(g: CodegenGraph, opts: CodegenOptions = {}): 
  * `W.view()`, made only for the packets that reach them. `tableLeaf(t)`,
  * called after classify for the same packet, is the leaf it reaches from
  * `tableRoots[t]` (the rule counters' counting tables), the same way.
+ * `chunk` walks the records of a pcap read chunk with classify() inlined
+ * (chunk-loop.ts).
  */
 export function generatePacketPath(
   g: CodegenGraph,
@@ -512,7 +515,8 @@ function generate(
     access === WALK_ACCESS
       ? _`function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); ${body} }
 function tableLeaf(t) { const d = W.d; switch (t) { ${tableCases} default: return -1; } }
-return { classify, tableLeaf };`
+${chunkLoop()}
+return { classify, tableLeaf, chunk };`
       : _`return function classify(p, d) { ${body} };`;
   // the walk's state as a constant of the module, so that optimized code loads its numbers directly
   const state = access === WALK_ACCESS ? _`const W = state;` : _``;

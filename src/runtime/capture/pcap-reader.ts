@@ -1,3 +1,4 @@
+import type { ChunkLoop, PcapRecordFormat } from './chunk-loop.js';
 import { CaptureError } from './errors.js';
 import type { FileWindow } from './file-window.js';
 import { effectiveSnapLen, pcapMagic } from './magic.js';
@@ -26,6 +27,26 @@ export class PcapReader extends ReaderBase {
   /** The longest packet a record may hold: the snapshot length as libpcap applies it. */
   private readonly capMax: number;
   private readonly linkMax: number;
+
+  /**
+   * A consumer's loop over the records of the read chunk (set after opening,
+   * from recordFormat): readBatch hands it the chunk first, and takes only
+   * the records it leaves one by one.
+   */
+  chunkLoop: ChunkLoop | undefined = undefined;
+
+  /** What this file's records look like, for a chunk loop. */
+  get recordFormat(): PcapRecordFormat {
+    return {
+      linkType: this.linkType,
+      littleEndian: this.littleEndian,
+      nanosecond: this.nanosecond,
+      recordHeaderLen: this.hdrLen,
+      capMax: this.capMax,
+      layout: this.layout,
+      runs: this.runs,
+    };
+  }
 
   constructor(path: string, win: FileWindow, options: ReaderOptions = {}) {
     super(path, win, options);
@@ -163,6 +184,7 @@ export class PcapReader extends ReaderBase {
     const capMax = this.capMax;
     const layout = this.layout;
     const views = this.views;
+    const loop = this.chunkLoop;
     this.waiting = undefined;
     if (this.pending && n < quota) {
       // the held head (peek, or the last batch's time bound), delivered here when it is due
@@ -174,6 +196,17 @@ export class PcapReader extends ReaderBase {
     while (n < quota) {
       if (!this.done) {
         while (n < quota) {
+          if (loop !== undefined) {
+            // the consumer's loop takes what it can; the record it stops at goes the per-record way below
+            const stop = loop.run(win.bytes, win.view, win.start, win.end, quota - n, untilSec, untilNsec);
+            const k = loop.handled;
+            if (k !== 0) {
+              this.packetsRead += k;
+              n += k;
+              win.start = stop;
+              if (n >= quota) break;
+            }
+          }
           const p = win.start;
           const left = win.end - p;
           if (left < hdr) break;

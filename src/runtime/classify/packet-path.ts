@@ -32,7 +32,24 @@ export interface PacketPath {
    * when the graph has no generated code (the tables then walk a view).
    */
   readonly tableLeaf: ((t: number) => number) | undefined;
+  /**
+   * The generated chunk loop over pcap records (codegen/chunk-loop.ts), with
+   * classify() in the same module; undefined when the graph has no generated code.
+   */
+  readonly chunk: ChunkFn | undefined;
 }
+
+/** codegen/chunk-loop.ts: walks records of `d` from `p`; returns where it stopped (the context says how many it took). */
+export type ChunkFn = (
+  context: object,
+  d: Uint8Array,
+  v: DataView,
+  p: number,
+  end: number,
+  quota: number,
+  untilSec: number,
+  untilNsec: number,
+) => number;
 
 type Classify = PacketPath['classify'];
 
@@ -48,12 +65,12 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
     );
     if (gen.generated) {
       // generated just now from the validated graph's numbers; the walk, predicates, the table walk and the combiner come in as values
-      const { classify, tableLeaf } = new Function('state', 'preds', 'walk', 'step', gen.js)(
+      const { classify, tableLeaf, chunk } = new Function('state', 'preds', 'walk', 'step', gen.js)(
         w,
         viewClassifier.functions,
         viewClassifier.walk,
         viewClassifier.step,
-      ) as { classify: Classify; tableLeaf: (t: number) => number };
+      ) as { classify: Classify; tableLeaf: (t: number) => number; chunk: ChunkFn };
       return {
         kind: 'generated',
         codeNodes: gen.codeNodes ?? 0,
@@ -62,6 +79,7 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
         walk: w,
         viewClassifier,
         tableLeaf,
+        chunk,
       };
     }
   }
@@ -77,6 +95,7 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
     walk: w,
     viewClassifier,
     tableLeaf: undefined,
+    chunk: undefined,
   };
 }
 

@@ -84,6 +84,17 @@ export class RuleCounter {
     for (let i = 0; i < tables.length; i++) this.addLeaf(result, tableLeaf(tables[i]), stats, stamp);
   }
 
+  /**
+   * count() of `times` packets of `result`, which reads no packet
+   * (readsPacket false): what a chunk loop counted per result.
+   */
+  countMany(result: number, times: number, stats: RuleStats[]): void {
+    const { matched, delivered, excluded } = this.perResult[result] ?? this.entryOf(result);
+    for (let i = 0; i < matched.length; i++) (stats[matched[i]].matches as number) += times;
+    for (let i = 0; i < delivered.length; i++) (stats[delivered[i]].delivered as number) += times;
+    for (let i = 0; i < excluded.length; i++) (stats[excluded[i]].excluded as number) += times;
+  }
+
   /** Counts what a counting table's leaf says of a packet of `result`. */
   private addLeaf(result: number, leaf: number, stats: RuleStats[], stamp: number): void {
     const key = result * this.leafCount + leaf;

@@ -14,7 +14,10 @@ import { PacketView } from '../decode/view.js';
 import { insertTags, vlanTags } from '../mark/vlan-tags.js';
 import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 import { walkSessionHash32 } from '../walk/session.js';
+import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
+import { PacketChunkLoop, type RunTaker } from './chunk-loop.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
+import { walkableGroup, WalkedSteps } from './walked-steps.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
@@ -48,10 +51,22 @@ export interface PacketOutput {
   ): boolean;
   /**
    * write() of a reader's record as it is but for its wire length and
-   * comment: the output may copy the record's own bytes, in runs, where they
-   * are what it would write (ToolOutput). Outputs without it get write().
+   * comment (and the tags, the cut): the output may copy the record's own
+   * bytes, in runs, where they are what it would write but for those
+   * (ToolOutput). Outputs without it get write() or writeTagged().
    */
-  writeRecord?(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean;
+  writeRecord?(
+    rec: PacketRecord,
+    wireLen: number,
+    tap: number,
+    comment: string | undefined,
+    /** Inserted after the frame's 12 address bytes (as writeTagged's). */
+    tags?: Uint8Array,
+    /** The frame's bytes kept, at most (truncate frame). */
+    cut?: number,
+    /** Bytes removed after the addresses, before the tags go in and the cut (strip's VLAN tags). */
+    drop?: number,
+  ): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;
   /** writeTagged leaves the tags out (the host link's returns for a switch group: the switch marks): not counted. */
@@ -211,12 +226,20 @@ export class Pipeline {
       undefined,
       (gi, ti) => outputs[gi][ti].resolutionNs ?? 1,
     );
+    // steps the generated path does from the walk for plain packets (not for live runs: tools go down)
+    this.walkedSteps = artifact.groups.map((gr, gi) =>
+      this.packetPath !== undefined && this.chains[gi] !== undefined && !options.toolUp && walkableGroup(gr)
+        ? new WalkedSteps(artifact, gi, this.stats.groups[gi], outputs[gi][0], (lt) => this.refuse(gi, 0, lt))
+        : undefined,
+    );
     // the generated path, unwatched: handle() is handleWalked itself (no call in between, ~60 instructions a packet)
     if (this.packetPath !== undefined && !this.adaptive) this.handle = this.handleWalked;
   }
 
   /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */
   private readonly chains: (ActionChain | undefined)[];
+  /** Per group with a chain, its steps as the generated path does them for plain packets (walked-steps.ts). */
+  private readonly walkedSteps: (WalkedSteps | undefined)[];
 
   /** A replica that went through its group's steps, written to the tool the chain chose. */
   private deliverReplica(g: number, r: Replica): void {
@@ -436,6 +459,8 @@ export class Pipeline {
       }
       const chain = this.chains[g];
       if (chain !== undefined) {
+        const ws = this.walkedSteps[g];
+        if (ws !== undefined && ws.deliver(w, rec, tap)) continue;
         // the steps start from rec.data
         if (!this.recordViews) rec.data = w.frame();
         chain.push(rec, w.view(), tap);
@@ -469,10 +494,56 @@ export class Pipeline {
     }
   }
 
+  /**
+   * The generated packet path as one loop over the records of a pcap read
+   * chunk (runtime/engine/chunk-loop.ts), for tap `tap`'s reader of records
+   * `format`; undefined where the per-record path takes every packet. Decided
+   * once: the loop runs where the packet path is generated and no group has
+   * dedup or action steps, the tap marks nothing, no tool's link is watched,
+   * and the records are classic pcap ones that outputs copy as they are. It
+   * delivers to groups whose tools' outputs copy records (ToolOutput),
+   * choosing a balanced group's tool by the session hash from the walk's
+   * offsets; a packet for an output that has not had this tap's first packet
+   * yet, or whose rule counting reads the packet, goes the per-record way
+   * (handle()), the same packet for packet.
+   */
+  chunkLoop(tap: number, format: PcapRecordFormat): ChunkLoop | undefined {
+    const pp = this.packetPath;
+    if (pp?.chunk === undefined || this.toolUp !== undefined || this.only !== undefined) return undefined;
+    if (this.dedups.some((d) => d !== undefined) || this.chains.some((c) => c !== undefined)) return undefined;
+    if (this.tapTags[tap] !== undefined || this.tapMarkComments[tap] !== undefined) return undefined;
+    if (!PacketChunkLoop.fits(format)) return undefined;
+    const outputs = this.outputs.map((tools) => (tools.every(isRunTaker) ? tools : undefined));
+    const w = pp.walk;
+    const rc = this.ruleCounter;
+    return new PacketChunkLoop({
+      chunk: pp.chunk,
+      tap,
+      format,
+      results: pp.results,
+      perRecord: (r) => rc !== undefined && rc.readsPacket(r),
+      outputs,
+      // as handleWalked: the session hash from the walk's offsets (the view's, for a tunnel's inner session)
+      pickTool: (g) => this.balancers[g]!.pick(walkSessionHash32(w, this.balanceInner[g])),
+      stats: this.stats,
+      ruleCounter: rc,
+      taken: (records, viewed) => {
+        if (this.adaptive) this.adaptMany(records, viewed);
+      },
+      allowed: () => (!this.adaptive ? Infinity : this.onWalk ? this.adaptLeft : 0),
+    });
+  }
+
   /** Counts a packet of the generated path that needed the decoder's view; at the end of a window, decides the next. */
   private adaptWalked(viewed: boolean): void {
-    if (viewed) this.adaptViewed++;
-    if (--this.adaptLeft !== 0) return;
+    this.adaptMany(1, viewed ? 1 : 0);
+  }
+
+  /** adaptWalked() for `records` packets, `viewed` of them with the decoder's view (a window ends at the last). */
+  private adaptMany(records: number, viewed: number): void {
+    this.adaptViewed += viewed;
+    this.adaptLeft -= records;
+    if (this.adaptLeft !== 0) return;
     if (this.adaptViewed * 2 > this.adaptWindow) {
       this.onWalk = false;
       this.switches++;
@@ -491,8 +562,8 @@ export class Pipeline {
     const out = this.outputs[g][tool];
     const tags = this.markedTags;
     if (
-      tags === undefined && out.writeRecord !== undefined && rec.runs !== undefined
-        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment)
+      out.writeRecord !== undefined && rec.runs !== undefined
+        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment, tags)
         : tags === undefined
           ? out.write(
               frame ?? recordFrame(rec),
@@ -577,18 +648,26 @@ export class Pipeline {
   }
 }
 
+function isRunTaker(o: PacketOutput): o is PacketOutput & RunTaker {
+  const t = o as Partial<RunTaker>;
+  return typeof t.takesRuns === 'function' && typeof t.takeRun === 'function';
+}
+
 /**
  * The generated packet path for this artifact, or undefined where the
  * decoder path classifies. `auto` takes it where it does less work than the
  * decoder for every packet: the graph has generated code (counting tables
  * included), and no stage reads the decoder's view of every packet that
- * reaches it (dedup, action steps); `generated` takes it whenever the graph has code
+ * reaches it (dedup, action steps other than those walked-steps.ts does
+ * from the walk); `generated` takes it whenever the graph has code
  * (view readers then get the decoder's view, made lazily); `decoder` never.
  */
 function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
   if (choice === 'decoder') return undefined;
   if (choice === 'auto') {
-    if (a.groups.some((gr) => gr.actions.dedup !== undefined) || planChains(a).some((p) => p)) return undefined;
+    // groups whose steps the walk does for plain packets (walked-steps.ts) do not need the view of every packet
+    const plans = planChains(a);
+    if (a.groups.some((gr, i) => gr.actions.dedup !== undefined || (plans[i] && !walkableGroup(gr)))) return undefined;
   }
   const pp = createPacketPath(a.graph);
   return pp.kind === 'generated' ? pp : undefined;

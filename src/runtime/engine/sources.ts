@@ -8,6 +8,8 @@ import {
   type PacketRecord,
   type ReaderOptions,
 } from '../capture/index.js';
+import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
+import { PcapReader } from '../capture/pcap-reader.js';
 
 /**
  * A packet source as the execution engine sees it: asked for at most a quota
@@ -136,12 +138,26 @@ export class FileTapSource implements PacketSource {
     return this.paths.slice(this.next);
   }
 
+  private chunkLoops: ((format: PcapRecordFormat) => ChunkLoop | undefined) | undefined = undefined;
+
+  /**
+   * Each pcap file's reader, the one open now included, is offered a chunk
+   * loop for its record format (the generated packet path's, Pipeline.chunkLoop).
+   */
+  useChunkLoops(make: (format: PcapRecordFormat) => ChunkLoop | undefined): void {
+    this.chunkLoops = make;
+    const c = this.current;
+    if (c instanceof PcapReader) c.chunkLoop = make(c.recordFormat);
+  }
+
   private openNext(): CaptureSource | undefined {
     if (this.next >= this.paths.length) {
       this.finished = true;
       return undefined;
     }
-    return (this.current = openCapture(this.paths[this.next++], this.options));
+    const c = openCapture(this.paths[this.next++], this.options);
+    if (this.chunkLoops !== undefined && c instanceof PcapReader) c.chunkLoop = this.chunkLoops(c.recordFormat);
+    return (this.current = c);
   }
 
   lease(): BufferLease | undefined {

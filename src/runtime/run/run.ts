@@ -192,6 +192,10 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     recordViews: false,
     onRefused: (g, t, linkType) => refused(g, t, outputs[g][t].linkType, linkType),
   });
+  // pcap inputs: the generated packet path walks each read chunk in one loop, where the policy lets it
+  // (TMESC_CHUNK_LOOP=off: record by record, for comparing and for working around a bug in the loop)
+  if (process.env.TMESC_CHUNK_LOOP !== 'off')
+    for (const s of sources) s.useChunkLoops((format) => pipeline.chunkLoop(s.tap, format));
   try {
     await engine.run((rec, tap) => pipeline.handle(rec, tap), {
       quota: opts.quota ?? 256,

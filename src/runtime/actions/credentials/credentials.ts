@@ -702,7 +702,8 @@ export class CredentialScanner implements MaskScanner {
       this.words = 2;
       return;
     }
-    if (len > 0 && len <= 20) {
+    // Telnet's credentials follow prompts: a line of a terminal session is no command ("User Access Verification")
+    if (len > 0 && len <= 20 && !this.session.telnet) {
       const r = lineRule(this.line, this.wordStart, k, word, b);
       if (r !== undefined) this.apply(r);
     }

@@ -1,0 +1,117 @@
+import { _, type Code } from './code.js';
+
+/** Bytes of a classic little- or big-endian pcap record header (the loop takes 16-byte headers only). */
+const PCAP_HEADER = 16;
+
+/**
+ * A run of records is handed to its output once it is this long (as
+ * ToolOutput's own runs): a few copies per write buffer, and the buffer
+ * never grows for one.
+ */
+export const CHUNK_RUN_MAX = 256 * 1024;
+
+/** `C.out[g]` of a balanced group: its tool is `C.pick(g)`, the output of the tool the packet's session goes to. */
+export const BALANCED = -2;
+
+/**
+ * The chunk loop of the packet path's module: `chunk(C, d, v, p, end,
+ * quota, untilSec, untilNsec)` walks the pcap records of the read chunk `d`
+ * (DataView `v` over the same bytes) from offset `p`, each wholly before
+ * `end`, in one function: the record header, classify() of the same module
+ * (the walk and the graph, inlined there by V8), the decision, the counters
+ * in C's typed arrays, and copy runs of consecutive records per output.
+ *
+ * It stops, before touching anything, at the first record it does not
+ * handle: cut by the chunk's end, a length the reader refuses, a fraction to
+ * normalise, a time past the bound, or a packet whose result reaches a group
+ * the loop does not deliver to (`C.out[g] === -1`), or to an output not
+ * ready for this tap (`C.ok[out] === 0`). A balanced group's output is
+ * `C.pick(g)`: its balancer's choice by the session hash from the walk's
+ * offsets. The reader
+ * hands that record to the per-record path and calls the loop again after
+ * it. Runs still open at the end go to `C.take`; `C.handled` and
+ * `C.viewed` say how many records it took and how many of those needed the
+ * decoder's view.
+ *
+ * C's layout (runtime/engine/chunk-loop.ts fills it): `le`, `fracLimit`,
+ * `toNs`, `capMax`, `linkType`, `tap`; `rx` (per result, 1: the record goes
+ * the per-record way), `rn` (per result, records taken); `rs` (Int32Array, results + 1: where
+ * result r's groups start in `rg`), `rg` (the groups), `out` (per group, its
+ * output, or -1), `ok` (per output, 1 when a record may be taken),
+ * `n` (Float64Array: packets, bytes, malformed, unmatched), `gin` (per group),
+ * `sel` (scratch, a group's chosen output),
+ * per output `op`, `ob` (packets, bytes), `rS`, `rE`, `rP` (the open run:
+ * start, end, records), and `take(out, d, start, end, records)`.
+ *
+ * Only numbers go into this code; everything else comes in through C.
+ */
+export function chunkLoop(): Code {
+  return _`function chunk(C, d, v, p, end, quota, untilSec, untilNsec) {
+  const le = C.le, fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
+  const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, gin = C.gin, op = C.op, ob = C.ob;
+  const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, sel = C.sel;
+  let k = 0, viewed = 0;
+  w: while (k < quota) {
+    const left = end - p;
+    if (left < ${PCAP_HEADER}) break;
+    const capLen = v.getUint32(p + 8, le);
+    if (capLen > capMax || left < ${PCAP_HEADER} + capLen) break;
+    const sec = v.getUint32(p, le);
+    const frac = v.getUint32(p + 4, le);
+    if (frac >= fracLimit) break;
+    const ns = frac * toNs;
+    if (sec > untilSec || (sec === untilSec && ns > untilNsec)) break;
+    const o = p + ${PCAP_HEADER};
+    const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);
+    if (r >= rx.length || rx[r] !== 0) break;
+    const a = rs[r], b = rs[r + 1];
+    for (let i = a; i < b; i++) {
+      const g = rg[i];
+      let t = out[g];
+      if (t === ${BALANCED}) t = C.pick(g);
+      if (t < 0 || ok[t] === 0) break w;
+      sel[i - a] = t;
+    }
+    if (W.viewed) viewed++;
+    rn[r]++;
+    cnt[0]++;
+    cnt[1] += capLen;
+    if (W.bad !== 0) cnt[2]++;
+    const e = o + capLen;
+    if (a === b) cnt[3]++;
+    else
+      for (let i = a; i < b; i++) {
+        const g = rg[i];
+        const t = sel[i - a];
+        gin[g]++;
+        op[t]++;
+        ob[t] += capLen;
+        if (rE[t] === p) {
+          rE[t] = e;
+          rP[t]++;
+        } else {
+          if (rP[t] !== 0) C.take(t, d, rS[t], rE[t], rP[t]);
+          rS[t] = p;
+          rE[t] = e;
+          rP[t] = 1;
+        }
+        if (e - rS[t] >= ${CHUNK_RUN_MAX}) {
+          C.take(t, d, rS[t], e, rP[t]);
+          rP[t] = 0;
+          rE[t] = -1;
+        }
+      }
+    p = e;
+    k++;
+  }
+  for (let t = 0; t < rP.length; t++)
+    if (rP[t] !== 0) {
+      C.take(t, d, rS[t], rE[t], rP[t]);
+      rP[t] = 0;
+      rE[t] = -1;
+    }
+  C.handled = k;
+  C.viewed = viewed;
+  return p;
+}`;
+}

@@ -1,0 +1,199 @@
+import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
+import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT } from '../capture/record.js';
+import { BALANCED } from '../../codegen/chunk-loop.js';
+import type { ChunkFn } from '../classify/packet-path.js';
+import type { ClassResult } from '../classify/combine.js';
+import type { RuleCounter } from '../classify/rule-counter.js';
+import type { RunStats } from '../stats/stats.js';
+
+/** An output that takes runs of a reader's records as they are (RunTaker). */
+export interface RunTaker {
+  takesRuns(tap: number, linkType: number, layout: number): boolean;
+  takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void;
+}
+
+/** What the generated chunk loop needs of the pipeline, decided once (Pipeline.chunkLoop). */
+export interface ChunkLoopParts {
+  readonly chunk: ChunkFn;
+  readonly tap: number;
+  readonly format: PcapRecordFormat;
+  /** The classifier's results (they grow as the combiner meets new leaf combinations). */
+  readonly results: readonly ClassResult[];
+  /** Per result, whether the per-record path must take its packets (rule counting that reads the packet). */
+  readonly perRecord: (result: number) => boolean;
+  /** Per group, its tools' outputs, or undefined where the loop does not deliver. */
+  readonly outputs: readonly (readonly RunTaker[] | undefined)[];
+  /** For a balanced group g (several tools), the tool the packet just walked goes to (its session's). */
+  readonly pickTool: (group: number) => number;
+  readonly stats: RunStats;
+  readonly ruleCounter: RuleCounter | undefined;
+  /** Called with the records taken and how many of them needed the decoder's view; false: stop taking any. */
+  readonly taken: (records: number, viewed: number) => void;
+  /** The most records to take now (auto's window); 0: none. */
+  readonly allowed: () => number;
+}
+
+/**
+ * The generated packet path over a pcap read chunk: the state the generated
+ * loop (codegen/chunk-loop.ts) counts into, and its counters turned into the
+ * run's statistics each time the loop returns (so they are whole whenever a
+ * record goes the per-record way).
+ */
+export class PacketChunkLoop implements ChunkLoop {
+  handled = 0;
+  viewed = 0;
+  // the generated loop's context (its layout: codegen/chunk-loop.ts)
+  readonly le: boolean;
+  readonly fracLimit: number;
+  readonly toNs: number;
+  readonly capMax: number;
+  readonly linkType: number;
+  readonly tap: number;
+  rx = new Uint8Array(0);
+  rn = new Float64Array(0);
+  rs = new Int32Array(1);
+  rg = new Int32Array(0);
+  readonly out: Int32Array;
+  readonly sel: Int32Array;
+  readonly pick: (group: number) => number;
+  readonly ok: Uint8Array;
+  readonly n = new Float64Array(4);
+  readonly gin: Float64Array;
+  readonly op: Float64Array;
+  readonly ob: Float64Array;
+  readonly rS: Int32Array;
+  readonly rE: Int32Array;
+  readonly rP: Int32Array;
+  readonly take: (out: number, d: Uint8Array, start: number, end: number, records: number) => void;
+  private readonly outs: RunTaker[];
+  private readonly groupOf: Int32Array;
+  private readonly toolOf: Int32Array;
+  private readonly runs: CopyRuns;
+
+  constructor(private readonly parts: ChunkLoopParts) {
+    const f = parts.format;
+    this.le = f.littleEndian;
+    this.fracLimit = f.nanosecond ? 1e9 : 1e6;
+    this.toNs = f.nanosecond ? 1 : 1000;
+    this.capMax = f.capMax;
+    this.linkType = f.linkType;
+    this.tap = parts.tap;
+    this.runs = f.runs!;
+    const outs: RunTaker[] = [];
+    const groupOf: number[] = [];
+    const toolOf: number[] = [];
+    /** Per group, where its tools' outputs start in `outs`. */
+    const first = new Int32Array(parts.outputs.length);
+    this.out = Int32Array.from(parts.outputs, (tools, g) => {
+      if (tools === undefined || tools.length === 0) return -1;
+      first[g] = outs.length;
+      tools.forEach((o, t) => {
+        outs.push(o);
+        groupOf.push(g);
+        toolOf.push(t);
+      });
+      return tools.length === 1 ? first[g] : BALANCED;
+    });
+    this.outs = outs;
+    this.groupOf = Int32Array.from(groupOf);
+    this.toolOf = Int32Array.from(toolOf);
+    this.sel = new Int32Array(parts.outputs.length);
+    this.pick = (g) => first[g] + parts.pickTool(g);
+    const k = outs.length;
+    this.ok = new Uint8Array(k);
+    this.gin = new Float64Array(parts.outputs.length);
+    this.op = new Float64Array(k);
+    this.ob = new Float64Array(k);
+    this.rS = new Int32Array(k);
+    this.rE = new Int32Array(k).fill(-1);
+    this.rP = new Int32Array(k);
+    const runs = this.runs;
+    this.take = (t, d, start, end, records) => outs[t].takeRun(d, start, end, records, runs);
+  }
+
+  /** Whether a reader of this format can have the loop: classic little-endian pcap records that outputs copy as they are. */
+  static fits(f: PcapRecordFormat): boolean {
+    return f.recordHeaderLen === PCAP_RECORD_HEADER && f.layout !== RECORD_LAYOUT.NONE && f.runs !== undefined;
+  }
+
+  run(
+    bytes: Uint8Array,
+    view: DataView,
+    start: number,
+    end: number,
+    quota: number,
+    untilSec: number,
+    untilNsec: number,
+  ): number {
+    const parts = this.parts;
+    const allowed = parts.allowed();
+    if (allowed < quota) quota = allowed;
+    this.handled = 0;
+    if (quota <= 0) return start;
+    if (this.rx.length !== parts.results.length) this.learnResults();
+    // an output takes runs once its first record from this tap went the per-record way (declaring its link type)
+    const f = parts.format;
+    for (let t = 0; t < this.outs.length; t++)
+      this.ok[t] = this.outs[t].takesRuns(this.tap, f.linkType, f.layout) ? 1 : 0;
+    const stop = parts.chunk(this, bytes, view, start, end, quota, untilSec, untilNsec);
+    if (this.handled !== 0) this.count();
+    return stop;
+  }
+
+  /** The per-result tables for the results known now. */
+  private learnResults(): void {
+    const results = this.parts.results;
+    const n = results.length;
+    this.rx = new Uint8Array(n);
+    this.rn = new Float64Array(n);
+    const rs = new Int32Array(n + 1);
+    const rg: number[] = [];
+    for (let r = 0; r < n; r++) {
+      rs[r] = rg.length;
+      this.rx[r] = this.parts.perRecord(r) ? 1 : 0;
+      for (const g of results[r].groups) rg.push(g);
+    }
+    rs[n] = rg.length;
+    this.rs = rs;
+    this.rg = Int32Array.from(rg);
+  }
+
+  /** The loop's counters into the run's statistics, and back to zero. */
+  private count(): void {
+    const st = this.parts.stats;
+    const n = this.n;
+    st.packetsRead += n[0];
+    const ts = st.taps[this.tap];
+    ts.packets += n[0];
+    ts.bytes += n[1];
+    ts.malformed += n[2];
+    st.unmatched += n[3];
+    n.fill(0);
+    const gin = this.gin;
+    for (let g = 0; g < gin.length; g++)
+      if (gin[g] !== 0) {
+        st.groups[g].in += gin[g];
+        gin[g] = 0;
+      }
+    for (let t = 0; t < this.outs.length; t++)
+      if (this.op[t] !== 0) {
+        const gs = st.groups[this.groupOf[t]];
+        gs.delivered += this.op[t];
+        const tool = gs.tools[this.toolOf[t]];
+        tool.packets += this.op[t];
+        tool.bytes += this.ob[t];
+        this.op[t] = 0;
+        this.ob[t] = 0;
+      }
+    const rc = this.parts.ruleCounter;
+    const rn = this.rn;
+    if (rc !== undefined && st.rules) {
+      for (let r = 0; r < rn.length; r++)
+        if (rn[r] !== 0) {
+          rc.countMany(r, rn[r], st.rules);
+          rn[r] = 0;
+        }
+    } else rn.fill(0);
+    this.parts.taken(this.handled, this.viewed);
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * The generated packet path's chunk loop (codegen/chunk-loop.ts,
+ * runtime/engine/chunk-loop.ts): pcap files read as `tmesc run` reads them,
+ * once with the loop walking each read chunk, once record by record on the
+ * generated path, once on the decoder path. Every output file is the same
+ * byte for byte, and the statistics are the same, over generated, fuzzed and
+ * random frames on every link type, every corpus capture, small read buffers
+ * (a chunk edge every few records), records the loop leaves to the
+ * per-record path (normalised fractions, balanced groups, pcapng outputs,
+ * refused link types, rules counted in tables, marked taps, big-endian and
+ * nanosecond files), two taps merged in time order, and under auto. Each
+ * case also checks that the loop took most of the packets it could.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Artifact } from '../../../src/artifact/types.js';
+import type { ChunkLoop } from '../../../src/runtime/capture/chunk-loop.js';
+import { Engine } from '../../../src/runtime/engine/engine.js';
+import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
+import { Pipeline } from '../../../src/runtime/engine/pipeline.js';
+import { FileTapSource } from '../../../src/runtime/engine/sources.js';
+import { ToolOutput } from '../../../src/runtime/output/tool-output.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
+import { describeTap, outputSpecs } from '../../../src/runtime/run/tap-inputs.js';
+import { Walk } from '../../../src/runtime/walk/walk.js';
+import { CORPUS_DIR, CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
+import { FILTERS } from '../classify/filters.js';
+import { loadCapture } from '../decode/corpus.js';
+import { artifactFor } from '../support/artifact.js';
+import { generatedFrames, otherLinkFrames, type TestFrame } from '../walk/frames.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tmesc-chunk-loop-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface FileOpts {
+  nanosecond?: boolean;
+  bigEndian?: boolean;
+  /** Every n-th record gets a fraction of a whole second or more (normalised by the reader). */
+  overflowEvery?: number;
+  /** Records 1 ms apart in blocks of `block`, a block's time left free after each (another tap's records fill it); `shift` ms later. */
+  block?: number;
+  shift?: number;
+  /** The file header's snapshot length (default 262144). */
+  snapLen?: number;
+}
+
+let files = 0;
+
+/** A pcap file of `frames` (one link type, the first frame's), written by hand so that its records are exactly as asked. */
+function pcapFile(frames: readonly TestFrame[], linkType: number, o: FileOpts = {}): string {
+  const le = !o.bigEndian;
+  const head = Buffer.alloc(24);
+  const magic = o.nanosecond ? 0xa1b23c4d : 0xa1b2c3d4;
+  if (le) head.writeUInt32LE(magic, 0);
+  else head.writeUInt32BE(magic, 0);
+  const u16 = (v: number, at: number, b: Buffer) => (le ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at));
+  const u32 = (v: number, at: number, b: Buffer) => (le ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at));
+  u16(2, 4, head);
+  u16(4, 6, head);
+  u32(o.snapLen ?? 262144, 16, head);
+  u32(linkType, 20, head);
+  const parts = [head];
+  frames.forEach((f, i) => {
+    const h = Buffer.alloc(16);
+    const b = o.block ?? 0;
+    const ms = (b === 0 ? i : Math.floor(i / b) * 2 * b + (i % b)) + (o.shift ?? 0);
+    const sec = 1_700_000_000 + Math.floor(ms / 1000);
+    let frac = (ms % 1000) * (o.nanosecond ? 1_000_000 : 1000);
+    if (o.overflowEvery && i % o.overflowEvery === o.overflowEvery - 1) frac += o.nanosecond ? 1e9 : 1e6;
+    u32(sec, 0, h);
+    u32(frac, 4, h);
+    u32(f.data.length, 8, h);
+    u32(Math.max(f.wireLen, f.data.length), 12, h);
+    parts.push(h, Buffer.from(f.data));
+  });
+  const p = join(dir, `in${files++}.pcap`);
+  writeFileSync(p, Buffer.concat(parts));
+  return p;
+}
+
+/** One file per link type (a pcap file holds one), in the order the link types first appear. */
+function filesOf(frames: readonly TestFrame[], o: FileOpts = {}): string[] {
+  const by = new Map<number, TestFrame[]>();
+  for (const f of frames) {
+    const l = by.get(f.linkType) ?? [];
+    l.push(f);
+    by.set(f.linkType, l);
+  }
+  return [...by].map(([lt, fs]) => pcapFile(fs, lt, o));
+}
+
+interface RunResult {
+  outputs: string[];
+  stats: string;
+  /** Records the chunk loops took. */
+  taken: number;
+  /** Times auto left the generated path for the decoder's. */
+  switches: number;
+}
+
+let runs = 0;
+
+/** The run's single-thread assembly (runtime/run/run.ts), with a read buffer of `bufferSize` and the loop or not. */
+async function runFiles(
+  a: Artifact,
+  tapFiles: string[][],
+  path: PacketPathChoice,
+  loop: boolean,
+  bufferSize: number,
+  adaptWindow?: number,
+): Promise<RunResult> {
+  const out = join(dir, `out${runs++}`);
+  mkdirSync(out);
+  const sources = tapFiles.map(
+    (fs, tap) => new FileTapSource(tap, fs, { readAhead: false, views: false, copyRuns: true, bufferSize }),
+  );
+  const engine = new Engine();
+  for (const s of sources) engine.register(s);
+  await engine.prime();
+  const inputs = sources.map((s, i) => describeTap(s, tapFiles[i]));
+  const paths = a.groups.map((g, gi) => g.tools.map((t, ti) => join(out, `${gi}-${ti}.${t.output.kind}`)));
+  const outputs = outputSpecs(a, paths, inputs).map((g) => g.map((s) => new ToolOutput(s)));
+  const pipeline = new Pipeline(a, outputs, tapFiles, { packetPath: path, recordViews: false, adaptWindow });
+  let taken = 0;
+  if (loop)
+    for (const s of sources)
+      s.useChunkLoops((f) => {
+        const l = pipeline.chunkLoop(s.tap, f);
+        if (l === undefined) return undefined;
+        const counted: ChunkLoop = {
+          run(...args) {
+            const stop = l.run(...args);
+            taken += l.handled;
+            return stop;
+          },
+          get handled() {
+            return l.handled;
+          },
+        };
+        return counted;
+      });
+  await engine.run((rec, tap) => pipeline.handle(rec, tap), { quota: 256 });
+  pipeline.finish();
+  for (const g of outputs) for (const o of g) await o.close();
+  const { seconds: _s, ...stats } = pipeline.collect();
+  return {
+    outputs: paths.flat().map((p) => readFileSync(p).toString('hex')),
+    // the output directory is the run's own
+    stats: JSON.stringify(stats).replaceAll(out, 'OUT'),
+    taken,
+    switches: pipeline.switches,
+  };
+}
+
+/** The differences between the loop's run and the decoder's and the per-record generated one's; and what the loop took. */
+async function compare(
+  a: Artifact,
+  tapFiles: string[][],
+  bufferSize = 4096,
+  path: PacketPathChoice = 'generated',
+  adaptWindow?: number,
+): Promise<{ bad: string[]; taken: number; packets: number; switches: number }> {
+  const withLoop = await runFiles(a, tapFiles, path, true, bufferSize, adaptWindow);
+  const bad: string[] = [];
+  for (const [name, other] of [
+    ['decoder', await runFiles(a, tapFiles, 'decoder', false, bufferSize)],
+    ['per-record', await runFiles(a, tapFiles, path, false, 1 << 18, adaptWindow)],
+  ] as const) {
+    expect(other.taken).toBe(0);
+    if (withLoop.stats !== other.stats) bad.push(`stats vs ${name}: ${withLoop.stats}\n  vs ${other.stats}`);
+    withLoop.outputs.forEach((o, i) => {
+      if (o !== other.outputs[i]) {
+        const at = [...o].findIndex((c, k) => c !== other.outputs[i][k]);
+        bad.push(
+          `output ${i} vs ${name}: ${o.length / 2} bytes vs ${other.outputs[i].length / 2}, first difference at byte ${at / 2}`,
+        );
+      }
+    });
+  }
+  const packets = (JSON.parse(withLoop.stats) as { packetsRead: number }).packetsRead;
+  return { bad, taken: withLoop.taken, packets, switches: withLoop.switches };
+}
+
+const TAP = 'tap t { source pcap "x.pcap" }';
+const TWO_TAPS = 'tap t { source pcap "x.pcap" }\ntap u { source pcap "y.pcap" }';
+const MARKED = 'tap t { source pcap "x.pcap" }\ntap u { source pcap "y.pcap"; mark vlan 7 }';
+const GROUPS = [
+  'group g0 {\n  tool a0 { output pcap "a0.pcap" }\n}',
+  'group g1 {\n  tool a1 { output pcap "a1.pcap" }\n}',
+  'group g2 {\n  tool a2 { output pcap "a2.pcap"; rate 1 Gbps }\n  tool b2 { output pcap "b2.pcap"; rate 2 Gbps }\n  balance session symmetric\n}',
+  'group g3 {\n  tool a3 { output pcapng "a3.pcapng" }\n}',
+];
+
+function policy(taps: string, filters: readonly number[], groups = GROUPS.length): string {
+  const lines = [taps, ...GROUPS.slice(0, groups)];
+  filters.forEach((f, i) => lines.push(`rule r${i} from any match ${FILTERS[f]} to g${i % groups}`));
+  return lines.join('\n');
+}
+
+const generated = generatedFrames(1200, 23);
+const other = otherLinkFrames(generated.slice(0, 200));
+const fuzzed: TestFrame[] = fc
+  .sample(
+    fc.tuple(
+      fc.nat(generated.length - 1),
+      fc.array(fc.tuple(fc.nat(96), fc.nat(255)), { minLength: 1, maxLength: 6 }),
+      fc.nat(200),
+    ),
+    { numRuns: 2000, seed: 1415 },
+  )
+  .map(([i, edits, cut], k) => {
+    const f = generated[i];
+    const data = f.data.slice();
+    for (const [at, b] of edits) if (at < data.length) data[at] = b;
+    return {
+      data: data.subarray(0, Math.min(data.length, cut === 0 ? data.length : cut)),
+      linkType: f.linkType,
+      wireLen: f.wireLen,
+      what: `fuzzed ${k}`,
+    };
+  });
+const random: TestFrame[] = fc
+  .sample(fc.tuple(fc.uint8Array({ maxLength: 90 }), fc.nat(200)), { numRuns: 800, seed: 78 })
+  .map(([data, wireLen], k) => ({ data, linkType: 1, wireLen, what: `random ${k}` }));
+
+/** Plain filters (the loop takes their packets) and a few that read tunnels or payloads (the view, for some). */
+const PLAIN = [0, 1, 3, 11, 16, 20, 27];
+const VIEWING = [0, 32, 41];
+
+describe('the chunk loop delivers what the per-record paths deliver', () => {
+  it('generated, other link types, fuzzed and random frames; small read buffers; every group kind', async () => {
+    const frames = [...generated, ...other, ...fuzzed, ...random];
+    const tapFiles = [filesOf(frames, { overflowEvery: 97 })];
+    for (const filters of [PLAIN, VIEWING]) {
+      const r = await compare(artifactFor(dir, policy(TAP, filters)), tapFiles);
+      expect(r.bad).toEqual([]);
+      // the loop took most packets: the rest went to the balanced group or pcapng, or were normalised, refused or cut by an edge
+      expect(r.taken).toBeGreaterThan(r.packets * 0.3);
+    }
+  });
+
+  it('chunk edges at every offset: read buffers of many sizes', async () => {
+    const tapFiles = [filesOf(generated.filter((f) => f.linkType === 1))];
+    const a = artifactFor(dir, policy(TAP, PLAIN, 2));
+    for (const size of [64, 1000, 1517, 3001, 65536]) {
+      const r = await compare(a, tapFiles, size);
+      expect(r.bad).toEqual([]);
+      expect(r.taken).toBeGreaterThan(r.packets * (size < 1000 ? 0 : 0.5));
+    }
+  });
+
+  it('nanosecond and big-endian files (the latter record by record), rules counted in tables', async () => {
+    const eth = generated.filter((f) => f.linkType === 1);
+    const ns = await compare(artifactFor(dir, policy(TAP, PLAIN, 2)), [
+      filesOf(eth, { nanosecond: true, overflowEvery: 13 }),
+    ]);
+    expect(ns.bad).toEqual([]);
+    expect(ns.taken).toBeGreaterThan(ns.packets * 0.5);
+    const be = await compare(artifactFor(dir, policy(TAP, PLAIN, 2)), [filesOf(eth, { bigEndian: true })]);
+    expect(be.bad).toEqual([]);
+    expect(be.taken).toBe(0);
+    // many rules over few groups: counted apart from the graph's leaves, in tables read per packet
+    const counted = artifactFor(dir, policy(TAP, [...PLAIN, 2, 4, 5, 8, 9, 12, 17, 18, 19, 21, 22], 2));
+    expect(counted.graph.counting?.length).toBeGreaterThan(0);
+    const c = await compare(counted, [filesOf(eth)]);
+    expect(c.bad).toEqual([]);
+    expect(c.taken).toBeGreaterThan(0);
+  });
+
+  it('two taps merged in time order, one of them marked (record by record), and under auto', async () => {
+    const eth = generated.filter((f) => f.linkType === 1);
+    const half = Math.floor(eth.length / 2);
+    // in time order, blocks of 40 records of one tap, then of the other; equal times at the seams
+    const x = [pcapFile(eth.slice(0, half), 1, { block: 40 })];
+    const y = [pcapFile(eth.slice(half), 1, { block: 40, shift: 39 })];
+    for (const taps of [TWO_TAPS, MARKED]) {
+      const a = artifactFor(dir, policy(taps, PLAIN, 2));
+      const r = await compare(a, [x, y]);
+      expect(r.bad).toEqual([]);
+      expect(r.taken).toBeGreaterThan(r.packets * 0.2);
+      const auto = await compare(a, [x, y], 4096, 'auto');
+      expect(auto.bad).toEqual([]);
+      expect(auto.taken).toBe(r.taken);
+    }
+  });
+
+  it('auto with the loop: it leaves the generated path while most packets need the decoder, and comes back', async () => {
+    const w = new Walk();
+    const eth = generated.filter((f) => f.linkType === 1);
+    const isCand = (f: TestFrame) => {
+      w.start(f.data, 0, f.data.length, f.wireLen, f.linkType, 0);
+      return w.cand !== 0;
+    };
+    const tunnels = eth.filter(isCand);
+    const plain = eth.filter((f) => !isCand(f));
+    expect(tunnels.length).toBeGreaterThan(60);
+    const frames = [...tunnels, ...plain, ...tunnels, ...plain.slice(0, 100), ...tunnels, ...plain];
+    // a policy that reads inside tunnels: the decoder's view for every tunnel candidate
+    const a = artifactFor(dir, policy(TAP, [0, 36, 37], 2));
+    const r = await compare(a, [filesOf(frames)], 4096, 'auto', 16);
+    expect(r.bad).toEqual([]);
+    expect(r.switches).toBeGreaterThanOrEqual(2);
+    expect(r.taken).toBeGreaterThan(r.packets * 0.2);
+  });
+
+  it('a record longer than the snapshot length is refused, as the per-record path refuses it', async () => {
+    const eth = generated.filter((f) => f.linkType === 1);
+    const long = eth.findIndex((f) => f.data.length > 120);
+    expect(long).toBeGreaterThan(3);
+    const short = eth.slice(0, long).filter((f) => f.data.length <= 120);
+    const input = [pcapFile([...short, eth[long], ...short], 1, { snapLen: 120 })];
+    const a = artifactFor(dir, policy(TAP, PLAIN, 2));
+    for (const loop of [true, false])
+      await expect(runFiles(a, [input], 'generated', loop, 1 << 16)).rejects.toThrow(
+        new RegExp(
+          `record claims ${eth[long].data.length} captured bytes, more than the file's snapshot length of 120`,
+        ),
+      );
+  });
+
+  it('tmesc run (read-ahead chunks of 1 MiB) on a capture of several chunks: the same files and statistics as the decoder path', async () => {
+    const eth = generated.filter((f) => f.linkType === 1);
+    const many: TestFrame[] = [];
+    while (many.length < 12000) many.push(...eth);
+    const input = pcapFile(many, 1);
+    const a = artifactFor(dir, policy(TAP, PLAIN, 2));
+    const stats: string[] = [];
+    const outs: string[][] = [];
+    for (const path of ['generated', 'decoder'] as const) {
+      const out = join(dir, `run-${path}-${runs++}`);
+      const st = await runArtifact(a, { inputs: new Map([['t', [input]]]), outDir: out, workers: 0, packetPath: path });
+      const { seconds: _s, ...rest } = st;
+      stats.push(JSON.stringify(rest).replaceAll(out, 'OUT'));
+      outs.push(['a0.pcap', 'a1.pcap'].map((f) => readFileSync(join(out, f)).toString('hex')));
+    }
+    expect(stats[0]).toBe(stats[1]);
+    expect(outs[0]).toEqual(outs[1]);
+  });
+});
+
+describe.skipIf(!HAVE_CORPUS)(`the chunk loop on the corpus${CORPUS_NOTE}`, () => {
+  it('every capture, as it is and as frames rewritten into classic pcap files', async () => {
+    const frames: TestFrame[] = [];
+    const originals: string[] = [];
+    for (const e of corpusManifest()) {
+      const capture = await loadCapture(e.file);
+      if (typeof capture === 'string') continue;
+      originals.push(join(CORPUS_DIR, e.file));
+      capture.frames.forEach((f, i) =>
+        frames.push({
+          data: f.data.subarray(0, f.capLen),
+          linkType: capture.linkType,
+          wireLen: f.wireLen,
+          what: `${e.file} #${i + 1}`,
+        }),
+      );
+    }
+    for (const filters of [PLAIN, VIEWING]) {
+      const a = artifactFor(dir, policy(TAP, filters, 2));
+      const r = await compare(a, [filesOf(frames)]);
+      expect(r.bad).toEqual([]);
+      expect(r.taken).toBeGreaterThan(r.packets * 0.3);
+      for (const f of originals) {
+        const o = await compare(a, [[f]], 1 << 16);
+        expect(o.bad, f).toEqual([]);
+      }
+    }
+  }, 600_000);
+});

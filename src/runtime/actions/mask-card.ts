@@ -1,4 +1,11 @@
-import { type MaskScanner, type MaskTarget, type Report, scanOnceWith } from './mask-scanner.js';
+import {
+  type MaskScanner,
+  type MaskTarget,
+  type Report,
+  type SegmentText,
+  latin1Slice,
+  scanOnceWith,
+} from './mask-scanner.js';
 
 /**
  * `mask card-number`: payment card numbers, found as a clerk would write
@@ -52,9 +59,6 @@ const DIGITS = '0123456789';
 const nextDigitAt = new Int32Array(10);
 /** From how many bytes the native search is used (the string costs about 1,900 instructions, the first searches 1,500). */
 const NATIVE_FROM = 64;
-/** Buffer's latin1Slice applied to any Uint8Array: one byte a character, no decoding. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, a: number, b: number) => string })
-  .latin1Slice;
 
 const OUT = 0;
 const IN_DIGITS = 1;
@@ -109,7 +113,7 @@ export class CardScanner implements MaskScanner {
     this.pos = offset;
   }
 
-  write(bytes: Uint8Array, from: number, to: number, report: Report): void {
+  write(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
     let pos = this.pos - from;
     let text: string | undefined;
     for (let i = from; i < to; i++) {
@@ -121,7 +125,7 @@ export class CardScanner implements MaskScanner {
           // a long stretch: native searches find the next digit (one Latin-1 string a write, made at the
           // first search), then the run is read as the loop reads it
           if (text === undefined) {
-            text = latin1Slice.call(bytes, from, to);
+            text = shared !== undefined ? shared.get() : latin1Slice.call(bytes, from, to);
             nextDigitAt.fill(-1);
           }
           for (;;) {

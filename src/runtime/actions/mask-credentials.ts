@@ -1,7 +1,7 @@
 import { CredentialScanner, type CredentialSession, credentialSession } from './credentials/credentials.js';
 import { USERINFO } from './credentials/http.js';
 import { regexTarget } from './mask-regex.js';
-import { type MaskScanner, type MaskTarget, type Report, scanOnceWith } from './mask-scanner.js';
+import { type MaskScanner, type MaskTarget, type Report, type SegmentText, scanOnceWith } from './mask-scanner.js';
 
 /** Two scanners over the same bytes, as one: their spans together, the earlier of their undecided offsets. */
 class Both implements MaskScanner {
@@ -10,9 +10,9 @@ class Both implements MaskScanner {
     private readonly b: MaskScanner,
   ) {}
 
-  write(bytes: Uint8Array, from: number, to: number, report: Report): void {
-    this.a.write(bytes, from, to, report);
-    this.b.write(bytes, from, to, report);
+  write(bytes: Uint8Array, from: number, to: number, report: Report, text?: SegmentText): void {
+    this.a.write(bytes, from, to, report, text);
+    this.b.write(bytes, from, to, report, text);
   }
 
   undecidedFrom(): number {

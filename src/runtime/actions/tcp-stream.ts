@@ -359,7 +359,8 @@ function readTuple(v: PacketView, outer: PacketView, t: Float64Array): number {
 function tupleHash(t: Float64Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < TUPLE; i++) h = Math.imul(h ^ (t[i] | 0), 0x01000193) ^ (h >>> 15);
-  return h | 0;
+  // 30 bits: a small integer (Smi) in V8, so the Map lookup neither boxes nor hashes a heap number
+  return h & 0x3fffffff;
 }
 
 function sameTuple(a: Float64Array, b: Float64Array): boolean {

@@ -1,5 +1,5 @@
 import { giveBytes, takeBytes } from '../byte-pool.js';
-import type { MaskScanner, Report } from '../mask-scanner.js';
+import { type MaskScanner, type Report, type SegmentText, latin1Slice } from '../mask-scanner.js';
 import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind, latin1 } from './fields.js';
 import { FTP_RULES } from './ftp.js';
 import { HTTP_RULES, MAX_SCHEME, PART_NAME } from './http.js';
@@ -161,9 +161,6 @@ const JUMP_CR = JUMP_LF + 1;
 const nextAt = new Int32Array(JUMP_CR + 1);
 /** From how many bytes left in a segment an idle scanner jumps (the searches cost a few hundred instructions). */
 const NATIVE_FROM = 64;
-/** Buffer's latin1Slice applied to any Uint8Array: one byte a character, no decoding. */
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, a: number, b: number) => string })
-  .latin1Slice;
 const NO_NAME = -1;
 const NAME_GOES_ON = -2;
 
@@ -238,7 +235,7 @@ export class CredentialScanner implements MaskScanner {
   /** From how many bytes left in a segment an idle scanner jumps to its next work (the tests vary it). */
   protected readonly nativeFrom: number = NATIVE_FROM;
 
-  write(bytes: Uint8Array, from: number, to: number, report: Report): void {
+  write(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
     const base = this.pos - from;
     let text: string | undefined;
     for (let i = from; i < to; i++) {
@@ -246,7 +243,7 @@ export class CredentialScanner implements MaskScanner {
         if (to - i >= this.nativeFrom && this.jumpable()) {
           // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
           if (text === undefined) {
-            text = latin1Slice.call(bytes, from, to);
+            text = shared !== undefined ? shared.get() : latin1Slice.call(bytes, from, to);
             nextAt.fill(-1);
           }
           i = this.leave(bytes, i, nextWork(bytes, from, to, i, text), to);

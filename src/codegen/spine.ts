@@ -408,14 +408,22 @@ export const WALKED_LINK_TYPES: readonly number[] = [
 
 /**
  * The walk of link type `type` as a block (see the top of this file), storing
- * `store` (WALK_STATE names) into W; undefined for a link type without a walk
- * of its own.
+ * `store` (WALK_STATE names) into W, and `guarded.store` too when
+ * `guarded.when` holds (the session hash's reads, for balanced groups);
+ * undefined for a link type without a walk of its own.
  */
-export function spineWalk(type: number, store: ReadonlySet<string>): Code | undefined {
+export function spineWalk(
+  type: number,
+  store: ReadonlySet<string>,
+  guarded: { when: Code; store: ReadonlySet<string> } = { when: _`false`, store: new Set() },
+): Code | undefined {
   const link = linkLayer(type, store);
   if (link === undefined) return undefined;
   const locals = WALK_STATE.map((name) => _`${path(name)} = ${ZERO.has(name) ? 0 : -1}`);
-  const stores = WALK_STATE.filter((name) => store.has(name)).map((name) => _`W.${path(name)} = ${path(name)};`);
+  const put = (name: string) => _`W.${path(name)} = ${path(name)};`;
+  const stores = WALK_STATE.filter((name) => store.has(name)).map(put);
+  const more = WALK_STATE.filter((name) => guarded.store.has(name) && !store.has(name)).map(put);
+  if (more.length) stores.push(_`if (${guarded.when}) { ${more} }`);
   const after = stagesAfter(type);
   return _`{
     const end = o + n;
@@ -437,6 +445,9 @@ export function spineWalk(type: number, store: ReadonlySet<string>): Code | unde
 function join(cs: Code[]): Code {
   return new Code(cs.map((c) => c.text).join(', '));
 }
+
+/** What the session hash of balanced groups reads of the walk's state (runtime/walk/session.ts SESSION_STATE), and `cand`. */
+export const SESSION_READS: readonly WalkProp[] = ['ipv', 'ip', 'arp', 'src', 'dst', 'pt', 'proto'];
 
 /** What W.load() reads of the walk's state (runtime/walk/walk.ts). */
 const LOAD_STATE: readonly WalkProp[] = ['l2', 'ipv', 'ip', 'et', 'l3', 'proto', 'frag', 'l4'];

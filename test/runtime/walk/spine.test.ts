@@ -10,7 +10,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WALKED_LINK_TYPES, WALK_STATE, spineWalkOnly, walkDemand } from '../../../src/codegen/spine.js';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { SESSION_READS, WALKED_LINK_TYPES, WALK_STATE, spineWalkOnly, walkDemand } from '../../../src/codegen/spine.js';
+import { SESSION_STATE } from '../../../src/runtime/walk/session.js';
 import { Walk } from '../../../src/runtime/walk/walk.js';
 import { CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { loadCapture } from '../decode/corpus.js';
@@ -113,6 +115,44 @@ describe('the generated walk leaves what Walk.start leaves', () => {
   });
 });
 
+/** Ethernet frames with `tags` VLAN tags or `labels` MPLS labels before an IPv4/TCP header: around the 15-deep limits. */
+function deepStacks(): TestFrame[] {
+  const ip = [0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+  const tcp = [0x30, 0x39, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0];
+  const mac = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+  const frames: TestFrame[] = [];
+  for (let depth = 1; depth <= 17; depth++) {
+    const tags: number[] = [];
+    for (let i = 0; i < depth; i++) tags.push(i % 2 ? 0x88 : 0x81, i % 2 ? 0xa8 : 0x00, (i << 5) | 1, i + 2);
+    // TPID and TCI per tag (the first TPID is the frame's EtherType), then IPv4's EtherType
+    const vlan = [...mac, ...tags, 0x08, 0x00, ...ip, ...tcp];
+    const labels: number[] = [];
+    for (let i = 0; i < depth; i++)
+      labels.push(0, (i + 16) >> 4, (((i + 16) & 15) << 4) | (i === depth - 1 ? 1 : 0), 64);
+    const mpls = [...mac, 0x88, 0x47, ...labels, ...ip, ...tcp];
+    for (const [what, bytes] of [
+      [`${depth} VLAN tags`, vlan],
+      [`${depth} MPLS labels`, mpls],
+    ] as const)
+      frames.push({ data: Uint8Array.from(bytes), linkType: LINKTYPE.ETHERNET, wireLen: bytes.length, what });
+  }
+  return frames;
+}
+
+describe('stacks around the depth limits', () => {
+  it('VLAN tags and MPLS labels 1 to 17 deep, whole and cut', () => {
+    const frames = deepStacks();
+    const oracle = new Walk();
+    const deep = frames.filter((f) => {
+      oracle.start(f.data, 0, f.data.length, f.wireLen, f.linkType, 0);
+      return oracle.bad === 1;
+    });
+    // beyond 15 the stack is malformed, and nothing shorter is
+    expect(deep.map((f) => f.what)).toEqual(['16 VLAN tags', '16 MPLS labels', '17 VLAN tags', '17 MPLS labels']);
+    expect(check(frames, true)).toEqual([]);
+  });
+});
+
 describe('field demand', () => {
   it('stores what the code reads, W.load and the tunnel fields with what they read', () => {
     expect([...(walkDemand('W.pt >= 0 ? d[W.pt + 2] : -1; W.view().x; W.frame()') ?? [])]).toEqual(['pt']);
@@ -120,6 +160,10 @@ describe('field demand', () => {
     expect(walkDemand('W.tunnel()')).toEqual(new Set(['cand']));
     expect(walkDemand('W.capLen')).toBeUndefined();
     expect(walkDemand('')).toEqual(new Set());
+  });
+
+  it("the session hash's reads are what walkSessionHash reads", () => {
+    expect([...SESSION_READS].sort()).toEqual([...SESSION_STATE].sort());
   });
 });
 

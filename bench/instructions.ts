@@ -43,9 +43,11 @@ export async function benchInstructions(variant?: string): Promise<void> {
           ? policyInner
           : variant === 'counting'
             ? policyCounting
-            : variant
-              ? (cap: string) => policyActions(cap, variant)
-              : policyOneGroup;
+            : variant === 'compare'
+              ? policyCompare
+              : variant
+                ? (cap: string) => policyActions(cap, variant)
+                : policyOneGroup;
   if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
@@ -95,7 +97,7 @@ export async function benchInstructions(variant?: string): Promise<void> {
     const a = count(SMALL, 1);
     const b2 = count(LARGE, 1);
     console.log(
-      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : variant === 'counting' ? '20-rule, 3-group policy (counting tables)' : `one-filter policy${variant ? ` whose group does: ${variant}` : ''}`} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
+      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : variant === 'counting' ? '20-rule, 3-group policy (counting tables)' : variant === 'compare' ? "the actions bench's compare policy without mask (rec: strip all, truncate frame 128; web; dns; tap mark vlan 100)" : `one-filter policy${variant ? ` whose group does: ${variant}` : ''}`} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
     );
     console.log(
       `per packet: ${per(a.total, b2.total, 1).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
@@ -109,6 +111,7 @@ export async function benchInstructions(variant?: string): Promise<void> {
       .map(([k, d]) => [d.toFixed(0), k]);
     console.log(table(['per packet', 'function'], rows));
     // two taps reading the same capture, merged by timestamp: the cost of the merge on every packet
+    if (variant === 'compare') return;
     const a2 = count(SMALL, 2);
     const b3 = count(LARGE, 2);
     console.log(
@@ -159,6 +162,23 @@ function policyCounting(cap: string): string {
     .join('\n');
   const groups = [0, 1, 2].map((g) => `group g${g} {\n  tool w${g} { output pcap "g${g}.pcap" }\n}`).join('\n');
   return `policy "bench-counting"\ntap t { source pcap "${cap}" }\n${groups}\n${rules}\n`;
+}
+
+/**
+ * The actions bench's compare policy (bench/actions.ts) without its mask:
+ * every packet to a recorder that strips and cuts, web and DNS to their
+ * tools, the tap's VLAN mark on every replica.
+ */
+function policyCompare(cap: string): string {
+  return `policy "bench-compare"
+tap t { source pcap "${cap}"; mark vlan 100 }
+group rec { tool rec { output pcap "rec.pcap" } strip all; truncate frame 128 }
+group web { tool web { output pcap "web.pcap" } }
+group dns { tool dns { output pcap "dns.pcap" } }
+rule all from t match any to rec
+rule web from t match tcp port 80 to web
+rule dns from t match udp port 53 to dns
+`;
 }
 
 /** The one-filter policy with actions in its group: what they cost a packet, against the plain run. */

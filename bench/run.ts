@@ -21,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-balance': () => benchInstructions('balance'),
   'instructions-inner': () => benchInstructions('inner'),
   'instructions-counting': () => benchInstructions('counting'),
+  'instructions-compare': () => benchInstructions('compare'),
   live: () => benchLive(),
   'instructions-strip': () => benchInstructions('strip all'),
   'instructions-truncate': () => benchInstructions('truncate payload 0'),

@@ -247,3 +247,25 @@ function network(l: L2Layout, d: Uint8Array, type: number, p: number, end: numbe
   l.netType = type;
   return true;
 }
+
+/** Whether readL2 (and the decoder) read frames of this link type. */
+export function isDecodedLink(linkType: number): boolean {
+  switch (linkType & 0xffff) {
+    case LINKTYPE.ETHERNET:
+    case LINKTYPE.NULL:
+    case LINKTYPE.LOOP:
+    case LINKTYPE.PPP:
+    case LINKTYPE.PPP_HDLC:
+    case LINKTYPE.C_HDLC:
+    case LINKTYPE.RAW:
+    case LINKTYPE.RAW_DLT12:
+    case LINKTYPE.RAW_DLT14:
+    case LINKTYPE.IPV4:
+    case LINKTYPE.IPV6:
+    case LINKTYPE.LINUX_SLL:
+    case LINKTYPE.LINUX_SLL2:
+      return true;
+    default:
+      return false;
+  }
+}

@@ -35,28 +35,38 @@ export class MaskWriter {
   private sctpStart = -1;
   private sctpEnd = 0;
   private sctpWasOk = false;
-  /** Writes of the packet in hand: frame offsets and fill bytes. */
+  /**
+   * Writes of the packet in hand: frame offsets and fill bytes, the first
+   * `n` entries (a count, not the arrays' length: setting an array's length
+   * is a runtime call, and reset() runs for every packet).
+   */
   private readonly from: number[] = [];
   private readonly to: number[] = [];
   private readonly fills: number[] = [];
+  private n = 0;
 
   /** Starts a packet: no writes yet. */
   reset(): void {
-    this.from.length = 0;
-    this.to.length = 0;
-    this.fills.length = 0;
+    this.n = 0;
   }
 
   /** Queues d[from, to) to be filled; later calls win where ranges overlap. */
   add(from: number, to: number, fill: number): void {
     if (to <= from) return;
-    this.from.push(from);
-    this.to.push(to);
-    this.fills.push(fill);
+    const i = this.n++;
+    if (i < this.from.length) {
+      this.from[i] = from;
+      this.to[i] = to;
+      this.fills[i] = fill;
+    } else {
+      this.from.push(from);
+      this.to.push(to);
+      this.fills.push(fill);
+    }
   }
 
   get pending(): number {
-    return this.from.length;
+    return this.n;
   }
 
   /**
@@ -65,7 +75,7 @@ export class MaskWriter {
    * the checksums. Returns how many bytes changed value.
    */
   apply(d: Uint8Array, length: number, view: PacketView): number {
-    const n = this.from.length;
+    const n = this.n;
     if (n === 0) return 0;
     let lo = Infinity;
     let hi = 0;

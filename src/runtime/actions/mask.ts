@@ -151,6 +151,13 @@ class MaskStep implements ActionStep {
   private dirNow!: MaskDirection;
   private targetNow = 0;
   private readonly report = (s: number, e: number) => this.dirNow.spans.add(s, e, this.targetNow, false);
+  // what out() gives the spans' forEach (one callback for all packets, no closure a packet)
+  private outAt = 0;
+  private outForced = false;
+  private readonly outSpan = (s: number, x: number, t: number, f: boolean) => {
+    this.writer.add(this.outAt + s, this.outAt + x, this.fills[t]);
+    if (f) this.outForced = true;
+  };
 
   constructor(
     config: MaskConfig,
@@ -383,7 +390,7 @@ class MaskStep implements ActionStep {
 
   /** FIN reached or RST: the direction's stream is over, every search decided. */
   private checkEnd(s: MaskSession, t: TcpSession<MaskSession>, rst: boolean): void {
-    for (const dir of [0, 1] as const) {
+    for (let dir = 0; dir < 2; dir++) {
       const md = s.dirs[dir];
       if (md.ended || md.scanners === undefined) continue;
       const d = t.dirs[dir];
@@ -434,19 +441,17 @@ class MaskStep implements ActionStep {
     const r = e.r;
     const w = this.writer;
     w.reset();
-    let forced = false;
+    this.outForced = false;
     if (e.kind !== Seg.Control && e.end > e.start) {
       const md = e.md;
-      const at = e.payloadAt - e.start;
-      md.spans.forEach(e.start, e.end, (s, x, t, f) => {
-        w.add(at + s, at + x, this.fills[t]);
-        if (f) forced = true;
-      });
+      this.outAt = e.payloadAt - e.start;
+      md.spans.forEach(e.start, e.end, this.outSpan);
       const own = e.own;
       if (own !== undefined)
         for (let t = this.targets.length - 1; t >= 0; t--)
           for (let i = 0; i < own.length; i += 3) if (own[i + 2] === t) w.add(own[i], own[i + 1], this.fills[t]);
     }
+    const forced = this.outForced;
     let reason: Reason = e.kind === Seg.Control || e.end === e.start ? 'no-payload' : 'clean';
     if (w.pending > 0) {
       const n = held ? this.writeHeld(r) : this.writeInto(r, r.view());

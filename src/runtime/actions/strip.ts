@@ -6,7 +6,7 @@ import { PPP_PROTO } from '../../fields/ppp.js';
 import { decodeEncapsulated } from '../decode/decode.js';
 import { INNER_KIND, PacketView } from '../decode/view.js';
 import { type ActionModule, ActionConfigError, type ActionCounters, Verdict } from './action.js';
-import { ipEtherType, L2Layout, readL2, TagKind } from './l2-layout.js';
+import { ipEtherType, isDecodedLink, L2Layout, readL2, TagKind } from './l2-layout.js';
 import { copyBytes, type Replica } from './replica.js';
 
 /** Strip targets (check/names.ts STRIP_TARGETS) that name tunnels, by the decoder's TUNNEL kinds they remove. */
@@ -352,25 +352,4 @@ function put16(t: Uint8Array, p: number, value: number): number {
   t[p] = value >>> 8;
   t[p + 1] = value & 0xff;
   return p + 2;
-}
-
-function isDecodedLink(linkType: number): boolean {
-  switch (linkType & 0xffff) {
-    case LINKTYPE.ETHERNET:
-    case LINKTYPE.NULL:
-    case LINKTYPE.LOOP:
-    case LINKTYPE.PPP:
-    case LINKTYPE.PPP_HDLC:
-    case LINKTYPE.C_HDLC:
-    case LINKTYPE.RAW:
-    case LINKTYPE.RAW_DLT12:
-    case LINKTYPE.RAW_DLT14:
-    case LINKTYPE.IPV4:
-    case LINKTYPE.IPV6:
-    case LINKTYPE.LINUX_SLL:
-    case LINKTYPE.LINUX_SLL2:
-      return true;
-    default:
-      return false;
-  }
 }

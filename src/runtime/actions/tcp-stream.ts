@@ -123,12 +123,25 @@ export class TcpSession<T> {
   chain: TcpSession<T> | undefined = undefined;
   /** Whether direction 0 is sent by the lower endpoint of `tuple`. */
   clientLow = true;
+  /** Whether the session is inside a tunnel (tuple[0] and [1] name it). */
+  tunnelled = false;
 
-  constructor(
-    readonly key: string,
-    /** Endpoint of the side that sends direction 0, as in the key. */
-    readonly client: string,
-  ) {}
+  /**
+   * The session as `address:port|address:port` (the lower string first), after
+   * `tunnel.id/` inside a tunnel: for messages and tests. Made from the tuple
+   * when asked (making it for every new session cost more than the lookup).
+   */
+  get key(): string {
+    const a = endpointOf(this.tuple, 3);
+    const b = endpointOf(this.tuple, 8);
+    const scope = this.tunnelled ? `${this.tuple[0]}.${this.tuple[1]}/` : '';
+    return a < b ? scope + a + '|' + b : scope + b + '|' + a;
+  }
+
+  /** Endpoint of the side that sends direction 0, as in the key. */
+  get client(): string {
+    return endpointOf(this.tuple, this.clientLow ? 3 : 8);
+  }
 }
 
 /** Tuple layout: tunnel kind, tunnel id, IP version, then per endpoint four address words and the port. */
@@ -158,11 +171,12 @@ const TOUCH_INTERVAL = 1;
 
 /**
  * The sessions of one action step (one group, one thread). Order of the
- * map is the eviction order: sessions move to its back when used (at most
+ * set is the eviction order: sessions move to its back when used (at most
  * once a second each, so the cost stays one lookup a packet).
  */
 export class TcpSessionTable<T> {
-  private readonly map = new Map<string, TcpSession<T>>();
+  /** The sessions in eviction order (a Set keeps its insertion order). */
+  private readonly order = new Set<TcpSession<T>>();
   /**
    * The same sessions by the hash of their tuple (chained): a packet's
    * session is found without making its key string, which only a new
@@ -185,11 +199,11 @@ export class TcpSessionTable<T> {
   constructor(private readonly opts: TcpTableOptions<T>) {}
 
   get size(): number {
-    return this.map.size;
+    return this.order.size;
   }
 
   sessions(): IterableIterator<TcpSession<T>> {
-    return this.map.values();
+    return this.order.values();
   }
 
   /**
@@ -219,30 +233,27 @@ export class TcpSessionTable<T> {
       }
     }
     if (s === undefined) {
-      const scope = outer !== v ? `${outer.tunnel}.${outer.tunnelId}/` : '';
-      const a = endpoint(v, true);
-      const b = endpoint(v, false);
-      const key = a < b ? scope + a + '|' + b : scope + b + '|' + a;
       this.sweep(now);
-      if (this.map.size >= this.opts.maxSessions) this.evictOldest();
+      if (this.order.size >= this.opts.maxSessions) this.evictOldest();
       // the client: a SYN's sender, a SYN-ACK's receiver, else the high port facing a low one, else the sender
       let clientIsSrc = true;
       if (syn) clientIsSrc = !ackFlag;
       else if (v.srcPort < 1024 && v.dstPort >= 1024) clientIsSrc = false;
-      s = new TcpSession<T>(key, clientIsSrc ? a : b);
+      s = new TcpSession<T>();
       s.tuple.set(this.tuple);
+      s.tunnelled = outer !== v;
       s.clientLow = clientIsSrc === order >= 0;
       s.hash = hash;
       s.chain = this.byHash.get(hash);
       this.byHash.set(hash, s);
       s.touched = now;
       s.data = this.opts.create(s);
-      this.map.set(key, s);
+      this.order.add(s);
       this.made++;
       fresh = true;
     } else if (now - s.touched >= TOUCH_INTERVAL) {
-      this.map.delete(s.key);
-      this.map.set(s.key, s);
+      this.order.delete(s);
+      this.order.add(s);
       s.touched = now;
     }
     s.lastSeen = now;
@@ -265,12 +276,12 @@ export class TcpSessionTable<T> {
 
   /** Drops a session now (the caller is done with it). */
   remove(s: TcpSession<T>): void {
-    if (this.map.get(s.key) === s) this.drop(s);
+    if (this.order.has(s)) this.drop(s);
   }
 
   /** Takes a session out of both indexes. */
   private drop(s: TcpSession<T>): void {
-    this.map.delete(s.key);
+    this.order.delete(s);
     let p = this.byHash.get(s.hash);
     if (p === s) {
       if (s.chain !== undefined) this.byHash.set(s.hash, s.chain);
@@ -285,12 +296,12 @@ export class TcpSessionTable<T> {
   /** Drops sessions idle for longer than idleSeconds, from the front of the order. */
   private sweep(now: number): void {
     const limit = now - this.opts.idleSeconds;
-    for (const s of this.map.values()) {
+    for (const s of this.order) {
       if (s.touched > limit) return;
       if (s.lastSeen > limit) {
         // used since it last moved: move it now
-        this.map.delete(s.key);
-        this.map.set(s.key, s);
+        this.order.delete(s);
+        this.order.add(s);
         s.touched = s.lastSeen;
         continue;
       }
@@ -301,7 +312,7 @@ export class TcpSessionTable<T> {
   }
 
   private evictOldest(): void {
-    const first = this.map.values().next();
+    const first = this.order.values().next();
     if (first.done) return;
     this.opts.onEvict(first.value, 'full');
     this.drop(first.value);
@@ -356,11 +367,8 @@ function sameTuple(a: Float64Array, b: Float64Array): boolean {
   return true;
 }
 
-/** An endpoint as a key part: address and port of the source (or destination). */
-function endpoint(v: PacketView, src: boolean): string {
-  const port = src ? v.srcPort : v.dstPort;
-  if (v.ipVersion === 4) return `${src ? v.ip4Src : v.ip4Dst}:${port}`;
-  return src
-    ? `${v.ip6Src0}.${v.ip6Src1}.${v.ip6Src2}.${v.ip6Src3}:${port}`
-    : `${v.ip6Dst0}.${v.ip6Dst1}.${v.ip6Dst2}.${v.ip6Dst3}:${port}`;
+/** An endpoint as a key part: address and port of the tuple's endpoint at `at` (3: the lower, 8: the higher). */
+function endpointOf(t: Float64Array, at: number): string {
+  if (t[2] === 4) return `${t[at]}:${t[at + 4]}`;
+  return `${t[at]}.${t[at + 1]}.${t[at + 2]}.${t[at + 3]}:${t[at + 4]}`;
 }

@@ -1,6 +1,7 @@
 import type { ArtifactGroup } from '../../artifact/types.js';
 import type { PacketView } from '../decode/view.js';
 import { type ActionModule, Verdict } from './action.js';
+import { isDecodedLink } from './l2-layout.js';
 import type { Replica } from './replica.js';
 
 export interface TruncateConfig {
@@ -15,7 +16,8 @@ export interface TruncateConfig {
  * strip, the inner packet's) and N bytes of what follows it; for IP packets
  * whose protocol has no header the decoder reads (ESP, OSPF, later
  * fragments), the IP header is the last header and the rest is payload. A
- * packet without IP (ARP, LLDP) has no payload to cut and passes whole.
+ * packet without IP (ARP, LLDP) has no payload to cut and passes whole, and
+ * so does a frame of a link type the decoder does not read (counted apart).
  *
  * Only the captured bytes shrink: the IP total length, the transport
  * lengths and checksums, and the capture's original length still describe
@@ -25,7 +27,11 @@ export interface TruncateConfig {
  */
 export const truncate: ActionModule<TruncateConfig> = {
   name: 'truncate',
-  reasons: ['cut', 'short-enough', 'no-payload'],
+  reasons: ['cut', 'short-enough', 'no-payload', 'unknown-link-type'],
+  warnings: {
+    'unknown-link-type':
+      'were delivered whole: their link type is not one tmesc decodes, so no header end to cut after was found',
+  },
   init: (g: ArtifactGroup) => ({ ...g.actions.truncate! }),
   contextInit(config, ctx) {
     const c = ctx.counters;
@@ -45,7 +51,8 @@ export const truncate: ActionModule<TruncateConfig> = {
       apply(r: Replica): Verdict {
         const start = payloadStart(r.view());
         if (start === NO_IP) {
-          c['no-payload']++;
+          // an IP packet may lie behind a link header tmesc does not read (NFLOG, 802.11): not 'no payload'
+          c[isDecodedLink(r.linkType) ? 'no-payload' : 'unknown-link-type']++;
           return Verdict.Pass;
         }
         if (start === HEADERS_CUT) {

@@ -15,7 +15,10 @@ export function actionWarnings(stats: RunStats): string[] {
       if (!warnings) continue;
       for (const [reason, text] of Object.entries(warnings)) {
         const n = counts[reason] ?? 0;
-        if (n > 0) out.push(`group '${g.name}': ${step}: ${n} ${n === 1 ? 'packet' : 'packets'} ${text} (${reason})`);
+        if (n === 0) continue;
+        // the texts are written for many packets: one packet 'was'
+        const said = n === 1 ? `packet ${text.replace(/^were /, 'was ')}` : `packets ${text}`;
+        out.push(`group '${g.name}': ${step}: ${n} ${said} (${reason})`);
       }
     }
   }

@@ -1,3 +1,4 @@
+import { putEditedRecords } from './edited-records.js';
 import { CaptureError } from './errors.js';
 import { type Encoder, PcapEncoder, PcapngEncoder } from './encoders.js';
 import { FileSink } from './file-sink.js';
@@ -157,6 +158,28 @@ export class CaptureWriter {
     s.reserve(n);
     s.bytes.set(new Uint8Array(buffer, start, n), s.pos);
     s.pos += n;
+    this.packetsWritten += packets;
+  }
+
+  /**
+   * writeRecords() of a run whose records are each written without the
+   * `drop` bytes after their addresses, with `tags` there, and cut to `cut`
+   * bytes (putEditedRecords): strip's VLAN tags, the tap's mark and a frame
+   * cut, without encoding each record.
+   */
+  writeEditedRecords(
+    buffer: ArrayBufferLike,
+    start: number,
+    n: number,
+    packets: number,
+    tags: Uint8Array | undefined,
+    cut: number,
+    drop = 0,
+  ): void {
+    if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
+    const s = this.sink;
+    s.reserve(n + (tags === undefined ? 0 : tags.length * packets));
+    s.pos += putEditedRecords(s.bytes, s.view, s.pos, new Uint8Array(buffer, start, n), packets, tags, cut, drop);
     this.packetsWritten += packets;
   }
 

@@ -17,6 +17,7 @@ import { walkSessionHash32 } from '../walk/session.js';
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { PacketChunkLoop, type RunTaker } from './chunk-loop.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
+import { walkableGroup, WalkedSteps } from './walked-steps.js';
 
 /** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
 export interface PacketOutput {
@@ -50,10 +51,22 @@ export interface PacketOutput {
   ): boolean;
   /**
    * write() of a reader's record as it is but for its wire length and
-   * comment: the output may copy the record's own bytes, in runs, where they
-   * are what it would write (ToolOutput). Outputs without it get write().
+   * comment (and the tags, the cut): the output may copy the record's own
+   * bytes, in runs, where they are what it would write but for those
+   * (ToolOutput). Outputs without it get write() or writeTagged().
    */
-  writeRecord?(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean;
+  writeRecord?(
+    rec: PacketRecord,
+    wireLen: number,
+    tap: number,
+    comment: string | undefined,
+    /** Inserted after the frame's 12 address bytes (as writeTagged's). */
+    tags?: Uint8Array,
+    /** The frame's bytes kept, at most (truncate frame). */
+    cut?: number,
+    /** Bytes removed after the addresses, before the tags go in and the cut (strip's VLAN tags). */
+    drop?: number,
+  ): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;
   /** writeTagged leaves the tags out (the host link's returns for a switch group: the switch marks): not counted. */
@@ -213,12 +226,20 @@ export class Pipeline {
       undefined,
       (gi, ti) => outputs[gi][ti].resolutionNs ?? 1,
     );
+    // steps the generated path does from the walk for plain packets (not for live runs: tools go down)
+    this.walkedSteps = artifact.groups.map((gr, gi) =>
+      this.packetPath !== undefined && this.chains[gi] !== undefined && !options.toolUp && walkableGroup(gr)
+        ? new WalkedSteps(artifact, gi, this.stats.groups[gi], outputs[gi][0], (lt) => this.refuse(gi, 0, lt))
+        : undefined,
+    );
     // the generated path, unwatched: handle() is handleWalked itself (no call in between, ~60 instructions a packet)
     if (this.packetPath !== undefined && !this.adaptive) this.handle = this.handleWalked;
   }
 
   /** Per group, its action steps (runtime/actions/); undefined for groups whose steps change nothing. */
   private readonly chains: (ActionChain | undefined)[];
+  /** Per group with a chain, its steps as the generated path does them for plain packets (walked-steps.ts). */
+  private readonly walkedSteps: (WalkedSteps | undefined)[];
 
   /** A replica that went through its group's steps, written to the tool the chain chose. */
   private deliverReplica(g: number, r: Replica): void {
@@ -438,6 +459,8 @@ export class Pipeline {
       }
       const chain = this.chains[g];
       if (chain !== undefined) {
+        const ws = this.walkedSteps[g];
+        if (ws !== undefined && ws.deliver(w, rec, tap)) continue;
         // the steps start from rec.data
         if (!this.recordViews) rec.data = w.frame();
         chain.push(rec, w.view(), tap);
@@ -539,8 +562,8 @@ export class Pipeline {
     const out = this.outputs[g][tool];
     const tags = this.markedTags;
     if (
-      tags === undefined && out.writeRecord !== undefined && rec.runs !== undefined
-        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment)
+      out.writeRecord !== undefined && rec.runs !== undefined
+        ? out.writeRecord(rec, this.markedWireLen, tap, this.markedComment, tags)
         : tags === undefined
           ? out.write(
               frame ?? recordFrame(rec),
@@ -635,13 +658,16 @@ function isRunTaker(o: PacketOutput): o is PacketOutput & RunTaker {
  * decoder path classifies. `auto` takes it where it does less work than the
  * decoder for every packet: the graph has generated code (counting tables
  * included), and no stage reads the decoder's view of every packet that
- * reaches it (dedup, action steps); `generated` takes it whenever the graph has code
+ * reaches it (dedup, action steps other than those walked-steps.ts does
+ * from the walk); `generated` takes it whenever the graph has code
  * (view readers then get the decoder's view, made lazily); `decoder` never.
  */
 function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
   if (choice === 'decoder') return undefined;
   if (choice === 'auto') {
-    if (a.groups.some((gr) => gr.actions.dedup !== undefined) || planChains(a).some((p) => p)) return undefined;
+    // groups whose steps the walk does for plain packets (walked-steps.ts) do not need the view of every packet
+    const plans = planChains(a);
+    if (a.groups.some((gr, i) => gr.actions.dedup !== undefined || (plans[i] && !walkableGroup(gr)))) return undefined;
   }
   const pp = createPacketPath(a.graph);
   return pp.kind === 'generated' ? pp : undefined;

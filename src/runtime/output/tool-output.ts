@@ -1,4 +1,5 @@
 import { CaptureWriter, type OutputFile, type PacketRecord } from '../capture/index.js';
+import { NO_CUT } from '../capture/edited-records.js';
 import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT, type RunHolder } from '../capture/record.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import type { OutputSpec } from './output-spec.js';
@@ -51,6 +52,10 @@ export class ToolOutput implements RunHolder {
   private runStart = 0;
   private runEnd = -1;
   private runPackets = 0;
+  /** What every record of the pending run is written with: tags after its addresses, a cut (NO_CUT: none). */
+  private runTags: Uint8Array | undefined = undefined;
+  private runCut = NO_CUT;
+  private runDrop = 0;
   /** The reader (its CopyRuns) the pending run is of. */
   private runFrom: CopyRuns | undefined = undefined;
   /** The CopyRuns this output has joined (a few: one a tap's file). */
@@ -58,17 +63,48 @@ export class ToolOutput implements RunHolder {
 
   /**
    * write() of a reader's record, unchanged but for its wire length and
-   * comment (the tap's marks). When the record's own bytes are what this
-   * file would hold (pcap in, pcap out, same precision, same wire length;
-   * see PacketRecord.verbatim), it is not encoded but taken as it is, and
+   * comment (the tap's marks), the `drop` bytes after its addresses removed
+   * (strip's VLAN tags), `tags` inserted there and its bytes cut to `cut`
+   * (truncate frame). When the record's own bytes are
+   * what this file would hold but for the tags and the cut (pcap in, pcap
+   * out, same precision, the wire length the record's less the dropped
+   * bytes plus the tags; see
+   * PacketRecord.verbatim), it is not encoded but taken as it is, and
    * records that follow each other in the read buffer are copied as one
-   * run: when a record that does not follow comes, before the reader's
-   * buffer moves on (CopyRuns), or at close.
+   * run (tagged and cut as they are copied, putEditedRecords): when a
+   * record that does not follow comes, before the reader's buffer moves on
+   * (CopyRuns), or at close.
    */
-  writeRecord(rec: PacketRecord, wireLen: number, tap: number, comment: string | undefined): boolean {
+  writeRecord(
+    rec: PacketRecord,
+    wireLen: number,
+    tap: number,
+    comment: string | undefined,
+    tags?: Uint8Array,
+    cut = NO_CUT,
+    drop = 0,
+  ): boolean {
     const layout = this.layout;
-    if (layout === RECORD_LAYOUT.NONE || rec.verbatim !== layout || wireLen !== rec.wireLen || rec.runs === undefined)
-      return this.write(rec.data, rec.tsSec, rec.tsNsec, wireLen, rec.linkType, tap, comment);
+    const t = tags === undefined ? 0 : tags.length;
+    const kept = rec.capLen - drop;
+    const keep = kept < cut ? kept : cut;
+    if (
+      layout === RECORD_LAYOUT.NONE ||
+      rec.verbatim !== layout ||
+      wireLen !== rec.wireLen - drop + t ||
+      rec.runs === undefined ||
+      (t !== 0 && keep < 14)
+    )
+      return this.write(
+        drop !== 0 ? withoutBytes(rec.data, 12, drop, keep) : keep < rec.capLen ? rec.data.subarray(0, keep) : rec.data,
+        rec.tsSec,
+        rec.tsNsec,
+        wireLen,
+        rec.linkType,
+        tap,
+        comment,
+        tags,
+      );
     const w = this.writer ?? this.open();
     const linkType = rec.linkType;
     if (this.lastLinkType[tap] !== linkType) {
@@ -81,7 +117,13 @@ export class ToolOutput implements RunHolder {
     const bytes = rec.bytes;
     const start = rec.dataOffset - PCAP_RECORD_HEADER;
     const end = rec.dataOffset + rec.capLen;
-    if (bytes === this.runBytes && start === this.runEnd) {
+    if (
+      bytes === this.runBytes &&
+      start === this.runEnd &&
+      tags === this.runTags &&
+      cut === this.runCut &&
+      drop === this.runDrop
+    ) {
       this.runEnd = end;
       this.runPackets++;
       if (end - this.runStart >= RUN_MAX) this.flushRun();
@@ -95,6 +137,9 @@ export class ToolOutput implements RunHolder {
       this.runStart = start;
       this.runEnd = end;
       this.runPackets = 1;
+      this.runTags = tags;
+      this.runCut = cut;
+      this.runDrop = drop;
       const from = rec.runs;
       if (from !== this.runFrom) {
         this.runFrom = from;
@@ -105,7 +150,7 @@ export class ToolOutput implements RunHolder {
       }
     }
     this.packets++;
-    this.bytes += rec.capLen;
+    this.bytes += keep + t;
     return true;
   }
 
@@ -131,7 +176,15 @@ export class ToolOutput implements RunHolder {
    * takesRuns said yes): joined to the pending run where they follow it.
    */
   takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void {
-    if (bytes === this.runBytes && start === this.runEnd && this.runPackets !== 0) {
+    // a loop's records are plain: they join only a pending run that is plain too
+    if (
+      bytes === this.runBytes &&
+      start === this.runEnd &&
+      this.runPackets !== 0 &&
+      this.runTags === undefined &&
+      this.runCut === NO_CUT &&
+      this.runDrop === 0
+    ) {
       this.runEnd = end;
       this.runPackets += records;
     } else {
@@ -143,6 +196,9 @@ export class ToolOutput implements RunHolder {
       this.runStart = start;
       this.runEnd = end;
       this.runPackets = records;
+      this.runTags = undefined;
+      this.runCut = NO_CUT;
+      this.runDrop = 0;
       if (from !== this.runFrom) {
         this.runFrom = from;
         if (!this.joined.includes(from)) {
@@ -164,12 +220,23 @@ export class ToolOutput implements RunHolder {
   flushRun(): void {
     if (this.runPackets === 0) return;
     const b = this.runBytes!;
-    this.writer!.writeRecords(
-      this.runBuffer!,
-      b.byteOffset + this.runStart,
-      this.runEnd - this.runStart,
-      this.runPackets,
-    );
+    if (this.runTags === undefined && this.runCut === NO_CUT && this.runDrop === 0)
+      this.writer!.writeRecords(
+        this.runBuffer!,
+        b.byteOffset + this.runStart,
+        this.runEnd - this.runStart,
+        this.runPackets,
+      );
+    else
+      this.writer!.writeEditedRecords(
+        this.runBuffer!,
+        b.byteOffset + this.runStart,
+        this.runEnd - this.runStart,
+        this.runPackets,
+        this.runTags,
+        this.runCut,
+        this.runDrop,
+      );
     this.runPackets = 0;
     this.runEnd = -1;
   }
@@ -276,4 +343,12 @@ export class ToolOutput implements RunHolder {
     if (this.writer) this.writer.abort();
     else this.output?.discard();
   }
+}
+
+/** A copy of the first `keep` bytes of `data` without the `n` bytes at `at` (the records outputs encode). */
+function withoutBytes(data: Uint8Array, at: number, n: number, keep: number): Uint8Array {
+  const out = new Uint8Array(keep);
+  out.set(data.subarray(0, at));
+  out.set(data.subarray(at + n, n + keep), at);
+  return out;
 }

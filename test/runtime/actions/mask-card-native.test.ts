@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { CardScanner } from '../../../src/runtime/actions/mask-card.js';
 
 /**
- * card-number's native search (a RegExp over the segment as a Latin-1
- * string finds the next digit run worth stepping through) against the loop
+ * card-number's native search (String indexOf of each digit over the
+ * segment as a Latin-1 string finds the next digit, its run then checked
+ * as the loop checks it) against the loop
  * it replaces: the same streams, cut the same way, each segment placed
  * inside a larger buffer whose other bytes are digits and separators (a
  * search must not see past its segment), must give the same spans and hold

@@ -208,6 +208,22 @@ describe('credentials: Telnet', () => {
     expect(s).toBe(`${iac}login: Password:`);
   });
 
+  it("takes no Telnet line for an FTP or POP3 command: a Cisco banner and a 'User Name:' prompt stay", () => {
+    const conv: [0 | 1, string][] = [[1, '\r\n\r\nUser Access Verification\r\n\r\nUsername: ']];
+    for (const ch of 'admin') conv.push([0, ch]);
+    conv.push([0, '\r\n'], [1, '\r\nPassword: ']);
+    for (const ch of 'cisco') conv.push([0, ch]);
+    conv.push([0, '\r\n'], [1, '\r\nrouter>']);
+    expect(maskConversation(cred, conv, [40000, 23])).toEqual([
+      '*****\r\n*****\r\n',
+      '\r\n\r\nUser Access Verification\r\n\r\nUsername: \r\nPassword: \r\nrouter>',
+    ]);
+    const named: [0 | 1, string][] = [[1, 'User Name: ']];
+    for (const ch of 'root') named.push([0, ch]);
+    named.push([0, '\r\n'], [1, 'Password: '], [0, 'pw\r\n']);
+    expect(maskConversation(cred, named, [40001, 23])).toEqual(['****\r\n**\r\n', 'User Name: Password: ']);
+  });
+
   it('means nothing by a prompt outside Telnet', () => {
     const [c] = maskConversation(cred, [
       [1, 'HTTP/1.1 200 OK\r\n\r\nlogin: '],

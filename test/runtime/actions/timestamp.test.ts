@@ -100,7 +100,7 @@ describe('timestamp ip-option: IPv4', () => {
     expect(r.out[0].data).toEqual(frame);
     expect(r.counts).toEqual({ 'no-room': 1 });
     expect(r.warnings).toEqual([
-      expect.stringMatching(/^group 'g': timestamp: 1 packet were delivered unstamped: no room/),
+      expect.stringMatching(/^group 'g': timestamp: 1 packet was delivered unstamped: no room/),
     ]);
   });
 

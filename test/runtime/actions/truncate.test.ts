@@ -7,7 +7,7 @@ import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { generate } from '../../../src/gen/index.js';
 import { CORPUS_DIR, HAVE_CORPUS } from '../../support/corpus.js';
 import { requirements } from '../../support/tools.js';
-import { eth, ipv4, payload, tcp, udp, writePcap } from './frames.js';
+import { eth, hex, ipv4, payload, tcp, udp, writePcap } from './frames.js';
 import { editcap, type Packet, readPackets, runPolicy, tsharkText } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-truncate-'));
@@ -129,6 +129,9 @@ describe.skipIf(need.skip)(`truncate against editcap -s${need.note}`, () => {
   });
 });
 
+/** A link type tmesc does not decode (tcpdump.org's LINKTYPE_NFLOG). */
+const LINKTYPE_NFLOG = 239;
+
 describe('truncate payload: what has no transport payload', () => {
   it('keeps the ICMP header, the IP header of protocols it does not decode, and non-IP frames whole', async () => {
     const icmp = Buffer.concat([Buffer.from([8, 0, 0, 0, 0, 1, 0, 1]), payload(56)]);
@@ -149,6 +152,16 @@ describe('truncate payload: what has no transport payload', () => {
     expect(out.map((p) => p.data.length)).toEqual([14 + 20 + 8 + 4, 14 + 20 + 4, frames[2].length, 14 + 40 + 4, 44]);
     expect(out.map((p) => p.wireLen)).toEqual(frames.map((f) => f.length));
     expect(out[3].data.equals(tcpSegment.subarray(0, 58))).toBe(true);
-    expect(counts).toEqual({ cut: 3, 'short-enough': 1, 'no-payload': 1 });
+    expect(counts).toEqual({ cut: 3, 'short-enough': 1, 'no-payload': 1, 'unknown-link-type': 0 });
+  });
+
+  it('a link type tmesc does not decode passes whole, counted apart from frames without IP', async () => {
+    // NFLOG: an IPv4/UDP packet behind TLVs tmesc does not read, so no header to cut after
+    const nflog = Buffer.concat([hex('02 00 00 00'), hex('0800 0900'), ipv4(IPPROTO.UDP, udp(1, 2, payload(40)))]);
+    const input = join(dir, 'nflog.pcap');
+    writePcap(input, LINKTYPE_NFLOG, [nflog]);
+    const { out, counts } = await truncated(input, 'payload', 0);
+    expect(out[0].data.equals(nflog)).toBe(true);
+    expect(Object.fromEntries(Object.entries(counts).filter(([, v]) => v > 0))).toEqual({ 'unknown-link-type': 1 });
   });
 });

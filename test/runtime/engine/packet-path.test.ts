@@ -52,6 +52,31 @@ class Recorder implements PacketOutput {
   }
 }
 
+/**
+ * A Recorder that also takes records as they lie in the reader's buffer
+ * (ToolOutput.writeRecord, with the mark's tags and a frame cut): what the
+ * generated path's walked steps write (engine/walked-steps.ts).
+ */
+class RecordRecorder extends Recorder {
+  walked = 0;
+  writeRecord(
+    rec: PacketRecord,
+    wire: number,
+    tap: number,
+    comment: string | undefined,
+    tags?: Uint8Array,
+    cut = Infinity,
+    drop = 0,
+  ): boolean {
+    this.walked++;
+    const whole = rec.bytes.subarray(rec.dataOffset, rec.dataOffset + rec.capLen);
+    const stripped = Uint8Array.from([...whole.subarray(0, 12), ...whole.subarray(12 + drop)]);
+    const frame = stripped.subarray(0, Math.min(stripped.length, cut));
+    const data = tags ? Uint8Array.from([...frame.subarray(0, 12), ...tags, ...frame.subarray(12)]) : frame;
+    return this.write(data, rec.tsSec, rec.tsNsec, wire, rec.linkType, tap, comment);
+  }
+}
+
 /** What a record without a view carries as `data` (readers' `views: false`): reading it gives wrong results. */
 const STALE = Uint8Array.of(0x45, 0, 0);
 
@@ -84,8 +109,13 @@ function runOn(
   frames: readonly TestFrame[],
   adaptWindow?: number,
   toolUp?: (group: number, tool: number) => boolean,
-): { out: string[][]; stats: string; path: string; switches: number } {
-  const outputs = a.groups.map((g, gi) => g.tools.map((t, ti) => new Recorder(`${gi}/${ti}`, ti === 0)));
+  records = false,
+): { out: string[][]; stats: string; path: string; switches: number; walked: number } {
+  const outputs = a.groups.map((g, gi) =>
+    g.tools.map((t, ti) =>
+      records ? new RecordRecorder(`${gi}/${ti}`, ti === 0) : new Recorder(`${gi}/${ti}`, ti === 0),
+    ),
+  );
   // the generated path as `tmesc run` feeds it (records without views); the decoder path both ways
   const views = path === 'decoder' && frames.length % 2 === 0;
   const p = new Pipeline(
@@ -97,7 +127,14 @@ function runOn(
   frames.forEach((f, i) => p.handle(record(f, i, views), i % a.taps.length));
   p.finish();
   const { seconds: _s, ...stats } = p.collect();
-  return { out: outputs.flat().map((o) => o.lines), stats: JSON.stringify(stats), path: p.path, switches: p.switches };
+  const walked = outputs.flat().reduce((n, o) => n + (o instanceof RecordRecorder ? o.walked : 0), 0);
+  return {
+    out: outputs.flat().map((o) => o.lines),
+    stats: JSON.stringify(stats),
+    path: p.path,
+    switches: p.switches,
+    walked,
+  };
 }
 
 /** The first differences between the two paths, as text (empty when they agree). */
@@ -105,9 +142,12 @@ function differences(
   a: Artifact,
   frames: readonly TestFrame[],
   toolUp?: (group: number, tool: number) => boolean,
+  records = false,
 ): string[] {
-  const gen = runOn(a, 'generated', frames, undefined, toolUp);
-  const dec = runOn(a, 'decoder', frames, undefined, toolUp);
+  const gen = runOn(a, 'generated', frames, undefined, toolUp, records);
+  const dec = runOn(a, 'decoder', frames, undefined, toolUp, records);
+  // outputs taking records: the generated path wrote the plain packets of walkable groups itself
+  if (records) expect(gen.walked).toBeGreaterThan(0);
   expect([gen.path, dec.path]).toEqual(['generated', 'decoder']);
   const bad: string[] = [];
   if (gen.stats !== dec.stats) bad.push(`stats: ${gen.stats}\n  vs ${dec.stats}`);
@@ -132,6 +172,18 @@ const VIEW_GROUPS = [
   'group g1 {\n  tool a1 { output pcapng "a1.pcapng" }\n  strip vlan, mpls, pppoe, gre, gtp, vxlan\n  truncate payload 12\n}',
   'group g2 {\n  tool a2 { output pcapng "a2.pcapng" }\n  replace /GET|HTTP/ with "PUT"\n}',
 ];
+
+/**
+ * Groups whose steps the generated path does from the walk for plain
+ * packets (strip finding nothing, truncate frame, the mark), and through
+ * the chain for the others (engine/walked-steps.ts).
+ */
+const WALKED_GROUPS = [
+  'group g0 {\n  tool a0 { output pcap "a0.pcap" }\n  strip all\n  truncate frame 128\n}',
+  'group g1 {\n  tool a1 { output pcapng "a1.pcapng" }\n  strip vlan, gre, vxlan\n  truncate frame 14\n}',
+  'group g2 {\n  tool a2 { output pcap "a2.pcap" }\n  truncate frame 60\n}',
+];
+const STRIP_ONLY = [...WALKED_GROUPS.slice(0, 2), 'group g2 {\n  tool a2 { output pcap "a2.pcap" }\n  strip all\n}'];
 
 function policy(
   rules: { f: number[]; op: 'and' | 'or'; not: boolean; g: number; drop: boolean }[],
@@ -190,6 +242,11 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     expect(differences(artifactFor(dir, policy(everyFilter, VIEW_GROUPS)), mixed)).toEqual([]);
   });
 
+  it("groups that strip and cut frames, their plain packets done from the walk: the chain's bytes and counters", () => {
+    expect(differences(artifactFor(dir, policy(everyFilter, WALKED_GROUPS)), mixed, undefined, true)).toEqual([]);
+    expect(differences(artifactFor(dir, policy(everyFilter, STRIP_ONLY)), mixed, undefined, true)).toEqual([]);
+  });
+
   it('tools down (live): failover within a balanced group, drops where none is up', () => {
     // g0's second tool, g1's both, g2's only one down
     const up = (g: number, t: number) => !(g === 0 && t === 1) && g !== 1 && g !== 2;
@@ -228,6 +285,8 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     expect(auto(artifactFor(dir, policy(few)))).toBe('generated');
     // dedup and action steps read the decoded packet
     expect(auto(artifactFor(dir, policy(few, VIEW_GROUPS)))).toBe('decoder');
+    // strip, truncate frame and the mark: done from the walk for plain packets
+    expect(auto(artifactFor(dir, policy(few, WALKED_GROUPS)))).toBe('generated');
     // counting tables (rules counted apart from the graph's leaves) are generated code too
     const counted = artifactFor(dir, policy(everyFilter));
     expect(counted.graph.counting?.length).toBeGreaterThan(0);
@@ -307,5 +366,6 @@ describe.skipIf(!HAVE_CORPUS)(`the two packet paths on the corpus${CORPUS_NOTE}`
     expect(frames.some((f) => f.linkType !== LINKTYPE.ETHERNET)).toBe(true);
     expect(differences(artifactFor(dir, policy(everyFilter)), frames)).toEqual([]);
     expect(differences(artifactFor(dir, policy(everyFilter, VIEW_GROUPS)), frames)).toEqual([]);
+    expect(differences(artifactFor(dir, policy(everyFilter, WALKED_GROUPS)), frames, undefined, true)).toEqual([]);
   }, 600_000);
 });

@@ -4,11 +4,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { PCAP_MAGIC_US } from '../../../src/runtime/capture/magic.js';
 import { openCapture } from '../../../src/runtime/capture/open.js';
-import { CHUNK, HEADROOM } from '../../../src/runtime/capture/read-ahead.js';
-import { type PacketRecord, RECORD_LAYOUT } from '../../../src/runtime/capture/record.js';
+import { CHUNK } from '../../../src/runtime/capture/read-ahead.js';
+import { RECORD_LAYOUT } from '../../../src/runtime/capture/record.js';
 import type { ReaderOptions } from '../../../src/runtime/capture/source.js';
 import { ToolOutput } from '../../../src/runtime/output/tool-output.js';
 import { tempDir } from '../../support/tools.js';
+import { type Input, packet, readAll, rng, writeInput } from './records.js';
 
 /**
  * pcap outputs take records whose bytes are already what they would write
@@ -20,68 +21,8 @@ import { tempDir } from '../../support/tools.js';
  */
 const tmp = tempDir('tmesc-copy-runs-');
 afterAll(tmp.cleanup);
-
-/** A deterministic random stream, so a failure can be replayed. */
-function rng(seed: number): (n: number) => number {
-  let s = seed;
-  return (n) => ((s = (s * 1103515245 + 12345) & 0x7fffffff), (s >>> 12) % n);
-}
-
-function sizes(seed: number, total: number, big: boolean): number[] {
-  const rnd = rng(seed);
-  const out: number[] = [];
-  let sum = 0;
-  while (sum < total) {
-    const pick = rnd(100);
-    const n =
-      big && pick < 2 ? HEADROOM + rnd(3 * HEADROOM) : pick < 5 ? rnd(14) : pick < 8 ? 14 + rnd(40) : 60 + rnd(1500);
-    out.push(n);
-    sum += n;
-  }
-  if (big) out.splice(out.length >> 1, 0, CHUNK + 12345);
-  return out;
-}
-
-function packet(i: number, n: number): Uint8Array {
-  const d = new Uint8Array(n);
-  for (let j = 0; j < n; j += 89) d[j] = (i * 7 + j) & 0xff;
-  if (n > 0) d[0] = i & 0xff;
-  if (n > 1) d[n - 1] = (i >> 8) & 0xff;
-  return d;
-}
-
-interface Input {
-  path: string;
-  resolution: 'us' | 'ns';
-  count: number;
-}
-
-function input(name: string, seed: number, total: number, big: boolean, resolution: 'us' | 'ns' = 'us'): Input {
-  const path = join(tmp.dir, name);
-  const w = new CaptureWriter(path, { format: 'pcap', resolution, linkType: 1, snapLen: 2 * CHUNK });
-  const all = sizes(seed, total, big);
-  all.forEach((n, i) => w.writePacket(0, packet(i, n), 1_700_000_000 + (i >> 4), (i * 997_013) % 1e9, n + (i % 3)));
-  w.close();
-  return { path, resolution, count: all.length };
-}
-
-/** Reads every record of `path`, waiting for read-ahead as the engine does. */
-async function readAll(path: string, options: ReaderOptions, onPacket: (r: PacketRecord) => void): Promise<number> {
-  const src = openCapture(path, { maxCapLen: 2 * CHUNK, ...options });
-  let n = 0;
-  const rnd = rng(5);
-  for (;;) {
-    // uneven batches: the reader's loop stops at every kind of place
-    const got = src.readBatch(1 + rnd(700), (r) => {
-      n++;
-      onPacket(r);
-    });
-    if (src.waiting) await src.waiting;
-    else if (got === 0) break;
-  }
-  src.close();
-  return n;
-}
+const input = (name: string, seed: number, total: number, big: boolean, resolution: 'us' | 'ns' = 'us') =>
+  writeInput(join(tmp.dir, name), seed, total, big, resolution);
 
 function output(name: string, format: 'pcap' | 'pcapng', nanosecond: boolean): ToolOutput {
   return new ToolOutput({

@@ -140,6 +140,30 @@ TEXT_STOP[EQUALS] = TEXT_STOP[QUOTE] = TEXT_STOP[APOS] = 1;
 const LINE_STOP = TEXT_STOP.slice();
 LINE_STOP[SPACE] = LINE_STOP[COLON] = 1;
 const LOWER = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
+
+/**
+ * Where an idle scanner (quiet(), its line's start read, no SASL exchange or
+ * form part pending: `jumpable()`) has work again, found by native string
+ * searches (String.prototype.indexOf of one character over the segment as a
+ * Latin-1 string: memchr speed, where a JavaScript loop, or a RegExp
+ * character class, costs 13 to 20 instructions a byte): the next byte of
+ * TEXT_STOP but a line break (a field name may end there, a tag or an IAC
+ * start) in the current line, else the line break before the first line
+ * that holds such a byte, that may start with a command (mayCommand), or
+ * that reaches the end of the segment. The bytes before it are what skip()
+ * would go over, and whole lines of them leave the state as it was (see
+ * jumpable()).
+ */
+const JUMP_STOPS = ['=', '"', "'", '<', '\xff'];
+const JUMP_LF = JUMP_STOPS.length;
+const JUMP_CR = JUMP_LF + 1;
+/** The next index of each of JUMP_STOPS, LF and CR in the segment's text (its length: none), for the write in hand. */
+const nextAt = new Int32Array(JUMP_CR + 1);
+/** From how many bytes left in a segment an idle scanner jumps (the searches cost a few hundred instructions). */
+const NATIVE_FROM = 64;
+/** Buffer's latin1Slice applied to any Uint8Array: one byte a character, no decoding. */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, a: number, b: number) => string })
+  .latin1Slice;
 const NO_NAME = -1;
 const NAME_GOES_ON = -2;
 
@@ -211,10 +235,23 @@ export class CredentialScanner implements MaskScanner {
     this.other = session.sides[dir === 0 ? 1 : 0];
   }
 
+  /** From how many bytes left in a segment an idle scanner jumps to its next work (the tests vary it). */
+  protected readonly nativeFrom: number = NATIVE_FROM;
+
   write(bytes: Uint8Array, from: number, to: number, report: Report): void {
     const base = this.pos - from;
+    let text: string | undefined;
     for (let i = from; i < to; i++) {
       if (this.quiet()) {
+        if (to - i >= this.nativeFrom && this.jumpable()) {
+          // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
+          if (text === undefined) {
+            text = latin1Slice.call(bytes, from, to);
+            nextAt.fill(-1);
+          }
+          i = this.leave(bytes, i, nextWork(bytes, from, to, i, text), to);
+          if (i === to) break;
+        }
         i = this.skip(bytes, i, to);
         if (i === to) break;
       }
@@ -247,6 +284,18 @@ export class CredentialScanner implements MaskScanner {
       !this.session.telnet &&
       this.me.echoTo === 0
     );
+  }
+
+  /**
+   * Whether, on top of quiet(), whole lines may be jumped over (nextWork()):
+   * the line's start is read, and a line break then only ends a line (no
+   * SASL exchange and no form part pending, which a line break or a line's
+   * start would move on). A line break reached this way leaves the state a
+   * line break leaves in text: lineStart, no name, and that state's lines
+   * without a stop or command leave it as it is.
+   */
+  private jumpable(): boolean {
+    return !this.lineOn && this.me.sasl === 0 && this.other.sasl === 0 && this.partPending === 0;
   }
 
   /**
@@ -656,7 +705,8 @@ export class CredentialScanner implements MaskScanner {
       this.words = 2;
       return;
     }
-    if (len > 0 && len <= 20) {
+    // Telnet's credentials follow prompts: a line of a terminal session is no command ("User Access Verification")
+    if (len > 0 && len <= 20 && !this.session.telnet) {
       const r = lineRule(this.line, this.wordStart, k, word, b);
       if (r !== undefined) this.apply(r);
     }
@@ -856,4 +906,80 @@ function isReplyCode(line: Uint8Array, n: number): boolean {
 /** Bytes of an authorization scheme word (RFC 9110 token, less what never occurs in one). */
 function isSchemeByte(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f;
+}
+
+/** The index of JUMP_STOPS[c] (or LF, CR) at or after text index p, through the write's nextAt cache. */
+function nextOf(text: string, c: number, p: number): number {
+  let at = nextAt[c];
+  if (at < p) {
+    at = text.indexOf(c === JUMP_LF ? '\n' : c === JUMP_CR ? '\r' : JUMP_STOPS[c], p);
+    nextAt[c] = at = at < 0 ? text.length : at;
+  }
+  return at;
+}
+
+/** Where an idle scanner at bytes[i] (inside a line whose start is read) has work again: see JUMP_STOPS. */
+function nextWork(bytes: Uint8Array, from: number, to: number, i: number, text: string): number {
+  const len = to - from;
+  let stop = len;
+  for (let c = 0; c < JUMP_LF; c++) {
+    const at = nextOf(text, c, i - from);
+    if (at < stop) stop = at;
+  }
+  let p = i - from;
+  // the line break before the line in hand (-1: the current line)
+  let before = -1;
+  for (;;) {
+    const lf = nextOf(text, JUMP_LF, p);
+    const cr = nextOf(text, JUMP_CR, p);
+    const end = lf < cr ? lf : cr;
+    if (stop < end) return from + (before < 0 ? stop : before);
+    // the current line to the segment's end is gone over; a later line's start must be read
+    if (end === len) return before < 0 ? to : from + before;
+    if (mayCommand(bytes, from + end + 1, to)) return from + end;
+    before = end;
+    p = end + 1;
+  }
+}
+
+/** Bytes that end a line's word for its commands. */
+const WORD_END = new Uint8Array(256);
+WORD_END[SPACE] = WORD_END[COLON] = WORD_END[CR] = WORD_END[LF] = 1;
+
+/**
+ * Whether the line starting at bytes[s] may start with a command (as
+ * lineWord() reads it: a rule's keyword and delimiter as its first word,
+ * or as its second after a space), or is cut by the segment's end before
+ * its first two words are read; a NUL first (after a CR, it is not the
+ * line's) is taken as may. Longer than LINE_KEEP, no command.
+ */
+function mayCommand(bytes: Uint8Array, s: number, to: number): boolean {
+  if (s >= to || bytes[s] === 0) return true;
+  const end = s + LINE_KEEP < to ? s + LINE_KEEP : to;
+  let k = s;
+  for (let word = 1; word <= 2; word++) {
+    const w = k;
+    while (k < end && WORD_END[bytes[k]] === 0) k++;
+    if (k === to) return true;
+    if (k === end) return false;
+    const b = bytes[k];
+    if (b === CR || b === LF) return false;
+    if (ruleAt(bytes, w, k, b)) return true;
+    if (b !== SPACE) return false;
+    k++;
+  }
+  return false;
+}
+
+/** Whether bytes[from, to), ended by `delim`, is a rule's keyword (ignoring case), whatever its word number. */
+function ruleAt(bytes: Uint8Array, from: number, to: number, delim: number): boolean {
+  const rules = RULES_BY_LENGTH[to - from];
+  if (rules === undefined) return false;
+  next: for (const i of rules) {
+    if (RULE_DELIMS[i] !== delim) continue;
+    const k = RULE_BYTES[i];
+    for (let j = from; j < to; j++) if (LOWER[bytes[j]] !== k[j - from]) continue next;
+    return true;
+  }
+  return false;
 }

@@ -1,0 +1,72 @@
+import { PCAP_RECORD_HEADER } from './record.js';
+
+/** The Ethernet destination and source addresses: tags go after them. */
+const MACS = 12;
+
+/** No cut: every captured byte is kept. */
+export const NO_CUT = Infinity;
+
+/**
+ * Writes `packets` classic pcap records (little-endian 16-byte headers, as
+ * PacketRecord.verbatim has them) that lie one after the other in `run` into
+ * `dst` at `pos`, each with the `drop` bytes after its 12 address bytes
+ * removed, `tags` inserted there, and its data cut to `cut` bytes: its
+ * captured and wire lengths lose the dropped bytes and gain the tags', its
+ * captured length shrinks to the cut. This is the record
+ * the encoder would write for the tagged, cut frame. Returns the bytes
+ * written; `dst` needs room for run.length + packets * tags.length from
+ * `pos`.
+ *
+ * No array is made per record: the run goes in with one copy, placed at the
+ * end of that room, and each record is then moved down to where it belongs
+ * with copyWithin, in order. A record never lands on bytes of a record
+ * after it (each starts at least tags.length * (records left) before where
+ * it was copied), so the moves need no second buffer. Records shorter than
+ * the addresses are not tagged by callers (a mark needs 14 bytes).
+ */
+export function putEditedRecords(
+  dst: Uint8Array,
+  /** A DataView of dst's bytes (the sink's). */
+  dv: DataView,
+  pos: number,
+  run: Uint8Array,
+  packets: number,
+  tags: Uint8Array | undefined,
+  cut: number,
+  /** Bytes removed after the addresses first (the VLAN tags strip takes off), before the tags and the cut. */
+  drop = 0,
+): number {
+  const t = tags === undefined ? 0 : tags.length;
+  // one tag (the common mark) goes in as one 32-bit store
+  const tagWord = t === 4 ? tags![0] | (tags![1] << 8) | (tags![2] << 16) | (tags![3] << 24) : 0;
+  let q = pos + t * packets;
+  dst.set(run, q);
+  let o = pos;
+  for (let i = 0; i < packets; i++) {
+    const cap = dv.getUint32(q + 8, true);
+    const wire = dv.getUint32(q + 12, true) - drop + t;
+    const keep = cap - drop < cut ? cap - drop : cut;
+    const capOut = keep + t;
+    // the timestamp first: the lengths written after it may lie on the record's old bytes
+    dv.setUint32(o, dv.getUint32(q, true), true);
+    dv.setUint32(o + 4, dv.getUint32(q + 4, true), true);
+    const data = o + PCAP_RECORD_HEADER;
+    const from = q + PCAP_RECORD_HEADER;
+    if (t === 0 && drop === 0) {
+      if (o !== q) dst.copyWithin(data, from, from + keep);
+    } else {
+      // addresses, then the rest past the tags, then the tags (over bytes already moved)
+      dv.setUint32(data, dv.getUint32(from, true), true);
+      dv.setUint32(data + 4, dv.getUint32(from + 4, true), true);
+      dv.setUint32(data + 8, dv.getUint32(from + 8, true), true);
+      dst.copyWithin(data + MACS + t, from + MACS + drop, from + drop + keep);
+      if (t === 4) dv.setInt32(data + MACS, tagWord, true);
+      else for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
+    }
+    dv.setUint32(o + 8, capOut, true);
+    dv.setUint32(o + 12, wire >>> 0, true);
+    o = data + capOut;
+    q = from + cap;
+  }
+  return o - pos;
+}

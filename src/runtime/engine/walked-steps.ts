@@ -1,0 +1,159 @@
+import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
+import { ETHERTYPE } from '../../fields/ethertype.js';
+import { ABSENT, LINKTYPE } from '../../fields/fields.js';
+import { groupSteps } from '../actions/chain.js';
+import { stripConfig } from '../actions/strip.js';
+import type { ActionCounters } from '../actions/action.js';
+import type { PacketRecord } from '../capture/index.js';
+import { NO_CUT } from '../capture/edited-records.js';
+import { vlanTags } from '../mark/vlan-tags.js';
+import type { DropReason, GroupStats } from '../stats/stats.js';
+import type { Walk } from '../walk/walk.js';
+
+/** The part of a PacketOutput (pipeline.ts) the walked steps write through. */
+export interface RecordOutput {
+  readonly refusedAs?: DropReason;
+  writeRecord?(
+    rec: PacketRecord,
+    wireLen: number,
+    tap: number,
+    comment: string | undefined,
+    tags?: Uint8Array,
+    cut?: number,
+    drop?: number,
+  ): boolean;
+}
+
+/** The least a frame must keep for the mark's tag to go in: addresses and type (as the mark step has it). */
+const MARKABLE = 14;
+/** An 802.1Q/802.1ad tag: TPID and TCI. */
+const VLAN_TAG = 4;
+
+/**
+ * Whether the generated path can do the group's steps from the walk
+ * (WalkedSteps): only strip, balance over one tool, truncate frame and the
+ * tap's mark (the last step), and one tool.
+ */
+export function walkableGroup(g: ArtifactGroup): boolean {
+  if (g.tools.length !== 1) return false;
+  if (g.actions.truncate !== undefined && g.actions.truncate.what !== 'frame') return false;
+  const steps = groupSteps(g);
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    if (s === 'output' || s === 'balance' || s === 'strip' || s === 'truncate') continue;
+    // mark last: it defers its tags to the output (mark.ts), as done here
+    if (s === 'mark' && steps[i + 1] === 'output' && i + 2 === steps.length) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * A group's steps done on the generated path straight from the walk, for
+ * the packets where they come to a known result without the decoder: an
+ * Ethernet frame whose VLAN tags (if any) are all that stands between its
+ * addresses and IPv4, IPv6 or ARP, with no tunnel candidate, not a
+ * fragment, its headers well formed. `strip` removes those tags when it
+ * lists vlan (else finds nothing to strip), `truncate frame N` keeps N
+ * bytes, the mark's tags go after the addresses. The record is written as
+ * it lies in the read buffer, edited as it is copied
+ * (ToolOutput.writeRecord), with the counters the chain's steps count
+ * (strip's stripped and nothing-to-strip, truncate's cut and short-enough,
+ * mark's marked and not-ethernet). Any other packet (MPLS, PPPoE, a tunnel,
+ * another link type) goes through the group's chain as before: deliver()
+ * returns false.
+ */
+export class WalkedSteps {
+  private readonly strip: boolean;
+  /** Whether strip removes VLAN tags. */
+  private readonly stripVlan: boolean;
+  private readonly cut: number;
+  private readonly stripCount: ActionCounters;
+  private readonly cutCount: ActionCounters;
+  private readonly markCount: ActionCounters;
+  private readonly marks: number[];
+  private readonly tags: (Uint8Array | undefined)[];
+  private readonly comments: (string | undefined)[];
+
+  constructor(
+    a: Artifact,
+    g: number,
+    private readonly gs: GroupStats,
+    private readonly out: RecordOutput,
+    /** The pipeline's count of a link type the output refuses. */
+    private readonly refuse: (linkType: number) => void,
+  ) {
+    const gr = a.groups[g];
+    this.strip = gr.actions.strip.length > 0;
+    this.stripVlan = this.strip && stripConfig(gr.actions.strip, gr.name).vlan;
+    this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
+    // the chain's counters (absent ones as the steps have them: counted into nothing)
+    this.stripCount = gs.actions.strip ?? {};
+    this.cutCount = gs.actions.truncate ?? {};
+    this.markCount = gs.actions.mark ?? {};
+    this.marks = a.taps.map((t) => t.marks.length);
+    this.tags = a.taps.map((t) => vlanTags(t.marks));
+    this.comments = a.taps.map((t) => (t.marks.some((m) => m.kind === 'comment') ? `tap ${t.name}` : undefined));
+  }
+
+  /** Does the group's steps for the walked packet and writes it; false (nothing done) when the chain must. */
+  deliver(w: Walk, rec: PacketRecord, tap: number): boolean {
+    const out = this.out;
+    if (out.writeRecord === undefined) return false;
+    let drop = 0;
+    let wireLen = rec.wireLen;
+    if (this.strip) {
+      const vlans = vlanTagsOnly(w);
+      if (vlans < 0) return false;
+      if (vlans > 0 && this.stripVlan) {
+        // as strip: the frame without its tags, one shorter on the wire too
+        drop = vlans * VLAN_TAG;
+        wireLen -= drop;
+        this.stripCount.stripped++;
+      } else this.stripCount['nothing-to-strip']++;
+    }
+    let len = rec.capLen - drop;
+    const cut = this.cut;
+    if (cut !== NO_CUT) {
+      if (len <= cut) this.cutCount['short-enough']++;
+      else {
+        len = cut;
+        this.cutCount.cut++;
+      }
+    }
+    let tags: Uint8Array | undefined;
+    let comment: string | undefined;
+    if (this.marks[tap] !== 0) {
+      comment = this.comments[tap];
+      const t = this.tags[tap];
+      if (t === undefined) this.markCount.marked++;
+      else if (rec.linkType === LINKTYPE.ETHERNET && len >= MARKABLE) {
+        tags = t;
+        wireLen += t.length;
+        this.markCount.marked++;
+      } else this.markCount['not-ethernet']++;
+    }
+    const gs = this.gs;
+    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop)) {
+      gs.delivered++;
+      const ts = gs.tools[0];
+      ts.packets++;
+      ts.bytes += tags === undefined ? len : len + tags.length;
+    } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
+    else this.refuse(rec.linkType);
+    return true;
+  }
+}
+
+/**
+ * The VLAN tags of an Ethernet frame whose tags are all it has before IPv4,
+ * IPv6 or ARP (no MPLS, PPPoE, VN-Tag or E-Tag), with no tunnel candidate,
+ * not a fragment (strip counts fragments of tunnel protocols apart), its
+ * own headers well formed, by the walk; -1 for any other frame.
+ */
+function vlanTagsOnly(w: Walk): number {
+  if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0 || w.mc !== 0 || w.ps !== ABSENT)
+    return -1;
+  const t = w.et;
+  return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || t === ETHERTYPE.ARP ? w.vc : -1;
+}

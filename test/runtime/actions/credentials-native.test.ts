@@ -1,0 +1,231 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CredentialScanner,
+  type CredentialSession,
+  credentialSession,
+} from '../../../src/runtime/actions/credentials/credentials.js';
+
+/**
+ * The credentials scanner's jump over idle text (NEXT_WORK, a RegExp over
+ * the segment) against the scanner without it (its loops only, as before
+ * the jump existed) and against step() a byte at a time: the same
+ * conversations cut the same way must give the same spans and hold the
+ * same bytes back after every piece. Segments are long (the jump needs
+ * bytes ahead) and lie inside a buffer whose bytes around them are line
+ * breaks and commands, so a search that read past its segment would show.
+ */
+class Always extends CredentialScanner {
+  protected override readonly nativeFrom: number = 1;
+}
+class Never extends CredentialScanner {
+  protected override readonly nativeFrom: number = Infinity;
+}
+class StepOnly extends CredentialScanner {
+  protected override quiet(): boolean {
+    return false;
+  }
+}
+
+const TOKENS = [
+  // line commands, as first or second word, any case
+  'USER ',
+  'user ',
+  'uSeR ',
+  'PASS ',
+  'pass ',
+  'ACCT ',
+  'APOP ',
+  'AUTH LOGIN',
+  'AUTH PLAIN ',
+  'auth ',
+  'a001 LOGIN ',
+  'a1 login ',
+  'A1 AUTHENTICATE PLAIN',
+  'x: user ',
+  'Authorization: Basic ',
+  'authorization:',
+  'Authorization: ',
+  'Proxy-Authorization: Bearer ',
+  'Content-Disposition: form-data; name="password"',
+  'content-disposition: form-data; name=pwd',
+  'User-Agent: x',
+  'Username: ',
+  'passw',
+  'ord',
+  'us',
+  'er ',
+  'Auth',
+  'orization: ',
+  '334 VXNlcm5hbWU6',
+  '334 VXNlcm5hbWU6 more words',
+  '+ eA== x y',
+  '334 ',
+  '+ ',
+  '235 ok',
+  '530 Login incorrect',
+  // fields and their stops
+  'password',
+  'pwd',
+  'user',
+  'login',
+  'token',
+  'x',
+  '=',
+  '"',
+  "'",
+  ':',
+  ' ',
+  '\t',
+  '&',
+  ';',
+  '<',
+  '>',
+  '<password>',
+  '</password>',
+  '{"password": "',
+  '"user":',
+  'pass=',
+  '?user=',
+  // line breaks, NULs, IAC
+  '\r\n',
+  '\n',
+  '\r',
+  '\r\n\r\n',
+  '\r\x00',
+  '\x00',
+  '\xff',
+  '\xff\xff',
+  '\xff\xfb\x01',
+  // idle text
+  'lorem ipsum dolor sit amet ',
+  'GET /api/v1/items HTTP/1.1\r\nHost: intranet.example.com\r\nUser-Agent: tmesc-gen/1.0\r\nAccept: */*\r\n\r\n',
+  'HTTP/1.1 200 OK\r\nServer: tmesc-gen\r\nContent-Type: application/json\r\nContent-Length: 2137\r\n\r\n',
+  'session policy dolor broker session flow session dolor dolor\n',
+  'abcdefghijklmnopqrstuvwxyz0123456789-abcdefghijklmnopqrstuvwxyz0123456789',
+];
+
+const piece = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...TOKENS) },
+  { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 8 }).map((a) => Buffer.from(a).toString('latin1')) },
+);
+
+const conversation = fc.array(
+  fc.tuple(fc.constantFrom<0 | 1>(0, 0, 0, 1), fc.array(piece, { minLength: 1, maxLength: 40 })),
+  { minLength: 1, maxLength: 10 },
+);
+
+type Run = { spans: string; held: number[] };
+
+/** What surrounds each segment in its buffer: bytes that would start work if a search read them. */
+const AROUND = Buffer.from('\r\nPASS x=\'"<\xff\n', 'latin1');
+
+function run(
+  Scanner: typeof CredentialScanner,
+  turns: [0 | 1, string[]][],
+  ports: readonly number[],
+  cuts: number[],
+): Run {
+  const session: CredentialSession = credentialSession(ports);
+  const scanners = [new Scanner(0, true, 0, session), new Scanner(0, true, 1, session)];
+  const spans: string[] = [];
+  const held: number[] = [];
+  let c = 0;
+  for (const [dir, parts] of turns) {
+    const bytes = Buffer.from(parts.join(''), 'latin1');
+    let i = 0;
+    while (i < bytes.length) {
+      const n = Math.min(bytes.length - i, 1 + (cuts[c++ % cuts.length] % 300));
+      const buf = Buffer.concat([AROUND, bytes.subarray(i, i + n), AROUND]);
+      const at = AROUND.length;
+      scanners[dir].write(buf, at, at + n, (s, e) => spans.push(`${dir}:${s}-${e}`));
+      i += n;
+      held.push(scanners[dir].undecidedFrom());
+    }
+  }
+  for (const dir of [0, 1] as const) scanners[dir].end((s, e) => spans.push(`${dir}:${s}-${e}:end`));
+  return { spans: spans.join(' '), held };
+}
+
+describe('credentials: the jump over idle text (NEXT_WORK) reads as the loops and step() do', () => {
+  it('on random and adversarial conversations, in long segments cut anywhere', () => {
+    fc.assert(
+      fc.property(
+        conversation,
+        fc.constantFrom([80, 40000], [23, 40000], [143, 40000], [25, 40000]),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        (turns, ports, cuts) => {
+          const never = run(Never, turns, ports, cuts);
+          expect(run(Always, turns, ports, cuts)).toEqual(never);
+          expect(run(CredentialScanner, turns, ports, cuts)).toEqual(never);
+          expect(run(StepOnly, turns, ports, cuts)).toEqual(never);
+        },
+      ),
+      { numRuns: 1500, seed: 20261206 },
+    );
+  });
+
+  it('on HTTP-like traffic: many header and text lines, commands split over segment ends', () => {
+    const line = fc
+      .array(fc.constantFrom(...TOKENS.slice(0, 40), 'lorem ', 'ipsum ', 'a', '-', '/', '.'), {
+        minLength: 0,
+        maxLength: 8,
+      })
+      .map((a) => a.join(''));
+    const text = fc
+      .tuple(fc.array(line, { minLength: 1, maxLength: 60 }), fc.constantFrom('\r\n', '\n', '\r', '\r\x00'))
+      .map(([lines, br]) => [lines.join(br)]);
+    fc.assert(
+      fc.property(text, fc.array(fc.nat(), { minLength: 1, maxLength: 20 }), (parts, cuts) => {
+        const turns: [0 | 1, string[]][] = [[0, parts]];
+        const never = run(Never, turns, [80, 40000], cuts);
+        expect(run(Always, turns, [80, 40000], cuts)).toEqual(never);
+        expect(run(StepOnly, turns, [80, 40000], cuts)).toEqual(never);
+      }),
+      { numRuns: 1500, seed: 11 },
+    );
+  });
+
+  it('in SASL exchanges whose replies run over many lines (a reply that is no continuation ends the exchange)', () => {
+    const reply = fc
+      .array(
+        fc.constantFrom(
+          '334 VXNlcm5hbWU6',
+          '334 VXNlcm5hbWU6 more words',
+          '+ eA== x y',
+          '334 ',
+          '+ ',
+          '+ eA==',
+          '235 2.7.0 Authentication successful',
+          'lorem ipsum dolor sit amet consectetur',
+        ),
+        { minLength: 1, maxLength: 8 },
+      )
+      .chain((lines) =>
+        // a reply may stop inside its last line, which a later turn ends (while the other side began an exchange)
+        fc.constantFrom('\r\n', '').map((end) => lines.join('\r\n') + end),
+      );
+    const turn = fc.oneof(
+      fc.constantFrom<[0 | 1, string[]]>(
+        [0, ['AUTH LOGIN\r\n']],
+        [0, ['a1 AUTHENTICATE PLAIN\r\n']],
+        [0, ['dXNlcg==\r\n']],
+        [0, ['secret line\r\nanother line\r\n']],
+        [1, [' elit\r\n']],
+      ),
+      reply.map((r): [0 | 1, string[]] => [1, [r]]),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(turn, { minLength: 1, maxLength: 10 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        (turns, cuts) => {
+          const never = run(Never, turns, [25, 40000], cuts);
+          expect(run(Always, turns, [25, 40000], cuts)).toEqual(never);
+          expect(run(StepOnly, turns, [25, 40000], cuts)).toEqual(never);
+        },
+      ),
+      { numRuns: 1500, seed: 5 },
+    );
+  });
+});

@@ -1,4 +1,5 @@
-import { _, type Code } from './code.js';
+import { _, Code, path } from './code.js';
+import { SESSION_READS, WALKED_LINK_TYPES, spineWalk } from './spine.js';
 
 /** Bytes of a classic little- or big-endian pcap record header (the loop takes 16-byte headers only). */
 const PCAP_HEADER = 16;
@@ -44,12 +45,57 @@ export const BALANCED = -2;
  * start, end, records), and `take(out, d, start, end, records)`.
  *
  * Only numbers go into this code; everything else comes in through C.
+ *
+ * With `store` (the walk's state the module's code reads: spine.ts
+ * walkDemand), `chunk` dispatches on the loop's link type to a loop of its
+ * own with that link type's walk generated into it (spine.ts): offsets in
+ * locals, only `store` (and the session hash's reads when a group is
+ * balanced) stored into W, then the graph, `graph(d)`. Other link types,
+ * and every link type without `store`, run `classify` (Walk.start).
  */
-export function chunkLoop(): Code {
-  return _`function chunk(C, d, v, p, end, quota, untilSec, untilNsec) {
+export function chunkLoop(store?: ReadonlySet<string>): Code {
+  const spines: [number, Code][] = [];
+  if (store !== undefined)
+    for (const t of WALKED_LINK_TYPES) {
+      const walk = spineWalk(t, store, { when: _`hb !== 0`, store: new Set(SESSION_READS) });
+      if (walk !== undefined) spines.push([t, walk]);
+    }
+  if (spines.length === 0) return loop(_`chunk`);
+  const args = _`C, d, v, p, end, quota, untilSec, untilNsec`;
+  const cases = spines.map(([t]) => _`case ${t}: return ${path(`chunk${t}`)}(${args});`);
+  return _`function chunk(${args}) {
+  switch (C.linkType) {
+    ${cases}
+    default: return chunkAny(${args});
+  }
+}
+${loop(_`chunkAny`)}
+${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store))}`;
+}
+
+/** One loop: `walk` the link type's generated walk (and `store` what it stores), or Walk.start through classify. */
+function loop(name: Code, walk?: Code, store?: ReadonlySet<string>): Code {
+  const begin =
+    walk === undefined
+      ? _``
+      : _`W.place(linkType, tap);
+  let hb = 0;
+  for (let i = 0; i < out.length; i++) if (out[i] === ${BALANCED}) hb = 1;`;
+  const classify =
+    walk === undefined
+      ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`
+      : _`const wire = v.getUint32(p + 12, le);
+    W.begin(d, o, capLen, wire);
+    let bad = 0, cand = 0;
+    { const n = capLen; ${walk} }
+    ${store?.has('cand') ? _`W.cand = cand;` : _`if (hb !== 0) W.cand = cand;`}
+    const r = graph(d);`;
+  const bad = walk === undefined ? _`W.bad` : _`bad`;
+  return _`function ${name}(C, d, v, p, end, quota, untilSec, untilNsec) {
   const le = C.le, fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, gin = C.gin, op = C.op, ob = C.ob;
   const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, sel = C.sel;
+  ${begin}
   let k = 0, viewed = 0;
   w: while (k < quota) {
     const left = end - p;
@@ -62,7 +108,7 @@ export function chunkLoop(): Code {
     const ns = frac * toNs;
     if (sec > untilSec || (sec === untilSec && ns > untilNsec)) break;
     const o = p + ${PCAP_HEADER};
-    const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);
+    ${classify}
     if (r >= rx.length || rx[r] !== 0) break;
     const a = rs[r], b = rs[r + 1];
     for (let i = a; i < b; i++) {
@@ -76,7 +122,7 @@ export function chunkLoop(): Code {
     rn[r]++;
     cnt[0]++;
     cnt[1] += capLen;
-    if (W.bad !== 0) cnt[2]++;
+    if (${bad} !== 0) cnt[2]++;
     const e = o + capLen;
     if (a === b) cnt[3]++;
     else

@@ -192,6 +192,32 @@ export class Walk {
   }
 
   /**
+   * The frame's place for a walk generated into the chunk loop
+   * (codegen/spine.ts), which keeps its offsets in locals and stores only
+   * the state its policy reads: what view(), frame() and load() need. `n`
+   * lies within `d` and `wire` is a record header's 32-bit length (the loop
+   * checked both); the link type and tap are set by `place`, once a chunk.
+   */
+  begin(d: Uint8Array, o: number, n: number, wire: number): void {
+    if (this.d !== d) {
+      this.d = d;
+      this.buf = d.buffer;
+      this.bufOffset = d.byteOffset;
+    }
+    this.o = o;
+    this.capLen = n;
+    this.end = o + n;
+    this.wire = wire;
+    this.viewMade = false;
+  }
+
+  /** The link type and tap of the frames begin() places (a chunk's). */
+  place(linkType: number, tap: number): void {
+    this.lt = linkType & 0xffff;
+    this.tap = tap;
+  }
+
+  /**
    * The full decoder's view of this frame (with its tunnels and inner
    * packet), made on first call for the packet: for what the walk leaves out
    * (tunnels, payload tests, actions). Valid until the next start().

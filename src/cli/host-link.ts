@@ -134,6 +134,22 @@ export async function runHostLinkCommand(
   }
 }
 
+/** The host end's plan, live: from --report's file, or the program compiled again from --ports. */
+export function hostLinkPlanFor(
+  policyPath: string,
+  artifact: Artifact,
+  ports: string | undefined,
+  report: string | undefined,
+  includeRoots: string[],
+  io: Io,
+): HostLinkPlan {
+  const r =
+    report !== undefined
+      ? readHostReport(report, io.cwd, artifact)
+      : compileHostReport(policyPath, ports!, includeRoots, io);
+  return hostLinkPlan(r, artifact);
+}
+
 /** The report of the OpenFlow program compiled again from the policy and the ports map. */
 function compileHostReport(policyPath: string, ports: string, includeRoots: string[], io: Io): OpenFlowReport {
   const { policy } = loadValidPolicy(policyPath, io, { includeRoots });
@@ -151,7 +167,7 @@ function compileHostReport(policyPath: string, ports: string, includeRoots: stri
   return out.report;
 }
 
-function hostLinkText(l: HostLinkStats): string {
+export function hostLinkText(l: HostLinkStats): string {
   const lines = [`host link ${l.input}: ${l.read} packets`];
   for (const c of l.toHost)
     lines.push(
@@ -160,6 +176,7 @@ function hostLinkText(l: HostLinkStats): string {
   if (l.noHostGroup)
     lines.push(`  taken by no host group (copies the switch's pre-filter let through; dropped): ${l.noHostGroup}`);
   if (l.unknown) lines.push(`  no code of the link to the host (dropped): ${l.unknown}`);
+  if (l.echoed) lines.push(`  the host's own returns, seen going out (passed over): ${l.echoed}`);
   lines.push(`returned to the switch ${l.returnPath}: ${l.returned.reduce((s, r) => s + r.packets, 0)} packets`);
   for (const r of l.returned) lines.push(`  VLAN ${r.vid}: ${r.packets}`);
   return lines.join('\n') + '\n';

@@ -214,7 +214,10 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
       '--report <file>',
       "instead of --ports: the report.json compile --emit openflow wrote with the switch's program (its code table, not compiled again)",
     )
-    .option('--host-link <file>', 'with --ports or --report: a capture of what the switch sent the host (VLAN-coded)')
+    .option(
+      '--host-link <file>',
+      'with --ports or --report: a capture of what the switch sent the host (VLAN-coded); with --live, the host interface the link is on',
+    )
     .option(
       '--host-return <file>',
       'with --ports or --report: where the packets for the switch go, VLAN-coded (default: HOST-return.pcap in --out-dir or here)',

@@ -8,6 +8,7 @@ import { actionWarnings } from '../runtime/actions/warnings.js';
 import { ActionsNotPerformed, RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { packetPathChoice, type PacketPathChoice } from '../runtime/engine/packet-path-choice.js';
+import type { HostLinkPlan, HostLinkStats } from '../runtime/host-link/host-link.js';
 import { EXIT, packageVersion, PolicyInvalid, UsageError, type Io } from './io.js';
 import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
@@ -142,9 +143,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     opts.hostLink !== undefined ||
     opts.hostReturn !== undefined
   ) {
-    if (opts.live)
+    if (opts.live && opts.hostReturn !== undefined)
       throw new UsageError(
-        "the host end of a switch's host link runs offline in this version: give --host-link FILE, not --live",
+        '--live sends the returns out of the host link itself (--host-link IFACE): no --host-return',
       );
     if (opts.ports === undefined && opts.report === undefined)
       throw new UsageError(
@@ -152,7 +153,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       );
     if (opts.hostLink === undefined)
       throw new UsageError(
-        `${opts.ports !== undefined ? '--ports' : '--report'} runs the host end of the switch's host link: give its capture with --host-link FILE`,
+        opts.live
+          ? `${opts.ports !== undefined ? '--ports' : '--report'} --live runs the host end of the switch's host link: give its interface with --host-link IFACE`
+          : `${opts.ports !== undefined ? '--ports' : '--report'} runs the host end of the switch's host link: give its capture with --host-link FILE`,
       );
     if (opts.input.length)
       throw new UsageError("--host-link gives the taps' packets (by their VLAN codes): no --input");
@@ -232,6 +235,12 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     baseDir = policyPath === STDIN ? process.cwd() : dirname(resolve(policyPath));
   }
   artifact = resolveArtifactPaths(artifact, baseDir);
+  const roots = () => includeRoots(opts.includeRoot ?? [], io.cwd);
+  if (opts.live && (opts.ports !== undefined || opts.report !== undefined)) {
+    const { hostLinkPlanFor, hostLinkText } = await import('./host-link.js');
+    const plan = hostLinkPlanFor(policyPath ?? '', artifact, opts.ports, opts.report, roots(), io);
+    return runLiveCommand(artifact, opts, io, { plan, iface: opts.hostLink!, text: hostLinkText });
+  }
   if (opts.live) return runLiveCommand(artifact, opts, io);
   if (opts.ports !== undefined || opts.report !== undefined) {
     if (workers) io.err('tmesc: note: the host end of the host link runs on one thread: --workers ignored\n');
@@ -247,7 +256,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
         outDir: opts.outDir,
         stats: opts.stats,
         packetPath,
-        includeRoots: includeRoots(opts.includeRoot ?? [], io.cwd),
+        includeRoots: roots(),
       },
       io,
     );
@@ -286,7 +295,12 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
 }
 
 /** run --live: capture until SIGINT or SIGTERM, stats at the interval and at the end. */
-async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): Promise<number> {
+async function runLiveCommand(
+  artifact: Artifact,
+  opts: RunCmdOptions,
+  io: Io,
+  hostLink?: { plan: HostLinkPlan; iface: string; text: (l: HostLinkStats) => string },
+): Promise<number> {
   const { runLive, LiveError } = await import('../runtime/live/run-live.js');
   const { renderLiveText, intervalLine } = await import('../runtime/live/live-stats.js');
   const cores = opts.cores !== undefined ? parseCores(opts.cores, availableParallelism()) : undefined;
@@ -328,6 +342,7 @@ async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): 
       statsIntervalMs,
       bufferBytes,
       outDir: opts.outDir,
+      hostLink: hostLink && { plan: hostLink.plan, iface: hostLink.iface },
       note: (m) => io.err(`tmesc: note: ${escapeForTerminal(m)}\n`),
       warn: (m) => io.err(`tmesc: warning: ${escapeForTerminal(m)}\n`),
       onReady: (s) => {
@@ -340,7 +355,15 @@ async function runLiveCommand(artifact: Artifact, opts: RunCmdOptions, io: Io): 
         io.err(opts.stats === 'json' ? JSON.stringify(s) + '\n' : `tmesc: ${intervalLine(s)}\n`);
       },
     });
-    io.out(opts.stats === 'json' ? JSON.stringify(stats, null, 2) + '\n' : renderLiveText(stats));
+    io.out(
+      opts.stats === 'json'
+        ? JSON.stringify(stats, null, 2) + '\n'
+        : renderLiveText(stats) + (stats.hostLink && hostLink ? hostLink.text(stats.hostLink) : ''),
+    );
+    if (stats.hostLink?.unknown)
+      io.err(
+        `tmesc: warning: ${escapeForTerminal(stats.hostLink.input)}: ${stats.hostLink.unknown} packets carry no VLAN code the switch sends the host: dropped\n`,
+      );
     for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
     return EXIT.ok;
   } catch (e) {

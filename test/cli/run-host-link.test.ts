@@ -186,7 +186,8 @@ describe('tmesc run --ports MAP --host-link FILE', () => {
     const cases: [string[], RegExp][] = [
       [['--host-link', link], /--host-link and --host-return need the switch's code table: --report report\.json/],
       [['--ports', ports], /give its capture with --host-link FILE/],
-      [['--ports', ports, '--host-link', link, '--live'], /runs offline in this version/],
+      [['--ports', ports, '--live'], /--ports --live runs the host end .*give its interface with --host-link IFACE/],
+      [['--ports', ports, '--host-link', 'eth9', '--host-return', link, '--live'], /no --host-return/],
       [['--ports', ports, '--host-link', link, '--input', `span-a=${link}`], /no --input/],
     ];
     for (const [args, msg] of cases) {

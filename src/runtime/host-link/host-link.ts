@@ -7,7 +7,7 @@ import { LINKTYPE } from '../../fields/fields.js';
 import { ActionConfigError } from '../actions/action.js';
 import { planChains } from '../actions/chain.js';
 import { finerThanMicroseconds, headerInterfaces, openCapture } from '../capture/index.js';
-import { emptyRecord } from '../capture/record.js';
+import { emptyRecord, type PacketRecord } from '../capture/record.js';
 import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
 import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 import type { OutputSpec } from '../output/output-spec.js';
@@ -58,6 +58,8 @@ export interface HostLinkStats {
   noHostGroup: number;
   /** Packets written to the return link, per code. */
   returned: { vid: number; packets: number }[];
+  /** Live: the host's own returns seen going out on the link's interface (passed over, not read). */
+  echoed?: number;
 }
 
 function groupsIn(s: RunStats): number {
@@ -82,15 +84,30 @@ function vlanTag(vid: number): Uint8Array {
   return Uint8Array.of(ETHERTYPE.VLAN >>> 8, ETHERTYPE.VLAN & 0xff, (vid >>> 8) & 0x0f, vid & 0xff);
 }
 
+/** Where returns are written: the return capture (ToolOutput) offline, the host interface's send ring live. */
+export interface ReturnLink {
+  readonly path: string;
+  write(
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    tap: number,
+    comment: string | undefined,
+    tags: Uint8Array,
+  ): boolean;
+}
+
 /**
  * The return link as a group's tool output: each packet tagged with its code
  * (a switch group's by tap, outermost and alone: the switch pushes the tap's
  * marks; a host tool's outermost over the marks it already has).
  */
-class ReturnOutput implements PacketOutput {
+export class ReturnOutput implements PacketOutput {
   readonly path: string;
   constructor(
-    private readonly link: ToolOutput,
+    private readonly link: ReturnLink,
     private readonly count: Map<number, number>,
     /** Per tap, the code; -1: the tap has none. */
     private readonly codes: Int32Array,
@@ -140,6 +157,186 @@ class ReturnOutput implements PacketOutput {
   }
 }
 
+/** The host's copy of the artifact: switch groups reduced to their strip and one output, to the switch. */
+export function hostArtifact(a: Artifact, plan: HostLinkPlan): Artifact {
+  return { ...a, groups: a.groups.map((g, gi) => (plan.groupReturn[gi] ? switchPart(g) : g)) };
+}
+
+/** Every VLAN code the host sends the switch. */
+export function returnCodes(plan: HostLinkPlan): Set<number> {
+  const codes = new Set<number>();
+  for (const g of plan.groupReturn) if (g) for (const v of g) if (v >= 0) codes.add(v);
+  for (const t of plan.toolReturn) for (const v of t) if (v >= 0) codes.add(v);
+  return codes;
+}
+
+/** Whether a group's tool is sent back to the switch (a switch group's, or a host tool on a switch port). */
+export function returnedTool(plan: HostLinkPlan, group: number, tool: number): boolean {
+  return plan.groupReturn[group] !== undefined || plan.toolReturn[group][tool] >= 0;
+}
+
+/**
+ * The outputs that go back over the link, per group and tool (undefined:
+ * the host's own tool, the caller's output): the same codes offline and live.
+ */
+export function returnOutputs(
+  a: Artifact,
+  plan: HostLinkPlan,
+  link: ReturnLink,
+  returned: Map<number, number>,
+): (ReturnOutput | undefined)[][] {
+  return a.groups.map((g, gi) => {
+    const back = plan.groupReturn[gi];
+    if (back) return [new ReturnOutput(link, returned, back, true)];
+    return g.tools.map((_, ti) => {
+      const vid = plan.toolReturn[gi][ti];
+      return vid >= 0 ? new ReturnOutput(link, returned, new Int32Array(a.taps.length).fill(vid), false) : undefined;
+    });
+  });
+}
+
+/** What the link's reader counted, in a form that crosses threads and adds up. */
+export interface HostLinkCounts {
+  read: number;
+  /** Live: the host's own returns, seen going out on the link's interface (passed over). */
+  echoed: number;
+  perCode: [number, number][];
+  unknown: number;
+  noHostGroup: number;
+  returned: [number, number][];
+}
+
+/**
+ * Each packet of the link as the switch sent it: its code off (its tap, and
+ * which groups are the host's to decide), then the run's Pipeline on it with
+ * those groups. The one reader of the link, offline and live.
+ */
+export class HostLinkReader {
+  read = 0;
+  unknown = 0;
+  noHostGroup = 0;
+  readonly perCode = new Map<number, number>();
+  private readonly all: Uint8Array;
+  private readonly rec = emptyRecord();
+
+  constructor(
+    private readonly plan: HostLinkPlan,
+    private readonly pipeline: Pipeline,
+    groups: number,
+    /** Live: pass over the host's own returns (the frames under its codes to the switch). */
+    skipReturns = false,
+  ) {
+    this.all = new Uint8Array(groups).fill(1);
+    if (skipReturns) this.fromHost = returnCodes(plan);
+  }
+
+  /**
+   * Live, the link's interface shows the host's own returns too (sent by
+   * another handle; a kernel filter on direction delays the last frame until
+   * the next): frames under a code from the host are those, passed over.
+   */
+  echoed = 0;
+  private readonly fromHost?: Set<number>;
+
+  handle(r: PacketRecord): void {
+    const d = r.data;
+    const tagged =
+      r.linkType === LINKTYPE.ETHERNET && r.capLen >= 18 && d[12] === ETHERTYPE.VLAN >>> 8 && d[13] === 0x00;
+    const vid = tagged ? ((d[14] & 0x0f) << 8) | d[15] : -1;
+    if (this.fromHost?.has(vid)) {
+      this.echoed++;
+      return;
+    }
+    this.read++;
+    const code = tagged ? this.plan.toHost.get(vid) : undefined;
+    if (!code) {
+      this.unknown++;
+      return;
+    }
+    this.perCode.set(vid, (this.perCode.get(vid) ?? 0) + 1);
+    // the code off: the packet as it came from its tap
+    const rec = this.rec;
+    const frame = new Uint8Array(r.capLen - 4);
+    frame.set(d.subarray(0, 12));
+    frame.set(d.subarray(16, r.capLen), 12);
+    rec.data = frame;
+    rec.bytes = frame;
+    rec.dataOffset = 0;
+    rec.capLen = frame.length;
+    rec.wireLen = r.wireLen - 4;
+    rec.tsSec = r.tsSec;
+    rec.tsNsec = r.tsNsec;
+    rec.linkType = r.linkType;
+    rec.packetNumber = r.packetNumber;
+    rec.byteOffset = r.byteOffset;
+    rec.comment = r.comment;
+    const pipeline = this.pipeline;
+    pipeline.only = code.all ? this.all : this.plan.hostGroups;
+    if (code.all) pipeline.handle(rec, code.tap);
+    else {
+      // a copy the switch's pre-filter let through (it over-approximates the host's tests): counted when no host group takes it
+      const before = groupsIn(pipeline.stats) + pipeline.stats.unmatched;
+      pipeline.handle(rec, code.tap);
+      if (groupsIn(pipeline.stats) + pipeline.stats.unmatched === before) this.noHostGroup++;
+    }
+  }
+
+  counts(returned: Map<number, number>): HostLinkCounts {
+    return {
+      read: this.read,
+      echoed: this.echoed,
+      perCode: [...this.perCode],
+      unknown: this.unknown,
+      noHostGroup: this.noHostGroup,
+      returned: [...returned],
+    };
+  }
+}
+
+/** The counts of several readers (a live run's workers) added up. */
+export function addHostLinkCounts(into: HostLinkCounts, c: HostLinkCounts): HostLinkCounts {
+  const add = (x: [number, number][], y: [number, number][]) => {
+    const m = new Map(x);
+    for (const [k, v] of y) m.set(k, (m.get(k) ?? 0) + v);
+    return [...m];
+  };
+  return {
+    read: into.read + c.read,
+    echoed: into.echoed + c.echoed,
+    perCode: add(into.perCode, c.perCode),
+    unknown: into.unknown + c.unknown,
+    noHostGroup: into.noHostGroup + c.noHostGroup,
+    returned: add(into.returned, c.returned),
+  };
+}
+
+/** The link's stats as the run prints them (offline: files; live: the interface for both). */
+export function hostLinkStats(
+  a: Artifact,
+  plan: HostLinkPlan,
+  c: HostLinkCounts,
+  input: string,
+  returnPath: string,
+  live = false,
+): HostLinkStats {
+  const perCode = new Map(c.perCode);
+  return {
+    ...(live && { echoed: c.echoed }),
+    input,
+    returnPath,
+    read: c.read,
+    toHost: [...plan.toHost].map(([vid, t]) => ({
+      vid,
+      tap: a.taps[t.tap].name,
+      all: t.all,
+      packets: perCode.get(vid) ?? 0,
+    })),
+    unknown: c.unknown,
+    noHostGroup: c.noHostGroup,
+    returned: [...c.returned].sort((x, y) => x[0] - y[0]).map(([vid, packets]) => ({ vid, packets })),
+  };
+}
+
 /**
  * The host end of the link, offline: reads the capture of what the switch
  * sent the host, takes each packet's code off (its tap, and which groups
@@ -156,10 +353,7 @@ export async function runHostLink(
 ): Promise<{ stats: RunStats; link: HostLinkStats }> {
   const pending = unimplementedActions(a);
   if (pending.length) throw new ActionsNotPerformed(`${pending.join('; ')}: not implemented in this version`);
-  const host: Artifact = {
-    ...a,
-    groups: a.groups.map((g, gi) => (plan.groupReturn[gi] ? switchPart(g) : g)),
-  };
+  const host = hostArtifact(a, plan);
   try {
     planChains(host);
   } catch (e) {
@@ -191,12 +385,11 @@ export async function runHostLink(
   const returned = new Map<number, number>();
   const seen = new Map<string, string>([[returnPath, 'the host return']]);
   const own: ToolOutput[] = [];
-  const outputs: PacketOutput[][] = host.groups.map((g, gi) => {
-    const back = plan.groupReturn[gi];
-    if (back) return [new ReturnOutput(link, returned, back, true)];
-    return g.tools.map((t, ti) => {
-      const vid = plan.toolReturn[gi][ti];
-      if (vid >= 0) return new ReturnOutput(link, returned, new Int32Array(a.taps.length).fill(vid), false);
+  const back = returnOutputs(host, plan, link, returned);
+  const outputs: PacketOutput[][] = host.groups.map((g, gi) =>
+    g.tools.map((t, ti) => {
+      const r = back[gi][ti];
+      if (r) return r;
       let path: string;
       if (t.output.kind === 'interface') {
         path = join(opts.outDir ?? 'tmesc-out', `${t.name}.pcapng`);
@@ -211,55 +404,15 @@ export async function runHostLink(
       const o = new ToolOutput(spec(path, t.output.kind === 'pcap' ? 'pcap' : 'pcapng', vlanMarks));
       own.push(o);
       return o;
-    });
-  });
+    }),
+  );
   const tapFiles = a.taps.map((_, i) => ([...plan.toHost.values()].some((c) => c.tap === i) ? [input] : []));
   const pipeline = new Pipeline(host, outputs, tapFiles, { packetPath: opts.packetPath });
-  const all = new Uint8Array(a.groups.length).fill(1);
-  const perCode = new Map<number, number>();
-  let read = 0;
-  let unknown = 0;
-  let noHostGroup = 0;
+  const reader = new HostLinkReader(plan, pipeline, a.groups.length);
   const src = openCapture(input);
-  const rec = emptyRecord();
   const t0 = performance.now();
   try {
-    for (let r; (r = src.next());) {
-      read++;
-      const d = r.data;
-      const tagged =
-        r.linkType === LINKTYPE.ETHERNET && r.capLen >= 18 && d[12] === ETHERTYPE.VLAN >>> 8 && d[13] === 0x00;
-      const code = tagged ? plan.toHost.get(((d[14] & 0x0f) << 8) | d[15]) : undefined;
-      if (!code) {
-        unknown++;
-        continue;
-      }
-      const vid = ((d[14] & 0x0f) << 8) | d[15];
-      perCode.set(vid, (perCode.get(vid) ?? 0) + 1);
-      // the code off: the packet as it came from its tap
-      const frame = new Uint8Array(r.capLen - 4);
-      frame.set(d.subarray(0, 12));
-      frame.set(d.subarray(16, r.capLen), 12);
-      rec.data = frame;
-      rec.bytes = frame;
-      rec.dataOffset = 0;
-      rec.capLen = frame.length;
-      rec.wireLen = r.wireLen - 4;
-      rec.tsSec = r.tsSec;
-      rec.tsNsec = r.tsNsec;
-      rec.linkType = r.linkType;
-      rec.packetNumber = r.packetNumber;
-      rec.byteOffset = r.byteOffset;
-      rec.comment = r.comment;
-      pipeline.only = code.all ? all : plan.hostGroups;
-      if (code.all) pipeline.handle(rec, code.tap);
-      else {
-        // a copy the switch's pre-filter let through (it over-approximates the host's tests): counted when no host group takes it
-        const before = groupsIn(pipeline.stats) + pipeline.stats.unmatched;
-        pipeline.handle(rec, code.tap);
-        if (groupsIn(pipeline.stats) + pipeline.stats.unmatched === before) noHostGroup++;
-      }
-    }
+    for (let r; (r = src.next());) reader.handle(r);
     pipeline.finish();
     await link.close();
     for (const o of own) await o.close();
@@ -272,22 +425,7 @@ export async function runHostLink(
   }
   const stats = pipeline.collect();
   stats.seconds = (performance.now() - t0) / 1000;
-  if (unknown) opts.warn?.(`${input}: ${unknown} packets carry no VLAN code the switch sends the host: dropped`);
-  return {
-    stats,
-    link: {
-      input,
-      returnPath,
-      read,
-      toHost: [...plan.toHost].map(([vid, c]) => ({
-        vid,
-        tap: a.taps[c.tap].name,
-        all: c.all,
-        packets: perCode.get(vid) ?? 0,
-      })),
-      unknown,
-      noHostGroup,
-      returned: [...returned].sort((x, y) => x[0] - y[0]).map(([vid, packets]) => ({ vid, packets })),
-    },
-  };
+  if (reader.unknown)
+    opts.warn?.(`${input}: ${reader.unknown} packets carry no VLAN code the switch sends the host: dropped`);
+  return { stats, link: hostLinkStats(a, plan, reader.counts(returned), input, returnPath) };
 }

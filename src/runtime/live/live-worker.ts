@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { Pipeline } from '../engine/pipeline.js';
+import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
+import type { PacketRecord } from '../capture/record.js';
+import { HostLinkReader, returnOutputs } from '../host-link/host-link.js';
 import { Timers } from '../engine/timers/timers.js';
 import { PollLoop, type Source } from '../engine/poll-loop.js';
 import { startClockTicks } from '../engine/clock-ticks.js';
@@ -46,8 +48,16 @@ try {
   const files = new Ring(data.files);
   const control = new Int32Array(data.control);
   const toolUp = new Int32Array(data.toolUp);
-  const outputs = a.groups.map((g, gi) =>
+  const hostLink = data.hostLink;
+  // the host link's returns: counted per code, sent on the link's own interface
+  const returned = new Map<number, number>();
+  const back = hostLink
+    ? returnOutputs(a, hostLink.plan, new TxOutput(tx, hostLink.returnTool, hostLink.returnName), returned)
+    : undefined;
+  const outputs: PacketOutput[][] = a.groups.map((g, gi) =>
     g.tools.map((t, ti) => {
+      const r = back?.[gi][ti];
+      if (r) return r;
       const id = data.toolIds[gi][ti];
       return id >= 0 ? new TxOutput(tx, id, t.name) : new FileRingOutput(files, gi, ti, t.name);
     }),
@@ -66,8 +76,10 @@ try {
 
   // one source per live tap: a flooding tap cannot starve a quiet one, each getting its quota a round
   // and its own packet buffers, in its ring's scratch region (frames copy into it natively)
+  const reader = hostLink ? new HostLinkReader(hostLink.plan, pipeline, a.groups.length, true) : undefined;
+  const handler = reader ? { handle: (rec: PacketRecord) => reader.handle(rec) } : pipeline;
   const sources: Source[] = rx.map((ring, i) =>
-    ringSource(ring, `tap ${data.rxNames[i]}`, pipeline, new PacketPool(PACKET_BUFFER_BYTES, ring.scratch)),
+    ringSource(ring, `tap ${data.rxNames[i]}`, handler, new PacketPool(PACKET_BUFFER_BYTES, ring.scratch)),
   );
   /** The taps' rings share one bell: the worker sleeps until any of them has a frame. */
   const doorbell = rx[0];
@@ -88,7 +100,7 @@ try {
   const report = (final: boolean) => {
     stages.length = 0;
     for (const s of loop.stageCounters()) stages.push({ worker: data.index, ...s });
-    send({ type: 'stats', stats: pipeline.stats, stages: [...stages], final });
+    send({ type: 'stats', stats: pipeline.stats, stages: [...stages], final, hostLink: reader?.counts(returned) });
   };
   // the stats interval is one of this worker's timers
   const statsBlock = timers.createBlock(() => {
@@ -107,7 +119,7 @@ try {
   // finish (module lifecycle): steps hand on what they hold, the outputs what they queue, the counters go to the
   // supervisor
   pipeline.finish();
-  for (const row of outputs) for (const o of row) o.flush();
+  for (const row of outputs) for (const o of row) (o as { flush?: () => void }).flush?.();
   report(true);
 } catch (e) {
   send({ type: 'failed', message: (e as Error).stack ?? String(e) });

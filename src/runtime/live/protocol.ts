@@ -1,4 +1,5 @@
 import type { Artifact } from '../../artifact/types.js';
+import type { HostLinkCounts, HostLinkPlan } from '../host-link/host-link.js';
 
 /**
  * What the threads of a live run share. Port processes own every libpcap
@@ -138,11 +139,17 @@ export interface WorkerData {
   statsIntervalMs: number;
   /** The core to pin the thread to (taskset), when a core list was given. */
   core: number | undefined;
+  /**
+   * The host end of a switch's host link: the one rx ring is the link, each
+   * frame read through the plan (code off, the host's groups), and what goes
+   * back to the switch is sent on the interface tool `returnTool` (the link).
+   */
+  hostLink?: { plan: HostLinkPlan; returnTool: number; returnName: string };
 }
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'stats'; stats: unknown; stages: StageCounters[]; final: boolean }
+  | { type: 'stats'; stats: unknown; stages: StageCounters[]; final: boolean; hostLink?: HostLinkCounts }
   | { type: 'failed'; message: string };
 
 /** Per-stage counters, as DPDK's service cores keep them. */

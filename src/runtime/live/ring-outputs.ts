@@ -40,7 +40,24 @@ export class TxOutput extends RingOutput {
     super(ring, `interface tool ${name}`);
   }
 
-  write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number): boolean {
+  /** `tags` (the host link's return code, and marks) go after the frame's 12 address bytes. */
+  write(
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    _tap?: unknown,
+    _comment?: string,
+    tags?: Uint8Array,
+  ): boolean {
+    if (tags?.length && data.length >= 12) {
+      const both = new Uint8Array(data.length + tags.length);
+      both.set(data.subarray(0, 12));
+      both.set(tags, 12);
+      both.set(data.subarray(12), 12 + tags.length);
+      data = both;
+    }
     return this.ring.push(data, 0, data.length, this.id, tsSec, tsNsec, wireLen, linkType);
   }
 }

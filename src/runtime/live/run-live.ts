@@ -13,6 +13,15 @@ import { planChains, shardsBySession } from '../actions/chain.js';
 import { ActionsNotPerformed, unimplementedActions } from '../run/run.js';
 import { addStats, type DropReason, type RunStats } from '../stats/stats.js';
 import { linkTypeName } from '../../fields/link-type-names.js';
+import {
+  addHostLinkCounts,
+  hostArtifact,
+  type HostLinkCounts,
+  type HostLinkPlan,
+  type HostLinkStats,
+  hostLinkStats,
+  returnedTool,
+} from '../host-link/host-link.js';
 import { capAvailable, HOW_TO_ENABLE } from './cap-binding.js';
 import { kernelFilter } from './kernel-filter.js';
 import {
@@ -53,10 +62,19 @@ export interface LiveOptions {
   onStats?: (stats: LiveRunStats, final: boolean) => void;
   /** Called once capture has begun: every handle open, every worker waiting. */
   onReady?: (stop: () => void) => void;
+  /**
+   * The host end of a switch's host link: the one interface read is the
+   * link (frames to the host under their codes, read through the plan as the
+   * offline host end reads its capture), and what goes back to the switch is
+   * sent out of it; the policy's taps are the switch's, not read here.
+   */
+  hostLink?: { plan: HostLinkPlan; iface: string };
 }
 
 export interface LiveRunStats extends RunStats {
   live: CaptureCounters & { workers: number; stages: StageCounters[] };
+  /** The host link's own counts, as the offline host end's (its input and return: the interface). */
+  hostLink?: HostLinkStats;
 }
 
 const RX_BYTES = 16 << 20;
@@ -102,8 +120,12 @@ export function liveTaps(a: Artifact): number[] {
  * rings hold, the last frames go out, files are completed and put in place
  * together, and the final stats are returned, every frame accounted for.
  */
-export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<LiveRunStats> {
-  const pending = unimplementedActions(a);
+export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}): Promise<LiveRunStats> {
+  const hostLink = opts.hostLink;
+  const pending = unimplementedActions(policyArtifact);
+  // the host end runs the switch's groups as far as their strip, to the link
+  const a = hostLink ? hostArtifact(policyArtifact, hostLink.plan) : policyArtifact;
+  const returned = (g: number, t: number) => hostLink !== undefined && returnedTool(hostLink.plan, g, t);
   if (pending.length)
     throw new ActionsNotPerformed(
       `${pending.join('; ')}: packet transforms are not implemented in this version, and tmesc refuses to deliver packets the policy says must be changed (sensitive data could leak unmasked)`,
@@ -118,10 +140,12 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
   if (!capAvailable()) throw new LiveError(HOW_TO_ENABLE);
   const note = opts.note ?? (() => undefined);
   const warn = opts.warn ?? note;
-  const tapIndexes = liveTaps(a);
-  if (tapIndexes.length === 0) throw new LiveError('the policy has no tap on an interface: nothing to capture live');
-  for (const t of a.taps)
-    if (t.source.kind === 'files') note(`tap '${t.name}' reads capture files: not read in a live run`);
+  const tapIndexes = hostLink ? [] : liveTaps(a);
+  if (tapIndexes.length === 0 && !hostLink)
+    throw new LiveError('the policy has no tap on an interface: nothing to capture live');
+  if (!hostLink)
+    for (const t of a.taps)
+      if (t.source.kind === 'files') note(`tap '${t.name}' reads capture files: not read in a live run`);
   const taps: LiveTap[] = tapIndexes.map((i) => {
     const t = a.taps[i];
     if (t.source.kind === 'interface') {
@@ -134,14 +158,19 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     );
     return { tap: i, name: t.name, ports: [s.left, s.right], filter: '' };
   });
+  // the link: every frame (its own returns, sent by another handle, are passed over by their codes: a kernel
+  // filter on direction, `inbound`, holds each frame back until the next one comes)
+  if (hostLink) taps.push({ tap: 0, name: `host link ${hostLink.iface}`, ports: [hostLink.iface], filter: '' });
   const tools: LiveTool[] = [];
   const toolIds = a.groups.map((g, gi) =>
     g.tools.map((t, ti) => {
-      if (t.output.kind !== 'interface') return -1;
+      if (t.output.kind !== 'interface' || returned(gi, ti)) return -1;
       tools.push({ id: tools.length, group: gi, tool: ti, name: t.name, iface: t.output.target });
       return tools.length - 1;
     }),
   );
+  const returnTool = tools.length;
+  if (hostLink) tools.push({ id: returnTool, group: -1, tool: -1, name: 'return link', iface: hostLink.iface });
   let cores = opts.cores;
   let n = cores?.length ?? availableParallelism();
   if (n > 1 && !shardsBySession(a)) {
@@ -161,8 +190,8 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     for (const g of a.groups) {
       const row: (ToolOutput | undefined)[] = [];
       fileOutputs.push(row);
-      for (const t of g.tools) {
-        if (t.output.kind === 'interface') {
+      for (const [ti, t] of g.tools.entries()) {
+        if (t.output.kind === 'interface' || returned(fileOutputs.length - 1, ti)) {
           row.push(undefined);
           continue;
         }
@@ -189,6 +218,7 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
   const statsIntervalMs = opts.statsIntervalMs ?? 0;
   const latest: (RunStats | undefined)[] = new Array(n).fill(undefined);
   const stages: StageCounters[][] = Array.from({ length: n }, () => []);
+  const linkCounts: (HostLinkCounts | undefined)[] = new Array(n).fill(undefined);
   const finals: boolean[] = new Array(n).fill(false);
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -227,6 +257,7 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
       poll,
       statsIntervalMs,
       core: cores?.[i],
+      hostLink: hostLink && { plan: hostLink.plan, returnTool, returnName: `return link ${hostLink.iface}` },
     };
     const w = spawnScript('live-worker', import.meta.url, wd);
     w.on('message', (m: FromWorker) => {
@@ -234,6 +265,7 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
       else if (m.type === 'stats') {
         latest[i] = m.stats as RunStats;
         stages[i] = m.stages;
+        if (m.hostLink) linkCounts[i] = m.hostLink;
         if (m.final) finals[i] = true;
       } else if (m.type === 'failed') failure ??= new LiveError(`worker ${i}: ${m.message}`);
       poke();
@@ -287,7 +319,11 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
     const stats = newRunStats(
       a,
       a.groups.map((g, gi) =>
-        g.tools.map((t, ti) => ({ path: fileOutputs[gi][ti]?.path ?? `interface ${t.output.target}` })),
+        g.tools.map((t, ti) => ({
+          path:
+            fileOutputs[gi][ti]?.path ??
+            (returned(gi, ti) ? `host link ${hostLink!.iface}` : `interface ${t.output.target}`),
+        })),
       ),
       a.taps.map(() => []),
     );
@@ -311,12 +347,22 @@ export async function runLive(a: Artifact, opts: LiveOptions = {}): Promise<Live
       }),
     );
     tools.forEach((t, i) => {
+      // the return link's sends are the link's (its counters), not one tool's
+      if (t.group < 0) return;
       const c = live.tools[i];
       undelivered(t.group, t.tool, 'tool-down', c.lostDown, c.lostDownBytes);
       undelivered(t.group, t.tool, 'output-full', c.behind, c.behindBytes);
       undelivered(t.group, t.tool, 'send-error', c.sendErrors, c.sendErrorBytes);
     });
-    return { ...stats, live: { ...live, workers: n, stages: stages.flat() } };
+    let link: HostLinkCounts = { read: 0, echoed: 0, perCode: [], unknown: 0, noHostGroup: 0, returned: [] };
+    for (const c of linkCounts) if (c) link = addHostLinkCounts(link, c);
+    return {
+      ...stats,
+      live: { ...live, workers: n, stages: stages.flat() },
+      ...(hostLink && {
+        hostLink: hostLinkStats(a, hostLink.plan, link, hostLink.iface, hostLink.iface, true),
+      }),
+    };
   };
 
   // the files: records the workers hand over, written in arrival order per worker

@@ -45,9 +45,11 @@ export async function benchInstructions(variant?: string): Promise<void> {
             ? policyCounting
             : variant === 'compare'
               ? policyCompare
-              : variant
-                ? (cap: string) => policyActions(cap, variant)
-                : policyOneGroup;
+              : variant === 'compare-mask'
+                ? (cap: string) => policyCompare(cap, true)
+                : variant
+                  ? (cap: string) => policyActions(cap, variant)
+                  : policyOneGroup;
   if (!hasTool('valgrind') || !hasTool('callgrind_annotate')) {
     console.log('instructions: skipped (valgrind not found; apt-get install valgrind)');
     return;
@@ -97,7 +99,7 @@ export async function benchInstructions(variant?: string): Promise<void> {
     const a = count(SMALL, 1);
     const b2 = count(LARGE, 1);
     console.log(
-      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : variant === 'counting' ? '20-rule, 3-group policy (counting tables)' : variant === 'compare' ? "the actions bench's compare policy without mask (rec: strip all, truncate frame 128; web; dns; tap mark vlan 100)" : `one-filter policy${variant ? ` whose group does: ${variant}` : ''}`} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
+      `instructions (callgrind, user space, deterministic V8; ${variant === 'payload' ? 'policy with a payload matches rule' : variant === 'counting' ? '20-rule, 3-group policy (counting tables)' : variant === 'compare' ? "the actions bench's compare policy without mask (rec: strip all, truncate frame 128; web; dns; tap mark vlan 100)" : variant === 'compare-mask' ? "the actions bench's compare policy (rec: strip all, truncate frame 128; web: mask card-number, credentials; dns; tap mark vlan 100)" : `one-filter policy${variant ? ` whose group does: ${variant}` : ''}`} over the runtime bench's traffic mix; per packet = (I(${LARGE / 1000}k) - I(${SMALL / 1000}k)) / ${(LARGE - SMALL) / 1000}k)`,
     );
     console.log(
       `per packet: ${per(a.total, b2.total, 1).toFixed(0)} instructions (whole process: ${(a.total / 1e6).toFixed(0)} M at ${SMALL / 1000}k packets, ${(b2.total / 1e6).toFixed(0)} M at ${LARGE / 1000}k)`,
@@ -111,7 +113,7 @@ export async function benchInstructions(variant?: string): Promise<void> {
       .map(([k, d]) => [d.toFixed(0), k]);
     console.log(table(['per packet', 'function'], rows));
     // two taps reading the same capture, merged by timestamp: the cost of the merge on every packet
-    if (variant === 'compare') return;
+    if (variant === 'compare' || variant === 'compare-mask') return;
     const a2 = count(SMALL, 2);
     const b3 = count(LARGE, 2);
     console.log(
@@ -165,15 +167,15 @@ function policyCounting(cap: string): string {
 }
 
 /**
- * The actions bench's compare policy (bench/actions.ts) without its mask:
- * every packet to a recorder that strips and cuts, web and DNS to their
- * tools, the tap's VLAN mark on every replica.
+ * The actions bench's compare policy (bench/actions.ts), without its mask
+ * unless `mask`: every packet to a recorder that strips and cuts, web and
+ * DNS to their tools, the tap's VLAN mark on every replica.
  */
-function policyCompare(cap: string): string {
+function policyCompare(cap: string, mask = false): string {
   return `policy "bench-compare"
 tap t { source pcap "${cap}"; mark vlan 100 }
 group rec { tool rec { output pcap "rec.pcap" } strip all; truncate frame 128 }
-group web { tool web { output pcap "web.pcap" } }
+group web { tool web { output pcap "web.pcap" }${mask ? ' mask card-number, credentials' : ''} }
 group dns { tool dns { output pcap "dns.pcap" } }
 rule all from t match any to rec
 rule web from t match tcp port 80 to web

@@ -22,6 +22,7 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-inner': () => benchInstructions('inner'),
   'instructions-counting': () => benchInstructions('counting'),
   'instructions-compare': () => benchInstructions('compare'),
+  'instructions-compare-mask': () => benchInstructions('compare-mask'),
   live: () => benchLive(),
   'instructions-strip': () => benchInstructions('strip all'),
   'instructions-truncate': () => benchInstructions('truncate payload 0'),

@@ -142,8 +142,10 @@ export interface PipelineOptions {
 /**
  * Under auto, the generated path is left for the decoder path when more than
  * half the packets of a window needed the decoder's view anyway (tunnel
- * traffic whose tunnels or inner packets the policy reads): walking them
- * first only adds the walk. It is tried again after
+ * traffic whose tunnels or inner packets the policy reads, packets for a
+ * masking group): walking them first only adds the walk. A packet whose
+ * steps in some group were done from the walk does not count: the decoder
+ * path would run that group's chain for it. It is tried again after
  * ADAPT_BACKOFF windows. Both paths give each packet the same treatment, so
  * switching between packets changes nothing but the work done.
  */
@@ -313,8 +315,10 @@ export class Pipeline {
     const pp = this.packetPath;
     if (pp !== undefined) {
       if (this.onWalk) {
-        this.handleWalked(rec, tap);
-        if (this.adaptive) this.adaptWalked(pp.walk.viewed);
+        const walked = this.handleWalked(rec, tap);
+        // a packet needed the decoder when its view was made and no group's steps were done from the walk: a packet
+        // both walked (a recorder's strip and cut) and viewed (a masking group's) costs the decoder path a chain more
+        if (this.adaptive) this.adaptWalked(!walked && pp.walk.viewed);
         return;
       }
       if (--this.adaptLeft === 0) {
@@ -415,9 +419,10 @@ export class Pipeline {
    * handle() on the generated packet path: the walk and the graph over the
    * bytes, no view; the decoder's view of the packet is made only for what
    * reads one (tunnel fields the graph tests, counting tables, dedup, action
-   * steps), once. Counts and writes exactly as handle() does.
+   * steps), once. Counts and writes exactly as handle() does. True when
+   * some group's steps were done from the walk (walked-steps.ts).
    */
-  private handleWalked(rec: PacketRecord, tap: number): void {
+  private handleWalked(rec: PacketRecord, tap: number): boolean {
     const pp = this.packetPath!;
     // classified where the reader left the bytes: no array of the frame's own, unless a stage below needs one (w.frame())
     const r = pp.classify(rec.bytes, rec.dataOffset, rec.capLen, rec.wireLen, rec.linkType, tap);
@@ -439,13 +444,14 @@ export class Pipeline {
     }
     if (groups.length === 0) {
       st.unmatched++;
-      return;
+      return false;
     }
     // as in handle(): signed int32 hashes, computed once for all the packet's groups
     let outer = 0;
     let inner = 0;
     let hashed = 0;
     let marked = false;
+    let walked = false;
     const only = this.only;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
@@ -460,7 +466,10 @@ export class Pipeline {
       const chain = this.chains[g];
       if (chain !== undefined) {
         const ws = this.walkedSteps[g];
-        if (ws !== undefined && ws.deliver(w, rec, tap)) continue;
+        if (ws !== undefined && ws.deliver(w, rec, tap)) {
+          walked = true;
+          continue;
+        }
         // the steps start from rec.data
         if (!this.recordViews) rec.data = w.frame();
         chain.push(rec, w.view(), tap);
@@ -492,6 +501,7 @@ export class Pipeline {
       // no array of the frame: write() copies the record where it can, else makes one
       this.write(g, tool, rec, undefined, tap);
     }
+    return walked;
   }
 
   /**
@@ -657,17 +667,22 @@ function isRunTaker(o: PacketOutput): o is PacketOutput & RunTaker {
  * The generated packet path for this artifact, or undefined where the
  * decoder path classifies. `auto` takes it where it does less work than the
  * decoder for every packet: the graph has generated code (counting tables
- * included), and no stage reads the decoder's view of every packet that
- * reaches it (dedup, action steps other than those walked-steps.ts does
- * from the walk); `generated` takes it whenever the graph has code
+ * included), and some group's packets need no view (a group without
+ * dedup, and without action steps or with only those walked-steps.ts does
+ * from the walk); the others get the view for their own packets only.
+ * `generated` takes it whenever the graph has code
  * (view readers then get the decoder's view, made lazily); `decoder` never.
  */
 function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
   if (choice === 'decoder') return undefined;
   if (choice === 'auto') {
-    // groups whose steps the walk does for plain packets (walked-steps.ts) do not need the view of every packet
+    // a group with dedup or steps the walk cannot do (mask, replace, ...) reads the view of every packet it gets:
+    // the decoder path, unless another group's packets need none (no steps, or steps the walk does for plain
+    // packets: walked-steps.ts); then those stay on the generated path and the view is made for the others' only
     const plans = planChains(a);
-    if (a.groups.some((gr, i) => gr.actions.dedup !== undefined || (plans[i] && !walkableGroup(gr)))) return undefined;
+    const viewsAll = (gr: Artifact['groups'][number], i: number) =>
+      gr.actions.dedup !== undefined || (plans[i] !== undefined && !walkableGroup(gr));
+    if (a.groups.length > 0 && a.groups.every(viewsAll)) return undefined;
   }
   const pp = createPacketPath(a.graph);
   return pp.kind === 'generated' ? pp : undefined;

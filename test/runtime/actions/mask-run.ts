@@ -65,6 +65,9 @@ export function runArtifactFrames(
   const rec = emptyRecord();
   for (const f of frames) {
     rec.data = new Uint8Array(f.data);
+    // as a reader's record: the bytes and where the frame starts in them (the generated path reads these)
+    rec.bytes = rec.data;
+    rec.dataOffset = 0;
     rec.capLen = f.data.length;
     rec.wireLen = f.wireLen ?? f.data.length;
     rec.linkType = linkType;

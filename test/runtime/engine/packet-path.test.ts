@@ -183,6 +183,18 @@ const WALKED_GROUPS = [
   'group g1 {\n  tool a1 { output pcapng "a1.pcapng" }\n  strip vlan, gre, vxlan\n  truncate frame 14\n}',
   'group g2 {\n  tool a2 { output pcap "a2.pcap" }\n  truncate frame 60\n}',
 ];
+/**
+ * Groups whose steps the walk cannot do (mask, replace, dedup) next to a
+ * walked group and a group without steps: the compare policy's shape (a
+ * recorder of every packet, a masked web tool); the view and the chain for
+ * the masking groups' packets only.
+ */
+const MASKED_GROUPS = [
+  'group g0 {\n  tool a0 { output pcap "a0.pcap" }\n  strip all\n  truncate frame 128\n}',
+  'group g1 {\n  tool a1 { output pcap "a1.pcap" }\n  mask card-number, credentials, /[0-9]{3,}|GET/ with "#"\n}',
+  'group g2 {\n  tool a2 { output pcapng "a2.pcapng" }\n  tool b2 { output pcap "b2.pcap" }\n  balance session symmetric\n  dedup window 5 ms\n  replace /HTTP/ with "PTTH"\n}',
+];
+const MASKED_PLAIN = [MASKED_GROUPS[0], MASKED_GROUPS[1], GROUPS[2]];
 const STRIP_ONLY = [...WALKED_GROUPS.slice(0, 2), 'group g2 {\n  tool a2 { output pcap "a2.pcap" }\n  strip all\n}'];
 
 function policy(
@@ -247,6 +259,20 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     expect(differences(artifactFor(dir, policy(everyFilter, STRIP_ONLY)), mixed, undefined, true)).toEqual([]);
   });
 
+  it('groups that mask next to walked groups: the view and the chain for their packets only, the same as the decoder', () => {
+    for (const groups of [MASKED_GROUPS, MASKED_PLAIN]) {
+      const a = artifactFor(dir, policy(everyFilter, groups));
+      expect(differences(a, mixed, undefined, true)).toEqual([]);
+      // auto keeps the generated path; with small windows it may switch, and the run stays the same
+      const auto = runOn(a, 'auto', mixed, 16, undefined, true);
+      const dec = runOn(a, 'decoder', mixed, undefined, undefined, true);
+      expect(auto.path).toBe('generated');
+      expect(auto.walked).toBeGreaterThan(0);
+      expect(auto.stats).toBe(dec.stats);
+      expect(auto.out).toEqual(dec.out);
+    }
+  });
+
   it('tools down (live): failover within a balanced group, drops where none is up', () => {
     // g0's second tool, g1's both, g2's only one down
     const up = (g: number, t: number) => !(g === 0 && t === 1) && g !== 1 && g !== 2;
@@ -287,6 +313,9 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     expect(auto(artifactFor(dir, policy(few, VIEW_GROUPS)))).toBe('decoder');
     // strip, truncate frame and the mark: done from the walk for plain packets
     expect(auto(artifactFor(dir, policy(few, WALKED_GROUPS)))).toBe('generated');
+    // a masking group next to them: its packets get the view, the others' stay on the generated path
+    expect(auto(artifactFor(dir, policy(few, MASKED_GROUPS)))).toBe('generated');
+    expect(auto(artifactFor(dir, policy(few, MASKED_PLAIN)))).toBe('generated');
     // counting tables (rules counted apart from the graph's leaves) are generated code too
     const counted = artifactFor(dir, policy(everyFilter));
     expect(counted.graph.counting?.length).toBeGreaterThan(0);
@@ -312,6 +341,37 @@ describe('the generated and the decoder packet paths of a run agree', () => {
     expect(auto.switches).toBeGreaterThanOrEqual(2);
     expect(auto.stats).toBe(dec.stats);
     expect(auto.out).toEqual(dec.out);
+  });
+
+  it("auto counts only packets that need the decoder: a masking group's packets also walked for a recorder do not", () => {
+    const w = new Walk();
+    // plain TCP over Ethernet: what the recorder's steps take from the walk, and what the masking group reads
+    const tcp = generated.filter((f) => {
+      w.start(f.data, 0, f.data.length, f.wireLen, f.linkType, 0);
+      return (
+        f.linkType === LINKTYPE.ETHERNET && w.cand === 0 && w.proto === 6 && w.frag <= 0 && w.bad === 0 && w.mc === 0
+      );
+    });
+    expect(tcp.length).toBeGreaterThan(64);
+    const masked = (recorder: boolean) =>
+      [
+        'tap t { source pcap "x.pcap" }',
+        MASKED_GROUPS[0],
+        MASKED_GROUPS[1],
+        ...(recorder ? ['rule all from t match any to g0'] : []),
+        'rule web from t match tcp to g1',
+      ].join('\n');
+    for (const recorder of [true, false]) {
+      const a = artifactFor(dir, masked(recorder));
+      const auto = runOn(a, 'auto', tcp, 16, undefined, true);
+      const dec = runOn(a, 'decoder', tcp, undefined, undefined, true);
+      expect(auto.path).toBe('generated');
+      // with the recorder, every packet is walked for it: the generated path stays; without, each needs the view
+      if (recorder) expect(auto.switches).toBe(0);
+      else expect(auto.switches).toBeGreaterThan(0);
+      expect(auto.stats).toBe(dec.stats);
+      expect(auto.out).toEqual(dec.out);
+    }
   });
 
   it("malformed counts the frames whose own headers are, on both paths: not their tunnels' or inner packets'", () => {
@@ -367,5 +427,6 @@ describe.skipIf(!HAVE_CORPUS)(`the two packet paths on the corpus${CORPUS_NOTE}`
     expect(differences(artifactFor(dir, policy(everyFilter)), frames)).toEqual([]);
     expect(differences(artifactFor(dir, policy(everyFilter, VIEW_GROUPS)), frames)).toEqual([]);
     expect(differences(artifactFor(dir, policy(everyFilter, WALKED_GROUPS)), frames, undefined, true)).toEqual([]);
+    expect(differences(artifactFor(dir, policy(everyFilter, MASKED_GROUPS)), frames, undefined, true)).toEqual([]);
   }, 600_000);
 });

@@ -28,6 +28,7 @@ interface LinkStats {
   noHostGroup: number;
   toHost: { vid: number; packets: number }[];
   returned: { vid: number; packets: number }[];
+  notReturned: number;
 }
 
 function writePcap(path: string, frames: Buffer[]): void {
@@ -120,6 +121,7 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
     expect(bagSize(expected)).toBeGreaterThan(100);
     expect(untagged).toBeGreaterThan(0);
     expect(offStats.hostLink.unknown).toBe(untagged);
+    expect(offStats.hostLink.notReturned).toBe(0);
 
     // live: the host's end of a veth pair, the switch's end in a namespace
     const l = new Lab();
@@ -159,7 +161,7 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
 
     expect(packetBag(got)).toEqual(expected);
     const final = JSON.parse(t.stdout) as { hostLink: LinkStats; groups: { name: string; delivered: number }[] };
-    for (const k of ['read', 'unknown', 'noHostGroup', 'toHost', 'returned'] as const)
+    for (const k of ['read', 'unknown', 'noHostGroup', 'toHost', 'returned', 'notReturned'] as const)
       expect(final.hostLink[k], k).toEqual(offStats.hostLink[k]);
     // its own returns, seen going out, passed over (not read, not unknown)
     expect(final.hostLink.echoed).toBe(bagSize(expected));

@@ -8,7 +8,7 @@ import { actionWarnings } from '../runtime/actions/warnings.js';
 import { ActionsNotPerformed, RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { packetPathChoice, type PacketPathChoice } from '../runtime/engine/packet-path-choice.js';
-import type { HostLinkPlan, HostLinkStats } from '../runtime/host-link/host-link.js';
+import { notReturnedText, type HostLinkPlan, type HostLinkStats } from '../runtime/host-link/host-link.js';
 import { EXIT, packageVersion, PolicyInvalid, UsageError, type Io } from './io.js';
 import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
@@ -363,6 +363,10 @@ async function runLiveCommand(
     if (stats.hostLink?.unknown)
       io.err(
         `tmesc: warning: ${escapeForTerminal(stats.hostLink.input)}: ${stats.hostLink.unknown} packets carry no VLAN code the switch sends the host: dropped\n`,
+      );
+    if (stats.hostLink?.notReturned)
+      io.err(
+        `tmesc: warning: ${escapeForTerminal(notReturnedText(stats.hostLink.returnPath, stats.hostLink.notReturned))}\n`,
       );
     for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
     return EXIT.ok;

@@ -12,7 +12,7 @@ import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
 import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
-import type { RunStats } from '../stats/stats.js';
+import type { DropReason, RunStats } from '../stats/stats.js';
 import { ActionsNotPerformed, RunError, unimplementedActions } from '../run/run.js';
 import { DEFAULT_SNAPLEN } from '../run/tap-inputs.js';
 
@@ -58,6 +58,8 @@ export interface HostLinkStats {
   noHostGroup: number;
   /** Packets written to the return link, per code. */
   returned: { vid: number; packets: number }[];
+  /** Returns the link refused (live: the return ring full), not in returned: counted dropped (output-full) in their group. */
+  notReturned: number;
   /** Live: the host's own returns seen going out on the link's interface (passed over, not read). */
   echoed?: number;
 }
@@ -84,9 +86,17 @@ function vlanTag(vid: number): Uint8Array {
   return Uint8Array.of(ETHERTYPE.VLAN >>> 8, ETHERTYPE.VLAN & 0xff, (vid >>> 8) & 0x0f, vid & 0xff);
 }
 
+/** What the return outputs wrote (per code) and what the link refused. */
+export class ReturnTally {
+  readonly returned = new Map<number, number>();
+  notReturned = 0;
+}
+
 /** Where returns are written: the return capture (ToolOutput) offline, the host interface's send ring live. */
 export interface ReturnLink {
   readonly path: string;
+  /** Why write refuses (a live ring's: output-full); a file's write refuses only a link type it cannot hold. */
+  readonly refusedAs?: DropReason;
   write(
     data: Uint8Array,
     tsSec: number,
@@ -108,7 +118,7 @@ export class ReturnOutput implements PacketOutput {
   readonly path: string;
   constructor(
     private readonly link: ReturnLink,
-    private readonly count: Map<number, number>,
+    private readonly tally: ReturnTally,
     /** Per tap, the code; -1: the tap has none. */
     private readonly codes: Int32Array,
     /** A switch group's return: the tap's marks are the switch's to push. */
@@ -121,12 +131,27 @@ export class ReturnOutput implements PacketOutput {
   /** The group's bytes are counted as the switch gets them: without the tap's marks. */
   readonly dropsTags: boolean;
 
-  readonly refusedAs = 'link-type-mismatch' as const;
+  /** Why the last write refused: no code for the packet (not Ethernet), or the link's reason (a full ring). */
+  get refusedAs(): DropReason {
+    return this.refusal;
+  }
+  private refusal: DropReason = 'link-type-mismatch';
 
   write(data: Uint8Array, tsSec: number, tsNsec: number, wireLen: number, linkType: number, tap: number): boolean {
     const vid = this.codeFor(data, linkType, tap);
     if (vid < 0) return false;
-    return this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, undefined, vlanTag(vid));
+    return this.sent(vid, this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, undefined, vlanTag(vid)));
+  }
+
+  /** A return is counted returned once the link took it; refused, it is counted not returned (its group drops it). */
+  private sent(vid: number, ok: boolean): boolean {
+    const t = this.tally;
+    if (ok) t.returned.set(vid, (t.returned.get(vid) ?? 0) + 1);
+    else {
+      t.notReturned++;
+      this.refusal = this.link.refusedAs ?? 'link-type-mismatch';
+    }
+    return ok;
   }
 
   writeTagged(
@@ -145,14 +170,16 @@ export class ReturnOutput implements PacketOutput {
     const both = new Uint8Array(4 + tags.length);
     both.set(vlanTag(vid));
     both.set(tags, 4);
-    return this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, comment, both);
+    return this.sent(vid, this.link.write(data, tsSec, tsNsec, wireLen + 4, linkType, 0, comment, both));
   }
 
-  /** The VLAN code a tap's packet goes back under, counted; -1 (not written) without one or on a non-Ethernet frame. */
+  /** The VLAN code a tap's packet goes back under; -1 (not written) without one or on a non-Ethernet frame. */
   private codeFor(data: Uint8Array, linkType: number, tap: number): number {
     const vid = this.codes[tap];
-    if (vid < 0 || linkType !== LINKTYPE.ETHERNET || data.length < 14) return -1;
-    this.count.set(vid, (this.count.get(vid) ?? 0) + 1);
+    if (vid < 0 || linkType !== LINKTYPE.ETHERNET || data.length < 14) {
+      this.refusal = 'link-type-mismatch';
+      return -1;
+    }
     return vid;
   }
 }
@@ -183,14 +210,14 @@ export function returnOutputs(
   a: Artifact,
   plan: HostLinkPlan,
   link: ReturnLink,
-  returned: Map<number, number>,
+  tally: ReturnTally,
 ): (ReturnOutput | undefined)[][] {
   return a.groups.map((g, gi) => {
     const back = plan.groupReturn[gi];
-    if (back) return [new ReturnOutput(link, returned, back, true)];
+    if (back) return [new ReturnOutput(link, tally, back, true)];
     return g.tools.map((_, ti) => {
       const vid = plan.toolReturn[gi][ti];
-      return vid >= 0 ? new ReturnOutput(link, returned, new Int32Array(a.taps.length).fill(vid), false) : undefined;
+      return vid >= 0 ? new ReturnOutput(link, tally, new Int32Array(a.taps.length).fill(vid), false) : undefined;
     });
   });
 }
@@ -204,6 +231,7 @@ export interface HostLinkCounts {
   unknown: number;
   noHostGroup: number;
   returned: [number, number][];
+  notReturned: number;
 }
 
 /**
@@ -281,16 +309,22 @@ export class HostLinkReader {
     }
   }
 
-  counts(returned: Map<number, number>): HostLinkCounts {
+  counts(tally: ReturnTally): HostLinkCounts {
     return {
       read: this.read,
       echoed: this.echoed,
       perCode: [...this.perCode],
       unknown: this.unknown,
       noHostGroup: this.noHostGroup,
-      returned: [...returned],
+      returned: [...tally.returned],
+      notReturned: tally.notReturned,
     };
   }
+}
+
+/** The warning for returns the link refused. */
+export function notReturnedText(link: string, n: number): string {
+  return `${link}: ${n} packets to return to the switch not sent (the return link full): dropped`;
 }
 
 /** The counts of several readers (a live run's workers) added up. */
@@ -307,6 +341,7 @@ export function addHostLinkCounts(into: HostLinkCounts, c: HostLinkCounts): Host
     unknown: into.unknown + c.unknown,
     noHostGroup: into.noHostGroup + c.noHostGroup,
     returned: add(into.returned, c.returned),
+    notReturned: into.notReturned + c.notReturned,
   };
 }
 
@@ -334,6 +369,7 @@ export function hostLinkStats(
     unknown: c.unknown,
     noHostGroup: c.noHostGroup,
     returned: [...c.returned].sort((x, y) => x[0] - y[0]).map(([vid, packets]) => ({ vid, packets })),
+    notReturned: c.notReturned,
   };
 }
 
@@ -382,10 +418,10 @@ export async function runHostLink(
       vlanMarks.map((n) => n + 1),
     ),
   );
-  const returned = new Map<number, number>();
+  const tally = new ReturnTally();
   const seen = new Map<string, string>([[returnPath, 'the host return']]);
   const own: ToolOutput[] = [];
-  const back = returnOutputs(host, plan, link, returned);
+  const back = returnOutputs(host, plan, link, tally);
   const outputs: PacketOutput[][] = host.groups.map((g, gi) =>
     g.tools.map((t, ti) => {
       const r = back[gi][ti];
@@ -427,5 +463,6 @@ export async function runHostLink(
   stats.seconds = (performance.now() - t0) / 1000;
   if (reader.unknown)
     opts.warn?.(`${input}: ${reader.unknown} packets carry no VLAN code the switch sends the host: dropped`);
-  return { stats, link: hostLinkStats(a, plan, reader.counts(returned), input, returnPath) };
+  if (tally.notReturned) opts.warn?.(notReturnedText(returnPath, tally.notReturned));
+  return { stats, link: hostLinkStats(a, plan, reader.counts(tally), input, returnPath) };
 }

@@ -3,7 +3,7 @@ import { readlinkSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
 import type { PacketRecord } from '../capture/record.js';
-import { HostLinkReader, returnOutputs } from '../host-link/host-link.js';
+import { HostLinkReader, ReturnTally, returnOutputs } from '../host-link/host-link.js';
 import { Timers } from '../engine/timers/timers.js';
 import { PollLoop, type Source } from '../engine/poll-loop.js';
 import { startClockTicks } from '../engine/clock-ticks.js';
@@ -50,7 +50,7 @@ try {
   const toolUp = new Int32Array(data.toolUp);
   const hostLink = data.hostLink;
   // the host link's returns: counted per code, sent on the link's own interface
-  const returned = new Map<number, number>();
+  const returned = new ReturnTally();
   const back = hostLink
     ? returnOutputs(a, hostLink.plan, new TxOutput(tx, hostLink.returnTool, hostLink.returnName), returned)
     : undefined;

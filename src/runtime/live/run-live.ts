@@ -362,7 +362,15 @@ export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}):
       undelivered(t.group, t.tool, 'output-full', c.behind, c.behindBytes);
       undelivered(t.group, t.tool, 'send-error', c.sendErrors, c.sendErrorBytes);
     });
-    let link: HostLinkCounts = { read: 0, echoed: 0, perCode: [], unknown: 0, noHostGroup: 0, returned: [] };
+    let link: HostLinkCounts = {
+      read: 0,
+      echoed: 0,
+      perCode: [],
+      unknown: 0,
+      noHostGroup: 0,
+      returned: [],
+      notReturned: 0,
+    };
     for (const c of linkCounts) if (c) link = addHostLinkCounts(link, c);
     return {
       ...stats,

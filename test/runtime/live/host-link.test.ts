@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ interface LinkStats {
   noHostGroup: number;
   toHost: { vid: number; packets: number }[];
   returned: { vid: number; packets: number }[];
+  notReturned: number;
 }
 
 function writePcap(path: string, frames: Buffer[]): void {
@@ -49,20 +50,23 @@ function writePcap(path: string, frames: Buffer[]): void {
 }
 
 describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () => {
-  const work = mkdtempSync(join(tmpdir(), 'tmesc-live-host-link-'));
+  const top = mkdtempSync(join(tmpdir(), 'tmesc-live-host-link-'));
   const labs: Lab[] = [];
   afterAll(() => {
     for (const l of labs) l.cleanup();
-    rmSync(work, { recursive: true, force: true });
+    rmSync(top, { recursive: true, force: true });
   });
 
-  it('returns what the offline host end returns, out of the same interface; host tools get the same files', async () => {
+  /** The host end of `policy` offline and live (on `cores`: default, one worker per core), compared. */
+  async function hostEnd(policy: string, name: string, cores?: string): Promise<number> {
+    const work = join(top, name);
+    mkdirSync(work, { recursive: true });
     // the switch's program and its report (the code table both ends read)
     const prog = join(work, 'prog');
     execFileSync('node', [
       BIN,
       'compile',
-      fabric,
+      policy,
       '--emit',
       'openflow',
       '--ports',
@@ -100,7 +104,7 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
       [
         BIN,
         'run',
-        fabric,
+        policy,
         '--report',
         report,
         '--host-link',
@@ -120,6 +124,7 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
     expect(bagSize(expected)).toBeGreaterThan(100);
     expect(untagged).toBeGreaterThan(0);
     expect(offStats.hostLink.unknown).toBe(untagged);
+    expect(offStats.hostLink.notReturned).toBe(0);
 
     // live: the host's end of a veth pair, the switch's end in a namespace
     const l = new Lab();
@@ -132,7 +137,7 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
     const t = l.start('node', [
       BIN,
       'run',
-      fabric,
+      policy,
       '--live',
       '--report',
       report,
@@ -146,6 +151,7 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
       '0.1',
       '--buffer-size',
       '128',
+      ...(cores ? ['--cores', cores] : []),
     ]);
     await t.waitFor(() => /capturing/.test(t.stderr), 'capture to begin');
     await l.replay(sw, far, link);
@@ -158,8 +164,12 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
     await dump.exited;
 
     expect(packetBag(got)).toEqual(expected);
-    const final = JSON.parse(t.stdout) as { hostLink: LinkStats; groups: { name: string; delivered: number }[] };
-    for (const k of ['read', 'unknown', 'noHostGroup', 'toHost', 'returned'] as const)
+    const final = JSON.parse(t.stdout) as {
+      hostLink: LinkStats;
+      groups: { name: string; delivered: number }[];
+      live: { workers: number };
+    };
+    for (const k of ['read', 'unknown', 'noHostGroup', 'toHost', 'returned', 'notReturned'] as const)
       expect(final.hostLink[k], k).toEqual(offStats.hostLink[k]);
     // its own returns, seen going out, passed over (not read, not unknown)
     expect(final.hostLink.echoed).toBe(bagSize(expected));
@@ -170,5 +180,18 @@ describe.skipIf(req.skip)(`the host end of the host link, live${req.note}`, () =
       expect(packetBag(join(live, `${tool}.pcap`)), tool).toEqual(a);
     }
     expect(t.stderr).toContain(`${untagged} packets carry no VLAN code the switch sends the host: dropped`);
+    return final.live.workers;
+  }
+
+  it('returns what the offline host end returns, out of the same interface; host tools get the same files', async () => {
+    // fabric's dlp group masks (state across sessions): one worker
+    expect(await hostEnd(fabric, 'one')).toBe(1);
+  });
+
+  it('the same with two workers, their link counts added up', async () => {
+    // fabric without the mask: sessions shard across workers
+    const policy = join(top, 'fabric-2.tmes');
+    writeFileSync(policy, readFileSync(fabric, 'utf8').replace(' mask credentials', ''));
+    expect(await hostEnd(policy, 'two', '0,1')).toBe(2);
   });
 });

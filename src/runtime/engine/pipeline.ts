@@ -12,18 +12,20 @@ import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { insertTags, vlanTags } from '../mark/vlan-tags.js';
-import { type DropReason, emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
 import { walkSessionHash32 } from '../walk/session.js';
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { PacketChunkLoop, type RunTaker } from './chunk-loop.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
-import { walkableGroup, WalkedSteps } from './walked-steps.js';
+import { type RecordOutput, walkableGroup, WalkedSteps } from './walked-steps.js';
 
-/** Where a group's tool gets its packets: a file here, a worker's share of a batch in runtime/parallel. */
-export interface PacketOutput {
+/**
+ * Where a group's tool gets its packets: a file here, a worker's share of a
+ * batch in runtime/parallel. Its writeRecord and refusedAs are RecordOutput's
+ * (walked-steps.ts).
+ */
+export interface PacketOutput extends RecordOutput {
   readonly path: string;
-  /** Why write refuses packets, when not for their link type (a live output's full ring). */
-  readonly refusedAs?: DropReason;
   /** Returns false (and writes nothing) when the output cannot hold the packet's link type. */
   write(
     data: Uint8Array,
@@ -48,24 +50,6 @@ export interface PacketOutput {
     linkType: number,
     tap: number,
     comment: string | undefined,
-  ): boolean;
-  /**
-   * write() of a reader's record as it is but for its wire length and
-   * comment (and the tags, the cut): the output may copy the record's own
-   * bytes, in runs, where they are what it would write but for those
-   * (ToolOutput). Outputs without it get write() or writeTagged().
-   */
-  writeRecord?(
-    rec: PacketRecord,
-    wireLen: number,
-    tap: number,
-    comment: string | undefined,
-    /** Inserted after the frame's 12 address bytes (as writeTagged's). */
-    tags?: Uint8Array,
-    /** The frame's bytes kept, at most (truncate frame). */
-    cut?: number,
-    /** Bytes removed after the addresses, before the tags go in and the cut (strip's VLAN tags). */
-    drop?: number,
   ): boolean;
   /** The timestamp resolution the output stores, in ns (1 or 1000; default 1). */
   readonly resolutionNs?: number;

@@ -12,14 +12,24 @@ import type { Walk } from '../walk/walk.js';
 
 /** The part of a PacketOutput (pipeline.ts) the walked steps write through. */
 export interface RecordOutput {
+  /** Why write refuses packets, when not for their link type (a live output's full ring). */
   readonly refusedAs?: DropReason;
+  /**
+   * write() of a reader's record as it is but for its wire length and
+   * comment (and the tags, the cut): the output may copy the record's own
+   * bytes, in runs, where they are what it would write but for those
+   * (ToolOutput). Outputs without it get write() or writeTagged().
+   */
   writeRecord?(
     rec: PacketRecord,
     wireLen: number,
     tap: number,
     comment: string | undefined,
+    /** Inserted after the frame's 12 address bytes (as writeTagged's). */
     tags?: Uint8Array,
+    /** The frame's bytes kept, at most (truncate frame). */
     cut?: number,
+    /** Bytes removed after the addresses, before the tags go in and the cut (strip's VLAN tags). */
     drop?: number,
   ): boolean;
 }

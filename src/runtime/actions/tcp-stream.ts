@@ -216,7 +216,7 @@ export class TcpSessionTable<T> {
     if (!readTcpSegment(v, seg)) return undefined;
     // 1: the source is the lower endpoint, -1: the destination, 0: both are the same
     const order = readTuple(v, outer, this.tuple);
-    const hash = readHash;
+    const hash = tupleHash(this.tuple);
     let s = this.byHash.get(hash);
     while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
     const syn = (seg.flags & TCP_SYN) !== 0;
@@ -353,48 +353,19 @@ function readTuple(v: PacketView, outer: PacketView, t: Float64Array): number {
   t[10] = lo ? d2 : s2;
   t[11] = lo ? d3 : s3;
   t[12] = lo ? dp : sp;
-  // FNV-style hash of t[0..12], unrolled on the numbers at hand (no loop reading the array back)
-  let h = 0x811c9dc5;
-  h = Math.imul(h ^ (t[0] | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ (t[1] | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ v.ipVersion, 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? s0 : d0) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? s1 : d1) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? s2 : d2) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? s3 : d3) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? sp : dp) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? d0 : s0) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? d1 : s1) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? d2 : s2) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? d3 : s3) | 0), 0x01000193) ^ (h >>> 15);
-  h = Math.imul(h ^ ((lo ? dp : sp) | 0), 0x01000193) ^ (h >>> 15);
-  readHash = h & 0x3fffffff;
   return order;
 }
 
-/**
- * The hash of the tuple readTuple() last read, 30 bits: a small integer (Smi)
- * in V8, so the Map lookup neither boxes nor hashes a heap number.
- */
-let readHash = 0;
+function tupleHash(t: Float64Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < TUPLE; i++) h = Math.imul(h ^ (t[i] | 0), 0x01000193) ^ (h >>> 15);
+  // 30 bits: a small integer (Smi) in V8, so the Map lookup neither boxes nor hashes a heap number
+  return h & 0x3fffffff;
+}
 
 function sameTuple(a: Float64Array, b: Float64Array): boolean {
-  // unrolled, the ports and lowest address words first (where tuples of one hash differ most)
-  return (
-    a[12] === b[12] &&
-    a[7] === b[7] &&
-    a[3] === b[3] &&
-    a[8] === b[8] &&
-    a[2] === b[2] &&
-    a[0] === b[0] &&
-    a[1] === b[1] &&
-    a[4] === b[4] &&
-    a[5] === b[5] &&
-    a[6] === b[6] &&
-    a[9] === b[9] &&
-    a[10] === b[10] &&
-    a[11] === b[11]
-  );
+  for (let i = TUPLE - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** An endpoint as a key part: address and port of the tuple's endpoint at `at` (3: the lower, 8: the higher). */

@@ -129,26 +129,9 @@ export class ToolOutput implements RunHolder {
       this.runPackets++;
       if (end - this.runStart >= RUN_MAX) this.flushRun();
     } else {
-      if (this.runPackets !== 0) this.flushRun();
-      if (bytes !== this.runBytes) {
-        this.runBytes = bytes;
-        // `.buffer` is a call into V8's C++: the reader's, where it keeps it
-        this.runBuffer = rec.buffer ?? bytes.buffer;
-      }
-      this.runStart = start;
-      this.runEnd = end;
-      this.runPackets = 1;
-      this.runTags = tags;
-      this.runCut = cut;
-      this.runDrop = drop;
-      const from = rec.runs;
-      if (from !== this.runFrom) {
-        this.runFrom = from;
-        if (!this.joined.includes(from)) {
-          this.joined.push(from);
-          from.join(this);
-        }
-      }
+      // `.buffer` is a call into V8's C++: the reader's, where it keeps it
+      const buffer = bytes === this.runBytes ? this.runBuffer! : (rec.buffer ?? bytes.buffer);
+      this.startRun(bytes, buffer, start, end, 1, tags, cut, drop, rec.runs);
     }
     this.packets++;
     this.bytes += keep + t;
@@ -189,28 +172,42 @@ export class ToolOutput implements RunHolder {
       this.runEnd = end;
       this.runPackets += records;
     } else {
-      if (this.runPackets !== 0) this.flushRun();
-      if (bytes !== this.runBytes) {
-        this.runBytes = bytes;
-        this.runBuffer = bytes.buffer;
-      }
-      this.runStart = start;
-      this.runEnd = end;
-      this.runPackets = records;
-      this.runTags = undefined;
-      this.runCut = NO_CUT;
-      this.runDrop = 0;
-      if (from !== this.runFrom) {
-        this.runFrom = from;
-        if (!this.joined.includes(from)) {
-          this.joined.push(from);
-          from.join(this);
-        }
-      }
+      const buffer = bytes === this.runBytes ? this.runBuffer! : bytes.buffer;
+      this.startRun(bytes, buffer, start, end, records, undefined, NO_CUT, 0, from);
     }
     this.packets += records;
     this.bytes += end - start - records * PCAP_RECORD_HEADER;
     if (this.runEnd - this.runStart >= RUN_MAX) this.flushRun();
+  }
+
+  /** Flushes the pending run and starts another: records bytes[start, end) of a reader's chunk, edited as given. */
+  private startRun(
+    bytes: Uint8Array,
+    buffer: ArrayBufferLike,
+    start: number,
+    end: number,
+    records: number,
+    tags: Uint8Array | undefined,
+    cut: number,
+    drop: number,
+    from: CopyRuns,
+  ): void {
+    if (this.runPackets !== 0) this.flushRun();
+    this.runBytes = bytes;
+    this.runBuffer = buffer;
+    this.runStart = start;
+    this.runEnd = end;
+    this.runPackets = records;
+    this.runTags = tags;
+    this.runCut = cut;
+    this.runDrop = drop;
+    if (from !== this.runFrom) {
+      this.runFrom = from;
+      if (!this.joined.includes(from)) {
+        this.joined.push(from);
+        from.join(this);
+      }
+    }
   }
 
   flushRunOf(runs: CopyRuns): void {

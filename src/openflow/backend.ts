@@ -9,6 +9,7 @@ import { parsePortsMap } from './ports-map.js';
 import { MAX_COMBINED_GROUPS } from './group-bits.js';
 import { mergeGraphs, splitPolicy } from './parts.js';
 import { compileOpenFlow, type OpenFlowProgram } from './program.js';
+import type { FieldsIn } from './switch-fields.js';
 import { buildReport, type OpenFlowReport, reportText } from './report.js';
 
 /** The files `tmesc compile --emit openflow -o DIR` writes into DIR. */
@@ -68,6 +69,8 @@ export interface OpenFlowOptions {
    * whichever needs fewer flows.
    */
   split?: 'parts' | 'whole';
+  /** Where ports and IPv4 addresses are matched (switch-fields.ts FieldsIn); 'auto' (default): see chooseFieldsIn. */
+  fieldsIn?: FieldsIn | 'auto';
 }
 
 /**
@@ -102,6 +105,7 @@ export function compileToOpenFlow(
           combined: false,
         })),
       ];
+  const fieldsIn: FieldsIn = options.fieldsIn === 'registers' ? 'registers' : 'headers';
   const report = (diags: DiagnosticBag) => {
     for (const d of diags.items)
       bag.add(d.code as OpenFlowCode, d.span, d.message, d.related ? { related: [...d.related] } : undefined);
@@ -124,7 +128,7 @@ export function compileToOpenFlow(
     // segmentation with more segments may be smaller: it is looked at next)
     if (!combined && best?.combined && graph.nodes.length > SEGMENTATION_REACH * best.program.flows.length) continue;
     const diags = new DiagnosticBag();
-    const program = compileOpenFlow(policy, graph, map, diags, combined ? (parts?.length ?? 1) : 0);
+    const program = compileOpenFlow(policy, graph, map, diags, combined ? (parts?.length ?? 1) : 0, fieldsIn);
     if (!program) {
       // the same map and policy fail the same way however the graph is cut
       if (!best) {

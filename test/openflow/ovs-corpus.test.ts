@@ -162,277 +162,273 @@ const CASES = [
   { name: 'l4', split: 'parts', fieldsIn: 'registers' },
 ] as const;
 for (const { name: policyName, split, fieldsIn: layout } of CASES)
-  describe.skipIf(need.skip)(
-    `OpenFlow on Open vSwitch, corpus (${policyName}, ${split}, ${layout})${need.note}`,
-    () => {
-      let ovs: OvsSandbox | undefined;
-      let fx: Fixture;
+  describe.skipIf(need.skip)(`OpenFlow on OVS, corpus (${policyName}, ${split}, ${layout})${need.note}`, () => {
+    let ovs: OvsSandbox | undefined;
+    let fx: Fixture;
 
-      beforeAll(async () => {
-        const policyPath = join(FIXTURES, `${policyName}.tmes`);
-        const portsPath = join(FIXTURES, `${policyName}.ports`);
-        const checked = checkPolicyFile(policyPath);
-        expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-        const policy = checked.policy;
-        const artifact = buildArtifact(policy, compilePolicy(policy), 'test');
-        const bag = new DiagnosticBag();
-        const out = compileToOpenFlow(policy, new SourceFile(portsPath, readFileSync(portsPath, 'utf8')), bag, {
-          split,
-          fieldsIn: layout,
-        });
-        expect(out?.program.fieldsIn).toBe(layout);
-        expect(bag.items.map((d) => d.message)).toEqual([]);
-        if (!out) throw new Error('no program');
-        const packets = corpusPackets(TAPS, PER_FILE, TOTAL);
-        const groups = runtimeGroups(artifact, packets);
-        const prog = out.program;
-        const host = prog.host!.port;
-        const ports = [...prog.taps.values(), ...prog.toolPorts.values(), host].sort((a, b) => a - b);
-        const o = (ovs = await OvsSandbox.start('tmesc-openflow-'));
-        await o.addBridge(BRIDGE, ports);
-        writeFileSync(join(o.dir, 'groups.ofctl'), out.groups);
-        writeFileSync(join(o.dir, 'flows.ofctl'), out.flows);
-        await o.load(BRIDGE, join(o.dir, 'groups.ofctl'), join(o.dir, 'flows.ofctl'));
-
-        // through the datapath first (its flows keep the recirculation contexts the traces resume), then traced
-        const taps = packets.map((p) => ({ inPort: prog.taps.get(p.tap)!, data: p.data }));
-        let injected = await inject(o, taps);
-        const traces = await traceAll(o.unixctl, BRIDGE, taps);
-        // the host's part for packets handed to it whole: tmesc decides, and returns them for the switch groups
-        const sw = new Set(prog.plans.filter((p) => p.side === 'switch').map((p) => p.group));
-        const returns: Fixture['returns'] = [];
-        packets.forEach((p, i) => {
-          if (!traces[i].outputs.some((x) => x.port === host && x.vid === prog.host!.codes.allGroups.get(p.tap)))
-            return;
-          for (const g of groups[i]) if (sw.has(g)) returns.push({ p, g, data: returnedFor(artifact, prog, p, g) });
-        });
-        const back = returns.map((r) => ({ inPort: host, data: r.data }));
-        injected += await inject(o, back);
-        const returnTraces = await traceAll(o.unixctl, BRIDGE, back);
-        // every packet is received (inject waited for the ports' counters): the dummy ports are polled by
-        // ovs-vswitchd's main thread, which takes a received batch through the datapath (upcalls, recirculation,
-        // outputs) before it answers another OpenFlow request, so the transmit counters are final already
-        const tx = await o.portStats(BRIDGE);
-        const transmitted = ports.reduce((a, port) => a + (tx.get(port)?.tx ?? 0), 0);
-        const sw0 = new Set(prog.plans.filter((p) => p.side === 'switch').map((p) => p.group));
-        const ofg = new Map<number, number>();
-        for (const [g, ids] of prog.ofGroupOf) for (const id of ids) ofg.set(id, g);
-        const malformed = new Set<number>();
-        packets.forEach((p, i) => {
-          if (!decoded(p).malformed) return;
-          const got = [...new Set(traces[i].groups.map((id) => ofg.get(id)))].sort().join();
-          const want = groups[i]
-            .filter((g) => sw0.has(g))
-            .sort()
-            .join();
-          const punted = traces[i].outputs.some(
-            (x) => x.port === host && x.vid === prog.host!.codes.allGroups.get(p.tap),
-          );
-          if (!punted && got !== want) malformed.add(i);
-        });
-        fx = {
-          policy,
-          artifact,
-          out,
-          packets,
-          groups,
-          traces,
-          returns,
-          returnTraces,
-          ports,
-          host,
-          malformed,
-          injected,
-          transmitted,
-        };
-      }, 600_000);
-
-      afterAll(async () => {
-        await ovs?.stop();
+    beforeAll(async () => {
+      const policyPath = join(FIXTURES, `${policyName}.tmes`);
+      const portsPath = join(FIXTURES, `${policyName}.ports`);
+      const checked = checkPolicyFile(policyPath);
+      expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+      const policy = checked.policy;
+      const artifact = buildArtifact(policy, compilePolicy(policy), 'test');
+      const bag = new DiagnosticBag();
+      const out = compileToOpenFlow(policy, new SourceFile(portsPath, readFileSync(portsPath, 'utf8')), bag, {
+        split,
+        fieldsIn: layout,
       });
+      expect(out?.program.fieldsIn).toBe(layout);
+      expect(bag.items.map((d) => d.message)).toEqual([]);
+      if (!out) throw new Error('no program');
+      const packets = corpusPackets(TAPS, PER_FILE, TOTAL);
+      const groups = runtimeGroups(artifact, packets);
+      const prog = out.program;
+      const host = prog.host!.port;
+      const ports = [...prog.taps.values(), ...prog.toolPorts.values(), host].sort((a, b) => a - b);
+      const o = (ovs = await OvsSandbox.start('tmesc-openflow-'));
+      await o.addBridge(BRIDGE, ports);
+      writeFileSync(join(o.dir, 'groups.ofctl'), out.groups);
+      writeFileSync(join(o.dir, 'flows.ofctl'), out.flows);
+      await o.load(BRIDGE, join(o.dir, 'groups.ofctl'), join(o.dir, 'flows.ofctl'));
 
-      const switchSide = () => new Set(fx.out.program.plans.filter((p) => p.side === 'switch').map((p) => p.group));
-      // one OpenFlow group per switch group: the tap's marks are pushed by the TOOL flow (checked byte for byte below)
-      const ofGroupIndex = () => {
-        const m = new Map<number, { group: number }>();
-        for (const [group, ids] of fx.out.program.ofGroupOf) for (const id of ids) m.set(id, { group });
-        return m;
+      // through the datapath first (its flows keep the recirculation contexts the traces resume), then traced
+      const taps = packets.map((p) => ({ inPort: prog.taps.get(p.tap)!, data: p.data }));
+      let injected = await inject(o, taps);
+      const traces = await traceAll(o.unixctl, BRIDGE, taps);
+      // the host's part for packets handed to it whole: tmesc decides, and returns them for the switch groups
+      const sw = new Set(prog.plans.filter((p) => p.side === 'switch').map((p) => p.group));
+      const returns: Fixture['returns'] = [];
+      packets.forEach((p, i) => {
+        if (!traces[i].outputs.some((x) => x.port === host && x.vid === prog.host!.codes.allGroups.get(p.tap))) return;
+        for (const g of groups[i]) if (sw.has(g)) returns.push({ p, g, data: returnedFor(artifact, prog, p, g) });
+      });
+      const back = returns.map((r) => ({ inPort: host, data: r.data }));
+      injected += await inject(o, back);
+      const returnTraces = await traceAll(o.unixctl, BRIDGE, back);
+      // every packet is received (inject waited for the ports' counters): the dummy ports are polled by
+      // ovs-vswitchd's main thread, which takes a received batch through the datapath (upcalls, recirculation,
+      // outputs) before it answers another OpenFlow request, so the transmit counters are final already
+      const tx = await o.portStats(BRIDGE);
+      const transmitted = ports.reduce((a, port) => a + (tx.get(port)?.tx ?? 0), 0);
+      const sw0 = new Set(prog.plans.filter((p) => p.side === 'switch').map((p) => p.group));
+      const ofg = new Map<number, number>();
+      for (const [g, ids] of prog.ofGroupOf) for (const id of ids) ofg.set(id, g);
+      const malformed = new Set<number>();
+      packets.forEach((p, i) => {
+        if (!decoded(p).malformed) return;
+        const got = [...new Set(traces[i].groups.map((id) => ofg.get(id)))].sort().join();
+        const want = groups[i]
+          .filter((g) => sw0.has(g))
+          .sort()
+          .join();
+        const punted = traces[i].outputs.some(
+          (x) => x.port === host && x.vid === prog.host!.codes.allGroups.get(p.tap),
+        );
+        if (!punted && got !== want) malformed.add(i);
+      });
+      fx = {
+        policy,
+        artifact,
+        out,
+        packets,
+        groups,
+        traces,
+        returns,
+        returnTraces,
+        ports,
+        host,
+        malformed,
+        injected,
+        transmitted,
       };
-      const where = (p: CorpusPacket) => `${p.file} #${p.number} (tap ${fx.policy.taps[p.tap].name})`;
-      const names = (gs: Iterable<number>) => [...gs].map((g) => fx.policy.groups[g].name).sort();
+    }, 600_000);
 
-      it('sends every packet to the groups the runtime delivers it to (ofproto/trace)', () => {
-        const sw = switchSide();
-        const ofg = ofGroupIndex();
-        const codes = fx.out.program.host!.codes;
-        const wrong: string[] = [];
-        let punted = 0;
-        let copies = 0;
-        let extraCopies = 0;
-        const reasons = new Map<string, number>();
-        fx.packets.forEach((p, i) => {
-          if (fx.malformed.has(i)) return;
-          const t = fx.traces[i];
-          const want = fx.groups[i];
-          const toHost = t.outputs.filter((o) => o.port === fx.host);
-          if (toHost.some((o) => o.vid === codes.allGroups.get(p.tap))) {
-            punted++;
-            if (t.groups.length || toHost.length !== 1)
-              wrong.push(`${where(p)}: handed to the host, yet also ${t.datapath}`);
-            const why = puntReasons(p);
-            if (why.length === 0) wrong.push(`${where(p)}: handed to the host for no reason the switch has`);
-            for (const w of why) reasons.set(w, (reasons.get(w) ?? 0) + 1);
-            return;
-          }
-          const got = new Set<number>();
-          for (const id of new Set(t.groups)) {
-            const o = ofg.get(id);
-            if (!o) wrong.push(`${where(p)}: group:${id} is no group of the program`);
-            else got.add(o.group);
-          }
-          const expected = want.filter((g) => sw.has(g));
-          if (names(got).join() !== names(expected).join())
-            wrong.push(
-              `${where(p)}: the switch delivers ${names(got).join(',') || 'nothing'}, the runtime ${names(expected).join(',') || 'nothing'}`,
-            );
-          const copy = toHost.filter((o) => o.vid === codes.hostGroups.get(p.tap)).length;
-          const hostWanted = want.some((g) => !sw.has(g));
-          if (copy > 1 || toHost.length !== copy) wrong.push(`${where(p)}: host outputs ${JSON.stringify(toHost)}`);
-          if (hostWanted && copy !== 1)
-            wrong.push(`${where(p)}: host groups ${names(want.filter((g) => !sw.has(g)))} get no copy`);
-          if (copy) copies++;
-          if (copy && !hostWanted) extraCopies++;
-        });
-        // what the host returns for switch groups goes to that group's OpenFlow group, marked for the tap
-        fx.returns.forEach((r, i) => {
-          const id = fx.out.program.ofGroupOf.get(r.g)![0];
-          const got = [...new Set(fx.returnTraces[i].groups)];
-          if (got.join() !== String(id))
-            wrong.push(
-              `${where(r.p)}: returned for ${fx.policy.groups[r.g].name}, the switch does ${fx.returnTraces[i].datapath}`,
-            );
-        });
-        console.log(
-          `openflow trace: ${fx.packets.length} packets from ${new Set(fx.packets.map((p) => p.file)).size} captures; ` +
-            `${punted} handed to the host whole (${[...reasons].map(([w, n]) => `${w} ${n}`).join(', ')}; ${fx.returns.length} returns traced), ` +
-            `${copies} copies to the host (${extraCopies} let through by the pre-filter though no host group wants them); ` +
-            `${fx.malformed.size} malformed packets Open vSwitch parses otherwise`,
-        );
-        expect(wrong).toEqual([]);
-        expect(fx.packets.length).toBeGreaterThan(4000);
-        expect(punted).toBeGreaterThan(0);
-        expect(copies).toBeGreaterThan(0);
-      });
+    afterAll(async () => {
+      await ovs?.stop();
+    });
 
-      it('gives the bytes tmesc gives (strip, truncate, marks) through the datapath, each session on one tool', () => {
-        const o = ovs!;
-        const prog = fx.out.program;
-        const codes = prog.host!.codes;
-        const sw = switchSide();
-        const expectedByGroup = new Map<number, string[]>();
-        const expectedHost: string[] = [];
-        const sessionOf = new Map<string, { session: number; tool: number; sw: string; loose: boolean }>();
-        const steps = new Map<number, GroupSteps>();
-        const stepsOf = (g: number) => {
-          let s = steps.get(g);
-          if (!s) {
-            const a = fx.artifact.groups[g].actions;
-            s = new GroupSteps(fx.artifact, g, [
-              ...(a.strip.length ? (['strip'] as const) : []),
-              'balance',
-              ...(a.truncate ? (['truncate'] as const) : []),
-              'mark',
-            ]);
-            steps.set(g, s);
-          }
-          return s;
-        };
-        // each delivery of a switch group, whether the switch decided it or the host returned it: tmesc's own steps
-        // (for the malformed packets the switch classifies otherwise, the groups it chose)
-        const ofg = ofGroupIndex();
-        fx.packets.forEach((p, i) => {
-          for (const x of fx.traces[i].outputs)
-            if (x.port === fx.host) expectedHost.push(pushTag(p.data, x.vid!).toString('hex'));
-          const delivered = fx.malformed.has(i)
-            ? [...new Set(fx.traces[i].groups.map((id) => ofg.get(id)!.group))]
-            : fx.groups[i];
-          for (const g of delivered) {
-            if (!sw.has(g)) continue;
-            const r = stepsOf(g).run(p);
-            const hex = r.bytes.toString('hex');
-            (expectedByGroup.get(g) ?? expectedByGroup.set(g, []).get(g)!).push(hex);
-            // the switch hashes the packet as it enters the group: as it came, or as the host returned it
-            const returned = fx.returns.find((x) => x.p === p && x.g === g);
-            const hashed = switchSession(returned ? stripTag(returned.data) : p.data);
-            sessionOf.set(`${g}:${hex}`, {
-              session: sessionHash(decoded(p), fx.artifact.groups[g].balance.inner),
-              tool: r.tool,
-              ...hashed,
-            });
-          }
-        });
-        const expectedTotal = [...expectedByGroup.values()].reduce((a, l) => a + l.length, 0) + expectedHost.length;
+    const switchSide = () => new Set(fx.out.program.plans.filter((p) => p.side === 'switch').map((p) => p.group));
+    // one OpenFlow group per switch group: the tap's marks are pushed by the TOOL flow (checked byte for byte below)
+    const ofGroupIndex = () => {
+      const m = new Map<number, { group: number }>();
+      for (const [group, ids] of fx.out.program.ofGroupOf) for (const id of ids) m.set(id, { group });
+      return m;
+    };
+    const where = (p: CorpusPacket) => `${p.file} #${p.number} (tap ${fx.policy.taps[p.tap].name})`;
+    const names = (gs: Iterable<number>) => [...gs].map((g) => fx.policy.groups[g].name).sort();
 
-        const read = (port: number): string[] => readTxPcap(o.txPcap(BRIDGE, port)).map((b) => b.toString('hex'));
-        const sorted = (l: string[]) => [...l].sort();
-        let sessions = 0;
-        let agree = 0;
-        let loose = 0;
-        const report: string[] = [];
-        for (const [g, want] of expectedByGroup) {
-          const tools = fx.policy.groups[g].tools;
-          const perTool = tools.map((t) => read(prog.toolPorts.get(t.name)!));
-          const got = perTool.flat();
-          const missing = want.filter((h) => !got.includes(h));
-          const extra = got.filter((h) => !want.includes(h));
-          expect(
-            { missing: missing.length, extra: extra.length, firstMissing: missing[0], firstExtra: extra[0] },
-            `group ${fx.policy.groups[g].name}`,
-          ).toEqual({ missing: 0, extra: 0, firstMissing: undefined, firstExtra: undefined });
-          expect(sorted(got), `group ${fx.policy.groups[g].name}`).toEqual(sorted(want));
-          if (tools.length < 2) continue;
-          // the switch's sessions (what its symmetric hash reads) each on one tool; tmesc's sessions too, but where
-          // tmesc's session is wider than what the switch hashes (IP fragments, ARP by its addresses, non-IP)
-          const bySwitch = new Map<string, Set<number>>();
-          const byTmesc = new Map<number, { tools: Set<number>; runtime: number; loose: boolean }>();
-          perTool.forEach((pkts, k) => {
-            for (const hex of pkts) {
-              const s = sessionOf.get(`${g}:${hex}`)!;
-              (bySwitch.get(s.sw) ?? bySwitch.set(s.sw, new Set()).get(s.sw)!).add(k);
-              const t =
-                byTmesc.get(s.session) ??
-                byTmesc.set(s.session, { tools: new Set(), runtime: s.tool, loose: false }).get(s.session)!;
-              t.tools.add(k);
-              t.loose ||= s.loose;
-            }
-          });
-          const name = fx.policy.groups[g].name;
-          expect(
-            [...bySwitch].filter(([, ks]) => ks.size > 1).map(([key]) => key),
-            `${name}: sessions on two tools`,
-          ).toEqual([]);
-          const split = [...byTmesc.values()].filter((t) => t.tools.size > 1);
-          expect(split.filter((t) => !t.loose).length, `${name}: tmesc sessions of whole IP packets on two tools`).toBe(
-            0,
-          );
-          let same = 0;
-          for (const t of byTmesc.values()) if (t.tools.size === 1 && t.tools.has(t.runtime)) same++;
-          sessions += byTmesc.size;
-          agree += same;
-          loose += split.length;
-          const expected = fx.out.report.groups.find((x) => x.name === name)!.balance!.expectedAgreement;
-          report.push(`${name} ${same}/${byTmesc.size} (report.json expects ${(100 * expected).toFixed(1)}%)`);
+    it('sends every packet to the groups the runtime delivers it to (ofproto/trace)', () => {
+      const sw = switchSide();
+      const ofg = ofGroupIndex();
+      const codes = fx.out.program.host!.codes;
+      const wrong: string[] = [];
+      let punted = 0;
+      let copies = 0;
+      let extraCopies = 0;
+      const reasons = new Map<string, number>();
+      fx.packets.forEach((p, i) => {
+        if (fx.malformed.has(i)) return;
+        const t = fx.traces[i];
+        const want = fx.groups[i];
+        const toHost = t.outputs.filter((o) => o.port === fx.host);
+        if (toHost.some((o) => o.vid === codes.allGroups.get(p.tap))) {
+          punted++;
+          if (t.groups.length || toHost.length !== 1)
+            wrong.push(`${where(p)}: handed to the host, yet also ${t.datapath}`);
+          const why = puntReasons(p);
+          if (why.length === 0) wrong.push(`${where(p)}: handed to the host for no reason the switch has`);
+          for (const w of why) reasons.set(w, (reasons.get(w) ?? 0) + 1);
+          return;
         }
-        // the host link: each packet as it came, tagged with its tap (and whether the host decides all its groups)
-        expect(sorted(read(fx.host))).toEqual(sorted(expectedHost));
-        expect(fx.transmitted).toBe(expectedTotal);
-        void codes;
-        console.log(
-          `openflow datapath: ${fx.injected} packets in, ${fx.transmitted} out, byte for byte as tmesc's steps; ` +
-            `sessions on the tool tmesc's rendezvous hashing picks: ${report.join(', ')} (${sessions} sessions, ${((100 * agree) / Math.max(sessions, 1)).toFixed(0)}% agree; ` +
-            `${loose} of tmesc's sessions split where the switch hashes fragments or L2 apart)`,
-        );
-        expect(sessions).toBeGreaterThan(10);
+        const got = new Set<number>();
+        for (const id of new Set(t.groups)) {
+          const o = ofg.get(id);
+          if (!o) wrong.push(`${where(p)}: group:${id} is no group of the program`);
+          else got.add(o.group);
+        }
+        const expected = want.filter((g) => sw.has(g));
+        if (names(got).join() !== names(expected).join())
+          wrong.push(
+            `${where(p)}: the switch delivers ${names(got).join(',') || 'nothing'}, the runtime ${names(expected).join(',') || 'nothing'}`,
+          );
+        const copy = toHost.filter((o) => o.vid === codes.hostGroups.get(p.tap)).length;
+        const hostWanted = want.some((g) => !sw.has(g));
+        if (copy > 1 || toHost.length !== copy) wrong.push(`${where(p)}: host outputs ${JSON.stringify(toHost)}`);
+        if (hostWanted && copy !== 1)
+          wrong.push(`${where(p)}: host groups ${names(want.filter((g) => !sw.has(g)))} get no copy`);
+        if (copy) copies++;
+        if (copy && !hostWanted) extraCopies++;
       });
-    },
-  );
+      // what the host returns for switch groups goes to that group's OpenFlow group, marked for the tap
+      fx.returns.forEach((r, i) => {
+        const id = fx.out.program.ofGroupOf.get(r.g)![0];
+        const got = [...new Set(fx.returnTraces[i].groups)];
+        if (got.join() !== String(id))
+          wrong.push(
+            `${where(r.p)}: returned for ${fx.policy.groups[r.g].name}, the switch does ${fx.returnTraces[i].datapath}`,
+          );
+      });
+      console.log(
+        `openflow trace: ${fx.packets.length} packets from ${new Set(fx.packets.map((p) => p.file)).size} captures; ` +
+          `${punted} handed to the host whole (${[...reasons].map(([w, n]) => `${w} ${n}`).join(', ')}; ${fx.returns.length} returns traced), ` +
+          `${copies} copies to the host (${extraCopies} let through by the pre-filter though no host group wants them); ` +
+          `${fx.malformed.size} malformed packets Open vSwitch parses otherwise`,
+      );
+      expect(wrong).toEqual([]);
+      expect(fx.packets.length).toBeGreaterThan(4000);
+      expect(punted).toBeGreaterThan(0);
+      expect(copies).toBeGreaterThan(0);
+    });
+
+    it('gives the bytes tmesc gives (strip, truncate, marks) through the datapath, each session on one tool', () => {
+      const o = ovs!;
+      const prog = fx.out.program;
+      const codes = prog.host!.codes;
+      const sw = switchSide();
+      const expectedByGroup = new Map<number, string[]>();
+      const expectedHost: string[] = [];
+      const sessionOf = new Map<string, { session: number; tool: number; sw: string; loose: boolean }>();
+      const steps = new Map<number, GroupSteps>();
+      const stepsOf = (g: number) => {
+        let s = steps.get(g);
+        if (!s) {
+          const a = fx.artifact.groups[g].actions;
+          s = new GroupSteps(fx.artifact, g, [
+            ...(a.strip.length ? (['strip'] as const) : []),
+            'balance',
+            ...(a.truncate ? (['truncate'] as const) : []),
+            'mark',
+          ]);
+          steps.set(g, s);
+        }
+        return s;
+      };
+      // each delivery of a switch group, whether the switch decided it or the host returned it: tmesc's own steps
+      // (for the malformed packets the switch classifies otherwise, the groups it chose)
+      const ofg = ofGroupIndex();
+      fx.packets.forEach((p, i) => {
+        for (const x of fx.traces[i].outputs)
+          if (x.port === fx.host) expectedHost.push(pushTag(p.data, x.vid!).toString('hex'));
+        const delivered = fx.malformed.has(i)
+          ? [...new Set(fx.traces[i].groups.map((id) => ofg.get(id)!.group))]
+          : fx.groups[i];
+        for (const g of delivered) {
+          if (!sw.has(g)) continue;
+          const r = stepsOf(g).run(p);
+          const hex = r.bytes.toString('hex');
+          (expectedByGroup.get(g) ?? expectedByGroup.set(g, []).get(g)!).push(hex);
+          // the switch hashes the packet as it enters the group: as it came, or as the host returned it
+          const returned = fx.returns.find((x) => x.p === p && x.g === g);
+          const hashed = switchSession(returned ? stripTag(returned.data) : p.data);
+          sessionOf.set(`${g}:${hex}`, {
+            session: sessionHash(decoded(p), fx.artifact.groups[g].balance.inner),
+            tool: r.tool,
+            ...hashed,
+          });
+        }
+      });
+      const expectedTotal = [...expectedByGroup.values()].reduce((a, l) => a + l.length, 0) + expectedHost.length;
+
+      const read = (port: number): string[] => readTxPcap(o.txPcap(BRIDGE, port)).map((b) => b.toString('hex'));
+      const sorted = (l: string[]) => [...l].sort();
+      let sessions = 0;
+      let agree = 0;
+      let loose = 0;
+      const report: string[] = [];
+      for (const [g, want] of expectedByGroup) {
+        const tools = fx.policy.groups[g].tools;
+        const perTool = tools.map((t) => read(prog.toolPorts.get(t.name)!));
+        const got = perTool.flat();
+        const missing = want.filter((h) => !got.includes(h));
+        const extra = got.filter((h) => !want.includes(h));
+        expect(
+          { missing: missing.length, extra: extra.length, firstMissing: missing[0], firstExtra: extra[0] },
+          `group ${fx.policy.groups[g].name}`,
+        ).toEqual({ missing: 0, extra: 0, firstMissing: undefined, firstExtra: undefined });
+        expect(sorted(got), `group ${fx.policy.groups[g].name}`).toEqual(sorted(want));
+        if (tools.length < 2) continue;
+        // the switch's sessions (what its symmetric hash reads) each on one tool; tmesc's sessions too, but where
+        // tmesc's session is wider than what the switch hashes (IP fragments, ARP by its addresses, non-IP)
+        const bySwitch = new Map<string, Set<number>>();
+        const byTmesc = new Map<number, { tools: Set<number>; runtime: number; loose: boolean }>();
+        perTool.forEach((pkts, k) => {
+          for (const hex of pkts) {
+            const s = sessionOf.get(`${g}:${hex}`)!;
+            (bySwitch.get(s.sw) ?? bySwitch.set(s.sw, new Set()).get(s.sw)!).add(k);
+            const t =
+              byTmesc.get(s.session) ??
+              byTmesc.set(s.session, { tools: new Set(), runtime: s.tool, loose: false }).get(s.session)!;
+            t.tools.add(k);
+            t.loose ||= s.loose;
+          }
+        });
+        const name = fx.policy.groups[g].name;
+        expect(
+          [...bySwitch].filter(([, ks]) => ks.size > 1).map(([key]) => key),
+          `${name}: sessions on two tools`,
+        ).toEqual([]);
+        const split = [...byTmesc.values()].filter((t) => t.tools.size > 1);
+        expect(split.filter((t) => !t.loose).length, `${name}: tmesc sessions of whole IP packets on two tools`).toBe(
+          0,
+        );
+        let same = 0;
+        for (const t of byTmesc.values()) if (t.tools.size === 1 && t.tools.has(t.runtime)) same++;
+        sessions += byTmesc.size;
+        agree += same;
+        loose += split.length;
+        const expected = fx.out.report.groups.find((x) => x.name === name)!.balance!.expectedAgreement;
+        report.push(`${name} ${same}/${byTmesc.size} (report.json expects ${(100 * expected).toFixed(1)}%)`);
+      }
+      // the host link: each packet as it came, tagged with its tap (and whether the host decides all its groups)
+      expect(sorted(read(fx.host))).toEqual(sorted(expectedHost));
+      expect(fx.transmitted).toBe(expectedTotal);
+      void codes;
+      console.log(
+        `openflow datapath: ${fx.injected} packets in, ${fx.transmitted} out, byte for byte as tmesc's steps; ` +
+          `sessions on the tool tmesc's rendezvous hashing picks: ${report.join(', ')} (${sessions} sessions, ${((100 * agree) / Math.max(sessions, 1)).toFixed(0)}% agree; ` +
+          `${loose} of tmesc's sessions split where the switch hashes fragments or L2 apart)`,
+      );
+      expect(sessions).toBeGreaterThan(10);
+    });
+  });

@@ -157,7 +157,13 @@ export function compileOpenFlow(
         false,
         fieldsIn,
       )
-    : compileWalk(graph, new Set(taps.keys()), (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []), true, fieldsIn);
+    : compileWalk(
+        graph,
+        new Set(taps.keys()),
+        (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []),
+        true,
+        fieldsIn,
+      );
 
   // what reaches the switch's leaves
   const reachedGroups = new Set<number>();

@@ -19,19 +19,19 @@ import { table } from './report.js';
  * rate is reported, and a rate it cannot reach is said.
  */
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'tmesc.js');
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLI = join(ROOT, 'bin', 'tmesc.js');
 const TRIAL_PACKETS = Number(process.env.TMESC_BENCH_LIVE_PACKETS ?? 100_000);
 
 function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8' });
 }
 
-function has(tool: string): boolean {
+export function has(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 }
 
-class Waiter {
+export class Waiter {
   out = '';
   err = '';
   readonly done: Promise<number | null>;
@@ -51,19 +51,19 @@ class Waiter {
   }
 }
 
-interface Trial {
+export interface Trial {
   ok: boolean;
   achievedPps: number;
   note: string;
 }
 
-interface Lab {
+export interface Lab {
   ns: string;
   tap: { near: string; far: string };
   tool: { near: string; far: string };
 }
 
-function makeLab(): Lab {
+export function makeLab(): Lab {
   const id = randomBytes(2).toString('hex');
   const ns = `live-bench-${id}`;
   sh('ip', ['netns', 'add', ns]);
@@ -80,14 +80,14 @@ function makeLab(): Lab {
   return { ns, tap: pair('t'), tool: pair('o') };
 }
 
-function dropLab(l: Lab): void {
+export function dropLab(l: Lab): void {
   spawnSync('ip', ['link', 'del', l.tap.near]);
   spawnSync('ip', ['link', 'del', l.tool.near]);
   spawnSync('ip', ['netns', 'del', l.ns]);
 }
 
 /** tcpreplay at `pps` (0: --topspeed) from the far end; packets sent and the rate it achieved. */
-function replay(l: Lab, file: string, loops: number, pps: number): { sent: number; pps: number } {
+export function replay(l: Lab, file: string, loops: number, pps: number): { sent: number; pps: number } {
   const pace = pps > 0 ? ['--pps', String(pps)] : ['--topspeed'];
   const r = spawnSync(
     'ip',
@@ -260,7 +260,7 @@ async function searchCapturer(
   return search(trial, which);
 }
 
-interface Found {
+export interface Found {
   best: number;
   bestAchieved: number;
   failedAt: number | undefined;
@@ -271,7 +271,7 @@ interface Found {
 }
 
 /** Doubling from 20,000 pps until a trial fails (or tcpreplay cannot go faster), then three halvings of the gap. */
-async function search(raw: (pps: number) => Promise<Trial>, what: string): Promise<Found> {
+export async function search(raw: (pps: number) => Promise<Trial>, what: string): Promise<Found> {
   const trial = async (pps: number) => {
     const t = await raw(pps);
     console.log(

@@ -1,6 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkPolicyFile } from '../src/check/check.js';
+import { DiagnosticBag } from '../src/diagnostics/bag.js';
+import { SourceFile } from '../src/diagnostics/source.js';
+import { compileToOpenFlow } from '../src/openflow/backend.js';
+import type { FieldsIn } from '../src/openflow/switch-fields.js';
+import { corpusPackets } from '../test/openflow/support/oracle.js';
 import { OvsSandbox, until } from '../test/openflow/support/ovs.js';
+import { brokerPolicy } from './openflow.js';
 /**
  * Datapath cost of matching an address or port in a register
  * (`npm run bench -- openflow-megaflows`, root and Open vSwitch needed): the
@@ -108,9 +115,84 @@ for (let c = 0; c < 400; c++) {
     sp = 1024 + rnd(60000);
   for (let k = 0; k < 5; k++) traffic.B.push(tcp(src, d, sp, dp));
 }
+/** Sends packets into a bridge through their ports, 100 at a time, each batch received before the next. */
+async function send(o: OvsSandbox, bridge: string, pkts: { port: number; data: Buffer }[]): Promise<void> {
+  const rx = async () => [...(await o.portStats(bridge)).values()].reduce((a, s) => a + s.rx, 0);
+  const base = await rx();
+  for (let i = 0; i < pkts.length; i += 100) {
+    await o.unixctl.batch(
+      pkts.slice(i, i + 100).map((p) => ({
+        method: 'netdev-dummy/receive',
+        params: [OvsSandbox.portName(bridge, p.port), p.data.toString('hex')],
+      })),
+      8,
+    );
+    const n = Math.min(pkts.length, i + 100);
+    await until(async () => ((await rx()) >= base + n ? true : undefined));
+  }
+}
+
+/**
+ * The backend's own program for the broker policy of 112 rules over 4 taps (bench/openflow.ts), in both
+ * layouts (switch-fields.ts FieldsIn), on a bridge each: flows, groups, and the datapath flows left by (B)
+ * 400 client connections to servers and services the policy names and (C) the corpus's Ethernet packets;
+ * what each tool port sent must be the same in both layouts.
+ */
+async function backendLayouts(o: OvsSandbox): Promise<void> {
+  const dir = o.dir;
+  const { policy: text, ports } = brokerPolicy(100, 4, 8);
+  writeFileSync(join(dir, 'broker.tmes'), text);
+  const policy = checkPolicyFile(join(dir, 'broker.tmes')).policy;
+  const named = (re: RegExp) => [...text.matchAll(re)].map((m) => m[1]);
+  const hosts = named(/host (10\.\d+\.\d+\.\d+)/g).map((a) => a.split('.').map(Number));
+  const services = named(/tcp dst port (\d+)/g).map(Number);
+  const servers = Array.from({ length: 20 }, (_, i) => (i < 10 && hosts[i] ? hosts[i] : [10, 200, i, 10]));
+  const svc = [...services.slice(0, 5), 80, 443, 22];
+  const b: { port: number; data: Buffer }[] = [];
+  for (let c = 0; c < 400; c++) {
+    const src = [172, 16 + rnd(32), rnd(256), 1 + rnd(254)];
+    const d = servers[rnd(servers.length)];
+    const dp = svc[rnd(svc.length)];
+    const sp = 1024 + rnd(60000);
+    const port = 1 + rnd(4);
+    for (let k = 0; k < 5; k++) b.push({ port, data: tcp(src, d, sp, dp) });
+  }
+  const corpus = corpusPackets(4, Infinity, Infinity).map((p) => ({ port: 1 + p.tap, data: p.data }));
+  const sent: Record<string, string> = {};
+  for (const fieldsIn of ['headers', 'registers'] as FieldsIn[]) {
+    const bag = new DiagnosticBag();
+    const out = compileToOpenFlow(policy, new SourceFile('broker.ports', ports), bag, { fieldsIn })!;
+    const bridge = `mf${fieldsIn[0]}`;
+    const prog = out.program;
+    await o.addBridge(bridge, [...prog.taps.values(), ...prog.toolPorts.values(), prog.host!.port]);
+    writeFileSync(join(dir, `${bridge}.groups`), out.groups);
+    writeFileSync(join(dir, `${bridge}.flows`), out.flows);
+    await o.load(bridge, join(dir, `${bridge}.groups`), join(dir, `${bridge}.flows`));
+    const row: string[] = [];
+    for (const [name, pkts] of [
+      ['B', b],
+      ['C (corpus)', corpus],
+    ] as const) {
+      await o.unixctl.batch([{ method: 'dpctl/del-flows', params: [] }]);
+      await send(o, bridge, pkts);
+      const [dump] = await o.unixctl.batch([{ method: 'dpctl/dump-flows', params: [] }]);
+      // the datapath is shared by the bridges, and emptied before each traffic: all its flows are this one's
+      const lines = dump.split('\n').filter((l) => l.includes('actions'));
+      row.push(`${name}: ${pkts.length} packets, ${lines.length} megaflows`);
+    }
+    const st = await o.portStats(bridge);
+    sent[fieldsIn] = [...prog.toolPorts.values(), prog.host!.port].map((p) => st.get(p)?.tx ?? 0).join(',');
+    console.log(
+      `broker 112x4, ${fieldsIn}: ${prog.flows.length} flows, ${prog.groups.length} groups; ${row.join('; ')}; tool and host ports sent ${sent[fieldsIn]}`,
+    );
+  }
+  console.log(`tool and host ports sent the same in both layouts: ${sent.headers === sent.registers ? 'yes' : 'NO'}`);
+}
+
 export async function benchOpenFlowMegaflows(): Promise<void> {
   const o = await OvsSandbox.start('openflow-megaflow-');
   try {
+    await backendLayouts(o);
     await o.addBridge(BR, [1, 2, 3]);
     for (const [name, pkts] of Object.entries(traffic))
       for (const reg of [false, true]) {

@@ -111,6 +111,7 @@ export async function benchOpenFlow(): Promise<void> {
       String(k.flows),
       String(k.openflowGroups),
       `${(100 * k.flowsPerRuleTap).toFixed(1)}%`,
+      out.report.fieldsIn === 'registers' ? `registers (${out.otherLayoutFlows})` : `headers (${out.otherLayoutFlows})`,
       `${k.graphNodes}/${k.segments}`,
       String(k.parts),
       `${k.nodesWithFlows}`,
@@ -129,6 +130,7 @@ export async function benchOpenFlow(): Promise<void> {
         'flows',
         'groups',
         'flows / (rules x taps)',
+        'ports, addresses in (other: flows)',
         'graph nodes/segments',
         'parts',
         'nodes with flows',
@@ -142,6 +144,7 @@ export async function benchOpenFlow(): Promise<void> {
     '  broker: every test a switch can do (ports, hosts, subnets, VLANs, IPv6, TCP flags), 8 groups of two balanced tools, every tap marked.\n' +
       "  compile bench: bench/policy-gen.ts (mostly tcp dst port, VLAN, GTP and port ranges; its GTP and VXLAN rules make their groups the host's).\n" +
       "  rules x taps: one flow per rule and tap it reads, before a rule's alternatives multiply it.\n" +
+      '  ports, addresses in: matched where Open vSwitch parses them (headers) or moved into registers at ingress, chosen by --match-fields auto; in brackets, the flows the other layout needs.\n' +
       '  segments: walks on the switch; the policy in parts (rules by the fields they test, from taps or any) combined by to/drop bits per group when that needs fewer flows (docs/openflow.md).',
   );
 }

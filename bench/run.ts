@@ -4,6 +4,7 @@ import { benchInstructions } from './instructions.js';
 import { benchLive } from './live.js';
 import { benchOpenFlow } from './openflow.js';
 import { benchOpenFlowMegaflows } from './openflow-megaflows.js';
+import { benchLiveHostLink } from './live-host-link.js';
 import { benchRuntime } from './runtime.js';
 import { benchStartup } from './startup.js';
 import { benchValidate } from './validate.js';
@@ -34,10 +35,11 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-replace': () => benchInstructions('replace /Server: [^\\r\\n]*/ with "Server: x"'),
   openflow: () => benchOpenFlow(),
   'openflow-megaflows': () => benchOpenFlowMegaflows(),
+  'live-host-link': () => benchLiveHostLink(),
 };
 // by name only: `live` needs root and creates interfaces (`openflow-megaflows` root and Open vSwitch); `shapes` is part of `compile`, and by name alone it runs
 // without the rest of it
-const byNameOnly = new Set(['live', 'shapes', 'openflow-megaflows']);
+const byNameOnly = new Set(['live', 'shapes', 'openflow-megaflows', 'live-host-link']);
 
 const wanted = process.argv.slice(2).length
   ? process.argv.slice(2)

@@ -27,6 +27,8 @@ export interface CompileCmdOptions {
   includeRoot?: string[];
   /** --ports: the ports map (--emit openflow). */
   ports?: string;
+  /** --match-fields: where the switch matches ports and IPv4 addresses (--emit openflow). */
+  matchFields?: string;
 }
 
 /** tmesc compile: the artifact the runtime runs, or the graph as a listing, dot, or generated code. */
@@ -42,6 +44,7 @@ export async function compileCommand(path: string, opts: CompileCmdOptions, io: 
   });
   if (opts.emit === 'openflow') return openflow(policy, opts, io);
   if (opts.ports) throw new UsageError('--ports is for --emit openflow');
+  if (opts.matchFields) throw new UsageError('--match-fields is for --emit openflow');
   const compiled = compilePolicy(policy, { optimize: opts.optimize });
   let text: string;
   switch (opts.emit) {
@@ -104,6 +107,9 @@ async function openflow(
       `--emit openflow writes ${OPENFLOW_FILES.flows}, ${OPENFLOW_FILES.groups} and ${OPENFLOW_FILES.report}: give the directory with -o DIR`,
     );
   if (!opts.optimize) throw new UsageError('--emit openflow compiles the optimized graph; drop -O0');
+  const fieldsIn = opts.matchFields ?? 'auto';
+  if (fieldsIn !== 'auto' && fieldsIn !== 'headers' && fieldsIn !== 'registers')
+    throw new UsageError(`--match-fields takes headers, registers or auto, not '${fieldsIn}'`);
   const mapPath = resolve(io.cwd, opts.ports);
   let mapText: string;
   try {
@@ -116,6 +122,7 @@ async function openflow(
   const bag = new DiagnosticBag();
   const out = compileToOpenFlow(policy, new SourceFile(shown(mapPath), mapText), bag, {
     paths: { flows: join(shown(dir), OPENFLOW_FILES.flows), groups: join(shown(dir), OPENFLOW_FILES.groups) },
+    fieldsIn,
   });
   if (bag.items.length)
     io.err(renderText(bag.items, { fileCount: new Set(bag.items.map((d) => d.span.file.path)).size }));

@@ -82,6 +82,12 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
     )
     .option('--ports <map>', 'with --emit openflow: the ports map (which switch port each tap, tool and host is on)')
     .addOption(
+      new Option(
+        '--match-fields <where>',
+        'with --emit openflow: match L4 ports and IPv4 addresses where the switch parses them (headers: a flow per protocol family), moved into registers (one flow per value, a datapath flow per connection), or auto (registers where they save a quarter of the flows and 500 or more; the default)',
+      ).choices(['auto', 'headers', 'registers']),
+    )
+    .addOption(
       new Option('-O, --optimize <level>', '1 optimizes; -O0 gives one naive graph per rule')
         .choices(['0', '1'])
         .default('1'),
@@ -98,6 +104,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
           compact?: boolean;
           includeRoot: string[];
           ports?: string;
+          matchFields?: string;
         },
       ) => {
         const { compileCommand } = await import('./compile.js');
@@ -111,6 +118,7 @@ export function buildProgram(io: Io, setCode: (code: number) => void): Command {
               compact: opts.compact,
               includeRoot: opts.includeRoot,
               ports: opts.ports,
+              matchFields: opts.matchFields,
             },
             io,
           ),

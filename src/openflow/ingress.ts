@@ -3,6 +3,7 @@ import { IPPROTO } from '../fields/ip-proto.js';
 import { UDP_PORT } from '../fields/ports.js';
 import { type Flow, TABLE } from './flow.js';
 import { ARP_ADDR, FLAG, REG, load, setFlags, subfield } from './registers.js';
+import type { FieldsIn } from './switch-fields.js';
 
 /**
  * The ingress tables: what the packet is, as facts (flags) and registers the
@@ -25,11 +26,18 @@ export interface IngressNeeds {
   arpAddr: boolean;
   /** Whether anything needs to know a packet may carry a tunnel (the checks match UDP ports exactly). */
   tunnels: boolean;
+  /** The register layout (switch-fields.ts FieldsIn): the L4 ports and IPv4 addresses tested, moved at ingress. */
+  moved: { srcPort: boolean; dstPort: boolean; ip4Src: boolean; ip4Dst: boolean };
 }
 
 /** What the tables of these graph fields read, plus the tunnel check when a group strips tunnels. */
-export function ingressNeeds(fields: readonly string[], stripsTunnels: boolean): IngressNeeds {
+export function ingressNeeds(
+  fields: readonly string[],
+  stripsTunnels: boolean,
+  fieldsIn: FieldsIn = 'headers',
+): IngressNeeds {
   const any = (re: RegExp) => fields.some((f) => re.test(f));
+  const moved = (f: string) => fieldsIn === 'registers' && fields.includes(f);
   return {
     ttl: any(/^(ttl|load:outer:ip:8:1|load:outer:ip6:7:1)$/),
     tos: any(/^(dscp|load:outer:ip:1:1)$/),
@@ -38,6 +46,12 @@ export function ingressNeeds(fields: readonly string[], stripsTunnels: boolean):
     arpAddr: any(/^ip4(Src|Dst)$/),
     fragment: fields.includes('fragment'),
     tunnels: stripsTunnels || any(/^(tunnel|tunnelId|inner\.|load:inner:)/),
+    moved: {
+      srcPort: moved('srcPort'),
+      dstPort: moved('dstPort'),
+      ip4Src: moved('ip4Src'),
+      ip4Dst: moved('ip4Dst'),
+    },
   };
 }
 
@@ -111,12 +125,22 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
         ]
       : []),
   ];
-  // ports, addresses and TCP flags are matched where they are (switch-fields.ts): a move would make every
-  // datapath flow match them exactly, one cache entry per connection
-  const l4: { v4: string; v6: string; flags: number }[] = [
-    { v4: 'tcp', v6: 'tcp6', flags: FLAG.P_PORTS | FLAG.P_TCP },
-    { v4: 'udp', v6: 'udp6', flags: FLAG.P_PORTS | FLAG.P_UDP },
-    { v4: 'sctp', v6: 'sctp6', flags: FLAG.P_PORTS },
+  // ports, addresses and TCP flags are matched where they are (switch-fields.ts), unless the register layout
+  // moves them: a move makes every datapath flow match them exactly, one cache entry per connection
+  const { moved } = needs;
+  const metadata = (at: number) => `${ARP_ADDR.field}[${at}..${at + 31}]`;
+  const addr4 = [
+    ...(moved.ip4Src ? [mv('NXM_OF_IP_SRC[]', metadata(ARP_ADDR.src))] : []),
+    ...(moved.ip4Dst ? [mv('NXM_OF_IP_DST[]', metadata(ARP_ADDR.dst))] : []),
+  ];
+  const ports = (field: string) => [
+    ...(moved.srcPort ? [mv(`${field}_SRC[]`, subfield(REG.srcPort))] : []),
+    ...(moved.dstPort ? [mv(`${field}_DST[]`, subfield(REG.dstPort))] : []),
+  ];
+  const l4: { v4: string; v6: string; flags: number; moves: string[] }[] = [
+    { v4: 'tcp', v6: 'tcp6', flags: FLAG.P_PORTS | FLAG.P_TCP, moves: ports('NXM_OF_TCP') },
+    { v4: 'udp', v6: 'udp6', flags: FLAG.P_PORTS | FLAG.P_UDP, moves: ports('NXM_OF_UDP') },
+    { v4: 'sctp', v6: 'sctp6', flags: FLAG.P_PORTS, moves: ports('OXM_OF_SCTP') },
   ];
   const icmp4 = needs.icmp
     ? [mv('NXM_OF_ICMP_TYPE[]', subfield(REG.icmpType)), mv('NXM_OF_ICMP_CODE[]', subfield(REG.icmpCode))]
@@ -132,7 +156,7 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
       ]
     : [['not_later', 0]];
   for (const [v, base, flags, icmpMatch, icmpMoves] of [
-    ['v4', ipBase, FLAG.P_IP | FLAG.P_IPV4 | FLAG.P_A4, 'icmp', icmp4],
+    ['v4', [...ipBase, ...addr4], FLAG.P_IP | FLAG.P_IPV4 | FLAG.P_A4, 'icmp', icmp4],
     ['v6', ipBase, FLAG.P_IP | FLAG.P_IPV6, 'icmp6', icmp6],
   ] as const) {
     const ip = v === 'v4' ? 'ip' : 'ipv6';
@@ -143,7 +167,7 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
           table: TABLE.L3,
           priority: 20,
           match: [v === 'v4' ? p.v4 : p.v6, `ip_frag=${frag}`],
-          actions: [...base, fragLoad, setFlags(flags | p.flags), to(TABLE.TUNNEL)],
+          actions: [...base, ...p.moves, fragLoad, setFlags(flags | p.flags), to(TABLE.TUNNEL)],
         });
       // ICMP's flag and fields serve its type and code tests only
       if (needs.icmp)

@@ -11,7 +11,7 @@ import { FLAG, REG, flagMatch, hex, load, regMatch, setFlags, subfield } from '.
 import { abstractGraph } from './abstract.js';
 import { describeWhen } from './flag-words.js';
 import { untestable } from './rules-of-field.js';
-import { hostOnly, switchField } from './switch-fields.js';
+import { type FieldsIn, hostOnly, switchField } from './switch-fields.js';
 import { compileWalk, type PuntSite, type Target } from './walk.js';
 
 /** The VLAN tags of the host link, and what each means. */
@@ -57,6 +57,8 @@ export interface OpenFlowProgram {
   /** Why the policy needs a host (empty: it does not). */
   needsHost: string[];
   tables: number;
+  /** Where ports and IPv4 addresses are matched. */
+  fieldsIn: FieldsIn;
 }
 
 /** One VLAN tag pushed in front: 802.1Q, the id and priority given. */
@@ -86,6 +88,8 @@ export function compileOpenFlow(
    * policy's own graph, each segment deciding its groups.
    */
   parts = 0,
+  /** Where ports and IPv4 addresses are matched (switch-fields.ts). */
+  fieldsIn: FieldsIn = 'headers',
 ): OpenFlowProgram | undefined {
   const combined = parts > 0;
   const errorsBefore = bag.items.filter((d) => d.severity === 'error').length;
@@ -146,8 +150,20 @@ export function compileOpenFlow(
     return k;
   });
   const walk = combined
-    ? compileWalk(graph, new Set(taps.keys()), (l) => setGroupBits(graph.leaves[l].to, graph.leaves[l].drop), false)
-    : compileWalk(graph, new Set(taps.keys()), (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []));
+    ? compileWalk(
+        graph,
+        new Set(taps.keys()),
+        (l) => setGroupBits(graph.leaves[l].to, graph.leaves[l].drop),
+        false,
+        fieldsIn,
+      )
+    : compileWalk(
+        graph,
+        new Set(taps.keys()),
+        (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []),
+        true,
+        fieldsIn,
+      );
 
   // what reaches the switch's leaves
   const reachedGroups = new Set<number>();
@@ -389,7 +405,7 @@ export function compileOpenFlow(
   flows.push({ table: TABLE.INGRESS, priority: 0, match: [], actions: [] });
   const tested = [...walk.tables.keys()].map((f) => graph.fields[f]);
   const stripsTunnels = plans.some((p) => p.side === 'switch' && p.stripPunt & FLAG.TUN && reachedGroups.has(p.group));
-  flows.push(...ingressFlows(ingressNeeds(tested, stripsTunnels)));
+  flows.push(...ingressFlows(ingressNeeds(tested, stripsTunnels, fieldsIn)));
 
   // walk every segment, check the leaves reached, then decide
   const walkTo = (t: Target): string[] => {
@@ -510,6 +526,7 @@ export function compileOpenFlow(
     leaves: walk.leaves.size,
     needsHost,
     tables: new Set(flows.map((f) => f.table)).size,
+    fieldsIn,
   };
 }
 

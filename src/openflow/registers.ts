@@ -43,6 +43,12 @@ export const REG = Object.freeze({
   check: r(12, 0, 32),
   /** The tool output a group's bucket chose (TOOL table). */
   toolOut: r(13, 0, 32),
+  /**
+   * The L4 ports, in the register layout (switch-fields.ts FieldsIn): reg13 is the walk's until a bucket loads the
+   * tool output into it (a bucket runs on a copy of the registers, so later walks still read the ports).
+   */
+  srcPort: r(13, 0, 16),
+  dstPort: r(13, 16, 16),
 });
 
 /**
@@ -98,8 +104,9 @@ export const FLAG = Object.freeze({
  * metadata at ingress (sender in the low word, target in the high), so that
  * one flow per address value serves both (and IPv4 matches nw_src/nw_dst
  * where Open vSwitch parses them). The move makes the datapath flows of ARP
- * packets match their addresses exactly: ARP is a trickle, IPv4 traffic is
- * not moved.
+ * packets match their addresses exactly: ARP is a trickle. In the register
+ * layout IPv4's addresses are moved there too, and one flow per address
+ * serves IPv4, ARP and RARP.
  */
 export const ARP_ADDR = Object.freeze({ field: 'OXM_OF_METADATA', src: 0, dst: 32 });
 

@@ -22,6 +22,11 @@ export const OPENFLOW_REPORT_SCHEMA = {
     policy: str,
     portsMap: str,
     bridge: str,
+    fieldsIn: {
+      enum: ['headers', 'registers'],
+      description:
+        'Where the flows match L4 ports and IPv4 addresses: where Open vSwitch parses them, or moved into registers at ingress.',
+    },
     counts: obj(
       [
         'flows',

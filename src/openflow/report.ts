@@ -17,6 +17,8 @@ export interface OpenFlowReport {
   policy: string;
   portsMap: string;
   bridge?: string;
+  /** Where ports and IPv4 addresses are matched (switch-fields.ts FieldsIn). */
+  fieldsIn: 'headers' | 'registers';
   counts: {
     flows: number;
     openflowGroups: number;
@@ -87,6 +89,7 @@ export function buildReport(
     policy: policy.name,
     portsMap: files.portsMap,
     bridge: files.bridge,
+    fieldsIn: p.fieldsIn,
     counts: {
       flows: p.flows.length,
       openflowGroups: p.groups.length,
@@ -194,6 +197,11 @@ export function reportText(r: OpenFlowReport): string {
   out.push(
     `OpenFlow program for policy ${JSON.stringify(r.policy)} (ports map ${r.portsMap}):`,
     `  ${c.flows} flows in ${c.tables} tables, ${c.openflowGroups} groups; ${c.rules} rules x ${c.taps} taps = ${c.rulesTimesTaps}, flows are ${pct(c.flowsPerRuleTap)} of that`,
+    ...(r.fieldsIn === 'registers'
+      ? [
+          '  ports and IPv4 addresses moved into registers at ingress: a flow per value, not per protocol family (the datapath caches them exactly)',
+        ]
+      : []),
     `  match graph: ${c.graphNodes} nodes in ${c.segments} segment${c.segments > 1 ? 's' : ''}${c.parts ? ` (the policy in ${c.parts} parts, combined per group)` : ''}; as the switch decides it ${c.switchGraphNodes}, ${c.nodesWithFlows} with flows; ${c.leaves} leaves reached`,
     '',
     'Load it (Open vSwitch 2.10 or later; leave other_config:vlan-limit at its default, 1):',

@@ -422,8 +422,28 @@ const LOADS: Record<string, Omit<SwitchField, 'hidden' | 'what'> & { hidden?: Hi
   },
 };
 
+/**
+ * Where the program matches L4 ports and IPv4 addresses:
+ * - 'headers': where Open vSwitch parses them (`tcp_dst`, `nw_src`): a value costs a flow per protocol family
+ *   it can be in (TCP and UDP ports over IPv4 and over IPv6; IPv4 addresses for IPv4 and for ARP/RARP), and a
+ *   datapath flow (megaflow) matches only the bits the flows look at;
+ * - 'registers': moved at ingress, once per protocol, into reg13 (ports) and the metadata (addresses): a value
+ *   is one flow whatever the family, but every datapath flow of a packet with the field matches it whole (one
+ *   cache entry per connection where the ports are moved).
+ */
+export type FieldsIn = 'headers' | 'registers';
+
+/** The graph fields the register layout moves, and where. */
+export const MOVED_FIELDS: Readonly<Record<string, SwitchField>> = Object.freeze({
+  dstPort: { ...FIELDS.dstPort, contexts: undefined, match: reg(REG.dstPort) },
+  srcPort: { ...FIELDS.srcPort, contexts: undefined, match: reg(REG.srcPort) },
+  ip4Dst: { ...FIELDS.ip4Dst, contexts: undefined, match: (v, m) => arpAddrMatch('dst', v, m) },
+  ip4Src: { ...FIELDS.ip4Src, contexts: undefined, match: (v, m) => arpAddrMatch('src', v, m) },
+});
+
 /** How a switch sees a graph field (`dstPort`, `inner.ip4Src`, `load:outer:ip:8:1`, `pred:0`). */
-export function switchField(name: string): SwitchField {
+export function switchField(name: string, fieldsIn: FieldsIn = 'headers'): SwitchField {
+  if (fieldsIn === 'registers' && Object.hasOwn(MOVED_FIELDS, name)) return MOVED_FIELDS[name];
   if (name.startsWith('pred:')) return { bits: 1, never: 'a payload or arithmetic test', hidden: [], what: 'payload' };
   if (name.startsWith('inner.')) {
     if (!FIELD_INDEX.has(name.slice(6))) throw new Error(`unknown packet field ${name}`);

@@ -5,7 +5,7 @@ import type { Ranges } from '../policy/policy.js';
 import { type Flow, TABLE } from './flow.js';
 import { type Prefix, rangeToPrefixes, ternaryCover } from './prefixes.js';
 import { FLAG, REG, flagMatch, load, regMatch, setFlags } from './registers.js';
-import { ALL_CLASSES, CLASS, type SwitchField, switchField, V4, V6 } from './switch-fields.js';
+import { ALL_CLASSES, CLASS, type FieldsIn, type SwitchField, switchField, V4, V6 } from './switch-fields.js';
 
 /** Where an edge of the graph leads on the switch. */
 export type Target =
@@ -157,8 +157,9 @@ export function compileWalk(
   leafActions: (leaf: number) => string[] = () => [],
   /** Whether a leaf is loaded into reg1 (a graph whose leaves decide alone); else its actions say all. */
   loadLeaf = true,
+  fieldsIn: FieldsIn = 'headers',
 ): WalkProgram {
-  const specs = g.fields.map((name) => switchField(name));
+  const specs = g.fields.map((name) => switchField(name, fieldsIn));
   const n = g.nodes.length;
   const reach = new Uint8Array(n);
   const excluded = new Int32Array(n).fill(ALL_FLAGS);
@@ -359,6 +360,11 @@ export function compileWalk(
       const kidFlows = nodeFlows.get(kid)!;
       if (kidFlows.length === 0 || kidFlows.some((k) => k.priority !== PRIO.VALUE)) return undefined;
       const kidSpec = specs[g.nodes[kid].field];
+      // a child matched in a register (the register layout's ports) takes the protocol test beside its own
+      if (kidSpec.match && !kidSpec.contexts) {
+        kids.push({ kid, extra: [regMatch(REG.ipProto, BigInt(intervals[0].lo), 0xffn)] });
+        continue;
+      }
       if (!kidSpec.contexts || kidSpec.match) return undefined;
       const proto = classesOfProtocols(intervals[0].lo, intervals[0].lo);
       const used = kidSpec.contexts.filter((c) => c.classes & classes[kid]);

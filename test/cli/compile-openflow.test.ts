@@ -50,6 +50,54 @@ describe('tmesc compile --emit openflow', () => {
     expect(report.host.toHost.length).toBeGreaterThan(0);
   });
 
+  it('--match-fields: ports and IPv4 addresses where parsed, or moved into registers (one flow per value)', async () => {
+    const flowsOf = async (where: string) => {
+      const dir = join(base, `fields-${where}`);
+      const r = await runCli([
+        'compile',
+        fabric,
+        '--emit',
+        'openflow',
+        '--ports',
+        ports,
+        '-o',
+        dir,
+        '--match-fields',
+        where,
+      ]);
+      expect(r.code, r.err).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
+      return { flows: readFileSync(join(dir, 'flows.ofctl'), 'utf8'), report, out: r.out };
+    };
+    const headers = await flowsOf('headers');
+    const registers = await flowsOf('registers');
+    expect(headers.report.fieldsIn).toBe('headers');
+    expect(registers.report.fieldsIn).toBe('registers');
+    expect(headers.flows).toMatch(/,tcp6?,tcp_dst=/);
+    expect(registers.flows).not.toMatch(/tcp_dst=|nw_dst=/);
+    expect(registers.flows).toContain('move:NXM_OF_TCP_DST[]->NXM_NX_REG13[16..31]');
+    expect(registers.report.counts.flows).toBeLessThan(headers.report.counts.flows);
+    expect(registers.out).toContain('ports and IPv4 addresses moved into registers at ingress');
+    // auto: fabric's saving is far below the 500 flows that pay for a datapath flow per connection
+    expect((await flowsOf('auto')).report.fieldsIn).toBe('headers');
+    const bad = await runCli([
+      'compile',
+      fabric,
+      '--emit',
+      'openflow',
+      '--ports',
+      ports,
+      '-o',
+      base,
+      '--match-fields',
+      'tcam',
+    ]);
+    expect(bad.code).toBe(2);
+    expect((await runCli(['compile', fabric, '--match-fields', 'registers'])).err).toMatch(
+      /--match-fields is for --emit openflow/,
+    );
+  });
+
   it('needs --ports and -o, and reports a bad ports map at its line and column (exit 1)', async () => {
     const dir = mkdtempSync(join(base, 'bad-'));
     expect((await runCli(['compile', fabric, '--emit', 'openflow', '-o', dir])).err).toMatch(/needs --ports MAP/);

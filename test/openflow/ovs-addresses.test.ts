@@ -30,17 +30,30 @@ afterAll(async () => {
   for (const o of sandboxes) await o.stop();
 });
 
+/** The policy's graph split into parts or whole; its ports and IPv4 addresses where parsed or moved into registers. */
+const CASES = [
+  { split: 'parts', fieldsIn: 'headers' },
+  { split: 'whole', fieldsIn: 'headers' },
+  { split: 'parts', fieldsIn: 'registers' },
+  { split: 'whole', fieldsIn: 'registers' },
+] as const;
+
 describe.skipIf(need.skip)(`IPv4 and ARP addresses on Open vSwitch${need.note}`, () => {
-  for (const split of ['parts', 'whole'] as const)
-    it(`delivers ARP, RARP and IPv4 packets by their addresses as the runtime does (${split})`, async () => {
+  for (const { split, fieldsIn } of CASES)
+    it(`delivers ARP, RARP, IPv4, IPv6 and non-IP packets by their addresses and ports as the runtime does (${split}, ${fieldsIn})`, async () => {
       const packets = corpusPackets(1, Infinity, Infinity);
       // the addresses ARP and RARP packets carry most, as sender and as target; the IPv4 packets' own
       const count = (m: Map<number, number>, a: number) => m.set(a, (m.get(a) ?? 0) + 1);
       const spa = new Map<number, number>();
       const tpa = new Map<number, number>();
       const ipSeen = new Map<number, number>();
+      // IPv6's TCP and UDP ports: a register layout's port flow serves both families, the headers one a flow each
+      const ports6 = new Map<number, number>();
       for (const p of packets) {
         const v = decoded(p);
+        const visible = v.pppoeSession === ABSENT && v.mplsCount === 0 && v.vlanCount <= 1 && v.tunnel === 0;
+        if (visible && v.ipVersion === 6 && (v.ipProto === 6 || v.ipProto === 17) && v.fragment === 0 && !v.malformed)
+          count(ports6, Math.min(v.srcPort, v.dstPort));
         if (v.ip4Src === ABSENT || v.ip4Dst === ABSENT) continue;
         if (v.etherType === ETHERTYPE.ARP || v.etherType === ETHERTYPE.RARP) {
           count(spa, v.ip4Src);
@@ -65,6 +78,9 @@ describe.skipIf(need.skip)(`IPv4 and ARP addresses on Open vSwitch${need.note}`,
         // ports: whole packets and first fragments in one ingress flow when no rule tests fragmentation
         'udp port 53',
         'tcp dst port 80 or tcp src port 443',
+        // index 9: IPv6 ports (the IPv6 packets' most common service port); 10: neither IP nor ARP
+        `ip6 and port ${top(ports6)[0]}`,
+        'not ip and not ip6 and not arp and not rarp',
       ];
       const text = [
         'policy "addresses"',
@@ -92,8 +108,15 @@ describe.skipIf(need.skip)(`IPv4 and ARP addresses on Open vSwitch${need.note}`,
       expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
       const policy = checked.policy;
       const bag = new DiagnosticBag();
-      const out = compileToOpenFlow(policy, new SourceFile('addresses.ports', ports + '\n'), bag, { split })!;
+      const out = compileToOpenFlow(policy, new SourceFile('addresses.ports', ports + '\n'), bag, { split, fieldsIn })!;
       expect(out).toBeDefined();
+      expect(out.program.fieldsIn).toBe(fieldsIn);
+      // moved: one flow per port or address value, no per-family matches left
+      if (fieldsIn === 'registers') {
+        expect(out.flows).not.toMatch(/(tcp|udp|sctp)_(src|dst)=|nw_(src|dst)=/);
+        expect(out.flows).toContain('move:NXM_OF_IP_SRC[]->OXM_OF_METADATA[0..31]');
+        expect(out.flows).toContain('move:NXM_OF_UDP_DST[]->NXM_NX_REG13[16..31]');
+      } else expect(out.flows).toMatch(/udp6,udp_(src|dst)=/);
       // ARP and RARP addresses are one flow each, beside the IPv4 one
       expect(out.flows).toContain('OXM_OF_METADATA');
       expect(out.flows).not.toMatch(/arp_spa|arp_tpa/);
@@ -113,6 +136,8 @@ describe.skipIf(need.skip)(`IPv4 and ARP addresses on Open vSwitch${need.note}`,
       const wrong: string[] = [];
       const arpGroups: number[] = [];
       const ipGroups: number[] = [];
+      const ip6Groups: number[] = [];
+      const otherGroups: number[] = [];
       packets.forEach((p, i) => {
         // handed to the host: not the switch's to decide; malformed (an IP length past the frame): Open vSwitch
         // does not parse its IP header, tmesc does (the corpus test counts those apart)
@@ -123,12 +148,16 @@ describe.skipIf(need.skip)(`IPv4 and ARP addresses on Open vSwitch${need.note}`,
         else if (got.length) {
           const v = decoded(p);
           if (v.etherType === ETHERTYPE.ARP || v.etherType === ETHERTYPE.RARP) arpGroups.push(...got);
-          else ipGroups.push(...got);
+          else if (v.ipVersion === 4) ipGroups.push(...got);
+          else if (v.ipVersion === 6) ip6Groups.push(...got);
+          else otherGroups.push(...got);
         }
       });
       expect(wrong.slice(0, 10)).toEqual([]);
       // every rule on ARP addresses delivered some ARP packet (a test that can fail when sender and target swap)
       expect([...new Set(arpGroups)].sort()).toEqual([0, 1, 2, 3, 6]);
       expect([...new Set(ipGroups)]).toEqual(expect.arrayContaining([4, 5, 6, 7, 8]));
+      expect(ip6Groups).toContain(9);
+      expect(otherGroups).toContain(10);
     }, 600_000);
 });

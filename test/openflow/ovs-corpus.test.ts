@@ -150,15 +150,19 @@ function returnedFor(artifact: Artifact, prog: OpenFlowOutput['program'], p: Cor
 // 'whole': the policy's own graph, each segment deciding its groups; 'parts': the policy in parts whose walks set to
 // and drop bits that a later table combines (src/openflow/parts.ts), as the backend takes for large policies
 // review.tmes: a second policy (a group that strips, cuts and is marked; rules from single taps), in parts
+// 'registers': ports and IPv4 addresses moved into registers at ingress (one flow per value), else where parsed
 const CASES = [
-  { name: 'fabric', split: 'whole' },
-  { name: 'fabric', split: 'parts' },
-  { name: 'review', split: 'parts' },
+  { name: 'fabric', split: 'whole', fieldsIn: 'headers' },
+  { name: 'fabric', split: 'parts', fieldsIn: 'headers' },
+  { name: 'fabric', split: 'parts', fieldsIn: 'registers' },
+  { name: 'review', split: 'parts', fieldsIn: 'headers' },
+  { name: 'review', split: 'parts', fieldsIn: 'registers' },
   // l4.tmes: port rules alone, their protocol tests folded into the ports' flows and punting from there
-  { name: 'l4', split: 'parts' },
+  { name: 'l4', split: 'parts', fieldsIn: 'headers' },
+  { name: 'l4', split: 'parts', fieldsIn: 'registers' },
 ] as const;
-for (const { name: policyName, split } of CASES)
-  describe.skipIf(need.skip)(`OpenFlow on Open vSwitch over the corpus (${policyName}, ${split})${need.note}`, () => {
+for (const { name: policyName, split, fieldsIn: layout } of CASES)
+  describe.skipIf(need.skip)(`OpenFlow on OVS, corpus (${policyName}, ${split}, ${layout})${need.note}`, () => {
     let ovs: OvsSandbox | undefined;
     let fx: Fixture;
 
@@ -170,7 +174,11 @@ for (const { name: policyName, split } of CASES)
       const policy = checked.policy;
       const artifact = buildArtifact(policy, compilePolicy(policy), 'test');
       const bag = new DiagnosticBag();
-      const out = compileToOpenFlow(policy, new SourceFile(portsPath, readFileSync(portsPath, 'utf8')), bag, { split });
+      const out = compileToOpenFlow(policy, new SourceFile(portsPath, readFileSync(portsPath, 'utf8')), bag, {
+        split,
+        fieldsIn: layout,
+      });
+      expect(out?.program.fieldsIn).toBe(layout);
       expect(bag.items.map((d) => d.message)).toEqual([]);
       if (!out) throw new Error('no program');
       const packets = corpusPackets(TAPS, PER_FILE, TOTAL);

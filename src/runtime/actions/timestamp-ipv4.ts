@@ -26,7 +26,8 @@ export function msSinceMidnight(tsSec: number, tsNsec: number): number {
  * Stamps the IPv4 header at `ip` as a router on the path would (RFC 791):
  * a Timestamp option already there gets the next free entry, or its
  * overflow count raised when it is full; otherwise a new option with one
- * entry (flag 1: address and timestamp) goes after the options present.
+ * entry (flag 1: address and timestamp) goes after the options present,
+ * into the end-of-list padding after them as far as it reaches.
  * The address recorded is 0.0.0.0: the switch is not a hop with an address
  * on the path. IHL, total length and the header checksum follow; the
  * checksum is updated (RFC 1624), so one that was wrong stays wrong the
@@ -57,7 +58,8 @@ export function stampIpv4(r: Replica, ip: number, pppoe: number): Ipv4Outcome {
   if (ts >= 0) return fillExisting(r, ip, ts, ihl);
   const used = p - (ip + 20);
   const options = (used + OPTION_LENGTH + 3) & ~3;
-  const newIhl = 20 + options;
+  // the end-of-list padding the header has takes the stamp where it fits: the header grows by what is missing, never shrinks
+  const newIhl = Math.max(ihl, 20 + options);
   if (newIhl > MAX_HEADER) return 'no-room';
   const delta = newIhl - ihl;
   const total = get16(d, ip + 2);

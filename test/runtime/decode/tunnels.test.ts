@@ -101,7 +101,9 @@ describe('GRE', () => {
   });
 
   it('MPLS (RFC 4023): the packet under the label stack is the inner packet; a pseudowire or a cut stack is not', () => {
-    const v = decode(outer4(47, gre({ proto: 0x8847 }, cat(mplsEntry(100, false), mplsEntry(200, true), innerIpv4Udp()))));
+    const v = decode(
+      outer4(47, gre({ proto: 0x8847 }, cat(mplsEntry(100, false), mplsEntry(200, true), innerIpv4Udp()))),
+    );
     expect([v.tunnel, v.innerOffset, v.innerKind]).toEqual([TUNNEL.gre, 46, INNER_KIND.ip]);
     expectInnerUdp(v);
     expectInnerUdp(decode(outer4(47, gre({ proto: 0x8848 }, cat(mplsEntry(5, true), innerIpv4Udp())))));

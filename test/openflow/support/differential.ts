@@ -314,7 +314,7 @@ export function describeOnOvs(opts: DifferentialOptions): void {
             );
         });
         console.log(
-          `openflow trace: ${fx.packets.length} packets from ${new Set(fx.packets.map((p) => p.file)).size} captures; ` +
+          `openflow trace: ${fx.packets.length} packets from ${new Set(fx.packets.map((p) => p.file)).size} sources; ` +
             `${punted} handed to the host whole (${[...reasons].map(([w, n]) => `${w} ${n}`).join(', ')}; ${fx.returns.length} returns traced), ` +
             `${copies} copies to the host (${extraCopies} let through by the pre-filter though no host group wants them); ` +
             `${fx.malformed.size} malformed packets Open vSwitch parses otherwise`,

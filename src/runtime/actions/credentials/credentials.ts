@@ -944,11 +944,24 @@ const WORD_END = new Uint8Array(256);
 WORD_END[SPACE] = WORD_END[COLON] = WORD_END[CR] = WORD_END[LF] = 1;
 
 /**
+ * The first two bytes of the keywords of word-1 and of word-2 rules (lower
+ * case), as b0 << 8 | b1: a word that starts otherwise is no keyword of its
+ * rank, whatever follows. Most lines are told from a command this way by
+ * two table reads, where reading their words costs a few hundred
+ * instructions a line (the bulk of a text segment's jump).
+ */
+const PAIR_1 = new Uint8Array(1 << 16);
+const PAIR_2 = new Uint8Array(1 << 16);
+LINE_RULES.forEach((r, i) => ((r.word === 1 ? PAIR_1 : PAIR_2)[(RULE_BYTES[i][0] << 8) | RULE_BYTES[i][1]] = 1));
+
+/**
  * Whether the line starting at bytes[s] may start with a command (as
- * lineWord() reads it: a rule's keyword and delimiter as its first word,
- * or as its second after a space), or is cut by the segment's end before
- * its first two words are read; a NUL first (after a CR, it is not the
- * line's) is taken as may. Longer than LINE_KEEP, no command.
+ * lineWord() reads it: a word-1 rule's keyword and delimiter as its first
+ * word, or a word-2 rule's as its second after a space), or is cut by the
+ * segment's end before its first word is read; a NUL first (after a CR, it
+ * is not the line's) is taken as may. Longer than LINE_KEEP, no command. A
+ * second word cut by the end is taken as no command: the line then reaches
+ * the end, and nextWork() stops before it all the same.
  */
 function mayCommand(bytes: Uint8Array, s: number, to: number): boolean {
   if (s >= to || bytes[s] === 0) return true;
@@ -956,24 +969,26 @@ function mayCommand(bytes: Uint8Array, s: number, to: number): boolean {
   let k = s;
   for (let word = 1; word <= 2; word++) {
     const w = k;
+    const may = w + 1 >= end || (word === 1 ? PAIR_1 : PAIR_2)[(LOWER[bytes[w]] << 8) | LOWER[bytes[w + 1]]] === 1;
+    if (!may && word === 2) return false;
     while (k < end && WORD_END[bytes[k]] === 0) k++;
     if (k === to) return true;
     if (k === end) return false;
     const b = bytes[k];
     if (b === CR || b === LF) return false;
-    if (ruleAt(bytes, w, k, b)) return true;
+    if (may && ruleAt(bytes, w, k, b, word)) return true;
     if (b !== SPACE) return false;
     k++;
   }
   return false;
 }
 
-/** Whether bytes[from, to), ended by `delim`, is a rule's keyword (ignoring case), whatever its word number. */
-function ruleAt(bytes: Uint8Array, from: number, to: number, delim: number): boolean {
+/** Whether bytes[from, to), ended by `delim`, is the keyword of a rule for word number `word` (ignoring case). */
+function ruleAt(bytes: Uint8Array, from: number, to: number, delim: number, word: number): boolean {
   const rules = RULES_BY_LENGTH[to - from];
   if (rules === undefined) return false;
   next: for (const i of rules) {
-    if (RULE_DELIMS[i] !== delim) continue;
+    if (RULE_DELIMS[i] !== delim || LINE_RULES[i].word !== word) continue;
     const k = RULE_BYTES[i];
     for (let j = from; j < to; j++) if (LOWER[bytes[j]] !== k[j - from]) continue next;
     return true;

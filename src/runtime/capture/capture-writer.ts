@@ -165,7 +165,8 @@ export class CaptureWriter {
    * writeRecords() of a run whose records are each written without the
    * `drop` bytes after their addresses, with `tags` there, and cut to `cut`
    * bytes (putEditedRecords): strip's VLAN tags, the tap's mark and a frame
-   * cut, without encoding each record.
+   * cut, without encoding each record; with `offsets`, only the records at
+   * those offsets of the n bytes.
    */
   writeEditedRecords(
     buffer: ArrayBufferLike,
@@ -175,11 +176,25 @@ export class CaptureWriter {
     tags: Uint8Array | undefined,
     cut: number,
     drop = 0,
+    /** Each record's header offset from `start` and its own drop (putEditedRecords): records left out between. */
+    offsets?: Int32Array,
+    drops?: Int32Array,
   ): void {
     if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
     const s = this.sink;
     s.reserve(n + (tags === undefined ? 0 : tags.length * packets));
-    s.pos += putEditedRecords(s.bytes, s.view, s.pos, new Uint8Array(buffer, start, n), packets, tags, cut, drop);
+    s.pos += putEditedRecords(
+      s.bytes,
+      s.view,
+      s.pos,
+      new Uint8Array(buffer, start, n),
+      packets,
+      tags,
+      cut,
+      drop,
+      offsets,
+      drops,
+    );
     this.packetsWritten += packets;
   }
 

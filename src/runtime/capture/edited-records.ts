@@ -8,21 +8,26 @@ export const NO_CUT = Infinity;
 
 /**
  * Writes `packets` classic pcap records (little-endian 16-byte headers, as
- * PacketRecord.verbatim has them) that lie one after the other in `run` into
- * `dst` at `pos`, each with the `drop` bytes after its 12 address bytes
- * removed, `tags` inserted there, and its data cut to `cut` bytes: its
- * captured and wire lengths lose the dropped bytes and gain the tags', its
- * captured length shrinks to the cut. This is the record
- * the encoder would write for the tagged, cut frame. Returns the bytes
- * written; `dst` needs room for run.length + packets * tags.length from
- * `pos`.
+ * PacketRecord.verbatim has them) that lie in `run` into `dst` at `pos`,
+ * each with the `drop` bytes after its 12 address bytes removed, `tags`
+ * inserted there, and its data cut to `cut` bytes: its captured and wire
+ * lengths lose the dropped bytes and gain the tags', its captured length
+ * shrinks to the cut. This is the record the encoder would write for the
+ * tagged, cut frame. Returns the bytes written; `dst` needs room for
+ * run.length + packets * tags.length from `pos`.
+ *
+ * The records follow each other in `run`, or, with `offsets`, record i's
+ * header is at offsets[i] (increasing; the bytes between are other
+ * records, left out); with `drops`, record i drops drops[i] bytes (strip's
+ * VLAN tags, as many as its frame has) instead of `drop`.
  *
  * No array is made per record: the run goes in with one copy, placed at the
  * end of that room, and each record is then moved down to where it belongs
  * with copyWithin, in order. A record never lands on bytes of a record
  * after it (each starts at least tags.length * (records left) before where
- * it was copied), so the moves need no second buffer. Records shorter than
- * the addresses are not tagged by callers (a mark needs 14 bytes).
+ * it was copied, and bytes left out only put it further), so the moves
+ * need no second buffer. Records shorter than the addresses are not tagged
+ * by callers (a mark needs 14 bytes).
  */
 export function putEditedRecords(
   dst: Uint8Array,
@@ -35,31 +40,38 @@ export function putEditedRecords(
   cut: number,
   /** Bytes removed after the addresses first (the VLAN tags strip takes off), before the tags and the cut. */
   drop = 0,
+  /** Where each record's header is in `run` (undefined: one after the other from 0). */
+  offsets?: Int32Array,
+  /** Each record's own `drop` (undefined: `drop` for every record). */
+  drops?: Int32Array,
 ): number {
   const t = tags === undefined ? 0 : tags.length;
   // one tag (the common mark) goes in as one 32-bit store
   const tagWord = t === 4 ? tags![0] | (tags![1] << 8) | (tags![2] << 16) | (tags![3] << 24) : 0;
-  let q = pos + t * packets;
-  dst.set(run, q);
+  const base = pos + t * packets;
+  dst.set(run, base);
+  let q = base;
   let o = pos;
   for (let i = 0; i < packets; i++) {
+    if (offsets !== undefined) q = base + offsets[i];
+    const d = drops === undefined ? drop : drops[i];
     const cap = dv.getUint32(q + 8, true);
-    const wire = dv.getUint32(q + 12, true) - drop + t;
-    const keep = cap - drop < cut ? cap - drop : cut;
+    const wire = dv.getUint32(q + 12, true) - d + t;
+    const keep = cap - d < cut ? cap - d : cut;
     const capOut = keep + t;
     // the timestamp first: the lengths written after it may lie on the record's old bytes
     dv.setUint32(o, dv.getUint32(q, true), true);
     dv.setUint32(o + 4, dv.getUint32(q + 4, true), true);
     const data = o + PCAP_RECORD_HEADER;
     const from = q + PCAP_RECORD_HEADER;
-    if (t === 0 && drop === 0) {
+    if (t === 0 && d === 0) {
       if (o !== q) dst.copyWithin(data, from, from + keep);
     } else {
       // addresses, then the rest past the tags, then the tags (over bytes already moved)
       dv.setUint32(data, dv.getUint32(from, true), true);
       dv.setUint32(data + 4, dv.getUint32(from + 4, true), true);
       dv.setUint32(data + 8, dv.getUint32(from + 8, true), true);
-      dst.copyWithin(data + MACS + t, from + MACS + drop, from + drop + keep);
+      dst.copyWithin(data + MACS + t, from + MACS + d, from + d + keep);
       if (t === 4) dv.setInt32(data + MACS, tagWord, true);
       else for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
     }

@@ -11,6 +11,17 @@ import type { OutputSpec } from './output-spec.js';
 const RUN_MAX = 256 * 1024;
 
 /**
+ * The most bytes of other records an edited run spans between two of its
+ * own (runEdited): they are copied with the run and written over. Up to a
+ * whole run: one bulk copy of a read chunk's bytes costs the CPU less than
+ * a flush (a view, a copy, the loop's start) per stretch of the tool's own
+ * records (measured: docs/design/measurements.md; callgrind counts the bulk
+ * copy's `rep movsb` a byte at a time, so its instruction count says the
+ * opposite).
+ */
+const GAP_MAX = RUN_MAX;
+
+/**
  * One tool's output file. A pcap file holds one link type, the spec's
  * (a stripping group's: Ethernet) or else its first packet's; packets of
  * another are refused (the caller counts them). A
@@ -56,7 +67,18 @@ export class ToolOutput implements RunHolder {
   /** What every record of the pending run is written with: tags after its addresses, a cut (NO_CUT: none). */
   private runTags: Uint8Array | undefined = undefined;
   private runCut = NO_CUT;
-  private runDrop = 0;
+  /**
+   * Whether the pending run's records are edited (tags, a cut, dropped
+   * bytes): then they need not follow each other, and runOffsets and
+   * runDrops say where each one's header is (from runStart) and what it
+   * drops, so that a run goes on past a change of what is dropped (strip's
+   * VLAN tags) and past other groups' records (GAP_MAX). A plain run's
+   * records follow each other (copied as they are, or joined by a chunk
+   * loop's).
+   */
+  private runEdited = false;
+  private runOffsets = new Int32Array(1024);
+  private runDrops = new Int32Array(1024);
   /** The reader (its CopyRuns) the pending run is of. */
   private runFrom: CopyRuns | undefined = undefined;
   /** The CopyRuns this output has joined (a few: one a tap's file). */
@@ -74,7 +96,9 @@ export class ToolOutput implements RunHolder {
    * records that follow each other in the read buffer are copied as one
    * run (tagged and cut as they are copied, putEditedRecords): when a
    * record that does not follow comes, before the reader's buffer moves on
-   * (CopyRuns), or at close.
+   * (CopyRuns), or at close. Edited records join the pending run of the
+   * same tags and cut whatever they drop and whatever records of others lie
+   * between (runEdited, GAP_MAX).
    */
   writeRecord(
     rec: PacketRecord,
@@ -120,11 +144,14 @@ export class ToolOutput implements RunHolder {
     const end = rec.dataOffset + rec.capLen;
     if (
       bytes === this.runBytes &&
-      start === this.runEnd &&
       tags === this.runTags &&
       cut === this.runCut &&
-      drop === this.runDrop
+      // a flushed run (runPackets 0) takes nothing more: its bytes are gone from the reader's buffer
+      (this.runEdited
+        ? start >= this.runEnd && start - this.runEnd <= GAP_MAX && this.runPackets !== 0
+        : start === this.runEnd && drop === 0)
     ) {
+      if (this.runEdited) this.addEdited(start - this.runStart, drop);
       this.runEnd = end;
       this.runPackets++;
       if (end - this.runStart >= RUN_MAX) this.flushRun();
@@ -161,14 +188,7 @@ export class ToolOutput implements RunHolder {
    */
   takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void {
     // a loop's records are plain: they join only a pending run that is plain too
-    if (
-      bytes === this.runBytes &&
-      start === this.runEnd &&
-      this.runPackets !== 0 &&
-      this.runTags === undefined &&
-      this.runCut === NO_CUT &&
-      this.runDrop === 0
-    ) {
+    if (bytes === this.runBytes && start === this.runEnd && this.runPackets !== 0 && !this.runEdited) {
       this.runEnd = end;
       this.runPackets += records;
     } else {
@@ -200,7 +220,12 @@ export class ToolOutput implements RunHolder {
     this.runPackets = records;
     this.runTags = tags;
     this.runCut = cut;
-    this.runDrop = drop;
+    this.runEdited = tags !== undefined || cut !== NO_CUT || drop !== 0;
+    if (this.runEdited) {
+      // an edited run starts with one record (takeRun's are plain)
+      this.runOffsets[0] = 0;
+      this.runDrops[0] = drop;
+    }
     if (from !== this.runFrom) {
       this.runFrom = from;
       if (!this.joined.includes(from)) {
@@ -208,6 +233,21 @@ export class ToolOutput implements RunHolder {
         from.join(this);
       }
     }
+  }
+
+  /** The pending edited run's next record: its header `offset` from runStart, and what it drops. */
+  private addEdited(offset: number, drop: number): void {
+    const k = this.runPackets;
+    if (k === this.runOffsets.length) {
+      const offsets = new Int32Array(k * 2);
+      offsets.set(this.runOffsets);
+      this.runOffsets = offsets;
+      const drops = new Int32Array(k * 2);
+      drops.set(this.runDrops);
+      this.runDrops = drops;
+    }
+    this.runOffsets[k] = offset;
+    this.runDrops[k] = drop;
   }
 
   flushRunOf(runs: CopyRuns): void {
@@ -218,7 +258,7 @@ export class ToolOutput implements RunHolder {
   flushRun(): void {
     if (this.runPackets === 0) return;
     const b = this.runBytes!;
-    if (this.runTags === undefined && this.runCut === NO_CUT && this.runDrop === 0)
+    if (!this.runEdited)
       this.writer!.writeRecords(
         this.runBuffer!,
         b.byteOffset + this.runStart,
@@ -233,7 +273,9 @@ export class ToolOutput implements RunHolder {
         this.runPackets,
         this.runTags,
         this.runCut,
-        this.runDrop,
+        0,
+        this.runOffsets,
+        this.runDrops,
       );
     this.runPackets = 0;
     this.runEnd = -1;

@@ -10,6 +10,8 @@ export interface TapInput {
   present: boolean;
   /** Every interface of every file stamps finer than a microsecond. */
   nanosecond: boolean;
+  /** Some interface of some file stamps finer than a microsecond. */
+  someNanosecond: boolean;
   /** The largest snap length its files declare; 0 when none says. */
   snapLen: number;
 }
@@ -35,6 +37,7 @@ export function describeTap(source: FileTapSource, files: readonly string[]): Ta
   return {
     present: files.length > 0,
     nanosecond: ifaces.length > 0 && ifaces.every(finerThanMicroseconds),
+    someNanosecond: ifaces.some(finerThanMicroseconds),
     snapLen: ifaces.reduce((m, i) => Math.max(m, i.snapLen), 0),
   };
 }
@@ -55,7 +58,8 @@ function tapsReaching(a: Artifact, g: number): Set<number> {
  * unless the tool says (`precision us|ns`): a pcap file holds one, so it is
  * nanoseconds only when every tap that can send to the tool stamps in
  * nanoseconds, else microseconds (what tcpdump writes and every tool reads);
- * a pcapng file declares it per interface, so each tap keeps its own. A
+ * a pcapng file declares it per interface, so each tap keeps its own: the
+ * finest of its files' interfaces (microseconds are exact in nanoseconds). A
  * tap's interface blocks carry its name and its snap length (4 bytes more
  * for each VLAN tag its marks push).
  */
@@ -67,7 +71,7 @@ export function outputSpecs(a: Artifact, paths: string[][], inputs: readonly Tap
       const taps = a.taps.map((tap, i): TapInterface => ({
         name: tap.name,
         snapLen: (inputs[i].snapLen || DEFAULT_SNAPLEN) + 4 * tap.marks.filter((m) => m.kind === 'vlan').length,
-        nanosecond: chosen ? chosen === 'ns' : inputs[i].nanosecond,
+        nanosecond: chosen ? chosen === 'ns' : inputs[i].someNanosecond,
       }));
       const nanosecond = chosen ? chosen === 'ns' : reach.length > 0 && reach.every((t) => inputs[t].nanosecond);
       return {

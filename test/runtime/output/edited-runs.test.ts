@@ -219,4 +219,37 @@ describe('putEditedRecords', () => {
       expect(dst.subarray(0, pos).every((b) => b === 0xee)).toBe(true);
     }
   });
+
+  it('with offsets and a drop per record: the records named, each with its own drop, the ones between left out', () => {
+    const rnd = rng(23);
+    for (let k = 0; k < 200; k++) {
+      const sizes = Array.from({ length: 1 + rnd(40) }, () => (rnd(4) === 0 ? 22 + rnd(20) : 22 + rnd(1600)));
+      const src = run(sizes);
+      const tags = [undefined, ONE_TAG, TWO_TAGS][rnd(3)];
+      const cut = rnd(3) === 0 ? Infinity : 14 + rnd(200);
+      // every record's header offset, then a subset of them (the first always: a run starts at its first record)
+      const all: number[] = [];
+      for (let p = 0, i = 0; i < sizes.length; p += 16 + sizes[i], i++) all.push(p);
+      const kept = all.map((_, i) => i).filter((i) => i === 0 || rnd(3) !== 0);
+      const drops = kept.map(() => [0, 4, 8][rnd(3)]);
+      const want = Uint8Array.from(kept.flatMap((i, j) => [...expected(src.subarray(all[i]), 1, tags, cut, drops[j])]));
+      const pos = rnd(64);
+      const dst = new Uint8Array(pos + src.length + (tags?.length ?? 0) * kept.length + 32).fill(0xee);
+      const n = putEditedRecords(
+        dst,
+        new DataView(dst.buffer),
+        pos,
+        src,
+        kept.length,
+        tags,
+        cut,
+        0,
+        Int32Array.from(kept.map((i) => all[i])),
+        Int32Array.from(drops),
+      );
+      expect(n).toBe(want.length);
+      expect(Buffer.from(dst.subarray(pos, pos + n)).equals(Buffer.from(want))).toBe(true);
+      expect(dst.subarray(0, pos).every((b) => b === 0xee)).toBe(true);
+    }
+  });
 });

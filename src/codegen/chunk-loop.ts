@@ -39,9 +39,10 @@ export const BALANCED = -2;
  * the per-record way), `rn` (per result, records taken); `rs` (Int32Array, results + 1: where
  * result r's groups start in `rg`), `rg` (the groups), `out` (per group, its
  * output, or -1), `ok` (per output, 1 when a record may be taken),
- * `n` (Float64Array: packets, bytes, malformed, unmatched), `gin` (per group),
+ * `n` (Float64Array: packets, bytes, malformed; unmatched packets are the
+ * counts of results without groups, a group's packets its outputs'),
  * `sel` (scratch, a group's chosen output),
- * per output `op`, `ob` (packets, bytes), `rS`, `rE`, `rP` (the open run:
+ * per output `op`, `ob` (packets, bytes, counted as runs are handed over), `rS`, `rE`, `rP` (the open run:
  * start, end, records), and `take(out, d, start, end, records)`.
  *
  * Only numbers go into this code; everything else comes in through C.
@@ -53,28 +54,44 @@ export const BALANCED = -2;
  * balanced) stored into W, then the graph, `graph(d)`. Other link types,
  * and every link type without `store`, run `classify` (Walk.start).
  */
-export function chunkLoop(store?: ReadonlySet<string>): Code {
+export function chunkLoop(store?: ReadonlySet<string>, begun = true, local?: readonly string[]): Code {
   const spines: [number, Code][] = [];
+  // the local graph (spine.ts localGraph) is called at the walk's end, where its arguments are the walk's locals
+  const tail =
+    local === undefined ? undefined : _`r = lgraph(${new Code(['d', ...local.map((a) => path(a).text)].join(', '))});`;
   if (store !== undefined)
     for (const t of WALKED_LINK_TYPES) {
-      const walk = spineWalk(t, store, { when: _`hb !== 0`, store: new Set(SESSION_READS) });
+      const walk = spineWalk(t, store, { when: _`hb !== 0`, store: new Set(SESSION_READS) }, tail);
       if (walk !== undefined) spines.push([t, walk]);
     }
   if (spines.length === 0) return loop(_`chunk`);
   const args = _`C, d, v, p, end, quota, untilSec, untilNsec`;
   const cases = spines.map(([t]) => _`case ${t}: return ${path(`chunk${t}`)}(${args});`);
   return _`function chunk(${args}) {
+  if (!C.le) return chunkAny(${args});
   switch (C.linkType) {
     ${cases}
     default: return chunkAny(${args});
   }
 }
 ${loop(_`chunkAny`)}
-${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store))}`;
+${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined))}`;
 }
 
-/** One loop: `walk` the link type's generated walk (and `store` what it stores), or Walk.start through classify. */
-function loop(name: Code, walk?: Code, store?: ReadonlySet<string>): Code {
+/**
+ * One loop: `walk` the link type's generated walk (and `store` what it
+ * stores), or Walk.start through classify. A walked loop reads little-endian
+ * record headers only (`chunk` sends big-endian files to chunkAny), and
+ * calls W.begin only when `begun` (the graph reads the frame or its view) or
+ * a group is balanced (the session hash may make the view).
+ *
+ * Statistics are counted once a call, not a packet: records and bytes from
+ * how far `p` moved, per output the records and bytes of each run as it is
+ * handed over; per packet only the result's count (`rn`) and the malformed
+ * flag.
+ */
+function loop(name: Code, walk?: Code, store?: ReadonlySet<string>, begun = true, local = false): Code {
+  const le = walk === undefined ? _`le` : _`true`;
   const begin =
     walk === undefined
       ? _``
@@ -84,29 +101,40 @@ function loop(name: Code, walk?: Code, store?: ReadonlySet<string>): Code {
   const classify =
     walk === undefined
       ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`
-      : _`const wire = v.getUint32(p + 12, le);
-    W.begin(d, o, capLen, wire);
-    let bad = 0, cand = 0;
+      : _`const wire = v.getUint32(p + 12, true);
+    ${begun ? _`W.begin(d, o, capLen, wire);` : _`if (hb !== 0) W.begin(d, o, capLen, wire);`}
+    let bad = 0, cand = 0${local ? _`, r = 0` : _``};
     { const n = capLen; ${walk} }
     ${store?.has('cand') ? _`W.cand = cand;` : _`if (hb !== 0) W.cand = cand;`}
-    const r = graph(d);`;
+    ${local ? _`` : _`const r = graph(d);`}`;
   const bad = walk === undefined ? _`W.bad` : _`bad`;
+  // without W.begin the view is never made, unless by a balanced group's session hash (which does begin)
+  const viewed = walk === undefined || begun ? _`if (W.viewed) viewed++;` : _`if (hb !== 0 && W.viewed) viewed++;`;
+  // a run handed over: its records and bytes (headers off) to its output's counts
+  const take = (t: Code, e: Code) => _`op[${t}] += rP[${t}];
+          ob[${t}] += ${e} - rS[${t}] - ${PCAP_HEADER} * rP[${t}];
+          C.take(${t}, d, rS[${t}], ${e}, rP[${t}]);`;
   return _`function ${name}(C, d, v, p, end, quota, untilSec, untilNsec) {
-  const le = C.le, fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
-  const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, gin = C.gin, op = C.op, ob = C.ob;
+  const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
+  const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, op = C.op, ob = C.ob;
   const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, sel = C.sel;
+  // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
+  const bounded = untilSec < 4294967296;
   ${begin}
-  let k = 0, viewed = 0;
+  const p0 = p;
+  let k = 0, viewed = 0, malformed = 0;
   w: while (k < quota) {
     const left = end - p;
     if (left < ${PCAP_HEADER}) break;
-    const capLen = v.getUint32(p + 8, le);
+    const capLen = v.getUint32(p + 8, ${le});
     if (capLen > capMax || left < ${PCAP_HEADER} + capLen) break;
-    const sec = v.getUint32(p, le);
-    const frac = v.getUint32(p + 4, le);
+    const frac = v.getUint32(p + 4, ${le});
     if (frac >= fracLimit) break;
-    const ns = frac * toNs;
-    if (sec > untilSec || (sec === untilSec && ns > untilNsec)) break;
+    if (bounded) {
+      const sec = v.getUint32(p, ${le});
+      const ns = frac * toNs;
+      if (sec > untilSec || (sec === untilSec && ns > untilNsec)) break;
+    }
     const o = p + ${PCAP_HEADER};
     ${classify}
     if (r >= rx.length || rx[r] !== 0) break;
@@ -118,44 +146,41 @@ function loop(name: Code, walk?: Code, store?: ReadonlySet<string>): Code {
       if (t < 0 || ok[t] === 0) break w;
       sel[i - a] = t;
     }
-    if (W.viewed) viewed++;
+    ${viewed}
     rn[r]++;
-    cnt[0]++;
-    cnt[1] += capLen;
-    if (${bad} !== 0) cnt[2]++;
+    if (${bad} !== 0) malformed++;
     const e = o + capLen;
-    if (a === b) cnt[3]++;
-    else
-      for (let i = a; i < b; i++) {
-        const g = rg[i];
-        const t = sel[i - a];
-        gin[g]++;
-        op[t]++;
-        ob[t] += capLen;
-        if (rE[t] === p) {
-          rE[t] = e;
-          rP[t]++;
-        } else {
-          if (rP[t] !== 0) C.take(t, d, rS[t], rE[t], rP[t]);
-          rS[t] = p;
-          rE[t] = e;
-          rP[t] = 1;
+    for (let i = a; i < b; i++) {
+      const t = sel[i - a];
+      if (rE[t] === p) {
+        rE[t] = e;
+        rP[t]++;
+      } else {
+        if (rP[t] !== 0) {
+          ${take(_`t`, _`rE[t]`)}
         }
-        if (e - rS[t] >= ${CHUNK_RUN_MAX}) {
-          C.take(t, d, rS[t], e, rP[t]);
-          rP[t] = 0;
-          rE[t] = -1;
-        }
+        rS[t] = p;
+        rE[t] = e;
+        rP[t] = 1;
       }
+      if (e - rS[t] >= ${CHUNK_RUN_MAX}) {
+        ${take(_`t`, _`e`)}
+        rP[t] = 0;
+        rE[t] = -1;
+      }
+    }
     p = e;
     k++;
   }
   for (let t = 0; t < rP.length; t++)
     if (rP[t] !== 0) {
-      C.take(t, d, rS[t], rE[t], rP[t]);
+      ${take(_`t`, _`rE[t]`)}
       rP[t] = 0;
       rE[t] = -1;
     }
+  cnt[0] += k;
+  cnt[1] += p - p0 - ${PCAP_HEADER} * k;
+  cnt[2] += malformed;
   C.handled = k;
   C.viewed = viewed;
   return p;

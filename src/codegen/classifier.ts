@@ -3,7 +3,7 @@ import { HASH_MIN, HASH_MUL, splitSingles, worthHashing, type SplitNode } from '
 import { _, Code, numbers, path } from './code.js';
 import { chunkLoop } from './chunk-loop.js';
 import { packetPathRead } from './field-reads.js';
-import { walkDemand } from './spine.js';
+import { localGraph, walkBegun, walkDemand } from './spine.js';
 
 /**
  * Generates the classifier: JavaScript that walks the match graph for a
@@ -513,14 +513,24 @@ function generate(
   // counting table t's leaf for the packet classify() just walked (its bytes are the walk's)
   const tableCases = tableRoots.map((r, t) => _`case ${t}: return ${leafOf(r)};`);
   // the walk's state the graph's code reads (the chunk loop's generated walk stores only that)
-  const demand =
-    access === WALK_ACCESS ? walkDemand(`${e.consts.join('\n')}\n${e.functions.join('\n')}\n${body.text}`) : undefined;
+  const graphCode = `${e.consts.join('\n')}\n${e.functions.join('\n')}\n${body.text}`;
+  const demand = access === WALK_ACCESS ? walkDemand(graphCode) : undefined;
+  const begun = walkBegun(graphCode);
+  // the chunk loop's graph reads the walk's locals (no stores into W, no loads from it) when it reads nothing else
+  const local =
+    demand !== undefined && !begun
+      ? localGraph(
+          e.functions.map((f) => f.text),
+          body.text,
+        )
+      : undefined;
   const entry =
     access === WALK_ACCESS
       ? _`function graph(d) { ${body} }
 function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); return graph(d); }
 function tableLeaf(t) { const d = W.d; switch (t) { ${tableCases} default: return -1; } }
-${chunkLoop(demand)}
+${local?.code ?? _``}
+${chunkLoop(demand, begun, local?.args)}
 return { classify, tableLeaf, chunk };`
       : _`return function classify(p, d) { ${body} };`;
   // the walk's state as a constant of the module, so that optimized code loads its numbers directly

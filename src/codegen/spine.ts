@@ -410,19 +410,24 @@ export const WALKED_LINK_TYPES: readonly number[] = [
  * The walk of link type `type` as a block (see the top of this file), storing
  * `store` (WALK_STATE names) into W, and `guarded.store` too when
  * `guarded.when` holds (the session hash's reads, for balanced groups);
- * undefined for a link type without a walk of its own.
+ * undefined for a link type without a walk of its own. With `tail` (code
+ * run at the block's end, where the walk's locals are in scope), `store`
+ * is walked for the tail and not stored.
  */
 export function spineWalk(
   type: number,
   store: ReadonlySet<string>,
   guarded: { when: Code; store: ReadonlySet<string> } = { when: _`false`, store: new Set() },
+  tail?: Code,
 ): Code | undefined {
   const link = linkLayer(type, store);
   if (link === undefined) return undefined;
   const locals = WALK_STATE.map((name) => _`${path(name)} = ${ZERO.has(name) ? 0 : -1}`);
   const put = (name: string) => _`W.${path(name)} = ${path(name)};`;
-  const stores = WALK_STATE.filter((name) => store.has(name)).map(put);
-  const more = WALK_STATE.filter((name) => guarded.store.has(name) && !store.has(name)).map(put);
+  // with a tail (the graph over the walk's locals), `store` is walked but not stored: the tail reads the locals
+  const kept = tail === undefined ? store : new Set<string>();
+  const stores = WALK_STATE.filter((name) => kept.has(name)).map(put);
+  const more = WALK_STATE.filter((name) => guarded.store.has(name) && !kept.has(name)).map(put);
   if (more.length) stores.push(_`if (${guarded.when}) { ${more} }`);
   const after = stagesAfter(type);
   return _`{
@@ -439,6 +444,7 @@ export function spineWalk(
       ${transport()}
     }
     ${stores}
+    ${tail ?? _``}
   }`;
 }
 
@@ -472,6 +478,44 @@ export function walkDemand(code: string): Set<string> | undefined {
     else if (!BEGUN.has(name)) return undefined;
   }
   return store;
+}
+
+/**
+ * The graph over the walk's locals, for the chunk loop: `functions` (the
+ * node functions `n<id>(d)`) and `body` (the graph's body) with every read
+ * of the walk's state `W.x` turned into the parameter `x`, the node
+ * functions renamed `l<id>` and given the walked values after `d`, in
+ * `lgraph(d, ...args)`. For code whose only W reads are walked state and
+ * the link type and tap (walkBegun false): no view, no byte load. Rewrites
+ * the module's own generated text only (identifiers and numbers).
+ */
+export function localGraph(functions: readonly string[], body: string): { code: Code; args: string[] } {
+  const all = `${functions.join('\n')}\n${body}`;
+  const used = new Set([...all.matchAll(/\bW\.([A-Za-z_$][A-Za-z0-9_$]*)/g)].map((m) => m[1]));
+  const args: string[] = WALK_STATE.filter((name) => used.has(name));
+  const params = ['d', ...args].join(', ');
+  const rewrite = (text: string) =>
+    text
+      .replace(/\bfunction n(\d+)\(d\)/g, `function l$1(${params})`)
+      .replace(/\bn(\d+)\(d\)/g, `l$1(${params})`)
+      .replace(/\bW\.([A-Za-z_$][A-Za-z0-9_$]*)\b/g, (m: string, name: string) => (args.includes(name) ? name : m));
+  for (const a of args) path(a);
+  return {
+    code: new Code(`${functions.map(rewrite).join('\n')}\nfunction lgraph(${params}) { ${rewrite(body)} }`),
+    args,
+  };
+}
+
+/**
+ * Whether generated code reads what W.begin() sets (the frame, its view, a
+ * byte load, a tunnel's fields): any W property but the walked state and
+ * the link type and tap (W.place()). Without it the chunk loop leaves
+ * W.begin() out.
+ */
+export function walkBegun(code: string): boolean {
+  const known: ReadonlySet<string> = new Set([...WALK_STATE, 'lt', 'tap']);
+  for (const m of code.matchAll(/\bW\.([A-Za-z_$][A-Za-z0-9_$]*)/g)) if (!known.has(m[1])) return true;
+  return false;
 }
 
 /**

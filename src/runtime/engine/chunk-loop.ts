@@ -57,8 +57,7 @@ export class PacketChunkLoop implements ChunkLoop {
   readonly sel: Int32Array;
   readonly pick: (group: number) => number;
   readonly ok: Uint8Array;
-  readonly n = new Float64Array(4);
-  readonly gin: Float64Array;
+  readonly n = new Float64Array(3);
   readonly op: Float64Array;
   readonly ob: Float64Array;
   readonly rS: Int32Array;
@@ -101,7 +100,6 @@ export class PacketChunkLoop implements ChunkLoop {
     this.pick = (g) => first[g] + parts.pickTool(g);
     const k = outs.length;
     this.ok = new Uint8Array(k);
-    this.gin = new Float64Array(parts.outputs.length);
     this.op = new Float64Array(k);
     this.ob = new Float64Array(k);
     this.rS = new Int32Array(k);
@@ -167,17 +165,12 @@ export class PacketChunkLoop implements ChunkLoop {
     ts.packets += n[0];
     ts.bytes += n[1];
     ts.malformed += n[2];
-    st.unmatched += n[3];
     n.fill(0);
-    const gin = this.gin;
-    for (let g = 0; g < gin.length; g++)
-      if (gin[g] !== 0) {
-        st.groups[g].in += gin[g];
-        gin[g] = 0;
-      }
+    // a packet the loop took went to one output of each group of its result: a group's packets are its outputs'
     for (let t = 0; t < this.outs.length; t++)
       if (this.op[t] !== 0) {
         const gs = st.groups[this.groupOf[t]];
+        gs.in += this.op[t];
         gs.delivered += this.op[t];
         const tool = gs.tools[this.toolOf[t]];
         tool.packets += this.op[t];
@@ -187,6 +180,8 @@ export class PacketChunkLoop implements ChunkLoop {
       }
     const rc = this.parts.ruleCounter;
     const rn = this.rn;
+    const rs = this.rs;
+    for (let r = 0; r < rn.length; r++) if (rs[r] === rs[r + 1]) st.unmatched += rn[r];
     if (rc !== undefined && st.rules) {
       for (let r = 0; r < rn.length; r++)
         if (rn[r] !== 0) {

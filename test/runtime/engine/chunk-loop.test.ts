@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/artifact/types.js';
+import { generatePacketPath } from '../../../src/codegen/classifier.js';
 import type { ChunkLoop } from '../../../src/runtime/capture/chunk-loop.js';
 import { Engine } from '../../../src/runtime/engine/engine.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
@@ -229,6 +230,8 @@ const random: TestFrame[] = fc
 /** Plain filters (the loop takes their packets) and a few that read tunnels or payloads (the view, for some). */
 const PLAIN = [0, 1, 3, 11, 16, 20, 27];
 const VIEWING = [0, 32, 41];
+/** Filters that read only the walk's state: the loop runs the graph over the walk's locals (spine.ts localGraph). */
+const LOCAL = [0, 1, 2, 3, 4, 6, 8, 9, 11, 12, 13, 14, 15, 16, 18, 19, 20, 29, 30, 56];
 
 describe('the chunk loop delivers what the per-record paths deliver', () => {
   it('generated, other link types, fuzzed and random frames; small read buffers; every group kind', async () => {
@@ -238,6 +241,33 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
       const r = await compare(artifactFor(dir, policy(TAP, filters)), tapFiles);
       expect(r.bad).toEqual([]);
       // the loop took most packets: the rest went to the balanced group or pcapng, or were normalised, refused or cut by an edge
+      expect(r.taken).toBeGreaterThan(r.packets * 0.3);
+    }
+  });
+
+  it("a graph that reads only the walked state runs over the walk's locals (lgraph), balanced groups too", async () => {
+    const frames = [...generated, ...other, ...fuzzed, ...random];
+    const tapFiles = [filesOf(frames, { overflowEvery: 97 })];
+    for (const [filters, groups] of [
+      [LOCAL, 2],
+      [LOCAL.slice(0, 9), 3],
+      [[12, 19, 6], 1],
+    ] as const) {
+      const a = artifactFor(dir, policy(TAP, filters, groups));
+      const g = a.graph;
+      // the loop's graph takes the walk's locals as arguments (several of them, so an argument out of place shows)
+      const js = generatePacketPath(
+        g,
+        undefined,
+        (g.counting ?? []).map((t) => t.root),
+      ).js;
+      expect(js).toMatch(/function lgraph\(d, \w+, \w+/);
+      // the local graph's functions read nothing of W but the link type and tap (the loop stores no walked state there)
+      const local = js.split('\n').filter((l) => /^function l(\d+|graph)\(/.test(l));
+      expect(local.length).toBeGreaterThan(1);
+      expect(local.join('\n')).not.toMatch(/\bW\.(?!tap\b|lt\b)/);
+      const r = await compare(a, tapFiles);
+      expect(r.bad).toEqual([]);
       expect(r.taken).toBeGreaterThan(r.packets * 0.3);
     }
   });

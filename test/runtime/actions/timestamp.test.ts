@@ -111,6 +111,24 @@ describe('timestamp ip-option: IPv4', () => {
     expect(r.counts).toEqual({ 'ip-option-filled': 1, 'ip-option-overflow': 1 });
   });
 
+  it('prespecified addresses (flag 3) are for the hops they name: unchanged while entries are free, overflow when full', async () => {
+    // two entries, the first taken (pointer 13); then one entry, taken
+    const withRoom = hex('4414 0d03 c0000201 00000001 c0000202 00000000');
+    const full = hex('440c 0d03 c0000201 00000001');
+    const free = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(4)), { options: withRoom }));
+    const r = await stamp('ip-option', [
+      free,
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(4)), { options: full })),
+    ]);
+    expect(r.out[0].data).toEqual(free);
+    const overflowed = Buffer.from(full);
+    overflowed[3] = 0x13;
+    expect(r.out[1].data.subarray(34, 46)).toEqual(overflowed);
+    expect(ipv4HeaderChecksumOk(r.out[1].data, 14)).toBe(true);
+    expect(r.counts).toEqual({ 'ip-option-prespecified': 1, 'ip-option-overflow': 1 });
+    expect(r.warnings).toEqual([]);
+  });
+
   it('a header with no room left (IHL 15) passes unchanged, counted, and said on stderr', async () => {
     const frame = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(4)), { options: Buffer.alloc(40, 1) }));
     const r = await stamp('ip-option', [frame]);

@@ -50,6 +50,25 @@ describe('tmesc compile --emit openflow', () => {
     expect(report.host.toHost.length).toBeGreaterThan(0);
   });
 
+  it('says the marks with their priority, and what a host group replaces', async () => {
+    const dir = join(base, 'privacy');
+    const r = await runCli([
+      'compile',
+      join(fixtures, 'privacy.tmes'),
+      '--emit',
+      'openflow',
+      '--ports',
+      join(fixtures, 'privacy.ports'),
+      '-o',
+      dir,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    // the switch pushes the priority too (set_field:7->vlan_pcp): the report says so
+    expect(r.out).toContain('\n  core: port 2, marked VLAN 12 priority 7\n');
+    expect(r.out).toContain('\n  edge: port 1, marked VLAN 11\n');
+    expect(r.out).toContain('\n    because: replace /Server: [^\\r\\n]*/ with "Server: x"\n');
+  });
+
   it('--match-fields: ports and IPv4 addresses where parsed, or moved into registers (one flow per value)', async () => {
     const flowsOf = async (where: string) => {
       const dir = join(base, `fields-${where}`);

@@ -69,6 +69,23 @@ describe('tmesc compile --emit openflow', () => {
     expect(r.out).toContain('\n    because: replace /Server: [^\\r\\n]*/ with "Server: x"\n');
   });
 
+  it('says in a sentence which packets a switch without a host drops (TMES0848)', async () => {
+    const r = await runCli([
+      'compile',
+      join(fixtures, 'broker.tmes'),
+      '--emit',
+      'openflow',
+      '--ports',
+      join(fixtures, 'TMES0848-no-host-for-punts.ports'),
+      '-o',
+      join(base, 'no-host'),
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('TMES0848');
+    expect(r.err).toContain('packets whose EtherType or IP protocol the switch cannot see (behind MPLS labels; ');
+    expect(r.err).not.toMatch(/whose the /);
+  });
+
   it('--match-fields: ports and IPv4 addresses where parsed, or moved into registers (one flow per value)', async () => {
     const flowsOf = async (where: string) => {
       const dir = join(base, `fields-${where}`);

@@ -17,5 +17,6 @@ describeOnOvs({
     { name: 'overlay', split: 'parts', fieldsIn: 'registers' },
     { name: 'privacy', split: 'parts', fieldsIn: 'headers' },
     { name: 'edge6', split: 'parts', fieldsIn: 'registers' },
+    { name: 'odd', split: 'parts', fieldsIn: 'headers' },
   ],
 });

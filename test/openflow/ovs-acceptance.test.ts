@@ -38,5 +38,8 @@ describeOnOvs({
     { name: 'privacy', split: 'parts', fieldsIn: 'registers' },
     { name: 'edge6', split: 'parts', fieldsIn: 'headers' },
     { name: 'edge6', split: 'whole', fieldsIn: 'registers' },
+    { name: 'odd', split: 'parts', fieldsIn: 'headers' },
+    { name: 'odd', split: 'parts', fieldsIn: 'registers' },
+    { name: 'odd', split: 'whole', fieldsIn: 'headers' },
   ],
 });

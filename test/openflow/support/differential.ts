@@ -82,6 +82,7 @@ export function puntReasons(p: CorpusPacket): string[] {
   const v = decoded(p);
   const why: string[] = [];
   if (v.vlanCount >= 2 || v.outerEtherType === 0x9100) why.push('vlan-stack');
+  if (v.vlanCount === 1) why.push('vlan-tpid');
   if (v.mplsCount > 0) why.push('mpls');
   if (v.pppoeSession !== ABSENT || v.etherType === 0x8864 || v.outerEtherType === 0x8864) why.push('pppoe');
   if (v.etherType >= 0 && v.etherType <= 0x5ff) why.push('llc');
@@ -285,7 +286,10 @@ export function describeOnOvs(opts: DifferentialOptions): void {
             punted++;
             if (t.groups.length || toHost.length !== 1)
               wrong.push(`${where(p)}: handed to the host, yet also ${t.datapath}`);
-            const why = puntReasons(p);
+            // a tag's own EtherType (0x8100, 0x88a8) is no OpenFlow field: where a rule tests it, the switch hands
+            // the host every tagged packet (the report's hostDecides says so)
+            const tpid = fx.out.report.hostDecides.some((h) => h.test === 'the outer EtherType');
+            const why = puntReasons(p).filter((r) => r !== 'vlan-tpid' || tpid);
             if (why.length === 0) wrong.push(`${where(p)}: handed to the host for no reason the switch has`);
             for (const w of why) reasons.set(w, (reasons.get(w) ?? 0) + 1);
             return;

@@ -18,5 +18,6 @@ describeOnOvs({
     { name: 'privacy', split: 'parts', fieldsIn: 'headers' },
     { name: 'edge6', split: 'parts', fieldsIn: 'registers' },
     { name: 'odd', split: 'parts', fieldsIn: 'headers' },
+    { name: 'spans', split: 'parts', fieldsIn: 'headers' },
   ],
 });

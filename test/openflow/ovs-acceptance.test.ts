@@ -41,5 +41,7 @@ describeOnOvs({
     { name: 'odd', split: 'parts', fieldsIn: 'headers' },
     { name: 'odd', split: 'parts', fieldsIn: 'registers' },
     { name: 'odd', split: 'whole', fieldsIn: 'headers' },
+    { name: 'spans', split: 'parts', fieldsIn: 'headers' },
+    { name: 'spans', split: 'whole', fieldsIn: 'registers' },
   ],
 });

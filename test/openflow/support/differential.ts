@@ -50,6 +50,8 @@ export interface DifferentialOptions {
   everyTool?: boolean;
   /** Per packet the test made, what it must show (the punt reasons and groups the frames were made for). */
   check?: (fx: Fixture) => void;
+  /** Where a case's policy and ports map are (default: test/openflow/fixtures/NAME.tmes and NAME.ports). */
+  files?: (name: string) => { policy: string; ports: string };
 }
 
 export interface Fixture {
@@ -171,8 +173,12 @@ export function describeOnOvs(opts: DifferentialOptions): void {
       let fx: Fixture;
 
       beforeAll(async () => {
-        const policyPath = join(FIXTURES, `${policyName}.tmes`);
-        const portsPath = join(FIXTURES, `${policyName}.ports`);
+        const files = opts.files?.(policyName) ?? {
+          policy: join(FIXTURES, `${policyName}.tmes`),
+          ports: join(FIXTURES, `${policyName}.ports`),
+        };
+        const policyPath = files.policy;
+        const portsPath = files.ports;
         const checked = checkPolicyFile(policyPath);
         expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         const policy = checked.policy;

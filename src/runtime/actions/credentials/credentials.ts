@@ -197,8 +197,16 @@ export class CredentialScanner implements MaskScanner {
   private partPending = 0;
   // REST's variants
   private literals = false;
+  /** The blanks between the words stay (APOP's name and digest): only the words are the secret. */
+  private blanks = false;
   private readonly literalTail = new LiteralTail();
   private literalLeft = 0;
+  // IMAP's arguments: only what is inside quotes, atoms and literals' contents is masked
+  private argStart = false;
+  private quoted = false;
+  private argEscape = false;
+  /** Where a literal's announcement `{N}` began while it may still be one (kept if the line ends after it). */
+  private markFrom = -1;
   private saslAfter = false;
   private saslLine = false;
   private typedUser = false;
@@ -408,6 +416,7 @@ export class CredentialScanner implements MaskScanner {
 
   undecidedFrom(): number {
     if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
+    if (this.mode === REST && this.markFrom >= 0) return this.markFrom;
     // an IAC at the end: the IAC IAC of a 0xFF data byte, which a secret masks whole
     if (this.iac === 1) return this.iacAt;
     return this.pos;
@@ -419,6 +428,11 @@ export class CredentialScanner implements MaskScanner {
 
   decide(offset: number, report: Report): void {
     if (this.mode === SCHEME && this.schemeStart >= 0) report(this.schemeStart, this.pos);
+    if (this.markFrom >= 0) {
+      // undecided when the bytes must go: masked
+      report(this.markFrom, this.pos);
+      this.markFrom = -1;
+    }
     this.close(this.pos, report);
     if (this.mode === SCHEME || this.mode === SASL_MECH) this.mode = NONE;
     if (offset !== this.pos) {
@@ -452,8 +466,14 @@ export class CredentialScanner implements MaskScanner {
     switch (this.mode) {
       case REST:
         if (eol) {
+          if (this.markFrom >= 0) this.endMark(at, report);
           this.close(at, report);
           this.endRest(b);
+          this.prev = b;
+          return;
+        }
+        if (this.literals) {
+          this.imapArgument(b, at, report);
           this.prev = b;
           return;
         }
@@ -462,8 +482,12 @@ export class CredentialScanner implements MaskScanner {
           if (b === SPACE || b === TAB) return;
           this.lead = false;
         }
+        if (this.blanks && (b === SPACE || b === TAB)) {
+          this.close(at, report);
+          this.prev = b;
+          return;
+        }
         this.mask(at);
-        if (this.literals) this.literalTail.push(b);
         if (this.typedUser) this.other.typed(b);
         this.prev = b;
         return;
@@ -477,6 +501,7 @@ export class CredentialScanner implements MaskScanner {
         if (--this.literalLeft <= 0) {
           this.mode = REST;
           this.literalTail.reset();
+          this.argStart = this.quoted = this.argEscape = false;
         }
         return;
       case SCHEME:
@@ -720,6 +745,11 @@ export class CredentialScanner implements MaskScanner {
         this.rest(true);
         this.lineOff();
         return;
+      case 'rest-words':
+        this.rest(false);
+        this.blanks = true;
+        this.lineOff();
+        return;
       case 'sasl':
         this.mode = SASL_MECH;
         this.saslAfter = false;
@@ -744,11 +774,83 @@ export class CredentialScanner implements MaskScanner {
     }
   }
 
+  /**
+   * A byte of IMAP LOGIN's arguments (RFC 9051 astring: atom, quoted string,
+   * literal): the spaces between them, a quoted string's quotes and a
+   * literal's `{N}` stay, so the masked command is still IMAP; the bytes of
+   * the user name and password are masked (a quoted string's backslash
+   * escapes too: no quote is left inside it).
+   */
+  private imapArgument(b: number, at: number, report: Report): void {
+    if (this.quoted) {
+      if (this.argEscape) this.argEscape = false;
+      else if (b === BACKSLASH) this.argEscape = true;
+      else if (b === QUOTE) {
+        this.close(at, report);
+        this.quoted = false;
+        return;
+      }
+      this.mask(at);
+      return;
+    }
+    const blank = b === SPACE || b === TAB;
+    if (this.markFrom >= 0) {
+      if (b !== OPEN_BRACE && !blank) {
+        this.literalTail.push(b);
+        if (this.literalTail.open) return;
+      }
+      // not an announcement after all (none is followed by more on its line): its bytes are the argument's
+      report(this.markFrom, at);
+      this.markFrom = -1;
+      if (blank) {
+        this.argStart = true;
+        this.literalTail.reset();
+        return;
+      }
+      this.mask(at);
+      if (b === OPEN_BRACE) this.literalTail.push(b);
+      return;
+    }
+    if (blank) {
+      this.close(at, report);
+      this.argStart = true;
+      this.literalTail.reset();
+      return;
+    }
+    if (this.argStart && b === QUOTE) {
+      this.quoted = true;
+      this.argStart = false;
+      return;
+    }
+    if (this.argStart && b === OPEN_BRACE) {
+      this.literalTail.reset();
+      this.literalTail.push(b);
+      this.markFrom = at;
+      this.argStart = false;
+      return;
+    }
+    // an atom (masked whole); one ending in `{N}` at the line's end is still taken to announce a literal: a
+    // lenient server may read it so, and its bytes are masked either way
+    this.argStart = false;
+    this.mask(at);
+    this.literalTail.push(b);
+  }
+
+  /** The line ended with an announcement under way: `{N}` (N > 0) stays, anything else is masked. */
+  private endMark(at: number, report: Report): void {
+    if (this.literalTail.announced <= 0) report(this.markFrom, at);
+    this.markFrom = -1;
+  }
+
   private rest(literals: boolean): void {
     this.mode = REST;
     this.lead = true;
     this.literals = literals;
+    this.blanks = false;
     this.literalTail.reset();
+    this.argStart = true;
+    this.quoted = this.argEscape = false;
+    this.markFrom = -1;
     this.saslAfter = false;
     this.saslLine = false;
     this.typedUser = false;

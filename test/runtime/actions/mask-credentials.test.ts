@@ -79,7 +79,22 @@ describe('credentials: commands of line protocols', () => {
     [
       'HTTP Bearer, Digest, proxy',
       'proxy-authorization: Bearer abc.def\r\nAuthorization: Digest username="u", response="f0"\r\n',
-      `proxy-authorization: Bearer *******\r\nAuthorization: Digest ${x('username="u", response="f0"')}\r\n`,
+      'proxy-authorization: Bearer *******\r\nAuthorization: Digest username="*", response="**"\r\n',
+    ],
+    [
+      'HTTP auth-params: names, =, quotes, commas and blanks stay, every value is masked',
+      'Authorization: Digest username="Mufasa",realm="a\\"b" , nc=00000001,, qop = auth, uri=/dir/index.html\r\nX: y\r\n',
+      'Authorization: Digest username="******",realm="****" , nc=********,, qop = ****, uri=***************\r\nX: y\r\n',
+    ],
+    [
+      "HTTP token68: padded, with '+' and '/', trailing blanks, is masked whole",
+      'Authorization: Basic QWxh+ZGRp/bjpvcGVu==\r\nAuthorization: Negotiate YII= \r\nAuthorization: Bearer a.b-c~\r\n',
+      `Authorization: Basic ${x('QWxh+ZGRp/bjpvcGVu==')}\r\nAuthorization: Negotiate ${x('YII= ')}\r\nAuthorization: Bearer ${x('a.b-c~')}\r\n`,
+    ],
+    [
+      'HTTP credentials that are neither token68 nor auth-params: masked from their first word to the line end',
+      'Authorization: Custom a b=c\r\nAuthorization: X k=v; w=z\r\nAuthorization: Y k="v" j\r\nAuthorization: Z k=\r\n',
+      `Authorization: Custom ${x('a b=c')}\r\nAuthorization: X k=*${x('; w=z')}\r\nAuthorization: Y k="*" *\r\nAuthorization: Z ${x('k=')}\r\n`,
     ],
     ['HTTP token without a scheme', 'Authorization: a1b2c3==\r\nX: y\r\n', 'Authorization: ********\r\nX: y\r\n'],
   ])('%s', (_name, input, want) => expectMasked(input, want));

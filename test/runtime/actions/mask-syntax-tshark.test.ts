@@ -10,7 +10,7 @@ import { conversation, type TcpEvent, writeCapture } from './tcp-conversation.js
  * mask credentials keeps the protocols' syntax: over made sessions of IMAP
  * (quoted strings with escapes, atoms, literals, a literal's announcement
  * split across segments), POP3 (USER/PASS, APOP), FTP, SMTP AUTH, Telnet, HTTP
- * Basic and a form, Wireshark
+ * Basic and Digest (SIP), a form, Wireshark
  * decodes the masked output as it decodes the input (no malformed packet,
  * no expert error), the commands read as the masks say, and no secret is
  * left in the output.
@@ -19,6 +19,10 @@ const need = requirements({ tools: ['tshark'] });
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-mask-syntax-'));
 
 const FORM = 'user=judy&password=p%40ss+w0rd&next=%2F';
+
+const DIGEST =
+  'Digest username="mallory", realm="example.com", nonce="ea9c8e88df84f1cec4341ae6cbe5a359", ' +
+  'uri="sip:example.com", response="dfe56131d1958046689d83306477ecc", algorithm=MD5';
 
 const SESSIONS: { port: number; events: TcpEvent[] }[] = [
   {
@@ -103,6 +107,22 @@ const SESSIONS: { port: number; events: TcpEvent[] }[] = [
     ],
   },
   {
+    port: 5060,
+    events: [
+      {
+        from: 'c',
+        data:
+          'REGISTER sip:example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1:40007;branch=z9hG4bK776\r\n' +
+          'From: <sip:m@example.com>;tag=1\r\nTo: <sip:m@example.com>\r\nCall-ID: 8438@10.0.0.1\r\nCSeq: 2 REGISTER\r\n' +
+          `Contact: <sip:m@10.0.0.1>\r\nAuthorization: ${DIGEST}\r\nContent-Length: 0\r\n\r\n`,
+      },
+      {
+        from: 's',
+        data: 'SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 10.0.0.1:40007;branch=z9hG4bK776\r\nCall-ID: 8438@10.0.0.1\r\nCSeq: 2 REGISTER\r\nContent-Length: 0\r\n\r\n',
+      },
+    ],
+  },
+  {
     port: 80,
     events: [
       { from: 'c', data: 'GET / HTTP/1.1\r\nHost: h\r\nAuthorization: Basic aGVpZGk6cXVpZXQ=\r\n\r\n' },
@@ -133,6 +153,8 @@ const SECRETS = [
   'c4c9334bac56',
   'judy',
   'p%40ss',
+  'mallory',
+  'dfe56131d1958',
 ];
 const BASE64 = ['AGZyYW5rAHM0bGFtaQ==', 'Z3JhY2U=', 'cjBzZWJ1ZA==', 'aGVpZGk6cXVpZXQ='];
 
@@ -188,6 +210,14 @@ rule r from a match any to g`,
       (await tsharkFields(output, ['telnet.cmd'], ['-Y', 'telnet.cmd'])).length,
       'Telnet commands decoded in the output',
     ).toBe((await tsharkFields(input, ['telnet.cmd'], ['-Y', 'telnet.cmd'])).length);
+    // SIP Digest: the parameters are still read, their values masked
+    expect(
+      await tsharkFields(
+        output,
+        ['sip.auth.scheme', 'sip.auth.username', 'sip.auth.digest.response', 'sip.auth.uri'],
+        ['-Y', 'sip.auth.username'],
+      ),
+    ).toEqual([['Digest', `"${'*'.repeat(7)}"`, `"${'*'.repeat(31)}"`, `"${'*'.repeat(15)}"`]]);
     // the form: its keys and `&` stay, the values are masked
     expect(
       await tsharkFields(output, ['urlencoded-form.key', 'urlencoded-form.value'], ['-Y', 'urlencoded-form']),

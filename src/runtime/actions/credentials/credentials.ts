@@ -966,14 +966,13 @@ export class CredentialScanner implements MaskScanner {
         }
         break;
     }
-    // neither token68 nor parameters: masked from the undecided word (or this byte) to the end of the line
-    if (this.credsStart >= 0) {
-      report(this.credsStart, at);
-      this.credsStart = -1;
-    }
+    // token68's padding, or neither token68 nor parameters: masked from the undecided word (or this byte) to the
+    // end of the line, as one span (no mask run is open here)
+    const from = this.credsStart >= 0 ? this.credsStart : at;
+    this.credsStart = -1;
     this.rest(false);
     this.lead = false;
-    this.mask(at);
+    this.maskFrom = from;
   }
 
   /** The first byte of a parameter's value: a quoted string keeps its quotes, a token is masked. */

@@ -192,8 +192,15 @@ class Stripper {
           note = 'malformed';
           break;
         }
-        decodeEncapsulated(this.level, d, off, end, k, bound);
-        level = this.level;
+        if (depth === 0 && v.inner !== v && startsAt(v.inner, k, off)) {
+          // the frame's view decoded this packet already, as decodeEncapsulated would (the same bounds; not in a
+          // fragment, see above), and went no deeper (its inner holds the innermost packet, which starts here only
+          // when this one is it): no second decode
+          level = v.inner;
+        } else {
+          decodeEncapsulated(this.level, d, off, end, k, bound);
+          level = this.level;
+        }
         peeled = true;
         kind = k;
         cOff = off;
@@ -351,6 +358,11 @@ class Stripper {
     }
     return false;
   }
+}
+
+/** Whether the decoded packet `v` is the one of this INNER_KIND at `off` (a packet deeper in it starts later). */
+function startsAt(v: PacketView, kind: number, off: number): boolean {
+  return kind === INNER_KIND.ether ? v.l2Offset === off : v.l3Offset === off;
 }
 
 function put16(t: Uint8Array, p: number, value: number): number {

@@ -7,6 +7,19 @@ const MACS = 12;
 export const NO_CUT = Infinity;
 
 /**
+ * A record's drop as putEditedRecords takes it: `drop` bytes removed after
+ * the addresses and, unless `etherType` is 0, the EtherType that follows
+ * them (after the tags) written as `etherType`: strip's MPLS label stack
+ * goes with the 0x8847 before it replaced by IPv4's or IPv6's.
+ */
+export function dropAndType(drop: number, etherType: number): number {
+  return drop | (etherType << 16);
+}
+
+/** The bytes dropped of a dropAndType() value (the EtherType is in its upper 16 bits). */
+const DROP_BYTES = 0xffff;
+
+/**
  * Writes `packets` classic pcap records (little-endian 16-byte headers, as
  * PacketRecord.verbatim has them) that lie in `run` into `dst` at `pos`,
  * each with the `drop` bytes after its 12 address bytes removed, `tags`
@@ -19,7 +32,8 @@ export const NO_CUT = Infinity;
  * The records follow each other in `run`, or, with `offsets`, record i's
  * header is at offsets[i] (increasing; the bytes between are other
  * records, left out); with `drops`, record i drops drops[i] bytes (strip's
- * VLAN tags, as many as its frame has) instead of `drop`.
+ * VLAN tags, as many as its frame has) instead of `drop`. A drop may
+ * carry a new EtherType (dropAndType).
  *
  * No array is made per record: the run goes in with one copy, placed at the
  * end of that room, and each record is then moved down to where it belongs
@@ -54,7 +68,8 @@ export function putEditedRecords(
   let o = pos;
   for (let i = 0; i < packets; i++) {
     if (offsets !== undefined) q = base + offsets[i];
-    const d = drops === undefined ? drop : drops[i];
+    const dt = drops === undefined ? drop : drops[i];
+    const d = dt & DROP_BYTES;
     const cap = dv.getUint32(q + 8, true);
     const wire = dv.getUint32(q + 12, true) - d + t;
     const keep = cap - d < cut ? cap - d : cut;
@@ -74,6 +89,12 @@ export function putEditedRecords(
       dst.copyWithin(data + MACS + t, from + MACS + d, from + d + keep);
       if (t === 4) dv.setInt32(data + MACS, tagWord, true);
       else for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
+      const type = dt >>> 16;
+      if (type !== 0) {
+        // the EtherType as far as the cut keeps it
+        if (keep > MACS) dst[data + MACS + t] = type >>> 8;
+        if (keep > MACS + 1) dst[data + MACS + t + 1] = type & 0xff;
+      }
     }
     dv.setUint32(o + 8, capOut, true);
     dv.setUint32(o + 12, wire >>> 0, true);

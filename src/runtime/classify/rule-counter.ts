@@ -23,6 +23,16 @@ export class RuleCounter {
   private readonly counted: Uint8Array;
   private readonly leafCount: number;
 
+  /**
+   * Packets counted per result and not yet added to the rules' counters:
+   * one increment a packet instead of one per rule it matched; settle()
+   * adds them (Pipeline.collect() does, before anything reads the counters).
+   */
+  private pending = new Float64Array(64);
+  /** The results with pending packets, each listed once (pending > 0). */
+  private pendingResults = new Int32Array(64);
+  private pendingCount = 0;
+
   constructor(
     private readonly artifact: Artifact,
     private readonly classifier: Classifier,
@@ -60,7 +70,7 @@ export class RuleCounter {
   /** Counts the packet classified into `result` into the rules' counters; counting tables walk view `p` and frame `d`. */
   count(result: number, p: PacketView, d: Uint8Array, stats: RuleStats[]): void {
     const e = this.perResult[result] ?? this.entryOf(result);
-    add(e, stats);
+    this.defer(result);
     if (e.tables.length === 0) return;
     const counting = this.artifact.graph.counting!;
     const stamp = ++this.stamp;
@@ -77,7 +87,7 @@ export class RuleCounter {
    */
   countWalked(result: number, tableLeaf: (table: number) => number, stats: RuleStats[]): void {
     const e = this.perResult[result] ?? this.entryOf(result);
-    add(e, stats);
+    this.defer(result);
     const tables = e.tables;
     if (tables.length === 0) return;
     const stamp = ++this.stamp;
@@ -93,6 +103,33 @@ export class RuleCounter {
     for (let i = 0; i < matched.length; i++) (stats[matched[i]].matches as number) += times;
     for (let i = 0; i < delivered.length; i++) (stats[delivered[i]].delivered as number) += times;
     for (let i = 0; i < excluded.length; i++) (stats[excluded[i]].excluded as number) += times;
+  }
+
+  /** One more packet of `result` for the rules its entry lists (settle() adds them). */
+  private defer(result: number): void {
+    if (result >= this.pending.length) this.grow(result);
+    if (this.pending[result]++ === 0) this.pendingResults[this.pendingCount++] = result;
+  }
+
+  private grow(result: number): void {
+    const n = Math.max(result + 1, this.pending.length * 2);
+    const pending = new Float64Array(n);
+    pending.set(this.pending);
+    const list = new Int32Array(n);
+    list.set(this.pendingResults);
+    this.pending = pending;
+    this.pendingResults = list;
+  }
+
+  /** Adds the packets counted since the last call to the rules' counters in `stats`: exact after it. */
+  settle(stats: RuleStats[]): void {
+    const pending = this.pending;
+    for (let i = 0; i < this.pendingCount; i++) {
+      const r = this.pendingResults[i];
+      this.countMany(r, pending[r], stats);
+      pending[r] = 0;
+    }
+    this.pendingCount = 0;
   }
 
   /** Counts what a counting table's leaf says of a packet of `result`. */
@@ -162,11 +199,4 @@ function addOnce(e: Entry, stats: RuleStats[], seen: Int32Array, stamp: number):
     if (seen[delivered[i]] !== stamp) (stats[delivered[i]].delivered as number)++;
   for (let i = 0; i < excluded.length; i++) if (seen[excluded[i]] !== stamp) (stats[excluded[i]].excluded as number)++;
   for (let i = 0; i < matched.length; i++) seen[matched[i]] = stamp;
-}
-
-function add(e: Entry, stats: RuleStats[]): void {
-  const { matched, delivered, excluded } = e;
-  for (let i = 0; i < matched.length; i++) (stats[matched[i]].matches as number)++;
-  for (let i = 0; i < delivered.length; i++) (stats[delivered[i]].delivered as number)++;
-  for (let i = 0; i < excluded.length; i++) (stats[excluded[i]].excluded as number)++;
 }

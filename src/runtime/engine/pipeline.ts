@@ -154,6 +154,7 @@ export class Pipeline {
   private readonly balanceInner: boolean[];
   private readonly dedups: (DedupStage | undefined)[];
   private readonly markBuf = new Uint8Array(262144 + 4);
+  /** The counters as the packet path keeps them: the rules' are exact only after collect(). */
   readonly stats: RunStats;
   /** The generated packet path, when it classifies this run's packets (else the decoder does, into `view`). */
   private readonly packetPath: PacketPath | undefined;
@@ -275,8 +276,12 @@ export class Pipeline {
   private readonly upIn: ((tool: number) => boolean)[];
   private readonly onRefused: PipelineOptions['onRefused'];
 
-  /** The counters, with what the stages kept apart (de-duplication entries evicted early). */
+  /**
+   * The counters, with what the stages kept apart (de-duplication entries evicted early, rule counts kept per
+   * result): read them through this, during a run too, not through `stats`.
+   */
   collect(): RunStats {
+    if (this.ruleCounter) this.ruleCounter.settle(this.stats.rules!);
     this.dedups.forEach((d, g) => {
       if (d) this.stats.groups[g].dedupEvicted = d.evicted;
     });

@@ -29,8 +29,10 @@ export interface RecordOutput {
     tags?: Uint8Array,
     /** The frame's bytes kept, at most (truncate frame). */
     cut?: number,
-    /** Bytes removed after the addresses, before the tags go in and the cut (strip's VLAN tags). */
+    /** Bytes removed after the addresses, before the tags go in and the cut (strip's VLAN tags, MPLS labels). */
     drop?: number,
+    /** The EtherType then written after the addresses and tags (0: the frame's): IPv4 or IPv6 for a stripped MPLS stack. */
+    etherType?: number,
   ): boolean;
 }
 
@@ -38,6 +40,8 @@ export interface RecordOutput {
 const MARKABLE = 14;
 /** An 802.1Q/802.1ad tag: TPID and TCI. */
 const VLAN_TAG = 4;
+/** An MPLS label stack entry. */
+const MPLS_LABEL = 4;
 
 /**
  * Whether the generated path can do the group's steps from the walk
@@ -61,22 +65,26 @@ export function walkableGroup(g: ArtifactGroup): boolean {
 /**
  * A group's steps done on the generated path straight from the walk, for
  * the packets where they come to a known result without the decoder: an
- * Ethernet frame whose VLAN tags (if any) are all that stands between its
- * addresses and IPv4, IPv6 or ARP, with no tunnel candidate, not a
- * fragment, its headers well formed. `strip` removes those tags when it
- * lists vlan (else finds nothing to strip), `truncate frame N` keeps N
- * bytes, the mark's tags go after the addresses. The record is written as
- * it lies in the read buffer, edited as it is copied
- * (ToolOutput.writeRecord), with the counters the chain's steps count
- * (strip's stripped and nothing-to-strip, truncate's cut and short-enough,
- * mark's marked and not-ethernet). Any other packet (MPLS, PPPoE, a tunnel,
- * another link type) goes through the group's chain as before: deliver()
- * returns false.
+ * Ethernet frame whose VLAN tags (if any), then perhaps an MPLS label stack
+ * with IPv4 or IPv6 after it, are all that stands between its addresses
+ * and IPv4, IPv6 or ARP, with no tunnel candidate, not a fragment, its
+ * headers well formed. `strip` removes those tags when it lists vlan, the
+ * stack (with the tags in front of it) when it lists mpls, writing the IP
+ * packet's EtherType where the stack's was (else finds nothing to strip);
+ * `truncate frame N` keeps N bytes, the mark's tags go after the
+ * addresses. The record is written as it lies in the read buffer, edited
+ * as it is copied (ToolOutput.writeRecord), with the counters the chain's
+ * steps count (strip's stripped and nothing-to-strip, truncate's cut and
+ * short-enough, mark's marked and not-ethernet). Any other packet (PPPoE,
+ * a tunnel, a label stack kept behind tags kept, a pseudowire, another link
+ * type) goes through the group's chain as before: deliver() returns false.
  */
 export class WalkedSteps {
   private readonly strip: boolean;
   /** Whether strip removes VLAN tags. */
   private readonly stripVlan: boolean;
+  /** Whether strip removes MPLS label stacks. */
+  private readonly stripMpls: boolean;
   private readonly cut: number;
   private readonly stripCount: ActionCounters;
   private readonly cutCount: ActionCounters;
@@ -95,7 +103,9 @@ export class WalkedSteps {
   ) {
     const gr = a.groups[g];
     this.strip = gr.actions.strip.length > 0;
-    this.stripVlan = this.strip && stripConfig(gr.actions.strip, gr.name).vlan;
+    const sc = this.strip ? stripConfig(gr.actions.strip, gr.name) : undefined;
+    this.stripVlan = sc !== undefined && sc.vlan;
+    this.stripMpls = sc !== undefined && sc.mpls;
     this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
     // the chain's counters (absent ones as the steps have them: counted into nothing)
     this.stripCount = gs.actions.strip ?? {};
@@ -111,12 +121,22 @@ export class WalkedSteps {
     const out = this.out;
     if (out.writeRecord === undefined) return false;
     let drop = 0;
+    let etherType = 0;
     let wireLen = rec.wireLen;
     if (this.strip) {
       const vlans = vlanTagsOnly(w);
       if (vlans < 0) return false;
-      if (vlans > 0 && this.stripVlan) {
-        // as strip: the frame without its tags, one shorter on the wire too
+      const labels = w.mc;
+      if (labels !== 0 && this.stripMpls) {
+        // the labels go after the tags, which must go too (else they would stay between the addresses and the labels)
+        if (vlans > 0 && !this.stripVlan) return false;
+        // as strip: the EtherType that introduced the stack now names the IP packet after it (the walk's, by its version)
+        drop = vlans * VLAN_TAG + labels * MPLS_LABEL;
+        etherType = w.et;
+        wireLen -= drop;
+        this.stripCount.stripped++;
+      } else if (vlans > 0 && this.stripVlan) {
+        // as strip: the frame without its tags, one shorter on the wire too (labels, when kept, stay behind them)
         drop = vlans * VLAN_TAG;
         wireLen -= drop;
         this.stripCount.stripped++;
@@ -144,7 +164,7 @@ export class WalkedSteps {
       } else this.markCount['not-ethernet']++;
     }
     const gs = this.gs;
-    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop)) {
+    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop, etherType)) {
       gs.delivered++;
       const ts = gs.tools[0];
       ts.packets++;
@@ -156,14 +176,16 @@ export class WalkedSteps {
 }
 
 /**
- * The VLAN tags of an Ethernet frame whose tags are all it has before IPv4,
- * IPv6 or ARP (no MPLS, PPPoE, VN-Tag or E-Tag), with no tunnel candidate,
+ * The VLAN tags of an Ethernet frame whose tags, then perhaps an MPLS label
+ * stack (w.mc labels) with IPv4 or IPv6 after it, are all it has before
+ * IPv4, IPv6 or ARP (no PPPoE, VN-Tag or E-Tag), with no tunnel candidate,
  * not a fragment (strip counts fragments of tunnel protocols apart), its
- * own headers well formed, by the walk; -1 for any other frame.
+ * own headers well formed, by the walk; -1 for any other frame. After a
+ * label stack the walk names the packet by its version nibble, as strip
+ * does; anything else there (a pseudowire's control word) leaves w.et MPLS.
  */
 function vlanTagsOnly(w: Walk): number {
-  if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0 || w.mc !== 0 || w.ps !== ABSENT)
-    return -1;
+  if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT) return -1;
   const t = w.et;
-  return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || t === ETHERTYPE.ARP ? w.vc : -1;
+  return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || (t === ETHERTYPE.ARP && w.mc === 0) ? w.vc : -1;
 }

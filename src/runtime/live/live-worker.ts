@@ -100,7 +100,7 @@ try {
   const report = (final: boolean) => {
     stages.length = 0;
     for (const s of loop.stageCounters()) stages.push({ worker: data.index, ...s });
-    send({ type: 'stats', stats: pipeline.stats, stages: [...stages], final, hostLink: reader?.counts(returned) });
+    send({ type: 'stats', stats: pipeline.collect(), stages: [...stages], final, hostLink: reader?.counts(returned) });
   };
   // the stats interval is one of this worker's timers
   const statsBlock = timers.createBlock(() => {

@@ -1,5 +1,5 @@
 import { CaptureWriter, type OutputFile, type PacketRecord } from '../capture/index.js';
-import { NO_CUT } from '../capture/edited-records.js';
+import { dropAndType, NO_CUT } from '../capture/edited-records.js';
 import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT, type RunHolder } from '../capture/record.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import type { OutputSpec } from './output-spec.js';
@@ -108,6 +108,8 @@ export class ToolOutput implements RunHolder {
     tags?: Uint8Array,
     cut = NO_CUT,
     drop = 0,
+    /** The EtherType written after the addresses and tags, once the dropped bytes are gone (0: the frame's). */
+    etherType = 0,
   ): boolean {
     const layout = this.layout;
     const t = tags === undefined ? 0 : tags.length;
@@ -121,7 +123,11 @@ export class ToolOutput implements RunHolder {
       (t !== 0 && keep < 14)
     )
       return this.write(
-        drop !== 0 ? withoutBytes(rec.data, 12, drop, keep) : keep < rec.capLen ? rec.data.subarray(0, keep) : rec.data,
+        drop !== 0
+          ? withoutBytes(rec.data, 12, drop, keep, etherType)
+          : keep < rec.capLen
+            ? rec.data.subarray(0, keep)
+            : rec.data,
         rec.tsSec,
         rec.tsNsec,
         wireLen,
@@ -151,14 +157,24 @@ export class ToolOutput implements RunHolder {
         ? start >= this.runEnd && start - this.runEnd <= GAP_MAX && this.runPackets !== 0
         : start === this.runEnd && drop === 0)
     ) {
-      if (this.runEdited) this.addEdited(start - this.runStart, drop);
+      if (this.runEdited) this.addEdited(start - this.runStart, etherType === 0 ? drop : dropAndType(drop, etherType));
       this.runEnd = end;
       this.runPackets++;
       if (end - this.runStart >= RUN_MAX) this.flushRun();
     } else {
       // `.buffer` is a call into V8's C++: the reader's, where it keeps it
       const buffer = bytes === this.runBytes ? this.runBuffer! : (rec.buffer ?? bytes.buffer);
-      this.startRun(bytes, buffer, start, end, 1, tags, cut, drop, rec.runs);
+      this.startRun(
+        bytes,
+        buffer,
+        start,
+        end,
+        1,
+        tags,
+        cut,
+        etherType === 0 ? drop : dropAndType(drop, etherType),
+        rec.runs,
+      );
     }
     this.packets++;
     this.bytes += keep + t;
@@ -388,10 +404,18 @@ export class ToolOutput implements RunHolder {
   }
 }
 
-/** A copy of the first `keep` bytes of `data` without the `n` bytes at `at` (the records outputs encode). */
-function withoutBytes(data: Uint8Array, at: number, n: number, keep: number): Uint8Array {
+/** A copy of the first `keep` bytes of `data` without the `n` bytes at `at`, `etherType` (unless 0) then at `at`. */
+function withoutBytes(data: Uint8Array, at: number, n: number, keep: number, etherType: number): Uint8Array {
   const out = new Uint8Array(keep);
+  if (keep <= at) {
+    out.set(data.subarray(0, keep));
+    return out;
+  }
   out.set(data.subarray(0, at));
   out.set(data.subarray(at + n, n + keep), at);
+  if (etherType !== 0) {
+    out[at] = etherType >>> 8;
+    if (keep > at + 1) out[at + 1] = etherType & 0xff;
+  }
   return out;
 }

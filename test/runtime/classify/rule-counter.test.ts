@@ -11,6 +11,8 @@ import type { Policy } from '../../../src/policy/policy.js';
 import { openCapture } from '../../../src/runtime/capture/index.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
+import { Pipeline } from '../../../src/runtime/engine/pipeline.js';
+import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
 import { renderStatsText } from '../../../src/runtime/stats/stats.js';
 
@@ -19,11 +21,11 @@ const capture = join(dir, 'mix.pcap');
 generate({ output: capture, packets: 5000, seed: 5, encap: { vlan: 0.2, gre: 0.05, vxlan: 0.05 } });
 
 /** What the reference interpreter says each rule matched, delivered and excluded over the capture. */
-function expected(policy: Policy) {
+function expected(policy: Policy, limit = Infinity) {
   const want = policy.rules.map(() => ({ matches: 0, delivered: 0, excluded: 0 }));
   const src = openCapture(capture);
   const view = new PacketView();
-  for (let r; (r = src.next());) {
+  for (let r, n = 0; n < limit && (r = src.next()); n++) {
     view.tap = 0;
     decodeFrame(view, r.data, r.capLen, r.wireLen, r.linkType);
     const values = view as unknown as Record<string, number>;
@@ -58,17 +60,18 @@ rule no-dns from a match udp dst port 53 drop rec
 rule ssh from a match tcp port 22 to ids
 `;
 
+// rule leaves (the whole policy one segment), and the shapes of large policies forced by small budgets
+const shapes: [string, CompileOptions][] = [
+  ['rule leaves', {}],
+  ['a segment per group, counting tables', { budgets: { segment: 1, ruleLevel: 1 } }],
+];
+
 describe('per-rule counters', () => {
   const p = join(dir, 'counters.tmes');
   writeFileSync(p, POLICY);
   const { policy } = checkPolicyFile(p);
   const want = expected(policy);
 
-  // rule leaves (the whole policy one segment), and the shapes of large policies forced by small budgets
-  const shapes: [string, CompileOptions][] = [
-    ['rule leaves', {}],
-    ['a segment per group, counting tables', { budgets: { segment: 1, ruleLevel: 1 } }],
-  ];
   for (const [name, options] of shapes) {
     it(`count what each rule matched, delivered and excluded (${name})`, async () => {
       const compiled = compilePolicy(policy, options);
@@ -109,4 +112,36 @@ describe('per-rule counters', () => {
       if (r.matches !== null) expect(r.matches).toBe(want[i].matches);
     });
   });
+
+  // the packet paths count per result and add to the rules when the counters are read (collect): live runs read
+  // them every stats interval, so each read must be exact
+  for (const path of ['generated', 'decoder'] as PacketPathChoice[])
+    for (const [name, options] of shapes)
+      it(`give exact counters whenever they are read during a run (${path} path, ${name})`, () => {
+        const compiled = compilePolicy(policy, options);
+        const art = buildArtifact(policy, compiled, 'test');
+        const sink = { path: 'x', write: () => true };
+        const p = new Pipeline(art, [[sink], [sink]], [[capture]], { packetPath: path });
+        const src = openCapture(capture);
+        const reads = [1, 7, 500, 1999, 5000];
+        let n = 0;
+        for (let r; (r = src.next());) {
+          p.handle(r, 0);
+          if (reads.includes(++n)) {
+            const want = expected(policy, n);
+            const got = p.collect().rules!;
+            policy.rules.forEach((rule, i) =>
+              expect({ n, rule: rule.name, ...got[i] }).toEqual({
+                n,
+                rule: rule.name,
+                name: rule.name,
+                matches: want[i].matches,
+                ...(rule.action === 'to' ? { delivered: want[i].delivered } : { excluded: want[i].excluded }),
+              }),
+            );
+          }
+        }
+        src.close();
+        expect(n).toBe(5000);
+      });
 });

@@ -67,10 +67,16 @@ class RecordRecorder extends Recorder {
     tags?: Uint8Array,
     cut = Infinity,
     drop = 0,
+    etherType = 0,
   ): boolean {
     this.walked++;
     const whole = rec.bytes.subarray(rec.dataOffset, rec.dataOffset + rec.capLen);
     const stripped = Uint8Array.from([...whole.subarray(0, 12), ...whole.subarray(12 + drop)]);
+    // a stripped MPLS stack: the EtherType before it names the packet after it
+    if (etherType !== 0) {
+      if (stripped.length > 12) stripped[12] = etherType >>> 8;
+      if (stripped.length > 13) stripped[13] = etherType & 0xff;
+    }
     const frame = stripped.subarray(0, Math.min(stripped.length, cut));
     const data = tags ? Uint8Array.from([...frame.subarray(0, 12), ...tags, ...frame.subarray(12)]) : frame;
     return this.write(data, rec.tsSec, rec.tsNsec, wire, rec.linkType, tap, comment);

@@ -17,8 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
+import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
+import { eth as ethFrame, ethTagged, ipv4, ipv6, payload, qinq, tcp, udp, vlan } from '../actions/frames.js';
 import { artifactFor } from '../support/artifact.js';
 import { generatedFrames, type TestFrame } from '../walk/frames.js';
 
@@ -72,9 +75,56 @@ const random: TestFrame[] = fc
   .sample(fc.tuple(fc.uint8Array({ maxLength: 90 }), fc.nat(200)), { numRuns: 500, seed: 2613 })
   .map(([data, wireLen], k) => ({ data, linkType: LINKTYPE.ETHERNET, wireLen, what: `random ${k}` }));
 
+/** An MPLS label stack entry: label, bottom-of-stack bit, TTL 64. */
+const label = (value: number, bottom: boolean) =>
+  Buffer.from([value >>> 12, (value >>> 4) & 0xff, ((value & 0xf) << 4) | (bottom ? 1 : 0), 64]);
+const stack = (n: number) => Buffer.concat(Array.from({ length: n }, (_, i) => label(16 + i * 1000, i === n - 1)));
+
+/**
+ * MPLS frames strip may take its stack off from the walk, and those it
+ * may not: 1 to 3 labels and more than the 15 any decoder reads, IPv4 and
+ * IPv6 after them, behind VLAN tags or QinQ, multicast MPLS, Ethernet
+ * padding, a pseudowire's control word and an Ethernet pseudowire without
+ * one (its MAC read as a version nibble, as strip reads it), other bytes,
+ * cut in the labels, right after them and in the IP header.
+ */
+function mplsFrames(): TestFrame[] {
+  const web = ipv4(IPPROTO.TCP, tcp(40000, 80, payload(60, 1)));
+  const dns6 = ipv6(IPPROTO.UDP, udp(5353, 53, payload(30, 2)));
+  const small = ipv4(IPPROTO.UDP, udp(1000, 53, payload(2, 3)));
+  const inner = ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(20, 4))));
+  const out: Buffer[] = [];
+  for (const n of [1, 2, 3, 16])
+    for (const body of [web, dns6, small]) {
+      out.push(ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(n), body])));
+      out.push(ethTagged([vlan(7)], ETHERTYPE.MPLS, Buffer.concat([stack(n), body])));
+      out.push(ethTagged([qinq(8), vlan(9)], ETHERTYPE.MPLS, Buffer.concat([stack(n), body])));
+      out.push(ethFrame(ETHERTYPE.MPLS_MULTICAST, Buffer.concat([stack(n), body])));
+    }
+  // padded to Ethernet's minimum: the padding stays after the IP packet
+  out.push(Buffer.concat([ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(1), small])), Buffer.alloc(12)]));
+  // control word, Ethernet pseudowires with and without one, a byte no version
+  out.push(ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(2), Buffer.alloc(4), inner])));
+  out.push(ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(1), inner])));
+  out.push(ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(1), Buffer.from([0x45]), inner])));
+  out.push(ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(1), Buffer.from([0x60, 0, 0, 0]), inner])));
+  out.push(ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(1), Buffer.from([0x12, 0x34]), web])));
+  const frames: TestFrame[] = out.map((data, k) => ({
+    data,
+    linkType: LINKTYPE.ETHERNET,
+    wireLen: data.length,
+    what: `mpls ${k}`,
+  }));
+  // cut by the capture: in the labels, right after them, in the IP header, in the transport header
+  for (const f of frames.slice(0, 24))
+    for (const cut of [16, 18, 22, 30, 40, 50])
+      frames.push({ ...f, data: f.data.subarray(0, Math.min(cut, f.data.length)), what: `${f.what} cut ${cut}` });
+  return frames;
+}
+
 /** Generated, fuzzed and random frames shuffled together (seeded), repeated past a few read-ahead chunks. */
-function mixed(total: number): TestFrame[] {
-  const pool = [...eth, ...fuzzed, ...random];
+function mixed(total: number, extra: readonly TestFrame[] = []): TestFrame[] {
+  const pool = [...eth, ...fuzzed, ...random, ...extra];
   const out: TestFrame[] = [];
   let s = 99;
   while (out.length < total) {
@@ -89,10 +139,16 @@ group rec { tool rec { output pcap "rec.pcap" } strip all; truncate frame 128 }
 group web { tool web { output pcap "web.pcap" } }
 group dns { tool dns { output pcap "dns.pcap" } }
 group vlans { tool v { output pcap "vlans.pcap" } strip vlan }
+group labels { tool m { output pcap "labels.pcap" } strip mpls }
+group cut14 { tool c { output pcap "cut14.pcap" } strip all; truncate frame 14 }
 rule all from t match any to rec
 rule web from t match tcp port 80 to web
 rule dns from t match udp port 53 to dns
-rule vlans from t match any to vlans`;
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14`;
+
+const FILES = ['rec', 'web', 'dns', 'vlans', 'labels', 'cut14'];
 
 let runs = 0;
 
@@ -105,7 +161,7 @@ async function runBoth(input: string): Promise<{ gen: { stats: string; files: st
     const { seconds: _s, ...rest } = st;
     res.push({
       stats: JSON.stringify(rest).replaceAll(out, 'OUT'),
-      files: ['rec.pcap', 'web.pcap', 'dns.pcap', 'vlans.pcap'].map((f) => readFileSync(join(out, f)).toString('hex')),
+      files: FILES.map((f) => readFileSync(join(out, `${f}.pcap`)).toString('hex')),
     });
   }
   const gen = res[0];
@@ -117,7 +173,7 @@ describe("the compare policy's walked steps and edited runs against the full act
     const frames = mixed(9000);
     const { gen, dec } = await runBoth(pcapFile(frames, 'mixed.pcap'));
     expect(gen.stats).toBe(dec.stats);
-    ['rec', 'web', 'dns', 'vlans'].forEach((name, i) => {
+    FILES.forEach((name, i) => {
       expect(gen.files[i].length, name).toBeGreaterThan(48);
       expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
     });
@@ -126,5 +182,20 @@ describe("the compare policy's walked steps and edited runs against the full act
     expect(st.groups[0].actions.strip.stripped).toBeGreaterThan(100);
     expect(st.groups[3].actions.strip.stripped).toBeGreaterThan(100);
     expect(st.groups[3].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
+  });
+
+  it('MPLS stacks (labels, IPv4 and IPv6 after them, VLAN tags in front, control words, pseudowires, other payloads, cut captures): the same files and statistics', async () => {
+    const mpls = mplsFrames();
+    // every MPLS frame a few times, among the generated ones, across read-ahead chunks
+    const frames = mixed(6000, [...mpls, ...mpls, ...mpls, ...mpls, ...mpls, ...mpls]);
+    const { gen, dec } = await runBoth(pcapFile(frames, 'mpls.pcap'));
+    expect(gen.stats).toBe(dec.stats);
+    FILES.forEach((name, i) => {
+      expect(gen.files[i].length, name).toBeGreaterThan(48);
+      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+    });
+    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    expect(st.groups[4].actions.strip.stripped).toBeGreaterThan(100);
+    expect(st.groups[4].actions.strip['not-ip-payload']).toBeGreaterThan(10);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { putEditedRecords } from '../../../src/runtime/capture/edited-records.js';
+import { dropAndType, putEditedRecords } from '../../../src/runtime/capture/edited-records.js';
 import { CHUNK } from '../../../src/runtime/capture/read-ahead.js';
 import type { ReaderOptions } from '../../../src/runtime/capture/source.js';
 import { vlanTags } from '../../../src/runtime/mark/vlan-tags.js';
@@ -37,7 +37,7 @@ function output(name: string, format: 'pcap' | 'pcapng', nanosecond = false): To
 }
 
 /** What a record is written with: its tags (undefined: none) and cut (Infinity: none), or not written. */
-type Edit = { tags: Uint8Array | undefined; cut: number; drop?: number } | undefined;
+type Edit = { tags: Uint8Array | undefined; cut: number; drop?: number; etherType?: number } | undefined;
 
 /** The same records written as edited runs and by the encoder; both files and the counts. */
 async function both(
@@ -59,7 +59,7 @@ async function both(
     const t = e.tags?.length ?? 0;
     if (t) tagged++;
     const d = e.drop ?? 0;
-    expect(a.writeRecord(r, r.wireLen - d + t, 0, undefined, e.tags, e.cut, d)).toBe(true);
+    expect(a.writeRecord(r, r.wireLen - d + t, 0, undefined, e.tags, e.cut, d, e.etherType)).toBe(true);
   });
   i = 0;
   await readAll(inp.path, {}, (r) => {
@@ -69,6 +69,8 @@ async function both(
     const d = e.drop ?? 0;
     // strip's way: a copy without the dropped bytes, then the cut
     const stripped = d ? Uint8Array.from([...r.data.subarray(0, 12), ...r.data.subarray(12 + d)]) : r.data;
+    // an MPLS stack's: the EtherType in front of it names the packet after it
+    if (e.etherType) stripped.set([e.etherType >>> 8, e.etherType & 0xff], 12);
     const data = stripped.length > e.cut ? stripped.subarray(0, e.cut) : stripped;
     if (e.tags) b.writeTagged(data, e.tags, r.tsSec, r.tsNsec, r.wireLen - d + t, r.linkType, 0, undefined);
     else b.write(data, r.tsSec, r.tsNsec, r.wireLen - d, r.linkType, 0, undefined);
@@ -114,6 +116,15 @@ describe('pcap outputs copying runs of tagged and cut records', () => {
       },
     ],
     ['VLAN tags dropped, untagged, uncut', (_i, n) => ({ tags: undefined, cut: Infinity, drop: n >= 20 ? 4 : 0 })],
+    [
+      'MPLS stacks dropped (strip), a new EtherType written, VLAN tags dropped on others, tagged and cut',
+      (i, n) => {
+        const mpls = n >= 40 && i % 4 !== 0;
+        const drop = n >= 40 ? [0, 4, 8, 12][i % 4] : 0;
+        const e = tagIf(ONE_TAG, i % 3 ? 128 : Infinity)(n - drop);
+        return { ...e, drop, etherType: mpls ? [0x0800, 0x86dd][i % 2] : undefined };
+      },
+    ],
     ['one in fifty, tagged', (i, n) => (i % 50 === 0 ? tagIf(ONE_TAG, Infinity)(n) : undefined)],
   ];
 
@@ -178,6 +189,7 @@ describe('putEditedRecords', () => {
     tags: Uint8Array | undefined,
     cut: number,
     drop: number,
+    etherType = 0,
   ): Uint8Array {
     const parts: number[] = [];
     const t = tags?.length ?? 0;
@@ -197,6 +209,10 @@ describe('putEditedRecords', () => {
         ...(tags ?? []),
         ...src.subarray(p + 28 + drop, p + 16 + drop + keep),
       );
+      // the EtherType after the addresses and tags, as far as the cut keeps it
+      const at = parts.length - (keep - 12);
+      if (etherType !== 0 && keep > 12) parts[at] = etherType >>> 8;
+      if (etherType !== 0 && keep > 13) parts[at + 1] = etherType & 0xff;
       p += 16 + cap;
     }
     return Uint8Array.from(parts);
@@ -232,7 +248,11 @@ describe('putEditedRecords', () => {
       for (let p = 0, i = 0; i < sizes.length; p += 16 + sizes[i], i++) all.push(p);
       const kept = all.map((_, i) => i).filter((i) => i === 0 || rnd(3) !== 0);
       const drops = kept.map(() => [0, 4, 8][rnd(3)]);
-      const want = Uint8Array.from(kept.flatMap((i, j) => [...expected(src.subarray(all[i]), 1, tags, cut, drops[j])]));
+      // some drops take an MPLS stack and write a new EtherType (IPv6's sets the sign bit of an Int32)
+      const types = drops.map((d) => (d !== 0 && rnd(2) === 0 ? [0x0800, 0x86dd][rnd(2)] : 0));
+      const want = Uint8Array.from(
+        kept.flatMap((i, j) => [...expected(src.subarray(all[i]), 1, tags, cut, drops[j], types[j])]),
+      );
       const pos = rnd(64);
       const dst = new Uint8Array(pos + src.length + (tags?.length ?? 0) * kept.length + 32).fill(0xee);
       const n = putEditedRecords(
@@ -245,7 +265,7 @@ describe('putEditedRecords', () => {
         cut,
         0,
         Int32Array.from(kept.map((i) => all[i])),
-        Int32Array.from(drops),
+        Int32Array.from(drops.map((d, j) => (types[j] === 0 ? d : dropAndType(d, types[j])))),
       );
       expect(n).toBe(want.length);
       expect(Buffer.from(dst.subarray(pos, pos + n)).equals(Buffer.from(want))).toBe(true);

@@ -179,6 +179,7 @@ export function hostLinkText(l: HostLinkStats): string {
   if (l.echoed) lines.push(`  the host's own returns, seen going out (passed over): ${l.echoed}`);
   lines.push(`returned to the switch ${l.returnPath}: ${l.returned.reduce((s, r) => s + r.packets, 0)} packets`);
   for (const r of l.returned) lines.push(`  VLAN ${r.vid}: ${r.packets}`);
-  if (l.notReturned) lines.push(`  not sent (the return link full; dropped): ${l.notReturned}`);
+  if (l.notReturned)
+    lines.push(`  not sent (the return link full, down or failing to send; dropped): ${l.notReturned}`);
   return lines.join('\n') + '\n';
 }

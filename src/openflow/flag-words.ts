@@ -11,7 +11,7 @@ const WHEN: [number, string][] = [
   [FLAG.LLC, 'in 802.3 (LLC) frames'],
   [FLAG.TAGGED, 'of VLAN-tagged packets'],
   [FLAG.TUN, 'in packets that may carry a tunnel (GRE, IP in IP, L2TPv3; UDP to or from 1701, 2152, 3544, 4789, 6081)'],
-  [FLAG.IP6X, 'behind an IPv6 Mobility header'],
+  [FLAG.IP6X, 'behind an IPv6 Mobility header or in an IPv6 later fragment'],
 ];
 
 export function describeWhen(when: number | 'always'): string {

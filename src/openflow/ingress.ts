@@ -184,12 +184,14 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
         actions: [...base, fragLoad, setFlags(flags), to(TABLE.TUNNEL)],
       });
     }
-    // later fragments: no transport header, as in tmesc and tcpdump
+    // later fragments: no transport header, as in tmesc and tcpdump. An IPv6 one's protocol is in its fragment
+    // header, which Open vSwitch reads only for first fragments (it says nw_proto=44 for later ones), where tmesc
+    // and tcpdump (`tcp` = `ip6 proto 6`, behind a fragment header too) see it: hidden from the switch
     flows.push({
       table: TABLE.L3,
       priority: 10,
       match: [ip, 'ip_frag=later'],
-      actions: [...base, load(REG.fragment, 2), setFlags(flags), to(TABLE.TUNNEL)],
+      actions: [...base, load(REG.fragment, 2), setFlags(v === 'v4' ? flags : flags | FLAG.IP6X), to(TABLE.TUNNEL)],
     });
   }
   // IPv6 Mobility: tmesc walks past it to the upper protocol, Open vSwitch stops there

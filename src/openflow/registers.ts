@@ -82,7 +82,7 @@ export const FLAG = Object.freeze({
   VNTAG: 1 << 10,
   /** The network layer is hidden from OpenFlow (VLANS, Q9100, MPLS or PPPOE). */
   L3H: 1 << 11,
-  /** IPv6 with a header tmesc walks past and Open vSwitch does not (Mobility): the upper protocol is hidden. */
+  /** IPv6 with a header tmesc walks past and Open vSwitch does not (Mobility, a later fragment's): the upper protocol is hidden. */
   IP6X: 1 << 12,
   // presence of normalised fields
   P_IP: 1 << 16,

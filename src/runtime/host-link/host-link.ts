@@ -58,7 +58,10 @@ export interface HostLinkStats {
   noHostGroup: number;
   /** Packets written to the return link, per code. */
   returned: { vid: number; packets: number }[];
-  /** Returns the link refused (live: the return ring full), not in returned: counted dropped (output-full) in their group. */
+  /**
+   * Returns not sent, not in returned: offline none; live those the return ring refused (counted dropped,
+   * output-full, in their group) and those its sender then did not send (the return link tool's counters).
+   */
   notReturned: number;
   /** Live: the host's own returns seen going out on the link's interface (passed over, not read). */
   echoed?: number;
@@ -324,7 +327,7 @@ export class HostLinkReader {
 
 /** The warning for returns the link refused. */
 export function notReturnedText(link: string, n: number): string {
-  return `${link}: ${n} packets to return to the switch not sent (the return link full): dropped`;
+  return `${link}: ${n} packets to return to the switch not sent (the return link full, down or failing to send): dropped`;
 }
 
 /** The counts of several readers (a live run's workers) added up. */
@@ -343,6 +346,23 @@ export function addHostLinkCounts(into: HostLinkCounts, c: HostLinkCounts): Host
     returned: add(into.returned, c.returned),
     notReturned: into.notReturned + c.notReturned,
   };
+}
+
+/**
+ * Live: the returns the link's sender did not send (its link down, its
+ * process behind or gone, send errors), per code, taken off `returned` and
+ * counted `notReturned`: `returned` is then what went out.
+ */
+export function takeNotSent(c: HostLinkCounts, notSent: readonly [number, number][]): HostLinkCounts {
+  const returned = new Map(c.returned);
+  let taken = 0;
+  for (const [code, n] of notSent) {
+    const had = returned.get(code) ?? 0;
+    const t = Math.min(had, n);
+    if (had) returned.set(code, had - t);
+    taken += t;
+  }
+  return { ...c, returned: [...returned].filter(([, n]) => n > 0), notReturned: c.notReturned + taken };
 }
 
 /** The link's stats as the run prints them (offline: files; live: the interface for both). */

@@ -21,6 +21,7 @@ import {
 } from './protocol.js';
 import { Ring, type RingRecord } from './ring.js';
 import { spawnProcess } from './spawn.js';
+import { countCode, tagCode } from './tag-code.js';
 
 /**
  * Live capture, as the supervisor sees it: one port process per live tap and
@@ -156,7 +157,7 @@ class Backoff {
   }
 }
 
-interface Events {
+export interface Events {
   note(what: string): void;
   tool(t: LiveTool, up: boolean): void;
   tap(t: LiveTap, up: boolean, why: string): void;
@@ -353,7 +354,7 @@ class TapPort {
 }
 
 /** An interface tool's output: its process now, the frames on their way to it, what earlier ones counted. */
-class ToolPort {
+export class ToolPort {
   readonly counters: ToolCaptureCounters;
   private proc: PortChild | undefined;
   private current: ToolProcessCounters | undefined;
@@ -361,6 +362,12 @@ class ToolPort {
   /** Frames handed to the current process, and their bytes. */
   private handed = 0;
   private handedBytes = 0;
+  /**
+   * With `countCodes`: per code, the frames not sent that ended processes and this thread counted, and the
+   * frames handed to the current process (what it does not confirm when it ends is lost with it).
+   */
+  private readonly notSent = new Map<number, number>();
+  private handedByCode = new Map<number, number>();
   private batch = Buffer.allocUnsafe(TOOL_BATCH);
   private used = 0;
   readonly backoff = new Backoff();
@@ -396,7 +403,7 @@ class ToolPort {
   async start(): Promise<void> {
     const p = new PortChild(
       this.from,
-      { role: 'tool', port: this.t.iface, bufferBytes: this.bufferBytes },
+      { role: 'tool', port: this.t.iface, bufferBytes: this.bufferBytes, countCodes: this.t.countCodes },
       (m) => {
         if (m.tool) this.current = m.tool;
       },
@@ -406,6 +413,7 @@ class ToolPort {
     this.current = undefined;
     this.handed = 0;
     this.handedBytes = 0;
+    this.handedByCode = new Map();
     p.data.on('error', () => undefined);
     void p.exited.then(() => this.ended(p));
     await p.ready;
@@ -450,13 +458,16 @@ class ToolPort {
     if (!this.counters.up || !p?.alive) {
       this.counters.lostDown++;
       this.counters.lostDownBytes += len;
+      if (this.t.countCodes) countCode(this.notSent, tagCode(src, from, len));
       return;
     }
     if (p.data.writableLength > MAX_QUEUED) {
       this.counters.behind++;
       this.counters.behindBytes += len;
+      if (this.t.countCodes) countCode(this.notSent, tagCode(src, from, len));
       return;
     }
+    if (this.t.countCodes) countCode(this.handedByCode, tagCode(src, from, len));
     if (this.used + TOOL_RECORD_HEADER + len > this.batch.length) this.flush();
     this.batch.writeUInt32LE(len, this.used);
     src.copy(this.batch, this.used + TOOL_RECORD_HEADER, from, from + len);
@@ -484,8 +495,18 @@ class ToolPort {
     const lost = Math.max(0, this.handed - done);
     this.counters.lostDown += lost;
     this.counters.lostDownBytes += this.handed ? Math.round((this.handedBytes * lost) / this.handed) : 0;
+    if (this.t.countCodes) {
+      // per code: its send errors, and what was handed over and neither sent nor failed
+      const sent = new Map(c?.sentByCode ?? []);
+      for (const [code, n] of c?.sendErrorsByCode ?? []) {
+        countCode(this.notSent, code, n);
+        sent.set(code, (sent.get(code) ?? 0) + n);
+      }
+      for (const [code, n] of this.handedByCode) countCode(this.notSent, code, Math.max(0, n - (sent.get(code) ?? 0)));
+    }
     this.handed = 0;
     this.handedBytes = 0;
+    this.handedByCode = new Map();
     this.current = undefined;
     // at the end of the run its process ends with the link as it was
     if (this.counters.up && !this.stopping) this.setUp(false);
@@ -515,6 +536,11 @@ class ToolPort {
     c.sent = this.base.sent + (this.current?.sent ?? 0);
     c.sendErrors = this.base.sendErrors + (this.current?.sendErrors ?? 0);
     c.sendErrorBytes = this.base.sendErrorBytes + (this.current?.sendErrorBytes ?? 0);
+    if (this.t.countCodes) {
+      const m = new Map(this.notSent);
+      for (const [code, n] of this.current?.sendErrorsByCode ?? []) countCode(m, code, n);
+      c.notSentByCode = [...m].sort((x, y) => x[0] - y[0]);
+    }
     return c;
   }
 }

@@ -4,6 +4,7 @@ import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { type CapHandle, linkTypeOf, loadCap } from './cap-binding.js';
 import { kernelRings, KernelStats, newPacketSocket } from './kernel-stats.js';
+import { countCode, tagCode } from './tag-code.js';
 import {
   type FromPort,
   type PortConfig,
@@ -172,8 +173,14 @@ function runTool(c: Extract<PortConfig, { role: 'tool' }>): void {
   const sendBuffer = Buffer.alloc(1 << 18);
   let carry: Buffer | undefined;
   let reported = -1;
+  const sentByCode = new Map<number, number>();
+  const errorsByCode = new Map<number, number>();
   const report = (final: boolean, then?: () => void) => {
     reported = counters.sent + counters.sendErrors;
+    if (c.countCodes) {
+      counters.sentByCode = [...sentByCode];
+      counters.sendErrorsByCode = [...errorsByCode];
+    }
     send({ type: 'stats', tool: counters, final }, then);
   };
   // the supervisor learns soon what went out: what a process dying with its link did not confirm is lost
@@ -197,9 +204,11 @@ function runTool(c: Extract<PortConfig, { role: 'tool' }>): void {
         buf.copy(sendBuffer, 0, start, start + len);
         port.handle.send(sendBuffer, len);
         counters.sent++;
+        if (c.countCodes) countCode(sentByCode, tagCode(sendBuffer, 0, len));
       } catch {
         counters.sendErrors++;
         counters.sendErrorBytes += len;
+        if (c.countCodes) countCode(errorsByCode, tagCode(sendBuffer, 0, len));
       }
       at = start + len;
     }

@@ -39,7 +39,7 @@ export type PortConfig =
       /** Bytes the stream to the supervisor may hold before frames are dropped (counted: behind). */
       maxQueued: number;
     }
-  | { role: 'tool'; port: string; bufferBytes: number };
+  | { role: 'tool'; port: string; bufferBytes: number; countCodes?: boolean };
 
 /** Counters of one tap process since it started. */
 export interface TapProcessCounters {
@@ -66,6 +66,9 @@ export interface ToolProcessCounters {
   sent: number;
   sendErrors: number;
   sendErrorBytes: number;
+  /** With `countCodes`: per VLAN code, the frames sent and those whose send failed. */
+  sentByCode?: [number, number][];
+  sendErrorsByCode?: [number, number][];
 }
 
 export type ToPort = { type: 'stats' } | { type: 'stop' };

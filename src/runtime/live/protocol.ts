@@ -36,6 +36,8 @@ export interface LiveTool {
   tool: number;
   name: string;
   iface: string;
+  /** Count what is not sent per VLAN code (the host's return link: the code is the frame's group and tap). */
+  countCodes?: boolean;
 }
 
 export interface CaptureData {
@@ -101,6 +103,8 @@ export interface ToolCaptureCounters {
   behindBytes: number;
   downs: number;
   up: boolean;
+  /** With `countCodes`: per VLAN code, the frames not sent (link down, process behind, send errors, unconfirmed). */
+  notSentByCode?: [number, number][];
 }
 
 /** Counters the capture keeps per tap and per interface tool. */

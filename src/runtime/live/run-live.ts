@@ -20,6 +20,7 @@ import {
   type HostLinkPlan,
   type HostLinkStats,
   hostLinkStats,
+  takeNotSent,
   returnedTool,
 } from '../host-link/host-link.js';
 import { capAvailable, HOW_TO_ENABLE } from './cap-binding.js';
@@ -170,7 +171,8 @@ export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}):
     }),
   );
   const returnTool = tools.length;
-  if (hostLink) tools.push({ id: returnTool, group: -1, tool: -1, name: 'return link', iface: hostLink.iface });
+  if (hostLink)
+    tools.push({ id: returnTool, group: -1, tool: -1, name: 'return link', iface: hostLink.iface, countCodes: true });
   let cores = opts.cores;
   let n = cores?.length ?? availableParallelism();
   if (n > 1 && !shardsBySession(a)) {
@@ -372,6 +374,8 @@ export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}):
       notReturned: 0,
     };
     for (const c of linkCounts) if (c) link = addHostLinkCounts(link, c);
+    // what the workers handed the link and its sender did not send: no return
+    if (hostLink) link = takeNotSent(link, live.tools[returnTool].notSentByCode ?? []);
     return {
       ...stats,
       live: { ...live, workers: n, stages: stages.flat() },

@@ -38,7 +38,8 @@ export interface ToolStats {
    * Packets written here that came with comments (a pcapng input's
    * opt_comment) this file could not hold: a pcap file has no place for
    * them. A tap's own `mark comment` is not counted (pcapng outputs only,
-   * by design). Absent: none.
+   * by design). Absent or 0: none (0 where workers counted some that a
+   * duplicate or a refused run took back).
    */
   commentsLost?: number;
   /** The tool's shaper, in a group with `shape` (runtime/actions/shape.ts). */

@@ -67,6 +67,52 @@ export function brokerPolicy(rules: number, taps: number, groups: number): { pol
   return { policy: out.join('\n') + '\n', ports: map.join('\n') + '\n' };
 }
 
+/**
+ * A policy of `rules` rules over `taps` taps cycling through seventeen kinds
+ * of filter (ports of either side, hosts, nets, VLANs with ports, IPv6 nets,
+ * SYNs, ICMP, ARP, port ranges, the TTL), from one or two taps or any: more
+ * than 32 parts, which the backend merges (src/openflow/parts.ts).
+ */
+export function kindsPolicy(rules: number, taps: number, groups: number): { policy: string; ports: string } {
+  const rnd = lcg(rules * 17 + taps);
+  const ip = () => `10.${rnd(256)}.${rnd(256)}.${1 + rnd(254)}`;
+  const port = () => 1 + rnd(65000);
+  const kinds = [
+    () => `tcp dst port ${port()}`,
+    () => `udp dst port ${port()}`,
+    () => `host ${ip()}`,
+    () => `tcp and dst net 10.${rnd(256)}.${rnd(256)}.0/24`,
+    () => `vlan ${1 + rnd(4000)}`,
+    () => `tcp port ${[80, 443, 22][rnd(3)]} and src net 172.${16 + rnd(16)}.0.0/16`,
+    () => `ip6 and dst net 2001:db8:${rnd(65536).toString(16)}::/48`,
+    () => `tcp[tcpflags] & tcp-syn != 0 and dst host ${ip()}`,
+    () => `udp port ${port()} and not src net 10.${rnd(256)}.0.0/16`,
+    () => `tcp src port ${port()}`,
+    () => `udp src port ${port()} and dst host ${ip()}`,
+    () => `src host ${ip()} and icmp`,
+    () => `vlan ${1 + rnd(4000)} and tcp dst port ${port()}`,
+    () => `ip6 and src net 2001:db8:${rnd(65536).toString(16)}::/48 and udp`,
+    () => `arp and host ${ip()}`,
+    () => `tcp dst portrange ${1 + rnd(1000)}-${1000 + rnd(60000)} and dst net 10.${rnd(256)}.0.0/16`,
+    () => `ip and ip[8] < ${2 + rnd(128)} and src host ${ip()}`,
+  ];
+  const out = [`policy "kinds-${rules}-${taps}"`];
+  const map = ['host broker port 1000'];
+  for (let t = 0; t < taps; t++) {
+    out.push(`tap t${t} { source pcap "in-${t}.pcap"; mark vlan ${100 + t} }`);
+    map.push(`tap t${t} port ${1 + t}`);
+  }
+  for (let g = 0; g < groups; g++) {
+    out.push(`group g${g} { tool g${g}a { output pcap "out/g${g}.pcap" } }`);
+    map.push(`tool g${g}a port ${100 + g}`);
+  }
+  for (let i = 0; i < rules; i++) {
+    const from = rnd(3) === 0 ? '' : `from t${rnd(taps)}, t${rnd(taps)} `;
+    out.push(`rule r${i} ${from}match ${kinds[i % kinds.length]()} ${rnd(15) ? 'to' : 'drop'} g${rnd(groups)}`);
+  }
+  return { policy: out.join('\n') + '\n', ports: map.join('\n') + '\n' };
+}
+
 /** The ports map for the compile benchmark's policies (bench/policy-gen.ts): every tap, tool and a host. */
 function genPorts(taps: number, groups: number): string {
   const map = [];
@@ -82,6 +128,8 @@ export async function benchOpenFlow(): Promise<void> {
   const cases: { name: string; rules: number; taps: number; text: () => { policy: string; ports: string } }[] = [];
   for (const rules of [100, 1000, 10000])
     for (const taps of [4, 16]) cases.push({ name: 'broker', rules, taps, text: () => brokerPolicy(rules, taps, 8) });
+  for (const rules of [1000, 10000])
+    cases.push({ name: 'kinds', rules, taps: 8, text: () => kindsPolicy(rules, 8, 8) });
   for (const rules of [100, 1000, 10000])
     cases.push({
       name: 'compile bench',
@@ -142,6 +190,7 @@ export async function benchOpenFlow(): Promise<void> {
   );
   console.log(
     '  broker: every test a switch can do (ports, hosts, subnets, VLANs, IPv6, TCP flags), 8 groups of two balanced tools, every tap marked.\n' +
+      '  kinds: seventeen kinds of filter from one or two taps of eight or any, more than 32 parts merged two by two.\n' +
       "  compile bench: bench/policy-gen.ts (mostly tcp dst port, VLAN, GTP and port ranges; its GTP and VXLAN rules make their groups the host's).\n" +
       "  rules x taps: one flow per rule and tap it reads, before a rule's alternatives multiply it.\n" +
       '  ports, addresses in: matched where Open vSwitch parses them (headers) or moved into registers at ingress, chosen by --match-fields auto; in brackets, the flows the other layout needs.\n' +

@@ -80,7 +80,10 @@ export function planGroups(policy: Policy, untestable: ReadonlyMap<number, strin
         host.push(`rule ${r.name} (${ruleWhere(policy, r.index)}) tests ${untestable.get(r.index)!.join(', ')}`);
     if (a.masks.length)
       host.push(`mask ${a.masks.map((m) => (m.kind === 'regex' ? `/${m.source}/` : m.kind)).join(', ')}`);
-    if (a.replaces.length) host.push('replace');
+    if (a.replaces.length)
+      host.push(
+        `replace ${a.replaces.map((x) => `/${x.source}/${x.flags} with ${JSON.stringify(x.text)}`).join(', ')}`,
+      );
     if (a.truncate?.what === 'payload') host.push(`truncate payload ${a.truncate.bytes}`);
     if (a.timestamp) host.push('timestamp');
     if (a.shape) host.push('shape');

@@ -179,8 +179,9 @@ export function compileOpenFlow(
     if (p.side === 'switch' && p.stripPunt && reachedGroups.has(p.group))
       punted.push(`for group '${policy.groups[p.group].name}', ${p.stripPuntWhat.join('; ')} (to strip)`);
   if (walk.punts.length) {
-    const whats = [...new Set(walk.punts.map((p) => p.what))];
-    const whens = [...new Set(walk.punts.map((p) => describeWhen(p.when)))];
+    // "packets whose EtherType or IP protocol ...": the fields' names without their article
+    const whats = [...new Set(walk.punts.map((p) => p.what.replace(/^the /, '')))];
+    const whens = [...new Set(walk.punts.flatMap((p) => describeWhen(p.when).split('; ')))];
     punted.push(`packets whose ${whats.join(' or ')} the switch cannot see (${whens.join('; ')})`);
   }
   const canPunt = punted.length > 0;

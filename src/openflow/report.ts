@@ -210,7 +210,7 @@ export function reportText(r: OpenFlowReport): string {
     'Taps:',
     ...r.taps.map(
       (t) =>
-        `  ${t.name}: port ${t.port}${t.vlanMarks.length ? `, marked VLAN ${t.vlanMarks.map((m) => m.id).join(', ')}` : ''}`,
+        `  ${t.name}: port ${t.port}${t.vlanMarks.length ? `, marked VLAN ${t.vlanMarks.map((m) => `${m.id}${m.priority ? ` priority ${m.priority}` : ''}`).join(', ')}` : ''}`,
     ),
     '',
   );

@@ -50,6 +50,42 @@ describe('tmesc compile --emit openflow', () => {
     expect(report.host.toHost.length).toBeGreaterThan(0);
   });
 
+  it('says the marks with their priority, and what a host group replaces', async () => {
+    const dir = join(base, 'privacy');
+    const r = await runCli([
+      'compile',
+      join(fixtures, 'privacy.tmes'),
+      '--emit',
+      'openflow',
+      '--ports',
+      join(fixtures, 'privacy.ports'),
+      '-o',
+      dir,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    // the switch pushes the priority too (set_field:7->vlan_pcp): the report says so
+    expect(r.out).toContain('\n  core: port 2, marked VLAN 12 priority 7\n');
+    expect(r.out).toContain('\n  edge: port 1, marked VLAN 11\n');
+    expect(r.out).toContain('\n    because: replace /Server: [^\\r\\n]*/ with "Server: x"\n');
+  });
+
+  it('says in a sentence which packets a switch without a host drops (TMES0848)', async () => {
+    const r = await runCli([
+      'compile',
+      join(fixtures, 'broker.tmes'),
+      '--emit',
+      'openflow',
+      '--ports',
+      join(fixtures, 'TMES0848-no-host-for-punts.ports'),
+      '-o',
+      join(base, 'no-host'),
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toContain('TMES0848');
+    expect(r.err).toContain('packets whose EtherType or IP protocol the switch cannot see (behind MPLS labels; ');
+    expect(r.err).not.toMatch(/whose the /);
+  });
+
   it('--match-fields: ports and IPv4 addresses where parsed, or moved into registers (one flow per value)', async () => {
     const flowsOf = async (where: string) => {
       const dir = join(base, `fields-${where}`);

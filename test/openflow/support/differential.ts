@@ -36,8 +36,8 @@ const CHUNK = 48;
 export interface DifferentialOptions {
   /** What the packets are, for the suites' titles and log lines. */
   what: string;
-  /** The packets, each with its tap (a tap of the fixture policies' three). */
-  packets: () => CorpusPacket[];
+  /** The packets, each with its tap (an index below `taps`, the policy's number of taps). */
+  packets: (taps: number) => CorpusPacket[];
   /** Whether the suite needs the corpus (it skips without). */
   corpus: boolean;
   /** At least this many packets (a source that silently shrank would test little). */
@@ -50,6 +50,8 @@ export interface DifferentialOptions {
   everyTool?: boolean;
   /** Per packet the test made, what it must show (the punt reasons and groups the frames were made for). */
   check?: (fx: Fixture) => void;
+  /** Where a case's policy and ports map are (default: test/openflow/fixtures/NAME.tmes and NAME.ports). */
+  files?: (name: string) => { policy: string; ports: string };
 }
 
 export interface Fixture {
@@ -66,9 +68,10 @@ export interface Fixture {
   ports: number[];
   host: number;
   /**
-   * Packets tmesc's decoder finds malformed and the switch delivers elsewhere: Open vSwitch
-   * parses a broken header differently (an IPv4 header failing its length checks leaves it no
-   * network layer, where tmesc reads the fields that are there). Counted, not failed.
+   * Packets tmesc's decoder finds malformed and the switch delivers elsewhere (to other switch
+   * groups, or no copy for a host group that wants it): Open vSwitch parses a broken header
+   * differently (an IPv4 header failing its length checks leaves it no network layer, where
+   * tmesc reads the fields that are there). Counted, not failed.
    */
   malformed: Set<number>;
   /** Packets sent into the datapath, and what all ports transmitted once it was done. */
@@ -81,6 +84,7 @@ export function puntReasons(p: CorpusPacket): string[] {
   const v = decoded(p);
   const why: string[] = [];
   if (v.vlanCount >= 2 || v.outerEtherType === 0x9100) why.push('vlan-stack');
+  if (v.vlanCount === 1) why.push('vlan-tpid');
   if (v.mplsCount > 0) why.push('mpls');
   if (v.pppoeSession !== ABSENT || v.etherType === 0x8864 || v.outerEtherType === 0x8864) why.push('pppoe');
   if (v.etherType >= 0 && v.etherType <= 0x5ff) why.push('llc');
@@ -169,8 +173,12 @@ export function describeOnOvs(opts: DifferentialOptions): void {
       let fx: Fixture;
 
       beforeAll(async () => {
-        const policyPath = join(FIXTURES, `${policyName}.tmes`);
-        const portsPath = join(FIXTURES, `${policyName}.ports`);
+        const files = opts.files?.(policyName) ?? {
+          policy: join(FIXTURES, `${policyName}.tmes`),
+          ports: join(FIXTURES, `${policyName}.ports`),
+        };
+        const policyPath = files.policy;
+        const portsPath = files.ports;
         const checked = checkPolicyFile(policyPath);
         expect(checked.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         const policy = checked.policy;
@@ -183,7 +191,7 @@ export function describeOnOvs(opts: DifferentialOptions): void {
         expect(out?.program.fieldsIn).toBe(layout);
         expect(bag.items.map((d) => d.message)).toEqual([]);
         if (!out) throw new Error('no program');
-        const packets = opts.packets();
+        const packets = opts.packets(policy.taps.length);
         const groups = runtimeGroups(artifact, packets);
         const prog = out.program;
         const host = prog.host!.port;
@@ -228,7 +236,11 @@ export function describeOnOvs(opts: DifferentialOptions): void {
           const punted = traces[i].outputs.some(
             (x) => x.port === host && x.vid === prog.host!.codes.allGroups.get(p.tap),
           );
-          if (!punted && got !== want) malformed.add(i);
+          const hostCopy = traces[i].outputs.some(
+            (x) => x.port === host && x.vid === prog.host!.codes.hostGroups.get(p.tap),
+          );
+          const hostWanted = groups[i].some((g) => !sw0.has(g));
+          if (!punted && (got !== want || (hostWanted && !hostCopy))) malformed.add(i);
         });
         fx = {
           policy,
@@ -280,7 +292,10 @@ export function describeOnOvs(opts: DifferentialOptions): void {
             punted++;
             if (t.groups.length || toHost.length !== 1)
               wrong.push(`${where(p)}: handed to the host, yet also ${t.datapath}`);
-            const why = puntReasons(p);
+            // a tag's own EtherType (0x8100, 0x88a8) is no OpenFlow field: where a rule tests it, the switch hands
+            // the host every tagged packet (the report's hostDecides says so)
+            const tpid = fx.out.report.hostDecides.some((h) => h.test === 'the outer EtherType');
+            const why = puntReasons(p).filter((r) => r !== 'vlan-tpid' || tpid);
             if (why.length === 0) wrong.push(`${where(p)}: handed to the host for no reason the switch has`);
             for (const w of why) reasons.set(w, (reasons.get(w) ?? 0) + 1);
             return;
@@ -323,7 +338,9 @@ export function describeOnOvs(opts: DifferentialOptions): void {
         expect(fx.packets.length).toBeGreaterThanOrEqual(opts.minPackets);
         expect(fx.malformed.size).toBeLessThanOrEqual(opts.maxMalformed);
         expect(punted).toBeGreaterThan(0);
-        expect(copies).toBeGreaterThan(0);
+        // a policy whose groups are all the switch's sends the host only what the switch cannot decide
+        if (fx.out.program.plans.some((p) => p.side === 'host')) expect(copies).toBeGreaterThan(0);
+        else expect(copies).toBe(0);
       });
 
       it('gives the bytes tmesc gives (strip, truncate, marks) through the datapath, each session on one tool', () => {
@@ -334,6 +351,9 @@ export function describeOnOvs(opts: DifferentialOptions): void {
         const expectedByGroup = new Map<number, string[]>();
         const expectedHost: string[] = [];
         const sessionOf = new Map<string, { session: number; tool: number; sw: string; loose: boolean }>();
+        // what a malformed packet (tmesc's decoder) leaves a tool: Open vSwitch hashes it without the network layer
+        // it did not parse, so it may leave its session's tool; byte for byte compared still, not in the session check
+        const brokenOut = new Set<string>();
         const steps = new Map<number, GroupSteps>();
         const stepsOf = (g: number) => {
           let s = steps.get(g);
@@ -362,6 +382,7 @@ export function describeOnOvs(opts: DifferentialOptions): void {
             if (!sw.has(g)) continue;
             const r = stepsOf(g).run(p);
             const hex = r.bytes.toString('hex');
+            if (decoded(p).malformed) brokenOut.add(`${g}:${hex}`);
             (expectedByGroup.get(g) ?? expectedByGroup.set(g, []).get(g)!).push(hex);
             // the switch hashes the packet as it enters the group: as it came, or as the host returned it
             const returned = fx.returns.find((x) => x.p === p && x.g === g);
@@ -404,6 +425,7 @@ export function describeOnOvs(opts: DifferentialOptions): void {
           const byTmesc = new Map<number, { tools: Set<number>; runtime: number; loose: boolean }>();
           perTool.forEach((pkts, k) => {
             for (const hex of pkts) {
+              if (brokenOut.has(`${g}:${hex}`)) continue;
               const s = sessionOf.get(`${g}:${hex}`)!;
               (bySwitch.get(s.sw) ?? bySwitch.set(s.sw, new Set()).get(s.sw)!).add(k);
               const t =
@@ -439,7 +461,8 @@ export function describeOnOvs(opts: DifferentialOptions): void {
             `sessions on the tool tmesc's rendezvous hashing picks: ${report.join(', ')} (${sessions} sessions, ${((100 * agree) / Math.max(sessions, 1)).toFixed(0)}% agree; ` +
             `${loose} of tmesc's sessions split where the switch hashes fragments or L2 apart)`,
         );
-        expect(sessions).toBeGreaterThan(10);
+        // the balancing exercised wherever the switch balances a group
+        if (report.length) expect(sessions).toBeGreaterThan(10);
       });
     });
 }

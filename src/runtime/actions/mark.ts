@@ -1,5 +1,6 @@
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { LINKTYPE } from '../../fields/fields.js';
+import { addComment } from '../capture/packet-comments.js';
 import { vlanTags } from '../mark/vlan-tags.js';
 import { type ActionCounters, type ActionModule, Verdict } from './action.js';
 import { copyBytes, type Replica } from './replica.js';
@@ -38,7 +39,7 @@ export const mark: ActionModule<{ comments: string[] }> = {
         let tagged = true;
         for (let i = 0; i < marks.length; i++) {
           const m = marks[i];
-          if (m.kind === 'comment') r.comment = config.comments[r.tap];
+          if (m.kind === 'comment') r.comment = addComment(r.comment, config.comments[r.tap]);
           else if (r.linkType === LINKTYPE.ETHERNET && r.length >= 14) pushTag(r, m.id, m.priority);
           else tagged = false;
         }
@@ -52,7 +53,7 @@ export const mark: ActionModule<{ comments: string[] }> = {
 
 /** mark's apply() when the output inserts the tags (Replica.tags): counts and results as pushTag's. */
 function deferTags(r: Replica, tags: Uint8Array | undefined, comment: string | undefined, c: ActionCounters): Verdict {
-  if (comment !== undefined) r.comment = comment;
+  if (comment !== undefined) r.comment = addComment(r.comment, comment);
   if (tags === undefined) c.marked++;
   else if (r.linkType === LINKTYPE.ETHERNET && r.length >= 14) {
     r.tags = tags;

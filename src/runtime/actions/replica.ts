@@ -61,6 +61,8 @@ export class Replica {
   /** The session hash the balance step chose it by: a live run moves the session by it when that tool is down. */
   session = 0;
   comment: string | undefined = undefined;
+  /** Whether the packet came with comments (a pcapng input's): those a pcap output loses are counted. */
+  commented = false;
   /**
    * Bytes the output inserts after the frame's 12 address bytes as it writes
    * it (the tap's VLAN tags, pushed by mark when no step follows it): data
@@ -94,7 +96,9 @@ export class Replica {
     this.tsNsec = rec.tsNsec;
     this.tap = tap;
     this.tool = 0;
-    this.comment = undefined;
+    // what the packet came with (a pcapng input's comments): it still describes the packet whatever the steps do
+    this.comment = rec.comment;
+    this.commented = rec.comment !== undefined;
     this.tags = undefined;
     this.changed = false;
     this.holder = -1;
@@ -162,6 +166,7 @@ export class Replica {
     this.tool = r.tool;
     this.session = r.session;
     this.comment = r.comment;
+    this.commented = r.commented;
     this.tags = r.tags;
     this.changed = r.changed;
     this.holder = -1;

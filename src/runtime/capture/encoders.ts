@@ -12,6 +12,7 @@ import {
   PCAPNG_VERSION_MAJOR,
   PCAPNG_VERSION_MINOR,
 } from './magic.js';
+import { COMMENT_SEPARATOR } from './packet-comments.js';
 import { splitTimestamp } from './pcapng-timestamp.js';
 
 /**
@@ -205,8 +206,8 @@ export class PcapngEncoder implements Encoder {
     const capLen = tags === undefined ? data.length : data.length + tags.length;
     const padded = pad4(capLen);
     // UTF-8 takes at most 3 bytes per UTF-16 unit; an option holds at most 65535.
-    const commentMax = comment === undefined ? 0 : Math.min(comment.length * 3, 65532);
-    const commentRoom = comment === undefined ? 0 : 8 + pad4(commentMax);
+    // per option a 4-byte header, 3 bytes per UTF-16 unit, 3 of padding; options <= units + 1; then the end option
+    const commentRoom = comment === undefined ? 0 : 11 + comment.length * 10;
     s.reserve(32 + padded + commentRoom);
     const dv = s.view;
     const bytes = s.bytes;
@@ -225,11 +226,18 @@ export class PcapngEncoder implements Encoder {
     let o = p + 28 + capLen;
     for (; o < p + 28 + padded; o++) bytes[o] = 0;
     if (comment !== undefined) {
-      const written = encoder.encodeInto(comment, bytes.subarray(o + 4, o + 4 + commentMax)).written;
-      dv.setUint16(o, PCAPNG_OPT.COMMENT, true);
-      dv.setUint16(o + 2, written, true);
-      o += 4 + written;
-      for (; (o & 3) !== 0; o++) bytes[o] = 0;
+      // several comments (packet-comments.ts): one option each
+      for (let from = 0; ;) {
+        const at = comment.indexOf(COMMENT_SEPARATOR, from);
+        const one = at < 0 ? (from === 0 ? comment : comment.slice(from)) : comment.slice(from, at);
+        const written = encoder.encodeInto(one, bytes.subarray(o + 4, o + 4 + Math.min(one.length * 3, 65532))).written;
+        dv.setUint16(o, PCAPNG_OPT.COMMENT, true);
+        dv.setUint16(o + 2, written, true);
+        o += 4 + written;
+        for (; (o & 3) !== 0; o++) bytes[o] = 0;
+        if (at < 0) break;
+        from = at + 1;
+      }
       o = this.endOfOptions(o);
     }
     const len = o + 4 - p;

@@ -11,6 +11,7 @@ import {
 } from './magic.js';
 import { tsConverter, type TsConverter } from './pcapng-timestamp.js';
 import type { InterfaceInfo } from './record.js';
+import { addComment } from './packet-comments.js';
 import { pcapngContinuation } from './resync.js';
 import { ReaderBase, type ReaderOptions } from './source.js';
 
@@ -344,7 +345,7 @@ export class PcapngReader extends ReaderBase {
         this.warn('bad-option', `packet option ${code} overruns its block`, this.win.offset);
         break;
       }
-      if (code === PCAPNG_OPT.COMMENT && comment === undefined) comment = this.text(o + 4, olen);
+      if (code === PCAPNG_OPT.COMMENT) comment = addComment(comment, this.text(o + 4, olen));
       o += 4 + ((olen + 3) & ~3);
     }
     this.rec.comment = comment;

@@ -27,7 +27,7 @@ export interface PacketRecord {
   packetNumber: number;
   /** Offset of the record header (pcap) or block (pcapng) in the file. */
   byteOffset: number;
-  /** pcapng opt_comment of the packet block (the first, if several). */
+  /** pcapng opt_comment options of the packet block, in order, joined by COMMENT_SEPARATOR (packet-comments.ts). */
   comment: string | undefined;
   /**
    * A RECORD_LAYOUT when the record's own bytes (its header just before

@@ -5,6 +5,7 @@ import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash32 } from '../balance/session-hash.js';
 import { type PacketRecord, recordFrame } from '../capture/index.js';
+import { addComment } from '../capture/packet-comments.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
 import { createPacketPath, type PacketPath } from '../classify/packet-path.js';
 import { RuleCounter } from '../classify/rule-counter.js';
@@ -12,7 +13,7 @@ import { Dedup, type DedupStage } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { insertTags, vlanTags } from '../mark/vlan-tags.js';
-import { emptyDrops, type GroupStats, type RunStats, type TapStats } from '../stats/stats.js';
+import { emptyDrops, type GroupStats, type RunStats, type TapStats, type ToolStats } from '../stats/stats.js';
 import { walkSessionHash32 } from '../walk/session.js';
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { PacketChunkLoop, type RunTaker } from './chunk-loop.js';
@@ -55,6 +56,12 @@ export interface PacketOutput extends RecordOutput {
   readonly resolutionNs?: number;
   /** writeTagged leaves the tags out (the host link's returns for a switch group: the switch marks): not counted. */
   readonly dropsTags?: boolean;
+}
+
+/** A packet that came with comments went to an output that cannot hold them (PacketOutput.dropsComments). */
+function lostComment(ts: ToolStats, out: PacketOutput): void {
+  ts.commentsLost = (ts.commentsLost ?? 0) + 1;
+  out.commentLost?.();
 }
 
 /** All counters at zero, shaped after the policy: what pipelines count into and parallel runs sum into. */
@@ -253,6 +260,7 @@ export class Pipeline {
       gs.delivered++;
       gs.tools[tool].packets++;
       gs.tools[tool].bytes += tags === undefined || out.dropsTags ? frame.length : frame.length + tags.length;
+      if (r.commented && out.dropsComments) lostComment(gs.tools[tool], out);
     } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
     else this.refuse(g, tool, r.linkType);
   }
@@ -588,6 +596,7 @@ export class Pipeline {
       gs.delivered++;
       gs.tools[tool].packets++;
       gs.tools[tool].bytes += tags === undefined || out.dropsTags ? rec.capLen : rec.capLen + tags.length;
+      if (rec.comment !== undefined && out.dropsComments) lostComment(gs.tools[tool], out);
     } else {
       const why = out.refusedAs;
       if (why) gs.dropped[why]++;
@@ -636,7 +645,7 @@ export class Pipeline {
   /** Applies the tap's marks to rec (once per packet, for all groups); the tags go in as outputs write it. */
   private mark(rec: PacketRecord, tap: number): void {
     const tags = this.tapTags[tap];
-    this.markedComment = this.tapMarkComments[tap];
+    this.markedComment = addComment(rec.comment, this.tapMarkComments[tap]);
     this.markedWireLen = rec.wireLen;
     this.markedTags = undefined;
     if (tags === undefined) return;

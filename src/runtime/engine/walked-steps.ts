@@ -6,6 +6,7 @@ import { stripConfig } from '../actions/strip.js';
 import type { ActionCounters } from '../actions/action.js';
 import type { PacketRecord } from '../capture/index.js';
 import { NO_CUT } from '../capture/edited-records.js';
+import { addComment } from '../capture/packet-comments.js';
 import { vlanTags } from '../mark/vlan-tags.js';
 import type { DropReason, GroupStats } from '../stats/stats.js';
 import type { Walk } from '../walk/walk.js';
@@ -14,6 +15,10 @@ import type { Walk } from '../walk/walk.js';
 export interface RecordOutput {
   /** Why write refuses packets, when not for their link type (a live output's full ring). */
   readonly refusedAs?: DropReason;
+  /** The output has no place for a packet's comments (a pcap file): those the packets came with are counted lost. */
+  readonly dropsComments?: boolean;
+  /** Told when the packet just written came with comments it did not keep (dropsComments; SegmentOutput). */
+  commentLost?(): void;
   /**
    * write() of a reader's record as it is but for its wire length and
    * comment (and the tags, the cut): the output may copy the record's own
@@ -152,9 +157,9 @@ export class WalkedSteps {
       }
     }
     let tags: Uint8Array | undefined;
-    let comment: string | undefined;
+    let comment = rec.comment;
     if (this.marks[tap] !== 0) {
-      comment = this.comments[tap];
+      comment = addComment(comment, this.comments[tap]);
       const t = this.tags[tap];
       if (t === undefined) this.markCount.marked++;
       else if (rec.linkType === LINKTYPE.ETHERNET && len >= MARKABLE) {
@@ -169,6 +174,10 @@ export class WalkedSteps {
       const ts = gs.tools[0];
       ts.packets++;
       ts.bytes += tags === undefined ? len : len + tags.length;
+      if (rec.comment !== undefined && out.dropsComments) {
+        ts.commentsLost = (ts.commentsLost ?? 0) + 1;
+        out.commentLost?.();
+      }
     } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
     else this.refuse(rec.linkType);
     return true;

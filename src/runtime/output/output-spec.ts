@@ -41,3 +41,9 @@ export function refusedLinkTypeWarning(tool: string, spec: OutputSpec, kept: str
     ? `${file}, ${kept} (a stripping group's output): packets of link type ${refused} that strip could not put on Ethernet (no EtherType names them: PPP control, 802.2 frames) are dropped; output pcapng keeps every link type`
     : `${file}, ${kept} (its first packet's): packets of link type ${refused} are dropped; output pcapng keeps every link type`;
 }
+
+/** What a run says (once per tool) when packets that came with comments went to a pcap output, which cannot hold them. */
+export function commentsLostWarning(tool: string, spec: OutputSpec, packets: number): string {
+  const what = packets === 1 ? '1 packet that came with' : `${packets} packets that came with`;
+  return `tool '${tool}' writes a pcap file (${spec.path}), which cannot hold packet comments: ${what} pcapng comments (opt_comment) went there without them; output pcapng keeps them`;
+}

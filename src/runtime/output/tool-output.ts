@@ -34,6 +34,8 @@ export class ToolOutput implements RunHolder {
   readonly path: string;
   packets = 0;
   bytes = 0;
+  /** A pcap file has no place for a packet's comments: the pipeline counts those lost (ToolStats.commentsLost). */
+  readonly dropsComments: boolean;
   /** pcapng interface ids by tap * 65536 + link type. */
   private readonly ids = new Map<number, number>();
   /** Per tap, the link type of its last packet and the interface it went under (-1: refused): taps interleave. */
@@ -46,6 +48,7 @@ export class ToolOutput implements RunHolder {
     private readonly output?: OutputFile,
   ) {
     this.path = spec.path;
+    this.dropsComments = spec.format === 'pcap';
     this.lastLinkType = new Int32Array(spec.taps.length).fill(-1);
     this.lastId = new Int32Array(spec.taps.length);
     this.layout =

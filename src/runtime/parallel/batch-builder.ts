@@ -33,6 +33,8 @@ export class BatchBuilder {
   private sideSlot = -1;
   private sidePos = 0;
   private sideBytes = 0;
+  /** The packets that came with comments (a pcapng input's, rare): [index in the batch, comments]. */
+  readonly comments: [number, string][] = [];
 
   constructor(readonly indexBuffer: SharedArrayBuffer = new SharedArrayBuffer(BATCH_PACKETS * REC_FIELDS * 8)) {
     this.index = new Float64Array(indexBuffer);
@@ -64,6 +66,7 @@ export class BatchBuilder {
         [slot, offset] = this.copy(bytes.subarray(rec.dataOffset, rec.dataOffset + rec.capLen));
       }
     }
+    if (rec.comment !== undefined) this.comments.push([this.count, rec.comment]);
     const o = this.count++ * REC_FIELDS;
     const x = this.index;
     x[o + REC.slot] = slot;

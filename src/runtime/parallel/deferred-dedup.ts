@@ -27,6 +27,7 @@ export class DeferredDedup implements DedupStage {
     e[o + DUP.tsSec] = tsSec;
     e[o + DUP.tsNsec] = tsNsec;
     e[o + DUP.tool] = -1;
+    e[o + DUP.commentLost] = 0;
     return false;
   }
 
@@ -38,6 +39,11 @@ export class DeferredDedup implements DedupStage {
     e[o + DUP.start] = start;
     e[o + DUP.length] = length;
     e[o + DUP.dataLen] = dataLen;
+  }
+
+  /** The last packet placed came with comments its output cannot hold (counted lost unless it is a duplicate). */
+  commentLost(): void {
+    this.entries[(this.count - 1) * DUP_FIELDS + DUP.commentLost] = 1;
   }
 
   /** The batch's entries, and a fresh start for the next batch. */

@@ -8,11 +8,16 @@ import { RUN, RUN_FIELDS } from './protocol.js';
 
 const SNAPLEN = 262144;
 
+/** A record append() leaves out (a duplicate): start, length, data bytes, whether its comments were counted lost. */
+export const SKIP_FIELDS = 4;
+
 /** What a commit takes back from the workers' counts: packets of a link type the file could not hold. */
 export interface Refusal {
   linkType: number;
   packets: number;
   bytes: number;
+  /** Of those, the packets that came with comments (counted lost by the workers: PacketOutput.dropsComments). */
+  commentsLost: number;
 }
 
 /**
@@ -64,7 +69,8 @@ export class OrderedOutput {
   /**
    * Appends a worker's slice: each run goes out unless a pcap file cannot hold
    * its link type (refused, returned for the counters). `skip` lists records
-   * to leave out (duplicates) as [start, length, data bytes] triples in order.
+   * to leave out (duplicates) as [start, length, data bytes, comment lost]
+   * (SKIP_FIELDS) in order.
    * `landed` is called once per write issued, when it completes.
    */
   append(
@@ -83,8 +89,12 @@ export class OrderedOutput {
       const end = runs[r + RUN.end];
       const k0 = k;
       let skippedData = 0;
-      for (; k < skip.length && skip[k] < end; k += 3) skippedData += skip[k + 2];
-      const live = runs[r + RUN.packets] - (k - k0) / 3;
+      let skippedLost = 0;
+      for (; k < skip.length && skip[k] < end; k += SKIP_FIELDS) {
+        skippedData += skip[k + 2];
+        skippedLost += skip[k + 3];
+      }
+      const live = runs[r + RUN.packets] - (k - k0) / SKIP_FIELDS;
       if (live === 0) continue;
       if (this.format === 'pcap') {
         if (this.pcapLinkType < 0) {
@@ -94,7 +104,13 @@ export class OrderedOutput {
           writes += this.flushHeader(landed);
         }
         if (linkType !== this.pcapLinkType) {
-          refused.push({ linkType, packets: live, bytes: runs[r + RUN.bytes] - skippedData });
+          // a duplicate's lost comment is taken back with it (run-parallel's duplicates), not here too
+          refused.push({
+            linkType,
+            packets: live,
+            bytes: runs[r + RUN.bytes] - skippedData,
+            commentsLost: runs[r + RUN.commentsLost] - skippedLost,
+          });
           continue;
         }
       } else {
@@ -114,7 +130,7 @@ export class OrderedOutput {
         }
       }
       let from = start;
-      for (let j = k0; j < k; j += 3) {
+      for (let j = k0; j < k; j += SKIP_FIELDS) {
         if (skip[j] > from) writes += this.put(bytes, from, skip[j] - from, landed);
         from = skip[j] + skip[j + 1];
       }

@@ -14,12 +14,12 @@ export const REC = { slot: 0, offset: 1, capLen: 2, wireLen: 3, tsSec: 4, tsNsec
 export const REC_FIELDS = 8;
 
 /** One run of a tool's share of a batch: records of one tap and link type, back to back. */
-export const RUN = { linkType: 0, tap: 1, start: 2, end: 3, packets: 4, bytes: 5 } as const;
-export const RUN_FIELDS = 6;
+export const RUN = { linkType: 0, tap: 1, start: 2, end: 3, packets: 4, bytes: 5, commentsLost: 6 } as const;
+export const RUN_FIELDS = 7;
 
 /** One packet a de-duplicating group passed on, for the ordered commit to decide. */
-export const DUP = { key: 0, tsSec: 1, tsNsec: 2, tool: 3, start: 4, length: 5, dataLen: 6 } as const;
-export const DUP_FIELDS = 7;
+export const DUP = { key: 0, tsSec: 1, tsNsec: 2, tool: 3, start: 4, length: 5, dataLen: 6, commentLost: 7 } as const;
+export const DUP_FIELDS = 8;
 
 /**
  * A SharedArrayBuffer crosses a message port once, with a number; later
@@ -40,7 +40,16 @@ export type ToWorker =
       packetPath: PacketPathChoice | undefined;
     }
   /** `slots`: the buffers REC.slot refers to, by number, or a buffer used for this batch only. */
-  | { type: 'batch'; id: number; count: number; index: number; slots: (number | SharedArrayBuffer)[]; share: Shared[] }
+  | {
+      type: 'batch';
+      id: number;
+      count: number;
+      index: number;
+      slots: (number | SharedArrayBuffer)[];
+      share: Shared[];
+      /** The packets that came with comments: [index in the batch, comments] (BatchBuilder.comments). */
+      comments?: [number, string][];
+    }
   /** Output buffers written out by the main thread, for the worker to fill again. */
   | { type: 'free'; buffers: number[] }
   | { type: 'finish' };

@@ -222,7 +222,8 @@ class Dispatcher {
     const index = this.ids.idOf(builder.indexBuffer, worker, share);
     // leased chunks are kept by the read-ahead and come back: numbers; a batch's own copies are used once
     const slots = builder.buffers.map((buf, i) => (builder.leased[i] ? this.ids.idOf(buf, worker, share) : buf));
-    pool.post(worker, { type: 'batch', id: b.id, count: builder.count, index, slots, share });
+    const comments = builder.comments.length === 0 ? undefined : builder.comments;
+    pool.post(worker, { type: 'batch', id: b.id, count: builder.count, index, slots, share, comments });
     this.builder = new BatchBuilder(this.indexBuffers.pop());
   }
 
@@ -290,11 +291,12 @@ class Dispatcher {
         const key = d.group * 65536 + tool;
         let list = skips.get(key);
         if (!list) skips.set(key, (list = []));
-        list.push(e[o + DUP.start], e[o + DUP.length], e[o + DUP.dataLen]);
+        list.push(e[o + DUP.start], e[o + DUP.length], e[o + DUP.dataLen], e[o + DUP.commentLost]);
         gs.delivered--;
         gs.dropped.duplicate++;
         gs.tools[tool].packets--;
         gs.tools[tool].bytes -= e[o + DUP.dataLen];
+        if (e[o + DUP.commentLost] !== 0) gs.tools[tool].commentsLost = (gs.tools[tool].commentsLost ?? 0) - 1;
       }
     }
     return skips;
@@ -309,6 +311,7 @@ class Dispatcher {
     ts.packets -= x.packets;
     ts.bytes -= x.bytes;
     ts.refused += x.packets;
+    if (x.commentsLost !== 0) ts.commentsLost = (ts.commentsLost ?? 0) - x.commentsLost;
     if (!ts.refusedLinkTypes.includes(x.linkType)) {
       ts.refusedLinkTypes.push(x.linkType);
       this.opts.onRefused?.(group, tool, this.outputs[group][tool].linkType, x.linkType);

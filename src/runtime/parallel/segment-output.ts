@@ -36,6 +36,9 @@ export class SegmentOutput implements PacketOutput {
   private runStart = 0;
   private runPackets = 0;
   private runBytes = 0;
+  private runCommentsLost = 0;
+  /** A pcap file has no place for comments (PacketOutput.dropsComments). */
+  readonly dropsComments: boolean;
   private started: SharedArrayBuffer;
 
   constructor(
@@ -46,6 +49,7 @@ export class SegmentOutput implements PacketOutput {
     private readonly buffers: SharedArrayBuffer[],
   ) {
     this.path = spec.path;
+    this.dropsComments = spec.format === 'pcap';
     const first = this.freshBuffer();
     this.started = first.buffer as SharedArrayBuffer;
     this.sink = new GrowBuffer(first, true);
@@ -80,14 +84,33 @@ export class SegmentOutput implements PacketOutput {
     return true;
   }
 
+  /**
+   * The packet just written came with comments this output did not keep:
+   * the run says how many, for the main thread to take them back from the
+   * counts with the run if the file refuses it (and a duplicate's).
+   */
+  commentLost(): void {
+    this.runCommentsLost++;
+    this.dedup?.commentLost();
+  }
+
   private endRun(linkType: number, tap: number): void {
     if (this.runPackets > 0)
-      this.runs.push(this.runLinkType, this.runTap, this.runStart, this.sink.pos, this.runPackets, this.runBytes);
+      this.runs.push(
+        this.runLinkType,
+        this.runTap,
+        this.runStart,
+        this.sink.pos,
+        this.runPackets,
+        this.runBytes,
+        this.runCommentsLost,
+      );
     this.runLinkType = linkType;
     this.runTap = tap;
     this.runStart = this.sink.pos;
     this.runPackets = 0;
     this.runBytes = 0;
+    this.runCommentsLost = 0;
   }
 
   /** The batch's share (undefined if nothing was written), then a fresh buffer for the next batch. */

@@ -41,6 +41,8 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
   const ix = theirs.get(m.index)!;
   const x = new Float64Array(ix.buffer, 0, m.count * REC_FIELDS);
   const bufs = m.slots.map((b) => (typeof b === 'number' ? theirs.get(b)! : new Uint8Array(b)));
+  const comments = m.comments;
+  let nextComment = 0;
   for (let i = 0; i < m.count; i++) {
     const o = i * REC_FIELDS;
     const off = x[o + REC.offset];
@@ -53,6 +55,9 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
     rec.tsSec = x[o + REC.tsSec];
     rec.tsNsec = x[o + REC.tsNsec];
     rec.linkType = x[o + REC.linkType];
+    if (comments !== undefined && nextComment < comments.length && comments[nextComment][0] === i)
+      rec.comment = comments[nextComment++][1];
+    else rec.comment = undefined;
     p.handle(rec, x[o + REC.tap]);
   }
   const slices: ToolSlice[] = [];

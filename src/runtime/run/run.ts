@@ -10,7 +10,7 @@ import { OutputFile, OutputSet } from '../capture/index.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { FileTapSource } from '../engine/sources.js';
-import { type OutputSpec, refusedLinkTypeWarning } from '../output/output-spec.js';
+import { commentsLostWarning, type OutputSpec, refusedLinkTypeWarning } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
@@ -181,7 +181,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     } catch (e) {
       return failed(e);
     }
-    return finishStats(stats, sources, t0, warn);
+    return finishStats(a, stats, sources, t0, warn, specs);
   }
   const outputs = specs.map((g, gi) => g.map((s, ti) => new ToolOutput(s, files[gi][ti])));
   const pipeline = new Pipeline(a, outputs, tapFiles, {
@@ -207,7 +207,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     for (const g of outputs) for (const o of g) o.abort();
     return failed(e);
   }
-  return finishStats(pipeline.collect(), sources, t0, warn);
+  return finishStats(a, pipeline.collect(), sources, t0, warn, specs);
 }
 
 /** Each tap's capture files: --input, else the policy's; live taps are skipped with a note. */
@@ -300,16 +300,34 @@ function refuseSharedFiles(a: Artifact, paths: string[][], tapFiles: string[][])
   );
 }
 
+/**
+ * A pcap file has no place for a packet's comments (pcapng opt_comment):
+ * packets that came with some and went to a pcap tool were written without
+ * them (ToolStats.commentsLost). Said once per such output, so that no
+ * comment is lost without a word (editcap and tshark drop them silently).
+ */
+function commentsNotKept(a: Artifact, stats: RunStats, specs: OutputSpec[][], warn: (message: string) => void): void {
+  stats.groups.forEach((g, gi) =>
+    g.tools.forEach((t, ti) => {
+      const n = t.commentsLost ?? 0;
+      if (n > 0) warn(commentsLostWarning(a.groups[gi].tools[ti].name, specs[gi][ti], n));
+    }),
+  );
+}
+
 /** Warnings said per file; the rest only counted. */
 const WARNINGS_SHOWN = 3;
 
 function finishStats(
+  a: Artifact,
   stats: RunStats,
   sources: FileTapSource[],
   t0: number,
   warn: ((message: string) => void) | undefined,
+  specs: OutputSpec[][],
 ): RunStats {
   stats.seconds = (performance.now() - t0) / 1000;
+  if (warn) commentsNotKept(a, stats, specs, warn);
   sources.forEach((s, i) => {
     stats.taps[i].truncatedRecords = s.stats.truncatedRecords;
     stats.taps[i].captureWarnings = s.stats.warnings;

@@ -34,6 +34,14 @@ export interface ToolStats {
   /** Packets the output could not hold (a pcap file holds one link type), and their link types. */
   refused: number;
   refusedLinkTypes: number[];
+  /**
+   * Packets written here that came with comments (a pcapng input's
+   * opt_comment) this file could not hold: a pcap file has no place for
+   * them. A tap's own `mark comment` is not counted (pcapng outputs only,
+   * by design). Absent or 0: none (0 where workers counted some that a
+   * duplicate or a refused run took back).
+   */
+  commentsLost?: number;
   /** The tool's shaper, in a group with `shape` (runtime/actions/shape.ts). */
   shape?: ShapeStats;
 }
@@ -186,6 +194,7 @@ export function addStats(a: RunStats, b: RunStats): void {
       y.bytes += t.bytes;
       y.refused += t.refused;
       for (const lt of t.refusedLinkTypes) if (!y.refusedLinkTypes.includes(lt)) y.refusedLinkTypes.push(lt);
+      if (t.commentsLost) y.commentsLost = (y.commentsLost ?? 0) + t.commentsLost;
       if (t.shape) y.shape = y.shape ? addShape(y.shape, t.shape) : structuredClone(t.shape);
     });
   });
@@ -272,6 +281,10 @@ export function renderStatsText(s: RunStats): string {
       if (t.refused)
         out.push(
           `      warning: ${t.refused} packets not written: a pcap file holds one link type, and these were ${t.refusedLinkTypes.map(linkTypeName).join(', ')}; output pcapng keeps every link type`,
+        );
+      if (t.commentsLost)
+        out.push(
+          `      warning: ${t.commentsLost} packets written without the pcapng comments they came with: a pcap file cannot hold comments; output pcapng keeps them`,
         );
     }
     for (const [step, counts] of Object.entries(g.actions)) {

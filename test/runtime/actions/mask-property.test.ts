@@ -11,6 +11,7 @@ import { PacketView } from '../../../src/runtime/decode/view.js';
 import { requirements } from '../../support/tools.js';
 import { artifactFor } from '../support/artifact.js';
 import { type Delivered, runArtifactFrames } from './mask-run.js';
+import { cardNumbersIn } from './card-numbers.js';
 import { badChecksums } from './support.js';
 import { Conversation, type Segment, type TimedFrame, writeTimedPcap } from './tcp-traffic.js';
 
@@ -22,47 +23,11 @@ import { Conversation, type Segment, type TimedFrame, writeTimedPcap } from './t
  * hold timeout. Streams are reassembled from what the tool received, by
  * sequence number (every copy of every byte checked), and once by tshark
  * (`-z follow,tcp,raw`). The card check is its own reading of the
- * definition (docs/language.md), not mask's code.
+ * definition (docs/language.md), not mask's code (card-numbers.ts).
  */
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-mask-prop-'));
 const tshark = requirements({ tools: ['tshark'] });
 const exec = promisify(execFile);
-
-// ---- an independent finder of card numbers as docs/language.md defines them
-
-function luhn(d: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < d.length; i++) {
-    let x = Number(d[d.length - 1 - i]);
-    if (i % 2 === 1) x = x * 2 > 9 ? x * 2 - 9 : x * 2;
-    sum += x;
-  }
-  return sum % 10 === 0;
-}
-
-/** Every card number written in `text`: unbroken runs of 13-19 digits, or 2-6 groups as cards are printed. */
-export function cardNumbersIn(text: string): string[] {
-  const found: string[] = [];
-  for (const m of text.matchAll(/\d+(?:[ -]\d+)*/g)) {
-    const groups = m[0].split(/[ -]/);
-    const seps = [...m[0].matchAll(/[ -]/g)].map((x) => x[0]);
-    for (let i = 0; i < groups.length; i++)
-      for (let j = i; j < groups.length && j - i < 6; j++) {
-        const g = groups.slice(i, j + 1);
-        const digits = g.join('');
-        if (digits.length < 13 || digits.length > 19 || !luhn(digits)) continue;
-        if (
-          g.length === 1 ||
-          (g[0].length >= 4 &&
-            g[0].length <= 6 &&
-            g.slice(1).every((x) => x.length >= 3) &&
-            new Set(seps.slice(i, j)).size === 1)
-        )
-          found.push(g.join(seps[i] ?? ''));
-      }
-  }
-  return found;
-}
 
 // ---- traffic
 

@@ -12,7 +12,7 @@ import { msSinceMidnight } from '../../../src/runtime/actions/timestamp-ipv4.js'
 import { actionWarnings } from '../../../src/runtime/actions/warnings.js';
 import { requirements } from '../../support/tools.js';
 import { eth, gre, hex, ipv4, ipv6, payload, pppoe, tcp, udp, writePcap } from './frames.js';
-import { badChecksums, type Packet, readPackets, runPolicy, tsharkFields } from './support.js';
+import { badChecksums, CHECKSUMS_ON, type Packet, readPackets, runPolicy, tsharkFields } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-timestamp-'));
 let n = 0;
@@ -284,5 +284,31 @@ rule r from a match any to g`,
       expect(m![2]).toBe(frac.padEnd(9, '0'));
       expect(port).toBe('1');
     }
+  });
+
+  it("trailer after a cut: tshark reads it as the segment's end, a bad checksum when the cut is at most 9 bytes (docs/language.md)", async () => {
+    const seg = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.TCP, tcp(40000, 80, payload(100))));
+    // a UDP checksum of 0 says none (IPv4): any other value has ipv4() compute it
+    const u = udp(40000, 53, payload(100));
+    u.writeUInt16BE(1, 6);
+    const dgram = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, u));
+    // bytes cut off the end by the capture (0: whole)
+    const CUTS = [0, 1, 4, 9, 10, 40];
+    const frames = [seg, dgram].flatMap((f) =>
+      CUTS.map((c) => ({ data: f.subarray(0, f.length - c), wireLen: f.length })),
+    );
+    const r = await stamp('trailer', frames);
+    expect(r.counts).toEqual({ trailer: 2, 'trailer-after-cut': 2 * (CUTS.length - 1) });
+    const rows = await tsharkFields(
+      r.file,
+      ['tcp.checksum.status', 'udp.checksum.status', 'vssmonitoring.srcport'],
+      CHECKSUMS_ON,
+    );
+    // 1 good, 0 bad, 2 unverified; the trailer decoded (its port stamp) only behind a whole packet
+    const status = (c: number) => (c === 0 ? '1' : c <= 9 ? '0' : '2');
+    const port = (c: number) => (c === 0 ? '1' : '');
+    expect(rows).toEqual([...CUTS.map((c) => [status(c), '', port(c)]), ...CUTS.map((c) => ['', status(c), port(c)])]);
+    // the port stamp is every stamped frame's last byte, the tap's number
+    for (const p of r.out) expect(p.data[p.data.length - 1]).toBe(1);
   });
 });

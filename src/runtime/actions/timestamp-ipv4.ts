@@ -10,11 +10,21 @@ const OPTION_LENGTH = 12;
 /** Flag 1: each entry is an address and a timestamp; flag 0: timestamps only; 3: prespecified addresses. */
 const FLAG_TS_ONLY = 0;
 const FLAG_ADDRESS = 1;
+const FLAG_PRESPECIFIED = 3;
+/** Bytes of an entry: a timestamp, after an address with flags 1 and 3. */
+const ENTRY_TS_ONLY = 4;
+const ENTRY_ADDRESS = 8;
 const MAX_HEADER = 60;
 
 /** What the IPv4 stamp did, a timestamp reason. */
 export type Ipv4Outcome =
-  'ip-option' | 'ip-option-filled' | 'ip-option-overflow' | 'no-room' | 'bad-options' | 'header-cut';
+  | 'ip-option'
+  | 'ip-option-filled'
+  | 'ip-option-overflow'
+  | 'ip-option-prespecified'
+  | 'no-room'
+  | 'bad-options'
+  | 'header-cut';
 
 /** Milliseconds since midnight UT, the RFC 791 timestamp, of a capture time. */
 export function msSinceMidnight(tsSec: number, tsNsec: number): number {
@@ -26,7 +36,8 @@ export function msSinceMidnight(tsSec: number, tsNsec: number): number {
  * Stamps the IPv4 header at `ip` as a router on the path would (RFC 791):
  * a Timestamp option already there gets the next free entry, or its
  * overflow count raised when it is full; otherwise a new option with one
- * entry (flag 1: address and timestamp) goes after the options present.
+ * entry (flag 1: address and timestamp) goes after the options present,
+ * into the end-of-list padding after them as far as it reaches.
  * The address recorded is 0.0.0.0: the switch is not a hop with an address
  * on the path. IHL, total length and the header checksum follow; the
  * checksum is updated (RFC 1624), so one that was wrong stays wrong the
@@ -57,7 +68,8 @@ export function stampIpv4(r: Replica, ip: number, pppoe: number): Ipv4Outcome {
   if (ts >= 0) return fillExisting(r, ip, ts, ihl);
   const used = p - (ip + 20);
   const options = (used + OPTION_LENGTH + 3) & ~3;
-  const newIhl = 20 + options;
+  // the end-of-list padding the header has takes the stamp where it fits: the header grows by what is missing, never shrinks
+  const newIhl = Math.max(ihl, 20 + options);
   if (newIhl > MAX_HEADER) return 'no-room';
   const delta = newIhl - ihl;
   const total = get16(d, ip + 2);
@@ -87,19 +99,27 @@ export function stampIpv4(r: Replica, ip: number, pppoe: number): Ipv4Outcome {
   return 'ip-option';
 }
 
-/** An entry in a Timestamp option that has room; its overflow count raised where it has none. */
+/**
+ * An entry in a Timestamp option that has room; its overflow count raised
+ * where it has none. With prespecified addresses (flag 3) only the hops
+ * named stamp (RFC 791), and the switch has no address on the path: while
+ * entries are free the option passes unchanged, as past a router it does not
+ * name; once all are taken the overflow count is raised as for any full option.
+ */
 function fillExisting(r: Replica, ip: number, ts: number, ihl: number): Ipv4Outcome {
   const src = r.data;
+  const len = src[ts + 1];
+  const ptr = src[ts + 2];
+  const flag = src[ts + 3] & 0x0f;
+  const entry = flag === FLAG_TS_ONLY ? ENTRY_TS_ONLY : ENTRY_ADDRESS;
+  const room = ptr >= 5 && ptr + entry - 1 <= len;
+  if (flag === FLAG_PRESPECIFIED && room) return 'ip-option-prespecified';
   const t = r.target(r.length);
   copyBytes(t, 0, src, 0, r.length);
   const check = get16(t, ip + 10);
   const oldSum = headerSum(t, ip, ihl);
-  const len = t[ts + 1];
-  const ptr = t[ts + 2];
-  const flag = t[ts + 3] & 0x0f;
-  const entry = flag === FLAG_TS_ONLY ? 4 : 8;
   let outcome: Ipv4Outcome;
-  if ((flag === FLAG_TS_ONLY || flag === FLAG_ADDRESS) && ptr >= 5 && ptr + entry - 1 <= len) {
+  if ((flag === FLAG_TS_ONLY || flag === FLAG_ADDRESS) && room) {
     let q = ts + ptr - 1;
     if (flag === FLAG_ADDRESS) {
       for (let i = 0; i < 4; i++) t[q++] = 0;
@@ -108,7 +128,7 @@ function fillExisting(r: Replica, ip: number, ts: number, ihl: number): Ipv4Outc
     t[ts + 2] = ptr + entry;
     outcome = 'ip-option-filled';
   } else {
-    // full (or prespecified addresses, none of them ours): count the hop in the overflow field, which saturates
+    // full (or a flag RFC 791 does not define): count the hop in the overflow field, which saturates
     const overflow = t[ts + 3] >> 4;
     if (overflow < 15) t[ts + 3] = ((overflow + 1) << 4) | flag;
     outcome = 'ip-option-overflow';

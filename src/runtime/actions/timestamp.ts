@@ -27,6 +27,7 @@ export const timestamp: ActionModule<TimestampConfig> = {
     'ip-option',
     'ip-option-filled',
     'ip-option-overflow',
+    'ip-option-prespecified',
     'ipv6-hop-by-hop',
     'ipv6-destination-option',
     'trailer',

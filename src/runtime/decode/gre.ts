@@ -5,13 +5,19 @@ import { decodeErspan2, decodeErspan3 } from './erspan.js';
 import { mark, reasonCode } from './malformed.js';
 import { setPayload } from './payload.js';
 import { setInnerAfterPpp } from './ppp-header.js';
-import { setInner } from './tunnel.js';
+import { looksLikeIp, setInner } from './tunnel.js';
 import { INNER_KIND } from './view.js';
 import type { PacketView } from './view.js';
 
 const TRUNCATED = reasonCode('truncated-gre');
 const BAD_VERSION = reasonCode('bad-gre-version');
 const BAD_PPTP = reasonCode('bad-pptp-gre-header');
+const TRUNCATED_MPLS = reasonCode('truncated-mpls');
+
+/** Label stack entries read inside GRE at most (as decodeMpls: the count is a 4-bit field). */
+const MAX_LABELS = 15;
+/** The bottom-of-stack bit of a label stack entry's third byte. */
+const BOTTOM_OF_STACK = 0x01;
 
 const CHECKSUM = 0x8000;
 const ROUTING = 0x4000;
@@ -22,7 +28,8 @@ const PPTP_ACK = 0x0080;
 /**
  * GRE (RFC 2784/2890, with RFC 1701 routing), PPTP's enhanced GRE (version
  * 1) and what GRE carries: IP, transparent Ethernet bridging, ERSPAN, WCCP
- * redirects and Cisco MetaData. The payload is what follows the GRE header.
+ * redirects, Cisco MetaData and MPLS (RFC 4023). The payload is what follows
+ * the GRE header.
  */
 export function decodeGre(v: PacketView, d: Uint8Array, off: number, end: number): void {
   if (end - off < 4) {
@@ -93,8 +100,33 @@ export function decodeGre(v: PacketView, d: Uint8Array, off: number, end: number
     case ETHERTYPE.CISCO_METADATA:
       decodeCiscoMetadata(v, d, p, end);
       return;
+    case ETHERTYPE.MPLS:
+    case ETHERTYPE.MPLS_MULTICAST:
+      setInnerUnderLabels(v, d, p, end);
+      return;
     default:
   }
+}
+
+/**
+ * MPLS in GRE (RFC 4023): the label stack is the tunnel's (its labels mean
+ * something only between the tunnel's ends), so the inner packet is what lies
+ * under the bottom of the stack, when its version nibble says IP (as libpcap's
+ * "mpls and ip" decides). A pseudowire under the labels has no inner packet.
+ */
+function setInnerUnderLabels(v: PacketView, d: Uint8Array, off: number, end: number): void {
+  let p = off;
+  for (let count = 1; ; count++) {
+    if (end - p < 4) {
+      mark(v, TRUNCATED_MPLS);
+      return;
+    }
+    const bottom = (d[p + 2] & BOTTOM_OF_STACK) !== 0;
+    p += 4;
+    if (bottom) break;
+    if (count === MAX_LABELS) return;
+  }
+  if (looksLikeIp(d, p, end)) setInner(v, p, end, INNER_KIND.ip);
 }
 
 /** Cisco MetaData inside GRE: ethertype, version, length, option, SGT (8 bytes), then the packet. */

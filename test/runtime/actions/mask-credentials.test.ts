@@ -31,18 +31,41 @@ describe('credentials: commands of line protocols', () => {
     [
       'POP3',
       'USER carol\r\nPASS x\r\nAPOP mrose c4c9334bac560ecc979e58001b3e22fb\r\nSTAT\r\n',
-      `USER *****\r\nPASS *\r\nAPOP ${x('mrose c4c9334bac560ecc979e58001b3e22fb')}\r\nSTAT\r\n`,
+      `USER *****\r\nPASS *\r\nAPOP ***** ${x('c4c9334bac560ecc979e58001b3e22fb')}\r\nSTAT\r\n`,
     ],
     [
       'IMAP LOGIN, quoted',
       'a001 LOGIN "neuling" "XXXXXX"\r\na002 SELECT INBOX\r\n',
-      `a001 LOGIN ${x('"neuling" "XXXXXX"')}\r\na002 SELECT INBOX\r\n`,
+      'a001 LOGIN "*******" "******"\r\na002 SELECT INBOX\r\n',
     ],
     [
       'IMAP LOGIN, literals',
       'A1 login {5}\r\nalice {6+}\r\nsecret\r\nA2 LIST "" *\r\n',
-      `A1 login ***\r\n${x('alice {6+}')}\r\n******\r\nA2 LIST "" *\r\n`,
+      'A1 login {5}\r\n***** {6+}\r\n******\r\nA2 LIST "" *\r\n',
     ],
+    ['IMAP LOGIN, atoms', 'a2 LOGIN alice hunter2\r\n', 'a2 LOGIN ***** *******\r\n'],
+    [
+      'IMAP LOGIN, escapes in a quoted string (no quote left inside it)',
+      'a3 LOGIN "a\\\\b" "p\\"w d"\r\n',
+      'a3 LOGIN "****" "******"\r\n',
+    ],
+    [
+      'IMAP LOGIN, a brace that announces no literal is masked',
+      'a4 LOGIN {5x} {12}z {3\r\na5 LOGIN {0}\r\na6 LOGIN b{0}\r\nA7 NOOP\r\n',
+      'a4 LOGIN **** ***** **\r\na5 LOGIN ***\r\na6 LOGIN ****\r\nA7 NOOP\r\n',
+    ],
+    [
+      'IMAP LOGIN, an atom ending in {N} at the line end: taken as a literal, masked',
+      'a8 LOGIN x{2}\r\nb! {1+}\r\nc\r\nA9 NOOP\r\n',
+      'a8 LOGIN ****\r\n** {1+}\r\n*\r\nA9 NOOP\r\n',
+    ],
+    [
+      'IMAP LOGIN, a complete {N} that more of its line follows announces nothing: masked, the space stays',
+      'a9 LOGIN {5} {2+}\tx\r\nA10 NOOP\r\n',
+      'a9 LOGIN *** ****\t*\r\nA10 NOOP\r\n',
+    ],
+    ['IMAP LOGIN, literal after LF only', 'A1 LOGIN {3}\nbob "pw"\nA2 NOOP\n', 'A1 LOGIN {3}\n*** "**"\nA2 NOOP\n'],
+    ['IMAP LOGIN, an announcement the stream ends in', 'A1 LOGIN {5}', 'A1 LOGIN ***'],
     [
       'SMTP AUTH PLAIN with its initial response',
       'EHLO x\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\nMAIL FROM:<a@b>\r\n',
@@ -56,7 +79,22 @@ describe('credentials: commands of line protocols', () => {
     [
       'HTTP Bearer, Digest, proxy',
       'proxy-authorization: Bearer abc.def\r\nAuthorization: Digest username="u", response="f0"\r\n',
-      `proxy-authorization: Bearer *******\r\nAuthorization: Digest ${x('username="u", response="f0"')}\r\n`,
+      'proxy-authorization: Bearer *******\r\nAuthorization: Digest username="*", response="**"\r\n',
+    ],
+    [
+      'HTTP auth-params: names, =, quotes, commas and blanks stay, every value is masked',
+      'Authorization: Digest username="Mufasa",realm="a\\"b" , nc=00000001,, qop = auth, uri=/dir/index.html\r\nX: y\r\n',
+      'Authorization: Digest username="******",realm="****" , nc=********,, qop = ****, uri=***************\r\nX: y\r\n',
+    ],
+    [
+      "HTTP token68: padded, with '+' and '/', trailing blanks, is masked whole",
+      'Authorization: Basic QWxh+ZGRp/bjpvcGVu==\r\nAuthorization: Negotiate YII= \r\nAuthorization: Bearer a.b-c~\r\n',
+      `Authorization: Basic ${x('QWxh+ZGRp/bjpvcGVu==')}\r\nAuthorization: Negotiate ${x('YII= ')}\r\nAuthorization: Bearer ${x('a.b-c~')}\r\n`,
+    ],
+    [
+      'HTTP credentials that are neither token68 nor auth-params: masked from their first word to the line end',
+      'Authorization: Custom a b=c\r\nAuthorization: X k=v; w=z\r\nAuthorization: Y k="v" j\r\nAuthorization: Z k=\r\n',
+      `Authorization: Custom ${x('a b=c')}\r\nAuthorization: X k=*${x('; w=z')}\r\nAuthorization: Y k="*" *\r\nAuthorization: Z ${x('k=')}\r\n`,
     ],
     ['HTTP token without a scheme', 'Authorization: a1b2c3==\r\nX: y\r\n', 'Authorization: ********\r\nX: y\r\n'],
   ])('%s', (_name, input, want) => expectMasked(input, want));

@@ -95,6 +95,19 @@ describe('strip: byte-level cases', () => {
     expect(b.out[0].data).toEqual(eth(ETHERTYPE.IPV6, inner6));
   });
 
+  it('gre carrying MPLS (RFC 4023): the label stack goes with the GRE header, the packet under it on the frame', async () => {
+    const pseudowire = mpls([16], Buffer.concat([hex('00000000'), eth(ETHERTYPE.ARP, payload(28))]));
+    const frames = [
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.MPLS, mpls([100, 200], inner4)))),
+      eth(ETHERTYPE.IPV6, ipv6(IPPROTO.GRE, gre(ETHERTYPE.MPLS_MULTICAST, mpls([300], inner6)))),
+      // a pseudowire under the labels: no packet to hand over
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.MPLS, pseudowire))),
+    ];
+    const r = await strip('gre', frames);
+    expect(r.out.map((p) => p.data)).toEqual([eth(ETHERTYPE.IPV4, inner4), eth(ETHERTYPE.IPV6, inner6), frames[2]]);
+    expect(r.counts).toEqual({ stripped: 2, 'no-inner-packet': 1 });
+  });
+
   it('PPPoE with 6to4 inside: each part on its own, the PPP protocol and PPPoE length following', async () => {
     const sixToFour = ipv6(IPPROTO.TCP, tcp(1, 2, payload(12)));
     // a 2002::/16 source makes it 6to4

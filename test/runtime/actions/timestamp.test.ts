@@ -75,6 +75,23 @@ describe('timestamp ip-option: IPv4', () => {
     expect(ipv4HeaderChecksumOk(o, 14)).toBe(true);
   });
 
+  it('fits in the end-of-list padding a header already has: the header never shrinks, nothing moves', async () => {
+    // a record route option, then end of list and padding up to IHL 15: room for the stamp inside the header
+    const recordRoute = hex('07070400000000');
+    const options = Buffer.concat([recordRoute, Buffer.alloc(33)]);
+    const frame = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(4)), { options }));
+    const r = await stamp('ip-option', [frame]);
+    const out = r.out[0].data;
+    expect(out.length).toBe(frame.length);
+    expect(r.out[0].wireLen).toBe(frame.length);
+    expect(out[14] & 0x0f).toBe(15);
+    expect(out.readUInt16BE(16)).toBe(frame.readUInt16BE(16));
+    expect(out.subarray(34, 74)).toEqual(Buffer.concat([recordRoute, TS_OPTION(0), Buffer.alloc(21)]));
+    expect(out.subarray(74)).toEqual(frame.subarray(74));
+    expect(ipv4HeaderChecksumOk(out, 14)).toBe(true);
+    expect(r.counts).toEqual({ 'ip-option': 1 });
+  });
+
   it('fills a free entry of a Timestamp option already there, or counts the hop in its overflow field', async () => {
     // flag 1, two entries, one used (pointer 13)
     const withRoom = hex('4414 0d01 c0000201 00000001 00000000 00000000');
@@ -92,6 +109,24 @@ describe('timestamp ip-option: IPv4', () => {
     expect(r.out[1].data.subarray(34, 46)).toEqual(overflowed);
     for (const p of r.out) expect(ipv4HeaderChecksumOk(p.data, 14)).toBe(true);
     expect(r.counts).toEqual({ 'ip-option-filled': 1, 'ip-option-overflow': 1 });
+  });
+
+  it('prespecified addresses (flag 3) are for the hops they name: unchanged while entries are free, overflow when full', async () => {
+    // two entries, the first taken (pointer 13); then one entry, taken
+    const withRoom = hex('4414 0d03 c0000201 00000001 c0000202 00000000');
+    const full = hex('440c 0d03 c0000201 00000001');
+    const free = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(4)), { options: withRoom }));
+    const r = await stamp('ip-option', [
+      free,
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(4)), { options: full })),
+    ]);
+    expect(r.out[0].data).toEqual(free);
+    const overflowed = Buffer.from(full);
+    overflowed[3] = 0x13;
+    expect(r.out[1].data.subarray(34, 46)).toEqual(overflowed);
+    expect(ipv4HeaderChecksumOk(r.out[1].data, 14)).toBe(true);
+    expect(r.counts).toEqual({ 'ip-option-prespecified': 1, 'ip-option-overflow': 1 });
+    expect(r.warnings).toEqual([]);
   });
 
   it('a header with no room left (IHL 15) passes unchanged, counted, and said on stderr', async () => {

@@ -11,6 +11,7 @@ import {
   ip6,
   ipv4,
   ipv6,
+  mplsEntry,
   tag,
   tcp,
   u16,
@@ -97,6 +98,18 @@ describe('GRE', () => {
     expectInnerUdp(
       decode(outer4(47, gre({ proto: 0x8909, key: 40 }, cat(u16(0x0800), [1, 1, 0, 1, 0, 0], innerIpv4Udp())))),
     );
+  });
+
+  it('MPLS (RFC 4023): the packet under the label stack is the inner packet; a pseudowire or a cut stack is not', () => {
+    const v = decode(
+      outer4(47, gre({ proto: 0x8847 }, cat(mplsEntry(100, false), mplsEntry(200, true), innerIpv4Udp()))),
+    );
+    expect([v.tunnel, v.innerOffset, v.innerKind]).toEqual([TUNNEL.gre, 46, INNER_KIND.ip]);
+    expectInnerUdp(v);
+    expectInnerUdp(decode(outer4(47, gre({ proto: 0x8848 }, cat(mplsEntry(5, true), innerIpv4Udp())))));
+    const pw = decode(outer4(47, gre({ proto: 0x8847 }, cat(mplsEntry(16, true), zeros(4), eth(0x0806, zeros(28))))));
+    expect([pw.tunnel, pw.innerKind, pw.malformed]).toEqual([TUNNEL.gre, 0, 0]);
+    expect(reason(decode(outer4(47, gre({ proto: 0x8847 }, mplsEntry(16, false)))))).toBe('truncated-mpls');
   });
 
   it('other protocols are a GRE tunnel without an inner packet; bad versions are malformed', () => {

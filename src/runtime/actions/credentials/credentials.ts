@@ -50,6 +50,7 @@ const GT = 0x3e;
 const BACKSLASH = 0x5c;
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
+const COMMA = 0x2c;
 
 /** Bytes of a line's start kept to read its command (a part header's name= needs more). */
 const LINE_KEEP = 64;
@@ -71,6 +72,21 @@ const FORM = 6;
 const JSON_STRING = 7;
 const JSON_BARE = 8;
 const XML = 9;
+/** After an authorization scheme word: token68 (masked whole) or auth-params (only their values masked). */
+const CREDS = 10;
+
+// where CREDS stands: the first word is undecided (a parameter's name stays, token68 is the secret)
+const C_START = 0;
+const C_WORD = 1;
+const C_WORD_BLANK = 2;
+const C_EQUALS = 3;
+// auth-params, decided: a value (its bytes masked), a separator, a name (stays)
+const C_VALUE = 4;
+const C_QUOTED = 5;
+const C_QUOTED_ESCAPE = 6;
+const C_TOKEN = 7;
+const C_AFTER = 8;
+const C_NAME = 9;
 
 // where the field tokenizer stands (mode NONE)
 const T_IDLE = 0;
@@ -197,8 +213,16 @@ export class CredentialScanner implements MaskScanner {
   private partPending = 0;
   // REST's variants
   private literals = false;
+  /** The blanks between the words stay (APOP's name and digest): only the words are the secret. */
+  private blanks = false;
   private readonly literalTail = new LiteralTail();
   private literalLeft = 0;
+  // IMAP's arguments: only what is inside quotes, atoms and literals' contents is masked
+  private argStart = false;
+  private quoted = false;
+  private argEscape = false;
+  /** Where a literal's announcement `{N}` began while it may still be one (kept if the line ends after it). */
+  private markFrom = -1;
   private saslAfter = false;
   private saslLine = false;
   private typedUser = false;
@@ -206,6 +230,10 @@ export class CredentialScanner implements MaskScanner {
   // SCHEME
   private schemeStart = -1;
   private schemeLen = 0;
+  // CREDS
+  private creds = C_START;
+  /** Where the first word after the scheme began while it is undecided. */
+  private credsStart = -1;
   // fields
   private tok = T_IDLE;
   /** A field name being read: lent while it is (tok T_NAME or T_TAG). */
@@ -408,6 +436,8 @@ export class CredentialScanner implements MaskScanner {
 
   undecidedFrom(): number {
     if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
+    if (this.mode === CREDS && this.credsStart >= 0) return this.credsStart;
+    if (this.mode === REST && this.markFrom >= 0) return this.markFrom;
     // an IAC at the end: the IAC IAC of a 0xFF data byte, which a secret masks whole
     if (this.iac === 1) return this.iacAt;
     return this.pos;
@@ -419,6 +449,18 @@ export class CredentialScanner implements MaskScanner {
 
   decide(offset: number, report: Report): void {
     if (this.mode === SCHEME && this.schemeStart >= 0) report(this.schemeStart, this.pos);
+    if (this.mode === CREDS) {
+      // undecided when the bytes must go: masked; after lost bytes the parameters' syntax is unknown: the rest too
+      if (this.credsStart >= 0) report(this.credsStart, this.pos);
+      this.credsStart = -1;
+      this.rest(false);
+      this.lead = false;
+    }
+    if (this.markFrom >= 0) {
+      // undecided when the bytes must go: masked
+      report(this.markFrom, this.pos);
+      this.markFrom = -1;
+    }
     this.close(this.pos, report);
     if (this.mode === SCHEME || this.mode === SASL_MECH) this.mode = NONE;
     if (offset !== this.pos) {
@@ -452,8 +494,14 @@ export class CredentialScanner implements MaskScanner {
     switch (this.mode) {
       case REST:
         if (eol) {
+          if (this.markFrom >= 0) this.endMark(at, report);
           this.close(at, report);
           this.endRest(b);
+          this.prev = b;
+          return;
+        }
+        if (this.literals) {
+          this.imapArgument(b, at, report);
           this.prev = b;
           return;
         }
@@ -462,8 +510,12 @@ export class CredentialScanner implements MaskScanner {
           if (b === SPACE || b === TAB) return;
           this.lead = false;
         }
+        if (this.blanks && (b === SPACE || b === TAB)) {
+          this.close(at, report);
+          this.prev = b;
+          return;
+        }
         this.mask(at);
-        if (this.literals) this.literalTail.push(b);
         if (this.typedUser) this.other.typed(b);
         this.prev = b;
         return;
@@ -477,6 +529,7 @@ export class CredentialScanner implements MaskScanner {
         if (--this.literalLeft <= 0) {
           this.mode = REST;
           this.literalTail.reset();
+          this.argStart = this.quoted = this.argEscape = false;
         }
         return;
       case SCHEME:
@@ -491,8 +544,10 @@ export class CredentialScanner implements MaskScanner {
           return;
         }
         if (b === SPACE || b === TAB) {
-          // a scheme word: what follows it is the secret
-          this.rest(false);
+          // a scheme word: what follows it is the secret (token68), or the values of its parameters
+          this.mode = CREDS;
+          this.creds = C_START;
+          this.credsStart = -1;
           this.schemeStart = -1;
           return;
         }
@@ -512,6 +567,19 @@ export class CredentialScanner implements MaskScanner {
         this.rest(false);
         this.lead = false;
         this.mask(at);
+        return;
+      case CREDS:
+        if (eol) {
+          if (this.credsStart >= 0) {
+            // a single word, padded or not: token68, the secret
+            report(this.credsStart, at);
+            this.credsStart = -1;
+          }
+          this.close(at, report);
+          this.mode = NONE;
+          break;
+        }
+        this.credentials(b, at, report);
         return;
       case SASL_MECH:
         if (eol) {
@@ -720,6 +788,11 @@ export class CredentialScanner implements MaskScanner {
         this.rest(true);
         this.lineOff();
         return;
+      case 'rest-words':
+        this.rest(false);
+        this.blanks = true;
+        this.lineOff();
+        return;
       case 'sasl':
         this.mode = SASL_MECH;
         this.saslAfter = false;
@@ -744,11 +817,183 @@ export class CredentialScanner implements MaskScanner {
     }
   }
 
+  /**
+   * A byte of IMAP LOGIN's arguments (RFC 9051 astring: atom, quoted string,
+   * literal): the spaces between them, a quoted string's quotes and a
+   * literal's `{N}` stay, so the masked command is still IMAP; the bytes of
+   * the user name and password are masked (a quoted string's backslash
+   * escapes too: no quote is left inside it).
+   */
+  private imapArgument(b: number, at: number, report: Report): void {
+    if (this.quoted) {
+      if (this.argEscape) this.argEscape = false;
+      else if (b === BACKSLASH) this.argEscape = true;
+      else if (b === QUOTE) {
+        this.close(at, report);
+        this.quoted = false;
+        return;
+      }
+      this.mask(at);
+      return;
+    }
+    const blank = b === SPACE || b === TAB;
+    if (this.markFrom >= 0) {
+      if (b !== OPEN_BRACE && !blank) {
+        this.literalTail.push(b);
+        if (this.literalTail.open) return;
+      }
+      // not an announcement after all (none is followed by more on its line): its bytes are the argument's
+      report(this.markFrom, at);
+      this.markFrom = -1;
+      if (blank) {
+        this.argStart = true;
+        this.literalTail.reset();
+        return;
+      }
+      this.mask(at);
+      if (b === OPEN_BRACE) this.literalTail.push(b);
+      return;
+    }
+    if (blank) {
+      this.close(at, report);
+      this.argStart = true;
+      this.literalTail.reset();
+      return;
+    }
+    if (this.argStart && b === QUOTE) {
+      this.quoted = true;
+      this.argStart = false;
+      return;
+    }
+    if (this.argStart && b === OPEN_BRACE) {
+      this.literalTail.reset();
+      this.literalTail.push(b);
+      this.markFrom = at;
+      this.argStart = false;
+      return;
+    }
+    // an atom (masked whole); one ending in `{N}` at the line's end is still taken to announce a literal: a
+    // lenient server may read it so, and its bytes are masked either way
+    this.argStart = false;
+    this.mask(at);
+    this.literalTail.push(b);
+  }
+
+  /** The line ended with an announcement under way: `{N}` (N > 0) stays, anything else is masked. */
+  private endMark(at: number, report: Report): void {
+    if (this.literalTail.announced <= 0) report(this.markFrom, at);
+    this.markFrom = -1;
+  }
+
+  /**
+   * A byte of an authorization header's credentials after its scheme word
+   * (RFC 9110 11.4): token68 (`Basic dXNlcjpwYXNz`) is masked whole; auth-params
+   * (`Digest username="u", response="9f..."`) keep their names, `=`, quotes,
+   * commas and blanks, and have every value's bytes masked, so a dissector
+   * still reads the parameters. The first word is undecided until the byte
+   * after its `=` (another `=` or nothing: token68's padding; a value: a
+   * parameter). Anything else is masked to the end of the line.
+   */
+  private credentials(b: number, at: number, report: Report): void {
+    const blank = b === SPACE || b === TAB;
+    switch (this.creds) {
+      case C_START:
+        if (blank) return;
+        this.credsStart = at;
+        this.creds = C_WORD;
+        if (TOKEN_BYTE[b] === 1) return;
+        break;
+      case C_WORD:
+        if (TOKEN_BYTE[b] === 1) return;
+        if (b === EQUALS) this.creds = C_EQUALS;
+        else if (blank) this.creds = C_WORD_BLANK;
+        else break;
+        return;
+      case C_WORD_BLANK:
+        if (blank) return;
+        if (b === EQUALS) {
+          this.creds = C_EQUALS;
+          return;
+        }
+        break;
+      case C_EQUALS:
+        if (blank) return;
+        if (b === QUOTE || TOKEN_BYTE[b] === 1) {
+          // a parameter: its name and `=` stay
+          this.credsStart = -1;
+          this.paramValue(b, at);
+          return;
+        }
+        break;
+      case C_VALUE:
+        if (blank) return;
+        this.paramValue(b, at);
+        return;
+      case C_QUOTED:
+        if (b === BACKSLASH) this.creds = C_QUOTED_ESCAPE;
+        else if (b === QUOTE) {
+          this.close(at, report);
+          this.creds = C_AFTER;
+          return;
+        }
+        this.mask(at);
+        return;
+      case C_QUOTED_ESCAPE:
+        this.creds = C_QUOTED;
+        this.mask(at);
+        return;
+      case C_TOKEN:
+        if (TOKEN_BYTE[b] === 1) {
+          this.mask(at);
+          return;
+        }
+        this.close(at, report);
+        this.creds = C_AFTER;
+        this.credentials(b, at, report);
+        return;
+      case C_AFTER:
+        if (blank) return;
+        if (b === COMMA) {
+          this.creds = C_NAME;
+          return;
+        }
+        break;
+      case C_NAME:
+        if (blank || b === COMMA || TOKEN_BYTE[b] === 1) return;
+        if (b === EQUALS) {
+          this.creds = C_VALUE;
+          return;
+        }
+        break;
+    }
+    // token68's padding, or neither token68 nor parameters: masked from the undecided word (or this byte) to the
+    // end of the line, as one span (no mask run is open here)
+    const from = this.credsStart >= 0 ? this.credsStart : at;
+    this.credsStart = -1;
+    this.rest(false);
+    this.lead = false;
+    this.maskFrom = from;
+  }
+
+  /** The first byte of a parameter's value: a quoted string keeps its quotes, a token is masked. */
+  private paramValue(b: number, at: number): void {
+    if (b === QUOTE) this.creds = C_QUOTED;
+    else if (b === COMMA) this.creds = C_NAME;
+    else {
+      this.creds = C_TOKEN;
+      this.mask(at);
+    }
+  }
+
   private rest(literals: boolean): void {
     this.mode = REST;
     this.lead = true;
     this.literals = literals;
+    this.blanks = false;
     this.literalTail.reset();
+    this.argStart = true;
+    this.quoted = this.argEscape = false;
+    this.markFrom = -1;
     this.saslAfter = false;
     this.saslLine = false;
     this.typedUser = false;
@@ -899,6 +1144,13 @@ function isReplyCode(line: Uint8Array, n: number): boolean {
   for (let i = 0; i < 3; i++) if (line[i] < 0x30 || line[i] > 0x39) return false;
   return true;
 }
+
+/** RFC 9110 tchar, and token68's `/` and `=`: the bytes of a parameter's name and token value, or of token68. */
+const TOKEN_BYTE = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~/") TOKEN_BYTE[c.charCodeAt(0)] = 1;
+for (let b = 0x30; b <= 0x39; b++) TOKEN_BYTE[b] = 1;
+for (let b = 0x41; b <= 0x5a; b++) TOKEN_BYTE[b] = 1;
+for (let b = 0x61; b <= 0x7a; b++) TOKEN_BYTE[b] = 1;
 
 /** Bytes of an authorization scheme word (RFC 9110 token, less what never occurs in one). */
 function isSchemeByte(b: number): boolean {

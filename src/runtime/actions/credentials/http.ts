@@ -3,8 +3,9 @@ import type { LineRule } from './rules.js';
 /**
  * HTTP (and SIP, RTSP: the same header syntax): `Authorization` and
  * `Proxy-Authorization` headers (RFC 9110) keep their scheme word (Basic,
- * Bearer, Digest, ...) and have the credentials after it masked; a value with
- * no scheme word is masked whole. Form parts (`Content-Disposition:
+ * Bearer, Digest, ...) and have the credentials after it masked: token68
+ * whole, auth-params value by value (names, `=`, quotes and commas stay); a
+ * value with no scheme word is masked whole. Form parts (`Content-Disposition:
  * form-data; name="password"`) have their value masked. Form fields in URLs
  * and bodies are fields.ts's; user:password@ in URLs is USERINFO below.
  */

@@ -3,7 +3,8 @@ import type { LineRule } from './rules.js';
 /**
  * IMAP (RFC 9051): `tag LOGIN user password`, the arguments quoted, atoms or
  * literals (`{5}` at the end of the line, the 5 bytes after it, and the line
- * going on after them) all masked; `tag AUTHENTICATE mechanism
+ * going on after them): their bytes are masked, the quotes, the spaces and a
+ * literal's `{5}` stay; `tag AUTHENTICATE mechanism
  * [initial-response]` then the client's SASL responses.
  */
 export const IMAP_RULES: readonly LineRule[] = [
@@ -16,8 +17,8 @@ const CLOSE = 0x7d; // }
 const PLUS = 0x2b;
 
 /**
- * Follows the end of a masked IMAP line, byte by byte, for a literal's
- * announcement `{N}` or `{N+}` right before the line break.
+ * Follows an IMAP argument that starts with `{`, byte by byte: a literal's
+ * announcement `{N}` or `{N+}` if the line break comes right after it.
  */
 export class LiteralTail {
   private state = 0;
@@ -38,6 +39,11 @@ export class LiteralTail {
     } else if (this.state === 1 && b === PLUS) this.state = 2;
     else if ((this.state === 1 || this.state === 2) && b === CLOSE) this.state = 3;
     else this.state = 0;
+  }
+
+  /** Whether the bytes pushed since `{` may still be an announcement. */
+  get open(): boolean {
+    return this.state !== 0;
   }
 
   /** The literal's length when the line ended right after `{N}`; -1 otherwise. */

@@ -2,8 +2,11 @@
  * How a line-start rule treats the rest of its line (credentials.ts runs them).
  * - `rest`: the bytes after the keyword's delimiter, to the end of the line,
  *   are the secret (FTP `PASS x`).
- * - `rest-literals`: as `rest`, and IMAP literals announced at the end of
- *   the line (`{5}`) are part of it, with the line that goes on after them.
+ * - `rest-words`: as `rest`, but the blanks between the words stay (POP3
+ *   `APOP name digest`: a fixed number of arguments, none with a blank in it).
+ * - `rest-literals`: IMAP's arguments to the end of the line, and literals
+ *   announced at its end (`{5}`) with the line that goes on after them: the
+ *   arguments' bytes are the secret, their syntax (spaces, quotes, `{5}`) stays.
  * - `sasl`: a SASL mechanism name follows; any initial response after it
  *   is the secret, and so is every line this side sends until the other
  *   side gives a final reply (credentials/sasl.ts).
@@ -12,7 +15,7 @@
  * - `part`: a MIME part header; a form part named as a credential field has
  *   its value, after the blank line, masked.
  */
-export type LineAction = 'rest' | 'rest-literals' | 'sasl' | 'header' | 'part';
+export type LineAction = 'rest' | 'rest-words' | 'rest-literals' | 'sasl' | 'header' | 'part';
 
 /** A keyword at the start of a line: the `word`-th word (1 or 2: IMAP's commands follow a tag), lower case, ended by `delim`. */
 export interface LineRule {

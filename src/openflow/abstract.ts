@@ -1,3 +1,4 @@
+import { ABSENT } from '../fields/fields.js';
 import type { GraphLeaf, GraphNode, MatchGraph } from '../ir/graph.js';
 
 /**
@@ -37,6 +38,13 @@ export function abstractGraph(
    * some child does and drop it where every child does.
    */
   combined = false,
+  /**
+   * For a field the switch sees only where there is no tunnel (switch-fields.ts `open`): the value of
+   * packets without one (`none`) and a value only tunnelled packets have (`open`). Its test is then kept
+   * as: `none` goes to that child, every other value to the merge of all children, which the switch
+   * takes wherever it cannot tell the packet has no tunnel.
+   */
+  narrow?: (field: number) => { none: number; open: number } | undefined,
 ): AbstractGraph {
   const nodes: GraphNode[] = [];
   const leaves: GraphLeaf[] = [];
@@ -132,6 +140,18 @@ export function abstractGraph(
       budget = 0;
       try {
         out = kids.reduce((acc, k) => merge(acc, k));
+        const nr = narrow?.(n.field);
+        if (nr) {
+          // the child of packets without a tunnel (cuts ascend; a value below the first is the first child's)
+          let i = n.cuts.length - 1;
+          while (i > 0 && nr.none < n.cuts[i]) i--;
+          const plain = kids[i];
+          if (plain !== out)
+            out =
+              nr.none === ABSENT
+                ? mk(n.field, [ABSENT, nr.open], [plain, out])
+                : mk(n.field, [ABSENT, nr.none, nr.none + 1], [out, plain, out]);
+        }
       } catch (e) {
         if (!(e instanceof Conflict)) throw e;
         kept.push(id);

@@ -55,6 +55,21 @@ export function ingressNeeds(
   };
 }
 
+/**
+ * The IP protocols and UDP ports (either port, as the decoder tries both) the runtime's decoder follows into a
+ * tunnel (runtime/decode/transport.ts, udp.ts), in the first or only fragment. A packet without any of them, whose
+ * IP header the switch sees, carries no tunnel: the switch then takes a tunnel test's no-tunnel child
+ * (abstract.ts); test/openflow/tunnel-ingress.test.ts decodes every protocol and port to hold the lists to that.
+ */
+export const TUNNEL_IP_PROTOS: readonly number[] = [IPPROTO.GRE, IPPROTO.IPIP, IPPROTO.IPV6, IPPROTO.L2TP];
+export const TUNNEL_UDP_PORTS: readonly number[] = [
+  UDP_PORT.VXLAN,
+  UDP_PORT.GENEVE,
+  UDP_PORT.GTP_U,
+  UDP_PORT.L2TP,
+  UDP_PORT.TEREDO,
+];
+
 export function ingressFlows(needs: IngressNeeds): Flow[] {
   const flows: Flow[] = [];
   const to = (t: number) => `goto_table:${t}`;
@@ -220,18 +235,16 @@ export function ingressFlows(needs: IngressNeeds): Flow[] {
   flows.push({ table: TABLE.L3, priority: 0, match: [], actions: [to(TABLE.TUNNEL)] });
 
   // what may carry a tunnel: the switch sees its outer headers only
-  const tunnelProtos = [IPPROTO.GRE, IPPROTO.IPIP, IPPROTO.IPV6, IPPROTO.L2TP];
-  const tunnelPorts = [UDP_PORT.VXLAN, UDP_PORT.GENEVE, UDP_PORT.GTP_U, UDP_PORT.L2TP, UDP_PORT.TEREDO];
   const tun = [setFlags(FLAG.TUN), to(TABLE.START)];
   for (const ip of needs.tunnels ? ['ip', 'ipv6'] : []) {
-    for (const proto of tunnelProtos)
+    for (const proto of TUNNEL_IP_PROTOS)
       flows.push({
         table: TABLE.TUNNEL,
         priority: 10,
         match: [ip, `nw_proto=${proto}`, 'ip_frag=not_later'],
         actions: tun,
       });
-    for (const port of tunnelPorts)
+    for (const port of TUNNEL_UDP_PORTS)
       for (const dir of ['udp_dst', 'udp_src'])
         flows.push({
           table: TABLE.TUNNEL,

@@ -132,12 +132,17 @@ export function compileOpenFlow(
 
   // the graph as the switch decides it: without the tests it cannot do, which only host groups depend on
   const original = graph;
-  const abs = abstractGraph(
-    original,
-    (g) => plans[g].side === 'host',
-    (f) => hostOnly(switchField(original.fields[f])) !== undefined,
-    combined,
-  );
+  const isHostGroup = (g: number) => plans[g].side === 'host';
+  const cannotTest = (f: number) => hostOnly(switchField(original.fields[f])) !== undefined;
+  // a tunnel test's packets without a tunnel, where the switch can tell (switch-fields.ts `open`), take its plain child
+  const narrow = (f: number) => {
+    const s = switchField(original.fields[f]);
+    return s.open !== undefined && s.constant !== undefined ? { none: s.constant, open: s.open } : undefined;
+  };
+  let abs = abstractGraph(original, isHostGroup, cannotTest, combined, narrow);
+  // a tunnel test kept whole (its children disagree on a switch group) must punt where hidden: not narrowed then
+  const openTunnels = !abs.kept.some((id) => narrow(original.nodes[id].field) !== undefined);
+  if (!openTunnels) abs = abstractGraph(original, isHostGroup, cannotTest, combined);
   graph = abs.graph;
   // per leaf, the packets one of its switch groups cannot have stripped on the switch, as a class of such masks
   const planOf = new Map(plans.map((p) => [p.group, p]));
@@ -156,6 +161,7 @@ export function compileOpenFlow(
         (l) => setGroupBits(graph.leaves[l].to, graph.leaves[l].drop),
         false,
         fieldsIn,
+        openTunnels,
       )
     : compileWalk(
         graph,
@@ -163,6 +169,7 @@ export function compileOpenFlow(
         (l) => (checkOf[l] ? [load(REG.check, checkOf[l])] : []),
         true,
         fieldsIn,
+        openTunnels,
       );
 
   // what reaches the switch's leaves

@@ -1,4 +1,4 @@
-import { ABSENT, FIELD_INDEX } from '../fields/fields.js';
+import { ABSENT, FIELD_INDEX, TUNNEL } from '../fields/fields.js';
 import { ETHERTYPE } from '../fields/ethertype.js';
 import type { Ranges } from '../policy/policy.js';
 import { FLAG, REG, regMatch, type RegField, hex, flagMatch, arpAddrMatch } from './registers.js';
@@ -83,6 +83,13 @@ export interface SwitchField {
    * not hand tunnelled packets to the host whole for them).
    */
   hostTest?: string;
+  /**
+   * For a `hostTest` field: a value only a tunnelled packet has (`constant` is the value of every packet
+   * without one). Where the ingress may have missed a tunnel (the TUN flag: the outer headers are those
+   * the decoder follows into a tunnel; or the outer headers are hidden), the switch takes this value's
+   * child, which the abstraction (abstract.ts) makes the merge of all children.
+   */
+  open?: number;
   hidden: Hidden[];
   /** How the report names what is hidden, when the field makes packets go to the host. */
   what: string;
@@ -354,7 +361,8 @@ const FIELDS: Record<string, SwitchField> = {
   isisPduType: { bits: 8, ...LLC_HEADER },
   tunnel: {
     bits: 4,
-    constant: 0,
+    constant: TUNNEL.none,
+    open: TUNNEL.none + 1,
     hidden: TUNNELS,
     hostTest: 'tunnels (the switch sees no tunnel headers)',
     what: 'the tunnel (the headers past UDP, GRE and IP in IP)',
@@ -362,6 +370,7 @@ const FIELDS: Record<string, SwitchField> = {
   tunnelId: {
     bits: 32,
     constant: ABSENT,
+    open: ABSENT + 1,
     hidden: TUNNELS,
     hostTest: 'tunnel ids (VNI, TEID, GRE key)',
     what: 'tunnel ids (VNI, TEID, GRE key)',
@@ -450,6 +459,7 @@ export function switchField(name: string, fieldsIn: FieldsIn = 'headers'): Switc
     return {
       bits: 32,
       constant: ABSENT,
+      open: ABSENT + 1,
       hidden: TUNNELS,
       hostTest: 'the packet inside a tunnel',
       what: 'the packet inside a tunnel',
@@ -460,7 +470,14 @@ export function switchField(name: string, fieldsIn: FieldsIn = 'headers'): Switc
     const [, scope, layer, offset, size] = load;
     const what = `${layer}[${offset}:${size}]`;
     if (scope === 'inner')
-      return { bits: 32, constant: ABSENT, hidden: TUNNELS, hostTest: `inner ${what}`, what: `inner ${what}` };
+      return {
+        bits: 32,
+        constant: ABSENT,
+        open: ABSENT + 1,
+        hidden: TUNNELS,
+        hostTest: `inner ${what}`,
+        what: `inner ${what}`,
+      };
     const known = LOADS[`${layer}:${offset}:${size}`];
     if (!known)
       return { bits: 8 * Number(size), never: `the byte load ${what}`, hidden: [], what: `the byte load ${what}` };

@@ -158,6 +158,11 @@ export function compileWalk(
   /** Whether a leaf is loaded into reg1 (a graph whose leaves decide alone); else its actions say all. */
   loadLeaf = true,
   fieldsIn: FieldsIn = 'headers',
+  /**
+   * The graph's tests of tunnel fields were narrowed (abstract.ts `narrow`): where such a field is hidden
+   * (the packet may carry a tunnel), the child of its `open` value holds every child's outcome, and is taken.
+   */
+  openTunnels = false,
 ): WalkProgram {
   const specs = g.fields.map((name) => switchField(name, fieldsIn));
   const n = g.nodes.length;
@@ -190,6 +195,10 @@ export function compileWalk(
     for (const h of spec.hidden) {
       hiddenFlags |= h.flag;
       if (excl & h.flag) continue;
+      if (openTunnels && spec.open !== undefined) {
+        out.redirects.push({ flag: h.flag, kid: kidAt(node.cuts, node.kids, spec.open), implied: false });
+        continue;
+      }
       const ks = kidsOver(node.cuts, node.kids, h.values, max);
       if (ks.size === 1) out.redirects.push({ flag: h.flag, kid: [...ks][0], implied: h.inRegister === true });
       else out.punts.push(h.flag);

@@ -319,6 +319,100 @@ export function handFrames(): { name: string; data: Buffer }[] {
       ipv4(IPPROTO.UDP, '172.16.0.1', '172.16.0.10', udp(3544, 40000, ipv6(IPPROTO.UDP, ip6(16), ip6(17), udp(2, 53)))),
     ),
   );
+  // tunnels where the decoder also finds them: by the source port, over IPv6, in a first fragment (not a later
+  // one), behind two tags or an IPv6 extension header, a port whose own tunnel is refused then the other port's
+  const vxlanUdp = (sport: number, dport: number) => udp(sport, dport, Buffer.concat([vxlanHdr, innerEth]));
+  add(
+    'vxlan by source port',
+    ether(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, '172.16.1.1', '172.16.1.2', vxlanUdp(4789, 40001))),
+  );
+  const badGeneve = Buffer.concat([Buffer.from([0xc0, 0, 0x65, 0x58, 0, 0, 1, 0]), innerEth]);
+  add(
+    'geneve refused, vxlan by source port',
+    ether(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, '172.16.1.1', '172.16.1.3', udp(4789, 6081, badGeneve))),
+  );
+  add(
+    'geneve refused',
+    ether(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, '172.16.1.1', '172.16.1.4', udp(40002, 6081, badGeneve))),
+  );
+  // tmesc's session of GTP-U is the inner packet's: one of its own, apart from the 'gtp-u' frame's
+  const gtpInner = ipv4(IPPROTO.TCP, '10.10.0.2', '198.51.100.7', tcp(52013, 443, ACK));
+  const gtp = Buffer.concat([Buffer.from([0x30, 0xff]), u16(gtpInner.length), Buffer.from([0, 0, 0, 2]), gtpInner]);
+  add(
+    'gtp-u by source port',
+    ether(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, '172.16.1.1', '172.16.1.5', udp(2152, 40003, gtp))),
+  );
+  add(
+    'teredo by destination port',
+    ether(
+      ETHERTYPE.IPV4,
+      ipv4(IPPROTO.UDP, '172.16.1.1', '172.16.1.6', udp(40004, 3544, ipv6(IPPROTO.UDP, ip6(18), ip6(19), udp(3, 53)))),
+    ),
+  );
+  add('vxlan over ipv6', ether(ETHERTYPE.IPV6, ipv6(IPPROTO.UDP, ip6(20), ip6(21), vxlanUdp(49154, 4789))));
+  add(
+    'gre over ipv6',
+    ether(ETHERTYPE.IPV6, ipv6(IPPROTO.GRE, ip6(22), ip6(23), Buffer.concat([Buffer.from([0, 0, 8, 0]), innerIp]))),
+  );
+  add('ip in ipv6', ether(ETHERTYPE.IPV6, ipv6(IPPROTO.IPIP, ip6(24), ip6(25), innerIp)));
+  add(
+    '6to4',
+    ether(
+      ETHERTYPE.IPV4,
+      ipv4(
+        IPPROTO.IPV6,
+        '192.0.2.1',
+        '198.51.100.1',
+        ipv6(IPPROTO.UDP, ip6(1, 0x2002c000), ip6(2, 0x2002c633), udp(4, 53)),
+      ),
+    ),
+  );
+  add(
+    'vxlan first fragment',
+    ether(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, '172.16.1.1', '172.16.1.7', vxlanUdp(49155, 4789), { mf: true })),
+  );
+  add(
+    'vxlan later fragment',
+    ether(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, '172.16.1.1', '172.16.1.8', vxlanUdp(49156, 4789), { offset: 8 })),
+  );
+  // each its own session: the switch hashes a packet behind a tag stack or MPLS by what it sees of it
+  const vxlanIp = (dst: string) => ipv4(IPPROTO.UDP, '172.16.1.1', dst, vxlanUdp(49157, 4789));
+  add(
+    'qinq vxlan',
+    ether(
+      ETHERTYPE.QINQ,
+      tagged(0, 140, ETHERTYPE.VLAN, tagged(0, 21, ETHERTYPE.IPV4, vxlanIp('172.16.1.9')).body).body,
+    ),
+  );
+  add('mpls vxlan', ether(ETHERTYPE.MPLS, Buffer.concat([mplsLabel(4000, true), vxlanIp('172.16.1.12')])));
+  add(
+    'vxlan after an ipv6 hop-by-hop header',
+    ether(ETHERTYPE.IPV6, ipv6(IPPROTO.HOPOPTS, ip6(26), ip6(27), hop(IPPROTO.UDP, vxlanUdp(49158, 4789)))),
+  );
+  add(
+    'erspan',
+    ether(
+      ETHERTYPE.IPV4,
+      ipv4(
+        IPPROTO.GRE,
+        '172.16.1.1',
+        '172.16.1.10',
+        Buffer.concat([Buffer.from([0x10, 0, 0x88, 0xbe, 0, 0, 0, 1, 0x10, 0, 0, 7, 0, 0, 0, 0]), innerEth]),
+      ),
+    ),
+  );
+  add(
+    'gre key ethernet',
+    ether(
+      ETHERTYPE.IPV4,
+      ipv4(
+        IPPROTO.GRE,
+        '172.16.1.1',
+        '172.16.1.11',
+        Buffer.concat([Buffer.from([0x20, 0, 0x65, 0x58, 0, 0, 0, 9]), innerEth]),
+      ),
+    ),
+  );
   // neither IP nor ARP, and link-layer oddities
   add('rarp', ether(ETHERTYPE.RARP, arp(3, '0.0.0.0', '0.0.0.0'), true, mac('ff:ff:ff:ff:ff:ff')));
   add('arp broadcast', ether(ETHERTYPE.ARP, arp(1, '10.11.0.1', '10.11.0.2'), true, mac('ff:ff:ff:ff:ff:ff')));

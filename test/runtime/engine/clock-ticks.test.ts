@@ -51,7 +51,8 @@ describe('clock ticks on the timer wheels', () => {
       done: () => seen.length >= 10,
     });
     loop.run();
-    expect(seen.length).toBe(10);
+    // a round that comes late (a busy machine) fires the ticks it owes before done() is asked again: ten or more
+    expect(seen.length).toBeGreaterThanOrEqual(10);
     for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
     // ten periods of 5 ms at least (a timer never fires early)
     expect(performance.now() - start).toBeGreaterThanOrEqual(45);

@@ -136,6 +136,8 @@ export function checkSegmented(policy: Policy, packets: RandomPacket[]): void {
           if (rule.action === 'drop' && rule.groups.some((g) => sent.has(g))) want[i].excluded++;
         }
       }
+      // the counter adds a result's packets to its rules when asked to (Pipeline.collect does, before any read)
+      if (stats) counter.settle(stats);
       const uncounted = new Set(art.graph.ruleLevel ? [] : art.graph.uncounted);
       policy.rules.forEach((rule, i) => {
         const got = stats?.[i];

@@ -1,9 +1,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LINKTYPE } from '../src/fields/fields.js';
 import { openCapture } from '../src/runtime/capture/index.js';
 import { capAvailable } from '../src/runtime/live/cap-binding.js';
+import { writePcap } from '../test/runtime/actions/frames.js';
 import { CLI, dropLab, has, makeLab, replay, ROOT, search, type Trial, Waiter } from './live.js';
 import { table } from './report.js';
 
@@ -32,24 +34,6 @@ interface Line {
     }[];
     tools: { sent: number; lostDown: number; behind: number; sendErrors: number }[];
   };
-}
-
-function writePcap(path: string, frames: Buffer[]): void {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(1, 20);
-  const parts: Buffer[] = [head];
-  frames.forEach((f, i) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(i, 0);
-    h.writeUInt32LE(f.length, 8);
-    h.writeUInt32LE(f.length, 12);
-    parts.push(h, f);
-  });
-  writeFileSync(path, Buffer.concat(parts));
 }
 
 export async function benchLiveHostLink(): Promise<void> {
@@ -94,7 +78,7 @@ export async function benchLiveHostLink(): Promise<void> {
     }
     src.close();
     const link = join(dir, 'link.pcap');
-    writePcap(link, frames);
+    writePcap(link, LINKTYPE.ETHERNET, frames);
     const loops = 5;
     console.log(
       `live host link (${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)} at the start; trials of ${loops * per} frames, fabric's ${codes.length} codes to the host in turn; veth pair, tcpreplay from another network namespace)`,

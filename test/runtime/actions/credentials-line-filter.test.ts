@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CredentialScanner,
-  type CredentialSession,
-  credentialSession,
-} from '../../../src/runtime/actions/credentials/credentials.js';
+import { CredentialScanner } from '../../../src/runtime/actions/credentials/credentials.js';
+import { Always, Never, type Run, runScanner } from './credential-runs.js';
 
 /**
  * The jump's line filter (mayCommand: a word is no keyword when its first
@@ -15,13 +12,6 @@ import {
  * same spans and the same undecided offset after every segment, or the
  * filter skipped a line that holds a command.
  */
-class Always extends CredentialScanner {
-  protected override readonly nativeFrom: number = 1;
-}
-class Never extends CredentialScanner {
-  protected override readonly nativeFrom: number = Infinity;
-}
-
 const KEYWORDS = [
   'user',
   'pass',
@@ -71,29 +61,9 @@ const text = fc
   .tuple(fc.array(line, { minLength: 1, maxLength: 40 }), fc.constantFrom('\r\n', '\n', '\r', '\r\x00'))
   .map(([lines, br]) => lines.join(br) + br);
 
-type Run = { spans: string; held: number[] };
-
-/** What surrounds each segment in its buffer: bytes that would start work if a search read them. */
-const AROUND = Buffer.from('\r\nPASS x=\'"<\xff\n', 'latin1');
-
-function run(Scanner: typeof CredentialScanner, t: string, ports: readonly number[], cuts: number[]): Run {
-  const session: CredentialSession = credentialSession(ports);
-  const scanner = new Scanner(0, true, 0, session);
-  const spans: string[] = [];
-  const held: number[] = [];
-  const bytes = Buffer.from(t, 'latin1');
-  let c = 0;
-  let i = 0;
-  while (i < bytes.length) {
-    const n = Math.min(bytes.length - i, 1 + (cuts[c++ % cuts.length] % 400));
-    const buf = Buffer.concat([AROUND, bytes.subarray(i, i + n), AROUND]);
-    scanner.write(buf, AROUND.length, AROUND.length + n, (s, e) => spans.push(`${s}-${e}`));
-    i += n;
-    held.push(scanner.undecidedFrom());
-  }
-  scanner.end((s, e) => spans.push(`${s}-${e}:end`));
-  return { spans: spans.join(' '), held };
-}
+/** The text as one stream (client to server), in segments of up to 400 bytes. */
+const run = (Scanner: typeof CredentialScanner, t: string, ports: readonly number[], cuts: number[]): Run =>
+  runScanner(Scanner, [[0, [t]]], ports, cuts, 400);
 
 describe('credentials: the jump reads every line that may hold a command (mayCommand line filter)', () => {
   it('keywords, near misses and wrong ranks, any case, segments cut anywhere', () => {

@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  CredentialScanner,
-  type CredentialSession,
-  credentialSession,
-} from '../../../src/runtime/actions/credentials/credentials.js';
+import { CredentialScanner } from '../../../src/runtime/actions/credentials/credentials.js';
+import { Always, Never, type Run, runScanner } from './credential-runs.js';
 
 /**
  * The credentials scanner's jump over idle text (NEXT_WORK, a RegExp over
@@ -15,12 +12,6 @@ import {
  * bytes ahead) and lie inside a buffer whose bytes around them are line
  * breaks and commands, so a search that read past its segment would show.
  */
-class Always extends CredentialScanner {
-  protected override readonly nativeFrom: number = 1;
-}
-class Never extends CredentialScanner {
-  protected override readonly nativeFrom: number = Infinity;
-}
 class StepOnly extends CredentialScanner {
   protected override quiet(): boolean {
     return false;
@@ -115,37 +106,13 @@ const conversation = fc.array(
   { minLength: 1, maxLength: 10 },
 );
 
-type Run = { spans: string; held: number[] };
-
-/** What surrounds each segment in its buffer: bytes that would start work if a search read them. */
-const AROUND = Buffer.from('\r\nPASS x=\'"<\xff\n', 'latin1');
-
-function run(
+/** The conversation in segments of up to 300 bytes. */
+const run = (
   Scanner: typeof CredentialScanner,
   turns: [0 | 1, string[]][],
   ports: readonly number[],
   cuts: number[],
-): Run {
-  const session: CredentialSession = credentialSession(ports);
-  const scanners = [new Scanner(0, true, 0, session), new Scanner(0, true, 1, session)];
-  const spans: string[] = [];
-  const held: number[] = [];
-  let c = 0;
-  for (const [dir, parts] of turns) {
-    const bytes = Buffer.from(parts.join(''), 'latin1');
-    let i = 0;
-    while (i < bytes.length) {
-      const n = Math.min(bytes.length - i, 1 + (cuts[c++ % cuts.length] % 300));
-      const buf = Buffer.concat([AROUND, bytes.subarray(i, i + n), AROUND]);
-      const at = AROUND.length;
-      scanners[dir].write(buf, at, at + n, (s, e) => spans.push(`${dir}:${s}-${e}`));
-      i += n;
-      held.push(scanners[dir].undecidedFrom());
-    }
-  }
-  for (const dir of [0, 1] as const) scanners[dir].end((s, e) => spans.push(`${dir}:${s}-${e}:end`));
-  return { spans: spans.join(' '), held };
-}
+): Run => runScanner(Scanner, turns, ports, cuts, 300);
 
 describe('credentials: the jump over idle text (NEXT_WORK) reads as the loops and step() do', () => {
   it('on random and adversarial conversations, in long segments cut anywhere', () => {

@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { emptyRecord } from '../capture/record.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { DeferredDedup } from './deferred-dedup.js';
+import { runOwnGroups } from './group-split.js';
 import {
   BufferIds,
   type DedupSlice,
@@ -108,6 +109,16 @@ port.on('message', (m: ToWorker) => {
           const b = byId.get(id);
           if (b) free.push(b);
         }
+        break;
+      case 'groups':
+        // the whole run: asynchronous (it reads the captures); its failure is the run's
+        runOwnGroups(m, (group, tool, kept, linkType) => send({ type: 'refused', group, tool, kept, linkType })).then(
+          (stats) => send({ type: 'stats', stats }),
+          (e: unknown) => {
+            const err = e instanceof Error ? e : new Error(String(e));
+            send({ type: 'failed', message: err.message, stack: err.stack });
+          },
+        );
         break;
       case 'finish':
         send({ type: 'stats', stats: pipeline!.collect() });

@@ -2,12 +2,14 @@ import { ACTIONS } from '../actions/registry.js';
 import { groupSteps, needsChain } from '../actions/chain.js';
 import type { Artifact } from '../../artifact/types.js';
 import { OutputFile } from '../capture/index.js';
-import { Engine } from '../engine/engine.js';
 import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
-import { FileTapSource } from '../engine/sources.js';
+import type { PacketSource } from '../engine/sources.js';
+import type { PacketRecord, ReaderOptions } from '../capture/index.js';
+import { DEPTH } from '../capture/read-ahead.js';
+import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
 import { ToolOutput } from '../output/tool-output.js';
 import type { RunStats } from '../stats/stats.js';
-import type { FromWorker, ToWorker } from './protocol.js';
+import { BufferIds, type FromWorker, type Shared, type ToWorker } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /**
@@ -15,16 +17,19 @@ import type { WorkerPool } from './worker-pool.js';
  * (mask's and replace's streams, shape's bucket) cannot share its packets out
  * to workers batch by batch, but its groups are independent of each other:
  * each keeps its own state and writes its own files. So the stateful groups
- * run on one worker thread and the others on the main thread, each thread
- * reading the captures itself (the page cache serves the second reader) and
- * classifying every packet, delivering only to its own groups
- * (Pipeline.only). Each group sees the same packets in the same order as in a
- * run on one thread, so its outputs and counters are the same byte for byte.
- * The main thread counts what is the run's (packets read, taps, rules,
- * unmatched, unmarked); the worker's counters of its groups replace the main
- * thread's (zero) ones. The worker's groups are chain groups, whose marks
- * are their chain's, so the run's `unmarked` (counted per packet for groups
- * without a chain) is the main thread's alone.
+ * run on one worker thread and the others on the main thread. The main
+ * thread reads, classifies every packet and delivers to its own groups
+ * (Pipeline.only); a packet that goes to some group of the worker's is
+ * named in a batch (its place in the shared read-ahead chunk, not copied:
+ * BatchBuilder) and the worker classifies it again and delivers it to the
+ * worker's groups, writing their outputs into the temporary files the main
+ * thread opened. Each group sees the same packets in the same order as on
+ * one thread, so outputs and counters are the same byte for byte. The main
+ * thread counts what is the run's (packets read, taps, rules, unmatched,
+ * unmarked); the worker's counters of its groups replace the main thread's
+ * (zero) ones. The worker's groups are chain groups, whose marks are their
+ * chain's: the run's `unmarked` (counted per packet for groups without a
+ * chain) is the main thread's alone.
  */
 
 type GroupsMessage = Extract<ToWorker, { type: 'groups' }>;
@@ -69,36 +74,142 @@ export function mergeSplit(main: RunStats, worker: RunStats, groups: readonly nu
   return main;
 }
 
+/** Batches sent to the worker and not done: enough to keep it busy, few enough to bound the chunks held. */
+export const SPLIT_BATCHES = 4;
+
 /**
- * The main thread's side: starts the worker's part and resolves with its
- * counters once its outputs are written (and their descriptors closed).
+ * How a split run reads its captures: read-ahead chunks shared with the
+ * worker (DEPTH reading, and those the batches in flight may hold), no view
+ * per packet, and runs of records copied by this thread's outputs.
  */
-export function startGroupWorker(
-  pool: WorkerPool,
-  m: Omit<GroupsMessage, 'type'>,
-  onRefused: (group: number, tool: number, kept: number, linkType: number) => void,
-): Promise<RunStats> {
-  const done = new Promise<RunStats>((resolve, reject) => {
-    pool.listen((_w, msg: FromWorker) => {
-      if (msg.type === 'stats') resolve(msg.stats);
-      else if (msg.type === 'refused') onRefused(msg.group, msg.tool, msg.kept, msg.linkType);
-    }, reject);
-  });
-  // a failure is awaited by the run, or lost with a run that failed first: never an unhandled rejection
-  done.catch(() => undefined);
-  pool.post(0, { type: 'groups', ...m });
-  return done;
+export function splitReaderOptions(): ReaderOptions {
+  return {
+    readAhead: { shared: true, maxChunks: DEPTH + (SPLIT_BATCHES + 1) * BATCH_LEASES },
+    views: false,
+    copyRuns: true,
+  };
 }
 
-/** The worker's side: its groups over the whole captures, into the main thread's temporary files. */
-export async function runOwnGroups(
+/** The main thread's side: the worker's part started, packets for its groups sent in batches, its counters at the end. */
+export class GroupForwarder {
+  private builder = new BatchBuilder();
+  private readonly ids = new BufferIds(1);
+  private readonly inFlight = new Map<number, BatchBuilder>();
+  private readonly indexBuffers: SharedArrayBuffer[] = [];
+  private nextId = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  private stats: RunStats | undefined;
+
+  constructor(
+    private readonly pool: WorkerPool,
+    m: Omit<GroupsMessage, 'type'>,
+    private readonly sources: readonly PacketSource[],
+    onRefused: (group: number, tool: number, kept: number, linkType: number) => void,
+  ) {
+    pool.listen(
+      (_w, msg: FromWorker) => {
+        if (msg.type === 'done') {
+          const b = this.inFlight.get(msg.id)!;
+          this.inFlight.delete(msg.id);
+          b.releaseAll();
+          this.indexBuffers.push(b.indexBuffer);
+        } else if (msg.type === 'stats') this.stats = msg.stats;
+        else if (msg.type === 'refused') onRefused(msg.group, msg.tool, msg.kept, msg.linkType);
+        this.poke();
+      },
+      (e) => {
+        this.failure ??= e;
+        this.poke();
+      },
+    );
+    pool.post(0, { type: 'groups', ...m });
+  }
+
+  /** A packet for some group of the worker's (Pipeline.elsewhere): joins the batch, sent when full. */
+  readonly add = (rec: PacketRecord, tap: number): void => {
+    this.builder.add(rec, tap, this.sources[tap]);
+    if (this.builder.full) this.dispatch();
+  };
+
+  /** A source waits for the disk: the batch may hold the chunks it waits for, so the worker gets it first. */
+  async waitFor(ready: Promise<void>): Promise<void> {
+    this.dispatch();
+    await Promise.race([ready, this.progressed()]);
+    this.check();
+  }
+
+  /** Back-pressure: at most SPLIT_BATCHES batches in flight. */
+  pace(): Promise<void> | undefined {
+    this.check();
+    return this.inFlight.size >= SPLIT_BATCHES ? this.drainTo(SPLIT_BATCHES - 1) : undefined;
+  }
+
+  /** Sends the last batch; the worker ends its groups' steps, closes its descriptors and answers with its counters. */
+  async finish(): Promise<RunStats> {
+    this.dispatch();
+    await this.drainTo(0);
+    this.pool.post(0, { type: 'finish' });
+    while (this.stats === undefined) {
+      this.check();
+      await this.progressed();
+    }
+    return this.stats;
+  }
+
+  private async drainTo(batches: number): Promise<void> {
+    while (this.inFlight.size > batches) {
+      this.check();
+      await this.progressed();
+    }
+    this.check();
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private progressed(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private dispatch(): void {
+    const builder = this.builder;
+    if (builder.count === 0) return;
+    const id = this.nextId++;
+    this.inFlight.set(id, builder);
+    const share: Shared[] = [];
+    const index = this.ids.idOf(builder.indexBuffer, 0, share);
+    // leased chunks are kept by the read-ahead and come back: numbers; a batch's own copies are used once
+    const slots = builder.buffers.map((buf, i) => (builder.leased[i] ? this.ids.idOf(buf, 0, share) : buf));
+    const comments = builder.comments.length === 0 ? undefined : builder.comments;
+    this.pool.post(0, { type: 'batch', id, count: builder.count, index, slots, share, comments });
+    this.builder = new BatchBuilder(this.indexBuffers.pop());
+  }
+}
+
+/**
+ * The worker's side, at the split's start: a pipeline delivering only to its
+ * groups, their outputs in the main thread's temporary files. Batches then go
+ * through it (worker.ts); `close` ends the steps and the files.
+ */
+export function ownGroups(
   m: GroupsMessage,
   onRefused: (group: number, tool: number, kept: number, linkType: number) => void,
-): Promise<RunStats> {
+): { pipeline: Pipeline; close: () => Promise<void>; abort: () => void } {
   const a = m.artifact;
   const own = groupMask(a.groups.length, m.groups, true);
   const tools: (ToolOutput | undefined)[][] = [];
   const outputs: PacketOutput[][] = [];
+  const abort = () => {
+    for (const row of tools) for (const o of row) o?.abort();
+  };
   try {
     m.outputs.forEach((specs, g) => {
       const row: (ToolOutput | undefined)[] = [];
@@ -112,12 +223,9 @@ export async function runOwnGroups(
       outputs.push(row.map((o, t) => o ?? elsewhere(specs[t].path)));
     });
   } catch (e) {
-    for (const row of tools) for (const o of row) o?.abort();
+    abort();
     throw e;
   }
-  const engine = new Engine();
-  for (let tap = 0; tap < m.tapFiles.length; tap++)
-    engine.register(new FileTapSource(tap, m.tapFiles[tap], { readAhead: true, views: false, copyRuns: true }));
   const pipeline = new Pipeline(a, outputs, m.tapFiles, {
     packetPath: m.packetPath,
     dedupMaxEntries: m.dedupMaxEntries,
@@ -125,14 +233,14 @@ export async function runOwnGroups(
     onRefused: (g, t, linkType) => onRefused(g, t, tools[g][t]!.linkType, linkType),
   });
   pipeline.only = own;
-  try {
-    await engine.run((rec, tap) => pipeline.handle(rec, tap), { quota: m.quota });
-    pipeline.finish();
-    for (const row of tools) for (const o of row) await o?.close();
-  } catch (e) {
-    engine.closeAll();
-    for (const row of tools) for (const o of row) o?.abort();
-    throw e;
-  }
-  return pipeline.collect();
+  const close = async () => {
+    try {
+      pipeline.finish();
+      for (const row of tools) for (const o of row) await o?.close();
+    } catch (e) {
+      abort();
+      throw e;
+    }
+  };
+  return { pipeline, close, abort };
 }

@@ -54,9 +54,10 @@ export type ToWorker =
   | { type: 'free'; buffers: number[] }
   | { type: 'finish' }
   /**
-   * A group split (group-split.ts): the worker reads the captures itself and
-   * runs only `groups`, writing their outputs into the temporary files the
-   * main thread opened (`files[group][tool]`), and answers with its counters.
+   * A group split (group-split.ts): the worker's pipeline delivers only to
+   * `groups`, writing their outputs into the temporary files the main thread
+   * opened (`files[group][tool]`); batches follow, and at `finish` it ends
+   * its steps and files and answers with its counters.
    */
   | {
       type: 'groups';
@@ -66,7 +67,6 @@ export type ToWorker =
       packetPath: PacketPathChoice | undefined;
       groups: number[];
       files: (string | undefined)[][];
-      quota: number;
       dedupMaxEntries: number | undefined;
     };
 

@@ -12,7 +12,14 @@ import { Pipeline } from '../engine/pipeline.js';
 import { FileTapSource } from '../engine/sources.js';
 import { commentsLostWarning, type OutputSpec, refusedLinkTypeWarning } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
-import { elsewhere, groupMask, mergeSplit, splitGroups, startGroupWorker } from '../parallel/group-split.js';
+import {
+  elsewhere,
+  GroupForwarder,
+  groupMask,
+  mergeSplit,
+  splitGroups,
+  splitReaderOptions,
+} from '../parallel/group-split.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
 import type { RunStats } from '../stats/stats.js';
@@ -130,7 +137,11 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       new FileTapSource(
         tap,
         files,
-        workers > 0 ? parallelReaderOptions(workers) : { readAhead: true, views: false, copyRuns: true },
+        workers > 0
+          ? parallelReaderOptions(workers)
+          : split
+            ? splitReaderOptions()
+            : { readAhead: true, views: false, copyRuns: true },
       ),
   );
   const engine = new Engine();
@@ -193,14 +204,14 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     note('a group keeps state across packets and writes to a FIFO or device: this run stays on one thread');
     split = undefined;
   }
-  let worker: Promise<RunStats> | undefined;
+  let forwarder: GroupForwarder | undefined;
   let workerPool: WorkerPool | undefined;
   if (split) {
     note(
-      `a group keeps state across packets (streams, shaping): group${split.length > 1 ? 's' : ''} ${split.map((g) => `'${a.groups[g].name}'`).join(', ')} run${split.length > 1 ? '' : 's'} on a worker thread (reading the captures too), the others on this one`,
+      `a group keeps state across packets (streams, shaping): group${split.length > 1 ? 's' : ''} ${split.map((g) => `'${a.groups[g].name}'`).join(', ')} run${split.length > 1 ? '' : 's'} on a worker thread, the others on this one`,
     );
     workerPool = opts.pool?.size === 1 ? opts.pool : new WorkerPool(1);
-    worker = startGroupWorker(
+    forwarder = new GroupForwarder(
       workerPool,
       {
         artifact: a,
@@ -209,9 +220,9 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
         packetPath: opts.packetPath,
         groups: split,
         files: files.map((row) => row.map((f) => f.tempPath)),
-        quota: opts.quota ?? 256,
         dedupMaxEntries: opts.dedupMaxEntries,
       },
+      sources,
       refused,
     );
   }
@@ -232,6 +243,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     },
   );
   pipeline.only = here;
+  pipeline.elsewhere = forwarder?.add;
   // pcap inputs: the generated packet path walks each read chunk in one loop, where the policy lets it
   // (TMESC_CHUNK_LOOP=off: record by record, for comparing and for working around a bug in the loop)
   if (process.env.TMESC_CHUNK_LOOP !== 'off')
@@ -240,12 +252,14 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     await engine.run((rec, tap) => pipeline.handle(rec, tap), {
       quota: opts.quota ?? 256,
       onProgress: opts.onProgress,
+      wait: forwarder && ((ready) => forwarder.waitFor(ready)),
+      pace: forwarder && (() => forwarder.pace()),
     });
     pipeline.finish();
     for (const g of outputs) for (const o of g) await o?.close();
     let stats = pipeline.collect();
-    if (worker) {
-      stats = mergeSplit(stats, await worker, split!);
+    if (forwarder) {
+      stats = mergeSplit(stats, await forwarder.finish(), split!);
       // the worker closed its descriptors: these close the ones that opened the temporary files
       for (const g of split!) for (const f of files[g]) f.finish();
     }

@@ -44,7 +44,8 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
   const ix = theirs.get(m.index)!;
   const x = new Float64Array(ix.buffer, 0, m.count * REC_FIELDS);
   const shared = m.slots.map((b) => (typeof b === 'number' ? theirs.get(b)! : new Uint8Array(b)));
-  const bufs = split && process.env.TMESC_SPLIT_COPY !== '0' ? shared.map((b) => b.slice()) : shared;
+  // a group split's steps read the bytes many times (mask): from a copy of their own, not from shared memory
+  const bufs = split ? shared.map((b) => b.slice()) : shared;
   const comments = m.comments;
   let nextComment = 0;
   for (let i = 0; i < m.count; i++) {

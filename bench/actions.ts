@@ -336,7 +336,7 @@ rule dns from t match ${FILTERS.dns} to dns
     const order = run % 2 === 0 ? ['tm', 'pl', 'sp', 'um'] : ['pl', 'sp', 'um', 'tm'];
     for (const which of order)
       if (which === 'tm') {
-        const r = tmescRun(artifact, tm);
+        const r = tmescRun(artifact, tm, 0);
         tmMs.push(r.ms);
         tmCpu.push(r.cpuMs);
         stats = r.stats;

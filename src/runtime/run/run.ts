@@ -125,7 +125,9 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   // a stateful group's packets cannot be shared out in batches: its groups can be, one thread for the stateful ones
   let split: number[] | undefined;
   if (workers > 0 && needsOneThread(a)) {
-    split = splitGroups(a);
+    // only when asked for: measured on 2 busy cores, the masked group's thread alone took as long as one thread's
+    // whole run (docs/design/measurements.md, "actions, session 6")
+    split = opts.workers !== undefined ? splitGroups(a) : undefined;
     if (!split) note('a group keeps state across packets (streams, shaping): this run stays on one thread');
     workers = 0;
   }

@@ -3,13 +3,11 @@ import { groupSteps, needsChain } from '../actions/chain.js';
 import type { Artifact } from '../../artifact/types.js';
 import { OutputFile } from '../capture/index.js';
 import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
-import type { PacketSource } from '../engine/sources.js';
-import type { PacketRecord, ReaderOptions } from '../capture/index.js';
-import { DEPTH } from '../capture/read-ahead.js';
-import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
+import type { PacketRecord } from '../capture/index.js';
+import { BATCH_PACKETS } from './batch-builder.js';
 import { ToolOutput } from '../output/tool-output.js';
 import type { RunStats } from '../stats/stats.js';
-import { BufferIds, type FromWorker, type Shared, type ToWorker } from './protocol.js';
+import { BufferIds, type FromWorker, REC, REC_FIELDS, type Shared, type ToWorker } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /**
@@ -20,8 +18,8 @@ import type { WorkerPool } from './worker-pool.js';
  * run on one worker thread and the others on the main thread. The main
  * thread reads, classifies every packet and delivers to its own groups
  * (Pipeline.only); a packet that goes to some group of the worker's is
- * named in a batch (its place in the shared read-ahead chunk, not copied:
- * BatchBuilder) and the worker classifies it again and delivers it to the
+ * copied into a batch in shared memory (GroupForwarder.add says why not named
+ * in a shared read-ahead chunk) and the worker classifies it again and delivers it to the
  * worker's groups, writing their outputs into the temporary files the main
  * thread opened. Each group sees the same packets in the same order as on
  * one thread, so outputs and counters are the same byte for byte. The main
@@ -77,25 +75,24 @@ export function mergeSplit(main: RunStats, worker: RunStats, groups: readonly nu
 /** Batches sent to the worker and not done: enough to keep it busy, few enough to bound the chunks held. */
 export const SPLIT_BATCHES = 4;
 
-/**
- * How a split run reads its captures: read-ahead chunks shared with the
- * worker (DEPTH reading, and those the batches in flight may hold), no view
- * per packet, and runs of records copied by this thread's outputs.
- */
-export function splitReaderOptions(): ReaderOptions {
-  return {
-    readAhead: { shared: true, maxChunks: DEPTH + (SPLIT_BATCHES + 1) * BATCH_LEASES },
-    views: false,
-    copyRuns: true,
-  };
+/** Bytes of packets a batch holds (more for one larger packet): with SPLIT_BATCHES, what a split keeps in flight. */
+const SPLIT_BATCH_BYTES = 4 << 20;
+
+/** A batch of packets for the worker: their bytes copied into shared memory, and where each lies. */
+interface SplitBatch {
+  readonly index: Float64Array;
+  data: Uint8Array;
+  count: number;
+  pos: number;
+  comments: [number, string][];
 }
 
 /** The main thread's side: the worker's part started, packets for its groups sent in batches, its counters at the end. */
 export class GroupForwarder {
-  private builder = new BatchBuilder();
+  private batch: SplitBatch = newBatch();
   private readonly ids = new BufferIds(1);
-  private readonly inFlight = new Map<number, BatchBuilder>();
-  private readonly indexBuffers: SharedArrayBuffer[] = [];
+  private readonly inFlight = new Map<number, SplitBatch>();
+  private readonly free: SplitBatch[] = [];
   private nextId = 0;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
@@ -104,7 +101,6 @@ export class GroupForwarder {
   constructor(
     private readonly pool: WorkerPool,
     m: Omit<GroupsMessage, 'type'>,
-    private readonly sources: readonly PacketSource[],
     onRefused: (group: number, tool: number, kept: number, linkType: number) => void,
   ) {
     pool.listen(
@@ -112,8 +108,10 @@ export class GroupForwarder {
         if (msg.type === 'done') {
           const b = this.inFlight.get(msg.id)!;
           this.inFlight.delete(msg.id);
-          b.releaseAll();
-          this.indexBuffers.push(b.indexBuffer);
+          b.count = 0;
+          b.pos = 0;
+          b.comments = [];
+          this.free.push(b);
         } else if (msg.type === 'stats') this.stats = msg.stats;
         else if (msg.type === 'refused') onRefused(msg.group, msg.tool, msg.kept, msg.linkType);
         this.poke();
@@ -126,16 +124,52 @@ export class GroupForwarder {
     pool.post(0, { type: 'groups', ...m });
   }
 
-  /** A packet for some group of the worker's (Pipeline.elsewhere): joins the batch, sent when full. */
+  /**
+   * A packet for some group of the worker's (Pipeline.elsewhere): its bytes
+   * copied into the batch, sent when full. Copied rather than named in the
+   * read-ahead chunk: with shared chunks, every copy this thread's outputs
+   * make from them (most of what it does) goes through V8's copy for shared
+   * memory, a byte at a time where the two sides are not aligned alike; here
+   * the packet is put at the alignment it has in the chunk, so it is copied a
+   * word at a time, once.
+   */
   readonly add = (rec: PacketRecord, tap: number): void => {
-    this.builder.add(rec, tap, this.sources[tap]);
-    if (this.builder.full) this.dispatch();
+    let b = this.batch;
+    const len = rec.capLen;
+    const from = rec.bytes.byteOffset + rec.dataOffset;
+    let at = b.pos + ((from - b.pos) & 7);
+    if (at + len > b.data.length) {
+      if (b.count > 0) {
+        this.dispatch();
+        b = this.batch;
+        at = from & 7;
+      }
+      // a packet larger than the batch's buffer: a larger one (the old one is let go)
+      if (at + len > b.data.length) {
+        this.ids.drop(b.data.buffer as SharedArrayBuffer);
+        b.data = new Uint8Array(new SharedArrayBuffer(at + len));
+      }
+    }
+    b.data.set(rec.bytes.subarray(rec.dataOffset, rec.dataOffset + len), at);
+    b.pos = at + len;
+    if (rec.comment !== undefined) b.comments.push([b.count, rec.comment]);
+    const o = b.count++ * REC_FIELDS;
+    const x = b.index;
+    x[o + REC.slot] = 0;
+    x[o + REC.offset] = at;
+    x[o + REC.capLen] = len;
+    x[o + REC.wireLen] = rec.wireLen;
+    x[o + REC.tsSec] = rec.tsSec;
+    x[o + REC.tsNsec] = rec.tsNsec;
+    x[o + REC.linkType] = rec.linkType;
+    x[o + REC.tap] = tap;
+    if (b.count >= BATCH_PACKETS) this.dispatch();
   };
 
-  /** A source waits for the disk: the batch may hold the chunks it waits for, so the worker gets it first. */
+  /** A source waits for the disk: what the batch holds goes to the worker meanwhile. */
   async waitFor(ready: Promise<void>): Promise<void> {
     this.dispatch();
-    await Promise.race([ready, this.progressed()]);
+    await ready;
     this.check();
   }
 
@@ -180,18 +214,27 @@ export class GroupForwarder {
   }
 
   private dispatch(): void {
-    const builder = this.builder;
-    if (builder.count === 0) return;
+    const b = this.batch;
+    if (b.count === 0) return;
     const id = this.nextId++;
-    this.inFlight.set(id, builder);
+    this.inFlight.set(id, b);
     const share: Shared[] = [];
-    const index = this.ids.idOf(builder.indexBuffer, 0, share);
-    // leased chunks are kept by the read-ahead and come back: numbers; a batch's own copies are used once
-    const slots = builder.buffers.map((buf, i) => (builder.leased[i] ? this.ids.idOf(buf, 0, share) : buf));
-    const comments = builder.comments.length === 0 ? undefined : builder.comments;
-    this.pool.post(0, { type: 'batch', id, count: builder.count, index, slots, share, comments });
-    this.builder = new BatchBuilder(this.indexBuffers.pop());
+    const index = this.ids.idOf(b.index.buffer as SharedArrayBuffer, 0, share);
+    const data = this.ids.idOf(b.data.buffer as SharedArrayBuffer, 0, share);
+    const comments = b.comments.length === 0 ? undefined : b.comments;
+    this.pool.post(0, { type: 'batch', id, count: b.count, index, slots: [data], share, comments });
+    this.batch = this.free.pop() ?? newBatch();
   }
+}
+
+function newBatch(): SplitBatch {
+  return {
+    index: new Float64Array(new SharedArrayBuffer(BATCH_PACKETS * REC_FIELDS * 8)),
+    data: new Uint8Array(new SharedArrayBuffer(SPLIT_BATCH_BYTES)),
+    count: 0,
+    pos: 0,
+    comments: [],
+  };
 }
 
 /**

@@ -18,7 +18,6 @@ import {
   groupMask,
   mergeSplit,
   splitGroups,
-  splitReaderOptions,
 } from '../parallel/group-split.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
@@ -139,11 +138,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       new FileTapSource(
         tap,
         files,
-        workers > 0
-          ? parallelReaderOptions(workers)
-          : split
-            ? splitReaderOptions()
-            : { readAhead: true, views: false, copyRuns: true },
+        workers > 0 ? parallelReaderOptions(workers) : { readAhead: true, views: false, copyRuns: true },
       ),
   );
   const engine = new Engine();
@@ -224,7 +219,6 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
         files: files.map((row) => row.map((f) => f.tempPath)),
         dedupMaxEntries: opts.dedupMaxEntries,
       },
-      sources,
       refused,
     );
   }

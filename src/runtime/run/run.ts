@@ -12,13 +12,7 @@ import { Pipeline } from '../engine/pipeline.js';
 import { FileTapSource } from '../engine/sources.js';
 import { commentsLostWarning, type OutputSpec, refusedLinkTypeWarning } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
-import {
-  elsewhere,
-  GroupForwarder,
-  groupMask,
-  mergeSplit,
-  splitGroups,
-} from '../parallel/group-split.js';
+import { elsewhere, GroupForwarder, groupMask, mergeSplit, splitGroups } from '../parallel/group-split.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
 import type { RunStats } from '../stats/stats.js';

@@ -427,7 +427,7 @@ rule dns from t match ${FILTERS.dns} to dns
   if (spMs.length > 0) {
     const sr = median(spMs) / median(plMs);
     console.log(
-      `with the group split (--workers 1): wall ${sr.toFixed(2)}x (${met(sr) ? 'met' : 'not met'}), CPU ${(median(spCpu) / median(plCpu)).toFixed(2)}x; ${median(spMs) < median(tmMs) ? 'faster' : 'not faster'} than one thread's wall (${fmtMs(median(spMs))} against ${fmtMs(median(tmMs))}; it can be only where a second core is free)`,
+      `with the group split (--workers 1): wall ${sr.toFixed(2)}x (${met(sr) ? 'met' : 'not met'}), CPU ${(median(spCpu) / median(plCpu)).toFixed(2)}x; ${median(spMs) < median(tmMs) ? 'faster' : 'not faster'} than one thread's wall (${fmtMs(median(spMs))} against ${fmtMs(median(tmMs))}; it can be only with a core free for the worker beside the main thread and V8's helpers)`,
     );
   }
   const g = stats!.groups;

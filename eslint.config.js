@@ -34,4 +34,13 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // CommonJS (bin/package.json): `tmesc run` starts without Node's ES module loader (bin/tmesc.js says why)
+    files: ['bin/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

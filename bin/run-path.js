@@ -7,8 +7,9 @@
 // that a cache fits its version, flags and source and rejects (ignores) one that does not, but not
 // that its code is what it would have compiled, so a cache file is used only from a directory and a
 // file that are the user's alone, and only whole (its sha256, below).
-import { createHash, randomBytes } from 'node:crypto';
-import {
+'use strict';
+const { createHash, randomBytes } = require('node:crypto');
+const {
   closeSync,
   constants,
   fstatSync,
@@ -18,22 +19,22 @@ import {
   renameSync,
   rmSync,
   writeSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Script } from 'node:vm';
+} = require('node:fs');
+const { createRequire } = require('node:module');
+const { homedir } = require('node:os');
+const { isAbsolute, join, resolve } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { Script } = require('node:vm');
 
-const BUNDLE_URL = new URL('../dist/bundle/run-path.js', import.meta.url);
-const BUNDLE = fileURLToPath(BUNDLE_URL);
+const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'run-path.js');
+const BUNDLE_URL = pathToFileURL(BUNDLE);
 
 /**
  * Runs `tmesc run ...` from the run-path bundle: the exit code, or undefined when it is not for the
  * bundle (no bundle, $TMESC_RUN_PATH=0, a run that needs the compiler or live capture): nothing has been
  * written then, and the caller runs the full CLI.
  */
-export async function runFromRunPath(argv, env = process.env) {
+async function runFromRunPath(argv, env = process.env) {
   // these need modules the bundle leaves out (or print before it would know): go straight to the full CLI
   if (env.TMESC_RUN_PATH === '0' || env.TMESC_CACHE_DEBUG || argv.includes('--no-cache') || argv.includes('--live'))
     return undefined;
@@ -46,9 +47,9 @@ export async function runFromRunPath(argv, env = process.env) {
   const cacheFile = codeCacheFile(env);
   const cachedData = cacheFile && unsealed(readPrivately(cacheFile));
   const script = new Script(source, { filename: BUNDLE, cachedData });
-  const module = { exports: {} };
-  script.runInThisContext()(createRequire(BUNDLE), module, module.exports, BUNDLE_URL.href);
-  const code = await module.exports.runPath(argv);
+  const bundle = { exports: {} };
+  script.runInThisContext()(createRequire(BUNDLE), bundle, bundle.exports, BUNDLE_URL.href);
+  const code = await bundle.exports.runPath(argv);
   // after a clean run, so that the cache holds every function the run compiled, not just the top level
   if (code === 0 && cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
     writePrivately(cacheFile, sealed(script.createCachedData()));
@@ -147,3 +148,5 @@ function writePrivately(file, data) {
     rmSync(tmp, { force: true });
   }
 }
+
+module.exports = { runFromRunPath };

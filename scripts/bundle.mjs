@@ -68,6 +68,23 @@ const runPath = await build({
   footer: { js: '})' },
   plugins: [
     {
+      // commander requires child_process when it loads, for executable subcommands (tmesc has none); with
+      // it come net, dgram and their bindings, about 2 ms of a start (docs/design/measurements.md, "startup,
+      // session 6"). The run path gets it on first use instead.
+      name: 'run-path-lazy-child-process',
+      setup(b) {
+        b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+          /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+            ? { path: 'node:child_process', namespace: 'lazy-builtin' }
+            : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+          contents: `let m;\nmodule.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });\n`,
+          loader: 'js',
+        }));
+      },
+    },
+    {
       name: 'run-path-stand-ins',
       setup(b) {
         b.onResolve({ filter: /.*/ }, (args) => {

@@ -52,15 +52,22 @@ export const BALANCED = -2;
  * own with that link type's walk generated into it (spine.ts): offsets in
  * locals, only `store` (and the session hash's reads when a group is
  * balanced) stored into W, then the graph, `graph(d)`. Other link types,
- * and every link type without `store`, run `classify` (Walk.start).
+ * and every link type without `store`, run `classify` (Walk.start). Only the
+ * walked link types in `linkTypes` get a loop (CodegenOptions.linkTypes).
  */
-export function chunkLoop(store?: ReadonlySet<string>, begun = true, local?: readonly string[]): Code {
+export function chunkLoop(
+  store?: ReadonlySet<string>,
+  begun = true,
+  local?: readonly string[],
+  linkTypes: readonly number[] = WALKED_LINK_TYPES,
+): Code {
   const spines: [number, Code][] = [];
   // the local graph (spine.ts localGraph) is called at the walk's end, where its arguments are the walk's locals
   const tail =
     local === undefined ? undefined : _`r = lgraph(${new Code(['d', ...local.map((a) => path(a).text)].join(', '))});`;
   if (store !== undefined)
     for (const t of WALKED_LINK_TYPES) {
+      if (!linkTypes.includes(t)) continue;
       const walk = spineWalk(t, store, { when: _`hb !== 0`, store: new Set(SESSION_READS) }, tail);
       if (walk !== undefined) spines.push([t, walk]);
     }

@@ -60,6 +60,12 @@ export interface CodegenOptions {
   hashMin?: number;
   /** Up to this many single values of a small node are tested for equality first. */
   eqMax?: number;
+  /**
+   * The packet path's link types that get a walked chunk loop (default: every one spine.ts walks); records of
+   * the others go through chunkAny (Walk.start and classify). The runtime names the link types its records
+   * have: most captures have one, and the other loops are most of the source (runtime/classify/packet-path.ts).
+   */
+  linkTypes?: readonly number[];
 }
 
 /**
@@ -530,7 +536,7 @@ function generate(
 function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); return graph(d); }
 function tableLeaf(t) { const d = W.d; switch (t) { ${tableCases} default: return -1; } }
 ${local?.code ?? _``}
-${chunkLoop(demand, begun, local?.args)}
+${chunkLoop(demand, begun, local?.args, opts.linkTypes)}
 return { classify, tableLeaf, chunk };`
       : _`return function classify(p, d) { ${body} };`;
   // the walk's state as a constant of the module, so that optimized code loads its numbers directly

@@ -112,12 +112,17 @@ describe.skipIf(!haveMeta)('lazy loading in the built CLI', () => {
     const cache = mkdtempSync(join(TMP, 'cache-'));
     const runArgs = ['run', policy, '--out-dir', join(TMP, 'out5'), '--no-progress'];
     const bundleChunk = (u: string) => u.includes('/dist/bundle/');
+    // bin/ is CommonJS: the hook sees the entry, not what it requires (bin/run-path.js and the run path's script)
     const miss = urlsLoaded(runArgs, { cacheDir: cache });
-    expect(miss.some((u) => u.endsWith('/bin/run-path.js'))).toBe(true);
+    expect(miss.some((u) => u.endsWith('/bin/tmesc.js'))).toBe(true);
     expect(miss.filter(bundleChunk).length).toBeGreaterThan(5);
     const hit = urlsLoaded(runArgs, { cacheDir: cache });
-    expect(hit.some((u) => u.endsWith('/bin/run-path.js'))).toBe(true);
+    expect(hit.some((u) => u.endsWith('/bin/tmesc.js'))).toBe(true);
     expect(hit.filter(bundleChunk)).toEqual([]);
+    // without the run path the same hit loads the ES module bundle: the empty list above is the run path's doing
+    expect(
+      urlsLoaded(runArgs, { cacheDir: cache, env: { TMESC_RUN_PATH: '0' } }).filter(bundleChunk).length,
+    ).toBeGreaterThan(5);
   });
 
   it('validate and run load no language server code (which the bundle holds, for lsp)', () => {

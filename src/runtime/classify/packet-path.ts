@@ -1,5 +1,6 @@
 import type { ArtifactGraph } from '../../artifact/types.js';
-import { generatePacketPath } from '../../codegen/classifier.js';
+import { generatePacketPath, whyNoCode } from '../../codegen/classifier.js';
+import { WALKED_LINK_TYPES } from '../../codegen/spine.js';
 import type { PacketView } from '../decode/view.js';
 import { Walk } from '../walk/walk.js';
 import { createClassifier, type ClassifierOptions, type Classifier, type ClassResult } from './classifier.js';
@@ -53,35 +54,63 @@ export type ChunkFn = (
 
 type Classify = PacketPath['classify'];
 
+/** What one generation of the packet path's code gives (the body generatePacketPath writes returns the first three). */
+interface Generated {
+  classify: Classify;
+  tableLeaf: (t: number) => number;
+  chunk: ChunkFn;
+  codeNodes: number;
+}
+
 export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {}): PacketPath {
   // its code is generated only if the run falls back to the decoder's view (the generated path below is the one used)
   const viewClassifier = createClassifier(g, { ...opts, generateOnFirstUse: !opts.forceTables });
   const w = new Walk();
-  if (!opts.forceTables) {
-    const gen = generatePacketPath(
-      g,
-      opts.codegen,
-      (g.counting ?? []).map((t) => t.root),
-    );
-    if (gen.generated) {
+  if (!opts.forceTables && whyNoCode(g) === undefined) {
+    // Generated on first use, with a walked chunk loop for each link type the chunks have had (a capture
+    // has one, most often) rather than for all twelve the spine walks: those loops are most of the source,
+    // and generating it is most of what a cached run does before its first packet (docs/design/
+    // measurements.md, "startup, session 6"). A chunk of a link type without its loop generates again.
+    const fixed = opts.codegen?.linkTypes;
+    const linkTypes: number[] = [...(fixed ?? [])];
+    const tableRoots = (g.counting ?? []).map((t) => t.root);
+    let code: Generated | undefined;
+    const generate = (): Generated => {
+      const gen = generatePacketPath(g, { ...opts.codegen, linkTypes }, tableRoots);
       // generated just now from the validated graph's numbers; the walk, predicates, the table walk and the combiner come in as values
-      const { classify, tableLeaf, chunk } = new Function('state', 'preds', 'walk', 'step', gen.js)(
+      const made = new Function('state', 'preds', 'walk', 'step', gen.js)(
         w,
         viewClassifier.functions,
         viewClassifier.walk,
         viewClassifier.step,
-      ) as { classify: Classify; tableLeaf: (t: number) => number; chunk: ChunkFn };
-      return {
-        kind: 'generated',
-        codeNodes: gen.codeNodes ?? 0,
-        classify,
-        results: viewClassifier.results,
-        walk: w,
-        viewClassifier,
-        tableLeaf,
-        chunk,
-      };
-    }
+      ) as Omit<Generated, 'codeNodes'>;
+      code = { ...made, codeNodes: gen.codeNodes ?? 0 };
+      // later calls go straight to the generated functions
+      path.classify = code.classify;
+      path.tableLeaf = code.tableLeaf;
+      return code;
+    };
+    const path: { -readonly [K in keyof PacketPath]: PacketPath[K] } = {
+      kind: 'generated',
+      get codeNodes() {
+        return (code ?? generate()).codeNodes;
+      },
+      classify: (d, o, n, wire, lt, tap) => (code ?? generate()).classify(d, o, n, wire, lt, tap),
+      results: viewClassifier.results,
+      walk: w,
+      viewClassifier,
+      tableLeaf: (t) => (code ?? generate()).tableLeaf(t),
+      // kept by the chunk loop (runtime/engine/chunk-loop.ts), so it stays this function: one test a chunk
+      chunk: (context, d, v, p, end, quota, untilSec, untilNsec) => {
+        const lt = (context as { linkType: number }).linkType;
+        if (fixed === undefined && !linkTypes.includes(lt) && WALKED_LINK_TYPES.includes(lt)) {
+          linkTypes.push(lt);
+          code = undefined;
+        }
+        return (code ?? generate()).chunk(context, d, v, p, end, quota, untilSec, untilNsec);
+      },
+    };
+    return path;
   }
   const viaView: Classify = (d, o, n, wire, lt, tap) => {
     w.start(d, o, n, wire, lt, tap);

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 /**
@@ -10,6 +10,9 @@ import type { FromWorker, ToWorker } from './protocol.js';
  */
 function spawn(): Worker {
   const here = import.meta.url;
+  // loaded here, not imported: a run without workers (most, and every start-up of `tmesc run`) does not pay
+  // for loading worker_threads (docs/design/measurements.md, "startup, session 6")
+  const { Worker } = createRequire(here)('node:worker_threads') as typeof import('node:worker_threads');
   if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
   // require.resolve gives tsx's CommonJS entry; its ES module twin sits beside it
   const tsx = pathToFileURL(

@@ -1,10 +1,4 @@
-import {
-  type MaskScanner,
-  type MaskTarget,
-  type Report,
-  type SegmentText,
-  scanOnceWith,
-} from './mask-scanner.js';
+import { type MaskScanner, type MaskTarget, type Report, type SegmentText, scanOnceWith } from './mask-scanner.js';
 import { C_DIGIT, C_SEP, findCard, load, markClass } from './mask-wasm.js';
 
 /**

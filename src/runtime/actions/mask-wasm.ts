@@ -150,8 +150,16 @@ const cardBody = [
 // hand, or -1. keep: LINE_KEEP.
 // locals: 0 p, 1 to, 2 before, 3 keep, 4 q, 5 s, 6 e (the line's end for commands), 7 k
 const pairAt = (table: number, l: number) => [
-  ...get(l), ...load8(0), ...load8(LOWER_AT), ...i32(8), shl,
-  ...get(l), ...load8(1), ...load8(LOWER_AT), or, ...load8(table),
+  ...get(l),
+  ...load8(0),
+  ...load8(LOWER_AT),
+  ...i32(8),
+  shl,
+  ...get(l),
+  ...load8(1),
+  ...load8(LOWER_AT),
+  or,
+  ...load8(table),
 ];
 /** The answer at q when nothing before it (before < 0) is one: 2 * (before < 0 ? q : before). */
 const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, select, ...i32(1), shl, ret];

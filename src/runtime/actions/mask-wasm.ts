@@ -248,19 +248,29 @@ export function setTable(at: number, table: Uint8Array): void {
 let owner: object | undefined;
 const OWN = {};
 
+/** How many bytes around a segment load() copies along rather than make a view of the segment. */
+const WHOLE_SLACK = 256;
+
 /**
  * Copies bytes[from, to) into the module's memory and returns the delta that
  * turns an index into bytes into the module's address (address = i + delta).
- * `by` says whose copy it is, for loaded().
+ * `by` says whose copy it is, for loaded(). Where bytes is little more than
+ * the segment (a frame), all of it is copied: a view of the segment would
+ * cost an allocation a segment (the finder never reads outside [from, to)).
  */
 export function load(bytes: Uint8Array, from: number, to: number, by: object = OWN): number {
-  const need = SEG_AT + (to - from);
+  const whole = bytes.length - (to - from) <= WHOLE_SLACK;
+  const need = SEG_AT + (whole ? bytes.length : to - from);
   if (need > memory.length) {
     wasm.mem.grow(Math.ceil((need - memory.length) / PAGE));
     memory = new Uint8Array(wasm.mem.buffer);
   }
-  memory.set(bytes.subarray(from, to), SEG_AT);
   owner = by;
+  if (whole) {
+    memory.set(bytes, SEG_AT);
+    return SEG_AT;
+  }
+  memory.set(bytes.subarray(from, to), SEG_AT);
   return SEG_AT - from;
 }
 

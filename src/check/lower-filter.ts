@@ -224,6 +224,7 @@ export class FilterLowering {
         return r ? this.t('pppoeSession', r) : FALSE;
       }
       case 'Length':
+        if (!this.fits32(f.value)) return FALSE;
         return f.op === 'less'
           ? this.t('wireLen', [[0, f.value.value]])
           : this.t('wireLen', [[f.value.value, fieldInfo('wireLen').max]]);
@@ -330,6 +331,21 @@ export class FilterLowering {
 
   // ---- numbers
   /** A number or a-b range checked against [0, max]; undefined after a diagnostic. */
+  /**
+   * A number in pcap arithmetic (comparisons, loads' offsets, less and greater) is unsigned 32-bit, as BPF's:
+   * a larger one would be taken modulo 2^32 at run time and compared unwrapped where the graph tests a field,
+   * so it is refused, as tcpdump refuses it ("number ... overflows 32 bits").
+   */
+  private fits32(v: A.NumberLit): boolean {
+    if (v.value <= 0xffffffff) return true;
+    this.bag.add(
+      'TMES0307',
+      v.span,
+      `${v.text} is out of range (0 to 4294967295): filter arithmetic is unsigned 32-bit, as pcap's`,
+    );
+    return false;
+  }
+
   private numberRanges(v: A.Value, max: number, code: BuildCode, what: string): Ranges | undefined {
     if (v.kind === 'Number') {
       if (!Number.isInteger(v.value) || v.value < 0 || v.value > max) {
@@ -1129,7 +1145,7 @@ export class FilterLowering {
   private arith(a: A.Arith): PArith | undefined {
     switch (a.kind) {
       case 'Num':
-        return { k: 'num', v: a.value.value };
+        return this.fits32(a.value) ? { k: 'num', v: a.value.value } : undefined;
       case 'Len':
         return { k: 'len' };
       case 'Name': {

@@ -212,7 +212,7 @@ const LIST = [
     'value-range',
     'error',
     'Number out of range',
-    'A number is outside what the field can hold (TTL 0-255, DSCP 0-63, ICMP type 0-255, VXLAN/Geneve VNI 24 bits, GRE key and GTP TEID 32 bits, IP protocol 0-255, ...).',
+    'A number is outside what the field can hold (TTL 0-255, DSCP 0-63, ICMP type 0-255, VXLAN/Geneve VNI 24 bits, GRE key and GTP TEID 32 bits, IP protocol 0-255, a number in filter arithmetic, the offset of a load, less or greater above 4294967295, as pcap arithmetic is unsigned 32-bit, ...).',
   ),
   c(
     'TMES0308',

@@ -114,6 +114,22 @@ describe('pcap-filter primitives that are names in tmesc', () => {
     expect(same('ip6 proto 6', 'ip6 and ip6 protochain 6')).toBe(false);
   });
 
+  it('refuses a number beyond 32 bits in arithmetic, a load offset, less and greater, as tcpdump does', () => {
+    // BPF arithmetic is unsigned 32-bit: such a number was compared modulo 2^32 at run time
+    // (tcp[0:4] == 99999999999999999999999 tested 4127195136) or unwrapped where the graph tests a field
+    const codes = (f: string) => checkText(rule(f)).found.map((x) => x.code);
+    expect(codes('tcp[0:4] == 99999999999999999999999')).toEqual(['TMES0307']);
+    expect(codes('len + 0 == 4294967396')).toEqual(['TMES0307']);
+    expect(codes('len == 4294967296')).toEqual(['TMES0307']);
+    expect(codes('tcp[4294967296] == 1')).toEqual(['TMES0307']);
+    expect(codes('less 99999999999999999999')).toEqual(['TMES0307']);
+    expect(codes('greater 0x100000000')).toEqual(['TMES0307']);
+    const at = checkText(rule('ip[0] < 0x1ffffffff')).found;
+    expect(at.map((f) => `${f.code} ${f.at}`)).toEqual(['TMES0307 4:29']);
+    for (const ok of ['tcp[0:4] == 4294967295', 'len < 0xffffffff', 'less 4294967295', 'ip[0:4] & 0xffffffff != 0'])
+      expect(codes(ok), ok).toEqual([]);
+  });
+
   it('says what is wrong with their arguments', () => {
     const codes = (f: string) => checkText(rule(f)).found.map((x) => x.code);
     expect(codes('igmp 3')).toEqual(['TMES0309']);

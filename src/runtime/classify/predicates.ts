@@ -145,15 +145,19 @@ function arith(a: PArith): ArithFn {
           return (p, d, o) => (l(p, d, o) | r(p, d, o)) >>> 0;
         case '^':
           return (p, d, o) => (l(p, d, o) ^ r(p, d, o)) >>> 0;
+        // the left operand is read even when the shift leaves nothing of it: a load past the packet (or of a
+        // layer it lacks) makes the comparison false, as for every other operator
         case '<<':
           return (p, d, o) => {
+            const x = l(p, d, o);
             const y = r(p, d, o);
-            return y > 31 ? 0 : (l(p, d, o) << y) >>> 0;
+            return y > 31 ? 0 : (x << y) >>> 0;
           };
         case '>>':
           return (p, d, o) => {
+            const x = l(p, d, o);
             const y = r(p, d, o);
-            return y > 31 ? 0 : l(p, d, o) >>> y;
+            return y > 31 ? 0 : x >>> y;
           };
       }
     }

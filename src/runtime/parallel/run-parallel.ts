@@ -18,6 +18,16 @@ const BATCHES_PER_WORKER = 3;
 const NO_SKIPS: readonly number[] = [];
 
 /**
+ * Takes back packets counted as having lost their comments (a duplicate dedup dropped, a packet a pcap file
+ * refused): the key goes when nothing is left, as one thread never sets it for them, so the counters are equal.
+ */
+function takeBackCommentsLost(ts: RunStats['groups'][number]['tools'][number], n: number): void {
+  const left = (ts.commentsLost ?? 0) - n;
+  if (left === 0) delete ts.commentsLost;
+  else ts.commentsLost = left;
+}
+
+/**
  * How a parallel run reads its captures: read-ahead chunks shared with the
  * workers (DEPTH reading, and those every batch in flight may hold), and no
  * view per packet (batches name packets by position).
@@ -296,7 +306,7 @@ class Dispatcher {
         gs.dropped.duplicate++;
         gs.tools[tool].packets--;
         gs.tools[tool].bytes -= e[o + DUP.dataLen];
-        if (e[o + DUP.commentLost] !== 0) gs.tools[tool].commentsLost = (gs.tools[tool].commentsLost ?? 0) - 1;
+        if (e[o + DUP.commentLost] !== 0) takeBackCommentsLost(gs.tools[tool], 1);
       }
     }
     return skips;
@@ -311,7 +321,7 @@ class Dispatcher {
     ts.packets -= x.packets;
     ts.bytes -= x.bytes;
     ts.refused += x.packets;
-    if (x.commentsLost !== 0) ts.commentsLost = (ts.commentsLost ?? 0) - x.commentsLost;
+    if (x.commentsLost !== 0) takeBackCommentsLost(ts, x.commentsLost);
     if (!ts.refusedLinkTypes.includes(x.linkType)) {
       ts.refusedLinkTypes.push(x.linkType);
       this.opts.onRefused?.(group, tool, this.outputs[group][tool].linkType, x.linkType);

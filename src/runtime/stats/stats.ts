@@ -194,7 +194,13 @@ export function addStats(a: RunStats, b: RunStats): void {
       y.bytes += t.bytes;
       y.refused += t.refused;
       for (const lt of t.refusedLinkTypes) if (!y.refusedLinkTypes.includes(lt)) y.refusedLinkTypes.push(lt);
-      if (t.commentsLost) y.commentsLost = (y.commentsLost ?? 0) + t.commentsLost;
+      if (t.commentsLost) {
+        // a parallel run takes refused and duplicate packets back as it commits, maybe before their batch's
+        // counters arrive: a count that comes back to 0 leaves no key, as on one thread
+        const n = (y.commentsLost ?? 0) + t.commentsLost;
+        if (n === 0) delete y.commentsLost;
+        else y.commentsLost = n;
+      }
       if (t.shape) y.shape = y.shape ? addShape(y.shape, t.shape) : structuredClone(t.shape);
     });
   });

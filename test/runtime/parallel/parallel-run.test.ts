@@ -3,6 +3,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../../../src/gen/index.js';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { CaptureWriter } from '../../../src/runtime/capture/capture-writer.js';
 import { CaptureError, openCapture } from '../../../src/runtime/capture/index.js';
 import { runArtifact, workerCount } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
@@ -107,6 +109,40 @@ rule web match tcp port 80 or tcp port 443 to web`,
       expect(stats.taps[0].malformed).toBeGreaterThan(0);
     },
   );
+
+  it('counts the packets that lost their comments as one thread does: none where a pcap file refused them or dedup dropped them', async () => {
+    // pcapng input: a raw IP packet first (the pcap output then holds raw IP), then Ethernet packets with comments,
+    // which that output refuses; the dedup group gets uncommented originals and commented copies, which it drops
+    const input = join(dir, 'commented.pcapng');
+    const w = new CaptureWriter(input, { format: 'pcapng' });
+    const eth = w.interfaceFor(LINKTYPE.ETHERNET, 'eth0');
+    const raw = w.interfaceFor(LINKTYPE.RAW, 'ip0');
+    const src = openCapture(mix);
+    let n = 0;
+    src.readBatch(400, (r) => {
+      const data = r.data.slice(0, r.capLen);
+      if (n === 0 && data[12] === 0x08 && data[13] === 0x00)
+        w.writePacket(raw, data.subarray(14), r.tsSec, r.tsNsec, r.wireLen - 14);
+      else if (n > 0) {
+        w.writePacket(eth, data, r.tsSec, r.tsNsec, r.wireLen);
+        w.writePacket(eth, data, r.tsSec, r.tsNsec + 1000, r.wireLen, `copy ${n}`);
+      } else return;
+      n++;
+    });
+    src.close();
+    w.close();
+    expect(n).toBeGreaterThan(100);
+    const { stats } = await both(
+      (out) => `tap t { source pcapng "${input}" }
+group flat { tool p { output pcap "${out}/flat.pcap" } }
+group once { tool o { output pcap "${out}/once.pcap" } dedup window 1 ms }
+rule all match ip and not vlan and not mpls and not tunnel to flat
+rule once match any to once`,
+    );
+    expect(stats.groups[0].dropped['link-type-mismatch']).toBeGreaterThan(0);
+    expect(stats.groups[1].dropped.duplicate).toBeGreaterThan(0);
+    expect(stats.groups[0].tools[0].commentsLost).toBeUndefined();
+  });
 
   it('reports a capture broken in the middle with its file and packet number, and leaves no output behind', async () => {
     const broken = join(dir, 'broken.pcap');

@@ -1,11 +1,5 @@
-import {
-  type MaskScanner,
-  type MaskTarget,
-  type Report,
-  type SegmentText,
-  latin1Slice,
-  scanOnceWith,
-} from './mask-scanner.js';
+import { type MaskScanner, type MaskTarget, type Report, type SegmentText, scanOnceWith } from './mask-scanner.js';
+import { C_DIGIT, C_SEP, findCard, load, markClass } from './mask-wasm.js';
 
 /**
  * `mask card-number`: payment card numbers, found as a clerk would write
@@ -47,18 +41,19 @@ const DIGIT = new Uint8Array(256);
 DIGIT.fill(1, ZERO, NINE + 1);
 
 /**
- * Outside a run, over a long stretch, the next digit is found by native
- * searches: String.prototype.indexOf of each digit over the segment as a
- * Latin-1 string (memchr speed: about 150 instructions a call and 1 a
- * byte, where the loop below costs 4-17 a byte and a RegExp character
- * class, tried before, about 13), each digit's next index cached for the
- * write in hand and searched again only once passed. A run found so is
- * checked by the loop's conditions.
+ * Outside a run, over a long stretch, the next digit run worth stepping
+ * through is found by the next-trigger finder (mask-wasm.ts: WebAssembly over
+ * the segment copied into its memory, a few instructions a byte, where the
+ * loop below costs 4-17 and the native indexOf of each digit over the segment
+ * as a Latin-1 string, used before, about 1,900 for the string and 150 a
+ * search). It stops where the loop below would.
  */
-const DIGITS = '0123456789';
-const nextDigitAt = new Int32Array(10);
-/** From how many bytes the native search is used (the string costs about 1,900 instructions, the first searches 1,500). */
+markClass(C_DIGIT, [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39]);
+markClass(C_SEP, [SPACE, DASH]);
+/** From how many bytes the finder is used (a call and the copy cost a few hundred instructions). */
 const NATIVE_FROM = 64;
+/** A write's delta before the segment is in the finder's memory. */
+const NOT_LOADED = -(2 ** 30);
 
 const OUT = 0;
 const IN_DIGITS = 1;
@@ -115,33 +110,17 @@ export class CardScanner implements MaskScanner {
 
   write(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
     let pos = this.pos - from;
-    let text: string | undefined;
+    let delta = NOT_LOADED;
     for (let i = from; i < to; i++) {
       if (this.state === OUT) {
         // nothing starts but at a digit, and a group of fewer than MIN_DIGITS that no separator
         // follows is a run that can hold no card number: gone over as endRun() would decide it
         const digit = DIGIT;
         if (to - i >= this.nativeFrom) {
-          // a long stretch: native searches find the next digit (one Latin-1 string a write, made at the
-          // first search), then the run is read as the loop reads it
-          if (text === undefined) {
-            text = shared !== undefined ? shared.get() : latin1Slice.call(bytes, from, to);
-            nextDigitAt.fill(-1);
-          }
-          for (;;) {
-            const s = nextDigit(text, i - from) + from;
-            if (s >= to) {
-              i = to;
-              break;
-            }
-            let j = s + 1;
-            while (j < to && digit[bytes[j]] === 1) j++;
-            if (j === to || j - s >= MIN_DIGITS || bytes[j] === SPACE || bytes[j] === DASH) {
-              i = s;
-              break;
-            }
-            i = j + 1;
-          }
+          // a long stretch: the next-trigger finder (WebAssembly, over the segment copied into its memory
+          // once a write) finds the next digit run worth stepping through, as the loop below would
+          if (delta === NOT_LOADED) delta = shared !== undefined ? shared.wasm() : load(bytes, from, to);
+          i = findCard(i, to, MIN_DIGITS, delta);
         } else
           for (;;) {
             // four bytes a test where none is a digit (V8 runs a loop at ~20 instructions a turn)
@@ -323,18 +302,4 @@ export function cardNumberTarget(fill: number): MaskTarget {
     scanOnce: (bytes, from, to, report) => scanOnceWith(t, bytes, from, to, report),
   };
   return t;
-}
-
-/** The index of the next digit at or after text index p (the text's length: none), through the write's cache. */
-function nextDigit(text: string, p: number): number {
-  let next = text.length;
-  for (let d = 0; d < 10; d++) {
-    let at = nextDigitAt[d];
-    if (at < p) {
-      at = text.indexOf(DIGITS[d], p);
-      nextDigitAt[d] = at = at < 0 ? text.length : at;
-    }
-    if (at < next) next = at;
-  }
-  return next;
 }

@@ -4,37 +4,40 @@
  * Offsets are absolute stream offsets (a payload's start for one payload).
  */
 
+import { load, loaded } from './mask-wasm.js';
+
+/** SegmentText's delta before the segment is copied (a real one is a small integer). */
+const NOT_LOADED = -(2 ** 30);
+
 /** A span to mask: bytes [start, end). */
 export type Report = (start: number, end: number) => void;
 
-/** Buffer's latin1Slice applied to any Uint8Array: one byte a character, no decoding. */
-export const latin1Slice = (
-  Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, a: number, b: number) => string }
-).latin1Slice;
-
 /**
- * One segment's bytes as a Latin-1 string (a character a byte), made when a
- * scanner first asks and then shared by the others the segment goes to (the
- * string costs about 1,900 instructions). mask sets it before each write.
+ * One segment, copied into the next-trigger finder's memory (mask-wasm.ts)
+ * when a scanner first asks and then shared by the others the segment goes
+ * to (one copy a segment, not one a scanner). mask sets it before each write.
  */
 export class SegmentText {
   private bytes: Uint8Array = new Uint8Array(0);
   private from = 0;
   private to = 0;
-  private text: string | undefined = undefined;
+  private delta = NOT_LOADED;
 
-  /** Takes the next segment, bytes[from, to): its string is made again when asked. */
+  /** Takes the next segment, bytes[from, to): it is copied again when asked. */
   set(bytes: Uint8Array, from: number, to: number): void {
     this.bytes = bytes;
     this.from = from;
     this.to = to;
-    this.text = undefined;
+    this.delta = NOT_LOADED;
   }
 
-  /** The segment as a string, text.charCodeAt(i - from) === bytes[i]. */
-  get(): string {
-    if (this.text === undefined) this.text = latin1Slice.call(this.bytes, this.from, this.to);
-    return this.text;
+  /**
+   * The segment in the finder's memory (copied when first asked, and again
+   * if another copy went there since): load()'s delta, address = index + delta.
+   */
+  wasm(): number {
+    if (this.delta === NOT_LOADED || !loaded(this)) this.delta = load(this.bytes, this.from, this.to, this);
+    return this.delta;
   }
 }
 
@@ -42,7 +45,8 @@ export interface MaskScanner {
   /**
    * Feeds bytes[from, to), the stream's next bytes; reports spans as soon as
    * they are certain. `text`, when given, holds those same bytes (set to
-   * bytes, from, to): scanners that search a string take it from there.
+   * bytes, from, to): scanners that use the next-trigger finder take the
+   * segment's copy in its memory from there.
    */
   write(bytes: Uint8Array, from: number, to: number, report: Report, text?: SegmentText): void;
   /**

@@ -1,5 +1,17 @@
 import { giveBytes, takeBytes } from '../byte-pool.js';
-import { type MaskScanner, type Report, type SegmentText, latin1Slice } from '../mask-scanner.js';
+import { type MaskScanner, type Report, type SegmentText } from '../mask-scanner.js';
+import {
+  C_BREAK,
+  C_JUMP,
+  C_WORD_END,
+  PAIR_1_AT,
+  PAIR_2_AT,
+  findClass,
+  findWork,
+  load,
+  markClass,
+  setTable,
+} from '../mask-wasm.js';
 import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind, latin1 } from './fields.js';
 import { FTP_RULES } from './ftp.js';
 import { HTTP_RULES, MAX_SCHEME, PART_NAME } from './http.js';
@@ -159,24 +171,30 @@ const LOWER = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a
 
 /**
  * Where an idle scanner (quiet(), its line's start read, no SASL exchange or
- * form part pending: `jumpable()`) has work again, found by native string
- * searches (String.prototype.indexOf of one character over the segment as a
- * Latin-1 string: memchr speed, where a JavaScript loop, or a RegExp
- * character class, costs 13 to 20 instructions a byte): the next byte of
+ * form part pending: `jumpable()`) has work again, found by the next-trigger
+ * finder (mask-wasm.ts: WebAssembly over the segment copied into its memory,
+ * a few instructions a byte, where a JavaScript loop costs 13 to 20 and the
+ * native indexOf of each stop over the segment as a Latin-1 string, used
+ * before, a string a segment and a search a line): the next byte of
  * TEXT_STOP but a line break (a field name may end there, a tag or an IAC
  * start) in the current line, else the line break before the first line
  * that holds such a byte, that may start with a command (mayCommand), or
  * that reaches the end of the segment. The bytes before it are what skip()
  * would go over, and whole lines of them leave the state as it was (see
- * jumpable()).
+ * jumpable()). The finder tells lines that may start with a command by the
+ * first two bytes of their words (PAIR_1, PAIR_2, as mayCommand does);
+ * mayCommand() decides the few it stops at.
  */
-const JUMP_STOPS = ['=', '"', "'", '<', '\xff'];
-const JUMP_LF = JUMP_STOPS.length;
-const JUMP_CR = JUMP_LF + 1;
-/** The next index of each of JUMP_STOPS, LF and CR in the segment's text (its length: none), for the write in hand. */
-const nextAt = new Int32Array(JUMP_CR + 1);
-/** From how many bytes left in a segment an idle scanner jumps (the searches cost a few hundred instructions). */
+const JUMP_STOPS = [EQUALS, QUOTE, APOS, LT, IAC];
+markClass(C_JUMP, JUMP_STOPS);
+markClass(C_BREAK, [CR, LF]);
+markClass(C_WORD_END, [SPACE, COLON, CR, LF]);
+/** From how many bytes left in a segment an idle scanner asks the finder (a call costs about a hundred instructions). */
 const NATIVE_FROM = 64;
+/** A write's delta before the segment is in the finder's memory. */
+const NOT_LOADED = -(2 ** 30);
+/** From how many bytes left skip() asks the finder for its next stop (nearer, the loop is cheaper than a call). */
+const FIND_FROM = 32;
 const NO_NAME = -1;
 const NAME_GOES_ON = -2;
 
@@ -265,19 +283,19 @@ export class CredentialScanner implements MaskScanner {
 
   write(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
     const base = this.pos - from;
-    let text: string | undefined;
+    let delta = NOT_LOADED;
     for (let i = from; i < to; i++) {
       if (this.quiet()) {
-        if (to - i >= this.nativeFrom && this.jumpable()) {
-          // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
-          if (text === undefined) {
-            text = shared !== undefined ? shared.get() : latin1Slice.call(bytes, from, to);
-            nextAt.fill(-1);
+        if (to - i >= this.nativeFrom) {
+          // the segment goes to the next-trigger finder's memory once a write
+          if (delta === NOT_LOADED) delta = shared !== undefined ? shared.wasm() : load(bytes, from, to);
+          if (this.jumpable()) {
+            // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
+            i = this.leave(bytes, i, nextWork(bytes, to, i, delta), to);
+            if (i === to) break;
           }
-          i = this.leave(bytes, i, nextWork(bytes, from, to, i, text), to);
-          if (i === to) break;
         }
-        i = this.skip(bytes, i, to);
+        i = this.skip(bytes, i, to, delta);
         if (i === to) break;
       }
       this.step(bytes[i], base + i, report);
@@ -337,7 +355,7 @@ export class CredentialScanner implements MaskScanner {
    * loop began in. While a line's start is kept, its bytes are copied (lower
    * case) up to LINE_KEEP; past that, only the bytes in TEXT_STOP are looked at.
    */
-  private skip(bytes: Uint8Array, i: number, to: number): number {
+  private skip(bytes: Uint8Array, i: number, to: number, delta: number): number {
     const start = i;
     if (this.lineOn) {
       const stops = this.words < 2 ? LINE_STOP : TEXT_STOP;
@@ -368,11 +386,15 @@ export class CredentialScanner implements MaskScanner {
       this.lineOff();
     }
     for (;;) {
-      // four bytes a test where none stops (V8 runs a loop at ~20 instructions a turn)
       const stop = TEXT_STOP;
-      while (i + 3 < to && (stop[bytes[i]] | stop[bytes[i + 1]] | stop[bytes[i + 2]] | stop[bytes[i + 3]]) === 0)
-        i += 4;
-      while (i < to && stop[bytes[i]] === 0) i++;
+      // the segment in the finder's memory: it finds the next stop (C_JUMP | C_BREAK is TEXT_STOP)
+      if (delta !== NOT_LOADED && to - i >= FIND_FROM) i = findClass(i, to, C_JUMP | C_BREAK, delta);
+      else {
+        // four bytes a test where none stops (V8 runs a loop at ~20 instructions a turn)
+        while (i + 3 < to && (stop[bytes[i]] | stop[bytes[i + 1]] | stop[bytes[i + 2]] | stop[bytes[i + 3]]) === 0)
+          i += 4;
+        while (i < to && stop[bytes[i]] === 0) i++;
+      }
       if (i === to) break;
       const b = bytes[i];
       if (QUIET_STOP[b] === 1 || this.endsName(bytes, start, i, b)) break;
@@ -1157,37 +1179,16 @@ function isSchemeByte(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f;
 }
 
-/** The index of JUMP_STOPS[c] (or LF, CR) at or after text index p, through the write's nextAt cache. */
-function nextOf(text: string, c: number, p: number): number {
-  let at = nextAt[c];
-  if (at < p) {
-    at = text.indexOf(c === JUMP_LF ? '\n' : c === JUMP_CR ? '\r' : JUMP_STOPS[c], p);
-    nextAt[c] = at = at < 0 ? text.length : at;
-  }
-  return at;
-}
-
 /** Where an idle scanner at bytes[i] (inside a line whose start is read) has work again: see JUMP_STOPS. */
-function nextWork(bytes: Uint8Array, from: number, to: number, i: number, text: string): number {
-  const len = to - from;
-  let stop = len;
-  for (let c = 0; c < JUMP_LF; c++) {
-    const at = nextOf(text, c, i - from);
-    if (at < stop) stop = at;
-  }
-  let p = i - from;
-  // the line break before the line in hand (-1: the current line)
+function nextWork(bytes: Uint8Array, to: number, i: number, delta: number): number {
   let before = -1;
   for (;;) {
-    const lf = nextOf(text, JUMP_LF, p);
-    const cr = nextOf(text, JUMP_CR, p);
-    const end = lf < cr ? lf : cr;
-    if (stop < end) return from + (before < 0 ? stop : before);
-    // the current line to the segment's end is gone over; a later line's start must be read
-    if (end === len) return before < 0 ? to : from + before;
-    if (mayCommand(bytes, from + end + 1, to)) return from + end;
-    before = end;
-    p = end + 1;
+    const r = findWork(i, to, before, LINE_KEEP, delta);
+    const q = r >>> 1;
+    // a line break before a line the finder could not clear: mayCommand() decides
+    if ((r & 1) === 0 || mayCommand(bytes, q + 1, to)) return q;
+    before = q;
+    i = q + 1;
   }
 }
 
@@ -1205,6 +1206,8 @@ WORD_END[SPACE] = WORD_END[COLON] = WORD_END[CR] = WORD_END[LF] = 1;
 const PAIR_1 = new Uint8Array(1 << 16);
 const PAIR_2 = new Uint8Array(1 << 16);
 LINE_RULES.forEach((r, i) => ((r.word === 1 ? PAIR_1 : PAIR_2)[(RULE_BYTES[i][0] << 8) | RULE_BYTES[i][1]] = 1));
+setTable(PAIR_1_AT, PAIR_1);
+setTable(PAIR_2_AT, PAIR_2);
 
 /**
  * Whether the line starting at bytes[s] may start with a command (as

@@ -1,0 +1,299 @@
+/**
+ * The masking scanners' next-trigger finder: a small WebAssembly module,
+ * assembled here at load from opcodes (no tool chain, no pattern text in
+ * it: its tables are data in its memory), that finds in the segment in hand
+ * the next byte where a scanner has work. A JavaScript loop over a
+ * Uint8Array costs V8 about 17-20 instructions a byte (the array's map,
+ * length and data pointer re-checked every turn); this one a few
+ * (docs/design/mask.md, session 6). The scanners copy the segment into the
+ * module's memory once (SegmentText.wasm) and ask it where to go; what they
+ * do at the bytes it finds is unchanged, so what is masked is too.
+ *
+ * Memory: a byte-class table at CLASS_AT (a bit a class, set by the
+ * scanners at their load), lower case at LOWER_AT, two 64 KiB tables of
+ * two-byte pairs (credentials' keyword starts), then the segment at SEG_AT.
+ */
+
+/** Class bits, one a use. */
+export const C_DIGIT = 1;
+/** Credentials' jump stops (`=`, quotes, `<`, IAC): a field name or a tag may end or start there. */
+export const C_JUMP = 2;
+/** CR, LF. */
+export const C_BREAK = 4;
+/** What ends a line's word for its commands: space, colon, CR, LF. */
+export const C_WORD_END = 8;
+/** A card number's group separators: space, dash. */
+export const C_SEP = 16;
+
+const CLASS_AT = 0;
+const LOWER_AT = 256;
+/** The first two bytes (lower case, b0 << 8 | b1) of the keywords of word-1 rules: 1 where one starts so. */
+export const PAIR_1_AT = 512;
+/** ... of word-2 rules. */
+export const PAIR_2_AT = PAIR_1_AT + 65536;
+const SEG_AT = PAIR_2_AT + 65536;
+const PAGE = 65536;
+const SPACE = 0x20;
+
+// ---- a minimal WebAssembly emitter: numbers in, bytes out ----
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+const I32 = 0x7f;
+const VOID = 0x40;
+// opcodes
+const block = [0x02, VOID];
+const loop = [0x03, VOID];
+const if_ = [0x04, VOID];
+const end = 0x0b;
+const br = (d: number) => [0x0c, d];
+const brIf = (d: number) => [0x0d, d];
+const ret = 0x0f;
+const call = (f: number) => [0x10, f];
+const get = (l: number) => [0x20, l];
+const set = (l: number) => [0x21, l];
+const tee = (l: number) => [0x22, l];
+const i32 = (n: number) => [0x41, ...sleb(n)];
+/** i32.load8_u at (address on the stack) + offset. */
+const load8 = (offset: number) => [0x2d, 0x00, ...uleb(offset)];
+const eqz = 0x45;
+const eq = 0x46;
+const ne = 0x47;
+const ltS = 0x48;
+const ltU = 0x49;
+const geU = 0x4f;
+const add = 0x6a;
+const sub = 0x6b;
+const and = 0x71;
+const or = 0x72;
+const shl = 0x74;
+const select = 0x1b;
+
+/** The class bits of the byte at address local `l` + k. */
+const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
+
+// find(p, to, mask): the first q in [p, to) whose byte's class has a bit of mask, else to.
+// locals: 0 p, 1 to, 2 mask
+// prettier-ignore
+const findBody = [
+  0x00,
+  ...block,
+  ...loop, // four bytes a test where none is in the class
+  ...get(0), ...i32(4), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
+  ...classAt(0, 0), ...classAt(0, 1), or, ...classAt(0, 2), or, ...classAt(0, 3), or,
+  ...get(2), and, ...brIf(1),
+  ...get(0), ...i32(4), add, ...set(0),
+  ...br(0),
+  end,
+  end,
+  ...loop,
+  ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...classAt(0), ...get(2), and, ...if_, ...get(0), ret, end,
+  ...get(0), ...i32(1), add, ...set(0),
+  ...br(0),
+  end,
+  ...get(1),
+  end,
+];
+
+// card(p, to, min): where card-number's loop outside a run stops: the first digit starting a run of
+// at least `min` digits, or followed by a separator, or by the segment's end; else to.
+// locals: 0 p, 1 to, 2 min, 3 s, 4 j
+// prettier-ignore
+const cardBody = [
+  0x01, 0x02, I32,
+  ...loop,
+  ...get(0), ...get(1), ...i32(C_DIGIT), ...call(0), ...tee(3), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...get(3), ...i32(1), add, ...set(4),
+  ...block, ...loop,
+  ...get(4), ...get(1), geU, ...brIf(1),
+  ...classAt(4), ...i32(C_DIGIT), and, eqz, ...brIf(1),
+  ...get(4), ...i32(1), add, ...set(4),
+  ...br(0),
+  end, end,
+  ...get(4), ...get(1), eq, ...if_, ...get(3), ret, end,
+  ...get(4), ...get(3), sub, ...get(2), geU, ...if_, ...get(3), ret, end,
+  ...classAt(4), ...i32(C_SEP), and, ...if_, ...get(3), ret, end,
+  ...get(4), ...i32(1), add, ...set(0),
+  ...br(0),
+  end,
+  ...get(1),
+  end,
+];
+
+// work(p, to, before, keep): credentials' nextWork() without its keyword compare, as 2 q + flag: flag 0,
+// q is the answer; flag 1, q is a line break before a line that may start with a command (the caller
+// checks; if not, it goes on from q + 1 with before = q). before: the line break before the line in
+// hand, or -1. keep: LINE_KEEP.
+// locals: 0 p, 1 to, 2 before, 3 keep, 4 q, 5 s, 6 e (the line's end for commands), 7 k
+const pairAt = (table: number, l: number) => [
+  ...get(l),
+  ...load8(0),
+  ...load8(LOWER_AT),
+  ...i32(8),
+  shl,
+  ...get(l),
+  ...load8(1),
+  ...load8(LOWER_AT),
+  or,
+  ...load8(table),
+];
+/** The answer at q when nothing before it (before < 0) is one: 2 * (before < 0 ? q : before). */
+const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, select, ...i32(1), shl, ret];
+// prettier-ignore
+const workBody = [
+  0x01, 0x04, I32,
+  ...loop,
+  ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(4),
+  ...get(4), ...get(1), geU, ...if_, ...answer(get(1)), end,
+  ...classAt(4), ...i32(C_JUMP), and, ...if_, ...answer(get(4)), end,
+  // a line break at q: may the next line start with a command? (a superset of mayCommand())
+  ...block,
+  ...get(4), ...i32(1), add, ...tee(5), ...get(1), geU, ...brIf(0),
+  ...get(5), ...load8(0), eqz, ...brIf(0),
+  ...get(5), ...get(3), add, ...tee(6), ...get(1), ...get(6), ...get(1), ltU, select, ...set(6),
+  ...get(5), ...i32(1), add, ...get(6), geU, ...brIf(0),
+  ...pairAt(PAIR_1_AT, 5), ...brIf(0),
+  ...get(5), ...set(7),
+  ...block, ...loop,
+  ...get(7), ...get(6), geU, ...brIf(1),
+  ...classAt(7), ...i32(C_WORD_END), and, ...brIf(1),
+  ...get(7), ...i32(1), add, ...set(7),
+  ...br(0),
+  end, end,
+  ...get(7), ...get(1), eq, ...brIf(0),
+  // no command on this line: go on after its break
+  ...block,
+  ...get(7), ...get(6), eq, ...brIf(0),
+  ...get(7), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
+  ...get(7), ...i32(1), add, ...tee(7), ...i32(1), add, ...get(6), geU, ...brIf(1),
+  ...pairAt(PAIR_2_AT, 7), ...brIf(1),
+  end,
+  ...get(4), ...set(2),
+  ...get(4), ...i32(1), add, ...set(0),
+  ...br(1),
+  end,
+  ...get(4), ...i32(1), shl, ...i32(1), or, ret,
+  end,
+  ...i32(0),
+  end,
+];
+
+// prettier-ignore
+const MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  ...section(1, [0x02, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32]),
+  ...section(3, [0x03, 0x00, 0x00, 0x01]),
+  ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
+  ...section(7, [
+    0x04,
+    ...name('mem'), 0x02, 0x00,
+    ...name('find'), 0x00, 0x00,
+    ...name('card'), 0x00, 0x01,
+    ...name('work'), 0x00, 0x02,
+  ]),
+  ...section(10, [
+    0x03,
+    ...uleb(findBody.length), ...findBody,
+    ...uleb(cardBody.length), ...cardBody,
+    ...uleb(workBody.length), ...workBody,
+  ]),
+]);
+
+interface Exports {
+  mem: WebAssembly.Memory;
+  find(p: number, to: number, mask: number): number;
+  card(p: number, to: number, min: number): number;
+  work(p: number, to: number, before: number, keep: number): number;
+}
+
+const wasm = new WebAssembly.Instance(new WebAssembly.Module(MODULE), {}).exports as unknown as Exports;
+let memory = new Uint8Array(wasm.mem.buffer);
+for (let b = 0; b < 256; b++) memory[LOWER_AT + b] = b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+
+/** Adds `bit` to the class of each of `bytes` (the scanners, at their load). */
+export function markClass(bit: number, bytes: Iterable<number>): void {
+  for (const b of bytes) memory[CLASS_AT + b] |= bit;
+}
+
+/** Copies a 64 KiB table into the module's memory at `at` (PAIR_1_AT, PAIR_2_AT). */
+export function setTable(at: number, table: Uint8Array): void {
+  memory.set(table, at);
+}
+
+/** Who loaded the segment in memory last (a SegmentText, or a scanner's own copy). */
+let owner: object | undefined;
+const OWN = {};
+
+/** How many bytes around a segment load() copies along rather than make a view of the segment. */
+const WHOLE_SLACK = 256;
+
+/**
+ * Copies bytes[from, to) into the module's memory and returns the delta that
+ * turns an index into bytes into the module's address (address = i + delta).
+ * `by` says whose copy it is, for loaded(). Where bytes is little more than
+ * the segment (a frame), all of it is copied: a view of the segment would
+ * cost an allocation a segment (the finder never reads outside [from, to)).
+ */
+export function load(bytes: Uint8Array, from: number, to: number, by: object = OWN): number {
+  const whole = bytes.length - (to - from) <= WHOLE_SLACK;
+  const need = SEG_AT + (whole ? bytes.length : to - from);
+  if (need > memory.length) {
+    wasm.mem.grow(Math.ceil((need - memory.length) / PAGE));
+    memory = new Uint8Array(wasm.mem.buffer);
+  }
+  owner = by;
+  if (whole) {
+    memory.set(bytes, SEG_AT);
+    return SEG_AT;
+  }
+  memory.set(bytes.subarray(from, to), SEG_AT);
+  return SEG_AT - from;
+}
+
+/** Whether the segment `by` loaded last is still in memory. */
+export function loaded(by: object): boolean {
+  return owner === by;
+}
+
+/** The first index in [i, to) whose byte has a class bit of `mask`, else to. delta: load()'s. */
+export function findClass(i: number, to: number, mask: number, delta: number): number {
+  return wasm.find(i + delta, to + delta, mask) - delta;
+}
+
+/** card-number's next digit run worth stepping through from i (see card above), else to. */
+export function findCard(i: number, to: number, min: number, delta: number): number {
+  return wasm.card(i + delta, to + delta, min) - delta;
+}
+
+/**
+ * credentials' next work from i, as 2 q + flag (q an index into bytes; flag:
+ * see work above); before: an index, or -1.
+ */
+export function findWork(i: number, to: number, before: number, keep: number, delta: number): number {
+  const r = wasm.work(i + delta, to + delta, before < 0 ? -1 : before + delta, keep);
+  return ((r >>> 1) - delta) * 2 + (r & 1);
+}

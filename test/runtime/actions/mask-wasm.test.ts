@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CardScanner } from '../../../src/runtime/actions/mask-card.js';
+import { CredentialScanner, credentialSession } from '../../../src/runtime/actions/credentials/credentials.js';
+import {
+  C_BREAK,
+  C_DIGIT,
+  C_JUMP,
+  C_SEP,
+  C_WORD_END,
+  findCard,
+  findClass,
+  load,
+} from '../../../src/runtime/actions/mask-wasm.js';
+
+/**
+ * The next-trigger finder (mask-wasm.ts) against plain JavaScript loops that
+ * say what each of its searches means, on random bytes rich in the bytes of
+ * its classes, segments placed anywhere inside larger buffers (it must not
+ * see past its segment), and on segments larger than its first memory (the
+ * memory grows). What the scanners make of its answers is checked by the
+ * scanners' own tests (Always against Never: credentials-native,
+ * credentials-line-filter, mask-card-native, mask-segment-text).
+ */
+
+const CLASS_OF: Record<number, number> = {};
+const mark = (bit: number, bytes: number[]) => bytes.forEach((b) => (CLASS_OF[b] = (CLASS_OF[b] ?? 0) | bit));
+mark(C_DIGIT, [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39]);
+mark(C_SEP, [0x20, 0x2d]);
+mark(C_JUMP, [0x3d, 0x22, 0x27, 0x3c, 0xff]);
+mark(C_BREAK, [0x0d, 0x0a]);
+mark(C_WORD_END, [0x20, 0x3a, 0x0d, 0x0a]);
+const classOf = (b: number) => CLASS_OF[b] ?? 0;
+
+function findClassJs(bytes: Uint8Array, i: number, to: number, mask: number): number {
+  while (i < to && (classOf(bytes[i]) & mask) === 0) i++;
+  return i;
+}
+
+/** card-number's loop outside a run (mask-card.ts). */
+function findCardJs(bytes: Uint8Array, i: number, to: number, min: number): number {
+  for (;;) {
+    while (i < to && (classOf(bytes[i]) & C_DIGIT) === 0) i++;
+    if (i >= to) return to;
+    let j = i + 1;
+    while (j < to && (classOf(bytes[j]) & C_DIGIT) !== 0) j++;
+    if (j === to || j - i >= min || (classOf(bytes[j]) & C_SEP) !== 0) return i;
+    i = j + 1;
+  }
+}
+
+const byte = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(0x61, 0x7a, 0x41, 0x00, 0x80, 0xfe) },
+  { weight: 3, arbitrary: fc.integer({ min: 0x30, max: 0x39 }) },
+  { weight: 2, arbitrary: fc.constantFrom(0x20, 0x2d, 0x3a, 0x0d, 0x0a, 0x3d, 0x22, 0x27, 0x3c, 0xff) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) },
+);
+const segment = fc.record({
+  before: fc.uint8Array({ maxLength: 9 }),
+  bytes: fc.array(byte, { maxLength: 300 }).map((a) => Uint8Array.from(a)),
+  after: fc.uint8Array({ maxLength: 9 }),
+});
+const masks = [C_DIGIT, C_SEP, C_JUMP, C_BREAK, C_WORD_END, C_JUMP | C_BREAK, 0x1f];
+
+describe('the next-trigger finder against JavaScript loops', () => {
+  it('finds the next byte of a class and the next card run from every index', () => {
+    fc.assert(
+      fc.property(segment, fc.constantFrom(2, 4, 13), ({ before, bytes, after }, min) => {
+        const buf = Buffer.concat([before, bytes, after]);
+        const from = before.length;
+        const to = from + bytes.length;
+        const delta = load(buf, from, to);
+        for (let i = from; i <= to; i++) {
+          for (const m of masks) expect(findClass(i, to, m, delta)).toBe(findClassJs(buf, i, to, m));
+          expect(findCard(i, to, min, delta)).toBe(findCardJs(buf, i, to, min));
+        }
+      }),
+      { numRuns: 300, seed: 20261207 },
+    );
+  });
+
+  it('grows its memory for a large segment, and finds what is near its end', () => {
+    const size = 300_000;
+    const buf = Buffer.alloc(size + 20, 0x61);
+    buf.write('4111 1111 1111 1111', size - 30, 'latin1');
+    buf.write('x="', size - 5, 'latin1');
+    buf.fill(0x31, size, size + 20); // digits past the segment's end: not to be seen
+    const from = 7;
+    const delta = load(buf, from, size);
+    expect(findClass(from, size, C_JUMP, delta)).toBe(size - 4);
+    expect(findCard(from, size, 13, delta)).toBe(size - 30);
+    expect(findClass(size - 3, size, C_DIGIT, delta)).toBe(size);
+  });
+
+  it('leaves the scanners as their loops do over a large segment', () => {
+    // a card number and a password field past the first memory's end, through the scanners with and without it
+    const size = 200_000;
+    const filler = Buffer.alloc(size, 0x61);
+    for (let k = 0; k < size; k += 97) filler[k] = k % 2 === 0 ? 0x0a : 0x20;
+    const text = Buffer.concat([
+      filler,
+      Buffer.from('\r\ncard 4111-1111-1111-1111 password=hunter2&x=1\r\n', 'latin1'),
+    ]);
+    const spans = (nativeFrom: number) => {
+      class Card extends CardScanner {
+        protected override readonly nativeFrom: number = nativeFrom;
+      }
+      class Credentials extends CredentialScanner {
+        protected override readonly nativeFrom: number = nativeFrom;
+      }
+      const out: string[] = [];
+      const scanners = [new Card(0), new Credentials(0, true, 0, credentialSession([40000, 80]))];
+      scanners.forEach((s, t) => {
+        s.write(text, 0, text.length, (a, b) => out.push(`${t}:${a}-${b}`));
+        s.end((a, b) => out.push(`${t}:${a}-${b}:end`));
+      });
+      return out;
+    };
+    const want = spans(Infinity);
+    expect(want.length).toBeGreaterThanOrEqual(2);
+    expect(spans(1)).toEqual(want);
+  });
+});

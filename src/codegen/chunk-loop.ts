@@ -14,6 +14,16 @@ export const CHUNK_RUN_MAX = 256 * 1024;
 /** `C.out[g]` of a balanced group: its tool is `C.pick(g)`, the output of the tool the packet's session goes to. */
 export const BALANCED = -2;
 
+/** `C.ro[r]` of a result without groups: its packets are counted (unmatched) and go nowhere. */
+export const RO_NONE = -1;
+/**
+ * `C.ro[r]` of a result the loop decides group by group (several groups, a
+ * balanced one, or one whose output is not ready or not the loop's): the
+ * general decision, which may stop the loop. Any other `ro[r]` is the one
+ * output, ready, that all of the result's packets go to.
+ */
+export const RO_GENERAL = -2;
+
 /**
  * The chunk loop of the packet path's module: `chunk(C, d, v, p, end,
  * quota, untilSec, untilNsec)` walks the pcap records of the read chunk `d`
@@ -38,7 +48,9 @@ export const BALANCED = -2;
  * `toNs`, `capMax`, `linkType`, `tap`; `rx` (per result, 1: the record goes
  * the per-record way), `rn` (per result, records taken); `rs` (Int32Array, results + 1: where
  * result r's groups start in `rg`), `rg` (the groups), `out` (per group, its
- * output, or -1), `ok` (per output, 1 when a record may be taken),
+ * output, or -1), `ok` (per output, 1 when a record may be taken), `ro`
+ * (per result: its one ready output, RO_NONE or RO_GENERAL; filled from the
+ * others whenever they change),
  * `n` (Float64Array: packets, bytes, malformed; unmatched packets are the
  * counts of results without groups, a group's packets its outputs'),
  * `sel` (scratch, a group's chosen output),
@@ -54,7 +66,7 @@ export const BALANCED = -2;
  * balanced) stored into W, then the graph, `graph(d)`. Other link types,
  * and every link type without `store`, run `classify` (Walk.start).
  */
-export function chunkLoop(store?: ReadonlySet<string>, begun = true, local?: readonly string[]): Code {
+export function chunkLoop(store?: ReadonlySet<string>, begun = true, local?: readonly string[], balanced = true): Code {
   const spines: [number, Code][] = [];
   // the local graph (spine.ts localGraph) is called at the walk's end, where its arguments are the walk's locals
   const tail =
@@ -75,7 +87,7 @@ export function chunkLoop(store?: ReadonlySet<string>, begun = true, local?: rea
   }
 }
 ${loop(_`chunkAny`)}
-${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined))}`;
+${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined, balanced))}`;
 }
 
 /**
@@ -90,14 +102,27 @@ ${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !==
  * handed over; per packet only the result's count (`rn`) and the malformed
  * flag.
  */
-function loop(name: Code, walk?: Code, store?: ReadonlySet<string>, begun = true, local = false): Code {
+function loop(
+  name: Code,
+  walk?: Code,
+  store?: ReadonlySet<string>,
+  begun = true,
+  local = false,
+  balanced = true,
+): Code {
   const le = walk === undefined ? _`le` : _`true`;
+  // without balanced groups `hb` is the constant 0: the optimizer drops the session hash's stores and W.begin,
+  // and the walk's offsets that only they read; a balanced group's packets then go the per-record way
   const begin =
     walk === undefined
       ? _``
-      : _`W.place(linkType, tap);
+      : balanced
+        ? _`W.place(linkType, tap);
   let hb = 0;
-  for (let i = 0; i < out.length; i++) if (out[i] === ${BALANCED}) hb = 1;`;
+  for (let i = 0; i < out.length; i++) if (out[i] === ${BALANCED}) hb = 1;`
+        : _`W.place(linkType, tap);
+  const hb = 0;`;
+  const pick = balanced ? _`if (t === ${BALANCED}) t = C.pick(g);` : _``;
   const classify =
     walk === undefined
       ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`
@@ -114,10 +139,27 @@ function loop(name: Code, walk?: Code, store?: ReadonlySet<string>, begun = true
   const take = (t: Code, e: Code) => _`op[${t}] += rP[${t}];
           ob[${t}] += ${e} - rS[${t}] - ${PCAP_HEADER} * rP[${t}];
           C.take(${t}, d, rS[${t}], ${e}, rP[${t}]);`;
+  // the record extends output t's open run, or closes it and opens one; a run that long is handed over
+  const extend = (t: Code) => _`if (rE[${t}] === p) {
+        rE[${t}] = e;
+        rP[${t}]++;
+      } else {
+        if (rP[${t}] !== 0) {
+          ${take(t, _`rE[${t}]`)}
+        }
+        rS[${t}] = p;
+        rE[${t}] = e;
+        rP[${t}] = 1;
+      }
+      if (e - rS[${t}] >= ${CHUNK_RUN_MAX}) {
+        ${take(t, _`e`)}
+        rP[${t}] = 0;
+        rE[${t}] = -1;
+      }`;
   return _`function ${name}(C, d, v, p, end, quota, untilSec, untilNsec) {
   const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, op = C.op, ob = C.ob;
-  const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, sel = C.sel;
+  const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, ro = C.ro, sel = C.sel;
   // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
   const bounded = untilSec < 4294967296;
   ${begin}
@@ -137,38 +179,33 @@ function loop(name: Code, walk?: Code, store?: ReadonlySet<string>, begun = true
     }
     const o = p + ${PCAP_HEADER};
     ${classify}
-    if (r >= rx.length || rx[r] !== 0) break;
-    const a = rs[r], b = rs[r + 1];
-    for (let i = a; i < b; i++) {
-      const g = rg[i];
-      let t = out[g];
-      if (t === ${BALANCED}) t = C.pick(g);
-      if (t < 0 || ok[t] === 0) break w;
-      sel[i - a] = t;
+    if (r >= ro.length) break;
+    // the usual result: one output, ready (ro); the general decision only for the others
+    const t0 = ro[r];
+    let a = 0, b = 0;
+    if (t0 === ${RO_GENERAL}) {
+      if (rx[r] !== 0) break;
+      a = rs[r];
+      b = rs[r + 1];
+      for (let i = a; i < b; i++) {
+        const g = rg[i];
+        let t = out[g];
+        ${pick}
+        if (t < 0 || ok[t] === 0) break w;
+        sel[i - a] = t;
+      }
     }
     ${viewed}
     rn[r]++;
     if (${bad} !== 0) malformed++;
     const e = o + capLen;
-    for (let i = a; i < b; i++) {
-      const t = sel[i - a];
-      if (rE[t] === p) {
-        rE[t] = e;
-        rP[t]++;
-      } else {
-        if (rP[t] !== 0) {
-          ${take(_`t`, _`rE[t]`)}
-        }
-        rS[t] = p;
-        rE[t] = e;
-        rP[t] = 1;
+    if (t0 >= 0) {
+      ${extend(_`t0`)}
+    } else
+      for (let i = a; i < b; i++) {
+        const t = sel[i - a];
+        ${extend(_`t`)}
       }
-      if (e - rS[t] >= ${CHUNK_RUN_MAX}) {
-        ${take(_`t`, _`e`)}
-        rP[t] = 0;
-        rE[t] = -1;
-      }
-    }
     p = e;
     k++;
   }

@@ -60,6 +60,12 @@ export interface CodegenOptions {
   hashMin?: number;
   /** Up to this many single values of a small node are tested for equality first. */
   eqMax?: number;
+  /**
+   * Whether some group of the policy balances over several tools (the chunk
+   * loop then picks a tool by the session hash); false: the loop leaves the
+   * hash's reads out (default true).
+   */
+  balanced?: boolean;
 }
 
 /**
@@ -530,7 +536,7 @@ function generate(
 function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); return graph(d); }
 function tableLeaf(t) { const d = W.d; switch (t) { ${tableCases} default: return -1; } }
 ${local?.code ?? _``}
-${chunkLoop(demand, begun, local?.args)}
+${chunkLoop(demand, begun, local?.args, opts.balanced ?? true)}
 return { classify, tableLeaf, chunk };`
       : _`return function classify(p, d) { ${body} };`;
   // the walk's state as a constant of the module, so that optimized code loads its numbers directly

@@ -1,6 +1,6 @@
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT } from '../capture/record.js';
-import { BALANCED } from '../../codegen/chunk-loop.js';
+import { BALANCED, RO_GENERAL, RO_NONE } from '../../codegen/chunk-loop.js';
 import type { ChunkFn } from '../classify/packet-path.js';
 import type { ClassResult } from '../classify/combine.js';
 import type { RuleCounter } from '../classify/rule-counter.js';
@@ -53,6 +53,7 @@ export class PacketChunkLoop implements ChunkLoop {
   rn = new Float64Array(0);
   rs = new Int32Array(1);
   rg = new Int32Array(0);
+  ro = new Int32Array(0);
   readonly out: Int32Array;
   readonly sel: Int32Array;
   readonly pick: (group: number) => number;
@@ -128,11 +129,21 @@ export class PacketChunkLoop implements ChunkLoop {
     if (allowed < quota) quota = allowed;
     this.handled = 0;
     if (quota <= 0) return start;
-    if (this.rx.length !== parts.results.length) this.learnResults();
+    let changed = false;
+    if (this.rx.length !== parts.results.length) {
+      this.learnResults();
+      changed = true;
+    }
     // an output takes runs once its first record from this tap went the per-record way (declaring its link type)
     const f = parts.format;
-    for (let t = 0; t < this.outs.length; t++)
-      this.ok[t] = this.outs[t].takesRuns(this.tap, f.linkType, f.layout) ? 1 : 0;
+    for (let t = 0; t < this.outs.length; t++) {
+      const ok = this.outs[t].takesRuns(this.tap, f.linkType, f.layout) ? 1 : 0;
+      if (this.ok[t] !== ok) {
+        this.ok[t] = ok;
+        changed = true;
+      }
+    }
+    if (changed) this.learnOutputs();
     const stop = parts.chunk(this, bytes, view, start, end, quota, untilSec, untilNsec);
     if (this.handled !== 0) this.count();
     return stop;
@@ -154,6 +165,17 @@ export class PacketChunkLoop implements ChunkLoop {
     rs[n] = rg.length;
     this.rs = rs;
     this.rg = Int32Array.from(rg);
+  }
+
+  /** Per result, the one ready output all its packets go to, RO_NONE (no group), or RO_GENERAL (the loop decides). */
+  private learnOutputs(): void {
+    const { rx, rs, rg, out, ok } = this;
+    const ro = this.ro.length === rx.length ? this.ro : (this.ro = new Int32Array(rx.length));
+    for (let r = 0; r < rx.length; r++) {
+      const a = rs[r];
+      const t = rs[r + 1] - a === 1 ? out[rg[a]] : -1;
+      ro[r] = rx[r] !== 0 ? RO_GENERAL : rs[r + 1] === a ? RO_NONE : t >= 0 && ok[t] !== 0 ? t : RO_GENERAL;
+    }
   }
 
   /** The loop's counters into the run's statistics, and back to zero. */

@@ -11,6 +11,9 @@ const PCAP_HEADER = 16;
  */
 export const CHUNK_RUN_MAX = 256 * 1024;
 
+/** The largest int32: the loop's bounds are kept as int32 (a chunk holds far fewer records, and far fewer bytes). */
+const INT32_MAX = 0x7fffffff;
+
 /** `C.out[g]` of a balanced group: its tool is `C.pick(g)`, the output of the tool the packet's session goes to. */
 export const BALANCED = -2;
 
@@ -157,7 +160,10 @@ function loop(
         rE[${t}] = -1;
       }`;
   return _`function ${name}(C, d, v, p, end, quota, untilSec, untilNsec) {
-  const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
+  // the loop's bounds as int32 once, not tagged numbers checked and untagged a record
+  end |= 0;
+  const kMax = quota < ${INT32_MAX} ? quota | 0 : ${INT32_MAX};
+  const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit | 0, toNs = C.toNs, capMax = Math.min(C.capMax, ${INT32_MAX}) | 0, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, op = C.op, ob = C.ob;
   const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, ro = C.ro, sel = C.sel;
   // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
@@ -165,7 +171,7 @@ function loop(
   ${begin}
   const p0 = p;
   let k = 0, viewed = 0, malformed = 0;
-  w: while (k < quota) {
+  w: while (k < kMax) {
     const left = end - p;
     if (left < ${PCAP_HEADER}) break;
     const capLen = v.getUint32(p + 8, ${le});

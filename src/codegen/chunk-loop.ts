@@ -17,12 +17,12 @@ const INT32_MAX = 0x7fffffff;
 /** `C.out[g]` of a balanced group: its tool is `C.pick(g)`, the output of the tool the packet's session goes to. */
 export const BALANCED = -2;
 
-/** `C.ro[r]` of a result without groups: its packets are counted (unmatched) and go nowhere. */
+/** `C.rr[2r]` of a result without groups: its packets are counted (unmatched) and go nowhere. */
 export const RO_NONE = -1;
 /**
- * `C.ro[r]` of a result the loop decides group by group (several groups, a
+ * `C.rr[2r]` of a result the loop decides group by group (several groups, a
  * balanced one, or one whose output is not ready or not the loop's): the
- * general decision, which may stop the loop. Any other `ro[r]` is the one
+ * general decision, which may stop the loop. Any other `rr[2r]` is the one
  * output, ready, that all of the result's packets go to.
  */
 export const RO_GENERAL = -2;
@@ -49,16 +49,16 @@ export const RO_GENERAL = -2;
  *
  * C's layout (runtime/engine/chunk-loop.ts fills it): `le`, `fracLimit`,
  * `toNs`, `capMax`, `linkType`, `tap`; `rx` (per result, 1: the record goes
- * the per-record way), `rn` (per result, records taken); `rs` (Int32Array, results + 1: where
+ * the per-record way); `rs` (Int32Array, results + 1: where
  * result r's groups start in `rg`), `rg` (the groups), `out` (per group, its
- * output, or -1), `ok` (per output, 1 when a record may be taken), `ro`
- * (per result: its one ready output, RO_NONE or RO_GENERAL; filled from the
- * others whenever they change),
+ * output, or -1), `ok` (per output, 1 when a record may be taken), `rr`
+ * (per result r: rr[2r] its one ready output, RO_NONE or RO_GENERAL, filled
+ * from the others whenever they change; rr[2r + 1] the records taken),
  * `n` (Float64Array: packets, bytes, malformed; unmatched packets are the
  * counts of results without groups, a group's packets its outputs'),
  * `sel` (scratch, a group's chosen output),
- * per output `op`, `ob` (packets, bytes, counted as runs are handed over), `rS`, `rE`, `rP` (the open run:
- * start, end, records), and `take(out, d, start, end, records)`.
+ * per output `op`, `ob` (packets, bytes, counted as runs are handed over), `ru` (output t's open run:
+ * ru[4t] start, ru[4t + 1] end, ru[4t + 2] records), and `take(out, d, start, end, records)`.
  *
  * Only numbers go into this code; everything else comes in through C.
  *
@@ -102,7 +102,7 @@ ${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !==
  *
  * Statistics are counted once a call, not a packet: records and bytes from
  * how far `p` moved, per output the records and bytes of each run as it is
- * handed over; per packet only the result's count (`rn`) and the malformed
+ * handed over; per packet only the result's count (`rr`) and the malformed
  * flag.
  */
 function loop(
@@ -139,25 +139,27 @@ function loop(
   // without W.begin the view is never made, unless by a balanced group's session hash (which does begin)
   const viewed = walk === undefined || begun ? _`if (W.viewed) viewed++;` : _`if (hb !== 0 && W.viewed) viewed++;`;
   // a run handed over: its records and bytes (headers off) to its output's counts
-  const take = (t: Code, e: Code) => _`op[${t}] += rP[${t}];
-          ob[${t}] += ${e} - rS[${t}] - ${PCAP_HEADER} * rP[${t}];
-          C.take(${t}, d, rS[${t}], ${e}, rP[${t}]);`;
+  // (output t's open run is ru[j], ru[j + 1], ru[j + 2], j = 4t: start, end, records)
+  const take = (t: Code, e: Code) => _`op[${t}] += ru[j + 2];
+          ob[${t}] += ${e} - ru[j] - ${PCAP_HEADER} * ru[j + 2];
+          C.take(${t}, d, ru[j], ${e}, ru[j + 2]);`;
   // the record extends output t's open run, or closes it and opens one; a run that long is handed over
-  const extend = (t: Code) => _`if (rE[${t}] === p) {
-        rE[${t}] = e;
-        rP[${t}]++;
+  const extend = (t: Code) => _`const j = ${t} << 2;
+      if (ru[j + 1] === p) {
+        ru[j + 1] = e;
+        ru[j + 2]++;
       } else {
-        if (rP[${t}] !== 0) {
-          ${take(t, _`rE[${t}]`)}
+        if (ru[j + 2] !== 0) {
+          ${take(t, _`ru[j + 1]`)}
         }
-        rS[${t}] = p;
-        rE[${t}] = e;
-        rP[${t}] = 1;
+        ru[j] = p;
+        ru[j + 1] = e;
+        ru[j + 2] = 1;
       }
-      if (e - rS[${t}] >= ${CHUNK_RUN_MAX}) {
+      if (e - ru[j] >= ${CHUNK_RUN_MAX}) {
         ${take(t, _`e`)}
-        rP[${t}] = 0;
-        rE[${t}] = -1;
+        ru[j + 2] = 0;
+        ru[j + 1] = -1;
       }`;
   return _`function ${name}(C, d, v, p, end, quota, untilSec, untilNsec) {
   // the loop's bounds as int32 once, not tagged numbers checked and untagged a record
@@ -165,7 +167,7 @@ function loop(
   const kMax = quota < ${INT32_MAX} ? quota | 0 : ${INT32_MAX};
   const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit | 0, toNs = C.toNs, capMax = Math.min(C.capMax, ${INT32_MAX}) | 0, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, op = C.op, ob = C.ob;
-  const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, ro = C.ro, sel = C.sel;
+  const ru = C.ru, rx = C.rx, rr = C.rr, sel = C.sel;
   // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
   const bounded = untilSec < 4294967296;
   ${begin}
@@ -185,9 +187,10 @@ function loop(
     }
     const o = p + ${PCAP_HEADER};
     ${classify}
-    if (r >= ro.length) break;
-    // the usual result: one output, ready (ro); the general decision only for the others
-    const t0 = ro[r];
+    const r2 = r << 1;
+    if (r2 >= rr.length) break;
+    // the usual result: one output, ready; the general decision only for the others
+    const t0 = rr[r2];
     let a = 0, b = 0;
     if (t0 === ${RO_GENERAL}) {
       if (rx[r] !== 0) break;
@@ -202,7 +205,7 @@ function loop(
       }
     }
     ${viewed}
-    rn[r]++;
+    rr[r2 + 1]++;
     if (${bad} !== 0) malformed++;
     const e = o + capLen;
     if (t0 >= 0) {
@@ -215,11 +218,11 @@ function loop(
     p = e;
     k++;
   }
-  for (let t = 0; t < rP.length; t++)
-    if (rP[t] !== 0) {
-      ${take(_`t`, _`rE[t]`)}
-      rP[t] = 0;
-      rE[t] = -1;
+  for (let t = 0, j = 0; j < ru.length; t++, j += 4)
+    if (ru[j + 2] !== 0) {
+      ${take(_`t`, _`ru[j + 1]`)}
+      ru[j + 2] = 0;
+      ru[j + 1] = -1;
     }
   cnt[0] += k;
   cnt[1] += p - p0 - ${PCAP_HEADER} * k;

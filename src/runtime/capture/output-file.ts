@@ -63,6 +63,24 @@ export class OutputFile {
   private pending = 0;
   private discardWhenIdle = false;
 
+  /**
+   * The temporary file another thread opened (tempPath), opened again for
+   * writing here (a worker thread writing one group's outputs: group-split.ts).
+   * Its finish() closes this descriptor only; the file is renamed into place
+   * by the OutputFile that created it, and removed by it on failure.
+   */
+  static reopen(path: string, tempPath: string): OutputFile {
+    let fd: number;
+    try {
+      fd = openSync(tempPath, O_WRONLY | O_NOFOLLOW | O_NOCTTY);
+    } catch (e) {
+      throw ioError(path, 'cannot open the capture file for writing', e);
+    }
+    const f = new OutputFile(path, tempPath, fd, false, undefined);
+    f.held = true;
+    return f;
+  }
+
   /** Use open() or openWaiting(). */
   constructor(
     readonly path: string,

@@ -303,6 +303,12 @@ export class Pipeline {
    */
   only: Uint8Array | undefined;
 
+  /**
+   * Called once for a packet that some group left out by `only` would get
+   * (a group split hands it to the thread of those groups: runtime/parallel/group-split.ts).
+   */
+  elsewhere: ((rec: PacketRecord, tap: number) => void) | undefined;
+
   /** Result index -> groups, cached as typed arrays the first time a result is seen. */
   private groups(r: number): Int32Array {
     return (this.groupsOf[r] ??= Int32Array.from(this.classifier.results[r].groups));
@@ -347,9 +353,14 @@ export class Pipeline {
     let hashed = 0;
     let marked = false;
     const only = this.only;
+    let away = false;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
-      if (only !== undefined && only[g] === 0) continue;
+      if (only !== undefined && only[g] === 0) {
+        if (!away && this.elsewhere !== undefined) this.elsewhere(rec, tap);
+        away = true;
+        continue;
+      }
       const gs = st.groups[g];
       gs.in++;
       const dd = this.dedups[g];
@@ -450,9 +461,14 @@ export class Pipeline {
     let marked = false;
     let walked = false;
     const only = this.only;
+    let away = false;
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i];
-      if (only !== undefined && only[g] === 0) continue;
+      if (only !== undefined && only[g] === 0) {
+        if (!away && this.elsewhere !== undefined) this.elsewhere(rec, tap);
+        away = true;
+        continue;
+      }
       const gs = st.groups[g];
       gs.in++;
       const dd = this.dedups[g];

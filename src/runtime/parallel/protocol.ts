@@ -52,7 +52,23 @@ export type ToWorker =
     }
   /** Output buffers written out by the main thread, for the worker to fill again. */
   | { type: 'free'; buffers: number[] }
-  | { type: 'finish' };
+  | { type: 'finish' }
+  /**
+   * A group split (group-split.ts): the worker's pipeline delivers only to
+   * `groups`, writing their outputs into the temporary files the main thread
+   * opened (`files[group][tool]`); batches follow, and at `finish` it ends
+   * its steps and files and answers with its counters.
+   */
+  | {
+      type: 'groups';
+      artifact: Artifact;
+      outputs: OutputSpec[][];
+      tapFiles: string[][];
+      packetPath: PacketPathChoice | undefined;
+      groups: number[];
+      files: (string | undefined)[][];
+      dedupMaxEntries: number | undefined;
+    };
 
 /** A tool's share of a batch: encoded records (no file header) and their runs. */
 export interface ToolSlice {
@@ -73,6 +89,8 @@ export type FromWorker =
   /** `share`: output buffers new to the main thread; `forget`: ones the worker let go (outgrown). */
   | { type: 'done'; id: number; slices: ToolSlice[]; dedups: DedupSlice[]; share: Shared[]; forget: number[] }
   | { type: 'stats'; stats: RunStats }
+  /** A group split's output refused a link type (a pcap file holds one): said by the main thread. */
+  | { type: 'refused'; group: number; tool: number; kept: number; linkType: number }
   | { type: 'failed'; message: string; stack: string | undefined };
 
 /** Numbers for the buffers one side shares, and which receiver has seen which. */

@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { emptyRecord } from '../capture/record.js';
 import { Pipeline } from '../engine/pipeline.js';
 import { DeferredDedup } from './deferred-dedup.js';
+import { ownGroups } from './group-split.js';
 import {
   BufferIds,
   type DedupSlice,
@@ -23,6 +24,8 @@ const port = parentPort!;
 let pipeline: Pipeline | undefined;
 let outputs: SegmentOutput[] = [];
 let dedups: (DeferredDedup | undefined)[] = [];
+/** A group split's groups (group-split.ts): their files are closed at finish. */
+let split: ReturnType<typeof ownGroups> | undefined;
 /** The main thread's buffers (read-ahead chunks, batch indexes), by number. */
 const theirs = new Map<number, Uint8Array>();
 /** Our output buffers: numbers for the main thread, and those it has written out, for reuse. */
@@ -40,7 +43,9 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
   for (const s of m.share) theirs.set(s.id, new Uint8Array(s.buffer));
   const ix = theirs.get(m.index)!;
   const x = new Float64Array(ix.buffer, 0, m.count * REC_FIELDS);
-  const bufs = m.slots.map((b) => (typeof b === 'number' ? theirs.get(b)! : new Uint8Array(b)));
+  const shared = m.slots.map((b) => (typeof b === 'number' ? theirs.get(b)! : new Uint8Array(b)));
+  // a group split's steps read the bytes many times (mask): from a copy of their own, not from shared memory
+  const bufs = split ? shared.map((b) => b.slice()) : shared;
   const comments = m.comments;
   let nextComment = 0;
   for (let i = 0; i < m.count; i++) {
@@ -109,12 +114,28 @@ port.on('message', (m: ToWorker) => {
           if (b) free.push(b);
         }
         break;
+      case 'groups': {
+        // a group split: batches name only packets for these groups; nothing comes back but the counters
+        split = ownGroups(m, (group, tool, kept, linkType) => send({ type: 'refused', group, tool, kept, linkType }));
+        pipeline = split.pipeline;
+        break;
+      }
       case 'finish':
-        send({ type: 'stats', stats: pipeline!.collect() });
+        if (split)
+          split.close().then(
+            () => send({ type: 'stats', stats: pipeline!.collect() }),
+            (e: unknown) => failed(e),
+          );
+        else send({ type: 'stats', stats: pipeline!.collect() });
         break;
     }
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    send({ type: 'failed', message: err.message, stack: err.stack });
+    failed(e);
   }
 });
+
+function failed(e: unknown): void {
+  split?.abort();
+  const err = e instanceof Error ? e : new Error(String(e));
+  send({ type: 'failed', message: err.message, stack: err.stack });
+}

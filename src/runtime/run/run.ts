@@ -12,6 +12,7 @@ import { Pipeline } from '../engine/pipeline.js';
 import { FileTapSource } from '../engine/sources.js';
 import { commentsLostWarning, type OutputSpec, refusedLinkTypeWarning } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
+import { elsewhere, GroupForwarder, groupMask, mergeSplit, splitGroups } from '../parallel/group-split.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
 import type { RunStats } from '../stats/stats.js';
@@ -114,11 +115,17 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   const paths = outputPaths(a, opts, tapFiles, note);
   refuseSharedFiles(a, paths, tapFiles);
   let workers = workerCount(opts.workers, tapFiles, warn);
+  // a stateful group's packets cannot be shared out in batches: its groups can be, one thread for the stateful ones
+  let split: number[] | undefined;
   if (workers > 0 && needsOneThread(a)) {
-    note('a group keeps state across packets (streams, shaping): this run stays on one thread');
+    // only when asked for: measured on 2 busy cores, the masked group's thread alone took as long as one thread's
+    // whole run (docs/design/measurements.md, "actions, session 6")
+    split = opts.workers !== undefined ? splitGroups(a) : undefined;
+    if (!split) note('a group keeps state across packets (streams, shaping): this run stays on one thread');
     workers = 0;
   }
-  if (workers === 0 || (opts.pool && opts.pool.size !== workers)) await opts.pool?.close();
+  if (workers === 0 || (opts.pool && opts.pool.size !== workers))
+    if (!split || opts.pool?.size !== 1) await opts.pool?.close();
   const sources = tapFiles.map(
     // records read in place: a view of a packet is made only for what asks for one; pcap outputs copy runs of records
     (files, tap) =>
@@ -183,13 +190,50 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     }
     return finishStats(a, stats, sources, t0, warn, specs);
   }
-  const outputs = specs.map((g, gi) => g.map((s, ti) => new ToolOutput(s, files[gi][ti])));
-  const pipeline = new Pipeline(a, outputs, tapFiles, {
-    dedupMaxEntries: opts.dedupMaxEntries,
-    packetPath: opts.packetPath,
-    recordViews: false,
-    onRefused: (g, t, linkType) => refused(g, t, outputs[g][t].linkType, linkType),
-  });
+  // a group split writes regular files from the worker (into the temporary files opened here); streams stay here
+  if (split && split.some((g) => files[g].some((f) => f.tempPath === undefined))) {
+    note('a group keeps state across packets and writes to a FIFO or device: this run stays on one thread');
+    split = undefined;
+  }
+  let forwarder: GroupForwarder | undefined;
+  let workerPool: WorkerPool | undefined;
+  if (split) {
+    note(
+      `a group keeps state across packets (streams, shaping): group${split.length > 1 ? 's' : ''} ${split.map((g) => `'${a.groups[g].name}'`).join(', ')} run${split.length > 1 ? '' : 's'} on a worker thread, the others on this one`,
+    );
+    workerPool = opts.pool?.size === 1 ? opts.pool : new WorkerPool(1);
+    forwarder = new GroupForwarder(
+      workerPool,
+      {
+        artifact: a,
+        outputs: specs,
+        tapFiles,
+        packetPath: opts.packetPath,
+        groups: split,
+        files: files.map((row) => row.map((f) => f.tempPath)),
+        dedupMaxEntries: opts.dedupMaxEntries,
+      },
+      refused,
+    );
+  }
+  const here = split ? groupMask(a.groups.length, split, false) : undefined;
+  // the worker's groups' outputs are its own: nothing here writes, closes or aborts them
+  const outputs = specs.map((g, gi) =>
+    g.map((s, ti) => (here && here[gi] === 0 ? undefined : new ToolOutput(s, files[gi][ti]))),
+  );
+  const pipeline = new Pipeline(
+    a,
+    outputs.map((g, gi) => g.map((o, ti) => o ?? elsewhere(specs[gi][ti].path))),
+    tapFiles,
+    {
+      dedupMaxEntries: opts.dedupMaxEntries,
+      packetPath: opts.packetPath,
+      recordViews: false,
+      onRefused: (g, t, linkType) => refused(g, t, outputs[g][t]!.linkType, linkType),
+    },
+  );
+  pipeline.only = here;
+  pipeline.elsewhere = forwarder?.add;
   // pcap inputs: the generated packet path walks each read chunk in one loop, where the policy lets it
   // (TMESC_CHUNK_LOOP=off: record by record, for comparing and for working around a bug in the loop)
   if (process.env.TMESC_CHUNK_LOOP !== 'off')
@@ -198,16 +242,28 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     await engine.run((rec, tap) => pipeline.handle(rec, tap), {
       quota: opts.quota ?? 256,
       onProgress: opts.onProgress,
+      wait: forwarder && ((ready) => forwarder.waitFor(ready)),
+      pace: forwarder && (() => forwarder.pace()),
     });
     pipeline.finish();
-    for (const g of outputs) for (const o of g) await o.close();
+    for (const g of outputs) for (const o of g) await o?.close();
+    let stats = pipeline.collect();
+    if (forwarder) {
+      stats = mergeSplit(stats, await forwarder.finish(), split!);
+      // the worker closed its descriptors: these close the ones that opened the temporary files
+      for (const g of split!) for (const f of files[g]) f.finish();
+    }
     set.publishAll();
+    return finishStats(a, stats, sources, t0, warn, specs);
   } catch (e) {
     engine.closeAll();
-    for (const g of outputs) for (const o of g) o.abort();
+    for (const g of outputs) for (const o of g) o?.abort();
+    // the worker stops before the temporary files it writes are removed
+    await workerPool?.close();
     return failed(e);
+  } finally {
+    await workerPool?.close();
   }
-  return finishStats(a, pipeline.collect(), sources, t0, warn, specs);
 }
 
 /** Each tap's capture files: --input, else the policy's; live taps are skipped with a note. */

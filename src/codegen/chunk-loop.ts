@@ -11,8 +11,21 @@ const PCAP_HEADER = 16;
  */
 export const CHUNK_RUN_MAX = 256 * 1024;
 
+/** The largest int32: the loop's bounds are kept as int32 (a chunk holds far fewer records, and far fewer bytes). */
+const INT32_MAX = 0x7fffffff;
+
 /** `C.out[g]` of a balanced group: its tool is `C.pick(g)`, the output of the tool the packet's session goes to. */
 export const BALANCED = -2;
+
+/** `C.rr[2r]` of a result without groups: its packets are counted (unmatched) and go nowhere. */
+export const RO_NONE = -1;
+/**
+ * `C.rr[2r]` of a result the loop decides group by group (several groups, a
+ * balanced one, or one whose output is not ready or not the loop's): the
+ * general decision, which may stop the loop. Any other `rr[2r]` is the one
+ * output, ready, that all of the result's packets go to.
+ */
+export const RO_GENERAL = -2;
 
 /**
  * The chunk loop of the packet path's module: `chunk(C, d, v, p, end,
@@ -36,14 +49,16 @@ export const BALANCED = -2;
  *
  * C's layout (runtime/engine/chunk-loop.ts fills it): `le`, `fracLimit`,
  * `toNs`, `capMax`, `linkType`, `tap`; `rx` (per result, 1: the record goes
- * the per-record way), `rn` (per result, records taken); `rs` (Int32Array, results + 1: where
+ * the per-record way); `rs` (Int32Array, results + 1: where
  * result r's groups start in `rg`), `rg` (the groups), `out` (per group, its
- * output, or -1), `ok` (per output, 1 when a record may be taken),
+ * output, or -1), `ok` (per output, 1 when a record may be taken), `rr`
+ * (per result r: rr[2r] its one ready output, RO_NONE or RO_GENERAL, filled
+ * from the others whenever they change; rr[2r + 1] the records taken),
  * `n` (Float64Array: packets, bytes, malformed; unmatched packets are the
  * counts of results without groups, a group's packets its outputs'),
  * `sel` (scratch, a group's chosen output),
- * per output `op`, `ob` (packets, bytes, counted as runs are handed over), `rS`, `rE`, `rP` (the open run:
- * start, end, records), and `take(out, d, start, end, records)`.
+ * per output `op`, `ob` (packets, bytes, counted as runs are handed over), `ru` (output t's open run:
+ * ru[4t] start, ru[4t + 1] end, ru[4t + 2] records), and `take(out, d, start, end, records)`.
  *
  * Only numbers go into this code; everything else comes in through C.
  *
@@ -60,6 +75,7 @@ export function chunkLoop(
   begun = true,
   local?: readonly string[],
   linkTypes: readonly number[] = WALKED_LINK_TYPES,
+  balanced = true,
 ): Code {
   const spines: [number, Code][] = [];
   // the local graph (spine.ts localGraph) is called at the walk's end, where its arguments are the walk's locals
@@ -82,7 +98,7 @@ export function chunkLoop(
   }
 }
 ${loop(_`chunkAny`)}
-${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined))}`;
+${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined, balanced))}`;
 }
 
 /**
@@ -94,17 +110,30 @@ ${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !==
  *
  * Statistics are counted once a call, not a packet: records and bytes from
  * how far `p` moved, per output the records and bytes of each run as it is
- * handed over; per packet only the result's count (`rn`) and the malformed
+ * handed over; per packet only the result's count (`rr`) and the malformed
  * flag.
  */
-function loop(name: Code, walk?: Code, store?: ReadonlySet<string>, begun = true, local = false): Code {
+function loop(
+  name: Code,
+  walk?: Code,
+  store?: ReadonlySet<string>,
+  begun = true,
+  local = false,
+  balanced = true,
+): Code {
   const le = walk === undefined ? _`le` : _`true`;
+  // without balanced groups `hb` is the constant 0: the optimizer drops the session hash's stores and W.begin,
+  // and the walk's offsets that only they read; a balanced group's packets then go the per-record way
   const begin =
     walk === undefined
       ? _``
-      : _`W.place(linkType, tap);
+      : balanced
+        ? _`W.place(linkType, tap);
   let hb = 0;
-  for (let i = 0; i < out.length; i++) if (out[i] === ${BALANCED}) hb = 1;`;
+  for (let i = 0; i < out.length; i++) if (out[i] === ${BALANCED}) hb = 1;`
+        : _`W.place(linkType, tap);
+  const hb = 0;`;
+  const pick = balanced ? _`if (t === ${BALANCED}) t = C.pick(g);` : _``;
   const classify =
     walk === undefined
       ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`
@@ -118,19 +147,41 @@ function loop(name: Code, walk?: Code, store?: ReadonlySet<string>, begun = true
   // without W.begin the view is never made, unless by a balanced group's session hash (which does begin)
   const viewed = walk === undefined || begun ? _`if (W.viewed) viewed++;` : _`if (hb !== 0 && W.viewed) viewed++;`;
   // a run handed over: its records and bytes (headers off) to its output's counts
-  const take = (t: Code, e: Code) => _`op[${t}] += rP[${t}];
-          ob[${t}] += ${e} - rS[${t}] - ${PCAP_HEADER} * rP[${t}];
-          C.take(${t}, d, rS[${t}], ${e}, rP[${t}]);`;
+  // (output t's open run is ru[j], ru[j + 1], ru[j + 2], j = 4t: start, end, records)
+  const take = (t: Code, e: Code) => _`op[${t}] += ru[j + 2];
+          ob[${t}] += ${e} - ru[j] - ${PCAP_HEADER} * ru[j + 2];
+          C.take(${t}, d, ru[j], ${e}, ru[j + 2]);`;
+  // the record extends output t's open run, or closes it and opens one; a run that long is handed over
+  const extend = (t: Code) => _`const j = ${t} << 2;
+      if (ru[j + 1] === p) {
+        ru[j + 1] = e;
+        ru[j + 2]++;
+      } else {
+        if (ru[j + 2] !== 0) {
+          ${take(t, _`ru[j + 1]`)}
+        }
+        ru[j] = p;
+        ru[j + 1] = e;
+        ru[j + 2] = 1;
+      }
+      if (e - ru[j] >= ${CHUNK_RUN_MAX}) {
+        ${take(t, _`e`)}
+        ru[j + 2] = 0;
+        ru[j + 1] = -1;
+      }`;
   return _`function ${name}(C, d, v, p, end, quota, untilSec, untilNsec) {
-  const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit, toNs = C.toNs, capMax = C.capMax, linkType = C.linkType, tap = C.tap;
+  // the loop's bounds as int32 once, not tagged numbers checked and untagged a record
+  end |= 0;
+  const kMax = quota < ${INT32_MAX} ? quota | 0 : ${INT32_MAX};
+  const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit | 0, toNs = C.toNs, capMax = Math.min(C.capMax, ${INT32_MAX}) | 0, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, op = C.op, ob = C.ob;
-  const rS = C.rS, rE = C.rE, rP = C.rP, rx = C.rx, rn = C.rn, sel = C.sel;
+  const ru = C.ru, rx = C.rx, rr = C.rr, sel = C.sel;
   // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
   const bounded = untilSec < 4294967296;
   ${begin}
   const p0 = p;
   let k = 0, viewed = 0, malformed = 0;
-  w: while (k < quota) {
+  w: while (k < kMax) {
     const left = end - p;
     if (left < ${PCAP_HEADER}) break;
     const capLen = v.getUint32(p + 8, ${le});
@@ -144,46 +195,42 @@ function loop(name: Code, walk?: Code, store?: ReadonlySet<string>, begun = true
     }
     const o = p + ${PCAP_HEADER};
     ${classify}
-    if (r >= rx.length || rx[r] !== 0) break;
-    const a = rs[r], b = rs[r + 1];
-    for (let i = a; i < b; i++) {
-      const g = rg[i];
-      let t = out[g];
-      if (t === ${BALANCED}) t = C.pick(g);
-      if (t < 0 || ok[t] === 0) break w;
-      sel[i - a] = t;
+    const r2 = r << 1;
+    if (r2 >= rr.length) break;
+    // the usual result: one output, ready; the general decision only for the others
+    const t0 = rr[r2];
+    let a = 0, b = 0;
+    if (t0 === ${RO_GENERAL}) {
+      if (rx[r] !== 0) break;
+      a = rs[r];
+      b = rs[r + 1];
+      for (let i = a; i < b; i++) {
+        const g = rg[i];
+        let t = out[g];
+        ${pick}
+        if (t < 0 || ok[t] === 0) break w;
+        sel[i - a] = t;
+      }
     }
     ${viewed}
-    rn[r]++;
+    rr[r2 + 1]++;
     if (${bad} !== 0) malformed++;
     const e = o + capLen;
-    for (let i = a; i < b; i++) {
-      const t = sel[i - a];
-      if (rE[t] === p) {
-        rE[t] = e;
-        rP[t]++;
-      } else {
-        if (rP[t] !== 0) {
-          ${take(_`t`, _`rE[t]`)}
-        }
-        rS[t] = p;
-        rE[t] = e;
-        rP[t] = 1;
+    if (t0 >= 0) {
+      ${extend(_`t0`)}
+    } else
+      for (let i = a; i < b; i++) {
+        const t = sel[i - a];
+        ${extend(_`t`)}
       }
-      if (e - rS[t] >= ${CHUNK_RUN_MAX}) {
-        ${take(_`t`, _`e`)}
-        rP[t] = 0;
-        rE[t] = -1;
-      }
-    }
     p = e;
     k++;
   }
-  for (let t = 0; t < rP.length; t++)
-    if (rP[t] !== 0) {
-      ${take(_`t`, _`rE[t]`)}
-      rP[t] = 0;
-      rE[t] = -1;
+  for (let t = 0, j = 0; j < ru.length; t++, j += 4)
+    if (ru[j + 2] !== 0) {
+      ${take(_`t`, _`ru[j + 1]`)}
+      ru[j + 2] = 0;
+      ru[j + 1] = -1;
     }
   cnt[0] += k;
   cnt[1] += p - p0 - ${PCAP_HEADER} * k;

@@ -66,6 +66,12 @@ export interface CodegenOptions {
    * have: most captures have one, and the other loops are most of the source (runtime/classify/packet-path.ts).
    */
   linkTypes?: readonly number[];
+  /**
+   * Whether some group of the policy balances over several tools (the chunk
+   * loop then picks a tool by the session hash); false: the loop leaves the
+   * hash's reads out (default true).
+   */
+  balanced?: boolean;
 }
 
 /**
@@ -536,7 +542,7 @@ function generate(
 function classify(d, o, n, wire, linkType, tap) { W.start(d, o, n, wire, linkType, tap); return graph(d); }
 function tableLeaf(t) { const d = W.d; switch (t) { ${tableCases} default: return -1; } }
 ${local?.code ?? _``}
-${chunkLoop(demand, begun, local?.args, opts.linkTypes)}
+${chunkLoop(demand, begun, local?.args, opts.linkTypes, opts.balanced ?? true)}
 return { classify, tableLeaf, chunk };`
       : _`return function classify(p, d) { ${body} };`;
   // the walk's state as a constant of the module, so that optimized code loads its numbers directly

@@ -15,8 +15,8 @@ import { _, Code, path } from './code.js';
  * field demand: walkDemand). The per-record path keeps Walk.start, which is
  * this walk's oracle in the tests (test/codegen/spine.test.ts).
  *
- * The code is a block that runs with `d` (the bytes), `o` (the frame's
- * offset), `n` (its captured length, all in `d`) and `wire` (its length on
+ * The code is a block that runs with `d` (the bytes), `v` (a DataView over
+ * the same bytes, offsets alike), `o` (the frame's offset), `n` (its captured length, all in `d`) and `wire` (its length on
  * the wire) in scope, and the loop's `bad` and `cand` declared; it shadows
  * nothing the loop reads after it. Stages run in the order a packet meets
  * them, link layer, VLAN tags, the EtherType, PPP, MPLS, IPv4 or IPv6, the
@@ -82,8 +82,13 @@ export type WalkProp = (typeof WALK_STATE)[number];
 const ZERO: ReadonlySet<string> = new Set(['vc', 'mc', 'ipv']);
 
 const bad = _`{ bad = 1; break s; }`;
-/** A big-endian 16-bit read of `d`. */
-const be16 = (at: Code): Code => _`((d[${at}] << 8) | d[${at} + 1])`;
+/**
+ * A big-endian 16-bit read at `at`, through the DataView `v` over the same
+ * bytes as `d`: one bounds check and one load where two byte reads take two
+ * of each. Every read is behind a length check of the walk (a DataView
+ * throws past its end where `d` gives undefined).
+ */
+const be16 = (at: Code): Code => _`v.getUint16(${at})`;
 
 function isVlan(t: Code): Code {
   return _`(${t} === ${ETHERTYPE.VLAN} || ${t} === ${ETHERTYPE.QINQ} || ${t} === ${ETHERTYPE.QINQ_OLD})`;
@@ -528,5 +533,8 @@ export function spineWalkOnly(type: number): string {
   if (walk === undefined) throw new Error(`no walk for link type ${type}`);
   return _`"use strict";
 const W = state;
-return function walk(d, o, n, wire) { let bad = 0, cand = 0; ${walk} W.bad = bad; W.cand = cand; };`.text;
+return function walk(d, o, n, wire) {
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  let bad = 0, cand = 0; ${walk} W.bad = bad; W.cand = cand;
+};`.text;
 }

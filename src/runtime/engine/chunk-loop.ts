@@ -1,6 +1,6 @@
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT } from '../capture/record.js';
-import { BALANCED } from '../../codegen/chunk-loop.js';
+import { BALANCED, RO_GENERAL, RO_NONE } from '../../codegen/chunk-loop.js';
 import type { ChunkFn } from '../classify/packet-path.js';
 import type { ClassResult } from '../classify/combine.js';
 import type { RuleCounter } from '../classify/rule-counter.js';
@@ -50,7 +50,8 @@ export class PacketChunkLoop implements ChunkLoop {
   readonly linkType: number;
   readonly tap: number;
   rx = new Uint8Array(0);
-  rn = new Float64Array(0);
+  /** Per result r: rr[2r] its one ready output or RO_NONE / RO_GENERAL, rr[2r + 1] the records the loop took. */
+  rr = new Int32Array(0);
   rs = new Int32Array(1);
   rg = new Int32Array(0);
   readonly out: Int32Array;
@@ -60,9 +61,8 @@ export class PacketChunkLoop implements ChunkLoop {
   readonly n = new Float64Array(3);
   readonly op: Float64Array;
   readonly ob: Float64Array;
-  readonly rS: Int32Array;
-  readonly rE: Int32Array;
-  readonly rP: Int32Array;
+  /** Per output t, its open run: ru[4t] start, ru[4t + 1] end (-1: none), ru[4t + 2] records. */
+  readonly ru: Int32Array;
   readonly take: (out: number, d: Uint8Array, start: number, end: number, records: number) => void;
   private readonly outs: RunTaker[];
   private readonly groupOf: Int32Array;
@@ -102,9 +102,8 @@ export class PacketChunkLoop implements ChunkLoop {
     this.ok = new Uint8Array(k);
     this.op = new Float64Array(k);
     this.ob = new Float64Array(k);
-    this.rS = new Int32Array(k);
-    this.rE = new Int32Array(k).fill(-1);
-    this.rP = new Int32Array(k);
+    this.ru = new Int32Array(4 * k);
+    for (let t = 0; t < k; t++) this.ru[4 * t + 1] = -1;
     const runs = this.runs;
     this.take = (t, d, start, end, records) => outs[t].takeRun(d, start, end, records, runs);
   }
@@ -128,11 +127,21 @@ export class PacketChunkLoop implements ChunkLoop {
     if (allowed < quota) quota = allowed;
     this.handled = 0;
     if (quota <= 0) return start;
-    if (this.rx.length !== parts.results.length) this.learnResults();
+    let changed = false;
+    if (this.rx.length !== parts.results.length) {
+      this.learnResults();
+      changed = true;
+    }
     // an output takes runs once its first record from this tap went the per-record way (declaring its link type)
     const f = parts.format;
-    for (let t = 0; t < this.outs.length; t++)
-      this.ok[t] = this.outs[t].takesRuns(this.tap, f.linkType, f.layout) ? 1 : 0;
+    for (let t = 0; t < this.outs.length; t++) {
+      const ok = this.outs[t].takesRuns(this.tap, f.linkType, f.layout) ? 1 : 0;
+      if (this.ok[t] !== ok) {
+        this.ok[t] = ok;
+        changed = true;
+      }
+    }
+    if (changed) this.learnOutputs();
     const stop = parts.chunk(this, bytes, view, start, end, quota, untilSec, untilNsec);
     if (this.handled !== 0) this.count();
     return stop;
@@ -143,7 +152,7 @@ export class PacketChunkLoop implements ChunkLoop {
     const results = this.parts.results;
     const n = results.length;
     this.rx = new Uint8Array(n);
-    this.rn = new Float64Array(n);
+    this.rr = new Int32Array(2 * n);
     const rs = new Int32Array(n + 1);
     const rg: number[] = [];
     for (let r = 0; r < n; r++) {
@@ -154,6 +163,16 @@ export class PacketChunkLoop implements ChunkLoop {
     rs[n] = rg.length;
     this.rs = rs;
     this.rg = Int32Array.from(rg);
+  }
+
+  /** Per result, the one ready output all its packets go to, RO_NONE (no group), or RO_GENERAL (the loop decides). */
+  private learnOutputs(): void {
+    const { rx, rs, rg, out, ok, rr } = this;
+    for (let r = 0; r < rx.length; r++) {
+      const a = rs[r];
+      const t = rs[r + 1] - a === 1 ? out[rg[a]] : -1;
+      rr[2 * r] = rx[r] !== 0 ? RO_GENERAL : rs[r + 1] === a ? RO_NONE : t >= 0 && ok[t] !== 0 ? t : RO_GENERAL;
+    }
   }
 
   /** The loop's counters into the run's statistics, and back to zero. */
@@ -179,16 +198,18 @@ export class PacketChunkLoop implements ChunkLoop {
         this.ob[t] = 0;
       }
     const rc = this.parts.ruleCounter;
-    const rn = this.rn;
+    const rr = this.rr;
     const rs = this.rs;
-    for (let r = 0; r < rn.length; r++) if (rs[r] === rs[r + 1]) st.unmatched += rn[r];
-    if (rc !== undefined && st.rules) {
-      for (let r = 0; r < rn.length; r++)
-        if (rn[r] !== 0) {
-          rc.countMany(r, rn[r], st.rules);
-          rn[r] = 0;
-        }
-    } else rn.fill(0);
+    const results = rr.length >> 1;
+    for (let r = 0; r < results; r++) if (rs[r] === rs[r + 1]) st.unmatched += rr[2 * r + 1];
+    const rules = st.rules;
+    for (let r = 0; r < results; r++) {
+      const n = rr[2 * r + 1];
+      if (n !== 0) {
+        if (rc !== undefined && rules) rc.countMany(r, n, rules);
+        rr[2 * r + 1] = 0;
+      }
+    }
     this.parts.taken(this.handled, this.viewed);
   }
 }

@@ -698,6 +698,7 @@ function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | unde
       gr.actions.dedup !== undefined || (plans[i] !== undefined && !walkableGroup(gr));
     if (a.groups.length > 0 && a.groups.every(viewsAll)) return undefined;
   }
-  const pp = createPacketPath(a.graph);
+  // the chunk loop of a policy that balances no group leaves the session hash out
+  const pp = createPacketPath(a.graph, { codegen: { balanced: a.groups.some((gr) => gr.tools.length > 1) } });
   return pp.kind === 'generated' ? pp : undefined;
 }

@@ -64,21 +64,18 @@ describe('generate', () => {
     expect(only.flowsStarted.tcp + only.flowsStarted.arp).toBe(0);
   });
 
-  it('produces a million packets quickly with flat memory', () => {
+  // how fast is for `npm run bench`; a test checks behaviour only (no timed assertion on a shared machine)
+  it('produces a million packets with flat memory', () => {
     const gen = new PacketGenerator({ packets: 1_000_000, seed: 1 });
     let bytes = 0;
     const heapBefore = process.memoryUsage().heapUsed;
     let heapPeak = heapBefore;
-    const t0 = performance.now();
     for (let p = gen.next(), i = 0; p !== null; p = gen.next(), i++) {
       bytes += p.data.length;
       if ((i & 0xffff) === 0) heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
     }
-    const seconds = (performance.now() - t0) / 1000;
     expect(gen.produced).toBe(1_000_000);
     expect(bytes / 1e6).toBeGreaterThan(100);
-    // Generous bounds for a loaded CI machine; on an idle one this takes about 2 s.
-    expect(seconds).toBeLessThan(30);
     expect(heapPeak - heapBefore).toBeLessThan(128 * 1024 * 1024);
   });
 

@@ -57,8 +57,9 @@ export const RO_GENERAL = -2;
  * `n` (Float64Array: packets, bytes, malformed; unmatched packets are the
  * counts of results without groups, a group's packets its outputs'),
  * `sel` (scratch, a group's chosen output),
- * per output `op`, `ob` (packets, bytes, counted as runs are handed over), `ru` (output t's open run:
- * ru[4t] start, ru[4t + 1] end, ru[4t + 2] records), and `take(out, d, start, end, records)`.
+ * per output `ru` (output t's open run: ru[4t] start, ru[4t + 1] end,
+ * ru[4t + 2] records), and `take(out, d, start, end, records)` (the output
+ * counts the packets and bytes of the runs it takes; the loop does not).
  *
  * Only numbers go into this code; everything else comes in through C.
  *
@@ -109,8 +110,8 @@ ${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !==
  * a group is balanced (the session hash may make the view).
  *
  * Statistics are counted once a call, not a packet: records and bytes from
- * how far `p` moved, per output the records and bytes of each run as it is
- * handed over; per packet only the result's count (`rr`) and the malformed
+ * how far `p` moved (per output, by the output as it takes a run); per
+ * packet only the result's count (`rr`) and the malformed
  * flag.
  */
 function loop(
@@ -146,11 +147,9 @@ function loop(
   const bad = walk === undefined ? _`W.bad` : _`bad`;
   // without W.begin the view is never made, unless by a balanced group's session hash (which does begin)
   const viewed = walk === undefined || begun ? _`if (W.viewed) viewed++;` : _`if (hb !== 0 && W.viewed) viewed++;`;
-  // a run handed over: its records and bytes (headers off) to its output's counts
+  // a run handed over to its output, which counts its records and bytes
   // (output t's open run is ru[j], ru[j + 1], ru[j + 2], j = 4t: start, end, records)
-  const take = (t: Code, e: Code) => _`op[${t}] += ru[j + 2];
-          ob[${t}] += ${e} - ru[j] - ${PCAP_HEADER} * ru[j + 2];
-          C.take(${t}, d, ru[j], ${e}, ru[j + 2]);`;
+  const take = (t: Code, e: Code) => _`C.take(${t}, d, ru[j], ${e}, ru[j + 2]);`;
   // the record extends output t's open run, or closes it and opens one; a run that long is handed over
   const extend = (t: Code) => _`const j = ${t} << 2;
       if (ru[j + 1] === p) {
@@ -174,7 +173,7 @@ function loop(
   end |= 0;
   const kMax = quota < ${INT32_MAX} ? quota | 0 : ${INT32_MAX};
   const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit | 0, toNs = C.toNs, capMax = Math.min(C.capMax, ${INT32_MAX}) | 0, linkType = C.linkType, tap = C.tap;
-  const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n, op = C.op, ob = C.ob;
+  const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n;
   const ru = C.ru, rx = C.rx, rr = C.rr, sel = C.sel;
   // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
   const bounded = untilSec < 4294967296;

@@ -10,6 +10,9 @@ import type { RunStats } from '../stats/stats.js';
 export interface RunTaker {
   takesRuns(tap: number, linkType: number, layout: number): boolean;
   takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void;
+  /** Packets and bytes (headers off) written so far, takeRun's runs included: the loop's counts are their growth in a call. */
+  readonly packets: number;
+  readonly bytes: number;
 }
 
 /** What the generated chunk loop needs of the pipeline, decided once (Pipeline.chunkLoop). */
@@ -59,8 +62,9 @@ export class PacketChunkLoop implements ChunkLoop {
   readonly pick: (group: number) => number;
   readonly ok: Uint8Array;
   readonly n = new Float64Array(3);
-  readonly op: Float64Array;
-  readonly ob: Float64Array;
+  /** Per output, its packets and bytes before the loop's call: what it took in the call is its growth since. */
+  private readonly op: Float64Array;
+  private readonly ob: Float64Array;
   /** Per output t, its open run: ru[4t] start, ru[4t + 1] end (-1: none), ru[4t + 2] records. */
   readonly ru: Int32Array;
   readonly take: (out: number, d: Uint8Array, start: number, end: number, records: number) => void;
@@ -142,6 +146,11 @@ export class PacketChunkLoop implements ChunkLoop {
       }
     }
     if (changed) this.learnOutputs();
+    // the loop does not count per output: each output counts the runs it takes, the call's share is its growth
+    for (let t = 0; t < this.outs.length; t++) {
+      this.op[t] = this.outs[t].packets;
+      this.ob[t] = this.outs[t].bytes;
+    }
     const stop = parts.chunk(this, bytes, view, start, end, quota, untilSec, untilNsec);
     if (this.handled !== 0) this.count();
     return stop;
@@ -186,17 +195,17 @@ export class PacketChunkLoop implements ChunkLoop {
     ts.malformed += n[2];
     n.fill(0);
     // a packet the loop took went to one output of each group of its result: a group's packets are its outputs'
-    for (let t = 0; t < this.outs.length; t++)
-      if (this.op[t] !== 0) {
+    for (let t = 0; t < this.outs.length; t++) {
+      const packets = this.outs[t].packets - this.op[t];
+      if (packets !== 0) {
         const gs = st.groups[this.groupOf[t]];
-        gs.in += this.op[t];
-        gs.delivered += this.op[t];
+        gs.in += packets;
+        gs.delivered += packets;
         const tool = gs.tools[this.toolOf[t]];
-        tool.packets += this.op[t];
-        tool.bytes += this.ob[t];
-        this.op[t] = 0;
-        this.ob[t] = 0;
+        tool.packets += packets;
+        tool.bytes += this.outs[t].bytes - this.ob[t];
       }
+    }
     const rc = this.parts.ruleCounter;
     const rr = this.rr;
     const rs = this.rs;

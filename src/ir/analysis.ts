@@ -205,7 +205,13 @@ function dedupe(findings: RuleFinding[]): RuleFinding[] {
  * first, added until they cover it, then any that the others make
  * unnecessary removed.
  */
-function minimalCover(b: FilterBuilder, density: Density, target: number, candidates: number[], conds: number[]): number[] {
+function minimalCover(
+  b: FilterBuilder,
+  density: Density,
+  target: number,
+  candidates: number[],
+  conds: number[],
+): number[] {
   const F = b.FALSE;
   const meets = candidates
     .map((s) => ({ s, overlap: b.and(target, conds[s]) }))

@@ -3,10 +3,10 @@ import type { Policy } from '../policy/policy.js';
 import { FilterBuilder } from './build.js';
 import type { AnalysisInput } from './compile.js';
 import { FIELD_CONSISTENCY } from './consistency.js';
+import { Density } from './density.js';
 import { FieldSpace } from './field-space.js';
 import { BudgetExceeded, Idd } from './idd.js';
 import { ANALYSIS_BUDGET } from './limits.js';
-import { FIELDS } from '../fields/fields.js';
 
 /**
  * The overlap analysis: questions about rules answered exactly on boolean
@@ -63,6 +63,7 @@ export function analyzePolicy(policy: Policy, input?: AnalysisInput): AnalysisRe
   if (incomplete) policy.groups.forEach((_, g) => skipped.add(g));
   const rules = policy.rules;
   const F = b.FALSE;
+  const density = new Density(b);
   try {
     idd.withBudget(
       ANALYSIS_BUDGET,
@@ -126,7 +127,7 @@ export function analyzePolicy(policy: Policy, input?: AnalysisInput): AnalysisRe
             inGroup(g, () => {
               if (minus(live[r.index], dropOf(g)) !== F) return;
               groups.push(g);
-              for (const d of minimalCover(b, live[r.index], dropRules[g], a.conds)) by.add(d);
+              for (const d of minimalCover(b, density, live[r.index], dropRules[g], a.conds)) by.add(d);
             });
           }
           if (groups.length === 0) continue;
@@ -168,7 +169,7 @@ export function analyzePolicy(policy: Policy, input?: AnalysisInput): AnalysisRe
             removed.add(i);
             const others = (g: number) => toRules[g].filter((s) => s !== i && !removed.has(s));
             const by = new Set<number>();
-            for (const g of r.groups) for (const s of minimalCover(b, live[i], others(g), a.conds)) by.add(s);
+            for (const g of r.groups) for (const s of minimalCover(b, density, live[i], others(g), a.conds)) by.add(s);
             findings.push({ code: 'TMES0701', rule: i, coveredBy: [...by].sort((x, y) => x - y) });
             continue;
           }
@@ -204,12 +205,18 @@ function dedupe(findings: RuleFinding[]): RuleFinding[] {
  * first, added until they cover it, then any that the others make
  * unnecessary removed.
  */
-function minimalCover(b: FilterBuilder, target: number, candidates: number[], conds: number[]): number[] {
+function minimalCover(
+  b: FilterBuilder,
+  density: Density,
+  target: number,
+  candidates: number[],
+  conds: number[],
+): number[] {
   const F = b.FALSE;
   const meets = candidates
     .map((s) => ({ s, overlap: b.and(target, conds[s]) }))
     .filter((x) => x.overlap !== F)
-    .map((x) => ({ ...x, weight: density(b, x.overlap) }))
+    .map((x) => ({ ...x, weight: density.of(x.overlap) }))
     .sort((x, y) => y.weight - x.weight || x.s - y.s);
   const covers = (set: number[]) => b.and(target, b.not(b.any(set.map((s) => conds[s])))) === F;
   const chosen: number[] = [];
@@ -222,31 +229,6 @@ function minimalCover(b: FilterBuilder, target: number, candidates: number[], co
     if (rest.length && covers(rest)) chosen.splice(chosen.indexOf(s), 1);
   }
   return chosen.sort((x, y) => x - y);
-}
-
-/** The share of packet space where a boolean diagram is true, each field's values weighted alike: a size to rank overlaps by. */
-function density(b: FilterBuilder, root: number): number {
-  const idd = b.idd;
-  const names = b.space.names;
-  const span = (field: number) => {
-    const name = names[field].replace(/^inner\./, '');
-    const info = FIELDS.find((f) => f.name === name);
-    return (info ? info.max : 1) + 2;
-  };
-  const value = new Map<number, number>();
-  const of = (k: number) => (k < 0 ? (k === b.TRUE ? 1 : 0) : value.get(k)!);
-  for (const id of idd.postOrder(root)) {
-    const cuts = idd.cuts(id);
-    const kids = idd.kids(id);
-    const total = span(idd.field(id));
-    let sum = 0;
-    for (let i = 0; i < kids.length; i++) {
-      const hi = i + 1 < cuts.length ? cuts[i + 1] : total - 1;
-      sum += ((hi - cuts[i]) / total) * of(kids[i]);
-    }
-    value.set(id, sum);
-  }
-  return of(root);
 }
 
 /** The analysis' own diagrams, when no compile gave them (it ran out of budget). */

@@ -9,6 +9,7 @@ import { ToolOutput } from '../output/tool-output.js';
 import type { RunStats } from '../stats/stats.js';
 import { BufferIds, type FromWorker, REC, REC_FIELDS, type Shared, type ToWorker } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
+import { Progress } from './progress.js';
 
 /**
  * A group split: a policy with a group that keeps state across packets
@@ -94,8 +95,7 @@ export class GroupForwarder {
   private readonly inFlight = new Map<number, SplitBatch>();
   private readonly free: SplitBatch[] = [];
   private nextId = 0;
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
+  private readonly progress = new Progress();
   private stats: RunStats | undefined;
 
   constructor(
@@ -114,11 +114,10 @@ export class GroupForwarder {
           this.free.push(b);
         } else if (msg.type === 'stats') this.stats = msg.stats;
         else if (msg.type === 'refused') onRefused(msg.group, msg.tool, msg.kept, msg.linkType);
-        this.poke();
+        this.progress.poke();
       },
       (e) => {
-        this.failure ??= e;
-        this.poke();
+        this.progress.fail(e);
       },
     );
     pool.post(0, { type: 'groups', ...m });
@@ -170,12 +169,12 @@ export class GroupForwarder {
   async waitFor(ready: Promise<void>): Promise<void> {
     this.dispatch();
     await ready;
-    this.check();
+    this.progress.check();
   }
 
   /** Back-pressure: at most SPLIT_BATCHES batches in flight. */
   pace(): Promise<void> | undefined {
-    this.check();
+    this.progress.check();
     return this.inFlight.size >= SPLIT_BATCHES ? this.drainTo(SPLIT_BATCHES - 1) : undefined;
   }
 
@@ -185,32 +184,14 @@ export class GroupForwarder {
     await this.drainTo(0);
     this.pool.post(0, { type: 'finish' });
     while (this.stats === undefined) {
-      this.check();
-      await this.progressed();
+      this.progress.check();
+      await this.progress.next();
     }
     return this.stats;
   }
 
-  private async drainTo(batches: number): Promise<void> {
-    while (this.inFlight.size > batches) {
-      this.check();
-      await this.progressed();
-    }
-    this.check();
-  }
-
-  private check(): void {
-    if (this.failure) throw this.failure;
-  }
-
-  private poke(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  private progressed(): Promise<void> {
-    return new Promise<void>((resolve) => (this.wake = resolve));
+  private drainTo(batches: number): Promise<void> {
+    return this.progress.drainTo(batches, () => this.inFlight.size);
   }
 
   private dispatch(): void {

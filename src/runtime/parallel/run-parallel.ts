@@ -12,6 +12,7 @@ import { OrderedOutput, type Refusal } from './ordered-output.js';
 import { BufferIds, type DedupSlice, DUP, DUP_FIELDS, type FromWorker, type Shared } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 import type { PacketPathChoice } from '../engine/packet-path-choice.js';
+import { Progress } from './progress.js';
 
 /** Batches a worker may have queued or unwritten: enough to keep it busy while others commit. */
 const BATCHES_PER_WORKER = 3;
@@ -117,8 +118,7 @@ class Dispatcher {
   private nextId = 0;
   private commitAt = 0;
   private statsLeft = -1;
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
+  private readonly progress = new Progress();
   private builder = new BatchBuilder();
 
   constructor(
@@ -138,8 +138,7 @@ class Dispatcher {
     pool.listen(
       (w, m) => this.onMessage(w, m),
       (e) => {
-        this.failure ??= e;
-        this.poke();
+        this.progress.fail(e);
       },
     );
     pool.broadcast({ type: 'init', artifact: a, outputs: specs, tapFiles, packetPath: opts.packetPath });
@@ -163,13 +162,13 @@ class Dispatcher {
   /** A source waits for the disk: the batch may hold the chunks it waits for, so the workers get it first. */
   async waitFor(ready: Promise<void>): Promise<void> {
     this.dispatch();
-    await Promise.race([ready, this.progressed()]);
-    this.check();
+    await Promise.race([ready, this.progress.next()]);
+    this.progress.check();
   }
 
   /** Back-pressure: at most BATCHES_PER_WORKER batches a worker in flight. */
   pace(): Promise<void> | undefined {
-    this.check();
+    this.progress.check();
     return this.queue.length >= this.maxInFlight ? this.drainTo(this.maxInFlight - 1) : undefined;
   }
 
@@ -180,8 +179,8 @@ class Dispatcher {
     this.statsLeft = this.pool.size;
     this.pool.broadcast({ type: 'finish' });
     while (this.statsLeft > 0) {
-      this.check();
-      await this.progressed();
+      this.progress.check();
+      await this.progress.next();
     }
     for (const g of this.outputs) for (const o of g) await o.close();
   }
@@ -197,26 +196,8 @@ class Dispatcher {
     return this.stats;
   }
 
-  private async drainTo(batches: number): Promise<void> {
-    while (this.queue.length > batches) {
-      this.check();
-      await this.progressed();
-    }
-    this.check();
-  }
-
-  private check(): void {
-    if (this.failure) throw this.failure;
-  }
-
-  private poke(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
-  }
-
-  private progressed(): Promise<void> {
-    return new Promise<void>((resolve) => (this.wake = resolve));
+  private drainTo(batches: number): Promise<void> {
+    return this.progress.drainTo(batches, () => this.queue.length);
   }
 
   private dispatch(): void {
@@ -250,13 +231,13 @@ class Dispatcher {
         while (this.commitAt < this.queue.length && this.queue[this.commitAt].result)
           this.commit(this.queue[this.commitAt++]);
       } catch (e) {
-        this.failure ??= e as Error;
+        this.progress.fail(e as Error);
       }
-      this.poke();
+      this.progress.poke();
     } else if (m.type === 'stats') {
       addStats(this.stats, m.stats);
       this.statsLeft--;
-      this.poke();
+      this.progress.poke();
     }
   }
 
@@ -338,6 +319,6 @@ class Dispatcher {
       q.shift();
       this.commitAt--;
     }
-    this.poke();
+    this.progress.poke();
   }
 }

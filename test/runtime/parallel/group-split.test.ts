@@ -7,6 +7,7 @@ import { splitGroups } from '../../../src/runtime/parallel/group-split.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { artifactFor as artifactForIn } from '../support/artifact.js';
+import { comparable } from '../support/comparable-stats.js';
 
 /**
  * A group split (runtime/parallel/group-split.ts) must change nothing but the
@@ -25,13 +26,6 @@ generate({
 });
 
 const artifactFor = (body: string) => artifactForIn(dir, body);
-
-function comparable(s: RunStats) {
-  const c = structuredClone(s);
-  c.seconds = 0;
-  for (const g of c.groups) for (const t of g.tools) t.output = t.output.split('/').at(-1)!;
-  return c;
-}
 
 /** The policy run with no worker and with one; outputs and counters compared; the second run's notes returned. */
 async function both(policyBody: (out: string) => string) {

@@ -11,6 +11,7 @@ import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { CORPUS_DIR, HAVE_CORPUS } from '../../support/corpus.js';
 import { runCli } from '../../cli/helpers.js';
 import { artifactFor as artifactForIn } from '../support/artifact.js';
+import { comparable } from '../support/comparable-stats.js';
 
 /**
  * Worker threads must change nothing but the speed: every output file byte
@@ -28,14 +29,6 @@ generate({
 });
 
 const artifactFor = (body: string) => artifactForIn(dir, body);
-
-/** Counters without the time taken and with output paths relative to their directory. */
-function comparable(s: RunStats) {
-  const c = structuredClone(s);
-  c.seconds = 0;
-  for (const g of c.groups) for (const t of g.tools) t.output = t.output.split('/').at(-1)!;
-  return c;
-}
 
 async function both(policyBody: (out: string) => string, inputs = new Map<string, string[]>()) {
   const results: { stats: RunStats; out: string }[] = [];

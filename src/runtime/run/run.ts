@@ -218,9 +218,11 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   }
   const here = split ? groupMask(a.groups.length, split, false) : undefined;
   // the worker's groups' outputs are its own: nothing here writes, closes or aborts them
+  // a FIFO or device output writes behind too, paced below: the tool reading it holds libuv's thread, not this one
   const outputs = specs.map((g, gi) =>
-    g.map((s, ti) => (here && here[gi] === 0 ? undefined : new ToolOutput(s, files[gi][ti]))),
+    g.map((s, ti) => (here && here[gi] === 0 ? undefined : new ToolOutput(s, files[gi][ti], files[gi][ti].streaming))),
   );
+  const streams = outputs.flatMap((g, gi) => g.filter((o, ti): o is ToolOutput => !!o && files[gi][ti].streaming));
   const pipeline = new Pipeline(
     a,
     outputs.map((g, gi) => g.map((o, ti) => o ?? elsewhere(specs[gi][ti].path))),
@@ -243,7 +245,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       quota: opts.quota ?? 256,
       onProgress: opts.onProgress,
       wait: forwarder && ((ready) => forwarder.waitFor(ready)),
-      pace: forwarder && (() => forwarder.pace()),
+      pace: streams.length > 0 ? () => congestion(streams) ?? forwarder?.pace() : forwarder && (() => forwarder.pace()),
     });
     pipeline.finish();
     for (const g of outputs) for (const o of g) await o?.close();
@@ -395,4 +397,13 @@ function finishStats(
     }
   });
   return stats;
+}
+
+/** The first stream output whose reader is behind: the run waits for it before reading on (bounded buffers). */
+function congestion(streams: readonly ToolOutput[]): Promise<void> | undefined {
+  for (const o of streams) {
+    const c = o.congestion();
+    if (c) return c;
+  }
+  return undefined;
 }

@@ -156,9 +156,11 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     throw e;
   }
   // all or nothing: the outputs are renamed into place together, once every one of them is complete
-  const failed = (e: unknown): never => {
+  // writes still in flight (write-behind) land first: the temporary files go once they have, not at exit
+  const failed = async (e: unknown): Promise<never> => {
     for (const p of set.discardAll())
       warn(`${p} is a FIFO or device: it had already been sent part of the capture when the run failed`);
+    await set.settled();
     throw e;
   };
   // said once per tool and link type, and counted in the stats (dropped: link-type-mismatch)
@@ -186,7 +188,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       );
       set.publishAll();
     } catch (e) {
-      return failed(e);
+      return await failed(e);
     }
     return finishStats(a, stats, sources, t0, warn, specs);
   }
@@ -258,11 +260,16 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     set.publishAll();
     return finishStats(a, stats, sources, t0, warn, specs);
   } catch (e) {
-    engine.closeAll();
+    // outputs first: closing a source flushes its copy runs into them, which an aborted output refuses
     for (const g of outputs) for (const o of g) o?.abort();
+    try {
+      engine.closeAll();
+    } catch {
+      // a second failure (the same full disk, met again by that flush) must not skip the clean-up; e is the one reported
+    }
     // the worker stops before the temporary files it writes are removed
     await workerPool?.close();
-    return failed(e);
+    return await failed(e);
   } finally {
     await workerPool?.close();
   }

@@ -12,7 +12,8 @@ import { missingTools, tempDir } from '../../support/tools.js';
  * caller waits on congestion() when the reader is behind. These tests hold
  * the thread without yielding while many buffers fill, so every flush past
  * the spares happens with writes in flight (the case a synchronous write
- * would overtake), and check the reader gets every byte in order.
+ * would overtake), and check the reader gets every byte in order. A regular
+ * file under the same pressure writes synchronously at its offset instead.
  */
 
 const tmp = tempDir('tmesc-stream-behind-');
@@ -130,5 +131,24 @@ describe.skipIf(need.skip)(`write-behind to a FIFO, paced${need.note}`, () => {
     await sink.drained();
     expect(() => sink.commit()).toThrow(/EPIPE|broken pipe/i);
     expect(await r.done).toBe(0);
+  });
+});
+
+describe('write-behind to a regular file under backpressure', () => {
+  it('writes synchronously at its offset when every spare is in flight, and the file comes out in order', async () => {
+    const path = join(tmp.dir, 'file-behind.bin');
+    const sink = new FileSink(path, BUFFER, SPARES);
+    const data = content(30 * BUFFER + 4321);
+    // stretches of 7 buffers without a turn: the spares run out, the rest go synchronously past writes in flight
+    const stretch = 7 * BUFFER;
+    for (let at = 0; at < data.length; at += stretch) {
+      fill(sink, data, at, Math.min(data.length, at + stretch));
+      // a file never queues past its spares: nothing for a pace to wait on
+      expect(sink.congestion()).toBeUndefined();
+      await new Promise((r) => setImmediate(r));
+    }
+    await sink.drained();
+    sink.commit();
+    expect(Buffer.from(readFileSync(path)).equals(Buffer.from(data))).toBe(true);
   });
 });

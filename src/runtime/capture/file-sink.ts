@@ -40,8 +40,10 @@ export class FileSink {
   private sparesToMake: number;
   private inFlight = 0;
   private failure: { error: unknown; offset: number } | undefined;
-  /** Spare buffers kept at most (writeBehind): a paced stream's extra buffers are dropped when they come back. */
+  /** Writes in flight within bounds (writeBehind): past them a paced stream is congested. */
   private readonly maxSpare: number;
+  /** Spare buffers kept: a paced stream keeps one more, the one made when it went past its spares (made once, not per stretch). */
+  private readonly keepSpare: number;
   /** A stream with write-behind: full buffers beyond the spares join its queue, the caller paces (congestion()). */
   private readonly pacedStream: boolean;
   private reliefWaiters: (() => void)[] = [];
@@ -59,6 +61,7 @@ export class FileSink {
     this.pacedStream = this.file.streaming && paced && writeBehind > 0;
     this.sparesToMake = this.file.streaming && !this.pacedStream ? 0 : writeBehind;
     this.maxSpare = this.sparesToMake;
+    this.keepSpare = this.pacedStream ? this.maxSpare + 1 : this.maxSpare;
     this.bytes = new Uint8Array(Math.max(bufferSize, 64));
     this.view = new DataView(this.bytes.buffer);
   }
@@ -104,7 +107,7 @@ export class FileSink {
       this.view = new DataView(spare.buffer);
     } else if (this.pacedStream && this.inFlight > 0) {
       // behind a write in flight: a synchronous one would overtake it; queue this one, go on in a new buffer
-      if (spare) this.spare.push(spare);
+      // (a spare too small for a grown buffer is dropped: the new one replaces it)
       this.writeAsync(this.bytes, this.pos, this.flushed);
       this.bytes = new Uint8Array(this.bytes.length);
       this.view = new DataView(this.bytes.buffer);
@@ -122,7 +125,7 @@ export class FileSink {
     this.file.write(buf, 0, len, at, (err) => {
       this.inFlight--;
       if (err) this.failure ??= { error: err, offset: at };
-      if (this.spare.length < this.maxSpare) this.spare.push(buf);
+      if (this.spare.length < this.keepSpare) this.spare.push(buf);
       if (this.inFlight <= this.maxSpare && this.reliefWaiters.length > 0) {
         const waiters = this.reliefWaiters;
         this.reliefWaiters = [];

@@ -457,10 +457,12 @@ class ReplaceStep {
       else if (!this.fits(r, v, delta)) reason = 'too-long';
       else if (
         length === 0 &&
-        !(flags & (TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST | TCP_FLAG.URG)) &&
+        !(flags & (TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST)) &&
         numbers.ack === me.lastAckOut
       ) {
-        // nothing left but an acknowledgement already sent: tools would see a duplicate ACK that never was
+        // nothing left but an acknowledgement already sent: tools would see a duplicate ACK that never was (an
+        // urgent pointer included: the urgent data is gone, and tshark's duplicate ACK does not look at URG)
+        me.lastAckIn = seg.ack;
         this.c['replaced-away']++;
         return Verdict.Drop;
       } else {
@@ -482,6 +484,8 @@ class ReplaceStep {
     ) {
       // a bare acknowledgement of nothing but bytes the group removed: it acknowledged new data in the capture,
       // here it would be a duplicate ACK (or a window update) the receiver never sent, as for an emptied segment
+      // its acknowledgement stands for the one already sent: a later ACK of the same is a duplicate in both
+      me.lastAckIn = seg.ack;
       this.c['replaced-away']++;
       return Verdict.Drop;
     } else reason = 'unchanged';

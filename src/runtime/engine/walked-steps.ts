@@ -3,6 +3,7 @@ import { ETHERTYPE } from '../../fields/ethertype.js';
 import { ABSENT, LINKTYPE } from '../../fields/fields.js';
 import { groupSteps } from '../actions/chain.js';
 import { stripConfig } from '../actions/strip.js';
+import { PeeledTunnel } from '../actions/strip-tunnel.js';
 import type { ActionCounters } from '../actions/action.js';
 import type { PacketRecord } from '../capture/index.js';
 import { NO_CUT } from '../capture/edited-records.js';
@@ -75,13 +76,17 @@ export function walkableGroup(g: ArtifactGroup): boolean {
  * and IPv4, IPv6 or ARP, with no tunnel candidate, not a fragment, its
  * headers well formed. `strip` removes those tags when it lists vlan, the
  * stack (with the tags in front of it) when it lists mpls, writing the IP
- * packet's EtherType where the stack's was (else finds nothing to strip);
+ * packet's EtherType where the stack's was (else finds nothing to strip).
+ * A frame carrying one tunnel strip lists (GRE, GTP-U, IP in IP: an IP
+ * packet inside, nothing after the carrier's IP packet; PeeledTunnel) is
+ * the carried packet behind the frame's addresses: the bytes between go,
+ * from the frame's view (made once, as the classifier's). Then
  * `truncate frame N` keeps N bytes, the mark's tags go after the
  * addresses. The record is written as it lies in the read buffer, edited
  * as it is copied (ToolOutput.writeRecord), with the counters the chain's
  * steps count (strip's stripped and nothing-to-strip, truncate's cut and
  * short-enough, mark's marked and not-ethernet). Any other packet (PPPoE,
- * a tunnel, a label stack kept behind tags kept, a pseudowire, another link
+ * VXLAN and other tunnels of Ethernet frames, nested tunnels, a label stack kept behind tags kept, a pseudowire, another link
  * type) goes through the group's chain as before: deliver() returns false.
  */
 export class WalkedSteps {
@@ -90,6 +95,9 @@ export class WalkedSteps {
   private readonly stripVlan: boolean;
   /** Whether strip removes MPLS label stacks. */
   private readonly stripMpls: boolean;
+  /** The tunnel kinds strip peels (StripConfig.tunnels). */
+  private readonly tunnels: number;
+  private readonly peeled = new PeeledTunnel();
   private readonly cut: number;
   private readonly stripCount: ActionCounters;
   private readonly cutCount: ActionCounters;
@@ -111,6 +119,7 @@ export class WalkedSteps {
     const sc = this.strip ? stripConfig(gr.actions.strip, gr.name) : undefined;
     this.stripVlan = sc !== undefined && sc.vlan;
     this.stripMpls = sc !== undefined && sc.mpls;
+    this.tunnels = sc === undefined ? 0 : sc.tunnels;
     this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
     // the chain's counters (absent ones as the steps have them: counted into nothing)
     this.stripCount = gs.actions.strip ?? {};
@@ -130,13 +139,19 @@ export class WalkedSteps {
     let wireLen = rec.wireLen;
     if (this.strip) {
       const vlans = vlanTagsOnly(w);
-      if (vlans < 0) return false;
-      const labels = w.mc;
-      if (labels !== 0 && this.stripMpls) {
+      if (vlans < 0) {
+        // a tunnel strip peels: its carried IP packet behind the addresses
+        if (w.cand === 0 || this.tunnels === 0 || !this.peeledTunnel(w, rec)) return false;
+        const p = this.peeled;
+        drop = p.drop;
+        etherType = p.etherType;
+        wireLen = p.wireLen;
+        this.stripCount.stripped++;
+      } else if (w.mc !== 0 && this.stripMpls) {
         // the labels go after the tags, which must go too (else they would stay between the addresses and the labels)
         if (vlans > 0 && !this.stripVlan) return false;
         // as strip: the EtherType that introduced the stack now names the IP packet after it (the walk's, by its version)
-        drop = vlans * VLAN_TAG + labels * MPLS_LABEL;
+        drop = vlans * VLAN_TAG + w.mc * MPLS_LABEL;
         etherType = w.et;
         wireLen -= drop;
         this.stripCount.stripped++;
@@ -181,6 +196,19 @@ export class WalkedSteps {
     } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
     else this.refuse(rec.linkType);
     return true;
+  }
+
+  /**
+   * Whether strip peels the walked frame's one tunnel as an edit of its
+   * record (PeeledTunnel, into `peeled`): an Ethernet frame, its own
+   * headers well formed, with only VLAN tags strip removes before the
+   * carrier's IPv4 or IPv6 header, not a fragment.
+   */
+  private peeledTunnel(w: Walk, rec: PacketRecord): boolean {
+    if (w.lt !== LINKTYPE.ETHERNET || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT || w.mc !== 0) return false;
+    if (w.et !== ETHERTYPE.IPV4 && w.et !== ETHERTYPE.IPV6) return false;
+    if (w.vc !== 0 && !this.stripVlan) return false;
+    return this.peeled.of(w.view(), w.frame(), this.tunnels, rec.capLen, rec.wireLen);
   }
 }
 

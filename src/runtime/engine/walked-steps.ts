@@ -39,6 +39,8 @@ export interface RecordOutput {
     drop?: number,
     /** The EtherType then written after the addresses and tags (0: the frame's): IPv4 or IPv6 for a stripped MPLS stack. */
     etherType?: number,
+    /** Bytes before the addresses removed first (strip's tunnel carrying an Ethernet frame, which is then the frame). */
+    lead?: number,
   ): boolean;
 }
 
@@ -77,16 +79,18 @@ export function walkableGroup(g: ArtifactGroup): boolean {
  * headers well formed. `strip` removes those tags when it lists vlan, the
  * stack (with the tags in front of it) when it lists mpls, writing the IP
  * packet's EtherType where the stack's was (else finds nothing to strip).
- * A frame carrying one tunnel strip lists (GRE, GTP-U, IP in IP: an IP
- * packet inside, nothing after the carrier's IP packet; PeeledTunnel) is
- * the carried packet behind the frame's addresses: the bytes between go,
- * from the frame's view (made once, as the classifier's). Then
+ * A frame carrying one tunnel strip lists (nothing after the carrier's IP
+ * packet; PeeledTunnel) is, from the frame's view (made once, as the
+ * classifier's): an IP packet carried (GRE, GTP-U, IP in IP) behind the
+ * frame's addresses, the bytes between gone; an Ethernet frame carried
+ * (VXLAN, GRE bridging) itself, the bytes before it gone, and its VLAN
+ * tags if strip lists vlan. Then
  * `truncate frame N` keeps N bytes, the mark's tags go after the
  * addresses. The record is written as it lies in the read buffer, edited
  * as it is copied (ToolOutput.writeRecord), with the counters the chain's
  * steps count (strip's stripped and nothing-to-strip, truncate's cut and
  * short-enough, mark's marked and not-ethernet). Any other packet (PPPoE,
- * VXLAN and other tunnels of Ethernet frames, nested tunnels, a label stack kept behind tags kept, a pseudowire, another link
+ * nested tunnels, a tunnel's Ethernet frame with other tags, a label stack kept behind tags kept, a pseudowire, another link
  * type) goes through the group's chain as before: deliver() returns false.
  */
 export class WalkedSteps {
@@ -136,6 +140,7 @@ export class WalkedSteps {
     if (out.writeRecord === undefined) return false;
     let drop = 0;
     let etherType = 0;
+    let lead = 0;
     let wireLen = rec.wireLen;
     if (this.strip) {
       const vlans = vlanTagsOnly(w);
@@ -143,6 +148,7 @@ export class WalkedSteps {
         // a tunnel strip peels: its carried IP packet behind the addresses
         if (w.cand === 0 || this.tunnels === 0 || !this.peeledTunnel(w, rec)) return false;
         const p = this.peeled;
+        lead = p.lead;
         drop = p.drop;
         etherType = p.etherType;
         wireLen = p.wireLen;
@@ -162,7 +168,7 @@ export class WalkedSteps {
         this.stripCount.stripped++;
       } else this.stripCount['nothing-to-strip']++;
     }
-    let len = rec.capLen - drop;
+    let len = rec.capLen - lead - drop;
     const cut = this.cut;
     if (cut !== NO_CUT) {
       if (len <= cut) this.cutCount['short-enough']++;
@@ -184,7 +190,7 @@ export class WalkedSteps {
       } else this.markCount['not-ethernet']++;
     }
     const gs = this.gs;
-    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop, etherType)) {
+    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop, etherType, lead)) {
       gs.delivered++;
       const ts = gs.tools[0];
       ts.packets++;
@@ -208,7 +214,7 @@ export class WalkedSteps {
     if (w.lt !== LINKTYPE.ETHERNET || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT || w.mc !== 0) return false;
     if (w.et !== ETHERTYPE.IPV4 && w.et !== ETHERTYPE.IPV6) return false;
     if (w.vc !== 0 && !this.stripVlan) return false;
-    return this.peeled.of(w.view(), w.frame(), this.tunnels, rec.capLen, rec.wireLen);
+    return this.peeled.of(w.view(), w.frame(), this.tunnels, this.stripVlan, rec.capLen, rec.wireLen);
   }
 }
 

@@ -32,6 +32,7 @@ import {
   tcp,
   udp,
   vlan,
+  vntag,
   vxlan,
 } from '../actions/frames.js';
 import { artifactFor } from '../support/artifact.js';
@@ -146,9 +147,9 @@ const gtpu = (teid: number, body: Buffer) => {
 
 /**
  * Tunnelled frames strip may peel from the walk (one GRE, GTP-U, IP in IP
- * or 6in4 tunnel carrying an IP packet, behind VLAN tags or QinQ, in IPv4
- * and IPv6 carriers) and those it may not: VXLAN and GRE bridging (an
- * Ethernet frame inside), nested tunnels (GRE in GRE, IP in IP in GTP-U,
+ * or 6in4 tunnel carrying an IP packet, VXLAN or GRE bridging carrying an
+ * Ethernet frame, tagged or not, behind VLAN tags or QinQ, in IPv4 and IPv6
+ * carriers) and those it may not (other tags, MPLS, 802.3 inside), nested tunnels (GRE in GRE, IP in IP in GTP-U,
  * GRE in VXLAN), fragments of the carrier and of the carried packet,
  * Ethernet padding and a trailer after the carrier's IP packet, a carried
  * packet that is no IP version, a carried IP length past the carrier's;
@@ -172,9 +173,21 @@ function tunnelFrames(): TestFrame[] {
     out.push(...carriers(gtpu(0x1234, inner), IPPROTO.UDP));
     out.push(...carriers(inner, inner === dns6 ? IPPROTO.IPV6 : IPPROTO.IPIP));
   }
-  // Ethernet inside: VXLAN, GRE bridging (Transparent Ethernet Bridging, 0x6558)
-  out.push(...carriers(udp(50000, 4789, vxlan(42, innerEth)), IPPROTO.UDP));
-  out.push(...carriers(gre(0x6558, innerEth), IPPROTO.GRE));
+  // Ethernet inside: VXLAN, GRE bridging (Transparent Ethernet Bridging, 0x6558); with VLAN tags, QinQ, a VN-Tag,
+  // ARP, IPv6, MPLS, a length field (802.3) inside
+  const innerFrames = [
+    innerEth,
+    ethTagged([vlan(5)], ETHERTYPE.IPV4, web),
+    ethTagged([qinq(6), vlan(7)], ETHERTYPE.IPV6, dns6),
+    ethTagged([vntag()], ETHERTYPE.IPV4, web),
+    ethFrame(ETHERTYPE.ARP, Buffer.from('0001080006040001020000000000000a000001000000000000000a000002', 'hex')),
+    ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(1), web])),
+    ethFrame(60, payload(60, 5)),
+  ];
+  for (const f of innerFrames) {
+    out.push(...carriers(udp(50000, 4789, vxlan(42, f)), IPPROTO.UDP));
+    out.push(...carriers(gre(0x6558, f), IPPROTO.GRE));
+  }
   // nested: GRE in GRE, IP in IP in GTP-U, GRE in VXLAN
   out.push(...carriers(gre(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, web))), IPPROTO.GRE));
   out.push(...carriers(gtpu(7, ipv4(IPPROTO.IPIP, web)), IPPROTO.UDP));
@@ -209,8 +222,8 @@ function tunnelFrames(): TestFrame[] {
     what: `tunnel ${k}`,
   }));
   // cut by the capture (the wire length whole): in the carrier, in the tunnel header, in the carried packet's headers
-  for (const f of frames.slice(0, 36))
-    for (const cut of [20, 36, 40, 46, 58, 70, 90])
+  for (const f of frames.slice(0, 36 + 8))
+    for (const cut of [20, 36, 40, 46, 58, 70, 90, 100])
       if (cut < f.data.length) frames.push({ ...f, data: f.data.subarray(0, cut), what: `${f.what} cut ${cut}` });
   return frames;
 }

@@ -161,7 +161,7 @@ export class ToolOutput implements RunHolder {
       // a flushed run (runPackets 0) takes nothing more: its bytes are gone from the reader's buffer
       (this.runEdited
         ? start >= this.runEnd && start - this.runEnd <= GAP_MAX && this.runPackets !== 0
-        : start === this.runEnd && drop === 0)
+        : start === this.runEnd && drop === 0 && lead === 0)
     ) {
       if (this.runEdited)
         this.addEdited(start - this.runStart, etherType === 0 ? drop : dropAndType(drop, etherType), lead);

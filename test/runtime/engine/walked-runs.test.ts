@@ -262,8 +262,30 @@ const FILES = ['rec', 'web', 'dns', 'vlans', 'labels', 'cut14', 'gre', 'tunnels'
 
 let runs = 0;
 
-async function runBoth(input: string): Promise<{ gen: { stats: string; files: string[] }; dec: typeof gen }> {
-  const a = artifactFor(dir, COMPARE);
+/** Unmarked: plain runs of records copied as they are, which a stripped record must not join. */
+const UNMARKED = `tap t { source pcap "x.pcap" }
+group rec { tool rec { output pcap "rec.pcap" } strip all }
+group web { tool web { output pcap "web.pcap" } }
+group dns { tool dns { output pcap "dns.pcap" } strip tunnels }
+group vlans { tool v { output pcap "vlans.pcap" } strip vlan }
+group labels { tool m { output pcap "labels.pcap" } strip vxlan, gre }
+group cut14 { tool c { output pcap "cut14.pcap" } truncate frame 40 }
+group gres { tool g { output pcap "gre.pcap" } strip gre, vlan }
+group tuns { tool n { output pcap "tunnels.pcap" } strip tunnels; truncate frame 100 }
+rule all from t match any to rec
+rule web from t match tcp port 80 to web
+rule dns from t match any to dns
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14
+rule gres from t match any to gres
+rule tuns from t match any to tuns`;
+
+async function runBoth(
+  input: string,
+  policy = COMPARE,
+): Promise<{ gen: { stats: string; files: string[] }; dec: typeof gen }> {
+  const a = artifactFor(dir, policy);
   const res: { stats: string; files: string[] }[] = [];
   for (const packetPath of ['generated', 'decoder'] as const) {
     const out = join(dir, `run-${packetPath}-${runs++}`);
@@ -321,6 +343,21 @@ describe("the compare policy's walked steps and edited runs against the full act
     });
     const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
     for (const g of [0, 6, 7]) expect(st.groups[g].actions.strip.stripped, `group ${g}`).toBeGreaterThan(300);
+    expect(st.groups[6].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
+    expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
+  });
+
+  it('tunnels, unmarked (plain runs beside stripped records): the same files and statistics', async () => {
+    const tunnels = tunnelFrames();
+    const frames = [...tunnels, ...mixed(4000, [...tunnels, ...tunnels, ...tunnels])];
+    const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-unmarked.pcap'), UNMARKED);
+    expect(gen.stats).toBe(dec.stats);
+    FILES.forEach((name, i) => {
+      expect(gen.files[i].length, name).toBeGreaterThan(48);
+      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+    });
+    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    for (const g of [0, 2, 4, 6, 7]) expect(st.groups[g].actions.strip.stripped, `group ${g}`).toBeGreaterThan(300);
     expect(st.groups[6].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
     expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
   });

@@ -181,6 +181,8 @@ export class CaptureWriter {
     /** Each record's header offset from `start` and its own drop (putEditedRecords): records left out between. */
     offsets?: Int32Array,
     drops?: Int32Array,
+    /** Each record's bytes before its frame's addresses (putEditedRecords). */
+    leads?: Int32Array,
   ): void {
     if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
     const s = this.sink;
@@ -196,6 +198,7 @@ export class CaptureWriter {
       drop,
       offsets,
       drops,
+      leads,
     );
     this.packetsWritten += packets;
   }

@@ -33,7 +33,10 @@ const DROP_BYTES = 0xffff;
  * header is at offsets[i] (increasing; the bytes between are other
  * records, left out); with `drops`, record i drops drops[i] bytes (strip's
  * VLAN tags, as many as its frame has) instead of `drop`. A drop may
- * carry a new EtherType (dropAndType).
+ * carry a new EtherType (dropAndType). With `leads`, record i's frame
+ * starts leads[i] bytes into its data (strip's tunnel carrying an Ethernet
+ * frame: the outer headers go, the inner frame's addresses are the
+ * addresses): its lengths lose those bytes too, before the drop.
  *
  * No array is made per record: the run goes in with one copy, placed at the
  * end of that room, and each record is then moved down to where it belongs
@@ -58,6 +61,8 @@ export function putEditedRecords(
   offsets?: Int32Array,
   /** Each record's own `drop` (undefined: `drop` for every record). */
   drops?: Int32Array,
+  /** Each record's bytes before its frame's addresses (undefined: none). */
+  leads?: Int32Array,
 ): number {
   const t = tags === undefined ? 0 : tags.length;
   // one tag (the common mark) goes in as one 32-bit store
@@ -69,7 +74,10 @@ export function putEditedRecords(
   for (let i = 0; i < packets; i++) {
     if (offsets !== undefined) q = base + offsets[i];
     const dt = drops === undefined ? drop : drops[i];
-    const d = dt & DROP_BYTES;
+    const lead = leads === undefined ? 0 : leads[i];
+    const after = dt & DROP_BYTES;
+    // every byte the record loses: before its addresses and after them
+    const d = after + lead;
     const cap = dv.getUint32(q + 8, true);
     const wire = dv.getUint32(q + 12, true) - d + t;
     const keep = cap - d < cut ? cap - d : cut;
@@ -78,7 +86,9 @@ export function putEditedRecords(
     dv.setUint32(o, dv.getUint32(q, true), true);
     dv.setUint32(o + 4, dv.getUint32(q + 4, true), true);
     const data = o + PCAP_RECORD_HEADER;
-    const from = q + PCAP_RECORD_HEADER;
+    const rec = q + PCAP_RECORD_HEADER;
+    // the frame from its addresses on
+    const from = rec + lead;
     if (t === 0 && d === 0) {
       if (o !== q) dst.copyWithin(data, from, from + keep);
     } else {
@@ -86,7 +96,7 @@ export function putEditedRecords(
       dv.setUint32(data, dv.getUint32(from, true), true);
       dv.setUint32(data + 4, dv.getUint32(from + 4, true), true);
       dv.setUint32(data + 8, dv.getUint32(from + 8, true), true);
-      dst.copyWithin(data + MACS + t, from + MACS + d, from + d + keep);
+      dst.copyWithin(data + MACS + t, from + MACS + after, from + after + keep);
       if (t === 4) dv.setInt32(data + MACS, tagWord, true);
       else for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
       const type = dt >>> 16;
@@ -99,7 +109,7 @@ export function putEditedRecords(
     dv.setUint32(o + 8, capOut, true);
     dv.setUint32(o + 12, wire >>> 0, true);
     o = data + capOut;
-    q = from + cap;
+    q = rec + cap;
   }
   return o - pos;
 }

@@ -78,11 +78,8 @@ export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {})
   if (!opts.forceTables && opts.generateOnFirstUse && whyNoCode(g) === undefined) {
     let code: ReturnType<typeof compile>;
     const generated = () => (code ??= compile())!;
-    const c: Classifier = {
+    const c: Omit<Classifier, 'codeNodes'> = {
       kind: 'generated',
-      get codeNodes() {
-        return generated().codeNodes;
-      },
       // replaced by the generated function on the first call, so later calls go straight to it
       classify: (p, d) => (c.classify = generated().classify)(p, d),
       results,
@@ -90,7 +87,7 @@ export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {})
       functions: preds,
       step: combiner?.step,
     };
-    return c;
+    return withCodeNodes(c, () => generated().codeNodes);
   }
   const code = opts.forceTables ? undefined : compile();
   if (code) {
@@ -120,5 +117,18 @@ export function createClassifier(g: ArtifactGraph, opts: ClassifierOptions = {})
       }
       return s;
     },
+  };
+}
+
+/**
+ * `o` with a `codeNodes` getter. Defined after the object is made: a getter
+ * in the object literal leaves the object in V8's dictionary mode, where
+ * optimized code reads none of its properties inline but calls the load
+ * IC for each (~75 instructions; the packet loop reads `classify`, `walk`
+ * and `tableLeaf` a packet: docs/design/measurements.md, "actions, session 7").
+ */
+export function withCodeNodes<T extends object>(o: T, codeNodes: () => number): T & { readonly codeNodes: number } {
+  return Object.defineProperty(o, 'codeNodes', { get: codeNodes, enumerable: true }) as T & {
+    readonly codeNodes: number;
   };
 }

@@ -3,7 +3,13 @@ import { generatePacketPath, whyNoCode } from '../../codegen/classifier.js';
 import { WALKED_LINK_TYPES } from '../../codegen/spine.js';
 import type { PacketView } from '../decode/view.js';
 import { Walk } from '../walk/walk.js';
-import { createClassifier, type ClassifierOptions, type Classifier, type ClassResult } from './classifier.js';
+import {
+  createClassifier,
+  withCodeNodes,
+  type ClassifierOptions,
+  type Classifier,
+  type ClassResult,
+} from './classifier.js';
 
 /**
  * The runtime's packet path: classification straight from the captured
@@ -90,11 +96,8 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
       path.tableLeaf = code.tableLeaf;
       return code;
     };
-    const path: { -readonly [K in keyof PacketPath]: PacketPath[K] } = {
+    const path: Omit<{ -readonly [K in keyof PacketPath]: PacketPath[K] }, 'codeNodes'> = {
       kind: 'generated',
-      get codeNodes() {
-        return (code ?? generate()).codeNodes;
-      },
       classify: (d, o, n, wire, lt, tap) => (code ?? generate()).classify(d, o, n, wire, lt, tap),
       results: viewClassifier.results,
       walk: w,
@@ -110,7 +113,7 @@ export function createPacketPath(g: ArtifactGraph, opts: ClassifierOptions = {})
         return (code ?? generate()).chunk(context, d, v, p, end, quota, untilSec, untilNsec);
       },
     };
-    return path;
+    return withCodeNodes(path, () => (code ?? generate()).codeNodes);
   }
   const viaView: Classify = (d, o, n, wire, lt, tap) => {
     w.start(d, o, n, wire, lt, tap);

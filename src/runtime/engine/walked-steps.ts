@@ -3,6 +3,7 @@ import { ETHERTYPE } from '../../fields/ethertype.js';
 import { ABSENT, LINKTYPE } from '../../fields/fields.js';
 import { groupSteps } from '../actions/chain.js';
 import { stripConfig } from '../actions/strip.js';
+import { PeeledTunnel } from '../actions/strip-tunnel.js';
 import type { ActionCounters } from '../actions/action.js';
 import type { PacketRecord } from '../capture/index.js';
 import { NO_CUT } from '../capture/edited-records.js';
@@ -38,6 +39,8 @@ export interface RecordOutput {
     drop?: number,
     /** The EtherType then written after the addresses and tags (0: the frame's): IPv4 or IPv6 for a stripped MPLS stack. */
     etherType?: number,
+    /** Bytes before the addresses removed first (strip's tunnel carrying an Ethernet frame, which is then the frame). */
+    lead?: number,
   ): boolean;
 }
 
@@ -75,13 +78,19 @@ export function walkableGroup(g: ArtifactGroup): boolean {
  * and IPv4, IPv6 or ARP, with no tunnel candidate, not a fragment, its
  * headers well formed. `strip` removes those tags when it lists vlan, the
  * stack (with the tags in front of it) when it lists mpls, writing the IP
- * packet's EtherType where the stack's was (else finds nothing to strip);
+ * packet's EtherType where the stack's was (else finds nothing to strip).
+ * A frame carrying one tunnel strip lists (nothing after the carrier's IP
+ * packet; PeeledTunnel) is, from the frame's view (made once, as the
+ * classifier's): an IP packet carried (GRE, GTP-U, IP in IP) behind the
+ * frame's addresses, the bytes between gone; an Ethernet frame carried
+ * (VXLAN, GRE bridging) itself, the bytes before it gone, and its VLAN
+ * tags if strip lists vlan. Then
  * `truncate frame N` keeps N bytes, the mark's tags go after the
  * addresses. The record is written as it lies in the read buffer, edited
  * as it is copied (ToolOutput.writeRecord), with the counters the chain's
  * steps count (strip's stripped and nothing-to-strip, truncate's cut and
  * short-enough, mark's marked and not-ethernet). Any other packet (PPPoE,
- * a tunnel, a label stack kept behind tags kept, a pseudowire, another link
+ * nested tunnels, a tunnel's Ethernet frame with other tags, a label stack kept behind tags kept, a pseudowire, another link
  * type) goes through the group's chain as before: deliver() returns false.
  */
 export class WalkedSteps {
@@ -90,6 +99,9 @@ export class WalkedSteps {
   private readonly stripVlan: boolean;
   /** Whether strip removes MPLS label stacks. */
   private readonly stripMpls: boolean;
+  /** The tunnel kinds strip peels (StripConfig.tunnels). */
+  private readonly tunnels: number;
+  private readonly peeled = new PeeledTunnel();
   private readonly cut: number;
   private readonly stripCount: ActionCounters;
   private readonly cutCount: ActionCounters;
@@ -111,6 +123,7 @@ export class WalkedSteps {
     const sc = this.strip ? stripConfig(gr.actions.strip, gr.name) : undefined;
     this.stripVlan = sc !== undefined && sc.vlan;
     this.stripMpls = sc !== undefined && sc.mpls;
+    this.tunnels = sc === undefined ? 0 : sc.tunnels;
     this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
     // the chain's counters (absent ones as the steps have them: counted into nothing)
     this.stripCount = gs.actions.strip ?? {};
@@ -127,16 +140,24 @@ export class WalkedSteps {
     if (out.writeRecord === undefined) return false;
     let drop = 0;
     let etherType = 0;
+    let lead = 0;
     let wireLen = rec.wireLen;
     if (this.strip) {
       const vlans = vlanTagsOnly(w);
-      if (vlans < 0) return false;
-      const labels = w.mc;
-      if (labels !== 0 && this.stripMpls) {
+      if (vlans < 0) {
+        // a tunnel strip peels: its carried IP packet behind the addresses
+        if (w.cand === 0 || this.tunnels === 0 || !this.peeledTunnel(w, rec)) return false;
+        const p = this.peeled;
+        lead = p.lead;
+        drop = p.drop;
+        etherType = p.etherType;
+        wireLen = p.wireLen;
+        this.stripCount.stripped++;
+      } else if (w.mc !== 0 && this.stripMpls) {
         // the labels go after the tags, which must go too (else they would stay between the addresses and the labels)
         if (vlans > 0 && !this.stripVlan) return false;
         // as strip: the EtherType that introduced the stack now names the IP packet after it (the walk's, by its version)
-        drop = vlans * VLAN_TAG + labels * MPLS_LABEL;
+        drop = vlans * VLAN_TAG + w.mc * MPLS_LABEL;
         etherType = w.et;
         wireLen -= drop;
         this.stripCount.stripped++;
@@ -147,7 +168,7 @@ export class WalkedSteps {
         this.stripCount.stripped++;
       } else this.stripCount['nothing-to-strip']++;
     }
-    let len = rec.capLen - drop;
+    let len = rec.capLen - lead - drop;
     const cut = this.cut;
     if (cut !== NO_CUT) {
       if (len <= cut) this.cutCount['short-enough']++;
@@ -169,7 +190,7 @@ export class WalkedSteps {
       } else this.markCount['not-ethernet']++;
     }
     const gs = this.gs;
-    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop, etherType)) {
+    if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop, etherType, lead)) {
       gs.delivered++;
       const ts = gs.tools[0];
       ts.packets++;
@@ -181,6 +202,19 @@ export class WalkedSteps {
     } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
     else this.refuse(rec.linkType);
     return true;
+  }
+
+  /**
+   * Whether strip peels the walked frame's one tunnel as an edit of its
+   * record (PeeledTunnel, into `peeled`): an Ethernet frame, its own
+   * headers well formed, with only VLAN tags strip removes before the
+   * carrier's IPv4 or IPv6 header, not a fragment.
+   */
+  private peeledTunnel(w: Walk, rec: PacketRecord): boolean {
+    if (w.lt !== LINKTYPE.ETHERNET || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT || w.mc !== 0) return false;
+    if (w.et !== ETHERTYPE.IPV4 && w.et !== ETHERTYPE.IPV6) return false;
+    if (w.vc !== 0 && !this.stripVlan) return false;
+    return this.peeled.of(w.view(), w.frame(), this.tunnels, this.stripVlan, rec.capLen, rec.wireLen);
   }
 }
 

@@ -84,6 +84,9 @@ export class ToolOutput implements RunHolder {
   private runEdited = false;
   private runOffsets = new Int32Array(1024);
   private runDrops = new Int32Array(1024);
+  /** Each edited record's bytes before its frame's addresses; runLeadsUsed: some record of the run has some. */
+  private runLeads = new Int32Array(1024);
+  private runLeadsUsed = false;
   /** The reader (its CopyRuns) the pending run is of. */
   private runFrom: CopyRuns | undefined = undefined;
   /** The CopyRuns this output has joined (a few: one a tap's file). */
@@ -115,24 +118,23 @@ export class ToolOutput implements RunHolder {
     drop = 0,
     /** The EtherType written after the addresses and tags, once the dropped bytes are gone (0: the frame's). */
     etherType = 0,
+    /** Bytes before the frame's addresses removed (strip's tunnel carrying an Ethernet frame: all but the inner frame). */
+    lead = 0,
   ): boolean {
     const layout = this.layout;
     const t = tags === undefined ? 0 : tags.length;
-    const kept = rec.capLen - drop;
+    const kept = rec.capLen - lead - drop;
     const keep = kept < cut ? kept : cut;
     if (
       layout === RECORD_LAYOUT.NONE ||
       rec.verbatim !== layout ||
-      wireLen !== rec.wireLen - drop + t ||
+      wireLen !== rec.wireLen - lead - drop + t ||
       rec.runs === undefined ||
       (t !== 0 && keep < 14)
-    )
+    ) {
+      const data = lead !== 0 ? rec.data.subarray(lead) : rec.data;
       return this.write(
-        drop !== 0
-          ? withoutBytes(rec.data, 12, drop, keep, etherType)
-          : keep < rec.capLen
-            ? rec.data.subarray(0, keep)
-            : rec.data,
+        drop !== 0 ? withoutBytes(data, 12, drop, keep, etherType) : keep < data.length ? data.subarray(0, keep) : data,
         rec.tsSec,
         rec.tsNsec,
         wireLen,
@@ -141,6 +143,7 @@ export class ToolOutput implements RunHolder {
         comment,
         tags,
       );
+    }
     const w = this.writer ?? this.open();
     const linkType = rec.linkType;
     if (this.lastLinkType[tap] !== linkType) {
@@ -160,9 +163,10 @@ export class ToolOutput implements RunHolder {
       // a flushed run (runPackets 0) takes nothing more: its bytes are gone from the reader's buffer
       (this.runEdited
         ? start >= this.runEnd && start - this.runEnd <= GAP_MAX && this.runPackets !== 0
-        : start === this.runEnd && drop === 0)
+        : start === this.runEnd && drop === 0 && lead === 0)
     ) {
-      if (this.runEdited) this.addEdited(start - this.runStart, etherType === 0 ? drop : dropAndType(drop, etherType));
+      if (this.runEdited)
+        this.addEdited(start - this.runStart, etherType === 0 ? drop : dropAndType(drop, etherType), lead);
       this.runEnd = end;
       this.runPackets++;
       if (end - this.runStart >= RUN_MAX) this.flushRun();
@@ -179,6 +183,7 @@ export class ToolOutput implements RunHolder {
         cut,
         etherType === 0 ? drop : dropAndType(drop, etherType),
         rec.runs,
+        lead,
       );
     }
     this.packets++;
@@ -240,6 +245,7 @@ export class ToolOutput implements RunHolder {
     cut: number,
     drop: number,
     from: CopyRuns,
+    lead = 0,
   ): void {
     if (this.runPackets !== 0) this.flushRun();
     this.runBytes = bytes;
@@ -249,11 +255,13 @@ export class ToolOutput implements RunHolder {
     this.runPackets = records;
     this.runTags = tags;
     this.runCut = cut;
-    this.runEdited = tags !== undefined || cut !== NO_CUT || drop !== 0;
+    this.runEdited = tags !== undefined || cut !== NO_CUT || drop !== 0 || lead !== 0;
     if (this.runEdited) {
       // an edited run starts with one record (takeRun's are plain)
       this.runOffsets[0] = 0;
       this.runDrops[0] = drop;
+      this.runLeads[0] = lead;
+      this.runLeadsUsed = lead !== 0;
     }
     if (from !== this.runFrom) {
       this.runFrom = from;
@@ -264,8 +272,8 @@ export class ToolOutput implements RunHolder {
     }
   }
 
-  /** The pending edited run's next record: its header `offset` from runStart, and what it drops. */
-  private addEdited(offset: number, drop: number): void {
+  /** The pending edited run's next record: its header `offset` from runStart, what it drops and its lead. */
+  private addEdited(offset: number, drop: number, lead: number): void {
     const k = this.runPackets;
     if (k === this.runOffsets.length) {
       const offsets = new Int32Array(k * 2);
@@ -274,9 +282,14 @@ export class ToolOutput implements RunHolder {
       const drops = new Int32Array(k * 2);
       drops.set(this.runDrops);
       this.runDrops = drops;
+      const leads = new Int32Array(k * 2);
+      leads.set(this.runLeads);
+      this.runLeads = leads;
     }
     this.runOffsets[k] = offset;
     this.runDrops[k] = drop;
+    this.runLeads[k] = lead;
+    if (lead !== 0) this.runLeadsUsed = true;
   }
 
   flushRunOf(runs: CopyRuns): void {
@@ -305,6 +318,7 @@ export class ToolOutput implements RunHolder {
         0,
         this.runOffsets,
         this.runDrops,
+        this.runLeadsUsed ? this.runLeads : undefined,
       );
     this.runPackets = 0;
     this.runEnd = -1;

@@ -68,9 +68,11 @@ class RecordRecorder extends Recorder {
     cut = Infinity,
     drop = 0,
     etherType = 0,
+    lead = 0,
   ): boolean {
     this.walked++;
-    const whole = rec.bytes.subarray(rec.dataOffset, rec.dataOffset + rec.capLen);
+    // a stripped tunnel's Ethernet frame: the bytes before its addresses go
+    const whole = rec.bytes.subarray(rec.dataOffset + lead, rec.dataOffset + rec.capLen);
     const stripped = Uint8Array.from([...whole.subarray(0, 12), ...whole.subarray(12 + drop)]);
     // a stripped MPLS stack: the EtherType before it names the packet after it
     if (etherType !== 0) {

@@ -21,7 +21,20 @@ import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
-import { eth as ethFrame, ethTagged, ipv4, ipv6, payload, qinq, tcp, udp, vlan } from '../actions/frames.js';
+import {
+  eth as ethFrame,
+  ethTagged,
+  gre,
+  ipv4,
+  ipv6,
+  payload,
+  qinq,
+  tcp,
+  udp,
+  vlan,
+  vntag,
+  vxlan,
+} from '../actions/frames.js';
 import { artifactFor } from '../support/artifact.js';
 import { generatedFrames, type TestFrame } from '../walk/frames.js';
 
@@ -122,6 +135,99 @@ function mplsFrames(): TestFrame[] {
   return frames;
 }
 
+/** A GTP-U header (version 1, protocol type GTP, no options; G-PDU) and its payload, in UDP to port 2152. */
+const gtpu = (teid: number, body: Buffer) => {
+  const h = Buffer.alloc(8);
+  h[0] = 0x30;
+  h[1] = 0xff;
+  h.writeUInt16BE(body.length, 2);
+  h.writeUInt32BE(teid, 4);
+  return udp(2152, 2152, Buffer.concat([h, body]));
+};
+
+/**
+ * Tunnelled frames strip may peel from the walk (one GRE, GTP-U, IP in IP
+ * or 6in4 tunnel carrying an IP packet, VXLAN or GRE bridging carrying an
+ * Ethernet frame, tagged or not, behind VLAN tags or QinQ, in IPv4 and IPv6
+ * carriers) and those it may not (other tags, MPLS, 802.3 inside), nested tunnels (GRE in GRE, IP in IP in GTP-U,
+ * GRE in VXLAN), fragments of the carrier and of the carried packet,
+ * Ethernet padding and a trailer after the carrier's IP packet, a carried
+ * packet that is no IP version, a carried IP length past the carrier's;
+ * cut by the capture in every header.
+ */
+function tunnelFrames(): TestFrame[] {
+  const web = ipv4(IPPROTO.TCP, tcp(40000, 80, payload(60, 1)));
+  const dns6 = ipv6(IPPROTO.UDP, udp(5353, 53, payload(30, 2)));
+  const small = ipv4(IPPROTO.UDP, udp(1000, 53, payload(2, 3)));
+  const innerEth = ethFrame(ETHERTYPE.IPV4, web);
+  const carriers = (body: Buffer, proto: number): Buffer[] => [
+    ethFrame(ETHERTYPE.IPV4, ipv4(proto, body, { src: '0a630001', dst: '0a630002' })),
+    ethFrame(ETHERTYPE.IPV6, ipv6(proto, body)),
+    ethTagged([vlan(7)], ETHERTYPE.IPV4, ipv4(proto, body)),
+    ethTagged([qinq(8), vlan(9)], ETHERTYPE.IPV6, ipv6(proto, body)),
+  ];
+  const out: Buffer[] = [];
+  for (const inner of [web, dns6, small]) {
+    const type = inner === dns6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
+    out.push(...carriers(gre(type, inner), IPPROTO.GRE));
+    out.push(...carriers(gtpu(0x1234, inner), IPPROTO.UDP));
+    out.push(...carriers(inner, inner === dns6 ? IPPROTO.IPV6 : IPPROTO.IPIP));
+  }
+  // Ethernet inside: VXLAN, GRE bridging (Transparent Ethernet Bridging, 0x6558); with VLAN tags, QinQ, a VN-Tag,
+  // ARP, IPv6, MPLS, a length field (802.3) inside
+  const innerFrames = [
+    innerEth,
+    ethTagged([vlan(5)], ETHERTYPE.IPV4, web),
+    ethTagged([qinq(6), vlan(7)], ETHERTYPE.IPV6, dns6),
+    ethTagged([vntag()], ETHERTYPE.IPV4, web),
+    ethFrame(ETHERTYPE.ARP, Buffer.from('0001080006040001020000000000000a000001000000000000000a000002', 'hex')),
+    ethFrame(ETHERTYPE.MPLS, Buffer.concat([stack(1), web])),
+    ethFrame(60, payload(60, 5)),
+  ];
+  for (const f of innerFrames) {
+    out.push(...carriers(udp(50000, 4789, vxlan(42, f)), IPPROTO.UDP));
+    out.push(...carriers(gre(0x6558, f), IPPROTO.GRE));
+  }
+  // nested: GRE in GRE, IP in IP in GTP-U, GRE in VXLAN
+  out.push(...carriers(gre(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, web))), IPPROTO.GRE));
+  out.push(...carriers(gtpu(7, ipv4(IPPROTO.IPIP, web)), IPPROTO.UDP));
+  out.push(
+    ...carriers(udp(50000, 4789, vxlan(9, ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(0x0800, web))))), IPPROTO.UDP),
+  );
+  // fragments: the carrier (more fragments; an offset), the carried packet
+  out.push(ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, web), { flags: 0x2000 })));
+  out.push(ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, web), { flags: 0x0010 })));
+  out.push(ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, ipv4(IPPROTO.TCP, web, { flags: 0x2000 })))));
+  // padding to Ethernet's minimum and a 4-byte trailer after the carrier's IP packet: strip ends the packet before them
+  out.push(
+    Buffer.concat([
+      ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.IPIP, ipv4(IPPROTO.UDP, udp(1, 2, Buffer.alloc(0))))),
+      Buffer.alloc(6),
+    ]),
+  );
+  out.push(
+    Buffer.concat([ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, small))), Buffer.from([1, 2, 3, 4])]),
+  );
+  // a carried packet that is no IP version; one whose IP length is past the carrier's
+  out.push(
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, Buffer.concat([Buffer.from([0x12, 0x34]), web])))),
+  );
+  const long = Buffer.from(web);
+  long.writeUInt16BE(web.length + 40, 2);
+  out.push(ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, long))));
+  const frames: TestFrame[] = out.map((data, k) => ({
+    data,
+    linkType: LINKTYPE.ETHERNET,
+    wireLen: data.length,
+    what: `tunnel ${k}`,
+  }));
+  // cut by the capture (the wire length whole): in the carrier, in the tunnel header, in the carried packet's headers
+  for (const f of frames.slice(0, 36 + 8))
+    for (const cut of [20, 36, 40, 46, 58, 70, 90, 100])
+      if (cut < f.data.length) frames.push({ ...f, data: f.data.subarray(0, cut), what: `${f.what} cut ${cut}` });
+  return frames;
+}
+
 /** Generated, fuzzed and random frames shuffled together (seeded), repeated past a few read-ahead chunks. */
 function mixed(total: number, extra: readonly TestFrame[] = []): TestFrame[] {
   const pool = [...eth, ...fuzzed, ...random, ...extra];
@@ -141,19 +247,45 @@ group dns { tool dns { output pcap "dns.pcap" } }
 group vlans { tool v { output pcap "vlans.pcap" } strip vlan }
 group labels { tool m { output pcap "labels.pcap" } strip mpls }
 group cut14 { tool c { output pcap "cut14.pcap" } strip all; truncate frame 14 }
+group gres { tool g { output pcap "gre.pcap" } strip gre, vlan }
+group tuns { tool n { output pcap "tunnels.pcap" } strip tunnels }
 rule all from t match any to rec
 rule web from t match tcp port 80 to web
 rule dns from t match udp port 53 to dns
 rule vlans from t match any to vlans
 rule labels from t match any to labels
-rule cut14 from t match any to cut14`;
+rule cut14 from t match any to cut14
+rule gres from t match any to gres
+rule tuns from t match any to tuns`;
 
-const FILES = ['rec', 'web', 'dns', 'vlans', 'labels', 'cut14'];
+const FILES = ['rec', 'web', 'dns', 'vlans', 'labels', 'cut14', 'gre', 'tunnels'];
 
 let runs = 0;
 
-async function runBoth(input: string): Promise<{ gen: { stats: string; files: string[] }; dec: typeof gen }> {
-  const a = artifactFor(dir, COMPARE);
+/** Unmarked: plain runs of records copied as they are, which a stripped record must not join. */
+const UNMARKED = `tap t { source pcap "x.pcap" }
+group rec { tool rec { output pcap "rec.pcap" } strip all }
+group web { tool web { output pcap "web.pcap" } }
+group dns { tool dns { output pcap "dns.pcap" } strip tunnels }
+group vlans { tool v { output pcap "vlans.pcap" } strip vlan }
+group labels { tool m { output pcap "labels.pcap" } strip vxlan, gre }
+group cut14 { tool c { output pcap "cut14.pcap" } truncate frame 40 }
+group gres { tool g { output pcap "gre.pcap" } strip gre, vlan }
+group tuns { tool n { output pcap "tunnels.pcap" } strip tunnels; truncate frame 100 }
+rule all from t match any to rec
+rule web from t match tcp port 80 to web
+rule dns from t match any to dns
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14
+rule gres from t match any to gres
+rule tuns from t match any to tuns`;
+
+async function runBoth(
+  input: string,
+  policy = COMPARE,
+): Promise<{ gen: { stats: string; files: string[] }; dec: typeof gen }> {
+  const a = artifactFor(dir, policy);
   const res: { stats: string; files: string[] }[] = [];
   for (const packetPath of ['generated', 'decoder'] as const) {
     const out = join(dir, `run-${packetPath}-${runs++}`);
@@ -197,5 +329,36 @@ describe("the compare policy's walked steps and edited runs against the full act
     const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
     expect(st.groups[4].actions.strip.stripped).toBeGreaterThan(100);
     expect(st.groups[4].actions.strip['not-ip-payload']).toBeGreaterThan(10);
+  });
+
+  it('tunnels (GRE, GTP-U, IP in IP, 6in4; VXLAN, GRE bridging, nested, fragments, padding, trailers, cut captures): the same files and statistics', async () => {
+    const tunnels = tunnelFrames();
+    // every tunnelled frame at least once, in order, then again among the generated ones, across read-ahead chunks
+    const frames = [...tunnels, ...mixed(6000, [...tunnels, ...tunnels, ...tunnels, ...tunnels, ...tunnels])];
+    const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels.pcap'));
+    expect(gen.stats).toBe(dec.stats);
+    FILES.forEach((name, i) => {
+      expect(gen.files[i].length, name).toBeGreaterThan(48);
+      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+    });
+    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    for (const g of [0, 6, 7]) expect(st.groups[g].actions.strip.stripped, `group ${g}`).toBeGreaterThan(300);
+    expect(st.groups[6].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
+    expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
+  });
+
+  it('tunnels, unmarked (plain runs beside stripped records): the same files and statistics', async () => {
+    const tunnels = tunnelFrames();
+    const frames = [...tunnels, ...mixed(4000, [...tunnels, ...tunnels, ...tunnels])];
+    const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-unmarked.pcap'), UNMARKED);
+    expect(gen.stats).toBe(dec.stats);
+    FILES.forEach((name, i) => {
+      expect(gen.files[i].length, name).toBeGreaterThan(48);
+      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+    });
+    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    for (const g of [0, 2, 4, 6, 7]) expect(st.groups[g].actions.strip.stripped, `group ${g}`).toBeGreaterThan(300);
+    expect(st.groups[6].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
+    expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
   });
 });

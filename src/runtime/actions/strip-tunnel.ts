@@ -2,6 +2,7 @@ import { ETHERTYPE } from '../../fields/ethertype.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { INNER_KIND, type PacketView } from '../decode/view.js';
 import { L2Layout, readL2, TagKind } from './l2-layout.js';
+import { carrierAgrees, innerIpWhole } from './strip-lengths.js';
 
 /** The Ethernet addresses and EtherType a peeled IP packet goes behind. */
 const ETHER_HEADER = 14;
@@ -36,7 +37,7 @@ export class PeeledTunnel {
    * fragment on either level (strip counts those apart); nothing
    * malformed; and the frame ends where the carrier's IP packet does (strip
    * ends the packet there: Ethernet padding or a trailer after it would
-   * have to go). `v` is the frame's view (offsets from the frame's start,
+   * have to go); no length field lying (strip-lengths). `v` is the frame's view (offsets from the frame's start,
    * an Ethernet frame with no MPLS or PPPoE before the carrier), `d` its
    * bytes. False leaves the packet to the chain's strip.
    */
@@ -54,10 +55,13 @@ export class PeeledTunnel {
     if (end !== capLen || off < ETHER_HEADER || off >= end) return false;
     // as strip: the carried packet ends where the IP packet carrying it does, captured or not
     const ipEnd = v.ipTotalLen > 0 ? v.ipHdrOffset + v.ipTotalLen : end;
+    // headers whose lengths lie are strip's to count malformed
+    if (!carrierAgrees(v, d, ipEnd)) return false;
     const missed = Math.max(0, Math.min(ipEnd - end, wireLen - capLen));
     if (kind === INNER_KIND.ip) {
       const version = d[off] >> 4;
       if (version !== 4 && version !== 6) return false;
+      if (!innerIpWhole(inner, off, ipEnd)) return false;
       this.lead = 0;
       this.drop = off - ETHER_HEADER;
       this.etherType = version === 4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6;

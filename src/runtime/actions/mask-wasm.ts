@@ -11,7 +11,8 @@
  *
  * Memory: a byte-class table at CLASS_AT (a bit a class, set by the
  * scanners at their load), lower case at LOWER_AT, two 64 KiB tables of
- * two-byte pairs (credentials' keyword starts), then the segment at SEG_AT.
+ * two-byte pairs (credentials' keyword starts), find's nibble tables at
+ * SHUF_AT, then the segment at SEG_AT.
  */
 
 /** Class bits, one a use. */
@@ -31,7 +32,14 @@ const LOWER_AT = 256;
 export const PAIR_1_AT = 512;
 /** ... of word-2 rules. */
 export const PAIR_2_AT = PAIR_1_AT + 65536;
-const SEG_AT = PAIR_2_AT + 65536;
+/**
+ * find's 16-byte tests: for each class mask (0-31), two 16-byte tables, by
+ * low and by high nibble, whose AND has a bit exactly for the bytes of the
+ * mask's classes (see shuffleTables).
+ */
+const SHUF_AT = PAIR_2_AT + 65536;
+const MASKS = 32;
+const SEG_AT = SHUF_AT + MASKS * 32;
 const PAGE = 65536;
 const SPACE = 0x20;
 
@@ -92,28 +100,47 @@ const or = 0x72;
 const shl = 0x74;
 const select = 0x1b;
 
+// SIMD (v128), prefix 0xfd
+const V128 = 0x7b;
+const simd = (op: number) => [0xfd, ...uleb(op)];
+const v128Load = (offset: number) => [...simd(0x00), 0x00, ...uleb(offset)];
+const v128Const = (bytes: number[]) => [...simd(0x0c), ...bytes];
+const swizzle = simd(0x0e);
+const v128And = simd(0x4e);
+const anyTrue = simd(0x53);
+const i8x16ShrU = simd(0x6d);
+
 /** The class bits of the byte at address local `l` + k. */
 const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
 
 // find(p, to, mask): the first q in [p, to) whose byte's class has a bit of mask, else to.
-// locals: 0 p, 1 to, 2 mask
+// Sixteen bytes a test where none is in the class (the nibble tables at SHUF_AT: two swizzles, an AND and a test
+// for a block), then byte by byte through the block that has one, or the last bytes short of a block.
+// locals: 0 p, 1 to, 2 mask, 3 lo, 4 hi, 5 v (v128), 6 e
 // prettier-ignore
 const findBody = [
-  0x00,
+  0x02, 0x03, V128, 0x01, I32,
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT), ...set(3),
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT + 16), ...set(4),
+  ...loop,
   ...block,
-  ...loop, // four bytes a test where none is in the class
-  ...get(0), ...i32(4), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
-  ...classAt(0, 0), ...classAt(0, 1), or, ...classAt(0, 2), or, ...classAt(0, 3), or,
-  ...get(2), and, ...brIf(1),
-  ...get(0), ...i32(4), add, ...set(0),
+  ...loop,
+  ...get(0), ...i32(16), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
+  ...get(3), ...get(0), ...v128Load(0), ...tee(5), ...v128Const(new Array(16).fill(0x0f)), ...v128And, ...swizzle,
+  ...get(4), ...get(5), ...i32(4), ...i8x16ShrU, ...swizzle,
+  ...v128And, ...anyTrue, ...brIf(1),
+  ...get(0), ...i32(16), add, ...set(0),
   ...br(0),
   end,
   end,
+  // e = min(p + 16, to)
+  ...get(0), ...i32(16), add, ...get(1), ...get(0), ...i32(16), add, ...get(1), ltU, select, ...set(6),
   ...loop,
-  ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...get(0), ...get(6), geU, ...if_, ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end, ...br(2), end,
   ...classAt(0), ...get(2), and, ...if_, ...get(0), ret, end,
   ...get(0), ...i32(1), add, ...set(0),
   ...br(0),
+  end,
   end,
   ...get(1),
   end,
@@ -237,6 +264,32 @@ for (let b = 0; b < 256; b++) memory[LOWER_AT + b] = b >= 0x41 && b <= 0x5a ? b 
 /** Adds `bit` to the class of each of `bytes` (the scanners, at their load). */
 export function markClass(bit: number, bytes: Iterable<number>): void {
   for (const b of bytes) memory[CLASS_AT + b] |= bit;
+  for (let m = 0; m < MASKS; m++)
+    memory.set(shuffleTables(memory.subarray(CLASS_AT, CLASS_AT + 256), m), SHUF_AT + 32 * m);
+}
+
+/**
+ * find's nibble tables for the bytes whose class has a bit of `mask`: lo (16
+ * bytes, by a byte's low nibble) then hi (by its high nibble), such that
+ * lo[b & 15] & hi[b >> 4] is not 0 exactly for those bytes. The high nibbles
+ * whose bytes have the same set of low nibbles share a bit; with more than 8
+ * such sets (not the case for the classes here) every byte tests positive
+ * and find goes byte by byte, still exact.
+ */
+export function shuffleTables(classes: Uint8Array, mask: number): Uint8Array {
+  const t = new Uint8Array(32);
+  const sets: number[] = [];
+  for (let h = 0; h < 16; h++) {
+    let lows = 0;
+    for (let l = 0; l < 16; l++) if ((classes[(h << 4) | l] & mask) !== 0) lows |= 1 << l;
+    if (lows === 0) continue;
+    let k = sets.indexOf(lows);
+    if (k < 0) k = sets.push(lows) - 1;
+    if (k >= 8) return t.fill(0xff);
+    t[16 + h] |= 1 << k;
+    for (let l = 0; l < 16; l++) if ((lows & (1 << l)) !== 0) t[l] |= 1 << k;
+  }
+  return t;
 }
 
 /** Copies a 64 KiB table into the module's memory at `at` (PAIR_1_AT, PAIR_2_AT). */

@@ -220,6 +220,8 @@ export class CredentialScanner implements MaskScanner {
   /** The line's first bytes, lower case: lent while they are being read (lineOn). */
   private line: Uint8Array = NO_BYTES;
   private lineLen = 0;
+  /** The stream offset of its first byte. */
+  private lineAt = -1;
   /** Its first four bytes, kept after the buffer goes: what a SASL reply is known by. */
   private head = 0;
   private lineKeep = LINE_KEEP;
@@ -295,7 +297,7 @@ export class CredentialScanner implements MaskScanner {
             if (i === to) break;
           }
         }
-        i = this.skip(bytes, i, to, delta);
+        i = this.skip(bytes, i, to, delta, from);
         if (i === to) break;
       }
       this.step(bytes[i], base + i, report);
@@ -355,8 +357,11 @@ export class CredentialScanner implements MaskScanner {
    * loop began in. While a line's start is kept, its bytes are copied (lower
    * case) up to LINE_KEEP; past that, only the bytes in TEXT_STOP are looked at.
    */
-  private skip(bytes: Uint8Array, i: number, to: number, delta: number): number {
+  private skip(bytes: Uint8Array, i: number, to: number, delta: number, from: number): number {
     const start = i;
+    // the line's first byte was just stepped: a line that no command can start is not read (see clearLine)
+    if (this.lineOn && i > from && this.lineAt === this.pos - from + i - 1 && to - i >= this.nativeFrom)
+      this.clearLine(bytes, i - 1, to);
     if (this.lineOn) {
       const stops = this.words < 2 ? LINE_STOP : TEXT_STOP;
       const line = this.line;
@@ -401,6 +406,34 @@ export class CredentialScanner implements MaskScanner {
       i++;
     }
     return this.leave(bytes, start, i, to);
+  }
+
+  /**
+   * The line starting at bytes[s] (its first byte stepped, the rest not):
+   * when no command can start it (mayCommand, with its first LINE_KEEP bytes
+   * all in the segment, so a word cut by the segment's end is never judged),
+   * its start needs no reading: what reading it would keep but the commands
+   * is its head (its first four bytes, for a SASL reply) and that count,
+   * kept here, and the rest of it is text (lineOff). Reading it byte by byte
+   * (skip()'s copy of up to LINE_KEEP bytes, a space or colon a stop) was
+   * most of the cost of binary bodies, whose random line breaks make a line
+   * every 128 bytes. An IAC in its first four bytes (a Telnet command in
+   * the negotiation window is no data) leaves it to be read.
+   */
+  private clearLine(bytes: Uint8Array, s: number, to: number): void {
+    if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s <= LINE_KEEP) return;
+    let head = 0;
+    let n = 0;
+    for (; n < 4; n++) {
+      const b = bytes[s + n];
+      if (b === CR || b === LF) break;
+      if (b === IAC) return;
+      head |= LOWER[b] << (8 * (3 - n));
+    }
+    if (mayCommand(bytes, s, to)) return;
+    this.head = head;
+    this.lineLen = n;
+    this.lineOff();
   }
 
   /** Whether `b` (an `=` or a quote) at bytes[i] ends the field name under way there (as field() reads it). */
@@ -676,6 +709,7 @@ export class CredentialScanner implements MaskScanner {
         return;
       }
       this.newLine();
+      this.lineAt = at;
       if (eol) {
         // an empty line: a form part's headers end here
         if (this.partPending === 1) this.partPending = 2;

@@ -204,13 +204,7 @@ const workBody = [
   ...get(5), ...get(3), add, ...tee(6), ...get(1), ...get(6), ...get(1), ltU, select, ...set(6),
   ...get(5), ...i32(1), add, ...get(6), geU, ...brIf(0),
   ...pairAt(PAIR_1_AT, 5), ...brIf(0),
-  ...get(5), ...set(7),
-  ...block, ...loop,
-  ...get(7), ...get(6), geU, ...brIf(1),
-  ...classAt(7), ...i32(C_WORD_END), and, ...brIf(1),
-  ...get(7), ...i32(1), add, ...set(7),
-  ...br(0),
-  end, end,
+  ...get(5), ...get(6), ...i32(C_WORD_END), ...call(0), ...set(7),
   ...get(7), ...get(1), eq, ...brIf(0),
   // no command on this line: go on after its break
   ...block,
@@ -229,24 +223,52 @@ const workBody = [
   end,
 ];
 
+// may(s, to, keep): whether the line starting at s may start with a command, as work tells lines (1, else 0): a
+// superset of credentials' mayCommand() (a line it clears is none), for a line whose first byte was just read.
+// locals: 0 s, 1 to, 2 keep, 3 e, 4 k
+// prettier-ignore
+const mayBody = [
+  0x01, 0x02, I32,
+  ...block,
+  ...get(0), ...get(1), geU, ...brIf(0),
+  ...get(0), ...load8(0), eqz, ...brIf(0),
+  ...get(0), ...get(2), add, ...tee(3), ...get(1), ...get(3), ...get(1), ltU, select, ...set(3),
+  ...get(0), ...i32(1), add, ...get(3), geU, ...brIf(0),
+  ...pairAt(PAIR_1_AT, 0), ...brIf(0),
+  ...get(0), ...get(3), ...i32(C_WORD_END), ...call(0), ...set(4),
+  ...get(4), ...get(1), eq, ...brIf(0),
+  ...block,
+  ...get(4), ...get(3), eq, ...brIf(0),
+  ...get(4), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
+  ...get(4), ...i32(1), add, ...tee(4), ...i32(1), add, ...get(3), geU, ...brIf(1),
+  ...pairAt(PAIR_2_AT, 4), ...brIf(1),
+  end,
+  ...i32(0), ret,
+  end,
+  ...i32(1),
+  end,
+];
+
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, [0x02, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32]),
-  ...section(3, [0x03, 0x00, 0x00, 0x01]),
+  ...section(3, [0x04, 0x00, 0x00, 0x01, 0x00]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
-    0x04,
+    0x05,
     ...name('mem'), 0x02, 0x00,
     ...name('find'), 0x00, 0x00,
     ...name('card'), 0x00, 0x01,
     ...name('work'), 0x00, 0x02,
+    ...name('may'), 0x00, 0x03,
   ]),
   ...section(10, [
-    0x03,
+    0x04,
     ...uleb(findBody.length), ...findBody,
     ...uleb(cardBody.length), ...cardBody,
     ...uleb(workBody.length), ...workBody,
+    ...uleb(mayBody.length), ...mayBody,
   ]),
 ]);
 
@@ -255,6 +277,7 @@ interface Exports {
   find(p: number, to: number, mask: number): number;
   card(p: number, to: number, min: number): number;
   work(p: number, to: number, before: number, keep: number): number;
+  may(s: number, to: number, keep: number): number;
 }
 
 const wasm = new WebAssembly.Instance(new WebAssembly.Module(MODULE), {}).exports as unknown as Exports;
@@ -349,4 +372,9 @@ export function findCard(i: number, to: number, min: number, delta: number): num
 export function findWork(i: number, to: number, before: number, keep: number, delta: number): number {
   const r = wasm.work(i + delta, to + delta, before < 0 ? -1 : before + delta, keep);
   return ((r >>> 1) - delta) * 2 + (r & 1);
+}
+
+/** Whether the line starting at bytes[s] may start with a command (see may above: 0 means mayCommand() is false). */
+export function mayLine(s: number, to: number, keep: number, delta: number): boolean {
+  return wasm.may(s + delta, to + delta, keep) !== 0;
 }

@@ -10,6 +10,7 @@ import {
   findWork,
   load,
   markClass,
+  mayLine,
   setTable,
 } from '../mask-wasm.js';
 import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind, latin1 } from './fields.js';
@@ -361,7 +362,7 @@ export class CredentialScanner implements MaskScanner {
     const start = i;
     // the line's first byte was just stepped: a line that no command can start is not read (see clearLine)
     if (this.lineOn && i > from && this.lineAt === this.pos - from + i - 1 && to - i >= this.nativeFrom)
-      this.clearLine(bytes, i - 1, to);
+      this.clearLine(bytes, i - 1, to, delta);
     if (this.lineOn) {
       const stops = this.words < 2 ? LINE_STOP : TEXT_STOP;
       const line = this.line;
@@ -420,8 +421,10 @@ export class CredentialScanner implements MaskScanner {
    * every 128 bytes. An IAC in its first four bytes (a Telnet command in
    * the negotiation window is no data) leaves it to be read.
    */
-  private clearLine(bytes: Uint8Array, s: number, to: number): void {
+  private clearLine(bytes: Uint8Array, s: number, to: number, delta: number): void {
     if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s <= LINE_KEEP) return;
+    // the finder clears most lines (its test is a superset of mayCommand's), a call and a few instructions a byte
+    if (delta !== NOT_LOADED && mayLine(s, to, LINE_KEEP, delta) && mayCommand(bytes, s, to)) return;
     let head = 0;
     let n = 0;
     for (; n < 4; n++) {
@@ -430,7 +433,7 @@ export class CredentialScanner implements MaskScanner {
       if (b === IAC) return;
       head |= LOWER[b] << (8 * (3 - n));
     }
-    if (mayCommand(bytes, s, to)) return;
+    if (delta === NOT_LOADED && mayCommand(bytes, s, to)) return;
     this.head = head;
     this.lineLen = n;
     this.lineOff();

@@ -3,6 +3,8 @@ import { type MaskScanner, type Report, type SegmentText } from '../mask-scanner
 import {
   C_BREAK,
   C_JUMP,
+  C_NAME_BYTE,
+  C_NAME_END,
   C_WORD_END,
   PAIR_1_AT,
   PAIR_2_AT,
@@ -190,6 +192,11 @@ const JUMP_STOPS = [EQUALS, QUOTE, APOS, LT, IAC];
 markClass(C_JUMP, JUMP_STOPS);
 markClass(C_BREAK, [CR, LF]);
 markClass(C_WORD_END, [SPACE, COLON, CR, LF]);
+markClass(C_NAME_END, [EQUALS, QUOTE, APOS]);
+markClass(
+  C_NAME_BYTE,
+  NAME_BYTE.reduce<number[]>((a, x, b) => (x === 1 ? [...a, b] : a), []),
+);
 /** From how many bytes left in a segment an idle scanner asks the finder (a call costs about a hundred instructions). */
 const NATIVE_FROM = 64;
 /** A write's delta before the segment is in the finder's memory. */

@@ -17,6 +17,8 @@ export interface CaptureWriterOptions {
   bufferSize?: number;
   /** Spare buffers for writes on libuv's thread pool (default 0: synchronous writes); see FileSink. */
   writeBehind?: number;
+  /** The caller awaits congestion() between stretches of packets, so a stream (FIFO) writes behind too; see FileSink. */
+  paced?: boolean;
   /** The output already opened (an OutputSet's, committed with others); default: `path`, opened here. */
   output?: OutputFile;
 }
@@ -55,7 +57,7 @@ export class CaptureWriter {
     this.format = options.format;
     this.resolution = options.resolution ?? (options.format === 'pcapng' ? 'ns' : 'us');
     this.snapLen = options.snapLen ?? DEFAULT_SNAPLEN;
-    this.sink = new FileSink(options.output ?? path, options.bufferSize, options.writeBehind);
+    this.sink = new FileSink(options.output ?? path, options.bufferSize, options.writeBehind, options.paced);
     const ns = this.resolution === 'ns';
     this.enc = this.format === 'pcap' ? new PcapEncoder(this.sink, ns) : new PcapngEncoder(this.sink, ns);
     if (options.linkType !== undefined) this.interfaceFor(options.linkType);
@@ -209,6 +211,11 @@ export class CaptureWriter {
     throw new CaptureError('bad-interface', this.path, `interface ${interfaceId} was not declared (use interfaceFor)`, {
       packetNumber: this.packetsWritten + 1,
     });
+  }
+
+  /** A paced stream's reader is behind: what to await before more packets (FileSink.congestion). */
+  congestion(): Promise<void> | undefined {
+    return this.sink.congestion();
   }
 
   /** Resolves when no write-behind write is in flight; close() needs that. */

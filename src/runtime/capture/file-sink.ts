@@ -16,6 +16,16 @@ const DEFAULT_WRITE_BUFFER = 256 * 1024;
  * the traffic) the write is done synchronously instead: backpressure, not
  * unbounded memory. Completions are seen when the thread returns to the event
  * loop; `drained()` waits for them all, and commit() needs them done.
+ *
+ * A stream (FIFO, pipe, device) takes its writes in order, one at a time
+ * (OutputFile's queue), so a synchronous write may not overtake one in
+ * flight. Its write-behind is `paced` only: when no spare buffer is free the
+ * full one joins the queue anyway and a new one is made, and the caller must
+ * await congestion() between stretches of packets (the run's pace), which
+ * holds the run until the stream is back within its spares. So a tool that
+ * reads its FIFO slowly holds libuv's thread in write(), not this one: the
+ * run goes on filling the next buffer (and the other tools' outputs) while
+ * the tool reads. Unpaced, a stream's writes stay synchronous.
  */
 export class FileSink {
   bytes: Uint8Array;
@@ -30,15 +40,28 @@ export class FileSink {
   private sparesToMake: number;
   private inFlight = 0;
   private failure: { error: unknown; offset: number } | undefined;
+  /** Writes in flight within bounds (writeBehind): past them a paced stream is congested. */
+  private readonly maxSpare: number;
+  /** Spare buffers kept: a paced stream keeps one more, the one made when it went past its spares (made once, not per stretch). */
+  private readonly keepSpare: number;
+  /** A stream with write-behind: full buffers beyond the spares join its queue, the caller paces (congestion()). */
+  private readonly pacedStream: boolean;
+  private reliefWaiters: (() => void)[] = [];
   private drainWaiters: (() => void)[] = [];
   private afterDrain: (() => void) | undefined;
 
-  /** `output`: a path opened here with OutputFile.open, or an output opened by the caller (OutputSet). */
-  constructor(output: string | OutputFile, bufferSize: number = DEFAULT_WRITE_BUFFER, writeBehind = 0) {
+  /**
+   * `output`: a path opened here with OutputFile.open, or an output opened by the caller (OutputSet).
+   * `paced`: the caller awaits congestion() between stretches, so a stream may write behind too.
+   */
+  constructor(output: string | OutputFile, bufferSize: number = DEFAULT_WRITE_BUFFER, writeBehind = 0, paced = false) {
     this.file = typeof output === 'string' ? OutputFile.open(output) : output;
     this.path = this.file.path;
-    // a stream takes its writes in order: synchronous ones, never racing one in flight
-    this.sparesToMake = this.file.streaming ? 0 : writeBehind;
+    // an unpaced stream takes its writes synchronously: never racing one in flight, never more buffers
+    this.pacedStream = this.file.streaming && paced && writeBehind > 0;
+    this.sparesToMake = this.file.streaming && !this.pacedStream ? 0 : writeBehind;
+    this.maxSpare = this.sparesToMake;
+    this.keepSpare = this.pacedStream ? this.maxSpare + 1 : this.maxSpare;
     this.bytes = new Uint8Array(Math.max(bufferSize, 64));
     this.view = new DataView(this.bytes.buffer);
   }
@@ -82,6 +105,12 @@ export class FileSink {
       this.writeAsync(this.bytes, this.pos, this.flushed);
       this.bytes = spare;
       this.view = new DataView(spare.buffer);
+    } else if (this.pacedStream && this.inFlight > 0) {
+      // behind a write in flight: a synchronous one would overtake it; queue this one, go on in a new buffer
+      // (a spare too small for a grown buffer is dropped: the new one replaces it)
+      this.writeAsync(this.bytes, this.pos, this.flushed);
+      this.bytes = new Uint8Array(this.bytes.length);
+      this.view = new DataView(this.bytes.buffer);
     } else {
       if (spare) this.spare.push(spare);
       // positional: writes still in flight may land before or after this one
@@ -96,9 +125,24 @@ export class FileSink {
     this.file.write(buf, 0, len, at, (err) => {
       this.inFlight--;
       if (err) this.failure ??= { error: err, offset: at };
-      this.spare.push(buf);
+      if (this.spare.length < this.keepSpare) this.spare.push(buf);
+      if (this.inFlight <= this.maxSpare && this.reliefWaiters.length > 0) {
+        const waiters = this.reliefWaiters;
+        this.reliefWaiters = [];
+        for (const w of waiters) w();
+      }
       if (this.inFlight === 0) this.drainedNow();
     });
+  }
+
+  /**
+   * A paced stream with more writes in flight than its spares (its reader is
+   * slower than the traffic): resolves once it is back within them, or has
+   * failed. Undefined when there is nothing to wait for.
+   */
+  congestion(): Promise<void> | undefined {
+    if (this.inFlight <= this.maxSpare) return undefined;
+    return new Promise((resolve) => this.reliefWaiters.push(resolve));
   }
 
   private drainedNow(): void {

@@ -61,6 +61,8 @@ export class OutputFile {
   private writing = false;
   /** Asynchronous writes issued and not completed; a discard waits for them (the fd could be reused under them). */
   private pending = 0;
+  /** Who waits for the asynchronous writes to be done (settled()). */
+  private idleWaiters: (() => void)[] = [];
   private discardWhenIdle = false;
 
   /**
@@ -160,6 +162,7 @@ export class OutputFile {
       this.pending--;
       cb(err);
       if (this.pending === 0 && this.discardWhenIdle) this.discardNow();
+      if (this.pending === 0) for (const w of this.idleWaiters.splice(0)) w();
     };
     if (!this.streaming) {
       writeAll(fd, buf, off, len, at, done);
@@ -248,6 +251,16 @@ export class OutputFile {
     }
     this.finished = false;
     this.removeTemp();
+  }
+
+  /**
+   * Resolves once no asynchronous write is in flight (a discard waiting for
+   * them has then removed the temporary file). A stream resolves at once: its
+   * reader may never take what is in flight, and it has no file to remove.
+   */
+  settled(): Promise<void> {
+    if (this.pending === 0 || this.streaming) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** True when a stream was sent bytes: a failed run cannot take them back. */
@@ -449,6 +462,11 @@ export class OutputSet {
         );
       }
     }
+  }
+
+  /** Resolves once every file's writes in flight are done (see OutputFile.settled). */
+  async settled(): Promise<void> {
+    await Promise.all(this.files.map((f) => f.settled()));
   }
 
   /** Removes every temporary file; returns the streams that had already been sent part of a capture. */

@@ -46,6 +46,8 @@ export class ToolOutput implements RunHolder {
     readonly spec: OutputSpec,
     /** Opened by the run (an OutputSet's, renamed with the others); else opened on the first packet. */
     private readonly output?: OutputFile,
+    /** The run awaits congestion() between stretches of packets: a FIFO output then writes behind too. */
+    private readonly paced = false,
   ) {
     this.path = spec.path;
     this.dropsComments = spec.format === 'pcap';
@@ -322,6 +324,7 @@ export class ToolOutput implements RunHolder {
       resolution: this.spec.format === 'pcap' && this.spec.nanosecond ? 'ns' : 'us',
       bufferSize: 1 << 20,
       writeBehind: 3,
+      paced: this.paced,
       output: this.output,
     });
     return this.writer;
@@ -390,6 +393,11 @@ export class ToolOutput implements RunHolder {
       this.ids.set(key, id);
     }
     return id;
+  }
+
+  /** The output is a stream whose reader is behind (paced only): what to await before more packets. */
+  congestion(): Promise<void> | undefined {
+    return this.writer?.congestion();
   }
 
   async close(): Promise<void> {

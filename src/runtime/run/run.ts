@@ -156,9 +156,11 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     throw e;
   }
   // all or nothing: the outputs are renamed into place together, once every one of them is complete
-  const failed = (e: unknown): never => {
+  // writes still in flight (write-behind) land first: the temporary files go once they have, not at exit
+  const failed = async (e: unknown): Promise<never> => {
     for (const p of set.discardAll())
       warn(`${p} is a FIFO or device: it had already been sent part of the capture when the run failed`);
+    await set.settled();
     throw e;
   };
   // said once per tool and link type, and counted in the stats (dropped: link-type-mismatch)
@@ -186,7 +188,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       );
       set.publishAll();
     } catch (e) {
-      return failed(e);
+      return await failed(e);
     }
     return finishStats(a, stats, sources, t0, warn, specs);
   }
@@ -218,9 +220,11 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   }
   const here = split ? groupMask(a.groups.length, split, false) : undefined;
   // the worker's groups' outputs are its own: nothing here writes, closes or aborts them
+  // a FIFO or device output writes behind too, paced below: the tool reading it holds libuv's thread, not this one
   const outputs = specs.map((g, gi) =>
-    g.map((s, ti) => (here && here[gi] === 0 ? undefined : new ToolOutput(s, files[gi][ti]))),
+    g.map((s, ti) => (here && here[gi] === 0 ? undefined : new ToolOutput(s, files[gi][ti], files[gi][ti].streaming))),
   );
+  const streams = outputs.flatMap((g, gi) => g.filter((o, ti): o is ToolOutput => !!o && files[gi][ti].streaming));
   const pipeline = new Pipeline(
     a,
     outputs.map((g, gi) => g.map((o, ti) => o ?? elsewhere(specs[gi][ti].path))),
@@ -243,7 +247,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       quota: opts.quota ?? 256,
       onProgress: opts.onProgress,
       wait: forwarder && ((ready) => forwarder.waitFor(ready)),
-      pace: forwarder && (() => forwarder.pace()),
+      pace: streams.length > 0 ? () => congestion(streams) ?? forwarder?.pace() : forwarder && (() => forwarder.pace()),
     });
     pipeline.finish();
     for (const g of outputs) for (const o of g) await o?.close();
@@ -256,11 +260,16 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     set.publishAll();
     return finishStats(a, stats, sources, t0, warn, specs);
   } catch (e) {
-    engine.closeAll();
+    // outputs first: closing a source flushes its copy runs into them, which an aborted output refuses
     for (const g of outputs) for (const o of g) o?.abort();
+    try {
+      engine.closeAll();
+    } catch {
+      // a second failure (the same full disk, met again by that flush) must not skip the clean-up; e is the one reported
+    }
     // the worker stops before the temporary files it writes are removed
     await workerPool?.close();
-    return failed(e);
+    return await failed(e);
   } finally {
     await workerPool?.close();
   }
@@ -395,4 +404,13 @@ function finishStats(
     }
   });
   return stats;
+}
+
+/** The first stream output whose reader is behind: the run waits for it before reading on (bounded buffers). */
+function congestion(streams: readonly ToolOutput[]): Promise<void> | undefined {
+  for (const o of streams) {
+    const c = o.congestion();
+    if (c) return c;
+  }
+  return undefined;
 }

@@ -56,6 +56,8 @@ class Side {
   stream: RewriteStream | undefined = undefined;
   /** The acknowledgement number of the last segment this side delivered, or -1. */
   lastAckOut = -1;
+  /** The acknowledgement number, as captured, of the last segment this side delivered, or -1. */
+  lastAckIn = -1;
   /** Offsets skipped (never searched), pairs [from, to), the newest last. */
   readonly gaps: number[] = [];
 
@@ -455,24 +457,43 @@ class ReplaceStep {
       else if (!this.fits(r, v, delta)) reason = 'too-long';
       else if (
         length === 0 &&
-        !(flags & (TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST | TCP_FLAG.URG)) &&
+        !(flags & (TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST)) &&
         numbers.ack === me.lastAckOut
       ) {
-        // nothing left but an acknowledgement already sent: tools would see a duplicate ACK that never was
+        // nothing left but an acknowledgement already sent: tools would see a duplicate ACK that never was (an
+        // urgent pointer included: the urgent data is gone, and tshark's duplicate ACK does not look at URG)
+        me.lastAckIn = seg.ack;
         this.c['replaced-away']++;
         return Verdict.Drop;
       } else {
         const grew = this.overMtu(v, delta);
         rewritePayload(r, v, buf, length, this.pppoeOf(r, v), numbers);
         me.lastAckOut = numbers.ack;
+        me.lastAckIn = seg.ack;
         this.count(seg, grew ? 'over-mtu' : 'replaced');
         return Verdict.Pass;
       }
+    } else if (
+      n === 0 &&
+      seg.a === seg.b &&
+      (flags & (TCP_FLAG.ACK | TCP_FLAG.SYN | TCP_FLAG.FIN | TCP_FLAG.RST | TCP_FLAG.URG)) === TCP_FLAG.ACK &&
+      peerMaps &&
+      me.lastAckOut >= 0 &&
+      numbers.ack === me.lastAckOut &&
+      seg.ack !== me.lastAckIn
+    ) {
+      // a bare acknowledgement of nothing but bytes the group removed: it acknowledged new data in the capture,
+      // here it would be a duplicate ACK (or a window update) the receiver never sent, as for an emptied segment
+      // its acknowledgement stands for the one already sent: a later ACK of the same is a duplicate in both
+      me.lastAckIn = seg.ack;
+      this.c['replaced-away']++;
+      return Verdict.Drop;
     } else reason = 'unchanged';
     // a first fragment's checksum covers the whole datagram: the update keeps it right all the same
     const renumbered = renumberTcp(r, v, numbers);
     if (reason === 'unchanged' && renumbered) reason = 'renumbered';
     me.lastAckOut = numbers.ack;
+    me.lastAckIn = seg.ack;
     this.count(seg, reason);
     return Verdict.Pass;
   }

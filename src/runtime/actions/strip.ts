@@ -4,6 +4,7 @@ import { LINKTYPE, TUNNEL } from '../../fields/fields.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { PPP_PROTO } from '../../fields/ppp.js';
 import { decodeEncapsulated } from '../decode/decode.js';
+import { reasonCode } from '../decode/malformed.js';
 import { INNER_KIND, PacketView } from '../decode/view.js';
 import { type ActionModule, ActionConfigError, type ActionCounters, Verdict } from './action.js';
 import { ipEtherType, isDecodedLink, L2Layout, readL2, TagKind } from './l2-layout.js';
@@ -131,7 +132,9 @@ export const strip: ActionModule<StripConfig> = {
 
 class Stripper {
   /** The frame whose layer 2 the result keeps: the capture's, or the last Ethernet frame peeled out of a tunnel. */
-  private readonly l2 = new L2Layout();
+  private l2 = new L2Layout();
+  /** Where an inner Ethernet frame is read before it replaces `l2` (a frame cut short leaves `l2` as it was). */
+  private spare = new L2Layout();
   private readonly level = new PacketView(false);
 
   constructor(
@@ -147,7 +150,7 @@ class Stripper {
 
   apply(r: Replica): Verdict {
     const cfg = this.cfg;
-    const l = this.l2;
+    let l = this.l2;
     if (!readL2(l, r.data, 0, r.length, r.linkType)) {
       this.c[isDecodedLink(r.linkType) ? 'malformed' : 'unknown-link-type']++;
       return Verdict.Pass;
@@ -188,9 +191,18 @@ class Stripper {
         // the carried packet ends where the IP packet carrying it does, captured or not
         const ipEnd = level.ipTotalLen > 0 ? level.ipHdrOffset + level.ipTotalLen : end;
         const bound = level.wireEnd;
-        if (k === INNER_KIND.ether && !readL2(l, d, off, end, LINKTYPE.ETHERNET)) {
+        if (!carrierAgrees(level, d, ipEnd)) {
           note = 'malformed';
           break;
+        }
+        if (k === INNER_KIND.ether) {
+          const next = this.spare;
+          if (!readL2(next, d, off, end, LINKTYPE.ETHERNET)) {
+            note = 'malformed';
+            break;
+          }
+          this.spare = l;
+          this.l2 = l = next;
         }
         if (depth === 0 && v.inner !== v && startsAt(v.inner, k, off)) {
           // the frame's view decoded this packet already, as decodeEncapsulated would (the same bounds; not in a
@@ -201,6 +213,11 @@ class Stripper {
           decodeEncapsulated(this.level, d, off, end, k, bound);
           level = this.level;
         }
+        if (k !== INNER_KIND.ether && !innerIpWhole(level, off, ipEnd)) {
+          // an IP header cut short, or one saying the packet is longer than its carrier: nothing to hand on
+          note = 'malformed';
+          break;
+        }
         peeled = true;
         kind = k;
         cOff = off;
@@ -208,6 +225,12 @@ class Stripper {
         wireEnd = ipEnd;
       }
       if (!note && level.innerKind !== INNER_KIND.none && this.listedInside(level, d)) note = 'inside-kept-tunnel';
+    }
+
+    if (l.pppoe >= 0 && (cfg.pppoe || peeled) && !pppoeHolds(l, d)) {
+      // a PPPoE length shorter than the IP packet after it: one of them lies
+      this.c.malformed++;
+      return Verdict.Pass;
     }
 
     // what the packet now is: the network layer of the frame kept, or the IP packet a tunnel carried
@@ -358,6 +381,70 @@ class Stripper {
     }
     return false;
   }
+}
+
+/** Malformed reasons that leave an IP packet without a whole header. */
+const BROKEN_IP_HEADER: ReadonlySet<number> = new Set(
+  (
+    [
+      'truncated-ip',
+      'bad-ip-version',
+      'truncated-ipv4',
+      'bad-ipv4-version',
+      'bad-ipv4-header-length',
+      'truncated-ipv6',
+      'bad-ipv6-version',
+    ] as const
+  ).map(reasonCode),
+);
+
+/**
+ * Whether the IP packet a tunnel carried at `off` (decoded into `v`) has its
+ * whole header, and a length within its carrier's, which ends at `carrierEnd`
+ * on the wire: a carrier whose length field cuts the packet short lies about
+ * one of them (a capture cut short is not that: the lengths are the wire's).
+ */
+function innerIpWhole(v: PacketView, off: number, carrierEnd: number): boolean {
+  if (v.malformed && BROKEN_IP_HEADER.has(v.malformedReason)) return false;
+  return !(v.ipHdrOffset === off && v.ipTotalLen > 0 && off + v.ipTotalLen > carrierEnd);
+}
+
+/**
+ * Whether the length fields of the headers a tunnel level removes agree with
+ * the IP packet that carries them (ending at `ipEnd` on the wire): a UDP
+ * length other than the IP payload's, or a GTP-U length running past it, is a
+ * header that lies about what follows (tshark calls it malformed), so the
+ * packet is not the carrier's to hand on. A UDP length of 0 (jumbograms,
+ * segmentation offload captures) says nothing.
+ */
+function carrierAgrees(level: PacketView, d: Uint8Array, ipEnd: number): boolean {
+  if (level.ipProto !== IPPROTO.UDP || level.l4Offset < 0 || level.ipTotalLen <= 0) return true;
+  const u = level.l4Offset;
+  const udpLen = (d[u + 4] << 8) | d[u + 5];
+  if (udpLen !== 0 && u + udpLen !== ipEnd) return false;
+  if (level.tunnel === TUNNEL.gtp) {
+    const g = u + 8;
+    const gtpEnd = g + 8 + ((d[g + 2] << 8) | d[g + 3]);
+    if (gtpEnd > ipEnd) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a PPPoE session header's length covers the IP packet that follows
+ * its PPP header (as that packet's header states it; tshark calls a shorter
+ * one malformed). What follows that is not IP, or is behind MPLS, is not
+ * looked at.
+ */
+function pppoeHolds(l: L2Layout, d: Uint8Array): boolean {
+  if (l.mpls >= 0 || l.net < 0 || l.net + 6 > d.length) return true;
+  const declared = (d[l.pppoe + 4] << 8) | d[l.pppoe + 5];
+  let ipLen: number;
+  if (l.netType === ETHERTYPE.IPV4) ipLen = (d[l.net + 2] << 8) | d[l.net + 3];
+  else if (l.netType === ETHERTYPE.IPV6) ipLen = 40 + ((d[l.net + 4] << 8) | d[l.net + 5]);
+  else return true;
+  // a length of 0 in the IP header (segmentation offload) says nothing
+  return ipLen === 0 || ipLen === 40 || declared >= l.net - (l.pppoe + 6) + ipLen;
 }
 
 /** Whether the decoded packet `v` is the one of this INNER_KIND at `off` (a packet deeper in it starts later). */

@@ -88,6 +88,20 @@ export class FileWindow {
     return this.end - this.start >= n || this.fill(n);
   }
 
+  /**
+   * ensure(n) for a reader that can wait: when the read-ahead's next chunk is
+   * needed and has not arrived, the promise of its arrival, with nothing
+   * moved (where ensure() would throw Starved).
+   */
+  ensureOrWait(n: number): boolean | Promise<void> {
+    if (this.end - this.start >= n) return true;
+    if (this.ahead !== undefined && !this.eof) {
+      const wait = this.ahead.wait();
+      if (wait !== undefined) return wait;
+    }
+    return this.fill(n);
+  }
+
   private fill(n: number): boolean {
     this.onMove?.();
     if (this.ahead) return this.fillAhead(n);

@@ -3,6 +3,7 @@ import { CaptureError } from './errors.js';
 import type { FileWindow } from './file-window.js';
 import { effectiveSnapLen, pcapMagic } from './magic.js';
 import { type InterfaceInfo, type PacketRecord, PCAP_RECORD_HEADER, RECORD_LAYOUT } from './record.js';
+import { Starved } from './read-ahead.js';
 import { pcapContinuation } from './resync.js';
 import { ReaderBase, type ReaderOptions } from './source.js';
 
@@ -194,6 +195,8 @@ export class PcapReader extends ReaderBase {
       n++;
     }
     while (n < quota) {
+      /** Bytes the record at the window's end needs, when the window cut it (0: not cut). */
+      let need = 0;
       if (!this.done) {
         while (n < quota) {
           if (loop !== undefined) {
@@ -209,10 +212,17 @@ export class PcapReader extends ReaderBase {
           }
           const p = win.start;
           const left = win.end - p;
-          if (left < hdr) break;
+          if (left < hdr) {
+            need = hdr;
+            break;
+          }
           const dv = win.view;
           const capLen = dv.getUint32(p + 8, le);
-          if (capLen > capMax || left < hdr + capLen) break;
+          if (capLen > capMax) break;
+          if (left < hdr + capLen) {
+            need = hdr + capLen;
+            break;
+          }
           const sec = dv.getUint32(p, le);
           const frac = dv.getUint32(p + 4, le);
           if (frac >= fracLimit) break;
@@ -238,6 +248,17 @@ export class PcapReader extends ReaderBase {
           n++;
         }
         if (n >= quota) break;
+        if (need !== 0) {
+          // a record cut by the window's end: the window moves on and the loop goes on with it (not the
+          // per-record path); a read not arrived yet is waited for without a throw
+          const got = this.refill(need);
+          if (got === true) continue;
+          if (got !== false) {
+            this.waiting = got;
+            break;
+          }
+          // false: the file ends inside the record, which the general path reports
+        }
       }
       // one record the general way: the buffer's edge, the end, a refusal, the time bound, the held head
       const got = super.readBatch(1, onPacket, untilSec, untilNsec);
@@ -248,6 +269,18 @@ export class PcapReader extends ReaderBase {
       n += got;
     }
     return n;
+  }
+
+  /** win.ensureOrWait(n), failing as advance() would: the reader closes on a read error. */
+  private refill(n: number): boolean | Promise<void> {
+    try {
+      return this.win.ensureOrWait(n);
+    } catch (e) {
+      // a record over the headroom may need a second chunk that has not arrived: wait for it as readBatch does
+      if (e instanceof Starved) return e.ready;
+      this.close();
+      throw e;
+    }
   }
 
   /**

@@ -207,18 +207,26 @@ export class ToolOutput implements RunHolder {
    * reader's chunk (headers included), as a chunk loop found them (after
    * takesRuns said yes): joined to the pending run where they follow it.
    */
-  takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void {
-    // a loop's records are plain: they join only a pending run that is plain too
-    if (bytes === this.runBytes && start === this.runEnd && this.runPackets !== 0 && !this.runEdited) {
-      this.runEnd = end;
-      this.runPackets += records;
-    } else {
-      const buffer = bytes === this.runBytes ? this.runBuffer! : bytes.buffer;
-      this.startRun(bytes, buffer, start, end, records, undefined, NO_CUT, 0, from);
-    }
+  takeRun(bytes: Uint8Array, start: number, end: number, records: number, _from: CopyRuns): void {
     this.packets += records;
     this.bytes += end - start - records * PCAP_RECORD_HEADER;
-    if (this.runEnd - this.runStart >= RUN_MAX) this.flushRun();
+    if (this.runPackets !== 0) {
+      // a loop's records are plain: they join only a pending run that is plain too
+      if (bytes === this.runBytes && start === this.runEnd && !this.runEdited) {
+        this.runEnd = end;
+        this.runPackets += records;
+        if (end - this.runStart >= RUN_MAX) this.flushRun();
+        return;
+      }
+      this.flushRun();
+    }
+    // copied now, not held as the pending run: the loop joins consecutive records itself, so a run it hands
+    // over seldom has a next one to join (holding it cost ~100 instructions a run in field stores and checks)
+    if (bytes !== this.runBytes) {
+      this.runBytes = bytes;
+      this.runBuffer = bytes.buffer;
+    }
+    this.writer!.writeRecords(this.runBuffer!, bytes.byteOffset + start, end - start, records);
   }
 
   /** Flushes the pending run and starts another: records bytes[start, end) of a reader's chunk, edited as given. */

@@ -289,6 +289,46 @@ describe.skipIf(needs.skip)(`replace checked by tshark${needs.note}`, () => {
     expect(stats[0].actions.replace.replaced).toBeGreaterThan(5);
   });
 
+  it('a segment replaced away whole, then the bare ACK of it: no duplicate ACK the endpoints never sent', async () => {
+    // the ACK of the emptied segment acknowledges nothing new in the output: kept, tshark flags it a duplicate ACK
+    // (or a window update when its window moved); it goes with the segment it acknowledged
+    const events: TcpEvent[] = [
+      { from: 'c', data: 'GET / HTTP/1.1\r\n\r\n' },
+      { from: 's', data: 'HTTP/1.1 200 OK\r\n' },
+      { from: 'c' },
+      { from: 's', data: 'Server: gone\r\n' },
+      { from: 'c' },
+      { from: 's', data: 'X: 1\r\n\r\n' },
+      { from: 'c' },
+      { from: 's', data: 'Server: gone too\r\n' },
+      { from: 'c', window: 4000 },
+      { from: 's', data: 'tail' },
+      // urgent data, all of it removed: an urgent pointer to nothing, which tshark also takes for a duplicate ACK
+      { from: 's', data: 'Server: urgent\r\n', flags: 0x20 },
+      { from: 'c' },
+      // a duplicate ACK of the capture's own stays
+      { from: 'c' },
+      { from: 'c' },
+      { from: 'c', flags: 1 },
+      { from: 's', flags: 1 },
+      { from: 'c' },
+    ];
+    const input = join(dir, 'emptied.pcap');
+    writeCapture(input, conversation(events, { clientPort: 41500 }).frames);
+    const { stats, outs } = await runGroups(input, [
+      { name: 'gone', replaces: 'replace /Server: [^\\r\\n]*\\r\\n/ with ""' },
+    ]);
+    const inRows = await rows(input);
+    const outRows = await rows(outs[0]);
+    expect(compare(inRows, outRows, 'emptied')).toBe(stats[0].dropped['replaced-away']);
+    // the three emptied segments and the two ACKs of nothing else (the one after the urgent data also acknowledges 'tail')
+    expect(stats[0].dropped['replaced-away']).toBe(5);
+    expect(outRows.filter((r) => r.flags.has('tcp.analysis.duplicate_ack')).length).toBe(
+      inRows.filter((r) => r.flags.has('tcp.analysis.duplicate_ack')).length,
+    );
+    expect(shiftsAreLengthChanges(inRows, outRows, 'emptied')).toBeGreaterThan(5);
+  });
+
   const CAPTURES = [
     '4KHttpRequests.pcap',
     'telnet.pcap',

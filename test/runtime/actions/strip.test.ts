@@ -6,6 +6,7 @@ import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { PPP_PROTO } from '../../../src/fields/ppp.js';
+import { fixIpv4HeaderChecksum } from '../../../src/runtime/actions/checksum.js';
 import { stripConfig } from '../../../src/runtime/actions/strip.js';
 import { requirements } from '../../support/tools.js';
 import {
@@ -57,6 +58,7 @@ rule r from a match any to g`,
 /** A dummy Ethernet header's addresses. */
 const ZERO = Buffer.alloc(6);
 
+const u16 = (v: number) => Buffer.from([v >>> 8, v & 0xff]);
 const nonZero = (c: Record<string, number>) => Object.fromEntries(Object.entries(c).filter(([, v]) => v > 0));
 
 const inner4 = ipv4(IPPROTO.TCP, tcp(1234, 80, payload(40)), { src: '0a010101', dst: '0a010102' });
@@ -190,6 +192,56 @@ describe('strip: byte-level cases', () => {
     const r = await strip('vxlan', [{ data: frame.subarray(0, 128), wireLen: frame.length }]);
     expect(r.out[0].data).toEqual(innerFrame.subarray(0, 128 - 50));
     expect(r.out[0].wireLen).toBe(innerFrame.length);
+  });
+
+  it('a header whose length lies about what it carries is malformed: delivered unchanged, counted', async () => {
+    // lengths tshark calls malformed: strip must not cut the packet inside where the lying field says
+    const ipShort = ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, inner4));
+    ipShort.writeUInt16BE(30, 2); // the outer IP packet ends 6 bytes into the inner header
+    ipShort.writeUInt16BE(0, 10);
+    fixIpv4HeaderChecksum(ipShort, 0);
+    const udpShort = ipv4(IPPROTO.UDP, udp(40000, 4789, vxlan(1, eth(ETHERTYPE.IPV4, inner4))));
+    udpShort.writeUInt16BE(12, 24); // UDP length: 4 bytes of VXLAN
+    const gtpLong = ipv4(IPPROTO.UDP, udp(2152, 2152, Buffer.concat([hex('30ff 07d0 0000 0001'), inner4])));
+    const pppoeShort = pppoe(1, PPP_PROTO.IPV4, inner4);
+    pppoeShort.writeUInt16BE(4, 4); // PPP protocol and 2 bytes of the IP header
+    const innerLong = ipv4(IPPROTO.IPIP, inner4);
+    innerLong.writeUInt16BE(innerLong.length - 8, 2); // the carrier ends 8 bytes before the packet inside says
+    innerLong.writeUInt16BE(0, 10);
+    fixIpv4HeaderChecksum(innerLong, 0);
+    const frames = [
+      eth(ETHERTYPE.IPV4, ipShort),
+      eth(ETHERTYPE.IPV4, udpShort),
+      eth(ETHERTYPE.IPV4, gtpLong),
+      eth(ETHERTYPE.PPPOE_SESSION, pppoeShort),
+      eth(ETHERTYPE.IPV4, innerLong),
+    ];
+    const r = await strip('all', frames);
+    expect(r.out.map((p) => p.data)).toEqual(frames);
+    expect(r.counts).toEqual({ malformed: frames.length });
+    // where the lengths agree, the same tunnels go
+    const good = [
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, inner4))),
+      eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(40000, 4789, vxlan(1, eth(ETHERTYPE.IPV4, inner4))))),
+      eth(
+        ETHERTYPE.IPV4,
+        ipv4(IPPROTO.UDP, udp(2152, 2152, Buffer.concat([hex('30ff'), u16(inner4.length), hex('0000 0001'), inner4]))),
+      ),
+      eth(ETHERTYPE.PPPOE_SESSION, pppoe(1, PPP_PROTO.IPV4, inner4)),
+    ];
+    expect((await strip('all', good)).counts).toEqual({ stripped: good.length });
+  });
+
+  it('a raw IP packet strip cannot peel still goes on Ethernet: a pcap output keeps it', async () => {
+    // the tunnel's inner Ethernet header cut short by the capture: delivered unstripped, on the dummy header the
+    // group's output (Ethernet) needs, not refused as a packet no EtherType names
+    const packet = ipv4(IPPROTO.UDP, udp(40000, 4789, vxlan(1, eth(ETHERTYPE.IPV4, inner4))));
+    const cut = packet.subarray(0, 20 + 8 + 8 + 10);
+    const r = await strip('vxlan', [{ data: cut, wireLen: packet.length }], LINKTYPE.RAW);
+    expect(r.out.map((p) => p.data)).toEqual([Buffer.concat([ZERO, ZERO, u16(ETHERTYPE.IPV4), cut])]);
+    expect(r.out[0].wireLen).toBe(packet.length + 14);
+    expect(r.counts).toEqual({ malformed: 1 });
+    expect(r.dropped).toEqual({});
   });
 
   it('what strip cannot name passes unchanged, counted; a pcap output, Ethernet from the start, refuses it', async () => {

@@ -12,12 +12,6 @@ export const HOLD_BYTES_PER_SESSION = 256 * 1024;
 /** Packets and bytes the whole step may hold; past them, the session holding the oldest packet is released. */
 export const HOLD_PACKETS_TOTAL = 8192;
 export const HOLD_BYTES_TOTAL = 32 * 1024 * 1024;
-/**
- * A match still under way this many bytes after it began, when a bound
- * releases its bytes, is decided there as if the stream ended (the bytes so
- * far are masked either way); the search starts over after it.
- */
-export const MAX_UNDECIDED = 64 * 1024;
 /** TCP sessions tracked per group; the least recently used goes first. */
 export const MAX_SESSIONS = 65536;
 /** A session with no packet for this long (seconds) is forgotten. */

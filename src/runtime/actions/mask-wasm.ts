@@ -11,7 +11,8 @@
  *
  * Memory: a byte-class table at CLASS_AT (a bit a class, set by the
  * scanners at their load), lower case at LOWER_AT, two 64 KiB tables of
- * two-byte pairs (credentials' keyword starts), then the segment at SEG_AT.
+ * two-byte pairs (credentials' keyword starts), find's nibble tables at
+ * SHUF_AT, then the segment at SEG_AT.
  */
 
 /** Class bits, one a use. */
@@ -24,6 +25,12 @@ export const C_BREAK = 4;
 export const C_WORD_END = 8;
 /** A card number's group separators: space, dash. */
 export const C_SEP = 16;
+/**
+ * The bytes of a field name (credentials' NAME_BYTE), and the stops that may end one (`=`, quotes): work tests
+ * these bytes one at a time, never through find, whose tables cover the bits below 32 only.
+ */
+export const C_NAME_BYTE = 32;
+export const C_NAME_END = 64;
 
 const CLASS_AT = 0;
 const LOWER_AT = 256;
@@ -31,7 +38,14 @@ const LOWER_AT = 256;
 export const PAIR_1_AT = 512;
 /** ... of word-2 rules. */
 export const PAIR_2_AT = PAIR_1_AT + 65536;
-const SEG_AT = PAIR_2_AT + 65536;
+/**
+ * find's 16-byte tests: for each class mask (0-31), two 16-byte tables, by
+ * low and by high nibble, whose AND has a bit exactly for the bytes of the
+ * mask's classes (see shuffleTables).
+ */
+const SHUF_AT = PAIR_2_AT + 65536;
+const MASKS = 32;
+const SEG_AT = SHUF_AT + MASKS * 32;
 const PAGE = 65536;
 const SPACE = 0x20;
 
@@ -92,28 +106,47 @@ const or = 0x72;
 const shl = 0x74;
 const select = 0x1b;
 
+// SIMD (v128), prefix 0xfd
+const V128 = 0x7b;
+const simd = (op: number) => [0xfd, ...uleb(op)];
+const v128Load = (offset: number) => [...simd(0x00), 0x00, ...uleb(offset)];
+const v128Const = (bytes: number[]) => [...simd(0x0c), ...bytes];
+const swizzle = simd(0x0e);
+const v128And = simd(0x4e);
+const anyTrue = simd(0x53);
+const i8x16ShrU = simd(0x6d);
+
 /** The class bits of the byte at address local `l` + k. */
 const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
 
 // find(p, to, mask): the first q in [p, to) whose byte's class has a bit of mask, else to.
-// locals: 0 p, 1 to, 2 mask
+// Sixteen bytes a test where none is in the class (the nibble tables at SHUF_AT: two swizzles, an AND and a test
+// for a block), then byte by byte through the block that has one, or the last bytes short of a block.
+// locals: 0 p, 1 to, 2 mask, 3 lo, 4 hi, 5 v (v128), 6 e
 // prettier-ignore
 const findBody = [
-  0x00,
+  0x02, 0x03, V128, 0x01, I32,
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT), ...set(3),
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT + 16), ...set(4),
+  ...loop,
   ...block,
-  ...loop, // four bytes a test where none is in the class
-  ...get(0), ...i32(4), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
-  ...classAt(0, 0), ...classAt(0, 1), or, ...classAt(0, 2), or, ...classAt(0, 3), or,
-  ...get(2), and, ...brIf(1),
-  ...get(0), ...i32(4), add, ...set(0),
+  ...loop,
+  ...get(0), ...i32(16), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
+  ...get(3), ...get(0), ...v128Load(0), ...tee(5), ...v128Const(new Array(16).fill(0x0f)), ...v128And, ...swizzle,
+  ...get(4), ...get(5), ...i32(4), ...i8x16ShrU, ...swizzle,
+  ...v128And, ...anyTrue, ...brIf(1),
+  ...get(0), ...i32(16), add, ...set(0),
   ...br(0),
   end,
   end,
+  // e = min(p + 16, to)
+  ...get(0), ...i32(16), add, ...get(1), ...get(0), ...i32(16), add, ...get(1), ltU, select, ...set(6),
   ...loop,
-  ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...get(0), ...get(6), geU, ...if_, ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end, ...br(2), end,
   ...classAt(0), ...get(2), and, ...if_, ...get(0), ret, end,
   ...get(0), ...i32(1), add, ...set(0),
   ...br(0),
+  end,
   end,
   ...get(1),
   end,
@@ -148,7 +181,7 @@ const cardBody = [
 // q is the answer; flag 1, q is a line break before a line that may start with a command (the caller
 // checks; if not, it goes on from q + 1 with before = q). before: the line break before the line in
 // hand, or -1. keep: LINE_KEEP.
-// locals: 0 p, 1 to, 2 before, 3 keep, 4 q, 5 s, 6 e (the line's end for commands), 7 k
+// locals: 0 p, 1 to, 2 before, 3 keep, 4 q, 5 s, 6 e (the line's end for commands), 7 k, 8 the first p
 const pairAt = (table: number, l: number) => [
   ...get(l),
   ...load8(0),
@@ -165,11 +198,21 @@ const pairAt = (table: number, l: number) => [
 const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, select, ...i32(1), shl, ret];
 // prettier-ignore
 const workBody = [
-  0x01, 0x04, I32,
+  0x01, 0x05, I32,
+  ...get(0), ...set(8),
   ...loop,
   ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(4),
   ...get(4), ...get(1), geU, ...if_, ...answer(get(1)), end,
-  ...classAt(4), ...i32(C_JUMP), and, ...if_, ...answer(get(4)), end,
+  ...classAt(4), ...i32(C_JUMP), and, ...if_,
+  // an = or a quote after a byte of this call that is no name byte: no field name ends there (nameBefore finds
+  // none), so it is text; the search goes on after it
+  ...classAt(4), ...i32(C_NAME_END), and, ...if_,
+  ...get(4), ...get(8), 0x4b /* gt_u */, ...if_,
+  ...get(4), ...i32(1), sub, ...load8(0), ...load8(CLASS_AT), ...i32(C_NAME_BYTE), and, eqz, ...if_,
+  ...get(4), ...i32(1), add, ...set(0), ...br(4),
+  end, end, end,
+  ...answer(get(4)),
+  end,
   // a line break at q: may the next line start with a command? (a superset of mayCommand())
   ...block,
   ...get(4), ...i32(1), add, ...tee(5), ...get(1), geU, ...brIf(0),
@@ -177,13 +220,7 @@ const workBody = [
   ...get(5), ...get(3), add, ...tee(6), ...get(1), ...get(6), ...get(1), ltU, select, ...set(6),
   ...get(5), ...i32(1), add, ...get(6), geU, ...brIf(0),
   ...pairAt(PAIR_1_AT, 5), ...brIf(0),
-  ...get(5), ...set(7),
-  ...block, ...loop,
-  ...get(7), ...get(6), geU, ...brIf(1),
-  ...classAt(7), ...i32(C_WORD_END), and, ...brIf(1),
-  ...get(7), ...i32(1), add, ...set(7),
-  ...br(0),
-  end, end,
+  ...get(5), ...get(6), ...i32(C_WORD_END), ...call(0), ...set(7),
   ...get(7), ...get(1), eq, ...brIf(0),
   // no command on this line: go on after its break
   ...block,
@@ -202,24 +239,52 @@ const workBody = [
   end,
 ];
 
+// may(s, to, keep): whether the line starting at s may start with a command, as work tells lines (1, else 0): a
+// superset of credentials' mayCommand() (a line it clears is none), for a line whose first byte was just read.
+// locals: 0 s, 1 to, 2 keep, 3 e, 4 k
+// prettier-ignore
+const mayBody = [
+  0x01, 0x02, I32,
+  ...block,
+  ...get(0), ...get(1), geU, ...brIf(0),
+  ...get(0), ...load8(0), eqz, ...brIf(0),
+  ...get(0), ...get(2), add, ...tee(3), ...get(1), ...get(3), ...get(1), ltU, select, ...set(3),
+  ...get(0), ...i32(1), add, ...get(3), geU, ...brIf(0),
+  ...pairAt(PAIR_1_AT, 0), ...brIf(0),
+  ...get(0), ...get(3), ...i32(C_WORD_END), ...call(0), ...set(4),
+  ...get(4), ...get(1), eq, ...brIf(0),
+  ...block,
+  ...get(4), ...get(3), eq, ...brIf(0),
+  ...get(4), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
+  ...get(4), ...i32(1), add, ...tee(4), ...i32(1), add, ...get(3), geU, ...brIf(1),
+  ...pairAt(PAIR_2_AT, 4), ...brIf(1),
+  end,
+  ...i32(0), ret,
+  end,
+  ...i32(1),
+  end,
+];
+
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, [0x02, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32]),
-  ...section(3, [0x03, 0x00, 0x00, 0x01]),
+  ...section(3, [0x04, 0x00, 0x00, 0x01, 0x00]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
-    0x04,
+    0x05,
     ...name('mem'), 0x02, 0x00,
     ...name('find'), 0x00, 0x00,
     ...name('card'), 0x00, 0x01,
     ...name('work'), 0x00, 0x02,
+    ...name('may'), 0x00, 0x03,
   ]),
   ...section(10, [
-    0x03,
+    0x04,
     ...uleb(findBody.length), ...findBody,
     ...uleb(cardBody.length), ...cardBody,
     ...uleb(workBody.length), ...workBody,
+    ...uleb(mayBody.length), ...mayBody,
   ]),
 ]);
 
@@ -228,6 +293,7 @@ interface Exports {
   find(p: number, to: number, mask: number): number;
   card(p: number, to: number, min: number): number;
   work(p: number, to: number, before: number, keep: number): number;
+  may(s: number, to: number, keep: number): number;
 }
 
 const wasm = new WebAssembly.Instance(new WebAssembly.Module(MODULE), {}).exports as unknown as Exports;
@@ -237,6 +303,32 @@ for (let b = 0; b < 256; b++) memory[LOWER_AT + b] = b >= 0x41 && b <= 0x5a ? b 
 /** Adds `bit` to the class of each of `bytes` (the scanners, at their load). */
 export function markClass(bit: number, bytes: Iterable<number>): void {
   for (const b of bytes) memory[CLASS_AT + b] |= bit;
+  for (let m = 0; m < MASKS; m++)
+    memory.set(shuffleTables(memory.subarray(CLASS_AT, CLASS_AT + 256), m), SHUF_AT + 32 * m);
+}
+
+/**
+ * find's nibble tables for the bytes whose class has a bit of `mask`: lo (16
+ * bytes, by a byte's low nibble) then hi (by its high nibble), such that
+ * lo[b & 15] & hi[b >> 4] is not 0 exactly for those bytes. The high nibbles
+ * whose bytes have the same set of low nibbles share a bit; with more than 8
+ * such sets (not the case for the classes here) every byte tests positive
+ * and find goes byte by byte, still exact.
+ */
+export function shuffleTables(classes: Uint8Array, mask: number): Uint8Array {
+  const t = new Uint8Array(32);
+  const sets: number[] = [];
+  for (let h = 0; h < 16; h++) {
+    let lows = 0;
+    for (let l = 0; l < 16; l++) if ((classes[(h << 4) | l] & mask) !== 0) lows |= 1 << l;
+    if (lows === 0) continue;
+    let k = sets.indexOf(lows);
+    if (k < 0) k = sets.push(lows) - 1;
+    if (k >= 8) return t.fill(0xff);
+    t[16 + h] |= 1 << k;
+    for (let l = 0; l < 16; l++) if ((lows & (1 << l)) !== 0) t[l] |= 1 << k;
+  }
+  return t;
 }
 
 /** Copies a 64 KiB table into the module's memory at `at` (PAIR_1_AT, PAIR_2_AT). */
@@ -296,4 +388,9 @@ export function findCard(i: number, to: number, min: number, delta: number): num
 export function findWork(i: number, to: number, before: number, keep: number, delta: number): number {
   const r = wasm.work(i + delta, to + delta, before < 0 ? -1 : before + delta, keep);
   return ((r >>> 1) - delta) * 2 + (r & 1);
+}
+
+/** Whether the line starting at bytes[s] may start with a command (see may above: 0 means mayCommand() is false). */
+export function mayLine(s: number, to: number, keep: number, delta: number): boolean {
+  return wasm.may(s + delta, to + delta, keep) !== 0;
 }

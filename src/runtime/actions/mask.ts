@@ -11,7 +11,6 @@ import {
   HOLD_TIMEOUT,
   IDLE_SECONDS,
   MAX_SESSIONS,
-  MAX_UNDECIDED,
   SPANS_PER_DIRECTION,
 } from './mask-bounds.js';
 import { cardNumberTarget } from './mask-card.js';
@@ -534,8 +533,9 @@ class MaskStep implements ActionStep {
 
   /**
    * Releases everything the session holds now: gaps are given up (the
-   * packets beyond them fed), the bytes still undecided are masked, and
-   * matches under way for longer than MAX_UNDECIDED are decided.
+   * packets beyond them fed) and the bytes still undecided are masked. The
+   * searches go on undecided: cutting a match short there (as if the stream
+   * ended) would deliver the rest of it unmasked.
    */
   private force(s: MaskSession): void {
     for (const md of s.dirs) {
@@ -544,17 +544,8 @@ class MaskStep implements ActionStep {
         if (md.ahead[0].start > md.next) this.gap(md, md.ahead[0].start);
         this.feedAhead(md);
       }
-      const sc = md.scanners;
-      const before = md.forcedTo;
+      // a match under way is not cut: its bytes so far go masked, and it is masked on to its end, however long
       this.forceUndecided(md);
-      this.dirNow = md;
-      for (let t = 0; t < sc.length; t++) {
-        const u = sc[t].undecidedFrom();
-        if (md.next - Math.max(u, before) > MAX_UNDECIDED || md.next - u > MAX_UNDECIDED) {
-          this.targetNow = t;
-          sc[t].decide(md.next, this.report);
-        }
-      }
     }
     this.release(s);
   }

@@ -11,6 +11,7 @@ import {
   findCard,
   findClass,
   load,
+  shuffleTables,
 } from '../../../src/runtime/actions/mask-wasm.js';
 
 /**
@@ -77,6 +78,42 @@ describe('the next-trigger finder against JavaScript loops', () => {
       }),
       { numRuns: 300, seed: 20261207 },
     );
+  });
+
+  it('tests 16 bytes at once exactly: every byte value, every class mask, at every place of a block', () => {
+    // the blocks are tested by nibble tables (shuffleTables): a byte of the class missed, or one outside it taken,
+    // in any of the 256 x 32 cases shows here; a filler outside the mask around it
+    const fillerFor = (m: number) => [0x61, 0x00, 0x80, 0xfe, 0x41].find((b) => (classOf(b) & m) === 0) ?? -1;
+    for (let m = 0; m < 32; m++) {
+      const fill = fillerFor(m);
+      if (fill < 0) continue;
+      const buf = Buffer.alloc(48, fill);
+      for (let b = 0; b < 256; b++) {
+        const want = (classOf(b) & m) !== 0;
+        for (const at of [0, 5, 15, 16, 31, 40]) {
+          buf.fill(fill);
+          buf[at] = b;
+          const delta = load(buf, 0, 48);
+          expect(findClass(0, 48, m, delta), `mask ${m} byte ${b} at ${at}`).toBe(want ? at : 48);
+        }
+        // a whole block of it
+        buf.fill(b, 16, 32);
+        const delta = load(buf, 0, 48);
+        expect(findClass(0, 48, m, delta)).toBe(want ? 16 : (classOf(fill) & m) !== 0 ? 0 : 48);
+        buf.fill(fill);
+      }
+    }
+  });
+
+  it("the nibble tables hold each mask's bytes exactly", () => {
+    const classes = Uint8Array.from({ length: 256 }, (_, b) => classOf(b));
+    for (let m = 0; m < 32; m++) {
+      const t = shuffleTables(classes, m);
+      for (let b = 0; b < 256; b++) expect((t[b & 15] & t[16 + (b >> 4)]) !== 0).toBe((classOf(b) & m) !== 0);
+    }
+    // more than 8 sets of low nibbles: every byte positive (find goes byte by byte)
+    const many = Uint8Array.from({ length: 256 }, (_, b) => ((b & 15) === (b >> 4) % 9 ? 1 : 0));
+    expect(shuffleTables(many, 1).every((x) => x === 0xff)).toBe(true);
   });
 
   it('grows its memory for a large segment, and finds what is near its end', () => {

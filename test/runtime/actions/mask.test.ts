@@ -213,6 +213,32 @@ describe('mask over TCP streams', () => {
     expect(g.actions.mask['masked-undecided']).toBeGreaterThan(0);
   });
 
+  // a match under way longer than a release's worth of bytes (140 KB, past the bounds: 64 packets, 256 KiB) is masked
+  // to its end through every release, whatever the pattern's shape: one with its end found so far (greedy, could go
+  // longer) and one that has found none yet (needs END) alike; the bytes after it are searched again as usual
+  for (const [pattern, tail] of [
+    ['/k=[a-z]+/', '!k=done'],
+    ['/BEGIN[^!]*END/', 'END!k=done'],
+  ] as const)
+    it(`masks a match running past 140 KB through bound releases to its end: ${pattern}`, () => {
+      const c = new Conversation();
+      const head = pattern.startsWith('/k') ? 'k=' : 'BEGIN';
+      const segs = [...c.handshake(), ...c.send(0, head, [])];
+      for (let i = 0; i < 100; i++) segs.push(...c.send(0, 'x'.repeat(1400)));
+      segs.push(...c.send(0, tail));
+      const { out, g } = run(`mask ${pattern}`, frames(c, segs));
+      expect(g.actionTotals!.mask['released-by-bound']).toBeGreaterThan(0);
+      const t = texts(out).slice(3).join('');
+      const matched = head.length + 140_000 + (tail.startsWith('END') ? 3 : 0);
+      const rest = tail.slice(tail.indexOf('!'));
+      // k=done after the match is a new match of /k=[a-z]+/ (a search goes on after a match), none of the other
+      const restMasked = pattern.startsWith('/k') ? '!******' : rest;
+      expect(t.length).toBe(matched + rest.length);
+      expect(t.slice(0, matched)).toBe('*'.repeat(matched));
+      expect(t.slice(matched)).toBe(restMasked);
+      expect(g.actions.mask['masked-undecided']).toBeGreaterThan(0);
+    });
+
   it('follows sequence numbers across the 32-bit wrap and sessions restarted with a new SYN', () => {
     const c = new Conversation({ isn: [0xfffffff0, 7], serverPort: 21 });
     const segs = [...c.handshake(), ...c.send(0, 'PASS abcdefghijklmnop\r\n', [8, 8])];

@@ -3,6 +3,8 @@ import { type MaskScanner, type Report, type SegmentText } from '../mask-scanner
 import {
   C_BREAK,
   C_JUMP,
+  C_NAME_BYTE,
+  C_NAME_END,
   C_WORD_END,
   PAIR_1_AT,
   PAIR_2_AT,
@@ -10,6 +12,7 @@ import {
   findWork,
   load,
   markClass,
+  mayLine,
   setTable,
 } from '../mask-wasm.js';
 import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind, latin1 } from './fields.js';
@@ -189,6 +192,11 @@ const JUMP_STOPS = [EQUALS, QUOTE, APOS, LT, IAC];
 markClass(C_JUMP, JUMP_STOPS);
 markClass(C_BREAK, [CR, LF]);
 markClass(C_WORD_END, [SPACE, COLON, CR, LF]);
+markClass(C_NAME_END, [EQUALS, QUOTE, APOS]);
+markClass(
+  C_NAME_BYTE,
+  NAME_BYTE.reduce<number[]>((a, x, b) => (x === 1 ? [...a, b] : a), []),
+);
 /** From how many bytes left in a segment an idle scanner asks the finder (a call costs about a hundred instructions). */
 const NATIVE_FROM = 64;
 /** A write's delta before the segment is in the finder's memory. */
@@ -220,6 +228,8 @@ export class CredentialScanner implements MaskScanner {
   /** The line's first bytes, lower case: lent while they are being read (lineOn). */
   private line: Uint8Array = NO_BYTES;
   private lineLen = 0;
+  /** The stream offset of its first byte. */
+  private lineAt = -1;
   /** Its first four bytes, kept after the buffer goes: what a SASL reply is known by. */
   private head = 0;
   private lineKeep = LINE_KEEP;
@@ -295,7 +305,7 @@ export class CredentialScanner implements MaskScanner {
             if (i === to) break;
           }
         }
-        i = this.skip(bytes, i, to, delta);
+        i = this.skip(bytes, i, to, delta, from);
         if (i === to) break;
       }
       this.step(bytes[i], base + i, report);
@@ -355,8 +365,11 @@ export class CredentialScanner implements MaskScanner {
    * loop began in. While a line's start is kept, its bytes are copied (lower
    * case) up to LINE_KEEP; past that, only the bytes in TEXT_STOP are looked at.
    */
-  private skip(bytes: Uint8Array, i: number, to: number, delta: number): number {
+  private skip(bytes: Uint8Array, i: number, to: number, delta: number, from: number): number {
     const start = i;
+    // the line's first byte was just stepped: a line that no command can start is not read (see clearLine)
+    if (this.lineOn && i > from && this.lineAt === this.pos - from + i - 1 && to - i >= this.nativeFrom)
+      this.clearLine(bytes, i - 1, to, delta);
     if (this.lineOn) {
       const stops = this.words < 2 ? LINE_STOP : TEXT_STOP;
       const line = this.line;
@@ -401,6 +414,36 @@ export class CredentialScanner implements MaskScanner {
       i++;
     }
     return this.leave(bytes, start, i, to);
+  }
+
+  /**
+   * The line starting at bytes[s] (its first byte stepped, the rest not):
+   * when no command can start it (mayCommand, with its first LINE_KEEP bytes
+   * all in the segment, so a word cut by the segment's end is never judged),
+   * its start needs no reading: what reading it would keep but the commands
+   * is its head (its first four bytes, for a SASL reply) and that count,
+   * kept here, and the rest of it is text (lineOff). Reading it byte by byte
+   * (skip()'s copy of up to LINE_KEEP bytes, a space or colon a stop) was
+   * most of the cost of binary bodies, whose random line breaks make a line
+   * every 128 bytes. An IAC in its first four bytes (a Telnet command in
+   * the negotiation window is no data) leaves it to be read.
+   */
+  private clearLine(bytes: Uint8Array, s: number, to: number, delta: number): void {
+    if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s <= LINE_KEEP) return;
+    // the finder clears most lines (its test is a superset of mayCommand's), a call and a few instructions a byte
+    if (delta !== NOT_LOADED && mayLine(s, to, LINE_KEEP, delta) && mayCommand(bytes, s, to)) return;
+    let head = 0;
+    let n = 0;
+    for (; n < 4; n++) {
+      const b = bytes[s + n];
+      if (b === CR || b === LF) break;
+      if (b === IAC) return;
+      head |= LOWER[b] << (8 * (3 - n));
+    }
+    if (delta === NOT_LOADED && mayCommand(bytes, s, to)) return;
+    this.head = head;
+    this.lineLen = n;
+    this.lineOff();
   }
 
   /** Whether `b` (an `=` or a quote) at bytes[i] ends the field name under way there (as field() reads it). */
@@ -676,6 +719,7 @@ export class CredentialScanner implements MaskScanner {
         return;
       }
       this.newLine();
+      this.lineAt = at;
       if (eol) {
         // an empty line: a form part's headers end here
         if (this.partPending === 1) this.partPending = 2;

@@ -30,6 +30,11 @@ export interface EngineOptions {
   wait?: (ready: Promise<void>) => Promise<unknown>;
   /** Called after each stretch of packets: a promise returned is awaited before reading on (back-pressure). */
   pace?: () => Promise<unknown> | undefined;
+  /**
+   * Packets handed out between two calls of `pace` at most (a turn's when
+   * unset): what a paced output may queue between two looks is bounded by it.
+   */
+  stretch?: number;
 }
 
 /**
@@ -78,6 +83,7 @@ export class Engine {
     const wait = opts.wait ?? ((r: Promise<void>) => r);
     let total = 0;
     let sinceTurn = 0;
+    const stretch = Math.min(PACKETS_PER_TURN, opts.stretch ?? PACKETS_PER_TURN);
     for (;;) {
       const blocked = this.heads();
       if (blocked) {
@@ -86,7 +92,7 @@ export class Engine {
         continue;
       }
       if (this.lanes.length === 0) break;
-      const moved = this.pump(PACKETS_PER_TURN - sinceTurn, opts.quota);
+      const moved = this.pump(Math.min(PACKETS_PER_TURN - sinceTurn, stretch), opts.quota);
       total += moved;
       sinceTurn += moved;
       opts.onProgress?.(total, progressOf(this.sources));

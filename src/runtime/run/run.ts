@@ -248,6 +248,9 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       onProgress: opts.onProgress,
       wait: forwarder && ((ready) => forwarder.waitFor(ready)),
       pace: streams.length > 0 ? () => congestion(streams) ?? forwarder?.pace() : forwarder && (() => forwarder.pace()),
+      // a FIFO's reader may be slow: look at its queue every quota of packets, not every turn (2,048 records of up
+      // to 256 KiB each would be queued in memory between two looks)
+      stretch: streams.length > 0 ? (opts.quota ?? 256) : undefined,
     });
     pipeline.finish();
     for (const g of outputs) for (const o of g) await o?.close();

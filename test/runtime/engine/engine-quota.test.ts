@@ -60,4 +60,27 @@ describe('engine quota', () => {
     expect(bounded.every(([, q, u]) => q === 256 && u === 0)).toBe(true);
     expect(log.length - bounded.length).toBeLessThanOrEqual(1);
   });
+
+  it('calls pace at least every stretch of packets, a lone tap too (a paced output looks at its queue that often)', async () => {
+    const log: [number, number, number][] = [];
+    const e = new Engine();
+    e.register(fake(0, 5000, 0, 10, log));
+    let since = 0;
+    let most = 0;
+    let paces = 0;
+    await e.prime();
+    const n = await e.run(() => since++, {
+      quota: 256,
+      stretch: 256,
+      pace: () => {
+        most = Math.max(most, since);
+        since = 0;
+        paces++;
+        return undefined;
+      },
+    });
+    expect(n).toBe(5000);
+    expect(most).toBe(256);
+    expect(paces).toBeGreaterThanOrEqual(Math.ceil(5000 / 256));
+  });
 });

@@ -362,3 +362,39 @@ describe("the compare policy's walked steps and edited runs against the full act
     expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
   });
 });
+
+/** The same groups writing pcapng, and nanosecond pcap (a layout other than the input's: records not copied as they lie). */
+const OTHER_FORMATS = `tap t { source pcap "x.pcap"; mark vlan 100 }
+group rec { tool rec { output pcapng "rec.pcap" } strip all; truncate frame 128 }
+group web { tool web { output pcap "web.pcap" precision ns } strip tunnels }
+group dns { tool dns { output pcapng "dns.pcap" } strip tunnels }
+group vlans { tool v { output pcap "vlans.pcap" } strip vxlan, gre, vlan; truncate frame 60 }
+group labels { tool m { output pcapng "labels.pcap" } strip vxlan, gre }
+group cut14 { tool c { output pcap "cut14.pcap" precision ns } strip tunnels; truncate frame 40 }
+group gres { tool g { output pcapng "gre.pcap" } strip gre, vlan; truncate frame 70 }
+group tuns { tool n { output pcap "tunnels.pcap" } strip tunnels }
+rule all from t match any to rec
+rule web from t match any to web
+rule dns from t match any to dns
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14
+rule gres from t match any to gres
+rule tuns from t match any to tuns`;
+
+describe('walked tunnel strip: wire lengths other than the captured bytes, other output formats', () => {
+  it('frames captured without their FCS (wire 4 bytes longer), into pcapng and nanosecond pcap: the same files and statistics', async () => {
+    const tunnels = tunnelFrames().map((f) => ({ ...f, wireLen: Math.max(f.wireLen, f.data.length) + 4 }));
+    const frames = [...tunnels, ...mixed(3000, [...tunnels, ...tunnels])];
+    for (const policy of [COMPARE, OTHER_FORMATS]) {
+      const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-fcs.pcap'), policy);
+      expect(gen.stats).toBe(dec.stats);
+      FILES.forEach((name, i) => {
+        expect(gen.files[i].length, name).toBeGreaterThan(48);
+        expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+      });
+      const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+      expect(st.groups[7].actions.strip.stripped).toBeGreaterThan(300);
+    }
+  });
+});

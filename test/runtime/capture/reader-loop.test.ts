@@ -211,6 +211,19 @@ class TakeAll implements ChunkLoop {
   }
 }
 
+/** Reads `src` to its end through a TakeAll loop (waiting for read-ahead); `one`: records handed out one by one. */
+async function throughLoop(src: ReturnType<typeof openCapture>): Promise<{ loop: TakeAll; one: number }> {
+  const loop = new TakeAll();
+  (src as PcapReader).chunkLoop = loop;
+  let one = 0;
+  for (;;) {
+    const got = src.readBatch(1000, () => one++);
+    if (src.waiting) await src.waiting;
+    else if (got === 0 && src.done) break;
+  }
+  return { loop, one };
+}
+
 describe('a chunk loop over the reader', () => {
   const c = capture('edges.pcap', 'us', 12);
   const expected = oneByOne(c.path).map((d) => {
@@ -225,14 +238,7 @@ describe('a chunk loop over the reader', () => {
     it(`${what}: records cut by the buffer's end go to the loop once the window has moved, not record by record`, async () => {
       const src = openCapture(c.path, { maxCapLen: 2 * CHUNK, ...options });
       expect(src).toBeInstanceOf(PcapReader);
-      const loop = new TakeAll();
-      (src as PcapReader).chunkLoop = loop;
-      let one = 0;
-      for (;;) {
-        const got = src.readBatch(1000, () => one++);
-        if (src.waiting) await src.waiting;
-        else if (got === 0 && src.done) break;
-      }
+      const { loop, one } = await throughLoop(src);
       src.close();
       // the end of the file is found by the general path, which hands out no record
       expect(one).toBe(0);
@@ -271,14 +277,7 @@ describe('a file that ends inside a record (read-ahead, chunk loop)', () => {
       expect(expectedCut).toBeDefined();
 
       const src = openCapture(path, { maxCapLen: 2 * CHUNK, readAhead: true, views: false, copyRuns: true });
-      const loop = new TakeAll();
-      (src as PcapReader).chunkLoop = loop;
-      let one = 0;
-      for (;;) {
-        const got = src.readBatch(1000, () => one++);
-        if (src.waiting) await src.waiting;
-        else if (got === 0 && src.done) break;
-      }
+      const { loop, one } = await throughLoop(src);
       expect(src.truncatedAt).toEqual(expectedCut);
       src.close();
       expect(one).toBe(0);

@@ -132,6 +132,22 @@ describe('credentials: the jump over idle text (NEXT_WORK) reads as the loops an
     );
   });
 
+  it('a line whose field value comes before its words: read as step() reads it, not cleared at its start', () => {
+    // the value ("USER ") is no part of the line as read: "=<password><a001" and "LOGIN" are its words, an IMAP
+    // login whose rest is masked; a line start judged on the bytes as they lie (clearLine) missed it
+    const turns: [0 | 1, string[]][] = [
+      [0, ['=', '<password>', 'USER ', '<', 'a001 LOGIN ', 'authorization:', 'Proxy-Authorization: Bearer ']],
+      [0, ['\u0000']],
+    ];
+    for (const cuts of [[64, 0], [299], [0]]) {
+      const never = run(Never, turns, [80, 40000], cuts);
+      expect(never.spans).toMatch(/\b0:28-/);
+      expect(run(Always, turns, [80, 40000], cuts)).toEqual(never);
+      expect(run(CredentialScanner, turns, [80, 40000], cuts)).toEqual(never);
+      expect(run(StepOnly, turns, [80, 40000], cuts)).toEqual(never);
+    }
+  });
+
   it('on HTTP-like traffic: many header and text lines, commands split over segment ends', () => {
     const line = fc
       .array(fc.constantFrom(...TOKENS.slice(0, 40), 'lorem ', 'ipsum ', 'a', '-', '/', '.'), {

@@ -211,6 +211,19 @@ class TakeAll implements ChunkLoop {
   }
 }
 
+/** Reads `src` to its end through a TakeAll loop (waiting for read-ahead); `one`: records handed out one by one. */
+async function throughLoop(src: ReturnType<typeof openCapture>): Promise<{ loop: TakeAll; one: number }> {
+  const loop = new TakeAll();
+  (src as PcapReader).chunkLoop = loop;
+  let one = 0;
+  for (;;) {
+    const got = src.readBatch(1000, () => one++);
+    if (src.waiting) await src.waiting;
+    else if (got === 0 && src.done) break;
+  }
+  return { loop, one };
+}
+
 describe('a chunk loop over the reader', () => {
   const c = capture('edges.pcap', 'us', 12);
   const expected = oneByOne(c.path).map((d) => {
@@ -225,17 +238,54 @@ describe('a chunk loop over the reader', () => {
     it(`${what}: records cut by the buffer's end go to the loop once the window has moved, not record by record`, async () => {
       const src = openCapture(c.path, { maxCapLen: 2 * CHUNK, ...options });
       expect(src).toBeInstanceOf(PcapReader);
-      const loop = new TakeAll();
-      (src as PcapReader).chunkLoop = loop;
-      let one = 0;
-      for (;;) {
-        const got = src.readBatch(1000, () => one++);
-        if (src.waiting) await src.waiting;
-        else if (got === 0 && src.done) break;
-      }
+      const { loop, one } = await throughLoop(src);
       src.close();
       // the end of the file is found by the general path, which hands out no record
       expect(one).toBe(0);
       expect(loop.seen).toEqual(expected);
+    });
+});
+
+describe('a file that ends inside a record (read-ahead, chunk loop)', () => {
+  const c = capture('cut-short.pcap', 'us', 31);
+  const whole = readFileSync(c.path);
+  /** Record starts, to cut the file inside a header, inside data, and right at a read-ahead chunk's end. */
+  const starts: number[] = [];
+  for (let p = 24; p < whole.length; p += 16 + whole.readUInt32LE(p + 8)) starts.push(p);
+  // the file offset where the first read-ahead chunk ends (the headers were read first, synchronously, 256 KiB)
+  const firstChunkEnd = 256 * 1024 + CHUNK;
+  const big = starts.find((p) => whole.readUInt32LE(p + 8) > HEADROOM)!;
+  const cuts: [string, number][] = [
+    ['inside a header', starts[50] + 7],
+    ['inside the data', starts[60] + 16 + 3],
+    ['one byte before a chunk ends', firstChunkEnd - 1],
+    ['exactly where a chunk ends', firstChunkEnd],
+    ['one byte after a chunk ends', firstChunkEnd + 1],
+    ['inside a record larger than the headroom', big + 16 + HEADROOM + 5],
+    ['inside the last record, larger than a chunk', whole.length - 100],
+  ];
+
+  for (const [what, at] of cuts)
+    it(`${what}: the same records, then the same truncation, as one by one`, async () => {
+      const path = join(tmp.dir, `cut-${at}.pcap`);
+      writeFileSync(path, whole.subarray(0, at));
+      const sync = openCapture(path, { maxCapLen: 2 * CHUNK });
+      const expected: string[] = [];
+      for (let r; (r = sync.next());) expected.push(digest(r));
+      const expectedCut = sync.truncatedAt;
+      sync.close();
+      expect(expectedCut).toBeDefined();
+
+      const src = openCapture(path, { maxCapLen: 2 * CHUNK, readAhead: true, views: false, copyRuns: true });
+      const { loop, one } = await throughLoop(src);
+      expect(src.truncatedAt).toEqual(expectedCut);
+      src.close();
+      expect(one).toBe(0);
+      expect(loop.seen).toEqual(
+        expected.map((d) => {
+          const [, , ts, len, , hash] = d.split(' ');
+          return `${ts} ${len} ${hash}`;
+        }),
+      );
     });
 });

@@ -362,3 +362,104 @@ describe("the compare policy's walked steps and edited runs against the full act
     expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
   });
 });
+
+/** The same groups writing pcapng, and nanosecond pcap (a layout other than the input's: records not copied as they lie). */
+const OTHER_FORMATS = `tap t { source pcap "x.pcap"; mark vlan 100 }
+group rec { tool rec { output pcapng "rec.pcap" } strip all; truncate frame 128 }
+group web { tool web { output pcap "web.pcap" precision ns } strip tunnels }
+group dns { tool dns { output pcapng "dns.pcap" } strip tunnels }
+group vlans { tool v { output pcap "vlans.pcap" } strip vxlan, gre, vlan; truncate frame 60 }
+group labels { tool m { output pcapng "labels.pcap" } strip vxlan, gre }
+group cut14 { tool c { output pcap "cut14.pcap" precision ns } strip tunnels; truncate frame 40 }
+group gres { tool g { output pcapng "gre.pcap" } strip gre, vlan; truncate frame 70 }
+group tuns { tool n { output pcap "tunnels.pcap" } strip tunnels }
+rule all from t match any to rec
+rule web from t match any to web
+rule dns from t match any to dns
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14
+rule gres from t match any to gres
+rule tuns from t match any to tuns`;
+
+describe('walked tunnel strip: wire lengths other than the captured bytes, other output formats', () => {
+  it('frames captured without their FCS (wire 4 bytes longer), into pcapng and nanosecond pcap: the same files and statistics', async () => {
+    const tunnels = tunnelFrames().map((f) => ({ ...f, wireLen: Math.max(f.wireLen, f.data.length) + 4 }));
+    const frames = [...tunnels, ...mixed(3000, [...tunnels, ...tunnels])];
+    for (const policy of [COMPARE, OTHER_FORMATS]) {
+      const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-fcs.pcap'), policy);
+      expect(gen.stats).toBe(dec.stats);
+      FILES.forEach((name, i) => {
+        expect(gen.files[i].length, name).toBeGreaterThan(48);
+        expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+      });
+      const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+      expect(st.groups[7].actions.strip.stripped).toBeGreaterThan(300);
+    }
+  });
+});
+
+/** Carriers and tunnels with variable headers and lengths that disagree: what strip's own checks decide. */
+function oddTunnelFrames(): TestFrame[] {
+  const web = ipv4(IPPROTO.TCP, tcp(40000, 80, payload(60, 1)));
+  const small = ipv4(IPPROTO.UDP, udp(1000, 53, payload(2, 3)));
+  const hopByHop = Buffer.from([IPPROTO.GRE, 0, 1, 4, 0, 0, 0, 0]);
+  const greKey = (proto: number, body: Buffer) =>
+    Buffer.concat([Buffer.from([0x20, 0, proto >> 8, proto & 0xff, 0, 0, 0, 9]), body]);
+  const greSumSeq = (proto: number, body: Buffer) =>
+    Buffer.concat([Buffer.from([0x90, 0, proto >> 8, proto & 0xff, 0, 0, 0, 0, 0, 0, 0, 1]), body]);
+  const gtpExt = (body: Buffer) => {
+    // flags: version 1, PT, E (an extension header: PDU session container)
+    const h = Buffer.from([0x34, 0xff, 0, 0, 0, 0, 0, 7, 0, 0, 0, 0x85, 1, 0x10, 0x09, 0]);
+    h.writeUInt16BE(body.length + 8, 2);
+    return Buffer.concat([h, body]);
+  };
+  const withUdpLen = (u: Buffer, len: number) => {
+    const c = Buffer.from(u);
+    c.writeUInt16BE(len, 4);
+    return c;
+  };
+  const vx = udp(50000, 4789, vxlan(3, ethFrame(ETHERTYPE.IPV4, small)));
+  // an inner Ethernet frame padded to the minimum after its IP packet
+  const padded = udp(50000, 4789, vxlan(4, Buffer.concat([ethFrame(ETHERTYPE.IPV4, small), Buffer.alloc(8)])));
+  // bytes after the carried IP packet, inside the tunnel
+  const trailing = gre(ETHERTYPE.IPV4, Buffer.concat([small, Buffer.from([9, 9, 9])]));
+  const out: Buffer[] = [
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, web), { options: Buffer.from([1, 1, 1, 0]) })),
+    ethFrame(ETHERTYPE.IPV6, ipv6(0, gre(ETHERTYPE.IPV4, web), hopByHop)),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, greKey(ETHERTYPE.IPV4, web))),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, greSumSeq(ETHERTYPE.IPV4, web))),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, greKey(0x6558, ethFrame(ETHERTYPE.IPV4, web)))),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(2152, 2152, gtpExt(web)))),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, withUdpLen(vx, 0))),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, withUdpLen(vx, vx.length - 4))),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, withUdpLen(vx, vx.length + 4))),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, padded)),
+    ethFrame(ETHERTYPE.IPV6, ipv6(IPPROTO.UDP, padded)),
+    ethFrame(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, trailing)),
+    ethFrame(ETHERTYPE.IPV6, ipv6(IPPROTO.GRE, trailing)),
+  ];
+  const frames: TestFrame[] = out.map((data, k) => ({
+    data,
+    linkType: LINKTYPE.ETHERNET,
+    wireLen: data.length,
+    what: `odd ${k}`,
+  }));
+  for (const f of frames.slice())
+    for (const cut of [40, 60, 80]) if (cut < f.data.length) frames.push({ ...f, data: f.data.subarray(0, cut) });
+  return frames;
+}
+
+describe('walked tunnel strip: carrier options, extension headers, tunnel options, lengths that disagree', () => {
+  it('the same files and statistics on both paths', async () => {
+    const odd = oddTunnelFrames();
+    const frames = [...odd, ...mixed(2000, [...odd, ...odd, ...odd])];
+    for (const policy of [COMPARE, UNMARKED]) {
+      const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-odd.pcap'), policy);
+      expect(gen.stats).toBe(dec.stats);
+      FILES.forEach((name, i) => {
+        expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+      });
+    }
+  });
+});

@@ -190,6 +190,9 @@ const LOWER = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a
  */
 const JUMP_STOPS = [EQUALS, QUOTE, APOS, LT, IAC];
 markClass(C_JUMP, JUMP_STOPS);
+/** JUMP_STOPS and line breaks, for clearLine without the finder. */
+const JUMP_OR_BREAK = new Uint8Array(256);
+for (const b of [...JUMP_STOPS, CR, LF]) JUMP_OR_BREAK[b] = 1;
 markClass(C_BREAK, [CR, LF]);
 markClass(C_WORD_END, [SPACE, COLON, CR, LF]);
 markClass(C_NAME_END, [EQUALS, QUOTE, APOS]);
@@ -430,6 +433,13 @@ export class CredentialScanner implements MaskScanner {
    */
   private clearLine(bytes: Uint8Array, s: number, to: number, delta: number): void {
     if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s <= LINE_KEEP) return;
+    // a field's value among its first bytes is not read into the line (step() skips it): the words after it may
+    // still make a command, which mayCommand (the bytes as they lie) does not see; such a line is read
+    const e = s + LINE_KEEP;
+    let q = s;
+    if (delta !== NOT_LOADED) q = findClass(s, e, C_JUMP | C_BREAK, delta);
+    else while (q < e && JUMP_OR_BREAK[bytes[q]] === 0) q++;
+    if (q < e && bytes[q] !== CR && bytes[q] !== LF) return;
     // the finder clears most lines (its test is a superset of mayCommand's), a call and a few instructions a byte
     if (delta !== NOT_LOADED && mayLine(s, to, LINE_KEEP, delta) && mayCommand(bytes, s, to)) return;
     let head = 0;

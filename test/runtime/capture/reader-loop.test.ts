@@ -15,7 +15,8 @@ import { tempDir } from '../../support/tools.js';
 /**
  * The pcap reader walks the records wholly in its buffer by offset in one
  * loop and hands everything else (a buffer's edge, a length to refuse, a
- * fraction to normalise, the time bound, the held head) to the general path.
+ * fraction to normalise, the time bound) to the general path; the held head
+ * goes back to the loop when it is still in the window.
  * Whatever the batch sizes and time bounds, it must hand out exactly what
  * next() does, one record at a time; records read in place (`views: false`)
  * give the same bytes through `data`, made on demand.
@@ -243,6 +244,37 @@ describe('a chunk loop over the reader', () => {
       // the end of the file is found by the general path, which hands out no record
       expect(one).toBe(0);
       expect(loop.seen).toEqual(expected);
+    });
+
+  for (const [what, options] of [
+    ['read-ahead chunks', { readAhead: true, views: false, copyRuns: true }],
+    ['a small synchronous buffer', { bufferSize: 5000, views: false }],
+  ] as const)
+    it(`${what}: the head peeked before each batch (as the engine does) goes to the loop with the records after it`, async () => {
+      const src = openCapture(c.path, { maxCapLen: 2 * CHUNK, ...options });
+      const loop = new TakeAll();
+      (src as PcapReader).chunkLoop = loop;
+      let one = 0;
+      let heads = 0;
+      for (;;) {
+        // a peek at the window's end waits for the next chunk (waiting), it does not throw
+        const head = src.peek();
+        if (!head) {
+          if (src.waiting) {
+            await src.waiting;
+            continue;
+          }
+          break;
+        }
+        heads++;
+        src.readBatch(1000, () => one++);
+        if (src.waiting) await src.waiting;
+      }
+      src.close();
+      expect(heads).toBeGreaterThan(expected.length / 1000);
+      expect(one).toBe(0);
+      expect(loop.seen).toEqual(expected);
+      expect(src.packetsRead).toBe(expected.length);
     });
 });
 

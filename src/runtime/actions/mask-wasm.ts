@@ -45,7 +45,17 @@ export const PAIR_2_AT = PAIR_1_AT + 65536;
  */
 const SHUF_AT = PAIR_2_AT + 65536;
 const MASKS = 32;
-const SEG_AT = SHUF_AT + MASKS * 32;
+/**
+ * For each first-two-byte pair (as PAIR_1_AT's index), the lengths of the
+ * word-1 keywords that start so, a bit a length (bit 31: 31 or longer), four
+ * bytes little-endian: a line's first word that starts with a keyword's pair
+ * but has none of their lengths is no keyword (HTTP's `Content-Type`,
+ * `User-Agent`, `Accept` against `content-disposition`, `user`, `acct`).
+ */
+export const LENGTHS_1_AT = SHUF_AT + MASKS * 32;
+/** The longest length LENGTHS_1_AT tells apart (its bit 31 stands for this and more). */
+export const LENGTH_TOP = 31;
+const SEG_AT = LENGTHS_1_AT + 65536 * 4;
 const PAGE = 65536;
 const SPACE = 0x20;
 
@@ -104,6 +114,9 @@ const sub = 0x6b;
 const and = 0x71;
 const or = 0x72;
 const shl = 0x74;
+const shrU = 0x76;
+/** i32.load (4-byte aligned) at (address on the stack) + offset. */
+const load32 = (offset: number) => [0x28, 0x02, ...uleb(offset)];
 const select = 0x1b;
 
 // SIMD (v128), prefix 0xfd
@@ -194,6 +207,37 @@ const pairAt = (table: number, l: number) => [
   or,
   ...load8(table),
 ];
+/**
+ * Whether the first word, bytes [local s, local k), may be a word-1 keyword:
+ * a keyword starting with its pair has its length (LENGTHS_1_AT).
+ */
+const word1Fits = (s: number, k: number) => [
+  ...get(s),
+  ...load8(0),
+  ...load8(LOWER_AT),
+  ...i32(8),
+  shl,
+  ...get(s),
+  ...load8(1),
+  ...load8(LOWER_AT),
+  or,
+  ...i32(2),
+  shl,
+  ...load32(LENGTHS_1_AT),
+  ...get(k),
+  ...get(s),
+  sub,
+  ...i32(LENGTH_TOP),
+  ...get(k),
+  ...get(s),
+  sub,
+  ...i32(LENGTH_TOP),
+  ltU,
+  select,
+  shrU,
+  ...i32(1),
+  and,
+];
 /** The answer at q when nothing before it (before < 0) is one: 2 * (before < 0 ? q : before). */
 const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, select, ...i32(1), shl, ret];
 // prettier-ignore
@@ -219,9 +263,9 @@ const workBody = [
   ...get(5), ...load8(0), eqz, ...brIf(0),
   ...get(5), ...get(3), add, ...tee(6), ...get(1), ...get(6), ...get(1), ltU, select, ...set(6),
   ...get(5), ...i32(1), add, ...get(6), geU, ...brIf(0),
-  ...pairAt(PAIR_1_AT, 5), ...brIf(0),
   ...get(5), ...get(6), ...i32(C_WORD_END), ...call(0), ...set(7),
   ...get(7), ...get(1), eq, ...brIf(0),
+  ...word1Fits(5, 7), ...brIf(0),
   // no command on this line: go on after its break
   ...block,
   ...get(7), ...get(6), eq, ...brIf(0),
@@ -250,9 +294,9 @@ const mayBody = [
   ...get(0), ...load8(0), eqz, ...brIf(0),
   ...get(0), ...get(2), add, ...tee(3), ...get(1), ...get(3), ...get(1), ltU, select, ...set(3),
   ...get(0), ...i32(1), add, ...get(3), geU, ...brIf(0),
-  ...pairAt(PAIR_1_AT, 0), ...brIf(0),
   ...get(0), ...get(3), ...i32(C_WORD_END), ...call(0), ...set(4),
   ...get(4), ...get(1), eq, ...brIf(0),
+  ...word1Fits(0, 4), ...brIf(0),
   ...block,
   ...get(4), ...get(3), eq, ...brIf(0),
   ...get(4), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
@@ -334,6 +378,12 @@ export function shuffleTables(classes: Uint8Array, mask: number): Uint8Array {
 /** Copies a 64 KiB table into the module's memory at `at` (PAIR_1_AT, PAIR_2_AT). */
 export function setTable(at: number, table: Uint8Array): void {
   memory.set(table, at);
+}
+
+/** Copies the word-1 keywords' lengths by pair (65536 words, see LENGTHS_1_AT) into the module's memory. */
+export function setLengths(lengths: Uint32Array): void {
+  const view = new DataView(memory.buffer);
+  for (let i = 0; i < lengths.length; i++) view.setUint32(LENGTHS_1_AT + 4 * i, lengths[i], true);
 }
 
 /** Who loaded the segment in memory last (a SegmentText, or a scanner's own copy). */

@@ -166,6 +166,10 @@ export interface TcpHit<T> {
   fresh: boolean;
 }
 
+/** The session table's bucket count: a power of two, at least maxSessions up to MAX_BUCKETS (longer chains past it). */
+const MIN_BUCKETS = 16;
+const MAX_BUCKETS = 1 << 16;
+
 /** How often (seconds of packet time) an active session is moved to the back of the eviction order. */
 const TOUCH_INTERVAL = 1;
 
@@ -178,11 +182,13 @@ export class TcpSessionTable<T> {
   /** The sessions in eviction order (a Set keeps its insertion order). */
   private readonly order = new Set<TcpSession<T>>();
   /**
-   * The same sessions by the hash of their tuple (chained): a packet's
-   * session is found without making its key string, which only a new
-   * session needs.
+   * The same sessions by the hash of their tuple, in buckets (the hash's low
+   * bits; a bucket's sessions chained): a packet's session is found without
+   * making its key string, which only a new session needs, and by an array
+   * index rather than a Map's lookup of the hash.
    */
-  private readonly byHash = new Map<number, TcpSession<T>>();
+  private readonly buckets: (TcpSession<T> | undefined)[];
+  private readonly bucketMask: number;
   private readonly tuple = new Float64Array(TUPLE);
   private readonly hit: TcpHit<T> = {
     session: undefined as unknown as TcpSession<T>,
@@ -196,7 +202,12 @@ export class TcpSessionTable<T> {
   evictedFull = 0;
   evictedIdle = 0;
 
-  constructor(private readonly opts: TcpTableOptions<T>) {}
+  constructor(private readonly opts: TcpTableOptions<T>) {
+    let n = MIN_BUCKETS;
+    while (n < opts.maxSessions && n < MAX_BUCKETS) n *= 2;
+    this.buckets = new Array<TcpSession<T> | undefined>(n).fill(undefined);
+    this.bucketMask = n - 1;
+  }
 
   get size(): number {
     return this.order.size;
@@ -217,7 +228,7 @@ export class TcpSessionTable<T> {
     // 1: the source is the lower endpoint, -1: the destination, 0: both are the same
     const order = readTuple(v, outer, this.tuple);
     const hash = tupleHash(this.tuple);
-    let s = this.byHash.get(hash);
+    let s = this.buckets[hash & this.bucketMask];
     while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
     const syn = (seg.flags & TCP_SYN) !== 0;
     const ackFlag = (seg.flags & TCP_ACK) !== 0;
@@ -244,8 +255,8 @@ export class TcpSessionTable<T> {
       s.tunnelled = outer !== v;
       s.clientLow = clientIsSrc === order >= 0;
       s.hash = hash;
-      s.chain = this.byHash.get(hash);
-      this.byHash.set(hash, s);
+      s.chain = this.buckets[hash & this.bucketMask];
+      this.buckets[hash & this.bucketMask] = s;
       s.touched = now;
       s.data = this.opts.create(s);
       this.order.add(s);
@@ -282,11 +293,10 @@ export class TcpSessionTable<T> {
   /** Takes a session out of both indexes. */
   private drop(s: TcpSession<T>): void {
     this.order.delete(s);
-    let p = this.byHash.get(s.hash);
-    if (p === s) {
-      if (s.chain !== undefined) this.byHash.set(s.hash, s.chain);
-      else this.byHash.delete(s.hash);
-    } else {
+    const at = s.hash & this.bucketMask;
+    let p = this.buckets[at];
+    if (p === s) this.buckets[at] = s.chain;
+    else {
       while (p !== undefined && p.chain !== s) p = p.chain;
       if (p !== undefined) p.chain = s.chain;
     }

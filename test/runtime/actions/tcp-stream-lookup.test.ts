@@ -151,6 +151,33 @@ describe('TCP session lookup', () => {
       expect(refHash(tupleOf(colliding[i]!))).toBe(refHash(tupleOf(colliding[i + 1]!)));
   });
 
+  it('keeps the other sessions of a bucket when one of them leaves (restarted first or last)', () => {
+    for (let i = 0; i < colliding.length; i += 2) {
+      for (const restartFirst of [false, true]) {
+        const t = new TcpSessionTable<null>({
+          maxSessions: 16,
+          idleSeconds: 300,
+          create: () => null,
+          onEvict: () => undefined,
+        });
+        const a = colliding[i]!;
+        const b = colliding[i + 1]!;
+        const sa = t.find(...load(a, true, TCP_SYN, 1), 0)!.session;
+        const sb = t.find(...load(b, true, TCP_SYN, 1), 0)!.session;
+        // a SYN with another initial sequence number: the session leaves the table, a new one takes its place
+        const gone = restartFirst ? a : b;
+        const fresh = t.find(...load(gone, true, TCP_SYN, 99), 0)!;
+        expect(fresh.fresh).toBe(true);
+        const stay = restartFirst ? b : a;
+        const hit = t.find(...load(stay, false, TCP_ACK, 2), 0)!;
+        expect(hit.fresh).toBe(false);
+        expect(hit.session).toBe(restartFirst ? sb : sa);
+        expect(t.find(...load(gone, false, TCP_ACK, 2), 0)!.session).toBe(fresh.session);
+        expect(t.size).toBe(2);
+      }
+    }
+  });
+
   it('gives each packet the session of its tuple, the hash as before, both directions, through collisions and eviction', () => {
     fc.assert(
       fc.property(

@@ -8,6 +8,8 @@ import {
   C_WORD_END,
   PAIR_1_AT,
   PAIR_2_AT,
+  LENGTH_TOP,
+  setLengths,
   findClass,
   findWork,
   load,
@@ -185,7 +187,8 @@ const LOWER = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a
  * that reaches the end of the segment. The bytes before it are what skip()
  * would go over, and whole lines of them leave the state as it was (see
  * jumpable()). The finder tells lines that may start with a command by the
- * first two bytes of their words (PAIR_1, PAIR_2, as mayCommand does);
+ * first two bytes of their words (PAIR_1, PAIR_2, as mayCommand does) and
+ * the first word's length (LENGTHS_1);
  * mayCommand() decides the few it stops at.
  */
 const JUMP_STOPS = [EQUALS, QUOTE, APOS, LT, IAC];
@@ -1262,6 +1265,20 @@ const PAIR_2 = new Uint8Array(1 << 16);
 LINE_RULES.forEach((r, i) => ((r.word === 1 ? PAIR_1 : PAIR_2)[(RULE_BYTES[i][0] << 8) | RULE_BYTES[i][1]] = 1));
 setTable(PAIR_1_AT, PAIR_1);
 setTable(PAIR_2_AT, PAIR_2);
+/**
+ * The module's line test also reads the first word's length: the word-1
+ * keywords' lengths by their pair, a bit a length (LENGTH_TOP and more in
+ * one bit). HTTP's header names share their pairs with `content-disposition`,
+ * `user`, `acct` but not their lengths, and were most of the lines left to
+ * mayCommand().
+ */
+const LENGTHS_1 = new Uint32Array(1 << 16);
+LINE_RULES.forEach((r, i) => {
+  if (r.word !== 1) return;
+  const k = RULE_BYTES[i];
+  LENGTHS_1[(k[0] << 8) | k[1]] |= 1 << Math.min(k.length, LENGTH_TOP);
+});
+setLengths(LENGTHS_1);
 
 /**
  * Whether the line starting at bytes[s] may start with a command (as

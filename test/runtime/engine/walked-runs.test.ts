@@ -300,17 +300,24 @@ async function runBoth(
   return { gen, dec: res[1] };
 }
 
+type WalkedStats = { groups: { actions: Record<string, Record<string, number>> }[] };
+
+/** Runs both paths; expects the same statistics and files, none empty; returns the statistics. */
+async function sameOnBoth(input: string, policy = COMPARE): Promise<WalkedStats> {
+  const { gen, dec } = await runBoth(input, policy);
+  expect(gen.stats).toBe(dec.stats);
+  FILES.forEach((name, i) => {
+    expect(gen.files[i].length, name).toBeGreaterThan(48);
+    expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
+  });
+  return JSON.parse(gen.stats) as WalkedStats;
+}
+
 describe("the compare policy's walked steps and edited runs against the full action chain", () => {
   it('generated (VLAN, QinQ, MPLS, tunnels, IPv6), fuzzed and random frames across read-ahead chunks: the same files and statistics', async () => {
     const frames = mixed(9000);
-    const { gen, dec } = await runBoth(pcapFile(frames, 'mixed.pcap'));
-    expect(gen.stats).toBe(dec.stats);
-    FILES.forEach((name, i) => {
-      expect(gen.files[i].length, name).toBeGreaterThan(48);
-      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
-    });
+    const st = await sameOnBoth(pcapFile(frames, 'mixed.pcap'));
     // the walk did the steps of most packets, and runs went on across VLAN and untagged records
-    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
     expect(st.groups[0].actions.strip.stripped).toBeGreaterThan(100);
     expect(st.groups[3].actions.strip.stripped).toBeGreaterThan(100);
     expect(st.groups[3].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
@@ -320,13 +327,7 @@ describe("the compare policy's walked steps and edited runs against the full act
     const mpls = mplsFrames();
     // every MPLS frame a few times, among the generated ones, across read-ahead chunks
     const frames = mixed(6000, [...mpls, ...mpls, ...mpls, ...mpls, ...mpls, ...mpls]);
-    const { gen, dec } = await runBoth(pcapFile(frames, 'mpls.pcap'));
-    expect(gen.stats).toBe(dec.stats);
-    FILES.forEach((name, i) => {
-      expect(gen.files[i].length, name).toBeGreaterThan(48);
-      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
-    });
-    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    const st = await sameOnBoth(pcapFile(frames, 'mpls.pcap'));
     expect(st.groups[4].actions.strip.stripped).toBeGreaterThan(100);
     expect(st.groups[4].actions.strip['not-ip-payload']).toBeGreaterThan(10);
   });
@@ -335,13 +336,7 @@ describe("the compare policy's walked steps and edited runs against the full act
     const tunnels = tunnelFrames();
     // every tunnelled frame at least once, in order, then again among the generated ones, across read-ahead chunks
     const frames = [...tunnels, ...mixed(6000, [...tunnels, ...tunnels, ...tunnels, ...tunnels, ...tunnels])];
-    const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels.pcap'));
-    expect(gen.stats).toBe(dec.stats);
-    FILES.forEach((name, i) => {
-      expect(gen.files[i].length, name).toBeGreaterThan(48);
-      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
-    });
-    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    const st = await sameOnBoth(pcapFile(frames, 'tunnels.pcap'));
     for (const g of [0, 6, 7]) expect(st.groups[g].actions.strip.stripped, `group ${g}`).toBeGreaterThan(300);
     expect(st.groups[6].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
     expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
@@ -350,13 +345,7 @@ describe("the compare policy's walked steps and edited runs against the full act
   it('tunnels, unmarked (plain runs beside stripped records): the same files and statistics', async () => {
     const tunnels = tunnelFrames();
     const frames = [...tunnels, ...mixed(4000, [...tunnels, ...tunnels, ...tunnels])];
-    const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-unmarked.pcap'), UNMARKED);
-    expect(gen.stats).toBe(dec.stats);
-    FILES.forEach((name, i) => {
-      expect(gen.files[i].length, name).toBeGreaterThan(48);
-      expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
-    });
-    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    const st = await sameOnBoth(pcapFile(frames, 'tunnels-unmarked.pcap'), UNMARKED);
     for (const g of [0, 2, 4, 6, 7]) expect(st.groups[g].actions.strip.stripped, `group ${g}`).toBeGreaterThan(300);
     expect(st.groups[6].actions.strip['nothing-to-strip']).toBeGreaterThan(100);
     expect(st.groups[7].actions.strip.fragmented).toBeGreaterThan(5);
@@ -387,13 +376,7 @@ describe('walked tunnel strip: wire lengths other than the captured bytes, other
     const tunnels = tunnelFrames().map((f) => ({ ...f, wireLen: Math.max(f.wireLen, f.data.length) + 4 }));
     const frames = [...tunnels, ...mixed(3000, [...tunnels, ...tunnels])];
     for (const policy of [COMPARE, OTHER_FORMATS]) {
-      const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-fcs.pcap'), policy);
-      expect(gen.stats).toBe(dec.stats);
-      FILES.forEach((name, i) => {
-        expect(gen.files[i].length, name).toBeGreaterThan(48);
-        expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
-      });
-      const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+      const st = await sameOnBoth(pcapFile(frames, 'tunnels-fcs.pcap'), policy);
       expect(st.groups[7].actions.strip.stripped).toBeGreaterThan(300);
     }
   });
@@ -455,11 +438,7 @@ describe('walked tunnel strip: carrier options, extension headers, tunnel option
     const odd = oddTunnelFrames();
     const frames = [...odd, ...mixed(2000, [...odd, ...odd, ...odd])];
     for (const policy of [COMPARE, UNMARKED]) {
-      const { gen, dec } = await runBoth(pcapFile(frames, 'tunnels-odd.pcap'), policy);
-      expect(gen.stats).toBe(dec.stats);
-      FILES.forEach((name, i) => {
-        expect(gen.files[i] === dec.files[i], `${name}.pcap: generated path = decoder path`).toBe(true);
-      });
+      await sameOnBoth(pcapFile(frames, 'tunnels-odd.pcap'), policy);
     }
   });
 });

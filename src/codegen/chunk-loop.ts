@@ -1,5 +1,6 @@
 import { _, Code, path } from './code.js';
-import { SESSION_READS, WALKED_LINK_TYPES, spineWalk } from './spine.js';
+import { LINKTYPE } from '../fields/fields.js';
+import { SESSION_READS, WALKED_LINK_TYPES, fastEthernetWalk, spineWalk } from './spine.js';
 
 /** Bytes of a classic little- or big-endian pcap record header (the loop takes 16-byte headers only). */
 const PCAP_HEADER = 16;
@@ -70,6 +71,10 @@ export const RO_GENERAL = -2;
  * balanced) stored into W, then the graph, `graph(d)`. Other link types,
  * and every link type without `store`, run `classify` (Walk.start). Only the
  * walked link types in `linkTypes` get a loop (CodegenOptions.linkTypes).
+ * Ethernet's loop tries a fast walk first (spine.ts fastEthernetWalk) when
+ * the graph runs over the walk's locals, nothing reads the tunnel candidate
+ * flag and no group is balanced, and walks generally only the records it
+ * leaves.
  */
 export function chunkLoop(
   store?: ReadonlySet<string>,
@@ -89,6 +94,11 @@ export function chunkLoop(
       if (walk !== undefined) spines.push([t, walk]);
     }
   if (spines.length === 0) return loop(_`chunk`);
+  // the fast walk (Ethernet only) needs the local graph (it stores nothing into W) and no reader of the tunnel candidate flag
+  const fast = (t: number): Code | undefined =>
+    t === LINKTYPE.ETHERNET && tail !== undefined && store !== undefined && !store.has('cand')
+      ? fastEthernetWalk(store, tail)
+      : undefined;
   const args = _`C, d, v, p, end, quota, untilSec, untilNsec`;
   const cases = spines.map(([t]) => _`case ${t}: return ${path(`chunk${t}`)}(${args});`);
   return _`function chunk(${args}) {
@@ -99,7 +109,14 @@ export function chunkLoop(
   }
 }
 ${loop(_`chunkAny`)}
-${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined, balanced))}`;
+${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined, balanced, fast(t)))}`;
+}
+
+/** The general walk of a record, with W.begin and the tunnel candidate's store when they are needed. */
+function general(walk: Code, store: ReadonlySet<string> | undefined, begun: boolean): Code {
+  return _`${begun ? _`W.begin(d, o, capLen, wire);` : _`if (hb !== 0) W.begin(d, o, capLen, wire);`}
+    { const n = capLen; ${walk} }
+    ${store?.has('cand') ? _`W.cand = cand;` : _`if (hb !== 0) W.cand = cand;`}`;
 }
 
 /**
@@ -121,6 +138,7 @@ function loop(
   begun = true,
   local = false,
   balanced = true,
+  fast?: Code,
 ): Code {
   const le = walk === undefined ? _`le` : _`true`;
   // without balanced groups `hb` is the constant 0: the optimizer drops the session hash's stores and W.begin,
@@ -139,10 +157,8 @@ function loop(
     walk === undefined
       ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`
       : _`const wire = v.getUint32(p + 12, true);
-    ${begun ? _`W.begin(d, o, capLen, wire);` : _`if (hb !== 0) W.begin(d, o, capLen, wire);`}
     let bad = 0, cand = 0${local ? _`, r = 0` : _``};
-    { const n = capLen; ${walk} }
-    ${store?.has('cand') ? _`W.cand = cand;` : _`if (hb !== 0) W.cand = cand;`}
+    ${fast === undefined ? general(walk, store, begun) : _`g: { f: { if (hb !== 0) break f; ${fast} break g; } ${general(walk, store, begun)} }`}
     ${local ? _`` : _`const r = graph(d);`}`;
   const bad = walk === undefined ? _`W.bad` : _`bad`;
   // without W.begin the view is never made, unless by a balanced group's session hash (which does begin)
@@ -169,7 +185,8 @@ function loop(
         ru[j + 1] = -1;
       }`;
   return _`function ${name}(C, d, v, p, end, quota, untilSec, untilNsec) {
-  // the loop's bounds as int32 once, not tagged numbers checked and untagged a record
+  // the loop's position and bounds as int32 once, not tagged numbers checked and untagged a record
+  p |= 0;
   end |= 0;
   const kMax = quota < ${INT32_MAX} ? quota | 0 : ${INT32_MAX};
   const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit | 0, toNs = C.toNs, capMax = Math.min(C.capMax, ${INT32_MAX}) | 0, linkType = C.linkType, tap = C.tap;

@@ -538,3 +538,81 @@ return function walk(d, o, n, wire) {
   let bad = 0, cand = 0; ${walk} W.bad = bad; W.cand = cand;
 };`.text;
 }
+
+/**
+ * The fast walk of an Ethernet frame, tried before the general walk in the
+ * chunk loop (chunk-loop.ts): the records most captures are made of (no tag
+ * or one VLAN tag, IPv4 that is not a later fragment or IPv6 without
+ * extension headers, a whole TCP or UDP header, nothing malformed) in
+ * straight-line code, no inner loop and no dispatch on what comes next (the
+ * general walk's stage checks and its VLAN, MPLS and IPv6 loops cost ~40%
+ * more a record; docs/design/measurements.md, "codegen, session 8"). It runs
+ * with the record's `o`, `capLen` and `wire` in scope and leaves the block
+ * labelled `f` (`break f`) on anything else, having changed nothing the
+ * loop reads, and the general walk (spineWalk) takes that record. For the
+ * records it takes, its locals hold what spineWalk's would (WALK_STATE
+ * names); the tunnel candidate flag is not worked out (the loop tries the
+ * fast walk only where nothing reads it). At its end `tail` (the local
+ * graph's call) runs with them in scope.
+ */
+export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
+  const ids = store.has('v0') || store.has('vp0') || store.has('v1');
+  const tci = ids ? _`const tci = ${be16(_`fp`)}; v0 = tci & 0x0fff; vp0 = tci >> 13;` : _``;
+  return _`{
+    const n = capLen;
+    const end = o + n;
+    if (n < 14) break f;
+    let ft = ${be16(_`o + 12`)}, fp = o + 14, vc = 0, v0 = -1, vp0 = -1;
+    const l2 = o, dst = o, src = o + 6, oet = ft, v1 = -1, mc = 0, m0 = -1, m1 = -1, ps = -1, arp = -1, icmp = -1;
+    if (${isVlan(_`ft`)}) {
+      if (end - fp < 4) break f;
+      ${tci}
+      vc = 1;
+      ft = ${be16(_`fp + 2`)};
+      fp += 4;
+    }
+    const et = ft, l3 = fp, ip = fp, wireEnd = o + (wire > n ? wire : n);
+    let ipv = 0, proto = -1, frag = -1, fe = end, fq = 0;
+    if (ft === ${ETHERTYPE.IPV4}) {
+      if (end - fp < 20) break f;
+      const b0 = d[fp];
+      const hl = (b0 & 0x0f) << 2;
+      if (b0 >> 4 !== 4 || hl < 20 || end - fp < hl) break f;
+      const ff = ${be16(_`fp + 6`)};
+      if (ff & 0x1fff) break f;
+      frag = ff & 0x2000 ? 1 : 0;
+      proto = d[fp + 9];
+      const tl = ${be16(_`fp + 2`)};
+      if (tl !== 0) {
+        if (tl < hl || fp + tl > wireEnd) break f;
+        if (fp + tl < fe) fe = fp + tl;
+      }
+      ipv = 4;
+      fq = fp + hl;
+    } else if (ft === ${ETHERTYPE.IPV6}) {
+      if (end - fp < 40 || d[fp] >> 4 !== 6) break f;
+      const pl = ${be16(_`fp + 4`)};
+      if (pl !== 0) {
+        if (fp + 40 + pl > wireEnd) break f;
+        if (fp + 40 + pl < fe) fe = fp + 40 + pl;
+      }
+      proto = d[fp + 6];
+      frag = 0;
+      ipv = 6;
+      fq = fp + 40;
+    } else break f;
+    const m = fe - fq, l4 = fq, l4end = fe, pt = fq;
+    let tcp = -1;
+    if (proto === ${IPPROTO.TCP}) {
+      if (m < 20) break f;
+      const th = (d[fq + 12] >> 4) << 2;
+      if (th < 20 || m < th) break f;
+      tcp = fq;
+    } else if (proto === ${IPPROTO.UDP}) {
+      if (m < 8) break f;
+      const ul = ${be16(_`fq + 4`)};
+      if (ul !== 0 && ul < 8) break f;
+    } else break f;
+    ${tail}
+  }`;
+}

@@ -227,6 +227,105 @@ const random: TestFrame[] = fc
   .sample(fc.tuple(fc.uint8Array({ maxLength: 90 }), fc.nat(200)), { numRuns: 800, seed: 78 })
   .map(([data, wireLen], k) => ({ data, linkType: 1, wireLen, what: `random ${k}` }));
 
+/**
+ * Ethernet frames at each of the fast walk's tests (spine.ts fastEthernetWalk), each once on the side it takes
+ * and once on the side it leaves: tags (none, one, two, cut), IPv4 (options, a bad header length or version,
+ * fragments first and later, total lengths of 0, short, past the wire, short of the capture), IPv6 (payload
+ * lengths of 0, past the wire, short; an extension header), TCP (data offsets below 5, past the segment; cut)
+ * and UDP (lengths of 0, below 8; cut), ICMP; each cut at a few lengths; wire lengths longer than captured.
+ */
+function fastWalkEdges(): TestFrame[] {
+  const out: TestFrame[] = [];
+  const be16 = (b: number[], at: number, v: number) => {
+    b[at] = v >> 8;
+    b[at + 1] = v & 0xff;
+  };
+  const l4 = (proto: number, o: { off?: number; ulen?: number; port?: number }): number[] => {
+    const h = new Array<number>(proto === 6 ? 20 : 8).fill(0);
+    be16(h, 0, 40000);
+    be16(h, 2, o.port ?? (proto === 6 ? 80 : 53));
+    if (proto === 6) h[12] = (o.off ?? 5) << 4;
+    else be16(h, 4, o.ulen ?? 8 + 12);
+    return [...h, ...new Array<number>(12).fill(0x61)];
+  };
+  const ip4 = (payload: number[], proto: number, o: { ihl?: number; ver?: number; ff?: number; tl?: number }) => {
+    const ihl = o.ihl ?? 5;
+    const h = new Array<number>(Math.max(20, ihl * 4)).fill(0);
+    h[0] = ((o.ver ?? 4) << 4) | ihl;
+    be16(h, 2, o.tl ?? h.length + payload.length);
+    be16(h, 6, o.ff ?? 0);
+    h[8] = 64;
+    h[9] = proto;
+    h.splice(12, 8, 10, 0, 0, 1, 10, 0, 0, 2);
+    return [...h, ...payload];
+  };
+  const ip6 = (payload: number[], next: number, o: { pl?: number }) => {
+    const h = new Array<number>(40).fill(0);
+    h[0] = 0x60;
+    be16(h, 4, o.pl ?? payload.length);
+    h[6] = next;
+    h[7] = 64;
+    return [...h, ...payload];
+  };
+  const eth = (type: number, body: number[], tags: number[] = []) => {
+    const h = [2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2];
+    for (const t of tags) h.push(t >> 8, t & 0xff, 0x20, 100);
+    h.push(type >> 8, type & 0xff);
+    return [...h, ...body];
+  };
+  const push = (what: string, b: number[], wireExtra = 0) => {
+    for (const cut of [b.length, b.length - 1, 14, 13, 30, 34, 38, 54, 58]) {
+      if (cut > b.length || cut < 0) continue;
+      out.push({
+        data: Uint8Array.from(b.slice(0, cut)),
+        linkType: 1,
+        wireLen: b.length + wireExtra,
+        what: `${what} cut ${cut}`,
+      });
+    }
+  };
+  const tcp = l4(6, {});
+  const udp = l4(17, {});
+  for (const tags of [[], [0x8100], [0x88a8], [0x9100], [0x88a8, 0x8100]]) {
+    const w = `tags ${tags.length}`;
+    push(`${w} ipv4 tcp`, eth(0x0800, ip4(tcp, 6, {}), tags));
+    push(`${w} ipv4 udp`, eth(0x0800, ip4(udp, 17, {}), tags), 30);
+    push(`${w} ipv6 tcp`, eth(0x86dd, ip6(tcp, 6, {}), tags));
+    push(`${w} ipv6 udp`, eth(0x86dd, ip6(udp, 17, {}), tags), 4);
+  }
+  for (const [what, o] of [
+    ['options', { ihl: 7 }],
+    ['ihl 4', { ihl: 4 }],
+    ['version 6', { ver: 6 }],
+    ['first fragment', { ff: 0x2000 }],
+    ['later fragment', { ff: 0x0010 }],
+    ['later last fragment', { ff: 0x0001 }],
+    ['total length 0', { tl: 0 }],
+    ['total length 10', { tl: 10 }],
+    ['total length 24', { tl: 24 }],
+    ['total length past the wire', { tl: 300 }],
+  ] as const) {
+    push(`ipv4 ${what} tcp`, eth(0x0800, ip4(tcp, 6, o)));
+    push(`ipv4 ${what} udp`, eth(0x0800, ip4(udp, 17, o)), 8);
+  }
+  push('ipv4 trailer', [...eth(0x0800, ip4(tcp, 6, {})), 0, 0, 0, 0]);
+  for (const [what, o] of [
+    ['payload length 0', { pl: 0 }],
+    ['payload length 4', { pl: 4 }],
+    ['payload length past the wire', { pl: 500 }],
+  ] as const) {
+    push(`ipv6 ${what} tcp`, eth(0x86dd, ip6(tcp, 6, o)));
+    push(`ipv6 ${what} udp`, eth(0x86dd, ip6(udp, 17, o)));
+  }
+  push('ipv6 hop-by-hop', eth(0x86dd, ip6([6, 0, 0, 0, 0, 0, 0, 0, ...tcp], 0, {})));
+  for (const off of [0, 4, 5, 6, 8, 15]) push(`tcp offset ${off}`, eth(0x0800, ip4(l4(6, { off }), 6, {})));
+  for (const ulen of [0, 4, 7, 8, 9, 200]) push(`udp length ${ulen}`, eth(0x0800, ip4(l4(17, { ulen }), 17, {})));
+  push('tunnel port', eth(0x0800, ip4(l4(17, { port: 4789 }), 17, {})));
+  push('icmp', eth(0x0800, ip4([8, 0, 0, 0, 0, 1, 0, 1], 1, {})));
+  push('arp', eth(0x0806, [0, 1, 8, 0, 6, 4, 0, 1, ...new Array<number>(20).fill(0)]));
+  return out;
+}
+
 /** Plain filters (the loop takes their packets) and a few that read tunnels or payloads (the view, for some). */
 const PLAIN = [0, 1, 3, 11, 16, 20, 27];
 const VIEWING = [0, 32, 41];
@@ -270,6 +369,28 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
       expect(r.bad).toEqual([]);
       expect(r.taken).toBeGreaterThan(r.packets * 0.3);
     }
+  });
+
+  it("the fast walk's edges: every way an Ethernet record can leave it goes to the general walk, which gets it right", async () => {
+    const a = artifactFor(
+      dir,
+      [
+        TAP,
+        ...GROUPS.slice(0, 2),
+        'rule r0 from any match tcp port 80 or udp port 53 to g0',
+        'rule r1 from any match ip6 and tcp or ip and udp to g1',
+        'rule r2 from any match vlan and tcp dst port 80 to g1',
+        'rule r3 from any match vlan 100 to g0',
+      ].join('\n'),
+    );
+    // the Ethernet loop has the fast walk (it leaves it with break f, skips the general walk with break g)
+    const js = generatePacketPath(a.graph, undefined, []).js;
+    expect(js).toMatch(/break f;/);
+    expect(js).toMatch(/break g;/);
+    const frames = fastWalkEdges();
+    const r = await compare(a, [filesOf(frames)]);
+    expect(r.bad).toEqual([]);
+    expect(r.taken).toBeGreaterThan(r.packets * 0.9);
   });
 
   it('chunk edges at every offset: read buffers of many sizes', async () => {

@@ -156,7 +156,7 @@ function loop(
   const classify =
     walk === undefined
       ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`
-      : _`const wire = v.getUint32(p + 12, true);
+      : _`const wire = v.getUint32((p + 12) | 0, true);
     let bad = 0, cand = 0${local ? _`, r = 0` : _``};
     ${fast === undefined ? general(walk, store, begun) : _`g: { f: { if (hb !== 0) break f; ${fast} break g; } ${general(walk, store, begun)} }`}
     ${local ? _`` : _`const r = graph(d);`}`;
@@ -198,18 +198,18 @@ function loop(
   const p0 = p;
   let k = 0, viewed = 0, malformed = 0;
   w: while (k < kMax) {
-    const left = end - p;
+    const left = (end - p) | 0;
     if (left < ${PCAP_HEADER}) break;
-    const capLen = v.getUint32(p + 8, ${le});
+    const capLen = v.getUint32((p + 8) | 0, ${le});
     if (capLen > capMax || left < ${PCAP_HEADER} + capLen) break;
-    const frac = v.getUint32(p + 4, ${le});
+    const frac = v.getUint32((p + 4) | 0, ${le});
     if (frac >= fracLimit) break;
     if (bounded) {
       const sec = v.getUint32(p, ${le});
       const ns = frac * toNs;
       if (sec > untilSec || (sec === untilSec && ns > untilNsec)) break;
     }
-    const o = p + ${PCAP_HEADER};
+    const o = (p + ${PCAP_HEADER}) | 0;
     ${classify}
     const r2 = r << 1;
     if (r2 >= rr.length) break;
@@ -231,7 +231,7 @@ function loop(
     ${viewed}
     rr[r2 + 1]++;
     if (${bad} !== 0) malformed++;
-    const e = o + capLen;
+    const e = (o + capLen) | 0;
     if (t0 >= 0) {
       ${extend(_`t0`)}
     } else

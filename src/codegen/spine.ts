@@ -560,57 +560,59 @@ export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
   const tci = ids ? _`const tci = ${be16(_`fp`)}; v0 = tci & 0x0fff; vp0 = tci >> 13;` : _``;
   return _`{
     const n = capLen;
-    const end = o + n;
+    const end = (o + n) | 0;
     if (n < 14) break f;
-    let ft = ${be16(_`o + 12`)}, fp = o + 14, vc = 0, v0 = -1, vp0 = -1;
-    const l2 = o, dst = o, src = o + 6, oet = ft, v1 = -1, mc = 0, m0 = -1, m1 = -1, ps = -1, arp = -1, icmp = -1;
+    let ft = ${be16(_`(o + 12) | 0`)}, fp = (o + 14) | 0, vc = 0, v0 = -1, vp0 = -1;
+    const l2 = o, dst = o, src = (o + 6) | 0, oet = ft, v1 = -1, mc = 0, m0 = -1, m1 = -1, ps = -1, arp = -1, icmp = -1;
     if (${isVlan(_`ft`)}) {
-      if (end - fp < 4) break f;
+      if (((end - fp) | 0) < 4) break f;
       ${tci}
       vc = 1;
-      ft = ${be16(_`fp + 2`)};
-      fp += 4;
+      ft = ${be16(_`(fp + 2) | 0`)};
+      fp = (fp + 4) | 0;
     }
     const et = ft, l3 = fp, ip = fp, wireEnd = o + (wire > n ? wire : n);
     let ipv = 0, proto = -1, frag = -1, fe = end, fq = 0;
     if (ft === ${ETHERTYPE.IPV4}) {
-      if (end - fp < 20) break f;
+      if (((end - fp) | 0) < 20) break f;
       const b0 = d[fp];
       const hl = (b0 & 0x0f) << 2;
-      if (b0 >> 4 !== 4 || hl < 20 || end - fp < hl) break f;
-      const ff = ${be16(_`fp + 6`)};
+      if (b0 >> 4 !== 4 || hl < 20 || ((end - fp) | 0) < hl) break f;
+      const ff = ${be16(_`(fp + 6) | 0`)};
       if (ff & 0x1fff) break f;
       frag = ff & 0x2000 ? 1 : 0;
-      proto = d[fp + 9];
-      const tl = ${be16(_`fp + 2`)};
+      proto = d[(fp + 9) | 0];
+      const tl = ${be16(_`(fp + 2) | 0`)};
       if (tl !== 0) {
-        if (tl < hl || fp + tl > wireEnd) break f;
-        if (fp + tl < fe) fe = fp + tl;
+        const te = (fp + tl) | 0;
+        if (tl < hl || te > wireEnd) break f;
+        if (te < fe) fe = te;
       }
       ipv = 4;
-      fq = fp + hl;
+      fq = (fp + hl) | 0;
     } else if (ft === ${ETHERTYPE.IPV6}) {
-      if (end - fp < 40 || d[fp] >> 4 !== 6) break f;
-      const pl = ${be16(_`fp + 4`)};
+      if (((end - fp) | 0) < 40 || d[fp] >> 4 !== 6) break f;
+      const pl = ${be16(_`(fp + 4) | 0`)};
       if (pl !== 0) {
-        if (fp + 40 + pl > wireEnd) break f;
-        if (fp + 40 + pl < fe) fe = fp + 40 + pl;
+        const pe = (fp + 40 + pl) | 0;
+        if (pe > wireEnd) break f;
+        if (pe < fe) fe = pe;
       }
-      proto = d[fp + 6];
+      proto = d[(fp + 6) | 0];
       frag = 0;
       ipv = 6;
-      fq = fp + 40;
+      fq = (fp + 40) | 0;
     } else break f;
-    const m = fe - fq, l4 = fq, l4end = fe, pt = fq;
+    const m = (fe - fq) | 0, l4 = fq, l4end = fe, pt = fq;
     let tcp = -1;
     if (proto === ${IPPROTO.TCP}) {
       if (m < 20) break f;
-      const th = (d[fq + 12] >> 4) << 2;
+      const th = (d[(fq + 12) | 0] >> 4) << 2;
       if (th < 20 || m < th) break f;
       tcp = fq;
     } else if (proto === ${IPPROTO.UDP}) {
       if (m < 8) break f;
-      const ul = ${be16(_`fq + 4`)};
+      const ul = ${be16(_`(fq + 4) | 0`)};
       if (ul !== 0 && ul < 8) break f;
     } else break f;
     ${tail}

@@ -294,6 +294,11 @@ function ipv4(): Code {
   }`;
 }
 
+/** Whether next header `nx` is one of the extension headers the IPv6 walk steps over (ipv6.ts). */
+function ipv6Extension(nx: Code): Code {
+  return _`(${nx} === ${IPPROTO.HOPOPTS} || ${nx} === ${IPPROTO.ROUTING} || ${nx} === ${IPPROTO.DSTOPTS} || ${nx} === ${IPPROTO.MOBILITY} || ${nx} === ${IPPROTO.AH} || ${nx} === ${IPPROTO.FRAGMENT})`;
+}
+
 /** IPv6 and its extension headers (ipv6.ts); a fragment header with an offset ends the walk. */
 function ipv6(): Code {
   return _`if (k === ${K.Ip6}) {
@@ -542,8 +547,9 @@ return function walk(d, o, n, wire) {
 /**
  * The fast walk of an Ethernet frame, tried before the general walk in the
  * chunk loop (chunk-loop.ts): the records most captures are made of (no tag
- * or one VLAN tag, IPv4 that is not a later fragment or IPv6 without
- * extension headers, a whole TCP or UDP header, nothing malformed) in
+ * or one VLAN tag; ARP, or IPv4 that is not a later fragment or IPv6 without
+ * extension headers, then a whole TCP, UDP or ICMP header or any protocol
+ * the walk does not look into; nothing malformed) in
  * straight-line code, no inner loop and no dispatch on what comes next (the
  * general walk's stage checks and its VLAN, MPLS and IPv6 loops cost ~40%
  * more a record; docs/design/measurements.md, "codegen, session 8"). It runs
@@ -563,7 +569,7 @@ export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
     const end = (o + n) | 0;
     if (n < 14) break f;
     let ft = ${be16(_`(o + 12) | 0`)}, fp = (o + 14) | 0, vc = 0, v0 = -1, vp0 = -1;
-    const l2 = o, dst = o, src = (o + 6) | 0, oet = ft, v1 = -1, mc = 0, m0 = -1, m1 = -1, ps = -1, arp = -1, icmp = -1;
+    const l2 = o, dst = o, src = (o + 6) | 0, oet = ft, v1 = -1, mc = 0, m0 = -1, m1 = -1, ps = -1;
     if (${isVlan(_`ft`)}) {
       if (((end - fp) | 0) < 4) break f;
       ${tci}
@@ -571,8 +577,10 @@ export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
       ft = ${be16(_`(fp + 2) | 0`)};
       fp = (fp + 4) | 0;
     }
-    const et = ft, l3 = fp, ip = fp, wireEnd = o + (wire > n ? wire : n);
-    let ipv = 0, proto = -1, frag = -1, fe = end, fq = 0;
+    // fp < end below (each branch has the bytes of its header), so the general walk's l3 is fp
+    const et = ft, l3 = fp, wireEnd = o + (wire > n ? wire : n);
+    let ipv = 0, ip = -1, proto = -1, frag = -1, fe = end, fq = 0, arp = -1;
+    let l4 = -1, l4end = -1, pt = -1, tcp = -1, icmp = -1;
     if (ft === ${ETHERTYPE.IPV4}) {
       if (((end - fp) | 0) < 20) break f;
       const b0 = d[fp];
@@ -599,22 +607,40 @@ export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
         if (pe < fe) fe = pe;
       }
       proto = d[(fp + 6) | 0];
+      // extension headers are the general walk's (its loop)
+      if (${ipv6Extension(_`proto`)}) break f;
       frag = 0;
       ipv = 6;
       fq = (fp + 40) | 0;
+    } else if (ft === ${ETHERTYPE.ARP} || ft === ${ETHERTYPE.RARP}) {
+      if (((end - fp) | 0) < 8) break f;
+      const ahl = d[(fp + 4) | 0], apl = d[(fp + 5) | 0];
+      if (((end - fp) | 0) < 8 + 2 * (ahl + apl)) break f;
+      if (${be16(_`fp`)} === ${ARPHRD.ETHER} && ${be16(_`(fp + 2) | 0`)} === ${ETHERTYPE.IPV4} && ahl === 6 && apl === 4) arp = fp;
     } else break f;
-    const m = (fe - fq) | 0, l4 = fq, l4end = fe, pt = fq;
-    let tcp = -1;
-    if (proto === ${IPPROTO.TCP}) {
-      if (m < 20) break f;
-      const th = (d[(fq + 12) | 0] >> 4) << 2;
-      if (th < 20 || m < th) break f;
-      tcp = fq;
-    } else if (proto === ${IPPROTO.UDP}) {
-      if (m < 8) break f;
-      const ul = ${be16(_`(fq + 4) | 0`)};
-      if (ul !== 0 && ul < 8) break f;
-    } else break f;
+    if (ipv !== 0) {
+      ip = fp;
+      // fe >= fq: an IPv4 total length is at least its header's, an IPv6 header is whole
+      const m = (fe - fq) | 0;
+      if (m > 0) l4 = fq;
+      l4end = fe;
+      if (proto === ${IPPROTO.TCP}) {
+        if (m < 20) break f;
+        const th = (d[(fq + 12) | 0] >> 4) << 2;
+        if (th < 20 || m < th) break f;
+        pt = fq;
+        tcp = fq;
+      } else if (proto === ${IPPROTO.UDP}) {
+        if (m < 8) break f;
+        const ul = ${be16(_`(fq + 4) | 0`)};
+        if (ul !== 0 && ul < 8) break f;
+        pt = fq;
+      } else if (proto === ${IPPROTO.ICMP} || proto === ${IPPROTO.ICMPV6}) {
+        if (m < 8) break f;
+        icmp = fq;
+      } else if (proto === ${IPPROTO.SCTP}) break f;
+      // any other protocol: the general walk reads nothing of it (a tunnel's sets only the candidate flag)
+    }
     ${tail}
   }`;
 }

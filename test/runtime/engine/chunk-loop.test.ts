@@ -231,8 +231,10 @@ const random: TestFrame[] = fc
  * Ethernet frames at each of the fast walk's tests (spine.ts fastEthernetWalk), each once on the side it takes
  * and once on the side it leaves: tags (none, one, two, cut), IPv4 (options, a bad header length or version,
  * fragments first and later, total lengths of 0, short, past the wire, short of the capture), IPv6 (payload
- * lengths of 0, past the wire, short; an extension header), TCP (data offsets below 5, past the segment; cut)
- * and UDP (lengths of 0, below 8; cut), ICMP; each cut at a few lengths; wire lengths longer than captured.
+ * lengths of 0, past the wire, short; each extension header), TCP (data offsets below 5, past the segment; cut),
+ * UDP (lengths of 0, below 8; cut), ICMP and ICMPv6 (whole and short), GRE (with nothing after the IP header
+ * too), SCTP, ARP and RARP (Ethernet/IPv4 and others, address lengths that run past the frame); each cut at a
+ * few lengths; wire lengths longer than captured.
  */
 function fastWalkEdges(): TestFrame[] {
   const out: TestFrame[] = [];
@@ -321,8 +323,36 @@ function fastWalkEdges(): TestFrame[] {
   for (const off of [0, 4, 5, 6, 8, 15]) push(`tcp offset ${off}`, eth(0x0800, ip4(l4(6, { off }), 6, {})));
   for (const ulen of [0, 4, 7, 8, 9, 200]) push(`udp length ${ulen}`, eth(0x0800, ip4(l4(17, { ulen }), 17, {})));
   push('tunnel port', eth(0x0800, ip4(l4(17, { port: 4789 }), 17, {})));
-  push('icmp', eth(0x0800, ip4([8, 0, 0, 0, 0, 1, 0, 1], 1, {})));
-  push('arp', eth(0x0806, [0, 1, 8, 0, 6, 4, 0, 1, ...new Array<number>(20).fill(0)]));
+  for (const icmp of [
+    [8, 0, 0, 0, 0, 1, 0, 1],
+    [3, 3, 0, 0, 0, 0, 0, 0, 0x45, 0],
+    [8, 0, 0, 0],
+  ]) {
+    push(`icmp ${icmp.length}`, eth(0x0800, ip4(icmp, 1, {})));
+    push(`icmp6 ${icmp.length}`, eth(0x86dd, ip6(icmp, 58, {})), 2);
+  }
+  // protocols the walk does not look into (GRE, with and without bytes after the IP header), and SCTP
+  push('gre', eth(0x0800, ip4([0, 0, 0x08, 0x00, ...ip4(tcp, 6, {})], 47, {})));
+  push('gre ipv6', eth(0x86dd, ip6([0, 0, 0x08, 0x00, ...ip4(udp, 17, {})], 47, {})));
+  push('gre nothing after', eth(0x0800, ip4([], 47, {})));
+  push('sctp', eth(0x0800, ip4(new Array<number>(16).fill(1), 132, {})));
+  for (const next of [0, 43, 60, 135, 51, 44, 59])
+    push(`ipv6 next header ${next}`, eth(0x86dd, ip6([6, 0, 0, 0, 0, 0, 0, 0, ...tcp], next, {})));
+  const arp = (hrd: number, pro: number, hl: number, pl: number) => {
+    const b = [0, hrd, pro >> 8, pro & 0xff, hl, pl, 0, 1];
+    for (let i = 0; i < 2 * (hl + pl); i++) b.push(i === hl ? 10 : i + 1);
+    return b;
+  };
+  for (const [type, a] of [
+    [0x0806, arp(1, 0x0800, 6, 4)],
+    [0x8035, arp(1, 0x0800, 6, 4)],
+    [0x0806, arp(6, 0x0800, 6, 4)],
+    [0x0806, arp(1, 0x86dd, 6, 16)],
+    [0x0806, arp(1, 0x0800, 6, 5)],
+  ] as const) {
+    push(`arp ${type} ${a.length}`, eth(type, a));
+    push(`arp ${type} ${a.length} tagged`, eth(type, a, [0x8100]));
+  }
   return out;
 }
 
@@ -381,6 +411,9 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
         'rule r1 from any match ip6 and tcp or ip and udp to g1',
         'rule r2 from any match vlan and tcp dst port 80 to g1',
         'rule r3 from any match vlan 100 to g0',
+        'rule r4 from any match icmp type echo-request or icmp6 or icmp code 3 to g1',
+        'rule r5 from any match src net 10.0.0.0/8 to g0',
+        'rule r6 from any match ip proto 47 or ip6 and ip proto 0 to g1',
       ].join('\n'),
     );
     // the Ethernet loop has the fast walk (it leaves it with break f, skips the general walk with break g)

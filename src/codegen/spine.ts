@@ -644,3 +644,21 @@ export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
     ${tail}
   }`;
 }
+
+/**
+ * For tests: the body of a function `(state)` returning `fast(d, o, capLen,
+ * wire)`, the fast walk of an Ethernet frame storing every walk-state
+ * property into the state and returning 1, or returning 0 where it leaves
+ * the frame to the general walk.
+ */
+export function fastWalkOnly(): string {
+  const all = new Set<string>(WALK_STATE);
+  const stores = WALK_STATE.map((name) => _`W.${path(name)} = ${path(name)};`);
+  return _`"use strict";
+const W = state;
+return function fast(d, o, capLen, wire) {
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  f: { ${fastEthernetWalk(all, _`${stores}`)} return 1; }
+  return 0;
+};`.text;
+}

@@ -13,6 +13,7 @@ import { BufferIds, type DedupSlice, DUP, DUP_FIELDS, type FromWorker, type Shar
 import type { WorkerPool } from './worker-pool.js';
 import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 import { Progress } from './progress.js';
+import { closeEach, closeEachAsync } from '../close-each.js';
 
 /** Batches a worker may have queued or unwritten: enough to keep it busy while others commit. */
 const BATCHES_PER_WORKER = 3;
@@ -93,8 +94,11 @@ export async function runParallel(
     });
     await run.finish();
   } catch (e) {
-    engine.closeAll();
-    run.abort();
+    try {
+      engine.closeAll();
+    } finally {
+      run.abort();
+    }
     throw e;
   } finally {
     await pool.close();
@@ -182,11 +186,11 @@ class Dispatcher {
       this.progress.check();
       await this.progress.next();
     }
-    for (const g of this.outputs) for (const o of g) await o.close();
+    await closeEachAsync(this.outputs.flat(), (o) => o.close());
   }
 
   abort(): void {
-    for (const g of this.outputs) for (const o of g) o.abort();
+    closeEach(this.outputs.flat(), (o) => o.abort());
   }
 
   collect(): RunStats {

@@ -1,7 +1,7 @@
 import type { Artifact } from '../../artifact/types.js';
 import type { OutputFile, PacketRecord, ReaderOptions } from '../capture/index.js';
 import { DEPTH } from '../capture/read-ahead.js';
-import { Dedup } from '../dedup/dedup.js';
+import { Dedup, MARKED_AS } from '../dedup/dedup.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
 import type { PacketSource } from '../engine/sources.js';
@@ -292,6 +292,9 @@ class Dispatcher {
         gs.tools[tool].packets--;
         gs.tools[tool].bytes -= e[o + DUP.dataLen];
         if (e[o + DUP.commentLost] !== 0) takeBackCommentsLost(gs.tools[tool], 1);
+        // one thread leaves a duplicate out before marking it: its mark is not counted there either
+        const marked = e[o + DUP.marked];
+        if (marked !== MARKED_AS.none) gs.actions.mark[marked === MARKED_AS.marked ? 'marked' : 'not-ethernet']--;
       }
     }
     return skips;

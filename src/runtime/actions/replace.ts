@@ -9,7 +9,7 @@ import type { PacketView } from '../decode/view.js';
 import { type ActionCounters, type ActionModule, Verdict } from './action.js';
 import { L2Layout, readL2 } from './l2-layout.js';
 import { EditList } from './replace-edits.js';
-import { renumberTcp, rewritePayload, sackRightEdges, type TcpNumbers } from './replace-packet.js';
+import { renumberTcp, rewritePayload, sackRightEdges, type TcpNumbers, tcpWindow } from './replace-packet.js';
 import { type Session, SessionTable } from './replace-sessions.js';
 import { RewriteShared, RewriteStream, type Substitution } from './replace-stream.js';
 import { Replica, Scratch } from './replica.js';
@@ -59,6 +59,8 @@ class Side {
   lastAckOut = -1;
   /** The acknowledgement number, as captured, of the last segment this side delivered, or -1. */
   lastAckIn = -1;
+  /** The window, as captured, of the last segment this side delivered (not dropped). */
+  lastWindowIn = 0;
   /** Offsets skipped (never searched), pairs [from, to), the newest last. */
   readonly gaps: number[] = [];
 
@@ -106,6 +108,8 @@ class Segment {
   ack = 0;
   /** The largest SACK right edge (sequence number), or -1. */
   sackMax = -1;
+  /** Its window field. */
+  window = 0;
   /** The capture holds only part of the payload. */
   cut = false;
   /** Some of its data was never searched (before the stream's start, or in a range given up). */
@@ -127,6 +131,7 @@ class Segment {
     this.flags = s.flags;
     this.ack = s.ack;
     this.sackMax = s.sackMax;
+    this.window = s.window;
     this.cut = s.cut;
     this.unsearched = s.unsearched;
     this.only = s.only;
@@ -397,6 +402,7 @@ class ReplaceStep {
     seg.flags = flags;
     seg.ack = v.tcpAck;
     seg.sackMax = v.tcpHdrLen > 20 ? sackRightEdges(r.data, v.l4Offset, v.tcpHdrLen) : -1;
+    seg.window = tcpWindow(r.data, v.l4Offset);
     seg.cut = v.payloadLength < full;
     seg.unsearched = false;
     seg.forced = false;
@@ -475,6 +481,7 @@ class ReplaceStep {
         rewritePayload(r, v, buf, length, this.pppoeOf(r, v), numbers);
         me.lastAckOut = numbers.ack;
         me.lastAckIn = seg.ack;
+        me.lastWindowIn = seg.window;
         this.count(seg, grew ? 'over-mtu' : 'replaced');
         return Verdict.Pass;
       }
@@ -485,11 +492,16 @@ class ReplaceStep {
       peerMaps &&
       me.lastAckOut >= 0 &&
       numbers.ack === me.lastAckOut &&
-      seg.ack !== me.lastAckIn
+      seg.ack !== me.lastAckIn &&
+      seg.window === me.lastWindowIn
     ) {
-      // a bare acknowledgement of nothing but bytes the group removed: it acknowledged new data in the capture,
-      // here it would be a duplicate ACK (or a window update) the receiver never sent, as for an emptied segment
-      // its acknowledgement stands for the one already sent: a later ACK of the same is a duplicate in both
+      // a bare acknowledgement of nothing but bytes the group removed, with the window of the last segment
+      // delivered: it acknowledged new data in the capture, here it would be a duplicate ACK the receiver never
+      // sent; as for an emptied segment its acknowledgement stands for the one already sent: a later ACK of the
+      // same is a duplicate in both. One whose window moved is kept (renumbered, a window update there): a zero
+      // window, a window opening or shrinking would be lost with it, and tshark's zero-window and window-full
+      // analysis with them. SACK blocks alone do not keep it (the next ACK repeats them; kept, it would be a
+      // duplicate ACK the capture does not have)
       me.lastAckIn = seg.ack;
       this.c['replaced-away']++;
       return Verdict.Drop;
@@ -499,6 +511,7 @@ class ReplaceStep {
     if (reason === 'unchanged' && renumbered) reason = 'renumbered';
     me.lastAckOut = numbers.ack;
     me.lastAckIn = seg.ack;
+    me.lastWindowIn = seg.window;
     this.count(seg, reason);
     return Verdict.Pass;
   }

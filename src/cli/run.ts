@@ -4,12 +4,13 @@ import { dirname, resolve } from 'node:path';
 import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
+import { CloseErrors } from '../runtime/close-each.js';
 import { actionWarnings } from '../runtime/actions/warnings.js';
 import { ActionsNotPerformed, RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
 import { packetPathChoice, type PacketPathChoice } from '../runtime/engine/packet-path-choice.js';
 import { notReturnedText, type HostLinkPlan, type HostLinkStats } from '../runtime/host-link/host-link.js';
-import { EXIT, packageVersion, PolicyInvalid, UsageError, type Io } from './io.js';
+import { displayPath, EXIT, packageVersion, PolicyInvalid, UsageError, type Io } from './io.js';
 import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
@@ -289,7 +290,9 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     // validate reports each such action at its line (TMES0900): the policy is at fault, exit 1 as for its errors
     if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
     if (e instanceof RunError) throw new UsageError(e.message);
-    if (e instanceof CaptureError) throw new UsageError(e.message);
+    if (e instanceof CaptureError)
+      throw new UsageError(await tapFileContext(e, artifact, policyPath, parseInputs(opts.input), roots(), io.cwd));
+    if (e instanceof CloseErrors && e.errors.every(isUsageFailure)) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -375,9 +378,55 @@ async function runLiveCommand(
     if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
     if (e instanceof LiveError || e instanceof RunError || e instanceof CaptureError)
       throw new UsageError((e as Error).message);
+    if (e instanceof CloseErrors && e.errors.every(isUsageFailure)) throw new UsageError(e.message);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Whether an error met closing outputs is the run's circumstances (a file, a disk, a reader), said to the user as
+ * such, not a fault of tmesc's: several of them are reported together (CloseErrors), each by its message.
+ */
+function isUsageFailure(e: unknown): boolean {
+  if (e instanceof RunError || e instanceof CaptureError) return true;
+  const err = e as NodeJS.ErrnoException;
+  return !!err && typeof err.code === 'string' && !!err.syscall;
+}
+
+/**
+ * A capture file of a tap's `source` that cannot be read, said at the tap's
+ * declaration (file:line:col) with how to fix it; any other capture error as
+ * it is. The policy is read again only here: a cached artifact keeps no
+ * source positions.
+ */
+async function tapFileContext(
+  e: CaptureError,
+  artifact: Artifact,
+  policyPath: string | undefined,
+  given: Map<string, string[]>,
+  roots: string[],
+  cwd: string,
+): Promise<string> {
+  const tap = artifact.taps.find(
+    (t) => !given.has(t.name) && t.source.kind === 'files' && t.source.paths.includes(e.file),
+  );
+  if (!tap || policyPath === undefined || policyPath === STDIN || e.packetNumber !== undefined) return e.message;
+  const fix = `correct the path in tap '${tap.name}' (relative to the policy's directory) or give --input ${tap.name}=FILE`;
+  let where = '';
+  try {
+    const { checkPolicyFile } = await import('../check/check.js');
+    const span = checkPolicyFile(policyPath, { includeRoots: roots }).policy.taps.find(
+      (t) => t.name === tap.name,
+    )?.span;
+    if (span) {
+      const { line, column } = span.file.position(span.start);
+      where = `${displayPath(cwd)(span.file.path)}:${line}:${column}: `;
+    }
+  } catch {
+    // the position is a help; the error stands without it
+  }
+  return `${where}tap '${tap.name}': ${e.message}; ${fix}`;
 }

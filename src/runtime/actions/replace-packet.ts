@@ -8,6 +8,7 @@ const TCPOPT_END = 0;
 const TCPOPT_NOP = 1;
 const TCPOPT_SACK = 5;
 const TCP_CHECKSUM = 16;
+const TCP_WINDOW = 14;
 const UDP_CHECKSUM = 6;
 
 /** Maps a 32-bit sequence number of the other direction (an acknowledgement, a SACK edge) to the output's. */
@@ -41,6 +42,11 @@ export function sackRightEdges(d: Uint8Array, l4: number, hdrLen: number, each?:
     if (max < 0 || ((e - max) | 0) > 0) max = e;
   });
   return max;
+}
+
+/** A TCP header's window field (unscaled). */
+export function tcpWindow(d: Uint8Array, l4: number): number {
+  return (d[l4 + TCP_WINDOW] << 8) | d[l4 + TCP_WINDOW + 1];
 }
 
 /** Calls back with the offset of every SACK edge (left, then right, of each block) in the options. */

@@ -1,4 +1,5 @@
 import type { ArtifactGroup } from '../../artifact/types.js';
+import { UNFOLLOWED_UDP_PORTS_TEXT, unfollowedUdpPort } from '../../fields/encapsulation-ports.js';
 import { ABSENT, TUNNEL } from '../../fields/fields.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { TCP_FLAG } from '../../fields/tcp-flags.js';
@@ -8,7 +9,7 @@ import type { PacketView } from '../decode/view.js';
 import { type ActionCounters, type ActionModule, Verdict } from './action.js';
 import { L2Layout, readL2 } from './l2-layout.js';
 import { EditList } from './replace-edits.js';
-import { renumberTcp, rewritePayload, sackRightEdges, type TcpNumbers } from './replace-packet.js';
+import { renumberTcp, rewritePayload, sackRightEdges, type TcpNumbers, tcpWindow } from './replace-packet.js';
 import { type Session, SessionTable } from './replace-sessions.js';
 import { RewriteShared, RewriteStream, type Substitution } from './replace-stream.js';
 import { Replica, Scratch } from './replica.js';
@@ -58,6 +59,8 @@ class Side {
   lastAckOut = -1;
   /** The acknowledgement number, as captured, of the last segment this side delivered, or -1. */
   lastAckIn = -1;
+  /** The window, as captured, of the last segment this side delivered (not dropped). */
+  lastWindowIn = 0;
   /** Offsets skipped (never searched), pairs [from, to), the newest last. */
   readonly gaps: number[] = [];
 
@@ -105,6 +108,8 @@ class Segment {
   ack = 0;
   /** The largest SACK right edge (sequence number), or -1. */
   sackMax = -1;
+  /** Its window field. */
+  window = 0;
   /** The capture holds only part of the payload. */
   cut = false;
   /** Some of its data was never searched (before the stream's start, or in a range given up). */
@@ -126,6 +131,7 @@ class Segment {
     this.flags = s.flags;
     this.ack = s.ack;
     this.sackMax = s.sackMax;
+    this.window = s.window;
     this.cut = s.cut;
     this.unsearched = s.unsearched;
     this.only = s.only;
@@ -154,6 +160,7 @@ const REASONS = [
   'cut',
   'fragment',
   'tunneled',
+  'encapsulated',
   'too-long',
   'malformed',
 ] as const;
@@ -190,6 +197,7 @@ export const replace: ActionModule<ReplaceConfig> = {
     fragment:
       "were not searched: IP fragments are not reassembled (a TCP first fragment still takes its session's numbers)",
     tunneled: 'were delivered as captured: they carry a tunnel the group does not strip (strip it to replace inside)',
+    encapsulated: `were delivered as captured: UDP to or from the port of an encapsulation tmesc does not decode (${UNFOLLOWED_UDP_PORTS_TEXT}), whose packet inside a rewrite would break`,
     'too-long': `were renumbered but not rewritten: rewritten they would exceed ${IP_MAX} bytes of IP packet or ${MAXIMUM_SNAPLEN} bytes of frame`,
     malformed: "were not searched: their headers are malformed (TCP segments still take their session's numbers)",
   },
@@ -282,6 +290,8 @@ class ReplaceStep {
     if (v.tunnel > TUNNEL.none) return 'tunneled';
     const proto = v.ipProto;
     if (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP) return 'not-tcp-udp';
+    // its payload is a packet with its own lengths and checksums, which a rewrite of the datagram would break
+    if (proto === IPPROTO.UDP && (unfollowedUdpPort(v.dstPort) || unfollowedUdpPort(v.srcPort))) return 'encapsulated';
     if (v.fragment > 0) return 'fragment';
     if (v.malformed) return 'malformed';
     if (v.payloadOffset < 0 || v.l4Offset < 0) return 'cut';
@@ -392,6 +402,7 @@ class ReplaceStep {
     seg.flags = flags;
     seg.ack = v.tcpAck;
     seg.sackMax = v.tcpHdrLen > 20 ? sackRightEdges(r.data, v.l4Offset, v.tcpHdrLen) : -1;
+    seg.window = tcpWindow(r.data, v.l4Offset);
     seg.cut = v.payloadLength < full;
     seg.unsearched = false;
     seg.forced = false;
@@ -470,6 +481,7 @@ class ReplaceStep {
         rewritePayload(r, v, buf, length, this.pppoeOf(r, v), numbers);
         me.lastAckOut = numbers.ack;
         me.lastAckIn = seg.ack;
+        me.lastWindowIn = seg.window;
         this.count(seg, grew ? 'over-mtu' : 'replaced');
         return Verdict.Pass;
       }
@@ -480,11 +492,16 @@ class ReplaceStep {
       peerMaps &&
       me.lastAckOut >= 0 &&
       numbers.ack === me.lastAckOut &&
-      seg.ack !== me.lastAckIn
+      seg.ack !== me.lastAckIn &&
+      seg.window === me.lastWindowIn
     ) {
-      // a bare acknowledgement of nothing but bytes the group removed: it acknowledged new data in the capture,
-      // here it would be a duplicate ACK (or a window update) the receiver never sent, as for an emptied segment
-      // its acknowledgement stands for the one already sent: a later ACK of the same is a duplicate in both
+      // a bare acknowledgement of nothing but bytes the group removed, with the window of the last segment
+      // delivered: it acknowledged new data in the capture, here it would be a duplicate ACK the receiver never
+      // sent; as for an emptied segment its acknowledgement stands for the one already sent: a later ACK of the
+      // same is a duplicate in both. One whose window moved is kept (renumbered, a window update there): a zero
+      // window, a window opening or shrinking would be lost with it, and tshark's zero-window and window-full
+      // analysis with them. SACK blocks alone do not keep it (the next ACK repeats them; kept, it would be a
+      // duplicate ACK the capture does not have)
       me.lastAckIn = seg.ack;
       this.c['replaced-away']++;
       return Verdict.Drop;
@@ -494,6 +511,7 @@ class ReplaceStep {
     if (reason === 'unchanged' && renumbered) reason = 'renumbered';
     me.lastAckOut = numbers.ack;
     me.lastAckIn = seg.ack;
+    me.lastWindowIn = seg.window;
     this.count(seg, reason);
     return Verdict.Pass;
   }

@@ -57,6 +57,8 @@ export const LENGTHS_1_AT = SHUF_AT + MASKS * 32;
 export const LENGTH_TOP = 31;
 const SEG_AT = LENGTHS_1_AT + 65536 * 4;
 const PAGE = 65536;
+/** find's and card's SIMD block. */
+const BLOCK = 16;
 const SPACE = 0x20;
 
 // ---- a minimal WebAssembly emitter: numbers in, bytes out ----
@@ -115,6 +117,8 @@ const and = 0x71;
 const or = 0x72;
 const shl = 0x74;
 const shrU = 0x76;
+const xor = 0x73;
+const ctz = 0x68;
 /** i32.load (4-byte aligned) at (address on the stack) + offset. */
 const load32 = (offset: number) => [0x28, 0x02, ...uleb(offset)];
 const select = 0x1b;
@@ -128,6 +132,8 @@ const swizzle = simd(0x0e);
 const v128And = simd(0x4e);
 const anyTrue = simd(0x53);
 const i8x16ShrU = simd(0x6d);
+const i8x16Ne = simd(0x24);
+const i8x16Bitmask = simd(0x64);
 
 /** The class bits of the byte at address local `l` + k. */
 const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
@@ -165,25 +171,72 @@ const findBody = [
   end,
 ];
 
-// card(p, to, min): where card-number's loop outside a run stops: the first digit starting a run of
-// at least `min` digits, or followed by a separator, or by the segment's end; else to.
-// locals: 0 p, 1 to, 2 min, 3 s, 4 j
+/**
+ * A card number's fewest digits (mask-card.ts): card() looks for runs of at
+ * least this many digit-or-separator bytes, the length built into its code.
+ */
+export const CARD_MIN_DIGITS = 13;
+/** The AND-shift chain that leaves bit i of a run mask set when bits i .. i + n - 1 all are (local `l`). */
+const runsOf = (l: number, n: number): number[] => {
+  const out: number[] = [];
+  let len = 1;
+  const step = (k: number) => out.push(...get(l), ...get(l), ...i32(k), shrU, and, ...set(l));
+  for (; len * 2 <= n; len *= 2) step(len);
+  if (len < n) step(n - len);
+  return out;
+};
+/** bitmask(lanes of v whose class has a bit of `mask`), by find's nibble tables; locals: lo, hi nibbles (v128). */
+const classBits = (mask: number, lo: number, hi: number) => [
+  ...i32(0),
+  ...v128Load(SHUF_AT + 32 * mask),
+  ...get(lo),
+  ...swizzle,
+  ...i32(0),
+  ...v128Load(SHUF_AT + 32 * mask + 16),
+  ...get(hi),
+  ...swizzle,
+  ...v128And,
+  ...v128Const(new Array(16).fill(0)),
+  ...i8x16Ne,
+  ...i8x16Bitmask,
+];
+
+// card(p, to): where card-number's loop outside a run has work: the first digit s in [p, to) whose next
+// CARD_MIN_DIGITS bytes, or all of them to `to`, are digits or separators (a card number's window starts at a
+// digit and holds at least that many digits, its separators between; a run that reaches `to` may go on in the next
+// segment); else to. Over the bytes before it card-number's loop ends every run it starts with no report.
+// Sixteen bytes a test: a 16-bit mask of the block's digit-or-separator bytes and one of its digits (bitmask of
+// the nibble tables' lanes), beside the previous block's (bits 0-15, the block's 16-31); runsOf leaves the starts
+// of CARD_MIN_DIGITS such bytes in a row, the digit mask the ones at a digit. Bytes past `to` count as separators
+// and never as digits (the block that holds `to`, then one block wholly past it), so a run reaching `to` is found
+// and what lies beyond is never read as text.
+// locals: 0 p, 1 to, 2 q, 3 prevC, 4 prevD, 5 c, 6 d, 7 r, 8 keep; 9 v, 10 lo, 11 hi (v128)
 // prettier-ignore
 const cardBody = [
-  0x01, 0x02, I32,
+  0x02, 0x07, I32, 0x03, V128,
+  ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...get(0), ...set(2),
   ...loop,
-  ...get(0), ...get(1), ...i32(C_DIGIT), ...call(0), ...tee(3), ...get(1), geU, ...if_, ...get(1), ret, end,
-  ...get(3), ...i32(1), add, ...set(4),
-  ...block, ...loop,
-  ...get(4), ...get(1), geU, ...brIf(1),
-  ...classAt(4), ...i32(C_DIGIT), and, eqz, ...brIf(1),
-  ...get(4), ...i32(1), add, ...set(4),
-  ...br(0),
-  end, end,
-  ...get(4), ...get(1), eq, ...if_, ...get(3), ret, end,
-  ...get(4), ...get(3), sub, ...get(2), geU, ...if_, ...get(3), ret, end,
-  ...classAt(4), ...i32(C_SEP), and, ...if_, ...get(3), ret, end,
-  ...get(4), ...i32(1), add, ...set(0),
+  ...get(2), ...get(1), geU, 0x04, 0x40 /* if */,
+  ...i32(0xffff), ...set(5), ...i32(0), ...set(6),
+  0x05 /* else */,
+  ...get(2), ...v128Load(0), ...tee(9), ...v128Const(new Array(16).fill(0x0f)), ...v128And, ...set(10),
+  ...get(9), ...i32(4), ...i8x16ShrU, ...set(11),
+  ...classBits(C_DIGIT | C_SEP, 10, 11), ...set(5),
+  ...classBits(C_DIGIT, 10, 11), ...set(6),
+  ...get(1), ...get(2), sub, ...i32(16), ltU, ...if_,
+  ...i32(1), ...get(1), ...get(2), sub, shl, ...i32(1), sub, ...set(8),
+  ...get(6), ...get(8), and, ...set(6),
+  ...get(5), ...get(8), ...i32(0xffff), xor, or, ...set(5),
+  end,
+  end,
+  ...get(3), ...get(5), ...i32(16), shl, or, ...set(7),
+  ...runsOf(7, CARD_MIN_DIGITS),
+  ...get(7), ...get(4), ...get(6), ...i32(16), shl, or, and, ...tee(7),
+  ...if_, ...get(2), ...i32(16), sub, ...get(7), ctz, add, ret, end,
+  ...get(2), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...get(5), ...set(3), ...get(6), ...set(4),
+  ...get(2), ...i32(16), add, ...set(2),
   ...br(0),
   end,
   ...get(1),
@@ -312,8 +365,8 @@ const mayBody = [
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [0x02, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32]),
-  ...section(3, [0x04, 0x00, 0x00, 0x01, 0x00]),
+  ...section(1, [0x03, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
+  ...section(3, [0x04, 0x00, 0x02, 0x01, 0x00]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
     0x05,
@@ -335,7 +388,7 @@ const MODULE = new Uint8Array([
 interface Exports {
   mem: WebAssembly.Memory;
   find(p: number, to: number, mask: number): number;
-  card(p: number, to: number, min: number): number;
+  card(p: number, to: number): number;
   work(p: number, to: number, before: number, keep: number): number;
   may(s: number, to: number, keep: number): number;
 }
@@ -402,7 +455,8 @@ const WHOLE_SLACK = 256;
  */
 export function load(bytes: Uint8Array, from: number, to: number, by: object = OWN): number {
   const whole = bytes.length - (to - from) <= WHOLE_SLACK;
-  const need = SEG_AT + (whole ? bytes.length : to - from);
+  // + BLOCK: card() reads a whole 16-byte block where the segment ends (the bytes past it are never used)
+  const need = SEG_AT + (whole ? bytes.length : to - from) + BLOCK;
   if (need > memory.length) {
     wasm.mem.grow(Math.ceil((need - memory.length) / PAGE));
     memory = new Uint8Array(wasm.mem.buffer);
@@ -426,9 +480,13 @@ export function findClass(i: number, to: number, mask: number, delta: number): n
   return wasm.find(i + delta, to + delta, mask) - delta;
 }
 
-/** card-number's next digit run worth stepping through from i (see card above), else to. */
-export function findCard(i: number, to: number, min: number, delta: number): number {
-  return wasm.card(i + delta, to + delta, min) - delta;
+/**
+ * Where card-number has work from i (see card above): the first digit that
+ * CARD_MIN_DIGITS digits or separators follow (itself among them), or all the
+ * bytes to `to` do; else to.
+ */
+export function findCard(i: number, to: number, delta: number): number {
+  return wasm.card(i + delta, to + delta) - delta;
 }
 
 /**

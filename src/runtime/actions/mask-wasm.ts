@@ -132,7 +132,7 @@ const swizzle = simd(0x0e);
 const v128And = simd(0x4e);
 const anyTrue = simd(0x53);
 const i8x16ShrU = simd(0x6d);
-const i8x16Ne = simd(0x24);
+const i8x16Eq = simd(0x23);
 const i8x16Bitmask = simd(0x64);
 
 /** The class bits of the byte at address local `l` + k. */
@@ -185,57 +185,98 @@ const runsOf = (l: number, n: number): number[] => {
   if (len < n) step(n - len);
   return out;
 };
-/** bitmask(lanes of v whose class has a bit of `mask`), by find's nibble tables; locals: lo, hi nibbles (v128). */
-const classBits = (mask: number, lo: number, hi: number) => [
-  ...i32(0),
-  ...v128Load(SHUF_AT + 32 * mask),
+/** v = the 16 bytes at local `at` + offset, lo and hi their nibbles (v128 locals). */
+const nibbles = (at: number, offset: number, v: number, lo: number, hi: number) => [
+  ...get(at),
+  ...v128Load(offset),
+  ...tee(v),
+  ...v128Const(new Array(16).fill(0x0f)),
+  ...v128And,
+  ...set(lo),
+  ...get(v),
+  ...i32(4),
+  ...i8x16ShrU,
+  ...set(hi),
+];
+/** A 16-bit mask of the bytes (nibbles lo, hi) whose class is in find's nibble tables L, H (v128 locals). */
+const bitsOf = (L: number, H: number, lo: number, hi: number) => [
+  ...get(L),
   ...get(lo),
   ...swizzle,
-  ...i32(0),
-  ...v128Load(SHUF_AT + 32 * mask + 16),
+  ...get(H),
   ...get(hi),
   ...swizzle,
   ...v128And,
   ...v128Const(new Array(16).fill(0)),
-  ...i8x16Ne,
+  ...i8x16Eq,
   ...i8x16Bitmask,
+  ...i32(0xffff),
+  xor,
+];
+/** The mask of a block's first n bytes (local), all 16 from 16 on. */
+const keepOf = (n: number) => [
+  ...i32(1),
+  ...get(n),
+  shl,
+  ...i32(1),
+  sub,
+  ...i32(0xffff),
+  ...get(n),
+  ...i32(16),
+  ltU,
+  select,
 ];
 
 // card(p, to): where card-number's loop outside a run has work: the first digit s in [p, to) whose next
 // CARD_MIN_DIGITS bytes, or all of them to `to`, are digits or separators (a card number's window starts at a
 // digit and holds at least that many digits, its separators between; a run that reaches `to` may go on in the next
 // segment); else to. Over the bytes before it card-number's loop ends every run it starts with no report.
-// Sixteen bytes a test: a 16-bit mask of the block's digit-or-separator bytes and one of its digits (bitmask of
-// the nibble tables' lanes), beside the previous block's (bits 0-15, the block's 16-31); runsOf leaves the starts
-// of CARD_MIN_DIGITS such bytes in a row, the digit mask the ones at a digit. Bytes past `to` count as separators
-// and never as digits (the block that holds `to`, then one block wholly past it), so a run reaching `to` is found
-// and what lies beyond is never read as text.
-// locals: 0 p, 1 to, 2 q, 3 prevC, 4 prevD, 5 c, 6 d, 7 r, 8 keep; 9 v, 10 lo, 11 hi (v128)
+// Sixteen bytes a test: blocks without a digit are passed as find passes them; in a block with one, the 16-bit
+// masks of its digits and of its and the next block's digit-or-separator bytes (find's nibble tables, bitmask);
+// runsOf leaves the starts of CARD_MIN_DIGITS such bytes in a row, the digit mask those at a digit. Bytes past
+// `to` count as separators and never as digits, so a run reaching `to` is found and what lies beyond is never
+// read as text (load() keeps a block's room past the segment).
+// locals: 0 p, 1 to, 2 q, 3 n (to - q), 4 c, 5 d, 6 r, 7 keep; v128: 8 v, 9 lo, 10 hi, 11-12 the digit tables,
+// 13-14 the digit-or-separator tables
+const DIGIT_TABLES = SHUF_AT + 32 * C_DIGIT;
+const RUN_TABLES = SHUF_AT + 32 * (C_DIGIT | C_SEP);
 // prettier-ignore
 const cardBody = [
-  0x02, 0x07, I32, 0x03, V128,
+  0x02, 0x06, I32, 0x07, V128,
   ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...i32(0), ...v128Load(DIGIT_TABLES), ...set(11), ...i32(0), ...v128Load(DIGIT_TABLES + 16), ...set(12),
+  ...i32(0), ...v128Load(RUN_TABLES), ...set(13), ...i32(0), ...v128Load(RUN_TABLES + 16), ...set(14),
   ...get(0), ...set(2),
   ...loop,
-  ...get(2), ...get(1), geU, 0x04, 0x40 /* if */,
-  ...i32(0xffff), ...set(5), ...i32(0), ...set(6),
-  0x05 /* else */,
-  ...get(2), ...v128Load(0), ...tee(9), ...v128Const(new Array(16).fill(0x0f)), ...v128And, ...set(10),
-  ...get(9), ...i32(4), ...i8x16ShrU, ...set(11),
-  ...classBits(C_DIGIT | C_SEP, 10, 11), ...set(5),
-  ...classBits(C_DIGIT, 10, 11), ...set(6),
-  ...get(1), ...get(2), sub, ...i32(16), ltU, ...if_,
-  ...i32(1), ...get(1), ...get(2), sub, shl, ...i32(1), sub, ...set(8),
-  ...get(6), ...get(8), and, ...set(6),
-  ...get(5), ...get(8), ...i32(0xffff), xor, or, ...set(5),
-  end,
-  end,
-  ...get(3), ...get(5), ...i32(16), shl, or, ...set(7),
-  ...runsOf(7, CARD_MIN_DIGITS),
-  ...get(7), ...get(4), ...get(6), ...i32(16), shl, or, and, ...tee(7),
-  ...if_, ...get(2), ...i32(16), sub, ...get(7), ctz, add, ret, end,
+  // whole blocks without a digit
+  ...block, ...loop,
+  ...get(2), ...i32(16), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
+  ...nibbles(2, 0, 8, 9, 10),
+  ...get(11), ...get(9), ...swizzle, ...get(12), ...get(10), ...swizzle, ...v128And, ...anyTrue, ...brIf(1),
+  ...get(2), ...i32(16), add, ...set(2),
+  ...br(0),
+  end, end,
   ...get(2), ...get(1), geU, ...if_, ...get(1), ret, end,
-  ...get(5), ...set(3), ...get(6), ...set(4),
+  // a block with a digit, or the last bytes: its digits and runs, its bytes past `to` separators
+  ...get(1), ...get(2), sub, ...set(3),
+  ...nibbles(2, 0, 8, 9, 10),
+  ...keepOf(3), ...set(7),
+  ...bitsOf(13, 14, 9, 10), ...get(7), and, ...get(7), ...i32(0xffff), xor, or, ...set(4),
+  ...bitsOf(11, 12, 9, 10), ...get(7), and, ...set(5),
+  // the next block's digit-or-separator bytes (all past `to`: separators)
+  ...i32(0xffff), ...set(6),
+  ...get(3), ...i32(16), 0x4a /* gt_s */, ...if_,
+  ...get(3), ...i32(16), sub, ...set(3),
+  ...nibbles(2, 16, 8, 9, 10),
+  ...keepOf(3), ...set(7),
+  ...bitsOf(13, 14, 9, 10), ...get(7), and, ...get(7), ...i32(0xffff), xor, or, ...set(6),
+  ...get(3), ...i32(16), add, ...set(3),
+  end,
+  ...get(4), ...get(6), ...i32(16), shl, or, ...set(6),
+  ...runsOf(6, CARD_MIN_DIGITS),
+  ...get(6), ...get(5), and, ...tee(6),
+  ...if_, ...get(2), ...get(6), ctz, add, ret, end,
+  ...get(3), ...i32(16), 0x4c /* le_s */, ...if_, ...get(1), ret, end,
   ...get(2), ...i32(16), add, ...set(2),
   ...br(0),
   end,

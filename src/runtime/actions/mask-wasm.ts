@@ -31,6 +31,11 @@ export const C_SEP = 16;
  */
 export const C_NAME_BYTE = 32;
 export const C_NAME_END = 64;
+/**
+ * The letters one of which every credential field name holds (fields.ts: KEY_LETTERS, both cases): a name
+ * without one is no credential's, so no value starts after it (plain below); tested a byte at a time.
+ */
+export const C_NAME_KEY = 128;
 
 const CLASS_AT = 0;
 const LOWER_AT = 256;
@@ -60,6 +65,8 @@ const PAGE = 65536;
 /** find's and card's SIMD block. */
 const BLOCK = 16;
 const SPACE = 0x20;
+/** An XML tag's start: the tag's name follows it. */
+const LT = 0x3c;
 
 // ---- a minimal WebAssembly emitter: numbers in, bytes out ----
 
@@ -403,26 +410,67 @@ const mayBody = [
   end,
 ];
 
+// plain(s, e, to): 1 when no field value can start in bytes [s, e) before a line break (so a line's first
+// bytes, read, hold the bytes as they lie: credentials' clearLine), else 0. A value starts only after a credential
+// field's name (`name=`, `"name":`) or tag (`<name>`), whose name holds a letter of C_NAME_KEY: each `=` or quote
+// with a key letter in the name bytes before it (back to s), and each `<` with one in the name bytes after it
+// (or whose name reaches `to`), answers 0; IAC and the other stops cannot start one.
+// locals: 0 s, 1 e, 2 to, 3 p, 4 q, 5 k, 6 c
+// prettier-ignore
+const plainBody = [
+  0x01, 0x04, I32,
+  ...get(0), ...set(3),
+  ...loop,
+  ...get(3), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...tee(4), ...get(1), geU, ...if_, ...i32(1), ret, end,
+  ...classAt(4), ...i32(C_BREAK), and, ...if_, ...i32(1), ret, end,
+  ...classAt(4), ...i32(C_NAME_END), and, ...if_,
+  ...get(4), ...set(5),
+  ...block, ...loop,
+  ...get(5), ...get(0), 0x4d /* le_u */, ...brIf(1),
+  ...get(5), ...i32(1), sub, ...load8(0), ...load8(CLASS_AT), ...tee(6), ...i32(C_NAME_BYTE), and, eqz, ...brIf(1),
+  ...get(6), ...i32(C_NAME_KEY), and, ...if_, ...i32(0), ret, end,
+  ...get(5), ...i32(1), sub, ...set(5),
+  ...br(0),
+  end, end,
+  end,
+  ...get(4), ...load8(0), ...i32(LT), eq, ...if_,
+  ...get(4), ...set(5),
+  ...block, ...loop,
+  ...get(5), ...i32(1), add, ...tee(5), ...get(2), geU, ...if_, ...i32(0), ret, end,
+  ...classAt(5), ...tee(6), ...i32(C_NAME_BYTE), and, eqz, ...brIf(1),
+  ...get(6), ...i32(C_NAME_KEY), and, ...if_, ...i32(0), ret, end,
+  ...br(0),
+  end, end,
+  end,
+  ...get(4), ...i32(1), add, ...set(3),
+  ...br(0),
+  end,
+  ...i32(1),
+  end,
+];
+
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, [0x03, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
-  ...section(3, [0x04, 0x00, 0x02, 0x01, 0x00]),
+  ...section(3, [0x05, 0x00, 0x02, 0x01, 0x00, 0x00]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
-    0x05,
+    0x06,
     ...name('mem'), 0x02, 0x00,
     ...name('find'), 0x00, 0x00,
     ...name('card'), 0x00, 0x01,
     ...name('work'), 0x00, 0x02,
     ...name('may'), 0x00, 0x03,
+    ...name('plain'), 0x00, 0x04,
   ]),
   ...section(10, [
-    0x04,
+    0x05,
     ...uleb(findBody.length), ...findBody,
     ...uleb(cardBody.length), ...cardBody,
     ...uleb(workBody.length), ...workBody,
     ...uleb(mayBody.length), ...mayBody,
+    ...uleb(plainBody.length), ...plainBody,
   ]),
 ]);
 
@@ -432,6 +480,7 @@ interface Exports {
   card(p: number, to: number): number;
   work(p: number, to: number, before: number, keep: number): number;
   may(s: number, to: number, keep: number): number;
+  plain(s: number, e: number, to: number): number;
 }
 
 const wasm = new WebAssembly.Instance(new WebAssembly.Module(MODULE), {}).exports as unknown as Exports;
@@ -542,4 +591,12 @@ export function findWork(i: number, to: number, before: number, keep: number, de
 /** Whether the line starting at bytes[s] may start with a command (see may above: 0 means mayCommand() is false). */
 export function mayLine(s: number, to: number, keep: number, delta: number): boolean {
   return wasm.may(s + delta, to + delta, keep) !== 0;
+}
+
+/**
+ * Whether no field value can start in bytes[s, e) before a line break (see plain above): the line's first bytes
+ * are then read as they lie. `to`: the segment's end.
+ */
+export function plainLine(s: number, e: number, to: number, delta: number): boolean {
+  return wasm.plain(s + delta, e + delta, to + delta) !== 0;
 }

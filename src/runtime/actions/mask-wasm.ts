@@ -67,6 +67,8 @@ const BLOCK = 16;
 const SPACE = 0x20;
 /** An XML tag's start: the tag's name follows it. */
 const LT = 0x3c;
+/** A form field's name ends at it. */
+const EQUALS = 0x3d;
 
 // ---- a minimal WebAssembly emitter: numbers in, bytes out ----
 
@@ -349,13 +351,11 @@ const workBody = [
   ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(4),
   ...get(4), ...get(1), geU, ...if_, ...answer(get(1)), end,
   ...classAt(4), ...i32(C_JUMP), and, ...if_,
-  // an = or a quote after a byte of this call that is no name byte: no field name ends there (nameBefore finds
-  // none), so it is text; the search goes on after it
+  // an = or a quote that ends no credential field's name (see text below) is text; the search goes on after it
   ...classAt(4), ...i32(C_NAME_END), and, ...if_,
-  ...get(4), ...get(8), 0x4b /* gt_u */, ...if_,
-  ...get(4), ...i32(1), sub, ...load8(0), ...load8(CLASS_AT), ...i32(C_NAME_BYTE), and, eqz, ...if_,
-  ...get(4), ...i32(1), add, ...set(0), ...br(4),
-  end, end, end,
+  ...get(4), ...get(8), ...call(5), ...if_,
+  ...get(4), ...i32(1), add, ...set(0), ...br(3),
+  end, end,
   ...answer(get(4)),
   end,
   // a line break at q: may the next line start with a command? (a superset of mayCommand())
@@ -449,11 +449,38 @@ const plainBody = [
   end,
 ];
 
+// text(q, p0): 1 when the = or quote at q, work having begun at p0, ends no credential field's name, so that
+// stepping it leaves the field tokenizer as text does (idle, or after a quoted name that is no credential's: no
+// value follows, the next bytes read as from idle); else 0. The name under way is the run of name bytes before q
+// (nameBefore), if a byte that is no name byte, at p0 or after, comes before it (else it may have begun before p0:
+// 0). No such run: no name ends (1). At `=` a name ends and is a credential's only with a key letter
+// (C_NAME_KEY); at a quote only when the byte before the name is the same quote (a quoted name), and then a
+// credential's only with a key letter.
+// locals: 0 q, 1 p0, 2 k, 3 c, 4 key
+// prettier-ignore
+const textBody = [
+  0x01, 0x03, I32,
+  ...get(0), ...set(2),
+  ...block, ...loop,
+  ...get(2), ...get(1), 0x4d /* le_u */, ...if_, ...i32(0), ret, end,
+  ...get(2), ...i32(1), sub, ...load8(0), ...load8(CLASS_AT), ...tee(3), ...i32(C_NAME_BYTE), and, eqz, ...brIf(1),
+  ...get(4), ...get(3), or, ...set(4),
+  ...get(2), ...i32(1), sub, ...set(2),
+  ...br(0),
+  end, end,
+  ...get(2), ...get(0), eq, ...if_, ...i32(1), ret, end,
+  ...get(0), ...load8(0), ...i32(EQUALS), ne, ...if_,
+  ...get(2), ...i32(1), sub, ...load8(0), ...get(0), ...load8(0), ne, ...if_, ...i32(1), ret, end,
+  end,
+  ...get(4), ...i32(C_NAME_KEY), and, eqz,
+  end,
+];
+
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, [0x03, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
-  ...section(3, [0x05, 0x00, 0x02, 0x01, 0x00, 0x00]),
+  ...section(3, [0x06, 0x00, 0x02, 0x01, 0x00, 0x00, 0x02]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
     0x06,
@@ -465,12 +492,13 @@ const MODULE = new Uint8Array([
     ...name('plain'), 0x00, 0x04,
   ]),
   ...section(10, [
-    0x05,
+    0x06,
     ...uleb(findBody.length), ...findBody,
     ...uleb(cardBody.length), ...cardBody,
     ...uleb(workBody.length), ...workBody,
     ...uleb(mayBody.length), ...mayBody,
     ...uleb(plainBody.length), ...plainBody,
+    ...uleb(textBody.length), ...textBody,
   ]),
 ]);
 

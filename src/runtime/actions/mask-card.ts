@@ -1,5 +1,5 @@
 import { type MaskScanner, type MaskTarget, type Report, type SegmentText, scanOnceWith } from './mask-scanner.js';
-import { C_DIGIT, C_SEP, findCard, load, markClass } from './mask-wasm.js';
+import { CARD_MIN_DIGITS, C_DIGIT, C_SEP, findCard, load, markClass } from './mask-wasm.js';
 
 /**
  * `mask card-number`: payment card numbers, found as a clerk would write
@@ -23,7 +23,8 @@ import { C_DIGIT, C_SEP, findCard, load, markClass } from './mask-wasm.js';
  * later group could still join).
  */
 
-const MIN_DIGITS = 13;
+/** The finder's run test has this length built in (mask-wasm.ts). */
+const MIN_DIGITS = CARD_MIN_DIGITS;
 const MAX_DIGITS = 19;
 const MAX_GROUPS = 6;
 const MIN_FIRST = 4;
@@ -41,12 +42,18 @@ const DIGIT = new Uint8Array(256);
 DIGIT.fill(1, ZERO, NINE + 1);
 
 /**
- * Outside a run, over a long stretch, the next digit run worth stepping
- * through is found by the next-trigger finder (mask-wasm.ts: WebAssembly over
- * the segment copied into its memory, a few instructions a byte, where the
- * loop below costs 4-17 and the native indexOf of each digit over the segment
- * as a Latin-1 string, used before, about 1,900 for the string and 150 a
- * search). It stops where the loop below would.
+ * Outside a run, over a long stretch, the next digit worth stepping from is
+ * found by the next-trigger finder (mask-wasm.ts: WebAssembly SIMD over the
+ * segment copied into its memory, about two instructions a byte, where the
+ * loop below costs 4-17): the first digit that MIN_DIGITS digits or
+ * separators follow (itself among them), or that only such bytes follow to
+ * the segment's end. Every window starts at a digit and spans at least that
+ * many such bytes, so none starts before it; a run the loop would step
+ * through before it ends with no report and leaves the state OUT (the byte
+ * that ends it is neither, or a second separator), as jumping over it does.
+ * Where it stops the loop steps from a run's first group (a byte before it
+ * that is a digit would stop it first), so the windows and what is held back
+ * are the loop's.
  */
 markClass(C_DIGIT, [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39]);
 markClass(C_SEP, [SPACE, DASH]);
@@ -118,9 +125,9 @@ export class CardScanner implements MaskScanner {
         const digit = DIGIT;
         if (to - i >= this.nativeFrom) {
           // a long stretch: the next-trigger finder (WebAssembly, over the segment copied into its memory
-          // once a write) finds the next digit run worth stepping through, as the loop below would
+          // once a write) finds the next digit a window may start at (see markClass above)
           if (delta === NOT_LOADED) delta = shared !== undefined ? shared.wasm() : load(bytes, from, to);
-          i = findCard(i, to, MIN_DIGITS, delta);
+          i = findCard(i, to, delta);
         } else
           for (;;) {
             // four bytes a test where none is a digit (V8 runs a loop at ~20 instructions a turn)

@@ -31,6 +31,11 @@ export const C_SEP = 16;
  */
 export const C_NAME_BYTE = 32;
 export const C_NAME_END = 64;
+/**
+ * The letters one of which every credential field name holds (fields.ts: KEY_LETTERS, both cases): a name
+ * without one is no credential's, so no value starts after it (plain below); tested a byte at a time.
+ */
+export const C_NAME_KEY = 128;
 
 const CLASS_AT = 0;
 const LOWER_AT = 256;
@@ -57,7 +62,13 @@ export const LENGTHS_1_AT = SHUF_AT + MASKS * 32;
 export const LENGTH_TOP = 31;
 const SEG_AT = LENGTHS_1_AT + 65536 * 4;
 const PAGE = 65536;
+/** find's and card's SIMD block. */
+const BLOCK = 16;
 const SPACE = 0x20;
+/** An XML tag's start: the tag's name follows it. */
+const LT = 0x3c;
+/** A form field's name ends at it. */
+const EQUALS = 0x3d;
 
 // ---- a minimal WebAssembly emitter: numbers in, bytes out ----
 
@@ -115,6 +126,8 @@ const and = 0x71;
 const or = 0x72;
 const shl = 0x74;
 const shrU = 0x76;
+const xor = 0x73;
+const ctz = 0x68;
 /** i32.load (4-byte aligned) at (address on the stack) + offset. */
 const load32 = (offset: number) => [0x28, 0x02, ...uleb(offset)];
 const select = 0x1b;
@@ -128,6 +141,8 @@ const swizzle = simd(0x0e);
 const v128And = simd(0x4e);
 const anyTrue = simd(0x53);
 const i8x16ShrU = simd(0x6d);
+const i8x16Eq = simd(0x23);
+const i8x16Bitmask = simd(0x64);
 
 /** The class bits of the byte at address local `l` + k. */
 const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
@@ -165,25 +180,113 @@ const findBody = [
   end,
 ];
 
-// card(p, to, min): where card-number's loop outside a run stops: the first digit starting a run of
-// at least `min` digits, or followed by a separator, or by the segment's end; else to.
-// locals: 0 p, 1 to, 2 min, 3 s, 4 j
+/**
+ * A card number's fewest digits (mask-card.ts): card() looks for runs of at
+ * least this many digit-or-separator bytes, the length built into its code.
+ */
+export const CARD_MIN_DIGITS = 13;
+/** The AND-shift chain that leaves bit i of a run mask set when bits i .. i + n - 1 all are (local `l`). */
+const runsOf = (l: number, n: number): number[] => {
+  const out: number[] = [];
+  let len = 1;
+  const step = (k: number) => out.push(...get(l), ...get(l), ...i32(k), shrU, and, ...set(l));
+  for (; len * 2 <= n; len *= 2) step(len);
+  if (len < n) step(n - len);
+  return out;
+};
+/** v = the 16 bytes at local `at` + offset, lo and hi their nibbles (v128 locals). */
+const nibbles = (at: number, offset: number, v: number, lo: number, hi: number) => [
+  ...get(at),
+  ...v128Load(offset),
+  ...tee(v),
+  ...v128Const(new Array(16).fill(0x0f)),
+  ...v128And,
+  ...set(lo),
+  ...get(v),
+  ...i32(4),
+  ...i8x16ShrU,
+  ...set(hi),
+];
+/** A 16-bit mask of the bytes (nibbles lo, hi) whose class is in find's nibble tables L, H (v128 locals). */
+const bitsOf = (L: number, H: number, lo: number, hi: number) => [
+  ...get(L),
+  ...get(lo),
+  ...swizzle,
+  ...get(H),
+  ...get(hi),
+  ...swizzle,
+  ...v128And,
+  ...v128Const(new Array(16).fill(0)),
+  ...i8x16Eq,
+  ...i8x16Bitmask,
+  ...i32(0xffff),
+  xor,
+];
+/** The mask of a block's first n bytes (local), all 16 from 16 on. */
+const keepOf = (n: number) => [
+  ...i32(1),
+  ...get(n),
+  shl,
+  ...i32(1),
+  sub,
+  ...i32(0xffff),
+  ...get(n),
+  ...i32(16),
+  ltU,
+  select,
+];
+
+// card(p, to): where card-number's loop outside a run has work: the first digit s in [p, to) whose next
+// CARD_MIN_DIGITS bytes, or all of them to `to`, are digits or separators (a card number's window starts at a
+// digit and holds at least that many digits, its separators between; a run that reaches `to` may go on in the next
+// segment); else to. Over the bytes before it card-number's loop ends every run it starts with no report.
+// Sixteen bytes a test: blocks without a digit are passed as find passes them; in a block with one, the 16-bit
+// masks of its digits and of its and the next block's digit-or-separator bytes (find's nibble tables, bitmask);
+// runsOf leaves the starts of CARD_MIN_DIGITS such bytes in a row, the digit mask those at a digit. Bytes past
+// `to` count as separators and never as digits, so a run reaching `to` is found and what lies beyond is never
+// read as text (load() keeps a block's room past the segment).
+// locals: 0 p, 1 to, 2 q, 3 n (to - q), 4 c, 5 d, 6 r, 7 keep; v128: 8 v, 9 lo, 10 hi, 11-12 the digit tables,
+// 13-14 the digit-or-separator tables
+const DIGIT_TABLES = SHUF_AT + 32 * C_DIGIT;
+const RUN_TABLES = SHUF_AT + 32 * (C_DIGIT | C_SEP);
 // prettier-ignore
 const cardBody = [
-  0x01, 0x02, I32,
+  0x02, 0x06, I32, 0x07, V128,
+  ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...i32(0), ...v128Load(DIGIT_TABLES), ...set(11), ...i32(0), ...v128Load(DIGIT_TABLES + 16), ...set(12),
+  ...i32(0), ...v128Load(RUN_TABLES), ...set(13), ...i32(0), ...v128Load(RUN_TABLES + 16), ...set(14),
+  ...get(0), ...set(2),
   ...loop,
-  ...get(0), ...get(1), ...i32(C_DIGIT), ...call(0), ...tee(3), ...get(1), geU, ...if_, ...get(1), ret, end,
-  ...get(3), ...i32(1), add, ...set(4),
+  // whole blocks without a digit
   ...block, ...loop,
-  ...get(4), ...get(1), geU, ...brIf(1),
-  ...classAt(4), ...i32(C_DIGIT), and, eqz, ...brIf(1),
-  ...get(4), ...i32(1), add, ...set(4),
+  ...get(2), ...i32(16), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
+  ...nibbles(2, 0, 8, 9, 10),
+  ...get(11), ...get(9), ...swizzle, ...get(12), ...get(10), ...swizzle, ...v128And, ...anyTrue, ...brIf(1),
+  ...get(2), ...i32(16), add, ...set(2),
   ...br(0),
   end, end,
-  ...get(4), ...get(1), eq, ...if_, ...get(3), ret, end,
-  ...get(4), ...get(3), sub, ...get(2), geU, ...if_, ...get(3), ret, end,
-  ...classAt(4), ...i32(C_SEP), and, ...if_, ...get(3), ret, end,
-  ...get(4), ...i32(1), add, ...set(0),
+  ...get(2), ...get(1), geU, ...if_, ...get(1), ret, end,
+  // a block with a digit, or the last bytes: its digits and runs, its bytes past `to` separators
+  ...get(1), ...get(2), sub, ...set(3),
+  ...nibbles(2, 0, 8, 9, 10),
+  ...keepOf(3), ...set(7),
+  ...bitsOf(13, 14, 9, 10), ...get(7), and, ...get(7), ...i32(0xffff), xor, or, ...set(4),
+  ...bitsOf(11, 12, 9, 10), ...get(7), and, ...set(5),
+  // the next block's digit-or-separator bytes (all past `to`: separators)
+  ...i32(0xffff), ...set(6),
+  ...get(3), ...i32(16), 0x4a /* gt_s */, ...if_,
+  ...get(3), ...i32(16), sub, ...set(3),
+  ...nibbles(2, 16, 8, 9, 10),
+  ...keepOf(3), ...set(7),
+  ...bitsOf(13, 14, 9, 10), ...get(7), and, ...get(7), ...i32(0xffff), xor, or, ...set(6),
+  ...get(3), ...i32(16), add, ...set(3),
+  end,
+  ...get(4), ...get(6), ...i32(16), shl, or, ...set(6),
+  ...runsOf(6, CARD_MIN_DIGITS),
+  ...get(6), ...get(5), and, ...tee(6),
+  ...if_, ...get(2), ...get(6), ctz, add, ret, end,
+  ...get(3), ...i32(16), 0x4c /* le_s */, ...if_, ...get(1), ret, end,
+  ...get(2), ...i32(16), add, ...set(2),
   ...br(0),
   end,
   ...get(1),
@@ -248,13 +351,11 @@ const workBody = [
   ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(4),
   ...get(4), ...get(1), geU, ...if_, ...answer(get(1)), end,
   ...classAt(4), ...i32(C_JUMP), and, ...if_,
-  // an = or a quote after a byte of this call that is no name byte: no field name ends there (nameBefore finds
-  // none), so it is text; the search goes on after it
+  // an = or a quote that ends no credential field's name (see text below) is text; the search goes on after it
   ...classAt(4), ...i32(C_NAME_END), and, ...if_,
-  ...get(4), ...get(8), 0x4b /* gt_u */, ...if_,
-  ...get(4), ...i32(1), sub, ...load8(0), ...load8(CLASS_AT), ...i32(C_NAME_BYTE), and, eqz, ...if_,
-  ...get(4), ...i32(1), add, ...set(0), ...br(4),
-  end, end, end,
+  ...get(4), ...get(8), ...call(5), ...if_,
+  ...get(4), ...i32(1), add, ...set(0), ...br(3),
+  end, end,
   ...answer(get(4)),
   end,
   // a line break at q: may the next line start with a command? (a superset of mayCommand())
@@ -309,35 +410,105 @@ const mayBody = [
   end,
 ];
 
+// plain(s, e, to): 1 when no field value can start in bytes [s, e) before a line break (so a line's first
+// bytes, read, hold the bytes as they lie: credentials' clearLine), else 0. A value starts only after a credential
+// field's name (`name=`, `"name":`) or tag (`<name>`), whose name holds a letter of C_NAME_KEY: each `=` or quote
+// with a key letter in the name bytes before it (back to s), and each `<` with one in the name bytes after it
+// (or whose name reaches `to`), answers 0; IAC and the other stops cannot start one.
+// locals: 0 s, 1 e, 2 to, 3 p, 4 q, 5 k, 6 c
+// prettier-ignore
+const plainBody = [
+  0x01, 0x04, I32,
+  ...get(0), ...set(3),
+  ...loop,
+  ...get(3), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...tee(4), ...get(1), geU, ...if_, ...i32(1), ret, end,
+  ...classAt(4), ...i32(C_BREAK), and, ...if_, ...i32(1), ret, end,
+  ...classAt(4), ...i32(C_NAME_END), and, ...if_,
+  ...get(4), ...set(5),
+  ...block, ...loop,
+  ...get(5), ...get(0), 0x4d /* le_u */, ...brIf(1),
+  ...get(5), ...i32(1), sub, ...load8(0), ...load8(CLASS_AT), ...tee(6), ...i32(C_NAME_BYTE), and, eqz, ...brIf(1),
+  ...get(6), ...i32(C_NAME_KEY), and, ...if_, ...i32(0), ret, end,
+  ...get(5), ...i32(1), sub, ...set(5),
+  ...br(0),
+  end, end,
+  end,
+  ...get(4), ...load8(0), ...i32(LT), eq, ...if_,
+  ...get(4), ...set(5),
+  ...block, ...loop,
+  ...get(5), ...i32(1), add, ...tee(5), ...get(2), geU, ...if_, ...i32(0), ret, end,
+  ...classAt(5), ...tee(6), ...i32(C_NAME_BYTE), and, eqz, ...brIf(1),
+  ...get(6), ...i32(C_NAME_KEY), and, ...if_, ...i32(0), ret, end,
+  ...br(0),
+  end, end,
+  end,
+  ...get(4), ...i32(1), add, ...set(3),
+  ...br(0),
+  end,
+  ...i32(1),
+  end,
+];
+
+// text(q, p0): 1 when the = or quote at q, work having begun at p0, ends no credential field's name, so that
+// stepping it leaves the field tokenizer as text does (idle, or after a quoted name that is no credential's: no
+// value follows, the next bytes read as from idle); else 0. The name under way is the run of name bytes before q
+// (nameBefore), if a byte that is no name byte, at p0 or after, comes before it (else it may have begun before p0:
+// 0). No such run: no name ends (1). At `=` a name ends and is a credential's only with a key letter
+// (C_NAME_KEY); at a quote only when the byte before the name is the same quote (a quoted name), and then a
+// credential's only with a key letter.
+// locals: 0 q, 1 p0, 2 k, 3 c, 4 key
+// prettier-ignore
+const textBody = [
+  0x01, 0x03, I32,
+  ...get(0), ...set(2),
+  ...block, ...loop,
+  ...get(2), ...get(1), 0x4d /* le_u */, ...if_, ...i32(0), ret, end,
+  ...get(2), ...i32(1), sub, ...load8(0), ...load8(CLASS_AT), ...tee(3), ...i32(C_NAME_BYTE), and, eqz, ...brIf(1),
+  ...get(4), ...get(3), or, ...set(4),
+  ...get(2), ...i32(1), sub, ...set(2),
+  ...br(0),
+  end, end,
+  ...get(2), ...get(0), eq, ...if_, ...i32(1), ret, end,
+  ...get(0), ...load8(0), ...i32(EQUALS), ne, ...if_,
+  ...get(2), ...i32(1), sub, ...load8(0), ...get(0), ...load8(0), ne, ...if_, ...i32(1), ret, end,
+  end,
+  ...get(4), ...i32(C_NAME_KEY), and, eqz,
+  end,
+];
+
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [0x02, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32]),
-  ...section(3, [0x04, 0x00, 0x00, 0x01, 0x00]),
+  ...section(1, [0x03, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
+  ...section(3, [0x06, 0x00, 0x02, 0x01, 0x00, 0x00, 0x02]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
-    0x05,
+    0x06,
     ...name('mem'), 0x02, 0x00,
     ...name('find'), 0x00, 0x00,
     ...name('card'), 0x00, 0x01,
     ...name('work'), 0x00, 0x02,
     ...name('may'), 0x00, 0x03,
+    ...name('plain'), 0x00, 0x04,
   ]),
   ...section(10, [
-    0x04,
+    0x06,
     ...uleb(findBody.length), ...findBody,
     ...uleb(cardBody.length), ...cardBody,
     ...uleb(workBody.length), ...workBody,
     ...uleb(mayBody.length), ...mayBody,
+    ...uleb(plainBody.length), ...plainBody,
+    ...uleb(textBody.length), ...textBody,
   ]),
 ]);
 
 interface Exports {
   mem: WebAssembly.Memory;
   find(p: number, to: number, mask: number): number;
-  card(p: number, to: number, min: number): number;
+  card(p: number, to: number): number;
   work(p: number, to: number, before: number, keep: number): number;
   may(s: number, to: number, keep: number): number;
+  plain(s: number, e: number, to: number): number;
 }
 
 const wasm = new WebAssembly.Instance(new WebAssembly.Module(MODULE), {}).exports as unknown as Exports;
@@ -402,7 +573,8 @@ const WHOLE_SLACK = 256;
  */
 export function load(bytes: Uint8Array, from: number, to: number, by: object = OWN): number {
   const whole = bytes.length - (to - from) <= WHOLE_SLACK;
-  const need = SEG_AT + (whole ? bytes.length : to - from);
+  // + BLOCK: card() reads a whole 16-byte block where the segment ends (the bytes past it are never used)
+  const need = SEG_AT + (whole ? bytes.length : to - from) + BLOCK;
   if (need > memory.length) {
     wasm.mem.grow(Math.ceil((need - memory.length) / PAGE));
     memory = new Uint8Array(wasm.mem.buffer);
@@ -426,9 +598,13 @@ export function findClass(i: number, to: number, mask: number, delta: number): n
   return wasm.find(i + delta, to + delta, mask) - delta;
 }
 
-/** card-number's next digit run worth stepping through from i (see card above), else to. */
-export function findCard(i: number, to: number, min: number, delta: number): number {
-  return wasm.card(i + delta, to + delta, min) - delta;
+/**
+ * Where card-number has work from i (see card above): the first digit that
+ * CARD_MIN_DIGITS digits or separators follow (itself among them), or all the
+ * bytes to `to` do; else to.
+ */
+export function findCard(i: number, to: number, delta: number): number {
+  return wasm.card(i + delta, to + delta) - delta;
 }
 
 /**
@@ -443,4 +619,12 @@ export function findWork(i: number, to: number, before: number, keep: number, de
 /** Whether the line starting at bytes[s] may start with a command (see may above: 0 means mayCommand() is false). */
 export function mayLine(s: number, to: number, keep: number, delta: number): boolean {
   return wasm.may(s + delta, to + delta, keep) !== 0;
+}
+
+/**
+ * Whether no field value can start in bytes[s, e) before a line break (see plain above): the line's first bytes
+ * are then read as they lie. `to`: the segment's end.
+ */
+export function plainLine(s: number, e: number, to: number, delta: number): boolean {
+  return wasm.plain(s + delta, e + delta, to + delta) !== 0;
 }

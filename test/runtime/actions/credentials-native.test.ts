@@ -148,6 +148,28 @@ describe('credentials: the jump over idle text (NEXT_WORK) reads as the loops an
     }
   });
 
+  it('a line whose credential field value moves its words into the first bytes read: not cleared at its start', () => {
+    // "NAME=xx...x LOGIN secret": as the bytes lie, LOGIN starts past the line's first 64 bytes (mayCommand sees
+    // no command); as step() reads it the value is no part of the line, "NAME=" and "LOGIN" are its words, an IMAP
+    // login. The finder may pass a stop only where no value can start (plain: no key letter in the name); one
+    // name a key letter, each of p, l and u, as a form field and as an XML tag
+    for (const name of ['pass', 'pwd', 'login', 'user', 'j_password']) {
+      for (const [open, close] of [
+        [`${name}=`, ''],
+        [`x<${name}>`, '<'],
+      ]) {
+        const line = `${open}${'x'.repeat(60 - open.length - close.length)}${close} LOGIN secret`;
+        const turns: [0 | 1, string[]][] = [[0, ['hello\r\n', line, '\r\n', 'text '.repeat(30)]]];
+        for (const cuts of [[0], [7], [299]]) {
+          const never = run(Never, turns, [80, 40000], cuts);
+          expect(never.spans, `${line} ${cuts}`).toMatch(/\b0:74-/);
+          expect(run(Always, turns, [80, 40000], cuts), `${line} ${cuts}`).toEqual(never);
+          expect(run(CredentialScanner, turns, [80, 40000], cuts), `${line} ${cuts}`).toEqual(never);
+        }
+      }
+    }
+  });
+
   it('on HTTP-like traffic: many header and text lines, commands split over segment ends', () => {
     const line = fc
       .array(fc.constantFrom(...TOKENS.slice(0, 40), 'lorem ', 'ipsum ', 'a', '-', '/', '.'), {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fieldKind, FIELD_NONE, FIELD_PASSWORD, FIELD_USER } from '../../../src/runtime/actions/credentials/fields.js';
+import fc from 'fast-check';
+import {
+  fieldKind,
+  FIELD_NONE,
+  FIELD_PASSWORD,
+  FIELD_USER,
+  KEY_LETTERS,
+} from '../../../src/runtime/actions/credentials/fields.js';
 import {
   PROMPT_NONE,
   PROMPT_PASSWORD,
@@ -204,6 +211,28 @@ describe('credentials: form fields, JSON, XML, URLs', () => {
       expect(fieldKind(n), n).toBe(FIELD_USER);
     for (const n of ['bypass', 'user_agent', 'compass', 'name', 'email', 'passport'])
       expect(fieldKind(n), n).toBe(FIELD_NONE);
+  });
+
+  it('names no credential without a key letter (the finder passes such names: KEY_LETTERS)', () => {
+    // every name the lists take, and every way they are joined, holds one; names made of the other letters, the
+    // separators and %5b / %5d, however joined, are FIELD_NONE
+    for (const n of ['pw', 'pswd', 'usr', 'u-name', 'lo_gin', 'u%5bsr', 'login%5did']) {
+      expect(fieldKind(n), n).not.toBe(FIELD_NONE);
+      expect(
+        [...n].some((c) => KEY_LETTERS.includes(c)),
+        n,
+      ).toBe(true);
+    }
+    const other = 'abcdefghijkmnoqrstvwxyz0123456789_.-[]%$:'.split('').filter((c) => !KEY_LETTERS.includes(c));
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...other, '%5b', '%5d', 'ass', 'ser', 'ogin', 'name', 'wd'), { maxLength: 12 }),
+        (a) => {
+          expect(fieldKind(a.join(''))).toBe(FIELD_NONE);
+        },
+      ),
+      { numRuns: 3000, seed: 7 },
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CardScanner } from '../../../src/runtime/actions/mask-card.js';
 import { CredentialScanner, credentialSession } from '../../../src/runtime/actions/credentials/credentials.js';
 import {
+  CARD_MIN_DIGITS,
   C_BREAK,
   C_DIGIT,
   C_JUMP,
@@ -38,16 +39,18 @@ function findClassJs(bytes: Uint8Array, i: number, to: number, mask: number): nu
   return i;
 }
 
-/** card-number's loop outside a run (mask-card.ts). */
-function findCardJs(bytes: Uint8Array, i: number, to: number, min: number): number {
-  for (;;) {
-    while (i < to && (classOf(bytes[i]) & C_DIGIT) === 0) i++;
-    if (i >= to) return to;
-    let j = i + 1;
-    while (j < to && (classOf(bytes[j]) & C_DIGIT) !== 0) j++;
-    if (j === to || j - i >= min || (classOf(bytes[j]) & C_SEP) !== 0) return i;
-    i = j + 1;
+/**
+ * Where card-number has work (mask-card.ts): the first digit whose next
+ * CARD_MIN_DIGITS bytes, or all of them to the end, are digits or separators.
+ */
+function findCardJs(bytes: Uint8Array, i: number, to: number): number {
+  for (; i < to; i++) {
+    if ((classOf(bytes[i]) & C_DIGIT) === 0) continue;
+    let j = i;
+    while (j < to && j - i < CARD_MIN_DIGITS && (classOf(bytes[j]) & (C_DIGIT | C_SEP)) !== 0) j++;
+    if (j === to || j - i === CARD_MIN_DIGITS) return i;
   }
+  return to;
 }
 
 const byte = fc.oneof(
@@ -66,17 +69,40 @@ const masks = [C_DIGIT, C_SEP, C_JUMP, C_BREAK, C_WORD_END, C_JUMP | C_BREAK, 0x
 describe('the next-trigger finder against JavaScript loops', () => {
   it('finds the next byte of a class and the next card run from every index', () => {
     fc.assert(
-      fc.property(segment, fc.constantFrom(2, 4, 13), ({ before, bytes, after }, min) => {
+      fc.property(segment, ({ before, bytes, after }) => {
         const buf = Buffer.concat([before, bytes, after]);
         const from = before.length;
         const to = from + bytes.length;
         const delta = load(buf, from, to);
         for (let i = from; i <= to; i++) {
           for (const m of masks) expect(findClass(i, to, m, delta)).toBe(findClassJs(buf, i, to, m));
-          expect(findCard(i, to, min, delta)).toBe(findCardJs(buf, i, to, min));
+          expect(findCard(i, to, delta)).toBe(findCardJs(buf, i, to));
         }
       }),
       { numRuns: 300, seed: 20261207 },
+    );
+  });
+
+  it('finds the next card run from every index where runs of digits and separators are near 13 bytes long', () => {
+    // runs of 11 to 15 digit-or-separator bytes, one other byte between, so a run test off by one either way,
+    // a start not at a digit, or a run that reaches the end (or past it, into the buffer's other bytes) shows
+    const run = fc
+      .array(fc.constantFrom(0x30, 0x34, 0x39, 0x39, 0x31, 0x20, 0x2d), { minLength: 11, maxLength: 15 })
+      .map((a) => Uint8Array.from(a));
+    const runs = fc
+      .array(fc.tuple(run, fc.constantFrom(0x61, 0x3a, 0x0a, 0x2f, 0xff)), { maxLength: 12 })
+      .map((rs) => Uint8Array.from(rs.flatMap(([r, b]) => [...r, b])));
+    const around = fc.uint8Array({ maxLength: 20 }).map((a) => a.map((b, k) => (k % 2 === 0 ? 0x35 : b)));
+    fc.assert(
+      fc.property(around, runs, fc.nat(20), around, (before, bytes, cut, after) => {
+        const body = bytes.subarray(0, Math.max(0, bytes.length - cut));
+        const buf = Buffer.concat([before, body, after]);
+        const from = before.length;
+        const to = from + body.length;
+        const delta = load(buf, from, to);
+        for (let i = from; i <= to; i++) expect(findCard(i, to, delta)).toBe(findCardJs(buf, i, to));
+      }),
+      { numRuns: 500, seed: 20261208 },
     );
   });
 
@@ -125,7 +151,7 @@ describe('the next-trigger finder against JavaScript loops', () => {
     const from = 7;
     const delta = load(buf, from, size);
     expect(findClass(from, size, C_JUMP, delta)).toBe(size - 4);
-    expect(findCard(from, size, 13, delta)).toBe(size - 30);
+    expect(findCard(from, size, delta)).toBe(size - 30);
     expect(findClass(size - 3, size, C_DIGIT, delta)).toBe(size);
   });
 

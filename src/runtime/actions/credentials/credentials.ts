@@ -5,6 +5,7 @@ import {
   C_JUMP,
   C_NAME_BYTE,
   C_NAME_END,
+  C_NAME_KEY,
   C_WORD_END,
   PAIR_1_AT,
   PAIR_2_AT,
@@ -15,9 +16,19 @@ import {
   load,
   markClass,
   mayLine,
+  plainLine,
   setTable,
 } from '../mask-wasm.js';
-import { FIELD_NONE, FORM_VALUE_END, JSON_BARE_END, MAX_FIELD_NAME, NAME_BYTE, fieldKind, latin1 } from './fields.js';
+import {
+  FIELD_NONE,
+  FORM_VALUE_END,
+  JSON_BARE_END,
+  KEY_LETTERS,
+  MAX_FIELD_NAME,
+  NAME_BYTE,
+  fieldKind,
+  latin1,
+} from './fields.js';
 import { FTP_RULES } from './ftp.js';
 import { HTTP_RULES, MAX_SCHEME, PART_NAME } from './http.js';
 import { IMAP_RULES, LiteralTail } from './imap.js';
@@ -199,6 +210,10 @@ for (const b of [...JUMP_STOPS, CR, LF]) JUMP_OR_BREAK[b] = 1;
 markClass(C_BREAK, [CR, LF]);
 markClass(C_WORD_END, [SPACE, COLON, CR, LF]);
 markClass(C_NAME_END, [EQUALS, QUOTE, APOS]);
+markClass(
+  C_NAME_KEY,
+  Array.from(KEY_LETTERS + KEY_LETTERS.toUpperCase(), (c) => c.charCodeAt(0)),
+);
 markClass(
   C_NAME_BYTE,
   NAME_BYTE.reduce<number[]>((a, x, b) => (x === 1 ? [...a, b] : a), []),
@@ -437,12 +452,18 @@ export class CredentialScanner implements MaskScanner {
   private clearLine(bytes: Uint8Array, s: number, to: number, delta: number): void {
     if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s <= LINE_KEEP) return;
     // a field's value among its first bytes is not read into the line (step() skips it): the words after it may
-    // still make a command, which mayCommand (the bytes as they lie) does not see; such a line is read
+    // still make a command, which mayCommand (the bytes as they lie) does not see; such a line is read. A value
+    // starts only after a credential field's name or tag, which holds a key letter (fields.ts): the finder passes
+    // the stops of other names, IAC and the rest (plain); without it any stop leaves the line to be read. What
+    // step() does at a passed stop (a name or tag ended, no value) the text loop does as well.
     const e = s + LINE_KEEP;
-    let q = s;
-    if (delta !== NOT_LOADED) q = findClass(s, e, C_JUMP | C_BREAK, delta);
-    else while (q < e && JUMP_OR_BREAK[bytes[q]] === 0) q++;
-    if (q < e && bytes[q] !== CR && bytes[q] !== LF) return;
+    if (delta !== NOT_LOADED) {
+      if (!plainLine(s, e, to, delta)) return;
+    } else {
+      let q = s;
+      while (q < e && JUMP_OR_BREAK[bytes[q]] === 0) q++;
+      if (q < e && bytes[q] !== CR && bytes[q] !== LF) return;
+    }
     // the finder clears most lines (its test is a superset of mayCommand's), a call and a few instructions a byte
     if (delta !== NOT_LOADED && mayLine(s, to, LINE_KEEP, delta) && mayCommand(bytes, s, to)) return;
     let head = 0;

@@ -34,6 +34,16 @@ const USER_NAMES = new Set([
 ]);
 const USER_LAST_PARTS = new Set(['username', 'user', 'login', 'userid']);
 
+/**
+ * Letters one of which every name that fieldKind() takes for a credential
+ * holds (lower case): p (password, passwd, passwort, passphrase, pass, pwd,
+ * pw, pswd, passw), u (username, user, userid, uname, usr, jusername), l
+ * (login, loginname, loginid). A name without any is FIELD_NONE, whatever
+ * its separators (%5b, %5d and the joins only remove bytes): the masking
+ * scanners' finder passes such names without asking (mask-wasm.ts, plain).
+ */
+export const KEY_LETTERS = 'plu';
+
 /** The longest field name considered. */
 export const MAX_FIELD_NAME = 48;
 

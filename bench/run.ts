@@ -24,6 +24,8 @@ const benches: Record<string, () => Promise<void>> = {
   'instructions-counting': () => benchInstructions('counting'),
   'instructions-compare': () => benchInstructions('compare'),
   'instructions-compare-mask': () => benchInstructions('compare-mask'),
+  // the compare policy's groups and rules with no steps and no mark: what its unmasked run is judged against
+  'instructions-compare-plain': () => benchInstructions('compare-plain'),
   live: () => benchLive(),
   'instructions-strip': () => benchInstructions('strip all'),
   'instructions-truncate': () => benchInstructions('truncate payload 0'),

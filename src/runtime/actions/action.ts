@@ -57,6 +57,13 @@ export interface ActionStep {
   tick?(tsSec: number, tsNsec: number): void;
   /** End of the input: hand on everything held. */
   finish?(): void;
+  /**
+   * shape's apply() for a packet with no replica, written from the walk
+   * (runtime/engine/walked-steps.ts) to tool 0: true when it leaves as it
+   * is (counted); false, with nothing changed, when it must go through
+   * apply().
+   */
+  passes?(tsSec: number, tsNsec: number, bytes: number): boolean;
 }
 
 /**

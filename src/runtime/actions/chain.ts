@@ -120,6 +120,8 @@ export type Deliver = (group: number, r: Replica) => void;
 export class ActionChain {
   private readonly steps: ActionStep[] = [];
   private readonly drops: (keyof GroupStats['dropped'] | undefined)[] = [];
+  /** Each step's module name. */
+  private readonly names: StepName[] = [];
   /** The steps that release on the clock (ActionStep.tick). */
   private readonly tickers: ActionStep[] = [];
 
@@ -152,8 +154,15 @@ export class ActionChain {
         }),
       );
       this.drops.push(module.dropReason);
+      this.names.push(module.name);
     });
     for (const s of this.steps) if (s.tick) this.tickers.push(s);
+  }
+
+  /** The step of this name, where the chain has one (the walk's shortcut to a step's state: walked-steps.ts). */
+  step(name: StepName): ActionStep | undefined {
+    const i = this.names.indexOf(name);
+    return i < 0 ? undefined : this.steps[i];
   }
 
   /** Whether some step releases held replicas on the clock. */

@@ -183,6 +183,44 @@ class ShapeStep implements ActionStep {
   }
 
   /**
+   * apply() of a replica of `bytes` (its length after the steps before) to
+   * tool 0, arriving at (tsSec, tsNsec), when it leaves on arrival with
+   * nothing waiting: counted as apply() counts it, true (it goes out as it
+   * is). Otherwise false, with nothing counted or taken: the replica goes
+   * through apply(), which comes to the same clock (the arrival moved it
+   * already). For the packets the generated path writes from the walk
+   * (runtime/engine/walked-steps.ts), which have no replica.
+   */
+  passes(tsSec: number, tsNsec: number, bytes: number): boolean {
+    if (!this.started) {
+      this.started = true;
+      this.originSec = tsSec;
+    }
+    const raw = this.advance((tsSec - this.originSec) * 1e9 + tsNsec);
+    if (this.waiting > 0) return false;
+    const clock = this.clock[0];
+    const tick = this.ticks[0];
+    const arrival = tick === 1 ? raw : Math.floor(raw / tick) * tick;
+    const now = tick === 1 ? clock : Math.floor(clock / tick) * tick;
+    const config = this.config;
+    const s = (this.shapers[0] ??= new Shaper<Held>(
+      config.rates[0],
+      config.burstBytes,
+      config.bufferBytes,
+      tick,
+      arrival,
+    ));
+    if (!s.passes(bytes, arrival, now)) return false;
+    const st = this.stats[0];
+    if (bytes > config.burstBytes) {
+      this.c['larger-than-burst']++;
+      st.oversize++;
+    } else this.c.passed++;
+    st.passed++;
+    return true;
+  }
+
+  /**
    * Live runs: the wall clock reached (sec, nsec) with no packet of the
    * group since. Replicas whose departure has come leave now, as a shaper in
    * front of the tool would let them go, instead of waiting for the group's

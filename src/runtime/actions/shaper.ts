@@ -70,6 +70,25 @@ export class Shaper<T> {
     return d;
   }
 
+  /**
+   * admit() of a packet that leaves on arrival, or nothing: when nothing
+   * waits and the bucket holds `bytes` at `arrivalNs` (its departure is its
+   * arrival, at or before `nowNs`), its tokens are taken and true returned,
+   * as admit() would have; otherwise the shaper is left as it was (the
+   * packet goes through admit() then). For packets written straight from
+   * the walk (runtime/engine/walked-steps.ts).
+   */
+  passes(bytes: number, arrivalNs: number, nowNs: number): boolean {
+    if (this.count !== 0) return false;
+    const last = this.last[0];
+    if (last > arrivalNs) return false;
+    const d = this.bucket.earliest(bytes, arrivalNs, this.tickNs);
+    if (d !== arrivalNs || d > nowNs) return false;
+    this.bucket.take(bytes, d);
+    this.last[0] = d;
+    return true;
+  }
+
   /** Keeps `item` (admitted with departure `departureNs`, after now) until release() reaches it. */
   hold(item: T, bytes: number, departureNs: number): void {
     if (this.count === this.dep.length) this.grow();

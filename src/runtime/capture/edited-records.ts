@@ -16,6 +16,15 @@ export function dropAndType(drop: number, etherType: number): number {
   return drop | (etherType << 16);
 }
 
+/**
+ * copyWithin, called through a constant: `dst.copyWithin` is a property load
+ * the optimized loop does through V8's load IC (a call) for every record.
+ */
+const COPY_WITHIN = Uint8Array.prototype.copyWithin;
+
+/** A cut past every record's length (a record holds at most a few hundred KiB): what NO_CUT is in the loop. */
+const KEEP_MAX = 0x3fffffff;
+
 /** The bytes dropped of a dropAndType() value (the EtherType is in its upper 16 bits). */
 const DROP_BYTES = 0xffff;
 
@@ -67,47 +76,56 @@ export function putEditedRecords(
   const t = tags === undefined ? 0 : tags.length;
   // one tag (the common mark) goes in as one 32-bit store
   const tagWord = t === 4 ? tags![0] | (tags![1] << 8) | (tags![2] << 16) | (tags![3] << 24) : 0;
+  // the cut as a small integer (NO_CUT is Infinity): the loop's lengths and offsets stay int32, with no double
+  // arithmetic and conversions back for every record's stores
+  const limit = cut < KEEP_MAX ? cut | 0 : KEEP_MAX;
+  // module bindings read once a call, not once a record (each read of one is a context load and a hole check)
+  const header = PCAP_RECORD_HEADER;
+  const macs = MACS;
+  const dropBytes = DROP_BYTES;
+  const copyWithin = COPY_WITHIN;
   const base = pos + t * packets;
   dst.set(run, base);
   let q = base;
   let o = pos;
   for (let i = 0; i < packets; i++) {
-    if (offsets !== undefined) q = base + offsets[i];
+    if (offsets !== undefined) q = (base + offsets[i]) | 0;
     const dt = drops === undefined ? drop : drops[i];
     const lead = leads === undefined ? 0 : leads[i];
-    const after = dt & DROP_BYTES;
+    const after = dt & dropBytes;
     // every byte the record loses: before its addresses and after them
     const d = after + lead;
-    const cap = dv.getUint32(q + 8, true);
-    const wire = dv.getUint32(q + 12, true) - d + t;
-    const keep = cap - d < cut ? cap - d : cut;
+    const cap = dv.getInt32(q + 8, true);
+    // the wire length as int32: it wraps as the uint32 it is written as (no double for lengths past 2^31)
+    const wire = (dv.getInt32(q + 12, true) - d + t) | 0;
+    const keep = cap - d < limit ? cap - d : limit;
     const capOut = keep + t;
     // the timestamp first: the lengths written after it may lie on the record's old bytes
-    dv.setUint32(o, dv.getUint32(q, true), true);
-    dv.setUint32(o + 4, dv.getUint32(q + 4, true), true);
-    const data = o + PCAP_RECORD_HEADER;
-    const rec = q + PCAP_RECORD_HEADER;
+    dv.setInt32(o, dv.getInt32(q, true), true);
+    dv.setInt32(o + 4, dv.getInt32(q + 4, true), true);
+    const data = o + header;
+    const rec = q + header;
     // the frame from its addresses on
     const from = rec + lead;
     if (t === 0 && d === 0) {
-      if (o !== q) dst.copyWithin(data, from, from + keep);
+      if (o !== q) copyWithin.call(dst, data, from, from + keep);
     } else {
       // addresses, then the rest past the tags, then the tags (over bytes already moved)
-      dv.setUint32(data, dv.getUint32(from, true), true);
-      dv.setUint32(data + 4, dv.getUint32(from + 4, true), true);
-      dv.setUint32(data + 8, dv.getUint32(from + 8, true), true);
-      dst.copyWithin(data + MACS + t, from + MACS + after, from + after + keep);
-      if (t === 4) dv.setInt32(data + MACS, tagWord, true);
-      else for (let j = 0; j < t; j++) dst[data + MACS + j] = tags![j];
+      dv.setInt32(data, dv.getInt32(from, true), true);
+      dv.setInt32(data + 4, dv.getInt32(from + 4, true), true);
+      dv.setInt32(data + 8, dv.getInt32(from + 8, true), true);
+      copyWithin.call(dst, data + macs + t, from + macs + after, from + after + keep);
+      if (t === 4) dv.setInt32(data + macs, tagWord, true);
+      else for (let j = 0; j < t; j++) dst[data + macs + j] = tags![j];
       const type = dt >>> 16;
       if (type !== 0) {
         // the EtherType as far as the cut keeps it
-        if (keep > MACS) dst[data + MACS + t] = type >>> 8;
-        if (keep > MACS + 1) dst[data + MACS + t + 1] = type & 0xff;
+        if (keep > macs) dst[data + macs + t] = type >>> 8;
+        if (keep > macs + 1) dst[data + macs + t + 1] = type & 0xff;
       }
     }
-    dv.setUint32(o + 8, capOut, true);
-    dv.setUint32(o + 12, wire >>> 0, true);
+    dv.setInt32(o + 8, capOut, true);
+    dv.setInt32(o + 12, wire, true);
     o = data + capOut;
     q = rec + cap;
   }

@@ -223,7 +223,14 @@ export class Pipeline {
     // steps the generated path does from the walk for plain packets (not for live runs: tools go down)
     this.walkedSteps = artifact.groups.map((gr, gi) =>
       this.packetPath !== undefined && this.chains[gi] !== undefined && !options.toolUp && walkableGroup(gr)
-        ? new WalkedSteps(artifact, gi, this.stats.groups[gi], outputs[gi][0], (lt) => this.refuse(gi, 0, lt))
+        ? new WalkedSteps(
+            artifact,
+            gi,
+            this.stats.groups[gi],
+            outputs[gi][0],
+            (lt) => this.refuse(gi, 0, lt),
+            this.chains[gi]!.step('shape'),
+          )
         : undefined,
     );
     // the generated path, unwatched: handle() is handleWalked itself (no call in between, ~60 instructions a packet)

@@ -4,10 +4,10 @@ import { ABSENT, LINKTYPE } from '../../fields/fields.js';
 import { groupSteps } from '../actions/chain.js';
 import { stripConfig } from '../actions/strip.js';
 import { PeeledTunnel } from '../actions/strip-tunnel.js';
-import type { ActionCounters } from '../actions/action.js';
+import type { ActionCounters, ActionStep } from '../actions/action.js';
 import type { PacketRecord } from '../capture/index.js';
 import { NO_CUT } from '../capture/edited-records.js';
-import { addComment } from '../capture/packet-comments.js';
+import { addComment, COMMENT_SEPARATOR } from '../capture/packet-comments.js';
 import { vlanTags } from '../mark/vlan-tags.js';
 import type { DropReason, GroupStats } from '../stats/stats.js';
 import type { Walk } from '../walk/walk.js';
@@ -53,8 +53,8 @@ const MPLS_LABEL = 4;
 
 /**
  * Whether the generated path can do the group's steps from the walk
- * (WalkedSteps): only strip, balance over one tool, truncate frame and the
- * tap's mark (the last step), and one tool.
+ * (WalkedSteps): only strip, balance over one tool, truncate frame, the
+ * tap's mark and shape (in that order, the last steps), and one tool.
  */
 export function walkableGroup(g: ArtifactGroup): boolean {
   if (g.tools.length !== 1) return false;
@@ -63,8 +63,13 @@ export function walkableGroup(g: ArtifactGroup): boolean {
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
     if (s === 'output' || s === 'balance' || s === 'strip' || s === 'truncate') continue;
-    // mark last: it defers its tags to the output (mark.ts), as done here
-    if (s === 'mark' && steps[i + 1] === 'output' && i + 2 === steps.length) continue;
+    // shape last: a packet that leaves on arrival goes out as it is (ShapeStep.passes), any other through the chain
+    const last = steps[i + 1] === 'output' && i + 2 === steps.length;
+    if (s === 'shape' && last) continue;
+    // mark last, or before a last shape: its tags go in as the output writes (mark.ts defers them when last; before
+    // shape it inserts them into the replica, the same bytes, which shape counts)
+    if (s === 'mark' && (last || (steps[i + 1] === 'shape' && steps[i + 2] === 'output' && i + 3 === steps.length)))
+      continue;
     return false;
   }
   return true;
@@ -117,6 +122,8 @@ export class WalkedSteps {
     private readonly out: RecordOutput,
     /** The pipeline's count of a link type the output refuses. */
     private readonly refuse: (linkType: number) => void,
+    /** The group's shape step (its chain's), where it shapes: a packet that would wait goes through the chain. */
+    private readonly shape?: ActionStep,
   ) {
     const gr = a.groups[g];
     this.strip = gr.actions.strip.length > 0;
@@ -131,7 +138,14 @@ export class WalkedSteps {
     this.markCount = gs.actions.mark ?? {};
     this.marks = a.taps.map((t) => t.marks.length);
     this.tags = a.taps.map((t) => vlanTags(t.marks));
-    this.comments = a.taps.map((t) => (t.marks.some((m) => m.kind === 'comment') ? `tap ${t.name}` : undefined));
+    // the tap's comment: once when mark is the last step (it defers, once a tap); before shape, mark adds it once a
+    // `mark comment` of the tap (mark.ts)
+    this.comments = a.taps.map((t) => {
+      const n = t.marks.filter((m) => m.kind === 'comment').length;
+      return n === 0
+        ? undefined
+        : new Array<string>(shape === undefined ? 1 : n).fill(`tap ${t.name}`).join(COMMENT_SEPARATOR);
+    });
   }
 
   /** Does the group's steps for the walked packet and writes it; false (nothing done) when the chain must. */
@@ -142,6 +156,8 @@ export class WalkedSteps {
     let etherType = 0;
     let lead = 0;
     let wireLen = rec.wireLen;
+    // strip's verdict, counted once the packet is sure to go this way (shape may send it through the chain)
+    let stripped = false;
     if (this.strip) {
       const vlans = vlanTagsOnly(w);
       if (vlans < 0) {
@@ -152,7 +168,7 @@ export class WalkedSteps {
         drop = p.drop;
         etherType = p.etherType;
         wireLen = p.wireLen;
-        this.stripCount.stripped++;
+        stripped = true;
       } else if (w.mc !== 0 && this.stripMpls) {
         // the labels go after the tags, which must go too (else they would stay between the addresses and the labels)
         if (vlans > 0 && !this.stripVlan) return false;
@@ -160,34 +176,46 @@ export class WalkedSteps {
         drop = vlans * VLAN_TAG + w.mc * MPLS_LABEL;
         etherType = w.et;
         wireLen -= drop;
-        this.stripCount.stripped++;
+        stripped = true;
       } else if (vlans > 0 && this.stripVlan) {
         // as strip: the frame without its tags, one shorter on the wire too (labels, when kept, stay behind them)
         drop = vlans * VLAN_TAG;
         wireLen -= drop;
-        this.stripCount.stripped++;
-      } else this.stripCount['nothing-to-strip']++;
+        stripped = true;
+      }
     }
     let len = rec.capLen - lead - drop;
     const cut = this.cut;
-    if (cut !== NO_CUT) {
-      if (len <= cut) this.cutCount['short-enough']++;
-      else {
-        len = cut;
-        this.cutCount.cut++;
-      }
-    }
+    const cutNow = cut !== NO_CUT && len > cut;
+    if (cutNow) len = cut;
     let tags: Uint8Array | undefined;
     let comment = rec.comment;
-    if (this.marks[tap] !== 0) {
+    const marks = this.marks[tap] !== 0;
+    if (marks) {
       comment = addComment(comment, this.comments[tap]);
       const t = this.tags[tap];
-      if (t === undefined) this.markCount.marked++;
-      else if (rec.linkType === LINKTYPE.ETHERNET && len >= MARKABLE) {
+      if (t !== undefined && rec.linkType === LINKTYPE.ETHERNET && len >= MARKABLE) {
         tags = t;
         wireLen += t.length;
-        this.markCount.marked++;
-      } else this.markCount['not-ethernet']++;
+      }
+    }
+    // shape, last: the replica's length is the frame's after the steps, with the mark's tags
+    if (
+      this.shape !== undefined &&
+      !this.shape.passes!(rec.tsSec, rec.tsNsec, tags === undefined ? len : len + tags.length)
+    )
+      return false;
+    if (this.strip) {
+      if (stripped) this.stripCount.stripped++;
+      else this.stripCount['nothing-to-strip']++;
+    }
+    if (cut !== NO_CUT) {
+      if (cutNow) this.cutCount.cut++;
+      else this.cutCount['short-enough']++;
+    }
+    if (marks) {
+      if (tags !== undefined || this.tags[tap] === undefined) this.markCount.marked++;
+      else this.markCount['not-ethernet']++;
     }
     const gs = this.gs;
     if (out.writeRecord(rec, wireLen, tap, comment, tags, cut, drop, etherType, lead)) {

@@ -1,6 +1,6 @@
 import { CaptureWriter, type OutputFile, type PacketRecord } from '../capture/index.js';
 import { dropAndType, NO_CUT } from '../capture/edited-records.js';
-import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT, type RunHolder } from '../capture/record.js';
+import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT, recordFrame, type RunHolder } from '../capture/record.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import type { OutputSpec } from './output-spec.js';
 
@@ -132,7 +132,10 @@ export class ToolOutput implements RunHolder {
       rec.runs === undefined ||
       (t !== 0 && keep < 14)
     ) {
-      const data = lead !== 0 ? rec.data.subarray(lead) : rec.data;
+      // the frame from the record's bytes: `data` is kept only by readers' records, not by a worker's (recordViews
+      // false: a group split's worker hands the steps done from the walk records whose `data` is some other packet's)
+      const frame = recordFrame(rec);
+      const data = lead !== 0 ? frame.subarray(lead) : frame;
       return this.write(
         drop !== 0 ? withoutBytes(data, 12, drop, keep, etherType) : keep < data.length ? data.subarray(0, keep) : data,
         rec.tsSec,

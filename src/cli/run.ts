@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import type { Artifact } from '../artifact/types.js';
 import { CaptureError } from '../runtime/capture/index.js';
+import { CloseErrors } from '../runtime/close-each.js';
 import { actionWarnings } from '../runtime/actions/warnings.js';
 import { ActionsNotPerformed, RunError, runArtifact } from '../runtime/run/run.js';
 import { renderStatsText } from '../runtime/stats/stats.js';
@@ -290,6 +291,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
     if (e instanceof RunError) throw new UsageError(e.message);
     if (e instanceof CaptureError) throw new UsageError(e.message);
+    if (e instanceof CloseErrors && e.errors.every(isUsageFailure)) throw new UsageError(e.message);
     throw e;
   }
 }
@@ -375,9 +377,20 @@ async function runLiveCommand(
     if (e instanceof ActionsNotPerformed) throw new PolicyInvalid(e.message);
     if (e instanceof LiveError || e instanceof RunError || e instanceof CaptureError)
       throw new UsageError((e as Error).message);
+    if (e instanceof CloseErrors && e.errors.every(isUsageFailure)) throw new UsageError(e.message);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Whether an error met closing outputs is the run's circumstances (a file, a disk, a reader), said to the user as
+ * such, not a fault of tmesc's: several of them are reported together (CloseErrors), each by its message.
+ */
+function isUsageFailure(e: unknown): boolean {
+  if (e instanceof RunError || e instanceof CaptureError) return true;
+  const err = e as NodeJS.ErrnoException;
+  return !!err && typeof err.code === 'string' && !!err.syscall;
 }

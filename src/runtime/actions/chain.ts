@@ -71,8 +71,9 @@ export function planChains(a: Artifact): (ChainPlan | undefined)[] {
 /** The counters every step of a group's chain counts into, all zero: part of the run's statistics. */
 export function emptyActionCounters(g: ArtifactGroup, a: Artifact): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
-  if (!needsChain(g)) return out;
-  for (const s of groupSteps(g)) {
+  // a group without a chain still gets the tap's marks (from the pipeline): its counters say so as a chain's would
+  const steps = needsChain(g) ? groupSteps(g) : groupSteps(g).filter((s) => s === 'mark');
+  for (const s of steps) {
     const m = ACTIONS[s];
     if (!m || m.reasons.length === 0 || (m.counted && !m.counted(g, a))) continue;
     const c: Record<string, number> = {};

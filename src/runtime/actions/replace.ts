@@ -1,4 +1,5 @@
 import type { ArtifactGroup } from '../../artifact/types.js';
+import { UNFOLLOWED_UDP_PORTS_TEXT, unfollowedUdpPort } from '../../fields/encapsulation-ports.js';
 import { ABSENT, TUNNEL } from '../../fields/fields.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { TCP_FLAG } from '../../fields/tcp-flags.js';
@@ -154,6 +155,7 @@ const REASONS = [
   'cut',
   'fragment',
   'tunneled',
+  'encapsulated',
   'too-long',
   'malformed',
 ] as const;
@@ -190,6 +192,7 @@ export const replace: ActionModule<ReplaceConfig> = {
     fragment:
       "were not searched: IP fragments are not reassembled (a TCP first fragment still takes its session's numbers)",
     tunneled: 'were delivered as captured: they carry a tunnel the group does not strip (strip it to replace inside)',
+    encapsulated: `were delivered as captured: UDP to or from the port of an encapsulation tmesc does not decode (${UNFOLLOWED_UDP_PORTS_TEXT}), whose packet inside a rewrite would break`,
     'too-long': `were renumbered but not rewritten: rewritten they would exceed ${IP_MAX} bytes of IP packet or ${MAXIMUM_SNAPLEN} bytes of frame`,
     malformed: "were not searched: their headers are malformed (TCP segments still take their session's numbers)",
   },
@@ -282,6 +285,8 @@ class ReplaceStep {
     if (v.tunnel > TUNNEL.none) return 'tunneled';
     const proto = v.ipProto;
     if (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP) return 'not-tcp-udp';
+    // its payload is a packet with its own lengths and checksums, which a rewrite of the datagram would break
+    if (proto === IPPROTO.UDP && (unfollowedUdpPort(v.dstPort) || unfollowedUdpPort(v.srcPort))) return 'encapsulated';
     if (v.fragment > 0) return 'fragment';
     if (v.malformed) return 'malformed';
     if (v.payloadOffset < 0 || v.l4Offset < 0) return 'cut';

@@ -16,6 +16,7 @@ import {
   write,
   writeSync,
 } from 'node:fs';
+import { Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { CaptureError, ioError } from './errors.js';
 
@@ -59,6 +60,17 @@ export class OutputFile {
   private streamed = 0;
   private queue: { buf: Uint8Array; off: number; len: number; cb: (err: Error | null) => void }[] = [];
   private writing = false;
+  /**
+   * A FIFO's writes in the background go through a second descriptor of it,
+   * non-blocking, on the event loop (libuv's pipe handle), not on libuv's
+   * thread pool: a write to a FIFO whose reader stalls would hold a pool
+   * thread until the reader reads, and four such (UV_THREADPOOL_SIZE) would
+   * take the whole pool, so the input's reads and every other output's
+   * writes would stop with them. Opened at the first such write; `fd` stays
+   * blocking for writeSync(), which never overtakes a write in flight.
+   * Null: could not be opened (the pool writes instead).
+   */
+  private pipe: Socket | null | undefined;
   /** Asynchronous writes issued and not completed; a discard waits for them (the fd could be reused under them). */
   private pending = 0;
   /** Who waits for the asynchronous writes to be done (settled()). */
@@ -90,6 +102,8 @@ export class OutputFile {
     fd: number,
     streaming: boolean,
     tempPath: string | undefined,
+    /** A FIFO (streams only): written in the background through a pipe handle (`pipe`). */
+    private readonly fifo = false,
   ) {
     this.target = target;
     this.fd = fd;
@@ -180,10 +194,44 @@ export class OutputFile {
       return;
     }
     this.writing = true;
-    writeAll(fd, next.buf, next.off, next.len, null, (err) => {
-      next.cb(err);
+    const after = (err: Error | null | undefined) => {
+      next.cb(err ?? null);
       this.pump(fd);
-    });
+    };
+    const pipe = this.fifo ? this.pipeOf(fd) : null;
+    if (pipe) pipe.write(next.buf.subarray(next.off, next.off + next.len), after);
+    else writeAll(fd, next.buf, next.off, next.len, null, after);
+  }
+
+  /** The FIFO's pipe handle (see `pipe`), opened on first use; null where it cannot be had. */
+  private pipeOf(fd: number): Socket | null {
+    if (this.pipe !== undefined) return this.pipe;
+    this.pipe = null;
+    let second: number;
+    try {
+      // the FIFO this descriptor is open on, not whatever the path names now; a reader is there, so this does not block
+      second = openSync(`/proc/self/fd/${fd}`, O_WRONLY | O_NOCTTY | O_NONBLOCK);
+    } catch {
+      return null;
+    }
+    const a = fstatSync(fd);
+    const b = fstatSync(second);
+    if (a.dev !== b.dev || a.ino !== b.ino || !b.isFIFO()) {
+      closeSync(second);
+      return null;
+    }
+    const pipe = new Socket({ fd: second, readable: false, writable: true });
+    // a failed write (EPIPE: the reader went away) reaches its callback; the event itself needs a listener
+    pipe.on('error', () => undefined);
+    this.pipe = pipe;
+    return pipe;
+  }
+
+  /** Closes the pipe handle (its descriptor with it); what it had not written yet is dropped. */
+  private closePipe(): void {
+    const pipe = this.pipe;
+    this.pipe = null;
+    pipe?.destroy();
   }
 
   /** Streams have no offsets: a write that does not follow the last would be a bug in the writer. */
@@ -197,6 +245,7 @@ export class OutputFile {
     if (this.fd === undefined) return;
     const fd = this.fd;
     this.fd = undefined;
+    this.closePipe();
     try {
       closeSync(fd);
     } catch (e) {
@@ -231,7 +280,9 @@ export class OutputFile {
    * stream keeps what it was sent). With writes in flight, once they are done.
    */
   discard(): void {
-    if (this.pending > 0) {
+    // a pipe handle's writes are cancelled with it (no descriptor is reused under them): no need to wait for a
+    // reader that may never read again
+    if (this.pending > 0 && !this.pipe) {
       this.discardWhenIdle = true;
       return;
     }
@@ -240,6 +291,7 @@ export class OutputFile {
 
   private discardNow(): void {
     this.discardWhenIdle = false;
+    this.closePipe();
     if (this.fd !== undefined) {
       const fd = this.fd;
       this.fd = undefined;
@@ -405,7 +457,7 @@ function checkStream(path: string, fd: number, plan: Extract<Plan, { kind: 'fifo
     closeSync(fd);
     throw new CaptureError('io', path, 'the output path changed while it was being opened');
   }
-  return new OutputFile(path, path, fd, true, undefined);
+  return new OutputFile(path, path, fd, true, undefined, st.isFIFO());
 }
 
 function writeAll(

@@ -30,7 +30,15 @@ export interface DedupStage {
   isDuplicate(v: PacketView, d: Uint8Array, tsSec: number, tsNsec: number): boolean;
   /** Entries dropped before their window ended, the table being full. */
   readonly evicted: number;
+  /**
+   * The packet just let through was counted under the tap's mark (MARKED_AS) in a group without a chain: a stage
+   * that decides later (DeferredDedup) notes it, so the count is taken back if the packet turns out a duplicate.
+   */
+  marked?(as: number): void;
 }
+
+/** What a packet's tap mark was counted as, in DedupStage.marked (0: not counted). */
+export const MARKED_AS = Object.freeze({ none: 0, marked: 1, notEthernet: 2 });
 
 /**
  * Entries one de-duplication table holds at most: 2^20, about 48 MB (a hash

@@ -1,5 +1,6 @@
 import type { PacketRecord } from '../capture/index.js';
 import { type PacketSource, progressOf } from './sources.js';
+import { closeEach } from '../close-each.js';
 
 /**
  * The execution engine's loop, after the execution-engine post: sources
@@ -108,8 +109,9 @@ export class Engine {
     return total;
   }
 
+  /** Closes every source, also after one throws; then throws what failed (closeEach). */
   closeAll(): void {
-    for (const s of this.sources) s.close();
+    closeEach(this.sources, (s) => s.close());
   }
 
   /** The per-source callbacks, made outside any async function: they run once a packet. */

@@ -9,7 +9,7 @@ import { addComment } from '../capture/packet-comments.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
 import { createPacketPath, type PacketPath } from '../classify/packet-path.js';
 import { RuleCounter } from '../classify/rule-counter.js';
-import { Dedup, type DedupStage } from '../dedup/dedup.js';
+import { Dedup, type DedupStage, MARKED_AS } from '../dedup/dedup.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 import { insertTags, vlanTags } from '../mark/vlan-tags.js';
@@ -589,6 +589,14 @@ export class Pipeline {
    */
   private write(g: number, tool: number, rec: PacketRecord, frame: Uint8Array | undefined, tap: number): void {
     const gs = this.stats.groups[g];
+    // the tap's marks, counted per group as a chain's mark step counts them
+    const markedAs = this.markedAs;
+    if (markedAs !== undefined) {
+      const mc = gs.actions.mark;
+      if (mc !== undefined) mc[markedAs]++;
+      // a de-duplication decided later (on worker threads) takes the count back for a duplicate
+      this.dedups[g]?.marked?.(markedAs === 'marked' ? MARKED_AS.marked : MARKED_AS.notEthernet);
+    }
     const out = this.outputs[g][tool];
     const tags = this.markedTags;
     if (
@@ -660,6 +668,8 @@ export class Pipeline {
   private markedTags: Uint8Array | undefined;
   private markedWireLen = 0;
   private markedComment: string | undefined;
+  /** The mark counter the packet goes under in each group it is written to (undefined: its tap marks nothing). */
+  private markedAs: 'marked' | 'not-ethernet' | undefined;
   private readonly tapComments: string[];
   /** Per tap, the bytes its VLAN marks insert (vlanTags), and its comment where it marks with one. */
   private readonly tapTags: (Uint8Array | undefined)[];
@@ -671,11 +681,18 @@ export class Pipeline {
     this.markedComment = addComment(rec.comment, this.tapMarkComments[tap]);
     this.markedWireLen = rec.wireLen;
     this.markedTags = undefined;
-    if (tags === undefined) return;
+    if (tags === undefined) {
+      this.markedAs = this.tapMarkComments[tap] !== undefined ? 'marked' : undefined;
+      return;
+    }
     if (rec.linkType === LINKTYPE.ETHERNET && rec.capLen >= 14) {
       this.markedTags = tags;
       this.markedWireLen = rec.wireLen + tags.length;
-    } else this.stats.unmarked += tags.length >>> 2;
+      this.markedAs = 'marked';
+    } else {
+      this.stats.unmarked += tags.length >>> 2;
+      this.markedAs = 'not-ethernet';
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { ToolOutput } from '../output/tool-output.js';
 import type { DropReason, RunStats } from '../stats/stats.js';
 import { ActionsNotPerformed, RunError, unimplementedActions } from '../run/run.js';
 import { DEFAULT_SNAPLEN } from '../run/tap-inputs.js';
+import { closeEachAsync } from '../close-each.js';
 
 /**
  * The host's side of an OpenFlow switch's host link (`tmesc compile --emit
@@ -471,7 +472,7 @@ export async function runHostLink(
     for (let r; (r = src.next());) reader.handle(r);
     pipeline.finish();
     await link.close();
-    for (const o of own) await o.close();
+    await closeEachAsync(own, (o) => o.close());
   } catch (e) {
     link.abort();
     for (const o of own) o.abort();

@@ -41,6 +41,7 @@ import { Ring, type RingRecord } from './ring.js';
 import { spawnScript } from './spawn.js';
 import { LiveCapture } from './capture.js';
 import { SNAPLEN } from './port-protocol.js';
+import { closeEachAsync } from '../close-each.js';
 
 export { LiveError };
 
@@ -500,7 +501,7 @@ export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}):
     // every worker is done: the last frames and records, then the tools' processes finish
     while (capture.drainTx(1 << 20) || drainFiles(1 << 20));
     await capture.finishTools();
-    for (const g of fileOutputs) for (const o of g) await o?.close();
+    await closeEachAsync(fileOutputs.flat(), (o) => o.close());
     published = true;
     set.publishAll();
   } catch (e) {

@@ -1,4 +1,4 @@
-import { type DedupStage, packetKey } from '../dedup/dedup.js';
+import { type DedupStage, MARKED_AS, packetKey } from '../dedup/dedup.js';
 import type { PacketView } from '../decode/view.js';
 import { DUP, DUP_FIELDS } from './protocol.js';
 
@@ -28,7 +28,13 @@ export class DeferredDedup implements DedupStage {
     e[o + DUP.tsNsec] = tsNsec;
     e[o + DUP.tool] = -1;
     e[o + DUP.commentLost] = 0;
+    e[o + DUP.marked] = MARKED_AS.none;
     return false;
+  }
+
+  /** The last packet let through was counted under its tap's mark (taken back if it is a duplicate). */
+  marked(as: number): void {
+    this.entries[(this.count - 1) * DUP_FIELDS + DUP.marked] = as;
   }
 
   /** Where the last packet passed on was written (called by the tool's output). */

@@ -10,6 +10,7 @@ import type { RunStats } from '../stats/stats.js';
 import { BufferIds, type FromWorker, REC, REC_FIELDS, type Shared, type ToWorker } from './protocol.js';
 import type { WorkerPool } from './worker-pool.js';
 import { Progress } from './progress.js';
+import { closeEachAsync } from '../close-each.js';
 
 /**
  * A group split: a policy with a group that keeps state across packets
@@ -260,7 +261,7 @@ export function ownGroups(
   const close = async () => {
     try {
       pipeline.finish();
-      for (const row of tools) for (const o of row) await o?.close();
+      await closeEachAsync(tools.flat(), (o) => o.close());
     } catch (e) {
       abort();
       throw e;

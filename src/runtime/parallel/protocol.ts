@@ -18,8 +18,19 @@ export const RUN = { linkType: 0, tap: 1, start: 2, end: 3, packets: 4, bytes: 5
 export const RUN_FIELDS = 7;
 
 /** One packet a de-duplicating group passed on, for the ordered commit to decide. */
-export const DUP = { key: 0, tsSec: 1, tsNsec: 2, tool: 3, start: 4, length: 5, dataLen: 6, commentLost: 7 } as const;
-export const DUP_FIELDS = 8;
+export const DUP = {
+  key: 0,
+  tsSec: 1,
+  tsNsec: 2,
+  tool: 3,
+  start: 4,
+  length: 5,
+  dataLen: 6,
+  commentLost: 7,
+  /** MARKED_AS: what the tap's mark was counted as in a group without a chain. */
+  marked: 8,
+} as const;
+export const DUP_FIELDS = 9;
 
 /**
  * A SharedArrayBuffer crosses a message port once, with a number; later

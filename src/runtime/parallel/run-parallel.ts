@@ -1,7 +1,7 @@
 import type { Artifact } from '../../artifact/types.js';
 import type { OutputFile, PacketRecord, ReaderOptions } from '../capture/index.js';
 import { DEPTH } from '../capture/read-ahead.js';
-import { Dedup } from '../dedup/dedup.js';
+import { Dedup, MARKED_AS } from '../dedup/dedup.js';
 import type { Engine, EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
 import type { PacketSource } from '../engine/sources.js';
@@ -13,6 +13,7 @@ import { BufferIds, type DedupSlice, DUP, DUP_FIELDS, type FromWorker, type Shar
 import type { WorkerPool } from './worker-pool.js';
 import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 import { Progress } from './progress.js';
+import { closeEach, closeEachAsync } from '../close-each.js';
 
 /** Batches a worker may have queued or unwritten: enough to keep it busy while others commit. */
 const BATCHES_PER_WORKER = 3;
@@ -93,8 +94,11 @@ export async function runParallel(
     });
     await run.finish();
   } catch (e) {
-    engine.closeAll();
-    run.abort();
+    try {
+      engine.closeAll();
+    } finally {
+      run.abort();
+    }
     throw e;
   } finally {
     await pool.close();
@@ -182,11 +186,11 @@ class Dispatcher {
       this.progress.check();
       await this.progress.next();
     }
-    for (const g of this.outputs) for (const o of g) await o.close();
+    await closeEachAsync(this.outputs.flat(), (o) => o.close());
   }
 
   abort(): void {
-    for (const g of this.outputs) for (const o of g) o.abort();
+    closeEach(this.outputs.flat(), (o) => o.abort());
   }
 
   collect(): RunStats {
@@ -288,6 +292,9 @@ class Dispatcher {
         gs.tools[tool].packets--;
         gs.tools[tool].bytes -= e[o + DUP.dataLen];
         if (e[o + DUP.commentLost] !== 0) takeBackCommentsLost(gs.tools[tool], 1);
+        // one thread leaves a duplicate out before marking it: its mark is not counted there either
+        const marked = e[o + DUP.marked];
+        if (marked !== MARKED_AS.none) gs.actions.mark[marked === MARKED_AS.marked ? 'marked' : 'not-ethernet']--;
       }
     }
     return skips;

@@ -18,6 +18,7 @@ import { WorkerPool } from '../parallel/worker-pool.js';
 import type { RunStats } from '../stats/stats.js';
 import { describeTap, outputSpecs } from './tap-inputs.js';
 import type { PacketPathChoice } from '../engine/packet-path-choice.js';
+import { closeEachAsync } from '../close-each.js';
 
 export interface RunOptions {
   /** Capture files per tap name, overriding what the policy names. */
@@ -151,8 +152,11 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       for (const s of g) row.push(set.add(await OutputFile.openWaiting(s.path, note)));
     }
   } catch (e) {
-    engine.closeAll();
-    set.discardAll();
+    try {
+      engine.closeAll();
+    } finally {
+      set.discardAll();
+    }
     throw e;
   }
   // all or nothing: the outputs are renamed into place together, once every one of them is complete
@@ -253,7 +257,8 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       stretch: streams.length > 0 ? (opts.quota ?? 256) : undefined,
     });
     pipeline.finish();
-    for (const g of outputs) for (const o of g) await o?.close();
+    // every output is closed (flushed, its file finished) even when one fails; the failures are reported together
+    await closeEachAsync(outputs.flat(), (o) => o.close());
     let stats = pipeline.collect();
     if (forwarder) {
       stats = mergeSplit(stats, await forwarder.finish(), split!);

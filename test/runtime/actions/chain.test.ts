@@ -251,6 +251,48 @@ rule r from any match any to g`,
     expect(stats.groups[0].actions.mark).toEqual({ marked: 2, 'not-ethernet': 0 });
   });
 
+  it.for(['generated', 'decoder'] as const)(
+    "counts the tap's marks in a group without actions as in one with a chain (%s path)",
+    async (packetPath) => {
+      const ip = ipv4(IPPROTO.UDP, udp(1, 2, payload(10)));
+      const ether = join(dir, 'marks-eth.pcap');
+      const raw = join(dir, 'marks-raw.pcap');
+      writePcap(ether, LINKTYPE.ETHERNET, [eth(ETHERTYPE.IPV4, ip), eth(ETHERTYPE.IPV4, ip), eth(ETHERTYPE.IPV4, ip)]);
+      writePcap(raw, LINKTYPE.RAW, [ip, ip]);
+      const out = join(dir, `marks-${Math.random().toString(36).slice(2)}`);
+      mkdirSync(out);
+      const artifact = artifactFor(
+        dir,
+        `tap a { source pcap "${ether}"; mark vlan 101 }
+tap b { source pcap "${raw}"; mark vlan 102 }
+tap c { source pcap "${ether}"; mark comment }
+tap d { source pcap "${ether}" }
+group plain { tool t { output pcapng "${out}/plain.pcapng" } }
+group cut { tool u { output pcapng "${out}/cut.pcapng" } truncate payload 4 }
+rule r from any match any to plain, cut`,
+      );
+      const stats = await runArtifact(artifact, { inputs: new Map(), workers: 0, packetPath });
+      const [plain, cut] = stats.groups;
+      // a: 3 tagged; b: 2 raw IP, no Ethernet header for the tag; c: 3 commented; d: no marks, not counted
+      expect(cut.actions.mark).toEqual({ marked: 6, 'not-ethernet': 2 });
+      expect(plain.actions.mark).toEqual(cut.actions.mark);
+      expect(plain.delivered).toBe(11);
+      expect(renderStatsText(stats)).toMatch(/group plain:[^\n]*\n[^\n]*\n {4}mark: 6 marked, 2 not ethernet/);
+    },
+  );
+
+  it('gives a group without actions no mark counters where no tap marks', async () => {
+    const input = join(dir, 'no-marks.pcap');
+    writePcap(input, LINKTYPE.ETHERNET, [eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, udp(1, 2, payload(10))))]);
+    const { stats } = await runPolicy(
+      dir,
+      `tap a { source pcap "${input}" }
+group plain { tool t { output pcap "${dir}/nomarks.pcap" } }
+rule r from any match any to plain`,
+    );
+    expect(stats.groups[0].actions).toEqual({});
+  });
+
   it('counts every replica once per step, in --stats json and the text summary, and sums worker shares', async () => {
     const r = await runCli([
       'run',

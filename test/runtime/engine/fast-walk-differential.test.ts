@@ -23,6 +23,7 @@ import { Pipeline } from '../../../src/runtime/engine/pipeline.js';
 import { FileTapSource } from '../../../src/runtime/engine/sources.js';
 import { ToolOutput } from '../../../src/runtime/output/tool-output.js';
 import { describeTap, outputSpecs } from '../../../src/runtime/run/tap-inputs.js';
+import { CORPUS_DIR, CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { artifactFor } from '../support/artifact.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-fast-walk-'));
@@ -113,7 +114,10 @@ function records(b: Buffer): string[] {
 
 /** Differences between the loop's run (the fast walk) and the decoder's, naming the records that differ. */
 async function compare(a: Artifact, recs: readonly Rec[], bufferSize: number) {
-  const file = pcapFile(recs);
+  return compareFile(a, pcapFile(recs), bufferSize);
+}
+
+async function compareFile(a: Artifact, file: string, bufferSize: number) {
   const fast = await run(a, file, 'generated', true, bufferSize);
   const oracle = await run(a, file, 'decoder', false, 1 << 18);
   const bad: string[] = [];
@@ -315,9 +319,31 @@ describe('fast walk against the decoder (mutated headers at its edges)', () => {
           const r = await compare(a, frames.map(frameBytes), bufferSize);
           expect(r.bad).toEqual([]);
           expect(r.taken).toBeGreaterThan(0);
+          if (process.env.FASTWALK_DEBUG) console.log("TAKEN", r.taken, frames.length, bufferSize);
         },
       ),
       { numRuns: Number(process.env.FASTWALK_RUNS ?? 25), seed: Number(process.env.FASTWALK_SEED ?? 814), endOnFailure: true },
     );
   });
+});
+
+describe.skipIf(!HAVE_CORPUS)(`fast walk against the decoder on the corpus${CORPUS_NOTE}`, () => {
+  it('every Ethernet capture under filters the fast walk answers, at small and large read buffers', async () => {
+    const ether = corpusManifest().filter((e) => e.linkType === 'ether');
+    expect(ether.length).toBeGreaterThan(0);
+    // the filters in a few policies (two groups each), each policy keeping the fast walk
+    const sets = [FILTERS.slice(0, 6), FILTERS.slice(6, 11), FILTERS.slice(11)];
+    for (const set of sets) {
+      const body = ['tap t { source pcap "x.pcap" }', 'group g0 {\n  tool a0 { output pcap "a0.pcap" }\n}'];
+      body.push('group g1 {\n  tool a1 { output pcap "a1.pcap" }\n}');
+      set.forEach((f, i) => body.push(`rule r${i} from any match ${f} to g${i % 2}`));
+      const a = artifactFor(dir, body.join('\n'));
+      expect(generatePacketPath(a.graph, undefined, []).js).toMatch(/break f;/);
+      for (const e of ether)
+        for (const size of [97, 1 << 16]) {
+          const r = await compareFile(a, join(CORPUS_DIR, e.file), size);
+          expect(r.bad, `${e.file} at ${size}: ${set.join('; ')}`).toEqual([]);
+        }
+    }
+  }, 600_000);
 });

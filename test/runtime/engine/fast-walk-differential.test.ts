@@ -308,6 +308,13 @@ const FILTERS = [
   'ip proto 47 or ip6 proto 59',
   'ip and not tcp and not udp',
   'ether broadcast or ether multicast',
+  'ether proto 0x8100 or ether proto 0x88a8',
+  'vlan 100 and vlan 7',
+  'icmp code 0 or icmp6 and src net 10.0.0.0/8',
+  'ether src 02:00:00:00:00:0a and ip6',
+  'mpls or pppoes',
+  'udp and not port 53',
+  'rarp or arp and not ether broadcast',
 ];
 
 /** Whether the fast walk takes a record (reaches its tail) or leaves it to the general walk. */
@@ -363,7 +370,7 @@ describe.skipIf(!HAVE_CORPUS)(`fast walk against the decoder on the corpus${CORP
     const ether = corpusManifest().filter((e) => e.linkType === 'ether');
     expect(ether.length).toBeGreaterThan(0);
     // the filters in a few policies (two groups each), each policy keeping the fast walk
-    const sets = [FILTERS.slice(0, 6), FILTERS.slice(6, 11), FILTERS.slice(11)];
+    const sets = [FILTERS.slice(0, 6), FILTERS.slice(6, 11), FILTERS.slice(11, 17), FILTERS.slice(17)];
     for (const set of sets) {
       const body = ['tap t { source pcap "x.pcap" }', 'group g0 {\n  tool a0 { output pcap "a0.pcap" }\n}'];
       body.push('group g1 {\n  tool a1 { output pcap "a1.pcap" }\n}');

@@ -54,7 +54,7 @@ function pcapFile(recs: readonly Rec[]): string {
     h.writeUInt32LE(1_700_000_000 + Math.floor(i / 1000), 0);
     h.writeUInt32LE((i % 1000) * 1000, 4);
     h.writeUInt32LE(r.data.length, 8);
-    h.writeUInt32LE(Math.max(r.wireLen, r.data.length), 12);
+    h.writeUInt32LE(r.wireLen, 12);
     parts.push(h, Buffer.from(r.data));
   });
   const p = join(dir, `in${files++}.pcap`);
@@ -192,8 +192,8 @@ const arbFrame = fc.record({
   arp: fc.record({ htype: fc.constantFrom(1, 6), ptype: fc.constantFrom(0x0800, 0x86dd), hl: fc.constantFrom(6, 0, 255, 8), pl: fc.constantFrom(4, 0, 16, 255) }),
   /** -1: whole; else the record cut to this many bytes */
   cut: usually(-1, fc.oneof(fc.constantFrom(13, 14, 15, 18, 19, 33, 34, 35, 37, 38, 41, 42, 53, 54, 55, 57, 58, 61, 62), fc.nat(120))),
-  /** bytes on the wire past the record: none, a few, many, near 2^32 */
-  wireExtra: fc.constantFrom(0, 0, 0, 1, 4, 60, 1000, 0x7fffff00, 0xfffff000),
+  /** bytes on the wire past the whole frame: none, a few, many, near 2^32; or a wire length short of the record (lying) or 0 */
+  wireExtra: usually(0, fc.constantFrom(1, 4, 60, 1000, 0x7fffff00, 0xfffff000, -1, -30, -100000)),
   trailer: fc.constantFrom(0, 0, 4, 20),
   mutate: usually([] as [number, number][], fc.array(fc.tuple(fc.nat(70), fc.nat(255)), { maxLength: 2 })),
 });
@@ -286,7 +286,7 @@ function frameBytes(f: Frame): Rec {
   b.push(type >> 8, type & 0xff, ...bodyOf(type, f), ...new Array<number>(f.trailer).fill(0));
   for (const [at, v] of f.mutate) if (at < b.length) b[at] = v;
   const cut = f.cut < 0 ? b.length : Math.min(b.length, f.cut);
-  return { data: Uint8Array.from(b.slice(0, cut)), wireLen: Math.min(0xffffffff, b.length + f.wireExtra) };
+  return { data: Uint8Array.from(b.slice(0, cut)), wireLen: Math.max(0, Math.min(0xffffffff, b.length + f.wireExtra)) };
 }
 
 // ---- the property --------------------------------------------------------------------------------

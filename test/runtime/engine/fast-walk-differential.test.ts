@@ -106,7 +106,7 @@ async function run(a: Artifact, file: string, path: PacketPathChoice, loop: bool
 /** Each output's records as hex, one a line (pcap records after the 24-byte file header). */
 function records(b: Buffer): string[] {
   const out: string[] = [];
-  for (let at = 24; at + 16 <= b.length; ) {
+  for (let at = 24; at + 16 <= b.length;) {
     const n = b.readUInt32LE(at + 8);
     out.push(b.subarray(at + 16, at + 16 + n).toString('hex'));
     at += 16 + n;
@@ -146,7 +146,9 @@ function usually<T>(usual: T, edge: fc.Arbitrary<T>): fc.Arbitrary<T> {
   return fc.oneof({ arbitrary: fc.constant(usual), weight: 9 }, { arbitrary: edge, weight: 1 });
 }
 
-const ETH_TYPES_AFTER_TAG = [0x0800, 0x86dd, 0x0806, 0x8035, 0x8100, 0x88a8, 0x9100, 0x8847, 0x8864, 0x05dc, 0x0600, 0x05ff, 0x0000];
+const ETH_TYPES_AFTER_TAG = [
+  0x0800, 0x86dd, 0x0806, 0x8035, 0x8100, 0x88a8, 0x9100, 0x8847, 0x8864, 0x05dc, 0x0600, 0x05ff, 0x0000,
+];
 
 const arbL4 = fc.record({
   sport: fc.constantFrom(80, 53, 1500, 40000, 4789, 2152),
@@ -176,8 +178,8 @@ const arbIp6 = fc.record({
 
 const arbFrame = fc.record({
   tags: fc.oneof(
-    { arbitrary: fc.constant([] as number[]), weight: 2 },
-    { arbitrary: fc.constantFrom([0x8100], [0x8100], [0x88a8], [0x9100], [0x8100, 0x8100]), weight: 1 },
+    { arbitrary: fc.constant<number[]>([]), weight: 2 },
+    { arbitrary: fc.constantFrom<number[]>([0x8100], [0x88a8], [0x9100], [0x8100, 0x8100]), weight: 1 },
   ),
   vid: fc.constantFrom(100, 0, 4095, 7),
   type: fc.oneof(
@@ -189,9 +191,17 @@ const arbFrame = fc.record({
   ip4: arbIp4,
   ip6: arbIp6,
   l4: arbL4,
-  arp: fc.record({ htype: fc.constantFrom(1, 6), ptype: fc.constantFrom(0x0800, 0x86dd), hl: fc.constantFrom(6, 0, 255, 8), pl: fc.constantFrom(4, 0, 16, 255) }),
+  arp: fc.record({
+    htype: fc.constantFrom(1, 6),
+    ptype: fc.constantFrom(0x0800, 0x86dd),
+    hl: fc.constantFrom(6, 0, 255, 8),
+    pl: fc.constantFrom(4, 0, 16, 255),
+  }),
   /** -1: whole; else the record cut to this many bytes */
-  cut: usually(-1, fc.oneof(fc.constantFrom(13, 14, 15, 18, 19, 33, 34, 35, 37, 38, 41, 42, 53, 54, 55, 57, 58, 61, 62), fc.nat(120))),
+  cut: usually(
+    -1,
+    fc.oneof(fc.constantFrom(13, 14, 15, 18, 19, 33, 34, 35, 37, 38, 41, 42, 53, 54, 55, 57, 58, 61, 62), fc.nat(120)),
+  ),
   /** bytes on the wire past the whole frame: none, a few, many, near 2^32; or a wire length short of the record (lying) or 0 */
   wireExtra: usually(0, fc.constantFrom(1, 4, 60, 1000, 0x7fffff00, 0xfffff000, -1, -30, -100000)),
   trailer: fc.constantFrom(0, 0, 4, 20),
@@ -330,14 +340,17 @@ describe('fast walk against the decoder (mutated headers at its edges)', () => {
   it('the frames drawn reach both sides of the fast walk', () => {
     const recs = fc.sample(arbFrame, { numRuns: 4000, seed: 815 }).map(frameBytes);
     const taken = recs.filter((r) => fastTakes(r.data, 0, r.data.length, r.wireLen)).length;
-    if (process.env.FASTWALK_DEBUG) console.log("FASTTAKEN", taken, recs.length);
+    if (process.env.FASTWALK_DEBUG) console.log('FASTTAKEN', taken, recs.length);
     expect(taken).toBeGreaterThan(recs.length * 0.2);
     expect(taken).toBeLessThan(recs.length * 0.8);
   });
 
   it('filters that keep the fast walk in the loop', () => {
     for (const f of FILTERS) {
-      const a = artifactFor(dir, `tap t { source pcap "x.pcap" }\ngroup g { tool a { output pcap "a.pcap" } }\nrule r from any match ${f} to g`);
+      const a = artifactFor(
+        dir,
+        `tap t { source pcap "x.pcap" }\ngroup g { tool a { output pcap "a.pcap" } }\nrule r from any match ${f} to g`,
+      );
       const js = generatePacketPath(a.graph, undefined, []).js;
       expect(js, f).toMatch(/break f;/);
     }
@@ -351,16 +364,23 @@ describe('fast walk against the decoder (mutated headers at its edges)', () => {
         fc.constantFrom(97, 1517, 65536),
         async (frames, rules, bufferSize) => {
           const body = ['tap t { source pcap "x.pcap" }'];
-          body.push('group g0 {\n  tool a0 { output pcap "a0.pcap" }\n}', 'group g1 {\n  tool a1 { output pcap "a1.pcap" }\n}');
+          body.push(
+            'group g0 {\n  tool a0 { output pcap "a0.pcap" }\n}',
+            'group g1 {\n  tool a1 { output pcap "a1.pcap" }\n}',
+          );
           rules.forEach((f, i) => body.push(`rule r${i} from any match ${FILTERS[f]} to g${i % 2}`));
           const a = artifactFor(dir, body.join('\n'));
           const r = await compare(a, frames.map(frameBytes), bufferSize);
           expect(r.bad).toEqual([]);
           expect(r.taken).toBeGreaterThan(0);
-          if (process.env.FASTWALK_DEBUG) console.log("TAKEN", r.taken, frames.length, bufferSize);
+          if (process.env.FASTWALK_DEBUG) console.log('TAKEN', r.taken, frames.length, bufferSize);
         },
       ),
-      { numRuns: Number(process.env.FASTWALK_RUNS ?? 25), seed: Number(process.env.FASTWALK_SEED ?? 814), endOnFailure: true },
+      {
+        numRuns: Number(process.env.FASTWALK_RUNS ?? 25),
+        seed: Number(process.env.FASTWALK_SEED ?? 814),
+        endOnFailure: true,
+      },
     );
   });
 });

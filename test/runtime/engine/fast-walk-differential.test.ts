@@ -340,7 +340,6 @@ describe('fast walk against the decoder (mutated headers at its edges)', () => {
   it('the frames drawn reach both sides of the fast walk', () => {
     const recs = fc.sample(arbFrame, { numRuns: 4000, seed: 815 }).map(frameBytes);
     const taken = recs.filter((r) => fastTakes(r.data, 0, r.data.length, r.wireLen)).length;
-    if (process.env.FASTWALK_DEBUG) console.log('FASTTAKEN', taken, recs.length);
     expect(taken).toBeGreaterThan(recs.length * 0.2);
     expect(taken).toBeLessThan(recs.length * 0.8);
   });
@@ -373,7 +372,6 @@ describe('fast walk against the decoder (mutated headers at its edges)', () => {
           const r = await compare(a, frames.map(frameBytes), bufferSize);
           expect(r.bad).toEqual([]);
           expect(r.taken).toBeGreaterThan(0);
-          if (process.env.FASTWALK_DEBUG) console.log('TAKEN', r.taken, frames.length, bufferSize);
         },
       ),
       {

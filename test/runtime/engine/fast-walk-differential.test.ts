@@ -383,6 +383,23 @@ describe('fast walk against the decoder (mutated headers at its edges)', () => {
   });
 });
 
+describe('fast walk against the decoder, every filter at once', () => {
+  it('rules counted in tables (many rules over two groups), records across chunk edges', async () => {
+    const body = ['tap t { source pcap "x.pcap" }', 'group g0 {\n  tool a0 { output pcap "a0.pcap" }\n}'];
+    body.push('group g1 {\n  tool a1 { output pcap "a1.pcap" }\n}');
+    FILTERS.forEach((f, i) => body.push(`rule r${i} from any match ${f} to g${i % 2}`));
+    const a = artifactFor(dir, body.join('\n'));
+    expect(a.graph.counting?.length).toBeGreaterThan(0);
+    expect(generatePacketPath(a.graph, undefined, []).js).toMatch(/break f;/);
+    const recs = fc.sample(arbFrame, { numRuns: 3000, seed: 816 }).map(frameBytes);
+    for (const size of [97, 1517, 1 << 16]) {
+      const r = await compare(a, recs, size);
+      expect(r.bad).toEqual([]);
+      expect(r.taken).toBeGreaterThan(size < 1000 ? 0 : recs.length * 0.3);
+    }
+  });
+});
+
 describe.skipIf(!HAVE_CORPUS)(`fast walk against the decoder on the corpus${CORPUS_NOTE}`, () => {
   it('every Ethernet capture under filters the fast walk answers, at small and large read buffers', async () => {
     const ether = corpusManifest().filter((e) => e.linkType === 'ether');

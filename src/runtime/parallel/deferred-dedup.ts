@@ -36,7 +36,8 @@ export class DeferredDedup implements DedupStage {
       this.names.push(name);
     };
     for (const kind of ['actions', 'actionTotals'] as const)
-      for (const [step, c] of Object.entries(gs[kind] ?? {})) for (const r of Object.keys(c)) add(c, r, `${kind}/${step}/${r}`);
+      for (const [step, c] of Object.entries(gs[kind] ?? {}))
+        for (const r of Object.keys(c)) add(c, r, `${kind}/${step}/${r}`);
     for (const r of Object.keys(gs.dropped)) add(gs.dropped as Record<string, number>, r, `dropped//${r}`);
     this.before = new Float64Array(this.cells.length);
   }

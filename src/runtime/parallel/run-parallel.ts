@@ -288,7 +288,8 @@ class Dispatcher {
         // one thread leaves a duplicate out before its chain: what the chain counted for it is taken back
         if (counted !== undefined) {
           while (c < counted.length && counted[c] < entry) c += 3;
-          for (; c < counted.length && counted[c] === entry; c += 3) takeBack(gs, d.cells![counted[c + 1]], counted[c + 2]);
+          for (; c < counted.length && counted[c] === entry; c += 3)
+            takeBack(gs, d.cells![counted[c + 1]], counted[c + 2]);
         }
         gs.dropped.duplicate++;
         const tool = e[o + DUP.tool];

@@ -81,7 +81,7 @@ rule no-dns from a match udp port 53 drop ids`,
     expect(stats.groups[0].tools.every((t) => t.packets > 1000)).toBe(true);
   });
 
-  it('counts a de-duplicating group\'s action counters as one thread does: a duplicate found at the commit takes its counts back', async () => {
+  it("counts a de-duplicating group's action counters as one thread does: a duplicate found at the commit takes its counts back", async () => {
     // two taps read the same capture: every packet of the second is a duplicate, left out before truncate on one thread
     const { stats } = await both(
       (out) => `tap a { source pcap "${mix}" }

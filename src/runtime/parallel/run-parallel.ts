@@ -41,6 +41,8 @@ export function parallelReaderOptions(workers: number): ReaderOptions {
 
 export interface ParallelOptions {
   quota: number;
+  /** Stops reading when aborted (EngineOptions.stop). */
+  stop?: AbortSignal;
   onProgress?: EngineOptions['onProgress'];
   /** The first time a pcap output refuses a link type: group, tool, the link type it holds, the one refused. */
   onRefused?: (group: number, tool: number, kept: number, linkType: number) => void;
@@ -91,6 +93,7 @@ export async function runParallel(
       onProgress: opts.onProgress,
       wait: (ready) => run.waitFor(ready),
       pace: () => run.pace(),
+      stop: opts.stop,
     });
     await run.finish();
   } catch (e) {

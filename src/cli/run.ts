@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { artifactBaseDir, resolveArtifactPaths } from '../artifact/paths.js';
 import type { Artifact } from '../artifact/types.js';
@@ -265,8 +265,28 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
   let lastDraw = 0;
   const progress = opts.progress ?? io.isTTY;
   const started = performance.now();
+  // Ctrl-C (or SIGTERM) stops reading, as tcpdump -w does: the outputs are finished with what was written so far and
+  // the statistics said; a second signal exits at once, removing the temporary files (nothing half-written is left)
+  const stop = new AbortController();
+  let stopped: NodeJS.Signals | undefined;
+  let tempFiles: () => string[] = () => [];
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopped) {
+      for (const p of tempFiles()) rmSync(p, { force: true });
+      process.exit(signalExit(sig));
+    }
+    stopped = sig;
+    io.err(
+      `${progress ? '\r\x1b[K' : ''}tmesc: ${sig}: stopping; finishing the outputs with what was written (again to abandon them)\n`,
+    );
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const stats = await runArtifact(artifact, {
+      stop: stop.signal,
+      onTempFiles: (paths) => (tempFiles = paths),
       inputs: parseInputs(opts.input),
       outDir: opts.outDir,
       workers,
@@ -285,6 +305,12 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
     if (progress) io.err('\r\x1b[K');
     io.out(opts.stats === 'json' ? JSON.stringify(stats, null, 2) + '\n' : renderStatsText(stats));
     for (const w of actionWarnings(stats)) io.err(`tmesc: warning: ${w}\n`);
+    if (stopped) {
+      io.err(
+        `tmesc: stopped by ${stopped} after ${stats.packetsRead} packets: the outputs hold what was written until then\n`,
+      );
+      return signalExit(stopped);
+    }
     return EXIT.ok;
   } catch (e) {
     // validate reports each such action at its line (TMES0900): the policy is at fault, exit 1 as for its errors
@@ -294,7 +320,15 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
       throw new UsageError(await tapFileContext(e, artifact, policyPath, parseInputs(opts.input), roots(), io.cwd));
     if (e instanceof CloseErrors && e.errors.every(isUsageFailure)) throw new UsageError(e.message);
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
+}
+
+/** The shell's status for a run a signal stopped: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+function signalExit(sig: NodeJS.Signals): number {
+  return 128 + (osConstants.signals[sig] ?? 0);
 }
 
 /** run --live: capture until SIGINT or SIGTERM, stats at the interval and at the end. */

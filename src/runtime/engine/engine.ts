@@ -36,6 +36,11 @@ export interface EngineOptions {
    * unset): what a paced output may queue between two looks is bounded by it.
    */
   stretch?: number;
+  /**
+   * Stops reading when aborted (the user's Ctrl-C on an offline run): the
+   * run ends as at the end of its captures, with what was handed out so far.
+   */
+  stop?: AbortSignal;
 }
 
 /**
@@ -86,6 +91,12 @@ export class Engine {
     let sinceTurn = 0;
     const stretch = Math.min(PACKETS_PER_TURN, opts.stretch ?? PACKETS_PER_TURN);
     for (;;) {
+      if (opts.stop?.aborted) {
+        // the sources not finished are closed here, as heads() closes the finished ones
+        this.closeAll();
+        this.lanes = [];
+        break;
+      }
       const blocked = this.heads();
       if (blocked) {
         await wait(blocked);

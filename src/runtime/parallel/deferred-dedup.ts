@@ -1,5 +1,6 @@
 import { type DedupStage, MARKED_AS, packetKey } from '../dedup/dedup.js';
 import type { PacketView } from '../decode/view.js';
+import type { GroupStats } from '../stats/stats.js';
 import { DUP, DUP_FIELDS } from './protocol.js';
 
 /**
@@ -14,8 +15,52 @@ export class DeferredDedup implements DedupStage {
   count = 0;
   /** Nothing is kept here: the main thread's Dedup counts its evictions. */
   readonly evicted = 0;
+  /**
+   * A group with a chain: the counters its steps count into (and its drops),
+   * watched so that what each packet counted can be taken back if the main
+   * thread finds it a duplicate (one thread leaves a duplicate out before
+   * its steps run). Names are `kind/step/reason` (kind: actions, actionTotals, dropped).
+   */
+  private cells: Record<string, number>[] = [];
+  private keys: string[] = [];
+  readonly names: string[] = [];
+  private before = new Float64Array(0);
+  /** What the batch's packets counted: (entry, cell, amount) triples, entries ascending. */
+  private counted: number[] = [];
+
+  /** Watches the counters of a group whose chain runs here (see cells). */
+  watch(gs: GroupStats): void {
+    const add = (c: Record<string, number>, key: string, name: string) => {
+      this.cells.push(c);
+      this.keys.push(key);
+      this.names.push(name);
+    };
+    for (const kind of ['actions', 'actionTotals'] as const)
+      for (const [step, c] of Object.entries(gs[kind] ?? {}))
+        for (const r of Object.keys(c)) add(c, r, `${kind}/${step}/${r}`);
+    for (const r of Object.keys(gs.dropped)) add(gs.dropped as Record<string, number>, r, `dropped//${r}`);
+    this.before = new Float64Array(this.cells.length);
+  }
+
+  /** What the last packet let through counted since it was let through. */
+  private settle(): void {
+    const cells = this.cells;
+    if (this.count === 0 || cells.length === 0) return;
+    const keys = this.keys;
+    const before = this.before;
+    for (let i = 0; i < cells.length; i++) {
+      const d = cells[i][keys[i]] - before[i];
+      if (d !== 0) this.counted.push(this.count - 1, i, d);
+    }
+  }
 
   isDuplicate(v: PacketView, d: Uint8Array, tsSec: number, tsNsec: number): boolean {
+    if (this.cells.length !== 0) {
+      this.settle();
+      const cells = this.cells;
+      const keys = this.keys;
+      for (let i = 0; i < cells.length; i++) this.before[i] = cells[i][keys[i]];
+    }
     if ((this.count + 1) * DUP_FIELDS > this.entries.length) {
       const bigger = new Float64Array(this.entries.length * 2);
       bigger.set(this.entries);
@@ -52,10 +97,14 @@ export class DeferredDedup implements DedupStage {
     this.entries[(this.count - 1) * DUP_FIELDS + DUP.commentLost] = 1;
   }
 
-  /** The batch's entries, and a fresh start for the next batch. */
-  take(): Float64Array {
-    const out = this.entries.slice(0, this.count * DUP_FIELDS);
+  /** The batch's entries and what its packets counted (watched groups), and a fresh start for the next batch. */
+  take(): { entries: Float64Array; counted?: Float64Array } {
+    this.settle();
+    const entries = this.entries.slice(0, this.count * DUP_FIELDS);
     this.count = 0;
-    return out;
+    if (this.cells.length === 0) return { entries };
+    const counted = Float64Array.from(this.counted);
+    this.counted = [];
+    return { entries, counted };
   }
 }

@@ -94,6 +94,10 @@ export interface ToolSlice {
 export interface DedupSlice {
   group: number;
   entries: Float64Array;
+  /** A group with a chain: what each entry's packet counted, as (entry, cell, amount) triples (DeferredDedup.watch). */
+  counted?: Float64Array;
+  /** The cells `counted` names, as `kind/step/reason`. */
+  cells?: string[];
 }
 
 export type FromWorker =

@@ -6,7 +6,7 @@ import type { Engine, EngineOptions } from '../engine/engine.js';
 import { newRunStats } from '../engine/pipeline.js';
 import type { PacketSource } from '../engine/sources.js';
 import type { OutputSpec } from '../output/output-spec.js';
-import { addStats, type RunStats } from '../stats/stats.js';
+import { addStats, type GroupStats, type RunStats } from '../stats/stats.js';
 import { BATCH_LEASES, BatchBuilder } from './batch-builder.js';
 import { OrderedOutput, type Refusal } from './ordered-output.js';
 import { BufferIds, type DedupSlice, DUP, DUP_FIELDS, type FromWorker, type Shared } from './protocol.js';
@@ -41,6 +41,8 @@ export function parallelReaderOptions(workers: number): ReaderOptions {
 
 export interface ParallelOptions {
   quota: number;
+  /** Stops reading when aborted (EngineOptions.stop). */
+  stop?: AbortSignal;
   onProgress?: EngineOptions['onProgress'];
   /** The first time a pcap output refuses a link type: group, tool, the link type it holds, the one refused. */
   onRefused?: (group: number, tool: number, kept: number, linkType: number) => void;
@@ -91,6 +93,7 @@ export async function runParallel(
       onProgress: opts.onProgress,
       wait: (ready) => run.waitFor(ready),
       pace: () => run.pace(),
+      stop: opts.stop,
     });
     await run.finish();
   } catch (e) {
@@ -280,15 +283,26 @@ class Dispatcher {
       const dd = this.dedups[d.group]!;
       const gs = this.stats.groups[d.group];
       const e = d.entries;
+      const counted = d.counted;
+      let c = 0;
       for (let o = 0; o < e.length; o += DUP_FIELDS) {
+        const entry = o / DUP_FIELDS;
         if (!dd.isDuplicateKey(e[o + DUP.key], e[o + DUP.tsSec], e[o + DUP.tsNsec])) continue;
+        // one thread leaves a duplicate out before its chain: what the chain counted for it is taken back
+        if (counted !== undefined) {
+          while (c < counted.length && counted[c] < entry) c += 3;
+          for (; c < counted.length && counted[c] === entry; c += 3)
+            takeBack(gs, d.cells![counted[c + 1]], counted[c + 2]);
+        }
+        gs.dropped.duplicate++;
         const tool = e[o + DUP.tool];
+        // the chain dropped it (counted above, taken back): nothing was written
+        if (tool < 0) continue;
         const key = d.group * 65536 + tool;
         let list = skips.get(key);
         if (!list) skips.set(key, (list = []));
         list.push(e[o + DUP.start], e[o + DUP.length], e[o + DUP.dataLen], e[o + DUP.commentLost]);
         gs.delivered--;
-        gs.dropped.duplicate++;
         gs.tools[tool].packets--;
         gs.tools[tool].bytes -= e[o + DUP.dataLen];
         if (e[o + DUP.commentLost] !== 0) takeBackCommentsLost(gs.tools[tool], 1);
@@ -328,4 +342,12 @@ class Dispatcher {
     }
     this.progress.poke();
   }
+}
+
+/** Takes back what a duplicate's chain counted in one cell (`kind/step/reason`, DeferredDedup.watch). */
+function takeBack(gs: GroupStats, cell: string, amount: number): void {
+  const [kind, step, reason] = cell.split('/');
+  if (kind === 'dropped') (gs.dropped as Record<string, number>)[reason] -= amount;
+  else if (kind === 'actions') gs.actions[step][reason] -= amount;
+  else if (gs.actionTotals) gs.actionTotals[step][reason] -= amount;
 }

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { emptyRecord } from '../capture/record.js';
 import { Pipeline } from '../engine/pipeline.js';
+import { needsChain } from '../actions/chain.js';
 import { DeferredDedup } from './deferred-dedup.js';
 import { ownGroups } from './group-split.js';
 import {
@@ -84,7 +85,10 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
   }
   const dd: DedupSlice[] = [];
   dedups.forEach((d, group) => {
-    if (d && d.count > 0) dd.push({ group, entries: d.take() });
+    if (d && d.count > 0) {
+      const { entries, counted } = d.take();
+      dd.push(counted ? { group, entries, counted, cells: d.names } : { group, entries });
+    }
   });
   send({ type: 'done', id: m.id, slices, dedups: dd, share, forget });
 }
@@ -102,6 +106,10 @@ port.on('message', (m: ToWorker) => {
           dedup: (g) => dedups[g]!,
           packetPath: m.packetPath,
           recordViews: false,
+        });
+        // a duplicate's chain ran here (it is found at the commit): what it counted is taken back there
+        m.artifact.groups.forEach((g, i) => {
+          if (needsChain(g)) dedups[i]?.watch(pipeline!.stats.groups[i]);
         });
         break;
       }

@@ -42,6 +42,10 @@ export interface RunOptions {
   packetPath?: PacketPathChoice;
   /** Workers started early by the caller (see WorkerPool); closed by the run whether it uses them or not. */
   pool?: WorkerPool;
+  /** Stops reading when aborted: the outputs are finished with what was written so far, as at the end of the captures. */
+  stop?: AbortSignal;
+  /** Told the temporary files the run writes (renamed into place at its end), once they are open: what a forced exit removes. */
+  onTempFiles?: (paths: () => string[]) => void;
 }
 
 /** Below this much input, starting workers costs more than they save. */
@@ -151,6 +155,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
       files.push(row);
       for (const s of g) row.push(set.add(await OutputFile.openWaiting(s.path, note)));
     }
+    opts.onTempFiles?.(() => files.flat().flatMap((f) => (f.tempPath !== undefined ? [f.tempPath] : [])));
   } catch (e) {
     try {
       engine.closeAll();
@@ -187,6 +192,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
           onRefused: refused,
           dedupMaxEntries: opts.dedupMaxEntries,
           packetPath: opts.packetPath,
+          stop: opts.stop,
         },
         files,
       );
@@ -250,6 +256,7 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
     await engine.run((rec, tap) => pipeline.handle(rec, tap), {
       quota: opts.quota ?? 256,
       onProgress: opts.onProgress,
+      stop: opts.stop,
       wait: forwarder && ((ready) => forwarder.waitFor(ready)),
       pace: streams.length > 0 ? () => congestion(streams) ?? forwarder?.pace() : forwarder && (() => forwarder.pace()),
       // a FIFO's reader may be slow: look at its queue every quota of packets, not every turn (2,048 records of up

@@ -81,6 +81,18 @@ rule no-dns from a match udp port 53 drop ids`,
     expect(stats.groups[0].tools.every((t) => t.packets > 1000)).toBe(true);
   });
 
+  it("counts a de-duplicating group's action counters as one thread does: a duplicate found at the commit takes its counts back", async () => {
+    // two taps read the same capture: every packet of the second is a duplicate, left out before truncate on one thread
+    const { stats } = await both(
+      (out) => `tap a { source pcap "${mix}" }
+tap b { source pcap "${mix}" }
+group cut { tool c { output pcap "${out}/cut.pcap" } dedup window 1 s; truncate frame 60 }
+rule all from a, b match any to cut`,
+    );
+    expect(stats.groups[0].dropped.duplicate).toBeGreaterThanOrEqual(30000);
+    expect(stats.groups[0].actions.truncate.cut).toBeGreaterThan(1000);
+  });
+
   it.skipIf(!HAVE_CORPUS)(
     'writes what one thread writes over every corpus capture in one tap: link types mixed, malformed and truncated packets',
     async () => {

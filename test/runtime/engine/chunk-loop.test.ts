@@ -11,26 +11,21 @@
  * nanosecond files), two taps merged in time order, and under auto. Each
  * case also checks that the loop took most of the packets it could.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Artifact } from '../../../src/artifact/types.js';
 import { generatePacketPath } from '../../../src/codegen/classifier.js';
-import type { ChunkLoop } from '../../../src/runtime/capture/chunk-loop.js';
-import { Engine } from '../../../src/runtime/engine/engine.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
-import { Pipeline } from '../../../src/runtime/engine/pipeline.js';
-import { FileTapSource } from '../../../src/runtime/engine/sources.js';
-import { ToolOutput } from '../../../src/runtime/output/tool-output.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
-import { describeTap, outputSpecs } from '../../../src/runtime/run/tap-inputs.js';
 import { Walk } from '../../../src/runtime/walk/walk.js';
 import { CORPUS_DIR, CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { FILTERS } from '../classify/filters.js';
 import { loadCapture } from '../decode/corpus.js';
 import { artifactFor } from '../support/artifact.js';
+import { type SingleThreadRun, singleThreadRun } from '../support/single-thread-run.js';
 import { generatedFrames, otherLinkFrames, type TestFrame } from '../walk/frames.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-chunk-loop-'));
@@ -93,16 +88,12 @@ function filesOf(frames: readonly TestFrame[], o: FileOpts = {}): string[] {
   return [...by].map(([lt, fs]) => pcapFile(fs, lt, o));
 }
 
-interface RunResult {
-  outputs: string[];
-  stats: string;
-  /** Records the chunk loops took. */
-  taken: number;
-  /** Times auto left the generated path for the decoder's. */
-  switches: number;
-}
-
 let runs = 0;
+
+interface RunResult extends Omit<SingleThreadRun, 'outputs'> {
+  /** Each output file as hex. */
+  outputs: string[];
+}
 
 /** The run's single-thread assembly (runtime/run/run.ts), with a read buffer of `bufferSize` and the loop or not. */
 async function runFiles(
@@ -113,47 +104,8 @@ async function runFiles(
   bufferSize: number,
   adaptWindow?: number,
 ): Promise<RunResult> {
-  const out = join(dir, `out${runs++}`);
-  mkdirSync(out);
-  const sources = tapFiles.map(
-    (fs, tap) => new FileTapSource(tap, fs, { readAhead: false, views: false, copyRuns: true, bufferSize }),
-  );
-  const engine = new Engine();
-  for (const s of sources) engine.register(s);
-  await engine.prime();
-  const inputs = sources.map((s, i) => describeTap(s, tapFiles[i]));
-  const paths = a.groups.map((g, gi) => g.tools.map((t, ti) => join(out, `${gi}-${ti}.${t.output.kind}`)));
-  const outputs = outputSpecs(a, paths, inputs).map((g) => g.map((s) => new ToolOutput(s)));
-  const pipeline = new Pipeline(a, outputs, tapFiles, { packetPath: path, recordViews: false, adaptWindow });
-  let taken = 0;
-  if (loop)
-    for (const s of sources)
-      s.useChunkLoops((f) => {
-        const l = pipeline.chunkLoop(s.tap, f);
-        if (l === undefined) return undefined;
-        const counted: ChunkLoop = {
-          run(...args) {
-            const stop = l.run(...args);
-            taken += l.handled;
-            return stop;
-          },
-          get handled() {
-            return l.handled;
-          },
-        };
-        return counted;
-      });
-  await engine.run((rec, tap) => pipeline.handle(rec, tap), { quota: 256 });
-  pipeline.finish();
-  for (const g of outputs) for (const o of g) await o.close();
-  const { seconds: _s, ...stats } = pipeline.collect();
-  return {
-    outputs: paths.flat().map((p) => readFileSync(p).toString('hex')),
-    // the output directory is the run's own
-    stats: JSON.stringify(stats).replaceAll(out, 'OUT'),
-    taken,
-    switches: pipeline.switches,
-  };
+  const r = await singleThreadRun(dir, a, tapFiles, path, loop, bufferSize, adaptWindow);
+  return { ...r, outputs: r.outputs.map((o) => o.toString('hex')) };
 }
 
 /** The differences between the loop's run and the decoder's and the per-record generated one's; and what the loop took. */

@@ -9,7 +9,7 @@
  * byte and every statistic must be the same, for filters the fast walk's
  * local graph answers. Small read buffers put records across chunk edges.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -18,15 +18,10 @@ import type { Artifact } from '../../../src/artifact/types.js';
 import { generatePacketPath } from '../../../src/codegen/classifier.js';
 import { _ } from '../../../src/codegen/code.js';
 import { WALK_STATE, fastEthernetWalk } from '../../../src/codegen/spine.js';
-import type { ChunkLoop } from '../../../src/runtime/capture/chunk-loop.js';
-import { Engine } from '../../../src/runtime/engine/engine.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
-import { Pipeline } from '../../../src/runtime/engine/pipeline.js';
-import { FileTapSource } from '../../../src/runtime/engine/sources.js';
-import { ToolOutput } from '../../../src/runtime/output/tool-output.js';
-import { describeTap, outputSpecs } from '../../../src/runtime/run/tap-inputs.js';
 import { CORPUS_DIR, CORPUS_NOTE, HAVE_CORPUS, corpusManifest } from '../../support/corpus.js';
 import { artifactFor } from '../support/artifact.js';
+import { singleThreadRun } from '../support/single-thread-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-fast-walk-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,46 +57,9 @@ function pcapFile(recs: readonly Rec[]): string {
   return p;
 }
 
-let runs = 0;
-
-/** The run's single-thread assembly (runtime/run/run.ts): outputs (hex), statistics, and records the chunk loop took. */
-async function run(a: Artifact, file: string, path: PacketPathChoice, loop: boolean, bufferSize: number) {
-  const out = join(dir, `out${runs++}`);
-  mkdirSync(out);
-  const s = new FileTapSource(0, [file], { readAhead: false, views: false, copyRuns: true, bufferSize });
-  const engine = new Engine();
-  engine.register(s);
-  await engine.prime();
-  const paths = a.groups.map((g, gi) => g.tools.map((t, ti) => join(out, `${gi}-${ti}.${t.output.kind}`)));
-  const outputs = outputSpecs(a, paths, [describeTap(s, [file])]).map((g) => g.map((o) => new ToolOutput(o)));
-  const pipeline = new Pipeline(a, outputs, [[file]], { packetPath: path, recordViews: false });
-  let taken = 0;
-  if (loop)
-    s.useChunkLoops((f) => {
-      const l = pipeline.chunkLoop(s.tap, f);
-      if (l === undefined) return undefined;
-      const counted: ChunkLoop = {
-        run(...args) {
-          const stop = l.run(...args);
-          taken += l.handled;
-          return stop;
-        },
-        get handled() {
-          return l.handled;
-        },
-      };
-      return counted;
-    });
-  await engine.run((rec, tap) => pipeline.handle(rec, tap), { quota: 256 });
-  pipeline.finish();
-  for (const g of outputs) for (const o of g) await o.close();
-  const { seconds: _s, ...stats } = pipeline.collect();
-  return {
-    outputs: paths.flat().map((p) => readFileSync(p)),
-    stats: JSON.stringify(stats).replaceAll(out, 'OUT'),
-    taken,
-  };
-}
+/** The run's single-thread assembly over one file: outputs, statistics, and records the chunk loop took. */
+const run = (a: Artifact, file: string, path: PacketPathChoice, loop: boolean, bufferSize: number) =>
+  singleThreadRun(dir, a, [[file]], path, loop, bufferSize);
 
 /** Each output's records as hex, one a line (pcap records after the 24-byte file header). */
 function records(b: Buffer): string[] {

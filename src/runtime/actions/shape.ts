@@ -128,26 +128,37 @@ class ShapeStep implements ActionStep {
     this.shapers = new Array<Shaper<Held> | undefined>(n).fill(undefined);
   }
 
-  apply(r: Replica): Verdict {
+  /** A packet of (tsSec, tsNsec) arrives: the clock moves to it; its time since the first packet's second. */
+  private arrive(tsSec: number, tsNsec: number): number {
     if (!this.started) {
       this.started = true;
-      this.originSec = r.tsSec;
+      this.originSec = tsSec;
     }
-    const raw = this.advance((r.tsSec - this.originSec) * 1e9 + r.tsNsec);
+    return this.advance((tsSec - this.originSec) * 1e9 + tsNsec);
+  }
+
+  /** The tool's shaper, made at its first packet's arrival. */
+  private shaperOf(tool: number, arrival: number): Shaper<Held> {
+    const config = this.config;
+    return (this.shapers[tool] ??= new Shaper<Held>(
+      config.rates[tool],
+      config.burstBytes,
+      config.bufferBytes,
+      this.ticks[tool],
+      arrival,
+    ));
+  }
+
+  apply(r: Replica): Verdict {
+    const raw = this.arrive(r.tsSec, r.tsNsec);
     const clock = this.clock[0];
     if (this.waiting > 0) this.releaseDue();
     const tool = r.tool;
     const tick = this.ticks[tool];
-    const arrival = tick === 1 ? raw : Math.floor(raw / tick) * tick;
-    const now = tick === 1 ? clock : Math.floor(clock / tick) * tick;
+    const arrival = onTick(raw, tick);
+    const now = onTick(clock, tick);
     const config = this.config;
-    const s = (this.shapers[tool] ??= new Shaper<Held>(
-      config.rates[tool],
-      config.burstBytes,
-      config.bufferBytes,
-      tick,
-      arrival,
-    ));
+    const s = this.shaperOf(tool, arrival);
     const st = this.stats[tool];
     const c = this.c;
     const bytes = r.length;
@@ -192,25 +203,12 @@ class ShapeStep implements ActionStep {
    * (runtime/engine/walked-steps.ts), which have no replica.
    */
   passes(tsSec: number, tsNsec: number, bytes: number): boolean {
-    if (!this.started) {
-      this.started = true;
-      this.originSec = tsSec;
-    }
-    const raw = this.advance((tsSec - this.originSec) * 1e9 + tsNsec);
+    const raw = this.arrive(tsSec, tsNsec);
     if (this.waiting > 0) return false;
-    const clock = this.clock[0];
     const tick = this.ticks[0];
-    const arrival = tick === 1 ? raw : Math.floor(raw / tick) * tick;
-    const now = tick === 1 ? clock : Math.floor(clock / tick) * tick;
+    const arrival = onTick(raw, tick);
     const config = this.config;
-    const s = (this.shapers[0] ??= new Shaper<Held>(
-      config.rates[0],
-      config.burstBytes,
-      config.bufferBytes,
-      tick,
-      arrival,
-    ));
-    if (!s.passes(bytes, arrival, now)) return false;
+    if (!this.shaperOf(0, arrival).passes(bytes, arrival, onTick(this.clock[0], tick))) return false;
     const st = this.stats[0];
     if (bytes > config.burstBytes) {
       this.c['larger-than-burst']++;
@@ -326,4 +324,9 @@ function sizeClass(n: number): number {
   let k = 6;
   while (2 ** k < n) k++;
   return k;
+}
+
+/** `ns` down to a multiple of the tool's clock tick (its output's time resolution). */
+function onTick(ns: number, tick: number): number {
+  return tick === 1 ? ns : Math.floor(ns / tick) * tick;
 }

@@ -83,9 +83,13 @@ const TUNNEL_REASONS: ReadonlySet<number> = new Set(
     ] as const
   ).map(reasonCode),
 );
-/** Reasons a tunnel marks when it carries nothing, as the frame's own layers do when they are cut (then no tunnel is found). */
+/**
+ * Reasons a tunnel marks when it carries nothing (or, for MPLS in GRE, when
+ * the capture ends inside the tunnel's label stack), as the frame's own
+ * layers do when they are cut (then no tunnel is found).
+ */
 const EMPTY_TUNNEL_REASONS: ReadonlySet<number> = new Set(
-  (['truncated-ethernet', 'truncated-ip', 'truncated-ppp'] as const).map(reasonCode),
+  (['truncated-ethernet', 'truncated-ip', 'truncated-ppp', 'truncated-mpls'] as const).map(reasonCode),
 );
 
 /**

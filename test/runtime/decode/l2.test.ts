@@ -85,6 +85,8 @@ describe('MPLS', () => {
   it('flags a stack without bottom or payload', () => {
     expect(reason(decode(eth(0x8847, mplsEntry(5, false))))).toBe('truncated-mpls');
     expect(reason(decode(eth(0x8847, mplsEntry(5, true))))).toBe('truncated-mpls');
+    // the frame's own label stack: its own headers are malformed (a tunnel's cut stack is not, tunnels.test.ts)
+    expect(decode(eth(0x8847, mplsEntry(5, false))).headersMalformed).toBe(1);
   });
 });
 

@@ -109,7 +109,10 @@ describe('GRE', () => {
     expectInnerUdp(decode(outer4(47, gre({ proto: 0x8848 }, cat(mplsEntry(5, true), innerIpv4Udp())))));
     const pw = decode(outer4(47, gre({ proto: 0x8847 }, cat(mplsEntry(16, true), zeros(4), eth(0x0806, zeros(28))))));
     expect([pw.tunnel, pw.innerKind, pw.malformed]).toEqual([TUNNEL.gre, 0, 0]);
-    expect(reason(decode(outer4(47, gre({ proto: 0x8847 }, mplsEntry(16, false)))))).toBe('truncated-mpls');
+    const cut = decode(outer4(47, gre({ proto: 0x8847 }, mplsEntry(16, false))));
+    expect(reason(cut)).toBe('truncated-mpls');
+    // the cut stack is the tunnel's, not the frame's own headers (the walk does not count it either)
+    expect([cut.tunnel, cut.headersMalformed]).toEqual([TUNNEL.gre, 0]);
   });
 
   it('other protocols are a GRE tunnel without an inner packet; bad versions are malformed', () => {

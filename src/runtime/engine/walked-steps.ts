@@ -242,7 +242,10 @@ export class WalkedSteps {
     if (w.lt !== LINKTYPE.ETHERNET || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT || w.mc !== 0) return false;
     if (w.et !== ETHERTYPE.IPV4 && w.et !== ETHERTYPE.IPV6) return false;
     if (w.vc !== 0 && !this.stripVlan) return false;
-    return this.peeled.of(w.view(), w.frame(), this.tunnels, this.stripVlan, rec.capLen, rec.wireLen);
+    const p = this.peeled;
+    // from the walk where it knows (the plain GRE, IP-in-IP and UDP tunnels); else from the frame's view
+    if (p.ofWalk(w, this.tunnels, this.stripVlan, rec.capLen, rec.wireLen)) return true;
+    return p.of(w.view(), w.frame(), this.tunnels, this.stripVlan, rec.capLen, rec.wireLen);
   }
 }
 

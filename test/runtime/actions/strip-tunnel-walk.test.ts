@@ -20,7 +20,7 @@ import { loadCapture } from '../decode/corpus.js';
 import { generatedFrames } from '../walk/frames.js';
 import { eth, ethTagged, gre, hex, ipv4, ipv6, payload, qinq, tcp, udp, vlan, vxlan } from './frames.js';
 
-const ALL_TUNNELS = Object.values(TUNNEL).reduce((m, t) => (t > 0 ? m | (1 << t) : m), 0);
+const ALL_TUNNELS = Object.values(TUNNEL).reduce<number>((m, t) => (t > 0 ? m | (1 << t) : m), 0);
 /** Junk around each frame in its buffer: the walk must read only the frame, at its offset. */
 const BEFORE = 13;
 const AFTER = 9;

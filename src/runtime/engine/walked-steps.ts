@@ -1,6 +1,7 @@
 import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { ABSENT, LINKTYPE } from '../../fields/fields.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { groupSteps } from '../actions/chain.js';
 import { stripConfig } from '../actions/strip.js';
 import { PeeledTunnel } from '../actions/strip-tunnel.js';
@@ -77,6 +78,8 @@ const MARKABLE = 14;
 const VLAN_TAG = 4;
 /** An MPLS label stack entry. */
 const MPLS_LABEL = 4;
+/** The UDP header, after which its payload starts. */
+const UDP_HEADER = 8;
 /** VLAN tags the decoder reads at most (more is malformed, and the IP header behind them not found). */
 const MAX_VLAN_TAGS = 15;
 /** IPv6's fixed header, which its payload length does not count. */
@@ -84,14 +87,16 @@ const IPV6_HEADER = 40;
 
 /**
  * Whether the generated path can do the group's steps from the walk
- * (WalkedSteps): only strip, balance over one tool, truncate frame, the
+ * (WalkedSteps): only strip, balance over one tool, truncate (payload only
+ * without strip), the
  * tap's mark and shape (in that order, the last steps), and one tool; or
  * balance over one tool, the tap's mark and timestamp (last), nothing else.
  */
 export function walkableGroup(g: ArtifactGroup): boolean {
   if (g.tools.length !== 1) return false;
-  if (g.actions.truncate !== undefined && g.actions.truncate.what !== 'frame') return false;
   const steps = groupSteps(g);
+  // truncate payload: the cut is after the walk's transport header, in the frame as captured (strip would move it)
+  if (g.actions.truncate !== undefined && g.actions.truncate.what !== 'frame' && steps.includes('strip')) return false;
   // timestamp stamps the frame as it is: not after steps that change its length or hold it (their offsets and counts)
   const stamps = steps.includes('timestamp');
   for (let i = 0; i < steps.length; i++) {
@@ -131,7 +136,9 @@ export function walkableGroup(g: ArtifactGroup): boolean {
  * frame's addresses, the bytes between gone; an Ethernet frame carried
  * (VXLAN, GRE bridging) itself, the bytes before it gone, and its VLAN
  * tags if strip lists vlan. Then
- * `truncate frame N` keeps N bytes, the mark's tags go after the
+ * `truncate frame N` keeps N bytes (`truncate payload N`, in a group
+ * without strip: N bytes after a TCP or UDP header the walk found whole,
+ * outside tunnels and later fragments), the mark's tags go after the
  * addresses. The record is written as it lies in the read buffer, edited
  * as it is copied (ToolOutput.writeRecord), with the counters the chain's
  * steps count (strip's stripped and nothing-to-strip, truncate's cut and
@@ -148,7 +155,10 @@ export class WalkedSteps {
   /** The tunnel kinds strip peels (StripConfig.tunnels). */
   private readonly tunnels: number;
   private readonly peeled = new PeeledTunnel();
+  /** truncate frame's cut (NO_CUT when the group does not cut frames). */
   private readonly cut: number;
+  /** truncate payload's bytes kept after the transport header (-1 when the group does not cut payloads). */
+  private readonly cutPayload: number;
   private readonly stripCount: ActionCounters;
   private readonly cutCount: ActionCounters;
   private readonly markCount: ActionCounters;
@@ -177,7 +187,9 @@ export class WalkedSteps {
     this.stripVlan = sc !== undefined && sc.vlan;
     this.stripMpls = sc !== undefined && sc.mpls;
     this.tunnels = sc === undefined ? 0 : sc.tunnels;
-    this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
+    const tr = gr.actions.truncate;
+    this.cut = tr !== undefined && tr.what === 'frame' ? tr.bytes : NO_CUT;
+    this.cutPayload = tr !== undefined && tr.what === 'payload' ? tr.bytes : -1;
     // the chain's counters (absent ones as the steps have them: counted into nothing)
     this.stripCount = gs.actions.strip ?? {};
     this.cutCount = gs.actions.truncate ?? {};
@@ -235,7 +247,12 @@ export class WalkedSteps {
       }
     }
     let len = rec.capLen - lead - drop;
-    const cut = this.cut;
+    let cut = this.cut;
+    if (this.cutPayload >= 0) {
+      const start = payloadStart(w);
+      if (start < 0) return false;
+      cut = start + this.cutPayload;
+    }
     const cutNow = cut !== NO_CUT && len > cut;
     if (cutNow) len = cut;
     let tags: Uint8Array | undefined;
@@ -380,4 +397,19 @@ function vlanTagsOnly(w: Walk): number {
   if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT) return -1;
   const t = w.et;
   return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || (t === ETHERTYPE.ARP && w.mc === 0) ? w.vc : -1;
+}
+
+/**
+ * truncate payload's payloadStart() from the walk, for the packets where
+ * the walk knows it (the frame's own headers well formed, no tunnel
+ * candidate, not a later fragment): where a TCP or UDP payload starts, as
+ * an offset in the frame; -1 for any other packet (the chain's truncate
+ * decides from the view).
+ */
+function payloadStart(w: Walk): number {
+  if (w.bad !== 0 || w.cand !== 0 || w.ipv === 0 || w.frag === 2 || w.l4 === ABSENT) return -1;
+  const p = w.l4;
+  if (w.proto === IPPROTO.TCP) return p - w.o + ((w.d[p + 12] >> 4) << 2);
+  if (w.proto === IPPROTO.UDP) return p - w.o + UDP_HEADER;
+  return -1;
 }

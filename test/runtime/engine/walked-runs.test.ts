@@ -591,3 +591,38 @@ describe('walked timestamp: the stamp from the walk, the tags as the output writ
       expect(ts(4).skipped).toBeGreaterThan(100);
     });
 });
+
+const CUT_PAYLOADS = `tap t { source pcap "x.pcap"; mark vlan 100; mark comment }
+group rec { tool rec { output pcap "rec.pcap" } truncate payload 0 }
+group web { tool web { output pcapng "web.pcap" } truncate payload 10 }
+group dns { tool dns { output pcap "dns.pcap" } truncate payload 4 }
+group vlans { tool v { output pcap "vlans.pcap"; rate 2 Mbps } truncate payload 0; shape burst 8 KB }
+group labels { tool m { output pcap "labels.pcap" } strip mpls; truncate payload 0 }
+group cut14 { tool c { output pcap "cut14.pcap" precision ns } truncate payload 100 }
+group gres { tool g { output pcap "gre.pcap" } truncate payload 0 }
+group tuns { tool n { output pcap "tunnels.pcap" } truncate payload 2 }
+rule all from t match any to rec
+rule web from t match tcp to web
+rule dns from t match udp to dns
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14
+rule gres from t match vlan to gres
+rule tuns from t match any to tuns`;
+
+describe('walked truncate payload: the cut after the walk’s TCP or UDP header', () => {
+  for (const [what, policy] of [
+    ['marked', CUT_PAYLOADS],
+    ['unmarked', CUT_PAYLOADS.replace('; mark vlan 100; mark comment', '')],
+  ] as const)
+    it(`${what}: the same files and statistics on both paths`, async () => {
+      const tunnels = tunnelFrames();
+      const frames = [...tunnels, ...mixed(6000, [...tunnels, ...mplsFrames(), ...stampFrames()])];
+      const st = await sameOnBoth(pcapFile(frames, `cut-payloads-${what}.pcap`), policy);
+      const tr = (g: number) => st.groups[g].actions.truncate;
+      expect(tr(0).cut).toBeGreaterThan(3000);
+      expect(tr(0)['short-enough']).toBeGreaterThan(10);
+      expect(tr(0)['no-payload']).toBeGreaterThan(10);
+      expect(tr(5)['short-enough']).toBeGreaterThan(1000);
+    });
+});

@@ -6,7 +6,7 @@ import type { PacketView } from '../decode/view.js';
 import type { GroupStats } from '../stats/stats.js';
 import { type ActionModule, type ActionStep, ActionConfigError, Verdict } from './action.js';
 import { ACTIONS } from './registry.js';
-import { Replica, Scratch } from './replica.js';
+import { Replica, Scratch, type ViewSource } from './replica.js';
 import type { TruncateConfig } from './truncate.js';
 
 /** Steps the pipeline itself performs for every group: dedup before the chain, output after it. */
@@ -179,6 +179,13 @@ export class ActionChain {
   push(rec: PacketRecord, view: PacketView, tap: number): void {
     const r = this.replica;
     r.start(rec, view, tap);
+    this.runFrom(0, r);
+  }
+
+  /** push() with the packet decoded only if a step reads the decode, by `source` (the walk: Replica.startLazy). */
+  pushLazy(rec: PacketRecord, source: ViewSource, tap: number): void {
+    const r = this.replica;
+    r.startLazy(rec, source, tap);
     this.runFrom(0, r);
   }
 

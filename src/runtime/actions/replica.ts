@@ -2,6 +2,11 @@ import type { PacketRecord } from '../capture/index.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
 
+/** Where a packet's decode comes from when a step first asks for it (the generated path's walk: Walk.view()). */
+export interface ViewSource {
+  view(): PacketView;
+}
+
 /** Room for the largest frame a reader passes on plus what actions add (headers, options, tags, trailers). */
 const INITIAL_SIZE = 262144 + 4096;
 /** Exact-length views of a scratch buffer are kept for frames up to this long; longer ones get a view each time. */
@@ -77,6 +82,8 @@ export class Replica {
   private decoded: PacketView;
   private readonly own = new PacketView();
   private stale = false;
+  /** The decode's source until a step asks (startLazy): then its view() is the packet's decode. */
+  private source: ViewSource | undefined = undefined;
 
   constructor(
     private readonly scratch: Scratch,
@@ -104,11 +111,54 @@ export class Replica {
     this.holder = -1;
     this.decoded = view;
     this.stale = false;
+    this.source = undefined;
+  }
+
+  /**
+   * start() with the decode made only when a step asks for it (view()),
+   * from `source`, which must describe this packet until the replica is
+   * written or copied (the walk, during the chain's push): steps that read
+   * no decode (mark, shape) then cost none.
+   */
+  startLazy(rec: PacketRecord, source: ViewSource, tap: number): void {
+    this.start(rec, this.own, tap);
+    this.source = source;
+  }
+
+  /**
+   * Starts from a captured packet's frame (`data`, the record's bytes) with
+   * no decode of it, for steps done from the walk (WalkedSteps), which read
+   * offsets from the walk: view() is not to be called until a step commits.
+   */
+  startWalked(rec: PacketRecord, data: Uint8Array, tap: number): void {
+    this.original = data;
+    this.data = data;
+    this.length = data.length;
+    this.wireLen = rec.wireLen;
+    this.linkType = rec.linkType;
+    this.tsSec = rec.tsSec;
+    this.tsNsec = rec.tsNsec;
+    this.tap = tap;
+    this.tool = 0;
+    this.comment = rec.comment;
+    this.commented = rec.comment !== undefined;
+    this.tags = undefined;
+    this.changed = false;
+    this.holder = -1;
+    this.decoded = this.own;
+    this.stale = true;
+    this.source = undefined;
   }
 
   /** The packet decoded as it now is: the pipeline's view until a step changes it, then decoded again (once). */
   view(): PacketView {
-    if (!this.stale) return this.decoded;
+    if (!this.stale) {
+      const s = this.source;
+      if (s === undefined) return this.decoded;
+      this.source = undefined;
+      return (this.decoded = s.view());
+    }
+    this.source = undefined;
     const v = this.own;
     v.tap = this.tap;
     decodeFrame(v, this.data, this.length, this.wireLen, this.linkType);
@@ -171,6 +221,7 @@ export class Replica {
     this.changed = r.changed;
     this.holder = -1;
     this.stale = true;
+    this.source = undefined;
   }
 }
 

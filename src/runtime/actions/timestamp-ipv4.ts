@@ -78,7 +78,16 @@ export function stampIpv4(r: Replica, ip: number, pppoe: number): Ipv4Outcome {
   const oldSum = get16(d, ip) + total + sumBytesAligned(d, p, end - p, ip);
   const check = get16(d, ip + 10);
   const t = r.target(r.length + delta);
-  copyBytes(t, 0, d, 0, p);
+  const n = r.length;
+  if (d.length === n) {
+    // the frame is an array of its own (a captured one): the whole of it moved by delta in one set() with no view
+    // of a part made, then the bytes before the stamp put back (the option and its padding overwrite the rest)
+    t.set(d, delta);
+    for (let i = 0; i < p; i++) t[i] = d[i];
+  } else {
+    copyBytes(t, 0, d, 0, p);
+    copyBytes(t, end + delta, d, end, n - end);
+  }
   let q = p;
   t[q++] = OPT_TIMESTAMP;
   t[q++] = OPTION_LENGTH;
@@ -88,7 +97,6 @@ export function stampIpv4(r: Replica, ip: number, pppoe: number): Ipv4Outcome {
   putTime(t, q, r.tsSec, r.tsNsec);
   q += 4;
   while (q < ip + newIhl) t[q++] = OPT_END;
-  copyBytes(t, q, d, end, r.length - end);
   t[ip] = (t[ip] & 0xf0) | (newIhl >> 2);
   if (total !== 0) put16(t, ip + 2, total + delta);
   const newSum = get16(t, ip) + get16(t, ip + 2) + sumBytesAligned(t, p, ip + newIhl - p, ip);

@@ -492,7 +492,8 @@ export class Pipeline {
         }
         // the steps start from rec.data
         if (!this.recordViews) rec.data = w.frame();
-        chain.push(rec, w.view(), tap);
+        // decoded only if a step reads the decode (mark and shape do not)
+        chain.pushLazy(rec, w, tap);
         continue;
       }
       // the session's hash, taken only for a balanced group

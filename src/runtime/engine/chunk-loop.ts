@@ -1,13 +1,6 @@
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT } from '../capture/record.js';
-import {
-  BALANCED,
-  EDIT,
-  EDITED_RUN_MAX,
-  NO_EDIT_CUT,
-  RO_GENERAL,
-  RO_NONE,
-} from '../../codegen/chunk-loop.js';
+import { BALANCED, EDIT, EDITED_RUN_MAX, NO_EDIT_CUT, RO_GENERAL, RO_NONE } from '../../codegen/chunk-loop.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { NO_CUT } from '../capture/edited-records.js';
 import type { ChunkFn } from '../classify/packet-path.js';

@@ -84,8 +84,22 @@ export const RO_GENERAL = -2;
  * counts of results without groups, a group's packets its outputs'),
  * `sel` (scratch, a group's chosen output),
  * per output `ru` (output t's open run: ru[4t] start, ru[4t + 1] end,
- * ru[4t + 2] records), and `take(out, d, start, end, records)` (the output
+ * ru[4t + 2] records; an edited output's ru[4t + 3] its bytes written),
+ * and `take(out, d, start, end, records)` (the output
  * counts the packets and bytes of the runs it takes; the loop does not).
+ *
+ * Edited outputs (a group's tap marks, strip of VLAN tags and MPLS stacks,
+ * truncate frame: runtime/engine/chunk-loop.ts LoopEdit): `ek` (per output,
+ * 0 or EDIT flags), `ekt` (its tags' length), `ekc` (its cut, NO_EDIT_CUT:
+ * none), `ed` (1 when some output is edited: the walk's strip verdict is
+ * worked out), `eo` (the open runs' record offsets and drops, EDITED_RUN_MAX
+ * each), `ea` (per output, records stripped and cut in the call), `sdr`
+ * (scratch, each group's drop), and `takeEdited(out, d, start, end,
+ * records)`. Their records take the general decision; only Ethernet's loop
+ * with the local graph edits (the others leave edited records to the
+ * per-record path), and it too leaves a record whose strip the walk cannot
+ * decide (a tunnel candidate, PPPoE, malformed headers, a fragment) or that
+ * is too short for the tags.
  *
  * Only numbers go into this code; everything else comes in through C.
  *

@@ -258,23 +258,17 @@ function loop(
           C.takeEdited(${t}, d, ru[j], ru[j + 1], m);
           m = 0;
         }
-        if (m === 0) {
-          ru[j] = p;
-          ru[j + 3] = 0;
-        }
+        if (m === 0) ru[j] = p;
         const x = (${t} * ${2 * E} + m) | 0;
         const dw = ${dw};
         eo[x] = (p - ru[j]) | 0;
         eo[(x + ${E}) | 0] = dw;
         ru[j + 1] = e;
         ru[j + 2] = m + 1;
-        // strip's and truncate's verdicts (the output counts the records): stripped, cut; the bytes written (ru[j + 3])
-        const db = dw & 0xffff, c = ${t} << 1, kl = (capLen - db) | 0, kc = ekc[${t}];
+        // strip's and truncate's verdicts (the output counts the records): stripped, cut
+        const db = dw & 0xffff, c = ${t} << 1;
         if (db !== 0) ea[c]++;
-        if (kl > kc) {
-          ea[c + 1]++;
-          ru[j + 3] = (ru[j + 3] + kc + ekt[${t}]) | 0;
-        } else ru[j + 3] = (ru[j + 3] + kl + ekt[${t}]) | 0;`;
+        if (((capLen - db) | 0) > ekc[${t}]) ea[c + 1]++;`;
   // the record extends output t's open run, or closes it and opens one; a run that long is handed over
   const extend = (t: Code) => _`const j = ${t} << 2;
       if (ru[j + 1] === p) {

@@ -20,9 +20,7 @@ export interface RunTaker {
    * (putEditedRecords): record i's header `offsets[i]` bytes from `start`
    * (the bytes between are other records, left out), `drops[i]` bytes
    * dropped after its addresses (dropAndType), `tags` inserted there, its
-   * bytes cut to `cut` (NO_CUT: none); `from` the reader's CopyRuns (the
-   * output may hold the run until the reader's buffer moves). Outputs
-   * without it get no edited records from the loop.
+   * bytes cut to `cut`. Outputs without it get no edited records from the loop.
    */
   takeEditedRun?(
     bytes: Uint8Array,
@@ -33,9 +31,6 @@ export interface RunTaker {
     cut: number,
     offsets: Int32Array,
     drops: Int32Array,
-    from: CopyRuns,
-    /** The bytes they are written with, headers off. */
-    kept: number,
   ): void;
   /** Packets and bytes (headers off) written so far, takeRun's runs included: the loop's counts are their growth in a call. */
   readonly packets: number;
@@ -203,20 +198,9 @@ export class PacketChunkLoop implements ChunkLoop {
       drops[t] = this.eo.subarray(2 * E * t + E, 2 * E * (t + 1));
     }
     this.ed = editOf.some((e) => e !== undefined) ? 1 : 0;
-    const ru = this.ru;
+    const ekc = this.ekc;
     this.takeEdited = (t, d, start, end, records) =>
-      outs[t].takeEditedRun!(
-        d,
-        start,
-        end,
-        records,
-        editOf[t]!.tags,
-        editOf[t]!.cut,
-        offsets[t],
-        drops[t],
-        runs,
-        ru[4 * t + 3],
-      );
+      outs[t].takeEditedRun!(d, start, end, records, editOf[t]!.tags, ekc[t], offsets[t], drops[t]);
   }
 
   /** Whether a reader of this format can have the loop: classic little-endian pcap records that outputs copy as they are. */

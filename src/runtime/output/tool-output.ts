@@ -242,10 +242,7 @@ export class ToolOutput implements RunHolder {
    * chunk loop found them (after takesRuns said yes): record i's header
    * offsets[i] from `start`, the bytes between other records'; drops[i]
    * (dropAndType) after its addresses, `tags` inserted there, cut to `cut`
-   * (putEditedRecords), `cut` NO_CUT for none. They join the pending edited run where
-   * writeRecord's would (same tags and cut, within GAP_MAX): a record the
-   * loop leaves to the per-record path between two of its runs (a tunnel
-   * strip peels) then costs no flush, and the runs one copy.
+   * (putEditedRecords). Copied now, after the pending run.
    */
   takeEditedRun(
     bytes: Uint8Array,
@@ -256,47 +253,25 @@ export class ToolOutput implements RunHolder {
     cut: number,
     offsets: Int32Array,
     drops: Int32Array,
-    from: CopyRuns,
-    /** The bytes the records are written with, headers off (their data kept, and the tags). */
-    kept: number,
   ): void {
-    const c = cut;
-    let k = this.runPackets;
-    if (
-      k !== 0 &&
-      bytes === this.runBytes &&
-      this.runEdited &&
-      tags === this.runTags &&
-      c === this.runCut &&
-      start >= this.runEnd &&
-      start - this.runEnd <= GAP_MAX &&
-      end - this.runStart < RUN_MAX
-    ) {
-      this.roomFor(k + records);
-      const shift = start - this.runStart;
-      const ro = this.runOffsets;
-      const rd = this.runDrops;
-      const rl = this.runLeads;
-      for (let i = 0; i < records; i++) {
-        ro[k] = offsets[i] + shift;
-        rd[k] = drops[i];
-        rl[k] = 0;
-        k++;
-      }
-      this.runEnd = end;
-      this.runPackets = k;
-    } else {
-      const buffer = bytes === this.runBytes ? this.runBuffer! : bytes.buffer;
-      this.startRun(bytes, buffer, start, end, records, tags, c, drops[0], from);
-      // startRun sets the first record's drop and lead (an edited run); the others' come from the loop
-      this.runEdited = true;
-      this.roomFor(records);
-      this.runOffsets.set(offsets.subarray(0, records));
-      this.runDrops.set(drops.subarray(0, records));
-      this.runLeads.fill(0, 0, records);
+    if (this.runPackets !== 0) this.flushRun();
+    if (bytes !== this.runBytes) {
+      this.runBytes = bytes;
+      this.runBuffer = bytes.buffer;
     }
+    const written = this.writer!.writeEditedRecords(
+      this.runBuffer!,
+      bytes.byteOffset + start,
+      end - start,
+      records,
+      tags,
+      cut,
+      0,
+      offsets,
+      drops,
+    );
     this.packets += records;
-    this.bytes += kept;
+    this.bytes += written - records * PCAP_RECORD_HEADER;
   }
 
   /** Flushes the pending run and starts another: records bytes[start, end) of a reader's chunk, edited as given. */
@@ -340,27 +315,21 @@ export class ToolOutput implements RunHolder {
   /** The pending edited run's next record: its header `offset` from runStart, what it drops and its lead. */
   private addEdited(offset: number, drop: number, lead: number): void {
     const k = this.runPackets;
-    if (k === this.runOffsets.length) this.roomFor(k + 1);
+    if (k === this.runOffsets.length) {
+      const offsets = new Int32Array(k * 2);
+      offsets.set(this.runOffsets);
+      this.runOffsets = offsets;
+      const drops = new Int32Array(k * 2);
+      drops.set(this.runDrops);
+      this.runDrops = drops;
+      const leads = new Int32Array(k * 2);
+      leads.set(this.runLeads);
+      this.runLeads = leads;
+    }
     this.runOffsets[k] = offset;
     this.runDrops[k] = drop;
     this.runLeads[k] = lead;
     if (lead !== 0) this.runLeadsUsed = true;
-  }
-
-  /** Room for `n` records in the pending edited run's offsets, drops and leads. */
-  private roomFor(n: number): void {
-    let size = this.runOffsets.length;
-    if (n <= size) return;
-    while (size < n) size *= 2;
-    const offsets = new Int32Array(size);
-    offsets.set(this.runOffsets);
-    this.runOffsets = offsets;
-    const drops = new Int32Array(size);
-    drops.set(this.runDrops);
-    this.runDrops = drops;
-    const leads = new Int32Array(size);
-    leads.set(this.runLeads);
-    this.runLeads = leads;
   }
 
   flushRunOf(runs: CopyRuns): void {

@@ -84,8 +84,7 @@ export const RO_GENERAL = -2;
  * counts of results without groups, a group's packets its outputs'),
  * `sel` (scratch, a group's chosen output),
  * per output `ru` (output t's open run: ru[4t] start, ru[4t + 1] end,
- * ru[4t + 2] records; an edited output's ru[4t + 3] its bytes written),
- * and `take(out, d, start, end, records)` (the output
+ * ru[4t + 2] records), and `take(out, d, start, end, records)` (the output
  * counts the packets and bytes of the runs it takes; the loop does not).
  *
  * Edited outputs (a group's tap marks, strip of VLAN tags and MPLS stacks,

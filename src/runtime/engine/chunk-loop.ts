@@ -292,7 +292,10 @@ export class PacketChunkLoop implements ChunkLoop {
     ts.packets += n[0];
     ts.bytes += n[1];
     ts.malformed += n[2];
-    n.fill(0);
+    // three stores, not fill()'s builtin call (the loop returns at every record it leaves: a tunnel strip peels)
+    n[0] = 0;
+    n[1] = 0;
+    n[2] = 0;
     // a packet the loop took went to one output of each group of its result: a group's packets are its outputs'
     for (let t = 0; t < this.outs.length; t++) {
       const packets = this.outs[t].packets - this.op[t];
@@ -315,11 +318,11 @@ export class PacketChunkLoop implements ChunkLoop {
     const rr = this.rr;
     const rs = this.rs;
     const results = rr.length >> 1;
-    for (let r = 0; r < results; r++) if (rs[r] === rs[r + 1]) st.unmatched += rr[2 * r + 1];
     const rules = st.rules;
     for (let r = 0; r < results; r++) {
       const n = rr[2 * r + 1];
       if (n !== 0) {
+        if (rs[r] === rs[r + 1]) st.unmatched += n;
         if (rc !== undefined && rules) rc.countMany(r, n, rules);
         rr[2 * r + 1] = 0;
       }

@@ -530,9 +530,12 @@ export class Pipeline {
    * chunk (runtime/engine/chunk-loop.ts), for tap `tap`'s reader of records
    * `format`; undefined where the per-record path takes every packet. Decided
    * once: the loop runs where the packet path is generated and no group has
-   * dedup or action steps, the tap marks nothing, no tool's link is watched,
-   * and the records are classic pcap ones that outputs copy as they are. It
-   * delivers to groups whose tools' outputs copy records (ToolOutput),
+   * dedup, no tool's link is watched, and the records are classic pcap ones
+   * that outputs copy as they are. It delivers to groups whose tools'
+   * outputs copy records (ToolOutput), edited as they are copied where the
+   * tap marks or the group's steps are those the walk does (walked-steps.ts
+   * loopEdit: strip of VLAN tags and MPLS stacks, truncate frame, the mark;
+   * not shape), and leaves other groups' packets to the per-record path;
    * choosing a balanced group's tool by the session hash from the walk's
    * offsets; a packet for an output that has not had this tap's first packet
    * yet, or whose rule counting reads the packet, goes the per-record way

@@ -1,4 +1,5 @@
 import { _, Code, path } from './code.js';
+import { ETHERTYPE } from '../fields/ethertype.js';
 import { LINKTYPE } from '../fields/fields.js';
 import { SESSION_READS, WALKED_LINK_TYPES, fastEthernetWalk, spineWalk } from './spine.js';
 
@@ -14,6 +15,30 @@ export const CHUNK_RUN_MAX = 256 * 1024;
 
 /** The largest int32: the loop's bounds are kept as int32 (a chunk holds far fewer records, and far fewer bytes). */
 const INT32_MAX = 0x7fffffff;
+
+/**
+ * `C.ek[t]` of an output whose records are edited as they are copied
+ * (runtime/engine/chunk-loop.ts LoopEdit): EDITED, and what its group's
+ * strip removes. 0: the output copies records as they are.
+ */
+export const EDIT = { EDITED: 1, STRIP: 2, STRIP_VLAN: 4, STRIP_MPLS: 8 } as const;
+
+/** The most records of an edited run (its offsets and drops in `C.eo`): a run that many long is handed over. */
+export const EDITED_RUN_MAX = 4096;
+
+/**
+ * The most bytes of other records an edited run spans between two of its
+ * own (copied with it and written over): as ToolOutput's own edited runs.
+ */
+export const EDITED_GAP_MAX = CHUNK_RUN_MAX;
+
+/** A cut past every record's length: no cut (`C.ekc[t]`). */
+export const NO_EDIT_CUT = 0x3fffffff;
+
+/** The least a frame keeps for tags to go in after its addresses (as the mark step has it). */
+const MARKABLE = 14;
+/** Bytes of a VLAN tag and of an MPLS label stack entry (log2: both 4). */
+const TAG_SHIFT = 2;
 
 /** `C.out[g]` of a balanced group: its tool is `C.pick(g)`, the output of the tool the packet's session goes to. */
 export const BALANCED = -2;
@@ -62,6 +87,19 @@ export const RO_GENERAL = -2;
  * ru[4t + 2] records), and `take(out, d, start, end, records)` (the output
  * counts the packets and bytes of the runs it takes; the loop does not).
  *
+ * Edited outputs (a group's tap marks, strip of VLAN tags and MPLS stacks,
+ * truncate frame: runtime/engine/chunk-loop.ts LoopEdit): `ek` (per output,
+ * 0 or EDIT flags), `ekt` (its tags' length), `ekc` (its cut, NO_EDIT_CUT:
+ * none), `ed` (1 when some output is edited: the walk's strip verdict is
+ * worked out), `eo` (the open runs' record offsets and drops, EDITED_RUN_MAX
+ * each), `ea` (per output, records stripped and cut in the call), `sdr`
+ * (scratch, each group's drop), and `takeEdited(out, d, start, end,
+ * records)`. Their records take the general decision; only Ethernet's loop
+ * with the local graph edits (the others leave edited records to the
+ * per-record path), and it too leaves a record whose strip the walk cannot
+ * decide (a tunnel candidate, PPPoE, malformed headers, a fragment) or that
+ * is too short for the tags.
+ *
  * Only numbers go into this code; everything else comes in through C.
  *
  * With `store` (the walk's state the module's code reads: spine.ts
@@ -85,19 +123,25 @@ export function chunkLoop(
 ): Code {
   const spines: [number, Code][] = [];
   // the local graph (spine.ts localGraph) is called at the walk's end, where its arguments are the walk's locals
-  const tail =
+  const call =
     local === undefined ? undefined : _`r = lgraph(${new Code(['d', ...local.map((a) => path(a).text)].join(', '))});`;
+  // Ethernet's loop with the local graph also edits records (edited outputs): the walk's verdict for strip into `sv`
+  const edits = (t: number) => t === LINKTYPE.ETHERNET && call !== undefined;
+  const tail = (t: number) => (call !== undefined && edits(t) ? _`${call} ${stripVerdict}` : call);
   if (store !== undefined)
     for (const t of WALKED_LINK_TYPES) {
       if (!linkTypes.includes(t)) continue;
-      const walk = spineWalk(t, store, { when: _`hb !== 0`, store: new Set(SESSION_READS) }, tail);
+      // the PPPoE session is walked where records may be edited: strip leaves those frames to the chain
+      const walked = edits(t) ? new Set([...store, 'ps']) : store;
+      const walk = spineWalk(t, walked, { when: _`hb !== 0`, store: new Set(SESSION_READS) }, tail(t));
       if (walk !== undefined) spines.push([t, walk]);
     }
   if (spines.length === 0) return loop(_`chunk`);
-  // the fast walk (Ethernet only) needs the local graph (it stores nothing into W) and no reader of the tunnel candidate flag
+  // the fast walk (Ethernet only) needs the local graph (it stores nothing into W) and no reader of the tunnel
+  // candidate flag; it works the flag out for the strip verdict where an output is edited (`ed`)
   const fast = (t: number): Code | undefined =>
-    t === LINKTYPE.ETHERNET && tail !== undefined && store !== undefined && !store.has('cand')
-      ? fastEthernetWalk(store, tail)
+    t === LINKTYPE.ETHERNET && call !== undefined && store !== undefined && !store.has('cand')
+      ? fastEthernetWalk(store, tail(t)!, _`ed !== 0`)
       : undefined;
   const args = _`C, d, v, p, end, quota, untilSec, untilNsec`;
   const cases = spines.map(([t]) => _`case ${t}: return ${path(`chunk${t}`)}(${args});`);
@@ -109,8 +153,21 @@ export function chunkLoop(
   }
 }
 ${loop(_`chunkAny`)}
-${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, tail !== undefined, balanced, fast(t)))}`;
+${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, call !== undefined, balanced, fast(t), edits(t)))}`;
 }
+
+/**
+ * The walk's verdict on an Ethernet frame for strip, into the loop's `sv`
+ * where some output is edited (`ed`), as walked-steps.ts vlanTagsOnly has
+ * it: -1 for a frame strip leaves to the chain (a tunnel candidate,
+ * malformed headers, a fragment, PPPoE, anything but IPv4, IPv6 or ARP
+ * after the tags and labels); else its VLAN tags, its MPLS labels << 4 and
+ * the EtherType after them << 8.
+ */
+const stripVerdict = _`if (ed !== 0)
+      sv = cand === 0 && bad === 0 && frag <= 0 && ps === -1 && (et === ${ETHERTYPE.IPV4} || et === ${ETHERTYPE.IPV6} || (et === ${ETHERTYPE.ARP} && mc === 0))
+        ? vc | (mc << 4) | (et << 8)
+        : -1;`;
 
 /** The general walk of a record, with W.begin and the tunnel candidate's store when they are needed. */
 function general(walk: Code, store: ReadonlySet<string> | undefined, begun: boolean): Code {
@@ -139,6 +196,7 @@ function loop(
   local = false,
   balanced = true,
   fast?: Code,
+  edits = false,
 ): Code {
   const le = walk === undefined ? _`le` : _`true`;
   // without balanced groups `hb` is the constant 0: the optimizer drops the session hash's stores and W.begin,
@@ -153,11 +211,35 @@ function loop(
         : _`W.place(linkType, tap);
   const hb = 0;`;
   const pick = balanced ? _`if (t === ${BALANCED}) t = C.pick(g);` : _``;
+  // an edited output's record: what its group's strip drops (the walk's verdict, `sv`), or the per-record way when
+  // the chain must do it; a loop without the verdict leaves every edited record to the per-record path
+  const decide = edits
+    ? _`const f = ek[t];
+        if (f !== 0) {
+          let db = 0, dw = 0;
+          if ((f & ${EDIT.STRIP}) !== 0) {
+            if (sv < 0) break w;
+            const vl = sv & 15, ml = (sv >> 4) & 15;
+            if (ml !== 0 && (f & ${EDIT.STRIP_MPLS}) !== 0) {
+              // the labels go after the tags, which must go too; the EtherType before them names the IP packet
+              if (vl !== 0 && (f & ${EDIT.STRIP_VLAN}) === 0) break w;
+              db = (vl + ml) << ${TAG_SHIFT};
+              dw = db | ((sv >> 8) << 16);
+            } else if (vl !== 0 && (f & ${EDIT.STRIP_VLAN}) !== 0) {
+              db = vl << ${TAG_SHIFT};
+              dw = db;
+            }
+          }
+          // tags go into a frame that keeps its addresses and type; a shorter one is counted apart (per record)
+          if (ekt[t] !== 0 && ((capLen - db) | 0) < ${MARKABLE}) break w;
+          sdr[i - a] = dw;
+        }`
+    : _`if (ek[t] !== 0) break w;`;
   const classify =
     walk === undefined
       ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`
       : _`const wire = v.getUint32((p + 12) | 0, true);
-    let bad = 0, cand = 0${local ? _`, r = 0` : _``};
+    let bad = 0, cand = 0${local ? _`, r = 0` : _``}${edits ? _`, sv = -1` : _``};
     ${fast === undefined ? general(walk, store, begun) : _`g: { f: { if (hb !== 0) break f; ${fast} break g; } ${general(walk, store, begun)} }`}
     ${local ? _`` : _`const r = graph(d);`}`;
   const bad = walk === undefined ? _`W.bad` : _`bad`;
@@ -166,6 +248,26 @@ function loop(
   // a run handed over to its output, which counts its records and bytes
   // (output t's open run is ru[j], ru[j + 1], ru[j + 2], j = 4t: start, end, records)
   const take = (t: Code, e: Code) => _`C.take(${t}, d, ru[j], ${e}, ru[j + 2]);`;
+  // an edited output's open run: its records' header offsets from its start in eo[2Et + i], their drops (strip's
+  // dropAndType) in eo[2Et + E + i]; it spans other records (copied and written over) up to EDITED_GAP_MAX apart
+  const E = EDITED_RUN_MAX;
+  const extendEdited = (t: Code, dw: Code) => _`const j = ${t} << 2;
+        let m = ru[j + 2];
+        if (m !== 0 && (((p - ru[j + 1]) | 0) > ${EDITED_GAP_MAX} || ((e - ru[j]) | 0) > ${CHUNK_RUN_MAX} || m === ${E})) {
+          C.takeEdited(${t}, d, ru[j], ru[j + 1], m);
+          m = 0;
+        }
+        if (m === 0) ru[j] = p;
+        const x = (${t} * ${2 * E} + m) | 0;
+        const dw = ${dw};
+        eo[x] = (p - ru[j]) | 0;
+        eo[(x + ${E}) | 0] = dw;
+        ru[j + 1] = e;
+        ru[j + 2] = m + 1;
+        // strip's and truncate's verdicts (the output counts the records): stripped, cut
+        const db = dw & 0xffff, c = ${t} << 1;
+        if (db !== 0) ea[c]++;
+        if (((capLen - db) | 0) > ekc[${t}]) ea[c + 1]++;`;
   // the record extends output t's open run, or closes it and opens one; a run that long is handed over
   const extend = (t: Code) => _`const j = ${t} << 2;
       if (ru[j + 1] === p) {
@@ -192,6 +294,7 @@ function loop(
   const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit | 0, toNs = C.toNs, capMax = Math.min(C.capMax, ${INT32_MAX}) | 0, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n;
   const ru = C.ru, rx = C.rx, rr = C.rr, sel = C.sel;
+  ${edits ? _`const ek = C.ek, ekc = C.ekc, ekt = C.ekt, eo = C.eo, ea = C.ea, sdr = C.sdr, ed = C.ed;` : _`const ek = C.ek;`}
   // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
   const bounded = untilSec < 4294967296;
   ${begin}
@@ -226,6 +329,7 @@ function loop(
         ${pick}
         if (t < 0 || ok[t] === 0) break w;
         sel[i - a] = t;
+        ${decide}
       }
     }
     ${viewed}
@@ -237,14 +341,24 @@ function loop(
     } else
       for (let i = a; i < b; i++) {
         const t = sel[i - a];
-        ${extend(_`t`)}
+        ${
+          edits
+            ? _`if (ek[t] === 0) {
+          ${extend(_`t`)}
+        } else {
+          ${extendEdited(_`t`, _`sdr[i - a]`)}
+        }`
+            : extend(_`t`)
+        }
       }
     p = e;
     k++;
   }
   for (let t = 0, j = 0; j < ru.length; t++, j += 4)
     if (ru[j + 2] !== 0) {
-      ${take(_`t`, _`ru[j + 1]`)}
+      if (ek[t] === 0) {
+        ${take(_`t`, _`ru[j + 1]`)}
+      } else C.takeEdited(t, d, ru[j], ru[j + 1], ru[j + 2]);
       ru[j + 2] = 0;
       ru[j + 1] = -1;
     }

@@ -345,10 +345,16 @@ function ipv6(): Code {
   }`;
 }
 
+/** Whether UDP port `x` is one a tunnel runs on (the walk's tunnel candidate flag, as transport.ts has it). */
+const tunnelPort = (x: Code) =>
+  _`(${x} === ${UDP_PORT.VXLAN} || ${x} === ${UDP_PORT.GENEVE} || ${x} === ${UDP_PORT.GTP_U} || ${x} === ${UDP_PORT.L2TP} || ${x} === ${UDP_PORT.TEREDO})`;
+
+/** Whether IP protocol `x` carries a tunnel the walk flags as a candidate (GRE, IP in IP, IPv6 in IP, L2TP). */
+const tunnelProto = (x: Code) =>
+  _`(${x} === ${IPPROTO.GRE} || ${x} === ${IPPROTO.IPIP} || ${x} === ${IPPROTO.IPV6} || ${x} === ${IPPROTO.L2TP})`;
+
 /** The transport header (transport.ts, tcp.ts, udp.ts, icmp.ts, sctp.ts); a later fragment has none. */
 function transport(): Code {
-  const tunnelPort = (x: Code) =>
-    _`(${x} === ${UDP_PORT.VXLAN} || ${x} === ${UDP_PORT.GENEVE} || ${x} === ${UDP_PORT.GTP_U} || ${x} === ${UDP_PORT.L2TP} || ${x} === ${UDP_PORT.TEREDO})`;
   return _`if (k === ${K.L4} && fr !== 2) {
     if (q < e) l4 = q;
     l4end = e;
@@ -379,7 +385,7 @@ function transport(): Code {
     } else if (pr === ${IPPROTO.SCTP}) {
       if (m >= 4) pt = q;
       if (m < 12) bad = 1;
-    } else if (pr === ${IPPROTO.GRE} || pr === ${IPPROTO.IPIP} || pr === ${IPPROTO.IPV6} || pr === ${IPPROTO.L2TP}) cand = 1;
+    } else if (${tunnelProto(_`pr`)}) cand = 1;
   }`;
 }
 
@@ -561,7 +567,17 @@ return function walk(d, o, n, wire) {
  * fast walk only where nothing reads it). At its end `tail` (the local
  * graph's call) runs with them in scope.
  */
-export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
+export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code, candWhen?: Code): Code {
+  // the tunnel candidate flag into the loop's `cand`, as the general walk's transport stage sets it, where asked
+  const cand =
+    candWhen === undefined
+      ? _``
+      : _`if (${candWhen}) {
+      if (proto === ${IPPROTO.UDP}) {
+        const dp = ${be16(_`(fq + 2) | 0`)}, sp = ${be16(_`fq`)};
+        if (${tunnelPort(_`dp`)} || ${tunnelPort(_`sp`)}) cand = 1;
+      } else if (${tunnelProto(_`proto`)}) cand = 1;
+    }`;
   const ids = store.has('v0') || store.has('vp0') || store.has('v1');
   const tci = ids ? _`const tci = ${be16(_`fp`)}; v0 = tci & 0x0fff; vp0 = tci >> 13;` : _``;
   return _`{
@@ -640,6 +656,7 @@ export function fastEthernetWalk(store: ReadonlySet<string>, tail: Code): Code {
         icmp = fq;
       } else if (proto === ${IPPROTO.SCTP}) break f;
       // any other protocol: the general walk reads nothing of it (a tunnel's sets only the candidate flag)
+      ${cand}
     }
     ${tail}
   }`;
@@ -658,7 +675,8 @@ export function fastWalkOnly(): string {
 const W = state;
 return function fast(d, o, capLen, wire) {
   const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
-  f: { ${fastEthernetWalk(all, _`${stores}`)} return 1; }
+  let cand = 0;
+  f: { ${fastEthernetWalk(all, _`${stores} W.cand = cand;`, _`true`)} return 1; }
   return 0;
 };`.text;
 }

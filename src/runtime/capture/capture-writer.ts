@@ -183,11 +183,11 @@ export class CaptureWriter {
     drops?: Int32Array,
     /** Each record's bytes before its frame's addresses (putEditedRecords). */
     leads?: Int32Array,
-  ): void {
+  ): number {
     if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
     const s = this.sink;
     s.reserve(n + (tags === undefined ? 0 : tags.length * packets));
-    s.pos += putEditedRecords(
+    const written = putEditedRecords(
       s.bytes,
       s.view,
       s.pos,
@@ -200,7 +200,9 @@ export class CaptureWriter {
       drops,
       leads,
     );
+    s.pos += written;
     this.packetsWritten += packets;
+    return written;
   }
 
   /** Copies a record from a reader, keeping its lengths, timestamp, interface and comment. */

@@ -1,18 +1,58 @@
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT } from '../capture/record.js';
-import { BALANCED, RO_GENERAL, RO_NONE } from '../../codegen/chunk-loop.js';
+import { BALANCED, EDIT, EDITED_RUN_MAX, NO_EDIT_CUT, RO_GENERAL, RO_NONE } from '../../codegen/chunk-loop.js';
+import { LINKTYPE } from '../../fields/fields.js';
+import { NO_CUT } from '../capture/edited-records.js';
 import type { ChunkFn } from '../classify/packet-path.js';
 import type { ClassResult } from '../classify/combine.js';
 import type { RuleCounter } from '../classify/rule-counter.js';
 import type { RunStats } from '../stats/stats.js';
 
+/** The least a frame keeps for tags to go in after its addresses (as the mark step has it). */
+const MARKABLE = 14;
+
 /** An output that takes runs of a reader's records as they are (RunTaker). */
 export interface RunTaker {
   takesRuns(tap: number, linkType: number, layout: number): boolean;
   takeRun(bytes: Uint8Array, start: number, end: number, records: number, from: CopyRuns): void;
+  /**
+   * takeRun() of `records` records edited as they are copied
+   * (putEditedRecords): record i's header `offsets[i]` bytes from `start`
+   * (the bytes between are other records, left out), `drops[i]` bytes
+   * dropped after its addresses (dropAndType), `tags` inserted there, its
+   * bytes cut to `cut`. Outputs without it get no edited records from the loop.
+   */
+  takeEditedRun?(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    records: number,
+    tags: Uint8Array | undefined,
+    cut: number,
+    offsets: Int32Array,
+    drops: Int32Array,
+  ): void;
   /** Packets and bytes (headers off) written so far, takeRun's runs included: the loop's counts are their growth in a call. */
   readonly packets: number;
   readonly bytes: number;
+}
+
+/**
+ * What a group's steps do to the records the loop takes for it (its one
+ * output edits them as it copies them): the tap's tags after the
+ * addresses, a cut (truncate frame), and strip's VLAN tags and MPLS label
+ * stacks removed, decided from the walk per record (walked-steps.ts has
+ * the same steps for the per-record path). Records the walk cannot decide
+ * for (a tunnel, PPPoE, a frame too short for the tags) go the per-record way.
+ */
+export interface LoopEdit {
+  readonly tags: Uint8Array | undefined;
+  /** The frame's bytes kept, at most (NO_CUT: all); with tags at least the 14 they go after. */
+  readonly cut: number;
+  /** What strip removes, when the group strips. */
+  readonly strip?: { readonly vlan: boolean; readonly mpls: boolean };
+  /** The steps' counters: `records` written, `stripped` of them stripped, `cut` of them cut. */
+  counted(records: number, stripped: number, cut: number): void;
 }
 
 /** What the generated chunk loop needs of the pipeline, decided once (Pipeline.chunkLoop). */
@@ -26,6 +66,8 @@ export interface ChunkLoopParts {
   readonly perRecord: (result: number) => boolean;
   /** Per group, its tools' outputs, or undefined where the loop does not deliver. */
   readonly outputs: readonly (readonly RunTaker[] | undefined)[];
+  /** Per group, what its steps do to its records (undefined: nothing); the group has one output, a RunTaker. */
+  readonly edits?: readonly (LoopEdit | undefined)[];
   /** For a balanced group g (several tools), the tool the packet just walked goes to (its session's). */
   readonly pickTool: (group: number) => number;
   readonly stats: RunStats;
@@ -68,6 +110,20 @@ export class PacketChunkLoop implements ChunkLoop {
   /** Per output t, its open run: ru[4t] start, ru[4t + 1] end (-1: none), ru[4t + 2] records. */
   readonly ru: Int32Array;
   readonly take: (out: number, d: Uint8Array, start: number, end: number, records: number) => void;
+  /** Per output, 0 or EDIT flags; its tags' length, its cut (NO_EDIT_CUT: none). */
+  readonly ek: Int32Array;
+  readonly ekt: Int32Array;
+  readonly ekc: Int32Array;
+  /** 1 when some output is edited: the walk works out strip's verdict. */
+  readonly ed: number;
+  /** Per edited output t, its open run's records: header offsets at eo[2Et + i], drops at eo[2Et + E + i]. */
+  readonly eo: Int32Array;
+  /** Per edited output t, in the call: records stripped ea[2t], cut ea[2t + 1]. */
+  readonly ea: Int32Array;
+  /** Scratch: the drop of each of a record's groups' outputs. */
+  readonly sdr: Int32Array;
+  readonly takeEdited: (out: number, d: Uint8Array, start: number, end: number, records: number) => void;
+  private readonly editOf: (LoopEdit | undefined)[];
   private readonly outs: RunTaker[];
   private readonly groupOf: Int32Array;
   private readonly toolOf: Int32Array;
@@ -87,13 +143,21 @@ export class PacketChunkLoop implements ChunkLoop {
     const toolOf: number[] = [];
     /** Per group, where its tools' outputs start in `outs`. */
     const first = new Int32Array(parts.outputs.length);
+    const editOf: (LoopEdit | undefined)[] = [];
     this.out = Int32Array.from(parts.outputs, (tools, g) => {
       if (tools === undefined || tools.length === 0) return -1;
+      const edit = parts.edits?.[g];
+      if (edit !== undefined) {
+        // edited records: one output that edits runs, Ethernet frames (tags and strip go after the addresses)
+        if (tools.length !== 1 || tools[0].takeEditedRun === undefined || f.linkType !== LINKTYPE.ETHERNET) return -1;
+        if (edit.tags !== undefined && edit.cut < MARKABLE) return -1;
+      }
       first[g] = outs.length;
       tools.forEach((o, t) => {
         outs.push(o);
         groupOf.push(g);
         toolOf.push(t);
+        editOf.push(edit);
       });
       return tools.length === 1 ? first[g] : BALANCED;
     });
@@ -110,6 +174,33 @@ export class PacketChunkLoop implements ChunkLoop {
     for (let t = 0; t < k; t++) this.ru[4 * t + 1] = -1;
     const runs = this.runs;
     this.take = (t, d, start, end, records) => outs[t].takeRun(d, start, end, records, runs);
+    this.editOf = editOf;
+    this.ek = new Int32Array(k);
+    this.ekt = new Int32Array(k);
+    this.ekc = new Int32Array(k);
+    const E = EDITED_RUN_MAX;
+    this.eo = new Int32Array(editOf.some((e) => e !== undefined) ? 2 * E * k : 0);
+    this.ea = new Int32Array(2 * k);
+    this.sdr = new Int32Array(parts.outputs.length);
+    const offsets: Int32Array[] = [];
+    const drops: Int32Array[] = [];
+    for (let t = 0; t < k; t++) {
+      const e = editOf[t];
+      if (e === undefined) continue;
+      this.ek[t] =
+        EDIT.EDITED |
+        (e.strip === undefined
+          ? 0
+          : EDIT.STRIP | (e.strip.vlan ? EDIT.STRIP_VLAN : 0) | (e.strip.mpls ? EDIT.STRIP_MPLS : 0));
+      this.ekt[t] = e.tags === undefined ? 0 : e.tags.length;
+      this.ekc[t] = e.cut === NO_CUT || e.cut >= NO_EDIT_CUT ? NO_EDIT_CUT : e.cut;
+      offsets[t] = this.eo.subarray(2 * E * t, 2 * E * t + E);
+      drops[t] = this.eo.subarray(2 * E * t + E, 2 * E * (t + 1));
+    }
+    this.ed = editOf.some((e) => e !== undefined) ? 1 : 0;
+    const ekc = this.ekc;
+    this.takeEdited = (t, d, start, end, records) =>
+      outs[t].takeEditedRun!(d, start, end, records, editOf[t]!.tags, ekc[t], offsets[t], drops[t]);
   }
 
   /** Whether a reader of this format can have the loop: classic little-endian pcap records that outputs copy as they are. */
@@ -180,7 +271,15 @@ export class PacketChunkLoop implements ChunkLoop {
     for (let r = 0; r < rx.length; r++) {
       const a = rs[r];
       const t = rs[r + 1] - a === 1 ? out[rg[a]] : -1;
-      rr[2 * r] = rx[r] !== 0 ? RO_GENERAL : rs[r + 1] === a ? RO_NONE : t >= 0 && ok[t] !== 0 ? t : RO_GENERAL;
+      // an edited output's records take the general decision (their drops)
+      rr[2 * r] =
+        rx[r] !== 0
+          ? RO_GENERAL
+          : rs[r + 1] === a
+            ? RO_NONE
+            : t >= 0 && ok[t] !== 0 && this.ek[t] === 0
+              ? t
+              : RO_GENERAL;
     }
   }
 
@@ -193,7 +292,10 @@ export class PacketChunkLoop implements ChunkLoop {
     ts.packets += n[0];
     ts.bytes += n[1];
     ts.malformed += n[2];
-    n.fill(0);
+    // three stores, not fill()'s builtin call (the loop returns at every record it leaves: a tunnel strip peels)
+    n[0] = 0;
+    n[1] = 0;
+    n[2] = 0;
     // a packet the loop took went to one output of each group of its result: a group's packets are its outputs'
     for (let t = 0; t < this.outs.length; t++) {
       const packets = this.outs[t].packets - this.op[t];
@@ -204,17 +306,23 @@ export class PacketChunkLoop implements ChunkLoop {
         const tool = gs.tools[this.toolOf[t]];
         tool.packets += packets;
         tool.bytes += this.outs[t].bytes - this.ob[t];
+        const e = this.editOf[t];
+        if (e !== undefined) {
+          e.counted(packets, this.ea[2 * t], this.ea[2 * t + 1]);
+          this.ea[2 * t] = 0;
+          this.ea[2 * t + 1] = 0;
+        }
       }
     }
     const rc = this.parts.ruleCounter;
     const rr = this.rr;
     const rs = this.rs;
     const results = rr.length >> 1;
-    for (let r = 0; r < results; r++) if (rs[r] === rs[r + 1]) st.unmatched += rr[2 * r + 1];
     const rules = st.rules;
     for (let r = 0; r < results; r++) {
       const n = rr[2 * r + 1];
       if (n !== 0) {
+        if (rs[r] === rs[r + 1]) st.unmatched += n;
         if (rc !== undefined && rules) rc.countMany(r, n, rules);
         rr[2 * r + 1] = 0;
       }

@@ -5,6 +5,7 @@ import { LINKTYPE } from '../../fields/fields.js';
 import { Rendezvous, weightsOf } from '../balance/rendezvous.js';
 import { sessionHash32 } from '../balance/session-hash.js';
 import { type PacketRecord, recordFrame } from '../capture/index.js';
+import { NO_CUT } from '../capture/edited-records.js';
 import { addComment } from '../capture/packet-comments.js';
 import { createClassifier, type Classifier } from '../classify/classifier.js';
 import { createPacketPath, type PacketPath } from '../classify/packet-path.js';
@@ -16,7 +17,7 @@ import { insertTags, vlanTags } from '../mark/vlan-tags.js';
 import { emptyDrops, type GroupStats, type RunStats, type TapStats, type ToolStats } from '../stats/stats.js';
 import { walkSessionHash32 } from '../walk/session.js';
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
-import { PacketChunkLoop, type RunTaker } from './chunk-loop.js';
+import { type LoopEdit, PacketChunkLoop, type RunTaker } from './chunk-loop.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
 import { type RecordOutput, walkableGroup, WalkedSteps } from './walked-steps.js';
 
@@ -530,9 +531,12 @@ export class Pipeline {
    * chunk (runtime/engine/chunk-loop.ts), for tap `tap`'s reader of records
    * `format`; undefined where the per-record path takes every packet. Decided
    * once: the loop runs where the packet path is generated and no group has
-   * dedup or action steps, the tap marks nothing, no tool's link is watched,
-   * and the records are classic pcap ones that outputs copy as they are. It
-   * delivers to groups whose tools' outputs copy records (ToolOutput),
+   * dedup, no tool's link is watched, and the records are classic pcap ones
+   * that outputs copy as they are. It delivers to groups whose tools'
+   * outputs copy records (ToolOutput), edited as they are copied where the
+   * tap marks or the group's steps are those the walk does (walked-steps.ts
+   * loopEdit: strip of VLAN tags and MPLS stacks, truncate frame, the mark;
+   * not shape), and leaves other groups' packets to the per-record path;
    * choosing a balanced group's tool by the session hash from the walk's
    * offsets; a packet for an output that has not had this tap's first packet
    * yet, or whose rule counting reads the packet, goes the per-record way
@@ -541,10 +545,29 @@ export class Pipeline {
   chunkLoop(tap: number, format: PcapRecordFormat): ChunkLoop | undefined {
     const pp = this.packetPath;
     if (pp?.chunk === undefined || this.toolUp !== undefined || this.only !== undefined) return undefined;
-    if (this.dedups.some((d) => d !== undefined) || this.chains.some((c) => c !== undefined)) return undefined;
-    if (this.tapTags[tap] !== undefined || this.tapMarkComments[tap] !== undefined) return undefined;
+    if (this.dedups.some((d) => d !== undefined)) return undefined;
     if (!PacketChunkLoop.fits(format)) return undefined;
-    const outputs = this.outputs.map((tools) => (tools.every(isRunTaker) ? tools : undefined));
+    // edited records: the tap's marks for groups without steps, the steps done from the walk for the others
+    const tags = this.tapTags[tap];
+    const marks = tags !== undefined || this.tapMarkComments[tap] !== undefined;
+    const edits = this.artifact.groups.map((_, g): LoopEdit | undefined => {
+      if (this.chains[g] !== undefined) return this.walkedSteps[g]?.loopEdit(tap);
+      if (!marks) return undefined;
+      const mc = this.stats.groups[g].actions.mark;
+      // the loop takes only the records the tags go into: all marked
+      return {
+        tags,
+        cut: NO_CUT,
+        counted: (records) => {
+          if (mc !== undefined) mc.marked += records;
+        },
+      };
+    });
+    // a group whose steps the loop cannot do: its packets go the per-record way
+    const outputs = this.outputs.map((tools, g) =>
+      tools.every(isRunTaker) && (this.chains[g] === undefined || edits[g] !== undefined) ? tools : undefined,
+    );
+    if (outputs.every((o) => o === undefined)) return undefined;
     const w = pp.walk;
     const rc = this.ruleCounter;
     return new PacketChunkLoop({
@@ -554,6 +577,7 @@ export class Pipeline {
       results: pp.results,
       perRecord: (r) => rc !== undefined && rc.readsPacket(r),
       outputs,
+      edits,
       // as handleWalked: the session hash from the walk's offsets (the view's, for a tunnel's inner session)
       pickTool: (g) => this.balancers[g]!.pick(walkSessionHash32(w, this.balanceInner[g])),
       stats: this.stats,

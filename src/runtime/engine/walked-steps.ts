@@ -16,6 +16,7 @@ import { addComment, COMMENT_SEPARATOR } from '../capture/packet-comments.js';
 import { vlanTags } from '../mark/vlan-tags.js';
 import type { DropReason, GroupStats } from '../stats/stats.js';
 import type { Walk } from '../walk/walk.js';
+import type { LoopEdit } from './chunk-loop.js';
 
 /** The part of a PacketOutput (pipeline.ts) the walked steps write through. */
 export interface RecordOutput {
@@ -207,6 +208,38 @@ export class WalkedSteps {
       const n = t.marks.filter((m) => m.kind === 'comment').length;
       return n === 0 ? undefined : new Array<string>(markLast ? 1 : n).fill(`tap ${t.name}`).join(COMMENT_SEPARATOR);
     });
+  }
+
+  /**
+   * The group's steps as the chunk loop does them for tap `tap`'s records
+   * (chunk-loop.ts LoopEdit), with the counters deliver() counts; undefined
+   * where the group shapes (a packet may wait: the chain's).
+   */
+  loopEdit(tap: number): LoopEdit | undefined {
+    if (this.shape !== undefined) return undefined;
+    const strip = this.strip ? { vlan: this.stripVlan, mpls: this.stripMpls } : undefined;
+    const cut = this.cut;
+    const marks = this.marks[tap] !== 0;
+    const sc = this.stripCount;
+    const cc = this.cutCount;
+    const mc = this.markCount;
+    return {
+      tags: marks ? this.tags[tap] : undefined,
+      cut,
+      strip,
+      // the loop takes only records its tags go into (or a tap that marks with a comment only): all marked
+      counted: (records, stripped, cutRecords) => {
+        if (strip !== undefined) {
+          sc.stripped += stripped;
+          sc['nothing-to-strip'] += records - stripped;
+        }
+        if (cut !== NO_CUT) {
+          cc.cut += cutRecords;
+          cc['short-enough'] += records - cutRecords;
+        }
+        if (marks) mc.marked += records;
+      },
+    };
   }
 
   /** Does the group's steps for the walked packet and writes it; false (nothing done) when the chain must. */

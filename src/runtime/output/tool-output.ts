@@ -237,6 +237,43 @@ export class ToolOutput implements RunHolder {
     this.writer!.writeRecords(this.runBuffer!, bytes.byteOffset + start, end - start, records);
   }
 
+  /**
+   * writeRecord() of `records` records of bytes[start, end) edited as a
+   * chunk loop found them (after takesRuns said yes): record i's header
+   * offsets[i] from `start`, the bytes between other records'; drops[i]
+   * (dropAndType) after its addresses, `tags` inserted there, cut to `cut`
+   * (putEditedRecords). Copied now, after the pending run.
+   */
+  takeEditedRun(
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+    records: number,
+    tags: Uint8Array | undefined,
+    cut: number,
+    offsets: Int32Array,
+    drops: Int32Array,
+  ): void {
+    if (this.runPackets !== 0) this.flushRun();
+    if (bytes !== this.runBytes) {
+      this.runBytes = bytes;
+      this.runBuffer = bytes.buffer;
+    }
+    const written = this.writer!.writeEditedRecords(
+      this.runBuffer!,
+      bytes.byteOffset + start,
+      end - start,
+      records,
+      tags,
+      cut,
+      0,
+      offsets,
+      drops,
+    );
+    this.packets += records;
+    this.bytes += written - records * PCAP_RECORD_HEADER;
+  }
+
   /** Flushes the pending run and starts another: records bytes[start, end) of a reader's chunk, edited as given. */
   private startRun(
     bytes: Uint8Array,

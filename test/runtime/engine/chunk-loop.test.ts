@@ -378,6 +378,45 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
     expect(r.taken).toBeGreaterThan(r.packets * 0.9);
   });
 
+  it("edited records: the tap's mark, strip from the walk and truncate frame in the loop, the rest per record", async () => {
+    // groups whose steps the loop does (VLAN tags and MPLS stacks stripped, cut, tagged), tunnels and PPPoE left to
+    // the per-record path record by record, a group that shapes (all its records per record), cuts at and past the addresses and type
+    const groups = [
+      'group rec { tool rec { output pcap "rec.pcap" } strip all; truncate frame 128 }',
+      'group web { tool web { output pcap "web.pcap" } }',
+      'group vlans { tool v { output pcap "vlans.pcap" } strip vlan }',
+      'group labels { tool m { output pcap "labels.pcap" } strip mpls; truncate frame 60 }',
+      'group cut14 { tool c { output pcap "cut14.pcap" } strip all; truncate frame 14 }',
+      'group cut20 { tool x { output pcap "cut20.pcap" } truncate frame 20 }',
+      'group shaped { tool s { output pcap "shaped.pcap"; rate 10 Gbps } strip vlan; shape burst 256 KB }',
+      'group tuns { tool n { output pcap "tunnels.pcap" } strip tunnels }',
+    ];
+    const rules = [
+      'rule all from any match any to rec',
+      'rule web from any match tcp port 80 to web',
+      'rule vlans from any match vlan or udp to vlans',
+      'rule labels from any match mpls or tcp to labels',
+      'rule cut14 from any match udp port 53 or icmp to cut14',
+      'rule cut20 from any match arp to cut20',
+      'rule shaped from any match tcp port 443 to shaped',
+      'rule tuns from any match ip6 to tuns',
+    ];
+    const eth = [...generated, ...fuzzed, ...random, ...fastWalkEdges()].filter((f) => f.linkType === 1);
+    for (const taps of [
+      'tap t { source pcap "x.pcap"; mark vlan 100 }',
+      'tap t { source pcap "x.pcap"; mark vlan 100; mark vlan 7 priority 3; mark comment }',
+      TAP,
+    ]) {
+      const a = artifactFor(dir, [taps, ...groups, ...rules].join('\n'));
+      for (const size of [4096, 65536]) {
+        const r = await compare(a, [filesOf(eth)], size);
+        expect(r.bad).toEqual([]);
+        // most records: the loop's (tunnels, malformed frames and the shaped group's go record by record)
+        expect(r.taken).toBeGreaterThan(r.packets * 0.3);
+      }
+    }
+  });
+
   it('chunk edges at every offset: read buffers of many sizes', async () => {
     const tapFiles = [filesOf(generated.filter((f) => f.linkType === 1))];
     const a = artifactFor(dir, policy(TAP, PLAIN, 2));

@@ -62,10 +62,13 @@ function differences(frame: Uint8Array, capLen: number, wireLen: number, linkTyp
   for (const p of PROPS) if (state[p] !== o[p]) out.push(`${p}: ${state[p]} vs ${o[p]}`);
   if (linkType === LINKTYPE.ETHERNET) {
     for (const p of WALK_STATE) fastState[p] = 1e9;
+    fastState.cand = 1e9;
     if (fast(buf, pad, n, wireLen) === 1) {
       fastCount.took++;
       if (o.bad !== 0) out.push('fast walk took a malformed frame');
-      for (const p of WALK_STATE) if (fastState[p] !== o[p]) out.push(`fast ${p}: ${fastState[p]} vs ${o[p]}`);
+      // the tunnel candidate flag too (worked out where the chunk loop's edited outputs read it)
+      for (const p of [...WALK_STATE, 'cand'])
+        if (fastState[p] !== o[p]) out.push(`fast ${p}: ${fastState[p]} vs ${o[p]}`);
     } else fastCount.left++;
   }
   return out;

@@ -213,10 +213,12 @@ export class WalkedSteps {
   /**
    * The group's steps as the chunk loop does them for tap `tap`'s records
    * (chunk-loop.ts LoopEdit), with the counters deliver() counts; undefined
-   * where the group shapes (a packet may wait: the chain's).
+   * where the group shapes (a packet may wait: the chain's), stamps or cuts
+   * after the transport header (the loop's edits are tags, a frame cut and
+   * strip's tags and labels only: such a group's records go record by record).
    */
   loopEdit(tap: number): LoopEdit | undefined {
-    if (this.shape !== undefined) return undefined;
+    if (this.shape !== undefined || this.stamp !== undefined || this.cutPayload >= 0) return undefined;
     const strip = this.strip ? { vlan: this.stripVlan, mpls: this.stripMpls } : undefined;
     const cut = this.cut;
     const marks = this.marks[tap] !== 0;

@@ -106,6 +106,30 @@ export class Replica {
     this.stale = false;
   }
 
+  /**
+   * Starts from a captured packet's frame (`data`, the record's bytes) with
+   * no decode of it, for steps done from the walk (WalkedSteps), which read
+   * offsets from the walk: view() is not to be called until a step commits.
+   */
+  startWalked(rec: PacketRecord, data: Uint8Array, tap: number): void {
+    this.original = data;
+    this.data = data;
+    this.length = data.length;
+    this.wireLen = rec.wireLen;
+    this.linkType = rec.linkType;
+    this.tsSec = rec.tsSec;
+    this.tsNsec = rec.tsNsec;
+    this.tap = tap;
+    this.tool = 0;
+    this.comment = rec.comment;
+    this.commented = rec.comment !== undefined;
+    this.tags = undefined;
+    this.changed = false;
+    this.holder = -1;
+    this.decoded = this.own;
+    this.stale = true;
+  }
+
   /** The packet decoded as it now is: the pipeline's view until a step changes it, then decoded again (once). */
   view(): PacketView {
     if (!this.stale) return this.decoded;

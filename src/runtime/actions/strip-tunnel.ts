@@ -1,13 +1,20 @@
 import { ETHERTYPE } from '../../fields/ethertype.js';
-import { LINKTYPE } from '../../fields/fields.js';
 import { INNER_KIND, type PacketView } from '../decode/view.js';
+import { ABSENT, LINKTYPE, TUNNEL } from '../../fields/fields.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
+import { Walk } from '../walk/walk.js';
 import { L2Layout, readL2, TagKind } from './l2-layout.js';
 import { carrierAgrees, innerIpWhole } from './strip-lengths.js';
+import { findTunnel, TunnelAt } from './strip-tunnel-walk.js';
 
 /** The Ethernet addresses and EtherType a peeled IP packet goes behind. */
 const ETHER_HEADER = 14;
 /** A VLAN tag's TPID, before its body (L2Layout.tagLength). */
 const TPID = 2;
+/** IPv6's fixed header, which its payload length does not count. */
+const IPV6_HEADER = 40;
+/** GTP-U's mandatory header, which its length field does not count. */
+const GTP_HEADER = 8;
 
 /**
  * What strip makes of an Ethernet frame whose one tunnel it peels, when
@@ -26,6 +33,9 @@ export class PeeledTunnel {
   etherType = 0;
   wireLen = 0;
   private readonly l2 = new L2Layout();
+  private readonly at = new TunnelAt();
+  /** The carried packet's walk (ofWalk). */
+  private readonly innerWalk = new Walk();
 
   /**
    * Whether strip, listing the frame's outermost tunnel (`tunnels`: its
@@ -68,9 +78,73 @@ export class PeeledTunnel {
       this.wireLen = ETHER_HEADER + (end - off) + missed;
       return true;
     }
-    // an Ethernet frame: its addresses, VLAN tags (the kept ones), its own EtherType (strip writes the one it read), the rest
+    return this.etherFrame(d, 0, off, end, stripVlan, missed);
+  }
+
+  /**
+   * What of() says for a walked Ethernet frame (w: no MPLS, no PPPoE, its
+   * own headers well formed, not a fragment, a tunnel candidate), from the
+   * walk's offsets, the tunnel header's bytes (findTunnel) and a walk of the
+   * carried packet, without the decoder's view: true only where of() would
+   * be true with the same lead, drop, EtherType and wire length. False is
+   * "not known here" (of() then decides from the view): a tunnel kind or
+   * header findTunnel leaves to the view, a carried packet that is
+   * malformed, a fragment, or a tunnel candidate itself.
+   */
+  ofWalk(w: Walk, tunnels: number, stripVlan: boolean, capLen: number, wireLen: number): boolean {
+    const at = this.at;
+    if (!findTunnel(w, at) || (tunnels & (1 << at.tunnel)) === 0) return false;
+    const d = w.d;
+    const o = w.o;
+    // the carried packet ends where the carrier's payload does, which must be the frame's end (of(): end !== capLen)
+    if (w.l4end !== w.end) return false;
+    const end = capLen;
+    const off = at.inner - o;
+    if (off < ETHER_HEADER || off >= end) return false;
+    // as of(): the carrier's IP packet's end by its length field (an IPv4 length of 0 says nothing)
+    const ip = w.ip;
+    const ipTotal = w.ipv === 4 ? (d[ip + 2] << 8) | d[ip + 3] : IPV6_HEADER + ((d[ip + 4] << 8) | d[ip + 5]);
+    const ipEnd = ipTotal > 0 ? ip - o + ipTotal : end;
+    // carrierAgrees: headers whose lengths lie are strip's to count malformed
+    if (w.proto === IPPROTO.UDP && ipTotal > 0 && !udpAgrees(d, w.l4, o + ipEnd, at.tunnel)) return false;
+    // the carried packet as the decoder's tunnel walk decodes it: its own wire end is the frame's
+    const iw = this.innerWalk;
+    const wireEnd = wireLen > capLen ? wireLen : capLen;
+    iw.start(d, at.inner, end - off, wireEnd - off, at.kind === INNER_KIND.ip ? LINKTYPE.RAW : LINKTYPE.ETHERNET, 0);
+    if (iw.bad !== 0 || iw.cand !== 0 || iw.frag > 0) return false;
+    const missed = Math.max(0, Math.min(ipEnd - end, wireLen - capLen));
+    if (at.kind === INNER_KIND.ip) {
+      const ii = iw.ip;
+      if (ii === ABSENT) return false;
+      // innerIpWhole: the carried packet's length within its carrier's
+      const total = iw.ipv === 4 ? (d[ii + 2] << 8) | d[ii + 3] : IPV6_HEADER + ((d[ii + 4] << 8) | d[ii + 5]);
+      if (total > 0 && off + total > ipEnd) return false;
+      this.lead = 0;
+      this.drop = off - ETHER_HEADER;
+      this.etherType = iw.ipv === 4 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6;
+      this.wireLen = ETHER_HEADER + (end - off) + missed;
+      return true;
+    }
+    return this.etherFrame(d, o, off, end, stripVlan, missed);
+  }
+
+  /**
+   * of()'s end for a tunnel carrying an Ethernet frame, at `off` in the frame
+   * that lies at `base` in `d` and ends at `end` (offsets from the frame's
+   * start): only VLAN tags before IPv4, IPv6 or ARP.
+   */
+  private etherFrame(
+    d: Uint8Array,
+    base: number,
+    off: number,
+    end: number,
+    stripVlan: boolean,
+    missed: number,
+  ): boolean {
+    // its addresses, VLAN tags (the kept ones), its own EtherType (strip writes the one it read), the rest
     const l = this.l2;
-    if (!readL2(l, d, off, end, LINKTYPE.ETHERNET) || l.macs !== off || l.pppoe >= 0 || l.mpls >= 0) return false;
+    const at = base + off;
+    if (!readL2(l, d, at, base + end, LINKTYPE.ETHERNET) || l.macs !== at || l.pppoe >= 0 || l.mpls >= 0) return false;
     const type = l.netType;
     if (type !== ETHERTYPE.IPV4 && type !== ETHERTYPE.IPV6 && type !== ETHERTYPE.ARP) return false;
     let tagBytes = 0;
@@ -79,11 +153,26 @@ export class PeeledTunnel {
       tagBytes += TPID + l.tagLength(i);
     }
     // the type right after the tags, the network layer right after it: the frame less its tags is strip's frame
-    if (l.typeAt !== off + ETHER_HEADER - 2 + tagBytes || l.net !== l.typeAt + 2 || l.net > end) return false;
+    if (l.typeAt !== at + ETHER_HEADER - 2 + tagBytes || l.net !== l.typeAt + 2 || l.net > base + end) return false;
     this.lead = off;
     this.drop = stripVlan ? tagBytes : 0;
     this.etherType = 0;
     this.wireLen = end - off - this.drop + missed;
     return true;
   }
+}
+
+/**
+ * carrierAgrees() from the bytes: the UDP length (at `u`) reaches the
+ * carrier's IP end (`ipEnd`, in the same buffer) unless 0, and a GTP-U
+ * length does not run past it.
+ */
+function udpAgrees(d: Uint8Array, u: number, ipEnd: number, tunnel: number): boolean {
+  const udpLen = (d[u + 4] << 8) | d[u + 5];
+  if (udpLen !== 0 && u + udpLen !== ipEnd) return false;
+  if (tunnel === TUNNEL.gtp) {
+    const g = u + 8;
+    if (g + GTP_HEADER + ((d[g + 2] << 8) | d[g + 3]) > ipEnd) return false;
+  }
+  return true;
 }

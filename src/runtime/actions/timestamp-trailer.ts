@@ -29,8 +29,16 @@ export type TrailerOutcome = 'trailer' | 'trailer-after-cut' | 'not-ethernet';
  */
 export function appendTrailer(r: Replica, v: PacketView): TrailerOutcome {
   if (r.linkType !== LINKTYPE.ETHERNET) return 'not-ethernet';
+  return appendTrailerAt(r, r.wireLen > r.length ? r.length : packetEnd(r, v));
+}
+
+/**
+ * appendTrailer() of an Ethernet frame whose packet ends at `end` (its
+ * length when the frame was cut short): also for steps done from the walk,
+ * which know the end from the walk's offsets.
+ */
+export function appendTrailerAt(r: Replica, end: number): TrailerOutcome {
   const cut = r.wireLen > r.length;
-  const end = cut ? r.length : packetEnd(r, v);
   const t = r.target(end + TRAILER);
   copyBytes(t, 0, r.data, 0, end);
   put32(t, end, r.tsSec);

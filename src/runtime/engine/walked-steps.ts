@@ -1,9 +1,14 @@
 import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
 import { ETHERTYPE } from '../../fields/ethertype.js';
 import { ABSENT, LINKTYPE } from '../../fields/fields.js';
+import { IPPROTO } from '../../fields/ip-proto.js';
 import { groupSteps } from '../actions/chain.js';
 import { stripConfig } from '../actions/strip.js';
 import { PeeledTunnel } from '../actions/strip-tunnel.js';
+import { Replica, Scratch } from '../actions/replica.js';
+import type { TimestampConfig } from '../actions/timestamp.js';
+import { stampIpv4 } from '../actions/timestamp-ipv4.js';
+import { appendTrailerAt } from '../actions/timestamp-trailer.js';
 import type { ActionCounters, ActionStep } from '../actions/action.js';
 import type { PacketRecord } from '../capture/index.js';
 import { NO_CUT } from '../capture/edited-records.js';
@@ -43,6 +48,29 @@ export interface RecordOutput {
     /** Bytes before the addresses removed first (strip's tunnel carrying an Ethernet frame, which is then the frame). */
     lead?: number,
   ): boolean;
+  /** A frame's bytes as they go out (PacketOutput.write): the stamped packets of a timestamp group. */
+  write?(
+    data: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    tap: number,
+    comment: string | undefined,
+  ): boolean;
+  /** write() with `tags` inserted after the frame's 12 address bytes (PacketOutput.writeTagged). */
+  writeTagged?(
+    data: Uint8Array,
+    tags: Uint8Array,
+    tsSec: number,
+    tsNsec: number,
+    wireLen: number,
+    linkType: number,
+    tap: number,
+    comment: string | undefined,
+  ): boolean;
+  /** writeTagged leaves the tags out (PacketOutput.dropsTags). */
+  readonly dropsTags?: boolean;
 }
 
 /** The least a frame must keep for the mark's tag to go in: addresses and type (as the mark step has it). */
@@ -51,22 +79,40 @@ const MARKABLE = 14;
 const VLAN_TAG = 4;
 /** An MPLS label stack entry. */
 const MPLS_LABEL = 4;
+/** The UDP header, after which its payload starts. */
+const UDP_HEADER = 8;
+/** VLAN tags the decoder reads at most (more is malformed, and the IP header behind them not found). */
+const MAX_VLAN_TAGS = 15;
+/** IPv6's fixed header, which its payload length does not count. */
+const IPV6_HEADER = 40;
 
 /**
  * Whether the generated path can do the group's steps from the walk
- * (WalkedSteps): only strip, balance over one tool, truncate frame, the
- * tap's mark and shape (in that order, the last steps), and one tool.
+ * (WalkedSteps): only strip, balance over one tool, truncate (payload only
+ * without strip), the
+ * tap's mark and shape (in that order, the last steps), and one tool; or
+ * balance over one tool, the tap's mark and timestamp (last), nothing else.
  */
 export function walkableGroup(g: ArtifactGroup): boolean {
   if (g.tools.length !== 1) return false;
-  if (g.actions.truncate !== undefined && g.actions.truncate.what !== 'frame') return false;
   const steps = groupSteps(g);
+  // truncate payload: the cut is after the walk's transport header, in the frame as captured (strip would move it)
+  if (g.actions.truncate !== undefined && g.actions.truncate.what !== 'frame' && steps.includes('strip')) return false;
+  // timestamp stamps the frame as it is: not after steps that change its length or hold it (their offsets and counts)
+  const stamps = steps.includes('timestamp');
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
-    if (s === 'output' || s === 'balance' || s === 'strip' || s === 'truncate') continue;
+    if (s === 'output' || s === 'balance') continue;
+    if (s === 'strip' || s === 'truncate') {
+      if (stamps) return false;
+      continue;
+    }
     // shape last: a packet that leaves on arrival goes out as it is (ShapeStep.passes), any other through the chain
     const last = steps[i + 1] === 'output' && i + 2 === steps.length;
-    if (s === 'shape' && last) continue;
+    if (s === 'shape' && last && !stamps) continue;
+    if (s === 'timestamp' && last) continue;
+    // mark before a last timestamp: it pushes its tags into the replica, which the output can insert as it writes
+    if (s === 'mark' && steps[i + 1] === 'timestamp' && steps[i + 2] === 'output' && i + 3 === steps.length) continue;
     // mark last, or before a last shape: its tags go in as the output writes (mark.ts defers them when last; before
     // shape it inserts them into the replica, the same bytes, which shape counts)
     if (s === 'mark' && (last || (steps[i + 1] === 'shape' && steps[i + 2] === 'output' && i + 3 === steps.length)))
@@ -91,7 +137,9 @@ export function walkableGroup(g: ArtifactGroup): boolean {
  * frame's addresses, the bytes between gone; an Ethernet frame carried
  * (VXLAN, GRE bridging) itself, the bytes before it gone, and its VLAN
  * tags if strip lists vlan. Then
- * `truncate frame N` keeps N bytes, the mark's tags go after the
+ * `truncate frame N` keeps N bytes (`truncate payload N`, in a group
+ * without strip: N bytes after a TCP or UDP header the walk found whole,
+ * outside tunnels and later fragments), the mark's tags go after the
  * addresses. The record is written as it lies in the read buffer, edited
  * as it is copied (ToolOutput.writeRecord), with the counters the chain's
  * steps count (strip's stripped and nothing-to-strip, truncate's cut and
@@ -108,13 +156,21 @@ export class WalkedSteps {
   /** The tunnel kinds strip peels (StripConfig.tunnels). */
   private readonly tunnels: number;
   private readonly peeled = new PeeledTunnel();
+  /** truncate frame's cut (NO_CUT when the group does not cut frames). */
   private readonly cut: number;
+  /** truncate payload's bytes kept after the transport header (-1 when the group does not cut payloads). */
+  private readonly cutPayload: number;
   private readonly stripCount: ActionCounters;
   private readonly cutCount: ActionCounters;
   private readonly markCount: ActionCounters;
   private readonly marks: number[];
   private readonly tags: (Uint8Array | undefined)[];
   private readonly comments: (string | undefined)[];
+  /** The group's timestamp step's configuration, where it stamps (then no strip, truncate or shape). */
+  private readonly stamp: TimestampConfig | undefined;
+  private readonly stampCount: ActionCounters;
+  /** The stamped packet (stampIpv4 and appendTrailerAt write through a replica). */
+  private readonly replica: Replica | undefined;
 
   constructor(
     a: Artifact,
@@ -132,20 +188,25 @@ export class WalkedSteps {
     this.stripVlan = sc !== undefined && sc.vlan;
     this.stripMpls = sc !== undefined && sc.mpls;
     this.tunnels = sc === undefined ? 0 : sc.tunnels;
-    this.cut = gr.actions.truncate?.bytes ?? NO_CUT;
+    const tr = gr.actions.truncate;
+    this.cut = tr !== undefined && tr.what === 'frame' ? tr.bytes : NO_CUT;
+    this.cutPayload = tr !== undefined && tr.what === 'payload' ? tr.bytes : -1;
     // the chain's counters (absent ones as the steps have them: counted into nothing)
     this.stripCount = gs.actions.strip ?? {};
     this.cutCount = gs.actions.truncate ?? {};
     this.markCount = gs.actions.mark ?? {};
+    this.stamp = gr.actions.timestamp;
+    this.stampCount = gs.actions.timestamp ?? {};
+    this.replica = this.stamp === undefined ? undefined : new Replica(new Scratch());
     this.marks = a.taps.map((t) => t.marks.length);
     this.tags = a.taps.map((t) => vlanTags(t.marks));
-    // the tap's comment: once when mark is the last step (it defers, once a tap); before shape, mark adds it once a
-    // `mark comment` of the tap (mark.ts)
+    // the tap's comment: once when mark is the last step (it defers, once a tap); before shape or timestamp, mark adds
+    // it once a `mark comment` of the tap (mark.ts)
+    const steps = groupSteps(gr);
+    const markLast = steps[steps.indexOf('mark') + 1] === 'output';
     this.comments = a.taps.map((t) => {
       const n = t.marks.filter((m) => m.kind === 'comment').length;
-      return n === 0
-        ? undefined
-        : new Array<string>(shape === undefined ? 1 : n).fill(`tap ${t.name}`).join(COMMENT_SEPARATOR);
+      return n === 0 ? undefined : new Array<string>(markLast ? 1 : n).fill(`tap ${t.name}`).join(COMMENT_SEPARATOR);
     });
   }
 
@@ -183,6 +244,7 @@ export class WalkedSteps {
 
   /** Does the group's steps for the walked packet and writes it; false (nothing done) when the chain must. */
   deliver(w: Walk, rec: PacketRecord, tap: number): boolean {
+    if (this.stamp !== undefined) return this.deliverStamped(w, rec, tap, this.stamp);
     const out = this.out;
     if (out.writeRecord === undefined) return false;
     let drop = 0;
@@ -218,7 +280,12 @@ export class WalkedSteps {
       }
     }
     let len = rec.capLen - lead - drop;
-    const cut = this.cut;
+    let cut = this.cut;
+    if (this.cutPayload >= 0) {
+      const start = payloadStart(w);
+      if (start < 0) return false;
+      cut = start + this.cutPayload;
+    }
     const cutNow = cut !== NO_CUT && len > cut;
     if (cutNow) len = cut;
     let tags: Uint8Array | undefined;
@@ -266,6 +333,74 @@ export class WalkedSteps {
   }
 
   /**
+   * deliver() of a timestamp group (balance over one tool, the tap's mark,
+   * timestamp): an IP packet (not in PPPoE, whose length would grow too)
+   * whose stamp the walk's offsets place, the IPv4 option (stampIpv4) or
+   * the trailer (appendTrailerAt, the packet's end from its IP length),
+   * or none (skip), as the chain's timestamp does on the marked replica.
+   * The stamp goes into the frame as captured and the mark's tags are
+   * inserted as the output writes it (writeTagged): the same bytes as the
+   * chain's, whose mark pushes the tags first (the IP header and the
+   * packet's end move by the tags' length, and the stamp with them). IPv6
+   * options, other packets, and outputs without writeTagged (or dropping
+   * tags) go through the chain: false.
+   */
+  private deliverStamped(w: Walk, rec: PacketRecord, tap: number, cfg: TimestampConfig): boolean {
+    const out = this.out;
+    if (out.write === undefined || w.ipv === 0 || w.ps !== ABSENT) return false;
+    const method = w.ipv === 4 ? cfg.ipv4 : cfg.ipv6;
+    if (method !== 'ip-option' && method !== 'trailer' && method !== 'skip') return false;
+    let tags: Uint8Array | undefined;
+    let comment = rec.comment;
+    const marks = this.marks[tap] !== 0;
+    if (marks) {
+      comment = addComment(comment, this.comments[tap]);
+      const t = this.tags[tap];
+      if (t !== undefined && rec.linkType === LINKTYPE.ETHERNET && rec.capLen >= MARKABLE) {
+        // the chain's timestamp reads the tagged frame's decode: too many tags hide its IP header
+        if (out.writeTagged === undefined || out.dropsTags || w.vc + t.length / VLAN_TAG > MAX_VLAN_TAGS) return false;
+        tags = t;
+      }
+    }
+    const r = this.replica!;
+    r.startWalked(rec, w.frame(), tap);
+    const ip = w.ip - w.o;
+    const c = this.stampCount;
+    if (method === 'skip') c.skipped++;
+    else if (method === 'ip-option') c[stampIpv4(r, ip, -1)]++;
+    else if (r.linkType !== LINKTYPE.ETHERNET) c['not-ethernet']++;
+    else {
+      // appendTrailer's packetEnd: by the IP length where there is one (an IPv4 length of 0 says nothing)
+      const d = r.data;
+      const total = w.ipv === 4 ? (d[ip + 2] << 8) | d[ip + 3] : IPV6_HEADER + ((d[ip + 4] << 8) | d[ip + 5]);
+      const n = r.length;
+      c[appendTrailerAt(r, r.wireLen > n ? n : total > 0 && ip + total < n ? ip + total : n)]++;
+    }
+    if (marks) {
+      if (tags !== undefined || this.tags[tap] === undefined) this.markCount.marked++;
+      else this.markCount['not-ethernet']++;
+    }
+    const frame = r.frame();
+    const gs = this.gs;
+    if (
+      tags === undefined
+        ? out.write(frame, rec.tsSec, rec.tsNsec, r.wireLen, rec.linkType, tap, comment)
+        : out.writeTagged!(frame, tags, rec.tsSec, rec.tsNsec, r.wireLen + tags.length, rec.linkType, tap, comment)
+    ) {
+      gs.delivered++;
+      const ts = gs.tools[0];
+      ts.packets++;
+      ts.bytes += tags === undefined ? frame.length : frame.length + tags.length;
+      if (rec.comment !== undefined && out.dropsComments) {
+        ts.commentsLost = (ts.commentsLost ?? 0) + 1;
+        out.commentLost?.();
+      }
+    } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
+    else this.refuse(rec.linkType);
+    return true;
+  }
+
+  /**
    * Whether strip peels the walked frame's one tunnel as an edit of its
    * record (PeeledTunnel, into `peeled`): an Ethernet frame, its own
    * headers well formed, with only VLAN tags strip removes before the
@@ -275,7 +410,10 @@ export class WalkedSteps {
     if (w.lt !== LINKTYPE.ETHERNET || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT || w.mc !== 0) return false;
     if (w.et !== ETHERTYPE.IPV4 && w.et !== ETHERTYPE.IPV6) return false;
     if (w.vc !== 0 && !this.stripVlan) return false;
-    return this.peeled.of(w.view(), w.frame(), this.tunnels, this.stripVlan, rec.capLen, rec.wireLen);
+    const p = this.peeled;
+    // from the walk where it knows (the plain GRE, IP-in-IP and UDP tunnels); else from the frame's view
+    if (p.ofWalk(w, this.tunnels, this.stripVlan, rec.capLen, rec.wireLen)) return true;
+    return p.of(w.view(), w.frame(), this.tunnels, this.stripVlan, rec.capLen, rec.wireLen);
   }
 }
 
@@ -292,4 +430,19 @@ function vlanTagsOnly(w: Walk): number {
   if (w.lt !== LINKTYPE.ETHERNET || w.cand !== 0 || w.bad !== 0 || w.frag > 0 || w.ps !== ABSENT) return -1;
   const t = w.et;
   return t === ETHERTYPE.IPV4 || t === ETHERTYPE.IPV6 || (t === ETHERTYPE.ARP && w.mc === 0) ? w.vc : -1;
+}
+
+/**
+ * truncate payload's payloadStart() from the walk, for the packets where
+ * the walk knows it (the frame's own headers well formed, no tunnel
+ * candidate, not a later fragment): where a TCP or UDP payload starts, as
+ * an offset in the frame; -1 for any other packet (the chain's truncate
+ * decides from the view).
+ */
+function payloadStart(w: Walk): number {
+  if (w.bad !== 0 || w.cand !== 0 || w.ipv === 0 || w.frag === 2 || w.l4 === ABSENT) return -1;
+  const p = w.l4;
+  if (w.proto === IPPROTO.TCP) return p - w.o + ((w.d[p + 12] >> 4) << 2);
+  if (w.proto === IPPROTO.UDP) return p - w.o + UDP_HEADER;
+  return -1;
 }

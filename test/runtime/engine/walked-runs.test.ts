@@ -487,3 +487,142 @@ describe('walked shape: packets that leave on arrival from the walk, the others 
     expect(shape(6).passed).toBe(frames.length);
   });
 });
+
+/**
+ * Frames for the walked timestamp: IPv4 options of every kind (none, a
+ * Timestamp option with room, full, prespecified, flag 0; options filling
+ * the header; malformed options), padding after the packet, IPv6 (one with
+ * a payload length of 0), behind 13 to 15 VLAN tags (the mark's tag then
+ * makes 15 or more), in PPPoE, ARP; whole and cut by the capture.
+ */
+function stampFrames(): TestFrame[] {
+  const body = tcp(40000, 80, payload(30, 5));
+  const opt = (hexes: string) => Buffer.from(hexes.replace(/\s/g, ''), 'hex');
+  const v4 = [
+    ipv4(IPPROTO.TCP, body),
+    ipv4(IPPROTO.UDP, udp(1000, 53, payload(12, 6)), { options: opt('44 0c 05 01 00000000 00000000') }),
+    ipv4(IPPROTO.UDP, udp(1000, 53, payload(12, 6)), { options: opt('44 0c 0d 01 0a000001 00000001') }),
+    ipv4(IPPROTO.UDP, udp(1000, 53, payload(12, 6)), { options: opt('44 0c 05 03 0a000001 00000000') }),
+    ipv4(IPPROTO.UDP, udp(1000, 53, payload(12, 6)), { options: opt('44 08 05 00 00000000') }),
+    ipv4(IPPROTO.TCP, body, { options: opt('01 01 01 00') }),
+    ipv4(IPPROTO.TCP, body, { options: Buffer.alloc(36, 1) }),
+    ipv4(IPPROTO.TCP, body, { options: opt('07 09 00 00') }),
+    ipv4(IPPROTO.ICMP, payload(8, 7), { flags: 0x2000 }),
+  ];
+  const zeroLength = Buffer.from(ipv4(IPPROTO.TCP, body));
+  zeroLength.writeUInt16BE(0, 2);
+  v4.push(zeroLength);
+  const v6 = [
+    ipv6(IPPROTO.UDP, udp(5353, 53, payload(30, 2))),
+    ipv6(IPPROTO.TCP, body, Buffer.from('3a00010400000000', 'hex')),
+  ];
+  const jumbo = Buffer.from(ipv6(IPPROTO.UDP, udp(5353, 53, payload(10, 2))));
+  jumbo.writeUInt16BE(0, 4);
+  v6.push(jumbo);
+  const tags = (n: number) => Array.from({ length: n }, (_, i) => vlan(10 + i));
+  const frames: Buffer[] = [];
+  for (const ip of v4) {
+    frames.push(ethFrame(ETHERTYPE.IPV4, ip), ethTagged([vlan(7)], ETHERTYPE.IPV4, ip));
+    frames.push(Buffer.concat([ethFrame(ETHERTYPE.IPV4, ip), Buffer.alloc(9, 0xee)]));
+  }
+  for (const ip of v6) frames.push(ethFrame(ETHERTYPE.IPV6, ip), ethTagged([qinq(3), vlan(4)], ETHERTYPE.IPV6, ip));
+  for (const n of [13, 14, 15]) frames.push(ethTagged(tags(n), ETHERTYPE.IPV4, v4[0]));
+  const ppp = Buffer.concat([Buffer.from('0021', 'hex'), v4[0]]);
+  frames.push(ethFrame(0x8864, Buffer.concat([Buffer.from('11000001', 'hex'), Buffer.from([0, ppp.length]), ppp])));
+  frames.push(
+    ethFrame(
+      ETHERTYPE.ARP,
+      Buffer.from('0001080006040001020000000001 0a000001 000000000000 0a000002'.replace(/ /g, ''), 'hex'),
+    ),
+  );
+  const out: TestFrame[] = [];
+  frames.forEach((f, k) => {
+    out.push({ data: f, linkType: LINKTYPE.ETHERNET, wireLen: f.length, what: `stamp ${k}` });
+    // cut by the capture inside and after the IP header
+    for (const cut of [20, 30, 40, f.length - 4])
+      if (cut < f.length)
+        out.push({
+          data: f.subarray(0, cut),
+          linkType: LINKTYPE.ETHERNET,
+          wireLen: f.length,
+          what: `stamp ${k} cut ${cut}`,
+        });
+  });
+  return out;
+}
+
+const STAMPED = `tap t { source pcap "x.pcap"; mark vlan 100; mark comment; mark comment }
+group rec { tool rec { output pcapng "rec.pcap" } timestamp ip-option }
+group web { tool web { output pcap "web.pcap" } timestamp trailer }
+group dns { tool dns { output pcap "dns.pcap" precision ns } timestamp ip-option ipv6 trailer other trailer }
+group vlans { tool v { output pcapng "vlans.pcap" } timestamp ip-option ipv6 hop-by-hop }
+group labels { tool m { output pcap "labels.pcap" } timestamp ip-option ipv6 skip other skip }
+group cut14 { tool c { output pcap "cut14.pcap" } truncate frame 40; timestamp trailer }
+group gres { tool g { output pcap "gre.pcap" } strip gre; timestamp ip-option }
+group tuns { tool n { output pcap "tunnels.pcap" } timestamp trailer }
+rule all from t match any to rec
+rule web from t match any to web
+rule dns from t match any to dns
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14
+rule gres from t match any to gres
+rule tuns from t match udp to tuns`;
+
+describe('walked timestamp: the stamp from the walk, the tags as the output writes', () => {
+  const frames = () => {
+    const stamps = stampFrames();
+    return [...stamps, ...mixed(5000, [...stamps, ...stamps, ...stamps, ...tunnelFrames(), ...mplsFrames()])];
+  };
+  for (const [what, policy] of [
+    ['marked (a VLAN tag and two comments)', STAMPED],
+    ['a VLAN mark only', STAMPED.replace('; mark comment; mark comment', '')],
+    ['unmarked', STAMPED.replace('; mark vlan 100; mark comment; mark comment', '')],
+  ] as const)
+    it(`${what}: the same files and statistics on both paths`, async () => {
+      const st = await sameOnBoth(pcapFile(frames(), `stamped-${what.length}.pcap`), policy);
+      const ts = (g: number) => st.groups[g].actions.timestamp;
+      expect(ts(0)['ip-option']).toBeGreaterThan(1000);
+      expect(ts(0)['ip-option-filled']).toBeGreaterThan(10);
+      expect(ts(0)['ip-option-overflow']).toBeGreaterThan(10);
+      expect(ts(0)['no-room']).toBeGreaterThan(10);
+      expect(ts(1).trailer).toBeGreaterThan(1000);
+      expect(ts(1)['trailer-after-cut']).toBeGreaterThan(100);
+      expect(ts(4).skipped).toBeGreaterThan(100);
+    });
+});
+
+const CUT_PAYLOADS = `tap t { source pcap "x.pcap"; mark vlan 100; mark comment }
+group rec { tool rec { output pcap "rec.pcap" } truncate payload 0 }
+group web { tool web { output pcapng "web.pcap" } truncate payload 10 }
+group dns { tool dns { output pcap "dns.pcap" } truncate payload 4 }
+group vlans { tool v { output pcap "vlans.pcap"; rate 2 Mbps } truncate payload 0; shape burst 8 KB }
+group labels { tool m { output pcap "labels.pcap" } strip mpls; truncate payload 0 }
+group cut14 { tool c { output pcap "cut14.pcap" precision ns } truncate payload 100 }
+group gres { tool g { output pcap "gre.pcap" } truncate payload 0 }
+group tuns { tool n { output pcap "tunnels.pcap" } truncate payload 2 }
+rule all from t match any to rec
+rule web from t match tcp to web
+rule dns from t match udp to dns
+rule vlans from t match any to vlans
+rule labels from t match any to labels
+rule cut14 from t match any to cut14
+rule gres from t match vlan to gres
+rule tuns from t match any to tuns`;
+
+describe('walked truncate payload: the cut after the walk’s TCP or UDP header', () => {
+  for (const [what, policy] of [
+    ['marked', CUT_PAYLOADS],
+    ['unmarked', CUT_PAYLOADS.replace('; mark vlan 100; mark comment', '')],
+  ] as const)
+    it(`${what}: the same files and statistics on both paths`, async () => {
+      const tunnels = tunnelFrames();
+      const frames = [...tunnels, ...mixed(6000, [...tunnels, ...mplsFrames(), ...stampFrames()])];
+      const st = await sameOnBoth(pcapFile(frames, `cut-payloads-${what}.pcap`), policy);
+      const tr = (g: number) => st.groups[g].actions.truncate;
+      expect(tr(0).cut).toBeGreaterThan(3000);
+      expect(tr(0)['short-enough']).toBeGreaterThan(10);
+      expect(tr(0)['no-payload']).toBeGreaterThan(10);
+      expect(tr(5)['short-enough']).toBeGreaterThan(1000);
+    });
+});

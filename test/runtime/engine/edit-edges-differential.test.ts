@@ -22,6 +22,8 @@ import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { eth, ethTagged, hex, ipv4, ipv6, mpls, payload, qinq, sll, tcp, udp, vlan, vxlan } from '../actions/frames.js';
 import { artifactFor } from '../support/artifact.js';
+import { requirements } from '../../support/tools.js';
+import { badChecksums, CHECKSUMS_ON, STATUS, tsharkFields } from '../actions/support.js';
 import { CORPUS_DIR, CORPUS_NOTE, corpusManifest } from '../../support/corpus.js';
 import { singleThreadRun } from '../support/single-thread-run.js';
 
@@ -119,7 +121,7 @@ function carried(proto: number, body: Buffer): Buffer[] {
 }
 
 /** Tunnelled frames with options and odd fields. */
-function tunnelEdges(): Buffer[] {
+export function tunnelEdges(lies = true): Buffer[] {
   const out: Buffer[] = [];
   const inners: [number, Buffer][] = [
     [ETHERTYPE.IPV4, web],
@@ -196,6 +198,7 @@ function tunnelEdges(): Buffer[] {
   hex('2002c0a80001').copy(sixToFour, 8);
   out.push(...carried(IPPROTO.IPV6, sixToFour));
   out.push(...carried(IPPROTO.IPIP, ipv4(IPPROTO.GRE, greWith(0x2000, ETHERTYPE.IPV4, web))));
+  if (!lies) return out;
   // carried packets whose lengths lie: longer and shorter than the carrier's, header lengths
   const longer = Buffer.from(web);
   longer.writeUInt16BE(web.length + 20, 2);
@@ -238,7 +241,7 @@ function tunnelEdges(): Buffer[] {
 }
 
 /** IPv4 and IPv6 packets for timestamp and truncate payload: header lengths, options with and without room. */
-function ipEdges(): Buffer[] {
+export function ipEdges(): Buffer[] {
   const out: Buffer[] = [];
   const body = tcp(40000, 80, payload(20, 5));
   for (const options of [
@@ -512,6 +515,59 @@ describe(`edited records over the corpus: the generated path = the decoder path$
           bad.push(
             ...(await differences(policy, join(CORPUS_DIR, r.file), size)).map((b) => `${r.file} ${name}: ${b}`),
           );
+    expect(bad).toEqual([]);
+  });
+});
+
+const tshark = requirements({ tools: ['tshark'] });
+
+describe(`walked strip and timestamp outputs: checksums tshark validates${tshark.note}`, () => {
+  it.skipIf(tshark.skip)('frames whose checksums are all good stay good, stripped, stamped and marked', async () => {
+    // whole frames only (no cuts, no fuzz, no lying lengths): tunnels with options, IPv4 options, IPv6; those tshark
+    // finds all good (it does not check some packets inside tunnels)
+    const whole = [
+      ...tunnelEdges(false),
+      ...ipEdges().map((ip) => eth(ip[0] >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4, ip)),
+    ];
+    const all = pcapFile(
+      whole.map((data) => ({ data, wireLen: data.length })),
+      LINKTYPE.ETHERNET,
+    );
+    const rows = await tsharkFields(all, STATUS, CHECKSUMS_ON);
+    const good = whole.filter((_, i) => !rows[i].some((x) => x.split(',').includes('0')));
+    expect(good.length).toBeGreaterThan(whole.length / 2);
+    const file = pcapFile(
+      shuffled(
+        good.map((data) => ({ data, wireLen: data.length })),
+        good.length * 3,
+        5,
+      ),
+      LINKTYPE.ETHERNET,
+    );
+    const policy = `tap t { source pcap "x.pcap"; mark vlan 100 }
+group tuns { tool a { output pcap "a.pcap" } strip tunnels }
+group everything { tool b { output pcap "b.pcap" } strip all; truncate frame 1500 }
+group stamp { tool c { output pcap "c.pcap" } timestamp ip-option }
+group stamp6 { tool d { output pcap "d.pcap" } timestamp ip-option ipv6 hop-by-hop }
+rule r1 from t match any to tuns
+rule r2 from t match any to everything
+rule r3 from t match ip or ip6 to stamp
+rule r4 from t match any to stamp6`;
+    const a = artifactFor(dir, policy);
+    const bad: string[] = [];
+    // with the chunk loop and without it (the walked steps record by record)
+    for (const loop of [true, false]) {
+      const gen = await singleThreadRun(dir, a, [[file]], 'generated', loop, 65536);
+      const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+      expect(st.groups[0].actions.strip.stripped).toBeGreaterThan(200);
+      expect(st.groups[2].actions.timestamp['ip-option']).toBeGreaterThan(200);
+      for (const [i, o] of gen.outputs.entries()) {
+        const p = join(dir, `checked${i}.pcap`);
+        writeFileSync(p, o);
+        const n = await badChecksums(p);
+        if (n > 0) bad.push(`output ${i}${loop ? ' (loop)' : ''}: ${n} packets with a bad checksum`);
+      }
+    }
     expect(bad).toEqual([]);
   });
 });

@@ -27,10 +27,10 @@ import { badChecksums, CHECKSUMS_ON, STATUS, tsharkFields } from '../actions/sup
 import { CORPUS_DIR, CORPUS_NOTE, corpusManifest } from '../../support/corpus.js';
 import { singleThreadRun } from '../support/single-thread-run.js';
 
-export const dir = mkdtempSync(join(tmpdir(), 'tmesc-edit-edges-'));
+const dir = mkdtempSync(join(tmpdir(), 'tmesc-edit-edges-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-export interface Rec {
+interface Rec {
   data: Buffer;
   wireLen: number;
 }
@@ -38,7 +38,7 @@ export interface Rec {
 let files = 0;
 
 /** A pcap file (microsecond or nanosecond) of `link` records, 1 ms apart. */
-export function pcapFile(recs: readonly Rec[], link: number, nano = false): string {
+function pcapFile(recs: readonly Rec[], link: number, nano = false): string {
   const head = Buffer.alloc(24);
   head.writeUInt32LE(nano ? 0xa1b23c4d : 0xa1b2c3d4, 0);
   head.writeUInt16LE(2, 4);
@@ -52,7 +52,7 @@ export function pcapFile(recs: readonly Rec[], link: number, nano = false): stri
     h.writeUInt32LE((i % 1000) * (nano ? 1_000_000 : 1000) + (nano ? 7 : 0), 4);
     h.writeUInt32LE(r.data.length, 8);
     h.writeUInt32LE(Math.max(r.wireLen, r.data.length), 12);
-    parts.push(h, r.data);
+    parts.push(h, Buffer.from(r.data));
   });
   const p = join(dir, `in${files++}.pcap`);
   writeFileSync(p, Buffer.concat(parts));
@@ -71,7 +71,7 @@ const innerEthTagged = ethTagged([vlan(5)], ETHERTYPE.IPV6, web6);
 
 /** GRE with the flags (checksum, routing, key, sequence; version) and their fields, RFC 1701 order. */
 function greWith(flags: number, proto: number, body: Buffer, routing?: Buffer): Buffer {
-  const parts = [u16(flags), u16(proto)];
+  const parts: Buffer[] = [u16(flags), u16(proto)];
   if (flags & 0xc000) parts.push(hex('00000000'));
   if (flags & 0x2000) parts.push(u32(0x11223344));
   if (flags & 0x1000) parts.push(u32(7));
@@ -121,7 +121,7 @@ function carried(proto: number, body: Buffer): Buffer[] {
 }
 
 /** Tunnelled frames with options and odd fields. */
-export function tunnelEdges(lies = true): Buffer[] {
+function tunnelEdges(lies = true): Buffer[] {
   const out: Buffer[] = [];
   const inners: [number, Buffer][] = [
     [ETHERTYPE.IPV4, web],
@@ -241,7 +241,7 @@ export function tunnelEdges(lies = true): Buffer[] {
 }
 
 /** IPv4 and IPv6 packets for timestamp and truncate payload: header lengths, options with and without room. */
-export function ipEdges(): Buffer[] {
+function ipEdges(): Buffer[] {
   const out: Buffer[] = [];
   const body = tcp(40000, 80, payload(20, 5));
   for (const options of [
@@ -288,7 +288,7 @@ export function ipEdges(): Buffer[] {
 }
 
 /** Ethernet frames of the IP edges, bare, tagged, padded; short frames; the tunnel edges. */
-export function ethernetFrames(): Rec[] {
+function ethernetFrames(): Rec[] {
   const frames: Buffer[] = [];
   for (const ip of ipEdges()) {
     const type = ip[0] >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4;
@@ -308,7 +308,7 @@ export function ethernetFrames(): Rec[] {
 }
 
 /** Fuzzed copies: bytes changed in the first 100, some cut, some with a wire length past the capture. */
-export function fuzz(recs: readonly Rec[], n: number, seed: number): Rec[] {
+function fuzz(recs: readonly Rec[], n: number, seed: number): Rec[] {
   return fc
     .sample(
       fc.tuple(
@@ -328,7 +328,7 @@ export function fuzz(recs: readonly Rec[], n: number, seed: number): Rec[] {
 }
 
 /** The IP packets behind other link types: raw IP, Linux cooked (v1). */
-export function otherLinkFrames(link: number): Rec[] {
+function otherLinkFrames(link: number): Rec[] {
   const ips = [...ipEdges(), web, web6, dns];
   const tunnels = tunnelEdges()
     .filter((f) => f.readUInt16BE(12) === ETHERTYPE.IPV4 || f.readUInt16BE(12) === ETHERTYPE.IPV6)
@@ -343,7 +343,7 @@ export function otherLinkFrames(link: number): Rec[] {
 }
 
 /** Repeats `recs` in a seeded shuffle to `total`, so equal records meet every chunk edge and neighbour. */
-export function shuffled(recs: readonly Rec[], total: number, seed: number): Rec[] {
+function shuffled(recs: readonly Rec[], total: number, seed: number): Rec[] {
   const out: Rec[] = [...recs];
   let s = seed;
   while (out.length < total) {
@@ -382,7 +382,7 @@ rule r12 from t match any to trailer
 rule r13 from t match any to vlans
 rule r14 from t match tcp port 80 to plain`;
 
-export const POLICIES = {
+const POLICIES = {
   marked: `tap t { source pcap "x.pcap"; mark vlan 100; mark comment }\n${GROUPS}`,
   vlanMark: `tap t { source pcap "x.pcap"; mark vlan 4094 priority 7 }\n${GROUPS}`,
   unmarked: `tap t { source pcap "x.pcap" }\n${GROUPS}`,

@@ -60,11 +60,18 @@ const MASKS = 32;
 export const LENGTHS_1_AT = SHUF_AT + MASKS * 32;
 /** The longest length LENGTHS_1_AT tells apart (its bit 31 stands for this and more). */
 export const LENGTH_TOP = 31;
-const SEG_AT = LENGTHS_1_AT + 65536 * 4;
+/**
+ * work's second answer (see work): the address of the line it answered in, when it answered at a stop inside a
+ * line it found cleared after a line break, else -1 (an i32, set at each call).
+ */
+const LINE_AT = LENGTHS_1_AT + 65536 * 4;
+const SEG_AT = LINE_AT + 16;
 const PAGE = 65536;
 /** find's and card's SIMD block. */
 const BLOCK = 16;
 const SPACE = 0x20;
+/** Telnet's IAC: in a line's first four bytes it leaves the line to be read (credentials' clearLine). */
+const IAC = 0xff;
 /** An XML tag's start: the tag's name follows it. */
 const LT = 0x3c;
 /** A form field's name ends at it. */
@@ -130,6 +137,8 @@ const xor = 0x73;
 const ctz = 0x68;
 /** i32.load (4-byte aligned) at (address on the stack) + offset. */
 const load32 = (offset: number) => [0x28, 0x02, ...uleb(offset)];
+/** i32.store (4-byte aligned) at (address, value on the stack) + offset. */
+const store32 = (offset: number) => [0x36, 0x02, ...uleb(offset)];
 const select = 0x1b;
 
 // SIMD (v128), prefix 0xfd
@@ -343,9 +352,34 @@ const word1Fits = (s: number, k: number) => [
 ];
 /** The answer at q when nothing before it (before < 0) is one: 2 * (before < 0 ? q : before). */
 const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, select, ...i32(1), shl, ret];
+/**
+ * At a stop q (local) that work answers at after a line break (before, local 2, >= 0): whether the line that
+ * starts after it (s, local 5) is one credentials' clearLine clears, so that the caller may take its start as
+ * read (its first byte stepped, the line's start given up) and go on to q without returning to the break: its
+ * first byte no stop, line break, word end (space, colon: a word would end there) or NUL (mayCommand's "may");
+ * more than keep bytes to the segment's end; no IAC among its first four bytes (q is its first stop that is not
+ * text, so an IAC before q cannot be); and plain over its first keep bytes. That no command starts it, work has
+ * decided before setting `before`. Then s is stored at LINE_AT and 2 q answered; else the break (2 before).
+ */
+// prettier-ignore
+const clearedLine = () => [
+  ...get(2), ...i32(1), add, ...set(5),
+  ...block,
+  ...classAt(5), ...i32(C_JUMP | C_BREAK | C_WORD_END), and, ...brIf(0),
+  ...get(5), ...load8(0), eqz, ...brIf(0),
+  ...get(1), ...get(5), sub, ...get(3), 0x4d /* le_u */, ...brIf(0),
+  ...get(4), ...get(5), sub, ...i32(4), ltU, ...if_,
+  ...get(4), ...load8(0), ...i32(IAC), eq, ...brIf(1),
+  end,
+  ...get(5), ...get(5), ...get(3), add, ...get(1), ...call(4), eqz, ...brIf(0),
+  ...i32(0), ...get(5), ...store32(LINE_AT),
+  ...get(4), ...i32(1), shl, ret,
+  end,
+];
 // prettier-ignore
 const workBody = [
   0x01, 0x05, I32,
+  ...i32(0), ...i32(-1), ...store32(LINE_AT),
   ...get(0), ...set(8),
   ...loop,
   ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(4),
@@ -356,6 +390,7 @@ const workBody = [
   ...get(4), ...get(8), ...call(5), ...if_,
   ...get(4), ...i32(1), add, ...set(0), ...br(3),
   end, end,
+  ...get(2), ...i32(0), 0x4e /* ge_s */, ...if_, ...clearedLine(), end,
   ...answer(get(4)),
   end,
   // a line break at q: may the next line start with a command? (a superset of mayCommand())
@@ -614,6 +649,15 @@ export function findCard(i: number, to: number, delta: number): number {
 export function findWork(i: number, to: number, before: number, keep: number, delta: number): number {
   const r = wasm.work(i + delta, to + delta, before < 0 ? -1 : before + delta, keep);
   return ((r >>> 1) - delta) * 2 + (r & 1);
+}
+
+/**
+ * After findWork answered at a stop: the index of the line's start it answered in when it found that line cleared
+ * after a line break (see clearedLine above), else -1. The break before it is what findWork would have answered.
+ */
+export function workLine(delta: number): number {
+  const s = memory[LINE_AT] | (memory[LINE_AT + 1] << 8) | (memory[LINE_AT + 2] << 16) | (memory[LINE_AT + 3] << 24);
+  return s < 0 ? -1 : s - delta;
 }
 
 /** Whether the line starting at bytes[s] may start with a command (see may above: 0 means mayCommand() is false). */

@@ -18,6 +18,7 @@ import {
   mayLine,
   plainLine,
   setTable,
+  workLine,
 } from '../mask-wasm.js';
 import {
   FIELD_NONE,
@@ -322,7 +323,15 @@ export class CredentialScanner implements MaskScanner {
           if (delta === NOT_LOADED) delta = shared !== undefined ? shared.wasm() : load(bytes, from, to);
           if (this.jumpable()) {
             // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
-            i = this.leave(bytes, i, nextWork(bytes, to, i, delta), to);
+            let q = nextWork(bytes, to, i, delta);
+            const s = workLine(delta);
+            if (s >= 0) {
+              // q is a stop in a later line that clearLine clears: its start is taken as read (enterLine), unless
+              // clearLine would not have been asked (fewer than nativeFrom bytes after its first): then the break
+              if (to - s - 1 >= this.nativeFrom) this.enterLine(bytes, s, base);
+              else q = s - 1;
+            }
+            i = this.leave(bytes, i, q, to);
             if (i === to) break;
           }
         }
@@ -478,6 +487,37 @@ export class CredentialScanner implements MaskScanner {
     this.head = head;
     this.lineLen = n;
     this.lineOff();
+  }
+
+  /**
+   * The state stepping the line break before bytes[s] (a jumpable scanner: no SASL exchange or form part pending,
+   * the line's start read), then the line's first byte (no stop, break, space, colon or NUL), then clearLine,
+   * leaves: the line ended (endLine), a new one started (newLine) and given up as read, with its head (its first
+   * four bytes, lower case, up to a break) and that count. The findWork answer that leads here has checked what
+   * clearLine checks (mask-wasm.ts clearedLine); the bytes after the first are leave()'s (the break before them
+   * ends any name). Stepping these bytes cost a return to JavaScript a line (step() of the break and the first
+   * byte, skip(), clearLine's two module calls), and every line of a binary body holds a stop.
+   */
+  private enterLine(bytes: Uint8Array, s: number, base: number): void {
+    this.lineOff();
+    this.lineStart = false;
+    this.afterCR = bytes[s - 1] === CR;
+    this.partLine = false;
+    this.lineAt = base + s;
+    this.lineKeep = LINE_KEEP;
+    this.words = 0;
+    this.wordStart = 0;
+    this.tok = T_IDLE;
+    this.prev = bytes[s - 1];
+    let head = 0;
+    let n = 0;
+    for (; n < 4; n++) {
+      const b = bytes[s + n];
+      if (b === CR || b === LF) break;
+      head |= LOWER[b] << (8 * (3 - n));
+    }
+    this.head = head;
+    this.lineLen = n;
   }
 
   /** Whether `b` (an `=` or a quote) at bytes[i] ends the field name under way there (as field() reads it). */

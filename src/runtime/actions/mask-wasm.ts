@@ -302,11 +302,14 @@ const cardBody = [
   end,
 ];
 
-// work(p, to, before, keep): credentials' nextWork() without its keyword compare, as 2 q + flag: flag 0,
+// work(p, to, before, keep, iacFrom): credentials' nextWork() without its keyword compare, as 2 q + flag: flag 0,
 // q is the answer; flag 1, q is a line break before a line that may start with a command (the caller
 // checks; if not, it goes on from q + 1 with before = q). before: the line break before the line in
-// hand, or -1. keep: LINE_KEEP.
-// locals: 0 p, 1 to, 2 before, 3 keep, 4 q, 5 s, 6 e (the line's end for commands), 7 k, 8 the first p
+// hand, or -1. keep: LINE_KEEP. iacFrom: the address from which an IAC is a data byte (past the stream's
+// negotiation window; the caller is quiet, so no Telnet session): such an IAC is text, as is an = or quote that
+// ends no credential's name (text) and a < whose tag cannot be one's (tagPlain); the search goes on after them.
+// A stop in a later line that clearLine would clear is answered itself, the line's start stored (clearedLine).
+// locals: 0 p, 1 to, 2 before, 3 keep, 4 iacFrom, 5 q, 6 s, 7 e (the line's end for commands), 8 k, 9 the first p
 const pairAt = (table: number, l: number) => [
   ...get(l),
   ...load8(0),
@@ -353,6 +356,25 @@ const word1Fits = (s: number, k: number) => [
 /** The answer at q when nothing before it (before < 0) is one: 2 * (before < 0 ? q : before). */
 const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, select, ...i32(1), shl, ret];
 /**
+ * At a `<` (local q): when the name bytes after it hold no key letter (C_NAME_KEY) and end before local `to`
+ * (else the name may go on in the next segment), the search goes on after it (local p = q + 1, a branch to work's
+ * loop, `out` levels up from where this code stands); else it falls through. Read as a tag (T_TAG), such a name
+ * ends with the tokenizer idle and no value after it, as text reading the same bytes as a name without a key
+ * letter leaves it (no form, JSON or XML value after either). Local k: scratch.
+ */
+// prettier-ignore
+const tagPlain = (q: number, to: number, k: number, p: number, out: number) => [
+  ...get(q), ...set(k),
+  ...block,
+  ...loop,
+  ...get(k), ...i32(1), add, ...tee(k), ...get(to), geU, ...brIf(1),
+  ...classAt(k), ...i32(C_NAME_KEY), and, ...brIf(1),
+  ...classAt(k), ...i32(C_NAME_BYTE), and, ...brIf(0),
+  ...get(q), ...i32(1), add, ...set(p), ...br(out + 2),
+  end,
+  end,
+];
+/**
  * At a stop q (local) that work answers at after a line break (before, local 2, >= 0): whether the line that
  * starts after it (s, local 5) is one credentials' clearLine clears, so that the caller may take its start as
  * read (its first byte stepped, the line's start given up) and go on to q without returning to the break: its
@@ -363,57 +385,66 @@ const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, sel
  */
 // prettier-ignore
 const clearedLine = () => [
-  ...get(2), ...i32(1), add, ...set(5),
+  ...get(2), ...i32(1), add, ...set(6),
   ...block,
-  ...classAt(5), ...i32(C_JUMP | C_BREAK | C_WORD_END), and, ...brIf(0),
-  ...get(5), ...load8(0), eqz, ...brIf(0),
-  ...get(1), ...get(5), sub, ...get(3), 0x4d /* le_u */, ...brIf(0),
-  ...get(4), ...get(5), sub, ...i32(4), ltU, ...if_,
-  ...get(4), ...load8(0), ...i32(IAC), eq, ...brIf(1),
+  ...classAt(6), ...i32(C_JUMP | C_BREAK | C_WORD_END), and, ...brIf(0),
+  ...get(6), ...load8(0), eqz, ...brIf(0),
+  ...get(1), ...get(6), sub, ...get(3), 0x4d /* le_u */, ...brIf(0),
+  ...get(5), ...get(6), sub, ...i32(4), ltU, ...if_,
+  ...get(5), ...load8(0), ...i32(IAC), eq, ...brIf(1),
   end,
-  ...get(5), ...get(5), ...get(3), add, ...get(1), ...call(4), eqz, ...brIf(0),
-  ...i32(0), ...get(5), ...store32(LINE_AT),
-  ...get(4), ...i32(1), shl, ret,
+  ...get(6), ...get(6), ...get(3), add, ...get(1), ...call(4), eqz, ...brIf(0),
+  ...i32(0), ...get(6), ...store32(LINE_AT),
+  ...get(5), ...i32(1), shl, ret,
   end,
 ];
 // prettier-ignore
 const workBody = [
   0x01, 0x05, I32,
   ...i32(0), ...i32(-1), ...store32(LINE_AT),
-  ...get(0), ...set(8),
+  ...get(0), ...set(9),
   ...loop,
-  ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(4),
-  ...get(4), ...get(1), geU, ...if_, ...answer(get(1)), end,
-  ...classAt(4), ...i32(C_JUMP), and, ...if_,
+  ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(5),
+  ...get(5), ...get(1), geU, ...if_, ...answer(get(1)), end,
+  ...classAt(5), ...i32(C_JUMP), and, ...if_,
   // an = or a quote that ends no credential field's name (see text below) is text; the search goes on after it
-  ...classAt(4), ...i32(C_NAME_END), and, ...if_,
-  ...get(4), ...get(8), ...call(5), ...if_,
-  ...get(4), ...i32(1), add, ...set(0), ...br(3),
+  ...classAt(5), ...i32(C_NAME_END), and, ...if_,
+  ...get(5), ...get(9), ...call(5), ...if_,
+  ...get(5), ...i32(1), add, ...set(0), ...br(3),
   end, end,
+  // a data byte 0xFF (IAC past the stream's first bytes: the scanner is quiet, so no Telnet) is text
+  ...get(5), ...load8(0), ...i32(IAC), eq, ...if_,
+  ...get(5), ...get(4), geU, ...if_,
+  ...get(5), ...i32(1), add, ...set(0), ...br(3),
+  end, end,
+  // a < whose tag name holds no key letter and ends in the segment: no value follows it (see tagPlain)
+  ...get(5), ...load8(0), ...i32(LT), eq, ...if_,
+  ...tagPlain(5, 1, 8, 0, 2),
+  end,
   ...get(2), ...i32(0), 0x4e /* ge_s */, ...if_, ...clearedLine(), end,
-  ...answer(get(4)),
+  ...answer(get(5)),
   end,
   // a line break at q: may the next line start with a command? (a superset of mayCommand())
   ...block,
-  ...get(4), ...i32(1), add, ...tee(5), ...get(1), geU, ...brIf(0),
-  ...get(5), ...load8(0), eqz, ...brIf(0),
-  ...get(5), ...get(3), add, ...tee(6), ...get(1), ...get(6), ...get(1), ltU, select, ...set(6),
-  ...get(5), ...i32(1), add, ...get(6), geU, ...brIf(0),
-  ...get(5), ...get(6), ...i32(C_WORD_END), ...call(0), ...set(7),
-  ...get(7), ...get(1), eq, ...brIf(0),
-  ...word1Fits(5, 7), ...brIf(0),
+  ...get(5), ...i32(1), add, ...tee(6), ...get(1), geU, ...brIf(0),
+  ...get(6), ...load8(0), eqz, ...brIf(0),
+  ...get(6), ...get(3), add, ...tee(7), ...get(1), ...get(7), ...get(1), ltU, select, ...set(7),
+  ...get(6), ...i32(1), add, ...get(7), geU, ...brIf(0),
+  ...get(6), ...get(7), ...i32(C_WORD_END), ...call(0), ...set(8),
+  ...get(8), ...get(1), eq, ...brIf(0),
+  ...word1Fits(6, 8), ...brIf(0),
   // no command on this line: go on after its break
   ...block,
-  ...get(7), ...get(6), eq, ...brIf(0),
-  ...get(7), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
-  ...get(7), ...i32(1), add, ...tee(7), ...i32(1), add, ...get(6), geU, ...brIf(1),
-  ...pairAt(PAIR_2_AT, 7), ...brIf(1),
+  ...get(8), ...get(7), eq, ...brIf(0),
+  ...get(8), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
+  ...get(8), ...i32(1), add, ...tee(8), ...i32(1), add, ...get(7), geU, ...brIf(1),
+  ...pairAt(PAIR_2_AT, 8), ...brIf(1),
   end,
-  ...get(4), ...set(2),
-  ...get(4), ...i32(1), add, ...set(0),
+  ...get(5), ...set(2),
+  ...get(5), ...i32(1), add, ...set(0),
   ...br(1),
   end,
-  ...get(4), ...i32(1), shl, ...i32(1), or, ret,
+  ...get(5), ...i32(1), shl, ...i32(1), or, ret,
   end,
   ...i32(0),
   end,
@@ -514,8 +545,14 @@ const textBody = [
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [0x03, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
-  ...section(3, [0x06, 0x00, 0x02, 0x01, 0x00, 0x00, 0x02]),
+  ...section(1, [
+    0x04,
+    0x60, 0x03, I32, I32, I32, 0x01, I32,
+    0x60, 0x04, I32, I32, I32, I32, 0x01, I32,
+    0x60, 0x02, I32, I32, 0x01, I32,
+    0x60, 0x05, I32, I32, I32, I32, I32, 0x01, I32,
+  ]),
+  ...section(3, [0x06, 0x00, 0x02, 0x03, 0x00, 0x00, 0x02]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
     0x06,
@@ -541,7 +578,7 @@ interface Exports {
   mem: WebAssembly.Memory;
   find(p: number, to: number, mask: number): number;
   card(p: number, to: number): number;
-  work(p: number, to: number, before: number, keep: number): number;
+  work(p: number, to: number, before: number, keep: number, iacFrom: number): number;
   may(s: number, to: number, keep: number): number;
   plain(s: number, e: number, to: number): number;
 }
@@ -642,12 +679,30 @@ export function findCard(i: number, to: number, delta: number): number {
   return wasm.card(i + delta, to + delta) - delta;
 }
 
+/** Above any address of the module's memory (an i32): where IAC is never text. */
+const MAX_ADDRESS = 2 ** 31 - 1;
+
 /**
  * credentials' next work from i, as 2 q + flag (q an index into bytes; flag:
- * see work above); before: an index, or -1.
+ * see work above); before: an index, or -1; iacFrom: the index from which an
+ * IAC is text (Infinity: never).
  */
-export function findWork(i: number, to: number, before: number, keep: number, delta: number): number {
-  const r = wasm.work(i + delta, to + delta, before < 0 ? -1 : before + delta, keep);
+export function findWork(
+  i: number,
+  to: number,
+  before: number,
+  keep: number,
+  delta: number,
+  iacFrom = Infinity,
+): number {
+  const a = iacFrom + delta;
+  const r = wasm.work(
+    i + delta,
+    to + delta,
+    before < 0 ? -1 : before + delta,
+    keep,
+    a < 0 ? 0 : a > MAX_ADDRESS ? MAX_ADDRESS : a,
+  );
   return ((r >>> 1) - delta) * 2 + (r & 1);
 }
 

@@ -323,7 +323,8 @@ export class CredentialScanner implements MaskScanner {
           if (delta === NOT_LOADED) delta = shared !== undefined ? shared.wasm() : load(bytes, from, to);
           if (this.jumpable()) {
             // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
-            let q = nextWork(bytes, to, i, delta);
+            // past the stream's negotiation window an IAC is data to a quiet scanner (no Telnet): text
+            let q = nextWork(bytes, to, i, delta, this.start + NEGOTIATION_WINDOW - base);
             const s = workLine(delta);
             if (s >= 0) {
               // q is a stop in a later line that clearLine clears: its start is taken as read (enterLine), unless
@@ -1298,10 +1299,10 @@ function isSchemeByte(b: number): boolean {
 }
 
 /** Where an idle scanner at bytes[i] (inside a line whose start is read) has work again: see JUMP_STOPS. */
-function nextWork(bytes: Uint8Array, to: number, i: number, delta: number): number {
+function nextWork(bytes: Uint8Array, to: number, i: number, delta: number, iacFrom: number): number {
   let before = -1;
   for (;;) {
-    const r = findWork(i, to, before, LINE_KEEP, delta);
+    const r = findWork(i, to, before, LINE_KEEP, delta, iacFrom);
     const q = r >>> 1;
     // a line break before a line the finder could not clear: mayCommand() decides
     if ((r & 1) === 0 || mayCommand(bytes, q + 1, to)) return q;

@@ -323,16 +323,7 @@ export class CredentialScanner implements MaskScanner {
           if (delta === NOT_LOADED) delta = shared !== undefined ? shared.wasm() : load(bytes, from, to);
           if (this.jumpable()) {
             // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
-            // past the stream's negotiation window an IAC is data to a quiet scanner (no Telnet): text
-            let q = nextWork(bytes, to, i, delta, this.start + NEGOTIATION_WINDOW - base);
-            const s = workLine(delta);
-            if (s >= 0) {
-              // q is a stop in a later line that clearLine clears: its start is taken as read (enterLine), unless
-              // clearLine would not have been asked (fewer than nativeFrom bytes after its first): then the break
-              if (to - s - 1 >= this.nativeFrom) this.enterLine(bytes, s, base);
-              else q = s - 1;
-            }
-            i = this.leave(bytes, i, q, to);
+            i = this.leave(bytes, i, this.jump(bytes, i, to, delta, base), to);
             if (i === to) break;
           }
         }
@@ -398,6 +389,7 @@ export class CredentialScanner implements MaskScanner {
    */
   private skip(bytes: Uint8Array, i: number, to: number, delta: number, from: number): number {
     const start = i;
+    const wasOn = this.lineOn;
     // the line's first byte was just stepped: a line that no command can start is not read (see clearLine)
     if (this.lineOn && i > from && this.lineAt === this.pos - from + i - 1 && to - i >= this.nativeFrom)
       this.clearLine(bytes, i - 1, to, delta);
@@ -429,6 +421,11 @@ export class CredentialScanner implements MaskScanner {
       // the line's start is read: nothing reads the rest of it
       this.lineOff();
     }
+    // the line's start read here (cleared or copied): the rest is jumped as write() jumps it, not read line by line
+    // to each break (a text body's lines then each cost a return, step() of the break and the next line's first
+    // byte and clearLine); write() has asked the finder already when the line's start was read before
+    if (wasOn && delta !== NOT_LOADED && to - i >= this.nativeFrom && this.jumpable())
+      return this.leave(bytes, start, this.jump(bytes, i, to, delta, this.pos - from), to);
     for (;;) {
       const stop = TEXT_STOP;
       // the segment in the finder's memory: it finds the next stop (C_JUMP | C_BREAK is TEXT_STOP)
@@ -488,6 +485,23 @@ export class CredentialScanner implements MaskScanner {
     this.head = head;
     this.lineLen = n;
     this.lineOff();
+  }
+
+  /**
+   * Where a quiet, jumpable scanner at bytes[i] has work again (nextWork); when the finder answers inside a later
+   * line it cleared, that line's start is taken as read here (enterLine). The caller's leave() reads the bytes
+   * before the answer.
+   */
+  private jump(bytes: Uint8Array, i: number, to: number, delta: number, base: number): number {
+    // past the stream's negotiation window an IAC is data to a quiet scanner (no Telnet): text
+    const q = nextWork(bytes, to, i, delta, this.start + NEGOTIATION_WINDOW - base);
+    const s = workLine(delta);
+    if (s < 0) return q;
+    // q is a stop in a later line that clearLine clears: its start is taken as read, unless clearLine would not
+    // have been asked (fewer than nativeFrom bytes after its first): then the break before it
+    if (to - s - 1 < this.nativeFrom) return s - 1;
+    this.enterLine(bytes, s, base);
+    return q;
   }
 
   /**

@@ -156,39 +156,6 @@ const i8x16Bitmask = simd(0x64);
 /** The class bits of the byte at address local `l` + k. */
 const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
 
-// find(p, to, mask): the first q in [p, to) whose byte's class has a bit of mask, else to.
-// Sixteen bytes a test where none is in the class (the nibble tables at SHUF_AT: two swizzles, an AND and a test
-// for a block), then byte by byte through the block that has one, or the last bytes short of a block.
-// locals: 0 p, 1 to, 2 mask, 3 lo, 4 hi, 5 v (v128), 6 e
-// prettier-ignore
-const findBody = [
-  0x02, 0x03, V128, 0x01, I32,
-  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT), ...set(3),
-  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT + 16), ...set(4),
-  ...loop,
-  ...block,
-  ...loop,
-  ...get(0), ...i32(16), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
-  ...get(3), ...get(0), ...v128Load(0), ...tee(5), ...v128Const(new Array(16).fill(0x0f)), ...v128And, ...swizzle,
-  ...get(4), ...get(5), ...i32(4), ...i8x16ShrU, ...swizzle,
-  ...v128And, ...anyTrue, ...brIf(1),
-  ...get(0), ...i32(16), add, ...set(0),
-  ...br(0),
-  end,
-  end,
-  // e = min(p + 16, to)
-  ...get(0), ...i32(16), add, ...get(1), ...get(0), ...i32(16), add, ...get(1), ltU, select, ...set(6),
-  ...loop,
-  ...get(0), ...get(6), geU, ...if_, ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end, ...br(2), end,
-  ...classAt(0), ...get(2), and, ...if_, ...get(0), ret, end,
-  ...get(0), ...i32(1), add, ...set(0),
-  ...br(0),
-  end,
-  end,
-  ...get(1),
-  end,
-];
-
 /**
  * A card number's fewest digits (mask-card.ts): card() looks for runs of at
  * least this many digit-or-separator bytes, the length built into its code.
@@ -243,6 +210,38 @@ const keepOf = (n: number) => [
   ...i32(16),
   ltU,
   select,
+];
+
+// find(p, to, mask): the first q in [p, to) whose byte's class has a bit of mask, else to.
+// Sixteen bytes a test (the nibble tables at SHUF_AT: two swizzles, an AND, a bitmask of the bytes that may be in
+// the class), the bits of bytes past `to` cleared; a block with bits answers its first byte whose class has a bit
+// of mask (ctz), each bit checked against the class table: where the tables could not tell the classes apart
+// (shuffleTables' every-byte fallback) a bit is a candidate only. Before, a block with a hit was read byte by byte
+// to it (about ten instructions a byte, most of a short line's find).
+// locals: 0 p, 1 to, 2 mask; v128: 3 lo table, 4 hi table, 5 v, 6 lo, 7 hi; 8 q, 9 m
+// prettier-ignore
+const findBody = [
+  0x02, 0x05, V128, 0x02, I32,
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT), ...set(3),
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT + 16), ...set(4),
+  ...loop,
+  ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...nibbles(0, 0, 5, 6, 7),
+  ...bitsOf(3, 4, 6, 7), ...set(9),
+  ...get(1), ...get(0), sub, ...i32(BLOCK), ltU, ...if_,
+  ...get(9), ...i32(1), ...get(1), ...get(0), sub, shl, ...i32(1), sub, and, ...set(9),
+  end,
+  ...block, ...loop,
+  ...get(9), eqz, ...brIf(1),
+  ...get(0), ...get(9), ctz, add, ...tee(8), ...load8(0), ...load8(CLASS_AT), ...get(2), and, ...if_, ...get(8), ret, end,
+  ...get(9), ...get(9), ...i32(1), sub, and, ...set(9),
+  ...br(0),
+  end, end,
+  ...get(0), ...i32(BLOCK), add, ...set(0),
+  ...br(0),
+  end,
+  ...get(1),
+  end,
 ];
 
 // card(p, to): where card-number's loop outside a run has work: the first digit s in [p, to) whose next

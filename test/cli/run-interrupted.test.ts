@@ -37,6 +37,9 @@ beforeAll(() => {
 /** Whether a file's name is a run's temporary file (`.NAME.tmesc-RANDOM.tmp`). */
 const isTemp = (f: string) => f.endsWith('.tmp');
 
+/** With `--workers`, a masked group too: a group split (its files written by the worker) is finished the same way. */
+const splits = (extra: readonly string[]) => extra.includes('--workers');
+
 async function interrupted(name: string, sig: NodeJS.Signals, extra: string[]) {
   const run = join(dir, name);
   const fifo = join(run, 'in.fifo');
@@ -49,7 +52,7 @@ async function interrupted(name: string, sig: NodeJS.Signals, extra: string[]) {
 tap t { source pcap "${fifo}" }
 group all { tool a { output pcap "${run}/all.pcap" } tool n { output pcapng "${run}/all.pcapng" } }
 rule all match any to all
-`,
+${splits(extra) ? `group web { tool w { output pcap "${run}/web.pcap" } mask card-number, credentials }\nrule web match tcp to web\n` : ''}`,
   );
   const child = spawn(process.execPath, [BIN, 'run', '--no-progress', '--stats', 'json', ...extra, policy], {
     env: { ...process.env, TMESC_CACHE_DIR: join(run, 'cache') },
@@ -88,23 +91,36 @@ describe.skipIf(!built || need.skip)(`run: a signal during an offline run${need.
   for (const [sig, status, extra] of [
     ['SIGINT', 130, []],
     ['SIGTERM', 143, []],
+    ['SIGINT', 130, ['--workers', '1']],
   ] as const) {
     it(`${sig}${extra.length ? ' ' + extra.join(' ') : ''}: the outputs are finished with what was read, the stats said, no temporary file left`, async () => {
-      const { run, code, out, err } = await interrupted(sig.toLowerCase(), sig, [...extra]);
+      const { run, code, out, err } = await interrupted(`${sig.toLowerCase()}${splits(extra) ? '-split' : ''}`, sig, [
+        ...extra,
+      ]);
       expect(err).toContain(`stopped by ${sig}`);
       expect(code).toBe(status);
       const files = readdirSync(run);
       expect(files.filter(isTemp)).toEqual([]);
-      expect(files).toEqual(expect.arrayContaining(['all.pcap', 'all.pcapng']));
+      const outputs: [number, number, string][] = [
+        [0, 0, 'all.pcap'],
+        [0, 1, 'all.pcapng'],
+      ];
+      if (splits(extra)) {
+        expect(err).toContain(`group 'web' runs on a worker thread`);
+        outputs.push([1, 0, 'web.pcap']);
+      }
+      expect(files).toEqual(expect.arrayContaining(outputs.map(([, , f]) => f)));
       const stats = JSON.parse(out) as RunStats;
       expect(stats.packetsRead).toBeGreaterThan(0);
       expect(stats.packetsRead).toBeLessThan(total);
-      for (const [t, f] of ['all.pcap', 'all.pcapng'].entries()) {
+      // not vacuous: the worker's group had packets before the signal
+      if (splits(extra)) expect(stats.groups[1].tools[0].packets).toBeGreaterThan(0);
+      for (const [g, t, f] of outputs) {
         let n = 0;
         const src = openCapture(join(run, f));
         while (src.next()) n++;
         src.close();
-        expect(n, f).toBe(stats.groups[0].tools[t].packets);
+        expect(n, f).toBe(stats.groups[g].tools[t].packets);
         if (!tshark.skip) {
           const r = spawnSync('tshark', ['-r', join(run, f), '-T', 'fields', '-e', 'frame.number'], {
             encoding: 'utf8',

@@ -45,8 +45,10 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
   const ix = theirs.get(m.index)!;
   const x = new Float64Array(ix.buffer, 0, m.count * REC_FIELDS);
   const shared = m.slots.map((b) => (typeof b === 'number' ? theirs.get(b)! : new Uint8Array(b)));
-  // a group split's steps read the bytes many times (mask): from a copy of their own, not from shared memory
-  const bufs = split ? shared.map((b) => b.slice()) : shared;
+  // a group split's steps read the bytes many times (mask): from a copy of their own, not from shared memory; only
+  // the bytes the batch's packets fill (they lie in order in one buffer): the whole 4 MiB each batch cost ~40% more
+  // copying and as many bytes more for the collector (docs/design/measurements.md, "split, session 9")
+  const bufs = split ? shared.map((b) => b.slice(0, usedBytes(x, m.count))) : shared;
   const comments = m.comments;
   let nextComment = 0;
   for (let i = 0; i < m.count; i++) {
@@ -93,6 +95,40 @@ function batch(m: Extract<ToWorker, { type: 'batch' }>): void {
   send({ type: 'done', id: m.id, slices, dedups: dd, share, forget });
 }
 
+/** The end of the last packet of a group split's batch: its packets lie one after the other (GroupForwarder.add). */
+function usedBytes(x: Float64Array, count: number): number {
+  const o = (count - 1) * REC_FIELDS;
+  return count === 0 ? 0 : x[o + REC.offset] + x[o + REC.capLen];
+}
+
+/**
+ * A group split's batches wait here and are handled one per turn of the event
+ * loop. A port hands every queued message over in one turn, so with several
+ * batches queued the outputs' write-behind completions (libuv's pool) would not
+ * be seen until all were done: each output then runs out of spare buffers and
+ * writes synchronously on this thread, the one the split waits for.
+ */
+const waiting: Extract<ToWorker, { type: 'batch' }>[] = [];
+let finishing = false;
+
+function nextBatch(): void {
+  try {
+    const m = waiting.shift();
+    if (m !== undefined) batch(m);
+    if (waiting.length > 0) setImmediate(nextBatch);
+    else if (finishing) finishSplit();
+  } catch (e) {
+    failed(e);
+  }
+}
+
+function finishSplit(): void {
+  split!.close().then(
+    () => send({ type: 'stats', stats: pipeline!.collect() }),
+    (e: unknown) => failed(e),
+  );
+}
+
 port.on('message', (m: ToWorker) => {
   try {
     switch (m.type) {
@@ -114,7 +150,8 @@ port.on('message', (m: ToWorker) => {
         break;
       }
       case 'batch':
-        batch(m);
+        if (!split) batch(m);
+        else if (waiting.push(m) === 1) setImmediate(nextBatch);
         break;
       case 'free':
         for (const id of m.buffers) {
@@ -129,12 +166,9 @@ port.on('message', (m: ToWorker) => {
         break;
       }
       case 'finish':
-        if (split)
-          split.close().then(
-            () => send({ type: 'stats', stats: pipeline!.collect() }),
-            (e: unknown) => failed(e),
-          );
-        else send({ type: 'stats', stats: pipeline!.collect() });
+        if (!split) send({ type: 'stats', stats: pipeline!.collect() });
+        else if (waiting.length > 0) finishing = true;
+        else finishSplit();
         break;
     }
   } catch (e) {
@@ -143,6 +177,7 @@ port.on('message', (m: ToWorker) => {
 });
 
 function failed(e: unknown): void {
+  waiting.length = 0;
   split?.abort();
   const err = e instanceof Error ? e : new Error(String(e));
   send({ type: 'failed', message: err.message, stack: err.stack });

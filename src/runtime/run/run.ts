@@ -124,7 +124,8 @@ async function runChecked(a: Artifact, opts: RunOptions): Promise<RunStats> {
   let split: number[] | undefined;
   if (workers > 0 && needsOneThread(a)) {
     // only when asked for: measured on 2 busy cores, the masked group's thread alone took as long as one thread's
-    // whole run (docs/design/measurements.md, "actions, session 6")
+    // whole run, and on 2 cores the split cannot be shorter than one thread (docs/design/measurements.md, "actions,
+    // session 6" and "split, session 9")
     split = opts.workers !== undefined ? splitGroups(a) : undefined;
     if (!split) note('a group keeps state across packets (streams, shaping): this run stays on one thread');
     workers = 0;

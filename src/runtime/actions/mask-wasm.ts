@@ -60,11 +60,18 @@ const MASKS = 32;
 export const LENGTHS_1_AT = SHUF_AT + MASKS * 32;
 /** The longest length LENGTHS_1_AT tells apart (its bit 31 stands for this and more). */
 export const LENGTH_TOP = 31;
-const SEG_AT = LENGTHS_1_AT + 65536 * 4;
+/**
+ * work's second answer (see work): the address of the line it answered in, when it answered at a stop inside a
+ * line it found cleared after a line break, else -1 (an i32, set at each call).
+ */
+const LINE_AT = LENGTHS_1_AT + 65536 * 4;
+const SEG_AT = LINE_AT + 16;
 const PAGE = 65536;
 /** find's and card's SIMD block. */
 const BLOCK = 16;
 const SPACE = 0x20;
+/** Telnet's IAC: in a line's first four bytes it leaves the line to be read (credentials' clearLine). */
+const IAC = 0xff;
 /** An XML tag's start: the tag's name follows it. */
 const LT = 0x3c;
 /** A form field's name ends at it. */
@@ -130,6 +137,8 @@ const xor = 0x73;
 const ctz = 0x68;
 /** i32.load (4-byte aligned) at (address on the stack) + offset. */
 const load32 = (offset: number) => [0x28, 0x02, ...uleb(offset)];
+/** i32.store (4-byte aligned) at (address, value on the stack) + offset. */
+const store32 = (offset: number) => [0x36, 0x02, ...uleb(offset)];
 const select = 0x1b;
 
 // SIMD (v128), prefix 0xfd
@@ -146,39 +155,6 @@ const i8x16Bitmask = simd(0x64);
 
 /** The class bits of the byte at address local `l` + k. */
 const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
-
-// find(p, to, mask): the first q in [p, to) whose byte's class has a bit of mask, else to.
-// Sixteen bytes a test where none is in the class (the nibble tables at SHUF_AT: two swizzles, an AND and a test
-// for a block), then byte by byte through the block that has one, or the last bytes short of a block.
-// locals: 0 p, 1 to, 2 mask, 3 lo, 4 hi, 5 v (v128), 6 e
-// prettier-ignore
-const findBody = [
-  0x02, 0x03, V128, 0x01, I32,
-  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT), ...set(3),
-  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT + 16), ...set(4),
-  ...loop,
-  ...block,
-  ...loop,
-  ...get(0), ...i32(16), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
-  ...get(3), ...get(0), ...v128Load(0), ...tee(5), ...v128Const(new Array(16).fill(0x0f)), ...v128And, ...swizzle,
-  ...get(4), ...get(5), ...i32(4), ...i8x16ShrU, ...swizzle,
-  ...v128And, ...anyTrue, ...brIf(1),
-  ...get(0), ...i32(16), add, ...set(0),
-  ...br(0),
-  end,
-  end,
-  // e = min(p + 16, to)
-  ...get(0), ...i32(16), add, ...get(1), ...get(0), ...i32(16), add, ...get(1), ltU, select, ...set(6),
-  ...loop,
-  ...get(0), ...get(6), geU, ...if_, ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end, ...br(2), end,
-  ...classAt(0), ...get(2), and, ...if_, ...get(0), ret, end,
-  ...get(0), ...i32(1), add, ...set(0),
-  ...br(0),
-  end,
-  end,
-  ...get(1),
-  end,
-];
 
 /**
  * A card number's fewest digits (mask-card.ts): card() looks for runs of at
@@ -234,6 +210,38 @@ const keepOf = (n: number) => [
   ...i32(16),
   ltU,
   select,
+];
+
+// find(p, to, mask): the first q in [p, to) whose byte's class has a bit of mask, else to.
+// Sixteen bytes a test (the nibble tables at SHUF_AT: two swizzles, an AND, a bitmask of the bytes that may be in
+// the class), the bits of bytes past `to` cleared; a block with bits answers its first byte whose class has a bit
+// of mask (ctz), each bit checked against the class table: where the tables could not tell the classes apart
+// (shuffleTables' every-byte fallback) a bit is a candidate only. Before, a block with a hit was read byte by byte
+// to it (about ten instructions a byte, most of a short line's find).
+// locals: 0 p, 1 to, 2 mask; v128: 3 lo table, 4 hi table, 5 v, 6 lo, 7 hi; 8 q, 9 m
+// prettier-ignore
+const findBody = [
+  0x02, 0x05, V128, 0x02, I32,
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT), ...set(3),
+  ...get(2), ...i32(5), shl, ...v128Load(SHUF_AT + 16), ...set(4),
+  ...loop,
+  ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
+  ...nibbles(0, 0, 5, 6, 7),
+  ...bitsOf(3, 4, 6, 7), ...set(9),
+  ...get(1), ...get(0), sub, ...i32(BLOCK), ltU, ...if_,
+  ...get(9), ...i32(1), ...get(1), ...get(0), sub, shl, ...i32(1), sub, and, ...set(9),
+  end,
+  ...block, ...loop,
+  ...get(9), eqz, ...brIf(1),
+  ...get(0), ...get(9), ctz, add, ...tee(8), ...load8(0), ...load8(CLASS_AT), ...get(2), and, ...if_, ...get(8), ret, end,
+  ...get(9), ...get(9), ...i32(1), sub, and, ...set(9),
+  ...br(0),
+  end, end,
+  ...get(0), ...i32(BLOCK), add, ...set(0),
+  ...br(0),
+  end,
+  ...get(1),
+  end,
 ];
 
 // card(p, to): where card-number's loop outside a run has work: the first digit s in [p, to) whose next
@@ -293,11 +301,14 @@ const cardBody = [
   end,
 ];
 
-// work(p, to, before, keep): credentials' nextWork() without its keyword compare, as 2 q + flag: flag 0,
+// work(p, to, before, keep, iacFrom): credentials' nextWork() without its keyword compare, as 2 q + flag: flag 0,
 // q is the answer; flag 1, q is a line break before a line that may start with a command (the caller
 // checks; if not, it goes on from q + 1 with before = q). before: the line break before the line in
-// hand, or -1. keep: LINE_KEEP.
-// locals: 0 p, 1 to, 2 before, 3 keep, 4 q, 5 s, 6 e (the line's end for commands), 7 k, 8 the first p
+// hand, or -1. keep: LINE_KEEP. iacFrom: the address from which an IAC is a data byte (past the stream's
+// negotiation window; the caller is quiet, so no Telnet session): such an IAC is text, as is an = or quote that
+// ends no credential's name (text) and a < whose tag cannot be one's (tagPlain); the search goes on after them.
+// A stop in a later line that clearLine would clear is answered itself, the line's start stored (clearedLine).
+// locals: 0 p, 1 to, 2 before, 3 keep, 4 iacFrom, 5 q, 6 s, 7 e (the line's end for commands), 8 k, 9 the first p
 const pairAt = (table: number, l: number) => [
   ...get(l),
   ...load8(0),
@@ -343,42 +354,96 @@ const word1Fits = (s: number, k: number) => [
 ];
 /** The answer at q when nothing before it (before < 0) is one: 2 * (before < 0 ? q : before). */
 const answer = (q: number[]) => [...q, ...get(2), ...get(2), ...i32(0), ltS, select, ...i32(1), shl, ret];
+/**
+ * At a `<` (local q): when the name bytes after it hold no key letter (C_NAME_KEY) and end before local `to`
+ * (else the name may go on in the next segment), the search goes on after it (local p = q + 1, a branch to work's
+ * loop, `out` levels up from where this code stands); else it falls through. Read as a tag (T_TAG), such a name
+ * ends with the tokenizer idle and no value after it, as text reading the same bytes as a name without a key
+ * letter leaves it (no form, JSON or XML value after either). Local k: scratch.
+ */
+// prettier-ignore
+const tagPlain = (q: number, to: number, k: number, p: number, out: number) => [
+  ...get(q), ...set(k),
+  ...block,
+  ...loop,
+  ...get(k), ...i32(1), add, ...tee(k), ...get(to), geU, ...brIf(1),
+  ...classAt(k), ...i32(C_NAME_KEY), and, ...brIf(1),
+  ...classAt(k), ...i32(C_NAME_BYTE), and, ...brIf(0),
+  ...get(q), ...i32(1), add, ...set(p), ...br(out + 2),
+  end,
+  end,
+];
+/**
+ * At a stop q (local) that work answers at after a line break (before, local 2, >= 0): whether the line that
+ * starts after it (s, local 5) is one credentials' clearLine clears, so that the caller may take its start as
+ * read (its first byte stepped, the line's start given up) and go on to q without returning to the break: its
+ * first byte no stop, line break, word end (space, colon: a word would end there) or NUL (mayCommand's "may");
+ * more than keep bytes to the segment's end; no IAC among its first four bytes (q is its first stop that is not
+ * text, so an IAC before q cannot be); and plain over its first keep bytes. That no command starts it, work has
+ * decided before setting `before`. Then s is stored at LINE_AT and 2 q answered; else the break (2 before).
+ */
+// prettier-ignore
+const clearedLine = () => [
+  ...get(2), ...i32(1), add, ...set(6),
+  ...block,
+  ...classAt(6), ...i32(C_JUMP | C_BREAK | C_WORD_END), and, ...brIf(0),
+  ...get(6), ...load8(0), eqz, ...brIf(0),
+  ...get(1), ...get(6), sub, ...get(3), 0x4d /* le_u */, ...brIf(0),
+  ...get(5), ...get(6), sub, ...i32(4), ltU, ...if_,
+  ...get(5), ...load8(0), ...i32(IAC), eq, ...brIf(1),
+  end,
+  ...get(6), ...get(6), ...get(3), add, ...get(1), ...call(4), eqz, ...brIf(0),
+  ...i32(0), ...get(6), ...store32(LINE_AT),
+  ...get(5), ...i32(1), shl, ret,
+  end,
+];
 // prettier-ignore
 const workBody = [
   0x01, 0x05, I32,
-  ...get(0), ...set(8),
+  ...i32(0), ...i32(-1), ...store32(LINE_AT),
+  ...get(0), ...set(9),
   ...loop,
-  ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(4),
-  ...get(4), ...get(1), geU, ...if_, ...answer(get(1)), end,
-  ...classAt(4), ...i32(C_JUMP), and, ...if_,
+  ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(5),
+  ...get(5), ...get(1), geU, ...if_, ...answer(get(1)), end,
+  ...classAt(5), ...i32(C_JUMP), and, ...if_,
   // an = or a quote that ends no credential field's name (see text below) is text; the search goes on after it
-  ...classAt(4), ...i32(C_NAME_END), and, ...if_,
-  ...get(4), ...get(8), ...call(5), ...if_,
-  ...get(4), ...i32(1), add, ...set(0), ...br(3),
+  ...classAt(5), ...i32(C_NAME_END), and, ...if_,
+  ...get(5), ...get(9), ...call(5), ...if_,
+  ...get(5), ...i32(1), add, ...set(0), ...br(3),
   end, end,
-  ...answer(get(4)),
+  // a data byte 0xFF (IAC past the stream's first bytes: the scanner is quiet, so no Telnet) is text
+  ...get(5), ...load8(0), ...i32(IAC), eq, ...if_,
+  ...get(5), ...get(4), geU, ...if_,
+  ...get(5), ...i32(1), add, ...set(0), ...br(3),
+  end, end,
+  // a < whose tag name holds no key letter and ends in the segment: no value follows it (see tagPlain)
+  ...get(5), ...load8(0), ...i32(LT), eq, ...if_,
+  ...tagPlain(5, 1, 8, 0, 2),
+  end,
+  ...get(2), ...i32(0), 0x4e /* ge_s */, ...if_, ...clearedLine(), end,
+  ...answer(get(5)),
   end,
   // a line break at q: may the next line start with a command? (a superset of mayCommand())
   ...block,
-  ...get(4), ...i32(1), add, ...tee(5), ...get(1), geU, ...brIf(0),
-  ...get(5), ...load8(0), eqz, ...brIf(0),
-  ...get(5), ...get(3), add, ...tee(6), ...get(1), ...get(6), ...get(1), ltU, select, ...set(6),
-  ...get(5), ...i32(1), add, ...get(6), geU, ...brIf(0),
-  ...get(5), ...get(6), ...i32(C_WORD_END), ...call(0), ...set(7),
-  ...get(7), ...get(1), eq, ...brIf(0),
-  ...word1Fits(5, 7), ...brIf(0),
+  ...get(5), ...i32(1), add, ...tee(6), ...get(1), geU, ...brIf(0),
+  ...get(6), ...load8(0), eqz, ...brIf(0),
+  ...get(6), ...get(3), add, ...tee(7), ...get(1), ...get(7), ...get(1), ltU, select, ...set(7),
+  ...get(6), ...i32(1), add, ...get(7), geU, ...brIf(0),
+  ...get(6), ...get(7), ...i32(C_WORD_END), ...call(0), ...set(8),
+  ...get(8), ...get(1), eq, ...brIf(0),
+  ...word1Fits(6, 8), ...brIf(0),
   // no command on this line: go on after its break
   ...block,
-  ...get(7), ...get(6), eq, ...brIf(0),
-  ...get(7), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
-  ...get(7), ...i32(1), add, ...tee(7), ...i32(1), add, ...get(6), geU, ...brIf(1),
-  ...pairAt(PAIR_2_AT, 7), ...brIf(1),
+  ...get(8), ...get(7), eq, ...brIf(0),
+  ...get(8), ...load8(0), ...i32(SPACE), ne, ...brIf(0),
+  ...get(8), ...i32(1), add, ...tee(8), ...i32(1), add, ...get(7), geU, ...brIf(1),
+  ...pairAt(PAIR_2_AT, 8), ...brIf(1),
   end,
-  ...get(4), ...set(2),
-  ...get(4), ...i32(1), add, ...set(0),
+  ...get(5), ...set(2),
+  ...get(5), ...i32(1), add, ...set(0),
   ...br(1),
   end,
-  ...get(4), ...i32(1), shl, ...i32(1), or, ret,
+  ...get(5), ...i32(1), shl, ...i32(1), or, ret,
   end,
   ...i32(0),
   end,
@@ -479,8 +544,14 @@ const textBody = [
 // prettier-ignore
 const MODULE = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, [0x03, 0x60, 0x03, I32, I32, I32, 0x01, I32, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
-  ...section(3, [0x06, 0x00, 0x02, 0x01, 0x00, 0x00, 0x02]),
+  ...section(1, [
+    0x04,
+    0x60, 0x03, I32, I32, I32, 0x01, I32,
+    0x60, 0x04, I32, I32, I32, I32, 0x01, I32,
+    0x60, 0x02, I32, I32, 0x01, I32,
+    0x60, 0x05, I32, I32, I32, I32, I32, 0x01, I32,
+  ]),
+  ...section(3, [0x06, 0x00, 0x02, 0x03, 0x00, 0x00, 0x02]),
   ...section(5, [0x01, 0x00, ...uleb(Math.ceil((SEG_AT + PAGE) / PAGE))]),
   ...section(7, [
     0x06,
@@ -506,7 +577,7 @@ interface Exports {
   mem: WebAssembly.Memory;
   find(p: number, to: number, mask: number): number;
   card(p: number, to: number): number;
-  work(p: number, to: number, before: number, keep: number): number;
+  work(p: number, to: number, before: number, keep: number, iacFrom: number): number;
   may(s: number, to: number, keep: number): number;
   plain(s: number, e: number, to: number): number;
 }
@@ -607,13 +678,40 @@ export function findCard(i: number, to: number, delta: number): number {
   return wasm.card(i + delta, to + delta) - delta;
 }
 
+/** Above any address of the module's memory (an i32): where IAC is never text. */
+const MAX_ADDRESS = 2 ** 31 - 1;
+
 /**
  * credentials' next work from i, as 2 q + flag (q an index into bytes; flag:
- * see work above); before: an index, or -1.
+ * see work above); before: an index, or -1; iacFrom: the index from which an
+ * IAC is text (Infinity: never).
  */
-export function findWork(i: number, to: number, before: number, keep: number, delta: number): number {
-  const r = wasm.work(i + delta, to + delta, before < 0 ? -1 : before + delta, keep);
+export function findWork(
+  i: number,
+  to: number,
+  before: number,
+  keep: number,
+  delta: number,
+  iacFrom = Infinity,
+): number {
+  const a = iacFrom + delta;
+  const r = wasm.work(
+    i + delta,
+    to + delta,
+    before < 0 ? -1 : before + delta,
+    keep,
+    a < 0 ? 0 : a > MAX_ADDRESS ? MAX_ADDRESS : a,
+  );
   return ((r >>> 1) - delta) * 2 + (r & 1);
+}
+
+/**
+ * After findWork answered at a stop: the index of the line's start it answered in when it found that line cleared
+ * after a line break (see clearedLine above), else -1. The break before it is what findWork would have answered.
+ */
+export function workLine(delta: number): number {
+  const s = memory[LINE_AT] | (memory[LINE_AT + 1] << 8) | (memory[LINE_AT + 2] << 16) | (memory[LINE_AT + 3] << 24);
+  return s < 0 ? -1 : s - delta;
 }
 
 /** Whether the line starting at bytes[s] may start with a command (see may above: 0 means mayCommand() is false). */

@@ -18,6 +18,7 @@ import {
   mayLine,
   plainLine,
   setTable,
+  workLine,
 } from '../mask-wasm.js';
 import {
   FIELD_NONE,
@@ -322,7 +323,7 @@ export class CredentialScanner implements MaskScanner {
           if (delta === NOT_LOADED) delta = shared !== undefined ? shared.wasm() : load(bytes, from, to);
           if (this.jumpable()) {
             // bytes before the next work are what skip() would go over: the tokenizer's state at it is leave()'s
-            i = this.leave(bytes, i, nextWork(bytes, to, i, delta), to);
+            i = this.leave(bytes, i, this.jump(bytes, i, to, delta, base), to);
             if (i === to) break;
           }
         }
@@ -388,6 +389,7 @@ export class CredentialScanner implements MaskScanner {
    */
   private skip(bytes: Uint8Array, i: number, to: number, delta: number, from: number): number {
     const start = i;
+    const wasOn = this.lineOn;
     // the line's first byte was just stepped: a line that no command can start is not read (see clearLine)
     if (this.lineOn && i > from && this.lineAt === this.pos - from + i - 1 && to - i >= this.nativeFrom)
       this.clearLine(bytes, i - 1, to, delta);
@@ -419,6 +421,11 @@ export class CredentialScanner implements MaskScanner {
       // the line's start is read: nothing reads the rest of it
       this.lineOff();
     }
+    // the line's start read here (cleared or copied): the rest is jumped as write() jumps it, not read line by line
+    // to each break (a text body's lines then each cost a return, step() of the break and the next line's first
+    // byte and clearLine); write() has asked the finder already when the line's start was read before
+    if (wasOn && delta !== NOT_LOADED && to - i >= this.nativeFrom && this.jumpable())
+      return this.leave(bytes, start, this.jump(bytes, i, to, delta, this.pos - from), to);
     for (;;) {
       const stop = TEXT_STOP;
       // the segment in the finder's memory: it finds the next stop (C_JUMP | C_BREAK is TEXT_STOP)
@@ -478,6 +485,54 @@ export class CredentialScanner implements MaskScanner {
     this.head = head;
     this.lineLen = n;
     this.lineOff();
+  }
+
+  /**
+   * Where a quiet, jumpable scanner at bytes[i] has work again (nextWork); when the finder answers inside a later
+   * line it cleared, that line's start is taken as read here (enterLine). The caller's leave() reads the bytes
+   * before the answer.
+   */
+  private jump(bytes: Uint8Array, i: number, to: number, delta: number, base: number): number {
+    // past the stream's negotiation window an IAC is data to a quiet scanner (no Telnet): text
+    const q = nextWork(bytes, to, i, delta, this.start + NEGOTIATION_WINDOW - base);
+    const s = workLine(delta);
+    if (s < 0) return q;
+    // q is a stop in a later line that clearLine clears: its start is taken as read, unless clearLine would not
+    // have been asked (fewer than nativeFrom bytes after its first): then the break before it
+    if (to - s - 1 < this.nativeFrom) return s - 1;
+    this.enterLine(bytes, s, base);
+    return q;
+  }
+
+  /**
+   * The state stepping the line break before bytes[s] (a jumpable scanner: no SASL exchange or form part pending,
+   * the line's start read), then the line's first byte (no stop, break, space, colon or NUL), then clearLine,
+   * leaves: the line ended (endLine), a new one started (newLine) and given up as read, with its head (its first
+   * four bytes, lower case, up to a break) and that count. The findWork answer that leads here has checked what
+   * clearLine checks (mask-wasm.ts clearedLine); the bytes after the first are leave()'s (the break before them
+   * ends any name). Stepping these bytes cost a return to JavaScript a line (step() of the break and the first
+   * byte, skip(), clearLine's two module calls), and every line of a binary body holds a stop.
+   */
+  private enterLine(bytes: Uint8Array, s: number, base: number): void {
+    this.lineOff();
+    this.lineStart = false;
+    this.afterCR = bytes[s - 1] === CR;
+    this.partLine = false;
+    this.lineAt = base + s;
+    this.lineKeep = LINE_KEEP;
+    this.words = 0;
+    this.wordStart = 0;
+    this.tok = T_IDLE;
+    this.prev = bytes[s - 1];
+    let head = 0;
+    let n = 0;
+    for (; n < 4; n++) {
+      const b = bytes[s + n];
+      if (b === CR || b === LF) break;
+      head |= LOWER[b] << (8 * (3 - n));
+    }
+    this.head = head;
+    this.lineLen = n;
   }
 
   /** Whether `b` (an `=` or a quote) at bytes[i] ends the field name under way there (as field() reads it). */
@@ -1258,10 +1313,10 @@ function isSchemeByte(b: number): boolean {
 }
 
 /** Where an idle scanner at bytes[i] (inside a line whose start is read) has work again: see JUMP_STOPS. */
-function nextWork(bytes: Uint8Array, to: number, i: number, delta: number): number {
+function nextWork(bytes: Uint8Array, to: number, i: number, delta: number, iacFrom: number): number {
   let before = -1;
   for (;;) {
-    const r = findWork(i, to, before, LINE_KEEP, delta);
+    const r = findWork(i, to, before, LINE_KEEP, delta, iacFrom);
     const q = r >>> 1;
     // a line break before a line the finder could not clear: mayCommand() decides
     if ((r & 1) === 0 || mayCommand(bytes, q + 1, to)) return q;

@@ -144,7 +144,22 @@ export function chunkLoop(
       ? fastEthernetWalk(store, tail(t)!, _`ed !== 0`)
       : undefined;
   const args = _`C, d, v, p, end, quota, untilSec, untilNsec`;
-  const cases = spines.map(([t]) => _`case ${t}: return ${path(`chunk${t}`)}(${args});`);
+  // a link type whose loop edits has two: the edited one (`chunk${t}e`) where some output is edited (`C.ed`), and
+  // one without the strip verdict and the edit checks in the decision for every other tap (plain policies keep
+  // the loop they had before edits came into it)
+  const cases = spines.map(([t]) =>
+    edits(t)
+      ? _`case ${t}: return C.ed !== 0 ? ${path(`chunk${t}e`)}(${args}) : ${path(`chunk${t}`)}(${args});`
+      : _`case ${t}: return ${path(`chunk${t}`)}(${args});`,
+  );
+  const plainWalks = new Map<number, Code>();
+  if (store !== undefined)
+    for (const [t] of spines)
+      if (edits(t)) plainWalks.set(t, spineWalk(t, store, { when: _`hb !== 0`, store: new Set(SESSION_READS) }, call)!);
+  const plainFast = (t: number): Code | undefined =>
+    t === LINKTYPE.ETHERNET && call !== undefined && store !== undefined && !store.has('cand')
+      ? fastEthernetWalk(store, call)
+      : undefined;
   return _`function chunk(${args}) {
   if (!C.le) return chunkAny(${args});
   switch (C.linkType) {
@@ -153,7 +168,12 @@ export function chunkLoop(
   }
 }
 ${loop(_`chunkAny`)}
-${spines.map(([t, walk]) => loop(path(`chunk${t}`), walk, store, begun, call !== undefined, balanced, fast(t), edits(t)))}`;
+${spines.map(([t, walk]) =>
+  edits(t)
+    ? _`${loop(path(`chunk${t}e`), walk, store, begun, true, balanced, fast(t), true)}
+${loop(path(`chunk${t}`), plainWalks.get(t), store, begun, true, balanced, plainFast(t), false)}`
+    : loop(path(`chunk${t}`), walk, store, begun, call !== undefined, balanced, fast(t), false),
+)}`;
 }
 
 /**

@@ -171,7 +171,7 @@ ${loop(_`chunkAny`)}
 ${spines.map(([t, walk]) =>
   edits(t)
     ? _`${loop(path(`chunk${t}e`), walk, store, begun, true, balanced, fast(t), true)}
-${loop(path(`chunk${t}`), plainWalks.get(t), store, begun, true, balanced, plainFast(t), false)}`
+${loop(path(`chunk${t}`), plainWalks.get(t), store, begun, true, balanced, plainFast(t), false, true)}`
     : loop(path(`chunk${t}`), walk, store, begun, call !== undefined, balanced, fast(t), false),
 )}`;
 }
@@ -206,7 +206,8 @@ function general(walk: Code, store: ReadonlySet<string> | undefined, begun: bool
  * Statistics are counted once a call, not a packet: records and bytes from
  * how far `p` moved (per output, by the output as it takes a run); per
  * packet only the result's count (`rr`) and the malformed
- * flag.
+ * flag. `unedited`: a loop called only where no output is edited (`C.ed`
+ * is 0), which leaves out the edited-output test of each group.
  */
 function loop(
   name: Code,
@@ -217,6 +218,7 @@ function loop(
   balanced = true,
   fast?: Code,
   edits = false,
+  unedited = false,
 ): Code {
   const le = walk === undefined ? _`le` : _`true`;
   // without balanced groups `hb` is the constant 0: the optimizer drops the session hash's stores and W.begin,
@@ -254,7 +256,9 @@ function loop(
           if (ekt[t] !== 0 && ((capLen - db) | 0) < ${MARKABLE}) break w;
           sdr[i - a] = dw;
         }`
-    : _`if (ek[t] !== 0) break w;`;
+    : unedited
+      ? _``
+      : _`if (ek[t] !== 0) break w;`;
   const classify =
     walk === undefined
       ? _`const r = classify(d, o, capLen, v.getUint32(p + 12, le), linkType, tap);`

@@ -51,7 +51,13 @@ describe('mask: segments without payload', () => {
         ];
         let k = 0;
         for (const [d, text] of turns)
-          segs.push(...c.send(d, text, text.split('').map(() => cuts[k++ % cuts.length])));
+          segs.push(
+            ...c.send(
+              d,
+              text,
+              text.split('').map(() => cuts[k++ % cuts.length]),
+            ),
+          );
         // data segments swapped with their neighbours: held until the hole fills, with bare segments arriving meanwhile
         const data = segs.map((s, i) => ({ s, i })).filter((x) => x.s.payload.length > 0);
         for (const w of swaps) {

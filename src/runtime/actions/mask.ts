@@ -20,7 +20,7 @@ import { regexTarget } from './mask-regex.js';
 import { type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
-import { TCP_RST, type TcpHit, type TcpSession, TcpSessionTable } from './tcp-stream.js';
+import { TCP_FIN, TCP_RST, type TcpHit, type TcpSession, TcpSessionTable } from './tcp-stream.js';
 
 /** One target of the group's mask lines, as the artifact has it, with its fill as a byte. */
 export interface MaskTargetConfig {
@@ -255,12 +255,13 @@ class MaskStep implements ActionStep {
   private tcp(r: Replica, hit: TcpHit<MaskSession>, p: PacketView): Verdict {
     const tcpSession = hit.session;
     const s = tcpSession.data;
+    const seg = hit.segment;
+    if (seg.length === 0 && !hit.fresh && s.queue.length === 0) return this.bare(s, tcpSession, seg.flags);
     if (hit.fresh) {
       this.totals['tcp-sessions']++;
       const ports = [p.srcPort, p.dstPort];
       s.shared = this.targets.map((t) => t.shared?.(ports));
     }
-    const seg = hit.segment;
     const dir = hit.dir;
     const md = s.dirs[dir];
     const e = this.cur;
@@ -298,6 +299,24 @@ class MaskStep implements ActionStep {
     }
     this.hold(s, e);
     return Verdict.Hold;
+  }
+
+  /**
+   * A segment without payload (a bare ACK: half a web capture's packets) of a
+   * known session holding nothing: nothing to search, hold or write, so it
+   * goes on at once, as tcp() would have it. What the stream needs from it
+   * the lookup did (its sequence number as the highest seen, its FIN's offset,
+   * its RST); what it may still end here is a direction whose FIN or RST was
+   * seen before (the scanners may have reached a FIN since, by a forced
+   * release), and checkEnd() only ends one then.
+   */
+  private bare(s: MaskSession, t: TcpSession<MaskSession>, flags: number): Verdict {
+    const d0 = t.dirs[0];
+    const d1 = t.dirs[1];
+    if ((flags & (TCP_FIN | TCP_RST)) !== 0 || d0.finAt >= 0 || d1.finAt >= 0 || d0.reset || d1.reset)
+      this.checkEnd(s, t, (flags & TCP_RST) !== 0);
+    this.c['no-payload']++;
+    return Verdict.Pass;
   }
 
   /** A direction's scanners start with its first packet: at offset 0 after a SYN, else at its first byte. */

@@ -368,14 +368,29 @@ function readTuple(v: PacketView, outer: PacketView, t: Float64Array): number {
 
 function tupleHash(t: Float64Array): number {
   let h = 0x811c9dc5;
+  if (t[2] === 4) {
+    // IPv4: the address words past the first are always 0, so they are left out (seven words instead of 13)
+    h = Math.imul(h ^ (t[0] | 0), 0x01000193) ^ (h >>> 15);
+    h = Math.imul(h ^ (t[1] | 0), 0x01000193) ^ (h >>> 15);
+    h = Math.imul(h ^ 4, 0x01000193) ^ (h >>> 15);
+    h = Math.imul(h ^ (t[3] | 0), 0x01000193) ^ (h >>> 15);
+    h = Math.imul(h ^ (t[7] | 0), 0x01000193) ^ (h >>> 15);
+    h = Math.imul(h ^ (t[8] | 0), 0x01000193) ^ (h >>> 15);
+    h = Math.imul(h ^ (t[12] | 0), 0x01000193) ^ (h >>> 15);
+    return h & 0x3fffffff;
+  }
   for (let i = 0; i < TUPLE; i++) h = Math.imul(h ^ (t[i] | 0), 0x01000193) ^ (h >>> 15);
   // 30 bits: a small integer (Smi) in V8, so the Map lookup neither boxes nor hashes a heap number
   return h & 0x3fffffff;
 }
 
 function sameTuple(a: Float64Array, b: Float64Array): boolean {
-  for (let i = TUPLE - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
-  return true;
+  // ports and first address words first: they tell most sessions apart
+  if (a[12] !== b[12] || a[7] !== b[7] || a[8] !== b[8] || a[3] !== b[3] || a[2] !== b[2]) return false;
+  if (a[0] !== b[0] || a[1] !== b[1]) return false;
+  // the same IP version: IPv4 tuples hold 0 in the other address words
+  if (a[2] === 4) return true;
+  return a[4] === b[4] && a[5] === b[5] && a[6] === b[6] && a[9] === b[9] && a[10] === b[10] && a[11] === b[11];
 }
 
 /** An endpoint as a key part: address and port of the tuple's endpoint at `at` (3: the lower, 8: the higher). */

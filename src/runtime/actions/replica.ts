@@ -94,24 +94,9 @@ export class Replica {
 
   /** Starts from a captured packet and the pipeline's decode of it. */
   start(rec: PacketRecord, view: PacketView, tap: number): void {
-    this.original = rec.data;
-    this.data = rec.data;
-    this.length = rec.data.length;
-    this.wireLen = rec.wireLen;
-    this.linkType = rec.linkType;
-    this.tsSec = rec.tsSec;
-    this.tsNsec = rec.tsNsec;
-    this.tap = tap;
-    this.tool = 0;
-    // what the packet came with (a pcapng input's comments): it still describes the packet whatever the steps do
-    this.comment = rec.comment;
-    this.commented = rec.comment !== undefined;
-    this.tags = undefined;
-    this.changed = false;
-    this.holder = -1;
+    this.begin(rec, rec.data, tap);
     this.decoded = view;
     this.stale = false;
-    this.source = undefined;
   }
 
   /**
@@ -131,6 +116,13 @@ export class Replica {
    * offsets from the walk: view() is not to be called until a step commits.
    */
   startWalked(rec: PacketRecord, data: Uint8Array, tap: number): void {
+    this.begin(rec, data, tap);
+    this.decoded = this.own;
+    this.stale = true;
+  }
+
+  /** What start() and startWalked() both set: the packet as captured (`data`, its bytes), no step done yet. */
+  private begin(rec: PacketRecord, data: Uint8Array, tap: number): void {
     this.original = data;
     this.data = data;
     this.length = data.length;
@@ -140,13 +132,12 @@ export class Replica {
     this.tsNsec = rec.tsNsec;
     this.tap = tap;
     this.tool = 0;
+    // what the packet came with (a pcapng input's comments): it still describes the packet whatever the steps do
     this.comment = rec.comment;
     this.commented = rec.comment !== undefined;
     this.tags = undefined;
     this.changed = false;
     this.holder = -1;
-    this.decoded = this.own;
-    this.stale = true;
     this.source = undefined;
   }
 

@@ -26,7 +26,7 @@ const GRE_VERSION = 0x0007;
 const UDP_HEADER = 8;
 const VXLAN_HEADER = 8;
 const GENEVE_HEADER = 8;
-const GTP_HEADER = 8;
+export const GTP_HEADER = 8;
 /** GTP-U's optional word (sequence, N-PDU number, next extension type) when any of E, S, PN is set. */
 const GTP_OPTIONAL = 4;
 const GTP_VERSION_1 = 1;

@@ -5,7 +5,7 @@ import { IPPROTO } from '../../fields/ip-proto.js';
 import { Walk } from '../walk/walk.js';
 import { L2Layout, readL2, TagKind } from './l2-layout.js';
 import { carrierAgrees, innerIpWhole } from './strip-lengths.js';
-import { findTunnel, TunnelAt } from './strip-tunnel-walk.js';
+import { findTunnel, GTP_HEADER, TunnelAt } from './strip-tunnel-walk.js';
 
 /** The Ethernet addresses and EtherType a peeled IP packet goes behind. */
 const ETHER_HEADER = 14;
@@ -13,8 +13,6 @@ const ETHER_HEADER = 14;
 const TPID = 2;
 /** IPv6's fixed header, which its payload length does not count. */
 const IPV6_HEADER = 40;
-/** GTP-U's mandatory header, which its length field does not count. */
-const GTP_HEADER = 8;
 
 /**
  * What strip makes of an Ethernet frame whose one tunnel it peels, when

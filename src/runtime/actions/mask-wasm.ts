@@ -152,6 +152,10 @@ const anyTrue = simd(0x53);
 const i8x16ShrU = simd(0x6d);
 const i8x16Eq = simd(0x23);
 const i8x16Bitmask = simd(0x64);
+const i8x16Sub = simd(0x71);
+const i8x16SubSatU = simd(0x73);
+const i32x4Eq = simd(0x37);
+const i32x4Bitmask = simd(0xa4);
 
 /** The class bits of the byte at address local `l` + k. */
 const classAt = (l: number, k = 0) => [...get(l), ...load8(k), ...load8(CLASS_AT)];
@@ -256,21 +260,55 @@ const findBody = [
 // locals: 0 p, 1 to, 2 q, 3 n (to - q), 4 c, 5 d, 6 r, 7 keep; v128: 8 v, 9 lo, 10 hi, 11-12 the digit tables,
 // 13-14 the digit-or-separator tables
 const DIGIT_TABLES = SHUF_AT + 32 * C_DIGIT;
+/**
+ * The bytes card's block prefilter takes for run bytes (digits or separators): RUN_LOW to RUN_HIGH, a superset of
+ * them (markClass refuses a digit or separator outside it), so that a block is tested in a few instructions.
+ */
+export const RUN_LOW = 0x20;
+export const RUN_HIGH = 0x39;
+/**
+ * A 4-bit mask of the four-byte groups of the 16 bytes at local `at` + offset whose bytes are all in RUN_LOW to
+ * RUN_HIGH: those minus RUN_LOW, less RUN_HIGH - RUN_LOW (saturating), are 0.
+ */
+const fullGroups = (at: number, offset: number) => [
+  ...get(at),
+  ...v128Load(offset),
+  ...v128Const(new Array(16).fill(RUN_LOW)),
+  ...i8x16Sub,
+  ...v128Const(new Array(16).fill(RUN_HIGH - RUN_LOW)),
+  ...i8x16SubSatU,
+  ...v128Const(new Array(16).fill(0)),
+  ...i32x4Eq,
+  ...i32x4Bitmask,
+];
+/**
+ * Window starts that the prefilter keeps: a window of CARD_MIN_DIGITS bytes from s holds the two groups from the
+ * first group start at or after s (s + 3 at most, the second group's last byte s + 10); a start in a block makes
+ * that first group one of its four or the next block's first (pair starts 0 to 4).
+ */
+const PAIR_STARTS = 0x1f;
 const RUN_TABLES = SHUF_AT + 32 * (C_DIGIT | C_SEP);
 // prettier-ignore
 const cardBody = [
-  0x02, 0x06, I32, 0x07, V128,
+  0x03, 0x06, I32, 0x07, V128, 0x02, I32,
   ...get(0), ...get(1), geU, ...if_, ...get(1), ret, end,
   ...i32(0), ...v128Load(DIGIT_TABLES), ...set(11), ...i32(0), ...v128Load(DIGIT_TABLES + 16), ...set(12),
   ...i32(0), ...v128Load(RUN_TABLES), ...set(13), ...i32(0), ...v128Load(RUN_TABLES + 16), ...set(14),
   ...get(0), ...set(2),
   ...loop,
-  // whole blocks without a digit
+  // whole blocks where no window can start: no two full groups in a row among the block's four and the next
+  // block's first two (RUN_LOW..RUN_HIGH, a superset of the run bytes), or else no digit in the block
+  ...fullGroups(2, 0), ...set(15),
   ...block, ...loop,
-  ...get(2), ...i32(16), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
+  ...get(2), ...i32(2 * BLOCK), add, ...get(1), 0x4b /* gt_u */, ...brIf(1),
+  ...fullGroups(2, BLOCK), ...tee(16), ...i32(4), shl, ...get(15), or, ...tee(15),
+  ...get(15), ...i32(1), shrU, and, ...i32(PAIR_STARTS), and,
+  ...get(16), ...set(15),
+  ...if_,
   ...nibbles(2, 0, 8, 9, 10),
-  ...get(11), ...get(9), ...swizzle, ...get(12), ...get(10), ...swizzle, ...v128And, ...anyTrue, ...brIf(1),
-  ...get(2), ...i32(16), add, ...set(2),
+  ...get(11), ...get(9), ...swizzle, ...get(12), ...get(10), ...swizzle, ...v128And, ...anyTrue, ...brIf(2),
+  end,
+  ...get(2), ...i32(BLOCK), add, ...set(2),
   ...br(0),
   end, end,
   ...get(2), ...get(1), geU, ...if_, ...get(1), ret, end,
@@ -588,7 +626,12 @@ for (let b = 0; b < 256; b++) memory[LOWER_AT + b] = b >= 0x41 && b <= 0x5a ? b 
 
 /** Adds `bit` to the class of each of `bytes` (the scanners, at their load). */
 export function markClass(bit: number, bytes: Iterable<number>): void {
-  for (const b of bytes) memory[CLASS_AT + b] |= bit;
+  for (const b of bytes) {
+    // card's prefilter passes blocks by a byte range (fullGroups): a run byte outside it would be missed
+    if ((bit & (C_DIGIT | C_SEP)) !== 0 && (b < RUN_LOW || b > RUN_HIGH))
+      throw new Error(`card's run bytes lie in ${RUN_LOW}..${RUN_HIGH}: ${b}`);
+    memory[CLASS_AT + b] |= bit;
+  }
   for (let m = 0; m < MASKS; m++)
     memory.set(shuffleTables(memory.subarray(CLASS_AT, CLASS_AT + 256), m), SHUF_AT + 32 * m);
 }

@@ -11,7 +11,10 @@ import {
   C_WORD_END,
   findCard,
   findClass,
+  RUN_HIGH,
+  RUN_LOW,
   load,
+  markClass,
   shuffleTables,
 } from '../../../src/runtime/actions/mask-wasm.js';
 
@@ -104,6 +107,38 @@ describe('the next-trigger finder against JavaScript loops', () => {
       }),
       { numRuns: 500, seed: 20261208 },
     );
+  });
+
+  it("finds the next card run past card's block prefilter: runs of 12 to 14 at every place of a block", () => {
+    // card passes a block when no two four-byte groups in a row, among its four and the next block's first two,
+    // are all in RUN_LOW..RUN_HIGH (a superset of the run bytes), or when it holds no digit: runs placed at every
+    // offset of a block, in a background of the superset's other bytes (which must not make a run) and of
+    // separator-only stretches (full groups without a digit), show a pair range, group test or digit test off
+    const runByte = fc.constantFrom(0x30, 0x35, 0x39, 0x20, 0x2d);
+    const near = fc.constantFrom(0x21, 0x2b, 0x2c, 0x2e, 0x2f, 0x3a, 0x1f, 0x61);
+    const piece = fc.oneof(
+      { weight: 3, arbitrary: fc.array(runByte, { minLength: 12, maxLength: 14 }) },
+      { weight: 2, arbitrary: fc.array(near, { minLength: 1, maxLength: 9 }) },
+      { weight: 1, arbitrary: fc.array(fc.constantFrom(0x20, 0x2d), { minLength: 4, maxLength: 20 }) },
+      { weight: 1, arbitrary: fc.array(fc.oneof(runByte, near), { minLength: 1, maxLength: 30 }) },
+    );
+    fc.assert(
+      fc.property(fc.nat(40), fc.array(piece, { minLength: 1, maxLength: 12 }), (lead, pieces) => {
+        const bytes = Uint8Array.from([...Array<number>(lead).fill(0x61), ...pieces.flat()]);
+        const buf = Buffer.concat([Buffer.from('xyz'), bytes, Buffer.from('1234567890123')]);
+        const from = 3;
+        const to = from + bytes.length;
+        const delta = load(buf, from, to);
+        for (let i = from; i <= to; i++) expect(findCard(i, to, delta)).toBe(findCardJs(buf, i, to));
+      }),
+      { numRuns: 1500, seed: 20261209 },
+    );
+  });
+
+  it("refuses card run bytes outside its prefilter's range", () => {
+    expect(RUN_LOW <= 0x20 && RUN_HIGH >= 0x39).toBe(true);
+    expect(() => markClass(C_SEP, [RUN_HIGH + 1])).toThrow();
+    expect(() => markClass(C_DIGIT, [RUN_LOW - 1])).toThrow();
   });
 
   it('tests 16 bytes at once exactly: every byte value, every class mask, at every place of a block', () => {

@@ -11,6 +11,7 @@ import {
   C_WORD_END,
   findCard,
   findClass,
+  findWork,
   RUN_HIGH,
   RUN_LOW,
   load,
@@ -139,6 +140,34 @@ describe('the next-trigger finder against JavaScript loops', () => {
     expect(RUN_LOW <= 0x20 && RUN_HIGH >= 0x39).toBe(true);
     expect(() => markClass(C_SEP, [RUN_HIGH + 1])).toThrow();
     expect(() => markClass(C_DIGIT, [RUN_LOW - 1])).toThrow();
+  });
+
+  it("answers the same whatever lies past the segment's end: lines and words cut there", () => {
+    // work tests a line's first 16 bytes at once: bytes past `to` (a frame's trailer, an older segment) are no word
+    // end; a first word cut by the end may be a command's, whatever would end it past the end (` zz` after `Auth`:
+    // no keyword of that length, no second-word keyword)
+    const word = fc.constantFrom('auth', 'Authorization:', 'user', 'a001', 'login', 'Content-Type:', 'x', 'pass', '');
+    const line = fc.array(word, { maxLength: 4 }).map((ws) => ws.join(' '));
+    const text = fc.tuple(fc.array(line, { minLength: 1, maxLength: 8 }), fc.nat(20)).map(([ls, cut]) => {
+      const t = Buffer.from('\r\n' + ls.join('\r\n'), 'latin1');
+      return t.subarray(0, Math.max(1, t.length - cut));
+    });
+    const afters = ['x zz x zz x zz x zz', ': : : : : : : : : :', '\r\n\r\n\r\n\r\n', 'orization: Basic'].map((a) =>
+      Buffer.from(a.repeat(2), 'latin1'),
+    );
+    fc.assert(
+      fc.property(text, (t) => {
+        const answers = afters.map((after) => {
+          const buf = Buffer.concat([Buffer.from('ab'), t, after]);
+          const delta = load(buf, 2, 2 + t.length);
+          const out: number[] = [];
+          for (let i = 2; i <= 2 + t.length; i++) out.push(findWork(i, 2 + t.length, -1, 64, delta));
+          return out;
+        });
+        for (const a of answers.slice(1)) expect(a).toEqual(answers[0]);
+      }),
+      { numRuns: 400, seed: 20261210 },
+    );
   });
 
   it('tests 16 bytes at once exactly: every byte value, every class mask, at every place of a block', () => {

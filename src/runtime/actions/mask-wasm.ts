@@ -457,13 +457,39 @@ const firstWordEnd = () => [
   ...get(6), ...i32(BLOCK), add, ...get(7), ...i32(C_WORD_END), ...call(0), ...set(8),
   end,
 ];
+const STOP_TABLES = SHUF_AT + 32 * (C_JUMP | C_BREAK);
+/**
+ * q (local 5) = find(p, to, C_JUMP | C_BREAK) (locals 0, 1; p is moved on), or a stop past `to` where find answers
+ * `to` (work takes any q >= to for `to`); find's loop in work's body: a line of
+ * text costs one or two such searches, and a call to find set its tables up each time. Locals: v128 10-12, the
+ * nibble tables 14-15 (set at work's start), i32 16 (the block's bits).
+ */
+// prettier-ignore
+const findStop = () => [
+  ...block, ...loop,
+  ...get(0), ...get(1), geU, ...if_, ...get(1), ...set(5), ...br(2), end,
+  ...nibbles(0, 0, 10, 11, 12),
+  // bits past `to` are left: the first stop found past it answers `to` (work's next test), and bits come lowest first
+  ...bitsOf(14, 15, 11, 12), ...set(16),
+  ...block, ...loop,
+  ...get(16), eqz, ...brIf(1),
+  ...get(0), ...get(16), ctz, add, ...tee(5), ...load8(0), ...load8(CLASS_AT), ...i32(C_JUMP | C_BREAK), and,
+  ...brIf(3),
+  ...get(16), ...get(16), ...i32(1), sub, and, ...set(16),
+  ...br(0),
+  end, end,
+  ...get(0), ...i32(BLOCK), add, ...set(0),
+  ...br(0),
+  end, end,
+];
 // prettier-ignore
 const workBody = [
-  0x03, 0x05, I32, 0x03, V128, 0x01, I32,
+  0x05, 0x05, I32, 0x03, V128, 0x01, I32, 0x02, V128, 0x01, I32,
   ...i32(0), ...i32(-1), ...store32(LINE_AT),
   ...get(0), ...set(9),
+  ...i32(0), ...v128Load(STOP_TABLES), ...set(14), ...i32(0), ...v128Load(STOP_TABLES + 16), ...set(15),
   ...loop,
-  ...get(0), ...get(1), ...i32(C_JUMP | C_BREAK), ...call(0), ...set(5),
+  ...findStop(),
   ...get(5), ...get(1), geU, ...if_, ...answer(get(1)), end,
   ...classAt(5), ...i32(C_JUMP), and, ...if_,
   // an = or a quote that ends no credential field's name (see text below) is text; the search goes on after it

@@ -87,8 +87,8 @@ const runPath = await build({
     {
       // src/patterns/parse.ts loads regexpp on first use through createRequire, which esbuild cannot follow:
       // from the run path (a policy with `mask credentials` or a pattern compiles it at every run) that was
-      // node resolving the package's exports, reading and compiling its 130 KB outside the code cache, ~10 ms
-      // of such a run (docs/design/measurements.md, "fixed costs, session 10"). A plain require() here makes it
+      // node resolving the package's exports, reading and compiling its 130 KB outside the code cache, ~33 M
+      // instructions of such a run (docs/design/measurements.md, "fixed costs, session 10"). A plain require() here makes it
       // one of the script's lazy modules: still run only on first use, its code in the cache with the rest.
       name: 'run-path-bundled-regexpp',
       setup(b) {

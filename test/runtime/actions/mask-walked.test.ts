@@ -74,7 +74,6 @@ interface Seg {
   pause?: number;
 }
 
-const u16 = (v: number) => Buffer.from([v >>> 8, v & 0xff]);
 
 function tcpBytes(c: Conv, s: Seg): Buffer {
   const opts = s.options ? hex('0101080a0000000100000002') : Buffer.alloc(0);

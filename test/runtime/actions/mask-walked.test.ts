@@ -74,7 +74,6 @@ interface Seg {
   pause?: number;
 }
 
-
 function tcpBytes(c: Conv, s: Seg): Buffer {
   const opts = s.options ? hex('0101080a0000000100000002') : Buffer.alloc(0);
   const h = Buffer.alloc(20 + opts.length);

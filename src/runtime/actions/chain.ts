@@ -4,9 +4,10 @@ import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
 import type { PacketRecord } from '../capture/index.js';
 import type { PacketView } from '../decode/view.js';
 import type { GroupStats } from '../stats/stats.js';
+import type { Walk } from '../walk/walk.js';
 import { type ActionModule, type ActionStep, ActionConfigError, Verdict } from './action.js';
 import { ACTIONS } from './registry.js';
-import { Replica, Scratch, type ViewSource } from './replica.js';
+import { Replica, Scratch } from './replica.js';
 import type { TruncateConfig } from './truncate.js';
 
 /** Steps the pipeline itself performs for every group: dedup before the chain, output after it. */
@@ -182,10 +183,13 @@ export class ActionChain {
     this.runFrom(0, r);
   }
 
-  /** push() with the packet decoded only if a step reads the decode, by `source` (the walk: Replica.startLazy). */
-  pushLazy(rec: PacketRecord, source: ViewSource, tap: number): void {
+  /**
+   * push() with the packet decoded only if a step reads the decode, by the
+   * walk (Replica.startLazy); steps may read the walk's offsets instead (Replica.walked).
+   */
+  pushLazy(rec: PacketRecord, walk: Walk, tap: number): void {
     const r = this.replica;
-    r.startLazy(rec, source, tap);
+    r.startLazy(rec, walk, tap);
     this.runFrom(0, r);
   }
 

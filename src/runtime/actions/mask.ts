@@ -20,7 +20,7 @@ import { regexTarget } from './mask-regex.js';
 import { type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
-import { TCP_FIN, TCP_RST, type TcpHit, type TcpSession, TcpSessionTable } from './tcp-stream.js';
+import { plainWalkedTcp, TCP_FIN, TCP_RST, type TcpHit, type TcpSession, TcpSessionTable } from './tcp-stream.js';
 
 /** One target of the group's mask lines, as the artifact has it, with its fill as a byte. */
 export interface MaskTargetConfig {
@@ -182,6 +182,10 @@ class MaskStep implements ActionStep {
   apply(r: Replica): Verdict {
     this.now = r.tsSec + r.tsNsec / 1e9;
     this.expire();
+    // a plain TCP segment the walk read (the generated path): its session from the walk's offsets, no decode; the view
+    // is made only if the packet is written (out(): writeInto)
+    const w = r.walked();
+    if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now));
     const v = r.view();
     const p = payloadView(v);
     if (p === undefined) {
@@ -194,7 +198,7 @@ class MaskStep implements ActionStep {
     }
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
       const hit = this.table.find(p, v, this.now);
-      if (hit !== undefined) return this.tcp(r, hit, p);
+      if (hit !== undefined) return this.tcp(r, hit);
     }
     return this.once(r, v, p);
   }
@@ -252,14 +256,14 @@ class MaskStep implements ActionStep {
 
   // ---- TCP
 
-  private tcp(r: Replica, hit: TcpHit<MaskSession>, p: PacketView): Verdict {
+  private tcp(r: Replica, hit: TcpHit<MaskSession>): Verdict {
     const tcpSession = hit.session;
     const s = tcpSession.data;
     const seg = hit.segment;
     if (seg.length === 0 && !hit.fresh && s.queue.length === 0) return this.bare(s, tcpSession, seg.flags);
     if (hit.fresh) {
       this.totals['tcp-sessions']++;
-      const ports = [p.srcPort, p.dstPort];
+      const ports = [seg.srcPort, seg.dstPort];
       s.shared = this.targets.map((t) => t.shared?.(ports));
     }
     const dir = hit.dir;

@@ -1,6 +1,7 @@
 import type { PacketRecord } from '../capture/index.js';
 import { decodeFrame } from '../decode/decode.js';
 import { PacketView } from '../decode/view.js';
+import type { Walk } from '../walk/walk.js';
 
 /** Where a packet's decode comes from when a step first asks for it (the generated path's walk: Walk.view()). */
 export interface ViewSource {
@@ -84,6 +85,8 @@ export class Replica {
   private stale = false;
   /** The decode's source until a step asks (startLazy): then its view() is the packet's decode. */
   private source: ViewSource | undefined = undefined;
+  /** The walk the packet came with (startLazy), for steps that read its offsets: walked(). */
+  private walk: Walk | undefined = undefined;
 
   constructor(
     private readonly scratch: Scratch,
@@ -105,9 +108,20 @@ export class Replica {
    * written or copied (the walk, during the chain's push): steps that read
    * no decode (mark, shape) then cost none.
    */
-  startLazy(rec: PacketRecord, source: ViewSource, tap: number): void {
+  startLazy(rec: PacketRecord, source: Walk, tap: number): void {
     this.start(rec, this.own, tap);
     this.source = source;
+    this.walk = source;
+  }
+
+  /**
+   * The walk of the packet while its bytes are still those it describes
+   * (started by startLazy, no step has changed them, not a held copy):
+   * steps read offsets from it instead of the decode (mask's TCP lookup).
+   * Its offsets are in the walk's buffer (w.d); the frame starts at w.o.
+   */
+  walked(): Walk | undefined {
+    return this.stale ? undefined : this.walk;
   }
 
   /**
@@ -139,6 +153,7 @@ export class Replica {
     this.changed = false;
     this.holder = -1;
     this.source = undefined;
+    this.walk = undefined;
   }
 
   /** The packet decoded as it now is: the pipeline's view until a step changes it, then decoded again (once). */
@@ -213,6 +228,7 @@ export class Replica {
     this.holder = -1;
     this.stale = true;
     this.source = undefined;
+    this.walk = undefined;
   }
 }
 

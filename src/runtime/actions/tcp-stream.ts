@@ -1,6 +1,7 @@
 import { ABSENT } from '../../fields/fields.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import type { PacketView } from '../decode/view.js';
+import type { Walk } from '../walk/walk.js';
 
 /**
  * TCP sessions for actions that work on byte streams rather than packets
@@ -43,7 +44,13 @@ export class TcpSegment {
   captured = 0;
   /** Payload bytes on the wire, from the IP length; at least `captured`. */
   length = 0;
+  /** The ports, as sent (a new session's client is told by them; mask's shared state reads them). */
+  srcPort = 0;
+  dstPort = 0;
 }
+
+/** IPv6's fixed header, which its payload length does not count. */
+const IPV6_HEADER = 40;
 
 /**
  * Reads the TCP segment the view decoded, or returns false (not TCP, a later
@@ -59,7 +66,53 @@ export function readTcpSegment(v: PacketView, out: TcpSegment): boolean {
   out.captured = v.payloadLength;
   const onWire = v.ipTotalLen !== ABSENT ? v.ipHdrOffset + v.ipTotalLen - v.payloadOffset : 0;
   out.length = onWire > out.captured ? onWire : out.captured;
+  out.srcPort = v.srcPort;
+  out.dstPort = v.dstPort;
   return true;
+}
+
+/**
+ * Whether the walked packet is a plain TCP segment whose tuple and segment
+ * fillWalked() reads from the walk's offsets, as the decoder would read
+ * them from its view: IPv4 or IPv6 with its TCP header whole, on any link
+ * type the walk knows, the frame's own headers well formed (`bad`), no
+ * tunnel candidate (the decoder's view of it has no inner packet, so the
+ * outer packet is the one searched), not a fragment. Every other packet
+ * takes the view (find()).
+ */
+export function plainWalkedTcp(w: Walk): boolean {
+  return w.tcp !== ABSENT && w.bad === 0 && w.cand === 0 && w.frag === 0 && w.proto === IPPROTO.TCP;
+}
+
+/** A big-endian 32-bit word of d at i, unsigned (as the decoder's views hold addresses and sequence numbers). */
+function be32(d: Uint8Array, i: number): number {
+  return ((d[i] << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3]) >>> 0;
+}
+
+/**
+ * readTcpSegment() from the walk of a plainWalkedTcp() packet: the same
+ * numbers, read at the walk's offsets (w.tcp, the IP header at w.ip, the
+ * transport bytes' end w.l4end), frame offsets counted from the frame's
+ * start (w.o).
+ */
+function readWalkedSegment(w: Walk, out: TcpSegment): void {
+  const d = w.d;
+  const t = w.tcp;
+  out.srcPort = (d[t] << 8) | d[t + 1];
+  out.dstPort = (d[t + 2] << 8) | d[t + 3];
+  out.seq = be32(d, t + 4);
+  out.ack = be32(d, t + 8);
+  out.flags = d[t + 13];
+  // plainWalkedTcp: the walk found the header's length at least 20 and all of it before l4end
+  const payload = t + ((d[t + 12] >> 4) << 2);
+  out.payloadAt = payload - w.o;
+  const captured = w.l4end - payload;
+  out.captured = captured;
+  // the IP length as the decoder's ipTotalLen has it (an IPv4 length of 0, or an IPv6 one: no longer than captured)
+  const ip = w.ip;
+  const total = w.ipv === 4 ? (d[ip + 2] << 8) | d[ip + 3] : IPV6_HEADER + ((d[ip + 4] << 8) | d[ip + 5]);
+  const onWire = ip + total - payload;
+  out.length = onWire > captured ? onWire : captured;
 }
 
 /** One direction of a session: where its stream starts, how far it has gone, whether it ended. */
@@ -189,7 +242,10 @@ export class TcpSessionTable<T> {
    */
   private readonly buckets: (TcpSession<T> | undefined)[];
   private readonly bucketMask: number;
+  /** The packet's tuple, which endpoint of it sent the packet (readTuple's return), whether in a tunnel: lookup()'s input. */
   private readonly tuple = new Float64Array(TUPLE);
+  private sender = 0;
+  private tunnelled = false;
   private readonly hit: TcpHit<T> = {
     session: undefined as unknown as TcpSession<T>,
     dir: 0,
@@ -223,10 +279,30 @@ export class TcpSessionTable<T> {
    * undefined when the view holds no TCP segment.
    */
   find(v: PacketView, outer: PacketView, now: number): TcpHit<T> | undefined {
+    if (!readTcpSegment(v, this.hit.segment)) return undefined;
+    this.sender = readTuple(v, outer, this.tuple);
+    this.tunnelled = outer !== v;
+    return this.lookup(now);
+  }
+
+  /**
+   * find() for a packet the walk read, with no view: its tuple and segment
+   * from the walk's offsets. Only for plainWalkedTcp() packets (no tunnel:
+   * the packet's own addresses and ports are the session's).
+   */
+  findWalked(w: Walk, now: number): TcpHit<T> {
     const seg = this.hit.segment;
-    if (!readTcpSegment(v, seg)) return undefined;
+    readWalkedSegment(w, seg);
+    this.sender = readWalkedTuple(w, seg.srcPort, seg.dstPort, this.tuple);
+    this.tunnelled = false;
+    return this.lookup(now);
+  }
+
+  /** The lookup of the tuple and segment find() or findWalked() filled (`tuple`, `sender`, `tunnelled`, the hit's segment). */
+  private lookup(now: number): TcpHit<T> {
+    const seg = this.hit.segment;
     // 1: the source is the lower endpoint, -1: the destination, 0: both are the same
-    const order = readTuple(v, outer, this.tuple);
+    const order = this.sender;
     const hash = tupleHash(this.tuple);
     let s = this.buckets[hash & this.bucketMask];
     while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
@@ -249,10 +325,10 @@ export class TcpSessionTable<T> {
       // the client: a SYN's sender, a SYN-ACK's receiver, else the high port facing a low one, else the sender
       let clientIsSrc = true;
       if (syn) clientIsSrc = !ackFlag;
-      else if (v.srcPort < 1024 && v.dstPort >= 1024) clientIsSrc = false;
+      else if (seg.srcPort < 1024 && seg.dstPort >= 1024) clientIsSrc = false;
       s = new TcpSession<T>();
       s.tuple.set(this.tuple);
-      s.tunnelled = outer !== v;
+      s.tunnelled = this.tunnelled;
       s.clientLow = clientIsSrc === order >= 0;
       s.hash = hash;
       s.chain = this.buckets[hash & this.bucketMask];
@@ -339,17 +415,62 @@ function readTuple(v: PacketView, outer: PacketView, t: Float64Array): number {
   t[0] = outer !== v ? outer.tunnel : ABSENT;
   t[1] = outer !== v ? outer.tunnelId : ABSENT;
   t[2] = v.ipVersion;
-  const v4 = v.ipVersion === 4;
-  const s0 = v4 ? v.ip4Src : v.ip6Src0;
-  const s1 = v4 ? 0 : v.ip6Src1;
-  const s2 = v4 ? 0 : v.ip6Src2;
-  const s3 = v4 ? 0 : v.ip6Src3;
-  const d0 = v4 ? v.ip4Dst : v.ip6Dst0;
-  const d1 = v4 ? 0 : v.ip6Dst1;
-  const d2 = v4 ? 0 : v.ip6Dst2;
-  const d3 = v4 ? 0 : v.ip6Dst3;
-  const sp = v.srcPort;
-  const dp = v.dstPort;
+  if (v.ipVersion === 4) return orderTuple(t, v.ip4Src, 0, 0, 0, v.ip4Dst, 0, 0, 0, v.srcPort, v.dstPort);
+  return orderTuple(
+    t,
+    v.ip6Src0,
+    v.ip6Src1,
+    v.ip6Src2,
+    v.ip6Src3,
+    v.ip6Dst0,
+    v.ip6Dst1,
+    v.ip6Dst2,
+    v.ip6Dst3,
+    v.srcPort,
+    v.dstPort,
+  );
+}
+
+/** readTuple() of a plainWalkedTcp() packet, its addresses read at the walk's IP header (no tunnel). */
+function readWalkedTuple(w: Walk, sp: number, dp: number, t: Float64Array): number {
+  t[0] = ABSENT;
+  t[1] = ABSENT;
+  const d = w.d;
+  const ip = w.ip;
+  if (w.ipv === 4) {
+    t[2] = 4;
+    return orderTuple(t, be32(d, ip + 12), 0, 0, 0, be32(d, ip + 16), 0, 0, 0, sp, dp);
+  }
+  t[2] = 6;
+  return orderTuple(
+    t,
+    be32(d, ip + 8),
+    be32(d, ip + 12),
+    be32(d, ip + 16),
+    be32(d, ip + 20),
+    be32(d, ip + 24),
+    be32(d, ip + 28),
+    be32(d, ip + 32),
+    be32(d, ip + 36),
+    sp,
+    dp,
+  );
+}
+
+/** The endpoints into t[3..12], the lower (by address words, then port) first; readTuple's return. */
+function orderTuple(
+  t: Float64Array,
+  s0: number,
+  s1: number,
+  s2: number,
+  s3: number,
+  d0: number,
+  d1: number,
+  d2: number,
+  d3: number,
+  sp: number,
+  dp: number,
+): number {
   let order = s0 !== d0 ? s0 - d0 : s1 !== d1 ? s1 - d1 : s2 !== d2 ? s2 - d2 : s3 !== d3 ? s3 - d3 : sp - dp;
   order = order < 0 ? 1 : order > 0 ? -1 : 0;
   const lo = order >= 0;

@@ -19,7 +19,7 @@ import { walkSessionHash32 } from '../walk/session.js';
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { type LoopEdit, PacketChunkLoop, type RunTaker } from './chunk-loop.js';
 import { packetPathChoice, type PacketPathChoice } from './packet-path-choice.js';
-import { type RecordOutput, walkableGroup, WalkedSteps } from './walked-steps.js';
+import { type RecordOutput, walkableGroup, WalkedSteps, walkFedGroup } from './walked-steps.js';
 
 /**
  * Where a group's tool gets its packets: a file here, a worker's share of a
@@ -732,19 +732,21 @@ function isRunTaker(o: PacketOutput): o is PacketOutput & RunTaker {
  * decoder for every packet: the graph has generated code (counting tables
  * included), and some group's packets need no view (a group without
  * dedup, and without action steps or with only those walked-steps.ts does
- * from the walk); the others get the view for their own packets only.
+ * from the walk, or a chain the walk feeds: mask, walkFedGroup); the others
+ * get the view for their own packets only.
  * `generated` takes it whenever the graph has code
  * (view readers then get the decoder's view, made lazily); `decoder` never.
  */
 function usePacketPath(a: Artifact, choice: PacketPathChoice): PacketPath | undefined {
   if (choice === 'decoder') return undefined;
   if (choice === 'auto') {
-    // a group with dedup or steps the walk cannot do (mask, replace, ...) reads the view of every packet it gets:
-    // the decoder path, unless another group's packets need none (no steps, or steps the walk does for plain
-    // packets: walked-steps.ts); then those stay on the generated path and the view is made for the others' only
+    // a group with dedup or steps the walk cannot do (replace, strip before mask, ...) reads the view of every
+    // packet it gets: the decoder path, unless another group's packets need none (no steps, steps the walk does for
+    // plain packets, or a chain fed by the walk's offsets: mask's plain TCP segments; walked-steps.ts); then those
+    // stay on the generated path and the view is made for the others' only
     const plans = planChains(a);
     const viewsAll = (gr: Artifact['groups'][number], i: number) =>
-      gr.actions.dedup !== undefined || (plans[i] !== undefined && !walkableGroup(gr));
+      gr.actions.dedup !== undefined || (plans[i] !== undefined && !walkableGroup(gr) && !walkFedGroup(gr));
     if (a.groups.length > 0 && a.groups.every(viewsAll)) return undefined;
   }
   // the chunk loop of a policy that balances no group leaves the session hash out

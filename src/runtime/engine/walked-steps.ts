@@ -123,6 +123,32 @@ export function walkableGroup(g: ArtifactGroup): boolean {
 }
 
 /**
+ * Whether the group's chain reads no decode of a plain packet on the
+ * generated path, though the chain does its steps (not WalkedSteps: mask
+ * holds packets and writes changed bytes, which the chain's replica and
+ * resume are for): mask first, which takes a plain TCP segment's session
+ * from the walk's offsets (Replica.walked, tcp-stream findWalked) and
+ * decodes only a packet it writes into; then only steps that read no
+ * decode (the tap's mark, shape, truncate frame), over one tool (balance
+ * over several reads the view). A step before mask that changes the bytes
+ * (strip) would leave mask the decoder's view of every packet. Such a
+ * group keeps a policy on the generated path (usePacketPath); its other
+ * packets (tunnels, fragments, malformed headers, UDP) get the view as before.
+ */
+export function walkFedGroup(g: ArtifactGroup): boolean {
+  if (g.tools.length !== 1) return false;
+  const steps = groupSteps(g).filter((s) => s !== 'output' && s !== 'balance');
+  if (steps[0] !== 'mask') return false;
+  for (let i = 1; i < steps.length; i++) {
+    const s = steps[i];
+    if (s === 'mark' || s === 'shape') continue;
+    if (s === 'truncate' && g.actions.truncate?.what === 'frame') continue;
+    return false;
+  }
+  return true;
+}
+
+/**
  * A group's steps done on the generated path straight from the walk, for
  * the packets where they come to a known result without the decoder: an
  * Ethernet frame whose VLAN tags (if any), then perhaps an MPLS label stack

@@ -2,6 +2,7 @@ import type { Artifact } from '../../../src/artifact/types.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { emptyRecord } from '../../../src/runtime/capture/record.js';
 import { type PacketOutput, Pipeline } from '../../../src/runtime/engine/pipeline.js';
+import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import type { GroupStats } from '../../../src/runtime/stats/stats.js';
 import { artifactFor } from '../support/artifact.js';
 import type { TimedFrame } from './tcp-traffic.js';
@@ -19,6 +20,8 @@ export interface MaskRun {
   out: Map<string, Delivered[]>;
   groups: GroupStats[];
   artifact: Artifact;
+  /** The packet path the pipeline took. */
+  path: 'generated' | 'decoder';
 }
 
 /**
@@ -40,6 +43,8 @@ export function runArtifactFrames(
   artifact: Artifact,
   frames: TimedFrame[],
   linkType: number = LINKTYPE.ETHERNET,
+  /** The packet path (default: TMESC_PACKET_PATH, else auto), for differential tests of the two. */
+  packetPath?: PacketPathChoice,
 ): MaskRun {
   const byTs = new Map<string, number>();
   frames.forEach((f, i) => byTs.set(key(Math.floor(f.ts), nsOf(f.ts)), i));
@@ -61,6 +66,7 @@ export function runArtifactFrames(
     artifact,
     outputs,
     artifact.taps.map(() => []),
+    packetPath === undefined ? {} : { packetPath },
   );
   const rec = emptyRecord();
   for (const f of frames) {
@@ -78,7 +84,7 @@ export function runArtifactFrames(
     if (f.tickAfter !== undefined) p.tick(Math.floor(f.tickAfter), nsOf(f.tickAfter));
   }
   p.finish();
-  return { out, groups: p.stats.groups, artifact };
+  return { out, groups: p.stats.groups, artifact, path: p.path };
 }
 
 const nsOf = (ts: number) => Math.round((ts - Math.floor(ts)) * 1e9) % 1e9;

@@ -1,0 +1,135 @@
+/**
+ * mask on every packet path with many sessions at once, and single defects
+ * found by the harness (mask-paths-harness.ts), each the smallest session
+ * that shows it.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import {
+  check,
+  cleanup,
+  differential,
+  dir,
+  interleave,
+  oracleFindings,
+  type Policy,
+  POLICIES,
+  session,
+  type Session,
+  summary,
+} from './mask-paths-harness.js';
+import { cardNumbersIn, pcapFile, PROTOCOLS, readPcap, Rng } from './mask-paths.js';
+
+afterAll(cleanup);
+
+describe('mask on every packet path, many sessions', () => {
+  it('800 sessions at once (addresses whose XOR is the same, ports a step apart; held at once, over the bound a session)', async () => {
+    const r = new Rng(4242);
+    const sessions: Session[] = [];
+    for (let i = 0; i < 800; i++) {
+      const s = session(i + 1, r.pick(['http', 'ftp', 'smtp-plain', 'pop3', 'telnet'] as const), r, {
+        whole: i % 2 === 0,
+      });
+      // client 10.h.l.1, server 10.h.l.2 or 10.0.0.2: sessions a hash of XORed words cannot tell apart but by ports
+      if (i % 3 !== 0) s.ep.addr[1] = s.ep.addr[0].slice(0, 6) + '02';
+      s.ep.ports[0] = 1024 + (i % 3000);
+      sessions.push(s);
+    }
+    const found = await check(
+      sessions,
+      LINKTYPE.ETHERNET,
+      sessions.length,
+      ['mask beside other groups'],
+      [
+        { path: 'generated', loop: true, buffer: 97 },
+        { path: 'generated', loop: true, buffer: 65536 },
+        { path: 'auto', loop: true, buffer: 65536 },
+      ],
+    );
+    expect(summary([...found.paths, ...found.leaks])).toEqual([]);
+    const st = JSON.parse(found.stats.get('mask beside other groups')!) as {
+      groups: { actionTotals: Record<string, Record<string, number>> }[];
+    };
+    // sessions held at once, and Telnet's typing past a session's bound on held packets
+    const totals = st.groups[1].actionTotals.mask;
+    expect(totals['packets-held']).toBeGreaterThan(1000);
+    expect(totals['released-by-bound']).toBeGreaterThan(0);
+  });
+});
+
+describe('the oracle itself', () => {
+  it('finds every planted secret when the group masks nothing (so its silence above means something)', async () => {
+    const r = new Rng(5);
+    const sessions = PROTOCOLS.map((p, i) => session(i + 1, p, r, {}));
+    const unmasked: Policy = {
+      body: `tap t { source pcap "x.pcap" }\ngroup m { tool a { output pcap "a.pcap" } truncate payload 10000 }\nrule r from t match any to m`,
+      masked: POLICIES['mask only'].masked,
+    };
+    const file = pcapFile(dir, 'unmasked.pcap', interleave(sessions, LINKTYPE.ETHERNET, 4), LINKTYPE.ETHERNET);
+    const { files } = await differential(unmasked.body, file, [], sessions);
+    const leaks = oracleFindings(unmasked, files, sessions);
+    for (const s of sessions)
+      for (const sec of s.secrets)
+        expect(leaks.some((l) => l.startsWith(`${s.name}:`) && l.includes(JSON.stringify(sec.text)))).toBe(true);
+    // and the card finder saw the cards in the reassembled streams
+    expect(leaks.filter((l) => l.includes('card number')).length).toBeGreaterThanOrEqual(sessions.length);
+  });
+});
+
+/**
+ * Defects the harness found on main (every path: the decoder's too), each the
+ * smallest sessions that show it. `it.fails`: passes while the defect is
+ * there; flip to `it` once fixed.
+ */
+describe('mask: defects found (main, every path)', () => {
+  // DEFECT: Telnet. The user name typed after `login:` is masked only when each typed byte is read before the
+  // server's echo of it: an echo seen ahead of the typing (coalesced echoes; or the two directions from two tap
+  // ports, skewed by microseconds) is delivered in clear, so are the echoes after it, and, when two typed bytes
+  // come swapped, the typed byte itself (the client's stream, offset 0: sessions #7..#12).
+  it.fails("Telnet: the server's echo of the user name ahead of the client's typing is masked", async () => {
+    const sessions: Session[] = [];
+    const r = new Rng(23);
+    // the user name's echo (the script's second secret: the user name in the server's stream), at each offset
+    for (const variant of ['overlap', 'reorder'] as const)
+      for (let k = 1; k < 7; k++)
+        sessions.push(
+          session(sessions.length + 1, 'telnet', r, { variant, secret: variant === 'overlap' ? 1 : 0, split: k }),
+        );
+    const found = await check(sessions, LINKTYPE.ETHERNET, 1, ['mask only']);
+    expect(found.paths).toEqual([]);
+    expect(summary(found.all)).toEqual([]);
+  });
+
+  // DEFECT: a retransmission whose bytes differ from the first copy's is masked as the first copy was (the recorded
+  // spans), not searched: a card number that only the second copy holds is delivered (TCP stacks differ on which
+  // copy they keep; an IDS behind the tap reads both).
+  it.fails('a retransmission that carries a card number where the first copy did not', async () => {
+    const r = new Rng(77);
+    const sessions = PROTOCOLS.filter((p) => p !== 'telnet').map((p, i) => session(i + 1, p, r, { whole: true }));
+    const cards: string[] = [];
+    for (const s of sessions) {
+      const d = s.decoys[0];
+      // the decoy with the one last digit that makes it Luhn-valid: a card number of the decoy's shape
+      const card = Array.from({ length: 10 }, (_, c) => d.text.slice(0, -1) + c).find(
+        (x) => cardNumbersIn(x).length > 0,
+      );
+      if (card === undefined) continue;
+      const k = s.segs.findIndex((g) => g.dir === d.dir && g.payload.includes(Buffer.from(d.text, 'latin1')));
+      if (k < 0) continue;
+      const again = {
+        ...s.segs[k],
+        payload: Buffer.from(s.segs[k].payload.toString('latin1').replace(d.text, card), 'latin1'),
+      };
+      s.segs.splice(k + 2, 0, again);
+      cards.push(card);
+    }
+    expect(cards.length).toBeGreaterThanOrEqual(5);
+    const found = await check(sessions, LINKTYPE.ETHERNET, 4, ['mask only']);
+    expect(found.paths).toEqual([]);
+    const file = found.files.get('mask only')![0];
+    const raw = readPcap(file)
+      .recs.map((x) => x.toString('latin1'))
+      .join('\n');
+    expect(cards.filter((c) => raw.includes(c))).toEqual([]);
+  });
+});

@@ -108,6 +108,20 @@ describe('mask on every packet path, group split (the masked group on a worker t
   });
 });
 
+describe('mask on every packet path, long segments (the finders over full-size segments)', () => {
+  it('card numbers, decoys and long ids at every place of 1,460-byte segments; a password deep in a form', async () => {
+    const r = new Rng(1460);
+    const sessions: Session[] = [];
+    // full-size segments: cut every 1,460 bytes (and at the focus)
+    const mss = Array.from({ length: 20 }, (_, k) => (k + 1) * 1460);
+    for (let i = 0; i < 12; i++) sessions.push(session(i + 1, 'bulk', r, { whole: true, cuts: [mss, mss] }));
+    const sizes = sessions.flatMap((s) => s.segs.map((g) => g.payload.length));
+    expect(Math.max(...sizes)).toBe(1460);
+    const found = await check(sessions, LINKTYPE.ETHERNET, 3, ['mask only', 'two mask groups']);
+    expect(summary([...found.paths, ...found.leaks])).toEqual([]);
+  });
+});
+
 describe('the oracle itself', () => {
   it('finds every planted secret when the group masks nothing (so its silence above means something)', async () => {
     const r = new Rng(5);

@@ -105,7 +105,8 @@ export interface Script {
 const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
 
 export const PROTOCOLS = ['http', 'form', 'ftp', 'pop3', 'imap', 'smtp-plain', 'smtp-login', 'telnet'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
+/** `bulk`: long bodies (several full-size segments) with card numbers, decoys and long ids at every alignment. */
+export type Protocol = (typeof PROTOCOLS)[number] | 'bulk';
 
 /** One login and some card data in the protocol, secrets random. */
 export function script(proto: Protocol, r: Rng): Script {
@@ -224,6 +225,36 @@ export function script(proto: Protocol, r: Rng): Script {
         ],
         creds: [b64(user), b64(pw)],
       };
+    case 'bulk': {
+      // lines of filler of every length 0..47 before a card, a decoy and an id of more than 19 digits (which survives,
+      // every window in it too), so that the secrets meet every place of the finder's blocks
+      const cards: string[] = [];
+      const decoys: string[] = [];
+      let body = '';
+      for (let i = 0; i < 48; i++) {
+        const c = cardNumber(r);
+        const d = decoyNumber(r);
+        const id = String(1 + r.int(9)) + Array.from({ length: 19 + r.int(6) }, () => r.int(10)).join('');
+        cards.push(c);
+        decoys.push(d, id);
+        body += `${'x'.repeat(i)} item ${i}: ${c} ref ${d} id ${id}\r\n`;
+      }
+      const form = `${'q=1&'.repeat(300 + r.int(8))}password=${pw}&note=${'y'.repeat(r.int(16))}`;
+      return {
+        port: 80,
+        turns: [
+          {
+            dir: 0,
+            text: `POST /bulk HTTP/1.1\r\nHost: shop\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}`,
+          },
+          { dir: 1, text: `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n${body}` },
+        ],
+        creds: [pw],
+        cards,
+        decoys,
+        tokens: [],
+      };
+    }
     case 'telnet': {
       const turns: Script['turns'] = [{ dir: 1, text: '\xff\xfd\x18\xff\xfb\x01Welcome\r\nlogin: ' }];
       // typed a byte a segment, the server echoing each (not the password)

@@ -306,7 +306,16 @@ const MASK = `mask card-number, credentials, /tok-[a-z]+/`;
 export interface Policy {
   body: string;
   /** Per masking group, its tools' files (groups' tools in order): what the oracle expects masked there, with which fill. */
-  masked: { files: number[]; kinds: Set<Secret['kind']>; fill: Record<Secret['kind'], number> }[];
+  masked: {
+    files: number[];
+    kinds: Set<Secret['kind']>;
+    fill: Record<Secret['kind'], number>;
+    /**
+     * The group truncates: the bytes it cuts are missing from the streams, so a number's first digits (a decoy's
+     * too, Luhn-valid by chance) can be all that is left of it. Only the planted secrets' bytes that are there count.
+     */
+    cut?: boolean;
+  }[];
 }
 
 const STAR = { credential: 0x2a, card: 0x2a, pattern: 0x2a };
@@ -336,6 +345,16 @@ rule r3 from t match any to vl`,
     body: `tap t { source pcap "x.pcap"; mark vlan 100 }\ngroup m { tool a { output pcap "a.pcap" } ${MASK} }
 group plain { tool p { output pcap "p.pcap" } }\nrule r from t match any to m, plain`,
     masked: [{ files: [0], kinds: ALL, fill: STAR }],
+  },
+  'mask, truncate frame, the tap mark': {
+    body: `tap t { source pcap "x.pcap"; mark vlan 100; mark comment }
+group m { tool a { output pcap "a.pcap" } ${MASK}; truncate frame 120 }
+group n { tool b { output pcap "b.pcap" } mask credentials with "-"; truncate payload 20 }
+rule r from t match any to m, n`,
+    masked: [
+      { files: [0], kinds: ALL, fill: STAR, cut: true },
+      { files: [1], kinds: new Set(['credential']), fill: { credential: 0x2d, card: 0, pattern: 0 }, cut: true },
+    ],
   },
   'two mask groups': {
     body: `${TAP}
@@ -446,7 +465,7 @@ export function oracleFindings(policy: Policy, files: Buffer[], sessions: Sessio
       }
       // (not Telnet's: a number typed a byte a segment, each byte echoed, is held a digit at a time with the echoes
       // behind it, past the session's 64-packet bound: released undecided, masked; docs/language.md "Holding packets")
-      if (BENIGN.has(s.variant) && s.sc.port !== 23)
+      if (BENIGN.has(s.variant) && s.sc.port !== 23 && !want.cut)
         for (const d of s.decoys) {
           const st = streams.get(keyOf(s, d.dir));
           const got = Buffer.from(
@@ -461,7 +480,7 @@ export function oracleFindings(policy: Policy, files: Buffer[], sessions: Sessio
     const leaky = new Set(
       sessions.filter((s) => skipKnown && LEAKY[s.variant] !== undefined).flatMap((s) => [keyOf(s, 0), keyOf(s, 1)]),
     );
-    if (want.kinds.has('card'))
+    if (want.kinds.has('card') && !want.cut)
       for (const [k, st] of streams)
         if (!leaky.has(k))
           for (const text of readings(st))

@@ -122,6 +122,40 @@ describe('mask on every packet path, long segments (the finders over full-size s
   });
 });
 
+describe('mask on every packet path, digit noise', () => {
+  it('bodies of digit groups and separators at random: every card number the definition finds is masked', async () => {
+    const r = new Rng(4111);
+    const sessions: Session[] = [];
+    for (let i = 0; i < 6; i++) {
+      const s = session(i + 1, 'bulk', r, {
+        whole: true,
+        cuts: [[], Array.from({ length: 12 }, (_, k) => 97 * (k + 1) + r.int(50))],
+      });
+      // the server's body: digits, spaces, dashes, letters, line breaks (card numbers by chance, in every form)
+      let noise = '';
+      for (let k = 0; k < 1500; k++) noise += '0123456789012345678901234567890123456789 - -x\r\n'[r.int(46)];
+      const body = s.streams[1];
+      const at = body.indexOf('\r\n\r\n') + 4;
+      const text = body.slice(0, at) + noise + body.slice(at + noise.length);
+      s.streams[1] = text;
+      for (const g of s.segs)
+        if (g.dir === 1 && g.payload.length > 0) {
+          const o = (g.seq - s.segs[1].seq - 1) >>> 0;
+          g.payload = Buffer.from(text.slice(o, o + g.payload.length), 'latin1');
+        }
+      // what is planted in the noise's place is gone: only the credential and what is after the noise stay
+      s.secrets = s.secrets.filter((x) => x.dir === 0 || x.start >= at + noise.length);
+      s.decoys = s.decoys.filter((x) => x.dir === 0 || x.start >= at + noise.length);
+      sessions.push(s);
+    }
+    const found = await check(sessions, LINKTYPE.ETHERNET, 2, ['mask only']);
+    expect(summary([...found.paths, ...found.leaks])).toEqual([]);
+    // the noise held card numbers (the definition's reading of the input)
+    const planted = sessions.flatMap((s) => cardNumbersIn(s.streams[1]));
+    expect(planted.length).toBeGreaterThan(20);
+  });
+});
+
 describe('the oracle itself', () => {
   it('finds every planted secret when the group masks nothing (so its silence above means something)', async () => {
     const r = new Rng(5);

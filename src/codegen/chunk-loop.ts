@@ -28,9 +28,16 @@ export const EDITED_RUN_MAX = 4096;
 
 /**
  * The most bytes of other records an edited run spans between two of its
- * own (copied with it and written over): as ToolOutput's own edited runs.
+ * own (copied with it and written over): about what a run's hand-over
+ * costs (takeEditedRun, the writer's view of the run, putEditedRecords'
+ * start). Far less than ToolOutput's own edited runs span: the loop leaves
+ * few records now (tunnels strip peels stay in it), so a sparse output's
+ * run (a DNS tool's) would go on across most of a chunk, every other
+ * record's bytes copied with it (instructions-compare 3,896 at 256 KiB,
+ * 3,629 at 4 KiB, 3,252 at 1 KiB: docs/design/measurements.md, "codegen,
+ * session 10").
  */
-export const EDITED_GAP_MAX = CHUNK_RUN_MAX;
+export const EDITED_GAP_MAX = 1024;
 
 /** A cut past every record's length: no cut (`C.ekc[t]`). */
 export const NO_EDIT_CUT = 0x3fffffff;

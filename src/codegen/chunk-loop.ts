@@ -34,10 +34,10 @@ export const EDITED_RUN_MAX = 4096;
  * few records now (tunnels strip peels stay in it), so a sparse output's
  * run (a DNS tool's) would go on across most of a chunk, every other
  * record's bytes copied with it (instructions-compare 3,896 at 256 KiB,
- * 3,629 at 4 KiB, 3,252 at 1 KiB: docs/design/measurements.md, "codegen,
- * session 10").
+ * 3,629 at 4 KiB, 3,252 at 1 KiB, 3,280 at 512, 3,151 at 256 bytes:
+ * docs/design/measurements.md, "codegen, session 10").
  */
-export const EDITED_GAP_MAX = 1024;
+export const EDITED_GAP_MAX = 256;
 
 /** A cut past every record's length: no cut (`C.ekc[t]`). */
 export const NO_EDIT_CUT = 0x3fffffff;

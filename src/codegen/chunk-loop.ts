@@ -28,9 +28,16 @@ export const EDITED_RUN_MAX = 4096;
 
 /**
  * The most bytes of other records an edited run spans between two of its
- * own (copied with it and written over): as ToolOutput's own edited runs.
+ * own (copied with it and written over): about what a run's hand-over
+ * costs (takeEditedRun, the writer's view of the run, putEditedRecords'
+ * start). Far less than ToolOutput's own edited runs span: the loop leaves
+ * few records now (tunnels strip peels stay in it), so a sparse output's
+ * run (a DNS tool's) would go on across most of a chunk, every other
+ * record's bytes copied with it (instructions-compare 3,896 at 256 KiB,
+ * 3,629 at 4 KiB, 3,252 at 1 KiB, 3,280 at 512, 3,151 at 256 bytes:
+ * docs/design/measurements.md, "codegen, session 10").
  */
-export const EDITED_GAP_MAX = CHUNK_RUN_MAX;
+export const EDITED_GAP_MAX = 256;
 
 /** A cut past every record's length: no cut (`C.ekc[t]`). */
 export const NO_EDIT_CUT = 0x3fffffff;
@@ -87,18 +94,22 @@ export const RO_GENERAL = -2;
  * ru[4t + 2] records), and `take(out, d, start, end, records)` (the output
  * counts the packets and bytes of the runs it takes; the loop does not).
  *
- * Edited outputs (a group's tap marks, strip of VLAN tags and MPLS stacks,
- * truncate frame: runtime/engine/chunk-loop.ts LoopEdit): `ek` (per output,
- * 0 or EDIT flags), `ekt` (its tags' length), `ekc` (its cut, NO_EDIT_CUT:
- * none), `ed` (1 when some output is edited: the walk's strip verdict is
- * worked out), `eo` (the open runs' record offsets and drops, EDITED_RUN_MAX
- * each), `ea` (per output, records stripped and cut in the call), `sdr`
- * (scratch, each group's drop), and `takeEdited(out, d, start, end,
- * records)`. Their records take the general decision; only Ethernet's loop
- * with the local graph edits (the others leave edited records to the
- * per-record path), and it too leaves a record whose strip the walk cannot
- * decide (a tunnel candidate, PPPoE, malformed headers, a fragment) or that
- * is too short for the tags.
+ * Edited outputs (a group's tap marks, strip of VLAN tags, MPLS stacks
+ * and the tunnels it peels from the walk, truncate frame:
+ * runtime/engine/chunk-loop.ts LoopEdit): `ek` (per output, 0 or EDIT
+ * flags), `ekt` (its tags' length), `ekc` (its cut, NO_EDIT_CUT: none),
+ * `etk` (the TUNNEL kinds its strip peels, a bit each; `etn` all outputs'),
+ * `ed` (1 when some output is edited: the walk's strip verdict is worked
+ * out), `peel(...)` (a tunnel candidate's peel, PacketChunkLoop.peel), `eo`
+ * (the open runs' record offsets, drops and leads, EDITED_RUN_MAX each;
+ * ru[4t + 3] 1 when some lead of output t's run is not 0), `ea` (per
+ * output, records stripped and cut in the call), `sdr` and `sld` (scratch,
+ * each group's drop and lead), and `takeEdited(out, d, start, end,
+ * records, leads)`. Their records take the general decision; only
+ * Ethernet's loop with the local graph edits (the others leave edited
+ * records to the per-record path), and it too leaves a record whose strip
+ * the walk cannot decide (a tunnel peel() does not know, PPPoE, malformed
+ * headers, a fragment) or that is too short for the tags.
  *
  * Only numbers go into this code; everything else comes in through C.
  *
@@ -179,15 +190,31 @@ ${loop(path(`chunk${t}`), plainWalks.get(t), store, begun, true, balanced, plain
 /**
  * The walk's verdict on an Ethernet frame for strip, into the loop's `sv`
  * where some output is edited (`ed`), as walked-steps.ts vlanTagsOnly has
- * it: -1 for a frame strip leaves to the chain (a tunnel candidate,
- * malformed headers, a fragment, PPPoE, anything but IPv4, IPv6 or ARP
- * after the tags and labels); else its VLAN tags, its MPLS labels << 4 and
- * the EtherType after them << 8.
+ * it: -1 for a frame strip leaves to the chain (malformed headers, a
+ * fragment, PPPoE, anything but IPv4, IPv6 or ARP after the tags and
+ * labels, a tunnel candidate the walk cannot peel); else its VLAN tags, its
+ * MPLS labels << 4 and the EtherType after them << 8. A tunnel candidate
+ * with only VLAN tags before its IPv4 or IPv6 carrier, where some output's
+ * strip peels tunnels (`etn`), is peeled from the walk's offsets
+ * (runtime/engine/chunk-loop.ts PacketChunkLoop.peel, as walked-steps.ts
+ * peeledTunnel has it): `sv` is then ~ its verdict (-2 or less; -1 when
+ * not known).
  */
 const stripVerdict = _`if (ed !== 0)
-      sv = cand === 0 && bad === 0 && frag <= 0 && ps === -1 && (et === ${ETHERTYPE.IPV4} || et === ${ETHERTYPE.IPV6} || (et === ${ETHERTYPE.ARP} && mc === 0))
-        ? vc | (mc << 4) | (et << 8)
+      sv = bad === 0 && frag <= 0 && ps === -1
+        ? cand === 0
+          ? et === ${ETHERTYPE.IPV4} || et === ${ETHERTYPE.IPV6} || (et === ${ETHERTYPE.ARP} && mc === 0)
+            ? vc | (mc << 4) | (et << 8)
+            : -1
+          : etn !== 0 && mc === 0 && (et === ${ETHERTYPE.IPV4} || et === ${ETHERTYPE.IPV6})
+            ? ~C.peel(d, o, n, wire, ip, ipv, proto, l4, l4end, vc)
+            : -1
         : -1;`;
+
+/** PacketChunkLoop.peel's verdict: the tunnel kind, the carried packet (0 Ethernet, 1 IPv4, 2 IPv6), outer tags. */
+const PEEL = { KIND: 15, CARRIED_SHIFT: 4, OUTER_TAGS: 64, TAG_BYTES_SHIFT: 8, OFFSET_SHIFT: 16 } as const;
+/** The Ethernet header a carried IP packet goes behind (its addresses the frame's, its EtherType the packet's). */
+const ETHER_HEADER = 14;
 
 /** The general walk of a record, with W.begin and the tunnel candidate's store when they are needed. */
 function general(walk: Code, store: ReadonlySet<string> | undefined, begun: boolean): Code {
@@ -238,9 +265,25 @@ function loop(
   const decide = edits
     ? _`const f = ek[t];
         if (f !== 0) {
-          let db = 0, dw = 0;
+          let db = 0, dw = 0, dl = 0;
           if ((f & ${EDIT.STRIP}) !== 0) {
-            if (sv < 0) break w;
+            if (sv < 0) {
+              // a tunnel peeled from the walk (~sv), where this output's strip peels its kind and any outer tags
+              if (sv === -1) break w;
+              const pv = ~sv;
+              if (((etk[t] >> (pv & ${PEEL.KIND})) & 1) === 0 || ((pv & ${PEEL.OUTER_TAGS}) !== 0 && (f & ${EDIT.STRIP_VLAN}) === 0)) break w;
+              const off = pv >>> ${PEEL.OFFSET_SHIFT}, carried = (pv >> ${PEEL.CARRIED_SHIFT}) & 3;
+              if (carried !== 0) {
+                // the carried IP packet behind the frame's addresses, its EtherType after them
+                db = (off - ${ETHER_HEADER}) | 0;
+                dw = db | ((carried === 1 ? ${ETHERTYPE.IPV4} : ${ETHERTYPE.IPV6}) << 16);
+              } else {
+                // the carried Ethernet frame is the frame (the bytes before it go), less its tags where strip takes them
+                dl = off;
+                db = (f & ${EDIT.STRIP_VLAN}) !== 0 ? (pv >> ${PEEL.TAG_BYTES_SHIFT}) & 0xff : 0;
+                dw = db;
+              }
+            } else {
             const vl = sv & 15, ml = (sv >> 4) & 15;
             if (ml !== 0 && (f & ${EDIT.STRIP_MPLS}) !== 0) {
               // the labels go after the tags, which must go too; the EtherType before them names the IP packet
@@ -251,10 +294,12 @@ function loop(
               db = vl << ${TAG_SHIFT};
               dw = db;
             }
+            }
           }
           // tags go into a frame that keeps its addresses and type; a shorter one is counted apart (per record)
-          if (ekt[t] !== 0 && ((capLen - db) | 0) < ${MARKABLE}) break w;
+          if (ekt[t] !== 0 && ((capLen - db - dl) | 0) < ${MARKABLE}) break w;
           sdr[i - a] = dw;
+          sld[i - a] = dl;
         }`
     : unedited
       ? _``
@@ -272,24 +317,31 @@ function loop(
   // a run handed over to its output, which counts its records and bytes
   // (output t's open run is ru[j], ru[j + 1], ru[j + 2], j = 4t: start, end, records)
   const take = (t: Code, e: Code) => _`C.take(${t}, d, ru[j], ${e}, ru[j + 2]);`;
-  // an edited output's open run: its records' header offsets from its start in eo[2Et + i], their drops (strip's
-  // dropAndType) in eo[2Et + E + i]; it spans other records (copied and written over) up to EDITED_GAP_MAX apart
+  // an edited output's open run: its records' header offsets from its start in eo[3Et + i], their drops (strip's
+  // dropAndType) in eo[3Et + E + i], their leads (a peeled tunnel's bytes before the carried frame) in
+  // eo[3Et + 2E + i], ru[4t + 3] 1 when some lead is not 0; it spans other records (copied and written over) up to
+  // EDITED_GAP_MAX apart
   const E = EDITED_RUN_MAX;
-  const extendEdited = (t: Code, dw: Code) => _`const j = ${t} << 2;
+  const extendEdited = (t: Code, dw: Code, dl: Code) => _`const j = ${t} << 2;
         let m = ru[j + 2];
         if (m !== 0 && (((p - ru[j + 1]) | 0) > ${EDITED_GAP_MAX} || ((e - ru[j]) | 0) > ${CHUNK_RUN_MAX} || m === ${E})) {
-          C.takeEdited(${t}, d, ru[j], ru[j + 1], m);
+          C.takeEdited(${t}, d, ru[j], ru[j + 1], m, ru[j + 3]);
           m = 0;
         }
-        if (m === 0) ru[j] = p;
-        const x = (${t} * ${2 * E} + m) | 0;
-        const dw = ${dw};
+        if (m === 0) {
+          ru[j] = p;
+          ru[j + 3] = 0;
+        }
+        const x = (${t} * ${3 * E} + m) | 0;
+        const dw = ${dw}, dl = ${dl};
         eo[x] = (p - ru[j]) | 0;
         eo[(x + ${E}) | 0] = dw;
+        eo[(x + ${2 * E}) | 0] = dl;
+        if (dl !== 0) ru[j + 3] = 1;
         ru[j + 1] = e;
         ru[j + 2] = m + 1;
         // strip's and truncate's verdicts (the output counts the records): stripped, cut
-        const db = dw & 0xffff, c = ${t} << 1;
+        const db = (dw & 0xffff) + dl, c = ${t} << 1;
         if (db !== 0) ea[c]++;
         if (((capLen - db) | 0) > ekc[${t}]) ea[c + 1]++;`;
   // the record extends output t's open run, or closes it and opens one; a run that long is handed over
@@ -318,7 +370,7 @@ function loop(
   const ${walk === undefined ? _`le = C.le, ` : _``}fracLimit = C.fracLimit | 0, toNs = C.toNs, capMax = Math.min(C.capMax, ${INT32_MAX}) | 0, linkType = C.linkType, tap = C.tap;
   const rs = C.rs, rg = C.rg, out = C.out, ok = C.ok, cnt = C.n;
   const ru = C.ru, rx = C.rx, rr = C.rr, sel = C.sel;
-  ${edits ? _`const ek = C.ek, ekc = C.ekc, ekt = C.ekt, eo = C.eo, ea = C.ea, sdr = C.sdr, ed = C.ed;` : _`const ek = C.ek;`}
+  ${edits ? _`const ek = C.ek, ekc = C.ekc, ekt = C.ekt, eo = C.eo, ea = C.ea, sdr = C.sdr, sld = C.sld, etk = C.etk, etn = C.etn, ed = C.ed;` : _`const ek = C.ek;`}
   // a time bound past any 32-bit second (Infinity: a lone tap) stops no record: its check is left out
   const bounded = untilSec < 4294967296;
   ${begin}
@@ -370,7 +422,7 @@ function loop(
             ? _`if (ek[t] === 0) {
           ${extend(_`t`)}
         } else {
-          ${extendEdited(_`t`, _`sdr[i - a]`)}
+          ${extendEdited(_`t`, _`sdr[i - a]`, _`sld[i - a]`)}
         }`
             : extend(_`t`)
         }
@@ -382,7 +434,7 @@ function loop(
     if (ru[j + 2] !== 0) {
       if (ek[t] === 0) {
         ${take(_`t`, _`ru[j + 1]`)}
-      } else C.takeEdited(t, d, ru[j], ru[j + 1], ru[j + 2]);
+      } else C.takeEdited(t, d, ru[j], ru[j + 1], ru[j + 2], ru[j + 3]);
       ru[j + 2] = 0;
       ru[j + 1] = -1;
     }

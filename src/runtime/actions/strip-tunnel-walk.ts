@@ -50,7 +50,7 @@ export class TunnelAt {
  * header, w.l4end the IP payload's end) into `at`; false when the decoder
  * would find none, mark it malformed, or it is a kind not read here.
  */
-export function findTunnel(w: Walk, at: TunnelAt): boolean {
+export function findTunnel(w: Pick<Walk, 'd' | 'l4' | 'l4end' | 'proto' | 'ipv'>, at: TunnelAt): boolean {
   const p = w.l4;
   if (p === ABSENT) return false;
   const d = w.d;

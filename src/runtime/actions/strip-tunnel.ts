@@ -26,6 +26,8 @@ const IPV6_HEADER = 40;
  * missed of the carrier's IP packet).
  */
 export class PeeledTunnel {
+  /** The TUNNEL kind peeled (ofWalk). */
+  tunnel = 0;
   lead = 0;
   drop = 0;
   etherType = 0;
@@ -89,9 +91,10 @@ export class PeeledTunnel {
    * header findTunnel leaves to the view, a carried packet that is
    * malformed, a fragment, or a tunnel candidate itself.
    */
-  ofWalk(w: Walk, tunnels: number, stripVlan: boolean, capLen: number, wireLen: number): boolean {
+  ofWalk(w: WalkedOffsets, tunnels: number, stripVlan: boolean, capLen: number, wireLen: number): boolean {
     const at = this.at;
     if (!findTunnel(w, at) || (tunnels & (1 << at.tunnel)) === 0) return false;
+    this.tunnel = at.tunnel;
     const d = w.d;
     const o = w.o;
     // the carried packet ends where the carrier's payload does, which must be the frame's end (of(): end !== capLen)
@@ -159,6 +162,9 @@ export class PeeledTunnel {
     return true;
   }
 }
+
+/** What ofWalk() reads of a walk: its offsets (a Walk's, or the chunk loop's, from its generated walk's locals). */
+export type WalkedOffsets = Pick<Walk, 'd' | 'o' | 'end' | 'ip' | 'ipv' | 'proto' | 'l4' | 'l4end'>;
 
 /**
  * carrierAgrees() from the bytes: the UDP length (at `u`) reaches the

@@ -3,6 +3,9 @@ import { type CopyRuns, PCAP_RECORD_HEADER, RECORD_LAYOUT } from '../capture/rec
 import { BALANCED, EDIT, EDITED_RUN_MAX, NO_EDIT_CUT, RO_GENERAL, RO_NONE } from '../../codegen/chunk-loop.js';
 import { LINKTYPE } from '../../fields/fields.js';
 import { NO_CUT } from '../capture/edited-records.js';
+import { PeeledTunnel } from '../actions/strip-tunnel.js';
+import { Walk } from '../walk/walk.js';
+import { ETHERTYPE } from '../../fields/ethertype.js';
 import type { ChunkFn } from '../classify/packet-path.js';
 import type { ClassResult } from '../classify/combine.js';
 import type { RuleCounter } from '../classify/rule-counter.js';
@@ -10,6 +13,10 @@ import type { RunStats } from '../stats/stats.js';
 
 /** The least a frame keeps for tags to go in after its addresses (as the mark step has it). */
 const MARKABLE = 14;
+/** The Ethernet header a carried IP packet goes behind (PeeledTunnel). */
+const ETHER_HEADER = 14;
+/** The most a tunnel's carried packet may lie into its frame for the loop (its offset in 15 bits of peel()'s verdict). */
+const PEEL_OFFSET_MAX = 0x7fff;
 
 /** An output that takes runs of a reader's records as they are (RunTaker). */
 export interface RunTaker {
@@ -20,7 +27,9 @@ export interface RunTaker {
    * (putEditedRecords): record i's header `offsets[i]` bytes from `start`
    * (the bytes between are other records, left out), `drops[i]` bytes
    * dropped after its addresses (dropAndType), `tags` inserted there, its
-   * bytes cut to `cut`. Outputs without it get no edited records from the loop.
+   * bytes cut to `cut`; with `leads`, record i's frame starts leads[i] bytes
+   * into its data (strip's tunnel carrying an Ethernet frame: the bytes
+   * before it go). Outputs without it get no edited records from the loop.
    */
   takeEditedRun?(
     bytes: Uint8Array,
@@ -31,6 +40,7 @@ export interface RunTaker {
     cut: number,
     offsets: Int32Array,
     drops: Int32Array,
+    leads?: Int32Array,
   ): void;
   /** Packets and bytes (headers off) written so far, takeRun's runs included: the loop's counts are their growth in a call. */
   readonly packets: number;
@@ -41,16 +51,22 @@ export interface RunTaker {
  * What a group's steps do to the records the loop takes for it (its one
  * output edits them as it copies them): the tap's tags after the
  * addresses, a cut (truncate frame), and strip's VLAN tags and MPLS label
- * stacks removed, decided from the walk per record (walked-steps.ts has
- * the same steps for the per-record path). Records the walk cannot decide
- * for (a tunnel, PPPoE, a frame too short for the tags) go the per-record way.
+ * stacks removed and its tunnels peeled, decided from the walk per record
+ * (walked-steps.ts has the same steps for the per-record path). Records the
+ * walk cannot decide for (a tunnel PeeledTunnel.ofWalk does not know,
+ * PPPoE, a frame too short for the tags) go the per-record way.
  */
 export interface LoopEdit {
   readonly tags: Uint8Array | undefined;
   /** The frame's bytes kept, at most (NO_CUT: all); with tags at least the 14 they go after. */
   readonly cut: number;
   /** What strip removes, when the group strips. */
-  readonly strip?: { readonly vlan: boolean; readonly mpls: boolean };
+  readonly strip?: {
+    readonly vlan: boolean;
+    readonly mpls: boolean;
+    /** The TUNNEL kinds it peels, a bit each (StripConfig.tunnels). */
+    readonly tunnels: number;
+  };
   /** The steps' counters: `records` written, `stripped` of them stripped, `cut` of them cut. */
   counted(records: number, stripped: number, cut: number): void;
 }
@@ -116,13 +132,21 @@ export class PacketChunkLoop implements ChunkLoop {
   readonly ekc: Int32Array;
   /** 1 when some output is edited: the walk works out strip's verdict. */
   readonly ed: number;
-  /** Per edited output t, its open run's records: header offsets at eo[2Et + i], drops at eo[2Et + E + i]. */
+  /** Per edited output t, its open run's records: header offsets at eo[3Et + i], drops at eo[3Et + E + i], leads at eo[3Et + 2E + i]. */
   readonly eo: Int32Array;
   /** Per edited output t, in the call: records stripped ea[2t], cut ea[2t + 1]. */
   readonly ea: Int32Array;
-  /** Scratch: the drop of each of a record's groups' outputs. */
+  /** Scratch: the drop and the lead of each of a record's groups' outputs. */
   readonly sdr: Int32Array;
-  readonly takeEdited: (out: number, d: Uint8Array, start: number, end: number, records: number) => void;
+  readonly sld: Int32Array;
+  /** Per output, the TUNNEL kinds its group's strip peels (a bit each); `etn` all of them. */
+  readonly etk: Int32Array;
+  readonly etn: number;
+  /** takeEditedRun() of output `out`'s open run; `leads` 1 when some record of it has a lead. */
+  readonly takeEdited: (out: number, d: Uint8Array, start: number, end: number, records: number, leads: number) => void;
+  /** The walk's offsets handed to PeeledTunnel.ofWalk (peel()). */
+  private readonly pw = new Walk();
+  private readonly peeled = new PeeledTunnel();
   private readonly editOf: (LoopEdit | undefined)[];
   private readonly outs: RunTaker[];
   private readonly groupOf: Int32Array;
@@ -179,11 +203,15 @@ export class PacketChunkLoop implements ChunkLoop {
     this.ekt = new Int32Array(k);
     this.ekc = new Int32Array(k);
     const E = EDITED_RUN_MAX;
-    this.eo = new Int32Array(editOf.some((e) => e !== undefined) ? 2 * E * k : 0);
+    this.eo = new Int32Array(editOf.some((e) => e !== undefined) ? 3 * E * k : 0);
     this.ea = new Int32Array(2 * k);
     this.sdr = new Int32Array(parts.outputs.length);
+    this.sld = new Int32Array(parts.outputs.length);
+    this.etk = new Int32Array(k);
+    let etn = 0;
     const offsets: Int32Array[] = [];
     const drops: Int32Array[] = [];
+    const leads: Int32Array[] = [];
     for (let t = 0; t < k; t++) {
       const e = editOf[t];
       if (e === undefined) continue;
@@ -194,13 +222,73 @@ export class PacketChunkLoop implements ChunkLoop {
           : EDIT.STRIP | (e.strip.vlan ? EDIT.STRIP_VLAN : 0) | (e.strip.mpls ? EDIT.STRIP_MPLS : 0));
       this.ekt[t] = e.tags === undefined ? 0 : e.tags.length;
       this.ekc[t] = e.cut === NO_CUT || e.cut >= NO_EDIT_CUT ? NO_EDIT_CUT : e.cut;
-      offsets[t] = this.eo.subarray(2 * E * t, 2 * E * t + E);
-      drops[t] = this.eo.subarray(2 * E * t + E, 2 * E * (t + 1));
+      this.etk[t] = e.strip === undefined ? 0 : e.strip.tunnels;
+      etn |= this.etk[t];
+      offsets[t] = this.eo.subarray(3 * E * t, 3 * E * t + E);
+      drops[t] = this.eo.subarray(3 * E * t + E, 3 * E * t + 2 * E);
+      leads[t] = this.eo.subarray(3 * E * t + 2 * E, 3 * E * (t + 1));
     }
+    this.etn = etn;
     this.ed = editOf.some((e) => e !== undefined) ? 1 : 0;
     const ekc = this.ekc;
-    this.takeEdited = (t, d, start, end, records) =>
-      outs[t].takeEditedRun!(d, start, end, records, editOf[t]!.tags, ekc[t], offsets[t], drops[t]);
+    this.takeEdited = (t, d, start, end, records, led) =>
+      outs[t].takeEditedRun!(
+        d,
+        start,
+        end,
+        records,
+        editOf[t]!.tags,
+        ekc[t],
+        offsets[t],
+        drops[t],
+        led !== 0 ? leads[t] : undefined,
+      );
+  }
+
+  /**
+   * Strip's peel of the one tunnel of an Ethernet frame the generated loop
+   * walked (a tunnel candidate with only VLAN tags before its IPv4 or IPv6
+   * carrier, well formed, not a fragment: the walk's locals `ip`, `ipv`,
+   * `proto`, `l4`, `l4end`, `vc`), for the loop's edited runs: what
+   * PeeledTunnel.ofWalk says for any output's strip (the tunnel kinds of
+   * `etn`; the VLAN tags of an Ethernet frame carried as if strip removed
+   * them), packed as 0 (not known here, or a wire length the copied record
+   * would not carry: the per-record path then decides) or the tunnel kind
+   * (bits 0-3), the carried packet (bits 4-5: 0 an Ethernet frame, 1 IPv4,
+   * 2 IPv6), outer VLAN tags (bit 6), an Ethernet frame's own VLAN tags'
+   * bytes (bits 8-15), and the carried packet's offset in the frame (bits
+   * 16-30). The loop decides per output from it (codegen/chunk-loop.ts).
+   */
+  peel(
+    d: Uint8Array,
+    o: number,
+    capLen: number,
+    wire: number,
+    ip: number,
+    ipv: number,
+    proto: number,
+    l4: number,
+    l4end: number,
+    vc: number,
+  ): number {
+    const w = this.pw;
+    w.d = d;
+    w.o = o;
+    w.end = o + capLen;
+    w.ip = ip;
+    w.ipv = ipv;
+    w.proto = proto;
+    w.l4 = l4;
+    w.l4end = l4end;
+    const p = this.peeled;
+    if (!p.ofWalk(w, this.etn, true, capLen, wire)) return 0;
+    // the record is copied with its wire length less what goes (writeRecord's verbatim test): else the per-record path
+    if (p.wireLen !== wire - p.lead - p.drop) return 0;
+    const ether = p.etherType === 0;
+    const off = ether ? p.lead : p.drop + ETHER_HEADER;
+    if (off > PEEL_OFFSET_MAX || (ether && p.drop > 0xff)) return 0;
+    const kind = ether ? 0 : p.etherType === ETHERTYPE.IPV4 ? 1 : 2;
+    return p.tunnel | (kind << 4) | (vc !== 0 ? 64 : 0) | ((ether ? p.drop : 0) << 8) | (off << 16);
   }
 
   /** Whether a reader of this format can have the loop: classic little-endian pcap records that outputs copy as they are. */

@@ -241,11 +241,12 @@ export class WalkedSteps {
    * (chunk-loop.ts LoopEdit), with the counters deliver() counts; undefined
    * where the group shapes (a packet may wait: the chain's), stamps or cuts
    * after the transport header (the loop's edits are tags, a frame cut and
-   * strip's tags and labels only: such a group's records go record by record).
+   * strip's tags, labels and the tunnels it peels from the walk only: such a
+   * group's records go record by record).
    */
   loopEdit(tap: number): LoopEdit | undefined {
     if (this.shape !== undefined || this.stamp !== undefined || this.cutPayload >= 0) return undefined;
-    const strip = this.strip ? { vlan: this.stripVlan, mpls: this.stripMpls } : undefined;
+    const strip = this.strip ? { vlan: this.stripVlan, mpls: this.stripMpls, tunnels: this.tunnels } : undefined;
     const cut = this.cut;
     const marks = this.marks[tap] !== 0;
     const sc = this.stripCount;

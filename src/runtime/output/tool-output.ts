@@ -242,7 +242,9 @@ export class ToolOutput implements RunHolder {
    * chunk loop found them (after takesRuns said yes): record i's header
    * offsets[i] from `start`, the bytes between other records'; drops[i]
    * (dropAndType) after its addresses, `tags` inserted there, cut to `cut`
-   * (putEditedRecords). Copied now, after the pending run.
+   * (putEditedRecords); with `leads`, leads[i] bytes before its frame's
+   * addresses gone first (a peeled tunnel's). Copied now, after the
+   * pending run.
    */
   takeEditedRun(
     bytes: Uint8Array,
@@ -253,6 +255,7 @@ export class ToolOutput implements RunHolder {
     cut: number,
     offsets: Int32Array,
     drops: Int32Array,
+    leads?: Int32Array,
   ): void {
     if (this.runPackets !== 0) this.flushRun();
     if (bytes !== this.runBytes) {
@@ -269,6 +272,7 @@ export class ToolOutput implements RunHolder {
       0,
       offsets,
       drops,
+      leads,
     );
     this.packets += records;
     this.bytes += written - records * PCAP_RECORD_HEADER;

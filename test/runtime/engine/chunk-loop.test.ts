@@ -438,6 +438,80 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
     }
   });
 
+  it('an Ethernet tap with an edited output runs the edited loop (chunk1e), any other Ethernet tap the plain one (chunk1)', async () => {
+    // which generated function reads the context's per-output edit flags (both loops do, once a call): the name on
+    // the stack of that read (the loop's context goes through a proxy that looks)
+    const loopsRun = async (text: string, taps = 1): Promise<string[][]> => {
+      const a = artifactFor(dir, text);
+      const eth = generated.filter((f) => f.linkType === 1);
+      const file = pcapFile(eth, 1);
+      const ran: Set<string>[] = Array.from({ length: taps }, () => new Set<string>());
+      const r = await singleThreadRun(
+        dir,
+        a,
+        Array.from({ length: taps }, () => [file]),
+        'generated',
+        true,
+        4096,
+        undefined,
+        (loop, tap) => {
+          const parts = (loop as unknown as { parts: { chunk: (...args: unknown[]) => number } }).parts;
+          const chunk = parts.chunk;
+          parts.chunk = (C, ...rest) =>
+            chunk(
+              new Proxy(C as object, {
+                get(target, key, receiver) {
+                  if (key === 'ek') {
+                    for (const m of (new Error().stack ?? '').matchAll(/at (chunk\w*) /g)) ran[tap].add(m[1]);
+                  }
+                  return Reflect.get(target, key, receiver) as unknown;
+                },
+              }),
+              ...rest,
+            );
+        },
+      );
+      expect(r.taken).toBeGreaterThan(eth.length * taps * 0.3);
+      return ran.map((x) => [...x].filter((n) => n !== 'chunk').sort());
+    };
+    const groups = [
+      'group rec { tool rec { output pcap "rec.pcap" } }',
+      'group web { tool web { output pcap "web.pcap" } }',
+      'rule all from t match any to rec',
+      'rule web from t match tcp port 80 to web',
+    ];
+    const tap = 'tap t { source pcap "x.pcap" }';
+    const marked = 'tap t { source pcap "x.pcap"; mark vlan 100 }';
+    const two = 'tap t { source pcap "x.pcap"; mark vlan 100 }\ntap u { source pcap "y.pcap" }';
+    // no edits: the plain loop
+    expect(await loopsRun([tap, ...groups].join('\n'))).toEqual([['chunk1']]);
+    // a marked tap: every group's records are edited
+    expect(await loopsRun([marked, ...groups].join('\n'))).toEqual([['chunk1e']]);
+    // steps the loop does (strip, truncate frame) on one group of an unmarked tap
+    for (const steps of ['strip all', 'strip vlan', 'truncate frame 60', 'strip tunnels; truncate frame 128'])
+      expect(await loopsRun([tap, ...groups].join('\n').replace('"rec.pcap" }', `"rec.pcap" } ${steps}`))).toEqual([
+        ['chunk1e'],
+      ]);
+    // steps the loop does not do (shape): that group's records go record by record, the others' through the plain loop
+    expect(
+      await loopsRun(
+        [tap, ...groups]
+          .join('\n')
+          .replace('"web.pcap" }', '"web.pcap"; rate 10 Gbps } strip vlan; shape burst 256 KB'),
+      ),
+    ).toEqual([['chunk1']]);
+    // two taps into the same groups: the marked one's loop is the edited one, the other's the plain one
+    expect(
+      await loopsRun(
+        [two, ...groups]
+          .join('\n')
+          .replace('from t match any', 'from t, u match any')
+          .replace('from t match tcp', 'from t, u match tcp'),
+        2,
+      ),
+    ).toEqual([['chunk1e'], ['chunk1']]);
+  });
+
   it('chunk edges at every offset: read buffers of many sizes', async () => {
     const tapFiles = [filesOf(generated.filter((f) => f.linkType === 1))];
     const a = artifactFor(dir, policy(TAP, PLAIN, 2));

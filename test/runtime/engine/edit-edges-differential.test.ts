@@ -419,6 +419,62 @@ const LOOP_POLICIES = {
   unmarked: `tap t { source pcap "x.pcap" }\n${LOOP_GROUPS}`,
 };
 
+/**
+ * Groups that all peel every tunnel (the loop peels a record's tunnel only
+ * where each of its groups' strip does), differing in outer VLAN tags
+ * (`strip tunnels` keeps them: per record), the carried frame's own tags,
+ * cuts and which records they get: a tunnelled record goes through the
+ * loop's edited runs with a lead (VXLAN, GRE bridging) or a drop and the
+ * carried packet's EtherType (GRE, GTP-U, IP in IP), among others' records.
+ */
+const TUNNEL_GROUPS = `group all { tool a { output pcap "a.pcap" } strip all; truncate frame 96 }
+group tv { tool v { output pcap "v.pcap" } strip tunnels, vlan }
+group tn { tool n { output pcap "n.pcap" } strip tunnels; truncate frame 60 }
+group tm { tool m { output pcap "m.pcap" } strip tunnels, mpls, vlan; truncate frame 14 }
+group plain { tool pl { output pcap "pl.pcap" } }
+rule r1 from t match any to all
+rule r2 from t match udp or ip6 to tv
+rule r3 from t match ip to tn
+rule r4 from t match tcp or not ip to tm
+rule r5 from t match tcp port 80 to plain`;
+
+const TUNNEL_POLICIES = {
+  marked: `tap t { source pcap "x.pcap"; mark vlan 100 }\n${TUNNEL_GROUPS}`,
+  twoTags: `tap t { source pcap "x.pcap"; mark vlan 4094 priority 7; mark vlan 7 }\n${TUNNEL_GROUPS}`,
+  unmarked: `tap t { source pcap "x.pcap" }\n${TUNNEL_GROUPS}`,
+};
+
+/**
+ * Whole tunnelled frames of every kind PeeledTunnel.ofWalk knows (GRE with
+ * and without key, sequence and checksum carrying IPv4, IPv6 and Ethernet
+ * with or without its own tag; VXLAN; Geneve with options; GTP-U with and
+ * without its optional word and extensions; IP in IP, 6in4, IPv6 in IPv6)
+ * over IPv4 and IPv6 carriers, bare (no outer tags).
+ */
+function peelableTunnels(): Buffer[] {
+  const bodies: [number, Buffer][] = [
+    [ETHERTYPE.IPV4, web],
+    [ETHERTYPE.IPV6, web6],
+    [ETHERTYPE.IPV4, dns],
+    [0x6558, innerEth],
+    [0x6558, innerEthTagged],
+  ];
+  const payloads: [number, Buffer][] = [];
+  for (const [type, body] of bodies)
+    for (const flags of [0x0000, 0x2000, 0xb000]) payloads.push([IPPROTO.GRE, greWith(flags, type, body)]);
+  for (const inner of [innerEth, innerEthTagged]) payloads.push([IPPROTO.UDP, udp(50000, 4789, vxlan(9, inner))]);
+  for (const words of [0, 2])
+    for (const [type, body] of bodies) payloads.push([IPPROTO.UDP, udp(50000, 6081, geneve(words, type, body))]);
+  for (const flags of [0x30, 0x32, 0x34])
+    for (const body of [web, web6, dns])
+      payloads.push([IPPROTO.UDP, udp(2152, 2152, gtp(flags, 0xff, body, flags & 0x04 ? [hex('85 01 1000 00')] : []))]);
+  payloads.push([IPPROTO.IPIP, web], [IPPROTO.IPIP, dns], [IPPROTO.IPV6, web6]);
+  const out: Buffer[] = [];
+  for (const [proto, body] of payloads)
+    out.push(eth(ETHERTYPE.IPV4, ipv4(proto, body)), eth(ETHERTYPE.IPV6, ipv6(proto, body)));
+  return out;
+}
+
 const BUFFERS = [97, 1517, 65536];
 
 /** pcap records' bytes, for naming the first records that differ. */
@@ -477,6 +533,51 @@ describe('edited records at the edges: the generated path = the decoder path', (
       // the loop took records (those without a tunnel candidate, whole; most of these frames are tunnels)
       expect(taken[2]).toBeGreaterThan(recs.length * 0.03);
     });
+
+  for (const [name, policy] of Object.entries(TUNNEL_POLICIES))
+    it(`Ethernet edges through the chunk loop's edited runs, tunnels peeled in the loop (${name}), read buffers ${BUFFERS.join(', ')}`, async () => {
+      const recs = shuffled(etherAll, etherAll.length + 1500, 29);
+      const file = pcapFile(recs, LINKTYPE.ETHERNET, name === 'twoTags');
+      const bad: string[] = [];
+      for (const size of BUFFERS) bad.push(...(await differences(policy, file, size)));
+      expect(bad).toEqual([]);
+    });
+
+  it(`tunnels the walk peels stay in the chunk loop (with a lead or a drop), read buffers ${BUFFERS.join(', ')}`, async () => {
+    const tunnels = peelableTunnels();
+    // plain frames between them (other groups' records in the runs' gaps), tagged ones (strip tunnels keeps the tags)
+    const frames = [
+      ...tunnels,
+      eth(ETHERTYPE.IPV4, web),
+      eth(ETHERTYPE.IPV4, dns),
+      ethTagged([vlan(3)], ETHERTYPE.IPV6, web6),
+    ];
+    const recs = shuffled(
+      frames.map((data) => ({ data, wireLen: data.length })),
+      3000,
+      31,
+    );
+    const file = pcapFile(recs, LINKTYPE.ETHERNET);
+    const policy = `tap t { source pcap "x.pcap"; mark vlan 100 }
+group all { tool a { output pcap "a.pcap" } strip all; truncate frame 80 }
+group tv { tool v { output pcap "v.pcap" } strip tunnels, vlan }
+rule r1 from t match any to all
+rule r2 from t match udp or ip6 to tv`;
+    const bad: string[] = [];
+    const taken: number[] = [];
+    for (const size of BUFFERS) bad.push(...(await differences(policy, file, size, taken)));
+    expect(bad).toEqual([]);
+    // every record but the first of each output (it declares the link type, per record) and those a chunk edge
+    // cuts (the per-record path reads them across the edge)
+    expect(taken[2]).toBeGreaterThan(recs.length - 10);
+    expect(taken[1]).toBeGreaterThan(recs.length * 0.8);
+    // the strip counters: every tunnelled record stripped (the loop's count, not the per-record path's)
+    const a = artifactFor(dir, policy);
+    const gen = await singleThreadRun(dir, a, [[file]], 'generated', true, 65536);
+    const st = JSON.parse(gen.stats) as { groups: { actions: Record<string, Record<string, number>> }[] };
+    const tunnelled = recs.filter((r) => tunnels.includes(r.data)).length;
+    expect(st.groups[0].actions.strip.stripped).toBe(tunnelled + recs.filter((r) => r.data[12] === 0x81).length);
+  });
 
   for (const link of [LINKTYPE.RAW, LINKTYPE.LINUX_SLL])
     it(`link type ${link}: strip's dummy Ethernet header, timestamp, truncate`, async () => {

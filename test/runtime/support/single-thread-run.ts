@@ -34,6 +34,8 @@ export async function singleThreadRun(
   loop: boolean,
   bufferSize: number,
   adaptWindow?: number,
+  /** Told of each chunk loop the pipeline makes, and its tap, before it runs. */
+  onLoop?: (loop: ChunkLoop, tap: number) => void,
 ): Promise<SingleThreadRun> {
   const out = join(dir, `out${runs++}`);
   mkdirSync(out);
@@ -53,6 +55,7 @@ export async function singleThreadRun(
       s.useChunkLoops((f) => {
         const l = pipeline.chunkLoop(s.tap, f);
         if (l === undefined) return undefined;
+        onLoop?.(l, s.tap);
         const counted: ChunkLoop = {
           run(...args) {
             const stop = l.run(...args);

@@ -116,12 +116,26 @@ async function threeWays(a: Artifact, files: string[][]): Promise<Outcome> {
   return { bad, packets, taken: loop.taken };
 }
 
+/** The code generator's strategies the policies made it use (the last test checks that they made it use each). */
+const STRATEGIES = new Set<string>();
+
 /** Checks `body`, generates its packet path for every link type the taps read, runs it three ways. */
 async function check(what: string, body: string, taps: number): Promise<Outcome> {
   const a = artifactFor(dir, body);
   const linkTypes = [LINKTYPE.ETHERNET, ...byLinkType.keys()];
-  const js = generatePacketPath(a.graph, { linkTypes }, []).js;
-  expect(() => new Function('state', 'preds', 'walk', 'step', js), what).not.toThrow();
+  const tableRoots = (a.graph.counting ?? []).map((c) => c.root);
+  const g = generatePacketPath(a.graph, { linkTypes }, tableRoots);
+  expect(g.generated, what).toBe(true);
+  expect(() => new Function('state', 'preds', 'walk', 'step', g.js), what).not.toThrow();
+  for (const [strategy, seen] of [
+    ['counting tables', tableRoots.length > 0],
+    ['hashed lookups', g.js.includes('table([')],
+    ['leaf arrays', /\bconst l\d+ = /.test(g.js)],
+    ['walked arrays', /\bconst w\d+ = /.test(g.js)],
+    ['nodes left in tables', /\bwalk\(\d+, /.test(g.js)],
+    ['the local graph', g.js.includes('function lgraph(')],
+  ] as const)
+    if (seen) STRATEGIES.add(strategy);
   const r = await threeWays(a, tapFiles(taps));
   expect(r.bad, what).toEqual([]);
   expect(r.packets, what).toBeGreaterThan(0);
@@ -182,5 +196,16 @@ describe('tmesc run on generated policies: the chunk loop, the generated path an
   it('a few thousand rules: the code budget leaves the rest in tables, and the run is the same', async () => {
     const p = fuzzPolicy(3, SWEEP ? 5000 : 2000, { kind: 'ports', taps: 2, groups: 6 });
     await check('2000 port rules', p.body, p.taps);
+  });
+
+  it('the policies above made the code generator use each of its strategies', () => {
+    expect([...STRATEGIES].sort()).toEqual([
+      'counting tables',
+      'hashed lookups',
+      'leaf arrays',
+      'nodes left in tables',
+      'the local graph',
+      'walked arrays',
+    ]);
   });
 });

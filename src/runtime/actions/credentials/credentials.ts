@@ -42,6 +42,7 @@ import {
   MAX_PENDING_PROMPTS,
   NEGOTIATION_WINDOW,
   PROMPT_NONE,
+  PROMPT_PASSWORD,
   PROMPT_USER,
   SB,
   SE,
@@ -174,8 +175,9 @@ class Side {
     }
     if (this.prompts === 0) return PROMPT_NONE;
     this.prompts--;
-    // its kind is not kept: the answer's bytes are noted for an echo as a user name's
-    return PROMPT_USER;
+    // its kind is not kept, and needs not be: this side's line went past that prompt, so what it sent after it (an
+    // echo, masked to its line's end) is read already; the answer's bytes are no echo to look for (as a password's)
+    return PROMPT_PASSWORD;
   }
   /** Whether the last answered() took the prompt this side's current line ends with. */
   fromTail = false;
@@ -200,6 +202,8 @@ class Side {
 
   /** Notes a byte the other side typed, for this side's echo. */
   typed(b: number): void {
+    // once this side's line went past the prompt, its echo (masked to the line's end) is read: none to look for
+    if (this.takenAt < 0) return;
     if (this.echo === NO_BYTES) this.echo = new Uint8Array(TAIL_KEEP);
     if (this.echoTo === TAIL_KEEP) {
       if (this.echoFrom === 0) return;
@@ -974,7 +978,8 @@ export class CredentialScanner implements MaskScanner {
     if (me.tailLen === TAIL_KEEP) {
       me.tail.copyWithin(0, 1);
       me.tailLen--;
-      if (me.takenAt >= 0) me.takenAt--;
+      // (a prompt taken stays taken while its line goes on: -1 is for a line with none)
+      if (me.takenAt > 0) me.takenAt--;
     }
     me.tail[me.tailLen++] = lower(b);
     return afterPrompt;

@@ -39,13 +39,16 @@ import { MAX_SASL_LINES, isSaslContinuation } from './sasl.js';
 import {
   DONT,
   IAC,
+  MAX_PENDING_PROMPTS,
   NEGOTIATION_WINDOW,
   PROMPT_NONE,
+  PROMPT_PASSWORD,
   PROMPT_USER,
   SB,
   SE,
   TELNET_PORTS,
   WILL,
+  promptEnd,
   promptOf,
 } from './telnet.js';
 
@@ -138,9 +141,69 @@ class Side {
   echo: Uint8Array = NO_BYTES;
   echoFrom = 0;
   echoTo = 0;
+  /**
+   * Prompts this side showed that the other side has not answered yet: the
+   * other side's next lines answer them, whatever else this side sent
+   * meanwhile (its echo, its next prompt: its packets may be read first).
+   */
+  prompts = 0;
+  /**
+   * Where in `tail` the prompt ends (its colon) that was answered or counted
+   * in `prompts` already (-1: none): a later prompt on the same line ("login:
+   * Password:" when nothing is echoed) is another.
+   */
+  takenAt = -1;
+  /** The other side's answer to that prompt has ended (its line break read): the echo of it is known, byte for byte. */
+  answerDone = false;
+
+  /**
+   * The prompt a line of the other side's, begun now, answers (PROMPT_NONE if
+   * none): the one this side's current line ends with (then `fromTail`), else
+   * the oldest still unanswered.
+   */
+  answered(): number {
+    this.fromTail = false;
+    if (this.tailLen > 0) {
+      const p = promptOf(this.tail, this.tailLen);
+      const at = promptEnd(this.tail, this.tailLen);
+      if (p !== PROMPT_NONE && at !== this.takenAt) {
+        this.takenAt = at;
+        this.answerDone = false;
+        this.fromTail = true;
+        return p;
+      }
+    }
+    if (this.prompts === 0) return PROMPT_NONE;
+    this.prompts--;
+    // its kind is not kept, and needs not be: this side's line went past that prompt, so what it sent after it (an
+    // echo, masked to its line's end) is read already; the answer's bytes are no echo to look for (as a password's)
+    return PROMPT_PASSWORD;
+  }
+  /** Whether the last answered() took the prompt this side's current line ends with. */
+  fromTail = false;
+
+  /**
+   * This side's current line goes on with a data byte but a blank, or ends:
+   * whether that byte is (the start of) what answers or echoes a prompt of
+   * this side's own not answered yet, or whose answer is still being typed.
+   * A prompt nobody took yet is counted in `prompts`.
+   */
+  promptEnds(): boolean {
+    if (this.tailLen === 0 || promptOf(this.tail, this.tailLen) === PROMPT_NONE) return false;
+    const at = promptEnd(this.tail, this.tailLen);
+    if (at !== this.takenAt) {
+      this.takenAt = at;
+      this.answerDone = false;
+      if (this.prompts < MAX_PENDING_PROMPTS) this.prompts++;
+      return true;
+    }
+    return !this.answerDone;
+  }
 
   /** Notes a byte the other side typed, for this side's echo. */
   typed(b: number): void {
+    // once this side's line went past the prompt, its echo (masked to the line's end) is read: none to look for
+    if (this.takenAt < 0) return;
     if (this.echo === NO_BYTES) this.echo = new Uint8Array(TAIL_KEEP);
     if (this.echoTo === TAIL_KEEP) {
       if (this.echoFrom === 0) return;
@@ -276,6 +339,10 @@ export class CredentialScanner implements MaskScanner {
   private saslAfter = false;
   private saslLine = false;
   private typedUser = false;
+  /** The REST line is this side's own, after its prompt (Telnet). */
+  private ownAnswer = false;
+  /** The REST line answers the prompt the other side's line ends with (Telnet). */
+  private answering = false;
   private lead = false;
   // SCHEME
   private schemeStart = -1;
@@ -644,7 +711,7 @@ export class CredentialScanner implements MaskScanner {
       if (!this.telnetCommand(b, at, report)) return;
     }
     const eol = b === CR || b === LF;
-    if (s.telnet) this.telnetData(b, eol);
+    const afterPrompt = s.telnet && this.telnetData(b, eol);
     switch (this.mode) {
       case REST:
         if (eol) {
@@ -784,16 +851,30 @@ export class CredentialScanner implements MaskScanner {
         break;
     }
     // mode NONE
+    if (afterPrompt) {
+      // what this side sends after its own prompt, to its line's end, is the answer's echo (or what stands for
+      // it): masked on this side's evidence, whether or not the other side's typing was read first
+      this.rest(false);
+      this.ownAnswer = true;
+      this.lineStart = false;
+      this.lineOff();
+      this.mask(at);
+      return;
+    }
     if (this.me.echoTo > 0 && this.me.echoes(b)) {
       this.mask(at);
       this.close(at + 1, report);
       this.prev = b;
       return;
     }
-    if (s.telnet && !eol && b !== 0 && this.other.tailLen > 0) {
-      const p = promptOf(this.other.tail, this.other.tailLen);
-      if (p !== PROMPT_NONE) {
+    // a line (or the rest of one) begun after the other side's prompt answers it; a CR's LF or NUL begins none
+    if (s.telnet && b !== 0 && !(b === LF && this.lineStart && this.afterCR)) {
+      const p = this.other.answered();
+      // an empty answer (a line break) takes the prompt too, and is all of it
+      if (p !== PROMPT_NONE && eol && this.other.fromTail) this.other.answerDone = true;
+      if (p !== PROMPT_NONE && !eol) {
         this.rest(false);
+        this.answering = this.other.fromTail;
         this.typedUser = p === PROMPT_USER;
         this.lineStart = false;
         this.lineOff();
@@ -878,19 +959,30 @@ export class CredentialScanner implements MaskScanner {
   }
 
   /** Keeps the end of this side's current line, where a prompt would be. */
-  private telnetData(b: number, eol: boolean): void {
+  /**
+   * Keeps the end of this side's current line, where a prompt would be, and
+   * counts a prompt it ends (a line break, or a byte but a blank after it):
+   * true when `b` is data after a prompt of this side's own.
+   */
+  private telnetData(b: number, eol: boolean): boolean {
     const me = this.me;
     if (eol) {
+      if (me.tailLen > 0) me.promptEnds();
       me.tailLen = 0;
-      return;
+      me.takenAt = -1;
+      return false;
     }
-    if (b === 0) return;
+    if (b === 0) return false;
+    const afterPrompt = b !== SPACE && b !== TAB && me.tailLen > 0 && me.promptEnds();
     if (me.tail === NO_BYTES) me.tail = new Uint8Array(TAIL_KEEP);
     if (me.tailLen === TAIL_KEEP) {
       me.tail.copyWithin(0, 1);
       me.tailLen--;
+      // (a prompt taken stays taken while its line goes on: -1 is for a line with none)
+      if (me.takenAt > 0) me.takenAt--;
     }
     me.tail[me.tailLen++] = lower(b);
+    return afterPrompt;
   }
 
   private newLine(): void {
@@ -1152,6 +1244,7 @@ export class CredentialScanner implements MaskScanner {
     this.saslAfter = false;
     this.saslLine = false;
     this.typedUser = false;
+    this.ownAnswer = this.answering = false;
   }
 
   /** The end of a masked line: an IMAP literal may follow, a SASL exchange begin or go on. */
@@ -1166,6 +1259,11 @@ export class CredentialScanner implements MaskScanner {
     if (this.saslAfter) this.me.sasl = MAX_SASL_LINES;
     else if (this.saslLine && this.me.sasl > 0) this.me.sasl--;
     this.saslAfter = this.saslLine = this.typedUser = false;
+    // the other side's typing that this side's own answer line echoed is no echo to look for after it
+    if (this.ownAnswer) this.me.echoFrom = this.me.echoTo = 0;
+    // an answer read to its end: what the other side sends after that prompt is its echo only as typed
+    if (this.answering) this.other.answerDone = true;
+    this.ownAnswer = this.answering = false;
     this.lineStart = true;
     this.afterCR = b === CR;
     this.tok = T_IDLE;

@@ -3,8 +3,12 @@
  * `Password:`), the client types the answer, often one byte a segment, and
  * the server echoes what it may show (the user name, not the password).
  * What the client sends after a prompt, to the end of its line, is masked,
- * and so is the server's echo of a user name: the bytes it sends back that
- * are the ones typed, in order (the first other byte ends the echo).
+ * and so is what the server sends after its own prompt, to the end of that
+ * line (its echo of the user name, whether or not the typing was read
+ * first: the two directions' packets may come in either order, from two
+ * tap ports or coalesced), and the server's echo of a user name wherever it
+ * falls: the bytes it sends back that are the ones typed, in order (the
+ * first other byte ends the echo).
  *
  * A session is taken for Telnet when either side uses port 23 or begins its
  * stream (seen from the SYN) with an option negotiation (IAC WILL/WONT/DO/DONT):
@@ -30,6 +34,18 @@ export const PROMPT_PASSWORD = 2;
 
 const PASSWORD_WORDS = ['password', 'passcode', 'passphrase', 'pass phrase', 'passwort', 'pin'];
 const USER_WORDS = ['login', 'username', 'user name', 'user', 'login name', 'login as', 'userid', 'user id'];
+/** Lines that end like a user-name prompt but report, not ask ("Last login: Mon Dec  7 ... from ..."). */
+const NOT_PROMPTS = ['last login'];
+
+/** Prompts a side may have shown that the other side has not answered yet (a line each): "login:" and "Password:" both ahead of the typing. */
+export const MAX_PENDING_PROMPTS = 2;
+
+/** Where a line's tail ends but for the blanks after it (a prompt's colon is the byte before). */
+export function promptEnd(tail: Uint8Array, length: number): number {
+  let end = length;
+  while (end > 0 && (tail[end - 1] === 0x20 || tail[end - 1] === 0x09)) end--;
+  return end;
+}
 
 /**
  * What the end of the other side's current line asks for, if it is a
@@ -38,10 +54,10 @@ const USER_WORDS = ['login', 'username', 'user name', 'user', 'login name', 'log
  * words before the colon are a user-name prompt ("login:", "Username:").
  */
 export function promptOf(tail: Uint8Array, length: number): number {
-  let end = length;
-  while (end > 0 && (tail[end - 1] === 0x20 || tail[end - 1] === 0x09)) end--;
+  const end = promptEnd(tail, length);
   if (end === 0 || tail[end - 1] !== 0x3a) return PROMPT_NONE;
   const text = latin1(tail, 0, end - 1).trimEnd();
+  if (NOT_PROMPTS.some((w) => text === w || text.endsWith(' ' + w))) return PROMPT_NONE;
   if (PASSWORD_WORDS.some((w) => new RegExp(`(?:^|[^a-z])${w}(?:[^a-z]|$)`).test(text))) return PROMPT_PASSWORD;
   if (USER_WORDS.some((w) => text === w || text.endsWith(' ' + w) || text.endsWith('\t' + w))) return PROMPT_USER;
   return PROMPT_NONE;

@@ -306,14 +306,14 @@ class MaskStep implements ActionStep {
    * known session holding nothing: nothing to search, hold or write, so it
    * goes on at once, as tcp() would have it. What the stream needs from it
    * the lookup did (its sequence number as the highest seen, its FIN's offset,
-   * its RST); what it may still end here is a direction whose FIN or RST was
-   * seen before (the scanners may have reached a FIN since, by a forced
-   * release), and checkEnd() only ends one then.
+   * its RST); what it may still end here is a direction whose FIN was seen
+   * before (the scanners may have reached a FIN since, by a forced release),
+   * and checkEnd() only ends one then; its own RST releases what is held.
    */
   private bare(s: MaskSession, t: TcpSession<MaskSession>, flags: number): Verdict {
     const d0 = t.dirs[0];
     const d1 = t.dirs[1];
-    if ((flags & (TCP_FIN | TCP_RST)) !== 0 || d0.finAt >= 0 || d1.finAt >= 0 || d0.reset || d1.reset)
+    if ((flags & (TCP_FIN | TCP_RST)) !== 0 || d0.finAt >= 0 || d1.finAt >= 0)
       this.checkEnd(s, t, (flags & TCP_RST) !== 0);
     this.c['no-payload']++;
     return Verdict.Pass;
@@ -383,13 +383,18 @@ class MaskStep implements ActionStep {
     this.totals['tcp-gaps']++;
   }
 
-  /** Marks the bytes each scanner has not decided, up to md.next, as masked (forced). */
-  private forceUndecided(md: MaskDirection): void {
+  /**
+   * Marks the bytes each scanner has not decided, up to md.next, as masked
+   * (forced); `all`: every undecided byte, even those harmless on their own
+   * (a card's first digits), because the match goes on in bytes to come
+   * whose start would then be delivered (at an RST).
+   */
+  private forceUndecided(md: MaskDirection, all = false): void {
     const sc = md.scanners;
     if (sc === undefined || md.ended) return;
     for (let t = 0; t < sc.length; t++) {
       const x = sc[t];
-      let u = x.suspiciousFrom !== undefined ? x.suspiciousFrom() : x.undecidedFrom();
+      let u = !all && x.suspiciousFrom !== undefined ? x.suspiciousFrom() : x.undecidedFrom();
       if (u < md.forcedTo) u = md.forcedTo;
       if (u < md.next) md.spans.add(u, md.next, t, true);
     }
@@ -413,14 +418,23 @@ class MaskStep implements ActionStep {
     e.own = own;
   }
 
-  /** FIN reached or RST: the direction's stream is over, every search decided. */
+  /**
+   * FIN reached: the direction's stream is over, every search decided. An
+   * RST (this packet's) does not end a stream: a receiver ignores one out of
+   * its window, and one forged to evade the tap is followed by the rest of
+   * the secret, in sequence. So at an RST what each scanner has under way is
+   * masked (forced, as at a release) and every held packet decided, but the
+   * searches go on: data after the RST continues the same stream. The
+   * session's state goes when the session does (idle, evicted, restarted by
+   * a SYN, end of input).
+   */
   private checkEnd(s: MaskSession, t: TcpSession<MaskSession>, rst: boolean): void {
     for (let dir = 0; dir < 2; dir++) {
       const md = s.dirs[dir];
       if (md.ended || md.scanners === undefined) continue;
       const d = t.dirs[dir];
-      const finished = d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0;
-      if (finished || rst || d.reset) this.endDirection(md);
+      if (d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(md);
+      else if (rst) this.forceUndecided(md, true);
     }
   }
 

@@ -515,8 +515,6 @@ export const summary = (bad: string[], n = 40) =>
  * doing: the paths' test still holds there).
  */
 export const LEAKY: Partial<Record<Variant, string>> = {
-  'rst-continue':
-    'an RST in the middle of a stream that goes on (one the receiver ignored: out of its window, or forged to evade the tap) ends the session for mask; what follows is searched without its context (a new stream: no SYN, no line start), so the rest of a secret after the RST is delivered',
   'snap-cut':
     'after bytes the capture did not keep (snap length < wire length), every scanner restarts (documented: "a gap given up"): the rest of a password, token or card number after the cut is delivered',
   fragment:

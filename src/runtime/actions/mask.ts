@@ -11,11 +11,14 @@ import {
   HOLD_TIMEOUT,
   IDLE_SECONDS,
   MAX_SESSIONS,
+  RECENT_BYTES,
+  RECENT_RINGS,
   SPANS_PER_DIRECTION,
 } from './mask-bounds.js';
 import { cardNumberTarget } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
 import { Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
+import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
 import { type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
@@ -146,6 +149,9 @@ class MaskStep implements ActionStep {
   /** Scratch for held replicas' later steps (they are resumed one at a time), made on the first hold. */
   private scratch: Scratch | undefined;
   private readonly spare: Held[] = [];
+  /** Recent-byte rings: how many directions have one, and those given back by closed sessions. */
+  private rings = 0;
+  private readonly spareRings: RecentBytes[] = [];
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -330,11 +336,20 @@ class MaskStep implements ActionStep {
     md.next = at;
     md.first = at;
     md.scanners = this.targets.map((x, i) => x.scanner(at, d.fromSyn, dir, s.shared[i]));
+    let ring = this.spareRings.pop();
+    if (ring === undefined && this.rings < RECENT_RINGS) {
+      ring = new RecentBytes(RECENT_BYTES);
+      this.rings++;
+    }
+    ring?.restart(at);
+    md.recent = ring;
   }
 
   /** Feeds a packet's new bytes (those from md.next on) to the direction's scanners. */
   private feed(md: MaskDirection, data: Uint8Array, e: Held): void {
     const from = md.next - e.start;
+    // an overlap: its bytes before `next` are masked as recorded, if they are the bytes searched
+    if (from > 0) this.checkSeen(e, data, md.next);
     if (from < e.end - e.start) {
       const a = e.payloadAt + from;
       const b = e.payloadAt + (e.end - e.start);
@@ -346,6 +361,7 @@ class MaskStep implements ActionStep {
         sc[t].write(data, a, b, this.report, this.text);
       }
       md.next = e.end;
+      md.recent?.push(data, a, b);
     }
     // a capture cut short: the bytes past the cut are a gap
     if (e.wireEnd > md.next) this.gap(md, e.wireEnd);
@@ -380,6 +396,7 @@ class MaskStep implements ActionStep {
       sc[t].decide(offset, this.report);
     }
     md.next = offset;
+    md.recent?.restart(offset);
     this.totals['tcp-gaps']++;
   }
 
@@ -403,12 +420,36 @@ class MaskStep implements ActionStep {
 
   /**
    * A packet whose bytes were all seen before is masked as they were. It is
-   * searched on its own too where that record is missing: bytes from before
-   * the stream was picked up, spans forgotten, new bytes after the end.
+   * searched on its own too where that record is missing (bytes from before
+   * the stream was picked up, spans forgotten, new bytes after the end) or
+   * does not fit: bytes other than those searched (a retransmission that
+   * carries other bytes, as a hostile sender may: a receiver keeps one copy,
+   * a tool behind the tap may read the other), or bytes no longer kept to
+   * compare (RecentBytes). The spans of both are masked.
    */
   private searchAlone(e: Held, data: Uint8Array): void {
     const md = e.md;
-    if (md.scanners !== undefined && e.start >= md.first && e.start >= md.spans.forgotten && e.end <= md.next) return;
+    if (
+      md.scanners !== undefined &&
+      e.start >= md.first &&
+      e.start >= md.spans.forgotten &&
+      e.end <= md.next &&
+      md.recent !== undefined &&
+      md.recent.same(data, e.payloadAt, e.start, e.end)
+    )
+      return;
+    this.scanOwn(e, data);
+  }
+
+  /** A segment overlapping bytes searched: searched on its own too unless those bytes are the ones searched. */
+  private checkSeen(e: Held, data: Uint8Array, next: number): void {
+    const to = e.end < next ? e.end : next;
+    const rec = e.md.recent;
+    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt, e.start, to))) this.scanOwn(e, data);
+  }
+
+  /** Every target's spans in the packet's payload alone (frame offsets), kept with it for out(). */
+  private scanOwn(e: Held, data: Uint8Array): void {
     const from = e.payloadAt;
     const to = e.payloadAt + (e.end - e.start);
     if (to <= from) return;
@@ -594,7 +635,12 @@ class MaskStep implements ActionStep {
       if (endOfInput) this.endDirection(md);
       else this.forceUndecided(md);
     }
-    for (const md of s.dirs) md.forcedTo = md.next;
+    for (const md of s.dirs) {
+      md.forcedTo = md.next;
+      // the session is gone: its ring goes to the next new direction
+      if (md.recent !== undefined) this.spareRings.push(md.recent);
+      md.recent = undefined;
+    }
     this.release(s);
   }
 }

@@ -74,3 +74,55 @@ describe('mask: an RST in the middle of a stream that goes on', () => {
     expect(r.totals['packets-held']).toBe(0);
   });
 });
+
+describe('mask: bytes seen again that differ from the first copy', () => {
+  const ORDER = '12344111111111111111'; // 20 digits: no card number, nor any window of it
+  const again = (s: Segment, text: string): Segment => ({ ...s, payload: Buffer.from(text, 'latin1') });
+
+  it('a retransmission carrying a card number the first copy did not is masked', () => {
+    const c = new Conversation({ serverPort: 80 });
+    const segs: Segment[] = [...c.handshake(), ...c.send(0, 'POST / HTTP/1.1\r\n\r\n')];
+    const [body] = c.send(0, 'card=4111 1111 1111 1112&x=1');
+    segs.push(body, ...c.send(0, '&y=2'), again(body, `card=${CARD}&x=1`));
+    const r = run(timed(segs.map((s) => c.frame(s))));
+    const p = r.out.map((d) => payload(d.data)).filter((x) => x.length > 0);
+    expect(p[1]).toBe('card=4111 1111 1111 1112&x=1');
+    expect(p[3]).toBe(`card=${'*'.repeat(CARD.length)}&x=1`);
+    expect(r.totals['tcp-again']).toBe(1);
+  });
+
+  it('an overlapping segment whose old bytes differ is searched with them', () => {
+    const c = new Conversation({ serverPort: 80 });
+    const segs: Segment[] = [...c.handshake(), ...c.send(0, 'POST / HTTP/1.1\r\n\r\n')];
+    const [a] = c.send(0, 'card=4111 1111 1111 1112');
+    const [b] = c.send(0, '&x=1');
+    // a segment from `a`'s start over `b`'s bytes too, the card number in it valid
+    segs.push(a, { ...again(a, `card=${CARD}&x=1&z=3`) }, b);
+    const r = run(timed(segs.map((s) => c.frame(s))));
+    const p = r.out.map((d) => payload(d.data)).filter((x) => x.length > 0);
+    expect(p[1]).toBe('card=4111 1111 1111 1112');
+    expect(p[2]).toBe(`card=${'*'.repeat(CARD.length)}&x=1&z=3`);
+  });
+
+  it('an identical retransmission is masked exactly as the first copy, though its bytes alone would read otherwise', () => {
+    const c = new Conversation({ serverPort: 80 });
+    const segs: Segment[] = [...c.handshake(), ...c.send(0, 'POST / HTTP/1.1\r\n\r\n')];
+    // the order id cut where its last 16 digits (a Luhn-valid number, alone) begin
+    const [a, b] = c.send(0, `id=${ORDER}\r\n`, [7]);
+    segs.push(a, b, ...c.send(0, 'x=1'), { ...b });
+    const r = run(timed(segs.map((s) => c.frame(s))));
+    const p = r.out.map((d) => payload(d.data)).filter((x) => x.length > 0);
+    expect(p.slice(1)).toEqual(['id=1234', '4111111111111111\r\n', 'x=1', '4111111111111111\r\n']);
+    expect(r.totals['tcp-again']).toBe(1);
+  });
+
+  it('a retransmission of a card number is masked as the first copy was', () => {
+    const c = new Conversation({ serverPort: 80 });
+    const segs: Segment[] = [...c.handshake(), ...c.send(0, 'POST / HTTP/1.1\r\n\r\n')];
+    const [a, b] = c.send(0, `card=${CARD}&x=1`, [10]);
+    segs.push(a, b, { ...a }, { ...b });
+    const r = run(timed(segs.map((s) => c.frame(s))));
+    const p = r.out.map((d) => payload(d.data)).filter((x) => x.length > 0);
+    expect(p.slice(1)).toEqual(['card=*****', '**************&x=1', 'card=*****', '**************&x=1']);
+  });
+});

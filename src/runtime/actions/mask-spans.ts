@@ -75,14 +75,6 @@ export class SpanList {
       }
   }
 
-  /** Whether a span of `target` ends at `offset` (a match that reached it, perhaps to go on). */
-  reaches(offset: number, target: number): boolean {
-    const d = this.d;
-    for (let i = d.length - 4; i >= this.head && d[i] + this.longest >= offset; i -= 4)
-      if (d[i + 2] === target && d[i + 1] === offset) return true;
-    return false;
-  }
-
   /** Whether some span overlaps [from, to). */
   overlaps(from: number, to: number): boolean {
     let found = false;

@@ -17,7 +17,7 @@ import {
 } from './mask-bounds.js';
 import { cardNumberTarget } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
+import { Carry, Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
 import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
 import { type MaskTarget, SegmentText } from './mask-scanner.js';
@@ -41,6 +41,14 @@ export interface MaskConfig {
 export function fillByte(fill: string): number | undefined {
   return fill.length === 1 && fill.charCodeAt(0) <= 0xff ? fill.charCodeAt(0) : undefined;
 }
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SPACE = 0x20;
+const DASH = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const isDigit = (x: number) => x >= DIGIT_0 && x <= DIGIT_9;
 
 /** IP protocols whose payload is searched packet by packet (TCP's is searched as a stream). */
 const PER_PACKET = new Set<number>([IPPROTO.UDP, IPPROTO.ICMP, IPPROTO.ICMPV6, IPPROTO.SCTP, IPPROTO.TCP]);
@@ -136,6 +144,8 @@ function payloadView(v: PacketView): PacketView | undefined {
 class MaskStep implements ActionStep {
   private readonly targets: MaskTarget[];
   private readonly fills: number[];
+  /** How each target's match under way at a gap goes on after it. */
+  private readonly carries: Carry[];
   private readonly c: Record<Reason, number>;
   private readonly totals: Record<(typeof TOTALS)[number], number>;
   private readonly table: TcpSessionTable<MaskSession>;
@@ -171,7 +181,11 @@ class MaskStep implements ActionStep {
     private readonly ctx: ActionContext,
   ) {
     this.targets = config.targets.map((t, i) => compileTarget(t, i));
+    // a target's fill, then again for its spans carried past a gap (target + targets.length: written first, so
+    // that where a real match of another target overlaps one, the real match's fill wins)
     this.fills = this.targets.map((t) => t.fill);
+    this.fills.push(...this.fills);
+    this.carries = config.targets.map((t) => (t.kind === 'card-number' ? Carry.Digits : Carry.Line));
     this.c = ctx.counters as Record<Reason, number>;
     this.totals = ctx.totals as Record<(typeof TOTALS)[number], number>;
     this.table = new TcpSessionTable<MaskSession>({
@@ -362,6 +376,7 @@ class MaskStep implements ActionStep {
       }
       md.next = e.end;
       md.recent?.push(data, a, b);
+      if (md.carry !== undefined) this.carryOn(md, data, a, b, e.start + from);
     }
     // a capture cut short: the bytes past the cut are a gap
     if (e.wireEnd > md.next) this.gap(md, e.wireEnd);
@@ -388,8 +403,11 @@ class MaskStep implements ActionStep {
    * gone on in the lost bytes), decided, and the search goes on after.
    */
   private gap(md: MaskDirection, offset: number): void {
-    this.forceUndecided(md);
     const sc = md.scanners!;
+    // every target carries on past the gap: a match may have been under way before it, or begun in the lost bytes
+    md.carry = this.carries.slice();
+    // all that is undecided: a card's first digits too, as the number may go on past the gap
+    this.forceUndecided(md, true);
     this.dirNow = md;
     for (let t = 0; t < sc.length; t++) {
       this.targetNow = t;
@@ -398,6 +416,45 @@ class MaskStep implements ActionStep {
     md.next = offset;
     md.recent?.restart(offset);
     this.totals['tcp-gaps']++;
+  }
+
+  /**
+   * After a gap: the match each target had under way goes on in these bytes
+   * (data[a, b), stream offset `at` on) to its natural end, masked (forced:
+   * no match was certain): a credential's or a pattern's to its line's end,
+   * a card number's to the end of its digit run. The scanners, restarted
+   * after the gap, cannot see it: the match's start and context are before
+   * the gap or in it.
+   */
+  private carryOn(md: MaskDirection, data: Uint8Array, a: number, b: number, at: number): void {
+    const carry = md.carry!;
+    let open = false;
+    for (let t = 0; t < carry.length; t++) {
+      const c = carry[t];
+      if (c === Carry.None) continue;
+      let i = a;
+      let end = a;
+      if (c === Carry.Line) {
+        while (i < b && data[i] !== CR && data[i] !== LF) i++;
+        end = i;
+      } else {
+        // digits, and a single space or dash between two digits
+        for (; i < b; i++) {
+          const x = data[i];
+          // a separator at either edge of the segment is masked too: its neighbour in the run is in another segment
+          if (
+            isDigit(x) ||
+            ((x === SPACE || x === DASH) && (i === a || isDigit(data[i - 1])) && (i + 1 === b || isDigit(data[i + 1])))
+          )
+            end = i + 1;
+          else break;
+        }
+      }
+      if (end > a) md.spans.add(at, at + (end - a), t + carry.length, true);
+      if (i < b) carry[t] = Carry.None;
+      else open = true;
+    }
+    if (!open) md.carry = undefined;
   }
 
   /**

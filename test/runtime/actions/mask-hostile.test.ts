@@ -126,3 +126,51 @@ describe('mask: bytes seen again that differ from the first copy', () => {
     expect(p.slice(1)).toEqual(['card=*****', '**************&x=1', 'card=*****', '**************&x=1']);
   });
 });
+
+describe('mask: after bytes the capture did not keep (snap length), a match goes on to its natural end', () => {
+  /** The frame of `s` cut to keep `keep` of its payload bytes (its wire length whole). */
+  const cut = (c: Conversation, s: Segment, keep: number, ts: number): TimedFrame => {
+    const f = c.frame(s);
+    return { data: f.subarray(0, f.length - (s.payload.length - keep)), wireLen: f.length, ts };
+  };
+
+  it('a password: to its line end', () => {
+    const c = new Conversation({ serverPort: 21 });
+    const segs: Segment[] = [...c.handshake(), ...c.send(1, '220 ready\r\n'), ...c.send(0, 'USER bob\r\n')];
+    segs.push(...c.send(1, '331 password\r\n'));
+    const [a, b] = c.send(0, 'PASS hunter2secret\r\nNOOP\r\n', [9]);
+    const frames = timed(segs.map((s) => c.frame(s)));
+    const t = frames[frames.length - 1].ts;
+    frames.push(cut(c, a, 6, t + 0.001), { data: c.frame(b), ts: t + 0.002 });
+    const r = run(frames);
+    const p = r.out.map((d) => payload(d.data)).filter((x) => x.length > 0);
+    expect(p.slice(-2)).toEqual(['PASS *', '*********\r\nNOOP\r\n']);
+    expect(r.totals['tcp-gaps']).toBe(1);
+  });
+
+  it('a password whose command was lost: the rest of the line', () => {
+    const c = new Conversation({ serverPort: 21 });
+    const segs: Segment[] = [...c.handshake(), ...c.send(1, '220 ready\r\n'), ...c.send(0, 'USER bob\r\n')];
+    segs.push(...c.send(1, '331 password\r\n'));
+    const [a, b] = c.send(0, 'NOOP\r\nPASS hunter2secret\r\nNOOP\r\n', [14]);
+    const frames = timed(segs.map((s) => c.frame(s)));
+    const t = frames[frames.length - 1].ts;
+    frames.push(cut(c, a, 7, t + 0.001), { data: c.frame(b), ts: t + 0.002 });
+    const r = run(frames);
+    const p = r.out.map((d) => payload(d.data)).filter((x) => x.length > 0);
+    expect(p.slice(-2)).toEqual(['NOOP\r\nP', '**********\r\nNOOP\r\n']);
+  });
+
+  it('a card number: its first digits before the cut and its digit run after it', () => {
+    const c = new Conversation({ serverPort: 80 });
+    const segs: Segment[] = [...c.handshake()];
+    const [a, b] = c.send(0, `POST / HTTP/1.1\r\n\r\ncard=${CARD}\r\nx=1 22`, [30]);
+    const frames = timed(segs.map((s) => c.frame(s)));
+    const t = frames[frames.length - 1].ts;
+    // kept: up to "card=41"; lost: "11 1" (credentials' line carry masks to the line end too)
+    frames.push(cut(c, a, 26, t + 0.001), { data: c.frame(b), ts: t + 0.002 });
+    const r = run(frames);
+    const p = r.out.map((d) => payload(d.data)).filter((x) => x.length > 0);
+    expect(p.slice(-2)).toEqual(['POST / HTTP/1.1\r\n\r\ncard=**', '*************\r\nx=1 22']);
+  });
+});

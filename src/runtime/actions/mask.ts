@@ -441,13 +441,16 @@ class MaskStep implements ActionStep {
         // digits, and a single space or dash between two digits
         for (; i < b; i++) {
           const x = data[i];
-          // a separator at either edge of the segment is masked too: its neighbour in the run is in another segment
-          if (
-            isDigit(x) ||
-            ((x === SPACE || x === DASH) && (i === a || isDigit(data[i - 1])) && (i + 1 === b || isDigit(data[i + 1])))
-          )
-            end = i + 1;
-          else break;
+          // a separator at an edge of the segment is masked too (its neighbour in the run is in another segment),
+          // but one alone in it is only passed over: nothing in the segment says it joins digits
+          if (isDigit(x)) end = i + 1;
+          else if (x !== SPACE && x !== DASH) break;
+          else {
+            const before = i === a ? 0 : isDigit(data[i - 1]) ? 1 : -1;
+            const after = i + 1 === b ? 0 : isDigit(data[i + 1]) ? 1 : -1;
+            if (before < 0 || after < 0) break;
+            if (before + after > 0) end = i + 1;
+          }
         }
       }
       if (end > a) md.spans.add(at, at + (end - a), t + carry.length, true);

@@ -3,7 +3,7 @@
 // modules on every start; one bundle starts `tmesc run` ~120 ms sooner
 // (229 ms against 348 ms, min of 8, .scratch timing in the issue notes).
 // dist/ (tsc's output) stays: tests and library users import it.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 // tsc has built dist/ by now (npm run build)
@@ -82,6 +82,23 @@ const runPath = await build({
           contents: `let m;\nmodule.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });\n`,
           loader: 'js',
         }));
+      },
+    },
+    {
+      // src/patterns/parse.ts loads regexpp on first use through createRequire, which esbuild cannot follow:
+      // from the run path (a policy with `mask credentials` or a pattern compiles it at every run) that was
+      // node resolving the package's exports, reading and compiling its 130 KB outside the code cache, ~33 M
+      // instructions of such a run (docs/design/measurements.md, "fixed costs, session 10"). A plain require() here makes it
+      // one of the script's lazy modules: still run only on first use, its code in the cache with the rest.
+      name: 'run-path-bundled-regexpp',
+      setup(b) {
+        const lazyRequire = "createRequire(import.meta.url)('@eslint-community/regexpp')";
+        b.onLoad({ filter: /[\\/]dist[\\/]patterns[\\/]parse\.js$/ }, (args) => {
+          const text = readFileSync(args.path, 'utf8');
+          if (!text.includes(lazyRequire))
+            throw new Error(`${args.path}: no ${lazyRequire} to bundle (scripts/bundle.mjs, run-path-bundled-regexpp)`);
+          return { contents: text.replace(lazyRequire, "require('@eslint-community/regexpp')"), loader: 'js' };
+        });
       },
     },
     {

@@ -500,7 +500,8 @@ export function walkDemand(code: string): Set<string> | undefined {
  * The graph over the walk's locals, for the chunk loop: `functions` (the
  * node functions `n<id>(d)`) and `body` (the graph's body) with every read
  * of the walk's state `W.x` turned into the parameter `x`, the node
- * functions renamed `l<id>` and given the walked values after `d`, in
+ * functions renamed `ln<id>` (not `l<id>`: a leaf table's name, and l2 to l4 are
+ * walk locals) and given the walked values after `d`, in
  * `lgraph(d, ...args)`. For code whose only W reads are walked state and
  * the link type and tap (walkBegun false): no view, no byte load. Rewrites
  * the module's own generated text only (identifiers and numbers).
@@ -512,8 +513,8 @@ export function localGraph(functions: readonly string[], body: string): { code: 
   const params = ['d', ...args].join(', ');
   const rewrite = (text: string) =>
     text
-      .replace(/\bfunction n(\d+)\(d\)/g, `function l$1(${params})`)
-      .replace(/\bn(\d+)\(d\)/g, `l$1(${params})`)
+      .replace(/\bfunction n(\d+)\(d\)/g, `function ln$1(${params})`)
+      .replace(/\bn(\d+)\(d\)/g, `ln$1(${params})`)
       .replace(/\bW\.([A-Za-z_$][A-Za-z0-9_$]*)\b/g, (m: string, name: string) => (args.includes(name) ? name : m));
   for (const a of args) path(a);
   return {

@@ -125,6 +125,42 @@ describe.skipIf(!haveMeta)('lazy loading in the built CLI', () => {
     ).toBeGreaterThan(5);
   });
 
+  it('a pattern run from the run path requires no regexpp from node_modules: the run-path script holds it', () => {
+    // mask credentials compiles a pattern at every run; regexpp parses it (scripts/bundle.mjs, run-path-bundled-regexpp)
+    const masked = join(TMP, 'masked.tmes');
+    writeFileSync(
+      masked,
+      `policy "lazy-mask"\ntap s { source pcap "${join(ROOT, 'samples', 'sample.pcap')}" }\ngroup g { tool w { output pcap "out/w.pcap" } mask credentials }\nrule web from s match tcp port 80 to g\n`,
+    );
+    // CommonJS requires pass Module._load, which a preloaded script can watch (the ES module hook above does not see them)
+    const dir = mkdtempSync(join(TMP, 'require-'));
+    const hook = join(dir, 'hook.cjs');
+    writeFileSync(
+      hook,
+      `const M = require('node:module'); const { appendFileSync } = require('node:fs'); const load = M._load;
+M._load = function (request, ...rest) { appendFileSync(process.env.TMESC_TEST_REQUIRE_LOG, request + '\\n'); return load.call(this, request, ...rest); };
+`,
+    );
+    const cache = mkdtempSync(join(TMP, 'cache-'));
+    const required = (name: string, env: Record<string, string> = {}) => {
+      const log = join(dir, name);
+      writeFileSync(log, '');
+      const r = spawnTmesc(['run', masked, '--out-dir', join(dir, name + '-out'), '--no-progress'], {
+        cacheDir: cache,
+        env: { NODE_OPTIONS: `--require ${hook}`, TMESC_TEST_REQUIRE_LOG: log, ...env },
+      });
+      expect(r.code, r.err).toBe(0);
+      return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    };
+    const REGEXPP = '@eslint-community/regexpp';
+    // a miss compiles the policy in the ES module bundle, which requires regexpp from node_modules: the hook sees it
+    expect(required('miss')).toContain(REGEXPP);
+    expect(required('hit-es-bundle', { TMESC_RUN_PATH: '0' })).toContain(REGEXPP);
+    const hit = required('hit');
+    expect(hit).toContain('./run-path.js');
+    expect(hit).not.toContain(REGEXPP);
+  });
+
   it('validate and run load no language server code (which the bundle holds, for lsp)', () => {
     const meta = JSON.parse(readFileSync(META, 'utf8')) as Record<string, { inputs: Record<string, unknown> }>;
     const inBundle = Object.values(meta).flatMap((c) => Object.keys(c.inputs));

@@ -344,12 +344,33 @@ describe('the chunk loop delivers what the per-record paths deliver', () => {
       ).js;
       expect(js).toMatch(/function lgraph\(d, \w+, \w+/);
       // the local graph's functions read nothing of W but the link type and tap (the loop stores no walked state there)
-      const local = js.split('\n').filter((l) => /^function l(\d+|graph)\(/.test(l));
+      const local = js.split('\n').filter((l) => /^function l(n\d+|graph)\(/.test(l));
       expect(local.length).toBeGreaterThan(1);
       expect(local.join('\n')).not.toMatch(/\bW\.(?!tap\b|lt\b)/);
       const r = await compare(a, tapFiles);
       expect(r.bad).toEqual([]);
       expect(r.taken).toBeGreaterThan(r.packets * 0.3);
+    }
+  });
+
+  it('policies of many port rules: leaf tables beside the local graph, no generated name declared twice', async () => {
+    // a wide port node gets its leaves in an array `l<id>`, the local graph's functions were `l<id>` too (and the
+    // walk's locals l2..l4): from 8 such rules on, the loop's code did not compile ("internal error: Identifier 'l2'
+    // has already been declared")
+    const frames = [...generated, ...other];
+    const tapFiles = [filesOf(frames, { overflowEvery: 97 })];
+    const WELL_KNOWN = [53, 80, 443, 22, 25, 123, 161, 8080, 3306, 5060, 4789, 2152];
+    for (const n of [6, 8, 9, 13, 20, 40, 100]) {
+      const rules = Array.from({ length: n }, (_, i) => {
+        const port = i < WELL_KNOWN.length ? WELL_KNOWN[i] : 1000 + i * 7;
+        return `rule r${i} from any match udp port ${i + 1} or tcp port ${port} to g${i % 2}`;
+      });
+      const a = artifactFor(dir, [TAP, ...GROUPS.slice(0, 2), ...rules].join('\n'));
+      const js = generatePacketPath(a.graph, { linkTypes: [1, 101, 113] }, []).js;
+      expect(() => new Function('state', 'preds', 'walk', 'step', js), `${n} rules`).not.toThrow();
+      const r = await compare(a, tapFiles);
+      expect(r.bad, `${n} rules`).toEqual([]);
+      expect(r.taken, `${n} rules`).toBeGreaterThan(r.packets * 0.3);
     }
   });
 

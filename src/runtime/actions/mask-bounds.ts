@@ -18,3 +18,11 @@ export const MAX_SESSIONS = 65536;
 export const IDLE_SECONDS = 300;
 /** Masked spans remembered per direction, for retransmissions; older ones are forgotten first. */
 export const SPANS_PER_DIRECTION = 64;
+/**
+ * The last bytes of each direction's stream kept to tell a retransmission
+ * that repeats them (masked as the first copy was) from one that carries
+ * other bytes (searched on its own too); at most RECENT_RINGS directions
+ * keep them at once, the others search every retransmission on its own.
+ */
+export const RECENT_BYTES = 8 * 1024;
+export const RECENT_RINGS = 4096;

@@ -1,3 +1,4 @@
+import type { RecentBytes } from './mask-recent.js';
 import type { MaskScanner } from './mask-scanner.js';
 import { SpanList } from './mask-spans.js';
 import type { Replica } from './replica.js';
@@ -12,6 +13,15 @@ export const enum Seg {
   Again = 2,
   /** Bytes beyond a gap: fed once the gap fills (or is given up). */
   Ahead = 3,
+}
+
+/** How a match under way at a gap is masked on after it (mask.ts, carryOn). */
+export const enum Carry {
+  None = 0,
+  /** To the end of its line (the first CR or LF): a credential's value, a pattern's match. */
+  Line = 1,
+  /** To the end of its digit run (digits joined by single spaces or dashes): a card number. */
+  Digits = 2,
 }
 
 /** A packet of a session, as mask tracks it until it leaves the step (held, or the one in hand). */
@@ -63,6 +73,14 @@ export class MaskDirection {
   readonly spans: SpanList;
   /** Packets beyond a gap, by start (NO_HELD, shared, until there is one). */
   ahead: Held[] = NO_HELD as Held[];
+  /**
+   * After a gap: per target, how a match under way at the gap goes on being
+   * masked in the bytes after it (Carry), until its natural end; undefined
+   * when none does (the common case: one test a segment).
+   */
+  carry: Carry[] | undefined = undefined;
+  /** The last bytes fed, to tell a retransmission's bytes from the first copy's (undefined: none kept). */
+  recent: RecentBytes | undefined = undefined;
 
   constructor(maxSpans: number) {
     this.spans = new SpanList(maxSpans);

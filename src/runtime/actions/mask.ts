@@ -11,11 +11,14 @@ import {
   HOLD_TIMEOUT,
   IDLE_SECONDS,
   MAX_SESSIONS,
+  RECENT_BYTES,
+  RECENT_RINGS,
   SPANS_PER_DIRECTION,
 } from './mask-bounds.js';
 import { cardNumberTarget } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
+import { Carry, Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
+import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
 import { type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
@@ -38,6 +41,14 @@ export interface MaskConfig {
 export function fillByte(fill: string): number | undefined {
   return fill.length === 1 && fill.charCodeAt(0) <= 0xff ? fill.charCodeAt(0) : undefined;
 }
+
+const CR = 0x0d;
+const LF = 0x0a;
+const SPACE = 0x20;
+const DASH = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const isDigit = (x: number) => x >= DIGIT_0 && x <= DIGIT_9;
 
 /** IP protocols whose payload is searched packet by packet (TCP's is searched as a stream). */
 const PER_PACKET = new Set<number>([IPPROTO.UDP, IPPROTO.ICMP, IPPROTO.ICMPV6, IPPROTO.SCTP, IPPROTO.TCP]);
@@ -133,6 +144,8 @@ function payloadView(v: PacketView): PacketView | undefined {
 class MaskStep implements ActionStep {
   private readonly targets: MaskTarget[];
   private readonly fills: number[];
+  /** How each target's match under way at a gap goes on after it. */
+  private readonly carries: Carry[];
   private readonly c: Record<Reason, number>;
   private readonly totals: Record<(typeof TOTALS)[number], number>;
   private readonly table: TcpSessionTable<MaskSession>;
@@ -146,6 +159,9 @@ class MaskStep implements ActionStep {
   /** Scratch for held replicas' later steps (they are resumed one at a time), made on the first hold. */
   private scratch: Scratch | undefined;
   private readonly spare: Held[] = [];
+  /** Recent-byte rings: how many directions have one, and those given back by closed sessions. */
+  private rings = 0;
+  private readonly spareRings: RecentBytes[] = [];
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -165,7 +181,11 @@ class MaskStep implements ActionStep {
     private readonly ctx: ActionContext,
   ) {
     this.targets = config.targets.map((t, i) => compileTarget(t, i));
+    // a target's fill, then again for its spans carried past a gap (target + targets.length: written first, so
+    // that where a real match of another target overlaps one, the real match's fill wins)
     this.fills = this.targets.map((t) => t.fill);
+    this.fills.push(...this.fills);
+    this.carries = config.targets.map((t) => (t.kind === 'card-number' ? Carry.Digits : Carry.Line));
     this.c = ctx.counters as Record<Reason, number>;
     this.totals = ctx.totals as Record<(typeof TOTALS)[number], number>;
     this.table = new TcpSessionTable<MaskSession>({
@@ -310,14 +330,14 @@ class MaskStep implements ActionStep {
    * known session holding nothing: nothing to search, hold or write, so it
    * goes on at once, as tcp() would have it. What the stream needs from it
    * the lookup did (its sequence number as the highest seen, its FIN's offset,
-   * its RST); what it may still end here is a direction whose FIN or RST was
-   * seen before (the scanners may have reached a FIN since, by a forced
-   * release), and checkEnd() only ends one then.
+   * its RST); what it may still end here is a direction whose FIN was seen
+   * before (the scanners may have reached a FIN since, by a forced release),
+   * and checkEnd() only ends one then; its own RST releases what is held.
    */
   private bare(s: MaskSession, t: TcpSession<MaskSession>, flags: number): Verdict {
     const d0 = t.dirs[0];
     const d1 = t.dirs[1];
-    if ((flags & (TCP_FIN | TCP_RST)) !== 0 || d0.finAt >= 0 || d1.finAt >= 0 || d0.reset || d1.reset)
+    if ((flags & (TCP_FIN | TCP_RST)) !== 0 || d0.finAt >= 0 || d1.finAt >= 0)
       this.checkEnd(s, t, (flags & TCP_RST) !== 0);
     this.c['no-payload']++;
     return Verdict.Pass;
@@ -334,11 +354,20 @@ class MaskStep implements ActionStep {
     md.next = at;
     md.first = at;
     md.scanners = this.targets.map((x, i) => x.scanner(at, d.fromSyn, dir, s.shared[i]));
+    let ring = this.spareRings.pop();
+    if (ring === undefined && this.rings < RECENT_RINGS) {
+      ring = new RecentBytes(RECENT_BYTES);
+      this.rings++;
+    }
+    ring?.restart(at);
+    md.recent = ring;
   }
 
   /** Feeds a packet's new bytes (those from md.next on) to the direction's scanners. */
   private feed(md: MaskDirection, data: Uint8Array, e: Held): void {
     const from = md.next - e.start;
+    // an overlap: its bytes before `next` are masked as recorded, if they are the bytes searched
+    if (from > 0) this.checkSeen(e, data, md.next);
     if (from < e.end - e.start) {
       const a = e.payloadAt + from;
       const b = e.payloadAt + (e.end - e.start);
@@ -350,6 +379,8 @@ class MaskStep implements ActionStep {
         sc[t].write(data, a, b, this.report, this.text);
       }
       md.next = e.end;
+      md.recent?.push(data, a, b);
+      if (md.carry !== undefined) this.carryOn(md, data, a, b, e.start + from);
     }
     // a capture cut short: the bytes past the cut are a gap
     if (e.wireEnd > md.next) this.gap(md, e.wireEnd);
@@ -376,24 +407,75 @@ class MaskStep implements ActionStep {
    * gone on in the lost bytes), decided, and the search goes on after.
    */
   private gap(md: MaskDirection, offset: number): void {
-    this.forceUndecided(md);
     const sc = md.scanners!;
+    // every target carries on past the gap: a match may have been under way before it, or begun in the lost bytes
+    md.carry = this.carries.slice();
+    // all that is undecided: a card's first digits too, as the number may go on past the gap
+    this.forceUndecided(md, true);
     this.dirNow = md;
     for (let t = 0; t < sc.length; t++) {
       this.targetNow = t;
       sc[t].decide(offset, this.report);
     }
     md.next = offset;
+    md.recent?.restart(offset);
     this.totals['tcp-gaps']++;
   }
 
-  /** Marks the bytes each scanner has not decided, up to md.next, as masked (forced). */
-  private forceUndecided(md: MaskDirection): void {
+  /**
+   * After a gap: the match each target had under way goes on in these bytes
+   * (data[a, b), stream offset `at` on) to its natural end, masked (forced:
+   * no match was certain): a credential's or a pattern's to its line's end,
+   * a card number's to the end of its digit run. The scanners, restarted
+   * after the gap, cannot see it: the match's start and context are before
+   * the gap or in it.
+   */
+  private carryOn(md: MaskDirection, data: Uint8Array, a: number, b: number, at: number): void {
+    const carry = md.carry!;
+    let open = false;
+    for (let t = 0; t < carry.length; t++) {
+      const c = carry[t];
+      if (c === Carry.None) continue;
+      let i = a;
+      let end = a;
+      if (c === Carry.Line) {
+        while (i < b && data[i] !== CR && data[i] !== LF) i++;
+        end = i;
+      } else {
+        // digits, and a single space or dash between two digits
+        for (; i < b; i++) {
+          const x = data[i];
+          // a separator at an edge of the segment is masked too (its neighbour in the run is in another segment),
+          // but one alone in it is only passed over: nothing in the segment says it joins digits
+          if (isDigit(x)) end = i + 1;
+          else if (x !== SPACE && x !== DASH) break;
+          else {
+            const before = i === a ? 0 : isDigit(data[i - 1]) ? 1 : -1;
+            const after = i + 1 === b ? 0 : isDigit(data[i + 1]) ? 1 : -1;
+            if (before < 0 || after < 0) break;
+            if (before + after > 0) end = i + 1;
+          }
+        }
+      }
+      if (end > a) md.spans.add(at, at + (end - a), t + carry.length, true);
+      if (i < b) carry[t] = Carry.None;
+      else open = true;
+    }
+    if (!open) md.carry = undefined;
+  }
+
+  /**
+   * Marks the bytes each scanner has not decided, up to md.next, as masked
+   * (forced); `all`: every undecided byte, even those harmless on their own
+   * (a card's first digits), because the match goes on in bytes to come
+   * whose start would then be delivered (at an RST).
+   */
+  private forceUndecided(md: MaskDirection, all = false): void {
     const sc = md.scanners;
     if (sc === undefined || md.ended) return;
     for (let t = 0; t < sc.length; t++) {
       const x = sc[t];
-      let u = x.suspiciousFrom !== undefined ? x.suspiciousFrom() : x.undecidedFrom();
+      let u = !all && x.suspiciousFrom !== undefined ? x.suspiciousFrom() : x.undecidedFrom();
       if (u < md.forcedTo) u = md.forcedTo;
       if (u < md.next) md.spans.add(u, md.next, t, true);
     }
@@ -402,12 +484,36 @@ class MaskStep implements ActionStep {
 
   /**
    * A packet whose bytes were all seen before is masked as they were. It is
-   * searched on its own too where that record is missing: bytes from before
-   * the stream was picked up, spans forgotten, new bytes after the end.
+   * searched on its own too where that record is missing (bytes from before
+   * the stream was picked up, spans forgotten, new bytes after the end) or
+   * does not fit: bytes other than those searched (a retransmission that
+   * carries other bytes, as a hostile sender may: a receiver keeps one copy,
+   * a tool behind the tap may read the other), or bytes no longer kept to
+   * compare (RecentBytes). The spans of both are masked.
    */
   private searchAlone(e: Held, data: Uint8Array): void {
     const md = e.md;
-    if (md.scanners !== undefined && e.start >= md.first && e.start >= md.spans.forgotten && e.end <= md.next) return;
+    if (
+      md.scanners !== undefined &&
+      e.start >= md.first &&
+      e.start >= md.spans.forgotten &&
+      e.end <= md.next &&
+      md.recent !== undefined &&
+      md.recent.same(data, e.payloadAt, e.start, e.end)
+    )
+      return;
+    this.scanOwn(e, data);
+  }
+
+  /** A segment overlapping bytes searched: searched on its own too unless those bytes are the ones searched. */
+  private checkSeen(e: Held, data: Uint8Array, next: number): void {
+    const to = e.end < next ? e.end : next;
+    const rec = e.md.recent;
+    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt, e.start, to))) this.scanOwn(e, data);
+  }
+
+  /** Every target's spans in the packet's payload alone (frame offsets), kept with it for out(). */
+  private scanOwn(e: Held, data: Uint8Array): void {
     const from = e.payloadAt;
     const to = e.payloadAt + (e.end - e.start);
     if (to <= from) return;
@@ -417,14 +523,23 @@ class MaskStep implements ActionStep {
     e.own = own;
   }
 
-  /** FIN reached or RST: the direction's stream is over, every search decided. */
+  /**
+   * FIN reached: the direction's stream is over, every search decided. An
+   * RST (this packet's) does not end a stream: a receiver ignores one out of
+   * its window, and one forged to evade the tap is followed by the rest of
+   * the secret, in sequence. So at an RST what each scanner has under way is
+   * masked (forced, as at a release) and every held packet decided, but the
+   * searches go on: data after the RST continues the same stream. The
+   * session's state goes when the session does (idle, evicted, restarted by
+   * a SYN, end of input).
+   */
   private checkEnd(s: MaskSession, t: TcpSession<MaskSession>, rst: boolean): void {
     for (let dir = 0; dir < 2; dir++) {
       const md = s.dirs[dir];
       if (md.ended || md.scanners === undefined) continue;
       const d = t.dirs[dir];
-      const finished = d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0;
-      if (finished || rst || d.reset) this.endDirection(md);
+      if (d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(md);
+      else if (rst) this.forceUndecided(md, true);
     }
   }
 
@@ -584,7 +699,12 @@ class MaskStep implements ActionStep {
       if (endOfInput) this.endDirection(md);
       else this.forceUndecided(md);
     }
-    for (const md of s.dirs) md.forcedTo = md.next;
+    for (const md of s.dirs) {
+      md.forcedTo = md.next;
+      // the session is gone: its ring goes to the next new direction
+      if (md.recent !== undefined) this.spareRings.push(md.recent);
+      md.recent = undefined;
+    }
     this.release(s);
   }
 }

@@ -10,9 +10,10 @@ import { ACK, Conversation, RST, type Segment, type TimedFrame, timed } from './
  * Segments without payload (bare ACKs, FINs, RSTs) take mask's short way
  * when their session holds nothing (MaskStep.bare): these hold it to what
  * the full way does. Bare segments must not change what the data packets
- * become nor the order a session's packets leave in, and a FIN or RST must
- * still end the stream where it did: bytes after it are searched on their own
- * (counted as tcp-again) rather than fed to the stream's scanners.
+ * become nor the order a session's packets leave in, and a FIN must still
+ * end the stream where it did: bytes after it are searched on their own
+ * (counted as tcp-again) rather than fed to the stream's scanners (an RST
+ * does not end it: in-sequence bytes after one go on being fed).
  */
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-mask-bare-'));
 const policy = `tap a { source pcap "${dir}/none.pcap" }
@@ -90,12 +91,12 @@ describe('mask: segments without payload', () => {
     );
   });
 
-  it('a bare RST ends both streams: what the client sends after it is searched on its own', () => {
+  it('a bare RST does not end the streams: what the client sends after it in sequence is fed on, not searched alone', () => {
     const c = new Conversation({ serverPort: 21 });
     const segs: Segment[] = [...c.handshake(), ...c.send(1, '220 ready\r\n'), ...c.send(0, 'NOOP\r\n')];
     segs.push(c.ack(1), { ...c.ack(0), flags: RST | ACK }, ...c.send(0, 'NOOP\r\n'));
     const r = run(timed(segs.map((s) => c.frame(s))));
-    expect(r.totals['tcp-again']).toBe(1);
+    expect(r.totals['tcp-again']).toBe(0);
   });
 
   it('a bare FIN ends its stream: data past it is searched on its own, not held as beyond a gap', () => {

@@ -544,16 +544,16 @@ export const summary = (bad: string[], n = 40) =>
  * doing: the paths' test still holds there).
  */
 export const LEAKY: Partial<Record<Variant, string>> = {
-  'rst-continue':
-    'an RST in the middle of a stream that goes on (one the receiver ignored: out of its window, or forged to evade the tap) ends the session for mask; what follows is searched without its context (a new stream: no SYN, no line start), so the rest of a secret after the RST is delivered',
-  'snap-cut':
-    'after bytes the capture did not keep (snap length < wire length), every scanner restarts (documented: "a gap given up"): the rest of a password, token or card number after the cut is delivered',
   fragment:
     'a later IPv4 fragment is searched alone (documented: no reassembly): a credential whose context is in the first fragment, or a card number across the fragments, is delivered',
 };
 
-/** A defect this secret meets in this session (its variant's; none beyond it since Telnet's echo ahead of the typing was fixed). */
+/** A defect this secret meets in this session: its variant's, and Telnet's after a snap cut (Telnet's echo ahead of the typing is fixed). */
 export function known(s: Session, _sec: Secret): string | undefined {
   if (LEAKY[s.variant] !== undefined) return LEAKY[s.variant];
+  // Telnet, a typed byte lost to the capture (snap cut, session 10): the server's echo of the bytes typed after it,
+  // and with credentials in the policy a card's digit typed after it, can be delivered (not yet found why; the
+  // other protocols' secrets after a snap cut are masked)
+  if (s.sc.port === 23 && s.variant === 'snap-cut') return 'telnet: a typed byte lost to a snap cut';
   return undefined;
 }

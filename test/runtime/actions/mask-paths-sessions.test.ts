@@ -199,10 +199,10 @@ describe('mask: defects found (main, every path)', () => {
     expect(summary(found.all)).toEqual([]);
   });
 
-  // DEFECT: a retransmission whose bytes differ from the first copy's is masked as the first copy was (the recorded
-  // spans), not searched: a card number that only the second copy holds is delivered (TCP stacks differ on which
-  // copy they keep; an IDS behind the tap reads both).
-  it.fails('a retransmission that carries a card number where the first copy did not', async () => {
+  // Fixed (maskfix, session 10): a retransmission whose bytes differ from the first copy's was masked as the first
+  // copy was (the recorded spans), not searched: a card number that only the second copy holds was delivered (TCP
+  // stacks differ on which copy they keep; an IDS behind the tap reads both).
+  it('a retransmission that carries a card number where the first copy did not', async () => {
     const r = new Rng(77);
     const sessions = PROTOCOLS.filter((p) => p !== 'telnet').map((p, i) => session(i + 1, p, r, { whole: true }));
     const cards: string[] = [];

@@ -41,6 +41,10 @@ const NINE = 0x39;
 const DIGIT = new Uint8Array(256);
 DIGIT.fill(1, ZERO, NINE + 1);
 
+/** A card number's digit, and the separators that may stand between its digits (one at a time): mask.ts's carry past a gap reads the same bytes. */
+export const isCardDigit = (x: number): boolean => x >= ZERO && x <= NINE;
+export const isCardSeparator = (x: number): boolean => x === SPACE || x === DASH;
+
 /**
  * Outside a run, over a long stretch, the next digit worth stepping from is
  * found by the next-trigger finder (mask-wasm.ts: WebAssembly SIMD over the

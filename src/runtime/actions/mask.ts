@@ -15,7 +15,7 @@ import {
   RECENT_RINGS,
   SPANS_PER_DIRECTION,
 } from './mask-bounds.js';
-import { cardNumberTarget } from './mask-card.js';
+import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
 import { Carry, Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
 import { RecentBytes } from './mask-recent.js';
@@ -44,11 +44,6 @@ export function fillByte(fill: string): number | undefined {
 
 const CR = 0x0d;
 const LF = 0x0a;
-const SPACE = 0x20;
-const DASH = 0x2d;
-const DIGIT_0 = 0x30;
-const DIGIT_9 = 0x39;
-const isDigit = (x: number) => x >= DIGIT_0 && x <= DIGIT_9;
 
 /** IP protocols whose payload is searched packet by packet (TCP's is searched as a stream). */
 const PER_PACKET = new Set<number>([IPPROTO.UDP, IPPROTO.ICMP, IPPROTO.ICMPV6, IPPROTO.SCTP, IPPROTO.TCP]);
@@ -447,11 +442,11 @@ class MaskStep implements ActionStep {
           const x = data[i];
           // a separator at an edge of the segment is masked too (its neighbour in the run is in another segment),
           // but one alone in it is only passed over: nothing in the segment says it joins digits
-          if (isDigit(x)) end = i + 1;
-          else if (x !== SPACE && x !== DASH) break;
+          if (isCardDigit(x)) end = i + 1;
+          else if (!isCardSeparator(x)) break;
           else {
-            const before = i === a ? 0 : isDigit(data[i - 1]) ? 1 : -1;
-            const after = i + 1 === b ? 0 : isDigit(data[i + 1]) ? 1 : -1;
+            const before = i === a ? 0 : isCardDigit(data[i - 1]) ? 1 : -1;
+            const after = i + 1 === b ? 0 : isCardDigit(data[i + 1]) ? 1 : -1;
             if (before < 0 || after < 0) break;
             if (before + after > 0) end = i + 1;
           }

@@ -309,6 +309,8 @@ export interface Seg {
   cut?: number;
   /** IPv4: sent as two fragments. */
   fragment?: boolean;
+  /** Seconds of capture time before this segment (on top of the records' step): a sender that waits. */
+  delay?: number;
 }
 
 export type Encap = 'eth' | 'vlan' | 'qinq' | 'mpls' | 'v6' | 'v6ext' | 'v4opt' | 'gre' | 'vxlan' | 'gtp';
@@ -441,18 +443,20 @@ function framed(ip: Buffer, enc: Encap, link: number, tunnelIds: [number, number
 export interface Rec {
   data: Buffer;
   wireLen: number;
+  /** Seconds added to the clock before this record (pcapFile). */
+  delay?: number;
 }
 
 /** A segment's records: its frame, or two fragments' frames, cut by the capture as it says. */
 export function records(s: Seg, ep: Endpoints, enc: Encap, link: number, tunnelIds: [number, number]): Rec[] {
-  return ipPackets(s, ep, enc).map((ip) => {
+  return ipPackets(s, ep, enc).map((ip, k) => {
     const f = framed(ip, enc, link, tunnelIds);
     const cut = Math.min(s.cut ?? 0, f.length - 1);
-    return { data: f.subarray(0, f.length - cut), wireLen: f.length };
+    return { data: f.subarray(0, f.length - cut), wireLen: f.length, delay: k === 0 ? s.delay : undefined };
   });
 }
 
-/** A pcap file (microseconds) of records, `step` seconds apart. */
+/** A pcap file (microseconds) of records, `step` seconds apart (and a record's `delay` more). */
 export function pcapFile(dir: string, name: string, recs: readonly Rec[], link: number, step = 0.0001): string {
   const head = Buffer.alloc(24);
   head.writeUInt32LE(0xa1b2c3d4, 0);
@@ -462,9 +466,11 @@ export function pcapFile(dir: string, name: string, recs: readonly Rec[], link: 
   head.writeUInt32LE(link, 20);
   const parts = [head];
   const t0 = 1_700_000_000;
+  let waited = 0;
   recs.forEach((r, i) => {
     const h = Buffer.alloc(16);
-    const us = Math.round(i * step * 1e6);
+    waited += r.delay ?? 0;
+    const us = Math.round((i * step + waited) * 1e6);
     h.writeUInt32LE(t0 + Math.floor(us / 1e6), 0);
     h.writeUInt32LE(us % 1e6, 4);
     h.writeUInt32LE(r.data.length, 8);

@@ -21,14 +21,25 @@ import {
   session,
   type Session,
   splitRuns,
+  type Variant,
   summary,
 } from './mask-paths-harness.js';
-import { cardNumber, pcapFile, PROTOCOLS, type Protocol, Rng, type Script, script, streamsOf } from './mask-paths.js';
+import {
+  cardNumber,
+  FIN,
+  pcapFile,
+  PROTOCOLS,
+  type Protocol,
+  Rng,
+  type Script,
+  script,
+  streamsOf,
+} from './mask-paths.js';
 
 afterAll(cleanup);
 
 /** A session of `proto` whose focus is inside its first secret of `kind` (any kind: undefined). */
-function sessionOn(i: number, proto: Protocol, r: Rng, variant: Evasion, kind?: 'card' | 'credential' | 'pattern') {
+function sessionOn(i: number, proto: Protocol, r: Rng, variant: Variant, kind?: 'card' | 'credential' | 'pattern') {
   const sc = script(proto, r);
   const secrets = streamsOf(sc).secrets;
   const k = kind === undefined ? r.int(secrets.length) : secrets.findIndex((x) => x.kind === kind);
@@ -229,6 +240,224 @@ describe('mask: defects an evader can use (main, every path)', () => {
     }
     const f = await check(sessions, LINKTYPE.ETHERNET, 1, ['mask only']);
     expect(f.paths).toEqual([]);
+    expect(summary(f.all)).toEqual([]);
+  });
+});
+
+/** One conversation of `port` whose `creds` must come out masked (each its own secret, found where it is). */
+const talk = (port: number, creds: string[], ...turns: [0 | 1, string][]): Script => ({
+  port,
+  creds,
+  cards: [],
+  decoys: [],
+  tokens: [],
+  turns: turns.map(([dir, text]) => ({ dir, text })),
+});
+
+/**
+ * Each built-in protocol's odd but valid syntax, as docs/language.md lists
+ * it (case, line ends, literals, SASL on the next line, APOP, ACCT, ...):
+ * every secret masked, on every path.
+ */
+const ODD: Record<string, Script> = {
+  'form field name with a %-escape inside password': talk(
+    8080,
+    ['hUnt3rTwo'],
+    [0, 'POST /l HTTP/1.1\r\nHost: a\r\nContent-Length: 29\r\n\r\nuser=&pass%77ord=hUnt3rTwo'],
+  ),
+  'form names in upper case': talk(
+    8080,
+    ['bOb9x', 'hUnt3rTwo'],
+    [0, 'POST /l HTTP/1.1\r\n\r\nUSERNAME=bOb9x&PASSWORD=hUnt3rTwo&x=1'],
+  ),
+  'authorization header and scheme in lower and upper case': talk(
+    80,
+    ['Ym9iOmh1bnRlcjI=', 'Qm9iOkh1bnRlcjM='],
+    [
+      0,
+      'GET / HTTP/1.1\r\nauthorization: basic Ym9iOmh1bnRlcjI=\r\n\r\nGET / HTTP/1.1\r\nAUTHORIZATION: BASIC Qm9iOkh1bnRlcjM=\r\n\r\n',
+    ],
+  ),
+  'HTTP/1.1 pipelining: a token and a form in the third request': talk(
+    80,
+    ['abcdefTOKEN9', 'hUnt3rTwo'],
+    [
+      0,
+      'GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nAuthorization: Bearer abcdefTOKEN9\r\n\r\nPOST /c HTTP/1.1\r\nContent-Length: 22\r\n\r\npassword=hUnt3rTwo&x=1',
+    ],
+  ),
+  'JSON with spaces around the colon, names capitalised': talk(
+    80,
+    ['hUnt3rTwo', 'bOb9x'],
+    [0, 'POST /c HTTP/1.1\r\n\r\n{"Password" : "hUnt3rTwo", "User":"bOb9x"}'],
+  ),
+  'IMAP LOGIN with literals, synchronising and not': talk(
+    143,
+    ['bOb9x', 'hUnt3rTwo', 'aLiCe7', 'pAss8word'],
+    [1, '* OK\r\n'],
+    [0, 'a1 LOGIN {5}\r\n'],
+    [1, '+ go\r\n'],
+    [0, 'bOb9x {9}\r\n'],
+    [1, '+ go\r\n'],
+    [0, 'hUnt3rTwo\r\n'],
+    [1, 'a1 NO\r\n'],
+    [0, 'a2 login {6+}\r\naLiCe7 {9+}\r\npAss8word\r\n'],
+  ),
+  'SMTP AUTH PLAIN, the response on the next line, lower case': talk(
+    25,
+    ['AGJvYgBodW50ZXIy', 'AGFsaWNlAHB3ZDM='],
+    [1, '220 x\r\n'],
+    [0, 'EHLO a\r\n'],
+    [1, '250 ok\r\n'],
+    [0, 'AUTH PLAIN\r\n'],
+    [1, '334 \r\n'],
+    [0, 'AGJvYgBodW50ZXIy\r\n'],
+    [1, '535 no\r\n'],
+    [0, 'auth plain AGFsaWNlAHB3ZDM=\r\n'],
+    [1, '235 ok\r\n'],
+  ),
+  'POP3 APOP in both cases': talk(
+    110,
+    ['bOb9x', 'c4c9334bac560ecc979e58001b3e22fb', 'aLiCe7', 'd5d0445cbd671fdd08af69112c4f33ac'],
+    [1, '+OK <1.2@x>\r\n'],
+    [0, 'APOP bOb9x c4c9334bac560ecc979e58001b3e22fb\r\n'],
+    [1, '-ERR\r\n'],
+    [0, 'apop aLiCe7 d5d0445cbd671fdd08af69112c4f33ac\r\n'],
+  ),
+  'FTP ACCT, lower case, LF line ends, a bare CR before PASS': talk(
+    21,
+    ['bOb9x', 'hUnt3rTwo', 'aCct99x', 'pAss8word', 'tHird7pw'],
+    [1, '220 x\r\n'],
+    [0, 'USER bOb9x\r\n'],
+    [1, '331 x\r\n'],
+    [0, 'PASS hUnt3rTwo\r\n'],
+    [1, '332 x\r\n'],
+    [0, 'ACCT aCct99x\r\n'],
+    [1, '230 x\r\n'],
+    [0, 'pass pAss8word\nNOOP\rPASS tHird7pw\r\n'],
+  ),
+  'multipart form part named password (quoted)': talk(
+    80,
+    ['hUnt3rTwo'],
+    [
+      0,
+      'POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XX\r\n\r\n--XX\r\nContent-Disposition: form-data; name="password"\r\n\r\nhUnt3rTwo\r\n--XX--\r\n',
+    ],
+  ),
+  'Telnet prompts in upper case': talk(
+    23,
+    ['bOb9x', 'hUnt3rTwo'],
+    [1, 'LOGIN: '],
+    [0, 'bOb9x\r\n'],
+    [1, 'PASSWORD: '],
+    [0, 'hUnt3rTwo\r\n'],
+  ),
+};
+
+/** Valid syntax docs/language.md covers whose secret is delivered (main, every path). */
+const ODD_LEAKS: Record<string, Script> = {
+  // RFC 7578 4.2 / RFC 2183: a Content-Disposition parameter's value is a token or a quoted string
+  'multipart form part named password (a token, unquoted)': talk(
+    80,
+    ['hUnt3rTwo'],
+    [
+      0,
+      'POST / HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XX\r\n\r\n--XX\r\nContent-Disposition: form-data; name=password\r\n\r\nhUnt3rTwo\r\n--XX--\r\n',
+    ],
+  ),
+  // XML 1.0 2.7: character data in a CDATA section is the element's text
+  'XML <password> whose value is a CDATA section': talk(
+    80,
+    ['hUnt3rTwo'],
+    [0, 'POST / HTTP/1.1\r\nContent-Type: text/xml\r\n\r\n<login><password><![CDATA[hUnt3rTwo]]></password></login>'],
+  ),
+};
+
+const oddFound = (set: Record<string, Script>, key: string) =>
+  once(key, () => {
+    const r = new Rng(1111);
+    const sessions = Object.entries(set).map(([name, sc], i) => ({
+      ...session(i + 1, 'bulk', r, { script: sc, secret: 0, split: 1, whole: true }),
+      name: `#${i + 1} ${name}`,
+    }));
+    return check(sessions, LINKTYPE.ETHERNET, 2, ['mask only']);
+  });
+
+describe("mask: each protocol's odd but valid syntax, every packet path", () => {
+  it('every secret masked; the paths deliver what the decoder path does', async () => {
+    const f = await oddFound(ODD, 'odd');
+    // each credential is in its conversation (a secret the oracle reads)
+    for (const sc of Object.values(ODD))
+      for (const c of sc.creds) expect(streamsOf(sc).secrets.map((x) => x.text)).toContain(c);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.all)).toEqual([]);
+  });
+
+  it('the leaking syntax: the paths deliver what the decoder path does', async () => {
+    expect(summary((await oddFound(ODD_LEAKS, 'odd leaks')).paths)).toEqual([]);
+  });
+
+  // DEFECT (ODD_LEAKS): a multipart part named by a token (`name=password`) and an XML value in a CDATA section:
+  // the password is delivered. docs/language.md: "multipart form parts so named", "`<name>value</name>` in XML".
+  it.fails('multipart name as a token, XML CDATA value: masked', async () => {
+    const f = await oddFound(ODD_LEAKS, 'odd leaks');
+    expect(summary(f.all)).toEqual([]);
+  });
+});
+
+/** The index in `text` of its `n`th digit (1: the first). */
+function nthDigit(text: string, n: number): number {
+  for (let i = 0, k = 0; i < text.length; i++) if (text[i] >= '0' && text[i] <= '9' && ++k === n) return i;
+  throw new Error(`no digit ${n} in ${text}`);
+}
+
+describe('mask: transport shapes that must not leak, every packet path', () => {
+  it("data on the SYN (TCP Fast Open) and on the FIN; a card's digits from the 13th on lost to the capture", async () => {
+    const r = new Rng(1113);
+    const sessions: Session[] = [];
+    for (const p of ['http', 'form'] as const) {
+      // the client's first segment on its SYN
+      const s = sessionOn(sessions.length + 1, p, r, 'none', 'credential')!;
+      const k = s.segs.findIndex((g) => g.dir === 0 && g.payload.length > 0);
+      s.segs[0] = { ...s.segs[0], payload: s.segs[k].payload };
+      s.segs.splice(k, 1);
+      sessions.push({ ...s, name: `TFO ${s.name}` });
+    }
+    for (const p of PROTOCOLS) {
+      // each direction's last data on its FIN (the FIN sent again after, as a retransmission)
+      const s = sessionOn(sessions.length + 1, p, r, 'none')!;
+      for (const d of [0, 1] as const) {
+        const segs = s.segs.filter((g) => g.dir === d && g.payload.length > 0);
+        segs[segs.length - 1].flags |= FIN;
+      }
+      sessions.push({ ...s, name: `FIN ${s.name}` });
+    }
+    for (const p of PROTOCOLS.filter((x) => x !== 'telnet' && x !== 'smtp-login')) {
+      // a card number cut before its 13th digit, the bytes from there to the card's end never captured
+      const sc = script(p, r);
+      const secrets = streamsOf(sc).secrets;
+      const k = secrets.findIndex((x) => x.kind === 'card');
+      const card = secrets[k];
+      const s = session(sessions.length + 1, p, r, {
+        script: sc,
+        secret: k,
+        split: nthDigit(card.text, 13),
+        whole: true,
+      });
+      const at = s.segs.findIndex(
+        (g) =>
+          g.dir === card.dir &&
+          g.payload.length > 0 &&
+          g.payload.toString('latin1').startsWith(card.text.slice(nthDigit(card.text, 13))),
+      );
+      const g = s.segs[at];
+      const lost = card.end - card.start - nthDigit(card.text, 13);
+      s.segs.splice(at, 1, { ...g, seq: (g.seq + lost) >>> 0, payload: g.payload.subarray(lost) });
+      // a gap the capture lost, as a snap cut is: what follows it is carried (decoys after it masked: not benign)
+      sessions.push({ ...s, name: `lost 13th digit ${s.name}`, variant: 'snap-cut' });
+    }
+    const f = await check(sessions, LINKTYPE.ETHERNET, 3, ['mask only', 'two mask groups']);
+    expect(summary(f.paths)).toEqual([]);
     expect(summary(f.all)).toEqual([]);
   });
 });

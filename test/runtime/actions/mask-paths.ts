@@ -650,7 +650,8 @@ export function reassemble(files: Buffer[]): Map<string, Stream> {
     if (base === undefined) continue;
     let s = streams.get(x.key);
     if (!s) streams.set(x.key, (s = new Map()));
-    const first = (x.seq - base) | 0;
+    // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
+    const first = (x.seq + (x.flags & SYN ? 1 : 0) - base) | 0;
     for (let i = 0; i < x.payload.length; i++) {
       let set = s.get(first + i);
       if (!set) s.set(first + i, (set = new Set()));

@@ -126,11 +126,12 @@ function sessionsOf(ev: Evasion): Session[] {
         if (p !== 'telnet') add(sessionOn(out.length + 1, p, r, ev, 'pattern'));
       }
       break;
+    case 'idle':
     case 'late-filler':
       // (not Telnet: its secrets are typed a byte a segment, so no segment to cut in two)
       for (const p of PROTOCOLS.filter((x) => x !== 'telnet')) {
         add(sessionOn(out.length + 1, p, r, ev, 'credential'));
-        add(sessionOn(out.length + 1, p, r, ev, 'card'));
+        if (ev === 'late-filler') add(sessionOn(out.length + 1, p, r, ev, 'card'));
       }
       break;
     case 'spans-forgotten':
@@ -155,7 +156,7 @@ describe('mask: an evader who knows the code, every packet path', () => {
     });
 
   it('group split (workers 0 and 1; decoder, generated, auto): the same files and counters', async () => {
-    const sessions = EVASIONS.filter((e) => e !== 'late-filler').flatMap(sessionsOf);
+    const sessions = EVASIONS.filter((e) => e !== 'late-filler' && e !== 'idle').flatMap(sessionsOf);
     sessions.forEach((s, i) => (s.ep.addr[0] = `0a63${(i + 1).toString(16).padStart(4, '0')}`));
     const file = pcapFile(dir, 'evasion-split.pcap', interleave(sessions, LINKTYPE.ETHERNET, 4), LINKTYPE.ETHERNET);
     const pol = POLICIES['mask beside other groups'];
@@ -214,6 +215,14 @@ describe('mask: defects an evader can use (main, every path)', () => {
   // docs/language.md: "masked exactly as the first copy was when it carries the same bytes" (no bound named).
   it.fails('spans-forgotten: a retransmission after 64 masked spans is masked as its first copy', async () => {
     expect(summary((await found('spans-forgotten')).all)).toEqual([]);
+  });
+
+  // DEFECT (and a doc gap: docs/language.md names no idle bound; docs/design/mask.md says a session idle 300 s is
+  // forgotten): a sender that pauses more than IDLE_SECONDS inside a secret (while the group sees a new session):
+  // the rest of it is the start of a stream picked up mid-way, a password's rest without its command. The same
+  // when 65,536 other sessions push the session out of the table (MAX_SESSIONS). TCP has no idle timeout.
+  it.fails('idle: a secret whose sender pauses past the idle bound is masked to its end', async () => {
+    expect(summary((await found('idle')).all)).toEqual([]);
   });
 
   // DEFECT: more than SPANS_PER_DIRECTION secrets in one segment (a card list, a form): the spans list keeps the

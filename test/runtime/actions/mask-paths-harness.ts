@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
-import { HOLD_TIMEOUT } from '../../../src/runtime/actions/mask-bounds.js';
+import { HOLD_TIMEOUT, IDLE_SECONDS } from '../../../src/runtime/actions/mask-bounds.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { artifactFor } from '../support/artifact.js';
@@ -67,8 +67,15 @@ export type Variant =
  * focus; not in VARIANTS (the capture of every variant): late-filler moves
  * the clock past the hold timeout, which would release the other sessions.
  */
-export type Evasion = 'stale-fin' | 'syn-anew' | 'insertion' | 'late-filler' | 'spans-forgotten';
-export const EVASIONS: readonly Evasion[] = ['stale-fin', 'syn-anew', 'insertion', 'late-filler', 'spans-forgotten'];
+export type Evasion = 'stale-fin' | 'syn-anew' | 'insertion' | 'late-filler' | 'spans-forgotten' | 'idle';
+export const EVASIONS: readonly Evasion[] = [
+  'stale-fin',
+  'syn-anew',
+  'insertion',
+  'late-filler',
+  'spans-forgotten',
+  'idle',
+];
 
 export const VARIANTS: readonly Variant[] = [
   'none',
@@ -333,6 +340,11 @@ function applyVariant(s: Session, r: Rng, off: (d: Dir, o: number) => number): v
       );
       break;
     }
+    case 'idle':
+      // the sender pauses past the idle bound at the focus (interleaveIdle() puts another session's SYN there, so
+      // that the group's table makes a session and sweeps the idle ones)
+      s.segs[k] = { ...s.segs[k], delay: IDLE_SECONDS + 1 };
+      break;
     case 'spans-forgotten':
       // the segment at the focus again, byte for byte, at the end: after a script that masks more spans in that
       // direction than mask remembers (SPANS_PER_DIRECTION)
@@ -346,6 +358,33 @@ function secretAt(s: Session, dir: Dir, at: number): Secret {
   const sec = s.secrets.find((x) => x.dir === dir && x.start <= at && at < x.end);
   if (sec === undefined) throw new Error(`${s.name}: no secret at the focus`);
   return sec;
+}
+
+/**
+ * interleave() with width 1, and before each segment that waits (`delay`)
+ * a SYN of a session of its own that waits instead: a new session, at the
+ * time the segment comes.
+ */
+export function interleaveIdle(sessions: Session[], link: number): Rec[] {
+  const out: Rec[] = [];
+  sessions.forEach((s, i) =>
+    s.segs.forEach((g, j) => {
+      if (g.delay !== undefined) {
+        const ep: Endpoints = { addr: ['0b000001', '0b000002'], ports: [1000 + 16 * i + (j % 16), 80] };
+        out.push(
+          ...records(
+            { dir: 0, seq: j, ack: 0, flags: SYN, payload: Buffer.alloc(0), delay: g.delay },
+            ep,
+            s.enc,
+            link,
+            [0, 0],
+          ),
+        );
+      }
+      out.push(...records({ ...g, delay: undefined }, s.ep, s.enc, link, [i & 0xffff, (i * 7 + 1) & 0xffff]));
+    }),
+  );
+  return out;
 }
 
 /** Sessions interleaved `width` at a time (round robin), each session's records in its order. */
@@ -613,7 +652,10 @@ export async function check(
   policies = Object.keys(POLICIES),
   paths = PATHS,
 ): Promise<Found> {
-  const file = pcapFile(dir, `in-${files++}.pcap`, interleave(sessions, link, width), link);
+  const recs = sessions.some((s) => s.variant === 'idle')
+    ? interleaveIdle(sessions, link)
+    : interleave(sessions, link, width);
+  const file = pcapFile(dir, `in-${files++}.pcap`, recs, link);
   const found: Found = { paths: [], leaks: [], all: [], files: new Map(), stats: new Map() };
   for (const name of policies) {
     const pol = POLICIES[name];

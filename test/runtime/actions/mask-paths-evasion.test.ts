@@ -10,6 +10,7 @@ import { SPANS_PER_DIRECTION } from '../../../src/runtime/actions/mask-bounds.js
 import {
   check,
   cleanup,
+  differential,
   dir,
   type Evasion,
   EVASIONS,
@@ -468,5 +469,41 @@ describe('mask: transport shapes that must not leak, every packet path', () => {
     const f = await check(sessions, LINKTYPE.ETHERNET, 3, ['mask only', 'two mask groups']);
     expect(summary(f.paths)).toEqual([]);
     expect(summary(f.all)).toEqual([]);
+  });
+});
+
+describe('mask: capture time read from a nanosecond pcap', () => {
+  it('a segment 0.6 s behind the one after it is held and masked as in a microsecond pcap (no timeout, no idle)', async () => {
+    const r = new Rng(1114);
+    const sessions: Session[] = [];
+    for (const p of PROTOCOLS.filter((x) => x !== 'telnet')) {
+      const s = sessionOn(sessions.length + 1, p, r, 'none', 'credential')!;
+      const isn = [s.segs[0].seq, s.segs[1].seq];
+      const k = s.segs.findIndex(
+        (g) => g.dir === s.focus.dir && g.payload.length > 0 && g.seq === (isn[g.dir] + 1 + s.focus.at) >>> 0,
+      );
+      let b = k - 1;
+      while (!(s.segs[b].dir === s.focus.dir && s.segs[b].payload.length > 0)) b--;
+      // the segment after the focus first (held, waiting), the one before it 0.6 s later
+      [s.segs[b], s.segs[k]] = [s.segs[k], { ...s.segs[b], delay: 0.6 }];
+      sessions.push({ ...s, variant: 'reorder' });
+    }
+    const pol = POLICIES['mask only'];
+    const recs = interleave(sessions, LINKTYPE.ETHERNET, 1);
+    const runs = [];
+    for (const nano of [false, true]) {
+      const file = pcapFile(dir, `time-${nano ? 'ns' : 'us'}.pcap`, recs, LINKTYPE.ETHERNET, 0.0001, nano);
+      const { bad, files, stats } = await differential(pol.body, file, undefined, sessions);
+      expect(summary(bad)).toEqual([]);
+      expect(summary(oracleFindings(pol, files, sessions, false))).toEqual([]);
+      const g = (
+        JSON.parse(stats) as { groups: { actions: unknown; actionTotals: Record<string, Record<string, number>> }[] }
+      ).groups[0];
+      runs.push(g);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[0].actionTotals.mask['packets-held']).toBeGreaterThan(0);
+    expect(runs[0].actionTotals.mask['released-by-timeout']).toBe(0);
+    expect(runs[0].actionTotals.mask['tcp-sessions-evicted']).toBe(0);
   });
 });

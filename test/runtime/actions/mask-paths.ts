@@ -456,10 +456,17 @@ export function records(s: Seg, ep: Endpoints, enc: Encap, link: number, tunnelI
   });
 }
 
-/** A pcap file (microseconds) of records, `step` seconds apart (and a record's `delay` more). */
-export function pcapFile(dir: string, name: string, recs: readonly Rec[], link: number, step = 0.0001): string {
+/** A pcap file (microseconds, or `nano`seconds) of records, `step` seconds apart (and a record's `delay` more). */
+export function pcapFile(
+  dir: string,
+  name: string,
+  recs: readonly Rec[],
+  link: number,
+  step = 0.0001,
+  nano = false,
+): string {
   const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt32LE(nano ? 0xa1b23c4d : 0xa1b2c3d4, 0);
   head.writeUInt16LE(2, 4);
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(262144, 16);
@@ -470,9 +477,10 @@ export function pcapFile(dir: string, name: string, recs: readonly Rec[], link: 
   recs.forEach((r, i) => {
     const h = Buffer.alloc(16);
     waited += r.delay ?? 0;
-    const us = Math.round((i * step + waited) * 1e6);
-    h.writeUInt32LE(t0 + Math.floor(us / 1e6), 0);
-    h.writeUInt32LE(us % 1e6, 4);
+    const unit = nano ? 1e9 : 1e6;
+    const sub = Math.round((i * step + waited) * unit);
+    h.writeUInt32LE(t0 + Math.floor(sub / unit), 0);
+    h.writeUInt32LE(sub % unit, 4);
     h.writeUInt32LE(r.data.length, 8);
     h.writeUInt32LE(Math.max(r.wireLen, r.data.length), 12);
     parts.push(h, Buffer.from(r.data));

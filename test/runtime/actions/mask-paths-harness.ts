@@ -697,6 +697,7 @@ export const LEAKY: Partial<Record<Variant, string>> = {
   insertion:
     "a receiver's copy of a segment, after a first copy with other bytes, is searched alone: a card or match begun before it is missed",
   'late-filler': 'a gap given up at the hold timeout and filled later: the filler is searched alone',
+  idle: 'a sender that pauses past the idle bound (300 s) mid-secret: the session is forgotten, the rest picked up as a new stream',
   'spans-forgotten':
     'an identical retransmission of a segment whose spans were forgotten (64 a direction) is searched alone',
   fragment:

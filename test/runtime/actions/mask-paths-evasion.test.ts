@@ -114,6 +114,7 @@ function sessionsOf(ev: Evasion): Session[] {
   switch (ev) {
     case 'stale-fin':
     case 'syn-anew':
+    case 'tunnel-hop':
       for (const p of PROTOCOLS) {
         add(sessionOn(out.length + 1, p, r, ev, 'credential'));
         if (p !== 'telnet' && p !== 'smtp-login') add(sessionOn(out.length + 1, p, r, ev, 'card'));
@@ -224,6 +225,13 @@ describe('mask: defects an evader can use (main, every path)', () => {
   // when 65,536 other sessions push the session out of the table (MAX_SESSIONS). TCP has no idle timeout.
   it.fails('idle: a secret whose sender pauses past the idle bound is masked to its end', async () => {
     expect(summary((await found('idle')).all)).toEqual([]);
+  });
+
+  // DOC GAP (not a promise broken: tcp-stream.ts keys a session by its tunnel; docs/language.md only says the
+  // innermost payload is searched): a segment sent inside GRE (taken out by a router past the tap), the rest
+  // plain: two sessions, the rest of a password and a card number split there delivered.
+  it.fails('tunnel-hop: a stream whose segments come inside a tunnel and outside it is one stream', async () => {
+    expect(summary((await found('tunnel-hop')).all)).toEqual([]);
   });
 
   // DEFECT: more than SPANS_PER_DIRECTION secrets in one segment (a card list, a form): the spans list keeps the

@@ -67,7 +67,8 @@ export type Variant =
  * focus; not in VARIANTS (the capture of every variant): late-filler moves
  * the clock past the hold timeout, which would release the other sessions.
  */
-export type Evasion = 'stale-fin' | 'syn-anew' | 'insertion' | 'late-filler' | 'spans-forgotten' | 'idle';
+export type Evasion =
+  'stale-fin' | 'syn-anew' | 'insertion' | 'late-filler' | 'spans-forgotten' | 'idle' | 'tunnel-hop';
 export const EVASIONS: readonly Evasion[] = [
   'stale-fin',
   'syn-anew',
@@ -75,6 +76,7 @@ export const EVASIONS: readonly Evasion[] = [
   'late-filler',
   'spans-forgotten',
   'idle',
+  'tunnel-hop',
 ];
 
 export const VARIANTS: readonly Variant[] = [
@@ -344,6 +346,11 @@ function applyVariant(s: Session, r: Rng, off: (d: Dir, o: number) => number): v
       // the sender pauses past the idle bound at the focus (interleaveIdle() puts another session's SYN there, so
       // that the group's table makes a session and sweeps the idle ones)
       s.segs[k] = { ...s.segs[k], delay: IDLE_SECONDS + 1 };
+      break;
+    case 'tunnel-hop':
+      // the segment at the focus inside GRE (a router between the tap and the receiver takes it out), the others
+      // plain: the receiver reads one stream
+      s.segs[k] = { ...s.segs[k], enc: s.enc === 'gre' ? 'eth' : 'gre' };
       break;
     case 'spans-forgotten':
       // the segment at the focus again, byte for byte, at the end: after a script that masks more spans in that
@@ -697,6 +704,8 @@ export const LEAKY: Partial<Record<Variant, string>> = {
   insertion:
     "a receiver's copy of a segment, after a first copy with other bytes, is searched alone: a card or match begun before it is missed",
   'late-filler': 'a gap given up at the hold timeout and filled later: the filler is searched alone',
+  'tunnel-hop':
+    'a segment inside a tunnel the group does not strip, the others plain: two sessions, the rest of a secret picked up mid-way',
   idle: 'a sender that pauses past the idle bound (300 s) mid-secret: the session is forgotten, the rest picked up as a new stream',
   'spans-forgotten':
     'an identical retransmission of a segment whose spans were forgotten (64 a direction) is searched alone',

@@ -311,6 +311,8 @@ export interface Seg {
   fragment?: boolean;
   /** Seconds of capture time before this segment (on top of the records' step): a sender that waits. */
   delay?: number;
+  /** This segment's framing, other than its session's. */
+  enc?: Encap;
 }
 
 export type Encap = 'eth' | 'vlan' | 'qinq' | 'mpls' | 'v6' | 'v6ext' | 'v4opt' | 'gre' | 'vxlan' | 'gtp';
@@ -449,8 +451,9 @@ export interface Rec {
 
 /** A segment's records: its frame, or two fragments' frames, cut by the capture as it says. */
 export function records(s: Seg, ep: Endpoints, enc: Encap, link: number, tunnelIds: [number, number]): Rec[] {
-  return ipPackets(s, ep, enc).map((ip, k) => {
-    const f = framed(ip, enc, link, tunnelIds);
+  const e = s.enc ?? enc;
+  return ipPackets(s, ep, e).map((ip, k) => {
+    const f = framed(ip, e, link, tunnelIds);
     const cut = Math.min(s.cut ?? 0, f.length - 1);
     return { data: f.subarray(0, f.length - cut), wireLen: f.length, delay: k === 0 ? s.delay : undefined };
   });

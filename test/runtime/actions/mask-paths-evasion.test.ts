@@ -128,6 +128,10 @@ function sessionsOf(ev: Evasion): Session[] {
         if (p !== 'telnet') add(sessionOn(out.length + 1, p, r, ev, 'pattern'));
       }
       break;
+    case 'table-full':
+      // (behind MASKCHECK_SWEEP: 65,536 sessions before the focus)
+      add(sessionOn(out.length + 1, 'ftp', r, ev, 'credential'));
+      break;
     case 'idle':
     case 'late-filler':
       // (not Telnet: its secrets are typed a byte a segment, so no segment to cut in two)
@@ -144,21 +148,33 @@ function sessionsOf(ev: Evasion): Session[] {
   return out.map((s, i) => ({ ...s, name: `${ev} ${s.name}`, ep: { ...s.ep, ports: [30000 + i, s.ep.ports[1]] } }));
 }
 
-const POLICY_NAMES = ['mask only', 'mask beside other groups'];
+/** The long sweep (MASKCHECK_SWEEP=1): the session table's bound, 65,536 sessions a case. */
+const SWEEP = process.env.MASKCHECK_SWEEP === '1';
+const RUN = EVASIONS.filter((e) => e !== 'table-full' || SWEEP);
+
 const found = (ev: Evasion): Promise<Found> =>
-  once(`evasion ${ev}`, () => check(sessionsOf(ev), LINKTYPE.ETHERNET, ev === 'late-filler' ? 1 : 3, POLICY_NAMES));
+  once(`evasion ${ev}`, () =>
+    check(
+      sessionsOf(ev),
+      LINKTYPE.ETHERNET,
+      ev === 'late-filler' ? 1 : 3,
+      ev === 'table-full' ? ['mask only'] : ['mask only', 'mask beside other groups'],
+    ),
+  );
 
 describe('mask: an evader who knows the code, every packet path', () => {
-  for (const ev of EVASIONS)
+  for (const ev of RUN)
     it(`${ev}: the generated and auto paths deliver what the decoder path does`, async () => {
       const f = await found(ev);
       expect(summary(f.paths)).toEqual([]);
       // the capture holds the evasion: its sessions are there, each with secrets
-      expect(sessionsOf(ev).length).toBeGreaterThanOrEqual(3);
+      expect(sessionsOf(ev).length).toBeGreaterThanOrEqual(ev === 'table-full' ? 1 : 3);
     });
 
   it('group split (workers 0 and 1; decoder, generated, auto): the same files and counters', async () => {
-    const sessions = EVASIONS.filter((e) => e !== 'late-filler' && e !== 'idle').flatMap(sessionsOf);
+    const sessions = EVASIONS.filter((e) => e !== 'late-filler' && e !== 'idle' && e !== 'table-full').flatMap(
+      sessionsOf,
+    );
     sessions.forEach((s, i) => (s.ep.addr[0] = `0a63${(i + 1).toString(16).padStart(4, '0')}`));
     const file = pcapFile(dir, 'evasion-split.pcap', interleave(sessions, LINKTYPE.ETHERNET, 4), LINKTYPE.ETHERNET);
     const pol = POLICIES['mask beside other groups'];
@@ -232,6 +248,12 @@ describe('mask: defects an evader can use (main, every path)', () => {
   // plain: two sessions, the rest of a password and a card number split there delivered.
   it.fails('tunnel-hop: a stream whose segments come inside a tunnel and outside it is one stream', async () => {
     expect(summary((await found('tunnel-hop')).all)).toEqual([]);
+  });
+
+  // DEFECT (the same as idle, and the same doc gap): 65,536 new sessions (MAX_SESSIONS) inside a secret evict its
+  // session; the rest is picked up as a new stream. MASKCHECK_SWEEP=1 (about 65,600 packets, a minute a path under load).
+  (SWEEP ? it.fails : it.skip)('table-full: a secret whose session the table evicts is masked to its end', async () => {
+    expect(summary((await found('table-full')).all)).toEqual([]);
   });
 
   // DEFECT: more than SPANS_PER_DIRECTION secrets in one segment (a card list, a form): the spans list keeps the

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
-import { HOLD_TIMEOUT, IDLE_SECONDS } from '../../../src/runtime/actions/mask-bounds.js';
+import { HOLD_TIMEOUT, IDLE_SECONDS, MAX_SESSIONS } from '../../../src/runtime/actions/mask-bounds.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
 import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { artifactFor } from '../support/artifact.js';
@@ -68,7 +68,7 @@ export type Variant =
  * the clock past the hold timeout, which would release the other sessions.
  */
 export type Evasion =
-  'stale-fin' | 'syn-anew' | 'insertion' | 'late-filler' | 'spans-forgotten' | 'idle' | 'tunnel-hop';
+  'stale-fin' | 'syn-anew' | 'insertion' | 'late-filler' | 'spans-forgotten' | 'idle' | 'tunnel-hop' | 'table-full';
 export const EVASIONS: readonly Evasion[] = [
   'stale-fin',
   'syn-anew',
@@ -77,6 +77,7 @@ export const EVASIONS: readonly Evasion[] = [
   'spans-forgotten',
   'idle',
   'tunnel-hop',
+  'table-full',
 ];
 
 export const VARIANTS: readonly Variant[] = [
@@ -347,6 +348,10 @@ function applyVariant(s: Session, r: Rng, off: (d: Dir, o: number) => number): v
       // that the group's table makes a session and sweeps the idle ones)
       s.segs[k] = { ...s.segs[k], delay: IDLE_SECONDS + 1 };
       break;
+    case 'table-full':
+      // as many new sessions as the group's table holds, just before the segment at the focus (interleaveIdle)
+      s.segs[k] = { ...s.segs[k], foreign: MAX_SESSIONS };
+      break;
     case 'tunnel-hop':
       // the segment at the focus inside GRE (a router between the tap and the receiver takes it out), the others
       // plain: the receiver reads one stream
@@ -374,21 +379,20 @@ function secretAt(s: Session, dir: Dir, at: number): Secret {
  */
 export function interleaveIdle(sessions: Session[], link: number): Rec[] {
   const out: Rec[] = [];
+  let other = 0;
   sessions.forEach((s, i) =>
     s.segs.forEach((g, j) => {
-      if (g.delay !== undefined) {
-        const ep: Endpoints = { addr: ['0b000001', '0b000002'], ports: [1000 + 16 * i + (j % 16), 80] };
-        out.push(
-          ...records(
-            { dir: 0, seq: j, ack: 0, flags: SYN, payload: Buffer.alloc(0), delay: g.delay },
-            ep,
-            s.enc,
-            link,
-            [0, 0],
-          ),
-        );
+      const n = g.foreign ?? (g.delay !== undefined ? 1 : 0);
+      for (let f = 0; f < n; f++, other++) {
+        // every one its own: 4,096 ports on each of up to 256 addresses
+        const ep: Endpoints = {
+          addr: [`0b${((other >>> 12) & 0xff).toString(16).padStart(2, '0')}0001`, '0b000002'],
+          ports: [1024 + (other & 0xfff), 80],
+        };
+        const syn: Seg = { dir: 0, seq: j, ack: 0, flags: SYN, payload: Buffer.alloc(0), delay: f === 0 ? g.delay : 0 };
+        out.push(...records(syn, ep, s.enc, link, [0, 0]));
       }
-      out.push(...records({ ...g, delay: undefined }, s.ep, s.enc, link, [i & 0xffff, (i * 7 + 1) & 0xffff]));
+      out.push(...records({ ...g, delay: n > 0 ? 0 : g.delay }, s.ep, s.enc, link, [i & 0xffff, (i * 7 + 1) & 0xffff]));
     }),
   );
   return out;
@@ -659,7 +663,7 @@ export async function check(
   policies = Object.keys(POLICIES),
   paths = PATHS,
 ): Promise<Found> {
-  const recs = sessions.some((s) => s.variant === 'idle')
+  const recs = sessions.some((s) => s.variant === 'idle' || s.variant === 'table-full')
     ? interleaveIdle(sessions, link)
     : interleave(sessions, link, width);
   const file = pcapFile(dir, `in-${files++}.pcap`, recs, link);
@@ -704,6 +708,8 @@ export const LEAKY: Partial<Record<Variant, string>> = {
   insertion:
     "a receiver's copy of a segment, after a first copy with other bytes, is searched alone: a card or match begun before it is missed",
   'late-filler': 'a gap given up at the hold timeout and filled later: the filler is searched alone',
+  'table-full':
+    'as many new sessions as the table holds inside a secret: the session is evicted, the rest picked up as a new stream',
   'tunnel-hop':
     'a segment inside a tunnel the group does not strip, the others plain: two sessions, the rest of a secret picked up mid-way',
   idle: 'a sender that pauses past the idle bound (300 s) mid-secret: the session is forgotten, the rest picked up as a new stream',

@@ -313,6 +313,8 @@ export interface Seg {
   delay?: number;
   /** This segment's framing, other than its session's. */
   enc?: Encap;
+  /** New sessions (a SYN each, of other endpoints) the group sees just before this segment (interleaveIdle). */
+  foreign?: number;
 }
 
 export type Encap = 'eth' | 'vlan' | 'qinq' | 'mpls' | 'v6' | 'v6ext' | 'v4opt' | 'gre' | 'vxlan' | 'gtp';

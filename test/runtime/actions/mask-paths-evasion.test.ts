@@ -4,8 +4,12 @@
  * EVASIONS), each on every packet path against the decoder's, with group
  * split workers, and the oracle over what the receiver would read.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../src/fields/fields.js';
+import { artifactFor } from '../support/artifact.js';
+import { singleThreadRun } from '../support/single-thread-run.js';
 import { SPANS_PER_DIRECTION } from '../../../src/runtime/actions/mask-bounds.js';
 import {
   check,
@@ -18,6 +22,8 @@ import {
   interleave,
   once,
   oracleFindings,
+  PATHS,
+  type Policy,
   POLICIES,
   session,
   type Session,
@@ -32,6 +38,7 @@ import {
   PROTOCOLS,
   type Protocol,
   Rng,
+  records,
   type Script,
   script,
   streamsOf,
@@ -535,5 +542,91 @@ describe('mask: capture time read from a nanosecond pcap', () => {
     expect(runs[0].actionTotals.mask['packets-held']).toBeGreaterThan(0);
     expect(runs[0].actionTotals.mask['released-by-timeout']).toBe(0);
     expect(runs[0].actionTotals.mask['tcp-sessions-evicted']).toBe(0);
+  });
+});
+
+/** A pcapng block: type, body padded to 4 bytes, the length at both ends. */
+function block(type: number, body: Buffer): Buffer {
+  const pad = Buffer.alloc((4 - (body.length % 4)) % 4);
+  const len = 12 + body.length + pad.length;
+  const h = Buffer.alloc(8);
+  h.writeUInt32LE(type, 0);
+  h.writeUInt32LE(len, 4);
+  const t = Buffer.alloc(4);
+  t.writeUInt32LE(len, 0);
+  return Buffer.concat([h, body, pad, t]);
+}
+
+/** The records of a pcapng file's packet blocks by their interface's link type, each set as a pcap file. */
+function pcapsOf(b: Buffer): Buffer[] {
+  const links: number[] = [];
+  const by = new Map<number, Buffer[]>();
+  for (let at = 0; at + 12 <= b.length; at += b.readUInt32LE(at + 4)) {
+    const type = b.readUInt32LE(at);
+    if (type === 1) links.push(b.readUInt16LE(at + 8));
+    if (type !== 6) continue;
+    const link = links[b.readUInt32LE(at + 8)];
+    const n = b.readUInt32LE(at + 20);
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(n, 8);
+    h.writeUInt32LE(n, 12);
+    by.set(link, [...(by.get(link) ?? []), h, b.subarray(at + 28, at + 28 + n)]);
+  }
+  return [...by].map(([link, recs]) => {
+    const head = Buffer.alloc(24);
+    head.writeUInt32LE(0xa1b2c3d4, 0);
+    head.writeUInt16LE(2, 4);
+    head.writeUInt16LE(4, 6);
+    head.writeUInt32LE(262144, 16);
+    head.writeUInt32LE(link, 20);
+    return Buffer.concat([head, ...recs]);
+  });
+}
+
+describe('mask: one session over two interfaces of a pcapng file (Ethernet in microseconds, raw IP in nanoseconds)', () => {
+  it('every other segment on the other interface: one stream, every secret masked, every path', async () => {
+    const r = new Rng(1115);
+    const sessions = PROTOCOLS.map((p, i) => session(i + 1, p, r, {}));
+    // SHB; interface 0 Ethernet (microseconds), interface 1 raw IPv4/IPv6 (if_tsresol 9: nanoseconds)
+    const shb = block(0x0a0d0d0a, Buffer.from('4d3c2b1a01000000ffffffffffffffff', 'hex'));
+    const idb = (link: number, opts: string) => {
+      const b = Buffer.concat([Buffer.alloc(8), Buffer.from(opts, 'hex')]);
+      b.writeUInt16LE(link, 0);
+      b.writeUInt32LE(262144, 4);
+      return block(1, b);
+    };
+    const parts = [shb, idb(LINKTYPE.ETHERNET, ''), idb(LINKTYPE.RAW, '0900010009000000' + '00000000')];
+    let k = 0;
+    sessions.forEach((s, i) =>
+      s.segs.forEach((g) => {
+        const ifc = k % 2;
+        const t = 1_700_000_000 * 1e6 + k * 100; // microseconds
+        const ts = ifc === 0 ? t : t * 1000;
+        for (const rec of records(g, s.ep, s.enc, ifc === 0 ? LINKTYPE.ETHERNET : LINKTYPE.RAW, [i, i])) {
+          const head = Buffer.alloc(20);
+          head.writeUInt32LE(ifc, 0);
+          head.writeUInt32LE(Math.floor(ts / 2 ** 32), 4);
+          head.writeUInt32LE(ts % 2 ** 32, 8);
+          head.writeUInt32LE(rec.data.length, 12);
+          head.writeUInt32LE(rec.wireLen, 16);
+          parts.push(block(6, Buffer.concat([head, rec.data])));
+        }
+        k++;
+      }),
+    );
+    const file = join(dir, 'two-interfaces.pcapng');
+    writeFileSync(file, Buffer.concat(parts));
+    const body = `tap t { source pcap "x.pcap" }\ngroup m { tool a { output pcapng "a.pcapng" } mask card-number, credentials, /tok-[a-z]+/ }\nrule r from t match any to m`;
+    const a = artifactFor(dir, body);
+    const dec = await singleThreadRun(dir, a, [[file]], 'decoder', false, 65536);
+    for (const p of PATHS) {
+      const gen = await singleThreadRun(dir, a, [[file]], p.path, p.loop, p.buffer);
+      expect(gen.outputs[0].equals(dec.outputs[0]), `${p.path} ${p.buffer}`).toBe(true);
+      expect(gen.stats).toEqual(dec.stats);
+    }
+    const pcaps = pcapsOf(dec.outputs[0]);
+    expect(pcaps.length).toBe(2);
+    const pol: Policy = { body, masked: [{ ...POLICIES['mask only'].masked[0], files: [0, 1] }] };
+    expect(summary(oracleFindings(pol, pcaps, sessions, false))).toEqual([]);
   });
 });

@@ -396,6 +396,16 @@ function commentsNotKept(a: Artifact, stats: RunStats, specs: OutputSpec[][], wa
   );
 }
 
+/**
+ * A capture of a link type the decoder does not read: its packets reach only
+ * rules that test no header, and are counted unmatched by the rest. tcpdump
+ * refuses such filters outright; a run that silently delivers nothing from a
+ * tap would leave the user guessing.
+ */
+function undecodedLinkTypeWarning(path: string, linkType: number): string {
+  return `${path}: ${linkTypeName(linkType)} is not a link type tmesc decodes: filters that test a protocol header (ip, tcp, host, port, ...) do not match its packets (rules matching any still take them); the link types it decodes are Ethernet, raw IP, Linux cooked, PPP, Cisco HDLC and BSD loopback`;
+}
+
 /** Warnings said per file; the rest only counted. */
 const WARNINGS_SHOWN = 3;
 
@@ -413,6 +423,7 @@ function finishStats(
     stats.taps[i].truncatedRecords = s.stats.truncatedRecords;
     stats.taps[i].captureWarnings = s.stats.warnings;
     for (const f of s.findings) {
+      for (const t of f.undecodedLinkTypes) warn?.(undecodedLinkTypeWarning(f.path, t));
       for (const w of f.warnings.slice(0, WARNINGS_SHOWN))
         warn?.(`${f.path}: packet ${w.packetNumber} (byte offset ${w.byteOffset}): ${w.message}`);
       if (f.warningCount > WARNINGS_SHOWN)

@@ -46,7 +46,7 @@ function writePcap(path: string, linkType: number, frames: Buffer[]): void {
 }
 
 describe('a tap capture of a link type tmesc does not decode', () => {
-  it.fails('newuser D1: `match ip` on an NFLOG capture delivers nothing and says why on stderr', async () => {
+  it('newuser D1: `match ip` on an NFLOG capture delivers nothing and says why on stderr', async () => {
     const capture = join(dir, 'nflog.pcap');
     writePcap(capture, LINKTYPE_NFLOG, [nflogRecord(), nflogRecord(), nflogRecord()]);
     const a = artifactFor(

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
@@ -330,10 +330,31 @@ function outputPaths(a: Artifact, opts: RunOptions, tapFiles: string[][], note: 
       seen.set(path, t.name);
       for (const files of tapFiles)
         if (files.includes(path)) throw new RunError(`tool '${t.name}' would overwrite input ${path}`);
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirectories(dirname(path));
       return path;
     }),
   );
+}
+
+/**
+ * mkdir -p, a level at a time. Node's mkdirSync(dir, { recursive: true })
+ * loops for ever on the main thread where mkdir answers ENOENT under a parent
+ * that exists (anywhere under /proc): the run would spin, deaf to signals.
+ * Here that mkdir's error is thrown, naming the directory.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 } from '../capture/index.js';
 import type { ChunkLoop, PcapRecordFormat } from '../capture/chunk-loop.js';
 import { PcapReader } from '../capture/pcap-reader.js';
+import { isDecodedLink } from '../actions/l2-layout.js';
 
 /**
  * A packet source as the execution engine sees it: asked for at most a quota
@@ -58,6 +59,11 @@ export interface FileFindings {
   /** The first warnings in full (a truncated last record among them), and how many there were. */
   readonly warnings: readonly CaptureWarning[];
   readonly warningCount: number;
+  /**
+   * Link types the file declares that tmesc does not decode (NFLOG, 802.11
+   * radio headers): no filter that tests a header matches their packets.
+   */
+  readonly undecodedLinkTypes: readonly number[];
 }
 
 /** The capture files of one tap, read one after the other. */
@@ -169,7 +175,9 @@ export class FileTapSource implements PacketSource {
     if (this.sizes) this.doneBytes += this.sizes[this.next - 1];
     if (c.truncatedAt) this.stats.truncatedRecords++;
     this.stats.warnings += c.warningCount;
-    if (c.warningCount > 0) this.findings.push({ path: c.path, warnings: c.warnings, warningCount: c.warningCount });
+    const undecodedLinkTypes = [...new Set(c.interfaces.map((i) => i.linkType).filter((t) => !isDecodedLink(t)))];
+    if (c.warningCount > 0 || undecodedLinkTypes.length > 0)
+      this.findings.push({ path: c.path, warnings: c.warnings, warningCount: c.warningCount, undecodedLinkTypes });
     c.close();
     this.current = undefined;
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
@@ -330,10 +330,31 @@ function outputPaths(a: Artifact, opts: RunOptions, tapFiles: string[][], note: 
       seen.set(path, t.name);
       for (const files of tapFiles)
         if (files.includes(path)) throw new RunError(`tool '${t.name}' would overwrite input ${path}`);
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirectories(dirname(path));
       return path;
     }),
   );
+}
+
+/**
+ * mkdir -p, a level at a time. Node's mkdirSync(dir, { recursive: true })
+ * loops for ever on the main thread where mkdir answers ENOENT under a parent
+ * that exists (anywhere under /proc): the run would spin, deaf to signals.
+ * Here that mkdir's error is thrown, naming the directory.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 /**
@@ -396,6 +417,16 @@ function commentsNotKept(a: Artifact, stats: RunStats, specs: OutputSpec[][], wa
   );
 }
 
+/**
+ * A capture of a link type the decoder does not read: its packets reach only
+ * rules that test no header, and are counted unmatched by the rest. tcpdump
+ * refuses such filters outright; a run that silently delivers nothing from a
+ * tap would leave the user guessing.
+ */
+function undecodedLinkTypeWarning(path: string, linkType: number): string {
+  return `${path}: ${linkTypeName(linkType)} is not a link type tmesc decodes: filters that test a protocol header (ip, tcp, host, port, ...) do not match its packets (rules matching any still take them); the link types it decodes are Ethernet, raw IP, Linux cooked, PPP, Cisco HDLC and BSD loopback`;
+}
+
 /** Warnings said per file; the rest only counted. */
 const WARNINGS_SHOWN = 3;
 
@@ -413,6 +444,7 @@ function finishStats(
     stats.taps[i].truncatedRecords = s.stats.truncatedRecords;
     stats.taps[i].captureWarnings = s.stats.warnings;
     for (const f of s.findings) {
+      for (const t of f.undecodedLinkTypes) warn?.(undecodedLinkTypeWarning(f.path, t));
       for (const w of f.warnings.slice(0, WARNINGS_SHOWN))
         warn?.(`${f.path}: packet ${w.packetNumber} (byte offset ${w.byteOffset}): ${w.message}`);
       if (f.warningCount > WARNINGS_SHOWN)

@@ -26,3 +26,9 @@ export const SPANS_PER_DIRECTION = 64;
  */
 export const RECENT_BYTES = 8 * 1024;
 export const RECENT_RINGS = 4096;
+/**
+ * Scanners of ended directions kept per target for the next directions to
+ * start (reused, not made anew): enough for the directions that end between
+ * two starts in busy traffic; past it they are left to the GC.
+ */
+export const SCANNER_POOL = 1024;

@@ -119,6 +119,19 @@ export class CardScanner implements MaskScanner {
     this.pos = offset;
   }
 
+  /** Makes this scanner what `new CardScanner(offset)` makes (mask reuses an ended direction's scanners). */
+  restart(offset: number): void {
+    this.pos = offset;
+    this.state = OUT;
+    this.n = 0;
+    if (this.run !== undefined) spareRuns.push(this.run);
+    this.run = undefined;
+    this.overlong = false;
+    this.sep = 0;
+    this.maskedTo = -1;
+    this.maskedFrom = -1;
+  }
+
   write(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
     let pos = this.pos - from;
     let delta = NOT_LOADED;

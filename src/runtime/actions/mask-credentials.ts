@@ -35,6 +35,11 @@ class Both implements MaskScanner {
     this.a.decide(offset, report);
     this.b.decide(offset, report);
   }
+
+  restart(offset: number, atStart: boolean, dir: 0 | 1, shared: unknown): void {
+    this.a.restart!(offset, atStart, dir, shared);
+    this.b.restart!(offset, atStart, dir, undefined);
+  }
 }
 
 /**
@@ -54,6 +59,7 @@ export function credentialsTarget(fill: number): MaskTarget {
     name: 'credentials',
     fill,
     shared: (ports?: readonly number[]) => credentialSession(ports),
+    restartShared: (old, ports) => (old as CredentialSession).restart(ports),
     scanner: (offset, atStart, dir, shared) =>
       new Both(
         new CredentialScanner(offset, atStart, dir, shared as CredentialSession),

@@ -59,6 +59,9 @@ export class Held {
 /** The empty queue sessions and directions start with, shared: most never hold anything. */
 export const NO_HELD: readonly Held[] = Object.freeze([]) as readonly Held[];
 
+/** The scanners of an ended direction (mask.ts endDirection): none, its stream is decided. */
+export const NO_SCANNERS: MaskScanner[] = Object.freeze([]) as unknown as MaskScanner[];
+
 /** One direction of a session: its scanners, where they are, what they masked. */
 export class MaskDirection {
   scanners: MaskScanner[] | undefined = undefined;
@@ -107,8 +110,11 @@ export class MaskSession {
   heldBytes = 0;
   /** Bumped whenever the head of the queue changes: older entries of the timeout heap are stale. */
   version = 0;
-  /** What each target's scanners share across the two directions. */
-  shared: unknown[] = [];
+  /**
+   * What each target's scanners share across the two directions: made with
+   * the session's first payload, gone once both directions ended.
+   */
+  shared: unknown[] | undefined = undefined;
 
   constructor(maxSpans: number) {
     this.dirs = [new MaskDirection(maxSpans), new MaskDirection(maxSpans)];

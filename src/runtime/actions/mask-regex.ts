@@ -8,6 +8,35 @@ import type { MaskScanner, MaskTarget, Report } from './mask-scanner.js';
  * of each match are left as they are (the built-ins use patterns whose
  * first and last bytes are context, not secret).
  */
+/**
+ * A target's trim of its matches (bytes left unmasked at each end) and the
+ * report wrapped with it: one wrapper a target, shared by its scanners. mask
+ * passes the same report to every write, so the wrapper is made once, not a
+ * closure (and its context) a direction kept with each session.
+ */
+class Trim {
+  private wrappedFor: Report | undefined = undefined;
+  private wrapped: Report | undefined = undefined;
+
+  constructor(
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  wrap(report: Report): Report {
+    if (this.start === 0 && this.end === 0) return report;
+    if (this.wrappedFor !== report) {
+      const ts = this.start;
+      const te = this.end;
+      this.wrappedFor = report;
+      this.wrapped = (s, e) => {
+        if (e - te > s + ts) report(s + ts, e - te);
+      };
+    }
+    return this.wrapped!;
+  }
+}
+
 class RegexScanner implements MaskScanner {
   private stream: PatternStream;
 
@@ -15,25 +44,13 @@ class RegexScanner implements MaskScanner {
     private readonly pattern: Pattern,
     offset: number,
     atStart: boolean,
-    private readonly trimStart: number,
-    private readonly trimEnd: number,
+    private readonly trim: Trim,
   ) {
     this.stream = pattern.stream(offset, atStart);
   }
 
-  /** The last report wrapped, and its wrapper: mask passes the same report to every write (no closure a packet). */
-  private wrappedFor: Report | undefined = undefined;
-  private wrapped: Report | undefined = undefined;
-
   private wrap(report: Report): Report {
-    if (this.trimStart === 0 && this.trimEnd === 0) return report;
-    if (this.wrappedFor !== report) {
-      this.wrappedFor = report;
-      this.wrapped = (s, e) => {
-        if (e - this.trimEnd > s + this.trimStart) report(s + this.trimStart, e - this.trimEnd);
-      };
-    }
-    return this.wrapped!;
+    return this.trim.wrap(report);
   }
 
   write(bytes: Uint8Array, from: number, to: number, report: Report): void {
@@ -42,13 +59,17 @@ class RegexScanner implements MaskScanner {
 
   undecidedFrom(): number {
     // a match starting at holdFrom masks nothing of its first trimStart bytes
-    const u = this.stream.holdFrom() + this.trimStart;
+    const u = this.stream.holdFrom() + this.trim.start;
     const pos = this.stream.offset;
     return u < pos ? u : pos;
   }
 
   end(report: Report): void {
     this.stream.end(this.wrap(report));
+  }
+
+  restart(offset: number, atStart: boolean): void {
+    this.stream = this.pattern.stream(offset, atStart);
   }
 
   decide(offset: number, report: Report): void {
@@ -70,10 +91,11 @@ export function regexTarget(
   trimEnd = 0,
 ): MaskTarget {
   const pattern = compilePattern(source, flags);
+  const trim = new Trim(trimStart, trimEnd);
   return {
     name,
     fill,
-    scanner: (offset, atStart) => new RegexScanner(pattern, offset, atStart, trimStart, trimEnd),
+    scanner: (offset, atStart) => new RegexScanner(pattern, offset, atStart, trim),
     scanOnce(bytes, from, to, report) {
       pattern.findAll(bytes, from, to, (s, e) => {
         if (e - trimEnd > s + trimStart) report(s + trimStart, e - trimEnd);

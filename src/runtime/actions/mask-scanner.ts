@@ -69,6 +69,13 @@ export interface MaskScanner {
    * the next offset, or beyond it after a gap: bytes lost to the capture).
    */
   decide(offset: number, report: Report): void;
+  /**
+   * Makes this scanner what its target's scanner(offset, atStart, dir,
+   * shared) would make: mask hands an ended direction's scanners to the next
+   * direction it starts (no scanner state left to the GC a direction).
+   * Scanners without it are made anew.
+   */
+  restart?(offset: number, atStart: boolean, dir: 0 | 1, shared: unknown): void;
 }
 
 /** One target of a mask step, compiled once per thread. */
@@ -83,6 +90,8 @@ export interface MaskTarget {
    * its port).
    */
   shared?(ports?: readonly number[]): unknown;
+  /** Makes `old` (what shared() made for an ended session) what shared(ports) would make: mask reuses it. */
+  restartShared?(old: unknown, ports?: readonly number[]): void;
   /**
    * A scanner for one direction, starting at `offset`; `atStart` when that
    * is the stream's first byte (after a SYN). `shared` is what shared()

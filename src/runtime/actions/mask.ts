@@ -13,17 +13,26 @@ import {
   MAX_SESSIONS,
   RECENT_BYTES,
   RECENT_RINGS,
+  SCANNER_POOL,
   SPANS_PER_DIRECTION,
 } from './mask-bounds.js';
 import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { Carry, Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, Seg } from './mask-held.js';
+import { Carry, Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, NO_SCANNERS, Seg } from './mask-held.js';
 import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
-import { type MaskTarget, SegmentText } from './mask-scanner.js';
+import { type MaskScanner, type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
-import { plainWalkedTcp, TCP_FIN, TCP_RST, type TcpHit, type TcpSession, TcpSessionTable } from './tcp-stream.js';
+import {
+  plainWalkedTcp,
+  TCP_FIN,
+  TCP_RST,
+  type TcpHit,
+  type TcpSegment,
+  type TcpSession,
+  TcpSessionTable,
+} from './tcp-stream.js';
 
 /** One target of the group's mask lines, as the artifact has it, with its fill as a byte. */
 export interface MaskTargetConfig {
@@ -157,6 +166,12 @@ class MaskStep implements ActionStep {
   /** Recent-byte rings: how many directions have one, and those given back by closed sessions. */
   private rings = 0;
   private readonly spareRings: RecentBytes[] = [];
+  /** Per target, scanners of ended directions, for the next directions to start (startDirection). */
+  private readonly pools: MaskScanner[][];
+  /** Per target, what ended sessions' directions shared (MaskTarget.restartShared), for the next sessions. */
+  private readonly sharedPools: unknown[][];
+  /** The ports handed to the targets' shared() (which keep none of them): one array, not one a session. */
+  private readonly ports = [0, 0];
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -176,6 +191,8 @@ class MaskStep implements ActionStep {
     private readonly ctx: ActionContext,
   ) {
     this.targets = config.targets.map((t, i) => compileTarget(t, i));
+    this.pools = this.targets.map(() => []);
+    this.sharedPools = this.targets.map(() => []);
     // a target's fill, then again for its spans carried past a gap (target + targets.length: written first, so
     // that where a real match of another target overlaps one, the real match's fill wins)
     this.fills = this.targets.map((t) => t.fill);
@@ -276,11 +293,7 @@ class MaskStep implements ActionStep {
     const s = tcpSession.data;
     const seg = hit.segment;
     if (seg.length === 0 && !hit.fresh && s.queue.length === 0) return this.bare(s, tcpSession, seg.flags);
-    if (hit.fresh) {
-      this.totals['tcp-sessions']++;
-      const ports = [seg.srcPort, seg.dstPort];
-      s.shared = this.targets.map((t) => t.shared?.(ports));
-    }
+    if (hit.fresh) this.totals['tcp-sessions']++;
     const dir = hit.dir;
     const md = s.dirs[dir];
     const e = this.cur;
@@ -293,7 +306,7 @@ class MaskStep implements ActionStep {
     e.start = hit.start;
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
-    this.startDirection(s, tcpSession, dir, seg.length > 0 ? hit.start : -1);
+    if (md.scanners === undefined && seg.length > 0) this.startDirection(s, tcpSession, dir, hit.start, seg);
     if (seg.length === 0) {
       e.kind = Seg.Control;
       e.fed = true;
@@ -339,16 +352,40 @@ class MaskStep implements ActionStep {
   }
 
   /** A direction's scanners start with its first packet: at offset 0 after a SYN, else at its first byte. */
-  private startDirection(s: MaskSession, t: TcpSession<MaskSession>, dir: 0 | 1, dataStart: number): void {
+  private startDirection(
+    s: MaskSession,
+    t: TcpSession<MaskSession>,
+    dir: 0 | 1,
+    dataStart: number,
+    seg: TcpSegment,
+  ): void {
     const md = s.dirs[dir];
-    if (md.scanners !== undefined) return;
     const d = t.dirs[dir];
-    // made with the first payload: most directions carry none (scans, one-way flows)
-    if (dataStart < 0) return;
+    // what the targets share across the session's directions, made with its first payload: sessions without one
+    // (scans, refused connections, bare ACKs of a stream picked up late) keep none
+    let shared = s.shared;
+    if (shared === undefined) {
+      const ports = this.ports;
+      ports[0] = seg.srcPort;
+      ports[1] = seg.dstPort;
+      shared = s.shared = this.targets.map((x, i) => {
+        // an ended session's if there is one (restartShared(): as new), else a new one
+        const old = x.restartShared !== undefined ? this.sharedPools[i].pop() : undefined;
+        if (old === undefined) return x.shared?.(ports);
+        x.restartShared!(old, ports);
+        return old;
+      });
+    }
     const at = d.fromSyn ? 0 : dataStart;
     md.next = at;
     md.first = at;
-    md.scanners = this.targets.map((x, i) => x.scanner(at, d.fromSyn, dir, s.shared[i]));
+    md.scanners = this.targets.map((x, i) => {
+      // an ended direction's scanner if there is one (restart(): as new), else a new one
+      const old = this.pools[i].pop();
+      if (old === undefined) return x.scanner(at, d.fromSyn, dir, shared[i]);
+      old.restart!(at, d.fromSyn, dir, shared[i]);
+      return old;
+    });
     let ring = this.spareRings.pop();
     if (ring === undefined && this.rings < RECENT_RINGS) {
       ring = new RecentBytes(RECENT_BYTES);
@@ -533,12 +570,12 @@ class MaskStep implements ActionStep {
       const md = s.dirs[dir];
       if (md.ended || md.scanners === undefined) continue;
       const d = t.dirs[dir];
-      if (d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(md);
+      if (d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(s, md);
       else if (rst) this.forceUndecided(md, true);
     }
   }
 
-  private endDirection(md: MaskDirection): void {
+  private endDirection(s: MaskSession, md: MaskDirection): void {
     const sc = md.scanners;
     if (sc === undefined || md.ended) return;
     this.dirNow = md;
@@ -547,6 +584,19 @@ class MaskStep implements ActionStep {
       sc[t].end(this.report);
     }
     md.ended = true;
+    // an ended direction's scanners are read no more (a later segment is searched alone: searchAlone), so they go
+    // now rather than with the session (idle for IDLE_SECONDS, or evicted): a finished session keeps its spans,
+    // ring and offsets, not its scanners' state
+    for (let t = 0; t < sc.length; t++)
+      if (sc[t].restart !== undefined && this.pools[t].length < SCANNER_POOL) this.pools[t].push(sc[t]);
+    md.scanners = NO_SCANNERS;
+    const o = s.dirs[0] === md ? s.dirs[1] : s.dirs[0];
+    const shared = s.shared;
+    if (o.ended && shared !== undefined) {
+      for (let t = 0; t < shared.length; t++)
+        if (shared[t] !== undefined && this.sharedPools[t].length < SCANNER_POOL) this.sharedPools[t].push(shared[t]);
+      s.shared = undefined;
+    }
   }
 
   private releasable(s: MaskSession, e: Held): boolean {
@@ -691,7 +741,7 @@ class MaskStep implements ActionStep {
         if (md.ahead[0].start > md.next) this.gap(md, md.ahead[0].start);
         this.feedAhead(md);
       }
-      if (endOfInput) this.endDirection(md);
+      if (endOfInput) this.endDirection(s, md);
       else this.forceUndecided(md);
     }
     for (const md of s.dirs) {

@@ -182,6 +182,18 @@ class Side {
   /** Whether the last answered() took the prompt this side's current line ends with. */
   fromTail = false;
 
+  /** Makes this side what `new Side()` makes, keeping its buffers (CredentialSession.restart). */
+  reset(): void {
+    this.tailLen = 0;
+    this.sasl = 0;
+    this.echoFrom = 0;
+    this.echoTo = 0;
+    this.prompts = 0;
+    this.takenAt = -1;
+    this.answerDone = false;
+    this.fromTail = false;
+  }
+
   /**
    * This side's current line goes on with a data byte but a blank, or ends:
    * whether that byte is (the start of) what answers or echoes a prompt of
@@ -229,10 +241,25 @@ class Side {
 export class CredentialSession {
   readonly sides: [Side, Side] = [new Side(), new Side()];
   constructor(public telnet: boolean) {}
+
+  /**
+   * Makes this state what credentialSession(ports) makes: mask reuses an
+   * ended session's for the next session it starts (the sides' buffers
+   * kept). credentials-restart in mask-restart.test compares it with a new one.
+   */
+  restart(ports?: readonly number[]): void {
+    this.telnet = isTelnet(ports);
+    this.sides[0].reset();
+    this.sides[1].reset();
+  }
+}
+
+function isTelnet(ports?: readonly number[]): boolean {
+  return ports !== undefined && ports.some((p) => TELNET_PORTS.includes(p));
 }
 
 export function credentialSession(ports?: readonly number[]): CredentialSession {
-  return new CredentialSession(ports !== undefined && ports.some((p) => TELNET_PORTS.includes(p)));
+  return new CredentialSession(isTelnet(ports));
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -301,9 +328,9 @@ const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
 
 export class CredentialScanner implements MaskScanner {
   private pos: number;
-  private readonly start: number;
-  private readonly me: Side;
-  private readonly other: Side;
+  private start: number;
+  private me: Side;
+  private other: Side;
   private maskFrom = -1;
   private mode = NONE;
   private prev = -1;
@@ -369,12 +396,72 @@ export class CredentialScanner implements MaskScanner {
     offset: number,
     atStart: boolean,
     dir: 0 | 1,
-    private readonly session: CredentialSession,
+    private session: CredentialSession,
   ) {
     this.pos = offset;
     this.start = atStart ? offset : -Infinity;
     this.me = session.sides[dir];
     this.other = session.sides[dir === 0 ? 1 : 0];
+  }
+
+  /**
+   * Makes this scanner what `new CredentialScanner(offset, atStart, dir,
+   * session)` makes: mask reuses an ended direction's scanner for the next
+   * direction it starts, instead of leaving a scanner of some fifty fields
+   * a direction to the GC (they outlive the young generation). Every field
+   * above is set here; credentials-restart.test compares a restarted scanner
+   * with a new one, field by field, after traffic that sets each.
+   */
+  restart(offset: number, atStart: boolean, dir: 0 | 1, session: CredentialSession): void {
+    this.pos = offset;
+    this.start = atStart ? offset : -Infinity;
+    this.session = session;
+    this.me = session.sides[dir];
+    this.other = session.sides[dir === 0 ? 1 : 0];
+    this.maskFrom = -1;
+    this.mode = NONE;
+    this.prev = -1;
+    this.afterCR = false;
+    this.lineStart = true;
+    if (this.line !== NO_BYTES) giveBytes(this.line);
+    this.line = NO_BYTES;
+    this.lineLen = 0;
+    this.lineAt = -1;
+    this.head = 0;
+    this.lineKeep = LINE_KEEP;
+    this.lineOn = true;
+    this.words = 0;
+    this.wordStart = 0;
+    this.partLine = false;
+    this.partPending = 0;
+    this.literals = false;
+    this.blanks = false;
+    this.literalTail.reset();
+    this.literalLeft = 0;
+    this.argStart = false;
+    this.quoted = false;
+    this.argEscape = false;
+    this.markFrom = -1;
+    this.saslAfter = false;
+    this.saslLine = false;
+    this.typedUser = false;
+    this.ownAnswer = false;
+    this.answering = false;
+    this.lead = false;
+    this.schemeStart = -1;
+    this.schemeLen = 0;
+    this.creds = C_START;
+    this.credsStart = -1;
+    this.tok = T_IDLE;
+    if (this.name !== NO_BYTES) giveBytes(this.name);
+    this.name = NO_BYTES;
+    this.nameLen = 0;
+    this.nameQuote = 0;
+    this.nameKind = FIELD_NONE;
+    this.escape = false;
+    this.iac = 0;
+    this.iacAt = 0;
+    this.escapedAt = -1;
   }
 
   /** From how many bytes left in a segment an idle scanner jumps to its next work (the tests vary it). */

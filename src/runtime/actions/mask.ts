@@ -253,6 +253,7 @@ class MaskStep implements ActionStep {
     this.totals['packets-held']++;
     const g = ft.add(r, v, q, this.now);
     if (g !== undefined) {
+      if (g.broken === 'bound') this.totals['released-by-bound']++;
       if (g.broken !== undefined) this.giveUp(g);
       else this.assembled(g);
     }

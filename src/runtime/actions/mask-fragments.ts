@@ -3,6 +3,7 @@ import { decodeIpv4 } from '../decode/ipv4.js';
 import { decodeIpv6 } from '../decode/ipv6.js';
 import { INNER_KIND, PacketView } from '../decode/view.js';
 import { HOLD_TIMEOUT } from './mask-bounds.js';
+import type { Held, MaskSession } from './mask-held.js';
 import { transportChecksumAt } from './mask-write.js';
 import { Replica, type Scratch, copyBytes } from './replica.js';
 
@@ -99,6 +100,9 @@ export class Datagram {
   /** Offset in buf of the transport checksum (-1: none), and the index in frags of the fragment holding it. */
   checksumAt = -1;
   owner = -1;
+  /** The place kept for it in its TCP session's queue (mask.ts), and that session, while it is being reassembled. */
+  barrier: Held | undefined = undefined;
+  barrierSession: MaskSession | undefined = undefined;
   /** The reassembled packet as a replica, for the TCP path (its bytes in buf). */
   replica: Replica | undefined = undefined;
 
@@ -179,6 +183,8 @@ export class FragmentTable {
   private readonly open = new Map<string, Datagram>();
   private bytes = 0;
   private readonly spare: Fragment[] = [];
+  /** The datagram the last add() held its fragment in (still open). */
+  last: Datagram | undefined = undefined;
 
   constructor(private readonly scratch: Scratch) {}
 
@@ -237,6 +243,7 @@ export class FragmentTable {
       this.take(g);
       return g;
     }
+    this.last = g;
     return undefined;
   }
 
@@ -261,6 +268,11 @@ export class FragmentTable {
       if (x.offset === 0) g.first = g.frags.length - 1;
       g.have += x.length;
     }
+  }
+
+  /** Takes g out of the table if it is still there (a session that gives it up). */
+  forget(g: Datagram): void {
+    if (this.open.get(g.key) === g) this.take(g);
   }
 
   private take(g: Datagram): void {

@@ -252,13 +252,47 @@ class MaskStep implements ActionStep {
     if (!FragmentTable.wanted(r.data, r.length, q)) return false;
     this.totals['packets-held']++;
     const g = ft.add(r, v, q, this.now);
-    if (g !== undefined) {
+    if (g === undefined) this.keepPlace(v, q);
+    else {
       if (g.broken === 'bound') this.totals['released-by-bound']++;
       if (g.broken !== undefined) this.giveUp(g);
       else this.assembled(g);
     }
     this.dueFragments();
     return true;
+  }
+
+  /**
+   * A first fragment of a TCP segment still incomplete, of a session already
+   * followed: a place is kept for its datagram in the session's queue, so
+   * that the session's packets after it wait behind it (the order held
+   * packets keep) until it is reassembled or given up.
+   */
+  private keepPlace(v: PacketView, q: PacketView): void {
+    if (q.fragment !== 1 || q.ipProto !== IPPROTO.TCP) return;
+    const g = this.frags!.last;
+    if (g === undefined || g.barrier !== undefined) return;
+    const t = this.table.peek(q, q !== v ? v : q);
+    if (t === undefined) return;
+    const s = t.data;
+    const b = this.spare.pop() ?? new Held();
+    b.reset();
+    b.kind = Seg.Control;
+    b.frags = g;
+    b.barrier = true;
+    b.md = s.dirs[0];
+    b.dir = 0;
+    b.since = this.now;
+    b.size = 0;
+    if (s.queue.length === 0) {
+      s.version++;
+      this.heap.push(b.since, s);
+    }
+    if (s.queue === NO_HELD) s.queue = [];
+    s.queue.push(b);
+    this.heldPackets++;
+    g.barrier = b;
+    g.barrierSession = s;
   }
 
   /** Gives up the datagrams a bound or the timeout reaches. */
@@ -276,11 +310,17 @@ class MaskStep implements ActionStep {
     const p = g.view;
     if (p.ipProto === IPPROTO.TCP) {
       const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now);
+      // given up by its session leaving the table in this lookup (evicted): its fragments have left, masked
+      if (g.broken !== undefined) return;
+      // its place kept in a session that is no longer its own (restarted, evicted): given back
+      if (g.barrierSession !== undefined && (hit === undefined || hit.session.data !== g.barrierSession))
+        this.dropPlace(g);
       if (hit !== undefined) {
         this.tcp(g.replica!, hit, g);
         return;
       }
     }
+    this.dropPlace(g);
     const w = this.writer;
     w.reset();
     if (PER_PACKET.has(p.ipProto) && p.payloadLength > 0) {
@@ -368,6 +408,54 @@ class MaskStep implements ActionStep {
    * delivered in clear.
    */
   private giveUp(g: Datagram): void {
+    const b = g.barrier;
+    if (b !== undefined) {
+      // its fragments leave from the place kept for them, behind what the session held before them
+      g.barrier = undefined;
+      b.barrier = false;
+      b.givenUp = true;
+      this.release(g.barrierSession!);
+      return;
+    }
+    this.maskFragments(g);
+  }
+
+  /** The place kept for g in a session's queue, taken out (the session released behind it). */
+  private dropPlace(g: Datagram): void {
+    const b = g.barrier;
+    const s = g.barrierSession;
+    g.barrier = undefined;
+    g.barrierSession = undefined;
+    if (b === undefined || s === undefined) return;
+    const i = s.queue.indexOf(b);
+    if (i < 0) return;
+    s.queue.splice(i, 1);
+    this.heldPackets--;
+    s.version++;
+    if (s.queue.length > 0) this.heap.push(s.queue[0].since, s);
+    b.reset();
+    this.spare.push(b);
+    this.release(s);
+  }
+
+  /**
+   * A session released by a bound, its timeout or its end gives up the
+   * datagrams it keeps places for: their fragments leave masked from there
+   * (else the place would block the release).
+   */
+  private unblock(s: MaskSession): void {
+    for (const h of s.queue)
+      if (h.barrier) {
+        const g = h.frags!;
+        this.frags!.forget(g);
+        g.broken ??= 'bound';
+        g.barrier = undefined;
+        h.barrier = false;
+        h.givenUp = true;
+      }
+  }
+
+  private maskFragments(g: Datagram): void {
     const w = this.writer;
     const fill = this.fills[0];
     for (const x of g.frags) {
@@ -471,6 +559,15 @@ class MaskStep implements ActionStep {
     }
     this.checkEnd(s, tcpSession, (seg.flags & TCP_RST) !== 0);
     this.release(s);
+    const place = frags?.barrier;
+    if (place !== undefined) {
+      // a reassembled segment takes the place kept for it in the queue
+      frags!.barrier = undefined;
+      frags!.barrierSession = undefined;
+      this.hold(s, e, place);
+      this.release(s);
+      return Verdict.Hold;
+    }
     if (s.queue.length === 0 && this.releasable(s, e)) {
       this.out(e, false);
       return Verdict.Pass;
@@ -709,6 +806,7 @@ class MaskStep implements ActionStep {
   }
 
   private releasable(s: MaskSession, e: Held): boolean {
+    if (e.barrier) return false;
     if (e.kind === Seg.Control) return true;
     if (!e.fed) return false;
     return e.end <= s.dirs[e.dir].undecided();
@@ -751,8 +849,9 @@ class MaskStep implements ActionStep {
     }
     const forced = this.outForced;
     if (e.frags !== undefined) {
-      // a reassembled datagram: its fragments leave, written
-      this.writeBack(e.frags, forced);
+      // a reassembled datagram: its fragments leave, written (or masked whole: given up)
+      if (e.givenUp) this.maskFragments(e.frags);
+      else this.writeBack(e.frags, forced);
       return;
     }
     if (w.pending > 0) {
@@ -776,8 +875,11 @@ class MaskStep implements ActionStep {
     return n;
   }
 
-  private hold(s: MaskSession, e: Held): void {
-    const h = this.spare.pop() ?? new Held();
+  /** Holds a copy of e in the session's queue: at its end, or in `place`, kept there for it (a datagram's). */
+  private hold(s: MaskSession, e: Held, place?: Held): void {
+    const h = place ?? this.spare.pop() ?? new Held();
+    h.barrier = false;
+    h.givenUp = false;
     const r = e.r;
     const copy = (h.copy ??= new Replica((this.scratch ??= new Scratch())));
     if (h.buf.length < r.length) h.buf = new Uint8Array(Math.max(r.length, 2 * h.buf.length));
@@ -795,14 +897,16 @@ class MaskStep implements ActionStep {
     h.own = e.own;
     h.frags = e.frags;
     h.size = r.length;
-    if (s.queue.length === 0) {
-      s.version++;
-      this.heap.push(h.since, s);
+    if (place === undefined) {
+      if (s.queue.length === 0) {
+        s.version++;
+        this.heap.push(h.since, s);
+      }
+      if (s.queue === NO_HELD) s.queue = [];
+      s.queue.push(h);
+      this.heldPackets++;
     }
-    if (s.queue === NO_HELD) s.queue = [];
-    s.queue.push(h);
     s.heldBytes += h.size;
-    this.heldPackets++;
     this.heldBytes += h.size;
     this.totals['packets-held']++;
     if (h.kind === Seg.Ahead) insertByStart(s.dirs[h.dir], h);
@@ -836,6 +940,7 @@ class MaskStep implements ActionStep {
    * ended) would deliver the rest of it unmasked.
    */
   private force(s: MaskSession): void {
+    this.unblock(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
       while (md.ahead.length > 0) {
@@ -850,6 +955,7 @@ class MaskStep implements ActionStep {
 
   /** The session leaves the table (evicted, restarted) or the input ends: everything it holds goes. */
   private closeSession(s: MaskSession, endOfInput: boolean): void {
+    this.unblock(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
       while (md.ahead.length > 0) {

@@ -206,6 +206,23 @@ describe.each(PATHS)('mask over IP fragments, %s path', (path) => {
       expect(back.checks).toBe(true);
     });
 
+    it("the session's packets that come after a first fragment wait behind its datagram (its place in the order)", () => {
+      const c = new Conversation({ serverPort: 21, v6 });
+      const segs: Segment[] = [...c.handshake(), ...c.send(1, '331 password\r\n')];
+      const frames = segs.map((s) => c.frame(s));
+      const at = frames.length;
+      const [f1, f2] = fragments(c.frame(c.send(0, 'PASS hunter2\r\n')[0]), [24]);
+      // a bare ACK of the client's between the two fragments (the client's: the IPv6 frames of this helper have the
+      // same addresses both ways, so the server's packets are another session there)
+      frames.push(f1, c.frame(c.ack(0)), f2);
+      const r = run(timed(frames), path);
+      const order = r.out.map((d) => d.input);
+      // the fragments leave together where the first came, the ACK after them (not before the first)
+      expect(order.slice(at)).toEqual([at, at + 2, at + 1]);
+      const back = reassembled(inputs(r.out, at, at + 3).filter((_, i) => i !== 1));
+      expect(back.text).toBe('PASS *******\r\n');
+    });
+
     it('overlapping fragments: not reassembled (RFC 5722), every fragment delivered with its payload masked', () => {
       const { frames, cutAt } = ftp(v6, `STOR x ${CARD}\r\n`, (f) => {
         const a = fragments(f, [24, 8]);

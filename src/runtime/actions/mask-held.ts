@@ -1,3 +1,4 @@
+import type { Datagram } from './mask-fragments.js';
 import type { RecentBytes } from './mask-recent.js';
 import type { MaskScanner } from './mask-scanner.js';
 import { SpanList } from './mask-spans.js';
@@ -49,10 +50,23 @@ export class Held {
   own: number[] | undefined = undefined;
   /** Bytes the hold costs. */
   size = 0;
+  /** A reassembled IP datagram (r is its reassembled packet): its fragments are what leaves, written (mask-fragments.ts). */
+  frags: Datagram | undefined = undefined;
+  /**
+   * A place kept in the session's queue for `frags` while it is being
+   * reassembled (its first fragment came): the session's later packets wait
+   * behind it. Filled by the reassembled segment, or given up.
+   */
+  barrier = false;
+  /** `frags` was given up: its fragments leave masked whole (mask.ts, maskFragments). */
+  givenUp = false;
 
   reset(): void {
     this.own = undefined;
     this.fed = false;
+    this.frags = undefined;
+    this.barrier = false;
+    this.givenUp = false;
   }
 }
 

@@ -35,6 +35,18 @@ export class MaskWriter {
   private sctpStart = -1;
   private sctpEnd = 0;
   private sctpWasOk = false;
+  /** Whether the last cover is the innermost transport checksum (not a tunnel's). */
+  private transport = false;
+  /**
+   * For the next apply() only: where the transport checksum is, as the view
+   * cannot tell in an IP fragment (mask-fragments.ts): -1 none, else its
+   * frame offset, with the frame offset its segment starts at (for the
+   * byte order; it may lie in another fragment) and its protocol.
+   */
+  private fixedAt = -2;
+  private fixedSegment = 0;
+  private fixedProto = 0;
+  private fixedV6 = false;
   /**
    * Writes of the packet in hand: frame offsets and fill bytes, the first
    * `n` entries (a count, not the arrays' length: setting an array's length
@@ -72,11 +84,19 @@ export class MaskWriter {
   /**
    * Writes the queued fills into `d` (the packet, `view` its decode: the
    * outer view, whose `inner` holds the payload when tunnelled) and fixes
-   * the checksums. Returns how many bytes changed value.
+   * the checksums. Returns how many bytes changed value. `extraOld` and
+   * `extraNew`: sums (in the byte order of frame offset 0) of bytes changed
+   * elsewhere that the innermost transport checksum covers and the tunnel
+   * checksums do not: a first IP fragment's, for what was masked in the
+   * later fragments of its datagram (mask-fragments.ts).
    */
-  apply(d: Uint8Array, length: number, view: PacketView): number {
+  apply(d: Uint8Array, length: number, view: PacketView, extraOld = 0, extraNew = 0): number {
     const n = this.n;
-    if (n === 0) return 0;
+    const extra = extraOld !== extraNew;
+    if (n === 0 && !extra) {
+      this.fixedAt = -2;
+      return 0;
+    }
     let lo = Infinity;
     let hi = 0;
     for (let i = 0; i < n; i++) {
@@ -84,8 +104,15 @@ export class MaskWriter {
       if (this.to[i] > hi) hi = this.to[i];
     }
     if (hi > length) hi = length;
-    if (lo >= hi) return 0;
+    if (lo >= hi) {
+      if (!extra) {
+        this.fixedAt = -2;
+        return 0;
+      }
+      lo = hi = 0;
+    }
     this.findCovers(d, length, view);
+    this.fixedAt = -2;
     const before = sumBytesAligned(d, lo, hi - lo, 0);
     let changed = 0;
     for (let i = 0; i < n; i++) {
@@ -97,7 +124,7 @@ export class MaskWriter {
           changed++;
         }
     }
-    if (changed === 0) return 0;
+    if (changed === 0 && !extra) return 0;
     let after = sumBytesAligned(d, lo, hi - lo, 0);
     let oldSum = before;
     // inner checksums first: each one's new value is a change the checksums around it cover too
@@ -110,14 +137,35 @@ export class MaskWriter {
     for (let i = this.nCovers - 1; i >= 0; i--) {
       const c = this.covers[i];
       const odd = (c.segment & 1) === 1;
-      const o = odd ? swap(fold(oldSum)) : oldSum;
-      const a = odd ? swap(fold(after)) : after;
+      // the innermost transport checksum (pushed last) covers the datagram's other fragments too
+      const inner = i === this.nCovers - 1 && this.transport;
+      const os = inner ? oldSum + extraOld : oldSum;
+      const as = inner ? after + extraNew : after;
+      const o = odd ? swap(fold(os)) : os;
+      const a = odd ? swap(fold(as)) : as;
       oldSum += sumBytesAligned(d, c.at, 2, 0);
       if (c.proto < 0) put16(d, c.at, updateChecksum(get16(d, c.at), o, a));
       else updateL4Checksum(d, c.at, c.proto, c.v6, o, a);
       after += sumBytesAligned(d, c.at, 2, 0);
     }
     return changed;
+  }
+
+  /** The next apply()'s transport checksum: at `at` (or none, -1), whatever the view says. */
+  transportAt(at: number, segment: number, proto: number, v6: boolean): void {
+    this.fixedAt = at;
+    this.fixedSegment = segment;
+    this.fixedProto = proto;
+    this.fixedV6 = v6;
+  }
+
+  /** Writes the queued fills into `d` and nothing else (no checksum): a reassembled datagram's bytes. */
+  fill(d: Uint8Array, length: number): void {
+    for (let i = 0; i < this.n; i++) {
+      const f = this.fills[i];
+      const e = Math.min(this.to[i], length);
+      for (let j = this.from[i]; j < e; j++) d[j] = f;
+    }
   }
 
   /** The checksums over the payload, from the outermost tunnel in. */
@@ -131,7 +179,13 @@ export class MaskWriter {
       decodeEncapsulated(this.level, d, v.innerOffset, Math.min(end, length), v.innerKind, v.wireEnd);
       v = this.level;
     }
+    if (this.fixedAt !== -2) {
+      this.transport = this.fixedAt >= 0;
+      if (this.transport) this.push(this.fixedAt, this.fixedSegment, this.fixedProto, this.fixedV6);
+      return;
+    }
     const at = transportChecksumAt(v);
+    this.transport = at >= 0;
     if (at >= 0) this.push(at, v.l4Offset, v.ipProto, v.ipVersion === 6);
     else if (v.ipProto === IPPROTO.SCTP && v.l4Offset >= 0) {
       const end = v.ipHdrOffset + v.ipTotalLen;
@@ -160,7 +214,7 @@ export class MaskWriter {
 }
 
 /** Frame offset of the innermost transport checksum that covers the payload, or -1 (a later fragment has none here). */
-function transportChecksumAt(v: PacketView): number {
+export function transportChecksumAt(v: PacketView): number {
   if (v.l4Offset < 0 || v.fragment === 2) return -1;
   switch (v.ipProto) {
     case IPPROTO.TCP:

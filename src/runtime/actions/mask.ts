@@ -18,12 +18,14 @@ import {
 } from './mask-bounds.js';
 import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
+import { type Datagram, FragmentTable, fragmentView } from './mask-fragments.js';
 import { Carry, Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, NO_SCANNERS, Seg } from './mask-held.js';
 import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
 import { type MaskScanner, type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
+import { sumBytesAligned } from './checksum.js';
 import {
   plainWalkedTcp,
   TCP_FIN,
@@ -60,7 +62,7 @@ const PER_PACKET = new Set<number>([IPPROTO.UDP, IPPROTO.ICMP, IPPROTO.ICMPV6, I
 const REASONS = [
   'masked',
   'masked-undecided',
-  'masked-in-fragment',
+  'undecided-fragment',
   'clean',
   'no-payload',
   'not-scanned',
@@ -96,8 +98,8 @@ export const mask: ActionModule<MaskConfig> = {
   warnings: {
     'masked-undecided':
       'had bytes masked that no match was certain to cover: a hold bound, a timeout or a gap in the capture released them before the search could decide, and the bytes a match was under way in were masked rather than delivered',
-    'masked-in-fragment':
-      'were masked in a later IP fragment, whose transport checksum (in the first fragment) could not follow: the reassembled datagram no longer checks',
+    'undecided-fragment':
+      'were IP fragments whose datagram could not be reassembled (a bound, the hold timeout, a fragment missing, overlapping or cut by the capture): each went on with its whole transport payload masked',
     malformed:
       'were delivered unsearched: a header cut short or contradicting its lengths left no payload to search, so what they carry was not masked',
   },
@@ -172,6 +174,8 @@ class MaskStep implements ActionStep {
   private readonly sharedPools: unknown[][];
   /** The ports handed to the targets' shared() (which keep none of them): one array, not one a session. */
   private readonly ports = [0, 0];
+  /** IP datagrams being reassembled (made with the first fragment). */
+  private frags: FragmentTable | undefined;
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -214,11 +218,15 @@ class MaskStep implements ActionStep {
   apply(r: Replica): Verdict {
     this.now = r.tsSec + r.tsNsec / 1e9;
     this.expire();
+    if (this.frags !== undefined && this.frags.size > 0) this.dueFragments();
     // a plain TCP segment the walk read (the generated path): its session from the walk's offsets, no decode; the view
     // is made only if the packet is written (out(): writeInto)
     const w = r.walked();
     if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now));
     const v = r.view();
+    // an IP fragment: held until its datagram is whole, which is searched (mask-fragments.ts)
+    const q = fragmentView(v);
+    if (q !== undefined && this.fragment(r, v, q)) return Verdict.Hold;
     const p = payloadView(v);
     if (p === undefined) {
       // delivered as captured, counted by why: a secret in a frame no header leads to is not searched for
@@ -240,10 +248,247 @@ class MaskStep implements ActionStep {
     const now = tsSec + tsNsec / 1e9;
     if (now > this.now) this.now = now;
     this.expire();
+    if (this.frags !== undefined && this.frags.size > 0) this.dueFragments();
   }
 
   finish(): void {
+    if (this.frags !== undefined) for (const g of this.frags.takeAll()) this.giveUp(g);
     for (const s of this.table.sessions()) this.closeSession(s.data, true);
+  }
+
+  // ---- IP fragments
+
+  /**
+   * Holds fragment r (q its IP view) for its datagram and returns true, or
+   * false for a fragment of a protocol that is not reassembled (a tunnel's
+   * outer packet, ESP...: it goes on as before). A datagram now whole is
+   * searched, one that cannot be is given up.
+   */
+  private fragment(r: Replica, v: PacketView, q: PacketView): boolean {
+    const ft = (this.frags ??= new FragmentTable((this.scratch ??= new Scratch())));
+    if (!FragmentTable.wanted(r.data, r.length, q)) return false;
+    this.totals['packets-held']++;
+    const g = ft.add(r, v, q, this.now);
+    if (g === undefined) this.keepPlace(v, q);
+    else {
+      if (g.broken === 'bound') this.totals['released-by-bound']++;
+      if (g.broken !== undefined) this.giveUp(g);
+      else this.assembled(g);
+    }
+    this.dueFragments();
+    return true;
+  }
+
+  /**
+   * A first fragment of a TCP segment still incomplete, of a session already
+   * followed: a place is kept for its datagram in the session's queue, so
+   * that the session's packets after it wait behind it (the order held
+   * packets keep) until it is reassembled or given up.
+   */
+  private keepPlace(v: PacketView, q: PacketView): void {
+    if (q.fragment !== 1 || q.ipProto !== IPPROTO.TCP) return;
+    const g = this.frags!.last;
+    if (g === undefined || g.barrier !== undefined) return;
+    const t = this.table.peek(q, q !== v ? v : q);
+    if (t === undefined) return;
+    const s = t.data;
+    const b = this.spare.pop() ?? new Held();
+    b.reset();
+    b.kind = Seg.Control;
+    b.frags = g;
+    b.barrier = true;
+    b.md = s.dirs[0];
+    b.dir = 0;
+    b.since = this.now;
+    b.size = 0;
+    if (s.queue.length === 0) {
+      s.version++;
+      this.heap.push(b.since, s);
+    }
+    if (s.queue === NO_HELD) s.queue = [];
+    s.queue.push(b);
+    this.heldPackets++;
+    g.barrier = b;
+    g.barrierSession = s;
+  }
+
+  /** Gives up the datagrams a bound or the timeout reaches. */
+  private dueFragments(): void {
+    const ft = this.frags!;
+    for (let g = ft.due(this.now); g !== undefined; g = ft.due(this.now)) {
+      if (g.broken === 'timeout') this.totals['released-by-timeout']++;
+      else this.totals['released-by-bound']++;
+      this.giveUp(g);
+    }
+  }
+
+  /** A whole datagram: a TCP segment goes into its stream, anything else is searched alone. */
+  private assembled(g: Datagram): void {
+    const p = g.view;
+    if (p.ipProto === IPPROTO.TCP) {
+      const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now);
+      // given up by its session leaving the table in this lookup (evicted): its fragments have left, masked
+      if (g.broken !== undefined) return;
+      // its place kept in a session that is no longer its own (restarted, evicted): given back
+      if (g.barrierSession !== undefined && (hit === undefined || hit.session.data !== g.barrierSession))
+        this.dropPlace(g);
+      if (hit !== undefined) {
+        this.tcp(g.replica!, hit, g);
+        return;
+      }
+    }
+    this.dropPlace(g);
+    const w = this.writer;
+    w.reset();
+    if (PER_PACKET.has(p.ipProto) && p.payloadLength > 0) {
+      const from = p.payloadOffset;
+      const to = from + p.payloadLength;
+      for (let t = this.targets.length - 1; t >= 0; t--) {
+        const fill = this.fills[t];
+        this.targets[t].scanOnce(g.buf, from, to, (s, e) => w.add(s, e, fill));
+      }
+    }
+    this.writeBack(g, false);
+  }
+
+  /**
+   * Writes the writer's spans (offsets in the reassembled packet) into each
+   * fragment, fixes their checksums (the transport checksum, in the first
+   * fragment, for the changes in all of them; a tunnel's around each) and
+   * hands them on in the order they came.
+   */
+  private writeBack(g: Datagram, forced: boolean): void {
+    const w = this.writer;
+    const b = g.buf;
+    const head = g.frags[g.first].dataAt;
+    const p = g.view;
+    // the fragment holding the transport checksum: the sums of what changes in the others, in its byte order
+    const owner = g.owner >= 0 ? g.frags[g.owner] : undefined;
+    const from = owner !== undefined ? head + owner.offset : 0;
+    const to = owner !== undefined ? from + owner.length : 0;
+    const shift = owner !== undefined ? owner.dataAt - from : 0;
+    let extraOld = 0;
+    let extraNew = 0;
+    if (w.pending > 0) {
+      if (owner !== undefined)
+        extraOld = sumBytesAligned(b, head, from - head, -shift) + sumBytesAligned(b, to, g.length - to, -shift);
+      w.fill(b, g.length);
+      if (owner !== undefined)
+        extraNew = sumBytesAligned(b, head, from - head, -shift) + sumBytesAligned(b, to, g.length - to, -shift);
+    }
+    for (const x of g.frags) {
+      const r = x.r;
+      const d = r.data;
+      const at = head + x.offset;
+      w.reset();
+      // the bytes the datagram's masks changed, in runs of one fill
+      for (let j = 0; j < x.length;) {
+        const f = b[at + j];
+        if (d[x.dataAt + j] === f) {
+          j++;
+          continue;
+        }
+        let k = j + 1;
+        while (k < x.length && b[at + k] === f && d[x.dataAt + k] !== f) k++;
+        w.add(x.dataAt + j, x.dataAt + k, f);
+        j = k;
+      }
+      const isFirst = x === owner;
+      let n = 0;
+      if (w.pending > 0 || (isFirst && extraOld !== extraNew)) {
+        if (isFirst) w.transportAt(g.checksumAt + shift, p.l4Offset + shift, p.ipProto, p.ipVersion === 6);
+        else w.transportAt(-1, 0, 0, false);
+        n = w.apply(d, r.length, r.view(), isFirst ? extraOld : 0, isFirst ? extraNew : 0);
+      }
+      if (w.pending > 0) {
+        r.changed = true;
+        this.totals['bytes-masked'] += n;
+        if (forced) {
+          this.totals['bytes-masked-undecided'] += n;
+          this.c['masked-undecided']++;
+        } else this.c.masked++;
+      } else if (isFirst && extraOld !== extraNew) {
+        r.changed = true;
+        this.c.masked++;
+      } else if (x.length === 0) this.c['no-payload']++;
+      else this.c.clean++;
+      this.ctx.resume(r);
+    }
+    this.frags!.recycle(g);
+  }
+
+  /**
+   * A datagram that cannot be reassembled: each fragment goes on, in the
+   * order they came, with its whole transport payload (a first fragment's
+   * after its transport header, a later one's all) masked with the first
+   * target's fill: what it carries cannot be searched, and is never
+   * delivered in clear.
+   */
+  private giveUp(g: Datagram): void {
+    const b = g.barrier;
+    if (b !== undefined) {
+      // its fragments leave from the place kept for them, behind what the session held before them
+      g.barrier = undefined;
+      b.barrier = false;
+      b.givenUp = true;
+      this.release(g.barrierSession!);
+      return;
+    }
+    this.maskFragments(g);
+  }
+
+  /** The place kept for g in a session's queue, taken out (the session released behind it). */
+  private dropPlace(g: Datagram): void {
+    const b = g.barrier;
+    const s = g.barrierSession;
+    g.barrier = undefined;
+    g.barrierSession = undefined;
+    if (b === undefined || s === undefined) return;
+    const i = s.queue.indexOf(b);
+    if (i < 0) return;
+    s.queue.splice(i, 1);
+    this.heldPackets--;
+    s.version++;
+    if (s.queue.length > 0) this.heap.push(s.queue[0].since, s);
+    b.reset();
+    this.spare.push(b);
+    this.release(s);
+  }
+
+  /**
+   * A session released by a bound, its timeout or its end gives up the
+   * datagrams it keeps places for: their fragments leave masked from there
+   * (else the place would block the release).
+   */
+  private unblock(s: MaskSession): void {
+    for (const h of s.queue)
+      if (h.barrier) {
+        const g = h.frags!;
+        this.frags!.forget(g);
+        g.broken ??= 'bound';
+        g.barrier = undefined;
+        h.barrier = false;
+        h.givenUp = true;
+      }
+  }
+
+  private maskFragments(g: Datagram): void {
+    const w = this.writer;
+    const fill = this.fills[0];
+    for (const x of g.frags) {
+      const r = x.r;
+      w.reset();
+      w.add(x.maskFrom, x.dataAt + x.length, fill);
+      // a first fragment's transport checksum follows its own bytes if its header is whole (the payload found)
+      if (x.maskFrom === x.dataAt) w.transportAt(-1, 0, 0, false);
+      const n = w.apply(r.data, r.length, r.view());
+      if (n > 0) r.changed = true;
+      this.totals['bytes-masked'] += n;
+      this.totals['bytes-masked-undecided'] += n;
+      this.c['undecided-fragment']++;
+      this.ctx.resume(r);
+    }
+    this.frags!.recycle(g);
   }
 
   // ---- packets searched on their own
@@ -272,8 +517,7 @@ class MaskStep implements ActionStep {
     }
     const n = this.writeInto(r, v);
     this.totals['bytes-masked'] += n;
-    if (p.fragment === 2 && n > 0) this.c['masked-in-fragment']++;
-    else this.c.masked++;
+    this.c.masked++;
     return Verdict.Pass;
   }
 
@@ -288,17 +532,20 @@ class MaskStep implements ActionStep {
 
   // ---- TCP
 
-  private tcp(r: Replica, hit: TcpHit<MaskSession>): Verdict {
+  /** A TCP segment: `frags`, a reassembled datagram's (r its reassembled packet), whose fragments are what leaves. */
+  private tcp(r: Replica, hit: TcpHit<MaskSession>, frags?: Datagram): Verdict {
     const tcpSession = hit.session;
     const s = tcpSession.data;
     const seg = hit.segment;
-    if (seg.length === 0 && !hit.fresh && s.queue.length === 0) return this.bare(s, tcpSession, seg.flags);
+    if (seg.length === 0 && !hit.fresh && s.queue.length === 0 && frags === undefined)
+      return this.bare(s, tcpSession, seg.flags);
     if (hit.fresh) this.totals['tcp-sessions']++;
     const dir = hit.dir;
     const md = s.dirs[dir];
     const e = this.cur;
     e.reset();
     e.r = r;
+    e.frags = frags;
     e.md = md;
     e.dir = dir;
     e.since = this.now;
@@ -325,6 +572,15 @@ class MaskStep implements ActionStep {
     }
     this.checkEnd(s, tcpSession, (seg.flags & TCP_RST) !== 0);
     this.release(s);
+    const place = frags?.barrier;
+    if (place !== undefined) {
+      // a reassembled segment takes the place kept for it in the queue
+      frags!.barrier = undefined;
+      frags!.barrierSession = undefined;
+      this.hold(s, e, place);
+      this.release(s);
+      return Verdict.Hold;
+    }
     if (s.queue.length === 0 && this.releasable(s, e)) {
       this.out(e, false);
       return Verdict.Pass;
@@ -600,6 +856,7 @@ class MaskStep implements ActionStep {
   }
 
   private releasable(s: MaskSession, e: Held): boolean {
+    if (e.barrier) return false;
     if (e.kind === Seg.Control) return true;
     if (!e.fed) return false;
     return e.end <= s.dirs[e.dir].undecided();
@@ -641,6 +898,12 @@ class MaskStep implements ActionStep {
           for (let i = 0; i < own.length; i += 3) if (own[i + 2] === t) w.add(own[i], own[i + 1], this.fills[t]);
     }
     const forced = this.outForced;
+    if (e.frags !== undefined) {
+      // a reassembled datagram: its fragments leave, written (or masked whole: given up)
+      if (e.givenUp) this.maskFragments(e.frags);
+      else this.writeBack(e.frags, forced);
+      return;
+    }
     if (w.pending > 0) {
       const n = held ? this.writeHeld(r) : this.writeInto(r, r.view());
       this.totals['bytes-masked'] += n;
@@ -662,8 +925,11 @@ class MaskStep implements ActionStep {
     return n;
   }
 
-  private hold(s: MaskSession, e: Held): void {
-    const h = this.spare.pop() ?? new Held();
+  /** Holds a copy of e in the session's queue: at its end, or in `place`, kept there for it (a datagram's). */
+  private hold(s: MaskSession, e: Held, place?: Held): void {
+    const h = place ?? this.spare.pop() ?? new Held();
+    h.barrier = false;
+    h.givenUp = false;
     const r = e.r;
     const copy = (h.copy ??= new Replica((this.scratch ??= new Scratch())));
     if (h.buf.length < r.length) h.buf = new Uint8Array(Math.max(r.length, 2 * h.buf.length));
@@ -679,15 +945,18 @@ class MaskStep implements ActionStep {
     h.fed = e.fed;
     h.since = e.since;
     h.own = e.own;
+    h.frags = e.frags;
     h.size = r.length;
-    if (s.queue.length === 0) {
-      s.version++;
-      this.heap.push(h.since, s);
+    if (place === undefined) {
+      if (s.queue.length === 0) {
+        s.version++;
+        this.heap.push(h.since, s);
+      }
+      if (s.queue === NO_HELD) s.queue = [];
+      s.queue.push(h);
+      this.heldPackets++;
     }
-    if (s.queue === NO_HELD) s.queue = [];
-    s.queue.push(h);
     s.heldBytes += h.size;
-    this.heldPackets++;
     this.heldBytes += h.size;
     this.totals['packets-held']++;
     if (h.kind === Seg.Ahead) insertByStart(s.dirs[h.dir], h);
@@ -721,6 +990,7 @@ class MaskStep implements ActionStep {
    * ended) would deliver the rest of it unmasked.
    */
   private force(s: MaskSession): void {
+    this.unblock(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
       while (md.ahead.length > 0) {
@@ -735,6 +1005,7 @@ class MaskStep implements ActionStep {
 
   /** The session leaves the table (evicted, restarted) or the input ends: everything it holds goes. */
   private closeSession(s: MaskSession, endOfInput: boolean): void {
+    this.unblock(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
       while (md.ahead.length > 0) {

@@ -361,6 +361,19 @@ export class TcpSessionTable<T> {
     return h;
   }
 
+  /**
+   * The session of the TCP packet `v` decodes (outer as for find()) if there
+   * is one, nothing made or recorded: for a first IP fragment, whose segment
+   * is not whole yet (mask-fragments.ts). undefined without ports.
+   */
+  peek(v: PacketView, outer: PacketView): TcpSession<T> | undefined {
+    if (v.ipProto !== IPPROTO.TCP || v.srcPort === ABSENT || v.dstPort === ABSENT) return undefined;
+    readTuple(v, outer, this.tuple);
+    let s = this.buckets[tupleHash(this.tuple) & this.bucketMask];
+    while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
+    return s;
+  }
+
   /** Drops a session now (the caller is done with it). */
   remove(s: TcpSession<T>): void {
     if (this.order.has(s)) this.drop(s);

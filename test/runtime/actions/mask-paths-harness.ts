@@ -715,8 +715,6 @@ export const LEAKY: Partial<Record<Variant, string>> = {
   idle: 'a sender that pauses past the idle bound (300 s) mid-secret: the session is forgotten, the rest picked up as a new stream',
   'spans-forgotten':
     'an identical retransmission of a segment whose spans were forgotten (64 a direction) is searched alone',
-  fragment:
-    'a later IPv4 fragment is searched alone (documented: no reassembly): a credential whose context is in the first fragment, or a card number across the fragments, is delivered',
 };
 
 /** A defect this secret meets in this session: its variant's, and Telnet's after a snap cut (Telnet's echo ahead of the typing is fixed). */

@@ -3,11 +3,15 @@
  * mask-paths.ts' scripts and frames, the policies, every packet path run
  * against the decoder's, and the oracle over the masked files.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
+import { HOLD_TIMEOUT, IDLE_SECONDS, MAX_SESSIONS } from '../../../src/runtime/actions/mask-bounds.js';
+import { runArtifact } from '../../../src/runtime/run/run.js';
+import type { RunStats } from '../../../src/runtime/stats/stats.js';
 import { artifactFor } from '../support/artifact.js';
+import { comparable } from '../support/comparable-stats.js';
 import { singleThreadRun } from '../support/single-thread-run.js';
 import {
   ACK,
@@ -55,7 +59,26 @@ export type Variant =
   | 'bad-offset'
   | 'snap-cut'
   | 'fragment'
-  | 'wrap';
+  | 'wrap'
+  | Evasion;
+
+/**
+ * Variants of an evader who knows mask's code (session 11), each at the
+ * focus; not in VARIANTS (the capture of every variant): late-filler moves
+ * the clock past the hold timeout, which would release the other sessions.
+ */
+export type Evasion =
+  'stale-fin' | 'syn-anew' | 'insertion' | 'late-filler' | 'spans-forgotten' | 'idle' | 'tunnel-hop' | 'table-full';
+export const EVASIONS: readonly Evasion[] = [
+  'stale-fin',
+  'syn-anew',
+  'insertion',
+  'late-filler',
+  'spans-forgotten',
+  'idle',
+  'tunnel-hop',
+  'table-full',
+];
 
 export const VARIANTS: readonly Variant[] = [
   'none',
@@ -122,9 +145,11 @@ export function session(
     split?: number;
     /** No random cuts: each turn one segment but at the focus. */
     whole?: boolean;
+    /** The script, instead of one of `proto` made at random. */
+    script?: Script;
   },
 ): Session {
-  const sc = script(proto, r);
+  const sc = opts.script ?? script(proto, r);
   const { streams, secrets, decoys } = streamsOf(sc);
   const enc = opts.enc ?? 'eth';
   const variant = opts.variant ?? 'none';
@@ -282,7 +307,95 @@ function applyVariant(s: Session, r: Rng, off: (d: Dir, o: number) => number): v
       s.segs[before] = { ...s.segs[before], fragment: true };
       s.segs[k] = { ...s.segs[k], fragment: true };
       break;
+    case 'stale-fin':
+      // a FIN with the direction's first sequence number, long behind: a receiver drops it (outside its window,
+      // RFC 9293 3.10.7.4) and reads on; the rest of the secret follows in sequence
+      s.segs.splice(k, 0, { dir, seq: off(dir, 0), ack: s.segs[k].ack, flags: FIN | ACK, payload: Buffer.alloc(0) });
+      break;
+    case 'syn-anew':
+      // a SYN with another initial sequence number on the open session: a receiver answers it with a challenge ACK
+      // (RFC 5961 4) and the connection goes on in its old numbers, the rest of the secret with it
+      s.segs.splice(k, 0, { dir, seq: (off(dir, at) + 0x100000) >>> 0, ack: 0, flags: SYN, payload: Buffer.alloc(0) });
+      break;
+    case 'insertion': {
+      // a first copy of the segment at the focus that the receiver never keeps (its TTL runs out on the way, or a
+      // zero-window probe it drops) holding the fill byte where the secret goes on; the real bytes come next, as a
+      // retransmission
+      const sec = secretAt(s, dir, at);
+      const g = copy(s.segs[k]);
+      g.payload.fill(0x2a, 0, Math.min(g.payload.length, sec.end - at));
+      s.segs.splice(k, 0, g);
+      break;
+    }
+    case 'late-filler': {
+      // the segment at the focus in two: its second part first (held, waiting for the first), its first part (the
+      // secret's next bytes) past the hold timeout, as a sender's retransmission timer may: the gap is given up
+      // before it fills
+      const sec = secretAt(s, dir, at);
+      const g = s.segs[k];
+      if (g.payload.length < 2) throw new Error(`${s.name}: the focus segment is one byte`);
+      const n = Math.max(1, Math.min(g.payload.length - 1, sec.end - at));
+      s.segs.splice(
+        k,
+        1,
+        { ...g, seq: (g.seq + n) >>> 0, payload: g.payload.subarray(n) },
+        { ...g, payload: g.payload.subarray(0, n), delay: HOLD_TIMEOUT + 1 },
+      );
+      break;
+    }
+    case 'idle':
+      // the sender pauses past the idle bound at the focus (interleaveIdle() puts another session's SYN there, so
+      // that the group's table makes a session and sweeps the idle ones)
+      s.segs[k] = { ...s.segs[k], delay: IDLE_SECONDS + 1 };
+      break;
+    case 'table-full':
+      // as many new sessions as the group's table holds, just before the segment at the focus (interleaveIdle)
+      s.segs[k] = { ...s.segs[k], foreign: MAX_SESSIONS };
+      break;
+    case 'tunnel-hop':
+      // the segment at the focus inside GRE (a router between the tap and the receiver takes it out), the others
+      // plain: the receiver reads one stream
+      s.segs[k] = { ...s.segs[k], enc: s.enc === 'gre' ? 'eth' : 'gre' };
+      break;
+    case 'spans-forgotten':
+      // the segment at the focus again, byte for byte, at the end: after a script that masks more spans in that
+      // direction than mask remembers (SPANS_PER_DIRECTION)
+      s.segs.splice(s.segs.length - 3, 0, copy(s.segs[k]));
+      break;
   }
+}
+
+/** The secret of `dir` that holds stream offset `at`. */
+function secretAt(s: Session, dir: Dir, at: number): Secret {
+  const sec = s.secrets.find((x) => x.dir === dir && x.start <= at && at < x.end);
+  if (sec === undefined) throw new Error(`${s.name}: no secret at the focus`);
+  return sec;
+}
+
+/**
+ * interleave() with width 1, and before each segment that waits (`delay`)
+ * a SYN of a session of its own that waits instead: a new session, at the
+ * time the segment comes.
+ */
+export function interleaveIdle(sessions: Session[], link: number): Rec[] {
+  const out: Rec[] = [];
+  let other = 0;
+  sessions.forEach((s, i) =>
+    s.segs.forEach((g, j) => {
+      const n = g.foreign ?? (g.delay !== undefined ? 1 : 0);
+      for (let f = 0; f < n; f++, other++) {
+        // every one its own: 4,096 ports on each of up to 256 addresses
+        const ep: Endpoints = {
+          addr: [`0b${((other >>> 12) & 0xff).toString(16).padStart(2, '0')}0001`, '0b000002'],
+          ports: [1024 + (other & 0xfff), 80],
+        };
+        const syn: Seg = { dir: 0, seq: j, ack: 0, flags: SYN, payload: Buffer.alloc(0), delay: f === 0 ? g.delay : 0 };
+        out.push(...records(syn, ep, s.enc, link, [0, 0]));
+      }
+      out.push(...records({ ...g, delay: n > 0 ? 0 : g.delay }, s.ep, s.enc, link, [i & 0xffff, (i * 7 + 1) & 0xffff]));
+    }),
+  );
+  return out;
 }
 
 /** Sessions interleaved `width` at a time (round robin), each session's records in its order. */
@@ -418,6 +531,47 @@ export async function differential(
   return { bad, files: dec.outputs, stats: dec.stats };
 }
 
+/**
+ * The policy run by tmesc run's own assembly (runArtifact) with workers 0
+ * and 1 (the masked group on a worker thread: group split) on the decoder,
+ * generated and auto paths: each run's files and comparable counters.
+ * `masked`: the group that must run on the worker.
+ */
+export async function splitRuns(
+  file: string,
+  pol: Policy,
+  tag: string,
+  masked = 'm',
+): Promise<{ name: string; files: Buffer[]; stats: RunStats }[]> {
+  const runs: { name: string; files: Buffer[]; stats: RunStats }[] = [];
+  for (const workers of [0, 1])
+    for (const packetPath of ['decoder', 'generated', 'auto'] as const) {
+      const out = join(dir, `${tag}-${workers}-${packetPath}`);
+      mkdirSync(out);
+      // the policy's tools write into `out`, its tap reads the capture
+      const body = pol.body
+        .replace('source pcap "x.pcap"', `source pcap "${file}"`)
+        .replace(/output pcap "([a-z]+)\.pcap"/g, `output pcap "${out}/$1.pcap"`);
+      const notes: string[] = [];
+      const stats = await runArtifact(artifactFor(dir, body), {
+        inputs: new Map(),
+        workers,
+        packetPath,
+        note: (m) => notes.push(m),
+      });
+      // with a worker, the masked group is the one that runs there
+      if (notes.some((n) => n.includes(`group '${masked}' runs on a worker thread`)) !== (workers === 1))
+        throw new Error(`workers ${workers}: group '${masked}' not where expected: ${notes.join('; ')}`);
+      const names = [...body.matchAll(/output pcap "([^"]+)"/g)].map((m) => m[1]);
+      runs.push({
+        name: `workers ${workers} ${packetPath}`,
+        files: names.map((n) => readFileSync(n)),
+        stats: comparable(stats),
+      });
+    }
+  return runs;
+}
+
 const POLICY_OF = new Map(Object.values(POLICIES).map((p) => [p.body, p]));
 
 export const keyOf = (s: Session, d: Dir) => {
@@ -509,7 +663,10 @@ export async function check(
   policies = Object.keys(POLICIES),
   paths = PATHS,
 ): Promise<Found> {
-  const file = pcapFile(dir, `in-${files++}.pcap`, interleave(sessions, link, width), link);
+  const recs = sessions.some((s) => s.variant === 'idle' || s.variant === 'table-full')
+    ? interleaveIdle(sessions, link)
+    : interleave(sessions, link, width);
+  const file = pcapFile(dir, `in-${files++}.pcap`, recs, link);
   const found: Found = { paths: [], leaks: [], all: [], files: new Map(), stats: new Map() };
   for (const name of policies) {
     const pol = POLICIES[name];
@@ -544,6 +701,20 @@ export const summary = (bad: string[], n = 40) =>
  * doing: the paths' test still holds there).
  */
 export const LEAKY: Partial<Record<Variant, string>> = {
+  'stale-fin':
+    'a FIN long behind the stream (a receiver drops it) ends the direction: the rest is searched segment by segment',
+  'syn-anew':
+    'a SYN with a new sequence number on an open session starts it over: the rest of the stream is searched segment by segment',
+  insertion:
+    "a receiver's copy of a segment, after a first copy with other bytes, is searched alone: a card or match begun before it is missed",
+  'late-filler': 'a gap given up at the hold timeout and filled later: the filler is searched alone',
+  'table-full':
+    'as many new sessions as the table holds inside a secret: the session is evicted, the rest picked up as a new stream',
+  'tunnel-hop':
+    'a segment inside a tunnel the group does not strip, the others plain: two sessions, the rest of a secret picked up mid-way',
+  idle: 'a sender that pauses past the idle bound (300 s) mid-secret: the session is forgotten, the rest picked up as a new stream',
+  'spans-forgotten':
+    'an identical retransmission of a segment whose spans were forgotten (64 a direction) is searched alone',
   fragment:
     'a later IPv4 fragment is searched alone (documented: no reassembly): a credential whose context is in the first fragment, or a card number across the fragments, is delivered',
 };

@@ -3,13 +3,7 @@
  * found by the harness (mask-paths-harness.ts), each the smallest session
  * that shows it.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runArtifact } from '../../../src/runtime/run/run.js';
-import type { RunStats } from '../../../src/runtime/stats/stats.js';
-import { artifactFor } from '../support/artifact.js';
-import { comparable } from '../support/comparable-stats.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import {
   check,
@@ -22,6 +16,7 @@ import {
   POLICIES,
   session,
   type Session,
+  splitRuns,
   summary,
 } from './mask-paths-harness.js';
 import { cardNumbersIn, pcapFile, PROTOCOLS, readPcap, Rng } from './mask-paths.js';
@@ -72,31 +67,7 @@ describe('mask on every packet path, group split (the masked group on a worker t
         for (const proto of PROTOCOLS) sessions.push(session(sessions.length + 1, proto, r, { enc, variant }));
     const file = pcapFile(dir, 'split.pcap', interleave(sessions, LINKTYPE.ETHERNET, 10), LINKTYPE.ETHERNET);
     const pol = POLICIES['mask beside other groups'];
-    const runs: { name: string; files: Buffer[]; stats: RunStats }[] = [];
-    for (const workers of [0, 1])
-      for (const packetPath of ['decoder', 'generated', 'auto'] as const) {
-        const out = join(dir, `split-${workers}-${packetPath}`);
-        mkdirSync(out);
-        // the policy's tools write into `out`, its tap reads the capture
-        const body = pol.body
-          .replace('source pcap "x.pcap"', `source pcap "${file}"`)
-          .replace(/output pcap "([a-z]+)\.pcap"/g, `output pcap "${out}/$1.pcap"`);
-        const notes: string[] = [];
-        const stats = await runArtifact(artifactFor(dir, body), {
-          inputs: new Map(),
-          workers,
-          packetPath,
-          note: (m) => notes.push(m),
-        });
-        // with a worker, the masked group is the one that runs there
-        expect(notes.some((n) => n.includes("group 'm' runs on a worker thread"))).toBe(workers === 1);
-        const names = [...body.matchAll(/output pcap "([^"]+)"/g)].map((m) => m[1]);
-        runs.push({
-          name: `workers ${workers} ${packetPath}`,
-          files: names.map((n) => readFileSync(n)),
-          stats: comparable(stats),
-        });
-      }
+    const runs = await splitRuns(file, pol, 'split');
     for (const x of runs.slice(1)) {
       expect(
         x.files.map((f, i) => f.equals(runs[0].files[i])),

@@ -309,6 +309,12 @@ export interface Seg {
   cut?: number;
   /** IPv4: sent as two fragments. */
   fragment?: boolean;
+  /** Seconds of capture time before this segment (on top of the records' step): a sender that waits. */
+  delay?: number;
+  /** This segment's framing, other than its session's. */
+  enc?: Encap;
+  /** New sessions (a SYN each, of other endpoints) the group sees just before this segment (interleaveIdle). */
+  foreign?: number;
 }
 
 export type Encap = 'eth' | 'vlan' | 'qinq' | 'mpls' | 'v6' | 'v6ext' | 'v4opt' | 'gre' | 'vxlan' | 'gtp';
@@ -441,32 +447,45 @@ function framed(ip: Buffer, enc: Encap, link: number, tunnelIds: [number, number
 export interface Rec {
   data: Buffer;
   wireLen: number;
+  /** Seconds added to the clock before this record (pcapFile). */
+  delay?: number;
 }
 
 /** A segment's records: its frame, or two fragments' frames, cut by the capture as it says. */
 export function records(s: Seg, ep: Endpoints, enc: Encap, link: number, tunnelIds: [number, number]): Rec[] {
-  return ipPackets(s, ep, enc).map((ip) => {
-    const f = framed(ip, enc, link, tunnelIds);
+  const e = s.enc ?? enc;
+  return ipPackets(s, ep, e).map((ip, k) => {
+    const f = framed(ip, e, link, tunnelIds);
     const cut = Math.min(s.cut ?? 0, f.length - 1);
-    return { data: f.subarray(0, f.length - cut), wireLen: f.length };
+    return { data: f.subarray(0, f.length - cut), wireLen: f.length, delay: k === 0 ? s.delay : undefined };
   });
 }
 
-/** A pcap file (microseconds) of records, `step` seconds apart. */
-export function pcapFile(dir: string, name: string, recs: readonly Rec[], link: number, step = 0.0001): string {
+/** A pcap file (microseconds, or `nano`seconds) of records, `step` seconds apart (and a record's `delay` more). */
+export function pcapFile(
+  dir: string,
+  name: string,
+  recs: readonly Rec[],
+  link: number,
+  step = 0.0001,
+  nano = false,
+): string {
   const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt32LE(nano ? 0xa1b23c4d : 0xa1b2c3d4, 0);
   head.writeUInt16LE(2, 4);
   head.writeUInt16LE(4, 6);
   head.writeUInt32LE(262144, 16);
   head.writeUInt32LE(link, 20);
   const parts = [head];
   const t0 = 1_700_000_000;
+  let waited = 0;
   recs.forEach((r, i) => {
     const h = Buffer.alloc(16);
-    const us = Math.round(i * step * 1e6);
-    h.writeUInt32LE(t0 + Math.floor(us / 1e6), 0);
-    h.writeUInt32LE(us % 1e6, 4);
+    waited += r.delay ?? 0;
+    const unit = nano ? 1e9 : 1e6;
+    const sub = Math.round((i * step + waited) * unit);
+    h.writeUInt32LE(t0 + Math.floor(sub / unit), 0);
+    h.writeUInt32LE(sub % unit, 4);
     h.writeUInt32LE(r.data.length, 8);
     h.writeUInt32LE(Math.max(r.wireLen, r.data.length), 12);
     parts.push(h, Buffer.from(r.data));
@@ -644,7 +663,8 @@ export function reassemble(files: Buffer[]): Map<string, Stream> {
     if (base === undefined) continue;
     let s = streams.get(x.key);
     if (!s) streams.set(x.key, (s = new Map()));
-    const first = (x.seq - base) | 0;
+    // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
+    const first = (x.seq + (x.flags & SYN ? 1 : 0) - base) | 0;
     for (let i = 0; i < x.payload.length; i++) {
       let set = s.get(first + i);
       if (!set) s.set(first + i, (set = new Set()));

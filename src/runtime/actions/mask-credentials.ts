@@ -26,6 +26,15 @@ class Both implements MaskScanner {
     );
   }
 
+  answers(): boolean {
+    return this.a.answers?.() === true || this.b.answers?.() === true;
+  }
+
+  unanswered(upTo: number): void {
+    this.a.unanswered?.(upTo);
+    this.b.unanswered?.(upTo);
+  }
+
   end(report: Report): void {
     this.a.end(report);
     this.b.end(report);

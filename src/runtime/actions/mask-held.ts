@@ -46,6 +46,11 @@ export class Held {
   fed = false;
   /** Packet time it arrived. */
   since = 0;
+  /**
+   * The other direction's offset its acknowledgement reaches (-Infinity: no ACK, or that direction unknown): its
+   * bytes were sent after the other's up to there, and a scanner may read them as answers to those (mask.ts mustWait).
+   */
+  answersTo = -Infinity;
   /** Spans found in it alone (Again): frame offsets and target, three numbers each. */
   own: number[] | undefined = undefined;
   /** Bytes the hold costs. */
@@ -96,8 +101,14 @@ export class MaskDirection {
    * when none does (the common case: one test a segment).
    */
   carry: Carry[] | undefined = undefined;
+  /** The last byte a digit run's carry went over was a digit (mask.ts carryOn): a separator after it joins the run. */
+  carryDigit = false;
   /** The last bytes fed, to tell a retransmission's bytes from the first copy's (undefined: none kept). */
   recent: RecentBytes | undefined = undefined;
+  /** The session's other direction. */
+  other!: MaskDirection;
+  /** Up to where the other direction's bytes were waited for in vain (Held.answersTo): not waited for again. */
+  gaveUpTo = -Infinity;
 
   constructor(maxSpans: number) {
     this.spans = new SpanList(maxSpans);
@@ -132,6 +143,8 @@ export class MaskSession {
 
   constructor(maxSpans: number) {
     this.dirs = [new MaskDirection(maxSpans), new MaskDirection(maxSpans)];
+    this.dirs[0].other = this.dirs[1];
+    this.dirs[1].other = this.dirs[0];
   }
 }
 

@@ -9,8 +9,8 @@ import { load, loaded } from './mask-wasm.js';
 /** SegmentText's delta before the segment is copied (a real one is a small integer). */
 const NOT_LOADED = -(2 ** 30);
 
-/** A span to mask: bytes [start, end). */
-export type Report = (start: number, end: number) => void;
+/** A span to mask: bytes [start, end); `undecided`: masked on less than a match (counted as masked-undecided). */
+export type Report = (start: number, end: number, undecided?: boolean) => void;
 
 /**
  * One segment, copied into the next-trigger finder's memory (mask-wasm.ts)
@@ -62,6 +62,20 @@ export interface MaskScanner {
    * undecidedFrom().
    */
   suspiciousFrom?(): number;
+  /**
+   * Whether this direction's bytes are read by what the other direction sent
+   * before them (a Telnet answer by its prompt): mask holds a segment that
+   * acknowledges bytes of the other direction not read yet until they are
+   * (the two directions from two taps, reordered). Default: no.
+   */
+  answers?(): boolean;
+  /**
+   * The other direction's bytes before `upTo` (its offset), which the next
+   * bytes answer, will not be read first (they did not come before a bound
+   * or the timeout, or were lost): the next bytes are read as answering
+   * whatever could have been asked there.
+   */
+  unanswered?(upTo: number): void;
   /** The stream ended: everything under way is decided (a pattern's $ matches here). */
   end(report: Report): void;
   /**

@@ -6,6 +6,9 @@
  * span). At most `max` spans are kept: the oldest go first, and `forgotten`
  * says up to where the record is no longer complete.
  */
+/** How many of the latest spans add() looks through for the target's own to continue (targets' spans interleave). */
+const MERGE_BACK = 8;
+
 /** The empty list every SpanList starts with, shared: most directions never mask anything. */
 const NONE: number[] = [];
 
@@ -17,6 +20,8 @@ export class SpanList {
   private longest = 0;
   /** Spans that ended at or before this offset may have been dropped. */
   forgotten = -Infinity;
+  /** Where the direction's held packets start (the lowest offset; Infinity: none held): spans ending after it are kept. */
+  keepFrom = Infinity;
 
   constructor(private readonly max: number) {}
 
@@ -29,8 +34,13 @@ export class SpanList {
     if (this.d === NONE) this.d = [];
     const d = this.d;
     const f = forced ? 1 : 0;
+    // the target's latest span among the last few: other targets' spans may lie between (after a gap every
+    // target's carry masks each segment, a span each: a card typed a byte a segment made three spans a byte, and
+    // the cap dropped those of the packets still held)
+    const stop = Math.max(this.head, d.length - 4 * MERGE_BACK);
     let i = d.length - 4;
-    if (i >= this.head && d[i + 2] === target && d[i + 3] === f && start >= d[i] && start <= d[i + 1]) {
+    while (i >= stop && d[i + 2] !== target) i -= 4;
+    if (i >= stop && d[i + 3] === f && start >= d[i] && start <= d[i + 1]) {
       if (end > d[i + 1]) d[i + 1] = end;
       if (d[i + 1] - d[i] > this.longest) this.longest = d[i + 1] - d[i];
       return;
@@ -44,7 +54,8 @@ export class SpanList {
         d[i + k] = d[i - 4 + k];
         d[i - 4 + k] = t;
       }
-    if (this.size > this.max) this.dropFirst();
+    // a span a held packet still needs stays, whatever the cap: its bytes would go out in clear
+    while (this.size > this.max && this.d[this.head + 1] <= this.keepFrom) this.dropFirst();
   }
 
   /**

@@ -28,8 +28,10 @@ import { Replica, Scratch, copyBytes } from './replica.js';
 import { sumBytesAligned } from './checksum.js';
 import {
   plainWalkedTcp,
+  TCP_ACK,
   TCP_FIN,
   TCP_RST,
+  type TcpDirection,
   type TcpHit,
   type TcpSegment,
   type TcpSession,
@@ -181,7 +183,8 @@ class MaskStep implements ActionStep {
   // what report() writes into
   private dirNow!: MaskDirection;
   private targetNow = 0;
-  private readonly report = (s: number, e: number) => this.dirNow.spans.add(s, e, this.targetNow, false);
+  private readonly report = (s: number, e: number, undecided?: boolean) =>
+    this.dirNow.spans.add(s, e, this.targetNow, undecided === true);
   // what out() gives the spans' forEach (one callback for all packets, no closure a packet)
   private outAt = 0;
   private outForced = false;
@@ -553,7 +556,10 @@ class MaskStep implements ActionStep {
     e.start = hit.start;
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
+    e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
     if (md.scanners === undefined && seg.length > 0) this.startDirection(s, tcpSession, dir, hit.start, seg);
+    // the spans of the packet in hand stay until it leaves, however many its bytes make (SpanList.keepFrom)
+    if (e.start < md.spans.keepFrom) md.spans.keepFrom = e.start;
     if (seg.length === 0) {
       e.kind = Seg.Control;
       e.fed = true;
@@ -562,12 +568,15 @@ class MaskStep implements ActionStep {
       e.fed = true;
       this.totals['tcp-again']++;
       this.searchAlone(e, r.data);
-    } else if (e.start <= md.next) {
+    } else if (e.start <= md.next && !(md.ahead.length > 0 && md.ahead[0].start <= md.next) && !this.mustWait(md, e)) {
       e.kind = Seg.Data;
       e.fed = true;
       this.feed(md, r.data, e);
       this.feedAhead(md);
+      // packets of the other direction that waited for these bytes (mustWait), and so on back and forth
+      for (let d = md.other; d.ahead.length > 0 && this.feedAhead(d); d = d.other);
     } else {
+      // beyond a gap, or waiting for the other direction's bytes (its own, or behind one that does)
       e.kind = Seg.Ahead;
     }
     this.checkEnd(s, tcpSession, (seg.flags & TCP_RST) !== 0);
@@ -583,6 +592,8 @@ class MaskStep implements ActionStep {
     }
     if (s.queue.length === 0 && this.releasable(s, e)) {
       this.out(e, false);
+      // nothing held: no span is needed but for retransmissions
+      md.spans.keepFrom = Infinity;
       return Verdict.Pass;
     }
     this.hold(s, e);
@@ -675,10 +686,48 @@ class MaskStep implements ActionStep {
     e.fed = true;
   }
 
-  /** Packets beyond a gap that the gap's filling reached. */
-  private feedAhead(md: MaskDirection): void {
+  /** The other direction's offset (`od` in the session table) that a segment's acknowledgement reaches. */
+  private answersTo(od: TcpDirection, ack: number, flags: number): number {
+    if ((flags & TCP_ACK) === 0 || !od.known) return -Infinity;
+    const n = od.offsetOf(ack);
+    // a FIN takes a sequence number but is no byte
+    return od.finAt >= 0 && n > od.finAt ? od.finAt : n;
+  }
+
+  /**
+   * Whether a packet of `md` must wait for the other direction before its
+   * bytes are fed: it acknowledges bytes there the scanners have not read
+   * (the other tap's packets come later, or never), and a scanner reads this
+   * direction's bytes by what came before them (a Telnet answer by its
+   * prompt: MaskScanner.answers). It is held as a packet ahead is, and fed
+   * once the other direction's scanners reach those bytes (feedAhead), or
+   * when that is given up (a bound, the timeout, the end: flushHeld). In
+   * order, a segment never acknowledges bytes its tap has not passed on: a
+   * comparison a segment.
+   */
+  private mustWait(md: MaskDirection, h: Held): boolean {
+    const n = h.answersTo;
+    if (n <= md.other.next || n <= md.gaveUpTo) return false;
+    // the other direction waits itself, for bytes of this one not read yet (these, as a segment whose
+    // acknowledgement runs ahead of what was sent claims: the checker's overlap copies): the two would wait for
+    // each other until a bound; this one goes first
+    const o = md.other;
+    if (o.ahead.length > 0 && o.ahead[0].start <= o.next && o.ahead[0].answersTo > md.next) return false;
+    const sc = md.scanners!;
+    for (let t = 0; t < sc.length; t++) if (sc[t].answers?.() === true) return true;
+    return false;
+  }
+
+  /**
+   * Packets beyond a gap that the gap's filling reached, and those waiting for the other direction's bytes that
+   * it has reached (mustWait). Whether any was fed.
+   */
+  private feedAhead(md: MaskDirection): boolean {
     const a = md.ahead;
+    let any = false;
     while (a.length > 0 && a[0].start <= md.next) {
+      if (this.mustWait(md, a[0])) break;
+      any = true;
       const h = a.shift()!;
       if (h.wireEnd > md.next) this.feed(md, h.r.data, h);
       else {
@@ -687,6 +736,7 @@ class MaskStep implements ActionStep {
         this.searchAlone(h, h.r.data);
       }
     }
+    return any;
   }
 
   /**
@@ -698,6 +748,7 @@ class MaskStep implements ActionStep {
     const sc = md.scanners!;
     // every target carries on past the gap: a match may have been under way before it, or begun in the lost bytes
     md.carry = this.carries.slice();
+    md.carryDigit = false;
     // all that is undecided: a card's first digits too, as the number may go on past the gap
     this.forceUndecided(md, true);
     this.dirNow = md;
@@ -738,7 +789,9 @@ class MaskStep implements ActionStep {
           if (isCardDigit(x)) end = i + 1;
           else if (!isCardSeparator(x)) break;
           else {
-            const before = i === a ? 0 : isCardDigit(data[i - 1]) ? 1 : -1;
+            // the byte before the segment, if carried: a digit there joins a separator at its start (typed a byte
+            // a segment, the separator is alone in its segment, and would keep the card's fill from the run)
+            const before = i === a ? (md.carryDigit ? 1 : 0) : isCardDigit(data[i - 1]) ? 1 : -1;
             const after = i + 1 === b ? 0 : isCardDigit(data[i + 1]) ? 1 : -1;
             if (before < 0 || after < 0) break;
             if (before + after > 0) end = i + 1;
@@ -746,6 +799,7 @@ class MaskStep implements ActionStep {
         }
       }
       if (end > a) md.spans.add(at, at + (end - a), t + carry.length, true);
+      if (c === Carry.Digits) md.carryDigit = i === b && isCardDigit(data[b - 1]);
       if (i < b) carry[t] = Carry.None;
       else open = true;
     }
@@ -876,6 +930,9 @@ class MaskStep implements ActionStep {
     }
     s.version++;
     if (q.length > 0) this.heap.push(q[0].since, s);
+    // the spans the packets still held need (a packet in hand, if any, is in the queue or leaves before the next add)
+    s.dirs[0].spans.keepFrom = s.dirs[1].spans.keepFrom = Infinity;
+    for (const h of q) if (h.start < h.md.spans.keepFrom) h.md.spans.keepFrom = h.start;
     for (const h of out) {
       this.out(h, true);
       this.spare.push(h);
@@ -944,6 +1001,7 @@ class MaskStep implements ActionStep {
     h.payloadAt = e.payloadAt;
     h.fed = e.fed;
     h.since = e.since;
+    h.answersTo = e.answersTo;
     h.own = e.own;
     h.frags = e.frags;
     h.size = r.length;
@@ -956,6 +1014,7 @@ class MaskStep implements ActionStep {
       s.queue.push(h);
       this.heldPackets++;
     }
+    if (h.start < h.md.spans.keepFrom) h.md.spans.keepFrom = h.start;
     s.heldBytes += h.size;
     this.heldBytes += h.size;
     this.totals['packets-held']++;
@@ -984,6 +1043,37 @@ class MaskStep implements ActionStep {
   }
 
   /**
+   * Feeds every packet the direction holds ahead: gaps are given up, and so
+   * is a wait for the other direction's bytes (its scanners are told: they
+   * read what follows as answering what could have been asked there).
+   */
+  private flushAhead(md: MaskDirection, until?: Held): void {
+    while (md.ahead.length > 0 && (until === undefined || !until.fed)) {
+      const h = md.ahead[0];
+      if (h.start > md.next) this.gap(md, h.start);
+      else if (this.mustWait(md, h)) {
+        md.gaveUpTo = h.answersTo;
+        const sc = md.scanners!;
+        for (let t = 0; t < sc.length; t++) sc[t].unanswered?.(h.answersTo);
+      }
+      this.feedAhead(md);
+    }
+  }
+
+  /**
+   * Feeds every packet the session holds unfed, in the order they came: each
+   * direction's gaps given up and its waits for the other's bytes too
+   * (flushAhead) when a packet's turn comes, so that a packet waiting for
+   * bytes that came before it reads them first (the other direction's packets
+   * held beyond a gap), and one waiting for bytes that did not come is read
+   * as answering whatever could have been asked there.
+   */
+  private flushHeld(s: MaskSession): void {
+    const q = s.queue;
+    for (let i = 0; i < q.length; i++) if (!q[i].fed && q[i].md.scanners !== undefined) this.flushAhead(q[i].md, q[i]);
+  }
+
+  /**
    * Releases everything the session holds now: gaps are given up (the
    * packets beyond them fed) and the bytes still undecided are masked. The
    * searches go on undecided: cutting a match short there (as if the stream
@@ -991,12 +1081,10 @@ class MaskStep implements ActionStep {
    */
   private force(s: MaskSession): void {
     this.unblock(s);
+    this.flushHeld(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
-      while (md.ahead.length > 0) {
-        if (md.ahead[0].start > md.next) this.gap(md, md.ahead[0].start);
-        this.feedAhead(md);
-      }
+      this.flushAhead(md);
       // a match under way is not cut: its bytes so far go masked, and it is masked on to its end, however long
       this.forceUndecided(md);
     }
@@ -1006,12 +1094,10 @@ class MaskStep implements ActionStep {
   /** The session leaves the table (evicted, restarted) or the input ends: everything it holds goes. */
   private closeSession(s: MaskSession, endOfInput: boolean): void {
     this.unblock(s);
+    this.flushHeld(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
-      while (md.ahead.length > 0) {
-        if (md.ahead[0].start > md.next) this.gap(md, md.ahead[0].start);
-        this.feedAhead(md);
-      }
+      this.flushAhead(md);
       if (endOfInput) this.endDirection(s, md);
       else this.forceUndecided(md);
     }

@@ -9,7 +9,9 @@
  * negotiation, "Last login:", a shell command and its echo stay).
  *
  * The one order left out is the client's answer read before the prompt it
- * answers (docs/design/mask.md, Telnet: nothing tells it is an answer then).
+ * answers: nothing in the bytes tells it is an answer then. mask holds such a
+ * segment by its acknowledgement number until the prompt is read
+ * (mask-telnet-unseen.test.ts; docs/design/mask.md, Telnet).
  */
 import { describe, expect, it } from 'vitest';
 import { credentialsTarget } from '../../../src/runtime/actions/mask-credentials.js';

@@ -41,6 +41,7 @@ import {
   IAC,
   MAX_PENDING_PROMPTS,
   NEGOTIATION_WINDOW,
+  PROMPT_GUESSED,
   PROMPT_NONE,
   PROMPT_PASSWORD,
   PROMPT_USER,
@@ -155,6 +156,39 @@ class Side {
   takenAt = -1;
   /** The other side's answer to that prompt has ended (its line break read): the echo of it is known, byte for byte. */
   answerDone = false;
+  /**
+   * Bytes of the current line were lost to the capture (a gap, a snap cut), after its first `lostAt` bytes of
+   * `tail`: a prompt's words may be among them ("assword: ", "Passw"), so the line is read as a prompt on less.
+   */
+  lost = false;
+  lostAt = 0;
+  /**
+   * The other side answered bytes of this side's that were not read (they came too late, or never: mask.ts
+   * waits for them, bounded): the line it begins next, or goes on with, answers a prompt that may be among them.
+   */
+  unread = false;
+  unreadTo = -Infinity;
+  /**
+   * Where in this side's stream the bytes end that the other side answered before they were read (a guess taken
+   * from `unread`): a prompt among them read late was answered already, it is not counted or answered again.
+   */
+  answeredTo = -Infinity;
+  /** The stream offset of the last byte kept in `tail`. */
+  tailAt = -1;
+
+  /**
+   * What the current line asks for (promptOf); with bytes lost in it, `lenient` (the other side begins a line
+   * now), a line that ends with a colon, or has nothing but blanks after the lost bytes, is taken for a password
+   * prompt: its answer masked, no echo looked for. Only a colon counts for this side's own line going on: the rest
+   * of the line after a gap is masked anyway (mask.ts carries a credential on to the line's end).
+   */
+  prompt(lenient: boolean): number {
+    const p = this.tailLen > 0 ? promptOf(this.tail, this.tailLen) : PROMPT_NONE;
+    if (p !== PROMPT_NONE || !this.lost) return p;
+    const end = promptEnd(this.tail, this.tailLen);
+    if (end > 0 && this.tail[end - 1] === COLON) return PROMPT_GUESSED;
+    return lenient && end <= this.lostAt ? PROMPT_GUESSED : PROMPT_NONE;
+  }
 
   /**
    * The prompt a line of the other side's, begun now, answers (PROMPT_NONE if
@@ -163,14 +197,24 @@ class Side {
    */
   answered(): number {
     this.fromTail = false;
-    if (this.tailLen > 0) {
-      const p = promptOf(this.tail, this.tailLen);
+    if (this.unread) {
+      this.unread = false;
+      this.answeredTo = this.unreadTo;
+      this.fromTail = true;
+      return PROMPT_GUESSED;
+    }
+    if (this.tailLen > 0 || this.lost) {
+      const p = this.prompt(true);
       const at = promptEnd(this.tail, this.tailLen);
       if (p !== PROMPT_NONE && at !== this.takenAt) {
         this.takenAt = at;
         this.answerDone = false;
-        this.fromTail = true;
-        return p;
+        // a prompt read after its answer was guessed: taken by that answer
+        if (this.tailAt < this.answeredTo) this.answerDone = true;
+        else {
+          this.fromTail = true;
+          return p;
+        }
       }
     }
     if (this.prompts === 0) return PROMPT_NONE;
@@ -201,12 +245,13 @@ class Side {
    * A prompt nobody took yet is counted in `prompts`.
    */
   promptEnds(): boolean {
-    if (this.tailLen === 0 || promptOf(this.tail, this.tailLen) === PROMPT_NONE) return false;
+    if ((this.tailLen === 0 && !this.lost) || this.prompt(false) === PROMPT_NONE) return false;
     const at = promptEnd(this.tail, this.tailLen);
     if (at !== this.takenAt) {
       this.takenAt = at;
       this.answerDone = false;
-      if (this.prompts < MAX_PENDING_PROMPTS) this.prompts++;
+      // (a prompt read after its answer was guessed is no other prompt to answer)
+      if (this.prompts < MAX_PENDING_PROMPTS && this.tailAt >= this.answeredTo) this.prompts++;
       return true;
     }
     return !this.answerDone;
@@ -370,6 +415,8 @@ export class CredentialScanner implements MaskScanner {
   private ownAnswer = false;
   /** The REST line answers the prompt the other side's line ends with (Telnet). */
   private answering = false;
+  /** ... one taken on less evidence (PROMPT_GUESSED): its spans are reported undecided. */
+  private guessed = false;
   private lead = false;
   // SCHEME
   private schemeStart = -1;
@@ -493,7 +540,7 @@ export class CredentialScanner implements MaskScanner {
       this.name = NO_BYTES;
     }
     if (this.maskFrom >= 0 && this.maskFrom < this.pos) {
-      report(this.maskFrom, this.pos);
+      report(this.maskFrom, this.pos, this.guessed);
       this.maskFrom = this.pos;
     }
   }
@@ -742,6 +789,18 @@ export class CredentialScanner implements MaskScanner {
     return start;
   }
 
+  /** Telnet: a line is read by the other side's prompt before it (mask.ts holds a segment that answers bytes not read). */
+  answers(): boolean {
+    return this.session.telnet;
+  }
+
+  unanswered(upTo: number): void {
+    // a line begun now (or going on outside an answer) may answer a prompt among the bytes not read
+    if (this.mode !== NONE) return;
+    this.other.unread = true;
+    this.other.unreadTo = upTo;
+  }
+
   undecidedFrom(): number {
     if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
     if (this.mode === CREDS && this.credsStart >= 0) return this.credsStart;
@@ -774,6 +833,9 @@ export class CredentialScanner implements MaskScanner {
     if (offset !== this.pos) {
       // bytes lost: a value under way stays masked after the gap, anything else starts over at a line
       this.tok = T_IDLE;
+      // a prompt may be among them (Telnet): this side's line is read as one on less evidence (Side.prompt)
+      this.me.lost = true;
+      this.me.lostAt = this.me.tailLen;
       if (this.mode === NONE) this.lineOff();
       this.pos = offset;
     }
@@ -786,7 +848,7 @@ export class CredentialScanner implements MaskScanner {
 
   private close(at: number, report: Report): void {
     if (this.maskFrom >= 0) {
-      if (at > this.maskFrom) report(this.maskFrom, at);
+      if (at > this.maskFrom) report(this.maskFrom, at, this.guessed);
       this.maskFrom = -1;
     }
   }
@@ -798,7 +860,7 @@ export class CredentialScanner implements MaskScanner {
       if (!this.telnetCommand(b, at, report)) return;
     }
     const eol = b === CR || b === LF;
-    const afterPrompt = s.telnet && this.telnetData(b, eol);
+    const afterPrompt = s.telnet && this.telnetData(b, eol, at);
     switch (this.mode) {
       case REST:
         if (eol) {
@@ -962,6 +1024,7 @@ export class CredentialScanner implements MaskScanner {
       if (p !== PROMPT_NONE && !eol) {
         this.rest(false);
         this.answering = this.other.fromTail;
+        this.guessed = p === PROMPT_GUESSED;
         this.typedUser = p === PROMPT_USER;
         this.lineStart = false;
         this.lineOff();
@@ -1051,24 +1114,27 @@ export class CredentialScanner implements MaskScanner {
    * counts a prompt it ends (a line break, or a byte but a blank after it):
    * true when `b` is data after a prompt of this side's own.
    */
-  private telnetData(b: number, eol: boolean): boolean {
+  private telnetData(b: number, eol: boolean, at: number): boolean {
     const me = this.me;
     if (eol) {
-      if (me.tailLen > 0) me.promptEnds();
+      if (me.tailLen > 0 || me.lost) me.promptEnds();
       me.tailLen = 0;
       me.takenAt = -1;
+      me.lost = false;
       return false;
     }
     if (b === 0) return false;
-    const afterPrompt = b !== SPACE && b !== TAB && me.tailLen > 0 && me.promptEnds();
+    const afterPrompt = b !== SPACE && b !== TAB && (me.tailLen > 0 || me.lost) && me.promptEnds();
     if (me.tail === NO_BYTES) me.tail = new Uint8Array(TAIL_KEEP);
     if (me.tailLen === TAIL_KEEP) {
       me.tail.copyWithin(0, 1);
       me.tailLen--;
       // (a prompt taken stays taken while its line goes on: -1 is for a line with none)
       if (me.takenAt > 0) me.takenAt--;
+      if (me.lostAt > 0) me.lostAt--;
     }
     me.tail[me.tailLen++] = lower(b);
+    me.tailAt = at;
     return afterPrompt;
   }
 
@@ -1331,7 +1397,7 @@ export class CredentialScanner implements MaskScanner {
     this.saslAfter = false;
     this.saslLine = false;
     this.typedUser = false;
-    this.ownAnswer = this.answering = false;
+    this.ownAnswer = this.answering = this.guessed = false;
   }
 
   /** The end of a masked line: an IMAP literal may follow, a SASL exchange begin or go on. */
@@ -1350,7 +1416,7 @@ export class CredentialScanner implements MaskScanner {
     if (this.ownAnswer) this.me.echoFrom = this.me.echoTo = 0;
     // an answer read to its end: what the other side sends after that prompt is its echo only as typed
     if (this.answering) this.other.answerDone = true;
-    this.ownAnswer = this.answering = false;
+    this.ownAnswer = this.answering = this.guessed = false;
     this.lineStart = true;
     this.afterCR = b === CR;
     this.tok = T_IDLE;

@@ -31,6 +31,12 @@ export const NEGOTIATION_WINDOW = 1;
 export const PROMPT_NONE = 0;
 export const PROMPT_USER = 1;
 export const PROMPT_PASSWORD = 2;
+/**
+ * A line taken for a prompt on less evidence (credentials.ts Side.prompt): bytes of it were lost to the capture,
+ * or the other side answered bytes of it not read. Answered as a password prompt is (masked, no echo looked for),
+ * and the mask counted as undecided.
+ */
+export const PROMPT_GUESSED = 3;
 
 const PASSWORD_WORDS = ['password', 'passcode', 'passphrase', 'pass phrase', 'passwort', 'pin'];
 const USER_WORDS = ['login', 'username', 'user name', 'user', 'login name', 'login as', 'userid', 'user id'];

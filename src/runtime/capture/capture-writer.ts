@@ -242,6 +242,9 @@ export class CaptureWriter {
   close(): void {
     if (!this.open) return;
     this.open = false;
+    // the reader's buffer is not held past the file
+    this.sourceBuffer = undefined;
+    this.sourceView = undefined;
     // An empty pcap still needs its file header to be a capture at all.
     if (this.format === 'pcap' && this.ifaceLinkTypes.length === 0) this.declare(1, undefined, undefined);
     this.sink.commit();

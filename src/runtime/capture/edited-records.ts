@@ -195,17 +195,20 @@ function allShort(
 
 /**
  * The most bytes of a record's frame the short way keeps (putShortRecords):
- * past it, copying the run and moving each record with copyWithin is fewer
- * instructions than 32-bit words in JIT code (a word costs ~3 instructions
- * a byte; a copyWithin call ~170 and its bytes at memcpy's speed, but the
- * run is copied whole first, the cut bytes with it).
+ * there a view and set() a record (~350 instructions) cost less than the
+ * run copied whole (its cut bytes and the records between with it) and a
+ * copyWithin call a record (~230 with its C++ entry); past it, about the same.
  */
 export const WORD_COPY_MAX = 128;
 
+/** The most bytes after a record's addresses (and tags) putShortRecords copies in 32-bit words, not with set(). */
+const WORDS_MAX = 48;
+
 /**
  * putEditedRecords() of records that keep at most WORD_COPY_MAX bytes of
- * their frames: each record is written where it belongs straight from the reader's buffer
- * (`src` over all of it, the run at `at`), its kept bytes in 32-bit words,
+ * their frames: each record is written where it belongs straight from the
+ * reader's buffer (`src` over all of it, the run at `at`), its header and
+ * addresses in 32-bit words, the rest with one set() (a few words: words),
  * instead of the whole run copied (every byte of it, cut or between the
  * records) and each record then moved down with a builtin call. Writes the
  * same bytes as putEditedRecords' copy and move.
@@ -230,6 +233,8 @@ function putShortRecords(
   const header = PCAP_RECORD_HEADER;
   const macs = MACS;
   const dropBytes = DROP_BYTES;
+  const buffer = src.buffer;
+  const base = src.byteOffset;
   let q = at | 0;
   let o = pos | 0;
   for (let i = 0; i < packets; i++) {
@@ -262,6 +267,12 @@ function putShortRecords(
       w = (data + macs + t) | 0;
       r = (from + macs + after) | 0;
       e = (e + t) | 0;
+    }
+    // a few words in JIT code, more with one view and set() (a word costs ~25 instructions: each DataView access
+    // checks its buffer and bounds again; a view and set() ~350 and memcpy)
+    if (((e - w) | 0) > WORDS_MAX) {
+      dst.set(new Uint8Array(buffer, (base + r) | 0, (e - w) | 0), w);
+      w = e;
     }
     for (; ((e - w) | 0) >= 4; w = (w + 4) | 0, r = (r + 4) | 0) dv.setInt32(w, src.getInt32(r, true), true);
     for (; w < e; w = (w + 1) | 0, r = (r + 1) | 0) dv.setUint8(w, src.getUint8(r));

@@ -200,8 +200,10 @@ class MaskStep implements ActionStep {
     // a plain TCP segment the walk read (the generated path): its session from the walk's offsets, no decode; the view
     // is made only if the packet is written (out(): writeInto)
     const w = r.walked();
-    if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now));
+    if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now), w.d, w.o);
     const v = r.view();
+    // the packet's own bytes, made now if the chain started without them (Replica.bytes)
+    const data = r.bytes();
     const p = payloadView(v);
     if (p === undefined) {
       // delivered as captured, counted by why: a secret in a frame no header leads to is not searched for
@@ -213,7 +215,7 @@ class MaskStep implements ActionStep {
     }
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
       const hit = this.table.find(p, v, this.now);
-      if (hit !== undefined) return this.tcp(r, hit);
+      if (hit !== undefined) return this.tcp(r, hit, data, 0);
     }
     return this.once(r, v, p);
   }
@@ -263,7 +265,7 @@ class MaskStep implements ActionStep {
   /** Writes the writer's spans into the replica (a copy of the captured frame first: other groups share it). */
   private writeInto(r: Replica, v: PacketView): number {
     const t = r.target(r.length);
-    copyBytes(t, 0, r.data, 0, r.length);
+    copyBytes(t, 0, r.bytes(), 0, r.length);
     const n = this.writer.apply(t, r.length, v);
     r.commit(r.length);
     return n;
@@ -271,7 +273,12 @@ class MaskStep implements ActionStep {
 
   // ---- TCP
 
-  private tcp(r: Replica, hit: TcpHit<MaskSession>): Verdict {
+  /**
+   * A TCP segment of a session: searched in `data`, where its frame starts
+   * at `base` (the walk's buffer on the walk's way: the replica's own bytes
+   * are made only if it is held or written).
+   */
+  private tcp(r: Replica, hit: TcpHit<MaskSession>, data: Uint8Array, base: number): Verdict {
     const tcpSession = hit.session;
     const s = tcpSession.data;
     const seg = hit.segment;
@@ -290,6 +297,7 @@ class MaskStep implements ActionStep {
     e.dir = dir;
     e.since = this.now;
     e.payloadAt = seg.payloadAt;
+    e.base = base;
     e.start = hit.start;
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
@@ -301,11 +309,11 @@ class MaskStep implements ActionStep {
       e.kind = Seg.Again;
       e.fed = true;
       this.totals['tcp-again']++;
-      this.searchAlone(e, r.data);
+      this.searchAlone(e, data);
     } else if (e.start <= md.next) {
       e.kind = Seg.Data;
       e.fed = true;
-      this.feed(md, r.data, e);
+      this.feed(md, data, e);
       this.feedAhead(md);
     } else {
       e.kind = Seg.Ahead;
@@ -364,8 +372,8 @@ class MaskStep implements ActionStep {
     // an overlap: its bytes before `next` are masked as recorded, if they are the bytes searched
     if (from > 0) this.checkSeen(e, data, md.next);
     if (from < e.end - e.start) {
-      const a = e.payloadAt + from;
-      const b = e.payloadAt + (e.end - e.start);
+      const a = e.payloadAt + e.base + from;
+      const b = e.payloadAt + e.base + (e.end - e.start);
       const sc = md.scanners!;
       this.dirNow = md;
       this.text.set(data, a, b);
@@ -494,7 +502,7 @@ class MaskStep implements ActionStep {
       e.start >= md.spans.forgotten &&
       e.end <= md.next &&
       md.recent !== undefined &&
-      md.recent.same(data, e.payloadAt, e.start, e.end)
+      md.recent.same(data, e.payloadAt + e.base, e.start, e.end)
     )
       return;
     this.scanOwn(e, data);
@@ -504,17 +512,19 @@ class MaskStep implements ActionStep {
   private checkSeen(e: Held, data: Uint8Array, next: number): void {
     const to = e.end < next ? e.end : next;
     const rec = e.md.recent;
-    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt, e.start, to))) this.scanOwn(e, data);
+    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt + e.base, e.start, to)))
+      this.scanOwn(e, data);
   }
 
   /** Every target's spans in the packet's payload alone (frame offsets), kept with it for out(). */
   private scanOwn(e: Held, data: Uint8Array): void {
-    const from = e.payloadAt;
-    const to = e.payloadAt + (e.end - e.start);
+    const base = e.base;
+    const from = e.payloadAt + base;
+    const to = from + (e.end - e.start);
     if (to <= from) return;
     let own: number[] | undefined;
     for (let t = 0; t < this.targets.length; t++)
-      this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s, x, t));
+      this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s - base, x - base, t));
     e.own = own;
   }
 
@@ -626,6 +636,8 @@ class MaskStep implements ActionStep {
     h.end = e.end;
     h.wireEnd = e.wireEnd;
     h.payloadAt = e.payloadAt;
+    // the copy is the frame alone
+    h.base = 0;
     h.fed = e.fed;
     h.since = e.since;
     h.own = e.own;

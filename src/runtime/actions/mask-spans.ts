@@ -3,8 +3,9 @@
  * segments holding those bytes get (held ones when released, retransmitted
  * ones later). Kept sorted by start; a span that continues the last one of
  * its target is merged into it (a password typed a byte at a time is one
- * span). At most `max` spans are kept: the oldest go first, and `forgotten`
- * says up to where the record is no longer complete.
+ * span). At most `max` spans are kept but for those still to be written
+ * (`keepFrom`): the oldest go first, and `forgotten` says up to where the
+ * record is no longer complete.
  */
 /** The empty list every SpanList starts with, shared: most directions never mask anything. */
 const NONE: number[] = [];
@@ -17,6 +18,12 @@ export class SpanList {
   private longest = 0;
   /** Spans that ended at or before this offset may have been dropped. */
   forgotten = -Infinity;
+  /**
+   * Where the bytes not yet written start (the packet in hand, those held):
+   * a span ending past it is kept even past `max`, so every match a packet
+   * holds is written, however many (a card list in one 64 KiB segment).
+   */
+  keepFrom = -Infinity;
 
   constructor(private readonly max: number) {}
 
@@ -44,7 +51,7 @@ export class SpanList {
         d[i + k] = d[i - 4 + k];
         d[i - 4 + k] = t;
       }
-    if (this.size > this.max) this.dropFirst();
+    while (this.size > this.max && d[this.head + 1] <= this.keepFrom) this.dropFirst();
   }
 
   /**

@@ -293,6 +293,8 @@ class MaskStep implements ActionStep {
     e.start = hit.start;
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
+    // the spans of bytes not yet written stay past the list's bound (more than SPANS_PER_DIRECTION in a packet)
+    md.spans.keepFrom = s.queue.length === 0 ? e.start : unwrittenFrom(s, md, e.start);
     this.startDirection(s, tcpSession, dir, seg.length > 0 ? hit.start : -1);
     if (seg.length === 0) {
       e.kind = Seg.Control;
@@ -710,4 +712,10 @@ function insertByStart(md: MaskDirection, h: Held): void {
   let i = a.length;
   while (i > 0 && a[i - 1].start > h.start) i--;
   a.splice(i, 0, h);
+}
+
+/** The lowest stream offset of a direction's bytes not yet written: the packet in hand's (`from`) or a held one's. */
+function unwrittenFrom(s: MaskSession, md: MaskDirection, from: number): number {
+  for (const h of s.queue) if (h.md === md && h.start < from) from = h.start;
+  return from;
 }

@@ -437,9 +437,9 @@ describe("mask: each protocol's odd but valid syntax, every packet path", () => 
     expect(summary((await oddFound(ODD_LEAKS, 'odd leaks')).paths)).toEqual([]);
   });
 
-  // DEFECT (ODD_LEAKS): a multipart part named by a token (`name=password`) and an XML value in a CDATA section:
+  // FIXED (evasion, session 11; ODD_LEAKS): a multipart part named by a token (`name=password`) and an XML value in a CDATA section:
   // the password is delivered. docs/language.md: "multipart form parts so named", "`<name>value</name>` in XML".
-  it.fails('multipart name as a token, XML CDATA value: masked', async () => {
+  it('multipart name as a token, XML CDATA value: masked', async () => {
     const f = await oddFound(ODD_LEAKS, 'odd leaks');
     expect(summary(f.all)).toEqual([]);
   });

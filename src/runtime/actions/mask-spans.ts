@@ -3,8 +3,9 @@
  * segments holding those bytes get (held ones when released, retransmitted
  * ones later). Kept sorted by start; a span that continues the last one of
  * its target is merged into it (a password typed a byte at a time is one
- * span). At most `max` spans are kept: the oldest go first, and `forgotten`
- * says up to where the record is no longer complete.
+ * span). At most `max` spans are kept but for those still to be written
+ * (`keepFrom`): the oldest go first, and `forgotten` says up to where the
+ * record is no longer complete.
  */
 /** How many of the latest spans add() looks through for the target's own to continue (targets' spans interleave). */
 const MERGE_BACK = 8;

@@ -20,7 +20,10 @@ import type { Walk } from '../walk/walk.js';
  *   when the SYN was not seen, the first byte seen; sequence numbers are
  *   unwrapped around the highest offset seen, so offsets grow past 4 GiB.
  *   A SYN with another initial sequence number on a session that has one
- *   starts the session over (`restarted`).
+ *   starts the session over (`restarted`): at once when the session ended
+ *   (ended()), else when the other side answers it with a SYN-ACK (an open
+ *   session's receiver answers it with a challenge ACK and reads on).
+ * - A FIN ends a direction only at or past the highest byte seen.
  * - The table is bounded: at most `maxSessions`, the least recently used
  *   going first, and sessions idle for `idleSeconds` of packet time are
  *   dropped; `onEvict` is told either way, before the session is gone.
@@ -178,6 +181,13 @@ export class TcpSession<T> {
   clientLow = true;
   /** Whether the session is inside a tunnel (tuple[0] and [1] name it). */
   tunnelled = false;
+  /**
+   * A SYN with another initial sequence number seen while the session was
+   * open (its sequence number, or -1), and its sender's direction: the
+   * session starts over only once the other side answers it with a SYN-ACK.
+   */
+  pendingSyn = -1;
+  pendingDir = 0;
 
   /**
    * The session as `address:port|address:port` (the lower string first), after
@@ -195,6 +205,17 @@ export class TcpSession<T> {
   get client(): string {
     return endpointOf(this.tuple, this.clientLow ? 3 : 8);
   }
+}
+
+/**
+ * Whether a SYN with a new initial sequence number may start the session
+ * over at once: a RST was seen, or each direction carried nothing or ended
+ * with a FIN (no stream's later bytes can follow in the old numbers).
+ */
+function ended<T>(s: TcpSession<T>): boolean {
+  const [a, b] = s.dirs;
+  if (a.reset || b.reset) return true;
+  return (a.high === 0 || a.finAt >= 0) && (b.high === 0 || b.finAt >= 0);
 }
 
 /** Tuple layout: tunnel kind, tunnel id, IP version, then per endpoint four address words and the port. */
@@ -349,11 +370,28 @@ export class TcpSessionTable<T> {
     const syn = (seg.flags & TCP_SYN) !== 0;
     const ackFlag = (seg.flags & TCP_ACK) !== 0;
     let fresh = false;
+    // a SYN on an open session, put off; the sequence number of an accepted one (its SYN-ACK seen), or -1
+    let deferred = false;
+    let restartSyn = -1;
     if (s !== undefined) {
       const dir = order === 0 || order > 0 === s.clientLow ? 0 : 1;
       const d = s.dirs[dir];
       // a new connection on the same ports: another initial sequence number
       if (syn && !ackFlag && d.known && (seg.seq + 1) >>> 0 !== d.isn) {
+        if (ended(s)) {
+          this.opts.onEvict(s, 'restarted');
+          this.drop(s);
+          s = undefined;
+        } else {
+          // an open session: a receiver answers such a SYN with a challenge ACK (RFC 5961 4) and reads on in the
+          // old numbers, so the stream goes on until the other side accepts the SYN with a SYN-ACK (below)
+          s.pendingSyn = seg.seq >>> 0;
+          s.pendingDir = dir;
+          deferred = true;
+        }
+      } else if (syn && ackFlag && s.pendingSyn >= 0 && dir !== s.pendingDir && seg.ack === (s.pendingSyn + 1) >>> 0) {
+        // the SYN put off above, accepted: the new connection starts, its client the SYN's sender
+        restartSyn = s.pendingSyn;
         this.opts.onEvict(s, 'restarted');
         this.drop(s);
         s = undefined;
@@ -389,15 +427,22 @@ export class TcpSessionTable<T> {
     const d = s.dirs[dir];
     // offsets, once given, stay: a SYN seen after data of its direction (taps merged late) changes nothing
     if (!d.known) d.begin(seg.seq, syn);
+    if (restartSyn >= 0) s.dirs[dir === 0 ? 1 : 0].begin(restartSyn, true);
     const h = this.hit;
     h.session = s;
     h.dir = dir;
     h.fresh = fresh;
     // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
     h.start = d.offsetOf(syn ? (seg.seq + 1) >>> 0 : seg.seq);
-    const end = h.start + seg.length + ((seg.flags & TCP_FIN) !== 0 ? 1 : 0);
-    d.saw(end);
-    if ((seg.flags & TCP_FIN) !== 0) d.finAt = h.start + seg.length;
+    // a SYN put off is no part of the old stream: it moves neither its highest offset nor its end
+    if (deferred) return h;
+    const finAt = h.start + seg.length;
+    if ((seg.flags & TCP_FIN) !== 0) {
+      // a FIN ends the stream only at or past the highest byte seen (or again where it did): one long behind lies
+      // outside the receiver's window, which drops it and reads on (RFC 9293 3.10.7.4)
+      if (finAt >= d.high || finAt === d.finAt) d.finAt = finAt;
+      d.saw(finAt + 1);
+    } else d.saw(finAt);
     if ((seg.flags & TCP_RST) !== 0) d.reset = true;
     return h;
   }

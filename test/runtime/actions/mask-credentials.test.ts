@@ -194,6 +194,17 @@ describe('credentials: form fields, JSON, XML, URLs', () => {
     );
   });
 
+  it('masks a form part named by a token (RFC 2183) and an XML value in a CDATA section, the markup kept', () => {
+    expectMasked(
+      '--b\r\nContent-Disposition: form-data; name=password\r\n\r\nsecret\r\n--b\r\nContent-Disposition: form-data; name=note\r\n\r\nhi\r\n--b--\r\n',
+      '--b\r\nContent-Disposition: form-data; name=password\r\n\r\n******\r\n--b\r\nContent-Disposition: form-data; name=note\r\n\r\nhi\r\n--b--\r\n',
+    );
+    expectMasked(
+      '<a><password><![CDATA[s]3]]]></password><pwd> <![CDATA[]]]]></pwd><user>al<b/>x</user><pass><![CDAT</pass></a>',
+      '<a><password><![CDATA[****]]></password><pwd>*<![CDATA[**]]></pwd><user>**<b/>x</user><pass><![CDAT</pass></a>',
+    );
+  });
+
   it('names fields by what they are called', () => {
     for (const n of [
       'password',

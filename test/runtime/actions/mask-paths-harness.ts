@@ -701,10 +701,6 @@ export const summary = (bad: string[], n = 40) =>
  * doing: the paths' test still holds there).
  */
 export const LEAKY: Partial<Record<Variant, string>> = {
-  'stale-fin':
-    'a FIN long behind the stream (a receiver drops it) ends the direction: the rest is searched segment by segment',
-  'syn-anew':
-    'a SYN with a new sequence number on an open session starts it over: the rest of the stream is searched segment by segment',
   insertion:
     "a receiver's copy of a segment, after a first copy with other bytes, is searched alone: a card or match begun before it is missed",
   'late-filler': 'a gap given up at the hold timeout and filled later: the filler is searched alone',

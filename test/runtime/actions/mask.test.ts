@@ -256,6 +256,22 @@ describe('mask over TCP streams', () => {
     expect(g.actionTotals!.mask['tcp-sessions']).toBe(2);
   });
 
+  it('masks every secret of a segment holding more than the span list keeps (SPANS_PER_DIRECTION), in order', () => {
+    // 150 card numbers (of 1,500 candidates, a tenth Luhn-valid) in one segment (a GRO capture), then the same again split in two: each one masked
+    const cards = Array.from(
+      { length: 1500 },
+      (_, i) => `4111 1111 11${String(10000 + i).slice(1, 3)} ${String(1000 + i).slice(-4)}`,
+    );
+    const valid = cards.filter(luhnOk);
+    const body = valid.map((n) => `card ${n}\r\n`).join('');
+    const c = new Conversation({ serverPort: 80 });
+    const segs = [...c.handshake(), ...c.send(1, body), ...c.send(1, body, [body.length >> 1])];
+    const { out } = run('mask card-number with "x"', frames(c, segs));
+    const masked = valid.map((n) => `card ${'x'.repeat(n.length)}\r\n`).join('');
+    expect(valid.length).toBeGreaterThan(2 * 64);
+    expect(texts(out).slice(3).join('')).toBe(masked + masked);
+  });
+
   it('masks user patterns across segments, each target with its fill, the first written winning where they overlap', () => {
     const c = new Conversation();
     const segs = [
@@ -350,3 +366,15 @@ describe('mask packet by packet', () => {
     expect(texts(r.out.get('v')!).slice(3)).toEqual(['USER #\r\nP', 'ASS #', '#\r\n']);
   });
 });
+
+/** The Luhn check a card number's digits must pass to be one. */
+function luhnOk(n: string): boolean {
+  const d = n.replace(/\D/g, '');
+  let sum = 0;
+  for (let i = 0; i < d.length; i++) {
+    let x = Number(d[d.length - 1 - i]);
+    if (i % 2 === 1) x = x * 2 > 9 ? x * 2 - 9 : x * 2;
+    sum += x;
+  }
+  return sum % 10 === 0;
+}

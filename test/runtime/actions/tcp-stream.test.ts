@@ -4,7 +4,7 @@ import { LINKTYPE } from '../../../src/fields/fields.js';
 import { TcpDirection, TcpSessionTable } from '../../../src/runtime/actions/tcp-stream.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
-import { ACK, Conversation, type Segment, SYN } from './tcp-traffic.js';
+import { ACK, Conversation, FIN, type Segment, SYN } from './tcp-traffic.js';
 
 /** The session table mask uses (and replace can): keys, directions, offsets, bounds. */
 const view = new PacketView();
@@ -73,6 +73,49 @@ describe('TCP sessions', () => {
     expect(again.session).not.toBe(s1);
     expect(again.fresh).toBe(true);
     expect(evicted).toEqual([`${s1.key} restarted`]);
+  });
+
+  it('ends a direction at a FIN at or past its highest byte, never at one long behind (a receiver drops that)', () => {
+    const { see } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    c.handshake().forEach((s) => see(c, s));
+    const [d1, d2] = c.send(0, 'PASS hunter2\r\n', [5]);
+    const s = see(c, d1).session;
+    // a bare FIN with the direction's first sequence number, inside the password
+    see(c, { dir: 0, seq: 101, ack: 201, flags: FIN | ACK, payload: Buffer.alloc(0) });
+    expect(s.dirs[0].finAt).toBe(-1);
+    see(c, d2);
+    // the real FIN, then the same FIN sent again (its offset is now behind the highest byte: the FIN's own)
+    const fin: Segment = { dir: 0, seq: 115, ack: 201, flags: FIN | ACK, payload: Buffer.alloc(0) };
+    see(c, fin);
+    expect(s.dirs[0].finAt).toBe(14);
+    see(c, fin);
+    expect(s.dirs[0].finAt).toBe(14);
+    expect(s.dirs[0].high).toBe(15);
+  });
+
+  it('puts off a SYN with another initial sequence number on an open session until its SYN-ACK', () => {
+    const { see, evicted } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    c.handshake().forEach((s) => see(c, s));
+    const [d1, d2] = c.send(0, 'PASS hunter2\r\n', [5]);
+    const s1 = see(c, d1).session;
+    // inside the password: a receiver answers with a challenge ACK and reads on in the old numbers
+    const anew = see(c, { dir: 0, seq: 0x100000, ack: 0, flags: SYN, payload: Buffer.alloc(0) });
+    expect(anew).toMatchObject({ session: s1, fresh: false });
+    expect(s1.dirs[0].high).toBe(5);
+    expect(see(c, d2)).toMatchObject({ session: s1, start: 5 });
+    expect(evicted).toEqual([]);
+    // the other side accepts it: the new connection, its client the SYN's sender, its offsets from that SYN
+    const acc = see(c, { dir: 1, seq: 7000, ack: 0x100001, flags: SYN | ACK, payload: Buffer.alloc(0) });
+    expect(acc).toMatchObject({ dir: 1, fresh: true });
+    expect(acc.session).not.toBe(s1);
+    expect(evicted).toEqual([`${s1.key} restarted`]);
+    expect(see(c, { dir: 0, seq: 0x100001, ack: 7001, flags: ACK, payload: Buffer.from('x') })).toMatchObject({
+      dir: 0,
+      start: 0,
+      session: acc.session,
+    });
   });
 
   it('keeps at most maxSessions, the least recently used going first, and forgets idle ones', () => {

@@ -105,6 +105,13 @@ const FORM = 6;
 const JSON_STRING = 7;
 const JSON_BARE = 8;
 const XML = 9;
+/** After a `<` in an XML value: `<![CDATA[` goes on with it (XML 1.0 2.7), any other tag ends it. */
+const XML_LT = 11;
+/** Inside `<![CDATA[...]]>` in an XML value: masked to the `]]>`. */
+const XML_CDATA = 12;
+/** What follows the `<` of a CDATA section. */
+const CDATA_OPEN = Uint8Array.from('![CDATA[', (c) => c.charCodeAt(0));
+const CLOSE_BRACKET = 0x5d;
 /** After an authorization scheme word: token68 (masked whole) or auth-params (only their values masked). */
 const CREDS = 10;
 
@@ -383,6 +390,8 @@ export class CredentialScanner implements MaskScanner {
   private me: Side;
   private other: Side;
   private maskFrom = -1;
+  /** XML_LT: how much of CDATA_OPEN followed the `<`; XML_CDATA: the `]` run just read. */
+  private xmlN = 0;
   private mode = NONE;
   private prev = -1;
   private afterCR = false;
@@ -516,6 +525,7 @@ export class CredentialScanner implements MaskScanner {
     this.iac = 0;
     this.iacAt = 0;
     this.escapedAt = -1;
+    this.xmlN = 0;
   }
 
   /** From how many bytes left in a segment an idle scanner jumps to its next work (the tests vary it). */
@@ -812,6 +822,7 @@ export class CredentialScanner implements MaskScanner {
     if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
     if (this.mode === CREDS && this.credsStart >= 0) return this.credsStart;
     if (this.mode === REST && this.markFrom >= 0) return this.markFrom;
+    if (this.mode === XML_CDATA && this.xmlN > 0) return this.pos - this.xmlN;
     // an IAC at the end: the IAC IAC of a 0xFF data byte, which a secret masks whole
     if (this.iac === 1) return this.iacAt;
     return this.pos;
@@ -1003,8 +1014,40 @@ export class CredentialScanner implements MaskScanner {
           return;
         }
         this.close(at, report);
+        this.xmlN = 0;
+        this.mode = XML_LT;
+        return;
+      case XML_LT:
+        if (b === CDATA_OPEN[this.xmlN]) {
+          if (++this.xmlN === CDATA_OPEN.length) {
+            this.mode = XML_CDATA;
+            this.xmlN = 0;
+          }
+          return;
+        }
+        // another tag: the value ended at its `<`, and this byte is the tag's
         this.mode = NONE;
+        this.tok = T_TAG;
+        if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
+        this.nameLen = 0;
         break;
+      case XML_CDATA:
+        // a `]` run is undecided (undecidedFrom) until what follows it: `>` after two ends the section, which stays
+        if (b === CLOSE_BRACKET) {
+          this.close(at, report);
+          this.xmlN++;
+          return;
+        }
+        if (b === GT && this.xmlN >= 2) {
+          if (this.xmlN > 2) report(at - this.xmlN, at - 2);
+          this.xmlN = 0;
+          this.mode = XML;
+          return;
+        }
+        if (this.xmlN > 0) this.maskFrom = at - this.xmlN;
+        this.xmlN = 0;
+        this.mask(at);
+        return;
     }
     // mode NONE
     if (afterPrompt) {
@@ -1433,7 +1476,7 @@ export class CredentialScanner implements MaskScanner {
     if (this.other.sasl > 0 && !isSaslContinuation(this.head, Math.min(this.lineLen, 4))) this.other.sasl = 0;
     if (this.partLine && this.lineOn) {
       const m = PART_NAME.exec(latin1(this.line, 0, this.lineLen));
-      if (m && fieldKind(m[1]) !== FIELD_NONE) this.partPending = 1;
+      if (m && fieldKind(m[1] ?? m[2]) !== FIELD_NONE) this.partPending = 1;
     }
     this.lineOff();
     this.partLine = false;

@@ -24,5 +24,9 @@ export const MAX_SCHEME = 32;
  */
 export const USERINFO = { source: String.raw`:\/\/[^\/?#@\s"'<>\\]{1,256}@`, flags: '', trimStart: 3, trimEnd: 1 };
 
-/** A part header's `name="..."`: the field name the part carries, when it is a credential field. */
-export const PART_NAME = /\bname\s*=\s*"([^"]*)"/i;
+/**
+ * A part header's `name="..."` or `name=token` (RFC 2183's parameter value is
+ * a token or a quoted string): the field name the part carries, when it is a
+ * credential field (the quoted one in group 1, the token in group 2).
+ */
+export const PART_NAME = /\bname\s*=\s*(?:"([^"]*)"|([!#$%&'*+\-.^_`|~0-9a-z]+))/i;

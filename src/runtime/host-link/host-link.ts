@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact, ArtifactGroup } from '../../artifact/types.js';
 import { stepsOf } from '../../artifact/steps.js';
@@ -12,6 +11,7 @@ import { type PacketOutput, Pipeline } from '../engine/pipeline.js';
 import type { PacketPathChoice } from '../engine/packet-path-choice.js';
 import type { OutputSpec } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
+import { makeDirectories } from '../output/make-directories.js';
 import type { DropReason, RunStats } from '../stats/stats.js';
 import { ActionsNotPerformed, RunError, unimplementedActions } from '../run/run.js';
 import { DEFAULT_SNAPLEN } from '../run/tap-inputs.js';
@@ -431,7 +431,7 @@ export async function runHostLink(
     taps: a.taps.map((t, i) => ({ name: t.name, snapLen: snapLen + 4 * extraTags[i], nanosecond })),
   });
   const vlanMarks = a.taps.map((t) => t.marks.filter((m) => m.kind === 'vlan').length);
-  mkdirSync(dirname(returnPath), { recursive: true });
+  makeDirectories(dirname(returnPath));
   const link = new ToolOutput(
     spec(
       returnPath,
@@ -457,7 +457,7 @@ export async function runHostLink(
       if (other) throw new RunError(`tools '${other}' and '${t.name}' would both write ${path}`);
       if (path === input) throw new RunError(`tool '${t.name}' would overwrite input ${path}`);
       seen.set(path, t.name);
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirectories(dirname(path));
       const o = new ToolOutput(spec(path, t.output.kind === 'pcap' ? 'pcap' : 'pcapng', vlanMarks));
       own.push(o);
       return o;

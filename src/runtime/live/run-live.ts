@@ -1,5 +1,5 @@
 import { PACKET_BUFFER_BYTES } from '../engine/packet-pool.js';
-import { mkdirSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -8,6 +8,7 @@ import { OutputFile, OutputSet } from '../capture/index.js';
 import { newRunStats } from '../engine/pipeline.js';
 import { type OutputSpec, refusedLinkTypeWarning, stripOutputLinkType } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
+import { makeDirectories } from '../output/make-directories.js';
 import { ActionConfigError } from '../actions/action.js';
 import { planChains, shardsBySession } from '../actions/chain.js';
 import { ActionsNotPerformed, unimplementedActions } from '../run/run.js';
@@ -199,7 +200,7 @@ export async function runLive(policyArtifact: Artifact, opts: LiveOptions = {}):
           continue;
         }
         const path = resolve(opts.outDir ? join(opts.outDir, basename(t.output.target)) : t.output.target);
-        mkdirSync(dirname(path), { recursive: true });
+        makeDirectories(dirname(path));
         const file = set.add(await OutputFile.openWaiting(path, note));
         row.push(
           new ToolOutput(

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Artifact } from '../../artifact/types.js';
@@ -12,6 +12,7 @@ import { Pipeline } from '../engine/pipeline.js';
 import { FileTapSource } from '../engine/sources.js';
 import { commentsLostWarning, type OutputSpec, refusedLinkTypeWarning } from '../output/output-spec.js';
 import { ToolOutput } from '../output/tool-output.js';
+import { makeDirectories } from '../output/make-directories.js';
 import { elsewhere, GroupForwarder, groupMask, mergeSplit, splitGroups } from '../parallel/group-split.js';
 import { parallelReaderOptions, runParallel } from '../parallel/run-parallel.js';
 import { WorkerPool } from '../parallel/worker-pool.js';
@@ -334,27 +335,6 @@ function outputPaths(a: Artifact, opts: RunOptions, tapFiles: string[][], note: 
       return path;
     }),
   );
-}
-
-/**
- * mkdir -p, a level at a time. Node's mkdirSync(dir, { recursive: true })
- * loops for ever on the main thread where mkdir answers ENOENT under a parent
- * that exists (anywhere under /proc): the run would spin, deaf to signals.
- * Here that mkdir's error is thrown, naming the directory.
- */
-function makeDirectories(dir: string): void {
-  const missing: string[] = [];
-  for (let d = dir; !existsSync(d); d = dirname(d)) {
-    missing.push(d);
-    if (dirname(d) === d) break;
-  }
-  for (const d of missing.reverse()) {
-    try {
-      mkdirSync(d);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
 }
 
 /**

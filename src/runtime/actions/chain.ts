@@ -126,6 +126,8 @@ export class ActionChain {
   private readonly names: StepName[] = [];
   /** The steps that release on the clock (ActionStep.tick). */
   private readonly tickers: ActionStep[] = [];
+  /** Per step: whether it may read the replica's bytes without asking (all but balance and mask: Replica.bytes). */
+  private readonly readsBytes: boolean[] = [];
 
   constructor(
     artifact: Artifact,
@@ -159,12 +161,23 @@ export class ActionChain {
       this.names.push(module.name);
     });
     for (const s of this.steps) if (s.tick) this.tickers.push(s);
+    for (const n of this.names) this.readsBytes.push(n !== 'balance' && n !== 'mask');
   }
 
   /** The step of this name, where the chain has one (the walk's shortcut to a step's state: walked-steps.ts). */
   step(name: StepName): ActionStep | undefined {
     const i = this.names.indexOf(name);
     return i < 0 ? undefined : this.steps[i];
+  }
+
+  /**
+   * Whether the chain may take a replica without its bytes (pushLazy, not
+   * framed): its first step past balance (which reads no bytes) is mask,
+   * which asks for them (Replica.bytes) where it reads or keeps them.
+   */
+  takesUnframed(): boolean {
+    const first = this.names.findIndex((n) => n !== 'balance');
+    return first >= 0 && this.names[first] === 'mask';
   }
 
   /** Whether some step releases held replicas on the clock. */
@@ -186,16 +199,21 @@ export class ActionChain {
   /**
    * push() with the packet decoded only if a step reads the decode, by the
    * walk (Replica.startLazy); steps may read the walk's offsets instead (Replica.walked).
+   * Not `framed`: the replica has no bytes of its own until one asks
+   * (Replica.bytes); only where takesUnframed(): the chain makes them before
+   * any step but balance and mask.
    */
-  pushLazy(rec: PacketRecord, walk: Walk, tap: number): void {
+  pushLazy(rec: PacketRecord, walk: Walk, tap: number, framed = true): void {
     const r = this.replica;
-    r.startLazy(rec, walk, tap);
+    r.startLazy(rec, walk, tap, framed);
     this.runFrom(0, r);
   }
 
   private runFrom(first: number, r: Replica): void {
     const steps = this.steps;
     for (let i = first; i < steps.length; i++) {
+      // a replica started without its bytes (pushLazy, not framed) has them before a step that may read them
+      if (r.unframed && this.readsBytes[i]) r.bytes();
       const v = steps[i].apply(r);
       if (v === Verdict.Pass) continue;
       if (v === Verdict.Drop) {

@@ -42,6 +42,12 @@ export class Held {
   wireEnd = 0;
   /** Frame offset of its first payload byte. */
   payloadAt = 0;
+  /**
+   * Where the frame starts in the bytes searched: 0 in the packet's own
+   * bytes; the walk's offset (w.o) for the packet in hand on the walk's way,
+   * searched where the reader left it (no array of the frame's own).
+   */
+  base = 0;
   /** Whether its bytes went through the scanners (an Ahead packet waits for its gap). */
   fed = false;
   /** Packet time it arrived. */

@@ -225,8 +225,10 @@ class MaskStep implements ActionStep {
     // a plain TCP segment the walk read (the generated path): its session from the walk's offsets, no decode; the view
     // is made only if the packet is written (out(): writeInto)
     const w = r.walked();
-    if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now));
+    if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now), w.d, w.o);
     const v = r.view();
+    // the packet's own bytes, made now if the chain started without them (Replica.bytes)
+    const data = r.bytes();
     // an IP fragment: held until its datagram is whole, which is searched (mask-fragments.ts)
     const q = fragmentView(v);
     if (q !== undefined && this.fragment(r, v, q)) return Verdict.Hold;
@@ -241,7 +243,7 @@ class MaskStep implements ActionStep {
     }
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
       const hit = this.table.find(p, v, this.now);
-      if (hit !== undefined) return this.tcp(r, hit);
+      if (hit !== undefined) return this.tcp(r, hit, data, 0);
     }
     return this.once(r, v, p);
   }
@@ -336,7 +338,7 @@ class MaskStep implements ActionStep {
       if (g.barrierSession !== undefined && (hit === undefined || hit.session.data !== g.barrierSession))
         this.dropPlace(g);
       if (hit !== undefined) {
-        this.tcp(g.replica!, hit, g);
+        this.tcp(g.replica!, hit, g.replica!.bytes(), 0, g);
         return;
       }
     }
@@ -527,7 +529,7 @@ class MaskStep implements ActionStep {
   /** Writes the writer's spans into the replica (a copy of the captured frame first: other groups share it). */
   private writeInto(r: Replica, v: PacketView): number {
     const t = r.target(r.length);
-    copyBytes(t, 0, r.data, 0, r.length);
+    copyBytes(t, 0, r.bytes(), 0, r.length);
     const n = this.writer.apply(t, r.length, v);
     r.commit(r.length);
     return n;
@@ -535,8 +537,13 @@ class MaskStep implements ActionStep {
 
   // ---- TCP
 
-  /** A TCP segment: `frags`, a reassembled datagram's (r its reassembled packet), whose fragments are what leaves. */
-  private tcp(r: Replica, hit: TcpHit<MaskSession>, frags?: Datagram): Verdict {
+  /**
+   * A TCP segment of a session: searched in `data`, where its frame starts
+   * at `base` (the walk's buffer on the walk's way: the replica's own bytes
+   * are made only if it is held or written). `frags`: a reassembled
+   * datagram's (r its reassembled packet), whose fragments are what leaves.
+   */
+  private tcp(r: Replica, hit: TcpHit<MaskSession>, data: Uint8Array, base: number, frags?: Datagram): Verdict {
     const tcpSession = hit.session;
     const s = tcpSession.data;
     const seg = hit.segment;
@@ -553,6 +560,7 @@ class MaskStep implements ActionStep {
     e.dir = dir;
     e.since = this.now;
     e.payloadAt = seg.payloadAt;
+    e.base = base;
     e.start = hit.start;
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
@@ -567,11 +575,11 @@ class MaskStep implements ActionStep {
       e.kind = Seg.Again;
       e.fed = true;
       this.totals['tcp-again']++;
-      this.searchAlone(e, r.data);
+      this.searchAlone(e, data);
     } else if (e.start <= md.next && !(md.ahead.length > 0 && md.ahead[0].start <= md.next) && !this.mustWait(md, e)) {
       e.kind = Seg.Data;
       e.fed = true;
-      this.feed(md, r.data, e);
+      this.feed(md, data, e);
       this.feedAhead(md);
       // packets of the other direction that waited for these bytes (mustWait), and so on back and forth
       for (let d = md.other; d.ahead.length > 0 && this.feedAhead(d); d = d.other);
@@ -668,8 +676,8 @@ class MaskStep implements ActionStep {
     // an overlap: its bytes before `next` are masked as recorded, if they are the bytes searched
     if (from > 0) this.checkSeen(e, data, md.next);
     if (from < e.end - e.start) {
-      const a = e.payloadAt + from;
-      const b = e.payloadAt + (e.end - e.start);
+      const a = e.payloadAt + e.base + from;
+      const b = e.payloadAt + e.base + (e.end - e.start);
       const sc = md.scanners!;
       this.dirNow = md;
       this.text.set(data, a, b);
@@ -841,7 +849,7 @@ class MaskStep implements ActionStep {
       e.start >= md.spans.forgotten &&
       e.end <= md.next &&
       md.recent !== undefined &&
-      md.recent.same(data, e.payloadAt, e.start, e.end)
+      md.recent.same(data, e.payloadAt + e.base, e.start, e.end)
     )
       return;
     this.scanOwn(e, data);
@@ -851,17 +859,19 @@ class MaskStep implements ActionStep {
   private checkSeen(e: Held, data: Uint8Array, next: number): void {
     const to = e.end < next ? e.end : next;
     const rec = e.md.recent;
-    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt, e.start, to))) this.scanOwn(e, data);
+    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt + e.base, e.start, to)))
+      this.scanOwn(e, data);
   }
 
   /** Every target's spans in the packet's payload alone (frame offsets), kept with it for out(). */
   private scanOwn(e: Held, data: Uint8Array): void {
-    const from = e.payloadAt;
-    const to = e.payloadAt + (e.end - e.start);
+    const base = e.base;
+    const from = e.payloadAt + base;
+    const to = from + (e.end - e.start);
     if (to <= from) return;
     let own: number[] | undefined;
     for (let t = 0; t < this.targets.length; t++)
-      this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s, x, t));
+      this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s - base, x - base, t));
     e.own = own;
   }
 
@@ -999,6 +1009,8 @@ class MaskStep implements ActionStep {
     h.end = e.end;
     h.wireEnd = e.wireEnd;
     h.payloadAt = e.payloadAt;
+    // the copy is the frame alone
+    h.base = 0;
     h.fed = e.fed;
     h.since = e.since;
     h.answersTo = e.answersTo;

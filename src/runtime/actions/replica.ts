@@ -8,6 +8,9 @@ export interface ViewSource {
   view(): PacketView;
 }
 
+/** What an unframed replica's `data` is until bytes() (Replica.startLazy). */
+const UNFRAMED = new Uint8Array(0);
+
 /** Room for the largest frame a reader passes on plus what actions add (headers, options, tags, trailers). */
 const INITIAL_SIZE = 262144 + 4096;
 /** Exact-length views of a scratch buffer are kept for frames up to this long; longer ones get a view each time. */
@@ -77,6 +80,15 @@ export class Replica {
   tags: Uint8Array | undefined = undefined;
   /** Whether any step changed the bytes, the length or the link type. */
   changed = false;
+  /** Started without its bytes (startLazy, not framed): `data` is empty until bytes() makes it. */
+  unframed = false;
+  /**
+   * The reader's record the replica started from (start, startLazy), while
+   * it is the packet being pushed: an output may take its bytes as they lie
+   * in the read buffer when no step changed them (Pipeline.deliverReplica).
+   * Never set in a held copy (copyFrom): the record is gone by its release.
+   */
+  record: PacketRecord | undefined = undefined;
   /** Which scratch buffer holds the bytes: -1 for the captured frame. */
   private holder = -1;
   private original: Uint8Array = this.data;
@@ -98,6 +110,7 @@ export class Replica {
   /** Starts from a captured packet and the pipeline's decode of it. */
   start(rec: PacketRecord, view: PacketView, tap: number): void {
     this.begin(rec, rec.data, tap);
+    this.record = rec;
     this.decoded = view;
     this.stale = false;
   }
@@ -108,10 +121,33 @@ export class Replica {
    * written or copied (the walk, during the chain's push): steps that read
    * no decode (mark, shape) then cost none.
    */
-  startLazy(rec: PacketRecord, source: Walk, tap: number): void {
-    this.start(rec, this.own, tap);
+  startLazy(rec: PacketRecord, source: Walk, tap: number, framed = true): void {
+    // not framed: no array of the frame's own until bytes() (the walk's frame()), one object a packet less where
+    // none is asked (rec.data may be another packet's: a worker's records)
+    this.begin(rec, framed ? rec.data : UNFRAMED, tap);
+    this.record = rec;
+    this.decoded = this.own;
+    this.stale = false;
     this.source = source;
     this.walk = source;
+    if (!framed) {
+      this.unframed = true;
+      this.length = rec.capLen;
+    }
+  }
+
+  /**
+   * The bytes (`data`), made first if the replica was started without them
+   * (startLazy, not framed: the chain's first step reads the walk's buffer,
+   * ActionChain makes them before any later step, an output or a copy
+   * takes them through frame() and copyFrom()).
+   */
+  bytes(): Uint8Array {
+    if (this.unframed) {
+      this.unframed = false;
+      this.original = this.data = this.walk!.frame();
+    }
+    return this.data;
   }
 
   /**
@@ -151,9 +187,11 @@ export class Replica {
     this.commented = rec.comment !== undefined;
     this.tags = undefined;
     this.changed = false;
+    this.unframed = false;
     this.holder = -1;
     this.source = undefined;
     this.walk = undefined;
+    this.record = undefined;
   }
 
   /** The packet decoded as it now is: the pipeline's view until a step changes it, then decoded again (once). */
@@ -194,7 +232,7 @@ export class Replica {
     if (this.holder < 0) {
       // the captured frame is shared with other groups: copy the part kept
       const t = this.target(length);
-      copyBytes(t, 0, this.data, 0, length);
+      copyBytes(t, 0, this.bytes(), 0, length);
       this.commit(length);
       return;
     }
@@ -205,12 +243,13 @@ export class Replica {
 
   /** The bytes as an array of exactly their length, for the output (which copies them). */
   frame(): Uint8Array {
-    return this.holder < 0 ? this.original : this.scratch.view(this.holder, this.length);
+    if (this.holder < 0) return this.unframed ? this.bytes() : this.original;
+    return this.scratch.view(this.holder, this.length);
   }
 
   /** Makes this replica an independent copy of `r` (for steps that hold replicas back), its bytes in `into`. */
   copyFrom(r: Replica, into: Uint8Array): void {
-    copyBytes(into, 0, r.data, 0, r.length);
+    copyBytes(into, 0, r.bytes(), 0, r.length);
     this.original = into.length === r.length ? into : new Uint8Array(into.buffer, into.byteOffset, r.length);
     this.data = this.original;
     this.length = r.length;
@@ -225,10 +264,12 @@ export class Replica {
     this.commented = r.commented;
     this.tags = r.tags;
     this.changed = r.changed;
+    this.unframed = false;
     this.holder = -1;
     this.stale = true;
     this.source = undefined;
     this.walk = undefined;
+    this.record = undefined;
   }
 }
 

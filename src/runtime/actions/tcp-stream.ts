@@ -282,7 +282,8 @@ export class TcpSessionTable<T> {
     if (!readTcpSegment(v, this.hit.segment)) return undefined;
     this.sender = readTuple(v, outer, this.tuple);
     this.tunnelled = outer !== v;
-    return this.lookup(now);
+    const hash = tupleHash(this.tuple);
+    return this.lookup(now, this.search(hash), hash, undefined);
   }
 
   /**
@@ -293,19 +294,58 @@ export class TcpSessionTable<T> {
   findWalked(w: Walk, now: number): TcpHit<T> {
     const seg = this.hit.segment;
     readWalkedSegment(w, seg);
-    this.sender = readWalkedTuple(w, seg.srcPort, seg.dstPort, this.tuple);
     this.tunnelled = false;
-    return this.lookup(now);
+    if (w.ipv !== 4) {
+      this.sender = readWalkedTuple(w, seg.srcPort, seg.dstPort, this.tuple);
+      const h = tupleHash(this.tuple);
+      return this.lookup(now, this.search(h), h, undefined);
+    }
+    // IPv4 (most sessions): the tuple's four numbers straight from the walk, hashed and compared as they are; copied
+    // into `tuple` only for a new session (lookup's `walk`). The same hash and order as readTuple's and tupleHash's:
+    // a session found by find() (the decoder path, auto's windows) is the one found here
+    const d = w.d;
+    const ip = w.ip;
+    const sa = be32(d, ip + 12);
+    const da = be32(d, ip + 16);
+    const sp = seg.srcPort;
+    const dp = seg.dstPort;
+    const c = sa !== da ? sa - da : sp - dp;
+    const order = c < 0 ? 1 : c > 0 ? -1 : 0;
+    this.sender = order;
+    const la = order >= 0 ? sa : da;
+    const lp = order >= 0 ? sp : dp;
+    const ha = order >= 0 ? da : sa;
+    const hp = order >= 0 ? dp : sp;
+    const hash = ipv4Hash(la, lp, ha, hp);
+    let s = this.buckets[hash & this.bucketMask];
+    while (s !== undefined) {
+      const t = s.tuple;
+      if (t[12] === hp && t[7] === lp && t[8] === ha && t[3] === la && t[2] === 4 && t[0] === ABSENT && t[1] === ABSENT)
+        break;
+      s = s.chain;
+    }
+    return this.lookup(now, s, hash, w);
   }
 
-  /** The lookup of the tuple and segment find() or findWalked() filled (`tuple`, `sender`, `tunnelled`, the hit's segment). */
-  private lookup(now: number): TcpHit<T> {
+  /** The session of `tuple` (hashed `hash`) in the table, or undefined. */
+  private search(hash: number): TcpSession<T> | undefined {
+    let s = this.buckets[hash & this.bucketMask];
+    while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
+    return s;
+  }
+
+  /**
+   * The rest of find() and findWalked(), with the session their search found
+   * (`found`, undefined if none) by the tuple's `hash`, for the segment they
+   * filled (the hit's), `sender` and `tunnelled`: `tuple` too, unless `walk`
+   * is given, an IPv4 packet's walk whose tuple is read into it only if a
+   * session is made.
+   */
+  private lookup(now: number, found: TcpSession<T> | undefined, hash: number, walk: Walk | undefined): TcpHit<T> {
     const seg = this.hit.segment;
     // 1: the source is the lower endpoint, -1: the destination, 0: both are the same
     const order = this.sender;
-    const hash = tupleHash(this.tuple);
-    let s = this.buckets[hash & this.bucketMask];
-    while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
+    let s = found;
     const syn = (seg.flags & TCP_SYN) !== 0;
     const ackFlag = (seg.flags & TCP_ACK) !== 0;
     let fresh = false;
@@ -327,6 +367,7 @@ export class TcpSessionTable<T> {
       if (syn) clientIsSrc = !ackFlag;
       else if (seg.srcPort < 1024 && seg.dstPort >= 1024) clientIsSrc = false;
       s = new TcpSession<T>();
+      if (walk !== undefined) readWalkedTuple(walk, seg.srcPort, seg.dstPort, this.tuple);
       s.tuple.set(this.tuple);
       s.tunnelled = this.tunnelled;
       s.clientLow = clientIsSrc === order >= 0;
@@ -504,6 +545,7 @@ function tupleHash(t: Float64Array): number {
   let h = 0x811c9dc5;
   if (t[2] === 4) {
     // IPv4: the address words past the first are always 0, so they are left out (seven words instead of 13)
+    if (t[0] === ABSENT && t[1] === ABSENT) return ipv4Hash(t[3], t[7], t[8], t[12]);
     h = Math.imul(h ^ (t[0] | 0), 0x01000193) ^ (h >>> 15);
     h = Math.imul(h ^ (t[1] | 0), 0x01000193) ^ (h >>> 15);
     h = Math.imul(h ^ 4, 0x01000193) ^ (h >>> 15);
@@ -515,6 +557,20 @@ function tupleHash(t: Float64Array): number {
   }
   for (let i = 0; i < TUPLE; i++) h = Math.imul(h ^ (t[i] | 0), 0x01000193) ^ (h >>> 15);
   // 30 bits: a small integer (Smi) in V8, so the Map lookup neither boxes nor hashes a heap number
+  return h & 0x3fffffff;
+}
+
+/** tupleHash() of an IPv4 tuple outside tunnels: its lower address and port, then its higher ones. */
+function ipv4Hash(la: number, lp: number, ha: number, hp: number): number {
+  let h = 0x811c9dc5;
+  // the tunnel kind and id (ABSENT, -1 each) and the version (4): what tupleHash's first three steps take
+  h = Math.imul(h ^ ABSENT, 0x01000193) ^ (h >>> 15);
+  h = Math.imul(h ^ ABSENT, 0x01000193) ^ (h >>> 15);
+  h = Math.imul(h ^ 4, 0x01000193) ^ (h >>> 15);
+  h = Math.imul(h ^ (la | 0), 0x01000193) ^ (h >>> 15);
+  h = Math.imul(h ^ (lp | 0), 0x01000193) ^ (h >>> 15);
+  h = Math.imul(h ^ (ha | 0), 0x01000193) ^ (h >>> 15);
+  h = Math.imul(h ^ (hp | 0), 0x01000193) ^ (h >>> 15);
   return h & 0x3fffffff;
 }
 

@@ -1,4 +1,4 @@
-import { putEditedRecords } from './edited-records.js';
+import { putEditedRecordsFrom } from './edited-records.js';
 import { CaptureError } from './errors.js';
 import { type Encoder, PcapEncoder, PcapngEncoder } from './encoders.js';
 import { FileSink } from './file-sink.js';
@@ -49,6 +49,9 @@ export class CaptureWriter {
   private lastName: string | undefined;
   private lastId = -1;
   private open = true;
+  /** The last reader's buffer edited records came from, and a DataView over it (putEditedRecordsFrom). */
+  private sourceBuffer: ArrayBufferLike | undefined = undefined;
+  private sourceView: DataView | undefined = undefined;
 
   constructor(
     readonly path: string,
@@ -187,11 +190,18 @@ export class CaptureWriter {
     if (this.ifaceLinkTypes.length === 0 || !this.open) this.noInterface(0);
     const s = this.sink;
     s.reserve(n + (tags === undefined ? 0 : tags.length * packets));
-    const written = putEditedRecords(
+    // one view a reader's buffer, not one a run (the reader keeps its buffer across many chunks)
+    if (buffer !== this.sourceBuffer) {
+      this.sourceBuffer = buffer;
+      this.sourceView = new DataView(buffer);
+    }
+    const written = putEditedRecordsFrom(
       s.bytes,
       s.view,
       s.pos,
-      new Uint8Array(buffer, start, n),
+      this.sourceView!,
+      start,
+      n,
       packets,
       tags,
       cut,
@@ -232,6 +242,9 @@ export class CaptureWriter {
   close(): void {
     if (!this.open) return;
     this.open = false;
+    // the reader's buffer is not held past the file
+    this.sourceBuffer = undefined;
+    this.sourceView = undefined;
     // An empty pcap still needs its file header to be a capture at all.
     if (this.format === 'pcap' && this.ifaceLinkTypes.length === 0) this.declare(1, undefined, undefined);
     this.sink.commit();

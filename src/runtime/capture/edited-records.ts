@@ -131,3 +131,158 @@ export function putEditedRecords(
   }
   return o - pos;
 }
+
+/**
+ * putEditedRecords() of the n bytes at `at` in the buffer `src` is a
+ * DataView of (all of it, from its byte 0): a run whose records all keep
+ * WORD_COPY_MAX bytes or fewer of their frames (cut to that, or short
+ * frames: DNS, TCP acknowledgements) is written from `src` record by record
+ * (putShortRecords), with no view of the run and no copy of its other bytes.
+ */
+export function putEditedRecordsFrom(
+  dst: Uint8Array,
+  dv: DataView,
+  pos: number,
+  src: DataView,
+  at: number,
+  n: number,
+  packets: number,
+  tags: Uint8Array | undefined,
+  cut: number,
+  drop = 0,
+  offsets?: Int32Array,
+  drops?: Int32Array,
+  leads?: Int32Array,
+): number {
+  if (cut <= WORD_COPY_MAX || allShort(src, at, packets, drop, offsets, drops, leads))
+    return putShortRecords(dst, dv, pos, src, at, packets, tags, cut, drop, offsets, drops, leads);
+  return putEditedRecords(
+    dst,
+    dv,
+    pos,
+    new Uint8Array(src.buffer, src.byteOffset + at, n),
+    packets,
+    tags,
+    cut,
+    drop,
+    offsets,
+    drops,
+    leads,
+  );
+}
+
+/** Whether every record of the run keeps WORD_COPY_MAX bytes of its frame or fewer (uncut). */
+function allShort(
+  src: DataView,
+  at: number,
+  packets: number,
+  drop: number,
+  offsets: Int32Array | undefined,
+  drops: Int32Array | undefined,
+  leads: Int32Array | undefined,
+): boolean {
+  const max = WORD_COPY_MAX;
+  let q = at | 0;
+  for (let i = 0; i < packets; i++) {
+    if (offsets !== undefined) q = (at + offsets[i]) | 0;
+    const cap = src.getInt32(q + 8, true);
+    const d = ((drops === undefined ? drop : drops[i]) & DROP_BYTES) + (leads === undefined ? 0 : leads[i]);
+    if (cap - d > max) return false;
+    q = (q + PCAP_RECORD_HEADER + cap) | 0;
+  }
+  return true;
+}
+
+/**
+ * The most bytes of a record's frame the short way keeps (putShortRecords):
+ * there a view and set() a record (~350 instructions) cost less than the
+ * run copied whole (its cut bytes and the records between with it) and a
+ * copyWithin call a record (~230 with its C++ entry); past it, about the same.
+ */
+export const WORD_COPY_MAX = 128;
+
+/** The most bytes after a record's addresses (and tags) putShortRecords copies in 32-bit words, not with set(). */
+const WORDS_MAX = 48;
+
+/**
+ * putEditedRecords() of records that keep at most WORD_COPY_MAX bytes of
+ * their frames: each record is written where it belongs straight from the
+ * reader's buffer (`src` over all of it, the run at `at`), its header and
+ * addresses in 32-bit words, the rest with one set() (a few words: words),
+ * instead of the whole run copied (every byte of it, cut or between the
+ * records) and each record then moved down with a builtin call. Writes the
+ * same bytes as putEditedRecords' copy and move.
+ */
+function putShortRecords(
+  dst: Uint8Array,
+  dv: DataView,
+  pos: number,
+  src: DataView,
+  at: number,
+  packets: number,
+  tags: Uint8Array | undefined,
+  cut: number,
+  drop: number,
+  offsets: Int32Array | undefined,
+  drops: Int32Array | undefined,
+  leads: Int32Array | undefined,
+): number {
+  const t = tags === undefined ? 0 : tags.length;
+  const tagWord = t === 4 ? tags![0] | (tags![1] << 8) | (tags![2] << 16) | (tags![3] << 24) : 0;
+  const limit = cut < KEEP_MAX ? cut | 0 : KEEP_MAX;
+  const header = PCAP_RECORD_HEADER;
+  const macs = MACS;
+  const dropBytes = DROP_BYTES;
+  const buffer = src.buffer;
+  const base = src.byteOffset;
+  let q = at | 0;
+  let o = pos | 0;
+  for (let i = 0; i < packets; i++) {
+    if (offsets !== undefined) q = (at + offsets[i]) | 0;
+    const dt = drops === undefined ? drop : drops[i];
+    const lead = leads === undefined ? 0 : leads[i];
+    const after = dt & dropBytes;
+    const d = after + lead;
+    const cap = src.getInt32(q + 8, true);
+    const wire = (src.getInt32(q + 12, true) - d + t) | 0;
+    const keep = cap - d < limit ? cap - d : limit;
+    const capOut = keep + t;
+    dv.setInt32(o, src.getInt32(q, true), true);
+    dv.setInt32(o + 4, src.getInt32(q + 4, true), true);
+    dv.setInt32(o + 8, capOut, true);
+    dv.setInt32(o + 12, wire, true);
+    const data = (o + header) | 0;
+    const from = (q + header + lead) | 0;
+    // the bytes from the frame's addresses on, the tags after the addresses; a frame cut short of its addresses
+    // (callers tag frames of 14 bytes or more) is its first bytes, as far as the cut keeps them
+    let w = data;
+    let r = from;
+    let e = (data + keep) | 0;
+    if (t !== 0 || (d !== 0 && keep >= macs)) {
+      dv.setInt32(data, src.getInt32(from, true), true);
+      dv.setInt32(data + 4, src.getInt32(from + 4, true), true);
+      dv.setInt32(data + 8, src.getInt32(from + 8, true), true);
+      if (t === 4) dv.setInt32(data + macs, tagWord, true);
+      else for (let j = 0; j < t; j++) dst[data + macs + j] = tags![j];
+      w = (data + macs + t) | 0;
+      r = (from + macs + after) | 0;
+      e = (e + t) | 0;
+    }
+    // a few words in JIT code, more with one view and set() (a word costs ~25 instructions: each DataView access
+    // checks its buffer and bounds again; a view and set() ~350 and memcpy)
+    if (((e - w) | 0) > WORDS_MAX) {
+      dst.set(new Uint8Array(buffer, (base + r) | 0, (e - w) | 0), w);
+      w = e;
+    }
+    for (; ((e - w) | 0) >= 4; w = (w + 4) | 0, r = (r + 4) | 0) dv.setInt32(w, src.getInt32(r, true), true);
+    for (; w < e; w = (w + 1) | 0, r = (r + 1) | 0) dv.setUint8(w, src.getUint8(r));
+    const type = dt >>> 16;
+    if (type !== 0) {
+      if (keep > macs) dst[data + macs + t] = type >>> 8;
+      if (keep > macs + 1) dst[data + macs + t + 1] = type & 0xff;
+    }
+    o = (data + capOut) | 0;
+    q = (from - lead + cap) | 0;
+  }
+  return o - pos;
+}

@@ -234,6 +234,11 @@ export class Pipeline {
           )
         : undefined,
     );
+    // chains the walk hands a packet to without an array of its frame (mask first reads the walk's buffer; the
+    // replica's bytes are made only when held or written; an unchanged packet goes out as its record)
+    this.unframed = this.chains.map(
+      (c, gi) => c !== undefined && walkFedGroup(artifact.groups[gi]) && c.takesUnframed(),
+    );
     // the generated path, unwatched: handle() is handleWalked itself (no call in between, ~60 instructions a packet)
     if (this.packetPath !== undefined && !this.adaptive) this.handle = this.handleWalked;
   }
@@ -242,6 +247,8 @@ export class Pipeline {
   private readonly chains: (ActionChain | undefined)[];
   /** Per group with a chain, its steps as the generated path does them for plain packets (walked-steps.ts). */
   private readonly walkedSteps: (WalkedSteps | undefined)[];
+  /** Per group: its chain takes the walk's packets with no frame array (ActionChain.pushLazy, not framed). */
+  private readonly unframed: boolean[];
 
   /** A replica that went through its group's steps, written to the tool the chain chose. */
   private deliverReplica(g: number, r: Replica): void {
@@ -257,17 +264,28 @@ export class Pipeline {
       }
       gs.failover++;
     }
-    const frame = r.frame();
     const out = this.outputs[g][tool];
     const tags = r.tags;
+    const rec = r.record;
+    const length = r.length;
     if (
-      tags === undefined
-        ? out.write(frame, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)
-        : this.writeTagged(out, frame, tags, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)
+      // no step changed the packet being pushed (a masked packet the scanners left alone, unheld): its record goes
+      // as it lies in the read buffer, with the records around it, as on the plain path (no frame view, no copy of
+      // its own); the output takes the tags, the wire length and the comment as writeRecord does the tap's marks
+      rec !== undefined &&
+      !r.changed &&
+      rec.runs !== undefined &&
+      out.writeRecord !== undefined &&
+      r.tsSec === rec.tsSec &&
+      r.tsNsec === rec.tsNsec
+        ? out.writeRecord(rec, r.wireLen, r.tap, r.comment, tags)
+        : tags === undefined
+          ? out.write(r.frame(), r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)
+          : this.writeTagged(out, r.frame(), tags, r.tsSec, r.tsNsec, r.wireLen, r.linkType, r.tap, r.comment)
     ) {
       gs.delivered++;
       gs.tools[tool].packets++;
-      gs.tools[tool].bytes += tags === undefined || out.dropsTags ? frame.length : frame.length + tags.length;
+      gs.tools[tool].bytes += tags === undefined || out.dropsTags ? length : length + tags.length;
       if (r.commented && out.dropsComments) lostComment(gs.tools[tool], out);
     } else if (out.refusedAs) gs.dropped[out.refusedAs]++;
     else this.refuse(g, tool, r.linkType);
@@ -491,10 +509,14 @@ export class Pipeline {
           walked = true;
           continue;
         }
-        // the steps start from rec.data
-        if (!this.recordViews) rec.data = w.frame();
         // decoded only if a step reads the decode (mark and shape do not)
-        chain.pushLazy(rec, w, tap);
+        if (this.recordViews) chain.pushLazy(rec, w, tap);
+        else if (this.unframed[g]) chain.pushLazy(rec, w, tap, false);
+        else {
+          // the steps start from rec.data
+          rec.data = w.frame();
+          chain.pushLazy(rec, w, tap);
+        }
         continue;
       }
       // the session's hash, taken only for a balanced group

@@ -41,6 +41,12 @@ group rec { tool rec { output pcap "${out}/rec.pcap" } strip all; truncate frame
 group web { tool web { output pcap "${out}/web.pcap" } mask card-number, credentials }
 rule all from a match any to rec
 rule web from a match tcp to web`,
+  // the tap's mark before shape (pushed into the replica: a step after mask that reads the bytes) and a pcapng file
+  // (no record copied as it lies: every packet's frame written): the replica the walk hands mask without its bytes
+  // (Replica.bytes) is made whole for both
+  shaped: (input: string, out: string) => `tap a { source file "${input}"; mark vlan 100 }
+group web { tool web { output pcapng "${out}/web.pcap"; rate 10 Gbps } mask card-number, credentials; shape burst 1 GB }
+rule r from a match any to web`,
 };
 
 async function run(policy: keyof typeof POLICIES, file: string, path: 'generated' | 'decoder') {

@@ -1,8 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
-import { TcpSessionTable, TCP_ACK, TCP_SYN } from '../../../src/runtime/actions/tcp-stream.js';
+import { plainWalkedTcp, TcpSessionTable, TCP_ACK, TCP_SYN } from '../../../src/runtime/actions/tcp-stream.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
+import { Walk } from '../../../src/runtime/walk/walk.js';
 
 /**
  * The session lookup against a model: the tuple hash computed here (a loop
@@ -65,6 +67,50 @@ function load(f: Flow, fromX: boolean, flags: number, seq: number): [PacketView,
   return [v, f.tunnel === A ? v : outer];
 }
 
+/**
+ * The same packet as load() as an Ethernet frame, walked (for findWalked: a
+ * flow outside tunnels), at offset `at` of a larger buffer as a read chunk
+ * holds it.
+ */
+const walk = new Walk();
+function walked(f: Flow, fromX: boolean, flags: number, seq: number, at: number): Walk {
+  const s = fromX ? f.x : f.y;
+  const d = fromX ? f.y : f.x;
+  const ip = f.v === 4 ? 20 : 40;
+  const n = 14 + ip + 20;
+  // the chunk's other bytes are not zero: offsets counted from the chunk's start, not the frame's, read them
+  const b = new Uint8Array(at + n + 7).fill(0xee).fill(0, at, at + n);
+  const v = new DataView(b.buffer);
+  v.setUint16(at + 12, f.v === 4 ? 0x0800 : 0x86dd);
+  const i = at + 14;
+  if (f.v === 4) {
+    v.setUint8(i, 0x45);
+    v.setUint16(i + 2, 40);
+    v.setUint8(i + 8, 64);
+    v.setUint8(i + 9, IPPROTO.TCP);
+    v.setUint32(i + 12, s.a[0]!);
+    v.setUint32(i + 16, d.a[0]!);
+  } else {
+    v.setUint32(i, 0x60000000);
+    v.setUint16(i + 4, 20);
+    v.setUint8(i + 6, IPPROTO.TCP);
+    v.setUint8(i + 7, 64);
+    for (let k = 0; k < 4; k++) {
+      v.setUint32(i + 8 + 4 * k, s.a[k]!);
+      v.setUint32(i + 24 + 4 * k, d.a[k]!);
+    }
+  }
+  const t = i + ip;
+  v.setUint16(t, s.port);
+  v.setUint16(t + 2, d.port);
+  v.setUint32(t + 4, seq >>> 0);
+  v.setUint8(t + 12, 0x50);
+  v.setUint8(t + 13, flags);
+  walk.start(b, at, n, n, LINKTYPE.ETHERNET, 0);
+  expect(plainWalkedTcp(walk)).toBe(true);
+  return walk;
+}
+
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const small = fc.constantFrom(0, 1, 2, 0xffffffff, 0x80000000);
 const word = fc.oneof(u32, small);
@@ -108,6 +154,16 @@ function collisions(n: number, arb: fc.Arbitrary<Flow> = flowArb): Flow[] {
     } else seen.set(h, { f, k });
   }
   return out;
+}
+
+/** The first change(k), k = 1, 2, ..., whose tuple's hash has f's low four bits (the bucket of a 16-bucket table). */
+function mate(f: Flow, change: (k: number) => Flow): Flow {
+  const bucket = refHash(tupleOf(f)) & 15;
+  for (let k = 1; k < 256; k++) {
+    const g = change(k);
+    if ((refHash(tupleOf(g)) & 15) === bucket) return g;
+  }
+  return change(1);
 }
 
 describe('TCP session lookup', () => {
@@ -212,12 +268,36 @@ describe('TCP session lookup', () => {
             flags: fc.constantFrom(0, TCP_ACK, TCP_SYN, TCP_SYN | TCP_ACK),
             seq: u32,
             dt: fc.constantFrom(0, 0.5, 2, 400),
+            // a flow outside tunnels looked up from the walk of its frame (findWalked) instead of the decoder's view,
+            // at an offset in a read chunk: the same session, hash and direction either way, mixed in one table
+            walked: fc.boolean(),
+            at: fc.constantFrom(0, 3, 1500),
           }),
           { minLength: 1, maxLength: 80 },
         ),
         fc.integer({ min: 1, max: 8 }),
         (random, packets, max) => {
-          const flows = [...random, ...colliding];
+          // each random flow's neighbours: one number of it changed (the higher or lower address, either port) so
+          // that they share its bucket in these tables (16 buckets): sessions alike in all but one number are compared
+          const near = random.flatMap((f) => [
+            mate(f, (k) => ({ ...f, y: { ...f.y, a: [(f.y.a[0]! ^ k) >>> 0, ...f.y.a.slice(1)] } })),
+            mate(f, (k) => ({ ...f, x: { ...f.x, a: [(f.x.a[0]! ^ k) >>> 0, ...f.x.a.slice(1)] } })),
+            mate(f, (k) => ({ ...f, y: { ...f.y, port: f.y.port ^ k } })),
+            mate(f, (k) => ({ ...f, x: { ...f.x, port: f.x.port ^ k } })),
+          ]);
+          const local = [...random, ...near];
+          const flows = [...local, ...colliding];
+          const find = (
+            f: Flow,
+            p: { walked: boolean; at: number },
+            fromX: boolean,
+            flags: number,
+            seq: number,
+            now: number,
+          ) =>
+            p.walked && f.tunnel === A
+              ? t.findWalked(walked(f, fromX, flags, seq, p.at), now)
+              : t.find(...load(f, fromX, flags, seq), now)!;
           const evicted: string[] = [];
           const live = new Map<string, unknown>();
           const t = new TcpSessionTable<{ k: string }>({
@@ -234,9 +314,10 @@ describe('TCP session lookup', () => {
           let now = 0;
           for (const p of packets) {
             now += p.dt;
-            const f = flows[p.pick % flows.length]!;
-            const [v, o] = load(f, p.fromX, p.flags, p.seq);
-            const hit = t.find(v, o, now)!;
+            // two picks in three among the random flows and their neighbours, so that neighbours meet in the table
+            const pool = p.pick % 3 === 0 ? flows : local;
+            const f = pool[Math.floor(p.pick / 3) % pool.length]!;
+            const hit = find(f, p, p.fromX, p.flags, p.seq, now);
             const h = { session: hit.session, dir: hit.dir, fresh: hit.fresh };
             const tuple = tupleOf(f);
             const k = tuple.join(',');
@@ -247,10 +328,11 @@ describe('TCP session lookup', () => {
             if (!h.fresh) expect(before).toBe(h.session);
             live.set(k, h.session);
             // the direction: the same sender, the same direction, for the session's life
-            const again = t.find(...load(f, p.fromX, TCP_ACK, p.seq), now)!;
+            const other = { walked: !p.walked, at: p.at };
+            const again = find(f, other, p.fromX, TCP_ACK, p.seq, now);
             expect(again.session).toBe(h.session);
             expect(again.dir).toBe(h.dir);
-            const back = t.find(...load(f, !p.fromX, TCP_ACK, p.seq), now)!;
+            const back = find(f, p, !p.fromX, TCP_ACK, p.seq, now);
             expect(back.session).toBe(h.session);
             expect(back.dir === h.dir).toBe(less(words(f.x, f.v), words(f.y, f.v)) === 0);
             expect(t.size).toBe(live.size);

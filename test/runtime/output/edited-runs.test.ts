@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dropAndType, putEditedRecords } from '../../../src/runtime/capture/edited-records.js';
+import {
+  WORD_COPY_MAX,
+  dropAndType,
+  putEditedRecords,
+  putEditedRecordsFrom,
+} from '../../../src/runtime/capture/edited-records.js';
 import { CHUNK } from '../../../src/runtime/capture/read-ahead.js';
 import type { ReaderOptions } from '../../../src/runtime/capture/source.js';
 import { vlanTags } from '../../../src/runtime/mark/vlan-tags.js';
@@ -271,5 +276,68 @@ describe('putEditedRecords', () => {
       expect(Buffer.from(dst.subarray(pos, pos + n)).equals(Buffer.from(want))).toBe(true);
       expect(dst.subarray(0, pos).every((b) => b === 0xee)).toBe(true);
     }
+  });
+
+  it('from a view of the reader buffer: runs of records kept short written from it as the copy and the moves write them', () => {
+    const rnd = rng(29);
+    let short = 0;
+    for (let k = 0; k < 600; k++) {
+      // runs of short frames only (acknowledgements, DNS) and of mixed ones
+      const small = rnd(3) === 0;
+      const sizes = Array.from({ length: 1 + rnd(small ? 4 : 30) }, () =>
+        small || rnd(4) === 0 ? 14 + rnd(WORD_COPY_MAX + 20) : 14 + rnd(1600),
+      );
+      const records = run(sizes);
+      // the run at the end of a larger buffer (a read past its last record would throw), not at its start
+      const at = rnd(100);
+      const buffer = new ArrayBuffer(at + records.length);
+      const src = new Uint8Array(buffer, at, records.length);
+      src.set(records);
+      const tags = [undefined, ONE_TAG, TWO_TAGS][rnd(3)];
+      // cuts about the short way's limit, and (untagged) cuts short of the addresses
+      const cut =
+        tags === undefined && rnd(4) === 0
+          ? 1 + rnd(14)
+          : [Infinity, 14 + rnd(WORD_COPY_MAX + 20)][rnd(4) === 0 ? 0 : 1];
+      const all: number[] = [];
+      for (let p = 0, i = 0; i < sizes.length; p += 16 + sizes[i], i++) all.push(p);
+      const dense = rnd(3) === 0;
+      const kept = dense ? all.map((_, i) => i) : all.map((_, i) => i).filter((i) => i === 0 || rnd(3) !== 0);
+      // drops and leads the records can give (a frame keeps at least its addresses after them)
+      const drops = kept.map((i) => (sizes[i] >= 30 ? [0, 4, 8][rnd(3)] : 0));
+      const types = drops.map((d) => (d !== 0 && rnd(2) === 0 ? [0x0800, 0x86dd][rnd(2)] : 0));
+      const leads = kept.map((i, j) => (rnd(4) === 0 && sizes[i] >= 30 + drops[j] + 20 ? 1 + rnd(16) : 0));
+      const packed = Int32Array.from(drops.map((d, j) => (types[j] === 0 ? d : dropAndType(d, types[j]))));
+      const offsets = dense && rnd(2) === 0 ? undefined : Int32Array.from(kept.map((i) => all[i]));
+      const leadsOf = leads.some((l) => l !== 0) ? Int32Array.from(leads) : undefined;
+      const edit = (from: boolean) => {
+        const dst = new Uint8Array(src.length + (tags?.length ?? 0) * kept.length + 64).fill(0xee);
+        const dv = new DataView(dst.buffer);
+        const n = from
+          ? putEditedRecordsFrom(
+              dst,
+              dv,
+              16,
+              new DataView(buffer),
+              at,
+              src.length,
+              kept.length,
+              tags,
+              cut,
+              0,
+              offsets,
+              packed,
+              leadsOf,
+            )
+          : putEditedRecords(dst, dv, 16, src, kept.length, tags, cut, 0, offsets, packed, leadsOf);
+        return dst.subarray(0, 16 + n);
+      };
+      const moved = edit(false);
+      const direct = edit(true);
+      if (cut <= WORD_COPY_MAX || kept.every((i, j) => sizes[i] - drops[j] - leads[j] <= WORD_COPY_MAX)) short++;
+      expect(direct.length).toBe(moved.length);
+      expect(Buffer.from(direct).equals(Buffer.from(moved))).toBe(true);
+    }
+    expect(short).toBeGreaterThan(300);
   });
 });

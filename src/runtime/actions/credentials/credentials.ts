@@ -235,6 +235,12 @@ class Side {
     this.prompts = 0;
     this.takenAt = -1;
     this.answerDone = false;
+    this.lost = false;
+    this.lostAt = 0;
+    this.unread = false;
+    this.unreadTo = -Infinity;
+    this.answeredTo = -Infinity;
+    this.tailAt = -1;
     this.fromTail = false;
   }
 
@@ -466,6 +472,7 @@ export class CredentialScanner implements MaskScanner {
     this.me = session.sides[dir];
     this.other = session.sides[dir === 0 ? 1 : 0];
     this.maskFrom = -1;
+    this.guessed = false;
     this.mode = NONE;
     this.prev = -1;
     this.afterCR = false;

@@ -383,48 +383,83 @@ function differential(frames: TimedFrame[], linkType: number): { run: MaskRun; w
   return { run: gen, walked };
 }
 
-/** Luhn-valid runs of 13 to 19 digits (single spaces or dashes between groups) in `s`. */
+/** Luhn: from the right, every second digit doubled (less 9 when above 9); valid when the sum ends in 0. */
+function luhn(d: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < d.length; i++) {
+    let x = d.charCodeAt(d.length - 1 - i) - 48;
+    if (i % 2 === 1) x = x * 2 > 9 ? x * 2 - 9 : x * 2;
+    sum += x;
+  }
+  return sum % 10 === 0;
+}
+
+/**
+ * The card numbers in `s`, as `mask card-number` defines them (mask-card.ts,
+ * written again here): digits form groups, groups joined by one space or one
+ * dash form a run; a card number is a whole group of 13 to 19 digits, or 2
+ * to 6 consecutive groups of a run joined by the same separator, the first
+ * of 4 to 6 digits, the others of at least 3, 13 to 19 digits in all; and
+ * its digits pass the Luhn check. Every window of whole groups of each run
+ * is tried. Digits inside a group are not split: the 13 last digits of the
+ * 16-digit group "1212888888881881" pass the Luhn check, but the group is
+ * no card number and no part of one (nor would a reader take it for one).
+ */
 function luhnCards(s: string): string[] {
   const found: string[] = [];
-  for (const m of s.matchAll(/\d(?:[ -]?\d){12,18}/g)) {
-    const digits = m[0].replace(/[ -]/g, '');
-    // every window of 13-19 digits in the run
-    for (let a = 0; a < digits.length; a++)
-      for (let b = a + 13; b <= Math.min(digits.length, a + 19); b++) {
-        const d = digits.slice(a, b);
-        let sum = 0;
-        for (let i = 0; i < d.length; i++) {
-          let x = d.charCodeAt(d.length - 1 - i) - 48;
-          if (i % 2 === 1) x = x * 2 > 9 ? x * 2 - 9 : x * 2;
-          sum += x;
-        }
-        if (sum % 10 === 0) found.push(d);
+  for (const m of s.matchAll(/\d+(?:[ -]\d+)*/g)) {
+    const groups = m[0].split(/[ -]/);
+    const seps = m[0].replace(/\d/g, '');
+    for (let a = 0; a < groups.length; a++) {
+      let digits = '';
+      for (let b = a; b < groups.length && b < a + 6; b++) {
+        const g = groups[b];
+        if (b > a && (seps[b - 1] !== seps[a] || g.length < 3 || groups[a].length < 4 || groups[a].length > 6)) break;
+        digits += g;
+        if (digits.length > 19) break;
+        if (digits.length >= 13 && luhn(digits)) found.push(digits);
       }
+    }
   }
   return found;
 }
 
-/** Each direction's stream as the tool got it (every copy of a byte written: the last delivered wins, then the first). */
+/** A direction's first data byte: its SYN takes stream offset 0 (Placed.at counts from the initial sequence number). */
+const FIRST_DATA = 1;
+
+/**
+ * Each direction's stream as a receiver of what the tool got would keep it.
+ * Bytes up to the receiver's next expected offset have been delivered and
+ * are final: a later copy of them (a retransmission, an overlap) is an old
+ * duplicate and dropped, whatever bytes it carries. Bytes beyond a gap wait
+ * out of order until the gap fills; where copies of them differ (a hostile
+ * sender's overlaps) receivers differ too: some keep the first copy, some
+ * the last (the target-based "first" and "last" policies), so both streams
+ * are built. Bytes still beyond a gap at the end are kept in place too, as
+ * they would be delivered if it filled.
+ */
 function streams(r: MaskRun, b: Built): string[] {
   const out: string[] = [];
   for (const lastWins of [true, false]) {
-    const bufs = new Map<string, Buffer>();
+    const dirs = new Map<string, { bytes: Map<number, number>; next: number }>();
     for (const d of r.out.get('t')!) {
       const p = b.placed[d.input];
       if (p === undefined) continue;
       const key = `${p.conv}/${p.dir}`;
-      let buf = bufs.get(key) ?? Buffer.alloc(0);
-      const have = Buffer.alloc(Math.max(buf.length, p.at + p.length), 0x20);
-      buf.copy(have);
-      const filled = bufs.has(key) ? buf.length : 0;
+      let rx = dirs.get(key);
+      if (rx === undefined) dirs.set(key, (rx = { bytes: new Map(), next: FIRST_DATA }));
       for (let i = 0; i < p.length; i++) {
         const at = p.at + i;
-        if (lastWins || at >= filled || have[at] === 0x20) have[at] = d.data[p.payloadAt + i];
+        // delivered bytes are final; out-of-order ones: the first copy kept, or the last
+        if (at >= rx.next && (lastWins || !rx.bytes.has(at))) rx.bytes.set(at, d.data[p.payloadAt + i]);
       }
-      buf = have;
-      bufs.set(key, buf);
+      while (rx.bytes.has(rx.next)) rx.next++;
     }
-    for (const buf of bufs.values()) out.push(buf.toString('latin1'));
+    for (const rx of dirs.values()) {
+      const buf = Buffer.alloc(Math.max(0, ...rx.bytes.keys()) + 1, 0x20);
+      for (const [at, v] of rx.bytes) buf[at] = v;
+      out.push(buf.toString('latin1'));
+    }
   }
   return out;
 }
@@ -536,6 +571,48 @@ describe('mask from the walk: the generated path as the decoder path', () => {
       }),
       { numRuns: 80 },
     );
+  });
+
+  it('overlaps that contradict the sent bytes: the streams a receiver keeps (old duplicates dropped) hold no card', () => {
+    // the property's counterexample (issue 12): "40" of the card 4012888888881881 swapped behind "128888888818",
+    // then " 128888" resent over the gap (the overlap op takes the next segment in list order, here the wrong one);
+    // the "40" copy comes after its bytes were delivered as "12": every receiver drops it (tshark's follow too:
+    // "1288888888881881"), so no stream holds 40 followed by the rest of the card
+    const sc: ScenarioValue = {
+      convs: [
+        {
+          proto: 'ftp',
+          v6: false,
+          encap: 'plain',
+          ipOptions: false,
+          ext: false,
+          user: 'aa0a00',
+          pw: 'aaa0a0',
+          card: '4012888888881881',
+          cuts: [2, 2, 12, 4, 4],
+          isn: [0, 0],
+        },
+      ],
+      link: LINKTYPE.ETHERNET,
+      picks: [],
+      ops: [
+        { kind: 'swap', at: 179, n: 0 },
+        { kind: 'dup', at: 0, n: 0 },
+        { kind: 'overlap', at: 88, n: 0 },
+      ],
+    };
+    const { built } = make(sc);
+    const { run } = differential(built.frames, sc.link);
+    const s = streams(run, built);
+    // last copy kept out of order, then first copy kept; each: server, client
+    expect(s[1]).toContain('STOR card 1288888888881881 end');
+    expect(s[3]).toContain('STOR card 1212888888881881 end');
+    for (const x of s) expect(luhnCards(x)).toEqual([]);
+    // the oracle's card numbers are mask-card.ts's: whole groups, never digits inside one
+    expect(luhnCards('1212888888881881 4088888888881881')).toEqual([]);
+    expect(luhnCards(CARDS.join(' x '))).toEqual(CARDS.map((c) => c.replace(/[ -]/g, '')));
+    expect(luhnCards('12 4111 1111 1111 1111 12/25')).toEqual(['4111111111111111']);
+    expect(luhnCards('4111 1111-1111 1111')).toEqual([]);
   });
 
   it('tunnels, fragments and malformed headers take the view, and are still masked', () => {

@@ -71,6 +71,11 @@ export class Held {
   barrier = false;
   /** `frags` was given up: its fragments leave masked whole (mask.ts, maskFragments). */
   givenUp = false;
+  /**
+   * No part of its direction's stream (a SYN put off: mask.ts deferredSyn):
+   * decided at once, written with its own spans only.
+   */
+  alone = false;
 
   reset(): void {
     this.own = undefined;
@@ -78,6 +83,7 @@ export class Held {
     this.frags = undefined;
     this.barrier = false;
     this.givenUp = false;
+    this.alone = false;
   }
 }
 

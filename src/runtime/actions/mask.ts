@@ -302,6 +302,8 @@ class MaskStep implements ActionStep {
     b.kind = Seg.Control;
     b.frags = g;
     b.barrier = true;
+    // nothing of it is fed to the scanners (flushHeld must not wait on it)
+    b.fed = true;
     b.md = s.dirs[0];
     b.dir = 0;
     b.since = this.now;
@@ -565,6 +567,7 @@ class MaskStep implements ActionStep {
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
+    if (hit.deferred) return this.deferredSyn(s, e, data);
     if (md.scanners === undefined && seg.length > 0) this.startDirection(s, tcpSession, dir, hit.start, seg);
     // the spans of the packet in hand stay until it leaves, however many its bytes make (SpanList.keepFrom)
     if (e.start < md.spans.keepFrom) md.spans.keepFrom = e.start;
@@ -863,6 +866,27 @@ class MaskStep implements ActionStep {
       this.scanOwn(e, data);
   }
 
+  /**
+   * A SYN put off (tcp-stream: another ISN on a session that has not ended):
+   * the receiver reads on in the old numbers, so the SYN neither starts
+   * scanners nor moves the stream (its offset means nothing: taken as a gap,
+   * every later segment of the old stream would be searched alone). Its data,
+   * if any, is searched on its own; it keeps its place in the session's order.
+   */
+  private deferredSyn(s: MaskSession, e: Held, data: Uint8Array): Verdict {
+    e.kind = Seg.Again;
+    e.fed = true;
+    e.alone = true;
+    this.scanOwn(e, data);
+    this.release(s);
+    if (s.queue.length === 0) {
+      this.out(e, false);
+      return Verdict.Pass;
+    }
+    this.hold(s, e);
+    return Verdict.Hold;
+  }
+
   /** Every target's spans in the packet's payload alone (frame offsets), kept with it for out(). */
   private scanOwn(e: Held, data: Uint8Array): void {
     const base = e.base;
@@ -921,7 +945,7 @@ class MaskStep implements ActionStep {
 
   private releasable(s: MaskSession, e: Held): boolean {
     if (e.barrier) return false;
-    if (e.kind === Seg.Control) return true;
+    if (e.kind === Seg.Control || e.alone) return true;
     if (!e.fed) return false;
     return e.end <= s.dirs[e.dir].undecided();
   }
@@ -958,7 +982,7 @@ class MaskStep implements ActionStep {
     if (e.kind !== Seg.Control && e.end > e.start) {
       const md = e.md;
       this.outAt = e.payloadAt - e.start;
-      md.spans.forEach(e.start, e.end, this.outSpan);
+      if (!e.alone) md.spans.forEach(e.start, e.end, this.outSpan);
       const own = e.own;
       if (own !== undefined)
         for (let t = this.targets.length - 1; t >= 0; t--)
@@ -1014,6 +1038,7 @@ class MaskStep implements ActionStep {
     h.fed = e.fed;
     h.since = e.since;
     h.answersTo = e.answersTo;
+    h.alone = e.alone;
     h.own = e.own;
     h.frags = e.frags;
     h.size = r.length;

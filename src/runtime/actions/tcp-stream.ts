@@ -238,6 +238,12 @@ export interface TcpHit<T> {
   start: number;
   /** Whether this packet made a new session (or restarted one). */
   fresh: boolean;
+  /**
+   * A SYN with another initial sequence number on a session that has not
+   * ended, put off until its SYN-ACK: no part of the stream the receiver
+   * reads, so `start` means nothing for it (its data is searched alone).
+   */
+  deferred: boolean;
 }
 
 /** The session table's bucket count: a power of two, at least maxSessions up to MAX_BUCKETS (longer chains past it). */
@@ -273,6 +279,7 @@ export class TcpSessionTable<T> {
     segment: new TcpSegment(),
     start: 0,
     fresh: false,
+    deferred: false,
   };
   /** Sessions made, and dropped by reason: for the step's totals. */
   made = 0;
@@ -432,6 +439,7 @@ export class TcpSessionTable<T> {
     h.session = s;
     h.dir = dir;
     h.fresh = fresh;
+    h.deferred = deferred;
     // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
     h.start = d.offsetOf(syn ? (seg.seq + 1) >>> 0 : seg.seq);
     // a SYN put off is no part of the old stream: it moves neither its highest offset nor its end

@@ -10,7 +10,7 @@ import { PacketView } from '../../../src/runtime/decode/view.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { eth, gre, ipv4, ipv6, tcp, udp, vxlan } from './frames.js';
 import { type Delivered, runFrames } from './mask-run.js';
-import { Conversation, type Segment, type TimedFrame, timed } from './tcp-traffic.js';
+import { Conversation, type Segment, SYN, type TimedFrame, timed } from './tcp-traffic.js';
 
 /**
  * mask through the pipeline, byte for byte: secrets split across segments,
@@ -254,6 +254,24 @@ describe('mask over TCP streams', () => {
     const { out, g } = run('mask credentials', input);
     expect(texts(out).filter(Boolean)).toEqual(['PASS ***', '********', '*****\r\n', 'PASS **', '****\r\n']);
     expect(g.actionTotals!.mask['tcp-sessions']).toBe(2);
+  });
+
+  it('a SYN put off (another ISN on an open session) moves nothing: the stream read on after it is still one stream', () => {
+    // the SYN with data far ahead of the stream, then the password split, past the hold timeout: taken as stream
+    // data beyond a gap, the SYN's offset moved the direction's position and the old stream was searched alone
+    const c = new Conversation({ serverPort: 21 });
+    const segs: Segment[] = [...c.handshake(), ...c.send(1, '220 ready\r\n'), ...c.send(0, 'USER alice\r\n')];
+    segs.push({ dir: 0, seq: (c.next[0] + 100000) >>> 0, ack: 0, flags: SYN, payload: Buffer.from('x') });
+    const input: TimedFrame[] = segs.map((x, i) => ({ data: c.frame(x), ts: 1_700_000_000 + i * 0.001 }));
+    const rest = [...c.send(0, 'PASS se'), ...c.send(0, 'cret\r\n')];
+    rest.forEach((x, i) => input.push({ data: c.frame(x), ts: 1_700_000_002 + i * 0.001 }));
+    const r = runFrames(dir, policy('mask credentials'), input);
+    const out = r.out.get('t')!;
+    expect(out.length).toBe(input.length);
+    const all = texts(out).join('');
+    expect(all).not.toContain('se');
+    expect(all).not.toContain('cret');
+    expect(all).toContain('PASS ******\r\n');
   });
 
   it('masks every secret of a segment holding more than the span list keeps (SPANS_PER_DIRECTION), in order', () => {

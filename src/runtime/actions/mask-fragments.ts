@@ -3,7 +3,6 @@ import { decodeIpv4 } from '../decode/ipv4.js';
 import { decodeIpv6 } from '../decode/ipv6.js';
 import { INNER_KIND, PacketView } from '../decode/view.js';
 import { HOLD_TIMEOUT } from './mask-bounds.js';
-import type { Held, MaskSession } from './mask-held.js';
 import { transportChecksumAt } from './mask-write.js';
 import { Replica, type Scratch, copyBytes } from './replica.js';
 
@@ -77,7 +76,8 @@ export class Fragment {
 }
 
 /** A datagram being reassembled, then (complete) reassembled into `buf`, decoded in `view`. */
-export class Datagram {
+/** P, S: the masking step's place in a session's queue and that session (mask-held.ts), kept opaque here. */
+export class Datagram<P = unknown, S = unknown> {
   readonly frags: Fragment[] = [];
   /** Length of the fragmentable part, once the last fragment (no "more") is seen; -1 before. */
   total = -1;
@@ -101,8 +101,8 @@ export class Datagram {
   checksumAt = -1;
   owner = -1;
   /** The place kept for it in its TCP session's queue (mask.ts), and that session, while it is being reassembled. */
-  barrier: Held | undefined = undefined;
-  barrierSession: MaskSession | undefined = undefined;
+  barrier: P | undefined = undefined;
+  barrierSession: S | undefined = undefined;
   /** The reassembled packet as a replica, for the TCP path (its bytes in buf). */
   replica: Replica | undefined = undefined;
 
@@ -179,12 +179,12 @@ function readFragment(d: Uint8Array, length: number, q: PacketView): FragmentInf
  * The datagrams being reassembled, in the order their first fragment came
  * (a Map keeps it): the oldest is the first to time out or to go at a bound.
  */
-export class FragmentTable {
-  private readonly open = new Map<string, Datagram>();
+export class FragmentTable<P = unknown, S = unknown> {
+  private readonly open = new Map<string, Datagram<P, S>>();
   private bytes = 0;
   private readonly spare: Fragment[] = [];
   /** The datagram the last add() held its fragment in (still open). */
-  last: Datagram | undefined = undefined;
+  last: Datagram<P, S> | undefined = undefined;
 
   constructor(private readonly scratch: Scratch) {}
 
@@ -203,7 +203,7 @@ export class FragmentTable {
    * datagram, and returns the datagram if that is now whole or broken
    * (taken out of the table: the caller writes and hands on its fragments).
    */
-  add(r: Replica, v: PacketView, q: PacketView, now: number): Datagram | undefined {
+  add(r: Replica, v: PacketView, q: PacketView, now: number): Datagram<P, S> | undefined {
     const f = readFragment(r.data, r.length, q)!;
     const tunnelled = q !== v;
     const key = `${tunnelled ? `${v.tunnel}/${v.tunnelId}` : ''}|${q.ipVersion}|${
@@ -213,7 +213,7 @@ export class FragmentTable {
     }|${f.proto}|${f.id}`;
     let g = this.open.get(key);
     if (g === undefined) {
-      g = new Datagram(key, now);
+      g = new Datagram<P, S>(key, now);
       this.open.set(key, g);
       if (tunnelled) {
         g.outer.tunnel = v.tunnel;
@@ -248,7 +248,7 @@ export class FragmentTable {
   }
 
   /** Marks g broken if x cannot join it (RFC 5722 for IPv6, the same rule for IPv4: any overlap). */
-  private check(g: Datagram, x: Fragment, more: boolean, cut: boolean): void {
+  private check(g: Datagram<P, S>, x: Fragment, more: boolean, cut: boolean): void {
     const end = x.offset + x.length;
     if (cut) g.broken = 'cut';
     else if (g.frags.length > FRAGMENTS_PER_DATAGRAM) g.broken = 'bound';
@@ -271,23 +271,23 @@ export class FragmentTable {
   }
 
   /** Takes g out of the table if it is still there (a session that gives it up). */
-  forget(g: Datagram): void {
+  forget(g: Datagram<P, S>): void {
     if (this.open.get(g.key) === g) this.take(g);
   }
 
-  private take(g: Datagram): void {
+  private take(g: Datagram<P, S>): void {
     this.open.delete(g.key);
     this.bytes -= g.size;
   }
 
   /** Fragments given back once handed on (their replicas were resumed). */
-  recycle(g: Datagram): void {
+  recycle(g: Datagram<P, S>): void {
     for (const x of g.frags) this.spare.push(x);
     g.frags.length = 0;
   }
 
   /** The oldest datagram if a bound or the timeout gives it up now (taken out), else undefined. */
-  due(now: number): Datagram | undefined {
+  due(now: number): Datagram<P, S> | undefined {
     const it = this.open.values().next();
     if (it.done === true) return undefined;
     const g = it.value;
@@ -299,7 +299,7 @@ export class FragmentTable {
   }
 
   /** Every datagram still open (end of input), taken out. */
-  takeAll(): Datagram[] {
+  takeAll(): Datagram<P, S>[] {
     const all = [...this.open.values()];
     for (const g of all) {
       g.broken = 'end';
@@ -314,7 +314,7 @@ export class FragmentTable {
    * fragment's), then the data in order; its IP header made that of an
    * unfragmented packet of that length; decoded from the IP header.
    */
-  private assemble(g: Datagram): void {
+  private assemble(g: Datagram<P, S>): void {
     const first = g.frags[g.first];
     const head = first.dataAt;
     const length = head + g.total;

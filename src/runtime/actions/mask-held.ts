@@ -1,4 +1,4 @@
-import type { Datagram } from './mask-fragments.js';
+import type { Datagram as AnyDatagram } from './mask-fragments.js';
 import type { RecentBytes } from './mask-recent.js';
 import type { MaskScanner } from './mask-scanner.js';
 import { SpanList } from './mask-spans.js';
@@ -62,7 +62,7 @@ export class Held {
   /** Bytes the hold costs. */
   size = 0;
   /** A reassembled IP datagram (r is its reassembled packet): its fragments are what leaves, written (mask-fragments.ts). */
-  frags: Datagram | undefined = undefined;
+  frags: MaskDatagram | undefined = undefined;
   /**
    * A place kept in the session's queue for `frags` while it is being
    * reassembled (its first fragment came): the session's later packets wait
@@ -230,3 +230,6 @@ export class HoldHeap {
     this.ver[b] = v;
   }
 }
+
+/** A datagram being reassembled (mask-fragments.ts), with its place in a session's queue and that session. */
+export type MaskDatagram = AnyDatagram<Held, MaskSession>;

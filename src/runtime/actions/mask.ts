@@ -18,8 +18,18 @@ import {
 } from './mask-bounds.js';
 import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { type Datagram, FragmentTable, fragmentView } from './mask-fragments.js';
-import { Carry, Held, HoldHeap, type MaskDirection, MaskSession, NO_HELD, NO_SCANNERS, Seg } from './mask-held.js';
+import { FragmentTable, fragmentView } from './mask-fragments.js';
+import {
+  Carry,
+  Held,
+  HoldHeap,
+  type MaskDatagram,
+  type MaskDirection,
+  MaskSession,
+  NO_HELD,
+  NO_SCANNERS,
+  Seg,
+} from './mask-held.js';
 import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
 import { type MaskScanner, type MaskTarget, SegmentText } from './mask-scanner.js';
@@ -177,7 +187,7 @@ class MaskStep implements ActionStep {
   /** The ports handed to the targets' shared() (which keep none of them): one array, not one a session. */
   private readonly ports = [0, 0];
   /** IP datagrams being reassembled (made with the first fragment). */
-  private frags: FragmentTable | undefined;
+  private frags: FragmentTable<Held, MaskSession> | undefined;
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -270,7 +280,7 @@ class MaskStep implements ActionStep {
    * searched, one that cannot be is given up.
    */
   private fragment(r: Replica, v: PacketView, q: PacketView): boolean {
-    const ft = (this.frags ??= new FragmentTable((this.scratch ??= new Scratch())));
+    const ft = (this.frags ??= new FragmentTable<Held, MaskSession>((this.scratch ??= new Scratch())));
     if (!FragmentTable.wanted(r.data, r.length, q)) return false;
     this.totals['packets-held']++;
     const g = ft.add(r, v, q, this.now);
@@ -330,7 +340,7 @@ class MaskStep implements ActionStep {
   }
 
   /** A whole datagram: a TCP segment goes into its stream, anything else is searched alone. */
-  private assembled(g: Datagram): void {
+  private assembled(g: MaskDatagram): void {
     const p = g.view;
     if (p.ipProto === IPPROTO.TCP) {
       const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now);
@@ -364,7 +374,7 @@ class MaskStep implements ActionStep {
    * fragment, for the changes in all of them; a tunnel's around each) and
    * hands them on in the order they came.
    */
-  private writeBack(g: Datagram, forced: boolean): void {
+  private writeBack(g: MaskDatagram, forced: boolean): void {
     const w = this.writer;
     const b = g.buf;
     const head = g.frags[g.first].dataAt;
@@ -431,7 +441,7 @@ class MaskStep implements ActionStep {
    * target's fill: what it carries cannot be searched, and is never
    * delivered in clear.
    */
-  private giveUp(g: Datagram): void {
+  private giveUp(g: MaskDatagram): void {
     const b = g.barrier;
     if (b !== undefined) {
       // its fragments leave from the place kept for them, behind what the session held before them
@@ -445,7 +455,7 @@ class MaskStep implements ActionStep {
   }
 
   /** The place kept for g in a session's queue, taken out (the session released behind it). */
-  private dropPlace(g: Datagram): void {
+  private dropPlace(g: MaskDatagram): void {
     const b = g.barrier;
     const s = g.barrierSession;
     g.barrier = undefined;
@@ -479,7 +489,7 @@ class MaskStep implements ActionStep {
       }
   }
 
-  private maskFragments(g: Datagram): void {
+  private maskFragments(g: MaskDatagram): void {
     const w = this.writer;
     const fill = this.fills[0];
     for (const x of g.frags) {
@@ -545,7 +555,7 @@ class MaskStep implements ActionStep {
    * are made only if it is held or written). `frags`: a reassembled
    * datagram's (r its reassembled packet), whose fragments are what leaves.
    */
-  private tcp(r: Replica, hit: TcpHit<MaskSession>, data: Uint8Array, base: number, frags?: Datagram): Verdict {
+  private tcp(r: Replica, hit: TcpHit<MaskSession>, data: Uint8Array, base: number, frags?: MaskDatagram): Verdict {
     const tcpSession = hit.session;
     const s = tcpSession.data;
     const seg = hit.segment;

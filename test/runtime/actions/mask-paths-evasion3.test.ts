@@ -1,0 +1,461 @@
+/**
+ * Round 3 of the outside masking checker (session 12): shapes of traffic
+ * that carry a secret to a masking group's tool unmasked where
+ * docs/language.md promises it masked, found by reading the stream tracking
+ * (tcp-stream.ts, mask.ts, mask-fragments.ts). Each case builds its own
+ * capture from the harness's sessions (mask-paths-harness.ts), runs it on
+ * every packet path against the decoder's, and reads the tools' files with
+ * the harness's own reassembling oracle. `it.fails`: a defect on main (the
+ * comment names it and the code responsible); flip to `it` once fixed.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { fixIpv4HeaderChecksum } from '../../../src/runtime/actions/checksum.js';
+import { HOLD_TIMEOUT } from '../../../src/runtime/actions/mask-bounds.js';
+import {
+  cleanup,
+  differential,
+  dir,
+  oracleFindings,
+  PATHS,
+  POLICIES,
+  session,
+  type Session,
+  summary,
+} from './mask-paths-harness.js';
+import {
+  type Encap,
+  pcapFile,
+  PROTOCOLS,
+  type Protocol,
+  readPcap,
+  type Rec,
+  records,
+  Rng,
+  type Seg,
+  script,
+  streamsOf,
+} from './mask-paths.js';
+
+afterAll(cleanup);
+
+const ETH = LINKTYPE.ETHERNET;
+const ETH_HEADER = 14;
+
+/** A session of `proto` whose focus is inside its first secret of `kind`, each turn one segment but at the focus. */
+function sessionOn(i: number, proto: Protocol, r: Rng, kind: 'card' | 'credential' | 'pattern', enc: Encap = 'eth') {
+  const sc = script(proto, r);
+  const secrets = streamsOf(sc).secrets;
+  const k = secrets.findIndex((x) => x.kind === kind);
+  if (k < 0) return undefined;
+  // a card cut after its 7th digit: a release may deliver a run of at most six digits (docs/language.md, PCI DSS 3.4)
+  const split = kind === 'card' ? afterDigits(secrets[k].text, 7) : undefined;
+  return session(i, proto, r, { script: sc, secret: k, whole: true, enc, split });
+}
+
+/** The index in `text` just after its `n`th digit. */
+function afterDigits(text: string, n: number): number {
+  let seen = 0;
+  for (let i = 0; i < text.length; i++) if (/\d/.test(text[i]) && ++seen === n) return i + 1;
+  throw new Error(`${text}: fewer than ${n} digits`);
+}
+
+/** Findings but for decoys masked (masking more than needed: no leak). */
+const secretsOnly = (found: string[]) => found.filter((x) => !x.includes(': decoy '));
+
+/** The stream offset of a segment's first payload byte (the session's SYN and SYN-ACK are its first two segments). */
+function offsetOf(s: Session, g: Seg): number {
+  return (g.seq - s.segs[g.dir].seq - 1) >>> 0;
+}
+
+/** The index of the session's data segment that starts at its focus. */
+function focusIndex(s: Session): number {
+  const k = s.segs.findIndex((g) => g.dir === s.focus.dir && g.payload.length > 0 && offsetOf(s, g) === s.focus.at);
+  if (k < 0) throw new Error(`${s.name}: no segment at the focus`);
+  return k;
+}
+
+/** Every segment's records, in order, `f` making the records of one segment (index j) instead when it returns some. */
+function recsOf(s: Session, id: number, f?: (g: Seg, j: number) => Rec[] | undefined): Rec[] {
+  return s.segs.flatMap((g, j) => f?.(g, j) ?? records(g, s.ep, s.enc, ETH, [id & 0xffff, (id * 7 + 1) & 0xffff]));
+}
+
+/**
+ * An Ethernet frame whose IPv4 packet (the outer one of a tunnel) is cut
+ * into two fragments, the first carrying `first` bytes (a multiple of 8) of
+ * its payload, both with identification `id`: what a router on the tunnel's
+ * path does to a packet longer than the next link's MTU (DF clear).
+ */
+function fragmentOuter(frame: Buffer, first: number, id: number): Buffer[] {
+  const ip = frame.subarray(ETH_HEADER);
+  const hl = (ip[0] & 0x0f) * 4;
+  const body = ip.subarray(hl);
+  return [body.subarray(0, first), body.subarray(first)].map((b, i) => {
+    const h = Buffer.from(ip.subarray(0, hl));
+    h.writeUInt16BE(hl + b.length, 2);
+    h.writeUInt16BE(id, 4);
+    h.writeUInt16BE(i === 0 ? 0x2000 : first / 8, 6);
+    fixIpv4HeaderChecksum(h, 0);
+    return Buffer.concat([frame.subarray(0, ETH_HEADER), h, b]);
+  });
+}
+
+/** The capture's leaks and the paths' differences under `policy`: the decoder path's files read by the oracle. */
+async function run(name: string, recs: Rec[], sessions: Session[], policy = 'mask only') {
+  const file = pcapFile(dir, `${name}.pcap`, recs, ETH);
+  const pol = POLICIES[policy];
+  const { bad, files } = await differential(pol.body, file, PATHS, sessions);
+  return { paths: bad, leaks: oracleFindings(pol, files, sessions, false), files };
+}
+
+// ---- 1. a tunnel's outer packet fragmented on the way
+
+/**
+ * Sessions in `enc` (GRE, VXLAN), each with one segment at a secret whose
+ * outer IPv4 packet a router fragmented: the first fragment ends just after
+ * the inner TCP header (and `extra` bytes of payload), the rest of the
+ * segment is in the second.
+ */
+function outerFragmented(enc: Encap, seed: number): { recs: Rec[]; sessions: Session[] } {
+  const r = new Rng(seed);
+  const sessions: Session[] = [];
+  for (const p of PROTOCOLS)
+    for (const kind of ['credential', 'card'] as const) {
+      if (p === 'telnet') continue;
+      const s = sessionOn(sessions.length + 1, p, r, kind, enc);
+      if (s !== undefined) sessions.push(s);
+    }
+  // the outer payload before the inner TCP payload: GRE 4 + IP 20 + TCP 20; UDP 8 + VXLAN 8 + Ethernet 14 + 40
+  const lead = enc === 'gre' ? 44 : 70;
+  const first = (Math.floor(lead / 8) + 1) * 8;
+  const recs = sessions.flatMap((s, i) => {
+    const k = focusIndex(s);
+    return recsOf(s, i + 1, (g, j) => {
+      if (j !== k) return undefined;
+      const [rec] = records(g, s.ep, s.enc, ETH, [(i + 1) & 0xffff, ((i + 1) * 7 + 1) & 0xffff]);
+      return fragmentOuter(rec.data, first, 0x4000 + i).map((data) => ({ data, wireLen: data.length }));
+    });
+  });
+  return { recs, sessions };
+}
+
+describe('mask: a tunnel whose outer packet is fragmented on the way', () => {
+  // DEFECT (likely in real captures: GRE, IP-in-IP and IPv6 tunnels whose routers fragment the outer packet, DF
+  // clear, the classic tunnel MTU problem): mask-fragments.ts REASSEMBLED has no GRE (nor IPIP, IPv6-in-IP), so
+  // FragmentTable.wanted() refuses the outer packet's fragments. The first one goes on as a tunnelled TCP segment cut
+  // short (its inner IP length past the fragment: a gap, masked as at a snap cut); the second, carrying the rest of
+  // the segment, is no TCP, GRE is not in mask.ts PER_PACKET: counted `not-scanned` and delivered in clear. A
+  // password, card number or token in it reaches the tool whole. docs/language.md says only "Fragments of other
+  // protocols (a tunnel's outer packet, ESP) are not reassembled", and promises a secret in a tunnel masked.
+  it.fails("GRE: the rest of a segment in the outer packet's second fragment is masked", async () => {
+    const { recs, sessions } = outerFragmented('gre', 1201);
+    const f = await run('outer-gre', recs, sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+
+  it('GRE: the paths agree, with the group stripping the tunnel too (strip passes fragments of a tunnel unchanged)', async () => {
+    const { recs, sessions } = outerFragmented('gre', 1201);
+    const f = await run('outer-gre-strip', recs, sessions, 'mask after strip');
+    expect(summary(f.paths)).toEqual([]);
+    // the same leak as above, after strip
+    expect(f.leaks.length).toBeGreaterThan(0);
+  });
+
+  // No leak, but more masked than needed: the first outer fragment's inner packet is decoded (fragmentView() takes
+  // the inner view, no fragment), so it goes the TCP way as a segment cut short; the second waits in the
+  // FragmentTable for a first fragment that never comes, and at the timeout leaves with its whole payload masked
+  // (`undecided-fragment`): the decoys in it too. Secrets only here.
+  it("VXLAN: the rest of a segment in the outer packet's second fragment is masked (masked whole)", async () => {
+    const { recs, sessions } = outerFragmented('vxlan', 1202);
+    const f = await run('outer-vxlan', recs, sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(secretsOnly(f.leaks))).toEqual([]);
+  });
+});
+
+// ---- 2. a segment far ahead of the stream (outside the receiver's window)
+
+describe("mask: a segment far outside the receiver's window", () => {
+  /**
+   * Before the segment at the focus, one whose sequence number is 200,000
+   * bytes ahead (past any window: a receiver drops it, RFC 9293 3.10.7.4);
+   * the sender pauses past the hold timeout before the focus (`pause`).
+   */
+  function farAhead(seed: number, bogus: boolean): { recs: Rec[]; sessions: Session[] } {
+    const r = new Rng(seed);
+    const sessions: Session[] = [];
+    for (const p of PROTOCOLS)
+      for (const kind of ['credential', 'card'] as const) {
+        if (p === 'telnet') continue;
+        const s = sessionOn(sessions.length + 1, p, r, kind);
+        if (s === undefined) continue;
+        const k = focusIndex(s);
+        const g = s.segs[k];
+        s.segs[k] = { ...g, delay: HOLD_TIMEOUT + 1 };
+        if (bogus) s.segs.splice(k, 0, { ...g, seq: (g.seq + 200_000) >>> 0, payload: Buffer.from('zzzzzzzz') });
+        sessions.push(s);
+      }
+    return { recs: sessions.flatMap((s, i) => recsOf(s, i + 1)), sessions };
+  }
+
+  it('control: the pause alone leaks nothing', async () => {
+    const { recs, sessions } = farAhead(1203, false);
+    const f = await run('far-control', recs, sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+
+  // DEFECT (an evader's; also a stray segment of an older connection on the same ports, whose numbers fall ahead):
+  // mask.ts tcp() holds a segment far ahead of the stream as beyond a gap (Seg.Ahead) and the stream's packets queue
+  // behind it; at the hold timeout (or 64 packets held: the per-session bound, no pause needed) force() ->
+  // flushAhead() -> gap() gives up the "gap" and moves md.next 200,000 bytes ahead. Every real segment after is
+  // then behind md.next (Seg.Again), searched alone (searchAlone): the rest of a password after its command, a
+  // card number's digits after the 7th, a token's tail, delivered. A receiver drops the segment (outside its
+  // window, RFC 9293 3.10.7.4) and reads the rest in sequence. tcp-stream.ts also takes its end as the highest
+  // offset seen (saw()).
+  it.fails('a segment 200,000 bytes ahead, then the rest of the secret after the hold timeout', async () => {
+    const { recs, sessions } = farAhead(1203, true);
+    const f = await run('far-ahead', recs, sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+// ---- 3. two sessions with the same addresses and ports on two VLANs
+
+/** The records of a pcap file whose first VLAN tag is `id`, as a pcap file of their own. */
+function onlyVlan(file: Buffer, id: number): Buffer {
+  const { recs } = readPcap(file);
+  const keep = recs.filter((d) => d.readUInt16BE(12) === 0x8100 && (d.readUInt16BE(14) & 0x0fff) === id);
+  const head = Buffer.from(file.subarray(0, 24));
+  return Buffer.concat([
+    head,
+    ...keep.flatMap((d) => {
+      const h = Buffer.alloc(16);
+      h.writeUInt32LE(d.length, 8);
+      h.writeUInt32LE(d.length, 12);
+      return [h, d];
+    }),
+  ]);
+}
+
+describe('mask: one address and port pair on two VLANs at once (overlapping address spaces)', () => {
+  // DEFECT (in captures of trunks carrying overlapping address spaces: VRFs, tenants, NATed sites; two clients on
+  // the same private address picking the same port to the same server): tcp-stream.ts keys a session by addresses,
+  // ports and tunnel, not by VLAN (readTuple, findWalked), so the two are one session: the second's SYN is put off,
+  // its SYN-ACK restarts the session (pendingSyn), and each one's segments then land at the other's offsets:
+  // gaps given up, retransmissions searched alone (searchAlone), the rest of passwords and tokens delivered.
+  // docs/language.md says nothing of VLANs in a session (design: "the tap is not part of it").
+  it.fails('two sessions, one a VLAN, same addresses and ports, their segments interleaved', async () => {
+    const r = new Rng(1204);
+    const pairs: [Session, Session][] = [];
+    for (const p of PROTOCOLS) {
+      if (p === 'telnet') continue;
+      const i = pairs.length + 1;
+      pairs.push([session(i, p, r, { enc: 'vlan' }), session(i, p, r, { enc: 'vlan' })]);
+    }
+    const recs: Rec[] = [];
+    pairs.forEach(([a, b], i) => {
+      const ra = recsOf(a, i + 1);
+      // the second session's frames on VLAN 8 (the harness's VLAN is 7)
+      const rb = recsOf(b, i + 1).map((x) => {
+        const d = Buffer.from(x.data);
+        d.writeUInt16BE(8, 14);
+        return { ...x, data: d };
+      });
+      for (let k = 0; k < Math.max(ra.length, rb.length); k++) {
+        if (k < ra.length) recs.push(ra[k]);
+        if (k < rb.length) recs.push(rb[k]);
+      }
+    });
+    const pol = POLICIES['mask only'];
+    const file = pcapFile(dir, 'two-vlans.pcap', recs, ETH);
+    const { bad, files } = await differential(pol.body, file, PATHS, pairs.flat());
+    expect(summary(bad)).toEqual([]);
+    // the oracle per VLAN: each session's own stream
+    const leaks = pairs.flatMap(([a, b]) => [
+      ...oracleFindings(pol, [onlyVlan(files[0], 7)], [a], false),
+      ...oracleFindings(pol, [onlyVlan(files[0], 8)], [b], false),
+    ]);
+    expect(summary(leaks)).toEqual([]);
+  });
+});
+
+// ---- 4. GTP-U: each direction under the TEID its receiver chose
+
+/** Where a GTP-U frame's TEID lies (Ethernet, outer IPv4 without options, UDP, the GTP header's fifth byte). */
+const TEID_AT = ETH_HEADER + 20 + 8 + 4;
+
+describe('mask: GTP-U sessions, each direction under its own TEID (as every GTP-U user plane has it)', () => {
+  const teids = (same: boolean) => {
+    const r = new Rng(1205);
+    const sessions = PROTOCOLS.map((p, i) => session(i + 1, p, r, { enc: 'gtp' }));
+    const recs = sessions.flatMap((s, i) =>
+      s.segs.flatMap((g) =>
+        records(g, s.ep, s.enc, ETH, [(i + 1) & 0xffff, ((i + 1) * 7 + 1) & 0xffff]).map((x) => {
+          const d = Buffer.from(x.data);
+          // uplink (the client's) under the core's TEID, downlink under the radio side's
+          d.writeUInt32BE(g.dir === 0 || same ? 0x1000 + i : 0x2000 + i, TEID_AT);
+          return { ...x, data: d };
+        }),
+      ),
+    );
+    return run(`gtp-teids-${same}`, recs, sessions);
+  };
+
+  it('control: one TEID both ways, nothing leaks', async () => {
+    const f = await teids(true);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+
+  // DEFECT (every GTP-U capture with Telnet in it: IoT devices on cellular links): tcp-stream.ts readTuple() keys a
+  // tunnelled session by the outer view's tunnelId, a GTP-U TEID, which the receiving end chooses, so the uplink
+  // and the downlink carry different TEIDs (so do L2TP's tunnel and session ids and PPTP's GRE call id): each
+  // direction is a session of its own whose other side is never seen. Telnet's answers are recognised only after
+  // the server's prompt: the user name and password typed are delivered in clear (as below, with one side seen).
+  // (SMTP's decoys masked: docs/language.md's "at most 8 lines when the server is not seen": no leak, left out.)
+  it.fails('every protocol: the server side under another TEID than the client side', async () => {
+    const f = await teids(false);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(secretsOnly(f.leaks))).toEqual([]);
+  });
+});
+
+// ---- 5. a tap that sees one direction only (asymmetric routing)
+
+describe("mask: a capture of the client's side only (the server's packets take another path)", () => {
+  // DEFECT (asymmetric routing: a tap on one path of two sees one direction; common at Internet edges): a Telnet
+  // client's login is delivered in clear. credentials/telnet.ts masks an answer only after a prompt, and mask.ts
+  // answersTo() returns -Infinity while the other direction is unknown (no packet of it seen), so mustWait() never
+  // holds the typing and no line is guessed (PROMPT_GUESSED needs bytes acknowledged and not read). SASL has a
+  // bound for this ("at most 8 lines when the server is not seen"); Telnet has none. docs/language.md's Telnet row
+  // promises the client's line masked as a password's when its prompt's bytes "do not come".
+  it.fails('every protocol: the secrets the client sends', async () => {
+    const r = new Rng(1206);
+    const sessions = PROTOCOLS.map((p, i) => {
+      const s = session(i + 1, p, r, {});
+      // the oracle reads the client's side only: the server's secrets and decoys never reach the tap
+      return {
+        ...s,
+        segs: s.segs.filter((g) => g.dir === 0),
+        secrets: s.secrets.filter((x) => x.dir === 0),
+        decoys: s.decoys.filter((x) => x.dir === 0),
+      };
+    });
+    const f = await run(
+      'one-way',
+      sessions.flatMap((s, i) => recsOf(s, i + 1)),
+      sessions,
+    );
+    expect(summary(f.paths)).toEqual([]);
+    // (SMTP's decoys masked: the 8-line bound, as documented; no leak)
+    expect(summary(secretsOnly(f.leaks))).toEqual([]);
+  });
+});
+
+// ---- 6. a copy whose IP length claims more than it carries
+
+describe('mask: a segment whose IPv4 total length runs past its frame (not cut by the capture: the length lies)', () => {
+  // DEFECT (an evader's): tcp-stream.ts readTcpSegment() takes the segment's length on the wire from the IP total
+  // length even where the capture kept the whole frame (the length lies: the decoder marks it malformed, and a
+  // receiver's IP drops it); mask.ts feed() takes the missing 1,000 bytes for a gap (as at a snap cut) and moves
+  // md.next past them, so the real segments that follow are behind it, searched alone: the rest of every secret
+  // split there delivered. (A snap cut, with the pcap's original length saying so, is the case gap() is for.)
+  it.fails("a copy of the segment at a secret's start claiming 1,000 bytes more, then the real segments", async () => {
+    const r = new Rng(1207);
+    const sessions: Session[] = [];
+    for (const p of PROTOCOLS)
+      for (const kind of ['credential', 'card', 'pattern'] as const) {
+        if (p === 'telnet') continue;
+        const s = sessionOn(sessions.length + 1, p, r, kind);
+        if (s !== undefined) sessions.push(s);
+      }
+    const recs = sessions.flatMap((s, i) => {
+      const k = focusIndex(s);
+      let before = k - 1;
+      while (!(s.segs[before].dir === s.focus.dir && s.segs[before].payload.length > 0)) before--;
+      const ids: [number, number] = [(i + 1) & 0xffff, ((i + 1) * 7 + 1) & 0xffff];
+      return recsOf(s, i + 1, (g, j) => {
+        if (j !== before) return undefined;
+        const real = records(g, s.ep, s.enc, ETH, ids);
+        // the liar: the same frame, its IP total length 1,000 more (a receiver's IP layer drops it: RFC 1122 3.2.1.2
+        // leaves no way to read bytes that are not there), captured whole
+        const d = Buffer.from(real[0].data);
+        d.writeUInt16BE(d.readUInt16BE(ETH_HEADER + 2) + 1000, ETH_HEADER + 2);
+        fixIpv4HeaderChecksum(d, ETH_HEADER);
+        return [{ data: d, wireLen: d.length }, ...real];
+      });
+    });
+    const f = await run('ip-length-lies', recs, sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+// ---- 7. IPv4 AH (transport mode: authenticated, not encrypted)
+
+const AH_LENGTH = 24;
+
+/** An Ethernet frame's IPv4 packet with an AH header (next header TCP, a 12-byte ICV) before its transport header. */
+function withAh(frame: Buffer, spi: number): Buffer {
+  const ip = frame.subarray(ETH_HEADER);
+  const hl = (ip[0] & 0x0f) * 4;
+  const ah = Buffer.alloc(AH_LENGTH);
+  ah[0] = ip[9];
+  ah[1] = AH_LENGTH / 4 - 2;
+  ah.writeUInt32BE(spi, 4);
+  ah.writeUInt32BE(1, 8);
+  const h = Buffer.from(ip.subarray(0, hl));
+  h[9] = 51;
+  h.writeUInt16BE(ip.length + AH_LENGTH, 2);
+  fixIpv4HeaderChecksum(h, 0);
+  return Buffer.concat([frame.subarray(0, ETH_HEADER), h, ah, ip.subarray(hl)]);
+}
+
+/** A pcap file with every frame's IPv4 AH header taken out (the oracle reads no AH): what the receiver's TCP reads. */
+function withoutAh(file: Buffer): Buffer {
+  const { recs } = readPcap(file);
+  return Buffer.concat([
+    file.subarray(0, 24),
+    ...recs.flatMap((d) => {
+      let f = d;
+      if (d.readUInt16BE(12) === 0x0800 && d[ETH_HEADER + 9] === 51) {
+        const hl = (d[ETH_HEADER] & 0x0f) * 4;
+        const at = ETH_HEADER + hl;
+        const h = Buffer.from(d.subarray(ETH_HEADER, at));
+        h[9] = d[at];
+        h.writeUInt16BE(d.readUInt16BE(ETH_HEADER + 2) - AH_LENGTH, 2);
+        f = Buffer.concat([d.subarray(0, ETH_HEADER), h, d.subarray(at + AH_LENGTH)]);
+      }
+      const x = Buffer.alloc(16);
+      x.writeUInt32LE(f.length, 8);
+      x.writeUInt32LE(f.length, 12);
+      return [x, f];
+    }),
+  ]);
+}
+
+describe('mask: TCP in IPv4 behind an AH header (IPsec transport mode, authentication only)', () => {
+  // DEFECT (rare in real captures: AH transport mode is old IPsec's authentication-only policy): decode/ipv4.ts
+  // (decodeIpPayload) does not walk AH, as decode/ipv6.ts does: the packet's protocol is AH, not TCP, so mask
+  // counts it `not-scanned` and delivers it as captured, though AH encrypts nothing: every secret in clear.
+  // docs/language.md names ESP among the protocols not searched, not AH.
+  it.fails('every protocol: its secrets masked as without AH', async () => {
+    const r = new Rng(1208);
+    const sessions = PROTOCOLS.map((p, i) => session(i + 1, p, r, {}));
+    const recs = sessions.flatMap((s, i) =>
+      recsOf(s, i + 1).map((x) => {
+        const data = withAh(x.data, 0x100 + i);
+        return { ...x, data, wireLen: data.length };
+      }),
+    );
+    const file = pcapFile(dir, 'ah.pcap', recs, ETH);
+    const pol = POLICIES['mask only'];
+    const { bad, files } = await differential(pol.body, file, PATHS, sessions);
+    expect(summary(bad)).toEqual([]);
+    // the oracle reads what the receiver's TCP gets (the AH header taken out); it would find nothing at all in AH
+    expect(summary(oracleFindings(pol, [withoutAh(files[0])], sessions, false))).toEqual([]);
+  });
+});

@@ -275,10 +275,73 @@ describe('mask: one address and port pair on two VLANs at once (overlapping addr
     const { bad, files } = await differential(pol.body, file, PATHS, pairs.flat());
     expect(summary(bad)).toEqual([]);
     // the oracle per VLAN: each session's own stream
-    const leaks = pairs.flatMap(([a, b]) => [
-      ...oracleFindings(pol, [onlyVlan(files[0], 7)], [a], false),
-      ...oracleFindings(pol, [onlyVlan(files[0], 8)], [b], false),
-    ]);
+    const leaks = [
+      ...oracleFindings(
+        pol,
+        [onlyVlan(files[0], 7)],
+        pairs.map(([a]) => a),
+        false,
+      ),
+      ...oracleFindings(
+        pol,
+        [onlyVlan(files[0], 8)],
+        pairs.map(([, b]) => b),
+        false,
+      ),
+    ];
+    expect(summary(leaks)).toEqual([]);
+  });
+});
+
+describe('mask: one session tapped on both sides of a firewall that randomises sequence numbers (two VLANs)', () => {
+  // DEFECT (likely wherever a SPAN takes both VLANs of a firewall: Cisco ASA randomises TCP initial sequence
+  // numbers by default, and without NAT the addresses and ports stay): the copy on the outside VLAN is the same
+  // session to tcp-stream.ts (no VLAN in its key) with the client's sequence numbers shifted by a constant. Its
+  // SYN starts the session over (ended(): nothing sent yet), and from there one copy's segments are far from the
+  // other's offsets: gaps given up, segments searched alone, secrets split across segments delivered.
+  it.fails("the inside copy on VLAN 7, the outside copy on VLAN 8 with the client's numbers moved", async () => {
+    const r = new Rng(1211);
+    const delta = 0x3a5c_0f11;
+    const sessions: Session[] = [];
+    const recs: Rec[] = [];
+    PROTOCOLS.forEach((p, i) => {
+      const a = session(i + 1, p, r, { enc: 'vlan' });
+      // the outside copy: the client's sequence numbers (and the server's acknowledgements of them) moved by delta
+      const b: Session = {
+        ...a,
+        segs: a.segs.map((g) =>
+          g.dir === 0 ? { ...g, seq: (g.seq + delta) >>> 0 } : { ...g, ack: g.ack === 0 ? 0 : (g.ack + delta) >>> 0 },
+        ),
+      };
+      sessions.push(a, b);
+      const ra = recsOf(a, i + 1);
+      const rb = recsOf(b, i + 1).map((x) => {
+        const d = Buffer.from(x.data);
+        d.writeUInt16BE(8, 14);
+        return { ...x, data: d };
+      });
+      // each packet inside, then outside
+      ra.forEach((x, k) => recs.push(x, rb[k]));
+    });
+    const pol = POLICIES['mask only'];
+    const file = pcapFile(dir, 'firewall-sides.pcap', recs, ETH);
+    const { bad, files } = await differential(pol.body, file, PATHS, sessions);
+    expect(summary(bad)).toEqual([]);
+    // the oracle per VLAN: each copy's own streams
+    const leaks = [
+      ...oracleFindings(
+        pol,
+        [onlyVlan(files[0], 7)],
+        sessions.filter((_, k) => k % 2 === 0),
+        false,
+      ),
+      ...oracleFindings(
+        pol,
+        [onlyVlan(files[0], 8)],
+        sessions.filter((_, k) => k % 2 === 1),
+        false,
+      ),
+    ];
     expect(summary(leaks)).toEqual([]);
   });
 });

@@ -25,8 +25,10 @@ import {
   summary,
 } from './mask-paths-harness.js';
 import {
+  ACK,
   cardNumber,
   type Encap,
+  FIN,
   pcapFile,
   PROTOCOLS,
   type Protocol,
@@ -308,6 +310,38 @@ describe('mask: an RST outside the window, then a SYN with another sequence numb
       }
     const f = await run(
       'rst-then-syn',
+      sessions.flatMap((s, i) => recsOf(s, i + 1)),
+      sessions,
+    );
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+// ---- 2c. a FIN in sequence that the receiver never gets
+
+describe('mask: a FIN in sequence inside a secret that the receiver never gets, then the rest of the secret', () => {
+  // DEFECT (an evader's: the FIN's TTL runs out between the tap and the receiver, or its checksum is wrong): a FIN at
+  // the next byte ends the direction at once (tcp-stream.ts sets finAt, mask.ts checkEnd() -> endDirection(): the
+  // scanners end, a card's first digits decided as no card), and every later segment of the direction is searched
+  // alone (md.ended -> Seg.Again): the rest of a password after its command, a card number in two halves, delivered.
+  // The harness's fin-end stops the session at the FIN; stale-fin's fix covers a FIN behind the stream, not one at
+  // its end. docs/language.md's known leaks name a copy with other bytes, not a FIN.
+  it.fails('the rest of the secret after the FIN is masked', async () => {
+    const r = new Rng(1216);
+    const sessions: Session[] = [];
+    for (const p of PROTOCOLS)
+      for (const kind of ['credential', 'card'] as const) {
+        if (p === 'telnet') continue;
+        const s = sessionOn(sessions.length + 1, p, r, kind);
+        if (s === undefined) continue;
+        const k = focusIndex(s);
+        const g = s.segs[k];
+        s.segs.splice(k, 0, { dir: g.dir, seq: g.seq, ack: g.ack, flags: FIN | ACK, payload: Buffer.alloc(0) });
+        sessions.push(s);
+      }
+    const f = await run(
+      'fin-not-received',
       sessions.flatMap((s, i) => recsOf(s, i + 1)),
       sessions,
     );

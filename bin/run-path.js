@@ -54,7 +54,7 @@ async function runFromRunPath(argv, env = process.env) {
   // compiles lazily: a cache holds what the runs that wrote it used, so a run that used more (another action, an
   // output format: src/cli/run-features.ts) writes it again, with what it deserialized and what it compiled
   if (code === 0 && cacheFile) {
-    const used = bundle.exports.runFeatures();
+    const used = bundle.exports.runFeatures?.() ?? [];
     if (cached === undefined || script.cachedDataRejected) {
       writePrivately(cacheFile, sealed(used, script.createCachedData()));
     } else if (used.some((f) => !cached.features.includes(f))) {

@@ -93,7 +93,12 @@ function timed(cmd: string, args: string[]): Timed {
 }
 
 /** `tmesc run` of a compiled policy into an emptied directory (emptied outside the timing). */
-function tmescRun(artifact: string, outDir: string, workers?: number): Timed & { stats: RunStats } {
+function tmescRun(
+  artifact: string,
+  outDir: string,
+  workers?: number,
+  extra: string[] = [],
+): Timed & { stats: RunStats } {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   const r = timed('node', [
@@ -107,8 +112,26 @@ function tmescRun(artifact: string, outDir: string, workers?: number): Timed & {
     outDir,
     '--stats',
     'json',
+    ...extra,
   ]);
   return { ...r, stats: JSON.parse(r.stdout) as RunStats };
+}
+
+/** A capture of a few packets of the same traffic, for warm-up runs (warmUp). */
+let warmCapture: string | undefined;
+const WARM_PACKETS = 2_000;
+
+/**
+ * One untimed run of each policy over a few packets of the same traffic
+ * (its tap is `t`), before any timed one: the first run with a build
+ * writes the run path's code cache, and a run that uses code the cache lacks
+ * writes it again (bin/run-path.js), each paying for compiling and writing
+ * it. Without this, a row's first timed run paid that (with one run each,
+ * the plain row took 897 ms against strip's 492: docs/design/measurements.md,
+ * "passfast, session 12").
+ */
+function warmUp(artifacts: string[], outDir: string, workers?: number): void {
+  for (const a of artifacts) tmescRun(a, outDir, workers, ['--input', `t=${warmCapture}`]);
 }
 
 function compile(dir: string, name: string, text: string): string {
@@ -161,6 +184,8 @@ export async function benchActions(): Promise<void> {
     const cap = join(dir, 'cap.pcap');
     const g = generate({ output: cap, packets, seed: 11, encap: ENCAP });
     const { bps } = captureRate(cap);
+    warmCapture = join(dir, 'warm.pcap');
+    generate({ output: warmCapture, packets: WARM_PACKETS, seed: 11, encap: ENCAP });
     console.log(
       `actions (${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)} at the start: figures from a busy machine are noisy; capture ${g.packets} packets, ${(g.bytes / 1e6).toFixed(0)} MB, ${(bps / 1e6).toFixed(0)} Mbps over its time span, encap ${JSON.stringify(ENCAP)}; every packet to one group of one tool; median of ${RUNS} runs, cases taking turns)`,
     );
@@ -182,6 +207,7 @@ function benchEachAction(dir: string, cap: string, captureBps: number): void {
   const inProcess: number[][] = cases.map(() => []);
   const last: RunStats[] = [];
   const out = join(dir, 'out');
+  warmUp(artifacts, out);
   for (let run = 0; run < RUNS; run++)
     // each round in another order, so that a slow spell of the machine does not land on one case
     for (let k = 0; k < cases.length; k++) {
@@ -322,6 +348,9 @@ rule dns from t match ${FILTERS.dns} to dns
     }
     return { ms: r.ms, cpuMs: r.cpuMs, steps };
   };
+  warmUp([artifact, ...(unmasked ? [unmasked] : [])], tm);
+  // the group split's run too: a run with workers uses code the others do not
+  if (mask) warmUp([artifact], tm, 1);
   const tmMs: number[] = [];
   const plMs: number[] = [];
   const tmCpu: number[] = [];

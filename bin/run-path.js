@@ -45,29 +45,55 @@ async function runFromRunPath(argv, env = process.env) {
     return undefined;
   }
   const cacheFile = codeCacheFile(env);
-  const cachedData = cacheFile && unsealed(readPrivately(cacheFile));
-  const script = new Script(source, { filename: BUNDLE, cachedData });
+  const cached = cacheFile ? unsealed(readPrivately(cacheFile)) : undefined;
+  const script = new Script(source, { filename: BUNDLE, cachedData: cached?.data });
   const bundle = { exports: {} };
   script.runInThisContext()(createRequire(BUNDLE), bundle, bundle.exports, BUNDLE_URL.href);
   const code = await bundle.exports.runPath(argv);
-  // after a clean run, so that the cache holds every function the run compiled, not just the top level
-  if (code === 0 && cacheFile && (cachedData === undefined || script.cachedDataRejected)) {
-    writePrivately(cacheFile, sealed(script.createCachedData()));
+  // after a clean run, so that the cache holds every function the run compiled, not just the top level. V8
+  // compiles lazily: a cache holds what the runs that wrote it used, so a run that used more (another action, an
+  // output format: src/cli/run-features.ts) writes it again, with what it deserialized and what it compiled
+  if (code === 0 && cacheFile) {
+    const used = bundle.exports.runFeatures?.() ?? [];
+    if (cached === undefined || script.cachedDataRejected) {
+      writePrivately(cacheFile, sealed(used, script.createCachedData()));
+    } else if (used.some((f) => !cached.features.includes(f))) {
+      const features = [...new Set([...cached.features, ...used])].sort();
+      writePrivately(cacheFile, sealed(features, script.createCachedData()));
+    }
   }
   return code;
 }
 
 // V8 rejects a cache made for another version, flags or source, but a release build does not checksum
 // the data itself (--verify-snapshot-checksum is off): damaged bytes crash the deserializer. So each
-// file starts with the sha256 of the rest, and one that does not match is not given to V8.
+// file starts with the sha256 of the rest, and one that does not match is not given to V8. The rest:
+// FEATURES_MAGIC, the byte length of the features (u32, little-endian), the features the runs that wrote
+// it used (comma-separated), then V8's data.
 const DIGEST = 32;
+const FEATURES_MAGIC = Buffer.from('tmf1');
 const sha256 = (data) => createHash('sha256').update(data).digest();
-const sealed = (data) => Buffer.concat([sha256(data), data]);
 
+function sealed(features, data) {
+  const names = Buffer.from(features.join(','));
+  const head = Buffer.alloc(FEATURES_MAGIC.length + 4);
+  FEATURES_MAGIC.copy(head);
+  head.writeUInt32LE(names.length, FEATURES_MAGIC.length);
+  const rest = Buffer.concat([head, names, data]);
+  return Buffer.concat([sha256(rest), rest]);
+}
+
+/** { features, data } from a whole file; undefined when it is not one (then V8 is not given it). */
 function unsealed(file) {
   if (!file || file.length <= DIGEST) return undefined;
-  const data = file.subarray(DIGEST);
-  return sha256(data).equals(file.subarray(0, DIGEST)) ? data : undefined;
+  const rest = file.subarray(DIGEST);
+  if (!sha256(rest).equals(file.subarray(0, DIGEST))) return undefined;
+  const at = FEATURES_MAGIC.length + 4;
+  if (rest.length <= at || !rest.subarray(0, FEATURES_MAGIC.length).equals(FEATURES_MAGIC)) return undefined;
+  const end = at + rest.readUInt32LE(FEATURES_MAGIC.length);
+  if (end >= rest.length) return undefined;
+  const names = rest.subarray(at, end).toString();
+  return { features: names === '' ? [] : names.split(','), data: rest.subarray(end) };
 }
 
 /** $TMESC_CACHE_DIR, else $XDG_CACHE_HOME/tmesc, else ~/.cache/tmesc: the policy cache's (src/cli/policy-cache.ts). */

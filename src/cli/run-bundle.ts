@@ -1,6 +1,8 @@
 import { main } from './main.js';
 import { processIo, type Io } from './io.js';
 
+export { runFeatures } from './run-features.js';
+
 /**
  * The entry of dist/bundle/run-path.js, the one script `tmesc run` starts from
  * (bin/run-path.js loads it with V8's code cache; scripts/bundle.mjs builds

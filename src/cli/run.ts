@@ -14,6 +14,7 @@ import { displayPath, EXIT, packageVersion, PolicyInvalid, UsageError, type Io }
 import { includeRoots } from './include-roots.js';
 import type { PolicyCache, Reads } from './policy-cache.js';
 import { progressLine } from './progress.js';
+import { noteRunFeatures } from './run-features.js';
 import { readStdin, STDIN, STDIN_NAME } from './stdin.js';
 import { escapeForTerminal } from '../diagnostics/render/terminal.js';
 
@@ -283,6 +284,7 @@ export async function runCommand(policyPath: string | undefined, opts: RunCmdOpt
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  noteRunFeatures(artifact, { fromArtifact: opts.artifact !== undefined, workers });
   try {
     const stats = await runArtifact(artifact, {
       stop: stop.signal,

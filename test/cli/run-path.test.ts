@@ -88,6 +88,26 @@ function run(cacheDir: string, env: Record<string, string> = {}, extra: string[]
   return { code: r.code, out: mask(stats), err: mask(r.err), files };
 }
 
+/** A code cache file as bin/run-path.js writes it: sha256 of the rest; 'tmf1', the features' length, the features; V8's data. */
+function seal(features: string[], data: Buffer): Buffer {
+  const names = Buffer.from(features.join(','));
+  const head = Buffer.alloc(8);
+  head.write('tmf1');
+  head.writeUInt32LE(names.length, 4);
+  const rest = Buffer.concat([head, names, data]);
+  return Buffer.concat([createHash('sha256').update(rest).digest(), rest]);
+}
+
+/** The features a code cache file says the runs that wrote it used. */
+function featuresOf(path: string): string[] {
+  const rest = readFileSync(path).subarray(32);
+  expect(rest.subarray(0, 4).toString()).toBe('tmf1');
+  return rest
+    .subarray(8, 8 + rest.readUInt32LE(4))
+    .toString()
+    .split(',');
+}
+
 const codeCaches = (cache: string) =>
   existsSync(cache) ? readdirSync(cache).filter((f) => f.endsWith('.v8cache')) : [];
 
@@ -143,7 +163,13 @@ describe.skipIf(!built || !existsSync(RUN_PATH))('tmesc run from the run path (o
       ['cut short', good.subarray(0, good.length >> 1), 0o600],
       ['bytes flipped', damaged, 0o600],
       // whole (its sha256 matches) but made for another source: V8 itself rejects it
-      ["another script's, whole", Buffer.concat([createHash('sha256').update(foreign).digest(), foreign]), 0o600],
+      ["another script's, whole", seal(['artifact'], foreign), 0o600],
+      // whole, but without the features the runs that wrote it used (bin/run-path.js): not given to V8
+      [
+        "another script's, whole, no features",
+        Buffer.concat([createHash('sha256').update(foreign).digest(), foreign]),
+        0o600,
+      ],
       ["another script's, bare", foreign, 0o600],
       // a good cache that others may write is not read at all
       ['writable by others', good, 0o666],
@@ -158,6 +184,51 @@ describe.skipIf(!built || !existsSync(RUN_PATH))('tmesc run from the run path (o
       expect(statSync(path).ino, what).not.toBe(ino);
       expect(statSync(path).mode & 0o777, what).toBe(0o600);
     }
+  });
+
+  it('a run that uses what the code cache lacks (another action, output format) writes it again, with both', () => {
+    // V8 compiles lazily: a plain run's cache holds no masking code, which every masking run would compile again
+    const cache = mkdtempSync(join(TMP, 'features-'));
+    const dir = mkdtempSync(join(TMP, 'policy-'));
+    const policy = (name: string, group: string) => {
+      writeFileSync(
+        join(dir, `${name}.tmes`),
+        `policy "${name}"\ntap s { source pcap "${SAMPLE}" }\ngroup g {\n  ${group}\n}\nrule r from s match any to g\n`,
+      );
+      return `${name}.tmes`;
+    };
+    const plain = policy('plain', 'tool a { output pcap "out/a.pcap" }');
+    const masked = policy('masked', 'tool a { output pcapng "out/a.pcapng" }\n  mask credentials');
+    const runIt = (p: string) => {
+      const out = mkdtempSync(join(TMP, 'out-'));
+      const r = spawnTmesc(['run', p, '--out-dir', out, '--no-progress'], { cwd: dir, cacheDir: cache });
+      expect(r.code, r.err).toBe(0);
+    };
+    // the first run of each policy compiles it (the full CLI, no code cache); the second writes the cache
+    runIt(plain);
+    runIt(plain);
+    const [file] = codeCaches(cache);
+    const path = join(cache, file);
+    expect(featuresOf(path)).toEqual(['out:pcap', 'policy']);
+    const plainIno = statSync(path).ino;
+    runIt(masked);
+    runIt(masked);
+    expect(statSync(path).ino).not.toBe(plainIno);
+    expect(featuresOf(path)).toEqual([
+      'mask:credentials',
+      'out:pcap',
+      'out:pcapng',
+      'policy',
+      'step:balance',
+      'step:mark',
+      'step:mask',
+    ]);
+    // covered now, by either policy: left as it is
+    const { ino } = statSync(path);
+    runIt(masked);
+    runIt(plain);
+    expect(statSync(path).ino).toBe(ino);
+    expect(codeCaches(cache)).toEqual([file]);
   });
 
   it('a cache directory others may write gets no code cache (and the run is the same)', () => {

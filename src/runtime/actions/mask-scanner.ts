@@ -122,3 +122,30 @@ export function scanOnceWith(t: MaskTarget, bytes: Uint8Array, from: number, to:
   s.write(bytes, from, to, report);
   s.end(report);
 }
+
+/**
+ * A target's scanOnce as scanOnceWith's, through one scanner (and one shared
+ * state) kept for it and restarted for each payload: a UDP datagram, a
+ * retransmission searched alone. Made new each time, they were most of what
+ * a masked run allocated (a scanner, its session state and its pattern
+ * stream a payload: ~340 bytes a DNS packet, session 12). A scanner without
+ * restart(), or shared state without restartShared(), is made new as before.
+ * Not reentrant: a report must not search another payload of the same target
+ * (mask's reports only record spans).
+ */
+export function pooledScanOnce(t: MaskTarget): MaskTarget['scanOnce'] {
+  let kept: MaskScanner | undefined;
+  let shared: unknown;
+  return (bytes, from, to, report) => {
+    let s = kept;
+    if (s === undefined || s.restart === undefined || (shared !== undefined && t.restartShared === undefined)) {
+      shared = t.shared?.();
+      s = kept = t.scanner(from, true, 0, shared);
+    } else {
+      if (shared !== undefined) t.restartShared!(shared);
+      s.restart(from, true, 0, shared);
+    }
+    s.write(bytes, from, to, report);
+    s.end(report);
+  };
+}

@@ -323,7 +323,7 @@ export function cardNumberTarget(fill: number): MaskTarget {
     name: 'card-number',
     fill,
     scanner: (offset) => new CardScanner(offset),
-    scanOnce: (bytes, from, to, report) => once(bytes, from, to, report),
+    scanOnce: (bytes, from, to, report, text) => once(bytes, from, to, report, text),
   };
   const once = pooledScanOnce(t);
   return t;

@@ -74,7 +74,7 @@ export function credentialsTarget(fill: number): MaskTarget {
         new CredentialScanner(offset, atStart, dir, shared as CredentialSession),
         userinfo.scanner(offset, atStart, dir, undefined),
       ),
-    scanOnce: (bytes, from, to, report) => once(bytes, from, to, report),
+    scanOnce: (bytes, from, to, report, text) => once(bytes, from, to, report, text),
   };
   const once = pooledScanOnce(t);
   return t;

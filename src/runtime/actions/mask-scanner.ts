@@ -112,8 +112,11 @@ export interface MaskTarget {
    * made for the session.
    */
   scanner(offset: number, atStart: boolean, dir: 0 | 1, shared: unknown): MaskScanner;
-  /** Every span in one payload bytes[from, to), offsets into bytes (non-TCP payloads, retransmissions). */
-  scanOnce(bytes: Uint8Array, from: number, to: number, report: Report): void;
+  /**
+   * Every span in one payload bytes[from, to), offsets into bytes (non-TCP payloads, retransmissions). `text`,
+   * when given, holds those bytes (as write's): the targets searching one payload copy it to the finder once.
+   */
+  scanOnce(bytes: Uint8Array, from: number, to: number, report: Report, text?: SegmentText): void;
 }
 
 /** scanOnce through a fresh scanner: what targets without a faster one-shot search use. */
@@ -136,7 +139,7 @@ export function scanOnceWith(t: MaskTarget, bytes: Uint8Array, from: number, to:
 export function pooledScanOnce(t: MaskTarget): MaskTarget['scanOnce'] {
   let kept: MaskScanner | undefined;
   let shared: unknown;
-  return (bytes, from, to, report) => {
+  return (bytes, from, to, report, text) => {
     let s = kept;
     if (s === undefined || s.restart === undefined || (shared !== undefined && t.restartShared === undefined)) {
       shared = t.shared?.();
@@ -145,7 +148,7 @@ export function pooledScanOnce(t: MaskTarget): MaskTarget['scanOnce'] {
       if (shared !== undefined) t.restartShared!(shared);
       s.restart(from, true, 0, shared);
     }
-    s.write(bytes, from, to, report);
+    s.write(bytes, from, to, report, text);
     s.end(report);
   };
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { cardNumberTarget } from '../../../src/runtime/actions/mask-card.js';
 import { credentialsTarget } from '../../../src/runtime/actions/mask-credentials.js';
 import { regexTarget } from '../../../src/runtime/actions/mask-regex.js';
-import { type MaskTarget, pooledScanOnce, scanOnceWith } from '../../../src/runtime/actions/mask-scanner.js';
+import {
+  type MaskTarget,
+  pooledScanOnce,
+  scanOnceWith,
+  SegmentText,
+} from '../../../src/runtime/actions/mask-scanner.js';
 
 /**
  * A target's one-shot search (a UDP payload, a retransmission searched
@@ -69,6 +74,32 @@ describe('mask: a target searches one payload after another through one restarte
       // the payloads do hold this target's secrets
       expect(masked).toBeGreaterThan(0);
     });
+
+  it("the targets searching one payload share its copy in the finder's memory (SegmentText), as each alone", () => {
+    const text = new SegmentText();
+    const other = new SegmentText();
+    const [cred, card] = [TARGETS[0][1], TARGETS[1][1]];
+    let masked = 0;
+    for (let a = 0; a < PAYLOADS.length; a++) {
+      // long enough for the finder (the scanners use it from 64 bytes on), the secret at either end
+      const p = a % 2 === 0 ? `${'text '.repeat(20)}${PAYLOADS[a]}` : `${PAYLOADS[a]}${' and more'.repeat(12)}`;
+      const bytes = enc.encode(`####${p}##`);
+      const [from, to] = [4, bytes.length - 2];
+      const want = [cred, card].map((t) => spans((x, f, e, r) => scanOnceWith(t, x, f, e, r), bytes, from, to));
+      text.set(bytes, from, to);
+      const got = [cred, card].map((t) => {
+        // another segment's copy in between (a direction's feed): the payload is copied back when asked
+        if (a % 3 === 0) {
+          other.set(enc.encode(PAYLOADS[(a + 1) % PAYLOADS.length].repeat(9)), 0, 64);
+          other.wasm();
+        }
+        return spans((x, f, e, r) => t.scanOnce(x, f, e, r, text), bytes, from, to);
+      });
+      expect(got, JSON.stringify(p)).toEqual(want);
+      masked += want[0].length + want[1].length;
+    }
+    expect(masked).toBeGreaterThan(0);
+  });
 
   it('a pattern target keeps its own one-shot search (findAll over the pattern), unchanged', () => {
     const t = regexTarget('x', 'pa+ss', '', 0x2a);

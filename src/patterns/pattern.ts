@@ -107,6 +107,23 @@ export class PatternStream {
     return this.state.pos;
   }
 
+  /**
+   * Makes this stream what `Pattern.stream(offset, atStart)` makes, in place
+   * (its state object kept): mask restarts a direction's or a one-shot
+   * search with no new state a session or a payload.
+   */
+  restart(offset: number, atStart: boolean): void {
+    const st = this.state;
+    st.pos = offset;
+    st.flags = atStart ? AT_START : 0;
+    st.threads = NO_NUMBERS;
+    st.nThreads = 0;
+    st.levels = NO_NUMBERS;
+    st.levelOff = 0;
+    st.levelBase = 0;
+    st.nLevels = 0;
+  }
+
   /** Feeds the next segment; reports each match once it is final (it may end in an earlier segment). */
   write(bytes: Uint8Array, onMatch: OnMatch, start = 0, end = bytes.length): void {
     const st = this.state;

@@ -1,4 +1,4 @@
-import { type MaskScanner, type MaskTarget, type Report, type SegmentText, scanOnceWith } from './mask-scanner.js';
+import { type MaskScanner, type MaskTarget, type Report, type SegmentText, pooledScanOnce } from './mask-scanner.js';
 import { CARD_MIN_DIGITS, C_DIGIT, C_SEP, findCard, load, markClass } from './mask-wasm.js';
 
 /**
@@ -323,7 +323,8 @@ export function cardNumberTarget(fill: number): MaskTarget {
     name: 'card-number',
     fill,
     scanner: (offset) => new CardScanner(offset),
-    scanOnce: (bytes, from, to, report) => scanOnceWith(t, bytes, from, to, report),
+    scanOnce: (bytes, from, to, report, text) => once(bytes, from, to, report, text),
   };
+  const once = pooledScanOnce(t);
   return t;
 }

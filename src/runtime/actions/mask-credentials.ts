@@ -1,7 +1,7 @@
 import { CredentialScanner, type CredentialSession, credentialSession } from './credentials/credentials.js';
 import { USERINFO } from './credentials/http.js';
 import { regexTarget } from './mask-regex.js';
-import { type MaskScanner, type MaskTarget, type Report, type SegmentText, scanOnceWith } from './mask-scanner.js';
+import { type MaskScanner, type MaskTarget, type Report, type SegmentText, pooledScanOnce } from './mask-scanner.js';
 
 /** Two scanners over the same bytes, as one: their spans together, the earlier of their undecided offsets. */
 class Both implements MaskScanner {
@@ -74,7 +74,8 @@ export function credentialsTarget(fill: number): MaskTarget {
         new CredentialScanner(offset, atStart, dir, shared as CredentialSession),
         userinfo.scanner(offset, atStart, dir, undefined),
       ),
-    scanOnce: (bytes, from, to, report) => scanOnceWith(t, bytes, from, to, report),
+    scanOnce: (bytes, from, to, report, text) => once(bytes, from, to, report, text),
   };
+  const once = pooledScanOnce(t);
   return t;
 }

@@ -69,7 +69,7 @@ class RegexScanner implements MaskScanner {
   }
 
   restart(offset: number, atStart: boolean): void {
-    this.stream = this.pattern.stream(offset, atStart);
+    this.stream.restart(offset, atStart);
   }
 
   decide(offset: number, report: Report): void {
@@ -77,7 +77,7 @@ class RegexScanner implements MaskScanner {
     else {
       // bytes were lost: what was under way ends here, and the search starts over after the gap
       this.stream.end(this.wrap(report));
-      this.stream = this.pattern.stream(offset, false);
+      this.stream.restart(offset, false);
     }
   }
 }

@@ -112,8 +112,11 @@ export interface MaskTarget {
    * made for the session.
    */
   scanner(offset: number, atStart: boolean, dir: 0 | 1, shared: unknown): MaskScanner;
-  /** Every span in one payload bytes[from, to), offsets into bytes (non-TCP payloads, retransmissions). */
-  scanOnce(bytes: Uint8Array, from: number, to: number, report: Report): void;
+  /**
+   * Every span in one payload bytes[from, to), offsets into bytes (non-TCP payloads, retransmissions). `text`,
+   * when given, holds those bytes (as write's): the targets searching one payload copy it to the finder once.
+   */
+  scanOnce(bytes: Uint8Array, from: number, to: number, report: Report, text?: SegmentText): void;
 }
 
 /** scanOnce through a fresh scanner: what targets without a faster one-shot search use. */
@@ -121,4 +124,31 @@ export function scanOnceWith(t: MaskTarget, bytes: Uint8Array, from: number, to:
   const s = t.scanner(from, true, 0, t.shared?.());
   s.write(bytes, from, to, report);
   s.end(report);
+}
+
+/**
+ * A target's scanOnce as scanOnceWith's, through one scanner (and one shared
+ * state) kept for it and restarted for each payload: a UDP datagram, a
+ * retransmission searched alone. Made new each time, they were most of what
+ * a masked run allocated (a scanner, its session state and its pattern
+ * stream a payload: ~340 bytes a DNS packet, session 12). A scanner without
+ * restart(), or shared state without restartShared(), is made new as before.
+ * Not reentrant: a report must not search another payload of the same target
+ * (mask's reports only record spans).
+ */
+export function pooledScanOnce(t: MaskTarget): MaskTarget['scanOnce'] {
+  let kept: MaskScanner | undefined;
+  let shared: unknown;
+  return (bytes, from, to, report, text) => {
+    let s = kept;
+    if (s === undefined || s.restart === undefined || (shared !== undefined && t.restartShared === undefined)) {
+      shared = t.shared?.();
+      s = kept = t.scanner(from, true, 0, shared);
+    } else {
+      if (shared !== undefined) t.restartShared!(shared);
+      s.restart(from, true, 0, shared);
+    }
+    s.write(bytes, from, to, report, text);
+    s.end(report);
+  };
 }

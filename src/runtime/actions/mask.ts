@@ -203,6 +203,10 @@ class MaskStep implements ActionStep {
     if (f) this.outForced = true;
   };
 
+  // what once() gives the targets' scanOnce (one callback, not a closure a target a payload)
+  private onceFill = 0;
+  private readonly onceSpan = (s: number, e: number) => this.writer.add(s, e, this.onceFill);
+
   constructor(
     config: MaskConfig,
     private readonly ctx: ActionContext,
@@ -523,10 +527,12 @@ class MaskStep implements ActionStep {
     w.reset();
     const from = p.payloadOffset;
     const to = from + p.payloadLength;
-    // the last target first: where matches overlap, the first target's fill is written last
+    // the last target first: where matches overlap, the first target's fill is written last; the payload is copied
+    // to the finder's memory once for all of them
+    this.text.set(r.data, from, to);
     for (let t = this.targets.length - 1; t >= 0; t--) {
-      const fill = this.fills[t];
-      this.targets[t].scanOnce(r.data, from, to, (s, e) => w.add(s, e, fill));
+      this.onceFill = this.fills[t];
+      this.targets[t].scanOnce(r.data, from, to, this.onceSpan, this.text);
     }
     if (w.pending === 0) {
       this.c.clean++;

@@ -90,3 +90,25 @@ describe('mask credentials: a JSON key with \\u escapes (a JSON parser decodes i
       `{"id": 7, "\\u0070assword": "«hunter2»", "us\\u0065r": "«bob»", "\\u0050\\u0057\\u0044": «1234», "note": "\\u0070"}\r\n`,
   );
 });
+
+describe('mask credentials: XML and HTML attributes named as credentials', () => {
+  expectMasked(
+    'quoted attribute values',
+    `POST /soap HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<login user="«bob»" password="«hunter 2»" pwd='«x"y»' id="7"/>\r\n`,
+  );
+});
+
+describe('mask credentials: a folded Authorization header (obs-fold, RFC 7230 3.2.4)', () => {
+  expectMasked(
+    'Basic, its token on the next line (the scheme word alone on its line is masked, as a bare token)',
+    `GET / HTTP/1.1\r\nHost: shop\r\nAuthorization: «Basic»\r\n «dXNlcjpodW50ZXIy»\r\n${FILL}\r\n`,
+  );
+  expectMasked(
+    'Digest, its parameters over three lines',
+    `GET / HTTP/1.1\r\nAuthorization: Digest username="«bob»",\r\n\trealm="«x»", response="«9f86d0»",\r\n  nonce="«abc»"\r\n${FILL}\r\n`,
+  );
+  expectMasked(
+    'Proxy-Authorization, the scheme folded',
+    `GET / HTTP/1.1\r\nProxy-Authorization:\r\n «Bearer t0k3n»\r\n${FILL}\r\n`,
+  );
+});

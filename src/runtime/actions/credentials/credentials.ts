@@ -114,6 +114,18 @@ const CDATA_OPEN = Uint8Array.from('![CDATA[', (c) => c.charCodeAt(0));
 const CLOSE_BRACKET = 0x5d;
 /** After an authorization scheme word: token68 (masked whole) or auth-params (only their values masked). */
 const CREDS = 10;
+/** After a credential field's `=`: a quote opens a quoted value (an XML or HTML attribute), anything else is FORM's. */
+const FORM_START = 13;
+/** A quoted value after `=` (`<login password="...">`): masked to its closing quote (valueQuote) or the line's end. */
+const FORM_QUOTED = 14;
+
+// an authorization header's line ended: a line that starts with a blank continues it (obs-fold, RFC 7230 3.2.4,
+// which a server may read as one line)
+const FOLD_NONE = 0;
+/** The continuation line is masked from its first word to its end. */
+const FOLD_REST = 1;
+/** The header's auth-params go on (CREDS, its state kept): the continuation's names stay, its values are masked. */
+const FOLD_CREDS = 2;
 
 // where CREDS stands: the first word is undecided (a parameter's name stays, token68 is the secret)
 const C_START = 0;
@@ -448,6 +460,10 @@ export class CredentialScanner implements MaskScanner {
   private nameQuote = 0;
   private nameKind = FIELD_NONE;
   private escape = false;
+  /** FORM_QUOTED: the quote that ends the value. */
+  private valueQuote = 0;
+  /** What a line starting with a blank is, after an authorization header's line (FOLD_*). */
+  private fold = FOLD_NONE;
   // Telnet commands
   private iac = 0;
   private iacAt = 0;
@@ -522,6 +538,8 @@ export class CredentialScanner implements MaskScanner {
     this.nameQuote = 0;
     this.nameKind = FIELD_NONE;
     this.escape = false;
+    this.valueQuote = 0;
+    this.fold = FOLD_NONE;
     this.iac = 0;
     this.iacAt = 0;
     this.escapedAt = -1;
@@ -963,6 +981,8 @@ export class CredentialScanner implements MaskScanner {
             report(this.credsStart, at);
             this.credsStart = -1;
           }
+          // between or inside auth-params a continuation goes on with them; in an undecided word it is masked whole
+          this.fold = this.creds >= C_VALUE ? FOLD_CREDS : FOLD_REST;
           this.close(at, report);
           this.mode = NONE;
           break;
@@ -980,6 +1000,14 @@ export class CredentialScanner implements MaskScanner {
           this.saslAfter = true;
         }
         return;
+      case FORM_START:
+        if (b === QUOTE || b === APOS) {
+          this.mode = FORM_QUOTED;
+          this.valueQuote = b;
+          return;
+        }
+        this.mode = FORM;
+      // falls through: the value's first byte
       case FORM:
         if (FORM_VALUE_END[b] === 0) {
           this.mask(at);
@@ -988,6 +1016,16 @@ export class CredentialScanner implements MaskScanner {
         this.close(at, report);
         this.mode = NONE;
         break;
+      case FORM_QUOTED:
+        if (b !== this.valueQuote && !eol) {
+          this.mask(at);
+          return;
+        }
+        this.close(at, report);
+        this.mode = NONE;
+        if (eol) break;
+        this.prev = b;
+        return;
       case JSON_STRING:
         if (this.escape) this.escape = false;
         else if (b === BACKSLASH) this.escape = true;
@@ -1087,6 +1125,21 @@ export class CredentialScanner implements MaskScanner {
       if ((b === LF || b === 0) && this.afterCR) {
         this.afterCR = false;
         return;
+      }
+      if (this.fold !== FOLD_NONE) {
+        if (b === SPACE || b === TAB) {
+          // a folded authorization header: the credentials go on; the blanks that fold it stay
+          this.lineStart = false;
+          this.lineOff();
+          if (this.fold === FOLD_CREDS) {
+            this.mode = CREDS;
+            if (this.creds === C_QUOTED_ESCAPE) this.creds = C_QUOTED;
+            // a token value ended at the line break: what follows it is after it
+            else if (this.creds === C_TOKEN) this.creds = C_AFTER;
+          } else this.rest(false);
+          return;
+        }
+        this.fold = FOLD_NONE;
       }
       this.newLine();
       this.lineAt = at;
@@ -1251,6 +1304,7 @@ export class CredentialScanner implements MaskScanner {
       case 'header':
         this.mode = SCHEME;
         this.schemeStart = -1;
+        this.fold = FOLD_REST;
         this.lineOff();
         return;
       case 'part': {
@@ -1497,7 +1551,7 @@ export class CredentialScanner implements MaskScanner {
         }
         if (b === EQUALS && this.nameQuote === 0) {
           this.tok = T_IDLE;
-          if (this.kind() !== FIELD_NONE) this.mode = FORM;
+          if (this.kind() !== FIELD_NONE) this.mode = FORM_START;
           return;
         }
         if (b === this.nameQuote && this.nameQuote !== 0) {

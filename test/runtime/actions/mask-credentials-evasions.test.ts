@@ -112,3 +112,35 @@ describe('mask credentials: a folded Authorization header (obs-fold, RFC 7230 3.
     `GET / HTTP/1.1\r\nProxy-Authorization:\r\n «Bearer t0k3n»\r\n${FILL}\r\n`,
   );
 });
+
+/** A chunked body (RFC 9112 7.1) of `parts` (their `«secret»` marks kept; a chunk's size is its bytes'). */
+function chunked(parts: string[], ext = ''): string {
+  return parts.map((p) => `${p.replace(/[«»]/g, '').length.toString(16)}${ext}\r\n${p}\r\n`).join('') + '0\r\n\r\n';
+}
+
+describe('mask credentials: a chunked body whose chunk boundaries cut a field (the receiver reads it de-chunked)', () => {
+  const head = (te = 'chunked') => `POST /login HTTP/1.1\r\nHost: shop\r\nTransfer-Encoding: ${te}\r\n${FILL}\r\n`;
+  expectMasked(
+    'a form: the name and the value cut',
+    head() + chunked(['a=1&pa', 'ssword=«hun»', '«ter2»&us', 'er=«b»', '«ob»']) + `GET /?pwd=«x» HTTP/1.1\r\n\r\n`,
+  );
+  expectMasked(
+    'JSON, chunk extensions, upper-case sizes, a padded header',
+    head(`${' '.repeat(80)}gzip, CHUNKED`) +
+      chunked(['{"id": 7, "pass', 'word": "«sec»', '«ret»", "x": "', `${'y'.repeat(30)}"}`], ';a=b'),
+  );
+  expectMasked(
+    'a body not chunked after all (the last coding is gzip): read as it lies',
+    `POST /l HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n5\r\npassword=«x»\r\n`,
+  );
+});
+
+describe('mask credentials: an HTML input named as a credential in one attribute, its value in another', () => {
+  expectMasked(
+    'name= or type="password" before value=, and JSON name/value pairs',
+    `HTTP/1.1 200 OK\r\n${FILL}\r\n<form><input type="text" name="user" value="«bob»"><input name=q value="x">` +
+      `<input type="password" name="pw" value='«hunter 2»' size=8><input name="login" value=«alice»></form>\r\n` +
+      `<p name="password">a</p> value="kept"\r\n` +
+      `[{"name": "password", "value": "«x»"}, {"name": "q", "value": "y"}, {"name":"login","value":«7»}]\r\n`,
+  );
+});

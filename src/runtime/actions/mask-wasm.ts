@@ -32,7 +32,7 @@ export const C_SEP = 16;
 export const C_NAME_BYTE = 32;
 export const C_NAME_END = 64;
 /**
- * The letters one of which every credential field name holds (fields.ts: KEY_LETTERS, both cases): a name
+ * The bytes one of which every credential field name holds (fields.ts: KEY_LETTERS, both cases): a name
  * without one is no credential's, so no value starts after it (plain below); tested a byte at a time.
  */
 export const C_NAME_KEY = 128;

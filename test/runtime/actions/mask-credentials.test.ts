@@ -224,6 +224,21 @@ describe('credentials: form fields, JSON, XML, URLs', () => {
       expect(fieldKind(n), n).toBe(FIELD_NONE);
   });
 
+  it('names fields as the receiver decodes them: %XX (forms) and \\uXXXX (JSON keys), once', () => {
+    for (const n of [
+      '%70assword',
+      'pass%77ord',
+      '%50%41%53%53',
+      'user%5bpassword%5d',
+      '\\u0070assword',
+      '\\u0050\\u0057\\u0044',
+    ])
+      expect(fieldKind(n), n).toBe(FIELD_PASSWORD);
+    for (const n of ['%75ser', 'us\\u0065r', 'session%5blogin%5d']) expect(fieldKind(n), n).toBe(FIELD_USER);
+    // decoded once, as a server does: %25 is a percent sign, not the start of another escape
+    for (const n of ['%2570assword', '\\u005cu0070assword', '%7', '\\u00']) expect(fieldKind(n), n).toBe(FIELD_NONE);
+  });
+
   it('names no credential without a key letter (the finder passes such names: KEY_LETTERS)', () => {
     // every name the lists take, and every way they are joined, holds one; names made of the other letters, the
     // separators and %5b / %5d, however joined, are FIELD_NONE

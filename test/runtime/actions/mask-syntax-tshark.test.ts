@@ -223,4 +223,32 @@ rule r from a match any to g`,
       await tsharkFields(output, ['urlencoded-form.key', 'urlencoded-form.value'], ['-Y', 'urlencoded-form']),
     ).toEqual([['user,password,next', `****,${'*'.repeat(11)},/`]]);
   });
+
+  it('Wireshark de-chunks a masked chunked form whose chunks cut a name and a value, and reads it masked', async () => {
+    // a chunk boundary inside `password` and inside its value; a percent-encoded name (Wireshark decodes it too)
+    const chunks = ['a=1&pa', 'ssword=hun', 'ter2&%75ser=bo', 'b'];
+    const body = chunks.map((c) => `${c.length.toString(16)}\r\n${c}\r\n`).join('') + '0\r\n\r\n';
+    const events: TcpEvent[] = [
+      {
+        from: 'c',
+        data:
+          'POST /login HTTP/1.1\r\nHost: h\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+          `Transfer-Encoding: chunked\r\n\r\n${body}`,
+      },
+      { from: 's', data: 'HTTP/1.1 204 No Content\r\n\r\n' },
+    ];
+    const input = join(dir, 'chunked.pcap');
+    const output = join(dir, 'chunked.out.pcap');
+    writeCapture(input, conversation(events, { serverPort: 80, clientPort: 43000 }).frames);
+    await runPolicy(
+      dir,
+      `tap a { source pcap "${input}" }
+group g { tool t { output pcap "${output}" } mask credentials }
+rule r from a match any to g`,
+    );
+    expect(await complaints(output)).toEqual(await complaints(input));
+    const form = ['urlencoded-form.key', 'urlencoded-form.value'];
+    expect(await tsharkFields(input, form, ['-Y', 'urlencoded-form'])).toEqual([['a,password,user', '1,hunter2,bob']]);
+    expect(await tsharkFields(output, form, ['-Y', 'urlencoded-form'])).toEqual([['a,password,user', '1,*******,***']]);
+  });
 });

@@ -24,6 +24,7 @@ export const SYN = 0x02;
 export const RST = 0x04;
 export const PSH = 0x08;
 export const ACK = 0x10;
+export const URG = 0x20;
 
 export interface Segment {
   dir: 0 | 1;
@@ -31,6 +32,8 @@ export interface Segment {
   ack: number;
   flags: number;
   payload: Buffer;
+  /** The urgent pointer (with URG in flags): the offset after the urgent byte, from seq (RFC 1122 4.2.2.4's reading). */
+  urgent?: number;
 }
 
 export class Conversation {
@@ -109,6 +112,7 @@ export class Conversation {
     h[12] = 5 << 4;
     h[13] = s.flags;
     h.writeUInt16BE(65535, 14);
+    h.writeUInt16BE(s.urgent ?? 0, 18);
     const tcp = Buffer.concat([h, s.payload]);
     if (this.v6) return eth(ETHERTYPE.IPV6, ipv6(IPPROTO.TCP, tcp));
     return eth(ETHERTYPE.IPV4, ipv4(IPPROTO.TCP, tcp, { src, dst }));

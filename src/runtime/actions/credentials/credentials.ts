@@ -31,7 +31,7 @@ import {
   latin1,
 } from './fields.js';
 import { FTP_RULES } from './ftp.js';
-import { HTTP_RULES, MAX_SCHEME, PART_NAME } from './http.js';
+import { CHUNKED, HTTP_RULES, MAX_CHUNK_SIZE, MAX_SCHEME, PART_NAME } from './http.js';
 import { IMAP_RULES, LiteralTail } from './imap.js';
 import { POP3_RULES } from './pop3.js';
 import type { LineRule } from './rules.js';
@@ -114,6 +114,32 @@ const CDATA_OPEN = Uint8Array.from('![CDATA[', (c) => c.charCodeAt(0));
 const CLOSE_BRACKET = 0x5d;
 /** After an authorization scheme word: token68 (masked whole) or auth-params (only their values masked). */
 const CREDS = 10;
+/** After a credential field's `=`: a quote opens a quoted value (an XML or HTML attribute), anything else is FORM's. */
+const FORM_START = 13;
+/** A quoted value after `=` (`<login password="...">`): masked to its closing quote (valueQuote) or the line's end. */
+const FORM_QUOTED = 14;
+
+// an authorization header's line ended: a line that starts with a blank continues it (obs-fold, RFC 7230 3.2.4,
+// which a server may read as one line)
+const FOLD_NONE = 0;
+/** The continuation line is masked from its first word to its end. */
+const FOLD_REST = 1;
+/** The header's auth-params go on (CREDS, its state kept): the continuation's names stay, its values are masked. */
+const FOLD_CREDS = 2;
+/** After `Transfer-Encoding:`: its codings, the last one compared with CHUNKED as it goes (teN). */
+const TRANSFER_CODINGS = 15;
+const CHUNKED_BYTES = Uint8Array.from(CHUNKED, (c) => c.charCodeAt(0));
+
+// a chunked body's framing (RFC 9112 7.1): bytes passed over, not read as data (chunkLeft counts the size, then the
+// data bytes left)
+const CH_OFF = 0;
+/** The chunk size's hex digits (line breaks before them passed too). */
+const CH_SIZE = 1;
+/** After them: an extension or the line break, to its LF. */
+const CH_EXT = 2;
+const CH_DATA = 3;
+/** The line break after a chunk's data. */
+const CH_DATA_END = 4;
 
 // where CREDS stands: the first word is undecided (a parameter's name stays, token68 is the secret)
 const C_START = 0;
@@ -448,6 +474,27 @@ export class CredentialScanner implements MaskScanner {
   private nameQuote = 0;
   private nameKind = FIELD_NONE;
   private escape = false;
+  /** FORM_QUOTED: the quote that ends the value. */
+  private valueQuote = 0;
+  /** What a line starting with a blank is, after an authorization header's line (FOLD_*). */
+  private fold = FOLD_NONE;
+  /**
+   * A quoted credential name was no JSON key: an attribute's value (`<input name="password"`, `type="password"`)
+   * or a JSON string (`{"name": "password", "value": ...}`): a `value=` after it in the same tag (to the next `<`
+   * or line break), or the next JSON key if it is `"value"`, is that field's value.
+   */
+  private attrValue = false;
+  /** The quoted name just read is `value` after such a name (T_AFTER_QUOTED). */
+  private valueKey = false;
+  /** TRANSFER_CODINGS: the bytes of CHUNKED the current coding matched (-1: it is another), and whether it ended. */
+  private teN = 0;
+  private teEnd = false;
+  /** A `Transfer-Encoding` ending in chunked was read: the body after the blank line is chunked. */
+  private chunkNext = false;
+  /** Where in a chunked body's framing the stream is (CH_*). */
+  private chunk = CH_OFF;
+  private chunkLeft = 0;
+  private chunkDigits = 0;
   // Telnet commands
   private iac = 0;
   private iacAt = 0;
@@ -522,6 +569,16 @@ export class CredentialScanner implements MaskScanner {
     this.nameQuote = 0;
     this.nameKind = FIELD_NONE;
     this.escape = false;
+    this.valueQuote = 0;
+    this.fold = FOLD_NONE;
+    this.attrValue = false;
+    this.valueKey = false;
+    this.teN = 0;
+    this.teEnd = false;
+    this.chunkNext = false;
+    this.chunk = CH_OFF;
+    this.chunkLeft = 0;
+    this.chunkDigits = 0;
     this.iac = 0;
     this.iacAt = 0;
     this.escapedAt = -1;
@@ -532,9 +589,71 @@ export class CredentialScanner implements MaskScanner {
   protected readonly nativeFrom: number = NATIVE_FROM;
 
   write(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
+    let i = this.chunk === CH_OFF ? this.data(bytes, from, to, report, shared) : from;
+    // a chunked body: its data is read as one text, its framing passed over (delivered as it is, never masked)
+    while (i < to) {
+      if (this.chunk === CH_DATA) {
+        const e = Math.min(to, i + this.chunkLeft);
+        this.data(bytes, i, e, report, shared);
+        this.chunkLeft -= e - i;
+        if (this.chunkLeft === 0) this.chunk = CH_DATA_END;
+        i = e;
+      } else if (this.framing(bytes[i])) {
+        this.pos++;
+        i++;
+        // a value masked up to the framing goes on after it
+        if (this.maskFrom >= 0) this.maskFrom = this.pos;
+      } else i = this.data(bytes, i, to, report, shared);
+    }
+  }
+
+  /**
+   * A byte of a chunked body's framing: true when it is one (passed over), false when the body is read as it lies
+   * from this byte on (the last chunk read, or framing a receiver rejects: no chunk it could read is cut).
+   */
+  private framing(b: number): boolean {
+    switch (this.chunk) {
+      case CH_SIZE: {
+        const d = hexDigit(b);
+        if (d >= 0) {
+          this.chunkLeft = this.chunkLeft * 16 + d;
+          this.chunkDigits++;
+          if (this.chunkLeft <= MAX_CHUNK_SIZE) return true;
+        } else if (this.chunkDigits === 0 && (b === CR || b === LF)) return true;
+        else if (this.chunkDigits > 0) {
+          if (b === LF) this.chunkStart();
+          else this.chunk = CH_EXT;
+          return true;
+        }
+        break;
+      }
+      case CH_EXT:
+        if (b === LF) this.chunkStart();
+        return true;
+      case CH_DATA_END:
+        if (b === CR) return true;
+        if (b === LF) {
+          this.chunk = CH_SIZE;
+          this.chunkLeft = this.chunkDigits = 0;
+          return true;
+        }
+        break;
+    }
+    this.chunk = CH_OFF;
+    return false;
+  }
+
+  /** A chunk size's line read: its data follows, or (size 0) the trailer and blank line, read as lines. */
+  private chunkStart(): void {
+    this.chunk = this.chunkLeft > 0 ? CH_DATA : CH_OFF;
+  }
+
+  /** write()'s bytes[from, to) as data; returns where it stopped: `to`, or after a chunked body's first framing byte. */
+  private data(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): number {
     const base = this.pos - from;
     let delta = NOT_LOADED;
-    for (let i = from; i < to; i++) {
+    let i = from;
+    for (; i < to; i++) {
       if (this.quiet()) {
         if (to - i >= this.nativeFrom) {
           // the segment goes to the next-trigger finder's memory once a write
@@ -549,8 +668,13 @@ export class CredentialScanner implements MaskScanner {
         if (i === to) break;
       }
       this.step(bytes[i], base + i, report);
+      // the blank line that ends a chunked message's header: its framing follows (write())
+      if (this.chunk === CH_SIZE) {
+        i++;
+        break;
+      }
     }
-    this.pos = base + to;
+    this.pos = base + i;
     // a name read to its end gives its buffer back: idle streams hold none
     if (this.name !== NO_BYTES && this.tok !== T_NAME && this.tok !== T_TAG) {
       giveBytes(this.name);
@@ -560,6 +684,7 @@ export class CredentialScanner implements MaskScanner {
       report(this.maskFrom, this.pos, this.guessed);
       this.maskFrom = this.pos;
     }
+    return i;
   }
 
   /**
@@ -588,7 +713,7 @@ export class CredentialScanner implements MaskScanner {
    * without a stop or command leave it as it is.
    */
   private jumpable(): boolean {
-    return !this.lineOn && this.me.sasl === 0 && this.other.sasl === 0 && this.partPending === 0;
+    return !this.lineOn && this.me.sasl === 0 && this.other.sasl === 0 && this.partPending === 0 && !this.chunkNext;
   }
 
   /**
@@ -741,6 +866,7 @@ export class CredentialScanner implements MaskScanner {
     this.words = 0;
     this.wordStart = 0;
     this.tok = T_IDLE;
+    this.attrValue = false;
     this.prev = bytes[s - 1];
     let head = 0;
     let n = 0;
@@ -855,6 +981,9 @@ export class CredentialScanner implements MaskScanner {
       this.me.lost = true;
       this.me.lostAt = this.me.tailLen;
       if (this.mode === NONE) this.lineOff();
+      // a chunk's data may go on past the lost bytes; lost framing is not known: the rest is read as it lies
+      if (this.chunk === CH_DATA && offset - this.pos < this.chunkLeft) this.chunkLeft -= offset - this.pos;
+      else this.chunk = CH_OFF;
       this.pos = offset;
     }
   }
@@ -963,6 +1092,8 @@ export class CredentialScanner implements MaskScanner {
             report(this.credsStart, at);
             this.credsStart = -1;
           }
+          // between or inside auth-params a continuation goes on with them; in an undecided word it is masked whole
+          this.fold = this.creds >= C_VALUE ? FOLD_CREDS : FOLD_REST;
           this.close(at, report);
           this.mode = NONE;
           break;
@@ -980,6 +1111,37 @@ export class CredentialScanner implements MaskScanner {
           this.saslAfter = true;
         }
         return;
+      case TRANSFER_CODINGS:
+        if (eol) {
+          // the last coding named is the one the body is sent in
+          this.chunkNext = this.teN === CHUNKED_BYTES.length;
+          this.mode = NONE;
+          break;
+        }
+        if (b === SPACE || b === TAB || b === COMMA) this.teEnd = true;
+        else {
+          if (this.teEnd) {
+            this.teN = 0;
+            this.teEnd = false;
+          }
+          const n = this.teN;
+          this.teN = n >= 0 && n < CHUNKED_BYTES.length && lower(b) === CHUNKED_BYTES[n] ? n + 1 : -1;
+        }
+        return;
+      case FORM_START:
+        if (b === QUOTE || b === APOS) {
+          this.mode = FORM_QUOTED;
+          this.valueQuote = b;
+          return;
+        }
+        // the value's first byte, as FORM reads it
+        if (FORM_VALUE_END[b] === 0) {
+          this.mode = FORM;
+          this.mask(at);
+          return;
+        }
+        this.mode = NONE;
+        break;
       case FORM:
         if (FORM_VALUE_END[b] === 0) {
           this.mask(at);
@@ -988,6 +1150,16 @@ export class CredentialScanner implements MaskScanner {
         this.close(at, report);
         this.mode = NONE;
         break;
+      case FORM_QUOTED:
+        if (b !== this.valueQuote && !eol) {
+          this.mask(at);
+          return;
+        }
+        this.close(at, report);
+        this.mode = NONE;
+        if (eol) break;
+        this.prev = b;
+        return;
       case JSON_STRING:
         if (this.escape) this.escape = false;
         else if (b === BACKSLASH) this.escape = true;
@@ -1088,12 +1260,34 @@ export class CredentialScanner implements MaskScanner {
         this.afterCR = false;
         return;
       }
+      if (this.fold !== FOLD_NONE) {
+        if (b === SPACE || b === TAB) {
+          // a folded authorization header: the credentials go on; the blanks that fold it stay
+          this.lineStart = false;
+          this.lineOff();
+          if (this.fold === FOLD_CREDS) {
+            this.mode = CREDS;
+            if (this.creds === C_QUOTED_ESCAPE) this.creds = C_QUOTED;
+            // a token value ended at the line break: what follows it is after it
+            else if (this.creds === C_TOKEN) this.creds = C_AFTER;
+          } else this.rest(false);
+          return;
+        }
+        this.fold = FOLD_NONE;
+      }
       this.newLine();
       this.lineAt = at;
       if (eol) {
         // an empty line: a form part's headers end here
         if (this.partPending === 1) this.partPending = 2;
         this.endLine(b);
+        if (this.chunkNext && this.chunk === CH_OFF) {
+          // a chunked message's header ends: its body's framing follows (its LF too); its data starts a line
+          this.chunkNext = false;
+          this.chunk = CH_SIZE;
+          this.chunkLeft = this.chunkDigits = 0;
+          this.afterCR = false;
+        }
         return;
       }
       if (this.me.sasl > 0 || this.partPending === 2) {
@@ -1251,6 +1445,13 @@ export class CredentialScanner implements MaskScanner {
       case 'header':
         this.mode = SCHEME;
         this.schemeStart = -1;
+        this.fold = FOLD_REST;
+        this.lineOff();
+        return;
+      case 'chunked':
+        this.mode = TRANSFER_CODINGS;
+        this.teN = 0;
+        this.teEnd = true;
         this.lineOff();
         return;
       case 'part': {
@@ -1483,6 +1684,7 @@ export class CredentialScanner implements MaskScanner {
     this.lineStart = true;
     this.afterCR = b === CR;
     this.tok = T_IDLE;
+    this.attrValue = false;
     this.prev = b;
   }
 
@@ -1497,12 +1699,13 @@ export class CredentialScanner implements MaskScanner {
         }
         if (b === EQUALS && this.nameQuote === 0) {
           this.tok = T_IDLE;
-          if (this.kind() !== FIELD_NONE) this.mode = FORM;
+          if (this.kind() !== FIELD_NONE || (this.attrValue && this.valueName())) this.mode = FORM_START;
           return;
         }
         if (b === this.nameQuote && this.nameQuote !== 0) {
           this.tok = T_AFTER_QUOTED;
           this.nameKind = this.kind();
+          this.valueKey = this.attrValue && this.valueName();
           return;
         }
         if (b === EQUALS) {
@@ -1515,10 +1718,14 @@ export class CredentialScanner implements MaskScanner {
         break;
       case T_AFTER_QUOTED:
         if (b === SPACE || b === TAB) return;
-        if (b === COLON && this.nameKind !== FIELD_NONE) {
-          this.tok = T_AFTER_COLON;
-          return;
-        }
+        if (b === COLON) {
+          // a JSON key: the one after a credential name's string takes its value
+          this.attrValue = false;
+          if (this.nameKind !== FIELD_NONE || this.valueKey) {
+            this.tok = T_AFTER_COLON;
+            return;
+          }
+        } else if (this.nameKind !== FIELD_NONE) this.attrValue = true;
         this.tok = T_IDLE;
         break;
       case T_AFTER_COLON:
@@ -1555,10 +1762,17 @@ export class CredentialScanner implements MaskScanner {
       this.name[0] = lower(b);
       this.nameLen = 1;
     } else if (b === LT) {
+      this.attrValue = false;
       this.tok = T_TAG;
       if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
       this.nameLen = 0;
     }
+  }
+
+  /** Whether the name read is `value` (an HTML input's value attribute). */
+  private valueName(): boolean {
+    const n = this.name;
+    return this.nameLen === 5 && n[0] === 0x76 && n[1] === 0x61 && n[2] === 0x6c && n[3] === 0x75 && n[4] === 0x65;
   }
 
   private kind(): number {
@@ -1592,6 +1806,13 @@ function lineRule(line: Uint8Array, from: number, to: number, word: number, deli
     return LINE_RULES[i];
   }
   return undefined;
+}
+
+/** The value of a hex digit, or -1. */
+function hexDigit(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const l = b | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
 }
 
 /** Whether the line's first `n` bytes are a three-digit reply code. */

@@ -35,14 +35,16 @@ const USER_NAMES = new Set([
 const USER_LAST_PARTS = new Set(['username', 'user', 'login', 'userid']);
 
 /**
- * Letters one of which every name that fieldKind() takes for a credential
+ * Bytes one of which every name that fieldKind() takes for a credential
  * holds (lower case): p (password, passwd, passwort, passphrase, pass, pwd,
  * pw, pswd, passw), u (username, user, userid, uname, usr, jusername), l
- * (login, loginname, loginid). A name without any is FIELD_NONE, whatever
- * its separators (%5b, %5d and the joins only remove bytes): the masking
- * scanners' finder passes such names without asking (mask-wasm.ts, plain).
+ * (login, loginname, loginid), and `%`, which may stand for any of them
+ * (`%70assword`: a server decodes a form's names; a JSON key's `\u0070`
+ * holds a u). A name without any is FIELD_NONE, whatever its separators
+ * (the joins only remove bytes): the masking scanners' finder passes such
+ * names without asking (mask-wasm.ts, plain).
  */
-export const KEY_LETTERS = 'plu';
+export const KEY_LETTERS = 'plu%';
 
 /** The longest field name considered. */
 export const MAX_FIELD_NAME = 48;
@@ -58,7 +60,12 @@ export function latin1(bytes: Uint8Array, from: number, to: number): string {
 const KINDS = new Map<string, number>();
 const KINDS_MAX = 1024;
 
-/** What kind of credential field `name` (lower case, %5B and %5D read as brackets) names. */
+/**
+ * What kind of credential field `name` (lower case) names, as the receiver
+ * reads it: percent-encoded bytes decoded (a form's names, RFC 3986 2.1:
+ * `%70assword`, `user%5bpassword%5d`) and a JSON key's \u escapes (RFC 8259
+ * 7: `"\u0070assword"`), once each, as a server decodes them.
+ */
 export function fieldKind(name: string): number {
   let k = KINDS.get(name);
   if (k === undefined) {
@@ -70,7 +77,7 @@ export function fieldKind(name: string): number {
 }
 
 function kindOf(name: string): number {
-  const n = name.replace(/%5b/g, '[').replace(/%5d/g, ']');
+  const n = name.includes('%') || name.includes('\\') ? decoded(name) : name;
   if (PASSWORD_INFIXES.some((w) => n.includes(w))) return FIELD_PASSWORD;
   const parts = n.split(/[^a-z0-9]+/).filter(Boolean);
   if (parts.some((p) => PASSWORD_PARTS.has(p))) return FIELD_PASSWORD;
@@ -80,12 +87,23 @@ function kindOf(name: string): number {
   return FIELD_NONE;
 }
 
-/** Bytes a field name is made of (bare names: letters, digits, _ . - [ ] % $ :). */
+/** `name` with its %XX and \uXXXX decoded, lower case (no backtracking: each a fixed-length match). */
+function decoded(name: string): string {
+  return name
+    .replace(/\\u([0-9a-f]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/%([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .toLowerCase();
+}
+
+/**
+ * Bytes a field name is made of (bare names: letters, digits, _ . - [ ] % $ :,
+ * and a JSON key's backslash, which begins a \u escape).
+ */
 export const NAME_BYTE = new Uint8Array(256);
 for (let b = 0x30; b <= 0x39; b++) NAME_BYTE[b] = 1;
 for (let b = 0x41; b <= 0x5a; b++) NAME_BYTE[b] = 1;
 for (let b = 0x61; b <= 0x7a; b++) NAME_BYTE[b] = 1;
-for (const c of '_.-[]%$:') NAME_BYTE[c.charCodeAt(0)] = 1;
+for (const c of '_.-[]%$:\\') NAME_BYTE[c.charCodeAt(0)] = 1;
 
 /** Bytes that end a form value (`a=b&c=d`, `k=v; k2=v2`, `?p=x "`). */
 export const FORM_VALUE_END = new Uint8Array(256);

@@ -6,14 +6,24 @@ import type { LineRule } from './rules.js';
  * Bearer, Digest, ...) and have the credentials after it masked: token68
  * whole, auth-params value by value (names, `=`, quotes and commas stay); a
  * value with no scheme word is masked whole. Form parts (`Content-Disposition:
- * form-data; name="password"`) have their value masked. Form fields in URLs
+ * form-data; name="password"`) have their value masked. A body sent with
+ * `Transfer-Encoding: ... chunked` is read de-chunked, as its receiver reads it:
+ * the chunks' framing (sizes, extensions, their line breaks) is passed over,
+ * so a chunk boundary inside a field's name or value cuts nothing. Form fields in URLs
  * and bodies are fields.ts's; user:password@ in URLs is USERINFO below.
  */
 export const HTTP_RULES: readonly LineRule[] = [
   { word: 1, keyword: 'authorization', delim: ':', action: 'header', protocol: 'HTTP' },
   { word: 1, keyword: 'proxy-authorization', delim: ':', action: 'header', protocol: 'HTTP' },
   { word: 1, keyword: 'content-disposition', delim: ':', action: 'part', protocol: 'HTTP' },
+  { word: 1, keyword: 'transfer-encoding', delim: ':', action: 'chunked', protocol: 'HTTP' },
 ];
+
+/** The transfer coding whose body is read de-chunked (RFC 9112 7.1), when it is the last one named. */
+export const CHUNKED = 'chunked';
+
+/** A chunk size beyond this (hex digits read so far) is no chunk's: the body is read as it lies. */
+export const MAX_CHUNK_SIZE = 0x7fffffff;
 
 /** The longest scheme word kept (`AWS4-HMAC-SHA256` is 16). */
 export const MAX_SCHEME = 32;

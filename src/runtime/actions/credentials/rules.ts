@@ -14,8 +14,10 @@
  *   the credentials after it are the secret.
  * - `part`: a MIME part header; a form part named as a credential field has
  *   its value, after the blank line, masked.
+ * - `chunked`: an HTTP `Transfer-Encoding` header: when its last coding is
+ *   chunked, the body after the blank line is read de-chunked.
  */
-export type LineAction = 'rest' | 'rest-words' | 'rest-literals' | 'sasl' | 'header' | 'part';
+export type LineAction = 'rest' | 'rest-words' | 'rest-literals' | 'sasl' | 'header' | 'part' | 'chunked';
 
 /** A keyword at the start of a line: the `word`-th word (1 or 2: IMAP's commands follow a tag), lower case, ended by `delim`. */
 export interface LineRule {

@@ -1,0 +1,170 @@
+/**
+ * The credential scanner's gaps an evader found by reading its code (session
+ * 11's outside checker), each through the pipeline as `tmesc run` drives it,
+ * on both packet paths, the client's bytes sent whole (the finder jumps over
+ * them), one byte a segment and in segments of 3: what the receiver reads as
+ * a credential field's value or an authorization header's credentials is
+ * masked, its syntax stays.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { artifactFor } from '../support/artifact.js';
+import { runArtifactFrames } from './mask-run.js';
+import { Conversation, type Segment, timed, URG } from './tcp-traffic.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'tmesc-mask-cred-evasions-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const policy = (name: string) => `tap a { source pcap "${tmp}/none.pcap" }
+group g { tool t { output pcap "${tmp}/${name}.pcap" } mask credentials }
+rule r from a match any to g`;
+
+/** The client's bytes as delivered, by sequence number (its first data byte is ISN 1000 + 1). */
+function delivered(out: { data: Buffer }[], port: number): string {
+  const bytes: number[] = [];
+  for (const d of out) {
+    const f = d.data;
+    const tcp = 14 + (f[14] & 0x0f) * 4;
+    if (f.readUInt16BE(tcp) !== port) continue;
+    const p = f.subarray(tcp + (f[tcp + 12] >> 4) * 4);
+    const at = (f.readUInt32BE(tcp + 4) - 1001) >>> 0;
+    for (let i = 0; i < p.length; i++) bytes[at + i] = p[i];
+  }
+  return Buffer.from(Array.from(bytes, (x) => x ?? 0)).toString('latin1');
+}
+
+/** Sizes that cut `text` into pieces of `n`. */
+const pieces = (text: string, n: number) => Array.from({ length: Math.ceil(text.length / n) }, () => n);
+
+/** The client's `text` through `mask credentials` on `path`, sent in segments of `sizes`. */
+function maskClient(path: 'decoder' | 'generated', text: string, sizes: number[], name: string): string {
+  const c = new Conversation({ serverPort: 80 });
+  const segs: Segment[] = [...c.handshake(), ...c.send(0, text, sizes), c.ack(1)];
+  segs.push(c.fin(0), c.fin(1), c.ack(0));
+  const r = runArtifactFrames(
+    artifactFor(tmp, policy(name)),
+    timed(segs.map((g) => c.frame(g))),
+    LINKTYPE.ETHERNET,
+    path,
+  );
+  return delivered(r.out.get('t')!, 40000);
+}
+
+/** `text` with each `«secret»` in it written as its bytes (input) or as many stars (masked). */
+function cases(text: string): [string, string] {
+  return [text.replace(/«([^»]*)»/g, '$1'), text.replace(/«([^»]*)»/g, (_, s: string) => '*'.repeat(s.length))];
+}
+
+/** A filler line long enough that the finder is asked (more than 64 bytes left in a segment). */
+const FILL = `X-Fill: ${'a'.repeat(80)}\r\n`;
+
+function expectMasked(title: string, text: string): void {
+  const [input, want] = cases(text);
+  for (const path of ['decoder', 'generated'] as const)
+    for (const [how, sizes] of [
+      ['whole', []],
+      ['a byte a segment', pieces(input, 1)],
+      ['segments of 3', pieces(input, 3)],
+    ] as const)
+      it(`${title} (${path}, ${how})`, () => {
+        expect(maskClient(path, input, [...sizes], `${path}-${sizes.length}`)).toBe(want);
+      });
+}
+
+describe('mask credentials: a field name percent-encoded (the server decodes it)', () => {
+  expectMasked(
+    'in a urlencoded body',
+    `POST /login HTTP/1.1\r\nHost: shop\r\n${FILL}Content-Type: application/x-www-form-urlencoded\r\n\r\n` +
+      `a=1&%70assword=«hunter2»&pass%77ord=«s3cret»&%75ser=«bob»&%50%41%53%53=«x»&n=%70ass\r\n`,
+  );
+  expectMasked('in a query string', `GET /l?%70wd=«hunter2»&q=1 HTTP/1.1\r\n${FILL}Host: shop\r\n\r\n`);
+});
+
+describe('mask credentials: a JSON key with \\u escapes (a JSON parser decodes it)', () => {
+  expectMasked(
+    'in a JSON body',
+    `POST /api HTTP/1.1\r\nHost: shop\r\n${FILL}Content-Type: application/json\r\n\r\n` +
+      `{"id": 7, "\\u0070assword": "«hunter2»", "us\\u0065r": "«bob»", "\\u0050\\u0057\\u0044": «1234», "note": "\\u0070"}\r\n`,
+  );
+});
+
+describe('mask credentials: XML and HTML attributes named as credentials', () => {
+  expectMasked(
+    'quoted attribute values',
+    `POST /soap HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<login user="«bob»" password="«hunter 2»" pwd='«x"y»' id="7"/>\r\n`,
+  );
+});
+
+describe('mask credentials: a folded Authorization header (obs-fold, RFC 7230 3.2.4)', () => {
+  expectMasked(
+    'Basic, its token on the next line (the scheme word alone on its line is masked, as a bare token)',
+    `GET / HTTP/1.1\r\nHost: shop\r\nAuthorization: «Basic»\r\n «dXNlcjpodW50ZXIy»\r\n${FILL}\r\n`,
+  );
+  expectMasked(
+    'Digest, its parameters over three lines',
+    `GET / HTTP/1.1\r\nAuthorization: Digest username="«bob»",\r\n\trealm="«x»", response="«9f86d0»",\r\n  nonce="«abc»"\r\n${FILL}\r\n`,
+  );
+  expectMasked(
+    'Proxy-Authorization, the scheme folded',
+    `GET / HTTP/1.1\r\nProxy-Authorization:\r\n «Bearer t0k3n»\r\n${FILL}\r\n`,
+  );
+});
+
+/** A chunked body (RFC 9112 7.1) of `parts` (their `«secret»` marks kept; a chunk's size is its bytes'). */
+function chunked(parts: string[], ext = ''): string {
+  return parts.map((p) => `${p.replace(/[«»]/g, '').length.toString(16)}${ext}\r\n${p}\r\n`).join('') + '0\r\n\r\n';
+}
+
+describe('mask credentials: a chunked body whose chunk boundaries cut a field (the receiver reads it de-chunked)', () => {
+  const head = (te = 'chunked') => `POST /login HTTP/1.1\r\nHost: shop\r\nTransfer-Encoding: ${te}\r\n${FILL}\r\n`;
+  expectMasked(
+    'a form: the name and the value cut',
+    head() + chunked(['a=1&pa', 'ssword=«hun»', '«ter2»&us', 'er=«b»', '«ob»']) + `GET /?pwd=«x» HTTP/1.1\r\n\r\n`,
+  );
+  expectMasked(
+    'JSON, chunk extensions, upper-case sizes, a padded header',
+    head(`${' '.repeat(80)}gzip, CHUNKED`) +
+      chunked(['{"id": 7, "pass', 'word": "«sec»', '«ret»", "x": "', `${'y'.repeat(30)}"}`], ';a=b'),
+  );
+  expectMasked(
+    'a body not chunked after all (the last coding is gzip): read as it lies',
+    `POST /l HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n5\r\npassword=«x»\r\n`,
+  );
+});
+
+describe('mask credentials: an HTML input named as a credential in one attribute, its value in another', () => {
+  expectMasked(
+    'name= or type="password" before value=, and JSON name/value pairs',
+    `HTTP/1.1 200 OK\r\n${FILL}\r\n<form><input type="text" name="user" value="«bob»"><input name=q value="x">` +
+      `<input type="password" name="pw" value='«hunter 2»' size=8><input name="login" value=«alice»></form>\r\n` +
+      `<p name="password">a</p> value="kept"\r\n` +
+      `[{"name": "password", "value": "«x»"}, {"name": "q", "value": "y"}, {"name":"login","value":«7»}]\r\n`,
+  );
+});
+
+describe('mask credentials: TCP urgent data (a known defect: docs/language.md, what is not found)', () => {
+  // `pass`, then one segment whose only byte is urgent (a BSD or Linux socket takes it out of band: the receiver
+  // reads `password=hunter2`), then the rest; Wireshark reads the byte inline
+  const text = ['POST /l HTTP/1.1\r\nHost: shop\r\n\r\na=1&pass', 'X', 'word=hunter2&b=2\r\n'];
+  for (const path of ['decoder', 'generated'] as const)
+    it.fails(`${path}: the stream a receiver reads without the urgent byte has no password (DEFECT)`, () => {
+      const c = new Conversation({ serverPort: 80 });
+      const segs: Segment[] = [...c.handshake(), ...c.send(0, text[0])];
+      const [urg] = c.send(0, text[1]);
+      urg.flags |= URG;
+      urg.urgent = 1;
+      segs.push(urg, ...c.send(0, text[2]), c.ack(1), c.fin(0), c.fin(1), c.ack(0));
+      const r = runArtifactFrames(
+        artifactFor(tmp, policy(`urg-${path}`)),
+        timed(segs.map((g) => c.frame(g))),
+        LINKTYPE.ETHERNET,
+        path,
+      );
+      const out = delivered(r.out.get('t')!, 40000);
+      const oob = text[0].length;
+      expect(out.slice(0, oob) + out.slice(oob + 1)).not.toContain('hunter2');
+    });
+});

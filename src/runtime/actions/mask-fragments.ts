@@ -54,8 +54,13 @@ const REASSEMBLED = new Set<number>([
   IPPROTO.AH,
 ]);
 
-/** Why a datagram was given up (for tests and design notes; all are counted the same). */
-export type GiveUp = 'overlap' | 'bound' | 'timeout' | 'no-first' | 'cut' | 'header' | 'invalid' | 'end';
+/**
+ * Why a datagram was given up (for tests and design notes; all are counted
+ * `undecided-fragment`, and 'bound' and 'timeout' `released-by-*` too).
+ * 'session': the session it kept a place in left the table (a new one on
+ * the same ports).
+ */
+export type GiveUp = 'overlap' | 'bound' | 'timeout' | 'no-first' | 'cut' | 'header' | 'invalid' | 'end' | 'session';
 
 /** One fragment, held: the step's copy of its replica and where its data lies. */
 export class Fragment {

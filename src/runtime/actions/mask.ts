@@ -18,7 +18,7 @@ import {
 } from './mask-bounds.js';
 import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { FragmentTable, fragmentView } from './mask-fragments.js';
+import { FragmentTable, type GiveUp, fragmentView } from './mask-fragments.js';
 import {
   Carry,
   Held,
@@ -221,9 +221,10 @@ class MaskStep implements ActionStep {
       maxSessions: MAX_SESSIONS,
       idleSeconds: IDLE_SECONDS,
       create: () => new MaskSession(SPANS_PER_DIRECTION),
-      onEvict: (s) => {
+      onEvict: (s, why) => {
         this.totals['tcp-sessions-evicted']++;
-        this.closeSession(s.data, false);
+        // the datagrams it keeps places for are given up with it: at the table's bound, idle, or a new session
+        this.closeSession(s.data, false, why === 'full' ? 'bound' : why === 'idle' ? 'timeout' : 'session');
       },
     });
   }
@@ -268,7 +269,7 @@ class MaskStep implements ActionStep {
 
   finish(): void {
     if (this.frags !== undefined) for (const g of this.frags.takeAll()) this.giveUp(g);
-    for (const s of this.table.sessions()) this.closeSession(s.data, true);
+    for (const s of this.table.sessions()) this.closeSession(s.data, true, 'end');
   }
 
   // ---- IP fragments
@@ -286,7 +287,7 @@ class MaskStep implements ActionStep {
     const g = ft.add(r, v, q, this.now);
     if (g === undefined) this.keepPlace(v, q);
     else {
-      if (g.broken === 'bound') this.totals['released-by-bound']++;
+      this.countRelease(g.broken);
       if (g.broken !== undefined) this.giveUp(g);
       else this.assembled(g);
     }
@@ -333,10 +334,15 @@ class MaskStep implements ActionStep {
   private dueFragments(): void {
     const ft = this.frags!;
     for (let g = ft.due(this.now); g !== undefined; g = ft.due(this.now)) {
-      if (g.broken === 'timeout') this.totals['released-by-timeout']++;
-      else this.totals['released-by-bound']++;
+      this.countRelease(g.broken);
       this.giveUp(g);
     }
+  }
+
+  /** A datagram given up at a bound or the timeout is a release like a session's: counted, however it was reached. */
+  private countRelease(why: GiveUp | undefined): void {
+    if (why === 'bound') this.totals['released-by-bound']++;
+    else if (why === 'timeout') this.totals['released-by-timeout']++;
   }
 
   /** A whole datagram: a TCP segment goes into its stream, anything else is searched alone. */
@@ -475,14 +481,16 @@ class MaskStep implements ActionStep {
   /**
    * A session released by a bound, its timeout or its end gives up the
    * datagrams it keeps places for: their fragments leave masked from there
-   * (else the place would block the release).
+   * (else the place would block the release). Each is counted released by
+   * what released the session, as dueFragments counts one given up alone.
    */
-  private unblock(s: MaskSession): void {
+  private unblock(s: MaskSession, why: GiveUp): void {
     for (const h of s.queue)
       if (h.barrier) {
         const g = h.frags!;
         this.frags!.forget(g);
-        g.broken ??= 'bound';
+        g.broken = why;
+        this.countRelease(why);
         g.barrier = undefined;
         h.barrier = false;
         h.givenUp = true;
@@ -1068,13 +1076,13 @@ class MaskStep implements ActionStep {
     if (h.kind === Seg.Ahead) insertByStart(s.dirs[h.dir], h);
     if (s.queue.length > HOLD_PACKETS_PER_SESSION || s.heldBytes > HOLD_BYTES_PER_SESSION) {
       this.totals['released-by-bound']++;
-      this.force(s);
+      this.force(s, 'bound');
     }
     while (this.heldPackets > HOLD_PACKETS_TOTAL || this.heldBytes > HOLD_BYTES_TOTAL) {
       const oldest = this.heap.peek();
       if (oldest === undefined) break;
       this.totals['released-by-bound']++;
-      this.force(oldest);
+      this.force(oldest, 'bound');
     }
   }
 
@@ -1085,7 +1093,7 @@ class MaskStep implements ActionStep {
       if (s === undefined || this.heap.peekTime + HOLD_TIMEOUT > this.now) return;
       this.heap.pop();
       this.totals['released-by-timeout']++;
-      this.force(s);
+      this.force(s, 'timeout');
     }
   }
 
@@ -1126,8 +1134,8 @@ class MaskStep implements ActionStep {
    * searches go on undecided: cutting a match short there (as if the stream
    * ended) would deliver the rest of it unmasked.
    */
-  private force(s: MaskSession): void {
-    this.unblock(s);
+  private force(s: MaskSession, why: 'bound' | 'timeout'): void {
+    this.unblock(s, why);
     this.flushHeld(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
@@ -1139,8 +1147,8 @@ class MaskStep implements ActionStep {
   }
 
   /** The session leaves the table (evicted, restarted) or the input ends: everything it holds goes. */
-  private closeSession(s: MaskSession, endOfInput: boolean): void {
-    this.unblock(s);
+  private closeSession(s: MaskSession, endOfInput: boolean, why: GiveUp): void {
+    this.unblock(s, why);
     this.flushHeld(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;

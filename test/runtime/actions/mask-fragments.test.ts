@@ -6,6 +6,7 @@ import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { fixIpv4HeaderChecksum, l4ChecksumOk } from '../../../src/runtime/actions/checksum.js';
+import { HOLD_PACKETS_PER_SESSION } from '../../../src/runtime/actions/mask-bounds.js';
 import { FRAGMENTS_PER_DATAGRAM } from '../../../src/runtime/actions/mask-fragments.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { requirements, tshark } from '../../support/tools.js';
@@ -253,6 +254,39 @@ describe.each(PATHS)('mask over IP fragments, %s path', (path) => {
       expect(order.indexOf(cutAt)).toBeLessThan(order.indexOf(input.length - 1));
       for (const d of r.out.filter((x) => x.input === cutAt || x.input === cutAt + 1))
         expect(d.data.toString('latin1')).not.toMatch(/\d{4}|STOR/);
+    });
+
+    it('a session released at its hold bound gives up the datagram it keeps a place for: both releases counted', () => {
+      const c = new Conversation({ serverPort: 21, v6 });
+      const segs: Segment[] = [...c.handshake(), ...c.send(1, '331 password\r\n')];
+      const frames = segs.map((s) => c.frame(s));
+      const at = frames.length;
+      // the first fragment only: its datagram keeps a place in the session, the client's packets wait behind it
+      frames.push(fragments(c.frame(c.send(0, 'PASS hunter2\r\n')[0]), [24])[0]);
+      for (let i = 0; i < HOLD_PACKETS_PER_SESSION; i++) frames.push(c.frame(c.send(0, 'NOOP\r\n')[0]));
+      const r = run(timed(frames), path);
+      // the session (its queue past the bound) and the datagram given up with it
+      expect(r.totals['released-by-bound']).toBe(2);
+      expect(r.totals['released-by-timeout']).toBe(0);
+      expect(r.counters['undecided-fragment']).toBe(1);
+      expect(inputs(r.out, at, at + 1)[0].toString('latin1')).not.toMatch(/PA/);
+    });
+
+    it('a session released at the hold timeout gives up the datagram it keeps a place for: both releases counted', () => {
+      const c = new Conversation({ serverPort: 21, v6 });
+      const segs: Segment[] = [...c.handshake(), ...c.send(1, '331 password\r\n')];
+      const frames = segs.map((s) => c.frame(s));
+      const at = frames.length;
+      frames.push(fragments(c.frame(c.send(0, 'PASS hunter2\r\n')[0]), [24])[0]);
+      // a packet of another session 2 s later: the timeout has passed
+      const other = new Conversation({ serverPort: 80, v6, clientPort: 40001 });
+      const input = timed(frames);
+      input.push({ data: other.frame(other.send(0, 'GET / HTTP/1.1\r\n\r\n')[0]), ts: input[input.length - 1].ts + 2 });
+      const r = run(input, path);
+      expect(r.totals['released-by-timeout']).toBe(2);
+      expect(r.totals['released-by-bound']).toBe(0);
+      expect(r.counters['undecided-fragment']).toBe(1);
+      expect(inputs(r.out, at, at + 1)[0].toString('latin1')).not.toMatch(/PA/);
     });
 
     it(`more than ${FRAGMENTS_PER_DATAGRAM} fragments: the datagram is given up at the bound, all masked`, () => {

@@ -19,6 +19,7 @@ import {
 import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
 import { FragmentTable, type GiveUp, fragmentView } from './mask-fragments.js';
+import { SCTP_CHECKSUM, fixSctpChecksum, sctpChecksumOk } from './sctp-checksum.js';
 import {
   Carry,
   Held,
@@ -392,10 +393,17 @@ class MaskStep implements ActionStep {
     const shift = owner !== undefined ? owner.dataAt - from : 0;
     let extraOld = 0;
     let extraNew = 0;
+    // SCTP's CRC32c is no Internet checksum that the others' sums could update: recomputed over the reassembled
+    // packet (where it was right, as mask-write.ts does for a whole one), its bytes then written into the fragment
+    // that carries them like a mask's (the tunnel checksums around that fragment follow them)
+    const crcAt = p.ipProto === IPPROTO.SCTP && p.l4Offset >= 0 ? p.l4Offset + SCTP_CHECKSUM : -1;
+    let crc = false;
     if (w.pending > 0) {
       if (owner !== undefined)
         extraOld = sumBytesAligned(b, head, from - head, -shift) + sumBytesAligned(b, to, g.length - to, -shift);
+      crc = crcAt >= 0 && crcAt + 4 <= g.length && sctpChecksumOk(b, p.l4Offset, g.length);
       w.fill(b, g.length);
+      if (crc) fixSctpChecksum(b, p.l4Offset, g.length);
       if (owner !== undefined)
         extraNew = sumBytesAligned(b, head, from - head, -shift) + sumBytesAligned(b, to, g.length - to, -shift);
     }
@@ -417,11 +425,15 @@ class MaskStep implements ActionStep {
         j = k;
       }
       const isFirst = x === owner;
+      // the CRC's bytes this fragment carries that change: written, not counted masked
+      let crcBytes = 0;
+      if (crc && crcAt >= at && crcAt + 4 <= at + x.length)
+        for (let k = 0; k < 4; k++) if (d[x.dataAt + crcAt - at + k] !== b[crcAt + k]) crcBytes++;
       let n = 0;
       if (w.pending > 0 || (isFirst && extraOld !== extraNew)) {
         if (isFirst) w.transportAt(g.checksumAt + shift, p.l4Offset + shift, p.ipProto, p.ipVersion === 6);
         else w.transportAt(-1, 0, 0, false);
-        n = w.apply(d, r.length, r.view(), isFirst ? extraOld : 0, isFirst ? extraNew : 0);
+        n = w.apply(d, r.length, r.view(), isFirst ? extraOld : 0, isFirst ? extraNew : 0) - crcBytes;
       }
       if (w.pending > 0) {
         r.changed = true;

@@ -8,6 +8,7 @@ import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import { fixIpv4HeaderChecksum, l4ChecksumOk } from '../../../src/runtime/actions/checksum.js';
 import { HOLD_PACKETS_PER_SESSION } from '../../../src/runtime/actions/mask-bounds.js';
 import { FRAGMENTS_PER_DATAGRAM } from '../../../src/runtime/actions/mask-fragments.js';
+import { fixSctpChecksum, sctpChecksumOk } from '../../../src/runtime/actions/sctp-checksum.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { requirements, tshark } from '../../support/tools.js';
 import { artifactFor } from '../support/artifact.js';
@@ -100,6 +101,18 @@ function reassembled(frames: Buffer[], ip = ETH): { text: string; checks: boolea
   const checks = l4ChecksumOk(whole, 0, proto, h.length, data.length);
   const l4 = proto === IPPROTO.TCP ? (data[12] >> 4) * 4 : 8;
   return { text: data.subarray(l4).toString('latin1'), checks };
+}
+
+/** The SCTP packet the IP fragments in `frames` (Ethernet, IP at 14) carry, reassembled by their offsets. */
+function sctpReassembled(frames: Buffer[]): Buffer {
+  const parts: [number, Buffer][] = frames.map((f) => {
+    const six = f[ETH] >> 4 === 6;
+    const hl = six ? 48 : (f[ETH] & 0x0f) * 4;
+    const off = six ? f.readUInt16BE(ETH + 42) & 0xfff8 : (f.readUInt16BE(ETH + 6) & 0x1fff) * 8;
+    const end = six ? ETH + 40 + f.readUInt16BE(ETH + 4) : ETH + f.readUInt16BE(ETH + 2);
+    return [off, f.subarray(ETH + hl, end)];
+  });
+  return Buffer.concat(parts.sort((a, b) => a[0] - b[0]).map((p) => p[1]));
 }
 
 function run(frames: TimedFrame[], path: PacketPathChoice) {
@@ -319,6 +332,48 @@ describe.each(PATHS)('mask over IP fragments, %s path', (path) => {
         r.out.map((d) => d.data),
         CARD,
       );
+    });
+
+    it('an SCTP DATA chunk in fragments: the card number masked, the CRC32c recomputed over the datagram (tshark)', async () => {
+      const text = Buffer.from(`note=1 card=${CARD} end.`);
+      const chunk = Buffer.alloc(16 + text.length);
+      chunk[0] = 0; // DATA
+      chunk[1] = 0x03; // one chunk, beginning and end
+      chunk.writeUInt16BE(chunk.length, 2);
+      chunk.writeUInt32BE(1, 4); // TSN
+      text.copy(chunk, 16);
+      const sctp = Buffer.concat([Buffer.from('0b590b59000000010000000000', 'hex').subarray(0, 12), chunk]);
+      fixSctpChecksum(sctp, 0, sctp.length);
+      const frame = v6 ? eth(ETHERTYPE.IPV6, ipv6(IPPROTO.SCTP, sctp)) : eth(ETHERTYPE.IPV4, ipv4(IPPROTO.SCTP, sctp));
+      // the card number across the second and third fragments
+      const frs = fragments(frame, [24, 16]);
+      const r = run(timed(frs), path);
+      expect(r.out.map((d) => d.input)).toEqual(frs.map((_, i) => i));
+      const back = sctpReassembled(r.out.map((d) => d.data));
+      expect(back.subarray(28).toString('latin1')).toBe(`note=1 card=${'*'.repeat(CARD.length)} end.`);
+      expect(sctpChecksumOk(back, 0, back.length)).toBe(true);
+      expect(r.counters['undecided-fragment']).toBe(0);
+      // the CRC's bytes are not counted masked
+      expect(r.totals['bytes-masked']).toBe(CARD.length);
+      if (!hasTshark) return;
+      const file = join(dir, `s${Math.random().toString(36).slice(2)}.pcap`);
+      writeTimedPcap(file, timed(r.out.map((d) => d.data)));
+      const out = await tshark([
+        '-r',
+        file,
+        '-o',
+        'sctp.checksum:CRC-32C',
+        '-T',
+        'fields',
+        '-e',
+        'sctp.checksum.status',
+        '-e',
+        'sctp.data_payload_proto_id',
+        '-Y',
+        'sctp',
+      ]);
+      // 1: good (0 bad, 2 not checked)
+      expect(out.trim()).toMatch(/^1\t/);
     });
   });
 

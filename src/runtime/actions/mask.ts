@@ -1,7 +1,8 @@
 import type { ArtifactGroup } from '../../artifact/types.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { PatternError } from '../../patterns/problem.js';
-import type { PacketView } from '../decode/view.js';
+import { decodeFrame } from '../decode/decode.js';
+import { PacketView } from '../decode/view.js';
 import { type ActionContext, ActionConfigError, type ActionModule, type ActionStep, Verdict } from './action.js';
 import {
   HOLD_BYTES_PER_SESSION,
@@ -18,7 +19,7 @@ import {
 } from './mask-bounds.js';
 import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { FragmentTable, type GiveUp, fragmentView } from './mask-fragments.js';
+import { type Fragment, FragmentTable, type GiveUp, fragmentView } from './mask-fragments.js';
 import { SCTP_CHECKSUM, fixSctpChecksum, sctpChecksumOk } from './sctp-checksum.js';
 import {
   Carry,
@@ -112,7 +113,7 @@ export const mask: ActionModule<MaskConfig> = {
     'masked-undecided':
       'had bytes masked that no match was certain to cover: a hold bound, a timeout or a gap in the capture released them before the search could decide, and the bytes a match was under way in were masked rather than delivered',
     'undecided-fragment':
-      'were IP fragments whose datagram could not be reassembled (a bound, the hold timeout, a fragment missing, overlapping or cut by the capture): each went on with its whole transport payload masked',
+      'were IP fragments whose datagram could not be reassembled (a bound, the hold timeout, a fragment missing, overlapping or cut by the capture) or carries a tunnel (a fragmented VXLAN or GRE packet): each went on with its whole transport payload masked',
     malformed:
       'were delivered unsearched: a header cut short or contradicting its lengths left no payload to search, so what they carry was not masked',
   },
@@ -189,6 +190,8 @@ class MaskStep implements ActionStep {
   private readonly ports = [0, 0];
   /** IP datagrams being reassembled (made with the first fragment). */
   private frags: FragmentTable<Held, MaskSession> | undefined;
+  /** The decode of a reassembled datagram that carries a tunnel, to its innermost packet (maskTunnel). */
+  private tunnelView: PacketView | undefined;
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -349,6 +352,14 @@ class MaskStep implements ActionStep {
   /** A whole datagram: a TCP segment goes into its stream, anything else is searched alone. */
   private assembled(g: MaskDatagram): void {
     const p = g.view;
+    if (g.tunnel) {
+      // what the tunnel carries cannot be searched here: masked whole (its header kept), checksums right
+      this.dropPlace(g);
+      this.writer.reset();
+      this.writer.add(p.payloadOffset, g.length, this.fills[0]);
+      this.maskTunnel(g);
+      return;
+    }
     if (p.ipProto === IPPROTO.TCP) {
       const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now);
       // given up by its session leaving the table in this lookup (evicted): its fragments have left, masked
@@ -373,6 +384,65 @@ class MaskStep implements ActionStep {
       }
     }
     this.writeBack(g, false);
+  }
+
+  /**
+   * A reassembled datagram that carries a tunnel (VXLAN, GTP-U, GRE... in a
+   * fragmented outer packet): what it carries is not searched here (the
+   * inner TCP stream, checksums on two levels), so the innermost packet's
+   * payload is masked whole, with the first target's fill, its headers kept
+   * (tools still read the tunnel and the inner stream's numbering; that
+   * stream sees a gap there). The checksums are fixed in the reassembled
+   * packet (the inner one, each tunnel's, the datagram's own: mask-write.ts
+   * over a whole packet), then every changed byte goes into its fragment.
+   */
+  private maskTunnel(g: MaskDatagram): void {
+    const v = (this.tunnelView ??= new PacketView(true));
+    v.tap = g.replica!.tap;
+    decodeFrame(v, g.buf, g.length, g.length, g.replica!.linkType);
+    const i = payloadView(v);
+    const w = this.writer;
+    w.reset();
+    // the innermost payload; a tunnel that leads to no payload the decoder reads: all the tunnel carries
+    if (i !== undefined && i !== v && v.malformed === 0)
+      w.add(i.payloadOffset, i.payloadOffset + i.payloadLength, this.fills[0]);
+    else w.add(g.view.payloadOffset, g.length, this.fills[0]);
+    const n = w.apply(g.buf, g.length, v);
+    this.totals['bytes-masked'] += n;
+    this.totals['bytes-masked-undecided'] += n;
+    for (const x of g.frags) {
+      const r = x.r;
+      this.changedRuns(g, x);
+      if (w.pending > 0) {
+        // the bytes alone (checksums among them), and the checksums of a tunnel around the fragment
+        w.transportAt(-1, 0, 0, false);
+        w.apply(r.data, r.length, r.view());
+        r.changed = true;
+      }
+      this.c['undecided-fragment']++;
+      this.ctx.resume(r);
+    }
+    this.frags!.recycle(g);
+  }
+
+  /** Queues in the writer (reset) the runs of fragment x's data that differ in its datagram's reassembled bytes. */
+  private changedRuns(g: MaskDatagram, x: Fragment): void {
+    const w = this.writer;
+    const b = g.buf;
+    const d = x.r.data;
+    const at = g.frags[g.first].dataAt + x.offset;
+    w.reset();
+    for (let j = 0; j < x.length;) {
+      const f = b[at + j];
+      if (d[x.dataAt + j] === f) {
+        j++;
+        continue;
+      }
+      let k = j + 1;
+      while (k < x.length && b[at + k] === f && d[x.dataAt + k] !== f) k++;
+      w.add(x.dataAt + j, x.dataAt + k, f);
+      j = k;
+    }
   }
 
   /**
@@ -412,18 +482,7 @@ class MaskStep implements ActionStep {
       const d = r.data;
       const at = head + x.offset;
       w.reset();
-      // the bytes the datagram's masks changed, in runs of one fill
-      for (let j = 0; j < x.length;) {
-        const f = b[at + j];
-        if (d[x.dataAt + j] === f) {
-          j++;
-          continue;
-        }
-        let k = j + 1;
-        while (k < x.length && b[at + k] === f && d[x.dataAt + k] !== f) k++;
-        w.add(x.dataAt + j, x.dataAt + k, f);
-        j = k;
-      }
+      this.changedRuns(g, x);
       const isFirst = x === owner;
       // the CRC's bytes this fragment carries that change: written, not counted masked
       let crcBytes = 0;

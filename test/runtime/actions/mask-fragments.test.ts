@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
-import { fixIpv4HeaderChecksum, l4ChecksumOk } from '../../../src/runtime/actions/checksum.js';
+import { l4ChecksumOk } from '../../../src/runtime/actions/checksum.js';
 import { HOLD_PACKETS_PER_SESSION } from '../../../src/runtime/actions/mask-bounds.js';
 import { FRAGMENTS_PER_DATAGRAM } from '../../../src/runtime/actions/mask-fragments.js';
 import { fixSctpChecksum, sctpChecksumOk } from '../../../src/runtime/actions/sctp-checksum.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { requirements, tshark } from '../../support/tools.js';
 import { artifactFor } from '../support/artifact.js';
-import { eth, ipv4, ipv6, udp, vxlan } from './frames.js';
+import { eth, ipFragments, ipv4, ipv6, udp, vxlan } from './frames.js';
 import { runArtifactFrames } from './mask-run.js';
 import { Conversation, type Segment, type TimedFrame, timed, writeTimedPcap } from './tcp-traffic.js';
 
@@ -33,46 +33,8 @@ const CARD = '4111 1111 1111 1111';
 const hasTshark = !requirements({ tools: ['tshark'] }).skip;
 
 const ETH = 14;
-const IPV6_FRAGMENT = 44;
 
-/**
- * The frame (Ethernet, then IPv4 or IPv6 with no extension header, then
- * `at` bytes of tunnel if any) cut into IP fragments whose data are `sizes`
- * bytes (multiples of 8), the rest last; `ip` is the frame offset of the IP
- * header that is fragmented.
- */
-function fragments(frame: Buffer, sizes: number[], ip = ETH, id = 0x4242): Buffer[] {
-  const six = frame[ip] >> 4 === 6;
-  const hl = six ? 40 : (frame[ip] & 0x0f) * 4;
-  const body = frame.subarray(ip + hl);
-  const out: Buffer[] = [];
-  let at = 0;
-  for (let i = 0; at < body.length; i++) {
-    const n = i < sizes.length ? sizes[i] : body.length - at;
-    const more = at + n < body.length;
-    const data = body.subarray(at, at + n);
-    const h = Buffer.from(frame.subarray(ip, ip + hl));
-    let ipPart: Buffer;
-    if (six) {
-      const f = Buffer.alloc(8);
-      f[0] = h[6];
-      f.writeUInt16BE(at | (more ? 1 : 0), 2);
-      f.writeUInt32BE(id, 4);
-      h[6] = IPV6_FRAGMENT;
-      h.writeUInt16BE(8 + data.length, 4);
-      ipPart = Buffer.concat([h, f, data]);
-    } else {
-      h.writeUInt16BE(hl + data.length, 2);
-      h.writeUInt16BE(id, 4);
-      h.writeUInt16BE((more ? 0x2000 : 0) | (at / 8), 6);
-      ipPart = Buffer.concat([h, data]);
-      fixIpv4HeaderChecksum(ipPart, 0);
-    }
-    out.push(Buffer.concat([frame.subarray(0, ip), ipPart]));
-    at += n;
-  }
-  return out;
-}
+const fragments = ipFragments;
 
 /** The data of the IP fragments in `frames` (Ethernet, IP at `ip`), reassembled by their offsets; and its checksum check. */
 function reassembled(frames: Buffer[], ip = ETH): { text: string; checks: boolean } {

@@ -8,7 +8,7 @@ import { LOAD_LAYERS as LOAD_LAYER_NAMES } from '../policy/policy.js';
 import type { LoadLayer, PArith, PFilter, Ranges, Scope } from '../policy/policy.js';
 import type * as A from '../syntax/ast.js';
 import { UNSUPPORTED_LOADS, unsupportedMessage } from '../syntax/pcap-unsupported.js';
-import { LINK_ALIASES } from '../syntax/pcap-words.js';
+import { FILTER_VOCABULARY, LINK_ALIASES } from '../syntax/pcap-words.js';
 import type { BuildCode } from './stages.js';
 import { FALSE, TRUE, maskedByteRanges } from './filter-builders.js';
 import { MAX_EXPANDED_DEPTH, MAX_NESTING } from '../syntax/limits.js';
@@ -30,6 +30,7 @@ import { checkPattern, problemSpan } from './patterns.js';
 import { lowerPcapPrimitive, type PcapContext } from './pcap-primitives.js';
 import { DEFINE_KINDS, type DefineKind, type Symbols } from './symbols.js';
 import { unknownWord } from './unknown-word.js';
+import { didYouMean } from '../diagnostics/suggest.js';
 
 type Family = 4 | 6;
 interface NetEntry {
@@ -735,7 +736,11 @@ export class FilterLowering {
     if (v.kind === 'Ident') {
       const s = this.sym.define(v);
       if (!s) {
-        this.sym.unknown('name', v, this.sym.defines.keys(), NOT_RESOLVED);
+        // no definition near it: a misspelt filter word (`tpc` is read as `host tpc`) rather than a host name
+        const defines = [...this.sym.defines.keys()];
+        const word = didYouMean(v.name, defines) === undefined ? didYouMean(v.name, FILTER_VOCABULARY) : undefined;
+        if (word !== undefined && word !== v.name) this.sym.unknown('name', v, [word]);
+        else this.sym.unknown('name', v, defines, NOT_RESOLVED);
         return undefined;
       }
       if (s.kind !== 'net' && s.kind !== 'hosts') {

@@ -450,7 +450,9 @@ async function tapFileContext(
     (t) => !given.has(t.name) && t.source.kind === 'files' && t.source.paths.includes(e.file),
   );
   if (!tap || policyPath === undefined || policyPath === STDIN || e.packetNumber !== undefined) return e.message;
-  const fix = `correct the path in tap '${tap.name}' (relative to the policy's directory) or give --input ${tap.name}=FILE`;
+  const path = `correct the path in tap '${tap.name}' (relative to the policy's directory) or give --input ${tap.name}=FILE`;
+  // an empty file is where the path says: most likely a capture not yet written, which no path fixes
+  const fix = e.code === 'empty' ? `check that what writes it has written it, or ${path}` : path;
   let where = '';
   try {
     const { checkPolicyFile } = await import('../check/check.js');

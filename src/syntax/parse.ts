@@ -4,6 +4,7 @@ import type { Span } from '../diagnostics/diagnostic.js';
 import type { SourceFile } from '../diagnostics/source.js';
 import type { PolicyFile } from './ast.js';
 import { blockError } from './block-errors.js';
+import { filterTypo } from './filter-typos.js';
 import { AstBuilder, type Reporter } from './build-ast.js';
 import type { StatementCstNode } from './cst.generated.js';
 import { tokenize } from './lexer.js';
@@ -72,7 +73,7 @@ export function parseSource(file: SourceFile, bag: DiagnosticBag): ParseResult {
       // Recovery can report twice at one spot; once is enough.
       if (seen.has(span.start)) continue;
       seen.add(span.start);
-      const block = blockError(e, file, chunk, follower);
+      const block = blockError(e, file, chunk, follower) ?? filterTypo(e, file, chunk);
       reporter.add('TMES0010', span, block?.message ?? e.message, block?.extra);
     }
     if (gaveUp) {

@@ -1,4 +1,5 @@
 import { UNSUPPORTED_PRIMITIVES } from './pcap-unsupported.js';
+import { FILTER_KEYWORDS } from './tokens.js';
 
 /**
  * pcap-filter(7)'s primitives that are plain names in tmesc rather than
@@ -66,3 +67,11 @@ export const PCAP_AFTER_PROTO: ReadonlySet<string> = new Set(['protochain']);
  * what only 802.11 has (`wlan addr1`), they are unsupported primitives.
  */
 export const LINK_ALIASES: ReadonlySet<string> = new Set(['link', 'ppp', 'slip', 'fddi', 'tr', 'wlan']);
+
+/**
+ * The words a filter is written in (tmesc's filter keywords and the pcap
+ * primitives it supports, `and`, `or`, `not`): what a name that is no
+ * definition, or a word the parser did not expect, is compared with for a
+ * "did you mean" (`tpc`: `tcp`, `prot 80`: `proto`, `hots`: `host`).
+ */
+export const FILTER_VOCABULARY: readonly string[] = [...FILTER_KEYWORDS, ...PCAP_SUPPORTED_WORDS, 'and', 'or', 'not'];

@@ -40,6 +40,7 @@ export const EscapedName = createToken({ name: 'EscapedName', pattern: /\\[A-Za-
 
 const keywordTokens: TokenType[] = [];
 const keywordWords: string[] = [];
+const filterWords: string[] = [];
 
 function kw(word: string, categories: TokenType[] = []): TokenType {
   const name = 'Kw_' + word.replace(/[^A-Za-z0-9]/g, '_');
@@ -50,6 +51,7 @@ function kw(word: string, categories: TokenType[] = []): TokenType {
   });
   keywordTokens.push(t);
   keywordWords.push(word);
+  if (categories.includes(Word)) filterWords.push(word);
   return t;
 }
 
@@ -294,3 +296,6 @@ export const allTokens: TokenType[] = [
 
 /** Every reserved word, for the editor grammar and for "is this a keyword" hints. */
 export const KEYWORDS: readonly string[] = keywordWords;
+
+/** The reserved words of filters (qualifiers, protocols, tunnels): what a misspelt filter word is compared with. */
+export const FILTER_KEYWORDS: readonly string[] = filterWords;

@@ -42,6 +42,16 @@ describe.skipIf(!built)('run: a tap file that cannot be read', () => {
     expect(r.err).toMatch(/:3:5: tap 'edge': .*text\.pcap: not a pcap or pcapng file/);
   });
 
+  it('an empty file: said empty, at the tap, that no packet was read', () => {
+    writeFileSync(join(dir, 'empty.pcap'), '');
+    const file = policy('empty.pcap');
+    const r = spawnTmesc(['run', '--no-progress', file], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /:3:5: tap 'edge': .*empty\.pcap: empty file \(0 bytes\): no packet was read \(byte offset 0\); check that what writes it has written it, or correct the path/,
+    );
+  });
+
   it('a missing --input file: said as it is', () => {
     const r = spawnTmesc(
       ['run', '--no-progress', '--input', `edge=${join(dir, 'other.pcap')}`, policy('missing.pcap')],

@@ -318,7 +318,7 @@ export function generatedCaptures(): GeneratedCapture[] {
       geneveVlanFrames(),
     ),
     capture('gen-sll-vlan.pcap', LINKTYPE.LINUX_SLL, 'linux-sll', ['linktype-sll'], 'sll:vlan', sllVlanFrames()),
-    capture('gen-sll.pcap', LINKTYPE.LINUX_SLL, 'linux-sll', ['linktype-sll'], 'sll', sllFrames()),
+    capture('gen-sll.pcap', LINKTYPE.LINUX_SLL, 'linux-sll', ['linktype-sll'], 'sll:ip:udp,sll:llc', sllFrames()),
     capture('gen-sll2.pcap', LINKTYPE.LINUX_SLL2, 'linux-sll2', ['linktype-sll'], 'sll', sll2Frames()),
   ];
 }

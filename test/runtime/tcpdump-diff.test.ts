@@ -72,6 +72,8 @@ const EXPRESSIONS: [string, Reading?][] = [
   ['tcp[tcpflags] & tcp-syn != 0'],
   ['tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn'],
   ['ip[8] < 64'],
+  // pcap-filter(7)'s own example (TCP packets with data): libpcap drops the TCP test of a load right of an operator
+  ['ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2) != 0'],
   ['udp[4:2] > 100'],
   ['icmp[icmptype] != icmp-echo and icmp[icmptype] != icmp-echoreply'],
   ['greater 1000'],
@@ -290,7 +292,19 @@ interface Difference {
 
 const CHAIN_FILES = ['icmpv6.pcap', 'ipv6_ext_headers.pcap', 'zeek-pppoe.pcap', 'gen-ipv6-chains.pcap'];
 
+/** Whether a capture holds an IPv4 packet that is not TCP (UDP, ICMP, a later fragment...): a protocols entry whose first ip: is not followed by tcp. */
+const ipv4NotTcp = (protocols: string) =>
+  protocols.split(',').some((p) => {
+    const m = /(?:^|:)ip:([\w.-]+)/.exec(p);
+    return m !== null && m[1] !== 'tcp';
+  });
+
 const DIFFERENCES: Difference[] = [
+  {
+    reason:
+      "libpcap's arithmetic (gen_arth) keeps the protocol test of its left operand only: in ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2), the tcp[12] load is on the right of a minus, so tcpdump's program tests no IP protocol (tcpdump -d: no jeq #0x6) and keeps UDP, ICMP and later-fragment packets, reading tcp[12] out of their headers; tmesc's tcp[12] is true only of a TCP header, as pcap-filter(7) says of the example",
+    applies: (r, e) => /- \(\(tcp\[/.test(e) && ipv4NotTcp(r.protocols),
+  },
   {
     reason:
       "tmesc's tcp[], udp[], icmp[], igmp[], pim[], ... loads work over IPv6 too; libpcap's transport-layer loads are IPv4-only, so tcpdump keeps no IPv6 packet",

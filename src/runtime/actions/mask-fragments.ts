@@ -39,9 +39,11 @@ const IPV6_MORE = 0x0001;
 const IPV6_OFFSET = 0xfff8;
 
 /**
- * Protocols whose fragments are reassembled: those mask searches, and the
- * IPv6 extension headers that may come between a fragment header and one.
- * Others (a tunnel's outer packet, ESP...) go as before (not searched).
+ * Protocols whose fragments are reassembled: those mask searches, the
+ * tunnels the decoder follows (GRE, IP in IP, L2TPv3; UDP ones too: a
+ * tunnel in a fragmented outer packet is masked whole once reassembled,
+ * `tunnel`), and the IPv6 extension headers that may come between a
+ * fragment header and one. Others (ESP, OSPF...) go as before (not searched).
  */
 const REASSEMBLED = new Set<number>([
   IPPROTO.TCP,
@@ -49,13 +51,22 @@ const REASSEMBLED = new Set<number>([
   IPPROTO.ICMP,
   IPPROTO.ICMPV6,
   IPPROTO.SCTP,
+  IPPROTO.GRE,
+  IPPROTO.IPIP,
+  IPPROTO.IPV6,
+  IPPROTO.L2TP,
   IPPROTO.DSTOPTS,
   IPPROTO.ROUTING,
   IPPROTO.AH,
 ]);
 
-/** Why a datagram was given up (for tests and design notes; all are counted the same). */
-export type GiveUp = 'overlap' | 'bound' | 'timeout' | 'no-first' | 'cut' | 'header' | 'invalid' | 'end';
+/**
+ * Why a datagram was given up (for tests and design notes; all are counted
+ * `undecided-fragment`, and 'bound' and 'timeout' `released-by-*` too).
+ * 'session': the session it kept a place in left the table (a new one on
+ * the same ports).
+ */
+export type GiveUp = 'overlap' | 'bound' | 'timeout' | 'no-first' | 'cut' | 'header' | 'invalid' | 'end' | 'session';
 
 /** One fragment, held: the step's copy of its replica and where its data lies. */
 export class Fragment {
@@ -97,6 +108,12 @@ export class Datagram<P = unknown, S = unknown> {
   /** The tunnel around it (tunnel and tunnelId, as the TCP session table reads an outer view), or the view itself. */
   readonly outer = new PacketView(false);
   tunnelled = false;
+  /**
+   * Set when the reassembled packet carries a tunnel (VXLAN, GRE...): what is
+   * inside is not followed (its TCP stream, two levels of checksums), so its
+   * payload is masked whole, as a datagram given up is (mask.ts).
+   */
+  tunnel = false;
   /** Offset in buf of the transport checksum (-1: none), and the index in frags of the fragment holding it. */
   checksumAt = -1;
   owner = -1;
@@ -112,12 +129,17 @@ export class Datagram<P = unknown, S = unknown> {
   ) {}
 }
 
-/** The IP view of a packet that is a fragment mask reassembles, or undefined. */
+/**
+ * The IP view of a packet that is a fragment mask reassembles, or undefined:
+ * the outer packet's first (a tunnel in a fragment is whole only once that is
+ * reassembled: the decoder follows one into a first fragment as if it were),
+ * else the tunnel's inner packet's.
+ */
 export function fragmentView(v: PacketView): PacketView | undefined {
+  if (v.ipVersion !== 0 && v.fragment > 0 && v.ipHdrOffset >= 0) return v;
   const i = v.inner;
-  const q = i !== v && i.ipVersion !== 0 ? i : v;
-  if (q.ipVersion === 0 || q.fragment <= 0 || q.ipHdrOffset < 0) return undefined;
-  return q;
+  if (i === v || i.ipVersion === 0 || i.fragment <= 0 || i.ipHdrOffset < 0) return undefined;
+  return i;
 }
 
 /** What readFragment() reads of a fragment's IP header. */
@@ -345,7 +367,8 @@ export class FragmentTable<P = unknown, S = unknown> {
     v.wireEnd = length;
     if (q.ipVersion === 4) decodeIpv4(v, b, ip, length);
     else decodeIpv6(v, b, ip, length);
-    // a tunnel in the datagram (VXLAN in fragmented UDP) is not followed: its bytes are the payload searched
+    // a tunnel in the datagram (VXLAN in fragmented UDP, GRE) is not followed: its payload is masked whole
+    g.tunnel = v.innerKind !== INNER_KIND.none;
     v.innerKind = INNER_KIND.none;
     if (v.malformed !== 0 || v.payloadOffset < 0) {
       g.broken = 'header';

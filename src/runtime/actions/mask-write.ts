@@ -173,7 +173,9 @@ export class MaskWriter {
     this.nCovers = 0;
     this.sctpStart = -1;
     let v = view;
-    for (let depth = 0; depth < MAX_LEVELS && v.innerKind !== INNER_KIND.none; depth++) {
+    // not into a fragment's tunnel (a first fragment's: the decoder follows it): its checksum covers the whole
+    // datagram, the transport checksum that level's (fixedAt, or found below), and what is inside is cut short
+    for (let depth = 0; depth < MAX_LEVELS && v.innerKind !== INNER_KIND.none && !(v.fragment > 0); depth++) {
       this.tunnelCover(d, v);
       const end = v.payloadOffset + v.payloadLength;
       decodeEncapsulated(this.level, d, v.innerOffset, Math.min(end, length), v.innerKind, v.wireEnd);

@@ -1,7 +1,8 @@
 import type { ArtifactGroup } from '../../artifact/types.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { PatternError } from '../../patterns/problem.js';
-import type { PacketView } from '../decode/view.js';
+import { decodeFrame } from '../decode/decode.js';
+import { PacketView } from '../decode/view.js';
 import { type ActionContext, ActionConfigError, type ActionModule, type ActionStep, Verdict } from './action.js';
 import {
   HOLD_BYTES_PER_SESSION,
@@ -18,7 +19,8 @@ import {
 } from './mask-bounds.js';
 import { cardNumberTarget, isCardDigit, isCardSeparator } from './mask-card.js';
 import { credentialsTarget } from './mask-credentials.js';
-import { FragmentTable, fragmentView } from './mask-fragments.js';
+import { type Fragment, FragmentTable, type GiveUp, fragmentView } from './mask-fragments.js';
+import { SCTP_CHECKSUM, fixSctpChecksum, sctpChecksumOk } from './sctp-checksum.js';
 import {
   Carry,
   Held,
@@ -111,7 +113,7 @@ export const mask: ActionModule<MaskConfig> = {
     'masked-undecided':
       'had bytes masked that no match was certain to cover: a hold bound, a timeout or a gap in the capture released them before the search could decide, and the bytes a match was under way in were masked rather than delivered',
     'undecided-fragment':
-      'were IP fragments whose datagram could not be reassembled (a bound, the hold timeout, a fragment missing, overlapping or cut by the capture): each went on with its whole transport payload masked',
+      'were IP fragments whose datagram could not be reassembled (a bound, the hold timeout, a fragment missing, overlapping or cut by the capture) or carries a tunnel (a fragmented VXLAN or GRE packet): each went on with its whole transport payload masked',
     malformed:
       'were delivered unsearched: a header cut short or contradicting its lengths left no payload to search, so what they carry was not masked',
   },
@@ -188,6 +190,8 @@ class MaskStep implements ActionStep {
   private readonly ports = [0, 0];
   /** IP datagrams being reassembled (made with the first fragment). */
   private frags: FragmentTable<Held, MaskSession> | undefined;
+  /** The decode of a reassembled datagram that carries a tunnel, to its innermost packet (maskTunnel). */
+  private tunnelView: PacketView | undefined;
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -225,9 +229,10 @@ class MaskStep implements ActionStep {
       maxSessions: MAX_SESSIONS,
       idleSeconds: IDLE_SECONDS,
       create: () => new MaskSession(SPANS_PER_DIRECTION),
-      onEvict: (s) => {
+      onEvict: (s, why) => {
         this.totals['tcp-sessions-evicted']++;
-        this.closeSession(s.data, false);
+        // the datagrams it keeps places for are given up with it: at the table's bound, idle, or a new session
+        this.closeSession(s.data, false, why === 'full' ? 'bound' : why === 'idle' ? 'timeout' : 'session');
       },
     });
   }
@@ -272,7 +277,7 @@ class MaskStep implements ActionStep {
 
   finish(): void {
     if (this.frags !== undefined) for (const g of this.frags.takeAll()) this.giveUp(g);
-    for (const s of this.table.sessions()) this.closeSession(s.data, true);
+    for (const s of this.table.sessions()) this.closeSession(s.data, true, 'end');
   }
 
   // ---- IP fragments
@@ -290,7 +295,7 @@ class MaskStep implements ActionStep {
     const g = ft.add(r, v, q, this.now);
     if (g === undefined) this.keepPlace(v, q);
     else {
-      if (g.broken === 'bound') this.totals['released-by-bound']++;
+      this.countRelease(g.broken);
       if (g.broken !== undefined) this.giveUp(g);
       else this.assembled(g);
     }
@@ -337,15 +342,28 @@ class MaskStep implements ActionStep {
   private dueFragments(): void {
     const ft = this.frags!;
     for (let g = ft.due(this.now); g !== undefined; g = ft.due(this.now)) {
-      if (g.broken === 'timeout') this.totals['released-by-timeout']++;
-      else this.totals['released-by-bound']++;
+      this.countRelease(g.broken);
       this.giveUp(g);
     }
+  }
+
+  /** A datagram given up at a bound or the timeout is a release like a session's: counted, however it was reached. */
+  private countRelease(why: GiveUp | undefined): void {
+    if (why === 'bound') this.totals['released-by-bound']++;
+    else if (why === 'timeout') this.totals['released-by-timeout']++;
   }
 
   /** A whole datagram: a TCP segment goes into its stream, anything else is searched alone. */
   private assembled(g: MaskDatagram): void {
     const p = g.view;
+    if (g.tunnel) {
+      // what the tunnel carries cannot be searched here: masked whole (its header kept), checksums right
+      this.dropPlace(g);
+      this.writer.reset();
+      this.writer.add(p.payloadOffset, g.length, this.fills[0]);
+      this.maskTunnel(g);
+      return;
+    }
     if (p.ipProto === IPPROTO.TCP) {
       const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now);
       // given up by its session leaving the table in this lookup (evicted): its fragments have left, masked
@@ -373,6 +391,65 @@ class MaskStep implements ActionStep {
   }
 
   /**
+   * A reassembled datagram that carries a tunnel (VXLAN, GTP-U, GRE... in a
+   * fragmented outer packet): what it carries is not searched here (the
+   * inner TCP stream, checksums on two levels), so the innermost packet's
+   * payload is masked whole, with the first target's fill, its headers kept
+   * (tools still read the tunnel and the inner stream's numbering; that
+   * stream sees a gap there). The checksums are fixed in the reassembled
+   * packet (the inner one, each tunnel's, the datagram's own: mask-write.ts
+   * over a whole packet), then every changed byte goes into its fragment.
+   */
+  private maskTunnel(g: MaskDatagram): void {
+    const v = (this.tunnelView ??= new PacketView(true));
+    v.tap = g.replica!.tap;
+    decodeFrame(v, g.buf, g.length, g.length, g.replica!.linkType);
+    const i = payloadView(v);
+    const w = this.writer;
+    w.reset();
+    // the innermost payload; a tunnel that leads to no payload the decoder reads: all the tunnel carries
+    if (i !== undefined && i !== v && v.malformed === 0)
+      w.add(i.payloadOffset, i.payloadOffset + i.payloadLength, this.fills[0]);
+    else w.add(g.view.payloadOffset, g.length, this.fills[0]);
+    const n = w.apply(g.buf, g.length, v);
+    this.totals['bytes-masked'] += n;
+    this.totals['bytes-masked-undecided'] += n;
+    for (const x of g.frags) {
+      const r = x.r;
+      this.changedRuns(g, x);
+      if (w.pending > 0) {
+        // the bytes alone (checksums among them), and the checksums of a tunnel around the fragment
+        w.transportAt(-1, 0, 0, false);
+        w.apply(r.data, r.length, r.view());
+        r.changed = true;
+      }
+      this.c['undecided-fragment']++;
+      this.ctx.resume(r);
+    }
+    this.frags!.recycle(g);
+  }
+
+  /** Queues in the writer (reset) the runs of fragment x's data that differ in its datagram's reassembled bytes. */
+  private changedRuns(g: MaskDatagram, x: Fragment): void {
+    const w = this.writer;
+    const b = g.buf;
+    const d = x.r.data;
+    const at = g.frags[g.first].dataAt + x.offset;
+    w.reset();
+    for (let j = 0; j < x.length;) {
+      const f = b[at + j];
+      if (d[x.dataAt + j] === f) {
+        j++;
+        continue;
+      }
+      let k = j + 1;
+      while (k < x.length && b[at + k] === f && d[x.dataAt + k] !== f) k++;
+      w.add(x.dataAt + j, x.dataAt + k, f);
+      j = k;
+    }
+  }
+
+  /**
    * Writes the writer's spans (offsets in the reassembled packet) into each
    * fragment, fixes their checksums (the transport checksum, in the first
    * fragment, for the changes in all of them; a tunnel's around each) and
@@ -390,10 +467,17 @@ class MaskStep implements ActionStep {
     const shift = owner !== undefined ? owner.dataAt - from : 0;
     let extraOld = 0;
     let extraNew = 0;
+    // SCTP's CRC32c is no Internet checksum that the others' sums could update: recomputed over the reassembled
+    // packet (where it was right, as mask-write.ts does for a whole one), its bytes then written into the fragment
+    // that carries them like a mask's (the tunnel checksums around that fragment follow them)
+    const crcAt = p.ipProto === IPPROTO.SCTP && p.l4Offset >= 0 ? p.l4Offset + SCTP_CHECKSUM : -1;
+    let crc = false;
     if (w.pending > 0) {
       if (owner !== undefined)
         extraOld = sumBytesAligned(b, head, from - head, -shift) + sumBytesAligned(b, to, g.length - to, -shift);
+      crc = crcAt >= 0 && crcAt + 4 <= g.length && sctpChecksumOk(b, p.l4Offset, g.length);
       w.fill(b, g.length);
+      if (crc) fixSctpChecksum(b, p.l4Offset, g.length);
       if (owner !== undefined)
         extraNew = sumBytesAligned(b, head, from - head, -shift) + sumBytesAligned(b, to, g.length - to, -shift);
     }
@@ -402,24 +486,17 @@ class MaskStep implements ActionStep {
       const d = r.data;
       const at = head + x.offset;
       w.reset();
-      // the bytes the datagram's masks changed, in runs of one fill
-      for (let j = 0; j < x.length;) {
-        const f = b[at + j];
-        if (d[x.dataAt + j] === f) {
-          j++;
-          continue;
-        }
-        let k = j + 1;
-        while (k < x.length && b[at + k] === f && d[x.dataAt + k] !== f) k++;
-        w.add(x.dataAt + j, x.dataAt + k, f);
-        j = k;
-      }
+      this.changedRuns(g, x);
       const isFirst = x === owner;
+      // the CRC's bytes this fragment carries that change: written, not counted masked
+      let crcBytes = 0;
+      if (crc && crcAt >= at && crcAt + 4 <= at + x.length)
+        for (let k = 0; k < 4; k++) if (d[x.dataAt + crcAt - at + k] !== b[crcAt + k]) crcBytes++;
       let n = 0;
       if (w.pending > 0 || (isFirst && extraOld !== extraNew)) {
         if (isFirst) w.transportAt(g.checksumAt + shift, p.l4Offset + shift, p.ipProto, p.ipVersion === 6);
         else w.transportAt(-1, 0, 0, false);
-        n = w.apply(d, r.length, r.view(), isFirst ? extraOld : 0, isFirst ? extraNew : 0);
+        n = w.apply(d, r.length, r.view(), isFirst ? extraOld : 0, isFirst ? extraNew : 0) - crcBytes;
       }
       if (w.pending > 0) {
         r.changed = true;
@@ -479,14 +556,16 @@ class MaskStep implements ActionStep {
   /**
    * A session released by a bound, its timeout or its end gives up the
    * datagrams it keeps places for: their fragments leave masked from there
-   * (else the place would block the release).
+   * (else the place would block the release). Each is counted released by
+   * what released the session, as dueFragments counts one given up alone.
    */
-  private unblock(s: MaskSession): void {
+  private unblock(s: MaskSession, why: GiveUp): void {
     for (const h of s.queue)
       if (h.barrier) {
         const g = h.frags!;
         this.frags!.forget(g);
-        g.broken ??= 'bound';
+        g.broken = why;
+        this.countRelease(why);
         g.barrier = undefined;
         h.barrier = false;
         h.givenUp = true;
@@ -1074,13 +1153,13 @@ class MaskStep implements ActionStep {
     if (h.kind === Seg.Ahead) insertByStart(s.dirs[h.dir], h);
     if (s.queue.length > HOLD_PACKETS_PER_SESSION || s.heldBytes > HOLD_BYTES_PER_SESSION) {
       this.totals['released-by-bound']++;
-      this.force(s);
+      this.force(s, 'bound');
     }
     while (this.heldPackets > HOLD_PACKETS_TOTAL || this.heldBytes > HOLD_BYTES_TOTAL) {
       const oldest = this.heap.peek();
       if (oldest === undefined) break;
       this.totals['released-by-bound']++;
-      this.force(oldest);
+      this.force(oldest, 'bound');
     }
   }
 
@@ -1091,7 +1170,7 @@ class MaskStep implements ActionStep {
       if (s === undefined || this.heap.peekTime + HOLD_TIMEOUT > this.now) return;
       this.heap.pop();
       this.totals['released-by-timeout']++;
-      this.force(s);
+      this.force(s, 'timeout');
     }
   }
 
@@ -1132,8 +1211,8 @@ class MaskStep implements ActionStep {
    * searches go on undecided: cutting a match short there (as if the stream
    * ended) would deliver the rest of it unmasked.
    */
-  private force(s: MaskSession): void {
-    this.unblock(s);
+  private force(s: MaskSession, why: 'bound' | 'timeout'): void {
+    this.unblock(s, why);
     this.flushHeld(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;
@@ -1145,8 +1224,8 @@ class MaskStep implements ActionStep {
   }
 
   /** The session leaves the table (evicted, restarted) or the input ends: everything it holds goes. */
-  private closeSession(s: MaskSession, endOfInput: boolean): void {
-    this.unblock(s);
+  private closeSession(s: MaskSession, endOfInput: boolean, why: GiveUp): void {
+    this.unblock(s, why);
     this.flushHeld(s);
     for (const md of s.dirs) {
       if (md.scanners === undefined) continue;

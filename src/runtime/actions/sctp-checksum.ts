@@ -14,7 +14,9 @@ const TABLE = (() => {
   return t;
 })();
 
-const CHECKSUM_AT = 8;
+/** Offset of the checksum in the SCTP common header. */
+export const SCTP_CHECKSUM = 8;
+const CHECKSUM_AT = SCTP_CHECKSUM;
 
 /** CRC32c of the SCTP packet d[from, to), its checksum field read as zero. */
 function sctpCrc(d: Uint8Array, from: number, to: number): number {

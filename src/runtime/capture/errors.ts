@@ -4,7 +4,26 @@
  * file and keep its other sources running.
  */
 export type CaptureErrorCode =
-  'io' | 'bad-magic' | 'bad-header' | 'bad-block' | 'bad-record' | 'bad-interface' | 'link-type-mismatch' | 'closed';
+  | 'io'
+  | 'empty'
+  | 'bad-magic'
+  | 'bad-header'
+  | 'bad-block'
+  | 'bad-record'
+  | 'bad-interface'
+  | 'link-type-mismatch'
+  | 'closed';
+
+/**
+ * The detail of a file that ends inside its first header (`what`, `size`
+ * long), after `n` bytes: an empty one said as such, since "not a
+ * capture" or "truncated header" would send the user looking at the wrong
+ * thing (a capture still being written, or one cut short by a copy).
+ */
+export function endsInFirstHeader(n: number, what: string, size: string): string {
+  if (n === 0) return 'empty file (0 bytes): no packet was read';
+  return `the file ends after ${n} byte${n === 1 ? '' : 's'}, inside its ${what} (${size}): no packet was read`;
+}
 
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';

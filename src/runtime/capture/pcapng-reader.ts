@@ -1,4 +1,4 @@
-import { CaptureError } from './errors.js';
+import { CaptureError, endsInFirstHeader } from './errors.js';
 import type { FileWindow } from './file-window.js';
 import {
   effectiveSnapLen,
@@ -74,7 +74,14 @@ export class PcapngReader extends ReaderBase {
       throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file', { byteOffset: 0 });
     }
     if (!win.ensure(28))
-      throw new CaptureError('bad-header', path, 'truncated pcapng section header', { byteOffset: 0 });
+      throw new CaptureError(
+        'bad-header',
+        path,
+        endsInFirstHeader(win.available, 'pcapng section header', '28 bytes at least'),
+        {
+          byteOffset: 0,
+        },
+      );
   }
 
   get interfaces(): readonly InterfaceInfo[] {

@@ -135,3 +135,42 @@ export function writePcap(
   });
   writeFileSync(path, Buffer.concat(parts));
 }
+
+/**
+ * The frame (Ethernet, then IPv4 or IPv6 with no extension header, then
+ * `at` bytes of tunnel if any) cut into IP fragments whose data are `sizes`
+ * bytes (multiples of 8), the rest last; `ip` is the frame offset of the IP
+ * header that is fragmented.
+ */
+export function ipFragments(frame: Buffer, sizes: number[], ip = 14, id = 0x4242): Buffer[] {
+  const six = frame[ip] >> 4 === 6;
+  const hl = six ? 40 : (frame[ip] & 0x0f) * 4;
+  const body = frame.subarray(ip + hl);
+  const out: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; at < body.length; i++) {
+    const n = i < sizes.length ? sizes[i] : body.length - at;
+    const more = at + n < body.length;
+    const data = body.subarray(at, at + n);
+    const h = Buffer.from(frame.subarray(ip, ip + hl));
+    let ipPart: Buffer;
+    if (six) {
+      const f = Buffer.alloc(8);
+      f[0] = h[6];
+      f.writeUInt16BE(at | (more ? 1 : 0), 2);
+      f.writeUInt32BE(id, 4);
+      h[6] = IPPROTO.FRAGMENT;
+      h.writeUInt16BE(8 + data.length, 4);
+      ipPart = Buffer.concat([h, f, data]);
+    } else {
+      h.writeUInt16BE(hl + data.length, 2);
+      h.writeUInt16BE(id, 4);
+      h.writeUInt16BE((more ? 0x2000 : 0) | (at / 8), 6);
+      ipPart = Buffer.concat([h, data]);
+      fixIpv4HeaderChecksum(ipPart, 0);
+    }
+    out.push(Buffer.concat([frame.subarray(0, ip), ipPart]));
+    at += n;
+  }
+  return out;
+}

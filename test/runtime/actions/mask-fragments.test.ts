@@ -5,12 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { ETHERTYPE } from '../../../src/fields/ethertype.js';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
-import { fixIpv4HeaderChecksum, l4ChecksumOk } from '../../../src/runtime/actions/checksum.js';
+import { l4ChecksumOk } from '../../../src/runtime/actions/checksum.js';
+import { HOLD_PACKETS_PER_SESSION } from '../../../src/runtime/actions/mask-bounds.js';
 import { FRAGMENTS_PER_DATAGRAM } from '../../../src/runtime/actions/mask-fragments.js';
+import { fixSctpChecksum, sctpChecksumOk } from '../../../src/runtime/actions/sctp-checksum.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { requirements, tshark } from '../../support/tools.js';
 import { artifactFor } from '../support/artifact.js';
-import { eth, ipv4, ipv6, udp, vxlan } from './frames.js';
+import { eth, ipFragments, ipv4, ipv6, udp, vxlan } from './frames.js';
 import { runArtifactFrames } from './mask-run.js';
 import { Conversation, type Segment, type TimedFrame, timed, writeTimedPcap } from './tcp-traffic.js';
 
@@ -31,46 +33,8 @@ const CARD = '4111 1111 1111 1111';
 const hasTshark = !requirements({ tools: ['tshark'] }).skip;
 
 const ETH = 14;
-const IPV6_FRAGMENT = 44;
 
-/**
- * The frame (Ethernet, then IPv4 or IPv6 with no extension header, then
- * `at` bytes of tunnel if any) cut into IP fragments whose data are `sizes`
- * bytes (multiples of 8), the rest last; `ip` is the frame offset of the IP
- * header that is fragmented.
- */
-function fragments(frame: Buffer, sizes: number[], ip = ETH, id = 0x4242): Buffer[] {
-  const six = frame[ip] >> 4 === 6;
-  const hl = six ? 40 : (frame[ip] & 0x0f) * 4;
-  const body = frame.subarray(ip + hl);
-  const out: Buffer[] = [];
-  let at = 0;
-  for (let i = 0; at < body.length; i++) {
-    const n = i < sizes.length ? sizes[i] : body.length - at;
-    const more = at + n < body.length;
-    const data = body.subarray(at, at + n);
-    const h = Buffer.from(frame.subarray(ip, ip + hl));
-    let ipPart: Buffer;
-    if (six) {
-      const f = Buffer.alloc(8);
-      f[0] = h[6];
-      f.writeUInt16BE(at | (more ? 1 : 0), 2);
-      f.writeUInt32BE(id, 4);
-      h[6] = IPV6_FRAGMENT;
-      h.writeUInt16BE(8 + data.length, 4);
-      ipPart = Buffer.concat([h, f, data]);
-    } else {
-      h.writeUInt16BE(hl + data.length, 2);
-      h.writeUInt16BE(id, 4);
-      h.writeUInt16BE((more ? 0x2000 : 0) | (at / 8), 6);
-      ipPart = Buffer.concat([h, data]);
-      fixIpv4HeaderChecksum(ipPart, 0);
-    }
-    out.push(Buffer.concat([frame.subarray(0, ip), ipPart]));
-    at += n;
-  }
-  return out;
-}
+const fragments = ipFragments;
 
 /** The data of the IP fragments in `frames` (Ethernet, IP at `ip`), reassembled by their offsets; and its checksum check. */
 function reassembled(frames: Buffer[], ip = ETH): { text: string; checks: boolean } {
@@ -99,6 +63,18 @@ function reassembled(frames: Buffer[], ip = ETH): { text: string; checks: boolea
   const checks = l4ChecksumOk(whole, 0, proto, h.length, data.length);
   const l4 = proto === IPPROTO.TCP ? (data[12] >> 4) * 4 : 8;
   return { text: data.subarray(l4).toString('latin1'), checks };
+}
+
+/** The SCTP packet the IP fragments in `frames` (Ethernet, IP at 14) carry, reassembled by their offsets. */
+function sctpReassembled(frames: Buffer[]): Buffer {
+  const parts: [number, Buffer][] = frames.map((f) => {
+    const six = f[ETH] >> 4 === 6;
+    const hl = six ? 48 : (f[ETH] & 0x0f) * 4;
+    const off = six ? f.readUInt16BE(ETH + 42) & 0xfff8 : (f.readUInt16BE(ETH + 6) & 0x1fff) * 8;
+    const end = six ? ETH + 40 + f.readUInt16BE(ETH + 4) : ETH + f.readUInt16BE(ETH + 2);
+    return [off, f.subarray(ETH + hl, end)];
+  });
+  return Buffer.concat(parts.sort((a, b) => a[0] - b[0]).map((p) => p[1]));
 }
 
 function run(frames: TimedFrame[], path: PacketPathChoice) {
@@ -255,6 +231,39 @@ describe.each(PATHS)('mask over IP fragments, %s path', (path) => {
         expect(d.data.toString('latin1')).not.toMatch(/\d{4}|STOR/);
     });
 
+    it('a session released at its hold bound gives up the datagram it keeps a place for: both releases counted', () => {
+      const c = new Conversation({ serverPort: 21, v6 });
+      const segs: Segment[] = [...c.handshake(), ...c.send(1, '331 password\r\n')];
+      const frames = segs.map((s) => c.frame(s));
+      const at = frames.length;
+      // the first fragment only: its datagram keeps a place in the session, the client's packets wait behind it
+      frames.push(fragments(c.frame(c.send(0, 'PASS hunter2\r\n')[0]), [24])[0]);
+      for (let i = 0; i < HOLD_PACKETS_PER_SESSION; i++) frames.push(c.frame(c.send(0, 'NOOP\r\n')[0]));
+      const r = run(timed(frames), path);
+      // the session (its queue past the bound) and the datagram given up with it
+      expect(r.totals['released-by-bound']).toBe(2);
+      expect(r.totals['released-by-timeout']).toBe(0);
+      expect(r.counters['undecided-fragment']).toBe(1);
+      expect(inputs(r.out, at, at + 1)[0].toString('latin1')).not.toMatch(/PA/);
+    });
+
+    it('a session released at the hold timeout gives up the datagram it keeps a place for: both releases counted', () => {
+      const c = new Conversation({ serverPort: 21, v6 });
+      const segs: Segment[] = [...c.handshake(), ...c.send(1, '331 password\r\n')];
+      const frames = segs.map((s) => c.frame(s));
+      const at = frames.length;
+      frames.push(fragments(c.frame(c.send(0, 'PASS hunter2\r\n')[0]), [24])[0]);
+      // a packet of another session 2 s later: the timeout has passed
+      const other = new Conversation({ serverPort: 80, v6, clientPort: 40001 });
+      const input = timed(frames);
+      input.push({ data: other.frame(other.send(0, 'GET / HTTP/1.1\r\n\r\n')[0]), ts: input[input.length - 1].ts + 2 });
+      const r = run(input, path);
+      expect(r.totals['released-by-timeout']).toBe(2);
+      expect(r.totals['released-by-bound']).toBe(0);
+      expect(r.counters['undecided-fragment']).toBe(1);
+      expect(inputs(r.out, at, at + 1)[0].toString('latin1')).not.toMatch(/PA/);
+    });
+
     it(`more than ${FRAGMENTS_PER_DATAGRAM} fragments: the datagram is given up at the bound, all masked`, () => {
       const text = `STOR ${'x'.repeat(8 * FRAGMENTS_PER_DATAGRAM)} ${CARD}\r\n`;
       const { frames, cutAt } = ftp(v6, text, (f) => fragments(f, Array<number>(FRAGMENTS_PER_DATAGRAM + 2).fill(8)));
@@ -285,6 +294,48 @@ describe.each(PATHS)('mask over IP fragments, %s path', (path) => {
         r.out.map((d) => d.data),
         CARD,
       );
+    });
+
+    it('an SCTP DATA chunk in fragments: the card number masked, the CRC32c recomputed over the datagram (tshark)', async () => {
+      const text = Buffer.from(`note=1 card=${CARD} end.`);
+      const chunk = Buffer.alloc(16 + text.length);
+      chunk[0] = 0; // DATA
+      chunk[1] = 0x03; // one chunk, beginning and end
+      chunk.writeUInt16BE(chunk.length, 2);
+      chunk.writeUInt32BE(1, 4); // TSN
+      text.copy(chunk, 16);
+      const sctp = Buffer.concat([Buffer.from('0b590b59000000010000000000', 'hex').subarray(0, 12), chunk]);
+      fixSctpChecksum(sctp, 0, sctp.length);
+      const frame = v6 ? eth(ETHERTYPE.IPV6, ipv6(IPPROTO.SCTP, sctp)) : eth(ETHERTYPE.IPV4, ipv4(IPPROTO.SCTP, sctp));
+      // the card number across the second and third fragments
+      const frs = fragments(frame, [24, 16]);
+      const r = run(timed(frs), path);
+      expect(r.out.map((d) => d.input)).toEqual(frs.map((_, i) => i));
+      const back = sctpReassembled(r.out.map((d) => d.data));
+      expect(back.subarray(28).toString('latin1')).toBe(`note=1 card=${'*'.repeat(CARD.length)} end.`);
+      expect(sctpChecksumOk(back, 0, back.length)).toBe(true);
+      expect(r.counters['undecided-fragment']).toBe(0);
+      // the CRC's bytes are not counted masked
+      expect(r.totals['bytes-masked']).toBe(CARD.length);
+      if (!hasTshark) return;
+      const file = join(dir, `s${Math.random().toString(36).slice(2)}.pcap`);
+      writeTimedPcap(file, timed(r.out.map((d) => d.data)));
+      const out = await tshark([
+        '-r',
+        file,
+        '-o',
+        'sctp.checksum:CRC-32C',
+        '-T',
+        'fields',
+        '-e',
+        'sctp.checksum.status',
+        '-e',
+        'sctp.data_payload_proto_id',
+        '-Y',
+        'sctp',
+      ]);
+      // 1: good (0 bad, 2 not checked)
+      expect(out.trim()).toMatch(/^1\t/);
     });
   });
 

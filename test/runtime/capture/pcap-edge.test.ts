@@ -155,6 +155,38 @@ describe('pcap reader', () => {
     }
   });
 
+  it('says an empty file is empty, and a file that ends inside its first header where, naming the file', () => {
+    const cases: [string, Uint8Array, string][] = [
+      ['empty.pcap', new Uint8Array(0), 'empty file (0 bytes): no packet was read'],
+      [
+        'two-bytes.pcap',
+        pcapFile({ le: true }, []).subarray(0, 2),
+        'the file ends after 2 bytes, inside its magic number (4 bytes): no packet was read',
+      ],
+      [
+        'cut-header.pcap',
+        pcapFile({ le: true }, []).subarray(0, 10),
+        'the file ends after 10 bytes, inside its pcap file header (24 bytes): no packet was read',
+      ],
+      [
+        'cut-section.pcapng',
+        Uint8Array.from([0x0a, 0x0d, 0x0d, 0x0a, 0x1c, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a]),
+        'the file ends after 12 bytes, inside its pcapng section header (28 bytes at least): no packet was read',
+      ],
+    ];
+    for (const [name, bytes, detail] of cases) {
+      const path = put(name, bytes);
+      expect(() => openCapture(path)).toThrowError(`${path}: ${detail} (byte offset 0)`);
+    }
+    let code: string | undefined;
+    try {
+      openCapture(join(tmp.dir, 'empty.pcap'));
+    } catch (e) {
+      code = (e as CaptureError).code;
+    }
+    expect(code).toBe('empty');
+  });
+
   it('reads a header-only file as zero packets', () => {
     const src = openCapture(put('header-only.pcap', pcapFile({ le: false }, [])));
     expect(src.next()).toBeNull();

@@ -70,6 +70,19 @@ function afterDigits(text: string, n: number): number {
 /** Findings but for decoys masked (masking more than needed: no leak). */
 const secretsOnly = (found: string[]) => found.filter((x) => !x.includes(': decoy '));
 
+/**
+ * Findings but for a card's leading digits, at most six, delivered by a
+ * release (docs/language.md: "a run of at most six digits ... is
+ * delivered", PCI DSS 3.4's shown part).
+ */
+const pastShownDigits = (found: string[]) =>
+  found.filter((x) => {
+    const m = /: card "([^"]*)" byte (\d+) /.exec(x);
+    if (m === null) return true;
+    const digitsBefore = m[1].slice(0, Number(m[2]) + 1).replace(/\D/g, '').length;
+    return digitsBefore > 6;
+  });
+
 /** The stream offset of a segment's first payload byte (the session's SYN and SYN-ACK are its first two segments). */
 function offsetOf(s: Session, g: Seg): number {
   return (g.seq - s.segs[g.dir].seq - 1) >>> 0;
@@ -147,18 +160,21 @@ function outerFragmented(enc: Encap, seed: number): { recs: Rec[]; sessions: Ses
 }
 
 describe('mask: a tunnel whose outer packet is fragmented on the way', () => {
-  // DEFECT (likely in real captures: GRE, IP-in-IP and IPv6 tunnels whose routers fragment the outer packet, DF
+  // Was a DEFECT (likely in real captures: GRE, IP-in-IP and IPv6 tunnels whose routers fragment the outer packet, DF
   // clear, the classic tunnel MTU problem): mask-fragments.ts REASSEMBLED has no GRE (nor IPIP, IPv6-in-IP), so
   // FragmentTable.wanted() refuses the outer packet's fragments. The first one goes on as a tunnelled TCP segment cut
   // short (its inner IP length past the fragment: a gap, masked as at a snap cut); the second, carrying the rest of
   // the segment, is no TCP, GRE is not in mask.ts PER_PACKET: counted `not-scanned` and delivered in clear. A
   // password, card number or token in it reaches the tool whole. docs/language.md says only "Fragments of other
   // protocols (a tunnel's outer packet, ESP) are not reassembled", and promises a secret in a tunnel masked.
-  it.fails("GRE: the rest of a segment in the outer packet's second fragment is masked", async () => {
+  // Fixed (smallfix, session 12: the outer datagram is reassembled and what the tunnel carries masked whole; the
+  // inner stream sees a gap there, so a card begun before it may show its leading digits, at most six, as at any
+  // release).
+  it("GRE: the rest of a segment in the outer packet's second fragment is masked", async () => {
     const { recs, sessions } = outerFragmented('gre', 1201);
     const f = await run('outer-gre', recs, sessions);
     expect(summary(f.paths)).toEqual([]);
-    expect(summary(f.leaks)).toEqual([]);
+    expect(summary(pastShownDigits(secretsOnly(f.leaks)))).toEqual([]);
   });
 
   it('GRE: the paths agree, with the group stripping the tunnel too (strip passes fragments of a tunnel unchanged)', async () => {
@@ -177,7 +193,7 @@ describe('mask: a tunnel whose outer packet is fragmented on the way', () => {
     const { recs, sessions } = outerFragmented('vxlan', 1202);
     const f = await run('outer-vxlan', recs, sessions);
     expect(summary(f.paths)).toEqual([]);
-    expect(summary(secretsOnly(f.leaks))).toEqual([]);
+    expect(summary(pastShownDigits(secretsOnly(f.leaks)))).toEqual([]);
   });
 });
 

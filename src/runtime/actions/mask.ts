@@ -223,6 +223,7 @@ class MaskStep implements ActionStep {
       maxSessions: MAX_SESSIONS,
       idleSeconds: IDLE_SECONDS,
       create: () => new MaskSession(SPANS_PER_DIRECTION),
+      keepIdle: (s) => this.contextOpen(s.data),
       onEvict: (s) => {
         this.totals['tcp-sessions-evicted']++;
         this.closeSession(s, false);
@@ -1191,6 +1192,21 @@ class MaskStep implements ActionStep {
       this.forceUndecided(md);
     }
     this.release(s);
+  }
+
+  /**
+   * Whether a session's streams hold context a later line needs (a match under way, a SASL exchange, ...: a scanner
+   * not resting): an idle session is forgotten only without (its next packets then start a stream whose first line is
+   * carried, which loses nothing of a context that ends with its line).
+   */
+  private contextOpen(s: MaskSession): boolean {
+    for (const md of s.dirs) {
+      const sc = md.scanners;
+      if (sc === undefined || md.ended) continue;
+      for (let t = 0; t < sc.length; t++)
+        if (sc[t].undecidedFrom() < md.next || sc[t].resting?.() === false) return true;
+    }
+    return false;
   }
 
   /**

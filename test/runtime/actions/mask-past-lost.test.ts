@@ -87,6 +87,51 @@ describe('mask: a segment searched on its own', () => {
   });
 });
 
+describe('mask: a session idle past the idle bound (300 s)', () => {
+  /** An SMTP AUTH LOGIN whose user name line pauses `pause` seconds (another session's SYN then, which sweeps). */
+  function login(pause: number) {
+    const c = new Conversation({ serverPort: 25 });
+    const o = new Conversation({ serverPort: 80, clientPort: 40001 });
+    const before = [
+      ...c.handshake(),
+      ...c.send(0, 'AUTH LOGIN\r\n'),
+      ...c.send(1, '334 VXNlcm5hbWU6\r\n'),
+      ...c.send(0, 'dXNl'),
+    ];
+    const after = [...c.send(0, 'cg==\r\n'), ...c.send(1, '334 UGFzc3dvcmQ6\r\n'), ...c.send(0, 'cGFzcw==\r\n')];
+    const input = frames(c, before);
+    const t = input[input.length - 1].ts + pause;
+    input.push({ data: o.frame(o.handshake()[0]), ts: t });
+    after.forEach((s, i) => input.push({ data: c.frame(s), ts: t + 0.001 * (i + 1) }));
+    return run('mask credentials', input);
+  }
+
+  it('is kept while its context is open (a SASL exchange): the password line after the pause is masked', () => {
+    const { out, totals } = login(301);
+    expect(out).toEqual([
+      'AUTH LOGIN\r\n',
+      '334 VXNlcm5hbWU6\r\n',
+      '****',
+      '****\r\n',
+      '334 UGFzc3dvcmQ6\r\n',
+      '********\r\n',
+    ]);
+    expect(totals['tcp-sessions-evicted']).toBe(0);
+  });
+
+  it('is forgotten at rest: picked up again without its SYN, its first line carried', () => {
+    const c = new Conversation({ serverPort: 21 });
+    const o = new Conversation({ serverPort: 80, clientPort: 40001 });
+    const input = frames(c, [...c.handshake(), ...c.send(0, 'NOOP\r\n')]);
+    const t = input[input.length - 1].ts + 301;
+    input.push({ data: o.frame(o.handshake()[0]), ts: t });
+    input.push({ data: c.frame(c.send(0, 'HELP\r\nNOOP\r\n')[0]), ts: t + 0.001 });
+    const { out, totals } = run('mask credentials', input);
+    expect(out).toEqual(['NOOP\r\n', '****\r\nNOOP\r\n']);
+    expect(totals['tcp-sessions-evicted']).toBe(1);
+  });
+});
+
 describe('mask: a FIN beyond bytes never seen', () => {
   it('is a gap at the end of the input: the card number under way before it is masked whole', () => {
     const c = new Conversation({ serverPort: 80 });

@@ -703,7 +703,6 @@ export const summary = (bad: string[], n = 40) =>
 export const LEAKY: Partial<Record<Variant, string>> = {
   insertion:
     "a receiver's copy of a segment, after a first copy with other bytes: its own bytes are carried (leakfix), but the start of a card or match in the segment before was decided, by the first copy, as none and delivered",
-  idle: 'a sender that pauses past the idle bound (300 s) mid-exchange: the first line after the pause is carried (leakfix), a context that spans lines (a SASL exchange) is lost with the session',
 };
 
 /**

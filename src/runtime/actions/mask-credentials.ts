@@ -35,6 +35,10 @@ class Both implements MaskScanner {
     this.b.unanswered?.(upTo);
   }
 
+  resting(): boolean {
+    return this.a.resting?.() !== false && this.b.resting?.() !== false;
+  }
+
   end(report: Report): void {
     this.a.end(report);
     this.b.end(report);

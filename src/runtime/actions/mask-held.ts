@@ -100,6 +100,8 @@ export class MaskDirection {
   next = 0;
   /** Where the scanners started: bytes before it were never searched in the stream. */
   first = 0;
+  /** Whether `first` is the stream's real start (the byte after its SYN): nothing came before it. */
+  fromStart = false;
   /** Bytes before this were released whatever the scanners still had open (forced): their undecided part was masked. */
   forcedTo = -Infinity;
   /** The stream ended (FIN reached, RST, end of input): everything is decided. */

@@ -39,6 +39,11 @@ export class RecentBytes {
     if (this.to - this.from > size) this.from = this.to - size;
   }
 
+  /** The stream's byte at `offset`, or -1 when it is not held. */
+  at(offset: number): number {
+    return offset >= this.from && offset < this.to ? this.ring[offset % this.size] : -1;
+  }
+
   /** Whether bytes[a, a + (to - from)) are the stream's bytes [from, to): false when some of them are not held. */
   same(bytes: Uint8Array, a: number, from: number, to: number): boolean {
     if (from < this.from || to > this.to) return false;

@@ -76,6 +76,14 @@ export interface MaskScanner {
    * whatever could have been asked there.
    */
   unanswered?(upTo: number): void;
+  /**
+   * Whether nothing read reaches past the current line but what
+   * undecidedFrom() holds: the bytes of a later line mean what they would in
+   * a stream picked up there (no SASL exchange, IMAP literal, form part,
+   * Telnet prompt or echo pending). mask forgets an idle session only then
+   * (its next packets start a stream whose first line is carried). Default: yes.
+   */
+  resting?(): boolean;
   /** The stream ended: everything under way is decided (a pattern's $ matches here). */
   end(report: Report): void;
   /**

@@ -192,6 +192,8 @@ class MaskStep implements ActionStep {
   private frags: FragmentTable<Held, MaskSession> | undefined;
   /** The decode of a reassembled datagram that carries a tunnel, to its innermost packet (maskTunnel). */
   private tunnelView: PacketView | undefined;
+  /** Where carryEnd() stopped looking: b if the match may go on past the bytes. */
+  private carryStop = 0;
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -229,10 +231,11 @@ class MaskStep implements ActionStep {
       maxSessions: MAX_SESSIONS,
       idleSeconds: IDLE_SECONDS,
       create: () => new MaskSession(SPANS_PER_DIRECTION),
+      keepIdle: (s) => this.contextOpen(s.data),
       onEvict: (s, why) => {
         this.totals['tcp-sessions-evicted']++;
         // the datagrams it keeps places for are given up with it: at the table's bound, idle, or a new session
-        this.closeSession(s.data, false, why === 'full' ? 'bound' : why === 'idle' ? 'timeout' : 'session');
+        this.closeSession(s, false, why === 'full' ? 'bound' : why === 'idle' ? 'timeout' : 'session');
       },
     });
   }
@@ -277,7 +280,7 @@ class MaskStep implements ActionStep {
 
   finish(): void {
     if (this.frags !== undefined) for (const g of this.frags.takeAll()) this.giveUp(g);
-    for (const s of this.table.sessions()) this.closeSession(s.data, true, 'end');
+    for (const s of this.table.sessions()) this.closeSession(s, true, 'end');
   }
 
   // ---- IP fragments
@@ -752,6 +755,15 @@ class MaskStep implements ActionStep {
     const at = d.fromSyn ? 0 : dataStart;
     md.next = at;
     md.first = at;
+    md.fromStart = d.fromSyn;
+    // a stream picked up without its SYN (a capture begun mid-session; a session forgotten idle or pushed out of the
+    // table, then seen again; a segment in a tunnel the rest of the stream is not in): its past is lost as the bytes
+    // of a gap are, so a secret may have begun there, with its context: each target carries on from the first byte
+    // (carryOn), to the end of what it could have under way (a line, a digit run)
+    if (!d.fromSyn) {
+      md.carry = this.carries.slice();
+      md.carryDigit = false;
+    }
     md.scanners = this.targets.map((x, i) => {
       // an ended direction's scanner if there is one (restart(): as new), else a new one
       const old = this.pools[i].pop();
@@ -881,35 +893,46 @@ class MaskStep implements ActionStep {
     for (let t = 0; t < carry.length; t++) {
       const c = carry[t];
       if (c === Carry.None) continue;
-      let i = a;
-      let end = a;
-      if (c === Carry.Line) {
-        while (i < b && data[i] !== CR && data[i] !== LF) i++;
-        end = i;
-      } else {
-        // digits, and a single space or dash between two digits
-        for (; i < b; i++) {
-          const x = data[i];
-          // a separator at an edge of the segment is masked too (its neighbour in the run is in another segment),
-          // but one alone in it is only passed over: nothing in the segment says it joins digits
-          if (isCardDigit(x)) end = i + 1;
-          else if (!isCardSeparator(x)) break;
-          else {
-            // the byte before the segment, if carried: a digit there joins a separator at its start (typed a byte
-            // a segment, the separator is alone in its segment, and would keep the card's fill from the run)
-            const before = i === a ? (md.carryDigit ? 1 : 0) : isCardDigit(data[i - 1]) ? 1 : -1;
-            const after = i + 1 === b ? 0 : isCardDigit(data[i + 1]) ? 1 : -1;
-            if (before < 0 || after < 0) break;
-            if (before + after > 0) end = i + 1;
-          }
-        }
-      }
+      const end = this.carryEnd(c, data, a, b, md.carryDigit);
+      const i = this.carryStop;
       if (end > a) md.spans.add(at, at + (end - a), t + carry.length, true);
       if (c === Carry.Digits) md.carryDigit = i === b && isCardDigit(data[b - 1]);
       if (i < b) carry[t] = Carry.None;
       else open = true;
     }
     if (!open) md.carry = undefined;
+  }
+
+  /**
+   * The end of what a match carried in `c`'s way (a line, a digit run) covers of data[a, b), from `a`;
+   * `digitBefore`: the byte before `a` was a carried digit. Sets carryStop.
+   */
+  private carryEnd(c: Carry, data: Uint8Array, a: number, b: number, digitBefore: boolean): number {
+    let i = a;
+    let end = a;
+    if (c === Carry.Line) {
+      while (i < b && data[i] !== CR && data[i] !== LF) i++;
+      end = i;
+    } else {
+      // digits, and a single space or dash between two digits
+      for (; i < b; i++) {
+        const x = data[i];
+        // a separator at an edge of the segment is masked too (its neighbour in the run is in another segment),
+        // but one alone in it is only passed over: nothing in the segment says it joins digits
+        if (isCardDigit(x)) end = i + 1;
+        else if (!isCardSeparator(x)) break;
+        else {
+          // the byte before the segment, if carried: a digit there joins a separator at its start (typed a byte
+          // a segment, the separator is alone in its segment, and would keep the card's fill from the run)
+          const before = i === a ? (digitBefore ? 1 : 0) : isCardDigit(data[i - 1]) ? 1 : -1;
+          const after = i + 1 === b ? 0 : isCardDigit(data[i + 1]) ? 1 : -1;
+          if (before < 0 || after < 0) break;
+          if (before + after > 0) end = i + 1;
+        }
+      }
+    }
+    this.carryStop = i;
+    return end;
   }
 
   /**
@@ -972,7 +995,8 @@ class MaskStep implements ActionStep {
     e.kind = Seg.Again;
     e.fed = true;
     e.alone = true;
-    this.scanOwn(e, data);
+    // its data, if any, begins the new connection's stream: nothing before it to carry
+    this.scanOwn(e, data, false);
     this.release(s);
     if (s.queue.length === 0) {
       this.out(e, false);
@@ -982,15 +1006,40 @@ class MaskStep implements ActionStep {
     return Verdict.Hold;
   }
 
-  /** Every target's spans in the packet's payload alone (frame offsets), kept with it for out(). */
-  private scanOwn(e: Held, data: Uint8Array): void {
+  /**
+   * Every target's spans in the packet's payload alone (frame offsets), kept with it for out(). `carry`: the
+   * stream's bytes before it are not what was searched with these (a segment searched on its own: its first copy held
+   * other bytes, its first copy was never seen, or what was found in it is forgotten), so a match may have begun
+   * before it, its context there: each target carries on from its first byte as after a gap (carryOn), the spans
+   * forced (target + targets).
+   */
+  private scanOwn(e: Held, data: Uint8Array, carry = true): void {
     const base = e.base;
     const from = e.payloadAt + base;
     const to = from + (e.end - e.start);
     if (to <= from) return;
     let own: number[] | undefined;
-    for (let t = 0; t < this.targets.length; t++)
+    const n = this.targets.length;
+    for (let t = 0; t < n; t++)
       this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s - base, x - base, t));
+    if (carry) {
+      // the stream's byte before it, where known, may say that no match can be under way there: the stream's start
+      // (after its SYN), a line break (a line's match), a byte no card number holds (a digit run's)
+      const md = e.md;
+      const prev =
+        e.start === 0 && md.fromStart
+          ? LF
+          : e.start > md.first && md.recent !== undefined
+            ? md.recent.at(e.start - 1)
+            : -1;
+      for (let t = 0; t < n; t++) {
+        const c = this.carries[t];
+        if (prev >= 0 && (c === Carry.Line ? prev === CR || prev === LF : !isCardDigit(prev) && !isCardSeparator(prev)))
+          continue;
+        const end = this.carryEnd(c, data, from, to, prev >= 0 && isCardDigit(prev));
+        if (end > from) (own ??= []).push(from - base, end - base, t + n);
+      }
+    }
     e.own = own;
   }
 
@@ -1079,9 +1128,16 @@ class MaskStep implements ActionStep {
       this.outAt = e.payloadAt - e.start;
       if (!e.alone) md.spans.forEach(e.start, e.end, this.outSpan);
       const own = e.own;
-      if (own !== undefined)
-        for (let t = this.targets.length - 1; t >= 0; t--)
-          for (let i = 0; i < own.length; i += 3) if (own[i + 2] === t) w.add(own[i], own[i + 1], this.fills[t]);
+      if (own !== undefined) {
+        // carried spans (target + targets) first, then the last target's to the first's: the first target's fill wins
+        const n = this.targets.length;
+        for (let t = 2 * n - 1; t >= 0; t--)
+          for (let i = 0; i < own.length; i += 3)
+            if (own[i + 2] === t) {
+              w.add(own[i], own[i + 1], this.fills[t]);
+              if (t >= n) this.outForced = true;
+            }
+      }
     }
     const forced = this.outForced;
     if (e.frags !== undefined) {
@@ -1223,15 +1279,40 @@ class MaskStep implements ActionStep {
     this.release(s);
   }
 
-  /** The session leaves the table (evicted, restarted) or the input ends: everything it holds goes. */
-  private closeSession(s: MaskSession, endOfInput: boolean, why: GiveUp): void {
+  /**
+   * Whether a session's streams hold context a later line needs (a match under way, a SASL exchange, ...: a scanner
+   * not resting): an idle session is forgotten only without (its next packets then start a stream whose first line is
+   * carried, which loses nothing of a context that ends with its line).
+   */
+  private contextOpen(s: MaskSession): boolean {
+    for (const md of s.dirs) {
+      const sc = md.scanners;
+      if (sc === undefined || md.ended) continue;
+      for (let t = 0; t < sc.length; t++)
+        if (sc[t].undecidedFrom() < md.next || sc[t].resting?.() === false) return true;
+    }
+    return false;
+  }
+
+  /**
+   * The session leaves the table (evicted, idle, restarted) or the input ends: everything it holds goes. Its
+   * stream may go on past an eviction (picked up again without its SYN, carried: startDirection), so what each
+   * scanner has under way is masked whole, as at a gap (a card's first digits too).
+   */
+  private closeSession(t: TcpSession<MaskSession>, endOfInput: boolean, why: GiveUp): void {
+    const s = t.data;
     this.unblock(s, why);
     this.flushHeld(s);
-    for (const md of s.dirs) {
+    for (let dir = 0; dir < 2; dir++) {
+      const md = s.dirs[dir];
       if (md.scanners === undefined) continue;
       this.flushAhead(md);
+      // a FIN beyond bytes never seen (a bare FIN is not held, so no gap was given up for it): those bytes are a gap,
+      // not the stream's end (where a match under way would be decided as cut short, its start delivered)
+      const fin = t.dirs[dir].finAt;
+      if (fin > md.next && !md.ended) this.gap(md, fin);
       if (endOfInput) this.endDirection(s, md);
-      else this.forceUndecided(md);
+      else this.forceUndecided(md, true);
     }
     for (const md of s.dirs) {
       md.forcedTo = md.next;

@@ -26,7 +26,8 @@ import type { Walk } from '../walk/walk.js';
  * - A FIN ends a direction only at or past the highest byte seen.
  * - The table is bounded: at most `maxSessions`, the least recently used
  *   going first, and sessions idle for `idleSeconds` of packet time are
- *   dropped; `onEvict` is told either way, before the session is gone.
+ *   dropped (but those `keepIdle` keeps); `onEvict` is told either way,
+ *   before the session is gone.
  */
 
 export const TCP_FIN = 0x01;
@@ -225,6 +226,11 @@ export interface TcpTableOptions<T> {
   maxSessions: number;
   idleSeconds: number;
   create(s: TcpSession<T>): T;
+  /**
+   * Whether a session idle past idleSeconds is kept (its stream's context is open: TCP has no idle timeout, and what
+   * comes after the pause means what it does only with what came before): it then goes only when the table is full.
+   */
+  keepIdle?(s: TcpSession<T>): boolean;
   /** Told before a session leaves the table (evicted, idle or restarted). */
   onEvict(s: TcpSession<T>, why: 'full' | 'idle' | 'restarted'): void;
 }
@@ -496,6 +502,13 @@ export class TcpSessionTable<T> {
         this.order.delete(s);
         this.order.add(s);
         s.touched = s.lastSeen;
+        continue;
+      }
+      if (this.opts.keepIdle?.(s) === true) {
+        // kept: to the back of the order, looked at again an idle bound later (or pushed out by a full table)
+        this.order.delete(s);
+        this.order.add(s);
+        s.touched = now;
         continue;
       }
       this.opts.onEvict(s, 'idle');

@@ -604,9 +604,11 @@ describe('mask from the walk: the generated path as the decoder path', () => {
     const { built } = make(sc);
     const { run } = differential(built.frames, sc.link);
     const s = streams(run, built);
-    // last copy kept out of order, then first copy kept; each: server, client
-    expect(s[1]).toContain('STOR card 1288888888881881 end');
-    expect(s[3]).toContain('STOR card 1212888888881881 end');
+    // last copy kept out of order, then first copy kept; each: server, client. (The resent " 128888" contradicts the
+    // bytes searched there and begins inside a digit run: searched on its own, the run it starts is carried, masked
+    // as after a gap, since the number may have begun before it)
+    expect(s[1]).toContain('STOR card 128888********81 end');
+    expect(s[3]).toContain('STOR card 12************81 end');
     for (const x of s) expect(luhnCards(x)).toEqual([]);
     // the oracle's card numbers are mask-card.ts's: whole groups, never digits inside one
     expect(luhnCards('1212888888881881 4088888888881881')).toEqual([]);

@@ -327,7 +327,9 @@ describe('mask packet by packet', () => {
     withCsum.writeUInt16BE(~sum & 0xffff, 4);
     const outerGre = eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, withCsum, { src: 'c0a80009' }));
     const { out } = run('mask credentials', timed([outerUdp, outerGre]));
-    expect(texts(out)).toEqual(['PASS **********\r\n', 'PASS **********\r\n']);
+    // each tunnel's session is picked up without its SYN: its first line is carried (it may end a secret begun
+    // before the capture), masked whole; the password is masked either way
+    expect(texts(out)).toEqual(['***************\r\n', '***************\r\n']);
     // the GRE checksum verifies after
     const g = out[1].data.subarray(34);
     let s2 = 0;

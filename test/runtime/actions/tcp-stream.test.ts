@@ -9,11 +9,12 @@ import { ACK, Conversation, FIN, type Segment, SYN } from './tcp-traffic.js';
 /** The session table mask uses (and replace can): keys, directions, offsets, bounds. */
 const view = new PacketView();
 
-function table(max = 100, idle = 300) {
+function table(max = 100, idle = 300, keepIdle?: (n: number) => boolean) {
   const evicted: string[] = [];
   const t = new TcpSessionTable<{ n: number }>({
     maxSessions: max,
     idleSeconds: idle,
+    keepIdle: keepIdle && ((s) => keepIdle(s.data.n)),
     create: () => ({ n: 0 }),
     onEvict: (s, why) => evicted.push(`${s.key} ${why}`),
   });
@@ -134,6 +135,26 @@ describe('TCP sessions', () => {
     see(cs[1], seg(cs[1]), 200);
     expect(evicted.slice(1).every((e) => e.endsWith(' idle'))).toBe(true);
     expect(t.size).toBe(1);
+  });
+
+  it('keeps an idle session that keepIdle keeps, until the table is full', () => {
+    const { t, see, evicted } = table(3, 60, (n) => n === 1);
+    const conv = (port: number) => new Conversation({ clientPort: port });
+    const cs = [1, 2, 3, 4, 5].map((p) => conv(40000 + p));
+    const seg = (_c: Conversation) => ({ dir: 0 as const, seq: 1, ack: 1, flags: ACK, payload: Buffer.alloc(0) });
+    see(cs[0], seg(cs[0]), 0).session.data.n = 1; // its context open
+    see(cs[1], seg(cs[1]), 1);
+    // both idle past the bound: the one kept stays, the other goes
+    see(cs[2], seg(cs[2]), 100);
+    expect(evicted).toHaveLength(1);
+    expect(evicted[0]).toMatch(/40002.* idle$/);
+    expect(t.size).toBe(2);
+    // a full table pushes it out as the least recently used
+    see(cs[3], seg(cs[3]), 150);
+    expect(t.size).toBe(3);
+    see(cs[4], seg(cs[4]), 151);
+    expect(evicted.slice(1)).toHaveLength(1);
+    expect(evicted[1]).toMatch(/40001.* full$/);
   });
 
   it("finds a packet's session and direction by its addresses and ports, as the key string names them", () => {

@@ -944,6 +944,23 @@ export class CredentialScanner implements MaskScanner {
     this.other.unreadTo = upTo;
   }
 
+  /**
+   * Nothing read reaches past this line (mask.ts forgets an idle session only then): no value or command under way,
+   * no SASL exchange (either side), form part, Telnet session or echo pending.
+   */
+  resting(): boolean {
+    return (
+      this.mode === NONE &&
+      !this.saslAfter &&
+      this.me.sasl === 0 &&
+      this.other.sasl === 0 &&
+      this.partPending === 0 &&
+      this.iac === 0 &&
+      !this.session.telnet &&
+      this.me.echoTo === 0
+    );
+  }
+
   undecidedFrom(): number {
     if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
     if (this.mode === CREDS && this.credsStart >= 0) return this.credsStart;

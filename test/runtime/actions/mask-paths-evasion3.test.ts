@@ -291,7 +291,9 @@ describe("mask: a segment far outside the receiver's window", () => {
     expect(summary(f.leaks)).toEqual([]);
   });
 
-  it.fails('a segment 200,000 bytes ahead early in an FTP session, the login after the hold bound', async () => {
+  // Fixed for this case by leakfix (session 12: a segment searched alone carries to its line's end, so the login
+  // after the gap given up is masked); the segment is still taken into the stream (the defect above).
+  it('a segment 200,000 bytes ahead early in an FTP session, the login after the hold bound', async () => {
     const f = await ftpFarAhead(true);
     expect(summary(f.paths)).toEqual([]);
     expect(summary(f.leaks)).toEqual([]);

@@ -114,9 +114,10 @@ describe('tmesc run --ports MAP --host-link FILE', () => {
         tag(ftp, 3016).toString('hex'),
       ].sort(),
     );
-    // dlp-1 on switch port 22: as the tool gets it, the login masked (mask credentials), under its code over span-a's mark
+    // dlp-1 on switch port 22: as the tool gets it, masked (mask credentials), under its code over span-a's mark; its
+    // session has no SYN, so its first line is masked whole (picked up mid-way: it could end a secret begun before)
     expect(dlp).toHaveLength(1);
-    expect(Buffer.from(dlp[0], 'hex').subarray(-16).toString()).toBe('USER *********\r\n');
+    expect(Buffer.from(dlp[0], 'hex').subarray(-16).toString()).toBe('**************\r\n');
     expect(r.out).toMatch(/VLAN 3000 from tap span-a \(the host's groups\): 2/);
     expect(r.out).toMatch(/taken by no host group \(copies the switch's pre-filter let through; dropped\): 1/);
     expect(r.out).toMatch(/VLAN 3003 from tap span-a \(the host decides every group\): 2/);

@@ -37,6 +37,7 @@ import { MaskWriter } from './mask-write.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
 import { sumBytesAligned } from './checksum.js';
 import {
+  linkKey,
   plainWalkedTcp,
   TCP_ACK,
   TCP_FIN,
@@ -235,7 +236,8 @@ class MaskStep implements ActionStep {
     // a plain TCP segment the walk read (the generated path): its session from the walk's offsets, no decode; the view
     // is made only if the packet is written (out(): writeInto)
     const w = r.walked();
-    if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now), w.d, w.o);
+    if (w !== undefined && plainWalkedTcp(w))
+      return this.tcp(r, this.table.findWalked(w, this.now, linkKey(r.tap, w.v0, w.v1)), w.d, w.o);
     const v = r.view();
     // the packet's own bytes, made now if the chain started without them (Replica.bytes)
     const data = r.bytes();
@@ -252,7 +254,7 @@ class MaskStep implements ActionStep {
       return Verdict.Pass;
     }
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
-      const hit = this.table.find(p, v, this.now);
+      const hit = this.table.find(p, v, this.now, linkKey(r.tap, v.vlan0, v.vlan1));
       if (hit !== undefined) return this.tcp(r, hit, data, 0);
     }
     return this.once(r, v, p);
@@ -284,7 +286,7 @@ class MaskStep implements ActionStep {
     if (!FragmentTable.wanted(r.data, r.length, q)) return false;
     this.totals['packets-held']++;
     const g = ft.add(r, v, q, this.now);
-    if (g === undefined) this.keepPlace(v, q);
+    if (g === undefined) this.keepPlace(v, q, linkKey(r.tap, v.vlan0, v.vlan1));
     else {
       if (g.broken === 'bound') this.totals['released-by-bound']++;
       if (g.broken !== undefined) this.giveUp(g);
@@ -300,11 +302,11 @@ class MaskStep implements ActionStep {
    * that the session's packets after it wait behind it (the order held
    * packets keep) until it is reassembled or given up.
    */
-  private keepPlace(v: PacketView, q: PacketView): void {
+  private keepPlace(v: PacketView, q: PacketView, link: number): void {
     if (q.fragment !== 1 || q.ipProto !== IPPROTO.TCP) return;
     const g = this.frags!.last;
     if (g === undefined || g.barrier !== undefined) return;
-    const t = this.table.peek(q, q !== v ? v : q);
+    const t = this.table.peek(q, q !== v ? v : q, link);
     if (t === undefined) return;
     const s = t.data;
     const b = this.spare.pop() ?? new Held();
@@ -343,7 +345,7 @@ class MaskStep implements ActionStep {
   private assembled(g: MaskDatagram): void {
     const p = g.view;
     if (p.ipProto === IPPROTO.TCP) {
-      const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now);
+      const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now, g.link);
       // given up by its session leaving the table in this lookup (evicted): its fragments have left, masked
       if (g.broken !== undefined) return;
       // its place kept in a session that is no longer its own (restarted, evicted): given back

@@ -35,6 +35,11 @@ class Both implements MaskScanner {
     this.b.unanswered?.(upTo);
   }
 
+  unseen(upTo: number): void {
+    this.a.unseen?.(upTo);
+    this.b.unseen?.(upTo);
+  }
+
   end(report: Report): void {
     this.a.end(report);
     this.b.end(report);

@@ -76,6 +76,13 @@ export interface MaskScanner {
    * whatever could have been asked there.
    */
   unanswered?(upTo: number): void;
+  /**
+   * The client's bytes before `upTo` (its offset) were sent while no packet
+   * of the server's had been seen (a one-way tap, the other tap's packets
+   * late): what they answer will never be read first. Called before they
+   * are fed.
+   */
+  unseen?(upTo: number): void;
   /** The stream ended: everything under way is decided (a pattern's $ matches here). */
   end(report: Report): void;
   /**

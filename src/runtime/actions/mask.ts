@@ -694,6 +694,9 @@ class MaskStep implements ActionStep {
       const a = e.payloadAt + e.base + from;
       const b = e.payloadAt + e.base + (e.end - e.start);
       const sc = md.scanners!;
+      // the client's bytes, sent while no packet of the server's was seen (answersTo: a one-way tap, the server's
+      // packets late or under another tunnel id): what they answer will not be read before them (MaskScanner.unseen)
+      if (e.answersTo === -Infinity && e.dir === 0) for (let t = 0; t < sc.length; t++) sc[t].unseen?.(e.end);
       this.dirNow = md;
       this.text.set(data, a, b);
       for (let t = 0; t < sc.length; t++) {

@@ -1,6 +1,7 @@
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { decodeEncapsulated } from '../decode/decode.js';
 import { INNER_KIND, PacketView } from '../decode/view.js';
+import { decodePseudowire, pseudowireAt } from './mask-pseudowire.js';
 import { fold, get16, put16, sumBytesAligned, updateChecksum, updateL4Checksum } from './checksum.js';
 import { sctpChecksumOk, fixSctpChecksum } from './sctp-checksum.js';
 
@@ -178,6 +179,14 @@ export class MaskWriter {
       const end = v.payloadOffset + v.payloadLength;
       decodeEncapsulated(this.level, d, v.innerOffset, Math.min(end, length), v.innerKind, v.wireEnd);
       v = this.level;
+    }
+    // an Ethernet pseudowire after MPLS labels: the checksums are its frame's (mask-pseudowire.ts)
+    if (v.mplsCount > 0 && v.ipVersion === 0) {
+      const at = pseudowireAt(v, d, length);
+      if (at >= 0) {
+        decodePseudowire(this.level, v, d, at, length);
+        v = this.level;
+      }
     }
     if (this.fixedAt !== -2) {
       this.transport = this.fixedAt >= 0;

@@ -1,7 +1,7 @@
 import type { ArtifactGroup } from '../../artifact/types.js';
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { PatternError } from '../../patterns/problem.js';
-import type { PacketView } from '../decode/view.js';
+import { PacketView } from '../decode/view.js';
 import { type ActionContext, ActionConfigError, type ActionModule, type ActionStep, Verdict } from './action.js';
 import {
   HOLD_BYTES_PER_SESSION,
@@ -34,6 +34,7 @@ import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
 import { type MaskScanner, type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
+import { decodePseudowire, pseudowireAt } from './mask-pseudowire.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
 import { sumBytesAligned } from './checksum.js';
 import {
@@ -80,6 +81,7 @@ const REASONS = [
   'no-payload',
   'not-scanned',
   'not-ip',
+  'not-ip-mpls',
   'malformed',
 ] as const;
 type Reason = (typeof REASONS)[number];
@@ -113,6 +115,8 @@ export const mask: ActionModule<MaskConfig> = {
       'had bytes masked that no match was certain to cover: a hold bound, a timeout or a gap in the capture released them before the search could decide, and the bytes a match was under way in were masked rather than delivered',
     'undecided-fragment':
       'were IP fragments whose datagram could not be reassembled (a bound, the hold timeout, a fragment missing, overlapping or cut by the capture): each went on with its whole transport payload masked',
+    'not-ip-mpls':
+      'were delivered unsearched: MPLS frames carrying neither IP nor an Ethernet pseudowire with its control word (a pseudowire without one, another payload), whose secrets were not searched for',
     malformed:
       'were delivered unsearched: a header cut short or contradicting its lengths left no payload to search, so what they carry was not masked',
   },
@@ -169,6 +173,8 @@ class MaskStep implements ActionStep {
   private readonly totals: Record<(typeof TOTALS)[number], number>;
   private readonly table: TcpSessionTable<MaskSession>;
   private readonly writer = new MaskWriter();
+  /** The packet in an Ethernet pseudowire (pseudowire()): the decoder does not read past MPLS labels into one. */
+  private readonly pw = new PacketView(false);
   /** The segment in hand as a string, made once for all the scanners that search one. */
   private readonly text = new SegmentText();
   private readonly heap = new HoldHeap();
@@ -244,15 +250,19 @@ class MaskStep implements ActionStep {
     // an IP fragment: held until its datagram is whole, which is searched (mask-fragments.ts)
     const q = fragmentView(v);
     if (q !== undefined && this.fragment(r, v, q)) return Verdict.Hold;
-    const p = payloadView(v);
+    let p = payloadView(v);
+    if (p === undefined && v.mplsCount > 0) p = this.pseudowire(r, v, data);
     if (p === undefined) {
       // delivered as captured, counted by why: a secret in a frame no header leads to is not searched for
       // named increments, not one with a computed name: that access is megamorphic (a stub-cache lookup a packet)
       if (v.malformed) this.c.malformed++;
+      else if (v.mplsCount > 0 && v.ipVersion === 0) this.c['not-ip-mpls']++;
       else if (v.ipVersion === 0) this.c['not-ip']++;
       else this.c['no-payload']++;
       return Verdict.Pass;
     }
+    // an IP fragment inside a pseudowire (not reassembled): searched on its own
+    if (p === this.pw && p.fragment !== 0) return this.once(r, v, p);
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
       const hit = this.table.find(p, v, this.now, linkKey(r.tap, v.vlan0, v.vlan1));
       if (hit !== undefined) return this.tcp(r, hit, data, 0);
@@ -271,6 +281,18 @@ class MaskStep implements ActionStep {
   finish(): void {
     if (this.frags !== undefined) for (const g of this.frags.takeAll()) this.giveUp(g);
     for (const s of this.table.sessions()) this.closeSession(s.data, true);
+  }
+
+  /**
+   * The IP packet in the Ethernet pseudowire an MPLS frame `v` carries
+   * (mask-pseudowire.ts), decoded into `pw`, or undefined (no pseudowire,
+   * or no IP packet with a payload in it).
+   */
+  private pseudowire(r: Replica, v: PacketView, data: Uint8Array): PacketView | undefined {
+    const at = pseudowireAt(v, data, r.length);
+    if (at < 0) return undefined;
+    decodePseudowire(this.pw, v, data, at, r.length);
+    return payloadView(this.pw);
   }
 
   // ---- IP fragments

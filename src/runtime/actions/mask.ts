@@ -35,6 +35,7 @@ import { regexTarget } from './mask-regex.js';
 import { type MaskScanner, type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
 import { decodePseudowire, pseudowireAt } from './mask-pseudowire.js';
+import { pastAh } from './mask-ah.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
 import { sumBytesAligned } from './checksum.js';
 import {
@@ -175,6 +176,8 @@ class MaskStep implements ActionStep {
   private readonly writer = new MaskWriter();
   /** The packet in an Ethernet pseudowire (pseudowire()): the decoder does not read past MPLS labels into one. */
   private readonly pw = new PacketView(false);
+  /** The packet behind an IPv4 AH header (mask-ah.ts): the decoder leaves IPv4's protocol at AH. */
+  private readonly ah = new PacketView(false);
   /** The segment in hand as a string, made once for all the scanners that search one. */
   private readonly text = new SegmentText();
   private readonly heap = new HoldHeap();
@@ -261,6 +264,8 @@ class MaskStep implements ActionStep {
       else this.c['no-payload']++;
       return Verdict.Pass;
     }
+    // IPv4 AH (transport mode): the packet behind it, as its receiver reads it (mask-ah.ts)
+    if (p.ipProto === IPPROTO.AH) p = pastAh(this.ah, p, data) ?? p;
     // an IP fragment inside a pseudowire (not reassembled): searched on its own
     if (p === this.pw && p.fragment !== 0) return this.once(r, v, p);
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {

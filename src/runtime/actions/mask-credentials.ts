@@ -39,6 +39,11 @@ class Both implements MaskScanner {
     return this.a.resting?.() !== false && this.b.resting?.() !== false;
   }
 
+  unseen(upTo: number): void {
+    this.a.unseen?.(upTo);
+    this.b.unseen?.(upTo);
+  }
+
   end(report: Report): void {
     this.a.end(report);
     this.b.end(report);

@@ -5,6 +5,7 @@ import { INNER_KIND, PacketView } from '../decode/view.js';
 import { HOLD_TIMEOUT } from './mask-bounds.js';
 import { transportChecksumAt } from './mask-write.js';
 import { Replica, type Scratch, copyBytes } from './replica.js';
+import { linkKey } from './tcp-stream.js';
 
 /**
  * IP fragments for mask (issue 12.4): a TCP segment or a UDP datagram
@@ -114,6 +115,8 @@ export class Datagram<P = unknown, S = unknown> {
    * payload is masked whole, as a datagram given up is (mask.ts).
    */
   tunnel = false;
+  /** The link its fragments came on (tcp-stream.ts linkKey(): the tap, the VLAN ids): part of its key and its session's. */
+  link = 0;
   /** Offset in buf of the transport checksum (-1: none), and the index in frags of the fragment holding it. */
   checksumAt = -1;
   owner = -1;
@@ -228,7 +231,9 @@ export class FragmentTable<P = unknown, S = unknown> {
   add(r: Replica, v: PacketView, q: PacketView, now: number): Datagram<P, S> | undefined {
     const f = readFragment(r.data, r.length, q)!;
     const tunnelled = q !== v;
-    const key = `${tunnelled ? `${v.tunnel}/${v.tunnelId}` : ''}|${q.ipVersion}|${
+    // one datagram is one link's: the same addresses and IP id on two VLANs (or taps) are two datagrams
+    const link = linkKey(r.tap, v.vlan0, v.vlan1);
+    const key = `${link}|${tunnelled ? `${v.tunnel}/${v.tunnelId}` : ''}|${q.ipVersion}|${
       q.ipVersion === 4
         ? `${q.ip4Src}>${q.ip4Dst}`
         : `${q.ip6Src0},${q.ip6Src1},${q.ip6Src2},${q.ip6Src3}>${q.ip6Dst0},${q.ip6Dst1},${q.ip6Dst2},${q.ip6Dst3}`
@@ -242,6 +247,7 @@ export class FragmentTable<P = unknown, S = unknown> {
         g.outer.tunnelId = v.tunnelId;
       }
       g.tunnelled = tunnelled;
+      g.link = link;
     }
     const x = this.spare.pop() ?? new Fragment(this.scratch);
     if (x.buf.length < r.length) x.buf = new Uint8Array(Math.max(r.length, 2 * x.buf.length));

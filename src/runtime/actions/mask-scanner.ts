@@ -84,6 +84,13 @@ export interface MaskScanner {
    * (its next packets start a stream whose first line is carried). Default: yes.
    */
   resting?(): boolean;
+  /**
+   * The client's bytes before `upTo` (its offset) were sent while no packet
+   * of the server's had been seen (a one-way tap, the other tap's packets
+   * late): what they answer will never be read first. Called before they
+   * are fed.
+   */
+  unseen?(upTo: number): void;
   /** The stream ended: everything under way is decided (a pattern's $ matches here). */
   end(report: Report): void;
   /**

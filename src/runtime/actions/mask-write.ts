@@ -1,6 +1,8 @@
 import { IPPROTO } from '../../fields/ip-proto.js';
 import { decodeEncapsulated } from '../decode/decode.js';
 import { INNER_KIND, PacketView } from '../decode/view.js';
+import { pastAh } from './mask-ah.js';
+import { decodePseudowire, pseudowireAt } from './mask-pseudowire.js';
 import { fold, get16, put16, sumBytesAligned, updateChecksum, updateL4Checksum } from './checksum.js';
 import { sctpChecksumOk, fixSctpChecksum } from './sctp-checksum.js';
 
@@ -181,6 +183,16 @@ export class MaskWriter {
       decodeEncapsulated(this.level, d, v.innerOffset, Math.min(end, length), v.innerKind, v.wireEnd);
       v = this.level;
     }
+    // an Ethernet pseudowire after MPLS labels: the checksums are its frame's (mask-pseudowire.ts)
+    if (v.mplsCount > 0 && v.ipVersion === 0) {
+      const at = pseudowireAt(v, d, length);
+      if (at >= 0) {
+        decodePseudowire(this.level, v, d, at, length);
+        v = this.level;
+      }
+    }
+    // IPv4 AH: the checksum is the transport's behind it (mask-ah.ts)
+    if (v.ipProto === IPPROTO.AH) v = pastAh(this.level, v, d) ?? v;
     if (this.fixedAt !== -2) {
       this.transport = this.fixedAt >= 0;
       if (this.transport) this.push(this.fixedAt, this.fixedSegment, this.fixedProto, this.fixedV6);

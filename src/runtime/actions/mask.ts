@@ -36,9 +36,12 @@ import { RecentBytes } from './mask-recent.js';
 import { regexTarget } from './mask-regex.js';
 import { type MaskScanner, type MaskTarget, SegmentText } from './mask-scanner.js';
 import { MaskWriter } from './mask-write.js';
+import { decodePseudowire, pseudowireAt } from './mask-pseudowire.js';
+import { pastAh } from './mask-ah.js';
 import { Replica, Scratch, copyBytes } from './replica.js';
 import { sumBytesAligned } from './checksum.js';
 import {
+  linkKey,
   plainWalkedTcp,
   TCP_ACK,
   TCP_FIN,
@@ -81,6 +84,7 @@ const REASONS = [
   'no-payload',
   'not-scanned',
   'not-ip',
+  'not-ip-mpls',
   'malformed',
 ] as const;
 type Reason = (typeof REASONS)[number];
@@ -114,6 +118,8 @@ export const mask: ActionModule<MaskConfig> = {
       'had bytes masked that no match was certain to cover: a hold bound, a timeout or a gap in the capture released them before the search could decide, and the bytes a match was under way in were masked rather than delivered',
     'undecided-fragment':
       'were IP fragments whose datagram could not be reassembled (a bound, the hold timeout, a fragment missing, overlapping or cut by the capture) or carries a tunnel (a fragmented VXLAN or GRE packet): each went on with its whole transport payload masked',
+    'not-ip-mpls':
+      'were delivered unsearched: MPLS frames carrying neither IP nor an Ethernet pseudowire with its control word (a pseudowire without one, another payload), whose secrets were not searched for',
     malformed:
       'were delivered unsearched: a header cut short or contradicting its lengths left no payload to search, so what they carry was not masked',
   },
@@ -170,6 +176,10 @@ class MaskStep implements ActionStep {
   private readonly totals: Record<(typeof TOTALS)[number], number>;
   private readonly table: TcpSessionTable<MaskSession>;
   private readonly writer = new MaskWriter();
+  /** The packet in an Ethernet pseudowire (pseudowire()): the decoder does not read past MPLS labels into one. */
+  private readonly pw = new PacketView(false);
+  /** The packet behind an IPv4 AH header (mask-ah.ts): the decoder leaves IPv4's protocol at AH. */
+  private readonly ah = new PacketView(false);
   /** The segment in hand as a string, made once for all the scanners that search one. */
   private readonly text = new SegmentText();
   private readonly heap = new HoldHeap();
@@ -247,24 +257,31 @@ class MaskStep implements ActionStep {
     // a plain TCP segment the walk read (the generated path): its session from the walk's offsets, no decode; the view
     // is made only if the packet is written (out(): writeInto)
     const w = r.walked();
-    if (w !== undefined && plainWalkedTcp(w)) return this.tcp(r, this.table.findWalked(w, this.now), w.d, w.o);
+    if (w !== undefined && plainWalkedTcp(w))
+      return this.tcp(r, this.table.findWalked(w, this.now, linkKey(r.tap, w.v0, w.v1)), w.d, w.o);
     const v = r.view();
     // the packet's own bytes, made now if the chain started without them (Replica.bytes)
     const data = r.bytes();
     // an IP fragment: held until its datagram is whole, which is searched (mask-fragments.ts)
     const q = fragmentView(v);
     if (q !== undefined && this.fragment(r, v, q)) return Verdict.Hold;
-    const p = payloadView(v);
+    let p = payloadView(v);
+    if (p === undefined && v.mplsCount > 0) p = this.pseudowire(r, v, data);
     if (p === undefined) {
       // delivered as captured, counted by why: a secret in a frame no header leads to is not searched for
       // named increments, not one with a computed name: that access is megamorphic (a stub-cache lookup a packet)
       if (v.malformed) this.c.malformed++;
+      else if (v.mplsCount > 0 && v.ipVersion === 0) this.c['not-ip-mpls']++;
       else if (v.ipVersion === 0) this.c['not-ip']++;
       else this.c['no-payload']++;
       return Verdict.Pass;
     }
+    // IPv4 AH (transport mode): the packet behind it, as its receiver reads it (mask-ah.ts)
+    if (p.ipProto === IPPROTO.AH) p = pastAh(this.ah, p, data) ?? p;
+    // an IP fragment inside a pseudowire (not reassembled): searched on its own
+    if (p === this.pw && p.fragment !== 0) return this.once(r, v, p);
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
-      const hit = this.table.find(p, v, this.now);
+      const hit = this.table.find(p, v, this.now, linkKey(r.tap, v.vlan0, v.vlan1));
       if (hit !== undefined) return this.tcp(r, hit, data, 0);
     }
     return this.once(r, v, p);
@@ -283,6 +300,18 @@ class MaskStep implements ActionStep {
     for (const s of this.table.sessions()) this.closeSession(s, true, 'end');
   }
 
+  /**
+   * The IP packet in the Ethernet pseudowire an MPLS frame `v` carries
+   * (mask-pseudowire.ts), decoded into `pw`, or undefined (no pseudowire,
+   * or no IP packet with a payload in it).
+   */
+  private pseudowire(r: Replica, v: PacketView, data: Uint8Array): PacketView | undefined {
+    const at = pseudowireAt(v, data, r.length);
+    if (at < 0) return undefined;
+    decodePseudowire(this.pw, v, data, at, r.length);
+    return payloadView(this.pw);
+  }
+
   // ---- IP fragments
 
   /**
@@ -296,7 +325,7 @@ class MaskStep implements ActionStep {
     if (!FragmentTable.wanted(r.data, r.length, q)) return false;
     this.totals['packets-held']++;
     const g = ft.add(r, v, q, this.now);
-    if (g === undefined) this.keepPlace(v, q);
+    if (g === undefined) this.keepPlace(v, q, linkKey(r.tap, v.vlan0, v.vlan1));
     else {
       this.countRelease(g.broken);
       if (g.broken !== undefined) this.giveUp(g);
@@ -312,11 +341,11 @@ class MaskStep implements ActionStep {
    * that the session's packets after it wait behind it (the order held
    * packets keep) until it is reassembled or given up.
    */
-  private keepPlace(v: PacketView, q: PacketView): void {
+  private keepPlace(v: PacketView, q: PacketView, link: number): void {
     if (q.fragment !== 1 || q.ipProto !== IPPROTO.TCP) return;
     const g = this.frags!.last;
     if (g === undefined || g.barrier !== undefined) return;
-    const t = this.table.peek(q, q !== v ? v : q);
+    const t = this.table.peek(q, q !== v ? v : q, link);
     if (t === undefined) return;
     const s = t.data;
     const b = this.spare.pop() ?? new Held();
@@ -368,7 +397,7 @@ class MaskStep implements ActionStep {
       return;
     }
     if (p.ipProto === IPPROTO.TCP) {
-      const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now);
+      const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now, g.link);
       // given up by its session leaving the table in this lookup (evicted): its fragments have left, masked
       if (g.broken !== undefined) return;
       // its place kept in a session that is no longer its own (restarted, evicted): given back
@@ -789,6 +818,9 @@ class MaskStep implements ActionStep {
       const a = e.payloadAt + e.base + from;
       const b = e.payloadAt + e.base + (e.end - e.start);
       const sc = md.scanners!;
+      // the client's bytes, sent while no packet of the server's was seen (answersTo: a one-way tap, the server's
+      // packets late or under another tunnel id): what they answer will not be read before them (MaskScanner.unseen)
+      if (e.answersTo === -Infinity && e.dir === 0) for (let t = 0; t < sc.length; t++) sc[t].unseen?.(e.end);
       this.dirNow = md;
       this.text.set(data, a, b);
       for (let t = 0; t < sc.length; t++) {

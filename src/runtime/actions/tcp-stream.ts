@@ -11,8 +11,11 @@ import type { Walk } from '../walk/walk.js';
  *
  * - A session is the two directions between two endpoints (address, port),
  *   within one tunnel (the outer tunnel kind and id: two VXLAN tenants may
- *   reuse inner addresses). The tap is not part of it: the same session seen
- *   from two taps is one session, its second copies retransmissions.
+ *   reuse inner addresses), on one link: the tap and the frame's VLAN ids
+ *   (linkKey()). A receiver sees one link's packets: the same addresses and
+ *   ports on two VLANs are two sessions (overlapping address spaces), and so
+ *   are two copies of one session (both sides of a firewall that renumbers
+ *   its sequence numbers, two taps), each searched as its own stream.
  * - Direction 0 is the client's: the sender of a SYN, the receiver of a
  *   SYN-ACK; without either, the side whose port is not below 1024 when the
  *   other's is, else the sender of the first packet seen.
@@ -51,6 +54,19 @@ export class TcpSegment {
   /** The ports, as sent (a new session's client is told by them; mask's shared state reads them). */
   srcPort = 0;
   dstPort = 0;
+}
+
+/** The VLAN id's bits in a link key, and the tap's place above both ids (each id plus one: ABSENT is 0). */
+const VLAN_KEY = 8192;
+const TAP_KEY = VLAN_KEY * VLAN_KEY;
+
+/**
+ * A packet's link as one number, part of its session's key: its tap (the
+ * capture it came from) and its frame's outer two VLAN ids (ABSENT: none).
+ * Exact in a double (tap * 2^26 + ids).
+ */
+export function linkKey(tap: number, vlan0: number, vlan1: number): number {
+  return (tap > 0 ? tap : 0) * TAP_KEY + (vlan0 + 1) * VLAN_KEY + (vlan1 + 1);
 }
 
 /** IPv6's fixed header, which its payload length does not count. */
@@ -174,7 +190,10 @@ export class TcpSession<T> {
   touched = 0;
   data!: T;
 
-  /** Its addresses, ports and tunnel as numbers (the lower endpoint first), and its hash chain: what find() looks up. */
+  /**
+   * Its addresses, ports, tunnel and link (linkKey()) as numbers (the lower
+   * endpoint first), and its hash chain: what find() looks up.
+   */
   readonly tuple = new Float64Array(TUPLE);
   hash = 0;
   chain: TcpSession<T> | undefined = undefined;
@@ -198,7 +217,8 @@ export class TcpSession<T> {
   get key(): string {
     const a = endpointOf(this.tuple, 3);
     const b = endpointOf(this.tuple, 8);
-    const scope = this.tunnelled ? `${this.tuple[0]}.${this.tuple[1]}/` : '';
+    const link = this.tuple[LINK];
+    const scope = (link !== 0 ? `link ${link}/` : '') + (this.tunnelled ? `${this.tuple[0]}.${this.tuple[1]}/` : '');
     return a < b ? scope + a + '|' + b : scope + b + '|' + a;
   }
 
@@ -220,7 +240,12 @@ function ended<T>(s: TcpSession<T>): boolean {
 }
 
 /** Tuple layout: tunnel kind, tunnel id, IP version, then per endpoint four address words and the port. */
-const TUPLE = 13;
+/** The tuple's numbers: tunnel kind and id, IP version, two endpoints (four address words, a port), the link. */
+const TUPLE = 14;
+/** Where the link key lies in a tuple (not hashed: one address and port pair on many links is rare; compared). */
+const LINK = 13;
+/** The tuple's numbers tupleHash() takes. */
+const HASHED = 13;
 
 export interface TcpTableOptions<T> {
   maxSessions: number;
@@ -309,12 +334,13 @@ export class TcpSessionTable<T> {
 
   /**
    * The session of the TCP packet `v` decodes (the innermost packet of a
-   * tunnel: pass its view, and the outer view as `outer`), made if new.
-   * undefined when the view holds no TCP segment.
+   * tunnel: pass its view, and the outer view as `outer`) on `link`
+   * (linkKey()), made if new. undefined when the view holds no TCP segment.
    */
-  find(v: PacketView, outer: PacketView, now: number): TcpHit<T> | undefined {
+  find(v: PacketView, outer: PacketView, now: number, link: number): TcpHit<T> | undefined {
     if (!readTcpSegment(v, this.hit.segment)) return undefined;
     this.sender = readTuple(v, outer, this.tuple);
+    this.tuple[LINK] = link;
     this.tunnelled = outer !== v;
     const hash = tupleHash(this.tuple);
     return this.lookup(now, this.search(hash), hash, undefined);
@@ -323,12 +349,13 @@ export class TcpSessionTable<T> {
   /**
    * find() for a packet the walk read, with no view: its tuple and segment
    * from the walk's offsets. Only for plainWalkedTcp() packets (no tunnel:
-   * the packet's own addresses and ports are the session's).
+   * the packet's own addresses and ports are the session's), on `link`.
    */
-  findWalked(w: Walk, now: number): TcpHit<T> {
+  findWalked(w: Walk, now: number, link: number): TcpHit<T> {
     const seg = this.hit.segment;
     readWalkedSegment(w, seg);
     this.tunnelled = false;
+    this.tuple[LINK] = link;
     if (w.ipv !== 4) {
       this.sender = readWalkedTuple(w, seg.srcPort, seg.dstPort, this.tuple);
       const h = tupleHash(this.tuple);
@@ -354,7 +381,16 @@ export class TcpSessionTable<T> {
     let s = this.buckets[hash & this.bucketMask];
     while (s !== undefined) {
       const t = s.tuple;
-      if (t[12] === hp && t[7] === lp && t[8] === ha && t[3] === la && t[2] === 4 && t[0] === ABSENT && t[1] === ABSENT)
+      if (
+        t[12] === hp &&
+        t[7] === lp &&
+        t[8] === ha &&
+        t[3] === la &&
+        t[LINK] === link &&
+        t[2] === 4 &&
+        t[0] === ABSENT &&
+        t[1] === ABSENT
+      )
         break;
       s = s.chain;
     }
@@ -418,6 +454,7 @@ export class TcpSessionTable<T> {
       if (syn) clientIsSrc = !ackFlag;
       else if (seg.srcPort < 1024 && seg.dstPort >= 1024) clientIsSrc = false;
       s = new TcpSession<T>();
+      // (the link is in `tuple` already: findWalked put it there)
       if (walk !== undefined) readWalkedTuple(walk, seg.srcPort, seg.dstPort, this.tuple);
       s.tuple.set(this.tuple);
       s.tunnelled = this.tunnelled;
@@ -466,9 +503,10 @@ export class TcpSessionTable<T> {
    * is one, nothing made or recorded: for a first IP fragment, whose segment
    * is not whole yet (mask-fragments.ts). undefined without ports.
    */
-  peek(v: PacketView, outer: PacketView): TcpSession<T> | undefined {
+  peek(v: PacketView, outer: PacketView, link: number): TcpSession<T> | undefined {
     if (v.ipProto !== IPPROTO.TCP || v.srcPort === ABSENT || v.dstPort === ABSENT) return undefined;
     readTuple(v, outer, this.tuple);
+    this.tuple[LINK] = link;
     let s = this.buckets[tupleHash(this.tuple) & this.bucketMask];
     while (s !== undefined && !sameTuple(s.tuple, this.tuple)) s = s.chain;
     return s;
@@ -621,7 +659,7 @@ function tupleHash(t: Float64Array): number {
     h = Math.imul(h ^ (t[12] | 0), 0x01000193) ^ (h >>> 15);
     return h & 0x3fffffff;
   }
-  for (let i = 0; i < TUPLE; i++) h = Math.imul(h ^ (t[i] | 0), 0x01000193) ^ (h >>> 15);
+  for (let i = 0; i < HASHED; i++) h = Math.imul(h ^ (t[i] | 0), 0x01000193) ^ (h >>> 15);
   // 30 bits: a small integer (Smi) in V8, so the Map lookup neither boxes nor hashes a heap number
   return h & 0x3fffffff;
 }
@@ -643,7 +681,7 @@ function ipv4Hash(la: number, lp: number, ha: number, hp: number): number {
 function sameTuple(a: Float64Array, b: Float64Array): boolean {
   // ports and first address words first: they tell most sessions apart
   if (a[12] !== b[12] || a[7] !== b[7] || a[8] !== b[8] || a[3] !== b[3] || a[2] !== b[2]) return false;
-  if (a[0] !== b[0] || a[1] !== b[1]) return false;
+  if (a[0] !== b[0] || a[1] !== b[1] || a[LINK] !== b[LINK]) return false;
   // the same IP version: IPv4 tuples hold 0 in the other address words
   if (a[2] === 4) return true;
   return a[4] === b[4] && a[5] === b[5] && a[6] === b[6] && a[9] === b[9] && a[10] === b[10] && a[11] === b[11];

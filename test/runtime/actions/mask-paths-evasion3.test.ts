@@ -393,7 +393,7 @@ describe('mask: one address and port pair on two VLANs at once (overlapping addr
   // its SYN-ACK restarts the session (pendingSyn), and each one's segments then land at the other's offsets:
   // gaps given up, retransmissions searched alone (searchAlone), the rest of passwords and tokens delivered.
   // docs/language.md says nothing of VLANs in a session (design: "the tap is not part of it").
-  it.fails('two sessions, one a VLAN, same addresses and ports, their segments interleaved', async () => {
+  it('two sessions, one a VLAN, same addresses and ports, their segments interleaved', async () => {
     const r = new Rng(1204);
     const pairs: [Session, Session][] = [];
     for (const p of PROTOCOLS) {
@@ -444,7 +444,7 @@ describe('mask: one session tapped on both sides of a firewall that randomises s
   // session to tcp-stream.ts (no VLAN in its key) with the client's sequence numbers shifted by a constant. Its
   // SYN starts the session over (ended(): nothing sent yet), and from there one copy's segments are far from the
   // other's offsets: gaps given up, segments searched alone, secrets split across segments delivered.
-  it.fails("the inside copy on VLAN 7, the outside copy on VLAN 8 with the client's numbers moved", async () => {
+  it("the inside copy on VLAN 7, the outside copy on VLAN 8 with the client's numbers moved", async () => {
     const r = new Rng(1211);
     const delta = 0x3a5c_0f11;
     const sessions: Session[] = [];
@@ -537,7 +537,7 @@ describe('mask: GTP-U sessions, each direction under its own TEID (as every GTP-
   // direction is a session of its own whose other side is never seen. Telnet's answers are recognised only after
   // the server's prompt: the user name and password typed are delivered in clear (as below, with one side seen).
   // (SMTP's decoys masked: docs/language.md's "at most 8 lines when the server is not seen": no leak, left out.)
-  it.fails('every protocol: the server side under another TEID than the client side', async () => {
+  it('every protocol: the server side under another TEID than the client side', async () => {
     const f = await teids(false);
     expect(summary(f.paths)).toEqual([]);
     expect(summary(secretsOnly(f.leaks))).toEqual([]);
@@ -553,7 +553,7 @@ describe("mask: a capture of the client's side only (the server's packets take a
   // holds the typing and no line is guessed (PROMPT_GUESSED needs bytes acknowledged and not read). SASL has a
   // bound for this ("at most 8 lines when the server is not seen"); Telnet has none. docs/language.md's Telnet row
   // promises the client's line masked as a password's when its prompt's bytes "do not come".
-  it.fails('every protocol: the secrets the client sends', async () => {
+  it('every protocol: the secrets the client sends', async () => {
     const r = new Rng(1206);
     const sessions = PROTOCOLS.map((p, i) => {
       const s = session(i + 1, p, r, {});
@@ -578,7 +578,7 @@ describe("mask: a capture of the client's side only (the server's packets take a
   // The same defect when the server's side does come, but seconds after the client's (two tap ports merged, one
   // capturing host's clock behind, or its packets buffered): the client's typing is read before any server packet,
   // while the other direction is unknown, and is never held for its prompt.
-  it.fails("Telnet: the server's side seen 3 s after the client's (two tap ports, one clock behind)", async () => {
+  it("Telnet: the server's side seen 3 s after the client's (two tap ports, one clock behind)", async () => {
     const r = new Rng(1212);
     const sessions = [session(1, 'telnet', r, {}), session(2, 'telnet', r, {})];
     const recs = sessions.flatMap((s, i) => {
@@ -701,7 +701,7 @@ describe('mask: TCP in IPv4 behind an AH header (IPsec transport mode, authentic
   // (decodeIpPayload) does not walk AH, as decode/ipv6.ts does: the packet's protocol is AH, not TCP, so mask
   // counts it `not-scanned` and delivers it as captured, though AH encrypts nothing: every secret in clear.
   // docs/language.md names ESP among the protocols not searched, not AH.
-  it.fails('every protocol: its secrets masked as without AH', async () => {
+  it('every protocol: its secrets masked as without AH', async () => {
     const r = new Rng(1208);
     const sessions = PROTOCOLS.map((p, i) => session(i + 1, p, r, {}));
     const recs = sessions.flatMap((s, i) =>
@@ -749,7 +749,7 @@ describe('mask: TCP in an Ethernet pseudowire over MPLS (with the control word)'
   // (nibble 0) and Ethernet frame are left undecoded, so mask counts the frame `not-ip` (no warning) and delivers
   // it as captured: every secret in clear. docs/language.md: "Inside a tunnel the group does not strip, the
   // innermost packet's payload is searched"; `not-ip` is described as "a frame with no IP packet: LLDP, ...".
-  it.fails('every protocol: its secrets masked as in the frame alone', async () => {
+  it('every protocol: its secrets masked as in the frame alone', async () => {
     const r = new Rng(1209);
     const sessions = PROTOCOLS.map((p, i) => session(i + 1, p, r, {}));
     const recs = sessions.flatMap((s, i) =>
@@ -769,12 +769,14 @@ describe('mask: TCP in an Ethernet pseudowire over MPLS (with the control word)'
 // ---- 9. HTTP/2 in clear (h2c: gRPC inside a cluster), its authorization header in HPACK
 
 describe('mask: an HTTP/2 request in clear (prior knowledge), authorization in HPACK', () => {
-  // COVERAGE GAP (h2c is common inside clusters: gRPC without TLS, bearer tokens in `authorization`): credentials'
+  // COVERAGE GAP, documented (docs/language.md, after the credentials table: HTTP/2 in clear is not covered; kept
+  // it.fails until an HPACK reader masks literal authorization/cookie fields; a Huffman-coded or indexed value
+  // would need HPACK's decoder and the connection's dynamic table) (h2c is common inside clusters: gRPC without TLS, bearer tokens in `authorization`): credentials'
   // HTTP rule (credentials/http.ts) reads HTTP/1 header lines; an HTTP/2 HEADERS frame carries the header as an
   // HPACK literal (a name index and a length byte, no `Authorization: ` line), so the token goes in clear, even
   // written plainly as here (a Huffman-coded one is out of reach of a user pattern too). docs/language.md's
   // table says "HTTP (and SIP, RTSP)" and lists what is not covered (LDAP, SNMP, databases), not HTTP/2.
-  it.fails('the authorization value, a literal not Huffman-coded, is masked', async () => {
+  it.fails('not covered (documented): the authorization value, a literal not Huffman-coded, is masked', async () => {
     const r = new Rng(1210);
     const token = Buffer.from(`u${r.word(7)}:P${r.word(9)}`, 'latin1').toString('base64');
     const value = `Basic ${token}`;

@@ -146,6 +146,19 @@ describe('mask over TCP streams', () => {
     }
   });
 
+  it("masks a Telnet client's first 8 lines, typed while no packet of the server's is seen (a one-way tap)", () => {
+    const c = new Conversation({ serverPort: 23 });
+    const [syn, , ack] = c.handshake();
+    const lines = ['bob', 's3cret', 'ls', 'cd /', 'pwd', 'id', 'who', 'w', 'date', 'exit'];
+    const segs: Segment[] = [syn, ack];
+    for (const l of lines) for (const ch of `${l}\r\n`) segs.push(...c.send(0, ch));
+    const { out, g } = run('mask credentials', frames(c, segs));
+    const typed = out.map((d) => payloadText(d.data)).join('');
+    const masked = lines.map((l, i) => (i < 8 ? '*'.repeat(l.length) : l));
+    expect(typed).toBe(masked.map((l) => `${l}\r\n`).join(''));
+    expect(g.actions.mask['masked-undecided']).toBeGreaterThan(0);
+  });
+
   it('masks a retransmitted segment as it masked the original, and a copy of the session from a second tap', () => {
     const c = new Conversation({ serverPort: 110 });
     const segs = [...c.handshake(), ...c.send(0, 'USER a\r\nPASS hunter2\r\n', [10])];

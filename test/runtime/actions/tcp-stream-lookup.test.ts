@@ -37,7 +37,8 @@ function tupleOf(f: Flow): number[] {
   const x = words(f.x, f.v);
   const y = words(f.y, f.v);
   const [lo, hi] = less(x, y) <= 0 ? [x, y] : [y, x];
-  return [f.tunnel, f.tunnelId, f.v, ...lo, ...hi];
+  // the link (tap, VLANs) last: 0 here, compared but not hashed (tcp-stream.test.ts has sessions on two links)
+  return [f.tunnel, f.tunnelId, f.v, ...lo, ...hi, 0];
 }
 
 const inner = new PacketView();
@@ -241,17 +242,17 @@ describe('TCP session lookup', () => {
         });
         const a = colliding[i]!;
         const b = colliding[i + 1]!;
-        const sa = t.find(...load(a, true, TCP_SYN, 1), 0)!.session;
-        const sb = t.find(...load(b, true, TCP_SYN, 1), 0)!.session;
+        const sa = t.find(...load(a, true, TCP_SYN, 1), 0, 0)!.session;
+        const sb = t.find(...load(b, true, TCP_SYN, 1), 0, 0)!.session;
         // a SYN with another initial sequence number: the session leaves the table, a new one takes its place
         const gone = restartFirst ? a : b;
-        const fresh = t.find(...load(gone, true, TCP_SYN, 99), 0)!;
+        const fresh = t.find(...load(gone, true, TCP_SYN, 99), 0, 0)!;
         expect(fresh.fresh).toBe(true);
         const stay = restartFirst ? b : a;
-        const hit = t.find(...load(stay, false, TCP_ACK, 2), 0)!;
+        const hit = t.find(...load(stay, false, TCP_ACK, 2), 0, 0)!;
         expect(hit.fresh).toBe(false);
         expect(hit.session).toBe(restartFirst ? sb : sa);
-        expect(t.find(...load(gone, false, TCP_ACK, 2), 0)!.session).toBe(fresh.session);
+        expect(t.find(...load(gone, false, TCP_ACK, 2), 0, 0)!.session).toBe(fresh.session);
         expect(t.size).toBe(2);
       }
     }
@@ -296,8 +297,8 @@ describe('TCP session lookup', () => {
             now: number,
           ) =>
             p.walked && f.tunnel === A
-              ? t.findWalked(walked(f, fromX, flags, seq, p.at), now)
-              : t.find(...load(f, fromX, flags, seq), now)!;
+              ? t.findWalked(walked(f, fromX, flags, seq, p.at), now, 0)
+              : t.find(...load(f, fromX, flags, seq), now, 0)!;
           const evicted: string[] = [];
           const live = new Map<string, unknown>();
           const t = new TcpSessionTable<{ k: string }>({

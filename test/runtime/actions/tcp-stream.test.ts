@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../src/fields/fields.js';
-import { TcpDirection, TcpSessionTable } from '../../../src/runtime/actions/tcp-stream.js';
+import { linkKey, TcpDirection, TcpSessionTable } from '../../../src/runtime/actions/tcp-stream.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
 import { ACK, Conversation, FIN, type Segment, SYN } from './tcp-traffic.js';
@@ -18,10 +18,10 @@ function table(max = 100, idle = 300, keepIdle?: (n: number) => boolean) {
     create: () => ({ n: 0 }),
     onEvict: (s, why) => evicted.push(`${s.key} ${why}`),
   });
-  const see = (c: Conversation, s: Segment, now = 0) => {
+  const see = (c: Conversation, s: Segment, now = 0, link = 0) => {
     const f = c.frame(s);
     decodeFrame(view, f, f.length, f.length, LINKTYPE.ETHERNET);
-    const h = t.find(view, view, now)!;
+    const h = t.find(view, view, now, link)!;
     return { session: h.session, dir: h.dir, start: h.start, fresh: h.fresh };
   };
   return { t, see, evicted };
@@ -40,6 +40,22 @@ describe('TCP sessions', () => {
     expect(see(c, d1).start).toBe(0);
     expect(see(c, d2).start).toBe(5);
     expect(see(c, c.send(1, 'hi')[0])).toMatchObject({ dir: 1, start: 0 });
+  });
+
+  it('keeps one address and port pair on two links (VLANs, taps) as two sessions, each with its own offsets', () => {
+    const { t, see } = table();
+    const c = new Conversation();
+    const [syn, synAck] = c.handshake();
+    const links = [linkKey(0, 7, -1), linkKey(0, 8, -1), linkKey(1, 7, -1), linkKey(0, 7, 9)];
+    expect(new Set(links).size).toBe(links.length);
+    const sessions = links.map((l) => see(c, syn, 0, l).session);
+    expect(new Set(sessions).size).toBe(links.length);
+    expect(see(c, synAck, 0, links[1])).toMatchObject({ dir: 1, session: sessions[1] });
+    expect(t.size).toBe(links.length);
+    expect(sessions[0].key).toMatch(/^link \d+\//);
+    // no tap and no VLAN: the link is 0, the key as before
+    expect(linkKey(-1, -1, -1)).toBe(0);
+    expect(linkKey(0, -1, -1)).toBe(0);
   });
 
   it('without a SYN takes the side facing a well-known port as the client, and its first byte as offset 0', () => {

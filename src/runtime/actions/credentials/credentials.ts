@@ -40,6 +40,7 @@ import {
   DONT,
   IAC,
   MAX_PENDING_PROMPTS,
+  MAX_UNSEEN_LINES,
   NEGOTIATION_WINDOW,
   PROMPT_GUESSED,
   PROMPT_NONE,
@@ -208,6 +209,12 @@ class Side {
   answeredTo = -Infinity;
   /** The stream offset of the last byte kept in `tail`. */
   tailAt = -1;
+  /**
+   * This side's bytes before this offset were sent while the other side was unseen (mask.ts: the client's, no
+   * packet of the server's seen yet), and how many more of its lines begun there are masked for it (MAX_UNSEEN_LINES).
+   */
+  unseenTo = -Infinity;
+  unseenLines = MAX_UNSEEN_LINES;
 
   /**
    * What the current line asks for (promptOf); with bytes lost in it, `lenient` (the other side begins a line
@@ -274,6 +281,8 @@ class Side {
     this.unreadTo = -Infinity;
     this.answeredTo = -Infinity;
     this.tailAt = -1;
+    this.unseenTo = -Infinity;
+    this.unseenLines = MAX_UNSEEN_LINES;
     this.fromTail = false;
   }
 
@@ -961,6 +970,10 @@ export class CredentialScanner implements MaskScanner {
     );
   }
 
+  unseen(upTo: number): void {
+    if (upTo > this.me.unseenTo) this.me.unseenTo = upTo;
+  }
+
   undecidedFrom(): number {
     if (this.mode === SCHEME && this.schemeStart >= 0) return this.schemeStart;
     if (this.mode === CREDS && this.credsStart >= 0) return this.credsStart;
@@ -1257,7 +1270,13 @@ export class CredentialScanner implements MaskScanner {
     }
     // a line (or the rest of one) begun after the other side's prompt answers it; a CR's LF or NUL begins none
     if (s.telnet && b !== 0 && !(b === LF && this.lineStart && this.afterCR)) {
-      const p = this.other.answered();
+      let p = this.other.answered();
+      // a line begun while the other side was unseen (a one-way tap, its packets late): it may answer a prompt that
+      // is never read first (a login, a password), so it is masked as such, for a few lines (MAX_UNSEEN_LINES)
+      if (p === PROMPT_NONE && !eol && this.lineStart && at < this.me.unseenTo && this.me.unseenLines > 0) {
+        this.me.unseenLines--;
+        p = PROMPT_GUESSED;
+      }
       // an empty answer (a line break) takes the prompt too, and is all of it
       if (p !== PROMPT_NONE && eol && this.other.fromTail) this.other.answerDone = true;
       if (p !== PROMPT_NONE && !eol) {

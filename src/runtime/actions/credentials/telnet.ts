@@ -43,6 +43,16 @@ const USER_WORDS = ['login', 'username', 'user name', 'user', 'login name', 'log
 /** Lines that end like a user-name prompt but report, not ask ("Last login: Mon Dec  7 ... from ..."). */
 const NOT_PROMPTS = ['last login'];
 
+/**
+ * Lines of one side's masked as answers (guessed, counted undecided) when
+ * they were sent while the other side had sent nothing seen: a one-way tap
+ * (asymmetric routing), or the other side's packets seconds late (two tap
+ * ports, a clock behind) or under another tunnel id (GTP-U's TEID a
+ * direction). A login and its password, retries included, before any
+ * prompt could be read: SASL's bound when the server is unseen, the same.
+ */
+export const MAX_UNSEEN_LINES = 8;
+
 /** Prompts a side may have shown that the other side has not answered yet (a line each): "login:" and "Password:" both ahead of the typing. */
 export const MAX_PENDING_PROMPTS = 2;
 

@@ -63,8 +63,9 @@ describe('mask: IPv4 AH', () => {
     const d = Buffer.from(r.out.get('t')![0].data);
     const ip = 14;
     const tcpAt = ip + 20 + 24;
-    expect(d.subarray(tcpAt + 20).toString('latin1')).toBe('USER ***\r\nPASS *******\r\n');
+    // the session has no SYN: its first line is masked whole (picked up mid-way, it could end a secret begun before)
+    expect(d.subarray(tcpAt + 20).toString('latin1')).toBe('********\r\nPASS *******\r\n');
     expect(l4ChecksumOk(d, ip, IPPROTO.TCP, tcpAt, 20 + login.length)).toBe(true);
-    expect(r.groups[0].actions.mask.masked).toBe(1);
+    expect(r.groups[0].actions.mask['masked-undecided']).toBe(1);
   });
 });

@@ -56,11 +56,12 @@ describe('mask: Ethernet pseudowires over MPLS', () => {
     const inner = d.subarray(22);
     const ip = 14;
     const text = inner.subarray(ip + 40).toString('latin1');
-    expect(text).toBe('USER ***\r\nPASS *******\r\n');
+    // the session has no SYN: its first line is masked whole (picked up mid-way, it could end a secret begun before)
+    expect(text).toBe('********\r\nPASS *******\r\n');
     expect(l4ChecksumOk(inner, ip, IPPROTO.TCP, ip + 20, 20 + login.length)).toBe(true);
     expect(out[1].data.equals(other)).toBe(true);
     const g = r.groups[0];
-    expect(g.actions.mask.masked).toBe(1);
+    expect(g.actions.mask['masked-undecided']).toBe(1);
     expect(g.actions.mask['not-ip-mpls']).toBe(1);
     expect(g.actions.mask['not-ip']).toBe(0);
   });

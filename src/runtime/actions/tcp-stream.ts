@@ -45,7 +45,7 @@ export class TcpSegment {
   payloadAt = 0;
   /** Payload bytes captured (a snap length may have cut the rest). */
   captured = 0;
-  /** Payload bytes on the wire, from the IP length; at least `captured`. */
+  /** Payload bytes on the wire, from the IP length bounded by the frame's length on the wire; at least `captured`. */
   length = 0;
   /** The ports, as sent (a new session's client is told by them; mask's shared state reads them). */
   srcPort = 0;
@@ -67,7 +67,11 @@ export function readTcpSegment(v: PacketView, out: TcpSegment): boolean {
   out.flags = v.tcpFlags;
   out.payloadAt = v.payloadOffset;
   out.captured = v.payloadLength;
-  const onWire = v.ipTotalLen !== ABSENT ? v.ipHdrOffset + v.ipTotalLen - v.payloadOffset : 0;
+  // bytes past the capture only where the frame was longer on the wire (a snap cut: the record's original length says
+  // so); an IP length that runs past the frame's wire end lies, and no receiver reads bytes that are not there
+  // (RFC 1122 3.2.1.2), so they are no gap in the stream
+  const ipEnd = v.ipTotalLen !== ABSENT ? v.ipHdrOffset + v.ipTotalLen : 0;
+  const onWire = (ipEnd < v.wireEnd ? ipEnd : v.wireEnd) - v.payloadOffset;
   out.length = onWire > out.captured ? onWire : out.captured;
   out.srcPort = v.srcPort;
   out.dstPort = v.dstPort;
@@ -114,7 +118,9 @@ function readWalkedSegment(w: Walk, out: TcpSegment): void {
   // the IP length as the decoder's ipTotalLen has it (an IPv4 length of 0, or an IPv6 one: no longer than captured)
   const ip = w.ip;
   const total = w.ipv === 4 ? (d[ip + 2] << 8) | d[ip + 3] : IPV6_HEADER + ((d[ip + 4] << 8) | d[ip + 5]);
-  const onWire = ip + total - payload;
+  // bounded by the frame's wire end as readTcpSegment's (plainWalkedTcp: the walk found no IP length past it)
+  const ipEnd = ip + total;
+  const onWire = (ipEnd < w.wireEnd ? ipEnd : w.wireEnd) - payload;
   out.length = onWire > captured ? onWire : captured;
 }
 
@@ -130,7 +136,7 @@ export class TcpDirection {
   high = 0;
   /** Offset at which a FIN ends the stream, or -1. */
   finAt = -1;
-  /** A RST was seen from this side. */
+  /** A RST was seen from this side at the next byte expected (one that resets: RFC 5961 3.2). */
   reset = false;
 
   /**
@@ -209,7 +215,7 @@ export class TcpSession<T> {
 
 /**
  * Whether a SYN with a new initial sequence number may start the session
- * over at once: a RST was seen, or each direction carried nothing or ended
+ * over at once: a RST at the next byte was seen, or each direction carried nothing or ended
  * with a FIN (no stream's later bytes can follow in the old numbers).
  */
 function ended<T>(s: TcpSession<T>): boolean {
@@ -445,13 +451,21 @@ export class TcpSessionTable<T> {
     // a SYN put off is no part of the old stream: it moves neither its highest offset nor its end
     if (deferred) return h;
     const finAt = h.start + seg.length;
+    const high = d.high;
+    // an RST's sequence number moves nothing: the receiver either ends the connection at it or drops it
+    if ((seg.flags & TCP_RST) !== 0) {
+      // it resets only at exactly the next byte the receiver expects (RFC 5961 3.2): one elsewhere, in the window
+      // or out of it, is dropped or answered with a challenge ACK, and the connection goes on in its old numbers (a
+      // SYN anew after it waits for its SYN-ACK). The next byte: the highest seen
+      if (h.start === high) d.reset = true;
+      return h;
+    }
     if ((seg.flags & TCP_FIN) !== 0) {
       // a FIN ends the stream only at or past the highest byte seen (or again where it did): one long behind lies
       // outside the receiver's window, which drops it and reads on (RFC 9293 3.10.7.4)
       if (finAt >= d.high || finAt === d.finAt) d.finAt = finAt;
       d.saw(finAt + 1);
     } else d.saw(finAt);
-    if ((seg.flags & TCP_RST) !== 0) d.reset = true;
     return h;
   }
 

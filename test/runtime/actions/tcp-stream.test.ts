@@ -4,7 +4,7 @@ import { LINKTYPE } from '../../../src/fields/fields.js';
 import { TcpDirection, TcpSessionTable } from '../../../src/runtime/actions/tcp-stream.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
-import { ACK, Conversation, FIN, type Segment, SYN } from './tcp-traffic.js';
+import { ACK, Conversation, FIN, RST, type Segment, SYN } from './tcp-traffic.js';
 
 /** The session table mask uses (and replace can): keys, directions, offsets, bounds. */
 const view = new PacketView();
@@ -92,6 +92,45 @@ describe('TCP sessions', () => {
     see(c, fin);
     expect(s.dirs[0].finAt).toBe(14);
     expect(s.dirs[0].high).toBe(15);
+  });
+
+  it('counts payload bytes past the capture only when the frame was longer on the wire, not when the IP length lies', () => {
+    const t = new TcpSessionTable<{ n: number }>({
+      maxSessions: 10,
+      idleSeconds: 300,
+      create: () => ({ n: 0 }),
+      onEvict: () => {},
+    });
+    const c = new Conversation({ isn: [100, 200] });
+    const f = c.frame({ dir: 0, seq: 101, ack: 201, flags: ACK, payload: Buffer.from('PASS hunter2\r\n') });
+    // the IPv4 total length 1,000 more than the frame holds, the frame captured whole: 14 bytes, no gap after them
+    const liar = Buffer.from(f);
+    liar.writeUInt16BE(liar.readUInt16BE(16) + 1000, 16);
+    decodeFrame(view, liar, liar.length, liar.length, LINKTYPE.ETHERNET);
+    expect(t.find(view, view, 0)!.segment).toMatchObject({ captured: 14, length: 14 });
+    // a snap cut: the record's original length says 10 bytes more were on the wire
+    decodeFrame(view, f, f.length - 10, f.length, LINKTYPE.ETHERNET);
+    expect(t.find(view, view, 0)!.segment).toMatchObject({ captured: 4, length: 14 });
+  });
+
+  it('starts the session over at a SYN anew only after an RST at the next byte, not one elsewhere (RFC 5961 3.2)', () => {
+    const { see, evicted } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    c.handshake().forEach((s) => see(c, s));
+    const [d1] = c.send(0, 'PASS hunter2\r\n', [5]);
+    const s1 = see(c, d1).session;
+    const rst = (seq: number) => ({ dir: 0 as const, seq, ack: 201, flags: RST, payload: Buffer.alloc(0) });
+    // out of the window, then in it but not at the next byte (106: the next is 101 + 5): no reset
+    see(c, rst(0x40000000));
+    see(c, rst(110));
+    expect(s1.dirs[0].reset).toBe(false);
+    expect(see(c, { dir: 0, seq: 0x1234, ack: 0, flags: SYN, payload: Buffer.alloc(0) }).session).toBe(s1);
+    expect(evicted).toEqual([]);
+    // at the next byte: the connection is over, and a SYN anew starts the session over at once
+    see(c, rst(106));
+    expect(s1.dirs[0].reset).toBe(true);
+    expect(see(c, { dir: 0, seq: 0x5678, ack: 0, flags: SYN, payload: Buffer.alloc(0) }).fresh).toBe(true);
+    expect(evicted).toEqual([`${s1.key} restarted`]);
   });
 
   it('puts off a SYN with another initial sequence number on an open session until its SYN-ACK', () => {

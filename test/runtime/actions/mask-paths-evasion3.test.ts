@@ -213,9 +213,10 @@ describe("mask: a segment far outside the receiver's window", () => {
     expect(summary(f.leaks)).toEqual([]);
   });
 
-  // DEFECT (an evader's; also a stray segment of an older connection on the same ports, whose numbers fall ahead):
-  // mask.ts tcp() holds a segment far ahead of the stream as beyond a gap (Seg.Ahead) and the stream's packets queue
-  // behind it; at the hold timeout (or 64 packets held: the per-session bound, no pause needed) force() ->
+  // FIXED (windowfix: tcp-stream.ts takes a segment past the bytes seen and past the receiver's advertised window as
+  // `outside`, searched alone, moving nothing). Was (an evader's; also a stray segment of an older connection on the
+  // same ports, whose numbers fall ahead): mask.ts tcp() held a segment far ahead of the stream as beyond a gap
+  // (Seg.Ahead) and the stream's packets queue behind it; at the hold timeout (or 64 packets held: the per-session bound, no pause needed) force() ->
   // flushAhead() -> gap() gives up the "gap" and moves md.next 200,000 bytes ahead. Every real segment after is
   // then behind md.next (Seg.Again), searched alone (searchAlone): the rest of a password after its command, a
   // card number's digits after the 7th, a token's tail, delivered. A receiver drops the segment (outside its

@@ -247,11 +247,12 @@ export class TcpDirection {
   /**
    * The shift of this side's advertised windows, `other` the side whose bytes
    * they are for: its SYN's when both SYNs carried the option (RFC 7323 2.2),
-   * none when a SYN had none, the largest when either SYN is unseen (the
-   * window could be that large).
+   * none when a SYN had none; -1 when either SYN is unseen (the window could
+   * be up to 1 GiB: no bound worth keeping, and offsets that large would be
+   * heap numbers, an allocation an acknowledgment).
    */
   windowShift(other: TcpDirection): number {
-    if (this.shift === NO_SHIFT || other.shift === NO_SHIFT) return MAX_SHIFT;
+    if (this.shift === NO_SHIFT || other.shift === NO_SHIFT) return -1;
     return this.shift < 0 || other.shift < 0 ? 0 : this.shift;
   }
 
@@ -560,8 +561,11 @@ export class TcpSessionTable<T> {
     if (syn && seg.shift !== NO_SHIFT) d.shift = seg.shift;
     // the window this side advertises for the other's bytes: from its acknowledgment on (a SYN's is never scaled)
     if ((seg.flags & TCP_ACK) !== 0 && o.known && seg.window >= 0) {
-      const right = o.offsetOf(seg.ack) + (syn ? seg.window : seg.window * 2 ** d.windowShift(o));
-      if (right > o.limit) o.limit = right;
+      const shift = syn ? 0 : d.windowShift(o);
+      if (shift >= 0) {
+        const right = o.offsetOf(seg.ack) + seg.window * (1 << shift);
+        if (right > o.limit) o.limit = right;
+      }
     }
     // the other side's acknowledgment of this side's FIN: the receiver got it, and the direction is over
     if (o.finAt >= 0 && !o.finAcked && (seg.flags & TCP_ACK) !== 0 && o.offsetOf(seg.ack) > o.finAt) o.finAcked = true;

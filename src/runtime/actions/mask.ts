@@ -281,7 +281,7 @@ class MaskStep implements ActionStep {
     // an IP fragment inside a pseudowire (not reassembled): searched on its own
     if (p === this.pw && p.fragment !== 0) return this.once(r, v, p);
     if (p.ipProto === IPPROTO.TCP && p.fragment !== 2) {
-      const hit = this.table.find(p, v, this.now, linkKey(r.tap, v.vlan0, v.vlan1));
+      const hit = this.table.find(p, v, this.now, linkKey(r.tap, v.vlan0, v.vlan1), data);
       if (hit !== undefined) return this.tcp(r, hit, data, 0);
     }
     return this.once(r, v, p);
@@ -397,7 +397,7 @@ class MaskStep implements ActionStep {
       return;
     }
     if (p.ipProto === IPPROTO.TCP) {
-      const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now, g.link);
+      const hit = this.table.find(p, g.tunnelled ? g.outer : p, this.now, g.link, g.replica!.bytes());
       // given up by its session leaving the table in this lookup (evicted): its fragments have left, masked
       if (g.broken !== undefined) return;
       // its place kept in a session that is no longer its own (restarted, evicted): given back
@@ -694,13 +694,20 @@ class MaskStep implements ActionStep {
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
-    if (hit.deferred) return this.deferredSyn(s, e, data);
+    if (hit.deferred || hit.outside) return this.apart(s, e, data);
     if (md.scanners === undefined && seg.length > 0) this.startDirection(s, tcpSession, dir, hit.start, seg);
     // the spans of the packet in hand stay until it leaves, however many its bytes make (SpanList.keepFrom)
     if (e.start < md.spans.keepFrom) md.spans.keepFrom = e.start;
     if (seg.length === 0) {
       e.kind = Seg.Control;
       e.fed = true;
+    } else if (pastFin(tcpSession.dirs[dir], e.start)) {
+      // none of the stream's bytes (pastFin): its own spans are all it gets, with no stream decision to wait for
+      e.kind = Seg.Again;
+      e.fed = true;
+      e.alone = true;
+      this.totals['tcp-again']++;
+      this.scanOwn(e, data);
     } else if (md.ended || e.wireEnd <= md.next) {
       e.kind = Seg.Again;
       e.fed = true;
@@ -1017,13 +1024,16 @@ class MaskStep implements ActionStep {
   }
 
   /**
-   * A SYN put off (tcp-stream: another ISN on a session that has not ended):
-   * the receiver reads on in the old numbers, so the SYN neither starts
-   * scanners nor moves the stream (its offset means nothing: taken as a gap,
-   * every later segment of the old stream would be searched alone). Its data,
-   * if any, is searched on its own; it keeps its place in the session's order.
+   * A SYN put off (tcp-stream: another ISN on a session that has not ended),
+   * or a segment outside the receiver's window (tcp-stream `outside`: a
+   * stray of an older connection on the same ports, an evader's): the
+   * receiver reads on in the old numbers, or drops the segment, so it neither
+   * starts scanners nor moves the stream (its offset means nothing: taken as
+   * a gap, every later segment of the stream would be searched alone). Its
+   * data, if any, is searched on its own; it keeps its place in the session's
+   * order.
    */
-  private deferredSyn(s: MaskSession, e: Held, data: Uint8Array): Verdict {
+  private apart(s: MaskSession, e: Held, data: Uint8Array): Verdict {
     e.kind = Seg.Again;
     e.fed = true;
     e.alone = true;
@@ -1076,7 +1086,12 @@ class MaskStep implements ActionStep {
   }
 
   /**
-   * FIN reached: the direction's stream is over, every search decided. An
+   * FIN reached, and taken by its receiver (tcp-stream closed(): the other
+   * side acknowledged it, or is unseen): the direction's stream is over,
+   * every search decided. A FIN not yet acknowledged ends nothing: one the
+   * receiver never got (its TTL ran out after the tap) is followed by the
+   * rest of the stream, in sequence, which tcp-stream then takes as the
+   * FIN's undoing. An
    * RST (this packet's) does not end a stream: a receiver ignores one out of
    * its window, and one forged to evade the tap is followed by the rest of
    * the secret, in sequence. So at an RST what each scanner has under way is
@@ -1090,7 +1105,7 @@ class MaskStep implements ActionStep {
       const md = s.dirs[dir];
       if (md.ended || md.scanners === undefined) continue;
       const d = t.dirs[dir];
-      if (d.finAt >= 0 && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(s, md);
+      if (d.closed(t.dirs[1 - dir]) && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(s, md);
       else if (rst) this.forceUndecided(md, true);
     }
   }
@@ -1354,6 +1369,16 @@ class MaskStep implements ActionStep {
     }
     this.release(s);
   }
+}
+
+/**
+ * Whether a segment at `start` lies past its direction's FIN (tcp-stream
+ * finAt, acknowledged or not yet): none of the stream's bytes, as no receiver
+ * reads past a FIN it took, nor past the hole in the FIN's place if it did
+ * not. Searched on its own, never held as beyond a gap.
+ */
+function pastFin(d: TcpDirection, start: number): boolean {
+  return d.finAt >= 0 && start > d.finAt;
 }
 
 function insertByStart(md: MaskDirection, h: Held): void {

@@ -26,7 +26,11 @@ import type { Walk } from '../walk/walk.js';
  *   starts the session over (`restarted`): at once when the session ended
  *   (ended()), else when the other side answers it with a SYN-ACK (an open
  *   session's receiver answers it with a challenge ACK and reads on).
- * - A FIN ends a direction only at or past the highest byte seen.
+ * - A FIN ends a direction only at or past the highest byte seen, and only
+ *   once the other side acknowledges it (closed()) when that side is seen:
+ *   bytes of the direction in an unacknowledged FIN's place mean the
+ *   receiver never took it, and the stream goes on (bytes only past it are
+ *   none of the stream: no receiver reads past the FIN or its hole).
  * - The table is bounded: at most `maxSessions`, the least recently used
  *   going first, and sessions idle for `idleSeconds` of packet time are
  *   dropped (but those `keepIdle` keeps); `onEvict` is told either way,
@@ -40,6 +44,46 @@ export const TCP_ACK = 0x10;
 
 const TWO_32 = 4294967296;
 
+/** TCP header: where the window field lies, the length of the fixed part, the window scale option's kind. */
+const TCP_WINDOW_AT = 14;
+const TCP_FIXED_HEADER = 20;
+const TCPOPT_EOL = 0;
+const TCPOPT_NOP = 1;
+const TCPOPT_WINDOW_SCALE = 3;
+const TCPOPT_WINDOW_SCALE_LENGTH = 3;
+/** The largest window scale shift (RFC 7323 2.3: a larger one is taken as 14). */
+const MAX_SHIFT = 14;
+/** A shift not known: the SYN was not seen, or its options not read. */
+const NO_SHIFT = -2;
+/**
+ * How far past the right edge of the window the receiver last advertised a
+ * segment may start and still be taken as the stream's: the tap's view of
+ * the window may lag the sender's (a window update in flight, two taps), so
+ * one unscaled window more.
+ */
+const WINDOW_SLACK = 65536;
+
+/** The window scale option's shift among the TCP options d[from, to), or -1 without one. */
+function windowShift(d: Uint8Array, from: number, to: number): number {
+  if (to > d.length) to = d.length;
+  let i = from;
+  while (i < to) {
+    const kind = d[i];
+    if (kind === TCPOPT_EOL) break;
+    if (kind === TCPOPT_NOP) {
+      i++;
+      continue;
+    }
+    if (i + 1 >= to) break;
+    const len = d[i + 1];
+    if (len < 2) break;
+    if (kind === TCPOPT_WINDOW_SCALE && len === TCPOPT_WINDOW_SCALE_LENGTH && i + 2 < to)
+      return d[i + 2] > MAX_SHIFT ? MAX_SHIFT : d[i + 2];
+    i += len;
+  }
+  return -1;
+}
+
 /** One TCP segment as the caller needs it, read from the view of the packet that holds it. */
 export class TcpSegment {
   seq = 0;
@@ -49,8 +93,12 @@ export class TcpSegment {
   payloadAt = 0;
   /** Payload bytes captured (a snap length may have cut the rest). */
   captured = 0;
-  /** Payload bytes on the wire, from the IP length; at least `captured`. */
+  /** Payload bytes on the wire, from the IP length bounded by the frame's length on the wire; at least `captured`. */
   length = 0;
+  /** The receive window field as sent (unscaled), or -1 when the frame's bytes were not given. */
+  window = -1;
+  /** A SYN's window scale option (its shift), -1 without one, NO_SHIFT when its options were not read. */
+  shift = NO_SHIFT;
   /** The ports, as sent (a new session's client is told by them; mask's shared state reads them). */
   srcPort = 0;
   dstPort = 0;
@@ -74,9 +122,10 @@ const IPV6_HEADER = 40;
 
 /**
  * Reads the TCP segment the view decoded, or returns false (not TCP, a later
- * fragment, a header cut short).
+ * fragment, a header cut short). `data`: the frame the view's offsets index,
+ * for the window and a SYN's window scale (not read without it).
  */
-export function readTcpSegment(v: PacketView, out: TcpSegment): boolean {
+export function readTcpSegment(v: PacketView, out: TcpSegment, data?: Uint8Array): boolean {
   if (v.ipProto !== IPPROTO.TCP || v.tcpHdrLen === ABSENT || v.payloadOffset === ABSENT || v.fragment === 2)
     return false;
   out.seq = v.tcpSeq;
@@ -84,10 +133,21 @@ export function readTcpSegment(v: PacketView, out: TcpSegment): boolean {
   out.flags = v.tcpFlags;
   out.payloadAt = v.payloadOffset;
   out.captured = v.payloadLength;
-  const onWire = v.ipTotalLen !== ABSENT ? v.ipHdrOffset + v.ipTotalLen - v.payloadOffset : 0;
+  // bytes past the capture only where the frame was longer on the wire (a snap cut: the record's original length says
+  // so); an IP length that runs past the frame's wire end lies, and no receiver reads bytes that are not there
+  // (RFC 1122 3.2.1.2), so they are no gap in the stream
+  const ipEnd = v.ipTotalLen !== ABSENT ? v.ipHdrOffset + v.ipTotalLen : 0;
+  const onWire = (ipEnd < v.wireEnd ? ipEnd : v.wireEnd) - v.payloadOffset;
   out.length = onWire > out.captured ? onWire : out.captured;
   out.srcPort = v.srcPort;
   out.dstPort = v.dstPort;
+  out.window = -1;
+  out.shift = NO_SHIFT;
+  const t = v.payloadOffset - v.tcpHdrLen;
+  if (data !== undefined && t >= 0 && t + TCP_FIXED_HEADER <= data.length) {
+    out.window = (data[t + TCP_WINDOW_AT] << 8) | data[t + TCP_WINDOW_AT + 1];
+    if ((out.flags & TCP_SYN) !== 0) out.shift = windowShift(data, t + TCP_FIXED_HEADER, v.payloadOffset);
+  }
   return true;
 }
 
@@ -126,12 +186,16 @@ function readWalkedSegment(w: Walk, out: TcpSegment): void {
   // plainWalkedTcp: the walk found the header's length at least 20 and all of it before l4end
   const payload = t + ((d[t + 12] >> 4) << 2);
   out.payloadAt = payload - w.o;
+  out.window = (d[t + TCP_WINDOW_AT] << 8) | d[t + TCP_WINDOW_AT + 1];
+  out.shift = (out.flags & TCP_SYN) !== 0 ? windowShift(d, t + TCP_FIXED_HEADER, payload) : NO_SHIFT;
   const captured = w.l4end - payload;
   out.captured = captured;
   // the IP length as the decoder's ipTotalLen has it (an IPv4 length of 0, or an IPv6 one: no longer than captured)
   const ip = w.ip;
   const total = w.ipv === 4 ? (d[ip + 2] << 8) | d[ip + 3] : IPV6_HEADER + ((d[ip + 4] << 8) | d[ip + 5]);
-  const onWire = ip + total - payload;
+  // bounded by the frame's wire end as readTcpSegment's (plainWalkedTcp: the walk found no IP length past it)
+  const ipEnd = ip + total;
+  const onWire = (ipEnd < w.wireEnd ? ipEnd : w.wireEnd) - payload;
   out.length = onWire > captured ? onWire : captured;
 }
 
@@ -147,7 +211,16 @@ export class TcpDirection {
   high = 0;
   /** Offset at which a FIN ends the stream, or -1. */
   finAt = -1;
-  /** A RST was seen from this side. */
+  /** Whether the other side acknowledged the FIN at `finAt` (its ACK past it): the receiver took it. */
+  finAcked = false;
+  /** Its SYN's window scale shift (-1: its SYN had none), NO_SHIFT while its SYN is unseen. */
+  shift = NO_SHIFT;
+  /**
+   * The right edge of the receive window the other side last advertised for
+   * this direction's bytes (the furthest seen), as an offset; -1 while none.
+   */
+  limit = -1;
+  /** A RST was seen from this side at the next byte expected (one that resets: RFC 5961 3.2). */
   reset = false;
 
   /**
@@ -173,7 +246,31 @@ export class TcpDirection {
     this.isn = syn ? (seq + 1) >>> 0 : seq >>> 0;
     this.high = 0;
     this.finAt = -1;
+    this.finAcked = false;
     this.reset = false;
+    this.shift = NO_SHIFT;
+    this.limit = -1;
+  }
+
+  /**
+   * Whether the direction ended with a FIN the receiver took: acknowledged,
+   * or with the receiver's side unseen (`other`: a one-way capture, where
+   * nothing can say so).
+   */
+  closed(other: TcpDirection): boolean {
+    return this.finAt >= 0 && (this.finAcked || !other.known);
+  }
+
+  /**
+   * The shift of this side's advertised windows, `other` the side whose bytes
+   * they are for: its SYN's when both SYNs carried the option (RFC 7323 2.2),
+   * none when a SYN had none; -1 when either SYN is unseen (the window could
+   * be up to 1 GiB: no bound worth keeping, and offsets that large would be
+   * heap numbers, an allocation an acknowledgment).
+   */
+  windowShift(other: TcpDirection): number {
+    if (this.shift === NO_SHIFT || other.shift === NO_SHIFT) return -1;
+    return this.shift < 0 || other.shift < 0 ? 0 : this.shift;
   }
 
   /** Notes that bytes up to `end` were seen. */
@@ -230,13 +327,13 @@ export class TcpSession<T> {
 
 /**
  * Whether a SYN with a new initial sequence number may start the session
- * over at once: a RST was seen, or each direction carried nothing or ended
- * with a FIN (no stream's later bytes can follow in the old numbers).
+ * over at once: a RST at the next byte was seen, or each direction carried nothing or ended
+ * with a FIN its receiver took (closed(): no stream's later bytes can follow in the old numbers).
  */
 function ended<T>(s: TcpSession<T>): boolean {
   const [a, b] = s.dirs;
   if (a.reset || b.reset) return true;
-  return (a.high === 0 || a.finAt >= 0) && (b.high === 0 || b.finAt >= 0);
+  return (a.high === 0 || a.closed(b)) && (b.high === 0 || b.closed(a));
 }
 
 /** Tuple layout: tunnel kind, tunnel id, IP version, then per endpoint four address words and the port. */
@@ -269,6 +366,12 @@ export interface TcpHit<T> {
   start: number;
   /** Whether this packet made a new session (or restarted one). */
   fresh: boolean;
+  /**
+   * A segment starting past the bytes seen and past the receiver's window
+   * (RFC 9293 3.10.7.4: the receiver drops it): no part of the stream (its
+   * data is searched alone); it moves neither the highest offset nor the end.
+   */
+  outside: boolean;
   /**
    * A SYN with another initial sequence number on a session that has not
    * ended, put off until its SYN-ACK: no part of the stream the receiver
@@ -311,6 +414,7 @@ export class TcpSessionTable<T> {
     start: 0,
     fresh: false,
     deferred: false,
+    outside: false,
   };
   /** Sessions made, and dropped by reason: for the step's totals. */
   made = 0;
@@ -337,8 +441,8 @@ export class TcpSessionTable<T> {
    * tunnel: pass its view, and the outer view as `outer`) on `link`
    * (linkKey()), made if new. undefined when the view holds no TCP segment.
    */
-  find(v: PacketView, outer: PacketView, now: number, link: number): TcpHit<T> | undefined {
-    if (!readTcpSegment(v, this.hit.segment)) return undefined;
+  find(v: PacketView, outer: PacketView, now: number, link: number, data?: Uint8Array): TcpHit<T> | undefined {
+    if (!readTcpSegment(v, this.hit.segment, data)) return undefined;
     this.sender = readTuple(v, outer, this.tuple);
     this.tuple[LINK] = link;
     this.tunnelled = outer !== v;
@@ -483,18 +587,51 @@ export class TcpSessionTable<T> {
     h.dir = dir;
     h.fresh = fresh;
     h.deferred = deferred;
+    h.outside = false;
     // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
     h.start = d.offsetOf(syn ? (seg.seq + 1) >>> 0 : seg.seq);
     // a SYN put off is no part of the old stream: it moves neither its highest offset nor its end
     if (deferred) return h;
     const finAt = h.start + seg.length;
+    const high = d.high;
+    const o = s.dirs[dir === 0 ? 1 : 0];
+    // past the bytes seen and past the receiver's window (a stray of an older connection on the same ports, an
+    // evader's): the receiver drops it, so it is none of the stream (searched alone by the caller), and moves nothing
+    if (!syn && h.start > high && d.limit >= 0 && h.start >= d.limit + WINDOW_SLACK) {
+      h.outside = true;
+      return h;
+    }
+    if (syn && seg.shift !== NO_SHIFT) d.shift = seg.shift;
+    // the window this side advertises for the other's bytes: from its acknowledgment on (a SYN's is never scaled)
+    if ((seg.flags & TCP_ACK) !== 0 && o.known && seg.window >= 0) {
+      const shift = syn ? 0 : d.windowShift(o);
+      if (shift >= 0) {
+        const right = o.offsetOf(seg.ack) + seg.window * (1 << shift);
+        if (right > o.limit) o.limit = right;
+      }
+    }
+    // the other side's acknowledgment of this side's FIN: the receiver got it, and the direction is over
+    if (o.finAt >= 0 && !o.finAcked && (seg.flags & TCP_ACK) !== 0 && o.offsetOf(seg.ack) > o.finAt) o.finAcked = true;
+    // an RST's sequence number moves nothing: the receiver either ends the connection at it or drops it
+    if ((seg.flags & TCP_RST) !== 0) {
+      // it resets only at exactly the next byte the receiver expects (RFC 5961 3.2): one elsewhere, in the window
+      // or out of it, is dropped or answered with a challenge ACK, and the connection goes on in its old numbers (a
+      // SYN anew after it waits for its SYN-ACK). The next byte: the highest seen
+      if (h.start === high) d.reset = true;
+      return h;
+    }
     if ((seg.flags & TCP_FIN) !== 0) {
       // a FIN ends the stream only at or past the highest byte seen (or again where it did): one long behind lies
       // outside the receiver's window, which drops it and reads on (RFC 9293 3.10.7.4)
       if (finAt >= d.high || finAt === d.finAt) d.finAt = finAt;
       d.saw(finAt + 1);
-    } else d.saw(finAt);
-    if ((seg.flags & TCP_RST) !== 0) d.reset = true;
+      return h;
+    }
+    // bytes in an unacknowledged FIN's place (its sequence number): the receiver never took the FIN (its TTL ran out
+    // after the tap, its checksum was wrong), as it reads one or the other there, so the stream goes on. Bytes only
+    // past that place leave it a hole no receiver reads past: the FIN stays
+    if (d.finAt >= 0 && !d.finAcked && h.start <= d.finAt && finAt > d.finAt) d.finAt = -1;
+    d.saw(finAt);
     return h;
   }
 

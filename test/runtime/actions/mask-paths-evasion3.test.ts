@@ -229,15 +229,16 @@ describe("mask: a segment far outside the receiver's window", () => {
     expect(summary(f.leaks)).toEqual([]);
   });
 
-  // DEFECT (an evader's; also a stray segment of an older connection on the same ports, whose numbers fall ahead):
-  // mask.ts tcp() holds a segment far ahead of the stream as beyond a gap (Seg.Ahead) and the stream's packets queue
-  // behind it; at the hold timeout (or 64 packets held: the per-session bound, no pause needed) force() ->
+  // FIXED (windowfix: tcp-stream.ts takes a segment past the bytes seen and past the receiver's advertised window as
+  // `outside`, searched alone, moving nothing). Was (an evader's; also a stray segment of an older connection on the
+  // same ports, whose numbers fall ahead): mask.ts tcp() held a segment far ahead of the stream as beyond a gap
+  // (Seg.Ahead) and the stream's packets queue behind it; at the hold timeout (or 64 packets held: the per-session bound, no pause needed) force() ->
   // flushAhead() -> gap() gives up the "gap" and moves md.next 200,000 bytes ahead. Every real segment after is
   // then behind md.next (Seg.Again), searched alone (searchAlone): the rest of a password after its command, a
   // card number's digits after the 7th, a token's tail, delivered. A receiver drops the segment (outside its
   // window, RFC 9293 3.10.7.4) and reads the rest in sequence. tcp-stream.ts also takes its end as the highest
   // offset seen (saw()).
-  it.fails('a segment 200,000 bytes ahead, then the rest of the secret after the hold timeout', async () => {
+  it('a segment 200,000 bytes ahead, then the rest of the secret after the hold timeout', async () => {
     const { recs, sessions } = farAhead(1203, true);
     const f = await run('far-ahead', recs, sessions);
     expect(summary(f.paths)).toEqual([]);
@@ -291,8 +292,6 @@ describe("mask: a segment far outside the receiver's window", () => {
     expect(summary(f.leaks)).toEqual([]);
   });
 
-  // Fixed for this case by leakfix (session 12: a segment searched alone carries to its line's end, so the login
-  // after the gap given up is masked); the segment is still taken into the stream (the defect above).
   it('a segment 200,000 bytes ahead early in an FTP session, the login after the hold bound', async () => {
     const f = await ftpFarAhead(true);
     expect(summary(f.paths)).toEqual([]);
@@ -303,12 +302,13 @@ describe("mask: a segment far outside the receiver's window", () => {
 // ---- 2b. a stray RST, then a SYN anew
 
 describe('mask: an RST outside the window, then a SYN with another sequence number, inside a secret', () => {
-  // DEFECT (an evader's): tcp-stream.ts ended() takes any RST (d.reset, set whatever its sequence number) for the
+  // FIXED (windowfix: only an RST at the next byte expected counts, RFC 5961 3.2). Was (an evader's):
+  // tcp-stream.ts ended() took any RST (d.reset, set whatever its sequence number) for the
   // session's end, so the SYN after it starts the session over at once, without the SYN-ACK that the syn-anew fix
   // waits for. A receiver ignores both (RFC 5961 3.2: an RST not at the next byte expected is answered with a
   // challenge ACK; 4: so is a SYN) and reads the rest of the secret in the old numbers; mask reads it in the new
   // session's, far off: searched alone (or beyond a gap), the rest of the secret delivered.
-  it.fails('the rest of the secret, in the old numbers, is masked', async () => {
+  it('the rest of the secret, in the old numbers, is masked', async () => {
     const r = new Rng(1215);
     const sessions: Session[] = [];
     for (const p of PROTOCOLS)
@@ -339,13 +339,14 @@ describe('mask: an RST outside the window, then a SYN with another sequence numb
 // ---- 2c. a FIN in sequence that the receiver never gets
 
 describe('mask: a FIN in sequence inside a secret that the receiver never gets, then the rest of the secret', () => {
-  // DEFECT (an evader's: the FIN's TTL runs out between the tap and the receiver, or its checksum is wrong): a FIN at
+  // FIXED (windowfix: a FIN ends a direction once the other side acknowledges it; bytes after an unacknowledged
+  // one undo it). Was (an evader's: the FIN's TTL runs out between the tap and the receiver, or its checksum is wrong): a FIN at
   // the next byte ends the direction at once (tcp-stream.ts sets finAt, mask.ts checkEnd() -> endDirection(): the
   // scanners end, a card's first digits decided as no card), and every later segment of the direction is searched
   // alone (md.ended -> Seg.Again): the rest of a password after its command, a card number in two halves, delivered.
   // The harness's fin-end stops the session at the FIN; stale-fin's fix covers a FIN behind the stream, not one at
   // its end. docs/language.md's known leaks name a copy with other bytes, not a FIN.
-  it.fails('the rest of the secret after the FIN is masked', async () => {
+  it('the rest of the secret after the FIN is masked', async () => {
     const r = new Rng(1216);
     const sessions: Session[] = [];
     for (const p of PROTOCOLS)
@@ -617,12 +618,13 @@ describe("mask: a capture of the client's side only (the server's packets take a
 // ---- 6. a copy whose IP length claims more than it carries
 
 describe('mask: a segment whose IPv4 total length runs past its frame (not cut by the capture: the length lies)', () => {
-  // DEFECT (an evader's): tcp-stream.ts readTcpSegment() takes the segment's length on the wire from the IP total
+  // FIXED (windowfix: readTcpSegment() bounds the IP length by the frame's length on the wire). Was (an evader's):
+  // tcp-stream.ts readTcpSegment() took the segment's length on the wire from the IP total
   // length even where the capture kept the whole frame (the length lies: the decoder marks it malformed, and a
   // receiver's IP drops it); mask.ts feed() takes the missing 1,000 bytes for a gap (as at a snap cut) and moves
   // md.next past them, so the real segments that follow are behind it, searched alone: the rest of every secret
   // split there delivered. (A snap cut, with the pcap's original length saying so, is the case gap() is for.)
-  it.fails("a copy of the segment at a secret's start claiming 1,000 bytes more, then the real segments", async () => {
+  it("a copy of the segment at a secret's start claiming 1,000 bytes more, then the real segments", async () => {
     const r = new Rng(1207);
     const sessions: Session[] = [];
     for (const p of PROTOCOLS)

@@ -4,7 +4,7 @@ import { LINKTYPE } from '../../../src/fields/fields.js';
 import { linkKey, TcpDirection, TcpSessionTable } from '../../../src/runtime/actions/tcp-stream.js';
 import { decodeFrame } from '../../../src/runtime/decode/decode.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
-import { ACK, Conversation, FIN, type Segment, SYN } from './tcp-traffic.js';
+import { ACK, Conversation, FIN, RST, type Segment, SYN } from './tcp-traffic.js';
 
 /** The session table mask uses (and replace can): keys, directions, offsets, bounds. */
 const view = new PacketView();
@@ -109,6 +109,125 @@ describe('TCP sessions', () => {
     see(c, fin);
     expect(s.dirs[0].finAt).toBe(14);
     expect(s.dirs[0].high).toBe(15);
+  });
+
+  it('counts payload bytes past the capture only when the frame was longer on the wire, not when the IP length lies', () => {
+    const t = new TcpSessionTable<{ n: number }>({
+      maxSessions: 10,
+      idleSeconds: 300,
+      create: () => ({ n: 0 }),
+      onEvict: () => {},
+    });
+    const c = new Conversation({ isn: [100, 200] });
+    const f = c.frame({ dir: 0, seq: 101, ack: 201, flags: ACK, payload: Buffer.from('PASS hunter2\r\n') });
+    // the IPv4 total length 1,000 more than the frame holds, the frame captured whole: 14 bytes, no gap after them
+    const liar = Buffer.from(f);
+    liar.writeUInt16BE(liar.readUInt16BE(16) + 1000, 16);
+    decodeFrame(view, liar, liar.length, liar.length, LINKTYPE.ETHERNET);
+    expect(t.find(view, view, 0, 0)!.segment).toMatchObject({ captured: 14, length: 14 });
+    // a snap cut: the record's original length says 10 bytes more were on the wire
+    decodeFrame(view, f, f.length - 10, f.length, LINKTYPE.ETHERNET);
+    expect(t.find(view, view, 0, 0)!.segment).toMatchObject({ captured: 4, length: 14 });
+  });
+
+  it('starts the session over at a SYN anew only after an RST at the next byte, not one elsewhere (RFC 5961 3.2)', () => {
+    const { see, evicted } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    c.handshake().forEach((s) => see(c, s));
+    const [d1] = c.send(0, 'PASS hunter2\r\n', [5]);
+    const s1 = see(c, d1).session;
+    const rst = (seq: number) => ({ dir: 0 as const, seq, ack: 201, flags: RST, payload: Buffer.alloc(0) });
+    // out of the window, then in it but not at the next byte (106: the next is 101 + 5): no reset
+    see(c, rst(0x40000000));
+    see(c, rst(110));
+    expect(s1.dirs[0].reset).toBe(false);
+    expect(see(c, { dir: 0, seq: 0x1234, ack: 0, flags: SYN, payload: Buffer.alloc(0) }).session).toBe(s1);
+    expect(evicted).toEqual([]);
+    // at the next byte: the connection is over, and a SYN anew starts the session over at once
+    see(c, rst(106));
+    expect(s1.dirs[0].reset).toBe(true);
+    expect(see(c, { dir: 0, seq: 0x5678, ack: 0, flags: SYN, payload: Buffer.alloc(0) }).fresh).toBe(true);
+    expect(evicted).toEqual([`${s1.key} restarted`]);
+  });
+
+  it('takes a FIN as the end once the other side acknowledges it, and not at all when bytes follow it unacknowledged', () => {
+    const { see } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    c.handshake().forEach((s) => see(c, s));
+    const [d1, d2] = c.send(0, 'PASS hunter2\r\n', [5]);
+    const s = see(c, d1).session;
+    const [a, b] = s.dirs;
+    // a FIN at the next byte that the receiver never gets, then the rest of the password in sequence
+    see(c, { dir: 0, seq: 106, ack: 201, flags: FIN | ACK, payload: Buffer.alloc(0) });
+    expect(a.finAt).toBe(5);
+    expect(a.closed(b)).toBe(false);
+    see(c, d2);
+    expect(a.finAt).toBe(-1);
+    // the real FIN, acknowledged by the other side's ACK past it
+    see(c, { dir: 0, seq: 115, ack: 201, flags: FIN | ACK, payload: Buffer.alloc(0) });
+    expect(a.closed(b)).toBe(false);
+    see(c, { dir: 1, seq: 201, ack: 115, flags: ACK, payload: Buffer.alloc(0) });
+    expect(a.closed(b)).toBe(false);
+    see(c, { dir: 1, seq: 201, ack: 116, flags: FIN | ACK, payload: Buffer.alloc(0) });
+    expect(a).toMatchObject({ finAt: 14, finAcked: true });
+    expect(a.closed(b)).toBe(true);
+    // acknowledged, it stays: bytes after it are none of the stream's
+    see(c, { dir: 0, seq: 116, ack: 202, flags: ACK, payload: Buffer.from('x') });
+    expect(a.finAt).toBe(14);
+  });
+
+  it('takes a FIN as the end at once when the other side is unseen (a one-way capture)', () => {
+    const { see } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    const s = see(c, c.send(0, 'QUIT\r\n')[0]).session;
+    see(c, { dir: 0, seq: 106, ack: 201, flags: FIN | ACK, payload: Buffer.alloc(0) });
+    expect(s.dirs[0].closed(s.dirs[1])).toBe(true);
+  });
+
+  it("takes a segment past the bytes seen and past the receiver's window as outside the stream (RFC 9293 3.10.7.4)", () => {
+    const t = new TcpSessionTable<{ n: number }>({
+      maxSessions: 10,
+      idleSeconds: 300,
+      create: () => ({ n: 0 }),
+      onEvict: () => {},
+    });
+    const see = (c: Conversation, g: Segment) => {
+      const f = c.frame(g);
+      decodeFrame(view, f, f.length, f.length, LINKTYPE.ETHERNET);
+      return t.find(view, view, 0, 0, f)!;
+    };
+    const c = new Conversation({ isn: [100, 200] });
+    // the handshake: no window scale option, so the server's 65,535 bytes are the window, unscaled
+    c.handshake().forEach((g) => see(c, g));
+    const [d1] = c.send(0, 'PASS hunter2\r\n', [5]);
+    const s = see(c, d1).session;
+    expect(s.dirs[0].limit).toBe(65535);
+    const far = see(c, { dir: 0, seq: 101 + 200_000, ack: 201, flags: ACK, payload: Buffer.from('zzzz') });
+    expect(far.outside).toBe(true);
+    expect(s.dirs[0].high).toBe(5);
+    // a gap inside the window is a gap: the segment is the stream's
+    expect(see(c, { dir: 0, seq: 101 + 60_000, ack: 201, flags: ACK, payload: Buffer.from('zzzz') })).toMatchObject({
+      outside: false,
+      start: 60_000,
+    });
+    // the window moves with the server's acknowledgment
+    see(c, { dir: 1, seq: 201, ack: 101 + 190_000, flags: ACK, payload: Buffer.alloc(0) });
+    expect(see(c, { dir: 0, seq: 101 + 200_000, ack: 201, flags: ACK, payload: Buffer.from('z') }).outside).toBe(false);
+  });
+
+  it("reads no window without the receiver's side, and scales windows only as both SYNs say (RFC 7323 2.2)", () => {
+    const { see } = table();
+    const c = new Conversation({ isn: [100, 200] });
+    const a = see(c, c.send(0, 'hello')[0]).session;
+    expect(a.dirs[0].limit).toBe(-1);
+    const [x, y] = [new TcpDirection(), new TcpDirection()];
+    expect(x.windowShift(y)).toBe(-1);
+    x.shift = 7;
+    y.shift = -1;
+    expect(x.windowShift(y)).toBe(0);
+    y.shift = 2;
+    expect(x.windowShift(y)).toBe(7);
+    expect(y.windowShift(x)).toBe(2);
   });
 
   it('puts off a SYN with another initial sequence number on an open session until its SYN-ACK', () => {

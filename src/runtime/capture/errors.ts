@@ -25,6 +25,17 @@ export function endsInFirstHeader(n: number, what: string, size: string): string
   return `the file ends after ${n} byte${n === 1 ? '' : 's'}, inside its ${what} (${size}): no packet was read`;
 }
 
+/** The error of a file that ends inside its first header: `empty` when it holds no byte at all, else `code`. */
+export function endedInFirstHeader(
+  path: string,
+  n: number,
+  what: string,
+  size: string,
+  code: CaptureErrorCode,
+): CaptureError {
+  return new CaptureError(n === 0 ? 'empty' : code, path, endsInFirstHeader(n, what, size), { byteOffset: 0 });
+}
+
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';
   readonly code: CaptureErrorCode;

@@ -1,4 +1,4 @@
-import { CaptureError, endsInFirstHeader } from './errors.js';
+import { CaptureError, endedInFirstHeader } from './errors.js';
 import { FileWindow } from './file-window.js';
 import { detectCaptureFormat } from './magic.js';
 import { PcapReader } from './pcap-reader.js';
@@ -10,15 +10,7 @@ import type { CaptureSource, ReaderOptions } from './source.js';
 export function openCapture(path: string, options: ReaderOptions = {}): CaptureSource {
   const win = new FileWindow(path, options.bufferSize, options.readAhead);
   try {
-    if (!win.ensure(4))
-      throw new CaptureError(
-        win.available === 0 ? 'empty' : 'bad-magic',
-        path,
-        endsInFirstHeader(win.available, 'magic number', '4 bytes'),
-        {
-          byteOffset: 0,
-        },
-      );
+    if (!win.ensure(4)) throw endedInFirstHeader(path, win.available, 'magic number', '4 bytes', 'bad-magic');
     const format = detectCaptureFormat(win.bytes.subarray(win.start, win.end));
     if (format === 'pcap') return new PcapReader(path, win, options);
     if (format === 'pcapng') return new PcapngReader(path, win, options);

@@ -1,5 +1,5 @@
 import type { ChunkLoop, PcapRecordFormat } from './chunk-loop.js';
-import { CaptureError, endsInFirstHeader } from './errors.js';
+import { CaptureError, endedInFirstHeader } from './errors.js';
 import type { FileWindow } from './file-window.js';
 import { effectiveSnapLen, pcapMagic } from './magic.js';
 import { type InterfaceInfo, type PacketRecord, PCAP_RECORD_HEADER, RECORD_LAYOUT } from './record.js';
@@ -51,26 +51,11 @@ export class PcapReader extends ReaderBase {
 
   constructor(path: string, win: FileWindow, options: ReaderOptions = {}) {
     super(path, win, options);
-    if (!win.ensure(4))
-      throw new CaptureError(
-        win.available === 0 ? 'empty' : 'bad-magic',
-        path,
-        endsInFirstHeader(win.available, 'magic number', '4 bytes'),
-        {
-          byteOffset: 0,
-        },
-      );
+    if (!win.ensure(4)) throw endedInFirstHeader(path, win.available, 'magic number', '4 bytes', 'bad-magic');
     const magic = pcapMagic(win.view.getUint32(win.start, true));
     if (!magic) throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file', { byteOffset: 0 });
     if (!win.ensure(FILE_HEADER_LEN))
-      throw new CaptureError(
-        'bad-header',
-        path,
-        endsInFirstHeader(win.available, 'pcap file header', `${FILE_HEADER_LEN} bytes`),
-        {
-          byteOffset: 0,
-        },
-      );
+      throw endedInFirstHeader(path, win.available, 'pcap file header', `${FILE_HEADER_LEN} bytes`, 'bad-header');
     const dv = win.view;
     const p = win.start;
     const le = magic.littleEndian;

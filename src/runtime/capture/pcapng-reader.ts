@@ -1,4 +1,4 @@
-import { CaptureError, endsInFirstHeader } from './errors.js';
+import { CaptureError, endedInFirstHeader } from './errors.js';
 import type { FileWindow } from './file-window.js';
 import {
   effectiveSnapLen,
@@ -74,14 +74,7 @@ export class PcapngReader extends ReaderBase {
       throw new CaptureError('bad-magic', path, 'not a pcap or pcapng file', { byteOffset: 0 });
     }
     if (!win.ensure(28))
-      throw new CaptureError(
-        'bad-header',
-        path,
-        endsInFirstHeader(win.available, 'pcapng section header', '28 bytes at least'),
-        {
-          byteOffset: 0,
-        },
-      );
+      throw endedInFirstHeader(path, win.available, 'pcapng section header', '28 bytes at least', 'bad-header');
   }
 
   get interfaces(): readonly InterfaceInfo[] {

@@ -95,6 +95,29 @@ function focusIndex(s: Session): number {
   return k;
 }
 
+/**
+ * A session of every protocol but Telnet for each kind, focused inside its
+ * first secret of that kind (sessionOn), `edit` given each one and its focus
+ * segment's index before it is kept; drawn from `r` in that order.
+ */
+function focusSessions(
+  r: Rng,
+  kinds: readonly ('card' | 'credential' | 'pattern')[],
+  edit: (s: Session, k: number) => void = () => {},
+  enc?: Encap,
+): Session[] {
+  const sessions: Session[] = [];
+  for (const p of PROTOCOLS)
+    for (const kind of kinds) {
+      if (p === 'telnet') continue;
+      const s = sessionOn(sessions.length + 1, p, r, kind, enc);
+      if (s === undefined) continue;
+      edit(s, focusIndex(s));
+      sessions.push(s);
+    }
+  return sessions;
+}
+
 /** Every segment's records, in order, `f` making the records of one segment (index j) instead when it returns some. */
 function recsOf(s: Session, id: number, f?: (g: Seg, j: number) => Rec[] | undefined): Rec[] {
   return s.segs.flatMap((g, j) => f?.(g, j) ?? records(g, s.ep, s.enc, ETH, [id & 0xffff, (id * 7 + 1) & 0xffff]));
@@ -137,14 +160,7 @@ async function run(name: string, recs: Rec[], sessions: Session[], policy = 'mas
  * segment is in the second.
  */
 function outerFragmented(enc: Encap, seed: number): { recs: Rec[]; sessions: Session[] } {
-  const r = new Rng(seed);
-  const sessions: Session[] = [];
-  for (const p of PROTOCOLS)
-    for (const kind of ['credential', 'card'] as const) {
-      if (p === 'telnet') continue;
-      const s = sessionOn(sessions.length + 1, p, r, kind, enc);
-      if (s !== undefined) sessions.push(s);
-    }
+  const sessions = focusSessions(new Rng(seed), ['credential', 'card'], undefined, enc);
   // the outer payload before the inner TCP payload: GRE 4 + IP 20 + TCP 20; UDP 8 + VXLAN 8 + Ethernet 14 + 40
   const lead = enc === 'gre' ? 44 : 70;
   const first = (Math.floor(lead / 8) + 1) * 8;
@@ -206,19 +222,11 @@ describe("mask: a segment far outside the receiver's window", () => {
    * the sender pauses past the hold timeout before the focus (`pause`).
    */
   function farAhead(seed: number, bogus: boolean): { recs: Rec[]; sessions: Session[] } {
-    const r = new Rng(seed);
-    const sessions: Session[] = [];
-    for (const p of PROTOCOLS)
-      for (const kind of ['credential', 'card'] as const) {
-        if (p === 'telnet') continue;
-        const s = sessionOn(sessions.length + 1, p, r, kind);
-        if (s === undefined) continue;
-        const k = focusIndex(s);
-        const g = s.segs[k];
-        s.segs[k] = { ...g, delay: HOLD_TIMEOUT + 1 };
-        if (bogus) s.segs.splice(k, 0, { ...g, seq: (g.seq + 200_000) >>> 0, payload: Buffer.from('zzzzzzzz') });
-        sessions.push(s);
-      }
+    const sessions = focusSessions(new Rng(seed), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      s.segs[k] = { ...g, delay: HOLD_TIMEOUT + 1 };
+      if (bogus) s.segs.splice(k, 0, { ...g, seq: (g.seq + 200_000) >>> 0, payload: Buffer.from('zzzzzzzz') });
+    });
     return { recs: sessions.flatMap((s, i) => recsOf(s, i + 1)), sessions };
   }
 
@@ -309,23 +317,15 @@ describe('mask: an RST outside the window, then a SYN with another sequence numb
   // challenge ACK; 4: so is a SYN) and reads the rest of the secret in the old numbers; mask reads it in the new
   // session's, far off: searched alone (or beyond a gap), the rest of the secret delivered.
   it('the rest of the secret, in the old numbers, is masked', async () => {
-    const r = new Rng(1215);
-    const sessions: Session[] = [];
-    for (const p of PROTOCOLS)
-      for (const kind of ['credential', 'card'] as const) {
-        if (p === 'telnet') continue;
-        const s = sessionOn(sessions.length + 1, p, r, kind);
-        if (s === undefined) continue;
-        const k = focusIndex(s);
-        const g = s.segs[k];
-        s.segs.splice(
-          k,
-          0,
-          { dir: g.dir, seq: (g.seq + 0x4000_0000) >>> 0, ack: g.ack, flags: RST, payload: Buffer.alloc(0) },
-          { dir: g.dir, seq: (g.seq + 0x1234_5678) >>> 0, ack: 0, flags: SYN, payload: Buffer.alloc(0) },
-        );
-        sessions.push(s);
-      }
+    const sessions = focusSessions(new Rng(1215), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      s.segs.splice(
+        k,
+        0,
+        { dir: g.dir, seq: (g.seq + 0x4000_0000) >>> 0, ack: g.ack, flags: RST, payload: Buffer.alloc(0) },
+        { dir: g.dir, seq: (g.seq + 0x1234_5678) >>> 0, ack: 0, flags: SYN, payload: Buffer.alloc(0) },
+      );
+    });
     const f = await run(
       'rst-then-syn',
       sessions.flatMap((s, i) => recsOf(s, i + 1)),
@@ -347,18 +347,10 @@ describe('mask: a FIN in sequence inside a secret that the receiver never gets, 
   // The harness's fin-end stops the session at the FIN; stale-fin's fix covers a FIN behind the stream, not one at
   // its end. docs/language.md's known leaks name a copy with other bytes, not a FIN.
   it('the rest of the secret after the FIN is masked', async () => {
-    const r = new Rng(1216);
-    const sessions: Session[] = [];
-    for (const p of PROTOCOLS)
-      for (const kind of ['credential', 'card'] as const) {
-        if (p === 'telnet') continue;
-        const s = sessionOn(sessions.length + 1, p, r, kind);
-        if (s === undefined) continue;
-        const k = focusIndex(s);
-        const g = s.segs[k];
-        s.segs.splice(k, 0, { dir: g.dir, seq: g.seq, ack: g.ack, flags: FIN | ACK, payload: Buffer.alloc(0) });
-        sessions.push(s);
-      }
+    const sessions = focusSessions(new Rng(1216), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      s.segs.splice(k, 0, { dir: g.dir, seq: g.seq, ack: g.ack, flags: FIN | ACK, payload: Buffer.alloc(0) });
+    });
     const f = await run(
       'fin-not-received',
       sessions.flatMap((s, i) => recsOf(s, i + 1)),
@@ -625,14 +617,7 @@ describe('mask: a segment whose IPv4 total length runs past its frame (not cut b
   // md.next past them, so the real segments that follow are behind it, searched alone: the rest of every secret
   // split there delivered. (A snap cut, with the pcap's original length saying so, is the case gap() is for.)
   it("a copy of the segment at a secret's start claiming 1,000 bytes more, then the real segments", async () => {
-    const r = new Rng(1207);
-    const sessions: Session[] = [];
-    for (const p of PROTOCOLS)
-      for (const kind of ['credential', 'card', 'pattern'] as const) {
-        if (p === 'telnet') continue;
-        const s = sessionOn(sessions.length + 1, p, r, kind);
-        if (s !== undefined) sessions.push(s);
-      }
+    const sessions = focusSessions(new Rng(1207), ['credential', 'card', 'pattern']);
     const recs = sessions.flatMap((s, i) => {
       const k = focusIndex(s);
       let before = k - 1;

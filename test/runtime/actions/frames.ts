@@ -174,3 +174,21 @@ export function ipFragments(frame: Buffer, sizes: number[], ip = 14, id = 0x4242
   }
   return out;
 }
+
+/**
+ * The TCP payload bytes of one direction (source port `port`) of Ethernet +
+ * IPv4 frames, placed by sequence number from `firstSeq` (the direction's
+ * first data byte): what its receiver reads, bytes never sent read as 0.
+ */
+export function streamBytes(out: { data: Buffer }[], port: number, firstSeq: number): string {
+  const bytes: number[] = [];
+  for (const d of out) {
+    const f = d.data;
+    const tcp = 14 + (f[14] & 0x0f) * 4;
+    if (f.readUInt16BE(tcp) !== port) continue;
+    const p = f.subarray(tcp + (f[tcp + 12] >> 4) * 4);
+    const at = (f.readUInt32BE(tcp + 4) - firstSeq) >>> 0;
+    for (let i = 0; i < p.length; i++) bytes[at + i] = p[i];
+  }
+  return Buffer.from(Array.from(bytes, (x) => x ?? 0)).toString('latin1');
+}

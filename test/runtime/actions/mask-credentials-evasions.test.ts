@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { artifactFor } from '../support/artifact.js';
+import { streamBytes } from './frames.js';
 import { runArtifactFrames } from './mask-run.js';
 import { Conversation, type Segment, timed, URG } from './tcp-traffic.js';
 
@@ -21,20 +22,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const policy = (name: string) => `tap a { source pcap "${tmp}/none.pcap" }
 group g { tool t { output pcap "${tmp}/${name}.pcap" } mask credentials }
 rule r from a match any to g`;
-
-/** The client's bytes as delivered, by sequence number (its first data byte is ISN 1000 + 1). */
-function delivered(out: { data: Buffer }[], port: number): string {
-  const bytes: number[] = [];
-  for (const d of out) {
-    const f = d.data;
-    const tcp = 14 + (f[14] & 0x0f) * 4;
-    if (f.readUInt16BE(tcp) !== port) continue;
-    const p = f.subarray(tcp + (f[tcp + 12] >> 4) * 4);
-    const at = (f.readUInt32BE(tcp + 4) - 1001) >>> 0;
-    for (let i = 0; i < p.length; i++) bytes[at + i] = p[i];
-  }
-  return Buffer.from(Array.from(bytes, (x) => x ?? 0)).toString('latin1');
-}
 
 /** Sizes that cut `text` into pieces of `n`. */
 const pieces = (text: string, n: number) => Array.from({ length: Math.ceil(text.length / n) }, () => n);
@@ -50,7 +37,7 @@ function maskClient(path: 'decoder' | 'generated', text: string, sizes: number[]
     LINKTYPE.ETHERNET,
     path,
   );
-  return delivered(r.out.get('t')!, 40000);
+  return streamBytes(r.out.get('t')!, 40000, 1001);
 }
 
 /** `text` with each `«secret»` in it written as its bytes (input) or as many stars (masked). */
@@ -163,7 +150,7 @@ describe('mask credentials: TCP urgent data (a known defect: docs/language.md, w
         LINKTYPE.ETHERNET,
         path,
       );
-      const out = delivered(r.out.get('t')!, 40000);
+      const out = streamBytes(r.out.get('t')!, 40000, 1001);
       const oob = text[0].length;
       expect(out.slice(0, oob) + out.slice(oob + 1)).not.toContain('hunter2');
     });

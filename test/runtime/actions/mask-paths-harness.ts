@@ -6,6 +6,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { HOLD_TIMEOUT, IDLE_SECONDS, MAX_SESSIONS } from '../../../src/runtime/actions/mask-bounds.js';
 import { runArtifact } from '../../../src/runtime/run/run.js';
@@ -529,6 +530,17 @@ export async function differential(
       bad.push(...oracleFindings(POLICY_OF.get(body)!, gen.outputs, sessions).map((x) => `${name}: ${x}`));
   }
   return { bad, files: dec.outputs, stats: dec.stats };
+}
+
+/** Every run of splitRuns gives the first one's files, byte for byte, and its counters. */
+export function expectSameRuns(runs: { name: string; files: Buffer[]; stats: RunStats }[]): void {
+  for (const x of runs.slice(1)) {
+    expect(
+      x.files.map((f, i) => f.equals(runs[0].files[i])),
+      x.name,
+    ).toEqual(runs[0].files.map(() => true));
+    expect(x.stats, x.name).toEqual(runs[0].stats);
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import { SPANS_PER_DIRECTION } from '../../../src/runtime/actions/mask-bounds.js
 import { SpanList } from '../../../src/runtime/actions/mask-spans.js';
 import { artifactFor } from '../support/artifact.js';
 import { cardNumbersIn } from './mask-paths.js';
+import { streamBytes } from './frames.js';
 import { runArtifactFrames } from './mask-run.js';
 import { Conversation, type Segment, timed } from './tcp-traffic.js';
 
@@ -53,20 +54,6 @@ describe('mask: more spans than the record keeps, in packets held or in hand', (
 group g { tool t { output pcap "${tmp}/${name}.pcap" } mask ${masks} }
 rule r from a match any to g`;
 
-  /** The server's bytes as delivered, by sequence number. */
-  function delivered(out: { data: Buffer }[], port: number): string {
-    const bytes: number[] = [];
-    for (const d of out) {
-      const f = d.data;
-      const tcp = 14 + (f[14] & 0x0f) * 4;
-      if (f.readUInt16BE(tcp) !== port) continue;
-      const p = f.subarray(tcp + (f[tcp + 12] >> 4) * 4);
-      const at = (f.readUInt32BE(tcp + 4) - 5001) >>> 0;
-      for (let i = 0; i < p.length; i++) bytes[at + i] = p[i];
-    }
-    return Buffer.from(Array.from(bytes, (x) => x ?? 0)).toString('latin1');
-  }
-
   /** `digits` with the Luhn check digit that makes it a card number. */
   const luhn = (digits: string) => {
     let sum = 0;
@@ -100,7 +87,7 @@ rule r from a match any to g`;
         LINKTYPE.ETHERNET,
         path,
       );
-      const text = delivered(r.out.get('t')!, 80);
+      const text = streamBytes(r.out.get('t')!, 80, 5001);
       expect(text.length).toBe(2 * body.length + 10);
       expect(cardNumbersIn(text)).toEqual([]);
       const masked = CARDS.map((x) => `${'*'.repeat(x.length)}, `).join('');

@@ -29,6 +29,27 @@ const KEEP_MAX = 0x3fffffff;
 const DROP_BYTES = 0xffff;
 
 /**
+ * Record q's header in `src` (16 bytes, little-endian) written edited at o
+ * in `dv`: its timestamp, its captured length `keep + t` (the frame bytes
+ * kept and the tags'), its wire length less the `d` bytes the record loses
+ * and plus the tags'. The one place both ways of writing edited records
+ * (putEditedRecords, putShortRecords) make a header; small enough for V8 to
+ * inline into their loops. All four words are read before any is written:
+ * in putEditedRecords the header may lie on the record's own old header (o
+ * is at most q there), never on its frame (o + 16 <= q + 16).
+ */
+function putHeader(dv: DataView, o: number, src: DataView, q: number, keep: number, d: number, t: number): void {
+  const sec = src.getInt32(q, true);
+  const frac = src.getInt32(q + 4, true);
+  // the wire length as int32: it wraps as the uint32 it is written as (no double for lengths past 2^31)
+  const wire = (src.getInt32(q + 12, true) - d + t) | 0;
+  dv.setInt32(o, sec, true);
+  dv.setInt32(o + 4, frac, true);
+  dv.setInt32(o + 8, keep + t, true);
+  dv.setInt32(o + 12, wire, true);
+}
+
+/**
  * Writes `packets` classic pcap records (little-endian 16-byte headers, as
  * PacketRecord.verbatim has them) that lie in `run` into `dst` at `pos`,
  * each with the `drop` bytes after its 12 address bytes removed, `tags`
@@ -96,13 +117,9 @@ export function putEditedRecords(
     // every byte the record loses: before its addresses and after them
     const d = after + lead;
     const cap = dv.getInt32(q + 8, true);
-    // the wire length as int32: it wraps as the uint32 it is written as (no double for lengths past 2^31)
-    const wire = (dv.getInt32(q + 12, true) - d + t) | 0;
     const keep = cap - d < limit ? cap - d : limit;
     const capOut = keep + t;
-    // the timestamp first: the lengths written after it may lie on the record's old bytes
-    dv.setInt32(o, dv.getInt32(q, true), true);
-    dv.setInt32(o + 4, dv.getInt32(q + 4, true), true);
+    putHeader(dv, o, dv, q, keep, d, t);
     const data = o + header;
     const rec = q + header;
     // the frame from its addresses on
@@ -124,8 +141,6 @@ export function putEditedRecords(
         if (keep > macs + 1) dst[data + macs + t + 1] = type & 0xff;
       }
     }
-    dv.setInt32(o + 8, capOut, true);
-    dv.setInt32(o + 12, wire, true);
     o = data + capOut;
     q = rec + cap;
   }
@@ -244,13 +259,9 @@ function putShortRecords(
     const after = dt & dropBytes;
     const d = after + lead;
     const cap = src.getInt32(q + 8, true);
-    const wire = (src.getInt32(q + 12, true) - d + t) | 0;
     const keep = cap - d < limit ? cap - d : limit;
     const capOut = keep + t;
-    dv.setInt32(o, src.getInt32(q, true), true);
-    dv.setInt32(o + 4, src.getInt32(q + 4, true), true);
-    dv.setInt32(o + 8, capOut, true);
-    dv.setInt32(o + 12, wire, true);
+    putHeader(dv, o, src, q, keep, d, t);
     const data = (o + header) | 0;
     const from = (q + header + lead) | 0;
     // the bytes from the frame's addresses on, the tags after the addresses; a frame cut short of its addresses

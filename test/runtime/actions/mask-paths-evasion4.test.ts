@@ -1,0 +1,363 @@
+/**
+ * Round 4 of the outside masking checker (session 13): traffic a real
+ * network shows (SPAN, taps, real stacks' odd but legal TCP) and an evader's
+ * shapes aimed at session 12's fixes (a FIN ends a direction once
+ * acknowledged, only an RST at the next byte resets, the receiver's window).
+ * Each case builds its own capture from the harness's sessions
+ * (mask-paths-harness.ts), runs it on every packet path against the
+ * decoder's, and reads the tools' files with the harness's reassembling
+ * oracle. `it.fails`: a leak on main (the comment names the defect and what a
+ * fix would do); `it`: an attack main withstands, kept against regressions.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { LINKTYPE } from '../../../src/fields/fields.js';
+import { HOLD_TIMEOUT } from '../../../src/runtime/actions/mask-bounds.js';
+import {
+  cleanup,
+  differential,
+  dir,
+  oracleFindings,
+  PATHS,
+  POLICIES,
+  session,
+  type Session,
+  summary,
+} from './mask-paths-harness.js';
+import {
+  ACK,
+  cardNumber,
+  type Encap,
+  FIN,
+  pcapFile,
+  PROTOCOLS,
+  type Protocol,
+  type Rec,
+  records,
+  Rng,
+  RST,
+  type Script,
+  type Seg,
+  script,
+  SYN,
+  streamsOf,
+} from './mask-paths.js';
+
+afterAll(cleanup);
+
+const ETH = LINKTYPE.ETHERNET;
+
+/** A session of `proto` whose focus is inside its first secret of `kind`, each turn one segment but at the focus. */
+function sessionOn(i: number, proto: Protocol, r: Rng, kind: 'card' | 'credential', enc: Encap = 'eth') {
+  const sc = script(proto, r);
+  const secrets = streamsOf(sc).secrets;
+  const k = secrets.findIndex((x) => x.kind === kind);
+  if (k < 0) return undefined;
+  // a card cut after its 7th digit: a release may deliver a run of at most six digits (docs/language.md, PCI DSS 3.4)
+  const split = kind === 'card' ? afterDigits(secrets[k].text, 7) : undefined;
+  return session(i, proto, r, { script: sc, secret: k, whole: true, enc, split });
+}
+
+/** The index in `text` just after its `n`th digit. */
+function afterDigits(text: string, n: number): number {
+  let seen = 0;
+  for (let i = 0; i < text.length; i++) if (/\d/.test(text[i]) && ++seen === n) return i + 1;
+  throw new Error(`${text}: fewer than ${n} digits`);
+}
+
+/** The stream offset of a segment's first payload byte (the session's SYN and SYN-ACK are its first two segments). */
+function offsetOf(s: Session, g: Seg): number {
+  return (g.seq - s.segs[g.dir].seq - 1) >>> 0;
+}
+
+/** The index of the session's data segment that starts at its focus. */
+function focusIndex(s: Session): number {
+  const k = s.segs.findIndex((g) => g.dir === s.focus.dir && g.payload.length > 0 && offsetOf(s, g) === s.focus.at);
+  if (k < 0) throw new Error(`${s.name}: no segment at the focus`);
+  return k;
+}
+
+/**
+ * A session of every protocol but Telnet for each kind, focused inside its
+ * first secret of that kind, `edit` given each one and its focus segment's
+ * index before it is kept.
+ */
+function focusSessions(
+  r: Rng,
+  kinds: readonly ('card' | 'credential')[],
+  edit: (s: Session, k: number) => void = () => {},
+  protocols: readonly Protocol[] = PROTOCOLS.filter((p) => p !== 'telnet'),
+): Session[] {
+  const sessions: Session[] = [];
+  for (const p of protocols)
+    for (const kind of kinds) {
+      const s = sessionOn(sessions.length + 1, p, r, kind);
+      if (s === undefined) continue;
+      edit(s, focusIndex(s));
+      sessions.push(s);
+    }
+  return sessions;
+}
+
+/** Every segment's records, in order. */
+function recsOf(s: Session, id: number): Rec[] {
+  return s.segs.flatMap((g) => records(g, s.ep, s.enc, ETH, [id & 0xffff, (id * 7 + 1) & 0xffff]));
+}
+
+/** The capture's leaks (every one: no known defect skipped) and the paths' differences under `policy`. */
+async function run(name: string, sessions: Session[], policy = 'mask only', recs?: Rec[]) {
+  const file = pcapFile(dir, `${name}.pcap`, recs ?? sessions.flatMap((s, i) => recsOf(s, i + 1)), ETH);
+  const pol = POLICIES[policy];
+  const { bad, files } = await differential(pol.body, file, PATHS, sessions);
+  return { paths: bad, leaks: oracleFindings(pol, files, sessions, false), files };
+}
+
+/** Findings but for decoys masked (masking more than needed: no leak). */
+const secretsOnly = (found: string[]) => found.filter((x) => !x.includes(': decoy '));
+
+// ---- 1. session 12's FIN rule: a FIN ends a direction once the other side acknowledges it
+
+describe("mask: a FIN inside a secret that the receiver never gets, and an ACK of it forged from the receiver's side", () => {
+  // Control: round 3's case (fixed by windowfix): the FIN unacknowledged, the rest of the secret in its place.
+  it('control: the FIN alone, then the rest of the secret, is masked', async () => {
+    const sessions = focusSessions(new Rng(1301), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      s.segs.splice(k, 0, { dir: g.dir, seq: g.seq, ack: g.ack, flags: FIN | ACK, payload: Buffer.alloc(0) });
+    });
+    const f = await run('fin-alone', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+
+  // DEFECT (an evader's; both packets need only reach the tap: their TTL runs out after it): tcp-stream.ts
+  // lookup() sets finAcked from any packet of the other direction whose acknowledgment number passes the FIN, and
+  // TcpDirection.closed() then ends the direction (mask.ts checkEnd() -> endDirection(): scanners ended, a card's
+  // first digits decided as none), so every later segment of it is searched alone (pastFin -> scanOwn): the rest of
+  // a password after its command, a card's digits after the 7th, delivered. The receiver got neither packet and
+  // reads the rest in sequence. A fix: bytes in an acknowledged FIN's place undo it too when the ACK came from no
+  // packet the receiver can be shown to have sent (no data of its own past the FIN's acknowledgment, or simply:
+  // treat in-place bytes after a FIN as the stream going on whatever acknowledged it, as for an RST at the next
+  // byte; a real stack never sends bytes in its own FIN's place).
+  it.fails('a FIN, a forged ACK of it from the other side, then the rest of the secret', async () => {
+    const sessions = focusSessions(new Rng(1301), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      const other = g.dir === 0 ? 1 : 0;
+      s.segs.splice(
+        k,
+        0,
+        { dir: g.dir, seq: g.seq, ack: g.ack, flags: FIN | ACK, payload: Buffer.alloc(0) },
+        { dir: other, seq: g.ack, ack: (g.seq + 1) >>> 0, flags: ACK, payload: Buffer.alloc(0) },
+      );
+    });
+    const f = await run('fin-forged-ack', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    // (on main: every card's digits before the FIN delivered, seven here; the rest masked as lost context)
+    expect(summary(secretsOnly(f.leaks))).toEqual([]);
+  });
+});
+
+// ---- 2. session 12's RST rule: only an RST at the next byte resets
+
+describe('mask: an RST at exactly the next byte that the receiver never gets, then a SYN anew, then the rest of the secret', () => {
+  // An RST at the next byte whose TTL runs out after the tap (or with a bad checksum): the receiver never resets,
+  // answers the SYN after it with a challenge ACK (RFC 5961 4) and reads the rest of the secret in the old numbers.
+  it('the rest of the secret, in the old numbers, is masked', async () => {
+    const sessions = focusSessions(new Rng(1302), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      s.segs.splice(
+        k,
+        0,
+        { dir: g.dir, seq: g.seq, ack: g.ack, flags: RST | ACK, payload: Buffer.alloc(0) },
+        { dir: g.dir, seq: (g.seq + 0x1234_5678) >>> 0, ack: 0, flags: SYN, payload: Buffer.alloc(0) },
+      );
+    });
+    const f = await run('rst-next-syn', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    // (decoys after the SYN are masked: the new session's first line and digit run, lost context)
+    expect(summary(secretsOnly(f.leaks))).toEqual([]);
+  });
+});
+
+// ---- 3. real stacks' odd but legal openings
+
+/** The index of the first data segment of direction 0 (the client's), which must start its stream. */
+function firstClientData(s: Session): number {
+  const k = s.segs.findIndex((g) => g.dir === 0 && g.payload.length > 0);
+  if (k < 0 || offsetOf(s, s.segs[k]) !== 0) throw new Error(`${s.name}: the client does not speak first`);
+  return k;
+}
+
+describe("mask: TCP Fast Open (the client's first request in its SYN)", () => {
+  /** HTTP and form sessions (the client speaks first) whose SYN carries the first client segment; `accepted`: the SYN-ACK acknowledges it. */
+  function fastOpen(accepted: boolean): Session[] {
+    return focusSessions(
+      new Rng(1303),
+      ['credential', 'card'],
+      (s) => {
+        const k = firstClientData(s);
+        const g = s.segs[k];
+        s.segs[0] = { ...s.segs[0], payload: g.payload };
+        if (accepted) {
+          // the server took the data (a valid cookie): the SYN-ACK acknowledges it, the client goes on after it
+          s.segs.splice(k, 1);
+          s.segs[1] = { ...s.segs[1], ack: (s.segs[1].ack + g.payload.length) >>> 0 };
+          s.segs[2] = { ...s.segs[2], seq: (s.segs[2].seq + g.payload.length) >>> 0 };
+        }
+        // else the server refused the cookie: the SYN-ACK acknowledges the SYN only, the client sends the data again
+      },
+      ['http', 'form'],
+    );
+  }
+
+  it("the SYN's data acknowledged by the SYN-ACK: the secrets in and after it are masked", async () => {
+    const sessions = fastOpen(true);
+    const f = await run('tfo-accepted', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+
+  it("the SYN's data refused (the SYN-ACK acknowledges the SYN only) and sent again after the handshake", async () => {
+    const sessions = fastOpen(false);
+    const f = await run('tfo-refused', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+describe('mask: a simultaneous open (both sides send a SYN, then each a SYN-ACK: RFC 9293 3.5)', () => {
+  /** The session's SYN-ACK replaced by the server's own SYN, then the two SYN-ACKs; `serverFirst`: its SYN captured first. */
+  function simultaneous(serverFirst: boolean): Session[] {
+    return focusSessions(new Rng(1304), ['credential', 'card'], (s) => {
+      const [syn0, synAck1] = s.segs;
+      const syn1: Seg = { ...synAck1, flags: SYN, ack: 0 };
+      const synAck0: Seg = { ...syn0, flags: SYN | ACK, ack: (synAck1.seq + 1) >>> 0 };
+      s.segs.splice(0, 2, ...(serverFirst ? [syn1, syn0] : [syn0, syn1]), synAck0, synAck1);
+    });
+  }
+
+  it("the client's SYN captured first", async () => {
+    const sessions = simultaneous(false);
+    const f = await run('simultaneous-client-first', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+
+  it("the server's SYN captured first", async () => {
+    const sessions = simultaneous(true);
+    const f = await run('simultaneous-server-first', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+// ---- 4. a pause inside a secret: keep-alives and zero-window probes
+
+describe('mask: a keep-alive with a byte inside a secret (BSD and Windows send the last byte sent again, or a zero byte)', () => {
+  // The sender pauses inside the secret; its keep-alive carries one byte at the sequence number before the next
+  // (RFC 9293 3.8.4: a garbage byte, 0 here), which the receiver drops as old and acknowledges; then the rest.
+  it('the rest of the secret after the keep-alive is masked', async () => {
+    const sessions = focusSessions(new Rng(1305), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      s.segs[k] = { ...g, delay: HOLD_TIMEOUT + 1 };
+      s.segs.splice(k, 0, {
+        dir: g.dir,
+        seq: (g.seq - 1) >>> 0,
+        ack: g.ack,
+        flags: ACK,
+        payload: Buffer.from([0]),
+        delay: HOLD_TIMEOUT + 1,
+      });
+    });
+    const f = await run('keepalive-byte', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+describe('mask: the receiver closes its window inside a secret, the sender probes it (zero-window probes)', () => {
+  // The receiver advertises a zero window right before the focus; the sender probes with the next byte (Linux does),
+  // which the receiver drops (no window); then the window opens and the rest of the secret comes whole.
+  it('the probe and the rest of the secret are masked', async () => {
+    const sessions = focusSessions(new Rng(1306), ['credential', 'card'], (s, k) => {
+      const g = s.segs[k];
+      const other = g.dir === 0 ? 1 : 0;
+      const closed: Seg = { dir: other, seq: g.ack, ack: g.seq, flags: ACK, payload: Buffer.alloc(0), window: 0 };
+      const probe: Seg = { ...g, payload: g.payload.subarray(0, 1), delay: 1 };
+      const opened: Seg = { ...closed, window: 65535, delay: 1 };
+      s.segs.splice(k, 0, closed, probe, { ...closed, delay: 1 }, opened);
+    });
+    const f = await run('zero-window-probe', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+// ---- 5. the tap loses a burst of a bulk transfer, its acknowledgments too (a SPAN port over its rate)
+
+describe("mask: a SPAN drops a burst of a download and the receiver's ACKs with it, then a card crosses two segments", () => {
+  /**
+   * An HTTP download of 300 KB in 1,460-byte segments with a card number
+   * whose first `digits` digits end one segment; the tap loses every packet
+   * (data and ACKs) between `from` and 250,000 bytes of the download (`from`
+   * 250,000: none), so the segments after the loss start past the window
+   * the client last advertised, plus the slack.
+   */
+  function download(seed: number, from: number, digits: number): Session[] {
+    const r = new Rng(seed);
+    const sessions: Session[] = [];
+    for (let i = 0; i < 6; i++) {
+      const card = cardNumber(r);
+      const head = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n';
+      const lead = 'x'.repeat(260_000 + r.int(1460) - head.length);
+      const body = `${head}${lead}\ncard ${card} end\n${'y'.repeat(40_000)}\n`;
+      const sc: Script = {
+        port: 80,
+        turns: [
+          { dir: 0, text: 'GET /export HTTP/1.1\r\nHost: shop\r\n\r\n' },
+          { dir: 1, text: body },
+        ],
+        creds: [],
+        cards: [card],
+        decoys: [],
+        tokens: [],
+      };
+      const at = body.indexOf(card);
+      const split = afterDigits(card, digits);
+      // MSS-sized segments up to the card's cut, then from it
+      const cuts: number[] = [];
+      for (let o = at + split - 1460; o > 0; o -= 1460) cuts.push(o);
+      for (let o = at + split + 1460; o < body.length; o += 1460) cuts.push(o);
+      const s = session(i + 1, 'bulk', r, { script: sc, secret: 0, whole: true, split, cuts: [[], cuts] });
+      const lost = (g: Seg) => {
+        const o = g.dir === 1 ? offsetOf(s, g) : (g.ack - s.segs[1].seq - 1) >>> 0;
+        return (g.dir === 1 ? g.payload.length > 0 : g.flags === ACK) && o > from && o < 250_000;
+      };
+      s.segs = s.segs.filter((g) => !lost(g));
+      sessions.push(s);
+    }
+    return sessions;
+  }
+
+  it('control: no loss, the card masked', async () => {
+    const sessions = download(1307, 250_000, 10);
+    const f = await run('span-burst-control', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+
+  // DEFECT (real captures: a SPAN port or a capturing host drops bursts when the mirrored traffic exceeds its rate,
+  // and the receiver's ACKs are lost with the data): tcp-stream.ts lookup() takes a segment that starts past the
+  // bytes seen and past the right edge the receiver last advertised (plus 64 KiB of slack) as `outside` (windowfix:
+  // a stray, or an evader's, that the receiver drops). After such a loss the receiver's real window has moved on
+  // with the ACKs the tap lost, so the next real segments are taken as outside until an ACK of the receiver is
+  // captured. mask.ts apart() searches such a segment on its own with no carry (scanOwn(..., false)), and nothing
+  // masks what may be under way at its end: a card number that crosses two such segments is delivered whole (its
+  // first digits end one, its last ones start the next; each half alone is no card). A fix: search an outside
+  // segment as lost context at both ends (what could be under way at its start, as after a gap, and at its end, as
+  // before one: the line, the digit run), counted masked-undecided.
+  it.fails('the loss: the card after it is masked', async () => {
+    const sessions = download(1307, 20_000, 10);
+    const f = await run('span-burst', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});

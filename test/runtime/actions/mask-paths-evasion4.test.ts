@@ -344,17 +344,17 @@ describe("mask: a SPAN drops a burst of a download and the receiver's ACKs with 
     expect(summary(f.leaks)).toEqual([]);
   });
 
-  // DEFECT (real captures: a SPAN port or a capturing host drops bursts when the mirrored traffic exceeds its rate,
-  // and the receiver's ACKs are lost with the data): tcp-stream.ts lookup() takes a segment that starts past the
-  // bytes seen and past the right edge the receiver last advertised (plus 64 KiB of slack) as `outside` (windowfix:
-  // a stray, or an evader's, that the receiver drops). After such a loss the receiver's real window has moved on
-  // with the ACKs the tap lost, so the next real segments are taken as outside until an ACK of the receiver is
-  // captured. mask.ts apart() searches such a segment on its own with no carry (scanOwn(..., false)), and nothing
-  // masks what may be under way at its end: a card number that crosses two such segments is delivered whole (its
-  // first digits end one, its last ones start the next; each half alone is no card). A fix: search an outside
-  // segment as lost context at both ends (what could be under way at its start, as after a gap, and at its end, as
-  // before one: the line, the digit run), counted masked-undecided.
-  it.fails('the loss: the card after it is masked', async () => {
+  // FIXED (maskcheck4, session 13). Was (real captures: a SPAN port or a capturing host drops bursts when the
+  // mirrored traffic exceeds its rate, and the receiver's ACKs are lost with the data): tcp-stream.ts lookup() takes
+  // a segment that starts past the bytes seen and past the right edge the receiver last advertised (plus 64 KiB of
+  // slack) as `outside` (windowfix: a stray, or an evader's, that the receiver drops). After such a loss the
+  // receiver's real window has moved on with the ACKs the tap lost, so the next real segments are taken as outside
+  // until an ACK of the receiver is captured. mask.ts apart() searched such a segment on its own with no carry, and
+  // nothing masked what may be under way at its end: a card number crossing two such segments was delivered whole
+  // (its first digits end one, its last ones start the next; each half alone is no card). Now an outside segment is
+  // searched as lost context at both ends (at its start as after a gap, at its end as before one: the line, the
+  // digit run), counted masked-undecided.
+  it('the loss: the card after it is masked', async () => {
     const sessions = download(1307, 20_000, 10);
     const f = await run('span-burst', sessions);
     expect(summary(f.paths)).toEqual([]);

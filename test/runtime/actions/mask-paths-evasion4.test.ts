@@ -361,3 +361,51 @@ describe("mask: a SPAN drops a burst of a download and the receiver's ACKs with 
     expect(summary(f.leaks)).toEqual([]);
   });
 });
+
+// ---- 6. credentials in XML elements with attributes (SOAP's WS-Security UsernameToken)
+
+describe('mask: a credential element with attributes (SOAP WS-Security, a namespace declared on the element)', () => {
+  /** A SOAP login over HTTP, its body cut into `pieces` segments. */
+  function soap(r: Rng, i: number): Session {
+    const user = `u${r.word(7)}`;
+    const pw = `P${r.word(9)}`;
+    const pw2 = `Q${r.word(9)}`;
+    const pw3 = `R${r.word(9)}`;
+    const body =
+      `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header>` +
+      `<wsse:Security><wsse:UsernameToken><wsse:Username>${user}</wsse:Username>` +
+      `<wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText">${pw}</wsse:Password>` +
+      `</wsse:UsernameToken></wsse:Security></soap:Header><soap:Body><ChangePassword xmlns="urn:acct">` +
+      `<password xmlns="urn:acct">${pw2}</password><newPassword\txsi:type="xsd:string">${pw3}</newPassword>` +
+      `</ChangePassword></soap:Body></soap:Envelope>\r\n`;
+    const sc: Script = {
+      port: 80,
+      turns: [
+        {
+          dir: 0,
+          text: `POST /ws/Account HTTP/1.1\r\nHost: shop\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: "urn:acct#ChangePassword"\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        },
+        { dir: 1, text: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' },
+      ],
+      creds: [user, pw, pw2, pw3],
+      cards: [],
+      decoys: [],
+      tokens: [],
+    };
+    return session(i, 'bulk', r, { script: sc, secret: 1 });
+  }
+
+  // DEFECT (real traffic: every WS-Security UsernameToken carries `Type` on its Password element; SOAP toolkits
+  // declare namespaces on elements): credentials.ts field() reads `<name>` as a credential element only when `>`
+  // follows the name at once (T_TAG); a space after the name (attributes: `<wsse:Password Type="...">`,
+  // `<password xmlns="...">`) ends the tag's reading, so the element's value goes in clear. docs/language.md
+  // promises `<name>value</name>` masked. A fix: a credential element's start tag with attributes is read to its `>`
+  // (its attributes read as any others'), and the value after it masked as XML's; `/>` has none.
+  it.fails('the passwords in elements with attributes are masked', async () => {
+    const r = new Rng(1308);
+    const sessions = [1, 2, 3].map((i) => soap(r, i));
+    const f = await run('soap-attrs', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
+});

@@ -85,6 +85,15 @@ describe('mask credentials: XML and HTML attributes named as credentials', () =>
   );
 });
 
+describe('mask credentials: an XML element named as a credential, with attributes (its value after the tag)', () => {
+  expectMasked(
+    "WS-Security's Password with its Type, a namespace on the element, an empty element, an attribute in one",
+    `POST /soap HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<wsse:Username>«bob»</wsse:Username><wsse:Password Type="x#PasswordText">«hunter2»</wsse:Password>` +
+      `<password xmlns="urn:x"\tid='1'>«s3cret»</password><pwd a="1"/>kept<user id="7">«al ice»</user>` +
+      `<login password="«x y»" id="2">«carol»</login><note lang="en">kept</note>\r\n`,
+  );
+});
+
 describe('mask credentials: a folded Authorization header (obs-fold, RFC 7230 3.2.4)', () => {
   expectMasked(
     'Basic, its token on the next line (the scheme word alone on its line is masked, as a bare token)',

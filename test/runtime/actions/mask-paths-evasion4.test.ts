@@ -395,13 +395,12 @@ describe('mask: a credential element with attributes (SOAP WS-Security, a namesp
     return session(i, 'bulk', r, { script: sc, secret: 1 });
   }
 
-  // DEFECT (real traffic: every WS-Security UsernameToken carries `Type` on its Password element; SOAP toolkits
-  // declare namespaces on elements): credentials.ts field() reads `<name>` as a credential element only when `>`
-  // follows the name at once (T_TAG); a space after the name (attributes: `<wsse:Password Type="...">`,
-  // `<password xmlns="...">`) ends the tag's reading, so the element's value goes in clear. docs/language.md
-  // promises `<name>value</name>` masked. A fix: a credential element's start tag with attributes is read to its `>`
-  // (its attributes read as any others'), and the value after it masked as XML's; `/>` has none.
-  it.fails('the passwords in elements with attributes are masked', async () => {
+  // FIXED (maskcheck4, session 13: the start tag of a credential element with attributes is read to its `>`, its
+  // attributes read as any others', and the value after it masked as XML's; `/>` has none). Was (real traffic:
+  // every WS-Security UsernameToken carries `Type` on its Password element; SOAP toolkits declare namespaces on
+  // elements): credentials.ts field() read `<name>` as a credential element only when `>` followed the name at once
+  // (T_TAG); a space after the name ended the tag's reading, so the element's value went in clear.
+  it('the passwords in elements with attributes are masked', async () => {
     const r = new Rng(1308);
     const sessions = [1, 2, 3].map((i) => soap(r, i));
     const f = await run('soap-attrs', sessions);

@@ -423,12 +423,12 @@ describe('mask: a Telnet login whose prompts carry terminal escapes (bold, colou
     return session(i, 'bulk', r, { script: sc, secret: 1, whole: true });
   }
 
-  // DEFECT (devices and hosts whose prompts are styled: an SGR sequence around the prompt, a reset or an erase to
-  // the line's end after it): telnet.ts promptOf() reads the line's tail as text and wants a colon as its last
-  // byte but blanks; `\x1b[1mPassword:\x1b[0m ` ends in `m`, and `\x1b[1mlogin` has a letter before the word, so
-  // neither is a prompt and the client's answer goes in clear. A fix: promptEnd() and promptOf() pass over ANSI
-  // control sequences (ESC [ parameters final byte, ECMA-48 5.4), which a terminal shows as nothing.
-  it.fails('the user name and password typed after styled prompts are masked', async () => {
+  // FIXED (maskcheck4, session 13: promptEnd() and promptOf() pass over ANSI control sequences, ECMA-48 5.4, which
+  // a terminal shows as nothing). Was (devices and hosts whose prompts are styled: an SGR sequence around the prompt,
+  // a reset or an erase to the line's end after it): telnet.ts promptOf() read the line's tail as text and wanted a
+  // colon as its last byte but blanks; `\x1b[1mPassword:\x1b[0m ` ends in `m`, and `\x1b[1mlogin` has a letter before
+  // the word, so neither was a prompt and the client's answer went in clear.
+  it('the user name and password typed after styled prompts are masked', async () => {
     const r = new Rng(1309);
     const sessions = [
       telnet(r, 1, 'login: ', '\x1b[1mPassword:\x1b[0m '),

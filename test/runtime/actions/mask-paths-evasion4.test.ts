@@ -33,6 +33,8 @@ import {
   type Protocol,
   type Rec,
   records,
+  reassemble,
+  readings,
   Rng,
   RST,
   type Script,
@@ -493,5 +495,56 @@ describe('mask: credential fields in syntax the scanner does not read (left, doc
     const f = await run('line-break-fields', sessions);
     expect(summary(f.paths)).toEqual([]);
     expect(summary(f.leaks)).toEqual([]);
+  });
+});
+
+// ---- 9. WebSocket in clear (ws://): a client's frames are masked with a key (RFC 6455 5.3)
+
+describe('mask: a login sent over a WebSocket in clear (ws://), the client frame masked with its key as RFC 6455 wants', () => {
+  // NOT COVERED (documented in docs/language.md beside HTTP/2; real traffic: ws:// dashboards, chat, MQTT over
+  // WebSockets send a login as a JSON text frame): after the `101 Switching Protocols` a client's frame payload is
+  // XORed with the frame's 4-byte key, so `"password": "..."` never lies in the stream as text and `credentials` (or
+  // a pattern) cannot find it; the server unmasks it and reads the password, as does Wireshark. A fix would read a
+  // WebSocket's frames after the upgrade (their lengths, the key) and search each payload unmasked, writing the
+  // mask's fill through the key.
+  it.fails("not covered (documented): the password in the client's text frame is masked", async () => {
+    const r = new Rng(1312);
+    const pw = `P${r.word(9)}`;
+    const json = Buffer.from(`{"op":"login","user":"bob","password":"${pw}"}`, 'latin1');
+    const key = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+    const frame = Buffer.concat([
+      Buffer.from([0x81, 0x80 | json.length]),
+      key,
+      Buffer.from(json.map((b, k) => b ^ key[k % 4])),
+    ]);
+    const upgrade =
+      'GET /live HTTP/1.1\r\nHost: shop\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    const sc: Script = {
+      port: 80,
+      turns: [
+        { dir: 0, text: upgrade },
+        {
+          dir: 1,
+          text: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+        },
+        { dir: 0, text: frame.toString('latin1') },
+      ],
+      // (the harness's session wants a secret to cut at: the host name, not read here)
+      creds: ['shop'],
+      cards: [],
+      decoys: [],
+      tokens: [],
+    };
+    const s = session(1, 'bulk', r, { script: sc, whole: true, secret: 0, cuts: [[upgrade.length + 3], []] });
+    const f = await run('websocket', [s]);
+    expect(summary(f.paths)).toEqual([]);
+    // the client's stream as delivered, its frame unmasked as the server reads it
+    const [a, b] = s.ep.addr;
+    const stream = reassemble([f.files[0]]).get(`${a}:${s.ep.ports[0]}>${b}:${s.ep.ports[1]}`)!;
+    const got = Buffer.from(readings(stream)[0].slice(upgrade.length), 'latin1');
+    const k = got.subarray(2, 6);
+    const read = Buffer.from(got.subarray(6).map((x, j) => x ^ k[j % 4])).toString('latin1');
+    expect(read).not.toContain(pw);
   });
 });

@@ -11,6 +11,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../src/fields/fields.js';
+import { fixIpv4HeaderChecksum } from '../../../src/runtime/actions/checksum.js';
 import { HOLD_TIMEOUT } from '../../../src/runtime/actions/mask-bounds.js';
 import {
   cleanup,
@@ -29,6 +30,7 @@ import {
   type Encap,
   FIN,
   pcapFile,
+  readPcap,
   PROTOCOLS,
   type Protocol,
   type Rec,
@@ -546,5 +548,101 @@ describe('mask: a login sent over a WebSocket in clear (ws://), the client frame
     const k = got.subarray(2, 6);
     const read = Buffer.from(got.subarray(6).map((x, j) => x ^ k[j % 4])).toString('latin1');
     expect(read).not.toContain(pw);
+  });
+});
+
+// ---- 10. a 4-tuple used again (a client port reused within TIME_WAIT, RFC 6528 initial sequence numbers)
+
+/** The records of a pcap file (Ethernet, IPv4) whose IP TTL is `ttl`, as a pcap file of their own. */
+function onlyTtl(file: Buffer, ttl: number, first: Buffer[] = []): Buffer {
+  const keep = [...first, ...readPcap(file).recs.filter((d) => d.readUInt16BE(12) === 0x0800 && d[14 + 8] === ttl)];
+  return Buffer.concat([
+    file.subarray(0, 24),
+    ...keep.flatMap((d) => {
+      const h = Buffer.alloc(16);
+      h.writeUInt32LE(d.length, 8);
+      h.writeUInt32LE(d.length, 12);
+      return [h, d];
+    }),
+  ]);
+}
+
+describe('mask: a connection on the same addresses and ports right after another (TIME_WAIT reuse)', () => {
+  /**
+   * For each protocol, session A, then session B on its 4-tuple, B's initial
+   * sequence numbers A's plus 250,000 (RFC 6528: a 4 us clock, one second
+   * later); B's frames with TTL 63 (the oracle reads each alone). `lose`: the
+   * tap lost A's last ACK (its second FIN unacknowledged: A not over) and B's
+   * SYN-ACK, so nothing says B's SYN was accepted.
+   */
+  function reuse(lose: boolean): { recs: Rec[]; a: Session[]; b: Session[]; lost: Buffer[] } {
+    const r = new Rng(1313);
+    const a: Session[] = [];
+    const b: Session[] = [];
+    const recs: Rec[] = [];
+    const lost: Buffer[] = [];
+    PROTOCOLS.forEach((p, i) => {
+      const x = session(i + 1, p, r, {});
+      const y = session(i + 1, p, r, {});
+      const isnX = [x.segs[0].seq, x.segs[1].seq];
+      const isnY = [y.segs[0].seq, y.segs[1].seq];
+      const move = (d: number, v: number) => (v - isnY[d] + isnX[d] + 250_000) >>> 0;
+      y.segs = y.segs.map((g) => ({ ...g, seq: move(g.dir, g.seq), ack: g.ack === 0 ? 0 : move(1 - g.dir, g.ack) }));
+      if (lose) {
+        x.segs = x.segs.slice(0, -1);
+        // (kept for the oracle, which places a direction by its SYN)
+        lost.push(...records(y.segs[1], y.ep, y.enc, ETH, [0, 0]).map((x) => x.data));
+        y.segs.splice(1, 1);
+      }
+      a.push(x);
+      b.push(y);
+      recs.push(...recsOf(x, i + 1));
+      for (const rec of recsOf(y, i + 1)) {
+        const d = Buffer.from(rec.data);
+        d[14 + 8] = 63;
+        fixIpv4HeaderChecksum(d, 14);
+        recs.push({ ...rec, data: d });
+      }
+    });
+    return { recs, a, b, lost };
+  }
+
+  for (const lose of [false, true])
+    it(lose ? "A's last ACK and B's SYN-ACK lost by the tap" : 'both whole', async () => {
+      const { recs, a, b, lost } = reuse(lose);
+      const f = await run(`reuse-${lose}`, [...a, ...b], 'mask only', recs);
+      expect(summary(f.paths)).toEqual([]);
+      const pol = POLICIES['mask only'];
+      const leaks = [
+        ...oracleFindings(pol, [onlyTtl(f.files[0], 64)], a, false),
+        ...oracleFindings(pol, [onlyTtl(f.files[0], 63, lost)], b, false),
+      ];
+      expect(summary(secretsOnly(leaks))).toEqual([]);
+    });
+});
+
+// ---- 11. a SPAN that tags one direction only (ingress frames with their VLAN tag, egress without)
+
+describe("mask: one session whose client frames carry a VLAN tag and whose server frames do not (a SPAN's RX and TX)", () => {
+  // A switch mirroring a VLAN's port may copy received frames with their tag and sent ones without (or the
+  // reverse): the session's two directions on two links (tmesc keys a session by its outer VLAN ids), each searched
+  // as a one-way capture is (Telnet's and SASL's unseen fallbacks).
+  it('every protocol: its secrets masked', async () => {
+    const r = new Rng(1314);
+    const sessions = PROTOCOLS.map((p, i) => session(i + 1, p, r, { enc: 'vlan' }));
+    const recs = sessions.flatMap((s, i) =>
+      s.segs.flatMap((g) => {
+        const rs = records(g, s.ep, s.enc, ETH, [(i + 1) & 0xffff, ((i + 1) * 7 + 1) & 0xffff]);
+        if (g.dir === 0) return rs;
+        // the server's frames untagged: the 4-byte 802.1Q tag taken out
+        return rs.map((x) => {
+          const d = Buffer.concat([x.data.subarray(0, 12), x.data.subarray(16)]);
+          return { data: d, wireLen: x.wireLen - 4 };
+        });
+      }),
+    );
+    const f = await run('span-one-tagged', sessions, 'mask only', recs);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(secretsOnly(f.leaks))).toEqual([]);
   });
 });

@@ -607,6 +607,10 @@ describe('mask: a connection on the same addresses and ports right after another
     return { recs, a, b, lost };
   }
 
+  // Whole: withstood on main (A over, B's SYN starts anew). With the losses: a LEAK on main, FIXED with the outside
+  // segment's two ends (above): A not over, B's SYN is put off until a SYN-ACK that never comes, so B's segments are
+  // read in A's numbers, 250,000 bytes on, past A's window: each was searched alone with no carry, and passwords,
+  // tokens and cards split across B's segments went in clear.
   for (const lose of [false, true])
     it(lose ? "A's last ACK and B's SYN-ACK lost by the tap" : 'both whole', async () => {
       const { recs, a, b, lost } = reuse(lose);

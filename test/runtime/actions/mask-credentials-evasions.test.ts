@@ -94,6 +94,14 @@ describe('mask credentials: an XML element named as a credential, with attribute
   );
 });
 
+describe('mask credentials: a line break inside a start tag or after a JSON key (white space both allow)', () => {
+  expectMasked(
+    'a start tag over two lines, a JSON value on the line after its key',
+    `POST /soap HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<password\r\n>«hunter2»</password><wsse:Password\r\n  Type="x">«s3cret»</wsse:Password>` +
+      `<note\r\n id="1">kept</note>\r\n{"user": "«bob»", "password":\r\n  "«pw 1»", "id":\r\n 7}\r\n`,
+  );
+});
+
 describe('mask credentials: a folded Authorization header (obs-fold, RFC 7230 3.2.4)', () => {
   expectMasked(
     'Basic, its token on the next line (the scheme word alone on its line is masked, as a bare token)',

@@ -1437,7 +1437,8 @@ export class CredentialScanner implements MaskScanner {
     this.words = 0;
     this.wordStart = 0;
     this.partLine = false;
-    this.tok = T_IDLE;
+    // (a JSON key's colon at the last line's end: its value may start here, endLine())
+    if (this.tok !== T_AFTER_COLON) this.tok = T_IDLE;
   }
 
   /** The line's start is read: its buffer goes back. */
@@ -1728,7 +1729,10 @@ export class CredentialScanner implements MaskScanner {
     this.partLine = false;
     this.lineStart = true;
     this.afterCR = b === CR;
-    this.tok = T_IDLE;
+    // white space, line breaks too, may come between a JSON key's colon and its value, and inside a start tag
+    // (`<wsse:Password` then `Type="..."` on the next line): a credential's stays under way (a tag's as xmlOpen)
+    if (this.tok === T_TAG && this.xmlKind() !== FIELD_NONE) this.xmlOpen = true;
+    if (this.tok !== T_AFTER_COLON) this.tok = T_IDLE;
     this.attrValue = false;
     this.prev = b;
   }

@@ -445,9 +445,9 @@ describe('mask: a Telnet login whose prompts carry terminal escapes (bold, colou
   });
 });
 
-// ---- 8. credential syntax a receiver reads that the scanner does not (left: docs/language.md, "Also not found")
+// ---- 8. credential syntax a receiver reads: unquoted attributes (left: docs/language.md, "Also not found"), line breaks
 
-describe('mask: credential fields in syntax the scanner does not read (left, documented)', () => {
+describe('mask: credential fields in rarer syntax: unquoted attributes (left, documented), line breaks (fixed)', () => {
   /** An HTTP exchange whose client body is `body` (with `pw` in it), then a 200. */
   function http(r: Rng, i: number, body: (pw: string) => string): Session {
     const pw = `P${r.word(9)}`;

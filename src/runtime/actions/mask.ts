@@ -694,7 +694,7 @@ class MaskStep implements ActionStep {
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
-    if (hit.deferred || hit.outside) return this.apart(s, e, data);
+    if (hit.deferred || hit.outside) return this.apart(s, e, data, !hit.deferred);
     if (md.scanners === undefined && seg.length > 0) this.startDirection(s, tcpSession, dir, hit.start, seg);
     // the spans of the packet in hand stay until it leaves, however many its bytes make (SpanList.keepFrom)
     if (e.start < md.spans.keepFrom) md.spans.keepFrom = e.start;
@@ -1030,15 +1030,19 @@ class MaskStep implements ActionStep {
    * receiver reads on in the old numbers, or drops the segment, so it neither
    * starts scanners nor moves the stream (its offset means nothing: taken as
    * a gap, every later segment of the stream would be searched alone). Its
-   * data, if any, is searched on its own; it keeps its place in the session's
-   * order.
+   * data, if any, is searched on its own (`outside`: as lost context at both
+   * ends); it keeps its place in the session's order.
    */
-  private apart(s: MaskSession, e: Held, data: Uint8Array): Verdict {
+  private apart(s: MaskSession, e: Held, data: Uint8Array, outside: boolean): Verdict {
     e.kind = Seg.Again;
     e.fed = true;
     e.alone = true;
-    // its data, if any, begins the new connection's stream: nothing before it to carry
-    this.scanOwn(e, data, false);
+    // a SYN's data begins the new connection's stream: nothing before it to carry. An outside segment may be the
+    // stream's after all (the tap lost a burst with the receiver's ACKs, so the window it knows is stale): what could
+    // be under way at either end is masked, as at a gap (a card number crossing two such segments, each half alone
+    // no card)
+    if (outside) this.scanOwn(e, data, true, true);
+    else this.scanOwn(e, data, false);
     this.release(s);
     if (s.queue.length === 0) {
       this.out(e, false);
@@ -1055,7 +1059,7 @@ class MaskStep implements ActionStep {
    * before it, its context there: each target carries on from its first byte as after a gap (carryOn), the spans
    * forced (target + targets).
    */
-  private scanOwn(e: Held, data: Uint8Array, carry = true): void {
+  private scanOwn(e: Held, data: Uint8Array, carry = true, tail = false): void {
     const base = e.base;
     const from = e.payloadAt + base;
     const to = from + (e.end - e.start);
@@ -1082,7 +1086,36 @@ class MaskStep implements ActionStep {
         if (end > from) (own ??= []).push(from - base, end - base, t + n);
       }
     }
+    if (tail)
+      for (let t = 0; t < n; t++) {
+        const start = this.tailStart(this.carries[t], data, from, to);
+        if (start < to) (own ??= []).push(start - base, to - base, t + n);
+      }
     e.own = own;
+  }
+
+  /**
+   * Where what a match could have under way at the end of data[a, b) begins (carryEnd() backwards, the bytes
+   * before a gap): its last line, if no line break ends it; its last digit run (digits joined by a single space
+   * or dash, one such separator last), if a digit or such a separator ends it. b when nothing could be.
+   */
+  private tailStart(c: Carry, data: Uint8Array, a: number, b: number): number {
+    let i = b;
+    if (c === Carry.Line) {
+      while (i > a && data[i - 1] !== CR && data[i - 1] !== LF) i--;
+      return i;
+    }
+    while (i > a) {
+      const x = data[i - 1];
+      // a separator joins the digit before it to the next byte's (one beyond the segment's end may be a digit)
+      if (
+        isCardDigit(x) ||
+        (isCardSeparator(x) && i - 1 > a && isCardDigit(data[i - 2]) && (i === b || isCardDigit(data[i])))
+      )
+        i--;
+      else break;
+    }
+    return i;
   }
 
   /**

@@ -85,6 +85,23 @@ describe('mask credentials: XML and HTML attributes named as credentials', () =>
   );
 });
 
+describe('mask credentials: an XML element named as a credential, with attributes (its value after the tag)', () => {
+  expectMasked(
+    "WS-Security's Password with its Type, a namespace on the element, an empty element, an attribute in one",
+    `POST /soap HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<wsse:Username>«bob»</wsse:Username><wsse:Password Type="x#PasswordText">«hunter2»</wsse:Password>` +
+      `<password xmlns="urn:x"\tid='1'>«s3cret»</password><pwd a="1"/>kept<user id="7">«al ice»</user>` +
+      `<login password="«x y»" id="2">«carol»</login><note lang="en">kept</note>\r\n`,
+  );
+});
+
+describe('mask credentials: a line break inside a start tag or after a JSON key (white space both allow)', () => {
+  expectMasked(
+    'a start tag over two lines, a JSON value on the line after its key',
+    `POST /soap HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<password\r\n>«hunter2»</password><wsse:Password\r\n  Type="x">«s3cret»</wsse:Password>` +
+      `<note\r\n id="1">kept</note>\r\n{"user": "«bob»", "password":\r\n  "«pw 1»", "id":\r\n 7}\r\n`,
+  );
+});
+
 describe('mask credentials: a folded Authorization header (obs-fold, RFC 7230 3.2.4)', () => {
   expectMasked(
     'Basic, its token on the next line (the scheme word alone on its line is masked, as a bare token)',

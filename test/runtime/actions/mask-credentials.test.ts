@@ -276,6 +276,15 @@ describe('credentials: Telnet', () => {
     for (const p of ['Last login: Mon', '$ ', 'Enter choice:', 'login']) expect(tail(p), p).toBe(PROMPT_NONE);
   });
 
+  it('reads a styled prompt as a terminal shows it: its control sequences are none', () => {
+    for (const p of ['\x1b[1mlogin:\x1b[0m ', '\x1b[1;32mUsername:\x1b[m'])
+      expect(tail(p), JSON.stringify(p)).toBe(PROMPT_USER);
+    for (const p of ['\x1b[1mPassword:\x1b[0m ', 'Password: \x1b[K', '\x1b[7mPassword for bob:\x1b[0m\x1b[K '])
+      expect(tail(p), JSON.stringify(p)).toBe(PROMPT_PASSWORD);
+    for (const p of ['\x1b[1mchoice:\x1b[0m ', 'login:\x1b[1mx', '\x1b[mPassword\x1b[0m'])
+      expect(tail(p), JSON.stringify(p)).toBe(PROMPT_NONE);
+  });
+
   it('masks what is typed after a prompt, and the echo of a user name, byte by byte', () => {
     const conv: [0 | 1, string][] = [[1, 'Ubuntu\r\nhost login: ']];
     for (const ch of 'root') conv.push([0, ch], [1, ch]);

@@ -676,7 +676,9 @@ export function reassemble(files: Buffer[]): Map<string, Stream> {
 
 /** The stream read each way where copies differ: each offset's first value, and its last. */
 export function readings(s: Stream): string[] {
-  const max = Math.max(-1, ...s.keys()) + 1;
+  // (a loop, not Math.max(...keys): a stream of some 100,000 bytes or more overflows the call's arguments)
+  let max = 0;
+  for (const k of s.keys()) if (k + 1 > max) max = k + 1;
   const a: number[] = [];
   const b: number[] = [];
   for (let o = 0; o < max; o++) {

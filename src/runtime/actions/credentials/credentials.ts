@@ -119,6 +119,7 @@ const CREDS = 10;
 const FORM_START = 13;
 /** A quoted value after `=` (`<login password="...">`): masked to its closing quote (valueQuote) or the line's end. */
 const FORM_QUOTED = 14;
+const SLASH = 0x2f;
 
 // an authorization header's line ended: a line that starts with a blank continues it (obs-fold, RFC 7230 3.2.4,
 // which a server may read as one line)
@@ -427,6 +428,12 @@ export class CredentialScanner implements MaskScanner {
   private maskFrom = -1;
   /** XML_LT: how much of CDATA_OPEN followed the `<`; XML_CDATA: the `]` run just read. */
   private xmlN = 0;
+  /**
+   * In a credential element's start tag with attributes (`<wsse:Password Type="...">`, `<password xmlns="...">`):
+   * its attributes are read as any others', and its `>` starts the element's value (XML); `/>` (an empty element)
+   * or a `<` (no tag after all) ends it.
+   */
+  private xmlOpen = false;
   private mode = NONE;
   private prev = -1;
   private afterCR = false;
@@ -592,6 +599,7 @@ export class CredentialScanner implements MaskScanner {
     this.iacAt = 0;
     this.escapedAt = -1;
     this.xmlN = 0;
+    this.xmlOpen = false;
   }
 
   /** From how many bytes left in a segment an idle scanner jumps to its next work (the tests vary it). */
@@ -706,6 +714,7 @@ export class CredentialScanner implements MaskScanner {
     return (
       this.mode === NONE &&
       (this.tok === T_IDLE || this.tok === T_NAME) &&
+      !this.xmlOpen &&
       this.iac === 0 &&
       !this.lineStart &&
       !this.session.telnet &&
@@ -1428,7 +1437,8 @@ export class CredentialScanner implements MaskScanner {
     this.words = 0;
     this.wordStart = 0;
     this.partLine = false;
-    this.tok = T_IDLE;
+    // (a JSON key's colon at the last line's end: its value may start here, endLine())
+    if (this.tok !== T_AFTER_COLON) this.tok = T_IDLE;
   }
 
   /** The line's start is read: its buffer goes back. */
@@ -1719,7 +1729,10 @@ export class CredentialScanner implements MaskScanner {
     this.partLine = false;
     this.lineStart = true;
     this.afterCR = b === CR;
-    this.tok = T_IDLE;
+    // white space, line breaks too, may come between a JSON key's colon and its value, and inside a start tag
+    // (`<wsse:Password` then `Type="..."` on the next line): a credential's stays under way (a tag's as xmlOpen)
+    if (this.tok === T_TAG && this.xmlKind() !== FIELD_NONE) this.xmlOpen = true;
+    if (this.tok !== T_AFTER_COLON) this.tok = T_IDLE;
     this.attrValue = false;
     this.prev = b;
   }
@@ -1787,6 +1800,8 @@ export class CredentialScanner implements MaskScanner {
           this.mode = XML;
           return;
         }
+        // attributes after the name (XML 1.0 3.1: white space first): the value comes after the tag's `>`
+        if ((b === SPACE || b === TAB) && this.xmlKind() !== FIELD_NONE) this.xmlOpen = true;
         break;
     }
     // T_IDLE: a name starts at a name byte after one that is not
@@ -1797,7 +1812,11 @@ export class CredentialScanner implements MaskScanner {
       if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
       this.name[0] = lower(b);
       this.nameLen = 1;
+    } else if (b === GT && this.xmlOpen) {
+      this.xmlOpen = false;
+      if (this.prev !== SLASH) this.mode = XML;
     } else if (b === LT) {
+      this.xmlOpen = false;
       this.attrValue = false;
       this.tok = T_TAG;
       if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);

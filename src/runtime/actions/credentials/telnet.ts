@@ -56,23 +56,67 @@ export const MAX_UNSEEN_LINES = 8;
 /** Prompts a side may have shown that the other side has not answered yet (a line each): "login:" and "Password:" both ahead of the typing. */
 export const MAX_PENDING_PROMPTS = 2;
 
-/** Where a line's tail ends but for the blanks after it (a prompt's colon is the byte before). */
+const ESC = 0x1b;
+const CSI_OPEN = 0x5b;
+
+/**
+ * Where an ANSI control sequence that ends tail[0, end) begins, or -1: a
+ * styled prompt's reset or erase after its colon (`\x1b[0m`, `\x1b[K`),
+ * which a terminal shows as nothing.
+ */
+function controlSequenceStart(tail: Uint8Array, end: number): number {
+  if (end < 3) return -1;
+  const f = tail[end - 1];
+  if (f < 0x40 || f > 0x7e) return -1;
+  let i = end - 2;
+  while (i > 0 && tail[i] >= 0x20 && tail[i] <= 0x3f) i--;
+  return tail[i] === CSI_OPEN && i > 0 && tail[i - 1] === ESC ? i - 1 : -1;
+}
+
+/** tail[0, end) as text but for its ANSI control sequences (ESC [, parameter and intermediate bytes, a final byte). */
+function shown(tail: Uint8Array, end: number): string {
+  if (tail.subarray(0, end).indexOf(ESC) < 0) return latin1(tail, 0, end);
+  let text = '';
+  for (let i = 0; i < end; i++) {
+    if (tail[i] === ESC && i + 1 < end && tail[i + 1] === CSI_OPEN) {
+      let j = i + 2;
+      while (j < end && tail[j] >= 0x20 && tail[j] <= 0x3f) j++;
+      if (j < end && tail[j] >= 0x40 && tail[j] <= 0x7e) {
+        i = j;
+        continue;
+      }
+    }
+    text += String.fromCharCode(tail[i]);
+  }
+  return text;
+}
+
+/**
+ * Where a line's tail ends but for the blanks and the control sequences
+ * after it (a prompt's colon is the byte before).
+ */
 export function promptEnd(tail: Uint8Array, length: number): number {
   let end = length;
-  while (end > 0 && (tail[end - 1] === 0x20 || tail[end - 1] === 0x09)) end--;
-  return end;
+  for (;;) {
+    while (end > 0 && (tail[end - 1] === 0x20 || tail[end - 1] === 0x09)) end--;
+    const c = controlSequenceStart(tail, end);
+    if (c < 0) return end;
+    end = c;
+  }
 }
 
 /**
  * What the end of the other side's current line asks for, if it is a
- * prompt: it ends with a colon (spaces after it aside); PROMPT_PASSWORD when
+ * prompt: it ends with a colon (spaces and control sequences after it
+ * aside); PROMPT_PASSWORD when
  * a password word is on it ("Password for alice:"), PROMPT_USER when the
  * words before the colon are a user-name prompt ("login:", "Username:").
  */
 export function promptOf(tail: Uint8Array, length: number): number {
   const end = promptEnd(tail, length);
   if (end === 0 || tail[end - 1] !== 0x3a) return PROMPT_NONE;
-  const text = latin1(tail, 0, end - 1).trimEnd();
+  // its words as a terminal shows them: a styled prompt's control sequences (`\x1b[1;32mPassword`) are none
+  const text = shown(tail, end - 1).trimEnd();
   if (NOT_PROMPTS.some((w) => text === w || text.endsWith(' ' + w))) return PROMPT_NONE;
   if (PASSWORD_WORDS.some((w) => new RegExp(`(?:^|[^a-z])${w}(?:[^a-z]|$)`).test(text))) return PROMPT_PASSWORD;
   if (USER_WORDS.some((w) => text === w || text.endsWith(' ' + w) || text.endsWith('\t' + w))) return PROMPT_USER;

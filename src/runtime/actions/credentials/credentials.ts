@@ -743,7 +743,13 @@ export class CredentialScanner implements MaskScanner {
     const start = i;
     const wasOn = this.lineOn;
     // the line's first byte was just stepped: a line that no command can start is not read (see clearLine)
-    if (this.lineOn && i > from && this.lineAt === this.pos - from + i - 1 && to - i >= this.nativeFrom)
+    // (the segment's last line too, when the finder has it: clearLine asks it)
+    if (
+      this.lineOn &&
+      i > from &&
+      this.lineAt === this.pos - from + i - 1 &&
+      (to - i >= this.nativeFrom || delta !== NOT_LOADED)
+    )
       this.clearLine(bytes, i - 1, to, delta);
     if (this.lineOn) {
       const stops = this.words < 2 ? LINE_STOP : TEXT_STOP;
@@ -809,13 +815,15 @@ export class CredentialScanner implements MaskScanner {
    * the negotiation window is no data) leaves it to be read.
    */
   private clearLine(bytes: Uint8Array, s: number, to: number, delta: number): void {
-    if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s <= LINE_KEEP) return;
+    if (this.lineLen !== 1 || this.words !== 0 || this.partLine) return;
+    // the segment's last line: given up only when its head and its first two words (or its break) are in it
+    if (to - s <= LINE_KEEP && !tailRead(bytes, s, to)) return;
     // a field's value among its first bytes is not read into the line (step() skips it): the words after it may
     // still make a command, which mayCommand (the bytes as they lie) does not see; such a line is read. A value
     // starts only after a credential field's name or tag, which holds a key letter (fields.ts): the finder passes
     // the stops of other names, IAC and the rest (plain); without it any stop leaves the line to be read. What
     // step() does at a passed stop (a name or tag ended, no value) the text loop does as well.
-    const e = s + LINE_KEEP;
+    const e = s + LINE_KEEP < to ? s + LINE_KEEP : to;
     if (delta !== NOT_LOADED) {
       if (!plainLine(s, e, to, delta)) return;
     } else {
@@ -849,9 +857,8 @@ export class CredentialScanner implements MaskScanner {
     const q = nextWork(bytes, to, i, delta, this.start + NEGOTIATION_WINDOW - base);
     const s = workLine(delta);
     if (s < 0) return q;
-    // q is a stop in a later line that clearLine clears: its start is taken as read, unless clearLine would not
-    // have been asked (fewer than nativeFrom bytes after its first): then the break before it
-    if (to - s - 1 < this.nativeFrom) return s - 1;
+    // q is a stop in a later line that clearLine clears (or `to`, the line the segment's last): its start is taken
+    // as read (skip() asks clearLine for such a line whenever the finder has the segment)
     this.enterLine(bytes, s, base);
     return q;
   }
@@ -1881,6 +1888,24 @@ function nextWork(bytes: Uint8Array, to: number, i: number, delta: number, iacFr
     before = q;
     i = q + 1;
   }
+}
+
+/**
+ * Whether the line starting at bytes[s], reaching the segment's end `to` within LINE_KEEP bytes, has its start
+ * read in the segment as far as its commands go (mask-wasm.ts tailRead, the finder's copy of this test): its first
+ * four bytes (its head) in it, and its first two words ended there (a space or colon each, as lineWord counts
+ * them) or the line first. Past that point step() reads the line as text, so clearLine may give it up; a line cut
+ * before it may still start a command in the next segment.
+ */
+function tailRead(bytes: Uint8Array, s: number, to: number): boolean {
+  if (to - s < 4) return false;
+  let words = 0;
+  for (let k = s + 1; k < to; k++) {
+    const b = bytes[k];
+    if (b === CR || b === LF) return true;
+    if ((b === SPACE || b === COLON) && ++words === 2) return true;
+  }
+  return false;
 }
 
 /** Bytes that end a line's word for its commands. */

@@ -413,38 +413,13 @@ const tagPlain = (q: number, to: number, k: number, p: number, out: number) => [
   end,
 ];
 /**
- * A line starting at local s whose first keep bytes do not all lie in the segment (it ends at local `to`): its
- * start reads, byte by byte (step(), skip()), as clearLine gives it up only when those bytes hold its first four
- * (its head) and end its first two words (a space or colon each, what ends a word of a line's start; its commands
- * are then decided, mayCommand's test) or the line before them: a line's commands are read from its first two
- * words only, and a line's start read to there is only text. Else (fewer than four bytes, or the segment ends in
- * the first two words: a command may lie across it) it falls through to a branch `fail` levels up from where this
- * code stands. Locals k, c: scratch. The segment's last line was most of the JavaScript steps of a text body's
- * segment (its line break, its first byte, its two words' ends: the bench's HTTP bodies, four a segment).
- */
-// prettier-ignore
-const tailRead = (s: number, to: number, k: number, c: number, fail: number) => [
-  ...get(to), ...get(s), sub, ...i32(4), ltU, ...brIf(fail),
-  ...i32(0), ...set(c),
-  ...get(s), ...set(k),
-  ...block, ...loop,
-  ...get(k), ...i32(1), add, ...tee(k), ...get(to), geU, ...brIf(fail + 2),
-  ...classAt(k), ...i32(C_BREAK), and, ...brIf(1),
-  ...classAt(k), ...i32(C_WORD_END), and, ...if_,
-  ...get(c), ...i32(1), add, ...tee(c), ...i32(2), eq, ...brIf(2),
-  end,
-  ...br(0),
-  end, end,
-];
-/**
  * At a stop q (local) that work answers at after a line break (before, local 2, >= 0): whether the line that
  * starts after it (s, local 5) is one credentials' clearLine clears, so that the caller may take its start as
  * read (its first byte stepped, the line's start given up) and go on to q without returning to the break: its
  * first byte no stop, line break, word end (space, colon: a word would end there) or NUL (mayCommand's "may");
- * more than keep bytes to the segment's end, or else (the segment's last line) at least four (its head) and its
- * first two words ended in the segment or a line break first (see tailRead); no IAC among its first four bytes (q
- * is its first stop that is not text, so an IAC before q cannot be); and plain over its first keep bytes, or those
- * to the segment's end. That no command starts it, work has decided before setting `before`. Then s is stored at
+ * at least four bytes (its head) to the segment's end; no IAC among them (q is its first stop that is not text, so
+ * an IAC before q cannot be); and plain over its first keep bytes, or those to the segment's end (see
+ * credentials.ts clearLine: the segment's last line). That no command starts it, work has decided before setting `before`. Then s is stored at
  * LINE_AT and 2 q answered; else the break (2 before). q may be `to` (no stop after the line's start: the
  * segment's last line, entered to its end).
  */
@@ -454,7 +429,9 @@ const clearedLine = () => [
   ...block,
   ...classAt(6), ...i32(C_JUMP | C_BREAK | C_WORD_END), and, ...brIf(0),
   ...get(6), ...load8(0), eqz, ...brIf(0),
-  ...get(1), ...get(6), sub, ...get(3), 0x4d /* le_u */, ...if_, ...tailRead(6, 1, 8, 13, 1), end,
+  ...get(1), ...get(6), sub, ...get(3), 0x4d /* le_u */, ...if_,
+  ...get(1), ...get(6), sub, ...i32(4), ltU, ...brIf(1),
+  end,
   ...get(5), ...get(6), sub, ...i32(4), ltU, ...if_,
   ...get(5), ...load8(0), ...i32(IAC), eq, ...brIf(1),
   end,

@@ -804,9 +804,10 @@ export class CredentialScanner implements MaskScanner {
 
   /**
    * The line starting at bytes[s] (its first byte stepped, the rest not):
-   * when no command can start it (mayCommand, with its first LINE_KEEP bytes
-   * all in the segment, so a word cut by the segment's end is never judged),
-   * its start needs no reading: what reading it would keep but the commands
+   * when no command can start it (mayCommand: a word cut by the segment's
+   * end that may still be a command is taken as one; a second word whose
+   * first two bytes are no command's is none, however it goes on), and its
+   * first four bytes lie in the segment, its start needs no reading: what reading it would keep but the commands
    * is its head (its first four bytes, for a SASL reply) and that count,
    * kept here, and the rest of it is text (lineOff). Reading it byte by byte
    * (skip()'s copy of up to LINE_KEEP bytes, a space or colon a stop) was
@@ -815,9 +816,8 @@ export class CredentialScanner implements MaskScanner {
    * the negotiation window is no data) leaves it to be read.
    */
   private clearLine(bytes: Uint8Array, s: number, to: number, delta: number): void {
-    if (this.lineLen !== 1 || this.words !== 0 || this.partLine) return;
-    // the segment's last line: given up only when its head and its first two words (or its break) are in it
-    if (to - s <= LINE_KEEP && !tailRead(bytes, s, to)) return;
+    // the segment's last line too (the finder enters it as well: mask-wasm.ts clearedLine), once its head is in it
+    if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s < 4) return;
     // a field's value among its first bytes is not read into the line (step() skips it): the words after it may
     // still make a command, which mayCommand (the bytes as they lie) does not see; such a line is read. A value
     // starts only after a credential field's name or tag, which holds a key letter (fields.ts): the finder passes
@@ -1888,24 +1888,6 @@ function nextWork(bytes: Uint8Array, to: number, i: number, delta: number, iacFr
     before = q;
     i = q + 1;
   }
-}
-
-/**
- * Whether the line starting at bytes[s], reaching the segment's end `to` within LINE_KEEP bytes, has its start
- * read in the segment as far as its commands go (mask-wasm.ts tailRead, the finder's copy of this test): its first
- * four bytes (its head) in it, and its first two words ended there (a space or colon each, as lineWord counts
- * them) or the line first. Past that point step() reads the line as text, so clearLine may give it up; a line cut
- * before it may still start a command in the next segment.
- */
-function tailRead(bytes: Uint8Array, s: number, to: number): boolean {
-  if (to - s < 4) return false;
-  let words = 0;
-  for (let k = s + 1; k < to; k++) {
-    const b = bytes[k];
-    if (b === CR || b === LF) return true;
-    if ((b === SPACE || b === COLON) && ++words === 2) return true;
-  }
-  return false;
 }
 
 /** Bytes that end a line's word for its commands. */

@@ -120,15 +120,66 @@ describe('credentials: a segment ending in a line the finder enters reads as ste
     const s = before.length;
     // entered: its start taken as read to the segment's end (q = to), the line's start told; a second word cut by
     // the end whose first two bytes are no command's is none
-    for (const last of ['tap broker filter', 'HTTP/1.1 200 OK', 'ab: cd: x', 'a b c', 'tap brok', 'abc:', 'ab: x']) {
+    for (const last of [
+      'tap broker filter',
+      'HTTP/1.1 200 OK',
+      'ab: cd: x',
+      'a b c',
+      'tap brok',
+      'abc:',
+      'ab: x',
+      // IMAP's login starts so, but not its next two bytes (PAIR_2_NEXT_AT)
+      'tap lorem ipsum',
+      'tap lore',
+      'a1 LOGOUT',
+      'a1 autumn x',
+    ]) {
       const a = answer(last);
       expect([a.q, a.flag, a.line], last).toEqual([a.to, 0, s]);
     }
     // the break (or, for JavaScript to decide, the break flagged): fewer than four bytes (its head), a word cut by
     // the end that may be a command, a command, a credential field among its bytes
-    for (const last of ['a::', 'a b', 'ab ', 'tap', 'a1 LOG', 'a1 LOGIN ', 'a1 L', 'USER', 'USER ', 'pass=x y z']) {
+    for (const last of [
+      'a::',
+      'a b',
+      'ab ',
+      'tap',
+      'a1 LOG',
+      'a1 LOGI',
+      'a1 lo',
+      'a1 LOGIN ',
+      'a1 login x',
+      'a1 AUTHENTICATE PLAIN',
+      'a1 authe',
+      'a1 L',
+      'USER',
+      'USER ',
+      'pass=x y z',
+    ]) {
       const a = answer(last);
       expect([a.q, a.line], last).toEqual([s - 1, -1]);
+    }
+  });
+
+  it('lines whose second word starts as a command but goes on otherwise are passed over, not answered', () => {
+    // a text body's `lorem` (IMAP's `login` starts with `lo`): the finder goes on past such lines to the next stop
+    const lines = (second: string) =>
+      `hello\r\n${STILL}\r\n${`tap ${second} ipsum dolor sit amet\r\n`.repeat(3)}x pass=1 y`;
+    const answer = (text: string) => {
+      const bytes = Buffer.from(text, 'latin1');
+      const delta = load(bytes, 0, bytes.length);
+      const r = findWork(10, bytes.length, -1, 64, delta);
+      return { q: r >>> 1, flag: r & 1 };
+    };
+    for (const second of ['lorem', 'LOREM', 'logout', 'lo', 'autumn']) {
+      const text = lines(second);
+      // the line with the credential field, not entered (plain): the break before it
+      expect(answer(text), second).toEqual({ q: text.lastIndexOf('\n'), flag: 0 });
+    }
+    // a command's word, or one too short to tell: the break before its line, for mayCommand to decide
+    for (const second of ['login', 'LOGIN', 'logi', 'authenticate']) {
+      const text = lines(second);
+      expect(answer(text), second).toEqual({ q: text.indexOf('\ntap'), flag: 1 });
     }
   });
 });

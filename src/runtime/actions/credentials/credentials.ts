@@ -9,6 +9,7 @@ import {
   C_WORD_END,
   PAIR_1_AT,
   PAIR_2_AT,
+  PAIR_2_NEXT_AT,
   LENGTH_TOP,
   setLengths,
   findClass,
@@ -1906,6 +1907,15 @@ const PAIR_2 = new Uint8Array(1 << 16);
 LINE_RULES.forEach((r, i) => ((r.word === 1 ? PAIR_1 : PAIR_2)[(RULE_BYTES[i][0] << 8) | RULE_BYTES[i][1]] = 1));
 setTable(PAIR_1_AT, PAIR_1);
 setTable(PAIR_2_AT, PAIR_2);
+/** The finder's test of a second word reads its third and fourth bytes too (mask-wasm.ts PAIR_2_NEXT_AT). */
+const PAIR_2_NEXT = new Uint8Array(1 << 16);
+LINE_RULES.forEach((r, i) => {
+  if (r.word !== 2) return;
+  const k = RULE_BYTES[i];
+  if (k.length < 4) throw new Error(`a word-2 keyword has four bytes or more (the finder reads them): ${r.keyword}`);
+  PAIR_2_NEXT[(k[2] << 8) | k[3]] = 1;
+});
+setTable(PAIR_2_NEXT_AT, PAIR_2_NEXT);
 /**
  * The module's line test also reads the first word's length: the word-1
  * keywords' lengths by their pair, a bit a length (LENGTH_TOP and more in

@@ -9,6 +9,7 @@ import {
   C_WORD_END,
   PAIR_1_AT,
   PAIR_2_AT,
+  PAIR_2_NEXT_AT,
   LENGTH_TOP,
   setLengths,
   findClass,
@@ -752,7 +753,13 @@ export class CredentialScanner implements MaskScanner {
     const start = i;
     const wasOn = this.lineOn;
     // the line's first byte was just stepped: a line that no command can start is not read (see clearLine)
-    if (this.lineOn && i > from && this.lineAt === this.pos - from + i - 1 && to - i >= this.nativeFrom)
+    // (the segment's last line too, when the finder has it: clearLine asks it)
+    if (
+      this.lineOn &&
+      i > from &&
+      this.lineAt === this.pos - from + i - 1 &&
+      (to - i >= this.nativeFrom || delta !== NOT_LOADED)
+    )
       this.clearLine(bytes, i - 1, to, delta);
     if (this.lineOn) {
       const stops = this.words < 2 ? LINE_STOP : TEXT_STOP;
@@ -807,9 +814,10 @@ export class CredentialScanner implements MaskScanner {
 
   /**
    * The line starting at bytes[s] (its first byte stepped, the rest not):
-   * when no command can start it (mayCommand, with its first LINE_KEEP bytes
-   * all in the segment, so a word cut by the segment's end is never judged),
-   * its start needs no reading: what reading it would keep but the commands
+   * when no command can start it (mayCommand: a word cut by the segment's
+   * end that may still be a command is taken as one; a second word whose
+   * first two bytes are no command's is none, however it goes on), and its
+   * first four bytes lie in the segment, its start needs no reading: what reading it would keep but the commands
    * is its head (its first four bytes, for a SASL reply) and that count,
    * kept here, and the rest of it is text (lineOff). Reading it byte by byte
    * (skip()'s copy of up to LINE_KEEP bytes, a space or colon a stop) was
@@ -818,13 +826,14 @@ export class CredentialScanner implements MaskScanner {
    * the negotiation window is no data) leaves it to be read.
    */
   private clearLine(bytes: Uint8Array, s: number, to: number, delta: number): void {
-    if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s <= LINE_KEEP) return;
+    // the segment's last line too (the finder enters it as well: mask-wasm.ts clearedLine), once its head is in it
+    if (this.lineLen !== 1 || this.words !== 0 || this.partLine || to - s < 4) return;
     // a field's value among its first bytes is not read into the line (step() skips it): the words after it may
     // still make a command, which mayCommand (the bytes as they lie) does not see; such a line is read. A value
     // starts only after a credential field's name or tag, which holds a key letter (fields.ts): the finder passes
     // the stops of other names, IAC and the rest (plain); without it any stop leaves the line to be read. What
     // step() does at a passed stop (a name or tag ended, no value) the text loop does as well.
-    const e = s + LINE_KEEP;
+    const e = s + LINE_KEEP < to ? s + LINE_KEEP : to;
     if (delta !== NOT_LOADED) {
       if (!plainLine(s, e, to, delta)) return;
     } else {
@@ -858,9 +867,8 @@ export class CredentialScanner implements MaskScanner {
     const q = nextWork(bytes, to, i, delta, this.start + NEGOTIATION_WINDOW - base);
     const s = workLine(delta);
     if (s < 0) return q;
-    // q is a stop in a later line that clearLine clears: its start is taken as read, unless clearLine would not
-    // have been asked (fewer than nativeFrom bytes after its first): then the break before it
-    if (to - s - 1 < this.nativeFrom) return s - 1;
+    // q is a stop in a later line that clearLine clears (or `to`, the line the segment's last): its start is taken
+    // as read (skip() asks clearLine for such a line whenever the finder has the segment)
     this.enterLine(bytes, s, base);
     return q;
   }
@@ -1918,6 +1926,15 @@ const PAIR_2 = new Uint8Array(1 << 16);
 LINE_RULES.forEach((r, i) => ((r.word === 1 ? PAIR_1 : PAIR_2)[(RULE_BYTES[i][0] << 8) | RULE_BYTES[i][1]] = 1));
 setTable(PAIR_1_AT, PAIR_1);
 setTable(PAIR_2_AT, PAIR_2);
+/** The finder's test of a second word reads its third and fourth bytes too (mask-wasm.ts PAIR_2_NEXT_AT). */
+const PAIR_2_NEXT = new Uint8Array(1 << 16);
+LINE_RULES.forEach((r, i) => {
+  if (r.word !== 2) return;
+  const k = RULE_BYTES[i];
+  if (k.length < 4) throw new Error(`a word-2 keyword has four bytes or more (the finder reads them): ${r.keyword}`);
+  PAIR_2_NEXT[(k[2] << 8) | k[3]] = 1;
+});
+setTable(PAIR_2_NEXT_AT, PAIR_2_NEXT);
 /**
  * The module's line test also reads the first word's length: the word-1
  * keywords' lengths by their pair, a bit a length (LENGTH_TOP and more in

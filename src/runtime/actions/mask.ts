@@ -219,6 +219,14 @@ class MaskStep implements ActionStep {
     if (f) this.outForced = true;
   };
 
+  // what scanOwn() gives the targets' scanOnce (one callback, not a closure a segment searched alone: a pattern's
+  // trim keeps a wrapper a report, mask-regex.ts)
+  private ownList: number[] | undefined = undefined;
+  private ownBase = 0;
+  private ownTarget = 0;
+  private readonly ownSpan = (s: number, x: number) =>
+    (this.ownList ??= []).push(s - this.ownBase, x - this.ownBase, this.ownTarget);
+
   // what once() gives the targets' scanOnce (one callback, not a closure a target a payload)
   private onceFill = 0;
   private readonly onceSpan = (s: number, e: number) => this.writer.add(s, e, this.onceFill);
@@ -1060,10 +1068,16 @@ class MaskStep implements ActionStep {
     const from = e.payloadAt + base;
     const to = from + (e.end - e.start);
     if (to <= from) return;
-    let own: number[] | undefined;
     const n = this.targets.length;
-    for (let t = 0; t < n; t++)
-      this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s - base, x - base, t));
+    this.ownList = undefined;
+    this.ownBase = base;
+    for (let t = 0; t < n; t++) {
+      this.ownTarget = t;
+      this.targets[t].scanOnce(data, from, to, this.ownSpan);
+    }
+    // (filled by ownSpan during the searches above: not undefined as the flow analysis takes it)
+    let own = this.ownList as number[] | undefined;
+    this.ownList = undefined;
     if (carry) {
       // the stream's byte before it, where known, may say that no match can be under way there: the stream's start
       // (after its SYN), a line break (a line's match), a byte no card number holds (a digit run's)

@@ -16,12 +16,18 @@ const FIRST_RING = 1024;
  */
 export class RecentBytes {
   ring: Uint8Array;
+  /**
+   * The ring's length, as a field of its own: a typed array's length is a machine word to V8, and `% ring.length` a
+   * call to fmod (a float remainder) where `% cap`, a small integer, is one instruction.
+   */
+  private cap: number;
   /** Stream offsets of the bytes held: contiguous, at most `size` of them. */
   from = 0;
   to = 0;
 
   constructor(readonly size: number) {
-    this.ring = new Uint8Array(size < FIRST_RING ? size : FIRST_RING);
+    this.cap = size < FIRST_RING ? size : FIRST_RING;
+    this.ring = new Uint8Array(this.cap);
   }
 
   /** Starts over at `offset` (the first bytes, or after a gap: nothing before it is held). */
@@ -39,8 +45,8 @@ export class RecentBytes {
     a = b - n;
     // what the ring will hold: a ring too small for it grows first (the bytes it holds kept)
     const keep = end - this.from > size ? size : end - this.from;
-    if (keep > this.ring.length) this.grow(keep);
-    const cap = this.ring.length;
+    if (keep > this.cap) this.grow(keep);
+    const cap = this.cap;
     // ring position of the first byte written
     const at = (end - n) % cap;
     const first = Math.min(n, cap - at);
@@ -52,24 +58,33 @@ export class RecentBytes {
 
   /** A ring of at least `need` bytes (doubling, up to `size`), holding the bytes held at their new positions. */
   private grow(need: number): void {
-    let cap = this.ring.length;
+    const was = this.cap;
+    let cap = was;
     while (cap < need) cap *= 2;
     if (cap > this.size) cap = this.size;
     const old = this.ring;
     const ring = new Uint8Array(cap);
-    for (let o = this.from; o < this.to; o++) ring[o % cap] = old[o % old.length];
+    // the bytes held, in runs contiguous in both rings
+    for (let o = this.from; o < this.to;) {
+      const at = o % was;
+      const to = o % cap;
+      const n = Math.min(this.to - o, was - at, cap - to);
+      copyBytes(ring, to, old, at, n);
+      o += n;
+    }
     this.ring = ring;
+    this.cap = cap;
   }
 
   /** The stream's byte at `offset`, or -1 when it is not held. */
   at(offset: number): number {
-    return offset >= this.from && offset < this.to ? this.ring[offset % this.ring.length] : -1;
+    return offset >= this.from && offset < this.to ? this.ring[offset % this.cap] : -1;
   }
 
   /** Whether bytes[a, a + (to - from)) are the stream's bytes [from, to): false when some of them are not held. */
   same(bytes: Uint8Array, a: number, from: number, to: number): boolean {
     if (from < this.from || to > this.to) return false;
-    const cap = this.ring.length;
+    const cap = this.cap;
     const ring = this.ring;
     for (let o = from; o < to; o++) if (ring[o % cap] !== bytes[a + o - from]) return false;
     return true;

@@ -64,6 +64,13 @@ export interface ActionStep {
    * apply().
    */
   passes?(tsSec: number, tsNsec: number, bytes: number): boolean;
+  /**
+   * apply() reads none of the replica's bytes (mark as the last step: the
+   * output writes its tags): a replica started without its bytes
+   * (Replica.startLazy, not framed) goes through it without them, as through
+   * mask, and an unchanged one leaves as its record (no frame array a packet).
+   */
+  readonly readsNoBytes?: boolean;
 }
 
 /**

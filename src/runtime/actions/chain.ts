@@ -126,7 +126,7 @@ export class ActionChain {
   private readonly names: StepName[] = [];
   /** The steps that release on the clock (ActionStep.tick). */
   private readonly tickers: ActionStep[] = [];
-  /** Per step: whether it may read the replica's bytes without asking (all but balance and mask: Replica.bytes). */
+  /** Per step: whether it may read the replica's bytes without asking (all but balance, mask and readsNoBytes: Replica.bytes). */
   private readonly readsBytes: boolean[] = [];
 
   constructor(
@@ -161,7 +161,9 @@ export class ActionChain {
       this.names.push(module.name);
     });
     for (const s of this.steps) if (s.tick) this.tickers.push(s);
-    for (const n of this.names) this.readsBytes.push(n !== 'balance' && n !== 'mask');
+    this.names.forEach((n, i) =>
+      this.readsBytes.push(n !== 'balance' && n !== 'mask' && this.steps[i].readsNoBytes !== true),
+    );
   }
 
   /** The step of this name, where the chain has one (the walk's shortcut to a step's state: walked-steps.ts). */

@@ -32,6 +32,8 @@ export const mark: ActionModule<{ comments: string[] }> = {
     const deferred = ctx.lastStep ? taps.map((t) => vlanTags(t.marks)) : undefined;
     const comments = taps.map((t, i) => (t.marks.some((m) => m.kind === 'comment') ? config.comments[i] : undefined));
     return {
+      // deferred, the tags go in at the output: nothing here reads the frame (ActionChain makes no array of it)
+      readsNoBytes: deferred !== undefined,
       apply(r: Replica): Verdict {
         const marks = taps[r.tap].marks;
         if (marks.length === 0) return Verdict.Pass;

@@ -10,13 +10,18 @@ import type { MaskScanner, MaskTarget, Report } from './mask-scanner.js';
  */
 /**
  * A target's trim of its matches (bytes left unmasked at each end) and the
- * report wrapped with it: one wrapper a target, shared by its scanners. mask
- * passes the same report to every write, so the wrapper is made once, not a
- * closure (and its context) a direction kept with each session.
+ * reports wrapped with it: one wrapper a report a target, shared by its
+ * scanners. mask passes a few reports, each the same every time (a
+ * direction's spans, a one-shot payload's, a segment searched alone), so
+ * each wrapper is made once, not a closure (and its context) a write: with
+ * one kept, a UDP payload between two TCP segments made two a packet
+ * (session 13: a third of what the mask row allocated).
  */
 class Trim {
-  private wrappedFor: Report | undefined = undefined;
-  private wrapped: Report | undefined = undefined;
+  /** The reports wrapped so far, with their wrappers at the same index: at most TRIM_WRAPPERS, the oldest replaced. */
+  private readonly wrappedFor: Report[] = [];
+  private readonly wrapped: Report[] = [];
+  private next = 0;
 
   constructor(
     readonly start: number,
@@ -25,17 +30,23 @@ class Trim {
 
   wrap(report: Report): Report {
     if (this.start === 0 && this.end === 0) return report;
-    if (this.wrappedFor !== report) {
-      const ts = this.start;
-      const te = this.end;
-      this.wrappedFor = report;
-      this.wrapped = (s, e) => {
-        if (e - te > s + ts) report(s + ts, e - te);
-      };
-    }
-    return this.wrapped!;
+    const w = this.wrappedFor;
+    for (let i = 0; i < w.length; i++) if (w[i] === report) return this.wrapped[i];
+    const ts = this.start;
+    const te = this.end;
+    const wrapped: Report = (s, e) => {
+      if (e - te > s + ts) report(s + ts, e - te);
+    };
+    const i = w.length < TRIM_WRAPPERS ? w.length : this.next;
+    this.next = (i + 1) % TRIM_WRAPPERS;
+    w[i] = report;
+    this.wrapped[i] = wrapped;
+    return wrapped;
   }
 }
+
+/** How many reports a Trim keeps wrappers for (mask passes three that stay the same: MaskStep's report, onceSpan, ownSpan). */
+const TRIM_WRAPPERS = 4;
 
 class RegexScanner implements MaskScanner {
   private stream: PatternStream;
@@ -96,10 +107,7 @@ export function regexTarget(
     name,
     fill,
     scanner: (offset, atStart) => new RegexScanner(pattern, offset, atStart, trim),
-    scanOnce(bytes, from, to, report) {
-      pattern.findAll(bytes, from, to, (s, e) => {
-        if (e - trimEnd > s + trimStart) report(s + trimStart, e - trimEnd);
-      });
-    },
+    // the trim's wrapper of the report (made once a report), not a closure a payload
+    scanOnce: (bytes, from, to, report) => pattern.findAll(bytes, from, to, trim.wrap(report)),
   };
 }

@@ -219,6 +219,14 @@ class MaskStep implements ActionStep {
     if (f) this.outForced = true;
   };
 
+  // what scanOwn() gives the targets' scanOnce (one callback, not a closure a segment searched alone: a pattern's
+  // trim keeps a wrapper a report, mask-regex.ts)
+  private ownList: number[] | undefined = undefined;
+  private ownBase = 0;
+  private ownTarget = 0;
+  private readonly ownSpan = (s: number, x: number) =>
+    (this.ownList ??= []).push(s - this.ownBase, x - this.ownBase, this.ownTarget);
+
   // what once() gives the targets' scanOnce (one callback, not a closure a target a payload)
   private onceFill = 0;
   private readonly onceSpan = (s: number, e: number) => this.writer.add(s, e, this.onceFill);
@@ -775,18 +783,25 @@ class MaskStep implements ActionStep {
     const d = t.dirs[dir];
     // what the targets share across the session's directions, made with its first payload: sessions without one
     // (scans, refused connections, bare ACKs of a stream picked up late) keep none
+    // (loops rather than map(): no closure a direction)
+    const targets = this.targets;
+    const n = targets.length;
     let shared = s.shared;
     if (shared === undefined) {
       const ports = this.ports;
       ports[0] = seg.srcPort;
       ports[1] = seg.dstPort;
-      shared = s.shared = this.targets.map((x, i) => {
+      shared = s.shared = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) {
+        const x = targets[i];
         // an ended session's if there is one (restartShared(): as new), else a new one
         const old = x.restartShared !== undefined ? this.sharedPools[i].pop() : undefined;
-        if (old === undefined) return x.shared?.(ports);
-        x.restartShared!(old, ports);
-        return old;
-      });
+        if (old === undefined) shared[i] = x.shared?.(ports);
+        else {
+          x.restartShared!(old, ports);
+          shared[i] = old;
+        }
+      }
     }
     const at = d.fromSyn ? 0 : dataStart;
     md.next = at;
@@ -800,13 +815,17 @@ class MaskStep implements ActionStep {
       md.carry = this.carries.slice();
       md.carryDigit = false;
     }
-    md.scanners = this.targets.map((x, i) => {
+    const scanners = new Array<MaskScanner>(n);
+    for (let i = 0; i < n; i++) {
       // an ended direction's scanner if there is one (restart(): as new), else a new one
       const old = this.pools[i].pop();
-      if (old === undefined) return x.scanner(at, d.fromSyn, dir, shared[i]);
-      old.restart!(at, d.fromSyn, dir, shared[i]);
-      return old;
-    });
+      if (old === undefined) scanners[i] = targets[i].scanner(at, d.fromSyn, dir, shared[i]);
+      else {
+        old.restart!(at, d.fromSyn, dir, shared[i]);
+        scanners[i] = old;
+      }
+    }
+    md.scanners = scanners;
     let ring = this.spareRings.pop();
     if (ring === undefined && this.rings < RECENT_RINGS) {
       ring = new RecentBytes(RECENT_BYTES);
@@ -1064,10 +1083,16 @@ class MaskStep implements ActionStep {
     const from = e.payloadAt + base;
     const to = from + (e.end - e.start);
     if (to <= from) return;
-    let own: number[] | undefined;
     const n = this.targets.length;
-    for (let t = 0; t < n; t++)
-      this.targets[t].scanOnce(data, from, to, (s, x) => (own ??= []).push(s - base, x - base, t));
+    this.ownList = undefined;
+    this.ownBase = base;
+    for (let t = 0; t < n; t++) {
+      this.ownTarget = t;
+      this.targets[t].scanOnce(data, from, to, this.ownSpan);
+    }
+    // (filled by ownSpan during the searches above: not undefined as the flow analysis takes it)
+    let own = this.ownList as number[] | undefined;
+    this.ownList = undefined;
     if (carry) {
       // the stream's byte before it, where known, may say that no match can be under way there: the stream's start
       // (after its SYN), a line break (a line's match), a byte no card number holds (a digit run's)

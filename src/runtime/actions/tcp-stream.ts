@@ -292,6 +292,20 @@ export class TcpSession<T> {
    * endpoint first), and its hash chain: what find() looks up.
    */
   readonly tuple = new Float64Array(TUPLE);
+  /**
+   * A plain IPv4 session's key (no tunnel) as small integers in the session
+   * itself, what findWalked() compares (setKey()): the lower address's high 24
+   * bits, then its low 8 with the lower port, the same for the higher
+   * endpoint, and the link while it is a small integer (BIG_LINK: compared in
+   * the tuple). The tuple's numbers lie in a store of their own, two loads
+   * past the session: a cache miss or two a packet over many sessions. k0 is
+   * -1 for every other session, which no IPv4 key matches.
+   */
+  k0 = -1;
+  k1 = 0;
+  k2 = 0;
+  k3 = 0;
+  kLink = BIG_LINK;
   hash = 0;
   chain: TcpSession<T> | undefined = undefined;
   /** Whether direction 0 is sent by the lower endpoint of `tuple`. */
@@ -334,6 +348,22 @@ function ended<T>(s: TcpSession<T>): boolean {
   const [a, b] = s.dirs;
   if (a.reset || b.reset) return true;
   return (a.high === 0 || a.closed(b)) && (b.high === 0 || b.closed(a));
+}
+
+/** TcpSession.kLink of a link key past the small integers (a tap number of 16 or more): the tuple's is compared. */
+const BIG_LINK = -2;
+/** The link keys kept in kLink: those below 2^30 (small integers in V8, so the field holds no boxed number). */
+const SMALL_LINKS = 2 ** 30;
+
+/** A plain IPv4 session's key (TcpSession.k0...k3) from its tuple (made by readTuple or readWalkedTuple). */
+function setKey<T>(s: TcpSession<T>): void {
+  const t = s.tuple;
+  if (t[2] !== 4 || t[0] !== ABSENT || t[1] !== ABSENT) return;
+  s.k0 = t[3] >>> 8;
+  s.k1 = ((t[3] & 0xff) << 16) | t[7];
+  s.k2 = t[8] >>> 8;
+  s.k3 = ((t[8] & 0xff) << 16) | t[12];
+  s.kLink = t[LINK] < SMALL_LINKS ? t[LINK] : BIG_LINK;
 }
 
 /** Tuple layout: tunnel kind, tunnel id, IP version, then per endpoint four address words and the port. */
@@ -482,18 +512,19 @@ export class TcpSessionTable<T> {
     const ha = order >= 0 ? da : sa;
     const hp = order >= 0 ? dp : sp;
     const hash = ipv4Hash(la, lp, ha, hp);
+    // compared as the session keeps them (setKey): no load of its tuple but for a link past the small integers
+    const k0 = la >>> 8;
+    const k1 = ((la & 0xff) << 16) | lp;
+    const k2 = ha >>> 8;
+    const k3 = ((ha & 0xff) << 16) | hp;
     let s = this.buckets[hash & this.bucketMask];
     while (s !== undefined) {
-      const t = s.tuple;
       if (
-        t[12] === hp &&
-        t[7] === lp &&
-        t[8] === ha &&
-        t[3] === la &&
-        t[LINK] === link &&
-        t[2] === 4 &&
-        t[0] === ABSENT &&
-        t[1] === ABSENT
+        s.k3 === k3 &&
+        s.k1 === k1 &&
+        s.k2 === k2 &&
+        s.k0 === k0 &&
+        (s.kLink === link || (s.kLink === BIG_LINK && s.tuple[LINK] === link))
       )
         break;
       s = s.chain;
@@ -561,6 +592,7 @@ export class TcpSessionTable<T> {
       // (the link is in `tuple` already: findWalked put it there)
       if (walk !== undefined) readWalkedTuple(walk, seg.srcPort, seg.dstPort, this.tuple);
       s.tuple.set(this.tuple);
+      setKey(s);
       s.tunnelled = this.tunnelled;
       s.clientLow = clientIsSrc === order >= 0;
       s.hash = hash;

@@ -125,3 +125,31 @@ describe('mask: a target searches one payload after another through one restarte
     expect(made).toBe(2);
   });
 });
+
+describe("a trimmed pattern's reports (mask-regex.ts Trim: one wrapper kept a report)", () => {
+  // the URL user-info pattern trims its first and last bytes: each report gets a wrapper of its own, and one report's
+  // spans never go to another's, however the step alternates them (a direction's, a UDP payload's, a segment alone)
+  const bytes = enc.encode('GET http://alice:pass@host/ HTTP/1.1\r\n');
+  const expected: [number, number][] = [];
+  regexTarget('userinfo', 'http://[a-z]+:[a-z]+@', '', 0x2a, 7, 1).scanOnce(bytes, 0, bytes.length, (s, e) =>
+    expected.push([s, e]),
+  );
+
+  it('reports each span to the report it was asked with, reports in turn (the three mask passes, then more)', () => {
+    expect(expected).toEqual([[11, 21]]);
+    const t = regexTarget('userinfo', 'http://[a-z]+:[a-z]+@', '', 0x2a, 7, 1);
+    for (const n of [3, 5]) {
+      const got: [number, number][][] = Array.from({ length: n }, () => []);
+      const reports = got.map((g) => (s: number, e: number) => g.push([s, e]));
+      const sc = t.scanner(0, true, 0, undefined);
+      for (let round = 0; round < 3; round++)
+        for (let k = 0; k < n; k++) {
+          t.scanOnce(bytes, 0, bytes.length, reports[k]);
+          if (k === 0 && round === 0) sc.write(bytes, 0, bytes.length, reports[k]);
+        }
+      sc.end(reports[0]);
+      expect(got[0]).toEqual([...expected, ...expected, ...expected, ...expected]);
+      for (let k = 1; k < n; k++) expect(got[k]).toEqual([...expected, ...expected, ...expected]);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE } from '../../../src/fields/fields.js';
 import { IPPROTO } from '../../../src/fields/ip-proto.js';
-import { plainWalkedTcp, TcpSessionTable, TCP_ACK, TCP_SYN } from '../../../src/runtime/actions/tcp-stream.js';
+import { linkKey, plainWalkedTcp, TcpSessionTable, TCP_ACK, TCP_SYN } from '../../../src/runtime/actions/tcp-stream.js';
 import { PacketView } from '../../../src/runtime/decode/view.js';
 import { Walk } from '../../../src/runtime/walk/walk.js';
 
@@ -343,5 +343,71 @@ describe('TCP session lookup', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  it('keeps one session a link, found the same by the walk and the view, links past the small integers too', () => {
+    // findWalked compares the link the session keeps as a small integer (TcpSession.kLink), and a tap of 16 or more
+    // (a link key of 2^30 or more) in the tuple: each of these is a session of its own, found again both ways
+    const links = [
+      linkKey(0, -1, -1),
+      linkKey(0, 7, -1),
+      linkKey(15, 4094, 4094),
+      linkKey(16, -1, -1),
+      linkKey(16, 7, -1),
+      linkKey(40, 7, 9),
+    ];
+    expect(links.filter((l) => l >= 2 ** 30)).toHaveLength(3);
+    const flows: Flow[] = [
+      {
+        v: 4,
+        tunnel: A,
+        tunnelId: A,
+        x: { a: [0xc0a80001, 0, 0, 0], port: 40000 },
+        y: { a: [0x0a000002, 0, 0, 0], port: 80 },
+      },
+      // the same but for the low byte of an address, or a port: the parts of the key's numbers that share one
+      {
+        v: 4,
+        tunnel: A,
+        tunnelId: A,
+        x: { a: [0xc0a80002, 0, 0, 0], port: 40000 },
+        y: { a: [0x0a000002, 0, 0, 0], port: 80 },
+      },
+      {
+        v: 4,
+        tunnel: A,
+        tunnelId: A,
+        x: { a: [0xc0a80001, 0, 0, 0], port: 40001 },
+        y: { a: [0x0a000002, 0, 0, 0], port: 80 },
+      },
+    ];
+    for (const viewFirst of [true, false]) {
+      const t = new TcpSessionTable<null>({
+        maxSessions: 64,
+        idleSeconds: 300,
+        create: () => null,
+        onEvict: () => undefined,
+      });
+      const made = new Map<string, unknown>();
+      for (const f of flows)
+        for (const l of links) {
+          const hit = viewFirst
+            ? t.find(...load(f, true, TCP_SYN, 1), 0, l)!
+            : t.findWalked(walked(f, true, TCP_SYN, 1, 5), 0, l);
+          expect(hit.fresh).toBe(true);
+          made.set(`${flows.indexOf(f)} ${l}`, hit.session);
+        }
+      expect(t.size).toBe(flows.length * links.length);
+      for (const f of flows)
+        for (const l of links) {
+          const want = made.get(`${flows.indexOf(f)} ${l}`);
+          for (const fromX of [true, false]) {
+            const w = t.findWalked(walked(f, fromX, TCP_ACK, 2, 3), 0, l);
+            expect(w.fresh).toBe(false);
+            expect(w.session).toBe(want);
+            expect(t.find(...load(f, fromX, TCP_ACK, 2), 0, l)!.session).toBe(want);
+          }
+        }
+    }
   });
 });

@@ -695,6 +695,10 @@ class MaskStep implements ActionStep {
     e.wireEnd = hit.start + seg.length;
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
     if (hit.deferred || hit.outside) return this.apart(s, e, data);
+    // new bytes in the place of a FIN that ended the direction (tcp-stream took the FIN back: its acknowledgment was
+    // forged, or the receiver never got it): the stream goes on, picked up again where it ended, carried (reopen)
+    if (md.ended && seg.length > 0 && tcpSession.dirs[dir].finAt < 0 && e.wireEnd > md.next)
+      this.reopen(s, tcpSession, dir, seg);
     if (md.scanners === undefined && seg.length > 0) this.startDirection(s, tcpSession, dir, hit.start, seg);
     // the spans of the packet in hand stay until it leaves, however many its bytes make (SpanList.keepFrom)
     if (e.start < md.spans.keepFrom) md.spans.keepFrom = e.start;
@@ -763,13 +767,30 @@ class MaskStep implements ActionStep {
     return Verdict.Pass;
   }
 
-  /** A direction's scanners start with its first packet: at offset 0 after a SYN, else at its first byte. */
+  /**
+   * A direction ended at a FIN that the stream then took back (bytes in its place: the FIN's acknowledgment was forged,
+   * or the receiver never took it): its scanners start again where it ended, as a stream picked up without its SYN
+   * (carried from the first byte: what the end decided before cannot be undone, but nothing was under way there,
+   * checkEnd). Its ring goes on as it was.
+   */
+  private reopen(s: MaskSession, t: TcpSession<MaskSession>, dir: 0 | 1, seg: TcpSegment): void {
+    const md = s.dirs[dir];
+    md.ended = false;
+    md.scanners = undefined;
+    this.startDirection(s, t, dir, md.next, seg, true);
+  }
+
+  /**
+   * A direction's scanners start with its first packet: at offset 0 after a SYN, else at its first byte;
+   * `again`: at `dataStart`, carried, its ring kept (reopen).
+   */
   private startDirection(
     s: MaskSession,
     t: TcpSession<MaskSession>,
     dir: 0 | 1,
     dataStart: number,
     seg: TcpSegment,
+    again = false,
   ): void {
     const md = s.dirs[dir];
     const d = t.dirs[dir];
@@ -788,25 +809,27 @@ class MaskStep implements ActionStep {
         return old;
       });
     }
-    const at = d.fromSyn ? 0 : dataStart;
+    const fromSyn = d.fromSyn && !again;
+    const at = fromSyn ? 0 : dataStart;
     md.next = at;
     md.first = at;
-    md.fromStart = d.fromSyn;
+    md.fromStart = fromSyn;
     // a stream picked up without its SYN (a capture begun mid-session; a session forgotten idle or pushed out of the
     // table, then seen again; a segment in a tunnel the rest of the stream is not in): its past is lost as the bytes
     // of a gap are, so a secret may have begun there, with its context: each target carries on from the first byte
     // (carryOn), to the end of what it could have under way (a line, a digit run)
-    if (!d.fromSyn) {
+    if (!fromSyn) {
       md.carry = this.carries.slice();
       md.carryDigit = false;
     }
     md.scanners = this.targets.map((x, i) => {
       // an ended direction's scanner if there is one (restart(): as new), else a new one
       const old = this.pools[i].pop();
-      if (old === undefined) return x.scanner(at, d.fromSyn, dir, shared[i]);
-      old.restart!(at, d.fromSyn, dir, shared[i]);
+      if (old === undefined) return x.scanner(at, fromSyn, dir, shared[i]);
+      old.restart!(at, fromSyn, dir, shared[i]);
       return old;
     });
+    if (again && md.recent !== undefined) return;
     let ring = this.spareRings.pop();
     if (ring === undefined && this.rings < RECENT_RINGS) {
       ring = new RecentBytes(RECENT_BYTES);
@@ -1105,8 +1128,14 @@ class MaskStep implements ActionStep {
       const md = s.dirs[dir];
       if (md.ended || md.scanners === undefined) continue;
       const d = t.dirs[dir];
-      if (d.closed(t.dirs[1 - dir]) && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(s, md);
-      else if (rst) this.forceUndecided(md, true);
+      if (d.closed(t.dirs[1 - dir]) && md.next >= d.finAt && md.ahead.length === 0) {
+        // the FIN's acknowledgment may be forged (the receiver never got the FIN, and reads the bytes the sender puts
+        // in its place: tcp-stream then takes the FIN back): a direction with anything under way (a match, a SASL
+        // exchange) is not ended, what is undecided masked as at an RST, so the rest is masked if it comes; one at
+        // rest ends, and starts again carried if bytes come in the FIN's place (reopen)
+        if (this.directionOpen(md)) this.forceUndecided(md, true);
+        else this.endDirection(s, md);
+      } else if (rst) this.forceUndecided(md, true);
     }
   }
 
@@ -1332,12 +1361,14 @@ class MaskStep implements ActionStep {
    * carried, which loses nothing of a context that ends with its line).
    */
   private contextOpen(s: MaskSession): boolean {
-    for (const md of s.dirs) {
-      const sc = md.scanners;
-      if (sc === undefined || md.ended) continue;
-      for (let t = 0; t < sc.length; t++)
-        if (sc[t].undecidedFrom() < md.next || sc[t].resting?.() === false) return true;
-    }
+    return this.directionOpen(s.dirs[0]) || this.directionOpen(s.dirs[1]);
+  }
+
+  /** Whether a direction's scanners hold context its next bytes need (contextOpen). */
+  private directionOpen(md: MaskDirection): boolean {
+    const sc = md.scanners;
+    if (sc === undefined || md.ended) return false;
+    for (let t = 0; t < sc.length; t++) if (sc[t].undecidedFrom() < md.next || sc[t].resting?.() === false) return true;
     return false;
   }
 

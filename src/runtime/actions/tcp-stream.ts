@@ -662,10 +662,15 @@ export class TcpSessionTable<T> {
       d.saw(finAt + 1);
       return h;
     }
-    // bytes in an unacknowledged FIN's place (its sequence number): the receiver never took the FIN (its TTL ran out
-    // after the tap, its checksum was wrong), as it reads one or the other there, so the stream goes on. Bytes only
-    // past that place leave it a hole no receiver reads past: the FIN stays
-    if (d.finAt >= 0 && !d.finAcked && h.start <= d.finAt && finAt > d.finAt) d.finAt = -1;
+    // bytes in a FIN's place (its sequence number): the receiver never took the FIN (its TTL ran out after the tap,
+    // its checksum was wrong), as it reads one or the other there, so the stream goes on; acknowledged too, as the
+    // acknowledgment may be forged (from the receiver's address, by the sender past the tap): a receiver that took the
+    // FIN ignores the bytes (RFC 9293 3.10.7.4, CLOSE-WAIT), so reading them as the stream's hides nothing either way.
+    // Bytes only past that place leave it a hole no receiver reads past: the FIN stays
+    if (d.finAt >= 0 && h.start <= d.finAt && finAt > d.finAt) {
+      d.finAt = -1;
+      d.finAcked = false;
+    }
     d.saw(finAt);
     return h;
   }

@@ -9,9 +9,11 @@ import {
   HOLD_BYTES_TOTAL,
   HOLD_PACKETS_PER_SESSION,
   HOLD_PACKETS_TOTAL,
+  CARRY_LINES_EVICTED,
   HOLD_TIMEOUT,
   IDLE_SECONDS,
   MAX_SESSIONS,
+  OPEN_EVICTED,
   RECENT_BYTES,
   RECENT_RINGS,
   SCANNER_POOL,
@@ -204,6 +206,13 @@ class MaskStep implements ActionStep {
   private tunnelView: PacketView | undefined;
   /** Where carryEnd() stopped looking: b if the match may go on past the bytes. */
   private carryStop = 0;
+  /** lineRuns()'s runs: data offsets, two numbers each. */
+  private readonly runs: number[] = [];
+  /**
+   * Sessions that left the table with context open (directionOpen), by their tuple's hash (another tuple of the same
+   * hash only masks more): which directions were open, by sender (MaskSession.lostOpen); the oldest go first.
+   */
+  private readonly lostOpen = new Map<number, number>();
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -244,6 +253,7 @@ class MaskStep implements ActionStep {
       keepIdle: (s) => this.contextOpen(s.data),
       onEvict: (s, why) => {
         this.totals['tcp-sessions-evicted']++;
+        if (why !== 'restarted') this.rememberOpen(s);
         // the datagrams it keeps places for are given up with it: at the table's bound, idle, or a new session
         this.closeSession(s, false, why === 'full' ? 'bound' : why === 'idle' ? 'timeout' : 'session');
       },
@@ -678,7 +688,10 @@ class MaskStep implements ActionStep {
     const seg = hit.segment;
     if (seg.length === 0 && !hit.fresh && s.queue.length === 0 && frags === undefined)
       return this.bare(s, tcpSession, seg.flags);
-    if (hit.fresh) this.totals['tcp-sessions']++;
+    if (hit.fresh) {
+      this.totals['tcp-sessions']++;
+      if (this.lostOpen.size > 0) this.recallOpen(tcpSession);
+    }
     const dir = hit.dir;
     const md = s.dirs[dir];
     const e = this.cur;
@@ -821,6 +834,11 @@ class MaskStep implements ActionStep {
     if (!fromSyn) {
       md.carry = this.carries.slice();
       md.carryDigit = false;
+      // pushed out of the table with this direction's context open (a SASL exchange): its lines go on past the first
+      if ((s.lostOpen & ((dir === 0) === t.clientLow ? 1 : 2)) !== 0) {
+        md.carryLines = CARRY_LINES_EVICTED;
+        md.carryBetween = false;
+      }
     }
     md.scanners = this.targets.map((x, i) => {
       // an ended direction's scanner if there is one (restart(): as new), else a new one
@@ -952,9 +970,19 @@ class MaskStep implements ActionStep {
   private carryOn(md: MaskDirection, data: Uint8Array, a: number, b: number, at: number): void {
     const carry = md.carry!;
     let open = false;
+    // several lines carried (lineRuns): the same runs for every target carried by the line
+    const lines = md.carryLines > 0 || md.carryBetween ? this.lineRuns(md, data, a, b) : undefined;
     for (let t = 0; t < carry.length; t++) {
       const c = carry[t];
       if (c === Carry.None) continue;
+      if (c === Carry.Line && lines !== undefined) {
+        const r = this.runs;
+        for (let i = 0; i < r.length; i += 2)
+          md.spans.add(at + (r[i] - a), at + (r[i + 1] - a), t + carry.length, true);
+        if (lines) open = true;
+        else carry[t] = Carry.None;
+        continue;
+      }
       const end = this.carryEnd(c, data, a, b, md.carryDigit);
       const i = this.carryStop;
       if (end > a) md.spans.add(at, at + (end - a), t + carry.length, true);
@@ -963,6 +991,36 @@ class MaskStep implements ActionStep {
       else open = true;
     }
     if (!open) md.carry = undefined;
+  }
+
+  /**
+   * The lines a line's carry covers of data[a, b) when it goes on past its line (md.carryLines: a session picked up
+   * again that left the table with its context open), into `runs` (the line breaks between them are not masked);
+   * whether the carry goes on past b.
+   */
+  private lineRuns(md: MaskDirection, data: Uint8Array, a: number, b: number): boolean {
+    const r = this.runs;
+    r.length = 0;
+    let i = a;
+    if (md.carryBetween) {
+      while (i < b && (data[i] === CR || data[i] === LF)) i++;
+      if (i >= b) return true;
+      md.carryBetween = false;
+    }
+    for (;;) {
+      let j = i;
+      while (j < b && data[j] !== CR && data[j] !== LF) j++;
+      if (j > i) r.push(i, j);
+      if (j >= b) return true;
+      if (md.carryLines === 0) return false;
+      md.carryLines--;
+      i = j;
+      while (i < b && (data[i] === CR || data[i] === LF)) i++;
+      if (i >= b) {
+        md.carryBetween = true;
+        return true;
+      }
+    }
   }
 
   /**
@@ -1362,6 +1420,30 @@ class MaskStep implements ActionStep {
    */
   private contextOpen(s: MaskSession): boolean {
     return this.directionOpen(s.dirs[0]) || this.directionOpen(s.dirs[1]);
+  }
+
+  /**
+   * A session leaves the table (full, or idle): if a direction's context is open (possible only when the table is full:
+   * keepIdle keeps the others), it is remembered, so that the next lines it sends, picked up again, are carried.
+   */
+  private rememberOpen(t: TcpSession<MaskSession>): void {
+    const s = t.data;
+    const open = (this.directionOpen(s.dirs[0]) ? 1 : 0) | (this.directionOpen(s.dirs[1]) ? 2 : 0);
+    if (open === 0) return;
+    // by sender: bit 0 the lower endpoint's direction (direction 0 when the client is the lower)
+    const bits = t.clientLow ? open : ((open & 1) << 1) | (open >> 1);
+    const m = this.lostOpen;
+    m.delete(t.hash);
+    m.set(t.hash, bits);
+    if (m.size > OPEN_EVICTED) m.delete(m.keys().next().value!);
+  }
+
+  /** A new session that left the table with context open before: which directions carry several lines. */
+  private recallOpen(t: TcpSession<MaskSession>): void {
+    const bits = this.lostOpen.get(t.hash);
+    if (bits === undefined) return;
+    this.lostOpen.delete(t.hash);
+    t.data.lostOpen = bits;
   }
 
   /** Whether a direction's scanners hold context its next bytes need (contextOpen). */

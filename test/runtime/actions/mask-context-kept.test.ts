@@ -146,7 +146,7 @@ describe('mask: a segment far ahead in a session picked up without its SYN', () 
 });
 
 describe('mask: a SASL exchange whose session a full table pushes out', () => {
-  it.fails('the lines of the exchange after it are masked', { timeout: 120_000 }, () => {
+  it('the lines of the exchange after it are masked', { timeout: 120_000 }, () => {
     const c = new Conversation({ serverPort: 25 });
     const input = frames(c, [...c.handshake(), ...c.send(0, 'AUTH LOGIN\r\n'), ...c.send(1, '334 VXNlcm5hbWU6\r\n')]);
     let t = input[input.length - 1].ts;
@@ -163,6 +163,7 @@ describe('mask: a SASL exchange whose session a full table pushes out', () => {
       input.push({ data: c.frame(s), ts: (t += 0.001) });
     const { out, totals } = run('mask credentials', input);
     expect(totals['tcp-sessions-evicted']).toBeGreaterThan(0);
-    expect(out.join('')).not.toMatch(/dXNlcg==|cGFzcw==/);
+    // the client's lines carried (its SASL exchange was open), the server's first line only (as any picked up)
+    expect(out.slice(-3)).toEqual(['********\r\n', '****************\r\n', '********\r\n']);
   });
 });

@@ -123,6 +123,16 @@ export class MaskDirection {
    */
   carryLines = 0;
   carryBetween = false;
+  /**
+   * Bytes decided by bytes the receiver has not acknowledged yet (mask.ts feed): their packets wait, held, until
+   * the other side acknowledges `waitTo` (a bound or the timeout release them too), as a copy of [waitAt, waitTo)
+   * with other bytes (an insertion the receiver never kept) would have decided them otherwise. `waitFrom` the
+   * earliest such byte (Infinity: none), `waitUs` each target's.
+   */
+  waitFrom = Infinity;
+  waitAt = 0;
+  waitTo = 0;
+  waitUs: number[] | undefined = undefined;
   /** The last bytes fed, to tell a retransmission's bytes from the first copy's (undefined: none kept). */
   recent: RecentBytes | undefined = undefined;
   /** The session's other direction. */

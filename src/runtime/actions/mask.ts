@@ -707,6 +707,8 @@ class MaskStep implements ActionStep {
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
+    // the receiver acknowledges the bytes that decided the other direction's waiting ones: it kept those (insertion)
+    if (e.answersTo >= md.other.waitTo) md.other.waitFrom = Infinity;
     if (hit.deferred || hit.outside) return this.apart(s, e, data);
     // new bytes in the place of a FIN that ended the direction (tcp-stream took the FIN back: its acknowledgment was
     // forged, or the receiver never got it): the stream goes on, picked up again where it ended, carried (reopen)
@@ -869,6 +871,10 @@ class MaskStep implements ActionStep {
       // the client's bytes, sent while no packet of the server's was seen (answersTo: a one-way tap, the server's
       // packets late or under another tunnel id): what they answer will not be read before them (MaskScanner.unseen)
       if (e.answersTo === -Infinity && e.dir === 0) for (let t = 0; t < sc.length; t++) sc[t].unseen?.(e.end);
+      // bytes before these whose fate these decide (a match's start, a card's first digits): a first copy the
+      // receiver never keeps (an insertion) could decide them as none, and its real copy, with other bytes, come
+      // after they left; they wait for the receiver's acknowledgment of these (with its side seen: answersTo)
+      if (e.answersTo !== -Infinity) this.waitFor(md, e);
       this.dirNow = md;
       this.text.set(data, a, b);
       for (let t = 0; t < sc.length; t++) {
@@ -882,6 +888,45 @@ class MaskStep implements ActionStep {
     // a capture cut short: the bytes past the cut are a gap
     if (e.wireEnd > md.next) this.gap(md, e.wireEnd);
     e.fed = true;
+  }
+
+  /**
+   * Before e's new bytes (from md.next) are fed: the bytes each scanner has undecided before them are decided by
+   * them, so they wait until the receiver acknowledges e (waitFrom, releasable), and are masked if a copy of e with
+   * other bytes comes meanwhile (differs).
+   */
+  private waitFor(md: MaskDirection, e: Held): void {
+    const sc = md.scanners!;
+    const next = md.next;
+    let min = Infinity;
+    for (let t = 0; t < sc.length; t++) {
+      const u = sc[t].undecidedFrom();
+      if (u < min) min = u;
+    }
+    if (min >= next) return;
+    const us = (md.waitUs ??= []);
+    if (md.waitFrom === Infinity) {
+      md.waitAt = next;
+      for (let t = 0; t < sc.length; t++) us[t] = Infinity;
+    }
+    for (let t = 0; t < sc.length; t++) {
+      const u = sc[t].undecidedFrom();
+      if (u < next && u < us[t]) us[t] = u;
+    }
+    if (min < md.waitFrom) md.waitFrom = min;
+    if (e.end > md.waitTo) md.waitTo = e.end;
+  }
+
+  /**
+   * A copy of bytes whose first copy decided bytes before them still waiting (waitFor) carries other bytes: the
+   * receiver may read these, so what waited was decided by bytes it never read: masked (forced) from each target's
+   * first undecided byte.
+   */
+  private differs(e: Held): void {
+    const md = e.md;
+    if (md.waitFrom === Infinity || e.start >= md.waitTo || e.end <= md.waitAt) return;
+    const us = md.waitUs!;
+    for (let t = 0; t < us.length; t++) if (us[t] < e.start) md.spans.add(us[t], e.start, t, true);
   }
 
   /** The other direction's offset (`od` in the session table) that a segment's acknowledgement reaches. */
@@ -1093,6 +1138,7 @@ class MaskStep implements ActionStep {
       md.recent.same(data, e.payloadAt + e.base, e.start, e.end)
     )
       return;
+    this.differs(e);
     this.scanOwn(e, data);
   }
 
@@ -1100,8 +1146,10 @@ class MaskStep implements ActionStep {
   private checkSeen(e: Held, data: Uint8Array, next: number): void {
     const to = e.end < next ? e.end : next;
     const rec = e.md.recent;
-    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt + e.base, e.start, to)))
+    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt + e.base, e.start, to))) {
+      this.differs(e);
       this.scanOwn(e, data);
+    }
   }
 
   /**
@@ -1206,6 +1254,7 @@ class MaskStep implements ActionStep {
       sc[t].end(this.report);
     }
     md.ended = true;
+    md.waitFrom = Infinity;
     // an ended direction's scanners are read no more (a later segment is searched alone: searchAlone), so they go
     // now rather than with the session (idle for IDLE_SECONDS, or evicted): a finished session keeps its spans,
     // ring and offsets, not its scanners' state
@@ -1225,7 +1274,10 @@ class MaskStep implements ActionStep {
     if (e.barrier) return false;
     if (e.kind === Seg.Control || e.alone) return true;
     if (!e.fed) return false;
-    return e.end <= s.dirs[e.dir].undecided();
+    const md = s.dirs[e.dir];
+    // bytes decided by bytes not acknowledged yet (waitFor)
+    if (e.end > md.waitFrom && e.start < md.waitAt && e.kind === Seg.Data) return false;
+    return e.end <= md.undecided();
   }
 
   /** Hands on the session's held packets from the head, as long as each is decided. */
@@ -1405,6 +1457,8 @@ class MaskStep implements ActionStep {
     this.unblock(s, why);
     this.flushHeld(s);
     for (const md of s.dirs) {
+      // what waits for an acknowledgment goes: the bound of that wait
+      md.waitFrom = Infinity;
       if (md.scanners === undefined) continue;
       this.flushAhead(md);
       // a match under way is not cut: its bytes so far go masked, and it is masked on to its end, however long
@@ -1476,6 +1530,7 @@ class MaskStep implements ActionStep {
     }
     for (const md of s.dirs) {
       md.forcedTo = md.next;
+      md.waitFrom = Infinity;
       // the session is gone: its ring goes to the next new direction
       if (md.recent !== undefined) this.spareRings.push(md.recent);
       md.recent = undefined;

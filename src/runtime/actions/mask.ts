@@ -709,7 +709,7 @@ class MaskStep implements ActionStep {
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
     // the receiver acknowledges the bytes that decided the other direction's waiting ones: it kept those (insertion)
     if (e.answersTo >= md.other.waitTo) md.other.waitFrom = Infinity;
-    if (hit.deferred || hit.outside) return this.apart(s, e, data);
+    if (hit.deferred || hit.outside) return this.apart(s, e, data, hit.far);
     // new bytes in the place of a FIN that ended the direction (tcp-stream took the FIN back: its acknowledgment was
     // forged, or the receiver never got it): the stream goes on, picked up again where it ended, carried (reopen)
     if (md.ended && seg.length > 0 && tcpSession.dirs[dir].finAt < 0 && e.wireEnd > md.next)
@@ -1162,12 +1162,14 @@ class MaskStep implements ActionStep {
    * data, if any, is searched on its own; it keeps its place in the session's
    * order.
    */
-  private apart(s: MaskSession, e: Held, data: Uint8Array): Verdict {
+  private apart(s: MaskSession, e: Held, data: Uint8Array, far: boolean): Verdict {
     e.kind = Seg.Again;
     e.fed = true;
     e.alone = true;
-    // its data, if any, begins the new connection's stream: nothing before it to carry
-    this.scanOwn(e, data, false);
+    // a SYN's data begins the new connection's stream, one past a known window the receiver drops: nothing before
+    // it to carry; far ahead with no window known, it may be a connection on the same ports picked up mid-way (a
+    // capture without its SYN): carried, as lost context
+    this.scanOwn(e, data, far);
     this.release(s);
     if (s.queue.length === 0) {
       this.out(e, false);

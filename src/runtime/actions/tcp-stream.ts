@@ -394,6 +394,11 @@ export interface TcpHit<T> {
    */
   outside: boolean;
   /**
+   * Outside with no window known (FAR_UNKNOWN): it may as well be the stream of a connection on the same ports whose
+   * SYN was not seen, picked up mid-way (the caller carries it as such).
+   */
+  far: boolean;
+  /**
    * A SYN with another initial sequence number on a session that has not
    * ended, put off until its SYN-ACK: no part of the stream the receiver
    * reads, so `start` means nothing for it (its data is searched alone).
@@ -436,6 +441,7 @@ export class TcpSessionTable<T> {
     fresh: false,
     deferred: false,
     outside: false,
+    far: false,
   };
   /** Sessions made, and dropped by reason: for the step's totals. */
   made = 0;
@@ -609,6 +615,7 @@ export class TcpSessionTable<T> {
     h.fresh = fresh;
     h.deferred = deferred;
     h.outside = false;
+    h.far = false;
     // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
     h.start = d.offsetOf(syn ? (seg.seq + 1) >>> 0 : seg.seq);
     // a SYN put off is no part of the old stream: it moves neither its highest offset nor its end
@@ -632,6 +639,7 @@ export class TcpSessionTable<T> {
         d.farEnd = h.start + seg.length;
         if (d.farRun < FAR_RUN) {
           h.outside = true;
+          h.far = true;
           return h;
         }
       }

@@ -1239,9 +1239,10 @@ class MaskStep implements ActionStep {
       if (d.closed(t.dirs[1 - dir]) && md.next >= d.finAt && md.ahead.length === 0) {
         // the FIN's acknowledgment may be forged (the receiver never got the FIN, and reads the bytes the sender puts
         // in its place: tcp-stream then takes the FIN back): a direction with anything under way (a match, a SASL
-        // exchange) is not ended, what is undecided masked as at an RST, so the rest is masked if it comes; one at
-        // rest ends, and starts again carried if bytes come in the FIN's place (reopen)
-        if (this.directionOpen(md)) this.forceUndecided(md, true);
+        // exchange) is not ended, what is undecided masked as at a release (a card's first six digits go), so the
+        // rest is masked in the stream if it comes; one at rest ends, and starts again carried if bytes come in the
+        // FIN's place (reopen)
+        if (this.directionOpen(md)) this.forceUndecided(md);
         else this.endDirection(s, md);
       } else if (rst) this.forceUndecided(md, true);
     }

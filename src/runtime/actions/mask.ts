@@ -1278,8 +1278,8 @@ class MaskStep implements ActionStep {
     if (e.kind === Seg.Control || e.alone) return true;
     if (!e.fed) return false;
     const md = s.dirs[e.dir];
-    // bytes decided by bytes not acknowledged yet (waitFor)
-    if (e.end > md.waitFrom && e.start < md.waitAt && e.kind === Seg.Data) return false;
+    // bytes decided by bytes not acknowledged yet (waitFor), in the stream or in a copy of them
+    if (e.end > md.waitFrom && e.start < md.waitAt) return false;
     return e.end <= md.undecided();
   }
 

@@ -907,6 +907,7 @@ class MaskStep implements ActionStep {
     const us = (md.waitUs ??= []);
     if (md.waitFrom === Infinity) {
       md.waitAt = next;
+      md.waitTo = e.end;
       for (let t = 0; t < sc.length; t++) us[t] = Infinity;
     }
     for (let t = 0; t < sc.length; t++) {

@@ -32,3 +32,13 @@ export const RECENT_RINGS = 4096;
  * two starts in busy traffic; past it they are left to the GC.
  */
 export const SCANNER_POOL = 1024;
+/**
+ * A session pushed out of the table (or forgotten) while its context was
+ * open (a SASL exchange, a match under way: mask.ts directionOpen) is
+ * remembered, at most this many at once (the oldest forgotten first), by its
+ * tuple's hash: picked up again, the directions that were open carry this
+ * many lines after their first (the lines a SASL exchange may still send
+ * with its server unseen), not the first line alone.
+ */
+export const OPEN_EVICTED = MAX_SESSIONS;
+export const CARRY_LINES_EVICTED = 8;

@@ -117,6 +117,22 @@ export class MaskDirection {
   carry: Carry[] | undefined = undefined;
   /** The last byte a digit run's carry went over was a digit (mask.ts carryOn): a separator after it joins the run. */
   carryDigit = false;
+  /**
+   * Lines a line's carry goes on over after the one it is in (a session picked up again after it was pushed out with
+   * its context open: mask.ts lineRuns), and whether the last byte it went over ended a line.
+   */
+  carryLines = 0;
+  carryBetween = false;
+  /**
+   * Bytes decided by bytes the receiver has not acknowledged yet (mask.ts feed): their packets wait, held, until
+   * the other side acknowledges `waitTo` (a bound or the timeout release them too), as a copy of [waitAt, waitTo)
+   * with other bytes (an insertion the receiver never kept) would have decided them otherwise. `waitFrom` the
+   * earliest such byte (Infinity: none), `waitUs` each target's.
+   */
+  waitFrom = Infinity;
+  waitAt = 0;
+  waitTo = 0;
+  waitUs: number[] | undefined = undefined;
   /** The last bytes fed, to tell a retransmission's bytes from the first copy's (undefined: none kept). */
   recent: RecentBytes | undefined = undefined;
   /** The session's other direction. */
@@ -149,6 +165,11 @@ export class MaskSession {
   heldBytes = 0;
   /** Bumped whenever the head of the queue changes: older entries of the timeout heap are stale. */
   version = 0;
+  /**
+   * Picked up again after it left the table with context open (mask.ts OPEN_EVICTED): which of its directions was
+   * open, by sender (bit 0: the lower endpoint of its tuple's, bit 1: the other's); 0 for most.
+   */
+  lostOpen = 0;
   /**
    * What each target's scanners share across the two directions: made with
    * the session's first payload, gone once both directions ended.

@@ -9,9 +9,11 @@ import {
   HOLD_BYTES_TOTAL,
   HOLD_PACKETS_PER_SESSION,
   HOLD_PACKETS_TOTAL,
+  CARRY_LINES_EVICTED,
   HOLD_TIMEOUT,
   IDLE_SECONDS,
   MAX_SESSIONS,
+  OPEN_EVICTED,
   RECENT_BYTES,
   RECENT_RINGS,
   SCANNER_POOL,
@@ -204,6 +206,13 @@ class MaskStep implements ActionStep {
   private tunnelView: PacketView | undefined;
   /** Where carryEnd() stopped looking: b if the match may go on past the bytes. */
   private carryStop = 0;
+  /** lineRuns()'s runs: data offsets, two numbers each. */
+  private readonly runs: number[] = [];
+  /**
+   * Sessions that left the table with context open (directionOpen), by their tuple's hash (another tuple of the same
+   * hash only masks more): which directions were open, by sender (MaskSession.lostOpen); the oldest go first.
+   */
+  private readonly lostOpen = new Map<number, number>();
   /** The packet in hand, as a Held that is not (yet) held. */
   private readonly cur = new Held();
   // what report() writes into
@@ -252,6 +261,7 @@ class MaskStep implements ActionStep {
       keepIdle: (s) => this.contextOpen(s.data),
       onEvict: (s, why) => {
         this.totals['tcp-sessions-evicted']++;
+        if (why !== 'restarted') this.rememberOpen(s);
         // the datagrams it keeps places for are given up with it: at the table's bound, idle, or a new session
         this.closeSession(s, false, why === 'full' ? 'bound' : why === 'idle' ? 'timeout' : 'session');
       },
@@ -686,7 +696,10 @@ class MaskStep implements ActionStep {
     const seg = hit.segment;
     if (seg.length === 0 && !hit.fresh && s.queue.length === 0 && frags === undefined)
       return this.bare(s, tcpSession, seg.flags);
-    if (hit.fresh) this.totals['tcp-sessions']++;
+    if (hit.fresh) {
+      this.totals['tcp-sessions']++;
+      if (this.lostOpen.size > 0) this.recallOpen(tcpSession);
+    }
     const dir = hit.dir;
     const md = s.dirs[dir];
     const e = this.cur;
@@ -702,7 +715,14 @@ class MaskStep implements ActionStep {
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
+    // the receiver acknowledges the bytes that decided the other direction's waiting ones: it kept those (insertion)
+    if (e.answersTo >= md.other.waitTo) md.other.waitFrom = Infinity;
+    // an outside segment (past a known window, or far ahead with none known) is masked as lost context at both ends
     if (hit.deferred || hit.outside) return this.apart(s, e, data, !hit.deferred);
+    // new bytes in the place of a FIN that ended the direction (tcp-stream took the FIN back: its acknowledgment was
+    // forged, or the receiver never got it): the stream goes on, picked up again where it ended, carried (reopen)
+    if (md.ended && seg.length > 0 && tcpSession.dirs[dir].finAt < 0 && e.wireEnd > md.next)
+      this.reopen(s, tcpSession, dir, seg);
     if (md.scanners === undefined && seg.length > 0) this.startDirection(s, tcpSession, dir, hit.start, seg);
     // the spans of the packet in hand stay until it leaves, however many its bytes make (SpanList.keepFrom)
     if (e.start < md.spans.keepFrom) md.spans.keepFrom = e.start;
@@ -771,13 +791,30 @@ class MaskStep implements ActionStep {
     return Verdict.Pass;
   }
 
-  /** A direction's scanners start with its first packet: at offset 0 after a SYN, else at its first byte. */
+  /**
+   * A direction ended at a FIN that the stream then took back (bytes in its place: the FIN's acknowledgment was forged,
+   * or the receiver never took it): its scanners start again where it ended, as a stream picked up without its SYN
+   * (carried from the first byte: what the end decided before cannot be undone, but nothing was under way there,
+   * checkEnd). Its ring goes on as it was.
+   */
+  private reopen(s: MaskSession, t: TcpSession<MaskSession>, dir: 0 | 1, seg: TcpSegment): void {
+    const md = s.dirs[dir];
+    md.ended = false;
+    md.scanners = undefined;
+    this.startDirection(s, t, dir, md.next, seg, true);
+  }
+
+  /**
+   * A direction's scanners start with its first packet: at offset 0 after a SYN, else at its first byte;
+   * `again`: at `dataStart`, carried, its ring kept (reopen).
+   */
   private startDirection(
     s: MaskSession,
     t: TcpSession<MaskSession>,
     dir: 0 | 1,
     dataStart: number,
     seg: TcpSegment,
+    again = false,
   ): void {
     const md = s.dirs[dir];
     const d = t.dirs[dir];
@@ -803,29 +840,36 @@ class MaskStep implements ActionStep {
         }
       }
     }
-    const at = d.fromSyn ? 0 : dataStart;
+    const fromSyn = d.fromSyn && !again;
+    const at = fromSyn ? 0 : dataStart;
     md.next = at;
     md.first = at;
-    md.fromStart = d.fromSyn;
+    md.fromStart = fromSyn;
     // a stream picked up without its SYN (a capture begun mid-session; a session forgotten idle or pushed out of the
     // table, then seen again; a segment in a tunnel the rest of the stream is not in): its past is lost as the bytes
     // of a gap are, so a secret may have begun there, with its context: each target carries on from the first byte
     // (carryOn), to the end of what it could have under way (a line, a digit run)
-    if (!d.fromSyn) {
+    if (!fromSyn) {
       md.carry = this.carries.slice();
       md.carryDigit = false;
+      // pushed out of the table with this direction's context open (a SASL exchange): its lines go on past the first
+      if ((s.lostOpen & ((dir === 0) === t.clientLow ? 1 : 2)) !== 0) {
+        md.carryLines = CARRY_LINES_EVICTED;
+        md.carryBetween = false;
+      }
     }
     const scanners = new Array<MaskScanner>(n);
     for (let i = 0; i < n; i++) {
       // an ended direction's scanner if there is one (restart(): as new), else a new one
       const old = this.pools[i].pop();
-      if (old === undefined) scanners[i] = targets[i].scanner(at, d.fromSyn, dir, shared[i]);
+      if (old === undefined) scanners[i] = targets[i].scanner(at, fromSyn, dir, shared[i]);
       else {
-        old.restart!(at, d.fromSyn, dir, shared[i]);
+        old.restart!(at, fromSyn, dir, shared[i]);
         scanners[i] = old;
       }
     }
     md.scanners = scanners;
+    if (again && md.recent !== undefined) return;
     let ring = this.spareRings.pop();
     if (ring === undefined && this.rings < RECENT_RINGS) {
       ring = new RecentBytes(RECENT_BYTES);
@@ -847,6 +891,10 @@ class MaskStep implements ActionStep {
       // the client's bytes, sent while no packet of the server's was seen (answersTo: a one-way tap, the server's
       // packets late or under another tunnel id): what they answer will not be read before them (MaskScanner.unseen)
       if (e.answersTo === -Infinity && e.dir === 0) for (let t = 0; t < sc.length; t++) sc[t].unseen?.(e.end);
+      // bytes before these whose fate these decide (a match's start, a card's first digits): a first copy the
+      // receiver never keeps (an insertion) could decide them as none, and its real copy, with other bytes, come
+      // after they left; they wait for the receiver's acknowledgment of these (with its side seen: answersTo)
+      if (e.answersTo !== -Infinity) this.waitFor(md, e);
       this.dirNow = md;
       this.text.set(data, a, b);
       for (let t = 0; t < sc.length; t++) {
@@ -860,6 +908,46 @@ class MaskStep implements ActionStep {
     // a capture cut short: the bytes past the cut are a gap
     if (e.wireEnd > md.next) this.gap(md, e.wireEnd);
     e.fed = true;
+  }
+
+  /**
+   * Before e's new bytes (from md.next) are fed: the bytes each scanner has undecided before them are decided by
+   * them, so they wait until the receiver acknowledges e (waitFrom, releasable), and are masked if a copy of e with
+   * other bytes comes meanwhile (differs).
+   */
+  private waitFor(md: MaskDirection, e: Held): void {
+    const sc = md.scanners!;
+    const next = md.next;
+    let min = Infinity;
+    for (let t = 0; t < sc.length; t++) {
+      const u = sc[t].undecidedFrom();
+      if (u < min) min = u;
+    }
+    if (min >= next) return;
+    const us = (md.waitUs ??= []);
+    if (md.waitFrom === Infinity) {
+      md.waitAt = next;
+      md.waitTo = e.end;
+      for (let t = 0; t < sc.length; t++) us[t] = Infinity;
+    }
+    for (let t = 0; t < sc.length; t++) {
+      const u = sc[t].undecidedFrom();
+      if (u < next && u < us[t]) us[t] = u;
+    }
+    if (min < md.waitFrom) md.waitFrom = min;
+    if (e.end > md.waitTo) md.waitTo = e.end;
+  }
+
+  /**
+   * A copy of bytes whose first copy decided bytes before them still waiting (waitFor) carries other bytes: the
+   * receiver may read these, so what waited was decided by bytes it never read: masked (forced) from each target's
+   * first undecided byte.
+   */
+  private differs(e: Held): void {
+    const md = e.md;
+    if (md.waitFrom === Infinity || e.start >= md.waitTo || e.end <= md.waitAt) return;
+    const us = md.waitUs!;
+    for (let t = 0; t < us.length; t++) if (us[t] < e.start) md.spans.add(us[t], e.start, t, true);
   }
 
   /** The other direction's offset (`od` in the session table) that a segment's acknowledgement reaches. */
@@ -948,9 +1036,19 @@ class MaskStep implements ActionStep {
   private carryOn(md: MaskDirection, data: Uint8Array, a: number, b: number, at: number): void {
     const carry = md.carry!;
     let open = false;
+    // several lines carried (lineRuns): the same runs for every target carried by the line
+    const lines = md.carryLines > 0 || md.carryBetween ? this.lineRuns(md, data, a, b) : undefined;
     for (let t = 0; t < carry.length; t++) {
       const c = carry[t];
       if (c === Carry.None) continue;
+      if (c === Carry.Line && lines !== undefined) {
+        const r = this.runs;
+        for (let i = 0; i < r.length; i += 2)
+          md.spans.add(at + (r[i] - a), at + (r[i + 1] - a), t + carry.length, true);
+        if (lines) open = true;
+        else carry[t] = Carry.None;
+        continue;
+      }
       const end = this.carryEnd(c, data, a, b, md.carryDigit);
       const i = this.carryStop;
       if (end > a) md.spans.add(at, at + (end - a), t + carry.length, true);
@@ -959,6 +1057,36 @@ class MaskStep implements ActionStep {
       else open = true;
     }
     if (!open) md.carry = undefined;
+  }
+
+  /**
+   * The lines a line's carry covers of data[a, b) when it goes on past its line (md.carryLines: a session picked up
+   * again that left the table with its context open), into `runs` (the line breaks between them are not masked);
+   * whether the carry goes on past b.
+   */
+  private lineRuns(md: MaskDirection, data: Uint8Array, a: number, b: number): boolean {
+    const r = this.runs;
+    r.length = 0;
+    let i = a;
+    if (md.carryBetween) {
+      while (i < b && (data[i] === CR || data[i] === LF)) i++;
+      if (i >= b) return true;
+      md.carryBetween = false;
+    }
+    for (;;) {
+      let j = i;
+      while (j < b && data[j] !== CR && data[j] !== LF) j++;
+      if (j > i) r.push(i, j);
+      if (j >= b) return true;
+      if (md.carryLines === 0) return false;
+      md.carryLines--;
+      i = j;
+      while (i < b && (data[i] === CR || data[i] === LF)) i++;
+      if (i >= b) {
+        md.carryBetween = true;
+        return true;
+      }
+    }
   }
 
   /**
@@ -1031,6 +1159,7 @@ class MaskStep implements ActionStep {
       md.recent.same(data, e.payloadAt + e.base, e.start, e.end)
     )
       return;
+    this.differs(e);
     this.scanOwn(e, data);
   }
 
@@ -1038,8 +1167,10 @@ class MaskStep implements ActionStep {
   private checkSeen(e: Held, data: Uint8Array, next: number): void {
     const to = e.end < next ? e.end : next;
     const rec = e.md.recent;
-    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt + e.base, e.start, to)))
+    if (e.own === undefined && (rec === undefined || !rec.same(data, e.payloadAt + e.base, e.start, to))) {
+      this.differs(e);
       this.scanOwn(e, data);
+    }
   }
 
   /**
@@ -1056,8 +1187,9 @@ class MaskStep implements ActionStep {
     e.kind = Seg.Again;
     e.fed = true;
     e.alone = true;
-    // a SYN's data begins the new connection's stream: nothing before it to carry. An outside segment may be the
-    // stream's after all (the tap lost a burst with the receiver's ACKs, so the window it knows is stale): what could
+    // a SYN's data begins the new connection's stream: nothing before it to carry. An outside segment (past a known
+    // window, or far ahead with none known) may be the stream's after all (the tap lost a burst with the receiver's
+    // ACKs, so the window it knows is stale; a connection on the same ports picked up mid-way): what could
     // be under way at either end is masked, as at a gap (a card number crossing two such segments, each half alone
     // no card)
     if (outside) this.scanOwn(e, data, true, true);
@@ -1163,8 +1295,15 @@ class MaskStep implements ActionStep {
       const md = s.dirs[dir];
       if (md.ended || md.scanners === undefined) continue;
       const d = t.dirs[dir];
-      if (d.closed(t.dirs[1 - dir]) && md.next >= d.finAt && md.ahead.length === 0) this.endDirection(s, md);
-      else if (rst) this.forceUndecided(md, true);
+      if (d.closed(t.dirs[1 - dir]) && md.next >= d.finAt && md.ahead.length === 0) {
+        // the FIN's acknowledgment may be forged (the receiver never got the FIN, and reads the bytes the sender puts
+        // in its place: tcp-stream then takes the FIN back): a direction with anything under way (a match, a SASL
+        // exchange) is not ended, what is undecided masked as at a release (a card's first six digits go), so the
+        // rest is masked in the stream if it comes; one at rest ends, and starts again carried if bytes come in the
+        // FIN's place (reopen)
+        if (this.directionOpen(md)) this.forceUndecided(md);
+        else this.endDirection(s, md);
+      } else if (rst) this.forceUndecided(md, true);
     }
   }
 
@@ -1177,6 +1316,7 @@ class MaskStep implements ActionStep {
       sc[t].end(this.report);
     }
     md.ended = true;
+    md.waitFrom = Infinity;
     // an ended direction's scanners are read no more (a later segment is searched alone: searchAlone), so they go
     // now rather than with the session (idle for IDLE_SECONDS, or evicted): a finished session keeps its spans,
     // ring and offsets, not its scanners' state
@@ -1196,7 +1336,10 @@ class MaskStep implements ActionStep {
     if (e.barrier) return false;
     if (e.kind === Seg.Control || e.alone) return true;
     if (!e.fed) return false;
-    return e.end <= s.dirs[e.dir].undecided();
+    const md = s.dirs[e.dir];
+    // bytes decided by bytes not acknowledged yet (waitFor), in the stream or in a copy of them
+    if (e.end > md.waitFrom && e.start < md.waitAt) return false;
+    return e.end <= md.undecided();
   }
 
   /** Hands on the session's held packets from the head, as long as each is decided. */
@@ -1376,6 +1519,8 @@ class MaskStep implements ActionStep {
     this.unblock(s, why);
     this.flushHeld(s);
     for (const md of s.dirs) {
+      // what waits for an acknowledgment goes: the bound of that wait
+      md.waitFrom = Infinity;
       if (md.scanners === undefined) continue;
       this.flushAhead(md);
       // a match under way is not cut: its bytes so far go masked, and it is masked on to its end, however long
@@ -1390,12 +1535,38 @@ class MaskStep implements ActionStep {
    * carried, which loses nothing of a context that ends with its line).
    */
   private contextOpen(s: MaskSession): boolean {
-    for (const md of s.dirs) {
-      const sc = md.scanners;
-      if (sc === undefined || md.ended) continue;
-      for (let t = 0; t < sc.length; t++)
-        if (sc[t].undecidedFrom() < md.next || sc[t].resting?.() === false) return true;
-    }
+    return this.directionOpen(s.dirs[0]) || this.directionOpen(s.dirs[1]);
+  }
+
+  /**
+   * A session leaves the table (full, or idle): if a direction's context is open (possible only when the table is full:
+   * keepIdle keeps the others), it is remembered, so that the next lines it sends, picked up again, are carried.
+   */
+  private rememberOpen(t: TcpSession<MaskSession>): void {
+    const s = t.data;
+    const open = (this.directionOpen(s.dirs[0]) ? 1 : 0) | (this.directionOpen(s.dirs[1]) ? 2 : 0);
+    if (open === 0) return;
+    // by sender: bit 0 the lower endpoint's direction (direction 0 when the client is the lower)
+    const bits = t.clientLow ? open : ((open & 1) << 1) | (open >> 1);
+    const m = this.lostOpen;
+    m.delete(t.hash);
+    m.set(t.hash, bits);
+    if (m.size > OPEN_EVICTED) m.delete(m.keys().next().value!);
+  }
+
+  /** A new session that left the table with context open before: which directions carry several lines. */
+  private recallOpen(t: TcpSession<MaskSession>): void {
+    const bits = this.lostOpen.get(t.hash);
+    if (bits === undefined) return;
+    this.lostOpen.delete(t.hash);
+    t.data.lostOpen = bits;
+  }
+
+  /** Whether a direction's scanners hold context its next bytes need (contextOpen). */
+  private directionOpen(md: MaskDirection): boolean {
+    const sc = md.scanners;
+    if (sc === undefined || md.ended) return false;
+    for (let t = 0; t < sc.length; t++) if (sc[t].undecidedFrom() < md.next || sc[t].resting?.() === false) return true;
     return false;
   }
 
@@ -1421,6 +1592,7 @@ class MaskStep implements ActionStep {
     }
     for (const md of s.dirs) {
       md.forcedTo = md.next;
+      md.waitFrom = Infinity;
       // the session is gone: its ring goes to the next new direction
       if (md.recent !== undefined) this.spareRings.push(md.recent);
       md.recent = undefined;

@@ -62,6 +62,19 @@ const NO_SHIFT = -2;
  * one unscaled window more.
  */
 const WINDOW_SLACK = 65536;
+/**
+ * With no window known (a SYN unseen: the scale is not, so a window could be
+ * up to 1 GiB; or the receiver's side unseen), how far past the bytes seen a
+ * segment may start and still be taken as the stream's: farther, it is taken
+ * as one the receiver drops (an evader's, a stray), as past a known window,
+ * until FAR_RUN segments that continue each other say the capture lost the
+ * bytes between (a real jump: then a gap). 1 MiB: more than most windows
+ * (Linux's default ceiling is 6 MiB, but a window is rarely opened that far
+ * on the sessions a tap picks up mid-way), and a bound an evader cannot pass.
+ */
+const FAR_UNKNOWN = 1 << 20;
+/** Segments far ahead that continue each other, with no window known, before the stream is taken to have jumped there. */
+const FAR_RUN = 4;
 
 /** The window scale option's shift among the TCP options d[from, to), or -1 without one. */
 function windowShift(d: Uint8Array, from: number, to: number): number {
@@ -222,6 +235,12 @@ export class TcpDirection {
   limit = -1;
   /** A RST was seen from this side at the next byte expected (one that resets: RFC 5961 3.2). */
   reset = false;
+  /**
+   * Segments taken as outside with no window known (FAR_UNKNOWN): where the last one ended, and how many in a row
+   * continued each other (FAR_RUN of them: the stream jumped there).
+   */
+  farEnd = -1;
+  farRun = 0;
 
   /**
    * The stream offset of sequence number `seq`: the one nearest `high` of
@@ -250,6 +269,8 @@ export class TcpDirection {
     this.reset = false;
     this.shift = NO_SHIFT;
     this.limit = -1;
+    this.farEnd = -1;
+    this.farRun = 0;
   }
 
   /**
@@ -403,6 +424,11 @@ export interface TcpHit<T> {
    */
   outside: boolean;
   /**
+   * Outside with no window known (FAR_UNKNOWN): it may as well be the stream of a connection on the same ports whose
+   * SYN was not seen, picked up mid-way (the caller carries it as such).
+   */
+  far: boolean;
+  /**
    * A SYN with another initial sequence number on a session that has not
    * ended, put off until its SYN-ACK: no part of the stream the receiver
    * reads, so `start` means nothing for it (its data is searched alone).
@@ -445,6 +471,7 @@ export class TcpSessionTable<T> {
     fresh: false,
     deferred: false,
     outside: false,
+    far: false,
   };
   /** Sessions made, and dropped by reason: for the step's totals. */
   made = 0;
@@ -620,6 +647,7 @@ export class TcpSessionTable<T> {
     h.fresh = fresh;
     h.deferred = deferred;
     h.outside = false;
+    h.far = false;
     // a SYN's data (TCP Fast Open) starts after the SYN's own sequence number
     h.start = d.offsetOf(syn ? (seg.seq + 1) >>> 0 : seg.seq);
     // a SYN put off is no part of the old stream: it moves neither its highest offset nor its end
@@ -629,9 +657,24 @@ export class TcpSessionTable<T> {
     const o = s.dirs[dir === 0 ? 1 : 0];
     // past the bytes seen and past the receiver's window (a stray of an older connection on the same ports, an
     // evader's): the receiver drops it, so it is none of the stream (searched alone by the caller), and moves nothing
-    if (!syn && h.start > high && d.limit >= 0 && h.start >= d.limit + WINDOW_SLACK) {
-      h.outside = true;
-      return h;
+    if (!syn && h.start > high) {
+      if (d.limit >= 0) {
+        if (h.start >= d.limit + WINDOW_SLACK) {
+          h.outside = true;
+          return h;
+        }
+      } else if (h.start >= high + FAR_UNKNOWN && seg.length > 0) {
+        // no window known: far ahead is outside too, unless segments there go on continuing each other (the capture
+        // lost the bytes between: a run of FAR_RUN is taken as the stream, a gap before it). An evader's stray is one
+        // segment, or a few: the stream's real bytes, behind it, are read in the stream meanwhile
+        d.farRun = h.start === d.farEnd ? d.farRun + 1 : 1;
+        d.farEnd = h.start + seg.length;
+        if (d.farRun < FAR_RUN) {
+          h.outside = true;
+          h.far = true;
+          return h;
+        }
+      }
     }
     if (syn && seg.shift !== NO_SHIFT) d.shift = seg.shift;
     // the window this side advertises for the other's bytes: from its acknowledgment on (a SYN's is never scaled)
@@ -659,10 +702,15 @@ export class TcpSessionTable<T> {
       d.saw(finAt + 1);
       return h;
     }
-    // bytes in an unacknowledged FIN's place (its sequence number): the receiver never took the FIN (its TTL ran out
-    // after the tap, its checksum was wrong), as it reads one or the other there, so the stream goes on. Bytes only
-    // past that place leave it a hole no receiver reads past: the FIN stays
-    if (d.finAt >= 0 && !d.finAcked && h.start <= d.finAt && finAt > d.finAt) d.finAt = -1;
+    // bytes in a FIN's place (its sequence number): the receiver never took the FIN (its TTL ran out after the tap,
+    // its checksum was wrong), as it reads one or the other there, so the stream goes on; acknowledged too, as the
+    // acknowledgment may be forged (from the receiver's address, by the sender past the tap): a receiver that took the
+    // FIN ignores the bytes (RFC 9293 3.10.7.4, CLOSE-WAIT), so reading them as the stream's hides nothing either way.
+    // Bytes only past that place leave it a hole no receiver reads past: the FIN stays
+    if (d.finAt >= 0 && h.start <= d.finAt && finAt > d.finAt) {
+      d.finAt = -1;
+      d.finAcked = false;
+    }
     d.saw(finAt);
     return h;
   }

@@ -713,8 +713,23 @@ export function markClass(bit: number, bytes: Iterable<number>): void {
       throw new Error(`card's run bytes lie in ${RUN_LOW}..${RUN_HIGH}: ${b}`);
     memory[CLASS_AT + b] |= bit;
   }
-  for (let m = 0; m < MASKS; m++)
-    memory.set(shuffleTables(memory.subarray(CLASS_AT, CLASS_AT + 256), m), SHUF_AT + 32 * m);
+  // a mask's tables change only when its classes do: only the masks with `bit` are built again (none for a bit
+  // of MASKS or above, which find never tests), from one pass over the classes (the scanners' marks run at every
+  // start-up, masking or not: session 13, "fixedcost")
+  if ((bit & (MASKS - 1)) === 0) return;
+  const lows = lowsByBit(memory.subarray(CLASS_AT, CLASS_AT + 256));
+  for (let m = 0; m < MASKS; m++) if ((m & bit) !== 0) memory.set(tablesOf(lows, m), SHUF_AT + 32 * m);
+}
+
+/** For each high nibble h and class bit j, the low nibbles of the bytes (h << 4 | l) of class bit j (at h * 8 + j). */
+function lowsByBit(classes: Uint8Array): Uint16Array {
+  const lows = new Uint16Array(16 * 8);
+  for (let b = 0; b < 256; b++) {
+    const c = classes[b];
+    if (c === 0) continue;
+    for (let j = 0; j < 8; j++) if ((c & (1 << j)) !== 0) lows[(b >> 4) * 8 + j] |= 1 << (b & 15);
+  }
+  return lows;
 }
 
 /**
@@ -726,11 +741,16 @@ export function markClass(bit: number, bytes: Iterable<number>): void {
  * and find goes byte by byte, still exact.
  */
 export function shuffleTables(classes: Uint8Array, mask: number): Uint8Array {
+  return tablesOf(lowsByBit(classes), mask);
+}
+
+/** shuffleTables from lowsByBit's answer. */
+function tablesOf(lowsOf: Uint16Array, mask: number): Uint8Array {
   const t = new Uint8Array(32);
   const sets: number[] = [];
   for (let h = 0; h < 16; h++) {
     let lows = 0;
-    for (let l = 0; l < 16; l++) if ((classes[(h << 4) | l] & mask) !== 0) lows |= 1 << l;
+    for (let j = 0; j < 8; j++) if ((mask & (1 << j)) !== 0) lows |= lowsOf[h * 8 + j];
     if (lows === 0) continue;
     let k = sets.indexOf(lows);
     if (k < 0) k = sets.push(lows) - 1;
@@ -748,6 +768,12 @@ export function setTable(at: number, table: Uint8Array): void {
 
 /** Copies the word-1 keywords' lengths by pair (65536 words, see LENGTHS_1_AT) into the module's memory. */
 export function setLengths(lengths: Uint32Array): void {
+  // one copy where the host is little-endian as wasm is (65,536 DataView stores took ~2 ms at every start-up, in
+  // the interpreter); word by word where it is not
+  if (new Uint8Array(Uint32Array.of(1).buffer)[0] === 1) {
+    new Uint32Array(memory.buffer, LENGTHS_1_AT, lengths.length).set(lengths);
+    return;
+  }
   const view = new DataView(memory.buffer);
   for (let i = 0; i < lengths.length; i++) view.setUint32(LENGTHS_1_AT + 4 * i, lengths[i], true);
 }

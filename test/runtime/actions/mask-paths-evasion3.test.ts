@@ -866,14 +866,12 @@ describe('mask: TCP in an Ethernet pseudowire over MPLS (with the control word)'
 // ---- 9. HTTP/2 in clear (h2c: gRPC inside a cluster), its authorization header in HPACK
 
 describe('mask: an HTTP/2 request in clear (prior knowledge), authorization in HPACK', () => {
-  // COVERAGE GAP, documented (docs/language.md, after the credentials table: HTTP/2 in clear is not covered; kept
-  // it.fails until an HPACK reader masks literal authorization/cookie fields; a Huffman-coded or indexed value
-  // would need HPACK's decoder and the connection's dynamic table) (h2c is common inside clusters: gRPC without TLS, bearer tokens in `authorization`): credentials'
-  // HTTP rule (credentials/http.ts) reads HTTP/1 header lines; an HTTP/2 HEADERS frame carries the header as an
-  // HPACK literal (a name index and a length byte, no `Authorization: ` line), so the token goes in clear, even
-  // written plainly as here (a Huffman-coded one is out of reach of a user pattern too). docs/language.md's
-  // table says "HTTP (and SIP, RTSP)" and lists what is not covered (LDAP, SNMP, databases), not HTTP/2.
-  it.fails('not covered (documented): the authorization value, a literal not Huffman-coded, is masked', async () => {
+  // Was a COVERAGE GAP, documented (h2c is common inside clusters: gRPC without TLS, bearer tokens in
+  // `authorization`): credentials' HTTP rule (credentials/http.ts) reads HTTP/1 header lines; an HTTP/2 HEADERS
+  // frame carries the header as an HPACK literal (a name index and a length byte, no `Authorization: ` line), so the
+  // token went in clear. Fixed (smallfix2, session 13): the client's preface starts credentials/h2c.ts, which reads
+  // the header blocks as HPACK and masks the value octets of authorization, proxy-authorization and cookie.
+  it('the authorization value, a literal not Huffman-coded, is masked', async () => {
     const r = new Rng(1210);
     const token = Buffer.from(`u${r.word(7)}:P${r.word(9)}`, 'latin1').toString('base64');
     const value = `Basic ${token}`;

@@ -986,6 +986,10 @@ export class CredentialScanner implements MaskScanner {
     );
   }
 
+  urgentInline(): boolean {
+    return this.session.telnet;
+  }
+
   unseen(upTo: number): void {
     if (upTo > this.me.unseenTo) this.me.unseenTo = upTo;
   }

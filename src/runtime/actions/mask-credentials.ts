@@ -44,6 +44,10 @@ class Both implements MaskScanner {
     this.b.unseen?.(upTo);
   }
 
+  urgentInline(): boolean {
+    return this.a.urgentInline?.() === true || this.b.urgentInline?.() === true;
+  }
+
   end(report: Report): void {
     this.a.end(report);
     this.b.end(report);

@@ -76,6 +76,11 @@ export class Held {
    * decided at once, written with its own spans only.
    */
   alone = false;
+  /**
+   * It carries TCP urgent data (URG): a receiver whose socket takes the urgent byte out of band (BSD and Linux by
+   * default) reads the stream without it, which the scanners do not: what follows is carried as after a gap.
+   */
+  urgent = false;
 
   reset(): void {
     this.own = undefined;

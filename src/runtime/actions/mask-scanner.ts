@@ -91,6 +91,12 @@ export interface MaskScanner {
    * are fed.
    */
   unseen?(upTo: number): void;
+  /**
+   * Whether the session's receivers read TCP urgent data inline, where it lies (Telnet: its daemons and clients set
+   * SO_OOBINLINE, and its Synch is an urgent IAC DM): mask then takes the stream as it lies only. Default: no (a BSD
+   * or Linux socket takes the urgent byte out of band, and mask masks as after a gap: mask.ts urgentCarry).
+   */
+  urgentInline?(): boolean;
   /** The stream ended: everything under way is decided (a pattern's $ matches here). */
   end(report: Report): void;
   /**

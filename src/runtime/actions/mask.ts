@@ -48,6 +48,7 @@ import {
   TCP_ACK,
   TCP_FIN,
   TCP_RST,
+  TCP_URG,
   type TcpDirection,
   type TcpHit,
   type TcpSegment,
@@ -715,6 +716,7 @@ class MaskStep implements ActionStep {
     e.end = hit.start + seg.captured;
     e.wireEnd = hit.start + seg.length;
     e.answersTo = this.answersTo(tcpSession.dirs[1 - dir], seg.ack, seg.flags);
+    e.urgent = (seg.flags & TCP_URG) !== 0;
     // the receiver acknowledges the bytes that decided the other direction's waiting ones: it kept those (insertion)
     if (e.answersTo >= md.other.waitTo) md.other.waitFrom = Infinity;
     // an outside segment (past a known window, or far ahead with none known) is masked as lost context at both ends
@@ -903,6 +905,7 @@ class MaskStep implements ActionStep {
       }
       md.next = e.end;
       md.recent?.push(data, a, b);
+      if (e.urgent) this.urgentCarry(md);
       if (md.carry !== undefined) this.carryOn(md, data, a, b, e.start + from);
     }
     // a capture cut short: the bytes past the cut are a gap
@@ -948,6 +951,20 @@ class MaskStep implements ActionStep {
     if (md.waitFrom === Infinity || e.start >= md.waitTo || e.end <= md.waitAt) return;
     const us = md.waitUs!;
     for (let t = 0; t < us.length; t++) if (us[t] < e.start) md.spans.add(us[t], e.start, t, true);
+  }
+
+  /**
+   * A segment with urgent data: the scanners read its bytes inline (as Wireshark does), a receiver that takes the
+   * urgent byte out of band reads the stream without it (`pass` `X` `word=...` is a password field to it). Its bytes
+   * from the first fed, and what follows them, are masked as after a gap, to the end of what each target could have
+   * under way (a line, a digit run: carryOn), counted masked-undecided; a reading without the byte that runs across
+   * lines is not followed. Not on Telnet, whose receivers read urgent data inline (MaskScanner.urgentInline).
+   */
+  private urgentCarry(md: MaskDirection): void {
+    const sc = md.scanners!;
+    for (let t = 0; t < sc.length; t++) if (sc[t].urgentInline?.() === true) return;
+    md.carry = this.carries.slice();
+    md.carryDigit = false;
   }
 
   /** The other direction's offset (`od` in the session table) that a segment's acknowledgement reaches. */
@@ -1438,6 +1455,7 @@ class MaskStep implements ActionStep {
     h.since = e.since;
     h.answersTo = e.answersTo;
     h.alone = e.alone;
+    h.urgent = e.urgent;
     h.own = e.own;
     h.frags = e.frags;
     h.size = r.length;

@@ -1,5 +1,8 @@
 import type { PacketView } from '../decode/view.js';
 
+/** Where a link key (tcp-stream.ts linkKey(): tap * 2^26 + VLAN ids) splits into two 32-bit words for the hash. */
+const LINK_SPLIT = 2 ** 26;
+
 /**
  * One TCP connection in a SessionTable: its two endpoints (address and
  * port, the one that sorts first is side 0), the caller's state, and its
@@ -11,6 +14,8 @@ export class Session<T> {
   port0 = 0;
   port1 = 0;
   v6 = false;
+  /** Its link (tcp-stream.ts linkKey(): the tap, the outer two VLAN ids). */
+  link = 0;
   /** Packet time (seconds) of the last packet. */
   lastSeen = 0;
   /** Hash chain. */
@@ -35,8 +40,10 @@ export interface SessionTableOptions<T> {
 }
 
 /**
- * TCP connections by their addresses and ports, either direction alike,
- * each with the caller's state; bounded in count and forgotten when idle,
+ * TCP connections by their addresses, ports and link (the tap and the outer
+ * two VLAN ids, as mask's sessions: the same addresses and ports on two
+ * VLANs or taps are two sessions, each renumbered by its own changes),
+ * either direction alike, each with the caller's state; bounded in count and forgotten when idle,
  * least recently seen first. The hash chains and the recency list are
  * intrusive, so a lookup allocates nothing and a new session one object
  * (plus its state).
@@ -60,8 +67,8 @@ export class SessionTable<T> {
     return this.count;
   }
 
-  /** The session of a TCP (or UDP) packet, made if new; `side` says which endpoint sent it. */
-  lookup(v: PacketView, now: number): Session<T> {
+  /** The session of a TCP (or UDP) packet on `link` (linkKey()), made if new; `side` says which endpoint sent it. */
+  lookup(v: PacketView, now: number, link: number): Session<T> {
     this.expire(now);
     const k = this.key;
     const v6 = v.ipVersion === 6;
@@ -103,9 +110,12 @@ export class SessionTable<T> {
     this.side = side;
     let h = (v6 ? 0x9e3779b9 : 0) ^ Math.imul(sp, 0x85ebca6b) ^ Math.imul(dp ^ 0x5bd1e995, 0xc2b2ae35);
     for (let i = 0; i < 8; i++) h = Math.imul(h ^ k[i], 0x01000193) ^ (h >>> 15);
+    // the link key is below 2^53: its high and low 26 bits (the tap, the VLAN ids)
+    h = Math.imul(h ^ (link % LINK_SPLIT), 0x01000193) ^ (h >>> 15);
+    h = Math.imul(h ^ Math.floor(link / LINK_SPLIT), 0x01000193) ^ (h >>> 15);
     h |= 0;
     for (let s = this.buckets.get(h); s !== undefined; s = s.chain) {
-      if (s.v6 !== v6 || s.port0 !== sp || s.port1 !== dp) continue;
+      if (s.v6 !== v6 || s.port0 !== sp || s.port1 !== dp || s.link !== link) continue;
       const a = s.addr;
       if (
         a[0] === k[0] &&
@@ -128,6 +138,7 @@ export class SessionTable<T> {
     s.port0 = sp;
     s.port1 = dp;
     s.v6 = v6;
+    s.link = link;
     s.hash = h;
     s.chain = this.buckets.get(h);
     this.buckets.set(h, s);

@@ -13,6 +13,7 @@ import { renumberTcp, rewritePayload, sackRightEdges, type TcpNumbers, tcpWindow
 import { type Session, SessionTable } from './replace-sessions.js';
 import { RewriteShared, RewriteStream, type Substitution } from './replace-stream.js';
 import { Replica, Scratch } from './replica.js';
+import { linkKey } from './tcp-stream.js';
 
 export interface ReplaceConfig {
   /** The group's replacements in the order written: pattern source and flags, and the text. */
@@ -362,7 +363,7 @@ class ReplaceStep {
 
   /** A TCP segment; `only`: renumbered only, counted under that reason (its data is not searched). */
   private tcp(r: Replica, v: PacketView, only: Reason | undefined): Verdict {
-    const session = this.sessions.lookup(v, this.now);
+    const session = this.sessions.lookup(v, this.now, linkKey(r.tap, v.vlan0, v.vlan1));
     const side = this.sessions.side;
     let st = session.state;
     const flags = v.tcpFlags;

@@ -41,6 +41,8 @@ export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_ACK = 0x10;
+/** Urgent data (RFC 9293 3.8.5): a receiver's socket may take its last byte out of the stream. */
+export const TCP_URG = 0x20;
 
 const TWO_32 = 4294967296;
 

@@ -317,7 +317,20 @@ export interface Seg {
   foreign?: number;
 }
 
-export type Encap = 'eth' | 'vlan' | 'qinq' | 'mpls' | 'v6' | 'v6ext' | 'v4opt' | 'gre' | 'vxlan' | 'gtp';
+export type Encap =
+  | 'eth'
+  | 'vlan'
+  | 'qinq'
+  | 'mpls'
+  | 'v6'
+  | 'v6ext'
+  | 'v4opt'
+  | 'gre'
+  | 'vxlan'
+  | 'gtp'
+  /** L2TPv2 on UDP 1701 and PPTP's enhanced GRE, each carrying PPP: not in ENCAPS (tests of their own). */
+  | 'l2tp'
+  | 'pptp';
 export const ENCAPS: readonly Encap[] = ['eth', 'vlan', 'qinq', 'mpls', 'v6', 'v6ext', 'v4opt', 'gre', 'vxlan', 'gtp'];
 
 export interface Endpoints {
@@ -397,6 +410,20 @@ function fragments(p: Buffer, first: number): Buffer[] {
   });
 }
 
+/** L2TPv2's UDP port, PPTP's GRE protocol (PPP) and the PPP protocol numbers of IPv4 and IPv6. */
+const L2TP_PORT = 1701;
+const GRE_PPP = 0x880b;
+const PPP_IPV4 = 0x0021;
+const PPP_IPV6 = 0x0057;
+/** A PPP frame (address and control ff 03, then the protocol) of an IP packet. */
+const pppOf = (ip: Buffer) => Buffer.concat([hex('ff03'), u16(ip[0] >> 4 === 6 ? PPP_IPV6 : PPP_IPV4), ip]);
+/** An L2TPv2 data message (no length, sequence or offset): tunnel id, session id (set per direction by tests), PPP. */
+const l2tpV2 = (body: Buffer) => Buffer.concat([hex('0002 0007 0009'), pppOf(body)]);
+/** PPTP's enhanced GRE (RFC 2637: key and sequence present, version 1): payload length, call id, sequence number. */
+const pptpGre = (body: Buffer) => {
+  const ppp = pppOf(body);
+  return Buffer.concat([hex('3001'), u16(GRE_PPP), u16(ppp.length), u16(0x0009), u32(1), ppp]);
+};
 const gtpU = (body: Buffer) => Buffer.concat([hex('30ff'), u16(body.length), u32(0xabcdef), body]);
 const ipType = (ip: Buffer) => (ip[0] >> 4 === 6 ? ETHERTYPE.IPV6 : ETHERTYPE.IPV4);
 const ethOf = (ip: Buffer) => Buffer.concat([MAC_B, MAC_A, u16(ipType(ip)), ip]);
@@ -426,6 +453,8 @@ function framed(ip: Buffer, enc: Encap, link: number, tunnelIds: [number, number
       udp(49152 + (tunnelIds[0] & 0x3fff), 4789, Buffer.concat([hex('08000000 00002a00'), ethOf(ip)])),
     );
   else if (enc === 'gtp') inner = outer(IPPROTO.UDP, udp(2152, 2152, gtpU(ip)));
+  else if (enc === 'l2tp') inner = outer(IPPROTO.UDP, udp(L2TP_PORT, L2TP_PORT, l2tpV2(ip)));
+  else if (enc === 'pptp') inner = outer(IPPROTO.GRE, pptpGre(ip));
   switch (link) {
     case LINKTYPE.RAW:
       return inner;
@@ -615,6 +644,11 @@ function readIp(f: Buffer, at: number, frags: Frags): Read | undefined {
     if (l4 + 4 > end) return undefined;
     const flags = f.readUInt16BE(l4);
     const type = f.readUInt16BE(l4 + 2);
+    if ((flags & 7) === 1 && type === GRE_PPP) {
+      // PPTP: key (payload length, call id), then sequence and acknowledgement numbers when flagged
+      const at = l4 + 8 + (flags & 0x1000 ? 4 : 0) + (flags & 0x0080 ? 4 : 0);
+      return readPpp(f.subarray(0, end), at, frags);
+    }
     const hl = 4 + (flags & 0x8000 ? 4 : 0) + (flags & 0x2000 ? 4 : 0) + (flags & 0x1000 ? 4 : 0);
     if (type === ETHERTYPE.IPV4 || type === ETHERTYPE.IPV6) return readIp(f.subarray(0, end), l4 + hl, frags);
     return undefined;
@@ -624,6 +658,14 @@ function readIp(f: Buffer, at: number, frags: Frags): Read | undefined {
     const dport = f.readUInt16BE(l4 + 2);
     if (dport === 4789) return readEth(f.subarray(0, end), l4 + 16, frags);
     if (dport === 2152) return readIp(f.subarray(0, end), l4 + 16, frags);
+    if (dport === L2TP_PORT) {
+      // L2TPv2 data: flags and version, then the length, tunnel and session ids, sequence numbers, offset as flagged
+      const fl = f[l4 + 8];
+      if (fl & 0x80) return undefined;
+      let at = l4 + 10 + (fl & 0x40 ? 2 : 0) + 4 + (fl & 0x08 ? 4 : 0);
+      if (fl & 0x02) at += 2 + f.readUInt16BE(at);
+      return readPpp(f.subarray(0, end), at, frags);
+    }
     return undefined;
   }
   if (proto !== IPPROTO.TCP || l4 + 20 > end) return undefined;
@@ -637,6 +679,14 @@ function readIp(f: Buffer, at: number, frags: Frags): Read | undefined {
     flags: f[l4 + 13],
     payload: Buffer.from(f.subarray(l4 + doff, end)),
   };
+}
+
+/** The IP packet in a PPP frame (address and control optional, protocol one or two bytes). */
+function readPpp(f: Buffer, at: number, frags: Frags): Read | undefined {
+  if (at + 2 <= f.length && f[at] === 0xff && f[at + 1] === 0x03) at += 2;
+  if (at >= f.length) return undefined;
+  const proto = f[at] & 1 ? f[at++] : at + 2 <= f.length ? f.readUInt16BE((at += 2) - 2) : -1;
+  return proto === PPP_IPV4 || proto === PPP_IPV6 ? readIp(f, at, frags) : undefined;
 }
 
 /** A direction's bytes as delivered: offset (from the SYN's sequence number + 1) -> every value a copy had there. */

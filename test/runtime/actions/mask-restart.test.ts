@@ -53,6 +53,8 @@ const TRAFFIC = [
   'GET /a?password=hunter2&x=1 HTTP/1.1\r\nAuthorization: Basic YWxpY2U6cGFzcw==\r\nCookie: token=abc\r\n\r\n{"password": "p4ss", "user',
   'a1 LOGIN {5}\r\nalice {6}\r\nsecret\r\nPOST / HTTP/1.1\r\n\r\n<password>xml</password>\r\nlogin: ',
   'card 4111 1111 1111 1111 and 5500-0000-0000-0004 and 4111 1111 1111',
+  // HTTP/2 in clear: the preface, then a HEADERS frame with authorization (static index 23) never indexed
+  'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x0f\x01\x05\x00\x00\x00\x01\x82\x1f\x08\x0bBasic abcde',
 ];
 
 const TARGETS: [string, MaskTarget][] = [

@@ -6,7 +6,7 @@ import { generate } from '../../../src/gen/index.js';
 import type { GroupStats } from '../../../src/runtime/stats/stats.js';
 import { corpusPath } from '../../support/corpus.js';
 import { requirements } from '../../support/tools.js';
-import { CHECKSUMS_ON, readPackets, runPolicy, STATUS, tsharkFields } from './support.js';
+import { CHECKSUMS_ON, readPackets, runPolicy, STATUS, tsharkFields, tsharkText } from './support.js';
 import { conversation, type TcpEvent, writeCapture } from './tcp-conversation.js';
 
 /**
@@ -374,6 +374,54 @@ describe.skipIf(needs.skip)(`replace checked by tshark${needs.note}`, () => {
     // no checksum goes bad; a kept ACK is a window update where it acknowledges nothing new (it is one there)
     for (const r of outRowsFull) expect([...r.bad]).toEqual([]);
     expect(count(outRows, 3)).toBeGreaterThan(count(inRows, 3));
+  });
+
+  it('one session on two VLANs, the outside copy renumbered by a firewall: each copy shifted by its own changes', async () => {
+    // a SPAN of both sides of a firewall that randomises initial sequence numbers (Cisco ASA does by default): the
+    // same addresses and ports on VLAN 7 and VLAN 8, the outside copy's numbers moved; each copy is its own session
+    // (keyed by its link, as mask's are), else one copy's SYN starts the other over and the shifts mix
+    const events: TcpEvent[] = [
+      { from: 'c', data: 'GET / HTTP/1.1\r\n\r\n' },
+      { from: 's', data: 'HTTP/1.1 200 OK\r\nServer: Apache/2.4\r\n' },
+      { from: 'c' },
+      { from: 's', data: 'X: 1\r\nServer: again and again\r\n\r\n' },
+      { from: 'c', data: 'GET /b HTTP/1.1\r\n\r\n' },
+      { from: 's', data: 'HTTP/1.1 200 OK\r\nServer: third\r\n\r\n' },
+      { from: 'c', flags: 1 },
+      { from: 's', flags: 1 },
+      { from: 'c' },
+    ];
+    const tag = (f: Buffer, id: number) => {
+      const t = Buffer.alloc(4);
+      t.writeUInt16BE(0x8100, 0);
+      t.writeUInt16BE(id, 2);
+      return Buffer.concat([f.subarray(0, 12), t, f.subarray(12)]);
+    };
+    const inside = conversation(events, { clientPort: 41700 }).frames.map((f) => tag(f, 7));
+    const outside = conversation(events, { clientPort: 41700, isnC: 0x7a6b5c4d, isnS: 0x01020304 }).frames.map((f) =>
+      tag(f, 8),
+    );
+    const input = join(dir, 'two-vlans.pcap');
+    writeCapture(
+      input,
+      inside.flatMap((f, i) => [f, outside[i]]),
+    );
+    const { stats, outs } = await runGroups(input, [
+      { name: 'server', replaces: 'replace /Server: [^\\r\\n]*/ with "S: x"' },
+    ]);
+    expect(stats[0].actions.replace.replaced).toBe(6);
+    for (const id of [7, 8]) {
+      const only = async (file: string) => {
+        const f = join(dir, `two-vlans-${id}-${file.endsWith('.pcap') ? 'in' : 'out'}.pcap`);
+        await tsharkText(['-r', file, '-Y', `vlan.id == ${id}`, '-w', f, '-F', 'pcap']);
+        return rows(f);
+      };
+      const [inRows, outRows] = [await only(input), await only(outs[0])];
+      expect(inRows.length).toBe(events.length + 3);
+      expect(compare(inRows, outRows, `VLAN ${id}`)).toBe(0);
+      expect(shiftsAreLengthChanges(inRows, outRows, `VLAN ${id}`)).toBeGreaterThan(8);
+      for (const r of outRows) expect([...r.bad], `VLAN ${id} at ${r.time}`).toEqual([]);
+    }
   });
 
   const CAPTURES = [

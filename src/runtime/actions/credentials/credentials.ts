@@ -32,6 +32,7 @@ import {
   latin1,
 } from './fields.js';
 import { FTP_RULES } from './ftp.js';
+import { H2cReader } from './h2c.js';
 import { CHUNKED, HTTP_RULES, MAX_CHUNK_SIZE, MAX_SCHEME, PART_NAME } from './http.js';
 import { IMAP_RULES, LiteralTail } from './imap.js';
 import { POP3_RULES } from './pop3.js';
@@ -517,6 +518,8 @@ export class CredentialScanner implements MaskScanner {
   private iacAt = 0;
   /** Offset of the second IAC of an IAC IAC pair (a data byte 0xFF). */
   private escapedAt = -1;
+  /** HTTP/2 in clear, after the client's preface: its header blocks' secrets (the lines are read on as well). */
+  private h2: H2cReader | undefined = undefined;
 
   constructor(
     offset: number,
@@ -601,12 +604,24 @@ export class CredentialScanner implements MaskScanner {
     this.escapedAt = -1;
     this.xmlN = 0;
     this.xmlOpen = false;
+    this.h2 = undefined;
   }
 
   /** From how many bytes left in a segment an idle scanner jumps to its next work (the tests vary it). */
   protected readonly nativeFrom: number = NATIVE_FROM;
 
   write(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
+    const base = this.pos - from;
+    this.lines(bytes, from, to, report, shared);
+    // HTTP/2: the frames from the preface on (it may have begun in these bytes), each byte decided as it is read
+    const h2 = this.h2;
+    if (h2 !== undefined) {
+      h2.write(bytes, Math.max(from, h2.next - base), to, base, report);
+      if (h2.dead) this.h2 = undefined;
+    }
+  }
+
+  private lines(bytes: Uint8Array, from: number, to: number, report: Report, shared?: SegmentText): void {
     let i = this.chunk === CH_OFF ? this.data(bytes, from, to, report, shared) : from;
     // a chunked body: its data is read as one text, its framing passed over (delivered as it is, never masked)
     while (i < to) {
@@ -983,8 +998,13 @@ export class CredentialScanner implements MaskScanner {
       this.partPending === 0 &&
       this.iac === 0 &&
       !this.session.telnet &&
-      this.me.echoTo === 0
+      this.me.echoTo === 0 &&
+      this.h2 === undefined
     );
+  }
+
+  urgentInline(): boolean {
+    return this.session.telnet;
   }
 
   unseen(upTo: number): void {
@@ -1006,6 +1026,10 @@ export class CredentialScanner implements MaskScanner {
   }
 
   decide(offset: number, report: Report): void {
+    if (this.h2 !== undefined) {
+      this.h2.gap(offset);
+      if (this.h2.dead) this.h2 = undefined;
+    }
     if (this.mode === SCHEME && this.schemeStart >= 0) report(this.schemeStart, this.pos);
     if (this.mode === CREDS) {
       // undecided when the bytes must go: masked; after lost bytes the parameters' syntax is unknown: the rest too
@@ -1507,6 +1531,10 @@ export class CredentialScanner implements MaskScanner {
         this.teN = 0;
         this.teEnd = true;
         this.lineOff();
+        return;
+      case 'h2':
+        // the preface goes on after `PRI `: the reader checks the rest of it
+        if (this.h2 === undefined && this.lineAt >= 0) this.h2 = new H2cReader(this.lineAt + 4);
         return;
       case 'part': {
         this.partLine = true;

@@ -17,6 +17,8 @@ export const HTTP_RULES: readonly LineRule[] = [
   { word: 1, keyword: 'proxy-authorization', delim: ':', action: 'header', protocol: 'HTTP' },
   { word: 1, keyword: 'content-disposition', delim: ':', action: 'part', protocol: 'HTTP' },
   { word: 1, keyword: 'transfer-encoding', delim: ':', action: 'chunked', protocol: 'HTTP' },
+  // HTTP/2 in clear: the client's preface, at the connection's start (prior knowledge) or after an Upgrade request
+  { word: 1, keyword: 'pri', delim: ' ', action: 'h2', protocol: 'HTTP/2' },
 ];
 
 /** The transfer coding whose body is read de-chunked (RFC 9112 7.1), when it is the last one named. */

@@ -16,8 +16,10 @@
  *   its value, after the blank line, masked.
  * - `chunked`: an HTTP `Transfer-Encoding` header: when its last coding is
  *   chunked, the body after the blank line is read de-chunked.
+ * - `h2`: the client's HTTP/2 connection preface (`PRI * HTTP/2.0`): the
+ *   rest of the direction is read as HTTP/2 frames (credentials/h2c.ts).
  */
-export type LineAction = 'rest' | 'rest-words' | 'rest-literals' | 'sasl' | 'header' | 'part' | 'chunked';
+export type LineAction = 'rest' | 'rest-words' | 'rest-literals' | 'sasl' | 'header' | 'part' | 'chunked' | 'h2';
 
 /** A keyword at the start of a line: the `word`-th word (1 or 2: IMAP's commands follow a tag), lower case, ended by `delim`. */
 export interface LineRule {

@@ -94,6 +94,15 @@ describe('mask credentials: an XML element named as a credential, with attribute
   );
 });
 
+describe('mask credentials: an HTML input whose attributes are not quoted (as minifiers write them)', () => {
+  expectMasked(
+    'the value after an unquoted credential name or type, ended by a blank or `>`; a form value is no attribute',
+    `POST /login HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<form><input type=password name=pwd value=«hunter2» size=8>` +
+      `<input name=password value=«s3cret»><input name=q value=kept><input name=user\tvalue=«bob» id=u>` +
+      `</form>\r\na=password&value=kept\r\n`,
+  );
+});
+
 describe('mask credentials: a line break inside a start tag or after a JSON key (white space both allow)', () => {
   expectMasked(
     'a start tag over two lines, a JSON value on the line after its key',

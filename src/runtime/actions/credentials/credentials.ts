@@ -488,6 +488,11 @@ export class CredentialScanner implements MaskScanner {
   private name: Uint8Array = NO_BYTES;
   private nameLen = 0;
   private nameQuote = 0;
+  /**
+   * The name under way began right after an `=` (T_NAME): an unquoted attribute's value (`name=password`, as HTML
+   * minifiers write it), which a blank or `>` ends; step() reads it (quiet() is false), as skip() stops at no blank.
+   */
+  private afterEquals = false;
   private nameKind = FIELD_NONE;
   private escape = false;
   /** FORM_QUOTED: the quote that ends the value. */
@@ -583,6 +588,7 @@ export class CredentialScanner implements MaskScanner {
     this.name = NO_BYTES;
     this.nameLen = 0;
     this.nameQuote = 0;
+    this.afterEquals = false;
     this.nameKind = FIELD_NONE;
     this.escape = false;
     this.valueQuote = 0;
@@ -713,7 +719,7 @@ export class CredentialScanner implements MaskScanner {
   protected quiet(): boolean {
     return (
       this.mode === NONE &&
-      (this.tok === T_IDLE || this.tok === T_NAME) &&
+      (this.tok === T_IDLE ? this.prev !== EQUALS : this.tok === T_NAME && !this.afterEquals) &&
       !this.xmlOpen &&
       this.iac === 0 &&
       !this.lineStart &&
@@ -920,7 +926,11 @@ export class CredentialScanner implements MaskScanner {
         if (from === NAME_GOES_ON) {
           n = this.nameLen;
           k = start;
-        } else this.nameQuote = nameQuoteAt(bytes, from, start, this.prev);
+        } else {
+          this.nameQuote = nameQuoteAt(bytes, from, start, this.prev);
+          // skip() runs only where no name starts right after an `=` (quiet())
+          this.afterEquals = false;
+        }
         const name = this.name;
         for (; k < i; k++) {
           const c = bytes[k];
@@ -1763,6 +1773,9 @@ export class CredentialScanner implements MaskScanner {
           if (this.kind() !== FIELD_NONE) this.mode = FORM;
           return;
         }
+        // an unquoted attribute's value ended (`<input type=password name=pwd value=...>`): as a quoted one
+        if (this.afterEquals && (b === SPACE || b === TAB || b === GT || b === SLASH) && this.kind() !== FIELD_NONE)
+          this.attrValue = true;
         this.tok = T_IDLE;
         break;
       case T_AFTER_QUOTED:
@@ -1809,6 +1822,7 @@ export class CredentialScanner implements MaskScanner {
       if (this.prev >= 0 && NAME_BYTE[this.prev] === 1) return;
       this.tok = T_NAME;
       this.nameQuote = this.prev === QUOTE || this.prev === APOS ? this.prev : 0;
+      this.afterEquals = this.prev === EQUALS;
       if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
       this.name[0] = lower(b);
       this.nameLen = 1;

@@ -365,9 +365,9 @@ QUIET_STOP[CR] = QUIET_STOP[LF] = QUIET_STOP[IAC] = QUIET_STOP[LT] = 1;
 /** What skip() stops at: QUIET_STOP, and `=` and quotes, which may end a field name. */
 const TEXT_STOP = QUIET_STOP.slice();
 TEXT_STOP[EQUALS] = TEXT_STOP[QUOTE] = TEXT_STOP[APOS] = 1;
-/** ... and while a line's first two words are read, the space or colon that may end a command. */
+/** ... and while a line's first two words are read, the space, tab or colon that may end a command. */
 const LINE_STOP = TEXT_STOP.slice();
-LINE_STOP[SPACE] = LINE_STOP[COLON] = 1;
+LINE_STOP[SPACE] = LINE_STOP[TAB] = LINE_STOP[COLON] = 1;
 const LOWER = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
 
 /**
@@ -393,7 +393,8 @@ markClass(C_JUMP, JUMP_STOPS);
 const JUMP_OR_BREAK = new Uint8Array(256);
 for (const b of [...JUMP_STOPS, CR, LF]) JUMP_OR_BREAK[b] = 1;
 markClass(C_BREAK, [CR, LF]);
-markClass(C_WORD_END, [SPACE, COLON, CR, LF]);
+// a tab ends a command word as a space does (ProFTPD splits `PASS<TAB>pw` at it: ruleDelim)
+markClass(C_WORD_END, [SPACE, TAB, COLON, CR, LF]);
 markClass(C_NAME_END, [EQUALS, QUOTE, APOS]);
 markClass(
   C_NAME_KEY,
@@ -1362,7 +1363,7 @@ export class CredentialScanner implements MaskScanner {
       if (this.lineLen < this.lineKeep) {
         if (this.lineLen < 4) this.head |= lower(b) << (8 * (3 - this.lineLen));
         this.line[this.lineLen++] = lower(b);
-        if ((b === SPACE || b === COLON) && this.words < 2) this.lineWord(b);
+        if ((b === SPACE || b === TAB || b === COLON) && this.words < 2) this.lineWord(b);
         if (this.mode !== NONE) {
           this.prev = b;
           return;
@@ -1866,6 +1867,7 @@ LINE_RULES.forEach((r, i) => (RULES_BY_LENGTH[r.keyword.length] ??= []).push(i))
 /** The rule for word number `word` = line[from, to), ended by `delim`, if any: compared as bytes, no string made. */
 function lineRule(line: Uint8Array, from: number, to: number, word: number, delim: number): LineRule | undefined {
   const len = to - from;
+  delim = ruleDelim(delim, word);
   const rules = RULES_BY_LENGTH[len];
   if (rules === undefined) return undefined;
   next: for (const i of rules) {
@@ -1875,6 +1877,16 @@ function lineRule(line: Uint8Array, from: number, to: number, word: number, deli
     return LINE_RULES[i];
   }
   return undefined;
+}
+
+/**
+ * The delimiter a rule names for a word ended by `b`: a tab after a line's first word is a space. ProFTPD splits a
+ * command line at any white space (make_ftp_cmd: `PASS<TAB>pw` logs in); vsftpd and Dovecot split at a space only
+ * and refuse the command, so masking there masks what no server took. A second word (IMAP's command after its tag)
+ * follows a space only (lineWord()), as RFC 9051's grammar and its servers want.
+ */
+function ruleDelim(b: number, word: number): number {
+  return b === TAB && word === 1 ? SPACE : b;
 }
 
 /** The value of a hex digit, or -1. */
@@ -1918,7 +1930,7 @@ function nextWork(bytes: Uint8Array, to: number, i: number, delta: number, iacFr
 
 /** Bytes that end a line's word for its commands. */
 const WORD_END = new Uint8Array(256);
-WORD_END[SPACE] = WORD_END[COLON] = WORD_END[CR] = WORD_END[LF] = 1;
+WORD_END[SPACE] = WORD_END[TAB] = WORD_END[COLON] = WORD_END[CR] = WORD_END[LF] = 1;
 
 /**
  * The first two bytes of the keywords of word-1 and of word-2 rules (lower
@@ -1979,6 +1991,7 @@ function mayCommand(bytes: Uint8Array, s: number, to: number): boolean {
 /** Whether bytes[from, to), ended by `delim`, is the keyword of a rule for word number `word` (ignoring case). */
 function ruleAt(bytes: Uint8Array, from: number, to: number, delim: number, word: number): boolean {
   const rules = RULES_BY_LENGTH[to - from];
+  delim = ruleDelim(delim, word);
   if (rules === undefined) return false;
   next: for (const i of rules) {
     if (RULE_DELIMS[i] !== delim || LINE_RULES[i].word !== word) continue;

@@ -443,6 +443,20 @@ describe('mask: a Telnet login whose prompts carry terminal escapes (bold, colou
     expect(summary(f.paths)).toEqual([]);
     expect(summary(f.leaks)).toEqual([]);
   });
+
+  // FIXED (scanfix2, session 13: promptOf() takes a `>` for a prompt's end as it takes a colon). Was (devices whose
+  // login asks `Enter Password>`, `Username>`: menus of embedded devices, some terminal servers): a prompt had to
+  // end in a colon, so the user name and password typed after one went in clear.
+  it('the user name and password typed after prompts ending in `>` are masked', async () => {
+    const r = new Rng(1312);
+    const sessions = [
+      telnet(r, 1, 'Enter Username> ', 'Enter Password> '),
+      telnet(r, 2, 'login>', '\x1b[1mPassword>\x1b[0m '),
+    ];
+    const f = await run('telnet-gt', sessions);
+    expect(summary(f.paths)).toEqual([]);
+    expect(summary(f.leaks)).toEqual([]);
+  });
 });
 
 // ---- 8. credential syntax a receiver reads: unquoted attributes (left: docs/language.md, "Also not found"), line breaks

@@ -94,6 +94,25 @@ describe('mask credentials: an XML element named as a credential, with attribute
   );
 });
 
+describe('mask credentials: an HTML input whose attributes are not quoted (as minifiers write them)', () => {
+  expectMasked(
+    'the value after an unquoted credential name or type, ended by a blank or `>`; a form value is no attribute',
+    `POST /login HTTP/1.1\r\nHost: shop\r\n${FILL}\r\n<form><input type=password name=pwd value=«hunter2» size=8>` +
+      `<input name=password value=«s3cret»><input name=q value=kept><input name=user\tvalue=«bob» id=u>` +
+      `</form>\r\na=password&value=kept\r\n`,
+  );
+});
+
+// ProFTPD splits a command line at any white space (make_ftp_cmd, pr_str_get_word: isspace), so it logs in with
+// `PASS<TAB>pw`; vsftpd (str_split_char on ' ') and Dovecot's POP3 (a space) answer 500 or -ERR to it, so there the
+// password was never delivered as one. Masked all the same: a tab ends a line's first word as a space does.
+describe('mask credentials: FTP and POP3 commands whose argument follows a tab (ProFTPD reads it as a space)', () => {
+  expectMasked(
+    'USER, PASS and ACCT after a tab, the finder jumping the lines between',
+    `USER\t«bob»\r\n${FILL}PASS\t«hunter2»\r\n${FILL}acct\t \t«x1»\r\n${FILL}`,
+  );
+});
+
 describe('mask credentials: a line break inside a start tag or after a JSON key (white space both allow)', () => {
   expectMasked(
     'a start tag over two lines, a JSON value on the line after its key',

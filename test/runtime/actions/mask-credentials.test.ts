@@ -276,6 +276,12 @@ describe('credentials: Telnet', () => {
     for (const p of ['Last login: Mon', '$ ', 'Enter choice:', 'login']) expect(tail(p), p).toBe(PROMPT_NONE);
   });
 
+  it("takes a `>` for a prompt's end as it takes a colon (`Enter Password>`); a shell or exec prompt is none", () => {
+    for (const p of ['Enter Username> ', 'login>', 'User Name >']) expect(tail(p), p).toBe(PROMPT_USER);
+    for (const p of ['Enter Password> ', 'Password>', 'PIN >']) expect(tail(p), p).toBe(PROMPT_PASSWORD);
+    for (const p of ['Router>', 'C:\\Users\\bob>', '> ', 'Password']) expect(tail(p), p).toBe(PROMPT_NONE);
+  });
+
   it('reads a styled prompt as a terminal shows it: its control sequences are none', () => {
     for (const p of ['\x1b[1mlogin:\x1b[0m ', '\x1b[1;32mUsername:\x1b[m'])
       expect(tail(p), JSON.stringify(p)).toBe(PROMPT_USER);

@@ -8,7 +8,7 @@ import { IPPROTO } from '../../../src/fields/ip-proto.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import { requirements, tshark } from '../../support/tools.js';
 import { artifactFor } from '../support/artifact.js';
-import { eth, gre, ipFragments, ipv4, udp, vxlan } from './frames.js';
+import { eth, gre, ipFragments, ipv4, ipv6, udp, vxlan } from './frames.js';
 import { runArtifactFrames } from './mask-run.js';
 import { Conversation, type Segment, timed, writeTimedPcap } from './tcp-traffic.js';
 
@@ -39,16 +39,25 @@ function checksummed(u: Buffer): Buffer {
   return u;
 }
 
+/** An outer IPv4 header's bytes, and an outer IPv6 header's with its fragment header (RFC 8200 4.5). */
+const V4 = 20;
+const V6 = 40 + 8;
+
 /**
  * Tunnels around an inner Ethernet frame: the outer frame (Ethernet, IPv4
- * from 192.168.0.1), and the bytes of outer IP data before the inner TCP
- * payload (tunnel headers, inner IPv4 and TCP headers of 20).
+ * from 192.168.0.1 or IPv6), the bytes of outer IP data before the inner TCP
+ * payload (tunnel headers, inner IPv4 and TCP headers of 20), and the outer
+ * IP header's bytes in a fragment.
  */
-const TUNNELS: [string, (inner: Buffer) => Buffer, number][] = [
-  ['VXLAN', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, checksummed(udp(41000, 4789, vxlan(7, f))), OUTER)), 70],
-  ['GRE (Ethernet)', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(TEB, f), OUTER)), 58],
-  ['GRE (IPv4)', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, f.subarray(ETH)), OUTER)), 44],
-  ['IPv4 in IPv4', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.IPIP, f.subarray(ETH), OUTER)), 40],
+const TUNNELS: [string, (inner: Buffer) => Buffer, number, number][] = [
+  ['VXLAN', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.UDP, checksummed(udp(41000, 4789, vxlan(7, f))), OUTER)), 70, V4],
+  ['GRE (Ethernet)', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(TEB, f), OUTER)), 58, V4],
+  ['GRE (IPv4)', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.GRE, gre(ETHERTYPE.IPV4, f.subarray(ETH)), OUTER)), 44, V4],
+  ['IPv4 in IPv4', (f) => eth(ETHERTYPE.IPV4, ipv4(IPPROTO.IPIP, f.subarray(ETH), OUTER)), 40, V4],
+  // the outer datagram over IPv6, fragmented by its source (an IPv6 router never fragments): a fragment header
+  ['VXLAN over IPv6', (f) => eth(ETHERTYPE.IPV6, ipv6(IPPROTO.UDP, udp(41000, 4789, vxlan(7, f)))), 70, V6],
+  ['GRE (Ethernet) over IPv6', (f) => eth(ETHERTYPE.IPV6, ipv6(IPPROTO.GRE, gre(TEB, f))), 58, V6],
+  ['IPv4 in IPv6', (f) => eth(ETHERTYPE.IPV6, ipv6(IPPROTO.IPIP, f.subarray(ETH))), 40, V6],
 ];
 
 /** An outer fragment's data size (a multiple of 8) that cuts the inner payload at about `at`. */
@@ -115,7 +124,7 @@ async function tsharkClean(out: Buffer[], secrets: string[], vxlan: boolean): Pr
 }
 
 describe.each(PATHS)('mask over a tunnel in IP fragments, %s path', (path) => {
-  describe.each(TUNNELS)('%s', (name, wrap, head) => {
+  describe.each(TUNNELS)('%s', (name, wrap, head, outer) => {
     /** An FTP session in the tunnel to the password; `last` from the client in an outer packet cut at `sizes`. */
     function session(last: string, sizes: number[]): { frames: Buffer[]; at: number } {
       const c = new Conversation({ serverPort: 21 });
@@ -137,8 +146,9 @@ describe.each(PATHS)('mask over a tunnel in IP fragments, %s path', (path) => {
       expect(leaks(r.out, 'hunt')).toBe(false);
       expect(r.counters['undecided-fragment']).toBe(2);
       // the fragments keep their outer headers: they are still fragments of one datagram
-      for (let k = at; k < at + 2; k++) expect(r.out[k].subarray(0, ETH + 20)).toEqual(frames[k].subarray(0, ETH + 20));
-      await tsharkClean(r.out, ['hunter2'], name === 'VXLAN');
+      for (let k = at; k < at + 2; k++)
+        expect(r.out[k].subarray(0, ETH + outer)).toEqual(frames[k].subarray(0, ETH + outer));
+      await tsharkClean(r.out, ['hunter2'], name.startsWith('VXLAN'));
     });
 
     it('an outer datagram whose last fragment never comes: given up at the end, its fragments masked', () => {
@@ -150,7 +160,7 @@ describe.each(PATHS)('mask over a tunnel in IP fragments, %s path', (path) => {
       const got = r.byInput.get(at)!;
       expect(got.toString('latin1')).not.toMatch(/STOR|4111/);
       // its outer header as captured
-      expect(got.subarray(0, ETH + 20)).toEqual(frames[at].subarray(0, ETH + 20));
+      expect(got.subarray(0, ETH + outer)).toEqual(frames[at].subarray(0, ETH + outer));
     });
 
     it('a card number across the outer fragments: no digit of it delivered', async () => {
@@ -158,7 +168,7 @@ describe.each(PATHS)('mask over a tunnel in IP fragments, %s path', (path) => {
       const r = run(frames, path);
       expect(r.out).toHaveLength(frames.length);
       for (const d of r.out) expect(d.toString('latin1')).not.toMatch(/4111|1111/);
-      await tsharkClean(r.out, [CARD], name === 'VXLAN');
+      await tsharkClean(r.out, [CARD], name.startsWith('VXLAN'));
     });
   });
 });

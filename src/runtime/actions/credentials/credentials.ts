@@ -367,9 +367,9 @@ QUIET_STOP[CR] = QUIET_STOP[LF] = QUIET_STOP[IAC] = QUIET_STOP[LT] = 1;
 /** What skip() stops at: QUIET_STOP, and `=` and quotes, which may end a field name. */
 const TEXT_STOP = QUIET_STOP.slice();
 TEXT_STOP[EQUALS] = TEXT_STOP[QUOTE] = TEXT_STOP[APOS] = 1;
-/** ... and while a line's first two words are read, the space or colon that may end a command. */
+/** ... and while a line's first two words are read, the space, tab or colon that may end a command. */
 const LINE_STOP = TEXT_STOP.slice();
-LINE_STOP[SPACE] = LINE_STOP[COLON] = 1;
+LINE_STOP[SPACE] = LINE_STOP[TAB] = LINE_STOP[COLON] = 1;
 const LOWER = Uint8Array.from({ length: 256 }, (_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
 
 /**
@@ -395,7 +395,8 @@ markClass(C_JUMP, JUMP_STOPS);
 const JUMP_OR_BREAK = new Uint8Array(256);
 for (const b of [...JUMP_STOPS, CR, LF]) JUMP_OR_BREAK[b] = 1;
 markClass(C_BREAK, [CR, LF]);
-markClass(C_WORD_END, [SPACE, COLON, CR, LF]);
+// a tab ends a command word as a space does (ProFTPD splits `PASS<TAB>pw` at it: ruleDelim)
+markClass(C_WORD_END, [SPACE, TAB, COLON, CR, LF]);
 markClass(C_NAME_END, [EQUALS, QUOTE, APOS]);
 markClass(
   C_NAME_KEY,
@@ -490,6 +491,11 @@ export class CredentialScanner implements MaskScanner {
   private name: Uint8Array = NO_BYTES;
   private nameLen = 0;
   private nameQuote = 0;
+  /**
+   * The name under way began right after an `=` (T_NAME): an unquoted attribute's value (`name=password`, as HTML
+   * minifiers write it), which a blank or `>` ends; step() reads it (quiet() is false), as skip() stops at no blank.
+   */
+  private afterEquals = false;
   private nameKind = FIELD_NONE;
   private escape = false;
   /** FORM_QUOTED: the quote that ends the value. */
@@ -587,6 +593,7 @@ export class CredentialScanner implements MaskScanner {
     this.name = NO_BYTES;
     this.nameLen = 0;
     this.nameQuote = 0;
+    this.afterEquals = false;
     this.nameKind = FIELD_NONE;
     this.escape = false;
     this.valueQuote = 0;
@@ -729,7 +736,7 @@ export class CredentialScanner implements MaskScanner {
   protected quiet(): boolean {
     return (
       this.mode === NONE &&
-      (this.tok === T_IDLE || this.tok === T_NAME) &&
+      (this.tok === T_IDLE ? this.prev !== EQUALS : this.tok === T_NAME && !this.afterEquals) &&
       !this.xmlOpen &&
       this.iac === 0 &&
       !this.lineStart &&
@@ -943,7 +950,11 @@ export class CredentialScanner implements MaskScanner {
         if (from === NAME_GOES_ON) {
           n = this.nameLen;
           k = start;
-        } else this.nameQuote = nameQuoteAt(bytes, from, start, this.prev);
+        } else {
+          this.nameQuote = nameQuoteAt(bytes, from, start, this.prev);
+          // skip() runs only where no name starts right after an `=` (quiet())
+          this.afterEquals = false;
+        }
         const name = this.name;
         for (; k < i; k++) {
           const c = bytes[k];
@@ -1384,7 +1395,7 @@ export class CredentialScanner implements MaskScanner {
       if (this.lineLen < this.lineKeep) {
         if (this.lineLen < 4) this.head |= lower(b) << (8 * (3 - this.lineLen));
         this.line[this.lineLen++] = lower(b);
-        if ((b === SPACE || b === COLON) && this.words < 2) this.lineWord(b);
+        if ((b === SPACE || b === TAB || b === COLON) && this.words < 2) this.lineWord(b);
         if (this.mode !== NONE) {
           this.prev = b;
           return;
@@ -1799,6 +1810,9 @@ export class CredentialScanner implements MaskScanner {
           if (this.kind() !== FIELD_NONE) this.mode = FORM;
           return;
         }
+        // an unquoted attribute's value ended (`<input type=password name=pwd value=...>`): as a quoted one
+        if (this.afterEquals && (b === SPACE || b === TAB || b === GT || b === SLASH) && this.kind() !== FIELD_NONE)
+          this.attrValue = true;
         this.tok = T_IDLE;
         break;
       case T_AFTER_QUOTED:
@@ -1845,6 +1859,7 @@ export class CredentialScanner implements MaskScanner {
       if (this.prev >= 0 && NAME_BYTE[this.prev] === 1) return;
       this.tok = T_NAME;
       this.nameQuote = this.prev === QUOTE || this.prev === APOS ? this.prev : 0;
+      this.afterEquals = this.prev === EQUALS;
       if (this.name === NO_BYTES) this.name = takeBytes(MAX_FIELD_NAME);
       this.name[0] = lower(b);
       this.nameLen = 1;
@@ -1888,6 +1903,7 @@ LINE_RULES.forEach((r, i) => (RULES_BY_LENGTH[r.keyword.length] ??= []).push(i))
 /** The rule for word number `word` = line[from, to), ended by `delim`, if any: compared as bytes, no string made. */
 function lineRule(line: Uint8Array, from: number, to: number, word: number, delim: number): LineRule | undefined {
   const len = to - from;
+  delim = ruleDelim(delim, word);
   const rules = RULES_BY_LENGTH[len];
   if (rules === undefined) return undefined;
   next: for (const i of rules) {
@@ -1897,6 +1913,16 @@ function lineRule(line: Uint8Array, from: number, to: number, word: number, deli
     return LINE_RULES[i];
   }
   return undefined;
+}
+
+/**
+ * The delimiter a rule names for a word ended by `b`: a tab after a line's first word is a space. ProFTPD splits a
+ * command line at any white space (make_ftp_cmd: `PASS<TAB>pw` logs in); vsftpd and Dovecot split at a space only
+ * and refuse the command, so masking there masks what no server took. A second word (IMAP's command after its tag)
+ * follows a space only (lineWord()), as RFC 9051's grammar and its servers want.
+ */
+function ruleDelim(b: number, word: number): number {
+  return b === TAB && word === 1 ? SPACE : b;
 }
 
 /** The value of a hex digit, or -1. */
@@ -1940,7 +1966,7 @@ function nextWork(bytes: Uint8Array, to: number, i: number, delta: number, iacFr
 
 /** Bytes that end a line's word for its commands. */
 const WORD_END = new Uint8Array(256);
-WORD_END[SPACE] = WORD_END[COLON] = WORD_END[CR] = WORD_END[LF] = 1;
+WORD_END[SPACE] = WORD_END[TAB] = WORD_END[COLON] = WORD_END[CR] = WORD_END[LF] = 1;
 
 /**
  * The first two bytes of the keywords of word-1 and of word-2 rules (lower
@@ -2010,6 +2036,7 @@ function mayCommand(bytes: Uint8Array, s: number, to: number): boolean {
 /** Whether bytes[from, to), ended by `delim`, is the keyword of a rule for word number `word` (ignoring case). */
 function ruleAt(bytes: Uint8Array, from: number, to: number, delim: number, word: number): boolean {
   const rules = RULES_BY_LENGTH[to - from];
+  delim = ruleDelim(delim, word);
   if (rules === undefined) return false;
   next: for (const i of rules) {
     if (RULE_DELIMS[i] !== delim || LINE_RULES[i].word !== word) continue;

@@ -58,6 +58,9 @@ export const MAX_PENDING_PROMPTS = 2;
 
 const ESC = 0x1b;
 const CSI_OPEN = 0x5b;
+const COLON = 0x3a;
+/** The end of some devices' prompts (`Enter Password>`, `Username>`), read as a colon is. */
+const GT = 0x3e;
 
 /**
  * Where an ANSI control sequence that ends tail[0, end) begins, or -1: a
@@ -107,14 +110,14 @@ export function promptEnd(tail: Uint8Array, length: number): number {
 
 /**
  * What the end of the other side's current line asks for, if it is a
- * prompt: it ends with a colon (spaces and control sequences after it
- * aside); PROMPT_PASSWORD when
+ * prompt: it ends with a colon or a `>` (spaces and control sequences after
+ * it aside; a shell's or a router's `>` has no prompt words before it); PROMPT_PASSWORD when
  * a password word is on it ("Password for alice:"), PROMPT_USER when the
  * words before the colon are a user-name prompt ("login:", "Username:").
  */
 export function promptOf(tail: Uint8Array, length: number): number {
   const end = promptEnd(tail, length);
-  if (end === 0 || tail[end - 1] !== 0x3a) return PROMPT_NONE;
+  if (end === 0 || (tail[end - 1] !== COLON && tail[end - 1] !== GT)) return PROMPT_NONE;
   // its words as a terminal shows them: a styled prompt's control sequences (`\x1b[1;32mPassword`) are none
   const text = shown(tail, end - 1).trimEnd();
   if (NOT_PROMPTS.some((w) => text === w || text.endsWith(' ' + w))) return PROMPT_NONE;

@@ -2,11 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LINKTYPE } from '../../../src/fields/fields.js';
-import { PacketView } from '../../../src/runtime/decode/view.js';
-import { decodeFrame } from '../../../src/runtime/decode/decode.js';
-import { type Delivered, runFrames } from './mask-run.js';
-import { Conversation, type Segment, type TimedFrame, timed } from './tcp-traffic.js';
+import { conversationFrames, runOneGroup } from './mask-run.js';
+import { Conversation, type TimedFrame } from './tcp-traffic.js';
 
 /**
  * mask where a stream's past is lost (leakfix, session 12): a session picked
@@ -17,31 +14,8 @@ import { Conversation, type Segment, type TimedFrame, timed } from './tcp-traffi
  */
 const dir = mkdtempSync(join(tmpdir(), 'tmesc-mask-past-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const policy = (actions: string) =>
-  `tap a { source pcap "${dir}/none.pcap" }\ngroup g { tool t { output pcap "${dir}/t.pcap" } ${actions} }\nrule r from a match any to g`;
-
-const view = new PacketView();
-const texts = (d: Delivered[]) =>
-  d.map((x) => {
-    decodeFrame(view, x.data, x.data.length, x.data.length, LINKTYPE.ETHERNET);
-    return x.data.subarray(view.payloadOffset, view.payloadOffset + view.payloadLength).toString('latin1');
-  });
-const frames = (c: Conversation, segs: Segment[]): TimedFrame[] =>
-  timed(
-    segs.map((s) => c.frame(s)),
-    1_700_000_000,
-    0.001,
-  );
-
-function run(actions: string, input: TimedFrame[]) {
-  const r = runFrames(dir, policy(actions), input);
-  const g = r.groups[0];
-  return {
-    out: texts(r.out.get('t')!).filter((t) => t.length > 0),
-    mask: g.actions.mask,
-    totals: g.actionTotals!.mask,
-  };
-}
+const frames = conversationFrames;
+const run = (actions: string, input: TimedFrame[]) => runOneGroup(dir, actions, input);
 
 describe('mask: a session picked up without its SYN', () => {
   it('carries its first line and first digit run (they may end a secret begun before), nothing after', () => {

@@ -34,18 +34,15 @@ import {
   FIN,
   pcapFile,
   PROTOCOLS,
-  type Protocol,
   readPcap,
   type Rec,
   records,
   Rng,
   RST,
   type Script,
-  type Seg,
-  script,
   SYN,
-  streamsOf,
 } from './mask-paths.js';
+import { focusIndex, focusSessions, recsOf, secretsOnly } from './mask-paths-focus.js';
 import { tsharkFields } from './support.js';
 import { requirements } from '../../support/tools.js';
 
@@ -55,27 +52,6 @@ const tshark = requirements({ tools: ['tshark'] });
 
 const ETH = LINKTYPE.ETHERNET;
 const ETH_HEADER = 14;
-
-/** A session of `proto` whose focus is inside its first secret of `kind`, each turn one segment but at the focus. */
-function sessionOn(i: number, proto: Protocol, r: Rng, kind: 'card' | 'credential' | 'pattern', enc: Encap = 'eth') {
-  const sc = script(proto, r);
-  const secrets = streamsOf(sc).secrets;
-  const k = secrets.findIndex((x) => x.kind === kind);
-  if (k < 0) return undefined;
-  // a card cut after its 7th digit: a release may deliver a run of at most six digits (docs/language.md, PCI DSS 3.4)
-  const split = kind === 'card' ? afterDigits(secrets[k].text, 7) : undefined;
-  return session(i, proto, r, { script: sc, secret: k, whole: true, enc, split });
-}
-
-/** The index in `text` just after its `n`th digit. */
-function afterDigits(text: string, n: number): number {
-  let seen = 0;
-  for (let i = 0; i < text.length; i++) if (/\d/.test(text[i]) && ++seen === n) return i + 1;
-  throw new Error(`${text}: fewer than ${n} digits`);
-}
-
-/** Findings but for decoys masked (masking more than needed: no leak). */
-const secretsOnly = (found: string[]) => found.filter((x) => !x.includes(': decoy '));
 
 /**
  * Findings but for a card's leading digits, at most six, delivered by a
@@ -89,46 +65,6 @@ const pastShownDigits = (found: string[]) =>
     const digitsBefore = m[1].slice(0, Number(m[2]) + 1).replace(/\D/g, '').length;
     return digitsBefore > 6;
   });
-
-/** The stream offset of a segment's first payload byte (the session's SYN and SYN-ACK are its first two segments). */
-function offsetOf(s: Session, g: Seg): number {
-  return (g.seq - s.segs[g.dir].seq - 1) >>> 0;
-}
-
-/** The index of the session's data segment that starts at its focus. */
-function focusIndex(s: Session): number {
-  const k = s.segs.findIndex((g) => g.dir === s.focus.dir && g.payload.length > 0 && offsetOf(s, g) === s.focus.at);
-  if (k < 0) throw new Error(`${s.name}: no segment at the focus`);
-  return k;
-}
-
-/**
- * A session of every protocol but Telnet for each kind, focused inside its
- * first secret of that kind (sessionOn), `edit` given each one and its focus
- * segment's index before it is kept; drawn from `r` in that order.
- */
-function focusSessions(
-  r: Rng,
-  kinds: readonly ('card' | 'credential' | 'pattern')[],
-  edit: (s: Session, k: number) => void = () => {},
-  enc?: Encap,
-): Session[] {
-  const sessions: Session[] = [];
-  for (const p of PROTOCOLS)
-    for (const kind of kinds) {
-      if (p === 'telnet') continue;
-      const s = sessionOn(sessions.length + 1, p, r, kind, enc);
-      if (s === undefined) continue;
-      edit(s, focusIndex(s));
-      sessions.push(s);
-    }
-  return sessions;
-}
-
-/** Every segment's records, in order, `f` making the records of one segment (index j) instead when it returns some. */
-function recsOf(s: Session, id: number, f?: (g: Seg, j: number) => Rec[] | undefined): Rec[] {
-  return s.segs.flatMap((g, j) => f?.(g, j) ?? records(g, s.ep, s.enc, ETH, [id & 0xffff, (id * 7 + 1) & 0xffff]));
-}
 
 /**
  * An Ethernet frame whose IPv4 packet (the outer one of a tunnel) is cut
@@ -167,7 +103,7 @@ async function run(name: string, recs: Rec[], sessions: Session[], policy = 'mas
  * segment is in the second.
  */
 function outerFragmented(enc: Encap, seed: number): { recs: Rec[]; sessions: Session[] } {
-  const sessions = focusSessions(new Rng(seed), ['credential', 'card'], undefined, enc);
+  const sessions = focusSessions(new Rng(seed), ['credential', 'card'], undefined, { enc });
   // the outer payload before the inner TCP payload: GRE 4 + IP 20 + TCP 20; UDP 8 + VXLAN 8 + Ethernet 14 + 40
   const lead = enc === 'gre' ? 44 : 70;
   const first = (Math.floor(lead / 8) + 1) * 8;
@@ -621,7 +557,7 @@ describe.each(['l2tp', 'pptp'] as const)('mask: %s sessions, each direction unde
   it.skipIf(tshark.skip)(
     `a login split across segments in each protocol, both directions masked; tshark reads no secret${tshark.note}`,
     async () => {
-      const sessions = focusSessions(new Rng(1231), ['credential', 'card'], undefined, enc);
+      const sessions = focusSessions(new Rng(1231), ['credential', 'card'], undefined, { enc });
       // the check can fail: secrets in both directions
       expect(new Set(sessions.flatMap((s) => s.secrets.map((x) => x.dir)))).toEqual(new Set([0, 1]));
       const f = await tunnelRun('split', sessions, false);

@@ -27,12 +27,10 @@ import {
 import {
   ACK,
   cardNumber,
-  type Encap,
   FIN,
   pcapFile,
   readPcap,
   PROTOCOLS,
-  type Protocol,
   type Rec,
   records,
   reassemble,
@@ -41,71 +39,13 @@ import {
   RST,
   type Script,
   type Seg,
-  script,
   SYN,
-  streamsOf,
 } from './mask-paths.js';
+import { afterDigits, focusSessions, offsetOf, recsOf, secretsOnly } from './mask-paths-focus.js';
 
 afterAll(cleanup);
 
 const ETH = LINKTYPE.ETHERNET;
-
-/** A session of `proto` whose focus is inside its first secret of `kind`, each turn one segment but at the focus. */
-function sessionOn(i: number, proto: Protocol, r: Rng, kind: 'card' | 'credential', enc: Encap = 'eth') {
-  const sc = script(proto, r);
-  const secrets = streamsOf(sc).secrets;
-  const k = secrets.findIndex((x) => x.kind === kind);
-  if (k < 0) return undefined;
-  // a card cut after its 7th digit: a release may deliver a run of at most six digits (docs/language.md, PCI DSS 3.4)
-  const split = kind === 'card' ? afterDigits(secrets[k].text, 7) : undefined;
-  return session(i, proto, r, { script: sc, secret: k, whole: true, enc, split });
-}
-
-/** The index in `text` just after its `n`th digit. */
-function afterDigits(text: string, n: number): number {
-  let seen = 0;
-  for (let i = 0; i < text.length; i++) if (/\d/.test(text[i]) && ++seen === n) return i + 1;
-  throw new Error(`${text}: fewer than ${n} digits`);
-}
-
-/** The stream offset of a segment's first payload byte (the session's SYN and SYN-ACK are its first two segments). */
-function offsetOf(s: Session, g: Seg): number {
-  return (g.seq - s.segs[g.dir].seq - 1) >>> 0;
-}
-
-/** The index of the session's data segment that starts at its focus. */
-function focusIndex(s: Session): number {
-  const k = s.segs.findIndex((g) => g.dir === s.focus.dir && g.payload.length > 0 && offsetOf(s, g) === s.focus.at);
-  if (k < 0) throw new Error(`${s.name}: no segment at the focus`);
-  return k;
-}
-
-/**
- * A session of every protocol but Telnet for each kind, focused inside its
- * first secret of that kind, `edit` given each one and its focus segment's
- * index before it is kept.
- */
-function focusSessions(
-  r: Rng,
-  kinds: readonly ('card' | 'credential')[],
-  edit: (s: Session, k: number) => void = () => {},
-  protocols: readonly Protocol[] = PROTOCOLS.filter((p) => p !== 'telnet'),
-): Session[] {
-  const sessions: Session[] = [];
-  for (const p of protocols)
-    for (const kind of kinds) {
-      const s = sessionOn(sessions.length + 1, p, r, kind);
-      if (s === undefined) continue;
-      edit(s, focusIndex(s));
-      sessions.push(s);
-    }
-  return sessions;
-}
-
-/** Every segment's records, in order. */
-function recsOf(s: Session, id: number): Rec[] {
-  return s.segs.flatMap((g) => records(g, s.ep, s.enc, ETH, [id & 0xffff, (id * 7 + 1) & 0xffff]));
-}
 
 /** The capture's leaks (every one: no known defect skipped) and the paths' differences under `policy`. */
 async function run(name: string, sessions: Session[], policy = 'mask only', recs?: Rec[]) {
@@ -114,9 +54,6 @@ async function run(name: string, sessions: Session[], policy = 'mask only', recs
   const { bad, files } = await differential(pol.body, file, PATHS, sessions);
   return { paths: bad, leaks: oracleFindings(pol, files, sessions, false), files };
 }
-
-/** Findings but for decoys masked (masking more than needed: no leak). */
-const secretsOnly = (found: string[]) => found.filter((x) => !x.includes(': decoy '));
 
 // ---- 1. session 12's FIN rule: a FIN ends a direction once the other side acknowledges it
 
@@ -203,7 +140,7 @@ describe("mask: TCP Fast Open (the client's first request in its SYN)", () => {
         }
         // else the server refused the cookie: the SYN-ACK acknowledges the SYN only, the client sends the data again
       },
-      ['http', 'form'],
+      { protocols: ['http', 'form'] },
     );
   }
 

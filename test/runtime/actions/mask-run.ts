@@ -4,8 +4,10 @@ import { emptyRecord } from '../../../src/runtime/capture/record.js';
 import { type PacketOutput, Pipeline } from '../../../src/runtime/engine/pipeline.js';
 import type { PacketPathChoice } from '../../../src/runtime/engine/packet-path-choice.js';
 import type { GroupStats } from '../../../src/runtime/stats/stats.js';
+import { decodeFrame } from '../../../src/runtime/decode/decode.js';
+import { PacketView } from '../../../src/runtime/decode/view.js';
 import { artifactFor } from '../support/artifact.js';
-import type { TimedFrame } from './tcp-traffic.js';
+import { type Conversation, type Segment, type TimedFrame, timed } from './tcp-traffic.js';
 
 /** What a tool received: the bytes, and which input frame they came from (by capture time, unique per frame). */
 export interface Delivered {
@@ -89,3 +91,35 @@ export function runArtifactFrames(
 
 const nsOf = (ts: number) => Math.round((ts - Math.floor(ts)) * 1e9) % 1e9;
 const key = (s: number, ns: number) => `${s}.${Math.round(ns / 1000)}`;
+
+const view = new PacketView();
+
+/** What a tool received: each frame's payload (outermost, Ethernet frames), as text, the empty ones left out. */
+export function payloadTexts(d: Delivered[]): string[] {
+  return d
+    .map((x) => {
+      decodeFrame(view, x.data, x.data.length, x.data.length, LINKTYPE.ETHERNET);
+      return x.data.subarray(view.payloadOffset, view.payloadOffset + view.payloadLength).toString('latin1');
+    })
+    .filter((t) => t.length > 0);
+}
+
+/** A conversation's segments as frames 1 ms apart. */
+export const conversationFrames = (c: Conversation, segs: Segment[]): TimedFrame[] =>
+  timed(
+    segs.map((s) => c.frame(s)),
+    1_700_000_000,
+    0.001,
+  );
+
+/**
+ * One group `g` with one tool `t` and these actions, every packet of one
+ * tap to it: what `t` got (payloads with bytes, as text) and the group's
+ * mask counters.
+ */
+export function runOneGroup(dir: string, actions: string, input: TimedFrame[]) {
+  const body = `tap a { source pcap "${dir}/none.pcap" }\ngroup g { tool t { output pcap "${dir}/t.pcap" } ${actions} }\nrule r from a match any to g`;
+  const r = runFrames(dir, body, input);
+  const g = r.groups[0];
+  return { out: payloadTexts(r.out.get('t')!), mask: g.actions.mask, totals: g.actionTotals!.mask };
+}

@@ -13,6 +13,24 @@ export class Never extends CredentialScanner {
   protected override readonly nativeFrom: number = Infinity;
 }
 
+/** The scanner with its quiet-text shortcuts off: every byte through step(). */
+export class StepOnly extends CredentialScanner {
+  protected override quiet(): boolean {
+    return false;
+  }
+}
+/** A scanner that asks the finder from two bytes left (the jump and enterLine's guard at the segment's end). */
+export class Near extends CredentialScanner {
+  protected override readonly nativeFrom: number = 2;
+}
+
+/**
+ * A long line whose start is read: past the stop in it (a tag no credential's) the scanner is idle and jumpable,
+ * and asks the finder; a line without one (STILL) is read to its break by skip().
+ */
+export const FILLER = 'session policy dolor <i> broker session flow session dolor mirror filter tap';
+export const STILL = 'session policy dolor broker session flow session dolor dolor mirror filter tap';
+
 /** Spans reported (`dir:start-end`, `:end` for those at the stream's end) and the undecided offset after every segment. */
 export type Run = { spans: string; held: number[] };
 

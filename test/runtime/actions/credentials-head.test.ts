@@ -4,6 +4,7 @@ import {
   type CredentialSession,
   credentialSession,
 } from '../../../src/runtime/actions/credentials/credentials.js';
+import { StepOnly } from './credential-runs.js';
 
 /**
  * A line's first four bytes (its head) decide whether a SASL exchange goes
@@ -12,11 +13,6 @@ import {
  * continuations, each turn cut into pieces of every size from 1 to 9 bytes,
  * read with the skip loops and with step() alone, must report the same spans.
  */
-class StepOnly extends CredentialScanner {
-  protected override quiet(): boolean {
-    return false;
-  }
-}
 
 function run(
   Scanner: typeof CredentialScanner,

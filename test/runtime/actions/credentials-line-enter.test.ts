@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CredentialScanner } from '../../../src/runtime/actions/credentials/credentials.js';
-import { Never, type Run, runScanner } from './credential-runs.js';
+import { Never, type Run, runScanner, StepOnly, Near, FILLER, STILL } from './credential-runs.js';
 
 /**
  * The finder's answer inside a later line (mask-wasm.ts clearedLine,
@@ -16,23 +16,6 @@ import { Never, type Run, runScanner } from './credential-runs.js';
  * moves a command into the line's first 64 bytes as read; a line of about 64
  * bytes to the segment's end; SASL replies, whose head decides the exchange.
  */
-class StepOnly extends CredentialScanner {
-  protected override quiet(): boolean {
-    return false;
-  }
-}
-
-/** A scanner that asks the finder from two bytes left (the jump and enterLine's guard at the segment's end). */
-class Near extends CredentialScanner {
-  protected override readonly nativeFrom: number = 2;
-}
-
-/**
- * A long line whose start is read: past the stop in it (a tag no credential's) the scanner is idle and jumpable,
- * and asks the finder; a line without one (STILL) is read to its break by skip().
- */
-const FILLER = 'session policy dolor <i> broker session flow session dolor mirror filter tap';
-const STILL = 'session policy dolor broker session flow session dolor dolor mirror filter tap';
 
 const STARTS = ['', ' ', ':', '\x00', '<', '=', '"', '\xff', 'a', 'x', 'PA', '334 ', '334-', '+ ', 'a1 ', 'GET '];
 const PIECES = [

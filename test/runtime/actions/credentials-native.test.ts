@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CredentialScanner } from '../../../src/runtime/actions/credentials/credentials.js';
-import { Always, Never, type Run, runScanner } from './credential-runs.js';
+import { Always, Never, type Run, runScanner, StepOnly } from './credential-runs.js';
 
 /**
  * The credentials scanner's jump over idle text (NEXT_WORK, a RegExp over
@@ -12,11 +12,6 @@ import { Always, Never, type Run, runScanner } from './credential-runs.js';
  * bytes ahead) and lie inside a buffer whose bytes around them are line
  * breaks and commands, so a search that read past its segment would show.
  */
-class StepOnly extends CredentialScanner {
-  protected override quiet(): boolean {
-    return false;
-  }
-}
 
 const TOKENS = [
   // line commands, as first or second word, any case

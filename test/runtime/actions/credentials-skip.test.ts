@@ -5,6 +5,7 @@ import {
   type CredentialSession,
   credentialSession,
 } from '../../../src/runtime/actions/credentials/credentials.js';
+import { StepOnly } from './credential-runs.js';
 
 /**
  * The credentials scanner's skip loops (skipText, skipLine) against its
@@ -15,11 +16,6 @@ import {
  * names and their `=`, quotes and colons, line commands, line breaks, XML
  * tags, JSON, IAC, echoes, with random bytes between them.
  */
-class StepOnly extends CredentialScanner {
-  protected override quiet(): boolean {
-    return false;
-  }
-}
 
 const TOKENS = [
   'pass',

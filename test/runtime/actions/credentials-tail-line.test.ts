@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CredentialScanner } from '../../../src/runtime/actions/credentials/credentials.js';
 import { findWork, load, workLine } from '../../../src/runtime/actions/mask-wasm.js';
-import { Always, Never, type Run, runScanner } from './credential-runs.js';
+import { Always, Never, type Run, runScanner, StepOnly, Near, FILLER, STILL } from './credential-runs.js';
 
 /**
  * A segment's last line (fewer than 64 bytes from its start to the segment's
@@ -16,17 +16,6 @@ import { Always, Never, type Run, runScanner } from './credential-runs.js';
  * scanner (the finder's from 64, 2 or 1 bytes left; the loops only; step()
  * only) reports the same spans and holds the same bytes.
  */
-class StepOnly extends CredentialScanner {
-  protected override quiet(): boolean {
-    return false;
-  }
-}
-class Near extends CredentialScanner {
-  protected override readonly nativeFrom: number = 2;
-}
-
-const FILLER = 'session policy dolor <i> broker session flow session dolor mirror filter tap';
-const STILL = 'session policy dolor broker session flow session dolor dolor mirror filter tap';
 
 /** Lines a cut inside a command would hide, and lines that hold none (the finder enters those). */
 const LINES: [ports: readonly number[], line: string, after: string][] = [
